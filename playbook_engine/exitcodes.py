@@ -1,0 +1,16 @@
+"""Process exit codes, as ansible-playbook documents them (with unreachable kept apart)."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    ERROR = 1
+    HOST_FAILED = 2
+    UNREACHABLE = 3
+    PARSE = 4
+    OPTIONS = 5
+    INTERRUPTED = 99
+    UNEXPECTED = 250

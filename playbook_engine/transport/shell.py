@@ -1,0 +1,40 @@
+"""Pure helpers that build POSIX sh command strings. No I/O here."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable, Mapping
+
+
+def quote(value: str) -> str:
+    return shlex.quote(value)
+
+
+def join(argv: Iterable[str]) -> str:
+    return " ".join(shlex.quote(a) for a in argv)
+
+
+def with_env(command: str, env: Mapping[str, str]) -> str:
+    if not env:
+        return command
+    return f"{join(f'{k}={v}' for k, v in env.items())} {command}"
+
+
+def in_dir(command: str, chdir: str | None) -> str:
+    return f"cd {quote(chdir)} && {command}" if chdir else command
+
+
+def become(command: str, *, method: str = "sudo", user: str = "root",
+           flags: str = "", prompt: str | None = None) -> str:
+    """Wrap ``command`` to run as ``user``.
+
+    With ``prompt`` set, sudo reads the password from stdin after printing that prompt on
+    stderr; otherwise ``-n`` makes a missing password fail fast instead of hanging.
+    """
+    inner = f"sh -c {quote(command)}"
+    if method == "sudo":
+        auth = f"-S -p {quote(prompt)}" if prompt else "-n"
+        return f"sudo -H {auth} {flags} -u {quote(user)} {inner}".replace("  ", " ")
+    if method == "su":
+        return f"su {flags} {quote(user)} -c {quote(inner)}".replace("  ", " ")
+    raise ValueError(f"unsupported become method {method!r}")
