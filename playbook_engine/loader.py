@@ -119,6 +119,8 @@ def load_text(text: str, filename: str = "<string>") -> tuple[Any, list[Problem]
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.problem == "found unhashable key" and exc.context_mark:
+            mark = exc.context_mark  # `key: {{ x }}`: point at the value, not inside it
         loc = _mark_loc(filename, mark) if mark else SourceLocation(filename)
         msg = " ".join(s for s in (exc.context, exc.problem) if s) or "invalid YAML"
         raise YAMLSyntaxError(f"YAML syntax error: {msg}", loc,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .base import CommandResult, Connection, ConnectionSpec
 
-__all__ = ["CommandResult", "Connection", "ConnectionSpec", "connect"]
+__all__ = ["CommandResult", "Connection", "ConnectionCache", "ConnectionSpec", "connect"]
 
 
 def connect(spec: ConnectionSpec) -> Connection:
@@ -16,3 +16,42 @@ def connect(spec: ConnectionSpec) -> Connection:
     from .ssh import SSHConnection
 
     return SSHConnection.open(spec)
+
+
+class ConnectionCache:
+    """One connection per host for the whole run; ``close_all`` at the end.
+
+    A host's connection is only used by one worker at a time (the scheduler guarantees
+    it), so the lock guards only the dict.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._conns: dict[str, Connection] = {}
+
+    def get(self, spec: ConnectionSpec) -> Connection:
+        with self._lock:
+            conn = self._conns.get(spec.host)
+        if conn is not None:
+            return conn
+        conn = connect(spec)
+        with self._lock:
+            self._conns[spec.host] = conn
+        return conn
+
+    def drop(self, host: str) -> None:
+        with self._lock:
+            conn = self._conns.pop(host, None)
+        if conn is not None:
+            conn.close()
+
+    def close_all(self) -> None:
+        with self._lock:
+            conns, self._conns = list(self._conns.values()), {}
+        for conn in conns:
+            try:
+                conn.close()
+            except Exception:  # closing is best effort at the end of a run
+                pass

@@ -15,9 +15,10 @@ def join(argv: Iterable[str]) -> str:
 
 
 def with_env(command: str, env: Mapping[str, str]) -> str:
+    """Export ``env`` for the whole command line (not only its first simple command)."""
     if not env:
         return command
-    return f"{join(f'{k}={v}' for k, v in env.items())} {command}"
+    return f"export {join(f'{k}={v}' for k, v in env.items())}; {command}"
 
 
 def in_dir(command: str, chdir: str | None) -> str:

@@ -1,0 +1,102 @@
+"""Events: what workers tell the reporter. Frozen, so a sink can't change another's view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .source import SourceLocation
+
+STATUSES = ("ok", "changed", "failed", "skipped", "unreachable")
+
+
+@dataclass(frozen=True, slots=True)
+class RunStart:
+    playbook: str
+    check: bool
+    diff: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PlayStart:
+    index: int
+    name: str
+    hosts: tuple[str, ...]
+    loc: SourceLocation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskStart:
+    play: int
+    index: int
+    name: str
+    action: str
+    hosts: tuple[str, ...]
+    loc: SourceLocation | None = None
+    is_handler: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HostResult:
+    """One task on one host. ``status`` is one of STATUSES."""
+
+    play: int
+    task: int
+    task_name: str
+    action: str
+    host: str
+    status: str
+    result: dict[str, Any]
+    duration: float
+    ignored: bool = False
+    items: tuple[dict[str, Any], ...] = ()
+    loc: SourceLocation | None = None
+
+    @property
+    def message(self) -> str:
+        r = self.result
+        msg = r.get("msg") or ""
+        if self.status == "failed" and not msg and r.get("stderr"):
+            msg = r["stderr"]
+        return str(msg)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskEnd:
+    play: int
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class RunWarning:
+    message: str
+    loc: SourceLocation | None = None
+
+
+@dataclass
+class HostStats:
+    ok: int = 0
+    changed: int = 0
+    unreachable: int = 0
+    failed: int = 0
+    skipped: int = 0
+    rescued: int = 0
+    ignored: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {k: getattr(self, k) for k in
+                ("ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored")}
+
+
+@dataclass(frozen=True, slots=True)
+class RunEnd:
+    stats: dict[str, dict[str, int]]
+    exit_code: int
+    duration: float
+    check: bool = False
+    interrupted: bool = False
+    error: str | None = None
+    hosts: tuple[str, ...] = field(default_factory=tuple)
+
+
+Event = RunStart | PlayStart | TaskStart | HostResult | TaskEnd | RunWarning | RunEnd

@@ -1,0 +1,432 @@
+"""One task on one host: when, loop, until, become, changed_when/failed_when, register.
+
+Every outcome becomes a ``HostResult`` — errors in templates, modules or the transport
+are turned into failed or unreachable results here, never raised to the scheduler.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import modules
+from .errors import HostUnreachable, ModuleError, PbeError, TemplateError
+from .events import HostResult
+from .facts import FactStore
+from .model import Block, Play, Task
+from .modules.base import Module, to_bool
+from .options import RunOptions
+from .templating import Templar, TemplateEngine, mark_unsafe
+from .transport import ConnectionCache, ConnectionSpec, shell
+from .transport.base import CommandResult
+from .variables import OMIT, VariableManager
+
+logger = logging.getLogger(__name__)
+
+NO_LOG_MSG = "the output has been hidden due to the fact that 'no_log: true' was specified " \
+             "for this result"
+_INHERITED = ("become", "become_user", "become_method", "ignore_errors", "ignore_unreachable",
+              "check_mode", "diff", "no_log", "environment")
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a task inherits from its play and the blocks around it."""
+
+    conditions: tuple[Any, ...] = ()
+    vars: tuple[Mapping[str, Any], ...] = ()
+    keywords: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of_play(cls, play: Play) -> Scope:
+        kw = {k: getattr(play, k) for k in _INHERITED if getattr(play, k, None) not in (None, {})}
+        return cls(keywords=kw)
+
+    def enter(self, block: Block) -> Scope:
+        kw = {**self.keywords, **{k: v for k, v in block.keywords.items() if k in _INHERITED}}
+        return Scope(self.conditions + block.when, self.vars + (block.vars,), kw)
+
+    def keyword(self, task: Task, name: str, default: Any = None) -> Any:
+        value = getattr(task, name)
+        if value not in (None, {}) and not (name in ("no_log", "ignore_errors",
+                                                     "ignore_unreachable") and value is False
+                                            and name in self.keywords):
+            return value
+        return self.keywords.get(name, default)
+
+
+class HostContext:
+    """The ModuleContext a module sees: one host, one task, templating and the connection."""
+
+    def __init__(self, executor: Executor, host: str, templar: Templar, check: bool,
+                 diff: bool, become: dict[str, Any] | None, env: dict[str, str],
+                 timeout: float | None) -> None:
+        self.host = host
+        self.check = check
+        self.diff = diff
+        self._executor = executor
+        self._templar = templar
+        self._become = become
+        self._env = env
+        self._timeout = timeout
+
+    def run(self, command: str, *, stdin: bytes | None = None,
+            timeout: float | None = None) -> CommandResult:
+        command = shell.with_env(command, self._env)
+        if self._become:
+            command, stdin = self._executor.wrap_become(self.host, command, stdin,
+                                                        self._become)
+        conn = self._executor.connection(self.host, self._templar)
+        return conn.run(command, stdin=stdin, timeout=timeout or self._timeout)
+
+    def render(self, value: Any) -> Any:
+        return self._templar.render(value)
+
+    def evaluate(self, condition: Any) -> bool:
+        return self._templar.evaluate(condition)
+
+    def set_facts(self, facts: Mapping[str, Any]) -> None:
+        self._executor.facts.set_vars(self.host, facts)
+
+    def variable(self, name: str) -> Any:
+        return self._templar.vars[name]
+
+
+class Executor:
+    """Runs tasks on hosts for one run. Thread-safe: workers share one Executor."""
+
+    def __init__(self, options: RunOptions, variables: VariableManager, facts: FactStore,
+                 engine: TemplateEngine, connections: ConnectionCache) -> None:
+        self.options = options
+        self.vm = variables
+        self.facts = facts
+        self.engine = engine
+        self.connections = connections
+        self.remote_user: str | None = None
+        self._sudo_needs_password: dict[tuple[str, str], bool] = {}
+        self._specs: dict[str, ConnectionSpec] = {}
+
+    # -- entry point ----------------------------------------------------------------------
+
+    def execute(self, task: Task, host: str, scope: Scope, play_idx: int,
+                task_idx: int) -> HostResult:
+        started = time.monotonic()
+        items: tuple[dict[str, Any], ...] = ()
+        try:
+            result, items = self._execute(task, host, scope)
+        except HostUnreachable as exc:
+            self.connections.drop(host)
+            result = {"unreachable": True, "changed": False, "msg": exc.message}
+        except PbeError as exc:
+            result = {"failed": True, "changed": False, "msg": _error_text(exc)}
+        except Exception as exc:  # a bug in pbe: report it on the host, keep the run going
+            logger.exception("internal error running %s on %s", task.action, host)
+            result = {"failed": True, "changed": False,
+                      "msg": f"internal error in module {task.action}: "
+                             f"{type(exc).__name__}: {exc}"}
+        status = status_of(result)
+        ignored = status == "failed" and self._ignored(task, scope, host, "ignore_errors")
+        if status == "unreachable" and self._ignored(task, scope, host, "ignore_unreachable"):
+            status, ignored = "failed", True
+        if status in ("ok", "changed") and task.action != "set_fact" \
+                and isinstance(result.get("ansible_facts"), dict):
+            self.facts.add_facts(host, result["ansible_facts"])
+        if task.register and status != "unreachable":
+            self.facts.set_vars(host, {task.register: result})
+        shown, shown_items = self._redact(task, scope, result, items)
+        return HostResult(play_idx, task_idx, task.display_name, task.action, host, status,
+                          shown, time.monotonic() - started, ignored, shown_items, task.loc)
+
+    def _execute(self, task: Task, host: str,
+                 scope: Scope) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
+        variables = self.vm.task_vars(host, scope.vars + (task.vars,))
+        templar = self.engine.templar(variables, task.loc)
+        conditions = scope.conditions + task.when
+        if task.loop is None:
+            if not self._when(templar, conditions):
+                return _skipped(conditions, templar), ()
+            return self._run_module(task, host, scope, templar, variables), ()
+        return self._run_loop(task, host, scope, templar, variables, conditions)
+
+    # -- pieces ---------------------------------------------------------------------------
+
+    def _when(self, templar: Templar, conditions: Sequence[Any]) -> bool:
+        return all(templar.evaluate(c) for c in conditions)
+
+    def _run_loop(self, task: Task, host: str, scope: Scope, templar: Templar,
+                  variables: dict[str, Any], conditions: Sequence[Any]
+                  ) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
+        items = loop_items(task, templar)
+        control = templar.render(task.loop_control)
+        loop_var = str(control.get("loop_var", "item"))
+        results: list[dict[str, Any]] = []
+        for index, item in enumerate(items):
+            ivars = {**variables, loop_var: item}
+            if "index_var" in control:
+                ivars[str(control["index_var"])] = index
+            itemplar = self.engine.templar(ivars, task.loc)
+            if not self._when(itemplar, conditions):
+                res = _skipped(conditions, itemplar)
+            else:
+                res = self._run_module(task, host, scope, itemplar, ivars)
+            res.update({loop_var: item, "ansible_loop_var": loop_var})
+            if "label" in control:
+                res["_ansible_item_label"] = itemplar.render(control["label"])
+            results.append(res)
+            if control.get("pause"):
+                time.sleep(float(control["pause"]))
+        return aggregate(results), tuple(results)
+
+    def _run_module(self, task: Task, host: str, scope: Scope, templar: Templar,
+                    variables: dict[str, Any]) -> dict[str, Any]:
+        module_cls = modules.get(task.action)
+        if module_cls is None:  # validation makes this unreachable for loaded playbooks
+            raise ModuleError(f"unknown module {task.action}")
+        check = self._bool(templar, scope.keyword(task, "check_mode"), self.options.check)
+        if check and not module_cls.supports_check:
+            return {"skipped": True, "changed": False,
+                    "msg": f"{task.action} does not support check mode"}
+        args = self._args(module_cls, task, templar)
+        if module_cls.name == "debug" and int(args.get("verbosity") or 0) > \
+                self.options.verbosity:
+            return {"skipped": True, "changed": False,
+                    "skip_reason": "Verbosity threshold not met."}
+        ctx = self._context(task, host, scope, templar, check)
+        return self._attempts(task, module_cls(), args, ctx, variables)
+
+    def _attempts(self, task: Task, module: Module, args: dict[str, Any], ctx: HostContext,
+                  variables: dict[str, Any]) -> dict[str, Any]:
+        """Run once, or until ``until`` holds (``retries`` + 1 attempts, ``delay`` apart)."""
+        templar = ctx._templar
+        retries = int(templar.render(task.retries)) if task.retries is not None else 3
+        delay = float(templar.render(task.delay)) if task.delay is not None else 5.0
+        attempt = 0
+        while True:
+            attempt += 1
+            result = self._judge(task, module.run(args, ctx), variables)
+            if task.until is None:
+                return result
+            result["attempts"] = attempt
+            if self._with_result(task, result, variables).evaluate_all(task.until):
+                return result
+            if attempt > retries:
+                result.update(failed=True, msg=result.get("msg") or "Retried until limit")
+                return result
+            time.sleep(delay)
+
+    def _judge(self, task: Task, result: dict[str, Any],
+               variables: dict[str, Any]) -> dict[str, Any]:
+        """Apply changed_when / failed_when, which may read the task's own register var."""
+        result.setdefault("changed", False)
+        if task.changed_when is None and task.failed_when is None:
+            return result
+        judge = self._with_result(task, result, variables)
+        if task.changed_when is not None:
+            result["changed"] = judge.evaluate_all(task.changed_when)
+        if task.failed_when is not None:
+            failed = judge.evaluate_all(task.failed_when)
+            result["failed_when_result"] = failed
+            result["failed"] = failed
+            if not failed and result.get("msg") == "non-zero return code":
+                result["msg"] = ""
+        return result
+
+    def _with_result(self, task: Task, result: dict[str, Any],
+                     variables: dict[str, Any]) -> _Judge:
+        scope = dict(variables)
+        if task.register:
+            scope[task.register] = mark_unsafe(result)
+        return _Judge(self.engine.templar(scope, task.loc))
+
+    def _args(self, module_cls: type[Module], task: Task, templar: Templar) -> dict[str, Any]:
+        raw = {k: v for k, v in task.args.items() if k in module_cls.raw_args}
+        rendered = templar.render({k: v for k, v in task.args.items()
+                                   if k not in module_cls.raw_args})
+        args = {k: v for k, v in {**rendered, **raw}.items() if v != OMIT}
+        return module_cls.coerce(args)
+
+    def _context(self, task: Task, host: str, scope: Scope, templar: Templar,
+                 check: bool) -> HostContext:
+        diff = self._bool(templar, scope.keyword(task, "diff"), self.options.diff)
+        become = self._become(task, scope, templar)
+        env = templar.render(scope.keyword(task, "environment") or {})
+        timeout = float(templar.render(task.timeout)) if task.timeout is not None else None
+        return HostContext(self, host, templar, check, diff, become,
+                           {str(k): str(v) for k, v in env.items()}, timeout)
+
+    def _become(self, task: Task, scope: Scope, templar: Templar) -> dict[str, Any] | None:
+        tvars = templar.vars
+        enabled = scope.keyword(task, "become")
+        if enabled is None:
+            enabled = tvars.get("ansible_become", False)
+        if not self._bool(templar, enabled, False):
+            return None
+
+        def pick(keyword: str, var: str, default: Any) -> Any:
+            value = scope.keyword(task, keyword)
+            if value is None and var in tvars:
+                value = tvars[var]
+            return templar.render(value) if value is not None else default
+
+        password = None
+        for var in ("ansible_become_password", "ansible_become_pass"):
+            if var in tvars:
+                password = str(tvars[var])
+        return {"user": str(pick("become_user", "ansible_become_user", "root")),
+                "method": str(pick("become_method", "ansible_become_method", "sudo")),
+                "flags": str(tvars["ansible_become_flags"]) if "ansible_become_flags" in tvars
+                else "",
+                "password": password or self.options.become_password}
+
+    def wrap_become(self, host: str, command: str, stdin: bytes | None,
+                    become: dict[str, Any]) -> tuple[str, bytes | None]:
+        """sudo/su wrapping; a password is fed on stdin only when sudo will ask for it."""
+        password = become.get("password")
+        if become["method"] != "sudo" or not password or \
+                not self._needs_password(host, become["user"]):
+            return shell.become(command, method=become["method"], user=become["user"],
+                                flags=become["flags"]), stdin
+        wrapped = shell.become(command, method="sudo", user=become["user"],
+                               flags=become["flags"], prompt="")
+        return wrapped, password.encode() + b"\n" + (stdin or b"")
+
+    def _needs_password(self, host: str, user: str) -> bool:
+        key = (host, user)
+        if key not in self._sudo_needs_password:
+            conn = self.connections.get(self._specs[host])
+            probe = conn.run(shell.become("true", user=user))
+            self._sudo_needs_password[key] = probe.rc != 0
+        return self._sudo_needs_password[key]
+
+    def connection(self, host: str, templar: Templar) -> Any:
+        spec = self.connection_spec(host, templar)
+        self._specs[host] = spec
+        return self.connections.get(spec)
+
+    def connection_spec(self, host: str, templar: Templar) -> ConnectionSpec:
+        tvars = templar.vars
+
+        def var(*names: str) -> Any:
+            for name in names:
+                if name in tvars and tvars[name] is not None:
+                    return tvars[name]
+            return None
+
+        kind = str(var("ansible_connection") or "ssh")
+        checking = self.options.host_key_checking
+        hkc = var("ansible_host_key_checking", "ansible_ssh_host_key_checking")
+        if hkc is not None and not to_bool(hkc):
+            checking = "off"
+        port = var("ansible_port", "ansible_ssh_port")
+        return ConnectionSpec(
+            host=host, address=str(var("ansible_host", "ansible_ssh_host") or host),
+            port=int(port) if port is not None else None,
+            user=_opt_str(var("ansible_user", "ansible_ssh_user") or self.remote_user
+                          or self.options.user),
+            password=_opt_str(var("ansible_password", "ansible_ssh_pass")
+                              or self.options.password),
+            private_key_file=_opt_str(var("ansible_ssh_private_key_file",
+                                          "ansible_private_key_file") or self.options.private_key),
+            connection="local" if kind == "local" else "ssh",
+            host_key_checking=checking, known_hosts_files=self.options.known_hosts,
+            ssh_config_file=self.options.ssh_config, connect_timeout=self.options.timeout,
+            command_timeout=self.options.command_timeout,
+        )
+
+    def _bool(self, templar: Templar, value: Any, default: bool) -> bool:
+        if value is None:
+            return default
+        try:
+            return to_bool(templar.render(value))
+        except ValueError as exc:
+            raise TemplateError(str(exc), templar.loc) from None
+
+    def _ignored(self, task: Task, scope: Scope, host: str, keyword: str) -> bool:
+        value = scope.keyword(task, keyword, False)
+        if isinstance(value, bool) or value is None:
+            return bool(value)
+        try:
+            templar = self.engine.templar(self.vm.task_vars(host, scope.vars + (task.vars,)))
+            return to_bool(templar.render(value))
+        except (PbeError, ValueError):
+            return False
+
+    def _redact(self, task: Task, scope: Scope, result: dict[str, Any],
+                items: tuple[dict[str, Any], ...]
+                ) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
+        if not scope.keyword(task, "no_log"):
+            return result, items
+        keep = {k: result[k] for k in ("changed", "failed", "skipped", "unreachable")
+                if k in result}
+        return ({**keep, "censored": NO_LOG_MSG},
+                tuple({"censored": NO_LOG_MSG, "changed": i.get("changed", False)}
+                      for i in items))
+
+
+class _Judge:
+    def __init__(self, templar: Templar) -> None:
+        self.templar = templar
+
+    def evaluate_all(self, conditions: Sequence[Any]) -> bool:
+        return all(self.templar.evaluate(c) for c in conditions)
+
+
+def loop_items(task: Task, templar: Templar) -> list[Any]:
+    items = templar.render(task.loop)
+    if isinstance(items, str) and "with_items" not in task.keyword_locs:
+        raise ModuleError(f"loop needs a list, got the string {items!r}")
+    if isinstance(items, dict):
+        raise ModuleError("loop needs a list, got a mapping; use `| dict2items`")
+    if not isinstance(items, list):
+        items = [items]
+    if "with_items" in task.keyword_locs:  # with_items flattens one level
+        flat: list[Any] = []
+        for item in items:
+            flat.extend(item if isinstance(item, list) else [item])
+        return flat
+    return items
+
+
+def aggregate(results: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {"results": results, "changed": any(r.get("changed") for r in results)}
+    if any(r.get("failed") for r in results):
+        out.update(failed=True, msg="One or more items failed")
+    elif results and all(r.get("skipped") for r in results):
+        out.update(skipped=True, msg="All items skipped")
+    elif not results:
+        out.update(skipped=True, skipped_reason="No items in the list")
+    else:
+        out["msg"] = "All items completed"
+    return out
+
+
+def status_of(result: Mapping[str, Any]) -> str:
+    if result.get("unreachable"):
+        return "unreachable"
+    if result.get("failed"):
+        return "failed"
+    if result.get("skipped"):
+        return "skipped"
+    return "changed" if result.get("changed") else "ok"
+
+
+def _skipped(conditions: Sequence[Any], templar: Templar) -> dict[str, Any]:
+    false = next((c for c in conditions if not templar.evaluate(c)), None)
+    return {"changed": False, "skipped": True, "skip_reason": "Conditional result was False",
+            "false_condition": false}
+
+
+def _error_text(exc: PbeError) -> str:
+    text = exc.message
+    if exc.location:
+        text = f"{text} ({exc.location})"
+    if exc.hint:
+        text = f"{text}; {exc.hint}"
+    return text
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)

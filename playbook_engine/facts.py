@@ -1,0 +1,42 @@
+"""FactStore: every per-host fact, registered result and set_fact value, behind one RLock."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from .templating import mark_unsafe
+
+
+class FactStore:
+    """Shared by all worker threads of one run; readers get snapshots, never live dicts."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._facts: dict[str, dict[str, Any]] = {}    # gathered: ansible_facts
+        self._vars: dict[str, dict[str, Any]] = {}     # set_fact + register
+
+    def add_facts(self, host: str, facts: Mapping[str, Any]) -> None:
+        with self._lock:
+            self._facts.setdefault(host, {}).update(mark_unsafe(dict(facts)))
+
+    def set_vars(self, host: str, values: Mapping[str, Any]) -> None:
+        """set_fact/register: values are stored as data, never re-rendered."""
+        with self._lock:
+            self._vars.setdefault(host, {}).update(mark_unsafe(dict(values)))
+
+    def facts(self, host: str) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._facts.get(host, {}))
+
+    def host_vars(self, host: str) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._vars.get(host, {}))
+
+    def fact_layer(self, host: str) -> dict[str, Any]:
+        """Facts as templates see them: ``ansible_facts`` plus top-level ``ansible_*`` names."""
+        facts = self.facts(host)
+        layer: dict[str, Any] = {f"ansible_{k}": v for k, v in facts.items()}
+        layer["ansible_facts"] = facts
+        return layer

@@ -1,0 +1,107 @@
+"""The validated playbook as typed, frozen data. No I/O and no Jinja here.
+
+Values that may hold templates (``args``, ``vars``, ``when`` …) are kept as loaded; the
+executor renders them per host. Every node keeps its ``SourceLocation`` for messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from .source import SourceLocation
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    action: str                                 # canonical module name ("command")
+    args: dict[str, Any]
+    loc: SourceLocation
+    name: str | None = None
+    when: tuple[Any, ...] = ()                  # all must hold (a list is an 'and')
+    register: str | None = None
+    vars: dict[str, Any] = field(default_factory=dict)
+    ignore_errors: Any = False
+    ignore_unreachable: Any = False
+    changed_when: tuple[Any, ...] | None = None
+    failed_when: tuple[Any, ...] | None = None
+    tags: tuple[str, ...] = ()
+    loop: Any = None
+    loop_control: dict[str, Any] = field(default_factory=dict)
+    until: tuple[Any, ...] | None = None
+    retries: Any = None
+    delay: Any = None
+    become: Any = None
+    become_user: Any = None
+    become_method: Any = None
+    check_mode: Any = None
+    diff: Any = None
+    no_log: Any = False
+    environment: dict[str, Any] = field(default_factory=dict)
+    timeout: Any = None
+    keyword_locs: dict[str, SourceLocation] = field(default_factory=dict)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.action
+
+    def keyword_loc(self, keyword: str) -> SourceLocation:
+        return self.keyword_locs.get(keyword, self.loc)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """``block``/``rescue``/``always`` with keywords that its tasks inherit."""
+
+    block: tuple[TaskItem, ...]
+    loc: SourceLocation
+    rescue: tuple[TaskItem, ...] = ()
+    always: tuple[TaskItem, ...] = ()
+    name: str | None = None
+    when: tuple[Any, ...] = ()
+    vars: dict[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    keywords: dict[str, Any] = field(default_factory=dict)
+
+
+TaskItem = Union[Task, Block]  # noqa: UP007 - a runtime alias on Python 3.10
+
+
+@dataclass(frozen=True, slots=True)
+class Play:
+    hosts: str
+    loc: SourceLocation
+    name: str | None = None
+    vars: dict[str, Any] = field(default_factory=dict)
+    vars_files: tuple[str, ...] = ()
+    pre_tasks: tuple[TaskItem, ...] = ()
+    tasks: tuple[TaskItem, ...] = ()
+    post_tasks: tuple[TaskItem, ...] = ()
+    handlers: tuple[Task, ...] = ()
+    gather_facts: Any = False
+    become: Any = None
+    become_user: Any = None
+    become_method: Any = None
+    remote_user: str | None = None
+    connection: str | None = None
+    check_mode: Any = None
+    diff: Any = None
+    ignore_errors: Any = None
+    environment: dict[str, Any] = field(default_factory=dict)
+    strategy: str = "linear"
+    serial: Any = None
+    tags: tuple[str, ...] = ()
+    keyword_locs: dict[str, SourceLocation] = field(default_factory=dict)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.hosts
+
+    def all_tasks(self) -> tuple[TaskItem, ...]:
+        return self.pre_tasks + self.tasks + self.post_tasks
+
+
+@dataclass(frozen=True, slots=True)
+class Playbook:
+    path: str
+    plays: tuple[Play, ...]

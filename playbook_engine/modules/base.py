@@ -1,0 +1,183 @@
+"""What a module is: an argument spec, a docstring, and ``run(args, ctx) -> result``.
+
+A module runs on the controller and drives the target through ``ctx.run()`` (POSIX sh).
+Its ``Arg`` spec is declared once and serves validation (as a JSON Schema, before any host
+is contacted), coercion of rendered values at run time, ``pbe doc`` and check mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from ..errors import ModuleError
+
+if TYPE_CHECKING:
+    from ..transport.base import CommandResult
+
+_JSON_TYPES = {
+    "str": "string", "path": "string", "bool": "boolean", "int": "integer",
+    "float": "number", "list": "array", "dict": "object", "raw": None, "mode": None,
+}
+TRUE_STRINGS = frozenset({"yes", "on", "true", "1", "y", "t"})
+FALSE_STRINGS = frozenset({"no", "off", "false", "0", "n", "f", ""})
+
+
+@dataclass(frozen=True, slots=True)
+class Arg:
+    type: str = "str"     # str | path | bool | int | float | list | dict | raw | mode
+    required: bool = False
+    default: Any = None
+    choices: tuple[Any, ...] | None = None
+    aliases: tuple[str, ...] = ()
+    elements: str | None = None
+    description: str = ""
+
+    def json_schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {}
+        if jtype := _JSON_TYPES[self.type]:
+            schema["type"] = jtype
+        if self.type == "mode":
+            schema["type"] = ["string", "integer"]
+        if self.type == "str":  # Ansible turns scalars into strings for str options
+            schema["type"] = ["string", "number", "boolean"]
+        if self.choices is not None:
+            schema["enum"] = list(self.choices)
+        if self.type == "list" and self.elements in _JSON_TYPES and _JSON_TYPES[self.elements]:
+            schema["items"] = {"type": _JSON_TYPES[self.elements]}
+        if self.description:
+            schema["description"] = self.description
+        return schema
+
+
+class ModuleContext(Protocol):
+    """What a module may use of the world while it runs on one host."""
+
+    host: str
+    check: bool
+    diff: bool
+
+    def run(self, command: str, *, stdin: bytes | None = None,
+            timeout: float | None = None) -> CommandResult: ...
+
+    def render(self, value: Any) -> Any: ...
+
+    def evaluate(self, condition: Any) -> bool: ...
+
+    def set_facts(self, facts: Mapping[str, Any]) -> None: ...
+
+    def variable(self, name: str) -> Any: ...
+
+
+class Module:
+    """Base for modules; subclasses set the ClassVars and implement ``run``."""
+
+    name: ClassVar[str]
+    args: ClassVar[dict[str, Arg]] = {}
+    free_form: ClassVar[str | None] = None          # key that takes `module: free text`
+    mutually_exclusive: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    required_one_of: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    supports_check: ClassVar[bool] = True           # False: skipped in check mode
+    needs_connection: ClassVar[bool] = True
+    returns: ClassVar[dict[str, str]] = {}
+    # Args whose strings are templates evaluated by the module itself (assert's `that`).
+    raw_args: ClassVar[frozenset[str]] = frozenset()
+    # True for modules whose keys are user data (set_fact): unknown keys pass through.
+    open_args: ClassVar[bool] = False
+
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @classmethod
+    def summary(cls) -> str:
+        return (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        """The argument schema: used before the run, and by ``pbe doc``."""
+        props: dict[str, Any] = {}
+        for key, arg in cls.args.items():
+            props[key] = arg.json_schema()
+            for alias in arg.aliases:
+                props[alias] = arg.json_schema()
+        schema: dict[str, Any] = {
+            "type": "object", "properties": props, "additionalProperties": cls.open_args,
+            "required": [k for k, a in cls.args.items() if a.required and not a.aliases],
+        }
+        return schema
+
+    @classmethod
+    def canonical(cls, args: Mapping[str, Any]) -> dict[str, Any]:
+        """Map aliases to canonical names."""
+        alias_of = {alias: key for key, arg in cls.args.items() for alias in arg.aliases}
+        return {alias_of.get(k, k): v for k, v in args.items()}
+
+    @classmethod
+    def coerce(cls, args: Mapping[str, Any]) -> dict[str, Any]:
+        """Defaults, aliases and type conversion of rendered args; ModuleError when wrong."""
+        values = cls.canonical(args)
+        out: dict[str, Any] = {}
+        for key, arg in cls.args.items():
+            if key not in values or values[key] is None:
+                if arg.required:
+                    raise ModuleError(f"missing required argument: {key}")
+                out[key] = arg.default
+                continue
+            out[key] = _convert(key, values[key], arg)
+        if cls.open_args:
+            out.update((k, v) for k, v in values.items() if k not in cls.args)
+        return out
+
+
+def to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in TRUE_STRINGS | FALSE_STRINGS:
+        return value.strip().lower() in TRUE_STRINGS
+    raise ValueError(f"{value!r} is not a valid boolean")
+
+
+def _to_list(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",")] if value else []
+    return [value]
+
+
+def _to_str(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        raise ValueError(f"expected a string, got {type(value).__name__}")
+    return str(value)
+
+
+def _to_mode(value: Any) -> str:
+    if isinstance(value, int):  # YAML 0644 is the int 420; Ansible reads it as octal bits
+        return format(value, "04o")
+    return str(value)
+
+
+def _to_dict(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    raise ValueError(f"expected a mapping, got {type(value).__name__}")
+
+
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "str": _to_str, "path": _to_str, "bool": to_bool, "int": int, "float": float,
+    "list": _to_list, "dict": _to_dict, "raw": lambda v: v, "mode": _to_mode,
+}
+
+
+def _convert(key: str, value: Any, arg: Arg) -> Any:
+    try:
+        converted = _CONVERTERS[arg.type](value)
+    except (TypeError, ValueError) as exc:
+        raise ModuleError(f"argument {key}: {exc}") from None
+    if arg.choices is not None and converted not in arg.choices:
+        choices = ", ".join(map(str, arg.choices))
+        raise ModuleError(f"argument {key}: {converted!r} is not one of: {choices}")
+    return converted

@@ -1,0 +1,151 @@
+"""command, shell and raw: run something on the host and report rc/stdout/stderr."""
+
+from __future__ import annotations
+
+import shlex
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from ..errors import ModuleError
+from ..transport import shell
+from ..transport.base import CommandResult
+from . import register
+from .base import Arg, Module, ModuleContext
+
+_COMMON: dict[str, Arg] = {
+    "chdir": Arg("path", description="Change into this directory before running."),
+    "creates": Arg("path", description="Skip the command if this path exists."),
+    "removes": Arg("path", description="Skip the command unless this path exists."),
+    "stdin": Arg("str", description="Text sent to the command's standard input."),
+    "stdin_add_newline": Arg("bool", default=True, description="Append a newline to stdin."),
+    "strip_empty_ends": Arg("bool", default=True,
+                            description="Strip trailing empty lines from stdout/stderr."),
+}
+_RETURNS = {
+    "rc": "exit status", "stdout": "standard output", "stderr": "standard error",
+    "stdout_lines": "stdout split into lines", "stderr_lines": "stderr split into lines",
+    "cmd": "what was run", "start": "start time", "end": "end time", "delta": "duration",
+}
+
+
+def _skip_reason(args: dict[str, Any], ctx: ModuleContext) -> str | None:
+    """``creates``/``removes`` decide with one remote test, before anything runs."""
+    probes = [(p, True) for p in [args.get("creates")] if p]
+    probes += [(p, False) for p in [args.get("removes")] if p]
+    for path, skip_if_exists in probes:
+        exists = ctx.run(f"test -e {shell.quote(path)}").rc == 0
+        if exists == skip_if_exists:
+            state = "exists" if exists else "does not exist"
+            return f"skipped, since {path} {state}"
+    return None
+
+
+def _stamp(t: float) -> str:
+    return datetime.fromtimestamp(t, timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def command_result(cmd: Any, res: CommandResult, started: float, strip: bool) -> dict[str, Any]:
+    out, err = res.out, res.err
+    if strip:
+        out, err = out.rstrip("\r\n"), err.rstrip("\r\n")
+    ended = time.time()
+    result: dict[str, Any] = {
+        "changed": True, "cmd": cmd, "rc": res.rc, "stdout": out, "stderr": err,
+        "stdout_lines": out.splitlines(), "stderr_lines": err.splitlines(),
+        "start": _stamp(started), "end": _stamp(ended),
+        "delta": str(datetime.fromtimestamp(ended) - datetime.fromtimestamp(started)),
+        "msg": "",
+    }
+    if res.rc != 0:
+        result.update(failed=True, msg="non-zero return code")
+    return result
+
+
+class _Runner(Module):
+    """Shared flow: creates/removes, check mode, stdin, chdir, result shape."""
+
+    args = _COMMON
+    returns = _RETURNS
+
+    def build(self, args: dict[str, Any]) -> tuple[Any, str]:
+        raise NotImplementedError
+
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+        shown, command = self.build(args)
+        if reason := _skip_reason(args, ctx):
+            return {"changed": False, "cmd": shown, "rc": 0, "stdout": reason, "msg": reason,
+                    "stdout_lines": [reason], "stderr": "", "stderr_lines": []}
+        if ctx.check:
+            return {"skipped": True, "changed": False,
+                    "msg": "Command would have run if not in check mode"}
+        stdin = args.get("stdin")
+        data = None
+        if stdin is not None:
+            data = (stdin + ("\n" if args["stdin_add_newline"] else "")).encode()
+        started = time.time()
+        res = ctx.run(shell.in_dir(command, args.get("chdir")), stdin=data)
+        return command_result(shown, res, started, args["strip_empty_ends"])
+
+
+@register("command")
+class Command(_Runner):
+    """Run a program with arguments, without a shell: no pipes, globs or variables."""
+
+    free_form = "cmd"
+    args = {
+        "cmd": Arg("str", description="The command line; split like a shell would."),
+        "argv": Arg("list", elements="str", description="The command as a list of words."),
+        **_COMMON,
+    }
+    mutually_exclusive = (("cmd", "argv"),)
+    required_one_of = (("cmd", "argv"),)
+
+    def build(self, args: dict[str, Any]) -> tuple[Any, str]:
+        if args.get("argv"):
+            argv = [str(a) for a in args["argv"]]
+        else:
+            try:
+                argv = shlex.split(args.get("cmd") or "")
+            except ValueError as exc:
+                raise ModuleError(f"cannot split command line: {exc}") from None
+        if not argv:
+            raise ModuleError("no command given")
+        return argv, shell.join(argv)
+
+
+@register("shell")
+class Shell(_Runner):
+    """Run a command line through the remote shell: pipes, redirects and $VARS work."""
+
+    free_form = "cmd"
+    args = {
+        "cmd": Arg("str", required=True, description="The shell command line."),
+        "executable": Arg("path", description="Shell to run it with, instead of the login shell."),
+        **_COMMON,
+    }
+
+    def build(self, args: dict[str, Any]) -> tuple[Any, str]:
+        cmd = args["cmd"]
+        if exe := args.get("executable"):
+            return cmd, f"{shell.quote(exe)} -c {shell.quote(cmd)}"
+        return cmd, cmd
+
+
+@register("raw")
+class Raw(Module):
+    """Send a command string as is: no chdir, no creates/removes; skipped in check mode."""
+
+    free_form = "cmd"
+    args = {
+        "cmd": Arg("str", required=True, description="The command string."),
+        "executable": Arg("path", description="Shell to run it with."),
+    }
+    supports_check = False
+    returns = _RETURNS
+
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+        cmd = args["cmd"]
+        line = f"{shell.quote(exe)} -c {shell.quote(cmd)}" if (exe := args["executable"]) else cmd
+        started = time.time()
+        return command_result(cmd, ctx.run(line), started, strip=False)

@@ -1,0 +1,99 @@
+"""Modules that run on the controller only: debug, set_fact, assert, fail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ModuleError, TemplateError, UndefinedVariable
+from . import register
+from .base import Arg, Module, ModuleContext
+
+
+@register("debug")
+class Debug(Module):
+    """Print a message or a variable's value."""
+
+    args = {
+        "msg": Arg("raw", description="The message (any value) to print."),
+        "var": Arg("str", description="A variable name or expression to print."),
+        "verbosity": Arg("int", default=0, description="Only print at this -v level or above."),
+    }
+    mutually_exclusive = (("msg", "var"),)
+    raw_args = frozenset({"var"})
+    needs_connection = False
+    returns = {"msg": "the message", "<var>": "the variable's value, under its own name"}
+
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+        if args.get("var") is None:
+            msg = args["msg"] if args.get("msg") is not None else "Hello world!"
+            return {"changed": False, "msg": msg}
+        expr = str(args["var"]).strip()
+        if expr.startswith("{{"):
+            expr = expr.strip("{} ")
+        try:
+            value = ctx.render("{{ " + expr + " }}")
+        except UndefinedVariable:
+            value = "VARIABLE IS NOT DEFINED!"
+        return {"changed": False, str(args["var"]): value}
+
+
+@register("set_fact")
+class SetFact(Module):
+    """Set host variables for the rest of the run (above inventory and play vars)."""
+
+    args = {"cacheable": Arg("bool", default=False, description="Accepted; pbe has no cache.")}
+    open_args = True
+    needs_connection = False
+    returns = {"ansible_facts": "the variables set"}
+
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+        facts = {k: v for k, v in args.items() if k != "cacheable"}
+        bad = [k for k in facts if not str(k).isidentifier()]
+        if bad:
+            raise ModuleError(f"invalid variable name(s): {', '.join(map(str, bad))}")
+        if not facts:
+            raise ModuleError("set_fact needs at least one key=value")
+        ctx.set_facts(facts)
+        return {"changed": False, "ansible_facts": facts}
+
+
+@register("assert")
+class Assert(Module):
+    """Fail unless every expression in `that` is true."""
+
+    args = {
+        "that": Arg("raw", required=True, description="Expressions that must all be true."),
+        "fail_msg": Arg("raw", aliases=("msg",), description="Message when one is false."),
+        "success_msg": Arg("raw", description="Message when all are true."),
+        "quiet": Arg("bool", default=False, description="Shorter output on success."),
+    }
+    raw_args = frozenset({"that"})
+    needs_connection = False
+    returns = {"assertion": "the failing expression", "evaluated_to": "its value"}
+
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+        that = args["that"]
+        for condition in that if isinstance(that, list) else [that]:
+            try:
+                ok = ctx.evaluate(condition)
+            except TemplateError as exc:
+                raise ModuleError(f"assertion `{condition}` could not be evaluated: "
+                                  f"{exc.message}") from None
+            if not ok:
+                msg = args.get("fail_msg") or "Assertion failed"
+                return {"changed": False, "failed": True, "assertion": condition,
+                        "evaluated_to": False, "msg": msg}
+        msg = args.get("success_msg") or "All assertions passed"
+        return {"changed": False, "msg": msg, "_quiet": args["quiet"]}
+
+
+@register("fail")
+class Fail(Module):
+    """Fail the task with a message."""
+
+    args = {"msg": Arg("raw", default="Failed as requested from task",
+                       description="The failure message.")}
+    needs_connection = False
+
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+        return {"changed": False, "failed": True, "msg": args["msg"]}

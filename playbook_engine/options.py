@@ -1,0 +1,43 @@
+"""Run options shared by the CLI and the Python API (one dataclass, validated once)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import OptionsError
+
+DEFAULT_FORKS = 50
+HOST_KEY_CHECKING = ("strict", "accept-new", "off")
+
+
+@dataclass
+class RunOptions:
+    check: bool = False
+    diff: bool = False
+    forks: int = DEFAULT_FORKS
+    limit: str | None = None
+    extra_vars: dict[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    skip_tags: tuple[str, ...] = ()
+    user: str | None = None
+    private_key: str | None = None
+    password: str | None = None
+    become_password: str | None = None
+    timeout: float = 10.0
+    command_timeout: float | None = None
+    host_key_checking: str = "strict"
+    known_hosts: tuple[str, ...] = ()
+    ssh_config: str | None = None
+    strict: bool = False
+    verbosity: int = 0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.forks, int) or self.forks < 1:
+            raise OptionsError(f"forks must be a positive integer, got {self.forks!r}")
+        if self.host_key_checking not in HOST_KEY_CHECKING:
+            raise OptionsError(
+                f"host key checking must be one of {', '.join(HOST_KEY_CHECKING)}, "
+                f"got {self.host_key_checking!r}")
+        if self.timeout <= 0:
+            raise OptionsError(f"timeout must be positive, got {self.timeout!r}")

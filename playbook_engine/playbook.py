@@ -1,0 +1,362 @@
+"""Playbook files → validated model. All problems in all files are collected, then raised."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from . import modules
+from .errors import Problem, ValidationError, ValidationFailed
+from .loader import YMap, load_file, loc_of, plain
+from .model import Block, Play, Playbook, Task, TaskItem
+from .source import SourceLocation
+from .templating import TemplateEngine
+from .validate import (
+    BLOCK_KEYWORDS,
+    LOOP_PREFIX,
+    PLAY_KEYWORDS,
+    TASK_KEYWORDS,
+    check_templates,
+    did_you_mean,
+    free_form_args,
+    load_schema,
+    schema_problems,
+    suggest,
+)
+
+_CONDITION_KEYS = ("when", "changed_when", "failed_when", "until")
+_TASK_SECTIONS = ("pre_tasks", "tasks", "post_tasks", "handlers")
+
+
+def _as_tuple(value: Any) -> tuple[Any, ...]:
+    if value is None:
+        return ()
+    return tuple(value) if isinstance(value, list) else (value,)
+
+
+def _tags(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(t.strip() for t in value.split(",") if t.strip())
+    return tuple(str(t) for t in _as_tuple(value))
+
+
+class PlaybookLoader:
+    """Loads one playbook (and what it imports), collecting problems instead of failing."""
+
+    def __init__(self, engine: TemplateEngine | None = None) -> None:
+        self.engine = engine or TemplateEngine()
+        self.problems: list[Problem] = []
+        self._stack: list[Path] = []
+
+    def load(self, path: str | Path) -> Playbook:
+        plays = self._load_plays(Path(path), None)
+        if any(p.severity == "error" for p in self.problems):
+            raise ValidationFailed(self.problems)
+        return Playbook(str(path), tuple(plays))
+
+    # -- files ----------------------------------------------------------------------------
+
+    def _load_plays(self, path: Path, at: SourceLocation | None) -> list[Play]:
+        resolved = path.resolve()
+        if resolved in self._stack:
+            self._error(f"import_playbook loop: {path} imports itself", at)
+            return []
+        try:
+            data, warnings = load_file(path)
+        except ValidationError as exc:
+            self.problems.append(Problem(exc.message, exc.location or at, exc.hint))
+            return []
+        self.problems += warnings
+        if data is None:
+            return []
+        if not isinstance(data, list):
+            self._error("a playbook must be a list of plays (each starting with `- hosts:`)",
+                        loc_of(data) or SourceLocation(str(path), 1, 1))
+            return []
+        self._stack.append(resolved)
+        try:
+            return self._plays(data, path)
+        finally:
+            self._stack.pop()
+
+    def _plays(self, data: list[Any], path: Path) -> list[Play]:
+        plays: list[Play] = []
+        for node in data:
+            if not isinstance(node, YMap):
+                self._error("a play must be a mapping with `hosts:`", loc_of(node)
+                            or loc_of(data))
+                continue
+            if "import_playbook" in node:
+                target = path.parent / str(node["import_playbook"])
+                plays += self._load_plays(target, node.value_loc("import_playbook"))
+                continue
+            if (play := self._play(node)) is not None:
+                plays.append(play)
+        return plays
+
+    # -- plays ----------------------------------------------------------------------------
+
+    def _play(self, node: YMap) -> Play | None:
+        before = len(self.problems)
+        self._unknown_keys(node, PLAY_KEYWORDS, "play keyword")
+        schema = {"$ref": "#/$defs/play", "$defs": load_schema("playbook.schema.json")["$defs"]}
+        self._structure(node, schema)
+        if "hosts" not in node:
+            self._error("play has no `hosts:`", node.loc, "add e.g. `hosts: all`")
+        sections = {s: self._task_list(node.get(s), s == "handlers") for s in _TASK_SECTIONS}
+        for key in ("vars", "environment"):
+            self.problems += check_templates(node.get(key), self.engine, node.loc)
+        if len(self.problems) > before and any(
+                p.severity == "error" for p in self.problems[before:]):
+            return None
+        hosts = node.get("hosts") or ""
+        return Play(
+            hosts=",".join(hosts) if isinstance(hosts, list) else str(hosts),
+            loc=node.loc or SourceLocation("<unknown>"),
+            name=node.get("name"),
+            vars=dict(node.get("vars") or {}),
+            vars_files=tuple(str(v) for v in _as_tuple(node.get("vars_files"))),
+            pre_tasks=sections["pre_tasks"], tasks=sections["tasks"],
+            post_tasks=sections["post_tasks"],
+            handlers=tuple(t for t in sections["handlers"] if isinstance(t, Task)),
+            gather_facts=node.get("gather_facts", True),
+            become=node.get("become"), become_user=node.get("become_user"),
+            become_method=node.get("become_method"), remote_user=node.get("remote_user"),
+            connection=node.get("connection"), check_mode=node.get("check_mode"),
+            diff=node.get("diff"), ignore_errors=node.get("ignore_errors"),
+            environment=dict(node.get("environment") or {}),
+            strategy=str(node.get("strategy") or "linear"), serial=node.get("serial"),
+            tags=_tags(node.get("tags")),
+            keyword_locs=dict(node.key_locs),
+        )
+
+    def _structure(self, node: YMap, schema: dict[str, Any]) -> None:
+        # Unknown keys are reported by _unknown_keys with a suggestion; skip the duplicate.
+        self.problems += schema_problems(
+            node, schema, node.loc, skip=frozenset({"unevaluatedProperties"}))
+
+    def _unknown_keys(self, node: YMap, allowed: frozenset[str], what: str) -> None:
+        for key in node:
+            if key not in allowed:
+                self._error(f"unknown {what} `{key}`", node.key_loc(key),
+                            did_you_mean(key, allowed))
+
+    # -- tasks ----------------------------------------------------------------------------
+
+    def _task_list(self, value: Any, handlers: bool = False) -> tuple[TaskItem, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            return ()  # the schema has already reported the wrong type
+        items: list[TaskItem] = []
+        for node in value:
+            if not isinstance(node, YMap):
+                continue  # reported by the schema
+            item = self._block(node) if "block" in node else self._task(node)
+            if item is not None:
+                items.append(item)
+        return tuple(items)
+
+    def _block(self, node: YMap) -> Block | None:
+        self._unknown_keys(node, BLOCK_KEYWORDS, "block keyword")
+        for key in _CONDITION_KEYS:
+            self.problems += check_templates(node.get(key), self.engine, node.loc, bare=True)
+        return Block(
+            block=self._task_list(node.get("block")), rescue=self._task_list(node.get("rescue")),
+            always=self._task_list(node.get("always")), loc=node.loc or SourceLocation("?"),
+            name=node.get("name"), when=_as_tuple(node.get("when")),
+            vars=dict(node.get("vars") or {}), tags=_tags(node.get("tags")),
+            keywords={k: v for k, v in node.items()
+                      if k not in ("block", "rescue", "always", "name", "when", "vars", "tags")},
+        )
+
+    def _task(self, node: YMap) -> Task | None:
+        before = len(self.problems)
+        found = self._find_action(node)
+        if found is None:
+            return None
+        action, args = found
+        module = modules.get(action)
+        assert module is not None
+        self._check_args(module, args, node, action)
+        self._check_keywords(node)
+        if any(p.severity == "error" for p in self.problems[before:]):
+            return None
+        return self._build_task(node, module.name, args)
+
+    def _find_action(self, node: YMap) -> tuple[str, dict[str, Any]] | None:
+        """The task's one module key and its args; reports typos and double modules."""
+        candidates = [k for k in node if k not in TASK_KEYWORDS
+                      and not str(k).startswith(LOOP_PREFIX)]
+        if "action" in node or "local_action" in node:
+            return self._action_keyword(node, candidates)
+        found = [k for k in candidates if modules.get(str(k))]
+        for key in candidates:
+            if key not in found:
+                self._unknown_key(node, key, bool(found))
+        if len(found) > 1:
+            a, b = found[0], found[1]
+            self._error(
+                f"task has two modules, `{a}` (line {node.key_loc(a).line}) and `{b}`"
+                f" (line {node.key_loc(b).line}); a task runs exactly one",
+                node.key_loc(b), "is a `- ` missing to start a new task here?")
+            return None
+        if not found:
+            if len(candidates) == 0:
+                self._error("task has no module to run", node.loc,
+                            "add one, e.g. `command: ...` or `debug: msg=...`")
+            return None
+        return str(found[0]), self._args_of(node, found[0])
+
+    def _unknown_key(self, node: YMap, key: Any, has_module: bool) -> None:
+        loc = node.key_loc(key)
+        keyword = suggest(key, TASK_KEYWORDS)
+        module = modules.suggest(str(key))
+        if keyword and (has_module or not module):
+            self._error(f"unknown task keyword `{key}`", loc, f"did you mean `{keyword}`?")
+        elif module:
+            self._error(f"unknown module `{key}`", loc, f"did you mean `{module}`?")
+        elif has_module:
+            self._error(f"unknown task keyword `{key}`", loc, None)
+        else:
+            self._error(f"unknown module `{key}`", loc, "`pbe modules` lists the modules")
+
+    def _action_keyword(self, node: YMap,
+                        candidates: list[Any]) -> tuple[str, dict[str, Any]] | None:
+        key = "action" if "action" in node else "local_action"
+        for extra in candidates:
+            self._unknown_key(node, extra, True)
+        value = node[key]
+        if isinstance(value, dict):
+            name = value.get("module")
+            args = {k: v for k, v in value.items() if k != "module"}
+        else:
+            name, _, rest = str(value).strip().partition(" ")
+            args = {"_free": rest}
+        if not name or not modules.get(str(name)):
+            self._error(f"unknown module `{name}`", node.value_loc(key),
+                        did_you_mean(str(name), modules.REGISTRY))
+            return None
+        if "_free" in args:
+            args = self._free_form(str(name), args["_free"], node.value_loc(key))
+        return str(name), args
+
+    def _args_of(self, node: YMap, key: Any) -> dict[str, Any]:
+        value = node[key]
+        extra = node.get("args") if isinstance(node.get("args"), dict) else {}
+        if value is None:
+            return _merged(extra)
+        if isinstance(value, dict):
+            return _merged(extra, value)
+        return _merged(extra, self._free_form(str(key), str(value), node.value_loc(key)))
+
+    def _free_form(self, name: str, text: str, loc: SourceLocation | None) -> dict[str, Any]:
+        module = modules.get(name)
+        assert module is not None
+        try:
+            return free_form_args(module, text)
+        except ValueError as exc:
+            self._error(f"{name}: {exc}", loc, "write the arguments as a mapping")
+            return {}
+
+    def _check_args(self, module: type[modules.Module], args: dict[str, Any], node: YMap,
+                    key: str) -> None:
+        loc = node.value_loc(key)
+        if not isinstance(args, dict):
+            return
+        known = set(module.args) | {a for arg in module.args.values() for a in arg.aliases}
+        for name in args:
+            if name not in known and not module.open_args:
+                hint = did_you_mean(name, known) or f"`pbe doc {module.name}` lists them"
+                self._error(f"unsupported argument `{name}` for module `{module.name}`",
+                            _arg_loc(args, name, loc), hint)
+        schema = module.json_schema()
+        schema["additionalProperties"] = True  # unknown names reported above
+        for problem in schema_problems(args, schema, node.key_loc(key)):
+            self.problems.append(Problem(f"{module.name}: {problem.message}", problem.location))
+        self._arg_rules(module, args, loc)
+        if module.raw_args:
+            for name in module.raw_args & set(args):
+                self.problems += check_templates(args[name], self.engine, loc, bare=True)
+        self.problems += check_templates(
+            {k: v for k, v in args.items() if k not in module.raw_args}, self.engine, loc)
+
+    def _arg_rules(self, module: type[modules.Module], args: dict[str, Any],
+                   loc: SourceLocation | None) -> None:
+        given = set(module.canonical(args))
+        for group in module.mutually_exclusive:
+            both = [g for g in group if g in given]
+            if len(both) > 1:
+                self._error(f"{module.name}: arguments are mutually exclusive: "
+                            f"{', '.join(both)}", loc)
+        for group in module.required_one_of:
+            if not given & set(group):
+                self._error(f"{module.name}: one of these arguments is required: "
+                            f"{', '.join(group)}", loc)
+
+    def _check_keywords(self, node: YMap) -> None:
+        # Keyword types were checked by the play schema, which covers its task lists.
+        for key in _CONDITION_KEYS:
+            self.problems += check_templates(node.get(key), self.engine, node.value_loc(key),
+                                             bare=True)
+        for key in ("vars", "loop", "environment", "name"):
+            self.problems += check_templates(node.get(key), self.engine, node.loc)
+
+    def _build_task(self, node: YMap, action: str, args: dict[str, Any]) -> Task:
+        loop = node.get("loop")
+        for key in node:
+            if str(key).startswith(LOOP_PREFIX):
+                loop = node[key]  # with_items and friends: lookups come with issue 4
+        return Task(
+            action=action, args=args, loc=node.loc or SourceLocation("?"),
+            name=node.get("name"), when=_as_tuple(node.get("when")),
+            register=node.get("register"), vars=dict(node.get("vars") or {}),
+            ignore_errors=node.get("ignore_errors", False),
+            ignore_unreachable=node.get("ignore_unreachable", False),
+            changed_when=_opt_tuple(node, "changed_when"),
+            failed_when=_opt_tuple(node, "failed_when"),
+            tags=_tags(node.get("tags")), loop=loop,
+            loop_control=dict(node.get("loop_control") or {}),
+            until=_opt_tuple(node, "until"), retries=node.get("retries"),
+            delay=node.get("delay"), become=node.get("become"),
+            become_user=node.get("become_user"), become_method=node.get("become_method"),
+            check_mode=node.get("check_mode"), diff=node.get("diff"),
+            no_log=node.get("no_log", False),
+            environment=dict(node.get("environment") or {}), timeout=node.get("timeout"),
+            keyword_locs=dict(node.key_locs),
+        )
+
+    def _error(self, message: str, loc: SourceLocation | None, hint: str | None = None) -> None:
+        self.problems.append(Problem(message, loc, hint))
+
+
+def _merged(*parts: Any) -> YMap:
+    """Merge argument mappings, keeping each key's source position."""
+    out = YMap()
+    out.loc, out.key_locs, out.value_locs = None, {}, {}
+    for part in parts:
+        out.update(part)
+        if isinstance(part, YMap):
+            out.loc = out.loc or part.loc
+            out.key_locs.update(part.key_locs)
+            out.value_locs.update(part.value_locs)
+    return out
+
+
+def _opt_tuple(node: YMap, key: str) -> tuple[Any, ...] | None:
+    return _as_tuple(node[key]) if key in node else None
+
+
+def _arg_loc(args: dict[str, Any], name: str,
+             fallback: SourceLocation | None) -> SourceLocation | None:
+    if isinstance(args, YMap):
+        return args.key_loc(name)
+    return fallback
+
+
+def load_playbook(path: str | Path, engine: TemplateEngine | None = None) -> Playbook:
+    """Load and validate; raises ValidationFailed listing every problem."""
+    return PlaybookLoader(engine).load(path)
+
+
+__all__ = ["PlaybookLoader", "load_playbook", "plain"]

@@ -1,0 +1,245 @@
+"""A whole run: load → validate → inventory → plays through the scheduler → reporter."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import PbeError, ValidationError
+from .events import Event, HostResult, PlayStart, RunEnd, RunStart, RunWarning
+from .executor import Executor, Scope
+from .exitcodes import ExitCode
+from .facts import FactStore
+from .inventory import Inventory
+from .model import Play, Playbook, Task
+from .options import RunOptions
+from .playbook import load_playbook
+from .reporting import CallbackSink, Reporter, Sink
+from .scheduler import LinearStrategy, RunState
+from .templating import TemplateEngine, is_template
+from .transport import ConnectionCache
+from .variables import VariableManager, load_vars_file
+
+
+@dataclass
+class RunResult:
+    """What a run did. ``ok`` is true when every host finished without failure."""
+
+    exit_code: ExitCode
+    stats: dict[str, dict[str, int]]
+    results: list[HostResult] = field(default_factory=list)
+    failed_hosts: list[str] = field(default_factory=list)
+    unreachable_hosts: list[str] = field(default_factory=list)
+    interrupted: bool = False
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == ExitCode.OK
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.results: list[HostResult] = []
+
+    def handle(self, event: Event) -> None:
+        if isinstance(event, HostResult):
+            self.results.append(event)
+
+    def close(self) -> None:
+        pass
+
+
+def load_inventory(inventory: Any) -> Inventory:
+    if inventory is None:
+        return Inventory.empty()
+    if isinstance(inventory, Inventory):
+        return inventory
+    if isinstance(inventory, Mapping):
+        return Inventory.from_dict(inventory)
+    if isinstance(inventory, (str, Path)):
+        return Inventory.load([inventory])
+    return Inventory.load(list(inventory))
+
+
+class Runner:
+    """Runs one playbook once. Holds all per-run state; nothing is global."""
+
+    def __init__(self, playbook: Playbook, inventory: Inventory, options: RunOptions,
+                 sinks: Sequence[Sink], engine: TemplateEngine | None = None,
+                 stop: threading.Event | None = None) -> None:
+        self.playbook = playbook
+        self.inventory = inventory
+        self.options = options
+        self.engine = engine or TemplateEngine()
+        self.stop = stop or threading.Event()
+        self.collector = _Collector()
+        self.reporter = Reporter([*sinks, self.collector])
+        self.facts = FactStore()
+        self.connections = ConnectionCache()
+        self.vm = VariableManager(inventory, self.facts, self.engine, options.extra_vars,
+                                  str(Path(playbook.path).resolve().parent), options.check,
+                                  options.diff)
+        self.executor = Executor(options, self.vm, self.facts, self.engine, self.connections)
+        self.state = RunState()
+
+    def run(self) -> RunResult:
+        started = time.monotonic()
+        self.reporter.emit(RunStart(self.playbook.path, self.options.check, self.options.diff))
+        error: PbeError | None = None
+        try:
+            allowed = self._limit()
+            for index, play in enumerate(self.playbook.plays):
+                if self.stop.is_set():
+                    break
+                self._run_play(index, play, allowed)
+        except PbeError as exc:
+            error = exc
+        except KeyboardInterrupt:
+            self.state.interrupted = True
+        finally:
+            self.connections.close_all()
+        code = self._exit_code(error)
+        stats = {h: s.as_dict() for h, s in self.state.stats.items()}
+        self.reporter.emit(RunEnd(stats, int(code), time.monotonic() - started,
+                                  self.options.check, self.state.interrupted,
+                                  str(error) if error else None))
+        self.reporter.close()
+        return RunResult(code, stats, self.collector.results, sorted(self.state.failed),
+                         sorted(self.state.unreachable), self.state.interrupted,
+                         str(error) if error else None)
+
+    def _exit_code(self, error: PbeError | None) -> ExitCode:
+        if self.state.interrupted:
+            return ExitCode.INTERRUPTED
+        if error is not None:
+            return error.exit_code
+        if self.state.unreachable:
+            return ExitCode.UNREACHABLE
+        if self.state.failed:
+            return ExitCode.HOST_FAILED
+        return ExitCode.OK
+
+    def _limit(self) -> set[str] | None:
+        if not self.options.limit:
+            return None
+        candidates = self.inventory.select("all") + self.inventory.select("localhost")
+        return {h.name for h in self.inventory.limit(candidates, self.options.limit)}
+
+    def _play_hosts(self, play: Play, allowed: set[str] | None) -> list[str]:
+        pattern = play.hosts
+        if is_template(pattern):
+            pattern = str(self.engine.templar(self.options.extra_vars, play.loc).render(pattern))
+        names = [h.name for h in self.inventory.select(pattern)]
+        if allowed is not None:
+            names = [h for h in names if h in allowed]
+        gone = self.state.failed | self.state.unreachable
+        return [h for h in names if h not in gone]
+
+    def _run_play(self, index: int, play: Play, allowed: set[str] | None) -> None:
+        hosts = self._play_hosts(play, allowed)
+        self.reporter.emit(PlayStart(index, play.display_name, tuple(hosts), play.loc))
+        if not hosts:
+            self._no_hosts(play)
+            return
+        if play.strategy not in ("linear", "free"):
+            raise ValidationError(f"unknown strategy `{play.strategy}`",
+                                  play.keyword_locs.get("strategy", play.loc))
+        play_vars = {**play.vars, **self._vars_files(play)}
+        self.executor.remote_user = play.remote_user
+        for batch in serial_batches(hosts, play.serial, play.loc):
+            if self.stop.is_set():
+                return
+            self.vm.start_play(play.display_name, play_vars, hosts, batch)
+            self._run_batch(index, play, batch)
+
+    def _run_batch(self, index: int, play: Play, batch: list[str]) -> None:
+        strategy = LinearStrategy(self.executor, self.options.forks, self.reporter.emit,
+                                  self.stop, self.state)
+        scope = Scope.of_play(play)
+        items: tuple[Any, ...] = play.all_tasks()
+        if self._gather(play):
+            items = (Task(action="setup", args={}, loc=play.loc, name="Gathering Facts"),
+                     *items)
+        strategy.run(index, items, batch, scope)
+
+    def _gather(self, play: Play) -> bool:
+        from .modules.base import to_bool
+
+        value = play.gather_facts
+        if is_template(value):
+            value = self.engine.templar(self.options.extra_vars, play.loc).render(value)
+        try:
+            return to_bool(value)
+        except ValueError as exc:
+            raise ValidationError(f"gather_facts: {exc}", play.loc) from None
+
+    def _no_hosts(self, play: Play) -> None:
+        message = f"no hosts matched for play `{play.display_name}` (hosts: {play.hosts})"
+        if self.options.strict:
+            raise PbeError(message + " (--strict)", play.loc)
+        self.reporter.emit(RunWarning(message + "; skipping", play.loc))
+
+    def _vars_files(self, play: Play) -> dict[str, Any]:
+        base = Path(self.playbook.path).parent
+        merged: dict[str, Any] = {}
+        templar = self.engine.templar({**play.vars, **self.options.extra_vars}, play.loc)
+        for name in play.vars_files:
+            path = base / str(templar.render(name))
+            if not path.is_file():
+                raise ValidationError(f"vars file not found: {path}",
+                                      play.keyword_locs.get("vars_files", play.loc))
+            merged.update(load_vars_file(path))
+        return merged
+
+
+def serial_batches(hosts: list[str], serial: Any, loc: Any = None) -> list[list[str]]:
+    """Split hosts per ``serial`` (int, 'N%', or a list of those; the last size repeats)."""
+    if serial in (None, 0, "0", [], "100%"):
+        return [hosts]
+    sizes = serial if isinstance(serial, list) else [serial]
+    out: list[list[str]] = []
+    i = 0
+    step = 0
+    while i < len(hosts):
+        spec = sizes[min(step, len(sizes) - 1)]
+        size = _batch_size(spec, len(hosts), loc)
+        out.append(hosts[i:i + size])
+        i += size
+        step += 1
+    return out
+
+
+def _batch_size(spec: Any, total: int, loc: Any) -> int:
+    text = str(spec).strip()
+    try:
+        if text.endswith("%"):
+            return max(1, math.floor(total * float(text[:-1]) / 100))
+        return max(1, int(text))
+    except ValueError:
+        raise ValidationError(f"serial: {spec!r} is not a number or percentage", loc) from None
+
+
+def run(playbook: str | Path, inventory: Any = None, *, options: RunOptions | None = None,
+        on_event: Callable[[Event], None] | None = None, sinks: Sequence[Sink] = (),
+        stop: threading.Event | None = None, **kwargs: Any) -> RunResult:
+    """Run a playbook. Never prints (unless given sinks) and never exits the process.
+
+    Raises:
+        ValidationFailed: the playbook or inventory is invalid (nothing was run).
+        OptionsError: an option is wrong.
+    """
+    opts = options or RunOptions(**kwargs)
+    engine = TemplateEngine()
+    book = load_playbook(playbook, engine)
+    inv = load_inventory(inventory)
+    all_sinks = [*sinks, *([CallbackSink(on_event)] if on_event else [])]
+    return Runner(book, inv, opts, all_sinks, engine, stop).run()

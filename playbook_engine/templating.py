@@ -1,0 +1,185 @@
+"""Sandboxed Jinja2 rendering with native types, lazy variables and unsafe host data.
+
+- A value that is one whole ``{{ expression }}`` keeps its native type (``"{{ 3 }}"`` → 3).
+- Undefined variables are errors naming the variable.
+- Variables are rendered lazily when a template reads them, so ``a: "{{ b }}"`` works.
+- Strings from hosts (command output, facts, registered results) are ``Unsafe``: never
+  rendered again as templates, wherever they travel.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import jinja2
+from jinja2 import nodes
+from jinja2.nativetypes import NativeCodeGenerator
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from .errors import TemplateError, UndefinedVariable
+from .source import SourceLocation
+
+
+class Unsafe(str):
+    """A string that came from a host; it is data, never template source."""
+
+    __slots__ = ()
+
+
+def mark_unsafe(value: Any) -> Any:
+    if isinstance(value, str) and not isinstance(value, Unsafe):
+        return Unsafe(value)
+    if isinstance(value, dict):
+        return {k: mark_unsafe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mark_unsafe(v) for v in value]
+    return value
+
+
+def is_template(value: Any) -> bool:
+    return (isinstance(value, str) and not isinstance(value, Unsafe)
+            and ("{{" in value or "{%" in value or "{#" in value))
+
+
+def _finalize(value: Any) -> Any:
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    return value
+
+
+class _CodeGenerator(NativeCodeGenerator):
+    """Native output without constant folding: jinja's native generator folds constant
+    expressions into strings (``{{ 3 }}`` → '3') and expects a literal_eval afterwards,
+    which we don't do, so only literal template text may be folded."""
+
+    def _output_child_to_const(self, node: nodes.Expr, frame: Any, finalize: Any) -> Any:
+        if isinstance(node, nodes.TemplateData):
+            return node.as_const(frame.eval_ctx)
+        raise nodes.Impossible()
+
+
+class _Environment(ImmutableSandboxedEnvironment):
+    code_generator_class = _CodeGenerator
+
+
+class TemplateEngine:
+    """One per run: the sandboxed environment and a cache of compiled templates."""
+
+    def __init__(self) -> None:
+        self.env = _Environment(undefined=jinja2.StrictUndefined, finalize=_finalize,
+                                keep_trailing_newline=True, autoescape=False)
+        from . import filters
+
+        filters.install(self.env)
+        self.compile = functools.lru_cache(maxsize=2048)(self.env.from_string)
+
+    def templar(self, variables: Mapping[str, Any],
+                loc: SourceLocation | None = None) -> Templar:
+        return Templar(self, variables, loc)
+
+    def check_syntax(self, source: str) -> str | None:
+        """The syntax error in a template, or None; used by validation."""
+        try:
+            self.env.parse(source)
+        except jinja2.TemplateSyntaxError as exc:
+            return exc.message or "syntax error"
+        return None
+
+
+class Templar:
+    """Renders values for one host and task against a variables mapping."""
+
+    def __init__(self, engine: TemplateEngine, variables: Mapping[str, Any],
+                 loc: SourceLocation | None = None) -> None:
+        self.engine = engine
+        self.env = engine.env
+        self.loc = loc
+        self.vars = _LazyVars(self, variables)
+
+    def render(self, value: Any) -> Any:
+        """Render strings inside ``value`` (recursively); other values pass through."""
+        if isinstance(value, str):
+            return self.render_str(value) if is_template(value) else value
+        if isinstance(value, dict):
+            return {self.render(k): self.render(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.render(v) for v in value]
+        return value
+
+    def render_str(self, source: str) -> Any:
+        try:
+            template = self.engine.compile(source)
+            ctx = template.new_context(self.vars, shared=True)
+            parts = list(template.root_render_func(ctx))
+        except jinja2.UndefinedError as exc:
+            raise UndefinedVariable(f"undefined variable: {exc.message}", self.loc,
+                                    f"in template: {source.strip()}") from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(f"template syntax error: {exc.message}", self.loc,
+                                f"in template: {source.strip()}") from None
+        except TemplateError:
+            raise
+        except Exception as exc:  # a filter or test raising: the template's fault
+            raise TemplateError(f"template error: {type(exc).__name__}: {exc}", self.loc,
+                                f"in template: {source.strip()}") from None
+        if len(parts) == 1:
+            return parts[0]
+        return "".join(str(p) for p in parts)
+
+    def evaluate(self, condition: Any) -> bool:
+        """A ``when``-style condition: a bare expression (or a bool)."""
+        if isinstance(condition, bool):
+            return condition
+        if condition is None:
+            return False
+        if not isinstance(condition, str):
+            return bool(condition)
+        text = condition.strip()
+        source = text if is_template(text) else "{{ (" + text + ") }}"
+        return truthy(self.render_str(source))
+
+
+def truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        low = value.strip().lower()
+        return low not in ("false", "no", "off", "0", "n", "")
+    return bool(value)
+
+
+class _LazyVars(Mapping[str, Any]):
+    """Variables as a template sees them: rendered on first read, cached per Templar."""
+
+    def __init__(self, templar: Templar, data: Mapping[str, Any]) -> None:
+        self._templar = templar
+        self._data = data
+        self._globals = templar.env.globals
+        self._done: dict[str, Any] = {}
+        self._active: set[str] = set()
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self._done:
+            return self._done[key]
+        if key not in self._data:
+            return self._globals[key]
+        raw = self._data[key]
+        if key in self._active:
+            raise TemplateError(f"recursive loop detected in variable {key!r}",
+                                self._templar.loc)
+        self._active.add(key)
+        try:
+            value = self._templar.render(raw)
+        finally:
+            self._active.discard(key)
+        self._done[key] = value
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data or key in self._globals
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**self._globals, **self._data})
+
+    def __len__(self) -> int:
+        return len(set(self._data) | set(self._globals))

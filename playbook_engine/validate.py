@@ -1,0 +1,258 @@
+"""Checks loaded YAML against schema/ and module argument schemas, collecting every problem.
+
+Nothing here raises on the first mistake: each checker appends ``Problem``s (with source
+positions and "did you mean" hints) so a user fixes a whole file in one pass.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import shlex
+from collections.abc import Iterator, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from jsonschema import Draft202012Validator
+
+from . import modules
+from .errors import Problem
+from .loader import YList, YMap, loc_of
+from .modules.base import FALSE_STRINGS, TRUE_STRINGS
+from .source import SourceLocation
+from .templating import TemplateEngine, is_template
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
+LOOP_PREFIX = "with_"
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    with open(SCHEMA_DIR / name, encoding="utf-8") as fh:
+        schema: dict[str, Any] = json.load(fh)
+    return schema
+
+
+def _keywords(defn: str) -> frozenset[str]:
+    defs = load_schema("playbook.schema.json")["$defs"]
+    return frozenset(defs[defn]["properties"]) | frozenset(defs["common"]["properties"])
+
+
+PLAY_KEYWORDS = _keywords("play")
+TASK_KEYWORDS = _keywords("task") | {"action", "local_action"}
+BLOCK_KEYWORDS = TASK_KEYWORDS
+
+
+# -- lenient types: a template string or Ansible's yes/no is fine where a bool is due ------
+
+def _templated_or(base: Any) -> Any:
+    def check(checker: Any, instance: Any) -> bool:
+        return bool(base(checker, instance)) or is_template(instance)
+
+    return check
+
+
+def _boolish(checker: Any, instance: Any) -> bool:
+    if isinstance(instance, bool) or is_template(instance):
+        return True
+    return isinstance(instance, str) and instance.lower() in TRUE_STRINGS | FALSE_STRINGS
+
+
+def _enum(validator: Any, enums: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    if not is_template(instance):
+        yield from jsonschema._keywords.enum(validator, enums, instance, schema)
+
+
+_base_checker = Draft202012Validator.TYPE_CHECKER
+_TYPE_CHECKER = _base_checker.redefine_many({
+    "boolean": _boolish,
+    **{t: _templated_or(_base_checker._type_checkers[t])
+       for t in ("integer", "number", "array", "object")},
+})
+LenientValidator = jsonschema.validators.extend(
+    Draft202012Validator, validators={"enum": _enum}, type_checker=_TYPE_CHECKER)
+
+
+def locate(root: Any, path: Any, fallback: SourceLocation | None) -> SourceLocation | None:
+    """The source position of the node at ``path`` (a jsonschema absolute_path)."""
+    node, loc = root, loc_of(root) or fallback
+    for step in path:
+        if isinstance(node, YMap) and step in node:
+            loc = node.value_loc(step)
+        elif isinstance(node, YList) and isinstance(step, int) and step < len(node):
+            loc = node.item_locs[step]
+        else:
+            break
+        node = node[step]
+    return loc
+
+
+def suggest(word: str, candidates: Any) -> str | None:
+    close = difflib.get_close_matches(str(word), list(candidates), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def did_you_mean(word: str, candidates: Any) -> str | None:
+    match = suggest(word, candidates)
+    return f"did you mean `{match}`?" if match else None
+
+
+def schema_problems(instance: Any, schema: Mapping[str, Any], root_loc: SourceLocation | None,
+                    skip: frozenset[str] = frozenset()) -> list[Problem]:
+    """Run jsonschema and turn each error into a positioned Problem."""
+    problems = []
+    validator = LenientValidator(schema)
+    for err in sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.path))):
+        if err.validator in skip:
+            continue
+        for leaf in _leaves(err):
+            problems += _leaf_problems(leaf, instance, root_loc)
+    return problems
+
+
+def _leaf_problems(err: jsonschema.ValidationError, instance: Any,
+                   root_loc: SourceLocation | None) -> list[Problem]:
+    node = err.instance
+    if err.validator == "additionalProperties" and isinstance(node, dict):
+        allowed = set(err.schema.get("properties", {}))
+        where = next((str(p) for p in reversed(err.absolute_path) if isinstance(p, str)), "")
+        return [Problem(f"unknown key `{key}`" + (f" in `{where}`" if where else ""),
+                        node.key_loc(key) if isinstance(node, YMap) else root_loc,
+                        did_you_mean(key, allowed))
+                for key in node if key not in allowed]
+    if err.validator == "required" and not err.absolute_path:
+        return [Problem(_describe(err), root_loc)]
+    return [Problem(_describe(err), locate(instance, err.absolute_path, root_loc))]
+
+
+_TYPE_WORDS = {"boolean": "a boolean (true/false, yes/no)", "integer": "an integer",
+               "number": "a number", "string": "a string", "array": "a list",
+               "object": "a mapping", "null": "empty"}
+
+
+def _describe(err: jsonschema.ValidationError) -> str:
+    path = list(err.absolute_path)
+    key = next((str(p) for p in reversed(path) if isinstance(p, str)), "")
+    where = ".".join(str(p) for p in path)
+    if err.validator == "type":
+        types = err.validator_value if isinstance(err.validator_value, list) \
+            else [err.validator_value]
+        words = " or ".join(_TYPE_WORDS.get(t, t) for t in types)
+        return f"`{key or where}` must be {words}, got {_short(err.instance)}"
+    if err.validator == "enum":
+        return f"`{key}` must be one of {', '.join(map(str, err.validator_value))}, " \
+               f"got {_short(err.instance)}"
+    if err.validator == "required" and isinstance(err.instance, dict):
+        missing = [r for r in err.validator_value if r not in err.instance]
+        return ", ".join(f"`{m}`" for m in missing) + " is a required argument"
+    if err.validator == "pattern" and key == "register":
+        return ("`register` must be a variable name (letters, digits, _), got "
+                f"{_short(err.instance)}")
+    return f"`{key or where}`: {err.message}" if where else err.message
+
+
+def _short(value: object) -> str:
+    text = repr(plain_value(value))
+    return text if len(text) < 60 else text[:57] + "..."
+
+
+def plain_value(value: object) -> object:
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return value
+
+
+def _leaves(err: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
+    """For anyOf/oneOf, the innermost errors say more than 'is not valid under any'."""
+    if err.context:
+        best = jsonschema.exceptions.best_match(err.context)
+        return [best] if best is not None else [err]
+    return [err]
+
+
+# -- key=value free-form arguments ----------------------------------------------------------
+
+def parse_kv(text: str) -> tuple[dict[str, str], list[str]]:
+    """Split Ansible's ``k=v k2='v 2' rest`` into (params, leftover words).
+
+    A bare word after a ``k=v`` continues that value (``msg=hello world``).
+    """
+    try:
+        words = shlex.split(text, posix=True)
+    except ValueError as exc:
+        raise ValueError(f"cannot split arguments: {exc}") from None
+    params: dict[str, str] = {}
+    rest: list[str] = []
+    last: str | None = None
+    for word in words:
+        key, sep, value = word.partition("=")
+        if sep and key.isidentifier():
+            params[key] = value
+            last = key
+        elif last is not None:
+            params[last] += " " + word
+        else:
+            rest.append(word)
+    return params, rest
+
+
+def free_form_args(module: type[modules.Module], text: str) -> dict[str, Any]:
+    """``command: ls -l chdir=/tmp`` → {"cmd": "ls -l", "chdir": "/tmp"}."""
+    if module.free_form is None:
+        params, rest = parse_kv(text)
+        if rest:
+            raise ValueError(f"expected key=value arguments, got `{' '.join(rest)}`")
+        return params
+    known = set(module.args) - {module.free_form}
+    keep: list[str] = []
+    args: dict[str, Any] = {}
+    for word in _split_keep_quotes(text):
+        key, sep, value = word.partition("=")
+        if sep and key in known:
+            args[key] = _unquote(value)
+        else:
+            keep.append(word)
+    args[module.free_form] = " ".join(keep)
+    return args
+
+
+def _split_keep_quotes(text: str) -> list[str]:
+    lexer = shlex.shlex(text, posix=False)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    try:
+        return list(lexer)
+    except ValueError:
+        return text.split()
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
+
+
+def check_templates(value: Any, engine: TemplateEngine, fallback: SourceLocation | None,
+                    bare: bool = False) -> list[Problem]:
+    """Jinja2 syntax errors anywhere inside ``value``; ``bare`` for when-style expressions."""
+    problems: list[Problem] = []
+    if isinstance(value, str):
+        source = value
+        if bare and not is_template(value):
+            source = "{{ (" + value + ") }}"
+        if is_template(source) and (msg := engine.check_syntax(source)):
+            problems.append(Problem(f"template syntax error: {msg}", loc_of(value) or fallback,
+                                    f"in: {value.strip()}"))
+    elif isinstance(value, dict):
+        for v in value.values():
+            problems += check_templates(v, engine, fallback, bare)
+    elif isinstance(value, list):
+        for v in value:
+            problems += check_templates(v, engine, fallback, bare)
+    return problems

@@ -1,0 +1,123 @@
+"""Which variables a task sees on a host, in Ansible's precedence order (low → high).
+
+    inventory group vars (all < parent < child) < inventory host vars
+    < gathered facts < play vars < play vars_files < block vars < task vars
+    < loop variables < set_fact / register < extra vars (-e) < magic variables
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .facts import FactStore
+from .templating import TemplateEngine
+
+if TYPE_CHECKING:
+    from .inventory import Inventory
+
+OMIT = "__omit_place_holder__pbe"
+
+
+class HostVars(Mapping[str, Any]):
+    """``hostvars``: another host's variables, rendered in that host's own context."""
+
+    def __init__(self, manager: VariableManager) -> None:
+        self._manager = manager
+
+    def __getitem__(self, host: str) -> Any:
+        if host not in self._manager.inventory.hosts:
+            raise KeyError(host)
+        variables = self._manager.host_scope(host)
+        return self._manager.engine.templar(variables).vars
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._manager.inventory.hosts)
+
+    def __len__(self) -> int:
+        return len(self._manager.inventory.hosts)
+
+
+class VariableManager:
+    """Composes the layers; one per run, shared by worker threads (reads only)."""
+
+    def __init__(self, inventory: Inventory, facts: FactStore, engine: TemplateEngine,
+                 extra_vars: Mapping[str, Any], playbook_dir: str, check: bool = False,
+                 diff: bool = False) -> None:
+        self.inventory = inventory
+        self.facts = facts
+        self.engine = engine
+        self.extra_vars = dict(extra_vars)
+        self.playbook_dir = playbook_dir
+        self.check = check
+        self.diff = diff
+        self.hostvars = HostVars(self)
+        self._inventory_cache: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        self.play_vars: dict[str, Any] = {}
+        self.play_hosts: list[str] = []
+        self.play_batch: list[str] = []
+        self.play_name = ""
+        self.groups = inventory.groups_map()
+
+    def start_play(self, name: str, play_vars: Mapping[str, Any], hosts: Sequence[str],
+                   batch: Sequence[str]) -> None:
+        self.play_name = name
+        self.play_vars = dict(play_vars)
+        self.play_hosts = list(hosts)
+        self.play_batch = list(batch)
+
+    def inventory_vars(self, host: str) -> dict[str, Any]:
+        with self._lock:
+            if host not in self._inventory_cache:
+                self._inventory_cache[host] = self.inventory.host_vars(host)
+            return self._inventory_cache[host]
+
+    def host_scope(self, host: str) -> dict[str, Any]:
+        """What ``hostvars[host]`` holds: everything but play/block/task vars."""
+        return {**self.inventory_vars(host), **self.facts.fact_layer(host),
+                **self.facts.host_vars(host), **self.extra_vars, **self.magic(host)}
+
+    def task_vars(self, host: str, scopes: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+        """All variables for one task on one host; ``scopes`` are block/task/loop vars."""
+        merged: dict[str, Any] = {**self.inventory_vars(host), **self.facts.fact_layer(host),
+                                  **self.play_vars}
+        for scope in scopes:
+            merged.update(scope)
+        merged.update(self.facts.host_vars(host))
+        merged.update(self.extra_vars)
+        merged.update(self.magic(host))
+        return merged
+
+    def magic(self, host: str) -> dict[str, Any]:
+        return {
+            "inventory_hostname": host,
+            "inventory_hostname_short": host.split(".")[0],
+            "groups": self.groups,
+            "group_names": self.inventory.group_names(host),
+            "hostvars": self.hostvars,
+            "play_hosts": self.play_batch,
+            "ansible_play_hosts": self.play_batch,
+            "ansible_play_hosts_all": self.play_hosts,
+            "ansible_play_batch": self.play_batch,
+            "ansible_play_name": self.play_name,
+            "playbook_dir": self.playbook_dir,
+            "ansible_check_mode": self.check,
+            "ansible_diff_mode": self.diff,
+            "omit": OMIT,
+        }
+
+
+def load_vars_file(path: Path) -> dict[str, Any]:
+    """A vars file: YAML mapping. Raises ValidationError with the position when it isn't."""
+    from .errors import ValidationError
+    from .loader import load_file, loc_of
+
+    data, _ = load_file(path)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ValidationError("a vars file must be a mapping of names to values", loc_of(data))
+    return dict(data)

@@ -1,0 +1,287 @@
+"""The whole engine over the local connection: results, stats, exit codes, templating."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import playbook_engine as pbe
+from playbook_engine.events import Event, HostResult, RunEnd, TaskStart
+
+INVENTORY = {"all": {"hosts": {"a": None, "b": None, "c": None},
+                     "vars": {"ansible_connection": "local"}}}
+
+
+def play(tmp_path: Path, text: str, name: str = "site.yml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def statuses(result: pbe.RunResult, task: str) -> dict[str, str]:
+    return {r.host: r.status for r in result.results if r.task_name == task}
+
+
+def test_register_when_and_templates_flow_between_tasks(tmp_path: Path) -> None:
+    book = play(tmp_path, f"""
+- hosts: all
+  gather_facts: false
+  vars:
+    base: {tmp_path}
+  tasks:
+    - name: write
+      shell: echo "{{{{ inventory_hostname }}}}-$((20 + 1))" > {{{{ base }}}}/{{{{ inventory_hostname }}}}.txt
+    - name: read
+      command: cat {{{{ base }}}}/{{{{ inventory_hostname }}}}.txt
+      register: content
+      changed_when: false
+    - name: only b
+      command: touch {{{{ base }}}}/{{{{ content.stdout }}}}.flag
+      when: inventory_hostname == 'b'
+""")
+    result = pbe.run(book, INVENTORY)
+    assert result.exit_code == 0
+    assert (tmp_path / "a.txt").read_text() == "a-21\n"
+    assert statuses(result, "read") == {"a": "ok", "b": "ok", "c": "ok"}
+    assert statuses(result, "only b") == {"a": "skipped", "b": "changed", "c": "skipped"}
+    assert (tmp_path / "b-21.flag").exists() and not (tmp_path / "a-21.flag").exists()
+    assert result.stats["b"] == {"ok": 3, "changed": 2, "unreachable": 0, "failed": 0,
+                                 "skipped": 0, "rescued": 0, "ignored": 0}
+    assert result.stats["a"]["skipped"] == 1
+
+
+def test_failed_host_stops_others_continue_exit_2(tmp_path: Path) -> None:
+    book = play(tmp_path, f"""
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: fail on a
+      command: "false"
+      when: inventory_hostname == 'a'
+    - name: after
+      command: touch {tmp_path}/{{{{ inventory_hostname }}}}
+""")
+    result = pbe.run(book, INVENTORY)
+    assert result.exit_code == 2
+    assert result.failed_hosts == ["a"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == "") == ["b", "c"]
+    assert result.stats["a"]["failed"] == 1
+    failed = next(r for r in result.results if r.status == "failed")
+    assert failed.result["rc"] == 1 and failed.result["msg"] == "non-zero return code"
+
+
+def test_failed_when_ignore_errors_and_ignored_stats(tmp_path: Path) -> None:
+    book = play(tmp_path, """
+- hosts: a
+  gather_facts: false
+  tasks:
+    - name: grep fails but is fine
+      shell: echo nothing | grep something
+      register: g
+      failed_when: g.rc > 1
+    - name: real failure, ignored
+      command: "false"
+      ignore_errors: true
+    - name: fail with a message
+      fail:
+        msg: "rc was {{ g.rc }}"
+      ignore_errors: yes
+""")
+    result = pbe.run(book, INVENTORY)
+    assert result.exit_code == 0
+    assert statuses(result, "grep fails but is fine") == {"a": "changed"}
+    assert statuses(result, "real failure, ignored") == {"a": "failed"}
+    msg = next(r for r in result.results if r.task_name == "fail with a message")
+    assert msg.ignored and msg.result["msg"] == "rc was 1"
+    assert result.stats["a"] == {"ok": 3, "changed": 2, "unreachable": 0, "failed": 0,
+                                 "skipped": 0, "rescued": 0, "ignored": 2}
+
+
+def test_check_mode_skips_commands_and_changes_nothing(tmp_path: Path) -> None:
+    marker = tmp_path / "created"
+    book = play(tmp_path, f"""
+- hosts: a
+  gather_facts: false
+  tasks:
+    - name: side effect
+      command: touch {marker}
+    - name: guarded
+      command: touch {marker}
+      args:
+        removes: {tmp_path}/nothing-here
+    - name: shell side effect
+      shell: touch {marker}
+    - debug: msg="check is {{{{ ansible_check_mode }}}}"
+""")
+    result = pbe.run(book, INVENTORY, check=True)
+    assert result.exit_code == 0
+    assert not marker.exists()
+    assert statuses(result, "side effect") == {"a": "skipped"}
+    assert statuses(result, "guarded") == {"a": "ok"}
+    assert statuses(result, "shell side effect") == {"a": "skipped"}
+    debug = next(r for r in result.results if r.action == "debug")
+    assert debug.result["msg"] == "check is True"
+
+
+def test_native_types_and_lazy_vars(tmp_path: Path) -> None:
+    book = play(tmp_path, """
+- hosts: a
+  gather_facts: false
+  vars:
+    n: "{{ 3 }}"
+    twice: "{{ n * 2 }}"
+    items_: "{{ [1, 2] + [n] }}"
+  tasks:
+    - assert:
+        that:
+          - n == 3
+          - twice == 6
+          - items_ | length == 3
+          - extra == 'yes'
+""")
+    result = pbe.run(book, INVENTORY, extra_vars={"extra": "yes", "n": 3})
+    assert result.exit_code == 0, result.results[-1].result
+
+
+def test_undefined_variable_names_it_and_the_task(tmp_path: Path) -> None:
+    book = play(tmp_path, "- hosts: a\n  gather_facts: false\n  tasks:\n"
+                          "    - debug: msg=\"{{ nope }}\"\n")
+    result = pbe.run(book, INVENTORY)
+    assert result.exit_code == 2
+    msg = result.results[0].result["msg"]
+    assert "'nope' is undefined" in msg and f"{book}:4:7" in msg
+
+
+def test_host_output_is_never_rendered_as_a_template(tmp_path: Path) -> None:
+    book = play(tmp_path, """
+- hosts: a
+  gather_facts: false
+  tasks:
+    - command: echo "{{ '{{' }} 7 * 7 {{ '}}' }}"
+      register: out
+    - set_fact:
+        copied: "{{ out.stdout }}"
+    - debug: msg="{{ copied }}"
+""")
+    result = pbe.run(book, INVENTORY)
+    assert result.results[-1].result["msg"] == "{{ 7 * 7 }}"
+
+
+def test_block_rescue_always(tmp_path: Path) -> None:
+    book = play(tmp_path, """
+- hosts: a,b
+  gather_facts: false
+  tasks:
+    - block:
+        - command: "false"
+          when: inventory_hostname == 'a'
+        - name: after failure
+          debug: msg=not on a
+      rescue:
+        - name: rescue
+          debug: msg="rescued {{ ansible_failed_task.name }}"
+      always:
+        - name: always
+          debug: msg=always
+""")
+    result = pbe.run(book, INVENTORY)
+    assert result.exit_code == 0
+    assert statuses(result, "after failure") == {"b": "ok"}
+    assert statuses(result, "rescue") == {"a": "ok"}
+    assert statuses(result, "always") == {"a": "ok", "b": "ok"}
+    assert result.stats["a"]["rescued"] == 1 and result.stats["a"]["failed"] == 0
+
+
+def test_loop_and_register_results(tmp_path: Path) -> None:
+    book = play(tmp_path, f"""
+- hosts: a
+  gather_facts: false
+  tasks:
+    - command: touch {tmp_path}/{{{{ item }}}}
+      loop: [x, y]
+      register: touched
+    - assert:
+        that:
+          - touched.results | length == 2
+          - touched.results[1].item == 'y'
+          - touched is changed
+""")
+    result = pbe.run(book, INVENTORY)
+    assert result.exit_code == 0
+    assert (tmp_path / "x").exists() and (tmp_path / "y").exists()
+
+
+def test_events_in_order_and_no_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                       ) -> None:
+    book = play(tmp_path, "- hosts: all\n  gather_facts: false\n  tasks:\n"
+                          "    - ping:\n    - debug: msg=hi\n")
+    events: list[Event] = []
+    result = pbe.run(book, INVENTORY, on_event=events.append)
+    assert result.ok
+    kinds = [type(e).__name__ for e in events]
+    assert kinds[0] == "RunStart" and kinds[-1] == "RunEnd"
+    assert kinds.count("TaskStart") == 2 and kinds.count("HostResult") == 6
+    first_task = kinds.index("TaskStart")
+    assert isinstance(events[first_task], TaskStart)
+    assert all(isinstance(e, HostResult) for e in events[first_task + 1:first_task + 4])
+    assert isinstance(events[-1], RunEnd) and events[-1].exit_code == 0
+    assert capsys.readouterr() == ("", "")
+
+
+def test_gather_facts(tmp_path: Path) -> None:
+    book = play(tmp_path, """
+- hosts: a
+  tasks:
+    - assert:
+        that:
+          - ansible_facts.system == 'Linux'
+          - ansible_system == ansible_facts.system
+          - ansible_facts.processor_nproc >= 1
+          - ansible_hostname | length > 0
+""")
+    result = pbe.run(book, INVENTORY)
+    assert result.exit_code == 0, result.results[-1].result
+    assert [r.task_name for r in result.results][:1] == ["Gathering Facts"]
+
+
+def test_concurrent_runs_do_not_interfere(tmp_path: Path) -> None:
+    outcomes: dict[str, Any] = {}
+
+    def go(tag: str) -> None:
+        book = play(tmp_path, f"- hosts: all\n  gather_facts: false\n  tasks:\n"
+                              f"    - set_fact: {{who: {tag}}}\n"
+                              f"    - command: echo {{{{ who }}}}\n      register: r\n"
+                              f"    - assert: {{that: r.stdout == '{tag}'}}\n",
+                    name=f"{tag}.yml")
+        outcomes[tag] = pbe.run(book, INVENTORY)
+
+    threads = [threading.Thread(target=go, args=(t,)) for t in ("one", "two")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes["one"].ok and outcomes["two"].ok
+    assert len(outcomes["one"].results) == 9
+
+
+def test_json_document(tmp_path: Path) -> None:
+    import io
+
+    from playbook_engine.cli import main
+
+    book = play(tmp_path, "- hosts: all\n  gather_facts: false\n  tasks:\n"
+                          "    - name: hello\n      command: echo hi\n")
+    inv = tmp_path / "inv.yml"
+    inv.write_text(json.dumps(INVENTORY))
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["run", str(book), "-i", str(inv), "--format", "json"], out, err)
+    doc = json.loads(out.getvalue())
+    assert code == 0 and doc["exit_code"] == 0
+    task = doc["plays"][0]["tasks"][0]
+    assert list(task["hosts"]) == ["a", "b", "c"]
+    assert task["hosts"]["b"]["result"]["stdout"] == "hi"
+    assert doc["stats"]["c"]["changed"] == 1
