@@ -21,7 +21,7 @@ from .modules.base import Module, to_bool
 from .options import RunOptions
 from .templating import Templar, TemplateEngine, mark_unsafe
 from .transport import ConnectionCache, ConnectionSpec, shell
-from .transport.base import CommandResult
+from .transport.base import CommandResult, Connection
 from .variables import OMIT, VariableManager
 
 logger = logging.getLogger(__name__)
@@ -39,15 +39,17 @@ class Scope:
     conditions: tuple[Any, ...] = ()
     vars: tuple[Mapping[str, Any], ...] = ()
     keywords: Mapping[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
 
     @classmethod
     def of_play(cls, play: Play) -> Scope:
         kw = {k: getattr(play, k) for k in _INHERITED if getattr(play, k, None) not in (None, {})}
-        return cls(keywords=kw)
+        return cls(keywords=kw, tags=play.tags)
 
     def enter(self, block: Block) -> Scope:
         kw = {**self.keywords, **{k: v for k, v in block.keywords.items() if k in _INHERITED}}
-        return Scope(self.conditions + block.when, self.vars + (block.vars,), kw)
+        return Scope(self.conditions + block.when, self.vars + (block.vars,), kw,
+                     self.tags + block.tags)
 
     def keyword(self, task: Task, name: str, default: Any = None) -> Any:
         value = getattr(task, name)
@@ -79,7 +81,7 @@ class HostContext:
         if self._become:
             command, stdin = self._executor.wrap_become(self.host, command, stdin,
                                                         self._become)
-        conn = self._executor.connection(self.host, self._templar)
+        conn: Connection = self._executor.connection(self.host, self._templar)
         return conn.run(command, stdin=stdin, timeout=timeout or self._timeout)
 
     def render(self, value: Any) -> Any:
@@ -301,7 +303,7 @@ class Executor:
             self._sudo_needs_password[key] = probe.rc != 0
         return self._sudo_needs_password[key]
 
-    def connection(self, host: str, templar: Templar) -> Any:
+    def connection(self, host: str, templar: Templar) -> Connection:
         spec = self.connection_spec(host, templar)
         self._specs[host] = spec
         return self.connections.get(spec)
@@ -359,8 +361,8 @@ class Executor:
                 ) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
         if not scope.keyword(task, "no_log"):
             return result, items
-        keep = {k: result[k] for k in ("changed", "failed", "skipped", "unreachable")
-                if k in result}
+        keep: dict[str, Any] = {k: result[k] for k in ("changed", "failed", "skipped",
+                                                        "unreachable") if k in result}
         return ({**keep, "censored": NO_LOG_MSG},
                 tuple({"censored": NO_LOG_MSG, "changed": i.get("changed", False)}
                       for i in items))

@@ -49,7 +49,7 @@ def _mark_loc(filename: str, mark: Any) -> SourceLocation:
     return SourceLocation(filename, mark.line + 1, mark.column + 1)
 
 
-class _PositionLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _PositionLoader(_BaseLoader):  # type: ignore[misc]
     """SafeLoader whose containers and strings carry their source position."""
 
     filename = "<string>"

@@ -196,9 +196,10 @@ class PlaybookLoader:
                 self._unknown_key(node, key, bool(found))
         if len(found) > 1:
             a, b = found[0], found[1]
+            line_a, line_b = (getattr(node.key_loc(k), "line", "?") for k in (a, b))
             self._error(
-                f"task has two modules, `{a}` (line {node.key_loc(a).line}) and `{b}`"
-                f" (line {node.key_loc(b).line}); a task runs exactly one",
+                f"task has two modules, `{a}` (line {line_a}) and `{b}`"
+                f" (line {line_b}); a task runs exactly one",
                 node.key_loc(b), "is a `- ` missing to start a new task here?")
             return None
         if not found:

@@ -167,7 +167,8 @@ class Runner:
         scope = Scope.of_play(play)
         items: tuple[Any, ...] = play.all_tasks()
         if self._gather(play):
-            items = (Task(action="setup", args={}, loc=play.loc, name="Gathering Facts"),
+            items = (Task(action="setup", args={}, loc=play.loc, name="Gathering Facts",
+                          tags=("always",)),
                      *items)
         strategy.run(index, items, batch, scope)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from .events import Event, HostResult, HostStats, TaskEnd, TaskStart
 from .executor import Executor, Scope
 from .model import Block, Task, TaskItem
+from .tags import selected
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +57,10 @@ class HostIterator:
     """One host's walk through a play; ``send`` the result of each task to get the next."""
 
     def __init__(self, items: Sequence[TaskItem], scope: Scope,
-                 on_rescue: Callable[[HostResult], None]) -> None:
+                 on_rescue: Callable[[HostResult], None],
+                 wanted: Callable[[Task, Scope], bool] = lambda t, s: True) -> None:
         self.rescued_last = False
+        self._wanted = wanted
         self._on_rescue = on_rescue
         self.lost = False  # unreachable: no rescue, no always
         self._gen = self._items(items, scope)
@@ -79,6 +82,8 @@ class HostIterator:
         """Yield tasks in order; False once the host failed (a rescue may still catch it)."""
         for item in items:
             if isinstance(item, Task):
+                if not self._wanted(item, scope):
+                    continue
                 result = yield (item, scope)
                 if result.status == "unreachable":
                     self.lost = True
@@ -134,7 +139,7 @@ class LinearStrategy:
         iterators: dict[str, HostIterator] = {}
         pending: dict[str, Step] = {}
         for host in hosts:
-            it = HostIterator(items, scope, lambda r: self._remember_failure(r))
+            it = HostIterator(items, scope, self._remember_failure, self._wanted)
             iterators[host] = it
             if (step := it.first()) is not None:
                 pending[host] = step
@@ -152,6 +157,10 @@ class LinearStrategy:
                     pending.pop(host)
                 else:
                     pending[host] = step
+
+    def _wanted(self, task: Task, scope: Scope) -> bool:
+        opts = self.executor.options
+        return selected(scope.tags + task.tags, opts.tags, opts.skip_tags)
 
     def _remember_failure(self, result: HostResult) -> None:
         self.executor.facts.set_vars(result.host, {

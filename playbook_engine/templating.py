@@ -111,7 +111,8 @@ class Templar:
     def render_str(self, source: str) -> Any:
         try:
             template = self.engine.compile(source)
-            ctx = template.new_context(self.vars, shared=True)
+            # shared=True: jinja reads our lazy mapping directly instead of copying it
+            ctx = template.new_context(self.vars, shared=True)  # type: ignore[arg-type]
             parts = list(template.root_render_func(ctx))
         except jinja2.UndefinedError as exc:
             raise UndefinedVariable(f"undefined variable: {exc.message}", self.loc,

@@ -61,8 +61,8 @@ def _boolish(checker: Any, instance: Any) -> bool:
 
 
 def _enum(validator: Any, enums: Any, instance: Any, schema: Any) -> Iterator[Any]:
-    if not is_template(instance):
-        yield from jsonschema._keywords.enum(validator, enums, instance, schema)
+    if not is_template(instance) and instance not in enums:
+        yield jsonschema.ValidationError(f"{instance!r} is not one of {enums!r}")
 
 
 _base_checker = Draft202012Validator.TYPE_CHECKER
@@ -71,7 +71,7 @@ _TYPE_CHECKER = _base_checker.redefine_many({
     **{t: _templated_or(_base_checker._type_checkers[t])
        for t in ("integer", "number", "array", "object")},
 })
-LenientValidator = jsonschema.validators.extend(
+LenientValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
     Draft202012Validator, validators={"enum": _enum}, type_checker=_TYPE_CHECKER)
 
 
@@ -116,7 +116,8 @@ def _leaf_problems(err: jsonschema.ValidationError, instance: Any,
                    root_loc: SourceLocation | None) -> list[Problem]:
     node = err.instance
     if err.validator == "additionalProperties" and isinstance(node, dict):
-        allowed = set(err.schema.get("properties", {}))
+        schema = err.schema if isinstance(err.schema, dict) else {}
+        allowed = set(schema.get("properties", {}))
         where = next((str(p) for p in reversed(err.absolute_path) if isinstance(p, str)), "")
         return [Problem(f"unknown key `{key}`" + (f" in `{where}`" if where else ""),
                         node.key_loc(key) if isinstance(node, YMap) else root_loc,
@@ -136,16 +137,16 @@ def _describe(err: jsonschema.ValidationError) -> str:
     path = list(err.absolute_path)
     key = next((str(p) for p in reversed(path) if isinstance(p, str)), "")
     where = ".".join(str(p) for p in path)
+    value: Any = err.validator_value
     if err.validator == "type":
-        types = err.validator_value if isinstance(err.validator_value, list) \
-            else [err.validator_value]
-        words = " or ".join(_TYPE_WORDS.get(t, t) for t in types)
+        types = value if isinstance(value, list) else [value]
+        words = " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in types)
         return f"`{key or where}` must be {words}, got {_short(err.instance)}"
     if err.validator == "enum":
-        return f"`{key}` must be one of {', '.join(map(str, err.validator_value))}, " \
+        return f"`{key}` must be one of {', '.join(map(str, value))}, " \
                f"got {_short(err.instance)}"
     if err.validator == "required" and isinstance(err.instance, dict):
-        missing = [r for r in err.validator_value if r not in err.instance]
+        missing = [r for r in value if r not in err.instance]
         return ", ".join(f"`{m}`" for m in missing) + " is a required argument"
     if err.validator == "pattern" and key == "register":
         return ("`register` must be a variable name (letters, digits, _), got "

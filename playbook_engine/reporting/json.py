@@ -23,7 +23,7 @@ class JsonSink:
             self.doc["plays"].append({"name": event.name, "hosts": list(event.hosts),
                                       "tasks": []})
         elif isinstance(event, TaskStart):
-            task = {"name": event.name, "action": event.action,
+            task: dict[str, Any] = {"name": event.name, "action": event.action,
                     "location": str(event.loc) if event.loc else None, "hosts": {},
                     "_order": list(event.hosts)}
             self.doc["plays"][-1]["tasks"].append(task)

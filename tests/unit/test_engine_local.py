@@ -285,3 +285,31 @@ def test_json_document(tmp_path: Path) -> None:
     assert list(task["hosts"]) == ["a", "b", "c"]
     assert task["hosts"]["b"]["result"]["stdout"] == "hi"
     assert doc["stats"]["c"]["changed"] == 1
+
+
+def test_tags_are_inherited_and_filter_tasks(tmp_path: Path) -> None:
+    book = play(tmp_path, """
+- hosts: a
+  gather_facts: false
+  tags: [site]
+  tasks:
+    - name: web task
+      debug: msg=web
+      tags: web
+    - block:
+        - name: db task
+          debug: msg=db
+      tags: [db]
+    - name: debug only
+      debug: msg=dbg
+      tags: [never, debug]
+    - name: always
+      debug: msg=always
+      tags: always
+""")
+    ran = [r.task_name for r in pbe.run(book, INVENTORY, tags=("db",)).results]
+    assert ran == ["db task", "always"]
+    ran = [r.task_name for r in pbe.run(book, INVENTORY, skip_tags=("db",)).results]
+    assert ran == ["web task", "always"]
+    ran = [r.task_name for r in pbe.run(book, INVENTORY, tags=("site", "debug")).results]
+    assert ran == ["web task", "db task", "debug only", "always"]
