@@ -26,6 +26,12 @@ class FactStore:
         with self._lock:
             self._vars.setdefault(host, {}).update(mark_unsafe(dict(values)))
 
+    def clear(self, host: str) -> None:
+        """meta: clear_facts — forget gathered facts and set_fact values for a host."""
+        with self._lock:
+            self._facts.pop(host, None)
+            self._vars.pop(host, None)
+
     def facts(self, host: str) -> dict[str, Any]:
         with self._lock:
             return dict(self._facts.get(host, {}))

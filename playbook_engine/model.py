@@ -39,11 +39,18 @@ class Task:
     no_log: Any = False
     environment: dict[str, Any] = field(default_factory=dict)
     timeout: Any = None
+    notify: tuple[str, ...] = ()
+    listen: tuple[str, ...] = ()
     keyword_locs: dict[str, SourceLocation] = field(default_factory=dict)
 
     @property
     def display_name(self) -> str:
         return self.name or self.action
+
+    @property
+    def meta(self) -> str | None:
+        """The meta action (`flush_handlers`, `end_play` …) when this is a meta task."""
+        return str(self.args.get("action")) if self.action == "meta" else None
 
     def keyword_loc(self, keyword: str) -> SourceLocation:
         return self.keyword_locs.get(keyword, self.loc)
@@ -90,6 +97,7 @@ class Play:
     environment: dict[str, Any] = field(default_factory=dict)
     strategy: str = "linear"
     serial: Any = None
+    force_handlers: Any = False
     tags: tuple[str, ...] = ()
     keyword_locs: dict[str, SourceLocation] = field(default_factory=dict)
 

@@ -10,7 +10,7 @@ from .errors import Problem, ValidationError, ValidationFailed
 from .loader import YMap, load_file, loc_of, plain
 from .model import Block, Play, Playbook, Task, TaskItem
 from .source import SourceLocation
-from .templating import TemplateEngine
+from .templating import TemplateEngine, is_template
 from .validate import (
     BLOCK_KEYWORDS,
     LOOP_PREFIX,
@@ -104,6 +104,7 @@ class PlaybookLoader:
         if "hosts" not in node:
             self._error("play has no `hosts:`", node.loc, "add e.g. `hosts: all`")
         sections = {s: self._task_list(node.get(s), s == "handlers") for s in _TASK_SECTIONS}
+        self._check_notify(sections)
         for key in ("vars", "environment"):
             self.problems += check_templates(node.get(key), self.engine, node.loc)
         if len(self.problems) > before and any(
@@ -126,9 +127,21 @@ class PlaybookLoader:
             diff=node.get("diff"), ignore_errors=node.get("ignore_errors"),
             environment=dict(node.get("environment") or {}),
             strategy=str(node.get("strategy") or "linear"), serial=node.get("serial"),
+            force_handlers=node.get("force_handlers", False),
             tags=_tags(node.get("tags")),
             keyword_locs=dict(node.key_locs),
         )
+
+    def _check_notify(self, sections: dict[str, tuple[TaskItem, ...]]) -> None:
+        """A notify that names no handler of the play is a mistake we can see now."""
+        handlers = [t for t in sections["handlers"] if isinstance(t, Task)]
+        known = {n for h in handlers for n in (h.name, *h.listen) if n}
+        for section in ("pre_tasks", "tasks", "post_tasks", "handlers"):
+            for task in iter_tasks(sections[section]):
+                for name in task.notify:
+                    if name not in known and not is_template(name):
+                        self._error(f"notify names no handler of this play: `{name}`",
+                                    task.keyword_loc("notify"), did_you_mean(name, known))
 
     def _structure(self, node: YMap, schema: dict[str, Any]) -> None:
         # Unknown keys are reported by _unknown_keys with a suggestion; skip the duplicate.
@@ -324,11 +337,24 @@ class PlaybookLoader:
             check_mode=node.get("check_mode"), diff=node.get("diff"),
             no_log=node.get("no_log", False),
             environment=dict(node.get("environment") or {}), timeout=node.get("timeout"),
+            notify=tuple(str(n) for n in _as_tuple(node.get("notify"))),
+            listen=tuple(str(n) for n in _as_tuple(node.get("listen"))),
             keyword_locs=dict(node.key_locs),
         )
 
     def _error(self, message: str, loc: SourceLocation | None, hint: str | None = None) -> None:
         self.problems.append(Problem(message, loc, hint))
+
+
+def iter_tasks(items: tuple[TaskItem, ...]) -> list[Task]:
+    """Every task in a list, blocks flattened (block, rescue, always)."""
+    out: list[Task] = []
+    for item in items:
+        if isinstance(item, Task):
+            out.append(item)
+        else:
+            out += iter_tasks(item.block + item.rescue + item.always)
+    return out
 
 
 def _merged(*parts: Any) -> YMap:

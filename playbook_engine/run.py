@@ -163,14 +163,14 @@ class Runner:
 
     def _run_batch(self, index: int, play: Play, batch: list[str]) -> None:
         strategy = LinearStrategy(self.executor, self.options.forks, self.reporter.emit,
-                                  self.stop, self.state)
-        scope = Scope.of_play(play)
-        items: tuple[Any, ...] = play.all_tasks()
+                                  self.stop, self.state, play, index, Scope.of_play(play))
         if self._gather(play):
-            items = (Task(action="setup", args={}, loc=play.loc, name="Gathering Facts",
-                          tags=("always",)),
-                     *items)
-        strategy.run(index, items, batch, scope)
+            strategy.run((Task(action="setup", args={}, loc=play.loc, name="Gathering Facts",
+                               tags=("always",)),), batch)
+        for section in (play.pre_tasks, play.tasks, play.post_tasks):
+            if self.stop.is_set() or not strategy.active(batch):
+                return
+            strategy.run(section, batch)
 
     def _gather(self, play: Play) -> bool:
         from .modules.base import to_bool

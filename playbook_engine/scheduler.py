@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .events import Event, HostResult, HostStats, TaskEnd, TaskStart
 from .executor import Executor, Scope
-from .model import Block, Task, TaskItem
+from .model import Block, Play, Task, TaskItem
 from .tags import selected
 
 logger = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ def task_order(items: Iterable[TaskItem], out: dict[int, int] | None = None) -> 
     order = {} if out is None else out
     for item in items:
         if isinstance(item, Task):
-            order[id(item)] = len(order)
+            order.setdefault(id(item), len(order))
         else:
             task_order(item.block, order)
             task_order(item.rescue, order)
@@ -123,23 +123,42 @@ def task_order(items: Iterable[TaskItem], out: dict[int, int] | None = None) -> 
 
 
 class LinearStrategy:
-    """Every host runs the same task in parallel; the next task starts when all are done."""
+    """Every host runs the same task in parallel; the next task starts when all are done.
+
+    One instance runs one batch of one play: its sections, and the handlers they notify.
+    """
 
     def __init__(self, executor: Executor, forks: int, emit: Callable[[Event], None],
-                 stop: threading.Event, state: RunState) -> None:
+                 stop: threading.Event, state: RunState, play: Play, play_idx: int,
+                 scope: Scope) -> None:
         self.executor = executor
         self.forks = forks
         self.emit = emit
         self.stop = stop
         self.state = state
+        self.play = play
+        self.play_idx = play_idx
+        self.scope = scope
+        self.order = task_order(play.all_tasks() + play.handlers)
+        self.notified: dict[str, list[str]] = {}   # handler name or topic -> hosts
+        self.ended: set[str] = set()                # meta: end_host / end_play
+        self._seq = 0
 
-    def run(self, play_idx: int, items: Sequence[TaskItem], hosts: Sequence[str],
-            scope: Scope) -> None:
-        order = task_order(items)
+    def active(self, hosts: Sequence[str]) -> list[str]:
+        gone = self.state.failed | self.state.unreachable | self.ended
+        return [h for h in hosts if h not in gone]
+
+    def run(self, items: Sequence[TaskItem], hosts: Sequence[str]) -> None:
+        """Run a section (pre_tasks, tasks …) on ``hosts``, then flush its handlers."""
+        self._walk(items, self.active(hosts))
+        self.flush_handlers(hosts)
+
+    def _walk(self, items: Sequence[TaskItem], hosts: Sequence[str]) -> None:
+        order = task_order(items, dict(self.order))
         iterators: dict[str, HostIterator] = {}
         pending: dict[str, Step] = {}
         for host in hosts:
-            it = HostIterator(items, scope, self._remember_failure, self._wanted)
+            it = HostIterator(items, self.scope, self._remember_failure, self._wanted)
             iterators[host] = it
             if (step := it.first()) is not None:
                 pending[host] = step
@@ -147,16 +166,58 @@ class LinearStrategy:
             first = min(order[id(task)] for task, _ in pending.values())
             group = [h for h in hosts if h in pending and order[id(pending[h][0])] == first]
             task, task_scope = pending[group[0]]
-            results = self.run_task(play_idx, first, task, task_scope, group)
+            results = self._dispatch(task, task_scope, group)
             for host in group:
                 res = results.get(host)
-                step = iterators[host].send(res) if res is not None else None
-                if res is not None:
-                    self._account(res, iterators[host].rescued_last)
+                step = None
+                if res is not None and host not in self.ended:
+                    step = iterators[host].send(res)
+                    self._account(task, res, iterators[host].rescued_last)
                 if step is None:
                     pending.pop(host)
                 else:
                     pending[host] = step
+
+    def _dispatch(self, task: Task, scope: Scope, group: list[str]) -> dict[str, HostResult]:
+        if task.meta is None:
+            return self.run_task(task, scope, group)
+        if task.meta == "flush_handlers":
+            self.flush_handlers(group)
+        elif task.meta == "end_host":
+            self.ended.update(group)
+        elif task.meta == "end_play":
+            self.ended.update(self.play_hosts_seen(group))
+        elif task.meta in ("end_batch",):
+            self.ended.update(group)
+        elif task.meta == "clear_facts":
+            for host in group:
+                self.executor.facts.clear(host)
+        elif task.meta == "reset_connection":
+            for host in group:
+                self.executor.connections.drop(host)
+        return {h: HostResult(self.play_idx, -1, task.display_name, "meta", h, "ok",
+                              {"changed": False}, 0.0) for h in group}
+
+    def play_hosts_seen(self, group: list[str]) -> set[str]:
+        return set(self.executor.vm.play_batch) | set(group)
+
+    def flush_handlers(self, hosts: Sequence[str]) -> None:
+        """Run notified handlers once each, in definition order, for the hosts that asked."""
+        if not self.notified or self.stop.is_set():
+            return
+        notified, self.notified = self.notified, {}
+        forced = _truthy(self.play.force_handlers)
+        eligible = set(hosts) - self.state.unreachable - self.ended
+        if not forced:
+            eligible -= self.state.failed
+        for handler in self.play.handlers:
+            names = [n for n in (handler.name, *handler.listen) if n]
+            wanted = {h for n in names for h in notified.get(n, ())} & eligible
+            targets = [h for h in hosts if h in wanted and (forced or h not in self.state.failed)]
+            if targets and not self.stop.is_set():
+                results = self.run_task(handler, self.scope, targets, is_handler=True)
+                for res in results.values():
+                    self._account(handler, res, rescued=False)
 
     def _wanted(self, task: Task, scope: Scope) -> bool:
         opts = self.executor.options
@@ -168,25 +229,32 @@ class LinearStrategy:
             "ansible_failed_result": result.result,
         })
 
-    def _account(self, res: HostResult, rescued: bool) -> None:
+    def _account(self, task: Task, res: HostResult, rescued: bool) -> None:
         self.state.count(res, rescued)
         if res.status == "unreachable":
             self.state.unreachable.add(res.host)
         elif res.status == "failed" and not res.ignored and not rescued:
             self.state.failed.add(res.host)
+        elif res.status == "changed":
+            for name in task.notify:
+                hosts = self.notified.setdefault(name, [])
+                if res.host not in hosts:
+                    hosts.append(res.host)
 
-    def run_task(self, play_idx: int, task_idx: int, task: Task, scope: Scope,
-                 hosts: Sequence[str]) -> dict[str, HostResult]:
+    def run_task(self, task: Task, scope: Scope, hosts: Sequence[str],
+                 is_handler: bool = False) -> dict[str, HostResult]:
         """Run one task on ``hosts`` in parallel, at most ``forks`` at a time."""
-        self.emit(TaskStart(play_idx, task_idx, task.display_name, task.action,
-                            tuple(hosts), task.loc))
+        self._seq += 1
+        seq, play_idx = self._seq, self.play_idx
+        self.emit(TaskStart(play_idx, seq, task.display_name, task.action, tuple(hosts),
+                            task.loc, is_handler))
         results: dict[str, HostResult] = {}
         sem = threading.BoundedSemaphore(self.forks)
         lock = threading.Lock()
 
         def work(host: str) -> None:
             try:
-                res = self.executor.execute(task, host, scope, play_idx, task_idx)
+                res = self.executor.execute(task, host, scope, play_idx, seq)
                 with lock:
                     results[host] = res
                 self.emit(res)
@@ -205,8 +273,17 @@ class LinearStrategy:
                 threads.append(thread)
         finally:
             _join_all(threads, self.stop, self.state)
-        self.emit(TaskEnd(play_idx, task_idx))
+        self.emit(TaskEnd(play_idx, seq))
         return results
+
+
+def _truthy(value: object) -> bool:
+    from .modules.base import to_bool
+
+    try:
+        return value is not None and to_bool(value)
+    except ValueError:
+        return False
 
 
 def _join_all(threads: list[threading.Thread], stop: threading.Event, state: RunState) -> None:

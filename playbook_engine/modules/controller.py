@@ -97,3 +97,18 @@ class Fail(Module):
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
         return {"changed": False, "failed": True, "msg": args["msg"]}
+
+
+@register("meta")
+class Meta(Module):
+    """Control the run itself: flush handlers now, end the play or this host's play."""
+
+    free_form = "action"
+    args = {"action": Arg("str", required=True, choices=(
+        "flush_handlers", "end_play", "end_host", "noop", "clear_facts", "reset_connection",
+        "clear_host_errors", "refresh_inventory", "end_batch"),
+        description="What to do; the scheduler carries out the flow-control ones.")}
+    needs_connection = False
+
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+        return {"changed": False, "msg": f"meta: {args['action']}"}

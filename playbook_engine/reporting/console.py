@@ -41,7 +41,8 @@ class ConsoleSink:
         elif isinstance(event, TaskStart):
             self._hosts = event.hosts
             self._buffer = []
-            self._write(f"\n{_banner(f'TASK [{event.name}]')}")
+            kind = "RUNNING HANDLER" if event.is_handler else "TASK"
+            self._write(f"\n{_banner(f'{kind} [{event.name}]')}")
         elif isinstance(event, HostResult):
             self._buffer.append(event)
         elif isinstance(event, TaskEnd):

@@ -313,3 +313,58 @@ def test_tags_are_inherited_and_filter_tasks(tmp_path: Path) -> None:
     assert ran == ["web task", "always"]
     ran = [r.task_name for r in pbe.run(book, INVENTORY, tags=("site", "debug")).results]
     assert ran == ["web task", "db task", "debug only", "always"]
+
+
+def test_handlers_run_once_in_definition_order_for_notifying_hosts(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    book = play(tmp_path, f"""
+- hosts: all
+  gather_facts: false
+  handlers:
+    - name: second
+      shell: echo "second {{{{ inventory_hostname }}}}" >> {log}
+    - name: first
+      shell: echo "first {{{{ inventory_hostname }}}}" >> {log}
+      listen: topic
+  tasks:
+    - name: change a and b
+      command: "true"
+      when: inventory_hostname != 'c'
+      notify: [topic, second]
+    - name: change a again
+      command: "true"
+      when: inventory_hostname == 'a'
+      notify: second
+    - name: unchanged never notifies
+      command: "true"
+      changed_when: false
+      notify: second
+    - meta: flush_handlers
+    - name: after flush
+      shell: echo "after {{{{ inventory_hostname }}}}" >> {log}
+""")
+    result = pbe.run(book, INVENTORY)
+    assert result.exit_code == 0
+    lines = log.read_text().splitlines()
+    # handlers run in definition order ("second" is defined first), once per host
+    assert sorted(lines[:2]) == ["second a", "second b"]
+    assert sorted(lines[2:4]) == ["first a", "first b"]
+    assert sorted(lines[4:]) == ["after a", "after b", "after c"]
+    assert result.stats["c"]["changed"] == 1 and result.stats["a"]["changed"] == 5
+
+
+def test_notify_of_unknown_handler_is_a_validation_error(tmp_path: Path) -> None:
+    book = play(tmp_path, """
+- hosts: a
+  handlers:
+    - name: restart web
+      debug: msg=restart
+  tasks:
+    - command: "true"
+      notify: restart wbe
+""")
+    with pytest.raises(pbe.ValidationFailed) as info:
+        pbe.run(book, INVENTORY)
+    text = str(info.value)
+    assert f"{book}:8:7: notify names no handler of this play: `restart wbe`" in text
+    assert "did you mean `restart web`?" in text
