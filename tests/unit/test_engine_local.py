@@ -34,7 +34,9 @@ def test_register_when_and_templates_flow_between_tasks(tmp_path: Path) -> None:
     base: {tmp_path}
   tasks:
     - name: write
-      shell: echo "{{{{ inventory_hostname }}}}-$((20 + 1))" > {{{{ base }}}}/{{{{ inventory_hostname }}}}.txt
+      shell: >-
+        echo "{{{{ inventory_hostname }}}}-$((20 + 1))"
+        > {{{{ base }}}}/{{{{ inventory_hostname }}}}.txt
     - name: read
       command: cat {{{{ base }}}}/{{{{ inventory_hostname }}}}.txt
       register: content

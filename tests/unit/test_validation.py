@@ -97,7 +97,8 @@ def test_missing_playbook_file_is_an_options_error() -> None:
 
 def test_duplicate_keys_warn_but_validate(tmp_path: Path) -> None:
     book = tmp_path / "dup.yml"
-    book.write_text("- hosts: all\n  tasks:\n    - debug: msg=a\n      name: one\n      name: two\n")
+    book.write_text("- hosts: all\n  tasks:\n"
+                    "    - debug: msg=a\n      name: one\n      name: two\n")
     code, _, err = validate(str(book))
     assert code == 0
     assert f"warning: {book}:5:7: duplicate key `name`" in err

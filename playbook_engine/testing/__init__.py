@@ -1,0 +1,1 @@
+"""Helpers for testing pbe and its modules against real hosts (see ``fleet``)."""

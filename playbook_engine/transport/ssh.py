@@ -1,0 +1,607 @@
+"""SSH transport on paramiko: one connection per host, a channel per command.
+
+Why it is built this way:
+
+* We open the TCP socket ourselves so we can set ``TCP_NODELAY``. paramiko sends each SSH
+  packet with its own ``send()``; with Nagle on, a small request queued behind an
+  unacknowledged one waits for the peer's delayed ACK (~40 ms) on every command.
+* A command's stdout and stderr are read together, event-driven: one event that
+  paramiko sets when either stream gets data or the channel closes wakes the reader. No
+  sleep-polling, and a full stderr can never stall a reader blocked on stdout.
+* Host keys are checked against known_hosts unless the user explicitly says otherwise;
+  "accept-new" records unknown keys but never overrides a mismatching one.
+* Every connect failure becomes one ``HostUnreachable`` with a human reason; no paramiko
+  or socket exception escapes.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import paramiko
+from paramiko.common import cMSG_CHANNEL_REQUEST
+
+from ..errors import HostUnreachable, ModuleError, OptionsError
+from .base import CommandResult, Connection, ConnectionSpec
+
+__all__ = ["SSHConnection", "SSHTarget", "resolve_target"]
+
+logger = logging.getLogger(__name__)
+
+HOST_KEY_MODES = ("strict", "accept-new", "off")
+GLOBAL_KNOWN_HOSTS = "/etc/ssh/ssh_known_hosts"
+DEFAULT_KEYS = ("~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa")
+_READ_CHUNK = 1 << 18
+_PUT_CHUNK = 1 << 18
+_PREFETCH_REQUESTS = 64
+_KEEPALIVE_SECONDS = 30
+_NO_STATUS_NOTE = b"\n[pbe] the remote command ended without an exit status (killed by a signal?)\n"
+
+# paramiko logs transport-thread failures at ERROR, with tracebacks, even when we turn them
+# into a HostUnreachable; its records go to this logger and are demoted to DEBUG.
+_WIRE_LOG = f"{__name__}.paramiko"
+
+
+class _DemoteToDebug(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return logging.getLogger(_WIRE_LOG).isEnabledFor(logging.DEBUG)
+
+
+logging.getLogger(_WIRE_LOG).addFilter(_DemoteToDebug())
+
+# Serialises appends to known_hosts files ("accept-new") across all connections.
+_KNOWN_HOSTS_LOCK = threading.Lock()
+
+
+# -- where to connect: spec > ssh config > defaults -------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SSHTarget:
+    """Where and as whom to connect, after merging the spec, ssh config and defaults."""
+
+    hostname: str
+    port: int
+    user: str
+    key_files: tuple[str, ...]
+    known_hosts_files: tuple[str, ...]
+    allow_agent: bool = True
+
+    @property
+    def label(self) -> str:
+        host = f"[{self.hostname}]" if ":" in self.hostname else self.hostname
+        return f"{host}:{self.port}"
+
+    @property
+    def known_hosts_name(self) -> str:
+        return self.hostname if self.port == 22 else f"[{self.hostname}]:{self.port}"
+
+
+def resolve_target(spec: ConnectionSpec) -> SSHTarget:
+    """Apply OpenSSH's precedence: explicit spec values, then ssh config, then defaults.
+
+    ``spec.address`` is looked up in the config like the name given to ``ssh``, so an
+    alias may map to another HostName, Port, User and IdentityFile.
+    """
+    cfg = _ssh_config(spec).lookup(spec.address)
+    _refuse_proxies(spec.address, cfg)
+    return SSHTarget(
+        hostname=cfg.get("hostname", spec.address),
+        port=spec.port or _config_port(cfg),
+        user=spec.user or cfg.get("user") or getpass.getuser(),
+        key_files=_key_files(spec, cfg),
+        known_hosts_files=_known_hosts_files(spec, cfg),
+        allow_agent=cfg.get("identitiesonly", "no").lower() != "yes",
+    )
+
+
+def _key_files(spec: ConnectionSpec, cfg: paramiko.SSHConfigDict) -> tuple[str, ...]:
+    """Like ssh: the explicit key, then IdentityFiles that exist; defaults only if neither."""
+    configured = [os.path.expanduser(k) for k in cfg.get("identityfile", [])]
+    explicit = [_readable_key(spec.private_key_file)] if spec.private_key_file else []
+    if not explicit and not configured:
+        configured = [os.path.expanduser(k) for k in DEFAULT_KEYS]
+    return tuple(dict.fromkeys(explicit + [k for k in configured if os.path.exists(k)]))
+
+
+def _config_port(cfg: paramiko.SSHConfigDict) -> int:
+    try:
+        return int(cfg.get("port", 22))
+    except ValueError:
+        raise HostUnreachable(f"ssh config has a bad Port: {cfg.get('port')!r}") from None
+
+
+def _refuse_proxies(address: str, cfg: paramiko.SSHConfigDict) -> None:
+    """Connecting directly when the config says to go through a proxy would only confuse."""
+    for option in ("proxyjump", "proxycommand"):
+        if cfg.get(option, "none").lower() != "none":
+            raise HostUnreachable(
+                f"ssh config sets {option} for {address}, which pbe does not support yet")
+
+
+def _readable_key(path: str) -> str:
+    """An explicitly named key must exist: failing later would blame the network."""
+    path = os.path.expanduser(path)
+    try:
+        with open(path, "rb"):
+            return path
+    except OSError as exc:
+        raise HostUnreachable(f"cannot read private key file {path}: {_reason(exc)}") from None
+
+
+def _ssh_config(spec: ConnectionSpec) -> paramiko.SSHConfig:
+    path = spec.ssh_config_file or os.path.expanduser("~/.ssh/config")
+    if spec.ssh_config_file is None and not os.path.exists(path):
+        return paramiko.SSHConfig()
+    try:
+        return paramiko.SSHConfig.from_path(path)
+    except (OSError, paramiko.ConfigParseError) as exc:
+        raise HostUnreachable(f"cannot read ssh config {path}: {_reason(exc)}") from None
+
+
+def _known_hosts_files(spec: ConnectionSpec, cfg: paramiko.SSHConfigDict) -> tuple[str, ...]:
+    """Explicit files first (new keys go to the first one), then the user's, then global."""
+    user_files = cfg.get("userknownhostsfile", "~/.ssh/known_hosts").split()
+    global_files = cfg.get("globalknownhostsfile", GLOBAL_KNOWN_HOSTS).split()
+    paths = [os.path.expanduser(p) for p in [*spec.known_hosts_files, *user_files]]
+    return tuple(dict.fromkeys([*paths, *global_files]))
+
+
+# -- connecting -------------------------------------------------------------------------
+
+
+def _tcp_connect(target: SSHTarget, timeout: float) -> socket.socket:
+    """Open the TCP connection with NODELAY set; every failure gets a precise reason."""
+    try:
+        sock = socket.create_connection((target.hostname, target.port), timeout=timeout)
+    except socket.gaierror as exc:
+        raise HostUnreachable(
+            f"name does not resolve: {target.hostname} ({exc.strerror})") from None
+    except ConnectionRefusedError:
+        raise HostUnreachable(f"connection refused ({target.label})") from None
+    except TimeoutError:
+        raise HostUnreachable(
+            f"timed out after {timeout:g}s connecting to {target.label}") from None
+    except OSError as exc:
+        raise HostUnreachable(f"cannot connect to {target.label}: {_reason(exc)}") from None
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    return sock
+
+
+class _HostKeyPolicy(paramiko.MissingHostKeyPolicy):
+    """Decides about keys absent from known_hosts; SSHClient itself rejects mismatches."""
+
+    def __init__(self, mode: str, save_to: str | None) -> None:
+        self.mode = mode
+        self.save_to = save_to
+
+    def missing_host_key(self, client: paramiko.SSHClient, hostname: str,
+                         key: paramiko.PKey) -> None:
+        fingerprint = f"{key.get_name()} {key.fingerprint}"
+        if self.mode == "off":
+            logger.warning("host key checking is off: accepting %s for %s", fingerprint, hostname)
+            return
+        if self.mode == "accept-new" and self.save_to:
+            _remember_host_key(self.save_to, hostname, key)
+            logger.warning("added new host key %s for %s to %s", fingerprint, hostname,
+                           self.save_to)
+            return
+        raise HostUnreachable(
+            f"host key for {hostname} is not in known_hosts (use --host-key-checking "
+            f"accept-new to trust it); the server offered {fingerprint}"
+        )
+
+
+def _remember_host_key(path: str, hostname: str, key: paramiko.PKey) -> None:
+    """Append the key unless another thread just did; a failed write only warns (like ssh)."""
+    with _KNOWN_HOSTS_LOCK:
+        try:
+            if os.path.exists(path):
+                known = paramiko.HostKeys(path)
+                if known.check(hostname, key):
+                    return
+            Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            with open(path, "a+b") as fh:
+                fh.seek(0, os.SEEK_END)
+                sep = b"\n" if fh.tell() and not _ends_with_newline(fh) else b""
+                fh.write(sep + f"{hostname} {key.get_name()} {key.get_base64()}\n".encode())
+        except (OSError, paramiko.SSHException) as exc:
+            logger.warning("could not record the host key of %s in %s: %s", hostname, path,
+                           _reason(exc))
+
+
+def _ends_with_newline(fh: IO[bytes]) -> bool:
+    fh.seek(-1, os.SEEK_END)
+    last = fh.read(1)
+    fh.seek(0, os.SEEK_END)
+    return last == b"\n"
+
+
+def _make_client(spec: ConnectionSpec, target: SSHTarget) -> paramiko.SSHClient:
+    if spec.host_key_checking not in HOST_KEY_MODES:
+        raise OptionsError(
+            f"unknown host key checking mode {spec.host_key_checking!r} "
+            f"(use one of: {', '.join(HOST_KEY_MODES)})")
+    client = paramiko.SSHClient()
+    client.set_log_channel(_WIRE_LOG)
+    if spec.host_key_checking != "off":  # "off" must not even see a mismatch
+        for path in target.known_hosts_files:
+            _load_known_hosts(client, path)
+    writable = [p for p in target.known_hosts_files if p not in (GLOBAL_KNOWN_HOSTS, os.devnull)]
+    client.set_missing_host_key_policy(
+        _HostKeyPolicy(spec.host_key_checking, writable[0] if writable else None))
+    return client
+
+
+def _load_known_hosts(client: paramiko.SSHClient, path: str) -> None:
+    if not os.path.exists(path):
+        return
+    try:
+        client.load_system_host_keys(path)
+    except (OSError, paramiko.SSHException) as exc:
+        raise HostUnreachable(f"cannot read known_hosts file {path}: {_reason(exc)}") from None
+
+
+def _handshake(client: paramiko.SSHClient, sock: socket.socket, spec: ConnectionSpec,
+               target: SSHTarget) -> None:
+    """SSH handshake and auth; connect, banner, auth and channel timeouts all explicit."""
+    timeout = spec.connect_timeout
+    client.connect(
+        target.hostname, target.port, username=target.user, password=spec.password,
+        key_filename=list(target.key_files) or None,  # type: ignore[arg-type]  # list is fine
+        allow_agent=target.allow_agent,
+        look_for_keys=False, sock=sock, timeout=timeout, banner_timeout=timeout,
+        auth_timeout=timeout, channel_timeout=timeout,
+    )
+
+
+def _leave_rekeying_to_the_server(transport: paramiko.Transport) -> None:
+    """Never start a rekey from our side; OpenSSH servers rekey on their own RekeyLimit.
+
+    paramiko rekeys after 512 MiB, and if the server closes a channel in that window,
+    paramiko's transport thread waits for the very key exchange only it can finish: 30 s
+    later the connection dies ("Key-exchange timed out"). Server-initiated rekeys are safe:
+    the server sends nothing else once it has asked for one.
+    """
+    transport.packetizer.REKEY_BYTES = transport.packetizer.REKEY_PACKETS = 1 << 62
+
+
+def _connect_failure(exc: BaseException, target: SSHTarget, spec: ConnectionSpec) -> str:
+    """Turn whatever paramiko raised during connect into one human sentence."""
+    if isinstance(exc, paramiko.BadHostKeyException):
+        return (
+            f"host key MISMATCH for {target.known_hosts_name} — possible man-in-the-middle: "
+            f"the server offered {exc.key.get_name()} {exc.key.fingerprint}, known_hosts has "
+            f"{exc.expected_key.get_name()} {exc.expected_key.fingerprint} (if the host was "
+            "reinstalled, remove its old entry from known_hosts)"
+        )
+    if isinstance(exc, paramiko.AuthenticationException) or "authentication methods" in str(exc):
+        return f"authentication failed for user {target.user} on {target.label} " + (
+            _auth_detail(exc, target, spec))
+    return _handshake_failure(exc, target, spec.connect_timeout)
+
+
+def _auth_detail(exc: BaseException, target: SSHTarget, spec: ConnectionSpec) -> str:
+    if isinstance(exc, paramiko.BadAuthenticationType):
+        return f"(the server only allows: {', '.join(exc.allowed_types)})"
+    if isinstance(exc, paramiko.PasswordRequiredException):
+        return f"({exc}: load it into ssh-agent, or use an unencrypted key)"
+    tried = [f"key {k}" for k in target.key_files]
+    if target.allow_agent and os.environ.get("SSH_AUTH_SOCK"):
+        tried.append("ssh-agent keys")
+    if spec.password is not None:
+        tried.append("password")
+    return f"(tried: {', '.join(tried)})" if tried else "(no password, key or agent to offer)"
+
+
+def _handshake_failure(exc: BaseException, target: SSHTarget, timeout: float) -> str:
+    text, cause = str(exc), exc.__context__
+    stalled = isinstance(exc, TimeoutError) or isinstance(cause, TimeoutError)
+    if stalled or text == "No existing session":  # the latter: start_client's timeout hit
+        return (f"timed out after {timeout:g}s waiting for the SSH handshake with "
+                f"{target.label} (is it an SSH server?)")
+    if "Indecipherable" in text or "version" in text:
+        return f"{target.label} did not answer as an SSH server ({text})"
+    if "protocol banner" in text or isinstance(exc, (EOFError, ConnectionError)):
+        return f"{target.label} closed the connection during the SSH handshake"
+    if isinstance(exc, OSError):
+        return f"network error talking to {target.label}: {_reason(exc)}"
+    return f"SSH connection to {target.label} failed: {text or type(exc).__name__}"
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
+
+
+# -- the connection ---------------------------------------------------------------------
+
+
+class SSHConnection(Connection):
+    """One authenticated SSH connection to one host, reused for every command and file."""
+
+    def __init__(self, spec: ConnectionSpec, target: SSHTarget,
+                 client: paramiko.SSHClient) -> None:
+        transport = client.get_transport()
+        if transport is None:
+            raise HostUnreachable(f"SSH connection to {target.label} is not open")
+        self.spec = spec
+        self.target = target
+        self.transport: paramiko.Transport = transport
+        self._client = client
+        self._sftp: paramiko.SFTPClient | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @classmethod
+    def open(cls, spec: ConnectionSpec) -> SSHConnection:
+        """Connect and authenticate; ``spec.connect_timeout`` bounds each phase (TCP,
+        banner, key exchange, auth) separately.
+
+        Raises:
+            HostUnreachable: with the reason (refused, timeout, auth, host key, DNS...).
+            OptionsError: ``spec.host_key_checking`` is not a known mode.
+        """
+        target = resolve_target(spec)
+        client = _make_client(spec, target)
+        sock = _tcp_connect(target, spec.connect_timeout)
+        try:
+            _handshake(client, sock, spec, target)
+        except HostUnreachable:
+            _discard(client, sock)
+            raise
+        except Exception as exc:
+            _discard(client, sock)
+            raise HostUnreachable(_connect_failure(exc, target, spec)) from exc
+        transport = client.get_transport()
+        if transport is not None:
+            transport.set_keepalive(_KEEPALIVE_SECONDS)
+            _leave_rekeying_to_the_server(transport)
+        logger.debug("connected to %s as %s", target.label, target.user)
+        return cls(spec, target, client)
+
+    def __enter__(self) -> SSHConnection:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- commands -----------------------------------------------------------------------
+
+    def run(
+        self, command: str, *, stdin: bytes | None = None, timeout: float | None = None
+    ) -> CommandResult:
+        """Run ``command`` through the remote login shell on a fresh channel.
+
+        Raises:
+            ModuleError: the command outlived ``timeout`` (or ``spec.command_timeout``).
+            HostUnreachable: the connection was lost or the server refused the command.
+        """
+        limit = timeout if timeout is not None else self.spec.command_timeout
+        deadline = None if limit is None else time.monotonic() + limit
+        chan = self._open_channel()
+        feeder: threading.Thread | None = None
+        try:
+            chan.exec_command(command)
+            feeder = _feed_stdin(chan, stdin or b"")
+            out, err = _collect(chan, deadline)
+            rc = _exit_status(chan, deadline)
+        except _Expired:
+            _quietly(lambda: _terminate(self.transport, chan))
+            raise ModuleError(f"command timed out after {limit:g}s") from None
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            raise self._lost(exc) from exc
+        finally:
+            _quietly(chan.close)  # on a dead connection this raises; the cause is reported
+            if feeder is not None:
+                feeder.join()
+        if rc == -1:
+            if not chan.eof_received or not self.transport.is_active():
+                raise self._lost(None)
+            err += _NO_STATUS_NOTE
+        return CommandResult(rc, bytes(out), bytes(err))
+
+    def _open_channel(self) -> paramiko.Channel:
+        if self._closed:
+            raise HostUnreachable(f"connection to {self.target.label} is closed")
+        try:
+            return self.transport.open_session(timeout=self.spec.connect_timeout)
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            raise self._lost(exc) from exc
+
+    def _lost(self, exc: BaseException | None) -> HostUnreachable:
+        if self._closed:
+            return HostUnreachable(f"connection to {self.target.label} is closed")
+        if not self.transport.is_active():
+            cause = self.transport.get_exception() or exc
+            why = f": {_reason(cause)}" if cause else ""
+            return HostUnreachable(f"connection to {self.target.label} lost{why}")
+        why = _reason(exc) if exc else "channel closed"
+        return HostUnreachable(f"{self.target.label} refused to run the command: {why}")
+
+    # -- files --------------------------------------------------------------------------
+
+    def put(self, source: IO[bytes], remote_path: str, mode: int | None = None) -> None:
+        """Stream ``source`` to ``remote_path``; the mode is set before any data is written.
+
+        Raises:
+            ModuleError: the remote side refused (no such directory, permission denied...).
+            HostUnreachable: the connection was lost.
+        """
+        def upload(sftp: paramiko.SFTPClient) -> None:
+            with sftp.open(remote_path, "wb", bufsize=0) as remote:
+                if mode is not None:
+                    remote.chmod(mode)
+                remote.set_pipelined(True)
+                shutil.copyfileobj(source, remote, _PUT_CHUNK)
+
+        self._sftp_call("write", remote_path, upload)
+
+    def get(self, remote_path: str, dest: IO[bytes]) -> None:
+        """Stream ``remote_path`` into ``dest``.
+
+        Raises:
+            ModuleError: the file is missing or unreadable.
+            HostUnreachable: the connection was lost.
+        """
+        self._sftp_call("read", remote_path, lambda sftp: sftp.getfo(
+            remote_path, dest, max_concurrent_prefetch_requests=_PREFETCH_REQUESTS))
+
+    def _sftp_call(self, verb: str, path: str,
+                   action: Callable[[paramiko.SFTPClient], object]) -> None:
+        sftp = self._sftp_session()
+        try:
+            action(sftp)
+        except (paramiko.SSHException, EOFError) as exc:
+            raise self._lost(exc) from exc
+        except OSError as exc:
+            if not self.transport.is_active():
+                raise self._lost(exc) from exc
+            raise ModuleError(f"cannot {verb} {path} on {self.spec.host}: {_reason(exc)}") from None
+
+    def _sftp_session(self) -> paramiko.SFTPClient:
+        """The host's one SFTP session, opened on first use."""
+        with self._lock:
+            if self._closed:
+                raise HostUnreachable(f"connection to {self.target.label} is closed")
+            if self._sftp is None:
+                try:
+                    self._sftp = paramiko.SFTPClient.from_transport(self.transport)
+                except (paramiko.SSHException, EOFError, OSError) as exc:
+                    if not self.transport.is_active():
+                        raise self._lost(exc) from exc
+                    raise ModuleError(
+                        f"SFTP is not available on {self.target.label}: {_reason(exc)}") from None
+            if self._sftp is None:
+                raise ModuleError(f"SFTP is not available on {self.target.label}")
+            return self._sftp
+
+    def close(self) -> None:
+        """Close the SFTP session and the connection; idempotent, callable from any thread."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            sftp, self._sftp = self._sftp, None
+        if sftp is not None:
+            _quietly(sftp.close)
+        _quietly(self._client.close)
+
+
+# -- reading a command's output ---------------------------------------------------------
+
+
+class _Expired(Exception):
+    """The command's deadline passed."""
+
+
+def _feed_stdin(chan: paramiko.Channel, data: bytes) -> threading.Thread | None:
+    """Send stdin then EOF. Data that fits the peer's window goes inline; more goes from a
+    thread, since a command may not read its input until we drain its output."""
+    if len(data) <= chan.out_window_size:
+        if data:
+            chan.sendall(data)
+        chan.shutdown_write()
+        return None
+    feeder = threading.Thread(target=_send_all, args=(chan, data), daemon=True,
+                              name="pbe-ssh-stdin")
+    feeder.start()
+    return feeder
+
+
+def _send_all(chan: paramiko.Channel, data: bytes) -> None:
+    try:
+        chan.sendall(data)
+        chan.shutdown_write()
+    except (OSError, EOFError, paramiko.SSHException):
+        pass  # the command exited without reading everything: like EPIPE, not our error
+
+
+class _Wakeup(threading.Event):
+    """Set by paramiko when either output buffer of a channel gets data or closes.
+
+    This replaces ``Channel.fileno()`` + select: paramiko's OS pipe behind that fd is set
+    and cleared by the stdout and stderr buffers under two different locks, so with both
+    streams busy a wake-up can be lost and select() sleeps on buffered data for ever (seen
+    here as a one-in-three hang). The buffers' ``clear()`` calls are ignored; only the
+    reader resets the flag, and it re-checks both buffers right after.
+    """
+
+    def clear(self) -> None:
+        """Ignored: only ``consume`` resets the flag."""
+
+    def consume(self, timeout: float | None) -> None:
+        self.wait(timeout)
+        super().clear()
+
+
+def _collect(chan: paramiko.Channel, deadline: float | None) -> tuple[bytearray, bytearray]:
+    """Drain stdout and stderr until EOF, sleeping only until paramiko feeds either."""
+    out, err = bytearray(), bytearray()
+    wake = _Wakeup()
+    chan.in_buffer.set_event(wake)
+    chan.in_stderr_buffer.set_event(wake)
+    while True:
+        while chan.recv_ready():
+            out += chan.recv(_READ_CHUNK)
+        while chan.recv_stderr_ready():
+            err += chan.recv_stderr(_READ_CHUNK)
+        if (chan.eof_received or chan.closed) and not (
+                chan.recv_ready() or chan.recv_stderr_ready()):
+            return out, err
+        wake.consume(_remaining(deadline))
+
+
+def _terminate(transport: paramiko.Transport, chan: paramiko.Channel) -> None:
+    """Have sshd SIGTERM the command's process group (RFC 4254 section 6.9 "signal").
+
+    Closing the channel alone leaves a timed-out command running on the host. paramiko has
+    no public call for this request, hence the two private names.
+    """
+    msg = paramiko.Message()
+    msg.add_byte(cMSG_CHANNEL_REQUEST)
+    msg.add_int(chan.remote_chanid)
+    msg.add_string("signal")
+    msg.add_boolean(False)
+    msg.add_string("TERM")
+    transport._send_user_message(msg)  # type: ignore[attr-defined]
+
+
+def _exit_status(chan: paramiko.Channel, deadline: float | None) -> int:
+    if not chan.status_event.wait(_remaining(deadline)):
+        raise _Expired
+    return chan.exit_status
+
+
+def _remaining(deadline: float | None) -> float | None:
+    if deadline is None:
+        return None
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise _Expired
+    return left
+
+
+def _discard(client: paramiko.SSHClient, sock: socket.socket) -> None:
+    _quietly(client.close)
+    _quietly(sock.close)
+
+
+def _quietly(action: Callable[[], object]) -> None:
+    try:
+        action()
+    except Exception as exc:  # closing a dead connection must not mask the real error
+        logger.debug("ignored error while closing: %s", exc)
