@@ -129,7 +129,7 @@ def _host_key_checking(args: argparse.Namespace) -> str:
 
 def options_from_args(args: argparse.Namespace) -> RunOptions:
     return RunOptions(
-        check=args.check, diff=args.diff, forks=args.forks or DEFAULT_FORKS, limit=args.limit,
+        check=args.check, diff=args.diff, forks=DEFAULT_FORKS if args.forks is None else args.forks, limit=args.limit,
         extra_vars=parse_extra_vars(args.extra_vars),
         tags=tuple(t for v in args.tags for t in v.split(",") if t),
         skip_tags=tuple(t for v in args.skip_tags for t in v.split(",") if t),
@@ -161,8 +161,8 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return ExitCode.OK
     sink = JsonSink(out) if args.format == "json" else ConsoleSink(out, args.verbose)
     result = Runner(playbook, inventory, options, [sink]).run()
-    if result.error and args.format == "json":
-        err.write(f"pbe: {result.error}\n")
+    if result.error:
+        err.write(f"ERROR: {result.error}\n")
     return int(result.exit_code)
 
 

@@ -73,6 +73,8 @@ def load_inventory(inventory: Any) -> Inventory:
 class Runner:
     """Runs one playbook once. Holds all per-run state; nothing is global."""
 
+    reporter: Reporter  # started by run(), so a run that never starts leaves no thread
+
     def __init__(self, playbook: Playbook, inventory: Inventory, options: RunOptions,
                  sinks: Sequence[Sink], engine: TemplateEngine | None = None,
                  stop: threading.Event | None = None) -> None:
@@ -82,7 +84,7 @@ class Runner:
         self.engine = engine or TemplateEngine()
         self.stop = stop or threading.Event()
         self.collector = _Collector()
-        self.reporter = Reporter([*sinks, self.collector])
+        self.sinks = [*sinks, self.collector]
         self.facts = FactStore()
         self.connections = ConnectionCache()
         self.vm = VariableManager(inventory, self.facts, self.engine, options.extra_vars,
@@ -92,11 +94,13 @@ class Runner:
         self.state = RunState()
 
     def run(self) -> RunResult:
+        """Run every play. Raises NoHostsMatched before anything starts if --limit is empty."""
+        allowed = self._limit()
         started = time.monotonic()
+        self.reporter = Reporter(self.sinks)
         self.reporter.emit(RunStart(self.playbook.path, self.options.check, self.options.diff))
         error: PbeError | None = None
         try:
-            allowed = self._limit()
             for index, play in enumerate(self.playbook.plays):
                 if self.stop.is_set():
                     break

@@ -272,7 +272,7 @@ class LinearStrategy:
                 thread.start()
                 threads.append(thread)
         finally:
-            _join_all(threads, self.stop, self.state)
+            _join_all(threads, self.stop, self.state, self.executor.connections.close_all)
         self.emit(TaskEnd(play_idx, seq))
         return results
 
@@ -286,12 +286,16 @@ def _truthy(value: object) -> bool:
         return False
 
 
-def _join_all(threads: list[threading.Thread], stop: threading.Event, state: RunState) -> None:
-    """Wait for workers; Ctrl-C here asks everyone to stop at the next task boundary."""
+def _join_all(threads: list[threading.Thread], stop: threading.Event, state: RunState,
+              abort: Callable[[], None]) -> None:
+    """Wait for workers. A first Ctrl-C stops the run at the next task boundary; a second
+    one cuts the connections so that even a hung remote command lets go."""
     for thread in threads:
         while thread.is_alive():
             try:
                 thread.join(0.2)
             except KeyboardInterrupt:
+                if state.interrupted:
+                    abort()
                 state.interrupted = True
                 stop.set()

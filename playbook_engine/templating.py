@@ -163,6 +163,8 @@ class _LazyVars(Mapping[str, Any]):
         if key in self._done:
             return self._done[key]
         if key not in self._data:
+            if key == "vars":  # Ansible's `vars`: every variable, by (computed) name
+                return self
             return self._globals[key]
         raw = self._data[key]
         if key in self._active:
@@ -177,7 +179,7 @@ class _LazyVars(Mapping[str, Any]):
         return value
 
     def __contains__(self, key: object) -> bool:
-        return key in self._data or key in self._globals
+        return key in self._data or key in self._globals or key == "vars"
 
     def __iter__(self) -> Iterator[str]:
         return iter({**self._globals, **self._data})

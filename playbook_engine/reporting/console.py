@@ -117,9 +117,7 @@ class ConsoleSink:
                 f"skipped={s['skipped']:<4} rescued={s['rescued']:<4} ignored={s['ignored']:<4}"
                 .rstrip())
         if end.interrupted:
-            lines.append("\n[ERROR]: interrupted: stopped at a task boundary")
-        if end.error:
-            lines.append(f"\n[ERROR]: {end.error}")
+            lines.append("\ninterrupted: stopped at a task boundary")
         return "\n".join(lines)
 
 
