@@ -129,7 +129,8 @@ def _host_key_checking(args: argparse.Namespace) -> str:
 
 def options_from_args(args: argparse.Namespace) -> RunOptions:
     return RunOptions(
-        check=args.check, diff=args.diff, forks=DEFAULT_FORKS if args.forks is None else args.forks, limit=args.limit,
+        check=args.check, diff=args.diff, limit=args.limit,
+        forks=DEFAULT_FORKS if args.forks is None else args.forks,
         extra_vars=parse_extra_vars(args.extra_vars),
         tags=tuple(t for v in args.tags for t in v.split(",") if t),
         skip_tags=tuple(t for v in args.skip_tags for t in v.split(",") if t),
