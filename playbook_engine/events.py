@@ -7,7 +7,7 @@ from typing import Any
 
 from .source import SourceLocation
 
-STATUSES = ("ok", "changed", "failed", "skipped", "unreachable")
+STATUSES = ("ok", "changed", "failed", "skipped", "unreachable", "unpredictable")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +51,7 @@ class HostResult:
     ignored: bool = False
     items: tuple[dict[str, Any], ...] = ()
     loc: SourceLocation | None = None
+    unknown: bool = False  # check mode could not predict this outcome
 
     @property
     def message(self) -> str:
@@ -82,10 +83,11 @@ class HostStats:
     skipped: int = 0
     rescued: int = 0
     ignored: int = 0
+    unpredictable: int = 0  # check mode only; also counted as skipped in the recap
 
     def as_dict(self) -> dict[str, int]:
-        return {k: getattr(self, k) for k in
-                ("ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored")}
+        return {k: getattr(self, k) for k in ("ok", "changed", "unreachable", "failed",
+                                              "skipped", "rescued", "ignored", "unpredictable")}
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,10 +7,12 @@ are turned into failed or unreachable results here, never raised to the schedule
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from . import modules
 from .errors import HostUnreachable, ModuleError, PbeError, TemplateError
@@ -19,7 +21,14 @@ from .facts import FactStore
 from .model import Block, Play, Task
 from .modules.base import Module, to_bool
 from .options import RunOptions
-from .templating import Templar, TemplateEngine, mark_unsafe
+from .remotefs import Prediction, RemoteFiles
+from .templating import (
+    Templar,
+    TemplateEngine,
+    UnknownValue,
+    Unpredictable,
+    mark_unsafe,
+)
 from .transport import ConnectionCache, ConnectionSpec, shell
 from .transport.base import CommandResult, Connection
 from .variables import OMIT, VariableManager
@@ -28,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 NO_LOG_MSG = "the output has been hidden due to the fact that 'no_log: true' was specified " \
              "for this result"
+UNKNOWN = "_pbe_unknown"  # a result key: check mode could not know this task's outcome
 _INHERITED = ("become", "become_user", "become_method", "ignore_errors", "ignore_unreachable",
               "check_mode", "diff", "no_log", "environment")
 
@@ -74,6 +84,7 @@ class HostContext:
         self._become = become
         self._env = env
         self._timeout = timeout
+        self._files: RemoteFiles | None = None
 
     def run(self, command: str, *, stdin: bytes | None = None,
             timeout: float | None = None) -> CommandResult:
@@ -84,8 +95,44 @@ class HostContext:
         conn: Connection = self._executor.connection(self.host, self._templar)
         return conn.run(command, stdin=stdin, timeout=timeout or self._timeout)
 
+    @property
+    def files(self) -> RemoteFiles:
+        """File operations on this host; in check mode they consult and feed the prediction."""
+        if self._files is None:
+            def put(source: IO[bytes], path: str, mode: int | None) -> None:
+                conn = self._executor.connection(self.host, self._templar)
+                conn.put(source, path, mode)
+
+            self._files = RemoteFiles(self.run, put, self.check,
+                                      self._executor.prediction(self.host),
+                                      become=bool(self._become))
+        return self._files
+
+    @property
+    def connection(self) -> Connection:
+        return self._executor.connection(self.host, self._templar)
+
+    def find_file(self, kind: str, name: str) -> Path:
+        """A controller-side ``src``: absolute, or searched in the playbook's ``kind`` dir
+        (``files``/``templates``) and then beside the playbook, as Ansible does."""
+        path = Path(name).expanduser()
+        if path.is_absolute():
+            candidates = [path]
+        else:
+            base = Path(self._executor.vm.playbook_dir)
+            candidates = [base / kind / path, base / path]
+        for candidate in candidates:
+            if candidate.exists():
+                return candidate
+        tried = ", ".join(str(c) for c in candidates)
+        raise ModuleError(f"could not find {kind[:-1]} source `{name}` (looked in {tried})")
+
     def render(self, value: Any) -> Any:
         return self._templar.render(value)
+
+    def render_text(self, source: str) -> str:
+        """A whole template file: always text, never a native value."""
+        return self._templar.render_text(source)
 
     def evaluate(self, condition: Any) -> bool:
         return self._templar.evaluate(condition)
@@ -110,6 +157,13 @@ class Executor:
         self.remote_user: str | None = None
         self._sudo_needs_password: dict[tuple[str, str], bool] = {}
         self._specs: dict[str, ConnectionSpec] = {}
+        self._predictions: dict[str, Prediction] = {}
+        self._lock = threading.Lock()
+
+    def prediction(self, host: str) -> Prediction:
+        """The check-mode view of what earlier tasks would have done to this host's files."""
+        with self._lock:
+            return self._predictions.setdefault(host, Prediction())
 
     # -- entry point ----------------------------------------------------------------------
 
@@ -117,8 +171,13 @@ class Executor:
                 task_idx: int) -> HostResult:
         started = time.monotonic()
         items: tuple[dict[str, Any], ...] = ()
+        unpredictable = False
         try:
             result, items = self._execute(task, host, scope)
+        except Unpredictable as exc:
+            unpredictable = True
+            result = {"skipped": True, "changed": False,
+                      "msg": f"unpredictable in check mode: this task reads {exc.what}"}
         except HostUnreachable as exc:
             self.connections.drop(host)
             result = {"unreachable": True, "changed": False, "msg": exc.message}
@@ -129,7 +188,8 @@ class Executor:
             result = {"failed": True, "changed": False,
                       "msg": f"internal error in module {task.action}: "
                              f"{type(exc).__name__}: {exc}"}
-        status = status_of(result)
+        unknown = unpredictable or bool(result.pop(UNKNOWN, False))
+        status = "unpredictable" if unpredictable else status_of(result)
         ignored = status == "failed" and self._ignored(task, scope, host, "ignore_errors")
         if status == "unreachable" and self._ignored(task, scope, host, "ignore_unreachable"):
             status, ignored = "failed", True
@@ -137,10 +197,16 @@ class Executor:
                 and isinstance(result.get("ansible_facts"), dict):
             self.facts.add_facts(host, result["ansible_facts"])
         if task.register and status != "unreachable":
-            self.facts.set_vars(host, {task.register: result})
+            self.facts.set_vars(host, {task.register: UnknownValue(
+                f"`{task.register}`, registered by a task check mode could not run")
+                if unknown else result})
+        if unknown and task.action == "set_fact":
+            self.facts.set_vars(host, {k: UnknownValue(f"`{k}`, set from an unpredictable value")
+                                       for k in task.args if k != "cacheable"})
         shown, shown_items = self._redact(task, scope, result, items)
         return HostResult(play_idx, task_idx, task.display_name, task.action, host, status,
-                          shown, time.monotonic() - started, ignored, shown_items, task.loc)
+                          shown, time.monotonic() - started, ignored, shown_items, task.loc,
+                          unknown)
 
     def _execute(self, task: Task, host: str,
                  scope: Scope) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
@@ -189,7 +255,7 @@ class Executor:
             raise ModuleError(f"unknown module {task.action}")
         check = self._bool(templar, scope.keyword(task, "check_mode"), self.options.check)
         if check and not module_cls.supports_check:
-            return {"skipped": True, "changed": False,
+            return {"skipped": True, "changed": False, UNKNOWN: True,
                     "msg": f"{task.action} does not support check mode"}
         args = self._args(module_cls, task, templar)
         if module_cls.name == "debug" and int(args.get("verbosity") or 0) > \
@@ -394,6 +460,8 @@ def loop_items(task: Task, templar: Templar) -> list[Any]:
 
 def aggregate(results: list[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {"results": results, "changed": any(r.get("changed") for r in results)}
+    if [r.pop(UNKNOWN) for r in results if UNKNOWN in r]:
+        out[UNKNOWN] = True
     if any(r.get("failed") for r in results):
         out.update(failed=True, msg="One or more items failed")
     elif results and all(r.get("skipped") for r in results):

@@ -37,9 +37,10 @@ class RunState:
 
     def count(self, res: HostResult, rescued: bool) -> None:
         s = self.stat(res.host)
+        s.unpredictable += res.unknown
         if res.status == "unreachable":
             s.unreachable += 1
-        elif res.status == "skipped":
+        elif res.status in ("skipped", "unpredictable"):
             s.skipped += 1
         elif res.status == "failed" and not res.ignored:
             if rescued:

@@ -28,9 +28,41 @@ class Unsafe(str):
     __slots__ = ()
 
 
+class Unpredictable(Exception):  # noqa: N818 - it is a state, raised to unwind
+    """A check run read a value that only a real run could produce."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+class UnknownValue:
+    """A variable whose value only a real run could know: the registered result of a task
+    check mode could not run, or a fact set from one. It is defined, but any use of it
+    unwinds the task as unpredictable instead of computing with a wrong value."""
+
+    __slots__ = ("what",)
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def _unknown(self, *_: Any, **__: Any) -> Any:
+        raise Unpredictable(self.what)
+
+    __str__ = __int__ = __float__ = __bool__ = __iter__ = __len__ = _unknown
+    __getitem__ = __eq__ = __ne__ = __lt__ = __gt__ = __le__ = __ge__ = __contains__ = _unknown
+    __add__ = __radd__ = __mul__ = __sub__ = _unknown
+    __hash__ = None  # type: ignore[assignment]
+
+    def __getattr__(self, name: str) -> Any:
+        raise Unpredictable(self.what)
+
+
 def mark_unsafe(value: Any) -> Any:
     if isinstance(value, str) and not isinstance(value, Unsafe):
         return Unsafe(value)
+    if isinstance(value, UnknownValue):
+        return value
     if isinstance(value, dict):
         return {k: mark_unsafe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -102,13 +134,25 @@ class Templar:
         """Render strings inside ``value`` (recursively); other values pass through."""
         if isinstance(value, str):
             return self.render_str(value) if is_template(value) else value
+        if isinstance(value, UnknownValue):
+            return value
         if isinstance(value, dict):
             return {self.render(k): self.render(v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return [self.render(v) for v in value]
         return value
 
+    def render_text(self, source: str) -> str:
+        """Render as text even when the template is one expression (template files)."""
+        return "".join(str(p) for p in self._parts(source))
+
     def render_str(self, source: str) -> Any:
+        parts = self._parts(source)
+        if len(parts) == 1:
+            return parts[0]
+        return "".join(str(p) for p in parts)
+
+    def _parts(self, source: str) -> list[Any]:
         try:
             template = self.engine.compile(source)
             # shared=True: jinja reads our lazy mapping directly instead of copying it
@@ -120,14 +164,12 @@ class Templar:
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(f"template syntax error: {exc.message}", self.loc,
                                 f"in template: {source.strip()}") from None
-        except TemplateError:
+        except (TemplateError, Unpredictable):
             raise
         except Exception as exc:  # a filter or test raising: the template's fault
             raise TemplateError(f"template error: {type(exc).__name__}: {exc}", self.loc,
                                 f"in template: {source.strip()}") from None
-        if len(parts) == 1:
-            return parts[0]
-        return "".join(str(p) for p in parts)
+        return parts
 
     def evaluate(self, condition: Any) -> bool:
         """A ``when``-style condition: a bare expression (or a bool)."""

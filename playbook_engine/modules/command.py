@@ -77,7 +77,7 @@ class _Runner(Module):
             return {"changed": False, "cmd": shown, "rc": 0, "stdout": reason, "msg": reason,
                     "stdout_lines": [reason], "stderr": "", "stderr_lines": []}
         if ctx.check:
-            return {"skipped": True, "changed": False,
+            return {"skipped": True, "changed": False, "_pbe_unknown": True,
                     "msg": "Command would have run if not in check mode"}
         stdin = args.get("stdin")
         data = None

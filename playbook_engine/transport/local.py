@@ -32,14 +32,22 @@ class LocalConnection(Connection):
         return CommandResult(proc.returncode, proc.stdout, proc.stderr)
 
     def put(self, source: IO[bytes], remote_path: str, mode: int | None = None) -> None:
-        with open(remote_path, "wb") as out:
-            shutil.copyfileobj(source, out, 1 << 20)
-        if mode is not None:
-            os.chmod(remote_path, mode)
+        try:
+            fd = os.open(remote_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                         0o666 if mode is None else mode)
+            with os.fdopen(fd, "wb") as out:
+                shutil.copyfileobj(source, out, 1 << 20)
+            if mode is not None:
+                os.chmod(remote_path, mode)
+        except OSError as exc:
+            raise ModuleError(f"cannot write {remote_path}: {exc.strerror}") from None
 
     def get(self, remote_path: str, dest: IO[bytes]) -> None:
-        with open(remote_path, "rb") as src:
-            shutil.copyfileobj(src, dest, 1 << 20)
+        try:
+            with open(remote_path, "rb") as src:
+                shutil.copyfileobj(src, dest, 1 << 20)
+        except OSError as exc:
+            raise ModuleError(f"cannot read {remote_path}: {exc.strerror}") from None
 
     def close(self) -> None:
         pass

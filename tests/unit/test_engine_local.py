@@ -52,7 +52,7 @@ def test_register_when_and_templates_flow_between_tasks(tmp_path: Path) -> None:
     assert statuses(result, "only b") == {"a": "skipped", "b": "changed", "c": "skipped"}
     assert (tmp_path / "b-21.flag").exists() and not (tmp_path / "a-21.flag").exists()
     assert result.stats["b"] == {"ok": 3, "changed": 2, "unreachable": 0, "failed": 0,
-                                 "skipped": 0, "rescued": 0, "ignored": 0}
+                                 "skipped": 0, "rescued": 0, "ignored": 0, "unpredictable": 0}
     assert result.stats["a"]["skipped"] == 1
 
 
@@ -100,7 +100,7 @@ def test_failed_when_ignore_errors_and_ignored_stats(tmp_path: Path) -> None:
     msg = next(r for r in result.results if r.task_name == "fail with a message")
     assert msg.ignored and msg.result["msg"] == "rc was 1"
     assert result.stats["a"] == {"ok": 3, "changed": 2, "unreachable": 0, "failed": 0,
-                                 "skipped": 0, "rescued": 0, "ignored": 2}
+                                 "skipped": 0, "rescued": 0, "ignored": 2, "unpredictable": 0}
 
 
 def test_check_mode_skips_commands_and_changes_nothing(tmp_path: Path) -> None:
@@ -370,3 +370,36 @@ def test_notify_of_unknown_handler_is_a_validation_error(tmp_path: Path) -> None
     text = str(info.value)
     assert f"{book}:8:7: notify names no handler of this play: `restart wbe`" in text
     assert "did you mean `restart web`?" in text
+
+
+def test_check_mode_marks_dependents_unpredictable_not_failed(tmp_path: Path) -> None:
+    book = play(tmp_path, """
+- hosts: a
+  gather_facts: false
+  tasks:
+    - name: query
+      command: echo 42
+      register: q
+    - name: uses it
+      debug: msg="answer {{ q.stdout }}"
+    - name: derived fact
+      set_fact:
+        answer: "{{ q.stdout | int }}"
+    - name: uses the fact
+      command: echo {{ answer }}
+    - name: guarded by check mode
+      debug: msg="{{ 'check' if ansible_check_mode else q.stdout }}"
+    - name: independent
+      debug: msg=fine
+""")
+    result = pbe.run(book, INVENTORY, check=True)
+    assert result.exit_code == 0
+    got = {r.task_name: r.status for r in result.results}
+    assert got == {"query": "skipped", "uses it": "unpredictable",
+                   "derived fact": "unpredictable", "uses the fact": "unpredictable",
+                   "guarded by check mode": "ok", "independent": "ok"}
+    assert result.stats["a"]["unpredictable"] == 4
+    assert result.stats["a"]["skipped"] == 4 and result.stats["a"]["failed"] == 0
+    real = pbe.run(book, INVENTORY)
+    assert real.exit_code == 0
+    assert [r.result.get("msg") for r in real.results if r.action == "debug"][0] == "answer 42"
