@@ -46,7 +46,13 @@ def suggest(name: str) -> str | None:
 
 
 def _load_builtin() -> None:
-    from . import command, controller, ping, setup  # noqa: F401
+    """Import every module file here; each registers itself with @register."""
+    import importlib
+    import pkgutil
+
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if info.name != "base":
+            importlib.import_module(f"{__name__}.{info.name}")
 
 
 _load_builtin()

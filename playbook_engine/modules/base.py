@@ -14,7 +14,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from ..errors import ModuleError
 
 if TYPE_CHECKING:
-    from ..transport.base import CommandResult
+    from pathlib import Path
+
+    from ..remotefs import RemoteFiles
+    from ..transport.base import CommandResult, Connection
 
 _JSON_TYPES = {
     "str": "string", "path": "string", "bool": "boolean", "int": "integer",
@@ -52,16 +55,31 @@ class Arg:
 
 
 class ModuleContext(Protocol):
-    """What a module may use of the world while it runs on one host."""
+    """What a module may use of the world while it runs on one host.
+
+    ``check``: compute and report the change, apply nothing. ``files`` does that for file
+    operations by itself (and feeds the check run's prediction, so later tasks plan against
+    the state this one would leave). ``diff``: include a ``diff`` in the result.
+    """
 
     host: str
     check: bool
     diff: bool
 
+    @property
+    def files(self) -> RemoteFiles: ...
+
+    @property
+    def connection(self) -> Connection: ...
+
     def run(self, command: str, *, stdin: bytes | None = None,
             timeout: float | None = None) -> CommandResult: ...
 
+    def find_file(self, kind: str, name: str) -> Path: ...
+
     def render(self, value: Any) -> Any: ...
+
+    def render_text(self, source: str) -> str: ...
 
     def evaluate(self, condition: Any) -> bool: ...
 
