@@ -6,6 +6,7 @@ does not depend on thread timing.
 
 from __future__ import annotations
 
+import difflib
 import json
 from typing import Any, TextIO
 
@@ -21,7 +22,7 @@ from ..events import (
 )
 
 _HIDDEN_KEYS = ("stdout_lines", "stderr_lines", "_quiet", "ansible_loop_var",
-                "_ansible_item_label")
+                "_ansible_item_label", "diff")
 
 
 def _banner(title: str) -> str:
@@ -34,6 +35,8 @@ class ConsoleSink:
         self.verbosity = verbosity
         self._buffer: list[HostResult] = []
         self._hosts: tuple[str, ...] = ()
+        self._results = 0
+        self._unknown = 0
 
     def handle(self, event: Event) -> None:
         if isinstance(event, PlayStart):
@@ -45,6 +48,8 @@ class ConsoleSink:
             self._write(f"\n{_banner(f'{kind} [{event.name}]')}")
         elif isinstance(event, HostResult):
             self._buffer.append(event)
+            self._results += 1
+            self._unknown += event.unknown
         elif isinstance(event, TaskEnd):
             rank = {h: i for i, h in enumerate(self._hosts)}
             for res in sorted(self._buffer, key=lambda r: rank.get(r.host, len(rank))):
@@ -65,8 +70,10 @@ class ConsoleSink:
         self.out.write(text + "\n")
 
     def format_result(self, res: HostResult) -> str:
-        lines = [self._item_line(res, item) for item in res.items]
-        lines.append(self._line(res, res.result, res.status))
+        lines = []
+        for item in res.items:
+            lines += [render_diff(item.get("diff")), self._item_line(res, item)]
+        lines += [render_diff(res.result.get("diff")), self._line(res, res.result, res.status)]
         return "\n".join(line for line in lines if line)
 
     def _item_line(self, res: HostResult, item: dict[str, Any]) -> str:
@@ -87,7 +94,8 @@ class ConsoleSink:
             return f"fatal: {host}: UNREACHABLE! => {self._details(result, True)}"
         if res.items and not item:
             return ""  # a loop's per-item lines already told the story
-        word = {"ok": "ok", "changed": "changed", "skipped": "skipping"}[status]
+        word = {"ok": "ok", "changed": "changed", "skipped": "skipping",
+                "unpredictable": "unpredictable"}[status]
         detail = self._visible(res, result, status)
         return f"{word}: {host}{item}" + (f" => {detail}" if detail else "")
 
@@ -116,9 +124,38 @@ class ConsoleSink:
                 f"unreachable={s['unreachable']:<4} failed={s['failed']:<4} "
                 f"skipped={s['skipped']:<4} rescued={s['rescued']:<4} ignored={s['ignored']:<4}"
                 .rstrip())
+        if end.check:
+            lines.append(f"\ncheck mode: {self._results - self._unknown} task result(s) "
+                         f"predicted, {self._unknown} could not be predicted (commands check "
+                         "mode does not run, and tasks that depend on their results)")
         if end.interrupted:
             lines.append("\ninterrupted: stopped at a task boundary")
         return "\n".join(lines)
+
+
+def render_diff(diff: Any) -> str:
+    """A module's ``diff`` (a dict or a list of them) as unified diff text."""
+    if not diff:
+        return ""
+    parts = diff if isinstance(diff, list) else [diff]
+    return "\n".join(_one_diff(d) for d in parts if isinstance(d, dict))
+
+
+def _one_diff(d: dict[str, Any]) -> str:
+    before, after = d.get("before", ""), d.get("after", "")
+    old = f"before: {d.get('before_header', '')}".rstrip(": ")
+    new = f"after: {d.get('after_header', '')}".rstrip(": ")
+    if isinstance(before, dict) or isinstance(after, dict):
+        b, a = before or {}, after or {}
+        lines = [f"--- {old}", f"+++ {new}"]
+        for key in sorted(set(b) | set(a)):
+            if b.get(key) != a.get(key):
+                lines += [f"-{key}: {b.get(key)}", f"+{key}: {a.get(key)}"]
+        return "\n".join(lines)
+    text = "".join(difflib.unified_diff(
+        str(before).splitlines(keepends=True), str(after).splitlines(keepends=True),
+        fromfile=old, tofile=new))
+    return text.rstrip("\n") if text else ""
 
 
 def _compact(value: Any) -> str:
