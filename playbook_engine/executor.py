@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -18,7 +18,7 @@ from . import modules
 from .errors import HostUnreachable, ModuleError, PbeError, TemplateError
 from .events import HostResult
 from .facts import FactStore
-from .model import Block, Play, Task
+from .model import Block, Play, Role, Task, TaskItem
 from .modules.base import Module, to_bool
 from .options import RunOptions
 from .remotefs import Prediction, RemoteFiles
@@ -50,6 +50,8 @@ class Scope:
     vars: tuple[Mapping[str, Any], ...] = ()
     keywords: Mapping[str, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
+    defaults: tuple[Mapping[str, Any], ...] = ()   # role defaults: below the inventory
+    role: Role | None = None
 
     @classmethod
     def of_play(cls, play: Play) -> Scope:
@@ -58,8 +60,18 @@ class Scope:
 
     def enter(self, block: Block) -> Scope:
         kw = {**self.keywords, **{k: v for k, v in block.keywords.items() if k in _INHERITED}}
-        return Scope(self.conditions + block.when, self.vars + (block.vars,), kw,
-                     self.tags + block.tags)
+        if block.role is None:
+            return replace(self, conditions=self.conditions + block.when,
+                           vars=self.vars + (block.vars,), keywords=kw,
+                           tags=self.tags + block.tags)
+        role = block.role
+        return Scope(self.conditions + block.when,
+                     self.vars + (role.vars, block.vars, {"role_path": role.path,
+                                                          "role_name": role.name}),
+                     kw, self.tags + block.tags, self.defaults + (role.defaults,), role)
+
+    def with_vars(self, extra: Mapping[str, Any]) -> Scope:
+        return replace(self, vars=self.vars + (extra,)) if extra else self
 
     def keyword(self, task: Task, name: str, default: Any = None) -> Any:
         value = getattr(task, name)
@@ -85,6 +97,7 @@ class HostContext:
         self._env = env
         self._timeout = timeout
         self._files: RemoteFiles | None = None
+        self.role_path: str | None = None
 
     def run(self, command: str, *, stdin: bytes | None = None,
             timeout: float | None = None) -> CommandResult:
@@ -121,6 +134,8 @@ class HostContext:
         else:
             base = Path(self._executor.vm.playbook_dir)
             candidates = [base / kind / path, base / path]
+            if self.role_path:
+                candidates[:0] = [Path(self.role_path) / kind / path, Path(self.role_path) / path]
         for candidate in candidates:
             if candidate.exists():
                 return candidate
@@ -158,7 +173,10 @@ class Executor:
         self._sudo_needs_password: dict[tuple[str, str], bool] = {}
         self._specs: dict[str, ConnectionSpec] = {}
         self._predictions: dict[str, Prediction] = {}
+        self._expansions: dict[tuple[str, int],
+                               list[tuple[tuple[TaskItem, ...], dict[str, Any]]]] = {}
         self._lock = threading.Lock()
+        self.loader: Any = None  # PlaybookLoader, for include targets named at run time
 
     def prediction(self, host: str) -> Prediction:
         """The check-mode view of what earlier tasks would have done to this host's files."""
@@ -193,7 +211,7 @@ class Executor:
         ignored = status == "failed" and self._ignored(task, scope, host, "ignore_errors")
         if status == "unreachable" and self._ignored(task, scope, host, "ignore_unreachable"):
             status, ignored = "failed", True
-        if status in ("ok", "changed") and task.action != "set_fact" \
+        if status in ("ok", "changed") and task.action not in ("set_fact", "include_vars") \
                 and isinstance(result.get("ansible_facts"), dict):
             self.facts.add_facts(host, result["ansible_facts"])
         if task.register and status != "unreachable":
@@ -210,7 +228,7 @@ class Executor:
 
     def _execute(self, task: Task, host: str,
                  scope: Scope) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
-        variables = self.vm.task_vars(host, scope.vars + (task.vars,))
+        variables = self.vm.task_vars(host, scope.vars + (task.vars,), scope.defaults)
         templar = self.engine.templar(variables, task.loc)
         conditions = scope.conditions + task.when
         if task.loop is None:
@@ -258,12 +276,37 @@ class Executor:
             return {"skipped": True, "changed": False, UNKNOWN: True,
                     "msg": f"{task.action} does not support check mode"}
         args = self._args(module_cls, task, templar)
+        if module_cls.name in ("include_tasks", "include_role"):
+            return self._include(task, host, args, variables)
         if module_cls.name == "debug" and int(args.get("verbosity") or 0) > \
                 self.options.verbosity:
             return {"skipped": True, "changed": False,
                     "skip_reason": "Verbosity threshold not met."}
         ctx = self._context(task, host, scope, templar, check)
         return self._attempts(task, module_cls(), args, ctx, variables)
+
+    def _include(self, task: Task, host: str, args: dict[str, Any],
+                 variables: dict[str, Any]) -> dict[str, Any]:
+        """Record what a dynamic include brings in for this host (one entry per loop item)."""
+        if task.children and not _templated_target(task):
+            items = task.children
+        elif task.action == "include_tasks":
+            items = self.loader.runtime_tasks(str(args["file"]), Path(task.loc.file).parent)
+        else:
+            items = (self.loader.runtime_role(args),)
+        loop_var = str((task.loop_control or {}).get("loop_var", "item"))
+        extra = dict(task.vars)
+        if task.loop is not None and loop_var in variables:
+            extra[loop_var] = variables[loop_var]
+        with self._lock:
+            self._expansions.setdefault((host, id(task)), []).append((tuple(items), extra))
+        target = args.get("file") or args.get("name")
+        return {"changed": False, "include": target, "include_args": extra}
+
+    def take_expansion(self, host: str,
+                       task: Task) -> list[tuple[tuple[TaskItem, ...], dict[str, Any]]]:
+        with self._lock:
+            return self._expansions.pop((host, id(task)), [])
 
     def _attempts(self, task: Task, module: Module, args: dict[str, Any], ctx: HostContext,
                   variables: dict[str, Any]) -> dict[str, Any]:
@@ -322,8 +365,10 @@ class Executor:
         become = self._become(task, scope, templar)
         env = templar.render(scope.keyword(task, "environment") or {})
         timeout = float(templar.render(task.timeout)) if task.timeout is not None else None
-        return HostContext(self, host, templar, check, diff, become,
-                           {str(k): str(v) for k, v in env.items()}, timeout)
+        ctx = HostContext(self, host, templar, check, diff, become,
+                          {str(k): str(v) for k, v in env.items()}, timeout)
+        ctx.role_path = scope.role.path if scope.role else None
+        return ctx
 
     def _become(self, task: Task, scope: Scope, templar: Templar) -> dict[str, Any] | None:
         tvars = templar.vars
@@ -417,7 +462,8 @@ class Executor:
         if isinstance(value, bool) or value is None:
             return bool(value)
         try:
-            templar = self.engine.templar(self.vm.task_vars(host, scope.vars + (task.vars,)))
+            templar = self.engine.templar(self.vm.task_vars(host, scope.vars + (task.vars,),
+                                                            scope.defaults))
             return to_bool(templar.render(value))
         except (PbeError, ValueError):
             return False
@@ -496,6 +542,12 @@ def _error_text(exc: PbeError) -> str:
     if exc.hint:
         text = f"{text}; {exc.hint}"
     return text
+
+
+def _templated_target(task: Task) -> bool:
+    from .templating import is_template
+
+    return any(is_template(str(task.args.get(k, ""))) for k in ("file", "name", "role"))
 
 
 def _opt_str(value: Any) -> str | None:

@@ -42,6 +42,12 @@ class Task:
     notify: tuple[str, ...] = ()
     listen: tuple[str, ...] = ()
     keyword_locs: dict[str, SourceLocation] = field(default_factory=dict)
+    # include_tasks/include_role with a static target: loaded and validated up front.
+    children: tuple[TaskItem, ...] = ()
+    run_once: Any = False
+    delegate_to: Any = None
+    throttle: Any = None
+    any_errors_fatal: Any = None
 
     @property
     def display_name(self) -> str:
@@ -57,8 +63,21 @@ class Task:
 
 
 @dataclass(frozen=True, slots=True)
+class Role:
+    """A role as loaded: where it lives and its two variable layers."""
+
+    name: str
+    path: str
+    defaults: dict[str, Any] = field(default_factory=dict)
+    vars: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Block:
-    """``block``/``rescue``/``always`` with keywords that its tasks inherit."""
+    """``block``/``rescue``/``always`` with keywords that its tasks inherit.
+
+    Roles and static imports are loaded as blocks too (``role`` set for a role).
+    """
 
     block: tuple[TaskItem, ...]
     loc: SourceLocation
@@ -69,6 +88,7 @@ class Block:
     vars: dict[str, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
     keywords: dict[str, Any] = field(default_factory=dict)
+    role: Role | None = None
 
 
 TaskItem = Union[Task, Block]  # noqa: UP007 - a runtime alias on Python 3.10
@@ -82,6 +102,7 @@ class Play:
     vars: dict[str, Any] = field(default_factory=dict)
     vars_files: tuple[str, ...] = ()
     pre_tasks: tuple[TaskItem, ...] = ()
+    roles: tuple[TaskItem, ...] = ()
     tasks: tuple[TaskItem, ...] = ()
     post_tasks: tuple[TaskItem, ...] = ()
     handlers: tuple[Task, ...] = ()
@@ -98,6 +119,9 @@ class Play:
     strategy: str = "linear"
     serial: Any = None
     force_handlers: Any = False
+    any_errors_fatal: Any = False
+    max_fail_percentage: Any = None
+    order: str = "inventory"
     tags: tuple[str, ...] = ()
     keyword_locs: dict[str, SourceLocation] = field(default_factory=dict)
 
@@ -106,7 +130,7 @@ class Play:
         return self.name or self.hosts
 
     def all_tasks(self) -> tuple[TaskItem, ...]:
-        return self.pre_tasks + self.tasks + self.post_tasks
+        return self.pre_tasks + self.roles + self.tasks + self.post_tasks
 
 
 @dataclass(frozen=True, slots=True)

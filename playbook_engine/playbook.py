@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from . import modules
 from .errors import Problem, ValidationError, ValidationFailed
-from .loader import YMap, load_file, loc_of, plain
-from .model import Block, Play, Playbook, Task, TaskItem
+from .loader import YList, YMap, load_file, loc_of, plain
+from .model import Block, Play, Playbook, Role, Task, TaskItem
+from .roles import find_role, main_file, search_dirs
 from .source import SourceLocation
 from .templating import TemplateEngine, is_template
 from .validate import (
@@ -23,6 +25,7 @@ from .validate import (
     schema_problems,
     suggest,
 )
+from .variables import load_vars_file
 
 _CONDITION_KEYS = ("when", "changed_when", "failed_when", "until")
 _TASK_SECTIONS = ("pre_tasks", "tasks", "post_tasks", "handlers")
@@ -47,8 +50,16 @@ class PlaybookLoader:
         self.engine = engine or TemplateEngine()
         self.problems: list[Problem] = []
         self._stack: list[Path] = []
+        self.playbook_dir = Path(".")
+        self._dirs: list[Path] = []            # directory of the file being read
+        self._role_stack: list[Path] = []      # roles being read (dependencies, includes)
+        self._file_stack: list[Path] = []      # task files being read (recursion guard)
+        self._task_files: dict[Path, tuple[TaskItem, ...]] = {}
+        self._handlers: list[Task] = []        # handlers brought in by the play's roles
+        self._seen_roles: set[str] = set()
 
     def load(self, path: str | Path) -> Playbook:
+        self.playbook_dir = Path(path).resolve().parent
         plays = self._load_plays(Path(path), None)
         if any(p.severity == "error" for p in self.problems):
             raise ValidationFailed(self.problems)
@@ -74,10 +85,12 @@ class PlaybookLoader:
                         loc_of(data) or SourceLocation(str(path), 1, 1))
             return []
         self._stack.append(resolved)
+        self._dirs.append(resolved.parent)
         try:
             return self._plays(data, path)
         finally:
             self._stack.pop()
+            self._dirs.pop()
 
     def _plays(self, data: list[Any], path: Path) -> list[Play]:
         plays: list[Play] = []
@@ -103,7 +116,10 @@ class PlaybookLoader:
         self._structure(node, schema)
         if "hosts" not in node:
             self._error("play has no `hosts:`", node.loc, "add e.g. `hosts: all`")
+        self._handlers, self._seen_roles = [], set()
         sections = {s: self._task_list(node.get(s), s == "handlers") for s in _TASK_SECTIONS}
+        sections["roles"] = self._roles_section(node)
+        sections["handlers"] += tuple(self._handlers)
         self._check_notify(sections)
         for key in ("vars", "environment"):
             self.problems += check_templates(node.get(key), self.engine, node.loc)
@@ -117,7 +133,7 @@ class PlaybookLoader:
             name=node.get("name"),
             vars=dict(node.get("vars") or {}),
             vars_files=tuple(str(v) for v in _as_tuple(node.get("vars_files"))),
-            pre_tasks=sections["pre_tasks"], tasks=sections["tasks"],
+            pre_tasks=sections["pre_tasks"], roles=sections["roles"], tasks=sections["tasks"],
             post_tasks=sections["post_tasks"],
             handlers=tuple(t for t in sections["handlers"] if isinstance(t, Task)),
             gather_facts=node.get("gather_facts", True),
@@ -128,6 +144,9 @@ class PlaybookLoader:
             environment=dict(node.get("environment") or {}),
             strategy=str(node.get("strategy") or "linear"), serial=node.get("serial"),
             force_handlers=node.get("force_handlers", False),
+            any_errors_fatal=node.get("any_errors_fatal", False),
+            max_fail_percentage=node.get("max_fail_percentage"),
+            order=str(node.get("order") or "inventory"),
             tags=_tags(node.get("tags")),
             keyword_locs=dict(node.key_locs),
         )
@@ -136,7 +155,7 @@ class PlaybookLoader:
         """A notify that names no handler of the play is a mistake we can see now."""
         handlers = [t for t in sections["handlers"] if isinstance(t, Task)]
         known = {n for h in handlers for n in (h.name, *h.listen) if n}
-        for section in ("pre_tasks", "tasks", "post_tasks", "handlers"):
+        for section in ("pre_tasks", "roles", "tasks", "post_tasks", "handlers"):
             for task in iter_tasks(sections[section]):
                 for name in task.notify:
                     if name not in known and not is_template(name):
@@ -166,6 +185,8 @@ class PlaybookLoader:
             if not isinstance(node, YMap):
                 continue  # reported by the schema
             item = self._block(node) if "block" in node else self._task(node)
+            if isinstance(item, Task) and item.action in _STRUCTURAL:
+                item = _STRUCTURAL[item.action](self, item)
             if item is not None:
                 items.append(item)
         return tuple(items)
@@ -338,20 +359,213 @@ class PlaybookLoader:
             no_log=node.get("no_log", False),
             environment=dict(node.get("environment") or {}), timeout=node.get("timeout"),
             notify=tuple(str(n) for n in _as_tuple(node.get("notify"))),
+            run_once=node.get("run_once", False), delegate_to=node.get("delegate_to"),
+            throttle=node.get("throttle"), any_errors_fatal=node.get("any_errors_fatal"),
             listen=tuple(str(n) for n in _as_tuple(node.get("listen"))),
             keyword_locs=dict(node.key_locs),
         )
+
+    # -- task files, imports, includes, roles ------------------------------------------------
+
+    def _task_file(self, path: Path, at: SourceLocation | None) -> tuple[TaskItem, ...]:
+        """A file of tasks, validated; cached, and guarded against include loops."""
+        resolved = path.resolve()
+        if resolved in self._file_stack:
+            chain = " -> ".join(p.name for p in [*self._file_stack, resolved])
+            self._error(f"recursive include: {chain}", at)
+            return ()
+        if resolved in self._task_files:
+            return self._task_files[resolved]
+        try:
+            data, warnings = load_file(resolved)
+        except ValidationError as exc:
+            self.problems.append(Problem(exc.message, exc.location or at, exc.hint))
+            return ()
+        self.problems += warnings
+        if data is not None and not isinstance(data, list):
+            self._error("a task file must be a list of tasks", loc_of(data) or at)
+            return ()
+        self._file_stack.append(resolved)
+        self._dirs.append(resolved.parent)
+        try:
+            items = self._task_list(data)
+        finally:
+            self._file_stack.pop()
+            self._dirs.pop()
+        self._task_files[resolved] = items
+        return items
+
+    def _find_task_file(self, name: str, at: SourceLocation | None) -> Path | None:
+        """Relative to the including file, then its role's tasks/, then the playbook."""
+        bases = [self._dirs[-1]] if self._dirs else []
+        if self._role_stack:
+            bases.append(self._role_stack[-1] / "tasks")
+        bases.append(self.playbook_dir)
+        for base in bases:
+            if (base / name).is_file():
+                return base / name
+        looked = ", ".join(str(b / name) for b in bases)
+        self._error(f"task file not found: {name}", at, f"looked in {looked}")
+        return None
+
+    def _import_tasks(self, task: Task) -> TaskItem | None:
+        name = str(task.args.get("file", ""))
+        if is_template(name):
+            self._error("import_tasks needs a file name without templates",
+                        task.keyword_loc("import_tasks"), "use include_tasks for that")
+            return None
+        path = self._find_task_file(name, task.loc)
+        items = self._task_file(path, task.loc) if path else ()
+        return _wrap(task, items)
+
+    def _include_tasks(self, task: Task) -> TaskItem:
+        name = str(task.args.get("file", ""))
+        if is_template(name):
+            return task  # resolved per host at run time
+        path = self._find_task_file(name, task.loc)
+        items = self._task_file(path, task.loc) if path else ()
+        apply = task.args.get("apply") or {}
+        return replace(task, args={**task.args, "file": str(path) if path else name},
+                       children=(_apply_block(task, items, apply),))
+
+    def _import_role(self, task: Task) -> TaskItem | None:
+        block = self._role_from_task(task)
+        return _wrap(task, (block,)) if block else None
+
+    def _include_role(self, task: Task) -> TaskItem:
+        if is_template(str(task.args.get("name", task.args.get("role", "")))):
+            return task
+        block = self._role_from_task(task)
+        return replace(task, children=(block,) if block else ())
+
+    def _role_from_task(self, task: Task) -> Block | None:
+        args = task.args
+        return self._role_block(str(args.get("name", args.get("role", ""))), task.loc, {}, {
+            sub: str(args.get(f"{sub}_from", "main"))
+            for sub in ("tasks", "vars", "defaults", "handlers")}, dedupe=False)
+
+    def _roles_section(self, node: YMap) -> tuple[TaskItem, ...]:
+        specs = node.get("roles") or []
+        blocks: list[TaskItem] = []
+        for i, spec in enumerate(specs if isinstance(specs, list) else []):
+            loc = specs.item_locs[i] if isinstance(specs, YList) else node.loc
+            name, params, keywords = _role_spec(spec)
+            if not name:
+                self._error("a role entry needs a name (`role: NAME`)", loc)
+                continue
+            block = self._role_block(name, loc, params, {}, keywords=keywords)
+            if block is not None:
+                blocks.append(block)
+        return tuple(blocks)
+
+    def _role_block(self, name: str, loc: SourceLocation | None, params: dict[str, Any],
+                    files: dict[str, str], keywords: dict[str, Any] | None = None,
+                    dedupe: bool = True) -> Block | None:
+        """Load a role (dependencies first) as one block carrying its variables."""
+        parent = self._role_stack[-1] if self._role_stack else None
+        path = find_role(name, search_dirs(self.playbook_dir, parent))
+        if path is None:
+            self._error(f"role not found: `{name}`", loc,
+                        f"looked in {self.playbook_dir / 'roles'} and the roles path")
+            return None
+        key = f"{path.resolve()}|{sorted(params.items())!r}|{sorted(files.items())!r}"
+        if dedupe and key in self._seen_roles:
+            return None
+        self._seen_roles.add(key)
+        if path.resolve() in self._role_stack:
+            self._error(f"role dependency loop: `{name}` depends on itself", loc)
+            return None
+        self._role_stack.append(path.resolve())
+        try:
+            return self._read_role(name, path, loc, params, files, keywords or {})
+        finally:
+            self._role_stack.pop()
+
+    def _read_role(self, name: str, path: Path, loc: SourceLocation | None,
+                   params: dict[str, Any], files: dict[str, str],
+                   keywords: dict[str, Any]) -> Block | None:
+        deps = self._role_dependencies(path, loc)
+        tasks_file = main_file(path, "tasks", files.get("tasks", "main"))
+        if tasks_file is None and files.get("tasks", "main") != "main":
+            self._error(f"role `{name}` has no tasks file `{files['tasks']}`", loc)
+            return None
+        handlers_file = main_file(path, "handlers", files.get("handlers", "main"))
+        if tasks_file is None and handlers_file is None and not deps:
+            self._error(f"role `{name}` has no tasks (no tasks/main.yml in {path})", loc)
+            return None
+        tasks = self._task_file(tasks_file, loc) if tasks_file else ()
+        if handlers_file:
+            self._handlers += [t for t in self._task_file(handlers_file, loc)
+                               if isinstance(t, Task)]
+        role = Role(name, str(path), self._role_vars(path, "defaults", files, loc),
+                    self._role_vars(path, "vars", files, loc))
+        return Block(block=tuple(deps) + tasks, loc=loc or SourceLocation(str(path)),
+                     name=f"role {name}", when=_as_tuple(keywords.get("when")),
+                     vars=params, tags=_tags(keywords.get("tags")),
+                     keywords={k: v for k, v in keywords.items() if k not in ("when", "tags")},
+                     role=role)
+
+    def _role_vars(self, path: Path, sub: str, files: dict[str, str],
+                   loc: SourceLocation | None) -> dict[str, Any]:
+        file = main_file(path, sub, files.get(sub, "main"))
+        if file is None:
+            return {}
+        try:
+            return load_vars_file(file)
+        except ValidationError as exc:
+            self.problems.append(Problem(exc.message, exc.location or loc, exc.hint))
+            return {}
+
+    def _role_dependencies(self, path: Path, loc: SourceLocation | None) -> list[TaskItem]:
+        meta = main_file(path, "meta")
+        if meta is None:
+            return []
+        try:
+            data, _ = load_file(meta)
+        except ValidationError as exc:
+            self.problems.append(Problem(exc.message, exc.location or loc, exc.hint))
+            return []
+        deps = (data or {}).get("dependencies") or [] if isinstance(data, dict) else []
+        blocks: list[TaskItem] = []
+        for spec in deps if isinstance(deps, list) else []:
+            name, params, keywords = _role_spec(spec)
+            block = self._role_block(name, loc_of(spec) or loc, params, {}, keywords)
+            if block is not None:
+                blocks.append(block)
+        return blocks
+
+    # -- run-time loading (templated include targets) ----------------------------------------
+
+    def runtime_tasks(self, name: str, base_dir: Path) -> tuple[TaskItem, ...]:
+        """Load a task file named only at run time; raises ValidationFailed."""
+        self.problems = []
+        self._dirs = [base_dir]
+        path = self._find_task_file(name, None)
+        items = self._task_file(path, None) if path else ()
+        if any(p.severity == "error" for p in self.problems):
+            raise ValidationFailed(self.problems)
+        return items
+
+    def runtime_role(self, args: dict[str, Any]) -> Block:
+        """Load a role named only at run time; raises ValidationFailed."""
+        self.problems = []
+        task = Task(action="include_role", args=args, loc=SourceLocation(str(self.playbook_dir)))
+        block = self._role_from_task(task)
+        if block is None or any(p.severity == "error" for p in self.problems):
+            raise ValidationFailed(self.problems)
+        return block
 
     def _error(self, message: str, loc: SourceLocation | None, hint: str | None = None) -> None:
         self.problems.append(Problem(message, loc, hint))
 
 
 def iter_tasks(items: tuple[TaskItem, ...]) -> list[Task]:
-    """Every task in a list, blocks flattened (block, rescue, always)."""
+    """Every task in a list, blocks and static include contents flattened."""
     out: list[Task] = []
     for item in items:
         if isinstance(item, Task):
             out.append(item)
+            out += iter_tasks(item.children)
         else:
             out += iter_tasks(item.block + item.rescue + item.always)
     return out
@@ -379,6 +593,51 @@ def _arg_loc(args: dict[str, Any], name: str,
     if isinstance(args, YMap):
         return args.key_loc(name)
     return fallback
+
+
+_ROLE_KEYWORDS = frozenset({"when", "tags", "become", "become_user", "become_method",
+                            "vars", "environment", "no_log", "ignore_errors", "check_mode",
+                            "diff", "any_errors_fatal", "delegate_to", "run_once"})
+
+
+def _role_spec(spec: Any) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """A `roles:` entry → (name, params, keywords)."""
+    if isinstance(spec, str):
+        return spec, {}, {}
+    if not isinstance(spec, dict):
+        return "", {}, {}
+    name = str(spec.get("role") or spec.get("name") or "")
+    keywords = {k: v for k, v in spec.items() if k in _ROLE_KEYWORDS and k != "vars"}
+    params = {k: v for k, v in spec.items()
+              if k not in _ROLE_KEYWORDS and k not in ("role", "name")}
+    params.update(spec.get("vars") or {})
+    return name, params, keywords
+
+
+def _wrap(task: Task, items: tuple[TaskItem, ...]) -> Block:
+    """A static import's tasks, inheriting the import line's keywords."""
+    keywords = {k: getattr(task, k) for k in ("become", "become_user", "become_method",
+                                               "ignore_errors", "no_log", "check_mode", "diff")
+                if getattr(task, k) not in (None, False)}
+    if task.environment:
+        keywords["environment"] = task.environment
+    return Block(block=items, loc=task.loc, name=task.name, when=task.when, vars=task.vars,
+                 tags=task.tags, keywords=keywords)
+
+
+def _apply_block(task: Task, items: tuple[TaskItem, ...], apply: dict[str, Any]) -> Block:
+    """include_tasks' ``apply:`` keywords wrap what it includes."""
+    return Block(block=items, loc=task.loc, when=_as_tuple(apply.get("when")),
+                 tags=_tags(apply.get("tags")),
+                 keywords={k: v for k, v in apply.items() if k not in ("when", "tags")})
+
+
+_STRUCTURAL = {
+    "import_tasks": PlaybookLoader._import_tasks,
+    "include_tasks": PlaybookLoader._include_tasks,
+    "import_role": PlaybookLoader._import_role,
+    "include_role": PlaybookLoader._include_role,
+}
 
 
 def load_playbook(path: str | Path, engine: TemplateEngine | None = None) -> Playbook:

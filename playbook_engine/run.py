@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -18,12 +19,18 @@ from .facts import FactStore
 from .inventory import Inventory
 from .model import Play, Playbook, Task
 from .options import RunOptions
-from .playbook import load_playbook
+from .playbook import PlaybookLoader, load_playbook
 from .reporting import CallbackSink, Reporter, Sink
 from .scheduler import LinearStrategy, RunState
 from .templating import TemplateEngine, is_template
 from .transport import ConnectionCache
 from .variables import VariableManager, load_vars_file
+
+logger = logging.getLogger(__name__)
+
+
+class InternalError(PbeError):
+    exit_code = ExitCode.UNEXPECTED
 
 
 @dataclass
@@ -91,6 +98,8 @@ class Runner:
                                   str(Path(playbook.path).resolve().parent), options.check,
                                   options.diff)
         self.executor = Executor(options, self.vm, self.facts, self.engine, self.connections)
+        self.executor.loader = PlaybookLoader(self.engine)
+        self.executor.loader.playbook_dir = Path(playbook.path).resolve().parent
         self.state = RunState()
 
     def run(self) -> RunResult:
@@ -109,6 +118,9 @@ class Runner:
             error = exc
         except KeyboardInterrupt:
             self.state.interrupted = True
+        except Exception as exc:  # a bug in pbe: still report what ran, and the recap
+            logger.exception("internal error")
+            error = InternalError(f"internal error: {type(exc).__name__}: {exc}")
         finally:
             self.connections.close_all()
         code = self._exit_code(error)
@@ -171,7 +183,7 @@ class Runner:
         if self._gather(play):
             strategy.run((Task(action="setup", args={}, loc=play.loc, name="Gathering Facts",
                                tags=("always",)),), batch)
-        for section in (play.pre_tasks, play.tasks, play.post_tasks):
+        for section in (play.pre_tasks, play.roles + play.tasks, play.post_tasks):
             if self.stop.is_set() or not strategy.active(batch):
                 return
             strategy.run(section, batch)

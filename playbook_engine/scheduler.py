@@ -7,10 +7,12 @@ them, then moves on; a failed or unreachable host stops getting tasks, the other
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .events import Event, HostResult, HostStats, TaskEnd, TaskStart
 from .executor import Executor, Scope
@@ -19,7 +21,8 @@ from .tags import selected
 
 logger = logging.getLogger(__name__)
 
-Step = tuple[Task, Scope]
+Step = tuple[Task, Scope, tuple[int, ...]]
+INCLUDES = frozenset({"include_tasks", "include_role"})
 Walk = Generator[Step, HostResult, bool]
 
 
@@ -55,16 +58,25 @@ class RunState:
 
 
 class HostIterator:
-    """One host's walk through a play; ``send`` the result of each task to get the next."""
+    """One host's walk through a play; ``send`` the result of each task to get the next.
+
+    Each step carries a sort key (a tuple of positions) so the linear strategy can line
+    hosts up on the same task even inside dynamic includes: an included task's key is the
+    include's key plus its own position in the included file.
+    """
 
     def __init__(self, items: Sequence[TaskItem], scope: Scope,
                  on_rescue: Callable[[HostResult], None],
-                 wanted: Callable[[Task, Scope], bool] = lambda t, s: True) -> None:
+                 wanted: Callable[[Task, Scope], bool],
+                 expand: Callable[[Task], list[tuple[tuple[TaskItem, ...], dict[str, Any]]]],
+                 order_of: Callable[[Sequence[TaskItem]], dict[int, int]]) -> None:
         self.rescued_last = False
+        self.lost = False  # unreachable: no rescue, no always
         self._wanted = wanted
         self._on_rescue = on_rescue
-        self.lost = False  # unreachable: no rescue, no always
-        self._gen = self._items(items, scope)
+        self._expand = expand
+        self._order_of = order_of
+        self._gen = self._items(items, scope, False, (), order_of(items))
 
     def first(self) -> Step | None:
         return self._advance(lambda: next(self._gen))
@@ -79,34 +91,57 @@ class HostIterator:
         except StopIteration:
             return None
 
-    def _items(self, items: Iterable[TaskItem], scope: Scope, rescuable: bool = False) -> Walk:
+    def _items(self, items: Iterable[TaskItem], scope: Scope, rescuable: bool,
+               prefix: tuple[int, ...], order: dict[int, int]) -> Walk:
         """Yield tasks in order; False once the host failed (a rescue may still catch it)."""
         for item in items:
-            if isinstance(item, Task):
-                if not self._wanted(item, scope):
-                    continue
-                result = yield (item, scope)
-                if result.status == "unreachable":
-                    self.lost = True
+            if isinstance(item, Block):
+                if not (yield from self._block(item, scope.enter(item), rescuable, prefix,
+                                               order)):
                     return False
-                if result.status == "failed" and not result.ignored:
-                    if rescuable:
-                        self.rescued_last = True
-                        self._on_rescue(result)
-                    return False
-            elif not (yield from self._block(item, scope.enter(item), rescuable)):
+                continue
+            if not self._wanted(item, scope):
+                continue
+            key = (*prefix, order[id(item)])
+            result = yield (item, scope, key)
+            if not self._survived(result, rescuable):
+                return False
+            included = item.action in INCLUDES and result.status in ("ok", "changed")
+            if included and not (yield from self._included(item, scope, rescuable, key)):
                 return False
         return True
 
-    def _block(self, block: Block, scope: Scope, rescuable: bool) -> Walk:
-        ok = yield from self._items(block.block, scope, rescuable or bool(block.rescue))
+    def _survived(self, result: HostResult, rescuable: bool) -> bool:
+        if result.status == "unreachable":
+            self.lost = True
+            return False
+        if result.status == "failed" and not result.ignored:
+            if rescuable:
+                self.rescued_last = True
+                self._on_rescue(result)
+            return False
+        return True
+
+    def _included(self, task: Task, scope: Scope, rescuable: bool,
+                  key: tuple[int, ...]) -> Walk:
+        for n, (items, extra) in enumerate(self._expand(task)):
+            inner = scope.with_vars(extra)
+            if not (yield from self._items(items, inner, rescuable, (*key, n),
+                                           self._order_of(items))):
+                return False
+        return True
+
+    def _block(self, block: Block, scope: Scope, rescuable: bool, prefix: tuple[int, ...],
+               order: dict[int, int]) -> Walk:
+        ok = yield from self._items(block.block, scope, rescuable or bool(block.rescue),
+                                    prefix, order)
         if self.lost:
             return False
         if not ok and block.rescue:
-            ok = yield from self._items(block.rescue, scope, rescuable)
+            ok = yield from self._items(block.rescue, scope, rescuable, prefix, order)
         if self.lost:
             return False
-        always_ok = yield from self._items(block.always, scope, rescuable)
+        always_ok = yield from self._items(block.always, scope, rescuable, prefix, order)
         return ok and always_ok
 
 
@@ -140,7 +175,7 @@ class LinearStrategy:
         self.play = play
         self.play_idx = play_idx
         self.scope = scope
-        self.order = task_order(play.all_tasks() + play.handlers)
+        self._orders: dict[int, tuple[Sequence[TaskItem], dict[int, int]]] = {}
         self.notified: dict[str, list[str]] = {}   # handler name or topic -> hosts
         self.ended: set[str] = set()                # meta: end_host / end_play
         self._seq = 0
@@ -155,18 +190,22 @@ class LinearStrategy:
         self.flush_handlers(hosts)
 
     def _walk(self, items: Sequence[TaskItem], hosts: Sequence[str]) -> None:
-        order = task_order(items, dict(self.order))
         iterators: dict[str, HostIterator] = {}
         pending: dict[str, Step] = {}
         for host in hosts:
-            it = HostIterator(items, self.scope, self._remember_failure, self._wanted)
+            it = HostIterator(items, self.scope, self._remember_failure, self._wanted,
+                              functools.partial(self.executor.take_expansion, host),
+                              self._order_of)
             iterators[host] = it
             if (step := it.first()) is not None:
                 pending[host] = step
         while pending and not self.stop.is_set():
-            first = min(order[id(task)] for task, _ in pending.values())
-            group = [h for h in hosts if h in pending and order[id(pending[h][0])] == first]
-            task, task_scope = pending[group[0]]
+            first = min(key for _, _, key in pending.values())
+            leader = next(h for h in hosts if h in pending and pending[h][2] == first)
+            task, task_scope, _ = pending[leader]
+            # same position, same task: hosts that included different files wait a round
+            group = [h for h in hosts if h in pending and pending[h][2] == first
+                     and pending[h][0] is task]
             results = self._dispatch(task, task_scope, group)
             for host in group:
                 res = results.get(host)
@@ -178,6 +217,13 @@ class LinearStrategy:
                     pending.pop(host)
                 else:
                     pending[host] = step
+
+    def _order_of(self, items: Sequence[TaskItem]) -> dict[int, int]:
+        """Positions of tasks within one list (cached: included files are shared)."""
+        key = id(items)
+        if key not in self._orders:
+            self._orders[key] = (items, task_order(items))
+        return self._orders[key][1]
 
     def _dispatch(self, task: Task, scope: Scope, group: list[str]) -> dict[str, HostResult]:
         if task.meta is None:

@@ -1,7 +1,8 @@
 """Which variables a task sees on a host, in Ansible's precedence order (low → high).
 
-    inventory group vars (all < parent < child) < inventory host vars
-    < gathered facts < play vars < play vars_files < block vars < task vars
+    role defaults < inventory group vars (all < parent < child) < inventory host vars
+    < gathered facts < play vars < play vars_files < role vars < role params < block vars
+    < task vars (include vars)
     < loop variables < set_fact / register < extra vars (-e) < magic variables
 """
 
@@ -80,10 +81,16 @@ class VariableManager:
         return {**self.inventory_vars(host), **self.facts.fact_layer(host),
                 **self.facts.host_vars(host), **self.extra_vars, **self.magic(host)}
 
-    def task_vars(self, host: str, scopes: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
-        """All variables for one task on one host; ``scopes`` are block/task/loop vars."""
-        merged: dict[str, Any] = {**self.inventory_vars(host), **self.facts.fact_layer(host),
-                                  **self.play_vars}
+    def task_vars(self, host: str, scopes: Sequence[Mapping[str, Any]] = (),
+                  defaults: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+        """All variables for one task on one host; ``scopes`` are role/block/task/loop vars,
+        ``defaults`` the role defaults (below everything else)."""
+        merged: dict[str, Any] = {}
+        for layer in defaults:
+            merged.update(layer)
+        merged.update(self.inventory_vars(host))
+        merged.update(self.facts.fact_layer(host))
+        merged.update(self.play_vars)
         for scope in scopes:
             merged.update(scope)
         merged.update(self.facts.host_vars(host))

@@ -51,6 +51,9 @@ class _SlowExecutor:
         self.options = RunOptions()
         self.connections = type("C", (), {"close_all": staticmethod(lambda: None)})()
 
+    def take_expansion(self, host: str, task: Task) -> list[Any]:
+        return []
+
     def execute(self, task: Task, host: str, scope: Scope, play_idx: int,
                 task_idx: int) -> HostResult:
         with self.lock:

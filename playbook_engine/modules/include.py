@@ -1,0 +1,88 @@
+"""include_*/import_* and include_vars: how a playbook pulls in more tasks and variables.
+
+``import_tasks``/``import_role`` are resolved when the playbook is loaded (they never run);
+``include_tasks``/``include_role`` are expanded by the executor for each host at run time.
+Their argument specs live here so validation and ``pbe doc`` treat them like any module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import ModuleError
+from ..variables import load_vars_file
+from . import register
+from .base import Arg, Module, ModuleContext
+
+_ROLE_ARGS = {
+    "name": Arg("str", required=True, aliases=("role",), description="The role to run."),
+    "tasks_from": Arg("str", default="main", description="Task file in the role's tasks/."),
+    "vars_from": Arg("str", default="main", description="File in the role's vars/."),
+    "defaults_from": Arg("str", default="main", description="File in the role's defaults/."),
+    "handlers_from": Arg("str", default="main", description="File in the role's handlers/."),
+    "apply": Arg("dict", description="Keywords applied to the role's tasks (include_role)."),
+    "public": Arg("bool", default=False, description="Accepted for compatibility."),
+    "allow_duplicates": Arg("bool", default=True, description="Run again if already run."),
+    "rolespec_validate": Arg("bool", default=True, description="Accepted; not checked."),
+}
+
+
+class _Structural(Module):
+    needs_connection = False
+
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+        raise ModuleError(f"{self.name} is expanded by the engine, not run")
+
+
+@register("include_tasks")
+class IncludeTasks(_Structural):
+    """Include a task file for each host at run time (templated names, loops, when)."""
+
+    free_form = "file"
+    args = {"file": Arg("str", required=True, description="Task file, relative to this one."),
+            "apply": Arg("dict", description="Keywords applied to the included tasks.")}
+
+
+@register("import_tasks")
+class ImportTasks(_Structural):
+    """Insert a task file's tasks here when the playbook is loaded."""
+
+    free_form = "file"
+    args = {"file": Arg("str", required=True, description="Task file, relative to this one.")}
+
+
+@register("include_role")
+class IncludeRole(_Structural):
+    """Run a role's tasks here, per host at run time."""
+
+    args = _ROLE_ARGS
+
+
+@register("import_role")
+class ImportRole(_Structural):
+    """Insert a role's tasks here when the playbook is loaded."""
+
+    args = _ROLE_ARGS
+
+
+@register("include_vars")
+class IncludeVars(Module):
+    """Load variables from a YAML/JSON file into the host's variables."""
+
+    free_form = "file"
+    args = {"file": Arg("path", description="The vars file (relative to the playbook's vars/ "
+                                            "dir or the playbook)."),
+            "name": Arg("str", description="Put the variables under this one name.")}
+    needs_connection = False
+    returns = {"ansible_facts": "the variables loaded"}
+
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+        if not args.get("file"):
+            raise ModuleError("include_vars needs a file")
+        path: Path = ctx.find_file("vars", args["file"])
+        data = load_vars_file(path)
+        loaded = {args["name"]: data} if args.get("name") else data
+        ctx.set_facts(loaded)
+        return {"changed": False, "ansible_facts": loaded, "ansible_included_var_files":
+                [str(path)]}

@@ -1,0 +1,45 @@
+"""Finding roles and reading their standard layout (tasks/ handlers/ defaults/ vars/ meta/).
+
+Search order for ``roles: [name]``: a ``roles/`` directory beside the playbook, the role
+that names it (for dependencies), the playbook's directory, then ``PBE_ROLES_PATH`` /
+``ANSIBLE_ROLES_PATH`` (colon-separated), ``~/.ansible/roles`` and ``/etc/ansible/roles``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+ROLE_DIRS = ("tasks", "handlers", "defaults", "vars", "meta", "files", "templates")
+
+
+def search_dirs(playbook_dir: Path, parent_role: Path | None = None) -> list[Path]:
+    dirs = [playbook_dir / "roles"]
+    if parent_role is not None:
+        dirs += [parent_role.parent, parent_role.parent.parent / "roles"]
+    dirs.append(playbook_dir)
+    for var in ("PBE_ROLES_PATH", "ANSIBLE_ROLES_PATH"):
+        dirs += [Path(p).expanduser() for p in os.environ.get(var, "").split(":") if p]
+    dirs += [Path("~/.ansible/roles").expanduser(), Path("/etc/ansible/roles")]
+    return dirs
+
+
+def find_role(name: str, dirs: Sequence[Path]) -> Path | None:
+    """The role directory for ``name`` (a name or a path), or None."""
+    direct = Path(name).expanduser()
+    candidates = [direct] if direct.is_absolute() else [d / name for d in dirs]
+    for candidate in candidates:
+        if candidate.is_dir() and any((candidate / sub).is_dir() for sub in ROLE_DIRS):
+            return candidate
+    return None
+
+
+def main_file(role: Path, sub: str, name: str = "main") -> Path | None:
+    """``role/sub/name`` with Ansible's extensions (.yml, .yaml, .json, none)."""
+    base = role / sub
+    for candidate in (base / f"{name}.yml", base / f"{name}.yaml", base / f"{name}.json",
+                      base / name):
+        if candidate.is_file():
+            return candidate
+    return None
