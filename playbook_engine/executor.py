@@ -20,6 +20,7 @@ from .events import HostResult
 from .facts import FactStore
 from .model import Block, Play, Role, Task, TaskItem
 from .modules.base import Module, to_bool
+from .lookups import run_lookup
 from .options import RunOptions
 from .remotefs import Prediction, RemoteFiles
 from .templating import (
@@ -490,18 +491,17 @@ class _Judge:
 
 def loop_items(task: Task, templar: Templar) -> list[Any]:
     items = templar.render(task.loop)
-    if isinstance(items, str) and "with_items" not in task.keyword_locs:
+    if task.loop_with is not None:
+        terms = items if isinstance(items, list) and task.loop_with != "dict" else [items]
+        try:
+            return run_lookup(task.loop_with, terms, templar.vars, {})
+        except (ValueError, OSError) as exc:
+            raise ModuleError(f"with_{task.loop_with}: {exc}") from None
+    if isinstance(items, str):
         raise ModuleError(f"loop needs a list, got the string {items!r}")
     if isinstance(items, dict):
         raise ModuleError("loop needs a list, got a mapping; use `| dict2items`")
-    if not isinstance(items, list):
-        items = [items]
-    if "with_items" in task.keyword_locs:  # with_items flattens one level
-        flat: list[Any] = []
-        for item in items:
-            flat.extend(item if isinstance(item, list) else [item])
-        return flat
-    return items
+    return items if isinstance(items, list) else [items]
 
 
 def aggregate(results: list[dict[str, Any]]) -> dict[str, Any]:

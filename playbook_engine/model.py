@@ -27,6 +27,7 @@ class Task:
     failed_when: tuple[Any, ...] | None = None
     tags: tuple[str, ...] = ()
     loop: Any = None
+    loop_with: str | None = None                # `with_items` → "items": a lookup feeds the loop
     loop_control: dict[str, Any] = field(default_factory=dict)
     until: tuple[Any, ...] | None = None
     retries: Any = None

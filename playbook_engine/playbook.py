@@ -9,6 +9,7 @@ from typing import Any
 from . import modules
 from .errors import Problem, ValidationError, ValidationFailed
 from .loader import YList, YMap, load_file, loc_of, plain
+from .lookups import LOOKUPS
 from .model import Block, Play, Playbook, Role, Task, TaskItem
 from .roles import find_role, main_file, search_dirs
 from .source import SourceLocation
@@ -214,6 +215,7 @@ class PlaybookLoader:
         assert module is not None
         self._check_args(module, args, node, action)
         self._check_keywords(node)
+        self._check_loops(node)
         if any(p.severity == "error" for p in self.problems[before:]):
             return None
         return self._build_task(node, module.name, args)
@@ -329,6 +331,17 @@ class PlaybookLoader:
                 self._error(f"{module.name}: one of these arguments is required: "
                             f"{', '.join(group)}", loc)
 
+    def _check_loops(self, node: YMap) -> None:
+        loops = [k for k in node if str(k).startswith(LOOP_PREFIX) or k == "loop"]
+        if len(loops) > 1:
+            self._error(f"a task has one loop; this one has {', '.join(map(str, loops))}",
+                        node.key_loc(loops[1]))
+        for key in loops:
+            name = str(key)[len(LOOP_PREFIX):]
+            if key != "loop" and name not in LOOKUPS:
+                self._error(f"unknown loop `{key}`", node.key_loc(key),
+                            did_you_mean(f"with_{name}", [f"with_{n}" for n in LOOKUPS]))
+
     def _check_keywords(self, node: YMap) -> None:
         # Keyword types were checked by the play schema, which covers its task lists.
         for key in _CONDITION_KEYS:
@@ -338,10 +351,10 @@ class PlaybookLoader:
             self.problems += check_templates(node.get(key), self.engine, node.loc)
 
     def _build_task(self, node: YMap, action: str, args: dict[str, Any]) -> Task:
-        loop = node.get("loop")
+        loop, loop_with = node.get("loop"), None
         for key in node:
             if str(key).startswith(LOOP_PREFIX):
-                loop = node[key]  # with_items and friends: lookups come with issue 4
+                loop, loop_with = node[key], str(key)[len(LOOP_PREFIX):]
         return Task(
             action=action, args=args, loc=node.loc or SourceLocation("?"),
             name=node.get("name"), when=_as_tuple(node.get("when")),
@@ -350,7 +363,7 @@ class PlaybookLoader:
             ignore_unreachable=node.get("ignore_unreachable", False),
             changed_when=_opt_tuple(node, "changed_when"),
             failed_when=_opt_tuple(node, "failed_when"),
-            tags=_tags(node.get("tags")), loop=loop,
+            tags=_tags(node.get("tags")), loop=loop, loop_with=loop_with,
             loop_control=dict(node.get("loop_control") or {}),
             until=_opt_tuple(node, "until"), retries=node.get("retries"),
             delay=node.get("delay"), become=node.get("become"),

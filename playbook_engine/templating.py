@@ -102,9 +102,10 @@ class TemplateEngine:
     def __init__(self) -> None:
         self.env = _Environment(undefined=jinja2.StrictUndefined, finalize=_finalize,
                                 keep_trailing_newline=True, autoescape=False)
-        from . import filters
+        from . import filters, lookups
 
         filters.install(self.env)
+        lookups.install(self.env)
         self.compile = functools.lru_cache(maxsize=2048)(self.env.from_string)
 
     def templar(self, variables: Mapping[str, Any],
@@ -222,6 +223,10 @@ class _LazyVars(Mapping[str, Any]):
 
     def __contains__(self, key: object) -> bool:
         return key in self._data or key in self._globals or key == "vars"
+
+    def render_text(self, source: str) -> str:
+        """Render a template file's text with these variables (the `template` lookup)."""
+        return self._templar.render_text(source)
 
     def __iter__(self) -> Iterator[str]:
         return iter({**self._globals, **self._data})

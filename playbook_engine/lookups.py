@@ -1,0 +1,223 @@
+"""Lookups: ``lookup('file', ...)``/``query(...)`` in templates and the ``with_<name>`` loops.
+
+Lookups run on the controller. Paths are relative to the role (when inside one), then the
+playbook's ``files/`` (or ``templates/``) directory, then the playbook directory.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import subprocess
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .templating import mark_unsafe
+
+Lookup = Callable[[list[Any], Mapping[str, Any], dict[str, Any]], list[Any]]
+LOOKUPS: dict[str, Lookup] = {}
+
+
+class LookupError_(ValueError):  # noqa: N801 - avoid shadowing the builtin LookupError
+    pass
+
+
+def lookup(name: str) -> Callable[[Lookup], Lookup]:
+    def wrap(func: Lookup) -> Lookup:
+        LOOKUPS[name] = func
+        return func
+
+    return wrap
+
+
+def _search(variables: Mapping[str, Any], kind: str, name: str) -> Path:
+    path = Path(str(name)).expanduser()
+    if path.is_absolute():
+        candidates = [path]
+    else:
+        bases = []
+        if "role_path" in variables:
+            bases += [Path(str(variables["role_path"])) / kind, Path(str(variables["role_path"]))]
+        play = Path(str(variables["playbook_dir"])) if "playbook_dir" in variables else Path()
+        bases += [play / kind, play]
+        candidates = [b / path for b in bases]
+    for candidate in candidates:
+        if candidate.exists():
+            return candidate
+    raise LookupError_(f"could not find `{name}` (looked in "
+                       f"{', '.join(str(c) for c in candidates)})")
+
+
+@lookup("file")
+def _file(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
+    out = []
+    for term in terms:
+        text = _search(variables, "files", term).read_text(encoding="utf-8")
+        out.append(text if not kw.get("rstrip", True) else text.rstrip("\n"))
+    return out
+
+
+@lookup("env")
+def _env(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
+    return [os.environ.get(str(t), kw.get("default", "")) for t in terms]
+
+
+@lookup("pipe")
+def _pipe(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
+    out = []
+    for term in terms:
+        proc = subprocess.run(str(term), shell=True, capture_output=True, text=True,  # noqa: S602
+                              check=False)
+        if proc.returncode != 0:
+            raise LookupError_(f"pipe lookup `{term}` failed (rc={proc.returncode}): "
+                               f"{proc.stderr.strip()}")
+        out.append(mark_unsafe(proc.stdout.rstrip("\n")))
+    return out
+
+
+@lookup("vars")
+def _vars(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
+    out = []
+    for term in terms:
+        if term in variables:
+            out.append(variables[term])
+        elif "default" in kw:
+            out.append(kw["default"])
+        else:
+            raise LookupError_(f"no variable named `{term}`")
+    return out
+
+
+@lookup("items")
+def _items(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
+    out: list[Any] = []
+    for term in terms:
+        out.extend(term if isinstance(term, list) else [term])
+    return out
+
+
+@lookup("list")
+def _list(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
+    return list(terms)
+
+
+@lookup("dict")
+def _dict(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
+    out = []
+    for term in terms:
+        if not isinstance(term, Mapping):
+            raise LookupError_(f"with_dict expects a mapping, got {type(term).__name__}")
+        out += [{"key": k, "value": v} for k, v in term.items()]
+    return out
+
+
+@lookup("fileglob")
+def _fileglob(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
+    out: list[Any] = []
+    play = Path(str(variables.get("playbook_dir", ".")))
+    for term in terms:
+        pattern = str(term)
+        base = pattern if os.path.isabs(pattern) else str(play / "files" / pattern)
+        found = sorted(p for p in glob.glob(base) if os.path.isfile(p))
+        if not found and not os.path.isabs(pattern):
+            found = sorted(p for p in glob.glob(str(play / pattern)) if os.path.isfile(p))
+        out += found
+    return out
+
+
+_SEQ = re.compile(r"^(?:(?P<start>-?\w+)-)?(?P<end>-?\w+)(?:/(?P<stride>-?\w+))?"
+                  r"(?::(?P<format>.+))?$")
+
+
+@lookup("sequence")
+def _sequence(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
+    out: list[Any] = []
+    for term in terms:
+        spec = _sequence_spec(term, kw)
+        start, end, stride = spec["start"], spec["end"], spec["stride"]
+        if stride == 0:
+            raise LookupError_("sequence stride must not be 0")
+        stop = end + (1 if stride > 0 else -1)
+        out += [spec["format"] % i for i in range(start, stop, stride)]
+    return out
+
+
+def _sequence_spec(term: Any, kw: dict[str, Any]) -> dict[str, Any]:
+    spec: dict[str, Any] = {"start": 1, "end": None, "stride": 1, "format": "%d"}
+    text = str(term).strip()
+    if "=" in text:
+        for part in text.split():
+            key, _, value = part.partition("=")
+            spec[key] = value
+    elif text:
+        match = _SEQ.match(text)
+        if not match:
+            raise LookupError_(f"cannot parse sequence `{text}`")
+        spec.update({k: v for k, v in match.groupdict().items() if v is not None})
+    spec.update(kw)
+    if "count" in spec:
+        spec["end"] = int(spec["start"], 0) if isinstance(spec["start"], str) else spec["start"]
+        spec["end"] += int(spec["count"]) - 1
+    for key in ("start", "end", "stride"):
+        spec[key] = int(str(spec[key]), 0)
+    return spec
+
+
+@lookup("template")
+def _template(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
+    render = kw.pop("_render")
+    return [render(_search(variables, "templates", t).read_text(encoding="utf-8"))
+            for t in terms]
+
+
+@lookup("first_found")
+def _first_found(terms: list[Any], variables: Mapping[str, Any],
+                 kw: dict[str, Any]) -> list[Any]:
+    names: list[Any] = []
+    for term in terms:
+        names += term.get("files", []) if isinstance(term, Mapping) else \
+            (term if isinstance(term, list) else [term])
+    for name in names:
+        try:
+            return [str(_search(variables, "files", name))]
+        except LookupError_:
+            continue
+    if kw.get("skip"):
+        return []
+    raise LookupError_(f"none of these files was found: {', '.join(map(str, names))}")
+
+
+def run_lookup(name: str, terms: list[Any], variables: Mapping[str, Any],
+               kwargs: dict[str, Any]) -> list[Any]:
+    func = LOOKUPS.get(name.removeprefix("ansible.builtin."))
+    if func is None:
+        raise LookupError_(f"unknown lookup `{name}` (pbe has: {', '.join(sorted(LOOKUPS))})")
+    return func(terms, variables, dict(kwargs))
+
+
+def install(env: jinja2.Environment) -> None:
+    """``lookup()``, ``query()`` and ``q()`` as template globals."""
+
+    @jinja2.pass_context
+    def query(context: Any, name: str, *terms: Any, **kwargs: Any) -> list[Any]:
+        variables = context.parent
+        kwargs.pop("wantlist", None)
+        if name.removeprefix("ansible.builtin.") == "template":
+            kwargs["_render"] = variables.render_text
+        return run_lookup(name, list(terms), variables, kwargs)
+
+    @jinja2.pass_context
+    def lookup_(context: Any, name: str, *terms: Any, **kwargs: Any) -> Any:
+        wantlist = kwargs.get("wantlist", False)
+        values = query(context, name, *terms, **kwargs)
+        if wantlist:
+            return values
+        if len(values) == 1:
+            return values[0]
+        return ",".join(str(v) for v in values)
+
+    env.globals.update(lookup=lookup_, query=query, q=query)
