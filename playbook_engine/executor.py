@@ -18,9 +18,9 @@ from . import modules
 from .errors import HostUnreachable, ModuleError, PbeError, TemplateError
 from .events import HostResult
 from .facts import FactStore
+from .lookups import run_lookup
 from .model import Block, Play, Role, Task, TaskItem
 from .modules.base import Module, to_bool
-from .lookups import run_lookup
 from .options import RunOptions
 from .remotefs import Prediction, RemoteFiles
 from .templating import (
@@ -40,7 +40,7 @@ NO_LOG_MSG = "the output has been hidden due to the fact that 'no_log: true' was
              "for this result"
 UNKNOWN = "_pbe_unknown"  # a result key: check mode could not know this task's outcome
 _INHERITED = ("become", "become_user", "become_method", "ignore_errors", "ignore_unreachable",
-              "check_mode", "diff", "no_log", "environment")
+              "check_mode", "diff", "no_log", "environment", "any_errors_fatal", "delegate_to")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,23 +99,27 @@ class HostContext:
         self._timeout = timeout
         self._files: RemoteFiles | None = None
         self.role_path: str | None = None
+        self.target = host                # delegate_to changes where commands run
+        self._conn_templar = templar
 
     def run(self, command: str, *, stdin: bytes | None = None,
             timeout: float | None = None) -> CommandResult:
         command = shell.with_env(command, self._env)
         if self._become:
-            command, stdin = self._executor.wrap_become(self.host, command, stdin,
+            command, stdin = self._executor.wrap_become(self.target, command, stdin,
                                                         self._become)
-        conn: Connection = self._executor.connection(self.host, self._templar)
-        return conn.run(command, stdin=stdin, timeout=timeout or self._timeout)
+        conn: Connection = self.connection
+        if self.target == self.host:
+            return conn.run(command, stdin=stdin, timeout=timeout or self._timeout)
+        with self._executor.delegate_lock(self.target):  # shared by every delegating host
+            return conn.run(command, stdin=stdin, timeout=timeout or self._timeout)
 
     @property
     def files(self) -> RemoteFiles:
         """File operations on this host; in check mode they consult and feed the prediction."""
         if self._files is None:
             def put(source: IO[bytes], path: str, mode: int | None) -> None:
-                conn = self._executor.connection(self.host, self._templar)
-                conn.put(source, path, mode)
+                self.connection.put(source, path, mode)
 
             self._files = RemoteFiles(self.run, put, self.check,
                                       self._executor.prediction(self.host),
@@ -124,7 +128,12 @@ class HostContext:
 
     @property
     def connection(self) -> Connection:
-        return self._executor.connection(self.host, self._templar)
+        """The connection tasks run on: this host's, or its ``delegate_to`` host's."""
+        return self._executor.connection(self.target, self._conn_templar)
+
+    def delegate(self, target: str, templar: Templar) -> None:
+        self.target = target
+        self._conn_templar = templar
 
     def find_file(self, kind: str, name: str) -> Path:
         """A controller-side ``src``: absolute, or searched in the playbook's ``kind`` dir
@@ -178,6 +187,7 @@ class Executor:
                                list[tuple[tuple[TaskItem, ...], dict[str, Any]]]] = {}
         self._lock = threading.Lock()
         self.loader: Any = None  # PlaybookLoader, for include targets named at run time
+        self._delegate_locks: dict[str, threading.Lock] = {}
 
     def prediction(self, host: str) -> Prediction:
         """The check-mode view of what earlier tasks would have done to this host's files."""
@@ -369,7 +379,22 @@ class Executor:
         ctx = HostContext(self, host, templar, check, diff, become,
                           {str(k): str(v) for k, v in env.items()}, timeout)
         ctx.role_path = scope.role.path if scope.role else None
+        delegate = scope.keyword(task, "delegate_to")
+        if delegate is not None:
+            target = str(templar.render(delegate))
+            if target != host:
+                ctx.delegate(target, self.engine.templar(self._delegate_vars(target)))
         return ctx
+
+    def _delegate_vars(self, target: str) -> dict[str, Any]:
+        """Connection variables of a delegate: its inventory vars, or a bare address."""
+        if target in self.vm.inventory.hosts or target in ("localhost", "127.0.0.1"):
+            return self.vm.inventory.host_vars(target)
+        return {"ansible_host": target}
+
+    def delegate_lock(self, target: str) -> threading.Lock:
+        with self._lock:
+            return self._delegate_locks.setdefault(target, threading.Lock())
 
     def _become(self, task: Task, scope: Scope, templar: Templar) -> dict[str, Any] | None:
         tvars = templar.vars

@@ -111,7 +111,7 @@ class Runner:
         error: PbeError | None = None
         try:
             for index, play in enumerate(self.playbook.plays):
-                if self.stop.is_set():
+                if self.stop.is_set() or self.state.aborted:
                     break
                 self._run_play(index, play, allowed)
         except PbeError as exc:
@@ -123,6 +123,8 @@ class Runner:
             error = InternalError(f"internal error: {type(exc).__name__}: {exc}")
         finally:
             self.connections.close_all()
+        if self.state.aborted:
+            self.reporter.emit(RunWarning(f"run stopped: {self.state.aborted}"))
         code = self._exit_code(error)
         stats = {h: s.as_dict() for h, s in self.state.stats.items()}
         self.reporter.emit(RunEnd(stats, int(code), time.monotonic() - started,
@@ -158,7 +160,7 @@ class Runner:
         if allowed is not None:
             names = [h for h in names if h in allowed]
         gone = self.state.failed | self.state.unreachable
-        return [h for h in names if h not in gone]
+        return order_hosts([h for h in names if h not in gone], play.order)
 
     def _run_play(self, index: int, play: Play, allowed: set[str] | None) -> None:
         hosts = self._play_hosts(play, allowed)
@@ -172,7 +174,7 @@ class Runner:
         play_vars = {**play.vars, **self._vars_files(play)}
         self.executor.remote_user = play.remote_user
         for batch in serial_batches(hosts, play.serial, play.loc):
-            if self.stop.is_set():
+            if self.stop.is_set() or self.state.aborted:
                 return
             self.vm.start_play(play.display_name, play_vars, hosts, batch)
             self._run_batch(index, play, batch)
@@ -184,7 +186,7 @@ class Runner:
             strategy.run((Task(action="setup", args={}, loc=play.loc, name="Gathering Facts",
                                tags=("always",)),), batch)
         for section in (play.pre_tasks, play.roles + play.tasks, play.post_tasks):
-            if self.stop.is_set() or not strategy.active(batch):
+            if self.stop.is_set() or self.state.aborted or not strategy.active(batch):
                 return
             strategy.run(section, batch)
 
@@ -216,6 +218,20 @@ class Runner:
                                       play.keyword_locs.get("vars_files", play.loc))
             merged.update(load_vars_file(path))
         return merged
+
+
+def order_hosts(hosts: list[str], order: str) -> list[str]:
+    """The play's ``order``: inventory (default), reverse_inventory, sorted, reverse_sorted,
+    shuffle."""
+    if order == "reverse_inventory":
+        return hosts[::-1]
+    if order in ("sorted", "reverse_sorted"):
+        return sorted(hosts, reverse=order == "reverse_sorted")
+    if order == "shuffle":
+        import random
+
+        return random.sample(hosts, len(hosts))
+    return hosts
 
 
 def serial_batches(hosts: list[str], serial: Any, loc: Any = None) -> list[list[str]]:

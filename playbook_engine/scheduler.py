@@ -11,7 +11,7 @@ import functools
 import logging
 import threading
 from collections.abc import Callable, Generator, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .events import Event, HostResult, HostStats, TaskEnd, TaskStart
@@ -34,6 +34,7 @@ class RunState:
     failed: set[str] = field(default_factory=set)
     unreachable: set[str] = field(default_factory=set)
     interrupted: bool = False
+    aborted: str | None = None  # any_errors_fatal / max_fail_percentage: why the run stopped
 
     def stat(self, host: str) -> HostStats:
         return self.stats.setdefault(host, HostStats())
@@ -176,6 +177,7 @@ class LinearStrategy:
         self.play_idx = play_idx
         self.scope = scope
         self._orders: dict[int, tuple[Sequence[TaskItem], dict[int, int]]] = {}
+        self._shadows: set[int] = set()
         self.notified: dict[str, list[str]] = {}   # handler name or topic -> hosts
         self.ended: set[str] = set()                # meta: end_host / end_play
         self._seq = 0
@@ -199,7 +201,7 @@ class LinearStrategy:
             iterators[host] = it
             if (step := it.first()) is not None:
                 pending[host] = step
-        while pending and not self.stop.is_set():
+        while pending and not self.stop.is_set() and not self.state.aborted:
             first = min(key for _, _, key in pending.values())
             leader = next(h for h in hosts if h in pending and pending[h][2] == first)
             task, task_scope, _ = pending[leader]
@@ -217,6 +219,26 @@ class LinearStrategy:
                     pending.pop(host)
                 else:
                     pending[host] = step
+            self._check_fatal(task, task_scope, results, hosts)
+
+    def _check_fatal(self, task: Task, scope: Scope, results: dict[str, HostResult],
+                     batch: Sequence[str]) -> None:
+        """any_errors_fatal and max_fail_percentage end the play (and the run) for all."""
+        failed = [h for h, r in results.items() if h in self.state.failed]
+        fatal = scope.keyword(task, "any_errors_fatal", None)
+        if fatal is None:
+            fatal = self.play.any_errors_fatal
+        if failed and _truthy(fatal):
+            self.state.aborted = (f"any_errors_fatal: task `{task.display_name}` failed on "
+                                  f"{', '.join(failed)}")
+            return
+        limit = self.play.max_fail_percentage
+        if limit is None or not batch:
+            return
+        gone = [h for h in batch if h in self.state.failed | self.state.unreachable]
+        if len(gone) * 100 / len(batch) > float(limit):
+            self.state.aborted = (f"max_fail_percentage {limit}% exceeded: "
+                                  f"{len(gone)} of {len(batch)} hosts failed")
 
     def _order_of(self, items: Sequence[TaskItem]) -> dict[int, int]:
         """Positions of tasks within one list (cached: included files are shared)."""
@@ -226,6 +248,8 @@ class LinearStrategy:
         return self._orders[key][1]
 
     def _dispatch(self, task: Task, scope: Scope, group: list[str]) -> dict[str, HostResult]:
+        if task.meta is None and _truthy(task.run_once):
+            return self._run_once(task, scope, group)
         if task.meta is None:
             return self.run_task(task, scope, group)
         if task.meta == "flush_handlers":
@@ -244,6 +268,18 @@ class LinearStrategy:
                 self.executor.connections.drop(host)
         return {h: HostResult(self.play_idx, -1, task.display_name, "meta", h, "ok",
                               {"changed": False}, 0.0) for h in group}
+
+    def _run_once(self, task: Task, scope: Scope, group: list[str]) -> dict[str, HostResult]:
+        """Run on the first host only; every host gets (and registers) that result."""
+        first = self.run_task(task, scope, group[:1]).get(group[0])
+        if first is None:
+            return {}
+        if task.register:
+            for host in group[1:]:
+                self.executor.facts.set_vars(host, {task.register: first.result})
+        copies = {h: replace(first, host=h) for h in group[1:]}
+        self._shadows.update(id(r) for r in copies.values())
+        return {group[0]: first, **copies}
 
     def play_hosts_seen(self, group: list[str]) -> set[str]:
         return set(self.executor.vm.play_batch) | set(group)
@@ -277,6 +313,9 @@ class LinearStrategy:
         })
 
     def _account(self, task: Task, res: HostResult, rescued: bool) -> None:
+        if id(res) in self._shadows:  # run_once: only the host that ran is counted
+            self._shadows.discard(id(res))
+            return
         self.state.count(res, rescued)
         if res.status == "unreachable":
             self.state.unreachable.add(res.host)
@@ -296,7 +335,8 @@ class LinearStrategy:
         self.emit(TaskStart(play_idx, seq, task.display_name, task.action, tuple(hosts),
                             task.loc, is_handler))
         results: dict[str, HostResult] = {}
-        sem = threading.BoundedSemaphore(self.forks)
+        throttle = int(task.throttle) if str(task.throttle or "").isdigit() else 0
+        sem = threading.BoundedSemaphore(min(self.forks, throttle) if throttle else self.forks)
         lock = threading.Lock()
 
         def work(host: str) -> None:

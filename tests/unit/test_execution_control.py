@@ -1,0 +1,123 @@
+"""any_errors_fatal, max_fail_percentage, serial, run_once, delegate_to, throttle, order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import playbook_engine as pbe
+
+HOSTS = {f"h{i}": None for i in range(1, 7)}
+INVENTORY = {"all": {"hosts": HOSTS, "vars": {"ansible_connection": "local"}}}
+
+
+def run(tmp_path: Path, text: str, **kw: object) -> pbe.RunResult:
+    book = tmp_path / "site.yml"
+    book.write_text(text)
+    return pbe.run(book, INVENTORY, **kw)  # type: ignore[arg-type]
+
+
+def ran(result: pbe.RunResult, task: str) -> list[str]:
+    return [r.host for r in result.results if r.task_name == task]
+
+
+def test_any_errors_fatal_stops_everyone(tmp_path: Path) -> None:
+    result = run(tmp_path, """
+- hosts: all
+  gather_facts: false
+  any_errors_fatal: true
+  tasks:
+    - name: boom
+      fail: msg=boom
+      when: inventory_hostname == 'h2'
+    - name: after
+      debug: msg=after
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: next play
+      debug: msg=never
+""")
+    assert result.exit_code == 2
+    assert ran(result, "after") == [] and ran(result, "next play") == []
+    assert result.failed_hosts == ["h2"]
+
+
+def test_max_fail_percentage_with_serial(tmp_path: Path) -> None:
+    result = run(tmp_path, """
+- hosts: all
+  gather_facts: false
+  serial: 3
+  max_fail_percentage: 30
+  tasks:
+    - name: flaky
+      fail: msg=x
+      when: inventory_hostname == 'h1'
+    - name: after
+      debug: msg=after
+""")
+    # 1 of 3 = 33% > 30%: the first batch stops and the second never starts
+    assert result.exit_code == 2
+    assert ran(result, "flaky") == ["h1", "h2", "h3"]
+    assert ran(result, "after") == []
+
+
+def test_serial_batches_run_whole_play_per_batch(tmp_path: Path) -> None:
+    result = run(tmp_path, """
+- hosts: all
+  gather_facts: false
+  serial: [1, "50%"]
+  tasks:
+    - name: one
+      debug: msg=1
+    - name: two
+      debug: msg=2
+""")
+    order = [(r.task_name, r.host) for r in result.results]
+    assert order[:2] == [("one", "h1"), ("two", "h1")]
+    assert [h for t, h in order[2:5]] == ["h2", "h3", "h4"]  # 50% of 6 = 3
+    assert len(order) == 12
+
+
+def test_run_once_registers_for_all(tmp_path: Path) -> None:
+    result = run(tmp_path, """
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: once
+      command: echo {{ inventory_hostname }}
+      run_once: true
+      register: r
+    - name: everyone sees it
+      debug: msg="{{ r.stdout }}"
+""")
+    assert result.ok
+    assert ran(result, "once") == ["h1"]
+    assert {r.result["msg"] for r in result.results if r.task_name == "everyone sees it"} == \
+        {"h1"}
+    assert result.stats["h1"]["changed"] == 1 and result.stats["h2"]["changed"] == 0
+
+
+def test_delegate_to_localhost_uses_delegating_hosts_vars(tmp_path: Path) -> None:
+    result = run(tmp_path, f"""
+- hosts: h1,h2
+  gather_facts: false
+  tasks:
+    - command: touch {tmp_path}/from-{{{{ inventory_hostname }}}}
+      delegate_to: localhost
+""")
+    assert result.ok
+    assert (tmp_path / "from-h1").exists() and (tmp_path / "from-h2").exists()
+
+
+def test_throttle_and_order(tmp_path: Path) -> None:
+    result = run(tmp_path, """
+- hosts: all
+  gather_facts: false
+  order: reverse_sorted
+  tasks:
+    - name: t
+      debug: msg=x
+      throttle: 1
+""")
+    assert result.ok
+    assert ran(result, "t") == ["h6", "h5", "h4", "h3", "h2", "h1"]
