@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .facts import FactStore
+from .inventory import load_vars_dirs
 from .templating import TemplateEngine
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ class VariableManager:
         self.play_batch: list[str] = []
         self.play_name = ""
         self.groups = inventory.groups_map()
+        self.playbook_vars = load_vars_dirs(playbook_dir)  # raises ValidationFailed
 
     def start_play(self, name: str, play_vars: Mapping[str, Any], hosts: Sequence[str],
                    batch: Sequence[str]) -> None:
@@ -71,9 +73,10 @@ class VariableManager:
         self.play_batch = list(batch)
 
     def inventory_vars(self, host: str) -> dict[str, Any]:
+        """Inventory variables incl. group_vars/ and host_vars/ beside the playbook."""
         with self._lock:
             if host not in self._inventory_cache:
-                self._inventory_cache[host] = self.inventory.host_vars(host)
+                self._inventory_cache[host] = self.inventory.host_vars(host, self.playbook_vars)
             return self._inventory_cache[host]
 
     def host_scope(self, host: str) -> dict[str, Any]:

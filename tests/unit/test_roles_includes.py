@@ -130,3 +130,22 @@ def test_loop_over_a_non_list_fails_the_task(tmp_path: Path) -> None:
     result = pbe.run(tmp_path / "site.yml", INVENTORY)
     assert result.exit_code == 2
     assert "loop needs a list, got a mapping" in result.results[0].result["msg"]
+
+
+def test_group_and_host_vars_beside_the_playbook(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "group_vars/all.yml": "color: blue\nsize: 1\n",
+        "host_vars/b.yml": "color: red\n",
+        "site.yml": "- hosts: all\n  gather_facts: false\n  tasks:\n"
+                    "    - debug: msg='{{ color }} {{ size }}'\n",
+    })
+    result = pbe.run(tmp_path / "site.yml", INVENTORY)
+    assert msgs(result, "a") == ["blue 1"] and msgs(result, "b") == ["red 1"]
+
+
+def test_bad_playbook_group_vars_is_a_validation_error(tmp_path: Path) -> None:
+    write(tmp_path, {"group_vars/all.yml": "- not\n- a mapping\n",
+                     "site.yml": "- hosts: all\n  tasks: []\n"})
+    with pytest.raises(pbe.ValidationFailed) as info:
+        pbe.run(tmp_path / "site.yml", INVENTORY)
+    assert "group_vars/all.yml" in str(info.value)
