@@ -6,20 +6,22 @@ No exit code is decided here except through ``PbeError.exit_code`` and ``ExitCod
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
-import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from . import __version__
-from .errors import OptionsError, PbeError, ValidationError, ValidationFailed
+from .errors import OptionsError, PbeError, ValidationFailed
 from .exitcodes import ExitCode
 from .loader import load_file, load_text, plain
 from .options import DEFAULT_FORKS, HOST_KEY_CHECKING, RunOptions
+from .reporting.outputs import FORMATS
+from .reporting.problems import VALIDATE_FORMATS
 
 logger = logging.getLogger("playbook_engine")
 
@@ -31,13 +33,15 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="pbe", description="Run Ansible-style playbooks over SSH, fast.")
-    parser.add_argument("--version", action="version", version=f"pbe {__version__}")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     run = sub.add_parser("run", help="run a playbook against an inventory")
     _common(run)
     _run_flags(run)
     val = sub.add_parser("validate", help="check a playbook (and inventory); touch no host")
     _common(val)
+    val.add_argument("--format", choices=VALIDATE_FORMATS, default="human",
+                     help="human text (default), GitHub Actions annotations, or JSON")
     sub.add_parser("modules", help="list the modules")
     doc = sub.add_parser("doc", help="show a module's arguments and return values")
     doc.add_argument("module")
@@ -63,9 +67,20 @@ def _run_flags(p: argparse.ArgumentParser) -> None:
     a("--skip-tags", action="append", default=[], help="skip tasks with these tags")
     a("--list-hosts", action="store_true", help="list the hosts each play would run on")
     a("--list-tasks", action="store_true", help="list the tasks each play would run")
-    a("--format", choices=("human", "json"), default="human", help="output format")
     a("--strict", action="store_true", help="a play matching no host is an error")
-    a("-v", "--verbose", action="count", default=0, help="more detail (-vvv for most)")
+    out = p.add_argument_group("output")
+    o = out.add_argument
+    o("--format", choices=FORMATS, default="human",
+      help="stdout: human (default), json (one document) or jsonl (one event per line)")
+    o("--junit", metavar="FILE", help="also write JUnit XML (one testcase per host and task)")
+    o("--log", metavar="FILE", help="also write the human output, without colour, to FILE")
+    o("--retry-file", metavar="FILE",
+      help="write failed and unreachable hosts to FILE, for --limit @FILE")
+    o("--profile", action="store_true", help="show the slowest tasks and per-host times")
+    o("--no-progress", action="store_true",
+      help="plain lines even on a terminal (also: CI=true or NO_COLOR set)")
+    o("-v", "--verbose", action="count", default=0,
+      help="-v result details, -vv commands sent, -vvv connection detail")
     conn = p.add_argument_group("connection")
     c = conn.add_argument
     c("-u", "--user", help="remote user (inventory ansible_user wins)")
@@ -145,14 +160,14 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
 
 # -- commands -----------------------------------------------------------------------------
 
-def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO, log: LogHandler) -> int:
     from .playbook import load_playbook
-    from .reporting.console import ConsoleSink
-    from .reporting.json import JsonSink
+    from .reporting.outputs import OutputOptions, open_outputs, write_retry_file
     from .run import Runner, load_inventory
 
     options = options_from_args(args)
     _check_file(args.playbook)
+    _check_parent(args.retry_file, "--retry-file")
     playbook = load_playbook(args.playbook)
     inventory = load_inventory(args.inventory or None)
     if args.list_hosts or args.list_tasks:
@@ -160,46 +175,47 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
         out.write(list_plays(playbook, inventory, options, args.list_hosts, args.list_tasks))
         return ExitCode.OK
-    sink = JsonSink(out) if args.format == "json" else ConsoleSink(out, args.verbose)
-    result = Runner(playbook, inventory, options, [sink]).run()
+    outputs = open_outputs(OutputOptions(args.format, args.verbose, args.profile, args.junit,
+                                         args.log, args.no_progress), out, os.environ)
+    try:
+        runner = Runner(playbook, inventory, options, outputs.sinks)
+        log.scrub = runner.redactor.scrub
+        if outputs.live is not None:
+            log.write = outputs.live.log
+        result = runner.run()
+    finally:
+        log.write = None
+        outputs.close_files()
     if result.error:
-        err.write(f"ERROR: {result.error}\n")
+        err.write(f"ERROR: {runner.redactor.scrub(result.error)}\n")
+    if args.retry_file:
+        try:
+            write_retry_file(args.retry_file, [*result.failed_hosts, *result.unreachable_hosts])
+        except OSError as exc:
+            err.write(f"WARNING: cannot write --retry-file {args.retry_file}: {exc}\n")
     return int(result.exit_code)
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .playbook import PlaybookLoader
-    from .run import load_inventory
+    from .api import validate
+    from .reporting import problems as fmt
 
     _check_file(args.playbook)
-    problems = []
-    loader = PlaybookLoader()
-    try:
-        loader.load(args.playbook)
-    except ValidationFailed:
-        pass
-    problems += loader.problems
-    if args.inventory:
-        try:
-            load_inventory(args.inventory)
-        except ValidationFailed as exc:
-            problems += exc.problems
-        except ValidationError as exc:
-            problems.append(_as_problem(exc))
-    for problem in problems:
-        err.write(f"{problem}\n")
+    problems = validate(args.playbook, args.inventory or None)
     errors = [p for p in problems if p.severity == "error"]
+    if args.format == "json":
+        out.write(fmt.as_json(args.playbook, problems))
+    elif args.format == "github":
+        out.write(fmt.as_github(problems))
+    else:
+        err.write(fmt.as_human(problems))
     if errors:
-        err.write(f"{len(errors)} error(s) found\n")
+        if args.format != "json":
+            err.write(f"{len(errors)} error(s) found\n")
         return int(ExitCode.PARSE)
-    out.write(f"{args.playbook}: OK\n")
+    if args.format == "human":
+        out.write(f"{args.playbook}: OK\n")
     return int(ExitCode.OK)
-
-
-def _as_problem(exc: ValidationError) -> Any:
-    from .errors import Problem
-
-    return Problem(exc.message, exc.location, exc.hint)
 
 
 def cmd_modules(out: TextIO) -> int:
@@ -213,26 +229,14 @@ def cmd_modules(out: TextIO) -> int:
 
 def cmd_doc(name: str, out: TextIO) -> int:
     from .modules import get, suggest
+    from .reporting.moddoc import render_doc
 
     module = get(name)
     if module is None:
         hint = suggest(name)
         raise OptionsError(f"no module named `{name}`" +
                            (f"; did you mean `{hint}`?" if hint else ""))
-    out.write(f"{module.name}: {module.summary()}\n\nArguments:\n")
-    for key, arg in module.args.items():
-        flags = ["required" if arg.required else f"default: {json.dumps(arg.default)}"]
-        if arg.choices:
-            flags.append("choices: " + ", ".join(map(str, arg.choices)))
-        if arg.aliases:
-            flags.append("aliases: " + ", ".join(arg.aliases))
-        out.write(f"  {key} ({arg.type}; {'; '.join(flags)})\n      {arg.description}\n")
-    if module.returns:
-        out.write("\nReturns:\n")
-        for key, text in module.returns.items():
-            out.write(f"  {key}: {text}\n")
-    check = "supported" if module.supports_check else "not supported (reported as skipped)"
-    out.write(f"\nCheck mode: {check}\n")
+    out.write(render_doc(module))
     return int(ExitCode.OK)
 
 
@@ -241,41 +245,97 @@ def _check_file(path: str) -> None:
         raise OptionsError(f"playbook not found: {path}")
 
 
+def _check_parent(path: str | None, flag: str) -> None:
+    if path and not Path(path).resolve().parent.is_dir():
+        raise OptionsError(f"{flag} {path}: the directory does not exist")
+
+
+# -- logging ------------------------------------------------------------------------------
+
+class LogHandler(logging.Handler):
+    """pbe's log records for the user: secrets masked with the run's redactor, and printed
+    above the live view when there is one (else to stderr)."""
+
+    def __init__(self, err: TextIO, level: int) -> None:
+        super().__init__(level)
+        self.err = err
+        self.scrub: Callable[[Any], Any] = lambda text: text
+        self.write: Callable[[str], None] | None = None
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = self.format(record)
+            head = f"{record.levelname} {record.name}: "  # pbe's own words: not scrubbed
+            if text.startswith(head):
+                text = head + str(self.scrub(text[len(head):]))
+            else:
+                text = str(self.scrub(text))
+            if self.write is not None:
+                self.write(text)
+            else:
+                self.err.write(text + "\n")
+        except Exception:
+            self.handleError(record)
+
+
+@contextlib.contextmanager
+def _logging_to(err: TextIO) -> Iterator[LogHandler]:
+    """Route the ``playbook_engine`` loggers to ``err`` for one command, then undo it."""
+    handler = LogHandler(err, logging.WARNING)
+    package = logging.getLogger("playbook_engine")
+    old_level, old_propagate = package.level, package.propagate
+    package.addHandler(handler)
+    package.setLevel(logging.WARNING)
+    package.propagate = False
+    try:
+        yield handler
+    finally:
+        package.removeHandler(handler)
+        package.setLevel(old_level)
+        package.propagate = old_propagate
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
          err: TextIO | None = None) -> int:
     """Entry point; returns the exit code (the console script exits with it)."""
     out, err = out or sys.stdout, err or sys.stderr
-    try:
-        args = build_parser().parse_args(argv)
-        logging.basicConfig(level=_log_level(getattr(args, "verbose", 0)), stream=err,
-                            format="%(levelname)s %(name)s: %(message)s")
-        if args.command == "run":
-            return cmd_run(args, out, err)
-        if args.command == "validate":
-            return cmd_validate(args, out, err)
-        if args.command == "modules":
-            return cmd_modules(out)
-        if args.command == "doc":
-            return cmd_doc(args.module, out)
-        build_parser().print_help(err)
-        return int(ExitCode.OPTIONS)
-    except PbeError as exc:
-        err.write(f"{exc}\n" if isinstance(exc, ValidationFailed) else f"ERROR: {exc}\n")
-        return int(exc.exit_code)
-    except KeyboardInterrupt:
-        err.write("interrupted\n")
-        return int(ExitCode.INTERRUPTED)
-    except SystemExit as exc:  # --help / --version
-        return int(exc.code or 0) if isinstance(exc.code, int) else 0
-    except Exception as exc:
-        logger.debug("internal error", exc_info=True)
-        err.write(f"pbe: internal error: {type(exc).__name__}: {exc}\n"
-                  "(this is a bug in pbe; run with -vvv for the traceback)\n")
-        return int(ExitCode.UNEXPECTED)
+    with _logging_to(err) as log:
+        try:
+            args = build_parser().parse_args(argv)
+            if getattr(args, "verbose", 0) >= 3:
+                log.setLevel(logging.DEBUG)
+                logging.getLogger("playbook_engine").setLevel(logging.DEBUG)
+            return _dispatch(args, out, err, log)
+        except PbeError as exc:
+            err.write(f"{exc}\n" if isinstance(exc, ValidationFailed) else f"ERROR: {exc}\n")
+            return int(exc.exit_code)
+        except KeyboardInterrupt:
+            err.write("interrupted\n")
+            return int(ExitCode.INTERRUPTED)
+        except SystemExit as exc:  # --help / --version
+            return int(exc.code or 0) if isinstance(exc.code, int) else 0
+        except Exception as exc:
+            logger.debug("internal error", exc_info=True)
+            err.write(f"pbe: internal error: {type(exc).__name__}: {exc}\n"
+                      "(this is a bug in pbe; run with -vvv for the traceback)\n")
+            return int(ExitCode.UNEXPECTED)
 
 
-def _log_level(verbosity: int) -> int:
-    return logging.DEBUG if verbosity >= 3 else logging.WARNING
+def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO, log: LogHandler) -> int:
+    if args.version:
+        out.write(f"pbe {__version__}\n")
+        return int(ExitCode.OK)
+    if args.command == "run":
+        return cmd_run(args, out, err, log)
+    if args.command == "validate":
+        return cmd_validate(args, out, err)
+    if args.command == "modules":
+        return cmd_modules(out)
+    if args.command == "doc":
+        return cmd_doc(args.module, out)
+    build_parser().print_help(err)
+    return int(ExitCode.OPTIONS)
 
 
 def console_main() -> NoReturn:

@@ -1,7 +1,12 @@
-"""Events: what workers tell the reporter. Frozen, so a sink can't change another's view."""
+"""Events: what workers tell the reporter. Frozen, so a sink can't change another's view.
+
+Every event records ``at`` (``time.time()``) when it is made, on the thread that made it,
+so timings (``--profile``, JUnit, jsonl) don't depend on how fast the reporter drains.
+"""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +20,7 @@ class RunStart:
     playbook: str
     check: bool
     diff: bool
+    at: float = field(default_factory=time.time, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +29,7 @@ class PlayStart:
     name: str
     hosts: tuple[str, ...]
     loc: SourceLocation | None = None
+    at: float = field(default_factory=time.time, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +41,7 @@ class TaskStart:
     hosts: tuple[str, ...]
     loc: SourceLocation | None = None
     is_handler: bool = False
+    at: float = field(default_factory=time.time, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +60,8 @@ class HostResult:
     items: tuple[dict[str, Any], ...] = ()
     loc: SourceLocation | None = None
     unknown: bool = False  # check mode could not predict this outcome
+    no_log: bool = False  # censored by the reporter before any sink sees it
+    at: float = field(default_factory=time.time, compare=False, repr=False)
 
     @property
     def message(self) -> str:
@@ -66,12 +76,14 @@ class HostResult:
 class TaskEnd:
     play: int
     index: int
+    at: float = field(default_factory=time.time, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class RunWarning:
     message: str
     loc: SourceLocation | None = None
+    at: float = field(default_factory=time.time, compare=False, repr=False)
 
 
 @dataclass
@@ -99,6 +111,20 @@ class RunEnd:
     interrupted: bool = False
     error: str | None = None
     hosts: tuple[str, ...] = field(default_factory=tuple)
+    at: float = field(default_factory=time.time, compare=False, repr=False)
 
 
-Event = RunStart | PlayStart | TaskStart | HostResult | TaskEnd | RunWarning | RunEnd
+@dataclass(frozen=True, slots=True)
+class CommandSent:
+    """A command line sent to a host (shown at -vv); ``no_log`` hides it like the result."""
+
+    host: str
+    command: str
+    play: int = -1
+    task: int = -1
+    no_log: bool = False
+    at: float = field(default_factory=time.time, compare=False, repr=False)
+
+
+Event = (RunStart | PlayStart | TaskStart | HostResult | TaskEnd | RunWarning | RunEnd
+         | CommandSent)

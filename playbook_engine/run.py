@@ -20,8 +20,9 @@ from .inventory import Inventory
 from .model import Play, Playbook, Task
 from .options import RunOptions
 from .playbook import PlaybookLoader, load_playbook
+from .redact import Redactor
 from .reporting import CallbackSink, Reporter, Sink
-from .scheduler import LinearStrategy, RunState
+from .scheduler import FreeStrategy, LinearStrategy, RunState
 from .templating import TemplateEngine, is_template
 from .transport import ConnectionCache
 from .variables import VariableManager, load_vars_file
@@ -92,6 +93,7 @@ class Runner:
         self.stop = stop or threading.Event()
         self.collector = _Collector()
         self.sinks = [*sinks, self.collector]
+        self.redactor = Redactor.for_run(options, inventory)
         self.facts = FactStore()
         self.connections = ConnectionCache()
         self.vm = VariableManager(inventory, self.facts, self.engine, options.extra_vars,
@@ -106,7 +108,7 @@ class Runner:
         """Run every play. Raises NoHostsMatched before anything starts if --limit is empty."""
         allowed = self._limit()
         started = time.monotonic()
-        self.reporter = Reporter(self.sinks)
+        self.reporter = Reporter(self.sinks, self.redactor.event)
         self.reporter.emit(RunStart(self.playbook.path, self.options.check, self.options.diff))
         error: PbeError | None = None
         try:
@@ -180,8 +182,9 @@ class Runner:
             self._run_batch(index, play, batch)
 
     def _run_batch(self, index: int, play: Play, batch: list[str]) -> None:
-        strategy = LinearStrategy(self.executor, self.options.forks, self.reporter.emit,
-                                  self.stop, self.state, play, index, Scope.of_play(play))
+        kind = FreeStrategy if play.strategy == "free" else LinearStrategy
+        strategy = kind(self.executor, self.options.forks, self.reporter.emit, self.stop,
+                        self.state, play, index, Scope.of_play(play))
         if self._gather(play):
             strategy.run((Task(action="setup", args={}, loc=play.loc, name="Gathering Facts",
                                tags=("always",)),), batch)

@@ -386,3 +386,57 @@ def _join_all(threads: list[threading.Thread], stop: threading.Event, state: Run
                     abort()
                 state.interrupted = True
                 stop.set()
+
+
+class FreeStrategy(LinearStrategy):
+    """Each host runs ahead through the play on its own; ``forks`` still bounds how many
+    hosts work at once. A task's start, result and end are reported together when it ends,
+    so outputs never interleave two hosts' tasks."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._gate = threading.BoundedSemaphore(self.forks)
+        self._emit_lock = threading.Lock()
+        self._state_lock = threading.RLock()
+
+    def _walk(self, items: Sequence[TaskItem], hosts: Sequence[str]) -> None:
+        threads = [threading.Thread(target=self._drive, args=(items, host),
+                                    name=f"pbe-free-{host}") for host in hosts]
+        for thread in threads:
+            thread.start()
+        _join_all(threads, self.stop, self.state, self.executor.connections.close_all)
+
+    def _drive(self, items: Sequence[TaskItem], host: str) -> None:
+        it = HostIterator(items, self.scope, self._remember_failure, self._wanted,
+                          functools.partial(self.executor.take_expansion, host),
+                          self._order_of)
+        step = it.first()
+        while step is not None and not self.stop.is_set() and not self.state.aborted:
+            task, scope, _ = step
+            with self._state_lock:
+                if host in self.ended:
+                    return
+            res = self._dispatch(task, scope, [host]).get(host)
+            if res is None:
+                return
+            step = it.send(res)
+            with self._state_lock:
+                self._account(task, res, it.rescued_last)
+                self._check_fatal(task, scope, {host: res}, [host])
+
+    def run_task(self, task: Task, scope: Scope, hosts: Sequence[str],
+                 is_handler: bool = False) -> dict[str, HostResult]:
+        if len(hosts) != 1 or is_handler:
+            return super().run_task(task, scope, hosts, is_handler)
+        host = hosts[0]
+        with self._emit_lock:
+            self._seq += 1
+            seq = self._seq
+        with self._gate:
+            res = self.executor.execute(task, host, scope, self.play_idx, seq)
+        with self._emit_lock:
+            self.emit(TaskStart(self.play_idx, seq, task.display_name, task.action, (host,),
+                                task.loc))
+            self.emit(res)
+            self.emit(TaskEnd(self.play_idx, seq))
+        return {host: res}

@@ -2,7 +2,8 @@
 
 Workers never print. They put events on a ``queue.Queue``; the reporter hands each event
 to the sinks (console, JSON, a user's callback) so no two threads write at once and no
-event is lost at exit: ``close()`` drains the queue before returning.
+event is lost at exit: ``close()`` drains the queue before returning. Each event passes
+through ``redact`` once, before the first sink sees it (see ``playbook_engine.redact``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from typing import Protocol
 
 from ..events import Event
@@ -29,8 +31,10 @@ _STOP = object()
 
 
 class Reporter:
-    def __init__(self, sinks: list[Sink]) -> None:
+    def __init__(self, sinks: list[Sink],
+                 redact: Callable[[Event], Event] | None = None) -> None:
         self.sinks = sinks
+        self._redact = redact
         self._queue: queue.Queue[object] = queue.Queue()
         self._thread = threading.Thread(target=self._drain, name="pbe-reporter", daemon=False)
         self.errors: list[BaseException] = []
@@ -54,6 +58,13 @@ class Reporter:
             event = self._queue.get()
             if event is _STOP:
                 return
+            if self._redact is not None:
+                try:
+                    event = self._redact(event)  # type: ignore[arg-type]
+                except Exception as exc:  # never hand on what could not be redacted
+                    logger.exception("redaction failed on %s", type(event).__name__)
+                    self.errors.append(exc)
+                    continue
             for sink in self.sinks:
                 try:
                     sink.handle(event)  # type: ignore[arg-type]

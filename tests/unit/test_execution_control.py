@@ -121,3 +121,24 @@ def test_throttle_and_order(tmp_path: Path) -> None:
 """)
     assert result.ok
     assert ran(result, "t") == ["h6", "h5", "h4", "h3", "h2", "h1"]
+
+
+def test_free_strategy_lets_fast_hosts_run_ahead(tmp_path: Path) -> None:
+    result = run(tmp_path, f"""
+- hosts: h1,h2
+  gather_facts: false
+  strategy: free
+  tasks:
+    - name: slow on h1
+      shell: "{{{{ 'sleep 0.6' if inventory_hostname == 'h1' else 'true' }}}}"
+    - name: mark
+      shell: echo {{{{ inventory_hostname }}}} >> {tmp_path}/order
+    - name: fail h2
+      fail: msg=x
+      when: inventory_hostname == 'h2'
+""")
+    assert result.exit_code == 2
+    # h2 finished all its tasks while h1 was still sleeping in the first one
+    assert (tmp_path / "order").read_text().split() == ["h2", "h1"]
+    assert result.failed_hosts == ["h2"]
+    assert result.stats["h1"]["changed"] == 2 and result.stats["h1"]["skipped"] == 1
