@@ -9,14 +9,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
 from . import modules
 from .errors import HostUnreachable, ModuleError, PbeError, TemplateError
-from .events import HostResult
+from .events import CommandSent, Event, HostResult
 from .facts import FactStore
 from .lookups import run_lookup
 from .model import Block, Play, Role, Task, TaskItem
@@ -36,8 +36,6 @@ from .variables import OMIT, VariableManager
 
 logger = logging.getLogger(__name__)
 
-NO_LOG_MSG = "the output has been hidden due to the fact that 'no_log: true' was specified " \
-             "for this result"
 UNKNOWN = "_pbe_unknown"  # a result key: check mode could not know this task's outcome
 _INHERITED = ("become", "become_user", "become_method", "ignore_errors", "ignore_unreachable",
               "check_mode", "diff", "no_log", "environment", "any_errors_fatal", "delegate_to")
@@ -105,10 +103,11 @@ class HostContext:
     def run(self, command: str, *, stdin: bytes | None = None,
             timeout: float | None = None) -> CommandResult:
         command = shell.with_env(command, self._env)
+        conn: Connection = self.connection  # first: become's password probe needs it
         if self._become:
             command, stdin = self._executor.wrap_become(self.target, command, stdin,
                                                         self._become)
-        conn: Connection = self.connection
+        self._executor.sent(self.target, command)
         if self.target == self.host:
             return conn.run(command, stdin=stdin, timeout=timeout or self._timeout)
         with self._executor.delegate_lock(self.target):  # shared by every delegating host
@@ -187,7 +186,15 @@ class Executor:
                                list[tuple[tuple[TaskItem, ...], dict[str, Any]]]] = {}
         self._lock = threading.Lock()
         self.loader: Any = None  # PlaybookLoader, for include targets named at run time
+        self.emit: Callable[[Event], None] = lambda event: None
+        self.on_secret: Callable[[str], None] = lambda secret: None  # redact resolved passwords
+        self._current = threading.local()
         self._delegate_locks: dict[str, threading.Lock] = {}
+
+    def sent(self, host: str, command: str) -> None:
+        """Report a command line (shown at -vv; hidden with the task's no_log)."""
+        play, task, no_log = getattr(self._current, "task", (-1, -1, False))
+        self.emit(CommandSent(host, command, play, task, no_log))
 
     def prediction(self, host: str) -> Prediction:
         """The check-mode view of what earlier tasks would have done to this host's files."""
@@ -199,6 +206,8 @@ class Executor:
     def execute(self, task: Task, host: str, scope: Scope, play_idx: int,
                 task_idx: int) -> HostResult:
         started = time.monotonic()
+        no_log = self._flag(task, scope, host, "no_log")
+        self._current.task = (play_idx, task_idx, no_log)
         items: tuple[dict[str, Any], ...] = ()
         unpredictable = False
         try:
@@ -219,8 +228,8 @@ class Executor:
                              f"{type(exc).__name__}: {exc}"}
         unknown = unpredictable or bool(result.pop(UNKNOWN, False))
         status = "unpredictable" if unpredictable else status_of(result)
-        ignored = status == "failed" and self._ignored(task, scope, host, "ignore_errors")
-        if status == "unreachable" and self._ignored(task, scope, host, "ignore_unreachable"):
+        ignored = status == "failed" and self._flag(task, scope, host, "ignore_errors")
+        if status == "unreachable" and self._flag(task, scope, host, "ignore_unreachable"):
             status, ignored = "failed", True
         if status in ("ok", "changed") and task.action not in ("set_fact", "include_vars") \
                 and isinstance(result.get("ansible_facts"), dict):
@@ -232,10 +241,9 @@ class Executor:
         if unknown and task.action == "set_fact":
             self.facts.set_vars(host, {k: UnknownValue(f"`{k}`, set from an unpredictable value")
                                        for k in task.args if k != "cacheable"})
-        shown, shown_items = self._redact(task, scope, result, items)
         return HostResult(play_idx, task_idx, task.display_name, task.action, host, status,
-                          shown, time.monotonic() - started, ignored, shown_items, task.loc,
-                          unknown)
+                          result, time.monotonic() - started, ignored, items, task.loc,
+                          unknown, no_log)
 
     def _execute(self, task: Task, host: str,
                  scope: Scope) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
@@ -414,6 +422,7 @@ class Executor:
         for var in ("ansible_become_password", "ansible_become_pass"):
             if var in tvars:
                 password = str(tvars[var])
+                self.on_secret(password)
         return {"user": str(pick("become_user", "ansible_become_user", "root")),
                 "method": str(pick("become_method", "ansible_become_method", "sudo")),
                 "flags": str(tvars["ansible_become_flags"]) if "ansible_become_flags" in tvars
@@ -460,6 +469,8 @@ class Executor:
         if hkc is not None and not to_bool(hkc):
             checking = "off"
         port = var("ansible_port", "ansible_ssh_port")
+        if (secret := var("ansible_password", "ansible_ssh_pass")) is not None:
+            self.on_secret(str(secret))
         return ConnectionSpec(
             host=host, address=str(var("ansible_host", "ansible_ssh_host") or host),
             port=int(port) if port is not None else None,
@@ -483,7 +494,8 @@ class Executor:
         except ValueError as exc:
             raise TemplateError(str(exc), templar.loc) from None
 
-    def _ignored(self, task: Task, scope: Scope, host: str, keyword: str) -> bool:
+    def _flag(self, task: Task, scope: Scope, host: str, keyword: str) -> bool:
+        """A boolean keyword (ignore_errors, no_log …), rendered for this host if templated."""
         value = scope.keyword(task, keyword, False)
         if isinstance(value, bool) or value is None:
             return bool(value)
@@ -493,17 +505,6 @@ class Executor:
             return to_bool(templar.render(value))
         except (PbeError, ValueError):
             return False
-
-    def _redact(self, task: Task, scope: Scope, result: dict[str, Any],
-                items: tuple[dict[str, Any], ...]
-                ) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
-        if not scope.keyword(task, "no_log"):
-            return result, items
-        keep: dict[str, Any] = {k: result[k] for k in ("changed", "failed", "skipped",
-                                                        "unreachable") if k in result}
-        return ({**keep, "censored": NO_LOG_MSG},
-                tuple({"censored": NO_LOG_MSG, "changed": i.get("changed", False)}
-                      for i in items))
 
 
 class _Judge:

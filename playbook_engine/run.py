@@ -109,6 +109,8 @@ class Runner:
         allowed = self._limit()
         started = time.monotonic()
         self.reporter = Reporter(self.sinks, self.redactor.event)
+        self.executor.emit = self.reporter.emit
+        self.executor.on_secret = self.redactor.add
         self.reporter.emit(RunStart(self.playbook.path, self.options.check, self.options.diff))
         error: PbeError | None = None
         try:
@@ -135,7 +137,7 @@ class Runner:
         self.reporter.close()
         return RunResult(code, stats, self.collector.results, sorted(self.state.failed),
                          sorted(self.state.unreachable), self.state.interrupted,
-                         str(error) if error else None)
+                         self.redactor.scrub(str(error)) if error else None)
 
     def _exit_code(self, error: PbeError | None) -> ExitCode:
         if self.state.interrupted:

@@ -378,7 +378,6 @@ def test_commands_sent_are_shown_from_vv() -> None:
         in render(2)
 
 
-@pytest.mark.xfail(strict=True, reason="needs the executor to emit CommandSent (issue 5)")
 def test_vv_shows_the_commands_a_run_sends(tmp_path: Path) -> None:
     book = tmp_path / "b.yml"
     book.write_text("- hosts: localhost\n  gather_facts: false\n  tasks:\n"

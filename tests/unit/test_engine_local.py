@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import playbook_engine as pbe
-from playbook_engine.events import Event, HostResult, RunEnd, TaskStart
+from playbook_engine.events import CommandSent, Event, HostResult, RunEnd, TaskStart
 
 INVENTORY = {"all": {"hosts": {"a": None, "b": None, "c": None},
                      "vars": {"ansible_connection": "local"}}}
@@ -221,9 +221,12 @@ def test_events_in_order_and_no_output(tmp_path: Path, capsys: pytest.CaptureFix
                                        ) -> None:
     book = play(tmp_path, "- hosts: all\n  gather_facts: false\n  tasks:\n"
                           "    - ping:\n    - debug: msg=hi\n")
-    events: list[Event] = []
-    result = pbe.run(book, INVENTORY, on_event=events.append)
+    seen: list[Event] = []
+    result = pbe.run(book, INVENTORY, on_event=seen.append)
     assert result.ok
+    sent = [e for e in seen if isinstance(e, CommandSent)]
+    assert sorted(e.host for e in sent) == ["a", "b", "c"]  # ping runs `true` on each host
+    events = [e for e in seen if not isinstance(e, CommandSent)]
     kinds = [type(e).__name__ for e in events]
     assert kinds[0] == "RunStart" and kinds[-1] == "RunEnd"
     assert kinds.count("TaskStart") == 2 and kinds.count("HostResult") == 6
