@@ -183,16 +183,20 @@ class RemoteFiles:
 
     def write(self, path: str, data: bytes | IO[bytes], *, mode: str | None = None,
               owner: str | None = None, group: str | None = None,
-              backup: bool = False) -> str | None:
+              backup: bool = False, current: FileState | None = None) -> str | None:
         """Replace ``path`` atomically: temp file beside it, attributes set, then rename.
 
-        Returns the backup's path when ``backup`` and the file existed.
+        ``current`` is the state the caller already probed; a check run uses it to predict
+        the attributes a rewrite keeps. Returns the backup's path when one was made.
         """
         if self.check:
             content = data if isinstance(data, bytes) else None
-            self.prediction.record(FileState(path, "file", mode=mode, owner=owner, group=group,
-                                             content=content,
-                                             size=len(content) if content is not None else None))
+            before = self.prediction.lookup(path) or current
+            self.prediction.record(FileState(
+                path, "file", mode=mode or (before.mode if before else None),
+                owner=owner or (before.owner if before else None),
+                group=group or (before.group if before else None), content=content,
+                size=len(content) if content is not None else None))
             return None
         stream = io.BytesIO(data) if isinstance(data, bytes) else data
         target = PurePosixPath(path)
@@ -232,11 +236,14 @@ def _finish_write(staged: str, tmp: str, dest: str, mode: str | None, owner: str
     if not (owner or group):  # keep an existing file's owner where we are allowed to
         steps.append('if [ -e "$d" ]; then chown "$(stat -L -c %u:%g -- "$d")" "$t" '
                      '2>/dev/null || :; fi')
-    else:
-        spec = (owner or "") + (f":{group}" if group else "")
-        steps.append(f'chown {q(spec)} "$t"')
+    else:  # the half not given stays as the existing file has it
+        user = q(owner) if owner else '"$(stat -L -c %u -- "$d")"'
+        grp = q(group) if group else '"$(stat -L -c %g -- "$d")"'
+        fresh = q(owner or "") + (f":{q(group)}" if group else "")
+        steps.append(f'if [ -e "$d" ]; then chown {user}:{grp} "$t"; '
+                     f'else chown {fresh} "$t"; fi')
     if backup:
-        steps.append('if [ -f "$d" ]; then b="$d.$(date +%Y-%m-%d@%H:%M:%S).pbe~"; '
+        steps.append('if [ -f "$d" ]; then b="$d.$(date +%Y-%m-%d@%H:%M:%S).$$.pbe~"; '
                      'cp -p -- "$d" "$b" && echo "$b"; fi')
     steps.append('mv -f -- "$t" "$d"')
     body = " && ".join(f"{{ {s}; }}" if s.startswith("if ") else s for s in steps[1:])
