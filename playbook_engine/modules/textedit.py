@@ -352,7 +352,7 @@ def owner_after_write(base: FileState | None, opts: FileOptions,
     keep = exists and (who.uid == 0 or (who.owns(base) and who.member(base)))
     if opts.owner is None and opts.group is None and base is not None and keep:
         return base.owner, base.group
-    if exists and base is not None:  # only one half given: the other stays the file's
+    if exists and base is not None and (opts.owner or opts.group):  # the other half stays
         return opts.owner or base.owner, opts.group or base.group
     return opts.owner or who.user, opts.group or who.group
 
