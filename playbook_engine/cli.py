@@ -65,6 +65,8 @@ def _run_flags(p: argparse.ArgumentParser) -> None:
       help=f"hosts worked on in parallel (default {DEFAULT_FORKS})")
     a("-t", "--tags", action="append", default=[], help="only tasks with these tags")
     a("--skip-tags", action="append", default=[], help="skip tasks with these tags")
+    a("--start-at-task", metavar="NAME",
+      help="skip tasks until the first one with this name (wildcards allowed)")
     a("--list-hosts", action="store_true", help="list the hosts each play would run on")
     a("--list-tasks", action="store_true", help="list the tasks each play would run")
     a("--strict", action="store_true", help="a play matching no host is an error")
@@ -149,6 +151,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
         extra_vars=parse_extra_vars(args.extra_vars),
         tags=tuple(t for v in args.tags for t in v.split(",") if t),
         skip_tags=tuple(t for v in args.skip_tags for t in v.split(",") if t),
+        start_at_task=args.start_at_task,
         user=args.user, private_key=args.private_key,
         password=getpass.getpass("SSH password: ") if args.ask_pass else None,
         become_password=getpass.getpass("BECOME password: ") if args.ask_become_pass else None,

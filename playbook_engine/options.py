@@ -31,6 +31,7 @@ class RunOptions:
     ssh_config: str | None = None
     strict: bool = False
     verbosity: int = 0
+    start_at_task: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.forks, int) or self.forks < 1:

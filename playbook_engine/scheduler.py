@@ -7,6 +7,7 @@ them, then moves on; a failed or unreachable host stops getting tasks, the other
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import logging
 import threading
@@ -35,6 +36,7 @@ class RunState:
     unreachable: set[str] = field(default_factory=set)
     interrupted: bool = False
     aborted: str | None = None  # any_errors_fatal / max_fail_percentage: why the run stopped
+    started: bool = False       # --start-at-task: the named task has been reached
 
     def stat(self, host: str) -> HostStats:
         return self.stats.setdefault(host, HostStats())
@@ -248,6 +250,7 @@ class LinearStrategy:
         return self._orders[key][1]
 
     def _dispatch(self, task: Task, scope: Scope, group: list[str]) -> dict[str, HostResult]:
+        self.state.started = True  # --start-at-task: reached; everything after runs
         if task.meta is None and _truthy(task.run_once):
             return self._run_once(task, scope, group)
         if task.meta is None:
@@ -304,6 +307,9 @@ class LinearStrategy:
 
     def _wanted(self, task: Task, scope: Scope) -> bool:
         opts = self.executor.options
+        if opts.start_at_task and not self.state.started and \
+                not fnmatch.fnmatchcase(task.name or "", opts.start_at_task):
+            return False
         return selected(scope.tags + task.tags, opts.tags, opts.skip_tags)
 
     def _remember_failure(self, result: HostResult) -> None:

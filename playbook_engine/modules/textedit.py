@@ -348,11 +348,12 @@ def owner_after_write(base: FileState | None, opts: FileOptions,
     the old file's owner:group onto the temp file when it may (root, or an owner in that
     group); when only one of ``owner``/``group`` is given the other half is the old
     file's; a new file gets what is given, else the writer's user and primary group."""
-    exists = base is not None and base.exists
-    keep = exists and (who.uid == 0 or (who.owns(base) and who.member(base)))
-    if opts.owner is None and opts.group is None and base is not None and keep:
+    if base is None or not base.exists:
+        return opts.owner or who.user, opts.group or who.group
+    keep = who.uid == 0 or (who.owns(base) and who.member(base))
+    if opts.owner is None and opts.group is None and keep:
         return base.owner, base.group
-    if exists and base is not None and (opts.owner or opts.group):  # the other half stays
+    if opts.owner or opts.group:  # only one half given: the other stays the file's
         return opts.owner or base.owner, opts.group or base.group
     return opts.owner or who.user, opts.group or who.group
 

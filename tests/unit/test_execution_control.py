@@ -142,3 +142,23 @@ def test_free_strategy_lets_fast_hosts_run_ahead(tmp_path: Path) -> None:
     assert (tmp_path / "order").read_text().split() == ["h2", "h1"]
     assert result.failed_hosts == ["h2"]
     assert result.stats["h1"]["changed"] == 2 and result.stats["h1"]["skipped"] == 1
+
+
+def test_start_at_task(tmp_path: Path) -> None:
+    text = """
+- hosts: h1,h2
+  gather_facts: false
+  tasks:
+    - name: first
+      debug: msg=1
+    - name: second step
+      debug: msg=2
+- hosts: h1
+  gather_facts: false
+  tasks:
+    - name: third
+      debug: msg=3
+"""
+    result = run(tmp_path, text, start_at_task="second*")
+    assert [(r.task_name, r.host) for r in result.results] == [
+        ("second step", "h1"), ("second step", "h2"), ("third", "h1")]
