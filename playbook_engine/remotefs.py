@@ -27,11 +27,13 @@ Run = Callable[..., CommandResult]
 _STAT = (
     'p={path}; if [ -e "$p" ] || [ -L "$p" ]; then '
     "stat {follow}-c 'S|%F|%a|%u|%g|%U|%G|%s|%Y|%h' -- \"$p\" || exit 3; "
-    '[ -L "$p" ] && printf "L|%s\\n" "$(readlink -- "$p")"; '
+    'if [ -L "$p" ]; then printf "L|%s\\n" "$(readlink -- "$p")"; fi; '
     '{checksum}'
     "else echo 'S|absent'; fi"
 )
-_SHA1 = '[ -f "$p" ] && [ -r "$p" ] && printf "C|%s\\n" "$(sha1sum < "$p" | cut -c1-40)"; '
+# lstat of a symlink must not report its target's checksum; with follow it should.
+_SHA1 = ('if [ -f "$p" ] && [ -r "$p" ]{nolink}; then '
+         'printf "C|%s\\n" "$(sha1sum < "$p" | cut -c1-40)"; fi; ')
 _KINDS = {"regular file": "file", "regular empty file": "file", "directory": "directory",
           "symbolic link": "link"}
 
@@ -157,8 +159,9 @@ class RemoteFiles:
             if follow and known.kind == "link" and known.target:
                 return self.stat(_resolve(path, known.target), checksum=checksum)
             return known
+        sha1 = _SHA1.format(nolink="" if follow else ' && ! [ -L "$p" ]')
         script = _STAT.format(path=shlex.quote(path), follow="-L " if follow else "",
-                              checksum=_SHA1 if checksum else "")
+                              checksum=sha1 if checksum else "")
         res = self._run(script)
         if res.rc != 0:
             raise ModuleError(f"cannot stat {path}: {_reason(res)}")
