@@ -38,7 +38,8 @@ logger = logging.getLogger(__name__)
 
 UNKNOWN = "_pbe_unknown"  # a result key: check mode could not know this task's outcome
 _INHERITED = ("become", "become_user", "become_method", "ignore_errors", "ignore_unreachable",
-              "check_mode", "diff", "no_log", "environment", "any_errors_fatal", "delegate_to")
+              "check_mode", "diff", "no_log", "environment", "any_errors_fatal", "delegate_to",
+              "connection")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,7 @@ class Scope:
         return replace(self, vars=self.vars + (extra,)) if extra else self
 
     def keyword(self, task: Task, name: str, default: Any = None) -> Any:
-        value = getattr(task, name)
+        value = getattr(task, name, None)
         if value not in (None, {}) and not (name in ("no_log", "ignore_errors",
                                                      "ignore_unreachable") and value is False
                                             and name in self.keywords):
@@ -98,6 +99,7 @@ class HostContext:
         self._files: RemoteFiles | None = None
         self.role_path: str | None = None
         self.target = host                # delegate_to changes where commands run
+        self.connection_kind: str | None = None
         self._conn_templar = templar
 
     def run(self, command: str, *, stdin: bytes | None = None,
@@ -108,10 +110,12 @@ class HostContext:
             command, stdin = self._executor.wrap_become(self.target, command, stdin,
                                                         self._become)
         self._executor.sent(self.target, command)
+        limits = [t for t in (timeout, self._timeout) if t]
+        limit = min(limits) if limits else None  # the module's own and the task's `timeout:`
         if self.target == self.host:
-            return conn.run(command, stdin=stdin, timeout=timeout or self._timeout)
+            return conn.run(command, stdin=stdin, timeout=limit)
         with self._executor.delegate_lock(self.target):  # shared by every delegating host
-            return conn.run(command, stdin=stdin, timeout=timeout or self._timeout)
+            return conn.run(command, stdin=stdin, timeout=limit)
 
     @property
     def files(self) -> RemoteFiles:
@@ -128,7 +132,7 @@ class HostContext:
     @property
     def connection(self) -> Connection:
         """The connection tasks run on: this host's, or its ``delegate_to`` host's."""
-        return self._executor.connection(self.target, self._conn_templar)
+        return self._executor.connection(self.target, self._conn_templar, self.connection_kind)
 
     def delegate(self, target: str, templar: Templar) -> None:
         self.target = target
@@ -387,6 +391,8 @@ class Executor:
         ctx = HostContext(self, host, templar, check, diff, become,
                           {str(k): str(v) for k, v in env.items()}, timeout)
         ctx.role_path = scope.role.path if scope.role else None
+        if (kind := scope.keyword(task, "connection")) is not None:
+            ctx.connection_kind = str(templar.render(kind))
         delegate = scope.keyword(task, "delegate_to")
         if delegate is not None:
             target = str(templar.render(delegate))
@@ -449,12 +455,15 @@ class Executor:
             self._sudo_needs_password[key] = probe.rc != 0
         return self._sudo_needs_password[key]
 
-    def connection(self, host: str, templar: Templar) -> Connection:
-        spec = self.connection_spec(host, templar)
+    def connection(self, host: str, templar: Templar, keyword: str | None = None) -> Connection:
+        spec = self.connection_spec(host, templar, keyword)
         self._specs[host] = spec
         return self.connections.get(spec)
 
-    def connection_spec(self, host: str, templar: Templar) -> ConnectionSpec:
+    def connection_spec(self, host: str, templar: Templar,
+                        keyword: str | None = None) -> ConnectionSpec:
+        """Where and how to connect; ``keyword`` is a play/task ``connection:`` (variables
+        such as ``ansible_connection`` win over it, as in Ansible)."""
         tvars = templar.vars
 
         def var(*names: str) -> Any:
@@ -463,7 +472,7 @@ class Executor:
                     return tvars[name]
             return None
 
-        kind = str(var("ansible_connection") or "ssh")
+        kind = str(var("ansible_connection") or keyword or "ssh")
         checking = self.options.host_key_checking
         hkc = var("ansible_host_key_checking", "ansible_ssh_host_key_checking")
         if hkc is not None and not to_bool(hkc):

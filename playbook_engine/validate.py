@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 import shlex
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -65,11 +65,30 @@ def _enum(validator: Any, enums: Any, instance: Any, schema: Any) -> Iterator[An
         yield jsonschema.ValidationError(f"{instance!r} is not one of {enums!r}")
 
 
+def _numberish(kind: str, convert: Callable[[str], object]) -> Any:
+    """`port=8000` in key=value text is a string the module will convert: accept it."""
+    base = _base_checker._type_checkers[kind]
+
+    def check(checker: Any, instance: Any) -> bool:
+        if base(checker, instance) or is_template(instance):
+            return True
+        if not isinstance(instance, str):
+            return False
+        try:
+            convert(instance.strip())
+        except ValueError:
+            return False
+        return True
+
+    return check
+
+
 _base_checker = Draft202012Validator.TYPE_CHECKER
 _TYPE_CHECKER = _base_checker.redefine_many({
     "boolean": _boolish,
-    **{t: _templated_or(_base_checker._type_checkers[t])
-       for t in ("integer", "number", "array", "object")},
+    "integer": _numberish("integer", int),
+    "number": _numberish("number", float),
+    **{t: _templated_or(_base_checker._type_checkers[t]) for t in ("array", "object")},
 })
 LenientValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
     Draft202012Validator, validators={"enum": _enum}, type_checker=_TYPE_CHECKER)
@@ -224,13 +243,25 @@ def free_form_args(module: type[modules.Module], text: str) -> dict[str, Any]:
 
 
 def _split_keep_quotes(text: str) -> list[str]:
+    """Words as the shell would see them, quotes kept, and a ``{{ … }}`` never cut."""
     lexer = shlex.shlex(text, posix=False)
     lexer.whitespace_split = True
     lexer.commenters = ""
     try:
-        return list(lexer)
+        words = list(lexer)
     except ValueError:
-        return text.split()
+        words = text.split()
+    joined: list[str] = []
+    for word in words:
+        if joined and _open_jinja(joined[-1]):
+            joined[-1] += " " + word
+        else:
+            joined.append(word)
+    return joined
+
+
+def _open_jinja(word: str) -> bool:
+    return word.count("{{") > word.count("}}") or word.count("{%") > word.count("%}")
 
 
 def _unquote(value: str) -> str:

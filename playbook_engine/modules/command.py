@@ -34,7 +34,9 @@ def _skip_reason(args: dict[str, Any], ctx: ModuleContext) -> str | None:
     probes = [(p, True) for p in [args.get("creates")] if p]
     probes += [(p, False) for p in [args.get("removes")] if p]
     for path, skip_if_exists in probes:
-        exists = ctx.run(f"test -e {shell.quote(path)}").rc == 0
+        known = ctx.files.prediction.lookup(path) if ctx.check else None
+        exists = known.exists if known is not None else \
+            ctx.run(f"test -e {shell.quote(path)}").rc == 0
         if exists == skip_if_exists:
             state = "exists" if exists else "does not exist"
             return f"skipped, since {path} {state}"

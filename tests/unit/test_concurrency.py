@@ -87,7 +87,7 @@ def test_forks_bound_concurrency_and_tasks_run_in_lockstep() -> None:
     strategy, events = _strategy(executor, 3, tasks)
     hosts = [f"h{i}" for i in range(10)]
     strategy.run(tasks, hosts)
-    assert executor.peak == 3
+    assert 2 <= executor.peak <= 3  # never above forks (overlap itself depends on timing)
     names = [name for name, _ in executor.calls]
     assert names == ["one"] * 10 + ["two"] * 10  # no host starts task two early
     starts = [e for e in events if isinstance(e, TaskStart)]

@@ -406,3 +406,37 @@ def test_check_mode_marks_dependents_unpredictable_not_failed(tmp_path: Path) ->
     real = pbe.run(book, INVENTORY)
     assert real.exit_code == 0
     assert [r.result.get("msg") for r in real.results if r.action == "debug"][0] == "answer 42"
+
+
+def test_free_form_args_keep_templates_and_numbers(tmp_path: Path) -> None:
+    book = play(tmp_path, f"""
+- hosts: a
+  gather_facts: false
+  connection: local
+  vars: {{d: {tmp_path}}}
+  tasks:
+    - command: pwd chdir={{{{ d }}}}
+      register: where
+    - debug: msg="{{{{ where.stdout }}}}" verbosity=0
+""")
+    result = pbe.run(book, {"all": {"hosts": {"a": None}}})  # no ansible_connection var
+    assert result.exit_code == 0, result.results
+    assert result.results[-1].result["msg"] == str(tmp_path)
+
+
+def test_creates_sees_what_an_earlier_task_would_create_in_check_mode(tmp_path: Path) -> None:
+    book = play(tmp_path, f"""
+- hosts: a
+  gather_facts: false
+  tasks:
+    - file: path={tmp_path}/marker state=touch
+    - name: guarded
+      command: touch {tmp_path}/other
+      args:
+        creates: {tmp_path}/marker
+""")
+    check = pbe.run(book, INVENTORY, check=True)
+    assert statuses(check, "guarded") == {"a": "ok"}
+    real = pbe.run(book, INVENTORY)
+    assert statuses(real, "guarded") == {"a": "ok"}
+    assert not (tmp_path / "other").exists()
