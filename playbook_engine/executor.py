@@ -269,13 +269,16 @@ class Executor:
                   variables: dict[str, Any], conditions: Sequence[Any]
                   ) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
         items = loop_items(task, templar)
-        control = templar.render(task.loop_control)
+        control = {k: v if k == "label" else templar.render(v)  # label: rendered per item
+                   for k, v in task.loop_control.items()}
         loop_var = str(control.get("loop_var", "item"))
         results: list[dict[str, Any]] = []
         for index, item in enumerate(items):
             ivars = {**variables, loop_var: item}
             if "index_var" in control:
                 ivars[str(control["index_var"])] = index
+            if control.get("extended"):
+                ivars["ansible_loop"] = _loop_info(items, index, control)
             itemplar = self.engine.templar(ivars, task.loc)
             if not self._when(itemplar, conditions):
                 res = _skipped(conditions, itemplar)
@@ -537,6 +540,21 @@ def loop_items(task: Task, templar: Templar) -> list[Any]:
     if isinstance(items, dict):
         raise ModuleError("loop needs a list, got a mapping; use `| dict2items`")
     return items if isinstance(items, list) else [items]
+
+
+def _loop_info(items: list[Any], index: int, control: Mapping[str, Any]) -> dict[str, Any]:
+    """``loop_control: {extended: true}``: where this item is in the loop."""
+    length = len(items)
+    info: dict[str, Any] = {
+        "index": index + 1, "index0": index, "revindex": length - index,
+        "revindex0": length - index - 1, "first": index == 0, "last": index == length - 1,
+        "length": length,
+        "previtem": items[index - 1] if index > 0 else None,
+        "nextitem": items[index + 1] if index < length - 1 else None,
+    }
+    if control.get("extended_allitems", True):
+        info["allitems"] = items
+    return info
 
 
 def aggregate(results: list[dict[str, Any]]) -> dict[str, Any]:

@@ -440,3 +440,21 @@ def test_creates_sees_what_an_earlier_task_would_create_in_check_mode(tmp_path: 
     real = pbe.run(book, INVENTORY)
     assert statuses(real, "guarded") == {"a": "ok"}
     assert not (tmp_path / "other").exists()
+
+
+def test_loop_control_extended_label_and_index(tmp_path: Path) -> None:
+    book = play(tmp_path, """
+- hosts: a
+  gather_facts: false
+  tasks:
+    - debug:
+        msg: "{{ i }}:{{ fruit }} {{ ansible_loop.index }}/{{ ansible_loop.length }}
+              first={{ ansible_loop.first }} prev={{ ansible_loop.previtem }}"
+      loop: [apple, pear]
+      loop_control: {loop_var: fruit, index_var: i, extended: true, label: "{{ fruit }}"}
+""")
+    result = pbe.run(book, INVENTORY)
+    items = result.results[0].items
+    assert [i["msg"] for i in items] == ["0:apple 1/2 first=True prev=None",
+                                         "1:pear 2/2 first=False prev=apple"]
+    assert [i["_ansible_item_label"] for i in items] == ["apple", "pear"]
