@@ -130,6 +130,8 @@ class Prediction:
                 known = self._paths.get(key)
                 if known is None:
                     continue
+                if known.kind == "link":  # where it leads is the host's to say
+                    return None
                 if known.kind != "directory" or key in self._new_dirs:
                     return FileState(path)
                 return None

@@ -1,0 +1,680 @@
+"""file: make a path a file, directory, symlink, hard link or nothing; set mode and owner.
+
+The module asks the host everything it needs with one ``stat.Probe`` command, decides
+with pure functions (``plan``: unit-tested without a host), and applies the whole change
+with one shell command. A check run stops before applying and records in the prediction
+exactly what the run would leave, every newly created parent directory included, so
+later tasks in the same check run plan against it. Failures the kernel would report
+(chown as non-root, a parent the user cannot write) are decided from the probe too, and
+reported before anything is changed, in check and real runs alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
+from typing import Any
+
+from ..errors import ModuleError
+from ..modes import ModeError, format_mode, parse_mode
+from ..remotefs import FileState
+from ..transport.shell import quote
+from . import register
+from .base import Arg, Module, ModuleContext
+from .stat import (
+    PRELUDE,
+    Answers,
+    Entry,
+    Env,
+    Node,
+    Probe,
+    find_start,
+    parse_entry,
+    resolve,
+)
+
+STATES = ("file", "directory", "absent", "touch", "link", "hard")
+_TIMES = ("now", "preserve")
+_EMPTY_SHA1 = hashlib.sha1(b"").hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Want:
+    """The task's arguments, normalised."""
+
+    path: str
+    state: str | None = None
+    mode: str | None = None
+    owner: str | None = None
+    group: str | None = None
+    recurse: bool = False
+    src: str | None = None
+    force: bool = False
+    follow: bool = True
+    mtime: str | None = None
+    atime: str | None = None
+
+    @classmethod
+    def from_args(cls, args: dict[str, Any]) -> Want:
+        want = cls(args["path"], args["state"], args["mode"], args["owner"], args["group"],
+                   args["recurse"], args["src"], args["force"], args["follow"],
+                   args["modification_time"], args["access_time"])
+        if not want.path:
+            raise ModuleError("path must not be empty")
+        if want.mode is not None:
+            try:
+                parse_mode(want.mode)
+            except ModeError as exc:
+                raise ModuleError(f"bad mode {want.mode!r}: {exc}") from None
+        if want.recurse and want.state not in (None, "directory"):
+            raise ModuleError("recurse option requires state to be 'directory'")
+        return want
+
+    def source_path(self) -> str | None:
+        """Where ``src`` is on the host: relative to the link's directory, like ``ln -s``."""
+        if self.src is None or self.src.startswith("/"):
+            return self.src
+        return f"{PurePosixPath(self.path).parent}/{self.src}"
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """Everything the probe learned; ``plan`` decides from this alone."""
+
+    entry: Entry                        # lstat of path
+    env: Env
+    followed: Entry | None = None       # stat -L of path
+    ancestors: tuple[Entry, ...] = ()   # parent upwards, to the first that exists
+    src: Entry | None = None            # stat -L of src
+    owner: tuple[int, str] | None = None
+    group: tuple[int, str] | None = None
+    nodes: tuple[Node, ...] = ()
+    blocker: str | None = None
+
+
+@dataclass
+class Plan:
+    """What the task does: the shell steps, the states it leaves, its diff and result."""
+
+    state: str
+    final: FileState
+    changed: bool = False
+    steps: list[str] = field(default_factory=list)
+    records: list[tuple[FileState, bool]] = field(default_factory=list)  # (state, new_dir)
+    before: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    follow_result: bool = False         # the result reports what the path points to
+
+    def add(self, change: Attrs, paths: list[str], no_deref: bool = False) -> None:
+        self.steps += change.commands(paths, no_deref)
+        self.changed |= change.changed
+        self.before.update(change.before)
+        self.after.update(change.after_diff)
+
+
+@dataclass(frozen=True, slots=True)
+class Ids:
+    uid: int | None = None
+    owner: str | None = None
+    gid: int | None = None
+    group: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attrs:
+    """An owner/group/mode change of one entry (or of several alike)."""
+
+    after: FileState
+    chown: str | None = None
+    chmod: str | None = None
+    before: dict[str, Any] = field(default_factory=dict)
+    after_diff: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.chown or self.chmod)
+
+    def commands(self, paths: list[str], no_deref: bool = False) -> list[str]:
+        quoted = " ".join(quote(p) for p in paths)
+        out = []
+        if self.chown:
+            out.append(f"chown {'-h ' if no_deref else ''}{self.chown} -- {quoted}")
+        if self.chmod:
+            out.append(f"chmod {self.chmod} -- {quoted}")
+        return out
+
+
+# -- deciding (pure) --------------------------------------------------------------------------
+
+def resolve_ids(want: Want, facts: Facts) -> Ids:
+    """Owner and group as numbers and names; an unknown name fails like chown would."""
+    uid = owner = gid = group = None
+    if want.owner is not None:
+        if facts.owner is not None:
+            uid, owner = facts.owner
+        elif want.owner.isdigit():
+            uid, owner = int(want.owner), want.owner
+        else:
+            raise ModuleError(f"chown failed: failed to look up user {want.owner}")
+    if want.group is not None:
+        if facts.group is not None:
+            gid, group = facts.group
+        elif want.group.isdigit():
+            gid, group = int(want.group), want.group
+        else:
+            raise ModuleError(f"chgrp failed: failed to look up group {want.group}")
+    return Ids(uid, owner, gid, group)
+
+
+def attrs(cur: FileState, mode: str | None, ids: Ids, env: Env, path: str) -> Attrs:
+    """The chown/chmod that give ``cur`` the wanted attributes, and the state after them."""
+    after, before, after_diff = cur, {}, {}
+    new_uid = ids.uid if _differs(ids.uid, ids.owner, cur.uid, cur.owner) else None
+    new_gid = ids.gid if _differs(ids.gid, ids.group, cur.gid, cur.group) else None
+    chown = None
+    if new_uid is not None or new_gid is not None:
+        _may_chown(cur, new_uid, new_gid, env, path)
+        chown = (str(new_uid) if new_uid is not None else "") + \
+            (f":{new_gid}" if new_gid is not None else "")
+        if new_uid is not None:
+            after = replace(after, uid=new_uid, owner=ids.owner)
+            before["owner"], after_diff["owner"] = cur.owner, ids.owner
+        if new_gid is not None:
+            after = replace(after, gid=new_gid, group=ids.group)
+            before["group"], after_diff["group"] = cur.group, ids.group
+        after = replace(after, mode=_after_chown(cur))
+    chmod = None
+    if mode is not None and cur.kind != "link" and after.mode is not None:
+        bits = int(after.mode, 8)
+        wanted = parse_mode(mode, bits, cur.kind == "directory")
+        if wanted != bits:
+            _may_chmod(after, env, path)
+            chmod = "0" + format_mode(wanted)  # 5 digits: also clears a directory's setgid
+            before["mode"], after_diff["mode"] = cur.mode, format_mode(wanted)
+            after = replace(after, mode=format_mode(wanted))
+    return Attrs(after, chown, chmod, before, after_diff)
+
+
+def _differs(wanted: int | None, name: str | None, uid: int | None,
+             current: str | None) -> bool:
+    """Whether an owner (or group) changes; by name when a prediction lacks the number."""
+    if wanted is None:
+        return False
+    return uid != wanted if uid is not None else name != current
+
+
+def _after_chown(cur: FileState) -> str | None:
+    """chown(2) drops setuid, and setgid with group-exec, from anything but a directory."""
+    if cur.mode is None or cur.kind in ("directory", "link"):
+        return cur.mode
+    bits = int(cur.mode, 8) & ~0o4000
+    if bits & 0o2010 == 0o2010:
+        bits &= ~0o2000
+    return format_mode(bits)
+
+
+def _may_chown(cur: FileState, uid: int | None, gid: int | None, env: Env, path: str) -> None:
+    if env.uid == 0:
+        return
+    if uid is not None:
+        raise ModuleError(f"chown failed: cannot change the owner of {path}: Operation not "
+                          "permitted (only root can; use become)")
+    if cur.uid != env.uid or gid not in env.groups | {env.gid}:
+        raise ModuleError(f"chgrp failed: cannot change the group of {path}: Operation not "
+                          f"permitted ({env.user} must own it and be a member of the group)")
+
+
+def _may_chmod(cur: FileState, env: Env, path: str) -> None:
+    if env.uid not in (0, cur.uid):
+        raise ModuleError(f"chmod failed: cannot change the mode of {path}: Operation not "
+                          f"permitted ({env.user} does not own it)")
+
+
+def _may_write(parent: Entry | None, env: Env, what: str, path: str) -> Entry:
+    """The directory an entry is created in or removed from must exist and be writable."""
+    if parent is None or not parent.state.exists:
+        raise ModuleError(f"cannot {what} {path}: no such directory "
+                          f"{PurePosixPath(path).parent}")
+    if parent.kind != "directory":
+        raise ModuleError(f"cannot {what} {path}: {parent.state.path} is not a directory")
+    if env.uid != 0 and not {"w", "x"} <= set(parent.access or ""):
+        raise ModuleError(f"cannot {what} {path}: Permission denied "
+                          f"({env.user} cannot write to {parent.state.path})")
+    return parent
+
+
+def default_state(entry: Entry, recurse: bool) -> str:
+    """Ansible's default: what the path already is, else ``file`` (``directory`` with
+    recurse). A file with several hard links counts as a file."""
+    if entry.kind in ("directory", "link"):
+        return entry.kind
+    if entry.kind == "absent" and recurse:
+        return "directory"
+    return "file"
+
+
+def state_name(state: FileState) -> str:
+    if state.kind == "file" and (state.nlink or 1) > 1:
+        return "hard"
+    return state.kind if state.kind in ("absent", "directory", "link") else "file"
+
+
+def plan(want: Want, facts: Facts) -> Plan:
+    """Decide everything the task does from what the probe found (pure)."""
+    state = want.state or default_state(facts.entry, want.recurse)
+    return _PLANNERS[state](want, facts)
+
+
+def _effective(want: Want, facts: Facts) -> tuple[Entry, str]:
+    """The entry file/directory/touch act on (a link's target when following) and the path
+    its new state is recorded under."""
+    entry = facts.entry
+    if entry.kind != "link" or not want.follow:
+        return entry, want.path
+    followed = facts.followed
+    if followed is None or not followed.state.exists:
+        raise ModuleError(f"{want.path} is a symlink to a missing target "
+                          f"({entry.state.target}); set follow: false to manage the link")
+    return followed, followed.real or followed.state.path
+
+
+def _diff_base(want: Want, before: str, after: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    if before == after:
+        return {"path": want.path}, {"path": want.path}
+    return {"path": want.path, "state": before}, {"path": want.path, "state": after}
+
+
+def _attributes_plan(want: Want, facts: Facts, eff: Entry, record: str, touch: bool) -> Plan:
+    """Existing path: owner/group/mode, then times ('now' touches)."""
+    no_deref = eff.kind == "link"
+    change = attrs(eff.state, want.mode, resolve_ids(want, facts), facts.env, want.path)
+    result = Plan(state_name(change.after), replace(change.after, path=want.path),
+                  follow_result=eff is not facts.entry)
+    result.before, result.after = _diff_base(want, "", "")
+    result.add(change, [want.path], no_deref)
+    flags = _touch_flags(want, touch)
+    if flags is not None:
+        result.steps.append(f"touch -c {'-h ' if no_deref else ''}{flags}-- {quote(want.path)}")
+        result.changed = True
+        result.final = replace(result.final, mtime=None)
+    if result.changed:
+        result.records.append((replace(result.final, path=record), False))
+    return result
+
+
+def _touch_flags(want: Want, touch: bool) -> str | None:
+    """``touch`` options for the times to set now, or None when both are preserved."""
+    default = "now" if touch else "preserve"
+    mtime, atime = want.mtime or default, want.atime or default
+    if mtime == atime == "preserve":
+        return None
+    return "" if mtime == atime else ("-m " if mtime == "now" else "-a ")
+
+
+def _plan_file(want: Want, facts: Facts) -> Plan:
+    eff, record = _effective(want, facts)
+    if eff.kind in ("absent", "directory", "link"):
+        raise ModuleError(f"file ({want.path}) is {eff.kind}, cannot continue")
+    return _attributes_plan(want, facts, eff, record, touch=False)
+
+
+def _plan_directory(want: Want, facts: Facts) -> Plan:
+    eff, record = _effective(want, facts)
+    if eff.kind == "absent":
+        return _create_dirs(want, facts)
+    if eff.kind != "directory":
+        raise ModuleError(f"{want.path} already exists as a {state_name(eff.state)}")
+    result = _attributes_plan(want, facts, eff, record, touch=False)
+    if want.recurse:
+        _recurse(result, want, facts)
+    return result
+
+
+def _new_state(path: str, kind: str, parent: Entry, env: Env) -> FileState:
+    """What mkdir/touch/ln would create: umask, and a setgid parent's group (and bit)."""
+    sgid = parent.state.mode is not None and int(parent.state.mode, 8) & 0o2000
+    gid, group = (parent.state.gid, parent.state.group) if sgid else (env.gid, env.group)
+    if kind == "directory":
+        bits = (0o777 & ~env.umask) | (0o2000 if sgid else 0)
+        return FileState(path, kind, format_mode(bits), env.uid, gid, env.user, group)
+    if kind == "link":
+        return FileState(path, kind, "0777", env.uid, gid, env.user, group, nlink=1)
+    return FileState(path, kind, format_mode(0o666 & ~env.umask), env.uid, gid, env.user,
+                     group, size=0, nlink=1, checksum=_EMPTY_SHA1, content=b"")
+
+
+def _create_dirs(want: Want, facts: Facts) -> Plan:
+    """``mkdir`` the path and every missing parent, each given the wanted attributes."""
+    missing = [want.path] + [a.state.path for a in facts.ancestors if not a.state.exists]
+    missing.reverse()
+    existing = _may_write(facts.ancestors[-1] if facts.ancestors else None, facts.env,
+                          "create directory", missing[0])
+    template = _new_state("", "directory", existing, facts.env)
+    change = attrs(template, want.mode, resolve_ids(want, facts), facts.env, missing[0])
+    result = Plan("directory", replace(change.after, path=want.path), changed=True)
+    result.steps.append("mkdir -- " + " ".join(quote(p) for p in missing))
+    result.add(change, missing)
+    result.before, result.after = _diff_base(want, "absent", "directory")
+    result.after.update(change.after_diff or {"mode": change.after.mode})
+    result.records = [(replace(change.after, path=p), True) for p in missing]
+    return result
+
+
+def _recurse(result: Plan, want: Want, facts: Facts) -> None:
+    """Owner/group/mode for everything below (links: owner/group only, never followed)."""
+    ids = resolve_ids(want, facts)
+    chmods: dict[tuple[bool, str], str] = {}
+    chown, below = False, 0
+    for node in facts.nodes:
+        change = attrs(node.as_state(), want.mode, ids, facts.env, node.path)
+        if not change.changed:
+            continue
+        chown |= change.chown is not None
+        if change.chmod:
+            seen = _after_chown(node.as_state()) if change.chown else node.as_state().mode
+            chmods[(node.kind == "d", seen or "")] = change.chmod
+        result.records.append((change.after, False))
+        below += 1
+    if below:
+        result.changed = True
+        result.after["below"] = f"{below} entries changed"
+    start = quote(find_start(want.path))
+    steps = [_find_chown(start, ids)] if chown else []
+    if chmods:  # -perm sees each entry as it is after the chown, before any chmod
+        groups = " -o ".join(
+            f"\\( {'' if is_dir else '! '}-type d -perm {bits} -exec chmod {mode} -- {{}} + \\)"
+            for (is_dir, bits), mode in sorted(chmods.items()))
+        steps.append(f"find -H {start} -mindepth 1 -depth ! -type l \\( {groups} \\)")
+    result.steps[0:0] = steps  # below first: the path's own mode may lock find out
+
+
+def _find_chown(start: str, ids: Ids) -> str:
+    tests = [f"! -uid {ids.uid}"] if ids.uid is not None else []
+    tests += [f"! -gid {ids.gid}"] if ids.gid is not None else []
+    spec = (str(ids.uid) if ids.uid is not None else "") + \
+        (f":{ids.gid}" if ids.gid is not None else "")
+    return (f"find -H {start} -mindepth 1 \\( {' -o '.join(tests)} \\) "
+            f"-exec chown -h {spec} -- {{}} +")
+
+
+def _plan_absent(want: Want, facts: Facts) -> Plan:
+    entry = facts.entry
+    result = Plan("absent", FileState(want.path))
+    if not entry.state.exists:
+        return result
+    parent = _may_write(facts.ancestors[0] if facts.ancestors else None, facts.env,
+                        "remove", want.path)
+    _may_unlink(parent, entry, facts.env, want.path)
+    if entry.kind == "directory" and facts.blocker:
+        raise ModuleError(f"cannot remove {want.path}: Permission denied "
+                          f"({facts.env.user} cannot empty {facts.blocker})")
+    flags = "-rf" if entry.kind == "directory" else "-f"
+    result.steps.append(f"rm {flags} -- {quote(want.path)}")
+    result.changed = True
+    result.before, result.after = _diff_base(want, entry.kind, "absent")
+    result.records.append((FileState(want.path), False))
+    return result
+
+
+def _may_unlink(parent: Entry, entry: Entry, env: Env, path: str) -> None:
+    """In a sticky directory (like /tmp) only the owner of an entry or of the directory may
+    remove or replace it."""
+    sticky = parent.state.mode is not None and int(parent.state.mode, 8) & 0o1000
+    if sticky and env.uid not in (0, parent.state.uid, entry.state.uid):
+        raise ModuleError(f"cannot remove {path}: Operation not permitted (sticky directory "
+                          f"{parent.state.path})")
+
+
+def _plan_touch(want: Want, facts: Facts) -> Plan:
+    entry = facts.entry
+    if entry.kind != "absent":
+        eff, record = _effective(want, facts)
+        touched = _attributes_plan(want, facts, eff, record, touch=True)
+        if _touch_flags(want, True) is not None:
+            touched.before["state"], touched.after["state"] = touched.state, "touch"
+        touched.extra["dest"] = want.path
+        return touched
+    parent = _may_write(facts.ancestors[0] if facts.ancestors else None, facts.env,
+                        "touch", want.path)
+    created = _new_state(want.path, "file", parent, facts.env)
+    change = attrs(created, want.mode, resolve_ids(want, facts), facts.env, want.path)
+    result = Plan("file", change.after, changed=True,
+                  steps=[f"touch -- {quote(want.path)}"])
+    result.add(change, [want.path])
+    result.before, result.after = _diff_base(want, "absent", "touch")
+    result.records.append((change.after, False))
+    result.extra["dest"] = want.path
+    return result
+
+
+def _replace_steps(path: str, kind: str, make: str) -> list[str]:
+    """Put a new link at ``path``: directly, over an empty directory, or atomically (a temp
+    link beside it renamed over the old entry)."""
+    if kind == "absent":
+        return [f"{make} {quote(path)}"]
+    if kind == "directory":
+        return [f"rmdir -- {quote(path)}", f"{make} {quote(path)}"]
+    target = PurePosixPath(path)
+    tmp = quote(str(target.parent / f".{target.name}.pbe-{uuid.uuid4().hex[:12]}.tmp"))
+    return [f"{make} {tmp}", f"mv -fT -- {tmp} {quote(path)}"]
+
+
+def _check_replace(want: Want, entry: Entry, what: str) -> None:
+    """A file or directory is only replaced by a link with ``force``; a directory only
+    when empty."""
+    if entry.kind in ("absent", "link"):
+        return
+    if not want.force:
+        raise ModuleError(f"refusing to convert from {state_name(entry.state)} to {what} for "
+                          f"{want.path} (force: true replaces it)")
+    if entry.kind == "directory" and entry.empty is not True:
+        raise ModuleError(f"the directory {want.path} is not empty, refusing to convert it")
+
+
+def _plan_link(want: Want, facts: Facts) -> Plan:
+    entry, src = facts.entry, want.src
+    if src is None:
+        if entry.kind != "link":
+            raise ModuleError("src is required for creating new symlinks")
+        src, target = entry.state.target, facts.followed
+    else:
+        target = facts.src
+    assert src is not None
+    if not want.force and (target is None or not target.state.exists):
+        raise ModuleError(f'src file does not exist, use "force: true" if you really want '
+                          f"to create the link: {want.source_path() or src}")
+    _check_replace(want, entry, "symlink")
+    changed = entry.kind != "link" or entry.state.target != src
+    link = entry.state
+    result = Plan("link", link, extra={"dest": want.path, "src": src})
+    if changed:
+        parent = _may_write(facts.ancestors[0] if facts.ancestors else None, facts.env,
+                            "create link", want.path)
+        _may_unlink(parent, entry, facts.env, want.path)
+        link = replace(_new_state(want.path, "link", parent, facts.env), target=src,
+                       size=len(src.encode("utf-8", "surrogateescape")))
+        result.steps += _replace_steps(want.path, entry.kind, f"ln -s -- {quote(src)}")
+        result.before, result.after = _diff_base(want, entry.kind, "link")
+        if entry.kind == "link":
+            result.before["src"] = entry.state.target
+        result.after["src"] = src
+        result.changed = True
+    result.final = link
+    _link_attrs(result, want, facts, link, target)
+    return result
+
+
+def _link_attrs(result: Plan, want: Want, facts: Facts, link: FileState,
+                target: Entry | None) -> None:
+    """Attributes go to the link's target when following (if it exists), else to the link."""
+    ids = resolve_ids(want, facts)
+    if want.follow:
+        if target is not None and target.state.exists:
+            change = attrs(target.state, want.mode, ids, facts.env, want.path)
+            result.add(change, [want.path])
+            if change.changed:
+                real = target.real or resolve(want.path, link.target or "")
+                result.records.append((replace(change.after, path=real), False))
+    else:
+        change = attrs(link, None, ids, facts.env, want.path)
+        result.add(change, [want.path], no_deref=True)
+        result.final = change.after
+    if result.changed:
+        result.records.insert(0, (result.final, False))
+
+
+def same_inode(a: Entry, b: Entry) -> bool:
+    """Whether two entries are one file. Predicted entries carry no inode: they are the
+    same when the prediction recorded them alike (as a planned hard link does)."""
+    if a.inode is not None and b.inode is not None:
+        return (a.dev, a.inode) == (b.dev, b.inode)
+    return replace(a.state, path="", content=None) == replace(b.state, path="", content=None)
+
+
+def _plan_hard(want: Want, facts: Facts) -> Plan:
+    entry = facts.entry
+    if want.src is None:
+        if state_name(entry.state) != "hard":
+            raise ModuleError("src is required for creating new hardlinks")
+        return _attributes_plan(want, facts, entry, want.path, touch=False)
+    src = facts.src
+    if src is None or not src.state.exists:
+        raise ModuleError(f"src does not exist: {want.source_path()}")
+    if src.kind == "directory":
+        raise ModuleError(f"cannot hard link to a directory: {want.source_path()}")
+    result = Plan("hard", entry.state, extra={"dest": want.path, "src": want.src})
+    linked = entry.state
+    if not entry.state.exists or not same_inode(entry, src):
+        if entry.kind == "file" and not want.force:
+            raise ModuleError(f"Cannot link, {state_name(entry.state)} exists at destination "
+                              f"{want.path} (force: true replaces it)")
+        _check_replace(want, entry, "hard link")
+        parent = _may_write(facts.ancestors[0] if facts.ancestors else None, facts.env,
+                            "create hard link", want.path)
+        _may_unlink(parent, entry, facts.env, want.path)
+        if None not in (parent.dev, src.dev) and parent.dev != src.dev:
+            raise ModuleError(f"cannot hard link {want.path} to {want.src}: Invalid "
+                              "cross-device link")
+        linked = replace(src.state, path=want.path, nlink=(src.state.nlink or 1) + 1)
+        result.steps += _replace_steps(want.path, entry.kind,
+                                       f"ln -L -- {quote(want.source_path() or '')}")
+        result.before, result.after = _diff_base(want, entry.kind, "hard")
+        result.after["src"] = want.src
+        result.changed = True
+    change = attrs(linked, want.mode, resolve_ids(want, facts), facts.env, want.path)
+    result.add(change, [want.path])
+    result.final = change.after
+    if result.changed:
+        real = src.real or resolve(want.path, want.src)
+        result.records += [(change.after, False), (replace(change.after, path=real), False)]
+    return result
+
+
+_PLANNERS = {"file": _plan_file, "directory": _plan_directory, "absent": _plan_absent,
+             "touch": _plan_touch, "link": _plan_link, "hard": _plan_hard}
+
+
+# -- probing and applying -----------------------------------------------------------------------
+
+def _ask(probe: Probe, want: Want, check: bool) -> None:
+    """Queue every question the plan may need: all of it travels in one command."""
+    sums = "S" if check else ""  # records keep a file's checksum for later tasks
+    probe.path("p", want.path, "E" + sums)
+    probe.path("pf", want.path, "KL" + sums)
+    probe.ancestors(want.path)
+    if want.src is not None and want.state in (None, "link", "hard"):
+        probe.path("src", want.source_path() or "", "L" + sums)
+    if want.owner is not None:
+        probe.owner(want.owner)
+    if want.group is not None:
+        probe.group(want.group)
+    if want.recurse:
+        probe.listing(want.path, checksums=check)
+    if want.state == "absent":
+        probe.blockers(want.path)
+
+
+def _facts(answers: Answers) -> Facts:
+    if answers.env is None:
+        raise ModuleError("the host did not say who runs the task")
+    return Facts(answers.entries["p"], answers.env, answers.entries.get("pf"),
+                 tuple(answers.ancestors), answers.entries.get("src"), answers.owner,
+                 answers.group, tuple(answers.nodes), answers.blocker)
+
+
+def _apply(ctx: ModuleContext, want: Want, result: Plan) -> FileState:
+    """Run the plan's steps as one command, which ends by stat-ing the result."""
+    follow = "L" if result.follow_result else "-"
+    script = (PRELUDE + "{ " + " && ".join(result.steps) + "; } || exit $?\n"
+              f"_q r {quote(want.path)} {follow}\n")
+    res = ctx.files.run(script)
+    if res.rc != 0:
+        reason = res.err.strip().splitlines()
+        raise ModuleError(f"cannot make {want.path} {result.state}: "
+                          f"{reason[-1] if reason else f'exit status {res.rc}'}")
+    rows = [line.split("|")[1:] for line in res.out.splitlines() if line.startswith("r|")]
+    return replace(parse_entry(want.path, rows).state, path=want.path)
+
+
+def _result(want: Want, result: Plan, final: FileState, diff: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"changed": result.changed, "path": want.path,
+                           "state": state_name(final) if final.exists else "absent",
+                           **result.extra}
+    if final.exists:
+        out.update(mode=final.mode, owner=final.owner, group=final.group, uid=final.uid,
+                   gid=final.gid, size=final.size)
+    if diff and result.changed:
+        out["diff"] = {"before": result.before, "after": result.after,
+                       "before_header": want.path, "after_header": want.path}
+    return out
+
+
+@register("file")
+class File(Module):
+    """Make a path a file, directory, symlink, hard link or nothing; set mode and owner."""
+
+    args = {
+        "path": Arg("path", required=True, aliases=("dest", "name"),
+                    description="The path to manage on the host."),
+        "state": Arg("str", choices=STATES,
+                     description="What the path should be; default: what it is, else file."),
+        "mode": Arg("mode", description="Octal (0644) or symbolic (u=rw,g+rX) permissions."),
+        "owner": Arg("str", description="User (name or uid) that should own the path."),
+        "group": Arg("str", description="Group (name or gid) that should own the path."),
+        "recurse": Arg("bool", default=False,
+                       description="state=directory: set owner/group/mode on everything "
+                                   "below too (X applies to directories)."),
+        "src": Arg("path", description="What a link points to (link, hard)."),
+        "force": Arg("bool", default=False,
+                     description="Replace a file or empty directory with the link; allow a "
+                                 "symlink to a missing target."),
+        "follow": Arg("bool", default=True,
+                      description="Act on what a symlink at path points to."),
+        "modification_time": Arg("str", choices=_TIMES,
+                                 description="Set the mtime now, or preserve it (default: "
+                                             "now for touch, else preserve)."),
+        "access_time": Arg("str", choices=_TIMES,
+                           description="Set the atime now, or preserve it (default: now for "
+                                       "touch, else preserve)."),
+    }
+    returns = {"path": "the path", "state": "what the path is now (file, directory, link, "
+               "hard, absent)", "mode": "its permissions", "owner": "owner name",
+               "group": "group name", "uid": "owner uid", "gid": "group gid",
+               "size": "size in bytes", "dest": "link/hard/touch: the path",
+               "src": "link/hard: the target", "diff": "before/after state and attributes"}
+
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+        want = Want.from_args(args)
+        probe = Probe(ctx.files)
+        _ask(probe, want, ctx.check)
+        result = plan(want, _facts(probe.run()))
+        final = result.final
+        if result.changed and ctx.check:
+            for state, new_dir in result.records:
+                ctx.files.prediction.record(state, new_dir=new_dir)
+        elif result.changed and result.steps:
+            final = _apply(ctx, want, result)
+        return _result(want, result, final, ctx.diff)
