@@ -55,8 +55,12 @@ class Scope:
 
     @classmethod
     def of_play(cls, play: Play) -> Scope:
+        """The play's keywords, and the defaults and vars of the roles it lists: those are
+        visible to the whole play (Ansible's default, roles not private)."""
         kw = {k: getattr(play, k) for k in _INHERITED if getattr(play, k, None) not in (None, {})}
-        return cls(keywords=kw, tags=play.tags)
+        roles = _play_roles(play.roles)
+        return cls(vars=tuple(r.vars for r in roles), keywords=kw, tags=play.tags,
+                   defaults=tuple(r.defaults for r in roles))
 
     def enter(self, block: Block) -> Scope:
         kw = {**self.keywords, **{k: v for k, v in block.keywords.items() if k in _INHERITED}}
@@ -358,6 +362,7 @@ class Executor:
                variables: dict[str, Any]) -> dict[str, Any]:
         """Apply changed_when / failed_when, which may read the task's own register var."""
         result.setdefault("changed", False)
+        result.setdefault("failed", False)  # registered results always say, as in Ansible
         if task.changed_when is None and task.failed_when is None:
             return result
         judge = self._with_result(task, result, variables)
@@ -540,6 +545,17 @@ def loop_items(task: Task, templar: Templar) -> list[Any]:
     if isinstance(items, dict):
         raise ModuleError("loop needs a list, got a mapping; use `| dict2items`")
     return items if isinstance(items, list) else [items]
+
+
+def _play_roles(items: Sequence[TaskItem]) -> list[Role]:
+    """Roles of the ``roles:`` section, dependencies first, each once."""
+    found: list[Role] = []
+    for item in items:
+        if isinstance(item, Block):
+            found += [r for r in _play_roles(item.block) if r not in found]
+            if item.role is not None and item.role not in found:
+                found.append(item.role)
+    return found
 
 
 def _loop_info(items: list[Any], index: int, control: Mapping[str, Any]) -> dict[str, Any]:

@@ -509,7 +509,8 @@ class PlaybookLoader:
         tasks = self._task_file(tasks_file, loc) if tasks_file else ()
         if handlers_file:
             self._handlers += [t for t in self._task_file(handlers_file, loc)
-                               if isinstance(t, Task)]
+                               if isinstance(t, Task)
+                               and not any(t is h for h in self._handlers)]
         role = Role(name, str(path), self._role_vars(path, "defaults", files, loc),
                     self._role_vars(path, "vars", files, loc))
         return Block(block=tuple(deps) + tasks, loc=loc or SourceLocation(str(path)),

@@ -103,6 +103,7 @@ class Runner:
         self.executor.loader = PlaybookLoader(self.engine)
         self.executor.loader.playbook_dir = Path(playbook.path).resolve().parent
         self.state = RunState()
+        self.vm.gone = lambda: self.state.failed | self.state.unreachable
 
     def run(self) -> RunResult:
         """Run every play. Raises NoHostsMatched before anything starts if --limit is empty."""

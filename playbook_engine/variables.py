@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,6 +63,7 @@ class VariableManager:
         self.play_batch: list[str] = []
         self.play_name = ""
         self.groups = inventory.groups_map()
+        self.gone: Callable[[], set[str]] = set  # failed/unreachable hosts, set by the run
         self.playbook_vars = load_vars_dirs(playbook_dir)  # raises ValidationFailed
 
     def start_play(self, name: str, play_vars: Mapping[str, Any], hosts: Sequence[str],
@@ -101,6 +102,11 @@ class VariableManager:
         merged.update(self.magic(host))
         return merged
 
+    def active(self, hosts: Sequence[str]) -> list[str]:
+        """Hosts that have not failed or become unreachable (Ansible drops those)."""
+        gone = self.gone()
+        return [h for h in hosts if h not in gone]
+
     def magic(self, host: str) -> dict[str, Any]:
         return {
             "inventory_hostname": host,
@@ -108,10 +114,10 @@ class VariableManager:
             "groups": self.groups,
             "group_names": self.inventory.group_names(host),
             "hostvars": self.hostvars,
-            "play_hosts": self.play_batch,
-            "ansible_play_hosts": self.play_batch,
+            "play_hosts": self.active(self.play_batch),
+            "ansible_play_hosts": self.active(self.play_hosts),
             "ansible_play_hosts_all": self.play_hosts,
-            "ansible_play_batch": self.play_batch,
+            "ansible_play_batch": self.active(self.play_batch),
             "ansible_play_name": self.play_name,
             "playbook_dir": self.playbook_dir,
             "ansible_check_mode": self.check,

@@ -66,7 +66,7 @@ class ResultFormatter:
     def visible(self, res: HostResult, result: dict[str, Any], status: str) -> str:
         """What an ok/changed/skipped line shows after ``=>`` ('' for nothing)."""
         if res.action == "debug" and status == "ok":
-            return pretty({k: v for k, v in result.items() if k not in ("changed",)})
+            return pretty({k: v for k, v in result.items() if k not in ("changed", "failed")})
         if res.action == "assert" and status == "ok" and not result.get("_quiet"):
             return pretty({"changed": False, "msg": result.get("msg")})
         if self.verbosity > 0 and status != "skipped":
