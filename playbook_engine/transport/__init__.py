@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from .base import CommandResult, Connection, ConnectionSpec
 
 __all__ = ["CommandResult", "Connection", "ConnectionCache", "ConnectionSpec", "connect"]
@@ -26,19 +28,25 @@ class ConnectionCache:
     """
 
     def __init__(self) -> None:
-        import threading
-
         self._lock = threading.Lock()
         self._conns: dict[str, Connection] = {}
+        self._opening: dict[str, threading.Lock] = {}
 
     def get(self, spec: ConnectionSpec) -> Connection:
+        """The host's open connection, connecting once even if many threads ask at once
+        (every host delegating to the same one)."""
         with self._lock:
             conn = self._conns.get(spec.host)
+            opening = self._opening.setdefault(spec.host, threading.Lock())
         if conn is not None:
             return conn
-        conn = connect(spec)
-        with self._lock:
-            self._conns[spec.host] = conn
+        with opening:
+            with self._lock:
+                conn = self._conns.get(spec.host)
+            if conn is None:
+                conn = connect(spec)
+                with self._lock:
+                    self._conns[spec.host] = conn
         return conn
 
     def drop(self, host: str) -> None:
