@@ -128,6 +128,8 @@ class Runner:
             error = InternalError(f"internal error: {type(exc).__name__}: {exc}")
         finally:
             self.connections.close_all()
+        if self.stop.is_set():  # Ctrl-C, or the API caller's stop event
+            self.state.interrupted = True
         if self.state.aborted:
             self.reporter.emit(RunWarning(f"run stopped: {self.state.aborted}"))
         code = self._exit_code(error)

@@ -340,34 +340,28 @@ class LinearStrategy:
         seq, play_idx = self._seq, self.play_idx
         self.emit(TaskStart(play_idx, seq, task.display_name, task.action, tuple(hosts),
                             task.loc, is_handler))
-        results: dict[str, HostResult] = {}
         throttle = int(task.throttle) if str(task.throttle or "").isdigit() else 0
         sem = threading.BoundedSemaphore(min(self.forks, throttle) if throttle else self.forks)
-        lock = threading.Lock()
+        workers = Workers(self.stop, self.state, self.executor.connections.close_all)
 
         def work(host: str) -> None:
             try:
                 res = self.executor.execute(task, host, scope, play_idx, seq)
-                with lock:
-                    results[host] = res
+                workers.record(host, res)
                 self.emit(res)
             finally:
                 sem.release()
 
-        threads: list[threading.Thread] = []
-        try:
-            for host in hosts:
-                sem.acquire()
-                if self.stop.is_set():
-                    sem.release()
-                    break
-                thread = threading.Thread(target=work, args=(host,), name=f"pbe-{host}")
-                thread.start()
-                threads.append(thread)
-        finally:
-            _join_all(threads, self.stop, self.state, self.executor.connections.close_all)
+        for host in hosts:
+            if not workers.interruptible(sem.acquire):
+                break
+            if self.stop.is_set():
+                sem.release()
+                break
+            workers.start(work, host)
+        workers.wait()
         self.emit(TaskEnd(play_idx, seq))
-        return results
+        return workers.results
 
 
 def _truthy(value: object) -> bool:
@@ -379,19 +373,63 @@ def _truthy(value: object) -> bool:
         return False
 
 
-def _join_all(threads: list[threading.Thread], stop: threading.Event, state: RunState,
-              abort: Callable[[], None]) -> None:
-    """Wait for workers. A first Ctrl-C stops the run at the next task boundary; a second
-    one cuts the connections so that even a hung remote command lets go."""
-    for thread in threads:
-        while thread.is_alive():
+class Workers:
+    """Worker threads of one task (or one free-strategy play) and their results.
+
+    Completion is counted under a condition rather than read from ``Thread.join``, so a
+    Ctrl-C landing in the middle of a wait can never lose a result. A first Ctrl-C stops
+    the run at the next task boundary; a second one cuts the connections so that even a
+    hung remote command lets go.
+    """
+
+    def __init__(self, stop: threading.Event, state: RunState,
+                 abort: Callable[[], None]) -> None:
+        self.stop, self.state, self.abort = stop, state, abort
+        self.results: dict[str, HostResult] = {}
+        self._done = threading.Condition()
+        self._running = 0
+
+    def start(self, target: Callable[..., None], *args: Any) -> None:
+        def run() -> None:
             try:
-                thread.join(0.2)
+                target(*args)
+            finally:
+                with self._done:
+                    self._running -= 1
+                    self._done.notify_all()
+
+        with self._done:
+            self._running += 1
+        threading.Thread(target=run, name=f"pbe-{args[-1] if args else 'worker'}").start()
+
+    def record(self, host: str, result: HostResult) -> None:
+        with self._done:
+            self.results[host] = result
+
+    def interruptible(self, wait: Callable[[], Any]) -> bool:
+        """Run a blocking wait; False if Ctrl-C came instead."""
+        try:
+            wait()
+        except KeyboardInterrupt:
+            self._interrupted()
+            return False
+        return True
+
+    def wait(self) -> None:
+        while True:
+            try:
+                with self._done:
+                    while self._running:
+                        self._done.wait(0.2)
+                return
             except KeyboardInterrupt:
-                if state.interrupted:
-                    abort()
-                state.interrupted = True
-                stop.set()
+                self._interrupted()
+
+    def _interrupted(self) -> None:
+        if self.state.interrupted:
+            self.abort()
+        self.state.interrupted = True
+        self.stop.set()
 
 
 class FreeStrategy(LinearStrategy):
@@ -406,11 +444,10 @@ class FreeStrategy(LinearStrategy):
         self._state_lock = threading.RLock()
 
     def _walk(self, items: Sequence[TaskItem], hosts: Sequence[str]) -> None:
-        threads = [threading.Thread(target=self._drive, args=(items, host),
-                                    name=f"pbe-free-{host}") for host in hosts]
-        for thread in threads:
-            thread.start()
-        _join_all(threads, self.stop, self.state, self.executor.connections.close_all)
+        workers = Workers(self.stop, self.state, self.executor.connections.close_all)
+        for host in hosts:
+            workers.start(self._drive, items, host)
+        workers.wait()
 
     def _drive(self, items: Sequence[TaskItem], host: str) -> None:
         it = HostIterator(items, self.scope, self._remember_failure, self._wanted,
