@@ -289,6 +289,9 @@ class Executor:
             else:
                 res = self._run_module(task, host, scope, itemplar, ivars)
             res.update({loop_var: item, "ansible_loop_var": loop_var})
+            if "index_var" in control:
+                res[str(control["index_var"])] = index
+                res["ansible_index_var"] = str(control["index_var"])
             if "label" in control:
                 res["_ansible_item_label"] = itemplar.render(control["label"])
             results.append(res)
@@ -353,8 +356,9 @@ class Executor:
             result["attempts"] = attempt
             if self._with_result(task, result, variables).evaluate_all(task.until):
                 return result
-            if attempt > retries:
-                result.update(failed=True, msg=result.get("msg") or "Retried until limit")
+            if attempt > retries:  # Ansible reports `retries` attempts here, not retries + 1
+                result.update(failed=True, attempts=retries,
+                              msg=result.get("msg") or "Retried until limit")
                 return result
             time.sleep(delay)
 

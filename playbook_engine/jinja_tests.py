@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 
 import jinja2
 
+from .templating import UnknownValue, Unpredictable
+
 __all__ = ["TESTS", "install", "strict_bool", "version_compare", "volatile"]
 
 T = TypeVar("T")
@@ -58,6 +60,8 @@ def strict_bool(value: Any) -> bool:
 
 
 def _result(name: str, value: Any) -> Mapping[str, Any]:
+    if isinstance(value, UnknownValue):  # a result check mode could not produce
+        raise Unpredictable(f"`is {name}` of {value.what}")
     if not isinstance(value, Mapping):
         raise TypeError(f"the {name!r} test expects a registered task result (a dictionary),"
                         f" got {type(value).__name__}")

@@ -49,6 +49,7 @@ class Task:
     delegate_to: Any = None
     throttle: Any = None
     any_errors_fatal: Any = None
+    connection: Any = None
 
     @property
     def display_name(self) -> str:
@@ -116,6 +117,7 @@ class Play:
     check_mode: Any = None
     diff: Any = None
     ignore_errors: Any = None
+    no_log: Any = None
     environment: dict[str, Any] = field(default_factory=dict)
     strategy: str = "linear"
     serial: Any = None

@@ -160,17 +160,19 @@ class Runner:
         return {h.name for h in self.inventory.limit(candidates, self.options.limit)}
 
     def _play_hosts(self, play: Play, allowed: set[str] | None) -> list[str]:
+        """Every host the play's pattern (and --limit) selects, in the play's order."""
         pattern = play.hosts
         if is_template(pattern):
             pattern = str(self.engine.templar(self.options.extra_vars, play.loc).render(pattern))
         names = [h.name for h in self.inventory.select(pattern)]
         if allowed is not None:
             names = [h for h in names if h in allowed]
-        gone = self.state.failed | self.state.unreachable
-        return order_hosts([h for h in names if h not in gone], play.order)
+        return order_hosts(names, play.order)
 
     def _run_play(self, index: int, play: Play, allowed: set[str] | None) -> None:
-        hosts = self._play_hosts(play, allowed)
+        selected = self._play_hosts(play, allowed)
+        gone = self.state.failed | self.state.unreachable
+        hosts = [h for h in selected if h not in gone]
         self.reporter.emit(PlayStart(index, play.display_name, tuple(hosts), play.loc))
         if not hosts:
             self._no_hosts(play)
@@ -183,7 +185,7 @@ class Runner:
         for batch in serial_batches(hosts, play.serial, play.loc):
             if self.stop.is_set() or self.state.aborted:
                 return
-            self.vm.start_play(play.display_name, play_vars, hosts, batch)
+            self.vm.start_play(play.display_name, play_vars, selected, batch)
             self._run_batch(index, play, batch)
 
     def _run_batch(self, index: int, play: Play, batch: list[str]) -> None:

@@ -44,6 +44,9 @@ class RunState:
     def count(self, res: HostResult, rescued: bool) -> None:
         s = self.stat(res.host)
         s.unpredictable += res.unknown
+        if res.action in INCLUDES and res.status == "ok" and res.items:
+            s.ok += len(res.items)  # Ansible counts a looped include once per item
+            return
         if res.status == "unreachable":
             s.unreachable += 1
         elif res.status in ("skipped", "unpredictable"):
@@ -180,7 +183,11 @@ class LinearStrategy:
         self.scope = scope
         self._orders: dict[int, tuple[Sequence[TaskItem], dict[int, int]]] = {}
         self._shadows: set[int] = set()
-        self.notified: dict[str, list[str]] = {}   # handler name or topic -> hosts
+        self.notified: dict[int, list[str]] = {}   # handler (its index) -> hosts to run it
+        self._handler_index: dict[str, list[int]] = {}
+        for index, handler in enumerate(play.handlers):
+            for name in {n for n in (handler.name, *handler.listen) if n}:
+                self._handler_index.setdefault(name, []).append(index)
         self.ended: set[str] = set()                # meta: end_host / end_play
         self._seq = 0
 
@@ -255,22 +262,26 @@ class LinearStrategy:
             return self._run_once(task, scope, group)
         if task.meta is None:
             return self.run_task(task, scope, group)
+        return self._meta(task, scope, group)
+
+    def _meta(self, task: Task, scope: Scope, group: list[str]) -> dict[str, HostResult]:
+        """Flow control, for the hosts whose ``when`` holds; not shown, not counted."""
+        checked = {h: self.executor.execute(task, h, scope, self.play_idx, -1) for h in group}
+        hosts = [h for h in group if checked[h].status == "ok"]
         if task.meta == "flush_handlers":
-            self.flush_handlers(group)
-        elif task.meta == "end_host":
-            self.ended.update(group)
-        elif task.meta == "end_play":
+            self.flush_handlers(hosts)
+        elif task.meta in ("end_host", "end_batch"):
+            self.ended.update(hosts)
+        elif task.meta == "end_play" and hosts:
             self.ended.update(self.play_hosts_seen(group))
-        elif task.meta in ("end_batch",):
-            self.ended.update(group)
         elif task.meta == "clear_facts":
-            for host in group:
+            for host in hosts:
                 self.executor.facts.clear(host)
         elif task.meta == "reset_connection":
-            for host in group:
+            for host in hosts:
                 self.executor.connections.drop(host)
-        return {h: HostResult(self.play_idx, -1, task.display_name, "meta", h, "ok",
-                              {"changed": False}, 0.0) for h in group}
+        self._shadows.update(id(r) for r in checked.values())
+        return checked
 
     def _run_once(self, task: Task, scope: Scope, group: list[str]) -> dict[str, HostResult]:
         """Run on the first host only; every host gets (and registers) that result."""
@@ -288,22 +299,26 @@ class LinearStrategy:
         return set(self.executor.vm.play_batch) | set(group)
 
     def flush_handlers(self, hosts: Sequence[str]) -> None:
-        """Run notified handlers once each, in definition order, for the hosts that asked."""
-        if not self.notified or self.stop.is_set():
-            return
-        notified, self.notified = self.notified, {}
+        """Run notified handlers in definition order for the hosts that asked. A handler
+        notified by another one runs in the same flush (another pass if it comes earlier)."""
         forced = _truthy(self.play.force_handlers)
+        for _ in range(len(self.play.handlers) + 1):  # bounded: handler notify loops end
+            if not self.notified or self.stop.is_set():
+                return
+            for index, handler in enumerate(self.play.handlers):
+                targets = self._handler_targets(index, hosts, forced)
+                if targets and not self.stop.is_set():
+                    results = self.run_task(handler, self.scope, targets, is_handler=True)
+                    for res in results.values():
+                        self._account(handler, res, rescued=False)
+
+    def _handler_targets(self, index: int, hosts: Sequence[str], forced: bool) -> list[str]:
+        """The hosts that notified handler ``index`` (and may still run it); clears them."""
         eligible = set(hosts) - self.state.unreachable - self.ended
         if not forced:
             eligible -= self.state.failed
-        for handler in self.play.handlers:
-            names = [n for n in (handler.name, *handler.listen) if n]
-            wanted = {h for n in names for h in notified.get(n, ())} & eligible
-            targets = [h for h in hosts if h in wanted and (forced or h not in self.state.failed)]
-            if targets and not self.stop.is_set():
-                results = self.run_task(handler, self.scope, targets, is_handler=True)
-                for res in results.values():
-                    self._account(handler, res, rescued=False)
+        wanted = set(self.notified.pop(index, ()))
+        return [h for h in hosts if h in wanted & eligible]
 
     def _wanted(self, task: Task, scope: Scope) -> bool:
         opts = self.executor.options
@@ -328,10 +343,11 @@ class LinearStrategy:
         elif res.status == "failed" and not res.ignored and not rescued:
             self.state.failed.add(res.host)
         elif res.status == "changed":
-            for name in task.notify:
-                hosts = self.notified.setdefault(name, [])
-                if res.host not in hosts:
-                    hosts.append(res.host)
+            for name in task.notify:  # a name or a listen topic: every handler it reaches
+                for index in self._handler_index.get(name, ()):
+                    hosts = self.notified.setdefault(index, [])
+                    if res.host not in hosts:
+                        hosts.append(res.host)
 
     def run_task(self, task: Task, scope: Scope, hosts: Sequence[str],
                  is_handler: bool = False) -> dict[str, HostResult]:

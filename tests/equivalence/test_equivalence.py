@@ -26,32 +26,14 @@ from playbook_engine.events import Event, HostResult, PlayStart, TaskStart
 # Cases where pbe differs from ansible-playbook today: case id -> what pbe does wrong.
 # Each is a strict xfail: when pbe is fixed the test XPASSes and fails; remove the entry.
 KNOWN_DIFFERENCES: dict[str, str] = {
-    "02_loops": (
-        "registered loop results lack loop_control.index_var: `r.results[1].idx` is "
-        "undefined (Ansible stores the index_var in every item's result)"),
-    "03_until": (
-        "after until/retries run out Ansible reports `attempts` == retries (2 for "
-        "`retries: 2`, though it ran 3 times); pbe reports 3"),
-    "05_handlers": (
-        "(1) handlers defined a, b, c; a notifies b; a task notifies [a, c]: Ansible runs "
-        "a, b, c (a handler notified during a flush runs in that flush, at its place in "
-        "definition order); pbe runs a, c, b. (2) pbe counts `meta: flush_handlers` as ok "
-        "in the recap; Ansible counts meta tasks nowhere"),
-    "07_includes": (
-        "recap: Ansible counts a looped include_tasks as ok once per included item "
-        "(2 items -> ok=2, one result line); pbe counts it once"),
-    "10_serial": (
-        "ansible_play_hosts_all leaves out hosts that failed in an earlier play; Ansible "
-        "keeps them (only ansible_play_hosts/ansible_play_batch/play_hosts drop them)"),
     "13_fatal_rescue": (
         "any_errors_fatal: a failure in a block with rescue sends every host of the batch "
         "to the rescue in Ansible (>= 2.17, porting guide); pbe lets the other hosts go on "
         "with the block"),
     "15_check_mode.check": (
-        "under --check, `when: cmd is changed` on a command check mode did not run fails "
-        "the task with TypeError (Ansible: skipped; docs/check-mode.md known issue); then "
-        "stat sees a directory a check-mode `file` task only pretended to create (predicted "
-        "state, see 16_check_predictions.check)"),
+        "design difference: stat sees a directory a check-mode `file` task would create "
+        "(pbe plans later tasks against the predicted state, see "
+        "16_check_predictions.check); Ansible looks at the real host"),
     "16_check_predictions.check": (
         "design difference: pbe's check mode shows later tasks the predicted file state "
         "(lineinfile/blockinfile/link/absent on a file an earlier check-mode task would "
