@@ -342,4 +342,9 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO, log: LogHandle
 
 
 def console_main() -> NoReturn:
-    sys.exit(main())
+    code = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away: exit quietly, with the run's code
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(code)

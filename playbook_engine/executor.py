@@ -345,8 +345,8 @@ class Executor:
                   variables: dict[str, Any]) -> dict[str, Any]:
         """Run once, or until ``until`` holds (``retries`` + 1 attempts, ``delay`` apart)."""
         templar = ctx._templar
-        retries = int(templar.render(task.retries)) if task.retries is not None else 3
-        delay = float(templar.render(task.delay)) if task.delay is not None else 5.0
+        retries = _number(templar, task.retries, 3, int, "retries")
+        delay = _number(templar, task.delay, 5.0, float, "delay")
         attempt = 0
         while True:
             attempt += 1
@@ -398,7 +398,7 @@ class Executor:
                  check: bool) -> HostContext:
         diff = self._bool(templar, scope.keyword(task, "diff"), self.options.diff)
         become = self._become(task, scope, templar)
-        env = templar.render(scope.keyword(task, "environment") or {})
+        env = _environment(templar.render(scope.keyword(task, "environment") or {}))
         timeout = float(templar.render(task.timeout)) if task.timeout is not None else None
         ctx = HostContext(self, host, templar, check, diff, become,
                           {str(k): str(v) for k, v in env.items()}, timeout)
@@ -441,8 +441,11 @@ class Executor:
             if var in tvars:
                 password = str(tvars[var])
                 self.on_secret(password)
+        method = str(pick("become_method", "ansible_become_method", "sudo"))
+        if method not in ("sudo", "su"):
+            raise ModuleError(f"become_method `{method}` is not supported (pbe has sudo, su)")
         return {"user": str(pick("become_user", "ansible_become_user", "root")),
-                "method": str(pick("become_method", "ansible_become_method", "sudo")),
+                "method": method,
                 "flags": str(tvars["ansible_become_flags"]) if "ansible_become_flags" in tvars
                 else "",
                 "password": password or self.options.become_password}
@@ -549,6 +552,28 @@ def loop_items(task: Task, templar: Templar) -> list[Any]:
     if isinstance(items, dict):
         raise ModuleError("loop needs a list, got a mapping; use `| dict2items`")
     return items if isinstance(items, list) else [items]
+
+
+def _number(templar: Templar, value: Any, default: Any, kind: type, name: str) -> Any:
+    if value is None:
+        return default
+    rendered = templar.render(value)
+    try:
+        return kind(rendered)
+    except (TypeError, ValueError):
+        raise ModuleError(f"`{name}` must be a number, got {rendered!r}") from None
+
+
+def _environment(value: Any) -> dict[str, Any]:
+    """``environment:`` as a mapping, or a list of mappings merged in order."""
+    parts = value if isinstance(value, list) else [value]
+    merged: dict[str, Any] = {}
+    for part in parts:
+        if not isinstance(part, dict):
+            raise ModuleError(f"environment must be a mapping (or a list of them), got "
+                              f"{type(part).__name__}")
+        merged.update(part)
+    return merged
 
 
 def _play_roles(items: Sequence[TaskItem]) -> list[Role]:

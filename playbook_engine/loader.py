@@ -94,8 +94,19 @@ class _PositionLoader(_BaseLoader):  # type: ignore[misc]
 _PositionLoader.add_constructor("tag:yaml.org,2002:map", _PositionLoader.construct_yaml_map)
 _PositionLoader.add_constructor("tag:yaml.org,2002:seq", _PositionLoader.construct_yaml_seq)
 _PositionLoader.add_constructor("tag:yaml.org,2002:str", _PositionLoader.construct_yaml_str)
-# Ansible's !unsafe and !vault tags: keep !unsafe values as plain strings marked later.
-_PositionLoader.add_constructor("!unsafe", _PositionLoader.construct_yaml_str)
+class UnsafeYStr(YStr):
+    """A ``!unsafe`` string: never rendered as a template (see templating.is_template)."""
+
+    unsafe = True
+
+
+def _construct_unsafe(loader: _PositionLoader, node: yaml.ScalarNode) -> Any:
+    value = UnsafeYStr(loader.construct_scalar(node))
+    value.loc = _mark_loc(loader.filename, node.start_mark)
+    return value
+
+
+_PositionLoader.add_constructor("!unsafe", _construct_unsafe)
 
 _UNQUOTED_JINJA = re.compile(r"^\s*(-\s+)?[\w.\-\"']+\s*:\s*\{\{")
 

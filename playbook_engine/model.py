@@ -38,7 +38,7 @@ class Task:
     check_mode: Any = None
     diff: Any = None
     no_log: Any = False
-    environment: dict[str, Any] = field(default_factory=dict)
+    environment: Any = field(default_factory=dict)  # a mapping, a list of them, or a template
     timeout: Any = None
     notify: tuple[str, ...] = ()
     listen: tuple[str, ...] = ()
@@ -118,7 +118,7 @@ class Play:
     diff: Any = None
     ignore_errors: Any = None
     no_log: Any = None
-    environment: dict[str, Any] = field(default_factory=dict)
+    environment: Any = field(default_factory=dict)  # a mapping, a list of them, or a template
     strategy: str = "linear"
     serial: Any = None
     force_handlers: Any = False

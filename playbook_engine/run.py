@@ -22,7 +22,7 @@ from .options import RunOptions
 from .playbook import PlaybookLoader, load_playbook
 from .redact import Redactor
 from .reporting import CallbackSink, Reporter, Sink
-from .scheduler import FreeStrategy, LinearStrategy, RunState
+from .scheduler import GATHER_FACTS, FreeStrategy, LinearStrategy, RunState
 from .templating import TemplateEngine, is_template
 from .transport import ConnectionCache
 from .variables import VariableManager, load_vars_file
@@ -193,7 +193,7 @@ class Runner:
         strategy = kind(self.executor, self.options.forks, self.reporter.emit, self.stop,
                         self.state, play, index, Scope.of_play(play))
         if self._gather(play):
-            strategy.run((Task(action="setup", args={}, loc=play.loc, name="Gathering Facts",
+            strategy.run((Task(action="setup", args={}, loc=play.loc, name=GATHER_FACTS,
                                tags=("always",)),), batch)
         for section in (play.pre_tasks, play.roles + play.tasks, play.post_tasks):
             if self.stop.is_set() or self.state.aborted or not strategy.active(batch):
@@ -218,7 +218,7 @@ class Runner:
         self.reporter.emit(RunWarning(message + "; skipping", play.loc))
 
     def _vars_files(self, play: Play) -> dict[str, Any]:
-        base = Path(self.playbook.path).parent
+        base = Path(play.loc.file).parent  # an imported playbook's own directory
         merged: dict[str, Any] = {}
         templar = self.engine.templar({**play.vars, **self.options.extra_vars}, play.loc)
         for name in play.vars_files:

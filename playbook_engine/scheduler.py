@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 Step = tuple[Task, Scope, tuple[int, ...]]
 INCLUDES = frozenset({"include_tasks", "include_role"})
+GATHER_FACTS = "Gathering Facts"  # the implicit setup task; --start-at-task keeps it
 Walk = Generator[Step, HostResult, bool]
 
 
@@ -322,8 +323,8 @@ class LinearStrategy:
 
     def _wanted(self, task: Task, scope: Scope) -> bool:
         opts = self.executor.options
-        if opts.start_at_task and not self.state.started and \
-                not fnmatch.fnmatchcase(task.name or "", opts.start_at_task):
+        if opts.start_at_task and not self.state.started and task.name != GATHER_FACTS \
+                and not fnmatch.fnmatchcase(task.name or "", opts.start_at_task):
             return False
         return selected(scope.tags + task.tags, opts.tags, opts.skip_tags)
 

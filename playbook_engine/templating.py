@@ -72,6 +72,7 @@ def mark_unsafe(value: Any) -> Any:
 
 def is_template(value: Any) -> bool:
     return (isinstance(value, str) and not isinstance(value, Unsafe)
+            and not getattr(value, "unsafe", False)
             and ("{{" in value or "{%" in value or "{#" in value))
 
 

@@ -2,8 +2,8 @@
 
     role defaults < inventory group vars (all < parent < child) < inventory host vars
     < gathered facts < play vars < play vars_files < role vars < role params < block vars
-    < task vars (include vars)
-    < loop variables < set_fact / register < extra vars (-e) < magic variables
+    < task vars (include vars) < set_fact / register < extra vars (-e) < magic variables;
+    a loop's variable (``item``) is set on top of all of these for its iteration.
 """
 
 from __future__ import annotations

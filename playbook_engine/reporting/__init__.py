@@ -49,6 +49,8 @@ class Reporter:
         for sink in self.sinks:
             try:
                 sink.close()
+            except BrokenPipeError:
+                pass
             except Exception as exc:  # a sink must not hide the run's result
                 logger.exception("output sink failed while closing")
                 self.errors.append(exc)
@@ -65,9 +67,11 @@ class Reporter:
                     logger.exception("redaction failed on %s", type(event).__name__)
                     self.errors.append(exc)
                     continue
-            for sink in self.sinks:
+            for sink in list(self.sinks):
                 try:
                     sink.handle(event)  # type: ignore[arg-type]
+                except BrokenPipeError:  # `pbe run … | head`: that reader is gone, run on
+                    self.sinks.remove(sink)
                 except Exception as exc:
                     logger.exception("output sink failed on %s", type(event).__name__)
                     self.errors.append(exc)

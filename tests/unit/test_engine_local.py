@@ -458,3 +458,46 @@ def test_loop_control_extended_label_and_index(tmp_path: Path) -> None:
     assert [i["msg"] for i in items] == ["0:apple 1/2 first=True prev=None",
                                          "1:pear 2/2 first=False prev=apple"]
     assert [i["_ansible_item_label"] for i in items] == ["apple", "pear"]
+
+
+def test_unsafe_tag_environment_list_and_bad_values(tmp_path: Path) -> None:
+    book = play(tmp_path, """
+- hosts: a
+  gather_facts: false
+  tasks:
+    - name: unsafe
+      debug:
+        msg: !unsafe "{{ not rendered }}"
+    - name: env list
+      shell: echo "$A-$B"
+      environment: [{A: 1}, {B: 2}]
+      register: env
+    - assert: {that: "env.stdout == '1-2'"}
+    - name: bad retries
+      command: "true"
+      until: false
+      retries: "{{ 'ten' }}"
+      ignore_errors: true
+    - name: bad become
+      command: "true"
+      become: true
+      become_method: "{{ 'doas' }}"
+      ignore_errors: true
+""")
+    result = pbe.run(book, INVENTORY)
+    assert result.exit_code == 0
+    by_name = {r.task_name: r for r in result.results}
+    assert by_name["unsafe"].result["msg"] == "{{ not rendered }}"
+    assert by_name["bad retries"].result["msg"] == "`retries` must be a number, got 'ten'"
+    assert "become_method `doas` is not supported" in by_name["bad become"].result["msg"]
+
+
+def test_vars_files_of_an_imported_playbook_are_relative_to_it(tmp_path: Path) -> None:
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "vars.yml").write_text("color: green\n")
+    (sub / "inner.yml").write_text("- hosts: a\n  gather_facts: false\n  vars_files: [vars.yml]\n"
+                                   "  tasks:\n    - debug: msg='{{ color }}'\n")
+    book = play(tmp_path, "- import_playbook: sub/inner.yml\n")
+    result = pbe.run(book, INVENTORY)
+    assert result.results[0].result["msg"] == "green"
