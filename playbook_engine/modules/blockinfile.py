@@ -16,15 +16,12 @@ from . import register
 from .base import Arg, Module, ModuleContext
 from .textedit import (
     FILE_ARGS,
-    FileOptions,
     Outcome,
     body,
-    commit,
     compile_regex,
+    edit_file,
     for_search,
-    kind_failure,
     newline_of,
-    probe,
     split_lines,
     to_bytes,
 )
@@ -201,14 +198,7 @@ class BlockInFile(Module):
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
         BlockSpec.from_args(args)  # argument errors before the host is asked anything
-        path = args["path"]
-        target = probe(ctx, path)
-        if failure := kind_failure(target, path):
-            return failure
-        outcome = plan(args, target.content if target.state.exists else None, path)
-        if outcome.failed:
-            return {"failed": True, "changed": False, "msg": outcome.msg, **outcome.extra}
-        result = commit(ctx, path, target, outcome, FileOptions.from_args(args))
+        result = edit_file(ctx, args, plan)
         if "backup" in result:
             result["backup_file"] = result["backup"]
         return result

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any
@@ -461,3 +461,16 @@ def _diffs(shown: str, target: Target, after: bytes | None,
                     "after": {k: v[1] for k, v in attrs.items()},
                     "before_header": shown, "after_header": shown})
     return out
+
+
+def edit_file(ctx: ModuleContext, args: dict[str, Any],
+              plan: Callable[[dict[str, Any], bytes | None, str], Outcome]) -> dict[str, Any]:
+    """The whole edit: probe the file, plan the new bytes on the controller, write back."""
+    path = args["path"]
+    target = probe(ctx, path)
+    if failure := kind_failure(target, path):
+        return failure
+    outcome = plan(args, target.content if target.state.exists else None, path)
+    if outcome.failed:
+        return {"failed": True, "changed": False, "msg": outcome.msg, **outcome.extra}
+    return commit(ctx, path, target, outcome, FileOptions.from_args(args))
