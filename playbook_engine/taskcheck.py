@@ -12,7 +12,7 @@ from .errors import Problem
 from .loader import YMap
 from .lookups import LOOKUPS
 from .source import SourceLocation
-from .templating import TemplateEngine
+from .templating import TemplateEngine, is_template
 from .validate import (
     LOOP_PREFIX,
     TASK_KEYWORDS,
@@ -171,7 +171,13 @@ class TaskChecker:
             name = str(key)[len(LOOP_PREFIX):]
             if key != "loop" and name not in LOOKUPS:
                 self.error(f"unknown loop `{key}`", node.key_loc(key),
-                            did_you_mean(f"with_{name}", [f"with_{n}" for n in LOOKUPS]))
+                           did_you_mean(f"with_{name}", [f"with_{n}" for n in LOOKUPS]))
+        value = node.get("loop")
+        if "loop" in node and not isinstance(value, list) and not is_template(value):
+            got = "a mapping" if isinstance(value, dict) else "a string" \
+                if isinstance(value, str) else type(value).__name__
+            self.error(f"`loop` needs a list, got {got}", node.value_loc("loop"),
+                       "for a mapping, loop over `{{ mapping | dict2items }}`")
 
     def _check_keywords(self, node: YMap) -> None:
         # Keyword types were checked by the play schema, which covers its task lists.
