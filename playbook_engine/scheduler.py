@@ -78,6 +78,7 @@ class HostIterator:
                  expand: Callable[[Task], list[tuple[tuple[TaskItem, ...], dict[str, Any]]]],
                  order_of: Callable[[Sequence[TaskItem]], dict[int, int]]) -> None:
         self.rescued_last = False
+        self.rescuable = False  # the pending task sits in a block that has a rescue
         self.lost = False  # unreachable: no rescue, no always
         self._wanted = wanted
         self._on_rescue = on_rescue
@@ -110,6 +111,7 @@ class HostIterator:
             if not self._wanted(item, scope):
                 continue
             key = (*prefix, order[id(item)])
+            self.rescuable = rescuable
             result = yield (item, scope, key)
             if not self._survived(result, rescuable):
                 return False
@@ -219,26 +221,48 @@ class LinearStrategy:
             group = [h for h in hosts if h in pending and pending[h][2] == first
                      and pending[h][0] is task]
             results = self._dispatch(task, task_scope, group)
+            rescued = False
             for host in group:
                 res = results.get(host)
                 step = None
                 if res is not None and host not in self.ended:
                     step = iterators[host].send(res)
+                    rescued |= iterators[host].rescued_last
                     self._account(task, res, iterators[host].rescued_last)
-                if step is None:
-                    pending.pop(host)
-                else:
-                    pending[host] = step
+                self._advance_to(pending, host, step)
+            if rescued and _truthy(self._fatal(task, task_scope)):
+                self._rescue_everyone(task, iterators, pending)
             self._check_fatal(task, task_scope, results, hosts)
+
+    @staticmethod
+    def _advance_to(pending: dict[str, Step], host: str, step: Step | None) -> None:
+        if step is None:
+            pending.pop(host, None)
+        else:
+            pending[host] = step
+
+    def _fatal(self, task: Task, scope: Scope) -> Any:
+        fatal = scope.keyword(task, "any_errors_fatal", None)
+        return self.play.any_errors_fatal if fatal is None else fatal
+
+    def _rescue_everyone(self, task: Task, iterators: dict[str, HostIterator],
+                         pending: dict[str, Step]) -> None:
+        """any_errors_fatal: one host's failure in a block sends every host of the batch
+        that is inside a rescuable block to the rescue (Ansible >= 2.17). Not counted."""
+        for host in list(pending):
+            it = iterators[host]
+            if not it.rescuable:
+                continue
+            nudge = HostResult(self.play_idx, -1, task.display_name, task.action, host,
+                               "failed", {"failed": True, "msg": "any_errors_fatal: another "
+                                          "host failed in this block"}, 0.0)
+            self._advance_to(pending, host, it.send(nudge))
 
     def _check_fatal(self, task: Task, scope: Scope, results: dict[str, HostResult],
                      batch: Sequence[str]) -> None:
         """any_errors_fatal and max_fail_percentage end the play (and the run) for all."""
         failed = [h for h, r in results.items() if h in self.state.failed]
-        fatal = scope.keyword(task, "any_errors_fatal", None)
-        if fatal is None:
-            fatal = self.play.any_errors_fatal
-        if failed and _truthy(fatal):
+        if failed and _truthy(self._fatal(task, scope)):
             self.state.aborted = (f"any_errors_fatal: task `{task.display_name}` failed on "
                                   f"{', '.join(failed)}")
             return

@@ -26,10 +26,6 @@ from playbook_engine.events import Event, HostResult, PlayStart, TaskStart
 # Cases where pbe differs from ansible-playbook today: case id -> what pbe does wrong.
 # Each is a strict xfail: when pbe is fixed the test XPASSes and fails; remove the entry.
 KNOWN_DIFFERENCES: dict[str, str] = {
-    "13_fatal_rescue": (
-        "any_errors_fatal: a failure in a block with rescue sends every host of the batch "
-        "to the rescue in Ansible (>= 2.17, porting guide); pbe lets the other hosts go on "
-        "with the block"),
     "15_check_mode.check": (
         "design difference: stat sees a directory a check-mode `file` task would create "
         "(pbe plans later tasks against the predicted state, see "
