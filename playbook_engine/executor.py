@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 UNKNOWN = "_pbe_unknown"  # a result key: check mode could not know this task's outcome
 _INHERITED = ("become", "become_user", "become_method", "ignore_errors", "ignore_unreachable",
               "check_mode", "diff", "no_log", "environment", "any_errors_fatal", "delegate_to",
-              "connection")
+              "connection", "run_once")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +78,9 @@ class Scope:
         return replace(self, vars=self.vars + (extra,)) if extra else self
 
     def keyword(self, task: Task, name: str, default: Any = None) -> Any:
+        """The task's own value (an explicit false included), else the inherited one."""
         value = getattr(task, name, None)
-        if value not in (None, {}) and not (name in ("no_log", "ignore_errors",
-                                                     "ignore_unreachable") and value is False
-                                            and name in self.keywords):
+        if value is not None and value != {}:
             return value
         return self.keywords.get(name, default)
 
@@ -169,8 +168,8 @@ class HostContext:
     def evaluate(self, condition: Any) -> bool:
         return self._templar.evaluate(condition)
 
-    def set_facts(self, facts: Mapping[str, Any]) -> None:
-        self._executor.facts.set_vars(self.host, facts)
+    def set_facts(self, facts: Mapping[str, Any], template: bool = False) -> None:
+        self._executor.facts.set_vars(self.host, facts, template)
 
     def variable(self, name: str) -> Any:
         return self._templar.vars[name]
@@ -398,7 +397,8 @@ class Executor:
                  check: bool) -> HostContext:
         diff = self._bool(templar, scope.keyword(task, "diff"), self.options.diff)
         become = self._become(task, scope, templar)
-        env = _environment(templar.render(scope.keyword(task, "environment") or {}))
+        env = {**_environment(templar.render(scope.keywords.get("environment") or {})),
+               **_environment(templar.render(task.environment or {}))}  # task wins
         timeout = float(templar.render(task.timeout)) if task.timeout is not None else None
         ctx = HostContext(self, host, templar, check, diff, become,
                           {str(k): str(v) for k, v in env.items()}, timeout)

@@ -21,10 +21,12 @@ class FactStore:
         with self._lock:
             self._facts.setdefault(host, {}).update(mark_unsafe(dict(facts)))
 
-    def set_vars(self, host: str, values: Mapping[str, Any]) -> None:
-        """set_fact/register: values are stored as data, never re-rendered."""
+    def set_vars(self, host: str, values: Mapping[str, Any], template: bool = False) -> None:
+        """set_fact/register: values are stored as data, never re-rendered; ``template``
+        (include_vars) keeps them as playbook text, rendered when read like any var."""
         with self._lock:
-            self._vars.setdefault(host, {}).update(mark_unsafe(dict(values)))
+            self._vars.setdefault(host, {}).update(
+                dict(values) if template else mark_unsafe(dict(values)))
 
     def clear(self, host: str) -> None:
         """meta: clear_facts — forget gathered facts and set_fact values for a host."""

@@ -161,6 +161,10 @@ def plain(value: Any) -> Any:
         return {plain(k): plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [plain(v) for v in value]
+    if isinstance(value, UnsafeYStr):  # stays data: never rendered as a template
+        from .templating import Unsafe
+
+        return Unsafe(value)
     if isinstance(value, str):
         return str(value)
     return value

@@ -21,8 +21,8 @@ class Task:
     when: tuple[Any, ...] = ()                  # all must hold (a list is an 'and')
     register: str | None = None
     vars: dict[str, Any] = field(default_factory=dict)
-    ignore_errors: Any = False
-    ignore_unreachable: Any = False
+    ignore_errors: Any = None
+    ignore_unreachable: Any = None
     changed_when: tuple[Any, ...] | None = None
     failed_when: tuple[Any, ...] | None = None
     tags: tuple[str, ...] = ()
@@ -37,7 +37,7 @@ class Task:
     become_method: Any = None
     check_mode: Any = None
     diff: Any = None
-    no_log: Any = False
+    no_log: Any = None
     environment: Any = field(default_factory=dict)  # a mapping, a list of them, or a template
     timeout: Any = None
     notify: tuple[str, ...] = ()
@@ -45,7 +45,7 @@ class Task:
     keyword_locs: dict[str, SourceLocation] = field(default_factory=dict)
     # include_tasks/include_role with a static target: loaded and validated up front.
     children: tuple[TaskItem, ...] = ()
-    run_once: Any = False
+    run_once: Any = None
     delegate_to: Any = None
     throttle: Any = None
     any_errors_fatal: Any = None

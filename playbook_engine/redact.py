@@ -88,7 +88,7 @@ class Redactor:
 def censor(event: HostResult) -> HostResult:
     """A ``no_log`` result: its status flags and the notice, nothing else."""
     keep = {k: event.result[k] for k in _STATUS_KEYS if k in event.result}
-    items = tuple({"censored": NO_LOG_MSG, "changed": item.get("changed", False)}
+    items = tuple({**{k: item[k] for k in _STATUS_KEYS if k in item}, "censored": NO_LOG_MSG}
                   for item in event.items)
     return dataclasses.replace(event, result={**keep, "censored": NO_LOG_MSG}, items=items)
 

@@ -282,8 +282,9 @@ class LinearStrategy:
         return self._orders[key][1]
 
     def _dispatch(self, task: Task, scope: Scope, group: list[str]) -> dict[str, HostResult]:
-        self.state.started = True  # --start-at-task: reached; everything after runs
-        if task.meta is None and _truthy(task.run_once):
+        if task.name != GATHER_FACTS:
+            self.state.started = True  # --start-at-task: reached; everything after runs
+        if task.meta is None and _truthy(scope.keyword(task, "run_once", False)):
             return self._run_once(task, scope, group)
         if task.meta is None:
             return self.run_task(task, scope, group)
@@ -292,6 +293,14 @@ class LinearStrategy:
     def _meta(self, task: Task, scope: Scope, group: list[str]) -> dict[str, HostResult]:
         """Flow control, for the hosts whose ``when`` holds; not shown, not counted."""
         checked = {h: self.executor.execute(task, h, scope, self.play_idx, -1) for h in group}
+        failed = [r for r in checked.values() if r.status == "failed"]
+        if failed:  # its `when` could not be evaluated: a real failure, shown as one
+            self._seq += 1
+            self.emit(TaskStart(self.play_idx, self._seq, task.display_name, task.action,
+                                tuple(r.host for r in failed), task.loc))
+            for res in failed:
+                self.emit(replace(res, task=self._seq))
+            self.emit(TaskEnd(self.play_idx, self._seq))
         hosts = [h for h in group if checked[h].status == "ok"]
         if task.meta == "flush_handlers":
             self.flush_handlers(hosts)
@@ -305,7 +314,7 @@ class LinearStrategy:
         elif task.meta == "reset_connection":
             for host in hosts:
                 self.executor.connections.drop(host)
-        self._shadows.update(id(r) for r in checked.values())
+        self._shadows.update(id(r) for r in checked.values() if r.status != "failed")
         return checked
 
     def _run_once(self, task: Task, scope: Scope, group: list[str]) -> dict[str, HostResult]:
@@ -483,8 +492,34 @@ class FreeStrategy(LinearStrategy):
         self._gate = threading.BoundedSemaphore(self.forks)
         self._emit_lock = threading.Lock()
         self._state_lock = threading.RLock()
+        self._batch: list[str] = []
+        self._once: dict[int, HostResult] = {}          # run_once: the result, per task
+        self._throttles: dict[int, threading.BoundedSemaphore] = {}
+
+    def _run_once(self, task: Task, scope: Scope, group: list[str]) -> dict[str, HostResult]:
+        """The first host to get here runs it; the others take (and register) its result."""
+        host = group[0]
+        with self._state_lock:
+            first = self._once.get(id(task))
+            if first is None:
+                first = self.run_task(task, scope, [host])[host]
+                self._once[id(task)] = first
+                return {host: first}
+        if task.register:
+            self.executor.facts.set_vars(host, {task.register: first.result})
+        copy = replace(first, host=host)
+        self._shadows.add(id(copy))
+        return {host: copy}
+
+    def _throttle(self, task: Task) -> threading.BoundedSemaphore | None:
+        limit = int(task.throttle) if str(task.throttle or "").isdigit() else 0
+        if not limit:
+            return None
+        with self._emit_lock:
+            return self._throttles.setdefault(id(task), threading.BoundedSemaphore(limit))
 
     def _walk(self, items: Sequence[TaskItem], hosts: Sequence[str]) -> None:
+        self._batch = list(hosts)
         workers = Workers(self.stop, self.state, self.executor.connections.close_all)
         for host in hosts:
             workers.start(self._drive, items, host)
@@ -506,7 +541,7 @@ class FreeStrategy(LinearStrategy):
             step = it.send(res)
             with self._state_lock:
                 self._account(task, res, it.rescued_last)
-                self._check_fatal(task, scope, {host: res}, [host])
+                self._check_fatal(task, scope, {host: res}, self._batch)
 
     def run_task(self, task: Task, scope: Scope, hosts: Sequence[str],
                  is_handler: bool = False) -> dict[str, HostResult]:
@@ -516,8 +551,13 @@ class FreeStrategy(LinearStrategy):
         with self._emit_lock:
             self._seq += 1
             seq = self._seq
+        throttle = self._throttle(task)
         with self._gate:
-            res = self.executor.execute(task, host, scope, self.play_idx, seq)
+            if throttle is not None:
+                with throttle:
+                    res = self.executor.execute(task, host, scope, self.play_idx, seq)
+            else:
+                res = self.executor.execute(task, host, scope, self.play_idx, seq)
         with self._emit_lock:
             self.emit(TaskStart(self.play_idx, seq, task.display_name, task.action, (host,),
                                 task.loc))

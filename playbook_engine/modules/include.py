@@ -83,6 +83,6 @@ class IncludeVars(Module):
         path: Path = ctx.find_file("vars", args["file"])
         data = load_vars_file(path)
         loaded = {args["name"]: data} if args.get("name") else data
-        ctx.set_facts(loaded)
+        ctx.set_facts(loaded, template=True)  # vars files are playbook text, not host data
         return {"changed": False, "ansible_facts": loaded, "ansible_included_var_files":
                 [str(path)]}

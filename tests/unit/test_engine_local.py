@@ -501,3 +501,29 @@ def test_vars_files_of_an_imported_playbook_are_relative_to_it(tmp_path: Path) -
     book = play(tmp_path, "- import_playbook: sub/inner.yml\n")
     result = pbe.run(book, INVENTORY)
     assert result.results[0].result["msg"] == "green"
+
+
+def test_include_vars_render_and_explicit_false_overrides(tmp_path: Path) -> None:
+    (tmp_path / "vars.yml").write_text('sum: "{{ 1 + 2 }}"\n')
+    book = play(tmp_path, """
+- hosts: a
+  gather_facts: false
+  environment: {A: play, B: play}
+  tasks:
+    - include_vars: vars.yml
+    - assert: {that: "sum == 3"}
+    - block:
+        - name: explicit false wins over the block's true
+          fail: msg=must count as failed
+          ignore_errors: false
+      ignore_errors: true
+      rescue:
+        - name: rescued
+          shell: echo "$A-$B"
+          environment: {B: task}
+          register: env
+    - assert: {that: "env.stdout == 'play-task'"}
+""")
+    result = pbe.run(book, INVENTORY)
+    assert result.exit_code == 0, [r.result for r in result.results]
+    assert result.stats["a"]["rescued"] == 1 and result.stats["a"]["ignored"] == 0

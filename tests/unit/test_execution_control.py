@@ -162,3 +162,41 @@ def test_start_at_task(tmp_path: Path) -> None:
     result = run(tmp_path, text, start_at_task="second*")
     assert [(r.task_name, r.host) for r in result.results] == [
         ("second step", "h1"), ("second step", "h2"), ("third", "h1")]
+
+
+def test_start_at_task_with_fact_gathering(tmp_path: Path) -> None:
+    result = run(tmp_path, """
+- hosts: h1
+  gather_facts: true
+  tasks:
+    - name: first
+      debug: msg=1
+    - name: second
+      debug: msg=2
+""", start_at_task="second")
+    assert [r.task_name for r in result.results] == ["Gathering Facts", "second"]
+
+
+def test_free_strategy_run_once_throttle_and_max_fail(tmp_path: Path) -> None:
+    result = run(tmp_path, f"""
+- hosts: all
+  gather_facts: false
+  strategy: free
+  max_fail_percentage: 50
+  tasks:
+    - name: once
+      command: touch {tmp_path}/once-{{{{ inventory_hostname }}}}
+      run_once: true
+      register: once
+    - name: one at a time
+      shell: "mkdir {tmp_path}/lock && sleep 0.05 && rmdir {tmp_path}/lock"
+      throttle: 1
+    - name: one host fails
+      fail: msg=x
+      when: inventory_hostname == 'h3'
+    - name: others go on
+      debug: msg="{{{{ once.changed }}}}"
+""")
+    assert len(list(tmp_path.glob("once-*"))) == 1
+    assert result.failed_hosts == ["h3"]  # the lock dir never collided: throttle held
+    assert len([r for r in result.results if r.task_name == "others go on"]) == 5
