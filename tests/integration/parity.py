@@ -1,4 +1,4 @@
-"""The check-mode promise as one reusable assertion.
+"""The check-mode promise as one reusable assertion, and the fleet tests' small helpers.
 
 ``assert_check_predicts_run`` runs a playbook three times against the fleet: ``--check``
 (nothing on disk may change), for real (the same tasks must report changed as the check
@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import pwd
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -39,12 +40,33 @@ def snapshot(roots: Iterable[Path]) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def pbe_json(fleet: Fleet, book: Path, inventory: Path, *extra: str) -> tuple[int, Any, str]:
+def pbe(fleet: Fleet, book: Path, inventory: Path, *extra: str) -> tuple[int, str, str]:
+    """``pbe run`` in process against the fleet (its known_hosts, no ~/.ssh/config)."""
     out, err = io.StringIO(), io.StringIO()
     code = main(["run", str(book), "-i", str(inventory), "--known-hosts",
-                 str(fleet.known_hosts), "--ssh-config", os.devnull, "--format", "json",
-                 *extra], out, err)
-    return code, json.loads(out.getvalue()) if out.getvalue() else None, err.getvalue()
+                 str(fleet.known_hosts), "--ssh-config", os.devnull, *extra], out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def pbe_json(fleet: Fleet, book: Path, inventory: Path, *extra: str) -> tuple[int, Any, str]:
+    code, out, err = pbe(fleet, book, inventory, "--format", "json", *extra)
+    return code, json.loads(out) if out else None, err
+
+
+def write(path: Path, data: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, bytes):
+        path.write_bytes(data)
+    else:
+        path.write_text(data)
+    return path
+
+
+def own(*paths: Path) -> None:
+    """Hand setup files to the login user, as if it had made them (tests run as root)."""
+    user = pwd.getpwnam(Fleet.user)
+    for path in paths:
+        os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
 
 
 def changed_map(doc: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:

@@ -4,7 +4,6 @@ diffs, odd names, become, large and binary files, and a connection dropped mid-c
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import pwd
@@ -15,9 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from parity import assert_check_predicts_run, pbe_json
+from parity import assert_check_predicts_run, own, pbe, pbe_json, write
 
-from playbook_engine.cli import main
 from playbook_engine.testing.fleet import Fleet
 
 pytestmark = pytest.mark.fleet
@@ -26,31 +24,14 @@ MB = 1 << 20
 ODD_NAMES = ["with space", "it's \"quoted\"", "$(echo x)", "`echo y`", "new\nline", "-dash"]
 
 
-def write(path: Path, text: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text)
-    return path
 
 
-def own(*paths: Path) -> None:
-    """Hand setup files to the login user, as if it had made them (tests run as root)."""
-    user = pwd.getpwnam("pbetest")
-    for path in paths:
-        os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
 
 
 def play(tasks: str, hosts: str = "fleet") -> str:
     return f"- hosts: {hosts}\n  gather_facts: false\n  tasks:\n{tasks}"
 
 
-def pbe(fleet: Fleet, book: Path, inventory: Path, *extra: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["run", str(book), "-i", str(inventory), "--known-hosts",
-                 str(fleet.known_hosts), "--ssh-config", os.devnull, *extra], out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def results(doc: dict[str, Any], task: int, play_index: int = 0) -> dict[str, dict[str, Any]]:

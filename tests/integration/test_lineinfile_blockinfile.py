@@ -5,7 +5,6 @@ become and backups."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import pwd
@@ -14,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from parity import assert_check_predicts_run, changed_map, pbe_json, snapshot
+from parity import assert_check_predicts_run, changed_map, own, pbe, pbe_json, snapshot, write
 
-from playbook_engine.cli import main
 from playbook_engine.testing.fleet import Fleet
 
 pytestmark = pytest.mark.fleet
@@ -25,20 +23,8 @@ ODD_NAMES = ["with space", "it's \"quoted\"", "$(echo x)", "`echo y`", "new\nlin
 BLOCK = "# BEGIN ANSIBLE MANAGED BLOCK\n{}# END ANSIBLE MANAGED BLOCK\n"
 
 
-def write(path: Path, data: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, bytes):
-        path.write_bytes(data)
-    else:
-        path.write_text(data)
-    return path
 
 
-def own(*paths: Path) -> None:
-    """Hand setup files to the login user, as if it had made them (tests run as root)."""
-    user = pwd.getpwnam("pbetest")
-    for path in paths:
-        os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
 
 
 def play(tasks: str, hosts: str = "fleet", become: bool = False) -> str:
@@ -48,11 +34,6 @@ def play(tasks: str, hosts: str = "fleet", become: bool = False) -> str:
     return f"- hosts: {hosts}\n  gather_facts: false\n{extra}  tasks:\n{tasks}"
 
 
-def pbe(fleet: Fleet, book: Path, inventory: Path, *extra: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["run", str(book), "-i", str(inventory), "--known-hosts",
-                 str(fleet.known_hosts), "--ssh-config", os.devnull, *extra], out, err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def results(doc: dict[str, Any], task: int) -> dict[str, dict[str, Any]]:
