@@ -110,7 +110,6 @@ class RunEnd:
     check: bool = False
     interrupted: bool = False
     error: str | None = None
-    hosts: tuple[str, ...] = field(default_factory=tuple)
     at: float = field(default_factory=time.time, compare=False, repr=False)
 
 
