@@ -88,7 +88,7 @@ def recap_lines(end: RunEnd) -> list[str]:
         f"unreachable={s['unreachable']:<4} failed={s['failed']:<4} "
         f"skipped={s['skipped']:<4} rescued={s['rescued']:<4} ignored={s['ignored']:<4}"
         .rstrip()
-        for host, s in end.stats.items()
+        for host, s in sorted(end.stats.items())  # sorted by host, as ansible-playbook does
     ]
 
 

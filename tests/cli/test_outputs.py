@@ -110,10 +110,10 @@ ok: [good] => {
 }
 
 PLAY RECAP *********************************************************************
-good                       : ok=4    changed=1    unreachable=0    failed=0    skipped=1    rescued=0    ignored=0
 bad                        : ok=2    changed=1    unreachable=0    failed=1    skipped=0    rescued=0    ignored=0
-skipper                    : ok=2    changed=0    unreachable=0    failed=0    skipped=2    rescued=0    ignored=0
 down                       : ok=0    changed=0    unreachable=1    failed=0    skipped=0    rescued=0    ignored=0
+good                       : ok=4    changed=1    unreachable=0    failed=0    skipped=1    rescued=0    ignored=0
+skipper                    : ok=2    changed=0    unreachable=0    failed=0    skipped=2    rescued=0    ignored=0
 """  # noqa: E501
 
 
