@@ -24,8 +24,6 @@ from .validate import (
 )
 from .variables import load_vars_file
 
-_TASK_SECTIONS = ("pre_tasks", "tasks", "post_tasks", "handlers")
-
 
 def _as_tuple(value: Any) -> tuple[Any, ...]:
     if value is None:
@@ -113,8 +111,11 @@ class PlaybookLoader:
         if "hosts" not in node:
             self._error("play has no `hosts:`", node.loc, "add e.g. `hosts: all`")
         self._handlers, self._seen_roles = [], set()
-        sections = {s: self._task_list(node.get(s), s == "handlers") for s in _TASK_SECTIONS}
-        sections["roles"] = self._roles_section(node)
+        # In play order, so an include_role in tasks sees the roles already loaded.
+        sections = {"pre_tasks": self._task_list(node.get("pre_tasks")),
+                    "roles": self._roles_section(node)}
+        for section in ("tasks", "post_tasks", "handlers"):
+            sections[section] = self._task_list(node.get(section))
         sections["handlers"] += tuple(self._handlers)
         self._check_notify(sections)
         for key in ("vars", "environment"):
@@ -172,7 +173,7 @@ class PlaybookLoader:
 
     # -- tasks ----------------------------------------------------------------------------
 
-    def _task_list(self, value: Any, handlers: bool = False) -> tuple[TaskItem, ...]:
+    def _task_list(self, value: Any) -> tuple[TaskItem, ...]:
         if value is None:
             return ()
         if not isinstance(value, list):
@@ -369,9 +370,8 @@ class PlaybookLoader:
             return None
         tasks = self._task_file(tasks_file, loc) if tasks_file else ()
         if handlers_file:
-            self._handlers += [t for t in self._task_file(handlers_file, loc)
-                               if isinstance(t, Task)
-                               and not any(t is h for h in self._handlers)]
+            loaded = [t for t in self._task_file(handlers_file, loc) if isinstance(t, Task)]
+            self._handlers += [t for t in loaded if not any(t is h for h in self._handlers)]
         role = Role(name, str(path), self._role_vars(path, "defaults", files, loc),
                     self._role_vars(path, "vars", files, loc))
         return Block(block=tuple(deps) + tasks, loc=loc or SourceLocation(str(path)),

@@ -13,6 +13,7 @@ import logging
 import threading
 from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from .events import Event, HostResult, HostStats, TaskEnd, TaskStart
@@ -188,6 +189,7 @@ class LinearStrategy:
         self._shadows: set[int] = set()
         self.notified: dict[int, list[str]] = {}   # handler (its index) -> hosts to run it
         self._handler_index: dict[str, list[int]] = {}
+        self._handler_order = list(range(len(play.handlers)))  # include_role moves some last
         for index, handler in enumerate(play.handlers):
             for name in {n for n in (handler.name, *handler.listen) if n}:
                 self._handler_index.setdefault(name, []).append(index)
@@ -230,9 +232,22 @@ class LinearStrategy:
                     rescued |= iterators[host].rescued_last
                     self._account(task, res, iterators[host].rescued_last)
                 self._advance_to(pending, host, step)
+            if task.action == "include_role" and any(
+                    r.status in ("ok", "changed") for r in results.values()):
+                self._reload_role_handlers(task)
             if rescued and _truthy(self._fatal(task, task_scope)):
                 self._rescue_everyone(task, iterators, pending)
             self._check_fatal(task, task_scope, results, hosts)
+
+    def _reload_role_handlers(self, task: Task) -> None:
+        """Running include_role (re)loads the role's handlers after the others, as Ansible
+        does: a pending notification for them then runs in that later position."""
+        roles = [b.role for b in task.children if isinstance(b, Block) and b.role]
+        for role in roles:
+            base = f"{Path(role.path).resolve()}/handlers/"  # handler files load resolved
+            moved = [i for i in self._handler_order
+                     if self.play.handlers[i].loc.file.startswith(base)]
+            self._handler_order = [i for i in self._handler_order if i not in moved] + moved
 
     @staticmethod
     def _advance_to(pending: dict[str, Step], host: str, step: Step | None) -> None:
@@ -339,7 +354,8 @@ class LinearStrategy:
         for _ in range(len(self.play.handlers) + 1):  # bounded: handler notify loops end
             if not self.notified or self.stop.is_set():
                 return
-            for index, handler in enumerate(self.play.handlers):
+            for index in list(self._handler_order):
+                handler = self.play.handlers[index]
                 targets = self._handler_targets(index, hosts, forced)
                 if targets and not self.stop.is_set():
                     results = self.run_task(handler, self.scope, targets, is_handler=True)

@@ -35,10 +35,6 @@ KNOWN_DIFFERENCES: dict[str, str] = {
         "(lineinfile/blockinfile/link/absent on a file an earlier check-mode task would "
         "create report changed, stat says it exists); Ansible looks at the real host: "
         "those fail with 'does not exist' (or are ok), stat says missing"),
-    "20_role_handler_order": (
-        "include_role of a role already in `roles:` loads its handlers again after the "
-        "other roles' handlers in Ansible, so its pending notification runs later "
-        "(restart app, then restart common); pbe keeps the first position"),
 }
 
 
