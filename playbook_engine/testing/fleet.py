@@ -317,7 +317,10 @@ def ensure_test_user() -> None:
             ["chpasswd", "-e"], input=f"{TEST_USER}:{_PASSWORD_HASH}\n".encode(),
             capture_output=True, check=True,
         )
-    rule = f"{TEST_USER} ALL=(ALL:ALL) NOPASSWD: ALL\n"
+    # Passwordless sudo, except to `nobody`: that one asks for the password (the last
+    # matching rule wins), so become-with-password is tested against a real prompt.
+    rule = (f"{TEST_USER} ALL=(ALL:ALL) NOPASSWD: ALL\n"
+            f"{TEST_USER} ALL=(nobody) PASSWD: ALL\n")
     if not SUDOERS_FILE.exists() or SUDOERS_FILE.read_text() != rule:
         SUDOERS_FILE.parent.mkdir(mode=0o755, exist_ok=True)
         SUDOERS_FILE.write_text(rule)

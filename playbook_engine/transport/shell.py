@@ -34,7 +34,7 @@ def become(command: str, *, method: str = "sudo", user: str = "root",
     """
     inner = f"sh -c {quote(command)}"
     if method == "sudo":
-        auth = f"-S -p {quote(prompt)}" if prompt else "-n"
+        auth = f"-S -p {quote(prompt)}" if prompt is not None else "-n"
         return f"sudo -H {auth} {flags} -u {quote(user)} {inner}".replace("  ", " ")
     if method == "su":
         return f"su {flags} {quote(user)} -c {quote(inner)}".replace("  ", " ")

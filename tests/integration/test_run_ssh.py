@@ -281,3 +281,32 @@ def test_json_output_over_ssh(fleet: Fleet, fleet_inventory: Path, tmp_path: Pat
     assert {h: r["result"]["stdout"] for h, r in hosts.items()} == \
         {f"h0{i}": f"h0{i}" for i in range(1, 6)}
     assert doc["stats"]["h05"]["changed"] == 1
+
+
+def test_become_with_a_password_sudo_asks_for(fleet: Fleet, fleet_inventory: Path,
+                                              tmp_path: Path) -> None:
+    """sudo to `nobody` needs pbetest's password: fed on stdin, never shown, never hanging."""
+    book = write(tmp_path / "bp.yml", """
+- hosts: h02
+  gather_facts: false
+  tasks:
+    - command: id -un
+      become: true
+      become_user: nobody
+      register: who
+    - assert: {that: "who.stdout == 'nobody'"}
+    - name: stdin still reaches the command
+      shell: cat
+      args: {stdin: "kept"}
+      become: true
+      become_user: nobody
+      register: cat
+    - assert: {that: "cat.stdout == 'kept'"}
+""")
+    code, out, err = run(fleet, book, fleet_inventory, "-e",
+                         f"ansible_become_password={fleet.password}", "-vv")
+    assert code == 0, out + err
+    assert fleet.password not in out + err
+    code, out, _ = run(fleet, book, fleet_inventory, "-e", "ansible_become_password=wrong")
+    assert code == 2
+    assert "fatal: [h02]: FAILED!" in out and fleet.password not in out
