@@ -164,15 +164,18 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
 # -- commands -----------------------------------------------------------------------------
 
 def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO, log: LogHandler) -> int:
-    from .playbook import load_playbook
+    from .playbook import PlaybookLoader
     from .reporting.outputs import OutputOptions, open_outputs, write_retry_file
     from .run import Runner, load_inventory
 
     options = options_from_args(args)
     _check_file(args.playbook)
     _check_parent(args.retry_file, "--retry-file")
-    playbook = load_playbook(args.playbook)
+    loader = PlaybookLoader()
+    playbook = loader.load(args.playbook)
     inventory = load_inventory(args.inventory or None)
+    for problem in [*loader.problems, *inventory.warnings]:  # only warnings get this far
+        err.write(f"{problem}\n")
     if args.list_hosts or args.list_tasks:
         from .listing import list_plays
 

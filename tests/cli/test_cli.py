@@ -207,3 +207,14 @@ def test_modules_and_doc() -> None:
 def test_version() -> None:
     code, _, _ = pbe("--version")
     assert code == 0
+
+
+def test_run_prints_playbook_warnings_on_stderr(tmp_path: Path, files: tuple[Path, Path]) -> None:
+    _, inv = files
+    book = tmp_path / "dup.yml"
+    book.write_text("- hosts: db\n  gather_facts: false\n  tasks:\n"
+                    "    - ping:\n      name: one\n      name: two\n")
+    code, out, err = pbe("run", str(book), "-i", str(inv))
+    assert code == 0
+    assert f"warning: {book}:6:7: duplicate key `name`" in err
+    assert "TASK [two]" in out

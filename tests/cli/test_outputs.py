@@ -484,7 +484,7 @@ def test_interrupt_while_loading_exit_99(mixed: tuple[Path, Path],
     def interrupted(*_: object, **__: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("playbook_engine.playbook.load_playbook", interrupted)
+    monkeypatch.setattr("playbook_engine.playbook.PlaybookLoader.load", interrupted)
     code, out, err = pbe_cli("run", str(mixed[0]), "-i", str(mixed[1]))
     assert (code, out, err) == (99, "", "interrupted\n")
 
