@@ -18,6 +18,7 @@ from . import modules
 from .errors import HostUnreachable, ModuleError, PbeError, TemplateError
 from .events import CommandSent, Event, HostResult
 from .facts import FactStore
+from .hostaccess import HostAccess
 from .lookups import run_lookup
 from .model import Block, Play, Role, Task, TaskItem
 from .modules.base import Module, to_bool
@@ -30,7 +31,7 @@ from .templating import (
     Unpredictable,
     mark_unsafe,
 )
-from .transport import ConnectionCache, ConnectionSpec, shell
+from .transport import ConnectionCache, shell
 from .transport.base import CommandResult, Connection
 from .variables import OMIT, VariableManager
 
@@ -110,14 +111,14 @@ class HostContext:
         command = shell.with_env(command, self._env)
         conn: Connection = self.connection  # first: become's password probe needs it
         if self._become:
-            command, stdin = self._executor.wrap_become(self.target, command, stdin,
-                                                        self._become)
+            command, stdin = self._executor.access.wrap_become(self.target, command, stdin,
+                                                               self._become)
         self._executor.sent(self.target, command)
         limits = [t for t in (timeout, self._timeout) if t]
         limit = min(limits) if limits else None  # the module's own and the task's `timeout:`
         if self.target == self.host:
             return conn.run(command, stdin=stdin, timeout=limit)
-        with self._executor.delegate_lock(self.target):  # shared by every delegating host
+        with self._executor.access.delegate_lock(self.target):  # shared by every delegating host
             return conn.run(command, stdin=stdin, timeout=limit)
 
     @property
@@ -135,7 +136,8 @@ class HostContext:
     @property
     def connection(self) -> Connection:
         """The connection tasks run on: this host's, or its ``delegate_to`` host's."""
-        return self._executor.connection(self.target, self._conn_templar, self.connection_kind)
+        return self._executor.access.connection(self.target, self._conn_templar,
+                                                self.connection_kind)
 
     def delegate(self, target: str, templar: Templar) -> None:
         self.target = target
@@ -185,18 +187,14 @@ class Executor:
         self.facts = facts
         self.engine = engine
         self.connections = connections
-        self.remote_user: str | None = None
-        self._sudo_needs_password: dict[tuple[str, str], bool] = {}
-        self._specs: dict[str, ConnectionSpec] = {}
+        self.access = HostAccess(options, connections)
         self._predictions: dict[str, Prediction] = {}
         self._expansions: dict[tuple[str, int],
                                list[tuple[tuple[TaskItem, ...], dict[str, Any]]]] = {}
         self._lock = threading.Lock()
         self.loader: Any = None  # PlaybookLoader, for include targets named at run time
         self.emit: Callable[[Event], None] = lambda event: None
-        self.on_secret: Callable[[str], None] = lambda secret: None  # redact resolved passwords
         self._current = threading.local()
-        self._delegate_locks: dict[str, threading.Lock] = {}
 
     def sent(self, host: str, command: str) -> None:
         """Report a command line (shown at -vv; hidden with the task's no_log)."""
@@ -418,10 +416,6 @@ class Executor:
             return self.vm.inventory.host_vars(target)
         return {"ansible_host": target}
 
-    def delegate_lock(self, target: str) -> threading.Lock:
-        with self._lock:
-            return self._delegate_locks.setdefault(target, threading.Lock())
-
     def _become(self, task: Task, scope: Scope, templar: Templar) -> dict[str, Any] | None:
         tvars = templar.vars
         enabled = scope.keyword(task, "become")
@@ -440,7 +434,7 @@ class Executor:
         for var in ("ansible_become_password", "ansible_become_pass"):
             if var in tvars:
                 password = str(tvars[var])
-                self.on_secret(password)
+                self.access.on_secret(password)
         method = str(pick("become_method", "ansible_become_method", "sudo"))
         if method not in ("sudo", "su"):
             raise ModuleError(f"become_method `{method}` is not supported (pbe has sudo, su)")
@@ -449,66 +443,6 @@ class Executor:
                 "flags": str(tvars["ansible_become_flags"]) if "ansible_become_flags" in tvars
                 else "",
                 "password": password or self.options.become_password}
-
-    def wrap_become(self, host: str, command: str, stdin: bytes | None,
-                    become: dict[str, Any]) -> tuple[str, bytes | None]:
-        """sudo/su wrapping; a password is fed on stdin only when sudo will ask for it."""
-        password = become.get("password")
-        if become["method"] != "sudo" or not password or \
-                not self._needs_password(host, become["user"]):
-            return shell.become(command, method=become["method"], user=become["user"],
-                                flags=become["flags"]), stdin
-        wrapped = shell.become(command, method="sudo", user=become["user"],
-                               flags=become["flags"], prompt="")
-        return wrapped, password.encode() + b"\n" + (stdin or b"")
-
-    def _needs_password(self, host: str, user: str) -> bool:
-        key = (host, user)
-        if key not in self._sudo_needs_password:
-            conn = self.connections.get(self._specs[host])
-            probe = conn.run(shell.become("true", user=user))
-            self._sudo_needs_password[key] = probe.rc != 0
-        return self._sudo_needs_password[key]
-
-    def connection(self, host: str, templar: Templar, keyword: str | None = None) -> Connection:
-        spec = self.connection_spec(host, templar, keyword)
-        self._specs[host] = spec
-        return self.connections.get(spec)
-
-    def connection_spec(self, host: str, templar: Templar,
-                        keyword: str | None = None) -> ConnectionSpec:
-        """Where and how to connect; ``keyword`` is a play/task ``connection:`` (variables
-        such as ``ansible_connection`` win over it, as in Ansible)."""
-        tvars = templar.vars
-
-        def var(*names: str) -> Any:
-            for name in names:
-                if name in tvars and tvars[name] is not None:
-                    return tvars[name]
-            return None
-
-        kind = str(var("ansible_connection") or keyword or "ssh")
-        checking = self.options.host_key_checking
-        hkc = var("ansible_host_key_checking", "ansible_ssh_host_key_checking")
-        if hkc is not None and not to_bool(hkc):
-            checking = "off"
-        port = var("ansible_port", "ansible_ssh_port")
-        if (secret := var("ansible_password", "ansible_ssh_pass")) is not None:
-            self.on_secret(str(secret))
-        return ConnectionSpec(
-            host=host, address=str(var("ansible_host", "ansible_ssh_host") or host),
-            port=int(port) if port is not None else None,
-            user=_opt_str(var("ansible_user", "ansible_ssh_user") or self.remote_user
-                          or self.options.user),
-            password=_opt_str(var("ansible_password", "ansible_ssh_pass")
-                              or self.options.password),
-            private_key_file=_opt_str(var("ansible_ssh_private_key_file",
-                                          "ansible_private_key_file") or self.options.private_key),
-            connection="local" if kind == "local" else "ssh",
-            host_key_checking=checking, known_hosts_files=self.options.known_hosts,
-            ssh_config_file=self.options.ssh_config, connect_timeout=self.options.timeout,
-            command_timeout=self.options.command_timeout,
-        )
 
     def _bool(self, templar: Templar, value: Any, default: bool) -> bool:
         if value is None:
@@ -646,7 +580,3 @@ def _templated_target(task: Task) -> bool:
     from .templating import is_template
 
     return any(is_template(str(task.args.get(k, ""))) for k in ("file", "name", "role"))
-
-
-def _opt_str(value: Any) -> str | None:
-    return None if value is None else str(value)

@@ -111,7 +111,7 @@ class Runner:
         started = time.monotonic()
         self.reporter = Reporter(self.sinks, self.redactor.event)
         self.executor.emit = self.reporter.emit
-        self.executor.on_secret = self.redactor.add
+        self.executor.access.on_secret = self.redactor.add
         self.reporter.emit(RunStart(self.playbook.path, self.options.check, self.options.diff))
         error: PbeError | None = None
         try:
@@ -181,7 +181,7 @@ class Runner:
             raise ValidationError(f"unknown strategy `{play.strategy}`",
                                   play.keyword_locs.get("strategy", play.loc))
         play_vars = {**play.vars, **self._vars_files(play)}
-        self.executor.remote_user = play.remote_user
+        self.executor.access.remote_user = play.remote_user
         for batch in serial_batches(hosts, play.serial, play.loc):
             if self.stop.is_set() or self.state.aborted:
                 return
