@@ -18,7 +18,7 @@ from ..errors import ModuleError
 from ..remotefs import FileState
 from . import register
 from .base import Arg, Module, ModuleContext
-from .copy import CHUNK, checksum_of, stat_path
+from .filewriter import CHUNK, checksum_of, stat_path
 
 
 def local_path(dest: str, src: str, host: str, flat: bool) -> Path:

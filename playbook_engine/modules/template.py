@@ -11,7 +11,8 @@ from ..errors import ModuleError, TemplateError
 from ..modes import format_mode
 from . import register
 from .base import Arg, Module, ModuleContext
-from .copy import FILE_ARGS, FILE_RETURNS, Payload, WriteOptions, install, resolve_dest
+from .copy import FILE_ARGS, FILE_RETURNS
+from .filewriter import Payload, WriteOptions, install, resolve_dest
 
 # YAML '\r\n' (single-quoted) is the four characters; Ansible accepts both spellings.
 _SEQUENCES = {"\\n": "\n", "\\r": "\r", "\\r\\n": "\r\n"}

@@ -10,8 +10,9 @@ import jinja2
 import pytest
 
 from playbook_engine.errors import ModuleError
-from playbook_engine.modules.copy import Payload, content_bytes, want_mode
+from playbook_engine.modules.copy import content_bytes
 from playbook_engine.modules.fetch import local_path, sha1_of
+from playbook_engine.modules.filewriter import Payload, want_mode
 from playbook_engine.modules.template import apply_whitespace_options, with_newlines
 
 TEMPLATES = [
