@@ -29,6 +29,7 @@ from .templating import (
     TemplateEngine,
     UnknownValue,
     Unpredictable,
+    is_template,
     mark_unsafe,
 )
 from .transport import ConnectionCache, shell
@@ -195,6 +196,21 @@ class Executor:
         self.loader: Any = None  # PlaybookLoader, for include targets named at run time
         self.emit: Callable[[Event], None] = lambda event: None
         self._current = threading.local()
+        self._names: dict[int, str] = {}
+
+    def name_of(self, task: Task) -> str:
+        """A task's shown name, its ``{{ }}`` rendered with play and extra vars (as Ansible
+        does); a name that needs host variables is shown as written."""
+        if task.name is None or not is_template(task.name):
+            return task.display_name
+        key = id(task)
+        if key not in self._names:
+            scope = {**self.vm.play_vars, **self.vm.extra_vars}
+            try:
+                self._names[key] = str(self.engine.templar(scope, task.loc).render(task.name))
+            except PbeError:
+                self._names[key] = task.name
+        return self._names[key]
 
     def sent(self, host: str, command: str) -> None:
         """Report a command line (shown at -vv; hidden with the task's no_log)."""
@@ -246,7 +262,7 @@ class Executor:
         if unknown and task.action == "set_fact":
             self.facts.set_vars(host, {k: UnknownValue(f"`{k}`, set from an unpredictable value")
                                        for k in task.args if k != "cacheable"})
-        return HostResult(play_idx, task_idx, task.display_name, task.action, host, status,
+        return HostResult(play_idx, task_idx, self.name_of(task), task.action, host, status,
                           result, time.monotonic() - started, ignored, items, task.loc,
                           unknown, no_log)
 
@@ -577,6 +593,4 @@ def _error_text(exc: PbeError) -> str:
 
 
 def _templated_target(task: Task) -> bool:
-    from .templating import is_template
-
     return any(is_template(str(task.args.get(k, ""))) for k in ("file", "name", "role"))

@@ -169,11 +169,21 @@ class Runner:
             names = [h for h in names if h in allowed]
         return order_hosts(names, play.order)
 
+    def _play_name(self, play: Play) -> str:
+        """The play's name with ``{{ }}`` rendered from play and extra vars, as Ansible does."""
+        if not is_template(play.name):
+            return play.display_name
+        try:
+            scope = {**play.vars, **self.options.extra_vars}
+            return str(self.engine.templar(scope, play.loc).render(play.name))
+        except PbeError:
+            return play.display_name
+
     def _run_play(self, index: int, play: Play, allowed: set[str] | None) -> None:
         selected = self._play_hosts(play, allowed)
         gone = self.state.failed | self.state.unreachable
         hosts = [h for h in selected if h not in gone]
-        self.reporter.emit(PlayStart(index, play.display_name, tuple(hosts), play.loc))
+        self.reporter.emit(PlayStart(index, self._play_name(play), tuple(hosts), play.loc))
         if not hosts:
             self._no_hosts(play)
             return

@@ -311,7 +311,7 @@ class LinearStrategy:
         failed = [r for r in checked.values() if r.status == "failed"]
         if failed:  # its `when` could not be evaluated: a real failure, shown as one
             self._seq += 1
-            self.emit(TaskStart(self.play_idx, self._seq, task.display_name, task.action,
+            self.emit(TaskStart(self.play_idx, self._seq, self.executor.name_of(task), task.action,
                                 tuple(r.host for r in failed), task.loc))
             for res in failed:
                 self.emit(replace(res, task=self._seq))
@@ -404,7 +404,7 @@ class LinearStrategy:
         """Run one task on ``hosts`` in parallel, at most ``forks`` at a time."""
         self._seq += 1
         seq, play_idx = self._seq, self.play_idx
-        self.emit(TaskStart(play_idx, seq, task.display_name, task.action, tuple(hosts),
+        self.emit(TaskStart(play_idx, seq, self.executor.name_of(task), task.action, tuple(hosts),
                             task.loc, is_handler))
         throttle = int(task.throttle) if str(task.throttle or "").isdigit() else 0
         sem = threading.BoundedSemaphore(min(self.forks, throttle) if throttle else self.forks)
@@ -575,8 +575,8 @@ class FreeStrategy(LinearStrategy):
             else:
                 res = self.executor.execute(task, host, scope, self.play_idx, seq)
         with self._emit_lock:
-            self.emit(TaskStart(self.play_idx, seq, task.display_name, task.action, (host,),
-                                task.loc))
+            self.emit(TaskStart(self.play_idx, seq, self.executor.name_of(task), task.action,
+                                (host,), task.loc))
             self.emit(res)
             self.emit(TaskEnd(self.play_idx, seq))
         return {host: res}

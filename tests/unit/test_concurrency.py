@@ -54,6 +54,9 @@ class _SlowExecutor:
     def take_expansion(self, host: str, task: Task) -> list[Any]:
         return []
 
+    def name_of(self, task: Task) -> str:
+        return task.display_name
+
     def execute(self, task: Task, host: str, scope: Scope, play_idx: int,
                 task_idx: int) -> HostResult:
         with self.lock:

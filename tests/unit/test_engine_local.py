@@ -527,3 +527,19 @@ def test_include_vars_render_and_explicit_false_overrides(tmp_path: Path) -> Non
     result = pbe.run(book, INVENTORY)
     assert result.exit_code == 0, [r.result for r in result.results]
     assert result.stats["a"]["rescued"] == 1 and result.stats["a"]["ignored"] == 0
+
+
+def test_task_names_render_play_and_extra_vars(tmp_path: Path) -> None:
+    book = play(tmp_path, """
+- hosts: a
+  gather_facts: false
+  vars: {pkg: nginx}
+  tasks:
+    - name: "install {{ pkg }} on {{ env }}"
+      debug: msg=x
+    - name: "per host {{ inventory_hostname_short }}"
+      debug: msg=y
+""")
+    result = pbe.run(book, INVENTORY, extra_vars={"env": "prod"})
+    assert [r.task_name for r in result.results] == [
+        "install nginx on prod", "per host {{ inventory_hostname_short }}"]
