@@ -66,13 +66,8 @@ class PlaybookLoader:
         if resolved in self._stack:
             self._error(f"import_playbook loop: {path} imports itself", at)
             return []
-        try:
-            data, warnings = load_file(path)
-        except ValidationError as exc:
-            self.problems.append(Problem(exc.message, exc.location or at, exc.hint))
-            return []
-        self.problems += warnings
-        if data is None:
+        ok, data = self._read_yaml(path, at)
+        if not ok or data is None:
             return []
         if not isinstance(data, list):
             self._error("a playbook must be a list of plays (each starting with `- hosts:`)",
@@ -251,12 +246,9 @@ class PlaybookLoader:
             return ()
         if resolved in self._task_files:
             return self._task_files[resolved]
-        try:
-            data, warnings = load_file(resolved)
-        except ValidationError as exc:
-            self.problems.append(Problem(exc.message, exc.location or at, exc.hint))
+        ok, data = self._read_yaml(resolved, at)
+        if not ok:
             return ()
-        self.problems += warnings
         if data is not None and not isinstance(data, list):
             self._error("a task file must be a list of tasks", loc_of(data) or at)
             return ()
@@ -388,17 +380,15 @@ class PlaybookLoader:
         try:
             return load_vars_file(file)
         except ValidationError as exc:
-            self.problems.append(Problem(exc.message, exc.location or loc, exc.hint))
+            self._collect(exc, loc)
             return {}
 
     def _role_dependencies(self, path: Path, loc: SourceLocation | None) -> list[TaskItem]:
         meta = main_file(path, "meta")
         if meta is None:
             return []
-        try:
-            data, _ = load_file(meta)
-        except ValidationError as exc:
-            self.problems.append(Problem(exc.message, exc.location or loc, exc.hint))
+        ok, data = self._read_yaml(meta, loc)
+        if not ok:
             return []
         deps = (data or {}).get("dependencies") or [] if isinstance(data, dict) else []
         blocks: list[TaskItem] = []
@@ -429,6 +419,19 @@ class PlaybookLoader:
         if block is None or any(p.severity == "error" for p in self.problems):
             raise ValidationFailed(self.problems)
         return block
+
+    def _read_yaml(self, path: Path, at: SourceLocation | None) -> tuple[bool, Any]:
+        """(ok, data) of a YAML file; its error or warnings are collected as problems."""
+        try:
+            data, warnings = load_file(path)
+        except ValidationError as exc:
+            self._collect(exc, at)
+            return False, None
+        self.problems += warnings
+        return True, data
+
+    def _collect(self, exc: ValidationError, at: SourceLocation | None) -> None:
+        self.problems.append(Problem(exc.message, exc.location or at, exc.hint))
 
     def _error(self, message: str, loc: SourceLocation | None, hint: str | None = None) -> None:
         self.problems.append(Problem(message, loc, hint))
