@@ -15,11 +15,17 @@ import pytest
 from parity import assert_check_predicts_run, pbe_json, snapshot
 
 from playbook_engine.cli import main
-from playbook_engine.testing.fleet import Fleet
+from playbook_engine.testing.fleet import TEST_USER, Fleet
 
 pytestmark = pytest.mark.fleet
 
-TEST_UID = pwd.getpwnam("pbetest").pw_uid
+
+
+def user_uid() -> int:
+    """The fleet user's uid, looked up when a test runs (the fleet fixture creates the user)."""
+    return pwd.getpwnam(TEST_USER).pw_uid
+
+
 ODD_NAMES = ["with space", "quote'd \"x\"", "$(echo x)", "back`tick`", "new\nline", "-lead"]
 
 
@@ -76,7 +82,7 @@ def roots(host_dirs: dict[str, Path]) -> list[Path]:
 def own(*paths: Path) -> None:
     """Hand setup files to the login user, as if it had made them (tests run as root)."""
     for path in paths:
-        os.chown(path, TEST_UID, TEST_UID, follow_symlinks=False)
+        os.chown(path, user_uid(), user_uid(), follow_symlinks=False)
 
 
 def each(host_dirs: dict[str, Path], build: Any) -> None:
@@ -529,7 +535,7 @@ def test_become_creates_root_owned_entries(fleet: Fleet, two: Path, dirs: str,
     doc = assert_check_predicts_run(fleet, book, two, roots(host_dirs), "-e", dirs)
     assert statuses(doc) == ["changed", "changed", "ok", "ok"]
     d = host_dirs["h01"] / "locked"
-    assert (d / "a").stat().st_uid == TEST_UID and mode_of(d / "a") == 0o700
+    assert (d / "a").stat().st_uid == user_uid() and mode_of(d / "a") == 0o700
     assert (d / "a/b/f").stat().st_uid == 0
 
 
@@ -642,7 +648,7 @@ def test_stat_keys_checksums_follow_and_access(fleet: Fleet, two: Path, dirs: st
     plain = results(doc, 0)["stat"]
     assert plain["exists"] and plain["isreg"] and not plain["isdir"] and not plain["islnk"]
     assert plain["mode"] == "0640" and plain["pw_name"] == "pbetest" and plain["size"] == 6
-    assert plain["uid"] == TEST_UID and plain["nlink"] == 1
+    assert plain["uid"] == user_uid() and plain["nlink"] == 1
     assert plain["checksum"] == "f572d396fae9206628714fb2ce00f72e94f2258f"
     assert plain["readable"] and plain["writeable"] and not plain["executable"]
     assert plain["rusr"] and plain["rgrp"] and not plain["roth"]
@@ -697,7 +703,7 @@ def test_links_without_follow_links_to_dirs_and_hard_link_attributes(
     doc = assert_check_predicts_run(fleet, book, two, roots(host_dirs), "-e", dirs)
     assert statuses(doc) == ["changed", "ok", "changed", "changed", "ok", "ok", "ok"]
     d = host_dirs["h01"]
-    assert (d / "ln").lstat().st_uid == 0 and (d / "real/sub/f").stat().st_uid == TEST_UID
+    assert (d / "ln").lstat().st_uid == 0 and (d / "real/sub/f").stat().st_uid == user_uid()
     assert mode_of(d / "real/sub/f") == 0o640 and mode_of(d / "a") == 0o600
 
 
