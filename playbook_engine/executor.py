@@ -29,11 +29,10 @@ from .templating import (
     TemplateEngine,
     UnknownValue,
     Unpredictable,
-    is_template,
-    mark_unsafe,
 )
 from .transport import ConnectionCache, shell
 from .transport.base import CommandResult, Connection
+from .values import distrust, is_template
 from .variables import OMIT, VariableManager
 
 logger = logging.getLogger(__name__)
@@ -397,7 +396,7 @@ class Executor:
                      variables: dict[str, Any]) -> _Judge:
         scope = dict(variables)
         if task.register:
-            scope[task.register] = mark_unsafe(result)
+            scope[task.register] = distrust(result)
         return _Judge(self.engine.templar(scope, task.loc))
 
     def _args(self, module_cls: type[Module], task: Task, templar: Templar) -> dict[str, Any]:
@@ -593,4 +592,4 @@ def _error_text(exc: PbeError) -> str:
 
 
 def _templated_target(task: Task) -> bool:
-    return any(is_template(str(task.args.get(k, ""))) for k in ("file", "name", "role"))
+    return any(is_template(task.args.get(k, "")) for k in ("file", "name", "role"))

@@ -6,7 +6,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from .templating import mark_unsafe
+from .values import distrust
 
 
 class FactStore:
@@ -19,14 +19,14 @@ class FactStore:
 
     def add_facts(self, host: str, facts: Mapping[str, Any]) -> None:
         with self._lock:
-            self._facts.setdefault(host, {}).update(mark_unsafe(dict(facts)))
+            self._facts.setdefault(host, {}).update(distrust(dict(facts)))
 
     def set_vars(self, host: str, values: Mapping[str, Any], template: bool = False) -> None:
         """set_fact/register: values are stored as data, never re-rendered; ``template``
         (include_vars) keeps them as playbook text, rendered when read like any var."""
         with self._lock:
             self._vars.setdefault(host, {}).update(
-                dict(values) if template else mark_unsafe(dict(values)))
+                dict(values) if template else distrust(dict(values)))
 
     def clear(self, host: str) -> None:
         """meta: clear_facts — forget gathered facts and set_fact values for a host."""

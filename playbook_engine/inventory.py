@@ -33,6 +33,7 @@ from .patterns import (
     split_pattern,
 )
 from .source import SourceLocation
+from .values import trust
 
 if TYPE_CHECKING:
     from .inventory_load import _Builder
@@ -178,7 +179,7 @@ class Inventory:
         merged: dict[str, Any] = {}
         for layer in self._layers(host, groups, play):
             merged.update(layer)
-        return merged
+        return trust(merged)  # an inventory is an author's text (INI values are plain str)
 
     def _layers(self, host: Host, groups: list[str], play: VarsDirs) -> Iterator[dict[str, Any]]:
         gv, hv = self._dirs

@@ -16,11 +16,14 @@ import yaml
 
 from .errors import Problem, ValidationError, YAMLSyntaxError
 from .source import SourceLocation
+from .values import TrustedStr, Unsafe
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class YStr(str):
+class YStr(TrustedStr):
+    """Text from a file an author wrote: trusted, so it may be a template."""
+
     loc: SourceLocation | None = None
 
 
@@ -94,10 +97,10 @@ class _PositionLoader(_BaseLoader):  # type: ignore[misc]
 _PositionLoader.add_constructor("tag:yaml.org,2002:map", _PositionLoader.construct_yaml_map)
 _PositionLoader.add_constructor("tag:yaml.org,2002:seq", _PositionLoader.construct_yaml_seq)
 _PositionLoader.add_constructor("tag:yaml.org,2002:str", _PositionLoader.construct_yaml_str)
-class UnsafeYStr(YStr):
-    """A ``!unsafe`` string: never rendered as a template (see templating.is_template)."""
+class UnsafeYStr(Unsafe):
+    """A ``!unsafe`` string: data, never rendered as a template."""
 
-    unsafe = True
+    loc: SourceLocation | None = None
 
 
 def _construct_unsafe(loader: _PositionLoader, node: yaml.ScalarNode) -> Any:
@@ -161,9 +164,7 @@ def plain(value: Any) -> Any:
         return {plain(k): plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [plain(v) for v in value]
-    if isinstance(value, UnsafeYStr):  # stays data: never rendered as a template
-        from .templating import Unsafe
-
+    if isinstance(value, Unsafe):  # stays data: never rendered as a template
         return Unsafe(value)
     if isinstance(value, str):
         return str(value)

@@ -16,8 +16,6 @@ from typing import Any
 
 import jinja2
 
-from .templating import mark_unsafe
-
 Lookup = Callable[[list[Any], Mapping[str, Any], dict[str, Any]], list[Any]]
 LOOKUPS: dict[str, Lookup] = {}
 
@@ -75,7 +73,7 @@ def _pipe(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) ->
         if proc.returncode != 0:
             raise LookupError_(f"pipe lookup `{term}` failed (rc={proc.returncode}): "
                                f"{proc.stderr.strip()}")
-        out.append(mark_unsafe(proc.stdout.rstrip("\n")))
+        out.append(proc.stdout.rstrip("\n"))
     return out
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import OptionsError
+from .values import trust
 
 DEFAULT_FORKS = 50
 HOST_KEY_CHECKING = ("strict", "accept-new", "off")
@@ -34,6 +35,7 @@ class RunOptions:
     start_at_task: str | None = None
 
     def __post_init__(self) -> None:
+        self.extra_vars = trust(dict(self.extra_vars))  # -e is an author's text
         if not isinstance(self.forks, int) or self.forks < 1:
             raise OptionsError(f"forks must be a positive integer, got {self.forks!r}")
         if self.host_key_checking not in HOST_KEY_CHECKING:

@@ -12,7 +12,7 @@ from .model import Block, Play, Playbook, Role, Task, TaskItem
 from .roles import find_role, main_file, search_dirs
 from .source import SourceLocation
 from .taskcheck import CONDITION_KEYS, TaskChecker
-from .templating import TemplateEngine, is_template
+from .templating import TemplateEngine
 from .validate import (
     BLOCK_KEYWORDS,
     LOOP_PREFIX,
@@ -22,6 +22,7 @@ from .validate import (
     load_schema,
     schema_problems,
 )
+from .values import author_text, is_template, trust
 from .variables import load_vars_file
 
 
@@ -34,7 +35,7 @@ def _as_tuple(value: Any) -> tuple[Any, ...]:
 def _tags(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return tuple(t.strip() for t in value.split(",") if t.strip())
-    return tuple(str(t) for t in _as_tuple(value))
+    return tuple(author_text(t) for t in _as_tuple(value))
 
 
 class PlaybookLoader:
@@ -120,11 +121,11 @@ class PlaybookLoader:
             return None
         hosts = node.get("hosts") or ""
         return Play(
-            hosts=",".join(hosts) if isinstance(hosts, list) else str(hosts),
+            hosts=author_text(",".join(hosts) if isinstance(hosts, list) else hosts),
             loc=node.loc or SourceLocation("<unknown>"),
             name=node.get("name"),
             vars=dict(node.get("vars") or {}),
-            vars_files=tuple(str(v) for v in _as_tuple(node.get("vars_files"))),
+            vars_files=tuple(author_text(v) for v in _as_tuple(node.get("vars_files"))),
             pre_tasks=sections["pre_tasks"], roles=sections["roles"], tasks=sections["tasks"],
             post_tasks=sections["post_tasks"],
             handlers=tuple(t for t in sections["handlers"] if isinstance(t, Task)),
@@ -135,11 +136,11 @@ class PlaybookLoader:
             diff=node.get("diff"), ignore_errors=node.get("ignore_errors"),
             no_log=node.get("no_log"),
             environment=node.get("environment") or {},
-            strategy=str(node.get("strategy") or "linear"), serial=node.get("serial"),
+            strategy=author_text(node.get("strategy") or "linear"), serial=node.get("serial"),
             force_handlers=node.get("force_handlers", False),
             any_errors_fatal=node.get("any_errors_fatal", False),
             max_fail_percentage=node.get("max_fail_percentage"),
-            order=str(node.get("order") or "inventory"),
+            order=author_text(node.get("order") or "inventory"),
             tags=_tags(node.get("tags")),
             keyword_locs=dict(node.key_locs),
         )
@@ -211,7 +212,7 @@ class PlaybookLoader:
             if str(key).startswith(LOOP_PREFIX):
                 loop, loop_with = node[key], str(key)[len(LOOP_PREFIX):]
         return Task(
-            action=action, args=args, loc=node.loc or SourceLocation("?"),
+            action=action, args=trust(args), loc=node.loc or SourceLocation("?"),
             name=node.get("name"), when=_as_tuple(node.get("when")),
             register=node.get("register"), vars=dict(node.get("vars") or {}),
             ignore_errors=node.get("ignore_errors"),
@@ -226,12 +227,12 @@ class PlaybookLoader:
             check_mode=node.get("check_mode"), diff=node.get("diff"),
             no_log=node.get("no_log"),
             environment=node.get("environment") or {}, timeout=node.get("timeout"),
-            notify=tuple(str(n) for n in _as_tuple(node.get("notify"))),
+            notify=tuple(author_text(n) for n in _as_tuple(node.get("notify"))),
             run_once=node.get("run_once"),
             delegate_to="localhost" if "local_action" in node else node.get("delegate_to"),
             connection=node.get("connection"),
             throttle=node.get("throttle"), any_errors_fatal=node.get("any_errors_fatal"),
-            listen=tuple(str(n) for n in _as_tuple(node.get("listen"))),
+            listen=tuple(author_text(n) for n in _as_tuple(node.get("listen"))),
             keyword_locs=dict(node.key_locs),
         )
 
@@ -276,19 +277,20 @@ class PlaybookLoader:
         return None
 
     def _import_tasks(self, task: Task) -> TaskItem | None:
-        name = str(task.args.get("file", ""))
+        name = task.args.get("file", "")
         if is_template(name):
             self._error("import_tasks needs a file name without templates",
                         task.keyword_loc("import_tasks"), "use include_tasks for that")
             return None
-        path = self._find_task_file(name, task.loc)
+        path = self._find_task_file(str(name), task.loc)
         items = self._task_file(path, task.loc) if path else ()
         return _wrap(task, items)
 
     def _include_tasks(self, task: Task) -> TaskItem:
-        name = str(task.args.get("file", ""))
+        name = task.args.get("file", "")
         if is_template(name):
             return task  # resolved per host at run time
+        name = str(name)
         path = self._find_task_file(name, task.loc)
         items = self._task_file(path, task.loc) if path else ()
         apply = task.args.get("apply") or {}
@@ -300,14 +302,14 @@ class PlaybookLoader:
         return _wrap(task, (block,)) if block else None
 
     def _include_role(self, task: Task) -> TaskItem:
-        if is_template(str(task.args.get("name", task.args.get("role", "")))):
+        if is_template(task.args.get("name", task.args.get("role", ""))):
             return task
         block = self._role_from_task(task)
         return replace(task, children=(block,) if block else ())
 
     def _role_from_task(self, task: Task) -> Block | None:
         args = task.args
-        return self._role_block(str(args.get("name", args.get("role", ""))), task.loc, {}, {
+        return self._role_block(author_text(args.get("name", args.get("role", ""))), task.loc, {}, {
             sub: str(args.get(f"{sub}_from", "main"))
             for sub in ("tasks", "vars", "defaults", "handlers")}, dedupe=False)
 
@@ -464,7 +466,7 @@ def _role_spec(spec: Any) -> tuple[str, dict[str, Any], dict[str, Any]]:
         return spec, {}, {}
     if not isinstance(spec, dict):
         return "", {}, {}
-    name = str(spec.get("role") or spec.get("name") or "")
+    name = author_text(spec.get("role") or spec.get("name") or "")
     keywords = {k: v for k, v in spec.items() if k in _ROLE_KEYWORDS and k != "vars"}
     params = {k: v for k, v in spec.items()
               if k not in _ROLE_KEYWORDS and k not in ("role", "name")}

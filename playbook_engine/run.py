@@ -23,8 +23,9 @@ from .playbook import PlaybookLoader, load_playbook
 from .redact import Redactor
 from .reporting import CallbackSink, Reporter, Sink
 from .scheduler import GATHER_FACTS, FreeStrategy, LinearStrategy, RunState
-from .templating import TemplateEngine, is_template
+from .templating import TemplateEngine
 from .transport import ConnectionCache
+from .values import is_template
 from .variables import VariableManager, load_vars_file
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from .errors import Problem
 from .loader import YMap
 from .lookups import LOOKUPS
 from .source import SourceLocation
-from .templating import TemplateEngine, is_template
+from .templating import TemplateEngine
 from .validate import (
     LOOP_PREFIX,
     TASK_KEYWORDS,
@@ -22,6 +22,7 @@ from .validate import (
     schema_problems,
     suggest,
 )
+from .values import is_template, trust
 
 CONDITION_KEYS = ("when", "changed_when", "failed_when", "until")
 
@@ -122,7 +123,7 @@ class TaskChecker:
         module = modules.get(name)
         assert module is not None
         try:
-            return free_form_args(module, text)
+            return trust(free_form_args(module, text))  # parsed from the author's text
         except ValueError as exc:
             self.error(f"{name}: {exc}", loc, "write the arguments as a mapping")
             return {}

@@ -3,8 +3,8 @@
 - A value that is one whole ``{{ expression }}`` keeps its native type (``"{{ 3 }}"`` → 3).
 - Undefined variables are errors naming the variable.
 - Variables are rendered lazily when a template reads them, so ``a: "{{ b }}"`` works.
-- Strings from hosts (command output, facts, registered results) are ``Unsafe``: never
-  rendered again as templates, wherever they travel.
+- Only trusted text (``values.TrustedStr``: what an author wrote) is ever rendered; host
+  data and everything a template produces is plain data (see ``values``).
 """
 
 from __future__ import annotations
@@ -20,12 +20,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .errors import TemplateError, UndefinedVariable
 from .source import SourceLocation
-
-
-class Unsafe(str):
-    """A string that came from a host; it is data, never template source."""
-
-    __slots__ = ()
+from .values import TrustedStr, is_template
 
 
 class Unpredictable(Exception):  # noqa: N818 - it is a state, raised to unwind
@@ -56,24 +51,6 @@ class UnknownValue:
 
     def __getattr__(self, name: str) -> Any:
         raise Unpredictable(self.what)
-
-
-def mark_unsafe(value: Any) -> Any:
-    if isinstance(value, str) and not isinstance(value, Unsafe):
-        return Unsafe(value)
-    if isinstance(value, UnknownValue):
-        return value
-    if isinstance(value, dict):
-        return {k: mark_unsafe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [mark_unsafe(v) for v in value]
-    return value
-
-
-def is_template(value: Any) -> bool:
-    return (isinstance(value, str) and not isinstance(value, Unsafe)
-            and not getattr(value, "unsafe", False)
-            and ("{{" in value or "{%" in value or "{#" in value))
 
 
 def _finalize(value: Any) -> Any:
@@ -181,8 +158,10 @@ class Templar:
             return False
         if not isinstance(condition, str):
             return bool(condition)
-        text = condition.strip()
-        source = text if is_template(text) else "{{ (" + text + ") }}"
+        if not isinstance(condition, TrustedStr):  # data is never evaluated as code
+            raise TemplateError(f"the condition {condition!r} is data, not an expression "
+                                "from the playbook, and is not evaluated", self.loc)
+        source = condition if is_template(condition) else "{{ (" + condition.strip() + ") }}"
         return truthy(self.render_str(source))
 
 

@@ -22,7 +22,8 @@ from .errors import Problem
 from .loader import YList, YMap, loc_of
 from .modules.base import FALSE_STRINGS, TRUE_STRINGS
 from .source import SourceLocation
-from .templating import TemplateEngine, is_template
+from .templating import TemplateEngine
+from .values import is_template
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 LOOP_PREFIX = "with_"
@@ -278,7 +279,7 @@ def check_templates(value: Any, engine: TemplateEngine, fallback: SourceLocation
         source = value
         if bare and not is_template(value):
             source = "{{ (" + value + ") }}"
-        if is_template(source) and (msg := engine.check_syntax(source)):
+        if (bare or is_template(source)) and (msg := engine.check_syntax(source)):
             problems.append(Problem(f"template syntax error: {msg}", loc_of(value) or fallback,
                                     f"in: {value.strip()}"))
     elif isinstance(value, dict):

@@ -12,7 +12,7 @@ from playbook_engine.facts import FactStore
 from playbook_engine.model import Play, Task
 from playbook_engine.scheduler import LinearStrategy, RunState
 from playbook_engine.source import SourceLocation
-from playbook_engine.templating import Unsafe
+from playbook_engine.values import TrustedStr
 
 
 def test_factstore_under_many_threads() -> None:
@@ -21,7 +21,7 @@ def test_factstore_under_many_threads() -> None:
 
     def hammer(host: str) -> None:
         for i in range(500):
-            store.set_vars(host, {f"k{i % 10}": f"{host}-{i}"})
+            store.set_vars(host, {f"k{i % 10}": TrustedStr(f"{host}-{i}")})
             snapshot = store.host_vars(host)
             assert all(v.startswith(host) for v in snapshot.values())
 
@@ -33,7 +33,7 @@ def test_factstore_under_many_threads() -> None:
     for host in hosts:
         values = store.host_vars(host)
         assert values["k9"] == f"{host}-499"
-        assert isinstance(values["k9"], Unsafe)  # stored values are data, never templates
+        assert not isinstance(values["k9"], TrustedStr)  # stored values are data, not templates
 
 
 class _SlowExecutor:

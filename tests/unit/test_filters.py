@@ -16,7 +16,8 @@ import pytest
 from playbook_engine.errors import TemplateError, UndefinedVariable
 from playbook_engine.filters import FILTERS
 from playbook_engine.jinja_tests import TESTS
-from playbook_engine.templating import TemplateEngine, Unsafe
+from playbook_engine.templating import TemplateEngine
+from playbook_engine.values import TrustedStr, Unsafe, trust
 
 URL = "http://user:password@www.acme.com:9000/dir/index.html?query=term#fragment"
 USERS = [
@@ -34,7 +35,8 @@ def engine() -> TemplateEngine:
 
 
 def render(engine: TemplateEngine, source: str, variables: dict[str, Any] | None = None) -> Any:
-    return engine.templar(variables or {}).render(source)
+    """Render ``source`` as playbook text would be (trusted); variables are data."""
+    return engine.templar(variables or {}).render(trust(source))
 
 
 FILTER_CASES = [
@@ -428,18 +430,18 @@ def test_unsafe_strings_serialise(engine: TemplateEngine) -> None:
     assert render(engine, "{{ v.out | b64encode | b64decode }}", variables) == "{{ evil }}"
 
 
-def test_parsed_host_output_stays_unsafe(engine: TemplateEngine) -> None:
-    stdout = Unsafe('{"cmd": "{{ lookup(\'pipe\', \'id\') }}", "items": ["{{ x }}"]}')
-    parsed = render(engine, "{{ out | from_json }}", {"out": stdout})
+def test_parsed_host_output_is_data(engine: TemplateEngine) -> None:
+    """What a filter makes of host output is plain data: never trusted, never rendered."""
+    stdout = '{"cmd": "{{ lookup(\'pipe\', \'id\') }}", "items": ["{{ x }}"]}'
+    templar = engine.templar({"out": stdout})
+    parsed = templar.render(TrustedStr("{{ out | from_json }}"))
     assert parsed == {"cmd": "{{ lookup('pipe', 'id') }}", "items": ["{{ x }}"]}
-    assert isinstance(parsed["cmd"], Unsafe)
-    assert isinstance(parsed["items"][0], Unsafe)
-    assert all(isinstance(k, Unsafe) for k in parsed)
-    from_yaml = render(engine, "{{ out | from_yaml }}", {"out": Unsafe("k: '{{ x }}'")})
-    assert isinstance(from_yaml["k"], Unsafe)
-    decoded = render(engine, "{{ out | b64decode }}", {"out": Unsafe("e3sgeCB9fQ==")})
-    assert decoded == "{{ x }}"
-    assert isinstance(decoded, Unsafe)
+    assert not isinstance(parsed["cmd"], TrustedStr)
+    assert templar.render(parsed) == parsed  # rendering it again changes nothing
+    from_yaml = render(engine, "{{ out | from_yaml }}", {"out": "k: '{{ x }}'"})
+    assert from_yaml == {"k": "{{ x }}"} and not isinstance(from_yaml["k"], TrustedStr)
+    decoded = render(engine, "{{ out | b64decode }}", {"out": "e3sgeCB9fQ=="})
+    assert decoded == "{{ x }}" and not isinstance(decoded, TrustedStr)
 
 
 # -- errors --------------------------------------------------------------------------------

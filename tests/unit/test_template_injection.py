@@ -1,0 +1,207 @@
+"""Host data is never template code: every loop form and the common filters.
+
+A host prints text that is a template calling ``lookup('pipe', 'touch <marker>')``. Whatever
+path that text takes — filters, loop items, ``set_fact``, facts, files, lookups, another
+host's ``hostvars`` — it must arrive as the same literal text, and the marker file must
+never appear (a rendered payload would create it on the controller).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+import pytest
+
+import playbook_engine as pbe
+from playbook_engine.errors import TemplateError
+from playbook_engine.templating import TemplateEngine
+from playbook_engine.values import TrustedStr
+
+INVENTORY = {"all": {"hosts": {"a": None, "b": None},
+                     "vars": {"ansible_connection": "local"}}}
+
+
+def payload(marker: Path) -> str:
+    return f"{{{{ lookup('pipe', 'touch {marker}') }}}}"
+
+
+# Each case: tasks run after `out` holds the payload (registered from `cat`), and the
+# expression whose rendered value the final debug prints.
+CASES: dict[str, tuple[str, str]] = {
+    "loop_map_trim": ("""
+    - debug: {msg: "{{ item }}"}
+      loop: "{{ out.stdout_lines | map('trim') | list }}"
+      register: r""", "r.results[0].msg"),
+    "loop_split": ("""
+    - debug: {msg: "{{ item }}"}
+      loop: "{{ out.stdout.split('\\n') }}"
+      register: r""", "r.results[0].msg"),
+    "loop_splitlines": ("""
+    - debug: {msg: "{{ item }}"}
+      loop: "{{ out.stdout.splitlines() }}"
+      register: r""", "r.results[0].msg"),
+    "loop_regex_findall": ("""
+    - debug: {msg: "{{ item }}"}
+      loop: "{{ out.stdout | regex_findall('.+') }}"
+      register: r""", "r.results[0].msg"),
+    "loop_dict2items": ("""
+    - debug: {msg: "{{ item.value }}"}
+      loop: "{{ {'k': out.stdout} | dict2items }}"
+      register: r""", "r.results[0].msg"),
+    "with_items_upper_lower": ("""
+    - debug: {msg: "{{ item }}"}
+      with_items: "{{ out.stdout | upper | lower }}"
+      register: r""", "r.results[0].msg"),
+    "with_items_list": ("""
+    - debug: {msg: "{{ item }}"}
+      with_items: "{{ out.stdout_lines }}"
+      register: r""", "r.results[0].msg"),
+    "with_list_nested": ("""
+    - debug: {msg: "{{ item.0 }}"}
+      with_list: "{{ [out.stdout_lines] }}"
+      register: r""", "r.results[0].msg"),
+    "with_dict": ("""
+    - debug: {msg: "{{ item.value }}"}
+      with_dict: "{{ {'k': out.stdout} }}"
+      register: r""", "r.results[0].msg"),
+    "with_file_fetched": ("""
+    - debug: {msg: "{{ item }}"}
+      with_file: ["{{ payload_file }}"]
+      register: r""", "r.results[0].msg"),
+    "lookup_file": ("""
+    - set_fact: {x: "{{ lookup('file', payload_file) }}"}""", "x"),
+    "lookup_pipe": ("""
+    - set_fact: {x: "{{ lookup('pipe', 'cat ' ~ payload_file) }}"}""", "x"),
+    "query_file_loop": ("""
+    - debug: {msg: "{{ item }}"}
+      loop: "{{ query('file', payload_file) }}"
+      register: r""", "r.results[0].msg"),
+    "allitems": ("""
+    - debug: {msg: "{{ ansible_loop.allitems[0] }}"}
+      loop: "{{ out.stdout_lines }}"
+      loop_control: {extended: true}
+      register: r""", "r.results[0].msg"),
+    "set_fact_in_loop": ("""
+    - set_fact: {x: "{{ item }}"}
+      loop: "{{ out.stdout_lines }}"
+    - set_fact: {y: "{{ x }}"}""", "y"),
+    "set_fact_in_filtered_loop": ("""
+    - set_fact: {x: "{{ item }}"}
+      loop: "{{ out.stdout_lines | map('trim') | list }}"
+    - set_fact: {y: "{{ x | trim }}"}""", "y"),
+    "set_fact_free_form": ("""
+    - set_fact: x={{ out.stdout }}""", "x"),
+    "loop_over_set_fact": ("""
+    - set_fact: {lines: "{{ out.stdout_lines | map('trim') | list }}"}
+    - debug: {msg: "{{ item }}"}
+      loop: "{{ lines }}"
+      register: r""", "r.results[0].msg"),
+    "from_json": ("""
+    - set_fact: {x: "{{ (out.stdout | to_json | from_json) }}"}""", "x"),
+    "from_yaml_of_json": ("""
+    - set_fact: {x: "{{ ({'v': out.stdout} | to_json | from_yaml).v }}"}""", "x"),
+    "b64_round_trip": ("""
+    - set_fact: {x: "{{ out.stdout | b64encode | b64decode }}"}""", "x"),
+    "regex_replace": ("""
+    - set_fact: {x: "{{ out.stdout | regex_replace('^', '') }}"}""", "x"),
+    "regex_search": ("""
+    - set_fact: {x: "{{ out.stdout | regex_search('.+') }}"}""", "x"),
+    "join_concat_format": ("""
+    - set_fact: {x: "{{ [out.stdout] | join('') ~ '' }}"}
+    - set_fact: {y: "{{ '%s' | format(x) }}"}""", "y"),
+    "replace_string_first": ("""
+    - set_fact: {x: "{{ (out.stdout_lines | first | string).replace('zz', 'zz') }}"}""",
+                             "x"),
+    "hostvars_of_other_host": ("""
+    - set_fact: {x: "{{ hostvars['b'].out.stdout }}"}""", "x"),
+    "registered_loop_results": ("""
+    - command: cat {{ payload_file }}
+      loop: [1]
+      register: many
+    - set_fact: {x: "{{ many.results | map(attribute='stdout') | first }}"}""", "x"),
+    "include_role_var": ("""
+    - set_fact: {x: "{{ lookup('vars', 'out').stdout }}"}""", "x"),
+    "combine_dict": ("""
+    - set_fact: {d: "{{ {'a': 1} | combine({'p': out.stdout}) }}"}
+    - set_fact: {x: "{{ d.p }}"}""", "x"),
+    "default_and_ternary": ("""
+    - set_fact: {x: "{{ nothing | default(out.stdout) }}"}
+    - set_fact: {y: "{{ true | ternary(x, 'no') }}"}""", "y"),
+}
+
+
+def _playbook(tmp_path: Path, case: str) -> tuple[Path, Path]:
+    tasks, expr = CASES[case]
+    marker = tmp_path / "pwned"
+    data = tmp_path / "payload.txt"
+    data.write_text(payload(marker) + "\n")
+    book = tmp_path / "site.yml"
+    book.write_text(f"""
+- hosts: all
+  gather_facts: false
+  vars:
+    payload_file: {data}
+  tasks:
+    - command: cat {data}
+      register: out
+      changed_when: false
+{tasks}
+    - debug: {{msg: "{{{{ {expr} }}}}"}}
+      register: final
+""")
+    return book, marker
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_host_data_is_never_rendered(tmp_path: Path, case: str) -> None:
+    book, marker = _playbook(tmp_path, case)
+    result = pbe.run(book, INVENTORY)
+    assert not marker.exists(), "host data was rendered as a template on the controller"
+    assert result.exit_code == 0, [r.result for r in result.results if r.status == "failed"]
+    final = result.results[-1].task
+    last = {r.host: r.result["msg"] for r in result.results if r.task == final}
+    assert last == {"a": payload(marker), "b": payload(marker)}
+
+
+def test_literal_loop_items_from_the_playbook_still_render(tmp_path: Path) -> None:
+    """The other half of the rule: an author's own templates in a loop list do render."""
+    book = tmp_path / "site.yml"
+    book.write_text("""
+- hosts: a
+  gather_facts: false
+  vars: {who: world, greeting: "hello {{ who }}"}
+  tasks:
+    - debug: {msg: "{{ item }}"}
+      loop: ["{{ greeting }}", "{{ who | upper }}", plain]
+""")
+    result = pbe.run(book, INVENTORY)
+    assert result.exit_code == 0
+    assert [i["msg"] for i in result.results[-1].result["results"]] == [
+        "hello world", "WORLD", "plain"]
+
+
+def test_condition_from_host_data_is_judged_as_text(tmp_path: Path) -> None:
+    """A condition that renders host text uses the text's truth; it is never evaluated."""
+    marker = tmp_path / "pwned"
+    (tmp_path / "cond.txt").write_text(f"lookup('pipe', 'touch {marker}') and false\n")
+    book = tmp_path / "site.yml"
+    book.write_text(f"""
+- hosts: a
+  gather_facts: false
+  tasks:
+    - command: cat {tmp_path}/cond.txt
+      register: out
+    - assert:
+        that: "{{{{ out.stdout }}}}"
+    - command: "true"
+      when: "{{{{ out.stdout }}}}"
+""")
+    result = pbe.run(book, INVENTORY)
+    assert not marker.exists()
+    assert [r.status for r in result.results] == ["changed", "ok", "changed"]
+
+
+def test_evaluate_refuses_data() -> None:
+    templar = TemplateEngine().templar({})
+    assert templar.evaluate(TrustedStr("1 == 1")) is True
+    with pytest.raises(TemplateError, match="is data"):
+        templar.evaluate("1 == 1")
