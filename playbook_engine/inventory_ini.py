@@ -120,6 +120,11 @@ def _host_line(st: _State, line: str, loc: SourceLocation) -> None:
         st.problem("`---` starts a YAML document, not an INI host line", loc,
                    "give a YAML inventory a .yml or .yaml extension")
         return
+    if "=" in spec:  # `ansible_become_pass=x` under [web]: a host so named would show it
+        st.problem(f"`{mask_line(spec)}` is not a host name (a host name can't contain `=`)",
+                   loc, f"variables of every host in `{st.group}` go under `[{st.group}:vars]`;"
+                   " a host's own go after its name: `web1 key=value`")
+        return
     hvars = _ymap(loc)
     for before, token in zip(tokens, tokens[1:], strict=False):
         _host_var(st, hvars, spec, token, _token_loc(loc, line, token),

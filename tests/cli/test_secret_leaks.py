@@ -213,6 +213,7 @@ def test_extra_vars_parse_errors_do_not_echo_the_secret(tmp_path: Path) -> None:
      f"got `ansible_become_pass {MASK}`"),
     ('[web]\nh1 ansible_su_pass="MKi4 x\n', ":2:", "cannot parse host line"),
     ("[web:children]\nansible_password=MKi5\n", ":2:", "which is never defined"),
+    ("[web]\nh1\nansible_become_pass=MKi6\n", ":3:", "is not a host name"),
 ])
 def test_ini_errors_do_not_echo_the_secret(tmp_path: Path, text: str, where: str,
                                            message: str) -> None:
