@@ -46,6 +46,7 @@ class Redactor:
     def __init__(self, secrets: Iterable[object] = ()) -> None:
         self._lock = threading.Lock()
         self._secrets: tuple[str, ...] = ()
+        self._seen: set[str] = set()  # leaves already added: each task re-adds its passwords
         for secret in secrets:
             self.add(secret)
 
@@ -65,9 +66,13 @@ class Redactor:
     def add(self, secret: object) -> None:
         """Hide this value from now on, every scalar leaf of it, in every form it prints as.
         A template (not yet rendered) is not a secret: its rendered value is."""
-        forms = {form for leaf in _leaves(secret) for form in _forms(leaf)}
+        texts = {str(leaf) for leaf in _leaves(secret)}
         with self._lock:
-            new = forms.difference(self._secrets)
+            texts -= self._seen
+            if not texts:
+                return
+            self._seen |= texts
+            new = {form for text in texts for form in _forms(text)}.difference(self._secrets)
             if new:  # longest first: no partial leftovers
                 self._secrets = tuple(sorted((*self._secrets, *new), key=len, reverse=True))
 
@@ -146,9 +151,8 @@ def _leaves(value: Any) -> Iterator[str | int | float]:
             yield from _leaves(item)
 
 
-def _forms(leaf: str | int | float) -> set[str]:
+def _forms(text: str) -> set[str]:
     """The texts a value prints as: itself, and quoted as Python, JSON or a shell would."""
-    text = str(leaf)
     if not text or text in _NOT_SECRETS or "{{" in text or "{%" in text:
         return set()
     forms = {text, repr(text)[1:-1], json.dumps(text)[1:-1],
@@ -207,10 +211,10 @@ def mask_line(text: str) -> str:
 
 
 def mask_source_line(lines: Sequence[str], index: int, col: int = 0) -> tuple[str, int]:
-    """Line ``index`` of a source file as an error may show it, and where column ``col``
-    (1-based) moved to: masked inline by ``mask_line``, or wholly when the line lies in the
-    indented block under a password key."""
-    line = lines[index]
+    """Line ``index`` of a source file (``lines`` as read, newlines kept or not) as an
+    error may show it, and where column ``col`` (1-based) moved to: masked inline by
+    ``mask_line``, or wholly when the line lies in the indented block under a password key."""
+    line = lines[index].rstrip("\n")
     if _under_secret_key(lines, index):
         indent = len(line) - len(line.lstrip())
         return line[:indent] + MASK, min(col, indent + 1)
@@ -239,7 +243,8 @@ def _under_secret_key(lines: Sequence[str], index: int) -> bool:
     """Whether an ancestor of this YAML line (a less indented line above it) is a password
     key: then the line is part of that key's value (a list, a mapping, a folded string)."""
     limit = _content_indent(lines[index])
-    for text in reversed(lines[:index]):
+    for i in range(index - 1, -1, -1):
+        text = lines[i]
         if not text.strip() or text.lstrip().startswith("#"):
             continue
         indent = _content_indent(text)

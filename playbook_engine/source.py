@@ -24,7 +24,7 @@ class SourceLocation:
         Values of password variables in it are masked (see ``redact.mask_source_line``)."""
         if not self.line:
             return ""
-        lines = [line.rstrip("\n") for line in linecache.getlines(self.file)]
+        lines = linecache.getlines(self.file)
         if not 0 < self.line <= len(lines) or not lines[self.line - 1].strip():
             return ""
         from .redact import mask_source_line  # late: redact imports the events, which need us
