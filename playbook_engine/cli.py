@@ -20,6 +20,7 @@ from .errors import OptionsError, PbeError, ValidationFailed
 from .exitcodes import ExitCode
 from .loader import load_file, load_text, plain
 from .options import DEFAULT_FORKS, HOST_KEY_CHECKING, RunOptions
+from .redact import mask_line
 from .reporting.outputs import FORMATS
 from .reporting.problems import VALIDATE_FORMATS
 
@@ -121,12 +122,13 @@ def _one_extra_var(value: str) -> dict[str, Any]:
         data, _ = load_text(text, "<-e>")
         where = "-e"
     else:
+        shown = mask_line(value)  # an error echoes the option, never a password in it
         try:
             params, rest = parse_kv(text)
         except ValueError as exc:
-            raise OptionsError(f"-e {value!r}: {exc}") from None
+            raise OptionsError(f"-e {shown!r}: {exc}") from None
         if rest:
-            raise OptionsError(f"-e {value!r}: expected key=value, JSON, YAML or @file")
+            raise OptionsError(f"-e {shown!r}: expected key=value, JSON, YAML or @file")
         return params
     if not isinstance(data, dict):
         raise OptionsError(f"extra vars from {where} must be a mapping")
@@ -323,7 +325,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
             return int(exc.code or 0) if isinstance(exc.code, int) else 0
         except Exception as exc:
             logger.debug("internal error", exc_info=True)
-            err.write(f"pbe: internal error: {type(exc).__name__}: {exc}\n"
+            err.write(f"pbe: internal error: {type(exc).__name__}: {log.scrub(str(exc))}\n"
                       "(this is a bug in pbe; run with -vvv for the traceback)\n")
             return int(ExitCode.UNEXPECTED)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -194,6 +195,8 @@ class Executor:
         self._lock = threading.Lock()
         self.loader: Any = None  # PlaybookLoader, for include targets named at run time
         self.emit: Callable[[Event], None] = lambda event: None
+        self.on_vars: Callable[[Mapping[str, Any]], None] = lambda variables: None  # redaction
+        self.scrub: Callable[[str], str] = lambda text: text  # masks known secrets in logs
         self._current = threading.local()
         self._names: dict[int, str] = {}
 
@@ -242,10 +245,7 @@ class Executor:
         except PbeError as exc:
             result = {"failed": True, "changed": False, "msg": _error_text(exc)}
         except Exception as exc:  # a bug in pbe: report it on the host, keep the run going
-            logger.exception("internal error running %s on %s", task.action, host)
-            result = {"failed": True, "changed": False,
-                      "msg": f"internal error in module {task.action}: "
-                             f"{type(exc).__name__}: {exc}"}
+            result = _internal_error(task, host, exc, no_log, self.scrub)
         unknown = unpredictable or bool(result.pop(UNKNOWN, False))
         status = "unpredictable" if unpredictable else status_of(result)
         ignored = status == "failed" and self._flag(task, scope, host, "ignore_errors")
@@ -269,6 +269,7 @@ class Executor:
                  scope: Scope) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
         variables = self.vm.task_vars(host, scope.vars + (task.vars,), scope.defaults)
         templar = self.engine.templar(variables, task.loc)
+        self.on_vars(templar.vars)  # passwords set by role/block/task vars or set_fact
         conditions = scope.conditions + task.when
         if task.loop is None:
             if not self._when(templar, conditions):
@@ -287,6 +288,8 @@ class Executor:
         items = loop_items(task, templar)
         control = {k: v if k == "label" else templar.render(v)  # label: rendered per item
                    for k, v in task.loop_control.items()}
+        pause = _as_number(control.get("pause") or 0, float, "loop_control.pause",
+                           task.loop_control.get("pause"))
         loop_var = str(control.get("loop_var", "item"))
         results: list[dict[str, Any]] = []
         for index, item in enumerate(items):
@@ -307,8 +310,8 @@ class Executor:
             if "label" in control:
                 res["_ansible_item_label"] = itemplar.render(control["label"])
             results.append(res)
-            if control.get("pause"):
-                time.sleep(float(control["pause"]))
+            if pause:
+                time.sleep(pause)
         return aggregate(results), tuple(results)
 
     def _run_module(self, task: Task, host: str, scope: Scope, templar: Templar,
@@ -316,7 +319,8 @@ class Executor:
         module_cls = modules.get(task.action)
         if module_cls is None:  # validation makes this unreachable for loaded playbooks
             raise ModuleError(f"unknown module {task.action}")
-        check = self._bool(templar, scope.keyword(task, "check_mode"), self.options.check)
+        check = self._bool(templar, scope.keyword(task, "check_mode"), self.options.check,
+                           "check_mode")
         if check and not module_cls.supports_check:
             return {"skipped": True, "changed": False, UNKNOWN: True,
                     "msg": f"{task.action} does not support check mode"}
@@ -408,11 +412,11 @@ class Executor:
 
     def _context(self, task: Task, host: str, scope: Scope, templar: Templar,
                  check: bool) -> HostContext:
-        diff = self._bool(templar, scope.keyword(task, "diff"), self.options.diff)
+        diff = self._bool(templar, scope.keyword(task, "diff"), self.options.diff, "diff")
         become = self._become(task, scope, templar)
         env = {**_environment(templar.render(scope.keywords.get("environment") or {})),
                **_environment(templar.render(task.environment or {}))}  # task wins
-        timeout = float(templar.render(task.timeout)) if task.timeout is not None else None
+        timeout = _number(templar, task.timeout, None, float, "timeout")
         ctx = HostContext(self, host, templar, check, diff, become,
                           {str(k): str(v) for k, v in env.items()}, timeout)
         ctx.role_path = scope.role.path if scope.role else None
@@ -436,7 +440,7 @@ class Executor:
         enabled = scope.keyword(task, "become")
         if enabled is None:
             enabled = tvars.get("ansible_become", False)
-        if not self._bool(templar, enabled, False):
+        if not self._bool(templar, enabled, False, "become"):
             return None
 
         def pick(keyword: str, var: str, default: Any) -> Any:
@@ -459,13 +463,15 @@ class Executor:
                 else "",
                 "password": password or self.options.become_password}
 
-    def _bool(self, templar: Templar, value: Any, default: bool) -> bool:
+    def _bool(self, templar: Templar, value: Any, default: bool, name: str) -> bool:
         if value is None:
             return default
+        rendered = templar.render(value)
         try:
-            return to_bool(templar.render(value))
-        except ValueError as exc:
-            raise TemplateError(str(exc), templar.loc) from None
+            return to_bool(rendered)
+        except ValueError:  # its text names the value: say where it came from instead
+            raise TemplateError(f"`{name}` must be a boolean; {_origin(value, rendered)}",
+                                templar.loc) from None
 
     def _flag(self, task: Task, scope: Scope, host: str, keyword: str) -> bool:
         """A boolean keyword (ignore_errors, no_log …), rendered for this host if templated."""
@@ -476,8 +482,8 @@ class Executor:
             templar = self.engine.templar(self.vm.task_vars(host, scope.vars + (task.vars,),
                                                             scope.defaults))
             return to_bool(templar.render(value))
-        except (PbeError, ValueError):
-            return False
+        except (PbeError, ValueError, Unpredictable):
+            return keyword == "no_log"  # undecidable no_log hides: fail closed
 
 
 class _Judge:
@@ -506,11 +512,41 @@ def loop_items(task: Task, templar: Templar) -> list[Any]:
 def _number(templar: Templar, value: Any, default: Any, kind: type, name: str) -> Any:
     if value is None:
         return default
-    rendered = templar.render(value)
+    return _as_number(templar.render(value), kind, name, value)
+
+
+def _as_number(value: Any, kind: type, name: str, source: Any) -> Any:
+    """A keyword's rendered ``value`` as ``kind``. The error names the keyword and the
+    expression, never the value: it may be a secret, or what ``no_log`` hides."""
     try:
-        return kind(rendered)
-    except (TypeError, ValueError):
-        raise ModuleError(f"`{name}` must be a number, got {rendered!r}") from None
+        return kind(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ModuleError(f"`{name}` must be a number; {_origin(source, value)}") from None
+
+
+def _origin(source: Any, value: Any) -> str:
+    """What a keyword's value is and where it came from, without the value itself."""
+    kinds = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"),
+             (list, "list"), (Mapping, "mapping"))
+    kind = next((k for t, k in kinds if isinstance(value, t)), type(value).__name__)
+    return f"`{source}` gave a {kind}" if is_template(source) else f"got a {kind}"
+
+
+def _internal_error(task: Task, host: str, exc: Exception, no_log: bool,
+                    scrub: Callable[[str], str]) -> dict[str, Any]:
+    """A bug in pbe, as a failed result. Under ``no_log`` neither the log nor the result
+    gets the exception's text or traceback: they may quote what no_log hides. Otherwise
+    the logged traceback has known secrets masked (the result is, by the reporter)."""
+    kind = type(exc).__name__
+    if no_log:
+        logger.error("internal error running %s on %s: %s (details hidden by no_log)",
+                     task.action, host, kind)
+        return {"failed": True, "changed": False,
+                "msg": f"internal error in module {task.action}: {kind}"}
+    logger.error("internal error running %s on %s\n%s", task.action, host,
+                 scrub("".join(traceback.format_exception(exc)).rstrip()))
+    return {"failed": True, "changed": False,
+            "msg": f"internal error in module {task.action}: {kind}: {exc}"}
 
 
 def _environment(value: Any) -> dict[str, Any]:

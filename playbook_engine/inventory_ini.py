@@ -9,6 +9,8 @@ and one set of error messages serve both formats. Host entries are kept verbatim
 Values follow Ansible, not YAML: a value that is a Python literal becomes that literal
 (``8080`` -> int, ``True`` -> bool, ``"[1, 2]"`` -> list), anything else stays a string, so
 ``yes``/``true`` remain strings exactly as they do under ansible-playbook.
+
+An error message never echoes the value of a password variable (``redact.mask_line``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 
 from .errors import Problem
 from .loader import YMap
+from .redact import MASK, SECRET_VARS, mask_line
 from .source import SourceLocation
 
 __all__ = ["parse_ini", "parse_value"]
@@ -83,7 +86,7 @@ def _header(st: _State, line: str, loc: SourceLocation) -> None:
     st.kind = "skip"  # until a valid header: don't report every line of a bad section
     m = _SECTION.match(line)
     if m is None:
-        st.problem(f"invalid section header `{line}`", loc,
+        st.problem(f"invalid section header `{mask_line(line)}`", loc,
                    "a header is `[name]`, `[name:vars]` or `[name:children]`; group names "
                    "can't contain spaces, `:` or `]`")
         return
@@ -92,7 +95,7 @@ def _header(st: _State, line: str, loc: SourceLocation) -> None:
         close = difflib.get_close_matches(kind, _KINDS, n=1)
         hint = f"did you mean `[{name}:{close[0]}]`?" if close else \
             "a section type is `vars` or `children`"
-        st.problem(f"unknown section type `{kind}` in `{line}`", loc, hint)
+        st.problem(f"unknown section type `{kind}` in `{mask_line(line)}`", loc, hint)
         return
     _group(st, name, loc)
     if kind != "vars":
@@ -117,16 +120,24 @@ def _host_line(st: _State, line: str, loc: SourceLocation) -> None:
         st.problem("`---` starts a YAML document, not an INI host line", loc,
                    "give a YAML inventory a .yml or .yaml extension")
         return
+    if "=" in spec:  # `ansible_become_pass=x` under [web]: a host so named would show it
+        st.problem(f"`{mask_line(spec)}` is not a host name (a host name can't contain `=`)",
+                   loc, f"variables of every host in `{st.group}` go under `[{st.group}:vars]`;"
+                   " a host's own go after its name: `web1 key=value`")
+        return
     hvars = _ymap(loc)
-    for token in tokens[1:]:
-        _host_var(st, hvars, spec, token, _token_loc(loc, line, token))
+    for before, token in zip(tokens, tokens[1:], strict=False):
+        _host_var(st, hvars, spec, token, _token_loc(loc, line, token),
+                  before.partition("=")[0] in SECRET_VARS)
     _add_host(st, spec, hvars, loc)
 
 
-def _host_var(st: _State, hvars: YMap, spec: str, token: str, loc: SourceLocation) -> None:
+def _host_var(st: _State, hvars: YMap, spec: str, token: str, loc: SourceLocation,
+              after_secret: bool) -> None:
     key, sep, value = token.partition("=")
     if not sep or not key:
-        st.problem(f"expected key=value after host `{spec}`, got `{token}`", loc,
+        shown = MASK if after_secret else mask_line(token)  # may be the rest of a password
+        st.problem(f"expected key=value after host `{spec}`, got `{shown}`", loc,
                    "put each host on its own line; host variables are written key=value")
         return
     _put(hvars, key, parse_value(value), loc)
@@ -146,7 +157,7 @@ def _add_host(st: _State, spec: str, hvars: YMap, loc: SourceLocation) -> None:
 def _vars_line(st: _State, line: str, loc: SourceLocation) -> None:
     key, sep, value = (part.strip() for part in line.partition("="))
     if not sep or not key:
-        st.problem(f"expected key=value in `[{st.group}:vars]`, got `{line}`", loc,
+        st.problem(f"expected key=value in `[{st.group}:vars]`, got `{mask_line(line)}`", loc,
                    "a :vars section holds one `name=value` per line")
         return
     _put(_section(st, "vars", loc), key, parse_value(value), loc)
@@ -155,16 +166,18 @@ def _vars_line(st: _State, line: str, loc: SourceLocation) -> None:
 def _child_line(st: _State, line: str, loc: SourceLocation) -> None:
     m = _GROUP_NAME.match(line)
     if m is None:
-        st.problem(f"expected a group name in `[{st.group}:children]`, got `{line}`", loc,
+        st.problem(f"expected a group name in `[{st.group}:children]`, got `{mask_line(line)}`",
+                   loc,
                    "a :children section lists one group name per line")
         return
     child = m.group(1)
     _group(st, child, loc)
     _put(_section(st, "children", loc), child, None, loc)
     if child not in st.known:
+        shown = mask_line(child)  # `ansible_password=x` under :children is still a secret
         st.pending.setdefault(child, Problem(
-            f"`[{st.group}:children]` includes group `{child}`, which is never defined",
-            loc, _UNDEFINED_HINT.format(name=child)))
+            f"`[{st.group}:children]` includes group `{shown}`, which is never defined",
+            loc, _UNDEFINED_HINT.format(name=shown)))
 
 
 def _group(st: _State, name: str, loc: SourceLocation) -> YMap:

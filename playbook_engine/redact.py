@@ -6,18 +6,27 @@ callback sees it, so no output path (console, JSON, JUnit, a log file, the Pytho
 scrubbed with the same ``Redactor`` by the CLI's log handler.
 
 Secrets are the connection and become passwords: ``--ask-pass``/``--ask-become-pass``
-values and the ``ansible_password``-style variables of the inventory and ``-e``. Any
-occurrence of one, anywhere in an event, becomes ``MASK``.
+values and every value of an ``ansible_password``-style variable (``SECRET_VARS``),
+whatever its type: each scalar leaf of a list or mapping, numbers as the text they print
+as. A templated one (``"{{ vault_pw }}"``) is hidden by its rendered value, which the run
+resolves before a host's first task is reported. Any occurrence of a secret, anywhere in
+an event (also inside a longer string or a number), becomes ``MASK``.
+
+Errors raised while parsing (``-e``, inventories, vars files) come before any value is
+known, so the source line they show is masked by key instead: ``mask_source_line``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
+import shlex
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from .events import CommandSent, Event, HostResult
+from .events import CommandSent, Event, HostResult, RunEnd
 
 MASK = "********"
 NO_LOG_MSG = ("the output has been hidden due to the fact that 'no_log: true' was specified "
@@ -25,9 +34,10 @@ NO_LOG_MSG = ("the output has been hidden due to the fact that 'no_log: true' wa
 SECRET_VARS = frozenset({
     "ansible_password", "ansible_ssh_pass", "ansible_ssh_password",
     "ansible_become_password", "ansible_become_pass", "ansible_sudo_pass",
-    "ansible_sudo_password", "ansible_su_pass",
+    "ansible_sudo_password", "ansible_su_pass", "ansible_su_password",
 })
 _STATUS_KEYS = ("changed", "failed", "skipped", "unreachable")
+_NOT_SECRETS = frozenset({"VARIABLE IS NOT DEFINED!"})  # debug's word for an undefined var
 
 
 class Redactor:
@@ -36,13 +46,15 @@ class Redactor:
     def __init__(self, secrets: Iterable[object] = ()) -> None:
         self._lock = threading.Lock()
         self._secrets: tuple[str, ...] = ()
+        self._seen: set[str] = set()  # leaves already added: each task re-adds its passwords
         for secret in secrets:
             self.add(secret)
 
     @classmethod
     def for_run(cls, options: Any, inventory: Any = None) -> Redactor:
         """The secrets a run knows before it starts: password options, and password
-        variables of the inventory's hosts and groups and of the extra vars."""
+        variables of the inventory's hosts and groups and of the extra vars (templated
+        ones are added by ``add_vars`` once they can be rendered)."""
         found: list[object] = [getattr(options, "password", None),
                                getattr(options, "become_password", None)]
         found += secret_values(getattr(options, "extra_vars", {}) or {})
@@ -52,12 +64,30 @@ class Redactor:
         return cls(found)
 
     def add(self, secret: object) -> None:
-        """Hide this value from now on (e.g. a password rendered from a template)."""
-        if not isinstance(secret, str) or not secret or "{{" in secret:
-            return
+        """Hide this value from now on, every scalar leaf of it, in every form it prints as.
+        A template (not yet rendered) is not a secret: its rendered value is."""
+        texts = {str(leaf) for leaf in _leaves(secret)}
         with self._lock:
-            if secret not in self._secrets:  # longest first: no partial leftovers
-                self._secrets = tuple(sorted((*self._secrets, secret), key=len, reverse=True))
+            texts -= self._seen
+            if not texts:
+                return
+            self._seen |= texts
+            new = {form for text in texts for form in _forms(text)}.difference(self._secrets)
+            if new:  # longest first: no partial leftovers
+                self._secrets = tuple(sorted((*self._secrets, *new), key=len, reverse=True))
+
+    def add_vars(self, variables: Mapping[str, Any]) -> None:
+        """Hide the values of the password variables in ``variables``, a templar's lazy
+        view (so a templated one is rendered). One that cannot be rendered is skipped: the
+        task that uses it will fail on its own, redaction must not fail it first."""
+        for name in SECRET_VARS:
+            if name not in variables:
+                continue
+            try:
+                value = variables[name]
+            except Exception:  # undefined, unpredictable in check mode, a filter's error
+                continue
+            self.add(value)
 
     @property
     def active(self) -> bool:
@@ -71,17 +101,20 @@ class Redactor:
         return _scrub(value, secrets)
 
     def event(self, event: Event) -> Event:
-        """The event as sinks may see it: ``no_log`` censored, then secrets masked."""
+        """The event as sinks may see it: ``no_log`` censored, the values of password
+        variables it carries learnt (``set_fact``, ``debug: var=``), then secrets masked."""
         if isinstance(event, HostResult) and event.no_log:
             event = censor(event)
         elif isinstance(event, CommandSent) and event.no_log:
             event = dataclasses.replace(event, command=f"<{NO_LOG_MSG}>")
+        if isinstance(event, HostResult):
+            for found in _named_secrets((event.result, event.items)):
+                self.add(found)
         secrets = self._secrets
         if not secrets:
             return event
         changes = {f.name: _scrub(getattr(event, f.name), secrets)
-                   for f in dataclasses.fields(event)
-                   if isinstance(getattr(event, f.name), (str, dict, list, tuple))}
+                   for f in dataclasses.fields(event) if _scrubbed(event, f.name)}
         return dataclasses.replace(event, **changes)
 
 
@@ -97,12 +130,59 @@ def secret_values(variables: Mapping[Any, Any]) -> list[object]:
     return [v for k, v in variables.items() if str(k) in SECRET_VARS]
 
 
+def _scrubbed(event: Event, name: str) -> bool:
+    """Fields that may carry data: text and containers, not the recap's counters."""
+    if isinstance(event, RunEnd) and name == "stats":
+        return False
+    return isinstance(getattr(event, name), (str, dict, list, tuple))
+
+
+def _leaves(value: Any) -> Iterator[str | int | float]:
+    """The scalar leaves of a secret: strings and numbers (booleans and None say nothing)."""
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, (str, int, float)):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _leaves(item)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            yield from _leaves(item)
+
+
+def _forms(text: str) -> set[str]:
+    """The texts a value prints as: itself, and quoted as Python, JSON or a shell would."""
+    if not text or text in _NOT_SECRETS or "{{" in text or "{%" in text:
+        return set()
+    forms = {text, repr(text)[1:-1], json.dumps(text)[1:-1],
+             json.dumps(text, ensure_ascii=False)[1:-1], shlex.quote(text)}
+    return {f for f in forms if f}
+
+
+def _named_secrets(value: Any) -> Iterator[Any]:
+    """Values found under a password variable's name anywhere inside ``value`` (plain
+    data only: a live mapping such as ``hostvars`` may refer to itself)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if str(key) in SECRET_VARS:
+                yield item
+            yield from _named_secrets(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _named_secrets(item)
+
+
 def _scrub(value: Any, secrets: tuple[str, ...]) -> Any:
     if isinstance(value, str):
         for secret in secrets:
             if secret in value:
                 value = value.replace(secret, MASK)
         return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        text = str(value)  # a number that shows a secret becomes the masked text
+        masked = _scrub(text, secrets)
+        return value if masked == text else masked
     if isinstance(value, Mapping):
         return {_scrub(k, secrets): _scrub(v, secrets) for k, v in value.items()}
     if isinstance(value, tuple):
@@ -110,3 +190,76 @@ def _scrub(value: Any, secrets: tuple[str, ...]) -> Any:
     if isinstance(value, list):
         return [_scrub(v, secrets) for v in value]
     return value
+
+
+# -- source lines shown in parse errors ---------------------------------------------------
+
+_KEY = "|".join(sorted(SECRET_VARS, key=len, reverse=True))
+# `key: value`, `key=value`, `"key": value` or `key value`; the value quoted (up to its
+# closing quote, or the end of the line) or plain (up to the next INI `name=`, a comment,
+# or the end of the line). Not after `.`/a word character, not `{{ key }}` or `key | f`.
+_ASSIGNED = re.compile(
+    rf"""(?<![\w.])(?P<key>["']?(?:{_KEY})["']?)(?P<sep>\s*[:=]\s*|\s+)(?![\s}}|).,\]])"""
+    r"""(?P<value>"(?:[^"\\]|\\.)*"?|'(?:[^']|'')*'?|\S.*?(?=\s+[\w.]+\s*=|\s+#|\s*$))""")
+_OPENS_BLOCK = re.compile(rf"""^\s*(?:-\s+)?["']?(?:{_KEY})["']?\s*:(?:\s|$)""")
+
+
+def mask_line(text: str) -> str:
+    """``text`` (a line of YAML, INI, JSON or ``k=v``) with password variables' values
+    replaced by ``MASK``; everything else is left as written."""
+    return _mask_at(text, 0)[0]
+
+
+def mask_source_line(lines: Sequence[str], index: int, col: int = 0) -> tuple[str, int]:
+    """Line ``index`` of a source file (``lines`` as read, newlines kept or not) as an
+    error may show it, and where column ``col`` (1-based) moved to: masked inline by
+    ``mask_line``, or wholly when the line lies in the indented block under a password key."""
+    line = lines[index].rstrip("\n")
+    if _under_secret_key(lines, index):
+        indent = len(line) - len(line.lstrip())
+        return line[:indent] + MASK, min(col, indent + 1)
+    return _mask_at(line, col)
+
+
+def _mask_at(text: str, col: int) -> tuple[str, int]:
+    """``text`` masked, and column ``col`` moved with the text around it (a column inside
+    a masked value moves to the mask's start)."""
+    parts: list[str] = []
+    end = 0
+    new_col = col
+    for m in _ASSIGNED.finditer(text):
+        start, stop = m.span("value")
+        parts += [text[end:start], MASK]
+        end = stop
+        if col > stop:
+            new_col += len(MASK) - (stop - start)
+        elif col > start:
+            new_col -= col - start - 1
+    parts.append(text[end:])
+    return "".join(parts), new_col
+
+
+def _under_secret_key(lines: Sequence[str], index: int) -> bool:
+    """Whether an ancestor of this YAML line (a less indented line above it) is a password
+    key: then the line is part of that key's value (a list, a mapping, a folded string)."""
+    limit = _content_indent(lines[index])
+    for i in range(index - 1, -1, -1):
+        text = lines[i]
+        if not text.strip() or text.lstrip().startswith("#"):
+            continue
+        indent = _content_indent(text)
+        if indent < limit:
+            if _OPENS_BLOCK.match(text):
+                return True
+            limit = indent
+        if limit == 0:
+            return False
+    return False
+
+
+def _content_indent(line: str) -> int:
+    """Where a YAML line's content starts (a ``- `` item marker counts as indentation)."""
+    stripped = line.lstrip(" ")
+    while stripped.startswith("- ") or stripped == "-":
+        stripped = stripped[2:].lstrip(" ")
+    return len(line) - len(stripped)

@@ -6,6 +6,7 @@ import logging
 import math
 import threading
 import time
+import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,9 +114,12 @@ class Runner:
         self.reporter = Reporter(self.sinks, self.redactor.event)
         self.executor.emit = self.reporter.emit
         self.executor.access.on_secret = self.redactor.add
+        self.executor.on_vars = self.redactor.add_vars
+        self.executor.scrub = self.redactor.scrub
         self.reporter.emit(RunStart(self.playbook.path, self.options.check, self.options.diff))
         error: PbeError | None = None
         try:
+            self._resolve_secrets(list(self.inventory.hosts), {})  # delegates, hostvars too
             for index, play in enumerate(self.playbook.plays):
                 if self.stop.is_set() or self.state.aborted:
                     break
@@ -125,7 +129,8 @@ class Runner:
         except KeyboardInterrupt:
             self.state.interrupted = True
         except Exception as exc:  # a bug in pbe: still report what ran, and the recap
-            logger.exception("internal error")
+            logger.error("internal error\n%s", self.redactor.scrub(
+                "".join(traceback.format_exception(exc)).rstrip()))
             error = InternalError(f"internal error: {type(exc).__name__}: {exc}")
         finally:
             self.connections.close_all()
@@ -184,6 +189,7 @@ class Runner:
         selected = self._play_hosts(play, allowed)
         gone = self.state.failed | self.state.unreachable
         hosts = [h for h in selected if h not in gone]
+        self._resolve_secrets(selected, play.vars)  # the play's name may show one
         self.reporter.emit(PlayStart(index, self._play_name(play), tuple(hosts), play.loc))
         if not hosts:
             self._no_hosts(play)
@@ -192,6 +198,8 @@ class Runner:
             raise ValidationError(f"unknown strategy `{play.strategy}`",
                                   play.keyword_locs.get("strategy", play.loc))
         play_vars = {**play.vars, **self._vars_files(play)}
+        if play.vars_files:
+            self._resolve_secrets(selected, play_vars)
         self.executor.access.remote_user = play.remote_user
         for batch in serial_batches(hosts, play.serial, play.loc):
             if self.stop.is_set() or self.state.aborted:
@@ -210,6 +218,13 @@ class Runner:
             if self.stop.is_set() or self.state.aborted or not strategy.active(batch):
                 return
             strategy.run(section, batch)
+
+    def _resolve_secrets(self, hosts: Sequence[str], play_vars: Mapping[str, Any]) -> None:
+        """Render each host's password variables (``"{{ vault_pw }}"``) for the redactor
+        before anything about the host is reported, not only when a task first uses one."""
+        for host in hosts:
+            variables = self.vm.task_vars(host, (play_vars,))
+            self.redactor.add_vars(self.engine.templar(variables).vars)
 
     def _gather(self, play: Play) -> bool:
         from .modules.base import to_bool

@@ -20,11 +20,15 @@ class SourceLocation:
         return f"{self.file}:{self.line}:{self.col}"
 
     def snippet(self) -> str:
-        """The source line and a caret under the column, or '' if the line can't be read."""
+        """The source line and a caret under the column, or '' if the line can't be read.
+        Values of password variables in it are masked (see ``redact.mask_source_line``)."""
         if not self.line:
             return ""
-        text = linecache.getline(self.file, self.line).rstrip("\n")
-        if not text.strip():
+        lines = linecache.getlines(self.file)
+        if not 0 < self.line <= len(lines) or not lines[self.line - 1].strip():
             return ""
-        caret = " " * max(self.col - 1, 0) + "^"
+        from .redact import mask_source_line  # late: redact imports the events, which need us
+
+        text, col = mask_source_line(lines, self.line - 1, self.col)  # never a password
+        caret = " " * max(col - 1, 0) + "^"
         return f"    {text}\n    {caret}"

@@ -488,7 +488,8 @@ def test_unsafe_tag_environment_list_and_bad_values(tmp_path: Path) -> None:
     assert result.exit_code == 0
     by_name = {r.task_name: r for r in result.results}
     assert by_name["unsafe"].result["msg"] == "{{ not rendered }}"
-    assert by_name["bad retries"].result["msg"] == "`retries` must be a number, got 'ten'"
+    assert by_name["bad retries"].result["msg"] == \
+        "`retries` must be a number; `{{ 'ten' }}` gave a string"  # never the value
     assert "become_method `doas` is not supported" in by_name["bad become"].result["msg"]
 
 
