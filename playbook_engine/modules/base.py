@@ -169,7 +169,7 @@ def _to_list(value: Any) -> list[Any]:
 def _to_str(value: Any) -> str:
     if isinstance(value, (dict, list)):
         raise ValueError(f"expected a string, got {type(value).__name__}")
-    return str(value)
+    return value if isinstance(value, str) else str(value)  # keeps an author's text trusted
 
 
 def _to_mode(value: Any) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ModuleError, TemplateError, UndefinedVariable
+from ..values import TrustedStr
 from . import register
 from .base import Arg, Module, ModuleContext
 
@@ -27,11 +28,14 @@ class Debug(Module):
         if args.get("var") is None:
             msg = args["msg"] if args.get("msg") is not None else "Hello world!"
             return {"changed": False, "msg": msg}
-        expr = str(args["var"]).strip()
+        var = args["var"]
+        if not isinstance(var, TrustedStr):  # only an author's expression is evaluated
+            raise ModuleError(f"debug var: {var!r} is data, not an expression")
+        expr = var.strip()
         if expr.startswith("{{"):
             expr = expr.strip("{} ")
         try:
-            value = ctx.render("{{ " + expr + " }}")
+            value = ctx.render(TrustedStr("{{ " + expr + " }}"))
         except UndefinedVariable:
             value = "VARIABLE IS NOT DEFINED!"
         return {"changed": False, str(args["var"]): value}

@@ -66,8 +66,10 @@ def test_add_vars_renders_templated_passwords_and_skips_what_cannot_render() -> 
     from playbook_engine.templating import TemplateEngine
 
     redactor = Redactor()
-    variables = {"ansible_password": "{{ vault }}", "vault": 98765432,
-                 "ansible_become_password": "{{ undefined_thing }}", "other": "MKother"}
+    from playbook_engine.values import trust
+
+    variables = trust({"ansible_password": "{{ vault }}", "vault": 98765432,
+                       "ansible_become_password": "{{ undefined_thing }}", "other": "MKother"})
     redactor.add_vars(TemplateEngine().templar(variables).vars)
     assert redactor.scrub("98765432 MKother") == f"{MASK} MKother"
 

@@ -9,6 +9,7 @@ never appear (a rendered payload would create it on the controller).
 from __future__ import annotations
 
 from pathlib import Path
+
 import pytest
 
 import playbook_engine as pbe
@@ -205,3 +206,25 @@ def test_evaluate_refuses_data() -> None:
     assert templar.evaluate(TrustedStr("1 == 1")) is True
     with pytest.raises(TemplateError, match="is data"):
         templar.evaluate("1 == 1")
+
+
+def test_debug_var_evaluates_the_authors_expression(tmp_path: Path) -> None:
+    """``debug: var=`` builds a template from the author's expression: that one renders,
+    the value it finds (host data) does not."""
+    marker = tmp_path / "pwned"
+    (tmp_path / "p.txt").write_text(payload(marker) + "\n")
+    book = tmp_path / "site.yml"
+    book.write_text(f"""
+- hosts: a
+  gather_facts: false
+  vars: {{n: 2}}
+  tasks:
+    - command: cat {tmp_path}/p.txt
+      register: out
+    - debug: var=out.stdout
+    - debug: {{var: "n * 21"}}
+""")
+    result = pbe.run(book, INVENTORY)
+    assert not marker.exists()
+    assert result.results[1].result["out.stdout"] == payload(marker)
+    assert result.results[2].result["n * 21"] == 42
