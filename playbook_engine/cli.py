@@ -19,7 +19,7 @@ from . import __version__
 from .errors import OptionsError, PbeError, ValidationFailed
 from .exitcodes import ExitCode
 from .loader import load_file, load_text, plain
-from .options import DEFAULT_FORKS, HOST_KEY_CHECKING, RunOptions
+from .options import DEFAULT_FORKS, HOST_KEY_CHECKING, RunOptions, parse_host_key_checking
 from .redact import mask_line
 from .reporting.outputs import FORMATS
 from .reporting.problems import VALIDATE_FORMATS
@@ -136,14 +136,14 @@ def _one_extra_var(value: str) -> dict[str, Any]:
 
 
 def _host_key_checking(args: argparse.Namespace) -> str:
+    """The flag, else the first of the two variables that is set (even if empty)."""
     if args.host_key_checking:
         return str(args.host_key_checking)
-    env = os.environ.get("PBE_HOST_KEY_CHECKING") or os.environ.get("ANSIBLE_HOST_KEY_CHECKING")
-    if env is None:
-        return "strict"
-    if env.lower() in HOST_KEY_CHECKING:
-        return env.lower()
-    return "strict" if env.lower() in ("true", "yes", "1") else "off"
+    for name in ("PBE_HOST_KEY_CHECKING", "ANSIBLE_HOST_KEY_CHECKING"):
+        if (value := os.environ.get(name)) is not None:
+            mode = parse_host_key_checking(value, name)
+            return mode if isinstance(mode, str) else "strict" if mode else "off"
+    return "strict"
 
 
 def options_from_args(args: argparse.Namespace) -> RunOptions:

@@ -8,11 +8,11 @@ sudo will really ask for it (probed once per host and user).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from .modules.base import to_bool
-from .options import RunOptions
+from .errors import HostUnreachable, OptionsError
+from .options import RunOptions, parse_host_key_checking
 from .templating import Templar
 from .transport import ConnectionCache, ConnectionSpec, shell
 from .transport.base import Connection
@@ -75,9 +75,8 @@ class HostAccess:
 
         kind = str(var("ansible_connection") or keyword or "ssh")
         checking = self.options.host_key_checking
-        hkc = var("ansible_host_key_checking", "ansible_ssh_host_key_checking")
-        if hkc is not None and not to_bool(hkc):
-            checking = "off"
+        if kind != "local":
+            checking = _host_key_checking(tvars, checking)
         port = var("ansible_port", "ansible_ssh_port")
         if (secret := var("ansible_password", "ansible_ssh_pass")) is not None:
             self.on_secret(str(secret))
@@ -95,6 +94,20 @@ class HostAccess:
             ssh_config_file=self.options.ssh_config, connect_timeout=self.options.timeout,
             command_timeout=self.options.command_timeout,
         )
+
+
+def _host_key_checking(tvars: Mapping[str, Any], default: str) -> str:
+    """A host's ``ansible_host_key_checking``: false turns checking off, true keeps the
+    run's mode, a mode name sets it. A bad value refuses the host, never fails open."""
+    for name in ("ansible_host_key_checking", "ansible_ssh_host_key_checking"):
+        if (value := tvars.get(name)) is None:
+            continue
+        try:
+            mode = parse_host_key_checking(value, name)
+        except OptionsError as exc:
+            raise HostUnreachable(exc.message) from None
+        return mode if isinstance(mode, str) else default if mode else "off"
+    return default
 
 
 def _opt_str(value: Any) -> str | None:

@@ -10,6 +10,8 @@ from .values import trust
 
 DEFAULT_FORKS = 50
 HOST_KEY_CHECKING = ("strict", "accept-new", "off")
+_TRUE = ("true", "yes", "on", "1", "y", "t")
+_FALSE = ("false", "no", "off", "0", "n", "f")
 
 
 @dataclass
@@ -44,3 +46,23 @@ class RunOptions:
                 f"got {self.host_key_checking!r}")
         if self.timeout <= 0:
             raise OptionsError(f"timeout must be positive, got {self.timeout!r}")
+
+
+def parse_host_key_checking(value: Any, source: str) -> str | bool:
+    """A mode name, or True/False for one of Ansible's boolean spellings (any case,
+    surrounding blanks ignored). Anything else, an empty value too, is an error: a typo
+    must never turn host key checking off.
+
+    Raises:
+        OptionsError: naming ``source`` (e.g. the variable) and the accepted values.
+    """
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if isinstance(value, (str, int)) else None
+    if text in HOST_KEY_CHECKING:
+        return text
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise OptionsError(
+        f"{source}={value!r} is not a host key checking setting; use strict, accept-new, "
+        f"off, or a boolean: {'/'.join(_TRUE)} (checking on) or {'/'.join(_FALSE)} (off)")

@@ -8,8 +8,8 @@ Why it is built this way:
 * A command's stdout and stderr are read together, event-driven: one event that
   paramiko sets when either stream gets data or the channel closes wakes the reader. No
   sleep-polling, and a full stderr can never stall a reader blocked on stdout.
-* Host keys are checked against known_hosts unless the user explicitly says otherwise;
-  "accept-new" records unknown keys but never overrides a mismatching one.
+* Host keys are checked against known_hosts (``knownhosts.py``) unless the user explicitly
+  says otherwise; "accept-new" records unknown keys but never a second key for a host.
 * Every connect failure becomes one ``HostUnreachable`` with a human reason; no paramiko
   or socket exception escapes.
 """
@@ -30,15 +30,8 @@ from paramiko.common import cMSG_CHANNEL_REQUEST
 
 from ..errors import HostUnreachable, ModuleError, OptionsError
 from .base import CommandResult, Connection, ConnectionSpec
-from .sshtarget import (
-    GLOBAL_KNOWN_HOSTS,
-    HOST_KEY_MODES,
-    SSHTarget,
-    _HostKeyPolicy,
-    _load_known_hosts,
-    _reason,
-    resolve_target,
-)
+from .knownhosts import HOST_KEY_MODES, HostKeyCheck
+from .sshtarget import GLOBAL_KNOWN_HOSTS, SSHTarget, _reason, resolve_target
 
 __all__ = ["SSHConnection", "SSHTarget", "resolve_target"]  # the last two: sshtarget.py
 
@@ -63,7 +56,6 @@ class _DemoteToDebug(logging.Filter):
 
 logging.getLogger(_WIRE_LOG).addFilter(_DemoteToDebug())
 
-# Serialises appends to known_hosts files ("accept-new") across all connections.
 # -- connecting -------------------------------------------------------------------------
 
 
@@ -86,24 +78,24 @@ def _tcp_connect(target: SSHTarget, timeout: float) -> socket.socket:
     return sock
 
 
-def _make_client(spec: ConnectionSpec, target: SSHTarget) -> paramiko.SSHClient:
+def _make_client(spec: ConnectionSpec, target: SSHTarget) -> tuple[paramiko.SSHClient,
+                                                                   HostKeyCheck]:
+    """A client holding no host keys: ``HostKeyCheck`` judges every key ("off" reads none)."""
     if spec.host_key_checking not in HOST_KEY_MODES:
         raise OptionsError(
             f"unknown host key checking mode {spec.host_key_checking!r} "
             f"(use one of: {', '.join(HOST_KEY_MODES)})")
+    writable = [p for p in target.known_hosts_files if p not in (GLOBAL_KNOWN_HOSTS, os.devnull)]
+    check = HostKeyCheck(spec.host_key_checking, target.known_hosts_name,
+                         target.known_hosts_files, writable[0] if writable else None)
     client = paramiko.SSHClient()
     client.set_log_channel(_WIRE_LOG)
-    if spec.host_key_checking != "off":  # "off" must not even see a mismatch
-        for path in target.known_hosts_files:
-            _load_known_hosts(client, path)
-    writable = [p for p in target.known_hosts_files if p not in (GLOBAL_KNOWN_HOSTS, os.devnull)]
-    client.set_missing_host_key_policy(
-        _HostKeyPolicy(spec.host_key_checking, writable[0] if writable else None))
-    return client
+    client.set_missing_host_key_policy(check)
+    return client, check
 
 
-def _handshake(client: paramiko.SSHClient, sock: socket.socket, spec: ConnectionSpec,
-               target: SSHTarget) -> None:
+def _handshake(client: paramiko.SSHClient, check: HostKeyCheck, sock: socket.socket,
+               spec: ConnectionSpec, target: SSHTarget) -> None:
     """SSH handshake and auth; connect, banner, auth and channel timeouts all explicit."""
     timeout = spec.connect_timeout
     client.connect(
@@ -111,7 +103,7 @@ def _handshake(client: paramiko.SSHClient, sock: socket.socket, spec: Connection
         key_filename=list(target.key_files) or None,  # type: ignore[arg-type]  # list is fine
         allow_agent=target.allow_agent,
         look_for_keys=False, sock=sock, timeout=timeout, banner_timeout=timeout,
-        auth_timeout=timeout, channel_timeout=timeout,
+        auth_timeout=timeout, channel_timeout=timeout, transport_factory=check.transport,
     )
 
 
@@ -128,13 +120,6 @@ def _leave_rekeying_to_the_server(transport: paramiko.Transport) -> None:
 
 def _connect_failure(exc: BaseException, target: SSHTarget, spec: ConnectionSpec) -> str:
     """Turn whatever paramiko raised during connect into one human sentence."""
-    if isinstance(exc, paramiko.BadHostKeyException):
-        return (
-            f"host key MISMATCH for {target.known_hosts_name} — possible man-in-the-middle: "
-            f"the server offered {exc.key.get_name()} {exc.key.fingerprint}, known_hosts has "
-            f"{exc.expected_key.get_name()} {exc.expected_key.fingerprint} (if the host was "
-            "reinstalled, remove its old entry from known_hosts)"
-        )
     if isinstance(exc, paramiko.AuthenticationException) or "authentication methods" in str(exc):
         return f"authentication failed for user {target.user} on {target.label} " + (
             _auth_detail(exc, target, spec))
@@ -198,10 +183,10 @@ class SSHConnection(Connection):
             OptionsError: ``spec.host_key_checking`` is not a known mode.
         """
         target = resolve_target(spec)
-        client = _make_client(spec, target)
+        client, check = _make_client(spec, target)
         sock = _tcp_connect(target, spec.connect_timeout)
         try:
-            _handshake(client, sock, spec, target)
+            _handshake(client, check, sock, spec, target)
         except HostUnreachable:
             _discard(client, sock)
             raise

@@ -1,29 +1,21 @@
 """Where and to whom an SSH connection goes, before any byte is sent: the target resolved
-from the spec, ``~/.ssh/config`` and defaults (in that order), and the host-key policy
-with its known_hosts files. Pure decisions, apart from reading and appending known_hosts.
+from the spec, ``~/.ssh/config`` and defaults (in that order), with its known_hosts files.
+Reading and recording host keys is ``knownhosts.py``'s job.
 """
 
 from __future__ import annotations
 
 import getpass
-import logging
 import os
-import threading
 from dataclasses import dataclass
-from pathlib import Path
-from typing import IO
 
 import paramiko
 
 from ..errors import HostUnreachable
 from .base import ConnectionSpec
 
-logger = logging.getLogger("playbook_engine.transport.ssh")
-
-HOST_KEY_MODES = ("strict", "accept-new", "off")
 GLOBAL_KNOWN_HOSTS = "/etc/ssh/ssh_known_hosts"
 DEFAULT_KEYS = ("~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa")
-_KNOWN_HOSTS_LOCK = threading.Lock()  # accept-new appends from many worker threads
 
 
 def _reason(exc: BaseException) -> str:
@@ -124,61 +116,3 @@ def _known_hosts_files(spec: ConnectionSpec, cfg: paramiko.SSHConfigDict) -> tup
     global_files = cfg.get("globalknownhostsfile", GLOBAL_KNOWN_HOSTS).split()
     paths = [os.path.expanduser(p) for p in [*spec.known_hosts_files, *user_files]]
     return tuple(dict.fromkeys([*paths, *global_files]))
-
-
-class _HostKeyPolicy(paramiko.MissingHostKeyPolicy):
-    """Decides about keys absent from known_hosts; SSHClient itself rejects mismatches."""
-
-    def __init__(self, mode: str, save_to: str | None) -> None:
-        self.mode = mode
-        self.save_to = save_to
-
-    def missing_host_key(self, client: paramiko.SSHClient, hostname: str,
-                         key: paramiko.PKey) -> None:
-        fingerprint = f"{key.get_name()} {key.fingerprint}"
-        if self.mode == "off":
-            logger.warning("host key checking is off: accepting %s for %s", fingerprint, hostname)
-            return
-        if self.mode == "accept-new" and self.save_to:
-            _remember_host_key(self.save_to, hostname, key)
-            logger.warning("added new host key %s for %s to %s", fingerprint, hostname,
-                           self.save_to)
-            return
-        raise HostUnreachable(
-            f"host key for {hostname} is not in known_hosts (use --host-key-checking "
-            f"accept-new to trust it); the server offered {fingerprint}"
-        )
-
-
-def _remember_host_key(path: str, hostname: str, key: paramiko.PKey) -> None:
-    """Append the key unless another thread just did; a failed write only warns (like ssh)."""
-    with _KNOWN_HOSTS_LOCK:
-        try:
-            if os.path.exists(path):
-                known = paramiko.HostKeys(path)
-                if known.check(hostname, key):
-                    return
-            Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            with open(path, "a+b") as fh:
-                fh.seek(0, os.SEEK_END)
-                sep = b"\n" if fh.tell() and not _ends_with_newline(fh) else b""
-                fh.write(sep + f"{hostname} {key.get_name()} {key.get_base64()}\n".encode())
-        except (OSError, paramiko.SSHException) as exc:
-            logger.warning("could not record the host key of %s in %s: %s", hostname, path,
-                           _reason(exc))
-
-
-def _ends_with_newline(fh: IO[bytes]) -> bool:
-    fh.seek(-1, os.SEEK_END)
-    last = fh.read(1)
-    fh.seek(0, os.SEEK_END)
-    return last == b"\n"
-
-
-def _load_known_hosts(client: paramiko.SSHClient, path: str) -> None:
-    if not os.path.exists(path):
-        return
-    try:
-        client.load_system_host_keys(path)
-    except (OSError, paramiko.SSHException) as exc:
-        raise HostUnreachable(f"cannot read known_hosts file {path}: {_reason(exc)}") from None
