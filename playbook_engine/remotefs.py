@@ -204,8 +204,7 @@ class RemoteFiles:
                 size=len(content) if content is not None else None))
             return None
         stream = io.BytesIO(data) if isinstance(data, bytes) else data
-        target = PurePosixPath(path)
-        tmp = str(target.parent / f".{target.name}.pbe-{uuid.uuid4().hex[:12]}.tmp")
+        tmp = temp_beside(path)
         staged = f"/tmp/.pbe-{uuid.uuid4().hex}" if self.become else tmp
         self._put(stream, staged, 0o600)
         script = _finish_write(staged, tmp, path, mode, owner, group, backup)
@@ -227,30 +226,48 @@ class RemoteFiles:
         return res
 
 
+def temp_beside(path: str) -> str:
+    """A temp name in ``path``'s directory (so the rename is atomic), unique to this host
+    and task: hosts sharing a filesystem may write the same path at once."""
+    target = PurePosixPath(path)
+    return str(target.parent / f".{target.name}.pbe-{uuid.uuid4().hex[:12]}.tmp")
+
+
+def backup_step() -> str:
+    """Copy ``$d`` to a backup named uniquely (date and a random tag: not a pid, which may
+    repeat across the hosts sharing a filesystem) and print its path."""
+    tag = uuid.uuid4().hex[:8]
+    return ('if [ -f "$d" ]; then b="$d.$(date +%Y-%m-%d@%H:%M:%S).' + tag + '.pbe~"; '
+            'cp -p -- "$d" "$b" && echo "$b"; fi')
+
+
 def _finish_write(staged: str, tmp: str, dest: str, mode: str | None, owner: str | None,
                   group: str | None, backup: bool) -> str:
+    """Give the temp file its attributes and rename it over ``dest``. The old file's mode
+    and owner are read once (it may be replaced or removed meanwhile by another host
+    sharing the filesystem: then it counts as new), and ``mv -T`` never moves the temp
+    file into a directory that appeared at ``dest``."""
     q = shlex.quote
     steps = [f"s={q(staged)}; t={q(tmp)}; d={q(dest)}"]
     if staged != tmp:
         steps.append('cp -- "$s" "$t" && rm -f -- "$s" || { rm -f -- "$s" "$t"; exit 1; }')
     if mode is None:  # keep an existing file's mode; a new one gets the usual 0666 & ~umask
-        steps.append('if [ -e "$d" ]; then chmod "$(stat -L -c %a -- "$d")" "$t"; '
+        steps.append('if m=$(stat -L -c %a -- "$d" 2>/dev/null); then chmod "$m" "$t"; '
                      'else chmod "$(printf %o $((0666 & ~$(umask))))" "$t"; fi')
     else:
         steps.append(f'chmod {q(mode)} "$t"')
     if not (owner or group):  # keep an existing file's owner where we are allowed to
-        steps.append('if [ -e "$d" ]; then chown "$(stat -L -c %u:%g -- "$d")" "$t" '
-                     '2>/dev/null || :; fi')
+        steps.append('if o=$(stat -L -c %u:%g -- "$d" 2>/dev/null); then '
+                     'chown "$o" "$t" 2>/dev/null || :; fi')
     else:  # the half not given stays as the existing file has it
-        user = q(owner) if owner else '"$(stat -L -c %u -- "$d")"'
-        grp = q(group) if group else '"$(stat -L -c %g -- "$d")"'
+        user = q(owner) if owner else '"${o% *}"'
+        grp = q(group) if group else '"${o#* }"'
         fresh = q(owner or "") + (f":{q(group)}" if group else "")
-        steps.append(f'if [ -e "$d" ]; then chown {user}:{grp} "$t"; '
-                     f'else chown {fresh} "$t"; fi')
+        steps.append(f"if o=$(stat -L -c '%u %g' -- \"$d\" 2>/dev/null); then "
+                     f'chown {user}:{grp} "$t"; else chown {fresh} "$t"; fi')
     if backup:
-        steps.append('if [ -f "$d" ]; then b="$d.$(date +%Y-%m-%d@%H:%M:%S).$$.pbe~"; '
-                     'cp -p -- "$d" "$b" && echo "$b"; fi')
-    steps.append('mv -f -- "$t" "$d"')
+        steps.append(backup_step())
+    steps.append('mv -fT -- "$t" "$d"')
     body = " && ".join(f"{{ {s}; }}" if s.startswith("if ") else s for s in steps[1:])
     return f'{steps[0]}; {body} || {{ rc=$?; rm -f -- "$t"; exit $rc; }}'
 

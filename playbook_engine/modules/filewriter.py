@@ -15,14 +15,13 @@ import hashlib
 import io
 import os
 import shlex
-import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from ..errors import ModuleError
 from ..modes import ModeError, format_mode, parse_mode
-from ..remotefs import FileState, parse_stat
+from ..remotefs import FileState, backup_step, parse_stat, temp_beside
 from .base import ModuleContext
 
 CHUNK = 1 << 20
@@ -337,20 +336,18 @@ def _probe_parent(ctx: ModuleContext, parent: str, *, need_dir: bool = True) -> 
 
 def _copy_on_host(ctx: ModuleContext, src: str, dest: str, mode: str, owner: str | None,
                   group: str | None, backup: bool) -> str | None:
-    """remote_src: cp to a temp file beside dest, set attributes, rename (atomic too)."""
-    target = PurePosixPath(dest)
-    tmp = str(target.parent / f".{target.name}.pbe-{uuid.uuid4().hex[:12]}.tmp")
+    """remote_src: cp to a temp file beside dest, set attributes, rename (atomic too, and
+    race-safe as ``RemoteFiles.write`` is: unique temp and backup names, ``mv -T``)."""
     steps = ['cp -- "$s" "$t"', f'chmod {quote(mode)} "$t"']
     if owner or group:
         steps.append(f'chown {quote((owner or "") + (f":{group}" if group else ""))} "$t"')
     else:  # keep the old file's owner where we may
-        steps.append('if [ -e "$d" ]; then chown "$(stat -L -c %u:%g -- "$d")" "$t" '
-                     '2>/dev/null || :; fi')
+        steps.append('{ if o=$(stat -L -c %u:%g -- "$d" 2>/dev/null); then '
+                     'chown "$o" "$t" 2>/dev/null || :; fi; }')
     if backup:
-        steps.append('if [ -f "$d" ]; then b="$d.$(date +%Y-%m-%d@%H:%M:%S).pbe~"; '
-                     'cp -p -- "$d" "$b" && echo "$b"; fi')
-    steps.append('mv -f -- "$t" "$d"')
-    script = (f"s={quote(src)}; t={quote(tmp)}; d={quote(dest)}; "
+        steps.append("{ " + backup_step() + "; }")
+    steps.append('mv -fT -- "$t" "$d"')
+    script = (f"s={quote(src)}; t={quote(temp_beside(dest))}; d={quote(dest)}; "
               + " && ".join(steps) + ' || { rc=$?; rm -f -- "$t"; exit $rc; }')
     res = ctx.files.apply(script, what=f"copy {src} to {dest}")
     if res is None:
