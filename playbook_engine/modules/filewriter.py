@@ -314,7 +314,9 @@ def _owner_group(state: FileState | None, opts: WriteOptions) -> tuple[str | Non
 
 
 def _probe_parent(ctx: ModuleContext, parent: str, *, need_dir: bool = True) -> _Parent:
-    """One round trip; a check run's predicted directory wins over the host's."""
+    """One round trip; a check run's predicted directory wins over the host's. A missing
+    one fails the write, unless an earlier task of the check run did something check mode
+    cannot follow (a command it did not run), which may well create it."""
     res = ctx.files.run(_PARENT_PROBE.format(path=quote(parent)))
     lines = res.out.splitlines()
     if res.rc != 0 or len(lines) < 6:
@@ -324,14 +326,29 @@ def _probe_parent(ctx: ModuleContext, parent: str, *, need_dir: bool = True) -> 
     if is_dir:
         dir_mode, dir_group = lines[5][2:].split("|", 1)
         group = dir_group if int(dir_mode, 8) & 0o2000 else group
-    if ctx.check and (known := ctx.files.prediction.lookup(parent)) is not None:
-        is_dir = known.kind == "directory"
-        writable = writable or is_dir
+    if ctx.check:
+        is_dir, writable = _predicted_parent(ctx, parent, is_dir, writable, need_dir)
     if need_dir and not is_dir:
         raise ModuleError(f"Destination directory {parent} does not exist")
     if need_dir and not writable:
         raise ModuleError(f"Destination {parent} not writable (permission denied)")
     return _Parent(is_dir, writable, umask, user, uid, group, tuple(groups.split()))
+
+
+def _predicted_parent(ctx: ModuleContext, parent: str, is_dir: bool, writable: bool,
+                      need_dir: bool) -> tuple[bool, bool]:
+    """Check mode: the directory as the prediction has it. One missing there and on the host
+    is assumed to exist when an earlier task did something check mode cannot follow (a
+    command it did not run, which may well create it); the write is then predicted changed,
+    as Ansible's check mode reports it."""
+    known = ctx.files.prediction.lookup(parent)
+    if known is not None:
+        is_dir = known.kind == "directory"
+        writable = writable or is_dir
+    if need_dir and not is_dir and (known is None or not known.exists) and \
+            ctx.files.prediction.assume(f"the directory {parent}"):
+        return True, True
+    return is_dir, writable
 
 
 def _copy_on_host(ctx: ModuleContext, src: str, dest: str, mode: str, owner: str | None,

@@ -517,6 +517,7 @@ class Stat(Module):
         entry = replace(answers.entries["p"], state=replace(answers.entries["p"].state,
                                                               path=args["path"]))
         result: dict[str, Any] = {"changed": False, "stat": stat_dict(entry, args["follow"])}
-        if answers.unknown_checksum:  # a check run cannot know bytes it never saw
+        if answers.unknown_checksum or (ctx.check and ctx.files.prediction.created(
+                args["path"])):  # bytes it never saw, or what a command it did not run made
             result["_pbe_unknown"] = True
         return result
