@@ -376,11 +376,16 @@ def _create_dirs(want: Want, facts: Facts) -> Plan:
 def _mkdir_steps(paths: list[str], change: Attrs) -> list[str]:
     """mkdir each path, parents first. A directory another host made in the meantime is
     accepted (``n|``) and left as that host makes it; the ones made here collect in "$@"
-    and only they get the attributes. Anything else in the way fails with mkdir's reason."""
+    and only they get the attributes. Anything else in the way fails with mkdir's reason.
+    A mode that leaves the owner able to create below is given to ``mkdir -m`` too, so
+    another host never sees the new directory with a different mode (unless the umask
+    clears some of its bits: the chmod after it still sets them)."""
+    mode = change.chmod
+    opt = f"-m {mode} " if mode and int(mode, 8) & 0o300 == 0o300 else ""
     steps = ["set --"]
     for path in paths:
         q = quote(path)
-        steps.append(f'if mkdir -- {q} 2>/dev/null; then set -- "$@" {q}; '
+        steps.append(f'if mkdir {opt}-- {q} 2>/dev/null; then set -- "$@" {q}; '
                      f'elif [ -d {q} ]; then echo "n|"; else mkdir -- {q}; fi')
     if change.chown:
         steps.append(f'{{ [ $# = 0 ] || chown {change.chown} -- "$@"; }}')

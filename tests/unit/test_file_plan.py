@@ -131,8 +131,12 @@ def test_directory_creates_each_missing_parent_top_down_with_the_mode() -> None:
     result = plan(want("/w/a/b/c", state="directory", mode="u=rwx,g=rx,o="),
                   facts(absent("/w/a/b/c"), ancestors=ancestors))
     assert result.changed and result.state == "directory"
-    mkdirs = [step.split()[3] for step in result.steps if step.startswith("if mkdir -- ")]
+    mkdirs = [step.split()[5] for step in result.steps if step.startswith("if mkdir ")]
     assert mkdirs == ["/w/a", "/w/a/b", "/w/a/b/c"] and result.racy == 3
+    assert result.steps[1].startswith("if mkdir -m 00750 -- /w/a ")  # born with its mode
+    locked = plan(want("/w/a/b/c", state="directory", mode="0500"),
+                  facts(absent("/w/a/b/c"), ancestors=ancestors))
+    assert locked.steps[1].startswith("if mkdir -- /w/a ")  # a child could not be made in it
     assert result.steps[-1] == '{ [ $# = 0 ] || chmod 00750 -- "$@"; }'  # only those made
     assert [(s.path, s.mode, new) for s, new in result.records] == [
         ("/w/a", "0750", True), ("/w/a/b", "0750", True), ("/w/a/b/c", "0750", True)]
