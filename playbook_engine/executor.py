@@ -585,7 +585,7 @@ def _predicted(value: Any, reads: PredictionReads, name: str) -> Any:
     if not reads.read:
         return value
     return Predicted(value, f"{name}, computed from what check mode predicts, not from the "
-                            f"host's real state ({reads.read[0]})")
+                            f"host's real state ({reads.first})")
 
 
 def status_of(result: Mapping[str, Any]) -> str:

@@ -81,14 +81,17 @@ class PredictionReads:
     host (``check_mode: false``), reading predicted state makes it unpredictable."""
 
     def __init__(self) -> None:
-        self.read: list[str] = []
+        self.read: dict[str, None] = {}   # in the order first read
         self.real = False
+
+    @property
+    def first(self) -> str:
+        return next(iter(self.read))
 
     def note(self, what: str) -> None:
         if self.real:
             raise Unpredictable(what)
-        if what not in self.read:
-            self.read.append(what)
+        self.read.setdefault(what)
 
     @contextmanager
     def tracking(self) -> Iterator[PredictionReads]:
@@ -116,7 +119,7 @@ def acting_for_real() -> None:
     if (reads := _READS.get()) is not None:
         reads.real = True
         if reads.read:
-            raise Unpredictable(reads.read[0])
+            raise Unpredictable(reads.first)
 
 
 def mark_unsafe(value: Any) -> Any:
