@@ -18,14 +18,13 @@ uniquely named temp entry, and nothing fails because another host got there firs
 from __future__ import annotations
 
 import hashlib
-import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any
 
 from ..errors import ModuleError
 from ..modes import ModeError, format_mode, parse_mode
-from ..remotefs import FileState
+from ..remotefs import FileState, temp_beside
 from ..transport.shell import quote
 from . import register
 from .base import Arg, Module, ModuleContext
@@ -492,8 +491,7 @@ def _link_steps(path: str, kind: str, make: str, done: str) -> list[str]:
     q = quote(path)
     if kind == "absent":
         return [f'{{ {make} {q} 2>/dev/null || {{ {done} && echo "n|"; }} || {make} {q}; }}']
-    target = PurePosixPath(path)
-    tmp = quote(str(target.parent / f".{target.name}.pbe-{uuid.uuid4().hex[:12]}.tmp"))
+    tmp = quote(temp_beside(path))
     clear = ""
     if kind == "directory":  # rename cannot put a link over a directory
         clear = f"{{ rmdir -- {q} 2>/dev/null || ! [ -d {q} ] || [ -L {q} ] || rmdir -- {q}; }} && "
