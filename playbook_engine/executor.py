@@ -26,10 +26,13 @@ from .modules.base import Module, to_bool
 from .options import RunOptions
 from .remotefs import Prediction, RemoteFiles
 from .templating import (
+    Predicted,
+    PredictionReads,
     Templar,
     TemplateEngine,
     UnknownValue,
     Unpredictable,
+    acting_for_real,
 )
 from .transport import ConnectionCache, shell
 from .transport.base import CommandResult, Connection
@@ -233,10 +236,13 @@ class Executor:
         self._current.task = (play_idx, task_idx, no_log)
         items: tuple[dict[str, Any], ...] = ()
         unpredictable = False
+        reads = PredictionReads()  # what it reads of predicted state, in a check run
         try:
-            result, items = self._execute(task, host, scope)
+            with reads.tracking():
+                result, items = self._execute(task, host, scope)
         except Unpredictable as exc:
             unpredictable = True
+            self.prediction(host).unsure("a task check mode could not predict")
             result = {"skipped": True, "changed": False,
                       "msg": f"unpredictable in check mode: this task reads {exc.what}"}
         except HostUnreachable as exc:
@@ -257,10 +263,13 @@ class Executor:
         if task.register and status != "unreachable":
             self.facts.set_vars(host, {task.register: UnknownValue(
                 f"`{task.register}`, registered by a task check mode could not run")
-                if unknown else result})
+                if unknown else _predicted(result, reads, f"`{task.register}`")})
         if unknown and task.action == "set_fact":
             self.facts.set_vars(host, {k: UnknownValue(f"`{k}`, set from an unpredictable value")
                                        for k in task.args if k != "cacheable"})
+        elif reads.read and task.action == "set_fact" and status == "ok":
+            self.facts.set_vars(host, {k: _predicted(v, reads, f"`{k}`") for k, v in
+                                       self.facts.host_vars(host).items() if k in task.args})
         return HostResult(play_idx, task_idx, self.name_of(task), task.action, host, status,
                           result, time.monotonic() - started, ignored, items, task.loc,
                           unknown, no_log)
@@ -321,7 +330,10 @@ class Executor:
             raise ModuleError(f"unknown module {task.action}")
         check = self._bool(templar, scope.keyword(task, "check_mode"), self.options.check,
                            "check_mode")
+        if self.options.check and not check and module_cls.needs_connection:
+            acting_for_real()  # predicted values it read or reads make it unpredictable
         if check and not module_cls.supports_check:
+            self.prediction(host).unsure(f"`{task.action}`, which check mode does not run")
             return {"skipped": True, "changed": False, UNKNOWN: True,
                     "msg": f"{task.action} does not support check mode"}
         args = self._args(module_cls, task, templar)
@@ -600,6 +612,15 @@ def aggregate(results: list[dict[str, Any]]) -> dict[str, Any]:
     else:
         out["msg"] = "All items completed"
     return out
+
+
+def _predicted(value: Any, reads: PredictionReads, name: str) -> Any:
+    """A task's output (registered result, fact) as read later: ``Predicted`` when the task
+    read predicted state, so a task acting on the real host cannot act on it."""
+    if not reads.read:
+        return value
+    return Predicted(value, f"{name}, computed from what check mode predicts, not from the "
+                            f"host's real state ({reads.first})")
 
 
 def status_of(result: Mapping[str, Any]) -> str:

@@ -5,6 +5,10 @@ Check mode is built in here rather than in each module. A check run keeps, per h
 ``stat``/``read`` consult it before the real host. So a ``lineinfile`` on a file that an
 earlier ``lineinfile create: true`` would create is planned against that predicted file,
 exactly as the real run will see it. In check mode the mutating calls only record.
+
+Every answer the prediction gives is noted (``templating.note_prediction``): what a task
+computes from it describes predicted, not real, state, and a task that acts on the real
+host may not act on it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import PurePosixPath
 from typing import IO
 
 from .errors import ModuleError
+from .templating import note_prediction
 from .transport.base import CommandResult
 
 Run = Callable[..., CommandResult]
@@ -104,15 +109,54 @@ class Prediction:
         self._lock = threading.Lock()
         self._paths: dict[str, FileState] = {}
         self._new_dirs: set[str] = set()
+        self._unsure: str | None = None
+        self._created: set[str] = set()   # a command's `creates`: exists, nothing more known
+
+    def unsure(self, why: str, creates: str | None = None, removes: str | None = None) -> None:
+        """An earlier task may have changed files in ways not recorded here (a command check
+        mode did not run; the first reason is kept): it would have made ``creates`` and
+        removed ``removes``, but nothing more is known of either."""
+        with self._lock:
+            self._unsure = self._unsure or why
+            if creates:
+                self._created.add(_norm(creates))
+            if removes:
+                self._created.discard(_norm(removes))
+
+    def created(self, path: str) -> bool:
+        """Whether ``path`` is the ``creates`` of a command check mode did not run."""
+        with self._lock:
+            if _norm(path) not in self._created:
+                return False
+        note_prediction(f"{path}, which a command check mode did not run would create")
+        return True
+
+    def exists(self, path: str) -> bool | None:
+        """Whether ``path`` would exist (for ``creates``/``removes``), or None: ask the host."""
+        if self.created(path):
+            return True
+        known = self.lookup(path)
+        return None if known is None else known.exists
+
+    def assume(self, what: str) -> str | None:
+        """Why a missing path may exist after all (an earlier task's effects are unknown),
+        noted as a read of predicted state; None when the prediction is complete."""
+        with self._lock:
+            why = self._unsure
+        if why is not None:
+            note_prediction(f"{what}, assumed to exist after {why}")
+        return why
 
     def record(self, state: FileState, new_dir: bool = False) -> None:
         path = _norm(state.path)
         with self._lock:
+            self._created.discard(path)
             if state.kind != "directory":  # whatever was below is gone
                 prefix = path.rstrip("/") + "/"
                 for known in [p for p in self._paths if p.startswith(prefix)]:
                     del self._paths[known]
                 self._new_dirs = {d for d in self._new_dirs if not d.startswith(prefix)}
+                self._created = {c for c in self._created if not c.startswith(prefix)}
             self._paths[path] = replace(state, path=path)
             if new_dir:
                 self._new_dirs.add(path)
@@ -121,7 +165,12 @@ class Prediction:
 
     def lookup(self, path: str) -> FileState | None:
         """The predicted state, or None when the host itself must be asked."""
-        path = _norm(path)
+        known = self._lookup(_norm(path))
+        if known is not None:
+            note_prediction(f"the state check mode predicts for {path}")
+        return known
+
+    def _lookup(self, path: str) -> FileState | None:
         with self._lock:
             if path in self._paths:
                 return self._paths[path]
@@ -204,8 +253,7 @@ class RemoteFiles:
                 size=len(content) if content is not None else None))
             return None
         stream = io.BytesIO(data) if isinstance(data, bytes) else data
-        target = PurePosixPath(path)
-        tmp = str(target.parent / f".{target.name}.pbe-{uuid.uuid4().hex[:12]}.tmp")
+        tmp = temp_beside(path)
         staged = f"/tmp/.pbe-{uuid.uuid4().hex}" if self.become else tmp
         self._put(stream, staged, 0o600)
         script = _finish_write(staged, tmp, path, mode, owner, group, backup)
@@ -227,30 +275,48 @@ class RemoteFiles:
         return res
 
 
+def temp_beside(path: str) -> str:
+    """A temp name in ``path``'s directory (so the rename is atomic), unique to this host
+    and task: hosts sharing a filesystem may write the same path at once."""
+    target = PurePosixPath(path)
+    return str(target.parent / f".{target.name}.pbe-{uuid.uuid4().hex[:12]}.tmp")
+
+
+def backup_step() -> str:
+    """Copy ``$d`` to a backup named uniquely (date and a random tag: not a pid, which may
+    repeat across the hosts sharing a filesystem) and print its path."""
+    tag = uuid.uuid4().hex[:8]
+    return ('if [ -f "$d" ]; then b="$d.$(date +%Y-%m-%d@%H:%M:%S).' + tag + '.pbe~"; '
+            'cp -p -- "$d" "$b" && echo "$b"; fi')
+
+
 def _finish_write(staged: str, tmp: str, dest: str, mode: str | None, owner: str | None,
                   group: str | None, backup: bool) -> str:
+    """Give the temp file its attributes and rename it over ``dest``. The old file's mode
+    and owner are read once (it may be replaced or removed meanwhile by another host
+    sharing the filesystem: then it counts as new), and ``mv -T`` never moves the temp
+    file into a directory that appeared at ``dest``."""
     q = shlex.quote
     steps = [f"s={q(staged)}; t={q(tmp)}; d={q(dest)}"]
     if staged != tmp:
         steps.append('cp -- "$s" "$t" && rm -f -- "$s" || { rm -f -- "$s" "$t"; exit 1; }')
     if mode is None:  # keep an existing file's mode; a new one gets the usual 0666 & ~umask
-        steps.append('if [ -e "$d" ]; then chmod "$(stat -L -c %a -- "$d")" "$t"; '
+        steps.append('if m=$(stat -L -c %a -- "$d" 2>/dev/null); then chmod "$m" "$t"; '
                      'else chmod "$(printf %o $((0666 & ~$(umask))))" "$t"; fi')
     else:
         steps.append(f'chmod {q(mode)} "$t"')
     if not (owner or group):  # keep an existing file's owner where we are allowed to
-        steps.append('if [ -e "$d" ]; then chown "$(stat -L -c %u:%g -- "$d")" "$t" '
-                     '2>/dev/null || :; fi')
+        steps.append('if o=$(stat -L -c %u:%g -- "$d" 2>/dev/null); then '
+                     'chown "$o" "$t" 2>/dev/null || :; fi')
     else:  # the half not given stays as the existing file has it
-        user = q(owner) if owner else '"$(stat -L -c %u -- "$d")"'
-        grp = q(group) if group else '"$(stat -L -c %g -- "$d")"'
+        user = q(owner) if owner else '"${o% *}"'
+        grp = q(group) if group else '"${o#* }"'
         fresh = q(owner or "") + (f":{q(group)}" if group else "")
-        steps.append(f'if [ -e "$d" ]; then chown {user}:{grp} "$t"; '
-                     f'else chown {fresh} "$t"; fi')
+        steps.append(f"if o=$(stat -L -c '%u %g' -- \"$d\" 2>/dev/null); then "
+                     f'chown {user}:{grp} "$t"; else chown {fresh} "$t"; fi')
     if backup:
-        steps.append('if [ -f "$d" ]; then b="$d.$(date +%Y-%m-%d@%H:%M:%S).$$.pbe~"; '
-                     'cp -p -- "$d" "$b" && echo "$b"; fi')
-    steps.append('mv -f -- "$t" "$d"')
+        steps.append(backup_step())
+    steps.append('mv -fT -- "$t" "$d"')
     body = " && ".join(f"{{ {s}; }}" if s.startswith("if ") else s for s in steps[1:])
     return f'{steps[0]}; {body} || {{ rc=$?; rm -f -- "$t"; exit $rc; }}'
 

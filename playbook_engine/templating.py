@@ -5,12 +5,16 @@
 - Variables are rendered lazily when a template reads them, so ``a: "{{ b }}"`` works.
 - Only trusted text (``values.TrustedStr``: what an author wrote) is ever rendered; host
   data and everything a template produces is plain data (see ``values``).
+- In a check run, a variable computed from *predicted* host state is ``Predicted``: read
+  as its value, but a task that acts on the real host may not read it (``PredictionReads``).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import jinja2
@@ -51,6 +55,66 @@ class UnknownValue:
 
     def __getattr__(self, name: str) -> Any:
         raise Unpredictable(self.what)
+
+
+class Predicted:
+    """A variable a check run computed from predicted, not real, host state: the ``stat``
+    of a file an earlier task would create, a result planned against such a file, a fact set
+    from either. Templates read it as its value (it is what the real run will see), but a
+    task that acts on the real host during the check run may not: that host does not have
+    the predicted state, so acting on it would be wrong (see ``PredictionReads``)."""
+
+    __slots__ = ("value", "what")
+
+    def __init__(self, value: Any, what: str) -> None:
+        self.value = value
+        self.what = what
+
+
+class PredictionReads:
+    """What one task of a check run read of predicted state. Once the task acts on the real
+    host (``check_mode: false``), reading predicted state makes it unpredictable."""
+
+    def __init__(self) -> None:
+        self.read: dict[str, None] = {}   # in the order first read
+        self.real = False
+
+    @property
+    def first(self) -> str:
+        return next(iter(self.read))
+
+    def note(self, what: str) -> None:
+        if self.real:
+            raise Unpredictable(what)
+        self.read.setdefault(what)
+
+    @contextmanager
+    def tracking(self) -> Iterator[PredictionReads]:
+        """Make this the current task's record (per thread) while the block runs."""
+        token = _READS.set(self)
+        try:
+            yield self
+        finally:
+            _READS.reset(token)
+
+
+_READS: ContextVar[PredictionReads | None] = ContextVar("pbe_prediction_reads", default=None)
+
+
+def note_prediction(what: str) -> None:
+    """Predicted state was read (a ``Predicted`` variable, or the check run's prediction of
+    the host's files): recorded for the current task, or Unpredictable if it acts for real."""
+    if (reads := _READS.get()) is not None:
+        reads.note(what)
+
+
+def acting_for_real() -> None:
+    """The current task acts on the real host from now on: any predicted state it read
+    already (in ``when``, ``loop``) makes it unpredictable, and so does any it reads later."""
+    if (reads := _READS.get()) is not None:
+        reads.real = True
+        if reads.read:
+            raise Unpredictable(reads.first)
 
 
 def _finalize(value: Any) -> Any:
@@ -183,13 +247,16 @@ class _LazyVars(Mapping[str, Any]):
         self._active: set[str] = set()
 
     def __getitem__(self, key: str) -> Any:
+        raw = self._data.get(key)
+        if isinstance(raw, Predicted):  # noted on every read: the task may act for real later
+            note_prediction(raw.what)
+            raw = raw.value
         if key in self._done:
             return self._done[key]
         if key not in self._data:
             if key == "vars":  # Ansible's `vars`: every variable, by (computed) name
                 return self
             return self._globals[key]
-        raw = self._data[key]
         if key in self._active:
             raise TemplateError(f"recursive loop detected in variable {key!r}",
                                 self._templar.loc)

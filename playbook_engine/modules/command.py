@@ -34,13 +34,29 @@ def _skip_reason(args: dict[str, Any], ctx: ModuleContext) -> str | None:
     probes = [(p, True) for p in [args.get("creates")] if p]
     probes += [(p, False) for p in [args.get("removes")] if p]
     for path, skip_if_exists in probes:
-        known = ctx.files.prediction.lookup(path) if ctx.check else None
-        exists = known.exists if known is not None else \
-            ctx.run(f"test -e {shell.quote(path)}").rc == 0
+        exists = ctx.files.prediction.exists(path) if ctx.check else None
+        if exists is None:
+            exists = ctx.run(f"test -e {shell.quote(path)}").rc == 0
         if exists == skip_if_exists:
             state = "exists" if exists else "does not exist"
             return f"skipped, since {path} {state}"
     return None
+
+
+def would_run(args: dict[str, Any], ctx: ModuleContext, what: str) -> dict[str, Any]:
+    """Check mode, where ``creates``/``removes`` did not skip the command: it is not run.
+    Given either, Ansible reports it ``changed`` (they are the prediction); without them,
+    skipped. Its output stays unknown (a registered result is unknown), and so do its
+    effects on the host's files (``Prediction.unsure``), except that ``creates`` exists
+    afterwards and ``removes`` does not (a later ``creates`` of the path skips, as in the
+    real run)."""
+    ctx.files.prediction.unsure(f"a {what.lower()} check mode did not run",
+                                args.get("creates"), args.get("removes"))
+    result: dict[str, Any] = {"changed": False, "_pbe_unknown": True,
+                              "msg": f"{what} would have run if not in check mode"}
+    if args.get("creates") or args.get("removes"):
+        return {**result, "changed": True, "rc": 0}
+    return {**result, "skipped": True}
 
 
 def _stamp(t: float) -> str:
@@ -79,8 +95,7 @@ class _Runner(Module):
             return {"changed": False, "cmd": shown, "rc": 0, "stdout": reason, "msg": reason,
                     "stdout_lines": [reason], "stderr": "", "stderr_lines": []}
         if ctx.check:
-            return {"skipped": True, "changed": False, "_pbe_unknown": True,
-                    "msg": "Command would have run if not in check mode"}
+            return would_run(args, ctx, "Command")
         stdin = args.get("stdin")
         data = None
         if stdin is not None:

@@ -7,19 +7,24 @@ exactly what the run would leave, every newly created parent directory included,
 later tasks in the same check run plan against it. Failures the kernel would report
 (chown as non-root, a parent the user cannot write) are decided from the probe too, and
 reported before anything is changed, in check and real runs alike.
+
+Hosts may share a filesystem (the local connection, ``delegate_to: localhost``, NFS homes),
+so another host can make the same change between this host's probe and its command. Every
+create is therefore race-safe: a directory, link or removal that another host completed
+first is accepted (and this host reports ``ok`` for it), a replacement is a rename of a
+uniquely named temp entry, and nothing fails because another host got there first.
 """
 
 from __future__ import annotations
 
 import hashlib
-import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any
 
 from ..errors import ModuleError
 from ..modes import ModeError, format_mode, parse_mode
-from ..remotefs import FileState
+from ..remotefs import FileState, temp_beside
 from ..transport.shell import quote
 from . import register
 from .base import Arg, Module, ModuleContext
@@ -107,10 +112,15 @@ class Plan:
     after: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     follow_result: bool = False         # the result reports what the path points to
+    # Steps whose work another host sharing the filesystem may have done first; each one
+    # that finds it done prints "n|". None done by this host and no attribute change: ok.
+    racy: int = 0
+    attr_changed: bool = False
 
     def add(self, change: Attrs, paths: list[str], no_deref: bool = False) -> None:
         self.steps += change.commands(paths, no_deref)
         self.changed |= change.changed
+        self.attr_changed |= change.changed
         self.before.update(change.before)
         self.after.update(change.after_diff)
 
@@ -354,13 +364,33 @@ def _create_dirs(want: Want, facts: Facts) -> Plan:
                           "create directory", missing[0])
     template = _new_state("", "directory", existing, facts.env)
     change = attrs(template, want.mode, resolve_ids(want, facts), facts.env, missing[0])
-    result = Plan("directory", replace(change.after, path=want.path), changed=True)
-    result.steps.append("mkdir -- " + " ".join(quote(p) for p in missing))
-    result.add(change, missing)
+    result = Plan("directory", replace(change.after, path=want.path), changed=True,
+                  steps=_mkdir_steps(missing, change), racy=len(missing))
     result.before, result.after = _diff_base(want, "absent", "directory")
     result.after.update(change.after_diff or {"mode": change.after.mode})
     result.records = [(replace(change.after, path=p), True) for p in missing]
     return result
+
+
+def _mkdir_steps(paths: list[str], change: Attrs) -> list[str]:
+    """mkdir each path, parents first. A directory another host made in the meantime is
+    accepted (``n|``) and left as that host makes it; the ones made here collect in "$@"
+    and only they get the attributes. Anything else in the way fails with mkdir's reason.
+    A mode that leaves the owner able to create below is given to ``mkdir -m`` too, so
+    another host never sees the new directory with a different mode (unless the umask
+    clears some of its bits: the chmod after it still sets them)."""
+    mode = change.chmod
+    opt = f"-m {mode} " if mode and int(mode, 8) & 0o300 == 0o300 else ""
+    steps = ["set --"]
+    for path in paths:
+        q = quote(path)
+        steps.append(f'if mkdir {opt}-- {q} 2>/dev/null; then set -- "$@" {q}; '
+                     f'elif [ -d {q} ]; then echo "n|"; else mkdir -- {q}; fi')
+    if change.chown:
+        steps.append(f'{{ [ $# = 0 ] || chown {change.chown} -- "$@"; }}')
+    if change.chmod:
+        steps.append(f'{{ [ $# = 0 ] || chmod {change.chmod} -- "$@"; }}')
+    return steps
 
 
 def _recurse(result: Plan, want: Want, facts: Facts) -> None:
@@ -412,8 +442,10 @@ def _plan_absent(want: Want, facts: Facts) -> Plan:
         raise ModuleError(f"cannot remove {want.path}: Permission denied "
                           f"({facts.env.user} cannot empty {facts.blocker})")
     flags = "-rf" if entry.kind == "directory" else "-f"
-    result.steps.append(f"rm {flags} -- {quote(want.path)}")
-    result.changed = True
+    q = quote(want.path)
+    result.steps.append(f'if [ -e {q} ] || [ -L {q} ]; then rm {flags} -- {q}; '
+                        'else echo "n|"; fi')
+    result.changed, result.racy = True, 1
     result.before, result.after = _diff_base(want, entry.kind, "absent")
     result.records.append((FileState(want.path), False))
     return result
@@ -450,16 +482,21 @@ def _plan_touch(want: Want, facts: Facts) -> Plan:
     return result
 
 
-def _replace_steps(path: str, kind: str, make: str) -> list[str]:
-    """Put a new link at ``path``: directly, over an empty directory, or atomically (a temp
-    link beside it renamed over the old entry)."""
+def _link_steps(path: str, kind: str, make: str, done: str) -> list[str]:
+    """Put a new link at ``path`` (``make`` is ``ln -sT -- SRC`` or ``ln -LT -- SRC``),
+    race-safe for hosts sharing the filesystem: where the path was absent, ``ln`` itself
+    (it never replaces); otherwise a temp link beside it, named uniquely for this host and
+    task, renamed over the old entry (an empty directory is removed first). A path that
+    already is the wanted link (``done``: another host made it) is left alone: ``n|``."""
+    q = quote(path)
     if kind == "absent":
-        return [f"{make} {quote(path)}"]
-    if kind == "directory":
-        return [f"rmdir -- {quote(path)}", f"{make} {quote(path)}"]
-    target = PurePosixPath(path)
-    tmp = quote(str(target.parent / f".{target.name}.pbe-{uuid.uuid4().hex[:12]}.tmp"))
-    return [f"{make} {tmp}", f"mv -fT -- {tmp} {quote(path)}"]
+        return [f'{{ {make} {q} 2>/dev/null || {{ {done} && echo "n|"; }} || {make} {q}; }}']
+    tmp = quote(temp_beside(path))
+    clear = ""
+    if kind == "directory":  # rename cannot put a link over a directory
+        clear = f"{{ rmdir -- {q} 2>/dev/null || ! [ -d {q} ] || [ -L {q} ] || rmdir -- {q}; }} && "
+    return [f'if {done}; then echo "n|"; else {make} {tmp} && {clear}mv -fT -- {tmp} {q} '
+            f"|| {{ rc=$?; rm -f -- {tmp}; exit $rc; }}; fi"]
 
 
 def _check_replace(want: Want, entry: Entry, what: str) -> None:
@@ -496,7 +533,10 @@ def _plan_link(want: Want, facts: Facts) -> Plan:
         _may_unlink(parent, entry, facts.env, want.path)
         link = replace(_new_state(want.path, "link", parent, facts.env), target=src,
                        size=len(src.encode("utf-8", "surrogateescape")))
-        result.steps += _replace_steps(want.path, entry.kind, f"ln -s -- {quote(src)}")
+        q = quote(want.path)
+        done = f'[ -L {q} ] && [ "$(readlink -- {q})" = {quote(src)} ]'
+        result.steps += _link_steps(want.path, entry.kind, f"ln -sT -- {quote(src)}", done)
+        result.racy = 1
         result.before, result.after = _diff_base(want, entry.kind, "link")
         if entry.kind == "link":
             result.before["src"] = entry.state.target
@@ -559,8 +599,10 @@ def _plan_hard(want: Want, facts: Facts) -> Plan:
             raise ModuleError(f"cannot hard link {want.path} to {want.src}: Invalid "
                               "cross-device link")
         linked = replace(src.state, path=want.path, nlink=(src.state.nlink or 1) + 1)
-        result.steps += _replace_steps(want.path, entry.kind,
-                                       f"ln -L -- {quote(want.source_path() or '')}")
+        q, qsrc = quote(want.path), quote(want.source_path() or "")
+        result.steps += _link_steps(want.path, entry.kind, f"ln -LT -- {qsrc}",
+                                    f"[ ! -L {q} ] && [ {q} -ef {qsrc} ]")
+        result.racy = 1
         result.before, result.after = _diff_base(want, entry.kind, "hard")
         result.after["src"] = want.src
         result.changed = True
@@ -605,8 +647,9 @@ def _facts(answers: Answers) -> Facts:
                  answers.group, tuple(answers.nodes), answers.blocker)
 
 
-def _apply(ctx: ModuleContext, want: Want, result: Plan) -> FileState:
-    """Run the plan's steps as one command, which ends by stat-ing the result."""
+def _apply(ctx: ModuleContext, want: Want, result: Plan) -> tuple[FileState, int]:
+    """Run the plan's steps as one command, which ends by stat-ing the result; also how many
+    racy steps found their work already done by another host."""
     follow = "L" if result.follow_result else "-"
     script = (PRELUDE + "{ " + " && ".join(result.steps) + "; } || exit $?\n"
               f"_q r {quote(want.path)} {follow}\n")
@@ -615,8 +658,9 @@ def _apply(ctx: ModuleContext, want: Want, result: Plan) -> FileState:
         reason = res.err.strip().splitlines()
         raise ModuleError(f"cannot make {want.path} {result.state}: "
                           f"{reason[-1] if reason else f'exit status {res.rc}'}")
-    rows = [line.split("|")[1:] for line in res.out.splitlines() if line.startswith("r|")]
-    return replace(parse_entry(want.path, rows).state, path=want.path)
+    lines = res.out.splitlines()
+    rows = [line.split("|")[1:] for line in lines if line.startswith("r|")]
+    return replace(parse_entry(want.path, rows).state, path=want.path), lines.count("n|")
 
 
 def _result(want: Want, result: Plan, final: FileState, diff: bool) -> dict[str, Any]:
@@ -676,5 +720,7 @@ class File(Module):
             for state, new_dir in result.records:
                 ctx.files.prediction.record(state, new_dir=new_dir)
         elif result.changed and result.steps:
-            final = _apply(ctx, want, result)
+            final, done_by_others = _apply(ctx, want, result)
+            if result.racy and done_by_others == result.racy and not result.attr_changed:
+                result.changed = False  # another host sharing the filesystem did it first
         return _result(want, result, final, ctx.diff)

@@ -15,14 +15,13 @@ import hashlib
 import io
 import os
 import shlex
-import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from ..errors import ModuleError
 from ..modes import ModeError, format_mode, parse_mode
-from ..remotefs import FileState, parse_stat
+from ..remotefs import FileState, backup_step, parse_stat, temp_beside
 from .base import ModuleContext
 
 CHUNK = 1 << 20
@@ -315,7 +314,9 @@ def _owner_group(state: FileState | None, opts: WriteOptions) -> tuple[str | Non
 
 
 def _probe_parent(ctx: ModuleContext, parent: str, *, need_dir: bool = True) -> _Parent:
-    """One round trip; a check run's predicted directory wins over the host's."""
+    """One round trip; a check run's predicted directory wins over the host's. A missing
+    one fails the write, unless an earlier task of the check run did something check mode
+    cannot follow (a command it did not run), which may well create it."""
     res = ctx.files.run(_PARENT_PROBE.format(path=quote(parent)))
     lines = res.out.splitlines()
     if res.rc != 0 or len(lines) < 6:
@@ -325,9 +326,8 @@ def _probe_parent(ctx: ModuleContext, parent: str, *, need_dir: bool = True) -> 
     if is_dir:
         dir_mode, dir_group = lines[5][2:].split("|", 1)
         group = dir_group if int(dir_mode, 8) & 0o2000 else group
-    if ctx.check and (known := ctx.files.prediction.lookup(parent)) is not None:
-        is_dir = known.kind == "directory"
-        writable = writable or is_dir
+    if ctx.check:
+        is_dir, writable = _predicted_parent(ctx, parent, is_dir, writable, need_dir)
     if need_dir and not is_dir:
         raise ModuleError(f"Destination directory {parent} does not exist")
     if need_dir and not writable:
@@ -335,22 +335,36 @@ def _probe_parent(ctx: ModuleContext, parent: str, *, need_dir: bool = True) -> 
     return _Parent(is_dir, writable, umask, user, uid, group, tuple(groups.split()))
 
 
+def _predicted_parent(ctx: ModuleContext, parent: str, is_dir: bool, writable: bool,
+                      need_dir: bool) -> tuple[bool, bool]:
+    """Check mode: the directory as the prediction has it. One missing there and on the host
+    is assumed to exist when an earlier task did something check mode cannot follow (a
+    command it did not run, which may well create it); the write is then predicted changed,
+    as Ansible's check mode reports it."""
+    known = ctx.files.prediction.lookup(parent)
+    if known is not None:
+        is_dir = known.kind == "directory"
+        writable = writable or is_dir
+    if need_dir and not is_dir and (known is None or not known.exists) and \
+            ctx.files.prediction.assume(f"the directory {parent}"):
+        return True, True
+    return is_dir, writable
+
+
 def _copy_on_host(ctx: ModuleContext, src: str, dest: str, mode: str, owner: str | None,
                   group: str | None, backup: bool) -> str | None:
-    """remote_src: cp to a temp file beside dest, set attributes, rename (atomic too)."""
-    target = PurePosixPath(dest)
-    tmp = str(target.parent / f".{target.name}.pbe-{uuid.uuid4().hex[:12]}.tmp")
+    """remote_src: cp to a temp file beside dest, set attributes, rename (atomic too, and
+    race-safe as ``RemoteFiles.write`` is: unique temp and backup names, ``mv -T``)."""
     steps = ['cp -- "$s" "$t"', f'chmod {quote(mode)} "$t"']
     if owner or group:
         steps.append(f'chown {quote((owner or "") + (f":{group}" if group else ""))} "$t"')
     else:  # keep the old file's owner where we may
-        steps.append('if [ -e "$d" ]; then chown "$(stat -L -c %u:%g -- "$d")" "$t" '
-                     '2>/dev/null || :; fi')
+        steps.append('{ if o=$(stat -L -c %u:%g -- "$d" 2>/dev/null); then '
+                     'chown "$o" "$t" 2>/dev/null || :; fi; }')
     if backup:
-        steps.append('if [ -f "$d" ]; then b="$d.$(date +%Y-%m-%d@%H:%M:%S).pbe~"; '
-                     'cp -p -- "$d" "$b" && echo "$b"; fi')
-    steps.append('mv -f -- "$t" "$d"')
-    script = (f"s={quote(src)}; t={quote(tmp)}; d={quote(dest)}; "
+        steps.append("{ " + backup_step() + "; }")
+    steps.append('mv -fT -- "$t" "$d"')
+    script = (f"s={quote(src)}; t={quote(temp_beside(dest))}; d={quote(dest)}; "
               + " && ".join(steps) + ' || { rc=$?; rm -f -- "$t"; exit $rc; }')
     res = ctx.files.apply(script, what=f"copy {src} to {dest}")
     if res is None:

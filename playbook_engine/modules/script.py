@@ -31,7 +31,7 @@ from ..errors import ModuleError
 from ..transport import shell
 from . import register
 from .base import Arg, Module, ModuleContext
-from .command import _RETURNS, _skip_reason, command_result
+from .command import _RETURNS, _skip_reason, command_result, would_run
 
 # Printed on stderr when the wrapper itself fails (no temp dir, cd failed), so that is a
 # module error rather than the script's own non-zero exit.
@@ -128,8 +128,7 @@ class Script(Module):
         source = ctx.find_file("files", words[0])
         data = _read(source)
         if ctx.check:
-            return {"skipped": True, "changed": False, "_pbe_unknown": True,
-                    "msg": "Script would have run if not in check mode"}
+            return would_run(args, ctx, "Script")
         command = wrapper(source.name, runner_words(args.get("executable"), data), words[1:],
                           args.get("chdir"))
         started = time.time()

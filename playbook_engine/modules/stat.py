@@ -64,7 +64,8 @@ _q() {
   return 0
 }
 _c() { _b=$1; shift; for _x in "$@"; do
-  _q "a$_b" "$_x" LA; _b=$((_b+1)); if [ -e "$_x" ] || [ -L "$_x" ]; then break; fi
+  _r=$(_q "a$_b" "$_x" LA); printf '%s\n' "$_r"
+  [ "$_r" = "a$_b|absent" ] && [ ! -L "$_x" ] || break; _b=$((_b+1))
 done; }
 """
 _ENV = ('printf \'env|%s|%s|%s|%s|%s|%s\\n\' "$(id -u)" "$(id -g)" "$(id -G)" "$(umask)" '
@@ -213,7 +214,9 @@ class Probe:
             self._ask(tag, path, flags)
 
     def ancestors(self, path: str) -> None:
-        """Parent, grandparent, ... up to the first that exists (followed, with access)."""
+        """Parent, grandparent, ... up to the first that exists (followed, with access).
+        The walk stops at the entry its own stat found, so one another host creates
+        meanwhile never leaves the chain ending in an absent entry."""
         self._need_env = True
         chain = [str(p) for p in PurePosixPath(path).parents]
         for index, parent in enumerate(chain):
@@ -514,6 +517,7 @@ class Stat(Module):
         entry = replace(answers.entries["p"], state=replace(answers.entries["p"].state,
                                                               path=args["path"]))
         result: dict[str, Any] = {"changed": False, "stat": stat_dict(entry, args["follow"])}
-        if answers.unknown_checksum:  # a check run cannot know bytes it never saw
+        if answers.unknown_checksum or (ctx.check and ctx.files.prediction.created(
+                args["path"])):  # bytes it never saw, or what a command it did not run made
             result["_pbe_unknown"] = True
         return result

@@ -1,0 +1,211 @@
+"""Check mode over the local connection: values computed from *predicted* state must not
+steer a task that acts on the real host, and commands with ``creates``/``removes`` and
+writes into directories an earlier task would create are predicted as Ansible does. The
+check run's statuses are compared with a real run's (the parity promise)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import playbook_engine as pbe
+
+INVENTORY = {"all": {"hosts": {"a": None}, "vars": {"ansible_connection": "local"}}}
+
+
+def book(tmp_path: Path, tasks: str) -> Path:
+    body = "\n".join("    " + line for line in tasks.strip("\n").splitlines())
+    path = tmp_path / "site.yml"
+    path.write_text(f"- hosts: all\n  gather_facts: false\n  vars:\n    d: {tmp_path / 'w'}\n"
+                    f"  tasks:\n{body}\n")
+    (tmp_path / "w").mkdir(exist_ok=True)
+    return path
+
+
+def statuses(result: pbe.RunResult) -> dict[str, str]:
+    return {r.task_name: r.status for r in result.results}
+
+
+def result_of(result: pbe.RunResult, task: str) -> dict[str, Any]:
+    return next(r.result for r in result.results if r.task_name == task)
+
+
+PREDICTED = """
+- name: create
+  copy: {dest: "{{ d }}/conf", content: "x\\n"}
+- name: look
+  stat: {path: "{{ d }}/conf"}
+  register: st
+- name: derive
+  set_fact: {has_conf: "{{ st.stat.exists }}"}
+- name: act on the predicted stat
+  command: cat {{ d }}/conf
+  when: st.stat.exists
+  check_mode: false
+- name: act on a fact set from it
+  command: cat {{ d }}/conf
+  when: has_conf
+  check_mode: false
+- name: predicted value in the arguments
+  command: echo {{ st.stat.size }}
+  check_mode: false
+- name: predicted value in a loop
+  command: echo {{ item }}
+  loop: "{{ [st.stat.size] }}"
+  check_mode: false
+- name: checked tasks read predictions
+  debug: {msg: "size {{ st.stat.size }}"}
+- name: controller tasks too
+  debug: {msg: "size {{ st.stat.size }}"}
+  check_mode: false
+- name: a real task reading no prediction
+  command: echo independent
+  check_mode: false
+  changed_when: false
+  register: indep
+- name: its result
+  debug: {msg: "{{ indep.stdout }}"}
+- name: predicted false condition
+  command: cat {{ d }}/conf
+  when: not st.stat.exists
+  check_mode: false
+"""
+
+
+def test_a_task_acting_on_the_real_host_never_acts_on_a_prediction(tmp_path: Path) -> None:
+    playbook = book(tmp_path, PREDICTED)
+    check = pbe.run(playbook, INVENTORY, check=True)
+    assert check.exit_code == 0 and not (tmp_path / "w" / "conf").exists()
+    unpredictable = ["act on the predicted stat", "act on a fact set from it",
+                     "predicted value in the arguments", "predicted value in a loop"]
+    assert statuses(check) == {
+        "create": "changed", "look": "ok", "derive": "ok",
+        **dict.fromkeys(unpredictable, "unpredictable"),
+        "checked tasks read predictions": "ok", "controller tasks too": "ok",
+        "a real task reading no prediction": "ok", "its result": "ok",
+        "predicted false condition": "skipped"}
+    assert result_of(check, "checked tasks read predictions")["msg"] == "size 2"
+    assert result_of(check, "its result")["msg"] == "independent"
+    why = result_of(check, "act on the predicted stat")["msg"]
+    assert why.startswith("unpredictable in check mode: this task reads `st`, computed from "
+                          "what check mode predicts, not from the host's real state")
+    assert "`has_conf`" in result_of(check, "act on a fact set from it")["msg"]
+    assert check.stats["a"]["failed"] == 0 and check.stats["a"]["unpredictable"] == 4
+    real = pbe.run(playbook, INVENTORY)
+    assert real.exit_code == 0
+    assert {t: s for t, s in statuses(real).items() if t not in unpredictable} == \
+        {t: s for t, s in statuses(check).items() if t not in unpredictable}
+    assert [statuses(real)[t] for t in unpredictable] == ["changed"] * 4
+
+
+def test_commands_with_creates_or_removes_are_predicted_changed(tmp_path: Path) -> None:
+    (tmp_path / "w" / "present").parent.mkdir()
+    (tmp_path / "w" / "present").write_text("")
+    (tmp_path / "files").mkdir()
+    (tmp_path / "files" / "make.sh").write_text("#!/bin/sh\ntouch \"$1\"\n")
+    playbook = book(tmp_path, """
+- name: creates, absent
+  command: touch {{ d }}/made
+  args: {creates: "{{ d }}/made"}
+  register: made
+- name: removes, present
+  shell: rm {{ d }}/present
+  args: {removes: "{{ d }}/present"}
+- name: creates what the first one creates
+  command: touch {{ d }}/other
+  args: {creates: "{{ d }}/made"}
+- name: script with creates
+  script: make.sh {{ d }}/scripted
+  args: {creates: "{{ d }}/scripted"}
+- name: reads the command's output
+  debug: {msg: "{{ made.rc }}"}
+""")
+    check = pbe.run(playbook, INVENTORY, check=True)
+    assert check.exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "w").iterdir()) == ["present"]
+    assert statuses(check) == {"creates, absent": "changed", "removes, present": "changed",
+                               "creates what the first one creates": "ok",
+                               "script with creates": "changed",
+                               "reads the command's output": "unpredictable"}
+    would = result_of(check, "creates, absent")
+    assert would["msg"] == "Command would have run if not in check mode" and would["rc"] == 0
+    assert result_of(check, "script with creates")["msg"] == \
+        "Script would have run if not in check mode"
+    real = pbe.run(playbook, INVENTORY)
+    assert real.exit_code == 0
+    assert statuses(real) == {**statuses(check), "reads the command's output": "ok"}
+    assert sorted(p.name for p in (tmp_path / "w").iterdir()) == ["made", "scripted"]
+
+
+def test_what_a_command_creates_is_known_to_exist_and_nothing_more(tmp_path: Path) -> None:
+    playbook = book(tmp_path, """
+- command: touch {{ d }}/made
+  args: {creates: "{{ d }}/made"}
+- name: removes it
+  command: rm {{ d }}/made
+  args: {removes: "{{ d }}/made"}
+- name: gone
+  file: {path: "{{ d }}/made", state: absent}
+- name: creates it again
+  command: touch {{ d }}/made
+  args: {creates: "{{ d }}/made"}
+- name: its state is unknown
+  stat: {path: "{{ d }}/made"}
+  register: made
+- name: reads it
+  debug: {msg: "{{ made.stat.exists }}"}
+""")
+    check = pbe.run(playbook, INVENTORY, check=True)
+    assert statuses(check) == {"command": "changed", "removes it": "changed", "gone": "ok",
+                               "creates it again": "changed", "its state is unknown": "ok",
+                               "reads it": "unpredictable"}
+    real = pbe.run(playbook, INVENTORY)
+    assert statuses(real) == {**statuses(check), "reads it": "ok"}
+    assert result_of(real, "reads it")["msg"] is True
+
+
+WRITES = """
+- name: a command makes the directory
+  command: mkdir -p {{ d }}/made/deeper
+  args: {creates: "{{ d }}/made/deeper"}
+- name: template into it
+  template: {src: t.j2, dest: "{{ d }}/made/deeper/t.conf", mode: "0640"}
+- name: copy into it
+  copy: {content: "x\\n", dest: "{{ d }}/made/c.conf"}
+- name: file makes a directory
+  file: {path: "{{ d }}/dir/sub", state: directory}
+- name: template into that
+  template: {src: t.j2, dest: "{{ d }}/dir/sub/t.conf"}
+- name: again, unchanged
+  template: {src: t.j2, dest: "{{ d }}/dir/sub/t.conf"}
+"""
+
+
+def test_writes_into_a_directory_an_earlier_task_would_create(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "t.j2").write_text("host {{ inventory_hostname }}\n")
+    playbook = book(tmp_path, WRITES)
+    check = pbe.run(playbook, INVENTORY, check=True)
+    assert check.exit_code == 0, check.results
+    assert list((tmp_path / "w").iterdir()) == []
+    expected = dict.fromkeys(["a command makes the directory", "template into it",
+                              "copy into it", "file makes a directory", "template into that"],
+                             "changed")
+    assert statuses(check) == {**expected, "again, unchanged": "ok"}
+    assert result_of(check, "template into it")["mode"] == "0640"
+    real = pbe.run(playbook, INVENTORY)
+    assert real.exit_code == 0 and statuses(real) == statuses(check)
+    assert (tmp_path / "w/made/deeper/t.conf").read_text() == "host a\n"
+    again = pbe.run(playbook, INVENTORY, check=True)
+    assert set(statuses(again).values()) == {"ok"}
+
+
+def test_a_write_into_a_directory_nothing_creates_fails_in_both_runs(tmp_path: Path) -> None:
+    playbook = book(tmp_path, """
+- name: nowhere
+  copy: {content: "x\\n", dest: "{{ d }}/missing/c.conf"}
+""")
+    for check in (True, False):
+        run = pbe.run(playbook, INVENTORY, check=check)
+        assert statuses(run) == {"nowhere": "failed"}
+        assert "Destination directory" in result_of(run, "nowhere")["msg"]
