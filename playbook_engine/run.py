@@ -110,9 +110,17 @@ class Runner:
         allowed = self._limit()
         started = time.monotonic()
         self.reporter = Reporter(self.sinks, self.redactor.event)
-        self.executor.emit = self.reporter.emit
-        self.executor.access.on_secret = self.redactor.add
-        self.reporter.emit(RunStart(self.playbook.path, self.options.check, self.options.diff))
+        try:
+            self.executor.emit = self.reporter.emit
+            self.executor.access.on_secret = self.redactor.add
+            self.reporter.emit(RunStart(self.playbook.path, self.options.check,
+                                        self.options.diff))
+            return self._finish(self._run_plays(allowed), started)
+        finally:  # whatever happened, every event reaches the sinks and outputs are written
+            self.reporter.close()
+
+    def _run_plays(self, allowed: set[str] | None) -> PbeError | None:
+        """Every play; the error that stopped the run, if one did."""
         error: PbeError | None = None
         try:
             for index, play in enumerate(self.playbook.plays):
@@ -128,6 +136,9 @@ class Runner:
             error = InternalError(f"internal error: {type(exc).__name__}: {exc}")
         finally:
             self.connections.close_all()
+        return error
+
+    def _finish(self, error: PbeError | None, started: float) -> RunResult:
         if self.stop.is_set():  # Ctrl-C, or the API caller's stop event
             self.state.interrupted = True
         if self.state.aborted:
@@ -137,7 +148,6 @@ class Runner:
         self.reporter.emit(RunEnd(stats, int(code), time.monotonic() - started,
                                   self.options.check, self.state.interrupted,
                                   str(error) if error else None))
-        self.reporter.close()
         return RunResult(code, stats, self.collector.results, sorted(self.state.failed),
                          sorted(self.state.unreachable), self.state.interrupted,
                          self.redactor.scrub(str(error)) if error else None)
