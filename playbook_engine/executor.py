@@ -1,7 +1,9 @@
 """One task on one host: when, loop, until, become, changed_when/failed_when, register.
 
 Every outcome becomes a ``HostResult`` — errors in templates, modules or the transport
-are turned into failed or unreachable results here, never raised to the scheduler.
+are turned into failed or unreachable results here, never raised to the scheduler; so is
+any other exception (a bug, MemoryError, RecursionError): a failed result for that host
+with an ``internal error`` message, never a lost one.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import modules
-from .errors import HostUnreachable, ModuleError, PbeError, TemplateError
+from .errors import HostUnreachable, ModuleError, PbeError, TemplateError, ValidationFailed
 from .events import CommandSent, Event, HostResult
 from .facts import FactStore
 from .hostaccess import HostAccess
@@ -45,6 +47,10 @@ UNKNOWN = "_pbe_unknown"  # a result key: check mode could not know this task's 
 _INHERITED = ("become", "become_user", "become_method", "ignore_errors", "ignore_unreachable",
               "check_mode", "diff", "no_log", "environment", "any_errors_fatal", "delegate_to",
               "connection", "run_once")
+
+# Test-only: when set, called as ``before_task(host, task)`` on the worker thread before
+# each task (the concurrency stress test sleeps a seeded random delay here).
+before_task: Callable[[str, Task], None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,14 +207,14 @@ class Executor:
         self.on_vars: Callable[[Mapping[str, Any]], None] = lambda variables: None  # redaction
         self.scrub: Callable[[str], str] = lambda text: text  # masks known secrets in logs
         self._current = threading.local()
-        self._names: dict[int, str] = {}
+        self._names: dict[int, str] = {}  # task uid -> shown name
 
     def name_of(self, task: Task) -> str:
         """A task's shown name, its ``{{ }}`` rendered with play and extra vars (as Ansible
         does); a name that needs host variables is shown as written."""
         if task.name is None or not is_template(task.name):
             return task.display_name
-        key = id(task)
+        key = task.uid
         if key not in self._names:
             scope = {**self.vm.play_vars, **self.vm.extra_vars}
             try:
@@ -231,9 +237,22 @@ class Executor:
 
     def execute(self, task: Task, host: str, scope: Scope, play_idx: int,
                 task_idx: int) -> HostResult:
+        """One task on one host. Never raises: an exception anywhere in it (variables,
+        facts, templating, the module, registering) is a failed result for this host."""
         started = time.monotonic()
+        try:
+            if before_task is not None:
+                before_task(host, task)
+            return self._result(task, host, scope, play_idx, task_idx, started)
+        except Exception as exc:
+            logger.exception("internal error running %s on %s", task.action, host)
+            return internal_error(task, scope, host, (play_idx, task_idx), exc, started)
+
+    def _result(self, task: Task, host: str, scope: Scope, play_idx: int, task_idx: int,
+                started: float) -> HostResult:
         no_log = self._flag(task, scope, host, "no_log")
         self._current.task = (play_idx, task_idx, no_log)
+        self._current.target = host
         items: tuple[dict[str, Any], ...] = ()
         unpredictable = False
         reads = PredictionReads()  # what it reads of predicted state, in a check run
@@ -246,7 +265,8 @@ class Executor:
             result = {"skipped": True, "changed": False,
                       "msg": f"unpredictable in check mode: this task reads {exc.what}"}
         except HostUnreachable as exc:
-            self.connections.drop(host)
+            # Only the connection that failed: a delegate's, not the delegating host's own.
+            self.connections.drop(getattr(self._current, "target", host))
             result = {"unreachable": True, "changed": False, "msg": exc.message}
         except PbeError as exc:
             result = {"failed": True, "changed": False, "msg": _error_text(exc)}
@@ -360,14 +380,14 @@ class Executor:
         if task.loop is not None and loop_var in variables:
             extra[loop_var] = variables[loop_var]
         with self._lock:
-            self._expansions.setdefault((host, id(task)), []).append((tuple(items), extra))
+            self._expansions.setdefault((host, task.uid), []).append((tuple(items), extra))
         target = args.get("file") or args.get("name")
         return {"changed": False, "include": target, "include_args": extra}
 
     def take_expansion(self, host: str,
                        task: Task) -> list[tuple[tuple[TaskItem, ...], dict[str, Any]]]:
         with self._lock:
-            return self._expansions.pop((host, id(task)), [])
+            return self._expansions.pop((host, task.uid), [])
 
     def _attempts(self, task: Task, module: Module, args: dict[str, Any], ctx: HostContext,
                   variables: dict[str, Any]) -> dict[str, Any]:
@@ -439,6 +459,7 @@ class Executor:
             target = str(templar.render(delegate))
             if target != host:
                 ctx.delegate(target, self.engine.templar(self._delegate_vars(target)))
+        self._current.target = ctx.target  # whose connection an unreachable error is about
         return ctx
 
     def _delegate_vars(self, target: str) -> dict[str, Any]:
@@ -639,7 +660,21 @@ def _skipped(conditions: Sequence[Any], templar: Templar) -> dict[str, Any]:
             "false_condition": false}
 
 
+def internal_error(task: Task, scope: Scope, host: str, index: tuple[int, int],
+                   exc: BaseException, started: float) -> HostResult:
+    """A failed result for an exception nothing else handled (a bug in pbe, MemoryError …).
+    Built from the task as loaded: nothing here renders a template or can raise again."""
+    no_log = scope.keyword(task, "no_log", False) not in (None, False)  # a template: hide
+    msg = f"internal error running {task.action}: {type(exc).__name__}: {exc}"
+    return HostResult(index[0], index[1], task.display_name, task.action, host, "failed",
+                      {"failed": True, "changed": False, "msg": msg},
+                      time.monotonic() - started, loc=task.loc, no_log=no_log)
+
+
 def _error_text(exc: PbeError) -> str:
+    if isinstance(exc, ValidationFailed):  # a run-time include: every problem, not a count
+        return "; ".join(_error_text(p.as_error()) for p in exc.problems
+                         if p.severity == "error") or exc.message
     text = exc.message
     if exc.location:
         text = f"{text} ({exc.location})"

@@ -29,11 +29,16 @@ class HostAccess:
         self._specs: dict[str, ConnectionSpec] = {}
         self._sudo_needs_password: dict[tuple[str, str], bool] = {}
         self._delegate_locks: dict[str, threading.Lock] = {}
+        self._probe_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def delegate_lock(self, target: str) -> threading.Lock:
         with self._lock:
             return self._delegate_locks.setdefault(target, threading.Lock())
+
+    def _probe_lock(self, host: str) -> threading.Lock:
+        with self._lock:
+            return self._probe_locks.setdefault(host, threading.Lock())
 
     def wrap_become(self, host: str, command: str, stdin: bytes | None,
                     become: dict[str, Any]) -> tuple[str, bytes | None]:
@@ -49,11 +54,12 @@ class HostAccess:
 
     def _needs_password(self, host: str, user: str) -> bool:
         key = (host, user)
-        if key not in self._sudo_needs_password:
-            conn = self.connections.get(self._specs[host])
-            probe = conn.run(shell.become("true", user=user))
-            self._sudo_needs_password[key] = probe.rc != 0
-        return self._sudo_needs_password[key]
+        with self._probe_lock(host):  # hosts delegating here share it: probe once
+            if key not in self._sudo_needs_password:
+                conn = self.connections.get(self._specs[host])
+                probe = conn.run(shell.become("true", user=user))
+                self._sudo_needs_password[key] = probe.rc != 0
+            return self._sudo_needs_password[key]
 
     def connection(self, host: str, templar: Templar, keyword: str | None = None) -> Connection:
         """The host's one connection for the run, opened on first use."""

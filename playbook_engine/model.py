@@ -6,10 +6,17 @@ executor renders them per host. Every node keeps its ``SourceLocation`` for mess
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any, Union
 
 from .source import SourceLocation
+
+_uids = itertools.count(1)  # next() on it is atomic: run-time includes load on worker threads
+
+
+def _next_uid() -> int:
+    return next(_uids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +57,9 @@ class Task:
     throttle: Any = None
     any_errors_fatal: Any = None
     connection: Any = None
+    # Identity for the scheduler's and executor's bookkeeping, fixed when the task is loaded
+    # (``replace`` keeps it); never ``id()``, which a later object may reuse.
+    uid: int = field(default_factory=_next_uid, compare=False, repr=False)
 
     @property
     def display_name(self) -> str:
@@ -91,6 +101,7 @@ class Block:
     tags: tuple[str, ...] = ()
     keywords: dict[str, Any] = field(default_factory=dict)
     role: Role | None = None
+    uid: int = field(default_factory=_next_uid, compare=False, repr=False)
 
 
 TaskItem = Union[Task, Block]  # noqa: UP007 - a runtime alias on Python 3.10

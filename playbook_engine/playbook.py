@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,12 @@ def _tags(value: Any) -> tuple[str, ...]:
 
 
 class PlaybookLoader:
-    """Loads one playbook (and what it imports), collecting problems instead of failing."""
+    """Loads one playbook (and what it imports), collecting problems instead of failing.
+
+    Its reading state (problems, directory and recursion stacks) belongs to one load: an
+    include named at run time is read by a fresh loader per call (``runtime_tasks``), since
+    worker threads include at the same time. Only the cache of task files is shared.
+    """
 
     def __init__(self, engine: TemplateEngine | None = None) -> None:
         self.engine = engine or TemplateEngine()
@@ -49,7 +55,10 @@ class PlaybookLoader:
         self._dirs: list[Path] = []            # directory of the file being read
         self._role_stack: list[Path] = []      # roles being read (dependencies, includes)
         self._file_stack: list[Path] = []      # task files being read (recursion guard)
-        self._task_files: dict[Path, tuple[TaskItem, ...]] = {}
+        # A file read once is the same Task objects everywhere (the linear strategy lines
+        # hosts up on them); its problems come along, so every reader reports them.
+        self._task_files: dict[Path, tuple[tuple[TaskItem, ...], list[Problem]]] = {}
+        self._cache_lock = threading.Lock()
         self._handlers: list[Task] = []        # handlers brought in by the play's roles
         self._seen_roles: set[str] = set()
 
@@ -245,8 +254,12 @@ class PlaybookLoader:
             chain = " -> ".join(p.name for p in [*self._file_stack, resolved])
             self._error(f"recursive include: {chain}", at)
             return ()
-        if resolved in self._task_files:
-            return self._task_files[resolved]
+        with self._cache_lock:
+            cached = self._task_files.get(resolved)
+        if cached is not None:
+            self.problems += [p for p in cached[1] if p not in self.problems]
+            return cached[0]
+        before = len(self.problems)
         ok, data = self._read_yaml(resolved, at)
         if not ok:
             return ()
@@ -260,8 +273,8 @@ class PlaybookLoader:
         finally:
             self._file_stack.pop()
             self._dirs.pop()
-        self._task_files[resolved] = items
-        return items
+        with self._cache_lock:  # two workers may have read it at once: the first one wins
+            return self._task_files.setdefault(resolved, (items, self.problems[before:]))[0]
 
     def _find_task_file(self, name: str, at: SourceLocation | None) -> Path | None:
         """Relative to the including file, then its role's tasks/, then the playbook."""
@@ -404,23 +417,36 @@ class PlaybookLoader:
     # -- run-time loading (templated include targets) ----------------------------------------
 
     def runtime_tasks(self, name: str, base_dir: Path) -> tuple[TaskItem, ...]:
-        """Load a task file named only at run time; raises ValidationFailed."""
-        self.problems = []
-        self._dirs = [base_dir]
-        path = self._find_task_file(name, None)
-        items = self._task_file(path, None) if path else ()
-        if any(p.severity == "error" for p in self.problems):
-            raise ValidationFailed(self.problems)
+        """Load a task file named only at run time; thread-safe; raises ValidationFailed
+        listing the file's problems."""
+        loader = self._for_call()
+        loader._dirs = [base_dir]
+        path = loader._find_task_file(name, None)
+        items = loader._task_file(path, None) if path else ()
+        loader._raise_errors()
         return items
 
     def runtime_role(self, args: dict[str, Any]) -> Block:
-        """Load a role named only at run time; raises ValidationFailed."""
-        self.problems = []
+        """Load a role named only at run time; thread-safe; raises ValidationFailed."""
+        loader = self._for_call()
         task = Task(action="include_role", args=args, loc=SourceLocation(str(self.playbook_dir)))
-        block = self._role_from_task(task)
-        if block is None or any(p.severity == "error" for p in self.problems):
-            raise ValidationFailed(self.problems)
+        block = loader._role_from_task(task)
+        loader._raise_errors()
+        if block is None:  # not found is always reported as a problem; this is a backstop
+            raise ValidationFailed([Problem(f"could not load role {args.get('name')!r}")])
         return block
+
+    def _for_call(self) -> PlaybookLoader:
+        """A loader for one run-time include: its own problems and recursion stacks, this
+        one's engine, playbook directory and task-file cache."""
+        loader = PlaybookLoader(self.engine)
+        loader.playbook_dir = self.playbook_dir
+        loader._task_files, loader._cache_lock = self._task_files, self._cache_lock
+        return loader
+
+    def _raise_errors(self) -> None:
+        if any(p.severity == "error" for p in self.problems):
+            raise ValidationFailed(self.problems)
 
     def _read_yaml(self, path: Path, at: SourceLocation | None) -> tuple[bool, Any]:
         """(ok, data) of a YAML file; its error or warnings are collected as problems."""

@@ -112,11 +112,19 @@ class Runner:
         allowed = self._limit()
         started = time.monotonic()
         self.reporter = Reporter(self.sinks, self.redactor.event)
-        self.executor.emit = self.reporter.emit
-        self.executor.access.on_secret = self.redactor.add
-        self.executor.on_vars = self.redactor.add_vars
-        self.executor.scrub = self.redactor.scrub
-        self.reporter.emit(RunStart(self.playbook.path, self.options.check, self.options.diff))
+        try:
+            self.executor.emit = self.reporter.emit
+            self.executor.access.on_secret = self.redactor.add
+            self.executor.on_vars = self.redactor.add_vars
+            self.executor.scrub = self.redactor.scrub
+            self.reporter.emit(RunStart(self.playbook.path, self.options.check,
+                                        self.options.diff))
+            return self._finish(self._run_plays(allowed), started)
+        finally:  # whatever happened, every event reaches the sinks and outputs are written
+            self.reporter.close()
+
+    def _run_plays(self, allowed: set[str] | None) -> PbeError | None:
+        """Every play; the error that stopped the run, if one did."""
         error: PbeError | None = None
         try:
             self._resolve_secrets(list(self.inventory.hosts), {})  # delegates, hostvars too
@@ -134,6 +142,9 @@ class Runner:
             error = InternalError(f"internal error: {type(exc).__name__}: {exc}")
         finally:
             self.connections.close_all()
+        return error
+
+    def _finish(self, error: PbeError | None, started: float) -> RunResult:
         if self.stop.is_set():  # Ctrl-C, or the API caller's stop event
             self.state.interrupted = True
         if self.state.aborted:
@@ -143,7 +154,6 @@ class Runner:
         self.reporter.emit(RunEnd(stats, int(code), time.monotonic() - started,
                                   self.options.check, self.state.interrupted,
                                   str(error) if error else None))
-        self.reporter.close()
         return RunResult(code, stats, self.collector.results, sorted(self.state.failed),
                          sorted(self.state.unreachable), self.state.interrupted,
                          self.redactor.scrub(str(error)) if error else None)

@@ -3,27 +3,36 @@
 Each host walks the play through its own ``HostIterator`` (block/rescue/always aware). The
 linear strategy runs the earliest pending task on every host that has it, waits for all of
 them, then moves on; a failed or unreachable host stops getting tasks, the others go on.
+The free strategy drives each host's walk on its own thread.
+
+Both strategies take a host's result in through the same code (``_settle``: the walk gets
+it, it is counted, it notifies handlers) under one lock, ``_lock``, which guards the run
+state, the notified handlers and the ended hosts. No lock is held while a task runs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import functools
 import logging
 import threading
+import time
 from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .events import Event, HostResult, HostStats, TaskEnd, TaskStart
-from .executor import Executor, Scope
+from .executor import Executor, Scope, internal_error
 from .model import Block, Play, Task, TaskItem
 from .tags import selected
 
 logger = logging.getLogger(__name__)
 
 Step = tuple[Task, Scope, tuple[int, ...]]
+Results = dict[str, HostResult]
+Dispatched = tuple[Results, frozenset[str]]  # the results, and the hosts not to count
 INCLUDES = frozenset({"include_tasks", "include_role"})
 GATHER_FACTS = "Gathering Facts"  # the implicit setup task; --start-at-task keeps it
 Walk = Generator[Step, HostResult, bool]
@@ -111,7 +120,7 @@ class HostIterator:
                 continue
             if not self._wanted(item, scope):
                 continue
-            key = (*prefix, order[id(item)])
+            key = (*prefix, order[item.uid])
             self.rescuable = rescuable
             result = yield (item, scope, key)
             if not self._survived(result, rescuable):
@@ -156,11 +165,11 @@ class HostIterator:
 
 
 def task_order(items: Iterable[TaskItem], out: dict[int, int] | None = None) -> dict[int, int]:
-    """Position of every task in play order (by identity), for the linear strategy."""
+    """Position of every task (by uid) in play order, for the linear strategy."""
     order = {} if out is None else out
     for item in items:
         if isinstance(item, Task):
-            order.setdefault(id(item), len(order))
+            order.setdefault(item.uid, len(order))
         else:
             task_order(item.block, order)
             task_order(item.rescue, order)
@@ -185,8 +194,8 @@ class LinearStrategy:
         self.play = play
         self.play_idx = play_idx
         self.scope = scope
-        self._orders: dict[int, tuple[Sequence[TaskItem], dict[int, int]]] = {}
-        self._shadows: set[int] = set()
+        self._lock = threading.RLock()  # state, notified, ended, _seq; never held over a task
+        self._orders: dict[tuple[int, ...], dict[int, int]] = {}
         self.notified: dict[int, list[str]] = {}   # handler (its index) -> hosts to run it
         self._handler_index: dict[str, list[int]] = {}
         self._handler_order = list(range(len(play.handlers)))  # include_role moves some last
@@ -197,7 +206,8 @@ class LinearStrategy:
         self._seq = 0
 
     def active(self, hosts: Sequence[str]) -> list[str]:
-        gone = self.state.failed | self.state.unreachable | self.ended
+        with self._lock:
+            gone = self.state.failed | self.state.unreachable | self.ended
         return [h for h in hosts if h not in gone]
 
     def run(self, items: Sequence[TaskItem], hosts: Sequence[str]) -> None:
@@ -205,39 +215,62 @@ class LinearStrategy:
         self._walk(items, self.active(hosts))
         self.flush_handlers(hosts)
 
+    def _stopping(self) -> bool:
+        return self.stop.is_set() or bool(self.state.aborted)
+
+    def _iterator(self, items: Sequence[TaskItem], host: str) -> HostIterator:
+        return HostIterator(items, self.scope, self._remember_failure, self._wanted,
+                            functools.partial(self.executor.take_expansion, host),
+                            self._order_of)
+
     def _walk(self, items: Sequence[TaskItem], hosts: Sequence[str]) -> None:
         iterators: dict[str, HostIterator] = {}
         pending: dict[str, Step] = {}
         for host in hosts:
-            it = HostIterator(items, self.scope, self._remember_failure, self._wanted,
-                              functools.partial(self.executor.take_expansion, host),
-                              self._order_of)
-            iterators[host] = it
-            if (step := it.first()) is not None:
+            iterators[host] = self._iterator(items, host)
+            if (step := iterators[host].first()) is not None:
                 pending[host] = step
-        while pending and not self.stop.is_set() and not self.state.aborted:
+        while pending and not self._stopping():
+            with self._lock:  # end_play from another position ends these hosts too
+                for host in self.ended.intersection(pending):
+                    pending.pop(host)
+            if not pending:
+                return
             first = min(key for _, _, key in pending.values())
             leader = next(h for h in hosts if h in pending and pending[h][2] == first)
             task, task_scope, _ = pending[leader]
             # same position, same task: hosts that included different files wait a round
             group = [h for h in hosts if h in pending and pending[h][2] == first
-                     and pending[h][0] is task]
-            results = self._dispatch(task, task_scope, group)
+                     and pending[h][0].uid == task.uid]
+            results, uncounted = self._dispatch(task, task_scope, group)
             rescued = False
             for host in group:
                 res = results.get(host)
                 step = None
-                if res is not None and host not in self.ended:
-                    step = iterators[host].send(res)
+                if res is not None:
+                    step = self._settle(task, iterators[host], res, host not in uncounted)
                     rescued |= iterators[host].rescued_last
-                    self._account(task, res, iterators[host].rescued_last)
                 self._advance_to(pending, host, step)
             if task.action == "include_role" and any(
                     r.status in ("ok", "changed") for r in results.values()):
                 self._reload_role_handlers(task)
             if rescued and _truthy(self._fatal(task, task_scope)):
                 self._rescue_everyone(task, iterators, pending)
-            self._check_fatal(task, task_scope, results, hosts)
+            with self._lock:
+                self._check_fatal(task, task_scope, results, hosts)
+
+    def _settle(self, task: Task, it: HostIterator, res: HostResult,
+                counted: bool) -> Step | None:
+        """Take one host's result in (both strategies): unless the host has ended, its walk
+        gets the result, which is counted (``counted``) and notifies; the host's next step."""
+        with self._lock:
+            if res.host in self.ended:
+                it.rescued_last = False
+                return None
+            step = it.send(res)
+            if counted:
+                self._account(task, res, it.rescued_last)
+            return step
 
     def _reload_role_handlers(self, task: Task) -> None:
         """Running include_role (re)loads the role's handlers after the others, as Ansible
@@ -271,11 +304,12 @@ class LinearStrategy:
             nudge = HostResult(self.play_idx, -1, task.display_name, task.action, host,
                                "failed", {"failed": True, "msg": "any_errors_fatal: another "
                                           "host failed in this block"}, 0.0)
-            self._advance_to(pending, host, it.send(nudge))
+            self._advance_to(pending, host, self._settle(task, it, nudge, counted=False))
 
     def _check_fatal(self, task: Task, scope: Scope, results: dict[str, HostResult],
                      batch: Sequence[str]) -> None:
-        """any_errors_fatal and max_fail_percentage end the play (and the run) for all."""
+        """any_errors_fatal and max_fail_percentage end the play (and the run) for all.
+        Called with ``_lock`` held."""
         failed = [h for h, r in results.items() if h in self.state.failed]
         if failed and _truthy(self._fatal(task, scope)):
             self.state.aborted = (f"any_errors_fatal: task `{task.display_name}` failed on "
@@ -291,84 +325,90 @@ class LinearStrategy:
 
     def _order_of(self, items: Sequence[TaskItem]) -> dict[int, int]:
         """Positions of tasks within one list (cached: included files are shared)."""
-        key = id(items)
-        if key not in self._orders:
-            self._orders[key] = (items, task_order(items))
-        return self._orders[key][1]
+        key = tuple(item.uid for item in items)
+        with self._lock:
+            if key not in self._orders:
+                self._orders[key] = task_order(items)
+            return self._orders[key]
 
-    def _dispatch(self, task: Task, scope: Scope, group: list[str]) -> dict[str, HostResult]:
+    def _dispatch(self, task: Task, scope: Scope, group: list[str]) -> Dispatched:
         if task.name != GATHER_FACTS:
             self.state.started = True  # --start-at-task: reached; everything after runs
-        if task.meta is None and _truthy(scope.keyword(task, "run_once", False)):
+        if task.meta is not None:
+            return self._meta(task, scope, group)
+        if _truthy(scope.keyword(task, "run_once", False)):
             return self._run_once(task, scope, group)
-        if task.meta is None:
-            return self.run_task(task, scope, group)
-        return self._meta(task, scope, group)
+        return self.run_task(task, scope, group), frozenset()
 
-    def _meta(self, task: Task, scope: Scope, group: list[str]) -> dict[str, HostResult]:
+    def _meta(self, task: Task, scope: Scope, group: list[str]) -> Dispatched:
         """Flow control, for the hosts whose ``when`` holds; not shown, not counted."""
-        checked = {h: self.executor.execute(task, h, scope, self.play_idx, -1) for h in group}
+        checked = {h: self._execute(task, h, scope, -1) for h in group}
         failed = [r for r in checked.values() if r.status == "failed"]
         if failed:  # its `when` could not be evaluated: a real failure, shown as one
-            self._seq += 1
-            self.emit(TaskStart(self.play_idx, self._seq, self.executor.name_of(task), task.action,
-                                tuple(r.host for r in failed), task.loc))
-            for res in failed:
-                self.emit(replace(res, task=self._seq))
-            self.emit(TaskEnd(self.play_idx, self._seq))
+            self._report(task, failed)
         hosts = [h for h in group if checked[h].status == "ok"]
         if task.meta == "flush_handlers":
             self.flush_handlers(hosts)
         elif task.meta in ("end_host", "end_batch"):
-            self.ended.update(hosts)
+            with self._lock:
+                self.ended.update(hosts)
         elif task.meta == "end_play" and hosts:
-            self.ended.update(self.play_hosts_seen(group))
+            with self._lock:
+                self.ended.update(self.play_hosts_seen(group))
         elif task.meta == "clear_facts":
             for host in hosts:
                 self.executor.facts.clear(host)
         elif task.meta == "reset_connection":
             for host in hosts:
                 self.executor.connections.drop(host)
-        self._shadows.update(id(r) for r in checked.values() if r.status != "failed")
-        return checked
+        return checked, frozenset(h for h, r in checked.items() if r.status != "failed")
 
-    def _run_once(self, task: Task, scope: Scope, group: list[str]) -> dict[str, HostResult]:
+    def _run_once(self, task: Task, scope: Scope, group: list[str]) -> Dispatched:
         """Run on the first host only; every host gets (and registers) that result."""
         first = self.run_task(task, scope, group[:1]).get(group[0])
         if first is None:
-            return {}
+            return {}, frozenset()
         if task.register:
             for host in group[1:]:
                 self.executor.facts.set_vars(host, {task.register: first.result})
         copies = {h: replace(first, host=h) for h in group[1:]}
-        self._shadows.update(id(r) for r in copies.values())
-        return {group[0]: first, **copies}
+        return {group[0]: first, **copies}, frozenset(copies)
 
     def play_hosts_seen(self, group: list[str]) -> set[str]:
         return set(self.executor.vm.play_batch) | set(group)
 
     def flush_handlers(self, hosts: Sequence[str]) -> None:
-        """Run notified handlers in definition order for the hosts that asked. A handler
-        notified by another one runs in the same flush (another pass if it comes earlier)."""
+        """Run the handlers ``hosts`` notified, in definition order, each on the hosts that
+        asked; other hosts' notifications wait for their own flush. A handler notified by
+        another one runs in the same flush (another pass if it comes earlier)."""
         forced = _truthy(self.play.force_handlers)
         for _ in range(len(self.play.handlers) + 1):  # bounded: handler notify loops end
-            if not self.notified or self.stop.is_set():
+            if self.stop.is_set() or not self._notified_any(hosts):
                 return
             for index in list(self._handler_order):
                 handler = self.play.handlers[index]
                 targets = self._handler_targets(index, hosts, forced)
                 if targets and not self.stop.is_set():
                     results = self.run_task(handler, self.scope, targets, is_handler=True)
-                    for res in results.values():
-                        self._account(handler, res, rescued=False)
+                    with self._lock:
+                        for res in results.values():
+                            self._account(handler, res, rescued=False)
+
+    def _notified_any(self, hosts: Sequence[str]) -> bool:
+        with self._lock:
+            return any(h in wanted for wanted in self.notified.values() for h in hosts)
 
     def _handler_targets(self, index: int, hosts: Sequence[str], forced: bool) -> list[str]:
-        """The hosts that notified handler ``index`` (and may still run it); clears them."""
-        eligible = set(hosts) - self.state.unreachable - self.ended
-        if not forced:
-            eligible -= self.state.failed
-        wanted = set(self.notified.pop(index, ()))
-        return [h for h in hosts if h in wanted & eligible]
+        """Which of ``hosts`` notified handler ``index`` and may still run it. Clears their
+        notifications (run now or never: failed, unreachable, ended), nobody else's."""
+        with self._lock:
+            eligible = set(hosts) - self.state.unreachable - self.ended
+            if not forced:
+                eligible -= self.state.failed
+            wanted = self.notified.pop(index, [])
+            if rest := [h for h in wanted if h not in hosts]:
+                self.notified[index] = rest
+            return [h for h in hosts if h in eligible and h in wanted]
 
     def _wanted(self, task: Task, scope: Scope) -> bool:
         opts = self.executor.options
@@ -384,9 +424,7 @@ class LinearStrategy:
         })
 
     def _account(self, task: Task, res: HostResult, rescued: bool) -> None:
-        if id(res) in self._shadows:  # run_once: only the host that ran is counted
-            self._shadows.discard(id(res))
-            return
+        """Count a result and record its notifications. Called with ``_lock`` held."""
         self.state.count(res, rescued)
         if res.status == "unreachable":
             self.state.unreachable.add(res.host)
@@ -399,11 +437,37 @@ class LinearStrategy:
                     if res.host not in hosts:
                         hosts.append(res.host)
 
+    def _next_seq(self) -> int:
+        with self._lock:
+            self._seq += 1
+            return self._seq
+
+    def _execute(self, task: Task, host: str, scope: Scope, seq: int) -> HostResult:
+        """The executor's result; should it raise all the same, a failed one: a worker's
+        exception must never lose the host's result."""
+        started = time.monotonic()
+        try:
+            return self.executor.execute(task, host, scope, self.play_idx, seq)
+        except Exception as exc:
+            logger.exception("internal error running %s on %s", task.action, host)
+            return internal_error(task, scope, host, (self.play_idx, seq), exc, started)
+
+    def _report(self, task: Task, results: Sequence[HostResult], is_handler: bool = False,
+                seq: int | None = None) -> None:
+        """A task's start, results and end in one piece, so no other task's events land in
+        between (the free strategy reports each host's task when it ends)."""
+        with self._lock:
+            seq = self._next_seq() if seq is None else seq
+            self.emit(TaskStart(self.play_idx, seq, self.executor.name_of(task), task.action,
+                                tuple(r.host for r in results), task.loc, is_handler))
+            for res in results:
+                self.emit(replace(res, task=seq))
+            self.emit(TaskEnd(self.play_idx, seq))
+
     def run_task(self, task: Task, scope: Scope, hosts: Sequence[str],
                  is_handler: bool = False) -> dict[str, HostResult]:
         """Run one task on ``hosts`` in parallel, at most ``forks`` at a time."""
-        self._seq += 1
-        seq, play_idx = self._seq, self.play_idx
+        seq, play_idx = self._next_seq(), self.play_idx
         self.emit(TaskStart(play_idx, seq, self.executor.name_of(task), task.action, tuple(hosts),
                             task.loc, is_handler))
         throttle = int(task.throttle) if str(task.throttle or "").isdigit() else 0
@@ -412,7 +476,7 @@ class LinearStrategy:
 
         def work(host: str) -> None:
             try:
-                res = self.executor.execute(task, host, scope, play_idx, seq)
+                res = self._execute(task, host, scope, seq)
                 workers.record(host, res)
                 self.emit(res)
             finally:
@@ -498,41 +562,63 @@ class Workers:
         self.stop.set()
 
 
+class _Once:
+    """A run_once task under the free strategy: the first host to reach it runs it, the
+    others wait here (holding no lock) for its result."""
+
+    def __init__(self) -> None:
+        self.result: HostResult | None = None
+        self._done = threading.Event()
+
+    def settle(self, result: HostResult | None) -> None:
+        self.result = result
+        self._done.set()
+
+    def wait(self) -> HostResult | None:
+        self._done.wait()
+        return self.result
+
+
 class FreeStrategy(LinearStrategy):
     """Each host runs ahead through the play on its own; ``forks`` still bounds how many
     hosts work at once. A task's start, result and end are reported together when it ends,
-    so outputs never interleave two hosts' tasks."""
+    so outputs never interleave two hosts' tasks. ``meta: flush_handlers`` runs the
+    handlers the host that reaches it notified, on that host (as in Ansible)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._gate = threading.BoundedSemaphore(self.forks)
-        self._emit_lock = threading.Lock()
-        self._state_lock = threading.RLock()
         self._batch: list[str] = []
-        self._once: dict[int, HostResult] = {}          # run_once: the result, per task
+        self._once: dict[int, _Once] = {}               # run_once, per task uid
         self._throttles: dict[int, threading.BoundedSemaphore] = {}
 
-    def _run_once(self, task: Task, scope: Scope, group: list[str]) -> dict[str, HostResult]:
+    def _run_once(self, task: Task, scope: Scope, group: list[str]) -> Dispatched:
         """The first host to get here runs it; the others take (and register) its result."""
         host = group[0]
-        with self._state_lock:
-            first = self._once.get(id(task))
-            if first is None:
+        with self._lock:
+            once = self._once.get(task.uid)
+            if mine := once is None:
+                once = self._once[task.uid] = _Once()
+        if mine:
+            first = None
+            try:
                 first = self.run_task(task, scope, [host])[host]
-                self._once[id(task)] = first
-                return {host: first}
+            finally:
+                once.settle(first)
+            return {host: first}, frozenset()
+        first = once.wait()
+        if first is None:
+            return {}, frozenset()
         if task.register:
             self.executor.facts.set_vars(host, {task.register: first.result})
-        copy = replace(first, host=host)
-        self._shadows.add(id(copy))
-        return {host: copy}
+        return {host: replace(first, host=host)}, frozenset({host})
 
     def _throttle(self, task: Task) -> threading.BoundedSemaphore | None:
         limit = int(task.throttle) if str(task.throttle or "").isdigit() else 0
         if not limit:
             return None
-        with self._emit_lock:
-            return self._throttles.setdefault(id(task), threading.BoundedSemaphore(limit))
+        with self._lock:
+            return self._throttles.setdefault(task.uid, threading.BoundedSemaphore(limit))
 
     def _walk(self, items: Sequence[TaskItem], hosts: Sequence[str]) -> None:
         self._batch = list(hosts)
@@ -542,41 +628,48 @@ class FreeStrategy(LinearStrategy):
         workers.wait()
 
     def _drive(self, items: Sequence[TaskItem], host: str) -> None:
-        it = HostIterator(items, self.scope, self._remember_failure, self._wanted,
-                          functools.partial(self.executor.take_expansion, host),
-                          self._order_of)
-        step = it.first()
-        while step is not None and not self.stop.is_set() and not self.state.aborted:
-            task, scope, _ = step
-            with self._state_lock:
-                if host in self.ended:
-                    return
-            res = self._dispatch(task, scope, [host]).get(host)
-            if res is None:
-                return
-            step = it.send(res)
-            with self._state_lock:
-                self._account(task, res, it.rescued_last)
-                self._check_fatal(task, scope, {host: res}, self._batch)
+        """One host's walk, on its own thread. An exception here (a bug) fails the host
+        with an internal error instead of silently ending its walk."""
+        step: Step | None = None
+        try:
+            it = self._iterator(items, host)
+            step = it.first()
+            while step is not None and not self._stopping():
+                step = self._step(it, step, host)
+        except Exception as exc:
+            logger.exception("internal error in the free strategy on %s", host)
+            self._lost(step, host, exc)
+
+    def _step(self, it: HostIterator, step: Step, host: str) -> Step | None:
+        task, scope, _ = step
+        with self._lock:
+            if host in self.ended:
+                return None
+        results, uncounted = self._dispatch(task, scope, [host])
+        res = results.get(host)
+        if res is None:
+            return None
+        following = self._settle(task, it, res, host not in uncounted)
+        with self._lock:
+            self._check_fatal(task, scope, {host: res}, self._batch)
+        return following
+
+    def _lost(self, step: Step | None, host: str, exc: Exception) -> None:
+        task, scope = (step[0], step[1]) if step else (
+            Task(action="meta", args={}, loc=self.play.loc, name="(scheduler)"), self.scope)
+        res = internal_error(task, scope, host, (self.play_idx, -1), exc, time.monotonic())
+        self._report(task, [res])
+        with self._lock:
+            self._account(task, res, rescued=False)
 
     def run_task(self, task: Task, scope: Scope, hosts: Sequence[str],
                  is_handler: bool = False) -> dict[str, HostResult]:
-        if len(hosts) != 1 or is_handler:
+        if len(hosts) != 1:
             return super().run_task(task, scope, hosts, is_handler)
         host = hosts[0]
-        with self._emit_lock:
-            self._seq += 1
-            seq = self._seq
+        seq = self._next_seq()
         throttle = self._throttle(task)
-        with self._gate:
-            if throttle is not None:
-                with throttle:
-                    res = self.executor.execute(task, host, scope, self.play_idx, seq)
-            else:
-                res = self.executor.execute(task, host, scope, self.play_idx, seq)
-        with self._emit_lock:
-            self.emit(TaskStart(self.play_idx, seq, self.executor.name_of(task), task.action,
-                                (host,), task.loc))
-            self.emit(res)
-            self.emit(TaskEnd(self.play_idx, seq))
+        with throttle or contextlib.nullcontext(), self._gate:  # no fork slot held waiting
+            res = self._execute(task, host, scope, seq)
+        self._report(task, [res], is_handler, seq)
         return {host: res}

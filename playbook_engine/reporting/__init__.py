@@ -38,12 +38,17 @@ class Reporter:
         self._queue: queue.Queue[object] = queue.Queue()
         self._thread = threading.Thread(target=self._drain, name="pbe-reporter", daemon=False)
         self.errors: list[BaseException] = []
+        self._closed = False
         self._thread.start()
 
     def emit(self, event: Event) -> None:
         self._queue.put(event)
 
     def close(self) -> None:
+        """Drain every queued event, then close the sinks once; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
         self._queue.put(_STOP)
         self._thread.join()
         for sink in self.sinks:

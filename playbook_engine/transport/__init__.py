@@ -23,8 +23,9 @@ def connect(spec: ConnectionSpec) -> Connection:
 class ConnectionCache:
     """One connection per host for the whole run; ``close_all`` at the end.
 
-    A host's connection is only used by one worker at a time (the scheduler guarantees
-    it), so the lock guards only the dict.
+    A host's connection is shared: by its own worker and by every worker delegating to it,
+    at once. Transports make that safe per connection (SSH: one lock around SFTP, a
+    channel per command); the lock here guards only the dict.
     """
 
     def __init__(self) -> None:

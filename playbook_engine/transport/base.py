@@ -1,8 +1,8 @@
 """The Connection contract every transport implements.
 
 A connection runs POSIX ``sh`` command strings on one host and moves files. It is opened
-once per host per run and used by one worker thread at a time, but ``close()`` may be
-called from another thread at the end of a run.
+once per host per run and may be used by several worker threads at once (hosts that
+``delegate_to`` it): ``run``, ``put``, ``get`` and ``close`` must be thread-safe.
 """
 
 from __future__ import annotations

@@ -170,7 +170,10 @@ class SSHConnection(Connection):
         self.transport: paramiko.Transport = transport
         self._client = client
         self._sftp: paramiko.SFTPClient | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()       # _sftp and _closed; close() takes only this one
+        # paramiko's SFTPClient is not thread-safe, and hosts delegating to this one share
+        # it: one transfer at a time. Exec channels need no lock (one channel per command).
+        self._sftp_lock = threading.Lock()
         self._closed = False
 
     @classmethod
@@ -289,9 +292,9 @@ class SSHConnection(Connection):
 
     def _sftp_call(self, verb: str, path: str,
                    action: Callable[[paramiko.SFTPClient], object]) -> None:
-        sftp = self._sftp_session()
         try:
-            action(sftp)
+            with self._sftp_lock:
+                action(self._sftp_session())
         except (paramiko.SSHException, EOFError) as exc:
             raise self._lost(exc) from exc
         except OSError as exc:
