@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from .base import CommandResult, Connection, ConnectionSpec
+from ..errors import ModuleError
+from .base import STOPPED, CommandResult, Connection, ConnectionSpec
 
 __all__ = ["CommandResult", "Connection", "ConnectionCache", "ConnectionSpec", "connect"]
 
@@ -31,6 +32,7 @@ class ConnectionCache:
         self._lock = threading.Lock()
         self._conns: dict[str, Connection] = {}
         self._opening: dict[str, threading.Lock] = {}
+        self._stopping = False
 
     def get(self, spec: ConnectionSpec) -> Connection:
         """The host's open connection, connecting once even if many threads ask at once
@@ -40,6 +42,8 @@ class ConnectionCache:
             opening = self._opening.setdefault(spec.host, threading.Lock())
         if conn is not None:
             return conn
+        if self._stopping:
+            raise ModuleError(STOPPED)
         with opening:
             with self._lock:
                 conn = self._conns.get(spec.host)
@@ -47,6 +51,9 @@ class ConnectionCache:
                 conn = connect(spec)
                 with self._lock:
                     self._conns[spec.host] = conn
+                    stopping = self._stopping
+                if stopping:  # interrupt_all() ran while this one was connecting
+                    conn.interrupt()
         return conn
 
     def drop(self, host: str) -> None:
@@ -54,6 +61,14 @@ class ConnectionCache:
             conn = self._conns.pop(host, None)
         if conn is not None:
             conn.close()
+
+    def interrupt_all(self) -> None:
+        """Stop the commands running on every connection, and any new ones (SIGTERM)."""
+        with self._lock:
+            self._stopping = True
+            conns = list(self._conns.values())
+        for conn in conns:
+            conn.interrupt()
 
     def close_all(self) -> None:
         with self._lock:

@@ -1,8 +1,8 @@
 """The Connection contract every transport implements.
 
 A connection runs POSIX ``sh`` command strings on one host and moves files. It is opened
-once per host per run and used by one worker thread at a time, but ``close()`` may be
-called from another thread at the end of a run.
+once per host per run and used by one worker thread at a time, but ``interrupt()`` and
+``close()`` may be called from another thread (a signal, the end of a run).
 """
 
 from __future__ import annotations
@@ -10,6 +10,20 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass, field
 from typing import IO
+
+# How a command ends when the run is stopped under it (``interrupt()``: pbe got SIGTERM).
+STOPPED = "stopped: pbe is interrupting the run"
+KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL for a command pbe ends
+
+
+def decode(data: bytes, strip_newlines: bool = False) -> str:
+    """UTF-8 text of ``data`` (undecodable bytes replaced), optionally without its trailing
+    newlines; stripped on the bytes, so a large output is copied once, not twice."""
+    end = len(data)
+    if strip_newlines:
+        while end and data[end - 1] in b"\r\n":
+            end -= 1
+    return str(memoryview(data)[:end], "utf-8", "replace")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,11 +41,11 @@ class CommandResult:
 
     @property
     def out(self) -> str:
-        return self.stdout.decode("utf-8", "replace")
+        return decode(self.stdout)
 
     @property
     def err(self) -> str:
-        return self.stderr.decode("utf-8", "replace")
+        return decode(self.stderr)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,5 +90,11 @@ class Connection(abc.ABC):
         """Stream ``remote_path`` into ``dest``."""
 
     @abc.abstractmethod
+    def interrupt(self) -> None:
+        """Stop every command running on this connection now (SIGTERM to its process
+        group, SIGKILL after ``KILL_GRACE``) and refuse new ones: their ``run`` raises
+        ModuleError(STOPPED). Callable from any thread; idempotent."""
+
+    @abc.abstractmethod
     def close(self) -> None:
-        """Release everything; idempotent."""
+        """Release everything, ending commands still running; idempotent."""
