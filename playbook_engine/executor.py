@@ -19,6 +19,7 @@ from .errors import HostUnreachable, ModuleError, PbeError, TemplateError
 from .events import CommandSent, Event, HostResult
 from .facts import FactStore
 from .hostaccess import HostAccess
+from .lines import Lines
 from .lookups import run_lookup
 from .model import Block, Play, Role, Task, TaskItem
 from .modules.base import Module, to_bool
@@ -492,11 +493,14 @@ class _Judge:
 def loop_items(task: Task, templar: Templar) -> list[Any]:
     items = templar.render(task.loop)
     if task.loop_with is not None:
-        terms = items if isinstance(items, list) and task.loop_with != "dict" else [items]
+        terms = list(items) if isinstance(items, (list, Lines)) and task.loop_with != "dict" \
+            else [items]
         try:
             return run_lookup(task.loop_with, terms, templar.vars, {})
         except (ValueError, OSError) as exc:
             raise ModuleError(f"with_{task.loop_with}: {exc}") from None
+    if isinstance(items, Lines):  # `loop: "{{ out.stdout_lines }}"`
+        return list(items)
     if isinstance(items, str):
         raise ModuleError(f"loop needs a list, got the string {items!r}")
     if isinstance(items, dict):

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .events import CommandSent, Event, HostResult
+from .lines import Lines
 
 MASK = "********"
 NO_LOG_MSG = ("the output has been hidden due to the fact that 'no_log: true' was specified "
@@ -81,7 +82,7 @@ class Redactor:
             return event
         changes = {f.name: _scrub(getattr(event, f.name), secrets)
                    for f in dataclasses.fields(event)
-                   if isinstance(getattr(event, f.name), (str, dict, list, tuple))}
+                   if isinstance(getattr(event, f.name), (str, dict, list, tuple, Lines))}
         return dataclasses.replace(event, **changes)
 
 
@@ -109,4 +110,7 @@ def _scrub(value: Any, secrets: tuple[str, ...]) -> Any:
         return tuple(_scrub(v, secrets) for v in value)
     if isinstance(value, list):
         return [_scrub(v, secrets) for v in value]
+    if isinstance(value, Lines):  # masked in its one text, never line by line
+        text = _scrub(value.text, secrets)
+        return value if text is value.text else Lines(text)
     return value

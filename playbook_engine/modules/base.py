@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ..errors import ModuleError
+from ..lines import Lines
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -161,14 +162,17 @@ def to_bool(value: Any) -> bool:
 def _to_list(value: Any) -> list[Any]:
     if isinstance(value, list):
         return value
+    if isinstance(value, Lines):
+        return list(value)
     if isinstance(value, str):
         return [v.strip() for v in value.split(",")] if value else []
     return [value]
 
 
 def _to_str(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        raise ValueError(f"expected a string, got {type(value).__name__}")
+    if isinstance(value, (dict, list, Lines)):
+        kind = "list" if isinstance(value, Lines) else type(value).__name__
+        raise ValueError(f"expected a string, got {kind}")
     return str(value)
 
 

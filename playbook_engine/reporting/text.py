@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..events import HostResult, RunEnd
+from ..lines import Lines
 
 HIDDEN_KEYS = ("stdout_lines", "stderr_lines", "_quiet", "ansible_loop_var",
                "_ansible_item_label", "diff")
@@ -156,6 +157,6 @@ def _mark_blocks(value: Any, blocks: list[str]) -> Any:
         return f"\x00{len(blocks) - 1}\x00"
     if isinstance(value, Mapping):
         return {k: _mark_blocks(v, blocks) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, Lines)):
         return [_mark_blocks(v, blocks) for v in value]
     return value
