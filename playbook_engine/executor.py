@@ -109,7 +109,7 @@ class HostContext:
         self._conn_templar = templar
 
     def run(self, command: str, *, stdin: bytes | None = None,
-            timeout: float | None = None) -> CommandResult:
+            timeout: float | None = None, stdout: IO[bytes] | None = None) -> CommandResult:
         command = shell.with_env(command, self._env)
         conn: Connection = self.connection  # first: become's password probe needs it
         if self._become:
@@ -119,9 +119,9 @@ class HostContext:
         limits = [t for t in (timeout, self._timeout) if t]
         limit = min(limits) if limits else None  # the module's own and the task's `timeout:`
         if self.target == self.host:
-            return conn.run(command, stdin=stdin, timeout=limit)
+            return conn.run(command, stdin=stdin, timeout=limit, stdout=stdout)
         with self._executor.access.delegate_lock(self.target):  # shared by every delegating host
-            return conn.run(command, stdin=stdin, timeout=limit)
+            return conn.run(command, stdin=stdin, timeout=limit, stdout=stdout)
 
     @property
     def files(self) -> RemoteFiles:

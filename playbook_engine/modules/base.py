@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import IO, TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ..errors import ModuleError
 from ..lines import Lines
@@ -74,7 +74,8 @@ class ModuleContext(Protocol):
     def connection(self) -> Connection: ...
 
     def run(self, command: str, *, stdin: bytes | None = None,
-            timeout: float | None = None) -> CommandResult: ...
+            timeout: float | None = None, stdout: IO[bytes] | None = None
+            ) -> CommandResult: ...
 
     def find_file(self, kind: str, name: str) -> Path: ...
 

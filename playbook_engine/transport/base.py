@@ -8,12 +8,46 @@ once per host per run and used by one worker thread at a time, but ``interrupt()
 from __future__ import annotations
 
 import abc
+import io
 from dataclasses import dataclass, field
 from typing import IO
+
+from ..errors import ModuleError
 
 # How a command ends when the run is stopped under it (``interrupt()``: pbe got SIGTERM).
 STOPPED = "stopped: pbe is interrupting the run"
 KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL for a command pbe ends
+
+
+class SinkFailed(Exception):
+    """Writing a command's output to the caller's ``stdout`` file failed (``cause``)."""
+
+    def __init__(self, cause: OSError) -> None:
+        super().__init__(cause)
+        self.cause = cause
+
+
+class Sink:
+    """Where a command's stdout goes: the caller's file, else a buffer that becomes the
+    result's bytes without a copy."""
+
+    def __init__(self, target: IO[bytes] | None = None) -> None:
+        self._buffer = io.BytesIO()  # stays empty when there is a target
+        self._target: IO[bytes] = self._buffer if target is None else target
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._target.write(data)
+        except OSError as exc:
+            raise SinkFailed(exc) from exc
+
+    def value(self) -> bytes:
+        return self._buffer.getvalue()
+
+
+def sink_error(exc: SinkFailed) -> ModuleError:
+    return ModuleError(f"cannot store the command's output on the controller: "
+                       f"{exc.cause.strerror or exc.cause}")
 
 
 def decode(data: bytes, strip_newlines: bool = False) -> str:
@@ -74,11 +108,16 @@ class Connection(abc.ABC):
 
     @abc.abstractmethod
     def run(
-        self, command: str, *, stdin: bytes | None = None, timeout: float | None = None
+        self, command: str, *, stdin: bytes | None = None, timeout: float | None = None,
+        stdout: IO[bytes] | None = None,
     ) -> CommandResult:
         """Run ``command`` with ``sh -c`` semantics; stdin is sent then closed.
 
-        Raises HostUnreachable if the connection is lost, ModuleError on timeout.
+        With ``stdout``, the command's output is written there as it arrives (a file of
+        any size, never held in memory) and the result's ``stdout`` is empty.
+
+        Raises HostUnreachable if the connection is lost, CommandTimeout on timeout,
+        ModuleError if ``stdout`` cannot be written (the command is then stopped).
         """
 
     @abc.abstractmethod

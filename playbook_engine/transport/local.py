@@ -8,12 +8,12 @@ Each command runs in a session (and process group) of its own, as sshd runs a re
   (they finish, as remote ones do), not the commands themselves.
 
 Output is drained from both pipes together into growing buffers that become the result's
-``bytes`` without another copy (``BytesIO.getvalue()`` hands its buffer over).
+``bytes`` without another copy (``BytesIO.getvalue()`` hands its buffer over), or into the
+caller's file.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import selectors
 import shutil
@@ -24,7 +24,16 @@ import time
 from typing import IO
 
 from ..errors import CommandTimeout, ModuleError
-from .base import KILL_GRACE, STOPPED, CommandResult, Connection, ConnectionSpec
+from .base import (
+    KILL_GRACE,
+    STOPPED,
+    CommandResult,
+    Connection,
+    ConnectionSpec,
+    Sink,
+    SinkFailed,
+    sink_error,
+)
 
 _READ_CHUNK = 1 << 16
 _WRITE_CHUNK = 1 << 16
@@ -43,13 +52,16 @@ class LocalConnection(Connection):
         self._stopping = False
 
     def run(
-        self, command: str, *, stdin: bytes | None = None, timeout: float | None = None
+        self, command: str, *, stdin: bytes | None = None, timeout: float | None = None,
+        stdout: IO[bytes] | None = None,
     ) -> CommandResult:
         limit = timeout or self.spec.command_timeout
         deadline = None if limit is None else time.monotonic() + limit
         proc = self._start(command)
         try:
-            out, err = _communicate(proc, stdin or b"", deadline)
+            out, err = _communicate(proc, stdin or b"", deadline, Sink(stdout))
+        except SinkFailed as exc:
+            raise sink_error(exc) from None
         except _Expired:
             _end_group(proc)
             if self._stopping:
@@ -127,14 +139,15 @@ class LocalConnection(Connection):
 # -- one command's pipes ------------------------------------------------------------------
 
 
-def _communicate(proc: _Proc[bytes], data: bytes,
-                 deadline: float | None) -> tuple[bytes, bytes]:
-    """Feed stdin and drain stdout and stderr together until both close, then reap."""
+def _communicate(proc: _Proc[bytes], data: bytes, deadline: float | None,
+                 sink: Sink) -> tuple[bytes, bytes]:
+    """Feed stdin and drain stdout (into ``sink``) and stderr together until both close,
+    then reap."""
     assert proc.stdin is not None
     assert proc.stdout is not None
     assert proc.stderr is not None
     out, err = proc.stdout.fileno(), proc.stderr.fileno()
-    buffers = {out: io.BytesIO(), err: io.BytesIO()}
+    buffers = {out: sink, err: Sink()}
     with selectors.DefaultSelector() as sel:
         for fd in buffers:
             sel.register(fd, selectors.EVENT_READ)
@@ -152,10 +165,10 @@ def _communicate(proc: _Proc[bytes], data: bytes,
         proc.wait(_remaining(deadline))
     except subprocess.TimeoutExpired:
         raise _Expired from None
-    return buffers[out].getvalue(), buffers[err].getvalue()
+    return buffers[out].value(), buffers[err].value()
 
 
-def _drain(fd: int, buffer: io.BytesIO, sel: selectors.BaseSelector) -> None:
+def _drain(fd: int, buffer: Sink, sel: selectors.BaseSelector) -> None:
     chunk = os.read(fd, _READ_CHUNK)
     if chunk:
         buffer.write(chunk)

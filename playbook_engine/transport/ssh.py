@@ -8,7 +8,8 @@ Why it is built this way:
 * A command's stdout and stderr are read together, event-driven: one event that
   paramiko sets when either stream gets data or the channel closes wakes the reader. No
   sleep-polling, and a full stderr can never stall a reader blocked on stdout. Output
-  grows in a ``BytesIO``, whose buffer becomes the result's bytes without a copy.
+  grows in a ``BytesIO``, whose buffer becomes the result's bytes without a copy, or
+  goes straight into the caller's file.
 * A command pbe ends (timeout, ``interrupt()``, ``close()``) is signalled through sshd
   (SIGTERM, then SIGKILL), which signals its whole process group: closing a channel or
   the connection alone would leave it running on the host.
@@ -20,7 +21,6 @@ Why it is built this way:
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 import shutil
@@ -34,7 +34,16 @@ import paramiko
 from paramiko.common import cMSG_CHANNEL_REQUEST
 
 from ..errors import CommandTimeout, HostUnreachable, ModuleError, OptionsError
-from .base import KILL_GRACE, STOPPED, CommandResult, Connection, ConnectionSpec
+from .base import (
+    KILL_GRACE,
+    STOPPED,
+    CommandResult,
+    Connection,
+    ConnectionSpec,
+    Sink,
+    SinkFailed,
+    sink_error,
+)
 from .sshtarget import (
     GLOBAL_KNOWN_HOSTS,
     HOST_KEY_MODES,
@@ -231,7 +240,8 @@ class SSHConnection(Connection):
     # -- commands -----------------------------------------------------------------------
 
     def run(
-        self, command: str, *, stdin: bytes | None = None, timeout: float | None = None
+        self, command: str, *, stdin: bytes | None = None, timeout: float | None = None,
+        stdout: IO[bytes] | None = None,
     ) -> CommandResult:
         """Run ``command`` through the remote login shell on a fresh channel.
 
@@ -246,8 +256,11 @@ class SSHConnection(Connection):
         try:
             chan.exec_command(command)
             feeder = _feed_stdin(chan, stdin or b"")
-            out, err = _collect(chan, deadline)
+            out, err = _collect(chan, deadline, Sink(stdout))
             rc = _exit_status(chan, deadline)
+        except SinkFailed as exc:
+            _end_command(self.transport, chan)
+            raise sink_error(exc) from None
         except _Expired:
             _end_command(self.transport, chan)
             raise (ModuleError(STOPPED) if self._stopping else
@@ -434,9 +447,11 @@ class _Wakeup(threading.Event):
         super().clear()
 
 
-def _collect(chan: paramiko.Channel, deadline: float | None) -> tuple[bytes, bytes]:
-    """Drain stdout and stderr until EOF, sleeping only until paramiko feeds either."""
-    out, err = io.BytesIO(), io.BytesIO()
+def _collect(chan: paramiko.Channel, deadline: float | None,
+             out: Sink) -> tuple[bytes, bytes]:
+    """Drain stdout (into ``out``) and stderr until EOF, sleeping only until paramiko
+    feeds either."""
+    err = Sink()
     wake = _Wakeup()
     chan.in_buffer.set_event(wake)
     chan.in_stderr_buffer.set_event(wake)
@@ -447,7 +462,7 @@ def _collect(chan: paramiko.Channel, deadline: float | None) -> tuple[bytes, byt
             err.write(chan.recv_stderr(_READ_CHUNK))
         if (chan.eof_received or chan.closed) and not (
                 chan.recv_ready() or chan.recv_stderr_ready()):
-            return out.getvalue(), err.getvalue()
+            return out.value(), err.value()
         wake.consume(_remaining(deadline))
 
 
