@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import modules
-from .errors import HostUnreachable, ModuleError, PbeError, TemplateError
+from .errors import CommandTimeout, HostUnreachable, ModuleError, PbeError, TemplateError
 from .events import CommandSent, Event, HostResult
 from .facts import FactStore
 from .hostaccess import HostAccess
@@ -357,18 +357,26 @@ class Executor:
 
     def _attempts(self, task: Task, module: Module, args: dict[str, Any], ctx: HostContext,
                   variables: dict[str, Any]) -> dict[str, Any]:
-        """Run once, or until ``until`` holds (``retries`` + 1 attempts, ``delay`` apart)."""
+        """Run once, or until ``until`` holds (``retries`` + 1 attempts, ``delay`` apart).
+
+        An attempt that outlived the task's ``timeout:`` is a failed attempt: retried, as
+        in Ansible, without judging a result it never produced.
+        """
+        if task.until is None:
+            return self._judge(task, module.run(args, ctx), variables)
         templar = ctx._templar
         retries = _number(templar, task.retries, 3, int, "retries")
         delay = _number(templar, task.delay, 5.0, float, "delay")
         attempt = 0
         while True:
             attempt += 1
-            result = self._judge(task, module.run(args, ctx), variables)
-            if task.until is None:
-                return result
+            try:
+                result = self._judge(task, module.run(args, ctx), variables)
+                done = self._with_result(task, result, variables).evaluate_all(task.until)
+            except CommandTimeout as exc:
+                result, done = {"failed": True, "changed": False, "msg": exc.message}, False
             result["attempts"] = attempt
-            if self._with_result(task, result, variables).evaluate_all(task.until):
+            if done:
                 return result
             if attempt > retries:  # Ansible reports `retries` attempts here, not retries + 1
                 result.update(failed=True, attempts=retries,

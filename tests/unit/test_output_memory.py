@@ -31,19 +31,28 @@ PLAYBOOK = f"""
 """
 
 
+# Measures its child: a process forked from a big one (pytest) would count the parent's
+# pages it held before exec() in its own peak, so pbe is started from this small one.
+_LAUNCHER = """
+import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
+"""
+
+
 def run_measured(argv: list[str], stdout: Path) -> tuple[int, float]:
     """Run ``python -m playbook_engine ARGV`` with stdout to a file: (exit code, peak MB)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    report = stdout.with_suffix(".rusage")
     with stdout.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "playbook_engine", *argv],
-                                stdout=out, stderr=subprocess.PIPE, env=env)
-        assert proc.stderr is not None
-        with proc.stderr:
-            err = proc.stderr.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    assert not err.strip(), err.decode()
-    return proc.returncode, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+        proc = subprocess.run([sys.executable, "-c", _LAUNCHER, str(report), sys.executable,
+                               "-m", "playbook_engine", *argv],
+                              stdout=out, stderr=subprocess.PIPE, env=env, check=False)
+    assert not proc.stderr.strip(), proc.stderr.decode()
+    code, peak_kib = report.read_text().split()
+    return int(code), int(peak_kib) / 1024  # ru_maxrss is in KiB on Linux
 
 
 def check_outputs(doc_path: Path, junit: Path) -> None:
