@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_output_memory import run_measured
 
 import playbook_engine as pbe
+from playbook_engine.testing.processes import peak_rss
 
 LOCAL = {"all": {"hosts": {"h": None}, "vars": {"ansible_connection": "local"}}}
 
@@ -83,7 +83,7 @@ def test_fetch_with_become_streams_the_file(tmp_path: Path) -> None:
         for _ in range(96):
             fh.write(os.urandom(1 << 20))
     book = fetch_play(tmp_path, src, f"{tmp_path}/out/", become=True)
-    code, peak = run_measured(["run", str(book), "-i", "localhost,", "-e",
+    code, peak = peak_rss(["run", str(book), "-i", "localhost,", "-e",
                                "ansible_connection=local"], tmp_path / "stdout.txt")
     assert code == 0, (tmp_path / "stdout.txt").read_text()
     copy = tmp_path / "out" / "big.bin"

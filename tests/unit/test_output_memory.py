@@ -8,11 +8,10 @@ kernel reports it for that child alone) must stay under a generous limit. 20 MB 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+
+from playbook_engine.testing.processes import peak_rss
 
 MB = 1 << 20
 LINES = 2_000_000  # of 10 bytes: 20 MB of output
@@ -31,30 +30,6 @@ PLAYBOOK = f"""
 """
 
 
-# Measures its child: a process forked from a big one (pytest) would count the parent's
-# pages it held before exec() in its own peak, so pbe is started from this small one.
-_LAUNCHER = """
-import os, subprocess, sys
-proc = subprocess.Popen(sys.argv[2:])
-_, status, usage = os.wait4(proc.pid, 0)
-with open(sys.argv[1], "w") as out:
-    out.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
-"""
-
-
-def run_measured(argv: list[str], stdout: Path) -> tuple[int, float]:
-    """Run ``python -m playbook_engine ARGV`` with stdout to a file: (exit code, peak MB)."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    report = stdout.with_suffix(".rusage")
-    with stdout.open("wb") as out:
-        proc = subprocess.run([sys.executable, "-c", _LAUNCHER, str(report), sys.executable,
-                               "-m", "playbook_engine", *argv],
-                              stdout=out, stderr=subprocess.PIPE, env=env, check=False)
-    assert not proc.stderr.strip(), proc.stderr.decode()
-    code, peak_kib = report.read_text().split()
-    return int(code), int(peak_kib) / 1024  # ru_maxrss is in KiB on Linux
-
-
 def check_outputs(doc_path: Path, junit: Path) -> None:
     doc = json.loads(doc_path.read_text())
     tasks = {t["name"]: t["hosts"] for t in doc["plays"][0]["tasks"]}
@@ -70,7 +45,7 @@ def test_20mb_of_short_lines_stays_well_under_200mb(tmp_path: Path) -> None:
     book = tmp_path / "big.yml"
     book.write_text(PLAYBOOK)
     doc, junit = tmp_path / "run.json", tmp_path / "junit.xml"
-    code, peak = run_measured(["run", str(book), "-i", "localhost,", "-e",
+    code, peak = peak_rss(["run", str(book), "-i", "localhost,", "-e",
                                "ansible_connection=local", "--format", "json",
                                "--junit", str(junit), "--log", str(tmp_path / "run.log")], doc)
     assert code == 0

@@ -12,9 +12,8 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from test_local_transport import _marker, _sleeps, _wait_gone
-
 import playbook_engine as pbe
+from playbook_engine.testing.processes import running, unique_duration, wait_gone
 from playbook_engine.transport.base import STOPPED
 
 LOCAL = {"all": {"hosts": {"a": None, "b": None}, "vars": {"ansible_connection": "local"}}}
@@ -42,28 +41,28 @@ def _flaky(tmp_path: Path, slow_attempts: int, duration: str) -> Path:
 
 
 def test_until_retries_an_attempt_that_timed_out(tmp_path: Path) -> None:
-    duration = _marker()
+    duration = unique_duration()
     result = pbe.run(_flaky(tmp_path, 1, duration), LOCAL)
     (res,) = result.results
     assert (result.exit_code, res.status) == (0, "changed")
     assert (res.result["attempts"], res.result["stdout"]) == (2, "attempt 2")
     assert (tmp_path / "count").read_text() == "2\n"
-    assert _wait_gone(duration) == []
+    assert wait_gone("sleep", duration) == []
 
 
 def test_until_gives_up_when_every_attempt_times_out(tmp_path: Path) -> None:
-    duration = _marker()
+    duration = unique_duration()
     result = pbe.run(_flaky(tmp_path, 99, duration), LOCAL)
     (res,) = result.results
     assert (result.exit_code, res.status) == (2, "failed")
     assert res.result["msg"] == "command timed out after 1s"
     assert res.result["attempts"] == 3  # Ansible's count: `retries`
     assert (tmp_path / "count").read_text() == "4\n"  # retries + 1 attempts ran
-    assert _wait_gone(duration) == []
+    assert wait_gone("sleep", duration) == []
 
 
 def test_sigterm_stops_the_run_writes_every_output_and_kills_commands(tmp_path: Path) -> None:
-    duration = _marker()
+    duration = unique_duration()
     book = tmp_path / "slow.yml"
     book.write_text(f"""
 - hosts: all
@@ -88,7 +87,7 @@ def test_sigterm_stops_the_run_writes_every_output_and_kills_commands(tmp_path: 
              "--retry-file", str(retry)], stdout=out, stderr=subprocess.PIPE, text=True,
             env=env)
         deadline = time.monotonic() + 20
-        while len(_sleeps(duration)) < 4:  # both hosts' two sleeps
+        while len(running("sleep", duration)) < 4:  # both hosts' two sleeps
             assert time.monotonic() < deadline and proc.poll() is None, "never got going"
             time.sleep(0.05)
         proc.send_signal(signal.SIGTERM)
@@ -96,7 +95,7 @@ def test_sigterm_stops_the_run_writes_every_output_and_kills_commands(tmp_path: 
 
     assert proc.returncode == 143, err
     assert "terminated (SIGTERM)" in err and "Traceback" not in err
-    assert _wait_gone(duration) == [], "a command of the run was left running"
+    assert wait_gone("sleep", duration) == [], "a command of the run was left running"
     assert not (tmp_path / "slow-finished").exists() and not (tmp_path / "never").exists()
 
     run = json.loads(doc.read_text())
