@@ -6,18 +6,20 @@ and splits it on demand: iteration slices it a block at a time, while ``len``, i
 and slicing use a table of line starts (4 bytes a line) built on first use. It behaves
 like a list of ``str`` where results are used: templates (``length``, ``[0]``, ``in``,
 loops, filters), ``==`` with a list, ``+``, ``str()``, and the JSON writers stream it.
-Lines are split exactly as ``str.splitlines()`` does, and come out ``Unsafe``: they are
-host data, never template source.
+Lines are split exactly as ``str.splitlines()`` does. They are host data: where the
+templating marks host strings (``templating.Unsafe``), lines come out marked too.
 """
 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import accumulate
 from typing import Any, overload
 
-from .templating import Unsafe
+from . import templating
+
+_host_str: Callable[[str], str] = getattr(templating, "Unsafe", str)
 
 _BLOCK = 1 << 20  # characters split at a time
 # Every line boundary str.splitlines() knows; "\r\n" counts as one.
@@ -62,7 +64,7 @@ class Lines(Sequence[str]):
 
     def __iter__(self) -> Iterator[str]:
         for block in self.blocks():
-            yield from map(Unsafe, block)
+            yield from map(_host_str, block)
 
     def __len__(self) -> int:
         return len(self._index()) - 1
@@ -125,7 +127,7 @@ class Lines(Sequence[str]):
             end -= 2
         elif end > start and text[end - 1] in _BREAKS:
             end -= 1
-        return Unsafe(text[start:end])
+        return _host_str(text[start:end])
 
     def _index(self) -> array[int]:
         """Where each line starts, plus the text's length: built once, from C-speed splits."""

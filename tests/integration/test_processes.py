@@ -22,6 +22,7 @@ import pytest
 from playbook_engine.errors import CommandTimeout, HostUnreachable, ModuleError
 from playbook_engine.testing.fleet import Fleet
 from playbook_engine.testing.processes import peak_rss, running, unique_duration, wait_gone
+from playbook_engine.transport import shell
 from playbook_engine.transport.base import STOPPED
 from playbook_engine.transport.ssh import SSHConnection
 
@@ -48,22 +49,31 @@ def _wait_running(duration: str, count: int, proc: subprocess.Popen[str] | None 
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("prefix", ["", "trap '' TERM; "], ids=["plain", "ignores-TERM"])
-def test_timeout_ends_the_whole_remote_process_group(conn: SSHConnection, prefix: str) -> None:
+def _as(user: str | None, command: str) -> str:
+    return command if user is None else shell.become(command, user=user)
+
+
+@pytest.mark.parametrize(("prefix", "user"), [("", None), ("trap '' TERM; ", None),
+                                              ("", "root")],
+                         ids=["plain", "ignores-TERM", "become-root"])
+def test_timeout_ends_the_whole_remote_process_group(conn: SSHConnection, prefix: str,
+                                                     user: str | None) -> None:
     duration = unique_duration()
     with pytest.raises(CommandTimeout, match=r"command timed out after 0\.5s"):
-        conn.run(f"{prefix}sleep {duration} & sleep {duration}", timeout=0.5)
+        conn.run(_as(user, f"{prefix}sleep {duration} & sleep {duration}"), timeout=0.5)
     assert wait_gone("sleep", duration) == [], "a process of the timed-out command survived"
     assert conn.run("echo still here").stdout == b"still here\n"
 
 
-def test_interrupt_ends_running_commands_and_refuses_new_ones(conn: SSHConnection) -> None:
+@pytest.mark.parametrize("user", [None, "root"], ids=["login-user", "become-root"])
+def test_interrupt_ends_running_commands_and_refuses_new_ones(conn: SSHConnection,
+                                                              user: str | None) -> None:
     duration = unique_duration()
     errors: list[str] = []
 
     def run() -> None:
         try:
-            conn.run(f"sleep {duration} & sleep {duration}; echo never")
+            conn.run(_as(user, f"sleep {duration} & sleep {duration}; echo never"))
         except ModuleError as exc:
             errors.append(str(exc))
 
