@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from ..errors import ModuleError
 from .base import STOPPED, CommandResult, Connection, ConnectionSpec
@@ -18,7 +19,33 @@ def connect(spec: ConnectionSpec) -> Connection:
         return LocalConnection(spec)
     from .ssh import SSHConnection
 
-    return SSHConnection.open(spec)
+    return _off_stack(SSHConnection.open, spec)
+
+
+def _off_stack(opener: Callable[[ConnectionSpec], Connection],
+               spec: ConnectionSpec) -> Connection:
+    """Run ``opener`` on a short-lived thread of its own and hand back its result or error.
+
+    paramiko's authentication leaves exception <-> frame reference cycles behind (it tries
+    each key type in turn). Until the cyclic GC runs, such a traceback keeps alive every
+    frame below it, with the locals they end with: on the caller's stack, that is the
+    task that opened the connection, its command output included (200 MB of output was
+    held twice). On a thread of its own only that thread's frames are caught.
+    """
+    outcome: list[Connection | BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(opener(spec))
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the caller's thread
+            outcome.append(exc)
+
+    thread = threading.Thread(target=run, name=f"pbe-connect-{spec.host}", daemon=True)
+    thread.start()
+    thread.join()
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
 
 
 class ConnectionCache:

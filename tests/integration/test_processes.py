@@ -5,6 +5,7 @@ runs on them is visible in /proc here."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +24,7 @@ import pytest
 from playbook_engine.errors import CommandTimeout, HostUnreachable, ModuleError
 from playbook_engine.testing.fleet import Fleet
 from playbook_engine.testing.processes import peak_rss, running, unique_duration, wait_gone
-from playbook_engine.transport import shell
+from playbook_engine.transport import Connection, connect, shell
 from playbook_engine.transport.base import STOPPED
 from playbook_engine.transport.ssh import SSHConnection
 
@@ -154,6 +156,28 @@ def test_sigterm_stops_a_fleet_run_and_leaves_no_remote_process(
     failures = [c for c in ET.parse(junit).iter("testcase") if c.find("failure") is not None]
     assert len(failures) == 5
     assert retry.read_text().split() == hosts
+
+
+def test_connecting_keeps_none_of_the_callers_locals_alive(fleet: Fleet) -> None:
+    """paramiko's key attempts leave reference cycles through their frames; when those
+    reached the task's frames, its command output stayed in memory until a GC ran."""
+
+    class Output:
+        pass
+
+    def task() -> tuple[weakref.ref[Output], Connection]:
+        output = Output()  # stands for a command's output the task holds
+        conn = connect(fleet.spec("h01"))
+        return weakref.ref(output), conn
+
+    gc.collect()
+    gc.disable()
+    try:
+        ref, conn = task()
+        assert ref() is None, "a frame of the caller outlived it"
+    finally:
+        gc.enable()
+        conn.close()
 
 
 def test_20mb_of_output_over_ssh_stays_well_under_200mb(
