@@ -273,16 +273,18 @@ def _check_parent(path: str | None, flag: str) -> None:
 class Termination:
     """SIGTERM for the ``pbe`` command (the library never installs signal handlers).
 
-    It takes Ctrl-C's path — workers stop at the next task boundary, every requested output
-    (``--format json``, ``--junit``, ``--log``, ``--retry-file``) is written with what was
-    collected — and also stops the commands running on the hosts (SIGTERM to their process
-    groups, SIGKILL after a grace), since whoever sent SIGTERM will not wait for them. A
-    second SIGTERM, or ``CUT_AFTER`` seconds without the run ending, cuts the connections.
-    pbe then exits 143.
+    It sets the run's stop event, Ctrl-C's path — workers stop at the next task boundary,
+    every requested output (``--format json``, ``--junit``, ``--log``, ``--retry-file``) is
+    written with what was collected — and also stops the commands running on the hosts
+    (SIGTERM to their process groups, SIGKILL after a grace), since whoever sent SIGTERM
+    will not wait for them. A second SIGTERM, or ``CUT_AFTER`` seconds without the run
+    ending, cuts the connections. pbe then exits 143. Unlike Ctrl-C it raises nothing into
+    the run, so it can never cut the writing of an output short.
     """
 
     def __init__(self) -> None:
         self.received = 0
+        self._stopping = False  # the run got its first SIGTERM
         self._runner: Runner | None = None
         self._done = False  # the run is over: its outputs are being written
         self._cut: threading.Timer | None = None
@@ -292,16 +294,18 @@ class Termination:
         runner = self._runner
         if self._done:  # let the outputs be written whole; the exit code says 143
             return
-        if runner is None:  # still loading the playbook and inventory
+        if runner is None:  # still loading the playbook and inventory: nothing to write
             raise KeyboardInterrupt
+        if self._stopping:
+            _in_background(runner.connections.close_all)
+            return
+        self._stopping = True
         runner.interrupted_code = ExitCode.TERMINATED
-        if self.received == 1:
-            threading.Thread(target=runner.connections.interrupt_all, daemon=True,
-                             name="pbe-sigterm").start()
-            self._cut = threading.Timer(CUT_AFTER, runner.connections.close_all)
-            self._cut.daemon = True
-            self._cut.start()
-        raise KeyboardInterrupt  # Ctrl-C's path: the first stops, a second cuts
+        runner.stop.set()
+        _in_background(runner.connections.interrupt_all)
+        self._cut = threading.Timer(CUT_AFTER, runner.connections.close_all)
+        self._cut.daemon = True
+        self._cut.start()
 
     @contextlib.contextmanager
     def watching(self, runner: Runner) -> Iterator[None]:
@@ -325,6 +329,11 @@ class Termination:
             yield
         finally:
             signal.signal(signal.SIGTERM, previous)
+
+
+def _in_background(action: Callable[[], None]) -> None:
+    """Run ``action`` off the signal handler: it may wait on locks the main thread holds."""
+    threading.Thread(target=action, daemon=True, name="pbe-sigterm").start()
 
 
 # -- logging ------------------------------------------------------------------------------

@@ -8,11 +8,16 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 import playbook_engine as pbe
+from playbook_engine.cli import Termination
+from playbook_engine.exitcodes import ExitCode
 from playbook_engine.testing.processes import running, unique_duration, wait_gone
 from playbook_engine.transport.base import STOPPED
 
@@ -112,3 +117,43 @@ def test_sigterm_stops_the_run_writes_every_output_and_kills_commands(tmp_path: 
     assert sum(c.find("failure") is not None for c in cases.values()) == 2
     assert "PLAY RECAP" in log.read_text() and "interrupted" in log.read_text()
     assert retry.read_text().split() == ["a", "b"]
+
+
+class _Connections:
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.done = threading.Event()
+
+    def interrupt_all(self) -> None:
+        self.calls.append("interrupt_all")
+        self.done.set()
+
+    def close_all(self) -> None:
+        self.calls.append("close_all")
+        self.done.set()
+
+
+class _Runner:
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.connections = _Connections()
+        self.interrupted_code = ExitCode.INTERRUPTED
+
+
+def _signal(term: Termination, runner: _Runner) -> list[str]:
+    runner.connections.done.clear()
+    term.handle(signal.SIGTERM, None)
+    assert runner.connections.done.wait(5)
+    return runner.connections.calls
+
+
+def test_sigterm_handler_stops_then_cuts_and_never_interrupts_writing() -> None:
+    term, runner = Termination(), _Runner()
+    with pytest.raises(KeyboardInterrupt):  # still loading: nothing to write yet
+        term.handle(signal.SIGTERM, None)
+    with term.watching(runner):  # type: ignore[arg-type]  # what the handler uses of it
+        assert _signal(term, runner) == ["interrupt_all"]  # and no exception into the run
+        assert runner.stop.is_set() and runner.interrupted_code == ExitCode.TERMINATED
+        assert _signal(term, runner) == ["interrupt_all", "close_all"]
+    term.handle(signal.SIGTERM, None)  # the outputs are being written: only counted
+    assert term.received == 4
