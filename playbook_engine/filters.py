@@ -32,7 +32,7 @@ from jinja2.filters import ignore_case, make_attrgetter
 
 from . import jinja_tests
 from .jinja_tests import volatile
-from .lines import Lines
+from .lines import Lines, json_default
 
 __all__ = ["FILTERS", "install"]
 
@@ -609,4 +609,5 @@ def install(env: jinja2.Environment) -> None:
     for name, func in FILTERS.items():
         env.filters[name] = func
         env.filters[f"ansible.builtin.{name}"] = func
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": json_default}  # tojson
     jinja_tests.install(env)
