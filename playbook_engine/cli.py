@@ -10,10 +10,13 @@ import contextlib
 import getpass
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from types import FrameType
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from . import __version__
 from .errors import OptionsError, PbeError, ValidationFailed
@@ -24,7 +27,11 @@ from .redact import mask_line
 from .reporting.outputs import FORMATS
 from .reporting.problems import VALIDATE_FORMATS
 
+if TYPE_CHECKING:
+    from .run import Runner
+
 logger = logging.getLogger("playbook_engine")
+CUT_AFTER = 10.0  # seconds after a first SIGTERM before the connections are cut
 
 
 class _Parser(argparse.ArgumentParser):
@@ -165,7 +172,8 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
 
 # -- commands -----------------------------------------------------------------------------
 
-def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO, log: LogHandler) -> int:
+def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO, log: LogHandler,
+            term: Termination | None = None) -> int:
     from .playbook import PlaybookLoader
     from .reporting.outputs import OutputOptions, open_outputs, write_retry_file
     from .run import Runner, load_inventory
@@ -185,23 +193,27 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO, log: LogHandler)
         return ExitCode.OK
     outputs = open_outputs(OutputOptions(args.format, args.verbose, args.profile, args.junit,
                                          args.log, args.no_progress), out, os.environ)
+    term = term or Termination()
     try:
         runner = Runner(playbook, inventory, options, outputs.sinks)
         log.scrub = runner.redactor.scrub
         if outputs.live is not None:
             log.write = outputs.live.log
-        result = runner.run()
+        with term.watching(runner):
+            result = runner.run()
     finally:
         log.write = None
         outputs.close_files()
     if result.error:
         err.write(f"ERROR: {runner.redactor.scrub(result.error)}\n")
+    if term.received:
+        err.write("terminated (SIGTERM)\n")
     if args.retry_file:
         try:
             write_retry_file(args.retry_file, [*result.failed_hosts, *result.unreachable_hosts])
         except OSError as exc:
             err.write(f"WARNING: cannot write --retry-file {args.retry_file}: {exc}\n")
-    return int(result.exit_code)
+    return int(ExitCode.TERMINATED if term.received else result.exit_code)
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -258,6 +270,74 @@ def _check_parent(path: str | None, flag: str) -> None:
         raise OptionsError(f"{flag} {path}: the directory does not exist")
 
 
+# -- SIGTERM -------------------------------------------------------------------------------
+
+class Termination:
+    """SIGTERM for the ``pbe`` command (the library never installs signal handlers).
+
+    It sets the run's stop event, Ctrl-C's path — workers stop at the next task boundary,
+    every requested output (``--format json``, ``--junit``, ``--log``, ``--retry-file``) is
+    written with what was collected — and also stops the commands running on the hosts
+    (SIGTERM to their process groups, SIGKILL after a grace), since whoever sent SIGTERM
+    will not wait for them. A second SIGTERM, or ``CUT_AFTER`` seconds without the run
+    ending, cuts the connections. pbe then exits 143. Unlike Ctrl-C it raises nothing into
+    the run, so it can never cut the writing of an output short.
+    """
+
+    def __init__(self) -> None:
+        self.received = 0
+        self._stopping = False  # the run got its first SIGTERM
+        self._runner: Runner | None = None
+        self._done = False  # the run is over: its outputs are being written
+        self._cut: threading.Timer | None = None
+
+    def handle(self, signum: int, frame: FrameType | None) -> None:
+        self.received += 1
+        runner = self._runner
+        if self._done:  # let the outputs be written whole; the exit code says 143
+            return
+        if runner is None:  # still loading the playbook and inventory: nothing to write
+            raise KeyboardInterrupt
+        if self._stopping:
+            _in_background(runner.connections.close_all)
+            return
+        self._stopping = True
+        runner.interrupted_code = ExitCode.TERMINATED
+        runner.stop.set()
+        _in_background(runner.connections.interrupt_all)
+        self._cut = threading.Timer(CUT_AFTER, runner.connections.close_all)
+        self._cut.daemon = True
+        self._cut.start()
+
+    @contextlib.contextmanager
+    def watching(self, runner: Runner) -> Iterator[None]:
+        """While ``runner`` runs, SIGTERM stops it; afterwards it is only counted."""
+        self._runner = runner
+        try:
+            yield
+        finally:
+            self._runner, self._done = None, True
+            if self._cut is not None:
+                self._cut.cancel()
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        """Handle SIGTERM for one ``main()`` call (only possible on the main thread)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = signal.signal(signal.SIGTERM, self.handle)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _in_background(action: Callable[[], None]) -> None:
+    """Run ``action`` off the signal handler: it may wait on locks the main thread holds."""
+    threading.Thread(target=action, daemon=True, name="pbe-sigterm").start()
+
+
 # -- logging ------------------------------------------------------------------------------
 
 class LogHandler(logging.Handler):
@@ -308,17 +388,21 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
          err: TextIO | None = None) -> int:
     """Entry point; returns the exit code (the console script exits with it)."""
     out, err = out or sys.stdout, err or sys.stderr
-    with _logging_to(err) as log:
+    term = Termination()
+    with _logging_to(err) as log, term.installed():
         try:
             args = build_parser().parse_args(argv)
             if getattr(args, "verbose", 0) >= 3:
                 log.setLevel(logging.DEBUG)
                 logging.getLogger("playbook_engine").setLevel(logging.DEBUG)
-            return _dispatch(args, out, err, log)
+            return _dispatch(args, out, err, log, term)
         except PbeError as exc:
             err.write(f"{exc}\n" if isinstance(exc, ValidationFailed) else f"ERROR: {exc}\n")
             return int(exc.exit_code)
         except KeyboardInterrupt:
+            if term.received:
+                err.write("terminated (SIGTERM)\n")
+                return int(ExitCode.TERMINATED)
             err.write("interrupted\n")
             return int(ExitCode.INTERRUPTED)
         except SystemExit as exc:  # --help / --version
@@ -330,12 +414,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
             return int(ExitCode.UNEXPECTED)
 
 
-def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO, log: LogHandler) -> int:
+def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO, log: LogHandler,
+              term: Termination) -> int:
     if args.version:
         out.write(f"pbe {__version__}\n")
         return int(ExitCode.OK)
     if args.command == "run":
-        return cmd_run(args, out, err, log)
+        return cmd_run(args, out, err, log, term)
     if args.command == "validate":
         return cmd_validate(args, out, err)
     if args.command == "modules":

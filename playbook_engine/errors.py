@@ -13,6 +13,7 @@ it to, so the CLI never decides codes itself::
     ├── TemplateError              exit 1   a Jinja2 expression failed at run time
     │   └── UndefinedVariable      exit 1
     ├── ModuleError                exit 2   a module could not do its job on a host
+    │   └── CommandTimeout         exit 2   a command outlived its timeout (until retries it)
     ├── HostUnreachable            exit 3   connect/auth/host key failure, lost connection
     └── Interrupted                exit 99  Ctrl-C / stop requested
 """
@@ -85,6 +86,11 @@ class UndefinedVariable(TemplateError):
 
 class ModuleError(PbeError):
     exit_code = ExitCode.HOST_FAILED
+
+
+class CommandTimeout(ModuleError):
+    """A command outlived its timeout and was killed: a failed attempt, which ``until``
+    retries like any other."""
 
 
 class HostUnreachable(PbeError):

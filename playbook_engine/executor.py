@@ -18,10 +18,18 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import modules
-from .errors import HostUnreachable, ModuleError, PbeError, TemplateError, ValidationFailed
+from .errors import (
+    CommandTimeout,
+    HostUnreachable,
+    ModuleError,
+    PbeError,
+    TemplateError,
+    ValidationFailed,
+)
 from .events import CommandSent, Event, HostResult
 from .facts import FactStore
 from .hostaccess import HostAccess
+from .lines import Lines
 from .lookups import run_lookup
 from .model import Block, Play, Role, Task, TaskItem
 from .modules.base import Module, to_bool
@@ -117,7 +125,7 @@ class HostContext:
         self._conn_templar = templar
 
     def run(self, command: str, *, stdin: bytes | None = None,
-            timeout: float | None = None) -> CommandResult:
+            timeout: float | None = None, stdout: IO[bytes] | None = None) -> CommandResult:
         command = shell.with_env(command, self._env)
         conn: Connection = self.connection  # first: become's password probe needs it
         if self._become:
@@ -127,9 +135,9 @@ class HostContext:
         limits = [t for t in (timeout, self._timeout) if t]
         limit = min(limits) if limits else None  # the module's own and the task's `timeout:`
         if self.target == self.host:
-            return conn.run(command, stdin=stdin, timeout=limit)
+            return conn.run(command, stdin=stdin, timeout=limit, stdout=stdout)
         with self._executor.access.delegate_lock(self.target):  # shared by every delegating host
-            return conn.run(command, stdin=stdin, timeout=limit)
+            return conn.run(command, stdin=stdin, timeout=limit, stdout=stdout)
 
     @property
     def files(self) -> RemoteFiles:
@@ -391,18 +399,26 @@ class Executor:
 
     def _attempts(self, task: Task, module: Module, args: dict[str, Any], ctx: HostContext,
                   variables: dict[str, Any]) -> dict[str, Any]:
-        """Run once, or until ``until`` holds (``retries`` + 1 attempts, ``delay`` apart)."""
+        """Run once, or until ``until`` holds (``retries`` + 1 attempts, ``delay`` apart).
+
+        An attempt that outlived the task's ``timeout:`` is a failed attempt: retried, as
+        in Ansible, without judging a result it never produced.
+        """
+        if task.until is None:
+            return self._judge(task, module.run(args, ctx), variables)
         templar = ctx._templar
         retries = _number(templar, task.retries, 3, int, "retries")
         delay = _number(templar, task.delay, 5.0, float, "delay")
         attempt = 0
         while True:
             attempt += 1
-            result = self._judge(task, module.run(args, ctx), variables)
-            if task.until is None:
-                return result
+            try:
+                result = self._judge(task, module.run(args, ctx), variables)
+                done = self._with_result(task, result, variables).evaluate_all(task.until)
+            except CommandTimeout as exc:
+                result, done = {"failed": True, "changed": False, "msg": exc.message}, False
             result["attempts"] = attempt
-            if self._with_result(task, result, variables).evaluate_all(task.until):
+            if done:
                 return result
             if attempt > retries:  # Ansible reports `retries` attempts here, not retries + 1
                 result.update(failed=True, attempts=retries,
@@ -530,11 +546,14 @@ class _Judge:
 def loop_items(task: Task, templar: Templar) -> list[Any]:
     items = templar.render(task.loop)
     if task.loop_with is not None:
-        terms = items if isinstance(items, list) and task.loop_with != "dict" else [items]
+        terms = list(items) if isinstance(items, (list, Lines)) and task.loop_with != "dict" \
+            else [items]
         try:
             return run_lookup(task.loop_with, terms, templar.vars, {})
         except (ValueError, OSError) as exc:
             raise ModuleError(f"with_{task.loop_with}: {exc}") from None
+    if isinstance(items, Lines):  # `loop: "{{ out.stdout_lines }}"`
+        return list(items)
     if isinstance(items, str):
         raise ModuleError(f"loop needs a list, got the string {items!r}")
     if isinstance(items, dict):

@@ -13,4 +13,5 @@ class ExitCode(IntEnum):
     PARSE = 4
     OPTIONS = 5
     INTERRUPTED = 99
+    TERMINATED = 143  # SIGTERM (128 + 15), from the CLI only
     UNEXPECTED = 250

@@ -32,6 +32,7 @@ from jinja2.filters import ignore_case, make_attrgetter
 
 from . import jinja_tests
 from .jinja_tests import volatile
+from .lines import Lines, json_default
 
 __all__ = ["FILTERS", "install"]
 
@@ -52,7 +53,7 @@ def _json_default(obj: Any) -> Any:
         return dict(obj)
     if isinstance(obj, (datetime.date, datetime.time)):
         return obj.isoformat()
-    if isinstance(obj, (set, frozenset)):
+    if isinstance(obj, (set, frozenset, Lines)):
         return list(obj)
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
@@ -96,7 +97,7 @@ def _represent_other(dumper: _Dumper, data: Any) -> yaml.Node:
         return dumper.represent_str(data)
     if isinstance(data, Mapping):
         return dumper.represent_dict(data)
-    if isinstance(data, (list, tuple)):
+    if isinstance(data, (list, tuple, Lines)):
         return dumper.represent_list(data)
     return dumper.represent_undefined(data)
 
@@ -308,7 +309,7 @@ def flatten(value: Iterable[Any], levels: int | None = None, skip_nulls: bool = 
     for item in value:
         if skip_nulls and (item is None or item in ("None", "null")):
             continue
-        if isinstance(item, (list, tuple)) and (levels is None or levels >= 1):
+        if isinstance(item, (list, tuple, Lines)) and (levels is None or levels >= 1):
             deeper = None if levels is None else int(levels) - 1
             out.extend(flatten(item, deeper, skip_nulls))
         else:
@@ -447,7 +448,9 @@ def to_uuid(value: Any, namespace: Any = "361E6D51-FAEC-444A-9079-341386DA8E2E")
 
 
 def type_debug(value: Any) -> str:
-    """The builtin type name (an ``Unsafe`` string reports ``str``)."""
+    """The builtin type name (an ``Unsafe`` string reports ``str``, ``Lines`` ``list``)."""
+    if isinstance(value, Lines):
+        return "list"
     return next(t.__name__ for t in type(value).__mro__ if t.__module__ == "builtins")
 
 
@@ -606,4 +609,5 @@ def install(env: jinja2.Environment) -> None:
     for name, func in FILTERS.items():
         env.filters[name] = func
         env.filters[f"ansible.builtin.{name}"] = func
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": json_default}  # tojson
     jinja_tests.install(env)

@@ -16,6 +16,8 @@ from typing import Any
 
 import jinja2
 
+from .lines import Lines
+
 Lookup = Callable[[list[Any], Mapping[str, Any], dict[str, Any]], list[Any]]
 LOOKUPS: dict[str, Lookup] = {}
 
@@ -94,7 +96,7 @@ def _vars(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) ->
 def _items(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
     out: list[Any] = []
     for term in terms:
-        out.extend(term if isinstance(term, list) else [term])
+        out.extend(term if isinstance(term, (list, Lines)) else [term])
     return out
 
 
@@ -178,7 +180,7 @@ def _first_found(terms: list[Any], variables: Mapping[str, Any],
     names: list[Any] = []
     for term in terms:
         names += term.get("files", []) if isinstance(term, Mapping) else \
-            (term if isinstance(term, list) else [term])
+            (list(term) if isinstance(term, (list, Lines)) else [term])
     for name in names:
         try:
             return [str(_search(variables, "files", name))]

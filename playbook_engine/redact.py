@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from .events import CommandSent, Event, HostResult, RunEnd
+from .lines import Lines
 
 MASK = "********"
 NO_LOG_MSG = ("the output has been hidden due to the fact that 'no_log: true' was specified "
@@ -134,7 +135,7 @@ def _scrubbed(event: Event, name: str) -> bool:
     """Fields that may carry data: text and containers, not the recap's counters."""
     if isinstance(event, RunEnd) and name == "stats":
         return False
-    return isinstance(getattr(event, name), (str, dict, list, tuple))
+    return isinstance(getattr(event, name), (str, dict, list, tuple, Lines))
 
 
 def _leaves(value: Any) -> Iterator[str | int | float]:
@@ -189,6 +190,9 @@ def _scrub(value: Any, secrets: tuple[str, ...]) -> Any:
         return tuple(_scrub(v, secrets) for v in value)
     if isinstance(value, list):
         return [_scrub(v, secrets) for v in value]
+    if isinstance(value, Lines):  # masked in its one text, never line by line
+        text = _scrub(value.text, secrets)
+        return value if text is value.text else Lines(text)
     return value
 
 

@@ -105,6 +105,7 @@ class Runner:
         self.executor.loader = PlaybookLoader(self.engine)
         self.executor.loader.playbook_dir = Path(playbook.path).resolve().parent
         self.state = RunState()
+        self.interrupted_code = ExitCode.INTERRUPTED  # the CLI sets TERMINATED on SIGTERM
         self.vm.gone = lambda: self.state.failed | self.state.unreachable
 
     def run(self) -> RunResult:
@@ -160,7 +161,7 @@ class Runner:
 
     def _exit_code(self, error: PbeError | None) -> ExitCode:
         if self.state.interrupted:
-            return ExitCode.INTERRUPTED
+            return self.interrupted_code
         if error is not None:
             return error.exit_code
         if self.state.unreachable:

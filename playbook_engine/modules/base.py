@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import IO, TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ..errors import ModuleError
+from ..lines import Lines
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -73,7 +74,8 @@ class ModuleContext(Protocol):
     def connection(self) -> Connection: ...
 
     def run(self, command: str, *, stdin: bytes | None = None,
-            timeout: float | None = None) -> CommandResult: ...
+            timeout: float | None = None, stdout: IO[bytes] | None = None
+            ) -> CommandResult: ...
 
     def find_file(self, kind: str, name: str) -> Path: ...
 
@@ -161,14 +163,17 @@ def to_bool(value: Any) -> bool:
 def _to_list(value: Any) -> list[Any]:
     if isinstance(value, list):
         return value
+    if isinstance(value, Lines):
+        return list(value)
     if isinstance(value, str):
         return [v.strip() for v in value.split(",")] if value else []
     return [value]
 
 
 def _to_str(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        raise ValueError(f"expected a string, got {type(value).__name__}")
+    if isinstance(value, (dict, list, Lines)):
+        kind = "list" if isinstance(value, Lines) else type(value).__name__
+        raise ValueError(f"expected a string, got {kind}")
     return value if isinstance(value, str) else str(value)  # keeps an author's text trusted
 
 

@@ -8,8 +8,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import ModuleError
+from ..lines import Lines
 from ..transport import shell
-from ..transport.base import CommandResult
+from ..transport.base import CommandResult, decode
 from . import register
 from .base import Arg, Module, ModuleContext
 
@@ -64,13 +65,13 @@ def _stamp(t: float) -> str:
 
 
 def command_result(cmd: Any, res: CommandResult, started: float, strip: bool) -> dict[str, Any]:
-    out, err = res.out, res.err
-    if strip:
-        out, err = out.rstrip("\r\n"), err.rstrip("\r\n")
+    """rc/stdout/stderr and the rest; ``*_lines`` are ``Lines`` views of the same text, so
+    a large output is held once, not once more as millions of line strings."""
+    out, err = decode(res.stdout, strip), decode(res.stderr, strip)
     ended = time.time()
     result: dict[str, Any] = {
         "changed": True, "cmd": cmd, "rc": res.rc, "stdout": out, "stderr": err,
-        "stdout_lines": out.splitlines(), "stderr_lines": err.splitlines(),
+        "stdout_lines": Lines(out), "stderr_lines": Lines(err),
         "start": _stamp(started), "end": _stamp(ended),
         "delta": str(datetime.fromtimestamp(ended) - datetime.fromtimestamp(started)),
         "msg": "",

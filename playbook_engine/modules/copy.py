@@ -11,6 +11,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..errors import ModuleError
+from ..lines import Lines, json_default
 from . import register
 from .base import Arg, Module, ModuleContext
 from .filewriter import (
@@ -28,8 +29,8 @@ from .filewriter import (
 
 def content_bytes(value: Any) -> bytes:
     """``content`` as bytes; a mapping or list is written as JSON, as Ansible does."""
-    if isinstance(value, (dict, list)):
-        return json.dumps(value).encode()
+    if isinstance(value, (dict, list, Lines)):
+        return json.dumps(value, default=json_default).encode()
     if isinstance(value, bytes):
         return value
     return str(value).encode("utf-8", "surrogateescape")

@@ -3,19 +3,24 @@
 The remote sha1 comes from one stat round trip and the local one is computed on the
 controller; the file streams over SFTP into a temp file beside the local destination,
 which is renamed into place once its checksum is verified. SFTP runs as the login user, so
-with ``become`` the file is read through the become user's ``cat`` instead.
+with ``become`` the become user's ``cat`` streams it instead, straight into the temp file:
+a file of any size is never held in memory. A destination that cannot be written (read-only,
+no permission, a file where a directory should be) fails the task with the OS's reason and
+the path.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import uuid
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 from ..errors import ModuleError
 from ..remotefs import FileState
+from ..transport import shell
 from . import register
 from .base import Arg, Module, ModuleContext
 from .filewriter import CHUNK, checksum_of, stat_path
@@ -33,13 +38,17 @@ def local_path(dest: str, src: str, host: str, flat: bool) -> Path:
 
 
 def sha1_of(path: Path) -> str | None:
-    """The sha1 of a local regular file, streamed; None when there is none."""
+    """The sha1 of a local regular file, streamed; None when there is none (or it cannot
+    be read: then it is fetched again, and writing it says what is wrong)."""
     if not path.is_file():
         return None
     digest = hashlib.sha1()
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(CHUNK):
+                digest.update(chunk)
+    except OSError:
+        return None
     return digest.hexdigest()
 
 
@@ -96,22 +105,45 @@ class Fetch(Module):
     def _download(self, ctx: ModuleContext, src: str, local: Path,
                   expected: str | None) -> None:
         """Into a temp file beside ``local``, verified, then renamed: never half a file."""
-        local.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(local.parent)
         tmp = local.parent / f".{local.name}.pbe-{uuid.uuid4().hex[:12]}.tmp"
         try:
-            with tmp.open("wb") as fh:
-                if ctx.files.become:
-                    fh.write(ctx.files.read(src))
-                else:
-                    ctx.connection.get(src, fh)
+            with tmp.open("xb") as fh:
+                _receive(ctx, src, fh)
             if expected is not None and (got := sha1_of(tmp)) != expected:
                 raise ModuleError(f"checksum mismatch fetching {src}: the host has "
                                   f"{expected}, the copy {got}")
             os.replace(tmp, local)
         except OSError as exc:
-            raise ModuleError(f"cannot write {local} on the controller: {exc}") from None
+            raise ModuleError(f"cannot write {local} on the controller: "
+                              f"{exc.strerror or exc} (in {local.parent})") from None
         finally:
-            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # e.g. EROFS: there is nothing to remove
+                tmp.unlink(missing_ok=True)
+
+
+def _receive(ctx: ModuleContext, src: str, fh: IO[bytes]) -> None:
+    """The file's bytes into ``fh``: over SFTP, or streamed from the become user's cat."""
+    if not ctx.files.become:
+        ctx.connection.get(src, fh)
+        return
+    res = ctx.run(f"cat -- {shell.quote(src)}", stdout=fh)
+    if res.rc != 0:
+        raise ModuleError(f"cannot read {src}: {res.err.strip() or f'exit status {res.rc}'}")
+
+
+def make_dirs(path: Path) -> None:
+    """``mkdir -p`` on the controller; a failure names the path and the OS's reason."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocker = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()),
+                       path)
+        raise ModuleError(f"cannot create directory {path} on the controller: "
+                          f"{blocker} is not a directory") from None
+    except OSError as exc:
+        raise ModuleError(f"cannot create directory {path} on the controller: "
+                          f"{exc.strerror or exc} ({exc.filename})") from None
 
 
 def _remote_checksum(src: str, state: FileState) -> str:

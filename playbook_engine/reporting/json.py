@@ -6,7 +6,6 @@ is removed or changes meaning (new fields may appear within a version).
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 
 from ..events import (
@@ -19,6 +18,7 @@ from ..events import (
     TaskEnd,
     TaskStart,
 )
+from .jsonwrite import dump
 from .profile import Profile
 
 SCHEMA_VERSION = 1
@@ -68,7 +68,7 @@ class JsonSink:
                 order = task.pop("_order")
                 task.pop("_at", None)
                 task["hosts"] = {h: task["hosts"][h] for h in order if h in task["hosts"]}
-        json.dump(self.doc, self.out, indent=2, default=str, ensure_ascii=False)
+        dump(self.doc, self.out.write, indent=2)  # json.dump's output, streamed
         self.out.write("\n")
         self.out.flush()
 

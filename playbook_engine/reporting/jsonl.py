@@ -8,7 +8,6 @@ Every line has ``event`` (its kind) and ``time`` (Unix time when it happened):
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 
 from ..events import (
@@ -23,6 +22,7 @@ from ..events import (
     TaskStart,
 )
 from .json import SCHEMA_VERSION
+from .jsonwrite import dump
 from .profile import Profile
 
 
@@ -79,7 +79,8 @@ class JsonLinesSink:
         self._line(event_record(event))
 
     def _line(self, record: dict[str, Any]) -> None:
-        self.out.write(json.dumps(record, default=str, ensure_ascii=False) + "\n")
+        dump(record, self.out.write)  # json.dumps's one-line form, streamed
+        self.out.write("\n")
         self.out.flush()
 
     def close(self) -> None:

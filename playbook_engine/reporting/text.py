@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..events import HostResult, RunEnd
+from ..lines import Lines, blocks_of
 
 HIDDEN_KEYS = ("stdout_lines", "stderr_lines", "_quiet", "ansible_loop_var",
                "_ansible_item_label", "diff")
@@ -143,8 +144,15 @@ def pretty(value: Any) -> str:
             continue
         indent = " " * (len(line) - len(line.lstrip()) + 4)
         out.append(f"{match['head']}|")
-        out += [f"{indent}{part}".rstrip() for part in blocks[int(match["n"])].splitlines()]
+        out.append(_indented(blocks[int(match["n"])], indent))
     return "\n".join(out)
+
+
+def _indented(text: str, indent: str) -> str:
+    """Each line of ``text`` indented (and right-stripped), a block of lines at a time: a
+    huge output never becomes a list of all its lines."""
+    return "\n".join("\n".join(f"{indent}{part}".rstrip() for part in block.splitlines())
+                     for block in blocks_of(text))
 
 
 def _mark_blocks(value: Any, blocks: list[str]) -> Any:
@@ -156,6 +164,6 @@ def _mark_blocks(value: Any, blocks: list[str]) -> Any:
         return f"\x00{len(blocks) - 1}\x00"
     if isinstance(value, Mapping):
         return {k: _mark_blocks(v, blocks) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, Lines)):
         return [_mark_blocks(v, blocks) for v in value]
     return value

@@ -2,14 +2,63 @@
 
 A connection runs POSIX ``sh`` command strings on one host and moves files. It is opened
 once per host per run and may be used by several worker threads at once (hosts that
-``delegate_to`` it): ``run``, ``put``, ``get`` and ``close`` must be thread-safe.
+``delegate_to`` it): ``run``, ``put``, ``get`` and ``close`` must be thread-safe, and
+``interrupt()`` and ``close()`` may be called from another thread (a signal, the end of a run).
 """
 
 from __future__ import annotations
 
 import abc
+import io
 from dataclasses import dataclass, field
 from typing import IO
+
+from ..errors import ModuleError
+
+# How a command ends when the run is stopped under it (``interrupt()``: pbe got SIGTERM).
+STOPPED = "stopped: pbe is interrupting the run"
+KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL for a command pbe ends
+
+
+class SinkFailed(Exception):
+    """Writing a command's output to the caller's ``stdout`` file failed (``cause``)."""
+
+    def __init__(self, cause: OSError) -> None:
+        super().__init__(cause)
+        self.cause = cause
+
+
+class Sink:
+    """Where a command's stdout goes: the caller's file, else a buffer that becomes the
+    result's bytes without a copy."""
+
+    def __init__(self, target: IO[bytes] | None = None) -> None:
+        self._buffer = io.BytesIO()  # stays empty when there is a target
+        self._target: IO[bytes] = self._buffer if target is None else target
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._target.write(data)
+        except OSError as exc:
+            raise SinkFailed(exc) from exc
+
+    def value(self) -> bytes:
+        return self._buffer.getvalue()
+
+
+def sink_error(exc: SinkFailed) -> ModuleError:
+    return ModuleError(f"cannot store the command's output on the controller: "
+                       f"{exc.cause.strerror or exc.cause}")
+
+
+def decode(data: bytes, strip_newlines: bool = False) -> str:
+    """UTF-8 text of ``data`` (undecodable bytes replaced), optionally without its trailing
+    newlines; stripped on the bytes, so a large output is copied once, not twice."""
+    end = len(data)
+    if strip_newlines:
+        while end and data[end - 1] in b"\r\n":
+            end -= 1
+    return str(memoryview(data)[:end], "utf-8", "replace")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,11 +76,11 @@ class CommandResult:
 
     @property
     def out(self) -> str:
-        return self.stdout.decode("utf-8", "replace")
+        return decode(self.stdout)
 
     @property
     def err(self) -> str:
-        return self.stderr.decode("utf-8", "replace")
+        return decode(self.stderr)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +109,16 @@ class Connection(abc.ABC):
 
     @abc.abstractmethod
     def run(
-        self, command: str, *, stdin: bytes | None = None, timeout: float | None = None
+        self, command: str, *, stdin: bytes | None = None, timeout: float | None = None,
+        stdout: IO[bytes] | None = None,
     ) -> CommandResult:
         """Run ``command`` with ``sh -c`` semantics; stdin is sent then closed.
 
-        Raises HostUnreachable if the connection is lost, ModuleError on timeout.
+        With ``stdout``, the command's output is written there as it arrives (a file of
+        any size, never held in memory) and the result's ``stdout`` is empty.
+
+        Raises HostUnreachable if the connection is lost, CommandTimeout on timeout,
+        ModuleError if ``stdout`` cannot be written (the command is then stopped).
         """
 
     @abc.abstractmethod
@@ -76,5 +130,11 @@ class Connection(abc.ABC):
         """Stream ``remote_path`` into ``dest``."""
 
     @abc.abstractmethod
+    def interrupt(self) -> None:
+        """Stop every command running on this connection now (SIGTERM to its process
+        group, SIGKILL after ``KILL_GRACE``) and refuse new ones: their ``run`` raises
+        ModuleError(STOPPED). Callable from any thread; idempotent."""
+
+    @abc.abstractmethod
     def close(self) -> None:
-        """Release everything; idempotent."""
+        """Release everything, ending commands still running; idempotent."""

@@ -1,35 +1,117 @@
-"""Runs commands on the controller itself: ``ansible_connection: local`` and unit tests."""
+"""Runs commands on the controller itself: ``ansible_connection: local`` and unit tests.
+
+Each command runs in a session (and process group) of its own, as sshd runs a remote one:
+
+* a timeout, an interrupted run or ``close()`` ends the whole group, background jobs
+  included: SIGTERM, then SIGKILL once the shell has gone or ``KILL_GRACE`` has passed;
+* a Ctrl-C at the terminal reaches pbe, which decides what happens to running commands
+  (they finish, as remote ones do), not the commands themselves.
+
+Output is drained from both pipes together into growing buffers that become the result's
+``bytes`` without another copy (``BytesIO.getvalue()`` hands its buffer over), or into the
+caller's file.
+"""
 
 from __future__ import annotations
 
 import os
+import selectors
 import shutil
+import signal
 import subprocess
+import threading
+import time
 from typing import IO
 
-from ..errors import ModuleError
-from .base import CommandResult, Connection, ConnectionSpec
+from ..errors import CommandTimeout, ModuleError
+from .base import (
+    KILL_GRACE,
+    STOPPED,
+    CommandResult,
+    Connection,
+    ConnectionSpec,
+    Sink,
+    SinkFailed,
+    sink_error,
+)
+
+_READ_CHUNK = 1 << 16
+_WRITE_CHUNK = 1 << 16
+_Proc = subprocess.Popen
+
+
+class _Expired(Exception):
+    """The command's deadline passed."""
 
 
 class LocalConnection(Connection):
     def __init__(self, spec: ConnectionSpec) -> None:
         self.spec = spec
+        self._lock = threading.Lock()
+        self._running: set[_Proc[bytes]] = set()
+        self._stopping = False
 
     def run(
-        self, command: str, *, stdin: bytes | None = None, timeout: float | None = None
+        self, command: str, *, stdin: bytes | None = None, timeout: float | None = None,
+        stdout: IO[bytes] | None = None,
     ) -> CommandResult:
-        timeout = timeout or self.spec.command_timeout
+        limit = timeout or self.spec.command_timeout
+        deadline = None if limit is None else time.monotonic() + limit
+        proc = self._start(command)
         try:
-            proc = subprocess.run(
-                ["/bin/sh", "-c", command],
-                input=stdin if stdin is not None else b"",
-                capture_output=True,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise ModuleError(f"command timed out after {timeout}s") from None
-        return CommandResult(proc.returncode, proc.stdout, proc.stderr)
+            out, err = _communicate(proc, stdin or b"", deadline, Sink(stdout))
+        except SinkFailed as exc:
+            raise sink_error(exc) from None
+        except _Expired:
+            _end_group(proc)
+            if self._stopping:
+                raise ModuleError(STOPPED) from None
+            raise CommandTimeout(f"command timed out after {limit:g}s") from None
+        finally:
+            self._finish(proc)
+        if self._stopping:
+            raise ModuleError(STOPPED)
+        return CommandResult(proc.returncode, out, err)
+
+    def _start(self, command: str) -> _Proc[bytes]:
+        with self._lock:
+            if self._stopping:
+                raise ModuleError(STOPPED)
+            try:
+                proc = subprocess.Popen(
+                    ["/bin/sh", "-c", command], stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+            except OSError as exc:
+                raise ModuleError(f"cannot start /bin/sh: {exc.strerror}") from None
+            self._running.add(proc)
+        return proc
+
+    def _finish(self, proc: _Proc[bytes]) -> None:
+        """Never leave a command behind, whatever went wrong while reading it."""
+        if proc.returncode is None:
+            _end_group(proc)
+        with self._lock:
+            self._running.discard(proc)
+        for pipe in (proc.stdin, proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
+
+    def interrupt(self) -> None:
+        with self._lock:
+            self._stopping = True
+            procs = list(self._running)
+        for proc in procs:
+            _signal_group(proc, signal.SIGTERM)
+        if procs:
+            timer = threading.Timer(KILL_GRACE, self._kill_running)
+            timer.daemon = True
+            timer.start()
+
+    def _kill_running(self) -> None:
+        with self._lock:
+            procs = list(self._running)
+        for proc in procs:
+            _signal_group(proc, signal.SIGKILL)
 
     def put(self, source: IO[bytes], remote_path: str, mode: int | None = None) -> None:
         try:
@@ -50,4 +132,111 @@ class LocalConnection(Connection):
             raise ModuleError(f"cannot read {remote_path}: {exc.strerror}") from None
 
     def close(self) -> None:
+        """Ends the commands still running (a run cut short); idempotent."""
+        self.interrupt()
+
+
+# -- one command's pipes ------------------------------------------------------------------
+
+
+def _communicate(proc: _Proc[bytes], data: bytes, deadline: float | None,
+                 sink: Sink) -> tuple[bytes, bytes]:
+    """Feed stdin and drain stdout (into ``sink``) and stderr together until both close,
+    then reap."""
+    assert proc.stdin is not None
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    out, err = proc.stdout.fileno(), proc.stderr.fileno()
+    buffers = {out: sink, err: Sink()}
+    with selectors.DefaultSelector() as sel:
+        for fd in buffers:
+            sel.register(fd, selectors.EVENT_READ)
+        stdin = _Feeder(proc.stdin, data, sel)
+        while sel.get_map():
+            events = sel.select(_remaining(deadline))
+            if not events:  # only the deadline wakes select() with nothing ready
+                _remaining(deadline)
+            for key, _ in events:
+                if key.fd == stdin.fd:
+                    stdin.send()
+                else:
+                    _drain(key.fd, buffers[key.fd], sel)
+    try:
+        proc.wait(_remaining(deadline))
+    except subprocess.TimeoutExpired:
+        raise _Expired from None
+    return buffers[out].value(), buffers[err].value()
+
+
+def _drain(fd: int, buffer: Sink, sel: selectors.BaseSelector) -> None:
+    chunk = os.read(fd, _READ_CHUNK)
+    if chunk:
+        buffer.write(chunk)
+    else:
+        sel.unregister(fd)
+
+
+class _Feeder:
+    """Writes stdin as the pipe makes room, never blocking the reader; closes it when all
+    is written, or when the command stopped reading (EPIPE: not our error)."""
+
+    def __init__(self, pipe: IO[bytes], data: bytes, sel: selectors.BaseSelector) -> None:
+        self.fd, self._pipe, self._sel = pipe.fileno(), pipe, sel
+        self._data, self._offset = memoryview(data), 0
+        if data:
+            os.set_blocking(self.fd, False)
+            sel.register(self.fd, selectors.EVENT_WRITE)
+        else:
+            pipe.close()
+
+    def send(self) -> None:
+        end = self._offset + _WRITE_CHUNK
+        try:
+            self._offset += os.write(self.fd, self._data[self._offset:end])
+        except BlockingIOError:
+            return
+        except OSError:
+            self._offset = len(self._data)
+        if self._offset >= len(self._data):
+            self._sel.unregister(self.fd)
+            self._pipe.close()
+
+
+def _remaining(deadline: float | None) -> float | None:
+    if deadline is None:
+        return None
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise _Expired
+    return left
+
+
+# -- ending a command's process group ------------------------------------------------------
+
+
+def _end_group(proc: _Proc[bytes]) -> None:
+    """SIGTERM the group; SIGKILL what is left once the shell has exited (or after
+    ``KILL_GRACE``); then reap. The shell is waited for without being reaped, so its pid
+    still names the group when SIGKILL goes out."""
+    _signal_group(proc, signal.SIGTERM)
+    give_up = time.monotonic() + KILL_GRACE
+    while not _exited(proc.pid) and time.monotonic() < give_up:
+        time.sleep(0.02)
+    _signal_group(proc, signal.SIGKILL)
+    proc.wait()
+
+
+def _exited(pid: int) -> bool:
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
+
+
+def _signal_group(proc: _Proc[bytes], signum: int) -> None:
+    if proc.returncode is not None:  # reaped: the group id may belong to another now
+        return
+    try:
+        os.killpg(proc.pid, signum)
+    except (ProcessLookupError, PermissionError):
         pass

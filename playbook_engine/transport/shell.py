@@ -25,6 +25,14 @@ def in_dir(command: str, chdir: str | None) -> str:
     return f"cd {quote(chdir)} && {command}" if chdir else command
 
 
+# The become user's side of a command leads a process group of its own under GNU timeout
+# (with no time limit) where there is one: the login user cannot signal the become user's
+# processes, but sudo and su relay a SIGTERM to their child, and timeout passes it on to
+# its whole group. So stopping a command (a timeout, SIGTERM to pbe) stops all of it.
+_OWN_GROUP = ('timeout --version >/dev/null 2>&1 && exec timeout 0 sh -c "$1"; '
+              'exec sh -c "$1"')
+
+
 def become(command: str, *, method: str = "sudo", user: str = "root",
            flags: str = "", prompt: str | None = None) -> str:
     """Wrap ``command`` to run as ``user``.
@@ -32,7 +40,7 @@ def become(command: str, *, method: str = "sudo", user: str = "root",
     With ``prompt`` set, sudo reads the password from stdin after printing that prompt on
     stderr; otherwise ``-n`` makes a missing password fail fast instead of hanging.
     """
-    inner = f"sh -c {quote(command)}"
+    inner = f"sh -c {quote(_OWN_GROUP)} pbe {quote(command)}"
     if method == "sudo":
         auth = f"-S -p {quote(prompt)}" if prompt is not None else "-n"
         return f"sudo -H {auth} {flags} -u {quote(user)} {inner}".replace("  ", " ")

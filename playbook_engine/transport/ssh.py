@@ -7,7 +7,12 @@ Why it is built this way:
   unacknowledged one waits for the peer's delayed ACK (~40 ms) on every command.
 * A command's stdout and stderr are read together, event-driven: one event that
   paramiko sets when either stream gets data or the channel closes wakes the reader. No
-  sleep-polling, and a full stderr can never stall a reader blocked on stdout.
+  sleep-polling, and a full stderr can never stall a reader blocked on stdout. Output
+  grows in a ``BytesIO``, whose buffer becomes the result's bytes without a copy, or
+  goes straight into the caller's file.
+* A command pbe ends (timeout, ``interrupt()``, ``close()``) is signalled through sshd
+  (SIGTERM, then SIGKILL), which signals its whole process group: closing a channel or
+  the connection alone would leave it running on the host.
 * Host keys are checked against known_hosts (``knownhosts.py``) unless the user explicitly
   says otherwise; "accept-new" records unknown keys but never a second key for a host.
 * Every connect failure becomes one ``HostUnreachable`` with a human reason; no paramiko
@@ -28,8 +33,17 @@ from typing import IO
 import paramiko
 from paramiko.common import cMSG_CHANNEL_REQUEST
 
-from ..errors import HostUnreachable, ModuleError, OptionsError
-from .base import CommandResult, Connection, ConnectionSpec
+from ..errors import CommandTimeout, HostUnreachable, ModuleError, OptionsError
+from .base import (
+    KILL_GRACE,
+    STOPPED,
+    CommandResult,
+    Connection,
+    ConnectionSpec,
+    Sink,
+    SinkFailed,
+    sink_error,
+)
 from .knownhosts import HOST_KEY_MODES, HostKeyCheck
 from .sshtarget import GLOBAL_KNOWN_HOSTS, SSHTarget, _reason, resolve_target
 
@@ -175,6 +189,8 @@ class SSHConnection(Connection):
         # it: one transfer at a time. Exec channels need no lock (one channel per command).
         self._sftp_lock = threading.Lock()
         self._closed = False
+        self._stopping = False
+        self._channels: set[paramiko.Channel] = set()  # commands running now
 
     @classmethod
     def open(cls, spec: ConnectionSpec) -> SSHConnection:
@@ -212,7 +228,8 @@ class SSHConnection(Connection):
     # -- commands -----------------------------------------------------------------------
 
     def run(
-        self, command: str, *, stdin: bytes | None = None, timeout: float | None = None
+        self, command: str, *, stdin: bytes | None = None, timeout: float | None = None,
+        stdout: IO[bytes] | None = None,
     ) -> CommandResult:
         """Run ``command`` through the remote login shell on a fresh channel.
 
@@ -227,30 +244,66 @@ class SSHConnection(Connection):
         try:
             chan.exec_command(command)
             feeder = _feed_stdin(chan, stdin or b"")
-            out, err = _collect(chan, deadline)
+            out, err = _collect(chan, deadline, Sink(stdout))
             rc = _exit_status(chan, deadline)
+        except SinkFailed as exc:
+            _end_command(self.transport, chan)
+            raise sink_error(exc) from None
         except _Expired:
-            _quietly(lambda: _terminate(self.transport, chan))
-            raise ModuleError(f"command timed out after {limit:g}s") from None
+            _end_command(self.transport, chan)
+            raise (ModuleError(STOPPED) if self._stopping else
+                   CommandTimeout(f"command timed out after {limit:g}s")) from None
         except (paramiko.SSHException, EOFError, OSError) as exc:
             raise self._lost(exc) from exc
         finally:
-            _quietly(chan.close)  # on a dead connection this raises; the cause is reported
+            self._forget(chan)
             if feeder is not None:
                 feeder.join()
+        return self._result(chan, rc, out, err)
+
+    def _result(self, chan: paramiko.Channel, rc: int, out: bytes, err: bytes) -> CommandResult:
+        if self._stopping:
+            raise ModuleError(STOPPED)
         if rc == -1:
             if not chan.eof_received or not self.transport.is_active():
                 raise self._lost(None)
             err += _NO_STATUS_NOTE
-        return CommandResult(rc, bytes(out), bytes(err))
+        return CommandResult(rc, out, err)
+
+    def _forget(self, chan: paramiko.Channel) -> None:
+        with self._lock:
+            self._channels.discard(chan)
+        _quietly(chan.close)  # on a dead connection this raises; the cause is reported
+
+    def interrupt(self) -> None:
+        with self._lock:
+            self._stopping = True
+            chans = list(self._channels)
+        for chan in chans:
+            _signal(self.transport, chan, "TERM")
+        if chans:
+            timer = threading.Timer(KILL_GRACE, self._kill_running)
+            timer.daemon = True
+            timer.start()
+
+    def _kill_running(self) -> None:
+        with self._lock:
+            chans = list(self._channels)
+        for chan in chans:
+            _signal(self.transport, chan, "KILL")
 
     def _open_channel(self) -> paramiko.Channel:
         if self._closed:
             raise HostUnreachable(f"connection to {self.target.label} is closed")
+        if self._stopping:
+            raise ModuleError(STOPPED)
         try:
-            return self.transport.open_session(timeout=self.spec.connect_timeout)
+            chan = self.transport.open_session(timeout=self.spec.connect_timeout)
         except (paramiko.SSHException, EOFError, OSError) as exc:
             raise self._lost(exc) from exc
+        with self._lock:
+            self._channels.add(chan)
+        return chan
 
     def _lost(self, exc: BaseException | None) -> HostUnreachable:
         if self._closed:
@@ -320,12 +373,16 @@ class SSHConnection(Connection):
             return self._sftp
 
     def close(self) -> None:
-        """Close the SFTP session and the connection; idempotent, callable from any thread."""
+        """Close the SFTP session and the connection, after asking sshd to SIGTERM the
+        commands still running; idempotent, callable from any thread."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
             sftp, self._sftp = self._sftp, None
+            chans = list(self._channels)
+        for chan in chans:
+            _signal(self.transport, chan, "TERM")
         if sftp is not None:
             _quietly(sftp.close)
         _quietly(self._client.close)
@@ -378,36 +435,51 @@ class _Wakeup(threading.Event):
         super().clear()
 
 
-def _collect(chan: paramiko.Channel, deadline: float | None) -> tuple[bytearray, bytearray]:
-    """Drain stdout and stderr until EOF, sleeping only until paramiko feeds either."""
-    out, err = bytearray(), bytearray()
+def _collect(chan: paramiko.Channel, deadline: float | None,
+             out: Sink) -> tuple[bytes, bytes]:
+    """Drain stdout (into ``out``) and stderr until EOF, sleeping only until paramiko
+    feeds either."""
+    err = Sink()
     wake = _Wakeup()
     chan.in_buffer.set_event(wake)
     chan.in_stderr_buffer.set_event(wake)
     while True:
         while chan.recv_ready():
-            out += chan.recv(_READ_CHUNK)
+            out.write(chan.recv(_READ_CHUNK))
         while chan.recv_stderr_ready():
-            err += chan.recv_stderr(_READ_CHUNK)
+            err.write(chan.recv_stderr(_READ_CHUNK))
         if (chan.eof_received or chan.closed) and not (
                 chan.recv_ready() or chan.recv_stderr_ready()):
-            return out, err
+            return out.value(), err.value()
         wake.consume(_remaining(deadline))
 
 
-def _terminate(transport: paramiko.Transport, chan: paramiko.Channel) -> None:
-    """Have sshd SIGTERM the command's process group (RFC 4254 section 6.9 "signal").
+def _end_command(transport: paramiko.Transport, chan: paramiko.Channel) -> None:
+    """SIGTERM the command's process group; SIGKILL it if it is still there after
+    ``KILL_GRACE``."""
+    _signal(transport, chan, "TERM")
+    if not chan.status_event.wait(KILL_GRACE):
+        _signal(transport, chan, "KILL")
 
-    Closing the channel alone leaves a timed-out command running on the host. paramiko has
-    no public call for this request, hence the two private names.
+
+def _signal(transport: paramiko.Transport, chan: paramiko.Channel, name: str) -> None:
+    """Have sshd send signal ``name`` to the command's process group (RFC 4254 section
+    6.9 "signal"; OpenSSH >= 7.9 signals the session's process group).
+
+    Only while the channel is open: a request for a channel sshd has already freed makes
+    it drop the whole connection. Holding the channel's lock keeps paramiko from closing
+    it in between. paramiko has no public call for this request, hence the private names.
     """
     msg = paramiko.Message()
     msg.add_byte(cMSG_CHANNEL_REQUEST)
     msg.add_int(chan.remote_chanid)
     msg.add_string("signal")
     msg.add_boolean(False)
-    msg.add_string("TERM")
-    transport._send_user_message(msg)  # type: ignore[attr-defined]
+    msg.add_string(name)
+    with chan.lock:
+        if chan.closed or not transport.is_active():
+            return
+        _quietly(lambda: transport._send_user_message(msg))  # type: ignore[attr-defined]
 
 
 def _exit_status(chan: paramiko.Channel, deadline: float | None) -> int:
