@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import shlex
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
@@ -207,61 +208,87 @@ def parse_kv(text: str) -> tuple[dict[str, str], list[str]]:
         words = shlex.split(text, posix=True)
     except ValueError as exc:
         raise ValueError(f"cannot split arguments: {exc}") from None
-    params: dict[str, str] = {}
+    values: dict[str, list[str]] = {}   # joined once at the end: linear in the text
     rest: list[str] = []
     last: str | None = None
     for word in words:
         key, sep, value = word.partition("=")
         if sep and key.isidentifier():
-            params[key] = value
+            values[key] = [value]
             last = key
         elif last is not None:
-            params[last] += " " + word
+            values[last].append(word)
         else:
             rest.append(word)
-    return params, rest
+    return {k: " ".join(v) for k, v in values.items()}, rest
 
 
 def free_form_args(module: type[modules.Module], text: str) -> dict[str, Any]:
-    """``command: ls -l chdir=/tmp`` → {"cmd": "ls -l", "chdir": "/tmp"}."""
+    """``command: ls -l chdir=/tmp`` → {"cmd": "ls -l", "chdir": "/tmp"}.
+
+    As in Ansible, a word ``NAME=value`` (outside quotes and ``{{ }}``) whose NAME is one
+    of the module's scalar arguments is taken out, wherever it stands; everything else,
+    newlines, comments, runs of spaces and quotes included, is the free-form argument
+    exactly as written. One regex pass: linear in the length of the text.
+    """
     if module.free_form is None:
         params, rest = parse_kv(text)
         if rest:
             raise ValueError(f"expected key=value arguments, got `{' '.join(rest)}`")
         return params
-    known = set(module.args) - {module.free_form}
-    keep: list[str] = []
+    known = {name for name, arg in module.args.items()
+             if name != module.free_form and arg.type not in ("list", "dict")}
     args: dict[str, Any] = {}
-    for word in _split_keep_quotes(text):
-        key, sep, value = word.partition("=")
-        if sep and key in known:
-            args[key] = _unquote(value)
-        else:
-            keep.append(word)
-    args[module.free_form] = " ".join(keep)
+    cuts: list[tuple[int, int]] = []
+    for word in _WORD.finditer(text):
+        m = _KEY_VALUE.match(word.group())
+        if m and m.group(1) in known:
+            args[m.group(1)] = _unquote(m.group(2))
+            cuts.append(_cut_span(text, word.start(), word.end()))
+    args[module.free_form] = _like(text, _without(text, cuts)) if cuts else text
     return args
 
 
-def _split_keep_quotes(text: str) -> list[str]:
-    """Words as the shell would see them, quotes kept, and a ``{{ … }}`` never cut."""
-    lexer = shlex.shlex(text, posix=False)
-    lexer.whitespace_split = True
-    lexer.commenters = ""
-    try:
-        words = list(lexer)
-    except ValueError:
-        words = text.split()
-    joined: list[str] = []
-    for word in words:
-        if joined and _open_jinja(joined[-1]):
-            joined[-1] += " " + word
-        else:
-            joined.append(word)
-    return joined
+def _like(original: str, text: str) -> str:
+    """``text`` as the same kind of string as ``original``: a ``!unsafe`` command stays
+    unsafe (never templated) and keeps its source position."""
+    if type(original) is str:
+        return text
+    same = type(original)(text)
+    if hasattr(original, "loc"):
+        same.loc = original.loc  # type: ignore[attr-defined]
+    return same
 
 
-def _open_jinja(word: str) -> bool:
-    return word.count("{{") > word.count("}}") or word.count("{%") > word.count("%}")
+# A word: quoted strings, Jinja2 delimiters and backslash escapes hold whitespace inside it.
+# Every alternative starts with a different character and none can fail once started, so
+# the engine never backtracks: one pass over the text.
+_WORD = re.compile(r"""(?:'[^']*'?|"(?:\\.|[^"\\])*"?|\{\{.*?(?:\}\}|\Z)|\{%.*?(?:%\}|\Z)"""
+                   r"""|\{\#.*?(?:\#\}|\Z)|\\.?|\{|[^\s'"\\{])+""", re.S)
+_KEY_VALUE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", re.S)
+
+
+def _cut_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """A taken-out word with the blanks before it (or after it, at a line's start); never
+    a newline, so the lines around it stay lines."""
+    before = start
+    while before > 0 and text[before - 1] in " \t":
+        before -= 1
+    if before > 0 and text[before - 1] != "\n":
+        return before, end
+    after = end
+    while after < len(text) and text[after] in " \t":
+        after += 1
+    return start, after
+
+
+def _without(text: str, cuts: list[tuple[int, int]]) -> str:
+    kept, pos = [], 0
+    for start, end in cuts:
+        kept.append(text[pos:start])
+        pos = end
+    kept.append(text[pos:])
+    return "".join(kept)
 
 
 def _unquote(value: str) -> str:
