@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import shlex
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
@@ -205,7 +204,7 @@ def parse_kv(text: str) -> tuple[dict[str, str], list[str]]:
     A bare word after a ``k=v`` continues that value (``msg=hello world``).
     """
     try:
-        words = shlex.split(text, posix=True)
+        words = [_POSIX_PART.sub(_unquote_part, w.group()) for w in _WORD.finditer(text)]
     except ValueError as exc:
         raise ValueError(f"cannot split arguments: {exc}") from None
     values: dict[str, list[str]] = {}   # joined once at the end: linear in the text
@@ -266,6 +265,28 @@ def _like(original: str, text: str) -> str:
 _WORD = re.compile(r"""(?:'[^']*'?|"(?:\\.|[^"\\])*"?|\{\{.*?(?:\}\}|\Z)|\{%.*?(?:%\}|\Z)"""
                    r"""|\{\#.*?(?:\#\}|\Z)|\\.?|\{|[^\s'"\\{])+""", re.S)
 _KEY_VALUE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", re.S)
+# The parts of a word a POSIX shell unquotes (as shlex.split does); a Jinja2 expression is
+# kept as written, quotes and all.
+_POSIX_PART = re.compile(r"""(\{\{.*?(?:\}\}|\Z)|\{%.*?(?:%\}|\Z)|\{\#.*?(?:\#\}|\Z))"""
+                         r"""|'([^']*)('?)|"((?:\\.|[^"\\])*)("?)|\\(.?)""", re.S)
+_DOUBLE_QUOTED_ESCAPE = re.compile(r"""\\(["\\])""")
+
+
+def _unquote_part(m: re.Match[str]) -> str:
+    jinja, single, closed_single, double, closed_double, escaped = m.groups()
+    if jinja is not None:
+        return jinja
+    if single is not None:
+        if not closed_single:
+            raise ValueError("No closing quotation")
+        return single
+    if double is not None:
+        if not closed_double:
+            raise ValueError("No closing quotation")
+        return _DOUBLE_QUOTED_ESCAPE.sub(r"\1", double)
+    if not escaped:
+        raise ValueError("No escaped character")
+    return str(escaped)
 
 
 def _cut_span(text: str, start: int, end: int) -> tuple[int, int]:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import playbook_engine as pbe
 from playbook_engine import modules
 from playbook_engine.loader import UnsafeYStr, load_text
-from playbook_engine.validate import free_form_args
+from playbook_engine.validate import free_form_args, parse_kv
 
 LOCAL = {"all": {"hosts": {"h": None}, "vars": {"ansible_connection": "local"}}}
 
@@ -157,3 +159,10 @@ def test_huge_key_value_text_keeps_every_word() -> None:
     assert module is not None
     args = free_form_args(module, "msg=" + "word " * 60_000)
     assert args["msg"] == " ".join(["word"] * 60_000)
+
+
+def test_key_value_text_is_unquoted_like_a_shell_but_templates_are_kept() -> None:
+    assert parse_kv('msg="a  b" x=\'c d\' y=e\\ f z={{ "q  r" | upper }} w=1 2') == (
+        {"msg": "a  b", "x": "c d", "y": "e f", "z": '{{ "q  r" | upper }}', "w": "1 2"}, [])
+    with pytest.raises(ValueError, match="No closing quotation"):
+        parse_kv('msg="a')
