@@ -20,6 +20,7 @@ from .validate import (
     did_you_mean,
     free_form_args,
     schema_problems,
+    structure_problems,
     suggest,
 )
 
@@ -35,6 +36,7 @@ class TaskChecker:
 
     def check(self, node: YMap) -> tuple[str, dict[str, Any]] | None:
         """(canonical module name, args), or None when the task cannot be built."""
+        self.problems += structure_problems(node, "task", node.loc)
         found = self._find_action(node)
         if found is None:
             return None
@@ -185,7 +187,6 @@ class TaskChecker:
                        "for a mapping, loop over `{{ mapping | dict2items }}`")
 
     def _check_keywords(self, node: YMap) -> None:
-        # Keyword types were checked by the play schema, which covers its task lists.
         for key in CONDITION_KEYS:
             self.problems += check_templates(node.get(key), self.engine, node.value_loc(key),
                                              bare=True)

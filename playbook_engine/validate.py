@@ -92,6 +92,24 @@ _TYPE_CHECKER = _base_checker.redefine_many({
 })
 LenientValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
     Draft202012Validator, validators={"enum": _enum}, type_checker=_TYPE_CHECKER)
+# Playbook structure: a template can't stand for a mapping or a list (`vars: "{{ x }}"`,
+# `tasks: "{{ x }}"`): the loader needs the real thing, as Ansible does.
+StructureValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, validators={"enum": _enum},
+    type_checker=_TYPE_CHECKER.redefine_many(
+        {t: _base_checker._type_checkers[t] for t in ("array", "object")}))
+
+
+@cache
+def structure_schema(defn: str) -> dict[str, Any]:
+    """The schema of one playbook definition (``play``, ``task``, ``role``, ``rolemeta``).
+
+    Task lists are checked one level deep: the loader checks each task and block against
+    ``task`` itself, so nesting costs no recursion in jsonschema and no duplicate reports.
+    """
+    defs = dict(load_schema("playbook.schema.json")["$defs"])
+    defs["tasklist"] = {"type": ["array", "null"]}
+    return {"$ref": f"#/$defs/{defn}", "$defs": defs}
 
 
 def locate(root: Any, path: Any, fallback: SourceLocation | None) -> SourceLocation | None:
@@ -119,16 +137,25 @@ def did_you_mean(word: str, candidates: Any) -> str | None:
 
 
 def schema_problems(instance: Any, schema: Mapping[str, Any], root_loc: SourceLocation | None,
-                    skip: frozenset[str] = frozenset()) -> list[Problem]:
+                    skip: frozenset[str] = frozenset(),
+                    validator_class: Any = LenientValidator) -> list[Problem]:
     """Run jsonschema and turn each error into a positioned Problem."""
     problems = []
-    validator = LenientValidator(schema)
+    validator = validator_class(schema)
     for err in sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.path))):
         if err.validator in skip:
             continue
         for leaf in _leaves(err):
             problems += _leaf_problems(leaf, instance, root_loc)
     return problems
+
+
+def structure_problems(node: Any, defn: str, root_loc: SourceLocation | None) -> list[Problem]:
+    """``node`` against one playbook definition; unknown keys are left to the caller, which
+    reports them with a "did you mean"."""
+    return schema_problems(node, structure_schema(defn), root_loc,
+                           skip=frozenset({"unevaluatedProperties"}),
+                           validator_class=StructureValidator)
 
 
 def _leaf_problems(err: jsonschema.ValidationError, instance: Any,
@@ -160,7 +187,9 @@ def _describe(err: jsonschema.ValidationError) -> str:
     if err.validator == "type":
         types = value if isinstance(value, list) else [value]
         words = " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in types)
-        return f"`{key or where}` must be {words}, got {_short(err.instance)}"
+        subject = f"an item of `{key}`" if key and isinstance(path[-1], int) else \
+            f"`{key or where}`"
+        return f"{subject} must be {words}, got {_short(err.instance)}"
     if err.validator == "enum":
         return f"`{key}` must be one of {', '.join(map(str, value))}, " \
                f"got {_short(err.instance)}"
@@ -174,6 +203,8 @@ def _describe(err: jsonschema.ValidationError) -> str:
 
 
 def _short(value: object) -> str:
+    if isinstance(value, (dict, list)):
+        return str(plain_value(value))
     text = repr(plain_value(value))
     return text if len(text) < 60 else text[:57] + "..."
 
@@ -320,19 +351,40 @@ def _unquote(value: str) -> str:
 
 def check_templates(value: Any, engine: TemplateEngine, fallback: SourceLocation | None,
                     bare: bool = False) -> list[Problem]:
-    """Jinja2 syntax errors anywhere inside ``value``; ``bare`` for when-style expressions."""
+    """Jinja2 syntax errors anywhere inside ``value``; ``bare`` for when-style expressions.
+
+    Walks with an explicit stack and visits a shared container once: YAML aliases make
+    ``value`` a graph in which one anchored node may be reached thousands of times.
+    """
     problems: list[Problem] = []
-    if isinstance(value, str):
-        source = value
-        if bare and not is_template(value):
-            source = "{{ (" + value + ") }}"
-        if is_template(source) and (msg := engine.check_syntax(source)):
-            problems.append(Problem(f"template syntax error: {msg}", loc_of(value) or fallback,
-                                    f"in: {value.strip()}"))
-    elif isinstance(value, dict):
-        for v in value.values():
-            problems += check_templates(v, engine, fallback, bare)
-    elif isinstance(value, list):
-        for v in value:
-            problems += check_templates(v, engine, fallback, bare)
+    todo, seen = [value], set()
+    while todo:
+        node = todo.pop()
+        if isinstance(node, str):
+            problems += _template_problem(node, engine, fallback, bare)
+        elif isinstance(node, (dict, list)) and id(node) not in seen:
+            seen.add(id(node))
+            items = list(node.values()) if isinstance(node, dict) else node
+            todo += reversed(items)  # in document order, as the problems are reported
     return problems
+
+
+def _template_problem(value: str, engine: TemplateEngine, fallback: SourceLocation | None,
+                      bare: bool) -> list[Problem]:
+    source = value
+    if bare and not is_template(value):
+        source = "{{ (" + value + ") }}"
+    if is_template(source) and (msg := _syntax_error(engine, source)):
+        shown = value.strip()
+        shown = shown if len(shown) <= 200 else shown[:197] + "..."
+        return [Problem(f"template syntax error: {msg}", loc_of(value) or fallback,
+                        f"in: {shown}")]
+    return []
+
+
+def _syntax_error(engine: TemplateEngine, source: str) -> str | None:
+    """Jinja2's parser recurses per nesting level; a hostile template must not crash us."""
+    try:
+        return engine.check_syntax(source)
+    except RecursionError:
+        return "nested too deeply to parse"
