@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -270,12 +270,12 @@ class _Loading:
 
     def add_source(self, source: str | Path) -> None:
         path = Path(source)
-        if isinstance(source, str) and "," in source and not path.exists():
+        if isinstance(source, str) and "," in source and not _probe(path.exists):
             self._host_list(source)
-        elif path.is_dir():
-            self._directory(path)
+        elif _probe(path.is_dir):
+            self._directory(path, set())
             _append_path(self.basedirs, path)
-        elif path.exists():
+        elif _probe(path.exists):
             self._file(path)
             _append_path(self.basedirs, path.parent)
         else:
@@ -286,13 +286,23 @@ class _Loading:
         hosts = {h.strip(): None for h in source.split(",") if h.strip()}
         self.add_tree({"ungrouped": {"hosts": hosts}}, SourceLocation(f"<host list {source!r}>"))
 
-    def _directory(self, path: Path) -> None:
-        for entry in sorted(path.iterdir()):
+    def _directory(self, path: Path, seen: set[Path]) -> None:
+        """Every inventory file under ``path``; a directory reached twice (a symlink loop)
+        is read once."""
+        if path.resolve() in seen:
+            return
+        seen.add(path.resolve())
+        try:
+            entries = sorted(path.iterdir())
+        except OSError as exc:
+            raise InventoryError(f"cannot read inventory directory {path}: {exc.strerror}",
+                                 SourceLocation(str(path))) from None
+        for entry in entries:
             name = entry.name
             if name.startswith(".") or name in _IGNORED_NAMES or name.endswith(_IGNORED_EXTS):
                 continue
             if entry.is_dir():
-                self._directory(entry)
+                self._directory(entry, seen)
             else:
                 self._file(entry)
 
@@ -382,6 +392,14 @@ class _Loading:
                             f"{kind}/{name} matches no {kind.split('_')[0]} in the inventory",
                             SourceLocation(str(path)), _suggest(name, dict.fromkeys(names)),
                             severity="warning"))
+
+
+def _probe(test: Callable[[], bool]) -> bool:
+    """``path.exists()`` and the like, False for a name no file system can hold."""
+    try:
+        return test()
+    except (OSError, ValueError):
+        return False
 
 
 def _append_path(paths: list[Path], path: Path) -> None:

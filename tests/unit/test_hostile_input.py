@@ -356,3 +356,16 @@ def test_group_memberships_are_capped(tmp_path: Path, monkeypatch: pytest.Monkey
     hosts = write(tmp_path / "hosts", chain)
     with pytest.raises(pbe.ValidationFailed, match="hosts belong to more than 50 groups"):
         Inventory.load(hosts)
+
+
+def test_an_impossible_inventory_source_is_not_found(tmp_path: Path) -> None:
+    book = write(tmp_path / "site.yml", "- hosts: all\n  tasks: []\n")
+    code, _, err = cli("run", str(book), "-i", "x" * 300)
+    assert code == 4 and "inventory source not found: xxx" in err
+    assert errors(pbe.validate(book, "y" * 300 + ",")) == []  # a host list of one long name
+
+
+def test_an_inventory_directory_with_a_symlink_loop(tmp_path: Path) -> None:
+    write(tmp_path / "inv" / "hosts.yml", "all:\n  hosts: {h1: }\n")
+    (tmp_path / "inv" / "again").symlink_to(tmp_path / "inv")
+    assert list(Inventory.load(tmp_path / "inv").hosts) == ["h1"]
