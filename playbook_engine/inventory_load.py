@@ -458,7 +458,11 @@ def _schema_problems(tree: Mapping[Any, Any], where: SourceLocation) -> list[Pro
     problems: list[Problem] = []
     for error in _validator().iter_errors(plain(tree)):
         path = list(error.absolute_path)
-        parent, node = _walk(tree, path)
+        try:
+            parent, node = _walk(tree, path)
+        except (KeyError, IndexError, TypeError):  # jsonschema leaves a `null:` key out of paths
+            problems.append(Problem(f"{'.'.join(map(str, path))}: {error.message}", where))
+            continue
         if error.validator == "additionalProperties" and isinstance(node, Mapping):
             problems += [_unknown_key(path, node, key, where)
                          for key in node if key not in _GROUP_KEYS]

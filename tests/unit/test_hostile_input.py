@@ -369,3 +369,16 @@ def test_an_inventory_directory_with_a_symlink_loop(tmp_path: Path) -> None:
     write(tmp_path / "inv" / "hosts.yml", "all:\n  hosts: {h1: }\n")
     (tmp_path / "inv" / "again").symlink_to(tmp_path / "inv")
     assert list(Inventory.load(tmp_path / "inv").hosts) == ["h1"]
+
+
+def test_a_null_group_name_is_reported_not_raised(tmp_path: Path) -> None:
+    hosts = write(tmp_path / "hosts.yml", "&a:\n  children:\n    web:\n      hostz: {}\n"
+                                          "all:\n  children:\n    ~:\n      hosts: {h: }\n"
+                                          "      bad: 1\n")
+    found = errors(pbe.validate(write(tmp_path / "site.yml", "- hosts: all\n  tasks: []\n"),
+                                hosts))
+    assert found == [
+        f"{hosts}: children.web: Additional properties are not allowed ('hostz' was unexpected)",
+        f"{hosts}:1:1: group name `None` must be a non-empty string",
+        f"{hosts}:7:5: group `all` has unknown key `None`",
+        f"{hosts}:7:5: group name `None` must be a non-empty string"]
