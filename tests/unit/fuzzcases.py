@@ -539,11 +539,30 @@ def gen_vars_files(rng: random.Random) -> Case:
     return Case("vars-files", {"site.yml": book})
 
 
+_STRUCTURAL = ["import_tasks", "include_tasks", "import_role", "include_role", "action",
+               "local_action", "args", "apply", "with_items", "loop_control", "block",
+               "include_vars", "set_fact", "assert", "template", "copy", "debug"]
+
+
+def gen_task_shapes(rng: random.Random) -> Case:
+    """Tasks built from the keys that make the loader open files or build structure, each
+    given a random value or mapping of random values."""
+    raw = _Raw()
+    task: dict[str, Any] = {}
+    for _ in range(rng.randint(1, 3)):
+        key = rng.choice(_STRUCTURAL)
+        task[key] = rng.choice([odd_value(rng, raw), {
+            rng.choice(["file", "name", "role", "apply", "module", "tasks_from", "src",
+                        "msg", "that", "when", "tags"]): odd_value(rng, raw)}])
+    play = {"hosts": "all", "gather_facts": False, "tasks": [task]}
+    return Case("task-shapes", {"site.yml": raw.dump([play])}, notes=sorted(map(str, task)))
+
+
 GENERATORS: list[tuple[Callable[[random.Random], Case], int]] = [
     (gen_mutated_playbook, 30), (gen_mutated_task_file, 8), (gen_mutated_inventory, 14),
     (gen_keyword_types, 14), (gen_deep, 6), (gen_deep_template, 4), (gen_alias_bomb, 3),
     (gen_names, 6), (gen_role_deps, 4), (gen_host_range, 6), (gen_free_form, 2),
-    (gen_empty, 2), (gen_bytes, 2), (gen_vars_files, 3),
+    (gen_empty, 2), (gen_bytes, 2), (gen_vars_files, 3), (gen_task_shapes, 6),
 ]
 
 

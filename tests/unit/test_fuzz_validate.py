@@ -116,4 +116,5 @@ def test_the_generators_cover_every_class() -> None:
     kinds = {case.kind.split("/")[0] for case in generate(SEED, CASES)}
     assert kinds == {"mutated-playbook", "mutated-task-file", "mutated-inventory",
                      "keyword-types", "deep", "deep-template", "alias-bomb", "names",
-                     "role-deps", "host-range", "free-form", "empty", "bytes", "vars-files"}
+                     "role-deps", "host-range", "free-form", "empty", "bytes", "vars-files",
+                     "task-shapes"}
