@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import difflib
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -92,8 +92,9 @@ class Inventory:
         for group in self._groups.values():
             for name in group.hosts:
                 direct.setdefault(name, []).append(group.name)
+        self._ancestries: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._hosts = {n: self._make_host(n, direct[n]) for n in build.host_vars}
-        self._groups_map = {n: self._bfs_hosts(n) for n in self._groups}
+        self._groups_map = _Lazy(self._groups, self._bfs_hosts)
         local = next((n for n in self._hosts if n in LOCALHOST_NAMES), None)
         self._universe = Universe(list(self._hosts), self._groups_map, local)
         self._implicit: dict[str, Host] = {}
@@ -233,17 +234,20 @@ class Inventory:
 
     def _make_host(self, name: str, direct: list[str]) -> Host:
         own = {**self._inline_hosts[name], **self._dirs.host_vars.get(name, {})}
-        return Host(name, own, self._ancestry(direct))
+        return Host(name, own, self._ancestry(tuple(direct)))
 
-    def _ancestry(self, direct: list[str]) -> tuple[str, ...]:
-        seen: set[str] = set()
-        todo = list(direct)
-        while todo:
-            name = todo.pop()
-            if name not in seen:
-                seen.add(name)
-                todo += self._groups[name].parents
-        return tuple(sorted(seen, key=self._rank))
+    def _ancestry(self, direct: tuple[str, ...]) -> tuple[str, ...]:
+        """A host's groups, parents included; hosts of the same groups share one tuple."""
+        if direct not in self._ancestries:
+            seen: set[str] = set()
+            todo = list(direct)
+            while todo:
+                name = todo.pop()
+                if name not in seen:
+                    seen.add(name)
+                    todo += self._groups[name].parents
+            self._ancestries[direct] = tuple(sorted(seen, key=self._rank))
+        return self._ancestries[direct]
 
     def _rank(self, name: str) -> tuple[int, int, str]:
         """Ansible's group merge order: shallower first, then lower priority, then name."""
@@ -253,10 +257,11 @@ class Inventory:
     def _bfs_hosts(self, name: str) -> list[str]:
         """A group's hosts as Ansible lists them: its own, then its children's level by
         level (children in declaration order), each host once."""
-        order, frontier = [name], [name]
+        order, frontier, seen = [name], [name], {name}
         while frontier:
             kids = [c for g in frontier for c in self._groups[g].children]
-            frontier = [c for c in dict.fromkeys(kids) if c not in order]
+            frontier = [c for c in dict.fromkeys(kids) if c not in seen]
+            seen.update(frontier)
             order += frontier
         return list(dict.fromkeys(h for g in order for h in self._groups[g].hosts))
 
@@ -267,6 +272,29 @@ class Inventory:
             return self._hosts[self._universe.localhost]
         own = {**_implicit_vars(), **self._dirs.host_vars.get(name, {})}
         return self._implicit.setdefault(name, Host(name, own, (), implicit=True))
+
+
+class _Lazy(Mapping[str, list[str]]):
+    """Group name -> its hosts, each computed when first asked for: validating (or
+    running) an inventory with thousands of nested groups never builds them all."""
+
+    def __init__(self, groups: Mapping[str, Group], compute: Callable[[str], list[str]]) -> None:
+        self._groups = groups
+        self._compute = compute
+        self._done: dict[str, list[str]] = {}
+
+    def __getitem__(self, name: str) -> list[str]:
+        if name not in self._done:
+            if name not in self._groups:
+                raise KeyError(name)
+            self._done[name] = self._compute(name)
+        return self._done[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._groups)
+
+    def __len__(self) -> int:
+        return len(self._groups)
 
 
 def _implicit_vars() -> dict[str, Any]:

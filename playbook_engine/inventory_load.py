@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -19,8 +19,8 @@ import jsonschema
 from .errors import InventoryError, Problem, ValidationFailed, YAMLSyntaxError
 from .inventory import _GROUP_KEYS, Group, Inventory, VarsDirs, _suggest
 from .inventory_ini import parse_ini
-from .loader import YMap, load_text, loc_of, plain
-from .patterns import LOCALHOST_NAMES, HostRangeError, parse_host_spec
+from .loader import YMap, load_text, loc_of, not_utf8, plain
+from .patterns import LOCALHOST_NAMES, MAX_RANGE_HOSTS, HostRangeError, parse_host_spec
 from .source import SourceLocation
 
 _SCHEMA = Path(__file__).resolve().parent.parent / "schema" / "inventory.schema.json"
@@ -30,6 +30,11 @@ _IGNORED_EXTS = (".pyc", ".pyo", ".swp", ".bak", "~", ".rpm", ".md", ".txt", ".r
                  ".orig", ".cfg", ".retry")
 _IGNORED_NAMES = ("group_vars", "host_vars", "vars_plugins")
 _VAULT = "$ANSIBLE_VAULT"
+#: Host names one inventory may list in total, a host counted once per group it is listed
+#: in (ranges expanded); bounds memory and time like MAX_RANGE_HOSTS does per entry.
+MAX_HOST_LISTINGS = 10 * MAX_RANGE_HOSTS
+#: Group memberships of all hosts together, parent groups included.
+MAX_MEMBERSHIPS = 10 * MAX_RANGE_HOSTS
 
 
 @dataclass
@@ -53,12 +58,15 @@ class _Builder:
         self.groups: dict[str, _Draft] = {"all": _Draft("all"), "ungrouped": _Draft("ungrouped")}
         self.host_vars: dict[str, dict[str, Any]] = {}
         self.edges: dict[tuple[str, str], SourceLocation | None] = {}
+        self.listed = 0  # host names added so far, ranges expanded, once per group
+        self.where: SourceLocation | None = None  # the first source, for inventory-wide errors
         self.link("all", "ungrouped", None)
 
     def problem(self, message: str, loc: SourceLocation | None, hint: str | None = None) -> None:
         self.problems.append(Problem(message, loc, hint))
 
     def add_tree(self, tree: Mapping[Any, Any], where: SourceLocation) -> None:
+        self.where = self.where or where
         for name, data, loc in _entries(tree, where):
             self._group(name, data, loc)
 
@@ -106,6 +114,11 @@ class _Builder:
         except HostRangeError as exc:
             self.problem(str(exc), loc)
             return
+        self.listed += len(names)
+        if self.listed > MAX_HOST_LISTINGS:
+            self.problem(f"the inventory lists more than {MAX_HOST_LISTINGS} hosts (counting a "
+                         "host once per group; pbe's limit)", loc)
+            return
         own: dict[Any, Any] = {} if port is None else {"ansible_port": port}  # inline wins
         own.update(hvars if isinstance(hvars, Mapping) else {})
         for name in names:
@@ -135,38 +148,85 @@ class _Builder:
     def check_cycles(self) -> None:
         """Report every group cycle (``a -> b -> a``) at the edge that closes it."""
         state: dict[str, int] = {}
-        found: list[list[str]] = []
         for name in self.groups:
-            self._visit(name, [], state, found)
-        for cycle in found:
-            closing = self.edges.get((cycle[-2], cycle[-1]))
-            self.problem(f"group cycle: {' -> '.join(cycle)}", closing,
-                         f"a group can't contain itself; remove `{cycle[-1]}` from the "
-                         f"children of `{cycle[-2]}`")
+            for cycle in self._cycles_from(name, state):
+                closing = self.edges.get((cycle[-2], cycle[-1]))
+                self.problem(f"group cycle: {' -> '.join(cycle)}", closing,
+                             f"a group can't contain itself; remove `{cycle[-1]}` from the "
+                             f"children of `{cycle[-2]}`")
 
-    def _visit(self, name: str, stack: list[str], state: dict[str, int],
-               found: list[list[str]]) -> None:
-        if state.get(name) == 1:
-            found.append(stack[stack.index(name):] + [name])
-        if name in state:
-            return
-        state[name] = 1
-        for child in self.groups[name].children:
-            self._visit(child, [*stack, name], state, found)
-        state[name] = 2
+    def _cycles_from(self, root: str, state: dict[str, int]) -> list[list[str]]:
+        """Depth-first from ``root`` with an explicit stack (a children chain may be
+        thousands deep); ``state``: 1 while a group is on the path, 2 when done."""
+        if root in state:
+            return []
+        found: list[list[str]] = []
+        path, todo = [root], [iter(self.groups[root].children)]
+        state[root] = 1
+        while todo:
+            child = next(todo[-1], None)
+            if child is None:
+                state[path.pop()] = 2
+                todo.pop()
+            elif state.get(child) == 1:
+                found.append(path[path.index(child):] + [child])
+            elif child not in state:
+                state[child] = 1
+                path.append(child)
+                todo.append(iter(self.groups[child].children))
+        return found
+
+    def check_memberships(self) -> None:
+        """Each host holds all its groups, parents included, and so does ``groups``: refuse
+        an inventory where that adds up past MAX_MEMBERSHIPS (deep chains of many hosts)."""
+        direct: dict[str, list[str]] = {}
+        for group in self.groups.values():
+            for host in group.hosts:
+                direct.setdefault(host, []).append(group.name)
+        sizes: dict[tuple[str, ...], int] = {}
+        total = 0
+        for groups in map(tuple, direct.values()):
+            if groups not in sizes:
+                sizes[groups] = len(self.ancestors(groups))
+            total += sizes[groups]
+            if total > MAX_MEMBERSHIPS:
+                self.problem(f"hosts belong to more than {MAX_MEMBERSHIPS} groups in total, "
+                             "counting parent groups (pbe's limit)", self.where,
+                             "are the groups nested thousands of levels deep?")
+                return
+
+    def ancestors(self, direct: Iterable[str]) -> set[str]:
+        """The groups in ``direct`` and all their parents."""
+        seen: set[str] = set()
+        todo = list(direct)
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                todo += self.groups[name].parents
+        return seen
 
     def freeze_groups(self, dir_vars: Mapping[str, dict[str, Any]]) -> dict[str, Group]:
-        depth: dict[str, int] = {"all": 0}
+        depth = self._depths()
         return {
             n: Group(n, {**d.vars, **dir_vars.get(n, {})}, list(d.hosts), list(d.children),
-                     list(d.parents), self._depth(n, depth), d.priority)
+                     list(d.parents), depth.get(n, 0), d.priority)
             for n, d in self.groups.items()
         }
 
-    def _depth(self, name: str, memo: dict[str, int]) -> int:
-        if name not in memo:
-            memo[name] = 1 + max(self._depth(p, memo) for p in self.groups[name].parents)
-        return memo[name]
+    def _depths(self) -> dict[str, int]:
+        """Longest path from ``all`` to each group, in topological order (no recursion)."""
+        waiting = {n: len(d.parents) for n, d in self.groups.items()}
+        depth = {n: 0 for n in self.groups}
+        ready = [n for n, count in waiting.items() if count == 0]
+        while ready:
+            name = ready.pop()
+            for child in self.groups[name].children:
+                depth[child] = max(depth[child], depth[name] + 1)
+                waiting[child] -= 1
+                if waiting[child] == 0:
+                    ready.append(child)
+        return depth
 
 
 def _as_int(value: Any) -> int | None:
@@ -210,12 +270,12 @@ class _Loading:
 
     def add_source(self, source: str | Path) -> None:
         path = Path(source)
-        if isinstance(source, str) and "," in source and not path.exists():
+        if isinstance(source, str) and "," in source and not _probe(path.exists):
             self._host_list(source)
-        elif path.is_dir():
-            self._directory(path)
+        elif _probe(path.is_dir):
+            self._directory(path, set())
             _append_path(self.basedirs, path)
-        elif path.exists():
+        elif _probe(path.exists):
             self._file(path)
             _append_path(self.basedirs, path.parent)
         else:
@@ -226,13 +286,23 @@ class _Loading:
         hosts = {h.strip(): None for h in source.split(",") if h.strip()}
         self.add_tree({"ungrouped": {"hosts": hosts}}, SourceLocation(f"<host list {source!r}>"))
 
-    def _directory(self, path: Path) -> None:
-        for entry in sorted(path.iterdir()):
+    def _directory(self, path: Path, seen: set[Path]) -> None:
+        """Every inventory file under ``path``; a directory reached twice (a symlink loop)
+        is read once."""
+        if path.resolve() in seen:
+            return
+        seen.add(path.resolve())
+        try:
+            entries = sorted(path.iterdir())
+        except OSError as exc:
+            raise InventoryError(f"cannot read inventory directory {path}: {exc.strerror}",
+                                 SourceLocation(str(path))) from None
+        for entry in entries:
             name = entry.name
             if name.startswith(".") or name in _IGNORED_NAMES or name.endswith(_IGNORED_EXTS):
                 continue
             if entry.is_dir():
-                self._directory(entry)
+                self._directory(entry, seen)
             else:
                 self._file(entry)
 
@@ -293,6 +363,7 @@ class _Loading:
     def finish(self) -> Inventory:
         self.builder.reconcile()
         self.builder.check_cycles()
+        self.builder.check_memberships()
         dirs = self._vars_dirs()
         if any(p.severity == "error" for p in self.problems):
             raise ValidationFailed(sorted(self.problems + self.warnings, key=_position))
@@ -323,6 +394,14 @@ class _Loading:
                             severity="warning"))
 
 
+def _probe(test: Callable[[], bool]) -> bool:
+    """``path.exists()`` and the like, False for a name no file system can hold."""
+    try:
+        return test()
+    except (OSError, ValueError):
+        return False
+
+
 def _append_path(paths: list[Path], path: Path) -> None:
     if path.resolve() not in [p.resolve() for p in paths]:
         paths.append(path)
@@ -331,7 +410,10 @@ def _append_path(paths: list[Path], path: Path) -> None:
 def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        error = not_utf8(path, exc)
+        raise InventoryError(error.message, error.location, error.hint) from None
+    except OSError as exc:
         raise InventoryError(f"cannot read inventory {path}: {exc}",
                              SourceLocation(str(path))) from None
 
@@ -376,7 +458,11 @@ def _schema_problems(tree: Mapping[Any, Any], where: SourceLocation) -> list[Pro
     problems: list[Problem] = []
     for error in _validator().iter_errors(plain(tree)):
         path = list(error.absolute_path)
-        parent, node = _walk(tree, path)
+        try:
+            parent, node = _walk(tree, path)
+        except (KeyError, IndexError, TypeError):  # jsonschema leaves a `null:` key out of paths
+            problems.append(Problem(f"{'.'.join(map(str, path))}: {error.message}", where))
+            continue
         if error.validator == "additionalProperties" and isinstance(node, Mapping):
             problems += [_unknown_key(path, node, key, where)
                          for key in node if key not in _GROUP_KEYS]
@@ -522,7 +608,11 @@ def _read_vars_file(path: Path, problems: list[Problem],
     where = SourceLocation(str(path))
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        error = not_utf8(path, exc)
+        problems.append(Problem(error.message, error.location, error.hint))
+        return {}
+    except OSError as exc:
         problems.append(Problem(f"cannot read vars file: {exc}", where))
         return {}
     if text.lstrip().startswith(_VAULT):

@@ -4,6 +4,12 @@ Mappings, sequences and strings come back as ``YMap``/``YList``/``YStr``: subcla
 ``dict``/``list``/``str`` with a ``.loc``. Mappings also remember each key's location and
 each value's location (``key_loc``/``value_loc``), so errors about ints and bools can still
 point at their line. The C loader is used when PyYAML has it.
+
+Hostile documents are refused before any node is built (see docs/validation.md, "Limits"):
+nesting deeper than ``MAX_DEPTH`` (the C composer would overflow the C stack, the
+constructor the Python one), aliases that would expand to more than ``MAX_ALIAS_NODES``
+nodes (a "billion laughs" bomb is a few lines), and an alias inside its own anchor (a cycle
+no later step could walk).
 """
 
 from __future__ import annotations
@@ -19,6 +25,9 @@ from .source import SourceLocation
 from .values import TrustedStr, Unsafe
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+MAX_DEPTH = 100             # nested mappings/sequences in one document
+MAX_ALIAS_NODES = 100_000   # nodes that all aliases of one document may add when expanded
 
 
 class YStr(TrustedStr):
@@ -97,6 +106,35 @@ class _PositionLoader(_BaseLoader):  # type: ignore[misc]
 _PositionLoader.add_constructor("tag:yaml.org,2002:map", _PositionLoader.construct_yaml_map)
 _PositionLoader.add_constructor("tag:yaml.org,2002:seq", _PositionLoader.construct_yaml_seq)
 _PositionLoader.add_constructor("tag:yaml.org,2002:str", _PositionLoader.construct_yaml_str)
+
+
+def _guarded(kind: str, construct: Any) -> Any:
+    """A scalar constructor whose Python errors (``!!int abc``, ``2001-02-30``, an int of
+    5,000 digits) become YAML errors at the scalar, like every other bad document."""
+
+    def guarded(loader: _PositionLoader, node: yaml.ScalarNode) -> Any:
+        try:
+            return construct(loader, node)
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError,
+                OverflowError):
+            value = str(node.value)
+            shown = value if len(value) <= 40 else value[:37] + "..."
+            raise yaml.constructor.ConstructorError(
+                None, None, f"`{shown}` is not a valid {kind}", node.start_mark) from None
+
+    return guarded
+
+
+def _guard_scalars() -> None:
+    for kind in ("int", "float", "bool", "timestamp", "binary"):
+        tag = f"tag:yaml.org,2002:{kind}"
+        _PositionLoader.add_constructor(
+            tag, _guarded(kind, _PositionLoader.yaml_constructors[tag]))
+
+
+_guard_scalars()
+
+
 class UnsafeYStr(Unsafe):
     """A ``!unsafe`` string: data, never rendered as a template."""
 
@@ -124,13 +162,74 @@ def _syntax_hint(filename: str, text: str, line: int) -> str | None:
     return None
 
 
+class _Refused(yaml.MarkedYAMLError):
+    """Valid YAML that pbe refuses to build: beyond a documented limit."""
+
+
+def _refuse(problem: str, event: yaml.Event) -> _Refused:
+    mark: Any = event.start_mark  # the C parser's Mark type differs; both have line/column
+    return _Refused(problem=problem, problem_mark=mark)
+
+
+class _Shape:
+    """Depth and alias expansion of one document, measured from the parser's events alone
+    (a flat loop: nothing here recurses or builds nodes, so nothing here can blow up)."""
+
+    def __init__(self) -> None:
+        self.open: list[list[Any]] = [[None, 0]]   # per open collection: [anchor, size]
+        self.sizes: dict[str, int] = {}              # anchor -> expanded node count
+        self.expanded = 0
+
+    def feed(self, event: yaml.Event) -> None:
+        if isinstance(event, yaml.CollectionStartEvent):
+            if len(self.open) > MAX_DEPTH:
+                raise _refuse(f"nested more than {MAX_DEPTH} levels deep", event)
+            self.open.append([event.anchor, 1])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, size = self.open.pop()
+            self._add(anchor, size)
+        elif isinstance(event, yaml.ScalarEvent):
+            self._add(event.anchor, 1)
+        elif isinstance(event, yaml.AliasEvent):
+            self._alias(event)
+
+    def _add(self, anchor: str | None, size: int) -> None:
+        if anchor is not None:
+            self.sizes[anchor] = size
+        self.open[-1][1] += size
+
+    def _alias(self, event: yaml.AliasEvent) -> None:
+        if any(frame[0] == event.anchor for frame in self.open):
+            raise _refuse(f"alias *{event.anchor} is inside its own anchor (a cycle)", event)
+        size = self.sizes.get(str(event.anchor), 0)  # undefined: the composer reports it
+        self.expanded += size
+        if self.expanded > MAX_ALIAS_NODES:
+            raise _refuse(f"aliases expand to more than {MAX_ALIAS_NODES} nodes", event)
+        self.open[-1][1] += size
+
+
+def _check_shape(text: str) -> None:
+    """Raise MarkedYAMLError for a document too deep or with an alias bomb or cycle."""
+    parser = _BaseLoader(text)
+    shape = _Shape()
+    try:
+        while parser.check_event():
+            shape.feed(parser.get_event())
+    finally:
+        parser.dispose()
+
+
 def load_text(text: str, filename: str = "<string>") -> tuple[Any, list[Problem]]:
     """Parse YAML text; return the data and warnings (duplicate keys). Raises YAMLSyntaxError."""
     loader = _PositionLoader(text)
     loader.filename = filename
     loader.duplicates = []
     try:
+        _check_shape(text)
         data = loader.get_single_data()
+    except _Refused as exc:
+        raise YAMLSyntaxError(f"YAML refused: {exc.problem}", _mark_loc(filename, exc.problem_mark),
+                              "see the limits in docs/validation.md") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.problem == "found unhashable key" and exc.context_mark:
@@ -153,9 +252,21 @@ def load_file(path: str | Path) -> tuple[Any, list[Problem]]:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ValidationError(f"file not found: {p}") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise not_utf8(p, exc) from None
+    except (OSError, ValueError) as exc:
         raise ValidationError(f"cannot read {p}: {exc}") from None
     return load_text(text, str(p))
+
+
+def not_utf8(path: Path, exc: UnicodeDecodeError) -> ValidationError:
+    """The error for a file that isn't UTF-8, at the first bad byte's line and column."""
+    data = exc.object
+    line_start = data.rfind(b"\n", 0, exc.start) + 1
+    loc = SourceLocation(str(path), data.count(b"\n", 0, exc.start) + 1,
+                         exc.start - line_start + 1)
+    return ValidationError(f"cannot read {path}: not UTF-8 text (byte "
+                           f"{data[exc.start]:#04x})", loc, "save the file as UTF-8")
 
 
 def plain(value: Any) -> Any:

@@ -22,6 +22,7 @@ from .errors import InventoryError
 
 __all__ = [
     "LOCALHOST_NAMES",
+    "MAX_RANGE_HOSTS",
     "HostRangeError",
     "Selection",
     "Universe",
@@ -37,8 +38,13 @@ LOCALHOST_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 _RANGE = re.compile(r"\[([^\]]*)\]")
 _BRACKETED_V6 = re.compile(r"\[([0-9A-Fa-f:.%]+)\](?::(\d*))?")
 _TERM = re.compile(r"(?:[^\s:\[\]]|\[[^\]]*\])+")
-_SUBSCRIPT = re.compile(r"^(.+)\[(?:(-?\d+)|(\d*):(\d*))\]$")
+_SUBSCRIPT = re.compile(r"^(.+)\[(?:(-?[0-9]+)|([0-9]*):([0-9]*))\]$")
 _GLOB_CHARS = frozenset(".?*[")
+_MAX_DIGITS = 30
+
+#: Most names one inventory host entry may expand to (``web[0:99999999]`` would exhaust
+#: memory); inventory_load caps the whole inventory too. See docs/inventory.md.
+MAX_RANGE_HOSTS = 100_000
 
 
 class HostRangeError(ValueError):
@@ -87,7 +93,7 @@ def _port(spec: str, text: str) -> int:
         raise HostRangeError(
             f"host entry `{spec}` ends with `:`; a port number must follow it (`host:2222`)"
         )
-    if not text.isdigit() or not 0 < int(text) < 65536:
+    if not _is_number(text) or not 0 < int(text) < 65536:
         raise HostRangeError(f"invalid port `{text}` in host entry `{spec}`")
     return int(text)
 
@@ -101,18 +107,55 @@ def _is_ip(text: str) -> bool:
 
 
 def expand_host_range(spec: str) -> list[str]:
-    """Expand every ``[begin:end(:step)]`` in a host name, left to right, ends inclusive."""
+    """Expand every ``[begin:end(:step)]`` in a host name, left to right, ends inclusive.
+
+    Raises HostRangeError when the entry would expand to more than ``MAX_RANGE_HOSTS``
+    names, before building any of them.
+    """
     if "[" not in spec:
         return [spec]
-    m = _RANGE.search(spec)
-    if m is None or "[" in spec[: m.start()]:
+    parts: list[str | _Span] = []   # literal text and ranges, in order
+    pos, count = 0, 1
+    for m in _RANGE.finditer(spec):
+        if "[" in spec[pos : m.start()]:
+            break
+        span = _span(m.group(1), spec)
+        count *= len(span)
+        if count > MAX_RANGE_HOSTS:
+            raise HostRangeError(f"host entry `{spec}` expands to more than "
+                                 f"{MAX_RANGE_HOSTS} hosts (pbe's limit per entry)")
+        parts += [spec[pos : m.start()], span]
+        pos = m.end()
+    if "[" in spec[pos:]:
         raise HostRangeError(f"unclosed `[` in host range `{spec}`")
-    head, tail = spec[: m.start()], expand_host_range(spec[m.end():])
-    return [head + item + rest for item in _range_items(m.group(1), spec) for rest in tail]
+    names = [""]
+    for part in [*parts, spec[pos:]]:
+        items = [part] if isinstance(part, str) else part.names()
+        names = [name + item for name in names for item in items]
+    return names
 
 
-def _range_items(body: str, spec: str) -> list[str]:
-    """The items of one range body: zero-padded numbers or single letters, like Ansible."""
+@dataclass(frozen=True)
+class _Span:
+    """One ``[begin:end:step]``: its size is known before any name is built."""
+
+    first: int
+    last: int
+    step: int
+    width: int = 0        # zero padding of numbers
+    letters: bool = False
+
+    def __len__(self) -> int:
+        return len(range(self.first, self.last + 1, self.step))
+
+    def names(self) -> list[str]:
+        if self.letters:
+            return list(string.ascii_letters[self.first : self.last + 1 : self.step])
+        return [str(i).zfill(self.width) for i in range(self.first, self.last + 1, self.step)]
+
+
+def _span(body: str, spec: str) -> _Span:
+    """One range body: zero-padded numbers or single letters, like Ansible."""
     bounds = body.split(":")
     if len(bounds) not in (2, 3):
         raise HostRangeError(f"host range `[{body}]` in `{spec}` must be [begin:end] or "
@@ -121,28 +164,33 @@ def _range_items(body: str, spec: str) -> list[str]:
     step = _step(bounds[2] if len(bounds) == 3 else "1", spec)
     if not end:
         raise HostRangeError(f"host range `[{body}]` in `{spec}` has no end value")
-    if begin.isdigit() and end.isdigit():
-        return _numeric_items(begin, end, step, spec)
+    if _is_number(begin) and _is_number(end):
+        return _numeric_span(begin, end, step, spec)
     letters = string.ascii_letters
     if len(begin) == 1 == len(end) and begin in letters and end in letters:
-        first, last = string.ascii_letters.index(begin), string.ascii_letters.index(end)
+        first, last = letters.index(begin), letters.index(end)
         _check_order(first, last, body, spec)
-        return list(string.ascii_letters[first : last + 1 : step])
-    raise HostRangeError(f"host range `[{body}]` in `{spec}` must be numbers (`[01:10]`) "
-                         "or single letters (`[a:f]`)")
+        return _Span(first, last, step, letters=True)
+    raise HostRangeError(f"host range `[{body}]` in `{spec}` must be numbers in "
+                         "ASCII digits (`[01:10]`) or single letters (`[a:f]`)")
 
 
-def _numeric_items(begin: str, end: str, step: int, spec: str) -> list[str]:
+def _is_number(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` is also true for ``²`` and ``٣``."""
+    return text.isascii() and text.isdigit() and len(text) <= _MAX_DIGITS
+
+
+def _numeric_span(begin: str, end: str, step: int, spec: str) -> _Span:
     width = len(begin) if begin.startswith("0") and len(begin) > 1 else 0
     if width and len(end) != width:
         raise HostRangeError(f"zero-padded host range `[{begin}:{end}]` in `{spec}` must have "
                              "begin and end of equal length")
     _check_order(int(begin), int(end), f"{begin}:{end}", spec)
-    return [str(i).zfill(width) for i in range(int(begin), int(end) + 1, step)]
+    return _Span(int(begin), int(end), step, width)
 
 
 def _step(text: str, spec: str) -> int:
-    if not text.isdigit() or int(text) == 0:
+    if not _is_number(text) or int(text) == 0:
         raise HostRangeError(f"host range step `{text}` in `{spec}` must be a positive integer")
     return int(text)
 
@@ -186,11 +234,32 @@ def split_pattern(pattern: str) -> list[str]:
     ``[...]`` (so ranges, subscripts and a bare IPv6 address survive), as Ansible does."""
     if "," in pattern:
         parts = pattern.split(",")
+        for part in parts:
+            _check_brackets(pattern, part)
     elif _is_ip(pattern.strip()):
         parts = [pattern]
     else:
+        _check_brackets(pattern, pattern)
         parts = _TERM.findall(pattern)
     return [p.strip() for p in parts if p.strip()]
+
+
+def _check_brackets(pattern: str, text: str) -> None:
+    """Each ``[`` closed by a ``]``: ``web[0`` must not quietly become ``web`` and ``0``.
+    Regular expressions (``~...``) are left to ``re``."""
+    if "~" in text:
+        return
+    depth = 0
+    for char in text:
+        if char == "[":
+            depth = 1
+        elif char == "]" and not depth:
+            raise InventoryError(f"host pattern {pattern!r} has a `]` with no `[` before it")
+        elif char == "]":
+            depth = 0
+    if depth:
+        raise InventoryError(f"host pattern {pattern!r} has an unclosed `[`",
+                             hint="a subscript is written `group[0]` or `group[1:3]`")
 
 
 def evaluate(pattern: str, terms: Sequence[str], universe: Universe) -> Selection:

@@ -10,7 +10,7 @@ from typing import Any
 from .errors import Problem, ValidationError, ValidationFailed
 from .loader import YList, YMap, load_file, loc_of, plain
 from .model import Block, Play, Playbook, Role, Task, TaskItem
-from .roles import find_role, main_file, search_dirs
+from .roles import find_role, is_file, main_file, search_dirs
 from .source import SourceLocation
 from .taskcheck import CONDITION_KEYS, TaskChecker
 from .templating import TemplateEngine
@@ -20,8 +20,7 @@ from .validate import (
     PLAY_KEYWORDS,
     check_templates,
     did_you_mean,
-    load_schema,
-    schema_problems,
+    structure_problems,
 )
 from .values import author_text, is_template, trust
 from .variables import load_vars_file
@@ -65,6 +64,7 @@ class PlaybookLoader:
     def load(self, path: str | Path) -> Playbook:
         self.playbook_dir = Path(path).resolve().parent
         plays = self._load_plays(Path(path), None)
+        self.problems = list(dict.fromkeys(self.problems))  # a role read twice, say
         if any(p.severity == "error" for p in self.problems):
             raise ValidationFailed(self.problems)
         return Playbook(str(path), tuple(plays))
@@ -72,12 +72,20 @@ class PlaybookLoader:
     # -- files ----------------------------------------------------------------------------
 
     def _load_plays(self, path: Path, at: SourceLocation | None) -> list[Play]:
-        resolved = path.resolve()
+        resolved = _resolve(path)
+        if resolved is None:
+            self._error(f"file not found: {path}", at)
+            return []
         if resolved in self._stack:
             self._error(f"import_playbook loop: {path} imports itself", at)
             return []
         ok, data = self._read_yaml(path, at)
-        if not ok or data is None:
+        if not ok:
+            return []
+        if data is None or data == []:
+            self._error("the playbook is empty: it has no plays",
+                        loc_of(data) or SourceLocation(str(path), 1, 1),
+                        "a playbook is a list of plays, each starting with `- hosts:`")
             return []
         if not isinstance(data, list):
             self._error("a playbook must be a list of plays (each starting with `- hosts:`)",
@@ -99,34 +107,39 @@ class PlaybookLoader:
                             or loc_of(data))
                 continue
             if "import_playbook" in node:
-                target = path.parent / str(node["import_playbook"])
-                plays += self._load_plays(target, node.value_loc("import_playbook"))
+                plays += self._import_playbook(node, path)
                 continue
             if (play := self._play(node)) is not None:
                 plays.append(play)
         return plays
+
+    def _import_playbook(self, node: YMap, path: Path) -> list[Play]:
+        name, at = node["import_playbook"], node.value_loc("import_playbook")
+        if not isinstance(name, str) or not name:
+            self._error("`import_playbook` needs a file name", at)
+            return []
+        return self._load_plays(path.parent / name, at)
 
     # -- plays ----------------------------------------------------------------------------
 
     def _play(self, node: YMap) -> Play | None:
         before = len(self.problems)
         self._unknown_keys(node, PLAY_KEYWORDS, "play keyword")
-        schema = {"$ref": "#/$defs/play", "$defs": load_schema("playbook.schema.json")["$defs"]}
-        self._structure(node, schema)
+        self.problems += structure_problems(node, "play", node.loc)
+        self._check_vars_files(node)
         if "hosts" not in node:
             self._error("play has no `hosts:`", node.loc, "add e.g. `hosts: all`")
         self._handlers, self._seen_roles = [], set()
         # In play order, so an include_role in tasks sees the roles already loaded.
-        sections = {"pre_tasks": self._task_list(node.get("pre_tasks")),
+        sections = {"pre_tasks": self._task_list(node.get("pre_tasks"), node.loc),
                     "roles": self._roles_section(node)}
         for section in ("tasks", "post_tasks", "handlers"):
-            sections[section] = self._task_list(node.get(section))
+            sections[section] = self._task_list(node.get(section), node.loc)
         sections["handlers"] += tuple(self._handlers)
         self._check_notify(sections)
         for key in ("vars", "environment"):
             self.problems += check_templates(node.get(key), self.engine, node.loc)
-        if len(self.problems) > before and any(
-                p.severity == "error" for p in self.problems[before:]):
+        if _has_errors(self.problems[before:]):
             return None
         hosts = node.get("hosts") or ""
         return Play(
@@ -154,6 +167,23 @@ class PlaybookLoader:
             keyword_locs=dict(node.key_locs),
         )
 
+    def _check_vars_files(self, node: YMap) -> None:
+        """A ``vars_files`` entry without a template is read now, not when its play starts."""
+        value = node.get("vars_files")
+        names = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+        base = self._dirs[-1] if self._dirs else self.playbook_dir
+        for name in names:
+            if not isinstance(name, str) or is_template(name):
+                continue  # a wrong type is the schema's; a template is resolved per run
+            at = loc_of(name) or node.value_loc("vars_files")
+            if not is_file(base / name):
+                self._error(f"vars file not found: {name}", at, f"looked for {base / name}")
+                continue
+            try:
+                load_vars_file(base / name)
+            except ValidationError as exc:
+                self._collect(exc, at)
+
     def _check_notify(self, sections: dict[str, tuple[TaskItem, ...]]) -> None:
         """A notify that names no handler of the play is a mistake we can see now."""
         handlers = [t for t in sections["handlers"] if isinstance(t, Task)]
@@ -165,11 +195,6 @@ class PlaybookLoader:
                         self._error(f"notify names no handler of this play: `{name}`",
                                     task.keyword_loc("notify"), did_you_mean(name, known))
 
-    def _structure(self, node: YMap, schema: dict[str, Any]) -> None:
-        # Unknown keys are reported by _unknown_keys with a suggestion; skip the duplicate.
-        self.problems += schema_problems(
-            node, schema, node.loc, skip=frozenset({"unevaluatedProperties"}))
-
     def _unknown_keys(self, node: YMap, allowed: frozenset[str], what: str) -> None:
         for key in node:
             if key not in allowed:
@@ -178,15 +203,18 @@ class PlaybookLoader:
 
     # -- tasks ----------------------------------------------------------------------------
 
-    def _task_list(self, value: Any) -> tuple[TaskItem, ...]:
+    def _task_list(self, value: Any, at: SourceLocation | None) -> tuple[TaskItem, ...]:
         if value is None:
             return ()
         if not isinstance(value, list):
             return ()  # the schema has already reported the wrong type
         items: list[TaskItem] = []
-        for node in value:
+        for i, node in enumerate(value):
             if not isinstance(node, YMap):
-                continue  # reported by the schema
+                where = value.item_locs[i] if isinstance(value, YList) else None
+                self._error(f"a task must be a mapping (`- name: ...` and a module), got "
+                            f"{_kind(node)}", loc_of(node) or where or loc_of(value) or at)
+                continue
             item = self._block(node) if "block" in node else self._task(node)
             if isinstance(item, Task) and item.action in _STRUCTURAL:
                 item = _STRUCTURAL[item.action](self, item)
@@ -195,12 +223,18 @@ class PlaybookLoader:
         return tuple(items)
 
     def _block(self, node: YMap) -> Block | None:
+        before = len(self.problems)
         self._unknown_keys(node, BLOCK_KEYWORDS, "block keyword")
+        self.problems += structure_problems(node, "task", node.loc)
         for key in CONDITION_KEYS:
             self.problems += check_templates(node.get(key), self.engine, node.loc, bare=True)
+        sections = {key: self._task_list(node.get(key), node.loc)
+                    for key in ("block", "rescue", "always")}
+        if _has_errors(self.problems[before:]):
+            return None
         return Block(
-            block=self._task_list(node.get("block")), rescue=self._task_list(node.get("rescue")),
-            always=self._task_list(node.get("always")), loc=node.loc or SourceLocation("?"),
+            block=sections["block"], rescue=sections["rescue"],
+            always=sections["always"], loc=node.loc or SourceLocation("?"),
             name=node.get("name"), when=_as_tuple(node.get("when")),
             vars=dict(node.get("vars") or {}), tags=_tags(node.get("tags")),
             keywords={k: v for k, v in node.items()
@@ -249,7 +283,7 @@ class PlaybookLoader:
 
     def _task_file(self, path: Path, at: SourceLocation | None) -> tuple[TaskItem, ...]:
         """A file of tasks, validated; cached, and guarded against include loops."""
-        resolved = path.resolve()
+        resolved = _resolve(path) or path
         if resolved in self._file_stack:
             chain = " -> ".join(p.name for p in [*self._file_stack, resolved])
             self._error(f"recursive include: {chain}", at)
@@ -269,7 +303,7 @@ class PlaybookLoader:
         self._file_stack.append(resolved)
         self._dirs.append(resolved.parent)
         try:
-            items = self._task_list(data)
+            items = self._task_list(data, at)
         finally:
             self._file_stack.pop()
             self._dirs.pop()
@@ -283,7 +317,7 @@ class PlaybookLoader:
             bases.append(self._role_stack[-1] / "tasks")
         bases.append(self.playbook_dir)
         for base in bases:
-            if (base / name).is_file():
+            if is_file(base / name):
                 return base / name
         looked = ", ".join(str(b / name) for b in bases)
         self._error(f"task file not found: {name}", at, f"looked in {looked}")
@@ -331,7 +365,9 @@ class PlaybookLoader:
         blocks: list[TaskItem] = []
         for i, spec in enumerate(specs if isinstance(specs, list) else []):
             loc = specs.item_locs[i] if isinstance(specs, YList) else node.loc
-            name, params, keywords = _role_spec(spec)
+            if (parsed := _role_spec(spec)) is None:
+                continue  # the schema has reported it
+            name, params, keywords = parsed
             if not name:
                 self._error("a role entry needs a name (`role: NAME`)", loc)
                 continue
@@ -350,14 +386,15 @@ class PlaybookLoader:
             self._error(f"role not found: `{name}`", loc,
                         f"looked in {self.playbook_dir / 'roles'} and the roles path")
             return None
-        key = f"{path.resolve()}|{sorted(params.items())!r}|{sorted(files.items())!r}"
+        resolved = _resolve(path) or path
+        key = f"{resolved}|{sorted(map(repr, params.items()))}|{sorted(files.items())!r}"
         if dedupe and key in self._seen_roles:
             return None
         self._seen_roles.add(key)
-        if path.resolve() in self._role_stack:
+        if resolved in self._role_stack:
             self._error(f"role dependency loop: `{name}` depends on itself", loc)
             return None
-        self._role_stack.append(path.resolve())
+        self._role_stack.append(resolved)
         try:
             return self._read_role(name, path, loc, params, files, keywords or {})
         finally:
@@ -405,11 +442,19 @@ class PlaybookLoader:
         ok, data = self._read_yaml(meta, loc)
         if not ok:
             return []
-        deps = (data or {}).get("dependencies") or [] if isinstance(data, dict) else []
+        found = structure_problems(data, "rolemeta", loc_of(data) or SourceLocation(str(meta)))
+        self.problems += found
+        if _has_errors(found) or not data:
+            return []
         blocks: list[TaskItem] = []
-        for spec in deps if isinstance(deps, list) else []:
-            name, params, keywords = _role_spec(spec)
-            block = self._role_block(name, loc_of(spec) or loc, params, {}, keywords)
+        deps = data.get("dependencies") or []
+        for i, spec in enumerate(deps):
+            name, params, keywords = _role_spec(spec) or ("", {}, {})
+            at = loc_of(spec) or (deps.item_locs[i] if isinstance(deps, YList) else loc)
+            if not name:
+                self._error("a role dependency needs a name (`role: NAME`)", at)
+                continue
+            block = self._role_block(name, at, params, {}, keywords)
             if block is not None:
                 blocks.append(block)
         return blocks
@@ -465,6 +510,30 @@ class PlaybookLoader:
         self.problems.append(Problem(message, loc, hint))
 
 
+def _resolve(path: Path) -> Path | None:
+    """``path.resolve()``, or None for a path that can't exist (NUL byte, symlink loop)."""
+    try:
+        return path.resolve()
+    except (OSError, ValueError, RuntimeError):
+        return None
+
+
+def _has_errors(problems: list[Problem]) -> bool:
+    return any(p.severity == "error" for p in problems)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "nothing" if value is None else type(value).__name__
+
+
 def iter_tasks(items: tuple[TaskItem, ...]) -> list[Task]:
     """Every task in a list, blocks and static include contents flattened."""
     out: list[Task] = []
@@ -486,17 +555,21 @@ _ROLE_KEYWORDS = frozenset({"when", "tags", "become", "become_user", "become_met
                             "diff", "any_errors_fatal", "delegate_to", "run_once"})
 
 
-def _role_spec(spec: Any) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """A `roles:` entry → (name, params, keywords)."""
+def _role_spec(spec: Any) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
+    """A `roles:` entry → (name, params, keywords); None for a shape the schema rejects."""
     if isinstance(spec, str):
         return spec, {}, {}
     if not isinstance(spec, dict):
-        return "", {}, {}
-    name = author_text(spec.get("role") or spec.get("name") or "")
+        return None
+    name = spec.get("role") or spec.get("name") or ""
+    role_vars = spec.get("vars") or {}
+    if not isinstance(name, str) or not isinstance(role_vars, dict):
+        return None
+    name = author_text(name)
     keywords = {k: v for k, v in spec.items() if k in _ROLE_KEYWORDS and k != "vars"}
     params = {k: v for k, v in spec.items()
               if k not in _ROLE_KEYWORDS and k not in ("role", "name")}
-    params.update(spec.get("vars") or {})
+    params.update(role_vars)
     return name, params, keywords
 
 

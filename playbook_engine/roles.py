@@ -25,12 +25,31 @@ def search_dirs(playbook_dir: Path, parent_role: Path | None = None) -> list[Pat
     return dirs
 
 
+def is_dir(path: Path) -> bool:
+    """``path.is_dir()``, False for a name no filesystem can hold (too long, a NUL byte)."""
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
+def is_file(path: Path) -> bool:
+    """``path.is_file()``, False for a name no filesystem can hold (too long, a NUL byte)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def find_role(name: str, dirs: Sequence[Path]) -> Path | None:
     """The role directory for ``name`` (a name or a path), or None."""
-    direct = Path(name).expanduser()
+    try:
+        direct = Path(name).expanduser()
+    except RuntimeError:  # ~nosuchuser
+        direct = Path(name)
     candidates = [direct] if direct.is_absolute() else [d / name for d in dirs]
     for candidate in candidates:
-        if candidate.is_dir() and any((candidate / sub).is_dir() for sub in ROLE_DIRS):
+        if is_dir(candidate) and any(is_dir(candidate / sub) for sub in ROLE_DIRS):
             return candidate
     return None
 
@@ -40,6 +59,6 @@ def main_file(role: Path, sub: str, name: str = "main") -> Path | None:
     base = role / sub
     for candidate in (base / f"{name}.yml", base / f"{name}.yaml", base / f"{name}.json",
                       base / name):
-        if candidate.is_file():
+        if is_file(candidate):
             return candidate
     return None

@@ -20,6 +20,7 @@ from .validate import (
     did_you_mean,
     free_form_args,
     schema_problems,
+    structure_problems,
     suggest,
 )
 from .values import is_template, trust
@@ -36,6 +37,7 @@ class TaskChecker:
 
     def check(self, node: YMap) -> tuple[str, dict[str, Any]] | None:
         """(canonical module name, args), or None when the task cannot be built."""
+        self.problems += structure_problems(node, "task", node.loc)
         found = self._find_action(node)
         if found is None:
             return None
@@ -101,6 +103,9 @@ class TaskChecker:
             args = {k: v for k, v in value.items() if k != "module"}
         else:
             name, _, rest = str(value).strip().partition(" ")
+            if "\n" in name:  # `action: "shell\necho a"`
+                name, _, first = name.partition("\n")
+                rest = f"{first} {rest}" if rest else first
             args = {"_free": rest}
         if not name or not modules.get(str(name)):
             self.error(f"unknown module `{name}`", node.value_loc(key),
@@ -113,11 +118,13 @@ class TaskChecker:
     def _args_of(self, node: YMap, key: Any) -> dict[str, Any]:
         value = node[key]
         extra = node.get("args") if isinstance(node.get("args"), dict) else {}
+        loc = node.value_loc(key)
         if value is None:
-            return _merged(extra)
+            return _merged(extra, loc=loc)
         if isinstance(value, dict):
-            return _merged(extra, value)
-        return _merged(extra, self._free_form(str(key), str(value), node.value_loc(key)))
+            return _merged(extra, value, loc=loc)
+        text = value if isinstance(value, str) else str(value)
+        return _merged(extra, self._free_form(str(key), text, loc), loc=loc)
 
     def _free_form(self, name: str, text: str, loc: SourceLocation | None) -> dict[str, Any]:
         module = modules.get(name)
@@ -181,7 +188,6 @@ class TaskChecker:
                        "for a mapping, loop over `{{ mapping | dict2items }}`")
 
     def _check_keywords(self, node: YMap) -> None:
-        # Keyword types were checked by the play schema, which covers its task lists.
         for key in CONDITION_KEYS:
             self.problems += check_templates(node.get(key), self.engine, node.value_loc(key),
                                              bare=True)
@@ -189,8 +195,9 @@ class TaskChecker:
             self.problems += check_templates(node.get(key), self.engine, node.loc)
 
 
-def _merged(*parts: Any) -> YMap:
-    """Merge argument mappings, keeping each key's source position."""
+def _merged(*parts: Any, loc: SourceLocation | None = None) -> YMap:
+    """Merge argument mappings, keeping each key's source position (``loc`` for keys
+    from free-form text, which have none of their own)."""
     out = YMap()
     out.loc, out.key_locs, out.value_locs = None, {}, {}
     for part in parts:
@@ -199,6 +206,7 @@ def _merged(*parts: Any) -> YMap:
             out.loc = out.loc or part.loc
             out.key_locs.update(part.key_locs)
             out.value_locs.update(part.value_locs)
+    out.loc = out.loc or loc
     return out
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
-import shlex
+import re
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
@@ -93,6 +93,24 @@ _TYPE_CHECKER = _base_checker.redefine_many({
 })
 LenientValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
     Draft202012Validator, validators={"enum": _enum}, type_checker=_TYPE_CHECKER)
+# Playbook structure: a template can't stand for a mapping or a list (`vars: "{{ x }}"`,
+# `tasks: "{{ x }}"`): the loader needs the real thing, as Ansible does.
+StructureValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator, validators={"enum": _enum},
+    type_checker=_TYPE_CHECKER.redefine_many(
+        {t: _base_checker._type_checkers[t] for t in ("array", "object")}))
+
+
+@cache
+def structure_schema(defn: str) -> dict[str, Any]:
+    """The schema of one playbook definition (``play``, ``task``, ``role``, ``rolemeta``).
+
+    Task lists are checked one level deep: the loader checks each task and block against
+    ``task`` itself, so nesting costs no recursion in jsonschema and no duplicate reports.
+    """
+    defs = dict(load_schema("playbook.schema.json")["$defs"])
+    defs["tasklist"] = {"type": ["array", "null"]}
+    return {"$ref": f"#/$defs/{defn}", "$defs": defs}
 
 
 def locate(root: Any, path: Any, fallback: SourceLocation | None) -> SourceLocation | None:
@@ -120,16 +138,25 @@ def did_you_mean(word: str, candidates: Any) -> str | None:
 
 
 def schema_problems(instance: Any, schema: Mapping[str, Any], root_loc: SourceLocation | None,
-                    skip: frozenset[str] = frozenset()) -> list[Problem]:
+                    skip: frozenset[str] = frozenset(),
+                    validator_class: Any = LenientValidator) -> list[Problem]:
     """Run jsonschema and turn each error into a positioned Problem."""
     problems = []
-    validator = LenientValidator(schema)
+    validator = validator_class(schema)
     for err in sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.path))):
         if err.validator in skip:
             continue
         for leaf in _leaves(err):
             problems += _leaf_problems(leaf, instance, root_loc)
     return problems
+
+
+def structure_problems(node: Any, defn: str, root_loc: SourceLocation | None) -> list[Problem]:
+    """``node`` against one playbook definition; unknown keys are left to the caller, which
+    reports them with a "did you mean"."""
+    return schema_problems(node, structure_schema(defn), root_loc,
+                           skip=frozenset({"unevaluatedProperties"}),
+                           validator_class=StructureValidator)
 
 
 def _leaf_problems(err: jsonschema.ValidationError, instance: Any,
@@ -161,7 +188,9 @@ def _describe(err: jsonschema.ValidationError) -> str:
     if err.validator == "type":
         types = value if isinstance(value, list) else [value]
         words = " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in types)
-        return f"`{key or where}` must be {words}, got {_short(err.instance)}"
+        subject = f"an item of `{key}`" if key and isinstance(path[-1], int) else \
+            f"`{key or where}`"
+        return f"{subject} must be {words}, got {_short(err.instance)}"
     if err.validator == "enum":
         return f"`{key}` must be one of {', '.join(map(str, value))}, " \
                f"got {_short(err.instance)}"
@@ -175,6 +204,8 @@ def _describe(err: jsonschema.ValidationError) -> str:
 
 
 def _short(value: object) -> str:
+    if isinstance(value, (dict, list)):
+        return str(plain_value(value))
     text = repr(plain_value(value))
     return text if len(text) < 60 else text[:57] + "..."
 
@@ -205,64 +236,112 @@ def parse_kv(text: str) -> tuple[dict[str, str], list[str]]:
     A bare word after a ``k=v`` continues that value (``msg=hello world``).
     """
     try:
-        words = shlex.split(text, posix=True)
+        words = [_POSIX_PART.sub(_unquote_part, w.group()) for w in _WORD.finditer(text)]
     except ValueError as exc:
         raise ValueError(f"cannot split arguments: {exc}") from None
-    params: dict[str, str] = {}
+    values: dict[str, list[str]] = {}   # joined once at the end: linear in the text
     rest: list[str] = []
     last: str | None = None
     for word in words:
         key, sep, value = word.partition("=")
         if sep and key.isidentifier():
-            params[key] = value
+            values[key] = [value]
             last = key
         elif last is not None:
-            params[last] += " " + word
+            values[last].append(word)
         else:
             rest.append(word)
-    return params, rest
+    return {k: " ".join(v) for k, v in values.items()}, rest
 
 
 def free_form_args(module: type[modules.Module], text: str) -> dict[str, Any]:
-    """``command: ls -l chdir=/tmp`` → {"cmd": "ls -l", "chdir": "/tmp"}."""
+    """``command: ls -l chdir=/tmp`` → {"cmd": "ls -l", "chdir": "/tmp"}.
+
+    As in Ansible, a word ``NAME=value`` (outside quotes and ``{{ }}``) whose NAME is one
+    of the module's scalar arguments is taken out, wherever it stands; everything else,
+    newlines, comments, runs of spaces and quotes included, is the free-form argument
+    exactly as written. One regex pass: linear in the length of the text.
+    """
     if module.free_form is None:
         params, rest = parse_kv(text)
         if rest:
             raise ValueError(f"expected key=value arguments, got `{' '.join(rest)}`")
         return params
-    known = set(module.args) - {module.free_form}
-    keep: list[str] = []
+    known = {name for name, arg in module.args.items()
+             if name != module.free_form and arg.type not in ("list", "dict")}
     args: dict[str, Any] = {}
-    for word in _split_keep_quotes(text):
-        key, sep, value = word.partition("=")
-        if sep and key in known:
-            args[key] = _unquote(value)
-        else:
-            keep.append(word)
-    args[module.free_form] = " ".join(keep)
+    cuts: list[tuple[int, int]] = []
+    for word in _WORD.finditer(text):
+        m = _KEY_VALUE.match(word.group())
+        if m and m.group(1) in known:
+            args[m.group(1)] = _unquote(m.group(2))
+            cuts.append(_cut_span(text, word.start(), word.end()))
+    args[module.free_form] = _like(text, _without(text, cuts)) if cuts else text
     return args
 
 
-def _split_keep_quotes(text: str) -> list[str]:
-    """Words as the shell would see them, quotes kept, and a ``{{ … }}`` never cut."""
-    lexer = shlex.shlex(text, posix=False)
-    lexer.whitespace_split = True
-    lexer.commenters = ""
-    try:
-        words = list(lexer)
-    except ValueError:
-        words = text.split()
-    joined: list[str] = []
-    for word in words:
-        if joined and _open_jinja(joined[-1]):
-            joined[-1] += " " + word
-        else:
-            joined.append(word)
-    return joined
+def _like(original: str, text: str) -> str:
+    """``text`` as the same kind of string as ``original``: a ``!unsafe`` command stays
+    unsafe (never templated) and keeps its source position."""
+    if type(original) is str:
+        return text
+    same = type(original)(text)
+    if hasattr(original, "loc"):
+        same.loc = original.loc  # type: ignore[attr-defined]
+    return same
 
 
-def _open_jinja(word: str) -> bool:
-    return word.count("{{") > word.count("}}") or word.count("{%") > word.count("%}")
+# A word: quoted strings, Jinja2 delimiters and backslash escapes hold whitespace inside it.
+# Every alternative starts with a different character and none can fail once started, so
+# the engine never backtracks: one pass over the text.
+_WORD = re.compile(r"""(?:'[^']*'?|"(?:\\.|[^"\\])*"?|\{\{.*?(?:\}\}|\Z)|\{%.*?(?:%\}|\Z)"""
+                   r"""|\{\#.*?(?:\#\}|\Z)|\\.?|\{|[^\s'"\\{])+""", re.S)
+_KEY_VALUE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", re.S)
+# The parts of a word a POSIX shell unquotes (as shlex.split does); a Jinja2 expression is
+# kept as written, quotes and all.
+_POSIX_PART = re.compile(r"""(\{\{.*?(?:\}\}|\Z)|\{%.*?(?:%\}|\Z)|\{\#.*?(?:\#\}|\Z))"""
+                         r"""|'([^']*)('?)|"((?:\\.|[^"\\])*)("?)|\\(.?)""", re.S)
+_DOUBLE_QUOTED_ESCAPE = re.compile(r"""\\(["\\])""")
+
+
+def _unquote_part(m: re.Match[str]) -> str:
+    jinja, single, closed_single, double, closed_double, escaped = m.groups()
+    if jinja is not None:
+        return jinja
+    if single is not None:
+        if not closed_single:
+            raise ValueError("No closing quotation")
+        return single
+    if double is not None:
+        if not closed_double:
+            raise ValueError("No closing quotation")
+        return _DOUBLE_QUOTED_ESCAPE.sub(r"\1", double)
+    if not escaped:
+        raise ValueError("No escaped character")
+    return str(escaped)
+
+
+def _cut_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """A taken-out word with the blanks before it (or after it, at a line's start); never
+    a newline, so the lines around it stay lines."""
+    before = start
+    while before > 0 and text[before - 1] in " \t":
+        before -= 1
+    if before > 0 and text[before - 1] != "\n":
+        return before, end
+    after = end
+    while after < len(text) and text[after] in " \t":
+        after += 1
+    return start, after
+
+
+def _without(text: str, cuts: list[tuple[int, int]]) -> str:
+    kept, pos = [], 0
+    for start, end in cuts:
+        kept.append(text[pos:start])
+        pos = end
+    kept.append(text[pos:])
+    return "".join(kept)
 
 
 def _unquote(value: str) -> str:
@@ -273,19 +352,40 @@ def _unquote(value: str) -> str:
 
 def check_templates(value: Any, engine: TemplateEngine, fallback: SourceLocation | None,
                     bare: bool = False) -> list[Problem]:
-    """Jinja2 syntax errors anywhere inside ``value``; ``bare`` for when-style expressions."""
+    """Jinja2 syntax errors anywhere inside ``value``; ``bare`` for when-style expressions.
+
+    Walks with an explicit stack and visits a shared container once: YAML aliases make
+    ``value`` a graph in which one anchored node may be reached thousands of times.
+    """
     problems: list[Problem] = []
-    if isinstance(value, str):
-        source = value
-        if bare and not is_template(value):
-            source = "{{ (" + value + ") }}"
-        if (bare or is_template(source)) and (msg := engine.check_syntax(source)):
-            problems.append(Problem(f"template syntax error: {msg}", loc_of(value) or fallback,
-                                    f"in: {value.strip()}"))
-    elif isinstance(value, dict):
-        for v in value.values():
-            problems += check_templates(v, engine, fallback, bare)
-    elif isinstance(value, list):
-        for v in value:
-            problems += check_templates(v, engine, fallback, bare)
+    todo, seen = [value], set()
+    while todo:
+        node = todo.pop()
+        if isinstance(node, str):
+            problems += _template_problem(node, engine, fallback, bare)
+        elif isinstance(node, (dict, list)) and id(node) not in seen:
+            seen.add(id(node))
+            items = list(node.values()) if isinstance(node, dict) else node
+            todo += reversed(items)  # in document order, as the problems are reported
     return problems
+
+
+def _template_problem(value: str, engine: TemplateEngine, fallback: SourceLocation | None,
+                      bare: bool) -> list[Problem]:
+    source = value
+    if bare and not is_template(value):
+        source = "{{ (" + value + ") }}"
+    if (bare or is_template(source)) and (msg := _syntax_error(engine, source)):
+        shown = value.strip()
+        shown = shown if len(shown) <= 200 else shown[:197] + "..."
+        return [Problem(f"template syntax error: {msg}", loc_of(value) or fallback,
+                        f"in: {shown}")]
+    return []
+
+
+def _syntax_error(engine: TemplateEngine, source: str) -> str | None:
+    """Jinja2's parser recurses per nesting level; a hostile template must not crash us."""
+    try:
+        return engine.check_syntax(source)
+    except RecursionError:
+        return "nested too deeply to parse"

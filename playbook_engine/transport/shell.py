@@ -22,7 +22,13 @@ def with_env(command: str, env: Mapping[str, str]) -> str:
 
 
 def in_dir(command: str, chdir: str | None) -> str:
-    return f"cd {quote(chdir)} && {command}" if chdir else command
+    """``cd`` first; a multi-line script must not run its later lines elsewhere when the
+    ``cd`` fails, so it exits instead of chaining with ``&&`` (which binds one line)."""
+    if not chdir:
+        return command
+    if "\n" in command:
+        return f"cd {quote(chdir)} || exit\n{command}"
+    return f"cd {quote(chdir)} && {command}"
 
 
 # The become user's side of a command leads a process group of its own under GNU timeout
