@@ -511,7 +511,7 @@ def loop_items(task: Task, templar: Templar) -> list[Any]:
     if task.loop_with is not None:
         terms = items if isinstance(items, list) and task.loop_with != "dict" else [items]
         try:
-            return run_lookup(task.loop_with, terms, templar.vars, {})
+            return run_lookup(task.loop_with, terms, templar.vars, {}, templar.env)
         except (ValueError, OSError) as exc:
             raise ModuleError(f"with_{task.loop_with}: {exc}") from None
     if isinstance(items, str):
