@@ -186,7 +186,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO, log: LogHandler)
     outputs = open_outputs(OutputOptions(args.format, args.verbose, args.profile, args.junit,
                                          args.log, args.no_progress), out, os.environ)
     try:
-        runner = Runner(playbook, inventory, options, outputs.sinks)
+        runner = Runner(playbook, inventory, options, outputs.sinks, loader.engine)
         log.scrub = runner.redactor.scrub
         if outputs.live is not None:
             log.write = outputs.live.log

@@ -295,7 +295,7 @@ class Executor:
                   variables: dict[str, Any], conditions: Sequence[Any]
                   ) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
         items = loop_items(task, templar)
-        control = {k: v if k == "label" else templar.render(v)  # label: rendered per item
+        control = {k: v if k in ("label", "break_when") else templar.render(v)  # per item
                    for k, v in task.loop_control.items()}
         pause = _as_number(control.get("pause") or 0, float, "loop_control.pause",
                            task.loop_control.get("pause"))
@@ -319,9 +319,21 @@ class Executor:
             if "label" in control:
                 res["_ansible_item_label"] = itemplar.render(control["label"])
             results.append(res)
+            if "break_when" in control and self._break_when(task, control, res, ivars):
+                break
             if pause:
                 time.sleep(pause)
         return aggregate(results), tuple(results)
+
+    def _break_when(self, task: Task, control: Mapping[str, Any], res: dict[str, Any],
+                    ivars: dict[str, Any]) -> bool:
+        """``loop_control.break_when``, judged after each item with its result (as the
+        register variable) and the facts it set; stored in the item as Ansible does."""
+        conditions = control["break_when"]
+        scope = {**ivars, **distrust(res.get("ansible_facts") or {})}
+        res["break_when_result"] = self._with_result(task, res, scope).evaluate_all(
+            conditions if isinstance(conditions, list) else [conditions])
+        return bool(res["break_when_result"])
 
     def _run_module(self, task: Task, host: str, scope: Scope, templar: Templar,
                     variables: dict[str, Any]) -> dict[str, Any]:
