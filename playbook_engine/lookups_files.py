@@ -348,8 +348,10 @@ def _url(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> 
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None   # the 3xx response is then raised as an HTTPError
+    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
+                         headers: Any, newurl: str) -> None:
+        raise urllib.error.HTTPError(req.full_url, code, f"{msg} (follow_redirects is off)",
+                                     headers, fp)
 
 
 def _opener(url: str, opts: Mapping[str, Any]) -> urllib.request.OpenerDirector:
@@ -413,6 +415,7 @@ def _fetch(url: str, opts: Mapping[str, Any]) -> str:
             charset = response.headers.get_content_charset() or "utf-8"
             body: bytes = response.read()
     except urllib.error.HTTPError as exc:
+        exc.close()  # it holds the response (and its socket)
         raise LookupError_(f"url: {url} answered HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
         raise LookupError_(f"url: cannot fetch {url}: {exc.reason}") from None
