@@ -40,36 +40,43 @@ _TRUE = ("yes", "true", "on", "1", "y", "t")
 _FALSE = ("no", "false", "off", "0", "n", "f", "")
 
 
+_OPTION = re.compile(r"(?:(?<=\s)|^)([A-Za-z_]\w*)=")
+
+
 def split_params(term: Any, defaults: Mapping[str, Any], name: str,
                  strict: bool = False) -> tuple[str, dict[str, Any]]:
     """``'key with spaces opt=a opt2=b'`` → ``('key with spaces', {...})``.
 
-    Words before the first option make the term; quotes group words (``section="a b"``).
-    A word after an option continues that option's value (``section=a b``), unless
-    ``strict``, where it is an error. An unknown ``opt=`` is an error naming the options."""
-    lexer = shlex.shlex(str(term), posix=True)
+    The text before the first ``opt=`` is the term, exactly as written (quotes and all).
+    In the options, quotes group words (``section="a b"``) and a word without ``=``
+    continues the option before it (``section=a b``), unless ``strict``, where it is an
+    error. An unknown ``opt=`` is an error naming the options."""
+    text = str(term)
+    found = list(_OPTION.finditer(text))
+    for match in found:
+        if match.group(1) not in defaults:
+            raise LookupError_(f"{name}: unknown option `{match.group(1)}` (options: "
+                               f"{', '.join(sorted(defaults))})")
+    if not found:
+        return text.strip(), {}
+    head, tail = text[:found[0].start()].strip(), text[found[0].start():]
+    lexer = shlex.shlex(tail, posix=True)
     lexer.whitespace_split, lexer.escape = True, ""   # keep backslashes (`\t`) as written
     try:
         words = list(lexer)
     except ValueError as exc:
-        raise LookupError_(f"{name}: cannot parse {term!r}: {exc}") from None
-    head: list[str] = []
+        raise LookupError_(f"{name}: cannot parse {text!r}: {exc}") from None
     params: dict[str, Any] = {}
-    last: str | None = None
+    last = ""
     for word in words:
         key, eq, value = word.partition("=")
         if eq and key in defaults:
             params[key], last = value, key
-        elif eq:
-            raise LookupError_(f"{name}: unknown option `{key}` (options: "
-                               f"{', '.join(sorted(defaults))})")
-        elif last is None:
-            head.append(word)
         elif strict:
             raise LookupError_(f"{name}: unexpected `{word}` after the key=value options")
         else:
             params[last] = f"{params[last]} {word}"
-    return " ".join(head), params
+    return head, params
 
 
 def _options(defaults: Mapping[str, Any], kw: Mapping[str, Any], name: str) -> dict[str, Any]:
