@@ -4,14 +4,13 @@ Filter, test and lookup plugins written for Ansible import a handful of its name
 ``ansible.errors.AnsibleFilterError``, ``ansible.plugins.lookup.LookupBase``,
 ``ansible.module_utils.common.text.converters.to_text``, ``ansible.utils.display.Display``,
 ``ansible.module_utils.six.string_types``. ``shimmed()`` provides those (and only those)
-while one plugin file is imported, then removes them again, so nothing else in the process
-sees a fake ``ansible``. A plugin that needs more of Ansible fails to load with a warning
-that names the missing module. If Ansible is installed, the real one is used instead.
+while one plugin file is imported, then puts back what was there, so nothing else in the
+process sees a fake ``ansible``. A plugin that needs more of Ansible fails to load with a
+warning that names the missing module.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import sys
 import threading
@@ -186,16 +185,16 @@ def _shim_modules() -> dict[str, types.ModuleType]:
 
 @contextmanager
 def shimmed() -> Iterator[None]:
-    """While importing one plugin file: the shim ``ansible`` modules, unless Ansible is
-    installed. One plugin import at a time (workers may load a role's plugins)."""
+    """While importing one plugin file: the shim ``ansible`` modules, then whatever was in
+    ``sys.modules`` before. Used even when Ansible is installed: its ``LookupBase`` only
+    works inside Ansible's plugin loader. One import at a time (workers load roles too)."""
     with _LOCK:
-        if importlib.util.find_spec("ansible") is not None:
-            yield
-            return
         modules = _shim_modules()
+        saved = {name: sys.modules[name] for name in modules if name in sys.modules}
         sys.modules.update(modules)
         try:
             yield
         finally:
             for name in modules:
                 sys.modules.pop(name, None)
+            sys.modules.update(saved)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -197,3 +198,23 @@ def test_plugins_of_one_run_do_not_leak_into_another(tmp_path: Path) -> None:
     result = pbe.run(second, INVENTORY)
     assert result.exit_code == 2
     assert "No filter named 'shout'" in str(result.results[0].result["msg"])
+
+
+def test_the_shim_puts_back_an_ansible_already_imported(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plugins always get pbe's few ansible.* names (Ansible's own LookupBase only works
+    inside Ansible); a real ``ansible`` already imported in the process is left as it was."""
+    real = types.ModuleType("ansible")
+    monkeypatch.setitem(sys.modules, "ansible", real)
+    monkeypatch.delitem(sys.modules, "ansible.errors", raising=False)
+    write(tmp_path / "lookup_plugins" / "repeat.py", LOOKUP_WITH_BASE)
+    book = write(tmp_path / "site.yml", """
+- hosts: a
+  gather_facts: false
+  tasks:
+    - debug: {msg: "{{ query('repeat', 'x') }}"}
+""")
+    result = pbe.run(book, INVENTORY)
+    assert debug_msgs(result) == [["xx", "a"]]
+    assert sys.modules["ansible"] is real
+    assert "ansible.errors" not in sys.modules
