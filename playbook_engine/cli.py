@@ -195,7 +195,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO, log: LogHandler,
                                          args.log, args.no_progress), out, os.environ)
     term = term or Termination()
     try:
-        runner = Runner(playbook, inventory, options, outputs.sinks)
+        runner = Runner(playbook, inventory, options, outputs.sinks, loader.engine)
         log.scrub = runner.redactor.scrub
         if outputs.live is not None:
             log.write = outputs.live.log

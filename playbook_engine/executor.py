@@ -323,7 +323,7 @@ class Executor:
                   variables: dict[str, Any], conditions: Sequence[Any]
                   ) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
         items = loop_items(task, templar)
-        control = {k: v if k == "label" else templar.render(v)  # label: rendered per item
+        control = {k: v if k in ("label", "break_when") else templar.render(v)  # per item
                    for k, v in task.loop_control.items()}
         pause = _as_number(control.get("pause") or 0, float, "loop_control.pause",
                            task.loop_control.get("pause"))
@@ -347,9 +347,21 @@ class Executor:
             if "label" in control:
                 res["_ansible_item_label"] = itemplar.render(control["label"])
             results.append(res)
+            if "break_when" in control and self._break_when(task, control, res, ivars):
+                break
             if pause:
                 time.sleep(pause)
         return aggregate(results), tuple(results)
+
+    def _break_when(self, task: Task, control: Mapping[str, Any], res: dict[str, Any],
+                    ivars: dict[str, Any]) -> bool:
+        """``loop_control.break_when``, judged after each item with its result (as the
+        register variable) and the facts it set; stored in the item as Ansible does."""
+        conditions = control["break_when"]
+        scope = {**ivars, **distrust(res.get("ansible_facts") or {})}
+        res["break_when_result"] = self._with_result(task, res, scope).evaluate_all(
+            conditions if isinstance(conditions, list) else [conditions])
+        return bool(res["break_when_result"])
 
     def _run_module(self, task: Task, host: str, scope: Scope, templar: Templar,
                     variables: dict[str, Any]) -> dict[str, Any]:
@@ -549,7 +561,7 @@ def loop_items(task: Task, templar: Templar) -> list[Any]:
         terms = list(items) if isinstance(items, (list, Lines)) and task.loop_with != "dict" \
             else [items]
         try:
-            return run_lookup(task.loop_with, terms, templar.vars, {})
+            return run_lookup(task.loop_with, terms, templar.vars, {}, templar.env)
         except (ValueError, OSError) as exc:
             raise ModuleError(f"with_{task.loop_with}: {exc}") from None
     if isinstance(items, Lines):  # `loop: "{{ out.stdout_lines }}"`

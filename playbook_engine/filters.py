@@ -30,7 +30,7 @@ import jinja2
 import yaml
 from jinja2.filters import ignore_case, make_attrgetter
 
-from . import jinja_tests
+from . import cryptpw, filters_net, jinja_tests
 from .jinja_tests import volatile
 from .lines import Lines, json_default
 
@@ -591,6 +591,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "b64encode": b64encode, "b64decode": b64decode, "quote": quote, "split": split,
     "comment": comment, "urlsplit": urlsplit, "to_uuid": to_uuid,
     "hash": hash_, "checksum": checksum, "sha1": checksum, "md5": md5,
+    "password_hash": volatile(cryptpw.password_hash),  # a random salt when none is given
     "basename": os.path.basename, "dirname": os.path.dirname, "splitext": splitext,
     "path_join": path_join, "expanduser": volatile(os.path.expanduser),
     "expandvars": volatile(os.path.expandvars), "realpath": volatile(os.path.realpath),
@@ -611,3 +612,4 @@ def install(env: jinja2.Environment) -> None:
         env.filters[f"ansible.builtin.{name}"] = func
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": json_default}  # tojson
     jinja_tests.install(env)
+    filters_net.install(env)

@@ -2,6 +2,12 @@
 
 Lookups run on the controller. Paths are relative to the role (when inside one), then the
 playbook's ``files/`` (or ``templates/``) directory, then the playbook directory.
+
+``LOOKUPS`` holds pbe's own lookups (this module, ``lookups_loops`` and ``lookups_files``);
+each template environment gets its own table on top of it (``lookup_table``), where the
+``lookup_plugins/`` of the playbook and its roles are added for that run (``plugins``).
+A lookup returns data: plain ``str``, never ``TrustedStr``, so what it reads is never
+rendered again (``values``).
 """
 
 from __future__ import annotations
@@ -169,7 +175,10 @@ def _sequence_spec(term: Any, kw: dict[str, Any]) -> dict[str, Any]:
 
 @lookup("template")
 def _template(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
-    render = kw.pop("_render")
+    """Render template files explicitly with the task's variables (a loop or a template)."""
+    render = getattr(variables, "render_text", None)
+    if render is None:
+        raise LookupError_("the template lookup needs the task's variables")
     return [render(_search(variables, "templates", t).read_text(encoding="utf-8"))
             for t in terms]
 
@@ -191,24 +200,34 @@ def _first_found(terms: list[Any], variables: Mapping[str, Any],
     raise LookupError_(f"none of these files was found: {', '.join(map(str, names))}")
 
 
+def lookup_table(env: jinja2.Environment | None) -> dict[str, Lookup]:
+    """The lookups a template environment knows: pbe's, plus the run's plugins."""
+    table: dict[str, Lookup] | None = getattr(env, "pbe_lookups", None)
+    return LOOKUPS if table is None else table
+
+
+def known(env: jinja2.Environment | None, name: str) -> bool:
+    return name.removeprefix("ansible.builtin.") in lookup_table(env)
+
+
 def run_lookup(name: str, terms: list[Any], variables: Mapping[str, Any],
-               kwargs: dict[str, Any]) -> list[Any]:
-    func = LOOKUPS.get(name.removeprefix("ansible.builtin."))
+               kwargs: dict[str, Any], env: jinja2.Environment | None = None) -> list[Any]:
+    table = lookup_table(env)
+    func = table.get(name.removeprefix("ansible.builtin."))
     if func is None:
-        raise LookupError_(f"unknown lookup `{name}` (pbe has: {', '.join(sorted(LOOKUPS))})")
+        raise LookupError_(f"unknown lookup `{name}` (pbe has: {', '.join(sorted(table))})")
     return func(terms, variables, dict(kwargs))
 
 
 def install(env: jinja2.Environment) -> None:
-    """``lookup()``, ``query()`` and ``q()`` as template globals."""
+    """``lookup()``, ``query()`` and ``q()`` as template globals, and the environment's own
+    lookup table (plugins are added to it, never to the shared ``LOOKUPS``)."""
+    env.extend(pbe_lookups=dict(LOOKUPS))
 
     @jinja2.pass_context
     def query(context: Any, name: str, *terms: Any, **kwargs: Any) -> list[Any]:
-        variables = context.parent
         kwargs.pop("wantlist", None)
-        if name.removeprefix("ansible.builtin.") == "template":
-            kwargs["_render"] = variables.render_text
-        return run_lookup(name, list(terms), variables, kwargs)
+        return run_lookup(name, list(terms), context.parent, kwargs, context.environment)
 
     @jinja2.pass_context
     def lookup_(context: Any, name: str, *terms: Any, **kwargs: Any) -> Any:
@@ -221,3 +240,7 @@ def install(env: jinja2.Environment) -> None:
         return ",".join(str(v) for v in values)
 
     env.globals.update(lookup=lookup_, query=query, q=query)
+
+
+# The other lookups register themselves with @lookup; they import this module's helpers.
+from . import lookups_files, lookups_loops  # noqa: E402, F401

@@ -10,6 +10,7 @@ from typing import Any
 from .errors import Problem, ValidationError, ValidationFailed
 from .loader import YList, YMap, load_file, loc_of, plain
 from .model import Block, Play, Playbook, Role, Task, TaskItem
+from .plugins import load_plugins
 from .roles import find_role, is_file, main_file, search_dirs
 from .source import SourceLocation
 from .taskcheck import CONDITION_KEYS, TaskChecker
@@ -79,6 +80,7 @@ class PlaybookLoader:
         if resolved in self._stack:
             self._error(f"import_playbook loop: {path} imports itself", at)
             return []
+        self.problems += load_plugins(self.engine.env, resolved.parent)  # filter_plugins/ ...
         ok, data = self._read_yaml(path, at)
         if not ok:
             return []
@@ -403,6 +405,7 @@ class PlaybookLoader:
     def _read_role(self, name: str, path: Path, loc: SourceLocation | None,
                    params: dict[str, Any], files: dict[str, str],
                    keywords: dict[str, Any]) -> Block | None:
+        self.problems += load_plugins(self.engine.env, path)  # the role's filter_plugins/ ...
         deps = self._role_dependencies(path, loc)
         tasks_file = main_file(path, "tasks", files.get("tasks", "main"))
         if tasks_file is None and files.get("tasks", "main") != "main":

@@ -10,7 +10,7 @@ from typing import Any
 from . import modules
 from .errors import Problem
 from .loader import YMap
-from .lookups import LOOKUPS
+from .lookups import known, lookup_table
 from .source import SourceLocation
 from .templating import TemplateEngine
 from .validate import (
@@ -177,9 +177,10 @@ class TaskChecker:
                         node.key_loc(loops[1]))
         for key in loops:
             name = str(key)[len(LOOP_PREFIX):]
-            if key != "loop" and name not in LOOKUPS:
+            if key != "loop" and not known(self.engine.env, name):  # plugins too
+                names = lookup_table(self.engine.env)
                 self.error(f"unknown loop `{key}`", node.key_loc(key),
-                           did_you_mean(f"with_{name}", [f"with_{n}" for n in LOOKUPS]))
+                           did_you_mean(f"with_{name}", [f"with_{n}" for n in names]))
         value = node.get("loop")
         if "loop" in node and not isinstance(value, list) and not is_template(value):
             got = "a mapping" if isinstance(value, dict) else "a string" \

@@ -23,6 +23,7 @@ from jinja2.nativetypes import NativeCodeGenerator
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .errors import TemplateError, UndefinedVariable
+from .lines import Lines
 from .source import SourceLocation
 from .values import TrustedStr, is_template
 
@@ -135,7 +136,29 @@ class _CodeGenerator(NativeCodeGenerator):
 
 
 class _Environment(ImmutableSandboxedEnvironment):
+    """Where a template reads a registered ``stdout_lines``, it gets a real list.
+
+    Results keep output lines as compact ``Lines`` (memory); filters, tests, lookups and
+    plugins are written for lists, so the one place a template can reach them converts.
+    Huge outputs (over ``LINES_AS_LIST`` lines) stay ``Lines``: a list of millions of small
+    strings costs gigabytes, and pbe's own filters and lookups accept ``Lines``."""
+
     code_generator_class = _CodeGenerator
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        return _as_list(super().getitem(obj, argument))
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        return _as_list(super().getattr(obj, attribute))
+
+
+LINES_AS_LIST = 100_000
+
+
+def _as_list(value: Any) -> Any:
+    if isinstance(value, Lines) and len(value) <= LINES_AS_LIST:
+        return list(value)
+    return value
 
 
 class TemplateEngine:

@@ -123,6 +123,7 @@ class VariableManager:
             "ansible_check_mode": self.check,
             "ansible_diff_mode": self.diff,
             "omit": OMIT,
+            "ansible_managed": "Ansible managed",  # Ansible's default text, for templates
         }
 
 

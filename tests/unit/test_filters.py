@@ -223,6 +223,8 @@ FILTER_CASES = [
     ("{{ v | checksum }}", {"v": "test2"}, "109f4b3c50d7b0df729d299bc6f8e9ef9066971f"),
     ("{{ v | sha1 }}", {"v": "test1"}, "b444ac06613fc8d63795be9ad0beaf55011936ac"),
     ("{{ v | md5 }}", {"v": "test1"}, "5a105e8b9d40e1329780d62ea2265d8a"),
+    ("{{ v | password_hash('md5', 'saltsalt') }}", {"v": "secret"},  # openssl passwd -1
+     "$1$saltsalt$9xy1btjgzLYfb7hivXtC//"),
     ("{{ v | to_uuid }}", {"v": "host1"}, "7590dc85-6b79-5d0a-b4fc-5a7f0e7910a6"),
     ("{{ v | to_uuid(namespace='11111111-2222-3333-4444-555555555555') }}", {"v": "host1"},
      "c61b8998-1cf6-5a1e-a968-1c2813c345c6"),

@@ -74,3 +74,14 @@ def test_missing_lookup_file_fails_the_task(tmp_path: Path) -> None:
     result = run(tmp_path, "    - debug: msg=\"{{ lookup('file', 'nope.txt') }}\"\n")
     assert result.exit_code == 2
     assert "could not find `nope.txt`" in str(result.results[0].result["msg"])
+
+
+def test_ansible_managed_is_defined(tmp_path: Path) -> None:
+    result = run(tmp_path, "    - debug: msg=\"# {{ ansible_managed }}\"\n")
+    assert debug_msgs(result) == ["# Ansible managed"]
+
+
+def test_with_template_renders_each_file(tmp_path: Path) -> None:
+    result = run(tmp_path, "    - debug: msg=\"{{ item }}\"\n      with_template: [t.j2]\n")
+    assert result.ok
+    assert debug_msgs(result) == ["x=5"]

@@ -127,6 +127,61 @@ CASES: dict[str, tuple[str, str]] = {
     "default_and_ternary": ("""
     - set_fact: {x: "{{ nothing | default(out.stdout) }}"}
     - set_fact: {y: "{{ true | ternary(x, 'no') }}"}""", "y"),
+    # the older with_* loop forms and the lookups that read files, commands and URLs
+    "with_together": ("""
+    - debug: {msg: "{{ item.0 }}"}
+      with_together: ["{{ out.stdout_lines }}", [1]]
+      register: r""", "r.results[0].msg"),
+    "with_nested": ("""
+    - debug: {msg: "{{ item.1 }}"}
+      with_nested: [[1], "{{ out.stdout_lines }}"]
+      register: r""", "r.results[0].msg"),
+    "with_subelements": ("""
+    - debug: {msg: "{{ item.1 }}"}
+      with_subelements: ["{{ [{'l': out.stdout_lines}] }}", l]
+      register: r""", "r.results[0].msg"),
+    "with_subelements_parent": ("""
+    - debug: {msg: "{{ item.0.p }}"}
+      with_subelements: ["{{ [{'p': out.stdout, 'l': [1]}] }}", l]
+      register: r""", "r.results[0].msg"),
+    "with_indexed_items": ("""
+    - debug: {msg: "{{ item.1 }}"}
+      with_indexed_items: "{{ out.stdout_lines }}"
+      register: r""", "r.results[0].msg"),
+    "with_flattened": ("""
+    - debug: {msg: "{{ item }}"}
+      with_flattened: [["{{ out.stdout_lines }}"]]
+      register: r""", "r.results[0].msg"),
+    "with_random_choice": ("""
+    - debug: {msg: "{{ item }}"}
+      with_random_choice: "{{ out.stdout_lines }}"
+      register: r""", "r.results[0].msg"),
+    "with_lines": ("""
+    - debug: {msg: "{{ item }}"}
+      with_lines: ["cat {{ payload_file }}"]
+      register: r""", "r.results[0].msg"),
+    "lookup_lines": ("""
+    - set_fact: {x: "{{ lookup('lines', 'cat ' ~ payload_file) }}"}""", "x"),
+    "break_when_result": ("""
+    - debug: {msg: "{{ item }}"}
+      loop: "{{ out.stdout_lines }}"
+      register: r
+      loop_control: {break_when: "r.msg == out.stdout"}""", "r.results[0].msg"),
+    "lookup_csvfile": ("""
+    - set_fact:
+        x: "{{ lookup('csvfile', out.stdout, file=payload_file, delimiter='|', col=0) }}"
+""", "x"),
+    "lookup_ini": ("""
+    - copy: {content: "[global]\\nk = {{ out.stdout }}\\n", dest: "{{ payload_file }}.ini"}
+    - set_fact: {x: "{{ lookup('ini', 'k', file=payload_file ~ '.ini', interpolation=false) }}"}
+    - debug: {msg: "{{ item }}"}
+      with_ini: ["k file={{ payload_file }}.ini interpolation=false"]
+      register: r
+    - set_fact: {y: "{{ [x, r.results[0].msg] | unique | first }}"}""", "y"),
+    "lookup_url_file": ("""
+    - set_fact: {x: "{{ lookup('url', 'file://' ~ payload_file) }}"}""", "x"),
+    "lookup_password_file": ("""
+    - set_fact: {x: "{{ lookup('password', payload_file) }}"}""", "x"),
 }
 
 
