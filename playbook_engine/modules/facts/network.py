@@ -1,0 +1,146 @@
+"""The ``network`` subset: interfaces from /sys/class/net, addresses and default routes from
+one ``ip`` call (``-o addr show`` and ``route get`` towards a public v4 and v6 address)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any
+
+from .probe import Probed
+
+Facts = dict[str, Any]
+
+_NET = "/sys/class/net/"
+_TYPES = {"1": "ether", "32": "infiniband", "512": "ppp", "772": "loopback", "65534": "tunnel"}
+_ROUTE4, _ROUTE6 = "8.8.8.8", "2404:6800:4001:800::200e"
+IFF_UP, IFF_PROMISC = 0x1, 0x100
+
+
+def network_facts(probed: Probed) -> Facts:
+    names = sorted(path[len(_NET):] for path in probed.lines("exists")
+                   if re.fullmatch(re.escape(_NET) + r"[^/]+", path))
+    interfaces = {name: _interface(probed, name) for name in names}
+    routes: dict[str, dict[str, str]] = {"v4": {}, "v6": {}}
+    labels: dict[str, str] = {}
+    for line in probed.lines("ip"):
+        words = line.split()
+        if len(words) > 3 and re.fullmatch(r"\d+:", words[0]):
+            _add_address(interfaces, labels, words)
+        elif words and words[0] in (_ROUTE4, _ROUTE6):
+            routes["v4" if words[0] == _ROUTE4 else "v6"] = _route(words)
+    facts: Facts = {"interfaces": names, "locally_reachable_ips": _local_ips(probed),
+                    "default_ipv4": _default(interfaces, routes["v4"], "ipv4", labels),
+                    "default_ipv6": _default(interfaces, routes["v6"], "ipv6", labels),
+                    "all_ipv4_addresses": [], "all_ipv6_addresses": []}
+    for name in names:
+        facts[re.sub(r"[^A-Za-z0-9_]", "_", name)] = interfaces[name]
+        for entry in _ipv4_entries(interfaces[name]):
+            if not entry["address"].startswith("127."):
+                facts["all_ipv4_addresses"].append(entry["address"])
+        for entry in interfaces[name].get("ipv6", []):
+            if entry["address"] != "::1":
+                facts["all_ipv6_addresses"].append(entry["address"])
+    return facts
+
+
+def _local_ips(probed: Probed) -> dict[str, list[str]]:
+    """Destinations of the ``local`` routing table: what this host answers for."""
+    v4 = [line.split()[1] for line in probed.lines("ip") if line.startswith("local ")]
+    v6 = [line.split()[1] for line in probed.lines("ip6local") if line.startswith("local ")]
+    return {"ipv4": v4, "ipv6": v6}
+
+
+def _interface(probed: Probed, name: str) -> Facts:
+    def read(leaf: str) -> str | None:
+        value = probed.file(f"{_NET}{name}/{leaf}")
+        return value.strip() if value is not None else None
+
+    flags = int(read("flags") or "0", 16)
+    facts: Facts = {"device": name, "active": bool(flags & IFF_UP),
+                    "promisc": bool(flags & IFF_PROMISC),
+                    "type": _TYPES.get(read("type") or "", "unknown")}
+    mac = read("address")
+    if mac and mac != "00:00:00:00:00:00":
+        facts["macaddress"] = mac
+    if (mtu := read("mtu")) and mtu.isdigit():
+        facts["mtu"] = int(mtu)
+    if (speed := read("speed")) and re.fullmatch(r"-?\d+", speed):
+        facts["speed"] = int(speed)
+    if device := probed.link(f"{_NET}{name}/device"):
+        facts["pciid"] = device.rsplit("/", 1)[-1]
+    if module := probed.link(f"{_NET}{name}/device/driver/module"):
+        facts["module"] = module.rsplit("/", 1)[-1]
+    facts.update(_bridge_or_bond(probed, name, read))
+    return facts
+
+
+def _bridge_or_bond(probed: Probed, name: str, read: Any) -> Facts:
+    if (bridge_id := read("bridge/bridge_id")) is not None:
+        ports = sorted(path.rsplit("/", 1)[-1] for path in probed.lines("exists")
+                       if path.startswith(f"{_NET}{name}/brif/"))
+        return {"type": "bridge", "id": bridge_id, "stp": read("bridge/stp_state") == "1",
+                "interfaces": ports}
+    if (mode := read("bonding/mode")) is not None:
+        miimon = read("bonding/miimon") or ""
+        return {"type": "bonding", "mode": mode.split()[0],
+                "slaves": (read("bonding/slaves") or "").split(),
+                **({"miimon": miimon} if miimon else {})}
+    return {}
+
+
+def _add_address(interfaces: dict[str, Facts], labels: dict[str, str], words: list[str]) -> None:
+    r"""One ``ip -o addr`` line: ``2: eth0 inet 10.0.0.5/24 brd 10.0.0.255 scope global eth0\``;
+    the label (``eth0``, ``eth0:1``) is the word that the line-continuation ``\`` ends."""
+    name, family = words[1].split("@")[0], words[2]
+    if name not in interfaces or family not in ("inet", "inet6") or "/" not in words[3]:
+        return
+    address, prefix = words[3].split("/", 1)
+    options = _keywords(words[4:], ("brd", "scope"))
+    iface = interfaces[name]
+    if family == "inet6":
+        iface.setdefault("ipv6", []).append(
+            {"address": address, "prefix": prefix, "scope": options.get("scope", "")})
+        return
+    network = ipaddress.ip_interface(f"{address}/{prefix}").network
+    labels[address] = next((w[:-1] for w in words[4:] if w.endswith("\\") and len(w) > 1),
+                           name)
+    entry = {"address": address, "broadcast": options.get("brd", ""),
+             "netmask": str(network.netmask), "network": str(network.network_address),
+             "prefix": prefix}
+    if "ipv4" in iface:
+        iface.setdefault("ipv4_secondaries", []).append(entry)
+    else:
+        iface["ipv4"] = entry
+
+
+def _keywords(words: list[str], keys: tuple[str, ...]) -> dict[str, str]:
+    return {word: words[i + 1] for i, word in enumerate(words[:-1]) if word in keys}
+
+
+def _ipv4_entries(iface: Facts) -> list[Facts]:
+    entries: list[Facts] = [iface["ipv4"]] if "ipv4" in iface else []
+    return entries + list(iface.get("ipv4_secondaries", []))
+
+
+def _route(words: list[str]) -> dict[str, str]:
+    """``8.8.8.8 via 192.0.2.1 dev eth0 src 192.0.2.2 uid 0``: gateway, interface, address."""
+    found = _keywords(words[1:], ("via", "dev", "src"))
+    return {key: found[word] for word, key in (("via", "gateway"), ("dev", "interface"),
+                                               ("src", "address")) if word in found}
+
+
+def _default(interfaces: dict[str, Facts], route: dict[str, str], family: str,
+             labels: dict[str, str]) -> Facts:
+    """The default route's interface and source address, with what is known of both."""
+    iface = interfaces.get(route.get("interface", ""))
+    if iface is None or "address" not in route:
+        return {}
+    facts: Facts = dict(route)
+    entries = _ipv4_entries(iface) if family == "ipv4" else iface.get("ipv6", [])
+    entry = next((e for e in entries if e["address"] == route["address"]), {})
+    facts.update(entry)
+    if family == "ipv4" and route["address"] in labels:
+        facts["alias"] = labels[route["address"]]
+    facts.update({k: iface[k] for k in ("macaddress", "mtu", "type") if k in iface})
+    return facts
