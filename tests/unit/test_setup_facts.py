@@ -423,3 +423,48 @@ def test_play_gathers_with_one_command_and_facts_describe_this_host(tmp_path: Pa
     assert facts["user_dir"] == pwd.getpwuid(os.getuid()).pw_dir
     assert facts["gather_subset"] == ["all"]
     assert {"default_ipv4", "mounts", "virtualization_type", "env"} <= set(facts)
+
+
+def test_setup_task_takes_comma_separated_subset_and_filter(tmp_path: Path) -> None:
+    """As in Ansible: `setup: gather_subset=!all,!min,platform filter=ansible_k*`."""
+    book = tmp_path / "site.yml"
+    book.write_text("""
+- hosts: all
+  gather_facts: false
+  tasks:
+    - setup: gather_subset=!all,!min,platform filter=ansible_k*
+      register: free_form
+    - setup:
+        gather_subset: "!all,!min,distribution"
+        filter: "ansible_os_family,gather_subset"
+      register: yaml_form
+""")
+    result = pbe.run(book, INVENTORY)
+    assert result.exit_code == 0, [r.result for r in result.results]
+    registered = [r.result["ansible_facts"] for r in result.results if r.action == "setup"]
+    assert sorted(registered[0]) == ["kernel", "kernel_version"]
+    assert sorted(registered[1]) == ["gather_subset", "os_family"]
+    assert registered[1]["gather_subset"] == ["!all", "!min", "distribution"]
+
+
+def test_addresses_from_an_ip_without_one_line_output() -> None:
+    """BusyBox `ip` has neither -batch nor -o: the probe's fallback output is read too."""
+    output = "\n".join([
+        "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN qlen 1000",
+        "    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00",
+        "    inet 127.0.0.1/8 scope host lo",
+        "       valid_lft forever preferred_lft forever",
+        "7: eth0@if8: <BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN> mtu 1500 qdisc noqueue state UP",
+        "    link/ether 02:42:ac:11:00:02 brd ff:ff:ff:ff:ff:ff",
+        "    inet 172.17.0.2/16 brd 172.17.255.255 scope global eth0",
+        "       valid_lft forever preferred_lft forever",
+        "    inet6 fe80::42:acff:fe11:2/64 scope link",
+        "8.8.8.8 via 172.17.0.1 dev eth0  src 172.17.0.2"])
+    exists = "/sys/class/net/lo\n/sys/class/net/eth0"
+    facts = network.network_facts(Probed(sections={"ip": output, "exists": exists}))
+    assert facts["eth0"]["ipv4"]["network"] == "172.17.0.0"
+    assert facts["eth0"]["ipv6"] == [{"address": "fe80::42:acff:fe11:2", "prefix": "64",
+                                      "scope": "link"}]
+    assert facts["all_ipv4_addresses"] == ["172.17.0.2"]
+    assert (facts["default_ipv4"]["gateway"], facts["default_ipv4"]["alias"]) == \
+        ("172.17.0.1", "eth0")

@@ -21,14 +21,7 @@ def network_facts(probed: Probed) -> Facts:
     names = sorted(path[len(_NET):] for path in probed.lines("exists")
                    if re.fullmatch(re.escape(_NET) + r"[^/]+", path))
     interfaces = {name: _interface(probed, name) for name in names}
-    routes: dict[str, dict[str, str]] = {"v4": {}, "v6": {}}
-    labels: dict[str, str] = {}
-    for line in probed.lines("ip"):
-        words = line.split()
-        if len(words) > 3 and re.fullmatch(r"\d+:", words[0]):
-            _add_address(interfaces, labels, words)
-        elif words and words[0] in (_ROUTE4, _ROUTE6):
-            routes["v4" if words[0] == _ROUTE4 else "v6"] = _route(words)
+    routes, labels = _read_ip(probed, interfaces)
     facts: Facts = {"interfaces": names, "locally_reachable_ips": _local_ips(probed),
                     "default_ipv4": _default(interfaces, routes["v4"], "ipv4", labels),
                     "default_ipv6": _default(interfaces, routes["v6"], "ipv6", labels),
@@ -89,22 +82,42 @@ def _bridge_or_bond(probed: Probed, name: str, read: Any) -> Facts:
     return {}
 
 
-def _add_address(interfaces: dict[str, Facts], labels: dict[str, str], words: list[str]) -> None:
-    r"""One ``ip -o addr`` line: ``2: eth0 inet 10.0.0.5/24 brd 10.0.0.255 scope global eth0\``;
-    the label (``eth0``, ``eth0:1``) is the word that the line-continuation ``\`` ends."""
-    name, family = words[1].split("@")[0], words[2]
-    if name not in interfaces or family not in ("inet", "inet6") or "/" not in words[3]:
+def _read_ip(probed: Probed,
+             interfaces: dict[str, Facts]) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """Addresses into ``interfaces``; the default routes; each IPv4 address's label.
+
+    Reads ``ip -o addr`` lines (``2: eth0    inet 10.0.0.5/24 ...``) and, from an ``ip``
+    without ``-o`` (BusyBox), an ``inet`` line under its ``2: eth0: <...>`` header."""
+    routes: dict[str, dict[str, str]] = {"v4": {}, "v6": {}}
+    labels: dict[str, str] = {}
+    current = ""
+    for line in probed.lines("ip"):
+        words = line.split()
+        if len(words) > 1 and re.fullmatch(r"\d+:", words[0]):
+            current, words = words[1].rstrip(":").split("@")[0], words[2:]
+        elif words and words[0] in (_ROUTE4, _ROUTE6):
+            routes["v4" if words[0] == _ROUTE4 else "v6"] = _route(words)
+            continue
+        if len(words) > 1 and words[0] in ("inet", "inet6") and current in interfaces:
+            _add_address(interfaces[current], current, labels, words)
+    return routes, labels
+
+
+def _add_address(iface: Facts, name: str, labels: dict[str, str], words: list[str]) -> None:
+    r"""``inet 10.0.0.5/24 brd 10.0.0.255 scope global secondary eth0:1\ valid_lft ...``:
+    the label (``eth0:1``) is the word before ``ip -o``'s ``\`` or else the last one."""
+    if "/" not in words[1]:
         return
-    address, prefix = words[3].split("/", 1)
-    options = _keywords(words[4:], ("brd", "scope"))
-    iface = interfaces[name]
-    if family == "inet6":
+    address, prefix = words[1].split("/", 1)
+    options = _keywords(words[2:], ("brd", "scope"))
+    if words[0] == "inet6":
         iface.setdefault("ipv6", []).append(
             {"address": address, "prefix": prefix, "scope": options.get("scope", "")})
         return
     network = ipaddress.ip_interface(f"{address}/{prefix}").network
-    labels[address] = next((w[:-1] for w in words[4:] if w.endswith("\\") and len(w) > 1),
-                           name)
+    ends = [w[:-1] for w in words if w.endswith("\\")]
+    label = ends[0] if ends else words[-1]
+    labels[address] = label if label.startswith(name) else name
     entry = {"address": address, "broadcast": options.get("brd", ""),
              "netmask": str(network.netmask), "network": str(network.network_address),
              "prefix": prefix}
