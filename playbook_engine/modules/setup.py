@@ -46,7 +46,7 @@ class Setup(Module):
                                      year_edges=_year_edges())
         res = ctx.run(probe.build(collectors, nonce, options), timeout=args["gather_timeout"])
         probed = probe.split(res.out, nonce)
-        if not probed.sections and not probed.files:
+        if not probed.sections and not probed.files:   # not even `done`: no sh ran it
             raise ModuleError(f"fact probe failed (rc={res.rc}): {res.err.strip()}")
         facts = collect.facts_for(probed, collectors)
         facts.update(gather_subset=subset, module_setup=True)

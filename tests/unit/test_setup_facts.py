@@ -24,7 +24,8 @@ from playbook_engine.events import CommandSent, Event, TaskStart
 from playbook_engine.modules.facts import collect, distro, network, probe, system, virtual
 from playbook_engine.modules.facts.probe import Probed
 from playbook_engine.modules.setup import Setup
-from playbook_engine.transport.base import CommandResult
+from playbook_engine.transport.base import CommandResult, ConnectionSpec
+from playbook_engine.transport.local import LocalConnection
 
 DATA = Path(__file__).parent / "data" / "facts"
 RECORDED = json.loads((DATA / "debian12-vm.probe.json").read_text())
@@ -133,6 +134,10 @@ def test_gather_subset_selects_what_ansible_selects(
     facts = gather(monkeypatch, gather_subset=subset)
     assert sorted(facts) == sorted(set(names) - NOT_GATHERED)
     assert facts["gather_subset"] == subset and facts["module_setup"] is True
+    for name, value in facts.items():   # a subset alone reads all its facts need
+        fact = name.removeprefix("ansible_")
+        if name in ANSIBLE and fact not in VOLATILE | UNORDERED | {"gather_subset"}:
+            assert value == ANSIBLE[name], name
 
 
 @pytest.mark.parametrize(("patterns", "names"), NAMES["filters"],
@@ -468,3 +473,35 @@ def test_addresses_from_an_ip_without_one_line_output() -> None:
     assert facts["all_ipv4_addresses"] == ["172.17.0.2"]
     assert (facts["default_ipv4"]["gateway"], facts["default_ipv4"]["alias"]) == \
         ("172.17.0.1", "eth0")
+
+
+class ThisHost(RecordedHost):
+    """A ModuleContext that runs the probe on this machine (the local transport)."""
+
+    def run(self, command: str, *, stdin: bytes | None = None,
+            timeout: float | None = None) -> CommandResult:
+        self.commands.append(command)
+        return LocalConnection(ConnectionSpec("local", "localhost", connection="local")).run(
+            command, timeout=timeout)
+
+
+def gather_here(**args: Any) -> dict[str, Any]:
+    ctx = ThisHost("")
+    facts = Setup().run(Setup.coerce(args), ctx)["ansible_facts"]  # type: ignore[arg-type]
+    assert len(ctx.commands) == 1
+    return dict(facts)
+
+
+STABLE = ("distribution", "lsb", "pkg_mgr", "service_mgr", "platform", "user", "dns",
+          "selinux", "cmdline", "ssh_pub_keys", "network", "virtual", "chroot", "python")
+
+
+def test_each_collector_alone_reads_everything_its_facts_need() -> None:
+    """A collector's probe part brings every file and command its parser uses: alone, it
+    gives the values it gives within `all` on this machine."""
+    everything = gather_here()
+    for name in STABLE:
+        alone = gather_here(gather_subset=["!all", "!min", name])
+        for fact in collect.PRODUCES[name]:
+            if fact in everything and fact not in ("env", "date_time"):
+                assert alone.get(fact) == everything[fact], (name, fact)

@@ -17,15 +17,10 @@ _CHASSIS = ("Unknown", "Other", "Unknown", "Desktop", "Low Profile Desktop", "Pi
             "Peripheral Chassis", "RAID Chassis", "Rack Mount Chassis", "Sealed-case PC",
             "Multi-system", "CompactPCI", "AdvancedTCA", "Blade", "Blade Enclosure", "Tablet",
             "Convertible", "Detachable", "IoT Gateway", "Embedded PC", "Mini PC", "Stick PC")
-_DMI_FACTS = {"bios_date": "bios_date", "bios_vendor": "bios_vendor",
-              "bios_version": "bios_version", "board_asset_tag": "board_asset_tag",
-              "board_name": "board_name", "board_serial": "board_serial",
-              "board_vendor": "board_vendor", "board_version": "board_version",
-              "chassis_asset_tag": "chassis_asset_tag", "chassis_serial": "chassis_serial",
-              "chassis_vendor": "chassis_vendor", "chassis_version": "chassis_version",
-              "product_name": "product_name", "product_serial": "product_serial",
-              "product_uuid": "product_uuid", "product_version": "product_version",
-              "system_vendor": "sys_vendor"}
+_DMI_NAMES = ("bios_date", "bios_vendor", "bios_version", "board_asset_tag", "board_name",
+              "board_serial", "board_vendor", "board_version", "chassis_asset_tag",
+              "chassis_serial", "chassis_vendor", "chassis_version", "product_name",
+              "product_serial", "product_uuid", "product_version")
 
 
 def hardware_facts(probed: Probed) -> Facts:
@@ -112,7 +107,8 @@ def _affinity(probed: Probed) -> int:
 
 
 def dmi_facts(probed: Probed) -> Facts:
-    facts = {fact: _dmi(probed, name) for fact, name in _DMI_FACTS.items()}
+    facts = {name: _dmi(probed, name) for name in _DMI_NAMES}
+    facts["system_vendor"] = _dmi(probed, "sys_vendor")
     kind = _dmi(probed, "chassis_type")
     facts["form_factor"] = _CHASSIS[int(kind)] \
         if kind.isdigit() and int(kind) < len(_CHASSIS) else "NA"

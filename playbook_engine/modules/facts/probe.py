@@ -121,7 +121,8 @@ PARTS: dict[str, Part] = {
     "platform": Part(files=("/var/lib/dbus/machine-id", "/etc/machine-id"),
                      snippets=("uname", "fqdn", "python")),
     "distribution": Part(files=RELEASE_FILES, snippets=("uname", "lsb")),
-    "lsb": Part(files=("/etc/lsb-release",), snippets=("lsb",)),
+    "lsb": Part(files=("/etc/lsb-release", "/etc/os-release", "/usr/lib/os-release"),
+                snippets=("lsb",)),
     "user": Part(files=("/proc/self/status",), snippets=("user",)),
     "env": Part(snippets=("env",)),
     "date_time": Part(snippets=("date",)),
@@ -210,7 +211,7 @@ def build(collectors: Iterable[str], nonce: str, options: ProbeOptions) -> str:
                        'set --; for _f in {}; do [ -f "$_f" ] && [ -r "$_f" ] && '
                        'set -- "$@" "$_f"; done; [ $# -gt 0 ] && grep \'\' "$@" /dev/null '
                        '2>/dev/null')
-    script.append("wait; exit 0\n")
+    script.append("wait; s done; exit 0\n")   # `done`: the script ran to its end
     text = "\n".join(script)
     for token, value in tokens.items():
         text = text.replace(token, value)
