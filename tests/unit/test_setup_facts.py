@@ -62,9 +62,9 @@ class RecordedHost:
 
 
 def gather(monkeypatch: pytest.MonkeyPatch, output: str = RECORDED["output"],
-           **args: Any) -> dict[str, Any]:
+           nonce: str = RECORDED["nonce"], **args: Any) -> dict[str, Any]:
     """Run the setup module against the recorded machine; its facts by Ansible's names."""
-    monkeypatch.setattr(probe, "new_nonce", lambda: RECORDED["nonce"])
+    monkeypatch.setattr(probe, "new_nonce", lambda: nonce)
     ctx = RecordedHost(output)
     result = Setup().run(Setup.coerce(args), ctx)  # type: ignore[arg-type]
     assert len(ctx.commands) == 1   # one round trip
@@ -95,6 +95,26 @@ def test_every_fact_agrees_with_ansible_on_the_recorded_machine(
             assert sorted(ours[name]) == sorted(theirs), name
         else:
             assert ours[name] == theirs, name
+
+
+def test_network_facts_agree_with_ansible_for_aliases_bridges_and_odd_names(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Recorded in a network namespace: `du-m.y` (a veth) with a secondary address labelled
+    `du-m.y:1` and a v6 default route; its peer `vp0` in bridge `br0`, with addresses
+    labelled `vp0:main` (primary), `vp0:x` (primary of another subnet) and `vp0`."""
+    recorded = json.loads((DATA / "netns-aliases.probe.json").read_text())
+    theirs = json.loads((DATA / "netns-aliases.ansible.json").read_text())
+    ours = gather(monkeypatch, recorded["output"], recorded["nonce"],
+                  gather_subset=recorded["subset"])
+    assert set(ours) == set(theirs)
+    for name, value in theirs.items():
+        if name.removeprefix("ansible_") in UNORDERED | {"all_ipv4_addresses",
+                                                          "all_ipv6_addresses"}:
+            assert sorted(ours[name]) == sorted(value), name
+        else:
+            assert ours[name] == value, name
+    assert ours["ansible_vp0_main"]["ipv4"]["address"] == "10.8.0.1"
+    assert ours["ansible_default_ipv6"]["gateway"] == "2001:db8::fe"
 
 
 def test_volatile_facts_are_close_to_ansible(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -307,7 +327,8 @@ def test_network_facts_with_secondaries_bridges_and_bonds() -> None:
     links = f"lrwxrwxrwx 1 root root 0 Jan 1 00:00 {net}eth0/device -> ../../../0000:00:03.0"
     facts = network.network_facts(Probed(
         sections={"ip": IP_OUTPUT, "exists": "\n".join(exists), "links": links}, files=files))
-    assert facts["interfaces"] == ["bond0", "br-lan", "eth0", "lo"]
+    assert facts["interfaces"] == ["bond0", "br-lan", "eth0", "eth0_1", "lo"]
+    assert facts["eth0_1"] == {"ipv4_secondaries": facts["eth0"]["ipv4_secondaries"]}
     assert facts["all_ipv4_addresses"] == ["192.168.1.1", "10.0.0.5", "10.0.0.6"]
     assert facts["all_ipv6_addresses"] == ["2001:db8::5"]
     assert facts["eth0"]["ipv4"] == {"address": "10.0.0.5", "broadcast": "10.0.0.255",

@@ -1,10 +1,16 @@
 """The ``network`` subset: interfaces from /sys/class/net, addresses and default routes from
-one ``ip`` call (``-o addr show`` and ``route get`` towards a public v4 and v6 address)."""
+one ``ip`` call (``-o addr show`` and ``route get`` towards a public v4 and v6 address).
+
+As in Ansible, an IPv4 address with a label other than its device's name (``eth0:1``) is
+listed under that label too: a fact of its own (``ansible_eth0_1``) and an entry of
+``interfaces``; a primary address with such a label is only there.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from .probe import Probed
@@ -17,23 +23,33 @@ _ROUTE4, _ROUTE6 = "8.8.8.8", "2404:6800:4001:800::200e"
 IFF_UP, IFF_PROMISC = 0x1, 0x100
 
 
+@dataclass
+class _Addresses:
+    """What the ``ip`` section says, gathered per device and per label."""
+
+    devices: dict[str, Facts]
+    aliases: dict[str, Facts] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)            # IPv4 address -> label
+    v4: list[tuple[str, Facts]] = field(default_factory=list)       # (device, entry)
+    routes: dict[str, dict[str, str]] = field(default_factory=lambda: {"v4": {}, "v6": {}})
+
+
 def network_facts(probed: Probed) -> Facts:
     names = sorted(path[len(_NET):] for path in probed.lines("exists")
                    if re.fullmatch(re.escape(_NET) + r"[^/]+", path))
-    interfaces = {name: _interface(probed, name) for name in names}
-    routes, labels = _read_ip(probed, interfaces)
-    facts: Facts = {"interfaces": names, "locally_reachable_ips": _local_ips(probed),
-                    "default_ipv4": _default(interfaces, routes["v4"], "ipv4", labels),
-                    "default_ipv6": _default(interfaces, routes["v6"], "ipv6", labels),
-                    "all_ipv4_addresses": [], "all_ipv6_addresses": []}
-    for name in names:
-        facts[re.sub(r"[^A-Za-z0-9_]", "_", name)] = interfaces[name]
-        for entry in _ipv4_entries(interfaces[name]):
-            if not entry["address"].startswith("127."):
-                facts["all_ipv4_addresses"].append(entry["address"])
-        for entry in interfaces[name].get("ipv6", []):
-            if entry["address"] != "::1":
-                facts["all_ipv6_addresses"].append(entry["address"])
+    found = _read_ip(probed, {name: _interface(probed, name) for name in names})
+    facts: Facts = {
+        "interfaces": sorted(names + [label.replace(":", "_") for label in found.aliases]),
+        "locally_reachable_ips": _local_ips(probed),
+        "default_ipv4": _default(found, found.routes["v4"], "ipv4"),
+        "default_ipv6": _default(found, found.routes["v6"], "ipv6"),
+        "all_ipv4_addresses": [e["address"] for _, e in sorted(found.v4, key=lambda d: d[0])
+                               if not e["address"].startswith("127.")],
+        "all_ipv6_addresses": [e["address"] for name in names
+                               for e in found.devices[name].get("ipv6", [])
+                               if e["address"] != "::1"]}
+    for name, iface in [*found.devices.items(), *found.aliases.items()]:
+        facts[name.replace("-", "_").replace(":", "_")] = iface
     return facts
 
 
@@ -82,58 +98,53 @@ def _bridge_or_bond(probed: Probed, name: str, read: Any) -> Facts:
     return {}
 
 
-def _read_ip(probed: Probed,
-             interfaces: dict[str, Facts]) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
-    """Addresses into ``interfaces``; the default routes; each IPv4 address's label.
-
-    Reads ``ip -o addr`` lines (``2: eth0    inet 10.0.0.5/24 ...``) and, from an ``ip``
+def _read_ip(probed: Probed, devices: dict[str, Facts]) -> _Addresses:
+    """Reads ``ip -o addr`` lines (``2: eth0    inet 10.0.0.5/24 ...``) and, from an ``ip``
     without ``-o`` (BusyBox), an ``inet`` line under its ``2: eth0: <...>`` header."""
-    routes: dict[str, dict[str, str]] = {"v4": {}, "v6": {}}
-    labels: dict[str, str] = {}
+    found = _Addresses(devices)
     current = ""
     for line in probed.lines("ip"):
         words = line.split()
         if len(words) > 1 and re.fullmatch(r"\d+:", words[0]):
             current, words = words[1].rstrip(":").split("@")[0], words[2:]
         elif words and words[0] in (_ROUTE4, _ROUTE6):
-            routes["v4" if words[0] == _ROUTE4 else "v6"] = _route(words)
+            found.routes["v4" if words[0] == _ROUTE4 else "v6"] = _route(words)
             continue
-        if len(words) > 1 and words[0] in ("inet", "inet6") and current in interfaces:
-            _add_address(interfaces[current], current, labels, words)
-    return routes, labels
+        if len(words) > 1 and "/" in words[1] and current in devices:
+            if words[0] == "inet":
+                _add_ipv4(found, current, words)
+            elif words[0] == "inet6":
+                options = _keywords(words[2:], ("scope",))
+                address, prefix = words[1].split("/", 1)
+                devices[current].setdefault("ipv6", []).append(
+                    {"address": address, "prefix": prefix, "scope": options.get("scope", "")})
+    return found
 
 
-def _add_address(iface: Facts, name: str, labels: dict[str, str], words: list[str]) -> None:
+def _add_ipv4(found: _Addresses, device: str, words: list[str]) -> None:
     r"""``inet 10.0.0.5/24 brd 10.0.0.255 scope global secondary eth0:1\ valid_lft ...``:
     the label (``eth0:1``) is the word before ``ip -o``'s ``\`` or else the last one."""
-    if "/" not in words[1]:
-        return
     address, prefix = words[1].split("/", 1)
-    options = _keywords(words[2:], ("brd", "scope"))
-    if words[0] == "inet6":
-        iface.setdefault("ipv6", []).append(
-            {"address": address, "prefix": prefix, "scope": options.get("scope", "")})
-        return
     network = ipaddress.ip_interface(f"{address}/{prefix}").network
-    ends = [w[:-1] for w in words if w.endswith("\\")]
-    label = ends[0] if ends else words[-1]
-    labels[address] = label if label.startswith(name) else name
-    entry = {"address": address, "broadcast": options.get("brd", ""),
+    entry = {"address": address, "broadcast": _keywords(words[2:], ("brd",)).get("brd", ""),
              "netmask": str(network.netmask), "network": str(network.network_address),
              "prefix": prefix}
-    if "ipv4" in iface:
-        iface.setdefault("ipv4_secondaries", []).append(entry)
+    ends = [w[:-1] for w in words if w.endswith("\\")]
+    label = ends[0] if ends else words[-1]
+    label = label if label.startswith(device) else device
+    found.labels[address] = label
+    found.v4.append((device, entry))
+    owner = found.devices[device] if label == device else found.aliases.setdefault(label, {})
+    if "secondary" in words[2:]:
+        found.devices[device].setdefault("ipv4_secondaries", []).append(entry)
+        if label != device:
+            owner.setdefault("ipv4_secondaries", []).append(entry)
     else:
-        iface["ipv4"] = entry
+        owner["ipv4"] = entry
 
 
 def _keywords(words: list[str], keys: tuple[str, ...]) -> dict[str, str]:
     return {word: words[i + 1] for i, word in enumerate(words[:-1]) if word in keys}
-
-
-def _ipv4_entries(iface: Facts) -> list[Facts]:
-    entries: list[Facts] = [iface["ipv4"]] if "ipv4" in iface else []
-    return entries + list(iface.get("ipv4_secondaries", []))
 
 
 def _route(words: list[str]) -> dict[str, str]:
@@ -143,17 +154,18 @@ def _route(words: list[str]) -> dict[str, str]:
                                                ("src", "address")) if word in found}
 
 
-def _default(interfaces: dict[str, Facts], route: dict[str, str], family: str,
-             labels: dict[str, str]) -> Facts:
+def _default(found: _Addresses, route: dict[str, str], family: str) -> Facts:
     """The default route's interface and source address, with what is known of both."""
-    iface = interfaces.get(route.get("interface", ""))
+    iface = found.devices.get(route.get("interface", ""))
     if iface is None or "address" not in route:
         return {}
     facts: Facts = dict(route)
-    entries = _ipv4_entries(iface) if family == "ipv4" else iface.get("ipv6", [])
-    entry = next((e for e in entries if e["address"] == route["address"]), {})
-    facts.update(entry)
-    if family == "ipv4" and route["address"] in labels:
-        facts["alias"] = labels[route["address"]]
+    if family == "ipv4":
+        facts.update(next((e for _, e in found.v4 if e["address"] == route["address"]), {}))
+        if route["address"] in found.labels:
+            facts["alias"] = found.labels[route["address"]]
+    else:
+        facts.update(next((e for e in iface.get("ipv6", []) if e["address"] == route["address"]),
+                          {}))
     facts.update({k: iface[k] for k in ("macaddress", "mtu", "type") if k in iface})
     return facts
