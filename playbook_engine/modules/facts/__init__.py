@@ -1,6 +1,7 @@
-"""Fact gathering for ``setup``: one sh probe (``probe``), pure parsers per collector.
+"""Fact gathering for ``setup``: one sh probe, and pure parsers of its output.
 
-``collectors`` says which collectors a ``gather_subset`` selects; ``probe`` builds the one
-remote script from them and splits its output; ``platform``, ``system``, ``distro``,
-``hardware``, ``network`` and ``virtual`` turn that output into Ansible-shaped facts.
+``collect`` says which collectors a ``gather_subset``/``filter`` selects and runs their
+parsers; ``probe`` builds the one remote script from them and splits its output;
+``system``, ``distro``, ``hardware``, ``network`` and ``virtual`` turn that output into
+Ansible-shaped facts.
 """
