@@ -46,6 +46,8 @@ class Arg:
             schema["type"] = ["string", "integer"]
         if self.type == "str":  # Ansible turns scalars into strings for str options
             schema["type"] = ["string", "number", "boolean"]
+        if self.type == "list":  # and splits a string at commas for list options
+            schema["type"] = ["array", "string"]
         if self.choices is not None:
             schema["enum"] = list(self.choices)
         if self.type == "list" and self.elements in _JSON_TYPES and _JSON_TYPES[self.elements]:
