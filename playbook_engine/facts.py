@@ -8,6 +8,8 @@ from typing import Any
 
 from .values import distrust
 
+_UNPREFIXED = frozenset({"gather_subset", "module_setup"})
+
 
 class FactStore:
     """Shared by all worker threads of one run; readers get snapshots, never live dicts."""
@@ -43,8 +45,10 @@ class FactStore:
             return dict(self._vars.get(host, {}))
 
     def fact_layer(self, host: str) -> dict[str, Any]:
-        """Facts as templates see them: ``ansible_facts`` plus top-level ``ansible_*`` names."""
+        """Facts as templates see them: ``ansible_facts`` plus top-level ``ansible_*`` names
+        (setup's own ``gather_subset`` and ``module_setup`` keep their names, as in Ansible)."""
         facts = self.facts(host)
-        layer: dict[str, Any] = {f"ansible_{k}": v for k, v in facts.items()}
+        layer: dict[str, Any] = {k if k in _UNPREFIXED else f"ansible_{k}": v
+                                 for k, v in facts.items()}
         layer["ansible_facts"] = facts
         return layer

@@ -120,6 +120,7 @@ class Play:
     post_tasks: tuple[TaskItem, ...] = ()
     handlers: tuple[Task, ...] = ()
     gather_facts: Any = False
+    gather_args: dict[str, Any] = field(default_factory=dict)  # gather_subset/_timeout, fact_path
     become: Any = None
     become_user: Any = None
     become_method: Any = None

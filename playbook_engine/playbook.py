@@ -39,6 +39,10 @@ def _tags(value: Any) -> tuple[str, ...]:
     return tuple(author_text(t) for t in _as_tuple(value))
 
 
+# Play keywords that are arguments of the implicit fact gathering.
+_GATHER_KEYWORDS = ("gather_subset", "gather_timeout", "fact_path")
+
+
 class PlaybookLoader:
     """Loads one playbook (and what it imports), collecting problems instead of failing.
 
@@ -154,6 +158,7 @@ class PlaybookLoader:
             post_tasks=sections["post_tasks"],
             handlers=tuple(t for t in sections["handlers"] if isinstance(t, Task)),
             gather_facts=node.get("gather_facts", True),
+            gather_args=trust({k: node[k] for k in _GATHER_KEYWORDS if k in node}),
             become=node.get("become"), become_user=node.get("become_user"),
             become_method=node.get("become_method"), remote_user=node.get("remote_user"),
             connection=node.get("connection"), check_mode=node.get("check_mode"),

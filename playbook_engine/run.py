@@ -223,7 +223,8 @@ class Runner:
         strategy = kind(self.executor, self.options.forks, self.reporter.emit, self.stop,
                         self.state, play, index, Scope.of_play(play))
         if self._gather(play):
-            strategy.run((Task(action="setup", args={}, loc=play.loc, name=GATHER_FACTS,
+            strategy.run((Task(action="setup", args=dict(play.gather_args), loc=play.loc,
+                               name=GATHER_FACTS,
                                tags=("always",)),), batch)
         for section in (play.pre_tasks, play.roles + play.tasks, play.post_tasks):
             if self.stop.is_set() or self.state.aborted or not strategy.active(batch):

@@ -83,7 +83,7 @@ def test_many_fleet_hosts_change_one_shared_tree_at_once(
     assert counts(check)["nested directory"] == {"changed": hosts}  # each sees it missing
     assert not root.exists() and not local.exists()
     code, doc, err = pbe_json(fleet, race_book, inventory, *extra)
-    assert code == 0, err
+    assert code == 0, failures(doc) or err
     got = counts(doc)
     assert all(sum(c.values()) == hosts for c in got.values())
     assert 1 <= got["nested directory"]["changed"] <= 3  # one host makes each directory
@@ -97,6 +97,13 @@ def test_many_fleet_hosts_change_one_shared_tree_at_once(
     assert (root / "l/m/conf").read_text() == "key=1\n" and (local / "d/e").is_dir()
     assert not (root / "x").exists()
     assert [p.name for p in root.rglob("*") if ".pbe-" in p.name] == []
+
+
+def failures(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(task, host, message) of every failed result: what a failing assertion should show."""
+    return [(task["name"], host, str(res["result"].get("msg")))
+            for play in doc["plays"] for task in play["tasks"]
+            for host, res in task["hosts"].items() if res["status"] == "failed"]
 
 
 # -- check-mode predictions -------------------------------------------------------------------

@@ -526,3 +526,22 @@ def test_each_collector_alone_reads_everything_its_facts_need() -> None:
         for fact in collect.PRODUCES[name]:
             if fact in everything and fact not in ("env", "date_time"):
                 assert alone.get(fact) == everything[fact], (name, fact)
+
+
+def test_play_gather_subset_reaches_the_implicit_gathering(tmp_path: Path) -> None:
+    """The play keywords ``gather_subset``/``gather_timeout`` are setup's arguments, and
+    ``gather_subset`` is a top-level variable under its own name, as in Ansible."""
+    import playbook_engine as pbe
+
+    book = tmp_path / "site.yml"
+    book.write_text("""
+- hosts: all
+  gather_subset: ["!all"]
+  gather_timeout: 20
+  tasks:
+    - debug:
+        msg: "{{ gather_subset }} {{ ansible_mounts is defined }} {{ ansible_kernel }}"
+""")
+    result = pbe.run(book, "localhost,", extra_vars={"ansible_connection": "local"})
+    assert result.exit_code == 0
+    assert result.results[-1].result["msg"].startswith("['!all'] False ")
