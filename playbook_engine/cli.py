@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 from . import __version__
 from .errors import OptionsError, PbeError, ValidationFailed
 from .exitcodes import ExitCode
-from .loader import load_file, load_text, plain
+from .language.loader import load_file, load_text, plain
+from .masking import mask_line
 from .options import DEFAULT_FORKS, HOST_KEY_CHECKING, RunOptions, parse_host_key_checking
-from .redact import mask_line
 from .reporting.outputs import FORMATS
 from .reporting.problems import VALIDATE_FORMATS
 
 if TYPE_CHECKING:
-    from .run import Runner
+    from .engine.run import Runner
 
 logger = logging.getLogger("playbook_engine")
 CUT_AFTER = 10.0  # seconds after a first SIGTERM before the connections are cut
@@ -119,7 +119,7 @@ def parse_extra_vars(values: Sequence[str]) -> dict[str, Any]:
 
 
 def _one_extra_var(value: str) -> dict[str, Any]:
-    from .validate import parse_kv
+    from .language.validate import parse_kv
 
     text = value.strip()
     if text.startswith("@"):
@@ -174,9 +174,10 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
 
 def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO, log: LogHandler,
             term: Termination | None = None) -> int:
-    from .playbook import PlaybookLoader
+    from .engine.run import Runner
+    from .inventory import load_inventory
+    from .language.playbook import PlaybookLoader
     from .reporting.outputs import OutputOptions, open_outputs, write_retry_file
-    from .run import Runner, load_inventory
 
     options = options_from_args(args)
     _check_file(args.playbook)
@@ -187,7 +188,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO, log: LogHandler,
     for problem in [*loader.problems, *inventory.warnings]:  # only warnings get this far
         err.write(f"{problem}\n")
     if args.list_hosts or args.list_tasks:
-        from .listing import list_plays
+        from .reporting.listing import list_plays
 
         out.write(list_plays(playbook, inventory, options, args.list_hosts, args.list_tasks))
         return ExitCode.OK

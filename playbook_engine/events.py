@@ -7,6 +7,7 @@ so timings (``--profile``, JUnit, jsonl) don't depend on how fast the reporter d
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,3 +128,14 @@ class CommandSent:
 
 Event = (RunStart | PlayStart | TaskStart | HostResult | TaskEnd | RunWarning | RunEnd
          | CommandSent)
+
+
+def status_of(result: Mapping[str, Any]) -> str:
+    """The status a module result (or one loop item's) reports, by Ansible's flags."""
+    if result.get("unreachable"):
+        return "unreachable"
+    if result.get("failed"):
+        return "failed"
+    if result.get("skipped"):
+        return "skipped"
+    return "changed" if result.get("changed") else "ok"

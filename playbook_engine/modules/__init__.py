@@ -51,7 +51,7 @@ def _load_builtin() -> None:
     import pkgutil
 
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if info.name != "base":
+        if info.name != "base" and not info.ispkg:  # util/ holds helpers, not modules
             importlib.import_module(f"{__name__}.{info.name}")
 
 

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ..errors import ModuleError
-from ..lines import Lines
+from ..templating.lines import Lines
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from ..remotefs import RemoteFiles
     from ..transport.base import CommandResult, Connection
+    from .util.remotefs import RemoteFiles
 
 _JSON_TYPES = {
     "str": "string", "path": "string", "bool": "boolean", "int": "integer",

@@ -14,7 +14,7 @@ from typing import Any
 
 from . import register
 from .base import Arg, Module, ModuleContext
-from .textedit import (
+from .util.textedit import (
     FILE_ARGS,
     Outcome,
     body,

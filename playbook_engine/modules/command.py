@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import ModuleError
-from ..lines import Lines
+from ..templating.lines import Lines
 from ..transport import shell
 from ..transport.base import CommandResult, decode
 from . import register
@@ -23,14 +23,14 @@ _COMMON: dict[str, Arg] = {
     "strip_empty_ends": Arg("bool", default=True,
                             description="Strip trailing empty lines from stdout/stderr."),
 }
-_RETURNS = {
+COMMAND_RETURNS = {
     "rc": "exit status", "stdout": "standard output", "stderr": "standard error",
     "stdout_lines": "stdout split into lines", "stderr_lines": "stderr split into lines",
     "cmd": "what was run", "start": "start time", "end": "end time", "delta": "duration",
 }
 
 
-def _skip_reason(args: dict[str, Any], ctx: ModuleContext) -> str | None:
+def skip_reason(args: dict[str, Any], ctx: ModuleContext) -> str | None:
     """``creates``/``removes`` decide with one remote test, before anything runs."""
     probes = [(p, True) for p in [args.get("creates")] if p]
     probes += [(p, False) for p in [args.get("removes")] if p]
@@ -85,14 +85,14 @@ class _Runner(Module):
     """Shared flow: creates/removes, check mode, stdin, chdir, result shape."""
 
     args = _COMMON
-    returns = _RETURNS
+    returns = COMMAND_RETURNS
 
     def build(self, args: dict[str, Any]) -> tuple[Any, str]:
         raise NotImplementedError
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
         shown, command = self.build(args)
-        if reason := _skip_reason(args, ctx):
+        if reason := skip_reason(args, ctx):
             return {"changed": False, "cmd": shown, "rc": 0, "stdout": reason, "msg": reason,
                     "stdout_lines": [reason], "stderr": "", "stderr_lines": []}
         if ctx.check:
@@ -160,7 +160,7 @@ class Raw(Module):
         "executable": Arg("path", description="Shell to run it with."),
     }
     supports_check = False
-    returns = _RETURNS
+    returns = COMMAND_RETURNS
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
         cmd = args["cmd"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ModuleError, TemplateError, UndefinedVariable
-from ..values import TrustedStr
+from ..templating.values import TrustedStr
 from . import register
 from .base import Arg, Module, ModuleContext
 

@@ -11,10 +11,10 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..errors import ModuleError
-from ..lines import Lines, json_default
+from ..templating.lines import Lines, json_default
 from . import register
 from .base import Arg, Module, ModuleContext
-from .filewriter import (
+from .util.filewriter import (
     Payload,
     WriteOptions,
     checksum_of,

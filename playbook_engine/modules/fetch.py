@@ -19,11 +19,11 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from ..errors import ModuleError
-from ..remotefs import FileState
 from ..transport import shell
 from . import register
 from .base import Arg, Module, ModuleContext
-from .filewriter import CHUNK, checksum_of, stat_path
+from .util.filewriter import CHUNK, checksum_of, stat_path
+from .util.remotefs import FileState
 
 
 def local_path(dest: str, src: str, host: str, flat: bool) -> Path:

@@ -23,22 +23,12 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..errors import ModuleError
-from ..modes import ModeError, format_mode, parse_mode
-from ..remotefs import FileState, temp_beside
 from ..transport.shell import quote
 from . import register
 from .base import Arg, Module, ModuleContext
-from .stat import (
-    PRELUDE,
-    Answers,
-    Entry,
-    Env,
-    Node,
-    Probe,
-    find_start,
-    parse_entry,
-    resolve,
-)
+from .stat import PRELUDE, Answers, Entry, Env, Node, Probe, find_start, parse_entry, resolve
+from .util.modes import ModeError, format_mode, parse_mode
+from .util.remotefs import FileState, temp_beside
 
 STATES = ("file", "directory", "absent", "touch", "link", "hard")
 _TIMES = ("now", "preserve")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModuleError
-from ..variables import load_vars_file
+from ..language.loader import load_vars_file
 from . import register
 from .base import Arg, Module, ModuleContext
 

@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import ModuleError
 from . import register
 from .base import Arg, Module, ModuleContext
-from .textedit import (
+from .util.textedit import (
     FILE_ARGS,
     Outcome,
     body,

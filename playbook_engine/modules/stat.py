@@ -15,10 +15,10 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..errors import ModuleError
-from ..remotefs import FileState, RemoteFiles
 from ..transport.shell import quote
 from . import register
 from .base import Arg, Module, ModuleContext
+from .util.remotefs import FileState, RemoteFiles
 
 ALGORITHMS = ("md5", "sha1", "sha224", "sha256", "sha384", "sha512")
 _KINDS = {"regular file": "file", "regular empty file": "file", "directory": "directory",

@@ -8,11 +8,11 @@ import re
 from typing import Any
 
 from ..errors import ModuleError, TemplateError
-from ..modes import format_mode
 from . import register
 from .base import Arg, Module, ModuleContext
 from .copy import FILE_ARGS, FILE_RETURNS
-from .filewriter import Payload, WriteOptions, install, resolve_dest
+from .util.filewriter import Payload, WriteOptions, install, resolve_dest
+from .util.modes import format_mode
 
 # YAML '\r\n' (single-quoted) is the four characters; Ansible accepts both spellings.
 _SEQUENCES = {"\\n": "\n", "\\r": "\r", "\\r\\n": "\r\n"}

@@ -12,8 +12,8 @@ import pytest
 from playbook_engine.errors import ModuleError
 from playbook_engine.modules.copy import content_bytes
 from playbook_engine.modules.fetch import local_path, sha1_of
-from playbook_engine.modules.filewriter import Payload, want_mode
 from playbook_engine.modules.template import apply_whitespace_options, with_newlines
+from playbook_engine.modules.util.filewriter import Payload, want_mode
 
 TEMPLATES = [
     "{% for x in xs %}\n  {{ x }}\n{% endfor %}\n",

@@ -38,7 +38,7 @@ from playbook_engine.modules.stat import (
     resolve,
     stat_dict,
 )
-from playbook_engine.remotefs import FileState, Prediction, RemoteFiles
+from playbook_engine.modules.util.remotefs import FileState, Prediction, RemoteFiles
 from playbook_engine.transport.base import CommandResult
 
 USER = Env(uid=1001, gid=1001, groups=frozenset({1001, 50}), umask=0o022, user="me",

@@ -21,9 +21,9 @@ import pytest
 import playbook_engine as pbe
 from playbook_engine.errors import ModuleError
 from playbook_engine.events import CommandSent, Event, TaskStart
-from playbook_engine.modules.facts import collect, distro, network, probe, system, virtual
-from playbook_engine.modules.facts.probe import Probed
 from playbook_engine.modules.setup import Setup
+from playbook_engine.modules.util.facts import collect, distro, network, probe, system, virtual
+from playbook_engine.modules.util.facts.probe import Probed
 from playbook_engine.transport.base import CommandResult, ConnectionSpec
 from playbook_engine.transport.local import LocalConnection
 

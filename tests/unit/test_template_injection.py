@@ -14,8 +14,8 @@ import pytest
 
 import playbook_engine as pbe
 from playbook_engine.errors import TemplateError
-from playbook_engine.templating import TemplateEngine
-from playbook_engine.values import TrustedStr
+from playbook_engine.templating.templar import TemplateEngine
+from playbook_engine.templating.values import TrustedStr
 
 INVENTORY = {"all": {"hosts": {"a": None, "b": None},
                      "vars": {"ansible_connection": "local"}}}
