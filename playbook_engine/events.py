@@ -9,11 +9,12 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
 from .source import SourceLocation
 
-STATUSES = ("ok", "changed", "failed", "skipped", "unreachable", "unpredictable")
+Status = Literal["ok", "changed", "failed", "skipped", "unreachable", "unpredictable"]
+STATUSES: tuple[Status, ...] = get_args(Status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,7 @@ class HostResult:
     task_name: str
     action: str
     host: str
-    status: str
+    status: Status
     result: dict[str, Any]
     duration: float
     ignored: bool = False
@@ -130,7 +131,7 @@ Event = (RunStart | PlayStart | TaskStart | HostResult | TaskEnd | RunWarning | 
          | CommandSent)
 
 
-def status_of(result: Mapping[str, Any]) -> str:
+def status_of(result: Mapping[str, Any]) -> Status:
     """The status a module result (or one loop item's) reports, by Ansible's flags."""
     if result.get("unreachable"):
         return "unreachable"

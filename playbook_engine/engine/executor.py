@@ -29,6 +29,7 @@ from ..errors import (
 from ..events import CommandSent, Event, HostResult, status_of
 from ..language.model import Block, Play, Role, Task, TaskItem
 from ..modules.base import Module, to_bool
+from ..modules.result import Result
 from ..modules.util.remotefs import Prediction, RemoteFiles
 from ..options import RunOptions
 from ..templating.lines import Lines
@@ -285,19 +286,21 @@ class Executor:
         ignored = status == "failed" and self._flag(task, scope, host, "ignore_errors")
         if status == "unreachable" and self._flag(task, scope, host, "ignore_unreachable"):
             status, ignored = "failed", True
-        if status in ("ok", "changed") and task.action not in ("set_fact", "include_vars") \
+        module = modules.get(task.action)
+        set_by_task = _variables_set(module, task)
+        if status in ("ok", "changed") and set_by_task is None \
                 and isinstance(result.get("ansible_facts"), dict):
             self.facts.add_facts(host, result["ansible_facts"])
         if task.register and status != "unreachable":
             self.facts.set_vars(host, {task.register: UnknownValue(
                 f"`{task.register}`, registered by a task check mode could not run")
                 if unknown else _predicted(result, reads, f"`{task.register}`")})
-        if unknown and task.action == "set_fact":
+        if unknown and set_by_task:
             self.facts.set_vars(host, {k: UnknownValue(f"`{k}`, set from an unpredictable value")
-                                       for k in task.args if k != "cacheable"})
-        elif reads.read and task.action == "set_fact" and status == "ok":
+                                       for k in set_by_task})
+        elif reads.read and set_by_task and status == "ok":
             self.facts.set_vars(host, {k: _predicted(v, reads, f"`{k}`") for k, v in
-                                       self.facts.host_vars(host).items() if k in task.args})
+                                       self.facts.host_vars(host).items() if k in set_by_task})
         return HostResult(play_idx, task_idx, self.name_of(task), task.action, host, status,
                           result, time.monotonic() - started, ignored, items, task.loc,
                           unknown, no_log)
@@ -377,12 +380,10 @@ class Executor:
             return {"skipped": True, "changed": False, UNKNOWN: True,
                     "msg": f"{task.action} does not support check mode"}
         args = self._args(module_cls, task, templar)
-        if module_cls.name in ("include_tasks", "include_role"):
+        if module_cls.expands_at_run:
             return self._include(task, host, args, variables)
-        if module_cls.name == "debug" and int(args.get("verbosity") or 0) > \
-                self.options.verbosity:
-            return {"skipped": True, "changed": False,
-                    "skip_reason": "Verbosity threshold not met."}
+        if reason := module_cls.skip_reason(args, self.options.verbosity):
+            return {"skipped": True, "changed": False, "skip_reason": reason}
         ctx = self._context(task, host, scope, templar, check)
         return self._attempts(task, module_cls(), args, ctx, variables)
 
@@ -417,7 +418,7 @@ class Executor:
         in Ansible, without judging a result it never produced.
         """
         if task.until is None:
-            return self._judge(task, module.run(args, ctx), variables)
+            return self._judge(task, _outcome(module.run(args, ctx)), variables)
         templar = ctx._templar
         retries = _number(templar, task.retries, 3, int, "retries")
         delay = _number(templar, task.delay, 5.0, float, "delay")
@@ -425,7 +426,7 @@ class Executor:
         while True:
             attempt += 1
             try:
-                result = self._judge(task, module.run(args, ctx), variables)
+                result = self._judge(task, _outcome(module.run(args, ctx)), variables)
                 done = self._with_result(task, result, variables).evaluate_all(task.until)
             except CommandTimeout as exc:
                 result, done = {"failed": True, "changed": False, "msg": exc.message}, False
@@ -649,6 +650,23 @@ def _loop_info(items: list[Any], index: int, control: Mapping[str, Any]) -> dict
     if control.get("extended_allitems", True):
         info["allitems"] = items
     return info
+
+
+def _outcome(result: Result) -> dict[str, Any]:
+    """A module's typed result as the registered dict; ``unknown`` rides along as ``UNKNOWN``
+    until the task's result is settled (``_result`` pops it)."""
+    out = result.as_dict()
+    if result.unknown:
+        out[UNKNOWN] = True
+    return out
+
+
+def _variables_set(module: type[Module] | None, task: Task) -> list[str] | None:
+    """The variables a task sets as the module's own keys (set_fact's), [] for a module
+    that sets variables some other way (include_vars), None for one that sets none."""
+    if module is None or not module.sets_variables:
+        return None
+    return [str(k) for k in task.args if k not in module.args] if module.open_args else []
 
 
 def aggregate(results: list[dict[str, Any]]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 from ..events import HostResult
 from ..language.model import Block, Task, TaskItem
 from .executor import Scope
-from .state import INCLUDES
+from .state import expands
 
 Step = tuple[Task, Scope, tuple[int, ...]]
 Walk = Generator[Step, HostResult, bool]
@@ -66,7 +66,7 @@ class HostIterator:
             result = yield (item, scope, key)
             if not self._survived(result, rescuable):
                 return False
-            included = item.action in INCLUDES and result.status in ("ok", "changed")
+            included = expands(item.action) and result.status in ("ok", "changed")
             if included and not (yield from self._included(item, scope, rescuable, key)):
                 return False
         return True

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .. import modules
 from ..events import HostResult, HostStats
 
-INCLUDES = frozenset({"include_tasks", "include_role"})
+
+def expands(action: str) -> bool:
+    """Whether a task's module is expanded per host into more tasks (the includes)."""
+    module = modules.get(action)
+    return module is not None and module.expands_at_run
 
 
 @dataclass
@@ -26,7 +31,7 @@ class RunState:
     def count(self, res: HostResult, rescued: bool) -> None:
         s = self.stat(res.host)
         s.unpredictable += res.unknown
-        if res.action in INCLUDES and res.status == "ok" and res.items:
+        if expands(res.action) and res.status == "ok" and res.items:
             s.ok += len(res.items)  # Ansible counts a looped include once per item
             return
         if res.status == "unreachable":

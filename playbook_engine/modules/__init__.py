@@ -6,11 +6,13 @@ import difflib
 from collections.abc import Callable
 
 from .base import Arg, Module, ModuleContext
+from .result import Result
 
-__all__ = ["REGISTRY", "Arg", "Module", "ModuleContext", "canonical_name", "get", "register",
-           "suggest"]
+__all__ = ["REGISTRY", "Arg", "Module", "ModuleContext", "Result", "canonical_name", "get",
+           "register", "suggest"]
 
 REGISTRY: dict[str, type[Module]] = {}
+_API = frozenset({"base", "result"})  # the module API itself, not modules
 _PREFIXES = ("ansible.builtin.", "ansible.legacy.")
 
 
@@ -51,7 +53,7 @@ def _load_builtin() -> None:
     import pkgutil
 
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if info.name != "base" and not info.ispkg:  # util/ holds helpers, not modules
+        if info.name not in _API and not info.ispkg:  # util/ holds helpers, not modules
             importlib.import_module(f"{__name__}.{info.name}")
 
 

@@ -13,6 +13,7 @@ from ..transport import shell
 from ..transport.base import CommandResult, decode
 from . import register
 from .base import Arg, Module, ModuleContext
+from .result import Result
 
 _COMMON: dict[str, Arg] = {
     "chdir": Arg("path", description="Change into this directory before running."),
@@ -44,7 +45,7 @@ def skip_reason(args: dict[str, Any], ctx: ModuleContext) -> str | None:
     return None
 
 
-def would_run(args: dict[str, Any], ctx: ModuleContext, what: str) -> dict[str, Any]:
+def would_run(args: dict[str, Any], ctx: ModuleContext, what: str) -> Result:
     """Check mode, where ``creates``/``removes`` did not skip the command: it is not run.
     Given either, Ansible reports it ``changed`` (they are the prediction); without them,
     skipped. Its output stays unknown (a registered result is unknown), and so do its
@@ -53,32 +54,37 @@ def would_run(args: dict[str, Any], ctx: ModuleContext, what: str) -> dict[str, 
     real run)."""
     ctx.files.prediction.unsure(f"a {what.lower()} check mode did not run",
                                 args.get("creates"), args.get("removes"))
-    result: dict[str, Any] = {"changed": False, "_pbe_unknown": True,
-                              "msg": f"{what} would have run if not in check mode"}
+    msg = f"{what} would have run if not in check mode"
     if args.get("creates") or args.get("removes"):
-        return {**result, "changed": True, "rc": 0}
-    return {**result, "skipped": True}
+        return Result(changed=True, msg=msg, values={"rc": 0}, unknown=True)
+    return Result(skipped=True, msg=msg, unknown=True)
 
 
 def _stamp(t: float) -> str:
     return datetime.fromtimestamp(t, timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def command_result(cmd: Any, res: CommandResult, started: float, strip: bool) -> dict[str, Any]:
+def command_result(cmd: Any, res: CommandResult, started: float, strip: bool) -> Result:
     """rc/stdout/stderr and the rest; ``*_lines`` are ``Lines`` views of the same text, so
     a large output is held once, not once more as millions of line strings."""
     out, err = decode(res.stdout, strip), decode(res.stderr, strip)
     ended = time.time()
-    result: dict[str, Any] = {
-        "changed": True, "cmd": cmd, "rc": res.rc, "stdout": out, "stderr": err,
+    values = {
+        "cmd": cmd, "rc": res.rc, "stdout": out, "stderr": err,
         "stdout_lines": Lines(out), "stderr_lines": Lines(err),
         "start": _stamp(started), "end": _stamp(ended),
         "delta": str(datetime.fromtimestamp(ended) - datetime.fromtimestamp(started)),
-        "msg": "",
     }
-    if res.rc != 0:
-        result.update(failed=True, msg="non-zero return code")
-    return result
+    failed = res.rc != 0
+    return Result(changed=True, failed=failed, msg="non-zero return code" if failed else "",
+                  values=values)
+
+
+def skipped_by(cmd: Any, reason: str) -> Result:
+    """``creates``/``removes`` skipped the command: Ansible reports ok with the reason."""
+    return Result(msg=reason, values={"cmd": cmd, "rc": 0, "stdout": reason,
+                                      "stdout_lines": [reason], "stderr": "",
+                                      "stderr_lines": []})
 
 
 class _Runner(Module):
@@ -90,11 +96,10 @@ class _Runner(Module):
     def build(self, args: dict[str, Any]) -> tuple[Any, str]:
         raise NotImplementedError
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         shown, command = self.build(args)
         if reason := skip_reason(args, ctx):
-            return {"changed": False, "cmd": shown, "rc": 0, "stdout": reason, "msg": reason,
-                    "stdout_lines": [reason], "stderr": "", "stderr_lines": []}
+            return skipped_by(shown, reason)
         if ctx.check:
             return would_run(args, ctx, "Command")
         stdin = args.get("stdin")
@@ -162,7 +167,7 @@ class Raw(Module):
     supports_check = False
     returns = COMMAND_RETURNS
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         cmd = args["cmd"]
         line = f"{shell.quote(exe)} -c {shell.quote(cmd)}" if (exe := args["executable"]) else cmd
         started = time.time()

@@ -14,6 +14,7 @@ from ..errors import ModuleError
 from ..templating.lines import Lines, json_default
 from . import register
 from .base import Arg, Module, ModuleContext
+from .result import Result
 from .util.filewriter import (
     Payload,
     WriteOptions,
@@ -79,7 +80,11 @@ class Copy(Module):
     required_one_of = (("src", "content"),)
     returns = FILE_RETURNS
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
+        return Result.of(self.change(args, ctx))
+
+    def change(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+        """The result in Ansible's registered shape, built by the shared file helpers."""
         opts = WriteOptions.from_args(args)
         if args["src"] is None:
             if args["content"] is None:

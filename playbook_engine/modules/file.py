@@ -26,6 +26,7 @@ from ..errors import ModuleError
 from ..transport.shell import quote
 from . import register
 from .base import Arg, Module, ModuleContext
+from .result import Result
 from .stat import PRELUDE, Answers, Entry, Env, Node, Probe, find_start, parse_entry, resolve
 from .util.modes import ModeError, format_mode, parse_mode
 from .util.remotefs import FileState, temp_beside
@@ -700,7 +701,11 @@ class File(Module):
                "size": "size in bytes", "dest": "link/hard/touch: the path",
                "src": "link/hard: the target", "diff": "before/after state and attributes"}
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
+        return Result.of(self.change(args, ctx))
+
+    def change(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+        """The result in Ansible's registered shape, built by the shared file helpers."""
         want = Want.from_args(args)
         probe = Probe(ctx.files)
         _ask(probe, want, ctx.check)

@@ -16,6 +16,7 @@ from typing import Any
 from ..errors import ModuleError
 from . import register
 from .base import Arg, Module, ModuleContext
+from .result import Result
 from .util.textedit import (
     FILE_ARGS,
     Outcome,
@@ -251,7 +252,11 @@ class LineInFile(Module):
         "diff": "with --diff: before/after content, and attributes when they change",
     }
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
+        return Result.of(self.change(args, ctx))
+
+    def change(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+        """The result in Ansible's registered shape, built by the shared file helpers."""
         LineSpec.from_args(args)  # argument errors before the host is asked anything
         result = edit_file(ctx, args, plan)
         result.setdefault("backup", "")

@@ -18,6 +18,7 @@ from ..errors import ModuleError
 from ..transport.shell import quote
 from . import register
 from .base import Arg, Module, ModuleContext
+from .result import Result
 from .util.remotefs import FileState, RemoteFiles
 
 ALGORITHMS = ("md5", "sha1", "sha224", "sha256", "sha384", "sha512")
@@ -509,15 +510,13 @@ class Stat(Module):
                        "gr_name, size, atime/mtime/ctime, inode, dev, nlink, checksum, "
                        "lnk_target/lnk_source, readable/writeable/executable"}
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         probe = Probe(ctx.files, args["checksum_algorithm"])
         flags = "A" + ("L" if args["follow"] else "") + ("S" if args["get_checksum"] else "")
         probe.path("p", args["path"], flags)
         answers = probe.run()
         entry = replace(answers.entries["p"], state=replace(answers.entries["p"].state,
                                                               path=args["path"]))
-        result: dict[str, Any] = {"changed": False, "stat": stat_dict(entry, args["follow"])}
-        if answers.unknown_checksum or (ctx.check and ctx.files.prediction.created(
-                args["path"])):  # bytes it never saw, or what a command it did not run made
-            result["_pbe_unknown"] = True
-        return result
+        unknown = answers.unknown_checksum or (ctx.check and ctx.files.prediction.created(
+            args["path"]))  # bytes it never saw, or what a command it did not run made
+        return Result(values={"stat": stat_dict(entry, args["follow"])}, unknown=unknown)

@@ -11,6 +11,7 @@ from ..errors import ModuleError, TemplateError
 from . import register
 from .base import Arg, Module, ModuleContext
 from .copy import FILE_ARGS, FILE_RETURNS
+from .result import Result
 from .util.filewriter import Payload, WriteOptions, install, resolve_dest
 from .util.modes import format_mode
 
@@ -60,7 +61,11 @@ class Template(Module):
     }
     returns = FILE_RETURNS
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
+        return Result.of(self.change(args, ctx))
+
+    def change(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+        """The result in Ansible's registered shape, built by the shared file helpers."""
         path = ctx.find_file("templates", args["src"])
         try:
             source = path.read_text(encoding="utf-8")

@@ -65,7 +65,7 @@ def file_task(other_host: Callable[[], object] | None, **args: Any) -> dict[str,
 
 
 def run(module: type[Module], ctx: Ctx, **args: Any) -> dict[str, Any]:
-    return module().run(module.coerce(args), ctx)  # type: ignore[arg-type]
+    return module().run(module.coerce(args), ctx).as_dict()  # type: ignore[arg-type]
 
 
 # -- each race, forced --------------------------------------------------------------------------
