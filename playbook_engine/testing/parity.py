@@ -37,8 +37,8 @@ def check_predicts_run(book: str | Path, inventory: Any,
     actual = statuses(real)
     mismatch = [(p, a) for p, a in zip(predicted, actual, strict=False)
                 if p != a and p[2] != "unpredictable"]
-    assert len(predicted) == len(actual) and not mismatch, \
-        f"check mode predicted {predicted}\nthe run did {actual}"
+    assert len(predicted) == len(actual), f"check mode predicted {predicted}\nthe run did {actual}"
+    assert not mismatch, f"check mode predicted {predicted}\nthe run did {actual}"
     again = run(book, inventory, **options)
     changed = [s for s in statuses(again) if s[2] == "changed"]
     assert not changed, f"a second run changed {changed}"
