@@ -8,8 +8,8 @@ from collections.abc import Callable
 from .base import Arg, Module, ModuleContext
 from .result import Result
 
-__all__ = ["ALIASES", "REGISTRY", "Arg", "Module", "ModuleContext", "Result", "canonical_name", "get",
-           "register", "suggest"]
+__all__ = ["ALIASES", "REGISTRY", "Arg", "Module", "ModuleContext", "Result", "canonical_name",
+           "get", "register", "suggest"]
 
 REGISTRY: dict[str, type[Module]] = {}
 _API = frozenset({"base", "result"})  # the module API itself, not modules
