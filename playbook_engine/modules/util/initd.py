@@ -89,10 +89,11 @@ def initd_probe(args: Mapping[str, Any], systemd_reads: str) -> str:
 
 
 def _status(args: Mapping[str, Any], command: str) -> str:
+    """The status section: ``command`` with ``{extra}`` where the arguments go."""
     if args.get("pattern"):
         return ""   # the process list answers instead
     extra = "".join(f" {quote(word)}" for word in _arguments(args))
-    return f"{command}{extra} </dev/null 2>/dev/null; {mark('status')}\n"
+    return f"{command.format(extra=extra)}; {mark('status')}\n"
 
 
 def _arguments(args: Mapping[str, Any]) -> list[str]:
@@ -103,8 +104,8 @@ def _arguments(args: Mapping[str, Any]) -> list[str]:
 def _sysv_reads(args: Mapping[str, Any]) -> str:
     q = quote(args["name"])
     tools = " ".join(("service", *_ENABLE_TOOLS))
-    status = (f'if command -v service >/dev/null 2>&1; then service {q} status; '
-              f"else /etc/init.d/{q} status; fi")
+    status = (f"if command -v service >/dev/null 2>&1; then service {q} status{{extra}}; "
+              f"else /etc/init.d/{q} status{{extra}}; fi </dev/null 2>/dev/null")
     return (f"for t in {tools}; do command -v $t >/dev/null 2>&1 && echo $t; done; "
             f"{mark('tools')}\n" + _status(args, status)
             + f"ls -d /etc/rc?.d/[SK]??{q} 2>/dev/null; {mark('links')}\n"
@@ -115,13 +116,13 @@ def _sysv_reads(args: Mapping[str, Any]) -> str:
 
 def _openrc_reads(args: Mapping[str, Any]) -> str:
     q = quote(args["name"])
-    return (_status(args, f"rc-service {q} status 2>&1")
+    return (_status(args, f"rc-service {q} status{{extra}} </dev/null 2>&1")
             + f"rc-update show 2>/dev/null; {mark('rc-update')}\n")
 
 
 def _upstart_reads(args: Mapping[str, Any]) -> str:
     q = quote(args["name"])
-    return (_status(args, f"initctl status {q}")
+    return (_status(args, f"initctl status {q}{{extra}} </dev/null 2>/dev/null")
             + f"cat /etc/init/{q}.override 2>/dev/null; {mark('override')}\n"
             f"grep -Eqi '^(start on )?manual[[:space:]]*$' /etc/init/{q}.conf; "
             f"{mark('conf-manual')}\n")

@@ -104,7 +104,7 @@ def failed_step(out: str) -> tuple[str, str, str] | None:
 def ps_part() -> str:
     """A section listing processes as ``pid ppid args``, after this shell's own pid, so
     ``ps_matches`` can leave out the probe itself (whose command line names the service)."""
-    listing = "ps -e -o pid= -o ppid= -o args= 2>/dev/null || ps -o pid,ppid,args"
+    listing = "ps -e -ww -o pid= -o ppid= -o args= 2>/dev/null || ps -o pid,ppid,args"
     return f"echo $$; {listing}; {mark('ps')}\n"
 
 

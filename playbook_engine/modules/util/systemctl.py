@@ -86,7 +86,7 @@ def parse_show(text: str) -> dict[str, str]:
 def systemctl(args: Mapping[str, Any], changing: bool = False) -> str:
     """The systemctl command line for the task's scope (and, to change, its flags)."""
     words = ["systemctl"]
-    if args.get("scope", "system") != "system":
+    if (args.get("scope") or "system") != "system":
         words.append(f"--{args['scope']}")
     if changing and args.get("no_block"):
         words.append("--no-block")
@@ -121,7 +121,7 @@ def _unit_reads(args: Mapping[str, Any]) -> str:
               f"{mark('listed')}; }}\n"
               f'printf "%s\\n" "${{SYSTEMD_OFFLINE:-}}"; '
               f"stat -L -c %d:%i / /proc/1/root 2>/dev/null; {mark('offline')}\n")
-    if args.get("scope", "system") == "system":
+    if (args.get("scope") or "system") == "system":
         script += (f"[ -e /etc/init.d/{unit} ]; {mark('initd')}\n"
                    f"ls -d /etc/rc?.d/S??{unit} 2>/dev/null; {mark('rc-links')}\n")
     return script
@@ -222,7 +222,7 @@ def _enabled(args: Mapping[str, Any], unit: Unit, mask: str | None) -> bool:
     if unit.enabled_rc == 0:
         return unit.enabled_word not in _NOT_REALLY_ENABLED
     if unit.enabled_rc == 1:
-        return (args.get("scope", "system") == "system" and unit.initd
+        return ((args.get("scope") or "system") == "system" and unit.initd
                 and not unit.enabled_word.endswith("disabled") and unit.sysv_enabled)
     return False
 

@@ -107,9 +107,11 @@ def _enable_steps(args: Mapping[str, Any], host: Initd) -> list[str]:
         return []
     tool = "update-rc.d" if "update-rc.d" in host.tools else \
         "chkconfig" if "chkconfig" in host.tools else "none"
-    if tool == "update-rc.d" and on and not levels and not host.links:
-        return ["enable:defaults"]
-    return [f"enable:{'on' if on else 'off'}:{tool}"]
+    # update-rc.d changes links that exist: a script without any gets its defaults first
+    first = ["enable:defaults"] if tool == "update-rc.d" and on and not host.links else []
+    if first and not levels:
+        return first
+    return [*first, f"enable:{'on' if on else 'off'}:{tool}"]
 
 
 def _state_steps(args: Mapping[str, Any], host: Initd) -> list[str]:
@@ -190,6 +192,10 @@ def _state_key(status: Mapping[str, Any]) -> str | None:
 
 def failure(args: Mapping[str, Any], op: str, res: CommandResult) -> str:
     failed = failed_step(res.out)
-    if failed is None or not failed[0].startswith("state:"):
-        return f"Failed to change service {args['name']}: {res.err.strip() or res.rc}"
+    if failed is None:
+        return f"Failed to change service {args['name']}: rc={res.rc}"
+    if not failed[0].startswith("state:"):
+        words = (failed[2] or failed[1]).strip()
+        return f"Failed to {'enable' if args['enabled'] else 'disable'} service " \
+               f"{args['name']}: {words}"
     return f"Failed to {_ACTIONS.get(str(args['state']), failed[0][6:])} service: {args['name']}"
