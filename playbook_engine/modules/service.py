@@ -104,7 +104,7 @@ class Service(StateModule[Initd]):
 
     def plan(self, args: dict[str, Any], state: Initd) -> Change | None:
         logic = _logic(state)
-        _accepts(args, logic)
+        _accepts(args, logic, state.manager)
         if logic == "systemd":
             assert state.unit is not None
             change = unit_plan(args, state.unit)
@@ -162,11 +162,13 @@ def _logic(state: Initd) -> str:
     return state.manager if state.manager in _PLUGINS else "service"
 
 
-def _accepts(args: dict[str, Any], logic: str) -> None:
+def _accepts(args: dict[str, Any], logic: str, manager: str) -> None:
+    """Refuse what the manager's logic does not take, as Ansible's module would."""
     common = {"name", "state", "enabled", "use"}
     extra = sorted(k for k, v in args.items()
                    if v is not None and k not in common and k not in _ACCEPTS[logic])
     if extra:
-        module = "systemd" if logic == "systemd" else logic
-        raise ModuleError(f"Unsupported parameters for ({module}) module: {', '.join(extra)} "
-                          f"(the host's service manager is {logic})")
+        supported = ", ".join(sorted(common | _ACCEPTS[logic]))
+        raise ModuleError(f"Unsupported parameters for ({logic}) module: {', '.join(extra)}. "
+                          f"Supported parameters include: {supported} (the host's service "
+                          f"manager is {manager}).")

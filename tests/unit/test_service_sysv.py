@@ -44,10 +44,12 @@ LOG=$DIR/{name}-daemon.log
 running() {{ [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }}
 case "$1" in
   start)
-    if [ -e "$DIR/fail-start" ]; then echo "{name}: cannot start, fail-start is there" >&2; exit 1; fi
+    if [ -e "$DIR/fail-start" ]; then
+      echo "{name}: cannot start, fail-start is there" >&2; exit 1
+    fi
     running && exit 0
-    sh -c 'trap "echo reload >> $0.log" HUP; while :; do sleep 1 & wait $!; done' "$DIR/{name}-daemon" \\
-      </dev/null >/dev/null 2>&1 &
+    sh -c 'trap "echo reload >> $0.log" HUP; while :; do sleep 1 & wait $!; done' \\
+      "$DIR/{name}-daemon" </dev/null >/dev/null 2>&1 &
     echo $! > "$PIDFILE"; echo "start $2" >> "$LOG" ;;
   stop)
     running && kill "$(cat "$PIDFILE")"; rm -f "$PIDFILE"; echo stop >> "$LOG" ;;
