@@ -44,6 +44,7 @@ _ACCEPTS = {
     "sysvinit": frozenset({"sleep", "pattern", "arguments", "runlevels", "daemonize"}),
 }
 _PLUGINS = frozenset({"systemd", "sysvinit"})   # other managers get the generic logic
+_NO_NAME = "missing required arguments: name"
 
 
 def _passed(key: str, arg: Arg, description: str) -> Arg:
@@ -58,7 +59,8 @@ class Service(StateModule[Initd]):
     """Manage a service with the host's own service manager (systemd, SysV, OpenRC, Upstart)."""
 
     args = {
-        "name": Arg("str", required=True, description="The service."),
+        "name": Arg("str", description="The service (required, except for a daemon-reload "
+                                       "alone where systemd manages the host)."),
         "state": Arg("str", choices=STATES,
                      description="started/stopped act only when needed; restarted and "
                                  "reloaded always act (a stopped service is started)."),
@@ -83,7 +85,8 @@ class Service(StateModule[Initd]):
         "daemonize": Arg("bool", description="sysvinit only: accepted (pbe always detaches "
                                              "the script's output)."),
     }
-    required_one_of = (("state", "enabled"),)
+    # Ansible's generic module needs state or enabled; systemd's needs any of its own.
+    required_one_of = (("state", "enabled", "masked", "daemon_reload", "daemon_reexec"),)
     returns = {"name": "the service", "state": "`started` or `stopped`, when `state` is set",
                "enabled": "whether it starts on boot, when `enabled` is set",
                "status": "under systemd: the unit's `systemctl show` properties; under "
@@ -93,9 +96,11 @@ class Service(StateModule[Initd]):
         use = _manager(args, ctx)
         if use == "systemd":
             return f"echo systemd; {mark('manager')}\n" + unit_probe(args, ctx.check)
+        if not args["name"] and use == "sysvinit":
+            raise ModuleError(_NO_NAME)
         if use == "sysvinit":
             return sysvinit.probe(args)
-        return initd_probe(args, unit_probe(args, ctx.check))
+        return initd_probe({**args, "name": args["name"] or ""}, unit_probe(args, ctx.check))
 
     def parse(self, args: dict[str, Any], res: CommandResult) -> Initd:
         if res.out.startswith("sysvinit\n"):
@@ -104,6 +109,8 @@ class Service(StateModule[Initd]):
 
     def plan(self, args: dict[str, Any], state: Initd) -> Change | None:
         logic = _logic(state)
+        if not args["name"] and logic != "systemd":
+            raise ModuleError(_NO_NAME)
         _accepts(args, logic, state.manager)
         if logic == "systemd":
             assert state.unit is not None

@@ -59,8 +59,9 @@ UNIT_RETURNS = {
 class SystemdService(StateModule[Unit]):
     """Start, stop, restart, reload, enable, disable, mask or unmask a systemd unit."""
 
+    # No "one of state, enabled, masked, daemon_reload/-reexec is required": Ansible counts
+    # the defaults of the latter two, so a task with only a name reads the unit's status.
     args = UNIT_ARGS
-    required_one_of = (("state", "enabled", "masked", "daemon_reload", "daemon_reexec"),)
     returns = UNIT_RETURNS
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:

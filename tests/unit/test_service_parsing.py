@@ -13,8 +13,13 @@ from playbook_engine.cli import main
 from playbook_engine.language.validate import parse_kv
 from playbook_engine.modules.util import sysvinit
 from playbook_engine.modules.util.initd import is_running
-from playbook_engine.modules.util.services import (Step, failed_step, ps_matches, sections,
-                                                   steps_script)
+from playbook_engine.modules.util.services import (
+    Step,
+    failed_step,
+    ps_matches,
+    sections,
+    steps_script,
+)
 from playbook_engine.modules.util.systemctl import parse_show
 from playbook_engine.testing.recorded import load_case, run_case
 
@@ -129,8 +134,9 @@ def test_a_step_that_may_fail_lets_the_script_go_on() -> None:
      "service: `state` must be one of reloaded, restarted, started, stopped, got 'running'"),
     ("systemd: {name: web, scope: session}",
      "systemd_service: `scope` must be one of system, user, global, got 'session'"),
-    ("systemd: {name: web}", "systemd_service: one of these arguments is required: state, "
-                             "enabled, masked, daemon_reload, daemon_reexec"),
+    ("service: {name: web, arguments: -v}", "service: one of these arguments is required: "
+                                           "state, enabled, masked, daemon_reload, "
+                                           "daemon_reexec"),
 ])
 def test_validation_refuses_what_ansible_refuses(tmp_path: Path, task: str,
                                                  error: str) -> None:
@@ -154,6 +160,9 @@ def test_validation_accepts_real_world_forms(tmp_path: Path) -> None:
                     "    - ansible.builtin.sysvinit: {name: apache2, enabled: true, "
                     "runlevels: [3, 5]}\n"
                     "    - service_facts:\n"
+                    "    - ansible.builtin.systemd_service: {name: docker}\n"
+                    "      register: docker_service_status\n"
+                    "    - service: {daemon_reload: true}\n"
                     "  handlers:\n"
                     "    - name: restart nginx\n"
                     "      service: name=nginx state=restarted\n")
