@@ -244,7 +244,8 @@ def _enable_steps(args: Mapping[str, Any], host: Initd) -> list[str]:
     if tool == "chkconfig":
         return _chkconfig_steps(name, on, host.chkconfig)
     if tool == "openrc":
-        there = host.runlevels is not None and args.get("runlevel", "default") in host.runlevels
+        level = args.get("runlevel") or "default"
+        there = host.runlevels is not None and level in host.runlevels
         return [] if there == on else ["openrc:" + ("add" if on else "delete")]
     if host.conf_manual:
         raise ModuleError("manual stanza not supported in a .conf file")
