@@ -21,7 +21,7 @@ from ..errors import ModuleError
 from ..transport.base import CommandResult
 from . import register
 from .base import Arg, ModuleContext
-from .systemd import STATES, UNIT_ARGS
+from .systemd_service import STATES, UNIT_ARGS
 from .util import sysvinit
 from .util.initd import (
     Initd,
