@@ -85,8 +85,8 @@ class Service(StateModule[Initd]):
         "daemonize": Arg("bool", description="sysvinit only: accepted (pbe always detaches "
                                              "the script's output)."),
     }
-    # Ansible's generic module needs state or enabled; systemd's needs any of its own.
-    required_one_of = (("state", "enabled", "masked", "daemon_reload", "daemon_reexec"),)
+    # No static "one of state, enabled": under systemd a name alone reads the unit's status
+    # (as in Ansible); the other managers' logic asks for one at run time (_required).
     returns = {"name": "the service", "state": "`started` or `stopped`, when `state` is set",
                "enabled": "whether it starts on boot, when `enabled` is set",
                "status": "under systemd: the unit's `systemctl show` properties; under "
@@ -96,9 +96,8 @@ class Service(StateModule[Initd]):
         use = _manager(args, ctx)
         if use == "systemd":
             return f"echo systemd; {mark('manager')}\n" + unit_probe(args, ctx.check)
-        if not args["name"] and use == "sysvinit":
-            raise ModuleError(_NO_NAME)
         if use == "sysvinit":
+            _required(args)
             return sysvinit.probe(args)
         return initd_probe({**args, "name": args["name"] or ""}, unit_probe(args, ctx.check))
 
@@ -109,8 +108,8 @@ class Service(StateModule[Initd]):
 
     def plan(self, args: dict[str, Any], state: Initd) -> Change | None:
         logic = _logic(state)
-        if not args["name"] and logic != "systemd":
-            raise ModuleError(_NO_NAME)
+        if logic != "systemd":
+            _required(args)
         _accepts(args, logic, state.manager)
         if logic == "systemd":
             assert state.unit is not None
@@ -167,6 +166,14 @@ def _manager(args: dict[str, Any], ctx: ModuleContext) -> str:
 
 def _logic(state: Initd) -> str:
     return state.manager if state.manager in _PLUGINS else "service"
+
+
+def _required(args: dict[str, Any]) -> None:
+    """What Ansible's generic and sysvinit modules require, in the order they check it."""
+    if not args["name"]:
+        raise ModuleError(_NO_NAME)
+    if args["state"] is None and args["enabled"] is None:
+        raise ModuleError("one of the following is required: state, enabled")
 
 
 def _accepts(args: dict[str, Any], logic: str, manager: str) -> None:
