@@ -215,3 +215,15 @@ def test_service_module_uses_systemd(manager: UserManager, unit: str, tmp_path: 
     real = check_predicts_run(path, LOCAL)
     assert real.results[0].result["status"]["ActiveState"] == "inactive"
     assert manager.show(unit)["ActiveState"] == "active"
+
+
+def test_service_with_a_name_alone_reads_the_status(manager: UserManager, unit: str,
+                                                     tmp_path: Path) -> None:
+    """Under systemd, ``service`` with only a name is valid (as in Ansible, whose service
+    hands it to its systemd module): it reports the unit and changes nothing."""
+    manager.ctl("start", unit)
+    path = manager.play(tmp_path, f"service: {{name: {unit}, use: systemd, scope: user}}")
+    for check in (True, False):
+        result = run(path, LOCAL, check=check).results[0]
+        assert (result.status, result.result["status"]["ActiveState"]) == ("ok", "active")
+    assert manager.show(unit)["SubState"] == "running"
