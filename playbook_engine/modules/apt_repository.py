@@ -104,6 +104,9 @@ class AptRepository(StateModule[Sources]):
         return {"repo": args["repo"], "state": args["state"], "sources_added": [],
                 "sources_removed": []}
 
+    def failure(self, change: Change, res: CommandResult) -> str:
+        return res.err.strip() or super().failure(change, res)
+
     def apply(self, args: dict[str, Any], change: Change, ctx: ModuleContext) -> str:
         assert isinstance(change, SourcesChange)
         steps = [aptsources.write_command(*w) for w in change.writes]
@@ -121,7 +124,7 @@ for _d in {waits} 0; do _o=$(apt-get -q update 2>&1) && exit 0
   [ "$_d" = 0 ] || sleep "$_d"; done
 {'; '.join(restore) or ':'}
 printf 'Failed to update apt cache after {int(args['update_cache_retries'])} retries: %s\\n' \\
-  "$(printf '%s\\n' "$_o" | grep -E '^(E|W|Err):' | head -3)" >&2
+  "$(printf '%s\\n' "$_o" | grep '^E:' | head -2)" >&2
 exit 1"""
 
 

@@ -74,6 +74,10 @@ class StateModule(Module, Generic[S]):
         module may print the new state there, in the same round trip)."""
         return change.values
 
+    def failure(self, change: Change, res: CommandResult) -> str:
+        """The message when ``apply``'s command fails: the tool's own words."""
+        return _failure(change, res)
+
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         state = self.parse(args, ctx.run(self.probe(args, ctx)))
         change = self.plan(args, state)
@@ -84,7 +88,7 @@ class StateModule(Module, Generic[S]):
             return Result(changed=True, msg=change.msg, values=change.values, diff=diff)
         res = ctx.run(self.apply(args, change, ctx))
         if res.rc != 0:
-            raise ModuleError(_failure(change, res))
+            raise ModuleError(self.failure(change, res))
         return Result(changed=True, msg=change.msg, values=self.applied(args, change, res),
                       diff=diff)
 
