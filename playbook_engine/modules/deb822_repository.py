@@ -106,7 +106,7 @@ class Deb822Repository(StateModule[Found]):
         for kind in args["types"] or []:
             if kind not in ("deb", "deb-src"):
                 raise ModuleError(f"argument types: {kind!r} is not one of: deb, deb-src")
-        slugs = (_legacy_slug(args["name"]), _slug(args["name"]))
+        slugs = tuple(dict.fromkeys((_legacy_slug(args["name"]), _slug(args["name"]))))
         lines = [aptcmd.ENV, 'eval "$(apt-config shell _D Dir::Etc::sourceparts/d)"',
                  '_D=${_D:-/etc/apt/sources.list.d/}', aptcmd.section("dir"),
                  "printf '%s\\n' \"$_D\""]
