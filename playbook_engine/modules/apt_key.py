@@ -46,7 +46,7 @@ class KeyChange(Change):
     """The change, and the key downloaded by the probe (to add without a second download)."""
 
     data: bytes | None = None
-    failed: str = ""
+    fail_msg: str = ""
 
 
 @register("apt_key")
@@ -106,11 +106,11 @@ class AptKey(StateModule[Keyring]):
         if args["state"] == "absent":
             if ids["fp"] not in ring.keys:
                 return None
-            return KeyChange("del", "key removed", values,
-                             failed=f"Unable to remove a key with id {ids['short_id']}")
+            return KeyChange("del", None, values,
+                             fail_msg=f"Unable to remove a key with id {ids['short_id']}")
         if _wanted(ids) in keys:
             return None
-        return KeyChange("add", "key added", values, data=ring.data, failed=_failed(args, ids))
+        return KeyChange("add", None, values, data=ring.data, fail_msg=_failed(args, ids))
 
     def values(self, args: dict[str, Any], ring: Keyring) -> dict[str, Any]:
         return {"id": args["id"] or ring.derived, **ring.ids,
@@ -125,10 +125,10 @@ class AptKey(StateModule[Keyring]):
         listing = f"{_apt_key(args)} adv --list-public-keys --keyid-format=long"
         return f"{aptcmd.ENV}\n{command} || exit $?\n{aptcmd.section('after')}\n{listing} 2>&1"
 
-    def failure(self, change: Change, res: CommandResult) -> str:
+    def failed(self, args: dict[str, Any], change: Change, res: CommandResult) -> str:
         assert isinstance(change, KeyChange)
         detail = _quiet(res.err or res.out)
-        return f"{change.failed}: {detail}" if detail else change.failed
+        return f"{change.fail_msg}: {detail}" if detail else change.fail_msg
 
     def applied(self, args: dict[str, Any], change: Change, res: CommandResult
                 ) -> dict[str, Any]:

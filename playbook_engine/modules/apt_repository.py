@@ -104,8 +104,8 @@ class AptRepository(StateModule[Sources]):
         return {"repo": args["repo"], "state": args["state"], "sources_added": [],
                 "sources_removed": []}
 
-    def failure(self, change: Change, res: CommandResult) -> str:
-        return res.err.strip() or super().failure(change, res)
+    def failed(self, args: dict[str, Any], change: Change, res: CommandResult) -> str:
+        return res.err.strip() or super().failed(args, change, res)
 
     def apply(self, args: dict[str, Any], change: Change, ctx: ModuleContext) -> str:
         assert isinstance(change, SourcesChange)
@@ -169,8 +169,7 @@ def _change(args: dict[str, Any], sources: Sources, before: dict[str, str],
             for p in sorted({*changed, *removed})]
     values = {"repo": args["repo"], "state": args["state"], "sources_added": added,
               "sources_removed": removed}
-    msg = "repository added" if args["state"] == "present" else "repository removed"
-    return SourcesChange("write", msg, values, diff=diff, writes=writes,
+    return SourcesChange("write", None, values, diff=diff, writes=writes,
                          removes=tuple(_target(sources, p) for p in removed), restores=restores)
 
 

@@ -155,7 +155,7 @@ class Deb822Repository(StateModule[Found]):
         before = current[1].decode(errors="replace") if current else ""
         diff = {"before": before, "after": desired.text, "before_header": desired.dest,
                 "after_header": desired.dest}
-        return RepoChange("write", "repository written", self.values(args, found), diff=diff,
+        return RepoChange("write", None, self.values(args, found), diff=diff,
                           writes=tuple(writes), modes=tuple(modes))
 
     def values(self, args: dict[str, Any], found: Found) -> dict[str, Any]:
@@ -280,7 +280,7 @@ def _plan_absent(found: Found, desired: Desired) -> RepoChange | None:
     if not removes:
         return None
     values = {"repo": None, "dest": desired.dest, "key_filename": f"{KEYRINGS}/{slug}.gpg"}
-    return RepoChange("remove", "repository removed", values, removes=tuple(removes))
+    return RepoChange("remove", None, values, removes=tuple(removes))
 
 
 def _write(path: str, data: bytes, mode: str) -> str:

@@ -87,7 +87,7 @@ class Debconf(StateModule[Answers]):
         previous = ({question: answers.shown[question]} if question in answers.shown
                     else {**answers.shown, question: ""})
         values = {"current": current, "previous": previous, "msg": ""}
-        return Change("set", "answer set", values,
+        return Change("set", None, values,
                       diff={"before": previous, "after": {**previous, **current}})
 
     def values(self, args: dict[str, Any], answers: Answers) -> dict[str, Any]:
@@ -99,8 +99,8 @@ class Debconf(StateModule[Answers]):
         unseen = " -u" if args["unseen"] else ""
         return f"printf '%s' {quote(line)} | debconf-set-selections{unseen}"
 
-    def failure(self, change: Change, res: CommandResult) -> str:
-        return res.err.strip() or super().failure(change, res)
+    def failed(self, args: dict[str, Any], change: Change, res: CommandResult) -> str:
+        return res.err.strip() or super().failed(args, change, res)
 
 
 def _text(value: Any) -> str:

@@ -46,7 +46,7 @@ class DpkgSelections(StateModule[str]):
     def plan(self, args: dict[str, Any], current: str) -> Change | None:
         if current == args["selection"]:
             return None
-        return Change("set", f"selection set to {args['selection']}",
+        return Change("set", None,
                       {"before": current, "after": args["selection"]},
                       diff={"before": f"{current}\n", "after": f"{args['selection']}\n"})
 
@@ -57,5 +57,5 @@ class DpkgSelections(StateModule[str]):
         line = quote(f"{args['name']} {args['selection']}\n")
         return f"{_ENV}\nprintf '%s' {line} | dpkg --set-selections"
 
-    def failure(self, change: Change, res: CommandResult) -> str:
-        return res.err.strip() or super().failure(change, res)
+    def failed(self, args: dict[str, Any], change: Change, res: CommandResult) -> str:
+        return res.err.strip() or super().failed(args, change, res)
