@@ -26,12 +26,44 @@ _OWN = {
 }
 
 
+# Arguments of package managers pbe has no backend for, which ``package`` hands on in
+# Ansible: a playbook for several families (``oldpackage`` under a SUSE condition) must
+# validate. On a host with such a manager the task fails (no backend); on another, the
+# backend refuses them, as the other module would.
+_ELSEWHERE = {
+    "zypper": ("allow_vendor_change", "auto_import_keys", "clean_deps", "disable_gpg_check",
+               "disable_recommends", "extra_args", "extra_args_precommand", "force",
+               "force_resolution", "install_recommends", "oldpackage", "quiet", "replacefiles",
+               "simple_errors", "skip_post_errors", "type", "update_cache"),
+    "pacman": ("cachedir", "config", "executable", "extra_args", "force", "reason",
+               "reason_for", "remove_nosave", "root", "update_cache", "update_cache_extra_args",
+               "upgrade", "upgrade_extra_args"),
+    "apk": ("available", "no_cache", "repository", "update_cache", "upgrade", "world"),
+    "pkgng": ("annotation", "autoremove", "cached", "chroot", "ignore_osver", "jail", "pkgsite",
+              "rootdir", "use_globs"),
+}
+
+
+def _elsewhere(have: dict[str, Arg]) -> dict[str, Arg]:
+    """The other managers' arguments no backend of pbe takes, accepted at validation."""
+    managers: dict[str, list[str]] = {}
+    for manager, names in _ELSEWHERE.items():
+        for key in names:
+            if key not in have:
+                managers.setdefault(key, []).append(manager)
+    return {key: Arg("raw", description=f"for {', '.join(found)} (pbe has no backend for "
+                                        "it): accepted so that the playbook validates")
+            for key, found in managers.items()}
+
+
 def _arguments() -> dict[str, Arg]:
-    """Its own, then every backend's (checked by the backend at run time); ``name`` keeps
-    the aliases backends give it (apt's ``pkg``)."""
+    """Its own, then every backend's (checked by the backend at run time), then those of
+    the managers pbe has no backend for; ``name`` keeps the aliases backends give it
+    (apt's ``pkg``)."""
     union = pkgmgr.union_args()
     aliases = union["name"].aliases if "name" in union else ()
-    return {**union, **_OWN, "name": replace(_OWN["name"], aliases=aliases)}
+    return {**union, **_elsewhere({**union, **_OWN}), **_OWN,
+            "name": replace(_OWN["name"], aliases=aliases)}
 
 
 @register("package")
