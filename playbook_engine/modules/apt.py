@@ -12,8 +12,9 @@ from .util import pkgmgr_apt
 
 @register("apt")
 class Apt(pkgmgr_apt.Backend):
-    """Manage apt packages: install, upgrade, remove, purge; update the cache; upgrade the
-    system; install .deb files; autoremove and clean.
+    """Manage apt packages, the package cache and system upgrades.
 
-    One command reads the state of every package named (dpkg-query, apt-cache policy) and
-    one apt-get command changes it; check mode is that read and Ansible's decision."""
+    Install, upgrade, remove or purge packages; update the cache; upgrade the system;
+    install .deb files; autoremove and clean. One command reads the state of every package
+    named (dpkg-query, apt-cache policy) and one apt-get command changes it; check mode is
+    that read and Ansible's decision."""
