@@ -324,7 +324,8 @@ class Executor:
                 and isinstance(result.get("ansible_facts"), dict):
             self.facts.add_facts(host, result["ansible_facts"])
         if status in ("ok", "changed") and module is not None and module.changes_inventory:
-            self.vm.change_inventory(host, result)
+            result["changed"] = self.vm.change_inventory(host, result)
+            status = status_of(result)
         if status == "changed" and any(is_template(n) for n in task.notify):
             self._render_notify(task, host, scope)
         if task.register and status != "unreachable":

@@ -90,18 +90,22 @@ class VariableManager:
 
     def change_inventory(self, host: str, result: Mapping[str, Any]) -> bool:
         """Carry out what an add_host or group_by result asks (per loop item too), as
-        Ansible's strategies do with ``add_host``/``add_group`` in results."""
+        Ansible's strategies do with ``add_host``/``add_group`` in results; True when the
+        inventory changed (the task's ``changed``)."""
         changed = False
         for one in result.get("results") or [result]:
-            if not isinstance(one, Mapping) or one.get("failed") or one.get("skipped"):
+            if not isinstance(one, dict) or one.get("failed") or one.get("skipped"):
                 continue
+            mine = False
             if isinstance(spec := one.get("add_host"), Mapping):
-                self.inventory.add_host(str(spec["host_name"]), list(spec.get("groups") or []),
-                                        _as_data(dict(spec.get("host_vars") or {})))
-                changed = True
+                mine |= self.inventory.add_host(
+                    str(spec["host_name"]), list(spec.get("groups") or []),
+                    _as_data(dict(spec.get("host_vars") or {})))
             if isinstance(group := one.get("add_group"), str):
-                self.inventory.add_to_group(host, group, list(one.get("parent_groups") or []))
-                changed = True
+                mine |= self.inventory.add_to_group(host, group,
+                                                    list(one.get("parent_groups") or []))
+            one["changed"] = mine  # a loop item's own, as Ansible shows it
+            changed |= mine
         if changed:
             self.inventory_changed()
         return changed

@@ -200,24 +200,32 @@ class Inventory:
     # --- run-time changes ---------------------------------------------------------
 
     def add_host(self, name: str, groups: Sequence[str] = (),
-                 variables: Mapping[str, Any] | None = None) -> None:
+                 variables: Mapping[str, Any] | None = None) -> bool:
         """add_host: a new host (in ``ungrouped`` until it joins a group), or more groups
-        and variables for a known one; missing groups are created under ``all``."""
+        and variables for a known one; missing groups are created under ``all``. True
+        when the inventory changed (Ansible's ``changed``)."""
         with self._edit:
-            if name not in self._inline_hosts:
+            changed = name not in self._inline_hosts
+            if changed:
                 self._inline_hosts[name] = {}
                 self._groups["ungrouped"].hosts.append(name)
-            self._inline_hosts[name] = {**self._inline_hosts[name], **(variables or {})}
+            merged = {**self._inline_hosts[name], **(variables or {})}
+            changed |= merged != self._inline_hosts[name]
+            self._inline_hosts[name] = merged
             for group in groups:
-                self._join(name, group, ())
-            self._rebuild()
+                changed |= self._join(name, group, ())
+            if changed:
+                self._rebuild()
+            return changed
 
-    def add_to_group(self, host: str, group: str, parents: Sequence[str] = ()) -> None:
+    def add_to_group(self, host: str, group: str, parents: Sequence[str] = ()) -> bool:
         """group_by: put a known host into ``group`` (created, under ``parents`` or ``all``,
-        when missing; ``parents`` are created under ``all``)."""
+        when missing; ``parents`` are created under ``all``). True when it was not in it."""
         with self._edit:
-            self._join(host, group, parents)
-            self._rebuild()
+            changed = self._join(host, group, parents)
+            if changed:
+                self._rebuild()
+            return changed
 
     def refresh(self) -> None:
         """meta: refresh_inventory: read the sources again (hosts added at run time go)."""
@@ -230,18 +238,21 @@ class Inventory:
             self._groups = fresh._groups
             self._rebuild()
 
-    def _join(self, host: str, group: str, parents: Sequence[str]) -> None:
+    def _join(self, host: str, group: str, parents: Sequence[str]) -> bool:
+        """Put ``host`` in ``group``; True when it was not in it."""
         for parent in parents:
             self._ensure_group(parent, "all")
         self._ensure_group(group, *(parents or ["all"]))
         for parent in parents:
             self._link(parent, group)
         members = self._groups[group].hosts
-        if host not in members:
-            members.append(host)
+        if host in members:
+            return False
+        members.append(host)
         ungrouped = self._groups["ungrouped"].hosts
         if group not in ("all", "ungrouped") and host in ungrouped:
             ungrouped.remove(host)
+        return True
 
     def _ensure_group(self, name: str, *parents: str) -> None:
         if name in self._groups:

@@ -92,6 +92,14 @@ class ModuleContext(Protocol):
 
     def variable(self, name: str) -> Any: ...
 
+    def sleep(self, seconds: float) -> bool:
+        """Wait; True when the run is being stopped (then return at once)."""
+        ...
+
+    def reconnect(self, connect_timeout: float | None = None) -> None:
+        """Drop the host's connection and open a new one; HostUnreachable when it fails."""
+        ...
+
 
 class Module:
     """Base for modules; subclasses set the ClassVars and implement ``run``."""
