@@ -128,6 +128,7 @@ class FreeStrategy(LinearStrategy):
                  is_handler: bool = False) -> dict[str, HostResult]:
         if len(hosts) != 1:
             return super().run_task(task, scope, hosts, is_handler)
+        is_handler = is_handler or getattr(self._in_handler, "on", False)
         host = hosts[0]
         seq = self._next_seq()
         throttle = self._throttle(task)

@@ -68,6 +68,7 @@ class LinearStrategy:
                 self._handler_index.setdefault(name, []).append(index)
         self.ended: set[str] = set()                # meta: end_host / end_play
         self.play_ended = False                     # meta: end_play: later batches too
+        self._in_handler = threading.local()        # walking a handler's include
         self._seq = 0
 
     def _handler_names(self, handler: Task) -> set[str]:
@@ -285,7 +286,11 @@ class LinearStrategy:
         """A handler on the hosts that notified it; one that includes tasks (include_tasks,
         include_role) walks what it includes, as the tasks of a play do."""
         if expands(handler.action):
-            self._walk((handler,), targets, scope)
+            self._in_handler.on = True  # what it includes shows as handlers too
+            try:
+                self._walk((handler,), targets, scope)
+            finally:
+                self._in_handler.on = False
             return
         results = self.run_task(handler, scope, targets, is_handler=True)
         with self._lock:
@@ -366,6 +371,7 @@ class LinearStrategy:
     def run_task(self, task: Task, scope: Scope, hosts: Sequence[str],
                  is_handler: bool = False) -> dict[str, HostResult]:
         """Run one task on ``hosts`` in parallel, at most ``forks`` at a time."""
+        is_handler = is_handler or getattr(self._in_handler, "on", False)
         seq, play_idx = self._next_seq(), self.play_idx
         self.emit(TaskStart(play_idx, seq, self.executor.name_of(task), task.action, tuple(hosts),
                             task.loc, is_handler))

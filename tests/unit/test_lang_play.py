@@ -11,6 +11,7 @@ import pytest
 import playbook_engine as pbe
 from playbook_engine.engine.run import Runner
 from playbook_engine.errors import OptionsError
+from playbook_engine.events import TaskStart
 from playbook_engine.inventory import inventory_from_dict
 from playbook_engine.language.model import VarPrompt
 from playbook_engine.language.playbook import load_playbook
@@ -153,8 +154,14 @@ def test_handlers_from_import_tasks_and_a_role_handler_including_tasks(tmp_path:
                      "  handlers:\n    - import_tasks: play_handlers.yml\n"),
     })
     assert not [p for p in pbe.validate(site) if p.severity == "error"]
-    result = pbe.run(site, INVENTORY)
+    starts: list[TaskStart] = []
+    result = pbe.run(site, INVENTORY, on_event=lambda e: isinstance(e, TaskStart)
+                     and starts.append(e))
     assert result.exit_code == 0
+    # what a handler includes is shown as a handler too
+    assert [(s.name, s.is_handler) for s in starts] == [
+        ("command", False), ("command", False), ("play handler", True), ("included", True),
+        ("debug", True), ("imported", True)]
     # the play's handlers, then its roles' (Ansible's order)
     assert msgs(result) == ["from-play-import", "extra in r", "imported r"]
 
@@ -214,3 +221,21 @@ def test_vars_files_list_entry_is_the_first_file_that_exists(tmp_path: Path) -> 
     assert msgs(pbe.run(site, INVENTORY, limit="a")) == ["default"]
     only_b = {"all": {"hosts": {"b": None}, "vars": {"ansible_connection": "local"}}}
     assert msgs(pbe.run(site, only_b), "b") == ["for-b"]
+
+
+def test_pbe_run_without_a_terminal_names_the_missing_prompt_answer(tmp_path: Path) -> None:
+    import io
+
+    from playbook_engine.cli import main
+
+    site = write(tmp_path, {"site.yml": (
+        "- hosts: localhost\n  gather_facts: false\n  vars_prompt:\n    - name: token\n"
+        "  tasks:\n    - debug: msg='token={{ token }}'\n")})
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["run", str(site), "-i", "localhost,"], out, err) == 5
+    assert "vars_prompt `token` has no default and there is no terminal to ask on: give it " \
+           "with -e token=..." in err.getvalue()
+    assert "PLAY" not in out.getvalue()
+    out = io.StringIO()
+    assert main(["run", str(site), "-i", "localhost,", "-e", "token=t1"], out, err) == 0
+    assert "token=t1" in out.getvalue()
