@@ -118,6 +118,12 @@ class TaskChecker:
                 name, _, first = name.partition("\n")
                 rest = f"{first} {rest}" if rest else first
             args = {"_free": rest}
+        if is_template(str(name)) or str(name).startswith(("{{", "{%")):
+            self.error(f"pbe needs the module name written out, not a template: "
+                       f"`{str(value).strip()[:80]}`",
+                       node.value_loc(key), "name the module; choose between modules with "
+                       "`when:` on separate tasks")
+            return None
         if name and not modules.get(str(name)) and \
                 self._missing_module(str(name), node.value_loc(key)):
             args = args if "_free" not in args else {"_raw_params": args["_free"]}

@@ -156,3 +156,14 @@ def test_errors_never_show_pbe_class_names_but_keep_a_plugins(tmp_path: Path) ->
     assert "Lookup" not in first and "_" not in first.split("(")[0]
     assert second.startswith("template error: plugin boom (")
     assert "KeyError: 'no x'" in second
+
+
+def test_a_templated_module_name_says_so(tmp_path: Path) -> None:
+    site = write(tmp_path, {"site.yml": play(
+        "    - action: \"{{ packager }} pkg=httpd state=latest\"\n"
+        "    - local_action: '{{ m }}'\n")})
+    errors = [p for p in pbe.validate(site) if p.severity == "error"]
+    assert [(p.message, p.location.line if p.location else None) for p in errors] == [
+        ("pbe needs the module name written out, not a template: "
+         "`{{ packager }} pkg=httpd state=latest`", 4),
+        ("pbe needs the module name written out, not a template: `{{ m }}`", 5)]
