@@ -230,6 +230,10 @@ def _leaves(err: jsonschema.ValidationError) -> list[jsonschema.ValidationError]
 
 # -- key=value free-form arguments ----------------------------------------------------------
 
+# A key of ``k=v`` arguments: a name, dashes allowed (Ansible's ``daemon-reload=true``).
+_KV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
 def parse_kv(text: str) -> tuple[dict[str, str], list[str]]:
     """Split Ansible's ``k=v k2='v 2' rest`` into (params, leftover words).
 
@@ -261,7 +265,7 @@ def _split_key(word: str) -> tuple[str, str, str]:
     if (found := _TEMPLATE_KEY.match(word)) is not None:
         return found.group(1), "=", found.group(2)
     key, sep, value = word.partition("=")
-    return (key, sep, value) if sep and key.isidentifier() else (word, "", "")
+    return (key, sep, value) if sep and _KV_KEY.fullmatch(key) else (word, "", "")
 
 
 def free_form_args(module: type[modules.Module], text: str) -> dict[str, Any]:
