@@ -349,7 +349,7 @@ class Executor:
         for name in task.notify:
             try:
                 names.append(str(templar.render(name)))
-            except PbeError:
+            except (PbeError, Unpredictable):
                 names.append(name)  # matches a handler named by the same template
         with self._lock:
             self._notify[(host, task.uid)] = tuple(names)

@@ -239,3 +239,17 @@ def test_pbe_run_without_a_terminal_names_the_missing_prompt_answer(tmp_path: Pa
     out = io.StringIO()
     assert main(["run", str(site), "-i", "localhost,", "-e", "token=t1"], out, err) == 0
     assert "token=t1" in out.getvalue()
+
+
+def test_a_templated_notify_of_a_value_check_mode_cannot_know(tmp_path: Path) -> None:
+    site = write(tmp_path, {"site.yml": (
+        "- hosts: a\n  gather_facts: false\n  tasks:\n"
+        "    - command: echo web\n      register: r\n"
+        f"    - copy: {{content: x, dest: '{tmp_path}/out'}}\n"
+        "      notify: 'restart {{ r.stdout }}'\n"
+        "  handlers:\n    - name: restart web\n      debug: msg=restarted\n")})
+    checked = pbe.run(site, INVENTORY, check=True)
+    assert [(r.action, r.status) for r in checked.results] == [
+        ("command", "skipped"), ("copy", "changed")]
+    assert not (tmp_path / "out").exists()
+    assert msgs(pbe.run(site, INVENTORY)) == ["restarted"]
