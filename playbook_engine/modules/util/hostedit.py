@@ -24,7 +24,7 @@ from ...transport.base import CommandResult
 from ...transport.shell import quote
 from ..base import ModuleContext
 from ..result import Result
-from .remotefs import Prediction, backup_step
+from .remotefs import FileState, Prediction, backup_step
 from .state import Change, StateModule
 
 __all__ = ["ABSENT_RC", "Edit", "HostStateModule", "Section", "TextFile", "failure",
@@ -59,11 +59,12 @@ class TextFile:
 @dataclass(frozen=True, slots=True)
 class Edit(Change):
     """A change whose apply command reads ``stdin`` (a file's new content) and leaves the
-    files in ``writes`` (path, text) as given: a check run records them as its prediction.
+    files in ``writes`` (path, text; None: removed) as given: a check run records them as its
+    prediction. A path need not be a file's: ``cron`` keys a user's crontab by a name.
     ``command`` is the apply command, for modules whose plan already built it."""
 
     stdin: bytes | None = None
-    writes: tuple[tuple[str, str], ...] = ()
+    writes: tuple[tuple[str, str | None], ...] = ()
     command: str = ""
 
 
@@ -173,8 +174,7 @@ class HostStateModule(StateModule[S]):
         diff = change.diff if ctx.diff else None
         if ctx.check:
             if isinstance(change, Edit) and prediction is not None:
-                for path, text in change.writes:
-                    ctx.files.write(path, text.encode())
+                _predict(ctx, prediction, change.writes)
             return Result(changed=True, msg=change.msg or None, values=change.values, diff=diff)
         stdin = change.stdin if isinstance(change, Edit) else None
         res = ctx.run(self.apply(args, change, ctx), stdin=stdin)
@@ -190,6 +190,16 @@ def _prediction(ctx: ModuleContext) -> Prediction | None:
     if not ctx.check or not hasattr(type(ctx), "files"):
         return None
     return ctx.files.prediction
+
+
+def _predict(ctx: ModuleContext, prediction: Prediction,
+             writes: tuple[tuple[str, str | None], ...]) -> None:
+    """Record what the change would leave: each file's new text, or its absence (None)."""
+    for path, text in writes:
+        if text is None:
+            prediction.record(FileState(path))
+        else:
+            ctx.files.write(path, text.encode())
 
 
 def _known(prediction: Prediction, path: str) -> TextFile | None:
