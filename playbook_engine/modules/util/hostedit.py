@@ -27,8 +27,8 @@ from ..result import Result
 from .remotefs import FileState, Prediction, backup_step
 from .state import Change, StateModule
 
-__all__ = ["ABSENT_RC", "Edit", "HostStateModule", "Section", "TextFile", "failure",
-           "home_path", "read_file", "section", "sections", "write_file"]
+__all__ = ["ABSENT_RC", "Edit", "HostStateModule", "Known", "Section", "TextFile", "failure",
+           "home_path", "need", "read_file", "section", "sections", "text_file", "write_file"]
 
 S = TypeVar("S")
 ABSENT_RC = 66  # read_file's status for a missing file
@@ -163,6 +163,10 @@ class HostStateModule(StateModule[S]):
         written (``known(path)``: that TextFile, or None when the host's is current)."""
         return state
 
+    def failed(self, args: dict[str, Any], change: Change, res: CommandResult) -> str:
+        """The message when the apply command fails (``res.rc`` is not 0)."""
+        return failure(change, res)
+
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         state = self.parse(args, ctx.run(self.probe(args, ctx)))
         prediction = _prediction(ctx)
@@ -179,7 +183,7 @@ class HostStateModule(StateModule[S]):
         stdin = change.stdin if isinstance(change, Edit) else None
         res = ctx.run(self.apply(args, change, ctx), stdin=stdin)
         if res.rc != 0:
-            raise ModuleError(failure(change, res))
+            raise ModuleError(self.failed(args, change, res))
         return Result(changed=True, msg=change.msg or None,
                       values=self.applied(args, change, res), diff=diff)
 
