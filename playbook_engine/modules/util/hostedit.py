@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -27,8 +27,9 @@ from ..result import Result
 from .remotefs import FileState, Prediction, backup_step
 from .state import Change, StateModule
 
-__all__ = ["ABSENT_RC", "Edit", "HostStateModule", "Known", "Section", "TextFile", "failure",
-           "home_path", "need", "read_file", "section", "sections", "text_file", "write_file"]
+__all__ = ["ABSENT_RC", "Edit", "HostStateModule", "Known", "Section", "TextFile", "fact",
+           "failure", "home_path", "need", "read_file", "section", "sections", "text_file",
+           "write_file"]
 
 S = TypeVar("S")
 ABSENT_RC = 66  # read_file's status for a missing file
@@ -98,6 +99,21 @@ def need(found: dict[str, Section], name: str, res: CommandResult) -> Section:
         detail = (res.err or res.out).strip() or f"exit status {res.rc}"
         raise ModuleError(f"could not read the host's state: {detail}")
     return found[name]
+
+
+def fact(ctx: ModuleContext, key: str) -> Any:
+    """A gathered fact (``ansible_facts[key]``), or None when facts were not gathered: a
+    module that picks a tool from facts then detects it on the host instead."""
+    for name, inner in (("ansible_facts", key), (f"ansible_{key}", None)):
+        try:
+            value = ctx.variable(name)
+        except (KeyError, LookupError):
+            continue
+        if inner is None:
+            return value
+        if isinstance(value, Mapping) and inner in value:
+            return value[inner]
+    return None
 
 
 def home_path(path: str) -> str:
