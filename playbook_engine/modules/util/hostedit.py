@@ -28,8 +28,8 @@ from .remotefs import FileState, Prediction, backup_step
 from .state import Change, StateModule
 
 __all__ = ["ABSENT_RC", "Edit", "HostStateModule", "Known", "Section", "TextFile", "fact",
-           "failure", "home_path", "need", "read_file", "section", "sections", "text_file",
-           "write_file"]
+           "failure", "home_path", "init_system", "need", "read_file", "section", "sections",
+           "text_file", "write_file"]
 
 S = TypeVar("S")
 ABSENT_RC = 66  # read_file's status for a missing file
@@ -114,6 +114,16 @@ def fact(ctx: ModuleContext, key: str) -> Any:
         if isinstance(value, Mapping) and inner in value:
             return value[inner]
     return None
+
+
+def init_system(ctx: ModuleContext, tool: str) -> str:
+    """Shell printing ``systemd`` or ``other``: from the gathered ``service_mgr`` fact when
+    there is one, else whether systemd runs on the host and ``tool`` is installed."""
+    manager = fact(ctx, "service_mgr")
+    if manager is not None:
+        return f"echo {'systemd' if manager == 'systemd' else 'other'}"
+    return (f"if [ -d /run/systemd/system ] && command -v {tool} >/dev/null; "
+            "then echo systemd; else echo other; fi")
 
 
 def home_path(path: str) -> str:
