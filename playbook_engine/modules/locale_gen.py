@@ -32,6 +32,7 @@ from .util.state import Change
 LOCALE_GEN = "/etc/locale.gen"
 _SUPPORTED = ("/usr/share/i18n/SUPPORTED", "/usr/local/share/i18n/SUPPORTED")
 _GEN_FAILED = 9
+_ENTRY = re.compile(r"^\s*#?\s*(\S+) (\S+)\s*$")  # "en_GB.UTF-8 UTF-8", maybe commented
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,13 +68,10 @@ class LocaleGenModule(HostStateModule[Locales]):
         if config.text is None:
             raise ModuleError(f"{LOCALE_GEN} does not exist: pbe's locale_gen manages "
                               "glibc's locale.gen (install the locales package)")
-        supported: dict[str, str] = {}
-        for line in need(found, "supported", res).text.splitlines():
-            fields = line.split()
-            if len(fields) == 2 and not line.startswith("#"):
-                supported.setdefault(fields[0], line.strip())
-                if "." not in fields[0]:  # "eo UTF-8" is asked for as eo.UTF-8 too
-                    supported.setdefault(f"{fields[0]}.{fields[1]}", line.strip())
+        supported: dict[str, str] = {}  # locale.gen's own entries (commented or not) first
+        for line in [*config.lines, *need(found, "supported", res).text.splitlines()]:
+            if (match := _ENTRY.match(line)) is not None:
+                supported.setdefault(match.group(1), f"{match.group(1)} {match.group(2)}")
         generated = frozenset(normalize(n) for n in need(found, "generated", res).text.split())
         return Locales(config, supported, generated)
 
@@ -84,10 +82,11 @@ class LocaleGenModule(HostStateModule[Locales]):
         return Locales(predicted, state.supported, frozenset(enabled))
 
     def plan(self, args: dict[str, Any], state: Locales) -> Edit | None:
-        names = args["name"]
-        unknown = [n for n in names if n not in state.supported]
+        names = args["name"]  # available: listed (locale.gen, SUPPORTED) or generated
+        unknown = [n for n in names
+                   if n not in state.supported and normalize(n) not in state.generated]
         if unknown:
-            raise ModuleError(f"locale(s) not supported on the host: {', '.join(unknown)} "
+            raise ModuleError(f"locale(s) not available on the host: {', '.join(unknown)} "
                               f"(see {_SUPPORTED[0]})")
         present = args["state"] == "present"
         todo = [n for n in names if (normalize(n) in state.generated) != present]
@@ -95,7 +94,9 @@ class LocaleGenModule(HostStateModule[Locales]):
             return None
         lines = list(state.config.lines)
         for name in todo:
-            lines = set_line(lines, state.supported[name], present)
+            entry = state.supported.get(name)
+            if entry is not None:  # a generated locale no file lists needs no line
+                lines = set_line(lines, entry, present)
         text = "".join(f"{line}\n" for line in lines)
         return Edit("generate", "", values={"mechanism": "glibc"}, stdin=text.encode(),
                     writes=((LOCALE_GEN, text),))
