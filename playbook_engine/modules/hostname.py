@@ -168,9 +168,9 @@ def _from_facts(ctx: ModuleContext) -> str | None:
     service_mgr, family = fact(ctx, "service_mgr"), fact(ctx, "os_family")
     if service_mgr == "systemd":
         return "systemd"
-    if family is None:
+    if service_mgr is None or family is None:  # a partial gather: ask the host
         return None
-    if family == "RedHat" and service_mgr != "systemd":
+    if family == "RedHat":
         return "redhat"
     return _FAMILIES.get(str(family), "generic")
 
