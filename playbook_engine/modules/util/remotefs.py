@@ -163,6 +163,15 @@ class Prediction:
             elif state.kind != "directory":
                 self._new_dirs.discard(path)
 
+    def below(self, root: str) -> list[str]:
+        """Paths at or under ``root`` that earlier tasks of the check run would create,
+        change or remove (a command's ``creates`` included)."""
+        top = _norm(root)
+        prefix = top.rstrip("/") + "/"
+        with self._lock:
+            known = [*self._paths, *self._created]
+        return sorted(p for p in known if p == top or p.startswith(prefix))
+
     def lookup(self, path: str) -> FileState | None:
         """The predicted state, or None when the host itself must be asked."""
         known = self._lookup(_norm(path))
@@ -237,11 +246,14 @@ class RemoteFiles:
 
     def write(self, path: str, data: bytes | IO[bytes], *, mode: str | None = None,
               owner: str | None = None, group: str | None = None,
-              backup: bool = False, current: FileState | None = None) -> str | None:
+              backup: bool = False, current: FileState | None = None,
+              validate: str | None = None) -> str | None:
         """Replace ``path`` atomically: temp file beside it, attributes set, then rename.
 
         ``current`` is the state the caller already probed; a check run uses it to predict
-        the attributes a rewrite keeps. Returns the backup's path when one was made.
+        the attributes a rewrite keeps. ``validate`` is a command with ``%s`` for the temp
+        file, run before the rename (not in check mode); a failure keeps the old file.
+        Returns the backup's path when one was made.
         """
         if self.check:
             content = data if isinstance(data, bytes) else None
@@ -256,8 +268,11 @@ class RemoteFiles:
         tmp = temp_beside(path)
         staged = f"/tmp/.pbe-{uuid.uuid4().hex}" if self.become else tmp
         self._put(stream, staged, 0o600)
-        script = _finish_write(staged, tmp, path, mode, owner, group, backup)
+        script = _finish_write(staged, tmp, path, mode, owner, group, backup, validate)
         res = self._run(script)
+        if res.rc == VALIDATE_FAILED and validate is not None:
+            rc, _, err = res.err.partition("|")
+            raise ModuleError(f"failed to validate: rc:{rc} error:{err.strip()}")
         if res.rc != 0:
             raise ModuleError(f"cannot write {path}: {_reason(res)}")
         return res.out.strip() or None
@@ -290,8 +305,27 @@ def backup_step() -> str:
             'cp -p -- "$d" "$b" && echo "$b"; fi')
 
 
+def validate_step(validate: str, path: str = '"$t"') -> str:
+    """A step that runs ``validate`` (Ansible's: words split like a shell's, ``%s`` in them
+    the file to check, no shell features) on ``path``, a shell word; it exits
+    ``VALIDATE_FAILED`` with "RC|its stderr" on stderr when the command fails."""
+    try:
+        words = shlex.split(validate)
+    except ValueError as exc:
+        raise ModuleError(f"validate: cannot split {validate!r}: {exc}") from None
+    if "%s" not in validate or not words:
+        raise ModuleError(f"validate must contain %s: {validate}")
+    line = " ".join(path.join(shlex.quote(part) for part in word.split("%s"))
+                    for word in words)
+    return (f'{{ e=$({line} 2>&1 >/dev/null); r=$?; [ $r = 0 ] || '
+            f'{{ printf "%s|%s" "$r" "$e" >&2; rm -f -- "$t"; exit {VALIDATE_FAILED}; }}; }}')
+
+
+VALIDATE_FAILED = 86  # the exit status of a write whose validate command failed
+
+
 def _finish_write(staged: str, tmp: str, dest: str, mode: str | None, owner: str | None,
-                  group: str | None, backup: bool) -> str:
+                  group: str | None, backup: bool, validate: str | None = None) -> str:
     """Give the temp file its attributes and rename it over ``dest``. The old file's mode
     and owner are read once (it may be replaced or removed meanwhile by another host
     sharing the filesystem: then it counts as new), and ``mv -T`` never moves the temp
@@ -314,6 +348,8 @@ def _finish_write(staged: str, tmp: str, dest: str, mode: str | None, owner: str
         fresh = q(owner or "") + (f":{q(group)}" if group else "")
         steps.append(f"if o=$(stat -L -c '%u %g' -- \"$d\" 2>/dev/null); then "
                      f'chown {user}:{grp} "$t"; else chown {fresh} "$t"; fi')
+    if validate is not None:
+        steps.append(validate_step(validate))
     if backup:
         steps.append(backup_step())
     steps.append('mv -fT -- "$t" "$d"')

@@ -192,11 +192,12 @@ class FileOptions:
     mode: str | None = None
     owner: str | None = None
     group: str | None = None
+    validate: str | None = None     # a command run on the new file before it replaces the old
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any]) -> FileOptions:
         return cls(bool(args.get("create")), bool(args.get("backup")), args.get("mode"),
-                   args.get("owner"), args.get("group"))
+                   args.get("owner"), args.get("group"), args.get("validate"))
 
 
 def parse_probe(path: str, output: bytes) -> Target:
@@ -389,7 +390,7 @@ def _write(ctx: ModuleContext, shown: str, target: Target, data: bytes, opts: Fi
         owner, group = owner_after_write(base, opts, who)
     _make_parents(ctx, target)
     return ctx.files.write(target.path, data, mode=mode, owner=owner, group=group,
-                           backup=opts.backup and exists)
+                           backup=opts.backup and exists, validate=opts.validate)
 
 
 def _symbolic(mode: str | None) -> bool:
