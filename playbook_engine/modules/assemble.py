@@ -23,8 +23,9 @@ from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
 from .util.content import ATTR_ARGS, IGNORED_FILE_ARGS, file_values
-from .util.remotefs import FileState, validate_step
+from .util.remotefs import FileState
 from .util.textedit import FileOptions, Outcome, commit, kind_failure, probe
+from .util.words import validate_line
 
 _MISSING, _NOT_DIR = 22, 21
 # NAME NUL SIZE LF BYTES, for each regular file (links followed) of the directory.
@@ -152,7 +153,7 @@ class Assemble(Module):
         data = assemble(self._fragments(args, ctx), args["regexp"], args["ignore_hidden"],
                         args["delimiter"])
         if args["validate"]:
-            validate_step(args["validate"])
+            validate_line(args["validate"], "t")  # "must contain %s": fail before writing
         dest = args["dest"]
         target = probe(ctx, dest)
         if failure := kind_failure(target, dest):

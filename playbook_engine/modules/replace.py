@@ -18,8 +18,8 @@ from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
 from .util.content import ATTR_ARGS, IGNORED_FILE_ARGS
-from .util.remotefs import validate_step
 from .util.textedit import Outcome, edit_file
+from .util.words import validate_line
 
 
 def _compile(pattern: str, what: str, flags: int) -> re.Pattern[str]:
@@ -111,7 +111,7 @@ class Replace(Module):
         def checked_plan(a: dict[str, Any], content: bytes | None, path: str) -> Outcome:
             outcome = plan(a, content, path)
             if outcome.after is not None and a.get("validate"):
-                validate_step(a["validate"])  # "must contain %s": fail in check runs too
+                validate_line(a["validate"], "t")  # "must contain %s": in check runs too
             return outcome
 
         result = edit_file(ctx, args, checked_plan)
