@@ -241,3 +241,23 @@ def test_pure_helpers() -> None:
 @pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
 def test_curl_is_there() -> None:
     """The real-run tests above use this machine's curl."""
+
+
+def test_wget_config_with_the_password_is_private(tmp_path: Path, site: Site,
+                                                  no_curl: str) -> None:
+    mark = tmp_path / "config-mode"
+    wrapper = Path(no_curl) / "wget"
+    wrapper.unlink()
+    wrapper.write_text("#!/bin/sh\nfor a; do case $a in --config=*) "
+                       f'stat -c %a "${{a#--config=}}" > {mark};; esac; done\n'
+                       'exec /usr/bin/wget "$@"\n')
+    wrapper.chmod(0o755)
+    book = play(tmp_path, f"""
+    - uri: {{url: "{site.url('/auth')}", url_username: alice, url_password: "s3cret pass",
+            force_basic_auth: true}}
+      environment: {{PATH: "{no_curl}"}}
+      register: authed
+""")
+    result = run(book, LOCAL)
+    assert result.results[0].result["json"] == {"user": "alice"}
+    assert mark.read_text().strip() == "600"

@@ -146,13 +146,14 @@ def wget_config(req: Request) -> list[str]:
 # The request as a shell function: $1 is where the body goes. It reads $2 config lines
 # from stdin into a private file, and the rest of stdin (the request body) into another.
 _FUNCTION = r"""_pbe_http() {
-  _o=$1 _n=$2 _hb=$3
-  _c=$(mktemp "${TMPDIR:-/tmp}/.pbe-http.XXXXXXXXXX") || return 1
+  _o=$1 _n=$2 _hb=$3 _m=$(umask)
+  umask 077  # every file below may hold a secret (the wget config too)
+  _c=$(mktemp "${TMPDIR:-/tmp}/.pbe-http.XXXXXXXXXX") || { umask "$_m"; return 1; }
   _h=$_c.h _b=$_c.b _e=$_c.e _w=$_c.w
   _i=0; while [ "$_i" -lt "$_n" ] && IFS= read -r _l; do
     printf '%s\n' "$_l" >> "$_c"; _i=$((_i+1)); done
   if [ "$_hb" = 1 ]; then
-    (umask 077; cat > "$_b")
+    cat > "$_b"
     printf 'data-binary = "@%s"\n#w body_file = %s\n' "$_b" "$_b" >> "$_c"
   fi
   : > "$_h"; : > "$_e"
@@ -174,6 +175,7 @@ _FUNCTION = r"""_pbe_http() {
   printf 'H|%s\n' "$(wc -c < "$_h")"; cat "$_h"
   printf '@@pbe-http-end@@\n'
   rm -f "$_c" "$_h" "$_b" "$_e" "$_w"
+  umask "$_m"
   return 0
 }
 """
