@@ -167,6 +167,8 @@ class Pip(Module):
         wants = [Want.parse(n, args["version"]) for n in args["name"] or []]
         probe = ctx.run(self._probe(args, ctx.check))
         if probe.rc == _NO_PIP:
+            if args["executable"]:
+                raise ModuleError(f"Unable to find pip executable {args['executable']}")
             raise ModuleError("Unable to find any of pip3, pip to use. pip needs to be "
                               "installed.")
         made_env = "V|new" in probe.out
@@ -198,7 +200,8 @@ class Pip(Module):
     def _pip(self, args: dict[str, Any]) -> str:
         """Shell that sets $p to the pip command (exit _NO_PIP when there is none)."""
         if args["executable"]:
-            return f"p={quote(args['executable'])}"
+            return (f"p={quote(args['executable'])}; "
+                    f'command -v "$p" >/dev/null 2>&1 || exit {_NO_PIP}')
         if args["virtualenv"]:
             env = quote(args["virtualenv"])
             return (f'if [ -x {env}/bin/pip ]; then p={env}/bin/pip; '

@@ -176,7 +176,7 @@ class Uri(Module):
         changed = bool(values.pop("changed", False))
         if not response.ok:
             return Result.fail(response.failure(), **values)
-        msg = f"OK ({len(body) if body else 'unknown'} bytes)"
+        msg = f"OK ({response.headers.get('content_length', 'unknown')} bytes)"  # Ansible's
         if response.status not in args["status_code"]:
             msg = (f"Status code was {response.status} and not {args['status_code']}: "
                    f"{http_error(response)}")
