@@ -204,8 +204,9 @@ class TaskChecker:
     def _arg_rules(self, module: type[modules.Module], args: dict[str, Any],
                    loc: SourceLocation | None) -> None:
         given = set(module.canonical(args))
-        for group in module.mutually_exclusive:
-            both = [g for g in group if g in given]
+        fixed = {k for k, v in module.canonical(args).items() if not is_template(v)}
+        for group in module.mutually_exclusive:  # a template may render to omit: run time
+            both = [g for g in group if g in fixed]
             if len(both) > 1:
                 self.error(f"{module.name}: arguments are mutually exclusive: "
                             f"{', '.join(both)}", loc)

@@ -47,8 +47,8 @@ class Arg:
             schema["type"] = ["string", "integer"]
         if self.type == "str":  # Ansible turns scalars into strings for str options
             schema["type"] = ["string", "number", "boolean"]
-        if self.type == "list":  # and splits a string at commas for list options
-            schema["type"] = ["array", "string"]
+        if self.type == "list":  # splits a string at commas; a number is a one-item list
+            schema["type"] = ["array", "string", "number"]
         if self.choices is not None:
             schema["enum"] = list(self.choices)
         if self.type == "list" and self.elements in _JSON_TYPES and _JSON_TYPES[self.elements]:
@@ -173,6 +173,10 @@ class Module:
                 out[key] = arg.default
                 continue
             out[key] = _convert(key, values[key], arg)
+        for group in cls.mutually_exclusive:  # validation skips templated values: check here
+            given = [key for key in group if values.get(key) is not None]
+            if len(given) > 1:
+                raise ModuleError(f"parameters are mutually exclusive: {'|'.join(given)}")
         if cls.open_args:
             out.update((k, v) for k, v in values.items() if k not in cls.args)
         return out

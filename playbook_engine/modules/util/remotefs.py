@@ -169,6 +169,15 @@ class Prediction:
             elif state.kind != "directory":
                 self._new_dirs.discard(path)
 
+    def below(self, root: str) -> list[str]:
+        """Paths at or under ``root`` that earlier tasks of the check run would create,
+        change or remove (a command's ``creates`` included)."""
+        top = _norm(root)
+        prefix = top.rstrip("/") + "/"
+        with self._lock:
+            known = [*self._paths, *self._created]
+        return sorted(p for p in known if p == top or p.startswith(prefix))
+
     def lookup(self, path: str) -> FileState | None:
         """The predicted state, or None when the host itself must be asked."""
         known = self._lookup(_norm(path))

@@ -1,0 +1,139 @@
+"""slurp, tempfile, find, replace and assemble for real on this machine. Expected
+messages, counts and bytes are what Ansible's own modules gave on the same trees (run
+with ``ansible localhost -m ...``); check mode predicts the writing modules' runs."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+
+from playbook_engine.api import run
+from playbook_engine.modules.assemble import assemble, unescape
+from playbook_engine.testing.parity import check_predicts_run
+
+LOCAL = {"all": {"hosts": {"localhost": {"ansible_connection": "local"}}}}
+
+
+def play(tmp_path: Path, tasks: str) -> Path:
+    book = tmp_path / "site.yml"
+    book.write_text(f"- hosts: all\n  gather_facts: false\n  tasks:\n{tasks}")
+    return book
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "tree"
+    for rel, text in {"a.log": "big\n", "sub/b.log": "hi\n", ".hid/c.log": "s\n",
+                      ".d.log": "t\n", "keep.txt": "k\n"}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+def test_replace_counts_and_is_predicted(tmp_path: Path) -> None:
+    target = tmp_path / "r.txt"
+    target.write_text("alpha 1\nbeta 2\nalpha 3\n")
+    book = play(tmp_path, f"""
+    - replace: {{path: "{target}", regexp: '^alpha\\s(\\d)', replace: 'A\\1'}}
+      register: made
+    - replace: {{path: "{target}", regexp: '^zzz', replace: y}}
+      register: none
+""")
+    real = check_predicts_run(book, LOCAL, unchanged=lambda: target.read_text().startswith(
+        "alpha") or pytest.fail("check mode wrote"))
+    assert target.read_text() == "A1\nbeta 2\nA3\n"
+    assert real.results[0].result["msg"] == "2 replacements made"
+    assert (real.results[1].status, real.results[1].result["msg"]) == ("ok", "")
+
+
+def test_replace_missing_file_and_failed_validate(tmp_path: Path) -> None:
+    target = tmp_path / "r.txt"
+    target.write_text("port = 1\n")
+    book = play(tmp_path, f"""
+    - replace: {{path: "{tmp_path}/none.txt", regexp: a}}
+      ignore_errors: true
+    - replace: {{path: "{target}", regexp: '1', replace: '2', validate: 'grep -q 3 %s'}}
+      ignore_errors: true
+""")
+    result = run(book, LOCAL)
+    missing, invalid = (r.result for r in result.results)
+    assert missing["msg"] == f"Path {tmp_path}/none.txt does not exist !"
+    assert missing["rc"] == 257
+    assert invalid["failed"] and invalid["msg"].startswith("failed to validate")
+    assert target.read_text() == "port = 1\n"
+
+
+def test_assemble_fragments_as_ansible(tmp_path: Path) -> None:
+    frags = tmp_path / "frag"
+    frags.mkdir()
+    (frags / "01").write_text("a\n")
+    (frags / "02").write_text("b")
+    (frags / ".h").write_text("x\n")
+    dest = tmp_path / "asm.txt"
+    book = play(tmp_path, f"""
+    - assemble: {{src: "{frags}", dest: "{dest}", delimiter: '--', mode: '0640'}}
+      register: out
+    - assemble: {{src: "{frags}", dest: "{tmp_path}/visible.txt", ignore_hidden: true,
+                 regexp: '^0'}}
+""")
+    real = check_predicts_run(book, LOCAL, unchanged=lambda: dest.exists() and
+                              pytest.fail("check mode wrote"))
+    assert dest.read_bytes() == b"x\n--\na\n--\nb"        # Ansible's bytes, hidden included
+    assert (tmp_path / "visible.txt").read_bytes() == b"a\nb"
+    assert oct(dest.stat().st_mode & 0o777) == "0o640"
+    assert real.results[0].result["msg"] == "OK"
+
+
+def test_assemble_pure() -> None:
+    assert unescape("\\t|\\x41\\n") == b"\t|A\n"
+    frags = [("b", b"2"), ("a", b"1\n")]
+    assert assemble(frags, None, False, "#") == b"1\n#\n2"
+
+
+def test_find_selects_as_ansible(tmp_path: Path, tree: Path) -> None:
+    book = play(tmp_path, f"""
+    - find: {{paths: "{tree}", patterns: '*.log', recurse: true}}
+      register: logs
+    - find: {{paths: "{tree}", patterns: '*.log', recurse: true, hidden: true,
+             contains: '^s'}}
+      register: containing
+    - find: {{paths: "{tree}", file_type: directory}}
+      register: dirs
+    - find: {{paths: "{tree}/none"}}
+      register: missing
+""")
+    result = run(book, LOCAL)
+    logs, containing, dirs, missing = (r.result for r in result.results)
+    assert sorted(f["path"] for f in logs["files"]) == [
+        f"{tree}/.hid/c.log", f"{tree}/a.log", f"{tree}/sub/b.log"]
+    assert (logs["matched"], logs["examined"], logs["msg"]) == (3, 7, "All paths examined")
+    assert [f["path"] for f in containing["files"]] == [f"{tree}/.hid/c.log"]
+    assert [f["path"] for f in dirs["files"]] == [f"{tree}/sub"]
+    assert missing["matched"] == 0
+    assert all(r.status == "ok" for r in result.results)
+
+
+def test_slurp_and_tempfile(tmp_path: Path) -> None:
+    data = bytes(range(256))
+    (tmp_path / "bin").write_bytes(data)
+    book = play(tmp_path, f"""
+    - slurp: {{src: "{tmp_path}/bin"}}
+      register: got
+    - slurp: {{src: "{tmp_path}/none"}}
+      ignore_errors: true
+    - tempfile: {{path: "{tmp_path}", prefix: pre, suffix: .suf}}
+      register: made
+    - tempfile: {{path: "{tmp_path}", state: directory}}
+      register: dir
+""")
+    result = run(book, LOCAL)
+    got, missing, made, made_dir = (r.result for r in result.results)
+    assert base64.b64decode(got["content"]) == data and got["encoding"] == "base64"
+    assert missing["msg"] == f"File not found: {tmp_path}/none"
+    path = Path(made["path"])
+    assert path.is_file() and path.name.startswith("pre") and path.name.endswith(".suf")
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert Path(made_dir["path"]).is_dir() and Path(made_dir["path"]).name.startswith("ansible.")
+    assert [r.status for r in result.results] == ["ok", "failed", "changed", "changed"]
