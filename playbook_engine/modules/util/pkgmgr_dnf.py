@@ -1,0 +1,618 @@
+"""The dnf backend (also ``yum``, ``dnf5``): rpm says what is installed, dnf what would change.
+
+One probe command asks ``rpm -q`` for every requested package. When all are installed and
+the state is ``present`` that is the whole answer: no repository is read. Otherwise the
+same command asks dnf itself for a dry run (``--assumeno``) of what the real run will do,
+so the plan (and check mode) is dnf's own resolution: the packages it would install,
+upgrade, downgrade or remove, or its refusal (``No match for argument``). The apply
+command runs the same dnf command with ``-y``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from ...transport.base import CommandResult
+from ...transport.shell import quote
+from ..base import Arg
+from .pkgmgr_iface import PackageFailure, PackageModule, names_of
+from .pkgmgr_rpm import FILE_QF, INSTALLED_QF, OLD_QF, Nevra, parse_nevras, rpm_command
+from .state import Change
+
+__all__ = ["DNF_ARGS", "DnfBackend", "DnfState", "DryRun", "Row", "parse_transaction"]
+
+_STATES = ("absent", "present", "installed", "removed", "latest")
+DNF_ARGS: dict[str, Arg] = {
+    "name": Arg("list", elements="str", default=[], aliases=("pkg",),
+                description="Package specs: a name, name-1.2, 'name >= 1.2', a file it "
+                            "provides, @group, a local .rpm or its URL; '*' with latest "
+                            "upgrades everything."),
+    "state": Arg("str", choices=_STATES,
+                 description="present/installed, latest, absent/removed; default present "
+                             "(absent with autoremove alone)."),
+    "list": Arg("str", description="installed, updates, available, repos, or a package "
+                                   "spec: list instead of changing anything."),
+    "allow_downgrade": Arg("bool", default=False,
+                           description="Install a requested version older than the one "
+                                       "installed."),
+    "allowerasing": Arg("bool", default=False,
+                        description="Let dnf remove installed packages to resolve "
+                                    "dependencies."),
+    "autoremove": Arg("bool", default=False,
+                      description="Remove leaf dependencies nothing needs any more."),
+    "best": Arg("bool", description="Insist on the highest version (or settle)."),
+    "nobest": Arg("bool", description="The opposite of best."),
+    "bugfix": Arg("bool", default=False, description="With latest: bugfix updates only."),
+    "security": Arg("bool", default=False,
+                    description="With latest: security updates only."),
+    "cacheonly": Arg("bool", default=False, description="Use only the metadata cache."),
+    "conf_file": Arg("str", description="dnf configuration file to use."),
+    "disable_excludes": Arg("str", description="all, main or a repo id."),
+    "disable_gpg_check": Arg("bool", default=False,
+                             description="Do not check package signatures."),
+    "disable_plugin": Arg("list", elements="str", default=[], description="Plugins to "
+                                                                           "disable."),
+    "enable_plugin": Arg("list", elements="str", default=[], description="Plugins to "
+                                                                          "enable."),
+    "disablerepo": Arg("list", elements="str", default=[],
+                       description="Repo ids to disable for this transaction."),
+    "enablerepo": Arg("list", elements="str", default=[],
+                      description="Repo ids to enable for this transaction."),
+    "exclude": Arg("list", elements="str", default=[],
+                   description="Packages to leave out of installs and upgrades."),
+    "download_only": Arg("bool", default=False, description="Download, do not install."),
+    "download_dir": Arg("str", description="Where download_only puts the packages."),
+    "install_weak_deps": Arg("bool", default=True, description="Install weak "
+                                                               "dependencies too."),
+    "installroot": Arg("str", default="/", description="Install into another root."),
+    "lock_timeout": Arg("int", default=30,
+                        description="Accepted; dnf waits for its lock by itself."),
+    "releasever": Arg("str", description="Release version for the repositories."),
+    "skip_broken": Arg("bool", default=False,
+                       description="Skip packages with broken dependencies."),
+    "sslverify": Arg("bool", default=True,
+                     description="Verify repositories' TLS certificates."),
+    "update_cache": Arg("bool", default=False, aliases=("expire-cache",),
+                        description="Refresh the repository metadata first."),
+    "update_only": Arg("bool", default=False,
+                       description="Upgrade installed packages only, install nothing new."),
+    "use_backend": Arg("str", default="auto",
+                       choices=("auto", "dnf", "yum", "yum4", "dnf4", "dnf5"),
+                       description="dnf5 drives dnf5; the others drive dnf."),
+    "validate_certs": Arg("bool", default=True,
+                          description="Verify TLS for package URLs."),
+}
+
+CHECK_MSG = "Check mode: No changes made, but would have if not in check mode"
+_MARK = "::pbe"
+_OP_SPEC = re.compile(r"\S+\s+(?:<=|>=|=|<|>)\s+\S+")
+_NO_MATCH = re.compile(r"No match for argument: (.+)")
+_NO_GROUP = re.compile(r"Module or Group '(.+)' is not available\.")
+_NOISE = ("Last metadata expiration check", "Dependencies resolved", "Nothing to do",
+          "Complete!", "Operation aborted", "[MIRROR]", "Package ", "Updating and loading",
+          "Repositories loaded", "Transaction Summary", "Total size", "Total download",
+          "Installed size", "Freed space", "Downloading Packages")
+
+
+def kind_of(spec: str) -> str:
+    """url, file (a local .rpm), group (@...), versioned ('n >= 1'), path, glob or name."""
+    if "://" in spec:
+        return "url"
+    if spec.endswith(".rpm"):
+        return "file"
+    if spec.startswith("@"):
+        return "group"
+    if _OP_SPEC.fullmatch(spec):
+        return "versioned"
+    if spec.startswith("/"):
+        return "path"
+    return "glob" if any(c in spec for c in "*?[") else "name"
+
+
+# -- parsing ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of dnf's transaction table: what it does to which package."""
+
+    action: str        # the section: Installing, Upgrading, Downgrading, Removing ...
+    name: str
+    arch: str = ""
+    evr: str = ""
+
+    @property
+    def nevra(self) -> str:
+        return f"{self.name}-{self.evr}.{self.arch}" if self.arch else self.name
+
+    @property
+    def removes(self) -> bool:
+        return self.action.startswith(("Removing", "Replacing", "Obsoleting"))
+
+
+@dataclass
+class DryRun:
+    """What ``dnf --assumeno COMMAND`` said: its rows, its other lines, its exit status."""
+
+    command: str
+    rc: int = 0
+    rows: list[Row] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def aborted(self) -> bool:
+        """A transaction was resolved and then declined, as asked."""
+        return any(line.startswith("Operation aborted") for line in self.lines)
+
+
+@dataclass
+class SpecState:
+    spec: str
+    kind: str
+    installed: list[Nevra] = field(default_factory=list)
+    old: list[Nevra] = field(default_factory=list)    # what a new version would replace
+    package: Nevra | None = None           # the package inside a local .rpm
+
+    @property
+    def certain_kind(self) -> bool:
+        """rpm alone can tell whether it is installed."""
+        return self.kind in ("name", "path", "file")
+
+    @property
+    def certain(self) -> bool:
+        """Installed, as rpm alone can tell."""
+        return bool(self.installed) and self.certain_kind
+
+
+@dataclass
+class DnfState:
+    specs: list[SpecState]
+    runs: dict[str, DryRun] = field(default_factory=dict)
+    listing: list[Any] | None = None
+
+
+_HEADER = re.compile(r"([A-Z][A-Za-z ]*(?:/[a-z ]+)?):$")
+
+
+def parse_transaction(command: str, rc: int, lines: list[str]) -> DryRun:
+    """dnf's output for one command, its table read into rows (dnf4 and dnf5 layouts)."""
+    run = DryRun(command, rc)
+    section = ""
+    pending = ""
+    for line in lines:
+        if (match := _HEADER.fullmatch(line.strip())) and not line.startswith(" "):
+            section, pending = match.group(1), ""
+            continue
+        if section and line.startswith(" ") and line.strip():
+            if "replacing" in line.split()[:1]:
+                run.rows.append(_replaced(line))
+                continue
+            pending, row = _table_row(section, pending + " " + line.strip())
+            if row is not None:
+                run.rows.append(row)
+            continue
+        section = "" if not line.strip() else section
+        run.lines.append(line)
+    return run
+
+
+def _table_row(section: str, text: str) -> tuple[str, Row | None]:
+    """A row from its words; a name dnf wrapped onto a line of its own waits for the rest."""
+    words = text.split()
+    if "Group" in section or "group" in section or "Environment" in section:
+        return "", Row(section, " ".join(words))
+    if len(words) == 1:
+        return words[0], None
+    if len(words) < 3:
+        return "", None
+    return "", Row(section, words[0], words[1], words[2])
+
+
+def _replaced(line: str) -> Row:
+    """``replacing  name.arch  evr`` under an upgrade: the old package goes."""
+    words = line.split()
+    name, _, arch = words[1].rpartition(".")
+    return Row("Replacing", name, arch, words[2] if len(words) > 2 else "")
+
+
+def parse_probe(specs: list[str], out: str) -> DnfState:
+    """Split the probe's output at its markers: per spec, rpm's lines; per dry run, dnf's."""
+    state = DnfState([SpecState(s, kind_of(s)) for s in specs])
+    current: SpecState | None = None
+    run: tuple[str, list[str]] | None = None
+    for line in out.splitlines():
+        if line.startswith(_MARK):
+            current, run = _marker(state, line, current, run)
+        elif run is not None:
+            run[1].append(line)
+        elif current is not None:
+            current.installed += parse_nevras([line])
+            current.old += parse_nevras([line], "O")
+            if files := parse_nevras([line], "P"):
+                current.package = files[0]
+    return state
+
+
+def _marker(state: DnfState, line: str, current: SpecState | None,
+            run: tuple[str, list[str]] | None
+            ) -> tuple[SpecState | None, tuple[str, list[str]] | None]:
+    _, what, value = line.split(" ", 2)
+    if what == "spec":
+        return state.specs[int(value)], None
+    if what == "dry":
+        return None, (value, [])
+    if what == "rc" and run is not None:
+        state.runs[run[0]] = parse_transaction(run[0], int(value), run[1])
+    return current, None
+
+
+# -- the backend --------------------------------------------------------------------------
+
+
+class DnfBackend(PackageModule[DnfState]):
+    """Install, upgrade or remove rpm packages and groups with dnf."""
+
+    managers: ClassVar[tuple[str, ...]] = ("dnf", "yum", "dnf5")
+    binary: ClassVar[str] = "dnf"
+    args = DNF_ARGS
+    check_msg = CHECK_MSG
+    returns = {"msg": "Nothing to do, or what failed", "rc": "0, or 1 on failure",
+               "results": "Installed: NEVRA / Removed: NEVRA lines, or list's packages",
+               "failures": "on failure: what could not be done"}
+
+    # -- arguments -----------------------------------------------------------------------
+
+    def tool(self, args: dict[str, Any]) -> str:
+        return "dnf5" if args.get("use_backend") == "dnf5" else self.binary
+
+    def wanted(self, args: dict[str, Any]) -> str:
+        """present, latest or absent; autoremove alone means absent."""
+        state: str | None = args.get("state")
+        if state is None:
+            return "absent" if args["autoremove"] and not names_of(args) else "present"
+        return {"installed": "present", "removed": "absent"}.get(state, state)
+
+    def validate(self, args: dict[str, Any]) -> None:
+        specs = names_of(args)
+        if self.wanted(args) == "absent" and any(kind_of(s) in ("url", "file")
+                                                  for s in specs):
+            raise PackageFailure("Cannot remove paths -- please specify package name.",
+                                 results=[], rc=1)
+        if not specs and not (args["autoremove"] or args["update_cache"] or args["list"]):
+            raise PackageFailure("name is required when state is present, latest or "
+                                 "absent", results=[], rc=1)
+
+    def options(self, args: dict[str, Any]) -> list[str]:
+        """dnf's options for the arguments, for the dry runs and the real run alike."""
+        opts = [f"--installroot={args['installroot']}"] if args["installroot"] != "/" else []
+        pairs = (("conf_file", "--config="), ("releasever", "--releasever="),
+                 ("disable_excludes", "--disableexcludes="), ("download_dir", "--downloaddir="))
+        opts += [f"{flag}{args[key]}" for key, flag in pairs if args.get(key)]
+        lists = (("disablerepo", "--disablerepo="), ("enablerepo", "--enablerepo="),
+                 ("exclude", "--exclude="), ("disable_plugin", "--disableplugin="),
+                 ("enable_plugin", "--enableplugin="))
+        opts += [f"{flag}{v}" for key, flag in lists for v in args.get(key) or []]
+        flags = (("disable_gpg_check", "--nogpgcheck"), ("skip_broken", "--skip-broken"),
+                 ("allowerasing", "--allowerasing"), ("cacheonly", "-C"),
+                 ("bugfix", "--bugfix"), ("security", "--security"),
+                 ("download_only", "--downloadonly"))
+        opts += [flag for key, flag in flags if args.get(key)]
+        return opts + self.settings(args)
+
+    def settings(self, args: dict[str, Any]) -> list[str]:
+        best = args.get("best")
+        if best is None and args.get("nobest") is not None:
+            best = not args["nobest"]
+        opts = [] if best is None else [f"--setopt=best={best}"]
+        if not args["install_weak_deps"]:
+            opts.append("--setopt=install_weak_deps=False")
+        if not (args["sslverify"] and args["validate_certs"]):
+            opts.append("--setopt=sslverify=False")
+        return opts
+
+    def dnf(self, args: dict[str, Any], command: str, specs: list[str], *, dry: bool) -> str:
+        options = self.options(args)
+        if command == "remove":  # as Ansible: a removal takes its dependencies only when asked
+            options.append(f"--setopt=clean_requirements_on_remove={args['autoremove']}")
+        opts = " ".join(quote(o) for o in options)
+        answer = "--assumeno" if dry else "-y"
+        tail = f" -- {' '.join(quote(s) for s in specs)}" if specs else ""
+        return f"{self.tool(args)} {answer} {command} {opts}{tail}".replace("  ", " ")
+
+    # -- probe ---------------------------------------------------------------------------
+
+    def probe(self, args: dict[str, Any], ctx: Any) -> str:
+        tool = self.tool(args)
+        head = (f"export LC_ALL=C; command -v {tool} >/dev/null 2>&1 || "
+                f"{{ echo '{tool} was not found on the host' >&2; exit 127; }}; ")
+        if args["update_cache"]:
+            head += _dry("makecache", f"{self.dnf(args, 'makecache', [], dry=True)} "
+                                      "--refresh") + "; "
+        if args["list"]:
+            return head + self.list_probe(args)
+        return head + self.state_probe(args)
+
+    def state_probe(self, args: dict[str, Any]) -> str:
+        specs = names_of(args)
+        rpm = rpm_command(args["installroot"])
+        lines = [f"q() {{ {rpm} -q --qf {quote(INSTALLED_QF)} \"$@\" 2>/dev/null; }}",
+                 f"o() {{ {rpm} -q --qf {quote(OLD_QF)} \"$@\" 2>/dev/null; }}", "m=0"]
+        lines += [_spec_probe(i, spec, rpm) for i, spec in enumerate(specs)]
+        lines += self.dry_runs(args, specs)
+        return "; ".join(lines)
+
+    def dry_runs(self, args: dict[str, Any], specs: list[str]) -> list[str]:
+        """The dry runs, in sh: only when rpm could not tell (``m=1``), or to upgrade."""
+        wanted = self.wanted(args)
+        if not specs and not args["autoremove"]:
+            return []
+        steps: list[str] = []
+        if wanted == "absent":
+            if specs:
+                steps.append(_when_unsure(_dry("remove", self.dnf(args, "remove", specs,
+                                                                   dry=True))))
+            if args["autoremove"]:
+                steps.append(_dry("autoremove", self.dnf(args, "autoremove", [], dry=True)))
+            return steps
+        if specs == ["*"] and wanted == "latest":
+            return [_dry("upgrade", self.dnf(args, "upgrade", [], dry=True))]
+        if not args["update_only"]:
+            steps.append(_when_unsure(_dry("install", self.dnf(args, "install", specs,
+                                                                dry=True))))
+        if wanted == "latest" or args["update_only"]:
+            steps.append(_dry("upgrade", self.dnf(args, "upgrade", specs, dry=True)))
+        return steps
+
+    def list_probe(self, args: dict[str, Any]) -> str:
+        what = args["list"]
+        qf = quote(r"%{name}\t%{epoch}\t%{version}\t%{release}\t%{arch}\t%{repoid}\n")
+        rpm = rpm_command(args["installroot"])
+        if what == "installed":
+            return f"{rpm} -qa --qf {quote(INSTALLED_QF)}"
+        opts = " ".join(quote(o) for o in self.options(args))
+        if what in ("repos", "repositories"):
+            return f"{self.tool(args)} -q repolist --enabled {opts}"
+        if what in ("updates", "upgrades", "available"):
+            upgrades = " --upgrades" if what != "available" else ""
+            return f"{self.tool(args)} -q repoquery{upgrades} --qf {qf} {opts}"
+        return (f"{rpm} -q --qf {quote(INSTALLED_QF)} -- {quote(what)}; "
+                f"{self.tool(args)} -q repoquery --qf {qf} {opts} -- {quote(what)}")
+
+    # -- parse and plan ------------------------------------------------------------------
+
+    def parse(self, args: dict[str, Any], res: CommandResult) -> DnfState:
+        if res.rc == 127 and "was not found" in res.err:
+            raise PackageFailure(res.err.strip(), results=[], rc=1)
+        if args["list"]:
+            return DnfState([], listing=parse_listing(args["list"], res))
+        state = parse_probe(names_of(args), res.out)
+        cache = state.runs.pop("makecache", None)
+        if cache is not None and cache.rc != 0:
+            raise PackageFailure(_words(cache) or "Failed to update the cache", results=[],
+                                 rc=1)
+        return state
+
+    def in_state_msg(self, args: dict[str, Any], state: DnfState) -> str | None:
+        if state.listing is not None:
+            return ""
+        return "Cache updated" if not names_of(args) and not args["autoremove"] \
+            else "Nothing to do"
+
+    def values(self, args: dict[str, Any], state: DnfState) -> dict[str, Any]:
+        if state.listing is not None:
+            return {"results": state.listing}
+        if self.wanted(args) == "absent":
+            return {"results": [f"No match for argument: {s.spec}" for s in state.specs
+                                if not s.installed], "rc": 0}
+        return {"results": _file_results(state.specs), "rc": 0}
+
+    def plan(self, args: dict[str, Any], state: DnfState) -> Change | None:
+        if state.listing is not None:
+            return None
+        if self.wanted(args) == "absent":
+            return self.plan_remove(args, state)
+        return self.plan_install(args, state)
+
+    def plan_install(self, args: dict[str, Any], state: DnfState) -> Change | None:
+        runs = [state.runs[c] for c in ("install", "upgrade") if c in state.runs]
+        _fail_on_errors(runs)
+        rows = _unique([row for run in runs for row in run.rows])
+        dropped: set[str] = set()
+        if not args["allow_downgrade"]:
+            rows, dropped = _without_downgrades(rows, state.specs)
+        steps = self.install_steps(args, [s for s in state.specs if s.spec not in dropped])
+        if not rows or not steps:
+            return None
+        return Steps("install", "", {"results": _results(rows, state.specs, args), "rc": 0},
+                     diff=_diff(rows), steps=steps)
+
+    def install_steps(self, args: dict[str, Any], specs: list[SpecState]
+                      ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """dnf install for what rpm did not find; dnf upgrade for what it did (latest)."""
+        latest = self.wanted(args) == "latest" or args["update_only"]
+        if latest and [s.spec for s in specs] == ["*"]:
+            return (("upgrade", ()),)
+        install = () if args["update_only"] else tuple(s.spec for s in specs if not s.certain)
+        upgrade = tuple(s.spec for s in specs if s.certain or s.kind == "glob") if latest \
+            else ()
+        return tuple((cmd, specs) for cmd, specs in (("install", install),
+                                                      ("upgrade", upgrade)) if specs)
+
+    def plan_remove(self, args: dict[str, Any], state: DnfState) -> Change | None:
+        runs = [state.runs[c] for c in ("remove", "autoremove") if c in state.runs]
+        _fail_on_errors(runs, strict=False)
+        rows = [row for run in runs for row in run.rows]
+        if "remove" not in state.runs:
+            rows += [Row("Removing", p.name, p.arch, p.evr) for s in state.specs
+                     for p in s.installed]
+        rows = _unique(rows)
+        gone = tuple(s.spec for s in state.specs if s.installed or not s.certain_kind)
+        steps: tuple[tuple[str, tuple[str, ...]], ...] = (("remove", gone),) if gone else ()
+        if args["autoremove"]:
+            steps += (("autoremove", ()),)
+        if not rows:
+            return None
+        return Steps("remove", "", {"results": [f"Removed: {r.nevra}" for r in rows],
+                                    "rc": 0}, diff=_diff(rows), steps=steps)
+
+    # -- apply ---------------------------------------------------------------------------
+
+    def apply(self, args: dict[str, Any], change: Change, ctx: Any) -> str:
+        assert isinstance(change, Steps)
+        commands = [self.dnf(args, cmd, list(specs), dry=False) for cmd, specs in change.steps]
+        return " && ".join(["export LC_ALL=C", *commands])
+
+    def applied(self, args: dict[str, Any], change: Change, res: CommandResult
+                ) -> dict[str, Any]:
+        if res.rc != 0:
+            words = _words(parse_transaction(change.op, res.rc, res.out.splitlines()
+                                             + res.err.splitlines()))
+            raise PackageFailure(words or f"dnf failed with exit status {res.rc}",
+                                 failures=[words] if words else [],
+                                 results=[], rc=res.rc)
+        return change.values
+
+
+@dataclass(frozen=True, slots=True)
+class Steps(Change):
+    """A change and the dnf commands that make it: (command, specs) in order."""
+
+    steps: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+def _spec_probe(index: int, spec: str, rpm: str) -> str:
+    """sh that prints what rpm knows of one spec, and sets m=1 when rpm cannot decide.
+    ``o`` lists the installed versions of the package a versioned spec names (tagged O),
+    which an upgrade or downgrade would replace."""
+    kind, s = kind_of(spec), quote(spec)
+    head = f"echo '{_MARK} spec {index}'; "
+    if kind == "name":
+        guess = name_guess(spec)
+        old = f"; o -- {quote(guess)}" if guess != spec else ""
+        return head + f"q -- {s} || q --whatprovides -- {s} || {{ m=1{old}; }}"
+    if kind == "path":
+        return head + f"q --whatprovides -- {s} || m=1"
+    if kind == "glob":
+        return head + f"{rpm} -qa --qf {quote(INSTALLED_QF)} -- {s}; m=1"
+    if kind == "versioned":
+        return head + f"o -- {quote(spec.split()[0])}; m=1"
+    if kind == "file":
+        return head + (f"x=$({rpm} -qp --qf {quote(FILE_QF)} -- {s} 2>/dev/null) && "
+                       "printf '%s\\n' \"$x\" && { o -- \"$(printf '%s' \"$x\" | cut -f2)\"; "
+                       "q -- \"$(printf '%s' \"$x\" | cut -f7)\"; } || m=1")
+    return head + "m=1"
+
+
+def name_guess(spec: str) -> str:
+    """The package name in a name-version[-release][.arch] spec (dnf knows for sure; this
+    only finds the installed version it would replace)."""
+    base = spec.rsplit("/", 1)[-1].split()[0]
+    return re.sub(r"-[0-9][^-]*(-[^-]+)?(\.[a-z0-9_]+)?(\.rpm)?$", "", base)
+
+
+def _dry(name: str, command: str) -> str:
+    return f"echo '{_MARK} dry {name}'; {command} 2>&1; echo \"{_MARK} rc $?\""
+
+
+def _when_unsure(step: str) -> str:
+    return f"if [ $m = 1 ]; then {step}; fi"
+
+
+def _words(run: DryRun) -> str:
+    """dnf's complaint, without its progress remarks."""
+    text = [line.strip() for line in run.lines
+            if line.strip() and not line.strip().startswith(_NOISE)]
+    return "\n".join(text)
+
+
+def _fail_on_errors(runs: list[DryRun], strict: bool = True) -> None:
+    """Raise dnf's refusal the way Ansible reports it."""
+    failures: list[str] = []
+    for run in runs:
+        for line in run.lines:
+            if strict and run.command == "install" and (m := _NO_MATCH.match(line.strip())):
+                failures.append(f"No package {m.group(1)} available.")
+            elif m := _NO_GROUP.match(line.strip()):
+                failures.append(f"No group {m.group(1)} available.")
+        if run.rc != 0 and not run.aborted and not failures and _real_error(run):
+            raise PackageFailure(_words(run), failures=[_words(run)], results=[], rc=1)
+    if failures:
+        raise PackageFailure("Failed to install some of the specified packages",
+                             failures=failures, results=[], rc=1)
+
+
+def _real_error(run: DryRun) -> bool:
+    """An upgrade of packages that are not installed is nothing to do, not an error."""
+    words = _words(run)
+    return bool(words) and not (run.command in ("upgrade", "remove") and all(
+        _NO_MATCH.match(w) or "No packages marked" in w or "available, but not installed"
+        in w for w in words.splitlines()))
+
+
+def _unique(rows: list[Row]) -> list[Row]:
+    seen: dict[tuple[str, bool], Row] = {}
+    for row in rows:
+        seen.setdefault((row.nevra, row.removes), row)
+    return list(seen.values())
+
+
+def _without_downgrades(rows: list[Row], specs: list[SpecState]) -> tuple[list[Row], set[str]]:
+    """Ansible keeps a newer installed version unless allow_downgrade: the specs that would
+    downgrade are dropped, and so are their rows."""
+    down = {row.name for row in rows if row.action.startswith("Downgrading")}
+    dropped = {s.spec for s in specs if s.kind in ("name", "file", "url")
+               and _owner(s) in down}
+    kept = {_owner(s) for s in specs if s.spec not in dropped}
+    return [r for r in rows if r.name not in down or r.name in kept], dropped
+
+
+def _owner(spec: SpecState) -> str:
+    """The package name a spec names (best effort: name-version specs, files)."""
+    if spec.package is not None:
+        return spec.package.name
+    found = spec.installed or spec.old
+    return found[0].name if found else name_guess(spec.spec)
+
+
+def _results(rows: list[Row], specs: list[SpecState], args: dict[str, Any]) -> list[str]:
+    verb = "Downloaded" if args["download_only"] else "Installed"
+    added = [f"{verb}: {r.nevra}" for r in rows if not r.removes]
+    old = {p.name: p for s in specs for p in s.installed + s.old}
+    replaced = [f"Removed: {old[r.name]}" for r in rows
+                if r.action.startswith(("Upgrading", "Downgrading")) and r.name in old]
+    removed = [f"Removed: {r.nevra}" for r in rows if r.removes]
+    return _file_results(specs) + added + removed + replaced
+
+
+def _file_results(specs: list[SpecState]) -> list[str]:
+    """Ansible names every local or remote .rpm it was given, changed or not."""
+    return [f"Installed {s.spec}" for s in specs if s.kind in ("file", "url")]
+
+
+def _diff(rows: list[Row]) -> dict[str, Any]:
+    return {"before": "", "after": "\n".join(f"{r.action} {r.nevra}" for r in rows) + "\n"}
+
+
+def parse_listing(what: str, res: CommandResult) -> list[Any]:
+    """list=...: Ansible's dictionaries for packages, or repo ids for repos."""
+    lines = res.out.splitlines()
+    if what in ("repos", "repositories"):
+        return [{"repoid": line.split()[0], "state": "enabled"} for line in lines[1:]
+                if line.strip()]
+    out: list[Any] = []
+    for nevra in parse_nevras(lines):
+        out.append(_package(nevra, "@System", "installed"))
+    for line in lines:
+        fields = line.split("\t")
+        if len(fields) == 6 and fields[0] != "I":
+            epoch = int(fields[1]) if fields[1].isdigit() else 0
+            out.append(_package(Nevra(fields[0], epoch, *fields[2:5]), fields[5], "available"))
+    return out
+
+
+def _package(nevra: Nevra, repo: str, yumstate: str) -> dict[str, Any]:
+    return {"name": nevra.name, "epoch": str(nevra.epoch), "version": nevra.version,
+            "release": nevra.release, "arch": nevra.arch, "repo": repo,
+            "envra": nevra.envra, "nevra": nevra.envra, "yumstate": yumstate}
