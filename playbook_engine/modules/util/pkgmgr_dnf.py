@@ -122,6 +122,7 @@ class Row:
     name: str
     arch: str = ""
     evr: str = ""
+    marker: bool = False   # a group, environment or module stream, not a package
 
     @property
     def nevra(self) -> str:
@@ -174,35 +175,38 @@ class DnfState:
 
 
 _HEADER = re.compile(r"([A-Z][A-Za-z ]*(?:/[a-z ]+)?):$")
+_VERBS = ("Installing", "Upgrading", "Downgrading", "Reinstalling", "Removing", "Replacing",
+          "Obsoleting", "Enabling", "Disabling", "Resetting", "Switching")
 
 
 def parse_transaction(command: str, rc: int, lines: list[str]) -> DryRun:
-    """dnf's output for one command, its table read into rows (dnf4 and dnf5 layouts)."""
+    """dnf's output for one command, its table read into rows (dnf4 and dnf5 layouts).
+    Lines outside the table are kept in ``lines``: dnf's remarks and complaints."""
     run = DryRun(command, rc)
-    section = ""
-    pending = ""
+    section = pending = ""
     for line in lines:
         if (match := _HEADER.fullmatch(line.strip())) and not line.startswith(" "):
-            section, pending = match.group(1), ""
+            section = match.group(1) if match.group(1).startswith(_VERBS) else ""
+            pending = ""
             continue
         if section and line.startswith(" ") and line.strip():
-            if "replacing" in line.split()[:1]:
-                run.rows.append(_replaced(line))
-                continue
             pending, row = _table_row(section, pending + " " + line.strip())
             if row is not None:
                 run.rows.append(row)
             continue
-        section = "" if not line.strip() else section
+        section = section if line.strip() else ""
         run.lines.append(line)
     return run
 
 
 def _table_row(section: str, text: str) -> tuple[str, Row | None]:
-    """A row from its words; a name dnf wrapped onto a line of its own waits for the rest."""
+    """A row from its words; a name dnf wrapped onto a line of its own waits for the rest.
+    Groups, environments and module streams are named, not versioned."""
     words = text.split()
-    if "Group" in section or "group" in section or "Environment" in section:
-        return "", Row(section, " ".join(words))
+    if section.lower().endswith(("groups", "streams", "profiles")):
+        return "", Row(section, " ".join(words), marker=True)
+    if words[0] == "replacing":
+        return "", _replaced(words)
     if len(words) == 1:
         return words[0], None
     if len(words) < 3:
@@ -210,11 +214,15 @@ def _table_row(section: str, text: str) -> tuple[str, Row | None]:
     return "", Row(section, words[0], words[1], words[2])
 
 
-def _replaced(line: str) -> Row:
-    """``replacing  name.arch  evr`` under an upgrade: the old package goes."""
-    words = line.split()
+def _replaced(words: list[str]) -> Row | None:
+    """``replacing name.arch evr`` (dnf4) or ``replacing name arch evr repo size`` (dnf5)
+    under an upgrade: the old package goes."""
+    if len(words) >= 5:
+        return Row("Replacing", words[1], words[2], words[3])
+    if len(words) < 3:
+        return None
     name, _, arch = words[1].rpartition(".")
-    return Row("Replacing", name, arch, words[2] if len(words) > 2 else "")
+    return Row("Replacing", name, arch, words[2])
 
 
 def parse_probe(specs: list[str], out: str) -> DnfState:
@@ -552,9 +560,13 @@ def _real_error(run: DryRun) -> bool:
 
 
 def _unique(rows: list[Row]) -> list[Row]:
+    """The package rows, each once. A group or module stream row alone is no change: dnf
+    lists an installed group again when asked to install it, and Ansible says nothing to
+    do."""
     seen: dict[tuple[str, bool], Row] = {}
     for row in rows:
-        seen.setdefault((row.nevra, row.removes), row)
+        if not row.marker:
+            seen.setdefault((row.nevra, row.removes), row)
     return list(seen.values())
 
 
@@ -587,8 +599,10 @@ def _results(rows: list[Row], specs: list[SpecState], args: dict[str, Any]) -> l
 
 
 def _file_results(specs: list[SpecState]) -> list[str]:
-    """Ansible names every local or remote .rpm it was given, changed or not."""
-    return [f"Installed {s.spec}" for s in specs if s.kind in ("file", "url")]
+    """Ansible names every local or remote .rpm and every group it was given, changed or
+    not."""
+    return [f"Installed {s.spec}" if s.kind != "group" else f"Group {s.spec[1:]} installed."
+            for s in specs if s.kind in ("file", "url", "group")]
 
 
 def _diff(rows: list[Row]) -> dict[str, Any]:
