@@ -11,14 +11,23 @@ command runs the same dnf command with ``-y``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
+from ...templating.values import Unpredictable
 from ...transport.base import CommandResult
 from ...transport.shell import quote
 from ..base import Arg
-from .pkgmgr_iface import PackageFailure, PackageModule, names_of
-from .pkgmgr_rpm import FILE_QF, INSTALLED_QF, OLD_QF, Nevra, parse_nevras, rpm_command
+from .pkgmgr_iface import PackageFailure, PackageModule, PackagePrediction, names_of
+from .pkgmgr_rpm import (
+    FILE_QF,
+    INSTALLED_QF,
+    OLD_QF,
+    Nevra,
+    evr_compare,
+    parse_nevras,
+    rpm_command,
+)
 from .state import Change
 
 __all__ = ["DNF_ARGS", "DnfBackend", "DnfState", "DryRun", "Row", "parse_transaction"]
@@ -434,7 +443,7 @@ class DnfBackend(PackageModule[DnfState]):
         if not rows or not steps:
             return None
         return Steps("install", "", {"results": _results(rows, state.specs, args), "rc": 0},
-                     diff=_diff(rows), steps=steps)
+                     diff=_diff(rows), steps=steps, rows=tuple(rows))
 
     def install_steps(self, args: dict[str, Any], specs: list[SpecState]
                       ) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -463,7 +472,37 @@ class DnfBackend(PackageModule[DnfState]):
         if not rows:
             return None
         return Steps("remove", "", {"results": [f"Removed: {r.nevra}" for r in rows],
-                                    "rc": 0}, diff=_diff(rows), steps=steps)
+                                    "rc": 0}, diff=_diff(rows), steps=steps, rows=tuple(rows))
+
+    # -- check runs: what earlier tasks would have done ----------------------------------
+
+    def database(self, args: dict[str, Any]) -> str:
+        return f"rpm:{args['installroot']}"
+
+    def remember(self, args: dict[str, Any], change: Change, prediction: PackagePrediction
+                 ) -> None:
+        assert isinstance(change, Steps)
+        added = {row.name: row for row in change.rows if not row.removes}
+        gone = [row.name for row in change.rows if row.removes and row.name not in added]
+        prediction.record(self.database(args), added.items(), gone)
+
+    def foresee(self, args: dict[str, Any], state: DnfState, known: dict[str, Any]
+                ) -> DnfState:
+        """Apply the packages earlier tasks would have changed: to what rpm found, and to
+        dnf's dry runs (rows for packages they would have installed already go). What
+        dnf would resolve differently on that state (autoremove, removing groups or
+        globs, reinstalling what an earlier task would remove) is not guessed."""
+        if not known or state.listing is not None:
+            return state
+        if {"autoremove", "remove"} & set(state.runs):
+            raise Unpredictable("the packages earlier tasks would have installed or removed")
+        for spec in state.specs:
+            _foresee_spec(spec, known, self.wanted(args))
+        latest = self.wanted(args) == "latest"
+        pinned = {_owner(s) for s in state.specs if latest or _pinned(s)}
+        for run in state.runs.values():
+            run.rows = [_against(r, known) for r in run.rows if not _done(r, known, pinned)]
+        return state
 
     # -- apply ---------------------------------------------------------------------------
 
@@ -488,6 +527,54 @@ class Steps(Change):
     """A change and the dnf commands that make it: (command, specs) in order."""
 
     steps: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    rows: tuple[Row, ...] = ()
+
+
+def _foresee_spec(spec: SpecState, known: dict[str, Any], wanted: str) -> None:
+    if spec.kind != "name" or spec.spec not in known:
+        return
+    row = known[spec.spec]
+    if row is None:
+        if spec.installed and wanted != "absent":
+            raise Unpredictable(f"{spec.spec}, which an earlier task would have removed")
+        spec.installed = []
+        return
+    spec.installed = [_nevra(row)]
+
+
+def _pinned(spec: SpecState) -> bool:
+    """The spec asks for a version, not just the package."""
+    if spec.kind in ("versioned", "file", "url"):
+        return True
+    return spec.kind == "name" and name_guess(spec.spec) != spec.spec
+
+
+def _done(row: Row, known: dict[str, Any], pinned: set[str]) -> bool:
+    """The row is what an earlier task of the check run would have done already."""
+    if row.marker or row.name not in known:
+        return False
+    before = known[row.name]
+    if row.removes:
+        return before is None
+    if before is None:
+        return False
+    return bool(before.evr == row.evr or row.name not in pinned)
+
+
+def _against(row: Row, known: dict[str, Any]) -> Row:
+    """An install of a package an earlier task would have installed in another version is
+    an upgrade or a downgrade of it (the real run will see it so)."""
+    before = known.get(row.name)
+    if row.removes or row.marker or before is None or not row.action.startswith("Installing"):
+        return row
+    verb = "Upgrading" if evr_compare(row.evr, before.evr) > 0 else "Downgrading"
+    return replace(row, action=verb)
+
+
+def _nevra(row: Row) -> Nevra:
+    epoch, _, rest = row.evr.rpartition(":")
+    version, _, release = rest.partition("-")
+    return Nevra(row.name, int(epoch) if epoch.isdigit() else 0, version, release, row.arch)
 
 
 def _spec_probe(index: int, spec: str, rpm: str) -> str:
@@ -529,9 +616,14 @@ def _when_unsure(step: str) -> str:
 
 
 def _words(run: DryRun) -> str:
-    """dnf's complaint, without its progress remarks."""
-    text = [line.strip() for line in run.lines
-            if line.strip() and not line.strip().startswith(_NOISE)]
+    """dnf's complaint, without its progress remarks (nor the dump of a repository's
+    settings that follows ``Problem repository:``)."""
+    text: list[str] = []
+    for line in (line.strip() for line in run.lines):
+        if line and not line.startswith(_NOISE):
+            text.append(line)
+        if line.startswith("Problem repository:"):
+            break
     return "\n".join(text)
 
 

@@ -15,7 +15,9 @@ arguments with that backend's ``args`` (Ansible's for that module) and calls ``r
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+import weakref
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from ...transport.base import CommandResult
@@ -23,7 +25,8 @@ from ..base import Arg, ModuleContext
 from ..result import Result
 from .state import Change, StateModule
 
-__all__ = ["PackageBackend", "PackageFailure", "PackageModule", "names_of", "tool_words"]
+__all__ = ["PackageBackend", "PackageFailure", "PackageModule", "PackagePrediction", "names_of",
+           "package_prediction", "tool_words"]
 
 S = TypeVar("S")
 
@@ -54,11 +57,54 @@ class PackageFailure(Exception):
         self.values = values
 
 
+class PackagePrediction:
+    """The packages earlier tasks of a check run would have installed or removed on one
+    host, per package database (a backend's ``database(args)``): name -> what the backend
+    recorded (its installed version), or None for removed. Later package tasks of the run
+    plan against the host's packages with these applied (``PackageModule.foresee``)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._packages: dict[str, dict[str, Any]] = {}
+
+    def record(self, database: str, installed: Iterable[tuple[str, Any]],
+               removed: Iterable[str] = ()) -> None:
+        with self._lock:
+            known = self._packages.setdefault(database, {})
+            known.update(installed)
+            known.update(dict.fromkeys(removed))
+
+    def view(self, database: str) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._packages.get(database, {}))
+
+
+_PREDICTIONS: weakref.WeakKeyDictionary[object, PackagePrediction] = \
+    weakref.WeakKeyDictionary()
+_PREDICTIONS_LOCK = threading.Lock()
+
+
+def package_prediction(ctx: ModuleContext) -> PackagePrediction | None:
+    """This host's package prediction in a check run (None in a real run). It lives as
+    long as the host's file prediction, so it is per host and per run."""
+    files = getattr(ctx, "files", None) if ctx.check else None
+    if files is None:
+        return None
+    with _PREDICTIONS_LOCK:
+        return _PREDICTIONS.setdefault(files.prediction, PackagePrediction())
+
+
 class PackageModule(StateModule[S], Generic[S]):
     """probe → parse → plan → apply, with failures that keep their return values.
 
     ``parse``, ``plan`` and ``applied`` raise ``PackageFailure``; ``check_msg`` is the
     message a check run reports for a change (Ansible's managers word it their own way).
+
+    In a check run, ``foresee`` adjusts the probed state by what earlier tasks would have
+    done (or raises ``Unpredictable`` where that cannot be followed), and ``remember``
+    records what this task would do. A package change also makes the file prediction
+    unsure: packages bring files and directories (a template into /etc/nginx after
+    installing nginx is planned as a write, not refused for a missing directory).
     """
 
     managers: ClassVar[tuple[str, ...]] = ()
@@ -71,6 +117,18 @@ class PackageModule(StateModule[S], Generic[S]):
         """The message when nothing changes."""
         return None
 
+    def foresee(self, args: dict[str, Any], state: S, known: dict[str, Any]) -> S:
+        """The probed state as earlier tasks of the check run would leave it."""
+        return state
+
+    def remember(self, args: dict[str, Any], change: Change, prediction: PackagePrediction
+                 ) -> None:
+        """Record in the check run's prediction what ``change`` would do."""
+
+    def database(self, args: dict[str, Any]) -> str:
+        """Which package database the prediction is kept for (manager and root)."""
+        return self.managers[0] if self.managers else type(self).__name__
+
     def applied(self, args: dict[str, Any], change: Change, res: CommandResult
                 ) -> dict[str, Any]:
         if res.rc != 0:
@@ -82,18 +140,30 @@ class PackageModule(StateModule[S], Generic[S]):
         try:
             self.validate(args)
             state = self.parse(args, ctx.run(self.probe(args, ctx)))
+            prediction = package_prediction(ctx)
+            if prediction is not None:
+                state = self.foresee(args, state, prediction.view(self.database(args)))
             change = self.plan(args, state)
             if change is None:
                 return Result(msg=self.in_state_msg(args, state),
                               values=self.values(args, state))
             diff = change.diff if ctx.diff else None
             if ctx.check:
+                self._predict(args, change, ctx, prediction)
                 return Result(changed=True, msg=self.check_msg or change.msg,
                               values=change.values, diff=diff)
             values = self.applied(args, change, ctx.run(self.apply(args, change, ctx)))
         except PackageFailure as failure:
             return Result.fail(failure.msg, **failure.values)
         return Result(changed=True, msg=change.msg, values=values, diff=diff)
+
+    def _predict(self, args: dict[str, Any], change: Change, ctx: ModuleContext,
+                 prediction: PackagePrediction | None) -> None:
+        if prediction is None:
+            return
+        self.remember(args, change, prediction)
+        ctx.files.prediction.unsure(f"a {getattr(self, 'name', 'package')} task check mode "
+                                    "did not apply")
 
 
 def tool_words(res: CommandResult) -> str:

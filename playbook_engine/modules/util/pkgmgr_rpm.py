@@ -59,3 +59,87 @@ def parse_nevras(lines: list[str], tag: str = "I") -> list[Nevra]:
 def rpm_command(root: str | None = None) -> str:
     """``rpm``, reading the database under ``root`` when one is given."""
     return "rpm" if root in (None, "", "/") else f"rpm --root {quote(str(root))}"
+
+
+def evr_compare(left: str, right: str) -> int:
+    """Compare two ``[epoch:]version[-release]`` strings as rpm orders them: -1, 0 or 1."""
+    (le, lv, lr), (re_, rv, rr) = _split_evr(left), _split_evr(right)
+    if le != re_:
+        return -1 if le < re_ else 1
+    return vercmp(lv, rv) or vercmp(lr, rr)
+
+
+def _split_evr(evr: str) -> tuple[int, str, str]:
+    epoch, _, rest = evr.rpartition(":")
+    version, _, release = rest.partition("-")
+    return (int(epoch) if epoch.isdigit() else 0), version, release
+
+
+def vercmp(left: str, right: str) -> int:
+    """rpm's segment-wise comparison of one version (or release) string: runs of digits
+    compare as numbers and beat runs of letters; ``~`` sorts before everything, even the
+    end of the string (pre-releases); ``^`` after the end but before anything else."""
+    i = j = 0
+    while i < len(left) or j < len(right):
+        i, j = _skip(left, i), _skip(right, j)
+        special = _special(left, i, right, j)
+        if special is not None:
+            if special[0] != 0:
+                return special[0]
+            i, j = i + 1, j + 1
+            continue
+        if i >= len(left) or j >= len(right):
+            break
+        digits = left[i].isdigit()
+        a, i = _segment(left, i, digits)
+        b, j = _segment(right, j, digits)
+        if not b:  # a number against letters: the number is newer
+            return 1 if digits else -1
+        order = _compare_segment(a, b, digits)
+        if order:
+            return order
+    return _rest(left, i, right, j)
+
+
+def _skip(text: str, at: int) -> int:
+    while at < len(text) and not (text[at].isalnum() or text[at] in "~^"):
+        at += 1
+    return at
+
+
+def _special(left: str, i: int, right: str, j: int) -> tuple[int] | None:
+    """The order a ``~`` or ``^`` at the current positions decides; (0,) when both strings
+    have it (skip it), None when neither has."""
+    a_tilde, b_tilde = left[i:i + 1] == "~", right[j:j + 1] == "~"
+    if a_tilde or b_tilde:
+        return (0,) if a_tilde and b_tilde else ((-1,) if a_tilde else (1,))
+    a_caret, b_caret = left[i:i + 1] == "^", right[j:j + 1] == "^"
+    if not (a_caret or b_caret):
+        return None
+    if i >= len(left):   # a base version is older than any ^ build of it
+        return (-1,)
+    if j >= len(right):
+        return (1,)
+    return (0,) if a_caret and b_caret else ((-1,) if a_caret else (1,))
+
+
+def _segment(text: str, at: int, digits: bool) -> tuple[str, int]:
+    start = at
+    while at < len(text) and text[at].isascii() and (text[at].isdigit() if digits
+                                                     else text[at].isalpha()):
+        at += 1
+    return text[start:at], at
+
+
+def _compare_segment(a: str, b: str, digits: bool) -> int:
+    if digits:
+        a, b = a.lstrip("0"), b.lstrip("0")
+        if len(a) != len(b):
+            return -1 if len(a) < len(b) else 1
+    return (a > b) - (a < b)
+
+
+def _rest(left: str, i: int, right: str, j: int) -> int:
+    """Equal so far: whichever has segments left is newer."""
+    a, b = i < len(left), j < len(right)
+    return 0 if a == b else (1 if a else -1)

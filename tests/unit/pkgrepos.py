@@ -1,0 +1,139 @@
+"""Throw-away package repositories and roots, for testing the package modules for real.
+
+The modules drive the real tools (rpm, dnf, zypper, pacman) in private roots
+(``installroot``, ``--root``) fed from repositories built here on the spot, so nothing on
+this machine's own package database changes. Debian ships those tools; ``need`` installs
+them with ``.ci/install-pkg-tools`` on a fresh machine (as root), and skips the test where
+that is impossible (but fails it under CI, which must not go green by skipping).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+INSTALL_SCRIPT = Path(__file__).resolve().parents[2] / ".ci" / "install-pkg-tools"
+LOCAL = {"all": {"hosts": {"localhost": {"ansible_connection": "local"}}}}
+_tried: list[bool] = []
+
+
+def need(*tools: str) -> None:
+    """Skip (fail under CI) unless every tool is on PATH, installing them once if we can."""
+    missing = [t for t in tools if shutil.which(t) is None]
+    if missing and not _tried and os.geteuid() == 0 and shutil.which("apt-get"):
+        _tried.append(True)
+        subprocess.run(["bash", str(INSTALL_SCRIPT)], check=False, capture_output=True)
+        missing = [t for t in tools if shutil.which(t) is None]
+    if missing:
+        reason = f"needs {', '.join(missing)} (bash .ci/install-pkg-tools installs them)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def build_rpm(out: Path, name: str, version: str, *, release: str = "1",
+              requires: tuple[str, ...] = (), epoch: int | None = None) -> Path:
+    """A noarch rpm holding /usr/share/NAME/version (its version), built with rpmbuild."""
+    top = out / f".build-{name}-{version}-{release}"
+    (top / "SPECS").mkdir(parents=True, exist_ok=True)
+    spec = top / "SPECS" / f"{name}.spec"
+    lines = [f"Name: {name}", f"Version: {version}", f"Release: {release}",
+             "Summary: pbe test package", "License: MIT", "BuildArch: noarch"]
+    lines += [f"Epoch: {epoch}"] if epoch is not None else []
+    lines += [f"Requires: {r}" for r in requires]
+    spec.write_text("\n".join(lines) + textwrap.dedent(f"""
+        %description
+        A package for pbe's tests.
+        %install
+        mkdir -p %{{buildroot}}/usr/share/{name}
+        echo {version} > %{{buildroot}}/usr/share/{name}/version
+        %files
+        /usr/share/{name}/version
+        """))
+    subprocess.run(["rpmbuild", "--define", f"_topdir {top}", "-bb", str(spec)], check=True,
+                   capture_output=True)
+    built = next((top / "RPMS" / "noarch").glob("*.rpm"))
+    target = out / built.name
+    shutil.move(built, target)
+    shutil.rmtree(top)
+    return target
+
+
+def comps(group: str, name: str, packages: list[str]) -> str:
+    """A comps.xml with one group."""
+    reqs = "".join(f'<packagereq type="mandatory">{p}</packagereq>' for p in packages)
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<comps><group><id>{group}</id>'
+            f"<name>{name}</name><description>pbe test group</description>"
+            f"<default>false</default><uservisible>true</uservisible>"
+            f"<packagelist>{reqs}</packagelist></group></comps>\n")
+
+
+@dataclass
+class DnfRoot:
+    """A private installroot, its dnf.conf and its repositories (ids ``pbe`` enabled,
+    ``pbe-extra`` disabled)."""
+
+    base: Path
+
+    @property
+    def root(self) -> Path:
+        return self.base / "root"
+
+    @property
+    def conf(self) -> Path:
+        return self.base / "dnf.conf"
+
+    def repo(self, repo_id: str = "pbe") -> Path:
+        return self.base / "repos" / repo_id
+
+    def publish(self, rpms: list[Path], repo_id: str = "pbe", group: str | None = None,
+                keep_cache: bool = False) -> None:
+        """Put ``rpms`` in the repository (creating or refreshing its metadata). The root's
+        metadata cache is dropped unless ``keep_cache``: dnf trusts a cache less than a
+        second old even with ``metadata_expire=0``, and these tests are quicker than that."""
+        path = self.repo(repo_id)
+        path.mkdir(parents=True, exist_ok=True)
+        for rpm in rpms:
+            shutil.copy(rpm, path / rpm.name)
+        cmd = ["createrepo_c", "-q", str(path)]
+        if group is not None:
+            (self.base / "comps.xml").write_text(group)
+            cmd[2:2] = ["-g", str(self.base / "comps.xml")]
+        subprocess.run(cmd, check=True, capture_output=True)
+        if not keep_cache:
+            shutil.rmtree(self.root / "var" / "cache" / "dnf", ignore_errors=True)
+
+    def args(self) -> dict[str, Any]:
+        """The module arguments that point dnf at this root and its repositories."""
+        return {"installroot": str(self.root), "releasever": "1", "conf_file": str(self.conf)}
+
+    def installed(self) -> dict[str, str]:
+        """name -> version-release of what the root's rpm database holds."""
+        out = subprocess.run(["rpm", "--root", str(self.root), "-qa", "--qf",
+                              "%{NAME} %{VERSION}-%{RELEASE}\n"], capture_output=True,
+                             text=True, check=True).stdout
+        return dict(line.split(" ", 1) for line in out.splitlines() if line)
+
+
+def dnf_root(base: Path, *, gpgcheck: bool = False) -> DnfRoot:
+    """An empty root with a dnf.conf naming the two repositories (none has packages yet)."""
+    made = DnfRoot(base)
+    made.root.mkdir(parents=True)
+    (base / "repos.d").mkdir()
+    for repo_id, enabled in (("pbe", 1), ("pbe-extra", 0)):
+        made.repo(repo_id).mkdir(parents=True)
+        subprocess.run(["createrepo_c", "-q", str(made.repo(repo_id))], check=True,
+                       capture_output=True)
+        (base / "repos.d" / f"{repo_id}.repo").write_text(
+            f"[{repo_id}]\nname={repo_id}\nbaseurl=file://{made.repo(repo_id)}\n"
+            f"enabled={enabled}\ngpgcheck={int(gpgcheck)}\nmetadata_expire=0\n")
+    made.conf.write_text(f"[main]\nreposdir={base / 'repos.d'}\ngpgcheck={int(gpgcheck)}\n"
+                         "install_weak_deps=False\n")
+    return made
