@@ -39,8 +39,11 @@ def need(*tools: str) -> None:
 
 
 def build_rpm(out: Path, name: str, version: str, *, release: str = "1",
-              requires: tuple[str, ...] = (), epoch: int | None = None) -> Path:
-    """A noarch rpm holding /usr/share/NAME/version (its version), built with rpmbuild."""
+              requires: tuple[str, ...] = (), epoch: int | None = None,
+              pre: str | None = None) -> Path:
+    """A noarch rpm holding /usr/share/NAME/version (its version), built with rpmbuild;
+    ``pre`` is its %pre scriptlet, in Lua (rpm's own interpreter: an empty root has no
+    /bin/sh), e.g. ``error("no")`` makes its installation fail."""
     top = out / f".build-{name}-{version}-{release}"
     (top / "SPECS").mkdir(parents=True, exist_ok=True)
     spec = top / "SPECS" / f"{name}.spec"
@@ -56,7 +59,7 @@ def build_rpm(out: Path, name: str, version: str, *, release: str = "1",
         echo {version} > %{{buildroot}}/usr/share/{name}/version
         %files
         /usr/share/{name}/version
-        """))
+        """) + (f"%pre -p <lua>\n{pre}\n" if pre else ""))
     subprocess.run(["rpmbuild", "--define", f"_topdir {top}", "-bb", str(spec)], check=True,
                    capture_output=True)
     built = next((top / "RPMS" / "noarch").glob("*.rpm"))
@@ -103,9 +106,11 @@ class DnfRoot:
         for rpm in rpms:
             shutil.copy(rpm, path / rpm.name)
         cmd = ["createrepo_c", "-q", str(path)]
+        groups = self.base / f"comps-{repo_id}.xml"  # kept: later publishes keep the groups
         if group is not None:
-            (self.base / "comps.xml").write_text(group)
-            cmd[2:2] = ["-g", str(self.base / "comps.xml")]
+            groups.write_text(group)
+        if groups.exists():
+            cmd[2:2] = ["-g", str(groups)]
         subprocess.run(cmd, check=True, capture_output=True)
         if not keep_cache:
             shutil.rmtree(self.root / "var" / "cache" / "dnf", ignore_errors=True)

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 import yaml
+from pkgrepos import LOCAL, DnfRoot, build_rpm, comps, dnf_root, need
 
 from playbook_engine.api import run
 from playbook_engine.testing.parity import check_predicts_run
-from pkgrepos import LOCAL, DnfRoot, build_rpm, comps, dnf_root, need
 
 
 @pytest.fixture(scope="module")

@@ -99,6 +99,8 @@ _MARK = "::pbe"
 _OP_SPEC = re.compile(r"\S+\s+(?:<=|>=|=|<|>)\s+\S+")
 _NO_MATCH = re.compile(r"No match for argument: (.+)")
 _NO_GROUP = re.compile(r"Module or Group '(.+)' is not available\.")
+_FILTERED = re.compile(r"All matches were filtered out by exclude filtering for argument: (.+)")
+_PROGRESS = re.compile(r".*\|\s+[\d.]+\s+[kMGT]?i?B\s+\d\d:\d\d$")  # a download's progress
 _NOISE = ("Last metadata expiration check", "Dependencies resolved", "Nothing to do",
           "Complete!", "Operation aborted", "[MIRROR]", "Package ", "Updating and loading",
           "Repositories loaded", "Transaction Summary", "Total size", "Total download",
@@ -194,10 +196,12 @@ def parse_transaction(command: str, rc: int, lines: list[str]) -> DryRun:
     run = DryRun(command, rc)
     section = pending = ""
     for line in lines:
-        if (match := _HEADER.fullmatch(line.strip())) and not line.startswith(" "):
+        match = _HEADER.fullmatch(line.strip())
+        if match and not line.startswith(" "):  # a section: its rows follow, indented
             section = match.group(1) if match.group(1).startswith(_VERBS) else ""
             pending = ""
-            continue
+            if section:
+                continue
         if section and line.startswith(" ") and line.strip():
             pending, row = _table_row(section, pending + " " + line.strip())
             if row is not None:
@@ -384,7 +388,7 @@ class DnfBackend(PackageModule[DnfState]):
 
     def list_probe(self, args: dict[str, Any]) -> str:
         what = args["list"]
-        qf = quote(r"%{name}\t%{epoch}\t%{version}\t%{release}\t%{arch}\t%{repoid}\n")
+        qf = quote(r"%{name}|%{epoch}|%{version}|%{release}|%{arch}|%{repoid}\n")
         rpm = rpm_command(args["installroot"])
         if what == "installed":
             return f"{rpm} -qa --qf {quote(INSTALLED_QF)}"
@@ -514,12 +518,21 @@ class DnfBackend(PackageModule[DnfState]):
     def applied(self, args: dict[str, Any], change: Change, res: CommandResult
                 ) -> dict[str, Any]:
         if res.rc != 0:
-            words = _words(parse_transaction(change.op, res.rc, res.out.splitlines()
-                                             + res.err.splitlines()))
+            words = _apply_words(change.op, res)
             raise PackageFailure(words or f"dnf failed with exit status {res.rc}",
-                                 failures=[words] if words else [],
-                                 results=[], rc=res.rc)
+                                 failures=[words] if words else [], results=[], rc=res.rc)
         return change.values
+
+
+def _apply_words(op: str, res: CommandResult) -> str:
+    """Why the real transaction failed: rpm's ``error:`` lines and dnf's complaints (the
+    transaction table and progress are left out)."""
+    errors = [line.strip() for line in res.out.splitlines()
+              if line.strip().lower().startswith("error")]
+    complaint = _words(parse_transaction(op, res.rc, res.err.splitlines()))
+    if errors or complaint:
+        return "\n".join(errors + ([complaint] if complaint else []))
+    return _words(parse_transaction(op, res.rc, res.out.splitlines()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -595,8 +608,8 @@ def _spec_probe(index: int, spec: str, rpm: str) -> str:
         return head + f"o -- {quote(spec.split()[0])}; m=1"
     if kind == "file":
         return head + (f"x=$({rpm} -qp --qf {quote(FILE_QF)} -- {s} 2>/dev/null) && "
-                       "printf '%s\\n' \"$x\" && { o -- \"$(printf '%s' \"$x\" | cut -f2)\"; "
-                       "q -- \"$(printf '%s' \"$x\" | cut -f7)\"; } || m=1")
+                       "printf '%s\\n' \"$x\" && { o -- \"$(printf '%s' \"$x\" | cut -d'|' -f2)\"; "
+                       "q -- \"$(printf '%s' \"$x\" | cut -d'|' -f7)\"; } || m=1")
     return head + "m=1"
 
 
@@ -620,7 +633,7 @@ def _words(run: DryRun) -> str:
     settings that follows ``Problem repository:``)."""
     text: list[str] = []
     for line in (line.strip() for line in run.lines):
-        if line and not line.startswith(_NOISE):
+        if line and not line.startswith(_NOISE) and not _PROGRESS.fullmatch(line):
             text.append(line)
         if line.startswith("Problem repository:"):
             break
@@ -636,6 +649,8 @@ def _fail_on_errors(runs: list[DryRun], strict: bool = True) -> None:
                 failures.append(f"No package {m.group(1)} available.")
             elif m := _NO_GROUP.match(line.strip()):
                 failures.append(f"No group {m.group(1)} available.")
+            elif strict and (m := _FILTERED.match(line.strip())):
+                failures.append(f"{m.group(1)} {line.strip()}")
         if run.rc != 0 and not run.aborted and not failures and _real_error(run):
             raise PackageFailure(_words(run), failures=[_words(run)], results=[], rc=1)
     if failures:
@@ -684,8 +699,10 @@ def _results(rows: list[Row], specs: list[SpecState], args: dict[str, Any]) -> l
     verb = "Downloaded" if args["download_only"] else "Installed"
     added = [f"{verb}: {r.nevra}" for r in rows if not r.removes]
     old = {p.name: p for s in specs for p in s.installed + s.old}
+    listed = {r.name for r in rows if r.removes}  # dnf5 lists what an upgrade replaces
     replaced = [f"Removed: {old[r.name]}" for r in rows
-                if r.action.startswith(("Upgrading", "Downgrading")) and r.name in old]
+                if r.action.startswith(("Upgrading", "Downgrading")) and r.name in old
+                and r.name not in listed]
     removed = [f"Removed: {r.nevra}" for r in rows if r.removes]
     return _file_results(specs) + added + removed + replaced
 
@@ -711,7 +728,7 @@ def parse_listing(what: str, res: CommandResult) -> list[Any]:
     for nevra in parse_nevras(lines):
         out.append(_package(nevra, "@System", "installed"))
     for line in lines:
-        fields = line.split("\t")
+        fields = line.split("|")
         if len(fields) == 6 and fields[0] != "I":
             epoch = int(fields[1]) if fields[1].isdigit() else 0
             out.append(_package(Nevra(fields[0], epoch, *fields[2:5]), fields[5], "available"))

@@ -1,7 +1,7 @@
 """Reading the rpm database with ``rpm -q``, for the rpm-based managers (dnf, zypper).
 
 ``rpm -q --qf`` prints exactly the fields asked for, so the probes of those modules ask
-rpm, not the slower resolver, what is installed, and one tab-separated line per installed
+rpm, not the slower resolver, what is installed, and one line of |-separated fields per installed
 package comes back (tag ``I``; ``P`` for the package inside an .rpm file).
 """
 
@@ -13,11 +13,11 @@ from ...transport.shell import quote
 
 __all__ = ["FILE_QF", "INSTALLED_QF", "OLD_QF", "Nevra", "parse_nevras", "rpm_command"]
 
-_FIELDS = r"%{NAME}\t%{EPOCHNUM}\t%{VERSION}\t%{RELEASE}\t%{ARCH}"
-INSTALLED_QF = rf"I\t{_FIELDS}\n"
-OLD_QF = rf"O\t{_FIELDS}\n"     # installed versions of a package a spec names another of
+_FIELDS = r"%{NAME}|%{EPOCHNUM}|%{VERSION}|%{RELEASE}|%{ARCH}"
+INSTALLED_QF = rf"I|{_FIELDS}\n"
+OLD_QF = rf"O|{_FIELDS}\n"     # installed versions of a package a spec names another of
 # The package in a file, and its name-version-release.arch for an ``rpm -q`` of it.
-FILE_QF = rf"P\t{_FIELDS}\t%{{NAME}}-%{{VERSION}}-%{{RELEASE}}.%{{ARCH}}\n"
+FILE_QF = rf"P|{_FIELDS}|%{{NAME}}-%{{VERSION}}-%{{RELEASE}}.%{{ARCH}}\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +49,7 @@ def parse_nevras(lines: list[str], tag: str = "I") -> list[Nevra]:
     """The packages on the lines tagged ``tag`` (other lines are rpm's own remarks)."""
     out: list[Nevra] = []
     for line in lines:
-        fields = line.split("\t")
+        fields = line.split("|")
         if fields[0] == tag and len(fields) >= 6:
             epoch = int(fields[2]) if fields[2].isdigit() else 0
             out.append(Nevra(fields[1], epoch, fields[3], fields[4], fields[5]))
