@@ -198,6 +198,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO, log: LogHandler,
     try:
         runner = Runner(playbook, inventory, options, outputs.sinks, loader.engine)
         log.scrub = runner.redactor.scrub
+        log.tracebacks = args.verbose >= 3
         if outputs.live is not None:
             log.write = outputs.live.log
         with term.watching(runner):
@@ -350,11 +351,12 @@ class LogHandler(logging.Handler):
         self.err = err
         self.scrub: Callable[[Any], Any] = lambda text: text
         self.write: Callable[[str], None] | None = None
+        self.tracebacks = False  # -vvv: a logged exception shows its traceback
         self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            text = self.format(record)
+            text = self.format(_brief(record) if not self.tracebacks else record)
             head = f"{record.levelname} {record.name}: "  # pbe's own words: not scrubbed
             if text.startswith(head):
                 text = head + str(self.scrub(text[len(head):]))
@@ -366,6 +368,17 @@ class LogHandler(logging.Handler):
                 self.err.write(text + "\n")
         except Exception:
             self.handleError(record)
+
+
+def _brief(record: logging.LogRecord) -> logging.LogRecord:
+    """A record whose exception is one line, not a traceback (that needs -vvv)."""
+    if not record.exc_info or record.exc_info[1] is None:
+        return record
+    exc = record.exc_info[1]
+    brief = logging.makeLogRecord(record.__dict__)
+    brief.msg = f"{record.getMessage()}: {type(exc).__name__}: {exc} (-vvv shows the traceback)"
+    brief.args, brief.exc_info, brief.exc_text = None, None, None
+    return brief
 
 
 @contextlib.contextmanager

@@ -80,9 +80,12 @@ class VariableManager:
             return self._inventory_cache[host]
 
     def host_scope(self, host: str) -> dict[str, Any]:
-        """What ``hostvars[host]`` holds: everything but play/block/task vars."""
-        return {**self.inventory_vars(host), **self.facts.fact_layer(host),
-                **self.facts.host_vars(host), **self.extra_vars, **self.magic(host)}
+        """What ``hostvars[host]`` holds: everything but play/block/task vars, and not
+        ``hostvars`` itself (as in Ansible: a host's vars do not contain every host's)."""
+        scope = {**self.inventory_vars(host), **self.facts.fact_layer(host),
+                 **self.facts.host_vars(host), **self.extra_vars, **self.magic(host)}
+        del scope["hostvars"]
+        return scope
 
     def task_vars(self, host: str, scopes: Sequence[Mapping[str, Any]] = (),
                   defaults: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:

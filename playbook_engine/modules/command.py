@@ -14,6 +14,7 @@ from ..transport.base import CommandResult, decode
 from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
+from .util.words import command_line
 
 _COMMON: dict[str, Arg] = {
     "chdir": Arg("path", description="Change into this directory before running."),
@@ -96,7 +97,16 @@ class _Runner(Module):
     def build(self, args: dict[str, Any]) -> tuple[Any, str]:
         raise NotImplementedError
 
+    def warnings(self, args: dict[str, Any]) -> list[str]:
+        return []
+
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
+        result = self._run(args, ctx)
+        if warnings := self.warnings(args):
+            result.values["warnings"] = warnings
+        return result
+
+    def _run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         shown, command = self.build(args)
         if reason := skip_reason(args, ctx):
             return skipped_by(shown, reason)
@@ -119,10 +129,23 @@ class Command(_Runner):
     args = {
         "cmd": Arg("str", description="The command line; split like a shell would."),
         "argv": Arg("list", elements="str", description="The command as a list of words."),
+        "expand_argument_vars": Arg(
+            "bool", default=True,
+            description="Expand `$NAME`/`${NAME}` (environment variables on the host; left "
+                        "as written when unset) and a leading `~`/`~user` in each word "
+                        "before running the program; false passes every word literally."),
+        "executable": Arg("path", description="Accepted and ignored, with a warning, as "
+                                              "Ansible does: use `shell` to pick a shell."),
         **_COMMON,
     }
     mutually_exclusive = (("cmd", "argv"),)
     required_one_of = (("cmd", "argv"),)
+
+    def warnings(self, args: dict[str, Any]) -> list[str]:
+        if exe := args.get("executable"):
+            return [f"command does not use executable ({exe}): only shell runs a command "
+                    "line with another shell"]
+        return []
 
     def build(self, args: dict[str, Any]) -> tuple[Any, str]:
         if args.get("argv"):
@@ -134,7 +157,7 @@ class Command(_Runner):
                 raise ModuleError(f"cannot split command line: {exc}") from None
         if not argv:
             raise ModuleError("no command given")
-        return argv, shell.join(argv)
+        return argv, command_line(argv, expand=args["expand_argument_vars"])
 
 
 @register("shell")

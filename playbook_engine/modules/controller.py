@@ -45,7 +45,7 @@ class Debug(Module):
             value = ctx.render(TrustedStr("{{ " + expr + " }}"))
         except UndefinedVariable:
             value = "VARIABLE IS NOT DEFINED!"
-        return Result(values={str(args["var"]): value})
+        return Result(values={str(args["var"]): plain_data(value)})
 
 
 @register("set_fact")
@@ -123,3 +123,18 @@ class Meta(Module):
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         return Result(msg=f"meta: {args['action']}")
+
+
+def plain_data(value: Any, seen: frozenset[int] = frozenset()) -> Any:
+    """A value as data a result can carry: lazy variable views (``vars``, ``hostvars``)
+    become dicts, read now; a view met again inside itself is shown by name, not followed."""
+    if isinstance(value, Mapping) and not isinstance(value, dict):
+        if id(value) in seen:
+            return f"<{type(value).__name__.lstrip('_')}>"
+        seen = seen | {id(value)}
+        return {k: plain_data(v, seen) for k, v in value.items()}
+    if isinstance(value, dict):
+        return {k: plain_data(v, seen) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_data(v, seen) for v in value]
+    return value

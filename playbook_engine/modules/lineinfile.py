@@ -259,5 +259,6 @@ class LineInFile(Module):
         """The result in Ansible's registered shape, built by the shared file helpers."""
         LineSpec.from_args(args)  # argument errors before the host is asked anything
         result = edit_file(ctx, args, plan)
-        result.setdefault("backup", "")
+        if not result.get("failed"):
+            result.setdefault("backup", "")
         return result

@@ -213,7 +213,9 @@ class _LazyVars(Mapping[str, Any]):
         return self._templar.render_text(source)
 
     def __iter__(self) -> Iterator[str]:
-        return iter({**self._globals, **self._data})
+        """The variables, not Jinja's globals (``range``, ``lookup`` …): what ``vars``
+        lists and ``debug: var=vars`` shows."""
+        return iter(self._data)
 
     def __len__(self) -> int:
-        return len(set(self._data) | set(self._globals))
+        return len(self._data)

@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import shlex
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from ...errors import ModuleError
 from ..base import ModuleContext
+from . import selinux
 from .modes import ModeError, format_mode, parse_mode
-from .remotefs import FileState, backup_step, parse_stat, temp_beside
+from .remotefs import FileState, parse_stat
+from .selinux import SeContext
+from .words import ValidateFailed
 
 CHUNK = 1 << 20
 DIFF_LIMIT = 1 << 20          # no text diff for content above this size, as Ansible
@@ -42,7 +44,7 @@ _STAT_ONE = ('p={path}; echo "P|{index}"; if [ -e "$p" ] || [ -L "$p" ]; then '
              'if [ -L "$p" ]; then printf "L|%s\\n" "$(readlink -- "$p")"; fi; '
              'if {checksum} && [ -f "$p" ] && [ -r "$p" ] && {{ [ -n "$s" ] || [ ! -L "$p" ]; }}; '
              'then printf "C|%s\\n" "$(sha1sum < "$p" | cut -c1-40)"; fi; '
-             "else echo 'S|absent'; fi")
+             "else echo 'S|absent'; fi{context}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +99,15 @@ class WriteOptions:
     backup: bool = False
     force: bool = True
     follow: bool = False
+    validate: str | None = None
+    selinux: dict[str, Any] = field(default_factory=dict)   # seuser/serole/setype/selevel
 
     @classmethod
     def from_args(cls, args: dict[str, Any]) -> WriteOptions:
         return cls(args.get("mode"), args.get("owner"), args.get("group"),
                    bool(args.get("backup")), args.get("force") is not False,
-                   bool(args.get("follow")))
+                   bool(args.get("follow")), args.get("validate"),
+                   {k: args[k] for k in selinux.PARTS if args.get(k) is not None})
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +152,8 @@ def resolve_dest(ctx: ModuleContext, dest: str, name: str | None,
             raise ModuleError(f"dest {dest} is a directory: content needs a file path")
         ensure_dir(ctx, dest.rstrip("/") or "/")
         return _in_dir(ctx, dest, name, opts)
-    state = stat_path(ctx, dest, checksum=opts.force, follow=opts.follow)
+    state = stat_path(ctx, dest, checksum=opts.force, follow=opts.follow,
+                      context=bool(opts.selinux))
     if state.kind == "link" and stat_path(ctx, dest, follow=True).kind == "directory":
         state = replace(state, kind="directory")
     if state.kind != "directory":
@@ -160,7 +166,8 @@ def resolve_dest(ctx: ModuleContext, dest: str, name: str | None,
 def _in_dir(ctx: ModuleContext, directory: str, name: str,
             opts: WriteOptions) -> tuple[str, FileState]:
     path = str(PurePosixPath(directory) / name)
-    state = stat_path(ctx, path, checksum=opts.force, follow=opts.follow)
+    state = stat_path(ctx, path, checksum=opts.force, follow=opts.follow,
+                      context=bool(opts.selinux))
     if state.kind == "directory":
         raise ModuleError(f"{path} is a directory, not a file")
     return path, state
@@ -196,7 +203,13 @@ def install(ctx: ModuleContext, payload: Payload, dest: str, state: FileState,
                 "msg": "file already exists (force=false)"}
     if state.kind == "file" and checksum_of(state) == payload.checksum:
         return _fix_attributes(ctx, payload, dest, state, opts)
-    return _write(ctx, payload, dest, state, opts)
+    try:
+        return _write(ctx, payload, dest, state, opts)
+    except ValidateFailed as exc:  # the old file is untouched; Ansible's result shape
+        return {"changed": False, "failed": True, "msg": "failed to validate",
+                "exit_status": exc.rc, "stdout": exc.stdout,
+                "stdout_lines": exc.stdout.splitlines(), "stderr": exc.stderr,
+                "stderr_lines": exc.stderr.splitlines(), "checksum": payload.checksum}
 
 
 def checksum_of(state: FileState) -> str | None:
@@ -209,16 +222,18 @@ def _fix_attributes(ctx: ModuleContext, payload: Payload, dest: str, state: File
                     opts: WriteOptions) -> dict[str, Any]:
     """Same content: chmod/chown in place when the attributes differ, nothing otherwise."""
     mode = want_mode(opts.mode, payload.mode, int(state.mode or "0", 8))
+    parts = selinux.wanted(opts.selinux, state.selinux)
     after = replace(state, mode=mode if opts.mode else state.mode,
-                    owner=opts.owner or state.owner, group=opts.group or state.group)
-    before_attrs, after_attrs = _attr_changes(state, after, opts)
+                    owner=opts.owner or state.owner, group=opts.group or state.group,
+                    selinux=_context_after(parts, state.selinux))
+    before_attrs, after_attrs = _attr_changes(state, after, opts, parts)
     if not after_attrs:
         return {**_result(dest, payload, state), "changed": False}
     if ctx.check:  # the real run would learn this from chmod/chown; predict it exactly
         who = _probe_parent(ctx, str(PurePosixPath(dest).parent), need_dir=False)
         if why := who.refusal(state.uid, after_attrs):
             raise ModuleError(f"cannot set attributes of {dest}: {why}")
-    command = _chattr(dest, after_attrs)
+    command = _chattr(dest, after_attrs, parts)
     ctx.files.apply(command, predicted=after, what=f"set attributes of {dest}")
     result = {**_result(dest, payload, after), "changed": True}
     if ctx.diff:
@@ -227,10 +242,18 @@ def _fix_attributes(ctx: ModuleContext, payload: Payload, dest: str, state: File
     return result
 
 
-def _attr_changes(state: FileState, after: FileState,
-                  opts: WriteOptions) -> tuple[dict[str, str], dict[str, str]]:
+def _context_after(parts: dict[str, str], se: SeContext | None) -> SeContext | None:
+    if not parts or se is None:
+        return se
+    return SeContext(selinux.after(parts, se.current), se.default)
+
+
+def _attr_changes(state: FileState, after: FileState, opts: WriteOptions,
+                  parts: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
     before: dict[str, str] = {}
     changed: dict[str, str] = {}
+    if context := selinux.changes(parts, state.selinux):
+        before["secontext"], changed["secontext"] = context
     if opts.mode and after.mode != state.mode:
         before["mode"], changed["mode"] = state.mode or "", after.mode or ""
     if opts.owner and opts.owner not in (state.owner, str(state.uid)):
@@ -240,8 +263,8 @@ def _attr_changes(state: FileState, after: FileState,
     return before, changed
 
 
-def _chattr(path: str, attrs: dict[str, str]) -> str:
-    steps = []
+def _chattr(path: str, attrs: dict[str, str], parts: dict[str, str]) -> str:
+    steps = [selinux.chcon(parts, quote(path))] if "secontext" in attrs else []
     if "mode" in attrs:
         steps.append(f"chmod {quote(attrs['mode'])} -- {quote(path)}")
     if "owner" in attrs or "group" in attrs:
@@ -274,19 +297,20 @@ def _write(ctx: ModuleContext, payload: Payload, dest: str, state: FileState,
     if why := parent.refusal(parent.uid, wanted):  # the temp file is the writer's own
         raise ModuleError(f"cannot write {dest}: {why}")
     kept_owner, kept_group = _kept_owner(state, parent)
+    parts = selinux.wanted(opts.selinux, state.selinux)
     after = FileState(dest, "file", mode=mode, size=payload.size, checksum=payload.checksum,
-                      owner=owner or kept_owner, group=group or kept_group)
+                      owner=owner or kept_owner, group=group or kept_group,
+                      selinux=_context_after(parts, state.selinux if existing else None))
     diff = _content_diff(ctx, payload, dest, state) if ctx.diff else None
     backup = None
     if ctx.check:
         content = payload.sample(ctx, _PREDICT_CONTENT_LIMIT)
         ctx.files.prediction.record(replace(after, content=content))
-    elif payload.remote is not None:
-        backup = _copy_on_host(ctx, payload.remote, dest, mode, owner, group, opts.backup)
-    else:
+    else:  # a remote_src file is copied on the host (cp), atomic and race-safe too
         with payload.open() as stream:
             backup = ctx.files.write(dest, stream, mode=mode, owner=owner, group=group,
-                                     backup=opts.backup)
+                                     backup=opts.backup, validate=opts.validate,
+                                     context=parts, source=payload.remote)
     result = {**_result(dest, payload, after), "changed": True}
     if backup:
         result["backup_file"] = backup
@@ -351,27 +375,6 @@ def _predicted_parent(ctx: ModuleContext, parent: str, is_dir: bool, writable: b
     return is_dir, writable
 
 
-def _copy_on_host(ctx: ModuleContext, src: str, dest: str, mode: str, owner: str | None,
-                  group: str | None, backup: bool) -> str | None:
-    """remote_src: cp to a temp file beside dest, set attributes, rename (atomic too, and
-    race-safe as ``RemoteFiles.write`` is: unique temp and backup names, ``mv -T``)."""
-    steps = ['cp -- "$s" "$t"', f'chmod {quote(mode)} "$t"']
-    if owner or group:
-        steps.append(f'chown {quote((owner or "") + (f":{group}" if group else ""))} "$t"')
-    else:  # keep the old file's owner where we may
-        steps.append('{ if o=$(stat -L -c %u:%g -- "$d" 2>/dev/null); then '
-                     'chown "$o" "$t" 2>/dev/null || :; fi; }')
-    if backup:
-        steps.append("{ " + backup_step() + "; }")
-    steps.append('mv -fT -- "$t" "$d"')
-    script = (f"s={quote(src)}; t={quote(temp_beside(dest))}; d={quote(dest)}; "
-              + " && ".join(steps) + ' || { rc=$?; rm -f -- "$t"; exit $rc; }')
-    res = ctx.files.apply(script, what=f"copy {src} to {dest}")
-    if res is None:
-        return None
-    return res.out.strip() or None
-
-
 def _content_diff(ctx: ModuleContext, payload: Payload, dest: str,
                   state: FileState) -> dict[str, Any]:
     """Before/after text, or a placeholder (and Ansible's flag) for binary or large content."""
@@ -408,6 +411,8 @@ def _result(dest: str, payload: Payload, state: FileState) -> dict[str, Any]:
     for key in ("mode", "owner", "group", "uid", "gid"):
         if (value := getattr(state, key)) is not None:
             out[key] = value
+    if state.selinux is not None and state.selinux.current:
+        out["secontext"] = state.selinux.current
     return out
 
 
@@ -421,15 +426,16 @@ def _resolve(path: str, target: str) -> str:
 
 
 def stat_path(ctx: ModuleContext, path: str, *, checksum: bool = False,
-              follow: bool = False) -> FileState:
+              follow: bool = False, context: bool = False) -> FileState:
     """One path's state: one round trip, none when the check-run prediction knows it."""
-    return stat_many(ctx, [path], checksum=checksum, follow=follow)[path]
+    return stat_many(ctx, [path], checksum=checksum, follow=follow, context=context)[path]
 
 
 def stat_many(ctx: ModuleContext, paths: list[str], *, checksum: bool = True,
-              follow: bool = False) -> dict[str, FileState]:
-    """Lstat (stat with ``follow``) + sha1 of many paths in as few round trips as the
-    command length allows; a check run's predictions answer first."""
+              follow: bool = False, context: bool = False) -> dict[str, FileState]:
+    """Lstat (stat with ``follow``) + sha1 (+ the SELinux context with ``context``) of many
+    paths in as few round trips as the command length allows; a check run's predictions
+    answer first."""
     states: dict[str, FileState] = {}
     ask = []
     for path in paths:
@@ -442,7 +448,8 @@ def stat_many(ctx: ModuleContext, paths: list[str], *, checksum: bool = True,
             states[path] = known
         else:
             ask.append(path)
-    flags = {"follow": str(follow).lower(), "checksum": str(checksum).lower()}
+    flags = {"follow": str(follow).lower(), "checksum": str(checksum).lower(),
+             "context": "; " + selinux.probe('"$p"', follow=follow) if context else ""}
     batch: list[str] = []
     for index, path in enumerate(ask):
         batch.append(_STAT_ONE.format(path=quote(path), index=index, **flags))
@@ -464,63 +471,3 @@ def _run_stats(ctx: ModuleContext, ask: list[str], script: str) -> dict[str, Fil
         else:
             lines.append(line)
     return {ask[i]: parse_stat(ask[i], "\n".join(chunk)) for i, chunk in chunks.items()}
-
-
-def local_tree(root: Path) -> list[tuple[str, Path]]:
-    """Relative POSIX paths (parents first) of a controller directory, links followed."""
-    entries: list[tuple[str, Path]] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        dirnames.sort()
-        base = Path(dirpath)
-        for name in dirnames + sorted(filenames):
-            path = base / name
-            if not path.exists():
-                raise ModuleError(f"broken link in source tree: {path}")
-            entries.append((path.relative_to(root).as_posix(), path))
-    return entries
-
-
-def copy_tree(ctx: ModuleContext, root: Path, dest: str, opts: WriteOptions,
-              directory_mode: str | None) -> dict[str, Any]:
-    """A controller directory to ``dest``: one stat round trip when nothing differs."""
-    entries = local_tree(root)
-    targets = {rel: str(PurePosixPath(dest) / rel) for rel, _ in entries}
-    states = stat_many(ctx, [dest, *targets.values()])
-    changed = _make_tree_dirs(ctx, dest, states, entries, targets, directory_mode)
-    diffs: list[dict[str, Any]] = []
-    for rel, path in entries:
-        if path.is_dir():
-            continue
-        res = install(ctx, Payload.of_file(path), targets[rel], states[targets[rel]], opts)
-        changed = changed or bool(res["changed"])
-        if "diff" in res:
-            diffs.append(res["diff"])
-    result: dict[str, Any] = {"changed": changed, "dest": dest, "state": "directory"}
-    if ctx.diff and diffs:
-        result["diff"] = diffs
-    return result
-
-
-def _make_tree_dirs(ctx: ModuleContext, dest: str, states: dict[str, FileState],
-                    entries: list[tuple[str, Path]], targets: dict[str, str],
-                    directory_mode: str | None) -> bool:
-    wanted = [dest] + [targets[rel] for rel, path in entries if path.is_dir()]
-    missing = []
-    for path in wanted:
-        kind = states[path].kind
-        if kind not in ("absent", "directory"):
-            raise ModuleError(f"{path} exists and is not a directory")
-        if kind == "absent":
-            missing.append(path)
-    if not missing:
-        return False
-    if ctx.check:
-        for path in missing:
-            ctx.files.prediction.record(FileState(path, "directory", mode=directory_mode),
-                                        new_dir=True)
-        return True
-    mkdir = "mkdir -p -- " + " ".join(quote(p) for p in missing)
-    if directory_mode:
-        mkdir += f" && chmod {quote(directory_mode)} -- " + " ".join(quote(p) for p in missing)
-    ctx.files.apply(mkdir, what=f"create directories under {dest}")
-    return True

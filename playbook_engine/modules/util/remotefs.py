@@ -17,7 +17,7 @@ import io
 import shlex
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import IO
@@ -25,6 +25,9 @@ from typing import IO
 from ...errors import ModuleError
 from ...templating.values import note_prediction
 from ...transport.base import CommandResult
+from . import selinux
+from .selinux import SeContext
+from .words import ValidateFailed, validate_line
 
 Run = Callable[..., CommandResult]
 
@@ -60,6 +63,7 @@ class FileState:
     target: str | None = None          # symlink target
     checksum: str | None = None        # sha1 of a regular file, when asked for
     content: bytes | None = field(default=None, repr=False)  # predictions only
+    selinux: SeContext | None = None   # where SELinux is on and a module asked
 
     @property
     def exists(self) -> bool:
@@ -95,6 +99,8 @@ def parse_stat(path: str, output: str) -> FileState:
             state = replace(state, target=rest)
         elif tag == "C":
             state = replace(state, checksum=rest)
+        elif tag == "Z":
+            state = replace(state, selinux=selinux.parse_line(line))
     return state
 
 
@@ -237,30 +243,44 @@ class RemoteFiles:
 
     def write(self, path: str, data: bytes | IO[bytes], *, mode: str | None = None,
               owner: str | None = None, group: str | None = None,
-              backup: bool = False, current: FileState | None = None) -> str | None:
+              backup: bool = False, current: FileState | None = None,
+              validate: str | None = None, context: Mapping[str, str] | None = None,
+              source: str | None = None) -> str | None:
         """Replace ``path`` atomically: temp file beside it, attributes set, then rename.
 
         ``current`` is the state the caller already probed; a check run uses it to predict
-        the attributes a rewrite keeps. Returns the backup's path when one was made.
+        the attributes a rewrite keeps. ``validate`` is a command (``%s``: the temp file)
+        that must accept the new file before the rename, else ``ValidateFailed``; check
+        runs do not run it, as Ansible's do not. ``context``: SELinux parts to set.
+        ``source``: a file on the host to copy instead of ``data``. Returns the backup's
+        path when one was made.
         """
         if self.check:
-            content = data if isinstance(data, bytes) else None
-            before = self.prediction.lookup(path) or current
-            self.prediction.record(FileState(
-                path, "file", mode=mode or (before.mode if before else None),
-                owner=owner or (before.owner if before else None),
-                group=group or (before.group if before else None), content=content,
-                size=len(content) if content is not None else None))
+            self._predict_write(path, data, mode, owner, group, current, context)
             return None
-        stream = io.BytesIO(data) if isinstance(data, bytes) else data
         tmp = temp_beside(path)
-        staged = f"/tmp/.pbe-{uuid.uuid4().hex}" if self.become else tmp
-        self._put(stream, staged, 0o600)
-        script = _finish_write(staged, tmp, path, mode, owner, group, backup)
-        res = self._run(script)
-        if res.rc != 0:
-            raise ModuleError(f"cannot write {path}: {_reason(res)}")
-        return res.out.strip() or None
+        staged = source or (f"/tmp/.pbe-{uuid.uuid4().hex}" if self.become else tmp)
+        plan = _WritePlan(staged, tmp, path, mode, owner, group, backup, validate,
+                          dict(context or {}), keep_staged=source is not None)
+        script = plan.script()  # a bad validate fails here, before anything is uploaded
+        if source is None:
+            self._put(io.BytesIO(data) if isinstance(data, bytes) else data, staged, 0o600)
+        return plan.outcome(self._run(script))
+
+    def _predict_write(self, path: str, data: bytes | IO[bytes], mode: str | None,
+                       owner: str | None, group: str | None, current: FileState | None,
+                       context: Mapping[str, str] | None) -> None:
+        content = data if isinstance(data, bytes) else None
+        before = self.prediction.lookup(path) or current
+        se = before.selinux if before else None
+        if context:
+            se = SeContext(selinux.after(context, se.current if se else ""),
+                           se.default if se else "")
+        self.prediction.record(FileState(
+            path, "file", mode=mode or (before.mode if before else None),
+            owner=owner or (before.owner if before else None),
+            group=group or (before.group if before else None), content=content,
+            size=len(content) if content is not None else None, selinux=se))
 
     def apply(self, command: str, predicted: FileState | None = None,
               what: str = "change") -> CommandResult | None:
@@ -290,35 +310,93 @@ def backup_step() -> str:
             'cp -p -- "$d" "$b" && echo "$b"; fi')
 
 
-def _finish_write(staged: str, tmp: str, dest: str, mode: str | None, owner: str | None,
-                  group: str | None, backup: bool) -> str:
-    """Give the temp file its attributes and rename it over ``dest``. The old file's mode
-    and owner are read once (it may be replaced or removed meanwhile by another host
-    sharing the filesystem: then it counts as new), and ``mv -T`` never moves the temp
-    file into a directory that appeared at ``dest``."""
-    q = shlex.quote
-    steps = [f"s={q(staged)}; t={q(tmp)}; d={q(dest)}"]
-    if staged != tmp:
-        steps.append('cp -- "$s" "$t" && rm -f -- "$s" || { rm -f -- "$s" "$t"; exit 1; }')
-    if mode is None:  # keep an existing file's mode; a new one gets the usual 0666 & ~umask
-        steps.append('if m=$(stat -L -c %a -- "$d" 2>/dev/null); then chmod "$m" "$t"; '
-                     'else chmod "$(printf %o $((0666 & ~$(umask))))" "$t"; fi')
-    else:
-        steps.append(f'chmod {q(mode)} "$t"')
-    if not (owner or group):  # keep an existing file's owner where we are allowed to
-        steps.append('if o=$(stat -L -c %u:%g -- "$d" 2>/dev/null); then '
-                     'chown "$o" "$t" 2>/dev/null || :; fi')
-    else:  # the half not given stays as the existing file has it
-        user = q(owner) if owner else '"${o% *}"'
-        grp = q(group) if group else '"${o#* }"'
-        fresh = q(owner or "") + (f":{q(group)}" if group else "")
-        steps.append(f"if o=$(stat -L -c '%u %g' -- \"$d\" 2>/dev/null); then "
-                     f'chown {user}:{grp} "$t"; else chown {fresh} "$t"; fi')
-    if backup:
-        steps.append(backup_step())
-    steps.append('mv -fT -- "$t" "$d"')
-    body = " && ".join(f"{{ {s}; }}" if s.startswith("if ") else s for s in steps[1:])
-    return f'{steps[0]}; {body} || {{ rc=$?; rm -f -- "$t"; exit $rc; }}'
+_VALIDATE_FAILED = "@@pbe-validate-failed@@"
+_VALIDATED = "@@pbe-validated@@"
+# Where SELinux is on, a replaced file keeps its context (the temp file gets the old one).
+_KEEP_CONTEXT = (f'if {selinux.ENABLED} && [ -e "$d" ]; then '
+                 'chcon --reference="$d" -- "$t" 2>/dev/null || :; fi')
+
+
+@dataclass(frozen=True, slots=True)
+class _WritePlan:
+    """The one script that finishes a write: give the temp file its attributes, validate
+    it, back the old file up and rename the temp file over it."""
+
+    staged: str
+    tmp: str
+    dest: str
+    mode: str | None
+    owner: str | None
+    group: str | None
+    backup: bool
+    validate: str | None
+    context: dict[str, str]
+    keep_staged: bool = False
+
+    def script(self) -> str:
+        """The old file's mode and owner are read once (it may be replaced or removed
+        meanwhile by another host sharing the filesystem: then it counts as new), and
+        ``mv -T`` never moves the temp file into a directory that appeared at ``dest``."""
+        q = shlex.quote
+        head = f"s={q(self.staged)}; t={q(self.tmp)}; d={q(self.dest)}"
+        cleanup = ' || { rc=$?; rm -f -- "$t"; exit $rc; }'
+        prepare = " && ".join(_braced(step) for step in self._prepare())
+        finish = " && ".join(_braced(step) for step in self._finish())
+        lines = [head, prepare + cleanup]
+        if self.validate is not None:
+            lines += [f"( {validate_line(self.validate, 't')}\n) </dev/null; v=$?",
+                      'if [ $v != 0 ]; then rm -f -- "$t"; '
+                      f"printf '\\n{_VALIDATE_FAILED}%s\\n' \"$v\"; exit 1; fi",
+                      f"echo {_VALIDATED}"]
+        return "\n".join([*lines, finish + cleanup])
+
+    def _prepare(self) -> list[str]:
+        q = shlex.quote
+        steps = []
+        if self.staged != self.tmp:
+            remove = "" if self.keep_staged else ' && rm -f -- "$s"'
+            drop = "" if self.keep_staged else '"$s" '
+            steps.append(f'cp -- "$s" "$t"{remove} || {{ rm -f -- {drop}"$t"; exit 1; }}')
+        if self.mode is None:  # keep an existing file's mode; a new one: 0666 & ~umask
+            steps.append('if m=$(stat -L -c %a -- "$d" 2>/dev/null); then chmod "$m" "$t"; '
+                         'else chmod "$(printf %o $((0666 & ~$(umask))))" "$t"; fi')
+        else:
+            steps.append(f'chmod {q(self.mode)} "$t"')
+        steps.append(self._chown())
+        steps.append(_KEEP_CONTEXT)
+        if self.context:
+            steps.append(selinux.chcon(self.context, '"$t"'))
+        return steps
+
+    def _chown(self) -> str:
+        q = shlex.quote
+        if not (self.owner or self.group):  # keep an existing file's owner where we may
+            return ('if o=$(stat -L -c %u:%g -- "$d" 2>/dev/null); then '
+                    'chown "$o" "$t" 2>/dev/null || :; fi')
+        user = q(self.owner) if self.owner else '"${o% *}"'  # the half not given stays
+        grp = q(self.group) if self.group else '"${o#* }"'
+        fresh = q(self.owner or "") + (f":{q(self.group)}" if self.group else "")
+        return (f"if o=$(stat -L -c '%u %g' -- \"$d\" 2>/dev/null); then "
+                f'chown {user}:{grp} "$t"; else chown {fresh} "$t"; fi')
+
+    def _finish(self) -> list[str]:
+        return [backup_step(), 'mv -fT -- "$t" "$d"'] if self.backup else ['mv -fT -- "$t" "$d"']
+
+    def outcome(self, res: CommandResult) -> str | None:
+        """The backup's path, or the validation's or the write's failure."""
+        out = res.out
+        if res.rc != 0 and _VALIDATE_FAILED in out:
+            text, _, code = out.rpartition(_VALIDATE_FAILED)
+            raise ValidateFailed(int(code.strip() or 1), text.removesuffix("\n"), res.err)
+        if res.rc != 0:
+            raise ModuleError(f"cannot write {self.dest}: {_reason(res)}")
+        if self.validate is not None:
+            out = out.rpartition(_VALIDATED)[2]
+        return out.strip() or None
+
+
+def _braced(step: str) -> str:
+    return f"{{ {step}; }}" if step.startswith("if ") else step
 
 
 def _resolve(path: str, target: str) -> str:

@@ -30,8 +30,12 @@ from typing import Any
 from ...errors import ModuleError
 from ...templating.values import Unpredictable
 from ..base import Arg, ModuleContext
+from . import selinux
+from .fileargs import SE_ARGS, UNSAFE_WRITES, VALIDATE
 from .modes import ModeError, format_mode, is_octal, parse_mode
 from .remotefs import FileState, parse_stat
+from .selinux import SeContext
+from .words import ValidateFailed
 
 ATTRS_CHANGED = "ownership, perms or SE linux context changed"
 _MAX_LINKS = 40
@@ -46,9 +50,9 @@ FILE_ARGS: dict[str, Arg] = {
                                     "('u=rw,g=r'). Default: keep them (new files: 0666 & ~umask)."),
     "owner": Arg("str", description="User that should own the file (name or uid)."),
     "group": Arg("str", description="Group that should own the file (name or gid)."),
-    "unsafe_writes": Arg("bool", default=False,
-                         description="Accepted for Ansible compatibility; writes are always "
-                                     "atomic."),
+    "validate": VALIDATE,
+    "unsafe_writes": UNSAFE_WRITES,
+    **SE_ARGS,
 }
 
 # Resolve symlinks, find the nearest existing ancestor, test it, stat, then the content.
@@ -68,7 +72,7 @@ _PROBE = (
     '&& [ ! -O "$d" ] && [ "$(id -u)" != 0 ]; then w=0; fi; '
     'echo "W|$w|$m|$k"; '
     "if [ -e \"$r\" ]; then stat -L -c 'S|%F|%a|%u|%g|%U|%G|%s|%Y|%h' -- \"$r\" || exit 3; "
-    "else echo 'S|absent'; fi; "
+    "else echo 'S|absent'; fi; {context}"
     "printf '%s\\0' \"$r\"; "
     'if [ -f "$r" ]; then exec cat -- "$r"; fi'
 )
@@ -192,42 +196,58 @@ class FileOptions:
     mode: str | None = None
     owner: str | None = None
     group: str | None = None
+    validate: str | None = None
+    selinux: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any]) -> FileOptions:
         return cls(bool(args.get("create")), bool(args.get("backup")), args.get("mode"),
-                   args.get("owner"), args.get("group"))
+                   args.get("owner"), args.get("group"), args.get("validate"),
+                   {k: args[k] for k in selinux.PARTS if args.get(k) is not None})
 
 
-def parse_probe(path: str, output: bytes) -> Target:
-    """Parse ``_PROBE``'s output (pure; unit-tested)."""
+def parse_probe(path: str, output: bytes, context: bool = False) -> Target:
+    """Parse ``_PROBE``'s output (pure; unit-tested); ``context``: it has the SELinux line."""
     head, sep, content = output.partition(b"\0")
-    parts = head.split(b"\n", 3)
-    if not sep or len(parts) != 4 or not parts[1].startswith(b"W|"):
+    parts = head.split(b"\n", 3 + context)
+    if not sep or len(parts) != 4 + context or not parts[1].startswith(b"W|"):
         raise ModuleError(f"cannot inspect {path}: unexpected reply from the host")
     identity = Identity.parse(parts[0].decode("utf-8", "replace"))
     _, writable, missing, parent_dir = parts[1].decode().split("|")
-    real = parts[3].decode("utf-8", "surrogateescape")
+    real = parts[-1].decode("utf-8", "surrogateescape")
     state = parse_stat(real, parts[2].decode("utf-8", "replace"))
+    if context:
+        state = replace(state, selinux=selinux.parse_line(parts[3].decode("utf-8", "replace")))
     return Target(real, state, content if state.kind == "file" else None, int(missing),
                   parent_dir == "1", writable == "1", identity)
 
 
-def probe(ctx: ModuleContext, path: str) -> Target:
+def probe(ctx: ModuleContext, path: str, context: bool = False) -> Target:
     """The file and its content: from the check run's prediction when it knows the path,
-    else from the host in one round trip."""
-    if ctx.check:
+    else from the host in one round trip. ``context``: also whether SELinux is on and the
+    file's context (the host is asked then, even for a predicted file)."""
+    if ctx.check and not context:
         path, known = _follow_prediction(ctx, path)
         if known is not None and (known.exists or _predicted_dir(ctx, path)):
             return Target(path, known, _predicted_content(ctx, path, known))
-    res = ctx.run(_PROBE.format(path=shlex.quote(path)))
+    se = selinux.probe('"$r"', always=True) + "; " if context else ""
+    res = ctx.run(_PROBE.format(path=shlex.quote(path), context=se))
     if res.rc != 0:
         raise ModuleError(_probe_failure(path, res.err or res.out, res.rc))
-    target = parse_probe(path, res.stdout)
+    target = parse_probe(path, res.stdout, context)
     if ctx.check and (known := ctx.files.prediction.lookup(target.path)) is not None:
+        known = replace(known, selinux=_predicted_context(known, target.state.selinux))
         return replace(target, state=replace(known, path=target.path),
                        content=_predicted_content(ctx, target.path, known))
     return target
+
+
+def _predicted_context(known: FileState, host: SeContext | None) -> SeContext | None:
+    """Where SELinux is on, the context an earlier task of the check run would leave (not
+    known unless it set one)."""
+    if host is None:
+        return None
+    return known.selinux or SeContext("", host.default)
 
 
 def _follow_prediction(ctx: ModuleContext, path: str) -> tuple[str, FileState | None]:
@@ -292,17 +312,22 @@ def commit(ctx: ModuleContext, shown: str, target: Target, outcome: Outcome,
     if outcome.warnings:
         result["warnings"] = list(outcome.warnings)
     if write and outcome.after is not None:
-        if backup := _write(ctx, shown, target, outcome.after, opts, attrs):
+        try:
+            backup = _write(ctx, shown, target, outcome.after, opts, attrs)
+        except ValidateFailed as exc:  # the file is left as it was
+            return {"failed": True, "changed": False, "msg": exc.message}
+        if backup:
             result["backup"] = backup
     elif attrs:
-        _set_attrs(ctx, shown, target, attrs)
+        _set_attrs(ctx, shown, target, attrs, opts)
     if ctx.diff and (diff := _diffs(shown, target, outcome.after if write else None, attrs)):
         result["diff"] = diff[0] if len(diff) == 1 else diff
     return result
 
 
 def attr_changes(state: FileState, opts: FileOptions) -> dict[str, tuple[str, str]]:
-    """Attribute -> (before, after) for what ``mode``/``owner``/``group`` would change."""
+    """Attribute -> (before, after) for what ``mode``/``owner``/``group`` (and the SELinux
+    parts, as ``secontext``) would change."""
     out: dict[str, tuple[str, str]] = {}
     if opts.mode is not None:
         want = absolute_mode(opts.mode, state.mode)
@@ -313,6 +338,8 @@ def attr_changes(state: FileState, opts: FileOptions) -> dict[str, tuple[str, st
         value = getattr(opts, key)
         if value is not None and value not in (name, str(ident)):
             out[key] = (name or "", value)
+    if context := selinux.changes(selinux.wanted(opts.selinux, state.selinux), state.selinux):
+        out["secontext"] = context
     return out
 
 
@@ -338,7 +365,7 @@ def forbidden(state: FileState, attrs: Mapping[str, Any], opts: FileOptions,
     if "owner" in attrs:
         return "owner"
     if attrs and not who.owns(state):
-        return "mode" if "mode" in attrs else "group"
+        return next(key for key in ("mode", "group", "secontext") if key in attrs)
     return "group" if "group" in attrs and attrs["group"][1] not in who.groups else None
 
 
@@ -389,7 +416,9 @@ def _write(ctx: ModuleContext, shown: str, target: Target, data: bytes, opts: Fi
         owner, group = owner_after_write(base, opts, who)
     _make_parents(ctx, target)
     return ctx.files.write(target.path, data, mode=mode, owner=owner, group=group,
-                           backup=opts.backup and exists)
+                           backup=opts.backup and exists, validate=opts.validate,
+                           context=selinux.wanted(opts.selinux, target.state.selinux),
+                           current=base)
 
 
 def _symbolic(mode: str | None) -> bool:
@@ -424,8 +453,8 @@ def _make_parents(ctx: ModuleContext, target: Target) -> None:
 
 
 def _set_attrs(ctx: ModuleContext, shown: str, target: Target,
-               attrs: Mapping[str, tuple[str, str]]) -> None:
-    """chmod/chown in place (the content is not rewritten)."""
+               attrs: Mapping[str, tuple[str, str]], opts: FileOptions) -> None:
+    """chmod/chown/chcon in place (the content is not rewritten)."""
     who = target.identity or _host_defaults(ctx)[1]
     _refuse(shown, forbidden(target.state, attrs, FileOptions(), who, rewrite=False))
     quoted = shlex.quote(target.path)
@@ -436,6 +465,8 @@ def _set_attrs(ctx: ModuleContext, shown: str, target: Target,
         spec = attrs["owner"][1] if "owner" in attrs else ""
         spec += f":{attrs['group'][1]}" if "group" in attrs else ""
         steps.append(f"chown {shlex.quote(spec)} -- {quoted}")
+    if "secontext" in attrs:
+        steps.append(selinux.chcon(selinux.wanted(opts.selinux, target.state.selinux), quoted))
     ctx.files.apply(" && ".join(steps), _after_attrs(target, attrs),
                     what=f"set attributes of {shown}")
 
@@ -447,7 +478,9 @@ def _after_attrs(target: Target, attrs: Mapping[str, tuple[str, str]]) -> FileSt
                    owner=changed.get("owner", state.owner),
                    uid=None if "owner" in changed else state.uid,
                    group=changed.get("group", state.group),
-                   gid=None if "group" in changed else state.gid, content=target.content)
+                   gid=None if "group" in changed else state.gid, content=target.content,
+                   selinux=replace(state.selinux, current=changed["secontext"])
+                   if "secontext" in changed and state.selinux else state.selinux)
 
 
 def _diffs(shown: str, target: Target, after: bytes | None,
@@ -467,10 +500,11 @@ def edit_file(ctx: ModuleContext, args: dict[str, Any],
               plan: Callable[[dict[str, Any], bytes | None, str], Outcome]) -> dict[str, Any]:
     """The whole edit: probe the file, plan the new bytes on the controller, write back."""
     path = args["path"]
-    target = probe(ctx, path)
+    opts = FileOptions.from_args(args)
+    target = probe(ctx, path, context=bool(opts.selinux))
     if failure := kind_failure(target, path):
         return failure
     outcome = plan(args, target.content if target.state.exists else None, path)
     if outcome.failed:
         return {"failed": True, "changed": False, "msg": outcome.msg, **outcome.extra}
-    return commit(ctx, path, target, outcome, FileOptions.from_args(args))
+    return commit(ctx, path, target, outcome, opts)
