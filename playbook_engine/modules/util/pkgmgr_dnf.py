@@ -11,15 +11,17 @@ command runs the same dnf command with ``-y``.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 from ...templating.values import Unpredictable
 from ...transport.base import CommandResult
 from ...transport.shell import quote
-from ..base import Arg
-from .pkgmgr_iface import PackageFailure, PackageModule, PackagePrediction, names_of
-from .pkgmgr_rpm import (
+from ..base import Arg, ModuleContext
+from ..result import Result
+from .pkgbase import PackageFailure, PackageModule, PackagePrediction, names_of
+from .rpmdb import (
     FILE_QF,
     INSTALLED_QF,
     OLD_QF,
@@ -30,7 +32,7 @@ from .pkgmgr_rpm import (
 )
 from .state import Change
 
-__all__ = ["DNF_ARGS", "DnfBackend", "DnfState", "DryRun", "Row", "parse_transaction"]
+__all__ = ["DNF_ARGS", "Backend", "DnfBackend", "DnfState", "DryRun", "Row", "parse_transaction"]
 
 _STATES = ("absent", "present", "installed", "removed", "latest")
 DNF_ARGS: dict[str, Arg] = {
@@ -275,7 +277,7 @@ def _marker(state: DnfState, line: str, current: SpecState | None,
 class DnfBackend(PackageModule[DnfState]):
     """Install, upgrade or remove rpm packages and groups with dnf."""
 
-    managers: ClassVar[tuple[str, ...]] = ("dnf", "yum", "dnf5")
+    managers: ClassVar[tuple[str, ...]] = ("dnf",)
     binary: ClassVar[str] = "dnf"
     args = DNF_ARGS
     check_msg = CHECK_MSG
@@ -287,6 +289,13 @@ class DnfBackend(PackageModule[DnfState]):
 
     def tool(self, args: dict[str, Any]) -> str:
         return "dnf5" if args.get("use_backend") == "dnf5" else self.binary
+
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
+        """As Ansible's dnf action: ``use_backend: auto`` (or ``yum``, its alias) on a host
+        whose ``pkg_mgr`` fact is dnf5 drives dnf5."""
+        if args.get("use_backend") in ("auto", "yum") and _pkg_mgr(ctx) == "dnf5":
+            args = {**args, "use_backend": "dnf5"}
+        return super().run(args, ctx)
 
     def wanted(self, args: dict[str, Any]) -> str:
         """present, latest or absent; autoremove alone means absent."""
@@ -524,6 +533,20 @@ class DnfBackend(PackageModule[DnfState]):
         return change.values
 
 
+def _pkg_mgr(ctx: ModuleContext) -> str | None:
+    """The host's ``pkg_mgr`` fact, when facts were gathered."""
+    for name in ("ansible_pkg_mgr", "ansible_facts"):
+        try:
+            value = ctx.render(ctx.variable(name))
+        except KeyError:
+            continue
+        if isinstance(value, Mapping):
+            value = value.get("pkg_mgr")
+        if value:
+            return str(value)
+    return None
+
+
 def _apply_words(op: str, res: CommandResult) -> str:
     """Why the real transaction failed: rpm's ``error:`` lines and dnf's complaints (the
     transaction table and progress are left out)."""
@@ -739,3 +762,9 @@ def _package(nevra: Nevra, repo: str, yumstate: str) -> dict[str, Any]:
     return {"name": nevra.name, "epoch": str(nevra.epoch), "version": nevra.version,
             "release": nevra.release, "arch": nevra.arch, "repo": repo,
             "envra": nevra.envra, "nevra": nevra.envra, "yumstate": yumstate}
+
+
+class Backend(DnfBackend):
+    """The backend ``package`` uses where the ``pkg_mgr`` fact is ``dnf`` (util/pkgmgr.py
+    finds it by this file's name); the ``dnf`` and ``yum`` modules are this class."""
+
