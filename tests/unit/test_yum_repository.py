@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from playbook_engine.api import run
+from playbook_engine.api import run, validate
 from playbook_engine.testing.parity import check_predicts_run
 
 LOCAL = {"all": {"hosts": {"localhost": {"ansible_connection": "local"}}}}
@@ -139,3 +139,13 @@ def _absent(path: Path) -> None:
 
 def _is(path: Path, text: str) -> None:
     assert path.read_text() == text
+
+
+def test_validation_takes_1_and_0_as_booleans(tmp_path: Path) -> None:
+    """As Ansible does (geerlingguy.varnish writes `sslverify: 1`); 2 is still refused."""
+    task = {"name": "v", "description": "V", "baseurl": "http://v/", "sslverify": 1,
+            "gpgcheck": 0}
+    assert [p.message for p in validate(book(tmp_path, task))] == []
+    problems = validate(book(tmp_path, {**task, "sslverify": 2}))
+    assert [p.message for p in problems] == [
+        "yum_repository: `sslverify` must be a boolean (true/false, yes/no), got 2"]
