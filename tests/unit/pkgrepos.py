@@ -1,6 +1,6 @@
 """Throw-away package repositories and roots, for testing the package modules for real.
 
-The modules drive the real tools (rpm, dnf, zypper, pacman) in private roots
+The modules drive the real tools (rpm, dnf, pacman) in private roots
 (``installroot``, ``--root``) fed from repositories built here on the spot, so nothing on
 this machine's own package database changes. Debian ships those tools; ``need`` installs
 them with ``.ci/install-pkg-tools`` on a fresh machine (as root), and skips the test where
@@ -9,11 +9,14 @@ that is impossible (but fails it under CI, which must not go green by skipping).
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import shutil
 import subprocess
+import tarfile
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -141,4 +144,98 @@ def dnf_root(base: Path, *, gpgcheck: bool = False) -> DnfRoot:
             f"enabled={enabled}\ngpgcheck={int(gpgcheck)}\nmetadata_expire=0\n")
     made.conf.write_text(f"[main]\nreposdir={base / 'repos.d'}\ngpgcheck={int(gpgcheck)}\n"
                          "install_weak_deps=False\n")
+    return made
+
+
+@dataclass
+class PacmanRoot:
+    """A private pacman root, its pacman.conf and a file:// repository ``pbe`` whose
+    database is written here (Debian's repo-add lacks its helpers): packages are made
+    with bsdtar and zstd, each holding /usr/share/NAME/version."""
+
+    base: Path
+    packages: dict[str, tuple[str, tuple[str, ...], str | None]] = field(default_factory=dict)
+    generation: int = 0
+
+    @property
+    def conf(self) -> Path:
+        return self.base / "pacman.conf"
+
+    def publish(self, name: str, version: str, depends: tuple[str, ...] = (),
+                group: str | None = None) -> None:
+        """Build the package and put it in the repository (replacing its other version);
+        pacman reads the database again at the next -Sy (or update_cache)."""
+        repo, build = self.base / "repo", self.base / f"build-{name}-{version}"
+        (build / "usr" / "share" / name).mkdir(parents=True)
+        (build / "usr" / "share" / name / "version").write_text(version + "\n")
+        info = [f"pkgname = {name}", f"pkgbase = {name}", f"pkgver = {version}",
+                "pkgdesc = pbe test", "builddate = 1700000000", "packager = pbe",
+                "size = 8", "arch = any", *(f"depend = {d}" for d in depends),
+                *([f"group = {group}"] if group else [])]
+        (build / ".PKGINFO").write_text("\n".join(info) + "\n")
+        tar = subprocess.run(["bsdtar", "-cf", "-", "-C", str(build), ".PKGINFO", "usr"],
+                             check=True, capture_output=True).stdout
+        out = repo / f"{name}-{version}-any.pkg.tar.zst"
+        subprocess.run(["zstd", "-q", "-f", "-o", str(out)], input=tar, check=True)
+        shutil.rmtree(build)
+        self.packages[name] = (version, depends, group)
+        self._database()
+
+    def _database(self) -> None:
+        repo = self.base / "repo"
+        with tarfile.open(repo / "pbe.db.tar.gz", "w:gz") as tar:
+            for name, (version, depends, group) in self.packages.items():
+                data = (repo / f"{name}-{version}-any.pkg.tar.zst").read_bytes()
+                fields = {"FILENAME": f"{name}-{version}-any.pkg.tar.zst", "NAME": name,
+                          "BASE": name, "VERSION": version, "DESC": "pbe test",
+                          "CSIZE": str(len(data)), "ISIZE": "8",
+                          "SHA256SUM": hashlib.sha256(data).hexdigest(), "ARCH": "any",
+                          "BUILDDATE": "1700000000", "PACKAGER": "pbe",
+                          "GROUPS": group or "", "DEPENDS": "\n".join(depends)}
+                desc = "".join(f"%{k}%\n{v}\n\n" for k, v in fields.items() if v).encode()
+                folder = tarfile.TarInfo(f"{name}-{version}")
+                folder.type, folder.mode = tarfile.DIRTYPE, 0o755
+                tar.addfile(folder)
+                entry = tarfile.TarInfo(f"{name}-{version}/desc")
+                entry.size, entry.mode = len(desc), 0o644
+                tar.addfile(entry, io.BytesIO(desc))
+        link = repo / "pbe.db"
+        if not link.is_symlink():
+            link.symlink_to("pbe.db.tar.gz")
+        # pacman fetches a file:// database only when it is newer than its copy; tests
+        # publish faster than a second, so each version is dated one second later.
+        self.generation += 1
+        stamp = 1_700_000_000 + self.generation
+        os.utime(repo / "pbe.db.tar.gz", (stamp, stamp))
+
+    def refresh(self) -> None:
+        """pacman -Sy: the root's copy of the repository database, as a host keeps one."""
+        subprocess.run(["pacman", "--config", str(self.conf), "-Sy"], check=True,
+                       capture_output=True)
+
+    def args(self) -> dict[str, Any]:
+        return {"config": str(self.conf)}
+
+    def installed(self) -> dict[str, str]:
+        out = subprocess.run(["pacman", "--config", str(self.conf), "-Q"],
+                             capture_output=True, text=True).stdout
+        return dict(line.split(" ", 1) for line in out.splitlines() if line)
+
+    def explicit(self) -> set[str]:
+        out = subprocess.run(["pacman", "--config", str(self.conf), "-Qeq"],
+                             capture_output=True, text=True).stdout
+        return set(out.split())
+
+
+def pacman_root(base: Path) -> PacmanRoot:
+    """An empty root whose pacman.conf names the (empty) repository, read once."""
+    made = PacmanRoot(base)
+    for sub in ("repo", "root/var/lib/pacman", "cache"):
+        (base / sub).mkdir(parents=True)
+    made.conf.write_text(
+        f"[options]\nRootDir = {base}/root\nDBPath = {base}/root/var/lib/pacman\n"
+        f"CacheDir = {base}/cache\nArchitecture = auto\nSigLevel = Never\n"
+        f"[pbe]\nSigLevel = Never\nServer = file://{base}/repo\n")
+    made._database()
+    made.refresh()
     return made
