@@ -1,6 +1,6 @@
 """Throw-away package repositories and roots, for testing the package modules for real.
 
-The modules drive the real tools (rpm, dnf, pacman) in private roots
+The modules drive the real tools (rpm, dnf, zypper, pacman) in private roots
 (``installroot``, ``--root``) fed from repositories built here on the spot, so nothing on
 this machine's own package database changes. Debian ships those tools; ``need`` installs
 them with ``.ci/install-pkg-tools`` on a fresh machine (as root), and skips the test where
@@ -238,4 +238,43 @@ def pacman_root(base: Path) -> PacmanRoot:
         f"[pbe]\nSigLevel = Never\nServer = file://{base}/repo\n")
     made._database()
     made.refresh()
+    return made
+
+
+@dataclass
+class ZypperRoot:
+    """A private root for zypper (``--root``) with one plain-rpm repository ``pbe``."""
+
+    base: Path
+
+    @property
+    def root(self) -> Path:
+        return self.base / "root"
+
+    def publish(self, rpms: list[Path]) -> None:
+        """Put ``rpms`` in the repository and refresh the root's copy of its metadata."""
+        repo = self.base / "repo"
+        for rpm in rpms:
+            shutil.copy(rpm, repo / rpm.name)
+        subprocess.run(["createrepo_c", "-q", str(repo)], check=True, capture_output=True)
+        subprocess.run(["zypper", "--root", str(self.root), "--non-interactive", "refresh"],
+                       check=True, capture_output=True)
+
+    def args(self) -> dict[str, Any]:
+        return {"extra_args_precommand": f"--root {self.root}"}
+
+    def installed(self) -> dict[str, str]:
+        out = subprocess.run(["rpm", "--root", str(self.root), "-qa", "--qf",
+                              "%{NAME} %{VERSION}-%{RELEASE}\n"], capture_output=True,
+                             text=True, check=True).stdout
+        return dict(line.split(" ", 1) for line in out.splitlines() if line)
+
+
+def zypper_root(base: Path) -> ZypperRoot:
+    made = ZypperRoot(base)
+    (base / "repo").mkdir(parents=True)
+    made.root.mkdir()
+    subprocess.run(["createrepo_c", "-q", str(base / "repo")], check=True, capture_output=True)
+    subprocess.run(["zypper", "--root", str(made.root), "--non-interactive", "ar", "-G",
+                    f"file://{base / 'repo'}", "pbe"], check=True, capture_output=True)
     return made
