@@ -5,14 +5,13 @@ the state is ``present`` that is the whole answer: no repository is read. Otherw
 same command asks dnf itself for a dry run (``--assumeno``) of what the real run will do,
 so the plan (and check mode) is dnf's own resolution: the packages it would install,
 upgrade, downgrade or remove, or its refusal (``No match for argument``). The apply
-command runs the same dnf command with ``-y``.
+command runs the same dnf command with ``-y``. Reading dnf's output is in dnfout.py.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from ...templating.values import Unpredictable
@@ -20,6 +19,22 @@ from ...transport.base import CommandResult
 from ...transport.shell import quote
 from ..base import Arg, ModuleContext
 from ..result import Result
+from .dnfout import (
+    FILTERED,
+    MARK,
+    NO_GROUP,
+    NO_MATCH,
+    DnfState,
+    DryRun,
+    Row,
+    SpecState,
+    complaint,
+    kind_of,
+    name_guess,
+    parse_listing,
+    parse_probe,
+    parse_transaction,
+)
 from .pkgbase import PackageFailure, PackageModule, PackagePrediction, names_of
 from .rpmdb import (
     FILE_QF,
@@ -27,12 +42,11 @@ from .rpmdb import (
     OLD_QF,
     Nevra,
     evr_compare,
-    parse_nevras,
     rpm_command,
 )
 from .state import Change
 
-__all__ = ["DNF_ARGS", "Backend", "DnfBackend", "DnfState", "DryRun", "Row", "parse_transaction"]
+__all__ = ["DNF_ARGS", "Backend", "DnfBackend"]
 
 _STATES = ("absent", "present", "installed", "removed", "latest")
 DNF_ARGS: dict[str, Arg] = {
@@ -97,180 +111,6 @@ DNF_ARGS: dict[str, Arg] = {
 }
 
 CHECK_MSG = "Check mode: No changes made, but would have if not in check mode"
-_MARK = "::pbe"
-_OP_SPEC = re.compile(r"\S+\s+(?:<=|>=|=|<|>)\s+\S+")
-_NO_MATCH = re.compile(r"No match for argument: (.+)")
-_NO_GROUP = re.compile(r"Module or Group '(.+)' is not available\.")
-_FILTERED = re.compile(r"All matches were filtered out by exclude filtering for argument: (.+)")
-_PROGRESS = re.compile(r".*\|\s+[\d.]+\s+[kMGT]?i?B\s+\d\d:\d\d$")  # a download's progress
-_NOISE = ("Last metadata expiration check", "Dependencies resolved", "Nothing to do",
-          "Complete!", "Operation aborted", "[MIRROR]", "Package ", "Updating and loading",
-          "Repositories loaded", "Transaction Summary", "Total size", "Total download",
-          "Installed size", "Freed space", "Downloading Packages")
-
-
-def kind_of(spec: str) -> str:
-    """url, file (a local .rpm), group (@...), versioned ('n >= 1'), path, glob or name."""
-    if "://" in spec:
-        return "url"
-    if spec.endswith(".rpm"):
-        return "file"
-    if spec.startswith("@"):
-        return "group"
-    if _OP_SPEC.fullmatch(spec):
-        return "versioned"
-    if spec.startswith("/"):
-        return "path"
-    return "glob" if any(c in spec for c in "*?[") else "name"
-
-
-# -- parsing ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One line of dnf's transaction table: what it does to which package."""
-
-    action: str        # the section: Installing, Upgrading, Downgrading, Removing ...
-    name: str
-    arch: str = ""
-    evr: str = ""
-    marker: bool = False   # a group, environment or module stream, not a package
-
-    @property
-    def nevra(self) -> str:
-        return f"{self.name}-{self.evr}.{self.arch}" if self.arch else self.name
-
-    @property
-    def removes(self) -> bool:
-        return self.action.startswith(("Removing", "Replacing", "Obsoleting"))
-
-
-@dataclass
-class DryRun:
-    """What ``dnf --assumeno COMMAND`` said: its rows, its other lines, its exit status."""
-
-    command: str
-    rc: int = 0
-    rows: list[Row] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)
-
-    @property
-    def aborted(self) -> bool:
-        """A transaction was resolved and then declined, as asked."""
-        return any(line.startswith("Operation aborted") for line in self.lines)
-
-
-@dataclass
-class SpecState:
-    spec: str
-    kind: str
-    installed: list[Nevra] = field(default_factory=list)
-    old: list[Nevra] = field(default_factory=list)    # what a new version would replace
-    package: Nevra | None = None           # the package inside a local .rpm
-
-    @property
-    def certain_kind(self) -> bool:
-        """rpm alone can tell whether it is installed."""
-        return self.kind in ("name", "path", "file")
-
-    @property
-    def certain(self) -> bool:
-        """Installed, as rpm alone can tell."""
-        return bool(self.installed) and self.certain_kind
-
-
-@dataclass
-class DnfState:
-    specs: list[SpecState]
-    runs: dict[str, DryRun] = field(default_factory=dict)
-    listing: list[Any] | None = None
-
-
-_HEADER = re.compile(r"([A-Z][A-Za-z ]*(?:/[a-z ]+)?):$")
-_VERBS = ("Installing", "Upgrading", "Downgrading", "Reinstalling", "Removing", "Replacing",
-          "Obsoleting", "Enabling", "Disabling", "Resetting", "Switching")
-
-
-def parse_transaction(command: str, rc: int, lines: list[str]) -> DryRun:
-    """dnf's output for one command, its table read into rows (dnf4 and dnf5 layouts).
-    Lines outside the table are kept in ``lines``: dnf's remarks and complaints."""
-    run = DryRun(command, rc)
-    section = pending = ""
-    for line in lines:
-        match = _HEADER.fullmatch(line.strip())
-        if match and not line.startswith(" "):  # a section: its rows follow, indented
-            section = match.group(1) if match.group(1).startswith(_VERBS) else ""
-            pending = ""
-            if section:
-                continue
-        if section and line.startswith(" ") and line.strip():
-            pending, row = _table_row(section, pending + " " + line.strip())
-            if row is not None:
-                run.rows.append(row)
-            continue
-        section = section if line.strip() else ""
-        run.lines.append(line)
-    return run
-
-
-def _table_row(section: str, text: str) -> tuple[str, Row | None]:
-    """A row from its words; a name dnf wrapped onto a line of its own waits for the rest.
-    Groups, environments and module streams are named, not versioned."""
-    words = text.split()
-    if section.lower().endswith(("groups", "streams", "profiles")):
-        return "", Row(section, " ".join(words), marker=True)
-    if words[0] == "replacing":
-        return "", _replaced(words)
-    if len(words) == 1:
-        return words[0], None
-    if len(words) < 3:
-        return "", None
-    return "", Row(section, words[0], words[1], words[2])
-
-
-def _replaced(words: list[str]) -> Row | None:
-    """``replacing name.arch evr`` (dnf4) or ``replacing name arch evr repo size`` (dnf5)
-    under an upgrade: the old package goes."""
-    if len(words) >= 5:
-        return Row("Replacing", words[1], words[2], words[3])
-    if len(words) < 3:
-        return None
-    name, _, arch = words[1].rpartition(".")
-    return Row("Replacing", name, arch, words[2])
-
-
-def parse_probe(specs: list[str], out: str) -> DnfState:
-    """Split the probe's output at its markers: per spec, rpm's lines; per dry run, dnf's."""
-    state = DnfState([SpecState(s, kind_of(s)) for s in specs])
-    current: SpecState | None = None
-    run: tuple[str, list[str]] | None = None
-    for line in out.splitlines():
-        if line.startswith(_MARK):
-            current, run = _marker(state, line, current, run)
-        elif run is not None:
-            run[1].append(line)
-        elif current is not None:
-            current.installed += parse_nevras([line])
-            current.old += parse_nevras([line], "O")
-            if files := parse_nevras([line], "P"):
-                current.package = files[0]
-    return state
-
-
-def _marker(state: DnfState, line: str, current: SpecState | None,
-            run: tuple[str, list[str]] | None
-            ) -> tuple[SpecState | None, tuple[str, list[str]] | None]:
-    _, what, value = line.split(" ", 2)
-    if what == "spec":
-        return state.specs[int(value)], None
-    if what == "dry":
-        return None, (value, [])
-    if what == "rc" and run is not None:
-        state.runs[run[0]] = parse_transaction(run[0], int(value), run[1])
-    return current, None
-
-
 # -- the backend --------------------------------------------------------------------------
 
 
@@ -420,7 +260,7 @@ class DnfBackend(PackageModule[DnfState]):
         state = parse_probe(names_of(args), res.out)
         cache = state.runs.pop("makecache", None)
         if cache is not None and cache.rc != 0:
-            raise PackageFailure(_words(cache) or "Failed to update the cache", results=[],
+            raise PackageFailure(complaint(cache) or "Failed to update the cache", results=[],
                                  rc=1)
         return state
 
@@ -552,10 +392,10 @@ def _apply_words(op: str, res: CommandResult) -> str:
     transaction table and progress are left out)."""
     errors = [line.strip() for line in res.out.splitlines()
               if line.strip().lower().startswith("error")]
-    complaint = _words(parse_transaction(op, res.rc, res.err.splitlines()))
-    if errors or complaint:
-        return "\n".join(errors + ([complaint] if complaint else []))
-    return _words(parse_transaction(op, res.rc, res.out.splitlines()))
+    said = complaint(parse_transaction(op, res.rc, res.err.splitlines()))
+    if errors or said:
+        return "\n".join(errors + ([said] if said else []))
+    return complaint(parse_transaction(op, res.rc, res.out.splitlines()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -618,7 +458,7 @@ def _spec_probe(index: int, spec: str, rpm: str) -> str:
     ``o`` lists the installed versions of the package a versioned spec names (tagged O),
     which an upgrade or downgrade would replace."""
     kind, s = kind_of(spec), quote(spec)
-    head = f"echo '{_MARK} spec {index}'; "
+    head = f"echo '{MARK} spec {index}'; "
     if kind == "name":
         guess = name_guess(spec)
         old = f"; o -- {quote(guess)}" if guess != spec else ""
@@ -636,31 +476,12 @@ def _spec_probe(index: int, spec: str, rpm: str) -> str:
     return head + "m=1"
 
 
-def name_guess(spec: str) -> str:
-    """The package name in a name-version[-release][.arch] spec (dnf knows for sure; this
-    only finds the installed version it would replace)."""
-    base = spec.rsplit("/", 1)[-1].split()[0]
-    return re.sub(r"-[0-9][^-]*(-[^-]+)?(\.[a-z0-9_]+)?(\.rpm)?$", "", base)
-
-
 def _dry(name: str, command: str) -> str:
-    return f"echo '{_MARK} dry {name}'; {command} 2>&1; echo \"{_MARK} rc $?\""
+    return f"echo '{MARK} dry {name}'; {command} 2>&1; echo \"{MARK} rc $?\""
 
 
 def _when_unsure(step: str) -> str:
     return f"if [ $m = 1 ]; then {step}; fi"
-
-
-def _words(run: DryRun) -> str:
-    """dnf's complaint, without its progress remarks (nor the dump of a repository's
-    settings that follows ``Problem repository:``)."""
-    text: list[str] = []
-    for line in (line.strip() for line in run.lines):
-        if line and not line.startswith(_NOISE) and not _PROGRESS.fullmatch(line):
-            text.append(line)
-        if line.startswith("Problem repository:"):
-            break
-    return "\n".join(text)
 
 
 def _fail_on_errors(runs: list[DryRun], strict: bool = True) -> None:
@@ -668,14 +489,14 @@ def _fail_on_errors(runs: list[DryRun], strict: bool = True) -> None:
     failures: list[str] = []
     for run in runs:
         for line in run.lines:
-            if strict and run.command == "install" and (m := _NO_MATCH.match(line.strip())):
+            if strict and run.command == "install" and (m := NO_MATCH.match(line.strip())):
                 failures.append(f"No package {m.group(1)} available.")
-            elif m := _NO_GROUP.match(line.strip()):
+            elif m := NO_GROUP.match(line.strip()):
                 failures.append(f"No group {m.group(1)} available.")
-            elif strict and (m := _FILTERED.match(line.strip())):
+            elif strict and (m := FILTERED.match(line.strip())):
                 failures.append(f"{m.group(1)} {line.strip()}")
         if run.rc != 0 and not run.aborted and not failures and _real_error(run):
-            raise PackageFailure(_words(run), failures=[_words(run)], results=[], rc=1)
+            raise PackageFailure(complaint(run), failures=[complaint(run)], results=[], rc=1)
     if failures:
         raise PackageFailure("Failed to install some of the specified packages",
                              failures=failures, results=[], rc=1)
@@ -683,9 +504,9 @@ def _fail_on_errors(runs: list[DryRun], strict: bool = True) -> None:
 
 def _real_error(run: DryRun) -> bool:
     """An upgrade of packages that are not installed is nothing to do, not an error."""
-    words = _words(run)
+    words = complaint(run)
     return bool(words) and not (run.command in ("upgrade", "remove") and all(
-        _NO_MATCH.match(w) or "No packages marked" in w or "available, but not installed"
+        NO_MATCH.match(w) or "No packages marked" in w or "available, but not installed"
         in w for w in words.splitlines()))
 
 
@@ -739,29 +560,6 @@ def _file_results(specs: list[SpecState]) -> list[str]:
 
 def _diff(rows: list[Row]) -> dict[str, Any]:
     return {"before": "", "after": "\n".join(f"{r.action} {r.nevra}" for r in rows) + "\n"}
-
-
-def parse_listing(what: str, res: CommandResult) -> list[Any]:
-    """list=...: Ansible's dictionaries for packages, or repo ids for repos."""
-    lines = res.out.splitlines()
-    if what in ("repos", "repositories"):
-        return [{"repoid": line.split()[0], "state": "enabled"} for line in lines[1:]
-                if line.strip()]
-    out: list[Any] = []
-    for nevra in parse_nevras(lines):
-        out.append(_package(nevra, "@System", "installed"))
-    for line in lines:
-        fields = line.split("|")
-        if len(fields) == 6 and fields[0] != "I":
-            epoch = int(fields[1]) if fields[1].isdigit() else 0
-            out.append(_package(Nevra(fields[0], epoch, *fields[2:5]), fields[5], "available"))
-    return out
-
-
-def _package(nevra: Nevra, repo: str, yumstate: str) -> dict[str, Any]:
-    return {"name": nevra.name, "epoch": str(nevra.epoch), "version": nevra.version,
-            "release": nevra.release, "arch": nevra.arch, "repo": repo,
-            "envra": nevra.envra, "nevra": nevra.envra, "yumstate": yumstate}
 
 
 class Backend(DnfBackend):
