@@ -330,5 +330,6 @@ def _dry_failure(args: dict[str, Any], lines: list[str]) -> str:
     missing = [line.split(": ", 2)[-1] for line in lines if "target not found" in line]
     if missing:
         return f"Failed to list package {', '.join(missing)}"
-    errors = [line.removeprefix("error: ") for line in lines if line.startswith("error:")]
+    errors = [line.removeprefix("error: ").removeprefix(":: ") for line in lines
+              if line.startswith(("error:", ":: "))]  # the error, then pacman's reasons
     return "\n".join(errors) or "pacman could not plan the transaction"
