@@ -58,6 +58,8 @@ def _templated_or(base: Any) -> Any:
 def _boolish(checker: Any, instance: Any) -> bool:
     if isinstance(instance, bool) or is_template(instance):
         return True
+    if isinstance(instance, int) and instance in (0, 1):  # Ansible's booleans take 1 and 0
+        return True
     return isinstance(instance, str) and instance.lower() in TRUE_STRINGS | FALSE_STRINGS
 
 
