@@ -237,7 +237,7 @@ class Backend(PackageModule[ZypState]):
 
     def remember(self, args: dict[str, Any], change: Change, prediction: PackagePrediction
                  ) -> None:
-        if change.diff is None:
+        if not isinstance(change.diff, dict):  # zypper's is one dict, never a list
             return
         lines = str(change.diff.get("prepared", "")).splitlines()
         verbs = {line.split(": ", 1)[0]: line.split(": ", 1)[1].split(", ") for line in lines}
