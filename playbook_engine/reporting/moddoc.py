@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 import textwrap
 
 from ..modules.base import Arg, Module
@@ -75,3 +76,77 @@ def _wrap(text: str, first: str, rest: str) -> str:
 
 def _json(value: object) -> str:
     return json.dumps(value, default=str)
+
+
+# -- the Arguments table of docs/modules/NAME.md ----------------------------------------------
+# Its rows (which arguments, their types, defaults, choices, aliases) are generated from the
+# spec; a row's prose may be written by hand and is kept. `python -m
+# playbook_engine.reporting.moddoc docs/modules` rewrites the pages; a test fails on drift.
+
+TABLE_HEAD = ("| Argument | Type | Default | Description |\n"
+              "|----------|------|---------|-------------|")
+_GENERATED = re.compile(r"(?: Choices: (?:(?! Choices: | Aliases: ).)*\.)?"
+                        r"(?: Aliases: (?:(?! Aliases: ).)*\.)?$")
+_ROW = re.compile(r"^\| `([^`]+)` \|[^|]*\|[^|]*\|(.*)\|\s*$")
+
+
+def markdown_table(module: type[Module], prose: dict[str, str]) -> str:
+    """The Arguments table; ``prose`` is the hand-written description of each argument."""
+    rows = [TABLE_HEAD]
+    for key, arg in module.args.items():
+        kind = f"list of {arg.elements}" if arg.type == "list" and arg.elements else arg.type
+        default = "required" if arg.required else (
+            "" if arg.default is None else f"`{_json(arg.default).strip(chr(34))}`")
+        text = (prose.get(key) or arg.description or "").strip()
+        if arg.choices:
+            text += " Choices: " + ", ".join(f"`{_choice(c)}`" for c in arg.choices) + "."
+        if arg.aliases:
+            text += " Aliases: " + ", ".join(f"`{a}`" for a in arg.aliases) + "."
+        cell = text.replace("|", "\\|").strip()
+        rows.append(f"| `{key}` | {kind} | {default} | {cell} |")
+    return "\n".join(rows)
+
+
+def _choice(value: object) -> str:
+    return value if isinstance(value, str) and value.isprintable() else _json(value)
+
+
+def sync_page(text: str, module: type[Module]) -> str:
+    """``text`` with its Arguments table regenerated (a missing one is added)."""
+    head, sep, rest = text.partition("\n## Arguments\n")
+    if not sep:
+        return text.rstrip("\n") + "\n\n## Arguments\n\n" + markdown_table(module, {}) + "\n"
+    lines = rest.split("\n")
+    start = next((i for i, line in enumerate(lines) if line.startswith("|")), None)
+    if start is None:
+        return head + sep + "\n" + markdown_table(module, {}) + "\n" + rest
+    end = start
+    while end < len(lines) and lines[end].startswith("|"):
+        end += 1
+    prose = {}
+    for line in lines[start:end]:
+        if match := _ROW.match(line):
+            prose[match.group(1)] = _GENERATED.sub("", match.group(2).strip().replace("\\|", "|"))
+    table = markdown_table(module, prose).split("\n")
+    return head + sep + "\n".join(lines[:start] + table + lines[end:])
+
+
+def main(argv: list[str]) -> int:
+    """Rewrite the Arguments tables of the pages in a docs/modules directory."""
+    from pathlib import Path
+
+    from ..modules import REGISTRY
+
+    folder = Path(argv[0] if argv else "docs/modules")
+    for name, module in sorted(REGISTRY.items()):
+        page = folder / f"{name}.md"
+        if page.exists() and (new := sync_page(page.read_text(), module)) != page.read_text():
+            page.write_text(new)
+            print(f"updated {page}")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(main(sys.argv[1:]))
