@@ -179,12 +179,44 @@ def test_spec_command_timeout_applies_when_run_has_none(fleet: Fleet) -> None:
         assert connection.run("echo ok", timeout=5).stdout == b"ok\n"
 
 
-def test_command_killed_by_a_signal_gives_rc_minus_one_and_a_note(conn: SSHConnection) -> None:
-    result = conn.run("echo before; kill -9 $$")
+def test_command_killed_by_a_signal_gives_rc_minus_one_and_a_note(fleet: Fleet) -> None:
+    """On a channel of its own (no persistent shell), sshd reports the signal, not a status."""
+    with SSHConnection.open(fleet.spec("h01", persistent_shell=False)) as connection:
+        result = connection.run("echo before; kill -9 $$")
 
     assert result.rc == -1
     assert result.stdout == b"before\n"
     assert b"without an exit status" in result.stderr
+
+
+def test_command_killed_by_a_signal_in_the_shell_gives_128_plus_the_signal(
+        conn: SSHConnection) -> None:
+    """The persistent shell sees what any shell sees of a killed child: 128 + its signal."""
+    result = conn.run("echo before; kill -9 $$")
+
+    assert (result.rc, result.stdout, result.stderr) == (137, b"before\n", b"")
+    assert conn.run("echo the shell lives on").stdout == b"the shell lives on\n"
+
+
+def test_stdin_for_a_command_that_ends_before_reading_it_is_no_error(fleet: Fleet) -> None:
+    """sshd may close the channel of a command that ended before its stdin was sent; that
+    was reported as "refused to run the command: Socket is closed" (most of the time
+    with a few threads at once)."""
+    errors: list[str] = []
+    with SSHConnection.open(fleet.spec("h01", persistent_shell=False)) as connection:
+        def work() -> None:
+            for _ in range(20):
+                try:
+                    assert connection.run("exit 3", stdin=b"unread\n").rc == 3
+                except HostUnreachable as exc:
+                    errors.append(str(exc))
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    assert errors == []
 
 
 def test_connection_dropped_mid_command_is_host_unreachable(fleet: Fleet) -> None:
