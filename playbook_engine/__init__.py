@@ -17,6 +17,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 from . import events  # noqa: E402
 from .api import run, validate  # noqa: E402
+from .engine.run import RunResult  # noqa: E402
 from .errors import (  # noqa: E402
     HostUnreachable,
     ModuleError,
@@ -30,12 +31,17 @@ from .errors import (  # noqa: E402
 )
 from .events import Event  # noqa: E402
 from .exitcodes import ExitCode  # noqa: E402
-from .inventory import Inventory  # noqa: E402
+from .inventory import (  # noqa: E402
+    Inventory,
+    empty_inventory,
+    inventory_from_dict,
+    load_inventory,
+)
 from .options import RunOptions  # noqa: E402
-from .run import RunResult  # noqa: E402
 
 __all__ = [
     "Event", "ExitCode", "HostUnreachable", "Inventory", "ModuleError", "NoHostsMatched",
     "OptionsError", "PbeError", "Problem", "RunOptions", "RunResult", "TemplateError",
-    "ValidationError", "ValidationFailed", "__version__", "events", "run", "validate",
+    "ValidationError", "ValidationFailed", "__version__", "empty_inventory", "events",
+    "inventory_from_dict", "load_inventory", "run", "validate",
 ]

@@ -20,9 +20,10 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from . import run as _run
+from .engine import run as _run
 from .errors import OptionsError, PbeError, Problem, ValidationFailed
 from .events import Event
+from .inventory import load_inventory
 from .options import DEFAULT_FORKS, RunOptions
 from .reporting import Sink
 from .source import SourceLocation
@@ -110,7 +111,7 @@ def validate(playbook: str | Path, inventory: Any = None) -> list[Problem]:
     ``Problem`` too. Each carries ``message``, ``location`` (file, line, col), ``hint`` and
     ``severity`` ("error" or "warning"); no "error" means the playbook is valid.
     """
-    from .playbook import PlaybookLoader
+    from .language.playbook import PlaybookLoader
 
     problems: list[Problem] = []
     path = Path(playbook)
@@ -132,7 +133,7 @@ def validate(playbook: str | Path, inventory: Any = None) -> list[Problem]:
 
 def _inventory_problems(inventory: Any) -> list[Problem]:
     try:
-        loaded = _run.load_inventory(inventory)
+        loaded = load_inventory(inventory)
     except ValidationFailed as exc:
         return list(exc.problems)
     except PbeError as exc:

@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 from . import __version__
 from .errors import OptionsError, PbeError, ValidationFailed
 from .exitcodes import ExitCode
-from .loader import load_file, load_text, plain
+from .language.loader import load_file, load_text, plain
+from .masking import mask_line
 from .options import DEFAULT_FORKS, HOST_KEY_CHECKING, RunOptions, parse_host_key_checking
-from .redact import mask_line
 from .reporting.outputs import FORMATS
 from .reporting.problems import VALIDATE_FORMATS
 
 if TYPE_CHECKING:
-    from .run import Runner
+    from .engine.run import Runner
 
 logger = logging.getLogger("playbook_engine")
 CUT_AFTER = 10.0  # seconds after a first SIGTERM before the connections are cut
@@ -119,7 +119,7 @@ def parse_extra_vars(values: Sequence[str]) -> dict[str, Any]:
 
 
 def _one_extra_var(value: str) -> dict[str, Any]:
-    from .validate import parse_kv
+    from .language.validate import parse_kv
 
     text = value.strip()
     if text.startswith("@"):
@@ -174,9 +174,10 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
 
 def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO, log: LogHandler,
             term: Termination | None = None) -> int:
-    from .playbook import PlaybookLoader
+    from .engine.run import Runner
+    from .inventory import load_inventory
+    from .language.playbook import PlaybookLoader
     from .reporting.outputs import OutputOptions, open_outputs, write_retry_file
-    from .run import Runner, load_inventory
 
     options = options_from_args(args)
     _check_file(args.playbook)
@@ -187,7 +188,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO, log: LogHandler,
     for problem in [*loader.problems, *inventory.warnings]:  # only warnings get this far
         err.write(f"{problem}\n")
     if args.list_hosts or args.list_tasks:
-        from .listing import list_plays
+        from .reporting.listing import list_plays
 
         out.write(list_plays(playbook, inventory, options, args.list_hosts, args.list_tasks))
         return ExitCode.OK
@@ -197,6 +198,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO, log: LogHandler,
     try:
         runner = Runner(playbook, inventory, options, outputs.sinks, loader.engine)
         log.scrub = runner.redactor.scrub
+        log.tracebacks = args.verbose >= 3
         if outputs.live is not None:
             log.write = outputs.live.log
         with term.watching(runner):
@@ -349,11 +351,12 @@ class LogHandler(logging.Handler):
         self.err = err
         self.scrub: Callable[[Any], Any] = lambda text: text
         self.write: Callable[[str], None] | None = None
+        self.tracebacks = False  # -vvv: a logged exception shows its traceback
         self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            text = self.format(record)
+            text = self.format(_brief(record) if not self.tracebacks else record)
             head = f"{record.levelname} {record.name}: "  # pbe's own words: not scrubbed
             if text.startswith(head):
                 text = head + str(self.scrub(text[len(head):]))
@@ -365,6 +368,17 @@ class LogHandler(logging.Handler):
                 self.err.write(text + "\n")
         except Exception:
             self.handleError(record)
+
+
+def _brief(record: logging.LogRecord) -> logging.LogRecord:
+    """A record whose exception is one line, not a traceback (that needs -vvv)."""
+    if not record.exc_info or record.exc_info[1] is None:
+        return record
+    exc = record.exc_info[1]
+    brief = logging.makeLogRecord(record.__dict__)
+    brief.msg = f"{record.getMessage()}: {type(exc).__name__}: {exc} (-vvv shows the traceback)"
+    brief.args, brief.exc_info, brief.exc_text = None, None, None
+    return brief
 
 
 @contextlib.contextmanager

@@ -7,12 +7,14 @@ so timings (``--profile``, JUnit, jsonl) don't depend on how fast the reporter d
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
 from .source import SourceLocation
 
-STATUSES = ("ok", "changed", "failed", "skipped", "unreachable", "unpredictable")
+Status = Literal["ok", "changed", "failed", "skipped", "unreachable", "unpredictable"]
+STATUSES: tuple[Status, ...] = get_args(Status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +55,7 @@ class HostResult:
     task_name: str
     action: str
     host: str
-    status: str
+    status: Status
     result: dict[str, Any]
     duration: float
     ignored: bool = False
@@ -127,3 +129,14 @@ class CommandSent:
 
 Event = (RunStart | PlayStart | TaskStart | HostResult | TaskEnd | RunWarning | RunEnd
          | CommandSent)
+
+
+def status_of(result: Mapping[str, Any]) -> Status:
+    """The status a module result (or one loop item's) reports, by Ansible's flags."""
+    if result.get("unreachable"):
+        return "unreachable"
+    if result.get("failed"):
+        return "failed"
+    if result.get("skipped"):
+        return "skipped"
+    return "changed" if result.get("changed") else "ok"

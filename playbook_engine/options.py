@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import OptionsError
-from .values import trust
+from .templating.values import trust
 
 DEFAULT_FORKS = 50
 HOST_KEY_CHECKING = ("strict", "accept-new", "off")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import linecache
 from dataclasses import dataclass
 
+from .masking import mask_source_line
+
 
 @dataclass(frozen=True, slots=True)
 class SourceLocation:
@@ -21,14 +23,12 @@ class SourceLocation:
 
     def snippet(self) -> str:
         """The source line and a caret under the column, or '' if the line can't be read.
-        Values of password variables in it are masked (see ``redact.mask_source_line``)."""
+        Values of password variables in it are masked (see ``masking``)."""
         if not self.line:
             return ""
         lines = linecache.getlines(self.file)
         if not 0 < self.line <= len(lines) or not lines[self.line - 1].strip():
             return ""
-        from .redact import mask_source_line  # late: redact imports the events, which need us
-
         text, col = mask_source_line(lines, self.line - 1, self.col)  # never a password
         caret = " " * max(col - 1, 0) + "^"
         return f"    {text}\n    {caret}"

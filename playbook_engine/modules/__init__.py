@@ -6,11 +6,13 @@ import difflib
 from collections.abc import Callable
 
 from .base import Arg, Module, ModuleContext
+from .result import Result
 
-__all__ = ["REGISTRY", "Arg", "Module", "ModuleContext", "canonical_name", "get", "register",
-           "suggest"]
+__all__ = ["ALIASES", "REGISTRY", "Arg", "Module", "ModuleContext", "Result", "canonical_name",
+           "get", "register", "suggest"]
 
 REGISTRY: dict[str, type[Module]] = {}
+_API = frozenset({"base", "result"})  # the module API itself, not modules
 _PREFIXES = ("ansible.builtin.", "ansible.legacy.")
 
 
@@ -18,12 +20,21 @@ class DuplicateModule(RuntimeError):
     pass
 
 
-def register(name: str) -> Callable[[type[Module]], type[Module]]:
+ALIASES: dict[str, str] = {}  # other names users write (a collection's FQCN) -> name
+
+
+def register(name: str, *aliases: str) -> Callable[[type[Module]], type[Module]]:
+    """Register a module under ``name`` (``ansible.builtin.NAME`` resolves to it) and under
+    ``aliases``, e.g. the FQCN of a collection module: ``register("ufw",
+    "community.general.ufw")``."""
+
     def wrap(cls: type[Module]) -> type[Module]:
-        if name in REGISTRY:
-            raise DuplicateModule(f"module {name!r} registered twice")
+        for key in (name, *aliases):
+            if key in REGISTRY or key in ALIASES:
+                raise DuplicateModule(f"module {key!r} registered twice")
         cls.name = name
         REGISTRY[name] = cls
+        ALIASES.update(dict.fromkeys(aliases, name))
         return cls
 
     return wrap
@@ -32,8 +43,9 @@ def register(name: str) -> Callable[[type[Module]], type[Module]]:
 def canonical_name(name: str) -> str:
     for prefix in _PREFIXES:
         if name.startswith(prefix):
-            return name[len(prefix):]
-    return name
+            name = name[len(prefix):]
+            break
+    return ALIASES.get(name, name)
 
 
 def get(name: str) -> type[Module] | None:
@@ -51,7 +63,7 @@ def _load_builtin() -> None:
     import pkgutil
 
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if info.name != "base":
+        if info.name not in _API and not info.ispkg:  # util/ holds helpers, not modules
             importlib.import_module(f"{__name__}.{info.name}")
 
 

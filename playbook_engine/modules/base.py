@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ..errors import ModuleError
-from ..lines import Lines
+from ..templating.lines import Lines
+from .result import Result
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from ..remotefs import RemoteFiles
     from ..transport.base import CommandResult, Connection
+    from .util.remotefs import RemoteFiles
 
 _JSON_TYPES = {
     "str": "string", "path": "string", "bool": "boolean", "int": "integer",
@@ -107,9 +108,21 @@ class Module:
     raw_args: ClassVar[frozenset[str]] = frozenset()
     # True for modules whose keys are user data (set_fact): unknown keys pass through.
     open_args: ClassVar[bool] = False
+    # Hooks the engine reads instead of knowing modules by name:
+    # the engine expands the task per host into more tasks (include_tasks, include_role);
+    expands_at_run: ClassVar[bool] = False
+    # the result's facts are host variables the module set (set_fact, include_vars), not
+    # gathered facts, so they are not added as ``ansible_*`` facts.
+    sets_variables: ClassVar[bool] = False
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         raise NotImplementedError
+
+    @classmethod
+    def skip_reason(cls, args: Mapping[str, Any], verbosity: int) -> str | None:
+        """Why the task is skipped without running, given the run's ``-v`` level (debug's
+        ``verbosity``); None to run it."""
+        return None
 
     @classmethod
     def summary(cls) -> str:

@@ -14,7 +14,8 @@ from typing import Any
 
 from . import register
 from .base import Arg, Module, ModuleContext
-from .textedit import (
+from .result import Result
+from .util.textedit import (
     FILE_ARGS,
     Outcome,
     body,
@@ -196,7 +197,11 @@ class BlockInFile(Module):
         "diff": "with --diff: before/after content, and attributes when they change",
     }
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
+        return Result.of(self.change(args, ctx))
+
+    def change(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+        """The result in Ansible's registered shape, built by the shared file helpers."""
         BlockSpec.from_args(args)  # argument errors before the host is asked anything
         result = edit_file(ctx, args, plan)
         if "backup" in result:

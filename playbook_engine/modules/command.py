@@ -8,11 +8,13 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import ModuleError
-from ..lines import Lines
+from ..templating.lines import Lines
 from ..transport import shell
 from ..transport.base import CommandResult, decode
 from . import register
 from .base import Arg, Module, ModuleContext
+from .result import Result
+from .util.words import command_line
 
 _COMMON: dict[str, Arg] = {
     "chdir": Arg("path", description="Change into this directory before running."),
@@ -23,14 +25,14 @@ _COMMON: dict[str, Arg] = {
     "strip_empty_ends": Arg("bool", default=True,
                             description="Strip trailing empty lines from stdout/stderr."),
 }
-_RETURNS = {
+COMMAND_RETURNS = {
     "rc": "exit status", "stdout": "standard output", "stderr": "standard error",
     "stdout_lines": "stdout split into lines", "stderr_lines": "stderr split into lines",
     "cmd": "what was run", "start": "start time", "end": "end time", "delta": "duration",
 }
 
 
-def _skip_reason(args: dict[str, Any], ctx: ModuleContext) -> str | None:
+def skip_reason(args: dict[str, Any], ctx: ModuleContext) -> str | None:
     """``creates``/``removes`` decide with one remote test, before anything runs."""
     probes = [(p, True) for p in [args.get("creates")] if p]
     probes += [(p, False) for p in [args.get("removes")] if p]
@@ -44,7 +46,7 @@ def _skip_reason(args: dict[str, Any], ctx: ModuleContext) -> str | None:
     return None
 
 
-def would_run(args: dict[str, Any], ctx: ModuleContext, what: str) -> dict[str, Any]:
+def would_run(args: dict[str, Any], ctx: ModuleContext, what: str) -> Result:
     """Check mode, where ``creates``/``removes`` did not skip the command: it is not run.
     Given either, Ansible reports it ``changed`` (they are the prediction); without them,
     skipped. Its output stays unknown (a registered result is unknown), and so do its
@@ -53,48 +55,61 @@ def would_run(args: dict[str, Any], ctx: ModuleContext, what: str) -> dict[str, 
     real run)."""
     ctx.files.prediction.unsure(f"a {what.lower()} check mode did not run",
                                 args.get("creates"), args.get("removes"))
-    result: dict[str, Any] = {"changed": False, "_pbe_unknown": True,
-                              "msg": f"{what} would have run if not in check mode"}
+    msg = f"{what} would have run if not in check mode"
     if args.get("creates") or args.get("removes"):
-        return {**result, "changed": True, "rc": 0}
-    return {**result, "skipped": True}
+        return Result(changed=True, msg=msg, values={"rc": 0}, unknown=True)
+    return Result(skipped=True, msg=msg, unknown=True)
 
 
 def _stamp(t: float) -> str:
     return datetime.fromtimestamp(t, timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def command_result(cmd: Any, res: CommandResult, started: float, strip: bool) -> dict[str, Any]:
+def command_result(cmd: Any, res: CommandResult, started: float, strip: bool) -> Result:
     """rc/stdout/stderr and the rest; ``*_lines`` are ``Lines`` views of the same text, so
     a large output is held once, not once more as millions of line strings."""
     out, err = decode(res.stdout, strip), decode(res.stderr, strip)
     ended = time.time()
-    result: dict[str, Any] = {
-        "changed": True, "cmd": cmd, "rc": res.rc, "stdout": out, "stderr": err,
+    values = {
+        "cmd": cmd, "rc": res.rc, "stdout": out, "stderr": err,
         "stdout_lines": Lines(out), "stderr_lines": Lines(err),
         "start": _stamp(started), "end": _stamp(ended),
         "delta": str(datetime.fromtimestamp(ended) - datetime.fromtimestamp(started)),
-        "msg": "",
     }
-    if res.rc != 0:
-        result.update(failed=True, msg="non-zero return code")
-    return result
+    failed = res.rc != 0
+    return Result(changed=True, failed=failed, msg="non-zero return code" if failed else "",
+                  values=values)
+
+
+def skipped_by(cmd: Any, reason: str) -> Result:
+    """``creates``/``removes`` skipped the command: Ansible reports ok with the reason."""
+    return Result(msg=reason, values={"cmd": cmd, "rc": 0, "stdout": reason,
+                                      "stdout_lines": [reason], "stderr": "",
+                                      "stderr_lines": []})
 
 
 class _Runner(Module):
     """Shared flow: creates/removes, check mode, stdin, chdir, result shape."""
 
     args = _COMMON
-    returns = _RETURNS
+    returns = COMMAND_RETURNS
 
     def build(self, args: dict[str, Any]) -> tuple[Any, str]:
         raise NotImplementedError
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+    def warnings(self, args: dict[str, Any]) -> list[str]:
+        return []
+
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
+        result = self._run(args, ctx)
+        if warnings := self.warnings(args):
+            result.values["warnings"] = warnings
+        return result
+
+    def _run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         shown, command = self.build(args)
-        if reason := _skip_reason(args, ctx):
-            return {"changed": False, "cmd": shown, "rc": 0, "stdout": reason, "msg": reason,
-                    "stdout_lines": [reason], "stderr": "", "stderr_lines": []}
+        if reason := skip_reason(args, ctx):
+            return skipped_by(shown, reason)
         if ctx.check:
             return would_run(args, ctx, "Command")
         stdin = args.get("stdin")
@@ -114,10 +129,23 @@ class Command(_Runner):
     args = {
         "cmd": Arg("str", description="The command line; split like a shell would."),
         "argv": Arg("list", elements="str", description="The command as a list of words."),
+        "expand_argument_vars": Arg(
+            "bool", default=True,
+            description="Expand `$NAME`/`${NAME}` (environment variables on the host; left "
+                        "as written when unset) and a leading `~`/`~user` in each word "
+                        "before running the program; false passes every word literally."),
+        "executable": Arg("path", description="Accepted and ignored, with a warning, as "
+                                              "Ansible does: use `shell` to pick a shell."),
         **_COMMON,
     }
     mutually_exclusive = (("cmd", "argv"),)
     required_one_of = (("cmd", "argv"),)
+
+    def warnings(self, args: dict[str, Any]) -> list[str]:
+        if exe := args.get("executable"):
+            return [f"command does not use executable ({exe}): only shell runs a command "
+                    "line with another shell"]
+        return []
 
     def build(self, args: dict[str, Any]) -> tuple[Any, str]:
         if args.get("argv"):
@@ -129,7 +157,7 @@ class Command(_Runner):
                 raise ModuleError(f"cannot split command line: {exc}") from None
         if not argv:
             raise ModuleError("no command given")
-        return argv, shell.join(argv)
+        return argv, command_line(argv, expand=args["expand_argument_vars"])
 
 
 @register("shell")
@@ -160,9 +188,9 @@ class Raw(Module):
         "executable": Arg("path", description="Shell to run it with."),
     }
     supports_check = False
-    returns = _RETURNS
+    returns = COMMAND_RETURNS
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         cmd = args["cmd"]
         line = f"{shell.quote(exe)} -c {shell.quote(cmd)}" if (exe := args["executable"]) else cmd
         started = time.time()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ModuleError, TemplateError, UndefinedVariable
-from ..values import TrustedStr
+from ..templating.values import TrustedStr
 from . import register
 from .base import Arg, Module, ModuleContext
+from .result import Result
 
 
 @register("debug")
@@ -24,10 +26,15 @@ class Debug(Module):
     needs_connection = False
     returns = {"msg": "the message", "<var>": "the variable's value, under its own name"}
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+    @classmethod
+    def skip_reason(cls, args: Mapping[str, Any], verbosity: int) -> str | None:
+        return "Verbosity threshold not met." if int(args.get("verbosity") or 0) > verbosity \
+            else None
+
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         if args.get("var") is None:
             msg = args["msg"] if args.get("msg") is not None else "Hello world!"
-            return {"changed": False, "msg": msg}
+            return Result(msg=msg)
         var = args["var"]
         if not isinstance(var, TrustedStr):  # only an author's expression is evaluated
             raise ModuleError(f"debug var: {var!r} is data, not an expression")
@@ -38,7 +45,7 @@ class Debug(Module):
             value = ctx.render(TrustedStr("{{ " + expr + " }}"))
         except UndefinedVariable:
             value = "VARIABLE IS NOT DEFINED!"
-        return {"changed": False, str(args["var"]): value}
+        return Result(values={str(args["var"]): plain_data(value)})
 
 
 @register("set_fact")
@@ -47,10 +54,11 @@ class SetFact(Module):
 
     args = {"cacheable": Arg("bool", default=False, description="Accepted; pbe has no cache.")}
     open_args = True
+    sets_variables = True
     needs_connection = False
     returns = {"ansible_facts": "the variables set"}
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         facts = {k: v for k, v in args.items() if k != "cacheable"}
         bad = [k for k in facts if not str(k).isidentifier()]
         if bad:
@@ -58,7 +66,7 @@ class SetFact(Module):
         if not facts:
             raise ModuleError("set_fact needs at least one key=value")
         ctx.set_facts(facts)
-        return {"changed": False, "ansible_facts": facts}
+        return Result(facts=facts)
 
 
 @register("assert")
@@ -75,7 +83,7 @@ class Assert(Module):
     needs_connection = False
     returns = {"assertion": "the failing expression", "evaluated_to": "its value"}
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         that = args["that"]
         for condition in that if isinstance(that, list) else [that]:
             try:
@@ -85,10 +93,9 @@ class Assert(Module):
                                   f"{exc.message}") from None
             if not ok:
                 msg = args.get("fail_msg") or "Assertion failed"
-                return {"changed": False, "failed": True, "assertion": condition,
-                        "evaluated_to": False, "msg": msg}
+                return Result.fail(msg, assertion=condition, evaluated_to=False)
         msg = args.get("success_msg") or "All assertions passed"
-        return {"changed": False, "msg": msg, "_quiet": args["quiet"]}
+        return Result(msg=msg, values={"_quiet": args["quiet"]})
 
 
 @register("fail")
@@ -99,8 +106,8 @@ class Fail(Module):
                        description="The failure message.")}
     needs_connection = False
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
-        return {"changed": False, "failed": True, "msg": args["msg"]}
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
+        return Result.fail(args["msg"])
 
 
 @register("meta")
@@ -114,5 +121,20 @@ class Meta(Module):
         description="What to do; the scheduler carries out the flow-control ones.")}
     needs_connection = False
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
-        return {"changed": False, "msg": f"meta: {args['action']}"}
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
+        return Result(msg=f"meta: {args['action']}")
+
+
+def plain_data(value: Any, seen: frozenset[int] = frozenset()) -> Any:
+    """A value as data a result can carry: lazy variable views (``vars``, ``hostvars``)
+    become dicts, read now; a view met again inside itself is shown by name, not followed."""
+    if isinstance(value, Mapping) and not isinstance(value, dict):
+        if id(value) in seen:
+            return f"<{type(value).__name__.lstrip('_')}>"
+        seen = seen | {id(value)}
+        return {k: plain_data(v, seen) for k, v in value.items()}
+    if isinstance(value, dict):
+        return {k: plain_data(v, seen) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_data(v, seen) for v in value]
+    return value

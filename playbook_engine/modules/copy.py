@@ -11,14 +11,16 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..errors import ModuleError
-from ..lines import Lines, json_default
+from ..templating.lines import Lines, json_default
 from . import register
 from .base import Arg, Module, ModuleContext
-from .filewriter import (
+from .result import Result
+from .util.fileargs import SE_ARGS, UNSAFE_WRITES, VALIDATE
+from .util.filetree import copy_tree
+from .util.filewriter import (
     Payload,
     WriteOptions,
     checksum_of,
-    copy_tree,
     install,
     resolve_dest,
     stat_path,
@@ -50,6 +52,9 @@ FILE_ARGS: dict[str, Arg] = {
                  description="Replace a file whose content differs; false: only create."),
     "follow": Arg("bool", default=False,
                   description="Write through a symlink at dest instead of replacing it."),
+    "validate": VALIDATE,
+    "unsafe_writes": UNSAFE_WRITES,
+    **SE_ARGS,
 }
 FILE_RETURNS = {
     "dest": "the file written", "src": "the source", "checksum": "sha1 of the content",
@@ -71,7 +76,11 @@ class Copy(Module):
         "remote_src": Arg("bool", default=False,
                           description="src is a file on the host: copy it there with cp."),
         "local_follow": Arg("bool", default=True,
-                            description="Follow symlinks in the controller source tree."),
+                            description="A directory src: copy what its symlinks point to; "
+                                        "false recreates them as symlinks with the same "
+                                        "target. Links that lead nowhere or into a loop are "
+                                        "recreated either way; a single-file src is always "
+                                        "followed."),
         "directory_mode": Arg("mode", description="Mode of directories a tree copy creates."),
         "checksum": Arg("str", description="Expected sha1 of src; fail when it differs."),
     }
@@ -79,7 +88,11 @@ class Copy(Module):
     required_one_of = (("src", "content"),)
     returns = FILE_RETURNS
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
+        return Result.of(self.change(args, ctx))
+
+    def change(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+        """The result in Ansible's registered shape, built by the shared file helpers."""
         opts = WriteOptions.from_args(args)
         if args["src"] is None:
             if args["content"] is None:
@@ -97,13 +110,11 @@ class Copy(Module):
                opts: WriteOptions) -> dict[str, Any]:
         path = ctx.find_file("files", src)
         if path.is_dir():
-            if not args["local_follow"]:
-                raise ModuleError("local_follow=false is not supported: links in the source "
-                                  "tree are always followed")
             dest = args["dest"].rstrip("/") or "/"
             if not src.endswith("/"):
                 dest = str(PurePosixPath(dest) / path.name)
-            return copy_tree(ctx, path, dest, opts, args.get("directory_mode"))
+            return copy_tree(ctx, path, dest, opts, args.get("directory_mode"),
+                             args["local_follow"])
         payload = Payload.of_file(path)
         if args.get("checksum") and args["checksum"] != payload.checksum:
             raise ModuleError(f"checksum of {path} is {payload.checksum}, "

@@ -19,11 +19,12 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from ..errors import ModuleError
-from ..remotefs import FileState
 from ..transport import shell
 from . import register
 from .base import Arg, Module, ModuleContext
-from .filewriter import CHUNK, checksum_of, stat_path
+from .result import Result
+from .util.filewriter import CHUNK, checksum_of, stat_path
+from .util.remotefs import FileState
 
 
 def local_path(dest: str, src: str, host: str, flat: bool) -> Path:
@@ -71,25 +72,25 @@ class Fetch(Module):
     returns = {"dest": "the local file", "file": "the remote file",
                "checksum": "sha1 of the local file", "remote_checksum": "sha1 on the host"}
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         src: str = args["src"]
         local = self._destination(args, ctx)
         state = stat_path(ctx, src, checksum=True, follow=True)
         if not state.exists:
             if args["fail_on_missing"]:
                 raise ModuleError(f"the remote file does not exist: {src}")
-            return {"changed": False, "file": src,
-                    "msg": "the remote file does not exist, not transferring, ignored"}
+            return Result(msg="the remote file does not exist, not transferring, ignored",
+                          values={"file": src})
         remote = _remote_checksum(src, state)
         result: dict[str, Any] = {"dest": str(local), "file": src, "remote_checksum": remote,
                                   "checksum": remote}
         if local.is_dir():
             raise ModuleError(f"local destination {local} is a directory")
         if sha1_of(local) == remote:
-            return {**result, "changed": False}
+            return Result(values=result)
         if not ctx.check:
             self._download(ctx, src, local, remote if args["validate_checksum"] else None)
-        return {**result, "changed": True}
+        return Result(changed=True, values=result)
 
     def _destination(self, args: dict[str, Any], ctx: ModuleContext) -> Path:
         dest = os.path.expanduser(args["dest"])

@@ -23,22 +23,16 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..errors import ModuleError
-from ..modes import ModeError, format_mode, parse_mode
-from ..remotefs import FileState, temp_beside
 from ..transport.shell import quote
 from . import register
 from .base import Arg, Module, ModuleContext
-from .stat import (
-    PRELUDE,
-    Answers,
-    Entry,
-    Env,
-    Node,
-    Probe,
-    find_start,
-    parse_entry,
-    resolve,
-)
+from .result import Result
+from .stat import PRELUDE, Answers, Entry, Env, Node, Probe, find_start, parse_entry, resolve
+from .util import selinux
+from .util.fileargs import SE_ARGS, UNSAFE_WRITES
+from .util.modes import ModeError, format_mode, parse_mode
+from .util.remotefs import FileState, temp_beside
+from .util.selinux import SeContext
 
 STATES = ("file", "directory", "absent", "touch", "link", "hard")
 _TIMES = ("now", "preserve")
@@ -60,12 +54,14 @@ class Want:
     follow: bool = True
     mtime: str | None = None
     atime: str | None = None
+    selinux: dict[str, Any] = field(default_factory=dict)   # seuser/serole/setype/selevel
 
     @classmethod
     def from_args(cls, args: dict[str, Any]) -> Want:
         want = cls(args["path"], args["state"], args["mode"], args["owner"], args["group"],
                    args["recurse"], args["src"], args["force"], args["follow"],
-                   args["modification_time"], args["access_time"])
+                   args["modification_time"], args["access_time"],
+                   {k: args.get(k) for k in selinux.PARTS if args.get(k) is not None})
         if not want.path:
             raise ModuleError("path must not be empty")
         if want.mode is not None:
@@ -97,6 +93,7 @@ class Facts:
     group: tuple[int, str] | None = None
     nodes: tuple[Node, ...] = ()
     blocker: str | None = None
+    se: SeContext | None = None          # the path's SELinux context, where SELinux is on
 
 
 @dataclass
@@ -275,7 +272,48 @@ def state_name(state: FileState) -> str:
 def plan(want: Want, facts: Facts) -> Plan:
     """Decide everything the task does from what the probe found (pure)."""
     state = want.state or default_state(facts.entry, want.recurse)
-    return _PLANNERS[state](want, facts)
+    result = _PLANNERS[state](want, facts)
+    _plan_selinux(result, want, facts)
+    return result
+
+
+def _plan_selinux(result: Plan, want: Want, facts: Facts) -> None:
+    """seuser/serole/setype/selevel where SELinux is on: ``chcon`` what the task creates,
+    the path when its context differs, and with recurse what is below that differs."""
+    parts = selinux.wanted(want.selinux, facts.se)
+    if not parts or facts.se is None or result.state == "absent":
+        return
+    new = not facts.entry.state.exists or (result.state in ("link", "hard") and result.racy)
+    change = (facts.se.current, selinux.after(parts, facts.se.current)) if new else \
+        selinux.changes(parts, facts.se)
+    if change is not None:
+        if new and result.state == "directory":  # the directories this host made
+            made = selinux.chcon(parts, '"$@"')
+            result.steps.append(f"{{ [ $# = 0 ] || {made}; }}")
+        else:
+            result.steps.append(selinux.chcon(parts, quote(want.path),
+                                              no_deref=not want.follow))
+        result.changed = True
+        result.attr_changed |= not new
+        result.before["secontext"], result.after["secontext"] = change
+    if want.recurse:
+        _recurse_selinux(result, want, facts, parts)
+    context = SeContext(selinux.after(parts, facts.se.current), facts.se.default)
+    result.records = [(replace(state, selinux=context), new_dir)
+                      for state, new_dir in result.records]
+    result.final = replace(result.final, selinux=context)
+
+
+def _recurse_selinux(result: Plan, want: Want, facts: Facts, parts: dict[str, str]) -> None:
+    differ = [n for n in facts.nodes
+              if selinux.changes(parts, SeContext(n.secontext or "")) is not None]
+    if not differ:
+        return
+    start = quote(find_start(want.path))
+    result.steps.append(f"find -H {start} -mindepth 1 -exec "
+                        f"{selinux.chcon(parts, '{}')} +")
+    result.changed = result.attr_changed = True
+    result.after["secontext below"] = f"{len(differ)} entries changed"
 
 
 def _effective(want: Want, facts: Facts) -> tuple[Entry, str]:
@@ -634,7 +672,9 @@ def _ask(probe: Probe, want: Want, check: bool) -> None:
     if want.group is not None:
         probe.group(want.group)
     if want.recurse:
-        probe.listing(want.path, checksums=check)
+        probe.listing(want.path, checksums=check, contexts=bool(want.selinux))
+    if want.selinux:
+        probe.selinux("p", want.path, follow=want.follow)
     if want.state == "absent":
         probe.blockers(want.path)
 
@@ -642,9 +682,13 @@ def _ask(probe: Probe, want: Want, check: bool) -> None:
 def _facts(answers: Answers) -> Facts:
     if answers.env is None:
         raise ModuleError("the host did not say who runs the task")
-    return Facts(answers.entries["p"], answers.env, answers.entries.get("pf"),
+    entry = answers.entries["p"]
+    se = answers.selinux.get("p")
+    if se is not None and entry.predicted:  # what an earlier task of the check run set
+        se = replace(se, current=entry.state.selinux.current if entry.state.selinux else "")
+    return Facts(entry, answers.env, answers.entries.get("pf"),
                  tuple(answers.ancestors), answers.entries.get("src"), answers.owner,
-                 answers.group, tuple(answers.nodes), answers.blocker)
+                 answers.group, tuple(answers.nodes), answers.blocker, se)
 
 
 def _apply(ctx: ModuleContext, want: Want, result: Plan) -> tuple[FileState, int]:
@@ -670,6 +714,8 @@ def _result(want: Want, result: Plan, final: FileState, diff: bool) -> dict[str,
     if final.exists:
         out.update(mode=final.mode, owner=final.owner, group=final.group, uid=final.uid,
                    gid=final.gid, size=final.size)
+        if final.selinux is not None:
+            out["secontext"] = final.selinux.current
     if diff and result.changed:
         out["diff"] = {"before": result.before, "after": result.after,
                        "before_header": want.path, "after_header": want.path}
@@ -703,6 +749,8 @@ class File(Module):
         "access_time": Arg("str", choices=_TIMES,
                            description="Set the atime now, or preserve it (default: now for "
                                        "touch, else preserve)."),
+        "unsafe_writes": UNSAFE_WRITES,
+        **SE_ARGS,
     }
     returns = {"path": "the path", "state": "what the path is now (file, directory, link, "
                "hard, absent)", "mode": "its permissions", "owner": "owner name",
@@ -710,7 +758,11 @@ class File(Module):
                "size": "size in bytes", "dest": "link/hard/touch: the path",
                "src": "link/hard: the target", "diff": "before/after state and attributes"}
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
+        return Result.of(self.change(args, ctx))
+
+    def change(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+        """The result in Ansible's registered shape, built by the shared file helpers."""
         want = Want.from_args(args)
         probe = Probe(ctx.files)
         _ask(probe, want, ctx.check)
@@ -721,6 +773,7 @@ class File(Module):
                 ctx.files.prediction.record(state, new_dir=new_dir)
         elif result.changed and result.steps:
             final, done_by_others = _apply(ctx, want, result)
+            final = replace(final, selinux=result.final.selinux)
             if result.racy and done_by_others == result.racy and not result.attr_changed:
                 result.changed = False  # another host sharing the filesystem did it first
         return _result(want, result, final, ctx.diff)

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModuleError
-from ..variables import load_vars_file
+from ..language.loader import load_vars_file
 from . import register
 from .base import Arg, Module, ModuleContext
+from .result import Result
 
 _ROLE_ARGS = {
     "name": Arg("str", required=True, aliases=("role",), description="The role to run."),
@@ -31,13 +32,15 @@ _ROLE_ARGS = {
 class _Structural(Module):
     needs_connection = False
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         raise ModuleError(f"{self.name} is expanded by the engine, not run")
 
 
 @register("include_tasks")
 class IncludeTasks(_Structural):
     """Include a task file for each host at run time (templated names, loops, when)."""
+
+    expands_at_run = True
 
     free_form = "file"
     args = {"file": Arg("str", required=True, description="Task file, relative to this one."),
@@ -55,6 +58,8 @@ class ImportTasks(_Structural):
 @register("include_role")
 class IncludeRole(_Structural):
     """Run a role's tasks here, per host at run time."""
+
+    expands_at_run = True
 
     args = _ROLE_ARGS
 
@@ -75,14 +80,14 @@ class IncludeVars(Module):
                                             "dir or the playbook)."),
             "name": Arg("str", description="Put the variables under this one name.")}
     needs_connection = False
+    sets_variables = True
     returns = {"ansible_facts": "the variables loaded"}
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         if not args.get("file"):
             raise ModuleError("include_vars needs a file")
         path: Path = ctx.find_file("vars", args["file"])
         data = load_vars_file(path)
         loaded = {args["name"]: data} if args.get("name") else data
         ctx.set_facts(loaded, template=True)  # vars files are playbook text, not host data
-        return {"changed": False, "ansible_facts": loaded, "ansible_included_var_files":
-                [str(path)]}
+        return Result(facts=loaded, values={"ansible_included_var_files": [str(path)]})

@@ -16,7 +16,8 @@ from typing import Any
 from ..errors import ModuleError
 from . import register
 from .base import Arg, Module, ModuleContext
-from .textedit import (
+from .result import Result
+from .util.textedit import (
     FILE_ARGS,
     Outcome,
     body,
@@ -251,8 +252,13 @@ class LineInFile(Module):
         "diff": "with --diff: before/after content, and attributes when they change",
     }
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
+        return Result.of(self.change(args, ctx))
+
+    def change(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+        """The result in Ansible's registered shape, built by the shared file helpers."""
         LineSpec.from_args(args)  # argument errors before the host is asked anything
         result = edit_file(ctx, args, plan)
-        result.setdefault("backup", "")
+        if not result.get("failed"):
+            result.setdefault("backup", "")
         return result

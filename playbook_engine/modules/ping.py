@@ -7,6 +7,7 @@ from typing import Any
 from ..errors import ModuleError
 from . import register
 from .base import Arg, Module, ModuleContext
+from .result import Result
 
 
 @register("ping")
@@ -16,10 +17,10 @@ class Ping(Module):
     args = {"data": Arg("str", default="pong", description="Value to return; 'crash' fails.")}
     returns = {"ping": "the value of `data`"}
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         if args["data"] == "crash":
             raise ModuleError("boom (ping data=crash)")
         res = ctx.run("true")
         if res.rc != 0:
             raise ModuleError(f"`true` failed with rc={res.rc}: {res.err.strip()}")
-        return {"changed": False, "ping": args["data"]}
+        return Result(values={"ping": args["data"]})

@@ -31,7 +31,8 @@ from ..errors import ModuleError
 from ..transport import shell
 from . import register
 from .base import Arg, Module, ModuleContext
-from .command import _RETURNS, _skip_reason, command_result, would_run
+from .command import COMMAND_RETURNS, command_result, skip_reason, skipped_by, would_run
+from .result import Result
 
 # Printed on stderr when the wrapper itself fails (no temp dir, cd failed), so that is a
 # module error rather than the script's own non-zero exit.
@@ -117,14 +118,13 @@ class Script(Module):
         "executable": Arg("str", description="Run the script with this program (e.g. "
                                              "/bin/bash, python3) instead of its #! line."),
     }
-    returns = {k: v for k, v in _RETURNS.items() if k != "cmd"} | {"cmd": "the script line"}
+    returns = {k: v for k, v in COMMAND_RETURNS.items() if k != "cmd"} | {"cmd": "the script line"}
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         cmd = args["cmd"]
         words = split_cmd(cmd)
-        if reason := _skip_reason(args, ctx):
-            return {"changed": False, "cmd": cmd, "rc": 0, "stdout": reason, "msg": reason,
-                    "stdout_lines": [reason], "stderr": "", "stderr_lines": []}
+        if reason := skip_reason(args, ctx):
+            return skipped_by(cmd, reason)
         source = ctx.find_file("files", words[0])
         data = _read(source)
         if ctx.check:

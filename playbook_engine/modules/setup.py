@@ -14,7 +14,8 @@ from typing import Any
 from ..errors import ModuleError
 from . import register
 from .base import Arg, Module, ModuleContext
-from .facts import collect, probe
+from .result import Result
+from .util.facts import collect, probe
 
 _AUTO_INTERPRETERS = ("auto", "auto_silent", "auto_legacy", "auto_legacy_silent")
 
@@ -37,7 +38,7 @@ class Setup(Module):
     }
     returns = {"ansible_facts": "the facts, also available as top-level ansible_* variables"}
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         subset = [str(item) for item in args["gather_subset"]]
         patterns = [str(p) for p in args["filter"] if str(p)]
         collectors = collect.needed(collect.select(subset), patterns)
@@ -52,7 +53,7 @@ class Setup(Module):
         facts.update(gather_subset=subset, module_setup=True)
         if patterns:
             facts = {k: v for k, v in facts.items() if collect.matches(k, patterns)}
-        return {"changed": False, "ansible_facts": facts}
+        return Result(facts=facts)
 
 
 def _interpreters(ctx: ModuleContext) -> tuple[str, ...]:

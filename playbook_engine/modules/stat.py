@@ -15,18 +15,22 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..errors import ModuleError
-from ..remotefs import FileState, RemoteFiles
 from ..transport.shell import quote
 from . import register
 from .base import Arg, Module, ModuleContext
+from .result import Result
+from .util import selinux
+from .util.remotefs import FileState, RemoteFiles
+from .util.selinux import SeContext
 
 ALGORITHMS = ("md5", "sha1", "sha224", "sha256", "sha384", "sha512")
 _KINDS = {"regular file": "file", "regular empty file": "file", "directory": "directory",
           "symbolic link": "link"}
 
 # _q TAG PATH FLAGS [SUMCMD]; FLAGS: L follow links, A access for the running user,
-# S checksum with SUMCMD, E whether a directory is empty, K only when PATH is a symlink
-# (else just "TAG|same"). One record per line.
+# S checksum with SUMCMD, E whether a directory is empty, M mime type and charset of PATH
+# itself (`file`, when the host has it), K only when PATH is a symlink (else just
+# "TAG|same"). One record per line.
 PRELUDE = r"""export LC_ALL=C
 _h() { od -An -tx1 | tr -d ' \n'; }
 _q() {
@@ -55,6 +59,12 @@ _q() {
       _s=$($4 < "$_p") && echo "$_t|sum|${_s%% *}"
     fi ;;
   esac
+  case $_f in *M*)
+    if command -v file >/dev/null 2>&1; then
+      _m=$(file -b --mime-type --mime-encoding -- "$_p" 2>/dev/null | head -n1)
+      printf '%s|mime|%s\n' "$_t" "$_m"
+    fi ;;
+  esac
   case $_f in *E*)
     if [ -d "$_p" ] && [ ! -L "$_p" ]; then
       if [ -n "$(ls -A -- "$_p" 2>/dev/null | head -c1)" ]; then echo "$_t|full"
@@ -77,7 +87,7 @@ _r={path}; [ -L "$_r" ] && _r=$(readlink -f -- "$_r")
 printf 'lroot|'; printf '%s' "$_r" | _h; echo
 printf '\n@@pbe-list@@\000'
 case $_r in /*|./*) ;; *) _r=./$_r ;; esac
-find -P "$_r" -mindepth 1 -printf '%y|%m|%U|%G|%u|%g|%p\0' 2>/dev/null
+find -P "$_r" -mindepth 1 -printf '%y|%m|%U|%G|%u|%g|{context}%p\0' 2>/dev/null
 {sums}:
 """
 _SUMS_LIST = ("printf '\\000@@pbe-sums@@\\000'; find -P \"$_r\" -mindepth 1 -type f -readable "
@@ -111,6 +121,7 @@ class Entry:
     real: str | None = None            # readlink -f, for links
     access: str | None = None          # subset of "rwx" for the running user
     empty: bool | None = None          # directories probed with E
+    mime: str | None = None            # `file -b --mime-type --mime-encoding`, with M
     predicted: bool = False            # answered from the check run's prediction
 
     @property
@@ -130,6 +141,7 @@ class Node:
     owner: str
     group: str
     checksum: str | None = None        # sha1, in check runs (records keep the content's sum)
+    secontext: str | None = None       # SELinux context, when asked for
 
     def as_state(self) -> FileState:
         kind = {"d": "directory", "f": "file", "l": "link"}.get(self.kind, "other")
@@ -147,6 +159,7 @@ class Answers:
     nodes: list[Node] = field(default_factory=list)
     unknown_checksum: bool = False     # a predicted file whose bytes the prediction lacks
     blocker: str | None = None         # a directory `rm -rf` could not empty
+    selinux: dict[str, SeContext] = field(default_factory=dict)  # tag -> where SELinux is on
 
 
 def access_for(state: FileState, env: Env) -> str:
@@ -190,8 +203,10 @@ class Probe:
         self._need_env = False
         self._listing: str | None = None
         self._sums = False
+        self._contexts = False
         self._link_access: dict[str, str] = {}
         self._chain: list[str] = []
+        self._stdin: bytes | None = None
 
     # -- questions -------------------------------------------------------------------------
 
@@ -242,11 +257,25 @@ class Probe:
                           f"{quote(find_start(path))} -type d ! -empty \\( ! -readable -o "
                           "! -writable -o ! -executable \\) -print -quit 2>/dev/null | _h; echo")
 
-    def listing(self, path: str, checksums: bool = False) -> None:
+    def selinux(self, tag: str, path: str, follow: bool = False) -> None:
+        """Where SELinux is on: the context of ``path`` and the policy's default for it."""
+        self._host.append(selinux.probe(quote(path), follow=follow, tag=f"Z{tag}"))
+
+    def mime_of(self, tag: str, content: bytes) -> None:
+        """``file``'s mime type of bytes the host does not hold yet (a check run's
+        prediction), sent on the command's standard input."""
+        self._stdin = content
+        self._host.append("if command -v file >/dev/null 2>&1; then printf '%s|mime|%s\\n' "
+                          f"{tag} \"$(file -b --mime-type --mime-encoding - 2>/dev/null | "
+                          "head -n1)\"; fi; cat >/dev/null")
+
+    def listing(self, path: str, checksums: bool = False, contexts: bool = False) -> None:
         """Everything below ``path`` (not following links), for ``recurse``; with
-        ``checksums`` the sha1 of each readable regular file too."""
+        ``checksums`` the sha1 of each readable regular file too, with ``contexts`` the
+        SELinux context of each entry."""
         self._listing = path
         self._sums = checksums
+        self._contexts = contexts
 
     # -- the round trip --------------------------------------------------------------------
 
@@ -270,8 +299,9 @@ class Probe:
     def _remote(self) -> bytes:
         script = PRELUDE + "\n".join(self._host)
         if self._listing is not None:
-            script += _LISTING.format(path=quote(self._listing), sums=_SUMS_LIST * self._sums)
-        res = self.files.run(script)
+            script += _LISTING.format(path=quote(self._listing), sums=_SUMS_LIST * self._sums,
+                                      context="%Z|" * self._contexts)
+        res = self.files.run(script, stdin=self._stdin)
         if res.rc != 0:
             raise ModuleError(f"cannot inspect the host's files: {res.err.strip() or res.rc}")
         return res.stdout
@@ -314,8 +344,10 @@ class Probe:
             records.setdefault(fields[0], []).append(fields[1:])
         if self._listing is not None:
             root = _unhex(records["lroot"][0][0]) if "lroot" in records else self._listing
-            self._answers.nodes = self._overlay(parse_listing(root, listing))
+            self._answers.nodes = self._overlay(parse_listing(root, listing, self._contexts))
         for tag, entry in list(self._answers.entries.items()):
+            if entry.predicted and (rows := records.get(tag)):
+                self._answers.entries[tag] = replace(entry, mime=rows[0][1])
             if entry.predicted or tag not in records:
                 continue
             if records[tag] == [["same"]]:  # K: not a symlink, nothing more to learn
@@ -428,12 +460,15 @@ def parse_entry(path: str, rows: list[list[str]]) -> Entry:
             state = replace(state, checksum=rest[0])
         elif kind in ("empty", "full"):
             entry = replace(entry, empty=kind == "empty")
+        elif kind == "mime":
+            entry = replace(entry, mime="|".join(rest))
     return replace(entry, state=state)
 
 
-def parse_listing(root: str, data: bytes) -> list[Node]:
-    """``find -printf '%y|%m|%U|%G|%u|%g|%p\\0'`` records (then, optionally, ``sha1sum -z``
-    records after ``SUMS_MARK``), with paths mapped back onto ``root``. Pure; unit-tested."""
+def parse_listing(root: str, data: bytes, contexts: bool = False) -> list[Node]:
+    """``find -printf '%y|%m|%U|%G|%u|%g|%p\\0'`` records (with ``contexts``, ``%Z|``
+    before ``%p``; then, optionally, ``sha1sum -z`` records after ``SUMS_MARK``), with
+    paths mapped back onto ``root``. Pure; unit-tested."""
     start = find_start(root).rstrip("/")
     base = root.rstrip("/") if root != "/" else ""
     listing, _, sums = data.partition(SUMS_MARK)
@@ -450,11 +485,11 @@ def parse_listing(root: str, data: bytes) -> list[Node]:
     for record in listing.split(b"\0"):
         if not record:
             continue
-        kind, bits, uid, gid, owner, group, found = (
-            record.decode("utf-8", "surrogateescape").split("|", 6))
-        path = local(found)
+        fields = record.decode("utf-8", "surrogateescape").split("|", 6 + contexts)
+        kind, bits, uid, gid, owner, group = fields[:6]
+        path = local(fields[-1])
         nodes.append(Node(path, kind, int(bits, 8), int(uid), int(gid), owner, group,
-                          checksums.get(path)))
+                          checksums.get(path), fields[6] if contexts else None))
     return nodes
 
 
@@ -486,6 +521,33 @@ def stat_dict(entry: Entry, follow: bool) -> dict[str, Any]:
     return out
 
 
+_UNKNOWN_MIME = {"mimetype": "unknown", "charset": "unknown"}
+_CONSTANT_MIME = {"directory": "inode/directory; charset=binary",
+                  "empty": "inode/x-empty; charset=binary"}
+
+
+def mime_values(output: str | None) -> dict[str, str]:
+    """``file -b --mime-type --mime-encoding`` output as Ansible's ``mimetype``/``charset``
+    ("unknown" when the host has no ``file`` or it says something else, e.g. for a link
+    that leads nowhere). Pure; unit-tested."""
+    kind, sep, charset = (output or "").partition(";")
+    name, eq, value = charset.partition("=")
+    if not sep or not eq or not kind.strip():
+        return dict(_UNKNOWN_MIME)
+    return {"mimetype": kind.strip(), "charset": value.strip()}
+
+
+def selinux_list(se: SeContext | None, known: bool) -> list[str | None]:
+    """``selinux_context``: [user, role, type, level]; Nones where SELinux is off (three,
+    as without MLS) or the context cannot be read."""
+    if se is None:
+        return [None] * 3
+    if not known or not se.current:
+        return [None] * 4
+    parts: list[str | None] = list(selinux.split(se.current))
+    return parts if parts[3] else parts[:3]
+
+
 @register("stat")
 class Stat(Module):
     """Report what is at a path: type, mode, owner, size, times, checksum, link target."""
@@ -501,23 +563,66 @@ class Stat(Module):
                                   aliases=("checksum", "checksum_algo"),
                                   description="The hash used for `checksum`."),
         "get_mime": Arg("bool", default=True, aliases=("mime", "mime_type", "mime-type"),
-                        description="Accepted and ignored: no mime type is reported."),
+                        description="Add `mimetype` and `charset`, from the host's `file` "
+                                    "command run on the path itself (a symlink is reported "
+                                    "as `inode/symlink` even with follow); `unknown` when "
+                                    "the host has no `file`."),
         "get_attributes": Arg("bool", default=True, aliases=("attr", "attributes"),
                               description="Accepted and ignored: no chattr attributes."),
+        "get_selinux_context": Arg("bool", default=False,
+                                   description="Add `selinux_context`, [user, role, type, "
+                                               "level], or Nones where SELinux is off or "
+                                               "the context cannot be read."),
     }
     returns = {"stat": "exists, path, isdir/isreg/islnk/..., mode, uid, gid, pw_name, "
                        "gr_name, size, atime/mtime/ctime, inode, dev, nlink, checksum, "
-                       "lnk_target/lnk_source, readable/writeable/executable"}
+                       "lnk_target/lnk_source, readable/writeable/executable, "
+                       "mimetype/charset (get_mime), selinux_context (get_selinux_context)"}
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         probe = Probe(ctx.files, args["checksum_algorithm"])
         flags = "A" + ("L" if args["follow"] else "") + ("S" if args["get_checksum"] else "")
-        probe.path("p", args["path"], flags)
+        probe.path("p", args["path"], flags + ("M" if args["get_mime"] else ""))
+        if args["get_selinux_context"]:
+            probe.selinux("p", args["path"], args["follow"])
+        unknown = self._predicted_mime(probe, args, ctx)
         answers = probe.run()
         entry = replace(answers.entries["p"], state=replace(answers.entries["p"].state,
                                                               path=args["path"]))
-        result: dict[str, Any] = {"changed": False, "stat": stat_dict(entry, args["follow"])}
-        if answers.unknown_checksum or (ctx.check and ctx.files.prediction.created(
-                args["path"])):  # bytes it never saw, or what a command it did not run made
-            result["_pbe_unknown"] = True
-        return result
+        stat = stat_dict(entry, args["follow"])
+        if entry.state.exists and args["get_mime"]:
+            stat.update(self._mime(entry))
+        if entry.state.exists and args["get_selinux_context"]:
+            se = entry.state.selinux if entry.predicted else None
+            se = se or answers.selinux.get("p")
+            stat["selinux_context"] = selinux_list(se, not entry.predicted or se is not None)
+        unknown = unknown or answers.unknown_checksum or (
+            ctx.check and ctx.files.prediction.created(args["path"]))
+        return Result(values={"stat": stat}, unknown=unknown)
+
+    @staticmethod
+    def _predicted_mime(probe: Probe, args: dict[str, Any], ctx: ModuleContext) -> bool:
+        """For a path a check run predicts, ask ``file`` about its predicted bytes; True
+        when they are not known (the result is then unpredictable)."""
+        if not (ctx.check and args["get_mime"]):
+            return False
+        known = ctx.files.prediction.lookup(args["path"])
+        if known is None or not known.exists:
+            return False
+        if known.kind == "file" and known.content is not None:
+            probe.mime_of("p", known.content)
+            return False
+        if known.kind == "directory" or (known.kind == "file" and known.size == 0):
+            probe.mime_of("p", b"")  # only whether the host has `file`
+            return False
+        return True
+
+    @staticmethod
+    def _mime(entry: Entry) -> dict[str, str]:
+        if not entry.predicted or entry.mime is None:
+            return mime_values(entry.mime)
+        if entry.kind == "directory":
+            return mime_values(_CONSTANT_MIME["directory"])
+        if entry.state.size == 0:
+            return mime_values(_CONSTANT_MIME["empty"])
+        return mime_values(entry.mime)

@@ -4,39 +4,91 @@ attributes, backup, diff and check-run prediction)."""
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import Any
 
+import jinja2
+
 from ..errors import ModuleError, TemplateError
-from ..modes import format_mode
 from . import register
 from .base import Arg, Module, ModuleContext
 from .copy import FILE_ARGS, FILE_RETURNS
-from .filewriter import Payload, WriteOptions, install, resolve_dest
+from .result import Result
+from .util.filewriter import Payload, WriteOptions, install, resolve_dest
+from .util.modes import format_mode
 
 # YAML '\r\n' (single-quoted) is the four characters; Ansible accepts both spellings.
 _SEQUENCES = {"\\n": "\n", "\\r": "\r", "\\r\\n": "\r\n"}
-_NEWLINES = re.compile(r"\r\n|\r|\n")
-_BLOCK_END_NEWLINE = re.compile(r"(?<![+-])([%#]})\n")
-_LINE_INDENT_BEFORE_BLOCK = re.compile(r"^[ \t]+(?=\{[%#](?!\+))", re.MULTILINE)
+_ESCAPED = {"\n": "\\n", "\r": "\\r", "\r\n": "\\r\\n"}
+_HEADER = "#jinja2:"
+DELIMITERS = {"block_start_string": "{%", "block_end_string": "%}",
+              "variable_start_string": "{{", "variable_end_string": "}}",
+              "comment_start_string": "{#", "comment_end_string": "#}"}
+SYNTAX = (*DELIMITERS, "trim_blocks", "lstrip_blocks", "newline_sequence",
+          "keep_trailing_newline")
+_OPENING = re.compile(r"\{(?=[{%#])")   # text that the run's Jinja would read as a tag
+_SKIPPED = frozenset({"comment_begin", "comment", "comment_end", "raw_begin", "raw_end"})
+_STANDARD = {"block_begin": "{%", "block_end": "%}", "variable_begin": "{{",
+             "variable_end": "}}"}
 
 
-def apply_whitespace_options(source: str, trim_blocks: bool, lstrip_blocks: bool) -> str:
-    """Jinja's ``trim_blocks``/``lstrip_blocks`` as a source rewrite, because the run's one
-    template environment has both off: drop the newline right after a ``%}``/``#}`` tag
-    (not ``+%}``), and the spaces and tabs between a line's start and a ``{%``/``{#`` tag
-    (not ``{%+``). Newlines are made ``\\n`` first, as Jinja's lexer does."""
-    source = _NEWLINES.sub("\n", source)
-    if lstrip_blocks:
-        source = _LINE_INDENT_BEFORE_BLOCK.sub("", source)
-    if trim_blocks:
-        source = _BLOCK_END_NEWLINE.sub(r"\1", source)
-    return source
+def header_overrides(source: str) -> tuple[str, dict[str, Any]]:
+    """A first line ``#jinja2: key: value, ...`` sets Jinja options for this template
+    (winning over the task's), as in Ansible; the line itself is not output."""
+    if not source.startswith(_HEADER):
+        return source, {}
+    line, _, rest = source.partition("\n")
+    options: dict[str, Any] = {}
+    for pair in line[len(_HEADER):].split(","):
+        key, sep, value = pair.partition(":")
+        key = key.strip()
+        if not sep or key not in SYNTAX:
+            raise ModuleError(f"cannot read the #jinja2: header {line!r}: {pair.strip()!r} "
+                              f"is not one of {', '.join(SYNTAX)} with a value")
+        try:
+            options[key] = ast.literal_eval(value.strip())
+        except (ValueError, SyntaxError):
+            raise ModuleError(f"cannot read the #jinja2: header {line!r}: the value of "
+                              f"{key} is not a Python literal") from None
+    return rest, options
 
 
-def with_newlines(text: str, sequence: str) -> str:
-    """Jinja writes ``\\n``; a template asking for ``\\r\\n`` or ``\\r`` gets those throughout."""
-    return text if sequence == "\n" else _NEWLINES.sub(sequence, text)
+def trailing_newlines(text: str) -> int:
+    """How many ``\\n`` end ``text`` (the first character never counts, as in Ansible)."""
+    return min(len(text) - len(text.rstrip("\n")), max(len(text) - 1, 0))
+
+
+def with_trailing_newlines(text: str, source: str, newline: str) -> str:
+    """Ansible renders without Jinja's trailing newline and then gives the output as many
+    trailing newlines as the template source has, if it has fewer."""
+    missing = trailing_newlines(source) - trailing_newlines(text)
+    return text + newline * missing if missing > 0 else text
+
+
+def translate(source: str, syntax: dict[str, Any]) -> str:
+    """The template in the run's own Jinja syntax, rendering exactly what Jinja configured
+    with ``syntax`` would (delimiters, trim_blocks, lstrip_blocks, newline_sequence): the
+    run shares one environment, so the template is lexed here with the options and written
+    back with the standard tags, whitespace control already applied, comments dropped and
+    literal text that looks like a tag escaped."""
+    lexer = jinja2.Environment(**{k: syntax[k] for k in DELIMITERS}, newline_sequence="\n",
+                               trim_blocks=bool(syntax["trim_blocks"]),
+                               lstrip_blocks=bool(syntax["lstrip_blocks"]),
+                               keep_trailing_newline=bool(syntax["keep_trailing_newline"]))
+    newline = syntax["newline_sequence"]
+    out = []
+    for _, kind, value in lexer.lex(source):
+        if kind in _SKIPPED:
+            continue
+        if kind == "data":
+            value = _OPENING.sub("{{ '{' }}", value)
+            if newline != "\n":
+                value = value.replace("\n", "{{ '" + _ESCAPED[newline] + "' }}")
+        elif kind == "string" and newline != "\n":
+            value = value.replace("\n", _ESCAPED[newline])
+        out.append(_STANDARD.get(kind, value))
+    return "".join(out)
 
 
 @register("template")
@@ -49,31 +101,65 @@ class Template(Module):
         **FILE_ARGS,
         "newline_sequence": Arg("str", default="\n",
                                 choices=(*_SEQUENCES.values(), *_SEQUENCES),
-                                description="Line ending of the written file: '\\n', "
-                                            "'\\r\\n' or '\\r' (escaped or not)."),
+                                description="Line ending of the template's own text: '\\n', "
+                                            "'\\r\\n' or '\\r' (escaped or not); line breaks "
+                                            "inside variable values are kept as they are."),
         "trim_blocks": Arg("bool", default=True,
-                           description="Remove the first newline after a block tag."),
+                           description="Remove the first newline after a block or comment tag."),
         "lstrip_blocks": Arg("bool", default=False,
-                             description="Strip spaces and tabs before a block tag on its line."),
+                             description="Strip spaces and tabs before a block or comment tag "
+                                         "that starts a line."),
+        "block_start_string": Arg("str", default="{%", description="The tag opening a block."),
+        "block_end_string": Arg("str", default="%}", description="The tag closing a block."),
+        "variable_start_string": Arg("str", default="{{",
+                                     description="The tag opening an expression."),
+        "variable_end_string": Arg("str", default="}}",
+                                   description="The tag closing an expression."),
+        "comment_start_string": Arg("str", description="The tag opening a comment (default "
+                                                       "`{#`)."),
+        "comment_end_string": Arg("str", description="The tag closing a comment (default "
+                                                     "`#}`)."),
         "output_encoding": Arg("str", default="utf-8",
-                               description="Encoding of the written file."),
+                               description="Encoding of the written file (the template itself "
+                                           "is read as UTF-8)."),
     }
     returns = FILE_RETURNS
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
+        return Result.of(self.change(args, ctx))
+
+    @staticmethod
+    def syntax(source: str, args: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The template's Jinja options: the task's, then its ``#jinja2:`` header's."""
+        source, header = header_overrides(source)
+        syntax = {key: args.get(key) for key in SYNTAX}
+        syntax.update((k, v) for k, v in header.items() if v is not None)
+        for key, default in DELIMITERS.items():
+            syntax[key] = syntax[key] or default
+        sequence = syntax["newline_sequence"] or "\n"
+        syntax["newline_sequence"] = _SEQUENCES.get(sequence, sequence)
+        if syntax["newline_sequence"] not in _ESCAPED:
+            raise ModuleError(f"newline_sequence {sequence!r} is not one of \\n, \\r, \\r\\n")
+        return source, syntax
+
+    def change(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+        """The result in Ansible's registered shape, built by the shared file helpers."""
         path = ctx.find_file("templates", args["src"])
         try:
             source = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ModuleError(f"cannot read template {path}: {exc}") from None
-        source = apply_whitespace_options(source, args["trim_blocks"], args["lstrip_blocks"])
         try:
-            text = ctx.render_text(source)
+            body, syntax = self.syntax(source, args)
+            text = with_trailing_newlines(ctx.render_text(translate(body, syntax)), source,
+                                          syntax["newline_sequence"])
+        except jinja2.TemplateSyntaxError as exc:
+            raise ModuleError(f"template syntax error: {exc.message} (line {exc.lineno}) in "
+                              f"template {args['src']} ({path})") from None
         except TemplateError as exc:
             raise ModuleError(f"{exc.message} in template {args['src']} ({path})") from None
         try:
-            sequence = _SEQUENCES.get(args["newline_sequence"], args["newline_sequence"])
-            data = with_newlines(text, sequence).encode(args["output_encoding"])
+            data = text.encode(args["output_encoding"])
         except (LookupError, UnicodeEncodeError) as exc:
             raise ModuleError(f"cannot encode {args['src']}: {exc}") from None
         opts = WriteOptions.from_args(args)

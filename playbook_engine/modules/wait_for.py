@@ -25,6 +25,7 @@ from ..errors import ModuleError
 from ..transport import shell
 from . import register
 from .base import Arg, Module, ModuleContext
+from .result import Result
 
 _MARGIN = 30.0  # seconds the controller waits beyond the target-side deadline
 _ANY_ADDRESS = ("", "0.0.0.0", "::", "*")
@@ -365,14 +366,14 @@ class WaitFor(Module):
         "match_groupdict": "named groups (Python syntax only; see docs)",
     }
 
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         wait = Wait.of(args)
         if ctx.check:
             if wait.regex is not None:  # a bad pattern fails the real run: fail this one too
                 _check_regex_on_host(ctx, wait.regex)
-            return {"skipped": True, "changed": False, "_pbe_unknown": True,
-                    "msg": "wait_for only observes the host; its outcome in a real run "
-                           "cannot be known in check mode"}
+            return Result(skipped=True, unknown=True,
+                          msg="wait_for only observes the host; its outcome in a real run "
+                              "cannot be known in check mode")
         res = ctx.run(wait_script(wait), timeout=command_timeout(wait))
         outcome = parse_output(res.out)
         if res.rc not in (0, 1) or outcome.elapsed_ms is None:
@@ -383,7 +384,7 @@ class WaitFor(Module):
             msg = args.get("msg") or timeout_message(wait)
             if outcome.why and not args.get("msg"):
                 msg = f"{msg} (last check: {outcome.why})"
-            return {"failed": True, "changed": False, "elapsed": elapsed, "msg": msg}
+            return Result.fail(msg, elapsed=elapsed)
         return _success(wait, args["state"], elapsed, outcome.line)
 
 
@@ -395,8 +396,8 @@ def _check_regex_on_host(ctx: ModuleContext, regex: str) -> None:
                           f"{res.out.strip()}")
 
 
-def _success(wait: Wait, state: str, elapsed: int, line: str | None) -> dict[str, Any]:
-    result: dict[str, Any] = {"changed": False, "elapsed": elapsed, "state": state}
+def _success(wait: Wait, state: str, elapsed: int, line: str | None) -> Result:
+    result: dict[str, Any] = {"elapsed": elapsed, "state": state}
     if wait.path is not None:
         result["path"] = wait.path
     if wait.port is not None:
@@ -406,4 +407,4 @@ def _success(wait: Wait, state: str, elapsed: int, line: str | None) -> dict[str
         if line is not None:
             groups, named = match_groups(wait.regex, line)
             result.update(match_groups=groups, match_groupdict=named)
-    return result
+    return Result(values=result)

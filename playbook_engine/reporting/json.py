@@ -8,16 +8,7 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from ..events import (
-    Event,
-    HostResult,
-    PlayStart,
-    RunEnd,
-    RunStart,
-    RunWarning,
-    TaskEnd,
-    TaskStart,
-)
+from ..events import Event, HostResult, PlayStart, RunEnd, RunStart, RunWarning, TaskEnd, TaskStart
 from .jsonwrite import dump
 from .profile import Profile
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from json.encoder import encode_basestring
 from typing import Any
 
-from ..lines import Lines
+from ..templating.lines import Lines
 
 _SLICE = 1 << 20  # characters of one string escaped at a time
 

@@ -14,8 +14,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..events import HostResult, RunEnd
-from ..lines import Lines, blocks_of
+from ..events import HostResult, RunEnd, status_of
+from ..templating.lines import Lines, blocks_of
 
 HIDDEN_KEYS = ("stdout_lines", "stderr_lines", "_quiet", "ansible_loop_var",
                "_ansible_item_label", "diff")
@@ -45,8 +45,6 @@ class ResultFormatter:
         return "\n".join(line for line in lines if line)
 
     def _item_line(self, res: HostResult, item: dict[str, Any]) -> str:
-        from ..executor import status_of
-
         status = status_of(item)
         label = item.get("_ansible_item_label", item.get(item.get("ansible_loop_var", "item")))
         return self.line(res, item, status, f" => (item={compact(label)})")

@@ -36,7 +36,7 @@ from typing import Any
 import paramiko
 
 from ..errors import HostUnreachable
-from .sshtarget import _reason
+from .sshtarget import os_reason
 
 logger = logging.getLogger("playbook_engine.transport.ssh")  # users filter on this name
 
@@ -165,7 +165,7 @@ def _read_file(path: str) -> KnownHostsFile:
     except FileNotFoundError:
         return KnownHostsFile(())
     except OSError as exc:
-        raise HostUnreachable(f"cannot read known_hosts file {path}: {_reason(exc)}") from None
+        raise HostUnreachable(f"cannot read known_hosts file {path}: {os_reason(exc)}") from None
     parsed = parse_known_hosts(data.decode("utf-8", "replace"), path)
     _warn_skipped(path, parsed)
     return parsed
@@ -337,7 +337,7 @@ def _record(path: str, files: Sequence[str], hostname: str, key: paramiko.PKey) 
         added = remember(path, files, hostname, key)
     except OSError as exc:
         logger.warning("could not record the host key of %s in %s: %s", hostname, path,
-                       _reason(exc))
+                       os_reason(exc))
         return
     if added:
         logger.warning("added new host key %s for %s to %s", _describe(key), hostname, path)

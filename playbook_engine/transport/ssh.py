@@ -68,7 +68,7 @@ from .sshshell import (
     remaining,
     watch,
 )
-from .sshtarget import GLOBAL_KNOWN_HOSTS, SSHTarget, _reason, resolve_target
+from .sshtarget import GLOBAL_KNOWN_HOSTS, SSHTarget, os_reason, resolve_target
 
 __all__ = ["SSHConnection", "SSHTarget", "resolve_target"]  # the last two: sshtarget.py
 
@@ -109,7 +109,7 @@ def _tcp_connect(target: SSHTarget, timeout: float) -> socket.socket:
         raise HostUnreachable(
             f"timed out after {timeout:g}s connecting to {target.label}") from None
     except OSError as exc:
-        raise HostUnreachable(f"cannot connect to {target.label}: {_reason(exc)}") from None
+        raise HostUnreachable(f"cannot connect to {target.label}: {os_reason(exc)}") from None
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
     return sock
@@ -187,7 +187,7 @@ def _handshake_failure(exc: BaseException, target: SSHTarget, timeout: float) ->
     if "protocol banner" in text or isinstance(exc, (EOFError, ConnectionError)):
         return f"{target.label} closed the connection during the SSH handshake"
     if isinstance(exc, OSError):
-        return f"network error talking to {target.label}: {_reason(exc)}"
+        return f"network error talking to {target.label}: {os_reason(exc)}"
     return f"SSH connection to {target.label} failed: {text or type(exc).__name__}"
 
 
@@ -403,9 +403,9 @@ class SSHConnection(Connection):
             return HostUnreachable(f"connection to {self.target.label} is closed")
         if not self.transport.is_active():
             cause = self.transport.get_exception() or exc
-            why = f": {_reason(cause)}" if cause else ""
+            why = f": {os_reason(cause)}" if cause else ""
             return HostUnreachable(f"connection to {self.target.label} lost{why}")
-        why = _reason(exc) if exc else "channel closed"
+        why = os_reason(exc) if exc else "channel closed"
         return HostUnreachable(f"{self.target.label} refused to run the command: {why}")
 
     # -- files --------------------------------------------------------------------------
@@ -446,7 +446,8 @@ class SSHConnection(Connection):
         except OSError as exc:
             if not self.transport.is_active():
                 raise self._lost(exc) from exc
-            raise ModuleError(f"cannot {verb} {path} on {self.spec.host}: {_reason(exc)}") from None
+            raise ModuleError(
+                f"cannot {verb} {path} on {self.spec.host}: {os_reason(exc)}") from None
 
     def _sftp_session(self) -> paramiko.SFTPClient:
         """The host's one SFTP session, opened on first use."""
@@ -460,7 +461,7 @@ class SSHConnection(Connection):
                     if not self.transport.is_active():
                         raise self._lost(exc) from exc
                     raise ModuleError(
-                        f"SFTP is not available on {self.target.label}: {_reason(exc)}") from None
+                        f"SFTP is not available on {self.target.label}: {os_reason(exc)}") from None
             if self._sftp is None:
                 raise ModuleError(f"SFTP is not available on {self.target.label}")
             return self._sftp

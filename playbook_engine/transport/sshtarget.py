@@ -18,7 +18,8 @@ GLOBAL_KNOWN_HOSTS = "/etc/ssh/ssh_known_hosts"
 DEFAULT_KEYS = ("~/.ssh/id_ed25519", "~/.ssh/id_ecdsa", "~/.ssh/id_rsa")
 
 
-def _reason(exc: BaseException) -> str:
+def os_reason(exc: BaseException) -> str:
+    """An error as a user reads it: the OS's words when there are some."""
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return str(exc) or type(exc).__name__
@@ -97,7 +98,7 @@ def _readable_key(path: str) -> str:
         with open(path, "rb"):
             return path
     except OSError as exc:
-        raise HostUnreachable(f"cannot read private key file {path}: {_reason(exc)}") from None
+        raise HostUnreachable(f"cannot read private key file {path}: {os_reason(exc)}") from None
 
 
 def _ssh_config(spec: ConnectionSpec) -> paramiko.SSHConfig:
@@ -107,7 +108,7 @@ def _ssh_config(spec: ConnectionSpec) -> paramiko.SSHConfig:
     try:
         return paramiko.SSHConfig.from_path(path)
     except (OSError, paramiko.ConfigParseError) as exc:
-        raise HostUnreachable(f"cannot read ssh config {path}: {_reason(exc)}") from None
+        raise HostUnreachable(f"cannot read ssh config {path}: {os_reason(exc)}") from None
 
 
 def _known_hosts_files(spec: ConnectionSpec, cfg: paramiko.SSHConfigDict) -> tuple[str, ...]:

@@ -66,7 +66,8 @@ def test_public_api_is_pinned() -> None:
     assert set(pbe.__all__) == {
         "Event", "ExitCode", "HostUnreachable", "Inventory", "ModuleError", "NoHostsMatched",
         "OptionsError", "PbeError", "Problem", "RunOptions", "RunResult", "TemplateError",
-        "ValidationError", "ValidationFailed", "__version__", "events", "run", "validate"}
+        "ValidationError", "ValidationFailed", "__version__", "empty_inventory", "events",
+        "inventory_from_dict", "load_inventory", "run", "validate"}
     assert callable(pbe.run) and callable(pbe.validate)
 
 

@@ -146,6 +146,25 @@ def test_unexpected_error_exit_250(files: tuple[Path, Path],
     assert "internal error: RuntimeError: kaboom" in err and "Traceback" not in err
 
 
+def test_a_failing_output_sink_is_one_line_without_vvv(files: tuple[Path, Path],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug in an output path is reported on one line (the run's result stands); the
+    traceback is for -vvv."""
+    from playbook_engine.reporting.console import ConsoleSink
+
+    def broken(self: object, event: object) -> None:
+        raise ValueError("sink bug")
+
+    monkeypatch.setattr(ConsoleSink, "handle", broken)
+    book, inv = files
+    code, _, err = pbe("run", str(book), "-i", str(inv))
+    assert code == 0
+    assert "output sink failed on RunStart: ValueError: sink bug" in err
+    assert "Traceback" not in err
+    code, _, err = pbe("run", str(book), "-i", str(inv), "-vvv")
+    assert "Traceback" in err and "sink bug" in err
+
+
 def test_extra_vars_forms(tmp_path: Path) -> None:
     vars_file = tmp_path / "v.yml"
     vars_file.write_text("a: 1\nnested: {x: [1, 2]}\n")

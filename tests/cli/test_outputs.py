@@ -18,9 +18,10 @@ import pytest
 
 import playbook_engine as pbe
 from playbook_engine.cli import main
+from playbook_engine.engine.redact import Redactor
 from playbook_engine.events import CommandSent, HostResult, RunEnd, RunStart, TaskEnd, TaskStart
+from playbook_engine.masking import MASK
 from playbook_engine.modules import REGISTRY
-from playbook_engine.redact import MASK, Redactor
 from playbook_engine.reporting import Reporter
 from playbook_engine.reporting.console import ConsoleSink
 from playbook_engine.reporting.outputs import use_live
@@ -484,7 +485,7 @@ def test_interrupt_while_loading_exit_99(mixed: tuple[Path, Path],
     def interrupted(*_: object, **__: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("playbook_engine.playbook.PlaybookLoader.load", interrupted)
+    monkeypatch.setattr("playbook_engine.language.playbook.PlaybookLoader.load", interrupted)
     code, out, err = pbe_cli("run", str(mixed[0]), "-i", str(mixed[1]))
     assert (code, out, err) == (99, "", "interrupted\n")
 

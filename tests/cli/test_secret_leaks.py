@@ -22,7 +22,7 @@ import pytest
 import playbook_engine as pbe
 from playbook_engine.cli import main
 from playbook_engine.events import HostResult
-from playbook_engine.redact import MASK
+from playbook_engine.masking import MASK
 
 INVENTORY_YAML = """
 all:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from playbook_engine.cli import main
-from playbook_engine.redact import MASK
+from playbook_engine.masking import MASK
 from playbook_engine.testing.fleet import Fleet
 
 pytestmark = pytest.mark.fleet

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from playbook_engine import modules
-from playbook_engine.validate import PLAY_KEYWORDS, TASK_KEYWORDS
+from playbook_engine.language.validate import PLAY_KEYWORDS, TASK_KEYWORDS
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)

@@ -14,7 +14,7 @@ import yaml
 
 from playbook_engine.errors import ModuleError
 from playbook_engine.modules.blockinfile import BlockInFile, BlockSpec, plan
-from playbook_engine.modules.textedit import split_lines
+from playbook_engine.modules.util.textedit import split_lines
 
 CASES = sorted((Path(__file__).parent / "modules" / "cases" / "blockinfile").glob("*.yaml"))
 

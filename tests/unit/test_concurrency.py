@@ -6,13 +6,14 @@ import threading
 import time
 from typing import Any
 
+from playbook_engine.engine.executor import Scope
+from playbook_engine.engine.facts import FactStore
+from playbook_engine.engine.linear import LinearStrategy
+from playbook_engine.engine.state import RunState
 from playbook_engine.events import Event, HostResult, TaskEnd, TaskStart
-from playbook_engine.executor import Scope
-from playbook_engine.facts import FactStore
-from playbook_engine.model import Play, Task
-from playbook_engine.scheduler import LinearStrategy, RunState
+from playbook_engine.language.model import Play, Task
 from playbook_engine.source import SourceLocation
-from playbook_engine.values import TrustedStr
+from playbook_engine.templating.values import TrustedStr
 
 
 def test_factstore_under_many_threads() -> None:

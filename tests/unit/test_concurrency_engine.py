@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 
 import playbook_engine as pbe
+from playbook_engine.engine.facts import FactStore
+from playbook_engine.engine.run import Runner, load_inventory
 from playbook_engine.events import Event, HostResult, TaskEnd, TaskStart
-from playbook_engine.facts import FactStore
-from playbook_engine.model import Task
-from playbook_engine.playbook import load_playbook
+from playbook_engine.language.model import Task
+from playbook_engine.language.playbook import load_playbook
 from playbook_engine.reporting.json import JsonSink
-from playbook_engine.run import Runner, load_inventory
 from playbook_engine.source import SourceLocation
 from playbook_engine.transport import ConnectionCache
 
@@ -348,7 +348,7 @@ def test_exception_while_registering_fails_that_host(
 def test_exception_in_the_executor_itself_fails_the_host(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The scheduler's own guard: even an executor that raises loses no result."""
-    from playbook_engine.executor import Executor
+    from playbook_engine.engine.executor import Executor
 
     real = Executor.execute
 

@@ -28,9 +28,9 @@ from typing import Any
 import pytest
 
 import playbook_engine as pbe
-from playbook_engine import executor
+from playbook_engine.engine import executor
 from playbook_engine.events import Event, HostResult, TaskStart
-from playbook_engine.model import Task
+from playbook_engine.language.model import Task
 
 EQUIVALENCE = Path(__file__).resolve().parents[1] / "equivalence"
 ROUNDS = 1           # jittered runs per equivalence case and strategy (plus the forks=1 one)

@@ -1,5 +1,5 @@
-"""Pure parts of copy/template/fetch: whitespace options against Jinja itself, newlines,
-modes, payload hashing, content conversion, fetch's local paths, stat parsing."""
+"""Pure parts of copy/template/fetch: template options (delimiters, whitespace, newlines)
+against Jinja itself, modes, payload hashing, content conversion, fetch's local paths."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from playbook_engine.errors import ModuleError
 from playbook_engine.modules.copy import content_bytes
 from playbook_engine.modules.fetch import local_path, sha1_of
-from playbook_engine.modules.filewriter import Payload, want_mode
-from playbook_engine.modules.template import apply_whitespace_options, with_newlines
+from playbook_engine.modules.template import Template, translate, with_trailing_newlines
+from playbook_engine.modules.util.filewriter import Payload, want_mode
 
 TEMPLATES = [
     "{% for x in xs %}\n  {{ x }}\n{% endfor %}\n",
@@ -24,25 +24,91 @@ TEMPLATES = [
     "{{ a }}\n{{ a }}\n\t{% set y = 1 %}\n{{ y }}\n",
     "no tags at all\n",
     "{% if a %}\r\nwindows\r\n{% endif %}\r\n",
+    "  {% raw %}\n  {% if %} {{ x }}\n  {% endraw %}\nafter\n",
+    "{{ 'a\nb' }} {{ v }}\n\n",
+    "{% if a %}\nA\n{% endif %}\n",
 ]
+DEFAULTS = {"block_start_string": "{%", "block_end_string": "%}",
+            "variable_start_string": "{{", "variable_end_string": "}}",
+            "comment_start_string": "{#", "comment_end_string": "#}",
+            "trim_blocks": True, "lstrip_blocks": False, "newline_sequence": "\n",
+            "keep_trailing_newline": None}
+CUSTOM = {"block_start_string": "[%", "block_end_string": "%]",
+          "variable_start_string": "[[", "variable_end_string": "]]",
+          "comment_start_string": "<#", "comment_end_string": "#>"}
+
+
+def _custom(source: str) -> str:
+    for key, value in CUSTOM.items():
+        source = source.replace(DEFAULTS[key], value)
+    return source
+
+
+def _as_ansible(source: str, syntax: dict[str, object]) -> str:
+    """What Jinja configured with the options renders, padded with trailing newlines as
+    Ansible pads them."""
+    options = {k: v for k, v in syntax.items() if k != "keep_trailing_newline"}
+    real = jinja2.Environment(keep_trailing_newline=bool(syntax["keep_trailing_newline"]),
+                              **options)  # type: ignore[arg-type]
+    text = real.from_string(source).render(VALUES)
+    return with_trailing_newlines(text, source, str(syntax["newline_sequence"]))
+
+
+VALUES = {"xs": [1, 2], "a": True, "v": "x\n"}
 
 
 @pytest.mark.parametrize("source", TEMPLATES)
-@pytest.mark.parametrize(("trim", "lstrip"), [(True, False), (False, True), (True, True),
-                                              (False, False)])
-def test_whitespace_rewrite_matches_jinja(source: str, trim: bool, lstrip: bool) -> None:
+@pytest.mark.parametrize(("trim", "lstrip", "newline"), [
+    (True, False, "\n"), (False, True, "\n"), (True, True, "\r\n"), (False, False, "\r")])
+@pytest.mark.parametrize("custom", [False, True])
+def test_translation_renders_what_jinja_with_the_options_renders(
+        source: str, trim: bool, lstrip: bool, newline: str, custom: bool) -> None:
+    syntax = {**DEFAULTS, "trim_blocks": trim, "lstrip_blocks": lstrip,
+              "newline_sequence": newline, **(CUSTOM if custom else {})}
+    if custom:
+        source = _custom(source)
     plain = jinja2.Environment(keep_trailing_newline=True)
-    real = jinja2.Environment(keep_trailing_newline=True, trim_blocks=trim,
-                              lstrip_blocks=lstrip)
-    values = {"xs": [1, 2], "a": True}
-    rewritten = apply_whitespace_options(source, trim, lstrip)
-    assert plain.from_string(rewritten).render(values) == real.from_string(source).render(values)
+    ours = with_trailing_newlines(plain.from_string(translate(source, syntax)).render(VALUES),
+                                  source, newline)
+    assert ours == _as_ansible(source, syntax)
 
 
-def test_newline_sequence() -> None:
-    assert with_newlines("a\nb\n", "\n") == "a\nb\n"
-    assert with_newlines("a\nb\r\nc\rd", "\r\n") == "a\r\nb\r\nc\r\nd"
-    assert with_newlines("a\nb", "\r") == "a\rb"
+def test_custom_delimiters_leave_the_standard_ones_as_text() -> None:
+    syntax = {**DEFAULTS, **CUSTOM}
+    source = "[% if a %]{{ a }} {% raw %} [[ v ]]<# c #>\n[% endif %]"
+    plain = jinja2.Environment(keep_trailing_newline=True)
+    assert plain.from_string(translate(source, syntax)).render(VALUES) == \
+        "{{ a }} {% raw %} x\n"
+
+
+@pytest.mark.parametrize(("source", "text", "newline", "expected"), [
+    ("x={{ v }}\n", "x=a\n", "\n", "x=a\n"),          # seen from ansible-core 2.21
+    ("x={{ v }}\n\n\n", "x=a\n\n", "\n", "x=a\n\n\n"),
+    ("x={{ v }}\n\n\n", "x=a\n\r\n", "\r\n", "x=a\n\r\n\r\n\r\n"),
+    ("A{{ x }}\n", "A1", "\n", "A1\n"),
+    ("\n\n", "\n", "\n", "\n\n"),
+])
+def test_trailing_newlines_as_ansible_pads_them(source: str, text: str, newline: str,
+                                                expected: str) -> None:
+    assert with_trailing_newlines(text, source, newline) == expected
+
+
+def test_jinja2_header_overrides_the_task() -> None:
+    body, syntax = Template.syntax(
+        '#jinja2: variable_start_string: "[[", variable_end_string: "]]", trim_blocks: False'
+        "\n{% if 1 %}\n[[ x ]]\n", {**DEFAULTS, "trim_blocks": True})
+    assert body == "{% if 1 %}\n[[ x ]]\n"
+    assert syntax["variable_start_string"] == "[[" and syntax["trim_blocks"] is False
+    with pytest.raises(ModuleError, match="#jinja2: header"):
+        Template.syntax("#jinja2: no_such_option: 1\n", DEFAULTS)
+    with pytest.raises(ModuleError, match="not a Python literal"):
+        Template.syntax("#jinja2: trim_blocks: maybe\n", DEFAULTS)
+
+
+def test_newline_sequence_accepts_both_spellings() -> None:
+    for spelling, sequence in (("\\r\\n", "\r\n"), ("\r\n", "\r\n"), ("\\r", "\r")):
+        assert Template.syntax("", {**DEFAULTS, "newline_sequence": spelling})[1][
+            "newline_sequence"] == sequence
 
 
 @pytest.mark.parametrize(("spec", "source", "base", "expected"), [

@@ -38,7 +38,7 @@ from playbook_engine.modules.stat import (
     resolve,
     stat_dict,
 )
-from playbook_engine.remotefs import FileState, Prediction, RemoteFiles
+from playbook_engine.modules.util.remotefs import FileState, Prediction, RemoteFiles
 from playbook_engine.transport.base import CommandResult
 
 USER = Env(uid=1001, gid=1001, groups=frozenset({1001, 50}), umask=0o022, user="me",
@@ -409,7 +409,7 @@ class Ctx:
 
 
 def run(module: type[Module], ctx: Ctx, **args: Any) -> dict[str, Any]:
-    return module().run(module.coerce(args), ctx)  # type: ignore[arg-type]
+    return module().run(module.coerce(args), ctx).as_dict()  # type: ignore[arg-type]
 
 
 def test_probe_reads_odd_names_in_one_command(tmp_path: Path) -> None:
@@ -464,7 +464,12 @@ def test_check_run_records_what_later_tasks_see(tmp_path: Path) -> None:
 def test_stat_of_a_predicted_file_with_unknown_bytes_is_unknown(tmp_path: Path) -> None:
     prediction = Prediction()
     prediction.record(FileState(str(tmp_path / "big"), "file", mode="0644"))
-    result = run(Stat, Ctx(True, prediction), path=str(tmp_path / "big"))
-    assert result["_pbe_unknown"] and result["stat"]["exists"]
-    known = run(Stat, Ctx(True, prediction), path=str(tmp_path / "big"), get_checksum=False)
-    assert "_pbe_unknown" not in known
+    ctx = Ctx(True, prediction)
+    result = Stat().run(Stat.coerce({"path": str(tmp_path / "big")}), ctx)  # type: ignore[arg-type]
+    assert result.unknown and result.values["stat"]["exists"]
+    mime = Stat().run(Stat.coerce({"path": str(tmp_path / "big"), "get_checksum": False}),
+                      ctx)  # type: ignore[arg-type]
+    assert mime.unknown  # `file` would need the bytes too
+    known = Stat().run(Stat.coerce({"path": str(tmp_path / "big"), "get_checksum": False,
+                                    "get_mime": False}), ctx)  # type: ignore[arg-type]
+    assert not known.unknown

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from playbook_engine.errors import TemplateError, UndefinedVariable
-from playbook_engine.filters import FILTERS
-from playbook_engine.jinja_tests import TESTS
-from playbook_engine.templating import TemplateEngine
-from playbook_engine.values import TrustedStr, Unsafe, trust
+from playbook_engine.templating.filters import FILTERS
+from playbook_engine.templating.jinja_tests import TESTS
+from playbook_engine.templating.templar import TemplateEngine
+from playbook_engine.templating.values import TrustedStr, Unsafe, trust
 
 URL = "http://user:password@www.acme.com:9000/dir/index.html?query=term#fragment"
 USERS = [

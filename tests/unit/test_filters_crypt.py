@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from playbook_engine.cryptpw import crypt_hash, password_hash
 from playbook_engine.errors import TemplateError
-from playbook_engine.templating import TemplateEngine
-from playbook_engine.values import trust
+from playbook_engine.templating.cryptpw import crypt_hash, password_hash
+from playbook_engine.templating.templar import TemplateEngine
+from playbook_engine.templating.values import trust
 
 # (scheme, salt, password, rounds, expected)
 VECTORS = [

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from playbook_engine.errors import TemplateError
-from playbook_engine.filters_net import NET_FILTERS, NET_TESTS
-from playbook_engine.templating import TemplateEngine
-from playbook_engine.values import trust
+from playbook_engine.templating.filters_net import NET_FILTERS, NET_TESTS
+from playbook_engine.templating.templar import TemplateEngine
+from playbook_engine.templating.values import trust
 
 CASES: list[tuple[str, Any]] = [
     ("{{ '192.168.1.5/24' | ipaddr }}", '192.168.1.5/24'),

@@ -12,8 +12,8 @@ import pytest
 
 import playbook_engine as pbe
 from playbook_engine import modules
-from playbook_engine.loader import UnsafeYStr, load_text
-from playbook_engine.validate import free_form_args, parse_kv
+from playbook_engine.language.loader import UnsafeYStr, load_text
+from playbook_engine.language.validate import free_form_args, parse_kv
 
 LOCAL = {"all": {"hosts": {"h": None}, "vars": {"ansible_connection": "local"}}}
 

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 import playbook_engine as pbe
-from playbook_engine import inventory_load, loader
 from playbook_engine.cli import main
 from playbook_engine.errors import InventoryError, Problem
-from playbook_engine.inventory import Inventory
-from playbook_engine.patterns import MAX_RANGE_HOSTS
+from playbook_engine.inventory import inventory_from_dict, load_inventory
+from playbook_engine.inventory import load as inventory_load
+from playbook_engine.inventory.patterns import MAX_RANGE_HOSTS
+from playbook_engine.language import loader
 
 
 def cli(*argv: str) -> tuple[int, str, str]:
@@ -66,11 +67,11 @@ def test_a_malformed_limit_is_an_error_not_more_hosts(tmp_path: Path, pattern: s
     assert message in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hosts.yml", "site.yml"]
     with pytest.raises(InventoryError, match="unclosed|no `\\[`"):
-        Inventory.load(hosts).limit(list(Inventory.load(hosts).hosts.values()), pattern)
+        load_inventory(hosts).limit(list(load_inventory(hosts).hosts.values()), pattern)
 
 
 def test_a_subscript_needs_ascii_digits(tmp_path: Path) -> None:
-    inv = Inventory.load(write(tmp_path / "hosts.yml", LOCAL_INVENTORY))
+    inv = load_inventory(write(tmp_path / "hosts.yml", LOCAL_INVENTORY))
     assert [h.name for h in inv.select("web[1]")] == ["web2"]
     assert [h.name for h in inv.select("web[\u0661]")] == []  # a glob matching nothing
 
@@ -267,7 +268,7 @@ def test_host_ranges_and_ports_take_ascii_digits_only(tmp_path: Path, spec: str)
 def test_a_three_thousand_deep_children_chain(tmp_path: Path) -> None:
     chain = "".join(f"[g{i}:children]\ng{i + 1}\n" for i in range(3000)) + "[g3000]\nh1\n"
     hosts = write(tmp_path / "hosts", chain)
-    inv = Inventory.load(hosts)
+    inv = load_inventory(hosts)
     assert inv.hosts["h1"].groups[:3] == ("all", "g0", "g1")
     assert len(inv.hosts["h1"].groups) == 3002
     assert inv.groups["g3000"].depth == 3001
@@ -332,11 +333,11 @@ def test_a_huge_host_range_is_refused(tmp_path: Path, spec: str) -> None:
 
 def test_a_host_list_range_is_capped_too() -> None:
     with pytest.raises(pbe.ValidationFailed, match="expands to more than"):
-        Inventory.load("h[0:99999999],")
+        load_inventory("h[0:99999999],")
 
 
 def test_the_largest_range_allowed_loads() -> None:
-    inv = Inventory.from_dict({"all": {"hosts": {f"h[1:{MAX_RANGE_HOSTS}]": None}}})
+    inv = inventory_from_dict({"all": {"hosts": {f"h[1:{MAX_RANGE_HOSTS}]": None}}})
     assert len(inv.hosts) == MAX_RANGE_HOSTS
 
 
@@ -345,7 +346,7 @@ def test_host_listings_of_the_whole_inventory_are_capped(tmp_path: Path,
     monkeypatch.setattr(inventory_load, "MAX_HOST_LISTINGS", 10)
     hosts = write(tmp_path / "hosts", "[a]\nh[1:6]\n[b]\nh[1:6]\n")
     with pytest.raises(pbe.ValidationFailed) as info:
-        Inventory.load(hosts)
+        load_inventory(hosts)
     assert [str(p.location) for p in info.value.problems] == [f"{hosts}:4:1"]
     assert "the inventory lists more than 10 hosts" in info.value.problems[0].message
 
@@ -355,7 +356,7 @@ def test_group_memberships_are_capped(tmp_path: Path, monkeypatch: pytest.Monkey
     chain = "".join(f"[g{i}:children]\ng{i + 1}\n" for i in range(20)) + "[g20]\nh[1:3]\n"
     hosts = write(tmp_path / "hosts", chain)
     with pytest.raises(pbe.ValidationFailed, match="hosts belong to more than 50 groups"):
-        Inventory.load(hosts)
+        load_inventory(hosts)
 
 
 def test_an_impossible_inventory_source_is_not_found(tmp_path: Path) -> None:
@@ -368,7 +369,7 @@ def test_an_impossible_inventory_source_is_not_found(tmp_path: Path) -> None:
 def test_an_inventory_directory_with_a_symlink_loop(tmp_path: Path) -> None:
     write(tmp_path / "inv" / "hosts.yml", "all:\n  hosts: {h1: }\n")
     (tmp_path / "inv" / "again").symlink_to(tmp_path / "inv")
-    assert list(Inventory.load(tmp_path / "inv").hosts) == ["h1"]
+    assert list(load_inventory(tmp_path / "inv").hosts) == ["h1"]
 
 
 def test_a_null_group_name_is_reported_not_raised(tmp_path: Path) -> None:

@@ -13,15 +13,18 @@ from typing import Any
 
 import pytest
 
-from playbook_engine.errors import (
-    InventoryError,
-    NoHostsMatched,
-    PbeError,
-    ValidationFailed,
+from playbook_engine.errors import InventoryError, NoHostsMatched, PbeError, ValidationFailed
+from playbook_engine.inventory import (
+    Host,
+    Inventory,
+    VarsDirs,
+    empty_inventory,
+    inventory_from_dict,
+    load_inventory,
+    load_vars_dirs,
 )
-from playbook_engine.inventory import Host, Inventory, VarsDirs, load_vars_dirs
-from playbook_engine.inventory_ini import parse_value
-from playbook_engine.patterns import HostRangeError, expand_host_range, parse_host_spec
+from playbook_engine.inventory.ini import parse_value
+from playbook_engine.inventory.patterns import HostRangeError, expand_host_range, parse_host_spec
 
 DATA = Path(__file__).parent / "data" / "inventory"
 
@@ -34,7 +37,7 @@ def write(base: Path, name: str, text: str) -> Path:
 
 
 def load(base: Path, name: str, text: str) -> Inventory:
-    return Inventory.load([write(base, name, text)])
+    return load_inventory([write(base, name, text)])
 
 
 def names(hosts: list[Host]) -> list[str]:
@@ -45,7 +48,7 @@ def failure(base: Path, name: str, text: str) -> tuple[Path, str]:
     """Load a broken inventory; return its path and the full error text."""
     path = write(base, name, text)
     with pytest.raises(ValidationFailed) as info:
-        Inventory.load([path])
+        load_inventory([path])
     return path, str(info.value)
 
 
@@ -54,7 +57,7 @@ def failure(base: Path, name: str, text: str) -> tuple[Path, str]:
 
 @pytest.fixture(scope="module")
 def both() -> tuple[Inventory, Inventory]:
-    return Inventory.load([DATA / "yaml" / "hosts.yml"]), Inventory.load([DATA / "ini" / "hosts"])
+    return load_inventory([DATA / "yaml" / "hosts.yml"]), load_inventory([DATA / "ini" / "hosts"])
 
 
 def test_yaml_and_ini_give_the_same_hosts_in_the_same_order(both: tuple[Inventory, ...]) -> None:
@@ -208,17 +211,17 @@ def test_yaml_duplicate_keys_are_warnings(tmp_path: Path) -> None:
 
 
 def test_from_dict_and_empty() -> None:
-    inv = Inventory.from_dict({"all": {"hosts": {"a": {"x": 1}}, "children": {"g": None}}})
+    inv = inventory_from_dict({"all": {"hosts": {"a": {"x": 1}}, "children": {"g": None}}})
     assert names(inv.select("all")) == ["a"]
     assert inv.host_vars("a") == {"x": 1}
-    empty = Inventory.empty()
+    empty = empty_inventory()
     assert empty.groups_map() == {"all": [], "ungrouped": []}
     assert empty.select("all") == []
 
 
 def test_from_dict_errors_name_the_source() -> None:
     with pytest.raises(ValidationFailed) as info:
-        Inventory.from_dict({"all": {"hosts": ["a"]}}, source="api")
+        inventory_from_dict({"all": {"hosts": ["a"]}}, source="api")
     assert "api: `hosts` of group `all` must be a mapping of host names, not a list" in str(
         info.value)
 
@@ -266,7 +269,7 @@ def test_ini_values_are_read_like_ansible(text: str, value: Any) -> None:
 def test_ini_children_may_be_declared_later_or_in_an_earlier_source(tmp_path: Path) -> None:
     first = write(tmp_path, "a.ini", "[web]\nw1\n")
     second = write(tmp_path, "b.ini", "[prod:children]\nweb\nlater\n[later]\nl1\n")
-    inv = Inventory.load([first, second])
+    inv = load_inventory([first, second])
     assert inv.groups_map()["prod"] == ["w1", "l1"]
 
 
@@ -322,11 +325,11 @@ def test_bad_host_ranges(spec: str, message: str) -> None:
 
 
 def test_comma_separated_host_list() -> None:
-    inv = Inventory.load(["h1, h2:2222,"])
+    inv = load_inventory(["h1, h2:2222,"])
     assert list(inv.hosts) == ["h1", "h2"]
     assert inv.groups_map()["ungrouped"] == ["h1", "h2"]
     assert inv.hosts["h2"].vars == {"ansible_port": 2222}
-    assert list(Inventory.load(["solo,"]).hosts) == ["solo"]
+    assert list(load_inventory(["solo,"]).hosts) == ["solo"]
 
 
 # --- directories and vars dirs ----------------------------------------------------------
@@ -341,7 +344,7 @@ def test_directory_source_loads_every_inventory_file(tmp_path: Path) -> None:
     write(inv_dir, ".hidden", "garbage [\n")
     write(inv_dir, "group_vars/web.yml", "port: 80\n")
     write(inv_dir, "host_vars/d1.yaml", "role: db\n")
-    inv = Inventory.load([inv_dir])
+    inv = load_inventory([inv_dir])
     assert list(inv.hosts) == ["w1", "d1", "w2"]
     assert inv.host_vars("w2") == {"port": 80}
     assert inv.host_vars("d1") == {"role": "db"}
@@ -469,7 +472,7 @@ def test_later_source_overrides_earlier(tmp_path: Path) -> None:
     b = write(tmp_path, "b/hosts.yml", "web:\n  vars: {v: b}\n  hosts:\n    w1: {h: b}\n")
     write(tmp_path, "a/group_vars/web.yml", "d: a\n")
     write(tmp_path, "b/group_vars/web.yml", "d: b\n")
-    assert Inventory.load([a, b]).host_vars("w1") == {"v": "b", "h": "b", "d": "b"}
+    assert load_inventory([a, b]).host_vars("w1") == {"v": "b", "h": "b", "d": "b"}
 
 
 # --- host patterns ----------------------------------------------------------------------
@@ -843,14 +846,14 @@ def test_inventory_script_is_rejected(tmp_path: Path) -> None:
 
 def test_missing_source_is_an_inventory_error(tmp_path: Path) -> None:
     with pytest.raises(InventoryError, match="inventory source not found"):
-        Inventory.load([tmp_path / "nope.yml"])
+        load_inventory([tmp_path / "nope.yml"])
 
 
 def test_problems_from_several_sources_are_reported_together(tmp_path: Path) -> None:
     a = write(tmp_path, "a.yml", "web:\n  host:\n    w1:\n")
     b = write(tmp_path, "b.ini", "[db:kids]\n")
     with pytest.raises(ValidationFailed) as info:
-        Inventory.load([a, b])
+        load_inventory([a, b])
     assert [p.location.line for p in info.value.problems if p.location] == [2, 1]
     assert f"{a}:2:3" in str(info.value)
     assert f"{b}:1:1" in str(info.value)
@@ -877,7 +880,7 @@ def test_lookup_errors_suggest_names(fleet: Inventory) -> None:
 def test_malformed_inputs_raise_pbe_errors_only(tmp_path: Path, text: str) -> None:
     path = write(tmp_path, "hosts.yml" if ":" in text.split("\n")[0] else "hosts", text)
     with pytest.raises(PbeError) as info:
-        Inventory.load([path])
+        load_inventory([path])
     assert str(path) in str(info.value)
 
 

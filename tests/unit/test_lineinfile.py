@@ -18,7 +18,8 @@ import yaml
 
 from playbook_engine.errors import ModuleError
 from playbook_engine.modules.lineinfile import LineInFile, plan
-from playbook_engine.modules.textedit import (
+from playbook_engine.modules.util.remotefs import FileState
+from playbook_engine.modules.util.textedit import (
     FileOptions,
     Identity,
     attr_changes,
@@ -28,7 +29,6 @@ from playbook_engine.modules.textedit import (
     parse_probe,
     split_lines,
 )
-from playbook_engine.remotefs import FileState
 
 CASES = sorted((Path(__file__).parent / "modules" / "cases" / "lineinfile").glob("*.yaml"))
 

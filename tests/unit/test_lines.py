@@ -13,10 +13,10 @@ import pytest
 import yaml
 
 import playbook_engine as pbe
-from playbook_engine import templating
 from playbook_engine.cli import main
-from playbook_engine.lines import Lines, blocks_of
 from playbook_engine.reporting.jsonwrite import dump
+from playbook_engine.templating import templar as templating
+from playbook_engine.templating.lines import Lines, blocks_of
 
 TEXTS = ["", "\n", "\n\n", "a", "a\n", "a\r\nb", "a\rb\n", "\r\n\r\n", "x\x0by\x0cz\x1c",
          "\x85\u2028\u2029", "one\n\ntwo\r\n\rthree", "no end", "é\nü\r\n☃"]

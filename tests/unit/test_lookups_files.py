@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 
 import playbook_engine as pbe
-from playbook_engine.cryptpw import crypt_hash
 from playbook_engine.errors import TemplateError
-from playbook_engine.templating import TemplateEngine
-from playbook_engine.values import TrustedStr, trust
+from playbook_engine.templating.cryptpw import crypt_hash
+from playbook_engine.templating.templar import TemplateEngine
+from playbook_engine.templating.values import TrustedStr, trust
 
 INI = """\
 [global]

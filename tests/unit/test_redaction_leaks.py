@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 import playbook_engine as pbe
+from playbook_engine.engine.redact import Redactor
 from playbook_engine.events import CommandSent, HostResult, RunEnd
+from playbook_engine.masking import MASK, mask_line, mask_source_line
 from playbook_engine.modules import REGISTRY
-from playbook_engine.redact import MASK, Redactor, mask_line, mask_source_line
 
 
 def result(data: dict[str, Any], no_log: bool = False) -> HostResult:
@@ -63,10 +64,10 @@ def test_values_under_a_password_name_in_a_result_are_learnt_and_masked() -> Non
 
 
 def test_add_vars_renders_templated_passwords_and_skips_what_cannot_render() -> None:
-    from playbook_engine.templating import TemplateEngine
+    from playbook_engine.templating.templar import TemplateEngine
 
     redactor = Redactor()
-    from playbook_engine.values import trust
+    from playbook_engine.templating.values import trust
 
     variables = trust({"ansible_password": "{{ vault }}", "vault": 98765432,
                        "ansible_become_password": "{{ undefined_thing }}", "other": "MKother"})

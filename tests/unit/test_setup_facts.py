@@ -21,9 +21,9 @@ import pytest
 import playbook_engine as pbe
 from playbook_engine.errors import ModuleError
 from playbook_engine.events import CommandSent, Event, TaskStart
-from playbook_engine.modules.facts import collect, distro, network, probe, system, virtual
-from playbook_engine.modules.facts.probe import Probed
 from playbook_engine.modules.setup import Setup
+from playbook_engine.modules.util.facts import collect, distro, network, probe, system, virtual
+from playbook_engine.modules.util.facts.probe import Probed
 from playbook_engine.transport.base import CommandResult, ConnectionSpec
 from playbook_engine.transport.local import LocalConnection
 
@@ -66,7 +66,7 @@ def gather(monkeypatch: pytest.MonkeyPatch, output: str = RECORDED["output"],
     """Run the setup module against the recorded machine; its facts by Ansible's names."""
     monkeypatch.setattr(probe, "new_nonce", lambda: nonce)
     ctx = RecordedHost(output)
-    result = Setup().run(Setup.coerce(args), ctx)  # type: ignore[arg-type]
+    result = Setup().run(Setup.coerce(args), ctx).as_dict()  # type: ignore[arg-type]
     assert len(ctx.commands) == 1   # one round trip
     return {collect.ansible_name(k): v for k, v in result["ansible_facts"].items()}
 
@@ -508,7 +508,7 @@ class ThisHost(RecordedHost):
 
 def gather_here(**args: Any) -> dict[str, Any]:
     ctx = ThisHost("")
-    facts = Setup().run(Setup.coerce(args), ctx)["ansible_facts"]  # type: ignore[arg-type]
+    facts = Setup().run(Setup.coerce(args), ctx).facts  # type: ignore[arg-type]
     assert len(ctx.commands) == 1
     return dict(facts)
 

@@ -23,7 +23,7 @@ from playbook_engine.errors import ModuleError
 from playbook_engine.modules.base import Module
 from playbook_engine.modules.copy import Copy
 from playbook_engine.modules.file import File
-from playbook_engine.remotefs import Prediction, RemoteFiles
+from playbook_engine.modules.util.remotefs import Prediction, RemoteFiles
 from playbook_engine.transport.base import CommandResult
 
 
@@ -65,7 +65,7 @@ def file_task(other_host: Callable[[], object] | None, **args: Any) -> dict[str,
 
 
 def run(module: type[Module], ctx: Ctx, **args: Any) -> dict[str, Any]:
-    return module().run(module.coerce(args), ctx)  # type: ignore[arg-type]
+    return module().run(module.coerce(args), ctx).as_dict()  # type: ignore[arg-type]
 
 
 # -- each race, forced --------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from playbook_engine.tags import selected
+from playbook_engine.engine.tags import selected
 
 
 @pytest.mark.parametrize(("tags", "only", "skip", "runs"), [

@@ -14,8 +14,8 @@ import pytest
 
 import playbook_engine as pbe
 from playbook_engine.errors import TemplateError
-from playbook_engine.templating import TemplateEngine
-from playbook_engine.values import TrustedStr
+from playbook_engine.templating.templar import TemplateEngine
+from playbook_engine.templating.values import TrustedStr
 
 INVENTORY = {"all": {"hosts": {"a": None, "b": None},
                      "vars": {"ansible_connection": "local"}}}
@@ -283,3 +283,25 @@ def test_debug_var_evaluates_the_authors_expression(tmp_path: Path) -> None:
     assert not marker.exists()
     assert result.results[1].result["out.stdout"] == payload(marker)
     assert result.results[2].result["n * 21"] == 42
+
+
+def test_debug_of_lazy_views_is_plain_data(tmp_path: Path) -> None:
+    """``debug: var=vars`` and ``var=hostvars[...]`` report data (a host's vars do not hold
+    ``hostvars``; Jinja's globals are not variables), never a self-containing live object."""
+    book = tmp_path / "site.yml"
+    book.write_text("""
+- hosts: a
+  gather_facts: false
+  vars: {answer: 42}
+  tasks:
+    - debug: var=hostvars[inventory_hostname]
+    - debug: var=vars
+""")
+    result = pbe.run(book, INVENTORY, on_event=lambda e: None)
+    assert result.exit_code == 0
+    host = result.results[0].result["hostvars[inventory_hostname]"]
+    assert host["inventory_hostname"] == "a" and "hostvars" not in host and "range" not in host
+    everything = result.results[1].result["vars"]
+    assert everything["answer"] == 42
+    assert everything["hostvars"]["b"]["inventory_hostname"] == "b"
+    assert "hostvars" not in everything["hostvars"]["b"]

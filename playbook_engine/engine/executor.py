@@ -1,0 +1,726 @@
+"""One task on one host: when, loop, until, become, changed_when/failed_when, register.
+
+Every outcome becomes a ``HostResult`` — errors in templates, modules or the transport
+are turned into failed or unreachable results here, never raised to the scheduler; so is
+any other exception (a bug, MemoryError, RecursionError): a failed result for that host
+with an ``internal error`` message, never a lost one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import IO, Any
+
+from .. import modules
+from ..errors import (
+    CommandTimeout,
+    HostUnreachable,
+    ModuleError,
+    PbeError,
+    TemplateError,
+    ValidationFailed,
+)
+from ..events import CommandSent, Event, HostResult, status_of
+from ..language.model import Block, Play, Role, Task, TaskItem
+from ..modules.base import Module, to_bool
+from ..modules.result import Result
+from ..modules.util.remotefs import Prediction, RemoteFiles
+from ..options import RunOptions
+from ..templating.lines import Lines
+from ..templating.lookups import run_lookup
+from ..templating.templar import Templar, TemplateEngine
+from ..templating.values import (
+    Predicted,
+    PredictionReads,
+    UnknownValue,
+    Unpredictable,
+    acting_for_real,
+    distrust,
+    is_template,
+)
+from ..transport import ConnectionCache, shell
+from ..transport.base import CommandResult, Connection
+from .facts import FactStore
+from .hostaccess import HostAccess
+from .variables import OMIT, VariableManager
+
+logger = logging.getLogger(__name__)
+
+UNKNOWN = "_pbe_unknown"  # a result key: check mode could not know this task's outcome
+_INHERITED = ("become", "become_user", "become_method", "ignore_errors", "ignore_unreachable",
+              "check_mode", "diff", "no_log", "environment", "any_errors_fatal", "delegate_to",
+              "connection", "run_once")
+
+# Test-only: when set, called as ``before_task(host, task)`` on the worker thread before
+# each task (the concurrency stress test sleeps a seeded random delay here).
+before_task: Callable[[str, Task], None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a task inherits from its play and the blocks around it."""
+
+    conditions: tuple[Any, ...] = ()
+    vars: tuple[Mapping[str, Any], ...] = ()
+    keywords: Mapping[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    defaults: tuple[Mapping[str, Any], ...] = ()   # role defaults: below the inventory
+    role: Role | None = None
+
+    @classmethod
+    def of_play(cls, play: Play) -> Scope:
+        """The play's keywords, and the defaults and vars of the roles it lists: those are
+        visible to the whole play (Ansible's default, roles not private)."""
+        kw = {k: getattr(play, k) for k in _INHERITED if getattr(play, k, None) not in (None, {})}
+        roles = _play_roles(play.roles)
+        return cls(vars=tuple(r.vars for r in roles), keywords=kw, tags=play.tags,
+                   defaults=tuple(r.defaults for r in roles))
+
+    def enter(self, block: Block) -> Scope:
+        kw = {**self.keywords, **{k: v for k, v in block.keywords.items() if k in _INHERITED}}
+        if block.role is None:
+            return replace(self, conditions=self.conditions + block.when,
+                           vars=self.vars + (block.vars,), keywords=kw,
+                           tags=self.tags + block.tags)
+        role = block.role
+        return Scope(self.conditions + block.when,
+                     self.vars + (role.vars, block.vars, {"role_path": role.path,
+                                                          "role_name": role.name}),
+                     kw, self.tags + block.tags, self.defaults + (role.defaults,), role)
+
+    def with_vars(self, extra: Mapping[str, Any]) -> Scope:
+        return replace(self, vars=self.vars + (extra,)) if extra else self
+
+    def keyword(self, task: Task, name: str, default: Any = None) -> Any:
+        """The task's own value (an explicit false included), else the inherited one."""
+        value = getattr(task, name, None)
+        if value is not None and value != {}:
+            return value
+        return self.keywords.get(name, default)
+
+
+class HostContext:
+    """The ModuleContext a module sees: one host, one task, templating and the connection."""
+
+    def __init__(self, executor: Executor, host: str, templar: Templar, check: bool,
+                 diff: bool, become: dict[str, Any] | None, env: dict[str, str],
+                 timeout: float | None) -> None:
+        self.host = host
+        self.check = check
+        self.diff = diff
+        self._executor = executor
+        self._templar = templar
+        self._become = become
+        self._env = env
+        self._timeout = timeout
+        self._files: RemoteFiles | None = None
+        self.role_path: str | None = None
+        self.target = host                # delegate_to changes where commands run
+        self.connection_kind: str | None = None
+        self._conn_templar = templar
+
+    def run(self, command: str, *, stdin: bytes | None = None,
+            timeout: float | None = None, stdout: IO[bytes] | None = None) -> CommandResult:
+        command = shell.with_env(command, self._env)
+        conn: Connection = self.connection  # first: become's password probe needs it
+        if self._become:
+            command, stdin = self._executor.access.wrap_become(self.target, command, stdin,
+                                                               self._become)
+        self._executor.sent(self.target, command)
+        limits = [t for t in (timeout, self._timeout) if t]
+        limit = min(limits) if limits else None  # the module's own and the task's `timeout:`
+        if self.target == self.host:
+            return conn.run(command, stdin=stdin, timeout=limit, stdout=stdout)
+        with self._executor.access.delegate_lock(self.target):  # shared by every delegating host
+            return conn.run(command, stdin=stdin, timeout=limit, stdout=stdout)
+
+    @property
+    def files(self) -> RemoteFiles:
+        """File operations on this host; in check mode they consult and feed the prediction."""
+        if self._files is None:
+            def put(source: IO[bytes], path: str, mode: int | None) -> None:
+                self.connection.put(source, path, mode)
+
+            self._files = RemoteFiles(self.run, put, self.check,
+                                      self._executor.prediction(self.host),
+                                      become=bool(self._become))
+        return self._files
+
+    @property
+    def connection(self) -> Connection:
+        """The connection tasks run on: this host's, or its ``delegate_to`` host's."""
+        return self._executor.access.connection(self.target, self._conn_templar,
+                                                self.connection_kind)
+
+    def delegate(self, target: str, templar: Templar) -> None:
+        self.target = target
+        self._conn_templar = templar
+
+    def find_file(self, kind: str, name: str) -> Path:
+        """A controller-side ``src``: absolute, or searched in the playbook's ``kind`` dir
+        (``files``/``templates``) and then beside the playbook, as Ansible does."""
+        path = Path(name).expanduser()
+        if path.is_absolute():
+            candidates = [path]
+        else:
+            base = Path(self._executor.vm.playbook_dir)
+            candidates = [base / kind / path, base / path]
+            if self.role_path:
+                candidates[:0] = [Path(self.role_path) / kind / path, Path(self.role_path) / path]
+        for candidate in candidates:
+            if candidate.exists():
+                return candidate
+        tried = ", ".join(str(c) for c in candidates)
+        raise ModuleError(f"could not find {kind[:-1]} source `{name}` (looked in {tried})")
+
+    def render(self, value: Any) -> Any:
+        return self._templar.render(value)
+
+    def render_text(self, source: str) -> str:
+        """A whole template file: always text, never a native value."""
+        return self._templar.render_text(source)
+
+    def evaluate(self, condition: Any) -> bool:
+        return self._templar.evaluate(condition)
+
+    def set_facts(self, facts: Mapping[str, Any], template: bool = False) -> None:
+        self._executor.facts.set_vars(self.host, facts, template)
+
+    def variable(self, name: str) -> Any:
+        return self._templar.vars[name]
+
+
+class Executor:
+    """Runs tasks on hosts for one run. Thread-safe: workers share one Executor."""
+
+    def __init__(self, options: RunOptions, variables: VariableManager, facts: FactStore,
+                 engine: TemplateEngine, connections: ConnectionCache) -> None:
+        self.options = options
+        self.vm = variables
+        self.facts = facts
+        self.engine = engine
+        self.connections = connections
+        self.access = HostAccess(options, connections)
+        self._predictions: dict[str, Prediction] = {}
+        self._expansions: dict[tuple[str, int],
+                               list[tuple[tuple[TaskItem, ...], dict[str, Any]]]] = {}
+        self._lock = threading.Lock()
+        self.loader: Any = None  # PlaybookLoader, for include targets named at run time
+        self.emit: Callable[[Event], None] = lambda event: None
+        self.on_vars: Callable[[Mapping[str, Any]], None] = lambda variables: None  # redaction
+        self.scrub: Callable[[str], str] = lambda text: text  # masks known secrets in logs
+        self._current = threading.local()
+        self._names: dict[int, str] = {}  # task uid -> shown name
+
+    def name_of(self, task: Task) -> str:
+        """A task's shown name, its ``{{ }}`` rendered with play and extra vars (as Ansible
+        does); a name that needs host variables is shown as written."""
+        if task.name is None or not is_template(task.name):
+            return task.display_name
+        key = task.uid
+        if key not in self._names:
+            scope = {**self.vm.play_vars, **self.vm.extra_vars}
+            try:
+                self._names[key] = str(self.engine.templar(scope, task.loc).render(task.name))
+            except PbeError:
+                self._names[key] = task.name
+        return self._names[key]
+
+    def sent(self, host: str, command: str) -> None:
+        """Report a command line (shown at -vv; hidden with the task's no_log)."""
+        play, task, no_log = getattr(self._current, "task", (-1, -1, False))
+        self.emit(CommandSent(host, command, play, task, no_log))
+
+    def prediction(self, host: str) -> Prediction:
+        """The check-mode view of what earlier tasks would have done to this host's files."""
+        with self._lock:
+            return self._predictions.setdefault(host, Prediction())
+
+    # -- entry point ----------------------------------------------------------------------
+
+    def execute(self, task: Task, host: str, scope: Scope, play_idx: int,
+                task_idx: int) -> HostResult:
+        """One task on one host. Never raises: an exception anywhere in it (variables,
+        facts, templating, the module, registering) is a failed result for this host."""
+        started = time.monotonic()
+        try:
+            if before_task is not None:
+                before_task(host, task)
+            return self._result(task, host, scope, play_idx, task_idx, started)
+        except Exception as exc:
+            logger.exception("internal error running %s on %s", task.action, host)
+            return internal_error(task, scope, host, (play_idx, task_idx), exc, started)
+
+    def _result(self, task: Task, host: str, scope: Scope, play_idx: int, task_idx: int,
+                started: float) -> HostResult:
+        no_log = self._flag(task, scope, host, "no_log")
+        self._current.task = (play_idx, task_idx, no_log)
+        self._current.target = host
+        items: tuple[dict[str, Any], ...] = ()
+        unpredictable = False
+        reads = PredictionReads()  # what it reads of predicted state, in a check run
+        try:
+            with reads.tracking():
+                result, items = self._execute(task, host, scope)
+        except Unpredictable as exc:
+            unpredictable = True
+            self.prediction(host).unsure("a task check mode could not predict")
+            result = {"skipped": True, "changed": False,
+                      "msg": f"unpredictable in check mode: this task reads {exc.what}"}
+        except HostUnreachable as exc:
+            # Only the connection that failed: a delegate's, not the delegating host's own.
+            self.connections.drop(getattr(self._current, "target", host))
+            result = {"unreachable": True, "changed": False, "msg": exc.message}
+        except PbeError as exc:
+            result = {"failed": True, "changed": False, "msg": _error_text(exc)}
+        except Exception as exc:  # a bug in pbe: report it on the host, keep the run going
+            result = _internal_error(task, host, exc, no_log, self.scrub)
+        unknown = unpredictable or bool(result.pop(UNKNOWN, False))
+        status = "unpredictable" if unpredictable else status_of(result)
+        ignored = status == "failed" and self._flag(task, scope, host, "ignore_errors")
+        if status == "unreachable" and self._flag(task, scope, host, "ignore_unreachable"):
+            status, ignored = "failed", True
+        module = modules.get(task.action)
+        set_by_task = _variables_set(module, task)
+        if status in ("ok", "changed") and set_by_task is None \
+                and isinstance(result.get("ansible_facts"), dict):
+            self.facts.add_facts(host, result["ansible_facts"])
+        if task.register and status != "unreachable":
+            self.facts.set_vars(host, {task.register: UnknownValue(
+                f"`{task.register}`, registered by a task check mode could not run")
+                if unknown else _predicted(result, reads, f"`{task.register}`")})
+        if unknown and set_by_task:
+            self.facts.set_vars(host, {k: UnknownValue(f"`{k}`, set from an unpredictable value")
+                                       for k in set_by_task})
+        elif reads.read and set_by_task and status == "ok":
+            self.facts.set_vars(host, {k: _predicted(v, reads, f"`{k}`") for k, v in
+                                       self.facts.host_vars(host).items() if k in set_by_task})
+        return HostResult(play_idx, task_idx, self.name_of(task), task.action, host, status,
+                          result, time.monotonic() - started, ignored, items, task.loc,
+                          unknown, no_log)
+
+    def _execute(self, task: Task, host: str,
+                 scope: Scope) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
+        variables = self.vm.task_vars(host, scope.vars + (task.vars,), scope.defaults)
+        templar = self.engine.templar(variables, task.loc)
+        self.on_vars(templar.vars)  # passwords set by role/block/task vars or set_fact
+        conditions = scope.conditions + task.when
+        if task.loop is None:
+            if not self._when(templar, conditions):
+                return _skipped(conditions, templar), ()
+            return self._run_module(task, host, scope, templar, variables), ()
+        return self._run_loop(task, host, scope, templar, variables, conditions)
+
+    # -- pieces ---------------------------------------------------------------------------
+
+    def _when(self, templar: Templar, conditions: Sequence[Any]) -> bool:
+        return all(templar.evaluate(c) for c in conditions)
+
+    def _run_loop(self, task: Task, host: str, scope: Scope, templar: Templar,
+                  variables: dict[str, Any], conditions: Sequence[Any]
+                  ) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
+        items = loop_items(task, templar)
+        control = {k: v if k in ("label", "break_when") else templar.render(v)  # per item
+                   for k, v in task.loop_control.items()}
+        pause = _as_number(control.get("pause") or 0, float, "loop_control.pause",
+                           task.loop_control.get("pause"))
+        loop_var = str(control.get("loop_var", "item"))
+        results: list[dict[str, Any]] = []
+        for index, item in enumerate(items):
+            ivars = {**variables, loop_var: item}
+            if "index_var" in control:
+                ivars[str(control["index_var"])] = index
+            if control.get("extended"):
+                ivars["ansible_loop"] = _loop_info(items, index, control)
+            itemplar = self.engine.templar(ivars, task.loc)
+            if not self._when(itemplar, conditions):
+                res = _skipped(conditions, itemplar)
+            else:
+                res = self._run_module(task, host, scope, itemplar, ivars)
+            res.update({loop_var: item, "ansible_loop_var": loop_var})
+            if "index_var" in control:
+                res[str(control["index_var"])] = index
+                res["ansible_index_var"] = str(control["index_var"])
+            if "label" in control:
+                res["_ansible_item_label"] = itemplar.render(control["label"])
+            results.append(res)
+            if "break_when" in control and self._break_when(task, control, res, ivars):
+                break
+            if pause:
+                time.sleep(pause)
+        return aggregate(results), tuple(results)
+
+    def _break_when(self, task: Task, control: Mapping[str, Any], res: dict[str, Any],
+                    ivars: dict[str, Any]) -> bool:
+        """``loop_control.break_when``, judged after each item with its result (as the
+        register variable) and the facts it set; stored in the item as Ansible does."""
+        conditions = control["break_when"]
+        scope = {**ivars, **distrust(res.get("ansible_facts") or {})}
+        res["break_when_result"] = self._with_result(task, res, scope).evaluate_all(
+            conditions if isinstance(conditions, list) else [conditions])
+        return bool(res["break_when_result"])
+
+    def _run_module(self, task: Task, host: str, scope: Scope, templar: Templar,
+                    variables: dict[str, Any]) -> dict[str, Any]:
+        module_cls = modules.get(task.action)
+        if module_cls is None:  # validation makes this unreachable for loaded playbooks
+            raise ModuleError(f"unknown module {task.action}")
+        check = self._bool(templar, scope.keyword(task, "check_mode"), self.options.check,
+                           "check_mode")
+        if self.options.check and not check and module_cls.needs_connection:
+            acting_for_real()  # predicted values it read or reads make it unpredictable
+        if check and not module_cls.supports_check:
+            self.prediction(host).unsure(f"`{task.action}`, which check mode does not run")
+            return {"skipped": True, "changed": False, UNKNOWN: True,
+                    "msg": f"{task.action} does not support check mode"}
+        args = self._args(module_cls, task, templar)
+        if module_cls.expands_at_run:
+            return self._include(task, host, args, variables)
+        if reason := module_cls.skip_reason(args, self.options.verbosity):
+            return {"skipped": True, "changed": False, "skip_reason": reason}
+        ctx = self._context(task, host, scope, templar, check)
+        return self._attempts(task, module_cls(), args, ctx, variables)
+
+    def _include(self, task: Task, host: str, args: dict[str, Any],
+                 variables: dict[str, Any]) -> dict[str, Any]:
+        """Record what a dynamic include brings in for this host (one entry per loop item)."""
+        if task.children and not _templated_target(task):
+            items = task.children
+        elif task.action == "include_tasks":
+            items = self.loader.runtime_tasks(str(args["file"]), Path(task.loc.file).parent)
+        else:
+            items = (self.loader.runtime_role(args),)
+        loop_var = str((task.loop_control or {}).get("loop_var", "item"))
+        extra = dict(task.vars)
+        if task.loop is not None and loop_var in variables:
+            extra[loop_var] = variables[loop_var]
+        with self._lock:
+            self._expansions.setdefault((host, task.uid), []).append((tuple(items), extra))
+        target = args.get("file") or args.get("name")
+        return {"changed": False, "include": target, "include_args": extra}
+
+    def take_expansion(self, host: str,
+                       task: Task) -> list[tuple[tuple[TaskItem, ...], dict[str, Any]]]:
+        with self._lock:
+            return self._expansions.pop((host, task.uid), [])
+
+    def _attempts(self, task: Task, module: Module, args: dict[str, Any], ctx: HostContext,
+                  variables: dict[str, Any]) -> dict[str, Any]:
+        """Run once, or until ``until`` holds (``retries`` + 1 attempts, ``delay`` apart).
+
+        An attempt that outlived the task's ``timeout:`` is a failed attempt: retried, as
+        in Ansible, without judging a result it never produced.
+        """
+        if task.until is None:
+            return self._judge(task, _outcome(module.run(args, ctx)), variables)
+        templar = ctx._templar
+        retries = _number(templar, task.retries, 3, int, "retries")
+        delay = _number(templar, task.delay, 5.0, float, "delay")
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                result = self._judge(task, _outcome(module.run(args, ctx)), variables)
+                done = self._with_result(task, result, variables).evaluate_all(task.until)
+            except CommandTimeout as exc:
+                result, done = {"failed": True, "changed": False, "msg": exc.message}, False
+            result["attempts"] = attempt
+            if done:
+                return result
+            if attempt > retries:  # Ansible reports `retries` attempts here, not retries + 1
+                result.update(failed=True, attempts=retries,
+                              msg=result.get("msg") or "Retried until limit")
+                return result
+            time.sleep(delay)
+
+    def _judge(self, task: Task, result: dict[str, Any],
+               variables: dict[str, Any]) -> dict[str, Any]:
+        """Apply changed_when / failed_when, which may read the task's own register var."""
+        result.setdefault("changed", False)
+        result.setdefault("failed", False)  # registered results always say, as in Ansible
+        if task.changed_when is None and task.failed_when is None:
+            return result
+        judge = self._with_result(task, result, variables)
+        if task.changed_when is not None:
+            result["changed"] = judge.evaluate_all(task.changed_when)
+        if task.failed_when is not None:
+            failed = judge.evaluate_all(task.failed_when)
+            result["failed_when_result"] = failed
+            result["failed"] = failed
+            if not failed and result.get("msg") == "non-zero return code":
+                result["msg"] = ""
+        return result
+
+    def _with_result(self, task: Task, result: dict[str, Any],
+                     variables: dict[str, Any]) -> _Judge:
+        scope = dict(variables)
+        if task.register:
+            scope[task.register] = distrust(result)
+        return _Judge(self.engine.templar(scope, task.loc))
+
+    def _args(self, module_cls: type[Module], task: Task, templar: Templar) -> dict[str, Any]:
+        raw = {k: v for k, v in task.args.items() if k in module_cls.raw_args}
+        rendered = templar.render({k: v for k, v in task.args.items()
+                                   if k not in module_cls.raw_args})
+        args = {k: v for k, v in {**rendered, **raw}.items() if v != OMIT}
+        return module_cls.coerce(args)
+
+    def _context(self, task: Task, host: str, scope: Scope, templar: Templar,
+                 check: bool) -> HostContext:
+        diff = self._bool(templar, scope.keyword(task, "diff"), self.options.diff, "diff")
+        become = self._become(task, scope, templar)
+        env = {**_environment(templar.render(scope.keywords.get("environment") or {})),
+               **_environment(templar.render(task.environment or {}))}  # task wins
+        timeout = _number(templar, task.timeout, None, float, "timeout")
+        ctx = HostContext(self, host, templar, check, diff, become,
+                          {str(k): str(v) for k, v in env.items()}, timeout)
+        ctx.role_path = scope.role.path if scope.role else None
+        if (kind := scope.keyword(task, "connection")) is not None:
+            ctx.connection_kind = str(templar.render(kind))
+        delegate = scope.keyword(task, "delegate_to")
+        if delegate is not None:
+            target = str(templar.render(delegate))
+            if target != host:
+                ctx.delegate(target, self.engine.templar(self._delegate_vars(target)))
+        self._current.target = ctx.target  # whose connection an unreachable error is about
+        return ctx
+
+    def _delegate_vars(self, target: str) -> dict[str, Any]:
+        """Connection variables of a delegate: its inventory vars, or a bare address."""
+        if target in self.vm.inventory.hosts or target in ("localhost", "127.0.0.1"):
+            return self.vm.inventory.host_vars(target)
+        return {"ansible_host": target}
+
+    def _become(self, task: Task, scope: Scope, templar: Templar) -> dict[str, Any] | None:
+        tvars = templar.vars
+        enabled = scope.keyword(task, "become")
+        if enabled is None:
+            enabled = tvars.get("ansible_become", False)
+        if not self._bool(templar, enabled, False, "become"):
+            return None
+
+        def pick(keyword: str, var: str, default: Any) -> Any:
+            value = scope.keyword(task, keyword)
+            if value is None and var in tvars:
+                value = tvars[var]
+            return templar.render(value) if value is not None else default
+
+        password = None
+        for var in ("ansible_become_password", "ansible_become_pass"):
+            if var in tvars:
+                password = str(tvars[var])
+                self.access.on_secret(password)
+        method = str(pick("become_method", "ansible_become_method", "sudo"))
+        if method not in ("sudo", "su"):
+            raise ModuleError(f"become_method `{method}` is not supported (pbe has sudo, su)")
+        return {"user": str(pick("become_user", "ansible_become_user", "root")),
+                "method": method,
+                "flags": str(tvars["ansible_become_flags"]) if "ansible_become_flags" in tvars
+                else "",
+                "password": password or self.options.become_password}
+
+    def _bool(self, templar: Templar, value: Any, default: bool, name: str) -> bool:
+        if value is None:
+            return default
+        rendered = templar.render(value)
+        try:
+            return to_bool(rendered)
+        except ValueError:  # its text names the value: say where it came from instead
+            raise TemplateError(f"`{name}` must be a boolean; {_origin(value, rendered)}",
+                                templar.loc) from None
+
+    def _flag(self, task: Task, scope: Scope, host: str, keyword: str) -> bool:
+        """A boolean keyword (ignore_errors, no_log …), rendered for this host if templated."""
+        value = scope.keyword(task, keyword, False)
+        if isinstance(value, bool) or value is None:
+            return bool(value)
+        try:
+            templar = self.engine.templar(self.vm.task_vars(host, scope.vars + (task.vars,),
+                                                            scope.defaults))
+            return to_bool(templar.render(value))
+        except (PbeError, ValueError, Unpredictable):
+            return keyword == "no_log"  # undecidable no_log hides: fail closed
+
+
+class _Judge:
+    def __init__(self, templar: Templar) -> None:
+        self.templar = templar
+
+    def evaluate_all(self, conditions: Sequence[Any]) -> bool:
+        return all(self.templar.evaluate(c) for c in conditions)
+
+
+def loop_items(task: Task, templar: Templar) -> list[Any]:
+    items = templar.render(task.loop)
+    if task.loop_with is not None:
+        terms = list(items) if isinstance(items, (list, Lines)) and task.loop_with != "dict" \
+            else [items]
+        try:
+            return run_lookup(task.loop_with, terms, templar.vars, {}, templar.env)
+        except (ValueError, OSError) as exc:
+            raise ModuleError(f"with_{task.loop_with}: {exc}") from None
+    if isinstance(items, Lines):  # `loop: "{{ out.stdout_lines }}"`
+        return list(items)
+    if isinstance(items, str):
+        raise ModuleError(f"loop needs a list, got the string {items!r}")
+    if isinstance(items, dict):
+        raise ModuleError("loop needs a list, got a mapping; use `| dict2items`")
+    return items if isinstance(items, list) else [items]
+
+
+def _number(templar: Templar, value: Any, default: Any, kind: type, name: str) -> Any:
+    if value is None:
+        return default
+    return _as_number(templar.render(value), kind, name, value)
+
+
+def _as_number(value: Any, kind: type, name: str, source: Any) -> Any:
+    """A keyword's rendered ``value`` as ``kind``. The error names the keyword and the
+    expression, never the value: it may be a secret, or what ``no_log`` hides."""
+    try:
+        return kind(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ModuleError(f"`{name}` must be a number; {_origin(source, value)}") from None
+
+
+def _origin(source: Any, value: Any) -> str:
+    """What a keyword's value is and where it came from, without the value itself."""
+    kinds = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"),
+             (list, "list"), (Mapping, "mapping"))
+    kind = next((k for t, k in kinds if isinstance(value, t)), type(value).__name__)
+    return f"`{source}` gave a {kind}" if is_template(source) else f"got a {kind}"
+
+
+def _internal_error(task: Task, host: str, exc: Exception, no_log: bool,
+                    scrub: Callable[[str], str]) -> dict[str, Any]:
+    """A bug in pbe, as a failed result. Under ``no_log`` neither the log nor the result
+    gets the exception's text or traceback: they may quote what no_log hides. Otherwise
+    the logged traceback has known secrets masked (the result is, by the reporter)."""
+    kind = type(exc).__name__
+    if no_log:
+        logger.error("internal error running %s on %s: %s (details hidden by no_log)",
+                     task.action, host, kind)
+        return {"failed": True, "changed": False,
+                "msg": f"internal error in module {task.action}: {kind}"}
+    logger.error("internal error running %s on %s\n%s", task.action, host,
+                 scrub("".join(traceback.format_exception(exc)).rstrip()))
+    return {"failed": True, "changed": False,
+            "msg": f"internal error in module {task.action}: {kind}: {exc}"}
+
+
+def _environment(value: Any) -> dict[str, Any]:
+    """``environment:`` as a mapping, or a list of mappings merged in order."""
+    parts = value if isinstance(value, list) else [value]
+    merged: dict[str, Any] = {}
+    for part in parts:
+        if not isinstance(part, dict):
+            raise ModuleError(f"environment must be a mapping (or a list of them), got "
+                              f"{type(part).__name__}")
+        merged.update(part)
+    return merged
+
+
+def _play_roles(items: Sequence[TaskItem]) -> list[Role]:
+    """Roles of the ``roles:`` section, dependencies first, each once."""
+    found: list[Role] = []
+    for item in items:
+        if isinstance(item, Block):
+            found += [r for r in _play_roles(item.block) if r not in found]
+            if item.role is not None and item.role not in found:
+                found.append(item.role)
+    return found
+
+
+def _loop_info(items: list[Any], index: int, control: Mapping[str, Any]) -> dict[str, Any]:
+    """``loop_control: {extended: true}``: where this item is in the loop."""
+    length = len(items)
+    info: dict[str, Any] = {
+        "index": index + 1, "index0": index, "revindex": length - index,
+        "revindex0": length - index - 1, "first": index == 0, "last": index == length - 1,
+        "length": length,
+        "previtem": items[index - 1] if index > 0 else None,
+        "nextitem": items[index + 1] if index < length - 1 else None,
+    }
+    if control.get("extended_allitems", True):
+        info["allitems"] = items
+    return info
+
+
+def _outcome(result: Result) -> dict[str, Any]:
+    """A module's typed result as the registered dict; ``unknown`` rides along as ``UNKNOWN``
+    until the task's result is settled (``_result`` pops it)."""
+    out = result.as_dict()
+    if result.unknown:
+        out[UNKNOWN] = True
+    return out
+
+
+def _variables_set(module: type[Module] | None, task: Task) -> list[str] | None:
+    """The variables a task sets as the module's own keys (set_fact's), [] for a module
+    that sets variables some other way (include_vars), None for one that sets none."""
+    if module is None or not module.sets_variables:
+        return None
+    return [str(k) for k in task.args if k not in module.args] if module.open_args else []
+
+
+def aggregate(results: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {"results": results, "changed": any(r.get("changed") for r in results)}
+    if [r.pop(UNKNOWN) for r in results if UNKNOWN in r]:
+        out[UNKNOWN] = True
+    if any(r.get("failed") for r in results):
+        out.update(failed=True, msg="One or more items failed")
+    elif results and all(r.get("skipped") for r in results):
+        out.update(skipped=True, msg="All items skipped")
+    elif not results:
+        out.update(skipped=True, skipped_reason="No items in the list")
+    else:
+        out["msg"] = "All items completed"
+    return out
+
+
+def _predicted(value: Any, reads: PredictionReads, name: str) -> Any:
+    """A task's output (registered result, fact) as read later: ``Predicted`` when the task
+    read predicted state, so a task acting on the real host cannot act on it."""
+    if not reads.read:
+        return value
+    return Predicted(value, f"{name}, computed from what check mode predicts, not from the "
+                            f"host's real state ({reads.first})")
+
+
+def _skipped(conditions: Sequence[Any], templar: Templar) -> dict[str, Any]:
+    false = next((c for c in conditions if not templar.evaluate(c)), None)
+    return {"changed": False, "skipped": True, "skip_reason": "Conditional result was False",
+            "false_condition": false}
+
+
+def internal_error(task: Task, scope: Scope, host: str, index: tuple[int, int],
+                   exc: BaseException, started: float) -> HostResult:
+    """A failed result for an exception nothing else handled (a bug in pbe, MemoryError …).
+    Built from the task as loaded: nothing here renders a template or can raise again."""
+    no_log = scope.keyword(task, "no_log", False) not in (None, False)  # a template: hide
+    msg = f"internal error running {task.action}: {type(exc).__name__}: {exc}"
+    return HostResult(index[0], index[1], task.display_name, task.action, host, "failed",
+                      {"failed": True, "changed": False, "msg": msg},
+                      time.monotonic() - started, loc=task.loc, no_log=no_log)
+
+
+def _error_text(exc: PbeError) -> str:
+    if isinstance(exc, ValidationFailed):  # a run-time include: every problem, not a count
+        return "; ".join(_error_text(p.as_error()) for p in exc.problems
+                         if p.severity == "error") or exc.message
+    text = exc.message
+    if exc.location:
+        text = f"{text} ({exc.location})"
+    if exc.hint:
+        text = f"{text}; {exc.hint}"
+    return text
+
+
+def _templated_target(task: Task) -> bool:
+    return any(is_template(task.args.get(k, "")) for k in ("file", "name", "role"))

@@ -1,0 +1,118 @@
+"""One host's walk through a play (block/rescue/always aware), and the order tasks line up in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterable, Sequence
+from typing import Any
+
+from ..events import HostResult
+from ..language.model import Block, Task, TaskItem
+from .executor import Scope
+from .state import expands
+
+Step = tuple[Task, Scope, tuple[int, ...]]
+Walk = Generator[Step, HostResult, bool]
+
+
+class HostIterator:
+    """One host's walk through a play; ``send`` the result of each task to get the next.
+
+    Each step carries a sort key (a tuple of positions) so the linear strategy can line
+    hosts up on the same task even inside dynamic includes: an included task's key is the
+    include's key plus its own position in the included file.
+    """
+
+    def __init__(self, items: Sequence[TaskItem], scope: Scope,
+                 on_rescue: Callable[[HostResult], None],
+                 wanted: Callable[[Task, Scope], bool],
+                 expand: Callable[[Task], list[tuple[tuple[TaskItem, ...], dict[str, Any]]]],
+                 order_of: Callable[[Sequence[TaskItem]], dict[int, int]]) -> None:
+        self.rescued_last = False
+        self.rescuable = False  # the pending task sits in a block that has a rescue
+        self.lost = False  # unreachable: no rescue, no always
+        self._wanted = wanted
+        self._on_rescue = on_rescue
+        self._expand = expand
+        self._order_of = order_of
+        self._gen = self._items(items, scope, False, (), order_of(items))
+
+    def first(self) -> Step | None:
+        return self._advance(lambda: next(self._gen))
+
+    def send(self, result: HostResult) -> Step | None:
+        return self._advance(lambda: self._gen.send(result))
+
+    def _advance(self, step: Callable[[], Step]) -> Step | None:
+        self.rescued_last = False
+        try:
+            return step()
+        except StopIteration:
+            return None
+
+    def _items(self, items: Iterable[TaskItem], scope: Scope, rescuable: bool,
+               prefix: tuple[int, ...], order: dict[int, int]) -> Walk:
+        """Yield tasks in order; False once the host failed (a rescue may still catch it)."""
+        for item in items:
+            if isinstance(item, Block):
+                if not (yield from self._block(item, scope.enter(item), rescuable, prefix,
+                                               order)):
+                    return False
+                continue
+            if not self._wanted(item, scope):
+                continue
+            key = (*prefix, order[item.uid])
+            self.rescuable = rescuable
+            result = yield (item, scope, key)
+            if not self._survived(result, rescuable):
+                return False
+            included = expands(item.action) and result.status in ("ok", "changed")
+            if included and not (yield from self._included(item, scope, rescuable, key)):
+                return False
+        return True
+
+    def _survived(self, result: HostResult, rescuable: bool) -> bool:
+        if result.status == "unreachable":
+            self.lost = True
+            return False
+        if result.status == "failed" and not result.ignored:
+            if rescuable:
+                self.rescued_last = True
+                self._on_rescue(result)
+            return False
+        return True
+
+    def _included(self, task: Task, scope: Scope, rescuable: bool,
+                  key: tuple[int, ...]) -> Walk:
+        for n, (items, extra) in enumerate(self._expand(task)):
+            inner = scope.with_vars(extra)
+            if not (yield from self._items(items, inner, rescuable, (*key, n),
+                                           self._order_of(items))):
+                return False
+        return True
+
+    def _block(self, block: Block, scope: Scope, rescuable: bool, prefix: tuple[int, ...],
+               order: dict[int, int]) -> Walk:
+        ok = yield from self._items(block.block, scope, rescuable or bool(block.rescue),
+                                    prefix, order)
+        if self.lost:
+            return False
+        if not ok and block.rescue:
+            ok = yield from self._items(block.rescue, scope, rescuable, prefix, order)
+        if self.lost:
+            return False
+        always_ok = yield from self._items(block.always, scope, rescuable, prefix, order)
+        return ok and always_ok
+
+
+def task_order(items: Iterable[TaskItem], out: dict[int, int] | None = None) -> dict[int, int]:
+    """Position of every task (by uid) in play order, for the linear strategy."""
+    order = {} if out is None else out
+    for item in items:
+        if isinstance(item, Task):
+            order.setdefault(item.uid, len(order))
+        else:
+            task_order(item.block, order)
+            task_order(item.rescue, order)
+            task_order(item.always, order)
+    return order

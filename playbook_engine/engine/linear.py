@@ -1,0 +1,355 @@
+"""The linear strategy, and what the free one shares with it: which task runs on which hosts
+when. Threads are bounded by a BoundedSemaphore(forks).
+
+Each host walks the play through its own ``HostIterator`` (block/rescue/always aware). The
+linear strategy runs the earliest pending task on every host that has it, waits for all of
+them, then moves on; a failed or unreachable host stops getting tasks, the others go on.
+The free strategy drives each host's walk on its own thread.
+
+Both strategies take a host's result in through the same code (``_settle``: the walk gets
+it, it is counted, it notifies handlers) under one lock, ``_lock``, which guards the run
+state, the notified handlers and the ended hosts. No lock is held while a task runs.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ..events import Event, HostResult, TaskEnd, TaskStart
+from ..language.model import Block, Play, Task, TaskItem
+from .executor import Executor, Scope, internal_error
+from .iterator import HostIterator, Step, task_order
+from .state import RunState
+from .tags import selected
+from .workers import Workers, truthy
+
+logger = logging.getLogger(__name__)
+
+Results = dict[str, HostResult]
+Dispatched = tuple[Results, frozenset[str]]  # the results, and the hosts not to count
+GATHER_FACTS = "Gathering Facts"  # the implicit setup task; --start-at-task keeps it
+
+
+class LinearStrategy:
+    """Every host runs the same task in parallel; the next task starts when all are done.
+
+    One instance runs one batch of one play: its sections, and the handlers they notify.
+    """
+
+    def __init__(self, executor: Executor, forks: int, emit: Callable[[Event], None],
+                 stop: threading.Event, state: RunState, play: Play, play_idx: int,
+                 scope: Scope) -> None:
+        self.executor = executor
+        self.forks = forks
+        self.emit = emit
+        self.stop = stop
+        self.state = state
+        self.play = play
+        self.play_idx = play_idx
+        self.scope = scope
+        self._lock = threading.RLock()  # state, notified, ended, _seq; never held over a task
+        self._orders: dict[tuple[int, ...], dict[int, int]] = {}
+        self.notified: dict[int, list[str]] = {}   # handler (its index) -> hosts to run it
+        self._handler_index: dict[str, list[int]] = {}
+        self._handler_order = list(range(len(play.handlers)))  # include_role moves some last
+        for index, handler in enumerate(play.handlers):
+            for name in {n for n in (handler.name, *handler.listen) if n}:
+                self._handler_index.setdefault(name, []).append(index)
+        self.ended: set[str] = set()                # meta: end_host / end_play
+        self._seq = 0
+
+    def active(self, hosts: Sequence[str]) -> list[str]:
+        with self._lock:
+            gone = self.state.failed | self.state.unreachable | self.ended
+        return [h for h in hosts if h not in gone]
+
+    def run(self, items: Sequence[TaskItem], hosts: Sequence[str]) -> None:
+        """Run a section (pre_tasks, tasks …) on ``hosts``, then flush its handlers."""
+        self._walk(items, self.active(hosts))
+        self.flush_handlers(hosts)
+
+    def _stopping(self) -> bool:
+        return self.stop.is_set() or bool(self.state.aborted)
+
+    def _iterator(self, items: Sequence[TaskItem], host: str) -> HostIterator:
+        return HostIterator(items, self.scope, self._remember_failure, self._wanted,
+                            functools.partial(self.executor.take_expansion, host),
+                            self._order_of)
+
+    def _walk(self, items: Sequence[TaskItem], hosts: Sequence[str]) -> None:
+        iterators: dict[str, HostIterator] = {}
+        pending: dict[str, Step] = {}
+        for host in hosts:
+            iterators[host] = self._iterator(items, host)
+            if (step := iterators[host].first()) is not None:
+                pending[host] = step
+        while pending and not self._stopping():
+            with self._lock:  # end_play from another position ends these hosts too
+                for host in self.ended.intersection(pending):
+                    pending.pop(host)
+            if not pending:
+                return
+            first = min(key for _, _, key in pending.values())
+            leader = next(h for h in hosts if h in pending and pending[h][2] == first)
+            task, task_scope, _ = pending[leader]
+            # same position, same task: hosts that included different files wait a round
+            group = [h for h in hosts if h in pending and pending[h][2] == first
+                     and pending[h][0].uid == task.uid]
+            results, uncounted = self._dispatch(task, task_scope, group)
+            rescued = False
+            for host in group:
+                res = results.get(host)
+                step = None
+                if res is not None:
+                    step = self._settle(task, iterators[host], res, host not in uncounted)
+                    rescued |= iterators[host].rescued_last
+                self._advance_to(pending, host, step)
+            if task.action == "include_role" and any(
+                    r.status in ("ok", "changed") for r in results.values()):
+                self._reload_role_handlers(task)
+            if rescued and truthy(self._fatal(task, task_scope)):
+                self._rescue_everyone(task, iterators, pending)
+            with self._lock:
+                self._check_fatal(task, task_scope, results, hosts)
+
+    def _settle(self, task: Task, it: HostIterator, res: HostResult,
+                counted: bool) -> Step | None:
+        """Take one host's result in (both strategies): unless the host has ended, its walk
+        gets the result, which is counted (``counted``) and notifies; the host's next step."""
+        with self._lock:
+            if res.host in self.ended:
+                it.rescued_last = False
+                return None
+            step = it.send(res)
+            if counted:
+                self._account(task, res, it.rescued_last)
+            return step
+
+    def _reload_role_handlers(self, task: Task) -> None:
+        """Running include_role (re)loads the role's handlers after the others, as Ansible
+        does: a pending notification for them then runs in that later position."""
+        roles = [b.role for b in task.children if isinstance(b, Block) and b.role]
+        for role in roles:
+            base = f"{Path(role.path).resolve()}/handlers/"  # handler files load resolved
+            moved = [i for i in self._handler_order
+                     if self.play.handlers[i].loc.file.startswith(base)]
+            self._handler_order = [i for i in self._handler_order if i not in moved] + moved
+
+    @staticmethod
+    def _advance_to(pending: dict[str, Step], host: str, step: Step | None) -> None:
+        if step is None:
+            pending.pop(host, None)
+        else:
+            pending[host] = step
+
+    def _fatal(self, task: Task, scope: Scope) -> Any:
+        fatal = scope.keyword(task, "any_errors_fatal", None)
+        return self.play.any_errors_fatal if fatal is None else fatal
+
+    def _rescue_everyone(self, task: Task, iterators: dict[str, HostIterator],
+                         pending: dict[str, Step]) -> None:
+        """any_errors_fatal: one host's failure in a block sends every host of the batch
+        that is inside a rescuable block to the rescue (Ansible >= 2.17). Not counted."""
+        for host in list(pending):
+            it = iterators[host]
+            if not it.rescuable:
+                continue
+            nudge = HostResult(self.play_idx, -1, task.display_name, task.action, host,
+                               "failed", {"failed": True, "msg": "any_errors_fatal: another "
+                                          "host failed in this block"}, 0.0)
+            self._advance_to(pending, host, self._settle(task, it, nudge, counted=False))
+
+    def _check_fatal(self, task: Task, scope: Scope, results: dict[str, HostResult],
+                     batch: Sequence[str]) -> None:
+        """any_errors_fatal and max_fail_percentage end the play (and the run) for all.
+        Called with ``_lock`` held."""
+        failed = [h for h, r in results.items() if h in self.state.failed]
+        if failed and truthy(self._fatal(task, scope)):
+            self.state.aborted = (f"any_errors_fatal: task `{task.display_name}` failed on "
+                                  f"{', '.join(failed)}")
+            return
+        limit = self.play.max_fail_percentage
+        if limit is None or not batch:
+            return
+        gone = [h for h in batch if h in self.state.failed | self.state.unreachable]
+        if len(gone) * 100 / len(batch) > float(limit):
+            self.state.aborted = (f"max_fail_percentage {limit}% exceeded: "
+                                  f"{len(gone)} of {len(batch)} hosts failed")
+
+    def _order_of(self, items: Sequence[TaskItem]) -> dict[int, int]:
+        """Positions of tasks within one list (cached: included files are shared)."""
+        key = tuple(item.uid for item in items)
+        with self._lock:
+            if key not in self._orders:
+                self._orders[key] = task_order(items)
+            return self._orders[key]
+
+    def _dispatch(self, task: Task, scope: Scope, group: list[str]) -> Dispatched:
+        if task.name != GATHER_FACTS:
+            self.state.started = True  # --start-at-task: reached; everything after runs
+        if task.meta is not None:
+            return self._meta(task, scope, group)
+        if truthy(scope.keyword(task, "run_once", False)):
+            return self._run_once(task, scope, group)
+        return self.run_task(task, scope, group), frozenset()
+
+    def _meta(self, task: Task, scope: Scope, group: list[str]) -> Dispatched:
+        """Flow control, for the hosts whose ``when`` holds; not shown, not counted."""
+        checked = {h: self._execute(task, h, scope, -1) for h in group}
+        failed = [r for r in checked.values() if r.status == "failed"]
+        if failed:  # its `when` could not be evaluated: a real failure, shown as one
+            self._report(task, failed)
+        hosts = [h for h in group if checked[h].status == "ok"]
+        if task.meta == "flush_handlers":
+            self.flush_handlers(hosts)
+        elif task.meta in ("end_host", "end_batch"):
+            with self._lock:
+                self.ended.update(hosts)
+        elif task.meta == "end_play" and hosts:
+            with self._lock:
+                self.ended.update(self.play_hosts_seen(group))
+        elif task.meta == "clear_facts":
+            for host in hosts:
+                self.executor.facts.clear(host)
+        elif task.meta == "reset_connection":
+            for host in hosts:
+                self.executor.connections.drop(host)
+        return checked, frozenset(h for h, r in checked.items() if r.status != "failed")
+
+    def _run_once(self, task: Task, scope: Scope, group: list[str]) -> Dispatched:
+        """Run on the first host only; every host gets (and registers) that result."""
+        first = self.run_task(task, scope, group[:1]).get(group[0])
+        if first is None:
+            return {}, frozenset()
+        if task.register:
+            for host in group[1:]:
+                self.executor.facts.set_vars(host, {task.register: first.result})
+        copies = {h: replace(first, host=h) for h in group[1:]}
+        return {group[0]: first, **copies}, frozenset(copies)
+
+    def play_hosts_seen(self, group: list[str]) -> set[str]:
+        return set(self.executor.vm.play_batch) | set(group)
+
+    def flush_handlers(self, hosts: Sequence[str]) -> None:
+        """Run the handlers ``hosts`` notified, in definition order, each on the hosts that
+        asked; other hosts' notifications wait for their own flush. A handler notified by
+        another one runs in the same flush (another pass if it comes earlier)."""
+        forced = truthy(self.play.force_handlers)
+        for _ in range(len(self.play.handlers) + 1):  # bounded: handler notify loops end
+            if self.stop.is_set() or not self._notified_any(hosts):
+                return
+            for index in list(self._handler_order):
+                handler = self.play.handlers[index]
+                targets = self._handler_targets(index, hosts, forced)
+                if targets and not self.stop.is_set():
+                    results = self.run_task(handler, self.scope, targets, is_handler=True)
+                    with self._lock:
+                        for res in results.values():
+                            self._account(handler, res, rescued=False)
+
+    def _notified_any(self, hosts: Sequence[str]) -> bool:
+        with self._lock:
+            return any(h in wanted for wanted in self.notified.values() for h in hosts)
+
+    def _handler_targets(self, index: int, hosts: Sequence[str], forced: bool) -> list[str]:
+        """Which of ``hosts`` notified handler ``index`` and may still run it. Clears their
+        notifications (run now or never: failed, unreachable, ended), nobody else's."""
+        with self._lock:
+            eligible = set(hosts) - self.state.unreachable - self.ended
+            if not forced:
+                eligible -= self.state.failed
+            wanted = self.notified.pop(index, [])
+            if rest := [h for h in wanted if h not in hosts]:
+                self.notified[index] = rest
+            return [h for h in hosts if h in eligible and h in wanted]
+
+    def _wanted(self, task: Task, scope: Scope) -> bool:
+        opts = self.executor.options
+        if opts.start_at_task and not self.state.started and task.name != GATHER_FACTS \
+                and not fnmatch.fnmatchcase(task.name or "", opts.start_at_task):
+            return False
+        return selected(scope.tags + task.tags, opts.tags, opts.skip_tags)
+
+    def _remember_failure(self, result: HostResult) -> None:
+        self.executor.facts.set_vars(result.host, {
+            "ansible_failed_task": {"name": result.task_name, "action": result.action},
+            "ansible_failed_result": result.result,
+        })
+
+    def _account(self, task: Task, res: HostResult, rescued: bool) -> None:
+        """Count a result and record its notifications. Called with ``_lock`` held."""
+        self.state.count(res, rescued)
+        if res.status == "unreachable":
+            self.state.unreachable.add(res.host)
+        elif res.status == "failed" and not res.ignored and not rescued:
+            self.state.failed.add(res.host)
+        elif res.status == "changed":
+            for name in task.notify:  # a name or a listen topic: every handler it reaches
+                for index in self._handler_index.get(name, ()):
+                    hosts = self.notified.setdefault(index, [])
+                    if res.host not in hosts:
+                        hosts.append(res.host)
+
+    def _next_seq(self) -> int:
+        with self._lock:
+            self._seq += 1
+            return self._seq
+
+    def _execute(self, task: Task, host: str, scope: Scope, seq: int) -> HostResult:
+        """The executor's result; should it raise all the same, a failed one: a worker's
+        exception must never lose the host's result."""
+        started = time.monotonic()
+        try:
+            return self.executor.execute(task, host, scope, self.play_idx, seq)
+        except Exception as exc:
+            logger.exception("internal error running %s on %s", task.action, host)
+            return internal_error(task, scope, host, (self.play_idx, seq), exc, started)
+
+    def _report(self, task: Task, results: Sequence[HostResult], is_handler: bool = False,
+                seq: int | None = None) -> None:
+        """A task's start, results and end in one piece, so no other task's events land in
+        between (the free strategy reports each host's task when it ends)."""
+        with self._lock:
+            seq = self._next_seq() if seq is None else seq
+            self.emit(TaskStart(self.play_idx, seq, self.executor.name_of(task), task.action,
+                                tuple(r.host for r in results), task.loc, is_handler))
+            for res in results:
+                self.emit(replace(res, task=seq))
+            self.emit(TaskEnd(self.play_idx, seq))
+
+    def run_task(self, task: Task, scope: Scope, hosts: Sequence[str],
+                 is_handler: bool = False) -> dict[str, HostResult]:
+        """Run one task on ``hosts`` in parallel, at most ``forks`` at a time."""
+        seq, play_idx = self._next_seq(), self.play_idx
+        self.emit(TaskStart(play_idx, seq, self.executor.name_of(task), task.action, tuple(hosts),
+                            task.loc, is_handler))
+        throttle = int(task.throttle) if str(task.throttle or "").isdigit() else 0
+        sem = threading.BoundedSemaphore(min(self.forks, throttle) if throttle else self.forks)
+        workers = Workers(self.stop, self.state, self.executor.connections.close_all)
+
+        def work(host: str) -> None:
+            try:
+                res = self._execute(task, host, scope, seq)
+                workers.record(host, res)
+                self.emit(res)
+            finally:
+                sem.release()
+
+        for host in hosts:
+            if not workers.interruptible(sem.acquire):
+                break
+            if self.stop.is_set():
+                sem.release()
+                break
+            workers.start(work, host)
+        workers.wait()
+        self.emit(TaskEnd(play_idx, seq))
+        return workers.results

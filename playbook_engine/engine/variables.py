@@ -1,0 +1,129 @@
+"""Which variables a task sees on a host, in Ansible's precedence order (low → high).
+
+    role defaults < inventory group vars (all < parent < child) < inventory host vars
+    < gathered facts < play vars < play vars_files < role vars < role params < block vars
+    < task vars (include vars) < set_fact / register < extra vars (-e) < magic variables;
+    a loop's variable (``item``) is set on top of all of these for its iteration.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..inventory import load_vars_dirs
+from ..templating.templar import TemplateEngine
+from .facts import FactStore
+
+if TYPE_CHECKING:
+    from ..inventory.model import Inventory
+
+OMIT = "__omit_place_holder__pbe"
+
+
+class HostVars(Mapping[str, Any]):
+    """``hostvars``: another host's variables, rendered in that host's own context."""
+
+    def __init__(self, manager: VariableManager) -> None:
+        self._manager = manager
+
+    def __getitem__(self, host: str) -> Any:
+        if host not in self._manager.inventory.hosts:
+            raise KeyError(host)
+        variables = self._manager.host_scope(host)
+        return self._manager.engine.templar(variables).vars
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._manager.inventory.hosts)
+
+    def __len__(self) -> int:
+        return len(self._manager.inventory.hosts)
+
+
+class VariableManager:
+    """Composes the layers; one per run, shared by worker threads (reads only)."""
+
+    def __init__(self, inventory: Inventory, facts: FactStore, engine: TemplateEngine,
+                 extra_vars: Mapping[str, Any], playbook_dir: str, check: bool = False,
+                 diff: bool = False) -> None:
+        self.inventory = inventory
+        self.facts = facts
+        self.engine = engine
+        self.extra_vars = dict(extra_vars)
+        self.playbook_dir = playbook_dir
+        self.check = check
+        self.diff = diff
+        self.hostvars = HostVars(self)
+        self._inventory_cache: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        self.play_vars: dict[str, Any] = {}
+        self.play_hosts: list[str] = []
+        self.play_batch: list[str] = []
+        self.play_name = ""
+        self.groups = inventory.groups_map()
+        self.gone: Callable[[], set[str]] = set  # failed/unreachable hosts, set by the run
+        self.playbook_vars = load_vars_dirs(playbook_dir)  # raises ValidationFailed
+
+    def start_play(self, name: str, play_vars: Mapping[str, Any], hosts: Sequence[str],
+                   batch: Sequence[str]) -> None:
+        self.play_name = name
+        self.play_vars = dict(play_vars)
+        self.play_hosts = list(hosts)
+        self.play_batch = list(batch)
+
+    def inventory_vars(self, host: str) -> dict[str, Any]:
+        """Inventory variables incl. group_vars/ and host_vars/ beside the playbook."""
+        with self._lock:
+            if host not in self._inventory_cache:
+                self._inventory_cache[host] = self.inventory.host_vars(host, self.playbook_vars)
+            return self._inventory_cache[host]
+
+    def host_scope(self, host: str) -> dict[str, Any]:
+        """What ``hostvars[host]`` holds: everything but play/block/task vars, and not
+        ``hostvars`` itself (as in Ansible: a host's vars do not contain every host's)."""
+        scope = {**self.inventory_vars(host), **self.facts.fact_layer(host),
+                 **self.facts.host_vars(host), **self.extra_vars, **self.magic(host)}
+        del scope["hostvars"]
+        return scope
+
+    def task_vars(self, host: str, scopes: Sequence[Mapping[str, Any]] = (),
+                  defaults: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+        """All variables for one task on one host; ``scopes`` are role/block/task/loop vars,
+        ``defaults`` the role defaults (below everything else)."""
+        merged: dict[str, Any] = {}
+        for layer in defaults:
+            merged.update(layer)
+        merged.update(self.inventory_vars(host))
+        merged.update(self.facts.fact_layer(host))
+        merged.update(self.play_vars)
+        for scope in scopes:
+            merged.update(scope)
+        merged.update(self.facts.host_vars(host))
+        merged.update(self.extra_vars)
+        merged.update(self.magic(host))
+        return merged
+
+    def active(self, hosts: Sequence[str]) -> list[str]:
+        """Hosts that have not failed or become unreachable (Ansible drops those)."""
+        gone = self.gone()
+        return [h for h in hosts if h not in gone]
+
+    def magic(self, host: str) -> dict[str, Any]:
+        return {
+            "inventory_hostname": host,
+            "inventory_hostname_short": host.split(".")[0],
+            "groups": self.groups,
+            "group_names": self.inventory.group_names(host),
+            "hostvars": self.hostvars,
+            "play_hosts": self.active(self.play_batch),
+            "ansible_play_hosts": self.active(self.play_hosts),
+            "ansible_play_hosts_all": self.play_hosts,
+            "ansible_play_batch": self.active(self.play_batch),
+            "ansible_play_name": self.play_name,
+            "playbook_dir": self.playbook_dir,
+            "ansible_check_mode": self.check,
+            "ansible_diff_mode": self.diff,
+            "omit": OMIT,
+            "ansible_managed": "Ansible managed",  # Ansible's default text, for templates
+        }

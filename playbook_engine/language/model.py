@@ -1,0 +1,154 @@
+"""The validated playbook as typed, frozen data. No I/O and no Jinja here.
+
+Values that may hold templates (``args``, ``vars``, ``when`` …) are kept as loaded; the
+executor renders them per host. Every node keeps its ``SourceLocation`` for messages.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from ..source import SourceLocation
+
+_uids = itertools.count(1)  # next() on it is atomic: run-time includes load on worker threads
+
+
+def _next_uid() -> int:
+    return next(_uids)
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    action: str                                 # canonical module name ("command")
+    args: dict[str, Any]
+    loc: SourceLocation
+    name: str | None = None
+    when: tuple[Any, ...] = ()                  # all must hold (a list is an 'and')
+    register: str | None = None
+    vars: dict[str, Any] = field(default_factory=dict)
+    ignore_errors: Any = None
+    ignore_unreachable: Any = None
+    changed_when: tuple[Any, ...] | None = None
+    failed_when: tuple[Any, ...] | None = None
+    tags: tuple[str, ...] = ()
+    loop: Any = None
+    loop_with: str | None = None                # `with_items` → "items": a lookup feeds the loop
+    loop_control: dict[str, Any] = field(default_factory=dict)
+    until: tuple[Any, ...] | None = None
+    retries: Any = None
+    delay: Any = None
+    become: Any = None
+    become_user: Any = None
+    become_method: Any = None
+    check_mode: Any = None
+    diff: Any = None
+    no_log: Any = None
+    environment: Any = field(default_factory=dict)  # a mapping, a list of them, or a template
+    timeout: Any = None
+    notify: tuple[str, ...] = ()
+    listen: tuple[str, ...] = ()
+    keyword_locs: dict[str, SourceLocation] = field(default_factory=dict)
+    # include_tasks/include_role with a static target: loaded and validated up front.
+    children: tuple[TaskItem, ...] = ()
+    run_once: Any = None
+    delegate_to: Any = None
+    throttle: Any = None
+    any_errors_fatal: Any = None
+    connection: Any = None
+    # Identity for the scheduler's and executor's bookkeeping, fixed when the task is loaded
+    # (``replace`` keeps it); never ``id()``, which a later object may reuse.
+    uid: int = field(default_factory=_next_uid, compare=False, repr=False)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.action
+
+    @property
+    def meta(self) -> str | None:
+        """The meta action (`flush_handlers`, `end_play` …) when this is a meta task."""
+        return str(self.args.get("action")) if self.action == "meta" else None
+
+    def keyword_loc(self, keyword: str) -> SourceLocation:
+        return self.keyword_locs.get(keyword, self.loc)
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """A role as loaded: where it lives and its two variable layers."""
+
+    name: str
+    path: str
+    defaults: dict[str, Any] = field(default_factory=dict)
+    vars: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """``block``/``rescue``/``always`` with keywords that its tasks inherit.
+
+    Roles and static imports are loaded as blocks too (``role`` set for a role).
+    """
+
+    block: tuple[TaskItem, ...]
+    loc: SourceLocation
+    rescue: tuple[TaskItem, ...] = ()
+    always: tuple[TaskItem, ...] = ()
+    name: str | None = None
+    when: tuple[Any, ...] = ()
+    vars: dict[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    keywords: dict[str, Any] = field(default_factory=dict)
+    role: Role | None = None
+    uid: int = field(default_factory=_next_uid, compare=False, repr=False)
+
+
+TaskItem = Union[Task, Block]  # noqa: UP007 - a runtime alias on Python 3.10
+
+
+@dataclass(frozen=True, slots=True)
+class Play:
+    hosts: str
+    loc: SourceLocation
+    name: str | None = None
+    vars: dict[str, Any] = field(default_factory=dict)
+    vars_files: tuple[str, ...] = ()
+    pre_tasks: tuple[TaskItem, ...] = ()
+    roles: tuple[TaskItem, ...] = ()
+    tasks: tuple[TaskItem, ...] = ()
+    post_tasks: tuple[TaskItem, ...] = ()
+    handlers: tuple[Task, ...] = ()
+    gather_facts: Any = False
+    gather_args: dict[str, Any] = field(default_factory=dict)  # gather_subset/_timeout, fact_path
+    become: Any = None
+    become_user: Any = None
+    become_method: Any = None
+    remote_user: str | None = None
+    connection: str | None = None
+    check_mode: Any = None
+    diff: Any = None
+    ignore_errors: Any = None
+    no_log: Any = None
+    environment: Any = field(default_factory=dict)  # a mapping, a list of them, or a template
+    strategy: str = "linear"
+    serial: Any = None
+    force_handlers: Any = False
+    any_errors_fatal: Any = False
+    max_fail_percentage: Any = None
+    order: str = "inventory"
+    tags: tuple[str, ...] = ()
+    keyword_locs: dict[str, SourceLocation] = field(default_factory=dict)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.hosts
+
+    def all_tasks(self) -> tuple[TaskItem, ...]:
+        return self.pre_tasks + self.roles + self.tasks + self.post_tasks
+
+
+@dataclass(frozen=True, slots=True)
+class Playbook:
+    path: str
+    plays: tuple[Play, ...]

@@ -1,0 +1,218 @@
+"""One task's checks: its single module, that module's arguments, loops and templates.
+
+A ``TaskChecker`` collects ``Problem``s for one task node; the playbook loader merges them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import modules
+from ..errors import Problem
+from ..source import SourceLocation
+from ..templating.lookups import known, lookup_table
+from ..templating.templar import TemplateEngine
+from ..templating.values import is_template, trust
+from .loader import YMap
+from .validate import (
+    LOOP_PREFIX,
+    TASK_KEYWORDS,
+    check_templates,
+    did_you_mean,
+    free_form_args,
+    schema_problems,
+    structure_problems,
+    suggest,
+)
+
+CONDITION_KEYS = ("when", "changed_when", "failed_when", "until")
+
+
+class TaskChecker:
+    """Finds a task's module and checks everything about it, collecting problems."""
+
+    def __init__(self, engine: TemplateEngine) -> None:
+        self.engine = engine
+        self.problems: list[Problem] = []
+
+    def check(self, node: YMap) -> tuple[str, dict[str, Any]] | None:
+        """(canonical module name, args), or None when the task cannot be built."""
+        self.problems += structure_problems(node, "task", node.loc)
+        found = self._find_action(node)
+        if found is None:
+            return None
+        action, args = found
+        module = modules.get(action)
+        assert module is not None
+        self._check_args(module, args, node, action)
+        self._check_keywords(node)
+        self._check_loops(node)
+        if any(p.severity == "error" for p in self.problems):
+            return None
+        return module.name, args
+
+    def error(self, message: str, loc: SourceLocation | None, hint: str | None = None) -> None:
+        self.problems.append(Problem(message, loc, hint))
+
+    def _find_action(self, node: YMap) -> tuple[str, dict[str, Any]] | None:
+        """The task's one module key and its args; reports typos and double modules."""
+        candidates = [k for k in node if k not in TASK_KEYWORDS
+                      and not str(k).startswith(LOOP_PREFIX)]
+        if "action" in node or "local_action" in node:
+            return self._action_keyword(node, candidates)
+        found = [k for k in candidates if modules.get(str(k))]
+        for key in candidates:
+            if key not in found:
+                self._unknown_key(node, key, bool(found))
+        if len(found) > 1:
+            a, b = found[0], found[1]
+            line_a, line_b = (getattr(node.key_loc(k), "line", "?") for k in (a, b))
+            self.error(
+                f"task has two modules, `{a}` (line {line_a}) and `{b}`"
+                f" (line {line_b}); a task runs exactly one",
+                node.key_loc(b), "is a `- ` missing to start a new task here?")
+            return None
+        if not found:
+            if len(candidates) == 0:
+                self.error("task has no module to run", node.loc,
+                            "add one, e.g. `command: ...` or `debug: msg=...`")
+            return None
+        return str(found[0]), self._args_of(node, found[0])
+
+    def _unknown_key(self, node: YMap, key: Any, has_module: bool) -> None:
+        loc = node.key_loc(key)
+        keyword = suggest(key, TASK_KEYWORDS)
+        module = modules.suggest(str(key))
+        if keyword and (has_module or not module):
+            self.error(f"unknown task keyword `{key}`", loc, f"did you mean `{keyword}`?")
+        elif module:
+            self.error(f"unknown module `{key}`", loc, f"did you mean `{module}`?")
+        elif has_module:
+            self.error(f"unknown task keyword `{key}`", loc, None)
+        else:
+            self.error(f"unknown module `{key}`", loc, "`pbe modules` lists the modules")
+
+    def _action_keyword(self, node: YMap,
+                        candidates: list[Any]) -> tuple[str, dict[str, Any]] | None:
+        key = "action" if "action" in node else "local_action"
+        for extra in candidates:
+            self._unknown_key(node, extra, True)
+        value = node[key]
+        if isinstance(value, dict):
+            name = value.get("module")
+            args = {k: v for k, v in value.items() if k != "module"}
+        else:
+            name, _, rest = str(value).strip().partition(" ")
+            if "\n" in name:  # `action: "shell\necho a"`
+                name, _, first = name.partition("\n")
+                rest = f"{first} {rest}" if rest else first
+            args = {"_free": rest}
+        if not name or not modules.get(str(name)):
+            self.error(f"unknown module `{name}`", node.value_loc(key),
+                        did_you_mean(str(name), modules.REGISTRY))
+            return None
+        if "_free" in args:
+            args = self._free_form(str(name), args["_free"], node.value_loc(key))
+        return str(name), args
+
+    def _args_of(self, node: YMap, key: Any) -> dict[str, Any]:
+        value = node[key]
+        extra = node.get("args") if isinstance(node.get("args"), dict) else {}
+        loc = node.value_loc(key)
+        if value is None:
+            return _merged(extra, loc=loc)
+        if isinstance(value, dict):
+            return _merged(extra, value, loc=loc)
+        text = value if isinstance(value, str) else str(value)
+        return _merged(extra, self._free_form(str(key), text, loc), loc=loc)
+
+    def _free_form(self, name: str, text: str, loc: SourceLocation | None) -> dict[str, Any]:
+        module = modules.get(name)
+        assert module is not None
+        try:
+            return trust(free_form_args(module, text))  # parsed from the author's text
+        except ValueError as exc:
+            self.error(f"{name}: {exc}", loc, "write the arguments as a mapping")
+            return {}
+
+    def _check_args(self, module: type[modules.Module], args: dict[str, Any], node: YMap,
+                    key: str) -> None:
+        loc = node.value_loc(key)
+        if not isinstance(args, dict):
+            return
+        known = set(module.args) | {a for arg in module.args.values() for a in arg.aliases}
+        for name in args:
+            if name not in known and not module.open_args:
+                hint = did_you_mean(name, known) or f"`pbe doc {module.name}` lists them"
+                self.error(f"unsupported argument `{name}` for module `{module.name}`",
+                            _arg_loc(args, name, loc), hint)
+        schema = module.json_schema()
+        schema["additionalProperties"] = True  # unknown names reported above
+        for problem in schema_problems(args, schema, node.key_loc(key)):
+            self.problems.append(Problem(f"{module.name}: {problem.message}", problem.location))
+        self._arg_rules(module, args, loc)
+        if module.raw_args:
+            for name in module.raw_args & set(args):
+                self.problems += check_templates(args[name], self.engine, loc, bare=True)
+        self.problems += check_templates(
+            {k: v for k, v in args.items() if k not in module.raw_args}, self.engine, loc)
+
+    def _arg_rules(self, module: type[modules.Module], args: dict[str, Any],
+                   loc: SourceLocation | None) -> None:
+        given = set(module.canonical(args))
+        for group in module.mutually_exclusive:
+            both = [g for g in group if g in given]
+            if len(both) > 1:
+                self.error(f"{module.name}: arguments are mutually exclusive: "
+                            f"{', '.join(both)}", loc)
+        for group in module.required_one_of:
+            if not given & set(group):
+                self.error(f"{module.name}: one of these arguments is required: "
+                            f"{', '.join(group)}", loc)
+
+    def _check_loops(self, node: YMap) -> None:
+        loops = [k for k in node if str(k).startswith(LOOP_PREFIX) or k == "loop"]
+        if len(loops) > 1:
+            self.error(f"a task has one loop; this one has {', '.join(map(str, loops))}",
+                        node.key_loc(loops[1]))
+        for key in loops:
+            name = str(key)[len(LOOP_PREFIX):]
+            if key != "loop" and not known(self.engine.env, name):  # plugins too
+                names = lookup_table(self.engine.env)
+                self.error(f"unknown loop `{key}`", node.key_loc(key),
+                           did_you_mean(f"with_{name}", [f"with_{n}" for n in names]))
+        value = node.get("loop")
+        if "loop" in node and not isinstance(value, list) and not is_template(value):
+            got = "a mapping" if isinstance(value, dict) else "a string" \
+                if isinstance(value, str) else type(value).__name__
+            self.error(f"`loop` needs a list, got {got}", node.value_loc("loop"),
+                       "for a mapping, loop over `{{ mapping | dict2items }}`")
+
+    def _check_keywords(self, node: YMap) -> None:
+        for key in CONDITION_KEYS:
+            self.problems += check_templates(node.get(key), self.engine, node.value_loc(key),
+                                             bare=True)
+        for key in ("vars", "loop", "environment", "name"):
+            self.problems += check_templates(node.get(key), self.engine, node.loc)
+
+
+def _merged(*parts: Any, loc: SourceLocation | None = None) -> YMap:
+    """Merge argument mappings, keeping each key's source position (``loc`` for keys
+    from free-form text, which have none of their own)."""
+    out = YMap()
+    out.loc, out.key_locs, out.value_locs = None, {}, {}
+    for part in parts:
+        out.update(part)
+        if isinstance(part, YMap):
+            out.loc = out.loc or part.loc
+            out.key_locs.update(part.key_locs)
+            out.value_locs.update(part.value_locs)
+    out.loc = out.loc or loc
+    return out
+
+
+def _arg_loc(args: dict[str, Any], name: str,
+             fallback: SourceLocation | None) -> SourceLocation | None:
+    if isinstance(args, YMap):
+        return args.key_loc(name)
+    return fallback

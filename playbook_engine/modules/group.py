@@ -1,0 +1,61 @@
+"""group: make a local group exist with a gid, or not (groupadd, groupmod, groupdel)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..transport.base import CommandResult
+from ..transport.shell import quote
+from . import register
+from .base import Arg, ModuleContext
+from .util.state import Change, StateModule
+
+
+@register("group")
+class Group(StateModule[int | None]):
+    """Add, change the gid of, or remove a local group."""
+
+    args = {
+        "name": Arg("str", required=True, description="The group."),
+        "state": Arg("str", default="present", choices=("present", "absent"),
+                     description="Whether the group exists."),
+        "gid": Arg("int", description="Its group id."),
+        "system": Arg("bool", default=False, description="Create it as a system group."),
+        "non_unique": Arg("bool", default=False, description="Allow a gid already in use."),
+        "local": Arg("bool", default=False, description="Accepted: groups are always local."),
+        "force": Arg("bool", default=False, description="Accepted for compatibility."),
+    }
+    returns = {"name": "the group", "state": "present or absent", "gid": "its group id",
+               "system": "whether it was created as a system group"}
+
+    def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
+        return f"getent group {quote(args['name'])}"
+
+    def parse(self, args: dict[str, Any], res: CommandResult) -> int | None:
+        """The group's gid; None when there is no such group."""
+        fields = res.out.strip().split(":")
+        return int(fields[2]) if res.rc == 0 and len(fields) > 2 else None
+
+    def plan(self, args: dict[str, Any], gid: int | None) -> Change | None:
+        new = args["gid"]
+        if args["state"] == "absent":
+            return None if gid is None else Change("groupdel", "group removed")
+        if gid is not None and new in (None, gid):
+            return None
+        op, msg = ("groupadd", "group added") if gid is None else ("groupmod", "gid changed")
+        return Change(op, msg, diff={"before": {"gid": gid}, "after": {"gid": new}})
+
+    def apply(self, args: dict[str, Any], change: Change, ctx: ModuleContext) -> str:
+        name, gid = quote(args["name"]), args["gid"]
+        opts = "" if gid is None else f" -g {int(gid)}" + (" -o" if args["non_unique"] else "")
+        system = " -r" if args["system"] and change.op == "groupadd" else ""
+        show = "" if change.op == "groupdel" else f" && getent group {name}"
+        return f"{change.op}{system}{opts} {name}{show}"
+
+    def applied(self, args: dict[str, Any], change: Change, res: CommandResult
+                ) -> dict[str, Any]:
+        return self.values(args, self.parse(args, res))
+
+    def values(self, args: dict[str, Any], gid: int | None) -> dict[str, Any]:
+        return {"name": args["name"], "state": args["state"], "gid": gid,
+                "system": args["system"]}

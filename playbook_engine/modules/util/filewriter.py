@@ -1,0 +1,473 @@
+"""The file writer ``copy`` and ``template`` share (no module is registered here).
+
+``resolve_dest`` finds the file a task
+targets (``dest`` itself, or ``dest/NAME`` when ``dest`` is a directory) and ``install``
+compares the payload's sha1 (computed on the controller) with the remote sha1 from the
+same single stat round trip, rewrites the file atomically only when the content differs,
+and fixes mode/owner/group in place when only they do. Every value it reports for a check
+run (mode, owner, group, checksum, content) is computed, never guessed, and recorded in
+the check-run prediction so later tasks plan against it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shlex
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+from ...errors import ModuleError
+from ..base import ModuleContext
+from . import selinux
+from .modes import ModeError, format_mode, parse_mode
+from .remotefs import FileState, parse_stat
+from .selinux import SeContext
+from .words import ValidateFailed
+
+CHUNK = 1 << 20
+DIFF_LIMIT = 1 << 20          # no text diff for content above this size, as Ansible
+_PREDICT_CONTENT_LIMIT = 16 << 20  # a check run keeps file content up to this size
+_BATCH = 60_000               # bytes of shell per stat batch (a single argv string is ≤128 KiB)
+
+# Who the write runs as (umask, user, uid, group, groups) and whether the parent is a
+# writable directory.
+_PARENT_PROBE = ('d={path}; umask; id -un; id -u; id -gn; id -Gn; if [ -d "$d" ]; then '
+                 'stat -L -c "D|%a|%G" -- "$d"; if [ -w "$d" ]; then echo W; fi; '
+                 "else echo A; fi")
+# remotefs' stat, for many paths in one script, each announced by a P|index line. (Its
+# own script exits 1 for an existing non-link without a checksum, or a directory with one.)
+_STAT_ONE = ('p={path}; echo "P|{index}"; if [ -e "$p" ] || [ -L "$p" ]; then '
+             'if [ -e "$p" ] && {follow}; then s=-L; else s=; fi; '
+             "stat $s -c 'S|%F|%a|%u|%g|%U|%G|%s|%Y|%h' -- \"$p\" || exit 3; "
+             'if [ -L "$p" ]; then printf "L|%s\\n" "$(readlink -- "$p")"; fi; '
+             'if {checksum} && [ -f "$p" ] && [ -r "$p" ] && {{ [ -n "$s" ] || [ ! -L "$p" ]; }}; '
+             'then printf "C|%s\\n" "$(sha1sum < "$p" | cut -c1-40)"; fi; '
+             "else echo 'S|absent'; fi{context}")
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    """The bytes to install: in memory (content, a rendered template), a controller file
+    (hashed and uploaded in chunks, never held in memory whole) or a file on the host."""
+
+    checksum: str
+    size: int
+    data: bytes | None = None
+    local: Path | None = None
+    remote: str | None = None
+    mode: str | None = None        # the source's mode, for mode=preserve
+    label: str = "dynamically generated"
+
+    @classmethod
+    def of_bytes(cls, data: bytes, label: str = "dynamically generated",
+                 mode: str | None = None) -> Payload:
+        return cls(hashlib.sha1(data).hexdigest(), len(data), data=data, mode=mode, label=label)
+
+    @classmethod
+    def of_file(cls, path: Path) -> Payload:
+        digest = hashlib.sha1()
+        with path.open("rb") as fh:
+            while chunk := fh.read(CHUNK):
+                digest.update(chunk)
+        st = path.stat()
+        return cls(digest.hexdigest(), st.st_size, local=path,
+                   mode=format_mode(st.st_mode), label=str(path))
+
+    def open(self) -> IO[bytes]:
+        if self.local is not None:
+            return self.local.open("rb")
+        return io.BytesIO(self.data or b"")
+
+    def sample(self, ctx: ModuleContext, limit: int) -> bytes | None:
+        """The whole content when it is at most ``limit`` bytes (for diffs and predictions)."""
+        if self.size > limit:
+            return None
+        if self.data is not None:
+            return self.data
+        if self.local is not None:
+            return self.local.read_bytes()
+        return ctx.files.read(self.remote or "")
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOptions:
+    mode: str | None = None
+    owner: str | None = None
+    group: str | None = None
+    backup: bool = False
+    force: bool = True
+    follow: bool = False
+    validate: str | None = None
+    selinux: dict[str, Any] = field(default_factory=dict)   # seuser/serole/setype/selevel
+
+    @classmethod
+    def from_args(cls, args: dict[str, Any]) -> WriteOptions:
+        return cls(args.get("mode"), args.get("owner"), args.get("group"),
+                   bool(args.get("backup")), args.get("force") is not False,
+                   bool(args.get("follow")), args.get("validate"),
+                   {k: args[k] for k in selinux.PARTS if args.get(k) is not None})
+
+
+@dataclass(frozen=True, slots=True)
+class _Parent:
+    """Who writes, what a new file in the directory would get, and whether it can."""
+
+    is_dir: bool
+    writable: bool
+    umask: int
+    user: str
+    uid: int
+    group: str
+    groups: tuple[str, ...]
+
+    def refusal(self, file_uid: int | None, attrs: dict[str, str]) -> str | None:
+        """Why chmod/chown of a file owned by ``file_uid`` would be refused, if it would."""
+        if self.uid == 0:
+            return None
+        if "owner" in attrs and attrs["owner"] not in (self.user, str(self.uid)):
+            return f"only root may give a file to {attrs['owner']} (use become)"
+        if ("mode" in attrs or "group" in attrs) and file_uid != self.uid:
+            return "only the file's owner or root may change its mode or group"
+        if "group" in attrs and attrs["group"] not in self.groups:
+            return f"{self.user} is not in group {attrs['group']}"
+        return None
+
+
+def quote(path: str) -> str:
+    return shlex.quote(path)
+
+
+# -- finding the destination ---------------------------------------------------------------
+
+
+def resolve_dest(ctx: ModuleContext, dest: str, name: str | None,
+                 opts: WriteOptions) -> tuple[str, FileState]:
+    """The file to write and its state: ``dest``, or ``dest/name`` when ``dest`` is a
+    directory (or ends in ``/``, which creates it, as Ansible does). One round trip when
+    ``dest`` is a file; ``name`` is None for content, which cannot go into a directory."""
+    if dest.endswith("/"):
+        if name is None:
+            raise ModuleError(f"dest {dest} is a directory: content needs a file path")
+        ensure_dir(ctx, dest.rstrip("/") or "/")
+        return _in_dir(ctx, dest, name, opts)
+    state = stat_path(ctx, dest, checksum=opts.force, follow=opts.follow,
+                      context=bool(opts.selinux))
+    if state.kind == "link" and stat_path(ctx, dest, follow=True).kind == "directory":
+        state = replace(state, kind="directory")
+    if state.kind != "directory":
+        return dest, state
+    if name is None:
+        raise ModuleError(f"dest {dest} is a directory: content needs a file path")
+    return _in_dir(ctx, dest, name, opts)
+
+
+def _in_dir(ctx: ModuleContext, directory: str, name: str,
+            opts: WriteOptions) -> tuple[str, FileState]:
+    path = str(PurePosixPath(directory) / name)
+    state = stat_path(ctx, path, checksum=opts.force, follow=opts.follow,
+                      context=bool(opts.selinux))
+    if state.kind == "directory":
+        raise ModuleError(f"{path} is a directory, not a file")
+    return path, state
+
+
+def ensure_dir(ctx: ModuleContext, path: str, mode: str | None = None) -> bool:
+    """``mkdir -p`` (recorded as a new directory in a check run); True when it was missing."""
+    state = stat_path(ctx, path, follow=True)
+    if state.kind == "directory":
+        return False
+    if state.exists:
+        raise ModuleError(f"{path} exists and is not a directory")
+    if ctx.check:
+        ctx.files.prediction.record(FileState(path, "directory", mode=mode), new_dir=True)
+        return True
+    chmod = f" && chmod {quote(mode)} -- {quote(path)}" if mode else ""
+    ctx.files.apply(f"mkdir -p -- {quote(path)}{chmod}", what=f"create directory {path}")
+    return True
+
+
+# -- installing one file -------------------------------------------------------------------
+
+
+def install(ctx: ModuleContext, payload: Payload, dest: str, state: FileState,
+            opts: WriteOptions) -> dict[str, Any]:
+    """Make ``dest`` hold ``payload`` with the wanted attributes; the task's result."""
+    if opts.follow and state.kind == "file" and state.target:
+        dest = _resolve(dest, state.target)
+    if state.kind == "other":
+        raise ModuleError(f"{dest} exists and is not a regular file")
+    if state.exists and not opts.force:
+        return {**_result(dest, payload, state), "changed": False,
+                "msg": "file already exists (force=false)"}
+    if state.kind == "file" and checksum_of(state) == payload.checksum:
+        return _fix_attributes(ctx, payload, dest, state, opts)
+    try:
+        return _write(ctx, payload, dest, state, opts)
+    except ValidateFailed as exc:  # the old file is untouched; Ansible's result shape
+        return {"changed": False, "failed": True, "msg": "failed to validate",
+                "exit_status": exc.rc, "stdout": exc.stdout,
+                "stdout_lines": exc.stdout.splitlines(), "stderr": exc.stderr,
+                "stderr_lines": exc.stderr.splitlines(), "checksum": payload.checksum}
+
+
+def checksum_of(state: FileState) -> str | None:
+    if state.checksum is None and state.content is not None:
+        return hashlib.sha1(state.content).hexdigest()
+    return state.checksum
+
+
+def _fix_attributes(ctx: ModuleContext, payload: Payload, dest: str, state: FileState,
+                    opts: WriteOptions) -> dict[str, Any]:
+    """Same content: chmod/chown in place when the attributes differ, nothing otherwise."""
+    mode = want_mode(opts.mode, payload.mode, int(state.mode or "0", 8))
+    parts = selinux.wanted(opts.selinux, state.selinux)
+    after = replace(state, mode=mode if opts.mode else state.mode,
+                    owner=opts.owner or state.owner, group=opts.group or state.group,
+                    selinux=_context_after(parts, state.selinux))
+    before_attrs, after_attrs = _attr_changes(state, after, opts, parts)
+    if not after_attrs:
+        return {**_result(dest, payload, state), "changed": False}
+    if ctx.check:  # the real run would learn this from chmod/chown; predict it exactly
+        who = _probe_parent(ctx, str(PurePosixPath(dest).parent), need_dir=False)
+        if why := who.refusal(state.uid, after_attrs):
+            raise ModuleError(f"cannot set attributes of {dest}: {why}")
+    command = _chattr(dest, after_attrs, parts)
+    ctx.files.apply(command, predicted=after, what=f"set attributes of {dest}")
+    result = {**_result(dest, payload, after), "changed": True}
+    if ctx.diff:
+        result["diff"] = {"before": before_attrs, "after": after_attrs,
+                          "before_header": dest, "after_header": dest}
+    return result
+
+
+def _context_after(parts: dict[str, str], se: SeContext | None) -> SeContext | None:
+    if not parts or se is None:
+        return se
+    return SeContext(selinux.after(parts, se.current), se.default)
+
+
+def _attr_changes(state: FileState, after: FileState, opts: WriteOptions,
+                  parts: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    before: dict[str, str] = {}
+    changed: dict[str, str] = {}
+    if context := selinux.changes(parts, state.selinux):
+        before["secontext"], changed["secontext"] = context
+    if opts.mode and after.mode != state.mode:
+        before["mode"], changed["mode"] = state.mode or "", after.mode or ""
+    if opts.owner and opts.owner not in (state.owner, str(state.uid)):
+        before["owner"], changed["owner"] = state.owner or "", opts.owner
+    if opts.group and opts.group not in (state.group, str(state.gid)):
+        before["group"], changed["group"] = state.group or "", opts.group
+    return before, changed
+
+
+def _chattr(path: str, attrs: dict[str, str], parts: dict[str, str]) -> str:
+    steps = [selinux.chcon(parts, quote(path))] if "secontext" in attrs else []
+    if "mode" in attrs:
+        steps.append(f"chmod {quote(attrs['mode'])} -- {quote(path)}")
+    if "owner" in attrs or "group" in attrs:
+        spec = attrs.get("owner", "") + (f":{attrs['group']}" if "group" in attrs else "")
+        steps.append(f"chown {quote(spec)} -- {quote(path)}")
+    return " && ".join(steps)
+
+
+def want_mode(spec: str | None, source_mode: str | None, base: int) -> str:
+    """The octal mode a file ends with: ``spec`` (octal, symbolic or ``preserve``) applied
+    to ``base``, the bits it has (or would be created with)."""
+    if spec is None:
+        return format_mode(base)
+    if spec == "preserve":
+        return source_mode or format_mode(base)
+    try:
+        return format_mode(parse_mode(spec, base, False))
+    except ModeError as exc:
+        raise ModuleError(f"invalid mode {spec!r}: {exc}") from None
+
+
+def _write(ctx: ModuleContext, payload: Payload, dest: str, state: FileState,
+           opts: WriteOptions) -> dict[str, Any]:
+    parent = _probe_parent(ctx, str(PurePosixPath(dest).parent))
+    existing = state.kind == "file"
+    base = int(state.mode, 8) if existing and state.mode else 0o666 & ~parent.umask
+    mode = want_mode(opts.mode, payload.mode, base)
+    owner, group = _owner_group(state if existing else None, opts)
+    wanted = {k: v for k, v in (("owner", owner), ("group", group)) if v}
+    if why := parent.refusal(parent.uid, wanted):  # the temp file is the writer's own
+        raise ModuleError(f"cannot write {dest}: {why}")
+    kept_owner, kept_group = _kept_owner(state, parent)
+    parts = selinux.wanted(opts.selinux, state.selinux)
+    after = FileState(dest, "file", mode=mode, size=payload.size, checksum=payload.checksum,
+                      owner=owner or kept_owner, group=group or kept_group,
+                      selinux=_context_after(parts, state.selinux if existing else None))
+    diff = _content_diff(ctx, payload, dest, state) if ctx.diff else None
+    backup = None
+    if ctx.check:
+        content = payload.sample(ctx, _PREDICT_CONTENT_LIMIT)
+        ctx.files.prediction.record(replace(after, content=content))
+    else:  # a remote_src file is copied on the host (cp), atomic and race-safe too
+        with payload.open() as stream:
+            backup = ctx.files.write(dest, stream, mode=mode, owner=owner, group=group,
+                                     backup=opts.backup, validate=opts.validate,
+                                     context=parts, source=payload.remote)
+    result = {**_result(dest, payload, after), "changed": True}
+    if backup:
+        result["backup_file"] = backup
+    if diff is not None:
+        result["diff"] = diff
+    return result
+
+
+def _kept_owner(state: FileState, parent: _Parent) -> tuple[str, str]:
+    """Who owns a rewritten file when no owner/group is asked for: the old owner where the
+    writer may chown to it (root, or the owner itself in that group), else the writer."""
+    if state.kind == "file" and state.owner and state.group and (
+            parent.uid == 0 or (state.owner == parent.user and state.group in parent.groups)):
+        return state.owner, state.group
+    return parent.user, parent.group
+
+
+def _owner_group(state: FileState | None, opts: WriteOptions) -> tuple[str | None, str | None]:
+    """What to chown to: nothing unless asked, and then the side not asked for is kept."""
+    if not (opts.owner or opts.group):
+        return None, None
+    owner = opts.owner or (state.owner if state else None)
+    group = opts.group or (state.group if state else None)
+    return owner, group
+
+
+def _probe_parent(ctx: ModuleContext, parent: str, *, need_dir: bool = True) -> _Parent:
+    """One round trip; a check run's predicted directory wins over the host's. A missing
+    one fails the write, unless an earlier task of the check run did something check mode
+    cannot follow (a command it did not run), which may well create it."""
+    res = ctx.files.run(_PARENT_PROBE.format(path=quote(parent)))
+    lines = res.out.splitlines()
+    if res.rc != 0 or len(lines) < 6:
+        raise ModuleError(f"cannot inspect {parent}: {(res.err or res.out).strip()}")
+    umask, user, uid, group, groups = int(lines[0], 8), lines[1], int(lines[2]), *lines[3:5]
+    is_dir, writable = lines[5].startswith("D|"), "W" in lines[6:]
+    if is_dir:
+        dir_mode, dir_group = lines[5][2:].split("|", 1)
+        group = dir_group if int(dir_mode, 8) & 0o2000 else group
+    if ctx.check:
+        is_dir, writable = _predicted_parent(ctx, parent, is_dir, writable, need_dir)
+    if need_dir and not is_dir:
+        raise ModuleError(f"Destination directory {parent} does not exist")
+    if need_dir and not writable:
+        raise ModuleError(f"Destination {parent} not writable (permission denied)")
+    return _Parent(is_dir, writable, umask, user, uid, group, tuple(groups.split()))
+
+
+def _predicted_parent(ctx: ModuleContext, parent: str, is_dir: bool, writable: bool,
+                      need_dir: bool) -> tuple[bool, bool]:
+    """Check mode: the directory as the prediction has it. One missing there and on the host
+    is assumed to exist when an earlier task did something check mode cannot follow (a
+    command it did not run, which may well create it); the write is then predicted changed,
+    as Ansible's check mode reports it."""
+    known = ctx.files.prediction.lookup(parent)
+    if known is not None:
+        is_dir = known.kind == "directory"
+        writable = writable or is_dir
+    if need_dir and not is_dir and (known is None or not known.exists) and \
+            ctx.files.prediction.assume(f"the directory {parent}"):
+        return True, True
+    return is_dir, writable
+
+
+def _content_diff(ctx: ModuleContext, payload: Payload, dest: str,
+                  state: FileState) -> dict[str, Any]:
+    """Before/after text, or a placeholder (and Ansible's flag) for binary or large content."""
+    diff: dict[str, Any] = {"before_header": dest, "after_header": payload.label}
+    before = b""
+    if state.kind == "file":
+        if state.size is not None and state.size > DIFF_LIMIT:
+            diff["dst_larger"] = DIFF_LIMIT
+        else:
+            before = ctx.files.read(dest)
+    after = payload.sample(ctx, DIFF_LIMIT)
+    if after is None:
+        diff["src_larger"] = DIFF_LIMIT
+    if b"\0" in before:
+        diff["dst_binary"] = 1
+    if after is not None and b"\0" in after:
+        diff["src_binary"] = 1
+    diff["before"] = _shown(before, "dst_larger" in diff, "dst_binary" in diff, state.size)
+    diff["after"] = _shown(after or b"", after is None, "src_binary" in diff, payload.size)
+    return diff
+
+
+def _shown(data: bytes, large: bool, binary: bool, size: int | None) -> str:
+    if large:
+        return f"(diff skipped: {size} bytes, larger than {DIFF_LIMIT})\n"
+    if binary:
+        return f"(diff skipped: binary content, {size} bytes)\n"
+    return data.decode("utf-8", "replace")
+
+
+def _result(dest: str, payload: Payload, state: FileState) -> dict[str, Any]:
+    out: dict[str, Any] = {"dest": dest, "checksum": payload.checksum, "size": payload.size,
+                           "state": "file"}
+    for key in ("mode", "owner", "group", "uid", "gid"):
+        if (value := getattr(state, key)) is not None:
+            out[key] = value
+    if state.selinux is not None and state.selinux.current:
+        out["secontext"] = state.selinux.current
+    return out
+
+
+def _resolve(path: str, target: str) -> str:
+    if target.startswith("/"):
+        return target
+    return str(PurePosixPath(path).parent / target)
+
+
+# -- directory trees -----------------------------------------------------------------------
+
+
+def stat_path(ctx: ModuleContext, path: str, *, checksum: bool = False,
+              follow: bool = False, context: bool = False) -> FileState:
+    """One path's state: one round trip, none when the check-run prediction knows it."""
+    return stat_many(ctx, [path], checksum=checksum, follow=follow, context=context)[path]
+
+
+def stat_many(ctx: ModuleContext, paths: list[str], *, checksum: bool = True,
+              follow: bool = False, context: bool = False) -> dict[str, FileState]:
+    """Lstat (stat with ``follow``) + sha1 (+ the SELinux context with ``context``) of many
+    paths in as few round trips as the command length allows; a check run's predictions
+    answer first."""
+    states: dict[str, FileState] = {}
+    ask = []
+    for path in paths:
+        known = ctx.files.prediction.lookup(path) if ctx.check else None
+        if known is not None and follow and known.kind == "link" and known.target:
+            known = replace(stat_path(ctx, _resolve(path, known.target), checksum=checksum,
+                                      follow=True),
+                            path=path, target=known.target)
+        if known is not None:
+            states[path] = known
+        else:
+            ask.append(path)
+    flags = {"follow": str(follow).lower(), "checksum": str(checksum).lower(),
+             "context": "; " + selinux.probe('"$p"', follow=follow) if context else ""}
+    batch: list[str] = []
+    for index, path in enumerate(ask):
+        batch.append(_STAT_ONE.format(path=quote(path), index=index, **flags))
+        if sum(map(len, batch)) > _BATCH or index == len(ask) - 1:
+            states.update(_run_stats(ctx, ask, "; ".join(batch)))
+            batch = []
+    return states
+
+
+def _run_stats(ctx: ModuleContext, ask: list[str], script: str) -> dict[str, FileState]:
+    res = ctx.files.run(script)
+    if res.rc != 0:
+        raise ModuleError(f"cannot stat: {(res.err or res.out).strip()}")
+    chunks: dict[int, list[str]] = {}
+    lines: list[str] = []
+    for line in res.out.splitlines():
+        if line.startswith("P|"):
+            lines = chunks.setdefault(int(line[2:]), [])
+        else:
+            lines.append(line)
+    return {ask[i]: parse_stat(ask[i], "\n".join(chunk)) for i, chunk in chunks.items()}

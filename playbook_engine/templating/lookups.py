@@ -1,0 +1,212 @@
+"""Lookups: ``lookup('file', ...)``/``query(...)`` in templates and the ``with_<name>`` loops.
+
+Lookups run on the controller. Paths are relative to the role (when inside one), then the
+playbook's ``files/`` (or ``templates/``) directory, then the playbook directory.
+
+``LOOKUPS`` holds pbe's own lookups (this module, ``lookups_loops`` and ``lookups_files``);
+each template environment gets its own table on top of it (``lookup_table``), where the
+``lookup_plugins/`` of the playbook and its roles are added for that run (``plugins``).
+A lookup returns data: plain ``str``, never ``TrustedStr``, so what it reads is never
+rendered again (``values``).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from . import lookups_files, lookups_loops  # noqa: F401 - they register themselves
+from .lines import Lines
+from .lookup_base import LOOKUPS, Lookup, LookupFailed, lookup, search
+
+
+@lookup("file")
+def _file(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
+    out = []
+    for term in terms:
+        text = search(variables, "files", term).read_text(encoding="utf-8")
+        out.append(text if not kw.get("rstrip", True) else text.rstrip("\n"))
+    return out
+
+
+@lookup("env")
+def _env(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
+    return [os.environ.get(str(t), kw.get("default", "")) for t in terms]
+
+
+@lookup("pipe")
+def _pipe(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
+    out = []
+    for term in terms:
+        proc = subprocess.run(str(term), shell=True, capture_output=True, text=True,  # noqa: S602
+                              check=False)
+        if proc.returncode != 0:
+            raise LookupFailed(f"pipe lookup `{term}` failed (rc={proc.returncode}): "
+                               f"{proc.stderr.strip()}")
+        out.append(proc.stdout.rstrip("\n"))
+    return out
+
+
+@lookup("vars")
+def _vars(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
+    out = []
+    for term in terms:
+        if term in variables:
+            out.append(variables[term])
+        elif "default" in kw:
+            out.append(kw["default"])
+        else:
+            raise LookupFailed(f"no variable named `{term}`")
+    return out
+
+
+@lookup("items")
+def _items(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
+    out: list[Any] = []
+    for term in terms:
+        out.extend(term if isinstance(term, (list, Lines)) else [term])
+    return out
+
+
+@lookup("list")
+def _list(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
+    return list(terms)
+
+
+@lookup("dict")
+def _dict(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
+    out = []
+    for term in terms:
+        if not isinstance(term, Mapping):
+            raise LookupFailed(f"with_dict expects a mapping, got {type(term).__name__}")
+        out += [{"key": k, "value": v} for k, v in term.items()]
+    return out
+
+
+@lookup("fileglob")
+def _fileglob(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
+    out: list[Any] = []
+    play = Path(str(variables.get("playbook_dir", ".")))
+    for term in terms:
+        pattern = str(term)
+        base = pattern if os.path.isabs(pattern) else str(play / "files" / pattern)
+        found = sorted(p for p in glob.glob(base) if os.path.isfile(p))
+        if not found and not os.path.isabs(pattern):
+            found = sorted(p for p in glob.glob(str(play / pattern)) if os.path.isfile(p))
+        out += found
+    return out
+
+
+_SEQ = re.compile(r"^(?:(?P<start>-?\w+)-)?(?P<end>-?\w+)(?:/(?P<stride>-?\w+))?"
+                  r"(?::(?P<format>.+))?$")
+
+
+@lookup("sequence")
+def _sequence(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
+    out: list[Any] = []
+    for term in terms:
+        spec = _sequence_spec(term, kw)
+        start, end, stride = spec["start"], spec["end"], spec["stride"]
+        if stride == 0:
+            raise LookupFailed("sequence stride must not be 0")
+        stop = end + (1 if stride > 0 else -1)
+        out += [spec["format"] % i for i in range(start, stop, stride)]
+    return out
+
+
+def _sequence_spec(term: Any, kw: dict[str, Any]) -> dict[str, Any]:
+    spec: dict[str, Any] = {"start": 1, "end": None, "stride": 1, "format": "%d"}
+    text = str(term).strip()
+    if "=" in text:
+        for part in text.split():
+            key, _, value = part.partition("=")
+            spec[key] = value
+    elif text:
+        match = _SEQ.match(text)
+        if not match:
+            raise LookupFailed(f"cannot parse sequence `{text}`")
+        spec.update({k: v for k, v in match.groupdict().items() if v is not None})
+    spec.update(kw)
+    if "count" in spec:
+        spec["end"] = int(spec["start"], 0) if isinstance(spec["start"], str) else spec["start"]
+        spec["end"] += int(spec["count"]) - 1
+    for key in ("start", "end", "stride"):
+        spec[key] = int(str(spec[key]), 0)
+    return spec
+
+
+@lookup("template")
+def _template(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
+    """Render template files explicitly with the task's variables (a loop or a template)."""
+    render = getattr(variables, "render_text", None)
+    if render is None:
+        raise LookupFailed("the template lookup needs the task's variables")
+    return [render(search(variables, "templates", t).read_text(encoding="utf-8"))
+            for t in terms]
+
+
+@lookup("first_found")
+def _first_found(terms: list[Any], variables: Mapping[str, Any],
+                 kw: dict[str, Any]) -> list[Any]:
+    names: list[Any] = []
+    for term in terms:
+        names += term.get("files", []) if isinstance(term, Mapping) else \
+            (list(term) if isinstance(term, (list, Lines)) else [term])
+    for name in names:
+        try:
+            return [str(search(variables, "files", name))]
+        except LookupFailed:
+            continue
+    if kw.get("skip"):
+        return []
+    raise LookupFailed(f"none of these files was found: {', '.join(map(str, names))}")
+
+
+def lookup_table(env: jinja2.Environment | None) -> dict[str, Lookup]:
+    """The lookups a template environment knows: pbe's, plus the run's plugins."""
+    table: dict[str, Lookup] | None = getattr(env, "pbe_lookups", None)
+    return LOOKUPS if table is None else table
+
+
+def known(env: jinja2.Environment | None, name: str) -> bool:
+    return name.removeprefix("ansible.builtin.") in lookup_table(env)
+
+
+def run_lookup(name: str, terms: list[Any], variables: Mapping[str, Any],
+               kwargs: dict[str, Any], env: jinja2.Environment | None = None) -> list[Any]:
+    table = lookup_table(env)
+    func = table.get(name.removeprefix("ansible.builtin."))
+    if func is None:
+        raise LookupFailed(f"unknown lookup `{name}` (pbe has: {', '.join(sorted(table))})")
+    return func(terms, variables, dict(kwargs))
+
+
+def install(env: jinja2.Environment) -> None:
+    """``lookup()``, ``query()`` and ``q()`` as template globals, and the environment's own
+    lookup table (plugins are added to it, never to the shared ``LOOKUPS``)."""
+    env.extend(pbe_lookups=dict(LOOKUPS))
+
+    @jinja2.pass_context
+    def query(context: Any, name: str, *terms: Any, **kwargs: Any) -> list[Any]:
+        kwargs.pop("wantlist", None)
+        return run_lookup(name, list(terms), context.parent, kwargs, context.environment)
+
+    @jinja2.pass_context
+    def lookup_(context: Any, name: str, *terms: Any, **kwargs: Any) -> Any:
+        wantlist = kwargs.get("wantlist", False)
+        values = query(context, name, *terms, **kwargs)
+        if wantlist:
+            return values
+        if len(values) == 1:
+            return values[0]
+        return ",".join(str(v) for v in values)
+
+    env.globals.update(lookup=lookup_, query=query, q=query)
+

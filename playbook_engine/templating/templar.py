@@ -1,0 +1,221 @@
+"""Sandboxed Jinja2 rendering with native types, lazy variables and unsafe host data.
+
+- A value that is one whole ``{{ expression }}`` keeps its native type (``"{{ 3 }}"`` → 3).
+- Undefined variables are errors naming the variable.
+- Variables are rendered lazily when a template reads them, so ``a: "{{ b }}"`` works.
+- Only trusted text (``values.TrustedStr``: what an author wrote) is ever rendered; host
+  data and everything a template produces is plain data (see ``values``).
+- In a check run, a variable computed from *predicted* host state is ``Predicted``: read
+  as its value, but a task that acts on the real host may not read it (``PredictionReads``).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import jinja2
+from jinja2 import nodes
+from jinja2.nativetypes import NativeCodeGenerator
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from ..errors import TemplateError, UndefinedVariable
+from ..source import SourceLocation
+from . import filters, lookups
+from .lines import Lines
+from .values import (
+    Predicted,
+    TrustedStr,
+    UnknownValue,
+    Unpredictable,
+    is_template,
+    note_prediction,
+)
+
+
+def _finalize(value: Any) -> Any:
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    return value
+
+
+class _CodeGenerator(NativeCodeGenerator):
+    """Native output without constant folding: jinja's native generator folds constant
+    expressions into strings (``{{ 3 }}`` → '3') and expects a literal_eval afterwards,
+    which we don't do, so only literal template text may be folded."""
+
+    def _output_child_to_const(self, node: nodes.Expr, frame: Any, finalize: Any) -> Any:
+        if isinstance(node, nodes.TemplateData):
+            return node.as_const(frame.eval_ctx)
+        raise nodes.Impossible()
+
+
+class _Environment(ImmutableSandboxedEnvironment):
+    """Where a template reads a registered ``stdout_lines``, it gets a real list.
+
+    Results keep output lines as compact ``Lines`` (memory); filters, tests, lookups and
+    plugins are written for lists, so the one place a template can reach them converts.
+    Huge outputs (over ``LINES_AS_LIST`` lines) stay ``Lines``: a list of millions of small
+    strings costs gigabytes, and pbe's own filters and lookups accept ``Lines``."""
+
+    code_generator_class = _CodeGenerator
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        return _as_list(super().getitem(obj, argument))
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        return _as_list(super().getattr(obj, attribute))
+
+
+LINES_AS_LIST = 100_000
+
+
+def _as_list(value: Any) -> Any:
+    if isinstance(value, Lines) and len(value) <= LINES_AS_LIST:
+        return list(value)
+    return value
+
+
+class TemplateEngine:
+    """One per run: the sandboxed environment and a cache of compiled templates."""
+
+    def __init__(self) -> None:
+        self.env = _Environment(undefined=jinja2.StrictUndefined, finalize=_finalize,
+                                keep_trailing_newline=True, autoescape=False)
+        filters.install(self.env)
+        lookups.install(self.env)
+        self.compile = functools.lru_cache(maxsize=2048)(self.env.from_string)
+
+    def templar(self, variables: Mapping[str, Any],
+                loc: SourceLocation | None = None) -> Templar:
+        return Templar(self, variables, loc)
+
+    def check_syntax(self, source: str) -> str | None:
+        """The syntax error in a template, or None; used by validation."""
+        try:
+            self.env.parse(source)
+        except jinja2.TemplateSyntaxError as exc:
+            return exc.message or "syntax error"
+        return None
+
+
+class Templar:
+    """Renders values for one host and task against a variables mapping."""
+
+    def __init__(self, engine: TemplateEngine, variables: Mapping[str, Any],
+                 loc: SourceLocation | None = None) -> None:
+        self.engine = engine
+        self.env = engine.env
+        self.loc = loc
+        self.vars = _LazyVars(self, variables)
+
+    def render(self, value: Any) -> Any:
+        """Render strings inside ``value`` (recursively); other values pass through."""
+        if isinstance(value, str):
+            return self.render_str(value) if is_template(value) else value
+        if isinstance(value, UnknownValue):
+            return value
+        if isinstance(value, dict):
+            return {self.render(k): self.render(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.render(v) for v in value]
+        return value
+
+    def render_text(self, source: str) -> str:
+        """Render as text even when the template is one expression (template files)."""
+        return "".join(str(p) for p in self._parts(source))
+
+    def render_str(self, source: str) -> Any:
+        parts = self._parts(source)
+        if len(parts) == 1:
+            return parts[0]
+        return "".join(str(p) for p in parts)
+
+    def _parts(self, source: str) -> list[Any]:
+        try:
+            template = self.engine.compile(source)
+            # shared=True: jinja reads our lazy mapping directly instead of copying it
+            ctx = template.new_context(self.vars, shared=True)  # type: ignore[arg-type]
+            parts = list(template.root_render_func(ctx))
+        except jinja2.UndefinedError as exc:
+            raise UndefinedVariable(f"undefined variable: {exc.message}", self.loc,
+                                    f"in template: {source.strip()}") from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(f"template syntax error: {exc.message}", self.loc,
+                                f"in template: {source.strip()}") from None
+        except (TemplateError, Unpredictable):
+            raise
+        except Exception as exc:  # a filter or test raising: the template's fault
+            raise TemplateError(f"template error: {type(exc).__name__}: {exc}", self.loc,
+                                f"in template: {source.strip()}") from None
+        return parts
+
+    def evaluate(self, condition: Any) -> bool:
+        """A ``when``-style condition: a bare expression (or a bool)."""
+        if isinstance(condition, bool):
+            return condition
+        if condition is None:
+            return False
+        if not isinstance(condition, str):
+            return bool(condition)
+        if not isinstance(condition, TrustedStr):  # data is never evaluated as code
+            raise TemplateError(f"the condition {condition!r} is data, not an expression "
+                                "from the playbook, and is not evaluated", self.loc)
+        source = condition if is_template(condition) else "{{ (" + condition.strip() + ") }}"
+        return truthy(self.render_str(source))
+
+
+def truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        low = value.strip().lower()
+        return low not in ("false", "no", "off", "0", "n", "")
+    return bool(value)
+
+
+class _LazyVars(Mapping[str, Any]):
+    """Variables as a template sees them: rendered on first read, cached per Templar."""
+
+    def __init__(self, templar: Templar, data: Mapping[str, Any]) -> None:
+        self._templar = templar
+        self._data = data
+        self._globals = templar.env.globals
+        self._done: dict[str, Any] = {}
+        self._active: set[str] = set()
+
+    def __getitem__(self, key: str) -> Any:
+        raw = self._data.get(key)
+        if isinstance(raw, Predicted):  # noted on every read: the task may act for real later
+            note_prediction(raw.what)
+            raw = raw.value
+        if key in self._done:
+            return self._done[key]
+        if key not in self._data:
+            if key == "vars":  # Ansible's `vars`: every variable, by (computed) name
+                return self
+            return self._globals[key]
+        if key in self._active:
+            raise TemplateError(f"recursive loop detected in variable {key!r}",
+                                self._templar.loc)
+        self._active.add(key)
+        try:
+            value = self._templar.render(raw)
+        finally:
+            self._active.discard(key)
+        self._done[key] = value
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data or key in self._globals or key == "vars"
+
+    def render_text(self, source: str) -> str:
+        """Render a template file's text with these variables (the `template` lookup)."""
+        return self._templar.render_text(source)
+
+    def __iter__(self) -> Iterator[str]:
+        """The variables, not Jinja's globals (``range``, ``lookup`` …): what ``vars``
+        lists and ``debug: var=vars`` shows."""
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)

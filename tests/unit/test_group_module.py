@@ -1,0 +1,57 @@
+"""group against this machine (tests run as root): check mode predicts the run, the
+second run changes nothing, and the group really has the gid asked for."""
+
+from __future__ import annotations
+
+import grp
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from playbook_engine.testing.parity import check_predicts_run
+
+LOCAL = {"all": {"hosts": {"localhost": {"ansible_connection": "local"}}}}
+
+
+@pytest.fixture
+def name() -> Iterator[str]:
+    group = f"pbe-t{uuid.uuid4().hex[:10]}"
+    yield group
+    subprocess.run(["groupdel", group], capture_output=True, check=False)
+
+
+def free_gid() -> int:
+    used = {g.gr_gid for g in grp.getgrall()}
+    return next(gid for gid in range(42000, 43000) if gid not in used)
+
+
+def test_group_is_added_changed_and_removed(tmp_path: Path, name: str) -> None:
+    assert os.geteuid() == 0, "the suite runs as root (CI does)"
+    gid = free_gid()
+    book = tmp_path / "site.yml"
+    book.write_text(f"""
+- hosts: all
+  gather_facts: false
+  tasks:
+    - group: {{name: {name}, system: true}}
+    - group: {{name: {name}, gid: {gid}}}
+      register: moved
+""")
+
+    def absent() -> None:
+        with pytest.raises(KeyError):
+            grp.getgrnam(name)
+
+    real = check_predicts_run(book, LOCAL, unchanged=absent)
+    assert [r.status for r in real.results] == ["changed", "changed"]
+    assert grp.getgrnam(name).gr_gid == gid
+    assert real.results[1].result["gid"] == gid
+    book.write_text(f"- hosts: all\n  gather_facts: false\n  tasks:\n"
+                    f"    - group: {{name: {name}, state: absent}}\n")
+    check_predicts_run(book, LOCAL, unchanged=lambda: grp.getgrnam(name))
+    with pytest.raises(KeyError):
+        grp.getgrnam(name)
