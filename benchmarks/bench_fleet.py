@@ -445,7 +445,6 @@ def pyinfra_row(bench: Bench) -> Row:
         return total
 
     return cold_and_warm(bench, "pyinfra", command, env, changed)
-    return row
 
 
 # -- the floors: plain paramiko ---------------------------------------------------------
