@@ -187,8 +187,8 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="at most this many sshd daemons; more hosts share them")
     parser.add_argument("--forks", type=int, default=50, help="parallel hosts (default 50)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per figure; best is kept")
-    parser.add_argument("--tools", default="floor,shell,pbe,pyinfra,ansible",
-                        help="which rows (floor, shell, pbe, pyinfra, ansible)")
+    parser.add_argument("--tools", default="floor,shell,transport,pbe,pyinfra,ansible",
+                        help="which rows (floor, shell, transport, pbe, pyinfra, ansible)")
     parser.add_argument("--pbe-path", default=str(REPO),
                         help="directory holding the playbook_engine package to run")
     parser.add_argument("--keep-output", metavar="DIR",
@@ -225,6 +225,8 @@ def _rows(bench: Bench) -> list[Row]:
         rows.append(_guard("floor (exec)", lambda: floor_row(bench, shell=False)))
     if "shell" in tools:
         rows.append(_guard("floor (shell)", lambda: floor_row(bench, shell=True)))
+    if "transport" in tools:
+        rows.append(_guard("pbe transport", lambda: transport_row(bench)))
     reference: dict[str, str] | None = None
     runners: list[tuple[str, Callable[[Bench], Row]]] = [
         ("pbe", pbe_row), ("pyinfra", pyinfra_row), ("ansible", ansible_row)]
@@ -451,36 +453,51 @@ def pyinfra_row(bench: Bench) -> Row:
 
 
 def floor_row(bench: Bench, shell: bool) -> Row:
-    """TASKS commands per host in lockstep (a barrier per task), --forks threads."""
+    """Plain paramiko: TASKS ``true`` per host, exec'd or through one shell per host."""
     clients = [_client(bench.fleet, bench.daemon_of[name]) for name in bench.names]
-    runners: list[Callable[[], None]] = []
     try:
-        for client in clients:
-            runners.append(_ShellRunner(client).run if shell else _exec_runner(client))
-        forks = min(bench.args.forks, len(runners))
-        groups = [runners[i::forks] for i in range(forks)]
-        barrier = threading.Barrier(forks + 1)
-        workers = [threading.Thread(target=_lockstep, args=(group, barrier), daemon=True)
-                   for group in groups]
-        for worker in workers:
-            worker.start()
-        barrier.wait()
-        started, cpu, hosts = time.perf_counter(), time.process_time(), bench.host_cpu.seconds()
-        for _ in range(TASKS):
-            barrier.wait()
-        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-        hosts_after = bench.host_cpu.seconds()
-        for worker in workers:
-            worker.join()
+        runners = [_ShellRunner(c).run if shell else _exec_runner(c) for c in clients]
+        return _lockstep_row(bench, "floor (shell)" if shell else "floor (exec)", runners)
     finally:
         for client in clients:
             client.close()
+
+
+def transport_row(bench: Bench) -> Row:
+    """pbe's own transport (this checkout's), without the engine: TASKS ``true`` per host."""
+    from playbook_engine.transport import connect
+
+    conns = [connect(bench.fleet.spec(bench.daemon_of[name])) for name in bench.names]
+    try:
+        runners = [(lambda c=c: c.run("true")) for c in conns]  # type: ignore[misc]
+        return _lockstep_row(bench, "pbe transport", runners)
+    finally:
+        for conn in conns:
+            conn.close()
+
+
+def _lockstep_row(bench: Bench, name: str, runners: Sequence[Callable[[], object]]) -> Row:
+    """TASKS rounds of one call per host, a barrier per round, --forks threads."""
+    forks = min(bench.args.forks, len(runners))
+    groups = [runners[i::forks] for i in range(forks)]
+    barrier = threading.Barrier(forks + 1)
+    workers = [threading.Thread(target=_lockstep, args=(group, barrier), daemon=True)
+               for group in groups]
+    for worker in workers:
+        worker.start()
+    barrier.wait()
+    started, cpu, hosts = time.perf_counter(), time.process_time(), bench.host_cpu.seconds()
+    for _ in range(TASKS):
+        barrier.wait()
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    hosts_after = bench.host_cpu.seconds()
+    for worker in workers:
+        worker.join()
     host_cpu = None if hosts is None or hosts_after is None else hosts_after - hosts
-    return Row("floor (shell)" if shell else "floor (exec)", cold=elapsed, per_command=True,
-               cpu=cpu, host_cpu=host_cpu)
+    return Row(name, cold=elapsed, per_command=True, cpu=cpu, host_cpu=host_cpu)
 
 
-def _lockstep(runners: list[Callable[[], None]], barrier: threading.Barrier) -> None:
+def _lockstep(runners: Sequence[Callable[[], object]], barrier: threading.Barrier) -> None:
     barrier.wait()
     for _ in range(TASKS):
         for run in runners:
@@ -558,7 +575,7 @@ def _print_ratios(rows: dict[str, Row], units: int) -> None:
     pbe = rows.get("pbe")
     if pbe is None or pbe.cold is None or pbe.warm is None:
         return
-    for name in ("floor (exec)", "floor (shell)"):
+    for name in ("floor (exec)", "floor (shell)", "pbe transport"):
         if (floor := rows.get(name)) is not None and floor.cold:
             per = floor.cold * 1000 / units
             print(f"pbe / {name}: cold {_per(pbe.cold, units) / per:.1f}x, "  # type: ignore[operator]
