@@ -10,9 +10,11 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+import playbook_engine as pbe
 from playbook_engine.errors import CommandTimeout, ModuleError
 from playbook_engine.testing.fleet import Fleet
 from playbook_engine.testing.processes import running, unique_duration, wait_gone
@@ -118,3 +120,61 @@ def test_a_host_whose_shell_cannot_start_runs_commands_one_channel_each(
     with SSHConnection.open(fleet.spec("h03")) as connection:
         assert [_parent(connection) for _ in range(2)] == ["sshd", "sshd"]
         assert connection.run("cat", stdin=b"in\n").stdout == b"in\n"
+
+
+def test_small_file_writes_need_no_sftp(fleet: Fleet, fleet_inventory: Path,
+                                        host_dirs: dict[str, Path], tmp_path: Path) -> None:
+    """copy (text, and binary content that the shell cannot carry: exec-per-command then),
+    template and lineinfile each write in their finishing command: sshd never starts SFTP."""
+    where = host_dirs["h01"]
+    (tmp_path / "bin").write_bytes(b"\0\x01binary, no newline\xff")
+    (tmp_path / "t.j2").write_text("hi {{ inventory_hostname }}\n")
+    book = tmp_path / "site.yml"
+    book.write_text(f"""
+- hosts: h01
+  gather_facts: false
+  tasks:
+    - copy: {{src: {tmp_path}/bin, dest: {where}/bin, mode: "0600"}}
+    - copy: {{content: "a\\n", dest: {where}/a}}
+    - template: {{src: {tmp_path}/t.j2, dest: {where}/t}}
+    - lineinfile: {{path: {where}/ini, line: "port=1", create: true}}
+""")
+    log = fleet.host("h01").log_path
+    seen = len(log.read_text())
+    options = dict(known_hosts=[str(fleet.known_hosts)], ssh_config=os.devnull)
+    first = pbe.run(book, str(fleet_inventory), **options)  # type: ignore[arg-type]
+    second = pbe.run(book, str(fleet_inventory), **options)  # type: ignore[arg-type]
+    assert (first.stats["h01"]["changed"], second.stats["h01"]["changed"]) == (4, 0)
+    assert "subsystem 'sftp'" not in log.read_text()[seen:]
+    assert (where / "bin").read_bytes() == b"\0\x01binary, no newline\xff"
+    assert (where / "a").read_text() == "a\n" and (where / "t").read_text() == "hi h01\n"
+    assert (where / "ini").read_text() == "port=1\n"
+    assert sorted(p.name for p in where.iterdir()) == ["a", "bin", "ini", "t"]
+
+
+def test_small_writes_with_become_and_a_sudo_password(
+        fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], tmp_path: Path) -> None:
+    """The content follows the password on sudo's stdin (text through the session, binary
+    over exec-per-command); the file is root's, whole, and the password is not in it."""
+    where = host_dirs["h02"]
+    (tmp_path / "bin").write_bytes(b"\0binary\xff")
+    book = tmp_path / "site.yml"
+    book.write_text(f"""
+- hosts: h02
+  gather_facts: false
+  become: true
+  tasks:
+    - copy: {{src: {tmp_path}/bin, dest: {where}/bin}}
+    - copy: {{content: "text\\n", dest: {where}/text, mode: "0640"}}
+    - lineinfile: {{path: {where}/ini, line: "port=1", create: true}}
+""")
+    result = pbe.run(book, str(fleet_inventory), known_hosts=[str(fleet.known_hosts)],
+                     ssh_config=os.devnull,
+                     extra_vars={"ansible_become_password": fleet.password})
+    assert result.stats["h02"]["changed"] == 3, result
+    assert (where / "bin").read_bytes() == b"\0binary\xff"
+    assert (where / "text").read_bytes() == b"text\n"
+    assert (where / "ini").read_bytes() == b"port=1\n"
+    assert {(where / n).stat().st_uid for n in ("bin", "text", "ini")} == {0}
+    assert (where / "text").stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in where.iterdir()) == ["bin", "ini", "text"]
