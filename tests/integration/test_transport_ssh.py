@@ -161,6 +161,24 @@ def test_many_commands_share_one_tcp_connection(fleet: Fleet) -> None:
     assert log.count(f"Accepted publickey for pbetest from 127.0.0.1 port {local_port} ") == 1
 
 
+def test_an_idle_connection_wakes_its_thread_about_once_a_second(fleet: Fleet) -> None:
+    """paramiko's own 0.1 s poll, times 500 hosts, was thousands of GIL grabs a second."""
+    with SSHConnection.open(fleet.spec("h04")) as connection:
+        packetizer = connection.transport.packetizer
+        wakeups = 0
+        real_check = packetizer._check_keepalive
+
+        def counting() -> None:  # the transport thread calls it on every idle wake-up
+            nonlocal wakeups
+            wakeups += 1
+            real_check()
+
+        packetizer._check_keepalive = counting  # type: ignore[method-assign]
+        time.sleep(3)
+        assert 1 <= wakeups <= 5
+        assert connection.run("echo awake").stdout == b"awake\n"
+
+
 def test_timeout_raises_stops_the_command_and_the_connection_still_works(
     conn: SSHConnection,
 ) -> None:
