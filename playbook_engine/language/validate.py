@@ -230,6 +230,10 @@ def _leaves(err: jsonschema.ValidationError) -> list[jsonschema.ValidationError]
 
 # -- key=value free-form arguments ----------------------------------------------------------
 
+# A key of ``k=v`` arguments: a name, dashes allowed (Ansible's ``daemon-reload=true``).
+_KV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
 def parse_kv(text: str) -> tuple[dict[str, str], list[str]]:
     """Split Ansible's ``k=v k2='v 2' rest`` into (params, leftover words).
 
@@ -244,7 +248,7 @@ def parse_kv(text: str) -> tuple[dict[str, str], list[str]]:
     last: str | None = None
     for word in words:
         key, sep, value = word.partition("=")
-        if sep and key.isidentifier():
+        if sep and _KV_KEY.fullmatch(key):
             values[key] = [value]
             last = key
         elif last is not None:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ModuleError, TemplateError, UndefinedVariable
-from ..templating.values import TrustedStr
+from ..templating.values import TrustedStr, UnknownValue, Unpredictable
 from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
@@ -127,7 +127,10 @@ class Meta(Module):
 
 def plain_data(value: Any, seen: frozenset[int] = frozenset()) -> Any:
     """A value as data a result can carry: lazy variable views (``vars``, ``hostvars``)
-    become dicts, read now; a view met again inside itself is shown by name, not followed."""
+    become dicts, read now; a view met again inside itself is shown by name, not followed.
+    A value only a real run could know makes the task unpredictable, as any other use does."""
+    if isinstance(value, UnknownValue):
+        raise Unpredictable(value.what)
     if isinstance(value, Mapping) and not isinstance(value, dict):
         if id(value) in seen:
             return f"<{type(value).__name__.lstrip('_')}>"

@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..errors import ModuleError
+from ..templating.values import Unpredictable
 from ..transport.shell import quote
 from . import register
 from .base import Arg, Module, ModuleContext
@@ -267,7 +268,18 @@ class Probe:
         self._stdin = content
         self._host.append("if command -v file >/dev/null 2>&1; then printf '%s|mime|%s\\n' "
                           f"{tag} \"$(file -b --mime-type --mime-encoding - 2>/dev/null | "
-                          "head -n1)\"; fi; cat >/dev/null")
+                          f"head -n1)\"; else echo '{tag}|mime|'; fi; cat >/dev/null")
+
+    def mime_if_unchanged(self, tag: str, path: str, sha1: str) -> None:
+        """``file``'s mime type of ``path`` as the host holds it, answered only when its bytes
+        still have the ``sha1`` a check run predicts (an attribute change, a hard link to
+        it); an empty answer when the host has no ``file``; none when the bytes differ."""
+        p = quote(path)
+        self._host.append(
+            f"if ! command -v file >/dev/null 2>&1; then echo '{tag}|mime|'; "
+            f"elif [ \"$(sha1sum < {p} 2>/dev/null | cut -d' ' -f1)\" = {quote(sha1)} ]; then "
+            f"printf '%s|mime|%s\\n' {tag} \"$(file -b --mime-type --mime-encoding -- {p} "
+            "2>/dev/null | head -n1)\"; fi")
 
     def listing(self, path: str, checksums: bool = False, contexts: bool = False) -> None:
         """Everything below ``path`` (not following links), for ``recurse``; with
@@ -523,6 +535,7 @@ def stat_dict(entry: Entry, follow: bool) -> dict[str, Any]:
 
 _UNKNOWN_MIME = {"mimetype": "unknown", "charset": "unknown"}
 _CONSTANT_MIME = {"directory": "inode/directory; charset=binary",
+                  "link": "inode/symlink; charset=binary",
                   "empty": "inode/x-empty; charset=binary"}
 
 
@@ -612,17 +625,23 @@ class Stat(Module):
         if known.kind == "file" and known.content is not None:
             probe.mime_of("p", known.content)
             return False
-        if known.kind == "directory" or (known.kind == "file" and known.size == 0):
+        if known.kind in ("directory", "link") or (known.kind == "file" and known.size == 0):
             probe.mime_of("p", b"")  # only whether the host has `file`
             return False
+        if known.kind == "file" and known.checksum is not None:
+            probe.mime_if_unchanged("p", args["path"], known.checksum)
+            return False  # no answer (bytes differ) leaves mime None: see _mime
         return True
 
     @staticmethod
     def _mime(entry: Entry) -> dict[str, str]:
-        if not entry.predicted or entry.mime is None:
+        if not entry.predicted:
             return mime_values(entry.mime)
-        if entry.kind == "directory":
-            return mime_values(_CONSTANT_MIME["directory"])
-        if entry.state.size == 0:
+        if entry.mime is None:  # a predicted file whose bytes are not known
+            raise Unpredictable(f"the mime type of {entry.state.path}, whose bytes after an "
+                                "earlier task check mode does not know")
+        if entry.mime and entry.kind in ("directory", "link"):
+            return mime_values(_CONSTANT_MIME[entry.kind])
+        if entry.mime and entry.state.size == 0:
             return mime_values(_CONSTANT_MIME["empty"])
-        return mime_values(entry.mime)
+        return mime_values(entry.mime)  # "" when the host has no `file`

@@ -447,11 +447,13 @@ def test_wait_for_port_started_stopped_and_banner(
 
 
 def test_wait_for_drained(fleet: Fleet, fleet_inventory: Path, tmp_path: Path,
+                          host_dirs: dict[str, Path],
                           listener: Callable[[float, bytes], tuple[int, threading.Event]]
                           ) -> None:
     port, _ = listener(0.0, b"")
     time.sleep(0.2)
     client = socket.create_connection(("127.0.0.1", port))
+    marker = host_dirs["h01"] / "busy-done"
     book = write(tmp_path / "site.yml", f"""
 - hosts: h01
   gather_facts: false
@@ -459,11 +461,22 @@ def test_wait_for_drained(fleet: Fleet, fleet_inventory: Path, tmp_path: Path,
     - name: busy
       wait_for: {{port: {port}, state: drained, timeout: 1, sleep: 0.2}}
       ignore_errors: true
+    - name: mark
+      file: {{path: "{marker}", state: touch}}
     - name: drains
       wait_for: {{port: {port}, state: drained, host: 0.0.0.0, timeout: 10, sleep: 0.1}}
 """)
-    later(1.3, client.close)
+
+    def close_after_busy() -> None:  # not on a clock: a loaded machine may start pbe late
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        client.close()
+
+    closer = later(0, close_after_busy)
     code, doc, err = pbe_json(fleet, book, fleet_inventory)
+    closer.join()
     assert code == 0, err + json.dumps(doc)[:2000]
     res = {name: hosts["h01"] for name, hosts in results(doc).items()}
     assert res["busy"]["status"] == "failed" and res["busy"]["ignored"]

@@ -5,6 +5,8 @@ check run's statuses are compared with a real run's (the parity promise)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -209,3 +211,48 @@ def test_a_write_into_a_directory_nothing_creates_fails_in_both_runs(tmp_path: P
         run = pbe.run(playbook, INVENTORY, check=check)
         assert statuses(run) == {"nowhere": "failed"}
         assert "Destination directory" in result_of(run, "nowhere")["msg"]
+
+
+def test_printing_a_result_check_mode_could_not_know_is_unpredictable(tmp_path: Path) -> None:
+    """debug var= of a skipped command's register crashed the console sink (the unknown
+    value was put into the result and raised when printed)."""
+    path = book(tmp_path, """
+- command: echo hi
+  register: out
+- name: show
+  debug: {var: out}
+- name: show a field
+  debug: {var: out.stdout}
+""")
+    result = pbe.run(path, INVENTORY, check=True)
+    assert statuses(result) == {"command": "skipped", "show": "unpredictable",
+                                "show a field": "unpredictable"}
+    hosts = tmp_path / "hosts"
+    hosts.write_text("a ansible_connection=local\n")
+    cli = subprocess.run([sys.executable, "-m", "playbook_engine", "run", "--check", "-v",
+                          str(path), "-i", str(hosts)], capture_output=True, text=True,
+                         timeout=120)
+    assert cli.returncode == 0, cli.stderr
+    assert "sink failed" not in cli.stderr and cli.stdout.count("unpredictable: [a]") == 2
+
+
+def test_stat_mime_of_a_file_whose_bytes_a_check_run_knows_unchanged(tmp_path: Path) -> None:
+    """A hard link's mode change keeps the bytes: stat's mime comes from the host's file,
+    and the registered result stays predictable (it was all unknown)."""
+    path = book(tmp_path, """
+- copy: {dest: "{{ d }}/orig", content: "text\\n"}
+  check_mode: false
+- file: {path: "{{ d }}/other", src: "{{ d }}/orig", state: hard, mode: "0600"}
+- name: look
+  stat: {path: "{{ d }}/orig"}
+  register: st
+- name: check
+  assert: {that: "st.stat.nlink == 2 and st.stat.mode == '0600'"}
+""")
+    check = pbe.run(path, INVENTORY, check=True)
+    assert statuses(check)["check"] == "ok"
+    stat = result_of(check, "look")["stat"]
+    assert (stat["nlink"], stat["mode"]) == (2, "0600")
+    real = pbe.run(path, INVENTORY)
+    assert statuses(real)["check"] == "ok"
+    assert result_of(real, "look")["stat"]["mimetype"] == stat["mimetype"]

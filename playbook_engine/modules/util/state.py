@@ -36,11 +36,11 @@ S = TypeVar("S")
 @dataclass(frozen=True, slots=True)
 class Change:
     """What ``plan`` decided: ``op`` for ``apply`` (the module's own word: "add", "remove"
-    …), a message for the user, the return values of the changed state, and the ``diff``
-    (``before``/``after``) where there is one."""
+    …), a message for the user (None where Ansible's module gives none), the return values
+    of the changed state, and the ``diff`` (``before``/``after``) where there is one."""
 
     op: str
-    msg: str
+    msg: str | None
     values: dict[str, Any] = field(default_factory=dict)
     diff: dict[str, Any] | None = None
 
@@ -64,6 +64,11 @@ class StateModule(Module, Generic[S]):
         """The one command that makes the change."""
         raise NotImplementedError
 
+    def failed(self, args: dict[str, Any], change: Change, res: CommandResult) -> str:
+        """The message when ``apply``'s command fails: by default the op, its exit status
+        and the tool's own words."""
+        return _failure(change, res)
+
     def values(self, args: dict[str, Any], state: S) -> dict[str, Any]:
         """Return values when nothing changes (the state as the module reports it)."""
         return {}
@@ -84,7 +89,7 @@ class StateModule(Module, Generic[S]):
             return Result(changed=True, msg=change.msg, values=change.values, diff=diff)
         res = ctx.run(self.apply(args, change, ctx))
         if res.rc != 0:
-            raise ModuleError(_failure(change, res))
+            raise ModuleError(self.failed(args, change, res))
         return Result(changed=True, msg=change.msg, values=self.applied(args, change, res),
                       diff=diff)
 
