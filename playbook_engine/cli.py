@@ -174,6 +174,7 @@ def options_from_args(args: argparse.Namespace) -> RunOptions:
 
 def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO, log: LogHandler,
             term: Termination | None = None) -> int:
+    from .engine.prompts import ask_on_terminal
     from .engine.run import Runner
     from .inventory import load_inventory
     from .language.playbook import PlaybookLoader
@@ -182,7 +183,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO, log: LogHandler,
     options = options_from_args(args)
     _check_file(args.playbook)
     _check_parent(args.retry_file, "--retry-file")
-    loader = PlaybookLoader()
+    loader = PlaybookLoader(extra_vars=options.extra_vars)
     playbook = loader.load(args.playbook)
     inventory = load_inventory(args.inventory or None)
     for problem in [*loader.problems, *inventory.warnings]:  # only warnings get this far
@@ -199,6 +200,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO, log: LogHandler,
         runner = Runner(playbook, inventory, options, outputs.sinks, loader.engine)
         log.scrub = runner.redactor.scrub
         log.tracebacks = args.verbose >= 3
+        runner.prompter = ask_on_terminal if sys.stdin.isatty() else None
         if outputs.live is not None:
             log.write = outputs.live.log
         with term.watching(runner):

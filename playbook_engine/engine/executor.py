@@ -27,12 +27,14 @@ from ..errors import (
     ValidationFailed,
 )
 from ..events import CommandSent, Event, HostResult, status_of
+from ..language.library import missing
 from ..language.model import Block, Play, Role, Task, TaskItem
 from ..modules.base import Module, to_bool
 from ..modules.result import Result
 from ..modules.util.remotefs import Prediction, RemoteFiles
 from ..options import RunOptions
 from ..templating.lines import Lines
+from ..templating.lookup_base import task_action
 from ..templating.lookups import run_lookup
 from ..templating.templar import Templar, TemplateEngine
 from ..templating.values import (
@@ -79,8 +81,8 @@ class Scope:
         visible to the whole play (Ansible's default, roles not private)."""
         kw = {k: getattr(play, k) for k in _INHERITED if getattr(play, k, None) not in (None, {})}
         roles = _play_roles(play.roles)
-        return cls(vars=tuple(r.vars for r in roles), keywords=kw, tags=play.tags,
-                   defaults=tuple(r.defaults for r in roles))
+        return cls(conditions=play.when, vars=tuple(r.vars for r in roles), keywords=kw,
+                   tags=play.tags, defaults=tuple(r.defaults for r in roles))
 
     def enter(self, block: Block) -> Scope:
         kw = {**self.keywords, **{k: v for k, v in block.keywords.items() if k in _INHERITED}}
@@ -195,6 +197,21 @@ class HostContext:
     def variable(self, name: str) -> Any:
         return self._templar.vars[name]
 
+    def sleep(self, seconds: float) -> bool:
+        """Wait, unless the run is stopped (Ctrl-C, SIGTERM): True when it was."""
+        return self._executor.stop.wait(max(seconds, 0.0))
+
+    def reconnect(self, connect_timeout: float | None = None) -> None:
+        """Drop this host's connection and open a new one (``connect_timeout`` for the
+        attempt): after a reboot, or to test that the host answers again. Raises
+        HostUnreachable when it does not."""
+        self._executor.connections.drop(self.target)
+        spec = self._executor.access.connection_spec(self.target, self._conn_templar,
+                                                     self.connection_kind)
+        if connect_timeout:
+            spec = replace(spec, connect_timeout=connect_timeout)
+        self._executor.connections.get(spec)
+
 
 class Executor:
     """Runs tasks on hosts for one run. Thread-safe: workers share one Executor."""
@@ -217,6 +234,8 @@ class Executor:
         self.scrub: Callable[[str], str] = lambda text: text  # masks known secrets in logs
         self._current = threading.local()
         self._names: dict[int, str] = {}  # task uid -> shown name
+        self._notify: dict[tuple[str, int], tuple[str, ...]] = {}  # rendered notify names
+        self.stop = threading.Event()  # the run's: set by the Runner
 
     def name_of(self, task: Task) -> str:
         """A task's shown name, its ``{{ }}`` rendered with play and extra vars (as Ansible
@@ -225,12 +244,25 @@ class Executor:
             return task.display_name
         key = task.uid
         if key not in self._names:
-            scope = {**self.vm.play_vars, **self.vm.extra_vars}
-            try:
-                self._names[key] = str(self.engine.templar(scope, task.loc).render(task.name))
-            except PbeError:
-                self._names[key] = task.name
+            self._names[key] = self.render_name(task.name, task.loc)
         return self._names[key]
+
+    def render_name(self, name: str, loc: Any = None) -> str:
+        """A name (a task's, a handler's) rendered with play and extra vars; as written
+        when it needs more."""
+        if not is_template(name):
+            return name
+        scope = {**self.vm.play_vars, **self.vm.extra_vars}
+        try:
+            return str(self.engine.templar(scope, loc).render(name))
+        except (PbeError, Unpredictable):
+            return name
+
+    def notify_names(self, task: Task, host: str) -> tuple[str, ...]:
+        """The handlers a changed task notifies on ``host``: its ``notify`` names, each
+        rendered with the host's variables (``restart {{ svc }}``), as Ansible does."""
+        with self._lock:
+            return self._notify.pop((host, task.uid), task.notify)
 
     def sent(self, host: str, command: str) -> None:
         """Report a command line (shown at -vv; hidden with the task's no_log)."""
@@ -291,6 +323,11 @@ class Executor:
         if status in ("ok", "changed") and set_by_task is None \
                 and isinstance(result.get("ansible_facts"), dict):
             self.facts.add_facts(host, result["ansible_facts"])
+        if status in ("ok", "changed") and module is not None and module.changes_inventory:
+            result["changed"] = self.vm.change_inventory(host, result)
+            status = status_of(result)
+        if status == "changed" and any(is_template(n) for n in task.notify):
+            self._render_notify(task, host, scope)
         if task.register and status != "unreachable":
             self.facts.set_vars(host, {task.register: UnknownValue(
                 f"`{task.register}`, registered by a task check mode could not run")
@@ -305,17 +342,30 @@ class Executor:
                           result, time.monotonic() - started, ignored, items, task.loc,
                           unknown, no_log)
 
+    def _render_notify(self, task: Task, host: str, scope: Scope) -> None:
+        templar = self.engine.templar(self.vm.task_vars(host, scope.vars + (task.vars,),
+                                                        scope.defaults), task.loc)
+        names = []
+        for name in task.notify:
+            try:
+                names.append(str(templar.render(name)))
+            except (PbeError, Unpredictable):
+                names.append(name)  # matches a handler named by the same template
+        with self._lock:
+            self._notify[(host, task.uid)] = tuple(names)
+
     def _execute(self, task: Task, host: str,
                  scope: Scope) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
         variables = self.vm.task_vars(host, scope.vars + (task.vars,), scope.defaults)
         templar = self.engine.templar(variables, task.loc)
         self.on_vars(templar.vars)  # passwords set by role/block/task vars or set_fact
         conditions = scope.conditions + task.when
-        if task.loop is None:
-            if not self._when(templar, conditions):
-                return _skipped(conditions, templar), ()
-            return self._run_module(task, host, scope, templar, variables), ()
-        return self._run_loop(task, host, scope, templar, variables, conditions)
+        with task_action(task.action):  # first_found searches the task's kind of files
+            if task.loop is None:
+                if not self._when(templar, conditions):
+                    return _skipped(conditions, templar), ()
+                return self._run_module(task, host, scope, templar, variables), ()
+            return self._run_loop(task, host, scope, templar, variables, conditions)
 
     # -- pieces ---------------------------------------------------------------------------
 
@@ -369,8 +419,10 @@ class Executor:
     def _run_module(self, task: Task, host: str, scope: Scope, templar: Templar,
                     variables: dict[str, Any]) -> dict[str, Any]:
         module_cls = modules.get(task.action)
-        if module_cls is None:  # validation makes this unreachable for loaded playbooks
-            raise ModuleError(f"unknown module {task.action}")
+        if module_cls is None:  # a module pbe lacks, in a file included at run time
+            found = missing(task.action)
+            raise ModuleError(found[0] if found else f"unknown module `{task.action}`",
+                              hint=found[1] if found else None)
         check = self._bool(templar, scope.keyword(task, "check_mode"), self.options.check,
                            "check_mode")
         if self.options.check and not check and module_cls.needs_connection:
@@ -393,7 +445,8 @@ class Executor:
         if task.children and not _templated_target(task):
             items = task.children
         elif task.action == "include_tasks":
-            items = self.loader.runtime_tasks(str(args["file"]), Path(task.loc.file).parent)
+            items = self.loader.runtime_tasks(str(args["file"]), Path(task.loc.file).parent,
+                                              variables.get("role_path"))
         else:
             items = (self.loader.runtime_role(args),)
         loop_var = str((task.loop_control or {}).get("loop_var", "item"))

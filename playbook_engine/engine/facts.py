@@ -8,8 +8,6 @@ from typing import Any
 
 from ..templating.values import distrust
 
-_UNPREFIXED = frozenset({"gather_subset", "module_setup"})
-
 
 class FactStore:
     """Shared by all worker threads of one run; readers get snapshots, never live dicts."""
@@ -17,11 +15,20 @@ class FactStore:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._facts: dict[str, dict[str, Any]] = {}    # gathered: ansible_facts
+        self._names: dict[str, dict[str, str]] = {}    # ansible_facts key -> variable name
         self._vars: dict[str, dict[str, Any]] = {}     # set_fact + register
 
     def add_facts(self, host: str, facts: Mapping[str, Any]) -> None:
+        """Facts a module returned, as Ansible keeps them: each is a variable of the name the
+        module gave it (``ansible_os_family``, ``services``) and is in ``ansible_facts``
+        without the ``ansible_`` prefix (``ansible_facts.os_family``)."""
         with self._lock:
-            self._facts.setdefault(host, {}).update(distrust(dict(facts)))
+            names = self._names.setdefault(host, {})
+            known = self._facts.setdefault(host, {})
+            for name, value in distrust(dict(facts)).items():
+                key = name.removeprefix("ansible_") or name
+                names[key] = name
+                known[key] = value
 
     def set_vars(self, host: str, values: Mapping[str, Any], template: bool = False) -> None:
         """set_fact/register: values are stored as data, never re-rendered; ``template``
@@ -34,6 +41,7 @@ class FactStore:
         """meta: clear_facts — forget gathered facts and set_fact values for a host."""
         with self._lock:
             self._facts.pop(host, None)
+            self._names.pop(host, None)
             self._vars.pop(host, None)
 
     def facts(self, host: str) -> dict[str, Any]:
@@ -45,10 +53,10 @@ class FactStore:
             return dict(self._vars.get(host, {}))
 
     def fact_layer(self, host: str) -> dict[str, Any]:
-        """Facts as templates see them: ``ansible_facts`` plus top-level ``ansible_*`` names
-        (setup's own ``gather_subset`` and ``module_setup`` keep their names, as in Ansible)."""
-        facts = self.facts(host)
-        layer: dict[str, Any] = {k if k in _UNPREFIXED else f"ansible_{k}": v
-                                 for k, v in facts.items()}
+        """Facts as templates see them: each under its variable name, and ``ansible_facts``."""
+        with self._lock:
+            facts = dict(self._facts.get(host, {}))
+            names = self._names.get(host, {})
+            layer: dict[str, Any] = {names.get(k, k): v for k, v in facts.items()}
         layer["ansible_facts"] = facts
         return layer

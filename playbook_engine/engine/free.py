@@ -78,7 +78,11 @@ class FreeStrategy(LinearStrategy):
         with self._lock:
             return self._throttles.setdefault(task.uid, threading.BoundedSemaphore(limit))
 
-    def _walk(self, items: Sequence[TaskItem], hosts: Sequence[str]) -> None:
+    def _walk(self, items: Sequence[TaskItem], hosts: Sequence[str],
+              handler_scope: Scope | None = None) -> None:
+        if handler_scope is not None:  # a handler's include: in step, as in Ansible
+            super()._walk(items, hosts, handler_scope)
+            return
         self._batch = list(hosts)
         workers = Workers(self.stop, self.state, self.executor.connections.close_all)
         for host in hosts:
@@ -124,6 +128,7 @@ class FreeStrategy(LinearStrategy):
                  is_handler: bool = False) -> dict[str, HostResult]:
         if len(hosts) != 1:
             return super().run_task(task, scope, hosts, is_handler)
+        is_handler = is_handler or getattr(self._in_handler, "on", False)
         host = hosts[0]
         seq = self._next_seq()
         throttle = self._throttle(task)

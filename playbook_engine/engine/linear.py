@@ -27,7 +27,7 @@ from ..events import Event, HostResult, TaskEnd, TaskStart
 from ..language.model import Block, Play, Task, TaskItem
 from .executor import Executor, Scope, internal_error
 from .iterator import HostIterator, Step, task_order
-from .state import RunState
+from .state import RunState, bypasses_hosts, expands
 from .tags import selected
 from .workers import Workers, truthy
 
@@ -60,11 +60,22 @@ class LinearStrategy:
         self.notified: dict[int, list[str]] = {}   # handler (its index) -> hosts to run it
         self._handler_index: dict[str, list[int]] = {}
         self._handler_order = list(range(len(play.handlers)))  # include_role moves some last
+        # each handler runs in the scope it was written in: its role's, an import's
+        self._handler_scopes = [functools.reduce(Scope.enter, play.handler_blocks.get(h.uid, ()),
+                                                 scope) for h in play.handlers]
         for index, handler in enumerate(play.handlers):
-            for name in {n for n in (handler.name, *handler.listen) if n}:
+            for name in self._handler_names(handler):
                 self._handler_index.setdefault(name, []).append(index)
         self.ended: set[str] = set()                # meta: end_host / end_play
+        self.play_ended = False                     # meta: end_play: later batches too
+        self._in_handler = threading.local()        # walking a handler's include
         self._seq = 0
+
+    def _handler_names(self, handler: Task) -> set[str]:
+        """What a notify may call a handler: its name and listen topics as written, and
+        rendered with play and extra vars (``restart {{ svc }}``)."""
+        names = {n for n in (handler.name, *handler.listen) if n}
+        return names | {self.executor.render_name(n, handler.loc) for n in names}
 
     def active(self, hosts: Sequence[str]) -> list[str]:
         with self._lock:
@@ -79,16 +90,20 @@ class LinearStrategy:
     def _stopping(self) -> bool:
         return self.stop.is_set() or bool(self.state.aborted)
 
-    def _iterator(self, items: Sequence[TaskItem], host: str) -> HostIterator:
-        return HostIterator(items, self.scope, self._remember_failure, self._wanted,
+    def _iterator(self, items: Sequence[TaskItem], host: str,
+                  handler_scope: Scope | None = None) -> HostIterator:
+        """A host's walk; a notified handler's (``handler_scope``) runs whatever the tags."""
+        wanted = self._wanted if handler_scope is None else _always
+        return HostIterator(items, handler_scope or self.scope, self._remember_failure, wanted,
                             functools.partial(self.executor.take_expansion, host),
                             self._order_of)
 
-    def _walk(self, items: Sequence[TaskItem], hosts: Sequence[str]) -> None:
+    def _walk(self, items: Sequence[TaskItem], hosts: Sequence[str],
+              handler_scope: Scope | None = None) -> None:
         iterators: dict[str, HostIterator] = {}
         pending: dict[str, Step] = {}
         for host in hosts:
-            iterators[host] = self._iterator(items, host)
+            iterators[host] = self._iterator(items, host, handler_scope)
             if (step := iterators[host].first()) is not None:
                 pending[host] = step
         while pending and not self._stopping():
@@ -199,7 +214,18 @@ class LinearStrategy:
             return self._meta(task, scope, group)
         if truthy(scope.keyword(task, "run_once", False)):
             return self._run_once(task, scope, group)
+        if bypasses_hosts(task.action):
+            return self._bypass(task, scope, group)
         return self.run_task(task, scope, group), frozenset()
+
+    def _bypass(self, task: Task, scope: Scope, group: list[str]) -> Dispatched:
+        """add_host, pause: once, on the first host; the others move on without a result
+        of their own (Ansible neither counts nor registers it for them)."""
+        first = self.run_task(task, scope, group[:1]).get(group[0])
+        if first is None:
+            return {}, frozenset()
+        copies = {h: replace(first, host=h) for h in group[1:]}
+        return {group[0]: first, **copies}, frozenset(copies)
 
     def _meta(self, task: Task, scope: Scope, group: list[str]) -> Dispatched:
         """Flow control, for the hosts whose ``when`` holds; not shown, not counted."""
@@ -210,12 +236,16 @@ class LinearStrategy:
         hosts = [h for h in group if checked[h].status == "ok"]
         if task.meta == "flush_handlers":
             self.flush_handlers(hosts)
-        elif task.meta in ("end_host", "end_batch"):
+        elif task.meta == "end_host":
             with self._lock:
                 self.ended.update(hosts)
-        elif task.meta == "end_play" and hosts:
-            with self._lock:
+        elif task.meta in ("end_batch", "end_play") and hosts:
+            with self._lock:  # the whole batch; end_play: and the batches after it
                 self.ended.update(self.play_hosts_seen(group))
+                self.play_ended |= task.meta == "end_play"
+        elif task.meta == "refresh_inventory" and hosts:
+            self.executor.vm.inventory.refresh()
+            self.executor.vm.inventory_changed()
         elif task.meta == "clear_facts":
             for host in hosts:
                 self.executor.facts.clear(host)
@@ -250,10 +280,22 @@ class LinearStrategy:
                 handler = self.play.handlers[index]
                 targets = self._handler_targets(index, hosts, forced)
                 if targets and not self.stop.is_set():
-                    results = self.run_task(handler, self.scope, targets, is_handler=True)
-                    with self._lock:
-                        for res in results.values():
-                            self._account(handler, res, rescued=False)
+                    self._run_handler(handler, self._handler_scopes[index], targets)
+
+    def _run_handler(self, handler: Task, scope: Scope, targets: list[str]) -> None:
+        """A handler on the hosts that notified it; one that includes tasks (include_tasks,
+        include_role) walks what it includes, as the tasks of a play do."""
+        if expands(handler.action):
+            self._in_handler.on = True  # what it includes shows as handlers too
+            try:
+                self._walk((handler,), targets, scope)
+            finally:
+                self._in_handler.on = False
+            return
+        results = self.run_task(handler, scope, targets, is_handler=True)
+        with self._lock:
+            for res in results.values():
+                self._account(handler, res, rescued=False)
 
     def _notified_any(self, hosts: Sequence[str]) -> bool:
         with self._lock:
@@ -292,7 +334,8 @@ class LinearStrategy:
         elif res.status == "failed" and not res.ignored and not rescued:
             self.state.failed.add(res.host)
         elif res.status == "changed":
-            for name in task.notify:  # a name or a listen topic: every handler it reaches
+            # a name or a listen topic: every handler it reaches
+            for name in self.executor.notify_names(task, res.host):
                 for index in self._handler_index.get(name, ()):
                     hosts = self.notified.setdefault(index, [])
                     if res.host not in hosts:
@@ -328,6 +371,7 @@ class LinearStrategy:
     def run_task(self, task: Task, scope: Scope, hosts: Sequence[str],
                  is_handler: bool = False) -> dict[str, HostResult]:
         """Run one task on ``hosts`` in parallel, at most ``forks`` at a time."""
+        is_handler = is_handler or getattr(self._in_handler, "on", False)
         seq, play_idx = self._next_seq(), self.play_idx
         self.emit(TaskStart(play_idx, seq, self.executor.name_of(task), task.action, tuple(hosts),
                             task.loc, is_handler))
@@ -353,3 +397,7 @@ class LinearStrategy:
         workers.wait()
         self.emit(TaskEnd(play_idx, seq))
         return workers.results
+
+
+def _always(task: Task, scope: Scope) -> bool:
+    return True

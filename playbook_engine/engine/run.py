@@ -21,13 +21,14 @@ from ..language.model import Play, Playbook, Task
 from ..language.playbook import PlaybookLoader, load_playbook
 from ..options import RunOptions
 from ..reporting import CallbackSink, Reporter, Sink
-from ..templating.templar import TemplateEngine
+from ..templating.templar import Templar, TemplateEngine
 from ..templating.values import is_template
 from ..transport import ConnectionCache
 from .executor import Executor, Scope
 from .facts import FactStore
 from .free import FreeStrategy
 from .linear import GATHER_FACTS, LinearStrategy
+from .prompts import Prompter, prompted_vars
 from .redact import Redactor
 from .state import RunState
 from .variables import VariableManager
@@ -93,15 +94,23 @@ class Runner:
                                   str(Path(playbook.path).resolve().parent), options.check,
                                   options.diff)
         self.executor = Executor(options, self.vm, self.facts, self.engine, self.connections)
-        self.executor.loader = PlaybookLoader(self.engine)
+        self.executor.loader = PlaybookLoader(self.engine, options.extra_vars)
         self.executor.loader.playbook_dir = Path(playbook.path).resolve().parent
+        self.executor.stop = self.stop
         self.state = RunState()
         self.interrupted_code = ExitCode.INTERRUPTED  # the CLI sets TERMINATED on SIGTERM
         self.vm.gone = lambda: self.state.failed | self.state.unreachable
+        self.vm.run_tags = list(options.tags) or ["all"]
+        self.vm.skip_tags = list(options.skip_tags)
+        self.prompter: Prompter | None = None  # the CLI's, on a terminal: vars_prompt asks
+        self._prompted: dict[int, dict[str, Any]] = {}
 
     def run(self) -> RunResult:
-        """Run every play. Raises NoHostsMatched before anything starts if --limit is empty."""
-        allowed = self._limit()
+        """Run every play. Raises NoHostsMatched before anything starts if --limit is empty,
+        OptionsError if a ``vars_prompt`` has no answer."""
+        self._limit()
+        self._prompted = prompted_vars(self.playbook.plays, self.options.extra_vars,
+                                       self.prompter)
         started = time.monotonic()
         self.reporter = Reporter(self.sinks, self.redactor.event)
         try:
@@ -111,11 +120,11 @@ class Runner:
             self.executor.scrub = self.redactor.scrub
             self.reporter.emit(RunStart(self.playbook.path, self.options.check,
                                         self.options.diff))
-            return self._finish(self._run_plays(allowed), started)
+            return self._finish(self._run_plays(), started)
         finally:  # whatever happened, every event reaches the sinks and outputs are written
             self.reporter.close()
 
-    def _run_plays(self, allowed: set[str] | None) -> PbeError | None:
+    def _run_plays(self) -> PbeError | None:
         """Every play; the error that stopped the run, if one did."""
         error: PbeError | None = None
         try:
@@ -123,7 +132,8 @@ class Runner:
             for index, play in enumerate(self.playbook.plays):
                 if self.stop.is_set() or self.state.aborted:
                     break
-                self._run_play(index, play, allowed)
+                # --limit again per play: hosts add_host added may match it
+                self._run_play(index, play, self._limit())
         except PbeError as exc:
             error = exc
         except KeyboardInterrupt:
@@ -191,26 +201,40 @@ class Runner:
         selected = self._play_hosts(play, allowed)
         gone = self.state.failed | self.state.unreachable
         hosts = [h for h in selected if h not in gone]
-        self._resolve_secrets(selected, play.vars)  # the play's name may show one
+        play_vars = {**play.vars, **self._prompted.get(index, {})}
+        self._resolve_secrets(selected, play_vars)  # the play's name may show one
         self.reporter.emit(PlayStart(index, self._play_name(play), tuple(hosts), play.loc))
         if not hosts:
             self._no_hosts(play)
             return
-        if play.strategy not in ("linear", "free"):
-            raise ValidationError(f"unknown strategy `{play.strategy}`",
-                                  play.keyword_locs.get("strategy", play.loc))
-        play_vars = {**play.vars, **self._vars_files(play)}
+        strategy = self._strategy(play, play_vars)
+        play_vars = {**play_vars, **self._vars_files(play, hosts[0])}
         if play.vars_files:
             self._resolve_secrets(selected, play_vars)
         self.executor.access.remote_user = play.remote_user
+        roles = (play.role_names(), play.role_names(dependencies=True))
         for batch in serial_batches(hosts, play.serial, play.loc):
             if self.stop.is_set() or self.state.aborted:
                 return
-            self.vm.start_play(play.display_name, play_vars, selected, batch)
-            self._run_batch(index, play, batch)
+            self.vm.start_play(play.display_name, play_vars, selected, batch, roles)
+            if self._run_batch(index, play, batch, strategy):
+                return  # meta: end_play
 
-    def _run_batch(self, index: int, play: Play, batch: list[str]) -> None:
-        kind = FreeStrategy if play.strategy == "free" else LinearStrategy
+    def _strategy(self, play: Play, play_vars: Mapping[str, Any]) -> type[LinearStrategy]:
+        """The play's strategy class; a templated name is rendered with play and extra vars."""
+        name = play.strategy
+        if is_template(name):
+            scope = {**play_vars, **self.options.extra_vars}
+            name = str(self.engine.templar(scope, play.loc).render(name))
+        if name not in ("linear", "free"):
+            raise ValidationError(f"unknown strategy `{name}`",
+                                  play.keyword_locs.get("strategy", play.loc),
+                                  "pbe has the linear and free strategies")
+        return FreeStrategy if name == "free" else LinearStrategy
+
+    def _run_batch(self, index: int, play: Play, batch: list[str],
+                   kind: type[LinearStrategy]) -> bool:
+        """One serial batch through the play; True when ``meta: end_play`` ended the play."""
         strategy = kind(self.executor, self.options.forks, self.reporter.emit, self.stop,
                         self.state, play, index, scope := Scope.of_play(play))
         self.executor.access.prefetch(batch, lambda host: self.engine.templar(
@@ -221,8 +245,9 @@ class Runner:
                                tags=("always",)),), batch)
         for section in (play.pre_tasks, play.roles + play.tasks, play.post_tasks):
             if self.stop.is_set() or self.state.aborted or not strategy.active(batch):
-                return
+                break
             strategy.run(section, batch)
+        return strategy.play_ended
 
     def _resolve_secrets(self, hosts: Sequence[str], play_vars: Mapping[str, Any]) -> None:
         """Render each host's password variables (``"{{ vault_pw }}"``) for the redactor
@@ -248,17 +273,25 @@ class Runner:
             raise PbeError(message + " (--strict)", play.loc)
         self.reporter.emit(RunWarning(message + "; skipping", play.loc))
 
-    def _vars_files(self, play: Play) -> dict[str, Any]:
+    def _vars_files(self, play: Play, host: str) -> dict[str, Any]:
+        """The play's vars_files; an entry that is a list is the first of its files that
+        exists (its names may use the play's, extra and inventory variables, as
+        ``{{ ansible_os_family }}.yml`` does: those of the play's first host)."""
         base = Path(play.loc.file).parent  # an imported playbook's own directory
         merged: dict[str, Any] = {}
-        templar = self.engine.templar({**play.vars, **self.options.extra_vars}, play.loc)
-        for name in play.vars_files:
-            path = base / str(templar.render(name))
-            if not path.is_file():
-                raise ValidationError(f"vars file not found: {path}",
+        for entry in play.vars_files:
+            names = entry if isinstance(entry, list) else [entry]
+            paths = [base / str(self._vars_file_templar(play, host).render(n)) for n in names]
+            path = next((p for p in paths if p.is_file()), None)
+            if path is None:
+                raise ValidationError(f"vars file not found: {', '.join(map(str, paths))}",
                                       play.keyword_locs.get("vars_files", play.loc))
             merged.update(load_vars_file(path))
         return merged
+
+    def _vars_file_templar(self, play: Play, host: str) -> Templar:
+        scope = {**self.vm.host_scope(host), **play.vars, **self.options.extra_vars}
+        return self.engine.templar(scope, play.loc)
 
 
 def order_hosts(hosts: list[str], order: str) -> list[str]:
@@ -313,7 +346,7 @@ def run(playbook: str | Path, inventory: Any = None, *, options: RunOptions | No
     """
     opts = options or RunOptions(**kwargs)
     engine = TemplateEngine()
-    book = load_playbook(playbook, engine)
+    book = load_playbook(playbook, engine, opts.extra_vars)
     inv = load_inventory(inventory)
     all_sinks = [*sinks, *([CallbackSink(on_event)] if on_event else [])]
     return Runner(book, inv, opts, all_sinks, engine, stop).run()

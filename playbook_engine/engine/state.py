@@ -14,6 +14,12 @@ def expands(action: str) -> bool:
     return module is not None and module.expands_at_run
 
 
+def bypasses_hosts(action: str) -> bool:
+    """Whether a task runs once per batch, on its first host (add_host, pause)."""
+    module = modules.get(action)
+    return module is not None and module.bypass_host_loop
+
+
 @dataclass
 class RunState:
     """What the scheduler learns while running; read by the caller afterwards."""

@@ -14,12 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from ..inventory import load_vars_dirs
 from ..templating.templar import TemplateEngine
+from ..templating.values import TrustedStr, Unsafe
 from .facts import FactStore
 
 if TYPE_CHECKING:
     from ..inventory.model import Inventory
 
 OMIT = "__omit_place_holder__pbe"
+# The Ansible release whose playbook language pbe follows (``ansible_version``).
+ANSIBLE_VERSION = {"full": "2.21.0", "major": 2, "minor": 21, "revision": 0, "string": "2.21.0"}
 
 
 class HostVars(Mapping[str, Any]):
@@ -61,16 +64,51 @@ class VariableManager:
         self.play_hosts: list[str] = []
         self.play_batch: list[str] = []
         self.play_name = ""
+        self.play_roles: list[str] = []        # ansible_play_role_names
+        self.play_all_roles: list[str] = []    # ansible_role_names: dependencies too
+        self.run_tags: list[str] = ["all"]
+        self.skip_tags: list[str] = []
         self.groups = inventory.groups_map()
         self.gone: Callable[[], set[str]] = set  # failed/unreachable hosts, set by the run
         self.playbook_vars = load_vars_dirs(playbook_dir)  # raises ValidationFailed
 
     def start_play(self, name: str, play_vars: Mapping[str, Any], hosts: Sequence[str],
-                   batch: Sequence[str]) -> None:
+                   batch: Sequence[str], roles: tuple[list[str], list[str]] = ([], [])
+                   ) -> None:
         self.play_name = name
         self.play_vars = dict(play_vars)
         self.play_hosts = list(hosts)
         self.play_batch = list(batch)
+        self.play_roles, self.play_all_roles = list(roles[0]), list(roles[1])
+
+    def inventory_changed(self) -> None:
+        """add_host, group_by or refresh_inventory changed hosts or groups: what templates
+        see of them (``groups``, ``group_names``, inventory variables) is read again."""
+        with self._lock:
+            self.groups = self.inventory.groups_map()
+            self._inventory_cache.clear()
+
+    def change_inventory(self, host: str, result: Mapping[str, Any]) -> bool:
+        """Carry out what an add_host or group_by result asks (per loop item too), as
+        Ansible's strategies do with ``add_host``/``add_group`` in results; True when the
+        inventory changed (the task's ``changed``)."""
+        changed = False
+        for one in result.get("results") or [result]:
+            if not isinstance(one, dict) or one.get("failed") or one.get("skipped"):
+                continue
+            mine = False
+            if isinstance(spec := one.get("add_host"), Mapping):
+                mine |= self.inventory.add_host(
+                    str(spec["host_name"]), list(spec.get("groups") or []),
+                    _as_data(dict(spec.get("host_vars") or {})))
+            if isinstance(group := one.get("add_group"), str):
+                mine |= self.inventory.add_to_group(host, group,
+                                                    list(one.get("parent_groups") or []))
+            one["changed"] = mine  # a loop item's own, as Ansible shows it
+            changed |= mine
+        if changed:
+            self.inventory_changed()
+        return changed
 
     def inventory_vars(self, host: str) -> dict[str, Any]:
         """Inventory variables incl. group_vars/ and host_vars/ beside the playbook."""
@@ -121,9 +159,28 @@ class VariableManager:
             "ansible_play_hosts_all": self.play_hosts,
             "ansible_play_batch": self.active(self.play_batch),
             "ansible_play_name": self.play_name,
+            "ansible_play_role_names": self.play_roles,
+            "role_names": self.play_roles,
+            "ansible_role_names": self.play_all_roles,
+            "ansible_run_tags": self.run_tags,
+            "ansible_skip_tags": self.skip_tags,
+            "ansible_version": ANSIBLE_VERSION,
             "playbook_dir": self.playbook_dir,
             "ansible_check_mode": self.check,
             "ansible_diff_mode": self.diff,
             "omit": OMIT,
             "ansible_managed": "Ansible managed",  # Ansible's default text, for templates
         }
+
+
+def _as_data(value: Any) -> Any:
+    """Rendered values (plain strings) kept as data: the inventory trusts plain strings
+    as an author's text, and a rendered value must never be rendered again. Text the
+    author wrote as is (``TrustedStr``) stays trusted."""
+    if isinstance(value, str):
+        return value if isinstance(value, (TrustedStr, Unsafe)) else Unsafe(value)
+    if isinstance(value, dict):
+        return {k: _as_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_as_data(v) for v in value]
+    return value

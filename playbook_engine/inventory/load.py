@@ -7,6 +7,7 @@ Kept apart from ``inventory.py`` (the model and its queries) so each stays one j
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -281,7 +282,9 @@ def load_inventory(sources: InventorySource) -> Inventory:
     loading = _Loading()
     for source in [sources] if isinstance(sources, (str, Path)) else sources:
         loading.add_source(source)
-    return loading.finish()
+    inventory = loading.finish()
+    inventory.reload = functools.partial(load_inventory, sources)
+    return inventory
 
 
 def inventory_from_dict(data: Mapping[Any, Any], source: str = "<dict>") -> Inventory:
@@ -291,7 +294,9 @@ def inventory_from_dict(data: Mapping[Any, Any], source: str = "<dict>") -> Inve
                              SourceLocation(source))
     loading = _Loading()
     loading.add_tree(data, SourceLocation(source))
-    return loading.finish()
+    inventory = loading.finish()
+    inventory.reload = functools.partial(inventory_from_dict, data, source)
+    return inventory
 
 
 def empty_inventory() -> Inventory:

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import difflib
 import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -67,11 +68,14 @@ class VarsDirs(NamedTuple):
 
 
 class Inventory:
-    """Hosts and groups from one or more sources; immutable once loaded.
+    """Hosts and groups from one or more sources.
 
     Built by ``inventory.load`` (``load_inventory``, ``inventory_from_dict``,
     ``empty_inventory``): ``groups`` are final, ``inline_groups``/``inline_hosts`` the
     variables written in the sources, ``dirs`` the group_vars/ and host_vars/ beside them.
+    A run changes it only through ``add_host``, ``add_to_group`` (the add_host and group_by
+    modules) and ``refresh`` (``meta: refresh_inventory``), which may run on worker
+    threads: each takes one lock and swaps in rebuilt lookups whole.
     """
 
     def __init__(self, groups: dict[str, Group], inline_groups: dict[str, dict[str, Any]],
@@ -82,16 +86,22 @@ class Inventory:
         self._inline_hosts = inline_hosts
         self._dirs = dirs
         self._groups = groups
+        self._implicit: dict[str, Host] = {}
+        self._edit = threading.Lock()
+        self.reload: Callable[[], Inventory] | None = None  # set by load: its sources again
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        """The host objects, group membership and pattern universe, from the groups."""
         direct: dict[str, list[str]] = {}
         for group in self._groups.values():
             for name in group.hosts:
                 direct.setdefault(name, []).append(group.name)
         self._ancestries: dict[tuple[str, ...], tuple[str, ...]] = {}
-        self._hosts = {n: self._make_host(n, direct[n]) for n in inline_hosts}
+        self._hosts = {n: self._make_host(n, direct[n]) for n in self._inline_hosts}
         self._groups_map = _Lazy(self._groups, self._bfs_hosts)
         local = next((n for n in self._hosts if n in LOCALHOST_NAMES), None)
         self._universe = Universe(list(self._hosts), self._groups_map, local)
-        self._implicit: dict[str, Host] = {}
 
     # --- lookups --------------------------------------------------------------------
 
@@ -186,6 +196,84 @@ class Inventory:
     def _hosts_for(self, selection: Selection) -> list[Host]:
         found = {h.name: h for h in (self.host(n) for n in selection.names)}
         return list(found.values())
+
+    # --- run-time changes ---------------------------------------------------------
+
+    def add_host(self, name: str, groups: Sequence[str] = (),
+                 variables: Mapping[str, Any] | None = None) -> bool:
+        """add_host: a new host (in ``ungrouped`` until it joins a group), or more groups
+        and variables for a known one; missing groups are created under ``all``. True
+        when the inventory changed (Ansible's ``changed``)."""
+        with self._edit:
+            changed = name not in self._inline_hosts
+            if changed:
+                self._inline_hosts[name] = {}
+                self._groups["ungrouped"].hosts.append(name)
+            merged = {**self._inline_hosts[name], **(variables or {})}
+            changed |= merged != self._inline_hosts[name]
+            self._inline_hosts[name] = merged
+            for group in groups:
+                changed |= self._join(name, group, ())
+            if changed:
+                self._rebuild()
+            return changed
+
+    def add_to_group(self, host: str, group: str, parents: Sequence[str] = ()) -> bool:
+        """group_by: put a known host into ``group`` (created, under ``parents`` or ``all``,
+        when missing; ``parents`` are created under ``all``). True when it was not in it."""
+        with self._edit:
+            changed = self._join(host, group, parents)
+            if changed:
+                self._rebuild()
+            return changed
+
+    def refresh(self) -> None:
+        """meta: refresh_inventory: read the sources again (hosts added at run time go)."""
+        if self.reload is None:
+            return
+        fresh = self.reload()
+        with self._edit:
+            self.warnings, self._dirs = fresh.warnings, fresh._dirs
+            self._inline_groups, self._inline_hosts = fresh._inline_groups, fresh._inline_hosts
+            self._groups = fresh._groups
+            self._rebuild()
+
+    def _join(self, host: str, group: str, parents: Sequence[str]) -> bool:
+        """Put ``host`` in ``group``; True when it was not in it."""
+        for parent in parents:
+            self._ensure_group(parent, "all")
+        self._ensure_group(group, *(parents or ["all"]))
+        for parent in parents:
+            self._link(parent, group)
+        members = self._groups[group].hosts
+        if host in members:
+            return False
+        members.append(host)
+        ungrouped = self._groups["ungrouped"].hosts
+        if group not in ("all", "ungrouped") and host in ungrouped:
+            ungrouped.remove(host)
+        return True
+
+    def _ensure_group(self, name: str, *parents: str) -> None:
+        if name in self._groups:
+            return
+        self._inline_groups[name] = {}
+        self._groups[name] = Group(name, {**self._dirs.group_vars.get(name, {})})
+        for parent in parents:
+            self._link(parent, name)
+
+    def _link(self, parent: str, child: str) -> None:
+        """``child`` under ``parent``, its depth (and its descendants') updated."""
+        if parent == child or child in self._groups[parent].children:
+            return
+        self._groups[parent].children.append(child)
+        self._groups[child].parents.append(parent)
+        todo = [(child, self._groups[parent].depth + 1)]
+        while todo:
+            name, depth = todo.pop()
+            if self._groups[name].depth < depth:
+                self._groups[name] = replace(self._groups[name], depth=depth)
+                todo += [(c, depth + 1) for c in self._groups[name].children]
 
     # --- building -------------------------------------------------------------------
 

@@ -108,17 +108,37 @@ TaskItem = Union[Task, Block]  # noqa: UP007 - a runtime alias on Python 3.10
 
 
 @dataclass(frozen=True, slots=True)
+class VarPrompt:
+    """One ``vars_prompt`` entry: asked before the run on a terminal, else its default."""
+
+    name: str
+    prompt: str
+    loc: SourceLocation
+    default: Any = None
+    private: bool = True
+    confirm: bool = False
+    encrypt: str | None = None
+    salt: str | None = None
+    salt_size: int | None = None
+    unsafe: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Play:
     hosts: str
     loc: SourceLocation
     name: str | None = None
     vars: dict[str, Any] = field(default_factory=dict)
-    vars_files: tuple[str, ...] = ()
+    vars_files: tuple[Any, ...] = ()               # a name, or a list: the first that exists
+    vars_prompt: tuple[VarPrompt, ...] = ()
     pre_tasks: tuple[TaskItem, ...] = ()
     roles: tuple[TaskItem, ...] = ()
     tasks: tuple[TaskItem, ...] = ()
     post_tasks: tuple[TaskItem, ...] = ()
     handlers: tuple[Task, ...] = ()
+    # handler uid -> the blocks around it, outermost first (its role, an import_tasks)
+    handler_blocks: dict[int, tuple[Block, ...]] = field(default_factory=dict)
+    when: tuple[Any, ...] = ()                     # from `import_playbook` with `when:`
     gather_facts: Any = False
     gather_args: dict[str, Any] = field(default_factory=dict)  # gather_subset/_timeout, fact_path
     become: Any = None
@@ -146,6 +166,27 @@ class Play:
 
     def all_tasks(self) -> tuple[TaskItem, ...]:
         return self.pre_tasks + self.roles + self.tasks + self.post_tasks
+
+    def role_names(self, dependencies: bool = False) -> list[str]:
+        """The roles of the ``roles:`` section in order, each once (``dependencies``:
+        their dependencies too, first), as ``ansible_play_role_names`` and
+        ``ansible_role_names`` list them."""
+        names: list[str] = []
+        for item in self.roles:
+            if isinstance(item, Block):
+                names += [n for n in _roles_in(item, dependencies) if n not in names]
+        return names
+
+
+def _roles_in(block: Block, dependencies: bool) -> list[str]:
+    found: list[str] = []
+    if dependencies:
+        for inner in block.block:
+            if isinstance(inner, Block) and inner.role is not None:
+                found += _roles_in(inner, True)
+    if block.role is not None:
+        found.append(block.role.name)
+    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from ..errors import Problem, ValidationError, ValidationFailed
+from ..errors import PbeError, Problem, ValidationError, ValidationFailed
+from ..modules.base import TRUE_STRINGS
 from ..source import SourceLocation
 from ..templating.plugins import load_plugins
 from ..templating.templar import TemplateEngine
 from ..templating.values import author_text, is_template, trust
+from .library import load_entry_points, load_library
 from .loader import YList, YMap, load_file, load_vars_file, loc_of, plain
-from .model import Block, Play, Playbook, Role, Task, TaskItem
+from .model import Block, Play, Playbook, Role, Task, TaskItem, VarPrompt
 from .roles import find_role, is_file, main_file, search_dirs
 from .taskcheck import CONDITION_KEYS, TaskChecker
 from .validate import (
@@ -24,6 +27,8 @@ from .validate import (
     did_you_mean,
     structure_problems,
 )
+
+_T = TypeVar("_T")
 
 
 def _as_tuple(value: Any) -> tuple[Any, ...]:
@@ -50,8 +55,10 @@ class PlaybookLoader:
     worker threads include at the same time. Only the cache of task files is shared.
     """
 
-    def __init__(self, engine: TemplateEngine | None = None) -> None:
+    def __init__(self, engine: TemplateEngine | None = None,
+                 extra_vars: dict[str, Any] | None = None) -> None:
         self.engine = engine or TemplateEngine()
+        self.extra_vars = trust(dict(extra_vars or {}))  # -e: templated import_playbook names
         self.problems: list[Problem] = []
         self._stack: list[Path] = []
         self.playbook_dir = Path(".")
@@ -62,11 +69,18 @@ class PlaybookLoader:
         # hosts up on them); its problems come along, so every reader reports them.
         self._task_files: dict[Path, tuple[tuple[TaskItem, ...], list[Problem]]] = {}
         self._cache_lock = threading.Lock()
-        self._handlers: list[Task] = []        # handlers brought in by the play's roles
+        # handlers brought in by the play's roles, with the blocks around them
+        self._handlers: list[tuple[Task, tuple[Block, ...]]] = []
         self._seen_roles: set[str] = set()
+        # Shared with run-time loaders, like the cache: problems that are warnings in a file
+        # included at run time (``_at_run_time``), and names of handlers dropped by an error
+        # (a notify naming one is not another error).
+        self._deferrable: set[Problem] = set()
+        self._dropped: set[str] = set()
 
     def load(self, path: str | Path) -> Playbook:
         self.playbook_dir = Path(path).resolve().parent
+        self.problems += load_entry_points()
         plays = self._load_plays(Path(path), None)
         self.problems = list(dict.fromkeys(self.problems))  # a role read twice, say
         if any(p.severity == "error" for p in self.problems):
@@ -84,6 +98,7 @@ class PlaybookLoader:
             self._error(f"import_playbook loop: {path} imports itself", at)
             return []
         self.problems += load_plugins(self.engine.env, resolved.parent)  # filter_plugins/ ...
+        self.problems += load_library(resolved.parent)
         ok, data = self._read_yaml(path, at)
         if not ok:
             return []
@@ -111,7 +126,7 @@ class PlaybookLoader:
                 self._error("a play must be a mapping with `hosts:`", loc_of(node)
                             or loc_of(data))
                 continue
-            if "import_playbook" in node:
+            if _IMPORT_PLAYBOOK in node or f"ansible.builtin.{_IMPORT_PLAYBOOK}" in node:
                 plays += self._import_playbook(node, path)
                 continue
             if (play := self._play(node)) is not None:
@@ -119,11 +134,29 @@ class PlaybookLoader:
         return plays
 
     def _import_playbook(self, node: YMap, path: Path) -> list[Play]:
-        name, at = node["import_playbook"], node.value_loc("import_playbook")
+        """The imported plays, with the import's ``vars`` (over their own), ``tags`` and
+        ``when`` (on every task, fact gathering included); a templated file name is rendered
+        with the import's vars and the extra vars, as Ansible does."""
+        key = next(k for k in node if str(k).endswith(_IMPORT_PLAYBOOK))
+        name, at = node[key], node.value_loc(key)
+        self._unknown_keys(node, _IMPORT_PLAYBOOK_KEYS, "import_playbook keyword")
+        self.problems += structure_problems(node, "play", node.loc)
         if not isinstance(name, str) or not name:
             self._error("`import_playbook` needs a file name", at)
             return []
-        return self._load_plays(path.parent / name, at)
+        import_vars: dict[str, Any] = node["vars"] if isinstance(node.get("vars"), dict) else {}
+        if is_template(name):
+            try:
+                name = str(self.engine.templar({**import_vars, **self.extra_vars}, at)
+                           .render(name))
+            except PbeError as exc:
+                self._error(f"import_playbook: {exc.message}", at,
+                            "its name may use the import's `vars` and, with pbe run, -e variables")
+                return []
+        plays = self._load_plays(path.parent / name, at)
+        when, tags = _as_tuple(node.get("when")), _tags(node.get("tags"))
+        return [replace(p, vars={**p.vars, **import_vars}, when=when + p.when,
+                        tags=tuple(dict.fromkeys(p.tags + tags))) for p in plays]
 
     # -- plays ----------------------------------------------------------------------------
 
@@ -140,11 +173,12 @@ class PlaybookLoader:
                     "roles": self._roles_section(node)}
         for section in ("tasks", "post_tasks", "handlers"):
             sections[section] = self._task_list(node.get(section), node.loc)
-        sections["handlers"] += tuple(self._handlers)
-        self._check_notify(sections)
+        handlers = _flat_handlers(sections["handlers"], ()) + self._handlers
+        self._check_notify(sections, [h for h, _ in handlers], node)
         for key in ("vars", "environment"):
             self.problems += check_templates(node.get(key), self.engine, node.loc)
-        if _has_errors(self.problems[before:]):
+        prompts = self._var_prompts(node)
+        if self._has_errors(self.problems[before:]):
             return None
         hosts = node.get("hosts") or ""
         return Play(
@@ -152,10 +186,12 @@ class PlaybookLoader:
             loc=node.loc or SourceLocation("<unknown>"),
             name=node.get("name"),
             vars=dict(node.get("vars") or {}),
-            vars_files=tuple(author_text(v) for v in _as_tuple(node.get("vars_files"))),
+            vars_files=tuple(trust(v) for v in _as_tuple(node.get("vars_files"))),
+            vars_prompt=prompts,
             pre_tasks=sections["pre_tasks"], roles=sections["roles"], tasks=sections["tasks"],
             post_tasks=sections["post_tasks"],
-            handlers=tuple(t for t in sections["handlers"] if isinstance(t, Task)),
+            handlers=tuple(h for h, _ in handlers),
+            handler_blocks={h.uid: blocks for h, blocks in handlers if blocks},
             gather_facts=node.get("gather_facts", True),
             gather_args=trust({k: node[k] for k in _GATHER_KEYWORDS if k in node}),
             become=node.get("become"), become_user=node.get("become_user"),
@@ -174,7 +210,8 @@ class PlaybookLoader:
         )
 
     def _check_vars_files(self, node: YMap) -> None:
-        """A ``vars_files`` entry without a template is read now, not when its play starts."""
+        """A ``vars_files`` entry without a template is read now, not when its play starts
+        (a list entry is the first of its files that exists, known only at run time)."""
         value = node.get("vars_files")
         names = value if isinstance(value, list) else [value] if isinstance(value, str) else []
         base = self._dirs[-1] if self._dirs else self.playbook_dir
@@ -190,16 +227,51 @@ class PlaybookLoader:
             except ValidationError as exc:
                 self._collect(exc, at)
 
-    def _check_notify(self, sections: dict[str, tuple[TaskItem, ...]]) -> None:
-        """A notify that names no handler of the play is a mistake we can see now."""
-        handlers = [t for t in sections["handlers"] if isinstance(t, Task)]
-        known = {n for h in handlers for n in (h.name, *h.listen) if n}
+    def _check_notify(self, sections: dict[str, tuple[TaskItem, ...]], handlers: list[Task],
+                      node: YMap) -> None:
+        """A notify that names no handler of the play is a mistake we can see now. Not when
+        the handler was dropped by an error of its own (already reported), nor when a
+        handler's name is a template the play's variables cannot render (known only at
+        run time)."""
+        known: set[str] = set()
+        play_vars: dict[str, Any] = node["vars"] if isinstance(node.get("vars"), dict) else {}
+        for name in (n for h in handlers for n in (h.name, *h.listen) if n):
+            rendered = self._static_name(name, play_vars)
+            if rendered is None:
+                return
+            known |= {name, rendered}
         for section in ("pre_tasks", "roles", "tasks", "post_tasks", "handlers"):
             for task in iter_tasks(sections[section]):
                 for name in task.notify:
-                    if name not in known and not is_template(name):
+                    if name not in known | self._dropped and not is_template(name):
                         self._error(f"notify names no handler of this play: `{name}`",
                                     task.keyword_loc("notify"), did_you_mean(name, known))
+
+    def _static_name(self, name: str, play_vars: dict[str, Any]) -> str | None:
+        """A handler name as the run will see it: rendered with the play's and the extra
+        vars; None when it needs more (host variables)."""
+        if not is_template(name):
+            return name
+        try:
+            return str(self.engine.templar({**play_vars, **self.extra_vars}).render(name))
+        except Exception:  # noqa: BLE001 - any failure means: known only at run time
+            return None
+
+    def _var_prompts(self, node: YMap) -> tuple[VarPrompt, ...]:
+        """``vars_prompt`` entries (each needs ``name``; ``prompt`` defaults to it)."""
+        value = node.get("vars_prompt")
+        prompts: list[VarPrompt] = []
+        for i, entry in enumerate(value if isinstance(value, list) else []):
+            at = loc_of(entry) or (value.item_locs[i] if isinstance(value, YList) else node.loc)
+            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+                self._error("a vars_prompt entry needs a `name`", at)
+                continue
+            if unknown := sorted(set(entry) - _PROMPT_KEYS):
+                self._error(f"unknown vars_prompt key `{unknown[0]}`", at,
+                            did_you_mean(unknown[0], _PROMPT_KEYS))
+                continue
+            prompts.append(_var_prompt(entry, at or node.loc or SourceLocation("?")))
+        return tuple(prompts)
 
     def _unknown_keys(self, node: YMap, allowed: frozenset[str], what: str) -> None:
         for key in node:
@@ -236,7 +308,7 @@ class PlaybookLoader:
             self.problems += check_templates(node.get(key), self.engine, node.loc, bare=True)
         sections = {key: self._task_list(node.get(key), node.loc)
                     for key in ("block", "rescue", "always")}
-        if _has_errors(self.problems[before:]):
+        if self._has_errors(self.problems[before:]):
             return None
         return Block(
             block=sections["block"], rescue=sections["rescue"],
@@ -251,7 +323,10 @@ class PlaybookLoader:
         checked = TaskChecker(self.engine)
         found = checked.check(node)
         self.problems += checked.problems
+        self._deferrable.update(checked.deferrable)
         if found is None:
+            names = (node.get("name"), *_as_tuple(node.get("listen")))
+            self._dropped.update(str(n) for n in names if isinstance(n, str))
             return None
         return self._build_task(node, *found)
 
@@ -317,10 +392,11 @@ class PlaybookLoader:
             return self._task_files.setdefault(resolved, (items, self.problems[before:]))[0]
 
     def _find_task_file(self, name: str, at: SourceLocation | None) -> Path | None:
-        """Relative to the including file, then its role's tasks/, then the playbook."""
+        """Relative to the including file, then its role's tasks/ and the role itself
+        (``include_tasks: tasks/x.yml`` in handlers/), then the playbook."""
         bases = [self._dirs[-1]] if self._dirs else []
         if self._role_stack:
-            bases.append(self._role_stack[-1] / "tasks")
+            bases += [self._role_stack[-1] / "tasks", self._role_stack[-1]]
         bases.append(self.playbook_dir)
         for base in bases:
             if is_file(base / name):
@@ -345,7 +421,7 @@ class PlaybookLoader:
             return task  # resolved per host at run time
         name = str(name)
         path = self._find_task_file(name, task.loc)
-        items = self._task_file(path, task.loc) if path else ()
+        items = self._at_run_time(lambda: self._task_file(path, task.loc)) if path else ()
         apply = task.args.get("apply") or {}
         return replace(task, args={**task.args, "file": str(path) if path else name},
                        children=(_apply_block(task, items, apply),))
@@ -357,8 +433,22 @@ class PlaybookLoader:
     def _include_role(self, task: Task) -> TaskItem:
         if is_template(task.args.get("name", task.args.get("role", ""))):
             return task
-        block = self._role_from_task(task)
+        block = self._at_run_time(lambda: self._role_from_task(task))
         return replace(task, children=(block,) if block else ())
+
+    def _at_run_time(self, load: Callable[[], _T]) -> _T:
+        """Load what an include brings in only when it runs: a module pbe lacks there is a
+        warning now (Ansible would not even look), an error only if its task runs."""
+        before = len(self.problems)
+        loaded = load()
+        self.problems[before:] = [_deferred(p) if p in self._deferrable else p
+                                  for p in self.problems[before:]]
+        return loaded
+
+    def _has_errors(self, problems: list[Problem]) -> bool:
+        """Errors that stop building a block or play; a module pbe lacks does not: its task
+        is built, to fail if it runs (and a static one fails the whole load)."""
+        return any(p.severity == "error" and p not in self._deferrable for p in problems)
 
     def _role_from_task(self, task: Task) -> Block | None:
         args = task.args
@@ -410,6 +500,7 @@ class PlaybookLoader:
                    params: dict[str, Any], files: dict[str, str],
                    keywords: dict[str, Any]) -> Block | None:
         self.problems += load_plugins(self.engine.env, path)  # the role's filter_plugins/ ...
+        self.problems += load_library(path)
         deps = self._role_dependencies(path, loc)
         tasks_file = main_file(path, "tasks", files.get("tasks", "main"))
         if tasks_file is None and files.get("tasks", "main") != "main":
@@ -420,11 +511,14 @@ class PlaybookLoader:
             self._error(f"role `{name}` has no tasks (no tasks/main.yml in {path})", loc)
             return None
         tasks = self._task_file(tasks_file, loc) if tasks_file else ()
-        if handlers_file:
-            loaded = [t for t in self._task_file(handlers_file, loc) if isinstance(t, Task)]
-            self._handlers += [t for t in loaded if not any(t is h for h in self._handlers)]
         role = Role(name, str(path), self._role_vars(path, "defaults", files, loc),
                     self._role_vars(path, "vars", files, loc))
+        if handlers_file:  # they run in the role's scope: its vars, files and templates
+            outer = (Block(block=(), loc=loc or SourceLocation(str(path)), vars=params,
+                           role=role),)
+            loaded = _flat_handlers(self._task_file(handlers_file, loc), outer)
+            self._handlers += [(t, b) for t, b in loaded
+                               if not any(t is h for h, _ in self._handlers)]
         return Block(block=tuple(deps) + tasks, loc=loc or SourceLocation(str(path)),
                      name=f"role {name}", when=_as_tuple(keywords.get("when")),
                      vars=params, tags=_tags(keywords.get("tags")),
@@ -451,7 +545,7 @@ class PlaybookLoader:
             return []
         found = structure_problems(data, "rolemeta", loc_of(data) or SourceLocation(str(meta)))
         self.problems += found
-        if _has_errors(found) or not data:
+        if self._has_errors(found) or not data:
             return []
         blocks: list[TaskItem] = []
         deps = data.get("dependencies") or []
@@ -468,13 +562,15 @@ class PlaybookLoader:
 
     # -- run-time loading (templated include targets) ----------------------------------------
 
-    def runtime_tasks(self, name: str, base_dir: Path) -> tuple[TaskItem, ...]:
+    def runtime_tasks(self, name: str, base_dir: Path,
+                      role_path: str | None = None) -> tuple[TaskItem, ...]:
         """Load a task file named only at run time; thread-safe; raises ValidationFailed
         listing the file's problems."""
         loader = self._for_call()
         loader._dirs = [base_dir]
+        loader._role_stack = [Path(role_path)] if role_path else []
         path = loader._find_task_file(name, None)
-        items = loader._task_file(path, None) if path else ()
+        items = loader._at_run_time(lambda: loader._task_file(path, None) if path else ())
         loader._raise_errors()
         return items
 
@@ -482,7 +578,7 @@ class PlaybookLoader:
         """Load a role named only at run time; thread-safe; raises ValidationFailed."""
         loader = self._for_call()
         task = Task(action="include_role", args=args, loc=SourceLocation(str(self.playbook_dir)))
-        block = loader._role_from_task(task)
+        block = loader._at_run_time(lambda: loader._role_from_task(task))
         loader._raise_errors()
         if block is None:  # not found is always reported as a problem; this is a backstop
             raise ValidationFailed([Problem(f"could not load role {args.get('name')!r}")])
@@ -491,9 +587,10 @@ class PlaybookLoader:
     def _for_call(self) -> PlaybookLoader:
         """A loader for one run-time include: its own problems and recursion stacks, this
         one's engine, playbook directory and task-file cache."""
-        loader = PlaybookLoader(self.engine)
+        loader = PlaybookLoader(self.engine, self.extra_vars)
         loader.playbook_dir = self.playbook_dir
         loader._task_files, loader._cache_lock = self._task_files, self._cache_lock
+        loader._deferrable, loader._dropped = self._deferrable, self._dropped
         return loader
 
     def _raise_errors(self) -> None:
@@ -525,8 +622,44 @@ def _resolve(path: Path) -> Path | None:
         return None
 
 
-def _has_errors(problems: list[Problem]) -> bool:
-    return any(p.severity == "error" for p in problems)
+def _deferred(problem: Problem) -> Problem:
+    return replace(problem, severity="warning",
+                   message=f"{problem.message} (in a file included at run time: an error "
+                           "only if this task runs)")
+
+
+def _flat_handlers(items: tuple[TaskItem, ...], outer: tuple[Block, ...]
+                   ) -> list[tuple[Task, tuple[Block, ...]]]:
+    """Handlers from a handlers list: tasks, and the tasks of ``import_tasks`` (blocks),
+    each with the blocks around it, whose ``when``/vars/keywords it keeps."""
+    found: list[tuple[Task, tuple[Block, ...]]] = []
+    for item in items:
+        if isinstance(item, Task):
+            found.append((item, outer))
+        else:
+            found += _flat_handlers(item.block + item.rescue + item.always, (*outer, item))
+    return found
+
+
+_IMPORT_PLAYBOOK = "import_playbook"
+_IMPORT_PLAYBOOK_KEYS = frozenset({_IMPORT_PLAYBOOK, f"ansible.builtin.{_IMPORT_PLAYBOOK}",
+                                   "name", "vars", "tags", "when"})
+_PROMPT_KEYS = frozenset({"name", "prompt", "default", "private", "confirm", "encrypt",
+                          "salt", "salt_size", "unsafe"})
+
+
+def _var_prompt(entry: dict[str, Any], at: SourceLocation) -> VarPrompt:
+    def flag(key: str, default: bool) -> bool:
+        value = entry.get(key, default)
+        return value if isinstance(value, bool) else str(value).lower() in TRUE_STRINGS
+
+    encrypt = entry.get("encrypt")
+    return VarPrompt(name=str(entry["name"]), prompt=str(entry.get("prompt") or entry["name"]),
+                     loc=at, default=entry.get("default"), private=flag("private", True),
+                     confirm=flag("confirm", False), encrypt=str(encrypt) if encrypt else None,
+                     salt=str(entry["salt"]) if entry.get("salt") else None,
+                     salt_size=int(entry["salt_size"]) if entry.get("salt_size") else None,
+                     unsafe=flag("unsafe", False))
 
 
 def _kind(value: Any) -> str:
@@ -606,9 +739,10 @@ _STRUCTURAL = {
 }
 
 
-def load_playbook(path: str | Path, engine: TemplateEngine | None = None) -> Playbook:
+def load_playbook(path: str | Path, engine: TemplateEngine | None = None,
+                  extra_vars: dict[str, Any] | None = None) -> Playbook:
     """Load and validate; raises ValidationFailed listing every problem."""
-    return PlaybookLoader(engine).load(path)
+    return PlaybookLoader(engine, extra_vars).load(path)
 
 
 __all__ = ["PlaybookLoader", "load_playbook", "plain"]

@@ -13,6 +13,7 @@ from ..source import SourceLocation
 from ..templating.lookups import known, lookup_table
 from ..templating.templar import TemplateEngine
 from ..templating.values import is_template, trust
+from .library import missing as _missing
 from .loader import YMap
 from .validate import (
     LOOP_PREFIX,
@@ -34,22 +35,27 @@ class TaskChecker:
     def __init__(self, engine: TemplateEngine) -> None:
         self.engine = engine
         self.problems: list[Problem] = []
+        # Problems that are warnings in a file only included at run time (a module pbe
+        # lacks): the task is still built, and fails only if it runs.
+        self.deferrable: list[Problem] = []
+        self._unsplit = False  # key=value text that could not be split: no argument checks
 
     def check(self, node: YMap) -> tuple[str, dict[str, Any]] | None:
-        """(canonical module name, args), or None when the task cannot be built."""
+        """(canonical module name, args), or None when the task cannot be built. For a
+        module pbe lacks, (its name, its args as written): a task that fails if it runs."""
         self.problems += structure_problems(node, "task", node.loc)
         found = self._find_action(node)
         if found is None:
             return None
         action, args = found
         module = modules.get(action)
-        assert module is not None
-        self._check_args(module, args, node, action)
+        if module is not None and not self._unsplit:
+            self._check_args(module, args, node, action)
         self._check_keywords(node)
         self._check_loops(node)
-        if any(p.severity == "error" for p in self.problems):
+        if any(p.severity == "error" and p not in self.deferrable for p in self.problems):
             return None
-        return module.name, args
+        return (module.name if module else action), args
 
     def error(self, message: str, loc: SourceLocation | None, hint: str | None = None) -> None:
         self.problems.append(Problem(message, loc, hint))
@@ -61,9 +67,12 @@ class TaskChecker:
         if "action" in node or "local_action" in node:
             return self._action_keyword(node, candidates)
         found = [k for k in candidates if modules.get(str(k))]
+        missing = [] if found else [k for k in candidates if _missing(str(k))]
         for key in candidates:
             if key not in found:
                 self._unknown_key(node, key, bool(found))
+        if missing and len(candidates) == 1:
+            return str(missing[0]), self._raw_args(node, missing[0])
         if len(found) > 1:
             a, b = found[0], found[1]
             line_a, line_b = (getattr(node.key_loc(k), "line", "?") for k in (a, b))
@@ -81,6 +90,8 @@ class TaskChecker:
 
     def _unknown_key(self, node: YMap, key: Any, has_module: bool) -> None:
         loc = node.key_loc(key)
+        if not has_module and self._missing_module(str(key), loc):
+            return
         keyword = suggest(key, TASK_KEYWORDS)
         module = modules.suggest(str(key))
         if keyword and (has_module or not module):
@@ -107,6 +118,16 @@ class TaskChecker:
                 name, _, first = name.partition("\n")
                 rest = f"{first} {rest}" if rest else first
             args = {"_free": rest}
+        if is_template(str(name)) or str(name).startswith(("{{", "{%")):
+            self.error(f"pbe needs the module name written out, not a template: "
+                       f"`{str(value).strip()[:80]}`",
+                       node.value_loc(key), "name the module; choose between modules with "
+                       "`when:` on separate tasks")
+            return None
+        if name and not modules.get(str(name)) and \
+                self._missing_module(str(name), node.value_loc(key)):
+            args = args if "_free" not in args else {"_raw_params": args["_free"]}
+            return str(name), _merged(args, loc=node.value_loc(key))
         if not name or not modules.get(str(name)):
             self.error(f"unknown module `{name}`", node.value_loc(key),
                         did_you_mean(str(name), modules.REGISTRY))
@@ -114,6 +135,28 @@ class TaskChecker:
         if "_free" in args:
             args = self._free_form(str(name), args["_free"], node.value_loc(key))
         return str(name), args
+
+    def _missing_module(self, name: str, loc: SourceLocation | None) -> bool:
+        """Report a module pbe lacks that Ansible (or the project's library/) has; False
+        for a name that is no module at all."""
+        found = _missing(name)
+        if found is None:
+            return False
+        message, hint, deferrable = found
+        problem = Problem(message, loc, hint)
+        self.problems.append(problem)
+        if deferrable:
+            self.deferrable.append(problem)
+        return True
+
+    def _raw_args(self, node: YMap, key: Any) -> dict[str, Any]:
+        """A missing module's arguments as written (checked only by a module pbe has)."""
+        value = node[key]
+        extra = node.get("args") if isinstance(node.get("args"), dict) else {}
+        if isinstance(value, dict):
+            return _merged(extra, value, loc=node.value_loc(key))
+        raw = {} if value is None else {"_raw_params": value}
+        return _merged(extra, raw, loc=node.value_loc(key))
 
     def _args_of(self, node: YMap, key: Any) -> dict[str, Any]:
         value = node[key]
@@ -133,6 +176,7 @@ class TaskChecker:
             return trust(free_form_args(module, text))  # parsed from the author's text
         except ValueError as exc:
             self.error(f"{name}: {exc}", loc, "write the arguments as a mapping")
+            self._unsplit = True
             return {}
 
     def _check_args(self, module: type[modules.Module], args: dict[str, Any], node: YMap,

@@ -237,7 +237,8 @@ _KV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 def parse_kv(text: str) -> tuple[dict[str, str], list[str]]:
     """Split Ansible's ``k=v k2='v 2' rest`` into (params, leftover words).
 
-    A bare word after a ``k=v`` continues that value (``msg=hello world``).
+    A bare word after a ``k=v`` continues that value (``msg=hello world``). A key may be a
+    template (``"{{ item.key }}={{ item.value }}"`` for set_fact), rendered at run time.
     """
     try:
         words = [_POSIX_PART.sub(_unquote_part, w.group()) for w in _WORD.finditer(text)]
@@ -247,8 +248,8 @@ def parse_kv(text: str) -> tuple[dict[str, str], list[str]]:
     rest: list[str] = []
     last: str | None = None
     for word in words:
-        key, sep, value = word.partition("=")
-        if sep and _KV_KEY.fullmatch(key):
+        key, sep, value = _split_key(word)
+        if sep:
             values[key] = [value]
             last = key
         elif last is not None:
@@ -256,6 +257,15 @@ def parse_kv(text: str) -> tuple[dict[str, str], list[str]]:
         else:
             rest.append(word)
     return {k: " ".join(v) for k, v in values.items()}, rest
+
+
+def _split_key(word: str) -> tuple[str, str, str]:
+    """(key, "=", value) for a ``k=v`` word whose key is a name or one ``{{ }}``; else
+    (word, "", "")."""
+    if (found := _TEMPLATE_KEY.match(word)) is not None:
+        return found.group(1), "=", found.group(2)
+    key, sep, value = word.partition("=")
+    return (key, sep, value) if sep and _KV_KEY.fullmatch(key) else (word, "", "")
 
 
 def free_form_args(module: type[modules.Module], text: str) -> dict[str, Any]:
@@ -300,6 +310,7 @@ def _like(original: str, text: str) -> str:
 # the engine never backtracks: one pass over the text.
 _WORD = re.compile(r"""(?:'[^']*'?|"(?:\\.|[^"\\])*"?|\{\{.*?(?:\}\}|\Z)|\{%.*?(?:%\}|\Z)"""
                    r"""|\{\#.*?(?:\#\}|\Z)|\\.?|\{|[^\s'"\\{])+""", re.S)
+_TEMPLATE_KEY = re.compile(r"(\{\{(?:(?!\}\}).)*\}\})=(.*)", re.S)
 _KEY_VALUE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", re.S)
 # The parts of a word a POSIX shell unquotes (as shlex.split does); a Jinja2 expression is
 # kept as written, quotes and all.
@@ -379,12 +390,16 @@ def _template_problem(value: str, engine: TemplateEngine, fallback: SourceLocati
     source = value
     if bare and not is_template(value):
         source = "{{ (" + value + ") }}"
-    if (bare or is_template(source)) and (msg := _syntax_error(engine, source)):
-        shown = value.strip()
-        shown = shown if len(shown) <= 200 else shown[:197] + "..."
+    if not (bare or is_template(source)):
+        return []
+    shown = value.strip()
+    shown = shown if len(shown) <= 200 else shown[:197] + "..."
+    if msg := _syntax_error(engine, source):
         return [Problem(f"template syntax error: {msg}", loc_of(value) or fallback,
                         f"in: {shown}")]
-    return []
+    return [Problem(f"unknown {kind} `{name}`", loc_of(value) or fallback,
+                    f"pbe fails the task if no plugin provides it at run time; in: {shown}",
+                    "warning") for kind, name in engine.unknown_names(source)]
 
 
 def _syntax_error(engine: TemplateEngine, source: str) -> str | None:

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from .base import Arg, Module, ModuleContext
 from .result import Result
 
-__all__ = ["ALIASES", "REGISTRY", "Arg", "Module", "ModuleContext", "Result", "canonical_name",
-           "get", "register", "suggest"]
+__all__ = ["ALIASES", "REGISTRY", "Arg", "DuplicateModule", "Module", "ModuleContext", "Result",
+           "canonical_name", "get", "register", "suggest"]
 
 REGISTRY: dict[str, type[Module]] = {}
 _API = frozenset({"base", "result"})  # the module API itself, not modules
@@ -17,7 +17,9 @@ _PREFIXES = ("ansible.builtin.", "ansible.legacy.")
 
 
 class DuplicateModule(RuntimeError):
-    pass
+    def __init__(self, name: str) -> None:
+        super().__init__(f"module {name!r} registered twice")
+        self.name = name
 
 
 ALIASES: dict[str, str] = {}  # other names users write (a collection's FQCN) -> name
@@ -31,7 +33,7 @@ def register(name: str, *aliases: str) -> Callable[[type[Module]], type[Module]]
     def wrap(cls: type[Module]) -> type[Module]:
         for key in (name, *aliases):
             if key in REGISTRY or key in ALIASES:
-                raise DuplicateModule(f"module {key!r} registered twice")
+                raise DuplicateModule(key)
         cls.name = name
         REGISTRY[name] = cls
         ALIASES.update(dict.fromkeys(aliases, name))

@@ -92,6 +92,14 @@ class ModuleContext(Protocol):
 
     def variable(self, name: str) -> Any: ...
 
+    def sleep(self, seconds: float) -> bool:
+        """Wait; True when the run is being stopped (then return at once)."""
+        ...
+
+    def reconnect(self, connect_timeout: float | None = None) -> None:
+        """Drop the host's connection and open a new one; HostUnreachable when it fails."""
+        ...
+
 
 class Module:
     """Base for modules; subclasses set the ClassVars and implement ``run``."""
@@ -114,6 +122,11 @@ class Module:
     # the result's facts are host variables the module set (set_fact, include_vars), not
     # gathered facts, so they are not added as ``ansible_*`` facts.
     sets_variables: ClassVar[bool] = False
+    # the result asks the engine to change the inventory (``add_host``/``add_group``).
+    changes_inventory: ClassVar[bool] = False
+    # the task runs once per batch, on its first host, not once per host (add_host, pause):
+    # only that host gets (and registers) the result, as in Ansible.
+    bypass_host_loop: ClassVar[bool] = False
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         raise NotImplementedError

@@ -36,7 +36,8 @@ class Setup(Module):
         "fact_path": Arg("path", default="/etc/ansible/facts.d",
                          description="Directory of local facts (`*.fact`) for ansible_local."),
     }
-    returns = {"ansible_facts": "the facts, also available as top-level ansible_* variables"}
+    returns = {"ansible_facts": "the facts by their variable names (`ansible_os_family`); "
+                                "templates read them as `ansible_facts.os_family` too"}
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         subset = [str(item) for item in args["gather_subset"]]
@@ -53,7 +54,7 @@ class Setup(Module):
         facts.update(gather_subset=subset, module_setup=True)
         if patterns:
             facts = {k: v for k, v in facts.items() if collect.matches(k, patterns)}
-        return Result(facts=facts)
+        return Result(facts={collect.ansible_name(k): v for k, v in facts.items()})
 
 
 def _interpreters(ctx: ModuleContext) -> tuple[str, ...]:

@@ -15,7 +15,6 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..errors import ModuleError
-from ..templating.values import Unpredictable
 from ..transport.shell import quote
 from . import register
 from .base import Arg, Module, ModuleContext
@@ -604,7 +603,9 @@ class Stat(Module):
                                                               path=args["path"]))
         stat = stat_dict(entry, args["follow"])
         if entry.state.exists and args["get_mime"]:
-            stat.update(self._mime(entry))
+            mime = self._mime(entry)
+            unknown = unknown or mime is None
+            stat.update(mime or {})
         if entry.state.exists and args["get_selinux_context"]:
             se = entry.state.selinux if entry.predicted else None
             se = se or answers.selinux.get("p")
@@ -634,12 +635,12 @@ class Stat(Module):
         return True
 
     @staticmethod
-    def _mime(entry: Entry) -> dict[str, str]:
+    def _mime(entry: Entry) -> dict[str, str] | None:
+        """None for a predicted file whose bytes check mode does not know."""
         if not entry.predicted:
             return mime_values(entry.mime)
-        if entry.mime is None:  # a predicted file whose bytes are not known
-            raise Unpredictable(f"the mime type of {entry.state.path}, whose bytes after an "
-                                "earlier task check mode does not know")
+        if entry.mime is None:
+            return None
         if entry.mime and entry.kind in ("directory", "link"):
             return mime_values(_CONSTANT_MIME[entry.kind])
         if entry.mime and entry.state.size == 0:

@@ -6,12 +6,36 @@ The lookup modules (``lookups``, ``lookups_loops``, ``lookups_files``) register 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 Lookup = Callable[[list[Any], Mapping[str, Any], dict[str, Any]], list[Any]]
 LOOKUPS: dict[str, Lookup] = {}
+
+
+_ACTION: contextvars.ContextVar[str] = contextvars.ContextVar("pbe_task_action", default="")
+
+
+@contextlib.contextmanager
+def task_action(action: str) -> Iterator[None]:
+    """The module of the task whose templates and loop run here: ``first_found`` searches
+    ``vars/`` for include_vars, ``templates/`` for template, ``files/`` otherwise."""
+    token = _ACTION.set(action)
+    try:
+        yield
+    finally:
+        _ACTION.reset(token)
+
+
+def files_dir() -> str:
+    """The role/playbook subdirectory for the current task's kind of file (as Ansible: by
+    whether its module name holds ``template``, ``var`` or ``file``)."""
+    action = _ACTION.get()
+    return next((f"{kind}s" for kind in ("template", "var", "file") if kind in action),
+                "files")
 
 
 class LookupFailed(ValueError):

@@ -24,7 +24,7 @@ import jinja2
 
 from . import lookups_files, lookups_loops  # noqa: F401 - they register themselves
 from .lines import Lines
-from .lookup_base import LOOKUPS, Lookup, LookupFailed, lookup, search
+from .lookup_base import LOOKUPS, Lookup, LookupFailed, files_dir, lookup, search
 
 
 @lookup("file")
@@ -155,18 +155,45 @@ def _template(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]
 @lookup("first_found")
 def _first_found(terms: list[Any], variables: Mapping[str, Any],
                  kw: dict[str, Any]) -> list[Any]:
-    names: list[Any] = []
-    for term in terms:
-        names += term.get("files", []) if isinstance(term, Mapping) else \
-            (list(term) if isinstance(term, (list, Lines)) else [term])
+    """The first file found, each name searched like the task's own files (``vars/`` for
+    include_vars, ``templates/`` for template, else ``files/``; the role's, then the
+    playbook's); a term may be a mapping of ``files``, ``paths`` and ``skip``."""
+    skip = [bool(kw.get("skip"))]
+    names = _first_found_names(terms or [kw], kw, skip)
+    kind = files_dir()
     for name in names:
         try:
-            return [str(search(variables, "files", name))]
+            return [str(search(variables, kind, name))]
         except LookupFailed:
             continue
-    if kw.get("skip"):
+    if skip[-1]:
         return []
     raise LookupFailed(f"none of these files was found: {', '.join(map(str, names))}")
+
+
+def _first_found_names(terms: list[Any], kw: Mapping[str, Any], skip: list[bool]) -> list[str]:
+    names: list[str] = []
+    for term in terms:
+        if isinstance(term, Mapping):
+            files = _split(term.get("files", kw.get("files", [])), ",;")
+            paths = _split(term.get("paths", kw.get("paths", [])), ",:;")
+            if "skip" in term:
+                skip.append(bool(term["skip"]))
+            names += [os.path.join(p, f) for p in paths for f in files] if paths else files
+        elif isinstance(term, (list, tuple, Lines)):
+            names += _first_found_names(list(term), kw, skip)
+        elif term is not None:
+            paths = _split(kw.get("paths", []), ",:;")
+            names += [os.path.join(p, str(term)) for p in paths] if paths else [str(term)]
+    return names
+
+
+def _split(value: Any, separators: str) -> list[str]:
+    """A list option, or a string Ansible splits at ``separators`` (deprecated there)."""
+    if isinstance(value, (list, tuple, Lines)):
+        return [str(v) for v in value]
+    return [v for v in re.split(f"[{re.escape(separators)}]", str(value)) if v] if value \
+        else []
 
 
 def lookup_table(env: jinja2.Environment | None) -> dict[str, Lookup]:
@@ -196,7 +223,13 @@ def install(env: jinja2.Environment) -> None:
     @jinja2.pass_context
     def query(context: Any, name: str, *terms: Any, **kwargs: Any) -> list[Any]:
         kwargs.pop("wantlist", None)
-        return run_lookup(name, list(terms), context.parent, kwargs, context.environment)
+        errors = kwargs.pop("errors", "strict")
+        try:
+            return run_lookup(name, list(terms), context.parent, kwargs, context.environment)
+        except LookupFailed:
+            if errors in ("ignore", "warn"):  # Ansible: [] from query, None from lookup
+                return []
+            raise
 
     @jinja2.pass_context
     def lookup_(context: Any, name: str, *terms: Any, **kwargs: Any) -> Any:
@@ -204,6 +237,8 @@ def install(env: jinja2.Environment) -> None:
         values = query(context, name, *terms, **kwargs)
         if wantlist:
             return values
+        if not values and kwargs.get("errors") in ("ignore", "warn"):
+            return None
         if len(values) == 1:
             return values[0]
         return ",".join(str(v) for v in values)

@@ -11,8 +11,11 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
+import re
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -99,6 +102,19 @@ class TemplateEngine:
             return exc.message or "syntax error"
         return None
 
+    def unknown_names(self, source: str) -> list[tuple[str, str]]:
+        """(kind, name) of each filter and test a parsable template uses that this
+        environment lacks: a warning at validation, since a plugin may provide it later."""
+        try:
+            tree = self.env.parse(source)
+            found = [("filter", n.name) for n in tree.find_all(nodes.Filter)
+                     if n.name not in self.env.filters]
+            found += [("test", n.name) for n in tree.find_all(nodes.Test)
+                      if n.name not in self.env.tests]
+        except (jinja2.TemplateSyntaxError, RecursionError):  # reported by check_syntax
+            return []
+        return list(dict.fromkeys(found))
+
 
 class Templar:
     """Renders values for one host and task against a variables mapping."""
@@ -142,12 +158,14 @@ class Templar:
             raise UndefinedVariable(f"undefined variable: {exc.message}", self.loc,
                                     f"in template: {source.strip()}") from None
         except jinja2.TemplateSyntaxError as exc:
-            raise TemplateError(f"template syntax error: {exc.message}", self.loc,
-                                f"in template: {source.strip()}") from None
+            message, hint = describe_syntax_error(self.env, exc)
+            raise TemplateError(message, self.loc,
+                                f"{hint + '; ' if hint else ''}in template: {source.strip()}"
+                                ) from None
         except (TemplateError, Unpredictable):
             raise
         except Exception as exc:  # a filter or test raising: the template's fault
-            raise TemplateError(f"template error: {type(exc).__name__}: {exc}", self.loc,
+            raise TemplateError(f"template error: {_error_text(exc)}", self.loc,
                                 f"in template: {source.strip()}") from None
         return parts
 
@@ -164,6 +182,35 @@ class Templar:
                                 "from the playbook, and is not evaluated", self.loc)
         source = condition if is_template(condition) else "{{ (" + condition.strip() + ") }}"
         return truthy(self.render_str(source))
+
+
+_UNKNOWN_NAME = re.compile(r"^No (filter|test) named '([^']+)'")
+_PACKAGE = str(Path(__file__).resolve().parents[1])
+
+
+def describe_syntax_error(env: jinja2.Environment,
+                          exc: jinja2.TemplateSyntaxError) -> tuple[str, str | None]:
+    """(message, hint) for a template that does not compile: an unknown filter or test is
+    named as such (it is no syntax error; a plugin may be missing), with a suggestion."""
+    text = exc.message or "syntax error"
+    if found := _UNKNOWN_NAME.match(text):
+        kind, name = found.groups()
+        known = env.filters if kind == "filter" else env.tests
+        close = difflib.get_close_matches(name, list(known), n=1)
+        return f"unknown {kind} `{name}`", f"did you mean `{close[0]}`?" if close else None
+    return f"template syntax error: {text}", None
+
+
+def _error_text(exc: Exception) -> str:
+    """A filter's, test's or lookup's error for the user: pbe's own words without its class
+    name (an internal detail); another's (a plugin, Python itself) with the class name."""
+    tb = exc.__traceback__
+    last = None
+    while tb is not None:
+        last, tb = tb.tb_frame.f_code.co_filename, tb.tb_next
+    if last is not None and Path(last).resolve().is_relative_to(_PACKAGE):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def truthy(value: Any) -> bool:

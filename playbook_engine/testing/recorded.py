@@ -18,7 +18,7 @@ from typing import IO, Any
 
 import yaml
 
-from ..errors import PbeError
+from ..errors import HostUnreachable, PbeError
 from ..transport.base import CommandResult
 
 __all__ = ["Answer", "RecordedHost", "UnforeseenCommand", "load_case", "run_case"]
@@ -58,6 +58,22 @@ class RecordedHost:
 
     def variable(self, name: str) -> Any:
         return self.variables[name]
+
+    def sleep(self, seconds: float) -> bool:
+        """No real wait: recorded as ``<sleep N>``."""
+        self.commands.append(f"<sleep {seconds:g}>")
+        return False
+
+    def reconnect(self, connect_timeout: float | None = None) -> None:
+        """Recorded as ``<reconnect>``; an answer matching ``<reconnect>`` with a non-zero
+        rc is a host that does not answer (its stderr the reason)."""
+        self.commands.append("<reconnect>")
+        for index, answer in enumerate(self.answers):
+            if answer.match == "<reconnect>":
+                del self.answers[index]
+                if answer.rc:
+                    raise HostUnreachable(answer.stderr or "no answer")
+                return
 
     def render(self, value: Any) -> Any:
         return value

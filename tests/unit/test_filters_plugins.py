@@ -197,7 +197,7 @@ def test_plugins_of_one_run_do_not_leak_into_another(tmp_path: Path) -> None:
     assert pbe.run(first, INVENTORY).exit_code == 0
     result = pbe.run(second, INVENTORY)
     assert result.exit_code == 2
-    assert "No filter named 'shout'" in str(result.results[0].result["msg"])
+    assert "unknown filter `shout`" in str(result.results[0].result["msg"])
 
 
 def test_the_shim_puts_back_an_ansible_already_imported(tmp_path: Path,

@@ -37,12 +37,13 @@ S = TypeVar("S")
 class Change:
     """What ``plan`` decided: ``op`` for ``apply`` (the module's own word: "add", "remove"
     …), a message for the user (None where Ansible's module gives none), the return values
-    of the changed state, and the ``diff`` (``before``/``after``) where there is one."""
+    of the changed state, and the ``diff`` (``before``/``after``, or a list of them, one per
+    file) where there is one."""
 
     op: str
     msg: str | None
     values: dict[str, Any] = field(default_factory=dict)
-    diff: dict[str, Any] | None = None
+    diff: dict[str, Any] | list[dict[str, Any]] | None = None
 
 
 class StateModule(Module, Generic[S]):

@@ -1,0 +1,174 @@
+"""Modules a project ships: ``library/`` beside the playbook or in a role, and installed
+packages' ``pbe.modules`` entry points.
+
+A library file is a pbe module file (``@register("name")`` on a ``Module`` subclass),
+imported when the playbook that sits beside it, or the role that holds it, is loaded. An
+Ansible module file there (one built on ``AnsibleModule``) is not imported: it runs on the
+target under Python, pbe runs modules on the controller, so it is reported instead.
+
+The module registry is the process's: a library module stays registered after its run, a
+file is imported again only when it changed, and a library module may replace another
+library's module of the same name (the last loaded wins) but never one of pbe's own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import re
+import sys
+import threading
+from functools import cache
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from .. import modules
+from ..errors import Problem
+from ..source import SourceLocation
+from .catalog import missing_module
+from .roles import is_dir
+
+logger = logging.getLogger(__name__)
+
+ENTRY_POINTS = "pbe.modules"
+_ANSIBLE_MODULE = re.compile(r"\bAnsibleModule\b")
+_lock = threading.Lock()
+_loaded: dict[Path, tuple[int, tuple[str, ...]]] = {}   # file -> (mtime, names registered)
+_ansible_style: dict[str, Path] = {}                   # name -> an Ansible module file
+
+
+def ansible_style_module(name: str) -> Path | None:
+    """The library file of an Ansible module named ``name`` that pbe cannot run."""
+    with _lock:
+        return _ansible_style.get(name)
+
+
+def missing(name: str) -> tuple[str, str | None, bool] | None:
+    """(message, hint, deferrable) for a module pbe lacks: an Ansible module in a project's
+    library/, or one Ansible has (see ``catalog.missing_module``); None for no module."""
+    if (path := ansible_style_module(name)) is not None:
+        return (f"`{name}` is an Ansible module ({path}): pbe runs modules on the controller "
+                "and cannot run it", "write it as a pbe module (see docs/writing-modules.md)",
+                True)
+    return missing_module(name)
+
+
+def load_library(directory: Path) -> list[Problem]:
+    """Import the modules in ``directory/library/``; their problems (never raised)."""
+    library = directory / "library"
+    if not is_dir(library):
+        return []
+    problems: list[Problem] = []
+    for path in sorted(library.glob("*.py")):
+        if not path.name.startswith("_"):
+            problems += _load_file(path.resolve())
+    return problems
+
+
+def _load_file(path: Path) -> list[Problem]:
+    mtime = path.stat().st_mtime_ns
+    with _lock:
+        if path in _loaded and _loaded[path][0] == mtime:
+            return []
+        _loaded[path] = (mtime, ())  # a file that fails is reported once per change
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if _ANSIBLE_MODULE.search(text):
+        with _lock:
+            _ansible_style[path.stem] = path
+        return [Problem(f"{path.name} is an Ansible module (it uses AnsibleModule): pbe runs "
+                        "modules on the controller and cannot run it", SourceLocation(str(path)),
+                        "write it as a pbe module (see docs/writing-modules.md)", "warning")]
+    return _import(path, mtime)
+
+
+def _import(path: Path, mtime: int) -> list[Problem]:
+    with _lock:
+        _forget_file(path)
+    before = set(modules.REGISTRY)
+    for _ in range(len(_loaded) + 1):  # each retry releases one other library file's name
+        try:
+            _exec(path)
+            break
+        except modules.DuplicateModule as exc:
+            _unregister(set(modules.REGISTRY) - before)
+            if not _release(exc.name):
+                return [Problem(f"{path.name}: module `{exc.name}` is one of pbe's own; a "
+                                "library module cannot replace it", SourceLocation(str(path)))]
+        except Exception as exc:  # the project's code: report it, never crash validation
+            _unregister(set(modules.REGISTRY) - before)
+            return [Problem(f"cannot load {path.name}: {type(exc).__name__}: {exc}",
+                            _error_loc(path, exc))]
+    names = tuple(sorted(set(modules.REGISTRY) - before))
+    with _lock:
+        _loaded[path] = (mtime, names)
+    if not names:
+        return [Problem(f"{path.name} registers no module", SourceLocation(str(path)),
+                        "decorate a Module subclass with @register(\"name\")", "warning")]
+    return []
+
+
+def _exec(path: Path) -> None:
+    """Import the file under a name of its own: two projects may both have library/x.py."""
+    digest = hashlib.sha1(str(path.parent).encode()).hexdigest()[:12]
+    name = f"pbe_library_{digest}_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+
+
+def _release(name: str) -> bool:
+    """Unregister the library file that holds ``name`` (another project's module of the
+    same name: the last loaded wins); False when pbe itself holds it."""
+    with _lock:
+        holders = [p for p, (_, names) in _loaded.items() if name in names]
+        for holder in holders:
+            logger.debug("library module %s from %s replaced", name, holder)
+            _forget_file(holder)
+    return bool(holders)
+
+
+def _unregister(names: set[str]) -> None:
+    for name in names:
+        modules.REGISTRY.pop(name, None)
+        for alias in [a for a, target in modules.ALIASES.items() if target == name]:
+            del modules.ALIASES[alias]
+
+
+def _forget_file(path: Path) -> None:
+    """Unregister what a library file registered (it is being loaded again). Holds _lock."""
+    mtime, names = _loaded.get(path, (0, ()))
+    _unregister(set(names))
+    _loaded[path] = (mtime, ())
+
+
+def _error_loc(path: Path, exc: Exception) -> SourceLocation:
+    line = getattr(exc, "lineno", None)
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == str(path):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return SourceLocation(str(path), line or 0, 1 if line else 0)
+
+
+@cache
+def load_entry_points() -> tuple[Problem, ...]:
+    """Register the modules of installed packages (entry-point group ``pbe.modules``):
+    each entry point is a module file (it registers itself when imported) or a ``Module``
+    subclass, registered under the entry point's name. Done once per process."""
+    problems: list[Problem] = []
+    for point in entry_points(group=ENTRY_POINTS):
+        try:
+            loaded = point.load()
+        except Exception as exc:  # an installed package's bug: report it, carry on
+            problems.append(Problem(f"entry point {point.name} ({point.value}) failed to "
+                                    f"load: {type(exc).__name__}: {exc}", severity="warning"))
+            continue
+        if isinstance(loaded, type) and issubclass(loaded, modules.Module) \
+                and modules.get(point.name) is None:
+            modules.register(point.name)(loaded)
+    return tuple(problems)

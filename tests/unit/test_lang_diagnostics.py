@@ -1,0 +1,169 @@
+"""Diagnostics for playbooks written for Ansible: modules pbe lacks (named as Ansible's, never
+a typo hint), the run-time include policy, key=value errors, unknown filters, no internal
+class names, and no cascade from a handler dropped by an error of its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import playbook_engine as pbe
+from playbook_engine.errors import Problem
+
+INVENTORY = {"all": {"hosts": {"a": None}, "vars": {"ansible_connection": "local"}}}
+
+
+def write(base: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = base / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return base / "site.yml"
+
+
+def play(tasks: str, extra: str = "") -> str:
+    return f"- hosts: all\n  gather_facts: false\n{extra}  tasks:\n{tasks}"
+
+
+def by_severity(problems: list[Problem], severity: str) -> list[str]:
+    return [p.message for p in problems if p.severity == severity]
+
+
+def test_an_ansible_module_pbe_lacks_is_named_as_such_never_as_a_typo(tmp_path: Path) -> None:
+    site = write(tmp_path, {"site.yml": play(
+        "    - cron: name=x job=ls\n"
+        "    - community.general.ufw: rule=allow\n"
+        "    - mount: path=/mnt state=mounted\n"
+        "    - yum: name=x\n"
+        "    - action: cron name=y\n"
+        "    - include: other.yml\n"
+        "    - copyy: src=a dest=b\n")})
+    problems = pbe.validate(site)
+    errors = [p for p in problems if p.severity == "error"]
+    assert [p.message for p in errors] == [
+        "`cron` is an Ansible module that pbe does not implement",
+        "`community.general.ufw` is an Ansible module that pbe does not implement",
+        "`mount` is an Ansible module (ansible.posix.mount) that pbe does not implement",
+        "`yum` is an Ansible module (ansible.builtin.dnf) that pbe does not implement",
+        "`cron` is an Ansible module that pbe does not implement",
+        "`include` was removed from Ansible (2.16)",
+        "unknown module `copyy`",  # a real typo still gets its suggestion
+    ]
+    assert [p.location.line for p in errors if p.location] == [4, 5, 6, 7, 8, 9, 10]
+    assert "did you mean" not in str(errors[0].hint)  # not `copy`
+    assert "library/" in str(errors[0].hint)
+    assert errors[5].hint == "use include_tasks or import_tasks"
+    assert "`copy`" in str(errors[6].hint)
+
+
+def test_a_run_time_include_defers_a_missing_module_to_when_its_task_runs(
+        tmp_path: Path) -> None:
+    site = write(tmp_path, {
+        "setup-Debian.yml": "- name: not here\n  cron: name=x job=ls\n  when: false\n"
+                            "- debug: msg=after-skip\n",
+        "setup-RedHat.yml": "- debug: msg=before\n- cron: name=x job=ls\n",
+        "static.yml": "- cron: name=x job=ls\n  when: never_true | default(false)\n",
+        "site.yml": play("    - include_tasks: 'setup-{{ fam }}.yml'\n"
+                         "    - include_tasks: static.yml\n"),
+    })
+    problems = pbe.validate(site)
+    assert by_severity(problems, "error") == []
+    assert by_severity(problems, "warning") == [
+        "`cron` is an Ansible module that pbe does not implement (in a file included at run "
+        "time: an error only if this task runs)"]
+    skipped = pbe.run(site, INVENTORY, extra_vars={"fam": "Debian"})
+    assert skipped.exit_code == 0
+    assert [r.status for r in skipped.results if r.action == "cron"] == ["skipped", "skipped"]
+    assert [r.result.get("msg") for r in skipped.results if r.action == "debug"] == [
+        "after-skip"]
+    ran = pbe.run(site, INVENTORY, extra_vars={"fam": "RedHat"})
+    assert ran.exit_code == 2
+    failed = [r for r in ran.results if r.status == "failed"]
+    assert [r.action for r in failed] == ["cron"]
+    assert failed[0].result["msg"].startswith(
+        "`cron` is an Ansible module that pbe does not implement; ")
+    assert [r.result.get("msg") for r in ran.results if r.action == "debug"] == ["before"]
+
+
+def test_static_content_stays_strict(tmp_path: Path) -> None:
+    site = write(tmp_path, {
+        "tasks.yml": "- cron: name=x job=ls\n",
+        "site.yml": play("    - import_tasks: tasks.yml\n"),
+    })
+    assert by_severity(pbe.validate(site), "error") == [
+        "`cron` is an Ansible module that pbe does not implement"]
+
+
+def test_a_notify_whose_handler_was_dropped_by_an_error_adds_no_cascade(
+        tmp_path: Path) -> None:
+    site = write(tmp_path, {"site.yml": play(
+        "    - command: 'true'\n      notify: restart cron\n"
+        "    - command: 'true'\n      notify: no such handler\n",
+        "  handlers:\n    - name: restart cron\n      cron: name=x job=ls\n")})
+    assert sorted(by_severity(pbe.validate(site), "error")) == [
+        "`cron` is an Ansible module that pbe does not implement",
+        "notify names no handler of this play: `no such handler`"]
+
+
+def test_key_value_errors_carry_their_location_and_no_cascade(tmp_path: Path) -> None:
+    site = write(tmp_path, {"site.yml": play(
+        "    - copy: src=a \"dest=b\n"
+        "    - set_fact: a=1 \"b=2\n")})
+    errors = [p for p in pbe.validate(site) if p.severity == "error"]
+    assert [(p.message, p.location.line if p.location else None) for p in errors] == [
+        ("copy: cannot split arguments: No closing quotation", 4),
+        ("set_fact: cannot split arguments: No closing quotation", 5)]
+
+
+def test_a_key_value_key_may_be_a_template(tmp_path: Path) -> None:
+    site = write(tmp_path, {"site.yml": play(
+        "    - set_fact: \"{{ item.key }}={{ item.value }}\"\n"
+        "      with_dict: {first: one, second: two}\n"
+        "    - debug: msg='{{ first }} {{ second }}'\n")})
+    assert by_severity(pbe.validate(site), "error") == []
+    result = pbe.run(site, INVENTORY)
+    assert result.exit_code == 0
+    assert [r.result["msg"] for r in result.results if r.action == "debug"] == ["one two"]
+
+
+def test_an_unknown_filter_is_not_a_syntax_error(tmp_path: Path) -> None:
+    site = write(tmp_path, {"site.yml": play(
+        "    - debug: msg=\"{{ 'x' | uper }}\"\n"
+        "    - debug: msg=\"{{ 'x' is nosuchtest }}\"\n")})
+    problems = pbe.validate(site)
+    assert by_severity(problems, "error") == []
+    assert by_severity(problems, "warning") == ["unknown filter `uper`",
+                                                "unknown test `nosuchtest`"]
+    result = pbe.run(site, INVENTORY)
+    msg = str(result.results[0].result["msg"])
+    assert msg.startswith("unknown filter `uper`")
+    assert "syntax error" not in msg
+    assert "did you mean `upper`?" in msg
+
+
+def test_errors_never_show_pbe_class_names_but_keep_a_plugins(tmp_path: Path) -> None:
+    write(tmp_path, {"filter_plugins/boom.py": (
+        "class FilterModule:\n"
+        "    def filters(self):\n"
+        "        return {'boom': self.boom}\n"
+        "    def boom(self, value):\n"
+        "        raise KeyError('no ' + value)\n")})
+    site = write(tmp_path, {"site.yml": play(
+        "    - debug: msg=\"{{ lookup('file', 'nowhere.txt') }}\"\n      ignore_errors: true\n"
+        "    - debug: msg=\"{{ 'x' | boom }}\"\n")})
+    result = pbe.run(site, INVENTORY)
+    first, second = (str(r.result["msg"]) for r in result.results)
+    assert first.startswith("template error: could not find `nowhere.txt`")
+    assert "Lookup" not in first and "_" not in first.split("(")[0]
+    assert second.startswith("template error: plugin boom (")
+    assert "KeyError: 'no x'" in second
+
+
+def test_a_templated_module_name_says_so(tmp_path: Path) -> None:
+    site = write(tmp_path, {"site.yml": play(
+        "    - action: \"{{ packager }} pkg=httpd state=latest\"\n"
+        "    - local_action: '{{ m }}'\n")})
+    errors = [p for p in pbe.validate(site) if p.severity == "error"]
+    assert [(p.message, p.location.line if p.location else None) for p in errors] == [
+        ("pbe needs the module name written out, not a template: "
+         "`{{ packager }} pkg=httpd state=latest`", 4),
+        ("pbe needs the module name written out, not a template: `{{ m }}`", 5)]
