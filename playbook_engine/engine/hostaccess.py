@@ -61,6 +61,16 @@ class HostAccess:
                 self._sudo_needs_password[key] = probe.rc != 0
             return self._sudo_needs_password[key]
 
+    def prefetch(self, hosts: list[str], templar_of: Callable[[str], Templar],
+                 keyword: Any = None) -> None:
+        """Start connecting to ``hosts`` before their first task, ``forks`` at a time."""
+        def spec_of(host: str) -> ConnectionSpec:
+            templar = templar_of(host)
+            kind = None if keyword is None else str(templar.render(keyword))
+            return self.connection_spec(host, templar, kind)
+
+        self.connections.prefetch(hosts, spec_of, self.options.forks)
+
     def connection(self, host: str, templar: Templar, keyword: str | None = None) -> Connection:
         """The host's one connection for the run, opened on first use."""
         spec = self.connection_spec(host, templar, keyword)

@@ -236,7 +236,9 @@ class Runner:
                    kind: type[LinearStrategy]) -> bool:
         """One serial batch through the play; True when ``meta: end_play`` ended the play."""
         strategy = kind(self.executor, self.options.forks, self.reporter.emit, self.stop,
-                        self.state, play, index, Scope.of_play(play))
+                        self.state, play, index, scope := Scope.of_play(play))
+        self.executor.access.prefetch(batch, lambda host: self.engine.templar(
+            self.vm.task_vars(host, scope.vars, scope.defaults)), scope.keywords.get("connection"))
         if self._gather(play):
             strategy.run((Task(action="setup", args=dict(play.gather_args), loc=play.loc,
                                name=GATHER_FACTS,

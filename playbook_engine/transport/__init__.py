@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from ..errors import ModuleError
 from .base import STOPPED, CommandResult, Connection, ConnectionSpec
@@ -14,12 +15,18 @@ __all__ = ["CommandResult", "Connection", "ConnectionCache", "ConnectionSpec", "
 def connect(spec: ConnectionSpec) -> Connection:
     """Open a connection; raises HostUnreachable with the reason when that fails."""
     if spec.connection == "local":
+        return _open(spec)
+    return _off_stack(_open, spec)
+
+
+def _open(spec: ConnectionSpec) -> Connection:
+    if spec.connection == "local":
         from .local import LocalConnection
 
         return LocalConnection(spec)
     from .ssh import SSHConnection
 
-    return _off_stack(SSHConnection.open, spec)
+    return SSHConnection.open(spec)
 
 
 def _off_stack(opener: Callable[[ConnectionSpec], Connection],
@@ -53,14 +60,22 @@ class ConnectionCache:
 
     A host's connection is shared: by its own worker and by every worker delegating to it,
     at once. Transports make that safe per connection (SSH: one lock around SFTP, a
-    channel per command); the lock here guards only the dict.
+    pool of shells); the lock here guards only the dicts.
+
+    ``prefetch`` opens connections ahead of the first task that needs them, in the
+    background. Such a connection is only taken as it is: the first ``get`` for its host
+    asks for the same settings (else it is replaced), and a failure to connect is
+    raised there, as if that ``get`` had tried.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._conns: dict[str, Connection] = {}
         self._opening: dict[str, threading.Lock] = {}
+        self._early: dict[str, ConnectionSpec] = {}   # prefetched, not yet asked for
+        self._failed: dict[str, tuple[ConnectionSpec, BaseException]] = {}
         self._stopping = False
+        self._closed = False
 
     def get(self, spec: ConnectionSpec) -> Connection:
         """The host's open connection, connecting once even if many threads ask at once
@@ -68,25 +83,98 @@ class ConnectionCache:
         with self._lock:
             conn = self._conns.get(spec.host)
             opening = self._opening.setdefault(spec.host, threading.Lock())
-        if conn is not None:
+            fresh = spec.host not in self._early and spec.host not in self._failed
+        if conn is not None and fresh:
             return conn
         if self._stopping:
             raise ModuleError(STOPPED)
         with opening:
-            with self._lock:
-                conn = self._conns.get(spec.host)
+            conn = self._settle_early(spec)
             if conn is None:
                 conn = connect(spec)
-                with self._lock:
-                    self._conns[spec.host] = conn
-                    stopping = self._stopping
-                if stopping:  # interrupt_all() ran while this one was connecting
-                    conn.interrupt()
+                self._keep(spec.host, conn)
         return conn
+
+    def _settle_early(self, spec: ConnectionSpec) -> Connection | None:
+        """The cached connection, once a prefetched one is confirmed (or dropped: other
+        settings); a prefetch's failure is raised here, once."""
+        with self._lock:
+            early = self._early.pop(spec.host, None)
+            failed = self._failed.pop(spec.host, None)
+            conn = self._conns.get(spec.host)
+        if failed is not None and failed[0] == spec:
+            raise failed[1]
+        if early is not None and early != spec and conn is not None:
+            with self._lock:
+                self._conns.pop(spec.host, None)
+            conn.close()
+            return None
+        return conn
+
+    def _keep(self, host: str, conn: Connection) -> None:
+        with self._lock:
+            self._conns[host] = conn
+            stopping = self._stopping
+        if stopping:  # interrupt_all() ran while this one was connecting
+            conn.interrupt()
+
+    def prefetch(self, hosts: Iterable[str], spec_of: Callable[[str], ConnectionSpec],
+                 limit: int) -> None:
+        """Start connecting to ``hosts`` now, on at most ``limit`` threads that also work
+        out each host's settings (``spec_of``); returns at once. Hosts already connected
+        or connecting, and hosts whose settings cannot be worked out (their first task
+        will say why), are left alone."""
+        todo: queue.SimpleQueue[str] = queue.SimpleQueue()
+        count = 0
+        with self._lock:
+            for host in hosts:
+                if host not in self._conns and host not in self._opening:
+                    self._opening[host] = threading.Lock()
+                    todo.put(host)
+                    count += 1
+        for n in range(min(limit, count)):
+            threading.Thread(target=self._prefetch_from, args=(todo, spec_of), daemon=True,
+                             name=f"pbe-prefetch-{n}").start()
+
+    def _prefetch_from(self, todo: queue.SimpleQueue[str],
+                       spec_of: Callable[[str], ConnectionSpec]) -> None:
+        while not (self._stopping or self._closed):
+            try:
+                host = todo.get_nowait()
+            except queue.Empty:
+                return
+            with self._lock:
+                opening = self._opening[host]
+            with opening:
+                try:
+                    spec = spec_of(host)
+                except Exception:  # noqa: BLE001 - reported by the host's first task
+                    continue
+                self._prefetch_one(spec)
+
+    def _prefetch_one(self, spec: ConnectionSpec) -> None:
+        if self._stopping or self._closed:
+            return
+        try:
+            conn = _open(spec)  # this thread's own stack: nothing of a task's to keep
+        except Exception as exc:  # raised by the first get() for the host
+            with self._lock:
+                self._failed[spec.host] = (spec, exc)
+            return
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                self._conns[spec.host] = conn
+                self._early[spec.host] = spec
+        if closed:
+            conn.close()
+        elif self._stopping:
+            conn.interrupt()
 
     def drop(self, host: str) -> None:
         with self._lock:
             conn = self._conns.pop(host, None)
+            self._early.pop(host, None)
         if conn is not None:
             conn.close()
 
@@ -100,7 +188,9 @@ class ConnectionCache:
 
     def close_all(self) -> None:
         with self._lock:
+            self._closed = True
             conns, self._conns = list(self._conns.values()), {}
+            self._early.clear()
         for conn in conns:
             try:
                 conn.close()

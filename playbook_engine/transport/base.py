@@ -36,7 +36,7 @@ class Sink:
         self._buffer = io.BytesIO()  # stays empty when there is a target
         self._target: IO[bytes] = self._buffer if target is None else target
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         try:
             self._target.write(data)
         except OSError as exc:
@@ -99,6 +99,9 @@ class ConnectionSpec:
     ssh_config_file: str | None = None  # None: ~/.ssh/config when it exists
     connect_timeout: float = 10.0
     command_timeout: float | None = None
+    # Run commands through one long-lived shell per host (``session.py``) rather than
+    # a new channel and shell each; hosts where that cannot work fall back by themselves.
+    persistent_shell: bool = True
     extra: dict[str, object] = field(default_factory=dict)
 
 

@@ -1,6 +1,9 @@
 """Runs commands on the controller itself: ``ansible_connection: local`` and unit tests.
 
-Each command runs in a session (and process group) of its own, as sshd runs a remote one:
+Commands go to a long-lived ``/bin/sh`` on pipes (``session.py``, ``pipeshell.py``), as
+over SSH; those it cannot carry (NUL bytes, large stdin) get a ``/bin/sh -c`` each.
+Either way each command runs in a session (and process group) of its own, as sshd runs
+a remote one:
 
 * a timeout, an interrupted run or ``close()`` ends the whole group, background jobs
   included: SIGTERM, then SIGKILL once the shell has gone or ``KILL_GRACE`` has passed;
@@ -24,6 +27,7 @@ import time
 from typing import IO
 
 from ..errors import CommandTimeout, ModuleError
+from . import pipeshell
 from .base import (
     KILL_GRACE,
     STOPPED,
@@ -34,9 +38,13 @@ from .base import (
     SinkFailed,
     sink_error,
 )
+from .pipeshell import PipeShell
+from .session import SessionLost, SessionPool, run_in_shell
 
 _READ_CHUNK = 1 << 16
 _WRITE_CHUNK = 1 << 16
+_SHELLS = 3  # session shells at once (hosts delegating to the controller share it)
+_SHELL = "/bin/sh"
 _Proc = subprocess.Popen
 
 
@@ -50,12 +58,41 @@ class LocalConnection(Connection):
         self._lock = threading.Lock()
         self._running: set[_Proc[bytes]] = set()
         self._stopping = False
+        self._shells: SessionPool[PipeShell] = SessionPool(
+            lambda: PipeShell.start(_SHELL, spec.connect_timeout), _SHELLS)
+        self._shells.disabled = not spec.persistent_shell
 
     def run(
         self, command: str, *, stdin: bytes | None = None, timeout: float | None = None,
         stdout: IO[bytes] | None = None,
     ) -> CommandResult:
         limit = timeout or self.spec.command_timeout
+        if self._stopping:
+            raise ModuleError(STOPPED)
+        try:
+            result = run_in_shell(self._shells, self, command, stdin, limit, Sink(stdout),
+                                  errors="surrogateescape")
+        except SinkFailed as exc:
+            raise sink_error(exc) from None
+        except SessionLost:
+            raise ModuleError(STOPPED if self._stopping else (
+                "the shell that pbe keeps for local commands ended while the command was "
+                "running (was it killed?); the command was stopped and may have run in "
+                "part")) from None
+        if result is not None:
+            return result
+        return self._run_alone(command, stdin, limit, stdout)
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    def kill_groups(self, pids: list[int]) -> None:
+        pipeshell.kill_groups(pids)
+
+    def _run_alone(self, command: str, stdin: bytes | None, limit: float | None,
+                   stdout: IO[bytes] | None) -> CommandResult:
+        """A ``/bin/sh -c`` of its own for this one command."""
         deadline = None if limit is None else time.monotonic() + limit
         proc = self._start(command)
         try:
@@ -100,6 +137,8 @@ class LocalConnection(Connection):
         with self._lock:
             self._stopping = True
             procs = list(self._running)
+        if pids := [pid for shell in self._shells.busy() if (pid := shell.pid) is not None]:
+            pipeshell.kill_groups(pids)
         for proc in procs:
             _signal_group(proc, signal.SIGTERM)
         if procs:
@@ -134,6 +173,7 @@ class LocalConnection(Connection):
     def close(self) -> None:
         """Ends the commands still running (a run cut short); idempotent."""
         self.interrupt()
+        self._shells.close()  # the idle shells; busy ones end when their command does
 
 
 # -- one command's pipes ------------------------------------------------------------------

@@ -5,6 +5,10 @@ Why it is built this way:
 * We open the TCP socket ourselves so we can set ``TCP_NODELAY``. paramiko sends each SSH
   packet with its own ``send()``; with Nagle on, a small request queued behind an
   unacknowledged one waits for the peer's delayed ACK (~40 ms) on every command.
+* Commands run in a long-lived shell per host (``session.py``, ``sshshell.py``): no
+  channel, sshd fork or shell start-up per command. A host where that cannot work, a
+  command the shell cannot carry, or one beyond the few shells a connection keeps
+  busy at once, gets a channel of its own, as below.
 * A command's stdout and stderr are read together, event-driven: one event that
   paramiko sets when either stream gets data or the channel closes wakes the reader. No
   sleep-polling, and a full stderr can never stall a reader blocked on stdout. Output
@@ -12,7 +16,8 @@ Why it is built this way:
   goes straight into the caller's file.
 * A command pbe ends (timeout, ``interrupt()``, ``close()``) is signalled through sshd
   (SIGTERM, then SIGKILL), which signals its whole process group: closing a channel or
-  the connection alone would leave it running on the host.
+  the connection alone would leave it running on the host. In a shell, its process
+  group is signalled by a short command on a channel of its own.
 * Host keys are checked against known_hosts (``knownhosts.py``) unless the user explicitly
   says otherwise; "accept-new" records unknown keys but never a second key for a host.
 * Every connect failure becomes one ``HostUnreachable`` with a human reason; no paramiko
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import shutil
 import socket
 import threading
@@ -31,7 +37,7 @@ from collections.abc import Callable
 from typing import IO
 
 import paramiko
-from paramiko.common import cMSG_CHANNEL_REQUEST
+from paramiko.common import cMSG_CHANNEL_DATA, cMSG_CHANNEL_REQUEST
 
 from ..errors import CommandTimeout, HostUnreachable, ModuleError, OptionsError
 from .base import (
@@ -45,16 +51,38 @@ from .base import (
     sink_error,
 )
 from .knownhosts import HOST_KEY_MODES, HostKeyCheck
+from .session import (
+    SESSION_SHELL,
+    Expired,
+    SessionLost,
+    SessionPool,
+    kill_script,
+    run_in_shell,
+)
+from .sshshell import (
+    READ_CHUNK,
+    ChannelShell,
+    Wakeup,
+    note_exit_signals,
+    quietly,
+    remaining,
+    watch,
+)
 from .sshtarget import GLOBAL_KNOWN_HOSTS, SSHTarget, os_reason, resolve_target
 
 __all__ = ["SSHConnection", "SSHTarget", "resolve_target"]  # the last two: sshtarget.py
 
 logger = logging.getLogger(__name__)
 
-_READ_CHUNK = 1 << 18
 _PUT_CHUNK = 1 << 18
 _PREFETCH_REQUESTS = 64
 _KEEPALIVE_SECONDS = 30
+# paramiko's transport thread wakes up every 0.1 s to look at its own state (closed?
+# keepalive due?): at 500 hosts, 5000 wake-ups a second that each take the GIL. Once
+# connected, once a second is enough (keepalives are 30 s apart; data and EOF wake the
+# thread at once; a closed connection's thread ends within the second, as a daemon).
+_IDLE_POLL_SECONDS = 1.0
+_SHELLS = 3  # session shells per connection (sshd's MaxSessions is 10 by default)
 _NO_STATUS_NOTE = b"\n[pbe] the remote command ended without an exit status (killed by a signal?)\n"
 
 # paramiko logs transport-thread failures at ERROR, with tracebacks, even when we turn them
@@ -191,6 +219,8 @@ class SSHConnection(Connection):
         self._closed = False
         self._stopping = False
         self._channels: set[paramiko.Channel] = set()  # commands running now
+        self._shells: SessionPool[ChannelShell] = SessionPool(self._start_shell, _SHELLS)
+        self._shells.disabled = not spec.persistent_shell
 
     @classmethod
     def open(cls, spec: ConnectionSpec) -> SSHConnection:
@@ -215,9 +245,13 @@ class SSHConnection(Connection):
         transport = client.get_transport()
         if transport is not None:
             transport.set_keepalive(_KEEPALIVE_SECONDS)
+            transport.sock.settimeout(_IDLE_POLL_SECONDS)
             _leave_rekeying_to_the_server(transport)
+            note_exit_signals(transport)
         logger.debug("connected to %s as %s", target.label, target.user)
-        return cls(spec, target, client)
+        conn = cls(spec, target, client)
+        conn._shells.prime()  # while still connecting: in parallel with the other hosts
+        return conn
 
     def __enter__(self) -> SSHConnection:
         return self
@@ -231,25 +265,43 @@ class SSHConnection(Connection):
         self, command: str, *, stdin: bytes | None = None, timeout: float | None = None,
         stdout: IO[bytes] | None = None,
     ) -> CommandResult:
-        """Run ``command`` through the remote login shell on a fresh channel.
+        """Run ``command`` in the host's session shell, or on a channel of its own.
 
         Raises:
-            ModuleError: the command outlived ``timeout`` (or ``spec.command_timeout``).
+            CommandTimeout: the command outlived ``timeout`` (or ``spec.command_timeout``).
+            ModuleError: the run is being interrupted, the output could not be stored, or
+                the session shell was killed under the command.
             HostUnreachable: the connection was lost or the server refused the command.
         """
         limit = timeout if timeout is not None else self.spec.command_timeout
+        self._check_open()
+        try:
+            result = run_in_shell(self._shells, self, command, stdin, limit, Sink(stdout))
+        except SinkFailed as exc:
+            raise sink_error(exc) from None
+        except SessionLost:
+            raise self._shell_lost() from None
+        if result is None:
+            return self._run_on_channel(command, stdin, limit, stdout)
+        self._check_open()  # close() ended the command: that is no result
+        return result
+
+    def _run_on_channel(self, command: str, stdin: bytes | None, limit: float | None,
+                        stdout: IO[bytes] | None) -> CommandResult:
+        """Exec-per-command: a fresh channel and login shell for this one command."""
         deadline = None if limit is None else time.monotonic() + limit
         chan = self._open_channel()
+        wake = watch(chan)  # before anything can arrive on the channel
         feeder: threading.Thread | None = None
         try:
             chan.exec_command(command)
             feeder = _feed_stdin(chan, stdin or b"")
-            out, err = _collect(chan, deadline, Sink(stdout))
+            out, err = _collect(chan, wake, deadline, Sink(stdout))
             rc = _exit_status(chan, deadline)
         except SinkFailed as exc:
             _end_command(self.transport, chan)
             raise sink_error(exc) from None
-        except _Expired:
+        except Expired:
             _end_command(self.transport, chan)
             raise (ModuleError(STOPPED) if self._stopping else
                    CommandTimeout(f"command timed out after {limit:g}s")) from None
@@ -273,18 +325,68 @@ class SSHConnection(Connection):
     def _forget(self, chan: paramiko.Channel) -> None:
         with self._lock:
             self._channels.discard(chan)
-        _quietly(chan.close)  # on a dead connection this raises; the cause is reported
+        quietly(chan.close)  # on a dead connection this raises; the cause is reported
 
     def interrupt(self) -> None:
         with self._lock:
             self._stopping = True
             chans = list(self._channels)
+        self._kill_in_shells()
         for chan in chans:
             _signal(self.transport, chan, "TERM")
         if chans:
             timer = threading.Timer(KILL_GRACE, self._kill_running)
             timer.daemon = True
             timer.start()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    def kill_groups(self, pids: list[int]) -> None:
+        """Have the host SIGTERM these process groups, and SIGKILL them ``KILL_GRACE``
+        later (by a process of its own there: it works even once we are gone)."""
+        try:
+            chan = self.transport.open_session(timeout=self.spec.connect_timeout)
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            logger.debug("cannot stop %s on %s: %s", pids, self.target.label, exc)
+            return
+        try:
+            chan.exec_command(f"exec {SESSION_SHELL} -c {shlex.quote(kill_script(pids))}")
+            chan.status_event.wait(self.spec.connect_timeout)
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            logger.debug("cannot stop %s on %s: %s", pids, self.target.label, exc)
+        finally:
+            quietly(chan.close)
+
+    def _kill_in_shells(self) -> None:
+        pids = [pid for shell in self._shells.busy() if (pid := shell.pid) is not None]
+        if pids:
+            self.kill_groups(pids)
+
+    def _start_shell(self) -> ChannelShell | None:
+        try:
+            return ChannelShell.start(self.transport, self.spec.connect_timeout)
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            if not self.transport.is_active():
+                raise self._lost(exc) from exc
+            logger.debug("no session shell on %s: %s", self.target.label, exc)
+            return None
+
+    def _shell_lost(self) -> Exception:
+        if self._closed or not self.transport.is_active():
+            return self._lost(None)
+        if self._stopping:
+            return ModuleError(STOPPED)
+        return ModuleError(
+            f"the shell that pbe keeps on {self.target.label} ended while the command was "
+            "running (was it killed?); the command was stopped and may have run in part")
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise HostUnreachable(f"connection to {self.target.label} is closed")
+        if self._stopping:
+            raise ModuleError(STOPPED)
 
     def _kill_running(self) -> None:
         with self._lock:
@@ -293,10 +395,7 @@ class SSHConnection(Connection):
             _signal(self.transport, chan, "KILL")
 
     def _open_channel(self) -> paramiko.Channel:
-        if self._closed:
-            raise HostUnreachable(f"connection to {self.target.label} is closed")
-        if self._stopping:
-            raise ModuleError(STOPPED)
+        self._check_open()
         try:
             chan = self.transport.open_session(timeout=self.spec.connect_timeout)
         except (paramiko.SSHException, EOFError, OSError) as exc:
@@ -374,7 +473,7 @@ class SSHConnection(Connection):
             return self._sftp
 
     def close(self) -> None:
-        """Close the SFTP session and the connection, after asking sshd to SIGTERM the
+        """Close the SFTP session and the connection, after having the host SIGTERM the
         commands still running; idempotent, callable from any thread."""
         with self._lock:
             if self._closed:
@@ -382,77 +481,79 @@ class SSHConnection(Connection):
             self._closed = True
             sftp, self._sftp = self._sftp, None
             chans = list(self._channels)
+        busy = self._shells.close()
+        if pids := [pid for shell in busy if (pid := shell.pid) is not None]:
+            self.kill_groups(pids)
         for chan in chans:
             _signal(self.transport, chan, "TERM")
         if sftp is not None:
-            _quietly(sftp.close)
-        _quietly(self._client.close)
+            quietly(sftp.close)
+        quietly(self._client.close)
 
 
 # -- reading a command's output ---------------------------------------------------------
-
-
-class _Expired(Exception):
-    """The command's deadline passed."""
 
 
 def _feed_stdin(chan: paramiko.Channel, data: bytes) -> threading.Thread | None:
     """Send stdin then EOF. Data that fits the peer's window goes inline; more goes from a
     thread, since a command may not read its input until we drain its output."""
     if len(data) <= chan.out_window_size:
-        if data:
-            chan.sendall(data)
-        chan.shutdown_write()
+        _send_input(chan, data)
         return None
-    feeder = threading.Thread(target=_send_all, args=(chan, data), daemon=True,
+    feeder = threading.Thread(target=_send_input, args=(chan, data), daemon=True,
                               name="pbe-ssh-stdin")
     feeder.start()
     return feeder
 
 
-def _send_all(chan: paramiko.Channel, data: bytes) -> None:
-    try:
-        chan.sendall(data)
-        chan.shutdown_write()
-    except (OSError, EOFError, paramiko.SSHException):
-        pass  # the command exited without reading everything: like EPIPE, not our error
+def _send_input(chan: paramiko.Channel, data: bytes) -> None:
+    """Send ``data`` then EOF, stopping quietly if the command's channel closes first.
 
-
-class _Wakeup(threading.Event):
-    """Set by paramiko when either output buffer of a channel gets data or closes.
-
-    This replaces ``Channel.fileno()`` + select: paramiko's OS pipe behind that fd is set
-    and cleared by the stdout and stderr buffers under two different locks, so with both
-    streams busy a wake-up can be lost and select() sleeps on buffered data for ever (seen
-    here as a one-in-three hang). The buffers' ``clear()`` calls are ignored; only the
-    reader resets the flag, and it re-checks both buffers right after.
+    A command may end (and sshd close its channel) before its stdin is sent. paramiko
+    checks a channel is open, lets go of its lock, then sends; if it closes the channel
+    in between, sshd frees it, and a data or EOF message for a freed channel makes sshd
+    drop the whole connection ("data packet referred to nonexistent channel"). So each
+    message is checked and queued under the channel's lock, as paramiko's own ``_send``
+    does but without letting go of it (private names: paramiko has no such call).
     """
+    view, send = memoryview(data), chan.transport._send_user_message  # type: ignore[union-attr]
+    try:
+        while True:
+            with chan.lock:
+                if chan.closed:
+                    return
+                if not view:
+                    if (eof := chan._send_eof()) is not None:  # type: ignore[attr-defined]
+                        send(eof)
+                    return
+                # waits, letting go of the lock, for room in the window
+                size = chan._wait_for_send_window(len(view))  # type: ignore[attr-defined]
+                if size == 0:  # closed (or EOF sent) meanwhile
+                    return
+                msg = paramiko.Message()
+                msg.add_byte(cMSG_CHANNEL_DATA)
+                msg.add_int(chan.remote_chanid)
+                msg.add_string(bytes(view[:size]))
+                send(msg)
+            view = view[size:]
+    except (OSError, EOFError, paramiko.SSHException) as exc:
+        logger.debug("stdin not sent: %s", exc)  # a lost connection shows in the output
 
-    def clear(self) -> None:
-        """Ignored: only ``consume`` resets the flag."""
 
-    def consume(self, timeout: float | None) -> None:
-        self.wait(timeout)
-        super().clear()
-
-
-def _collect(chan: paramiko.Channel, deadline: float | None,
+def _collect(chan: paramiko.Channel, wake: Wakeup, deadline: float | None,
              out: Sink) -> tuple[bytes, bytes]:
     """Drain stdout (into ``out``) and stderr until EOF, sleeping only until paramiko
     feeds either."""
     err = Sink()
-    wake = _Wakeup()
-    chan.in_buffer.set_event(wake)
-    chan.in_stderr_buffer.set_event(wake)
     while True:
         while chan.recv_ready():
-            out.write(chan.recv(_READ_CHUNK))
+            out.write(chan.recv(READ_CHUNK))
         while chan.recv_stderr_ready():
-            err.write(chan.recv_stderr(_READ_CHUNK))
+            err.write(chan.recv_stderr(READ_CHUNK))
         if (chan.eof_received or chan.closed) and not (
                 chan.recv_ready() or chan.recv_stderr_ready()):
             return out.value(), err.value()
-        wake.consume(_remaining(deadline))
+        wake.consume(remaining(deadline))
 
 
 def _end_command(transport: paramiko.Transport, chan: paramiko.Channel) -> None:
@@ -480,31 +581,15 @@ def _signal(transport: paramiko.Transport, chan: paramiko.Channel, name: str) ->
     with chan.lock:
         if chan.closed or not transport.is_active():
             return
-        _quietly(lambda: transport._send_user_message(msg))  # type: ignore[attr-defined]
+        quietly(lambda: transport._send_user_message(msg))  # type: ignore[attr-defined]
 
 
 def _exit_status(chan: paramiko.Channel, deadline: float | None) -> int:
-    if not chan.status_event.wait(_remaining(deadline)):
-        raise _Expired
+    if not chan.status_event.wait(remaining(deadline)):
+        raise Expired
     return chan.exit_status
 
 
-def _remaining(deadline: float | None) -> float | None:
-    if deadline is None:
-        return None
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise _Expired
-    return left
-
-
 def _discard(client: paramiko.SSHClient, sock: socket.socket) -> None:
-    _quietly(client.close)
-    _quietly(sock.close)
-
-
-def _quietly(action: Callable[[], object]) -> None:
-    try:
-        action()
-    except Exception as exc:  # closing a dead connection must not mask the real error
-        logger.debug("ignored error while closing: %s", exc)
+    quietly(client.close)
+    quietly(sock.close)

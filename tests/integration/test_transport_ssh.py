@@ -149,6 +149,7 @@ def test_server_initiated_rekeys_between_commands() -> None:
 
 def test_many_commands_share_one_tcp_connection(fleet: Fleet) -> None:
     host = fleet.host("h02")
+    seen = len(host.log_path.read_text())  # a port seen earlier may be in use again
     with SSHConnection.open(fleet.spec(host)) as connection:
         sock = connection.transport.sock
         assert isinstance(sock, socket.socket)
@@ -156,8 +157,26 @@ def test_many_commands_share_one_tcp_connection(fleet: Fleet) -> None:
         ports = {connection.run("echo $SSH_CONNECTION").out.split()[1] for _ in range(50)}
 
     assert ports == {str(local_port)}  # every command came over the same client socket
-    log = host.log_path.read_text()
+    log = host.log_path.read_text()[seen:]
     assert log.count(f"Accepted publickey for pbetest from 127.0.0.1 port {local_port} ") == 1
+
+
+def test_an_idle_connection_wakes_its_thread_about_once_a_second(fleet: Fleet) -> None:
+    """paramiko's own 0.1 s poll, times 500 hosts, was thousands of GIL grabs a second."""
+    with SSHConnection.open(fleet.spec("h04")) as connection:
+        packetizer = connection.transport.packetizer
+        wakeups = 0
+        real_check = packetizer._check_keepalive
+
+        def counting() -> None:  # the transport thread calls it on every idle wake-up
+            nonlocal wakeups
+            wakeups += 1
+            real_check()
+
+        packetizer._check_keepalive = counting  # type: ignore[method-assign]
+        time.sleep(3)
+        assert 1 <= wakeups <= 5
+        assert connection.run("echo awake").stdout == b"awake\n"
 
 
 def test_timeout_raises_stops_the_command_and_the_connection_still_works(
@@ -179,12 +198,44 @@ def test_spec_command_timeout_applies_when_run_has_none(fleet: Fleet) -> None:
         assert connection.run("echo ok", timeout=5).stdout == b"ok\n"
 
 
-def test_command_killed_by_a_signal_gives_rc_minus_one_and_a_note(conn: SSHConnection) -> None:
-    result = conn.run("echo before; kill -9 $$")
+def test_command_killed_by_a_signal_gives_rc_minus_one_and_a_note(fleet: Fleet) -> None:
+    """On a channel of its own (no persistent shell), sshd reports the signal, not a status."""
+    with SSHConnection.open(fleet.spec("h01", persistent_shell=False)) as connection:
+        result = connection.run("echo before; kill -9 $$")
 
     assert result.rc == -1
     assert result.stdout == b"before\n"
     assert b"without an exit status" in result.stderr
+
+
+def test_command_killed_by_a_signal_in_the_shell_gives_128_plus_the_signal(
+        conn: SSHConnection) -> None:
+    """The persistent shell sees what any shell sees of a killed child: 128 + its signal."""
+    result = conn.run("echo before; kill -9 $$")
+
+    assert (result.rc, result.stdout, result.stderr) == (137, b"before\n", b"")
+    assert conn.run("echo the shell lives on").stdout == b"the shell lives on\n"
+
+
+def test_stdin_for_a_command_that_ends_before_reading_it_is_no_error(fleet: Fleet) -> None:
+    """sshd may close the channel of a command that ended before its stdin was sent; that
+    was reported as "refused to run the command: Socket is closed" (most of the time
+    with a few threads at once)."""
+    errors: list[str] = []
+    with SSHConnection.open(fleet.spec("h01", persistent_shell=False)) as connection:
+        def work() -> None:
+            for _ in range(20):
+                try:
+                    assert connection.run("exit 3", stdin=b"unread\n").rc == 3
+                except HostUnreachable as exc:
+                    errors.append(str(exc))
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    assert errors == []
 
 
 def test_connection_dropped_mid_command_is_host_unreachable(fleet: Fleet) -> None:

@@ -31,6 +31,10 @@ from .words import ValidateFailed, validate_line
 
 Run = Callable[..., CommandResult]
 
+# Content up to this size is sent as the stdin of the command that finishes the write:
+# one round trip, where an SFTP upload costs several more (open, chmod, write, close).
+SMALL_WRITE = 64 << 10
+
 # One round trip: lstat (or stat with -L), link target, and optionally the sha1.
 _STAT = (
     'p={path}; if [ -e "$p" ] || [ -L "$p" ]; then '
@@ -268,10 +272,15 @@ class RemoteFiles:
             self._predict_write(path, data, mode, owner, group, current, context)
             return None
         tmp = temp_beside(path)
-        staged = source or (f"/tmp/.pbe-{uuid.uuid4().hex}" if self.become else tmp)
+        small = None if source is not None else _small(data)
+        staged = source or (f"/tmp/.pbe-{uuid.uuid4().hex}" if self.become and small is None
+                            else tmp)
         plan = _WritePlan(staged, tmp, path, mode, owner, group, backup, validate,
-                          dict(context or {}), keep_staged=source is not None)
+                          dict(context or {}), keep_staged=source is not None,
+                          receive=small is not None)
         script = plan.script()  # a bad validate fails here, before anything is uploaded
+        if small is not None:
+            return plan.outcome(self._run(script, stdin=small))
         if source is None:
             self._put(io.BytesIO(data) if isinstance(data, bytes) else data, staged, 0o600)
         return plan.outcome(self._run(script))
@@ -302,6 +311,21 @@ class RemoteFiles:
         if res.rc != 0:
             raise ModuleError(f"cannot {what}: {_reason(res)}")
         return res
+
+
+def _small(data: bytes | IO[bytes]) -> bytes | None:
+    """The whole content when it is at most ``SMALL_WRITE`` bytes (a stream is read that
+    far, then rewound when it is longer), else None."""
+    if isinstance(data, bytes):
+        return data if len(data) <= SMALL_WRITE else None
+    if not data.seekable():
+        return None
+    start = data.tell()
+    head = data.read(SMALL_WRITE + 1)
+    if len(head) <= SMALL_WRITE:
+        return head
+    data.seek(start)
+    return None
 
 
 def temp_beside(path: str) -> str:
@@ -341,6 +365,7 @@ class _WritePlan:
     validate: str | None
     context: dict[str, str]
     keep_staged: bool = False
+    receive: bool = False        # the content comes on stdin: write it to the temp file
 
     def script(self) -> str:
         """The old file's mode and owner are read once (it may be replaced or removed
@@ -362,6 +387,8 @@ class _WritePlan:
     def _prepare(self) -> list[str]:
         q = shlex.quote
         steps = []
+        if self.receive:  # mode 0600 until chmod; noclobber: never through a planted link
+            steps.append('( set -C; umask 077; exec cat > "$t" )')
         if self.staged != self.tmp:
             remove = "" if self.keep_staged else ' && rm -f -- "$s"'
             drop = "" if self.keep_staged else '"$s" '

@@ -1,0 +1,127 @@
+"""The round-trip budget of a file write: content up to ``SMALL_WRITE`` bytes goes as the
+stdin of the one command that finishes the write (no upload); larger content is uploaded,
+then finished. Against a local ``sh``; and end to end over the local persistent session."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+
+import playbook_engine as pbe
+from playbook_engine.modules.util.remotefs import SMALL_WRITE, Prediction, RemoteFiles
+from playbook_engine.transport.base import CommandResult
+from playbook_engine.transport.local import LocalConnection
+
+
+class Host:
+    """A RemoteFiles runner on the local /bin/sh that counts commands and uploads."""
+
+    def __init__(self) -> None:
+        self.commands: list[str] = []
+        self.uploads: list[str] = []
+
+    def run(self, command: str, stdin: bytes | None = None, **_: Any) -> CommandResult:
+        self.commands.append(command)
+        proc = subprocess.run(["/bin/sh", "-c", command], input=stdin or b"",
+                              capture_output=True, check=False)
+        return CommandResult(proc.returncode, proc.stdout, proc.stderr)
+
+    def put(self, source: IO[bytes], path: str, mode: int | None) -> None:
+        self.uploads.append(path)
+        with open(path, "wb") as out:
+            shutil.copyfileobj(source, out)
+        if mode is not None:
+            os.chmod(path, mode)
+
+
+def _write(tmp_path: Path, data: bytes | IO[bytes], **kw: Any) -> tuple[Host, Path]:
+    host = Host()
+    files = RemoteFiles(host.run, host.put, False, Prediction())
+    dest = tmp_path / "out"
+    files.write(str(dest), data, **kw)
+    return host, dest
+
+
+BINARY = b"\0\x01no trailing newline\xff"
+
+
+@pytest.mark.parametrize("data", [b"line\n", b"", BINARY, b"x" * SMALL_WRITE],
+                         ids=["text", "empty", "binary", "at-the-limit"])
+def test_small_content_is_one_command_and_no_upload(tmp_path: Path, data: bytes) -> None:
+    host, dest = _write(tmp_path, data, mode="0640")
+    assert (len(host.commands), host.uploads) == (1, [])
+    assert dest.read_bytes() == data and dest.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temp file left
+
+
+def test_a_small_stream_is_read_whole_and_sent_the_same_way(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.write_bytes(BINARY)
+    with source.open("rb") as stream:
+        host, dest = _write(tmp_path, stream)
+    assert (len(host.commands), host.uploads) == (1, [])
+    assert dest.read_bytes() == BINARY
+
+
+@pytest.mark.parametrize("as_stream", [False, True], ids=["bytes", "stream"])
+def test_larger_content_is_uploaded_whole_then_finished(tmp_path: Path,
+                                                        as_stream: bool) -> None:
+    data = bytes(range(256)) * (SMALL_WRITE // 256 + 1)
+    host, dest = _write(tmp_path, io.BytesIO(data) if as_stream else data, mode="0600")
+    assert len(host.commands) == 1 and len(host.uploads) == 1
+    assert dest.read_bytes() == data and dest.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_failed_validate_keeps_the_old_file_and_no_temp_file(tmp_path: Path) -> None:
+    (tmp_path / "out").write_bytes(b"old\n")
+    with pytest.raises(Exception, match="validat"):
+        _write(tmp_path, b"new\n", validate="grep -q old %s")
+    assert (tmp_path / "out").read_bytes() == b"old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_modules_write_without_uploads_over_the_local_session(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """copy (binary src, content), template, lineinfile, blockinfile: no upload at all, and
+    the second run changes nothing."""
+    uploads: list[str] = []
+    real_put = LocalConnection.put
+
+    def counting_put(self: LocalConnection, source: IO[bytes], path: str,
+                     mode: int | None = None) -> None:
+        uploads.append(path)
+        real_put(self, source, path, mode)
+
+    monkeypatch.setattr(LocalConnection, "put", counting_put)
+    (tmp_path / "bin").write_bytes(BINARY)
+    (tmp_path / "t.j2").write_text("hello {{ who }}\n")
+    d = tmp_path / "d"
+    d.mkdir()
+    book = tmp_path / "site.yml"
+    book.write_text(f"""
+- hosts: all
+  gather_facts: false
+  vars: {{who: world}}
+  tasks:
+    - copy: {{src: {tmp_path}/bin, dest: {d}/bin, mode: "0600"}}
+    - copy: {{content: "a\\nb\\n", dest: {d}/content}}
+    - template: {{src: {tmp_path}/t.j2, dest: {d}/t}}
+    - lineinfile: {{path: {d}/ini, line: "port=1", create: true}}
+    - blockinfile: {{path: {d}/ini, block: "x=1"}}
+""")
+    inventory = {"all": {"hosts": {"here": {"ansible_connection": "local"}}}}
+    first = pbe.run(book, inventory)
+    second = pbe.run(book, inventory)
+    assert first.stats["here"]["changed"] == 5 and second.stats["here"]["changed"] == 0
+    assert uploads == []
+    assert (d / "bin").read_bytes() == BINARY and (d / "bin").stat().st_mode & 0o777 == 0o600
+    assert (d / "content").read_bytes() == b"a\nb\n"
+    assert (d / "t").read_text() == "hello world\n"
+    assert (d / "ini").read_text().startswith("port=1\n# BEGIN ANSIBLE MANAGED BLOCK\nx=1\n")
+    assert sorted(p.name for p in d.iterdir()) == ["bin", "content", "ini", "t"]
