@@ -64,8 +64,10 @@ def _flags(arg: Arg) -> list[str]:
 
 
 def _constraints(module: type[Module]) -> str:
-    lines = [f"  at most one of: {', '.join(group)}" for group in module.mutually_exclusive]
-    lines += [f"  at least one of: {', '.join(group)}" for group in module.required_one_of]
+    lines = [_wrap(f"at most one of: {', '.join(group)}", "  ", "    ")
+             for group in module.mutually_exclusive]
+    lines += [_wrap(f"at least one of: {', '.join(group)}", "  ", "    ")
+              for group in module.required_one_of]
     return "Constraints:\n" + "\n".join(lines) if lines else ""
 
 

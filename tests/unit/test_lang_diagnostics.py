@@ -30,21 +30,19 @@ def by_severity(problems: list[Problem], severity: str) -> list[str]:
 
 def test_an_ansible_module_pbe_lacks_is_named_as_such_never_as_a_typo(tmp_path: Path) -> None:
     site = write(tmp_path, {"site.yml": play(
-        "    - cron: name=x job=ls\n"
-        "    - community.general.ufw: rule=allow\n"
-        "    - mount: path=/mnt state=mounted\n"
-        "    - yum: name=x\n"
-        "    - action: cron name=y\n"
+        "    - subversion: name=x job=ls\n"
+        "    - community.general.nagios: action=silence\n"
+        "    - haproxy: state=disabled\n"
+        "    - action: subversion name=y\n"
         "    - include: other.yml\n"
         "    - copyy: src=a dest=b\n")})
     problems = pbe.validate(site)
     errors = [p for p in problems if p.severity == "error"]
     assert [p.message for p in errors] == [
-        "`cron` is an Ansible module that pbe does not implement",
-        "`community.general.ufw` is an Ansible module that pbe does not implement",
-        "`mount` is an Ansible module (ansible.posix.mount) that pbe does not implement",
-        "`yum` is an Ansible module (ansible.builtin.dnf) that pbe does not implement",
-        "`cron` is an Ansible module that pbe does not implement",
+        "`subversion` is an Ansible module that pbe does not implement",
+        "`community.general.nagios` is an Ansible module that pbe does not implement",
+        "`haproxy` is an Ansible module (community.general.haproxy) that pbe does not implement",
+        "`subversion` is an Ansible module that pbe does not implement",
         "`include` was removed from Ansible (2.16)",
         "unknown module `copyy`",  # a real typo still gets its suggestion
     ]
@@ -58,49 +56,49 @@ def test_an_ansible_module_pbe_lacks_is_named_as_such_never_as_a_typo(tmp_path: 
 def test_a_run_time_include_defers_a_missing_module_to_when_its_task_runs(
         tmp_path: Path) -> None:
     site = write(tmp_path, {
-        "setup-Debian.yml": "- name: not here\n  cron: name=x job=ls\n  when: false\n"
+        "setup-Debian.yml": "- name: not here\n  subversion: name=x job=ls\n  when: false\n"
                             "- debug: msg=after-skip\n",
-        "setup-RedHat.yml": "- debug: msg=before\n- cron: name=x job=ls\n",
-        "static.yml": "- cron: name=x job=ls\n  when: never_true | default(false)\n",
+        "setup-RedHat.yml": "- debug: msg=before\n- subversion: name=x job=ls\n",
+        "static.yml": "- subversion: name=x job=ls\n  when: never_true | default(false)\n",
         "site.yml": play("    - include_tasks: 'setup-{{ fam }}.yml'\n"
                          "    - include_tasks: static.yml\n"),
     })
     problems = pbe.validate(site)
     assert by_severity(problems, "error") == []
     assert by_severity(problems, "warning") == [
-        "`cron` is an Ansible module that pbe does not implement (in a file included at run "
+        "`subversion` is an Ansible module that pbe does not implement (in a file included at run "
         "time: an error only if this task runs)"]
     skipped = pbe.run(site, INVENTORY, extra_vars={"fam": "Debian"})
     assert skipped.exit_code == 0
-    assert [r.status for r in skipped.results if r.action == "cron"] == ["skipped", "skipped"]
+    assert [r.status for r in skipped.results if r.action == "subversion"] == ["skipped", "skipped"]
     assert [r.result.get("msg") for r in skipped.results if r.action == "debug"] == [
         "after-skip"]
     ran = pbe.run(site, INVENTORY, extra_vars={"fam": "RedHat"})
     assert ran.exit_code == 2
     failed = [r for r in ran.results if r.status == "failed"]
-    assert [r.action for r in failed] == ["cron"]
+    assert [r.action for r in failed] == ["subversion"]
     assert failed[0].result["msg"].startswith(
-        "`cron` is an Ansible module that pbe does not implement; ")
+        "`subversion` is an Ansible module that pbe does not implement; ")
     assert [r.result.get("msg") for r in ran.results if r.action == "debug"] == ["before"]
 
 
 def test_static_content_stays_strict(tmp_path: Path) -> None:
     site = write(tmp_path, {
-        "tasks.yml": "- cron: name=x job=ls\n",
+        "tasks.yml": "- subversion: name=x job=ls\n",
         "site.yml": play("    - import_tasks: tasks.yml\n"),
     })
     assert by_severity(pbe.validate(site), "error") == [
-        "`cron` is an Ansible module that pbe does not implement"]
+        "`subversion` is an Ansible module that pbe does not implement"]
 
 
 def test_a_notify_whose_handler_was_dropped_by_an_error_adds_no_cascade(
         tmp_path: Path) -> None:
     site = write(tmp_path, {"site.yml": play(
-        "    - command: 'true'\n      notify: restart cron\n"
+        "    - command: 'true'\n      notify: restart subversion\n"
         "    - command: 'true'\n      notify: no such handler\n",
-        "  handlers:\n    - name: restart cron\n      cron: name=x job=ls\n")})
+        "  handlers:\n    - name: restart subversion\n      subversion: name=x job=ls\n")})
     assert sorted(by_severity(pbe.validate(site), "error")) == [
-        "`cron` is an Ansible module that pbe does not implement",
+        "`subversion` is an Ansible module that pbe does not implement",
         "notify names no handler of this play: `no such handler`"]
 
 
