@@ -50,7 +50,7 @@ def test_an_ansible_module_pbe_lacks_is_named_as_such_never_as_a_typo(tmp_path: 
     assert "did you mean" not in str(errors[0].hint)  # not `copy`
     assert "library/" in str(errors[0].hint)
     assert errors[4].hint == "use include_tasks or import_tasks"
-    assert "`copy`" in str(errors[6].hint)
+    assert "`copy`" in str(errors[5].hint)
 
 
 def test_a_run_time_include_defers_a_missing_module_to_when_its_task_runs(
