@@ -14,7 +14,7 @@ the session. ``_pbe_run`` runs it as ``$SHELL -c COMMAND`` (as sshd would: same 
 same ``$0``) in a session and process group of its own (``setsid``; bash's ``set -m``
 where there is no setsid), with only fds 0-2 open, and writes framed records around
 its output. ``TOKEN`` is 128 random bits per command; the command's own argv holds it
-only in the start record's format, so no output ends a command by accident::
+only in two halves, so no output (not even a ``ps`` of the command) holds a record::
 
     stdout: TOKEN S <pid>\\n   (first, from the command's own shell: its process group)
             ...the command's output, untouched (binary-safe, streamed)...
@@ -102,9 +102,11 @@ printf '%sR%s\n' "$_pbe_b" "$_pbe_m"
 # shell's messages stay those of the command): the start record, from the command's
 # own shell. In mode s the shell's stdout is first the pipe that tells the session its
 # pid (the process group to check for leftovers), then the real one.
+# The token is printed from two halves: whole, it would stand in the command's argv, and
+# a `ps` the command runs would print it as an unexpected record.
 _PREFIX = {
-    "s": "echo $$;exec 1>&3 3>&-;printf '{token}S%s\\n' $$;",
-    "m": "printf '{token}S%s\\n' $$;",
+    "s": "echo $$;exec 1>&3 3>&-;printf '%s%sS%s\\n' {a} {b} $$;",
+    "m": "printf '%s%sS%s\\n' {a} {b} $$;",
 }
 _RECORD_MAX = 64  # a record's length after its token: "E255 1\n", "S4194304\n"
 _DEATHS = 3       # sessions that may die under a command before a host gets exec only
@@ -155,7 +157,8 @@ def frame(command: str, stdin: bytes | None, mode: str, token: str,
     data = stdin or b""
     if "\0" in command or len(command) > MAX_SCRIPT or len(data) > MAX_STDIN:
         return None
-    script = _PREFIX[mode].format(token=token) + command
+    half = len(token) // 2
+    script = _PREFIX[mode].format(a=token[:half], b=token[half:]) + command
     try:
         head = f"_pbe_run {token} {shlex.quote(script)}".encode("utf-8", errors)
     except UnicodeEncodeError:

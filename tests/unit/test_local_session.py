@@ -73,6 +73,15 @@ def test_output_that_forges_a_record_is_only_output(conn: LocalConnection) -> No
     assert (res.rc, res.out) == (0, forged + "done\n")
 
 
+def test_a_command_listing_its_own_process_is_only_output(conn: LocalConnection) -> None:
+    """`ps` prints the command's own argv; the token must not stand whole in it (the
+    service module's pattern probe lost its session this way)."""
+    shell = _shell_pid(conn)
+    res = conn.run("ps -e -ww -o pid= -o args=; echo done")
+    assert res.rc == 0 and res.out.endswith("done\n") and "ps -e -ww" in res.out
+    assert _shell_pid(conn) == shell  # the same session serves on
+
+
 def test_a_background_writer_is_waited_for_like_sshd_would(conn: LocalConnection) -> None:
     """A process left holding the output: read until it lets go, then a new shell."""
     before = _shell_pid(conn)

@@ -191,7 +191,7 @@ def test_pattern_is_not_fooled_by_the_probe_itself(tmp_path: Path,
     must not find the probe and call a stopped service running."""
     path = book(tmp_path, f"service: name={script.name} state=started pattern={script.name}")
     real = check_predicts_run(path, LOCAL, unchanged=lambda: None)
-    assert [r.status for r in real.results] == ["changed"]
+    assert [r.status for r in real.results] == ["changed"], real.results[0].result
     assert script.pid() is not None
 
 

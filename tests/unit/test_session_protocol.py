@@ -51,7 +51,7 @@ def test_a_frame_carries_any_command_as_one_quoted_word(command: str) -> None:
     assert text.endswith(" </dev/null\n")
     words = shlex.split(text[:-len(" </dev/null\n")])
     assert words[:2] == ["_pbe_run", TOKEN]
-    assert words[2] == f"printf '{TOKEN}S%s\\n' $$;{command}"
+    assert words[2] == f"printf '%s%sS%s\\n' {TOKEN[:16]} {TOKEN[16:]} $$;{command}"
     assert len(words) == 3
 
 
@@ -60,7 +60,7 @@ def test_sh_itself_parses_a_frame_back_into_the_command(command: str) -> None:
     """The real parser agrees: a stand-in ``_pbe_run`` prints the word it was given."""
     script = "_pbe_run() { printf '%s' \"$2\"; }\n" + _frame_text(command)
     out = subprocess.run(["sh", "-s"], input=script.encode(), capture_output=True, check=True)
-    assert out.stdout.decode() == f"printf '{TOKEN}S%s\\n' $$;{command}"
+    assert out.stdout.decode() == f"printf '%s%sS%s\\n' {TOKEN[:16]} {TOKEN[16:]} $$;{command}"
 
 
 def test_stdin_goes_in_a_quoted_here_document_that_the_data_cannot_end() -> None:
