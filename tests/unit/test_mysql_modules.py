@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from playbook_engine.modules.mysql_db import MysqlDb
+from playbook_engine.modules.mysql_user import MysqlUser
 from playbook_engine.modules.util.mysql import client_script, mysql_command, rows
+from playbook_engine.testing.recorded import Answer, RecordedHost
 
 FAKE = """#!/bin/sh
 out=$FAKE_OUT
@@ -71,3 +73,17 @@ def test_a_missing_config_file_is_not_included(fake: dict[str, str], tmp_path: P
     cnf = (tmp_path / "out" / "cnf").read_text().splitlines()
     assert cnf == ["[client]", 'connect-timeout="30"', 'socket="/run/my.sock"',
                    'host="localhost"']
+
+
+@pytest.mark.parametrize("state", ["present", "absent"])
+def test_mysql_user_password_is_on_no_command_line_nor_in_the_result(state: str) -> None:
+
+    host = RecordedHost([Answer("# mysql_user: read user", stdout="H\tlocalhost\n"
+                                "P\tlocalhost\tmysql_native_password\t0\n"),
+                         Answer("# mysql_user: change user")])
+    args = MysqlUser.coerce({"name": "app", "password": "pw-Zq81", "state": state,
+                             "login_password": "root-Zq81"})
+    result = MysqlUser().run(args, host).as_dict()  # type: ignore[arg-type]
+    assert result["changed"] is True
+    assert not any("Zq81" in c for c in host.commands)
+    assert "Zq81" not in repr(result)
