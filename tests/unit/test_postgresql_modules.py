@@ -1,0 +1,79 @@
+"""postgresql_db/_user/_privs against a real, private PostgreSQL server started for these
+tests (tests/unit/pgserver.py): check mode predicts the run, the second run changes
+nothing, and the server really is in the state asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pgserver
+import pytest
+
+from playbook_engine.testing.parity import check_predicts_run
+
+pytestmark = pytest.mark.skipif(not pgserver.available(), reason="no PostgreSQL installed")
+LOCAL = {"all": {"hosts": {"localhost": {"ansible_connection": "local"}}}}
+
+
+@pytest.fixture(scope="module")
+def sock() -> Iterator[Path]:
+    with pgserver.server() as path:
+        yield path
+
+
+def _book(tmp_path: Path, sock: Path, tasks: str) -> Path:
+    book = tmp_path / "site.yml"
+    book.write_text(f"""
+- hosts: all
+  gather_facts: false
+  vars:
+  tasks:
+{tasks}
+""")
+    return book
+
+
+def test_postgresql_db_is_created_changed_renamed_and_dropped(tmp_path: Path,
+                                                              sock: Path) -> None:
+    login = f'login_unix_socket: "{sock}"\n        login_port: {pgserver.PORT}'
+    book = _book(tmp_path, sock, f"""
+    - community.postgresql.postgresql_db:
+        name: shop
+        encoding: UTF-8
+        template: template0
+        conn_limit: "20"
+        comment: the shop's "data"
+        {login}
+      register: made
+""")
+    check_predicts_run(book, LOCAL, unchanged=lambda: _no_db(sock, "shop"))
+    row = pgserver.query(sock, "SELECT pg_encoding_to_char(encoding), datconnlimit, "
+                         "shobj_description(oid, 'pg_database') FROM pg_database "
+                         "WHERE datname = 'shop'")
+    assert row == "UTF8|20|the shop's \"data\""
+    book = _book(tmp_path, sock, f"""
+    - postgresql_db:
+        name: shop
+        state: rename
+        target: shop2
+        {login}
+""")
+    real = check_predicts_run(book, LOCAL,
+                              unchanged=lambda: pgserver.query(sock, "SELECT 1", "shop"))
+    assert real.results[0].result["executed_commands"] == [
+        'ALTER DATABASE "shop" RENAME TO "shop2";']
+    book = _book(tmp_path, sock, f"""
+    - postgresql_db:
+        name: shop2
+        state: absent
+        {login}
+""")
+    check_predicts_run(book, LOCAL, unchanged=lambda: pgserver.query(sock, "SELECT 1", "shop2"))
+    _no_db(sock, "shop")
+    _no_db(sock, "shop2")
+
+
+def _no_db(sock: Path, name: str) -> None:
+    assert pgserver.query(sock, f"SELECT count(*) FROM pg_database WHERE datname = '{name}'") \
+        == "0"
