@@ -77,3 +77,57 @@ def test_postgresql_db_is_created_changed_renamed_and_dropped(tmp_path: Path,
 def _no_db(sock: Path, name: str) -> None:
     assert pgserver.query(sock, f"SELECT count(*) FROM pg_database WHERE datname = '{name}'") \
         == "0"
+
+
+def test_postgresql_user_password_flags_and_owner(tmp_path: Path, sock: Path) -> None:
+    login = f'login_unix_socket: "{sock}"\n        login_port: {pgserver.PORT}'
+    book = _book(tmp_path, sock, f"""
+    - community.postgresql.postgresql_user:
+        name: app
+        password: "pw:'Zq81"
+        role_attr_flags: CREATEDB,NOSUPERUSER
+        expires: infinity
+        conn_limit: 5
+        comment: the app
+        {login}
+      register: made
+    - postgresql_db:
+        name: appdb
+        owner: app
+        {login}
+""")
+    real = check_predicts_run(book, LOCAL, unchanged=lambda: _no_role(sock, "app"))
+    assert real.results[0].result["queries"][0] == (
+        'CREATE USER "app" CREATEDB NOSUPERUSER PASSWORD \'********\' '
+        "VALID UNTIL 'infinity' CONNECTION LIMIT 5;")
+    assert "Zq81" not in repr([r.result for r in real.results])
+    assert pgserver.query(sock, "SELECT rolcreatedb, rolsuper, rolconnlimit, "
+                          "shobj_description(oid, 'pg_authid') FROM pg_roles "
+                          "WHERE rolname = 'app'") == "t|f|5|the app"
+    assert pgserver.query(sock, "SELECT pg_get_userbyid(datdba) FROM pg_database "
+                          "WHERE datname = 'appdb'") == "app"
+    stored = pgserver.query(sock, "SELECT rolpassword FROM pg_authid WHERE rolname = 'app'")
+    assert stored.startswith("SCRAM-SHA-256$")
+    book = _book(tmp_path, sock, f"""
+    - postgresql_user:
+        name: app
+        password: other
+        role_attr_flags: NOCREATEDB
+        {login}
+""")
+    check_predicts_run(book, LOCAL)
+    assert pgserver.query(sock, "SELECT rolcreatedb FROM pg_roles WHERE rolname = 'app'") \
+        == "f"
+    assert pgserver.query(sock, "SELECT rolpassword FROM pg_authid "
+                          "WHERE rolname = 'app'") != stored
+    book = _book(tmp_path, sock, f"""
+    - postgresql_db: {{name: appdb, state: absent, {login.replace(chr(10) + '        ', ', ')}}}
+    - postgresql_user: {{name: app, state: absent, {login.replace(chr(10) + '        ', ', ')}}}
+""")
+    check_predicts_run(book, LOCAL)
+    _no_role(sock, "app")
+
+
+def _no_role(sock: Path, name: str) -> None:
+    assert pgserver.query(sock, f"SELECT count(*) FROM pg_roles WHERE rolname = '{name}'") \
+        == "0"

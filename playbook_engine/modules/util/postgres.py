@@ -58,7 +58,7 @@ def _passfile_line(password: str) -> str:
     return "*:*:*:*:" + password.replace("\\", "\\\\").replace(":", "\\:")
 
 
-def psql_words(args: Mapping[str, Any], db: str) -> str:
+def psql_words(args: Mapping[str, Any], db: str, stop_on_error: bool = True) -> str:
     """psql's connection options (no secret among them)."""
     host = args["login_unix_socket"] or args["login_host"]
     env = {"PGSSLMODE": args["ssl_mode"], "PGSSLROOTCERT": args["ca_cert"],
@@ -66,7 +66,8 @@ def psql_words(args: Mapping[str, Any], db: str) -> str:
     env.update({f"PG{k.upper()}": str(v) for k, v in args["connect_params"].items()
                 if k.lower() in ("connect_timeout", "application_name", "sslmode")})
     words = " ".join(f"{k}={quote(str(v))}" for k, v in env.items() if v)
-    words += f" psql -X -q -A -t -F \"$(printf '\\t')\" -v ON_ERROR_STOP=1 -d {quote(db)}"
+    stop = " -v ON_ERROR_STOP=1" if stop_on_error else ""
+    words += f" psql -X -q -A -t -F \"$(printf '\\t')\"{stop} -d {quote(db)}"
     words += f" -U {quote(args['login_user'])} -p {int(args['login_port'])}"
     return words + (f" -h {quote(host)}" if host else "")
 
@@ -94,11 +95,12 @@ class PostgresModule(Module):
     """Base for the postgresql_* modules: runs SQL with the task's login."""
 
     def sql(self, args: Mapping[str, Any], ctx: ModuleContext, db: str,
-            statements: list[str], label: str) -> CommandResult:
+            statements: list[str], label: str, stop_on_error: bool = True) -> CommandResult:
         """Run ``statements`` in ``db`` (one round trip); ModuleError when psql cannot
-        connect."""
+        connect. ``stop_on_error=False``: a probe whose later parts may fail."""
         prefix = [f"SET ROLE {ident(args['session_role'])};"] if args["session_role"] else []
-        script, stdin = client_script(args, psql_words(args, db), f"{self.name}: {label}")
+        words = psql_words(args, db, stop_on_error)
+        script, stdin = client_script(args, words, f"{self.name}: {label}")
         res = ctx.run(script, stdin=stdin + ("\n".join(prefix + statements) + "\n").encode())
         if res.rc == 127:
             raise ModuleError(f"psql is not installed on the host: {res.err.strip()}")
