@@ -131,3 +131,50 @@ def test_postgresql_user_password_flags_and_owner(tmp_path: Path, sock: Path) ->
 def _no_role(sock: Path, name: str) -> None:
     assert pgserver.query(sock, f"SELECT count(*) FROM pg_roles WHERE rolname = '{name}'") \
         == "0"
+
+
+def test_postgresql_privs_on_database_and_every_table(tmp_path: Path, sock: Path) -> None:
+    pgserver.query(sock, "CREATE ROLE reader; CREATE ROLE owner_r")
+    pgserver.query(sock, "CREATE DATABASE privdb")
+    pgserver.query(sock, "CREATE TABLE t1 (i int); CREATE TABLE \"odd \"\"t\" (i int); "
+                   "CREATE SEQUENCE s1", "privdb")
+    login = f'login_unix_socket: "{sock}"\n        login_port: {pgserver.PORT}'
+    book = _book(tmp_path, sock, f"""
+    - community.postgresql.postgresql_privs:
+        type: database
+        login_db: privdb
+        roles: owner_r
+        privs: ALL
+        grant_option: true
+        {login}
+    - postgresql_privs:
+        db: privdb
+        roles: reader,PUBLIC
+        objs: ALL_IN_SCHEMA
+        privs: SELECT
+        {login}
+""")
+    real = check_predicts_run(book, LOCAL)
+    assert real.results[0].result["queries"] == [
+        'GRANT CONNECT, CREATE, TEMPORARY ON DATABASE "privdb" TO "owner_r" '
+        "WITH GRANT OPTION;"]
+    acl = pgserver.query(sock, "SELECT datacl FROM pg_database WHERE datname = 'privdb'")
+    assert "owner_r=C*T*c*/postgres" in acl
+    for table in ("t1", '"odd ""t"'):
+        assert pgserver.query(sock, f"SELECT has_table_privilege('reader', '{table}', "
+                              "'SELECT'), has_table_privilege('reader', "
+                              f"'{table}', 'INSERT')", "privdb") == "t|f"
+    book = _book(tmp_path, sock, f"""
+    - postgresql_privs:
+        db: privdb
+        roles: reader
+        objs: t1
+        privs: SELECT
+        state: absent
+        {login}
+""")
+    check_predicts_run(book, LOCAL)
+    assert pgserver.query(sock, "SELECT has_table_privilege('reader', 't1', 'SELECT')",
+                          "privdb") == "t"  # PUBLIC still has it
+    assert "reader" not in pgserver.query(sock, "SELECT relacl FROM pg_class "
+                                          "WHERE relname = 't1'", "privdb")
