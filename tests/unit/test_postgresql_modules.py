@@ -178,3 +178,40 @@ def test_postgresql_privs_on_database_and_every_table(tmp_path: Path, sock: Path
                           "privdb") == "t"  # PUBLIC still has it
     assert "reader" not in pgserver.query(sock, "SELECT relacl FROM pg_class "
                                           "WHERE relname = 't1'", "privdb")
+
+
+def test_postgresql_schema_and_ext(tmp_path: Path, sock: Path) -> None:
+    pgserver.query(sock, "CREATE ROLE schema_owner")
+    pgserver.query(sock, "CREATE DATABASE extdb")
+    login = f'login_unix_socket: "{sock}"\n        login_port: {pgserver.PORT}'
+    book = _book(tmp_path, sock, f"""
+    - community.postgresql.postgresql_schema:
+        db: extdb
+        name: app
+        owner: schema_owner
+        comment: app tables
+        {login}
+    - community.postgresql.postgresql_ext:
+        db: extdb
+        name: citext
+        schema: app
+        {login}
+      register: ext
+""")
+    real = check_predicts_run(book, LOCAL)
+    assert pgserver.query(sock, "SELECT pg_get_userbyid(nspowner), "
+                          "obj_description(oid, 'pg_namespace') FROM pg_namespace "
+                          "WHERE nspname = 'app'", "extdb") == "schema_owner|app tables"
+    assert pgserver.query(sock, "SELECT n.nspname, e.extversion FROM pg_extension e JOIN "
+                          "pg_namespace n ON n.oid = e.extnamespace WHERE "
+                          "extname = 'citext'", "extdb") \
+        == f"app|{real.results[1].result['version']}"
+    assert real.results[1].result["prev_version"] == ""
+    flow = login.replace("\n        ", ", ")
+    book = _book(tmp_path, sock, f"""
+    - postgresql_ext: {{db: extdb, name: citext, state: absent, {flow}}}
+    - postgresql_schema: {{db: extdb, name: app, state: absent, {flow}}}
+""")
+    check_predicts_run(book, LOCAL)
+    assert pgserver.query(sock, "SELECT count(*) FROM pg_namespace WHERE nspname = 'app'",
+                          "extdb") == "0"
