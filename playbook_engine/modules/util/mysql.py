@@ -135,10 +135,12 @@ class MysqlModule(Module):
     """Base for the mysql_* modules: runs SQL with the task's login."""
 
     def sql(self, args: Mapping[str, Any], ctx: ModuleContext, statements: list[str],
-            label: str, force: bool = False) -> CommandResult:
-        """Run ``statements`` (one round trip); ModuleError when the login fails."""
-        prefix = [] if args["sql_log_bin"] else ["SET SQL_LOG_BIN=0;"]
-        script, stdin = client_script(args, mysql_command(force), f"{self.name}: {label}")
+            label: str, force: bool = False, client: str | None = None) -> CommandResult:
+        """Run ``statements`` (one round trip); ModuleError when the login fails.
+        ``client``: another mysql command line than ``mysql_command``'s."""
+        prefix = [] if args.get("sql_log_bin", True) else ["SET SQL_LOG_BIN=0;"]
+        script, stdin = client_script(args, client or mysql_command(force),
+                                      f"{self.name}: {label}")
         body = "\n".join(prefix + statements) + "\n"
         res = ctx.run(script, stdin=stdin + body.encode())
         if res.rc == 127:
