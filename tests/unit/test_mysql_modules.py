@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from playbook_engine.modules.mysql_db import MysqlDb
+from playbook_engine.modules.mysql_db import MysqlDb, dump_command
 from playbook_engine.modules.mysql_user import MysqlUser
 from playbook_engine.modules.util.mysql import client_script, mysql_command, rows
 from playbook_engine.testing.recorded import Answer, RecordedHost
@@ -87,3 +87,31 @@ def test_mysql_user_password_is_on_no_command_line_nor_in_the_result(state: str)
     assert result["changed"] is True
     assert not any("Zq81" in c for c in host.commands)
     assert "Zq81" not in repr(result)
+
+
+FAKE_DUMP = """#!/bin/sh
+printf '%s\\n' "$@" > "$FAKE_OUT/dump_argv"
+echo "-- dump"
+"""
+
+
+def test_dump_to_gz_runs_mysqldump_then_gzip_and_leaves_no_temp_file(
+        fake: dict[str, str], tmp_path: Path) -> None:
+    dump = Path(fake["PATH"].split(":")[0]) / "mysqldump"
+    dump.write_text(FAKE_DUMP)
+    dump.chmod(0o755)
+    target = tmp_path / "all.sql.gz"
+    args = MysqlDb.coerce({"name": ["a", "b"], "state": "dump", "target": str(target),
+                           "login_password": "pw-Zq81"})
+    shell, shown = dump_command(args, ["a", "b"])
+    script, stdin = client_script(args, shell, "test")
+    proc = subprocess.run(["sh", "-c", script], input=stdin, env=fake, capture_output=True,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert subprocess.run(["gzip", "-dc", str(target)], capture_output=True, text=True,
+                          check=True).stdout == "-- dump\n"
+    argv = (tmp_path / "out" / "dump_argv").read_text().splitlines()
+    assert argv[0].startswith("--defaults-file=") and argv[1:] == ["--quick", "--databases",
+                                                                   "a", "b"]
+    assert shown == f"mysqldump --quick --databases a b | gzip > {target}"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".pbe-my")]
