@@ -3,14 +3,27 @@ tablespace and comment, or not, or is renamed; with the host's own ``psql``."""
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ModuleError
+from ..transport.shell import quote
 from . import register
 from .base import Arg, ModuleContext
 from .result import Result
-from .util.postgres import LOGIN_ARGS, PostgresModule, failure, ident, literal, rows
+from .util.postgres import (
+    LOGIN_ARGS,
+    PostgresModule,
+    client_script,
+    failure,
+    ident,
+    literal,
+    rows,
+    tool_words,
+)
+
+_COMPRESSORS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
 
 
 @dataclass(frozen=True)
@@ -34,7 +47,7 @@ class PostgresqlDb(PostgresModule):
         "name": Arg("str", required=True, aliases=("db",), description="The database."),
         "state": Arg("str", default="present",
                      choices=("absent", "dump", "present", "rename", "restore"),
-                     description="What to do (dump and restore are not supported yet)."),
+                     description="What to do with it."),
         "owner": Arg("str", default="", description="Its owner role."),
         "template": Arg("str", default="", description="Template of a new database."),
         "encoding": Arg("str", default="", description="Encoding of a new database."),
@@ -47,19 +60,21 @@ class PostgresqlDb(PostgresModule):
         "comment": Arg("str", description="Its comment."),
         "maintenance_db": Arg("str", default="postgres",
                               description="The database to connect to."),
-        "target": Arg("path", default="", description="rename: the new name."),
-        "target_opts": Arg("str", default="", description="Accepted (dump/restore)."),
-        "dump_extra_args": Arg("str", description="Accepted (dump/restore)."),
+        "target": Arg("path", default="", description="rename: the new name; dump/restore: "
+                                                      "the file."),
+        "target_opts": Arg("str", default="", description="More pg_dump/pg_restore "
+                                                          "arguments."),
+        "dump_extra_args": Arg("str", description="More pg_dump arguments."),
         "force": Arg("bool", default=False,
                      description="absent: drop even with sessions connected."),
         **LOGIN_ARGS,
     }
-    returns = {"executed_commands": "the SQL statements run"}
+    returns = {"executed_commands": "the SQL statements (or dump/restore command) run"}
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         state = args["state"]
         if state in ("dump", "restore"):
-            raise ModuleError(f"postgresql_db: state={state} is not supported by pbe yet")
+            return self.transfer(args, ctx)
         found = self.probe(args, ctx)
         if state == "rename":
             return self.finish(args, ctx, rename(args, found))
@@ -71,6 +86,20 @@ class PostgresqlDb(PostgresModule):
         if current is None:
             return self.finish(args, ctx, create(args))
         return self.finish(args, ctx, update(args, current))
+
+    def transfer(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
+        """Dump or restore: always a change, as in Ansible."""
+        if not args["target"]:
+            raise ModuleError(f"with state={args['state']} target is required")
+        command, shown = (dump_command if args["state"] == "dump" else restore_command)(args)
+        if ctx.check:
+            return Result(changed=True, values={"executed_commands": []})
+        script, stdin = client_script(args, command, f"postgresql_db: {args['state']}")
+        res = ctx.run(script, stdin=stdin)
+        if res.rc != 0:
+            raise ModuleError(failure(res))
+        return Result(changed=True, msg=res.out.strip() or None,
+                      values={"executed_commands": [shown]})
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Database]:
         names = ", ".join(literal(n) for n in {args["name"], args["target"]} if n)
@@ -165,3 +194,43 @@ def _limit(args: dict[str, Any]) -> int:
     except ValueError:
         raise ModuleError(f"conn_limit must be an integer, not {args['conn_limit']!r}") \
             from None
+
+
+def _compressor(target: str) -> str | None:
+    return next((tool for ext, tool in _COMPRESSORS.items() if target.endswith(ext)), None)
+
+
+def _extra(args: dict[str, Any]) -> str:
+    words = shlex.split(args["target_opts"] or "") + shlex.split(args["dump_extra_args"] or "")
+    return "".join(f" {quote(w)}" for w in words)
+
+
+def dump_command(args: dict[str, Any]) -> tuple[str, str]:
+    """pg_dump to ``target``: .tar and .pgc in pg_dump's tar and custom formats, .gz/.bz2/
+    .xz plain SQL compressed, anything else plain SQL. (shell, as shown in the result)"""
+    target, tool = args["target"], _compressor(args["target"])
+    form = " -Ft" if target.endswith(".tar") else " -Fc" if target.endswith(".pgc") else ""
+    client = tool_words(args, "pg_dump", args["name"]) + form + _extra(args)
+    shown = f"pg_dump{form}{_extra(args)} {args['name']}"
+    if tool is None:
+        return f"{client} -f {quote(target)}", f"{shown} -f {target}"
+    shell = (f'(umask 077; {client} > "$_c.d") && {tool} -c < "$_c.d" > {quote(target)};'
+             ' _x=$?; rm -f "$_c.d"; (exit "$_x")')
+    return shell, f"{shown} | {tool} > {target}"
+
+
+def restore_command(args: dict[str, Any]) -> tuple[str, str]:
+    """The dump in ``target`` into the database: pg_restore for .tar/.pgc, psql for SQL
+    (decompressed first for .gz/.bz2/.xz)."""
+    target, tool = args["target"], _compressor(args["target"])
+    missing = quote(f"target {target} does not exist on the host")
+    check = f"[ -f {quote(target)} ] || {{ echo {missing} >&2; exit 2; }}; "
+    if target.endswith((".tar", ".pgc")):
+        client = tool_words(args, "pg_restore", args["name"]) + _extra(args)
+        return f"{check}{client} {quote(target)}", f"pg_restore{_extra(args)} -d " \
+            f"{args['name']} {target}"
+    client = tool_words(args, "psql -X -q", args["name"]) + _extra(args)
+    if tool is None:
+        return f"{check}{client} -f {quote(target)}", f"psql -d {args['name']} -f {target}"
+    return (f"{check}{tool} -dc {quote(target)} | {client}",
+            f"{tool} -dc {target} | psql -d {args['name']}")

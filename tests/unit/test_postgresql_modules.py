@@ -4,12 +4,18 @@ nothing, and the server really is in the state asked for."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pgserver
 import pytest
 
+from playbook_engine.api import run
+from playbook_engine.modules.postgresql_db import PostgresqlDb
+from playbook_engine.modules.util.postgres import client_script, psql_words
 from playbook_engine.testing.parity import check_predicts_run
 
 pytestmark = pytest.mark.skipif(not pgserver.available(), reason="no PostgreSQL installed")
@@ -215,3 +221,56 @@ def test_postgresql_schema_and_ext(tmp_path: Path, sock: Path) -> None:
     check_predicts_run(book, LOCAL)
     assert pgserver.query(sock, "SELECT count(*) FROM pg_namespace WHERE nspname = 'app'",
                           "extdb") == "0"
+
+
+@pytest.mark.parametrize("suffix", ["sql.gz", "pgc", "sql"])
+def test_postgresql_db_dump_and_restore(tmp_path: Path, sock: Path, suffix: str) -> None:
+    db = "dump_" + suffix.replace(".", "_")
+    pgserver.query(sock, f"CREATE DATABASE {db}")
+    pgserver.query(sock, "CREATE TABLE t (v text); INSERT INTO t VALUES ('kept')", db)
+    target = tmp_path / f"dump.{suffix}"
+    login = f'login_unix_socket: "{sock}"\n        login_port: {pgserver.PORT}'
+    book = _book(tmp_path, sock, f"""
+    - postgresql_db:
+        name: {db}
+        state: dump
+        target: {target}
+        {login}
+""")
+    real = check_predicts_run_always_changed(book)
+    assert target.stat().st_size > 0
+    assert real.results[0].result["executed_commands"][0].startswith("pg_dump")
+    pgserver.query(sock, f"DROP DATABASE {db}")
+    pgserver.query(sock, f"CREATE DATABASE {db}")
+    book.write_text(book.read_text().replace("state: dump", "state: restore"))
+    check_predicts_run_always_changed(book)
+    assert pgserver.query(sock, "SELECT v FROM t", db) == "kept"
+
+
+def check_predicts_run_always_changed(book: Path) -> Any:
+    """dump and restore are a change every time (as in Ansible): check mode says so and
+    leaves no file; the run does it."""
+    checked = run(book, LOCAL, check=True)
+    assert [r.status for r in checked.results] == ["changed"]
+    real = run(book, LOCAL)
+    assert [r.status for r in real.results] == ["changed"], real.results[0].result
+    return real
+
+
+def test_login_password_rides_in_a_private_passfile(tmp_path: Path) -> None:
+    """No server needed: a stand-in psql shows what the real one would be given."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "psql").write_text('#!/bin/sh\nstat -c %a "$PGPASSFILE"; cat "$PGPASSFILE"\n'
+                                  'echo "$PGPASSFILE" > "$OUT"; echo "$@" >> "$OUT"\n')
+    (bin_dir / "psql").chmod(0o755)
+    args = PostgresqlDb.coerce({"name": "x", "login_password": "p:w\\Zq81"})
+    script, stdin = client_script(args, psql_words(args, "x"), "test")
+    assert "Zq81" not in script
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}",
+           "OUT": str(tmp_path / "out"), "TMPDIR": str(tmp_path)}
+    proc = subprocess.run(["sh", "-c", script], input=stdin, env=env, capture_output=True,
+                          check=True)
+    assert proc.stdout.decode().splitlines() == ["600", "*:*:*:*:p\\:w\\\\Zq81"]
+    passfile, argv = (tmp_path / "out").read_text().splitlines()
+    assert "Zq81" not in argv and not Path(passfile).exists()

@@ -58,18 +58,24 @@ def _passfile_line(password: str) -> str:
     return "*:*:*:*:" + password.replace("\\", "\\\\").replace(":", "\\:")
 
 
-def psql_words(args: Mapping[str, Any], db: str, stop_on_error: bool = True) -> str:
-    """psql's connection options (no secret among them)."""
+def tool_words(args: Mapping[str, Any], tool: str, db: str) -> str:
+    """``tool`` (psql, pg_dump, pg_restore) with the connection's environment and options
+    (no secret among them)."""
     host = args["login_unix_socket"] or args["login_host"]
     env = {"PGSSLMODE": args["ssl_mode"], "PGSSLROOTCERT": args["ca_cert"],
            "PGSSLCERT": args["ssl_cert"], "PGSSLKEY": args["ssl_key"]}
     env.update({f"PG{k.upper()}": str(v) for k, v in args["connect_params"].items()
                 if k.lower() in ("connect_timeout", "application_name", "sslmode")})
     words = " ".join(f"{k}={quote(str(v))}" for k, v in env.items() if v)
-    stop = " -v ON_ERROR_STOP=1" if stop_on_error else ""
-    words += f" psql -X -q -A -t -F \"$(printf '\\t')\"{stop} -d {quote(db)}"
-    words += f" -U {quote(args['login_user'])} -p {int(args['login_port'])}"
+    words += f" {tool} -d {quote(db)} -U {quote(args['login_user'])}"
+    words += f" -p {int(args['login_port'])}"
     return words + (f" -h {quote(host)}" if host else "")
+
+
+def psql_words(args: Mapping[str, Any], db: str, stop_on_error: bool = True) -> str:
+    """psql reading SQL from stdin: tuples only, tab-separated."""
+    stop = " -v ON_ERROR_STOP=1" if stop_on_error else ""
+    return tool_words(args, f"psql -X -q -A -t -F \"$(printf '\\t')\"{stop}", db)
 
 
 def client_script(args: Mapping[str, Any], command: str, label: str) -> tuple[str, bytes]:
@@ -80,7 +86,7 @@ def client_script(args: Mapping[str, Any], command: str, label: str) -> tuple[st
         "_m=$(umask); umask 077; _c=$(mktemp \"${TMPDIR:-/tmp}/.pbe-pg.XXXXXXXXXX\")"
         " || exit 1; umask \"$_m\"\n"
         "IFS= read -r _l; [ -n \"$_l\" ] && printf '%s\\n' \"$_l\" > \"$_c\"\n"
-        f"PGPASSFILE=\"$_c\" {command}\n_r=$?; rm -f \"$_c\"; exit \"$_r\""
+        f"export PGPASSFILE=\"$_c\"\n{command}\n_r=$?; rm -f \"$_c\"; exit \"$_r\""
     )
     line = _passfile_line(args["login_password"]) if args["login_password"] else ""
     return script, (line + "\n").encode()
