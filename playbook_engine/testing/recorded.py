@@ -34,6 +34,7 @@ class Answer:
     rc: int = 0
     stdout: str = ""
     stderr: str = ""
+    stdin: str = ""  # text the command's stdin must contain (SQL sent on stdin, say)
 
 
 @dataclass
@@ -50,11 +51,13 @@ class RecordedHost:
     def run(self, command: str, *, stdin: bytes | None = None, timeout: float | None = None,
             stdout: IO[bytes] | None = None) -> CommandResult:
         self.commands.append(command)
+        sent = (stdin or b"").decode(errors="replace")
         for index, answer in enumerate(self.answers):
-            if answer.match in command:
+            if answer.match in command and answer.stdin in sent:
                 del self.answers[index]
                 return CommandResult(answer.rc, answer.stdout.encode(), answer.stderr.encode())
-        raise UnforeseenCommand(f"no recorded answer for: {command}")
+        shown = f"\nwith stdin: {sent}" if sent else ""
+        raise UnforeseenCommand(f"no recorded answer for: {command}{shown}")
 
     def variable(self, name: str) -> Any:
         return self.variables[name]
