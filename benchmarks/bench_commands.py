@@ -44,8 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         started = time.perf_counter()
         with Fleet(root, size=args.hosts) as fleet:
-            print(f"fleet of {args.hosts} sshd hosts up in "
-                  f"{(time.perf_counter() - started) * 1000:.0f} ms")
+            print(
+                f"fleet of {args.hosts} sshd hosts up in "
+                f"{(time.perf_counter() - started) * 1000:.0f} ms"
+            )
             rows = [
                 ("paramiko floor", _guard(lambda: floor_per_task(fleet, args.tasks, args.forks))),
                 ("pbe run", _guard(lambda: pbe_per_task(fleet, args))),
@@ -88,8 +90,9 @@ def floor_per_task(fleet: Fleet, tasks: int, forks: int) -> float:
     try:
         groups = [clients[i::forks] for i in range(min(forks, len(clients)))]
         barrier = threading.Barrier(len(groups) + 1)
-        workers = [threading.Thread(target=_lockstep, args=(group, tasks, barrier))
-                   for group in groups]
+        workers = [
+            threading.Thread(target=_lockstep, args=(group, tasks, barrier)) for group in groups
+        ]
         for worker in workers:
             worker.start()
         barrier.wait()  # everyone connected and ready
@@ -120,8 +123,15 @@ def _paramiko_client(fleet: Fleet, host: FleetHost) -> paramiko.SSHClient:
     client = paramiko.SSHClient()
     client.load_system_host_keys(str(fleet.known_hosts))
     client.set_missing_host_key_policy(paramiko.RejectPolicy())
-    client.connect(host.address, host.port, username=fleet.user, sock=sock,
-                   key_filename=str(fleet.private_key), look_for_keys=False, allow_agent=False)
+    client.connect(
+        host.address,
+        host.port,
+        username=fleet.user,
+        sock=sock,
+        key_filename=str(fleet.private_key),
+        look_for_keys=False,
+        allow_agent=False,
+    )
     return client
 
 
@@ -130,11 +140,24 @@ def _paramiko_client(fleet: Fleet, host: FleetHost) -> paramiko.SSHClient:
 
 def pbe_per_task(fleet: Fleet, args: argparse.Namespace) -> float:
     inventory = fleet.write_inventory(fleet.root / "bench-inventory.yml")
-    base = [sys.executable, "-m", "playbook_engine", "run", "-i", str(inventory),
-            "--known-hosts", str(fleet.known_hosts), "--host-key-checking", "strict",
-            "-f", str(args.forks)]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get(
-        "PYTHONPATH", "")])}
+    base = [
+        sys.executable,
+        "-m",
+        "playbook_engine",
+        "run",
+        "-i",
+        str(inventory),
+        "--known-hosts",
+        str(fleet.known_hosts),
+        "--host-key-checking",
+        "strict",
+        "-f",
+        str(args.forks),
+    ]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+    }
     return _per_task(fleet.root, args, lambda play: [*base, str(play)], env)
 
 
@@ -143,17 +166,20 @@ def ansible_per_task(fleet: Fleet, args: argparse.Namespace) -> float | str:
         return "not installed"
     inventory = fleet.write_inventory(fleet.root / "bench-inventory.yml")
     env = {
-        **os.environ, "ANSIBLE_HOST_KEY_CHECKING": "True", "ANSIBLE_FORKS": str(args.forks),
+        **os.environ,
+        "ANSIBLE_HOST_KEY_CHECKING": "True",
+        "ANSIBLE_FORKS": str(args.forks),
         "ANSIBLE_SSH_ARGS": "-C -o ControlMaster=auto -o ControlPersist=60s "
-                            f"-o UserKnownHostsFile={fleet.known_hosts}",
+        f"-o UserKnownHostsFile={fleet.known_hosts}",
         "ANSIBLE_LOCAL_TEMP": str(fleet.root / "ansible-tmp"),
     }
     command = ["ansible-playbook", "-i", str(inventory), "-f", str(args.forks)]
     return _per_task(fleet.root, args, lambda play: [*command, str(play)], env)
 
 
-def _per_task(root: Path, args: argparse.Namespace,
-              command: Callable[[Path], list[str]], env: dict[str, str]) -> float:
+def _per_task(
+    root: Path, args: argparse.Namespace, command: Callable[[Path], list[str]], env: dict[str, str]
+) -> float:
     tasks, repeat = int(args.tasks), int(args.repeat)
     many = _best_wall(command(_playbook(root, tasks)), env, repeat)
     one = _best_wall(command(_playbook(root, 1)), env, repeat)
@@ -173,8 +199,15 @@ def _best_wall(command: list[str], env: dict[str, str], repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
         started = time.perf_counter()
-        proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False,
-                              stdin=subprocess.DEVNULL, timeout=600)
+        proc = subprocess.run(
+            command,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            stdin=subprocess.DEVNULL,
+            timeout=600,
+        )
         elapsed = time.perf_counter() - started
         if proc.returncode != 0:
             tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
@@ -184,8 +217,10 @@ def _best_wall(command: list[str], env: dict[str, str], repeat: int) -> float:
 
 
 def _print_table(rows: list[tuple[str, float | str]], args: argparse.Namespace) -> None:
-    print(f"\n{args.tasks} tasks x {args.hosts} hosts, forks {args.forks}, "
-          f"best of {args.repeat} for the CLI rows")
+    print(
+        f"\n{args.tasks} tasks x {args.hosts} hosts, forks {args.forks}, "
+        f"best of {args.repeat} for the CLI rows"
+    )
     print(f"{'':18} {'ms per task (wall)':>19} {'ms per task per host':>21}")
     for name, value in rows:
         if isinstance(value, float):

@@ -113,14 +113,14 @@ class Row:
     """One line of the table: a tool's cold and warm runs, or a floor."""
 
     name: str
-    cold: float | None = None       # seconds
+    cold: float | None = None  # seconds
     warm: float | None = None
-    cpu: float | None = None        # controller CPU seconds (user + sys, children included)
-    rss: float | None = None        # peak RSS, MiB
+    cpu: float | None = None  # controller CPU seconds (user + sys, children included)
+    rss: float | None = None  # peak RSS, MiB
     note: str = ""
-    per_command: bool = False       # a floor: ``cold`` is the time of TASKS commands
+    per_command: bool = False  # a floor: ``cold`` is the time of TASKS commands
     warm_cpu: float | None = None
-    host_cpu: float | None = None   # CPU seconds used on the hosts (sshd and below)
+    host_cpu: float | None = None  # CPU seconds used on the hosts (sshd and below)
     warm_host_cpu: float | None = None
 
 
@@ -162,7 +162,7 @@ class Bench:
     fleet: Fleet
     args: argparse.Namespace
     root: Path
-    names: list[str]                              # inventory hosts
+    names: list[str]  # inventory hosts
     daemon_of: dict[str, FleetHost]
     dirs: dict[str, Path]
     host_cpu: HostCPU
@@ -183,16 +183,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--hosts", default="10,50", help="fleet sizes, comma-separated")
-    parser.add_argument("--daemons", type=int, default=200,
-                        help="at most this many sshd daemons; more hosts share them")
+    parser.add_argument(
+        "--daemons",
+        type=int,
+        default=200,
+        help="at most this many sshd daemons; more hosts share them",
+    )
     parser.add_argument("--forks", type=int, default=50, help="parallel hosts (default 50)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per figure; best is kept")
-    parser.add_argument("--tools", default="floor,shell,transport,pbe,pyinfra,ansible",
-                        help="which rows (floor, shell, transport, pbe, pyinfra, ansible)")
-    parser.add_argument("--pbe-path", default=str(REPO),
-                        help="directory holding the playbook_engine package to run")
-    parser.add_argument("--keep-output", metavar="DIR",
-                        help="write each run's output to DIR/<tool>-<cold|warm>.txt")
+    parser.add_argument(
+        "--tools",
+        default="floor,shell,transport,pbe,pyinfra,ansible",
+        help="which rows (floor, shell, transport, pbe, pyinfra, ansible)",
+    )
+    parser.add_argument(
+        "--pbe-path", default=str(REPO), help="directory holding the playbook_engine package to run"
+    )
+    parser.add_argument(
+        "--keep-output", metavar="DIR", help="write each run's output to DIR/<tool>-<cold|warm>.txt"
+    )
     parser.add_argument("--pyinfra", default=DEFAULT_PYINFRA)
     parser.add_argument("--ansible", default=DEFAULT_ANSIBLE)
     args = parser.parse_args(argv)
@@ -207,8 +216,11 @@ def run_size(size: int, args: argparse.Namespace) -> list[Row]:
     try:
         started = time.perf_counter()
         with Fleet(root, size=daemons, first_octet=max(2, 250 - daemons)) as fleet:
-            print(f"\n{size} hosts on {daemons} sshd daemons, up in "
-                  f"{time.perf_counter() - started:.1f} s", flush=True)
+            print(
+                f"\n{size} hosts on {daemons} sshd daemons, up in "
+                f"{time.perf_counter() - started:.1f} s",
+                flush=True,
+            )
             bench = _prepare(fleet, size, args, root)
             try:
                 return _rows(bench)
@@ -229,7 +241,10 @@ def _rows(bench: Bench) -> list[Row]:
         rows.append(_guard("pbe transport", lambda: transport_row(bench)))
     reference: dict[str, str] | None = None
     runners: list[tuple[str, Callable[[Bench], Row]]] = [
-        ("pbe", pbe_row), ("pyinfra", pyinfra_row), ("ansible", ansible_row)]
+        ("pbe", pbe_row),
+        ("pyinfra", pyinfra_row),
+        ("ansible", ansible_row),
+    ]
     for name, runner in runners:
         if name not in tools:
             continue
@@ -285,19 +300,28 @@ def _write_inventories(bench: Bench) -> None:
     for name in bench.names:
         daemon = bench.daemon_of[name]
         hosts[name] = {
-            "ansible_host": daemon.address, "ansible_port": daemon.port,
-            "ansible_user": fleet.user, "ansible_ssh_private_key_file": str(fleet.private_key),
-            "bench_dir": str(bench.dirs[name]), "bench_name": name,
+            "ansible_host": daemon.address,
+            "ansible_port": daemon.port,
+            "ansible_user": fleet.user,
+            "ansible_ssh_private_key_file": str(fleet.private_key),
+            "bench_dir": str(bench.dirs[name]),
+            "bench_name": name,
         }
     doc = {"all": {"hosts": hosts, "children": {"fleet": {"hosts": dict.fromkeys(hosts)}}}}
     (bench.root / "inventory.yml").write_text(json.dumps(doc))
     lines = ["hosts = ["]
     for name, v in hosts.items():
-        data = {"ssh_hostname": v["ansible_host"], "ssh_port": v["ansible_port"],
-                "ssh_user": fleet.user, "ssh_key": str(fleet.private_key),
-                "ssh_known_hosts_file": str(fleet.known_hosts),
-                "ssh_strict_host_key_checking": "yes", "ssh_config_file": os.devnull,
-                "bench_dir": v["bench_dir"], "bench_name": name}
+        data = {
+            "ssh_hostname": v["ansible_host"],
+            "ssh_port": v["ansible_port"],
+            "ssh_user": fleet.user,
+            "ssh_key": str(fleet.private_key),
+            "ssh_known_hosts_file": str(fleet.known_hosts),
+            "ssh_strict_host_key_checking": "yes",
+            "ssh_config_file": os.devnull,
+            "bench_dir": v["bench_dir"],
+            "bench_name": name,
+        }
         lines.append(f"    ({name!r}, {data!r}),")
     (bench.root / "inventory.py").write_text("\n".join([*lines, "]", ""]))
 
@@ -316,8 +340,9 @@ def remote_state(bench: Bench) -> dict[str, str]:
             st = path.lstat()
             kind = "d" if stat.S_ISDIR(st.st_mode) else "f"
             content = hashlib.sha1(path.read_bytes()).hexdigest() if kind == "f" else ""
-            entries.append(f"{path.relative_to(base)} {kind} {stat.S_IMODE(st.st_mode):o} "
-                           f"{content}")
+            entries.append(
+                f"{path.relative_to(base)} {kind} {stat.S_IMODE(st.st_mode):o} {content}"
+            )
         state[name] = "\n".join(entries)
     return state
 
@@ -343,15 +368,17 @@ class Outcome:
     host_cpu: float | None = None
 
 
-def timed(command: list[str], env: dict[str, str], cwd: Path,
-          host_cpu: HostCPU | None = None) -> Outcome:
+def timed(
+    command: list[str], env: dict[str, str], cwd: Path, host_cpu: HostCPU | None = None
+) -> Outcome:
     """Wall time, CPU (the process and its reaped children, and the hosts') and peak RSS
     of a command."""
     hosts_before = host_cpu.seconds() if host_cpu else None
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=err,
-                                stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            command, env=env, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -360,12 +387,24 @@ def timed(command: list[str], env: dict[str, str], cwd: Path,
         text, errors = (f.read().decode(errors="replace") for f in (out, err))
     hosts_after = host_cpu.seconds() if host_cpu else None
     hosts = None if hosts_before is None or hosts_after is None else hosts_after - hosts_before
-    return Outcome(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
-                   proc.returncode, text, errors, hosts)
+    return Outcome(
+        wall,
+        usage.ru_utime + usage.ru_stime,
+        usage.ru_maxrss / 1024,
+        proc.returncode,
+        text,
+        errors,
+        hosts,
+    )
 
 
-def cold_and_warm(bench: Bench, name: str, command: list[str], env: dict[str, str],
-                  changed: Callable[[Outcome], int]) -> Row:
+def cold_and_warm(
+    bench: Bench,
+    name: str,
+    command: list[str],
+    env: dict[str, str],
+    changed: Callable[[Outcome], int],
+) -> Row:
     """Best of ``--repeat`` (cold, warm) pairs; a warm run must change nothing."""
     row = Row(name)
     for _ in range(bench.args.repeat):
@@ -394,9 +433,23 @@ def _checked(outcome: Outcome, name: str, which: str) -> Outcome:
 
 
 def pbe_row(bench: Bench) -> Row:
-    command = [sys.executable, "-m", "playbook_engine", "run", "site.yml",
-               "-i", "inventory.yml", "--known-hosts", str(bench.fleet.known_hosts),
-               "--ssh-config", os.devnull, "-f", str(bench.args.forks), "--format", "json"]
+    command = [
+        sys.executable,
+        "-m",
+        "playbook_engine",
+        "run",
+        "site.yml",
+        "-i",
+        "inventory.yml",
+        "--known-hosts",
+        str(bench.fleet.known_hosts),
+        "--ssh-config",
+        os.devnull,
+        "-f",
+        str(bench.args.forks),
+        "--format",
+        "json",
+    ]
 
     def changed(outcome: Outcome) -> int:
         doc = json.loads(outcome.out)
@@ -410,15 +463,18 @@ def ansible_row(bench: Bench) -> Row:
         return Row("ansible", note=f"not installed ({bench.args.ansible})")
     control = Path(tempfile.mkdtemp(prefix="ans-", dir="/tmp"))
     env = {
-        **os.environ, "ANSIBLE_HOST_KEY_CHECKING": "True", "ANSIBLE_PIPELINING": "True",
-        "ANSIBLE_FORKS": str(bench.args.forks), "ANSIBLE_PYTHON_INTERPRETER": "/usr/bin/python3",
+        **os.environ,
+        "ANSIBLE_HOST_KEY_CHECKING": "True",
+        "ANSIBLE_PIPELINING": "True",
+        "ANSIBLE_FORKS": str(bench.args.forks),
+        "ANSIBLE_PYTHON_INTERPRETER": "/usr/bin/python3",
         "ANSIBLE_SSH_ARGS": "-o ControlMaster=auto -o ControlPersist=60s "
-                            f"-o UserKnownHostsFile={bench.fleet.known_hosts} -F /dev/null",
+        f"-o UserKnownHostsFile={bench.fleet.known_hosts} -F /dev/null",
         "ANSIBLE_SSH_CONTROL_PATH_DIR": str(control),
-        "ANSIBLE_LOCAL_TEMP": str(bench.root / "ansible-tmp"), "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_LOCAL_TEMP": str(bench.root / "ansible-tmp"),
+        "ANSIBLE_NOCOLOR": "1",
     }
-    command = [bench.args.ansible, "-i", "inventory.yml", "-f", str(bench.args.forks),
-               "site.yml"]
+    command = [bench.args.ansible, "-i", "inventory.yml", "-f", str(bench.args.forks), "site.yml"]
 
     def changed(outcome: Outcome) -> int:
         return sum(int(n) for n in re.findall(r"\bchanged=(\d+)", outcome.out))
@@ -432,8 +488,14 @@ def ansible_row(bench: Bench) -> Row:
 def pyinfra_row(bench: Bench) -> Row:
     if not Path(bench.args.pyinfra).exists():
         return Row("pyinfra", note=f"not installed ({bench.args.pyinfra})")
-    command = [bench.args.pyinfra, "-y", "--parallel", str(bench.args.forks),
-               "inventory.py", "deploy.py"]
+    command = [
+        bench.args.pyinfra,
+        "-y",
+        "--parallel",
+        str(bench.args.forks),
+        "inventory.py",
+        "deploy.py",
+    ]
     env = {**os.environ, "PYTHONPATH": ""}
 
     def changed(outcome: Outcome) -> int:
@@ -481,8 +543,9 @@ def _lockstep_row(bench: Bench, name: str, runners: Sequence[Callable[[], object
     forks = min(bench.args.forks, len(runners))
     groups = [runners[i::forks] for i in range(forks)]
     barrier = threading.Barrier(forks + 1)
-    workers = [threading.Thread(target=_lockstep, args=(group, barrier), daemon=True)
-               for group in groups]
+    workers = [
+        threading.Thread(target=_lockstep, args=(group, barrier), daemon=True) for group in groups
+    ]
     for worker in workers:
         worker.start()
     barrier.wait()
@@ -509,6 +572,7 @@ def _exec_runner(client: paramiko.SSHClient) -> Callable[[], None]:
     def run() -> None:
         _, stdout, _ = client.exec_command("true")
         stdout.channel.recv_exit_status()
+
     return run
 
 
@@ -536,8 +600,15 @@ def _client(fleet: Fleet, host: FleetHost) -> paramiko.SSHClient:
     client = paramiko.SSHClient()
     client.load_system_host_keys(str(fleet.known_hosts))
     client.set_missing_host_key_policy(paramiko.RejectPolicy())
-    client.connect(host.address, host.port, username=fleet.user, sock=sock,
-                   key_filename=str(fleet.private_key), look_for_keys=False, allow_agent=False)
+    client.connect(
+        host.address,
+        host.port,
+        username=fleet.user,
+        sock=sock,
+        key_filename=str(fleet.private_key),
+        look_for_keys=False,
+        allow_agent=False,
+    )
     return client
 
 
@@ -546,12 +617,18 @@ def _client(fleet: Fleet, host: FleetHost) -> paramiko.SSHClient:
 
 def print_table(size: int, rows: list[Row], args: argparse.Namespace) -> None:
     units = size * TASKS
-    print(f"\n{TASKS} tasks x {size} hosts, forks {args.forks}, best of {args.repeat}. "
-          f"ms/unit: wall ms per task and host (the floors: per command and host).")
-    print(f"{'':14} {'wall s':>13}  {'ms/unit':>13}  {'controller CPU s':>16}  "
-          f"{'host CPU s':>13}  {'peak RSS':>8}")
-    print(f"{'':14} {'cold':>6} {'warm':>6}  {'cold':>6} {'warm':>6}  {'cold':>7} {'warm':>8}  "
-          f"{'cold':>6} {'warm':>6}  {'MB':>8}")
+    print(
+        f"\n{TASKS} tasks x {size} hosts, forks {args.forks}, best of {args.repeat}. "
+        f"ms/unit: wall ms per task and host (the floors: per command and host)."
+    )
+    print(
+        f"{'':14} {'wall s':>13}  {'ms/unit':>13}  {'controller CPU s':>16}  "
+        f"{'host CPU s':>13}  {'peak RSS':>8}"
+    )
+    print(
+        f"{'':14} {'cold':>6} {'warm':>6}  {'cold':>6} {'warm':>6}  {'cold':>7} {'warm':>8}  "
+        f"{'cold':>6} {'warm':>6}  {'MB':>8}"
+    )
     for row in rows:
         print(_line(row, units))
     by_name = {r.name: r for r in rows if r.warm is not None or r.cold is not None}
@@ -562,12 +639,25 @@ def _line(row: Row, units: int) -> str:
     if row.cold is None:
         return f"{row.name:14} {row.note}"
     if row.per_command:  # a floor: one figure, in the warm columns
-        row = Row(row.name, warm=row.cold, warm_cpu=row.cpu, warm_host_cpu=row.host_cpu,
-                  note=row.note)
-    cells = [f"{row.name:14}", _num(row.cold, 6, 2), _num(row.warm, 6, 2), "",
-             _num(_per(row.cold, units), 6, 2), _num(_per(row.warm, units), 6, 2), "",
-             _num(row.cpu, 7, 2), _num(row.warm_cpu, 8, 2), "",
-             _num(row.host_cpu, 6, 2), _num(row.warm_host_cpu, 6, 2), "", _num(row.rss, 8, 0)]
+        row = Row(
+            row.name, warm=row.cold, warm_cpu=row.cpu, warm_host_cpu=row.host_cpu, note=row.note
+        )
+    cells = [
+        f"{row.name:14}",
+        _num(row.cold, 6, 2),
+        _num(row.warm, 6, 2),
+        "",
+        _num(_per(row.cold, units), 6, 2),
+        _num(_per(row.warm, units), 6, 2),
+        "",
+        _num(row.cpu, 7, 2),
+        _num(row.warm_cpu, 8, 2),
+        "",
+        _num(row.host_cpu, 6, 2),
+        _num(row.warm_host_cpu, 6, 2),
+        "",
+        _num(row.rss, 8, 0),
+    ]
     return " ".join(cells) + (f"  {row.note}" if row.note else "")
 
 
@@ -578,13 +668,17 @@ def _print_ratios(rows: dict[str, Row], units: int) -> None:
     for name in ("floor (exec)", "floor (shell)", "pbe transport"):
         if (floor := rows.get(name)) is not None and floor.cold:
             per = floor.cold * 1000 / units
-            print(f"pbe / {name}: cold {_per(pbe.cold, units) / per:.1f}x, "  # type: ignore[operator]
-                  f"warm {_per(pbe.warm, units) / per:.1f}x  (ms per task vs per command)")
+            print(
+                f"pbe / {name}: cold {_per(pbe.cold, units) / per:.1f}x, "  # type: ignore[operator]
+                f"warm {_per(pbe.warm, units) / per:.1f}x  (ms per task vs per command)"
+            )
     for name in ("pyinfra", "ansible"):
         other = rows.get(name)
         if other is not None and other.cold and other.warm:
-            print(f"{name} / pbe: cold {other.cold / pbe.cold:.2f}x, "
-                  f"warm {other.warm / pbe.warm:.2f}x  (how many times faster pbe is)")
+            print(
+                f"{name} / pbe: cold {other.cold / pbe.cold:.2f}x, "
+                f"warm {other.warm / pbe.warm:.2f}x  (how many times faster pbe is)"
+            )
 
 
 def _per(seconds: float | None, units: int) -> float | None:

@@ -1,9 +1,9 @@
 """pbe: a fast, validating engine for Ansible-style playbooks over SSH.
 
-    import playbook_engine as pbe
-    result = pbe.run("site.yml", "hosts.yml", check=True)
-    result.exit_code, result.stats
-    problems = pbe.validate("site.yml", "hosts.yml")   # [] when valid
+import playbook_engine as pbe
+result = pbe.run("site.yml", "hosts.yml", check=True)
+result.exit_code, result.stats
+problems = pbe.validate("site.yml", "hosts.yml")   # [] when valid
 """
 
 from __future__ import annotations
@@ -40,8 +40,25 @@ from .inventory import (  # noqa: E402
 from .options import RunOptions  # noqa: E402
 
 __all__ = [
-    "Event", "ExitCode", "HostUnreachable", "Inventory", "ModuleError", "NoHostsMatched",
-    "OptionsError", "PbeError", "Problem", "RunOptions", "RunResult", "TemplateError",
-    "ValidationError", "ValidationFailed", "__version__", "empty_inventory", "events",
-    "inventory_from_dict", "load_inventory", "run", "validate",
+    "Event",
+    "ExitCode",
+    "HostUnreachable",
+    "Inventory",
+    "ModuleError",
+    "NoHostsMatched",
+    "OptionsError",
+    "PbeError",
+    "Problem",
+    "RunOptions",
+    "RunResult",
+    "TemplateError",
+    "ValidationError",
+    "ValidationFailed",
+    "__version__",
+    "empty_inventory",
+    "events",
+    "inventory_from_dict",
+    "load_inventory",
+    "run",
+    "validate",
 ]

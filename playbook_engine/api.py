@@ -33,18 +33,23 @@ __all__ = ["run", "validate"]
 _OPTION_NAMES = frozenset(f.name for f in fields(RunOptions))
 
 
-def run(playbook: str | Path, inventory: Any = None, *,
-        check: bool = False, diff: bool = False,
-        limit: str | Sequence[str] | None = None,
-        tags: str | Iterable[str] | None = None,
-        skip_tags: str | Iterable[str] | None = None,
-        extra_vars: Mapping[str, Any] | None = None,
-        forks: int | None = None,
-        on_event: Callable[[Event], None] | None = None,
-        sinks: Sequence[Sink] = (),
-        stop: threading.Event | None = None,
-        options: RunOptions | None = None,
-        **connection: Any) -> _run.RunResult:
+def run(
+    playbook: str | Path,
+    inventory: Any = None,
+    *,
+    check: bool = False,
+    diff: bool = False,
+    limit: str | Sequence[str] | None = None,
+    tags: str | Iterable[str] | None = None,
+    skip_tags: str | Iterable[str] | None = None,
+    extra_vars: Mapping[str, Any] | None = None,
+    forks: int | None = None,
+    on_event: Callable[[Event], None] | None = None,
+    sinks: Sequence[Sink] = (),
+    stop: threading.Event | None = None,
+    options: RunOptions | None = None,
+    **connection: Any,
+) -> _run.RunResult:
     """Run a playbook against an inventory and return what happened.
 
     ``inventory``: a path, a list of paths, ``"h1,h2,"``, an ``Inventory``, or a dict
@@ -62,15 +67,26 @@ def run(playbook: str | Path, inventory: Any = None, *,
         OptionsError: an option is wrong.
         NoHostsMatched: ``limit`` matched no host.
     """
-    given = dict(connection, check=check, diff=diff, limit=limit, tags=tags,
-                 skip_tags=skip_tags, extra_vars=extra_vars, forks=forks)
+    given = dict(
+        connection,
+        check=check,
+        diff=diff,
+        limit=limit,
+        tags=tags,
+        skip_tags=skip_tags,
+        extra_vars=extra_vars,
+        forks=forks,
+    )
     if options is None:
         options = make_options(**given)
-    elif any(connection) or check or diff or any(v is not None for v in (
-            limit, tags, skip_tags, extra_vars, forks)):
+    elif (
+        any(connection)
+        or check
+        or diff
+        or any(v is not None for v in (limit, tags, skip_tags, extra_vars, forks))
+    ):
         raise OptionsError("give either options= or option keywords, not both")
-    return _run.run(playbook, inventory, options=options, on_event=on_event, sinks=sinks,
-                    stop=stop)
+    return _run.run(playbook, inventory, options=options, on_event=on_event, sinks=sinks, stop=stop)
 
 
 def make_options(**given: Any) -> RunOptions:
@@ -85,8 +101,9 @@ def make_options(**given: Any) -> RunOptions:
             values[key] = _words(values[key])
     if "known_hosts" in values:
         known = values["known_hosts"]
-        values["known_hosts"] = (str(known),) if isinstance(known, (str, Path)) \
-            else tuple(str(k) for k in known)
+        values["known_hosts"] = (
+            (str(known),) if isinstance(known, (str, Path)) else tuple(str(k) for k in known)
+        )
     if isinstance(values.get("limit"), (list, tuple)):
         values["limit"] = ",".join(str(p) for p in values["limit"])
     if isinstance(values.get("host_key_checking"), bool):

@@ -48,8 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
     _run_flags(run)
     val = sub.add_parser("validate", help="check a playbook (and inventory); touch no host")
     _common(val)
-    val.add_argument("--format", choices=VALIDATE_FORMATS, default="human",
-                     help="human text (default), GitHub Actions annotations, or JSON")
+    val.add_argument(
+        "--format",
+        choices=VALIDATE_FORMATS,
+        default="human",
+        help="human text (default), GitHub Actions annotations, or JSON",
+    )
     sub.add_parser("modules", help="list the modules")
     doc = sub.add_parser("doc", help="show a module's arguments and return values")
     doc.add_argument("module")
@@ -58,8 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("playbook", help="the playbook YAML file")
-    p.add_argument("-i", "--inventory", action="append", default=[], metavar="INVENTORY",
-                   help="inventory file, directory or 'host1,host2,' (repeatable)")
+    p.add_argument(
+        "-i",
+        "--inventory",
+        action="append",
+        default=[],
+        metavar="INVENTORY",
+        help="inventory file, directory or 'host1,host2,' (repeatable)",
+    )
 
 
 def _run_flags(p: argparse.ArgumentParser) -> None:
@@ -67,48 +77,92 @@ def _run_flags(p: argparse.ArgumentParser) -> None:
     a("-C", "--check", action="store_true", help="dry run: predict changes, change nothing")
     a("-D", "--diff", action="store_true", help="show differences in changed files")
     a("-l", "--limit", metavar="PATTERN", help="further limit hosts with a pattern")
-    a("-e", "--extra-vars", action="append", default=[], metavar="VARS",
-      help="k=v pairs, JSON/YAML text, or @file (repeatable; highest precedence)")
-    a("-f", "--forks", type=int, default=None,
-      help=f"hosts worked on in parallel (default {DEFAULT_FORKS})")
+    a(
+        "-e",
+        "--extra-vars",
+        action="append",
+        default=[],
+        metavar="VARS",
+        help="k=v pairs, JSON/YAML text, or @file (repeatable; highest precedence)",
+    )
+    a(
+        "-f",
+        "--forks",
+        type=int,
+        default=None,
+        help=f"hosts worked on in parallel (default {DEFAULT_FORKS})",
+    )
     a("-t", "--tags", action="append", default=[], help="only tasks with these tags")
     a("--skip-tags", action="append", default=[], help="skip tasks with these tags")
-    a("--start-at-task", metavar="NAME",
-      help="skip tasks until the first one with this name (wildcards allowed)")
+    a(
+        "--start-at-task",
+        metavar="NAME",
+        help="skip tasks until the first one with this name (wildcards allowed)",
+    )
     a("--list-hosts", action="store_true", help="list the hosts each play would run on")
     a("--list-tasks", action="store_true", help="list the tasks each play would run")
     a("--strict", action="store_true", help="a play matching no host is an error")
     out = p.add_argument_group("output")
     o = out.add_argument
-    o("--format", choices=FORMATS, default="human",
-      help="stdout: human (default), json (one document) or jsonl (one event per line)")
+    o(
+        "--format",
+        choices=FORMATS,
+        default="human",
+        help="stdout: human (default), json (one document) or jsonl (one event per line)",
+    )
     o("--junit", metavar="FILE", help="also write JUnit XML (one testcase per host and task)")
     o("--log", metavar="FILE", help="also write the human output, without colour, to FILE")
-    o("--retry-file", metavar="FILE",
-      help="write failed and unreachable hosts to FILE, for --limit @FILE")
+    o(
+        "--retry-file",
+        metavar="FILE",
+        help="write failed and unreachable hosts to FILE, for --limit @FILE",
+    )
     o("--profile", action="store_true", help="show the slowest tasks and per-host times")
-    o("--no-progress", action="store_true",
-      help="plain lines even on a terminal (also: CI=true or NO_COLOR set)")
-    o("-v", "--verbose", action="count", default=0,
-      help="-v result details, -vv commands sent, -vvv connection detail")
+    o(
+        "--no-progress",
+        action="store_true",
+        help="plain lines even on a terminal (also: CI=true or NO_COLOR set)",
+    )
+    o(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="-v result details, -vv commands sent, -vvv connection detail",
+    )
     conn = p.add_argument_group("connection")
     c = conn.add_argument
     c("-u", "--user", help="remote user (inventory ansible_user wins)")
-    c("--private-key", "--key-file", dest="private_key", metavar="FILE",
-      help="SSH private key file")
+    c(
+        "--private-key",
+        "--key-file",
+        dest="private_key",
+        metavar="FILE",
+        help="SSH private key file",
+    )
     c("-k", "--ask-pass", action="store_true", help="ask for the SSH password")
     c("-K", "--ask-become-pass", action="store_true", help="ask for the become password")
     c("-T", "--timeout", type=float, default=10.0, help="connect timeout in seconds (10)")
     c("--command-timeout", type=float, default=None, help="per-command timeout in seconds")
     c("--ssh-config", metavar="FILE", help="OpenSSH client config (default ~/.ssh/config)")
-    c("--known-hosts", action="append", default=[], metavar="FILE",
-      help="extra known_hosts file (repeatable)")
-    c("--host-key-checking", choices=HOST_KEY_CHECKING, default=None,
-      help="strict (default): only known keys; accept-new: trust and record unknown keys; "
-           "off: trust anything (warns)")
+    c(
+        "--known-hosts",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="extra known_hosts file (repeatable)",
+    )
+    c(
+        "--host-key-checking",
+        choices=HOST_KEY_CHECKING,
+        default=None,
+        help="strict (default): only known keys; accept-new: trust and record unknown keys; "
+        "off: trust anything (warns)",
+    )
 
 
 # -- extra vars ---------------------------------------------------------------------------
+
 
 def parse_extra_vars(values: Sequence[str]) -> dict[str, Any]:
     """``-e`` as Ansible reads it: @file, JSON/YAML text, or k=v pairs; later wins."""
@@ -155,25 +209,38 @@ def _host_key_checking(args: argparse.Namespace) -> str:
 
 def options_from_args(args: argparse.Namespace) -> RunOptions:
     return RunOptions(
-        check=args.check, diff=args.diff, limit=args.limit,
+        check=args.check,
+        diff=args.diff,
+        limit=args.limit,
         forks=DEFAULT_FORKS if args.forks is None else args.forks,
         extra_vars=parse_extra_vars(args.extra_vars),
         tags=tuple(t for v in args.tags for t in v.split(",") if t),
         skip_tags=tuple(t for v in args.skip_tags for t in v.split(",") if t),
         start_at_task=args.start_at_task,
-        user=args.user, private_key=args.private_key,
+        user=args.user,
+        private_key=args.private_key,
         password=getpass.getpass("SSH password: ") if args.ask_pass else None,
         become_password=getpass.getpass("BECOME password: ") if args.ask_become_pass else None,
-        timeout=args.timeout, command_timeout=args.command_timeout,
-        host_key_checking=_host_key_checking(args), known_hosts=tuple(args.known_hosts),
-        ssh_config=args.ssh_config, strict=args.strict, verbosity=args.verbose,
+        timeout=args.timeout,
+        command_timeout=args.command_timeout,
+        host_key_checking=_host_key_checking(args),
+        known_hosts=tuple(args.known_hosts),
+        ssh_config=args.ssh_config,
+        strict=args.strict,
+        verbosity=args.verbose,
     )
 
 
 # -- commands -----------------------------------------------------------------------------
 
-def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO, log: LogHandler,
-            term: Termination | None = None) -> int:
+
+def cmd_run(
+    args: argparse.Namespace,
+    out: TextIO,
+    err: TextIO,
+    log: LogHandler,
+    term: Termination | None = None,
+) -> int:
     from .engine.prompts import ask_on_terminal
     from .engine.run import Runner
     from .inventory import load_inventory
@@ -193,8 +260,13 @@ def cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO, log: LogHandler,
 
         out.write(list_plays(playbook, inventory, options, args.list_hosts, args.list_tasks))
         return ExitCode.OK
-    outputs = open_outputs(OutputOptions(args.format, args.verbose, args.profile, args.junit,
-                                         args.log, args.no_progress), out, os.environ)
+    outputs = open_outputs(
+        OutputOptions(
+            args.format, args.verbose, args.profile, args.junit, args.log, args.no_progress
+        ),
+        out,
+        os.environ,
+    )
     term = term or Termination()
     try:
         runner = Runner(playbook, inventory, options, outputs.sinks, loader.engine)
@@ -258,8 +330,9 @@ def cmd_doc(name: str, out: TextIO) -> int:
     module = get(name)
     if module is None:
         hint = suggest(name)
-        raise OptionsError(f"no module named `{name}`" +
-                           (f"; did you mean `{hint}`?" if hint else ""))
+        raise OptionsError(
+            f"no module named `{name}`" + (f"; did you mean `{hint}`?" if hint else "")
+        )
     out.write(render_doc(module))
     return int(ExitCode.OK)
 
@@ -275,6 +348,7 @@ def _check_parent(path: str | None, flag: str) -> None:
 
 
 # -- SIGTERM -------------------------------------------------------------------------------
+
 
 class Termination:
     """SIGTERM for the ``pbe`` command (the library never installs signal handlers).
@@ -344,6 +418,7 @@ def _in_background(action: Callable[[], None]) -> None:
 
 # -- logging ------------------------------------------------------------------------------
 
+
 class LogHandler(logging.Handler):
     """pbe's log records for the user: secrets masked with the run's redactor, and printed
     above the live view when there is one (else to stderr)."""
@@ -361,7 +436,7 @@ class LogHandler(logging.Handler):
             text = self.format(_brief(record) if not self.tracebacks else record)
             head = f"{record.levelname} {record.name}: "  # pbe's own words: not scrubbed
             if text.startswith(head):
-                text = head + str(self.scrub(text[len(head):]))
+                text = head + str(self.scrub(text[len(head) :]))
             else:
                 text = str(self.scrub(text))
             if self.write is not None:
@@ -400,8 +475,9 @@ def _logging_to(err: TextIO) -> Iterator[LogHandler]:
         package.propagate = old_propagate
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
-         err: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     """Entry point; returns the exit code (the console script exits with it)."""
     out, err = out or sys.stdout, err or sys.stderr
     term = Termination()
@@ -425,13 +501,16 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
             return int(exc.code or 0) if isinstance(exc.code, int) else 0
         except Exception as exc:
             logger.debug("internal error", exc_info=True)
-            err.write(f"pbe: internal error: {type(exc).__name__}: {log.scrub(str(exc))}\n"
-                      "(this is a bug in pbe; run with -vvv for the traceback)\n")
+            err.write(
+                f"pbe: internal error: {type(exc).__name__}: {log.scrub(str(exc))}\n"
+                "(this is a bug in pbe; run with -vvv for the traceback)\n"
+            )
             return int(ExitCode.UNEXPECTED)
 
 
-def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO, log: LogHandler,
-              term: Termination) -> int:
+def _dispatch(
+    args: argparse.Namespace, out: TextIO, err: TextIO, log: LogHandler, term: Termination
+) -> int:
     if args.version:
         out.write(f"pbe {__version__}\n")
         return int(ExitCode.OK)

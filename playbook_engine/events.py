@@ -100,8 +100,19 @@ class HostStats:
     unpredictable: int = 0  # check mode only; also counted as skipped in the recap
 
     def as_dict(self) -> dict[str, int]:
-        return {k: getattr(self, k) for k in ("ok", "changed", "unreachable", "failed",
-                                              "skipped", "rescued", "ignored", "unpredictable")}
+        return {
+            k: getattr(self, k)
+            for k in (
+                "ok",
+                "changed",
+                "unreachable",
+                "failed",
+                "skipped",
+                "rescued",
+                "ignored",
+                "unpredictable",
+            )
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +138,7 @@ class CommandSent:
     at: float = field(default_factory=time.time, compare=False, repr=False)
 
 
-Event = (RunStart | PlayStart | TaskStart | HostResult | TaskEnd | RunWarning | RunEnd
-         | CommandSent)
+Event = RunStart | PlayStart | TaskStart | HostResult | TaskEnd | RunWarning | RunEnd | CommandSent
 
 
 def status_of(result: Mapping[str, Any]) -> Status:

@@ -11,11 +11,19 @@ import re
 from collections.abc import Sequence
 
 MASK = "********"
-SECRET_VARS = frozenset({
-    "ansible_password", "ansible_ssh_pass", "ansible_ssh_password",
-    "ansible_become_password", "ansible_become_pass", "ansible_sudo_pass",
-    "ansible_sudo_password", "ansible_su_pass", "ansible_su_password",
-})
+SECRET_VARS = frozenset(
+    {
+        "ansible_password",
+        "ansible_ssh_pass",
+        "ansible_ssh_password",
+        "ansible_become_password",
+        "ansible_become_pass",
+        "ansible_sudo_pass",
+        "ansible_sudo_password",
+        "ansible_su_pass",
+        "ansible_su_password",
+    }
+)
 
 _KEY = "|".join(sorted(SECRET_VARS, key=len, reverse=True))
 # `key: value`, `key=value`, `"key": value` or `key value`; the value quoted (up to its
@@ -23,7 +31,8 @@ _KEY = "|".join(sorted(SECRET_VARS, key=len, reverse=True))
 # or the end of the line). Not after `.`/a word character, not `{{ key }}` or `key | f`.
 _ASSIGNED = re.compile(
     rf"""(?<![\w.])(?P<key>["']?(?:{_KEY})["']?)(?P<sep>\s*[:=]\s*|\s+)(?![\s}}|).,\]])"""
-    r"""(?P<value>"(?:[^"\\]|\\.)*"?|'(?:[^']|'')*'?|\S.*?(?=\s+[\w.]+\s*=|\s+#|\s*$))""")
+    r"""(?P<value>"(?:[^"\\]|\\.)*"?|'(?:[^']|'')*'?|\S.*?(?=\s+[\w.]+\s*=|\s+#|\s*$))"""
+)
 _OPENS_BLOCK = re.compile(rf"""^\s*(?:-\s+)?["']?(?:{_KEY})["']?\s*:(?:\s|$)""")
 
 

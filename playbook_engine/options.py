@@ -43,7 +43,8 @@ class RunOptions:
         if self.host_key_checking not in HOST_KEY_CHECKING:
             raise OptionsError(
                 f"host key checking must be one of {', '.join(HOST_KEY_CHECKING)}, "
-                f"got {self.host_key_checking!r}")
+                f"got {self.host_key_checking!r}"
+            )
         if self.timeout <= 0:
             raise OptionsError(f"timeout must be positive, got {self.timeout!r}")
 
@@ -65,4 +66,5 @@ def parse_host_key_checking(value: Any, source: str) -> str | bool:
         return text in _TRUE
     raise OptionsError(
         f"{source}={value!r} is not a host key checking setting; use strict, accept-new, "
-        f"off, or a boolean: {'/'.join(_TRUE)} (checking on) or {'/'.join(_FALSE)} (off)")
+        f"off, or a boolean: {'/'.join(_TRUE)} (checking on) or {'/'.join(_FALSE)} (off)"
+    )

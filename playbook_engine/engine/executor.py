@@ -55,9 +55,21 @@ from .variables import OMIT, VariableManager
 logger = logging.getLogger(__name__)
 
 UNKNOWN = "_pbe_unknown"  # a result key: check mode could not know this task's outcome
-_INHERITED = ("become", "become_user", "become_method", "ignore_errors", "ignore_unreachable",
-              "check_mode", "diff", "no_log", "environment", "any_errors_fatal", "delegate_to",
-              "connection", "run_once")
+_INHERITED = (
+    "become",
+    "become_user",
+    "become_method",
+    "ignore_errors",
+    "ignore_unreachable",
+    "check_mode",
+    "diff",
+    "no_log",
+    "environment",
+    "any_errors_fatal",
+    "delegate_to",
+    "connection",
+    "run_once",
+)
 
 # Test-only: when set, called as ``before_task(host, task)`` on the worker thread before
 # each task (the concurrency stress test sleeps a seeded random delay here).
@@ -72,7 +84,7 @@ class Scope:
     vars: tuple[Mapping[str, Any], ...] = ()
     keywords: Mapping[str, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
-    defaults: tuple[Mapping[str, Any], ...] = ()   # role defaults: below the inventory
+    defaults: tuple[Mapping[str, Any], ...] = ()  # role defaults: below the inventory
     role: Role | None = None
 
     @classmethod
@@ -81,20 +93,33 @@ class Scope:
         visible to the whole play (Ansible's default, roles not private)."""
         kw = {k: getattr(play, k) for k in _INHERITED if getattr(play, k, None) not in (None, {})}
         roles = _play_roles(play.roles)
-        return cls(conditions=play.when, vars=tuple(r.vars for r in roles), keywords=kw,
-                   tags=play.tags, defaults=tuple(r.defaults for r in roles))
+        return cls(
+            conditions=play.when,
+            vars=tuple(r.vars for r in roles),
+            keywords=kw,
+            tags=play.tags,
+            defaults=tuple(r.defaults for r in roles),
+        )
 
     def enter(self, block: Block) -> Scope:
         kw = {**self.keywords, **{k: v for k, v in block.keywords.items() if k in _INHERITED}}
         if block.role is None:
-            return replace(self, conditions=self.conditions + block.when,
-                           vars=self.vars + (block.vars,), keywords=kw,
-                           tags=self.tags + block.tags)
+            return replace(
+                self,
+                conditions=self.conditions + block.when,
+                vars=self.vars + (block.vars,),
+                keywords=kw,
+                tags=self.tags + block.tags,
+            )
         role = block.role
-        return Scope(self.conditions + block.when,
-                     self.vars + (role.vars, block.vars, {"role_path": role.path,
-                                                          "role_name": role.name}),
-                     kw, self.tags + block.tags, self.defaults + (role.defaults,), role)
+        return Scope(
+            self.conditions + block.when,
+            self.vars + (role.vars, block.vars, {"role_path": role.path, "role_name": role.name}),
+            kw,
+            self.tags + block.tags,
+            self.defaults + (role.defaults,),
+            role,
+        )
 
     def with_vars(self, extra: Mapping[str, Any]) -> Scope:
         return replace(self, vars=self.vars + (extra,)) if extra else self
@@ -110,9 +135,17 @@ class Scope:
 class HostContext:
     """The ModuleContext a module sees: one host, one task, templating and the connection."""
 
-    def __init__(self, executor: Executor, host: str, templar: Templar, check: bool,
-                 diff: bool, become: dict[str, Any] | None, env: dict[str, str],
-                 timeout: float | None) -> None:
+    def __init__(
+        self,
+        executor: Executor,
+        host: str,
+        templar: Templar,
+        check: bool,
+        diff: bool,
+        become: dict[str, Any] | None,
+        env: dict[str, str],
+        timeout: float | None,
+    ) -> None:
         self.host = host
         self.check = check
         self.diff = diff
@@ -123,17 +156,24 @@ class HostContext:
         self._timeout = timeout
         self._files: RemoteFiles | None = None
         self.role_path: str | None = None
-        self.target = host                # delegate_to changes where commands run
+        self.target = host  # delegate_to changes where commands run
         self.connection_kind: str | None = None
         self._conn_templar = templar
 
-    def run(self, command: str, *, stdin: bytes | None = None,
-            timeout: float | None = None, stdout: IO[bytes] | None = None) -> CommandResult:
+    def run(
+        self,
+        command: str,
+        *,
+        stdin: bytes | None = None,
+        timeout: float | None = None,
+        stdout: IO[bytes] | None = None,
+    ) -> CommandResult:
         command = shell.with_env(command, self._env)
         conn: Connection = self.connection  # first: become's password probe needs it
         if self._become:
-            command, stdin = self._executor.access.wrap_become(self.target, command, stdin,
-                                                               self._become)
+            command, stdin = self._executor.access.wrap_become(
+                self.target, command, stdin, self._become
+            )
         self._executor.sent(self.target, command)
         limits = [t for t in (timeout, self._timeout) if t]
         limit = min(limits) if limits else None  # the module's own and the task's `timeout:`
@@ -146,19 +186,25 @@ class HostContext:
     def files(self) -> RemoteFiles:
         """File operations on this host; in check mode they consult and feed the prediction."""
         if self._files is None:
+
             def put(source: IO[bytes], path: str, mode: int | None) -> None:
                 self.connection.put(source, path, mode)
 
-            self._files = RemoteFiles(self.run, put, self.check,
-                                      self._executor.prediction(self.host),
-                                      become=bool(self._become))
+            self._files = RemoteFiles(
+                self.run,
+                put,
+                self.check,
+                self._executor.prediction(self.host),
+                become=bool(self._become),
+            )
         return self._files
 
     @property
     def connection(self) -> Connection:
         """The connection tasks run on: this host's, or its ``delegate_to`` host's."""
-        return self._executor.access.connection(self.target, self._conn_templar,
-                                                self.connection_kind)
+        return self._executor.access.connection(
+            self.target, self._conn_templar, self.connection_kind
+        )
 
     def delegate(self, target: str, templar: Templar) -> None:
         self.target = target
@@ -206,8 +252,9 @@ class HostContext:
         attempt): after a reboot, or to test that the host answers again. Raises
         HostUnreachable when it does not."""
         self._executor.connections.drop(self.target)
-        spec = self._executor.access.connection_spec(self.target, self._conn_templar,
-                                                     self.connection_kind)
+        spec = self._executor.access.connection_spec(
+            self.target, self._conn_templar, self.connection_kind
+        )
         if connect_timeout:
             spec = replace(spec, connect_timeout=connect_timeout)
         self._executor.connections.get(spec)
@@ -216,8 +263,14 @@ class HostContext:
 class Executor:
     """Runs tasks on hosts for one run. Thread-safe: workers share one Executor."""
 
-    def __init__(self, options: RunOptions, variables: VariableManager, facts: FactStore,
-                 engine: TemplateEngine, connections: ConnectionCache) -> None:
+    def __init__(
+        self,
+        options: RunOptions,
+        variables: VariableManager,
+        facts: FactStore,
+        engine: TemplateEngine,
+        connections: ConnectionCache,
+    ) -> None:
         self.options = options
         self.vm = variables
         self.facts = facts
@@ -225,8 +278,9 @@ class Executor:
         self.connections = connections
         self.access = HostAccess(options, connections)
         self._predictions: dict[str, Prediction] = {}
-        self._expansions: dict[tuple[str, int],
-                               list[tuple[tuple[TaskItem, ...], dict[str, Any]]]] = {}
+        self._expansions: dict[
+            tuple[str, int], list[tuple[tuple[TaskItem, ...], dict[str, Any]]]
+        ] = {}
         self._lock = threading.Lock()
         self.loader: Any = None  # PlaybookLoader, for include targets named at run time
         self.emit: Callable[[Event], None] = lambda event: None
@@ -276,8 +330,9 @@ class Executor:
 
     # -- entry point ----------------------------------------------------------------------
 
-    def execute(self, task: Task, host: str, scope: Scope, play_idx: int,
-                task_idx: int) -> HostResult:
+    def execute(
+        self, task: Task, host: str, scope: Scope, play_idx: int, task_idx: int
+    ) -> HostResult:
         """One task on one host. Never raises: an exception anywhere in it (variables,
         facts, templating, the module, registering) is a failed result for this host."""
         started = time.monotonic()
@@ -289,8 +344,9 @@ class Executor:
             logger.exception("internal error running %s on %s", task.action, host)
             return internal_error(task, scope, host, (play_idx, task_idx), exc, started)
 
-    def _result(self, task: Task, host: str, scope: Scope, play_idx: int, task_idx: int,
-                started: float) -> HostResult:
+    def _result(
+        self, task: Task, host: str, scope: Scope, play_idx: int, task_idx: int, started: float
+    ) -> HostResult:
         no_log = self._flag(task, scope, host, "no_log")
         self._current.task = (play_idx, task_idx, no_log)
         self._current.target = host
@@ -303,8 +359,11 @@ class Executor:
         except Unpredictable as exc:
             unpredictable = True
             self.prediction(host).unsure("a task check mode could not predict")
-            result = {"skipped": True, "changed": False,
-                      "msg": f"unpredictable in check mode: this task reads {exc.what}"}
+            result = {
+                "skipped": True,
+                "changed": False,
+                "msg": f"unpredictable in check mode: this task reads {exc.what}",
+            }
         except HostUnreachable as exc:
             # Only the connection that failed: a delegate's, not the delegating host's own.
             self.connections.drop(getattr(self._current, "target", host))
@@ -320,8 +379,11 @@ class Executor:
             status, ignored = "failed", True
         module = modules.get(task.action)
         set_by_task = _variables_set(module, task)
-        if status in ("ok", "changed") and set_by_task is None \
-                and isinstance(result.get("ansible_facts"), dict):
+        if (
+            status in ("ok", "changed")
+            and set_by_task is None
+            and isinstance(result.get("ansible_facts"), dict)
+        ):
             self.facts.add_facts(host, result["ansible_facts"])
         if status in ("ok", "changed") and module is not None and module.changes_inventory:
             result["changed"] = self.vm.change_inventory(host, result)
@@ -329,22 +391,50 @@ class Executor:
         if status == "changed" and any(is_template(n) for n in task.notify):
             self._render_notify(task, host, scope)
         if task.register and status != "unreachable":
-            self.facts.set_vars(host, {task.register: UnknownValue(
-                f"`{task.register}`, registered by a task check mode could not run")
-                if unknown else _predicted(result, reads, f"`{task.register}`")})
+            self.facts.set_vars(
+                host,
+                {
+                    task.register: UnknownValue(
+                        f"`{task.register}`, registered by a task check mode could not run"
+                    )
+                    if unknown
+                    else _predicted(result, reads, f"`{task.register}`")
+                },
+            )
         if unknown and set_by_task:
-            self.facts.set_vars(host, {k: UnknownValue(f"`{k}`, set from an unpredictable value")
-                                       for k in set_by_task})
+            self.facts.set_vars(
+                host,
+                {k: UnknownValue(f"`{k}`, set from an unpredictable value") for k in set_by_task},
+            )
         elif reads.read and set_by_task and status == "ok":
-            self.facts.set_vars(host, {k: _predicted(v, reads, f"`{k}`") for k, v in
-                                       self.facts.host_vars(host).items() if k in set_by_task})
-        return HostResult(play_idx, task_idx, self.name_of(task), task.action, host, status,
-                          result, time.monotonic() - started, ignored, items, task.loc,
-                          unknown, no_log)
+            self.facts.set_vars(
+                host,
+                {
+                    k: _predicted(v, reads, f"`{k}`")
+                    for k, v in self.facts.host_vars(host).items()
+                    if k in set_by_task
+                },
+            )
+        return HostResult(
+            play_idx,
+            task_idx,
+            self.name_of(task),
+            task.action,
+            host,
+            status,
+            result,
+            time.monotonic() - started,
+            ignored,
+            items,
+            task.loc,
+            unknown,
+            no_log,
+        )
 
     def _render_notify(self, task: Task, host: str, scope: Scope) -> None:
-        templar = self.engine.templar(self.vm.task_vars(host, scope.vars + (task.vars,),
-                                                        scope.defaults), task.loc)
+        templar = self.engine.templar(
+            self.vm.task_vars(host, scope.vars + (task.vars,), scope.defaults), task.loc
+        )
         names = []
         for name in task.notify:
             try:
@@ -354,8 +444,9 @@ class Executor:
         with self._lock:
             self._notify[(host, task.uid)] = tuple(names)
 
-    def _execute(self, task: Task, host: str,
-                 scope: Scope) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
+    def _execute(
+        self, task: Task, host: str, scope: Scope
+    ) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
         variables = self.vm.task_vars(host, scope.vars + (task.vars,), scope.defaults)
         templar = self.engine.templar(variables, task.loc)
         self.on_vars(templar.vars)  # passwords set by role/block/task vars or set_fact
@@ -372,14 +463,23 @@ class Executor:
     def _when(self, templar: Templar, conditions: Sequence[Any]) -> bool:
         return all(templar.evaluate(c) for c in conditions)
 
-    def _run_loop(self, task: Task, host: str, scope: Scope, templar: Templar,
-                  variables: dict[str, Any], conditions: Sequence[Any]
-                  ) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
+    def _run_loop(
+        self,
+        task: Task,
+        host: str,
+        scope: Scope,
+        templar: Templar,
+        variables: dict[str, Any],
+        conditions: Sequence[Any],
+    ) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
         items = loop_items(task, templar)
-        control = {k: v if k in ("label", "break_when") else templar.render(v)  # per item
-                   for k, v in task.loop_control.items()}
-        pause = _as_number(control.get("pause") or 0, float, "loop_control.pause",
-                           task.loop_control.get("pause"))
+        control = {
+            k: v if k in ("label", "break_when") else templar.render(v)  # per item
+            for k, v in task.loop_control.items()
+        }
+        pause = _as_number(
+            control.get("pause") or 0, float, "loop_control.pause", task.loop_control.get("pause")
+        )
         loop_var = str(control.get("loop_var", "item"))
         results: list[dict[str, Any]] = []
         for index, item in enumerate(items):
@@ -406,31 +506,41 @@ class Executor:
                 time.sleep(pause)
         return aggregate(results), tuple(results)
 
-    def _break_when(self, task: Task, control: Mapping[str, Any], res: dict[str, Any],
-                    ivars: dict[str, Any]) -> bool:
+    def _break_when(
+        self, task: Task, control: Mapping[str, Any], res: dict[str, Any], ivars: dict[str, Any]
+    ) -> bool:
         """``loop_control.break_when``, judged after each item with its result (as the
         register variable) and the facts it set; stored in the item as Ansible does."""
         conditions = control["break_when"]
         scope = {**ivars, **distrust(res.get("ansible_facts") or {})}
         res["break_when_result"] = self._with_result(task, res, scope).evaluate_all(
-            conditions if isinstance(conditions, list) else [conditions])
+            conditions if isinstance(conditions, list) else [conditions]
+        )
         return bool(res["break_when_result"])
 
-    def _run_module(self, task: Task, host: str, scope: Scope, templar: Templar,
-                    variables: dict[str, Any]) -> dict[str, Any]:
+    def _run_module(
+        self, task: Task, host: str, scope: Scope, templar: Templar, variables: dict[str, Any]
+    ) -> dict[str, Any]:
         module_cls = modules.get(task.action)
         if module_cls is None:  # a module pbe lacks, in a file included at run time
             found = missing(task.action)
-            raise ModuleError(found[0] if found else f"unknown module `{task.action}`",
-                              hint=found[1] if found else None)
-        check = self._bool(templar, scope.keyword(task, "check_mode"), self.options.check,
-                           "check_mode")
+            raise ModuleError(
+                found[0] if found else f"unknown module `{task.action}`",
+                hint=found[1] if found else None,
+            )
+        check = self._bool(
+            templar, scope.keyword(task, "check_mode"), self.options.check, "check_mode"
+        )
         if self.options.check and not check and module_cls.needs_connection:
             acting_for_real()  # predicted values it read or reads make it unpredictable
         if check and not module_cls.supports_check:
             self.prediction(host).unsure(f"`{task.action}`, which check mode does not run")
-            return {"skipped": True, "changed": False, UNKNOWN: True,
-                    "msg": f"{task.action} does not support check mode"}
+            return {
+                "skipped": True,
+                "changed": False,
+                UNKNOWN: True,
+                "msg": f"{task.action} does not support check mode",
+            }
         args = self._args(module_cls, task, templar)
         if module_cls.expands_at_run:
             return self._include(task, host, args, variables)
@@ -439,14 +549,16 @@ class Executor:
         ctx = self._context(task, host, scope, templar, check)
         return self._attempts(task, module_cls(), args, ctx, variables)
 
-    def _include(self, task: Task, host: str, args: dict[str, Any],
-                 variables: dict[str, Any]) -> dict[str, Any]:
+    def _include(
+        self, task: Task, host: str, args: dict[str, Any], variables: dict[str, Any]
+    ) -> dict[str, Any]:
         """Record what a dynamic include brings in for this host (one entry per loop item)."""
         if task.children and not _templated_target(task):
             items = task.children
         elif task.action == "include_tasks":
-            items = self.loader.runtime_tasks(str(args["file"]), Path(task.loc.file).parent,
-                                              variables.get("role_path"))
+            items = self.loader.runtime_tasks(
+                str(args["file"]), Path(task.loc.file).parent, variables.get("role_path")
+            )
         else:
             items = (self.loader.runtime_role(args),)
         loop_var = str((task.loop_control or {}).get("loop_var", "item"))
@@ -458,13 +570,20 @@ class Executor:
         target = args.get("file") or args.get("name")
         return {"changed": False, "include": target, "include_args": extra}
 
-    def take_expansion(self, host: str,
-                       task: Task) -> list[tuple[tuple[TaskItem, ...], dict[str, Any]]]:
+    def take_expansion(
+        self, host: str, task: Task
+    ) -> list[tuple[tuple[TaskItem, ...], dict[str, Any]]]:
         with self._lock:
             return self._expansions.pop((host, task.uid), [])
 
-    def _attempts(self, task: Task, module: Module, args: dict[str, Any], ctx: HostContext,
-                  variables: dict[str, Any]) -> dict[str, Any]:
+    def _attempts(
+        self,
+        task: Task,
+        module: Module,
+        args: dict[str, Any],
+        ctx: HostContext,
+        variables: dict[str, Any],
+    ) -> dict[str, Any]:
         """Run once, or until ``until`` holds (``retries`` + 1 attempts, ``delay`` apart).
 
         An attempt that outlived the task's ``timeout:`` is a failed attempt: retried, as
@@ -487,13 +606,15 @@ class Executor:
             if done:
                 return result
             if attempt > retries:  # Ansible reports `retries` attempts here, not retries + 1
-                result.update(failed=True, attempts=retries,
-                              msg=result.get("msg") or "Retried until limit")
+                result.update(
+                    failed=True, attempts=retries, msg=result.get("msg") or "Retried until limit"
+                )
                 return result
             time.sleep(delay)
 
-    def _judge(self, task: Task, result: dict[str, Any],
-               variables: dict[str, Any]) -> dict[str, Any]:
+    def _judge(
+        self, task: Task, result: dict[str, Any], variables: dict[str, Any]
+    ) -> dict[str, Any]:
         """Apply changed_when / failed_when, which may read the task's own register var."""
         result.setdefault("changed", False)
         result.setdefault("failed", False)  # registered results always say, as in Ansible
@@ -510,8 +631,7 @@ class Executor:
                 result["msg"] = ""
         return result
 
-    def _with_result(self, task: Task, result: dict[str, Any],
-                     variables: dict[str, Any]) -> _Judge:
+    def _with_result(self, task: Task, result: dict[str, Any], variables: dict[str, Any]) -> _Judge:
         scope = dict(variables)
         if task.register:
             scope[task.register] = distrust(result)
@@ -519,20 +639,32 @@ class Executor:
 
     def _args(self, module_cls: type[Module], task: Task, templar: Templar) -> dict[str, Any]:
         raw = {k: v for k, v in task.args.items() if k in module_cls.raw_args}
-        rendered = templar.render({k: v for k, v in task.args.items()
-                                   if k not in module_cls.raw_args})
+        rendered = templar.render(
+            {k: v for k, v in task.args.items() if k not in module_cls.raw_args}
+        )
         args = {k: v for k, v in {**rendered, **raw}.items() if v != OMIT}
         return module_cls.coerce(args)
 
-    def _context(self, task: Task, host: str, scope: Scope, templar: Templar,
-                 check: bool) -> HostContext:
+    def _context(
+        self, task: Task, host: str, scope: Scope, templar: Templar, check: bool
+    ) -> HostContext:
         diff = self._bool(templar, scope.keyword(task, "diff"), self.options.diff, "diff")
         become = self._become(task, scope, templar)
-        env = {**_environment(templar.render(scope.keywords.get("environment") or {})),
-               **_environment(templar.render(task.environment or {}))}  # task wins
+        env = {
+            **_environment(templar.render(scope.keywords.get("environment") or {})),
+            **_environment(templar.render(task.environment or {})),
+        }  # task wins
         timeout = _number(templar, task.timeout, None, float, "timeout")
-        ctx = HostContext(self, host, templar, check, diff, become,
-                          {str(k): str(v) for k, v in env.items()}, timeout)
+        ctx = HostContext(
+            self,
+            host,
+            templar,
+            check,
+            diff,
+            become,
+            {str(k): str(v) for k, v in env.items()},
+            timeout,
+        )
         ctx.role_path = scope.role.path if scope.role else None
         if (kind := scope.keyword(task, "connection")) is not None:
             ctx.connection_kind = str(templar.render(kind))
@@ -572,11 +704,12 @@ class Executor:
         method = str(pick("become_method", "ansible_become_method", "sudo"))
         if method not in ("sudo", "su"):
             raise ModuleError(f"become_method `{method}` is not supported (pbe has sudo, su)")
-        return {"user": str(pick("become_user", "ansible_become_user", "root")),
-                "method": method,
-                "flags": str(tvars["ansible_become_flags"]) if "ansible_become_flags" in tvars
-                else "",
-                "password": password or self.options.become_password}
+        return {
+            "user": str(pick("become_user", "ansible_become_user", "root")),
+            "method": method,
+            "flags": str(tvars["ansible_become_flags"]) if "ansible_become_flags" in tvars else "",
+            "password": password or self.options.become_password,
+        }
 
     def _bool(self, templar: Templar, value: Any, default: bool, name: str) -> bool:
         if value is None:
@@ -585,8 +718,9 @@ class Executor:
         try:
             return to_bool(rendered)
         except ValueError:  # its text names the value: say where it came from instead
-            raise TemplateError(f"`{name}` must be a boolean; {_origin(value, rendered)}",
-                                templar.loc) from None
+            raise TemplateError(
+                f"`{name}` must be a boolean; {_origin(value, rendered)}", templar.loc
+            ) from None
 
     def _flag(self, task: Task, scope: Scope, host: str, keyword: str) -> bool:
         """A boolean keyword (ignore_errors, no_log …), rendered for this host if templated."""
@@ -594,8 +728,9 @@ class Executor:
         if isinstance(value, bool) or value is None:
             return bool(value)
         try:
-            templar = self.engine.templar(self.vm.task_vars(host, scope.vars + (task.vars,),
-                                                            scope.defaults))
+            templar = self.engine.templar(
+                self.vm.task_vars(host, scope.vars + (task.vars,), scope.defaults)
+            )
             return to_bool(templar.render(value))
         except (PbeError, ValueError, Unpredictable):
             return keyword == "no_log"  # undecidable no_log hides: fail closed
@@ -612,8 +747,11 @@ class _Judge:
 def loop_items(task: Task, templar: Templar) -> list[Any]:
     items = templar.render(task.loop)
     if task.loop_with is not None:
-        terms = list(items) if isinstance(items, (list, Lines)) and task.loop_with != "dict" \
+        terms = (
+            list(items)
+            if isinstance(items, (list, Lines)) and task.loop_with != "dict"
             else [items]
+        )
         try:
             return run_lookup(task.loop_with, terms, templar.vars, {}, templar.env)
         except (ValueError, OSError) as exc:
@@ -644,27 +782,48 @@ def _as_number(value: Any, kind: type, name: str, source: Any) -> Any:
 
 def _origin(source: Any, value: Any) -> str:
     """What a keyword's value is and where it came from, without the value itself."""
-    kinds = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"),
-             (list, "list"), (Mapping, "mapping"))
+    kinds = (
+        (bool, "boolean"),
+        (int, "integer"),
+        (float, "number"),
+        (str, "string"),
+        (list, "list"),
+        (Mapping, "mapping"),
+    )
     kind = next((k for t, k in kinds if isinstance(value, t)), type(value).__name__)
     return f"`{source}` gave a {kind}" if is_template(source) else f"got a {kind}"
 
 
-def _internal_error(task: Task, host: str, exc: Exception, no_log: bool,
-                    scrub: Callable[[str], str]) -> dict[str, Any]:
+def _internal_error(
+    task: Task, host: str, exc: Exception, no_log: bool, scrub: Callable[[str], str]
+) -> dict[str, Any]:
     """A bug in pbe, as a failed result. Under ``no_log`` neither the log nor the result
     gets the exception's text or traceback: they may quote what no_log hides. Otherwise
     the logged traceback has known secrets masked (the result is, by the reporter)."""
     kind = type(exc).__name__
     if no_log:
-        logger.error("internal error running %s on %s: %s (details hidden by no_log)",
-                     task.action, host, kind)
-        return {"failed": True, "changed": False,
-                "msg": f"internal error in module {task.action}: {kind}"}
-    logger.error("internal error running %s on %s\n%s", task.action, host,
-                 scrub("".join(traceback.format_exception(exc)).rstrip()))
-    return {"failed": True, "changed": False,
-            "msg": f"internal error in module {task.action}: {kind}: {exc}"}
+        logger.error(
+            "internal error running %s on %s: %s (details hidden by no_log)",
+            task.action,
+            host,
+            kind,
+        )
+        return {
+            "failed": True,
+            "changed": False,
+            "msg": f"internal error in module {task.action}: {kind}",
+        }
+    logger.error(
+        "internal error running %s on %s\n%s",
+        task.action,
+        host,
+        scrub("".join(traceback.format_exception(exc)).rstrip()),
+    )
+    return {
+        "failed": True,
+        "changed": False,
+        "msg": f"internal error in module {task.action}: {kind}: {exc}",
+    }
 
 
 def _environment(value: Any) -> dict[str, Any]:
@@ -673,8 +832,9 @@ def _environment(value: Any) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for part in parts:
         if not isinstance(part, dict):
-            raise ModuleError(f"environment must be a mapping (or a list of them), got "
-                              f"{type(part).__name__}")
+            raise ModuleError(
+                f"environment must be a mapping (or a list of them), got {type(part).__name__}"
+            )
         merged.update(part)
     return merged
 
@@ -694,8 +854,12 @@ def _loop_info(items: list[Any], index: int, control: Mapping[str, Any]) -> dict
     """``loop_control: {extended: true}``: where this item is in the loop."""
     length = len(items)
     info: dict[str, Any] = {
-        "index": index + 1, "index0": index, "revindex": length - index,
-        "revindex0": length - index - 1, "first": index == 0, "last": index == length - 1,
+        "index": index + 1,
+        "index0": index,
+        "revindex": length - index,
+        "revindex0": length - index - 1,
+        "first": index == 0,
+        "last": index == length - 1,
         "length": length,
         "previtem": items[index - 1] if index > 0 else None,
         "nextitem": items[index + 1] if index < length - 1 else None,
@@ -742,31 +906,50 @@ def _predicted(value: Any, reads: PredictionReads, name: str) -> Any:
     read predicted state, so a task acting on the real host cannot act on it."""
     if not reads.read:
         return value
-    return Predicted(value, f"{name}, computed from what check mode predicts, not from the "
-                            f"host's real state ({reads.first})")
+    return Predicted(
+        value,
+        f"{name}, computed from what check mode predicts, not from the "
+        f"host's real state ({reads.first})",
+    )
 
 
 def _skipped(conditions: Sequence[Any], templar: Templar) -> dict[str, Any]:
     false = next((c for c in conditions if not templar.evaluate(c)), None)
-    return {"changed": False, "skipped": True, "skip_reason": "Conditional result was False",
-            "false_condition": false}
+    return {
+        "changed": False,
+        "skipped": True,
+        "skip_reason": "Conditional result was False",
+        "false_condition": false,
+    }
 
 
-def internal_error(task: Task, scope: Scope, host: str, index: tuple[int, int],
-                   exc: BaseException, started: float) -> HostResult:
+def internal_error(
+    task: Task, scope: Scope, host: str, index: tuple[int, int], exc: BaseException, started: float
+) -> HostResult:
     """A failed result for an exception nothing else handled (a bug in pbe, MemoryError …).
     Built from the task as loaded: nothing here renders a template or can raise again."""
     no_log = scope.keyword(task, "no_log", False) not in (None, False)  # a template: hide
     msg = f"internal error running {task.action}: {type(exc).__name__}: {exc}"
-    return HostResult(index[0], index[1], task.display_name, task.action, host, "failed",
-                      {"failed": True, "changed": False, "msg": msg},
-                      time.monotonic() - started, loc=task.loc, no_log=no_log)
+    return HostResult(
+        index[0],
+        index[1],
+        task.display_name,
+        task.action,
+        host,
+        "failed",
+        {"failed": True, "changed": False, "msg": msg},
+        time.monotonic() - started,
+        loc=task.loc,
+        no_log=no_log,
+    )
 
 
 def _error_text(exc: PbeError) -> str:
     if isinstance(exc, ValidationFailed):  # a run-time include: every problem, not a count
-        return "; ".join(_error_text(p.as_error()) for p in exc.problems
-                         if p.severity == "error") or exc.message
+        return (
+            "; ".join(_error_text(p.as_error()) for p in exc.problems if p.severity == "error")
+            or exc.message
+        )
     text = exc.message
     if exc.location:
         text = f"{text} ({exc.location})"

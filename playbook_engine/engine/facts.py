@@ -14,9 +14,9 @@ class FactStore:
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
-        self._facts: dict[str, dict[str, Any]] = {}    # gathered: ansible_facts
-        self._names: dict[str, dict[str, str]] = {}    # ansible_facts key -> variable name
-        self._vars: dict[str, dict[str, Any]] = {}     # set_fact + register
+        self._facts: dict[str, dict[str, Any]] = {}  # gathered: ansible_facts
+        self._names: dict[str, dict[str, str]] = {}  # ansible_facts key -> variable name
+        self._vars: dict[str, dict[str, Any]] = {}  # set_fact + register
 
     def add_facts(self, host: str, facts: Mapping[str, Any]) -> None:
         """Facts a module returned, as Ansible keeps them: each is a variable of the name the
@@ -35,7 +35,8 @@ class FactStore:
         (include_vars) keeps them as playbook text, rendered when read like any var."""
         with self._lock:
             self._vars.setdefault(host, {}).update(
-                dict(values) if template else distrust(dict(values)))
+                dict(values) if template else distrust(dict(values))
+            )
 
     def clear(self, host: str) -> None:
         """meta: clear_facts — forget gathered facts and set_fact values for a host."""

@@ -47,7 +47,7 @@ class FreeStrategy(LinearStrategy):
         super().__init__(*args, **kwargs)
         self._gate = threading.BoundedSemaphore(self.forks)
         self._batch: list[str] = []
-        self._once: dict[int, _Once] = {}               # run_once, per task uid
+        self._once: dict[int, _Once] = {}  # run_once, per task uid
         self._throttles: dict[int, threading.BoundedSemaphore] = {}
 
     def _run_once(self, task: Task, scope: Scope, group: list[str]) -> Dispatched:
@@ -78,8 +78,9 @@ class FreeStrategy(LinearStrategy):
         with self._lock:
             return self._throttles.setdefault(task.uid, threading.BoundedSemaphore(limit))
 
-    def _walk(self, items: Sequence[TaskItem], hosts: Sequence[str],
-              handler_scope: Scope | None = None) -> None:
+    def _walk(
+        self, items: Sequence[TaskItem], hosts: Sequence[str], handler_scope: Scope | None = None
+    ) -> None:
         if handler_scope is not None:  # a handler's include: in step, as in Ansible
             super()._walk(items, hosts, handler_scope)
             return
@@ -117,15 +118,19 @@ class FreeStrategy(LinearStrategy):
         return following
 
     def _lost(self, step: Step | None, host: str, exc: Exception) -> None:
-        task, scope = (step[0], step[1]) if step else (
-            Task(action="meta", args={}, loc=self.play.loc, name="(scheduler)"), self.scope)
+        task, scope = (
+            (step[0], step[1])
+            if step
+            else (Task(action="meta", args={}, loc=self.play.loc, name="(scheduler)"), self.scope)
+        )
         res = internal_error(task, scope, host, (self.play_idx, -1), exc, time.monotonic())
         self._report(task, [res])
         with self._lock:
             self._account(task, res, rescued=False)
 
-    def run_task(self, task: Task, scope: Scope, hosts: Sequence[str],
-                 is_handler: bool = False) -> dict[str, HostResult]:
+    def run_task(
+        self, task: Task, scope: Scope, hosts: Sequence[str], is_handler: bool = False
+    ) -> dict[str, HostResult]:
         if len(hosts) != 1:
             return super().run_task(task, scope, hosts, is_handler)
         is_handler = is_handler or getattr(self._in_handler, "on", False)

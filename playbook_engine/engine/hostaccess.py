@@ -24,7 +24,7 @@ class HostAccess:
     def __init__(self, options: RunOptions, connections: ConnectionCache) -> None:
         self.options = options
         self.connections = connections
-        self.remote_user: str | None = None        # the current play's remote_user
+        self.remote_user: str | None = None  # the current play's remote_user
         self.on_secret: Callable[[str], None] = lambda secret: None  # redact passwords
         self._specs: dict[str, ConnectionSpec] = {}
         self._sudo_needs_password: dict[tuple[str, str], bool] = {}
@@ -40,16 +40,22 @@ class HostAccess:
         with self._lock:
             return self._probe_locks.setdefault(host, threading.Lock())
 
-    def wrap_become(self, host: str, command: str, stdin: bytes | None,
-                    become: dict[str, Any]) -> tuple[str, bytes | None]:
+    def wrap_become(
+        self, host: str, command: str, stdin: bytes | None, become: dict[str, Any]
+    ) -> tuple[str, bytes | None]:
         """sudo/su wrapping; a password is fed on stdin only when sudo will ask for it."""
         password = become.get("password")
-        if become["method"] != "sudo" or not password or \
-                not self._needs_password(host, become["user"]):
-            return shell.become(command, method=become["method"], user=become["user"],
-                                flags=become["flags"]), stdin
-        wrapped = shell.become(command, method="sudo", user=become["user"],
-                               flags=become["flags"], prompt="")
+        if (
+            become["method"] != "sudo"
+            or not password
+            or not self._needs_password(host, become["user"])
+        ):
+            return shell.become(
+                command, method=become["method"], user=become["user"], flags=become["flags"]
+            ), stdin
+        wrapped = shell.become(
+            command, method="sudo", user=become["user"], flags=become["flags"], prompt=""
+        )
         return wrapped, password.encode() + b"\n" + (stdin or b"")
 
     def _needs_password(self, host: str, user: str) -> bool:
@@ -61,9 +67,11 @@ class HostAccess:
                 self._sudo_needs_password[key] = probe.rc != 0
             return self._sudo_needs_password[key]
 
-    def prefetch(self, hosts: list[str], templar_of: Callable[[str], Templar],
-                 keyword: Any = None) -> None:
+    def prefetch(
+        self, hosts: list[str], templar_of: Callable[[str], Templar], keyword: Any = None
+    ) -> None:
         """Start connecting to ``hosts`` before their first task, ``forks`` at a time."""
+
         def spec_of(host: str) -> ConnectionSpec:
             templar = templar_of(host)
             kind = None if keyword is None else str(templar.render(keyword))
@@ -77,8 +85,9 @@ class HostAccess:
         self._specs[host] = spec
         return self.connections.get(spec)
 
-    def connection_spec(self, host: str, templar: Templar,
-                        keyword: str | None = None) -> ConnectionSpec:
+    def connection_spec(
+        self, host: str, templar: Templar, keyword: str | None = None
+    ) -> ConnectionSpec:
         """Where and how to connect; ``keyword`` is a play/task ``connection:`` (variables
         such as ``ansible_connection`` win over it, as in Ansible)."""
         tvars = templar.vars
@@ -97,17 +106,22 @@ class HostAccess:
         if (secret := var("ansible_password", "ansible_ssh_pass")) is not None:
             self.on_secret(str(secret))
         return ConnectionSpec(
-            host=host, address=str(var("ansible_host", "ansible_ssh_host") or host),
+            host=host,
+            address=str(var("ansible_host", "ansible_ssh_host") or host),
             port=int(port) if port is not None else None,
-            user=_opt_str(var("ansible_user", "ansible_ssh_user") or self.remote_user
-                          or self.options.user),
-            password=_opt_str(var("ansible_password", "ansible_ssh_pass")
-                              or self.options.password),
-            private_key_file=_opt_str(var("ansible_ssh_private_key_file",
-                                          "ansible_private_key_file") or self.options.private_key),
+            user=_opt_str(
+                var("ansible_user", "ansible_ssh_user") or self.remote_user or self.options.user
+            ),
+            password=_opt_str(var("ansible_password", "ansible_ssh_pass") or self.options.password),
+            private_key_file=_opt_str(
+                var("ansible_ssh_private_key_file", "ansible_private_key_file")
+                or self.options.private_key
+            ),
             connection="local" if kind == "local" else "ssh",
-            host_key_checking=checking, known_hosts_files=self.options.known_hosts,
-            ssh_config_file=self.options.ssh_config, connect_timeout=self.options.timeout,
+            host_key_checking=checking,
+            known_hosts_files=self.options.known_hosts,
+            ssh_config_file=self.options.ssh_config,
+            connect_timeout=self.options.timeout,
             command_timeout=self.options.command_timeout,
         )
 

@@ -1,5 +1,4 @@
-"""One host's walk through a play (block/rescue/always aware), and the order tasks line up in.
-"""
+"""One host's walk through a play (block/rescue/always aware), and the order tasks line up in."""
 
 from __future__ import annotations
 
@@ -23,11 +22,15 @@ class HostIterator:
     include's key plus its own position in the included file.
     """
 
-    def __init__(self, items: Sequence[TaskItem], scope: Scope,
-                 on_rescue: Callable[[HostResult], None],
-                 wanted: Callable[[Task, Scope], bool],
-                 expand: Callable[[Task], list[tuple[tuple[TaskItem, ...], dict[str, Any]]]],
-                 order_of: Callable[[Sequence[TaskItem]], dict[int, int]]) -> None:
+    def __init__(
+        self,
+        items: Sequence[TaskItem],
+        scope: Scope,
+        on_rescue: Callable[[HostResult], None],
+        wanted: Callable[[Task, Scope], bool],
+        expand: Callable[[Task], list[tuple[tuple[TaskItem, ...], dict[str, Any]]]],
+        order_of: Callable[[Sequence[TaskItem]], dict[int, int]],
+    ) -> None:
         self.rescued_last = False
         self.rescuable = False  # the pending task sits in a block that has a rescue
         self.lost = False  # unreachable: no rescue, no always
@@ -50,13 +53,18 @@ class HostIterator:
         except StopIteration:
             return None
 
-    def _items(self, items: Iterable[TaskItem], scope: Scope, rescuable: bool,
-               prefix: tuple[int, ...], order: dict[int, int]) -> Walk:
+    def _items(
+        self,
+        items: Iterable[TaskItem],
+        scope: Scope,
+        rescuable: bool,
+        prefix: tuple[int, ...],
+        order: dict[int, int],
+    ) -> Walk:
         """Yield tasks in order; False once the host failed (a rescue may still catch it)."""
         for item in items:
             if isinstance(item, Block):
-                if not (yield from self._block(item, scope.enter(item), rescuable, prefix,
-                                               order)):
+                if not (yield from self._block(item, scope.enter(item), rescuable, prefix, order)):
                     return False
                 continue
             if not self._wanted(item, scope):
@@ -82,19 +90,26 @@ class HostIterator:
             return False
         return True
 
-    def _included(self, task: Task, scope: Scope, rescuable: bool,
-                  key: tuple[int, ...]) -> Walk:
+    def _included(self, task: Task, scope: Scope, rescuable: bool, key: tuple[int, ...]) -> Walk:
         for n, (items, extra) in enumerate(self._expand(task)):
             inner = scope.with_vars(extra)
-            if not (yield from self._items(items, inner, rescuable, (*key, n),
-                                           self._order_of(items))):
+            if not (
+                yield from self._items(items, inner, rescuable, (*key, n), self._order_of(items))
+            ):
                 return False
         return True
 
-    def _block(self, block: Block, scope: Scope, rescuable: bool, prefix: tuple[int, ...],
-               order: dict[int, int]) -> Walk:
-        ok = yield from self._items(block.block, scope, rescuable or bool(block.rescue),
-                                    prefix, order)
+    def _block(
+        self,
+        block: Block,
+        scope: Scope,
+        rescuable: bool,
+        prefix: tuple[int, ...],
+        order: dict[int, int],
+    ) -> Walk:
+        ok = yield from self._items(
+            block.block, scope, rescuable or bool(block.rescue), prefix, order
+        )
         if self.lost:
             return False
         if not ok and block.rescue:

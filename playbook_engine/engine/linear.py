@@ -44,9 +44,17 @@ class LinearStrategy:
     One instance runs one batch of one play: its sections, and the handlers they notify.
     """
 
-    def __init__(self, executor: Executor, forks: int, emit: Callable[[Event], None],
-                 stop: threading.Event, state: RunState, play: Play, play_idx: int,
-                 scope: Scope) -> None:
+    def __init__(
+        self,
+        executor: Executor,
+        forks: int,
+        emit: Callable[[Event], None],
+        stop: threading.Event,
+        state: RunState,
+        play: Play,
+        play_idx: int,
+        scope: Scope,
+    ) -> None:
         self.executor = executor
         self.forks = forks
         self.emit = emit
@@ -57,18 +65,20 @@ class LinearStrategy:
         self.scope = scope
         self._lock = threading.RLock()  # state, notified, ended, _seq; never held over a task
         self._orders: dict[tuple[int, ...], dict[int, int]] = {}
-        self.notified: dict[int, list[str]] = {}   # handler (its index) -> hosts to run it
+        self.notified: dict[int, list[str]] = {}  # handler (its index) -> hosts to run it
         self._handler_index: dict[str, list[int]] = {}
         self._handler_order = list(range(len(play.handlers)))  # include_role moves some last
         # each handler runs in the scope it was written in: its role's, an import's
-        self._handler_scopes = [functools.reduce(Scope.enter, play.handler_blocks.get(h.uid, ()),
-                                                 scope) for h in play.handlers]
+        self._handler_scopes = [
+            functools.reduce(Scope.enter, play.handler_blocks.get(h.uid, ()), scope)
+            for h in play.handlers
+        ]
         for index, handler in enumerate(play.handlers):
             for name in self._handler_names(handler):
                 self._handler_index.setdefault(name, []).append(index)
-        self.ended: set[str] = set()                # meta: end_host / end_play
-        self.play_ended = False                     # meta: end_play: later batches too
-        self._in_handler = threading.local()        # walking a handler's include
+        self.ended: set[str] = set()  # meta: end_host / end_play
+        self.play_ended = False  # meta: end_play: later batches too
+        self._in_handler = threading.local()  # walking a handler's include
         self._seq = 0
 
     def _handler_names(self, handler: Task) -> set[str]:
@@ -90,16 +100,23 @@ class LinearStrategy:
     def _stopping(self) -> bool:
         return self.stop.is_set() or bool(self.state.aborted)
 
-    def _iterator(self, items: Sequence[TaskItem], host: str,
-                  handler_scope: Scope | None = None) -> HostIterator:
+    def _iterator(
+        self, items: Sequence[TaskItem], host: str, handler_scope: Scope | None = None
+    ) -> HostIterator:
         """A host's walk; a notified handler's (``handler_scope``) runs whatever the tags."""
         wanted = self._wanted if handler_scope is None else _always
-        return HostIterator(items, handler_scope or self.scope, self._remember_failure, wanted,
-                            functools.partial(self.executor.take_expansion, host),
-                            self._order_of)
+        return HostIterator(
+            items,
+            handler_scope or self.scope,
+            self._remember_failure,
+            wanted,
+            functools.partial(self.executor.take_expansion, host),
+            self._order_of,
+        )
 
-    def _walk(self, items: Sequence[TaskItem], hosts: Sequence[str],
-              handler_scope: Scope | None = None) -> None:
+    def _walk(
+        self, items: Sequence[TaskItem], hosts: Sequence[str], handler_scope: Scope | None = None
+    ) -> None:
         iterators: dict[str, HostIterator] = {}
         pending: dict[str, Step] = {}
         for host in hosts:
@@ -116,8 +133,11 @@ class LinearStrategy:
             leader = next(h for h in hosts if h in pending and pending[h][2] == first)
             task, task_scope, _ = pending[leader]
             # same position, same task: hosts that included different files wait a round
-            group = [h for h in hosts if h in pending and pending[h][2] == first
-                     and pending[h][0].uid == task.uid]
+            group = [
+                h
+                for h in hosts
+                if h in pending and pending[h][2] == first and pending[h][0].uid == task.uid
+            ]
             results, uncounted = self._dispatch(task, task_scope, group)
             rescued = False
             for host in group:
@@ -128,15 +148,15 @@ class LinearStrategy:
                     rescued |= iterators[host].rescued_last
                 self._advance_to(pending, host, step)
             if task.action == "include_role" and any(
-                    r.status in ("ok", "changed") for r in results.values()):
+                r.status in ("ok", "changed") for r in results.values()
+            ):
                 self._reload_role_handlers(task)
             if rescued and truthy(self._fatal(task, task_scope)):
                 self._rescue_everyone(task, iterators, pending)
             with self._lock:
                 self._check_fatal(task, task_scope, results, hosts)
 
-    def _settle(self, task: Task, it: HostIterator, res: HostResult,
-                counted: bool) -> Step | None:
+    def _settle(self, task: Task, it: HostIterator, res: HostResult, counted: bool) -> Step | None:
         """Take one host's result in (both strategies): unless the host has ended, its walk
         gets the result, which is counted (``counted``) and notifies; the host's next step."""
         with self._lock:
@@ -154,8 +174,9 @@ class LinearStrategy:
         roles = [b.role for b in task.children if isinstance(b, Block) and b.role]
         for role in roles:
             base = f"{Path(role.path).resolve()}/handlers/"  # handler files load resolved
-            moved = [i for i in self._handler_order
-                     if self.play.handlers[i].loc.file.startswith(base)]
+            moved = [
+                i for i in self._handler_order if self.play.handlers[i].loc.file.startswith(base)
+            ]
             self._handler_order = [i for i in self._handler_order if i not in moved] + moved
 
     @staticmethod
@@ -169,35 +190,46 @@ class LinearStrategy:
         fatal = scope.keyword(task, "any_errors_fatal", None)
         return self.play.any_errors_fatal if fatal is None else fatal
 
-    def _rescue_everyone(self, task: Task, iterators: dict[str, HostIterator],
-                         pending: dict[str, Step]) -> None:
+    def _rescue_everyone(
+        self, task: Task, iterators: dict[str, HostIterator], pending: dict[str, Step]
+    ) -> None:
         """any_errors_fatal: one host's failure in a block sends every host of the batch
         that is inside a rescuable block to the rescue (Ansible >= 2.17). Not counted."""
         for host in list(pending):
             it = iterators[host]
             if not it.rescuable:
                 continue
-            nudge = HostResult(self.play_idx, -1, task.display_name, task.action, host,
-                               "failed", {"failed": True, "msg": "any_errors_fatal: another "
-                                          "host failed in this block"}, 0.0)
+            nudge = HostResult(
+                self.play_idx,
+                -1,
+                task.display_name,
+                task.action,
+                host,
+                "failed",
+                {"failed": True, "msg": "any_errors_fatal: another host failed in this block"},
+                0.0,
+            )
             self._advance_to(pending, host, self._settle(task, it, nudge, counted=False))
 
-    def _check_fatal(self, task: Task, scope: Scope, results: dict[str, HostResult],
-                     batch: Sequence[str]) -> None:
+    def _check_fatal(
+        self, task: Task, scope: Scope, results: dict[str, HostResult], batch: Sequence[str]
+    ) -> None:
         """any_errors_fatal and max_fail_percentage end the play (and the run) for all.
         Called with ``_lock`` held."""
         failed = [h for h, r in results.items() if h in self.state.failed]
         if failed and truthy(self._fatal(task, scope)):
-            self.state.aborted = (f"any_errors_fatal: task `{task.display_name}` failed on "
-                                  f"{', '.join(failed)}")
+            self.state.aborted = (
+                f"any_errors_fatal: task `{task.display_name}` failed on {', '.join(failed)}"
+            )
             return
         limit = self.play.max_fail_percentage
         if limit is None or not batch:
             return
         gone = [h for h in batch if h in self.state.failed | self.state.unreachable]
         if len(gone) * 100 / len(batch) > float(limit):
-            self.state.aborted = (f"max_fail_percentage {limit}% exceeded: "
-                                  f"{len(gone)} of {len(batch)} hosts failed")
+            self.state.aborted = (
+                f"max_fail_percentage {limit}% exceeded: {len(gone)} of {len(batch)} hosts failed"
+            )
 
     def _order_of(self, items: Sequence[TaskItem]) -> dict[int, int]:
         """Positions of tasks within one list (cached: included files are shared)."""
@@ -315,16 +347,23 @@ class LinearStrategy:
 
     def _wanted(self, task: Task, scope: Scope) -> bool:
         opts = self.executor.options
-        if opts.start_at_task and not self.state.started and task.name != GATHER_FACTS \
-                and not fnmatch.fnmatchcase(task.name or "", opts.start_at_task):
+        if (
+            opts.start_at_task
+            and not self.state.started
+            and task.name != GATHER_FACTS
+            and not fnmatch.fnmatchcase(task.name or "", opts.start_at_task)
+        ):
             return False
         return selected(scope.tags + task.tags, opts.tags, opts.skip_tags)
 
     def _remember_failure(self, result: HostResult) -> None:
-        self.executor.facts.set_vars(result.host, {
-            "ansible_failed_task": {"name": result.task_name, "action": result.action},
-            "ansible_failed_result": result.result,
-        })
+        self.executor.facts.set_vars(
+            result.host,
+            {
+                "ansible_failed_task": {"name": result.task_name, "action": result.action},
+                "ansible_failed_result": result.result,
+            },
+        )
 
     def _account(self, task: Task, res: HostResult, rescued: bool) -> None:
         """Count a result and record its notifications. Called with ``_lock`` held."""
@@ -356,25 +395,49 @@ class LinearStrategy:
             logger.exception("internal error running %s on %s", task.action, host)
             return internal_error(task, scope, host, (self.play_idx, seq), exc, started)
 
-    def _report(self, task: Task, results: Sequence[HostResult], is_handler: bool = False,
-                seq: int | None = None) -> None:
+    def _report(
+        self,
+        task: Task,
+        results: Sequence[HostResult],
+        is_handler: bool = False,
+        seq: int | None = None,
+    ) -> None:
         """A task's start, results and end in one piece, so no other task's events land in
         between (the free strategy reports each host's task when it ends)."""
         with self._lock:
             seq = self._next_seq() if seq is None else seq
-            self.emit(TaskStart(self.play_idx, seq, self.executor.name_of(task), task.action,
-                                tuple(r.host for r in results), task.loc, is_handler))
+            self.emit(
+                TaskStart(
+                    self.play_idx,
+                    seq,
+                    self.executor.name_of(task),
+                    task.action,
+                    tuple(r.host for r in results),
+                    task.loc,
+                    is_handler,
+                )
+            )
             for res in results:
                 self.emit(replace(res, task=seq))
             self.emit(TaskEnd(self.play_idx, seq))
 
-    def run_task(self, task: Task, scope: Scope, hosts: Sequence[str],
-                 is_handler: bool = False) -> dict[str, HostResult]:
+    def run_task(
+        self, task: Task, scope: Scope, hosts: Sequence[str], is_handler: bool = False
+    ) -> dict[str, HostResult]:
         """Run one task on ``hosts`` in parallel, at most ``forks`` at a time."""
         is_handler = is_handler or getattr(self._in_handler, "on", False)
         seq, play_idx = self._next_seq(), self.play_idx
-        self.emit(TaskStart(play_idx, seq, self.executor.name_of(task), task.action, tuple(hosts),
-                            task.loc, is_handler))
+        self.emit(
+            TaskStart(
+                play_idx,
+                seq,
+                self.executor.name_of(task),
+                task.action,
+                tuple(hosts),
+                task.loc,
+                is_handler,
+            )
+        )
         throttle = int(task.throttle) if str(task.throttle or "").isdigit() else 0
         sem = threading.BoundedSemaphore(min(self.forks, throttle) if throttle else self.forks)
         workers = Workers(self.stop, self.state, self.executor.connections.close_all)

@@ -21,8 +21,9 @@ from ..templating.values import Unsafe, trust
 Prompter = Callable[[VarPrompt], str]
 
 
-def prompted_vars(plays: Sequence[Play], extra_vars: Mapping[str, Any],
-                  prompter: Prompter | None) -> dict[int, dict[str, Any]]:
+def prompted_vars(
+    plays: Sequence[Play], extra_vars: Mapping[str, Any], prompter: Prompter | None
+) -> dict[int, dict[str, Any]]:
     """Play index -> the values its ``vars_prompt`` entries got.
 
     Raises:
@@ -40,9 +41,11 @@ def prompted_vars(plays: Sequence[Play], extra_vars: Mapping[str, Any],
 def _value(entry: VarPrompt, prompter: Prompter | None) -> Any:
     if prompter is None:
         if entry.default is None:
-            raise OptionsError(f"vars_prompt `{entry.name}` has no default and there is no "
-                               f"terminal to ask on: give it with -e {entry.name}=...",
-                               entry.loc)
+            raise OptionsError(
+                f"vars_prompt `{entry.name}` has no default and there is no "
+                f"terminal to ask on: give it with -e {entry.name}=...",
+                entry.loc,
+            )
         answer: Any = entry.default
     else:
         answer = prompter(entry) or entry.default
@@ -60,8 +63,9 @@ def _value(entry: VarPrompt, prompter: Prompter | None) -> Any:
 
 def ask_on_terminal(entry: VarPrompt) -> str:
     """Ask for one entry on the terminal (hidden for ``private``; twice for ``confirm``)."""
-    shown = f"{entry.prompt} [{entry.default}]: " if entry.default is not None \
-        else f"{entry.prompt}: "
+    shown = (
+        f"{entry.prompt} [{entry.default}]: " if entry.default is not None else f"{entry.prompt}: "
+    )
     while True:
         answer = _read(shown, entry.private)
         if not entry.confirm or _read(f"confirm {entry.prompt}: ", entry.private) == answer:

@@ -29,8 +29,9 @@ from ..events import CommandSent, Event, HostResult, RunEnd
 from ..masking import MASK, SECRET_VARS
 from ..templating.lines import Lines
 
-NO_LOG_MSG = ("the output has been hidden due to the fact that 'no_log: true' was specified "
-              "for this result")
+NO_LOG_MSG = (
+    "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
+)
 _STATUS_KEYS = ("changed", "failed", "skipped", "unreachable")
 _NOT_SECRETS = frozenset({"VARIABLE IS NOT DEFINED!"})  # debug's word for an undefined var
 
@@ -50,8 +51,10 @@ class Redactor:
         """The secrets a run knows before it starts: password options, and password
         variables of the inventory's hosts and groups and of the extra vars (templated
         ones are added by ``add_vars`` once they can be rendered)."""
-        found: list[object] = [getattr(options, "password", None),
-                               getattr(options, "become_password", None)]
+        found: list[object] = [
+            getattr(options, "password", None),
+            getattr(options, "become_password", None),
+        ]
         found += secret_values(getattr(options, "extra_vars", {}) or {})
         if inventory is not None:
             for entity in [*inventory.hosts.values(), *inventory.groups.values()]:
@@ -108,16 +111,21 @@ class Redactor:
         secrets = self._secrets
         if not secrets:
             return event
-        changes = {f.name: _scrub(getattr(event, f.name), secrets)
-                   for f in dataclasses.fields(event) if _scrubbed(event, f.name)}
+        changes = {
+            f.name: _scrub(getattr(event, f.name), secrets)
+            for f in dataclasses.fields(event)
+            if _scrubbed(event, f.name)
+        }
         return dataclasses.replace(event, **changes)
 
 
 def censor(event: HostResult) -> HostResult:
     """A ``no_log`` result: its status flags and the notice, nothing else."""
     keep = {k: event.result[k] for k in _STATUS_KEYS if k in event.result}
-    items = tuple({**{k: item[k] for k in _STATUS_KEYS if k in item}, "censored": NO_LOG_MSG}
-                  for item in event.items)
+    items = tuple(
+        {**{k: item[k] for k in _STATUS_KEYS if k in item}, "censored": NO_LOG_MSG}
+        for item in event.items
+    )
     return dataclasses.replace(event, result={**keep, "censored": NO_LOG_MSG}, items=items)
 
 
@@ -150,8 +158,13 @@ def _forms(text: str) -> set[str]:
     """The texts a value prints as: itself, and quoted as Python, JSON or a shell would."""
     if not text or text in _NOT_SECRETS or "{{" in text or "{%" in text:
         return set()
-    forms = {text, repr(text)[1:-1], json.dumps(text)[1:-1],
-             json.dumps(text, ensure_ascii=False)[1:-1], shlex.quote(text)}
+    forms = {
+        text,
+        repr(text)[1:-1],
+        json.dumps(text)[1:-1],
+        json.dumps(text, ensure_ascii=False)[1:-1],
+        shlex.quote(text),
+    }
     return {f for f in forms if f}
 
 

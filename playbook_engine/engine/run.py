@@ -77,9 +77,15 @@ class Runner:
 
     reporter: Reporter  # started by run(), so a run that never starts leaves no thread
 
-    def __init__(self, playbook: Playbook, inventory: Inventory, options: RunOptions,
-                 sinks: Sequence[Sink], engine: TemplateEngine | None = None,
-                 stop: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        playbook: Playbook,
+        inventory: Inventory,
+        options: RunOptions,
+        sinks: Sequence[Sink],
+        engine: TemplateEngine | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
         self.playbook = playbook
         self.inventory = inventory
         self.options = options
@@ -90,9 +96,15 @@ class Runner:
         self.redactor = Redactor.for_run(options, inventory)
         self.facts = FactStore()
         self.connections = ConnectionCache()
-        self.vm = VariableManager(inventory, self.facts, self.engine, options.extra_vars,
-                                  str(Path(playbook.path).resolve().parent), options.check,
-                                  options.diff)
+        self.vm = VariableManager(
+            inventory,
+            self.facts,
+            self.engine,
+            options.extra_vars,
+            str(Path(playbook.path).resolve().parent),
+            options.check,
+            options.diff,
+        )
         self.executor = Executor(options, self.vm, self.facts, self.engine, self.connections)
         self.executor.loader = PlaybookLoader(self.engine, options.extra_vars)
         self.executor.loader.playbook_dir = Path(playbook.path).resolve().parent
@@ -109,8 +121,7 @@ class Runner:
         """Run every play. Raises NoHostsMatched before anything starts if --limit is empty,
         OptionsError if a ``vars_prompt`` has no answer."""
         self._limit()
-        self._prompted = prompted_vars(self.playbook.plays, self.options.extra_vars,
-                                       self.prompter)
+        self._prompted = prompted_vars(self.playbook.plays, self.options.extra_vars, self.prompter)
         started = time.monotonic()
         self.reporter = Reporter(self.sinks, self.redactor.event)
         try:
@@ -118,8 +129,7 @@ class Runner:
             self.executor.access.on_secret = self.redactor.add
             self.executor.on_vars = self.redactor.add_vars
             self.executor.scrub = self.redactor.scrub
-            self.reporter.emit(RunStart(self.playbook.path, self.options.check,
-                                        self.options.diff))
+            self.reporter.emit(RunStart(self.playbook.path, self.options.check, self.options.diff))
             return self._finish(self._run_plays(), started)
         finally:  # whatever happened, every event reaches the sinks and outputs are written
             self.reporter.close()
@@ -139,8 +149,10 @@ class Runner:
         except KeyboardInterrupt:
             self.state.interrupted = True
         except Exception as exc:  # a bug in pbe: still report what ran, and the recap
-            logger.error("internal error\n%s", self.redactor.scrub(
-                "".join(traceback.format_exception(exc)).rstrip()))
+            logger.error(
+                "internal error\n%s",
+                self.redactor.scrub("".join(traceback.format_exception(exc)).rstrip()),
+            )
             error = InternalError(f"internal error: {type(exc).__name__}: {exc}")
         finally:
             self.connections.close_all()
@@ -153,12 +165,25 @@ class Runner:
             self.reporter.emit(RunWarning(f"run stopped: {self.state.aborted}"))
         code = self._exit_code(error)
         stats = {h: s.as_dict() for h, s in self.state.stats.items()}
-        self.reporter.emit(RunEnd(stats, int(code), time.monotonic() - started,
-                                  self.options.check, self.state.interrupted,
-                                  str(error) if error else None))
-        return RunResult(code, stats, self.collector.results, sorted(self.state.failed),
-                         sorted(self.state.unreachable), self.state.interrupted,
-                         self.redactor.scrub(str(error)) if error else None)
+        self.reporter.emit(
+            RunEnd(
+                stats,
+                int(code),
+                time.monotonic() - started,
+                self.options.check,
+                self.state.interrupted,
+                str(error) if error else None,
+            )
+        )
+        return RunResult(
+            code,
+            stats,
+            self.collector.results,
+            sorted(self.state.failed),
+            sorted(self.state.unreachable),
+            self.state.interrupted,
+            self.redactor.scrub(str(error)) if error else None,
+        )
 
     def _exit_code(self, error: PbeError | None) -> ExitCode:
         if self.state.interrupted:
@@ -227,22 +252,45 @@ class Runner:
             scope = {**play_vars, **self.options.extra_vars}
             name = str(self.engine.templar(scope, play.loc).render(name))
         if name not in ("linear", "free"):
-            raise ValidationError(f"unknown strategy `{name}`",
-                                  play.keyword_locs.get("strategy", play.loc),
-                                  "pbe has the linear and free strategies")
+            raise ValidationError(
+                f"unknown strategy `{name}`",
+                play.keyword_locs.get("strategy", play.loc),
+                "pbe has the linear and free strategies",
+            )
         return FreeStrategy if name == "free" else LinearStrategy
 
-    def _run_batch(self, index: int, play: Play, batch: list[str],
-                   kind: type[LinearStrategy]) -> bool:
+    def _run_batch(
+        self, index: int, play: Play, batch: list[str], kind: type[LinearStrategy]
+    ) -> bool:
         """One serial batch through the play; True when ``meta: end_play`` ended the play."""
-        strategy = kind(self.executor, self.options.forks, self.reporter.emit, self.stop,
-                        self.state, play, index, scope := Scope.of_play(play))
-        self.executor.access.prefetch(batch, lambda host: self.engine.templar(
-            self.vm.task_vars(host, scope.vars, scope.defaults)), scope.keywords.get("connection"))
+        strategy = kind(
+            self.executor,
+            self.options.forks,
+            self.reporter.emit,
+            self.stop,
+            self.state,
+            play,
+            index,
+            scope := Scope.of_play(play),
+        )
+        self.executor.access.prefetch(
+            batch,
+            lambda host: self.engine.templar(self.vm.task_vars(host, scope.vars, scope.defaults)),
+            scope.keywords.get("connection"),
+        )
         if self._gather(play):
-            strategy.run((Task(action="setup", args=dict(play.gather_args), loc=play.loc,
-                               name=GATHER_FACTS,
-                               tags=("always",)),), batch)
+            strategy.run(
+                (
+                    Task(
+                        action="setup",
+                        args=dict(play.gather_args),
+                        loc=play.loc,
+                        name=GATHER_FACTS,
+                        tags=("always",),
+                    ),
+                ),
+                batch,
+            )
         for section in (play.pre_tasks, play.roles + play.tasks, play.post_tasks):
             if self.stop.is_set() or self.state.aborted or not strategy.active(batch):
                 break
@@ -284,8 +332,10 @@ class Runner:
             paths = [base / str(self._vars_file_templar(play, host).render(n)) for n in names]
             path = next((p for p in paths if p.is_file()), None)
             if path is None:
-                raise ValidationError(f"vars file not found: {', '.join(map(str, paths))}",
-                                      play.keyword_locs.get("vars_files", play.loc))
+                raise ValidationError(
+                    f"vars file not found: {', '.join(map(str, paths))}",
+                    play.keyword_locs.get("vars_files", play.loc),
+                )
             merged.update(load_vars_file(path))
         return merged
 
@@ -319,7 +369,7 @@ def serial_batches(hosts: list[str], serial: Any, loc: Any = None) -> list[list[
     while i < len(hosts):
         spec = sizes[min(step, len(sizes) - 1)]
         size = _batch_size(spec, len(hosts), loc)
-        out.append(hosts[i:i + size])
+        out.append(hosts[i : i + size])
         i += size
         step += 1
     return out
@@ -335,9 +385,16 @@ def _batch_size(spec: Any, total: int, loc: Any) -> int:
         raise ValidationError(f"serial: {spec!r} is not a number or percentage", loc) from None
 
 
-def run(playbook: str | Path, inventory: Any = None, *, options: RunOptions | None = None,
-        on_event: Callable[[Event], None] | None = None, sinks: Sequence[Sink] = (),
-        stop: threading.Event | None = None, **kwargs: Any) -> RunResult:
+def run(
+    playbook: str | Path,
+    inventory: Any = None,
+    *,
+    options: RunOptions | None = None,
+    on_event: Callable[[Event], None] | None = None,
+    sinks: Sequence[Sink] = (),
+    stop: threading.Event | None = None,
+    **kwargs: Any,
+) -> RunResult:
     """Run a playbook. Never prints (unless given sinks) and never exits the process.
 
     Raises:

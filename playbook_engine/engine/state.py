@@ -29,7 +29,7 @@ class RunState:
     unreachable: set[str] = field(default_factory=set)
     interrupted: bool = False
     aborted: str | None = None  # any_errors_fatal / max_fail_percentage: why the run stopped
-    started: bool = False       # --start-at-task: the named task has been reached
+    started: bool = False  # --start-at-task: the named task has been reached
 
     def stat(self, host: str) -> HostStats:
         return self.stats.setdefault(host, HostStats())
@@ -52,5 +52,6 @@ class RunState:
         else:
             s.ok += 1
             s.ignored += res.ignored
-            s.changed += res.status == "changed" or (res.ignored and
-                                                      bool(res.result.get("changed")))
+            s.changed += res.status == "changed" or (
+                res.ignored and bool(res.result.get("changed"))
+            )

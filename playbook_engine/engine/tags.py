@@ -32,8 +32,7 @@ def _skipped(tags: frozenset[str], skip: frozenset[str]) -> bool:
     return "untagged" in skip and not tags
 
 
-def selected(tags: Collection[str], only: Collection[str] = (),
-             skip: Collection[str] = ()) -> bool:
+def selected(tags: Collection[str], only: Collection[str] = (), skip: Collection[str] = ()) -> bool:
     """Whether a task with ``tags`` (inherited ones included) runs."""
     task_tags = frozenset(tags)
     if not _wanted(task_tags, frozenset(only) or frozenset({"all"})):

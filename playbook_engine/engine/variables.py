@@ -1,9 +1,9 @@
 """Which variables a task sees on a host, in Ansible's precedence order (low → high).
 
-    role defaults < inventory group vars (all < parent < child) < inventory host vars
-    < gathered facts < play vars < play vars_files < role vars < role params < block vars
-    < task vars (include vars) < set_fact / register < extra vars (-e) < magic variables;
-    a loop's variable (``item``) is set on top of all of these for its iteration.
+role defaults < inventory group vars (all < parent < child) < inventory host vars
+< gathered facts < play vars < play vars_files < role vars < role params < block vars
+< task vars (include vars) < set_fact / register < extra vars (-e) < magic variables;
+a loop's variable (``item``) is set on top of all of these for its iteration.
 """
 
 from __future__ import annotations
@@ -47,9 +47,16 @@ class HostVars(Mapping[str, Any]):
 class VariableManager:
     """Composes the layers; one per run, shared by worker threads (reads only)."""
 
-    def __init__(self, inventory: Inventory, facts: FactStore, engine: TemplateEngine,
-                 extra_vars: Mapping[str, Any], playbook_dir: str, check: bool = False,
-                 diff: bool = False) -> None:
+    def __init__(
+        self,
+        inventory: Inventory,
+        facts: FactStore,
+        engine: TemplateEngine,
+        extra_vars: Mapping[str, Any],
+        playbook_dir: str,
+        check: bool = False,
+        diff: bool = False,
+    ) -> None:
         self.inventory = inventory
         self.facts = facts
         self.engine = engine
@@ -64,17 +71,22 @@ class VariableManager:
         self.play_hosts: list[str] = []
         self.play_batch: list[str] = []
         self.play_name = ""
-        self.play_roles: list[str] = []        # ansible_play_role_names
-        self.play_all_roles: list[str] = []    # ansible_role_names: dependencies too
+        self.play_roles: list[str] = []  # ansible_play_role_names
+        self.play_all_roles: list[str] = []  # ansible_role_names: dependencies too
         self.run_tags: list[str] = ["all"]
         self.skip_tags: list[str] = []
         self.groups = inventory.groups_map()
         self.gone: Callable[[], set[str]] = set  # failed/unreachable hosts, set by the run
         self.playbook_vars = load_vars_dirs(playbook_dir)  # raises ValidationFailed
 
-    def start_play(self, name: str, play_vars: Mapping[str, Any], hosts: Sequence[str],
-                   batch: Sequence[str], roles: tuple[list[str], list[str]] = ([], [])
-                   ) -> None:
+    def start_play(
+        self,
+        name: str,
+        play_vars: Mapping[str, Any],
+        hosts: Sequence[str],
+        batch: Sequence[str],
+        roles: tuple[list[str], list[str]] = ([], []),
+    ) -> None:
         self.play_name = name
         self.play_vars = dict(play_vars)
         self.play_hosts = list(hosts)
@@ -99,11 +111,14 @@ class VariableManager:
             mine = False
             if isinstance(spec := one.get("add_host"), Mapping):
                 mine |= self.inventory.add_host(
-                    str(spec["host_name"]), list(spec.get("groups") or []),
-                    _as_data(dict(spec.get("host_vars") or {})))
+                    str(spec["host_name"]),
+                    list(spec.get("groups") or []),
+                    _as_data(dict(spec.get("host_vars") or {})),
+                )
             if isinstance(group := one.get("add_group"), str):
-                mine |= self.inventory.add_to_group(host, group,
-                                                    list(one.get("parent_groups") or []))
+                mine |= self.inventory.add_to_group(
+                    host, group, list(one.get("parent_groups") or [])
+                )
             one["changed"] = mine  # a loop item's own, as Ansible shows it
             changed |= mine
         if changed:
@@ -120,13 +135,22 @@ class VariableManager:
     def host_scope(self, host: str) -> dict[str, Any]:
         """What ``hostvars[host]`` holds: everything but play/block/task vars, and not
         ``hostvars`` itself (as in Ansible: a host's vars do not contain every host's)."""
-        scope = {**self.inventory_vars(host), **self.facts.fact_layer(host),
-                 **self.facts.host_vars(host), **self.extra_vars, **self.magic(host)}
+        scope = {
+            **self.inventory_vars(host),
+            **self.facts.fact_layer(host),
+            **self.facts.host_vars(host),
+            **self.extra_vars,
+            **self.magic(host),
+        }
         del scope["hostvars"]
         return scope
 
-    def task_vars(self, host: str, scopes: Sequence[Mapping[str, Any]] = (),
-                  defaults: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    def task_vars(
+        self,
+        host: str,
+        scopes: Sequence[Mapping[str, Any]] = (),
+        defaults: Sequence[Mapping[str, Any]] = (),
+    ) -> dict[str, Any]:
         """All variables for one task on one host; ``scopes`` are role/block/task/loop vars,
         ``defaults`` the role defaults (below everything else)."""
         merged: dict[str, Any] = {}

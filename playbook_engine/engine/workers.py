@@ -22,8 +22,7 @@ class Workers:
     hung remote command lets go.
     """
 
-    def __init__(self, stop: threading.Event, state: RunState,
-                 abort: Callable[[], None]) -> None:
+    def __init__(self, stop: threading.Event, state: RunState, abort: Callable[[], None]) -> None:
         self.stop, self.state, self.abort = stop, state, abort
         self.results: dict[str, HostResult] = {}
         self._done = threading.Condition()

@@ -53,9 +53,7 @@ class _State:
         self.problems.append(Problem(message, loc, hint))
 
 
-def parse_ini(
-    text: str, path: str, known_groups: Iterable[str] = ()
-) -> tuple[YMap, list[Problem]]:
+def parse_ini(text: str, path: str, known_groups: Iterable[str] = ()) -> tuple[YMap, list[Problem]]:
     """Parse INI inventory text into a group tree and every problem found (never raises).
 
     ``known_groups`` are groups defined by earlier sources: like Ansible, a
@@ -86,24 +84,35 @@ def _header(st: _State, line: str, loc: SourceLocation) -> None:
     st.kind = "skip"  # until a valid header: don't report every line of a bad section
     m = _SECTION.match(line)
     if m is None:
-        st.problem(f"invalid section header `{mask_line(line)}`", loc,
-                   "a header is `[name]`, `[name:vars]` or `[name:children]`; group names "
-                   "can't contain spaces, `:` or `]`")
+        st.problem(
+            f"invalid section header `{mask_line(line)}`",
+            loc,
+            "a header is `[name]`, `[name:vars]` or `[name:children]`; group names "
+            "can't contain spaces, `:` or `]`",
+        )
         return
     name, kind = m.group(1), m.group(2) or "hosts"
     if kind not in _KINDS:
         close = difflib.get_close_matches(kind, _KINDS, n=1)
-        hint = f"did you mean `[{name}:{close[0]}]`?" if close else \
-            "a section type is `vars` or `children`"
+        hint = (
+            f"did you mean `[{name}:{close[0]}]`?"
+            if close
+            else "a section type is `vars` or `children`"
+        )
         st.problem(f"unknown section type `{kind}` in `{mask_line(line)}`", loc, hint)
         return
     _group(st, name, loc)
     if kind != "vars":
         st.known.add(name)
     elif name not in st.known:
-        st.pending.setdefault(name, Problem(
-            f"section `[{name}:vars]` sets variables of group `{name}`, which is never defined",
-            loc, _UNDEFINED_HINT.format(name=name)))
+        st.pending.setdefault(
+            name,
+            Problem(
+                f"section `[{name}:vars]` sets variables of group `{name}`, which is never defined",
+                loc,
+                _UNDEFINED_HINT.format(name=name),
+            ),
+        )
     st.group, st.kind = name, kind
 
 
@@ -117,28 +126,44 @@ def _host_line(st: _State, line: str, loc: SourceLocation) -> None:
         return
     spec = tokens[0]
     if spec == "---":
-        st.problem("`---` starts a YAML document, not an INI host line", loc,
-                   "give a YAML inventory a .yml or .yaml extension")
+        st.problem(
+            "`---` starts a YAML document, not an INI host line",
+            loc,
+            "give a YAML inventory a .yml or .yaml extension",
+        )
         return
     if "=" in spec:  # `ansible_become_pass=x` under [web]: a host so named would show it
-        st.problem(f"`{mask_line(spec)}` is not a host name (a host name can't contain `=`)",
-                   loc, f"variables of every host in `{st.group}` go under `[{st.group}:vars]`;"
-                   " a host's own go after its name: `web1 key=value`")
+        st.problem(
+            f"`{mask_line(spec)}` is not a host name (a host name can't contain `=`)",
+            loc,
+            f"variables of every host in `{st.group}` go under `[{st.group}:vars]`;"
+            " a host's own go after its name: `web1 key=value`",
+        )
         return
     hvars = _ymap(loc)
     for before, token in zip(tokens, tokens[1:], strict=False):
-        _host_var(st, hvars, spec, token, _token_loc(loc, line, token),
-                  before.partition("=")[0] in SECRET_VARS)
+        _host_var(
+            st,
+            hvars,
+            spec,
+            token,
+            _token_loc(loc, line, token),
+            before.partition("=")[0] in SECRET_VARS,
+        )
     _add_host(st, spec, hvars, loc)
 
 
-def _host_var(st: _State, hvars: YMap, spec: str, token: str, loc: SourceLocation,
-              after_secret: bool) -> None:
+def _host_var(
+    st: _State, hvars: YMap, spec: str, token: str, loc: SourceLocation, after_secret: bool
+) -> None:
     key, sep, value = token.partition("=")
     if not sep or not key:
         shown = MASK if after_secret else mask_line(token)  # may be the rest of a password
-        st.problem(f"expected key=value after host `{spec}`, got `{shown}`", loc,
-                   "put each host on its own line; host variables are written key=value")
+        st.problem(
+            f"expected key=value after host `{spec}`, got `{shown}`",
+            loc,
+            "put each host on its own line; host variables are written key=value",
+        )
         return
     _put(hvars, key, parse_value(value), loc)
 
@@ -157,8 +182,11 @@ def _add_host(st: _State, spec: str, hvars: YMap, loc: SourceLocation) -> None:
 def _vars_line(st: _State, line: str, loc: SourceLocation) -> None:
     key, sep, value = (part.strip() for part in line.partition("="))
     if not sep or not key:
-        st.problem(f"expected key=value in `[{st.group}:vars]`, got `{mask_line(line)}`", loc,
-                   "a :vars section holds one `name=value` per line")
+        st.problem(
+            f"expected key=value in `[{st.group}:vars]`, got `{mask_line(line)}`",
+            loc,
+            "a :vars section holds one `name=value` per line",
+        )
         return
     _put(_section(st, "vars", loc), key, parse_value(value), loc)
 
@@ -166,18 +194,25 @@ def _vars_line(st: _State, line: str, loc: SourceLocation) -> None:
 def _child_line(st: _State, line: str, loc: SourceLocation) -> None:
     m = _GROUP_NAME.match(line)
     if m is None:
-        st.problem(f"expected a group name in `[{st.group}:children]`, got `{mask_line(line)}`",
-                   loc,
-                   "a :children section lists one group name per line")
+        st.problem(
+            f"expected a group name in `[{st.group}:children]`, got `{mask_line(line)}`",
+            loc,
+            "a :children section lists one group name per line",
+        )
         return
     child = m.group(1)
     _group(st, child, loc)
     _put(_section(st, "children", loc), child, None, loc)
     if child not in st.known:
         shown = mask_line(child)  # `ansible_password=x` under :children is still a secret
-        st.pending.setdefault(child, Problem(
-            f"`[{st.group}:children]` includes group `{shown}`, which is never defined",
-            loc, _UNDEFINED_HINT.format(name=shown)))
+        st.pending.setdefault(
+            child,
+            Problem(
+                f"`[{st.group}:children]` includes group `{shown}`, which is never defined",
+                loc,
+                _UNDEFINED_HINT.format(name=shown),
+            ),
+        )
 
 
 def _group(st: _State, name: str, loc: SourceLocation) -> YMap:

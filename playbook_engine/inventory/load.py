@@ -27,8 +27,20 @@ from .patterns import LOCALHOST_NAMES, MAX_RANGE_HOSTS, HostRangeError, parse_ho
 _SCHEMA = Path(__file__).resolve().parents[2] / "schema" / "inventory.schema.json"
 _YAML_EXTS = (".yml", ".yaml", ".json")
 # Ansible's INVENTORY_IGNORE_EXTS default, applied to files of an inventory directory.
-_IGNORED_EXTS = (".pyc", ".pyo", ".swp", ".bak", "~", ".rpm", ".md", ".txt", ".rst",
-                 ".orig", ".cfg", ".retry")
+_IGNORED_EXTS = (
+    ".pyc",
+    ".pyo",
+    ".swp",
+    ".bak",
+    "~",
+    ".rpm",
+    ".md",
+    ".txt",
+    ".rst",
+    ".orig",
+    ".cfg",
+    ".retry",
+)
 _IGNORED_NAMES = ("group_vars", "host_vars", "vars_plugins")
 _VAULT = "$ANSIBLE_VAULT"
 #: Host names one inventory may list in total, a host counted once per group it is listed
@@ -102,13 +114,18 @@ class _Builder:
             elif (priority := _as_int(value)) is not None:
                 self.groups[group].priority = priority
             else:
-                self.problem(f"ansible_group_priority of group `{group}` must be an integer, "
-                             f"not `{value}`", key_loc)
+                self.problem(
+                    f"ansible_group_priority of group `{group}` must be an integer, not `{value}`",
+                    key_loc,
+                )
 
     def _host_entry(self, group: str, spec: Any, hvars: Any, loc: SourceLocation) -> None:
         if not isinstance(spec, str):
-            self.problem(f"host name `{spec}` in group `{group}` must be a string", loc,
-                         f'quote it: "{spec}":')
+            self.problem(
+                f"host name `{spec}` in group `{group}` must be a string",
+                loc,
+                f'quote it: "{spec}":',
+            )
             return
         try:
             names, port = parse_host_spec(spec)
@@ -117,8 +134,11 @@ class _Builder:
             return
         self.listed += len(names)
         if self.listed > MAX_HOST_LISTINGS:
-            self.problem(f"the inventory lists more than {MAX_HOST_LISTINGS} hosts (counting a "
-                         "host once per group; pbe's limit)", loc)
+            self.problem(
+                f"the inventory lists more than {MAX_HOST_LISTINGS} hosts (counting a "
+                "host once per group; pbe's limit)",
+                loc,
+            )
             return
         own: dict[Any, Any] = {} if port is None else {"ansible_port": port}  # inline wins
         own.update(hvars if isinstance(hvars, Mapping) else {})
@@ -152,9 +172,12 @@ class _Builder:
         for name in self.groups:
             for cycle in self._cycles_from(name, state):
                 closing = self.edges.get((cycle[-2], cycle[-1]))
-                self.problem(f"group cycle: {' -> '.join(cycle)}", closing,
-                             f"a group can't contain itself; remove `{cycle[-1]}` from the "
-                             f"children of `{cycle[-2]}`")
+                self.problem(
+                    f"group cycle: {' -> '.join(cycle)}",
+                    closing,
+                    f"a group can't contain itself; remove `{cycle[-1]}` from the "
+                    f"children of `{cycle[-2]}`",
+                )
 
     def _cycles_from(self, root: str, state: dict[str, int]) -> list[list[str]]:
         """Depth-first from ``root`` with an explicit stack (a children chain may be
@@ -170,7 +193,7 @@ class _Builder:
                 state[path.pop()] = 2
                 todo.pop()
             elif state.get(child) == 1:
-                found.append(path[path.index(child):] + [child])
+                found.append(path[path.index(child) :] + [child])
             elif child not in state:
                 state[child] = 1
                 path.append(child)
@@ -191,9 +214,12 @@ class _Builder:
                 sizes[groups] = len(self.ancestors(groups))
             total += sizes[groups]
             if total > MAX_MEMBERSHIPS:
-                self.problem(f"hosts belong to more than {MAX_MEMBERSHIPS} groups in total, "
-                             "counting parent groups (pbe's limit)", self.where,
-                             "are the groups nested thousands of levels deep?")
+                self.problem(
+                    f"hosts belong to more than {MAX_MEMBERSHIPS} groups in total, "
+                    "counting parent groups (pbe's limit)",
+                    self.where,
+                    "are the groups nested thousands of levels deep?",
+                )
                 return
 
     def ancestors(self, direct: Iterable[str]) -> set[str]:
@@ -210,8 +236,15 @@ class _Builder:
     def freeze_groups(self, dir_vars: Mapping[str, dict[str, Any]]) -> dict[str, Group]:
         depth = self._depths()
         return {
-            n: Group(n, {**d.vars, **dir_vars.get(n, {})}, list(d.hosts), list(d.children),
-                     list(d.parents), depth.get(n, 0), d.priority)
+            n: Group(
+                n,
+                {**d.vars, **dir_vars.get(n, {})},
+                list(d.hosts),
+                list(d.children),
+                list(d.parents),
+                depth.get(n, 0),
+                d.priority,
+            )
             for n, d in self.groups.items()
         }
 
@@ -261,7 +294,8 @@ def _value_loc(node: Any, key: Any, where: SourceLocation) -> SourceLocation:
 
 
 InventorySource = Union[  # noqa: UP007 - a runtime alias on Python 3.10
-    str, Path, Sequence[str | Path], Mapping[Any, Any], Inventory, None]
+    str, Path, Sequence[str | Path], Mapping[Any, Any], Inventory, None
+]
 
 
 def load_inventory(sources: InventorySource) -> Inventory:
@@ -290,8 +324,9 @@ def load_inventory(sources: InventorySource) -> Inventory:
 def inventory_from_dict(data: Mapping[Any, Any], source: str = "<dict>") -> Inventory:
     """An inventory from data shaped like a YAML inventory (for the API and tests)."""
     if not isinstance(data, Mapping):
-        raise InventoryError("an inventory must be a mapping of group names",
-                             SourceLocation(source))
+        raise InventoryError(
+            "an inventory must be a mapping of group names", SourceLocation(source)
+        )
     loading = _Loading()
     loading.add_tree(data, SourceLocation(source))
     inventory = loading.finish()
@@ -324,8 +359,10 @@ class _Loading:
             self._file(path)
             _append_path(self.basedirs, path.parent)
         else:
-            raise InventoryError(f"inventory source not found: {source}",
-                                 hint="give a file, a directory, or hosts as `h1,h2,`")
+            raise InventoryError(
+                f"inventory source not found: {source}",
+                hint="give a file, a directory, or hosts as `h1,h2,`",
+            )
 
     def _host_list(self, source: str) -> None:
         hosts = {h.strip(): None for h in source.split(",") if h.strip()}
@@ -340,8 +377,9 @@ class _Loading:
         try:
             entries = sorted(path.iterdir())
         except OSError as exc:
-            raise InventoryError(f"cannot read inventory directory {path}: {exc.strerror}",
-                                 SourceLocation(str(path))) from None
+            raise InventoryError(
+                f"cannot read inventory directory {path}: {exc.strerror}", SourceLocation(str(path))
+            ) from None
         for entry in entries:
             name = entry.name
             if name.startswith(".") or name in _IGNORED_NAMES or name.endswith(_IGNORED_EXTS):
@@ -354,8 +392,13 @@ class _Loading:
     def _file(self, path: Path) -> None:
         text, where = _read_text(path), SourceLocation(str(path))
         if text.startswith("#!"):
-            self.problems.append(Problem("inventory scripts are not supported", where,
-                                         "export it once to YAML: ansible-inventory --list -y"))
+            self.problems.append(
+                Problem(
+                    "inventory scripts are not supported",
+                    where,
+                    "export it once to YAML: ansible-inventory --list -y",
+                )
+            )
         elif text.lstrip().startswith(_VAULT):
             self.problems.append(Problem("vault-encrypted inventories are not supported", where))
         elif (tree := self._parse(text, path, where)) is not None:
@@ -391,16 +434,24 @@ class _Loading:
         if data is None:
             self.warnings.append(Problem("inventory file is empty", where, severity="warning"))
         else:
-            self.problems.append(Problem(
-                f"a YAML inventory must be a mapping of group names, not {_kind(data)}",
-                loc_of(data) or where, "start with `all:` and put hosts under `hosts:`"))
+            self.problems.append(
+                Problem(
+                    f"a YAML inventory must be a mapping of group names, not {_kind(data)}",
+                    loc_of(data) or where,
+                    "start with `all:` and put hosts under `hosts:`",
+                )
+            )
 
     def add_tree(self, tree: Mapping[Any, Any], where: SourceLocation) -> None:
         if isinstance(tree.get("plugin"), str):
-            self.problems.append(Problem(
-                f"inventory plugin configurations (`plugin: {tree['plugin']}`) are not "
-                "supported", _key_loc(tree, "plugin", where),
-                "export the inventory once: ansible-inventory --list -y"))
+            self.problems.append(
+                Problem(
+                    f"inventory plugin configurations (`plugin: {tree['plugin']}`) are not "
+                    "supported",
+                    _key_loc(tree, "plugin", where),
+                    "export the inventory once: ansible-inventory --list -y",
+                )
+            )
             return
         self.problems.extend(_schema_problems(tree, where))
         self.builder.add_tree(tree, where)
@@ -414,9 +465,13 @@ class _Loading:
             raise ValidationFailed(sorted(self.problems + self.warnings, key=_position))
         self._warn_unknown_entities()
         build = self.builder
-        return Inventory(build.freeze_groups(dirs.group_vars),
-                         {n: g.vars for n, g in build.groups.items()}, build.host_vars, dirs,
-                         sorted(self.warnings, key=_position))
+        return Inventory(
+            build.freeze_groups(dirs.group_vars),
+            {n: g.vars for n, g in build.groups.items()},
+            build.host_vars,
+            dirs,
+            sorted(self.warnings, key=_position),
+        )
 
     def _vars_dirs(self) -> VarsDirs:
         merged = VarsDirs({}, {})
@@ -429,17 +484,23 @@ class _Loading:
 
     def _warn_unknown_entities(self) -> None:
         """A group_vars/ or host_vars/ file naming nothing is usually a typo: warn."""
-        known = {"group_vars": set(self.builder.groups),
-                 "host_vars": set(self.builder.host_vars) | LOCALHOST_NAMES}
+        known = {
+            "group_vars": set(self.builder.groups),
+            "host_vars": set(self.builder.host_vars) | LOCALHOST_NAMES,
+        }
         for base in self.basedirs:
             for kind, names in known.items():
                 for name in _entity_names(base / kind):
                     if name not in names:
                         path = (_entity_files(base / kind, name) or [base / kind / name])[0]
-                        self.warnings.append(Problem(
-                            f"{kind}/{name} matches no {kind.split('_')[0]} in the inventory",
-                            SourceLocation(str(path)), suggest(name, dict.fromkeys(names)),
-                            severity="warning"))
+                        self.warnings.append(
+                            Problem(
+                                f"{kind}/{name} matches no {kind.split('_')[0]} in the inventory",
+                                SourceLocation(str(path)),
+                                suggest(name, dict.fromkeys(names)),
+                                severity="warning",
+                            )
+                        )
 
 
 def _probe(test: Callable[[], bool]) -> bool:
@@ -462,8 +523,9 @@ def _read_text(path: Path) -> str:
         error = not_utf8(path, exc)
         raise InventoryError(error.message, error.location, error.hint) from None
     except OSError as exc:
-        raise InventoryError(f"cannot read inventory {path}: {exc}",
-                             SourceLocation(str(path))) from None
+        raise InventoryError(
+            f"cannot read inventory {path}: {exc}", SourceLocation(str(path))
+        ) from None
 
 
 def _looks_like_yaml(text: str) -> bool:
@@ -472,8 +534,12 @@ def _looks_like_yaml(text: str) -> bool:
         line = line.strip()
         if line and line[0] not in "#;":
             head, sep, tail = line.partition(":")
-            return line == "---" or bool(sep and head and " " not in head and
-                                         (not tail.strip() or tail.strip().startswith("#")))
+            return line == "---" or bool(
+                sep
+                and head
+                and " " not in head
+                and (not tail.strip() or tail.strip().startswith("#"))
+            )
     return False
 
 
@@ -487,8 +553,13 @@ def _position(problem: Problem) -> tuple[str, int, int]:
 
 
 def _kind(value: Any) -> str:
-    for types, name in (((bool,), "a boolean"), ((int, float), "a number"), ((str,), "a string"),
-                        ((list,), "a list"), ((Mapping,), "a mapping")):
+    for types, name in (
+        ((bool,), "a boolean"),
+        ((int, float), "a number"),
+        ((str,), "a string"),
+        ((list,), "a list"),
+        ((Mapping,), "a mapping"),
+    ):
         if isinstance(value, types):
             return name
     return "null" if value is None else type(value).__name__
@@ -512,8 +583,9 @@ def _schema_problems(tree: Mapping[Any, Any], where: SourceLocation) -> list[Pro
             problems.append(Problem(f"{'.'.join(map(str, path))}: {error.message}", where))
             continue
         if error.validator == "additionalProperties" and isinstance(node, Mapping):
-            problems += [_unknown_key(path, node, key, where)
-                         for key in node if key not in GROUP_KEYS]
+            problems += [
+                _unknown_key(path, node, key, where) for key in node if key not in GROUP_KEYS
+            ]
         elif error.validator == "type" and path:
             problems.append(_wrong_type(path, node, _value_loc(parent, path[-1], where)))
         else:
@@ -536,8 +608,9 @@ def _context(path: list[Any]) -> tuple[str, list[Any]]:
     return str(group), path[i:]
 
 
-def _unknown_key(path: list[Any], node: Mapping[Any, Any], key: Any,
-                 where: SourceLocation) -> Problem:
+def _unknown_key(
+    path: list[Any], node: Mapping[Any, Any], key: Any, where: SourceLocation
+) -> Problem:
     group = _context(path)[0]
     close = difflib.get_close_matches(str(key), GROUP_KEYS, n=1, cutoff=0.6)
     value = node[key]
@@ -553,16 +626,26 @@ def _unknown_key(path: list[Any], node: Mapping[Any, Any], key: Any,
 
 
 _TYPE_MESSAGES = {
-    "group": ("group `{group}` must be a mapping of `hosts`, `children` and `vars` "
-              "(or empty), not {got}", "put its hosts under `hosts:`, each as `name:`"),
-    "hosts": ("`hosts` of group `{group}` must be a mapping of host names, not {got}",
-              "write each host as a key ending in `:` (`web1:`), not as a `- web1` item"),
-    "host": ("variables of host `{name}` in group `{group}` must be a mapping, not {got}",
-             "write the variables as `key: value` lines indented under the host"),
-    "children": ("`children` of group `{group}` must be a mapping of group names, not {got}",
-                 "write each child group as a key ending in `:` (`web:`), not as a `- web` item"),
-    "vars": ("`vars` of group `{group}` must be a mapping, not {got}",
-             "write `key: value` lines, without a leading `- `"),
+    "group": (
+        "group `{group}` must be a mapping of `hosts`, `children` and `vars` (or empty), not {got}",
+        "put its hosts under `hosts:`, each as `name:`",
+    ),
+    "hosts": (
+        "`hosts` of group `{group}` must be a mapping of host names, not {got}",
+        "write each host as a key ending in `:` (`web1:`), not as a `- web1` item",
+    ),
+    "host": (
+        "variables of host `{name}` in group `{group}` must be a mapping, not {got}",
+        "write the variables as `key: value` lines indented under the host",
+    ),
+    "children": (
+        "`children` of group `{group}` must be a mapping of group names, not {got}",
+        "write each child group as a key ending in `:` (`web:`), not as a `- web` item",
+    ),
+    "vars": (
+        "`vars` of group `{group}` must be a mapping, not {got}",
+        "write `key: value` lines, without a leading `- `",
+    ),
 }
 
 
@@ -602,8 +685,9 @@ def load_vars_dirs(base_dir: str | Path, warnings: list[Problem] | None = None) 
 
 def _read_vars_dirs(base: Path, problems: list[Problem], warnings: list[Problem]) -> VarsDirs:
     def read(folder: Path) -> dict[str, dict[str, Any]]:
-        return {name: _read_entity(folder, name, problems, warnings)
-                for name in _entity_names(folder)}
+        return {
+            name: _read_entity(folder, name, problems, warnings) for name in _entity_names(folder)
+        }
 
     return VarsDirs(read(base / "group_vars"), read(base / "host_vars"))
 
@@ -621,8 +705,9 @@ def _entity_names(folder: Path) -> list[str]:
     return list(names)
 
 
-def _read_entity(folder: Path, name: str, problems: list[Problem],
-                 warnings: list[Problem]) -> dict[str, Any]:
+def _read_entity(
+    folder: Path, name: str, problems: list[Problem], warnings: list[Problem]
+) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for path in _entity_files(folder, name):
         merged.update(_read_vars_file(path, problems, warnings))
@@ -651,8 +736,7 @@ def _dir_files(folder: Path) -> list[Path]:
     return files
 
 
-def _read_vars_file(path: Path, problems: list[Problem],
-                    warnings: list[Problem]) -> dict[str, Any]:
+def _read_vars_file(path: Path, problems: list[Problem], warnings: list[Problem]) -> dict[str, Any]:
     where = SourceLocation(str(path))
     try:
         text = path.read_text(encoding="utf-8")
@@ -673,7 +757,11 @@ def _read_vars_file(path: Path, problems: list[Problem],
         return {}
     warnings += found
     if data is not None and not isinstance(data, Mapping):
-        problems.append(Problem(f"a vars file must be a mapping of variable names, "
-                                f"not {_kind(data)}", loc_of(data) or where))
+        problems.append(
+            Problem(
+                f"a vars file must be a mapping of variable names, not {_kind(data)}",
+                loc_of(data) or where,
+            )
+        )
         return {}
     return dict(data or {})

@@ -78,9 +78,14 @@ class Inventory:
     threads: each takes one lock and swaps in rebuilt lookups whole.
     """
 
-    def __init__(self, groups: dict[str, Group], inline_groups: dict[str, dict[str, Any]],
-                 inline_hosts: dict[str, dict[str, Any]], dirs: VarsDirs,
-                 warnings: list[Problem]) -> None:
+    def __init__(
+        self,
+        groups: dict[str, Group],
+        inline_groups: dict[str, dict[str, Any]],
+        inline_hosts: dict[str, dict[str, Any]],
+        dirs: VarsDirs,
+        warnings: list[Problem],
+    ) -> None:
         self.warnings = warnings
         self._inline_groups = inline_groups
         self._inline_hosts = inline_hosts
@@ -199,8 +204,9 @@ class Inventory:
 
     # --- run-time changes ---------------------------------------------------------
 
-    def add_host(self, name: str, groups: Sequence[str] = (),
-                 variables: Mapping[str, Any] | None = None) -> bool:
+    def add_host(
+        self, name: str, groups: Sequence[str] = (), variables: Mapping[str, Any] | None = None
+    ) -> bool:
         """add_host: a new host (in ``ungrouped`` until it joins a group), or more groups
         and variables for a known one; missing groups are created under ``all``. True
         when the inventory changed (Ansible's ``changed``)."""

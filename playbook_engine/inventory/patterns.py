@@ -114,7 +114,7 @@ def expand_host_range(spec: str) -> list[str]:
     """
     if "[" not in spec:
         return [spec]
-    parts: list[str | _Span] = []   # literal text and ranges, in order
+    parts: list[str | _Span] = []  # literal text and ranges, in order
     pos, count = 0, 1
     for m in _RANGE.finditer(spec):
         if "[" in spec[pos : m.start()]:
@@ -122,8 +122,10 @@ def expand_host_range(spec: str) -> list[str]:
         span = _span(m.group(1), spec)
         count *= len(span)
         if count > MAX_RANGE_HOSTS:
-            raise HostRangeError(f"host entry `{spec}` expands to more than "
-                                 f"{MAX_RANGE_HOSTS} hosts (pbe's limit per entry)")
+            raise HostRangeError(
+                f"host entry `{spec}` expands to more than "
+                f"{MAX_RANGE_HOSTS} hosts (pbe's limit per entry)"
+            )
         parts += [spec[pos : m.start()], span]
         pos = m.end()
     if "[" in spec[pos:]:
@@ -142,7 +144,7 @@ class _Span:
     first: int
     last: int
     step: int
-    width: int = 0        # zero padding of numbers
+    width: int = 0  # zero padding of numbers
     letters: bool = False
 
     def __len__(self) -> int:
@@ -158,8 +160,9 @@ def _span(body: str, spec: str) -> _Span:
     """One range body: zero-padded numbers or single letters, like Ansible."""
     bounds = body.split(":")
     if len(bounds) not in (2, 3):
-        raise HostRangeError(f"host range `[{body}]` in `{spec}` must be [begin:end] or "
-                             "[begin:end:step]")
+        raise HostRangeError(
+            f"host range `[{body}]` in `{spec}` must be [begin:end] or [begin:end:step]"
+        )
     begin, end = bounds[0] or "0", bounds[1]
     step = _step(bounds[2] if len(bounds) == 3 else "1", spec)
     if not end:
@@ -171,8 +174,10 @@ def _span(body: str, spec: str) -> _Span:
         first, last = letters.index(begin), letters.index(end)
         _check_order(first, last, body, spec)
         return _Span(first, last, step, letters=True)
-    raise HostRangeError(f"host range `[{body}]` in `{spec}` must be numbers in "
-                         "ASCII digits (`[01:10]`) or single letters (`[a:f]`)")
+    raise HostRangeError(
+        f"host range `[{body}]` in `{spec}` must be numbers in "
+        "ASCII digits (`[01:10]`) or single letters (`[a:f]`)"
+    )
 
 
 def _is_number(text: str) -> bool:
@@ -183,8 +188,10 @@ def _is_number(text: str) -> bool:
 def _numeric_span(begin: str, end: str, step: int, spec: str) -> _Span:
     width = len(begin) if begin.startswith("0") and len(begin) > 1 else 0
     if width and len(end) != width:
-        raise HostRangeError(f"zero-padded host range `[{begin}:{end}]` in `{spec}` must have "
-                             "begin and end of equal length")
+        raise HostRangeError(
+            f"zero-padded host range `[{begin}:{end}]` in `{spec}` must have "
+            "begin and end of equal length"
+        )
     _check_order(int(begin), int(end), f"{begin}:{end}", spec)
     return _Span(int(begin), int(end), step, width)
 
@@ -197,8 +204,9 @@ def _step(text: str, spec: str) -> int:
 
 def _check_order(first: int, last: int, body: str, spec: str) -> None:
     if first > last:
-        raise HostRangeError(f"host range `[{body}]` in `{spec}` runs backwards; "
-                             "begin must be <= end")
+        raise HostRangeError(
+            f"host range `[{body}]` in `{spec}` runs backwards; begin must be <= end"
+        )
 
 
 # --- play side: target patterns -----------------------------------------------------------
@@ -258,8 +266,10 @@ def _check_brackets(pattern: str, text: str) -> None:
         elif char == "]":
             depth = 0
     if depth:
-        raise InventoryError(f"host pattern {pattern!r} has an unclosed `[`",
-                             hint="a subscript is written `group[0]` or `group[1:3]`")
+        raise InventoryError(
+            f"host pattern {pattern!r} has an unclosed `[`",
+            hint="a subscript is written `group[0]` or `group[1:3]`",
+        )
 
 
 def evaluate(pattern: str, terms: Sequence[str], universe: Universe) -> Selection:
@@ -345,8 +355,9 @@ def _compile(pattern: str, expr: str) -> re.Pattern[str]:
     try:
         return re.compile(expr[1:])
     except re.error as exc:
-        raise InventoryError(f"invalid regular expression `{expr[1:]}` in host pattern "
-                             f"{pattern!r}: {exc}") from None
+        raise InventoryError(
+            f"invalid regular expression `{expr[1:]}` in host pattern {pattern!r}: {exc}"
+        ) from None
 
 
 def _dedupe(names: Sequence[str]) -> list[str]:

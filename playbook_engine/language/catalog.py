@@ -27,17 +27,18 @@ class AnsibleModule:
 
 @dataclass(frozen=True, slots=True)
 class _Catalog:
-    modules: frozenset[str]             # FQCNs
-    short: dict[str, str]               # short name -> FQCN it is routed to
-    redirects: dict[str, str]           # FQCN -> FQCN
-    removed: dict[str, str]             # name or FQCN -> version or date
+    modules: frozenset[str]  # FQCNs
+    short: dict[str, str]  # short name -> FQCN it is routed to
+    redirects: dict[str, str]  # FQCN -> FQCN
+    removed: dict[str, str]  # name or FQCN -> version or date
 
 
 @cache
 def _catalog() -> _Catalog:
     data = json.loads(DATA.read_text(encoding="utf-8"))
-    modules = frozenset(f"{coll}.{name}" for coll, names in data["modules"].items()
-                        for name in names)
+    modules = frozenset(
+        f"{coll}.{name}" for coll, names in data["modules"].items() for name in names
+    )
     short = {name: f"{coll}.{name}" for coll, names in data["short"].items() for name in names}
     short.update(data["short_other"])
     return _Catalog(modules, short, dict(data["redirects"]), dict(data["removed"]))
@@ -50,20 +51,23 @@ def ansible_module(name: str) -> AnsibleModule | None:
     bare = name
     for prefix in _LEGACY:
         if name.startswith(prefix):
-            bare = name[len(prefix):]
+            bare = name[len(prefix) :]
             break
     if bare in catalog.removed or name in catalog.removed:
         return AnsibleModule(name, catalog.removed.get(bare) or catalog.removed[name])
     for fqcn in (f"ansible.builtin.{bare}", name):
         if fqcn in catalog.modules:
             return AnsibleModule(fqcn)
-    target = catalog.redirects.get(name) or (catalog.short.get(bare) if bare == name or
-                                             name.startswith(_LEGACY) else None)
+    target = catalog.redirects.get(name) or (
+        catalog.short.get(bare) if bare == name or name.startswith(_LEGACY) else None
+    )
     return AnsibleModule(target) if target else None
 
 
-HINT = ("`pbe modules` lists the modules pbe has; a project can add its own in library/ "
-        "(see docs/writing-modules.md)")
+HINT = (
+    "`pbe modules` lists the modules pbe has; a project can add its own in library/ "
+    "(see docs/writing-modules.md)"
+)
 
 
 def missing_module(name: str) -> tuple[str, str | None, bool] | None:
@@ -78,8 +82,7 @@ def missing_module(name: str) -> tuple[str, str | None, bool] | None:
         hint = "use include_tasks or import_tasks" if name.endswith("include") else None
         return f"`{name}` was removed from Ansible ({found.removed})", hint, False
     if found is not None:
-        routed = f" ({found.fqcn})" if found.fqcn not in (name, f"ansible.builtin.{name}") \
-            else ""
+        routed = f" ({found.fqcn})" if found.fqcn not in (name, f"ansible.builtin.{name}") else ""
         return f"`{name}` is an Ansible module{routed} that pbe does not implement", HINT, True
     if is_fqcn(name):
         collection = name.rsplit(".", 1)[0]

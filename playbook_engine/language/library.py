@@ -34,8 +34,8 @@ logger = logging.getLogger(__name__)
 ENTRY_POINTS = "pbe.modules"
 _ANSIBLE_MODULE = re.compile(r"\bAnsibleModule\b")
 _lock = threading.Lock()
-_loaded: dict[Path, tuple[int, tuple[str, ...]]] = {}   # file -> (mtime, names registered)
-_ansible_style: dict[str, Path] = {}                   # name -> an Ansible module file
+_loaded: dict[Path, tuple[int, tuple[str, ...]]] = {}  # file -> (mtime, names registered)
+_ansible_style: dict[str, Path] = {}  # name -> an Ansible module file
 
 
 def ansible_style_module(name: str) -> Path | None:
@@ -48,9 +48,12 @@ def missing(name: str) -> tuple[str, str | None, bool] | None:
     """(message, hint, deferrable) for a module pbe lacks: an Ansible module in a project's
     library/, or one Ansible has (see ``catalog.missing_module``); None for no module."""
     if (path := ansible_style_module(name)) is not None:
-        return (f"`{name}` is an Ansible module ({path}): pbe runs modules on the controller "
-                "and cannot run it", "write it as a pbe module (see docs/writing-modules.md)",
-                True)
+        return (
+            f"`{name}` is an Ansible module ({path}): pbe runs modules on the controller "
+            "and cannot run it",
+            "write it as a pbe module (see docs/writing-modules.md)",
+            True,
+        )
     return missing_module(name)
 
 
@@ -76,9 +79,15 @@ def _load_file(path: Path) -> list[Problem]:
     if _ANSIBLE_MODULE.search(text):
         with _lock:
             _ansible_style[path.stem] = path
-        return [Problem(f"{path.name} is an Ansible module (it uses AnsibleModule): pbe runs "
-                        "modules on the controller and cannot run it", SourceLocation(str(path)),
-                        "write it as a pbe module (see docs/writing-modules.md)", "warning")]
+        return [
+            Problem(
+                f"{path.name} is an Ansible module (it uses AnsibleModule): pbe runs "
+                "modules on the controller and cannot run it",
+                SourceLocation(str(path)),
+                "write it as a pbe module (see docs/writing-modules.md)",
+                "warning",
+            )
+        ]
     return _import(path, mtime)
 
 
@@ -93,18 +102,32 @@ def _import(path: Path, mtime: int) -> list[Problem]:
         except modules.DuplicateModule as exc:
             _unregister(set(modules.REGISTRY) - before)
             if not _release(exc.name):
-                return [Problem(f"{path.name}: module `{exc.name}` is one of pbe's own; a "
-                                "library module cannot replace it", SourceLocation(str(path)))]
+                return [
+                    Problem(
+                        f"{path.name}: module `{exc.name}` is one of pbe's own; a "
+                        "library module cannot replace it",
+                        SourceLocation(str(path)),
+                    )
+                ]
         except Exception as exc:  # the project's code: report it, never crash validation
             _unregister(set(modules.REGISTRY) - before)
-            return [Problem(f"cannot load {path.name}: {type(exc).__name__}: {exc}",
-                            _error_loc(path, exc))]
+            return [
+                Problem(
+                    f"cannot load {path.name}: {type(exc).__name__}: {exc}", _error_loc(path, exc)
+                )
+            ]
     names = tuple(sorted(set(modules.REGISTRY) - before))
     with _lock:
         _loaded[path] = (mtime, names)
     if not names:
-        return [Problem(f"{path.name} registers no module", SourceLocation(str(path)),
-                        "decorate a Module subclass with @register(\"name\")", "warning")]
+        return [
+            Problem(
+                f"{path.name} registers no module",
+                SourceLocation(str(path)),
+                'decorate a Module subclass with @register("name")',
+                "warning",
+            )
+        ]
     return []
 
 
@@ -165,10 +188,18 @@ def load_entry_points() -> tuple[Problem, ...]:
         try:
             loaded = point.load()
         except Exception as exc:  # an installed package's bug: report it, carry on
-            problems.append(Problem(f"entry point {point.name} ({point.value}) failed to "
-                                    f"load: {type(exc).__name__}: {exc}", severity="warning"))
+            problems.append(
+                Problem(
+                    f"entry point {point.name} ({point.value}) failed to "
+                    f"load: {type(exc).__name__}: {exc}",
+                    severity="warning",
+                )
+            )
             continue
-        if isinstance(loaded, type) and issubclass(loaded, modules.Module) \
-                and modules.get(point.name) is None:
+        if (
+            isinstance(loaded, type)
+            and issubclass(loaded, modules.Module)
+            and modules.get(point.name) is None
+        ):
             modules.register(point.name)(loaded)
     return tuple(problems)

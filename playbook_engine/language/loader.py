@@ -26,8 +26,8 @@ from ..templating.values import TrustedStr, Unsafe
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-MAX_DEPTH = 100             # nested mappings/sequences in one document
-MAX_ALIAS_NODES = 100_000   # nodes that all aliases of one document may add when expanded
+MAX_DEPTH = 100  # nested mappings/sequences in one document
+MAX_ALIAS_NODES = 100_000  # nodes that all aliases of one document may add when expanded
 
 
 class YStr(TrustedStr):
@@ -77,15 +77,21 @@ class _PositionLoader(_BaseLoader):  # type: ignore[misc]
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int, float, bool)) and key is not None:
                 raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping", node.start_mark,
-                    "found unhashable key", key_node.start_mark,
+                    "while constructing a mapping",
+                    node.start_mark,
+                    "found unhashable key",
+                    key_node.start_mark,
                 )
             key_loc = _mark_loc(self.filename, key_node.start_mark)
             if key in data:
-                self.duplicates.append(Problem(
-                    f"duplicate key `{key}`: the later value wins", key_loc,
-                    f"the first `{key}` is at line {data.key_locs[key].line}", "warning",
-                ))
+                self.duplicates.append(
+                    Problem(
+                        f"duplicate key `{key}`: the later value wins",
+                        key_loc,
+                        f"the first `{key}` is at line {data.key_locs[key].line}",
+                        "warning",
+                    )
+                )
             data[key] = self.construct_object(value_node, deep=True)
             data.key_locs[key] = key_loc
             data.value_locs[key] = _mark_loc(self.filename, value_node.start_mark)
@@ -115,12 +121,12 @@ def _guarded(kind: str, construct: Any) -> Any:
     def guarded(loader: _PositionLoader, node: yaml.ScalarNode) -> Any:
         try:
             return construct(loader, node)
-        except (ValueError, TypeError, KeyError, AttributeError, IndexError,
-                OverflowError):
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError):
             value = str(node.value)
             shown = value if len(value) <= 40 else value[:37] + "..."
             raise yaml.constructor.ConstructorError(
-                None, None, f"`{shown}` is not a valid {kind}", node.start_mark) from None
+                None, None, f"`{shown}` is not a valid {kind}", node.start_mark
+            ) from None
 
     return guarded
 
@@ -128,8 +134,7 @@ def _guarded(kind: str, construct: Any) -> Any:
 def _guard_scalars() -> None:
     for kind in ("int", "float", "bool", "timestamp", "binary"):
         tag = f"tag:yaml.org,2002:{kind}"
-        _PositionLoader.add_constructor(
-            tag, _guarded(kind, _PositionLoader.yaml_constructors[tag]))
+        _PositionLoader.add_constructor(tag, _guarded(kind, _PositionLoader.yaml_constructors[tag]))
 
 
 _guard_scalars()
@@ -176,8 +181,8 @@ class _Shape:
     (a flat loop: nothing here recurses or builds nodes, so nothing here can blow up)."""
 
     def __init__(self) -> None:
-        self.open: list[list[Any]] = [[None, 0]]   # per open collection: [anchor, size]
-        self.sizes: dict[str, int] = {}              # anchor -> expanded node count
+        self.open: list[list[Any]] = [[None, 0]]  # per open collection: [anchor, size]
+        self.sizes: dict[str, int] = {}  # anchor -> expanded node count
         self.expanded = 0
 
     def feed(self, event: yaml.Event) -> None:
@@ -228,16 +233,20 @@ def load_text(text: str, filename: str = "<string>") -> tuple[Any, list[Problem]
         _check_shape(text)
         data = loader.get_single_data()
     except _Refused as exc:
-        raise YAMLSyntaxError(f"YAML refused: {exc.problem}", _mark_loc(filename, exc.problem_mark),
-                              "see the limits in docs/validation.md") from None
+        raise YAMLSyntaxError(
+            f"YAML refused: {exc.problem}",
+            _mark_loc(filename, exc.problem_mark),
+            "see the limits in docs/validation.md",
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.problem == "found unhashable key" and exc.context_mark:
             mark = exc.context_mark  # `key: {{ x }}`: point at the value, not inside it
         loc = _mark_loc(filename, mark) if mark else SourceLocation(filename)
         msg = " ".join(s for s in (exc.context, exc.problem) if s) or "invalid YAML"
-        raise YAMLSyntaxError(f"YAML syntax error: {msg}", loc,
-                              _syntax_hint(filename, text, loc.line)) from None
+        raise YAMLSyntaxError(
+            f"YAML syntax error: {msg}", loc, _syntax_hint(filename, text, loc.line)
+        ) from None
     except yaml.YAMLError as exc:
         raise YAMLSyntaxError(f"YAML error: {exc}", SourceLocation(filename)) from None
     finally:
@@ -263,10 +272,12 @@ def not_utf8(path: Path, exc: UnicodeDecodeError) -> ValidationError:
     """The error for a file that isn't UTF-8, at the first bad byte's line and column."""
     data = exc.object
     line_start = data.rfind(b"\n", 0, exc.start) + 1
-    loc = SourceLocation(str(path), data.count(b"\n", 0, exc.start) + 1,
-                         exc.start - line_start + 1)
-    return ValidationError(f"cannot read {path}: not UTF-8 text (byte "
-                           f"{data[exc.start]:#04x})", loc, "save the file as UTF-8")
+    loc = SourceLocation(str(path), data.count(b"\n", 0, exc.start) + 1, exc.start - line_start + 1)
+    return ValidationError(
+        f"cannot read {path}: not UTF-8 text (byte {data[exc.start]:#04x})",
+        loc,
+        "save the file as UTF-8",
+    )
 
 
 def plain(value: Any) -> Any:

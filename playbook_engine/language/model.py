@@ -21,11 +21,11 @@ def _next_uid() -> int:
 
 @dataclass(frozen=True, slots=True)
 class Task:
-    action: str                                 # canonical module name ("command")
+    action: str  # canonical module name ("command")
     args: dict[str, Any]
     loc: SourceLocation
     name: str | None = None
-    when: tuple[Any, ...] = ()                  # all must hold (a list is an 'and')
+    when: tuple[Any, ...] = ()  # all must hold (a list is an 'and')
     register: str | None = None
     vars: dict[str, Any] = field(default_factory=dict)
     ignore_errors: Any = None
@@ -34,7 +34,7 @@ class Task:
     failed_when: tuple[Any, ...] | None = None
     tags: tuple[str, ...] = ()
     loop: Any = None
-    loop_with: str | None = None                # `with_items` → "items": a lookup feeds the loop
+    loop_with: str | None = None  # `with_items` → "items": a lookup feeds the loop
     loop_control: dict[str, Any] = field(default_factory=dict)
     until: tuple[Any, ...] | None = None
     retries: Any = None
@@ -129,7 +129,7 @@ class Play:
     loc: SourceLocation
     name: str | None = None
     vars: dict[str, Any] = field(default_factory=dict)
-    vars_files: tuple[Any, ...] = ()               # a name, or a list: the first that exists
+    vars_files: tuple[Any, ...] = ()  # a name, or a list: the first that exists
     vars_prompt: tuple[VarPrompt, ...] = ()
     pre_tasks: tuple[TaskItem, ...] = ()
     roles: tuple[TaskItem, ...] = ()
@@ -138,7 +138,7 @@ class Play:
     handlers: tuple[Task, ...] = ()
     # handler uid -> the blocks around it, outermost first (its role, an import_tasks)
     handler_blocks: dict[int, tuple[Block, ...]] = field(default_factory=dict)
-    when: tuple[Any, ...] = ()                     # from `import_playbook` with `when:`
+    when: tuple[Any, ...] = ()  # from `import_playbook` with `when:`
     gather_facts: Any = False
     gather_args: dict[str, Any] = field(default_factory=dict)  # gather_subset/_timeout, fact_path
     become: Any = None

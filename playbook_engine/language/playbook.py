@@ -55,16 +55,17 @@ class PlaybookLoader:
     worker threads include at the same time. Only the cache of task files is shared.
     """
 
-    def __init__(self, engine: TemplateEngine | None = None,
-                 extra_vars: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, engine: TemplateEngine | None = None, extra_vars: dict[str, Any] | None = None
+    ) -> None:
         self.engine = engine or TemplateEngine()
         self.extra_vars = trust(dict(extra_vars or {}))  # -e: templated import_playbook names
         self.problems: list[Problem] = []
         self._stack: list[Path] = []
         self.playbook_dir = Path(".")
-        self._dirs: list[Path] = []            # directory of the file being read
-        self._role_stack: list[Path] = []      # roles being read (dependencies, includes)
-        self._file_stack: list[Path] = []      # task files being read (recursion guard)
+        self._dirs: list[Path] = []  # directory of the file being read
+        self._role_stack: list[Path] = []  # roles being read (dependencies, includes)
+        self._file_stack: list[Path] = []  # task files being read (recursion guard)
         # A file read once is the same Task objects everywhere (the linear strategy lines
         # hosts up on them); its problems come along, so every reader reports them.
         self._task_files: dict[Path, tuple[tuple[TaskItem, ...], list[Problem]]] = {}
@@ -103,13 +104,17 @@ class PlaybookLoader:
         if not ok:
             return []
         if data is None or data == []:
-            self._error("the playbook is empty: it has no plays",
-                        loc_of(data) or SourceLocation(str(path), 1, 1),
-                        "a playbook is a list of plays, each starting with `- hosts:`")
+            self._error(
+                "the playbook is empty: it has no plays",
+                loc_of(data) or SourceLocation(str(path), 1, 1),
+                "a playbook is a list of plays, each starting with `- hosts:`",
+            )
             return []
         if not isinstance(data, list):
-            self._error("a playbook must be a list of plays (each starting with `- hosts:`)",
-                        loc_of(data) or SourceLocation(str(path), 1, 1))
+            self._error(
+                "a playbook must be a list of plays (each starting with `- hosts:`)",
+                loc_of(data) or SourceLocation(str(path), 1, 1),
+            )
             return []
         self._stack.append(resolved)
         self._dirs.append(resolved.parent)
@@ -123,8 +128,7 @@ class PlaybookLoader:
         plays: list[Play] = []
         for node in data:
             if not isinstance(node, YMap):
-                self._error("a play must be a mapping with `hosts:`", loc_of(node)
-                            or loc_of(data))
+                self._error("a play must be a mapping with `hosts:`", loc_of(node) or loc_of(data))
                 continue
             if _IMPORT_PLAYBOOK in node or f"ansible.builtin.{_IMPORT_PLAYBOOK}" in node:
                 plays += self._import_playbook(node, path)
@@ -147,16 +151,25 @@ class PlaybookLoader:
         import_vars: dict[str, Any] = node["vars"] if isinstance(node.get("vars"), dict) else {}
         if is_template(name):
             try:
-                name = str(self.engine.templar({**import_vars, **self.extra_vars}, at)
-                           .render(name))
+                name = str(self.engine.templar({**import_vars, **self.extra_vars}, at).render(name))
             except PbeError as exc:
-                self._error(f"import_playbook: {exc.message}", at,
-                            "its name may use the import's `vars` and, with pbe run, -e variables")
+                self._error(
+                    f"import_playbook: {exc.message}",
+                    at,
+                    "its name may use the import's `vars` and, with pbe run, -e variables",
+                )
                 return []
         plays = self._load_plays(path.parent / name, at)
         when, tags = _as_tuple(node.get("when")), _tags(node.get("tags"))
-        return [replace(p, vars={**p.vars, **import_vars}, when=when + p.when,
-                        tags=tuple(dict.fromkeys(p.tags + tags))) for p in plays]
+        return [
+            replace(
+                p,
+                vars={**p.vars, **import_vars},
+                when=when + p.when,
+                tags=tuple(dict.fromkeys(p.tags + tags)),
+            )
+            for p in plays
+        ]
 
     # -- plays ----------------------------------------------------------------------------
 
@@ -169,8 +182,10 @@ class PlaybookLoader:
             self._error("play has no `hosts:`", node.loc, "add e.g. `hosts: all`")
         self._handlers, self._seen_roles = [], set()
         # In play order, so an include_role in tasks sees the roles already loaded.
-        sections = {"pre_tasks": self._task_list(node.get("pre_tasks"), node.loc),
-                    "roles": self._roles_section(node)}
+        sections = {
+            "pre_tasks": self._task_list(node.get("pre_tasks"), node.loc),
+            "roles": self._roles_section(node),
+        }
         for section in ("tasks", "post_tasks", "handlers"):
             sections[section] = self._task_list(node.get(section), node.loc)
         handlers = _flat_handlers(sections["handlers"], ()) + self._handlers
@@ -188,19 +203,26 @@ class PlaybookLoader:
             vars=dict(node.get("vars") or {}),
             vars_files=tuple(trust(v) for v in _as_tuple(node.get("vars_files"))),
             vars_prompt=prompts,
-            pre_tasks=sections["pre_tasks"], roles=sections["roles"], tasks=sections["tasks"],
+            pre_tasks=sections["pre_tasks"],
+            roles=sections["roles"],
+            tasks=sections["tasks"],
             post_tasks=sections["post_tasks"],
             handlers=tuple(h for h, _ in handlers),
             handler_blocks={h.uid: blocks for h, blocks in handlers if blocks},
             gather_facts=node.get("gather_facts", True),
             gather_args=trust({k: node[k] for k in _GATHER_KEYWORDS if k in node}),
-            become=node.get("become"), become_user=node.get("become_user"),
-            become_method=node.get("become_method"), remote_user=node.get("remote_user"),
-            connection=node.get("connection"), check_mode=node.get("check_mode"),
-            diff=node.get("diff"), ignore_errors=node.get("ignore_errors"),
+            become=node.get("become"),
+            become_user=node.get("become_user"),
+            become_method=node.get("become_method"),
+            remote_user=node.get("remote_user"),
+            connection=node.get("connection"),
+            check_mode=node.get("check_mode"),
+            diff=node.get("diff"),
+            ignore_errors=node.get("ignore_errors"),
             no_log=node.get("no_log"),
             environment=node.get("environment") or {},
-            strategy=author_text(node.get("strategy") or "linear"), serial=node.get("serial"),
+            strategy=author_text(node.get("strategy") or "linear"),
+            serial=node.get("serial"),
             force_handlers=node.get("force_handlers", False),
             any_errors_fatal=node.get("any_errors_fatal", False),
             max_fail_percentage=node.get("max_fail_percentage"),
@@ -227,8 +249,9 @@ class PlaybookLoader:
             except ValidationError as exc:
                 self._collect(exc, at)
 
-    def _check_notify(self, sections: dict[str, tuple[TaskItem, ...]], handlers: list[Task],
-                      node: YMap) -> None:
+    def _check_notify(
+        self, sections: dict[str, tuple[TaskItem, ...]], handlers: list[Task], node: YMap
+    ) -> None:
         """A notify that names no handler of the play is a mistake we can see now. Not when
         the handler was dropped by an error of its own (already reported), nor when a
         handler's name is a template the play's variables cannot render (known only at
@@ -244,8 +267,11 @@ class PlaybookLoader:
             for task in iter_tasks(sections[section]):
                 for name in task.notify:
                     if name not in known | self._dropped and not is_template(name):
-                        self._error(f"notify names no handler of this play: `{name}`",
-                                    task.keyword_loc("notify"), did_you_mean(name, known))
+                        self._error(
+                            f"notify names no handler of this play: `{name}`",
+                            task.keyword_loc("notify"),
+                            did_you_mean(name, known),
+                        )
 
     def _static_name(self, name: str, play_vars: dict[str, Any]) -> str | None:
         """A handler name as the run will see it: rendered with the play's and the extra
@@ -267,8 +293,11 @@ class PlaybookLoader:
                 self._error("a vars_prompt entry needs a `name`", at)
                 continue
             if unknown := sorted(set(entry) - _PROMPT_KEYS):
-                self._error(f"unknown vars_prompt key `{unknown[0]}`", at,
-                            did_you_mean(unknown[0], _PROMPT_KEYS))
+                self._error(
+                    f"unknown vars_prompt key `{unknown[0]}`",
+                    at,
+                    did_you_mean(unknown[0], _PROMPT_KEYS),
+                )
                 continue
             prompts.append(_var_prompt(entry, at or node.loc or SourceLocation("?")))
         return tuple(prompts)
@@ -276,8 +305,9 @@ class PlaybookLoader:
     def _unknown_keys(self, node: YMap, allowed: frozenset[str], what: str) -> None:
         for key in node:
             if key not in allowed:
-                self._error(f"unknown {what} `{key}`", node.key_loc(key),
-                            did_you_mean(key, allowed))
+                self._error(
+                    f"unknown {what} `{key}`", node.key_loc(key), did_you_mean(key, allowed)
+                )
 
     # -- tasks ----------------------------------------------------------------------------
 
@@ -290,8 +320,10 @@ class PlaybookLoader:
         for i, node in enumerate(value):
             if not isinstance(node, YMap):
                 where = value.item_locs[i] if isinstance(value, YList) else None
-                self._error(f"a task must be a mapping (`- name: ...` and a module), got "
-                            f"{_kind(node)}", loc_of(node) or where or loc_of(value) or at)
+                self._error(
+                    f"a task must be a mapping (`- name: ...` and a module), got {_kind(node)}",
+                    loc_of(node) or where or loc_of(value) or at,
+                )
                 continue
             item = self._block(node) if "block" in node else self._task(node)
             if isinstance(item, Task) and item.action in _STRUCTURAL:
@@ -306,17 +338,25 @@ class PlaybookLoader:
         self.problems += structure_problems(node, "task", node.loc)
         for key in CONDITION_KEYS:
             self.problems += check_templates(node.get(key), self.engine, node.loc, bare=True)
-        sections = {key: self._task_list(node.get(key), node.loc)
-                    for key in ("block", "rescue", "always")}
+        sections = {
+            key: self._task_list(node.get(key), node.loc) for key in ("block", "rescue", "always")
+        }
         if self._has_errors(self.problems[before:]):
             return None
         return Block(
-            block=sections["block"], rescue=sections["rescue"],
-            always=sections["always"], loc=node.loc or SourceLocation("?"),
-            name=node.get("name"), when=_as_tuple(node.get("when")),
-            vars=dict(node.get("vars") or {}), tags=_tags(node.get("tags")),
-            keywords={k: v for k, v in node.items()
-                      if k not in ("block", "rescue", "always", "name", "when", "vars", "tags")},
+            block=sections["block"],
+            rescue=sections["rescue"],
+            always=sections["always"],
+            loc=node.loc or SourceLocation("?"),
+            name=node.get("name"),
+            when=_as_tuple(node.get("when")),
+            vars=dict(node.get("vars") or {}),
+            tags=_tags(node.get("tags")),
+            keywords={
+                k: v
+                for k, v in node.items()
+                if k not in ("block", "rescue", "always", "name", "when", "vars", "tags")
+            },
         )
 
     def _task(self, node: YMap) -> Task | None:
@@ -334,28 +374,40 @@ class PlaybookLoader:
         loop, loop_with = node.get("loop"), None
         for key in node:
             if str(key).startswith(LOOP_PREFIX):
-                loop, loop_with = node[key], str(key)[len(LOOP_PREFIX):]
+                loop, loop_with = node[key], str(key)[len(LOOP_PREFIX) :]
         return Task(
-            action=action, args=trust(args), loc=node.loc or SourceLocation("?"),
-            name=node.get("name"), when=_as_tuple(node.get("when")),
-            register=node.get("register"), vars=dict(node.get("vars") or {}),
+            action=action,
+            args=trust(args),
+            loc=node.loc or SourceLocation("?"),
+            name=node.get("name"),
+            when=_as_tuple(node.get("when")),
+            register=node.get("register"),
+            vars=dict(node.get("vars") or {}),
             ignore_errors=node.get("ignore_errors"),
             ignore_unreachable=node.get("ignore_unreachable"),
             changed_when=_opt_tuple(node, "changed_when"),
             failed_when=_opt_tuple(node, "failed_when"),
-            tags=_tags(node.get("tags")), loop=loop, loop_with=loop_with,
+            tags=_tags(node.get("tags")),
+            loop=loop,
+            loop_with=loop_with,
             loop_control=dict(node.get("loop_control") or {}),
-            until=_opt_tuple(node, "until"), retries=node.get("retries"),
-            delay=node.get("delay"), become=node.get("become"),
-            become_user=node.get("become_user"), become_method=node.get("become_method"),
-            check_mode=node.get("check_mode"), diff=node.get("diff"),
+            until=_opt_tuple(node, "until"),
+            retries=node.get("retries"),
+            delay=node.get("delay"),
+            become=node.get("become"),
+            become_user=node.get("become_user"),
+            become_method=node.get("become_method"),
+            check_mode=node.get("check_mode"),
+            diff=node.get("diff"),
             no_log=node.get("no_log"),
-            environment=node.get("environment") or {}, timeout=node.get("timeout"),
+            environment=node.get("environment") or {},
+            timeout=node.get("timeout"),
             notify=tuple(author_text(n) for n in _as_tuple(node.get("notify"))),
             run_once=node.get("run_once"),
             delegate_to="localhost" if "local_action" in node else node.get("delegate_to"),
             connection=node.get("connection"),
-            throttle=node.get("throttle"), any_errors_fatal=node.get("any_errors_fatal"),
+            throttle=node.get("throttle"),
+            any_errors_fatal=node.get("any_errors_fatal"),
             listen=tuple(author_text(n) for n in _as_tuple(node.get("listen"))),
             keyword_locs=dict(node.key_locs),
         )
@@ -408,8 +460,11 @@ class PlaybookLoader:
     def _import_tasks(self, task: Task) -> TaskItem | None:
         name = task.args.get("file", "")
         if is_template(name):
-            self._error("import_tasks needs a file name without templates",
-                        task.keyword_loc("import_tasks"), "use include_tasks for that")
+            self._error(
+                "import_tasks needs a file name without templates",
+                task.keyword_loc("import_tasks"),
+                "use include_tasks for that",
+            )
             return None
         path = self._find_task_file(str(name), task.loc)
         items = self._task_file(path, task.loc) if path else ()
@@ -423,8 +478,11 @@ class PlaybookLoader:
         path = self._find_task_file(name, task.loc)
         items = self._at_run_time(lambda: self._task_file(path, task.loc)) if path else ()
         apply = task.args.get("apply") or {}
-        return replace(task, args={**task.args, "file": str(path) if path else name},
-                       children=(_apply_block(task, items, apply),))
+        return replace(
+            task,
+            args={**task.args, "file": str(path) if path else name},
+            children=(_apply_block(task, items, apply),),
+        )
 
     def _import_role(self, task: Task) -> TaskItem | None:
         block = self._role_from_task(task)
@@ -441,8 +499,9 @@ class PlaybookLoader:
         warning now (Ansible would not even look), an error only if its task runs."""
         before = len(self.problems)
         loaded = load()
-        self.problems[before:] = [_deferred(p) if p in self._deferrable else p
-                                  for p in self.problems[before:]]
+        self.problems[before:] = [
+            _deferred(p) if p in self._deferrable else p for p in self.problems[before:]
+        ]
         return loaded
 
     def _has_errors(self, problems: list[Problem]) -> bool:
@@ -452,9 +511,16 @@ class PlaybookLoader:
 
     def _role_from_task(self, task: Task) -> Block | None:
         args = task.args
-        return self._role_block(author_text(args.get("name", args.get("role", ""))), task.loc, {}, {
-            sub: str(args.get(f"{sub}_from", "main"))
-            for sub in ("tasks", "vars", "defaults", "handlers")}, dedupe=False)
+        return self._role_block(
+            author_text(args.get("name", args.get("role", ""))),
+            task.loc,
+            {},
+            {
+                sub: str(args.get(f"{sub}_from", "main"))
+                for sub in ("tasks", "vars", "defaults", "handlers")
+            },
+            dedupe=False,
+        )
 
     def _roles_section(self, node: YMap) -> tuple[TaskItem, ...]:
         specs = node.get("roles") or []
@@ -472,15 +538,24 @@ class PlaybookLoader:
                 blocks.append(block)
         return tuple(blocks)
 
-    def _role_block(self, name: str, loc: SourceLocation | None, params: dict[str, Any],
-                    files: dict[str, str], keywords: dict[str, Any] | None = None,
-                    dedupe: bool = True) -> Block | None:
+    def _role_block(
+        self,
+        name: str,
+        loc: SourceLocation | None,
+        params: dict[str, Any],
+        files: dict[str, str],
+        keywords: dict[str, Any] | None = None,
+        dedupe: bool = True,
+    ) -> Block | None:
         """Load a role (dependencies first) as one block carrying its variables."""
         parent = self._role_stack[-1] if self._role_stack else None
         path = find_role(name, search_dirs(self.playbook_dir, parent))
         if path is None:
-            self._error(f"role not found: `{name}`", loc,
-                        f"looked in {self.playbook_dir / 'roles'} and the roles path")
+            self._error(
+                f"role not found: `{name}`",
+                loc,
+                f"looked in {self.playbook_dir / 'roles'} and the roles path",
+            )
             return None
         resolved = _resolve(path) or path
         key = f"{resolved}|{sorted(map(repr, params.items()))}|{sorted(files.items())!r}"
@@ -496,9 +571,15 @@ class PlaybookLoader:
         finally:
             self._role_stack.pop()
 
-    def _read_role(self, name: str, path: Path, loc: SourceLocation | None,
-                   params: dict[str, Any], files: dict[str, str],
-                   keywords: dict[str, Any]) -> Block | None:
+    def _read_role(
+        self,
+        name: str,
+        path: Path,
+        loc: SourceLocation | None,
+        params: dict[str, Any],
+        files: dict[str, str],
+        keywords: dict[str, Any],
+    ) -> Block | None:
         self.problems += load_plugins(self.engine.env, path)  # the role's filter_plugins/ ...
         self.problems += load_library(path)
         deps = self._role_dependencies(path, loc)
@@ -511,22 +592,32 @@ class PlaybookLoader:
             self._error(f"role `{name}` has no tasks (no tasks/main.yml in {path})", loc)
             return None
         tasks = self._task_file(tasks_file, loc) if tasks_file else ()
-        role = Role(name, str(path), self._role_vars(path, "defaults", files, loc),
-                    self._role_vars(path, "vars", files, loc))
+        role = Role(
+            name,
+            str(path),
+            self._role_vars(path, "defaults", files, loc),
+            self._role_vars(path, "vars", files, loc),
+        )
         if handlers_file:  # they run in the role's scope: its vars, files and templates
-            outer = (Block(block=(), loc=loc or SourceLocation(str(path)), vars=params,
-                           role=role),)
+            outer = (Block(block=(), loc=loc or SourceLocation(str(path)), vars=params, role=role),)
             loaded = _flat_handlers(self._task_file(handlers_file, loc), outer)
-            self._handlers += [(t, b) for t, b in loaded
-                               if not any(t is h for h, _ in self._handlers)]
-        return Block(block=tuple(deps) + tasks, loc=loc or SourceLocation(str(path)),
-                     name=f"role {name}", when=_as_tuple(keywords.get("when")),
-                     vars=params, tags=_tags(keywords.get("tags")),
-                     keywords={k: v for k, v in keywords.items() if k not in ("when", "tags")},
-                     role=role)
+            self._handlers += [
+                (t, b) for t, b in loaded if not any(t is h for h, _ in self._handlers)
+            ]
+        return Block(
+            block=tuple(deps) + tasks,
+            loc=loc or SourceLocation(str(path)),
+            name=f"role {name}",
+            when=_as_tuple(keywords.get("when")),
+            vars=params,
+            tags=_tags(keywords.get("tags")),
+            keywords={k: v for k, v in keywords.items() if k not in ("when", "tags")},
+            role=role,
+        )
 
-    def _role_vars(self, path: Path, sub: str, files: dict[str, str],
-                   loc: SourceLocation | None) -> dict[str, Any]:
+    def _role_vars(
+        self, path: Path, sub: str, files: dict[str, str], loc: SourceLocation | None
+    ) -> dict[str, Any]:
         file = main_file(path, sub, files.get(sub, "main"))
         if file is None:
             return {}
@@ -562,8 +653,9 @@ class PlaybookLoader:
 
     # -- run-time loading (templated include targets) ----------------------------------------
 
-    def runtime_tasks(self, name: str, base_dir: Path,
-                      role_path: str | None = None) -> tuple[TaskItem, ...]:
+    def runtime_tasks(
+        self, name: str, base_dir: Path, role_path: str | None = None
+    ) -> tuple[TaskItem, ...]:
         """Load a task file named only at run time; thread-safe; raises ValidationFailed
         listing the file's problems."""
         loader = self._for_call()
@@ -623,13 +715,17 @@ def _resolve(path: Path) -> Path | None:
 
 
 def _deferred(problem: Problem) -> Problem:
-    return replace(problem, severity="warning",
-                   message=f"{problem.message} (in a file included at run time: an error "
-                           "only if this task runs)")
+    return replace(
+        problem,
+        severity="warning",
+        message=f"{problem.message} (in a file included at run time: an error "
+        "only if this task runs)",
+    )
 
 
-def _flat_handlers(items: tuple[TaskItem, ...], outer: tuple[Block, ...]
-                   ) -> list[tuple[Task, tuple[Block, ...]]]:
+def _flat_handlers(
+    items: tuple[TaskItem, ...], outer: tuple[Block, ...]
+) -> list[tuple[Task, tuple[Block, ...]]]:
     """Handlers from a handlers list: tasks, and the tasks of ``import_tasks`` (blocks),
     each with the blocks around it, whose ``when``/vars/keywords it keeps."""
     found: list[tuple[Task, tuple[Block, ...]]] = []
@@ -642,10 +738,12 @@ def _flat_handlers(items: tuple[TaskItem, ...], outer: tuple[Block, ...]
 
 
 _IMPORT_PLAYBOOK = "import_playbook"
-_IMPORT_PLAYBOOK_KEYS = frozenset({_IMPORT_PLAYBOOK, f"ansible.builtin.{_IMPORT_PLAYBOOK}",
-                                   "name", "vars", "tags", "when"})
-_PROMPT_KEYS = frozenset({"name", "prompt", "default", "private", "confirm", "encrypt",
-                          "salt", "salt_size", "unsafe"})
+_IMPORT_PLAYBOOK_KEYS = frozenset(
+    {_IMPORT_PLAYBOOK, f"ansible.builtin.{_IMPORT_PLAYBOOK}", "name", "vars", "tags", "when"}
+)
+_PROMPT_KEYS = frozenset(
+    {"name", "prompt", "default", "private", "confirm", "encrypt", "salt", "salt_size", "unsafe"}
+)
 
 
 def _var_prompt(entry: dict[str, Any], at: SourceLocation) -> VarPrompt:
@@ -654,12 +752,18 @@ def _var_prompt(entry: dict[str, Any], at: SourceLocation) -> VarPrompt:
         return value if isinstance(value, bool) else str(value).lower() in TRUE_STRINGS
 
     encrypt = entry.get("encrypt")
-    return VarPrompt(name=str(entry["name"]), prompt=str(entry.get("prompt") or entry["name"]),
-                     loc=at, default=entry.get("default"), private=flag("private", True),
-                     confirm=flag("confirm", False), encrypt=str(encrypt) if encrypt else None,
-                     salt=str(entry["salt"]) if entry.get("salt") else None,
-                     salt_size=int(entry["salt_size"]) if entry.get("salt_size") else None,
-                     unsafe=flag("unsafe", False))
+    return VarPrompt(
+        name=str(entry["name"]),
+        prompt=str(entry.get("prompt") or entry["name"]),
+        loc=at,
+        default=entry.get("default"),
+        private=flag("private", True),
+        confirm=flag("confirm", False),
+        encrypt=str(encrypt) if encrypt else None,
+        salt=str(entry["salt"]) if entry.get("salt") else None,
+        salt_size=int(entry["salt_size"]) if entry.get("salt_size") else None,
+        unsafe=flag("unsafe", False),
+    )
 
 
 def _kind(value: Any) -> str:
@@ -690,9 +794,24 @@ def _opt_tuple(node: YMap, key: str) -> tuple[Any, ...] | None:
     return _as_tuple(node[key]) if key in node else None
 
 
-_ROLE_KEYWORDS = frozenset({"when", "tags", "become", "become_user", "become_method",
-                            "vars", "environment", "no_log", "ignore_errors", "check_mode",
-                            "diff", "any_errors_fatal", "delegate_to", "run_once"})
+_ROLE_KEYWORDS = frozenset(
+    {
+        "when",
+        "tags",
+        "become",
+        "become_user",
+        "become_method",
+        "vars",
+        "environment",
+        "no_log",
+        "ignore_errors",
+        "check_mode",
+        "diff",
+        "any_errors_fatal",
+        "delegate_to",
+        "run_once",
+    }
+)
 
 
 def _role_spec(spec: Any) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
@@ -707,28 +826,50 @@ def _role_spec(spec: Any) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
         return None
     name = author_text(name)
     keywords = {k: v for k, v in spec.items() if k in _ROLE_KEYWORDS and k != "vars"}
-    params = {k: v for k, v in spec.items()
-              if k not in _ROLE_KEYWORDS and k not in ("role", "name")}
+    params = {
+        k: v for k, v in spec.items() if k not in _ROLE_KEYWORDS and k not in ("role", "name")
+    }
     params.update(role_vars)
     return name, params, keywords
 
 
 def _wrap(task: Task, items: tuple[TaskItem, ...]) -> Block:
     """A static import's tasks, inheriting the import line's keywords."""
-    keywords = {k: getattr(task, k) for k in ("become", "become_user", "become_method",
-                                               "ignore_errors", "no_log", "check_mode", "diff")
-                if getattr(task, k) not in (None, False)}
+    keywords = {
+        k: getattr(task, k)
+        for k in (
+            "become",
+            "become_user",
+            "become_method",
+            "ignore_errors",
+            "no_log",
+            "check_mode",
+            "diff",
+        )
+        if getattr(task, k) not in (None, False)
+    }
     if task.environment:
         keywords["environment"] = task.environment
-    return Block(block=items, loc=task.loc, name=task.name, when=task.when, vars=task.vars,
-                 tags=task.tags, keywords=keywords)
+    return Block(
+        block=items,
+        loc=task.loc,
+        name=task.name,
+        when=task.when,
+        vars=task.vars,
+        tags=task.tags,
+        keywords=keywords,
+    )
 
 
 def _apply_block(task: Task, items: tuple[TaskItem, ...], apply: dict[str, Any]) -> Block:
     """include_tasks' ``apply:`` keywords wrap what it includes."""
-    return Block(block=items, loc=task.loc, when=_as_tuple(apply.get("when")),
-                 tags=_tags(apply.get("tags")),
-                 keywords={k: v for k, v in apply.items() if k not in ("when", "tags")})
+    return Block(
+        block=items,
+        loc=task.loc,
+        when=_as_tuple(apply.get("when")),
+        tags=_tags(apply.get("tags")),
+        keywords={k: v for k, v in apply.items() if k not in ("when", "tags")},
+    )
 
 
 _STRUCTURAL = {
@@ -739,8 +880,9 @@ _STRUCTURAL = {
 }
 
 
-def load_playbook(path: str | Path, engine: TemplateEngine | None = None,
-                  extra_vars: dict[str, Any] | None = None) -> Playbook:
+def load_playbook(
+    path: str | Path, engine: TemplateEngine | None = None, extra_vars: dict[str, Any] | None = None
+) -> Playbook:
     """Load and validate; raises ValidationFailed listing every problem."""
     return PlaybookLoader(engine, extra_vars).load(path)
 

@@ -57,8 +57,12 @@ def find_role(name: str, dirs: Sequence[Path]) -> Path | None:
 def main_file(role: Path, sub: str, name: str = "main") -> Path | None:
     """``role/sub/name`` with Ansible's extensions (.yml, .yaml, .json, none)."""
     base = role / sub
-    for candidate in (base / f"{name}.yml", base / f"{name}.yaml", base / f"{name}.json",
-                      base / name):
+    for candidate in (
+        base / f"{name}.yml",
+        base / f"{name}.yaml",
+        base / f"{name}.json",
+        base / name,
+    ):
         if is_file(candidate):
             return candidate
     return None

@@ -62,8 +62,9 @@ class TaskChecker:
 
     def _find_action(self, node: YMap) -> tuple[str, dict[str, Any]] | None:
         """The task's one module key and its args; reports typos and double modules."""
-        candidates = [k for k in node if k not in TASK_KEYWORDS
-                      and not str(k).startswith(LOOP_PREFIX)]
+        candidates = [
+            k for k in node if k not in TASK_KEYWORDS and not str(k).startswith(LOOP_PREFIX)
+        ]
         if "action" in node or "local_action" in node:
             return self._action_keyword(node, candidates)
         found = [k for k in candidates if modules.get(str(k))]
@@ -79,12 +80,17 @@ class TaskChecker:
             self.error(
                 f"task has two modules, `{a}` (line {line_a}) and `{b}`"
                 f" (line {line_b}); a task runs exactly one",
-                node.key_loc(b), "is a `- ` missing to start a new task here?")
+                node.key_loc(b),
+                "is a `- ` missing to start a new task here?",
+            )
             return None
         if not found:
             if len(candidates) == 0:
-                self.error("task has no module to run", node.loc,
-                            "add one, e.g. `command: ...` or `debug: msg=...`")
+                self.error(
+                    "task has no module to run",
+                    node.loc,
+                    "add one, e.g. `command: ...` or `debug: msg=...`",
+                )
             return None
         return str(found[0]), self._args_of(node, found[0])
 
@@ -103,8 +109,9 @@ class TaskChecker:
         else:
             self.error(f"unknown module `{key}`", loc, "`pbe modules` lists the modules")
 
-    def _action_keyword(self, node: YMap,
-                        candidates: list[Any]) -> tuple[str, dict[str, Any]] | None:
+    def _action_keyword(
+        self, node: YMap, candidates: list[Any]
+    ) -> tuple[str, dict[str, Any]] | None:
         key = "action" if "action" in node else "local_action"
         for extra in candidates:
             self._unknown_key(node, extra, True)
@@ -119,18 +126,26 @@ class TaskChecker:
                 rest = f"{first} {rest}" if rest else first
             args = {"_free": rest}
         if is_template(str(name)) or str(name).startswith(("{{", "{%")):
-            self.error(f"pbe needs the module name written out, not a template: "
-                       f"`{str(value).strip()[:80]}`",
-                       node.value_loc(key), "name the module; choose between modules with "
-                       "`when:` on separate tasks")
+            self.error(
+                f"pbe needs the module name written out, not a template: "
+                f"`{str(value).strip()[:80]}`",
+                node.value_loc(key),
+                "name the module; choose between modules with `when:` on separate tasks",
+            )
             return None
-        if name and not modules.get(str(name)) and \
-                self._missing_module(str(name), node.value_loc(key)):
+        if (
+            name
+            and not modules.get(str(name))
+            and self._missing_module(str(name), node.value_loc(key))
+        ):
             args = args if "_free" not in args else {"_raw_params": args["_free"]}
             return str(name), _merged(args, loc=node.value_loc(key))
         if not name or not modules.get(str(name)):
-            self.error(f"unknown module `{name}`", node.value_loc(key),
-                        did_you_mean(str(name), modules.REGISTRY))
+            self.error(
+                f"unknown module `{name}`",
+                node.value_loc(key),
+                did_you_mean(str(name), modules.REGISTRY),
+            )
             return None
         if "_free" in args:
             args = self._free_form(str(name), args["_free"], node.value_loc(key))
@@ -179,8 +194,9 @@ class TaskChecker:
             self._unsplit = True
             return {}
 
-    def _check_args(self, module: type[modules.Module], args: dict[str, Any], node: YMap,
-                    key: str) -> None:
+    def _check_args(
+        self, module: type[modules.Module], args: dict[str, Any], node: YMap, key: str
+    ) -> None:
         loc = node.value_loc(key)
         if not isinstance(args, dict):
             return
@@ -188,8 +204,11 @@ class TaskChecker:
         for name in args:
             if name not in known and not module.open_args:
                 hint = did_you_mean(name, known) or f"`pbe doc {module.name}` lists them"
-                self.error(f"unsupported argument `{name}` for module `{module.name}`",
-                            _arg_loc(args, name, loc), hint)
+                self.error(
+                    f"unsupported argument `{name}` for module `{module.name}`",
+                    _arg_loc(args, name, loc),
+                    hint,
+                )
         schema = module.json_schema()
         schema["additionalProperties"] = True  # unknown names reported above
         for problem in schema_problems(args, schema, node.key_loc(key)):
@@ -199,44 +218,62 @@ class TaskChecker:
             for name in module.raw_args & set(args):
                 self.problems += check_templates(args[name], self.engine, loc, bare=True)
         self.problems += check_templates(
-            {k: v for k, v in args.items() if k not in module.raw_args}, self.engine, loc)
+            {k: v for k, v in args.items() if k not in module.raw_args}, self.engine, loc
+        )
 
-    def _arg_rules(self, module: type[modules.Module], args: dict[str, Any],
-                   loc: SourceLocation | None) -> None:
+    def _arg_rules(
+        self, module: type[modules.Module], args: dict[str, Any], loc: SourceLocation | None
+    ) -> None:
         given = set(module.canonical(args))
         fixed = {k for k, v in module.canonical(args).items() if not is_template(v)}
         for group in module.mutually_exclusive:  # a template may render to omit: run time
             both = [g for g in group if g in fixed]
             if len(both) > 1:
-                self.error(f"{module.name}: arguments are mutually exclusive: "
-                            f"{', '.join(both)}", loc)
+                self.error(
+                    f"{module.name}: arguments are mutually exclusive: {', '.join(both)}", loc
+                )
         for group in module.required_one_of:
             if not given & set(group):
-                self.error(f"{module.name}: one of these arguments is required: "
-                            f"{', '.join(group)}", loc)
+                self.error(
+                    f"{module.name}: one of these arguments is required: {', '.join(group)}", loc
+                )
 
     def _check_loops(self, node: YMap) -> None:
         loops = [k for k in node if str(k).startswith(LOOP_PREFIX) or k == "loop"]
         if len(loops) > 1:
-            self.error(f"a task has one loop; this one has {', '.join(map(str, loops))}",
-                        node.key_loc(loops[1]))
+            self.error(
+                f"a task has one loop; this one has {', '.join(map(str, loops))}",
+                node.key_loc(loops[1]),
+            )
         for key in loops:
-            name = str(key)[len(LOOP_PREFIX):]
+            name = str(key)[len(LOOP_PREFIX) :]
             if key != "loop" and not known(self.engine.env, name):  # plugins too
                 names = lookup_table(self.engine.env)
-                self.error(f"unknown loop `{key}`", node.key_loc(key),
-                           did_you_mean(f"with_{name}", [f"with_{n}" for n in names]))
+                self.error(
+                    f"unknown loop `{key}`",
+                    node.key_loc(key),
+                    did_you_mean(f"with_{name}", [f"with_{n}" for n in names]),
+                )
         value = node.get("loop")
         if "loop" in node and not isinstance(value, list) and not is_template(value):
-            got = "a mapping" if isinstance(value, dict) else "a string" \
-                if isinstance(value, str) else type(value).__name__
-            self.error(f"`loop` needs a list, got {got}", node.value_loc("loop"),
-                       "for a mapping, loop over `{{ mapping | dict2items }}`")
+            got = (
+                "a mapping"
+                if isinstance(value, dict)
+                else "a string"
+                if isinstance(value, str)
+                else type(value).__name__
+            )
+            self.error(
+                f"`loop` needs a list, got {got}",
+                node.value_loc("loop"),
+                "for a mapping, loop over `{{ mapping | dict2items }}`",
+            )
 
     def _check_keywords(self, node: YMap) -> None:
         for key in CONDITION_KEYS:
-            self.problems += check_templates(node.get(key), self.engine, node.value_loc(key),
-                                             bare=True)
+            self.problems += check_templates(
+                node.get(key), self.engine, node.value_loc(key), bare=True
+            )
         for key in ("vars", "loop", "environment", "name"):
             self.problems += check_templates(node.get(key), self.engine, node.loc)
 
@@ -256,8 +293,9 @@ def _merged(*parts: Any, loc: SourceLocation | None = None) -> YMap:
     return out
 
 
-def _arg_loc(args: dict[str, Any], name: str,
-             fallback: SourceLocation | None) -> SourceLocation | None:
+def _arg_loc(
+    args: dict[str, Any], name: str, fallback: SourceLocation | None
+) -> SourceLocation | None:
     if isinstance(args, YMap):
         return args.key_loc(name)
     return fallback

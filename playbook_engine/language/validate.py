@@ -48,6 +48,7 @@ BLOCK_KEYWORDS = TASK_KEYWORDS
 
 # -- lenient types: a template string or Ansible's yes/no is fine where a bool is due ------
 
+
 def _templated_or(base: Any) -> Any:
     def check(checker: Any, instance: Any) -> bool:
         return bool(base(checker, instance)) or is_template(instance)
@@ -87,20 +88,26 @@ def _numberish(kind: str, convert: Callable[[str], object]) -> Any:
 
 
 _base_checker = Draft202012Validator.TYPE_CHECKER
-_TYPE_CHECKER = _base_checker.redefine_many({
-    "boolean": _boolish,
-    "integer": _numberish("integer", int),
-    "number": _numberish("number", float),
-    **{t: _templated_or(_base_checker._type_checkers[t]) for t in ("array", "object")},
-})
+_TYPE_CHECKER = _base_checker.redefine_many(
+    {
+        "boolean": _boolish,
+        "integer": _numberish("integer", int),
+        "number": _numberish("number", float),
+        **{t: _templated_or(_base_checker._type_checkers[t]) for t in ("array", "object")},
+    }
+)
 LenientValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
-    Draft202012Validator, validators={"enum": _enum}, type_checker=_TYPE_CHECKER)
+    Draft202012Validator, validators={"enum": _enum}, type_checker=_TYPE_CHECKER
+)
 # Playbook structure: a template can't stand for a mapping or a list (`vars: "{{ x }}"`,
 # `tasks: "{{ x }}"`): the loader needs the real thing, as Ansible does.
 StructureValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
-    Draft202012Validator, validators={"enum": _enum},
+    Draft202012Validator,
+    validators={"enum": _enum},
     type_checker=_TYPE_CHECKER.redefine_many(
-        {t: _base_checker._type_checkers[t] for t in ("array", "object")}))
+        {t: _base_checker._type_checkers[t] for t in ("array", "object")}
+    ),
+)
 
 
 @cache
@@ -139,9 +146,13 @@ def did_you_mean(word: str, candidates: Any) -> str | None:
     return f"did you mean `{match}`?" if match else None
 
 
-def schema_problems(instance: Any, schema: Mapping[str, Any], root_loc: SourceLocation | None,
-                    skip: frozenset[str] = frozenset(),
-                    validator_class: Any = LenientValidator) -> list[Problem]:
+def schema_problems(
+    instance: Any,
+    schema: Mapping[str, Any],
+    root_loc: SourceLocation | None,
+    skip: frozenset[str] = frozenset(),
+    validator_class: Any = LenientValidator,
+) -> list[Problem]:
     """Run jsonschema and turn each error into a positioned Problem."""
     problems = []
     validator = validator_class(schema)
@@ -156,30 +167,46 @@ def schema_problems(instance: Any, schema: Mapping[str, Any], root_loc: SourceLo
 def structure_problems(node: Any, defn: str, root_loc: SourceLocation | None) -> list[Problem]:
     """``node`` against one playbook definition; unknown keys are left to the caller, which
     reports them with a "did you mean"."""
-    return schema_problems(node, structure_schema(defn), root_loc,
-                           skip=frozenset({"unevaluatedProperties"}),
-                           validator_class=StructureValidator)
+    return schema_problems(
+        node,
+        structure_schema(defn),
+        root_loc,
+        skip=frozenset({"unevaluatedProperties"}),
+        validator_class=StructureValidator,
+    )
 
 
-def _leaf_problems(err: jsonschema.ValidationError, instance: Any,
-                   root_loc: SourceLocation | None) -> list[Problem]:
+def _leaf_problems(
+    err: jsonschema.ValidationError, instance: Any, root_loc: SourceLocation | None
+) -> list[Problem]:
     node = err.instance
     if err.validator == "additionalProperties" and isinstance(node, dict):
         schema = err.schema if isinstance(err.schema, dict) else {}
         allowed = set(schema.get("properties", {}))
         where = next((str(p) for p in reversed(err.absolute_path) if isinstance(p, str)), "")
-        return [Problem(f"unknown key `{key}`" + (f" in `{where}`" if where else ""),
-                        node.key_loc(key) if isinstance(node, YMap) else root_loc,
-                        did_you_mean(key, allowed))
-                for key in node if key not in allowed]
+        return [
+            Problem(
+                f"unknown key `{key}`" + (f" in `{where}`" if where else ""),
+                node.key_loc(key) if isinstance(node, YMap) else root_loc,
+                did_you_mean(key, allowed),
+            )
+            for key in node
+            if key not in allowed
+        ]
     if err.validator == "required" and not err.absolute_path:
         return [Problem(_describe(err), root_loc)]
     return [Problem(_describe(err), locate(instance, err.absolute_path, root_loc))]
 
 
-_TYPE_WORDS = {"boolean": "a boolean (true/false, yes/no)", "integer": "an integer",
-               "number": "a number", "string": "a string", "array": "a list",
-               "object": "a mapping", "null": "empty"}
+_TYPE_WORDS = {
+    "boolean": "a boolean (true/false, yes/no)",
+    "integer": "an integer",
+    "number": "a number",
+    "string": "a string",
+    "array": "a list",
+    "object": "a mapping",
+    "null": "empty",
+}
 
 
 def _describe(err: jsonschema.ValidationError) -> str:
@@ -190,18 +217,19 @@ def _describe(err: jsonschema.ValidationError) -> str:
     if err.validator == "type":
         types = value if isinstance(value, list) else [value]
         words = " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in types)
-        subject = f"an item of `{key}`" if key and isinstance(path[-1], int) else \
-            f"`{key or where}`"
+        subject = (
+            f"an item of `{key}`" if key and isinstance(path[-1], int) else f"`{key or where}`"
+        )
         return f"{subject} must be {words}, got {_short(err.instance)}"
     if err.validator == "enum":
-        return f"`{key}` must be one of {', '.join(map(str, value))}, " \
-               f"got {_short(err.instance)}"
+        return f"`{key}` must be one of {', '.join(map(str, value))}, got {_short(err.instance)}"
     if err.validator == "required" and isinstance(err.instance, dict):
         missing = [r for r in value if r not in err.instance]
         return ", ".join(f"`{m}`" for m in missing) + " is a required argument"
     if err.validator == "pattern" and key == "register":
-        return ("`register` must be a variable name (letters, digits, _), got "
-                f"{_short(err.instance)}")
+        return (
+            f"`register` must be a variable name (letters, digits, _), got {_short(err.instance)}"
+        )
     return f"`{key or where}`: {err.message}" if where else err.message
 
 
@@ -246,7 +274,7 @@ def parse_kv(text: str) -> tuple[dict[str, str], list[str]]:
         words = [_POSIX_PART.sub(_unquote_part, w.group()) for w in _WORD.finditer(text)]
     except ValueError as exc:
         raise ValueError(f"cannot split arguments: {exc}") from None
-    values: dict[str, list[str]] = {}   # joined once at the end: linear in the text
+    values: dict[str, list[str]] = {}  # joined once at the end: linear in the text
     rest: list[str] = []
     last: str | None = None
     for word in words:
@@ -283,8 +311,11 @@ def free_form_args(module: type[modules.Module], text: str) -> dict[str, Any]:
         if rest:
             raise ValueError(f"expected key=value arguments, got `{' '.join(rest)}`")
         return params
-    known = {name for name, arg in module.args.items()
-             if name != module.free_form and arg.type not in ("list", "dict")}
+    known = {
+        name
+        for name, arg in module.args.items()
+        if name != module.free_form and arg.type not in ("list", "dict")
+    }
     args: dict[str, Any] = {}
     cuts: list[tuple[int, int]] = []
     for word in _WORD.finditer(text):
@@ -310,14 +341,20 @@ def _like(original: str, text: str) -> str:
 # A word: quoted strings, Jinja2 delimiters and backslash escapes hold whitespace inside it.
 # Every alternative starts with a different character and none can fail once started, so
 # the engine never backtracks: one pass over the text.
-_WORD = re.compile(r"""(?:'[^']*'?|"(?:\\.|[^"\\])*"?|\{\{.*?(?:\}\}|\Z)|\{%.*?(?:%\}|\Z)"""
-                   r"""|\{\#.*?(?:\#\}|\Z)|\\.?|\{|[^\s'"\\{])+""", re.S)
+_WORD = re.compile(
+    r"""(?:'[^']*'?|"(?:\\.|[^"\\])*"?|\{\{.*?(?:\}\}|\Z)|\{%.*?(?:%\}|\Z)"""
+    r"""|\{\#.*?(?:\#\}|\Z)|\\.?|\{|[^\s'"\\{])+""",
+    re.S,
+)
 _TEMPLATE_KEY = re.compile(r"(\{\{(?:(?!\}\}).)*\}\})=(.*)", re.S)
 _KEY_VALUE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", re.S)
 # The parts of a word a POSIX shell unquotes (as shlex.split does); a Jinja2 expression is
 # kept as written, quotes and all.
-_POSIX_PART = re.compile(r"""(\{\{.*?(?:\}\}|\Z)|\{%.*?(?:%\}|\Z)|\{\#.*?(?:\#\}|\Z))"""
-                         r"""|'([^']*)('?)|"((?:\\.|[^"\\])*)("?)|\\(.?)""", re.S)
+_POSIX_PART = re.compile(
+    r"""(\{\{.*?(?:\}\}|\Z)|\{%.*?(?:%\}|\Z)|\{\#.*?(?:\#\}|\Z))"""
+    r"""|'([^']*)('?)|"((?:\\.|[^"\\])*)("?)|\\(.?)""",
+    re.S,
+)
 _DOUBLE_QUOTED_ESCAPE = re.compile(r"""\\(["\\])""")
 
 
@@ -367,8 +404,9 @@ def _unquote(value: str) -> str:
     return value
 
 
-def check_templates(value: Any, engine: TemplateEngine, fallback: SourceLocation | None,
-                    bare: bool = False) -> list[Problem]:
+def check_templates(
+    value: Any, engine: TemplateEngine, fallback: SourceLocation | None, bare: bool = False
+) -> list[Problem]:
     """Jinja2 syntax errors anywhere inside ``value``; ``bare`` for when-style expressions.
 
     Walks with an explicit stack and visits a shared container once: YAML aliases make
@@ -387,8 +425,9 @@ def check_templates(value: Any, engine: TemplateEngine, fallback: SourceLocation
     return problems
 
 
-def _template_problem(value: str, engine: TemplateEngine, fallback: SourceLocation | None,
-                      bare: bool) -> list[Problem]:
+def _template_problem(
+    value: str, engine: TemplateEngine, fallback: SourceLocation | None, bare: bool
+) -> list[Problem]:
     source = value
     if bare and not is_template(value):
         source = "{{ (" + value + ") }}"
@@ -397,11 +436,16 @@ def _template_problem(value: str, engine: TemplateEngine, fallback: SourceLocati
     shown = value.strip()
     shown = shown if len(shown) <= 200 else shown[:197] + "..."
     if msg := _syntax_error(engine, source):
-        return [Problem(f"template syntax error: {msg}", loc_of(value) or fallback,
-                        f"in: {shown}")]
-    return [Problem(f"unknown {kind} `{name}`", loc_of(value) or fallback,
-                    f"pbe fails the task if no plugin provides it at run time; in: {shown}",
-                    "warning") for kind, name in engine.unknown_names(source)]
+        return [Problem(f"template syntax error: {msg}", loc_of(value) or fallback, f"in: {shown}")]
+    return [
+        Problem(
+            f"unknown {kind} `{name}`",
+            loc_of(value) or fallback,
+            f"pbe fails the task if no plugin provides it at run time; in: {shown}",
+            "warning",
+        )
+        for kind, name in engine.unknown_names(source)
+    ]
 
 
 def _syntax_error(engine: TemplateEngine, source: str) -> str | None:

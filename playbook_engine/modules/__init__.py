@@ -8,8 +8,19 @@ from collections.abc import Callable
 from .base import Arg, Module, ModuleContext
 from .result import Result
 
-__all__ = ["ALIASES", "REGISTRY", "Arg", "DuplicateModule", "Module", "ModuleContext", "Result",
-           "canonical_name", "get", "register", "suggest"]
+__all__ = [
+    "ALIASES",
+    "REGISTRY",
+    "Arg",
+    "DuplicateModule",
+    "Module",
+    "ModuleContext",
+    "Result",
+    "canonical_name",
+    "get",
+    "register",
+    "suggest",
+]
 
 REGISTRY: dict[str, type[Module]] = {}
 _API = frozenset({"base", "result"})  # the module API itself, not modules
@@ -45,7 +56,7 @@ def register(name: str, *aliases: str) -> Callable[[type[Module]], type[Module]]
 def canonical_name(name: str) -> str:
     for prefix in _PREFIXES:
         if name.startswith(prefix):
-            name = name[len(prefix):]
+            name = name[len(prefix) :]
             break
     return ALIASES.get(name, name)
 

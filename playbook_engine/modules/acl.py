@@ -27,32 +27,48 @@ class Acl(StateModule[tuple[bool, list[str]]]):
     """Set or remove a POSIX ACL entry (setfacl), or read a path's ACL (getfacl)."""
 
     args = {
-        "path": Arg("path", required=True, aliases=("name",), description="The file or "
-                                                                         "directory."),
+        "path": Arg("path", required=True, aliases=("name",), description="The file or directory."),
         "entry": Arg("str", description="Deprecated: `[d[efault]:]etype:qualifier[:perms]`."),
         "entity": Arg("str", default="", description="The user or group of the entry."),
-        "etype": Arg("str", choices=("group", "mask", "other", "user"),
-                     description="The entry's type."),
+        "etype": Arg(
+            "str", choices=("group", "mask", "other", "user"), description="The entry's type."
+        ),
         "permissions": Arg("str", description="r, w, x, X in any combination (or 0)."),
-        "state": Arg("str", default="query", choices=("absent", "present", "query"),
-                     description="present/absent: the entry; query: only read the ACL."),
+        "state": Arg(
+            "str",
+            default="query",
+            choices=("absent", "present", "query"),
+            description="present/absent: the entry; query: only read the ACL.",
+        ),
         "follow": Arg("bool", default=True, description="Follow a symlink at path."),
         "default": Arg("bool", default=False, description="The directory's default ACL."),
-        "recursive": Arg("bool", default=False, aliases=("recurse",),
-                         description="Apply to everything below path too."),
-        "recalculate_mask": Arg("str", default="default",
-                                choices=("default", "mask", "no_mask"),
-                                description="Recalculate the mask (setfacl --mask/--no-mask)."),
-        "use_nfsv4_acls": Arg("bool", default=False,
-                              description="NFSv4 ACLs: not supported by pbe (fails)."),
+        "recursive": Arg(
+            "bool",
+            default=False,
+            aliases=("recurse",),
+            description="Apply to everything below path too.",
+        ),
+        "recalculate_mask": Arg(
+            "str",
+            default="default",
+            choices=("default", "mask", "no_mask"),
+            description="Recalculate the mask (setfacl --mask/--no-mask).",
+        ),
+        "use_nfsv4_acls": Arg(
+            "bool", default=False, description="NFSv4 ACLs: not supported by pbe (fails)."
+        ),
     }
-    returns = {"acl": "the path's ACL entries after the task (getfacl, one per item)",
-               "msg": "`ENTRY is present`, `ENTRY is absent` or `current acl`"}
+    returns = {
+        "acl": "the path's ACL entries after the task (getfacl, one per item)",
+        "msg": "`ENTRY is present`, `ENTRY is absent` or `current acl`",
+    }
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
         spec = entry_spec(args)
-        path = f"p={quote(args['path'])}; [ -e \"$p\" ] || {{ echo 'Path not found or not " \
-               f"accessible.'; exit {_NO_PATH}; }}"
+        path = (
+            f'p={quote(args["path"])}; [ -e "$p" ] || {{ echo \'Path not found or not '
+            f"accessible.'; exit {_NO_PATH}; }}"
+        )
         test = "" if spec is None else "; " + section("test", setfacl(args, spec, "--test "))
         return f"{path}{test}; {section('acl', getfacl(args))}"
 
@@ -83,14 +99,15 @@ class Acl(StateModule[tuple[bool, list[str]]]):
         spec = entry_spec(args)
         assert spec is not None
         then = " &&" if change.op == "present" else ";"  # Ansible ignores -x's failure
-        return (f"p={quote(args['path'])}; {setfacl(args, spec)}{then} {{ echo {_AFTER}; "
-                f"{getfacl(args)}; }}")
+        return (
+            f"p={quote(args['path'])}; {setfacl(args, spec)}{then} {{ echo {_AFTER}; "
+            f"{getfacl(args)}; }}"
+        )
 
     def failed(self, args: dict[str, Any], change: Change, res: CommandResult) -> str:
         return (res.err or res.out).strip() or f"setfacl failed (rc={res.rc})"
 
-    def applied(self, args: dict[str, Any], change: Change, res: CommandResult
-                ) -> dict[str, Any]:
+    def applied(self, args: dict[str, Any], change: Change, res: CommandResult) -> dict[str, Any]:
         return {"acl": acl_lines(res.out.partition(f"{_AFTER}\n")[2])}
 
     def values(self, args: dict[str, Any], state: tuple[bool, list[str]]) -> dict[str, Any]:
@@ -107,26 +124,33 @@ def entry_spec(args: dict[str, Any]) -> tuple[bool, str] | None:
         if args["recursive"]:
             raise ModuleError("'recursive' MUST NOT be set when 'state=query'.")
         if args["recalculate_mask"] in ("mask", "no_mask"):
-            raise ModuleError("'recalculate_mask' MUST NOT be set to 'mask' or 'no_mask' "
-                              "when 'state=query'.")
+            raise ModuleError(
+                "'recalculate_mask' MUST NOT be set to 'mask' or 'no_mask' when 'state=query'."
+            )
     if not entry:
         return _fields(args)
     if args["etype"] or args["entity"] or args["permissions"]:
-        raise ModuleError("'entry' MUST NOT be set when 'entity', 'etype' or 'permissions' "
-                          "are set.")
+        raise ModuleError(
+            "'entry' MUST NOT be set when 'entity', 'etype' or 'permissions' are set."
+        )
     sections_ok = {"present": (2, 3), "absent": (1, 2)}
     if state in sections_ok and entry.count(":") not in sections_ok[state]:
         parts = "3 or 4" if state == "present" else "2 or 3"
-        raise ModuleError(f"'entry' MUST have {parts} sections divided by ':' when "
-                          f"'state={state}'.")
+        raise ModuleError(
+            f"'entry' MUST have {parts} sections divided by ':' when 'state={state}'."
+        )
     if state == "query":
         raise ModuleError("'entry' MUST NOT be set when 'state=query'.")
     return split_entry(args, entry)
 
 
 def _fields(args: dict[str, Any]) -> tuple[bool, str] | None:
-    state, etype, entity, perms = (args["state"], args["etype"], args["entity"] or "",
-                                   args["permissions"])
+    state, etype, entity, perms = (
+        args["state"],
+        args["etype"],
+        args["entity"] or "",
+        args["permissions"],
+    )
     if state == "absent" and perms:
         raise ModuleError("'permissions' MUST NOT be set when 'state=absent'.")
     if state == "absent" and not entity:
@@ -159,14 +183,18 @@ def _entry(etype: str, entity: str, perms: str | None) -> str:
 def setfacl(args: dict[str, Any], spec: tuple[bool, str], test: str = "") -> str:
     default, entry = spec
     op = "-m" if args["state"] == "present" else "-x"
-    return f"LC_ALL=C setfacl {test}{'-d ' if default else ''}{op} {quote(entry)}" \
-           f"{_options(args, set_mode=True)} \"$p\" 2>&1"
+    return (
+        f"LC_ALL=C setfacl {test}{'-d ' if default else ''}{op} {quote(entry)}"
+        f'{_options(args, set_mode=True)} "$p" 2>&1'
+    )
 
 
 def getfacl(args: dict[str, Any]) -> str:
     default = "-d " if args["default"] else ""
-    return (f"LC_ALL=C getfacl {default}--absolute-names --omit-header"
-            f"{_options(args, set_mode=False)} \"$p\" 2>&1")
+    return (
+        f"LC_ALL=C getfacl {default}--absolute-names --omit-header"
+        f'{_options(args, set_mode=False)} "$p" 2>&1'
+    )
 
 
 def _options(args: dict[str, Any], set_mode: bool) -> str:

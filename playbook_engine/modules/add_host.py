@@ -21,10 +21,19 @@ class AddHost(Module):
     """Add a host, its groups and variables to the inventory of the run."""
 
     args = {
-        "name": Arg("str", required=True, aliases=("host", "hostname"),
-                    description="The host's name; `name:port` sets its SSH port."),
-        "groups": Arg("list", elements="str", default=[], aliases=("group", "groupname"),
-                      description="Groups to put it in (created when missing)."),
+        "name": Arg(
+            "str",
+            required=True,
+            aliases=("host", "hostname"),
+            description="The host's name; `name:port` sets its SSH port.",
+        ),
+        "groups": Arg(
+            "list",
+            elements="str",
+            default=[],
+            aliases=("group", "groupname"),
+            description="Groups to put it in (created when missing).",
+        ),
     }
     open_args = True  # any other key=value is a variable of the host
     needs_connection = False
@@ -40,8 +49,9 @@ class AddHost(Module):
         if port is not None:
             host_vars["ansible_ssh_port"] = port
         groups = [str(g).strip() for g in args["groups"] if str(g).strip()]
-        return Result(values={"add_host": {"host_name": name, "groups": groups,
-                                           "host_vars": host_vars}})
+        return Result(
+            values={"add_host": {"host_name": name, "groups": groups, "host_vars": host_vars}}
+        )
 
 
 def _split_port(name: str) -> tuple[str, int | None]:

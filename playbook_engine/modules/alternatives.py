@@ -26,8 +26,11 @@ _MODE = re.compile(r"\s-\s(?:status\sis\s)?(\w*)(?:\smode|.)$", re.MULTILINE)
 _CURRENT = re.compile(r"^\s*link currently points to (.*)$", re.MULTILINE)
 _LINK = re.compile(r"^\s*link \S+ is (.*)$", re.MULTILINE)
 _SUB_LINK = re.compile(r"^\s*(?:slave|follower) (\S+) is (.*)$", re.MULTILINE)
-_ALTERNATIVE = re.compile(r"^(/.*)\s-\s(?:family\s(\S+)\s)?priority\s(-?\d+)"
-                          r"((?:\s+(?:slave|follower).*)*)", re.MULTILINE)
+_ALTERNATIVE = re.compile(
+    r"^(/.*)\s-\s(?:family\s(\S+)\s)?priority\s(-?\d+)"
+    r"((?:\s+(?:slave|follower).*)*)",
+    re.MULTILINE,
+)
 _SUB_PATH = re.compile(r"^\s+(?:slave|follower) (.*): (.*)$", re.MULTILINE)
 
 
@@ -41,7 +44,7 @@ class Alternative:
 @dataclass(frozen=True, slots=True)
 class Group:
     mode: str | None = None
-    current: str | None = None                   # the path the link points to
+    current: str | None = None  # the path the link points to
     link: str | None = None
     alternatives: dict[str, Alternative] = field(default_factory=dict)
     path_exists: bool = True
@@ -62,12 +65,19 @@ class Alternatives(StateModule[Group]):
         "family": Arg("str", description="The family of alternatives (Red Hat only)."),
         "link": Arg("path", description="The generic link (needed for a new group)."),
         "priority": Arg("int", description="Its priority (50 for a new alternative)."),
-        "state": Arg("str", default="selected",
-                     choices=("present", "selected", "auto", "absent"),
-                     description="present: installed; selected: installed and chosen; "
-                                 "auto: installed, group in auto mode; absent: removed."),
-        "subcommands": Arg("list", elements="dict", aliases=("slaves",),
-                           description="Follower links: each a name, link and path."),
+        "state": Arg(
+            "str",
+            default="selected",
+            choices=("present", "selected", "auto", "absent"),
+            description="present: installed; selected: installed and chosen; "
+            "auto: installed, group in auto mode; absent: removed.",
+        ),
+        "subcommands": Arg(
+            "list",
+            elements="dict",
+            aliases=("slaves",),
+            description="Follower links: each a name, link and path.",
+        ),
     }
     required_one_of = (("path", "family"),)
     returns = {"msg": "the steps taken, in words"}
@@ -99,9 +109,12 @@ class Alternatives(StateModule[Group]):
         merged: dict[str, Any] = {}
         for part in after:
             merged.update(part)
-        return Steps("+".join(c.split()[0].lstrip("-") for c in commands), " ".join(words),
-                     diff={"before": _before(args, group), "after": merged},
-                     commands=commands)
+        return Steps(
+            "+".join(c.split()[0].lstrip("-") for c in commands),
+            " ".join(words),
+            diff={"before": _before(args, group), "after": merged},
+            commands=commands,
+        )
 
     def apply(self, args: dict[str, Any], change: Change, ctx: ModuleContext) -> str:
         assert isinstance(change, Steps)
@@ -110,8 +123,7 @@ class Alternatives(StateModule[Group]):
     def values(self, args: dict[str, Any], group: Group) -> dict[str, Any]:
         return {"msg": ""}
 
-    def applied(self, args: dict[str, Any], change: Change, res: CommandResult
-                ) -> dict[str, Any]:
+    def applied(self, args: dict[str, Any], change: Change, res: CommandResult) -> dict[str, Any]:
         return {"msg": change.msg}
 
 
@@ -121,21 +133,38 @@ def _steps(args: dict[str, Any], group: Group) -> list[tuple[str, str, dict[str,
     if args["state"] == "absent":
         if path not in group.alternatives:
             return []
-        return [(f"Remove alternative '{path}' from '{name}'.",
-                 f"--remove {quote(name)} {quote(path)}", {"state": "absent"})]
+        return [
+            (
+                f"Remove alternative '{path}' from '{name}'.",
+                f"--remove {quote(name)} {quote(path)}",
+                {"state": "absent"},
+            )
+        ]
     steps = []
     if path is not None and _needs_install(args, group):
         steps.append(_install(args, group))
-    same_family = (group.current in group.alternatives
-                   and group.alternatives[group.current].family == args["family"])
+    same_family = (
+        group.current in group.alternatives
+        and group.alternatives[group.current].family == args["family"]
+    )
     same_path = path is not None and group.current == path
     if args["state"] == "selected" and not (same_path or same_family):
         target = path if path is not None else args["family"]
-        steps.append((f"Set alternative '{target}' for '{name}'.",
-                      f"--set {quote(name)} {quote(target)}", {"state": "selected"}))
+        steps.append(
+            (
+                f"Set alternative '{target}' for '{name}'.",
+                f"--set {quote(name)} {quote(target)}",
+                {"state": "selected"},
+            )
+        )
     if args["state"] == "auto" and group.mode == "manual":
-        steps.append((f"Set alternative to auto for '{name}'.", f"--auto {quote(name)}",
-                      {"state": "present"}))
+        steps.append(
+            (
+                f"Set alternative to auto for '{name}'.",
+                f"--auto {quote(name)}",
+                {"state": "present"},
+            )
+        )
     return steps
 
 
@@ -146,8 +175,10 @@ def _needs_install(args: dict[str, Any], group: Group) -> bool:
     if args["priority"] is not None and current.priority != args["priority"]:
         return True
     wanted = _subcommands(args)
-    return wanted is not None and (any(s not in wanted for s in current.subcommands)
-                                   or any(s not in current.subcommands for s in wanted))
+    return wanted is not None and (
+        any(s not in wanted for s in current.subcommands)
+        or any(s not in current.subcommands for s in wanted)
+    )
 
 
 def _install(args: dict[str, Any], group: Group) -> tuple[str, str, dict[str, Any]]:
@@ -156,11 +187,13 @@ def _install(args: dict[str, Any], group: Group) -> tuple[str, str, dict[str, An
         raise ModuleError(f"Specified path {path} does not exist")
     link = args["link"] or group.link
     if not link:
-        raise ModuleError("Needed to install the alternative, but unable to do so as we "
-                          "are missing the link")
+        raise ModuleError(
+            "Needed to install the alternative, but unable to do so as we are missing the link"
+        )
     current = group.alternatives.get(path)
-    priority = args["priority"] if args["priority"] is not None else (
-        current.priority if current else 50)
+    priority = (
+        args["priority"] if args["priority"] is not None else (current.priority if current else 50)
+    )
     subs = _subcommands(args)
     if subs is None and current is not None and current.subcommands:
         subs = current.subcommands
@@ -169,8 +202,13 @@ def _install(args: dict[str, Any], group: Group) -> tuple[str, str, dict[str, An
         command += f" --family {quote(args['family'])}"
     for sub in _subcommands(args) or []:
         command += f" --slave {quote(sub['link'])} {quote(sub['name'])} {quote(sub['path'])}"
-    after: dict[str, Any] = {"state": "present", "path": path, "family": args["family"],
-                             "priority": priority, "link": link}
+    after: dict[str, Any] = {
+        "state": "present",
+        "path": path,
+        "family": args["family"],
+        "priority": priority,
+        "link": link,
+    }
     if subs:
         after["subcommands"] = subs
     return f"Install alternative '{path}' for '{name}'.", command, after
@@ -180,8 +218,12 @@ def _before(args: dict[str, Any], group: Group) -> dict[str, Any]:
     current = group.alternatives.get(args["path"])
     if current is None:
         return {"state": "absent"}
-    before: dict[str, Any] = {"state": "present", "path": args["path"],
-                              "priority": current.priority, "link": group.link}
+    before: dict[str, Any] = {
+        "state": "present",
+        "path": args["path"],
+        "priority": current.priority,
+        "link": group.link,
+    }
     if current.subcommands:
         before["subcommands"] = current.subcommands
     if group.mode == "manual" and group.current != args["path"]:
@@ -199,10 +241,10 @@ def _subcommands(args: dict[str, Any]) -> list[dict[str, Any]] | None:
             raise ModuleError(f"subcommands[{index}]: expected a mapping")
         missing = [k for k in ("name", "path", "link") if not sub.get(k)]
         if missing:
-            raise ModuleError(f"missing required arguments: {', '.join(missing)} found in "
-                              f"subcommands[{index}]")
-        out.append({"name": str(sub["name"]), "path": str(sub["path"]),
-                    "link": str(sub["link"])})
+            raise ModuleError(
+                f"missing required arguments: {', '.join(missing)} found in subcommands[{index}]"
+            )
+        out.append({"name": str(sub["name"]), "path": str(sub["path"]), "link": str(sub["link"])})
     return out
 
 
@@ -216,9 +258,21 @@ def parse_display(text: str, wanted: list[dict[str, Any]] | None, exists: bool) 
     if not sub_links and wanted:
         sub_links = {s["name"]: s["link"] for s in wanted}
     alternatives = {
-        path: Alternative(int(priority), family, [
-            {"name": sub, "path": spath, "link": sub_links.get(sub)}
-            for sub, spath in _SUB_PATH.findall(subs) if spath != "(null)"])
-        for path, family, priority, subs in _ALTERNATIVE.findall(text)}
-    return Group(mode.group(1), current.group(1) if current else None,
-                 link.group(1) if link else None, alternatives, exists)
+        path: Alternative(
+            int(priority),
+            family,
+            [
+                {"name": sub, "path": spath, "link": sub_links.get(sub)}
+                for sub, spath in _SUB_PATH.findall(subs)
+                if spath != "(null)"
+            ],
+        )
+        for path, family, priority, subs in _ALTERNATIVE.findall(text)
+    }
+    return Group(
+        mode.group(1),
+        current.group(1) if current else None,
+        link.group(1) if link else None,
+        alternatives,
+        exists,
+    )

@@ -20,9 +20,11 @@ from .base import Arg, ModuleContext
 from .util.hostedit import need, section, sections
 from .util.state import Change, StateModule
 
-_CTL = ('c=$(command -v apache2ctl || command -v apachectl) || { echo "Neither of '
-        'apache2ctl nor apachectl found. At least one apache control binary is necessary."'
-        '; exit 127; }')
+_CTL = (
+    'c=$(command -v apache2ctl || command -v apachectl) || { echo "Neither of '
+    'apache2ctl nor apachectl found. At least one apache control binary is necessary."'
+    "; exit 127; }"
+)
 _NO_TOOL, _AFTER = 90, "::pbe:after"
 _MODS = section("mods", 'LANG=C LC_ALL=C "$c" -M 2>&1')
 _THREADED = re.compile(r"threaded: *yes")
@@ -33,7 +35,7 @@ _PHP = (("php8", re.compile(r"^(php)[\d.]+")), ("php", re.compile(r"^(php\d)\.")
 @dataclass(frozen=True, slots=True)
 class Loaded:
     enabled: bool
-    check_failed: bool          # `-M` failed and ignore_configcheck let it pass
+    check_failed: bool  # `-M` failed and ignore_configcheck let it pass
 
 
 @register("apache2_module", "community.general.apache2_module")
@@ -42,16 +44,24 @@ class Apache2Module(StateModule[Loaded]):
 
     args = {
         "name": Arg("str", required=True, description="The module as a2enmod names it."),
-        "identifier": Arg("str", description="Its name in `apache2ctl -M` (default: "
-                                             "NAME_module, with known exceptions)."),
-        "force": Arg("bool", default=False, description="Disable a default module "
-                                                        "(a2dismod -f)."),
-        "state": Arg("str", default="present", choices=("present", "absent"),
-                     description="Whether the module is enabled."),
-        "ignore_configcheck": Arg("bool", default=False,
-                                  description="Go on when `apache2ctl -M` fails."),
-        "warn_mpm_absent": Arg("bool", default=True,
-                               description="Accepted (pbe's results carry no warnings)."),
+        "identifier": Arg(
+            "str",
+            description="Its name in `apache2ctl -M` (default: "
+            "NAME_module, with known exceptions).",
+        ),
+        "force": Arg("bool", default=False, description="Disable a default module (a2dismod -f)."),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("present", "absent"),
+            description="Whether the module is enabled.",
+        ),
+        "ignore_configcheck": Arg(
+            "bool", default=False, description="Go on when `apache2ctl -M` fails."
+        ),
+        "warn_mpm_absent": Arg(
+            "bool", default=True, description="Accepted (pbe's results carry no warnings)."
+        ),
     }
     returns = {"result": "`Module NAME enabled` or `Module NAME disabled`"}
 
@@ -66,8 +76,9 @@ class Apache2Module(StateModule[Loaded]):
         if res.rc == 127 and "mods" not in found:
             raise ModuleError(res.out.strip())
         if _checks_threads(args) and _THREADED.search(need(found, "version", res).text):
-            raise ModuleError("Your MPM seems to be threaded, therefore enabling cgi module "
-                              "is not allowed.")
+            raise ModuleError(
+                "Your MPM seems to be threaded, therefore enabling cgi module is not allowed."
+            )
         return loaded(args, need(found, "mods", res).rc, need(found, "mods", res).text)
 
     def plan(self, args: dict[str, Any], state: Loaded) -> Change | None:
@@ -78,11 +89,12 @@ class Apache2Module(StateModule[Loaded]):
     def apply(self, args: dict[str, Any], change: Change, ctx: ModuleContext) -> str:
         tool = "a2enmod" if change.op == "present" else "a2dismod"
         force = " -f" if change.op == "absent" and args["force"] else ""
-        missing = (f"{tool} not found. Perhaps this system does not use {tool} to manage "
-                   "apache")
-        return (f"command -v {tool} >/dev/null || {{ echo {quote(missing)}; exit {_NO_TOOL}; }}"
-                f"; LANG=C LC_ALL=C {tool}{force} {quote(args['name'])} || exit; {_CTL}; "
-                f"echo {_AFTER}; {_MODS}")
+        missing = f"{tool} not found. Perhaps this system does not use {tool} to manage apache"
+        return (
+            f"command -v {tool} >/dev/null || {{ echo {quote(missing)}; exit {_NO_TOOL}; }}"
+            f"; LANG=C LC_ALL=C {tool}{force} {quote(args['name'])} || exit; {_CTL}; "
+            f"echo {_AFTER}; {_MODS}"
+        )
 
     def failed(self, args: dict[str, Any], change: Change, res: CommandResult) -> str:
         if res.rc == _NO_TOOL:
@@ -90,8 +102,7 @@ class Apache2Module(StateModule[Loaded]):
         tool = "a2enmod" if change.op == "present" else "a2dismod"
         return f"Failed to run {tool} for module {args['name']}:\n{res.out}\n{res.err}"
 
-    def applied(self, args: dict[str, Any], change: Change, res: CommandResult
-                ) -> dict[str, Any]:
+    def applied(self, args: dict[str, Any], change: Change, res: CommandResult) -> dict[str, Any]:
         said, _, after = res.out.partition(f"{_AFTER}\n")
         mods = need(sections(after), "mods", res)
         now = loaded(args, mods.rc, mods.text)
@@ -100,7 +111,8 @@ class Apache2Module(StateModule[Loaded]):
             raise ModuleError(
                 f"Failed to set module {args['name']} to {state}:\n{said}\nMaybe the module "
                 f"identifier ({identifier(args)}) was guessed incorrectly.Consider setting "
-                'the "identifier" option.')
+                'the "identifier" option.'
+            )
         return change.values
 
     def values(self, args: dict[str, Any], state: Loaded) -> dict[str, Any]:

@@ -22,13 +22,17 @@ from .util import aptcmd
 from .util.debian import MARK, sections
 from .util.state import Change, StateModule
 
-_NO_APT_KEY = ("apt-key is not on the host: it is deprecated and gone from newer releases; "
-               "use deb822_repository (signed_by) instead")
-_NOT_DONE = ("apt-key did not return an error, but {} (check that the id is correct and "
-             "*not* a subkey)")
+_NO_APT_KEY = (
+    "apt-key is not on the host: it is deprecated and gone from newer releases; "
+    "use deb822_repository (signed_by) instead"
+)
+_NOT_DONE = (
+    "apt-key did not return an error, but {} (check that the id is correct and *not* a subkey)"
+)
 # gpg with a throw-away home: reading a key file must leave nothing behind.
-_SHOW = ('_g=$(mktemp -d) && gpg --homedir "$_g" --batch --with-colons --show-keys {} 2>&1; '
-         'rm -rf "$_g"')
+_SHOW = (
+    '_g=$(mktemp -d) && gpg --homedir "$_g" --batch --with-colons --show-keys {} 2>&1; rm -rf "$_g"'
+)
 
 
 @dataclass
@@ -54,28 +58,41 @@ class AptKey(StateModule[Keyring]):
     """Add or remove an apt key (apt-key; deprecated, as in Ansible)."""
 
     args = {
-        "id": Arg("str", description="The key's id (8, 16 or more hex digits); required "
-                                     "for state=absent."),
+        "id": Arg(
+            "str", description="The key's id (8, 16 or more hex digits); required for state=absent."
+        ),
         "url": Arg("str", description="Download the key from this URL (on the host)."),
         "data": Arg("str", description="The key itself."),
         "file": Arg("path", description="A key file on the host."),
         "keyring": Arg("path", description="The keyring file (default: apt's)."),
         "keyserver": Arg("str", description="Receive the key from this keyserver."),
-        "state": Arg("str", default="present", choices=("absent", "present"),
-                     description="Whether the key is there."),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("absent", "present"),
+            description="Whether the key is there.",
+        ),
         "validate_certs": Arg("bool", default=True, description="Accepted and ignored."),
     }
     mutually_exclusive = (("data", "file", "keyserver", "url"),)
-    returns = {"id": "the id given or found", "key_id": "the full id", "fp": "the long id",
-               "short_id": "the short id", "before": "the keyring's key ids",
-               "after": "the key ids after the change"}
+    returns = {
+        "id": "the id given or found",
+        "key_id": "the full id",
+        "fp": "the long id",
+        "short_id": "the short id",
+        "before": "the keyring's key ids",
+        "after": "the key ids after the change",
+    }
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
         _check_args(args)
-        lines = [aptcmd.ENV,
-                 f"command -v apt-key >/dev/null || {{ echo {quote(_NO_APT_KEY)} >&2; exit 127; }}",
-                 aptcmd.section("keys"), f"{_apt_key(args)} adv --list-public-keys "
-                 "--keyid-format=long 2>&1", f'echo "{MARK}rc $?"']
+        lines = [
+            aptcmd.ENV,
+            f"command -v apt-key >/dev/null || {{ echo {quote(_NO_APT_KEY)} >&2; exit 127; }}",
+            aptcmd.section("keys"),
+            f"{_apt_key(args)} adv --list-public-keys --keyid-format=long 2>&1",
+            f'echo "{MARK}rc $?"',
+        ]
         if not args["id"]:
             lines += _derive(args)
         return "\n".join(lines)
@@ -106,15 +123,19 @@ class AptKey(StateModule[Keyring]):
         if args["state"] == "absent":
             if ids["fp"] not in ring.keys:
                 return None
-            return KeyChange("del", None, values,
-                             fail_msg=f"Unable to remove a key with id {ids['short_id']}")
+            return KeyChange(
+                "del", None, values, fail_msg=f"Unable to remove a key with id {ids['short_id']}"
+            )
         if _wanted(ids) in keys:
             return None
         return KeyChange("add", None, values, data=ring.data, fail_msg=_failed(args, ids))
 
     def values(self, args: dict[str, Any], ring: Keyring) -> dict[str, Any]:
-        return {"id": args["id"] or ring.derived, **ring.ids,
-                "before": _compared(ring.keys, ring.ids)}
+        return {
+            "id": args["id"] or ring.derived,
+            **ring.ids,
+            "before": _compared(ring.keys, ring.ids),
+        }
 
     def apply(self, args: dict[str, Any], change: Change, ctx: ModuleContext) -> str:
         assert isinstance(change, KeyChange)
@@ -130,8 +151,7 @@ class AptKey(StateModule[Keyring]):
         detail = _quiet(res.err or res.out)
         return f"{change.fail_msg}: {detail}" if detail else change.fail_msg
 
-    def applied(self, args: dict[str, Any], change: Change, res: CommandResult
-                ) -> dict[str, Any]:
+    def applied(self, args: dict[str, Any], change: Change, res: CommandResult) -> dict[str, Any]:
         after = _compared(keys_in(sections(res.out).get("after", "")), change.values)
         if change.op == "add" and _wanted(change.values) not in after:
             raise ModuleError(_NOT_DONE.format("failed to add the key"))
@@ -147,8 +167,12 @@ def _check_args(args: dict[str, Any]) -> None:
         return
     if args["keyserver"]:
         raise ModuleError("Missing key_id, required with keyserver.")
-    if args["state"] == "absent" and args["file"] is None and args["data"] is None \
-            and not args["url"]:
+    if (
+        args["state"] == "absent"
+        and args["file"] is None
+        and args["data"] is None
+        and not args["url"]
+    ):
         raise ModuleError("key is required to remove a key")
     if args["file"] is None and args["data"] is None and not args["url"]:
         raise ModuleError("Invalid key_id: give `id`, or a key by `file`, `data` or `url`")
@@ -196,8 +220,10 @@ def _download(args: dict[str, Any]) -> str:
     """The URL's key, base64 in ``$_k`` (empty when the download failed)."""
     url = quote(args["url"])
     curl, wget = ("-k ", "--no-check-certificate ") if not args["validate_certs"] else ("", "")
-    return (f"_k=$({{ curl -fsSL {curl}{url} 2>/dev/null || "
-            f"wget -q {wget}-O - {url} 2>/dev/null; }} | base64 -w0)")
+    return (
+        f"_k=$({{ curl -fsSL {curl}{url} 2>/dev/null || "
+        f"wget -q {wget}-O - {url} 2>/dev/null; }} | base64 -w0)"
+    )
 
 
 def _derive(args: dict[str, Any]) -> list[str]:
@@ -205,12 +231,18 @@ def _derive(args: dict[str, Any]) -> list[str]:
     if args["file"] is not None:
         return [aptcmd.section("keyid"), _SHOW.format(quote(args["file"]))]
     if args["data"] is not None:
-        return [aptcmd.section("keyid"),
-                f"printf '%s\\n' {quote(args['data'])} | {{ {_SHOW.format('-')}; }}"]
-    return [_download(args),
-            f'[ -n "$_k" ] || {{ {aptcmd.section("fetch-failed")}; exit 0; }}',
-            aptcmd.section("keydata"), 'printf \'%s\\n\' "$_k"', aptcmd.section("keyid"),
-            f'printf \'%s\' "$_k" | base64 -d | {{ {_SHOW.format("-")}; }}']
+        return [
+            aptcmd.section("keyid"),
+            f"printf '%s\\n' {quote(args['data'])} | {{ {_SHOW.format('-')}; }}",
+        ]
+    return [
+        _download(args),
+        f'[ -n "$_k" ] || {{ {aptcmd.section("fetch-failed")}; exit 0; }}',
+        aptcmd.section("keydata"),
+        "printf '%s\\n' \"$_k\"",
+        aptcmd.section("keyid"),
+        f"printf '%s' \"$_k\" | base64 -d | {{ {_SHOW.format('-')}; }}",
+    ]
 
 
 def _add(args: dict[str, Any], key_id: str, data: bytes | None) -> str:
@@ -227,9 +259,11 @@ def _add(args: dict[str, Any], key_id: str, data: bytes | None) -> str:
     if data is not None:
         encoded = base64.b64encode(data).decode()
         return f"printf '%s' {encoded} | base64 -d | {apt_key} add - 2>&1"
-    return (f"{_download(args)}\n[ -n \"$_k\" ] || "
-            f"{{ echo {quote('Failed to download key at ' + args['url'])} >&2; exit 1; }}\n"
-            f'printf \'%s\' "$_k" | base64 -d | {apt_key} add - 2>&1')
+    return (
+        f'{_download(args)}\n[ -n "$_k" ] || '
+        f"{{ echo {quote('Failed to download key at ' + args['url'])} >&2; exit 1; }}\n"
+        f"printf '%s' \"$_k\" | base64 -d | {apt_key} add - 2>&1"
+    )
 
 
 def _failed(args: dict[str, Any], ids: dict[str, str]) -> str:
@@ -243,5 +277,8 @@ def _failed(args: dict[str, Any], ids: dict[str, str]) -> str:
 
 def _quiet(text: str) -> str:
     """The tool's words without apt-key's deprecation warning."""
-    return "\n".join(line for line in text.strip().splitlines()
-                     if not line.startswith("Warning: apt-key is deprecated")).strip()
+    return "\n".join(
+        line
+        for line in text.strip().splitlines()
+        if not line.startswith("Warning: apt-key is deprecated")
+    ).strip()

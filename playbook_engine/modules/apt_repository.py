@@ -51,22 +51,36 @@ class AptRepository(StateModule[Sources]):
 
     args = {
         "repo": Arg("str", required=True, description="The source line, or `ppa:owner/name`."),
-        "state": Arg("str", default="present", choices=("absent", "present"),
-                     description="Whether the repository is there."),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("absent", "present"),
+            description="Whether the repository is there.",
+        ),
         "mode": Arg("mode", description="Mode of a file a line is added to (new: 0644)."),
-        "update_cache": Arg("bool", default=True, aliases=("update-cache",),
-                            description="Run `apt-get update` after a change."),
+        "update_cache": Arg(
+            "bool",
+            default=True,
+            aliases=("update-cache",),
+            description="Run `apt-get update` after a change.",
+        ),
         "update_cache_retries": Arg("int", default=5, description="Attempts of the update."),
-        "update_cache_retry_max_delay": Arg("int", default=12,
-                                            description="Longest wait between attempts (s)."),
+        "update_cache_retry_max_delay": Arg(
+            "int", default=12, description="Longest wait between attempts (s)."
+        ),
         "filename": Arg("str", description="File name in sources.list.d, without `.list`."),
         "codename": Arg("str", description="Release codename of a PPA (default: the host's)."),
-        "install_python_apt": Arg("bool", default=True,
-                                  description="Accepted: pbe needs nothing on the host."),
+        "install_python_apt": Arg(
+            "bool", default=True, description="Accepted: pbe needs nothing on the host."
+        ),
         "validate_certs": Arg("bool", default=True, description="Accepted and ignored."),
     }
-    returns = {"repo": "the repo argument", "state": "the state argument",
-               "sources_added": "files created", "sources_removed": "files removed"}
+    returns = {
+        "repo": "the repo argument",
+        "state": "the state argument",
+        "sources_added": "files created",
+        "sources_removed": "files removed",
+    }
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
         if not str(args["repo"]).strip():
@@ -94,15 +108,20 @@ class AptRepository(StateModule[Sources]):
             if not any(enabled):
                 appended = default
                 files.setdefault(default, SourcesFile(default, [])).lines.append(
-                    SourceLine(True, True, source))
+                    SourceLine(True, True, source)
+                )
         after = {path: f.dump() for path, f in files.items() if f.lines}
         if after == before:
             return None
         return _change(args, sources, before, after, appended)
 
     def values(self, args: dict[str, Any], sources: Sources) -> dict[str, Any]:
-        return {"repo": args["repo"], "state": args["state"], "sources_added": [],
-                "sources_removed": []}
+        return {
+            "repo": args["repo"],
+            "state": args["state"],
+            "sources_added": [],
+            "sources_removed": [],
+        }
 
     def failed(self, args: dict[str, Any], change: Change, res: CommandResult) -> str:
         return res.err.strip() or super().failed(args, change, res)
@@ -116,14 +135,18 @@ class AptRepository(StateModule[Sources]):
             return command
         restore = [aptsources.write_command(*w) for w in change.restores]
         restore += [f"rm -f -- {quote(p)}" for p in change.values["sources_added"]]
-        waits = " ".join(str(d) for d in aptcmd.update_delays(
-            args["update_cache_retries"], args["update_cache_retry_max_delay"]))
+        waits = " ".join(
+            str(d)
+            for d in aptcmd.update_delays(
+                args["update_cache_retries"], args["update_cache_retry_max_delay"]
+            )
+        )
         return f"""{aptcmd.ENV}
 {command} || exit 1
 for _d in {waits} 0; do _o=$(apt-get -q update 2>&1) && exit 0
   [ "$_d" = 0 ] || sleep "$_d"; done
-{'; '.join(restore) or ':'}
-printf 'Failed to update apt cache after {int(args['update_cache_retries'])} retries: %s\\n' \\
+{"; ".join(restore) or ":"}
+printf 'Failed to update apt cache after {int(args["update_cache_retries"])} retries: %s\\n' \\
   "$(printf '%s\\n' "$_o" | grep '^E:' | head -2)" >&2
 exit 1"""
 
@@ -133,8 +156,11 @@ def _is_ppa(args: dict[str, Any]) -> bool:
 
 
 def _enabled(files: dict[str, SourcesFile], source: str) -> bool:
-    return any(line.valid and line.enabled and line.source == source
-               for found in files.values() for line in found.lines)
+    return any(
+        line.valid and line.enabled and line.source == source
+        for found in files.values()
+        for line in found.lines
+    )
 
 
 def _source(args: dict[str, Any], sources: Sources) -> tuple[str, str]:
@@ -154,23 +180,47 @@ def _source(args: dict[str, Any], sources: Sources) -> tuple[str, str]:
     return parsed.source, default
 
 
-def _change(args: dict[str, Any], sources: Sources, before: dict[str, str],
-            after: dict[str, str], appended: str) -> SourcesChange:
+def _change(
+    args: dict[str, Any],
+    sources: Sources,
+    before: dict[str, str],
+    after: dict[str, str],
+    appended: str,
+) -> SourcesChange:
     added = sorted(set(after) - set(before))
     removed = sorted(set(before) - set(after))
     changed = sorted(p for p in after if before.get(p) != after[p])
-    writes = tuple((_target(sources, p), after[p], _mode(args, sources, p, appended))
-                   for p in changed)
-    restores = tuple((_target(sources, p), before[p], sources.files[p].mode or "0644")
-                     for p in sorted(set(before) & (set(changed) | set(removed))))
-    diff = [{"before": before.get(p, ""), "after": after.get(p, ""),
-             "before_header": p if p in before else "/dev/null",
-             "after_header": p if p in after else "/dev/null"}
-            for p in sorted({*changed, *removed})]
-    values = {"repo": args["repo"], "state": args["state"], "sources_added": added,
-              "sources_removed": removed}
-    return SourcesChange("write", None, values, diff=diff, writes=writes,
-                         removes=tuple(_target(sources, p) for p in removed), restores=restores)
+    writes = tuple(
+        (_target(sources, p), after[p], _mode(args, sources, p, appended)) for p in changed
+    )
+    restores = tuple(
+        (_target(sources, p), before[p], sources.files[p].mode or "0644")
+        for p in sorted(set(before) & (set(changed) | set(removed)))
+    )
+    diff = [
+        {
+            "before": before.get(p, ""),
+            "after": after.get(p, ""),
+            "before_header": p if p in before else "/dev/null",
+            "after_header": p if p in after else "/dev/null",
+        }
+        for p in sorted({*changed, *removed})
+    ]
+    values = {
+        "repo": args["repo"],
+        "state": args["state"],
+        "sources_added": added,
+        "sources_removed": removed,
+    }
+    return SourcesChange(
+        "write",
+        None,
+        values,
+        diff=diff,
+        writes=writes,
+        removes=tuple(_target(sources, p) for p in removed),
+        restores=restores,
+    )
 
 
 def _target(sources: Sources, path: str) -> str:

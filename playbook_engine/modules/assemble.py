@@ -29,18 +29,31 @@ from .util.words import validate_line
 
 _MISSING, _NOT_DIR = 22, 21
 # NAME NUL SIZE LF BYTES, for each regular file (links followed) of the directory.
-_DUMP = (f'd={{src}}; [ -e "$d" ] || exit {_MISSING}; [ -d "$d" ] || exit {_NOT_DIR}; '
-         'for f in "$d"/* "$d"/.*; do [ -f "$f" ] || continue; '
-         'n=$(wc -c < "$f") || exit 1; printf \'%s\\0%s\\n\' "${{f##*/}}" "$n"; '
-         'head -c "$n" -- "$f"; done')
+_DUMP = (
+    f'd={{src}}; [ -e "$d" ] || exit {_MISSING}; [ -d "$d" ] || exit {_NOT_DIR}; '
+    'for f in "$d"/* "$d"/.*; do [ -f "$f" ] || continue; '
+    'n=$(wc -c < "$f") || exit 1; printf \'%s\\0%s\\n\' "${{f##*/}}" "$n"; '
+    'head -c "$n" -- "$f"; done'
+)
 _ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)", re.DOTALL)
-_SIMPLE = {"n": b"\n", "t": b"\t", "r": b"\r", "\\": b"\\", "'": b"'", '"': b'"',
-           "a": b"\a", "b": b"\b", "f": b"\f", "v": b"\v"}
+_SIMPLE = {
+    "n": b"\n",
+    "t": b"\t",
+    "r": b"\r",
+    "\\": b"\\",
+    "'": b"'",
+    '"': b'"',
+    "a": b"\a",
+    "b": b"\b",
+    "f": b"\f",
+    "v": b"\v",
+}
 
 
 def unescape(text: str) -> bytes:
     """Backslash escapes (``\\n``, ``\\t``, ``\\x41``, ``\\101`` ...) as bytes, the rest as
     UTF-8: what Ansible does to ``delimiter``."""
+
     def one(match: re.Match[str]) -> str:
         code = match.group(1)
         if code[0] == "x":
@@ -49,10 +62,11 @@ def unescape(text: str) -> bytes:
             return chr(int(code, 8) & 0xFF)
         simple = _SIMPLE.get(code)
         return simple.decode("latin-1") if simple else "\\" + code
+
     parts = []
     pos = 0
     for match in _ESCAPE.finditer(text):
-        parts.append(text[pos:match.start()].encode("utf-8", "surrogateescape"))
+        parts.append(text[pos : match.start()].encode("utf-8", "surrogateescape"))
         parts.append(one(match).encode("latin-1"))
         pos = match.end()
     parts.append(text[pos:].encode("utf-8", "surrogateescape"))
@@ -66,15 +80,16 @@ def parse_dump(src: str, res: CommandResult) -> list[tuple[str, bytes]]:
     if res.rc == _NOT_DIR:
         raise ModuleError(f"Source ({src}) is not a directory")
     if res.rc != 0:
-        raise ModuleError(f"cannot read the fragments in {src}: "
-                          f"{res.err.strip() or f'exit status {res.rc}'}")
+        raise ModuleError(
+            f"cannot read the fragments in {src}: {res.err.strip() or f'exit status {res.rc}'}"
+        )
     data, pos, out = res.stdout, 0, []
     while pos < len(data):
         nul = data.index(b"\0", pos)
         eol = data.index(b"\n", nul)
-        size = int(data[nul + 1:eol])
+        size = int(data[nul + 1 : eol])
         name = data[pos:nul].decode("utf-8", "surrogateescape")
-        out.append((name, data[eol + 1:eol + 1 + size]))
+        out.append((name, data[eol + 1 : eol + 1 + size]))
         pos = eol + 1 + size
     return out
 
@@ -88,8 +103,12 @@ def local_fragments(path: Path) -> list[tuple[str, bytes]]:
     return [(p.name, p.read_bytes()) for p in path.iterdir() if p.is_file()]
 
 
-def assemble(fragments: list[tuple[str, bytes]], regexp: str | None, ignore_hidden: bool,
-             delimiter: str | None) -> bytes:
+def assemble(
+    fragments: list[tuple[str, bytes]],
+    regexp: str | None,
+    ignore_hidden: bool,
+    delimiter: str | None,
+) -> bytes:
     """The assembled bytes (pure; unit-tested)."""
     pattern = _regex(regexp) if regexp else None
     delim = unescape(delimiter) if delimiter else b""
@@ -97,8 +116,9 @@ def assemble(fragments: list[tuple[str, bytes]], regexp: str | None, ignore_hidd
         delim += b"\n"
     out: list[bytes] = []
     for name, data in sorted(fragments):
-        if (pattern is not None and not pattern.search(name)) or \
-                (ignore_hidden and name.startswith(".")):
+        if (pattern is not None and not pattern.search(name)) or (
+            ignore_hidden and name.startswith(".")
+        ):
             continue
         if out and not out[-1].endswith(b"\n"):
             out.append(b"\n")
@@ -120,54 +140,89 @@ class Assemble(Module):
     """Concatenate the fragment files of a directory into one file on the host."""
 
     args = {
-        "src": Arg("path", required=True,
-                   description="The directory of fragments (on the host with remote_src)."),
+        "src": Arg(
+            "path",
+            required=True,
+            description="The directory of fragments (on the host with remote_src).",
+        ),
         "dest": Arg("path", required=True, description="The file to write on the host."),
-        "remote_src": Arg("bool", default=True,
-                          description="src is on the host; false: on the controller "
-                                      "(searched in files/)."),
-        "regexp": Arg("str", description="Only fragments whose name this Python regex finds "
-                                         "a match in (re.search)."),
-        "delimiter": Arg("str", description="Written between fragments; backslash escapes "
-                                            "(\\n) are decoded."),
-        "ignore_hidden": Arg("bool", default=False,
-                             description="Leave out fragments whose name starts with a dot."),
-        "backup": Arg("bool", default=False,
-                      description="Keep a timestamped copy of dest before replacing it."),
-        "validate": Arg("str", description="Command run on the new file before it replaces "
-                                           "dest; %s is the new file's path."),
-        "decrypt": Arg("bool", default=True, description="Accepted; pbe has no vault "
-                                                         "files to decrypt here."),
+        "remote_src": Arg(
+            "bool",
+            default=True,
+            description="src is on the host; false: on the controller (searched in files/).",
+        ),
+        "regexp": Arg(
+            "str",
+            description="Only fragments whose name this Python regex finds a match in (re.search).",
+        ),
+        "delimiter": Arg(
+            "str", description="Written between fragments; backslash escapes (\\n) are decoded."
+        ),
+        "ignore_hidden": Arg(
+            "bool", default=False, description="Leave out fragments whose name starts with a dot."
+        ),
+        "backup": Arg(
+            "bool",
+            default=False,
+            description="Keep a timestamped copy of dest before replacing it.",
+        ),
+        "validate": Arg(
+            "str",
+            description="Command run on the new file before it replaces "
+            "dest; %s is the new file's path.",
+        ),
+        "decrypt": Arg(
+            "bool", default=True, description="Accepted; pbe has no vault files to decrypt here."
+        ),
         **ATTR_ARGS,
         **IGNORED_FILE_ARGS,
     }
-    returns = {"dest": "the file written", "src": "the fragment directory",
-               "checksum": "sha1 of the result", "md5sum": "md5 of the result",
-               "size": "its size", "mode": "its mode", "owner": "its owner",
-               "group": "its group", "uid": "owner uid", "gid": "group gid",
-               "state": "file", "backup_file": "the backup's path, when one was made"}
+    returns = {
+        "dest": "the file written",
+        "src": "the fragment directory",
+        "checksum": "sha1 of the result",
+        "md5sum": "md5 of the result",
+        "size": "its size",
+        "mode": "its mode",
+        "owner": "its owner",
+        "group": "its group",
+        "uid": "owner uid",
+        "gid": "group gid",
+        "state": "file",
+        "backup_file": "the backup's path, when one was made",
+    }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         if args["regexp"]:
             _regex(args["regexp"])
-        data = assemble(self._fragments(args, ctx), args["regexp"], args["ignore_hidden"],
-                        args["delimiter"])
+        data = assemble(
+            self._fragments(args, ctx), args["regexp"], args["ignore_hidden"], args["delimiter"]
+        )
         if args["validate"]:
             validate_line(args["validate"], "t")  # "must contain %s": fail before writing
         dest = args["dest"]
         target = probe(ctx, dest)
         if failure := kind_failure(target, dest):
             return Result.of(failure)
-        opts = FileOptions(backup=args["backup"], mode=args["mode"], owner=args["owner"],
-                           group=args["group"], validate=args["validate"])
+        opts = FileOptions(
+            backup=args["backup"],
+            mode=args["mode"],
+            owner=args["owner"],
+            group=args["group"],
+            validate=args["validate"],
+        )
         done = commit(ctx, dest, target, Outcome(data, "OK"), opts)
         state = target.state
         if done["changed"]:
             known = ctx.files.prediction.lookup(target.path) if ctx.check else None
             state = known or ctx.files.stat(target.path)
-        values = {"dest": dest, "src": args["src"], "checksum": hashlib.sha1(data).hexdigest(),
-                  "md5sum": hashlib.md5(data, usedforsecurity=False).hexdigest(),
-                  **_attrs(state, len(data))}
+        values = {
+            "dest": dest,
+            "src": args["src"],
+            "checksum": hashlib.sha1(data).hexdigest(),
+            "md5sum": hashlib.md5(data, usedforsecurity=False).hexdigest(),
+            **_attrs(state, len(data)),
+        }
         if "backup" in done:
             values["backup_file"] = done["backup"]
         return Result(changed=done["changed"], msg="OK", values=values, diff=done.get("diff"))

@@ -54,9 +54,9 @@ class KeyLine:
 
 @dataclass(frozen=True, slots=True)
 class KeyFile:
-    owner: str                  # user:group of the account
-    file: TextFile              # the file written (a symlink's target with follow)
-    dir_ok: bool                # the directory exists, private to the account
+    owner: str  # user:group of the account
+    file: TextFile  # the file written (a symlink's target with follow)
+    dir_ok: bool  # the directory exists, private to the account
     dir_exists: bool
     fetched: str | None = None  # keys read from a URL or file://
 
@@ -66,8 +66,9 @@ def parse_key(text: str) -> KeyLine | None:
     words = _words(text.strip())
     for index, word in enumerate(words[:-1]):
         if _KEY_TYPE.match(word):
-            return KeyLine(" ".join(words[:index]), word, words[index + 1],
-                           " ".join(words[index + 2:]))
+            return KeyLine(
+                " ".join(words[:index]), word, words[index + 1], " ".join(words[index + 2 :])
+            )
     return None
 
 
@@ -92,40 +93,66 @@ class AuthorizedKey(HostStateModule[KeyFile]):
 
     args = {
         "user": Arg("str", required=True, description="Whose authorized_keys."),
-        "key": Arg("str", required=True, description=(
-            "The public key(s), one a line; or an https:// URL or file:// path (read on the "
-            "host) that gives them.")),
+        "key": Arg(
+            "str",
+            required=True,
+            description=(
+                "The public key(s), one a line; or an https:// URL or file:// path (read on the "
+                "host) that gives them."
+            ),
+        ),
         "path": Arg("path", description="Another file than ~USER/.ssh/authorized_keys."),
-        "manage_dir": Arg("bool", default=True, description=(
-            "Create the file's directory, private to the user (0700, owned by them).")),
-        "state": Arg("str", default="present", choices=("present", "absent"),
-                     description="Whether the keys are in the file."),
+        "manage_dir": Arg(
+            "bool",
+            default=True,
+            description=("Create the file's directory, private to the user (0700, owned by them)."),
+        ),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("present", "absent"),
+            description="Whether the keys are in the file.",
+        ),
         "key_options": Arg("str", description="Options put before each key."),
-        "exclusive": Arg("bool", default=False,
-                         description="Remove every other key (and line) from the file."),
-        "comment": Arg("str", description="The comment the keys get (the existing one is "
-                                          "kept when unset)."),
-        "validate_certs": Arg("bool", default=True,
-                              description="Verify the certificate of an https key URL."),
-        "follow": Arg("bool", default=False,
-                      description="Write the file a symlinked path points to, keeping the link."),
+        "exclusive": Arg(
+            "bool", default=False, description="Remove every other key (and line) from the file."
+        ),
+        "comment": Arg(
+            "str", description="The comment the keys get (the existing one is kept when unset)."
+        ),
+        "validate_certs": Arg(
+            "bool", default=True, description="Verify the certificate of an https key URL."
+        ),
+        "follow": Arg(
+            "bool",
+            default=False,
+            description="Write the file a symlinked path points to, keeping the link.",
+        ),
     }
-    returns = {"keyfile": "the file", "user": "the argument", "key": "the argument",
-               "key_options": "the argument", "exclusive": "the argument",
-               "manage_dir": "the argument", "path": "the argument", "state": "the argument",
-               "comment": "the argument", "follow": "the argument",
-               "validate_certs": "the argument"}
+    returns = {
+        "keyfile": "the file",
+        "user": "the argument",
+        "key": "the argument",
+        "key_options": "the argument",
+        "exclusive": "the argument",
+        "manage_dir": "the argument",
+        "path": "the argument",
+        "state": "the argument",
+        "comment": "the argument",
+        "follow": "the argument",
+        "validate_certs": "the argument",
+    }
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
         path = quote(args["path"]) if args["path"] else '"$h"/.ssh/authorized_keys'
-        follow = ('if [ -L "$f" ]; then f=$(readlink -f -- "$f"); fi; '
-                  if args["follow"] else "")
-        parts = [f'u={quote(args["user"])}; p=$(getent passwd "$u"); h=${{p%:*}}; '
-                 f'h=${{h##*:}}; f={path}; {follow}d=$(dirname -- "$f")',
-                 section("user", '[ -n "$p" ] && printf "%s\\n" "$f" && id -un "$u" && '
-                                 'id -gn "$u"'),
-                 section("dir", '[ -d "$d" ] || exit 66; stat -L -c "%a %U %G" -- "$d"'),
-                 section("file", f'[ -e "$f" ] || exit {ABSENT_RC}; cat -- "$f"')]
+        follow = 'if [ -L "$f" ]; then f=$(readlink -f -- "$f"); fi; ' if args["follow"] else ""
+        parts = [
+            f'u={quote(args["user"])}; p=$(getent passwd "$u"); h=${{p%:*}}; '
+            f'h=${{h##*:}}; f={path}; {follow}d=$(dirname -- "$f")',
+            section("user", '[ -n "$p" ] && printf "%s\\n" "$f" && id -un "$u" && id -gn "$u"'),
+            section("dir", '[ -d "$d" ] || exit 66; stat -L -c "%a %U %G" -- "$d"'),
+            section("file", f'[ -e "$f" ] || exit {ABSENT_RC}; cat -- "$f"'),
+        ]
         if fetch := _fetch(args):
             parts.append(section("fetched", fetch))
         return "; ".join(parts)
@@ -143,14 +170,21 @@ class AuthorizedKey(HostStateModule[KeyFile]):
         fetched = found.get("fetched")
         if fetched is not None and fetched.rc != 0:
             raise ModuleError(f"Error getting key from: {args['key']}")
-        return KeyFile(f"{name}:{group}", TextFile(path, None if file.rc else file.text),
-                       directory.text.split() == ["700", name, group],
-                       directory.rc == 0, fetched.text if fetched else None)
+        return KeyFile(
+            f"{name}:{group}",
+            TextFile(path, None if file.rc else file.text),
+            directory.text.split() == ["700", name, group],
+            directory.rc == 0,
+            fetched.text if fetched else None,
+        )
 
     def foresee(self, args: dict[str, Any], state: KeyFile, known: Known) -> KeyFile:
         predicted = known(state.file.path)
-        return state if predicted is None else KeyFile(
-            state.owner, predicted, state.dir_ok, state.dir_exists, state.fetched)
+        return (
+            state
+            if predicted is None
+            else KeyFile(state.owner, predicted, state.dir_ok, state.dir_exists, state.fetched)
+        )
 
     def plan(self, args: dict[str, Any], state: KeyFile) -> Edit | None:
         wanted = _wanted(args, state.fetched if state.fetched is not None else args["key"])
@@ -158,23 +192,40 @@ class AuthorizedKey(HostStateModule[KeyFile]):
         text = "".join(f"{line}\n" for line in lines)
         present = args["state"] == "present"
         fix_dir = present and args["manage_dir"] and not state.dir_ok
-        if lines == state.file.lines and (state.file.text is not None or not present) \
-                and not fix_dir:
+        if (
+            lines == state.file.lines
+            and (state.file.text is not None or not present)
+            and not fix_dir
+        ):
             return None
         path = state.file.path
-        diff = {"before": state.file.text or "", "after": text, "before_header": path,
-                "after_header": path}
-        return Edit("write", "", values=self._values(args, path), diff=diff,
-                    stdin=text.encode(), writes=((path, text),))
+        diff = {
+            "before": state.file.text or "",
+            "after": text,
+            "before_header": path,
+            "after_header": path,
+        }
+        return Edit(
+            "write",
+            "",
+            values=self._values(args, path),
+            diff=diff,
+            stdin=text.encode(),
+            writes=((path, text),),
+        )
 
     def apply(self, args: dict[str, Any], change: Any, ctx: ModuleContext) -> str:
         path, _ = change.writes[0]
-        head = (f'u={quote(args["user"])}; g=$(id -gn "$u"); f={quote(path)}; '
-                'if [ -e "$f" ]; then new=; else new=1; fi')
+        head = (
+            f'u={quote(args["user"])}; g=$(id -gn "$u"); f={quote(path)}; '
+            'if [ -e "$f" ]; then new=; else new=1; fi'
+        )
         steps = []
         if args["manage_dir"] and args["state"] == "present":
-            steps.append('d=$(dirname -- "$f"); { [ -d "$d" ] || mkdir -p -- "$d"; } && '
-                         'chown "$u:$g" "$d" && chmod 700 "$d"')
+            steps.append(
+                'd=$(dirname -- "$f"); { [ -d "$d" ] || mkdir -p -- "$d"; } && '
+                'chown "$u:$g" "$d" && chmod 700 "$d"'
+            )
         steps.append(write_file('"$f"', quoted=True, new_mode="0600"))
         steps.append('[ -z "$new" ] || chown "$u:$g" "$f"')
         return f"{head}; " + " && ".join(f"{{ {s}; }}" for s in steps)
@@ -183,8 +234,21 @@ class AuthorizedKey(HostStateModule[KeyFile]):
         return self._values(args, state.file.path)
 
     def _values(self, args: dict[str, Any], keyfile: str) -> dict[str, Any]:
-        values = {k: args[k] for k in ("user", "key", "key_options", "exclusive", "manage_dir",
-                                       "path", "state", "comment", "follow", "validate_certs")}
+        values = {
+            k: args[k]
+            for k in (
+                "user",
+                "key",
+                "key_options",
+                "exclusive",
+                "manage_dir",
+                "path",
+                "state",
+                "comment",
+                "follow",
+                "validate_certs",
+            )
+        }
         values["keyfile"] = keyfile
         return values
 
@@ -193,13 +257,15 @@ def _fetch(args: dict[str, Any]) -> str | None:
     """The host-side command that reads keys given as a URL or file:// path."""
     key = args["key"].strip()
     if key.startswith("file://"):
-        return f"cat -- {quote(key[len('file://'):])}"
+        return f"cat -- {quote(key[len('file://') :])}"
     if not re.match(r"^(https?|ftp)://", key):
         return None
     curl = "-k " if not args["validate_certs"] else ""
     wget = "--no-check-certificate " if not args["validate_certs"] else ""
-    return (f"if command -v curl >/dev/null 2>&1; then curl -fsSL {curl}{quote(key)}; "
-            f"else wget -qO- {wget}{quote(key)}; fi")
+    return (
+        f"if command -v curl >/dev/null 2>&1; then curl -fsSL {curl}{quote(key)}; "
+        f"else wget -qO- {wget}{quote(key)}; fi"
+    )
 
 
 def _wanted(args: dict[str, Any], text: str) -> list[KeyLine]:

@@ -22,8 +22,15 @@ if TYPE_CHECKING:
     from .util.remotefs import RemoteFiles
 
 _JSON_TYPES = {
-    "str": "string", "path": "string", "bool": "boolean", "int": "integer",
-    "float": "number", "list": "array", "dict": "object", "raw": None, "mode": None,
+    "str": "string",
+    "path": "string",
+    "bool": "boolean",
+    "int": "integer",
+    "float": "number",
+    "list": "array",
+    "dict": "object",
+    "raw": None,
+    "mode": None,
 }
 TRUE_STRINGS = frozenset({"yes", "on", "true", "1", "y", "t"})
 FALSE_STRINGS = frozenset({"no", "off", "false", "0", "n", "f", ""})
@@ -31,7 +38,7 @@ FALSE_STRINGS = frozenset({"no", "off", "false", "0", "n", "f", ""})
 
 @dataclass(frozen=True, slots=True)
 class Arg:
-    type: str = "str"     # str | path | bool | int | float | list | dict | raw | mode
+    type: str = "str"  # str | path | bool | int | float | list | dict | raw | mode
     required: bool = False
     default: Any = None
     choices: tuple[Any, ...] | None = None
@@ -76,9 +83,14 @@ class ModuleContext(Protocol):
     @property
     def connection(self) -> Connection: ...
 
-    def run(self, command: str, *, stdin: bytes | None = None,
-            timeout: float | None = None, stdout: IO[bytes] | None = None
-            ) -> CommandResult: ...
+    def run(
+        self,
+        command: str,
+        *,
+        stdin: bytes | None = None,
+        timeout: float | None = None,
+        stdout: IO[bytes] | None = None,
+    ) -> CommandResult: ...
 
     def find_file(self, kind: str, name: str) -> Path: ...
 
@@ -106,10 +118,10 @@ class Module:
 
     name: ClassVar[str]
     args: ClassVar[dict[str, Arg]] = {}
-    free_form: ClassVar[str | None] = None          # key that takes `module: free text`
+    free_form: ClassVar[str | None] = None  # key that takes `module: free text`
     mutually_exclusive: ClassVar[tuple[tuple[str, ...], ...]] = ()
     required_one_of: ClassVar[tuple[tuple[str, ...], ...]] = ()
-    supports_check: ClassVar[bool] = True           # False: skipped in check mode
+    supports_check: ClassVar[bool] = True  # False: skipped in check mode
     needs_connection: ClassVar[bool] = True
     returns: ClassVar[dict[str, str]] = {}
     # Args whose strings are templates evaluated by the module itself (assert's `that`).
@@ -150,7 +162,9 @@ class Module:
             for alias in arg.aliases:
                 props[alias] = arg.json_schema()
         schema: dict[str, Any] = {
-            "type": "object", "properties": props, "additionalProperties": cls.open_args,
+            "type": "object",
+            "properties": props,
+            "additionalProperties": cls.open_args,
             "required": [k for k, a in cls.args.items() if a.required and not a.aliases],
         }
         return schema
@@ -222,8 +236,15 @@ def _to_dict(value: Any) -> dict[str, Any]:
 
 
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {
-    "str": _to_str, "path": _to_str, "bool": to_bool, "int": int, "float": float,
-    "list": _to_list, "dict": _to_dict, "raw": lambda v: v, "mode": _to_mode,
+    "str": _to_str,
+    "path": _to_str,
+    "bool": to_bool,
+    "int": int,
+    "float": float,
+    "list": _to_list,
+    "dict": _to_dict,
+    "raw": lambda v: v,
+    "mode": _to_mode,
 }
 
 

@@ -48,17 +48,22 @@ class BlockSpec:
         after, before = args.get("insertafter"), args.get("insertbefore")
         if after is None and before is None:
             after = "EOF"
-        anchor = after if after not in (None, "EOF") else (
-            before if before not in (None, "BOF") else None)
+        anchor = (
+            after
+            if after not in (None, "EOF")
+            else (before if before not in (None, "BOF") else None)
+        )
         return cls(
             begin=to_bytes(marker.replace("{mark}", args.get("marker_begin") or "BEGIN")),
             end=to_bytes(marker.replace("{mark}", args.get("marker_end") or "END")),
             block=to_bytes(args.get("block") or ""),
             present=args.get("state", "present") == "present",
-            insertafter=after, insertbefore=before,
+            insertafter=after,
+            insertbefore=before,
             anchor=compile_regex(anchor, "insertafter/insertbefore") if anchor else None,
             prepend_newline=bool(args.get("prepend_newline")),
-            append_newline=bool(args.get("append_newline")))
+            append_newline=bool(args.get("append_newline")),
+        )
 
     def lines(self, newline: bytes) -> list[bytes]:
         """Marker, block and marker lines in the file's line ending (none to remove it)."""
@@ -79,8 +84,7 @@ def plan(args: Mapping[str, Any], content: bytes | None, path: str) -> Outcome:
         if not spec.present:
             return Outcome(None, f"File {path} not present")
         if not args.get("create"):
-            return Outcome(None, f"Path {path} does not exist !", failed=True,
-                           extra={"rc": 257})
+            return Outcome(None, f"Path {path} does not exist !", failed=True, extra={"rc": 257})
     after = edit(content or b"", spec)
     if content is None:
         return Outcome(after, "File created")
@@ -97,7 +101,7 @@ def edit(data: bytes, spec: BlockSpec) -> bytes:
     begin, end = _marker_lines(lines, spec)
     if begin is not None and end is not None:
         first, last = sorted((begin, end))
-        del lines[first:last + 1]
+        del lines[first : last + 1]
         at = first
     elif not block:  # nothing to remove and nothing to insert
         return data
@@ -140,8 +144,9 @@ def _insert_at(data: bytes, lines: list[bytes], spec: BlockSpec) -> int:
     return found + after
 
 
-def _place(lines: list[bytes], at: int, block: list[bytes], newline: bytes,
-           spec: BlockSpec) -> None:
+def _place(
+    lines: list[bytes], at: int, block: list[bytes], newline: bytes, spec: BlockSpec
+) -> None:
     """Insert the block at ``at``, with a blank line around it when asked."""
     at = min(at, len(lines))
     if at > 0 and not lines[at - 1].endswith(b"\n"):
@@ -163,30 +168,57 @@ class BlockInFile(Module):
     """Insert, update or remove a block of lines between marker lines."""
 
     args = {
-        "path": Arg("path", required=True, aliases=("dest", "destfile", "name"),
-                    description="The file to edit (symlinks are followed)."),
-        "block": Arg("str", default="", aliases=("content",),
-                     description="The lines to keep between the markers; empty removes the "
-                                 "block like state=absent."),
-        "marker": Arg("str", default="# {mark} ANSIBLE MANAGED BLOCK",
-                      description="Marker line template; {mark} becomes marker_begin or "
-                                  "marker_end. Keep one marker per block in a file."),
+        "path": Arg(
+            "path",
+            required=True,
+            aliases=("dest", "destfile", "name"),
+            description="The file to edit (symlinks are followed).",
+        ),
+        "block": Arg(
+            "str",
+            default="",
+            aliases=("content",),
+            description="The lines to keep between the markers; empty removes the "
+            "block like state=absent.",
+        ),
+        "marker": Arg(
+            "str",
+            default="# {mark} ANSIBLE MANAGED BLOCK",
+            description="Marker line template; {mark} becomes marker_begin or "
+            "marker_end. Keep one marker per block in a file.",
+        ),
         "marker_begin": Arg("str", default="BEGIN", description="{mark} in the first marker."),
         "marker_end": Arg("str", default="END", description="{mark} in the last marker."),
-        "state": Arg("str", default="present", choices=("present", "absent"),
-                     description="Whether the block should be there or not."),
-        "insertafter": Arg("str", description="Without markers in the file, insert after the "
-                                              "last line matching this regex; EOF (the "
-                                              "default) appends. (?m) searches the whole text."),
-        "insertbefore": Arg("str", description="Without markers in the file, insert before the "
-                                               "last line matching this regex; BOF inserts at "
-                                               "the top."),
-        "append_newline": Arg("bool", default=False,
-                              description="Add a blank line after an inserted block unless "
-                                          "one (or the end of the file) is there."),
-        "prepend_newline": Arg("bool", default=False,
-                               description="Add a blank line before an inserted block unless "
-                                           "one (or the start of the file) is there."),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("present", "absent"),
+            description="Whether the block should be there or not.",
+        ),
+        "insertafter": Arg(
+            "str",
+            description="Without markers in the file, insert after the "
+            "last line matching this regex; EOF (the "
+            "default) appends. (?m) searches the whole text.",
+        ),
+        "insertbefore": Arg(
+            "str",
+            description="Without markers in the file, insert before the "
+            "last line matching this regex; BOF inserts at "
+            "the top.",
+        ),
+        "append_newline": Arg(
+            "bool",
+            default=False,
+            description="Add a blank line after an inserted block unless "
+            "one (or the end of the file) is there.",
+        ),
+        "prepend_newline": Arg(
+            "bool",
+            default=False,
+            description="Add a blank line before an inserted block unless "
+            "one (or the start of the file) is there.",
+        ),
         **FILE_ARGS,
     }
     mutually_exclusive = (("insertbefore", "insertafter"),)

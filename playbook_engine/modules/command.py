@@ -22,13 +22,20 @@ _COMMON: dict[str, Arg] = {
     "removes": Arg("path", description="Skip the command unless this path exists."),
     "stdin": Arg("str", description="Text sent to the command's standard input."),
     "stdin_add_newline": Arg("bool", default=True, description="Append a newline to stdin."),
-    "strip_empty_ends": Arg("bool", default=True,
-                            description="Strip trailing empty lines from stdout/stderr."),
+    "strip_empty_ends": Arg(
+        "bool", default=True, description="Strip trailing empty lines from stdout/stderr."
+    ),
 }
 COMMAND_RETURNS = {
-    "rc": "exit status", "stdout": "standard output", "stderr": "standard error",
-    "stdout_lines": "stdout split into lines", "stderr_lines": "stderr split into lines",
-    "cmd": "what was run", "start": "start time", "end": "end time", "delta": "duration",
+    "rc": "exit status",
+    "stdout": "standard output",
+    "stderr": "standard error",
+    "stdout_lines": "stdout split into lines",
+    "stderr_lines": "stderr split into lines",
+    "cmd": "what was run",
+    "start": "start time",
+    "end": "end time",
+    "delta": "duration",
 }
 
 
@@ -53,8 +60,9 @@ def would_run(args: dict[str, Any], ctx: ModuleContext, what: str) -> Result:
     effects on the host's files (``Prediction.unsure``), except that ``creates`` exists
     afterwards and ``removes`` does not (a later ``creates`` of the path skips, as in the
     real run)."""
-    ctx.files.prediction.unsure(f"a {what.lower()} check mode did not run",
-                                args.get("creates"), args.get("removes"))
+    ctx.files.prediction.unsure(
+        f"a {what.lower()} check mode did not run", args.get("creates"), args.get("removes")
+    )
     msg = f"{what} would have run if not in check mode"
     if args.get("creates") or args.get("removes"):
         return Result(changed=True, msg=msg, values={"rc": 0}, unknown=True)
@@ -71,21 +79,35 @@ def command_result(cmd: Any, res: CommandResult, started: float, strip: bool) ->
     out, err = decode(res.stdout, strip), decode(res.stderr, strip)
     ended = time.time()
     values = {
-        "cmd": cmd, "rc": res.rc, "stdout": out, "stderr": err,
-        "stdout_lines": Lines(out), "stderr_lines": Lines(err),
-        "start": _stamp(started), "end": _stamp(ended),
+        "cmd": cmd,
+        "rc": res.rc,
+        "stdout": out,
+        "stderr": err,
+        "stdout_lines": Lines(out),
+        "stderr_lines": Lines(err),
+        "start": _stamp(started),
+        "end": _stamp(ended),
         "delta": str(datetime.fromtimestamp(ended) - datetime.fromtimestamp(started)),
     }
     failed = res.rc != 0
-    return Result(changed=True, failed=failed, msg="non-zero return code" if failed else "",
-                  values=values)
+    return Result(
+        changed=True, failed=failed, msg="non-zero return code" if failed else "", values=values
+    )
 
 
 def skipped_by(cmd: Any, reason: str) -> Result:
     """``creates``/``removes`` skipped the command: Ansible reports ok with the reason."""
-    return Result(msg=reason, values={"cmd": cmd, "rc": 0, "stdout": reason,
-                                      "stdout_lines": [reason], "stderr": "",
-                                      "stderr_lines": []})
+    return Result(
+        msg=reason,
+        values={
+            "cmd": cmd,
+            "rc": 0,
+            "stdout": reason,
+            "stdout_lines": [reason],
+            "stderr": "",
+            "stderr_lines": [],
+        },
+    )
 
 
 class _Runner(Module):
@@ -130,12 +152,17 @@ class Command(_Runner):
         "cmd": Arg("str", description="The command line; split like a shell would."),
         "argv": Arg("list", elements="str", description="The command as a list of words."),
         "expand_argument_vars": Arg(
-            "bool", default=True,
+            "bool",
+            default=True,
             description="Expand `$NAME`/`${NAME}` (environment variables on the host; left "
-                        "as written when unset) and a leading `~`/`~user` in each word "
-                        "before running the program; false passes every word literally."),
-        "executable": Arg("path", description="Accepted and ignored, with a warning, as "
-                                              "Ansible does: use `shell` to pick a shell."),
+            "as written when unset) and a leading `~`/`~user` in each word "
+            "before running the program; false passes every word literally.",
+        ),
+        "executable": Arg(
+            "path",
+            description="Accepted and ignored, with a warning, as "
+            "Ansible does: use `shell` to pick a shell.",
+        ),
         **_COMMON,
     }
     mutually_exclusive = (("cmd", "argv"),)
@@ -143,8 +170,10 @@ class Command(_Runner):
 
     def warnings(self, args: dict[str, Any]) -> list[str]:
         if exe := args.get("executable"):
-            return [f"command does not use executable ({exe}): only shell runs a command "
-                    "line with another shell"]
+            return [
+                f"command does not use executable ({exe}): only shell runs a command "
+                "line with another shell"
+            ]
         return []
 
     def build(self, args: dict[str, Any]) -> tuple[Any, str]:

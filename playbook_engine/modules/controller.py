@@ -28,8 +28,9 @@ class Debug(Module):
 
     @classmethod
     def skip_reason(cls, args: Mapping[str, Any], verbosity: int) -> str | None:
-        return "Verbosity threshold not met." if int(args.get("verbosity") or 0) > verbosity \
-            else None
+        return (
+            "Verbosity threshold not met." if int(args.get("verbosity") or 0) > verbosity else None
+        )
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         if args.get("var") is None:
@@ -89,8 +90,9 @@ class Assert(Module):
             try:
                 ok = ctx.evaluate(condition)
             except TemplateError as exc:
-                raise ModuleError(f"assertion `{condition}` could not be evaluated: "
-                                  f"{exc.message}") from None
+                raise ModuleError(
+                    f"assertion `{condition}` could not be evaluated: {exc.message}"
+                ) from None
             if not ok:
                 msg = args.get("fail_msg") or "Assertion failed"
                 return Result.fail(msg, assertion=condition, evaluated_to=False)
@@ -102,8 +104,11 @@ class Assert(Module):
 class Fail(Module):
     """Fail the task with a message."""
 
-    args = {"msg": Arg("raw", default="Failed as requested from task",
-                       description="The failure message.")}
+    args = {
+        "msg": Arg(
+            "raw", default="Failed as requested from task", description="The failure message."
+        )
+    }
     needs_connection = False
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
@@ -115,10 +120,24 @@ class Meta(Module):
     """Control the run itself: flush handlers now, end the play or this host's play."""
 
     free_form = "action"
-    args = {"action": Arg("str", required=True, choices=(
-        "flush_handlers", "end_play", "end_host", "noop", "clear_facts", "reset_connection",
-        "clear_host_errors", "refresh_inventory", "end_batch"),
-        description="What to do; the scheduler carries out the flow-control ones.")}
+    args = {
+        "action": Arg(
+            "str",
+            required=True,
+            choices=(
+                "flush_handlers",
+                "end_play",
+                "end_host",
+                "noop",
+                "clear_facts",
+                "reset_connection",
+                "clear_host_errors",
+                "refresh_inventory",
+                "end_batch",
+            ),
+            description="What to do; the scheduler carries out the flow-control ones.",
+        )
+    }
     needs_connection = False
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:

@@ -39,27 +39,48 @@ def content_bytes(value: Any) -> bytes:
 
 
 FILE_ARGS: dict[str, Arg] = {
-    "dest": Arg("path", required=True,
-                description="Remote path; an existing directory (or a path ending in /) "
-                            "receives the file under its source name."),
-    "mode": Arg("mode", description="Octal (0644) or symbolic (u=rw,g=r) mode; copy also "
-                                    "takes `preserve` (the source's mode)."),
+    "dest": Arg(
+        "path",
+        required=True,
+        description="Remote path; an existing directory (or a path ending in /) "
+        "receives the file under its source name.",
+    ),
+    "mode": Arg(
+        "mode",
+        description="Octal (0644) or symbolic (u=rw,g=r) mode; copy also "
+        "takes `preserve` (the source's mode).",
+    ),
     "owner": Arg("str", description="Owner (name or uid) the file should have."),
     "group": Arg("str", description="Group (name or gid) the file should have."),
-    "backup": Arg("bool", default=False,
-                  description="Keep a timestamped copy of the old file when replacing it."),
-    "force": Arg("bool", default=True, aliases=("thirsty",),
-                 description="Replace a file whose content differs; false: only create."),
-    "follow": Arg("bool", default=False,
-                  description="Write through a symlink at dest instead of replacing it."),
+    "backup": Arg(
+        "bool",
+        default=False,
+        description="Keep a timestamped copy of the old file when replacing it.",
+    ),
+    "force": Arg(
+        "bool",
+        default=True,
+        aliases=("thirsty",),
+        description="Replace a file whose content differs; false: only create.",
+    ),
+    "follow": Arg(
+        "bool",
+        default=False,
+        description="Write through a symlink at dest instead of replacing it.",
+    ),
     "validate": VALIDATE,
     "unsafe_writes": UNSAFE_WRITES,
     **SE_ARGS,
 }
 FILE_RETURNS = {
-    "dest": "the file written", "src": "the source", "checksum": "sha1 of the content",
-    "size": "bytes", "mode": "octal mode after the task", "owner": "owner name",
-    "group": "group name", "state": "file (directory for a tree copy)",
+    "dest": "the file written",
+    "src": "the source",
+    "checksum": "sha1 of the content",
+    "size": "bytes",
+    "mode": "octal mode after the task",
+    "owner": "owner name",
+    "group": "group name",
+    "state": "file (directory for a tree copy)",
     "backup_file": "the backup's path, when one was made",
 }
 
@@ -69,18 +90,25 @@ class Copy(Module):
     """Copy a controller file, a directory tree or a string to the host, atomically."""
 
     args = {
-        "src": Arg("path", description="Controller file or directory (searched in files/); "
-                                       "a directory ending in / copies its contents only."),
+        "src": Arg(
+            "path",
+            description="Controller file or directory (searched in files/); "
+            "a directory ending in / copies its contents only.",
+        ),
         "content": Arg("raw", description="The file's content, instead of src."),
         **FILE_ARGS,
-        "remote_src": Arg("bool", default=False,
-                          description="src is a file on the host: copy it there with cp."),
-        "local_follow": Arg("bool", default=True,
-                            description="A directory src: copy what its symlinks point to; "
-                                        "false recreates them as symlinks with the same "
-                                        "target. Links that lead nowhere or into a loop are "
-                                        "recreated either way; a single-file src is always "
-                                        "followed."),
+        "remote_src": Arg(
+            "bool", default=False, description="src is a file on the host: copy it there with cp."
+        ),
+        "local_follow": Arg(
+            "bool",
+            default=True,
+            description="A directory src: copy what its symlinks point to; "
+            "false recreates them as symlinks with the same "
+            "target. Links that lead nowhere or into a loop are "
+            "recreated either way; a single-file src is always "
+            "followed.",
+        ),
         "directory_mode": Arg("mode", description="Mode of directories a tree copy creates."),
         "checksum": Arg("str", description="Expected sha1 of src; fail when it differs."),
     }
@@ -96,7 +124,7 @@ class Copy(Module):
         opts = WriteOptions.from_args(args)
         if args["src"] is None:
             if args["content"] is None:
-                raise ModuleError("content is null: give a string (\"\" for an empty file)")
+                raise ModuleError('content is null: give a string ("" for an empty file)')
             payload = Payload.of_bytes(content_bytes(args["content"]))
             return install(ctx, payload, *resolve_dest(ctx, args["dest"], None, opts), opts)
         src: str = args["src"]
@@ -106,33 +134,45 @@ class Copy(Module):
             result = self._local(ctx, src, args, opts)
         return {**result, "src": src}
 
-    def _local(self, ctx: ModuleContext, src: str, args: dict[str, Any],
-               opts: WriteOptions) -> dict[str, Any]:
+    def _local(
+        self, ctx: ModuleContext, src: str, args: dict[str, Any], opts: WriteOptions
+    ) -> dict[str, Any]:
         path = ctx.find_file("files", src)
         if path.is_dir():
             dest = args["dest"].rstrip("/") or "/"
             if not src.endswith("/"):
                 dest = str(PurePosixPath(dest) / path.name)
-            return copy_tree(ctx, path, dest, opts, args.get("directory_mode"),
-                             args["local_follow"])
+            return copy_tree(
+                ctx, path, dest, opts, args.get("directory_mode"), args["local_follow"]
+            )
         payload = Payload.of_file(path)
         if args.get("checksum") and args["checksum"] != payload.checksum:
-            raise ModuleError(f"checksum of {path} is {payload.checksum}, "
-                              f"not the expected {args['checksum']}")
+            raise ModuleError(
+                f"checksum of {path} is {payload.checksum}, not the expected {args['checksum']}"
+            )
         return install(ctx, payload, *resolve_dest(ctx, args["dest"], path.name, opts), opts)
 
-    def _remote(self, ctx: ModuleContext, src: str, dest: str,
-                opts: WriteOptions) -> dict[str, Any]:
+    def _remote(
+        self, ctx: ModuleContext, src: str, dest: str, opts: WriteOptions
+    ) -> dict[str, Any]:
         state = stat_path(ctx, src, checksum=True, follow=True)
         if not state.exists:
             raise ModuleError(f"Source {src} not found")
         if state.kind != "file":
-            raise ModuleError(f"remote_src: {src} is not a regular file "
-                              "(directory trees are copied from the controller only)")
+            raise ModuleError(
+                f"remote_src: {src} is not a regular file "
+                "(directory trees are copied from the controller only)"
+            )
         checksum = checksum_of(state)
         if checksum is None:
             raise ModuleError(f"Source {src} not readable")
-        payload = Payload(checksum, state.size or len(state.content or b""), remote=src,
-                          data=state.content, mode=state.mode, label=src)
+        payload = Payload(
+            checksum,
+            state.size or len(state.content or b""),
+            remote=src,
+            data=state.content,
+            mode=state.mode,
+            label=src,
+        )
         name = PurePosixPath(src).name
         return install(ctx, payload, *resolve_dest(ctx, dest, name, opts), opts)

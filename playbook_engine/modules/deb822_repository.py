@@ -67,17 +67,28 @@ class Deb822Repository(StateModule[Found]):
     """Add or remove an apt repository as a deb822 .sources file, with its signing key."""
 
     args = {
-        "name": Arg("str", required=True, description="The repository: X-Repolib-Name, and "
-                                                      "the name of its files."),
-        "state": Arg("str", default="present", choices=("absent", "present"),
-                     description="Whether the repository is there."),
-        "types": Arg("list", elements="str", default=["deb"], choices=None,
-                     description="deb and/or deb-src."),
+        "name": Arg(
+            "str",
+            required=True,
+            description="The repository: X-Repolib-Name, and the name of its files.",
+        ),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("absent", "present"),
+            description="Whether the repository is there.",
+        ),
+        "types": Arg(
+            "list", elements="str", default=["deb"], choices=None, description="deb and/or deb-src."
+        ),
         "uris": _words("Base URIs of the archive."),
         "suites": _words("Suites (codenames), or an exact path ending in `/`."),
         "components": _words("Components (main, contrib …)."),
-        "signed_by": Arg("str", description="A key file on the host, fingerprints, an inline "
-                                            "key, or a URL to download it from."),
+        "signed_by": Arg(
+            "str",
+            description="A key file on the host, fingerprints, an inline "
+            "key, or a URL to download it from.",
+        ),
         "architectures": _words("Architectures to use."),
         "languages": _words("Languages of translated descriptions."),
         "targets": _words("Download targets."),
@@ -95,30 +106,42 @@ class Deb822Repository(StateModule[Found]):
         "date_max_future": Arg("int", description="Seconds a Release file may be ahead."),
         "inrelease_path": Arg("str", description="Path to the InRelease file."),
         "mode": Arg("mode", default="0644", description="Mode of the .sources file."),
-        "install_python_debian": Arg("bool", default=False,
-                                     description="Accepted: pbe needs nothing on the host."),
+        "install_python_debian": Arg(
+            "bool", default=False, description="Accepted: pbe needs nothing on the host."
+        ),
     }
     mutually_exclusive = (("exclude", "include"),)
-    returns = {"repo": "the file's text", "dest": "the .sources file",
-               "key_filename": "the key file, when there is one"}
+    returns = {
+        "repo": "the file's text",
+        "dest": "the .sources file",
+        "key_filename": "the key file, when there is one",
+    }
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
         for kind in args["types"] or []:
             if kind not in ("deb", "deb-src"):
                 raise ModuleError(f"argument types: {kind!r} is not one of: deb, deb-src")
         slugs = tuple(dict.fromkeys((_legacy_slug(args["name"]), _slug(args["name"]))))
-        lines = [aptcmd.ENV, 'eval "$(apt-config shell _D Dir::Etc::sourceparts/d)"',
-                 '_D=${_D:-/etc/apt/sources.list.d/}', aptcmd.section("dir"),
-                 "printf '%s\\n' \"$_D\""]
+        lines = [
+            aptcmd.ENV,
+            'eval "$(apt-config shell _D Dir::Etc::sourceparts/d)"',
+            "_D=${_D:-/etc/apt/sources.list.d/}",
+            aptcmd.section("dir"),
+            "printf '%s\\n' \"$_D\"",
+        ]
         for slug in slugs:
             path = f'"$_D"{quote(slug + ".sources")}'
-            lines.append(f"[ -f {path} ] && printf '{MARK}file %s %s\\n' "
-                         f"\"$(stat -c %a {path})\" {quote(slug)} && base64 -w0 {path} && echo")
+            lines.append(
+                f"[ -f {path} ] && printf '{MARK}file %s %s\\n' "
+                f'"$(stat -c %a {path})" {quote(slug)} && base64 -w0 {path} && echo'
+            )
         for slug in slugs:
             for ext in ("asc", "gpg"):
                 key = quote(f"{KEYRINGS}/{slug}.{ext}")
-                lines.append(f"[ -f {key} ] && printf '{MARK}key %s\\n' {quote(slug + '.' + ext)}"
-                             f" && sha256sum < {key} | cut -c1-64")
+                lines.append(
+                    f"[ -f {key} ] && printf '{MARK}key %s\\n' {quote(slug + '.' + ext)}"
+                    f" && sha256sum < {key} | cut -c1-64"
+                )
         lines += _signed_by_probe(args["signed_by"])
         return "\n".join(lines)
 
@@ -127,7 +150,7 @@ class Deb822Repository(StateModule[Found]):
         section = ""
         for line in res.out.splitlines():
             if line.startswith(MARK):
-                section = line[len(MARK):]
+                section = line[len(MARK) :]
                 word, _, rest = section.partition(" ")
                 if word == "signed-file":
                     found.signed_by_file = True
@@ -153,16 +176,29 @@ class Deb822Repository(StateModule[Found]):
         if not writes and not modes:
             return None
         before = current[1].decode(errors="replace") if current else ""
-        diff = {"before": before, "after": desired.text, "before_header": desired.dest,
-                "after_header": desired.dest}
-        return RepoChange("write", None, self.values(args, found), diff=diff,
-                          writes=tuple(writes), modes=tuple(modes))
+        diff = {
+            "before": before,
+            "after": desired.text,
+            "before_header": desired.dest,
+            "after_header": desired.dest,
+        }
+        return RepoChange(
+            "write",
+            None,
+            self.values(args, found),
+            diff=diff,
+            writes=tuple(writes),
+            modes=tuple(modes),
+        )
 
     def values(self, args: dict[str, Any], found: Found) -> dict[str, Any]:
         desired = _desired(args, found)
         if args["state"] == "absent":
-            return {"repo": None, "dest": desired.dest,
-                    "key_filename": f"{KEYRINGS}/{desired.slug}.gpg"}
+            return {
+                "repo": None,
+                "dest": desired.dest,
+                "key_filename": f"{KEYRINGS}/{desired.slug}.gpg",
+            }
         return {"repo": desired.text, "dest": desired.dest, "key_filename": desired.key_file}
 
     def apply(self, args: dict[str, Any], change: Change, ctx: ModuleContext) -> str:
@@ -195,9 +231,11 @@ def _signed_by_probe(signed_by: str | None) -> list[str]:
         return []
     if urlparse(signed_by).scheme:
         url = quote(signed_by)
-        return [f"_k=$({{ curl -fsSL {url} 2>/dev/null || wget -q -O - {url}; }} | base64 -w0)",
-                f"if [ -n \"$_k\" ]; then {aptcmd.section('keydata')}; printf '%s\\n' \"$_k\"; "
-                f"else {aptcmd.section('key-failed')}; fi"]
+        return [
+            f"_k=$({{ curl -fsSL {url} 2>/dev/null || wget -q -O - {url}; }} | base64 -w0)",
+            f'if [ -n "$_k" ]; then {aptcmd.section("keydata")}; printf \'%s\\n\' "$_k"; '
+            f"else {aptcmd.section('key-failed')}; fi",
+        ]
     if "\n" in signed_by:
         return []
     return [f"[ -f {quote(signed_by)} ] && {aptcmd.section('signed-file')}"]
@@ -231,8 +269,9 @@ def _slug(name: str) -> str:
     return name.replace(" ", "-")
 
 
-def _key(signed_by: str | None, found: Found, slug: str
-         ) -> tuple[str | None, list[tuple[str, bytes, str]], str | None]:
+def _key(
+    signed_by: str | None, found: Found, slug: str
+) -> tuple[str | None, list[tuple[str, bytes, str]], str | None]:
     """(the key file to report, the key file to write, the Signed-By value)."""
     if not signed_by:
         return None, [], None
@@ -275,8 +314,9 @@ def _field_value(value: Any) -> str:
 def _plan_absent(found: Found, desired: Desired) -> RepoChange | None:
     slug = desired.slug
     removes = [desired.dest] if slug in found.files else []
-    removes += [f"{KEYRINGS}/{name}" for name in (f"{slug}.asc", f"{slug}.gpg")
-                if name in found.keys]
+    removes += [
+        f"{KEYRINGS}/{name}" for name in (f"{slug}.asc", f"{slug}.gpg") if name in found.keys
+    ]
     if not removes:
         return None
     values = {"repo": None, "dest": desired.dest, "key_filename": f"{KEYRINGS}/{slug}.gpg"}
@@ -285,7 +325,8 @@ def _plan_absent(found: Found, desired: Desired) -> RepoChange | None:
 
 def _write(path: str, data: bytes, mode: str) -> str:
     encoded = base64.b64encode(data).decode()
-    return (f"_t=$(mktemp -- \"$(dirname -- {quote(path)})/.pbe-XXXXXX\") && "
-            f"printf '%s' {quote(encoded)} | base64 -d > \"$_t\" && "
-            f"chmod {quote(mode)} \"$_t\" && mv -f -- \"$_t\" {quote(path)}")
-
+    return (
+        f'_t=$(mktemp -- "$(dirname -- {quote(path)})/.pbe-XXXXXX") && '
+        f"printf '%s' {quote(encoded)} | base64 -d > \"$_t\" && "
+        f'chmod {quote(mode)} "$_t" && mv -f -- "$_t" {quote(path)}'
+    )

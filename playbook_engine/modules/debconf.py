@@ -19,8 +19,18 @@ from .base import Arg, ModuleContext
 from .util.debian import MARK, sections
 from .util.state import Change, StateModule
 
-_VTYPES = ("boolean", "error", "multiselect", "note", "password", "seen", "select", "string",
-           "text", "title")
+_VTYPES = (
+    "boolean",
+    "error",
+    "multiselect",
+    "note",
+    "password",
+    "seen",
+    "select",
+    "string",
+    "text",
+    "title",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,31 +46,43 @@ class Debconf(StateModule[Answers]):
     """Set an answer in the debconf database."""
 
     args = {
-        "name": Arg("str", required=True, aliases=("pkg",),
-                    description="The package whose answers are read."),
-        "question": Arg("str", aliases=("selection", "setting"),
-                        description="The question (`tzdata/Areas` …)."),
+        "name": Arg(
+            "str",
+            required=True,
+            aliases=("pkg",),
+            description="The package whose answers are read.",
+        ),
+        "question": Arg(
+            "str", aliases=("selection", "setting"), description="The question (`tzdata/Areas` …)."
+        ),
         "vtype": Arg("str", choices=_VTYPES, description="The question's type."),
-        "value": Arg("raw", aliases=("answer",),
-                     description="The answer; a list for `multiselect`."),
-        "unseen": Arg("bool", default=False,
-                      description="Leave the question's seen flag unset."),
+        "value": Arg(
+            "raw", aliases=("answer",), description="The answer; a list for `multiselect`."
+        ),
+        "unseen": Arg("bool", default=False, description="Leave the question's seen flag unset."),
     }
-    returns = {"current": "the answer set (or every answer of the package when no "
-                          "question is given)",
-               "previous": "the answer before the change", "msg": "debconf's output"}
+    returns = {
+        "current": "the answer set (or every answer of the package when no question is given)",
+        "previous": "the answer before the change",
+        "msg": "debconf's output",
+    }
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
         given = [args[k] is not None for k in ("question", "vtype", "value")]
         if any(given) and not all(given):
-            raise ModuleError("when supplying a question you must supply a valid vtype "
-                              "and value")
-        lines = ["export LC_ALL=C", f"echo '{MARK}show'", f"debconf-show {quote(args['name'])}",
-                 f'_rc=$?; echo "{MARK}rc $_rc"']
+            raise ModuleError("when supplying a question you must supply a valid vtype and value")
+        lines = [
+            "export LC_ALL=C",
+            f"echo '{MARK}show'",
+            f"debconf-show {quote(args['name'])}",
+            f'_rc=$?; echo "{MARK}rc $_rc"',
+        ]
         if args["vtype"] == "password":
             get = quote(f"GET {args['question']}\n")
-            lines += [f"echo '{MARK}password'",
-                      f"printf '%s' {get} | debconf-communicate {quote(args['name'])}"]
+            lines += [
+                f"echo '{MARK}password'",
+                f"printf '%s' {get} | debconf-communicate {quote(args['name'])}",
+            ]
         return "\n".join(lines)
 
     def parse(self, args: dict[str, Any], res: CommandResult) -> Answers:
@@ -84,11 +106,15 @@ class Debconf(StateModule[Answers]):
         if question in answers.shown and _existing(args, answers) == wanted:
             return None
         current = {question: wanted if isinstance(wanted, str) else ", ".join(wanted)}
-        previous = ({question: answers.shown[question]} if question in answers.shown
-                    else {**answers.shown, question: ""})
+        previous = (
+            {question: answers.shown[question]}
+            if question in answers.shown
+            else {**answers.shown, question: ""}
+        )
         values = {"current": current, "previous": previous, "msg": ""}
-        return Change("set", None, values,
-                      diff={"before": previous, "after": {**previous, **current}})
+        return Change(
+            "set", None, values, diff={"before": previous, "after": {**previous, **current}}
+        )
 
     def values(self, args: dict[str, Any], answers: Answers) -> dict[str, Any]:
         return {"current": answers.shown, "msg": ""}

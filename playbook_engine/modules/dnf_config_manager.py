@@ -28,14 +28,21 @@ class DnfConfigManager(StateModule[Repos]):
     """Enable or disable dnf repositories with `dnf config-manager`."""
 
     args = {
-        "name": Arg("list", default=[], elements="str",
-                    description="Repository ids (crb, appstream …)."),
-        "state": Arg("str", default="enabled", choices=("enabled", "disabled"),
-                     description="Whether the repositories are enabled or disabled."),
+        "name": Arg(
+            "list", default=[], elements="str", description="Repository ids (crb, appstream …)."
+        ),
+        "state": Arg(
+            "str",
+            default="enabled",
+            choices=("enabled", "disabled"),
+            description="Whether the repositories are enabled or disabled.",
+        ),
     }
-    returns = {"changed_repos": "the repository ids switched",
-               "repo_states_pre": "`enabled`/`disabled` lists before the task",
-               "repo_states_post": "the same after it (not in check mode)"}
+    returns = {
+        "changed_repos": "the repository ids switched",
+        "repo_states_pre": "`enabled`/`disabled` lists before the task",
+        "repo_states_post": "the same after it (not in check mode)",
+    }
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
         return f"{_LIST} 2>&1"
@@ -53,21 +60,21 @@ class DnfConfigManager(StateModule[Repos]):
         todo = [repo for repo in dict.fromkeys(args["name"]) if repos[repo] != wanted]
         if not todo:
             return None
-        return Change(wanted, None, values={"changed_repos": todo,
-                                            "repo_states_pre": pack(repos)})
+        return Change(wanted, None, values={"changed_repos": todo, "repo_states_pre": pack(repos)})
 
     def apply(self, args: dict[str, Any], change: Change, ctx: ModuleContext) -> str:
         repos = change.values["changed_repos"]
         ids = " ".join(quote(repo) for repo in repos)
         value = "1" if change.op == "enabled" else "0"
         dnf5 = " ".join(quote(f"{repo}.enabled={value}") for repo in repos)
-        switch = (f'case "$(dnf --version 2>/dev/null)" in '
-                  f"dnf5*) dnf config-manager setopt {dnf5};; "
-                  f"*) dnf config-manager --assumeyes --set-{change.op} {ids};; esac")
+        switch = (
+            f'case "$(dnf --version 2>/dev/null)" in '
+            f"dnf5*) dnf config-manager setopt {dnf5};; "
+            f"*) dnf config-manager --assumeyes --set-{change.op} {ids};; esac"
+        )
         return f"{{ {switch}; }} 2>&1 && echo {_AFTER} && {_LIST} 2>&1"
 
-    def applied(self, args: dict[str, Any], change: Change, res: CommandResult
-                ) -> dict[str, Any]:
+    def applied(self, args: dict[str, Any], change: Change, res: CommandResult) -> dict[str, Any]:
         after = parse_repolist(res.out.partition(f"{_AFTER}\n")[2])
         for repo in change.values["changed_repos"]:
             if after.get(repo) != change.op:
@@ -75,8 +82,11 @@ class DnfConfigManager(StateModule[Repos]):
         return {**change.values, "repo_states_post": pack(after)}
 
     def values(self, args: dict[str, Any], repos: Repos) -> dict[str, Any]:
-        return {"changed_repos": [], "repo_states_pre": pack(repos),
-                "repo_states_post": pack(repos)}
+        return {
+            "changed_repos": [],
+            "repo_states_pre": pack(repos),
+            "repo_states_post": pack(repos),
+        }
 
 
 def parse_repolist(text: str) -> Repos:
@@ -92,5 +102,7 @@ def parse_repolist(text: str) -> Repos:
 
 def pack(repos: Repos) -> dict[str, list[str]]:
     """Repository states as Ansible returns them: sorted ids per status."""
-    return {status: sorted(r for r, s in repos.items() if s == status)
-            for status in ("enabled", "disabled")}
+    return {
+        status: sorted(r for r, s in repos.items() if s == status)
+        for status in ("enabled", "disabled")
+    }

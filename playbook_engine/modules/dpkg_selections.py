@@ -25,19 +25,27 @@ class DpkgSelections(StateModule[str]):
 
     args = {
         "name": Arg("str", required=True, description="The package."),
-        "selection": Arg("str", required=True, choices=("install", "hold", "deinstall", "purge"),
-                         description="The selection to set."),
+        "selection": Arg(
+            "str",
+            required=True,
+            choices=("install", "hold", "deinstall", "purge"),
+            description="The selection to set.",
+        ),
     }
-    returns = {"before": "the selection before (`not present` when dpkg has none)",
-               "after": "the selection asked for"}
+    returns = {
+        "before": "the selection before (`not present` when dpkg has none)",
+        "after": "the selection asked for",
+    }
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
         return f"{_ENV}\ndpkg --get-selections -- {quote(args['name'])}"
 
     def parse(self, args: dict[str, Any], res: CommandResult) -> str:
         if "no packages found matching" in res.err:
-            raise ModuleError(f"Failed to find package '{args['name']}' to perform selection "
-                              f"'{args['selection']}'.")
+            raise ModuleError(
+                f"Failed to find package '{args['name']}' to perform selection "
+                f"'{args['selection']}'."
+            )
         if res.rc != 0:
             raise ModuleError(res.err.strip() or f"dpkg --get-selections failed (rc={res.rc})")
         words = res.out.split()
@@ -46,9 +54,12 @@ class DpkgSelections(StateModule[str]):
     def plan(self, args: dict[str, Any], current: str) -> Change | None:
         if current == args["selection"]:
             return None
-        return Change("set", None,
-                      {"before": current, "after": args["selection"]},
-                      diff={"before": f"{current}\n", "after": f"{args['selection']}\n"})
+        return Change(
+            "set",
+            None,
+            {"before": current, "after": args["selection"]},
+            diff={"before": f"{current}\n", "after": f"{args['selection']}\n"},
+        )
 
     def values(self, args: dict[str, Any], current: str) -> dict[str, Any]:
         return {"before": current, "after": args["selection"]}

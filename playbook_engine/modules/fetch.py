@@ -59,18 +59,28 @@ class Fetch(Module):
 
     args = {
         "src": Arg("path", required=True, description="The file on the host."),
-        "dest": Arg("path", required=True,
-                    description="Controller directory (relative to the playbook), or with "
-                                "flat the file path (a directory when it ends in /)."),
-        "flat": Arg("bool", default=False,
-                    description="Put the file at dest instead of dest/HOST/SRC-PATH."),
-        "fail_on_missing": Arg("bool", default=True,
-                               description="Fail when src does not exist on the host."),
-        "validate_checksum": Arg("bool", default=True,
-                                 description="Verify the local copy's sha1 against the host's."),
+        "dest": Arg(
+            "path",
+            required=True,
+            description="Controller directory (relative to the playbook), or with "
+            "flat the file path (a directory when it ends in /).",
+        ),
+        "flat": Arg(
+            "bool", default=False, description="Put the file at dest instead of dest/HOST/SRC-PATH."
+        ),
+        "fail_on_missing": Arg(
+            "bool", default=True, description="Fail when src does not exist on the host."
+        ),
+        "validate_checksum": Arg(
+            "bool", default=True, description="Verify the local copy's sha1 against the host's."
+        ),
     }
-    returns = {"dest": "the local file", "file": "the remote file",
-               "checksum": "sha1 of the local file", "remote_checksum": "sha1 on the host"}
+    returns = {
+        "dest": "the local file",
+        "file": "the remote file",
+        "checksum": "sha1 of the local file",
+        "remote_checksum": "sha1 on the host",
+    }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         src: str = args["src"]
@@ -79,11 +89,17 @@ class Fetch(Module):
         if not state.exists:
             if args["fail_on_missing"]:
                 raise ModuleError(f"the remote file does not exist: {src}")
-            return Result(msg="the remote file does not exist, not transferring, ignored",
-                          values={"file": src})
+            return Result(
+                msg="the remote file does not exist, not transferring, ignored",
+                values={"file": src},
+            )
         remote = _remote_checksum(src, state)
-        result: dict[str, Any] = {"dest": str(local), "file": src, "remote_checksum": remote,
-                                  "checksum": remote}
+        result: dict[str, Any] = {
+            "dest": str(local),
+            "file": src,
+            "remote_checksum": remote,
+            "checksum": remote,
+        }
         if local.is_dir():
             raise ModuleError(f"local destination {local} is a directory")
         if sha1_of(local) == remote:
@@ -103,8 +119,7 @@ class Fetch(Module):
             base = Path.cwd()
         return base / path
 
-    def _download(self, ctx: ModuleContext, src: str, local: Path,
-                  expected: str | None) -> None:
+    def _download(self, ctx: ModuleContext, src: str, local: Path, expected: str | None) -> None:
         """Into a temp file beside ``local``, verified, then renamed: never half a file."""
         make_dirs(local.parent)
         tmp = local.parent / f".{local.name}.pbe-{uuid.uuid4().hex[:12]}.tmp"
@@ -112,12 +127,14 @@ class Fetch(Module):
             with tmp.open("xb") as fh:
                 _receive(ctx, src, fh)
             if expected is not None and (got := sha1_of(tmp)) != expected:
-                raise ModuleError(f"checksum mismatch fetching {src}: the host has "
-                                  f"{expected}, the copy {got}")
+                raise ModuleError(
+                    f"checksum mismatch fetching {src}: the host has {expected}, the copy {got}"
+                )
             os.replace(tmp, local)
         except OSError as exc:
-            raise ModuleError(f"cannot write {local} on the controller: "
-                              f"{exc.strerror or exc} (in {local.parent})") from None
+            raise ModuleError(
+                f"cannot write {local} on the controller: {exc.strerror or exc} (in {local.parent})"
+            ) from None
         finally:
             with contextlib.suppress(OSError):  # e.g. EROFS: there is nothing to remove
                 tmp.unlink(missing_ok=True)
@@ -138,13 +155,15 @@ def make_dirs(path: Path) -> None:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
-        blocker = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()),
-                       path)
-        raise ModuleError(f"cannot create directory {path} on the controller: "
-                          f"{blocker} is not a directory") from None
+        blocker = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), path)
+        raise ModuleError(
+            f"cannot create directory {path} on the controller: {blocker} is not a directory"
+        ) from None
     except OSError as exc:
-        raise ModuleError(f"cannot create directory {path} on the controller: "
-                          f"{exc.strerror or exc} ({exc.filename})") from None
+        raise ModuleError(
+            f"cannot create directory {path} on the controller: "
+            f"{exc.strerror or exc} ({exc.filename})"
+        ) from None
 
 
 def _remote_checksum(src: str, state: FileState) -> str:

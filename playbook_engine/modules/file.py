@@ -54,14 +54,24 @@ class Want:
     follow: bool = True
     mtime: str | None = None
     atime: str | None = None
-    selinux: dict[str, Any] = field(default_factory=dict)   # seuser/serole/setype/selevel
+    selinux: dict[str, Any] = field(default_factory=dict)  # seuser/serole/setype/selevel
 
     @classmethod
     def from_args(cls, args: dict[str, Any]) -> Want:
-        want = cls(args["path"], args["state"], args["mode"], args["owner"], args["group"],
-                   args["recurse"], args["src"], args["force"], args["follow"],
-                   args["modification_time"], args["access_time"],
-                   {k: args.get(k) for k in selinux.PARTS if args.get(k) is not None})
+        want = cls(
+            args["path"],
+            args["state"],
+            args["mode"],
+            args["owner"],
+            args["group"],
+            args["recurse"],
+            args["src"],
+            args["force"],
+            args["follow"],
+            args["modification_time"],
+            args["access_time"],
+            {k: args.get(k) for k in selinux.PARTS if args.get(k) is not None},
+        )
         if not want.path:
             raise ModuleError("path must not be empty")
         if want.mode is not None:
@@ -84,16 +94,16 @@ class Want:
 class Facts:
     """Everything the probe learned; ``plan`` decides from this alone."""
 
-    entry: Entry                        # lstat of path
+    entry: Entry  # lstat of path
     env: Env
-    followed: Entry | None = None       # stat -L of path
-    ancestors: tuple[Entry, ...] = ()   # parent upwards, to the first that exists
-    src: Entry | None = None            # stat -L of src
+    followed: Entry | None = None  # stat -L of path
+    ancestors: tuple[Entry, ...] = ()  # parent upwards, to the first that exists
+    src: Entry | None = None  # stat -L of src
     owner: tuple[int, str] | None = None
     group: tuple[int, str] | None = None
     nodes: tuple[Node, ...] = ()
     blocker: str | None = None
-    se: SeContext | None = None          # the path's SELinux context, where SELinux is on
+    se: SeContext | None = None  # the path's SELinux context, where SELinux is on
 
 
 @dataclass
@@ -108,7 +118,7 @@ class Plan:
     before: dict[str, Any] = field(default_factory=dict)
     after: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
-    follow_result: bool = False         # the result reports what the path points to
+    follow_result: bool = False  # the result reports what the path points to
     # Steps whose work another host sharing the filesystem may have done first; each one
     # that finds it done prints "n|". None done by this host and no attribute change: ok.
     racy: int = 0
@@ -156,6 +166,7 @@ class Attrs:
 
 # -- deciding (pure) --------------------------------------------------------------------------
 
+
 def resolve_ids(want: Want, facts: Facts) -> Ids:
     """Owner and group as numbers and names; an unknown name fails like chown would."""
     uid = owner = gid = group = None
@@ -184,8 +195,9 @@ def attrs(cur: FileState, mode: str | None, ids: Ids, env: Env, path: str) -> At
     chown = None
     if new_uid is not None or new_gid is not None:
         _may_chown(cur, new_uid, new_gid, env, path)
-        chown = (str(new_uid) if new_uid is not None else "") + \
-            (f":{new_gid}" if new_gid is not None else "")
+        chown = (str(new_uid) if new_uid is not None else "") + (
+            f":{new_gid}" if new_gid is not None else ""
+        )
         if new_uid is not None:
             after = replace(after, uid=new_uid, owner=ids.owner)
             before["owner"], after_diff["owner"] = cur.owner, ids.owner
@@ -205,8 +217,7 @@ def attrs(cur: FileState, mode: str | None, ids: Ids, env: Env, path: str) -> At
     return Attrs(after, chown, chmod, before, after_diff)
 
 
-def _differs(wanted: int | None, name: str | None, uid: int | None,
-             current: str | None) -> bool:
+def _differs(wanted: int | None, name: str | None, uid: int | None, current: str | None) -> bool:
     """Whether an owner (or group) changes; by name when a prediction lacks the number."""
     if wanted is None:
         return False
@@ -227,29 +238,36 @@ def _may_chown(cur: FileState, uid: int | None, gid: int | None, env: Env, path:
     if env.uid == 0:
         return
     if uid is not None:
-        raise ModuleError(f"chown failed: cannot change the owner of {path}: Operation not "
-                          "permitted (only root can; use become)")
+        raise ModuleError(
+            f"chown failed: cannot change the owner of {path}: Operation not "
+            "permitted (only root can; use become)"
+        )
     if cur.uid != env.uid or gid not in env.groups | {env.gid}:
-        raise ModuleError(f"chgrp failed: cannot change the group of {path}: Operation not "
-                          f"permitted ({env.user} must own it and be a member of the group)")
+        raise ModuleError(
+            f"chgrp failed: cannot change the group of {path}: Operation not "
+            f"permitted ({env.user} must own it and be a member of the group)"
+        )
 
 
 def _may_chmod(cur: FileState, env: Env, path: str) -> None:
     if env.uid not in (0, cur.uid):
-        raise ModuleError(f"chmod failed: cannot change the mode of {path}: Operation not "
-                          f"permitted ({env.user} does not own it)")
+        raise ModuleError(
+            f"chmod failed: cannot change the mode of {path}: Operation not "
+            f"permitted ({env.user} does not own it)"
+        )
 
 
 def _may_write(parent: Entry | None, env: Env, what: str, path: str) -> Entry:
     """The directory an entry is created in or removed from must exist and be writable."""
     if parent is None or not parent.state.exists:
-        raise ModuleError(f"cannot {what} {path}: no such directory "
-                          f"{PurePosixPath(path).parent}")
+        raise ModuleError(f"cannot {what} {path}: no such directory {PurePosixPath(path).parent}")
     if parent.kind != "directory":
         raise ModuleError(f"cannot {what} {path}: {parent.state.path} is not a directory")
     if env.uid != 0 and not {"w", "x"} <= set(parent.access or ""):
-        raise ModuleError(f"cannot {what} {path}: Permission denied "
-                          f"({env.user} cannot write to {parent.state.path})")
+        raise ModuleError(
+            f"cannot {what} {path}: Permission denied "
+            f"({env.user} cannot write to {parent.state.path})"
+        )
     return parent
 
 
@@ -284,34 +302,37 @@ def _plan_selinux(result: Plan, want: Want, facts: Facts) -> None:
     if not parts or facts.se is None or result.state == "absent":
         return
     new = not facts.entry.state.exists or (result.state in ("link", "hard") and result.racy)
-    change = (facts.se.current, selinux.after(parts, facts.se.current)) if new else \
-        selinux.changes(parts, facts.se)
+    change = (
+        (facts.se.current, selinux.after(parts, facts.se.current))
+        if new
+        else selinux.changes(parts, facts.se)
+    )
     if change is not None:
         if new and result.state == "directory":  # the directories this host made
             made = selinux.chcon(parts, '"$@"')
             result.steps.append(f"{{ [ $# = 0 ] || {made}; }}")
         else:
-            result.steps.append(selinux.chcon(parts, quote(want.path),
-                                              no_deref=not want.follow))
+            result.steps.append(selinux.chcon(parts, quote(want.path), no_deref=not want.follow))
         result.changed = True
         result.attr_changed |= not new
         result.before["secontext"], result.after["secontext"] = change
     if want.recurse:
         _recurse_selinux(result, want, facts, parts)
     context = SeContext(selinux.after(parts, facts.se.current), facts.se.default)
-    result.records = [(replace(state, selinux=context), new_dir)
-                      for state, new_dir in result.records]
+    result.records = [
+        (replace(state, selinux=context), new_dir) for state, new_dir in result.records
+    ]
     result.final = replace(result.final, selinux=context)
 
 
 def _recurse_selinux(result: Plan, want: Want, facts: Facts, parts: dict[str, str]) -> None:
-    differ = [n for n in facts.nodes
-              if selinux.changes(parts, SeContext(n.secontext or "")) is not None]
+    differ = [
+        n for n in facts.nodes if selinux.changes(parts, SeContext(n.secontext or "")) is not None
+    ]
     if not differ:
         return
     start = quote(find_start(want.path))
-    result.steps.append(f"find -H {start} -mindepth 1 -exec "
-                        f"{selinux.chcon(parts, '{}')} +")
+    result.steps.append(f"find -H {start} -mindepth 1 -exec {selinux.chcon(parts, '{}')} +")
     result.changed = result.attr_changed = True
     result.after["secontext below"] = f"{len(differ)} entries changed"
 
@@ -324,8 +345,10 @@ def _effective(want: Want, facts: Facts) -> tuple[Entry, str]:
         return entry, want.path
     followed = facts.followed
     if followed is None or not followed.state.exists:
-        raise ModuleError(f"{want.path} is a symlink to a missing target "
-                          f"({entry.state.target}); set follow: false to manage the link")
+        raise ModuleError(
+            f"{want.path} is a symlink to a missing target "
+            f"({entry.state.target}); set follow: false to manage the link"
+        )
     return followed, followed.real or followed.state.path
 
 
@@ -339,8 +362,11 @@ def _attributes_plan(want: Want, facts: Facts, eff: Entry, record: str, touch: b
     """Existing path: owner/group/mode, then times ('now' touches)."""
     no_deref = eff.kind == "link"
     change = attrs(eff.state, want.mode, resolve_ids(want, facts), facts.env, want.path)
-    result = Plan(state_name(change.after), replace(change.after, path=want.path),
-                  follow_result=eff is not facts.entry)
+    result = Plan(
+        state_name(change.after),
+        replace(change.after, path=want.path),
+        follow_result=eff is not facts.entry,
+    )
     result.before, result.after = _diff_base(want, "", "")
     result.add(change, [want.path], no_deref)
     flags = _touch_flags(want, touch)
@@ -390,20 +416,37 @@ def _new_state(path: str, kind: str, parent: Entry, env: Env) -> FileState:
         return FileState(path, kind, format_mode(bits), env.uid, gid, env.user, group)
     if kind == "link":
         return FileState(path, kind, "0777", env.uid, gid, env.user, group, nlink=1)
-    return FileState(path, kind, format_mode(0o666 & ~env.umask), env.uid, gid, env.user,
-                     group, size=0, nlink=1, checksum=_EMPTY_SHA1, content=b"")
+    return FileState(
+        path,
+        kind,
+        format_mode(0o666 & ~env.umask),
+        env.uid,
+        gid,
+        env.user,
+        group,
+        size=0,
+        nlink=1,
+        checksum=_EMPTY_SHA1,
+        content=b"",
+    )
 
 
 def _create_dirs(want: Want, facts: Facts) -> Plan:
     """``mkdir`` the path and every missing parent, each given the wanted attributes."""
     missing = [want.path] + [a.state.path for a in facts.ancestors if not a.state.exists]
     missing.reverse()
-    existing = _may_write(facts.ancestors[-1] if facts.ancestors else None, facts.env,
-                          "create directory", missing[0])
+    existing = _may_write(
+        facts.ancestors[-1] if facts.ancestors else None, facts.env, "create directory", missing[0]
+    )
     template = _new_state("", "directory", existing, facts.env)
     change = attrs(template, want.mode, resolve_ids(want, facts), facts.env, missing[0])
-    result = Plan("directory", replace(change.after, path=want.path), changed=True,
-                  steps=_mkdir_steps(missing, change), racy=len(missing))
+    result = Plan(
+        "directory",
+        replace(change.after, path=want.path),
+        changed=True,
+        steps=_mkdir_steps(missing, change),
+        racy=len(missing),
+    )
     result.before, result.after = _diff_base(want, "absent", "directory")
     result.after.update(change.after_diff or {"mode": change.after.mode})
     result.records = [(replace(change.after, path=p), True) for p in missing]
@@ -422,8 +465,10 @@ def _mkdir_steps(paths: list[str], change: Attrs) -> list[str]:
     steps = ["set --"]
     for path in paths:
         q = quote(path)
-        steps.append(f'if mkdir {opt}-- {q} 2>/dev/null; then set -- "$@" {q}; '
-                     f'elif [ -d {q} ]; then echo "n|"; else mkdir -- {q}; fi')
+        steps.append(
+            f'if mkdir {opt}-- {q} 2>/dev/null; then set -- "$@" {q}; '
+            f'elif [ -d {q} ]; then echo "n|"; else mkdir -- {q}; fi'
+        )
     if change.chown:
         steps.append(f'{{ [ $# = 0 ] || chown {change.chown} -- "$@"; }}')
     if change.chmod:
@@ -454,7 +499,8 @@ def _recurse(result: Plan, want: Want, facts: Facts) -> None:
     if chmods:  # -perm sees each entry as it is after the chown, before any chmod
         groups = " -o ".join(
             f"\\( {'' if is_dir else '! '}-type d -perm {bits} -exec chmod {mode} -- {{}} + \\)"
-            for (is_dir, bits), mode in sorted(chmods.items()))
+            for (is_dir, bits), mode in sorted(chmods.items())
+        )
         steps.append(f"find -H {start} -mindepth 1 -depth ! -type l \\( {groups} \\)")
     result.steps[0:0] = steps  # below first: the path's own mode may lock find out
 
@@ -462,10 +508,12 @@ def _recurse(result: Plan, want: Want, facts: Facts) -> None:
 def _find_chown(start: str, ids: Ids) -> str:
     tests = [f"! -uid {ids.uid}"] if ids.uid is not None else []
     tests += [f"! -gid {ids.gid}"] if ids.gid is not None else []
-    spec = (str(ids.uid) if ids.uid is not None else "") + \
-        (f":{ids.gid}" if ids.gid is not None else "")
-    return (f"find -H {start} -mindepth 1 \\( {' -o '.join(tests)} \\) "
-            f"-exec chown -h {spec} -- {{}} +")
+    spec = (str(ids.uid) if ids.uid is not None else "") + (
+        f":{ids.gid}" if ids.gid is not None else ""
+    )
+    return (
+        f"find -H {start} -mindepth 1 \\( {' -o '.join(tests)} \\) -exec chown -h {spec} -- {{}} +"
+    )
 
 
 def _plan_absent(want: Want, facts: Facts) -> Plan:
@@ -473,16 +521,18 @@ def _plan_absent(want: Want, facts: Facts) -> Plan:
     result = Plan("absent", FileState(want.path))
     if not entry.state.exists:
         return result
-    parent = _may_write(facts.ancestors[0] if facts.ancestors else None, facts.env,
-                        "remove", want.path)
+    parent = _may_write(
+        facts.ancestors[0] if facts.ancestors else None, facts.env, "remove", want.path
+    )
     _may_unlink(parent, entry, facts.env, want.path)
     if entry.kind == "directory" and facts.blocker:
-        raise ModuleError(f"cannot remove {want.path}: Permission denied "
-                          f"({facts.env.user} cannot empty {facts.blocker})")
+        raise ModuleError(
+            f"cannot remove {want.path}: Permission denied "
+            f"({facts.env.user} cannot empty {facts.blocker})"
+        )
     flags = "-rf" if entry.kind == "directory" else "-f"
     q = quote(want.path)
-    result.steps.append(f'if [ -e {q} ] || [ -L {q} ]; then rm {flags} -- {q}; '
-                        'else echo "n|"; fi')
+    result.steps.append(f'if [ -e {q} ] || [ -L {q} ]; then rm {flags} -- {q}; else echo "n|"; fi')
     result.changed, result.racy = True, 1
     result.before, result.after = _diff_base(want, entry.kind, "absent")
     result.records.append((FileState(want.path), False))
@@ -494,8 +544,9 @@ def _may_unlink(parent: Entry, entry: Entry, env: Env, path: str) -> None:
     remove or replace it."""
     sticky = parent.state.mode is not None and int(parent.state.mode, 8) & 0o1000
     if sticky and env.uid not in (0, parent.state.uid, entry.state.uid):
-        raise ModuleError(f"cannot remove {path}: Operation not permitted (sticky directory "
-                          f"{parent.state.path})")
+        raise ModuleError(
+            f"cannot remove {path}: Operation not permitted (sticky directory {parent.state.path})"
+        )
 
 
 def _plan_touch(want: Want, facts: Facts) -> Plan:
@@ -507,12 +558,12 @@ def _plan_touch(want: Want, facts: Facts) -> Plan:
             touched.before["state"], touched.after["state"] = touched.state, "touch"
         touched.extra["dest"] = want.path
         return touched
-    parent = _may_write(facts.ancestors[0] if facts.ancestors else None, facts.env,
-                        "touch", want.path)
+    parent = _may_write(
+        facts.ancestors[0] if facts.ancestors else None, facts.env, "touch", want.path
+    )
     created = _new_state(want.path, "file", parent, facts.env)
     change = attrs(created, want.mode, resolve_ids(want, facts), facts.env, want.path)
-    result = Plan("file", change.after, changed=True,
-                  steps=[f"touch -- {quote(want.path)}"])
+    result = Plan("file", change.after, changed=True, steps=[f"touch -- {quote(want.path)}"])
     result.add(change, [want.path])
     result.before, result.after = _diff_base(want, "absent", "touch")
     result.records.append((change.after, False))
@@ -533,8 +584,10 @@ def _link_steps(path: str, kind: str, make: str, done: str) -> list[str]:
     clear = ""
     if kind == "directory":  # rename cannot put a link over a directory
         clear = f"{{ rmdir -- {q} 2>/dev/null || ! [ -d {q} ] || [ -L {q} ] || rmdir -- {q}; }} && "
-    return [f'if {done}; then echo "n|"; else {make} {tmp} && {clear}mv -fT -- {tmp} {q} '
-            f"|| {{ rc=$?; rm -f -- {tmp}; exit $rc; }}; fi"]
+    return [
+        f'if {done}; then echo "n|"; else {make} {tmp} && {clear}mv -fT -- {tmp} {q} '
+        f"|| {{ rc=$?; rm -f -- {tmp}; exit $rc; }}; fi"
+    ]
 
 
 def _check_replace(want: Want, entry: Entry, what: str) -> None:
@@ -543,8 +596,10 @@ def _check_replace(want: Want, entry: Entry, what: str) -> None:
     if entry.kind in ("absent", "link"):
         return
     if not want.force:
-        raise ModuleError(f"refusing to convert from {state_name(entry.state)} to {what} for "
-                          f"{want.path} (force: true replaces it)")
+        raise ModuleError(
+            f"refusing to convert from {state_name(entry.state)} to {what} for "
+            f"{want.path} (force: true replaces it)"
+        )
     if entry.kind == "directory" and entry.empty is not True:
         raise ModuleError(f"the directory {want.path} is not empty, refusing to convert it")
 
@@ -559,18 +614,24 @@ def _plan_link(want: Want, facts: Facts) -> Plan:
         target = facts.src
     assert src is not None
     if not want.force and (target is None or not target.state.exists):
-        raise ModuleError(f'src file does not exist, use "force: true" if you really want '
-                          f"to create the link: {want.source_path() or src}")
+        raise ModuleError(
+            f'src file does not exist, use "force: true" if you really want '
+            f"to create the link: {want.source_path() or src}"
+        )
     _check_replace(want, entry, "symlink")
     changed = entry.kind != "link" or entry.state.target != src
     link = entry.state
     result = Plan("link", link, extra={"dest": want.path, "src": src})
     if changed:
-        parent = _may_write(facts.ancestors[0] if facts.ancestors else None, facts.env,
-                            "create link", want.path)
+        parent = _may_write(
+            facts.ancestors[0] if facts.ancestors else None, facts.env, "create link", want.path
+        )
         _may_unlink(parent, entry, facts.env, want.path)
-        link = replace(_new_state(want.path, "link", parent, facts.env), target=src,
-                       size=len(src.encode("utf-8", "surrogateescape")))
+        link = replace(
+            _new_state(want.path, "link", parent, facts.env),
+            target=src,
+            size=len(src.encode("utf-8", "surrogateescape")),
+        )
         q = quote(want.path)
         done = f'[ -L {q} ] && [ "$(readlink -- {q})" = {quote(src)} ]'
         result.steps += _link_steps(want.path, entry.kind, f"ln -sT -- {quote(src)}", done)
@@ -585,8 +646,9 @@ def _plan_link(want: Want, facts: Facts) -> Plan:
     return result
 
 
-def _link_attrs(result: Plan, want: Want, facts: Facts, link: FileState,
-                target: Entry | None) -> None:
+def _link_attrs(
+    result: Plan, want: Want, facts: Facts, link: FileState, target: Entry | None
+) -> None:
     """Attributes go to the link's target when following (if it exists), else to the link."""
     ids = resolve_ids(want, facts)
     if want.follow:
@@ -627,19 +689,27 @@ def _plan_hard(want: Want, facts: Facts) -> Plan:
     linked = entry.state
     if not entry.state.exists or not same_inode(entry, src):
         if entry.kind == "file" and not want.force:
-            raise ModuleError(f"Cannot link, {state_name(entry.state)} exists at destination "
-                              f"{want.path} (force: true replaces it)")
+            raise ModuleError(
+                f"Cannot link, {state_name(entry.state)} exists at destination "
+                f"{want.path} (force: true replaces it)"
+            )
         _check_replace(want, entry, "hard link")
-        parent = _may_write(facts.ancestors[0] if facts.ancestors else None, facts.env,
-                            "create hard link", want.path)
+        parent = _may_write(
+            facts.ancestors[0] if facts.ancestors else None,
+            facts.env,
+            "create hard link",
+            want.path,
+        )
         _may_unlink(parent, entry, facts.env, want.path)
         if None not in (parent.dev, src.dev) and parent.dev != src.dev:
-            raise ModuleError(f"cannot hard link {want.path} to {want.src}: Invalid "
-                              "cross-device link")
+            raise ModuleError(
+                f"cannot hard link {want.path} to {want.src}: Invalid cross-device link"
+            )
         linked = replace(src.state, path=want.path, nlink=(src.state.nlink or 1) + 1)
         q, qsrc = quote(want.path), quote(want.source_path() or "")
-        result.steps += _link_steps(want.path, entry.kind, f"ln -LT -- {qsrc}",
-                                    f"[ ! -L {q} ] && [ {q} -ef {qsrc} ]")
+        result.steps += _link_steps(
+            want.path, entry.kind, f"ln -LT -- {qsrc}", f"[ ! -L {q} ] && [ {q} -ef {qsrc} ]"
+        )
         result.racy = 1
         result.before, result.after = _diff_base(want, entry.kind, "hard")
         result.after["src"] = want.src
@@ -653,11 +723,18 @@ def _plan_hard(want: Want, facts: Facts) -> Plan:
     return result
 
 
-_PLANNERS = {"file": _plan_file, "directory": _plan_directory, "absent": _plan_absent,
-             "touch": _plan_touch, "link": _plan_link, "hard": _plan_hard}
+_PLANNERS = {
+    "file": _plan_file,
+    "directory": _plan_directory,
+    "absent": _plan_absent,
+    "touch": _plan_touch,
+    "link": _plan_link,
+    "hard": _plan_hard,
+}
 
 
 # -- probing and applying -----------------------------------------------------------------------
+
 
 def _ask(probe: Probe, want: Want, check: bool) -> None:
     """Queue every question the plan may need: all of it travels in one command."""
@@ -686,39 +763,65 @@ def _facts(answers: Answers) -> Facts:
     se = answers.selinux.get("p")
     if se is not None and entry.predicted:  # what an earlier task of the check run set
         se = replace(se, current=entry.state.selinux.current if entry.state.selinux else "")
-    return Facts(entry, answers.env, answers.entries.get("pf"),
-                 tuple(answers.ancestors), answers.entries.get("src"), answers.owner,
-                 answers.group, tuple(answers.nodes), answers.blocker, se)
+    return Facts(
+        entry,
+        answers.env,
+        answers.entries.get("pf"),
+        tuple(answers.ancestors),
+        answers.entries.get("src"),
+        answers.owner,
+        answers.group,
+        tuple(answers.nodes),
+        answers.blocker,
+        se,
+    )
 
 
 def _apply(ctx: ModuleContext, want: Want, result: Plan) -> tuple[FileState, int]:
     """Run the plan's steps as one command, which ends by stat-ing the result; also how many
     racy steps found their work already done by another host."""
     follow = "L" if result.follow_result else "-"
-    script = (PRELUDE + "{ " + " && ".join(result.steps) + "; } || exit $?\n"
-              f"_q r {quote(want.path)} {follow}\n")
+    script = (
+        PRELUDE + "{ " + " && ".join(result.steps) + "; } || exit $?\n"
+        f"_q r {quote(want.path)} {follow}\n"
+    )
     res = ctx.files.run(script)
     if res.rc != 0:
         reason = res.err.strip().splitlines()
-        raise ModuleError(f"cannot make {want.path} {result.state}: "
-                          f"{reason[-1] if reason else f'exit status {res.rc}'}")
+        raise ModuleError(
+            f"cannot make {want.path} {result.state}: "
+            f"{reason[-1] if reason else f'exit status {res.rc}'}"
+        )
     lines = res.out.splitlines()
     rows = [line.split("|")[1:] for line in lines if line.startswith("r|")]
     return replace(parse_entry(want.path, rows).state, path=want.path), lines.count("n|")
 
 
 def _result(want: Want, result: Plan, final: FileState, diff: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {"changed": result.changed, "path": want.path,
-                           "state": state_name(final) if final.exists else "absent",
-                           **result.extra}
+    out: dict[str, Any] = {
+        "changed": result.changed,
+        "path": want.path,
+        "state": state_name(final) if final.exists else "absent",
+        **result.extra,
+    }
     if final.exists:
-        out.update(mode=final.mode, owner=final.owner, group=final.group, uid=final.uid,
-                   gid=final.gid, size=final.size)
+        out.update(
+            mode=final.mode,
+            owner=final.owner,
+            group=final.group,
+            uid=final.uid,
+            gid=final.gid,
+            size=final.size,
+        )
         if final.selinux is not None:
             out["secontext"] = final.selinux.current
     if diff and result.changed:
-        out["diff"] = {"before": result.before, "after": result.after,
-                       "before_header": want.path, "after_header": want.path}
+        out["diff"] = {
+            "before": result.before,
+            "after": result.after,
+            "before_header": want.path,
+            "after_header": want.path,
+        }
     return out
 
 
@@ -727,36 +830,62 @@ class File(Module):
     """Make a path a file, directory, symlink, hard link or nothing; set mode and owner."""
 
     args = {
-        "path": Arg("path", required=True, aliases=("dest", "name"),
-                    description="The path to manage on the host."),
-        "state": Arg("str", choices=STATES,
-                     description="What the path should be; default: what it is, else file."),
+        "path": Arg(
+            "path",
+            required=True,
+            aliases=("dest", "name"),
+            description="The path to manage on the host.",
+        ),
+        "state": Arg(
+            "str",
+            choices=STATES,
+            description="What the path should be; default: what it is, else file.",
+        ),
         "mode": Arg("mode", description="Octal (0644) or symbolic (u=rw,g+rX) permissions."),
         "owner": Arg("str", description="User (name or uid) that should own the path."),
         "group": Arg("str", description="Group (name or gid) that should own the path."),
-        "recurse": Arg("bool", default=False,
-                       description="state=directory: set owner/group/mode on everything "
-                                   "below too (X applies to directories)."),
+        "recurse": Arg(
+            "bool",
+            default=False,
+            description="state=directory: set owner/group/mode on everything "
+            "below too (X applies to directories).",
+        ),
         "src": Arg("path", description="What a link points to (link, hard)."),
-        "force": Arg("bool", default=False,
-                     description="Replace a file or empty directory with the link; allow a "
-                                 "symlink to a missing target."),
-        "follow": Arg("bool", default=True,
-                      description="Act on what a symlink at path points to."),
-        "modification_time": Arg("str", choices=_TIMES,
-                                 description="Set the mtime now, or preserve it (default: "
-                                             "now for touch, else preserve)."),
-        "access_time": Arg("str", choices=_TIMES,
-                           description="Set the atime now, or preserve it (default: now for "
-                                       "touch, else preserve)."),
+        "force": Arg(
+            "bool",
+            default=False,
+            description="Replace a file or empty directory with the link; allow a "
+            "symlink to a missing target.",
+        ),
+        "follow": Arg("bool", default=True, description="Act on what a symlink at path points to."),
+        "modification_time": Arg(
+            "str",
+            choices=_TIMES,
+            description="Set the mtime now, or preserve it (default: "
+            "now for touch, else preserve).",
+        ),
+        "access_time": Arg(
+            "str",
+            choices=_TIMES,
+            description="Set the atime now, or preserve it (default: now for "
+            "touch, else preserve).",
+        ),
         "unsafe_writes": UNSAFE_WRITES,
         **SE_ARGS,
     }
-    returns = {"path": "the path", "state": "what the path is now (file, directory, link, "
-               "hard, absent)", "mode": "its permissions", "owner": "owner name",
-               "group": "group name", "uid": "owner uid", "gid": "group gid",
-               "size": "size in bytes", "dest": "link/hard/touch: the path",
-               "src": "link/hard: the target", "diff": "before/after state and attributes"}
+    returns = {
+        "path": "the path",
+        "state": "what the path is now (file, directory, link, hard, absent)",
+        "mode": "its permissions",
+        "owner": "owner name",
+        "group": "group name",
+        "uid": "owner uid",
+        "gid": "group gid",
+        "size": "size in bytes",
+        "dest": "link/hard/touch: the path",
+        "src": "link/hard: the target",
+        "diff": "before/after state and attributes",
+    }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         return Result.of(self.change(args, ctx))

@@ -43,14 +43,26 @@ _PRELUDE = r"""_l() {
   case $_p in /*|./*) ;; *) _p=./$_p ;; esac
 }
 """
-_FIND = ("if _l {index} {path}; then {{ _e=$(find {mode} \"$_p\" -mindepth 1 -maxdepth "
-         "{depth} {expr} 2>&1 >&3); }} 3>&1; [ -z \"$_e\" ] || printf 'E|%s\\0' \"$_e\"; fi")
+_FIND = (
+    'if _l {index} {path}; then {{ _e=$(find {mode} "$_p" -mindepth 1 -maxdepth '
+    '{depth} {expr} 2>&1 >&3); }} 3>&1; [ -z "$_e" ] || printf \'E|%s\\0\' "$_e"; fi'
+)
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_SIZES = {"b": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3, "t": 1024 ** 4}
+_SIZES = {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 _TYPES = {"f": "file", "d": "directory", "l": "link"}
-_PERM_KEYS = (("rusr", 0o400), ("wusr", 0o200), ("xusr", 0o100), ("rgrp", 0o040),
-              ("wgrp", 0o020), ("xgrp", 0o010), ("roth", 0o004), ("woth", 0o002),
-              ("xoth", 0o001), ("isuid", 0o4000), ("isgid", 0o2000))
+_PERM_KEYS = (
+    ("rusr", 0o400),
+    ("wusr", 0o200),
+    ("xusr", 0o100),
+    ("rgrp", 0o040),
+    ("wgrp", 0o020),
+    ("xgrp", 0o010),
+    ("roth", 0o004),
+    ("woth", 0o002),
+    ("xoth", 0o001),
+    ("isuid", 0o4000),
+    ("isgid", 0o2000),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +70,7 @@ class Entry:
     """One entry ``find -printf`` reported, as lstat sees it."""
 
     path: str
-    kind: str            # find's %y: f d l p s c b
+    kind: str  # find's %y: f d l p s c b
     bits: int
     uid: int
     gid: int
@@ -81,13 +93,27 @@ class Entry:
     def as_dict(self) -> dict[str, Any]:
         """Ansible's per-file dictionary (stat-like keys)."""
         out: dict[str, Any] = {
-            "path": self.path, "mode": f"{self.bits & 0o7777:04o}",
-            "isdir": self.kind == "d", "ischr": self.kind == "c", "isblk": self.kind == "b",
-            "isreg": self.kind == "f", "isfifo": self.kind == "p", "islnk": self.kind == "l",
-            "issock": self.kind == "s", "uid": self.uid, "gid": self.gid, "size": self.size,
-            "inode": self.inode, "dev": self.dev, "nlink": self.nlink, "atime": self.atime,
-            "mtime": self.mtime, "ctime": self.ctime, "gr_name": self.group,
-            "pw_name": self.owner, "blocks": self.blocks,
+            "path": self.path,
+            "mode": f"{self.bits & 0o7777:04o}",
+            "isdir": self.kind == "d",
+            "ischr": self.kind == "c",
+            "isblk": self.kind == "b",
+            "isreg": self.kind == "f",
+            "isfifo": self.kind == "p",
+            "islnk": self.kind == "l",
+            "issock": self.kind == "s",
+            "uid": self.uid,
+            "gid": self.gid,
+            "size": self.size,
+            "inode": self.inode,
+            "dev": self.dev,
+            "nlink": self.nlink,
+            "atime": self.atime,
+            "mtime": self.mtime,
+            "ctime": self.ctime,
+            "gr_name": self.group,
+            "pw_name": self.owner,
+            "blocks": self.blocks,
             "disk_usage_bytes": self.blocks * 512,
         }
         out.update({key: bool(self.bits & bit) for key, bit in _PERM_KEYS})
@@ -139,20 +165,39 @@ def _entry(fields_text: str, found: str, root: str) -> Entry:
     fields = fields_text.split("|", 15)
     if len(fields) != 16:
         raise ModuleError(f"find: unexpected output from the host: {fields_text[:200]!r}")
-    kind, mode, uid, gid, owner, group, size, blocks, at, mt, ct, nlink, ino, dev, depth, \
-        target = fields
+    kind, mode, uid, gid, owner, group, size, blocks, at, mt, ct, nlink, ino, dev, depth, target = (
+        fields
+    )
     size_of = len(target.encode("utf-8", "surrogateescape")) if size == "-1" else int(size)
-    return Entry(_report_path(root, found), kind, int(mode, 8), int(uid), int(gid), owner,
-                 group, size_of, int(blocks), float(at), float(mt), float(ct), int(nlink),
-                 int(ino), int(dev), int(depth))
+    return Entry(
+        _report_path(root, found),
+        kind,
+        int(mode, 8),
+        int(uid),
+        int(gid),
+        owner,
+        group,
+        size_of,
+        int(blocks),
+        float(at),
+        float(mt),
+        float(ct),
+        int(nlink),
+        int(ino),
+        int(dev),
+        int(depth),
+    )
 
 
 def _report_path(root: str, found: str) -> str:
     """``find`` prints the start it was given (``./x`` for a relative one) joined with the
     entry; Ansible reports ``normpath(join(root, name))``."""
     start = root if root.startswith(("/", "./")) else "./" + root
-    return posixpath.normpath(root + found[len(start):]) if found.startswith(start) \
+    return (
+        posixpath.normpath(root + found[len(start) :])
+        if found.startswith(start)
         else posixpath.normpath(found)
+    )
 
 
 # -- selecting (pure) ------------------------------------------------------------------------
@@ -185,10 +230,20 @@ class Rules:
         depth = args["depth"] if args["recurse"] else 1
         if depth is not None and depth < 1:
             raise ModuleError(f"depth must be at least 1, not {depth}")
-        return cls(patterns, excludes, bool(args["use_regex"]), args["file_type"],
-                   bool(args["hidden"]), bool(args["recurse"]), depth, _seconds(args["age"]),
-                   args["age_stamp"], _bytes(args["size"]), _mode(args["mode"]),
-                   bool(args["exact_mode"]))
+        return cls(
+            patterns,
+            excludes,
+            bool(args["use_regex"]),
+            args["file_type"],
+            bool(args["hidden"]),
+            bool(args["recurse"]),
+            depth,
+            _seconds(args["age"]),
+            args["age_stamp"],
+            _bytes(args["size"]),
+            _mode(args["mode"]),
+            bool(args["exact_mode"]),
+        )
 
     def listing_depth(self) -> int | None:
         """How deep the host lists: like Ansible's walk, a directory at the last level is
@@ -199,11 +254,14 @@ class Rules:
 
     def name_ok(self, name: str) -> bool:
         if self.use_regex:
+
             def hit(p: str) -> bool:
                 return _regex(p, "patterns").match(name) is not None
         else:
+
             def hit(p: str) -> bool:
                 return fnmatch.fnmatch(name, p)
+
         if self.patterns and not any(hit(p) for p in self.patterns):
             return False
         return not any(hit(p) for p in self.excludes)
@@ -233,8 +291,13 @@ class Rules:
         """Everything but ``contains``, which needs the content."""
         if not self.hidden and entry.name.startswith("."):
             return False
-        return (self.type_ok(entry) and self.name_ok(entry.name) and self.age_ok(entry, now)
-                and self.size_ok(entry) and self.mode_ok(entry))
+        return (
+            self.type_ok(entry)
+            and self.name_ok(entry.name)
+            and self.age_ok(entry, now)
+            and self.size_ok(entry)
+            and self.mode_ok(entry)
+        )
 
 
 def _regex(pattern: str, what: str) -> re.Pattern[str]:
@@ -249,8 +312,10 @@ def _seconds(age: str | None) -> float | None:
         return None
     match = re.fullmatch(r"(-?\d+)([smhdw]?)", age.strip().lower())
     if not match:
-        raise ModuleError(f"failed to process age {age!r}: give a number with an optional "
-                          "unit s, m, h, d or w (e.g. 2d, -1h)")
+        raise ModuleError(
+            f"failed to process age {age!r}: give a number with an optional "
+            "unit s, m, h, d or w (e.g. 2d, -1h)"
+        )
     return float(int(match.group(1)) * _UNITS[match.group(2) or "s"])
 
 
@@ -259,8 +324,10 @@ def _bytes(size: str | None) -> int | None:
         return None
     match = re.fullmatch(r"(-?\d+)([bkmgt]?)", size.strip().lower())
     if not match:
-        raise ModuleError(f"failed to process size {size!r}: give a number with an optional "
-                          "unit b, k, m, g or t (e.g. 10m, -1k)")
+        raise ModuleError(
+            f"failed to process size {size!r}: give a number with an optional "
+            "unit b, k, m, g or t (e.g. 10m, -1k)"
+        )
     return int(match.group(1)) * _SIZES[match.group(2) or "b"]
 
 
@@ -280,8 +347,9 @@ def walked(listing: Listing, rules: Rules) -> tuple[list[Entry], int]:
     return visible, len(listing.entries)
 
 
-def content_matches(data: bytes, pattern: re.Pattern[str], encoding: str | None,
-                    whole: bool) -> bool:
+def content_matches(
+    data: bytes, pattern: re.Pattern[str], encoding: str | None, whole: bool
+) -> bool:
     """Ansible's ``contains``: ``re.match`` on each line, or ``re.search`` on the whole
     file with ``read_whole_file`` (undecodable bytes never match)."""
     try:
@@ -301,53 +369,96 @@ class Find(Module):
     """Find files on the host by name, type, age, size, mode or content."""
 
     args = {
-        "paths": Arg("list", required=True, elements="path", aliases=("name", "path"),
-                     description="Directories to search."),
-        "patterns": Arg("list", default=[], elements="str", aliases=("pattern",),
-                        description="Base names to select: shell globs, or Python regexes "
-                                    "(re.match) with use_regex; any may match."),
-        "excludes": Arg("list", elements="str", aliases=("exclude",),
-                        description="Base names to leave out, in the same syntax."),
-        "use_regex": Arg("bool", default=False,
-                         description="patterns and excludes are Python regexes (re.match on "
-                                     "the base name) instead of shell globs."),
-        "contains": Arg("str", description="A Python regex a line of the file must match "
-                                           "(from its start); regular files only."),
-        "read_whole_file": Arg("bool", default=False,
-                               description="Search the whole file for contains (re.search) "
-                                           "instead of matching each line."),
-        "encoding": Arg("str", description="Encoding of the files contains reads "
-                                           "(default utf-8)."),
-        "file_type": Arg("str", default="file", choices=("any", "directory", "file", "link"),
-                         description="The kind of entry to select (as lstat sees it)."),
+        "paths": Arg(
+            "list",
+            required=True,
+            elements="path",
+            aliases=("name", "path"),
+            description="Directories to search.",
+        ),
+        "patterns": Arg(
+            "list",
+            default=[],
+            elements="str",
+            aliases=("pattern",),
+            description="Base names to select: shell globs, or Python regexes "
+            "(re.match) with use_regex; any may match.",
+        ),
+        "excludes": Arg(
+            "list",
+            elements="str",
+            aliases=("exclude",),
+            description="Base names to leave out, in the same syntax.",
+        ),
+        "use_regex": Arg(
+            "bool",
+            default=False,
+            description="patterns and excludes are Python regexes (re.match on "
+            "the base name) instead of shell globs.",
+        ),
+        "contains": Arg(
+            "str",
+            description="A Python regex a line of the file must match "
+            "(from its start); regular files only.",
+        ),
+        "read_whole_file": Arg(
+            "bool",
+            default=False,
+            description="Search the whole file for contains (re.search) "
+            "instead of matching each line.",
+        ),
+        "encoding": Arg("str", description="Encoding of the files contains reads (default utf-8)."),
+        "file_type": Arg(
+            "str",
+            default="file",
+            choices=("any", "directory", "file", "link"),
+            description="The kind of entry to select (as lstat sees it).",
+        ),
         "recurse": Arg("bool", default=False, description="Descend into directories."),
-        "depth": Arg("int", description="How many levels to descend with recurse "
-                                        "(default: all)."),
+        "depth": Arg("int", description="How many levels to descend with recurse (default: all)."),
         "hidden": Arg("bool", default=False, description="Select names starting with a dot."),
-        "follow": Arg("bool", default=False, description="Descend into symlinked "
-                                                         "directories."),
-        "age": Arg("str", description="Select entries at least this old (2d, 4w ...), or at "
-                                      "most this old when negative (-1h)."),
-        "age_stamp": Arg("str", default="mtime", choices=("atime", "ctime", "mtime"),
-                         description="The time age compares."),
-        "size": Arg("str", description="Select files at least this large (10m, 1g ...), or "
-                                       "at most this large when negative (-1k)."),
+        "follow": Arg("bool", default=False, description="Descend into symlinked directories."),
+        "age": Arg(
+            "str",
+            description="Select entries at least this old (2d, 4w ...), or at "
+            "most this old when negative (-1h).",
+        ),
+        "age_stamp": Arg(
+            "str",
+            default="mtime",
+            choices=("atime", "ctime", "mtime"),
+            description="The time age compares.",
+        ),
+        "size": Arg(
+            "str",
+            description="Select files at least this large (10m, 1g ...), or "
+            "at most this large when negative (-1k).",
+        ),
         "mode": Arg("mode", description="Select entries with this mode (octal or symbolic)."),
-        "exact_mode": Arg("bool", default=True,
-                          description="Match the mode exactly; false: at least these bits."),
-        "get_checksum": Arg("bool", default=False,
-                            description="Add the checksum of each regular file selected."),
-        "checksum_algorithm": Arg("str", default="sha1", choices=ALGORITHMS,
-                                  aliases=("checksum", "checksum_algo"),
-                                  description="The hash used for checksum."),
+        "exact_mode": Arg(
+            "bool", default=True, description="Match the mode exactly; false: at least these bits."
+        ),
+        "get_checksum": Arg(
+            "bool", default=False, description="Add the checksum of each regular file selected."
+        ),
+        "checksum_algorithm": Arg(
+            "str",
+            default="sha1",
+            choices=ALGORITHMS,
+            aliases=("checksum", "checksum_algo"),
+            description="The hash used for checksum.",
+        ),
         "limit": Arg("int", description="Stop after this many matches (in name order)."),
     }
-    returns = {"files": "the entries selected, each a stat-like dictionary (path, mode, "
-                        "isreg/isdir/islnk ..., uid, gid, pw_name, gr_name, size, times, "
-                        "inode, dev, nlink, blocks, checksum with get_checksum)",
-               "matched": "how many were selected", "examined": "how many were looked at",
-               "skipped_paths": "paths that could not be searched, with the reason",
-               "msg": "All paths examined, or why not"}
+    returns = {
+        "files": "the entries selected, each a stat-like dictionary (path, mode, "
+        "isreg/isdir/islnk ..., uid, gid, pw_name, gr_name, size, times, "
+        "inode, dev, nlink, blocks, checksum with get_checksum)",
+        "matched": "how many were selected",
+        "examined": "how many were looked at",
+        "skipped_paths": "paths that could not be searched, with the reason",
+        "msg": "All paths examined, or why not",
+    }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         rules = Rules.from_args(args)
@@ -361,62 +472,96 @@ class Find(Module):
         for listing in listings:
             if listing.missing:
                 skipped[listing.path] = f"'{listing.path}' is not a directory"
-                warnings.append(f"Skipped '{listing.path}' path due to this access issue: "
-                                f"{skipped[listing.path]}\n")
+                warnings.append(
+                    f"Skipped '{listing.path}' path due to this access issue: "
+                    f"{skipped[listing.path]}\n"
+                )
                 continue
             if listing.errors:
                 warnings.append(listing.errors.strip())
             visible, count = walked(listing, rules)
             examined += count
-            found.extend(e for e in sorted(visible, key=lambda e: e.path)
-                         if rules.select(e, now))
+            found.extend(e for e in sorted(visible, key=lambda e: e.path) if rules.select(e, now))
         files = self._finish(ctx, found, args, contains)
         return self._result(ctx, args, files, examined, skipped, warnings)
 
-    def _list(self, ctx: ModuleContext, paths: list[str], rules: Rules,
-              follow: bool) -> list[Listing]:
+    def _list(
+        self, ctx: ModuleContext, paths: list[str], rules: Rules, follow: bool
+    ) -> list[Listing]:
         depth = rules.listing_depth()
         expr = f"-printf '{_FORMAT}'"
         if follow:
             expr = f"\\( -xtype l -printf '{_LINK_FORMAT}' \\) -o {expr}"
         script = _PRELUDE + "\n".join(
-            _FIND.format(index=i, path=quote(p), mode="-L" if follow else "-H",
-                         depth=2147483647 if depth is None else depth, expr=expr)
-            for i, p in enumerate(paths))
+            _FIND.format(
+                index=i,
+                path=quote(p),
+                mode="-L" if follow else "-H",
+                depth=2147483647 if depth is None else depth,
+                expr=expr,
+            )
+            for i, p in enumerate(paths)
+        )
         res = ctx.run(script)
         if res.rc != 0:
             raise ModuleError(f"find failed on the host: {(res.err or res.out).strip()}")
         return parse_listing(res.stdout, paths)
 
-    def _finish(self, ctx: ModuleContext, found: list[Entry], args: dict[str, Any],
-                contains: re.Pattern[str] | None) -> list[dict[str, Any]]:
+    def _finish(
+        self,
+        ctx: ModuleContext,
+        found: list[Entry],
+        args: dict[str, Any],
+        contains: re.Pattern[str] | None,
+    ) -> list[dict[str, Any]]:
         """``contains`` and checksums, from one more round trip over the files selected."""
         limit = args["limit"]
         regular = [e for e in found if e.kind == "f"]
         if contains is not None and args["file_type"] == "file":
             blobs = _read_files(ctx, [e.path for e in regular])
-            found = [e for e in found
-                     if e.kind != "f" or content_matches(blobs.get(e.path, b""), contains,
-                                                         args["encoding"],
-                                                         args["read_whole_file"])]
+            found = [
+                e
+                for e in found
+                if e.kind != "f"
+                or content_matches(
+                    blobs.get(e.path, b""), contains, args["encoding"], args["read_whole_file"]
+                )
+            ]
         if limit is not None:
             found = found[:limit]
         files = [e.as_dict() for e in found]
         if args["get_checksum"]:
-            sums = _checksums(ctx, [e.path for e in found if e.kind == "f"],
-                              args["checksum_algorithm"])
+            sums = _checksums(
+                ctx, [e.path for e in found if e.kind == "f"], args["checksum_algorithm"]
+            )
             for item in files:
                 if item["path"] in sums:
                     item["checksum"] = sums[item["path"]]
         return files
 
-    def _result(self, ctx: ModuleContext, args: dict[str, Any], files: list[dict[str, Any]],
-                examined: int, skipped: dict[str, str], warnings: list[str]) -> Result:
+    def _result(
+        self,
+        ctx: ModuleContext,
+        args: dict[str, Any],
+        files: list[dict[str, Any]],
+        examined: int,
+        skipped: dict[str, str],
+        warnings: list[str],
+    ) -> Result:
         limited = args["limit"] is not None and len(files) >= args["limit"]
-        msg = "Not all paths examined, check warnings for details" if skipped else \
-            "Limit of matches reached" if limited else "All paths examined"
-        values: dict[str, Any] = {"files": files, "matched": len(files),
-                                  "examined": examined, "skipped_paths": skipped}
+        msg = (
+            "Not all paths examined, check warnings for details"
+            if skipped
+            else "Limit of matches reached"
+            if limited
+            else "All paths examined"
+        )
+        values: dict[str, Any] = {
+            "files": files,
+            "matched": len(files),
+            "examined": examined,
+            "skipped_paths": skipped,
+        }
         if warnings:
             values["warnings"] = warnings
         unknown = ctx.check and any(ctx.files.prediction.below(str(p)) for p in args["paths"])
@@ -428,8 +573,10 @@ def _read_files(ctx: ModuleContext, paths: list[str]) -> dict[str, bytes]:
     (unreadable files are left out)."""
     if not paths:
         return {}
-    script = ("for f; do if [ -r \"$f\" ] && n=$(wc -c < \"$f\"); then "
-              "printf '%s\\n' \"$n\"; head -c \"$n\" -- \"$f\"; else echo -1; fi; done")
+    script = (
+        'for f; do if [ -r "$f" ] && n=$(wc -c < "$f"); then '
+        'printf \'%s\\n\' "$n"; head -c "$n" -- "$f"; else echo -1; fi; done'
+    )
     res = ctx.run(f"set -- {' '.join(quote(p) for p in paths)}; {script}")
     return split_sized(res.stdout, paths)
 
@@ -445,7 +592,7 @@ def split_sized(data: bytes, paths: list[str]) -> dict[str, bytes]:
         size = int(data[pos:end] or b"-1")
         pos = end + 1
         if size >= 0:
-            out[path] = data[pos:pos + size]
+            out[path] = data[pos : pos + size]
             pos += size
     return out
 

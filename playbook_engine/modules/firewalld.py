@@ -20,13 +20,25 @@ from .base import Arg, ModuleContext
 from .util.hostedit import Edit, HostStateModule, Section, need, section, sections
 
 # item argument -> firewall-cmd's word for it (--query-WORD, --add-WORD, --remove-WORD)
-_ITEMS = {"service": "service", "port": "port", "protocol": "protocol", "source": "source",
-          "interface": "interface", "rich_rule": "rich-rule", "icmp_block": "icmp-block",
-          "port_forward": "forward-port"}
-_SWITCHES = {"masquerade": "masquerade", "forward": "forward",
-             "icmp_block_inversion": "icmp-block-inversion"}
-_RUNNING = ('if firewall-cmd --state >/dev/null 2>&1; then run=1; P="firewall-cmd --permanent"; '
-            'else run=0; P=firewall-offline-cmd; fi')
+_ITEMS = {
+    "service": "service",
+    "port": "port",
+    "protocol": "protocol",
+    "source": "source",
+    "interface": "interface",
+    "rich_rule": "rich-rule",
+    "icmp_block": "icmp-block",
+    "port_forward": "forward-port",
+}
+_SWITCHES = {
+    "masquerade": "masquerade",
+    "forward": "forward",
+    "icmp_block_inversion": "icmp-block-inversion",
+}
+_RUNNING = (
+    'if firewall-cmd --state >/dev/null 2>&1; then run=1; P="firewall-cmd --permanent"; '
+    "else run=0; P=firewall-offline-cmd; fi"
+)
 _FAILED = 12
 
 
@@ -41,17 +53,20 @@ class Query:
 
     def flag(self, verb: str) -> str:
         # an interface in another zone is moved, not added twice
-        option = "--change-interface" if (verb, self.word) == ("add", "interface") else \
-            f"--{verb}-{self.word}"
+        option = (
+            "--change-interface"
+            if (verb, self.word) == ("add", "interface")
+            else f"--{verb}-{self.word}"
+        )
         return option if self.value is None else f"{option}={quote(self.value)}"
 
 
 @dataclass(frozen=True, slots=True)
 class Zone:
     running: bool
-    runtime: tuple[bool, ...]     # each query's answer in the running configuration
-    permanent: tuple[bool, ...]   # … and in the permanent one
-    value: str                    # the zone's target, or its list of zones (zone operations)
+    runtime: tuple[bool, ...]  # each query's answer in the running configuration
+    permanent: tuple[bool, ...]  # … and in the permanent one
+    value: str  # the zone's target, or its list of zones (zone operations)
 
 
 @register("firewalld", "ansible.posix.firewalld")
@@ -69,19 +84,30 @@ class FirewalldModule(HostStateModule[Zone]):
         "icmp_block_inversion": Arg("bool", description="Invert the zone's ICMP blocks."),
         "masquerade": Arg("bool", description="Masquerading in the zone."),
         "forward": Arg("bool", description="Intra-zone forwarding."),
-        "port_forward": Arg("list", elements="dict",
-                            description="Port forwards: port, proto, toport, toaddr."),
-        "target": Arg("str", choices=("default", "ACCEPT", "DROP", "%%REJECT%%"),
-                      description="The zone's target (permanent)."),
+        "port_forward": Arg(
+            "list", elements="dict", description="Port forwards: port, proto, toport, toaddr."
+        ),
+        "target": Arg(
+            "str",
+            choices=("default", "ACCEPT", "DROP", "%%REJECT%%"),
+            description="The zone's target (permanent).",
+        ),
         "zone": Arg("str", description="The zone (default: firewalld's default zone)."),
         "permanent": Arg("bool", default=False, description="Change the permanent config."),
-        "immediate": Arg("bool", default=False,
-                         description="Also change the running config (implied when not "
-                                     "permanent)."),
-        "offline": Arg("bool", default=False,
-                       description="Permanent changes with firewalld stopped."),
-        "state": Arg("str", required=True, choices=("absent", "disabled", "enabled", "present"),
-                     description="enabled/disabled for items; present/absent for a zone."),
+        "immediate": Arg(
+            "bool",
+            default=False,
+            description="Also change the running config (implied when not permanent).",
+        ),
+        "offline": Arg(
+            "bool", default=False, description="Permanent changes with firewalld stopped."
+        ),
+        "state": Arg(
+            "str",
+            required=True,
+            choices=("absent", "disabled", "enabled", "present"),
+            description="enabled/disabled for items; present/absent for a zone.",
+        ),
         "timeout": Arg("int", default=0, description="Seconds a runtime change lasts."),
     }
     mutually_exclusive = ((*_ITEMS, *_SWITCHES, "target"),)
@@ -89,15 +115,21 @@ class FirewalldModule(HostStateModule[Zone]):
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
         queries = plan_queries(args)
         zone = _zone(args)
-        parts = [section("installed", "command -v firewall-cmd"), _RUNNING,
-                 section("running", "echo $run")]
+        parts = [
+            section("installed", "command -v firewall-cmd"),
+            _RUNNING,
+            section("running", "echo $run"),
+        ]
         if args["target"] is not None:
             parts.append(section("value", f"$P{zone} --get-target"))
         elif not queries:
             parts.append(section("value", "$P --get-zones"))
         for i, q in enumerate(queries):
-            parts.append(section(f"rt{i}", f'[ "$run" = 1 ] || exit 1; firewall-cmd{zone} '
-                                            f"{q.flag('query')} 2>&1"))
+            parts.append(
+                section(
+                    f"rt{i}", f'[ "$run" = 1 ] || exit 1; firewall-cmd{zone} {q.flag("query")} 2>&1'
+                )
+            )
             parts.append(section(f"pm{i}", f"$P{zone} {q.flag('query')} 2>&1"))
         return "; ".join(parts)
 
@@ -107,9 +139,12 @@ class FirewalldModule(HostStateModule[Zone]):
             raise ModuleError("firewalld is not installed on the host (no firewall-cmd)")
         count = len(plan_queries(args))
         value = found["value"].text.strip() if "value" in found else ""
-        return Zone(need(found, "running", res).text.strip() == "1",
-                    tuple(_answer(need(found, f"rt{i}", res)) for i in range(count)),
-                    tuple(_answer(need(found, f"pm{i}", res)) for i in range(count)), value)
+        return Zone(
+            need(found, "running", res).text.strip() == "1",
+            tuple(_answer(need(found, f"rt{i}", res)) for i in range(count)),
+            tuple(_answer(need(found, f"pm{i}", res)) for i in range(count)),
+            value,
+        )
 
     def plan(self, args: dict[str, Any], state: Zone) -> Edit | None:
         runtime, permanent = _scopes(args, state)
@@ -124,11 +159,11 @@ class FirewalldModule(HostStateModule[Zone]):
                 commands.append(f"{tool}{_zone(args)} {q.flag(verb)}")
         if not commands:
             return None
-        scope = " and ".join(s for s, on in (("permanent", permanent), ("runtime", runtime))
-                             if on)
+        scope = " and ".join(s for s, on in (("permanent", permanent), ("runtime", runtime)) if on)
         command = " && ".join(f"{{ {c} 2>&1 || exit {_FAILED}; }}" for c in commands)
-        return Edit("firewall-cmd", f"Changed the {scope} configuration to {args['state']}",
-                    command=command)
+        return Edit(
+            "firewall-cmd", f"Changed the {scope} configuration to {args['state']}", command=command
+        )
 
     def apply(self, args: dict[str, Any], change: Any, ctx: ModuleContext) -> str:
         return str(change.command)
@@ -157,8 +192,10 @@ def plan_queries(args: dict[str, Any]) -> list[Query]:
             raise ModuleError(f"state={state} needs one of: {', '.join((*_ITEMS, *_SWITCHES))}")
         return []
     if state in ("present", "absent"):
-        raise ModuleError("state present/absent is for a zone itself (only zone and state "
-                          "given); use enabled/disabled for its items")
+        raise ModuleError(
+            "state present/absent is for a zone itself (only zone and state "
+            "given); use enabled/disabled for its items"
+        )
     on = state == "enabled"
     key = given[0]
     if key in _SWITCHES:
@@ -184,8 +221,9 @@ def _scopes(args: dict[str, Any], state: Zone) -> tuple[bool, bool]:
     if not state.running:
         if permanent and args["offline"]:
             return False, True
-        raise ModuleError("firewalld is not running: only permanent changes with offline: "
-                          "true can be made")
+        raise ModuleError(
+            "firewalld is not running: only permanent changes with offline: true can be made"
+        )
     return runtime, permanent
 
 

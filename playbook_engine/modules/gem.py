@@ -43,8 +43,10 @@ def parse_list(text: str, name: str) -> tuple[str, ...]:
     for line in text.splitlines():
         match = _LINE.match(line.strip())
         if match and match.group(1) == name:
-            versions = (v.strip().removeprefix("default:").strip().split(" ")[0]
-                        for v in match.group(2).split(","))
+            versions = (
+                v.strip().removeprefix("default:").strip().split(" ")[0]
+                for v in match.group(2).split(",")
+            )
             return tuple(v for v in versions if v)
     return ()
 
@@ -60,44 +62,53 @@ class GemModule(StateModule[Gems]):
 
     args = {
         "name": Arg("str", required=True, description="The gem."),
-        "state": Arg("str", default="present", choices=("present", "absent", "latest"),
-                     description="present, latest (the repository's newest) or absent."),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("present", "absent", "latest"),
+            description="present, latest (the repository's newest) or absent.",
+        ),
         "gem_source": Arg("path", description="A local .gem file to install from."),
-        "include_dependencies": Arg("bool", default=True,
-                                    description="Install the dependencies too."),
-        "repository": Arg("str", aliases=("source",), description="The repository to "
-                                                                  "install from."),
-        "user_install": Arg("bool", default=True, description="Install for the user "
-                                                              "(--user-install)."),
+        "include_dependencies": Arg(
+            "bool", default=True, description="Install the dependencies too."
+        ),
+        "repository": Arg(
+            "str", aliases=("source",), description="The repository to install from."
+        ),
+        "user_install": Arg(
+            "bool", default=True, description="Install for the user (--user-install)."
+        ),
         "executable": Arg("path", description="The gem program."),
-        "install_dir": Arg("path", description="Install into this directory (needs "
-                                               "user_install: false)."),
+        "install_dir": Arg(
+            "path", description="Install into this directory (needs user_install: false)."
+        ),
         "bindir": Arg("path", description="Install executables here."),
-        "norc": Arg("bool", default=True, description="Read no .gemrc (RubyGems >= "
-                                                      "2.5.2)."),
+        "norc": Arg("bool", default=True, description="Read no .gemrc (RubyGems >= 2.5.2)."),
         "pre_release": Arg("bool", default=False, description="Allow pre-releases."),
         "include_doc": Arg("bool", default=False, description="Install the docs too."),
-        "env_shebang": Arg("bool", default=False, description="Scripts start with "
-                                                              "/usr/bin/env."),
+        "env_shebang": Arg("bool", default=False, description="Scripts start with /usr/bin/env."),
         "version": Arg("str", description="The version to install or remove."),
         "build_flags": Arg("str", description="Flags for building native extensions."),
         "force": Arg("bool", default=False, description="Ignore dependency checks."),
         "override_platform_install_dir": Arg(
-            "bool", default=False, description="Install into the user's gem directory "
-                                               "with --install-dir (not supported)."),
+            "bool",
+            default=False,
+            description="Install into the user's gem directory with --install-dir (not supported).",
+        ),
     }
-    returns = {"name": "the gem", "state": "the state asked",
-               "version": "the version (when given)"}
+    returns = {"name": "the gem", "state": "the state asked", "version": "the version (when given)"}
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
         _check_args(args)
         gem, name = _gem(args), quote(f"^{args['name']}$")
         home = f"GEM_HOME={quote(args['install_dir'])} " if args["install_dir"] else ""
-        norc = (f'n=--norc; case "$v" in {_OLD}) n=;; esac' if args["norc"] else "n=")
-        parts = [f"v=$({gem} --version 2>/dev/null); {norc}",
-                 section("gem", f"command -v {gem} >/dev/null 2>&1 || exit {_NO_GEM}"),
-                 section("version", 'echo "$v"'),
-                 section("list", f"{home}{gem} list $n {name} 2>&1")]
+        norc = f'n=--norc; case "$v" in {_OLD}) n=;; esac' if args["norc"] else "n="
+        parts = [
+            f"v=$({gem} --version 2>/dev/null); {norc}",
+            section("gem", f"command -v {gem} >/dev/null 2>&1 || exit {_NO_GEM}"),
+            section("version", 'echo "$v"'),
+            section("list", f"{home}{gem} list $n {name} 2>&1"),
+        ]
         if args["state"] == "latest":
             parts.append(section("remote", f"{gem} list $n --remote{_source(args)} {name} 2>&1"))
         return "; ".join(parts)
@@ -105,29 +116,39 @@ class GemModule(StateModule[Gems]):
     def parse(self, args: dict[str, Any], res: CommandResult) -> Gems:
         found = sections(res.out)
         if need(found, "gem", res).rc == _NO_GEM:
-            raise ModuleError(f"Failed to find required executable \"{_gem(args)}\"")
+            raise ModuleError(f'Failed to find required executable "{_gem(args)}"')
         listing = need(found, "list", res)
         if listing.rc != 0:
             raise ModuleError(f"gem list failed (rc={listing.rc}): {listing.text.strip()}")
         remote = found.get("remote")
         if remote is not None and remote.rc != 0:
-            raise ModuleError(f"gem list --remote failed (rc={remote.rc}): "
-                              f"{remote.text.strip()}")
+            raise ModuleError(f"gem list --remote failed (rc={remote.rc}): {remote.text.strip()}")
         newest = parse_list(remote.text, args["name"])[:1] if remote is not None else ()
-        return Gems(parse_list(listing.text, args["name"]), newest[0] if newest else None,
-                    parse_version(need(found, "version", res).text))
+        return Gems(
+            parse_list(listing.text, args["name"]),
+            newest[0] if newest else None,
+            parse_version(need(found, "version", res).text),
+        )
 
     def plan(self, args: dict[str, Any], state: Gems) -> Edit | None:
-        version = state.remote if args["state"] == "latest" and state.remote else \
-            args["version"]
+        version = state.remote if args["state"] == "latest" and state.remote else args["version"]
         present = version in state.installed if version else bool(state.installed)
         if args["state"] == "absent":
-            return Edit("gem uninstall", None, values=_values(args),
-                        command=self._uninstall(args, state)) if present else None
+            return (
+                Edit(
+                    "gem uninstall",
+                    None,
+                    values=_values(args),
+                    command=self._uninstall(args, state),
+                )
+                if present
+                else None
+            )
         if present:
             return None
-        return Edit("gem install", None, values=_values(args),
-                    command=self._install(args, state, version))
+        return Edit(
+            "gem install", None, values=_values(args), command=self._install(args, state, version)
+        )
 
     def apply(self, args: dict[str, Any], change: Any, ctx: ModuleContext) -> str:
         return str(change.command)
@@ -180,8 +201,10 @@ def _check_args(args: dict[str, Any]) -> None:
     if args["install_dir"] and args["user_install"]:
         raise ModuleError("install_dir requires user_install=false")
     if args["override_platform_install_dir"]:
-        raise ModuleError("override_platform_install_dir is not supported by pbe's gem "
-                          "module; give install_dir with user_install: false instead")
+        raise ModuleError(
+            "override_platform_install_dir is not supported by pbe's gem "
+            "module; give install_dir with user_install: false instead"
+        )
 
 
 def _gem(args: dict[str, Any]) -> str:

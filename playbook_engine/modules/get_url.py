@@ -29,23 +29,24 @@ HTTP_ARGS: dict[str, Arg] = {
     "headers": Arg("dict", description="Extra request headers."),
     "url_username": Arg("str", aliases=("username",), description="User for HTTP auth."),
     "url_password": Arg("str", aliases=("password",), description="Password for HTTP auth."),
-    "force_basic_auth": Arg("bool", default=False,
-                            description="Send Basic credentials with the first request."),
-    "validate_certs": Arg("bool", default=True,
-                          description="false: accept any TLS certificate."),
-    "use_proxy": Arg("bool", default=True,
-                     description="false: ignore the host's proxy variables."),
+    "force_basic_auth": Arg(
+        "bool", default=False, description="Send Basic credentials with the first request."
+    ),
+    "validate_certs": Arg("bool", default=True, description="false: accept any TLS certificate."),
+    "use_proxy": Arg("bool", default=True, description="false: ignore the host's proxy variables."),
     "http_agent": Arg("str", default="ansible-httpget", description="The User-Agent."),
     "client_cert": Arg("path", description="PEM client certificate on the host."),
     "client_key": Arg("path", description="PEM key of client_cert on the host."),
     "ciphers": Arg("list", elements="str", description="TLS ciphers (OpenSSL names)."),
-    "decompress": Arg("bool", default=True,
-                      description="Ask for and undo gzip content encoding."),
+    "decompress": Arg("bool", default=True, description="Ask for and undo gzip content encoding."),
     "use_netrc": Arg("bool", default=True, description="Use ~/.netrc credentials."),
     "use_gssapi": Arg("bool", default=False, description="Negotiate (Kerberos) auth."),
-    "unredirected_headers": Arg("list", elements="str", default=[],
-                                description="Accepted; curl drops Authorization on a "
-                                            "redirect to another host by itself."),
+    "unredirected_headers": Arg(
+        "list",
+        elements="str",
+        default=[],
+        description="Accepted; curl drops Authorization on a redirect to another host by itself.",
+    ),
 }
 
 
@@ -56,11 +57,11 @@ def parse_checksum(text: str) -> tuple[str | None, str | None]:
     algorithm, sep, value = text.partition(":")
     algorithm = algorithm.lower()
     if not sep or not value:
-        raise ModuleError("checksum must be ALGORITHM:DIGEST or ALGORITHM:URL, "
-                          f"got {text!r}")
+        raise ModuleError(f"checksum must be ALGORITHM:DIGEST or ALGORITHM:URL, got {text!r}")
     if algorithm not in DIGESTS:
-        raise ModuleError(f"checksum: unsupported algorithm {algorithm!r} "
-                          f"(one of {', '.join(DIGESTS)})")
+        raise ModuleError(
+            f"checksum: unsupported algorithm {algorithm!r} (one of {', '.join(DIGESTS)})"
+        )
     return algorithm, value.strip()
 
 
@@ -78,29 +79,47 @@ class GetUrl(Module):
 
     args = {
         **HTTP_ARGS,
-        "dest": Arg("path", required=True,
-                    description="The file, or a directory (the server's file name then)."),
-        "force": Arg("bool", default=False,
-                     description="Download every time; false: only when dest is missing or "
-                                 "older than the server's copy."),
-        "checksum": Arg("str", default="",
-                        description="ALGORITHM:DIGEST (or ALGORITHM:URL of a sums file) "
-                                    "the file must have."),
-        "backup": Arg("bool", default=False,
-                      description="Keep a timestamped copy of dest before replacing it."),
-        "timeout": Arg("int", default=10, description="Seconds for the connection and any "
-                                                      "stall."),
+        "dest": Arg(
+            "path",
+            required=True,
+            description="The file, or a directory (the server's file name then).",
+        ),
+        "force": Arg(
+            "bool",
+            default=False,
+            description="Download every time; false: only when dest is missing or "
+            "older than the server's copy.",
+        ),
+        "checksum": Arg(
+            "str",
+            default="",
+            description="ALGORITHM:DIGEST (or ALGORITHM:URL of a sums file) the file must have.",
+        ),
+        "backup": Arg(
+            "bool",
+            default=False,
+            description="Keep a timestamped copy of dest before replacing it.",
+        ),
+        "timeout": Arg("int", default=10, description="Seconds for the connection and any stall."),
         "tmp_dest": Arg("path", description="Directory on the host for the temp download."),
         **ATTR_ARGS,
         **IGNORED_FILE_ARGS,
     }
-    returns = {"dest": "the file", "url": "the URL", "status_code": "HTTP status",
-               "msg": "OK (N bytes), HTTP Error 304: Not Modified or file already exists",
-               "checksum_src": "sha1 of the download", "checksum_dest": "sha1 of dest "
-               "before (null when new)", "src": "the "
-               "temp file", "size": "bytes", "backup_file": "the backup, when one was made",
-               "mode": "dest's mode", "owner": "its owner", "group": "its group",
-               "elapsed": "seconds"}
+    returns = {
+        "dest": "the file",
+        "url": "the URL",
+        "status_code": "HTTP status",
+        "msg": "OK (N bytes), HTTP Error 304: Not Modified or file already exists",
+        "checksum_src": "sha1 of the download",
+        "checksum_dest": "sha1 of dest before (null when new)",
+        "src": "the temp file",
+        "size": "bytes",
+        "backup_file": "the backup, when one was made",
+        "mode": "dest's mode",
+        "owner": "its owner",
+        "group": "its group",
+        "elapsed": "seconds",
+    }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         algorithm, expected = parse_checksum(args["checksum"])
@@ -110,8 +129,13 @@ class GetUrl(Module):
         dest = args["dest"]
         state = stat_path(ctx, dest, checksum=True, follow=True)
         is_file = state.kind == "file" and not dest.endswith("/")
-        if is_file and not args["force"] and algorithm and expected and \
-                self._digest(ctx, dest, algorithm) == expected:
+        if (
+            is_file
+            and not args["force"]
+            and algorithm
+            and expected
+            and self._digest(ctx, dest, algorithm) == expected
+        ):
             return self._kept(args, ctx, state, "file already exists")
         conditional = is_file and not args["force"] and not expected
         if conditional:
@@ -119,8 +143,14 @@ class GetUrl(Module):
         with downloaded(ctx, request, args["tmp_dest"], algorithm) as got:
             return self._finish(args, ctx, got, state, expected)
 
-    def _finish(self, args: dict[str, Any], ctx: ModuleContext, got: Download,
-                state: Any, expected: str | None) -> Result:
+    def _finish(
+        self,
+        args: dict[str, Any],
+        ctx: ModuleContext,
+        got: Download,
+        state: Any,
+        expected: str | None,
+    ) -> Result:
         base = {"url": args["url"], "dest": args["dest"], "elapsed": 0}
         response = got.response
         if got.path is None:
@@ -131,30 +161,40 @@ class GetUrl(Module):
         if not 200 <= response.status < 300:
             return Result.fail(http_error(response), **base, response=http_error(response))
         if expected and got.digest != expected:
-            return Result.fail(f"The checksum for {got.response.url} did not match "
-                               f"{expected}; it was {got.digest}.", **base)
+            return Result.fail(
+                f"The checksum for {got.response.url} did not match "
+                f"{expected}; it was {got.digest}.",
+                **base,
+            )
         dest = args["dest"]
         if state.kind == "directory" or dest.endswith("/"):
             dest = dest.rstrip("/") + "/" + filename_of(response, args["url"])
             state = stat_path(ctx, dest, checksum=True, follow=True)
         done = install(ctx, got.payload(), dest, state, WriteOptions.from_args(args))
-        values = {**base, **done, "dest": dest, "src": got.path, "checksum_src": got.sha1,
-                  "checksum_dest": state.checksum if state.kind == "file" else None}
+        values = {
+            **base,
+            **done,
+            "dest": dest,
+            "src": got.path,
+            "checksum_src": got.sha1,
+            "checksum_dest": state.checksum if state.kind == "file" else None,
+        }
         values.pop("checksum", None)
         if "backup" in values:
             values["backup_file"] = values.pop("backup")
         return Result.of({**values, "msg": done.get("msg") or f"OK ({got.size} bytes)"})
 
-    def _kept(self, args: dict[str, Any], ctx: ModuleContext, state: Any,
-              msg: str) -> Result:
+    def _kept(self, args: dict[str, Any], ctx: ModuleContext, state: Any, msg: str) -> Result:
         """dest already has the wanted checksum: only its attributes may change."""
         changes = wanted_attrs(state, args)
         if changes:
-            ctx.files.apply(chattr_command(args["dest"], changes),
-                            what=f"set attributes of {args['dest']}")
+            ctx.files.apply(
+                chattr_command(args["dest"], changes), what=f"set attributes of {args['dest']}"
+            )
             msg += " but file attributes changed"
-        return Result(changed=bool(changes), msg=msg,
-                      values={"url": args["url"], "dest": args["dest"]})
+        return Result(
+            changed=bool(changes), msg=msg, values={"url": args["url"], "dest": args["dest"]}
+        )
 
     def _digest(self, ctx: ModuleContext, path: str, algorithm: str) -> str:
         res = ctx.run(f"{algorithm}sum < {quote(path)}")

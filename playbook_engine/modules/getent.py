@@ -16,8 +16,10 @@ from .result import Result
 
 _COLON_DATABASES = frozenset({"passwd", "shadow", "group", "gshadow"})
 _MISSING_KEY = "One or more supplied key could not be found in the database."
-_ERRORS = {1: "Missing arguments, or database unknown.",
-           3: "Enumeration not supported on this database."}
+_ERRORS = {
+    1: "Missing arguments, or database unknown.",
+    3: "Enumeration not supported on this database.",
+}
 
 
 @register("getent")
@@ -25,11 +27,15 @@ class Getent(Module):
     """Read a getent database (or one key of it) into ``getent_<database>`` facts."""
 
     args = {
-        "database": Arg("str", required=True,
-                        description="The database: passwd, group, hosts, services …"),
+        "database": Arg(
+            "str", required=True, description="The database: passwd, group, hosts, services …"
+        ),
         "key": Arg("str", description="The entry to read; the whole database when unset."),
-        "split": Arg("str", description="Field separator; `:` for passwd, shadow, group and "
-                                        "gshadow, whitespace otherwise."),
+        "split": Arg(
+            "str",
+            description="Field separator; `:` for passwd, shadow, group and "
+            "gshadow, whitespace otherwise.",
+        ),
         "fail_key": Arg("bool", default=True, description="Fail when the key is missing."),
         "service": Arg("str", description="Ask only this NSS service (getent -s)."),
     }
@@ -46,8 +52,9 @@ class Getent(Module):
                 return Result.fail(_MISSING_KEY)
             msg, entries = _MISSING_KEY, {args["key"]: None}
         elif res.rc != 0:
-            return Result.fail(_ERRORS.get(res.rc, (res.err or res.out).strip()
-                                           or f"getent failed (rc={res.rc})"))
+            return Result.fail(
+                _ERRORS.get(res.rc, (res.err or res.out).strip() or f"getent failed (rc={res.rc})")
+            )
         else:
             entries = parse_entries(res.out, _separator(args))
         if hasattr(ctx, "set_facts"):  # Ansible injects the fact under its own name too

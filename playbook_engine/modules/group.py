@@ -17,16 +17,24 @@ class Group(StateModule[int | None]):
 
     args = {
         "name": Arg("str", required=True, description="The group."),
-        "state": Arg("str", default="present", choices=("present", "absent"),
-                     description="Whether the group exists."),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("present", "absent"),
+            description="Whether the group exists.",
+        ),
         "gid": Arg("int", description="Its group id."),
         "system": Arg("bool", default=False, description="Create it as a system group."),
         "non_unique": Arg("bool", default=False, description="Allow a gid already in use."),
         "local": Arg("bool", default=False, description="Accepted: groups are always local."),
         "force": Arg("bool", default=False, description="Accepted for compatibility."),
     }
-    returns = {"name": "the group", "state": "present or absent", "gid": "its group id",
-               "system": "whether it was created as a system group"}
+    returns = {
+        "name": "the group",
+        "state": "present or absent",
+        "gid": "its group id",
+        "system": "whether it was created as a system group",
+    }
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
         return f"getent group {quote(args['name'])}"
@@ -52,10 +60,8 @@ class Group(StateModule[int | None]):
         show = "" if change.op == "groupdel" else f" && getent group {name}"
         return f"{change.op}{system}{opts} {name}{show}"
 
-    def applied(self, args: dict[str, Any], change: Change, res: CommandResult
-                ) -> dict[str, Any]:
+    def applied(self, args: dict[str, Any], change: Change, res: CommandResult) -> dict[str, Any]:
         return self.values(args, self.parse(args, res))
 
     def values(self, args: dict[str, Any], gid: int | None) -> dict[str, Any]:
-        return {"name": args["name"], "state": args["state"], "gid": gid,
-                "system": args["system"]}
+        return {"name": args["name"], "state": args["state"], "gid": gid, "system": args["system"]}

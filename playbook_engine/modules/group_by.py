@@ -21,8 +21,9 @@ class GroupBy(Module):
 
     args = {
         "key": Arg("str", required=True, description="The group's name (spaces become -)."),
-        "parents": Arg("list", elements="str", default=["all"],
-                       description="Groups the new group goes under."),
+        "parents": Arg(
+            "list", elements="str", default=["all"], description="Groups the new group goes under."
+        ),
     }
     needs_connection = False
     changes_inventory = True

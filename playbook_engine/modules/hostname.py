@@ -56,17 +56,24 @@ _FILE_STYLES = {
     "freebsd": Style("/etc/rc.conf.d/hostname", 'hostname="{}"', "hostname"),
 }
 _UNSUPPORTED = ("sles", "solaris", "macos", "macosx", "darwin")
-_FAMILIES = {"Alpine": "alpine", "FreeBSD": "freebsd", "OpenBSD": "openbsd",
-             "Gentoo": "openrc", "Debian": "debian"}
-_DETECT = 'if [ -d /run/systemd/system ] && command -v hostnamectl >/dev/null; then ' \
-          'echo systemd; else echo generic; fi'
+_FAMILIES = {
+    "Alpine": "alpine",
+    "FreeBSD": "freebsd",
+    "OpenBSD": "openbsd",
+    "Gentoo": "openrc",
+    "Debian": "debian",
+}
+_DETECT = (
+    "if [ -d /run/systemd/system ] && command -v hostnamectl >/dev/null; then "
+    "echo systemd; else echo generic; fi"
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Names:
-    use: str              # the strategy
-    current: str          # the running name
-    permanent: str        # the name the host boots with ("" when none is set)
+    use: str  # the strategy
+    current: str  # the running name
+    permanent: str  # the name the host boots with ("" when none is set)
     file: TextFile | None  # the file holding it, for file strategies
 
 
@@ -76,10 +83,25 @@ class HostnameModule(HostStateModule[Names]):
 
     args = {
         "name": Arg("str", required=True, description="The host's new name."),
-        "use": Arg("str", choices=("alpine", "debian", "freebsd", "generic", "macos", "macosx",
-                                   "darwin", "openbsd", "openrc", "redhat", "sles", "solaris",
-                                   "systemd"),
-                   description="Where the name is set; detected when unset."),
+        "use": Arg(
+            "str",
+            choices=(
+                "alpine",
+                "debian",
+                "freebsd",
+                "generic",
+                "macos",
+                "macosx",
+                "darwin",
+                "openbsd",
+                "openrc",
+                "redhat",
+                "sles",
+                "solaris",
+                "systemd",
+            ),
+            description="Where the name is set; detected when unset.",
+        ),
     }
     returns = {"name": "the name", "ansible_facts": "ansible_hostname, ansible_nodename"}
 
@@ -88,10 +110,11 @@ class HostnameModule(HostStateModule[Names]):
             raise ModuleError("name must not be empty")
         use = args["use"] or _from_facts(ctx)
         if use in _UNSUPPORTED:
-            raise ModuleError(f"use={use} is not supported by pbe (supported: systemd, "
-                              f"{', '.join(sorted(_FILE_STYLES))})")
-        parts = [section("use", f"echo {use}" if use else _DETECT),
-                 section("current", "hostname")]
+            raise ModuleError(
+                f"use={use} is not supported by pbe (supported: systemd, "
+                f"{', '.join(sorted(_FILE_STYLES))})"
+            )
+        parts = [section("use", f"echo {use}" if use else _DETECT), section("current", "hostname")]
         if use in (None, "systemd"):
             parts.append(section("static", "hostnamectl --static status 2>&1"))
         if use != "systemd":
@@ -123,14 +146,19 @@ class HostnameModule(HostStateModule[Names]):
         if not (set_current or set_permanent):
             return None
         diff = {"before": f"hostname = {state.permanent}\n", "after": f"hostname = {name}\n"}
-        op = "+".join(w for w, on in (("current", set_current), ("permanent", set_permanent))
-                      if on)
+        op = "+".join(w for w, on in (("current", set_current), ("permanent", set_permanent)) if on)
         command = set_command(state.use, name, set_current, set_permanent)
         if state.file is None or not set_permanent:
             return Edit(op, "", diff=diff, command=command)
         text = file_text(_FILE_STYLES[state.use], state.file, name)
-        return Edit(op, "", diff=diff, stdin=text.encode(), writes=((state.file.path, text),),
-                    command=command)
+        return Edit(
+            op,
+            "",
+            diff=diff,
+            stdin=text.encode(),
+            writes=((state.file.path, text),),
+            command=command,
+        )
 
     def apply(self, args: dict[str, Any], change: Any, ctx: ModuleContext) -> str:
         return str(change.command)
@@ -152,8 +180,10 @@ def set_command(use: str, name: str, current: bool, permanent: bool) -> str:
         if current:
             steps.append(f"hostnamectl set-hostname --transient {q}")
         if permanent:
-            steps += [f"hostnamectl set-hostname --static {q}",
-                      f"hostnamectl set-hostname --pretty {q}"]
+            steps += [
+                f"hostnamectl set-hostname --static {q}",
+                f"hostnamectl set-hostname --pretty {q}",
+            ]
         return " && ".join(steps)
     style = _FILE_STYLES[use]
     if permanent:

@@ -23,7 +23,7 @@ from .util.fileargs import UNSAFE_WRITES
 from .util.hostedit import need, section, sections, write_file
 from .util.modes import ModeError, parse_mode
 
-_READ_PW = 'pw=$(cat)'
+_READ_PW = "pw=$(cat)"
 _VERIFY = r"""h=$(U="$u" awk -F: 'NF && $1 == ENVIRON["U"] {sub(/^[^:]*:/, ""); print; exit}' "$p")
 c=
 case "$h" in
@@ -40,7 +40,7 @@ _HASH = {
     "sha256_crypt": "openssl passwd -5 -stdin",
     "sha512_crypt": "openssl passwd -6 -stdin",
     "ldap_sha1": "{ printf '{SHA}'; printf '%s' \"$pw\" | openssl dgst -sha1 -binary | "
-                 "openssl base64; }",
+    "openssl base64; }",
     "plaintext": "cat",
     "bcrypt": "htpasswd -niB x | sed 's/^x://; /^$/d'",
 }
@@ -49,10 +49,10 @@ _NEW_MODE = "$(printf %04o $((0666 & ~0$(umask))))"
 
 @dataclass(frozen=True, slots=True)
 class Htfile:
-    lines: list[str] | None          # None: no file
-    matches: bool                    # the password is the user's current one
+    lines: list[str] | None  # None: no file
+    matches: bool  # the password is the user's current one
     mode: int = 0
-    owner: tuple[str, str] = ("", "")    # name, id
+    owner: tuple[str, str] = ("", "")  # name, id
     group: tuple[str, str] = ("", "")
 
 
@@ -61,15 +61,24 @@ class Htpasswd(Module):
     """Add, update or remove a user in an htpasswd file."""
 
     args = {
-        "path": Arg("path", required=True, aliases=("dest", "destfile"),
-                    description="The password file."),
+        "path": Arg(
+            "path", required=True, aliases=("dest", "destfile"), description="The password file."
+        ),
         "name": Arg("str", required=True, aliases=("username",), description="The user."),
         "password": Arg("str", description="The password (needed to add a user)."),
-        "hash_scheme": Arg("str", default="apr_md5_crypt", aliases=("crypt_scheme",),
-                           description="apr_md5_crypt, md5_crypt, sha256_crypt, "
-                                       "sha512_crypt, ldap_sha1, plaintext or bcrypt."),
-        "state": Arg("str", default="present", choices=("present", "absent"),
-                     description="Whether the user is in the file."),
+        "hash_scheme": Arg(
+            "str",
+            default="apr_md5_crypt",
+            aliases=("crypt_scheme",),
+            description="apr_md5_crypt, md5_crypt, sha256_crypt, "
+            "sha512_crypt, ldap_sha1, plaintext or bcrypt.",
+        ),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("present", "absent"),
+            description="Whether the user is in the file.",
+        ),
         "create": Arg("bool", default=True, description="Create the file when missing."),
         "mode": Arg("mode", description="The file's permissions."),
         "owner": Arg("str", description="The file's owner."),
@@ -80,8 +89,10 @@ class Htpasswd(Module):
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         if args["hash_scheme"] not in _HASH:
-            raise ModuleError(f"hash_scheme {args['hash_scheme']} is not supported by pbe "
-                              f"(one of: {', '.join(_HASH)})")
+            raise ModuleError(
+                f"hash_scheme {args['hash_scheme']} is not supported by pbe "
+                f"(one of: {', '.join(_HASH)})"
+            )
         res = ctx.run(probe(args), stdin=_stdin(args))
         state = parse(res)
         msg, content = plan(args, state)
@@ -89,8 +100,9 @@ class Htpasswd(Module):
             msg = f"Create {args['path']}"
         attrs = attrs_differ(args, state)
         if attrs:
-            msg += (" and " if content is not None else "") + \
-                   "ownership, perms or SE linux context changed"
+            msg += (
+                " and " if content is not None else ""
+            ) + "ownership, perms or SE linux context changed"
             content = content or "keep"
         changed = content is not None
         if changed and not ctx.check:
@@ -107,10 +119,14 @@ def _stdin(args: dict[str, Any]) -> bytes:
 
 def probe(args: dict[str, Any]) -> str:
     head = f"p={quote(args['path'])}; u={quote(args['name'])}; {_READ_PW}"
-    return (f'{head}; [ -e "$p" ] || exit 0; '
-            + section("file", 'cat -- "$p"') + "; "
-            + section("stat", 'stat -L -c "%a %U %G %u %g" -- "$p"') + "; "
-            + section("verify", _VERIFY))
+    return (
+        f'{head}; [ -e "$p" ] || exit 0; '
+        + section("file", 'cat -- "$p"')
+        + "; "
+        + section("stat", 'stat -L -c "%a %U %G %u %g" -- "$p"')
+        + "; "
+        + section("verify", _VERIFY)
+    )
 
 
 def parse(res: CommandResult) -> Htfile:
@@ -124,8 +140,13 @@ def parse(res: CommandResult) -> Htfile:
         raise ModuleError(f"cannot read the file: {file.text.strip()}")
     mode, owner, group, uid, gid = need(found, "stat", res).text.split()
     lines = [line for line in file.text.splitlines() if line.strip()]
-    return Htfile(lines, need(found, "verify", res).text.strip() == "match",
-                  int(mode, 8), (owner, uid), (group, gid))
+    return Htfile(
+        lines,
+        need(found, "verify", res).text.strip() == "match",
+        int(mode, 8),
+        (owner, uid),
+        (group, gid),
+    )
 
 
 def plan(args: dict[str, Any], state: Htfile) -> tuple[str, str | None]:
@@ -162,8 +183,10 @@ def attrs_differ(args: dict[str, Any], state: Htfile) -> bool:
                 return True
         except ModeError as exc:
             raise ModuleError(f"argument mode: {exc}") from None
-    return any(args[key] is not None and args[key] not in have
-               for key, have in (("owner", state.owner), ("group", state.group)))
+    return any(
+        args[key] is not None and args[key] not in have
+        for key, have in (("owner", state.owner), ("group", state.group))
+    )
 
 
 def apply(args: dict[str, Any], keep: bool) -> str:
@@ -176,13 +199,17 @@ def apply(args: dict[str, Any], keep: bool) -> str:
     if keep:
         return f'{head}; cat -- "$p" | {{ {write}; }}'
     if args["state"] == "absent":
-        edit = "U=\"$u\" awk -F: 'NF && $1 != ENVIRON[\"U\"]' \"$p\""
+        edit = 'U="$u" awk -F: \'NF && $1 != ENVIRON["U"]\' "$p"'
         return f"{head}; {edit} | {{ {write}; }}"
     make = _HASH[args["hash_scheme"]]
-    edit = ("{ [ -e \"$p\" ] && cat -- \"$p\"; :; } | U=\"$u\" H=\"$h\" awk -F: "
-            "'NF == 0 {next} $1 == ENVIRON[\"U\"] {if (!d) print ENVIRON[\"U\"] \":\" "
-            "ENVIRON[\"H\"]; d = 1; next} {print} END {if (!d) print ENVIRON[\"U\"] \":\" "
-            "ENVIRON[\"H\"]}'")
-    return (f"{head}; h=$(printf '%s\\n' \"$pw\" | {make}) && [ -n \"$h\" ] || "
-            f"{{ echo 'hashing the password failed ({args['hash_scheme']})' >&2; exit 1; }}; "
-            f"mkdir -p -- \"$(dirname -- \"$p\")\" && {edit} | {{ {write}; }}")
+    edit = (
+        '{ [ -e "$p" ] && cat -- "$p"; :; } | U="$u" H="$h" awk -F: '
+        '\'NF == 0 {next} $1 == ENVIRON["U"] {if (!d) print ENVIRON["U"] ":" '
+        'ENVIRON["H"]; d = 1; next} {print} END {if (!d) print ENVIRON["U"] ":" '
+        'ENVIRON["H"]}\''
+    )
+    return (
+        f'{head}; h=$(printf \'%s\\n\' "$pw" | {make}) && [ -n "$h" ] || '
+        f"{{ echo 'hashing the password failed ({args['hash_scheme']})' >&2; exit 1; }}; "
+        f'mkdir -p -- "$(dirname -- "$p")" && {edit} | {{ {write}; }}'
+    )

@@ -43,8 +43,10 @@ class IncludeTasks(_Structural):
     expands_at_run = True
 
     free_form = "file"
-    args = {"file": Arg("str", required=True, description="Task file, relative to this one."),
-            "apply": Arg("dict", description="Keywords applied to the included tasks.")}
+    args = {
+        "file": Arg("str", required=True, description="Task file, relative to this one."),
+        "apply": Arg("dict", description="Keywords applied to the included tasks."),
+    }
 
 
 @register("import_tasks")
@@ -76,9 +78,13 @@ class IncludeVars(Module):
     """Load variables from a YAML/JSON file into the host's variables."""
 
     free_form = "file"
-    args = {"file": Arg("path", description="The vars file (relative to the playbook's vars/ "
-                                            "dir or the playbook)."),
-            "name": Arg("str", description="Put the variables under this one name.")}
+    args = {
+        "file": Arg(
+            "path",
+            description="The vars file (relative to the playbook's vars/ dir or the playbook).",
+        ),
+        "name": Arg("str", description="Put the variables under this one name."),
+    }
     needs_connection = False
     sets_variables = True
     returns = {"ansible_facts": "the variables loaded"}

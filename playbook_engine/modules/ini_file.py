@@ -40,9 +40,9 @@ class Spec:
     values: list[str | None]
     present: bool
     exclusive: bool
-    spaces: bool                       # "name = value" (not no_extra_spaces)
+    spaces: bool  # "name = value" (not no_extra_spaces)
     allow_no_value: bool
-    inactive: bool                     # modify_inactive_option
+    inactive: bool  # modify_inactive_option
     ignore_spaces: bool
     has_values: list[dict[str, Any]] = field(default_factory=list)
 
@@ -55,15 +55,23 @@ class Spec:
         if values and args.get("option") is None:
             raise ModuleError("option is required with value or values")
         if present and not values and not args.get("allow_no_value"):
-            raise ModuleError("Parameter 'value(s)' must be defined if state=present and "
-                              "allow_no_value=False.")
+            raise ModuleError(
+                "Parameter 'value(s)' must be defined if state=present and allow_no_value=False."
+            )
         if not values and args.get("allow_no_value"):
             values = [None]
-        return cls(args.get("section"), args.get("option"), values, present,
-                   args.get("exclusive", True) is not False,
-                   not args.get("no_extra_spaces"), bool(args.get("allow_no_value")),
-                   args.get("modify_inactive_option", True) is not False,
-                   bool(args.get("ignore_spaces")), list(args.get("section_has_values") or []))
+        return cls(
+            args.get("section"),
+            args.get("option"),
+            values,
+            present,
+            args.get("exclusive", True) is not False,
+            not args.get("no_extra_spaces"),
+            bool(args.get("allow_no_value")),
+            args.get("modify_inactive_option", True) is not False,
+            bool(args.get("ignore_spaces")),
+            list(args.get("section_has_values") or []),
+        )
 
     def line(self, value: str | None) -> str:
         """The canonical option line for ``value``."""
@@ -76,8 +84,9 @@ def _option_re(option: str) -> re.Pattern[str]:
     """``name = value`` or a bare ``name``, or a commented-out ``# name = value``;
     capturing the comment mark, ``=`` and the value."""
     name = re.escape(option)
-    return re.compile(r"^[ \t]*(?:([#;])[ \t]*" + name + r"[ \t]*(=)|()" + name +
-                      r"[ \t]*(=|$))[ \t]*(.*)$")
+    return re.compile(
+        r"^[ \t]*(?:([#;])[ \t]*" + name + r"[ \t]*(=)|()" + name + r"[ \t]*(=|$))[ \t]*(.*)$"
+    )
 
 
 def _parts(match: re.Match[str]) -> tuple[bool, str | None]:
@@ -104,15 +113,16 @@ def sections(lines: list[str], name: str | None) -> list[tuple[int, int]]:
     out = []
     for index, line in enumerate(lines):
         if header.match(line):
-            end = next((j for j in range(index + 1, len(lines)) if _HEADER.match(lines[j])),
-                       len(lines))
+            end = next(
+                (j for j in range(index + 1, len(lines)) if _HEADER.match(lines[j])), len(lines)
+            )
             out.append((index + 1, end))
     return out
 
 
 def _holds(lines: list[str], span: tuple[int, int], option: str, value: Any) -> bool:
     pattern = _option_re(option)
-    for line in lines[span[0]:span[1]]:
+    for line in lines[span[0] : span[1]]:
         match = pattern.match(line.rstrip("\n"))
         if match and _parts(match) == (True, None if value is None else str(value)):
             return True
@@ -126,9 +136,11 @@ def _pick(lines: list[str], spec: Spec) -> tuple[int, int] | None:
     if not spec.has_values:
         return found[0] if found else None
     for span in found:
-        if all(_holds(lines, span, str(item["option"]), value)
-               for item in spec.has_values
-               for value in (item.get("values") or [None])):
+        if all(
+            _holds(lines, span, str(item["option"]), value)
+            for item in spec.has_values
+            for value in (item.get("values") or [None])
+        ):
             return span
     return None
 
@@ -150,7 +162,7 @@ def _set_values(lines: list[str], span: tuple[int, int], spec: Spec) -> tuple[bo
     assert spec.option is not None
     pattern = _option_re(spec.option)
     remaining = list(spec.values)
-    matched: list[tuple[int, bool, str | None]] = []   # index, active, value
+    matched: list[tuple[int, bool, str | None]] = []  # index, active, value
     for index in range(span[0], span[1]):
         match = pattern.match(lines[index].rstrip("\n"))
         if match and (_parts(match)[0] or spec.inactive):
@@ -242,8 +254,19 @@ def _has_values_lines(spec: Spec) -> list[str]:
         if item.get("option") == spec.option:
             continue
         for value in item.get("values") or [None]:
-            out.append(Spec(spec.section, str(item["option"]), [], True, True, spec.spaces,
-                            True, True, False).line(None if value is None else str(value)))
+            out.append(
+                Spec(
+                    spec.section,
+                    str(item["option"]),
+                    [],
+                    True,
+                    True,
+                    spec.spaces,
+                    True,
+                    True,
+                    False,
+                ).line(None if value is None else str(value))
+            )
     return out
 
 
@@ -251,8 +274,7 @@ def plan(args: Mapping[str, Any], content: bytes | None, path: str) -> Outcome:
     """The whole decision for a file whose bytes are ``content`` (None: no such file)."""
     spec = Spec.from_args(args)
     if content is None and args.get("create") is False:
-        return Outcome(None, f"Destination {path} does not exist!", failed=True,
-                       extra={"rc": 257})
+        return Outcome(None, f"Destination {path} does not exist!", failed=True, extra={"rc": 257})
     text = (content or b"").decode("utf-8", "surrogateescape").removeprefix(_BOM)
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # read as text: \n only
     lines = text.splitlines(keepends=True) or (["\n"] if spec.present else [])
@@ -270,48 +292,77 @@ class IniFile(Module):
     """Set, add or remove options and sections in an INI file, keeping the rest as is."""
 
     args = {
-        "path": Arg("path", required=True, aliases=("dest",),
-                    description="The INI file (created when missing, with create)."),
-        "section": Arg("str", description="The section; omit for options before the first "
-                                          "section header."),
-        "option": Arg("str", description="The option; omit to add or remove a whole "
-                                         "section."),
+        "path": Arg(
+            "path",
+            required=True,
+            aliases=("dest",),
+            description="The INI file (created when missing, with create).",
+        ),
+        "section": Arg(
+            "str", description="The section; omit for options before the first section header."
+        ),
+        "option": Arg("str", description="The option; omit to add or remove a whole section."),
         "value": Arg("str", description="The option's value."),
-        "values": Arg("list", elements="str",
-                      description="Several values for the option (one line each)."),
-        "state": Arg("str", default="present", choices=("absent", "present"),
-                     description="Whether the option (or section) should be there."),
-        "exclusive": Arg("bool", default=True,
-                         description="present: remove the option's other values; absent: "
-                                     "remove all its lines, not only the values given."),
-        "no_extra_spaces": Arg("bool", default=False,
-                               description="Write name=value instead of name = value."),
-        "ignore_spaces": Arg("bool", default=False,
-                             description="Leave a line alone when only spaces around = "
-                                         "differ."),
-        "allow_no_value": Arg("bool", default=False,
-                              description="Allow an option without a value (a bare name)."),
-        "modify_inactive_option": Arg("bool", default=True,
-                                      description="Reuse a commented-out line of the option "
-                                                  "(# name = ...) for its value."),
-        "create": Arg("bool", default=True,
-                      description="Create the file when missing; false: fail instead."),
-        "backup": Arg("bool", default=False,
-                      description="Keep a timestamped copy of the file before changing it."),
-        "section_has_values": Arg("list", elements="dict",
-                                  description="Among sections of the same name, edit the "
-                                              "first holding these {option, values}."),
-        "follow": Arg("bool", default=False,
-                      description="Accepted: symlinks at path are always followed."),
+        "values": Arg(
+            "list", elements="str", description="Several values for the option (one line each)."
+        ),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("absent", "present"),
+            description="Whether the option (or section) should be there.",
+        ),
+        "exclusive": Arg(
+            "bool",
+            default=True,
+            description="present: remove the option's other values; absent: "
+            "remove all its lines, not only the values given.",
+        ),
+        "no_extra_spaces": Arg(
+            "bool", default=False, description="Write name=value instead of name = value."
+        ),
+        "ignore_spaces": Arg(
+            "bool",
+            default=False,
+            description="Leave a line alone when only spaces around = differ.",
+        ),
+        "allow_no_value": Arg(
+            "bool", default=False, description="Allow an option without a value (a bare name)."
+        ),
+        "modify_inactive_option": Arg(
+            "bool",
+            default=True,
+            description="Reuse a commented-out line of the option (# name = ...) for its value.",
+        ),
+        "create": Arg(
+            "bool", default=True, description="Create the file when missing; false: fail instead."
+        ),
+        "backup": Arg(
+            "bool",
+            default=False,
+            description="Keep a timestamped copy of the file before changing it.",
+        ),
+        "section_has_values": Arg(
+            "list",
+            elements="dict",
+            description="Among sections of the same name, edit the "
+            "first holding these {option, values}.",
+        ),
+        "follow": Arg(
+            "bool", default=False, description="Accepted: symlinks at path are always followed."
+        ),
         **ATTR_ARGS,
         **IGNORED_FILE_ARGS,
     }
     mutually_exclusive = (("value", "values"),)
-    returns = {"changed": "whether the file changed", "path": "the file",
-               "msg": "OK, option added, option changed, only section added, section and "
-                      "option added, section removed",
-               "backup_file": "the backup's path, when one was made",
-               "diff": "with --diff: the content before and after"}
+    returns = {
+        "changed": "whether the file changed",
+        "path": "the file",
+        "msg": "OK, option added, option changed, only section added, section and "
+        "option added, section removed",
+        "backup_file": "the backup's path, when one was made",
+        "diff": "with --diff: the content before and after",
+    }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         Spec.from_args(args)  # argument errors before the host is asked

@@ -33,15 +33,30 @@ class Iptables(Module):
     """Add or remove an iptables rule; set a chain's policy; create, delete or flush chains."""
 
     args = {
-        "table": Arg("str", default="filter",
-                     choices=("filter", "nat", "mangle", "raw", "security"),
-                     description="The table."),
-        "state": Arg("str", default="present", choices=("absent", "present"),
-                     description="Whether the rule (or, without a rule, the chain) exists."),
-        "action": Arg("str", default="append", choices=("append", "insert"),
-                      description="Add the rule at the end (-A) or the start (-I)."),
-        "ip_version": Arg("str", default="ipv4", choices=("ipv4", "ipv6", "both"),
-                          description="iptables, ip6tables, or both."),
+        "table": Arg(
+            "str",
+            default="filter",
+            choices=("filter", "nat", "mangle", "raw", "security"),
+            description="The table.",
+        ),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("absent", "present"),
+            description="Whether the rule (or, without a rule, the chain) exists.",
+        ),
+        "action": Arg(
+            "str",
+            default="append",
+            choices=("append", "insert"),
+            description="Add the rule at the end (-A) or the start (-I).",
+        ),
+        "ip_version": Arg(
+            "str",
+            default="ipv4",
+            choices=("ipv4", "ipv6", "both"),
+            description="iptables, ip6tables, or both.",
+        ),
         "chain": _str("The chain (INPUT, OUTPUT, a user chain …)."),
         "rule_num": _str("The position for action=insert."),
         "protocol": _str("-p: tcp, udp, icmp, all … (`!` negates)."),
@@ -55,10 +70,28 @@ class Iptables(Module):
         "jump": _str("-j: the target (ACCEPT, DROP, a chain …)."),
         "gateway": _str("--gateway for the TEE target."),
         "log_prefix": _str("--log-prefix (implies jump LOG)."),
-        "log_level": Arg("str", choices=("0", "1", "2", "3", "4", "5", "6", "7", "emerg",
-                                         "alert", "crit", "error", "warning", "notice",
-                                         "info", "debug"),
-                         description="--log-level (implies jump LOG)."),
+        "log_level": Arg(
+            "str",
+            choices=(
+                "0",
+                "1",
+                "2",
+                "3",
+                "4",
+                "5",
+                "6",
+                "7",
+                "emerg",
+                "alert",
+                "crit",
+                "error",
+                "warning",
+                "notice",
+                "info",
+                "debug",
+            ),
+            description="--log-level (implies jump LOG).",
+        ),
         "goto": _str("-g: continue in this chain."),
         "in_interface": _str("-i: the incoming interface."),
         "out_interface": _str("-o: the outgoing interface."),
@@ -66,49 +99,74 @@ class Iptables(Module):
         "set_counters": _str("-c: packet and byte counters."),
         "source_port": _str("--source-port."),
         "destination_port": _str("--destination-port."),
-        "destination_ports": Arg("list", default=[], elements="str",
-                                 description="--dports with -m multiport."),
+        "destination_ports": Arg(
+            "list", default=[], elements="str", description="--dports with -m multiport."
+        ),
         "to_ports": _str("--to-ports (REDIRECT, MASQUERADE)."),
         "set_dscp_mark": _str("--set-dscp (jump DSCP)."),
         "set_dscp_mark_class": _str("--set-dscp-class (jump DSCP)."),
         "comment": _str("--comment with -m comment."),
-        "ctstate": Arg("list", default=[], elements="str",
-                       description="--ctstate (-m conntrack) or --state (-m state)."),
+        "ctstate": Arg(
+            "list",
+            default=[],
+            elements="str",
+            description="--ctstate (-m conntrack) or --state (-m state).",
+        ),
         "src_range": _str("--src-range with -m iprange."),
         "dst_range": _str("--dst-range with -m iprange."),
         "match_set": _str("--match-set with -m set."),
-        "match_set_flags": Arg("str", choices=("src", "dst", "src,dst", "dst,src",
-                                               "src,src", "dst,dst"),
-                               description="The set's flags."),
+        "match_set_flags": Arg(
+            "str",
+            choices=("src", "dst", "src,dst", "dst,src", "src,src", "dst,dst"),
+            description="The set's flags.",
+        ),
         "limit": _str("--limit with -m limit."),
         "limit_burst": _str("--limit-burst with -m limit."),
         "uid_owner": _str("--uid-owner with -m owner."),
         "gid_owner": _str("--gid-owner with -m owner."),
         "reject_with": _str("--reject-with (jump REJECT)."),
         "icmp_type": _str("--icmp-type / --icmpv6-type."),
-        "syn": Arg("str", default="ignore", choices=("ignore", "match", "negate"),
-                   description="--syn, or ! --syn."),
+        "syn": Arg(
+            "str",
+            default="ignore",
+            choices=("ignore", "match", "negate"),
+            description="--syn, or ! --syn.",
+        ),
         "flush": Arg("bool", default=False, description="Flush the chain (or the table)."),
-        "policy": Arg("str", choices=("ACCEPT", "DROP", "QUEUE", "RETURN"),
-                      description="The chain's policy (-P)."),
-        "chain_management": Arg("bool", default=False,
-                                description="Create (-N) or delete (-X) the chain itself."),
+        "policy": Arg(
+            "str",
+            choices=("ACCEPT", "DROP", "QUEUE", "RETURN"),
+            description="The chain's policy (-P).",
+        ),
+        "chain_management": Arg(
+            "bool", default=False, description="Create (-N) or delete (-X) the chain itself."
+        ),
         "numeric": Arg("bool", default=False, description="-n when listing."),
     }
     mutually_exclusive = (("set_dscp_mark", "set_dscp_mark_class"), ("flush", "policy"))
-    returns = {key: f"the task's {key}" for key in ("ip_version", "table", "chain", "flush",
-                                                    "state", "chain_management", "wait")}
+    returns = {
+        key: f"the task's {key}"
+        for key in ("ip_version", "table", "chain", "flush", "state", "chain_management", "wait")
+    }
     returns["rule"] = "the rule's iptables arguments, as one string"
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         _validate(args)
-        values = {"ip_version": args["ip_version"], "table": args["table"],
-                  "chain": args["chain"], "flush": args["flush"],
-                  "rule": " ".join(build_rule(args)), "state": args["state"],
-                  "chain_management": args["chain_management"], "wait": args["wait"]}
+        values = {
+            "ip_version": args["ip_version"],
+            "table": args["table"],
+            "chain": args["chain"],
+            "flush": args["flush"],
+            "rule": " ".join(build_rule(args)),
+            "state": args["state"],
+            "chain_management": args["chain_management"],
+            "wait": args["wait"],
+        }
         params = _with_log_jump(args)
-        tools = [_BINS[v] for v in (("ipv4", "ipv6") if args["ip_version"] == "both"
-                                    else (args["ip_version"],))]
+        tools = [
+            _BINS[v]
+            for v in (("ipv4", "ipv6") if args["ip_version"] == "both" else (args["ip_version"],))
+        ]
         todo: list[str] = []
         if params["flush"]:
             todo = [_base(t, params, "-F", chain=params["chain"] is not None) for t in tools]
@@ -130,8 +188,7 @@ def _validate(args: dict[str, Any]) -> None:
     if not args["flush"] and args["chain"] is None:
         raise ModuleError("flush is False but all of the following are missing: chain")
     if (args["jump"] or "").lower() == "tee" and args["gateway"] is None:
-        raise ModuleError(f"jump is {args['jump']} but all of the following are missing: "
-                          "gateway")
+        raise ModuleError(f"jump is {args['jump']} but all of the following are missing: gateway")
     for key in ("set_dscp_mark", "set_dscp_mark_class"):
         if args[key] is not None and args["jump"] is None:
             raise ModuleError(f"missing parameter(s) required by '{key}': jump")
@@ -169,8 +226,10 @@ def _listing(tool: str, args: dict[str, Any]) -> str:
 
 
 def _probe(tool: str, args: dict[str, Any]) -> str:
-    found = (f"command -v {tool} >/dev/null || {{ echo 'Failed to find required "
-             f"executable {tool}'; exit 127; }}")
+    found = (
+        f"command -v {tool} >/dev/null || {{ echo 'Failed to find required "
+        f"executable {tool}'; exit 127; }}"
+    )
     if args["policy"]:
         check = _listing(tool, args)
     elif not build_rule(args):
@@ -233,13 +292,16 @@ def build_rule(a: dict[str, Any]) -> list[str]:
     return rule
 
 
-def _targets(a: dict[str, Any], rule: list[str], load: Callable[[Any, str], None],
-             opt: Callable[[Any, str], None]) -> None:
+def _targets(
+    a: dict[str, Any],
+    rule: list[str],
+    load: Callable[[Any, str], None],
+    opt: Callable[[Any, str], None],
+) -> None:
     """From --tcp-flags to --syn: the jump and the options that go with it."""
     tcp = a["tcp_flags"] or {}
     if "flags" in tcp and "flags_set" in tcp:
-        rule.extend(["--tcp-flags", ",".join(tcp["flags"] or []),
-                     ",".join(tcp["flags_set"] or [])])
+        rule.extend(["--tcp-flags", ",".join(tcp["flags"] or []), ",".join(tcp["flags_set"] or [])])
     opt(a["jump"], "-j")
     jump = (a["jump"] or "").lower()
     if jump == "tee":
@@ -250,13 +312,19 @@ def _targets(a: dict[str, Any], rule: list[str], load: Callable[[Any, str], None
     load(a["destination_ports"], "multiport")
     if a["destination_ports"]:
         rule.extend(["--dports", ",".join(a["destination_ports"])])
-    for key, flag in (("to_source", "--to-source"), ("goto", "-g"), ("in_interface", "-i"),
-                      ("out_interface", "-o"), ("fragment", "-f"), ("set_counters", "-c"),
-                      ("source_port", "--source-port"),
-                      ("destination_port", "--destination-port"), ("to_ports", "--to-ports")):
+    for key, flag in (
+        ("to_source", "--to-source"),
+        ("goto", "-g"),
+        ("in_interface", "-i"),
+        ("out_interface", "-o"),
+        ("fragment", "-f"),
+        ("set_counters", "-c"),
+        ("source_port", "--source-port"),
+        ("destination_port", "--destination-port"),
+        ("to_ports", "--to-ports"),
+    ):
         opt(a[key], flag)
-    for key, flag in (("set_dscp_mark", "--set-dscp"),
-                      ("set_dscp_mark_class", "--set-dscp-class")):
+    for key, flag in (("set_dscp_mark", "--set-dscp"), ("set_dscp_mark_class", "--set-dscp-class")):
         opt(a[key], flag)
         if a[key] and jump != "dscp":
             rule.extend(["-j", "DSCP"])
@@ -264,8 +332,12 @@ def _targets(a: dict[str, Any], rule: list[str], load: Callable[[Any, str], None
         rule.extend(["--syn"] if a["syn"] == "match" else ["!", "--syn"])
 
 
-def _owners_and_tail(a: dict[str, Any], rule: list[str], load: Callable[[Any, str], None],
-                     opt: Callable[[Any, str], None]) -> None:
+def _owners_and_tail(
+    a: dict[str, Any],
+    rule: list[str],
+    load: Callable[[Any, str], None],
+    opt: Callable[[Any, str], None],
+) -> None:
     """Owner matches, the implied REJECT/DSCP jump, --reject-with, ICMP type, comment."""
     for key, flag in (("uid_owner", "--uid-owner"), ("gid_owner", "--gid-owner")):
         load(a[key], "owner")
@@ -273,8 +345,11 @@ def _owners_and_tail(a: dict[str, Any], rule: list[str], load: Callable[[Any, st
             rule.extend([flag] if a[key] == "match" else ["!", flag])
         opt(a[key], flag)
     if a["jump"] is None:
-        for key, target in (("reject_with", "REJECT"), ("set_dscp_mark_class", "DSCP"),
-                            ("set_dscp_mark", "DSCP")):
+        for key, target in (
+            ("reject_with", "REJECT"),
+            ("set_dscp_mark_class", "DSCP"),
+            ("set_dscp_mark", "DSCP"),
+        ):
             if a[key]:
                 rule.extend(["-j", target])
     opt(a["reject_with"], "--reject-with")
@@ -290,6 +365,7 @@ def _adder(rule: list[str]) -> Callable[[Any, str], None]:
             return
         text = str(value)
         rule.extend(["!", flag, text[1:]] if text.startswith("!") else [flag, text])
+
     return opt
 
 
@@ -304,8 +380,12 @@ def _states(a: dict[str, Any], rule: list[str], load: Callable[[Any, str], None]
         rule.extend(["--ctstate", states])
 
 
-def _ranges_and_sets(a: dict[str, Any], rule: list[str], load: Callable[[Any, str], None],
-                     opt: Callable[[Any, str], None]) -> None:
+def _ranges_and_sets(
+    a: dict[str, Any],
+    rule: list[str],
+    load: Callable[[Any, str], None],
+    opt: Callable[[Any, str], None],
+) -> None:
     load("iprange" not in a["match"] and (a["src_range"] or a["dst_range"]), "iprange")
     opt(a["src_range"], "--src-range")
     opt(a["dst_range"], "--dst-range")

@@ -80,21 +80,36 @@ class KnownHosts(HostStateModule[TextFile]):
     """Add or remove a host's key in a known_hosts file."""
 
     args = {
-        "name": Arg("str", required=True, aliases=("host",),
-                    description="The host (as in the key; `[host]:port` for another port)."),
+        "name": Arg(
+            "str",
+            required=True,
+            aliases=("host",),
+            description="The host (as in the key; `[host]:port` for another port).",
+        ),
         "key": Arg("str", description="The known_hosts line: `host[,ip] type key`."),
         "path": Arg("path", default="~/.ssh/known_hosts", description="The file."),
         "hash_host": Arg("bool", default=False, description="Write the host name hashed."),
-        "state": Arg("str", default="present", choices=("present", "absent"),
-                     description="Whether the host's key is in the file."),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("present", "absent"),
+            description="Whether the host's key is in the file.",
+        ),
     }
-    returns = {"name": "the host", "key": "the argument", "path": "the file",
-               "hash_host": "the argument"}
+    returns = {
+        "name": "the host",
+        "key": "the argument",
+        "path": "the file",
+        "hash_host": "the argument",
+    }
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
-        return (f"f={home_path(args['path'])}; "
-                + section("path", 'printf "%s\\n" "$f"') + "; "
-                + section("file", f'[ -e "$f" ] || exit {ABSENT_RC}; cat -- "$f"'))
+        return (
+            f"f={home_path(args['path'])}; "
+            + section("path", 'printf "%s\\n" "$f"')
+            + "; "
+            + section("file", f'[ -e "$f" ] || exit {ABSENT_RC}; cat -- "$f"')
+        )
 
     def parse(self, args: dict[str, Any], res: CommandResult) -> TextFile:
         found = sections(res.out)
@@ -114,17 +129,27 @@ class KnownHosts(HostStateModule[TextFile]):
         if lines == state.lines:
             return None
         text = "".join(f"{line}\n" for line in lines)
-        diff = {"before": state.text or "", "after": text,
-                "before_header": state.path if state.text is not None else "/dev/null",
-                "after_header": state.path}
-        return Edit("write", "", values=_values(args, state.path), diff=diff,
-                    stdin=text.encode(), writes=((state.path, text),))
+        diff = {
+            "before": state.text or "",
+            "after": text,
+            "before_header": state.path if state.text is not None else "/dev/null",
+            "after_header": state.path,
+        }
+        return Edit(
+            "write",
+            "",
+            values=_values(args, state.path),
+            diff=diff,
+            stdin=text.encode(),
+            writes=((state.path, text),),
+        )
 
     def apply(self, args: dict[str, Any], change: Any, ctx: ModuleContext) -> str:
         path = change.writes[0][0]
-        return (f'f={home_path(path)}; d=$(dirname -- "$f"); '
-                '{ [ -d "$d" ] || mkdir -p -m 700 -- "$d"; } && '
-                + write_file('"$f"', quoted=True))
+        return (
+            f'f={home_path(path)}; d=$(dirname -- "$f"); '
+            '{ [ -d "$d" ] || mkdir -p -m 700 -- "$d"; } && ' + write_file('"$f"', quoted=True)
+        )
 
     def values(self, args: dict[str, Any], state: TextFile) -> dict[str, Any]:
         return _values(args, state.path)
@@ -133,8 +158,10 @@ class KnownHosts(HostStateModule[TextFile]):
 def _wanted(args: dict[str, Any], name: str) -> tuple[Entry, str] | None:
     """The entry the key gives and the line to write; None with no key (absent)."""
     if re.search(r"\S+(\s+)?,(\s+)?", name):
-        raise ModuleError("Comma separated list of names is not supported. "
-                          "Please pass a single name to lookup in the known_hosts file.")
+        raise ModuleError(
+            "Comma separated list of names is not supported. "
+            "Please pass a single name to lookup in the known_hosts file."
+        )
     if not args["key"]:
         if args["state"] == "present":
             raise ModuleError("No key specified when adding a host")
@@ -150,11 +177,15 @@ def _wanted(args: dict[str, Any], name: str) -> tuple[Entry, str] | None:
     return entry, line
 
 
-def _edited(args: dict[str, Any], name: str, wanted: tuple[Entry, str] | None,
-            lines: list[str]) -> list[str]:
+def _edited(
+    args: dict[str, Any], name: str, wanted: tuple[Entry, str] | None, lines: list[str]
+) -> list[str]:
     """The file's lines after the change (an added or replacing entry goes last)."""
-    mine = [(i, e) for i, line in enumerate(lines)
-            if (e := parse_entry(line)) is not None and e.names(name)]
+    mine = [
+        (i, e)
+        for i, line in enumerate(lines)
+        if (e := parse_entry(line)) is not None and e.names(name)
+    ]
     if wanted is None:  # absent, no key: every entry of the host goes
         drop = {i for i, _ in mine}
         return [line for i, line in enumerate(lines) if i not in drop]
@@ -174,5 +205,4 @@ def _without(lines: list[str], mine: list[tuple[int, Entry]], key_type: str) -> 
 
 
 def _values(args: dict[str, Any], path: str) -> dict[str, Any]:
-    return {"name": args["name"], "key": args["key"], "path": path,
-            "hash_host": args["hash_host"]}
+    return {"name": args["name"], "key": args["key"], "path": path, "hash_host": args["hash_host"]}

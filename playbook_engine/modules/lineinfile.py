@@ -31,8 +31,10 @@ from .util.textedit import (
     to_bytes,
 )
 
-_EMPTY_PATTERN = ("lineinfile: the {what} is an empty string, which matches every line: the "
-                  "last line is replaced (state=present) or every line removed (state=absent)")
+_EMPTY_PATTERN = (
+    "lineinfile: the {what} is an empty string, which matches every line: the "
+    "last line is replaced (state=present) or every line removed (state=absent)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +46,7 @@ class LineSpec:
     search: bytes | None = None
     insertafter: str | None = None
     insertbefore: str | None = None
-    anchor: re.Pattern[bytes] | None = None     # insertafter/insertbefore as a regex
+    anchor: re.Pattern[bytes] | None = None  # insertafter/insertbefore as a regex
     backrefs: bool = False
     firstmatch: bool = False
 
@@ -58,21 +60,25 @@ class LineSpec:
         if present and args.get("backrefs") and regexp is None:
             raise ModuleError("regexp is required with backrefs=true")
         if not present and (line, regexp, search) == (None, None, None):
-            raise ModuleError("one of line, search_string, or regexp is required with "
-                              "state=absent")
+            raise ModuleError("one of line, search_string, or regexp is required with state=absent")
         after, before = args.get("insertafter"), args.get("insertbefore")
         if after is None and before is None:
             after = "EOF"
-        anchor = after if after not in (None, "BOF", "EOF") else (
-            before if before not in (None, "BOF") else None)
+        anchor = (
+            after
+            if after not in (None, "BOF", "EOF")
+            else (before if before not in (None, "BOF") else None)
+        )
         return cls(
             line=to_bytes(line) if line is not None else None,
             regexp=compile_regex(regexp, "regexp") if regexp is not None else None,
             search=to_bytes(search) if search is not None else None,
-            insertafter=after, insertbefore=before,
+            insertafter=after,
+            insertbefore=before,
             anchor=compile_regex(anchor, "insertafter/insertbefore") if anchor else None,
             backrefs=bool(args.get("backrefs")) and present,
-            firstmatch=bool(args.get("firstmatch")))
+            firstmatch=bool(args.get("firstmatch")),
+        )
 
 
 # -- the pure edit -----------------------------------------------------------------------
@@ -87,8 +93,7 @@ def plan(args: Mapping[str, Any], content: bytes | None, path: str) -> Outcome:
             return Outcome(None, "file not present", extra={"found": 0})
         return _with_warnings(absent(content, spec), warnings)
     if content is None and not args.get("create"):
-        return Outcome(None, f"Destination {path} does not exist !", failed=True,
-                       extra={"rc": 257})
+        return Outcome(None, f"Destination {path} does not exist !", failed=True, extra={"rc": 257})
     return _with_warnings(present(content or b"", spec), warnings)
 
 
@@ -171,8 +176,9 @@ def _put_at(lines: list[bytes], index: int, new: bytes, newline: bytes) -> Outco
     return Outcome(b"".join(lines), "line replaced")
 
 
-def _insert(lines: list[bytes], anchor: int | None, line: bytes, newline: bytes,
-            spec: LineSpec) -> Outcome:
+def _insert(
+    lines: list[bytes], anchor: int | None, line: bytes, newline: bytes, spec: LineSpec
+) -> Outcome:
     """Add the line: at the top (BOF), after/before the anchor line, else at the end."""
     if "BOF" in (spec.insertbefore, spec.insertafter):
         anchor = 0
@@ -196,8 +202,10 @@ def _matches(line: bytes, spec: LineSpec) -> bool:
 
 def _warnings(args: Mapping[str, Any]) -> tuple[str, ...]:
     if args.get("regexp") == "":
-        return (_EMPTY_PATTERN.format(what="regular expression") +
-                "; use '^' to say you mean every line",)
+        return (
+            _EMPTY_PATTERN.format(what="regular expression")
+            + "; use '^' to say you mean every line",
+        )
     if args.get("search_string") == "":
         return (_EMPTY_PATTERN.format(what="search string"),)
     return ()
@@ -217,33 +225,61 @@ class LineInFile(Module):
     """Ensure a line is in a file (or not), replacing the line a regexp matches."""
 
     args = {
-        "path": Arg("path", required=True, aliases=("dest", "destfile", "name"),
-                    description="The file to edit (symlinks are followed)."),
-        "line": Arg("str", aliases=("value",),
-                    description="The line to insert or replace; required for "
-                                "state=present. With backrefs, may hold \\1 or \\g<name>."),
-        "regexp": Arg("str", aliases=("regex",),
-                      description="Python regex looked for in every line: present replaces "
-                                  "the last matching line, absent removes all of them."),
-        "search_string": Arg("str", description="Literal text looked for in every line, "
-                                                "used like regexp."),
-        "state": Arg("str", default="present", choices=("present", "absent"),
-                     description="Whether the line should be there or not."),
-        "insertafter": Arg("str", description="Without a regexp/search_string match, insert "
-                                              "after the last line matching this regex; "
-                                              "EOF (the default) appends."),
-        "insertbefore": Arg("str", description="Without a regexp/search_string match, insert "
-                                               "before the last line matching this regex; BOF "
-                                               "inserts at the top."),
-        "backrefs": Arg("bool", default=False,
-                        description="Expand backreferences from regexp in line; when regexp "
-                                    "matches nothing, the file is left unchanged."),
-        "firstmatch": Arg("bool", default=False,
-                          description="Use the first matching line instead of the last."),
+        "path": Arg(
+            "path",
+            required=True,
+            aliases=("dest", "destfile", "name"),
+            description="The file to edit (symlinks are followed).",
+        ),
+        "line": Arg(
+            "str",
+            aliases=("value",),
+            description="The line to insert or replace; required for "
+            "state=present. With backrefs, may hold \\1 or \\g<name>.",
+        ),
+        "regexp": Arg(
+            "str",
+            aliases=("regex",),
+            description="Python regex looked for in every line: present replaces "
+            "the last matching line, absent removes all of them.",
+        ),
+        "search_string": Arg(
+            "str", description="Literal text looked for in every line, used like regexp."
+        ),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("present", "absent"),
+            description="Whether the line should be there or not.",
+        ),
+        "insertafter": Arg(
+            "str",
+            description="Without a regexp/search_string match, insert "
+            "after the last line matching this regex; "
+            "EOF (the default) appends.",
+        ),
+        "insertbefore": Arg(
+            "str",
+            description="Without a regexp/search_string match, insert "
+            "before the last line matching this regex; BOF "
+            "inserts at the top.",
+        ),
+        "backrefs": Arg(
+            "bool",
+            default=False,
+            description="Expand backreferences from regexp in line; when regexp "
+            "matches nothing, the file is left unchanged.",
+        ),
+        "firstmatch": Arg(
+            "bool", default=False, description="Use the first matching line instead of the last."
+        ),
         **FILE_ARGS,
     }
-    mutually_exclusive = (("insertbefore", "insertafter"), ("regexp", "search_string"),
-                          ("backrefs", "search_string"))
+    mutually_exclusive = (
+        ("insertbefore", "insertafter"),
+        ("regexp", "search_string"),
+        ("backrefs", "search_string"),
+    )
     returns = {
         "changed": "whether the file changed (content or attributes)",
         "msg": "line added, line replaced, N line(s) removed, file not present, ...",

@@ -38,8 +38,8 @@ _ENTRY = re.compile(r"^\s*#?\s*(\S+) (\S+)\s*$")  # "en_GB.UTF-8 UTF-8", maybe c
 @dataclass(frozen=True, slots=True)
 class Locales:
     config: TextFile
-    supported: dict[str, str]   # locale -> its locale.gen line ("en_GB.UTF-8 UTF-8")
-    generated: frozenset[str]   # `locale -a`, normalized
+    supported: dict[str, str]  # locale -> its locale.gen line ("en_GB.UTF-8 UTF-8")
+    generated: frozenset[str]  # `locale -a`, normalized
 
 
 @register("locale_gen", "community.general.locale_gen")
@@ -47,10 +47,18 @@ class LocaleGenModule(HostStateModule[Locales]):
     """Generate or remove locales listed in /etc/locale.gen."""
 
     args = {
-        "name": Arg("list", required=True, elements="str",
-                    description="The locales, with their encoding (en_GB.UTF-8)."),
-        "state": Arg("str", default="present", choices=("absent", "present"),
-                     description="Whether they are generated."),
+        "name": Arg(
+            "list",
+            required=True,
+            elements="str",
+            description="The locales, with their encoding (en_GB.UTF-8).",
+        ),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("absent", "present"),
+            description="Whether they are generated.",
+        ),
     }
     returns = {"mechanism": "how locales are managed: glibc"}
 
@@ -58,16 +66,22 @@ class LocaleGenModule(HostStateModule[Locales]):
         if not args["name"]:
             raise ModuleError("name must list at least one locale")
         files = " ".join(_SUPPORTED)
-        return "; ".join((read_file("config", LOCALE_GEN),
-                          section("supported", f"cat {files} 2>/dev/null; :"),
-                          section("generated", "locale -a")))
+        return "; ".join(
+            (
+                read_file("config", LOCALE_GEN),
+                section("supported", f"cat {files} 2>/dev/null; :"),
+                section("generated", "locale -a"),
+            )
+        )
 
     def parse(self, args: dict[str, Any], res: CommandResult) -> Locales:
         found = sections(res.out)
         config = text_file(LOCALE_GEN, need(found, "config", res))
         if config.text is None:
-            raise ModuleError(f"{LOCALE_GEN} does not exist: pbe's locale_gen manages "
-                              "glibc's locale.gen (install the locales package)")
+            raise ModuleError(
+                f"{LOCALE_GEN} does not exist: pbe's locale_gen manages "
+                "glibc's locale.gen (install the locales package)"
+            )
         supported: dict[str, str] = {}  # locale.gen's own entries (commented or not) first
         for line in [*config.lines, *need(found, "supported", res).text.splitlines()]:
             if (match := _ENTRY.match(line)) is not None:
@@ -83,11 +97,13 @@ class LocaleGenModule(HostStateModule[Locales]):
 
     def plan(self, args: dict[str, Any], state: Locales) -> Edit | None:
         names = args["name"]  # available: listed (locale.gen, SUPPORTED) or generated
-        unknown = [n for n in names
-                   if n not in state.supported and normalize(n) not in state.generated]
+        unknown = [
+            n for n in names if n not in state.supported and normalize(n) not in state.generated
+        ]
         if unknown:
-            raise ModuleError(f"locale(s) not available on the host: {', '.join(unknown)} "
-                              f"(see {_SUPPORTED[0]})")
+            raise ModuleError(
+                f"locale(s) not available on the host: {', '.join(unknown)} (see {_SUPPORTED[0]})"
+            )
         present = args["state"] == "present"
         todo = [n for n in names if (normalize(n) in state.generated) != present]
         if not todo:
@@ -98,8 +114,13 @@ class LocaleGenModule(HostStateModule[Locales]):
             if entry is not None:  # a generated locale no file lists needs no line
                 lines = set_line(lines, entry, present)
         text = "".join(f"{line}\n" for line in lines)
-        return Edit("generate", "", values={"mechanism": "glibc"}, stdin=text.encode(),
-                    writes=((LOCALE_GEN, text),))
+        return Edit(
+            "generate",
+            "",
+            values={"mechanism": "glibc"},
+            stdin=text.encode(),
+            writes=((LOCALE_GEN, text),),
+        )
 
     def apply(self, args: dict[str, Any], change: Any, ctx: ModuleContext) -> str:
         return f"{{ {write_file(LOCALE_GEN)}; }} && {{ locale-gen 2>&1 || exit {_GEN_FAILED}; }}"

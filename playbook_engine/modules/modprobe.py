@@ -29,8 +29,8 @@ _MODPROBE_FAILED = 10
 class Kernel:
     loaded: bool
     builtin: bool
-    load_files: dict[str, str]     # path -> text, of modules-load.d
-    option_files: dict[str, str]   # path -> text, of modprobe.d
+    load_files: dict[str, str]  # path -> text, of modules-load.d
+    option_files: dict[str, str]  # path -> text, of modprobe.d
 
 
 @register("modprobe", "community.general.modprobe")
@@ -39,11 +39,16 @@ class ModprobeModule(HostStateModule[Kernel]):
 
     args = {
         "name": Arg("str", required=True, description="The kernel module."),
-        "state": Arg("str", default="present", choices=("absent", "present"),
-                     description="Loaded or not."),
+        "state": Arg(
+            "str", default="present", choices=("absent", "present"), description="Loaded or not."
+        ),
         "params": Arg("str", default="", description="Its parameters (`numdummies=2`)."),
-        "persistent": Arg("str", default="disabled", choices=("disabled", "absent", "present"),
-                          description="Also configure (or unconfigure) it for the next boot."),
+        "persistent": Arg(
+            "str",
+            default="disabled",
+            choices=("disabled", "absent", "present"),
+            description="Also configure (or unconfigure) it for the next boot.",
+        ),
     }
     returns = {"name": "the module", "params": "its parameters", "state": "the state"}
 
@@ -51,20 +56,29 @@ class ModprobeModule(HostStateModule[Kernel]):
         if not args["name"].strip():
             raise ModuleError("name must not be empty")
         name = _name_pattern(args["name"])
-        parts = [section("loaded", f"grep -q -E {quote(f'^{name} ')} /proc/modules"),
-                 section("builtin", f"grep -q -E {quote(f'/{name}[.]ko$')} "
-                                    '"/lib/modules/$(uname -r)/modules.builtin"')]
+        parts = [
+            section("loaded", f"grep -q -E {quote(f'^{name} ')} /proc/modules"),
+            section(
+                "builtin",
+                f'grep -q -E {quote(f"/{name}[.]ko$")} "/lib/modules/$(uname -r)/modules.builtin"',
+            ),
+        ]
         if args["persistent"] != "disabled":
-            parts += [section("load", _cat_dir(LOAD_DIR)),
-                      section("options", _cat_dir(OPTIONS_DIR))]
+            parts += [
+                section("load", _cat_dir(LOAD_DIR)),
+                section("options", _cat_dir(OPTIONS_DIR)),
+            ]
         return "; ".join(parts)
 
     def parse(self, args: dict[str, Any], res: CommandResult) -> Kernel:
         found = sections(res.out)
         persistent = args["persistent"] != "disabled"
-        return Kernel(need(found, "loaded", res).rc == 0, need(found, "builtin", res).rc == 0,
-                      split_files(need(found, "load", res).text) if persistent else {},
-                      split_files(need(found, "options", res).text) if persistent else {})
+        return Kernel(
+            need(found, "loaded", res).rc == 0,
+            need(found, "builtin", res).rc == 0,
+            split_files(need(found, "load", res).text) if persistent else {},
+            split_files(need(found, "options", res).text) if persistent else {},
+        )
 
     def plan(self, args: dict[str, Any], state: Kernel) -> Edit | None:
         name, present = args["name"].strip(), args["state"] == "present"
@@ -80,8 +94,7 @@ class ModprobeModule(HostStateModule[Kernel]):
             steps.append(f"{{ printf %s {quote(text)} | {{ {write_file(path)}; }}; }}")
         if not steps:
             return None
-        return Edit("modprobe", "", values=_values(args), writes=writes,
-                    command=" && ".join(steps))
+        return Edit("modprobe", "", values=_values(args), writes=writes, command=" && ".join(steps))
 
     def apply(self, args: dict[str, Any], change: Any, ctx: ModuleContext) -> str:
         return str(change.command)
@@ -106,8 +119,10 @@ def _name_pattern(name: str) -> str:
 
 def _cat_dir(directory: str) -> str:
     """Every *.conf of ``directory``, each after a ``::pbe:file PATH`` line."""
-    return (f'for f in {directory}/*.conf; do [ -f "$f" ] || continue; '
-            f"printf '{_FILE}%s\\n' \"$f\"; cat -- \"$f\"; echo; done")
+    return (
+        f'for f in {directory}/*.conf; do [ -f "$f" ] || continue; '
+        f'printf \'{_FILE}%s\\n\' "$f"; cat -- "$f"; echo; done'
+    )
 
 
 def split_files(text: str) -> dict[str, str]:
@@ -119,7 +134,7 @@ def split_files(text: str) -> dict[str, str]:
         if line.startswith(_FILE):
             if path is not None:
                 files[path] = "".join(chunks)[:-1]
-            path, chunks = line[len(_FILE):].rstrip("\n"), []
+            path, chunks = line[len(_FILE) :].rstrip("\n"), []
         else:
             chunks.append(line)
     if path is not None:
@@ -136,20 +151,34 @@ def persistent_writes(args: dict[str, Any], state: Kernel) -> tuple[tuple[str, s
     name, params = args["name"].strip(), args["params"].strip()
     if args["persistent"] == "present":
         writes = []
-        if not any(_same(line.strip(), name) for text in state.load_files.values()
-                   for line in text.splitlines()):
+        if not any(
+            _same(line.strip(), name)
+            for text in state.load_files.values()
+            for line in text.splitlines()
+        ):
             writes.append((f"{LOAD_DIR}/{name}.conf", f"{name}\n"))
-        if params and not any(_options(line, name) == params
-                              for text in state.option_files.values()
-                              for line in text.splitlines()):
+        if params and not any(
+            _options(line, name) == params
+            for text in state.option_files.values()
+            for line in text.splitlines()
+        ):
             writes.append((f"{OPTIONS_DIR}/{name}.conf", f"options {name} {params}\n"))
         return tuple(writes)
     if args["persistent"] == "absent":
-        return tuple(w for w in (
-            *(_commented(p, t, lambda line: _same(line.strip(), name))
-              for p, t in state.load_files.items()),
-            *(_commented(p, t, lambda line: _options(line, name) is not None)
-              for p, t in state.option_files.items())) if w is not None)
+        return tuple(
+            w
+            for w in (
+                *(
+                    _commented(p, t, lambda line: _same(line.strip(), name))
+                    for p, t in state.load_files.items()
+                ),
+                *(
+                    _commented(p, t, lambda line: _options(line, name) is not None)
+                    for p, t in state.option_files.items()
+                ),
+            )
+            if w is not None
+        )
     return ()
 
 

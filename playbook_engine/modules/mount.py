@@ -49,7 +49,7 @@ class Mounted:
 class Host:
     fstab: TextFile
     mounted: Mounted | None  # what is mounted on the path (the last mount, which is seen)
-    exists: bool             # the mount point exists
+    exists: bool  # the mount point exists
 
 
 @register("mount", "ansible.posix.mount")
@@ -63,34 +63,62 @@ class MountModule(HostStateModule[Host]):
         "opts": Arg("str", description="Mount options (fstab's fourth field)."),
         "dump": Arg("str", default="0", description="fstab's fifth field."),
         "passno": Arg("str", default="0", description="fstab's sixth field."),
-        "state": Arg("str", required=True, choices=(
-            "absent", "absent_from_fstab", "mounted", "present", "unmounted", "remounted",
-            "ephemeral"), description="What the mount point should be."),
+        "state": Arg(
+            "str",
+            required=True,
+            choices=(
+                "absent",
+                "absent_from_fstab",
+                "mounted",
+                "present",
+                "unmounted",
+                "remounted",
+                "ephemeral",
+            ),
+            description="What the mount point should be.",
+        ),
         "fstab": Arg("str", description="The fstab file (default /etc/fstab)."),
         "boot": Arg("bool", default=True, description="false adds noauto to the options."),
         "backup": Arg("bool", default=False, description="Keep a dated copy of the fstab."),
-        "opts_no_log": Arg("bool", default=False, description="Accepted (opts are not logged "
-                                                              "by pbe's modules anyway)."),
+        "opts_no_log": Arg(
+            "bool",
+            default=False,
+            description="Accepted (opts are not logged by pbe's modules anyway).",
+        ),
     }
-    returns = {"name": "the mount point", "src": "the source", "fstype": "the type",
-               "opts": "the options", "dump": "dump", "passno": "passno", "fstab": "the file",
-               "boot": "boot", "backup_file": "the fstab's copy, with backup"}
+    returns = {
+        "name": "the mount point",
+        "src": "the source",
+        "fstype": "the type",
+        "opts": "the options",
+        "dump": "dump",
+        "passno": "passno",
+        "fstab": "the file",
+        "boot": "boot",
+        "backup_file": "the fstab's copy, with backup",
+    }
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
         _check(args)
         path = quote(args["path"])
-        return "; ".join((read_file("fstab", _fstab(args)),
-                          section("mounts", "cat /proc/self/mounts"),
-                          section("dir", f"[ -d {path} ]")))
+        return "; ".join(
+            (
+                read_file("fstab", _fstab(args)),
+                section("mounts", "cat /proc/self/mounts"),
+                section("dir", f"[ -d {path} ]"),
+            )
+        )
 
     def parse(self, args: dict[str, Any], res: CommandResult) -> Host:
         found = sections(res.out)
         mounts = need(found, "mounts", res)
         if mounts.rc != 0:
             raise ModuleError("cannot read /proc/self/mounts (pbe's mount is for Linux)")
-        return Host(text_file(_fstab(args), need(found, "fstab", res)),
-                    mounted_on(mounts.text, escape(args["path"])),
-                    need(found, "dir", res).rc == 0)
+        return Host(
+            text_file(_fstab(args), need(found, "fstab", res)),
+            mounted_on(mounts.text, escape(args["path"])),
+            need(found, "dir", res).rc == 0,
+        )
 
     def foresee(self, args: dict[str, Any], state: Host, known: Known) -> Host:
         predicted = known(state.fstab.path)
@@ -103,9 +131,15 @@ class MountModule(HostStateModule[Host]):
         write = text is not None
         diff = {"before": state.fstab.text or "", "after": text} if write else None
         command = " && ".join(_command(args, step, write) for step in steps)
-        return Edit("+".join(steps), "", diff=diff, values=_values(args),
-                    stdin=text.encode() if write and text is not None else None,
-                    writes=((state.fstab.path, text),) if write else (), command=command)
+        return Edit(
+            "+".join(steps),
+            "",
+            diff=diff,
+            values=_values(args),
+            stdin=text.encode() if write and text is not None else None,
+            writes=((state.fstab.path, text),) if write else (),
+            command=command,
+        )
 
     def apply(self, args: dict[str, Any], change: Any, ctx: ModuleContext) -> str:
         return str(change.command)
@@ -130,8 +164,9 @@ def _check(args: dict[str, Any]) -> None:
     if state in _NEEDS_SOURCE:
         missing = [k for k in ("src", "fstype") if not args[k]]
         if missing:
-            raise ModuleError(f"state is {state} but all of the following are missing: "
-                              f"{', '.join(missing)}")
+            raise ModuleError(
+                f"state is {state} but all of the following are missing: {', '.join(missing)}"
+            )
 
 
 def _fstab(args: dict[str, Any]) -> str:
@@ -139,9 +174,17 @@ def _fstab(args: dict[str, Any]) -> str:
 
 
 def _values(args: dict[str, Any]) -> dict[str, Any]:
-    return {"name": args["path"], "src": args["src"], "fstype": args["fstype"],
-            "opts": options(args), "dump": args["dump"], "passno": args["passno"],
-            "fstab": _fstab(args), "boot": "yes" if args["boot"] else "no", "backup_file": ""}
+    return {
+        "name": args["path"],
+        "src": args["src"],
+        "fstype": args["fstype"],
+        "opts": options(args),
+        "dump": args["dump"],
+        "passno": args["passno"],
+        "fstab": _fstab(args),
+        "boot": "yes" if args["boot"] else "no",
+        "backup_file": "",
+    }
 
 
 def _steps(args: dict[str, Any], host: Host) -> tuple[list[str], str | None]:
@@ -164,7 +207,8 @@ def _steps(args: dict[str, Any], host: Host) -> tuple[list[str], str | None]:
         if state == "absent_from_fstab":
             return ["write"], text
         return ["write"] + (["umount"] if mounted else []) + (
-            ["rmdir"] if host.exists else []), text
+            ["rmdir"] if host.exists else []
+        ), text
     if state == "unmounted":
         return (["umount"] if mounted else []), None
     if state == "remounted":
@@ -176,9 +220,11 @@ def _ephemeral(args: dict[str, Any], host: Host) -> list[str]:
     if host.mounted is None:
         return ([] if host.exists else ["mkdir"]) + ["ephemeral"]
     if host.mounted.source != escape(args["src"]):
-        raise ModuleError(f"{args['path']} is already mounted from {host.mounted.source}, not "
-                          f"{args['src']}: unmount it first (state=unmounted) or use "
-                          "another path")
+        raise ModuleError(
+            f"{args['path']} is already mounted from {host.mounted.source}, not "
+            f"{args['src']}: unmount it first (state=unmounted) or use "
+            "another path"
+        )
     return ["remount-opts"]
 
 
@@ -195,8 +241,10 @@ def _command(args: dict[str, Any], step: str, write: bool) -> str:
     if step == "mount":
         return f"{{ mount {table}{path} >&2 || exit 5; }}"
     if step == "remount":
-        return (f"{{ mount -o remount {table}{path} >&2 || {{ umount {path} && "
-                f"mount {table}{path}; }} >&2 || exit 5; }}")
+        return (
+            f"{{ mount -o remount {table}{path} >&2 || {{ umount {path} && "
+            f"mount {table}{path}; }} >&2 || exit 5; }}"
+        )
     if step == "remount-opts":
         opts = f",{args['opts']}" if args["opts"] else ""
         return f"{{ mount -o {quote('remount' + opts)} {table}{path} >&2 || exit 8; }}"
@@ -204,8 +252,10 @@ def _command(args: dict[str, Any], step: str, write: bool) -> str:
         return f"{{ umount {path} >&2 || exit 6; }}"
     if step == "rmdir":
         return f"{{ rmdir -- {path} >&2 || exit 7; }}"
-    return (f"{{ mount -t {quote(args['fstype'])} -o {quote(options(args))} "
-            f"{quote(args['src'])} {path} >&2 || exit 5; }}")
+    return (
+        f"{{ mount -t {quote(args['fstype'])} -o {quote(options(args))} "
+        f"{quote(args['src'])} {path} >&2 || exit 5; }}"
+    )
 
 
 def escape(value: str) -> str:
@@ -223,8 +273,14 @@ def options(args: dict[str, Any]) -> str:
 
 
 def entry(args: dict[str, Any]) -> list[str]:
-    return [escape(args["src"]), escape(args["path"]), args["fstype"], options(args),
-            args["dump"], args["passno"]]
+    return [
+        escape(args["src"]),
+        escape(args["path"]),
+        args["fstype"],
+        options(args),
+        args["dump"],
+        args["passno"],
+    ]
 
 
 def _fields(line: str) -> list[str] | None:

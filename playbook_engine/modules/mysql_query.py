@@ -29,16 +29,19 @@ class MysqlQuery(MysqlModule):
         "login_db": Arg("str", description="The database to run them in."),
         "positional_args": Arg("list", description="Values for %s placeholders."),
         "named_args": Arg("dict", description="Values for %(name)s placeholders."),
-        "single_transaction": Arg("bool", default=False,
-                                  description="Run them in one transaction."),
+        "single_transaction": Arg(
+            "bool", default=False, description="Run them in one transaction."
+        ),
         "session_vars": Arg("dict", description="Session variables to set first."),
         **{k: v for k, v in LOGIN_ARGS.items() if k != "sql_log_bin"},
     }
     mutually_exclusive = (("positional_args", "named_args"),)
     supports_check = False
-    returns = {"executed_queries": "the queries as run", "query_result": "per query, its "
-               "rows as column → value mappings", "rowcount": "per query, rows returned "
-               "or affected"}
+    returns = {
+        "executed_queries": "the queries as run",
+        "query_result": "per query, its rows as column → value mappings",
+        "rowcount": "per query, rows returned or affected",
+    }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         queries = [bind(q, args) for q in _queries(args["query"])]
@@ -52,8 +55,10 @@ class MysqlQuery(MysqlModule):
             raise ModuleError(f"Cannot execute SQL: {failure(res)}")
         results, counts = parse_results(res.out)
         changed = any(_changed(q, n) for q, n in zip(queries, counts, strict=False))
-        return Result(changed=changed, values={"executed_queries": queries,
-                                               "query_result": results, "rowcount": counts})
+        return Result(
+            changed=changed,
+            values={"executed_queries": queries, "query_result": results, "rowcount": counts},
+        )
 
 
 def _queries(query: Any) -> list[str]:
@@ -112,8 +117,11 @@ def parse_results(out: str) -> tuple[list[list[dict[str, Any]]], list[int]]:
         if row and row[0] == _MARK:
             if row[1:] == ["ROW_COUNT()"]:  # the marker's own header line
                 continue
-            found = [dict(zip(block[0], map(_typed, r), strict=False))
-                     for r in block[1:]] if block else []
+            found = (
+                [dict(zip(block[0], map(_typed, r), strict=False)) for r in block[1:]]
+                if block
+                else []
+            )
             results.append(found)
             counts.append(len(found) if block else max(int(row[1]), 0))
             block = []

@@ -40,21 +40,30 @@ class MysqlUser(MysqlModule):
     args = {
         "name": Arg("str", required=True, description="The user name."),
         "host": Arg("str", default="localhost", description="The host part of the account."),
-        "host_all": Arg("bool", default=False,
-                        description="Apply to every existing host of the user."),
+        "host_all": Arg(
+            "bool", default=False, description="Apply to every existing host of the user."
+        ),
         "password": Arg("str", description="Its password (hidden from results)."),
-        "encrypted": Arg("bool", default=False,
-                         description="password is already a mysql_native_password hash."),
-        "update_password": Arg("str", default="always",
-                               choices=("always", "on_create", "on_new_username"),
-                               description="always: set a password that differs."),
+        "encrypted": Arg(
+            "bool", default=False, description="password is already a mysql_native_password hash."
+        ),
+        "update_password": Arg(
+            "str",
+            default="always",
+            choices=("always", "on_create", "on_new_username"),
+            description="always: set a password that differs.",
+        ),
         "priv": Arg("raw", description="db.table:PRIV,PRIV/db2.*:ALL, or a mapping."),
-        "append_privs": Arg("bool", default=False,
-                            description="Add priv to what the user has."),
-        "subtract_privs": Arg("bool", default=False,
-                              description="Revoke priv from what the user has."),
-        "state": Arg("str", default="present", choices=("absent", "present"),
-                     description="Whether the user exists."),
+        "append_privs": Arg("bool", default=False, description="Add priv to what the user has."),
+        "subtract_privs": Arg(
+            "bool", default=False, description="Revoke priv from what the user has."
+        ),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("absent", "present"),
+            description="Whether the user exists.",
+        ),
         "plugin": Arg("str", description="Authentication plugin of a new user."),
         "plugin_auth_string": Arg("str", description="Its authentication string (plain)."),
         "plugin_hash_string": Arg("str", description="Its authentication string (hashed)."),
@@ -66,15 +75,21 @@ class MysqlUser(MysqlModule):
         "resource_limits": Arg("dict", description="Accepted; not supported."),
         "session_vars": Arg("dict", description="Accepted; not supported."),
         "tls_requires": Arg("dict", description="Accepted; not supported."),
-        "password_expire": Arg("str", choices=("now", "never", "default", "interval"),
-                               description="Accepted; not supported."),
+        "password_expire": Arg(
+            "str",
+            choices=("now", "never", "default", "interval"),
+            description="Accepted; not supported.",
+        ),
         "password_expire_interval": Arg("int", description="Accepted; not supported."),
         **LOGIN_ARGS,
     }
     mutually_exclusive = (("append_privs", "subtract_privs"),)
-    returns = {"user": "the user name", "msg": "what was done",
-               "password_changed": "whether the password was set",
-               "attributes": "always null (attributes are not supported)"}
+    returns = {
+        "user": "the user name",
+        "msg": "what was done",
+        "password_changed": "whether the password was set",
+        "attributes": "always null (attributes are not supported)",
+    }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         _refuse_unsupported(args)
@@ -86,8 +101,9 @@ class MysqlUser(MysqlModule):
             msg = "User deleted" if hosts else "User doesn't exist"
             return self.finish(args, ctx, statements, msg, False)
         if args["host"] not in account.hosts and not args["host_all"]:
-            return self.finish(args, ctx, self.create(args, wanted), "User added",
-                               args["password"] is not None)
+            return self.finish(
+                args, ctx, self.create(args, wanted), "User added", args["password"] is not None
+            )
         if not account.hosts:
             raise ModuleError("host_all parameter cannot be used when adding a user")
         return self.modify(args, ctx, account, wanted)
@@ -98,8 +114,10 @@ class MysqlUser(MysqlModule):
         if args["password"] is not None:
             given = literal(args["password"])
             expect = given if args["encrypted"] else _NATIVE_HASH.format(given)
-            statements.append(f"SELECT 'P', host, plugin, authentication_string = {expect}"
-                              f"FROM mysql.user WHERE user = {user};")
+            statements.append(
+                f"SELECT 'P', host, plugin, authentication_string = {expect}"
+                f"FROM mysql.user WHERE user = {user};"
+            )
         if privs and not args["host_all"]:
             statements.append(f"SHOW GRANTS FOR {_who(args, args['host'])};")
         res = self.sql(args, ctx, statements, "read user", force=True)
@@ -119,8 +137,9 @@ class MysqlUser(MysqlModule):
             statements += [_grant(who, obj, privs) for obj, privs in wanted.items()]
         return statements
 
-    def modify(self, args: dict[str, Any], ctx: ModuleContext, account: Account,
-               wanted: Privs | None) -> Result:
+    def modify(
+        self, args: dict[str, Any], ctx: ModuleContext, account: Account, wanted: Privs | None
+    ) -> Result:
         statements, msg, password_changed = [], "User unchanged", False
         for host in _targets(args, account):
             who = _who(args, host)
@@ -134,10 +153,19 @@ class MysqlUser(MysqlModule):
                     msg = "Privileges updated"
         return self.finish(args, ctx, statements, msg, password_changed)
 
-    def finish(self, args: dict[str, Any], ctx: ModuleContext, statements: list[str],
-               msg: str, password_changed: bool) -> Result:
-        values = {"user": args["name"], "password_changed": password_changed and
-                  bool(statements), "attributes": None}
+    def finish(
+        self,
+        args: dict[str, Any],
+        ctx: ModuleContext,
+        statements: list[str],
+        msg: str,
+        password_changed: bool,
+    ) -> Result:
+        values = {
+            "user": args["name"],
+            "password_changed": password_changed and bool(statements),
+            "attributes": None,
+        }
         if not statements or ctx.check:
             return Result(changed=bool(statements), msg=msg, values=values)
         res = self.sql(args, ctx, statements, "change user")
@@ -161,8 +189,7 @@ def parse_account(out: str) -> Account:
     return account
 
 
-def privilege_changes(args: dict[str, Any], who: str, have: Privs, wanted: Privs
-                      ) -> list[str]:
+def privilege_changes(args: dict[str, Any], who: str, have: Privs, wanted: Privs) -> list[str]:
     """GRANT/REVOKE statements that take ``have`` to ``wanted`` (or add/subtract it)."""
     out: list[str] = []
     for obj, want in wanted.items():
@@ -196,8 +223,7 @@ def _revoke(who: str, obj: str, privs: set[str]) -> str:
 def _revoke_all(who: str, obj: str, current: set[str]) -> list[str]:
     if not current - {"USAGE"}:
         return []
-    out = [f"REVOKE GRANT OPTION ON {quote_object(obj)} FROM {who};"] if "GRANT" in current \
-        else []
+    out = [f"REVOKE GRANT OPTION ON {quote_object(obj)} FROM {who};"] if "GRANT" in current else []
     if current - {"USAGE", "GRANT"}:
         out.append(f"REVOKE ALL PRIVILEGES ON {quote_object(obj)} FROM {who};")
     return out
@@ -244,8 +270,19 @@ def _hide(args: dict[str, Any], text: str) -> str:
 
 def _refuse_unsupported(args: dict[str, Any]) -> None:
     """Options pbe accepts in playbooks but cannot honour: say so rather than ignore."""
-    given = [k for k in ("salt", "locked", "attributes", "resource_limits", "session_vars",
-                         "tls_requires", "password_expire", "password_expire_interval")
-             if args[k] not in (None, {}, False)]
+    given = [
+        k
+        for k in (
+            "salt",
+            "locked",
+            "attributes",
+            "resource_limits",
+            "session_vars",
+            "tls_requires",
+            "password_expire",
+            "password_expire_interval",
+        )
+        if args[k] not in (None, {}, False)
+    ]
     if given:
         raise ModuleError(f"mysql_user: {', '.join(given)} not supported by pbe yet")

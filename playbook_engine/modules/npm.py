@@ -45,8 +45,9 @@ def parse_ls(text: str) -> tuple[frozenset[str], tuple[str, ...]]:
     try:
         data = json.loads(text or "{}")
     except ValueError as exc:
-        raise ModuleError(f"Failed to parse NPM output with error {exc}: "
-                          f"{text.strip()[-500:]}") from exc
+        raise ModuleError(
+            f"Failed to parse NPM output with error {exc}: {text.strip()[-500:]}"
+        ) from exc
     installed: set[str] = set()
     missing: list[str] = []
     deps = data.get("dependencies") if isinstance(data, dict) else None
@@ -67,11 +68,17 @@ def parse_outdated(text: str, name: str | None) -> tuple[str, ...]:
     try:
         data = json.loads(text or "{}")
     except ValueError as exc:
-        raise ModuleError(f"Failed to parse npm outdated output with error {exc}: "
-                          f"{text.strip()[-500:]}") from exc
+        raise ModuleError(
+            f"Failed to parse npm outdated output with error {exc}: {text.strip()[-500:]}"
+        ) from exc
     rows = data.items() if isinstance(data, dict) else ()
-    return tuple(pkg for pkg, row in rows if isinstance(row, dict) and
-                 (name is None or pkg == name) and row.get("current") != row.get("wanted"))
+    return tuple(
+        pkg
+        for pkg, row in rows
+        if isinstance(row, dict)
+        and (name is None or pkg == name)
+        and row.get("current") != row.get("wanted")
+    )
 
 
 @register("npm", "community.general.npm")
@@ -79,22 +86,28 @@ class NpmModule(StateModule[Installed]):
     """Install, update or remove Node.js packages with npm."""
 
     args = {
-        "name": Arg("str", description="The package (or a tarball, folder or URL npm "
-                                       "accepts)."),
+        "name": Arg("str", description="The package (or a tarball, folder or URL npm accepts)."),
         "path": Arg("path", description="The project directory (not with global)."),
         "version": Arg("str", description="The version to install."),
-        "global": Arg("bool", default=False, description="Install globally (path is "
-                                                         "ignored)."),
+        "global": Arg("bool", default=False, description="Install globally (path is ignored)."),
         "executable": Arg("path", description="The npm program (e.g. from nvm)."),
         "ignore_scripts": Arg("bool", default=False, description="npm --ignore-scripts."),
         "unsafe_perm": Arg("bool", default=False, description="npm --unsafe-perm."),
-        "ci": Arg("bool", default=False, description="Install from the lock file (npm ci); "
-                                                     "always a change."),
-        "production": Arg("bool", default=False, description="Leave out devDependencies "
-                                                             "(--production)."),
+        "ci": Arg(
+            "bool",
+            default=False,
+            description="Install from the lock file (npm ci); always a change.",
+        ),
+        "production": Arg(
+            "bool", default=False, description="Leave out devDependencies (--production)."
+        ),
         "registry": Arg("str", description="The registry to install from."),
-        "state": Arg("str", default="present", choices=("present", "absent", "latest"),
-                     description="present, latest (update what is behind) or absent."),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("present", "absent", "latest"),
+            description="present, latest (update what is behind) or absent.",
+        ),
         "no_optional": Arg("bool", default=False, description="npm --no-optional."),
         "no_bin_links": Arg("bool", default=False, description="npm --no-bin-links."),
         "force": Arg("bool", default=False, description="npm --force."),
@@ -104,18 +117,23 @@ class NpmModule(StateModule[Installed]):
         _check_args(args)
         npm = _npm(args)
         where = _cd(args)
-        parts = [section("npm", f"command -v {shlex.split(npm)[0]} >/dev/null 2>&1 || "
-                                f"exit {_NO_NPM}"),
-                 section("ls", f"{where}{npm} ls --json{_global(args)} 2>/dev/null")]
+        parts = [
+            section("npm", f"command -v {shlex.split(npm)[0]} >/dev/null 2>&1 || exit {_NO_NPM}"),
+            section("ls", f"{where}{npm} ls --json{_global(args)} 2>/dev/null"),
+        ]
         if args["state"] == "latest" and not args["ci"]:
-            parts.append(section("outdated", f"{where}{npm} outdated --json{_global(args)}"
-                                             f"{_registry(args)} 2>/dev/null"))
+            parts.append(
+                section(
+                    "outdated",
+                    f"{where}{npm} outdated --json{_global(args)}{_registry(args)} 2>/dev/null",
+                )
+            )
         return "; ".join(parts)
 
     def parse(self, args: dict[str, Any], res: CommandResult) -> Installed:
         found = sections(res.out)
         if need(found, "npm", res).rc == _NO_NPM:
-            raise ModuleError(f"Failed to find required executable \"{_npm(args)}\"")
+            raise ModuleError(f'Failed to find required executable "{_npm(args)}"')
         listing = need(found, "ls", res)
         if listing.rc == _NOT_DIR:
             raise ModuleError(f"path {args['path']} is not a directory")
@@ -128,14 +146,17 @@ class NpmModule(StateModule[Installed]):
 
     def plan(self, args: dict[str, Any], state: Installed) -> Edit | None:
         if args["ci"]:
-            return Edit("npm ci", None,
-                        command=_enter(args, state.has_dir) + self._npm_cmd(args, "ci",
-                                                                             name=False))
+            return Edit(
+                "npm ci",
+                None,
+                command=_enter(args, state.has_dir) + self._npm_cmd(args, "ci", name=False),
+            )
         if args["state"] == "absent":
             if args["name"] not in state.installed:
                 return None
-            return Edit("npm uninstall", None,
-                        command=_enter(args, True) + self._npm_cmd(args, "uninstall"))
+            return Edit(
+                "npm uninstall", None, command=_enter(args, True) + self._npm_cmd(args, "uninstall")
+            )
         steps = []
         if state.missing:
             steps.append(self._npm_cmd(args, "install"))
@@ -158,14 +179,25 @@ class NpmModule(StateModule[Installed]):
         words = [verb]
         if args["production"]:
             words.append("--production")
-        words += [flag for key, flag in (("ignore_scripts", "--ignore-scripts"),
-                                         ("unsafe_perm", "--unsafe-perm"))
-                  if args[key]]
+        words += [
+            flag
+            for key, flag in (
+                ("ignore_scripts", "--ignore-scripts"),
+                ("unsafe_perm", "--unsafe-perm"),
+            )
+            if args[key]
+        ]
         if name and args["name"]:
             words.append(quote(_name_version(args)))
-        words += [flag for key, flag in (("no_optional", "--no-optional"),
-                                         ("no_bin_links", "--no-bin-links"),
-                                         ("force", "--force")) if args[key]]
+        words += [
+            flag
+            for key, flag in (
+                ("no_optional", "--no-optional"),
+                ("no_bin_links", "--no-bin-links"),
+                ("force", "--force"),
+            )
+            if args[key]
+        ]
         return f"{_npm(args)} {' '.join(words)}{_global(args)}{_registry(args)} 2>&1"
 
 
@@ -188,8 +220,10 @@ def _cd(args: dict[str, Any]) -> str:
     if args["global"]:
         return ""
     path = quote(args["path"])
-    return (f"if [ -e {path} ] && [ ! -d {path} ]; then exit {_NOT_DIR}; fi; "
-            f"[ -d {path} ] || exit {_NO_DIR}; cd {path} && ")
+    return (
+        f"if [ -e {path} ] && [ ! -d {path} ]; then exit {_NOT_DIR}; fi; "
+        f"[ -d {path} ] || exit {_NO_DIR}; cd {path} && "
+    )
 
 
 def _enter(args: dict[str, Any], exists: bool) -> str:

@@ -16,13 +16,23 @@ from .result import Result
 from .util import pkgmgr
 
 _OWN = {
-    "name": Arg("list", required=True, elements="str",
-                description="Package names or specs, as the package manager takes them."),
-    "state": Arg("str", description="present, absent, or what the package manager offers "
-                                    "(latest …); its default when not given (present)."),
-    "use": Arg("str", default="auto",
-               description="The package manager (apt, dnf …); auto: from the variable "
-                           "ansible_package_use, the pkg_mgr fact, or detection."),
+    "name": Arg(
+        "list",
+        required=True,
+        elements="str",
+        description="Package names or specs, as the package manager takes them.",
+    ),
+    "state": Arg(
+        "str",
+        description="present, absent, or what the package manager offers "
+        "(latest …); its default when not given (present).",
+    ),
+    "use": Arg(
+        "str",
+        default="auto",
+        description="The package manager (apt, dnf …); auto: from the variable "
+        "ansible_package_use, the pkg_mgr fact, or detection.",
+    ),
 }
 
 
@@ -31,16 +41,52 @@ _OWN = {
 # validate. On a host with such a manager the task fails (no backend); on another, the
 # backend refuses them, as the other module would.
 _ELSEWHERE = {
-    "zypper": ("allow_vendor_change", "auto_import_keys", "clean_deps", "disable_gpg_check",
-               "disable_recommends", "extra_args", "extra_args_precommand", "force",
-               "force_resolution", "install_recommends", "oldpackage", "quiet", "replacefiles",
-               "simple_errors", "skip_post_errors", "type", "update_cache"),
-    "pacman": ("cachedir", "config", "executable", "extra_args", "force", "reason",
-               "reason_for", "remove_nosave", "root", "update_cache", "update_cache_extra_args",
-               "upgrade", "upgrade_extra_args"),
+    "zypper": (
+        "allow_vendor_change",
+        "auto_import_keys",
+        "clean_deps",
+        "disable_gpg_check",
+        "disable_recommends",
+        "extra_args",
+        "extra_args_precommand",
+        "force",
+        "force_resolution",
+        "install_recommends",
+        "oldpackage",
+        "quiet",
+        "replacefiles",
+        "simple_errors",
+        "skip_post_errors",
+        "type",
+        "update_cache",
+    ),
+    "pacman": (
+        "cachedir",
+        "config",
+        "executable",
+        "extra_args",
+        "force",
+        "reason",
+        "reason_for",
+        "remove_nosave",
+        "root",
+        "update_cache",
+        "update_cache_extra_args",
+        "upgrade",
+        "upgrade_extra_args",
+    ),
     "apk": ("available", "no_cache", "repository", "update_cache", "upgrade", "world"),
-    "pkgng": ("annotation", "autoremove", "cached", "chroot", "ignore_osver", "jail", "pkgsite",
-              "rootdir", "use_globs"),
+    "pkgng": (
+        "annotation",
+        "autoremove",
+        "cached",
+        "chroot",
+        "ignore_osver",
+        "jail",
+        "pkgsite",
+        "rootdir",
+        "use_globs",
+    ),
 }
 
 
@@ -51,9 +97,14 @@ def _elsewhere(have: dict[str, Arg]) -> dict[str, Arg]:
         for key in names:
             if key not in have:
                 managers.setdefault(key, []).append(manager)
-    return {key: Arg("raw", description=f"for {', '.join(found)} (pbe has no backend for "
-                                        "it): accepted so that the playbook validates")
-            for key, found in managers.items()}
+    return {
+        key: Arg(
+            "raw",
+            description=f"for {', '.join(found)} (pbe has no backend for "
+            "it): accepted so that the playbook validates",
+        )
+        for key, found in managers.items()
+    }
 
 
 def _arguments() -> dict[str, Arg]:
@@ -62,8 +113,12 @@ def _arguments() -> dict[str, Arg]:
     (apt's ``pkg``)."""
     union = pkgmgr.union_args()
     aliases = union["name"].aliases if "name" in union else ()
-    return {**union, **_elsewhere({**union, **_OWN}), **_OWN,
-            "name": replace(_OWN["name"], aliases=aliases)}
+    return {
+        **union,
+        **_elsewhere({**union, **_OWN}),
+        **_OWN,
+        "name": replace(_OWN["name"], aliases=aliases),
+    }
 
 
 @register("package")
@@ -82,6 +137,7 @@ class Package(Module):
         given = {k: v for k, v in args.items() if v is not None and k != "use"}
         unknown = sorted(set(given) - set(backend.args))
         if unknown:
-            raise ModuleError(f"Unsupported parameters for ({manager}) module: "
-                              f"{', '.join(unknown)}")
+            raise ModuleError(
+                f"Unsupported parameters for ({manager}) module: {', '.join(unknown)}"
+            )
         return backend().run(backend.coerce(given), ctx)

@@ -18,11 +18,10 @@ from .util.debian import MARK, sections
 
 # The managers pbe reads, in Ansible's "auto" order, and the names that mean them.
 _ORDER = ("apt", "rpm")
-_ALIASES = {"apt": "apt", "rpm": "rpm", "dnf": "rpm", "dnf5": "rpm", "yum": "rpm",
-            "zypper": "rpm"}
+_ALIASES = {"apt": "apt", "rpm": "rpm", "dnf": "rpm", "dnf5": "rpm", "yum": "rpm", "zypper": "rpm"}
 _LISTS = {
     "apt": "dpkg --print-architecture; dpkg-query -W -f='${Package}\\t${Version}\\t"
-           "${Architecture}\\t${Section}\\t${db:Status-Abbrev}\\t${Origin}\\n'",
+    "${Architecture}\\t${Section}\\t${db:Status-Abbrev}\\t${Origin}\\n'",
     "rpm": "rpm -qa --qf '%{NAME}|%{VERSION}|%{RELEASE}|%{EPOCH}|%{ARCH}\\n'",
 }
 _TOOLS = {"apt": "dpkg-query", "rpm": "rpm"}
@@ -33,12 +32,19 @@ class PackageFacts(Module):
     """Gather the installed packages into the `packages` fact."""
 
     args = {
-        "manager": Arg("list", default=["auto"], elements="str",
-                       description="Package managers to read: auto, apt, rpm (dnf, dnf5, "
-                                   "yum, zypper mean rpm)."),
-        "strategy": Arg("str", default="first", choices=("all", "first"),
-                        description="first: the first manager with packages; all: every "
-                                    "one found, merged."),
+        "manager": Arg(
+            "list",
+            default=["auto"],
+            elements="str",
+            description="Package managers to read: auto, apt, rpm (dnf, dnf5, "
+            "yum, zypper mean rpm).",
+        ),
+        "strategy": Arg(
+            "str",
+            default="first",
+            choices=("all", "first"),
+            description="first: the first manager with packages; all: every one found, merged.",
+        ),
     }
     returns = {"ansible_facts.packages": "name → list of {name, version, arch, source, …}"}
 
@@ -60,8 +66,9 @@ class PackageFacts(Module):
             for name, entries in listed.items():
                 packages.setdefault(name, []).extend(entries)
         if not used:
-            raise ModuleError("Could not detect a supported package manager from the "
-                              f"following list: {managers}")
+            raise ModuleError(
+                f"Could not detect a supported package manager from the following list: {managers}"
+            )
         values = {"warnings": warnings} if warnings else {}
         return Result(facts={"packages": packages}, values=values)
 
@@ -71,8 +78,10 @@ def _managers(asked: list[str]) -> list[str]:
     names = [str(m).lower() for m in asked]
     unsupported = sorted({n for n in names if n != "auto" and n not in _ALIASES})
     if unsupported:
-        raise ModuleError(f"Unsupported package managers requested: {', '.join(unsupported)} "
-                          f"(pbe reads: {', '.join(sorted(_ALIASES))})")
+        raise ModuleError(
+            f"Unsupported package managers requested: {', '.join(unsupported)} "
+            f"(pbe reads: {', '.join(sorted(_ALIASES))})"
+        )
     ordered: list[str] = []
     for name in names:
         for manager in _ORDER if name == "auto" else (_ALIASES[name],):
@@ -85,8 +94,10 @@ def _probe(managers: list[str]) -> str:
     """Each manager's listing, when the host has its tool."""
     lines = ["export LANG=C LC_ALL=C"]
     for manager in managers:
-        lines.append(f"if command -v {_TOOLS[manager]} >/dev/null 2>&1; then "
-                     f"echo '{MARK}{manager}'; {_LISTS[manager]} 2>/dev/null; fi")
+        lines.append(
+            f"if command -v {_TOOLS[manager]} >/dev/null 2>&1; then "
+            f"echo '{MARK}{manager}'; {_LISTS[manager]} 2>/dev/null; fi"
+        )
     return "\n".join(lines)
 
 
@@ -113,8 +124,14 @@ def _dpkg_line(line: str, native: str) -> dict[str, Any] | None:
     name, version, arch, section, _, origin = fields[:6]
     if arch not in (native, "all"):
         name = f"{name}:{arch}"
-    return {"name": name, "version": version, "arch": arch, "category": section,
-            "origin": origin, "source": "apt"}
+    return {
+        "name": name,
+        "version": version,
+        "arch": arch,
+        "category": section,
+        "origin": origin,
+        "source": "apt",
+    }
 
 
 def _rpm_line(line: str) -> dict[str, Any] | None:
@@ -124,7 +141,11 @@ def _rpm_line(line: str) -> dict[str, Any] | None:
     name, version, release, epoch, arch = (None if f == "(none)" else f for f in fields)
     if not name:
         return None
-    return {"name": name, "version": version, "release": release,
-            "epoch": int(epoch) if epoch and epoch.isdigit() else None, "arch": arch,
-            "source": "rpm"}
-
+    return {
+        "name": name,
+        "version": version,
+        "release": release,
+        "epoch": int(epoch) if epoch and epoch.isdigit() else None,
+        "arch": arch,
+        "source": "rpm",
+    }

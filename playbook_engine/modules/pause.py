@@ -27,16 +27,22 @@ class Pause(Module):
     args = {
         "seconds": Arg("float", description="Seconds to wait."),
         "minutes": Arg("float", description="Minutes to wait."),
-        "prompt": Arg("str", description="Text shown while waiting (for Enter, or "
-                      "alongside the countdown)."),
+        "prompt": Arg(
+            "str", description="Text shown while waiting (for Enter, or alongside the countdown)."
+        ),
         "echo": Arg("bool", default=True, description="Show what is typed at the prompt."),
     }
     mutually_exclusive = (("seconds", "minutes"),)
     needs_connection = False
     bypass_host_loop = True
-    returns = {"start": "when the pause began", "stop": "when it ended",
-               "delta": "whole seconds paused", "user_input": "what was typed at the prompt",
-               "stdout": "how long it paused", "echo": "the `echo` argument"}
+    returns = {
+        "start": "when the pause began",
+        "stop": "when it ended",
+        "delta": "whole seconds paused",
+        "user_input": "what was typed at the prompt",
+        "stdout": "how long it paused",
+        "echo": "the `echo` argument",
+    }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         seconds = _duration(args)
@@ -50,11 +56,18 @@ class Pause(Module):
         elif sys.stdin.isatty():
             answer = _ask(args["prompt"] or "Press enter to continue", args["echo"])
         elapsed = time.monotonic() - clock
-        return Result(values={
-            "start": str(started), "stop": str(datetime.now()), "delta": int(elapsed),
-            "user_input": answer, "echo": args["echo"], "rc": 0, "stderr": "",
-            "stdout": f"Paused for {elapsed:.2f} seconds" if seconds is not None else "",
-        })
+        return Result(
+            values={
+                "start": str(started),
+                "stop": str(datetime.now()),
+                "delta": int(elapsed),
+                "user_input": answer,
+                "echo": args["echo"],
+                "rc": 0,
+                "stderr": "",
+                "stdout": f"Paused for {elapsed:.2f} seconds" if seconds is not None else "",
+            }
+        )
 
 
 def _duration(args: dict[str, Any]) -> float | None:

@@ -70,14 +70,21 @@ def satisfies(version: str, specifier: str) -> bool:
 
 def _holds(op: str, version: str, wanted: str, prefix: bool) -> bool:
     if prefix and op in ("==", "!="):
-        same = _release(version)[0][:len(_release(wanted)[0])] == _release(wanted)[0]
+        same = _release(version)[0][: len(_release(wanted)[0])] == _release(wanted)[0]
         return same if op == "==" else not same
     cmp = _compare(version, wanted)
     if op == "~=":
         head = _release(wanted)[0][:-1]
-        return cmp >= 0 and _release(version)[0][:len(head)] == head
-    return {"==": cmp == 0, "===": version == wanted, "!=": cmp != 0, "<=": cmp <= 0,
-            ">=": cmp >= 0, "<": cmp < 0, ">": cmp > 0}[op]
+        return cmp >= 0 and _release(version)[0][: len(head)] == head
+    return {
+        "==": cmp == 0,
+        "===": version == wanted,
+        "!=": cmp != 0,
+        "<=": cmp <= 0,
+        ">=": cmp >= 0,
+        "<": cmp < 0,
+        ">": cmp > 0,
+    }[op]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +101,12 @@ class Want:
         if version is not None:
             text = f"{text}=={version}"
         match = _SPEC.match(text)
-        if not match or "/" in text or ":" in text or (match.group(3) and
-                                                       match.group(3)[0] not in "<>=!~["):
+        if (
+            not match
+            or "/" in text
+            or ":" in text
+            or (match.group(3) and match.group(3)[0] not in "<>=!~[")
+        ):
             return cls(text, None, "")
         return cls(text, canonical(match.group(1)), match.group(3).split(";")[0].strip())
 
@@ -128,53 +139,71 @@ class Pip(Module):
     """Install, upgrade or remove Python packages with the host's pip."""
 
     args = {
-        "name": Arg("list", elements="str", description="Packages (with specifiers, e.g. "
-                                                        "'requests>=2'), URLs or paths."),
+        "name": Arg(
+            "list",
+            elements="str",
+            description="Packages (with specifiers, e.g. 'requests>=2'), URLs or paths.",
+        ),
         "version": Arg("str", description="The version of the single package in name."),
-        "requirements": Arg("str", description="A requirements file on the host (relative "
-                                               "to chdir)."),
-        "state": Arg("str", default="present",
-                     choices=("absent", "forcereinstall", "latest", "present"),
-                     description="present, latest (upgrade), absent or forcereinstall."),
-        "virtualenv": Arg("path", description="Work in this virtualenv (created when "
-                                              "missing)."),
-        "virtualenv_command": Arg("path", default="virtualenv",
-                                  description="How to create it, e.g. 'python3 -m venv'."),
-        "virtualenv_python": Arg("str", description="The Python for a new virtualenv "
-                                                    "(virtualenv's -p)."),
-        "virtualenv_site_packages": Arg("bool", default=False,
-                                        description="Let the virtualenv see the system's "
-                                                    "packages."),
+        "requirements": Arg(
+            "str", description="A requirements file on the host (relative to chdir)."
+        ),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("absent", "forcereinstall", "latest", "present"),
+            description="present, latest (upgrade), absent or forcereinstall.",
+        ),
+        "virtualenv": Arg("path", description="Work in this virtualenv (created when missing)."),
+        "virtualenv_command": Arg(
+            "path", default="virtualenv", description="How to create it, e.g. 'python3 -m venv'."
+        ),
+        "virtualenv_python": Arg(
+            "str", description="The Python for a new virtualenv (virtualenv's -p)."
+        ),
+        "virtualenv_site_packages": Arg(
+            "bool", default=False, description="Let the virtualenv see the system's packages."
+        ),
         "extra_args": Arg("str", description="More arguments for pip."),
         "editable": Arg("bool", default=False, description="Install in editable mode (-e)."),
         "chdir": Arg("path", description="Run pip in this directory."),
         "executable": Arg("path", description="The pip program (not with virtualenv)."),
         "umask": Arg("str", description="umask for pip (octal, e.g. '0022')."),
-        "break_system_packages": Arg("bool", default=False,
-                                     description="Allow pip to change an externally "
-                                                 "managed Python."),
+        "break_system_packages": Arg(
+            "bool", default=False, description="Allow pip to change an externally managed Python."
+        ),
     }
     mutually_exclusive = (("name", "requirements"), ("executable", "virtualenv"))
     required_one_of = (("name", "requirements"),)
-    returns = {"cmd": "the pip command", "name": "the packages", "version": "the version "
-               "asked", "requirements": "the requirements file", "virtualenv": "the "
-               "virtualenv", "stdout": "pip's output", "stderr": "pip's errors"}
+    returns = {
+        "cmd": "the pip command",
+        "name": "the packages",
+        "version": "the version asked",
+        "requirements": "the requirements file",
+        "virtualenv": "the virtualenv",
+        "stdout": "pip's output",
+        "stderr": "pip's errors",
+    }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         if args["version"] is not None and len(args["name"] or []) != 1:
-            raise ModuleError("version is incompatible with more than one name or with "
-                              "requirements")
+            raise ModuleError(
+                "version is incompatible with more than one name or with requirements"
+            )
         wants = [Want.parse(n, args["version"]) for n in args["name"] or []]
         probe = ctx.run(self._probe(args, ctx.check))
         if probe.rc == _NO_PIP:
             if args["executable"]:
                 raise ModuleError(f"Unable to find pip executable {args['executable']}")
-            raise ModuleError("Unable to find any of pip3, pip to use. pip needs to be "
-                              "installed.")
+            raise ModuleError("Unable to find any of pip3, pip to use. pip needs to be installed.")
         made_env = "V|new" in probe.out
-        base = {"name": args["name"], "version": args["version"],
-                "requirements": args["requirements"], "virtualenv": args["virtualenv"],
-                "state": args["state"]}
+        base = {
+            "name": args["name"],
+            "version": args["version"],
+            "requirements": args["requirements"],
+            "virtualenv": args["virtualenv"],
+            "state": args["state"],
+        }
         if made_env and ctx.check:
             return self._predict_env(ctx, args["virtualenv"], base)
         pip, listing = self._parse(probe.out)
@@ -200,15 +229,20 @@ class Pip(Module):
     def _pip(self, args: dict[str, Any]) -> str:
         """Shell that sets $p to the pip command (exit _NO_PIP when there is none)."""
         if args["executable"]:
-            return (f"p={quote(args['executable'])}; "
-                    f'command -v "$p" >/dev/null 2>&1 || exit {_NO_PIP}')
+            return (
+                f'p={quote(args["executable"])}; command -v "$p" >/dev/null 2>&1 || exit {_NO_PIP}'
+            )
         if args["virtualenv"]:
             env = quote(args["virtualenv"])
-            return (f'if [ -x {env}/bin/pip ]; then p={env}/bin/pip; '
-                    f'elif [ -x {env}/bin/pip3 ]; then p={env}/bin/pip3; '
-                    f'else p="{env}/bin/python -m pip"; fi')
-        return ('if command -v pip3 >/dev/null 2>&1; then p=pip3; '
-                f'elif command -v pip >/dev/null 2>&1; then p=pip; else exit {_NO_PIP}; fi')
+            return (
+                f"if [ -x {env}/bin/pip ]; then p={env}/bin/pip; "
+                f"elif [ -x {env}/bin/pip3 ]; then p={env}/bin/pip3; "
+                f'else p="{env}/bin/python -m pip"; fi'
+            )
+        return (
+            "if command -v pip3 >/dev/null 2>&1; then p=pip3; "
+            f"elif command -v pip >/dev/null 2>&1; then p=pip; else exit {_NO_PIP}; fi"
+        )
 
     def _probe(self, args: dict[str, Any], check: bool) -> str:
         steps = []
@@ -216,8 +250,12 @@ class Pip(Module):
             steps.append(self._make_env(args, check))
         if args["chdir"]:
             steps.append(f"cd {quote(args['chdir'])} || exit 1")
-        steps += [self._pip(args), 'echo "P|$p"', f"echo {_END}",
-                  "$p list --format=freeze --disable-pip-version-check 2>/dev/null || :"]
+        steps += [
+            self._pip(args),
+            'echo "P|$p"',
+            f"echo {_END}",
+            "$p list --format=freeze --disable-pip-version-check 2>/dev/null || :",
+        ]
         return "\n".join(steps)
 
     def _make_env(self, args: dict[str, Any], check: bool) -> str:
@@ -231,8 +269,10 @@ class Pip(Module):
         create = " ".join(map(quote, words)) + f" {env}"
         if check:
             create = "exit 0"
-        return (f"if [ ! -x {env}/bin/python ] && [ ! -x {env}/bin/python3 ]; then "
-                f"echo 'V|new'; {create} >&2 || exit 1; fi")
+        return (
+            f"if [ ! -x {env}/bin/python ] && [ ! -x {env}/bin/python3 ]; then "
+            f"echo 'V|new'; {create} >&2 || exit 1; fi"
+        )
 
     def _parse(self, out: str) -> tuple[str, str]:
         head, _, listing = out.partition(_END + "\n")
@@ -241,8 +281,9 @@ class Pip(Module):
 
     # -- the decision ---------------------------------------------------------------------
 
-    def _command(self, args: dict[str, Any], wants: list[Want], have: dict[str, str],
-                 pip: str) -> tuple[str | None, bool | None]:
+    def _command(
+        self, args: dict[str, Any], wants: list[Want], have: dict[str, str], pip: str
+    ) -> tuple[str | None, bool | None]:
         """The pip command to run (None: nothing to do) and whether it changes something
         (None: only pip can tell)."""
         state = args["state"]
@@ -289,17 +330,23 @@ class Pip(Module):
             raise ModuleError(f"pip install --dry-run failed: {res.err.strip()[-2000:]}")
         return would_install(res.out)
 
-    def _apply(self, args: dict[str, Any], ctx: ModuleContext, cmd: str,
-               base: dict[str, Any], before: str, made_env: bool) -> Result:
+    def _apply(
+        self,
+        args: dict[str, Any],
+        ctx: ModuleContext,
+        cmd: str,
+        base: dict[str, Any],
+        before: str,
+        made_env: bool,
+    ) -> Result:
         pip = cmd.split(" install ")[0].split(" uninstall ")[0]
-        after_list = (f"; r=$?\necho {_END}\n{pip} list --format=freeze "
-                      "--disable-pip-version-check; exit $r")
+        after_list = (
+            f"; r=$?\necho {_END}\n{pip} list --format=freeze --disable-pip-version-check; exit $r"
+        )
         res = ctx.run(self._prefix(args) + cmd + after_list)
         out, _, after = res.out.partition(_END + "\n")
         values = {**base, "cmd": cmd, "stdout": out, "stderr": res.err}
         if res.rc != 0:
-            return Result.fail(f"Error installing with pip: {res.err.strip()[-2000:]}",
-                               **values)
-        changed = args["state"] == "forcereinstall" or \
-            parse_freeze(before) != parse_freeze(after)
+            return Result.fail(f"Error installing with pip: {res.err.strip()[-2000:]}", **values)
+        changed = args["state"] == "forcereinstall" or parse_freeze(before) != parse_freeze(after)
         return Result(changed=changed or made_env, values=values)

@@ -23,8 +23,11 @@ from .util.hostedit import need, section, sections
 
 _AFFECTED = re.compile(r"^The following ([0-9]+) package\(?s?\)? will be affected", re.M)
 _UPGRADED = re.compile(r"^Number of packages to be (?:upgraded|reinstalled): ([0-9]+)", re.M)
-_AUTOREMOVE = re.compile(r"^Deinstallation has been requested for the following ([0-9]+) "
-                         r"packages", re.M)
+_AUTOREMOVE = re.compile(
+    r"^Deinstallation has been requested for the following ([0-9]+) "
+    r"packages",
+    re.M,
+)
 _FILES = (".pkg", ".txz", ".tbz", ".tgz")
 
 
@@ -43,20 +46,31 @@ class Pkgng(Module):
     """Install, upgrade or remove FreeBSD packages with pkg."""
 
     args = {
-        "name": Arg("list", required=True, elements="str", aliases=("pkg",),
-                    description="Packages (`*` with state latest: upgrade everything)."),
-        "state": Arg("str", default="present", choices=("present", "latest", "absent"),
-                     description="Installed, installed at the newest version, or removed."),
-        "cached": Arg("bool", default=False, description="Use the local catalogue only "
-                                                        "(no `pkg update`, `-U`)."),
+        "name": Arg(
+            "list",
+            required=True,
+            elements="str",
+            aliases=("pkg",),
+            description="Packages (`*` with state latest: upgrade everything).",
+        ),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("present", "latest", "absent"),
+            description="Installed, installed at the newest version, or removed.",
+        ),
+        "cached": Arg(
+            "bool",
+            default=False,
+            description="Use the local catalogue only (no `pkg update`, `-U`).",
+        ),
         "ignore_osver": Arg("bool", default=False, description="IGNORE_OSVERSION=yes."),
         "annotation": Arg("list", elements="str", description="Not supported by pbe."),
         "pkgsite": Arg("str", description="The repository (--repository)."),
         "rootdir": Arg("path", description="Work on this root (--rootdir)."),
         "chroot": Arg("path", description="Work in this chroot (--chroot)."),
         "jail": Arg("str", description="Work in this jail (--jail)."),
-        "autoremove": Arg("bool", default=False,
-                          description="Remove packages no longer needed."),
+        "autoremove": Arg("bool", default=False, description="Remove packages no longer needed."),
         "use_globs": Arg("bool", default=True, description="Names are globs (-g)."),
     }
     mutually_exclusive = (("rootdir", "chroot", "jail"),)
@@ -66,16 +80,18 @@ class Pkgng(Module):
         names = package_names(args)
         res = ctx.run(probe(args, names, update=not ctx.check))
         plan = decide(args, names, res)
-        changed = bool(plan.install or plan.upgrade or plan.remove or plan.upgrade_all
-                       or plan.autoremove)
+        changed = bool(
+            plan.install or plan.upgrade or plan.remove or plan.upgrade_all or plan.autoremove
+        )
         out = err = ""
         if changed and not ctx.check:
             done = ctx.run(apply(args, plan))
             out, err = done.out, done.err
             if done.rc != 0:
                 raise ModuleError(f"pkg failed (rc={done.rc}): {(err or out).strip()}")
-        return Result(changed=changed, values={"msg": ", ".join(plan.msgs), "stdout": out,
-                                               "stderr": err})
+        return Result(
+            changed=changed, values={"msg": ", ".join(plan.msgs), "stdout": out, "stderr": err}
+        )
 
 
 def package_names(args: dict[str, Any]) -> list[str]:
@@ -110,8 +126,11 @@ def _env(args: dict[str, Any]) -> str:
 
 
 def probe(args: dict[str, Any], names: list[str], *, update: bool) -> str:
-    steps = [_env(args), "command -v pkg >/dev/null || { echo 'Failed to find required "
-                         "executable pkg' >&2; exit 127; }"]
+    steps = [
+        _env(args),
+        "command -v pkg >/dev/null || { echo 'Failed to find required "
+        "executable pkg' >&2; exit 127; }",
+    ]
     named = [n for n in names if n != "*"]
     state = args["state"]
     if state == "latest" and "*" in names:
@@ -121,7 +140,7 @@ def probe(args: dict[str, Any], names: list[str], *, update: bool) -> str:
     for index, name in enumerate(named):
         check = f"{_pkg(args, 'info', '-e', name)} >/dev/null 2>&1 || exit 1"
         if state == "latest":
-            check += f"; {_pkg(args, 'upgrade', '-n', name)} 2>&1; echo \"::upgrade $?\""
+            check += f'; {_pkg(args, "upgrade", "-n", name)} 2>&1; echo "::upgrade $?"'
         steps.append(section(f"p{index}", check))
     if args["autoremove"]:
         steps.append(section("autoremove", f"{_pkg(args, 'autoremove', '-n')} 2>&1"))
@@ -136,11 +155,15 @@ def decide(args: dict[str, Any], names: list[str], res: CommandResult) -> Plan:
     named = [n for n in names if n != "*"]
     if "all" in found:
         plan.upgrade_all = sum(int(n) for n in _UPGRADED.findall(found["all"].text))
-        plan.msgs.append(f"updated {plan.upgrade_all} package(s)" if plan.upgrade_all
-                         else "no packages need upgrades")
+        plan.msgs.append(
+            f"updated {plan.upgrade_all} package(s)"
+            if plan.upgrade_all
+            else "no packages need upgrades"
+        )
     if "update" in found and found["update"].rc != 0:
-        raise ModuleError(f"Could not update catalogue [{found['update'].rc}]: "
-                          f"{found['update'].text.strip()}")
+        raise ModuleError(
+            f"Could not update catalogue [{found['update'].rc}]: {found['update'].text.strip()}"
+        )
     for index, name in enumerate(named):
         probed = need(found, f"p{index}", res)
         installed = probed.rc == 0
@@ -155,8 +178,11 @@ def decide(args: dict[str, Any], names: list[str], res: CommandResult) -> Plan:
     if "autoremove" in found:
         match = _AUTOREMOVE.search(found["autoremove"].text)
         plan.autoremove = int(match.group(1)) if match else 0
-        plan.msgs.append(f"autoremoved {plan.autoremove} package(s)" if plan.autoremove
-                         else "no package(s) to autoremove")
+        plan.msgs.append(
+            f"autoremoved {plan.autoremove} package(s)"
+            if plan.autoremove
+            else "no package(s) to autoremove"
+        )
     return plan
 
 
@@ -168,11 +194,14 @@ def _has_upgrade(text: str) -> bool:
 
 def _message(state: str, plan: Plan) -> str:
     if state == "absent":
-        return f"removed {len(plan.remove)} package(s)" if plan.remove \
-            else "package(s) already absent"
-    parts = [f"{verb} {len(items)} package{'s' if len(items) != 1 else ''}"
-             for verb, items in (("installed", plan.install), ("upgraded", plan.upgrade))
-             if items]
+        return (
+            f"removed {len(plan.remove)} package(s)" if plan.remove else "package(s) already absent"
+        )
+    parts = [
+        f"{verb} {len(items)} package{'s' if len(items) != 1 else ''}"
+        for verb, items in (("installed", plan.install), ("upgraded", plan.upgrade))
+        if items
+    ]
     return "; ".join(parts) or f"package(s) already {state}"
 
 

@@ -21,23 +21,37 @@ class PostgresqlExt(PostgresModule):
         "login_db": Arg("str", aliases=("db",), description="The database."),
         "schema": Arg("str", description="The schema to install it in."),
         "version": Arg("str", description="Its version; 'latest' for the newest."),
-        "cascade": Arg("bool", default=False,
-                       description="Also install/drop what it depends on/what needs it."),
+        "cascade": Arg(
+            "bool", default=False, description="Also install/drop what it depends on/what needs it."
+        ),
         "comment": Arg("str", description="Its comment."),
-        "state": Arg("str", default="present", choices=("absent", "present"),
-                     description="Whether it is installed."),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("absent", "present"),
+            description="Whether it is installed.",
+        ),
         **LOGIN_ARGS,
     }
-    returns = {"queries": "the SQL run", "prev_version": "the version before",
-               "version": "the version after"}
+    returns = {
+        "queries": "the SQL run",
+        "prev_version": "the version before",
+        "version": "the version after",
+    }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         name = literal(args["name"])
-        res = self.sql(args, ctx, args["login_db"] or "postgres", [
-            "SELECT 'I', e.extversion, coalesce(obj_description(e.oid, 'pg_extension'), '') "
-            f"FROM pg_extension e WHERE e.extname = {name};",
-            f"SELECT 'A', default_version FROM pg_available_extensions WHERE name = {name};"],
-            "read extension")
+        res = self.sql(
+            args,
+            ctx,
+            args["login_db"] or "postgres",
+            [
+                "SELECT 'I', e.extversion, coalesce(obj_description(e.oid, 'pg_extension'), '') "
+                f"FROM pg_extension e WHERE e.extname = {name};",
+                f"SELECT 'A', default_version FROM pg_available_extensions WHERE name = {name};",
+            ],
+            "read extension",
+        )
         if res.rc != 0:
             raise ModuleError(f"cannot read extension {args['name']}: {failure(res)}")
         got = {row[0]: row[1:] for row in rows(res.out) if row[0] in ("I", "A")}
@@ -46,15 +60,13 @@ class PostgresqlExt(PostgresModule):
         values = {"queries": statements, "prev_version": installed, "version": version}
         if not statements or ctx.check:
             return Result(changed=bool(statements), values=values)
-        res = self.sql(args, ctx, args["login_db"] or "postgres", statements,
-                       "change extension")
+        res = self.sql(args, ctx, args["login_db"] or "postgres", statements, "change extension")
         if res.rc != 0:
             raise ModuleError(f"Management of PostgreSQL extension failed: {failure(res)}")
         return Result(changed=True, values=values)
 
 
-def plan(args: dict[str, Any], installed: list[str] | None, default: str
-         ) -> tuple[list[str], str]:
+def plan(args: dict[str, Any], installed: list[str] | None, default: str) -> tuple[list[str], str]:
     """The statements, and the version the extension will be at ("" when absent)."""
     name, cascade = ident(args["name"]), " CASCADE" if args["cascade"] else ""
     if args["state"] == "absent":

@@ -18,24 +18,40 @@ class PostgresqlSchema(PostgresModule):
 
     args = {
         "name": Arg("str", required=True, aliases=("schema",), description="The schema."),
-        "login_db": Arg("str", default="postgres", aliases=("db", "database"),
-                        description="The database it is in."),
+        "login_db": Arg(
+            "str",
+            default="postgres",
+            aliases=("db", "database"),
+            description="The database it is in.",
+        ),
         "owner": Arg("str", default="", description="Its owner."),
         "comment": Arg("str", description="Its comment."),
-        "cascade_drop": Arg("bool", default=False,
-                            description="absent: drop the objects in it too."),
-        "state": Arg("str", default="present", choices=("absent", "present"),
-                     description="Whether it exists."),
+        "cascade_drop": Arg(
+            "bool", default=False, description="absent: drop the objects in it too."
+        ),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("absent", "present"),
+            description="Whether it exists.",
+        ),
         **LOGIN_ARGS,
     }
     returns = {"schema": "the schema", "queries": "the SQL run"}
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         name = args["name"]
-        res = self.sql(args, ctx, args["login_db"], [
-            "SELECT n.nspname, pg_get_userbyid(n.nspowner), "
-            "coalesce(obj_description(n.oid, 'pg_namespace'), '') FROM pg_namespace n "
-            f"WHERE n.nspname = {literal(name)};"], "read schema")
+        res = self.sql(
+            args,
+            ctx,
+            args["login_db"],
+            [
+                "SELECT n.nspname, pg_get_userbyid(n.nspowner), "
+                "coalesce(obj_description(n.oid, 'pg_namespace'), '') FROM pg_namespace n "
+                f"WHERE n.nspname = {literal(name)};"
+            ],
+            "read schema",
+        )
         if res.rc != 0:
             raise ModuleError(f"cannot read schema {name}: {failure(res)}")
         found = [row for row in rows(res.out) if len(row) == 3]

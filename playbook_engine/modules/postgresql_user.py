@@ -20,8 +20,15 @@ from .base import Arg, ModuleContext
 from .result import Result
 from .util.postgres import LOGIN_ARGS, PostgresModule, failure, ident, literal, rows
 
-FLAGS = {"SUPERUSER": 1, "INHERIT": 2, "CREATEROLE": 3, "CREATEDB": 4, "LOGIN": 5,
-         "REPLICATION": 6, "BYPASSRLS": 7}  # column of the probe's row
+FLAGS = {
+    "SUPERUSER": 1,
+    "INHERIT": 2,
+    "CREATEROLE": 3,
+    "CREATEDB": 4,
+    "LOGIN": 5,
+    "REPLICATION": 6,
+    "BYPASSRLS": 7,
+}  # column of the probe's row
 
 
 @dataclass(frozen=True)
@@ -30,7 +37,7 @@ class Role:
     conn_limit: str
     expires_matches: bool
     comment: str
-    password: str | None   # the stored verifier ("": none); None: not readable
+    password: str | None  # the stored verifier ("": none); None: not readable
 
 
 @register("postgresql_user", "community.postgresql.postgresql_user")
@@ -41,20 +48,30 @@ class PostgresqlUser(PostgresModule):
         "name": Arg("str", required=True, aliases=("user",), description="The role."),
         "password": Arg("str", description="Its password, plain or an md5/SCRAM verifier."),
         "encrypted": Arg("bool", default=True, description="Accepted (always encrypted)."),
-        "no_password_changes": Arg("bool", default=False,
-                                   description="Set a password only on a new role."),
-        "role_attr_flags": Arg("str", default="",
-                               description="CREATEDB,NOSUPERUSER,… comma-separated."),
-        "expires": Arg("str", description="When the password expires (a timestamp, "
-                                          "infinity)."),
+        "no_password_changes": Arg(
+            "bool", default=False, description="Set a password only on a new role."
+        ),
+        "role_attr_flags": Arg(
+            "str", default="", description="CREATEDB,NOSUPERUSER,… comma-separated."
+        ),
+        "expires": Arg("str", description="When the password expires (a timestamp, infinity)."),
         "conn_limit": Arg("int", description="Connection limit."),
         "comment": Arg("str", description="Its comment."),
-        "state": Arg("str", default="present", choices=("absent", "present"),
-                     description="Whether the role exists."),
-        "fail_on_user": Arg("bool", default=True, aliases=("fail_on_role",),
-                            description="Fail when the role cannot be removed."),
-        "login_db": Arg("str", default="", aliases=("db",),
-                        description="The database to connect to."),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("absent", "present"),
+            description="Whether the role exists.",
+        ),
+        "fail_on_user": Arg(
+            "bool",
+            default=True,
+            aliases=("fail_on_role",),
+            description="Fail when the role cannot be removed.",
+        ),
+        "login_db": Arg(
+            "str", default="", aliases=("db",), description="The database to connect to."
+        ),
         "configuration": Arg("dict", default={}, description="Not supported yet."),
         "reset_unspecified_configuration": Arg("bool", default=False, description="Accepted."),
         "quote_configuration_values": Arg("bool", default=True, description="Accepted."),
@@ -75,28 +92,36 @@ class PostgresqlUser(PostgresModule):
         return self.finish(args, ctx, update(args, flags, role))
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> Role | None:
-        expires = (f"rolvaliduntil IS NOT DISTINCT FROM {literal(args['expires'])}"
-                   "::timestamptz" if args["expires"] else "true")
-        columns = (f"rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin, "
-                   f"rolreplication, rolbypassrls, rolconnlimit, {expires}, "
-                   "coalesce(shobj_description(oid, 'pg_authid'), '')")
+        expires = (
+            f"rolvaliduntil IS NOT DISTINCT FROM {literal(args['expires'])}::timestamptz"
+            if args["expires"]
+            else "true"
+        )
+        columns = (
+            f"rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin, "
+            f"rolreplication, rolbypassrls, rolconnlimit, {expires}, "
+            "coalesce(shobj_description(oid, 'pg_authid'), '')"
+        )
         who = literal(args["name"])
         # pg_authid holds the password verifier, and only a superuser may read it: that
         # second statement may fail (then the password is not compared), so no
         # ON_ERROR_STOP for this probe
-        sql = [f"SELECT {columns} FROM pg_roles WHERE rolname = {who};",
-               f"SELECT 'P', coalesce(rolpassword, '') FROM pg_authid WHERE rolname = {who};"]
-        res = self.sql(args, ctx, args["login_db"] or "postgres", sql, "read role",
-                       stop_on_error=False)
+        sql = [
+            f"SELECT {columns} FROM pg_roles WHERE rolname = {who};",
+            f"SELECT 'P', coalesce(rolpassword, '') FROM pg_authid WHERE rolname = {who};",
+        ]
+        res = self.sql(
+            args, ctx, args["login_db"] or "postgres", sql, "read role", stop_on_error=False
+        )
         found = [row for row in rows(res.out) if len(row) == 11]
         stored = [row[1] for row in rows(res.out) if len(row) == 2 and row[0] == "P"]
-        if res.rc != 0 or (not found and res.err.strip() and not stored and
-                           "permission denied" not in res.err):
+        if res.rc != 0 or (
+            not found and res.err.strip() and not stored and "permission denied" not in res.err
+        ):
             raise ModuleError(f"cannot read role {args['name']}: {failure(res)}")
         return parse_role(found[0], stored[0] if stored else None) if found else None
 
-    def finish(self, args: dict[str, Any], ctx: ModuleContext, statements: list[str]
-               ) -> Result:
+    def finish(self, args: dict[str, Any], ctx: ModuleContext, statements: list[str]) -> Result:
         shown = [_mask(args, s) for s in statements]
         values = {"user": args["name"], "queries": shown}
         if not statements or ctx.check:
@@ -105,8 +130,10 @@ class PostgresqlUser(PostgresModule):
         if res.rc == 0:
             return Result(changed=True, values=values)
         if args["state"] == "absent" and not args["fail_on_user"]:
-            return Result(values={**values, "queries": []},
-                          msg=f"Unable to remove user: {_mask(args, failure(res))}")
+            return Result(
+                values={**values, "queries": []},
+                msg=f"Unable to remove user: {_mask(args, failure(res))}",
+            )
         raise ModuleError(_mask(args, failure(res)))
 
 
@@ -120,8 +147,9 @@ def parse_flags(text: str) -> dict[str, bool]:
     """``CREATEDB,NOSUPERUSER`` → {CREATEDB: True, SUPERUSER: False}."""
     out: dict[str, bool] = {}
     for word in filter(None, (w.strip().upper() for w in text.replace(" ", ",").split(","))):
-        flag, value = (word[2:], False) if word.startswith("NO") and word[2:] in FLAGS \
-            else (word, True)
+        flag, value = (
+            (word[2:], False) if word.startswith("NO") and word[2:] in FLAGS else (word, True)
+        )
         if flag not in FLAGS:
             raise ModuleError(f"Invalid role_attr_flags specified: {word}")
         out[flag] = value
@@ -147,8 +175,9 @@ def create(args: dict[str, Any], flags: dict[str, bool]) -> str:
 def update(args: dict[str, Any], flags: dict[str, bool], role: Role) -> list[str]:
     words = _flag_words({f: on for f, on in flags.items() if role.flags[f] != on})
     if _password_differs(args, role):
-        words.append(f"PASSWORD {literal(args['password'])}" if args["password"]
-                     else "PASSWORD NULL")
+        words.append(
+            f"PASSWORD {literal(args['password'])}" if args["password"] else "PASSWORD NULL"
+        )
     if args["expires"] and not role.expires_matches:
         words.append(f"VALID UNTIL {literal(args['expires'])}")
     if args["conn_limit"] is not None and str(args["conn_limit"]) != role.conn_limit:
@@ -190,14 +219,17 @@ def _scram_verifies(password: str, stored: str) -> bool:
         _, params, keys = stored.split("$")
         iterations, salt = params.split(":")
         stored_key, server_key = keys.split(":")
-        salted = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(salt),
-                                     int(iterations))
+        salted = hashlib.pbkdf2_hmac(
+            "sha256", password.encode(), base64.b64decode(salt), int(iterations)
+        )
     except ValueError:
         return False
     client = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
     server = hmac.new(salted, b"Server Key", hashlib.sha256).digest()
-    return (base64.b64encode(hashlib.sha256(client).digest()).decode() == stored_key
-            and base64.b64encode(server).decode() == server_key)
+    return (
+        base64.b64encode(hashlib.sha256(client).digest()).decode() == stored_key
+        and base64.b64encode(server).decode() == server_key
+    )
 
 
 def _mask(args: dict[str, Any], text: str) -> str:

@@ -27,31 +27,51 @@ class Reboot(Module):
     """Reboot the host, then wait until it is up again and answers `test_command`."""
 
     args = {
-        "boot_time_command": Arg("str", default="cat /proc/sys/kernel/random/boot_id",
-                                 description="Prints a value that differs after a reboot."),
-        "connect_timeout": Arg("int", description="Seconds each reconnection attempt may take "
-                               "(default: the run's)."),
-        "msg": Arg("str", default="Reboot initiated by Ansible",
-                   description="Message shown to logged-in users."),
-        "post_reboot_delay": Arg("int", default=0, description="Seconds to wait once it is "
-                                 "back, before returning."),
-        "pre_reboot_delay": Arg("int", default=0, description="Seconds before rebooting "
-                                "(whole minutes for shutdown: less than 60 is now)."),
-        "reboot_command": Arg("str", description="The command that reboots (default: "
-                              "`shutdown -r +MIN \"msg\"`)."),
-        "reboot_timeout": Arg("int", default=600, description="Seconds to wait for it to "
-                              "come back and pass `test_command`."),
-        "search_paths": Arg("list", elements="str", default=_SEARCH_PATHS,
-                            description="Where to look for the reboot command."),
-        "test_command": Arg("str", default="whoami", description="Must succeed once it is "
-                            "back."),
+        "boot_time_command": Arg(
+            "str",
+            default="cat /proc/sys/kernel/random/boot_id",
+            description="Prints a value that differs after a reboot.",
+        ),
+        "connect_timeout": Arg(
+            "int", description="Seconds each reconnection attempt may take (default: the run's)."
+        ),
+        "msg": Arg(
+            "str",
+            default="Reboot initiated by Ansible",
+            description="Message shown to logged-in users.",
+        ),
+        "post_reboot_delay": Arg(
+            "int", default=0, description="Seconds to wait once it is back, before returning."
+        ),
+        "pre_reboot_delay": Arg(
+            "int",
+            default=0,
+            description="Seconds before rebooting "
+            "(whole minutes for shutdown: less than 60 is now).",
+        ),
+        "reboot_command": Arg(
+            "str", description='The command that reboots (default: `shutdown -r +MIN "msg"`).'
+        ),
+        "reboot_timeout": Arg(
+            "int",
+            default=600,
+            description="Seconds to wait for it to come back and pass `test_command`.",
+        ),
+        "search_paths": Arg(
+            "list",
+            elements="str",
+            default=_SEARCH_PATHS,
+            description="Where to look for the reboot command.",
+        ),
+        "test_command": Arg("str", default="whoami", description="Must succeed once it is back."),
     }
     returns = {"rebooted": "true once rebooted", "elapsed": "seconds it took"}
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         if _is_local(ctx):
-            raise ModuleError("reboot on the local connection would reboot the controller; "
-                              "pbe refuses")
+            raise ModuleError(
+                "reboot on the local connection would reboot the controller; pbe refuses"
+            )
         if ctx.check:
             return Result(changed=True, values={"rebooted": True, "elapsed": 0})
         started = time.monotonic()
@@ -59,17 +79,23 @@ class Reboot(Module):
         _start_reboot(ctx, reboot_command(args))
         deadline = time.monotonic() + args["reboot_timeout"]
         connect = float(args["connect_timeout"] or 10)
-        if (reason := _wait_for_new_boot(ctx, args["boot_time_command"], before, deadline,
-                                         connect)) is not None:
-            raise ModuleError(f"the host did not come back within {args['reboot_timeout']} s "
-                              f"after the reboot: {reason}")
-        if (reason := wait_until_up(ctx, deadline, connect, 1.0, args["test_command"])):
-            raise ModuleError(f"the host came back but `{args['test_command']}` did not "
-                              f"succeed within {args['reboot_timeout']} s: {reason}")
+        if (
+            reason := _wait_for_new_boot(ctx, args["boot_time_command"], before, deadline, connect)
+        ) is not None:
+            raise ModuleError(
+                f"the host did not come back within {args['reboot_timeout']} s "
+                f"after the reboot: {reason}"
+            )
+        if reason := wait_until_up(ctx, deadline, connect, 1.0, args["test_command"]):
+            raise ModuleError(
+                f"the host came back but `{args['test_command']}` did not "
+                f"succeed within {args['reboot_timeout']} s: {reason}"
+            )
         if ctx.sleep(args["post_reboot_delay"]):
             raise ModuleError("reboot interrupted: the run is stopping")
-        return Result(changed=True, values={"rebooted": True,
-                                            "elapsed": int(time.monotonic() - started)})
+        return Result(
+            changed=True, values={"rebooted": True, "elapsed": int(time.monotonic() - started)}
+        )
 
 
 def reboot_command(args: dict[str, Any]) -> str:
@@ -79,7 +105,7 @@ def reboot_command(args: dict[str, Any]) -> str:
     if not command:
         minutes = max(int(args["pre_reboot_delay"]) // 60, 0)
         command = f"shutdown -r +{minutes} {shell.quote(args['msg'])}"
-    return f"PATH={path}:\"$PATH\" {command}"
+    return f'PATH={path}:"$PATH" {command}'
 
 
 def _is_local(ctx: ModuleContext) -> bool:
@@ -92,8 +118,10 @@ def _is_local(ctx: ModuleContext) -> bool:
 def _boot_id(ctx: ModuleContext, command: str) -> str:
     res = ctx.run(command)
     if res.rc != 0 or not res.out.strip():
-        raise ModuleError(f"cannot read the boot id with `{command}` (rc={res.rc}): "
-                          f"{res.err.strip() or 'no output'}")
+        raise ModuleError(
+            f"cannot read the boot id with `{command}` (rc={res.rc}): "
+            f"{res.err.strip() or 'no output'}"
+        )
     return res.out.strip()
 
 
@@ -104,12 +132,14 @@ def _start_reboot(ctx: ModuleContext, command: str) -> None:
     except PbeError:
         return
     if res.rc != 0:
-        raise ModuleError(f"the reboot command failed (rc={res.rc}): "
-                          f"{(res.err or res.out).strip()}")
+        raise ModuleError(
+            f"the reboot command failed (rc={res.rc}): {(res.err or res.out).strip()}"
+        )
 
 
-def _wait_for_new_boot(ctx: ModuleContext, command: str, before: str, deadline: float,
-                       connect_timeout: float) -> str | None:
+def _wait_for_new_boot(
+    ctx: ModuleContext, command: str, before: str, deadline: float, connect_timeout: float
+) -> str | None:
     """Reconnect until the boot id differs from ``before``: None, or why it did not."""
     reason = "the boot id did not change"
     while True:
@@ -118,8 +148,7 @@ def _wait_for_new_boot(ctx: ModuleContext, command: str, before: str, deadline: 
             res = ctx.run(command, timeout=connect_timeout * 6)
             if res.rc == 0 and res.out.strip() and res.out.strip() != before:
                 return None
-            reason = "the boot id did not change" if res.rc == 0 else \
-                f"`{command}` exited {res.rc}"
+            reason = "the boot id did not change" if res.rc == 0 else f"`{command}` exited {res.rc}"
         except PbeError as exc:
             reason = exc.message
         if time.monotonic() + 1.0 >= deadline or ctx.sleep(1.0):

@@ -77,34 +77,53 @@ class Replace(Module):
     """Replace all matches of a regular expression in a file on the host."""
 
     args = {
-        "path": Arg("path", required=True, aliases=("dest", "destfile", "name"),
-                    description="The file to edit (symlinks are followed)."),
-        "regexp": Arg("str", required=True,
-                      description="Python regex (MULTILINE: ^ and $ match at every line)."),
-        "replace": Arg("str", default="",
-                       description="The replacement; may use \\1 or \\g<name> "
-                                   "backreferences. Default: remove the matches."),
-        "after": Arg("str", description="Only edit after the first match of this regex "
-                                        "(DOTALL)."),
-        "before": Arg("str", description="Only edit before the first match of this regex "
-                                         "(DOTALL; after the after match when both)."),
-        "backup": Arg("bool", default=False,
-                      description="Keep a timestamped copy of the file before changing it."),
-        "validate": Arg("str", description="Command run on the new file before it replaces "
-                                           "the old one; %s is the new file's path."),
+        "path": Arg(
+            "path",
+            required=True,
+            aliases=("dest", "destfile", "name"),
+            description="The file to edit (symlinks are followed).",
+        ),
+        "regexp": Arg(
+            "str",
+            required=True,
+            description="Python regex (MULTILINE: ^ and $ match at every line).",
+        ),
+        "replace": Arg(
+            "str",
+            default="",
+            description="The replacement; may use \\1 or \\g<name> "
+            "backreferences. Default: remove the matches.",
+        ),
+        "after": Arg("str", description="Only edit after the first match of this regex (DOTALL)."),
+        "before": Arg(
+            "str",
+            description="Only edit before the first match of this regex "
+            "(DOTALL; after the after match when both).",
+        ),
+        "backup": Arg(
+            "bool",
+            default=False,
+            description="Keep a timestamped copy of the file before changing it.",
+        ),
+        "validate": Arg(
+            "str",
+            description="Command run on the new file before it replaces "
+            "the old one; %s is the new file's path.",
+        ),
         "encoding": Arg("str", default="utf-8", description="The file's character encoding."),
         **ATTR_ARGS,
         **IGNORED_FILE_ARGS,
     }
-    returns = {"changed": "whether the file changed (content or attributes)",
-               "msg": "N replacements made, or why nothing was done",
-               "rc": "0 (257: the file does not exist, 256: it is a directory)",
-               "backup_file": "the backup's path, when one was made",
-               "diff": "with --diff: the content before and after"}
+    returns = {
+        "changed": "whether the file changed (content or attributes)",
+        "msg": "N replacements made, or why nothing was done",
+        "rc": "0 (257: the file does not exist, 256: it is a directory)",
+        "backup_file": "the backup's path, when one was made",
+        "diff": "with --diff: the content before and after",
+    }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
-        for key, flags in (("regexp", re.MULTILINE), ("after", re.DOTALL),
-                           ("before", re.DOTALL)):
+        for key, flags in (("regexp", re.MULTILINE), ("after", re.DOTALL), ("before", re.DOTALL)):
             if args.get(key):
                 _compile(args[key], key, flags)  # argument errors before the host is asked
 

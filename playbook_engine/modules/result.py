@@ -46,10 +46,16 @@ class Result:
         whose helpers build that shape."""
         values = dict(result)
         facts = values.pop("ansible_facts", None)
-        return cls(changed=bool(values.pop("changed", False)),
-                   failed=bool(values.pop("failed", False)),
-                   skipped=bool(values.pop("skipped", False)), msg=values.pop("msg", None),
-                   values=values, diff=values.pop("diff", None), facts=facts, unknown=unknown)
+        return cls(
+            changed=bool(values.pop("changed", False)),
+            failed=bool(values.pop("failed", False)),
+            skipped=bool(values.pop("skipped", False)),
+            msg=values.pop("msg", None),
+            values=values,
+            diff=values.pop("diff", None),
+            facts=facts,
+            unknown=unknown,
+        )
 
     @property
     def ok(self) -> bool:

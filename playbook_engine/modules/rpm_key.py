@@ -27,9 +27,11 @@ __all__ = ["RpmKey", "armor"]
 _MARK = "::pbe"
 _KEYID = re.compile(r"(0x)?[0-9a-f]{8}", re.IGNORECASE)
 _INSTALLED = re.compile(r"[0-9a-f]+-[0-9a-f]+")
-_FETCH = ("fetch() {{ if command -v curl >/dev/null 2>&1; then curl -fsSL {curl}-- \"$1\"; "
-          "elif command -v wget >/dev/null 2>&1; then wget -q {wget}-O - -- \"$1\"; "
-          "else echo 'neither curl nor wget is on the host' >&2; return 127; fi; }}")
+_FETCH = (
+    'fetch() {{ if command -v curl >/dev/null 2>&1; then curl -fsSL {curl}-- "$1"; '
+    'elif command -v wget >/dev/null 2>&1; then wget -q {wget}-O - -- "$1"; '
+    "else echo 'neither curl nor wget is on the host' >&2; return 127; fi; }}"
+)
 
 
 @dataclass
@@ -37,8 +39,8 @@ class KeyState:
     """The installed key packages (version-release) and the key the task names."""
 
     installed: list[str]
-    keyid: str                      # upper-case hex, as given or read from the key
-    key: PublicKey | None = None    # read from the file or URL
+    keyid: str  # upper-case hex, as given or read from the key
+    key: PublicKey | None = None  # read from the file or URL
     data: bytes = b""
 
 
@@ -58,16 +60,28 @@ class RpmKey(PackageModule[KeyState]):
     """Import or remove an OpenPGP key in the rpm database (rpm's package signatures)."""
 
     args: ClassVar[dict[str, Arg]] = {
-        "key": Arg("str", required=True, description="A URL, a file on the host, or (when "
-                                                     "already installed, or to remove) a key "
-                                                     "id or fingerprint."),
-        "state": Arg("str", default="present", choices=("absent", "present"),
-                     description="Import the key, or remove it."),
-        "fingerprint": Arg("list", elements="str",
-                           description="The key (or one of its subkeys) must have one of "
-                                       "these fingerprints to be imported (spaces allowed)."),
-        "validate_certs": Arg("bool", default=True,
-                              description="Verify the TLS certificate of an https key URL."),
+        "key": Arg(
+            "str",
+            required=True,
+            description="A URL, a file on the host, or (when "
+            "already installed, or to remove) a key "
+            "id or fingerprint.",
+        ),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("absent", "present"),
+            description="Import the key, or remove it.",
+        ),
+        "fingerprint": Arg(
+            "list",
+            elements="str",
+            description="The key (or one of its subkeys) must have one of "
+            "these fingerprints to be imported (spaces allowed).",
+        ),
+        "validate_certs": Arg(
+            "bool", default=True, description="Verify the TLS certificate of an https key URL."
+        ),
     }
     returns: ClassVar[dict[str, str]] = {}
 
@@ -76,17 +90,23 @@ class RpmKey(PackageModule[KeyState]):
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
         key, kind = args["key"], kind_of(args["key"])
-        lines = ["export LC_ALL=C",
-                 "command -v rpm >/dev/null 2>&1 || { echo 'rpm was not found on the host' "
-                 ">&2; exit 127; }",
-                 f"echo '{_MARK} keys'",
-                 "rpm -q gpg-pubkey --qf '%{VERSION}-%{RELEASE}\\n' 2>/dev/null"]
+        lines = [
+            "export LC_ALL=C",
+            "command -v rpm >/dev/null 2>&1 || { echo 'rpm was not found on the host' "
+            ">&2; exit 127; }",
+            f"echo '{_MARK} keys'",
+            "rpm -q gpg-pubkey --qf '%{VERSION}-%{RELEASE}\\n' 2>/dev/null",
+        ]
         if kind == "keyid":
             return "; ".join(lines) + "; true"
         if kind == "url":
             insecure = not args["validate_certs"]
-            lines.append(_FETCH.format(curl="-k " if insecure else "",
-                                       wget="--no-check-certificate " if insecure else ""))
+            lines.append(
+                _FETCH.format(
+                    curl="-k " if insecure else "",
+                    wget="--no-check-certificate " if insecure else "",
+                )
+            )
             get = f"fetch {quote(key)}"
         else:
             get = f"if [ -f {quote(key)} ]; then cat -- {quote(key)}; else false; fi"
@@ -97,8 +117,11 @@ class RpmKey(PackageModule[KeyState]):
         if res.rc == 127 and "was not found" in res.err:
             raise PackageFailure(res.err.strip())
         head, _, rest = res.stdout.partition(f"{_MARK} key\n".encode())
-        installed = [line for line in head.decode("utf-8", "replace").splitlines()
-                     if _INSTALLED.fullmatch(line)]
+        installed = [
+            line
+            for line in head.decode("utf-8", "replace").splitlines()
+            if _INSTALLED.fullmatch(line)
+        ]
         key = args["key"]
         if kind_of(key) == "keyid":
             return KeyState(installed, key.strip().upper().removeprefix("0X"))
@@ -132,34 +155,35 @@ class RpmKey(PackageModule[KeyState]):
         if kind_of(args["key"]) == "file":
             return f"export LC_ALL=C; rpm --import -- {quote(args['key'])}"
         text = armor(change.values["import"])
-        return ("export LC_ALL=C; t=$(mktemp) || exit 1; "
-                f"printf '%s' {quote(text)} > \"$t\" && rpm --import -- \"$t\"; r=$?; "
-                "rm -f -- \"$t\"; exit $r")
+        return (
+            "export LC_ALL=C; t=$(mktemp) || exit 1; "
+            f'printf \'%s\' {quote(text)} > "$t" && rpm --import -- "$t"; r=$?; '
+            'rm -f -- "$t"; exit $r'
+        )
 
-    def applied(self, args: dict[str, Any], change: Change, res: CommandResult
-                ) -> dict[str, Any]:
+    def applied(self, args: dict[str, Any], change: Change, res: CommandResult) -> dict[str, Any]:
         if res.rc != 0:
-            raise PackageFailure((res.err.strip() or res.out.strip()
-                                  or f"rpm failed with exit status {res.rc}"), rc=res.rc)
+            raise PackageFailure(
+                (res.err.strip() or res.out.strip() or f"rpm failed with exit status {res.rc}"),
+                rc=res.rc,
+            )
         return {}
 
-    def remember(self, args: dict[str, Any], change: Change, prediction: PackagePrediction
-                 ) -> None:
+    def remember(self, args: dict[str, Any], change: Change, prediction: PackagePrediction) -> None:
         if change.op == "erase":
-            prediction.record(self.database(args), (),
-                              [_short(v) for v in change.values["erase"]])
+            prediction.record(self.database(args), (), [_short(v) for v in change.values["erase"]])
             return
         keyid = read_keys(change.values["import"])[0].keyid
         prediction.record(self.database(args), [(short_id(keyid), "predicted")])
 
-    def foresee(self, args: dict[str, Any], state: KeyState, known: dict[str, Any]
-                ) -> KeyState:
+    def foresee(self, args: dict[str, Any], state: KeyState, known: dict[str, Any]) -> KeyState:
         """The installed keys as earlier tasks of the check run would leave them."""
         gone = {k for k, v in known.items() if v is None}
         kept = [v for v in state.installed if _short(v) not in gone]
         have = {_short(v) for v in kept}
-        state.installed = kept + [f"{k}-0" for k, v in known.items()
-                                  if v is not None and k not in have]
+        state.installed = kept + [
+            f"{k}-0" for k, v in known.items() if v is not None and k not in have
+        ]
         return state
 
 
@@ -173,10 +197,18 @@ def armor(data: bytes) -> str:
     if data.lstrip().startswith(b"-----BEGIN PGP"):
         return data.decode("ascii", "replace")
     body = base64.b64encode(data).decode()
-    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
     crc = base64.b64encode(_crc24(data).to_bytes(3, "big")).decode()
-    return "\n".join(["-----BEGIN PGP PUBLIC KEY BLOCK-----", "", *lines, f"={crc}",
-                      "-----END PGP PUBLIC KEY BLOCK-----", ""])
+    return "\n".join(
+        [
+            "-----BEGIN PGP PUBLIC KEY BLOCK-----",
+            "",
+            *lines,
+            f"={crc}",
+            "-----END PGP PUBLIC KEY BLOCK-----",
+            "",
+        ]
+    )
 
 
 def _crc24(data: bytes) -> int:
@@ -195,8 +227,10 @@ def _check_fingerprint(args: dict[str, Any], key: PublicKey) -> None:
     if wanted and not wanted & set(key.fingerprints):
         given = ", ".join(repr(f) for f in sorted(wanted))
         found = ", ".join(repr(f) for f in key.fingerprints)
-        raise PackageFailure(f"The specified fingerprint, '{{{given}}}', does not match any "
-                             f"key fingerprints in 'frozenset({{{found}}})'")
+        raise PackageFailure(
+            f"The specified fingerprint, '{{{given}}}', does not match any "
+            f"key fingerprints in 'frozenset({{{found}}})'"
+        )
 
 
 def _fetch_failure(key: str, res: CommandResult) -> str:

@@ -46,7 +46,7 @@ _WRAPPER = (
     "trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM\n"
     'f="$d"/{name}\n'
     'cat > "$f" && chmod 700 "$f" || '
-    "{{ echo {marker} cannot write the script into \"$d\" >&2; exit {rc}; }}\n"
+    '{{ echo {marker} cannot write the script into "$d" >&2; exit {rc}; }}\n'
     "{chdir}"
     '{runner} "$f"{args} </dev/null\n'
 )
@@ -86,9 +86,13 @@ def wrapper(name: str, runner: list[str], args: list[str], chdir: str | None) ->
     """The one remote command: stage the script from stdin, run it, clean up."""
     q = shell.quote
     return _WRAPPER.format(
-        marker=_SETUP_FAILED, rc=_SETUP_RC, name=q(name),
+        marker=_SETUP_FAILED,
+        rc=_SETUP_RC,
+        name=q(name),
         chdir=_CHDIR.format(path=q(chdir), marker=_SETUP_FAILED, rc=_SETUP_RC) if chdir else "",
-        runner=shell.join(runner), args="".join(f" {q(a)}" for a in args))
+        runner=shell.join(runner),
+        args="".join(f" {q(a)}" for a in args),
+    )
 
 
 def split_cmd(cmd: str) -> list[str]:
@@ -108,15 +112,20 @@ class Script(Module):
 
     free_form = "cmd"
     args = {
-        "cmd": Arg("str", required=True,
-                   description="Path of the local script (looked up in the playbook's files/ "
-                               "directory), then its arguments; split like a shell would."),
+        "cmd": Arg(
+            "str",
+            required=True,
+            description="Path of the local script (looked up in the playbook's files/ "
+            "directory), then its arguments; split like a shell would.",
+        ),
         "chdir": Arg("path", description="Change into this directory on the host first."),
         "creates": Arg("path", description="Skip the script if this path exists on the host."),
-        "removes": Arg("path",
-                       description="Skip the script unless this path exists on the host."),
-        "executable": Arg("str", description="Run the script with this program (e.g. "
-                                             "/bin/bash, python3) instead of its #! line."),
+        "removes": Arg("path", description="Skip the script unless this path exists on the host."),
+        "executable": Arg(
+            "str",
+            description="Run the script with this program (e.g. "
+            "/bin/bash, python3) instead of its #! line.",
+        ),
     }
     returns = {k: v for k, v in COMMAND_RETURNS.items() if k != "cmd"} | {"cmd": "the script line"}
 
@@ -129,8 +138,9 @@ class Script(Module):
         data = _read(source)
         if ctx.check:
             return would_run(args, ctx, "Script")
-        command = wrapper(source.name, runner_words(args.get("executable"), data), words[1:],
-                          args.get("chdir"))
+        command = wrapper(
+            source.name, runner_words(args.get("executable"), data), words[1:], args.get("chdir")
+        )
         started = time.time()
         res = ctx.run(command, stdin=data)
         if res.rc == _SETUP_RC and _SETUP_FAILED in res.err:

@@ -24,9 +24,9 @@ _SETSEBOOL_FAILED = 13
 
 @dataclass(frozen=True, slots=True)
 class Boolean:
-    enabled: bool             # SELinux is on
-    value: bool | None        # the running value; None: no such boolean
-    saved: bool | None        # the persistent value; None: not known (no semanage)
+    enabled: bool  # SELinux is on
+    value: bool | None  # the running value; None: no such boolean
+    saved: bool | None  # the persistent value; None: not known (no semanage)
 
 
 @register("seboolean", "ansible.posix.seboolean")
@@ -37,18 +37,23 @@ class SebooleanModule(HostStateModule[Boolean]):
         "name": Arg("str", required=True, description="The boolean."),
         "state": Arg("bool", required=True, description="Its value."),
         "persistent": Arg("bool", default=False, description="Keep it after a reboot (-P)."),
-        "ignore_selinux_state": Arg("bool", default=False,
-                                    description="Go on even if SELinux seems off (chroots)."),
+        "ignore_selinux_state": Arg(
+            "bool", default=False, description="Go on even if SELinux seems off (chroots)."
+        ),
     }
     returns = {"name": "the boolean", "state": "its value", "persistent": "persistent"}
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
         name = quote(args["name"])
-        parts = [section("enabled", ENABLED),
-                 section("value", f"LANG=C getsebool {name} 2>&1")]
+        parts = [section("enabled", ENABLED), section("value", f"LANG=C getsebool {name} 2>&1")]
         if args["persistent"]:
-            parts.append(section("saved", f"LANG=C semanage boolean -l 2>/dev/null | "
-                                          f"grep -E {quote('^' + re.escape(args['name']) + ' ')}"))
+            parts.append(
+                section(
+                    "saved",
+                    f"LANG=C semanage boolean -l 2>/dev/null | "
+                    f"grep -E {quote('^' + re.escape(args['name']) + ' ')}",
+                )
+            )
         return "; ".join(parts)
 
     def parse(self, args: dict[str, Any], res: CommandResult) -> Boolean:
@@ -58,16 +63,19 @@ class SebooleanModule(HostStateModule[Boolean]):
             raise ModuleError("SELinux is disabled on this host")
         value = need(found, "value", res)
         saved = found.get("saved")
-        return Boolean(enabled, parse_getsebool(value.text) if value.rc == 0 else None,
-                       parse_semanage(saved.text) if saved is not None and saved.rc == 0
-                       else None)
+        return Boolean(
+            enabled,
+            parse_getsebool(value.text) if value.rc == 0 else None,
+            parse_semanage(saved.text) if saved is not None and saved.rc == 0 else None,
+        )
 
     def plan(self, args: dict[str, Any], state: Boolean) -> Edit | None:
         if state.value is None:
             raise ModuleError(f"SELinux boolean {args['name']} does not exist")
         wanted = bool(args["state"])
         differs = state.value != wanted or (
-            args["persistent"] and state.saved is not None and state.saved != wanted)
+            args["persistent"] and state.saved is not None and state.saved != wanted
+        )
         if not differs:
             return None
         return Edit("setsebool", "", values=_values(args))
@@ -75,8 +83,9 @@ class SebooleanModule(HostStateModule[Boolean]):
     def apply(self, args: dict[str, Any], change: Any, ctx: ModuleContext) -> str:
         flag = "-P " if args["persistent"] else ""
         value = "on" if args["state"] else "off"
-        return (f"LANG=C setsebool {flag}{quote(args['name'])} {value} 2>&1 || "
-                f"exit {_SETSEBOOL_FAILED}")
+        return (
+            f"LANG=C setsebool {flag}{quote(args['name'])} {value} 2>&1 || exit {_SETSEBOOL_FAILED}"
+        )
 
     def values(self, args: dict[str, Any], state: Boolean) -> dict[str, Any]:
         return _values(args)
@@ -87,8 +96,11 @@ class SebooleanModule(HostStateModule[Boolean]):
 
 
 def _values(args: dict[str, Any]) -> dict[str, Any]:
-    return {"name": args["name"], "state": bool(args["state"]),
-            "persistent": bool(args["persistent"])}
+    return {
+        "name": args["name"],
+        "state": bool(args["state"]),
+        "persistent": bool(args["persistent"]),
+    }
 
 
 def parse_getsebool(text: str) -> bool | None:

@@ -37,7 +37,7 @@ _LINE = re.compile(r"^\s*(SELINUX|SELINUXTYPE)\s*=\s*(\S*)\s*$")
 @dataclass(frozen=True, slots=True)
 class Mode:
     config: TextFile
-    running: str   # enforcing, permissive or disabled (getenforce, lowercased)
+    running: str  # enforcing, permissive or disabled (getenforce, lowercased)
 
     def setting(self, key: str) -> str:
         for line in self.config.lines:
@@ -51,29 +51,52 @@ class SelinuxModule(HostStateModule[Mode]):
     """Set SELinux's mode and policy."""
 
     args = {
-        "state": Arg("str", required=True, choices=("disabled", "enforcing", "permissive"),
-                     description="The mode."),
+        "state": Arg(
+            "str",
+            required=True,
+            choices=("disabled", "enforcing", "permissive"),
+            description="The mode.",
+        ),
         "policy": Arg("str", description="The policy (targeted …); needed unless disabled."),
-        "configfile": Arg("str", default="/etc/selinux/config", aliases=("conf", "file"),
-                          description="The config file."),
-        "update_kernel_param": Arg("bool", default=False,
-                                   description="Also set selinux= on the kernel command "
-                                               "line (grubby) when (en/dis)abling."),
+        "configfile": Arg(
+            "str",
+            default="/etc/selinux/config",
+            aliases=("conf", "file"),
+            description="The config file.",
+        ),
+        "update_kernel_param": Arg(
+            "bool",
+            default=False,
+            description="Also set selinux= on the kernel command "
+            "line (grubby) when (en/dis)abling.",
+        ),
     }
-    returns = {"configfile": "the config file", "policy": "the policy", "state": "the mode",
-               "reboot_required": "whether a reboot must follow", "msg": "what changed"}
+    returns = {
+        "configfile": "the config file",
+        "policy": "the policy",
+        "state": "the mode",
+        "reboot_required": "whether a reboot must follow",
+        "msg": "what changed",
+    }
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
         if args["state"] != "disabled" and not args["policy"]:
-            raise ModuleError(f"state is {args['state']} but all of the following are "
-                              "missing: policy")
-        return "; ".join((read_file("config", args["configfile"]),
-                          section("running", "getenforce 2>/dev/null || echo Disabled")))
+            raise ModuleError(
+                f"state is {args['state']} but all of the following are missing: policy"
+            )
+        return "; ".join(
+            (
+                read_file("config", args["configfile"]),
+                section("running", "getenforce 2>/dev/null || echo Disabled"),
+            )
+        )
 
     def parse(self, args: dict[str, Any], res: CommandResult) -> Mode:
         found = sections(res.out)
-        return Mode(text_file(args["configfile"], need(found, "config", res)),
-                    need(found, "running", res).text.strip().lower() or "disabled")
+        return Mode(
+            text_file(args["configfile"], need(found, "config", res)),
+            need(found, "running", res).text.strip().lower() or "disabled",
+        )
 
     def foresee(self, args: dict[str, Any], state: Mode, known: Known) -> Mode:
         predicted = known(state.config.path)
@@ -84,8 +107,9 @@ class SelinuxModule(HostStateModule[Mode]):
         if state.config.text is None:
             if wanted == "disabled" and state.running == "disabled":
                 return None  # no SELinux at all: disabled as asked
-            raise ModuleError(f"{state.config.path} does not exist: is SELinux installed "
-                              "(its policy package)?")
+            raise ModuleError(
+                f"{state.config.path} does not exist: is SELinux installed (its policy package)?"
+            )
         msgs, reboot, steps = [], False, []
         if policy and state.setting("SELINUXTYPE") != policy:
             msgs.append(f"SELinux policy changed to {policy}")
@@ -99,29 +123,42 @@ class SelinuxModule(HostStateModule[Mode]):
         reboot = reboot or reboot_mode
         text = config_text(state.config, wanted, policy)
         if args["update_kernel_param"] and (wanted == "disabled") != (
-                state.setting("SELINUX") == "disabled"):
-            steps.append("grubby --update-kernel ALL " + (
-                "--args selinux=0" if wanted == "disabled" else "--remove-args selinux"))
+            state.setting("SELINUX") == "disabled"
+        ):
+            steps.append(
+                "grubby --update-kernel ALL "
+                + ("--args selinux=0" if wanted == "disabled" else "--remove-args selinux")
+            )
         if text != (state.config.text or ""):
             steps.insert(0, f"{{ {write_file(args['configfile'])}; }}")
         if not steps:
             return None
-        values = {"configfile": args["configfile"], "policy": policy, "state": wanted,
-                  "reboot_required": reboot}
+        values = {
+            "configfile": args["configfile"],
+            "policy": policy,
+            "state": wanted,
+            "reboot_required": reboot,
+        }
         written = text != (state.config.text or "")
-        return Edit("selinux", ", ".join(msgs), values=values,
-                    stdin=text.encode() if written else None,
-                    writes=((args["configfile"], text),) if written else (),
-                    command=" && ".join(steps))
+        return Edit(
+            "selinux",
+            ", ".join(msgs),
+            values=values,
+            stdin=text.encode() if written else None,
+            writes=((args["configfile"], text),) if written else (),
+            command=" && ".join(steps),
+        )
 
     def apply(self, args: dict[str, Any], change: Any, ctx: ModuleContext) -> str:
         return str(change.command)
 
     def values(self, args: dict[str, Any], state: Mode) -> dict[str, Any]:
-        return {"configfile": args["configfile"],
-                "policy": args["policy"] or state.setting("SELINUXTYPE"),
-                "state": args["state"],
-                "reboot_required": _running(state.running, args["state"])[1]}
+        return {
+            "configfile": args["configfile"],
+            "policy": args["policy"] or state.setting("SELINUXTYPE"),
+            "state": args["state"],
+            "reboot_required": _running(state.running, args["state"])[1],
+        }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         result = super().run(args, ctx)

@@ -53,28 +53,50 @@ class SeportModule(StateModule[PortTypes]):
     """Give network ports an SELinux type."""
 
     args = {
-        "ports": Arg("list", required=True, elements="str",
-                     description="Ports or ranges (e.g. 8080 or 8000-8010), a list or a "
-                                 "comma-separated string."),
-        "proto": Arg("str", required=True, choices=("tcp", "udp", "dccp", "sctp"),
-                     description="The protocol."),
+        "ports": Arg(
+            "list",
+            required=True,
+            elements="str",
+            description="Ports or ranges (e.g. 8080 or 8000-8010), a list or a "
+            "comma-separated string.",
+        ),
+        "proto": Arg(
+            "str",
+            required=True,
+            choices=("tcp", "udp", "dccp", "sctp"),
+            description="The protocol.",
+        ),
         "setype": Arg("str", required=True, description="The SELinux type, e.g. http_port_t."),
-        "state": Arg("str", default="present", choices=("absent", "present"),
-                     description="present: the ports have the type; absent: they do not."),
-        "reload": Arg("bool", default=True, description="Reload the policy after the change "
-                                                        "(no: semanage -N)."),
-        "ignore_selinux_state": Arg("bool", default=False,
-                                    description="Go on even if SELinux seems off (chroots)."),
-        "local": Arg("bool", default=False, description="Look at local changes only "
-                                                        "(semanage port -l -C)."),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("absent", "present"),
+            description="present: the ports have the type; absent: they do not.",
+        ),
+        "reload": Arg(
+            "bool",
+            default=True,
+            description="Reload the policy after the change (no: semanage -N).",
+        ),
+        "ignore_selinux_state": Arg(
+            "bool", default=False, description="Go on even if SELinux seems off (chroots)."
+        ),
+        "local": Arg(
+            "bool", default=False, description="Look at local changes only (semanage port -l -C)."
+        ),
     }
-    returns = {"ports": "the ports", "proto": "the protocol", "setype": "the type",
-               "state": "the state asked"}
+    returns = {
+        "ports": "the ports",
+        "proto": "the protocol",
+        "setype": "the type",
+        "state": "the state asked",
+    }
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
         local = " -C" if args["local"] else ""
-        return "; ".join([section("enabled", ENABLED),
-                          section("ports", f"LANG=C semanage port -l{local} 2>&1")])
+        return "; ".join(
+            [section("enabled", ENABLED), section("ports", f"LANG=C semanage port -l{local} 2>&1")]
+        )
 
     def parse(self, args: dict[str, Any], res: CommandResult) -> PortTypes:
         found = sections(res.out)
@@ -82,11 +104,12 @@ class SeportModule(StateModule[PortTypes]):
             raise ModuleError("SELinux is disabled on this host.")
         listing = need(found, "ports", res)
         if listing.rc == _NOT_FOUND:
-            raise ModuleError("semanage is not installed on the host (policycoreutils-"
-                              "python-utils); seport needs it")
+            raise ModuleError(
+                "semanage is not installed on the host (policycoreutils-"
+                "python-utils); seport needs it"
+            )
         if listing.rc != 0:
-            raise ModuleError(f"semanage port -l failed (rc={listing.rc}): "
-                              f"{listing.text.strip()}")
+            raise ModuleError(f"semanage port -l failed (rc={listing.rc}): {listing.text.strip()}")
         return parse_ports(listing.text)
 
     def plan(self, args: dict[str, Any], state: PortTypes) -> Change | None:
@@ -121,10 +144,13 @@ def _ports(args: dict[str, Any]) -> list[str]:
 def _semanage(args: dict[str, Any], flag: str, port: str) -> str:
     reload = "" if args["reload"] else " -N"
     kind = "" if flag == "-d" else f" -t {quote(args['setype'])}"
-    return (f"LANG=C semanage port{reload} {flag}{kind} -p {quote(args['proto'])} "
-            f"{quote(port)}")
+    return f"LANG=C semanage port{reload} {flag}{kind} -p {quote(args['proto'])} {quote(port)}"
 
 
 def _values(args: dict[str, Any]) -> dict[str, Any]:
-    return {"ports": _ports(args), "proto": args["proto"], "setype": args["setype"],
-            "state": args["state"]}
+    return {
+        "ports": _ports(args),
+        "proto": args["proto"],
+        "setype": args["setype"],
+        "state": args["state"],
+    }

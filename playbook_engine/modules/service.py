@@ -39,19 +39,36 @@ from .util.systemctl import unit_apply, unit_failure, unit_plan, unit_probe, uni
 # What each manager's logic accepts (Ansible's argument specs), beyond name/state/enabled.
 _ACCEPTS = {
     "service": frozenset({"sleep", "pattern", "runlevel", "arguments"}),
-    "systemd": frozenset({"masked", "daemon_reload", "daemon_reexec", "scope", "no_block",
-                          "force", "pattern", "runlevel", "sleep", "arguments"}),
+    "systemd": frozenset(
+        {
+            "masked",
+            "daemon_reload",
+            "daemon_reexec",
+            "scope",
+            "no_block",
+            "force",
+            "pattern",
+            "runlevel",
+            "sleep",
+            "arguments",
+        }
+    ),
     "sysvinit": frozenset({"sleep", "pattern", "arguments", "runlevels", "daemonize"}),
 }
-_PLUGINS = frozenset({"systemd", "sysvinit"})   # other managers get the generic logic
+_PLUGINS = frozenset({"systemd", "sysvinit"})  # other managers get the generic logic
 _NO_NAME = "missing required arguments: name"
 
 
 def _passed(key: str, arg: Arg, description: str) -> Arg:
     """A manager's argument as ``service`` takes it: no default of its own (an argument
     left out is not passed on), its aliases kept."""
-    return Arg(arg.type, choices=arg.choices, aliases=arg.aliases, elements=arg.elements,
-               description=description or arg.description)
+    return Arg(
+        arg.type,
+        choices=arg.choices,
+        aliases=arg.aliases,
+        elements=arg.elements,
+        description=description or arg.description,
+    )
 
 
 @register("service")
@@ -59,38 +76,56 @@ class Service(StateModule[Initd]):
     """Manage a service with the host's own service manager (systemd, SysV, OpenRC, Upstart)."""
 
     args = {
-        "name": Arg("str", description="The service (required, except for a daemon-reload "
-                                       "alone where systemd manages the host)."),
-        "state": Arg("str", choices=STATES,
-                     description="started/stopped act only when needed; restarted and "
-                                 "reloaded always act (a stopped service is started)."),
+        "name": Arg(
+            "str",
+            description="The service (required, except for a daemon-reload "
+            "alone where systemd manages the host).",
+        ),
+        "state": Arg(
+            "str",
+            choices=STATES,
+            description="started/stopped act only when needed; restarted and "
+            "reloaded always act (a stopped service is started).",
+        ),
         "enabled": Arg("bool", description="Whether the service starts on boot."),
-        "pattern": Arg("str", description="A substring of the service's command line in "
-                                          "`ps`: when found, it is running (not under "
-                                          "systemd)."),
-        "sleep": Arg("int", description="Seconds between the stop and the start of a "
-                                        "restart (not under systemd)."),
-        "arguments": Arg("str", aliases=("args",),
-                         description="More words for the init script's command line."),
-        "runlevel": Arg("str", description="OpenRC: the runlevel to enable it in "
-                                           "(`default`)."),
-        "use": Arg("str", default="auto",
-                   description="The manager: `auto` (the `service_mgr` fact, else found on "
-                               "the host), `systemd`, `sysvinit`, `service`, …"),
-        **{key: _passed(key, UNIT_ARGS[key], f"systemd only: {UNIT_ARGS[key].description}")
-           for key in ("masked", "daemon_reload", "daemon_reexec", "scope", "no_block",
-                       "force")},
-        "runlevels": Arg("list",
-                         description="sysvinit only: the runlevels to enable it in."),
-        "daemonize": Arg("bool", description="sysvinit only: accepted (pbe always detaches "
-                                             "the script's output)."),
+        "pattern": Arg(
+            "str",
+            description="A substring of the service's command line in "
+            "`ps`: when found, it is running (not under "
+            "systemd).",
+        ),
+        "sleep": Arg(
+            "int",
+            description="Seconds between the stop and the start of a restart (not under systemd).",
+        ),
+        "arguments": Arg(
+            "str", aliases=("args",), description="More words for the init script's command line."
+        ),
+        "runlevel": Arg("str", description="OpenRC: the runlevel to enable it in (`default`)."),
+        "use": Arg(
+            "str",
+            default="auto",
+            description="The manager: `auto` (the `service_mgr` fact, else found on "
+            "the host), `systemd`, `sysvinit`, `service`, …",
+        ),
+        **{
+            key: _passed(key, UNIT_ARGS[key], f"systemd only: {UNIT_ARGS[key].description}")
+            for key in ("masked", "daemon_reload", "daemon_reexec", "scope", "no_block", "force")
+        },
+        "runlevels": Arg("list", description="sysvinit only: the runlevels to enable it in."),
+        "daemonize": Arg(
+            "bool", description="sysvinit only: accepted (pbe always detaches the script's output)."
+        ),
     }
     # No static "one of state, enabled": under systemd a name alone reads the unit's status
     # (as in Ansible); the other managers' logic asks for one at run time (_required).
-    returns = {"name": "the service", "state": "`started` or `stopped`, when `state` is set",
-               "enabled": "whether it starts on boot, when `enabled` is set",
-               "status": "under systemd: the unit's `systemctl show` properties; under "
-                         "sysvinit: what each action printed"}
+    returns = {
+        "name": "the service",
+        "state": "`started` or `stopped`, when `state` is set",
+        "enabled": "whether it starts on boot, when `enabled` is set",
+        "status": "under systemd: the unit's `systemctl show` properties; under "
+        "sysvinit: what each action printed",
+    }
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
         use = _manager(args, ctx)
@@ -136,8 +171,7 @@ class Service(StateModule[Initd]):
             return sysvinit.failure(args, change.op, res)
         return initd_failure(args, res.out)
 
-    def applied(self, args: dict[str, Any], change: Change, res: CommandResult
-                ) -> dict[str, Any]:
+    def applied(self, args: dict[str, Any], change: Change, res: CommandResult) -> dict[str, Any]:
         if change.op.startswith("sysvinit/"):
             return sysvinit.applied(change, res.out)
         return change.values
@@ -179,10 +213,13 @@ def _required(args: dict[str, Any]) -> None:
 def _accepts(args: dict[str, Any], logic: str, manager: str) -> None:
     """Refuse what the manager's logic does not take, as Ansible's module would."""
     common = {"name", "state", "enabled", "use"}
-    extra = sorted(k for k, v in args.items()
-                   if v is not None and k not in common and k not in _ACCEPTS[logic])
+    extra = sorted(
+        k for k, v in args.items() if v is not None and k not in common and k not in _ACCEPTS[logic]
+    )
     if extra:
         supported = ", ".join(sorted(common | _ACCEPTS[logic]))
-        raise ModuleError(f"Unsupported parameters for ({logic}) module: {', '.join(extra)}. "
-                          f"Supported parameters include: {supported} (the host's service "
-                          f"manager is {manager}).")
+        raise ModuleError(
+            f"Unsupported parameters for ({logic}) module: {', '.join(extra)}. "
+            f"Supported parameters include: {supported} (the host's service "
+            f"manager is {manager})."
+        )

@@ -25,30 +25,42 @@ class Setup(Module):
     """Gather facts about the host: OS, distribution, hardware, network, user, environment."""
 
     args = {
-        "gather_subset": Arg("list", default=["all"], elements="str",
-                             description="Collectors to run: all, min, hardware, network, "
-                                         "virtual, a collector or fact name; `!name` excludes."),
-        "filter": Arg("list", default=[], elements="str",
-                      description="Only facts whose name matches one of these globs "
-                                  "(`ansible_` optional)."),
-        "gather_timeout": Arg("int", default=10,
-                              description="Seconds the whole probe may take."),
-        "fact_path": Arg("path", default="/etc/ansible/facts.d",
-                         description="Directory of local facts (`*.fact`) for ansible_local."),
+        "gather_subset": Arg(
+            "list",
+            default=["all"],
+            elements="str",
+            description="Collectors to run: all, min, hardware, network, "
+            "virtual, a collector or fact name; `!name` excludes.",
+        ),
+        "filter": Arg(
+            "list",
+            default=[],
+            elements="str",
+            description="Only facts whose name matches one of these globs (`ansible_` optional).",
+        ),
+        "gather_timeout": Arg("int", default=10, description="Seconds the whole probe may take."),
+        "fact_path": Arg(
+            "path",
+            default="/etc/ansible/facts.d",
+            description="Directory of local facts (`*.fact`) for ansible_local.",
+        ),
     }
-    returns = {"ansible_facts": "the facts by their variable names (`ansible_os_family`); "
-                                "templates read them as `ansible_facts.os_family` too"}
+    returns = {
+        "ansible_facts": "the facts by their variable names (`ansible_os_family`); "
+        "templates read them as `ansible_facts.os_family` too"
+    }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         subset = [str(item) for item in args["gather_subset"]]
         patterns = [str(p) for p in args["filter"] if str(p)]
         collectors = collect.needed(collect.select(subset), patterns)
         nonce = probe.new_nonce()
-        options = probe.ProbeOptions(python=_interpreters(ctx), fact_path=args["fact_path"],
-                                     year_edges=_year_edges())
+        options = probe.ProbeOptions(
+            python=_interpreters(ctx), fact_path=args["fact_path"], year_edges=_year_edges()
+        )
         res = ctx.run(probe.build(collectors, nonce, options), timeout=args["gather_timeout"])
         probed = probe.split(res.out, nonce)
-        if not probed.sections and not probed.files:   # not even `done`: no sh ran it
+        if not probed.sections and not probed.files:  # not even `done`: no sh ran it
             raise ModuleError(f"fact probe failed (rc={res.rc}): {res.err.strip()}")
         facts = collect.facts_for(probed, collectors)
         facts.update(gather_subset=subset, module_setup=True)

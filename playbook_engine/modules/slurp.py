@@ -20,8 +20,10 @@ from .util.content import predicted_bytes
 
 # Exit statuses the read script uses to say why there is nothing to read.
 _IS_DIR, _MISSING = 21, 22
-_READ = (f'p={{path}}; if [ -d "$p" ]; then exit {_IS_DIR}; fi; '
-         f'if [ ! -e "$p" ]; then exit {_MISSING}; fi; exec cat -- "$p"')
+_READ = (
+    f'p={{path}}; if [ -d "$p" ]; then exit {_IS_DIR}; fi; '
+    f'if [ ! -e "$p" ]; then exit {_MISSING}; fi; exec cat -- "$p"'
+)
 
 
 def parse_read(src: str, res: CommandResult) -> bytes:
@@ -40,15 +42,26 @@ def parse_read(src: str, res: CommandResult) -> bytes:
 class Slurp(Module):
     """Read a file on the host; its content comes back base64-encoded."""
 
-    args = {"src": Arg("path", required=True, aliases=("path",),
-                       description="The file to read on the host.")}
-    returns = {"content": "the file's bytes, base64-encoded", "encoding": "base64",
-               "source": "the file read"}
+    args = {
+        "src": Arg(
+            "path", required=True, aliases=("path",), description="The file to read on the host."
+        )
+    }
+    returns = {
+        "content": "the file's bytes, base64-encoded",
+        "encoding": "base64",
+        "source": "the file read",
+    }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         src: str = args["src"]
         data = predicted_bytes(ctx, src, f"File not found: {src}")
         if data is None:
             data = parse_read(src, ctx.run(_READ.format(path=quote(src))))
-        return Result(values={"content": base64.b64encode(data).decode("ascii"),
-                              "encoding": "base64", "source": src})
+        return Result(
+            values={
+                "content": base64.b64encode(data).decode("ascii"),
+                "encoding": "base64",
+                "source": src,
+            }
+        )

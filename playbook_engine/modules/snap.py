@@ -72,12 +72,14 @@ def parse_options(options: list[str], names: list[str]) -> dict[str, dict[str, s
     """``key=value`` (for every snap named) or ``snap:key=value``, by snap."""
     out: dict[str, dict[str, str]] = {}
     for option in options:
-        target, _, rest = option.partition(":") if ":" in option.split("=", 1)[0] \
-            else ("", "", option)
+        target, _, rest = (
+            option.partition(":") if ":" in option.split("=", 1)[0] else ("", "", option)
+        )
         key, sep, value = rest.partition("=")
         if not sep or not key.strip():
-            raise ModuleError(f"option '{option}' is not in the format 'key=value' or "
-                              "'snap:key=value'")
+            raise ModuleError(
+                f"option '{option}' is not in the format 'key=value' or 'snap:key=value'"
+            )
         for snap in [target] if target else names:
             out.setdefault(snap, {})[key.strip()] = value.strip()
     return out
@@ -103,39 +105,53 @@ class SnapModule(StateModule[Snaps]):
     """Install, remove, enable or disable snaps and set their options."""
 
     args = {
-        "name": Arg("list", required=True, elements="str",
-                    description="The snaps (`system`: snapd's own options)."),
-        "state": Arg("str", default="present",
-                     choices=("absent", "present", "enabled", "disabled"),
-                     description="present, absent, enabled or disabled."),
-        "classic": Arg("bool", default=False, description="Classic confinement (one snap "
-                                                          "only)."),
-        "channel": Arg("str", description="The channel to install and track (one snap "
-                                          "only)."),
-        "revision": Arg("int", description="Install and hold this revision (one snap "
-                                           "only)."),
-        "options": Arg("list", elements="str", description="key=value or snap:key=value "
-                                                           "options (state present)."),
-        "dangerous": Arg("bool", default=False, description="Install without checking "
-                                                            "assertions."),
+        "name": Arg(
+            "list",
+            required=True,
+            elements="str",
+            description="The snaps (`system`: snapd's own options).",
+        ),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("absent", "present", "enabled", "disabled"),
+            description="present, absent, enabled or disabled.",
+        ),
+        "classic": Arg("bool", default=False, description="Classic confinement (one snap only)."),
+        "channel": Arg("str", description="The channel to install and track (one snap only)."),
+        "revision": Arg("int", description="Install and hold this revision (one snap only)."),
+        "options": Arg(
+            "list",
+            elements="str",
+            description="key=value or snap:key=value options (state present).",
+        ),
+        "dangerous": Arg("bool", default=False, description="Install without checking assertions."),
         "devmode": Arg("bool", default=False, description="Install in developer mode."),
     }
     mutually_exclusive = (("channel", "revision"),)
-    returns = {"channel": "the channel installed from", "classic": "classic confinement",
-               "revision": "the revision asked", "cmd": "the command run",
-               "snaps_installed": "snaps installed", "snaps_removed": "snaps removed",
-               "options_changed": "options set (snap:key=value)",
-               "version": "snap version's components"}
+    returns = {
+        "channel": "the channel installed from",
+        "classic": "classic confinement",
+        "revision": "the revision asked",
+        "cmd": "the command run",
+        "snaps_installed": "snaps installed",
+        "snaps_removed": "snaps removed",
+        "options_changed": "options set (snap:key=value)",
+        "version": "snap version's components",
+    }
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
         _check_args(args)
-        parts = [section("snap", f"command -v snap >/dev/null 2>&1 || exit {_NO_SNAP}"),
-                 section("version", "LANG=C snap version 2>&1"),
-                 section("list", "LANG=C snap list 2>&1")]
+        parts = [
+            section("snap", f"command -v snap >/dev/null 2>&1 || exit {_NO_SNAP}"),
+            section("version", "LANG=C snap version 2>&1"),
+            section("list", "LANG=C snap list 2>&1"),
+        ]
         if args["options"] and args["state"] == "present":
             for index, name in enumerate(_names(args)):
-                parts.append(section(f"get{index}", f"LANG=C snap get -d {quote(name)} "
-                                                    "2>/dev/null"))
+                parts.append(
+                    section(f"get{index}", f"LANG=C snap get -d {quote(name)} 2>/dev/null")
+                )
         return "; ".join(parts)
 
     def parse(self, args: dict[str, Any], res: CommandResult) -> Snaps:
@@ -150,8 +166,9 @@ class SnapModule(StateModule[Snaps]):
             got = found.get(f"get{index}")
             if got is not None and got.rc == 0 and got.text.strip():
                 config[name] = json.loads(got.text)
-        return Snaps(parse_list(listing.text), parse_version(need(found, "version",
-                                                                  res).text), config)
+        return Snaps(
+            parse_list(listing.text), parse_version(need(found, "version", res).text), config
+        )
 
     def plan(self, args: dict[str, Any], state: Snaps) -> Edit | None:
         values: dict[str, Any] = {"version": state.version}
@@ -173,18 +190,24 @@ class SnapModule(StateModule[Snaps]):
 
     def _toggle(self, args: dict[str, Any], state: Snaps) -> list[str]:
         verb = "enable" if args["state"] == "enabled" else "disable"
-        todo = [n for n in _names(args) if n not in state.installed or
-                ("disabled" in state.installed[n].notes) == (verb == "enable")]
+        todo = [
+            n
+            for n in _names(args)
+            if n not in state.installed
+            or ("disabled" in state.installed[n].notes) == (verb == "enable")
+        ]
         return [f"snap {verb} {quote(n)}" for n in todo]
 
-    def _present(self, args: dict[str, Any], state: Snaps, values: dict[str, Any]
-                 ) -> list[str]:
+    def _present(self, args: dict[str, Any], state: Snaps, values: dict[str, Any]) -> list[str]:
         missing = [n for n in _names(args) if n not in state.installed and n != "system"]
         flags = _flags(args)
         steps = [f"snap install{flags} {' '.join(map(quote, missing))}"] if missing else []
         if missing:
-            values.update(snaps_installed=missing, classic=args["classic"],
-                          channel=channel_of(args["channel"] or "stable"))
+            values.update(
+                snaps_installed=missing,
+                classic=args["classic"],
+                channel=channel_of(args["channel"] or "stable"),
+            )
         for name in _names(args):
             have = state.installed.get(name)
             if have is None:
@@ -198,8 +221,7 @@ class SnapModule(StateModule[Snaps]):
             values["revision"] = args["revision"]
         return steps
 
-    def _options(self, args: dict[str, Any], state: Snaps, values: dict[str, Any]
-                 ) -> list[str]:
+    def _options(self, args: dict[str, Any], state: Snaps, values: dict[str, Any]) -> list[str]:
         steps, changed = [], []
         for snap, wanted in parse_options(args["options"] or [], _names(args)).items():
             current = state.config.get(snap, {})

@@ -24,8 +24,12 @@ from .util.remotefs import FileState, RemoteFiles
 from .util.selinux import SeContext
 
 ALGORITHMS = ("md5", "sha1", "sha224", "sha256", "sha384", "sha512")
-_KINDS = {"regular file": "file", "regular empty file": "file", "directory": "directory",
-          "symbolic link": "link"}
+_KINDS = {
+    "regular file": "file",
+    "regular empty file": "file",
+    "directory": "directory",
+    "symbolic link": "link",
+}
 
 # _q TAG PATH FLAGS [SUMCMD]; FLAGS: L follow links, A access for the running user,
 # S checksum with SUMCMD, E whether a directory is empty, M mime type and charset of PATH
@@ -78,8 +82,10 @@ _c() { _b=$1; shift; for _x in "$@"; do
   [ "$_r" = "a$_b|absent" ] && [ ! -L "$_x" ] || break; _b=$((_b+1))
 done; }
 """
-_ENV = ('printf \'env|%s|%s|%s|%s|%s|%s\\n\' "$(id -u)" "$(id -g)" "$(id -G)" "$(umask)" '
-        '"$(id -un)" "$(id -gn)"')
+_ENV = (
+    'printf \'env|%s|%s|%s|%s|%s|%s\\n\' "$(id -u)" "$(id -g)" "$(id -G)" "$(umask)" '
+    '"$(id -un)" "$(id -gn)"'
+)
 # A tree's entries, under the real path when PATH is a symlink (that is where other tasks
 # record what they change): the root (hex), then NUL-terminated records.
 _LISTING = r"""
@@ -90,8 +96,10 @@ case $_r in /*|./*) ;; *) _r=./$_r ;; esac
 find -P "$_r" -mindepth 1 -printf '%y|%m|%U|%G|%u|%g|{context}%p\0' 2>/dev/null
 {sums}:
 """
-_SUMS_LIST = ("printf '\\000@@pbe-sums@@\\000'; find -P \"$_r\" -mindepth 1 -type f -readable "
-              "-exec sha1sum -z -- {} + 2>/dev/null\n")
+_SUMS_LIST = (
+    "printf '\\000@@pbe-sums@@\\000'; find -P \"$_r\" -mindepth 1 -type f -readable "
+    "-exec sha1sum -z -- {} + 2>/dev/null\n"
+)
 LIST_MARK = b"\n@@pbe-list@@\0"
 SUMS_MARK = b"\0@@pbe-sums@@\0"
 
@@ -113,16 +121,16 @@ class Entry:
     """One probed path: its ``FileState`` plus what only stat(1) and test(1) can add."""
 
     state: FileState
-    ftype: str = ""                    # stat's %F: "fifo", "socket", ...
+    ftype: str = ""  # stat's %F: "fifo", "socket", ...
     atime: float | None = None
     ctime: float | None = None
     inode: int | None = None
     dev: int | None = None
-    real: str | None = None            # readlink -f, for links
-    access: str | None = None          # subset of "rwx" for the running user
-    empty: bool | None = None          # directories probed with E
-    mime: str | None = None            # `file -b --mime-type --mime-encoding`, with M
-    predicted: bool = False            # answered from the check run's prediction
+    real: str | None = None  # readlink -f, for links
+    access: str | None = None  # subset of "rwx" for the running user
+    empty: bool | None = None  # directories probed with E
+    mime: str | None = None  # `file -b --mime-type --mime-encoding`, with M
+    predicted: bool = False  # answered from the check run's prediction
 
     @property
     def kind(self) -> str:
@@ -134,19 +142,27 @@ class Node:
     """One entry of a ``find`` listing below a directory."""
 
     path: str
-    kind: str                          # find's %y: d f l p s c b
+    kind: str  # find's %y: d f l p s c b
     bits: int
     uid: int
     gid: int
     owner: str
     group: str
-    checksum: str | None = None        # sha1, in check runs (records keep the content's sum)
-    secontext: str | None = None       # SELinux context, when asked for
+    checksum: str | None = None  # sha1, in check runs (records keep the content's sum)
+    secontext: str | None = None  # SELinux context, when asked for
 
     def as_state(self) -> FileState:
         kind = {"d": "directory", "f": "file", "l": "link"}.get(self.kind, "other")
-        return FileState(self.path, kind, mode=f"{self.bits:04o}", uid=self.uid, gid=self.gid,
-                         owner=self.owner, group=self.group, checksum=self.checksum)
+        return FileState(
+            self.path,
+            kind,
+            mode=f"{self.bits:04o}",
+            uid=self.uid,
+            gid=self.gid,
+            owner=self.owner,
+            group=self.group,
+            checksum=self.checksum,
+        )
 
 
 @dataclass
@@ -157,8 +173,8 @@ class Answers:
     owner: tuple[int, str] | None = None
     group: tuple[int, str] | None = None
     nodes: list[Node] = field(default_factory=list)
-    unknown_checksum: bool = False     # a predicted file whose bytes the prediction lacks
-    blocker: str | None = None         # a directory `rm -rf` could not empty
+    unknown_checksum: bool = False  # a predicted file whose bytes the prediction lacks
+    blocker: str | None = None  # a directory `rm -rf` could not empty
     selinux: dict[str, SeContext] = field(default_factory=dict)  # tag -> where SELinux is on
 
 
@@ -245,17 +261,21 @@ class Probe:
                 return
 
     def owner(self, name: str) -> None:
-        self._host.append(f"_u={quote(name)}; if _o=$(id -u -- \"$_u\" 2>/dev/null); then "
-                          "printf 'own|%s|%s\\n' \"$_o\" \"$(id -un -- \"$_u\")\"; fi")
+        self._host.append(
+            f'_u={quote(name)}; if _o=$(id -u -- "$_u" 2>/dev/null); then '
+            'printf \'own|%s|%s\\n\' "$_o" "$(id -un -- "$_u")"; fi'
+        )
 
     def group(self, name: str) -> None:
         self._host.append(f"printf 'grp|%s\\n' \"$(getent group -- {quote(name)} | head -n1)\"")
 
     def blockers(self, path: str) -> None:
         """The first non-empty directory at or below ``path`` the user could not empty."""
-        self._host.append(f"printf 'blk|'; [ \"$(id -u)\" = 0 ] || find -P "
-                          f"{quote(find_start(path))} -type d ! -empty \\( ! -readable -o "
-                          "! -writable -o ! -executable \\) -print -quit 2>/dev/null | _h; echo")
+        self._host.append(
+            f"printf 'blk|'; [ \"$(id -u)\" = 0 ] || find -P "
+            f"{quote(find_start(path))} -type d ! -empty \\( ! -readable -o "
+            "! -writable -o ! -executable \\) -print -quit 2>/dev/null | _h; echo"
+        )
 
     def selinux(self, tag: str, path: str, follow: bool = False) -> None:
         """Where SELinux is on: the context of ``path`` and the policy's default for it."""
@@ -265,9 +285,11 @@ class Probe:
         """``file``'s mime type of bytes the host does not hold yet (a check run's
         prediction), sent on the command's standard input."""
         self._stdin = content
-        self._host.append("if command -v file >/dev/null 2>&1; then printf '%s|mime|%s\\n' "
-                          f"{tag} \"$(file -b --mime-type --mime-encoding - 2>/dev/null | "
-                          f"head -n1)\"; else echo '{tag}|mime|'; fi; cat >/dev/null")
+        self._host.append(
+            "if command -v file >/dev/null 2>&1; then printf '%s|mime|%s\\n' "
+            f'{tag} "$(file -b --mime-type --mime-encoding - 2>/dev/null | '
+            f"head -n1)\"; else echo '{tag}|mime|'; fi; cat >/dev/null"
+        )
 
     def mime_if_unchanged(self, tag: str, path: str, sha1: str) -> None:
         """``file``'s mime type of ``path`` as the host holds it, answered only when its bytes
@@ -278,7 +300,8 @@ class Probe:
             f"if ! command -v file >/dev/null 2>&1; then echo '{tag}|mime|'; "
             f"elif [ \"$(sha1sum < {p} 2>/dev/null | cut -d' ' -f1)\" = {quote(sha1)} ]; then "
             f"printf '%s|mime|%s\\n' {tag} \"$(file -b --mime-type --mime-encoding -- {p} "
-            "2>/dev/null | head -n1)\"; fi")
+            '2>/dev/null | head -n1)"; fi'
+        )
 
     def listing(self, path: str, checksums: bool = False, contexts: bool = False) -> None:
         """Everything below ``path`` (not following links), for ``recurse``; with
@@ -297,21 +320,25 @@ class Probe:
             self._parse(self._remote())
         env = self._answers.env
         if env is not None:
-            self._answers.entries = {t: _with_access(e, env)
-                                     for t, e in self._answers.entries.items()}
+            self._answers.entries = {
+                t: _with_access(e, env) for t, e in self._answers.entries.items()
+            }
             self._answers.ancestors = [_with_access(e, env) for e in self._answers.ancestors]
         for tag, target_tag in self._link_access.items():
             target = self._answers.entries.pop(target_tag)
             self._answers.entries[tag] = replace(
-                self._answers.entries[tag],
-                access=target.access if target.state.exists else "")
+                self._answers.entries[tag], access=target.access if target.state.exists else ""
+            )
         return self._answers
 
     def _remote(self) -> bytes:
         script = PRELUDE + "\n".join(self._host)
         if self._listing is not None:
-            script += _LISTING.format(path=quote(self._listing), sums=_SUMS_LIST * self._sums,
-                                      context="%Z|" * self._contexts)
+            script += _LISTING.format(
+                path=quote(self._listing),
+                sums=_SUMS_LIST * self._sums,
+                context="%Z|" * self._contexts,
+            )
         res = self.files.run(script, stdin=self._stdin)
         if res.rc != 0:
             raise ModuleError(f"cannot inspect the host's files: {res.err.strip() or res.rc}")
@@ -368,7 +395,8 @@ class Probe:
         for index in range(len(self._chain)):
             if f"a{index}" in records:
                 self._answers.ancestors.append(
-                    parse_entry(self._chain[index], records[f"a{index}"]))
+                    parse_entry(self._chain[index], records[f"a{index}"])
+                )
         self._parse_ids(records)
 
     def _overlay(self, nodes: list[Node]) -> list[Node]:
@@ -387,8 +415,9 @@ class Probe:
     def _parse_ids(self, records: dict[str, list[list[str]]]) -> None:
         if rows := records.get("env"):
             uid, gid, groups, umask, user, group = rows[0][:6]
-            self._answers.env = Env(int(uid), int(gid), frozenset(map(int, groups.split())),
-                                    int(umask, 8), user, group)
+            self._answers.env = Env(
+                int(uid), int(gid), frozenset(map(int, groups.split())), int(umask, 8), user, group
+            )
         if (rows := records.get("blk")) and rows[0][0]:
             self._answers.blocker = _unhex(rows[0][0]).removesuffix("\n")
         if (rows := records.get("own")) and rows[0][0]:
@@ -406,11 +435,15 @@ def _merge(node: Node, known: FileState) -> Node:
     """A listed entry as an earlier task of the check run would leave it."""
     letter = {"directory": "d", "file": "f", "link": "l"}.get(known.kind, node.kind)
     return replace(
-        node, kind=letter, bits=int(known.mode, 8) if known.mode else node.bits,
+        node,
+        kind=letter,
+        bits=int(known.mode, 8) if known.mode else node.bits,
         uid=node.uid if known.uid is None else known.uid,
         gid=node.gid if known.gid is None else known.gid,
-        owner=known.owner or node.owner, group=known.group or node.group,
-        checksum=known.checksum)
+        owner=known.owner or node.owner,
+        group=known.group or node.group,
+        checksum=known.checksum,
+    )
 
 
 def find_start(path: str) -> str:
@@ -436,8 +469,14 @@ def complete(state: FileState, env: Env) -> FileState:
     gid = state.gid if state.gid is not None else env.gid if group == env.group else None
     mode = state.mode
     if mode is None:
-        mode = format(0o777 & ~env.umask if state.kind == "directory" else
-                      0o777 if state.kind == "link" else 0o666 & ~env.umask, "04o")
+        mode = format(
+            0o777 & ~env.umask
+            if state.kind == "directory"
+            else 0o777
+            if state.kind == "link"
+            else 0o666 & ~env.umask,
+            "04o",
+        )
     return replace(state, owner=owner, group=group, uid=uid, gid=gid, mode=mode)
 
 
@@ -456,11 +495,26 @@ def parse_entry(path: str, rows: list[list[str]]) -> Entry:
             raise ModuleError(f"cannot stat {path}: {reason}")
         if kind == "st":
             ftype, mode, uid, gid, owner, group, size, atime, mtime, ctime, nlink, ino, dev = rest
-            state = replace(state, kind=_KINDS.get(ftype, "other"), mode=mode.zfill(4),
-                            uid=int(uid), gid=int(gid), owner=owner, group=group,
-                            size=int(size), mtime=float(mtime), nlink=int(nlink))
-            entry = replace(entry, ftype=ftype, atime=float(atime), ctime=float(ctime),
-                            inode=int(ino), dev=int(dev))
+            state = replace(
+                state,
+                kind=_KINDS.get(ftype, "other"),
+                mode=mode.zfill(4),
+                uid=int(uid),
+                gid=int(gid),
+                owner=owner,
+                group=group,
+                size=int(size),
+                mtime=float(mtime),
+                nlink=int(nlink),
+            )
+            entry = replace(
+                entry,
+                ftype=ftype,
+                atime=float(atime),
+                ctime=float(ctime),
+                inode=int(ino),
+                dev=int(dev),
+            )
         elif kind == "lnk":
             state = replace(state, target=_unhex(rest[0]).removesuffix("\n"))
         elif kind == "real":
@@ -485,7 +539,7 @@ def parse_listing(root: str, data: bytes, contexts: bool = False) -> list[Node]:
     listing, _, sums = data.partition(SUMS_MARK)
 
     def local(found: str) -> str:
-        return base + found[len(start):] if start else found
+        return base + found[len(start) :] if start else found
 
     checksums = {}
     for record in sums.split(b"\0"):
@@ -499,18 +553,43 @@ def parse_listing(root: str, data: bytes, contexts: bool = False) -> list[Node]:
         fields = record.decode("utf-8", "surrogateescape").split("|", 6 + contexts)
         kind, bits, uid, gid, owner, group = fields[:6]
         path = local(fields[-1])
-        nodes.append(Node(path, kind, int(bits, 8), int(uid), int(gid), owner, group,
-                          checksums.get(path), fields[6] if contexts else None))
+        nodes.append(
+            Node(
+                path,
+                kind,
+                int(bits, 8),
+                int(uid),
+                int(gid),
+                owner,
+                group,
+                checksums.get(path),
+                fields[6] if contexts else None,
+            )
+        )
     return nodes
 
 
 # -- the stat module ------------------------------------------------------------------------
 
-_TYPE_KEYS = {"isblk": "block special file", "ischr": "character special file",
-              "isfifo": "fifo", "issock": "socket"}
-_PERM_KEYS = (("rusr", 0o400), ("wusr", 0o200), ("xusr", 0o100), ("rgrp", 0o040),
-              ("wgrp", 0o020), ("xgrp", 0o010), ("roth", 0o004), ("woth", 0o002),
-              ("xoth", 0o001), ("isuid", 0o4000), ("isgid", 0o2000))
+_TYPE_KEYS = {
+    "isblk": "block special file",
+    "ischr": "character special file",
+    "isfifo": "fifo",
+    "issock": "socket",
+}
+_PERM_KEYS = (
+    ("rusr", 0o400),
+    ("wusr", 0o200),
+    ("xusr", 0o100),
+    ("rgrp", 0o040),
+    ("wgrp", 0o020),
+    ("xgrp", 0o010),
+    ("roth", 0o004),
+    ("woth", 0o002),
+    ("xoth", 0o001),
+    ("isuid", 0o4000),
+    ("isgid", 0o2000),
+)
 
 
 def stat_dict(entry: Entry, follow: bool) -> dict[str, Any]:
@@ -524,8 +603,11 @@ def stat_dict(entry: Entry, follow: bool) -> dict[str, Any]:
     out.update({key: bool(bits & bit) for key, bit in _PERM_KEYS})
     out.update(atime=entry.atime, ctime=entry.ctime, inode=entry.inode, dev=entry.dev)
     if entry.access is not None:
-        out.update(readable="r" in entry.access, writeable="w" in entry.access,
-                   executable="x" in entry.access)
+        out.update(
+            readable="r" in entry.access,
+            writeable="w" in entry.access,
+            executable="x" in entry.access,
+        )
     if entry.state.kind == "link" and not follow:
         out["lnk_target"] = entry.state.target
         out["lnk_source"] = entry.real
@@ -533,9 +615,11 @@ def stat_dict(entry: Entry, follow: bool) -> dict[str, Any]:
 
 
 _UNKNOWN_MIME = {"mimetype": "unknown", "charset": "unknown"}
-_CONSTANT_MIME = {"directory": "inode/directory; charset=binary",
-                  "link": "inode/symlink; charset=binary",
-                  "empty": "inode/x-empty; charset=binary"}
+_CONSTANT_MIME = {
+    "directory": "inode/directory; charset=binary",
+    "link": "inode/symlink; charset=binary",
+    "empty": "inode/x-empty; charset=binary",
+}
 
 
 def mime_values(output: str | None) -> dict[str, str]:
@@ -565,31 +649,52 @@ class Stat(Module):
     """Report what is at a path: type, mode, owner, size, times, checksum, link target."""
 
     args = {
-        "path": Arg("path", required=True, aliases=("dest", "name"),
-                    description="The path to inspect on the host."),
-        "follow": Arg("bool", default=False,
-                      description="Follow a symlink and report on what it points to."),
-        "get_checksum": Arg("bool", default=True,
-                            description="Checksum a readable regular file."),
-        "checksum_algorithm": Arg("str", default="sha1", choices=ALGORITHMS,
-                                  aliases=("checksum", "checksum_algo"),
-                                  description="The hash used for `checksum`."),
-        "get_mime": Arg("bool", default=True, aliases=("mime", "mime_type", "mime-type"),
-                        description="Add `mimetype` and `charset`, from the host's `file` "
-                                    "command run on the path itself (a symlink is reported "
-                                    "as `inode/symlink` even with follow); `unknown` when "
-                                    "the host has no `file`."),
-        "get_attributes": Arg("bool", default=True, aliases=("attr", "attributes"),
-                              description="Accepted and ignored: no chattr attributes."),
-        "get_selinux_context": Arg("bool", default=False,
-                                   description="Add `selinux_context`, [user, role, type, "
-                                               "level], or Nones where SELinux is off or "
-                                               "the context cannot be read."),
+        "path": Arg(
+            "path",
+            required=True,
+            aliases=("dest", "name"),
+            description="The path to inspect on the host.",
+        ),
+        "follow": Arg(
+            "bool", default=False, description="Follow a symlink and report on what it points to."
+        ),
+        "get_checksum": Arg("bool", default=True, description="Checksum a readable regular file."),
+        "checksum_algorithm": Arg(
+            "str",
+            default="sha1",
+            choices=ALGORITHMS,
+            aliases=("checksum", "checksum_algo"),
+            description="The hash used for `checksum`.",
+        ),
+        "get_mime": Arg(
+            "bool",
+            default=True,
+            aliases=("mime", "mime_type", "mime-type"),
+            description="Add `mimetype` and `charset`, from the host's `file` "
+            "command run on the path itself (a symlink is reported "
+            "as `inode/symlink` even with follow); `unknown` when "
+            "the host has no `file`.",
+        ),
+        "get_attributes": Arg(
+            "bool",
+            default=True,
+            aliases=("attr", "attributes"),
+            description="Accepted and ignored: no chattr attributes.",
+        ),
+        "get_selinux_context": Arg(
+            "bool",
+            default=False,
+            description="Add `selinux_context`, [user, role, type, "
+            "level], or Nones where SELinux is off or "
+            "the context cannot be read.",
+        ),
     }
-    returns = {"stat": "exists, path, isdir/isreg/islnk/..., mode, uid, gid, pw_name, "
-                       "gr_name, size, atime/mtime/ctime, inode, dev, nlink, checksum, "
-                       "lnk_target/lnk_source, readable/writeable/executable, "
-                       "mimetype/charset (get_mime), selinux_context (get_selinux_context)"}
+    returns = {
+        "stat": "exists, path, isdir/isreg/islnk/..., mode, uid, gid, pw_name, "
+        "gr_name, size, atime/mtime/ctime, inode, dev, nlink, checksum, "
+        "lnk_target/lnk_source, readable/writeable/executable, "
+        "mimetype/charset (get_mime), selinux_context (get_selinux_context)"
+    }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         probe = Probe(ctx.files, args["checksum_algorithm"])
@@ -599,8 +704,9 @@ class Stat(Module):
             probe.selinux("p", args["path"], args["follow"])
         unknown = self._predicted_mime(probe, args, ctx)
         answers = probe.run()
-        entry = replace(answers.entries["p"], state=replace(answers.entries["p"].state,
-                                                              path=args["path"]))
+        entry = replace(
+            answers.entries["p"], state=replace(answers.entries["p"].state, path=args["path"])
+        )
         stat = stat_dict(entry, args["follow"])
         if entry.state.exists and args["get_mime"]:
             mime = self._mime(entry)
@@ -610,8 +716,11 @@ class Stat(Module):
             se = entry.state.selinux if entry.predicted else None
             se = se or answers.selinux.get("p")
             stat["selinux_context"] = selinux_list(se, not entry.predicted or se is not None)
-        unknown = unknown or answers.unknown_checksum or (
-            ctx.check and ctx.files.prediction.created(args["path"]))
+        unknown = (
+            unknown
+            or answers.unknown_checksum
+            or (ctx.check and ctx.files.prediction.created(args["path"]))
+        )
         return Result(values={"stat": stat}, unknown=unknown)
 
     @staticmethod

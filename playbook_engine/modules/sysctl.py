@@ -36,7 +36,7 @@ _SET_FAILED, _RELOAD_FAILED = 3, 4
 
 @dataclass(frozen=True, slots=True)
 class Sysctl:
-    live: str | None      # the kernel's value; None when it has no such key
+    live: str | None  # the kernel's value; None when it has no such key
     file: TextFile
 
 
@@ -45,32 +45,45 @@ class SysctlModule(HostStateModule[Sysctl]):
     """Set a kernel parameter in a sysctl file and, optionally, in the running kernel."""
 
     args = {
-        "name": Arg("str", required=True, aliases=("key",),
-                    description="The parameter, dot-separated (net.ipv4.ip_forward)."),
+        "name": Arg(
+            "str",
+            required=True,
+            aliases=("key",),
+            description="The parameter, dot-separated (net.ipv4.ip_forward).",
+        ),
         "value": Arg("str", aliases=("val",), description="Its value (yes/no become 1/0)."),
-        "state": Arg("str", default="present", choices=("present", "absent"),
-                     description="Whether it is in the file."),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("present", "absent"),
+            description="Whether it is in the file.",
+        ),
         "reload": Arg("bool", default=True, description="Run `sysctl -p FILE` after a change."),
         "sysctl_file": Arg("path", default="/etc/sysctl.conf", description="The file."),
-        "sysctl_set": Arg("bool", default=False,
-                          description="Also set the running kernel's value (sysctl -w)."),
-        "ignoreerrors": Arg("bool", default=False,
-                            description="Ignore unknown keys (sysctl -e)."),
+        "sysctl_set": Arg(
+            "bool", default=False, description="Also set the running kernel's value (sysctl -w)."
+        ),
+        "ignoreerrors": Arg("bool", default=False, description="Ignore unknown keys (sysctl -e)."),
     }
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
         if args["state"] == "present" and args["value"] is None:
             raise ModuleError("state is present but all of the following are missing: value")
         name = quote(args["name"].strip())
-        return (section("live", f"LANG=C sysctl -e -n {name}") + "; "
-                + read_file("file", args["sysctl_file"]))
+        return (
+            section("live", f"LANG=C sysctl -e -n {name}")
+            + "; "
+            + read_file("file", args["sysctl_file"])
+        )
 
     def parse(self, args: dict[str, Any], res: CommandResult) -> Sysctl:
         found = sections(res.out)
         live = need(found, "live", res)
         text = live.text[:-1] if live.text.endswith("\n") else live.text
-        return Sysctl(text if live.rc == 0 and text else None,
-                      text_file(args["sysctl_file"], need(found, "file", res)))
+        return Sysctl(
+            text if live.rc == 0 and text else None,
+            text_file(args["sysctl_file"], need(found, "file", res)),
+        )
 
     def foresee(self, args: dict[str, Any], state: Sysctl, known: Known) -> Sysctl:
         predicted = known(state.file.path)
@@ -86,13 +99,25 @@ class SysctlModule(HostStateModule[Sysctl]):
             changed, set_live = True, state.live is not None
         if not changed:
             return None
-        text = "".join(f"{line}\n" for line in fixed_lines(state.file.lines, name,
-                                                           value if present else None))
-        op = "+".join(o for o, on in (("set", set_live), ("write", write),
-                                      ("reload", args["reload"])) if on) or "none"
+        text = "".join(
+            f"{line}\n" for line in fixed_lines(state.file.lines, name, value if present else None)
+        )
+        op = (
+            "+".join(
+                o
+                for o, on in (("set", set_live), ("write", write), ("reload", args["reload"]))
+                if on
+            )
+            or "none"
+        )
         diff = {"before": state.file.text or "", "after": text} if write else None
-        return Edit(op, "", diff=diff, stdin=text.encode() if write else None,
-                    writes=((state.file.path, text),) if write else ())
+        return Edit(
+            op,
+            "",
+            diff=diff,
+            stdin=text.encode() if write else None,
+            writes=((state.file.path, text),) if write else (),
+        )
 
     def apply(self, args: dict[str, Any], change: Any, ctx: ModuleContext) -> str:
         errors = "-e " if args["ignoreerrors"] else ""
@@ -104,14 +129,17 @@ class SysctlModule(HostStateModule[Sysctl]):
         if "write" in change.op:
             steps.append(f"{{ {write_file(args['sysctl_file'])}; }}")
         if "reload" in change.op:
-            steps.append(f"{{ LANG=C sysctl {errors}-p {quote(args['sysctl_file'])} 2>&1 || "
-                         f"exit {_RELOAD_FAILED}; }}")
+            steps.append(
+                f"{{ LANG=C sysctl {errors}-p {quote(args['sysctl_file'])} 2>&1 || "
+                f"exit {_RELOAD_FAILED}; }}"
+            )
         return " && ".join(steps) or "true"
 
     def applied(self, args: dict[str, Any], change: Any, res: CommandResult) -> dict[str, Any]:
         for line in res.out.splitlines():  # sysctl may say so and still exit 0
             if line.startswith("sysctl: setting key") and line.endswith(
-                    ("Invalid argument", "Read-only file system")):
+                ("Invalid argument", "Read-only file system")
+            ):
                 raise ModuleError(f"setting {args['name'].strip()} failed: {res.out}")
         return {}
 
@@ -123,8 +151,9 @@ class SysctlModule(HostStateModule[Sysctl]):
         return super().failed(args, change, res)
 
 
-def _file_change(args: dict[str, Any], current: str | None, value: str,
-                 live: str | None) -> tuple[bool, bool]:
+def _file_change(
+    args: dict[str, Any], current: str | None, value: str, live: str | None
+) -> tuple[bool, bool]:
     """(rewrite the file, changed), decided in Ansible's order: the file first, then, when
     the file is right and a reload is asked for, the kernel's value."""
     present = args["state"] == "present"

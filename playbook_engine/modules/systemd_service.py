@@ -27,24 +27,40 @@ from .util.systemctl import (
 STATES = ("reloaded", "restarted", "started", "stopped")
 
 UNIT_ARGS = {
-    "name": Arg("str", aliases=("service", "unit"),
-                description="The unit; `.service` is implied when it has no suffix."),
-    "state": Arg("str", choices=STATES,
-                 description="started/stopped act only when needed; restarted and reloaded "
-                             "always act (a stopped unit is started)."),
+    "name": Arg(
+        "str",
+        aliases=("service", "unit"),
+        description="The unit; `.service` is implied when it has no suffix.",
+    ),
+    "state": Arg(
+        "str",
+        choices=STATES,
+        description="started/stopped act only when needed; restarted and reloaded "
+        "always act (a stopped unit is started).",
+    ),
     "enabled": Arg("bool", description="Whether the unit starts on boot."),
     "masked": Arg("bool", description="Whether the unit is masked (cannot be started)."),
-    "daemon_reload": Arg("bool", default=False, aliases=("daemon-reload",),
-                         description="Run `systemctl daemon-reload` first (not in check "
-                                     "mode); it alone reports no change."),
-    "daemon_reexec": Arg("bool", default=False, aliases=("daemon-reexec",),
-                         description="Run `systemctl daemon-reexec` first (not in check "
-                                     "mode)."),
-    "scope": Arg("str", default="system", choices=("system", "user", "global"),
-                 description="The manager: the system's, the task user's (`--user`) or all "
-                             "users' (`--global`)."),
-    "no_block": Arg("bool", default=False,
-                    description="Queue the job and return (`--no-block`)."),
+    "daemon_reload": Arg(
+        "bool",
+        default=False,
+        aliases=("daemon-reload",),
+        description="Run `systemctl daemon-reload` first (not in check "
+        "mode); it alone reports no change.",
+    ),
+    "daemon_reexec": Arg(
+        "bool",
+        default=False,
+        aliases=("daemon-reexec",),
+        description="Run `systemctl daemon-reexec` first (not in check mode).",
+    ),
+    "scope": Arg(
+        "str",
+        default="system",
+        choices=("system", "user", "global"),
+        description="The manager: the system's, the task user's (`--user`) or all "
+        "users' (`--global`).",
+    ),
+    "no_block": Arg("bool", default=False, description="Queue the job and return (`--no-block`)."),
     "force": Arg("bool", description="Override existing symlinks (`--force`)."),
 }
 UNIT_RETURNS = {

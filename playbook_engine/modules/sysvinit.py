@@ -22,29 +22,47 @@ class Sysvinit(StateModule[Initd]):
     """Start, stop, restart, reload, enable or disable a SysV init script."""
 
     args = {
-        "name": Arg("str", required=True, aliases=("service",),
-                    description="The service: a script in /etc/init.d, or a path."),
-        "state": Arg("str", choices=("started", "stopped", "restarted", "reloaded"),
-                     description="started/stopped act only when needed; restarted always "
-                                 "stops and starts; reloaded reloads a running service and "
-                                 "starts a stopped one."),
+        "name": Arg(
+            "str",
+            required=True,
+            aliases=("service",),
+            description="The service: a script in /etc/init.d, or a path.",
+        ),
+        "state": Arg(
+            "str",
+            choices=("started", "stopped", "restarted", "reloaded"),
+            description="started/stopped act only when needed; restarted always "
+            "stops and starts; reloaded reloads a running service and "
+            "starts a stopped one.",
+        ),
         "enabled": Arg("bool", description="Whether the service starts on boot."),
-        "sleep": Arg("int", default=1, description="Seconds to wait after each of a "
-                                                   "restart's stop and start."),
-        "pattern": Arg("str", description="A substring of the service's command line in "
-                                          "`ps`: when found, it is running."),
-        "arguments": Arg("str", aliases=("args",),
-                         description="More words for the script's command line."),
-        "runlevels": Arg("list",
-                         description="The runlevels to enable or disable it in (else the "
-                                     "script's defaults)."),
-        "daemonize": Arg("bool", default=False,
-                         description="Accepted: pbe always detaches the script's output."),
+        "sleep": Arg(
+            "int",
+            default=1,
+            description="Seconds to wait after each of a restart's stop and start.",
+        ),
+        "pattern": Arg(
+            "str",
+            description="A substring of the service's command line in "
+            "`ps`: when found, it is running.",
+        ),
+        "arguments": Arg(
+            "str", aliases=("args",), description="More words for the script's command line."
+        ),
+        "runlevels": Arg(
+            "list",
+            description="The runlevels to enable or disable it in (else the script's defaults).",
+        ),
+        "daemonize": Arg(
+            "bool", default=False, description="Accepted: pbe always detaches the script's output."
+        ),
     }
     required_one_of = (("state", "enabled"),)
-    returns = {"name": "the service",
-               "status": "per part asked for (`enabled`, the state): `changed`, and the "
-                         "`rc`, `stdout`, `stderr` of the last command it ran"}
+    returns = {
+        "name": "the service",
+        "status": "per part asked for (`enabled`, the state): `changed`, and the "
+        "`rc`, `stdout`, `stderr` of the last command it ran",
+    }
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
         return sysvinit.probe(args)
@@ -61,8 +79,7 @@ class Sysvinit(StateModule[Initd]):
     def failed(self, args: dict[str, Any], change: Change, res: CommandResult) -> str:
         return sysvinit.failure(args, change.op, res)
 
-    def applied(self, args: dict[str, Any], change: Change, res: CommandResult
-                ) -> dict[str, Any]:
+    def applied(self, args: dict[str, Any], change: Change, res: CommandResult) -> dict[str, Any]:
         return sysvinit.applied(change, res.out)
 
     def values(self, args: dict[str, Any], state: Initd) -> dict[str, Any]:

@@ -25,9 +25,11 @@ _CREATE = {
     "file": '(umask 077 && set -C && : > "$p")',
     "directory": '(umask 077 && mkdir -- "$p")',
 }
-_SCRIPT = ('d={dir}; if [ -z "$d" ]; then d=${{TMPDIR:-/tmp}}; fi; p=${{d%/}}/{name}; '
-           "{create} || exit 3; "
-           "stat -c 'S|%F|%a|%u|%g|%U|%G|%s|%Y|%h' -- \"$p\" && printf 'P|%s\\n' \"$p\"")
+_SCRIPT = (
+    'd={dir}; if [ -z "$d" ]; then d=${{TMPDIR:-/tmp}}; fi; p=${{d%/}}/{name}; '
+    "{create} || exit 3; "
+    "stat -c 'S|%F|%a|%u|%g|%U|%G|%s|%Y|%h' -- \"$p\" && printf 'P|%s\\n' \"$p\""
+)
 
 
 def random_name(prefix: str, suffix: str) -> str:
@@ -37,13 +39,23 @@ def random_name(prefix: str, suffix: str) -> str:
 def parse_created(res: CommandResult) -> dict[str, Any]:
     """The new path and its attributes, in Ansible's result shape (pure; unit-tested)."""
     if res.rc != 0:
-        raise ModuleError(f"cannot create the temporary path: "
-                          f"{(res.err or res.out).strip() or f'exit status {res.rc}'}")
+        raise ModuleError(
+            f"cannot create the temporary path: "
+            f"{(res.err or res.out).strip() or f'exit status {res.rc}'}"
+        )
     stat_lines = [line for line in res.out.splitlines() if line.startswith("S|")]
     path = res.out.rsplit("\nP|", 1)[-1].removeprefix("P|").rstrip("\n")
     state = parse_stat(path, "\n".join(stat_lines))
-    return {"path": path, "state": state.kind, "mode": state.mode, "owner": state.owner,
-            "group": state.group, "uid": state.uid, "gid": state.gid, "size": state.size}
+    return {
+        "path": path,
+        "state": state.kind,
+        "mode": state.mode,
+        "owner": state.owner,
+        "group": state.group,
+        "uid": state.uid,
+        "gid": state.gid,
+        "size": state.size,
+    }
 
 
 @register("tempfile")
@@ -51,20 +63,34 @@ class TempFile(Module):
     """Create a temporary file or directory with a unique name; its path is returned."""
 
     args = {
-        "state": Arg("str", default="file", choices=("file", "directory"),
-                     description="Create a file (mode 0600) or a directory (mode 0700)."),
-        "path": Arg("path", description="The directory to create it in; default $TMPDIR, "
-                                        "else /tmp. It must exist."),
+        "state": Arg(
+            "str",
+            default="file",
+            choices=("file", "directory"),
+            description="Create a file (mode 0600) or a directory (mode 0700).",
+        ),
+        "path": Arg(
+            "path",
+            description="The directory to create it in; default $TMPDIR, else /tmp. It must exist.",
+        ),
         "prefix": Arg("str", default="ansible.", description="Start of the name."),
         "suffix": Arg("str", default="", description="End of the name."),
     }
     supports_check = False
-    returns = {"path": "the path created", "state": "file or directory",
-               "mode": "its mode", "owner": "its owner", "group": "its group",
-               "uid": "owner uid", "gid": "group gid", "size": "its size"}
+    returns = {
+        "path": "the path created",
+        "state": "file or directory",
+        "mode": "its mode",
+        "owner": "its owner",
+        "group": "its group",
+        "uid": "owner uid",
+        "gid": "group gid",
+        "size": "its size",
+    }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         name = random_name(args["prefix"], args["suffix"])
-        script = _SCRIPT.format(dir=quote(args["path"] or ""), name=quote(name),
-                                create=_CREATE[args["state"]])
+        script = _SCRIPT.format(
+            dir=quote(args["path"] or ""), name=quote(name), create=_CREATE[args["state"]]
+        )
         return Result(changed=True, values=parse_created(ctx.run(script)))

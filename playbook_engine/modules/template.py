@@ -22,15 +22,18 @@ from .util.modes import format_mode
 _SEQUENCES = {"\\n": "\n", "\\r": "\r", "\\r\\n": "\r\n"}
 _ESCAPED = {"\n": "\\n", "\r": "\\r", "\r\n": "\\r\\n"}
 _HEADER = "#jinja2:"
-DELIMITERS = {"block_start_string": "{%", "block_end_string": "%}",
-              "variable_start_string": "{{", "variable_end_string": "}}",
-              "comment_start_string": "{#", "comment_end_string": "#}"}
-SYNTAX = (*DELIMITERS, "trim_blocks", "lstrip_blocks", "newline_sequence",
-          "keep_trailing_newline")
-_OPENING = re.compile(r"\{(?=[{%#])")   # text that the run's Jinja would read as a tag
+DELIMITERS = {
+    "block_start_string": "{%",
+    "block_end_string": "%}",
+    "variable_start_string": "{{",
+    "variable_end_string": "}}",
+    "comment_start_string": "{#",
+    "comment_end_string": "#}",
+}
+SYNTAX = (*DELIMITERS, "trim_blocks", "lstrip_blocks", "newline_sequence", "keep_trailing_newline")
+_OPENING = re.compile(r"\{(?=[{%#])")  # text that the run's Jinja would read as a tag
 _SKIPPED = frozenset({"comment_begin", "comment", "comment_end", "raw_begin", "raw_end"})
-_STANDARD = {"block_begin": "{%", "block_end": "%}", "variable_begin": "{{",
-             "variable_end": "}}"}
+_STANDARD = {"block_begin": "{%", "block_end": "%}", "variable_begin": "{{", "variable_end": "}}"}
 
 
 def header_overrides(source: str) -> tuple[str, dict[str, Any]]:
@@ -40,17 +43,21 @@ def header_overrides(source: str) -> tuple[str, dict[str, Any]]:
         return source, {}
     line, _, rest = source.partition("\n")
     options: dict[str, Any] = {}
-    for pair in line[len(_HEADER):].split(","):
+    for pair in line[len(_HEADER) :].split(","):
         key, sep, value = pair.partition(":")
         key = key.strip()
         if not sep or key not in SYNTAX:
-            raise ModuleError(f"cannot read the #jinja2: header {line!r}: {pair.strip()!r} "
-                              f"is not one of {', '.join(SYNTAX)} with a value")
+            raise ModuleError(
+                f"cannot read the #jinja2: header {line!r}: {pair.strip()!r} "
+                f"is not one of {', '.join(SYNTAX)} with a value"
+            )
         try:
             options[key] = ast.literal_eval(value.strip())
         except (ValueError, SyntaxError):
-            raise ModuleError(f"cannot read the #jinja2: header {line!r}: the value of "
-                              f"{key} is not a Python literal") from None
+            raise ModuleError(
+                f"cannot read the #jinja2: header {line!r}: the value of "
+                f"{key} is not a Python literal"
+            ) from None
     return rest, options
 
 
@@ -72,10 +79,13 @@ def translate(source: str, syntax: dict[str, Any]) -> str:
     run shares one environment, so the template is lexed here with the options and written
     back with the standard tags, whitespace control already applied, comments dropped and
     literal text that looks like a tag escaped."""
-    lexer = jinja2.Environment(**{k: syntax[k] for k in DELIMITERS}, newline_sequence="\n",
-                               trim_blocks=bool(syntax["trim_blocks"]),
-                               lstrip_blocks=bool(syntax["lstrip_blocks"]),
-                               keep_trailing_newline=bool(syntax["keep_trailing_newline"]))
+    lexer = jinja2.Environment(
+        **{k: syntax[k] for k in DELIMITERS},
+        newline_sequence="\n",
+        trim_blocks=bool(syntax["trim_blocks"]),
+        lstrip_blocks=bool(syntax["lstrip_blocks"]),
+        keep_trailing_newline=bool(syntax["keep_trailing_newline"]),
+    )
     newline = syntax["newline_sequence"]
     out = []
     for _, kind, value in lexer.lex(source):
@@ -96,32 +106,45 @@ class Template(Module):
     """Render a Jinja2 template (from templates/) with the host's variables onto the host."""
 
     args = {
-        "src": Arg("path", required=True,
-                   description="Jinja2 template on the controller, searched in templates/."),
+        "src": Arg(
+            "path",
+            required=True,
+            description="Jinja2 template on the controller, searched in templates/.",
+        ),
         **FILE_ARGS,
-        "newline_sequence": Arg("str", default="\n",
-                                choices=(*_SEQUENCES.values(), *_SEQUENCES),
-                                description="Line ending of the template's own text: '\\n', "
-                                            "'\\r\\n' or '\\r' (escaped or not); line breaks "
-                                            "inside variable values are kept as they are."),
-        "trim_blocks": Arg("bool", default=True,
-                           description="Remove the first newline after a block or comment tag."),
-        "lstrip_blocks": Arg("bool", default=False,
-                             description="Strip spaces and tabs before a block or comment tag "
-                                         "that starts a line."),
+        "newline_sequence": Arg(
+            "str",
+            default="\n",
+            choices=(*_SEQUENCES.values(), *_SEQUENCES),
+            description="Line ending of the template's own text: '\\n', "
+            "'\\r\\n' or '\\r' (escaped or not); line breaks "
+            "inside variable values are kept as they are.",
+        ),
+        "trim_blocks": Arg(
+            "bool",
+            default=True,
+            description="Remove the first newline after a block or comment tag.",
+        ),
+        "lstrip_blocks": Arg(
+            "bool",
+            default=False,
+            description="Strip spaces and tabs before a block or comment tag that starts a line.",
+        ),
         "block_start_string": Arg("str", default="{%", description="The tag opening a block."),
         "block_end_string": Arg("str", default="%}", description="The tag closing a block."),
-        "variable_start_string": Arg("str", default="{{",
-                                     description="The tag opening an expression."),
-        "variable_end_string": Arg("str", default="}}",
-                                   description="The tag closing an expression."),
-        "comment_start_string": Arg("str", description="The tag opening a comment (default "
-                                                       "`{#`)."),
-        "comment_end_string": Arg("str", description="The tag closing a comment (default "
-                                                     "`#}`)."),
-        "output_encoding": Arg("str", default="utf-8",
-                               description="Encoding of the written file (the template itself "
-                                           "is read as UTF-8)."),
+        "variable_start_string": Arg(
+            "str", default="{{", description="The tag opening an expression."
+        ),
+        "variable_end_string": Arg(
+            "str", default="}}", description="The tag closing an expression."
+        ),
+        "comment_start_string": Arg("str", description="The tag opening a comment (default `{#`)."),
+        "comment_end_string": Arg("str", description="The tag closing a comment (default `#}`)."),
+        "output_encoding": Arg(
+            "str",
+            default="utf-8",
+            description="Encoding of the written file (the template itself is read as UTF-8).",
+        ),
     }
     returns = FILE_RETURNS
 
@@ -151,11 +174,14 @@ class Template(Module):
             raise ModuleError(f"cannot read template {path}: {exc}") from None
         try:
             body, syntax = self.syntax(source, args)
-            text = with_trailing_newlines(ctx.render_text(translate(body, syntax)), source,
-                                          syntax["newline_sequence"])
+            text = with_trailing_newlines(
+                ctx.render_text(translate(body, syntax)), source, syntax["newline_sequence"]
+            )
         except jinja2.TemplateSyntaxError as exc:
-            raise ModuleError(f"template syntax error: {exc.message} (line {exc.lineno}) in "
-                              f"template {args['src']} ({path})") from None
+            raise ModuleError(
+                f"template syntax error: {exc.message} (line {exc.lineno}) in "
+                f"template {args['src']} ({path})"
+            ) from None
         except TemplateError as exc:
             raise ModuleError(f"{exc.message} in template {args['src']} ({path})") from None
         try:

@@ -40,11 +40,11 @@ _ZONE_LINE = re.compile(r'^\s*ZONE\s*=\s*"?([^"]*)"?\s*$')
 @dataclass(frozen=True, slots=True)
 class Clock:
     systemd: bool
-    name: str | None        # the zone the host is in (None: unknown)
-    hwclock: str            # "UTC", "local" or "n/a"
-    available: bool         # the asked zone's file exists
-    localtime_ok: bool      # /etc/localtime is the asked zone (non-systemd)
-    localtime_link: bool    # /etc/localtime is a symlink (or missing): relink, else copy
+    name: str | None  # the zone the host is in (None: unknown)
+    hwclock: str  # "UTC", "local" or "n/a"
+    available: bool  # the asked zone's file exists
+    localtime_ok: bool  # /etc/localtime is the asked zone (non-systemd)
+    localtime_link: bool  # /etc/localtime is a symlink (or missing): relink, else copy
     files: tuple[TextFile, ...]  # the zone's config files that exist (non-systemd)
 
 
@@ -54,8 +54,12 @@ class TimezoneModule(HostStateModule[Clock]):
 
     args = {
         "name": Arg("str", description="The zone (Asia/Tokyo, UTC …); unset keeps it."),
-        "hwclock": Arg("str", choices=("local", "UTC"), aliases=("rtc",),
-                       description="Whether the hardware clock keeps UTC or local time."),
+        "hwclock": Arg(
+            "str",
+            choices=("local", "UTC"),
+            aliases=("rtc",),
+            description="Whether the hardware clock keeps UTC or local time.",
+        ),
     }
     required_one_of = (("name", "hwclock"),)
     returns = {}
@@ -63,13 +67,16 @@ class TimezoneModule(HostStateModule[Clock]):
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
         name = args["name"]
         zone = quote(f"{ZONEINFO}/{name}") if name else "/nonexistent"
-        parts = [section("init", init_system(ctx, "timedatectl")),
-                 section("show", "timedatectl show -p Timezone -p LocalRTC 2>&1"),
-                 read_file("debian", _DEBIAN), read_file("clock", _CLOCK),
-                 read_file("adjtime", "/etc/adjtime"),
-                 section("link", "readlink /etc/localtime"),
-                 section("zone", f"[ -f {zone} ]"),
-                 section("same", f"cmp -s /etc/localtime {zone}")]
+        parts = [
+            section("init", init_system(ctx, "timedatectl")),
+            section("show", "timedatectl show -p Timezone -p LocalRTC 2>&1"),
+            read_file("debian", _DEBIAN),
+            read_file("clock", _CLOCK),
+            read_file("adjtime", "/etc/adjtime"),
+            section("link", "readlink /etc/localtime"),
+            section("zone", f"[ -f {zone} ]"),
+            section("same", f"cmp -s /etc/localtime {zone}"),
+        ]
         return "; ".join(parts)
 
     def parse(self, args: dict[str, Any], res: CommandResult) -> Clock:
@@ -77,8 +84,11 @@ class TimezoneModule(HostStateModule[Clock]):
         available = need(found, "zone", res).rc == 0
         if need(found, "init", res).text.strip() == "systemd":
             return _systemd(need(found, "show", res), available)
-        files = tuple(f for key, path in (("debian", _DEBIAN), ("clock", _CLOCK))
-                      if (f := text_file(path, need(found, key, res))).text is not None)
+        files = tuple(
+            f
+            for key, path in (("debian", _DEBIAN), ("clock", _CLOCK))
+            if (f := text_file(path, need(found, key, res))).text is not None
+        )
         link = need(found, "link", res)
         target = link.text.strip() if link.rc == 0 else ""
         name = _configured(files) or _zone_of(target) or None
@@ -87,26 +97,39 @@ class TimezoneModule(HostStateModule[Clock]):
         else:
             localtime_ok = need(found, "same", res).rc == 0
         adjtime = text_file("/etc/adjtime", need(found, "adjtime", res))
-        return Clock(False, name, _adjtime_mode(adjtime), available, localtime_ok,
-                     bool(target) or need(found, "same", res).rc == 2, files)
+        return Clock(
+            False,
+            name,
+            _adjtime_mode(adjtime),
+            available,
+            localtime_ok,
+            bool(target) or need(found, "same", res).rc == 2,
+            files,
+        )
 
     def plan(self, args: dict[str, Any], state: Clock) -> Edit | None:
         name, hwclock = args["name"], args["hwclock"]
         if name and not state.available:
-            raise ModuleError(f'timezone "{name}" is not available on the host '
-                              f"(no {ZONEINFO}/{name})")
-        set_name = bool(name) and (state.name != name or not (state.systemd
-                                                              or state.localtime_ok))
+            raise ModuleError(
+                f'timezone "{name}" is not available on the host (no {ZONEINFO}/{name})'
+            )
+        set_name = bool(name) and (state.name != name or not (state.systemd or state.localtime_ok))
         set_clock = bool(hwclock) and state.hwclock != hwclock
         if not (set_name or set_clock):
             return None
-        before = {k: v for k, v in (("name", state.name or "n/a"), ("hwclock", state.hwclock))
-                  if args[k]}
+        before = {
+            k: v for k, v in (("name", state.name or "n/a"), ("hwclock", state.hwclock)) if args[k]
+        }
         after = {k: args[k] for k in before}
         steps = _steps(args, state, set_name, set_clock)
         writes = tuple((f.path, _rewritten(f, name)) for f in state.files) if set_name else ()
-        return Edit("set", "", diff={"before": before, "after": after}, writes=writes,
-                    command=" && ".join(steps))
+        return Edit(
+            "set",
+            "",
+            diff={"before": before, "after": after},
+            writes=writes,
+            command=" && ".join(steps),
+        )
 
     def apply(self, args: dict[str, Any], change: Any, ctx: ModuleContext) -> str:
         return str(change.command)

@@ -22,10 +22,18 @@ from .result import Result
 from .util.hostedit import Edit, HostStateModule, Section, need, read_file, section, sections
 
 _POLICIES = {"ACCEPT": "allow", "DROP": "deny", "REJECT": "reject"}
-_DIRECTION_KEYS = {"incoming": "DEFAULT_INPUT_POLICY", "outgoing": "DEFAULT_OUTPUT_POLICY",
-                   "routed": "DEFAULT_FORWARD_POLICY"}
-_DIRECTIONS = {"in": "incoming", "incoming": "incoming", "out": "outgoing",
-               "outgoing": "outgoing", "routed": "routed"}
+_DIRECTION_KEYS = {
+    "incoming": "DEFAULT_INPUT_POLICY",
+    "outgoing": "DEFAULT_OUTPUT_POLICY",
+    "routed": "DEFAULT_FORWARD_POLICY",
+}
+_DIRECTIONS = {
+    "in": "incoming",
+    "incoming": "incoming",
+    "out": "outgoing",
+    "outgoing": "outgoing",
+    "routed": "routed",
+}
 _SETTING = re.compile(r'^\s*([A-Z_]+)\s*=\s*"?([^"]*)"?\s*$')
 _UFW_FAILED = 11
 
@@ -33,9 +41,9 @@ _UFW_FAILED = 11
 @dataclass(frozen=True, slots=True)
 class Firewall:
     enabled: bool
-    loglevel: str                  # off, low, medium, high, full
-    policies: dict[str, str]       # incoming/outgoing/routed -> allow/deny/reject
-    rule_needed: bool              # the rule command would change something
+    loglevel: str  # off, low, medium, high, full
+    policies: dict[str, str]  # incoming/outgoing/routed -> allow/deny/reject
+    rule_needed: bool  # the rule command would change something
 
 
 @register("ufw", "community.general.ufw")
@@ -43,29 +51,49 @@ class UfwModule(HostStateModule[Firewall]):
     """Enable or disable ufw, set its default policies and logging, add or delete a rule."""
 
     args = {
-        "state": Arg("str", choices=("disabled", "enabled", "reloaded", "reset"),
-                     description="ufw on, off, reloaded, or reset to its defaults."),
-        "default": Arg("str", aliases=("policy",), choices=("allow", "deny", "reject"),
-                       description="The default policy (for `direction`)."),
-        "direction": Arg("str", choices=("in", "incoming", "out", "outgoing", "routed"),
-                         description="The direction of a rule or default policy."),
-        "logging": Arg("str", choices=("on", "off", "low", "medium", "high", "full"),
-                       description="Logging on, off or at a level."),
-        "rule": Arg("str", choices=("allow", "deny", "limit", "reject"),
-                    description="The rule's action."),
+        "state": Arg(
+            "str",
+            choices=("disabled", "enabled", "reloaded", "reset"),
+            description="ufw on, off, reloaded, or reset to its defaults.",
+        ),
+        "default": Arg(
+            "str",
+            aliases=("policy",),
+            choices=("allow", "deny", "reject"),
+            description="The default policy (for `direction`).",
+        ),
+        "direction": Arg(
+            "str",
+            choices=("in", "incoming", "out", "outgoing", "routed"),
+            description="The direction of a rule or default policy.",
+        ),
+        "logging": Arg(
+            "str",
+            choices=("on", "off", "low", "medium", "high", "full"),
+            description="Logging on, off or at a level.",
+        ),
+        "rule": Arg(
+            "str", choices=("allow", "deny", "limit", "reject"), description="The rule's action."
+        ),
         "delete": Arg("bool", default=False, description="Delete the rule instead."),
         "insert": Arg("int", description="Insert the rule as number N (from 1)."),
-        "insert_relative_to": Arg("str", default="zero", choices=(
-            "first-ipv4", "first-ipv6", "last-ipv4", "last-ipv6", "zero"),
-            description="What `insert` counts from (pbe: zero only)."),
+        "insert_relative_to": Arg(
+            "str",
+            default="zero",
+            choices=("first-ipv4", "first-ipv6", "last-ipv4", "last-ipv6", "zero"),
+            description="What `insert` counts from (pbe: zero only).",
+        ),
         "log": Arg("bool", default=False, description="Log connections the rule matches."),
         "from_ip": Arg("str", default="any", aliases=("from", "src"), description="Source."),
         "from_port": Arg("str", description="Source port."),
         "to_ip": Arg("str", default="any", aliases=("dest", "to"), description="Destination."),
         "to_port": Arg("str", aliases=("port",), description="Destination port (or range)."),
-        "proto": Arg("str", aliases=("protocol",), choices=(
-            "any", "tcp", "udp", "ipv6", "esp", "ah", "gre", "igmp", "vrrp"),
-            description="The protocol."),
+        "proto": Arg(
+            "str",
+            aliases=("protocol",),
+            choices=("any", "tcp", "udp", "ipv6", "esp", "ah", "gre", "igmp", "vrrp"),
+            description="The protocol.",
+        ),
         "name": Arg("str", aliases=("app",), description="An application profile."),
         "interface": Arg("str", aliases=("if",), description="The rule's interface."),
         "interface_in": Arg("str", aliases=("if_in",), description="Input interface."),
@@ -74,13 +102,19 @@ class UfwModule(HostStateModule[Firewall]):
         "comment": Arg("str", description="The rule's comment."),
     }
     required_one_of = (("state", "default", "logging", "rule"),)
-    mutually_exclusive = (("name", "proto", "logging"), ("direction", "interface_in"),
-                          ("direction", "interface_out"))
+    mutually_exclusive = (
+        ("name", "proto", "logging"),
+        ("direction", "interface_in"),
+        ("direction", "interface_out"),
+    )
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
         _check(args)
-        parts = [section("ufw", "command -v ufw"), read_file("conf", "/etc/ufw/ufw.conf"),
-                 read_file("defaults", "/etc/default/ufw")]
+        parts = [
+            section("ufw", "command -v ufw"),
+            read_file("conf", "/etc/ufw/ufw.conf"),
+            read_file("defaults", "/etc/default/ufw"),
+        ]
         if args["rule"]:
             parts.append(section("dryrun", f"LANG=C ufw --dry-run {rule_words(args)} 2>&1"))
         return "; ".join(parts)
@@ -91,11 +125,11 @@ class UfwModule(HostStateModule[Firewall]):
             raise ModuleError("ufw is not installed on the host (the ufw package)")
         conf = _settings(need(found, "conf", res))
         defaults = _settings(need(found, "defaults", res))
-        policies = {d: _POLICIES.get(defaults.get(key, ""), "") for d, key in
-                    _DIRECTION_KEYS.items()}
+        policies = {
+            d: _POLICIES.get(defaults.get(key, ""), "") for d, key in _DIRECTION_KEYS.items()
+        }
         needed = _rule_needed(args, found["dryrun"]) if args["rule"] else False
-        return Firewall(conf.get("ENABLED") == "yes", conf.get("LOGLEVEL", "off"), policies,
-                        needed)
+        return Firewall(conf.get("ENABLED") == "yes", conf.get("LOGLEVEL", "off"), policies, needed)
 
     def plan(self, args: dict[str, Any], state: Firewall) -> Edit | None:
         commands = planned(args, state)
@@ -121,13 +155,17 @@ class UfwModule(HostStateModule[Firewall]):
 
 def _check(args: dict[str, Any]) -> None:
     if args["insert_relative_to"] != "zero" and args["insert"] is not None:
-        raise ModuleError("insert_relative_to other than zero is not supported by pbe: "
-                          "give the absolute rule number")
+        raise ModuleError(
+            "insert_relative_to other than zero is not supported by pbe: "
+            "give the absolute rule number"
+        )
     if args["interface"] and (args["interface_in"] or args["interface_out"]):
         raise ModuleError("interface is mutually exclusive with interface_in/interface_out")
     if args["direction"] == "routed" and args["rule"] and not args["route"]:
-        raise ModuleError("direction=routed applies to default policies; give route: true "
-                          "with interface_in/interface_out for a routed rule")
+        raise ModuleError(
+            "direction=routed applies to default policies; give route: true "
+            "with interface_in/interface_out for a routed rule"
+        )
 
 
 def _settings(found: Section) -> dict[str, str]:

@@ -26,8 +26,14 @@ from .util.download import downloaded
 from .util.http import Request
 from .util.remotefs import FileState
 
-HANDLERS = {"zip": "ZipArchive", "gz": "TgzArchive", "bz2": "TarBzipArchive",
-            "xz": "TarXzArchive", "zst": "TarZstdArchive", "tar": "TarArchive"}
+HANDLERS = {
+    "zip": "ZipArchive",
+    "gz": "TgzArchive",
+    "bz2": "TarBzipArchive",
+    "xz": "TarXzArchive",
+    "zst": "TarZstdArchive",
+    "tar": "TarArchive",
+}
 _TAR_FLAG = {"gz": "-z", "bz2": "-j", "xz": "-J", "zst": "--zstd", "tar": ""}
 _NO_SRC, _NO_DEST, _CREATED, _BAD = 20, 21, 22, 23
 _END = "@@pbe-list-end@@"
@@ -63,8 +69,10 @@ fi
 echo "{end}"
 {attrs}"""
 
-_ATTRS = (r"""cd "$d" && {list} | while IFS= read -r f; do [ -e "$f" ] && """
-          r"""stat -c 'A|%U|%G|%u|%g|%a|%n' -- "$f"; done; :""")
+_ATTRS = (
+    r"""cd "$d" && {list} | while IFS= read -r f; do [ -e "$f" ] && """
+    r"""stat -c 'A|%U|%G|%u|%g|%a|%n' -- "$f"; done; :"""
+)
 
 
 @dataclass
@@ -85,8 +93,9 @@ class Probe:
 def _ignored(line: str, root: bool) -> bool:
     """tar --diff lines that are not a change: ownership (owner/group decide that) and,
     for a non-root user, whose umask makes modes differ, the mode."""
-    return line.endswith(("Uid differs", "Gid differs")) or \
-        (not root and line.endswith("Mode differs"))
+    return line.endswith(("Uid differs", "Gid differs")) or (
+        not root and line.endswith("Mode differs")
+    )
 
 
 def parse_probe(out: str) -> Probe:
@@ -95,25 +104,35 @@ def parse_probe(out: str) -> Probe:
     lines = head.splitlines()
     _, kind, uid = lines[0].split("|")
     mode, owner, group, uid_, gid, size = lines[1].split("|")[1:]
-    dest_attrs = {"mode": mode.zfill(4), "owner": owner, "group": group, "uid": int(uid_),
-                  "gid": int(gid), "size": int(size), "state": "directory"}
+    dest_attrs = {
+        "mode": mode.zfill(4),
+        "owner": owner,
+        "group": group,
+        "uid": int(uid_),
+        "gid": int(gid),
+        "size": int(size),
+        "state": "directory",
+    }
     members = [m for m in lines[2:] if m]
     root = uid == "0"
-    differences = [line for line in diff_text.splitlines()
-                   if line.strip() and not _ignored(line, root)]
-    attrs = [tuple(line.split("|", 6)[1:]) for line in attr_text.splitlines()
-             if line.startswith("A|")]
-    return Probe(HANDLERS[kind], root, dest_attrs, members, differences,
-                 attrs)  # type: ignore[arg-type]
+    differences = [
+        line for line in diff_text.splitlines() if line.strip() and not _ignored(line, root)
+    ]
+    attrs = [
+        tuple(line.split("|", 6)[1:]) for line in attr_text.splitlines() if line.startswith("A|")
+    ]
+    return Probe(HANDLERS[kind], root, dest_attrs, members, differences, attrs)  # type: ignore[arg-type]
 
 
-def attr_fixes(probe: Probe, owner: str | None, group: str | None,
-               mode: str | None) -> list[str]:
+def attr_fixes(probe: Probe, owner: str | None, group: str | None, mode: str | None) -> list[str]:
     """Members whose owner, group or mode is not the wanted one."""
     out = []
     for user, grp, uid, gid, have, name in probe.attrs:
-        if (owner and owner not in (user, uid)) or (group and group not in (grp, gid)) or \
-                (mode and mode.isdigit() and int(mode, 8) != int(have, 8)):
+        if (
+            (owner and owner not in (user, uid))
+            or (group and group not in (grp, gid))
+            or (mode and mode.isdigit() and int(mode, 8) != int(have, 8))
+        ):
             out.append(name)
     return out
 
@@ -123,37 +142,61 @@ class Unarchive(Module):
     """Unpack a tar or zip archive into a directory on the host."""
 
     args = {
-        "src": Arg("path", required=True,
-                   description="The archive: on the controller (files/), on the host with "
-                               "remote_src, or a URL."),
+        "src": Arg(
+            "path",
+            required=True,
+            description="The archive: on the controller (files/), on the host with "
+            "remote_src, or a URL.",
+        ),
         "dest": Arg("path", required=True, description="An existing directory on the host."),
         "remote_src": Arg("bool", default=False, description="src is on the host already."),
         "copy": Arg("bool", default=True, description="Old name of remote_src, inverted."),
         "creates": Arg("path", description="Do nothing when this path exists."),
-        "list_files": Arg("bool", default=False,
-                          description="Return the archive's members as files."),
-        "exclude": Arg("list", elements="str", default=[],
-                       description="Member names or shell patterns to leave out."),
-        "include": Arg("list", elements="str", default=[],
-                       description="Only these members (names or patterns)."),
-        "keep_newer": Arg("bool", default=False,
-                          description="Do not replace files newer than the archive's."),
-        "extra_opts": Arg("list", elements="str", default=[],
-                          description="More options for tar or unzip."),
+        "list_files": Arg(
+            "bool", default=False, description="Return the archive's members as files."
+        ),
+        "exclude": Arg(
+            "list",
+            elements="str",
+            default=[],
+            description="Member names or shell patterns to leave out.",
+        ),
+        "include": Arg(
+            "list",
+            elements="str",
+            default=[],
+            description="Only these members (names or patterns).",
+        ),
+        "keep_newer": Arg(
+            "bool", default=False, description="Do not replace files newer than the archive's."
+        ),
+        "extra_opts": Arg(
+            "list", elements="str", default=[], description="More options for tar or unzip."
+        ),
         "io_buffer_size": Arg("int", default=65536, description="Accepted; no effect."),
         "decrypt": Arg("bool", default=True, description="Accepted; pbe has no vault files."),
-        "validate_certs": Arg("bool", default=True,
-                              description="false: accept any TLS certificate for a URL."),
+        "validate_certs": Arg(
+            "bool", default=True, description="false: accept any TLS certificate for a URL."
+        ),
         **ATTR_ARGS,
         **IGNORED_FILE_ARGS,
     }
     mutually_exclusive = (("include", "exclude"),)
-    returns = {"dest": "the directory", "src": "the archive", "handler": "ZipArchive, "
-               "TgzArchive, TarArchive, TarBzipArchive, TarXzArchive or TarZstdArchive",
-               "files": "the members (list_files)", "extract_results": "rc, out, err and "
-               "cmd of the extraction, when one ran", "mode": "dest's mode",
-               "owner": "its owner", "group": "its group", "uid": "owner uid",
-               "gid": "group gid", "size": "its size", "state": "directory"}
+    returns = {
+        "dest": "the directory",
+        "src": "the archive",
+        "handler": "ZipArchive, "
+        "TgzArchive, TarArchive, TarBzipArchive, TarXzArchive or TarZstdArchive",
+        "files": "the members (list_files)",
+        "extract_results": "rc, out, err and cmd of the extraction, when one ran",
+        "mode": "dest's mode",
+        "owner": "its owner",
+        "group": "its group",
+        "uid": "owner uid",
+        "gid": "group gid",
+        "size": "its size",
+        "state": "directory",
+    }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         if ctx.check and args["creates"] and ctx.files.prediction.exists(args["creates"]):
@@ -165,8 +208,9 @@ class Unarchive(Module):
                 if got.path is None:
                     raise ModuleError(f"Failure downloading {src}, {got.response.failure()}")
                 if not 200 <= got.response.status < 300:
-                    raise ModuleError(f"Failure downloading {src}, HTTP Error "
-                                      f"{got.response.status}")
+                    raise ModuleError(
+                        f"Failure downloading {src}, HTTP Error {got.response.status}"
+                    )
                 return self._unpack(args, ctx, got.path)
         if args["remote_src"] or args["copy"] is False:
             return self._unpack(args, ctx, src)
@@ -184,8 +228,9 @@ class Unarchive(Module):
         finally:
             ctx.run(f"rm -f -- {quote(staged)}")
 
-    def _unpack(self, args: dict[str, Any], ctx: ModuleContext, archive: str,
-                shown: str | None = None) -> Result:
+    def _unpack(
+        self, args: dict[str, Any], ctx: ModuleContext, archive: str, shown: str | None = None
+    ) -> Result:
         shown = shown or args["src"]
         res = ctx.run(_probe_script(args, archive))
         if res.rc == _CREATED:
@@ -193,8 +238,12 @@ class Unarchive(Module):
         _raise_for(res.rc, args, shown, res.out)
         probe = parse_probe(res.out)
         fixes = attr_fixes(probe, args["owner"], args["group"], args["mode"])
-        values: dict[str, Any] = {"dest": args["dest"], "src": shown, "handler": probe.handler,
-                                  **probe.dest_attrs}
+        values: dict[str, Any] = {
+            "dest": args["dest"],
+            "src": shown,
+            "handler": probe.handler,
+            **probe.dest_attrs,
+        }
         if args["list_files"]:
             values["files"] = probe.members
         if not probe.changed() and not fixes:
@@ -205,14 +254,17 @@ class Unarchive(Module):
             values["extract_results"] = self._extract(args, ctx, archive, probe, fixes)
         return Result(changed=True, values=values)
 
-    def _extract(self, args: dict[str, Any], ctx: ModuleContext, archive: str,
-                 probe: Probe, fixes: list[str]) -> dict[str, Any]:
+    def _extract(
+        self, args: dict[str, Any], ctx: ModuleContext, archive: str, probe: Probe, fixes: list[str]
+    ) -> dict[str, Any]:
         cmd = _extract_command(args, archive, probe) if probe.changed() else ":"
         script = f"{cmd}\n{_attr_command(args, probe, fixes if not probe.changed() else None)}"
         res = ctx.run(script)
         if res.rc != 0:
-            raise ModuleError(f"failed to unpack {archive} to {args['dest']}: "
-                              f"{res.err.strip() or res.out.strip()}")
+            raise ModuleError(
+                f"failed to unpack {archive} to {args['dest']}: "
+                f"{res.err.strip() or res.out.strip()}"
+            )
         return {"rc": res.rc, "out": res.out, "err": res.err, "cmd": cmd}
 
 
@@ -249,20 +301,26 @@ def _zip_members(args: dict[str, Any]) -> str:
 
 
 def _probe_script(args: dict[str, Any], archive: str) -> str:
-    creates = (f"[ -e {quote(args['creates'])} ] && exit {_CREATED}" if args["creates"]
-               else ":")
+    creates = f"[ -e {quote(args['creates'])} ] && exit {_CREATED}" if args["creates"] else ":"
     wanted = args["owner"] or args["group"] or args["mode"]
-    return _PROBE.format(src=quote(archive), dest=quote(args["dest"]), creates=creates,
-                         no_src=_NO_SRC, no_dest=_NO_DEST, bad=_BAD, end=_END,
-                         zip_members=_zip_members(args), tar_opts=_tar_opts(args),
-                         attrs=_member_attrs() if wanted else ":")
+    return _PROBE.format(
+        src=quote(archive),
+        dest=quote(args["dest"]),
+        creates=creates,
+        no_src=_NO_SRC,
+        no_dest=_NO_DEST,
+        bad=_BAD,
+        end=_END,
+        zip_members=_zip_members(args),
+        tar_opts=_tar_opts(args),
+        attrs=_member_attrs() if wanted else ":",
+    )
 
 
 def _member_attrs() -> str:
     """Owner, group and mode of every listed member that exists in dest (the listing is
     re-read from the archive: the probe's own output is not at hand in the shell)."""
-    listing = ('{ if [ $h = zip ]; then unzip -Z1 "$s"; else tar $c -t -f "$s"; fi; } '
-               "2>/dev/null")
+    listing = '{ if [ $h = zip ]; then unzip -Z1 "$s"; else tar $c -t -f "$s"; fi; } 2>/dev/null'
     return _ATTRS.format(list=listing)
 
 
@@ -273,8 +331,10 @@ def _raise_for(rc: int, args: dict[str, Any], shown: str, out: str) -> None:
         raise ModuleError(f"dest '{args['dest']}' must be an existing dir")
     if rc == _BAD:
         detail = out.split(_END)[0].split("\n", 2)[-1].strip()
-        raise ModuleError(f'Failed to find handler for "{shown}". Make sure the required '
-                          f"command to extract the file is installed.\n{detail}")
+        raise ModuleError(
+            f'Failed to find handler for "{shown}". Make sure the required '
+            f"command to extract the file is installed.\n{detail}"
+        )
     if rc != 0:
         raise ModuleError(f"cannot inspect {shown} or {args['dest']}: exit status {rc}")
 
@@ -284,11 +344,15 @@ def _extract_command(args: dict[str, Any], archive: str, probe: Probe) -> str:
     if probe.handler == "ZipArchive":
         extra = " ".join(map(quote, args["extra_opts"]))
         return f"unzip -o {extra} {quote(archive)} {_zip_members(args)} -d {dest}".replace(
-            "  ", " ")
+            "  ", " "
+        )
     flag = {v: k for k, v in HANDLERS.items()}[probe.handler]
     keep = " --keep-newer-files" if args["keep_newer"] else ""
-    return (f"tar {_TAR_FLAG[flag]} --extract -C {dest} -f {quote(archive)}{keep} "
-            f"{_tar_opts(args)}").replace("  ", " ").strip()
+    return (
+        (f"tar {_TAR_FLAG[flag]} --extract -C {dest} -f {quote(archive)}{keep} {_tar_opts(args)}")
+        .replace("  ", " ")
+        .strip()
+    )
 
 
 def _attr_command(args: dict[str, Any], probe: Probe, only: list[str] | None) -> str:

@@ -80,42 +80,52 @@ class Uri(Module):
         **HTTP_ARGS,
         "url_username": Arg("str", aliases=("user",), description="User for HTTP auth."),
         "method": Arg("str", default="GET", description="The HTTP method (any verb)."),
-        "body": Arg("raw", description="The request body (a dict/list is encoded by "
-                                       "body_format)."),
-        "body_format": Arg("str", default="raw",
-                           choices=("form-urlencoded", "json", "raw", "form-multipart"),
-                           description="How a structured body is encoded."),
-        "src": Arg("path", description="A file whose bytes are the body (controller; the "
-                                       "host with remote_src)."),
+        "body": Arg("raw", description="The request body (a dict/list is encoded by body_format)."),
+        "body_format": Arg(
+            "str",
+            default="raw",
+            choices=("form-urlencoded", "json", "raw", "form-multipart"),
+            description="How a structured body is encoded.",
+        ),
+        "src": Arg(
+            "path",
+            description="A file whose bytes are the body (controller; the host with remote_src).",
+        ),
         "remote_src": Arg("bool", default=False, description="src is on the host."),
-        "return_content": Arg("bool", default=False,
-                              description="Return the body as content."),
-        "status_code": Arg("list", elements="int", default=[200],
-                           description="The statuses that count as success."),
-        "follow_redirects": Arg("str", default="safe",
-                                choices=("all", "no", "none", "safe", "urllib2", "yes"),
-                                description="Follow redirects: all, safe (GET/HEAD only) "
-                                            "or none."),
+        "return_content": Arg("bool", default=False, description="Return the body as content."),
+        "status_code": Arg(
+            "list", elements="int", default=[200], description="The statuses that count as success."
+        ),
+        "follow_redirects": Arg(
+            "str",
+            default="safe",
+            choices=("all", "no", "none", "safe", "urllib2", "yes"),
+            description="Follow redirects: all, safe (GET/HEAD only) or none.",
+        ),
         "dest": Arg("path", description="Save the body to this file on the host."),
         "creates": Arg("path", description="Skip the request when this path exists."),
         "removes": Arg("path", description="Skip the request unless this path exists."),
-        "timeout": Arg("int", default=30, description="Seconds for the connection and any "
-                                                      "stall."),
+        "timeout": Arg("int", default=30, description="Seconds for the connection and any stall."),
         "ca_path": Arg("path", description="CA bundle on the host to verify against."),
         "unix_socket": Arg("path", description="Connect through this Unix socket."),
-        "force": Arg("bool", default=False, description="Accepted; pbe always makes the "
-                                                        "request."),
+        "force": Arg("bool", default=False, description="Accepted; pbe always makes the request."),
         **ATTR_ARGS,
         **IGNORED_FILE_ARGS,
     }
     mutually_exclusive = (("body", "src"),)
-    returns = {"status": "HTTP status (-1: no response)", "url": "the final URL",
-               "redirected": "whether a redirect was followed", "msg": "OK (N bytes) or why "
-               "not", "content": "the body (return_content)", "json": "the body parsed, "
-               "for a JSON response", "cookies": "name -> value of Set-Cookie",
-               "cookies_string": "them as a Cookie header", "path": "dest",
-               "elapsed": "seconds", "<header>": "every response header, lower-cased, - "
-               "as _"}
+    returns = {
+        "status": "HTTP status (-1: no response)",
+        "url": "the final URL",
+        "redirected": "whether a redirect was followed",
+        "msg": "OK (N bytes) or why not",
+        "content": "the body (return_content)",
+        "json": "the body parsed, for a JSON response",
+        "cookies": "name -> value of Set-Cookie",
+        "cookies_string": "them as a Cookie header",
+        "path": "dest",
+        "elapsed": "seconds",
+        "<header>": "every response header, lower-cased, - as _",
+    }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         if reason := self._skip(args, ctx):
@@ -139,29 +149,50 @@ class Uri(Module):
         headers = {str(k): str(v) for k, v in (args["headers"] or {}).items()}
         body: bytes | None
         if args["src"]:
-            body = (ctx.files.read(args["src"]) if args["remote_src"]
-                    else ctx.find_file("files", args["src"]).read_bytes())
+            body = (
+                ctx.files.read(args["src"])
+                if args["remote_src"]
+                else ctx.find_file("files", args["src"]).read_bytes()
+            )
         else:
             body = encode_body(args["body"], args["body_format"], headers)
-        return Request.from_args(args, method=method, headers=headers, body=body,
-                                 follow=follows(args["follow_redirects"], method))
+        return Request.from_args(
+            args,
+            method=method,
+            headers=headers,
+            body=body,
+            follow=follows(args["follow_redirects"], method),
+        )
 
-    def _to_file(self, args: dict[str, Any], ctx: ModuleContext, request: Request,
-                 started: float) -> Result:
+    def _to_file(
+        self, args: dict[str, Any], ctx: ModuleContext, request: Request, started: float
+    ) -> Result:
         with downloaded(ctx, request) as got:
             extra: dict[str, Any] = {"path": args["dest"]}
             if got.path is not None and got.response.status in args["status_code"]:
                 state = stat_path(ctx, args["dest"], checksum=True, follow=True)
-                done = install(ctx, got.payload(), args["dest"], state,
-                               WriteOptions.from_args(args))
+                done = install(
+                    ctx, got.payload(), args["dest"], state, WriteOptions.from_args(args)
+                )
                 extra["changed"] = done["changed"]
             return self._result(args, got.response, b"", started, extra)
 
-    def _result(self, args: dict[str, Any], response: Response, body: bytes,
-                started: float, extra: dict[str, Any]) -> Result:
-        values: dict[str, Any] = {**response.headers, "status": response.status,
-                                  "url": response.url, "redirected": response.redirects > 0,
-                                  "elapsed": int(time.monotonic() - started), **extra}
+    def _result(
+        self,
+        args: dict[str, Any],
+        response: Response,
+        body: bytes,
+        started: float,
+        extra: dict[str, Any],
+    ) -> Result:
+        values: dict[str, Any] = {
+            **response.headers,
+            "status": response.status,
+            "url": response.url,
+            "redirected": response.redirects > 0,
+            "elapsed": int(time.monotonic() - started),
+            **extra,
+        }
         jar = cookies(response.raw_headers)
         values["cookies"] = jar
         values["cookies_string"] = "; ".join(f"{k}={v}" for k, v in jar.items())
@@ -178,7 +209,9 @@ class Uri(Module):
             return Result.fail(response.failure(), **values)
         msg = f"OK ({response.headers.get('content_length', 'unknown')} bytes)"  # Ansible's
         if response.status not in args["status_code"]:
-            msg = (f"Status code was {response.status} and not {args['status_code']}: "
-                   f"{http_error(response)}")
+            msg = (
+                f"Status code was {response.status} and not {args['status_code']}: "
+                f"{http_error(response)}"
+            )
             return Result(changed=changed, failed=True, msg=msg, values=values)
         return Result(changed=changed, msg=msg, values=values)

@@ -29,8 +29,12 @@ from .util.hostedit import ABSENT_RC, Edit, HostStateModule, Section, need, sect
 
 DEFAULT_KEY_COMMENT = "ansible-generated on $HOSTNAME"
 _IGNORED = "Accepted and ignored (not used on Linux)."
-_CHAGE = (("password_expire_min", 3, "-m"), ("password_expire_max", 4, "-M"),
-          ("password_expire_warn", 5, "-W"), ("password_expire_account_disable", 6, "-I"))
+_CHAGE = (
+    ("password_expire_min", 3, "-m"),
+    ("password_expire_max", 4, "-M"),
+    ("password_expire_warn", 5, "-W"),
+    ("password_expire_account_disable", 6, "-I"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +47,9 @@ class Key:
 @dataclass(frozen=True, slots=True)
 class UserState:
     account: Account | None
-    groups: tuple[GroupInfo, ...] = ()   # the groups the task names, those that exist
-    home_exists: bool = False            # the home the task wants (else the current one)
-    old_home_exists: bool = False        # the current home
+    groups: tuple[GroupInfo, ...] = ()  # the groups the task names, those that exist
+    home_exists: bool = False  # the home the task wants (else the current one)
+    old_home_exists: bool = False  # the current home
     key: Key | None = None
 
 
@@ -55,56 +59,90 @@ class User(HostStateModule[UserState]):
 
     args = {
         "name": Arg("str", required=True, aliases=("user",), description="The account."),
-        "state": Arg("str", default="present", choices=("present", "absent"),
-                     description="Whether the account exists."),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("present", "absent"),
+            description="Whether the account exists.",
+        ),
         "uid": Arg("int", description="Its user id."),
         "non_unique": Arg("bool", default=False, description="Allow a uid already in use."),
         "group": Arg("str", description="Its primary group (name or gid; must exist)."),
-        "groups": Arg("list", elements="str", description=(
-            "Its supplementary groups; an empty list removes it from all of them.")),
-        "append": Arg("bool", default=False,
-                      description="Add `groups` to the ones it has instead of replacing them."),
+        "groups": Arg(
+            "list",
+            elements="str",
+            description=("Its supplementary groups; an empty list removes it from all of them."),
+        ),
+        "append": Arg(
+            "bool",
+            default=False,
+            description="Add `groups` to the ones it has instead of replacing them.",
+        ),
         "comment": Arg("str", description="The GECOS field."),
         "home": Arg("path", description="Its home directory."),
-        "move_home": Arg("bool", default=False,
-                         description="Move the old home's contents when `home` changes."),
-        "create_home": Arg("bool", default=True, aliases=("createhome",),
-                           description="Create the home directory when it is missing."),
+        "move_home": Arg(
+            "bool", default=False, description="Move the old home's contents when `home` changes."
+        ),
+        "create_home": Arg(
+            "bool",
+            default=True,
+            aliases=("createhome",),
+            description="Create the home directory when it is missing.",
+        ),
         "skeleton": Arg("str", description="Directory whose files a new home gets."),
         "shell": Arg("path", description="Its login shell."),
-        "system": Arg("bool", default=False,
-                      description="Create it as a system account (only on creation)."),
-        "password": Arg("str", description="The password hash (crypt format), set with "
-                                           "`chpasswd -e`."),
-        "update_password": Arg("str", default="always", choices=("always", "on_create"),
-                               description="`on_create` sets the password of new accounts "
-                                           "only."),
+        "system": Arg(
+            "bool", default=False, description="Create it as a system account (only on creation)."
+        ),
+        "password": Arg(
+            "str", description="The password hash (crypt format), set with `chpasswd -e`."
+        ),
+        "update_password": Arg(
+            "str",
+            default="always",
+            choices=("always", "on_create"),
+            description="`on_create` sets the password of new accounts only.",
+        ),
         "password_lock": Arg("bool", description="Lock (true) or unlock (false) the password."),
-        "expires": Arg("float", description="Account expiry, seconds since the epoch; "
-                                            "negative removes it."),
+        "expires": Arg(
+            "float", description="Account expiry, seconds since the epoch; negative removes it."
+        ),
         "password_expire_max": Arg("int", description="Maximum days between password changes."),
         "password_expire_min": Arg("int", description="Minimum days between password changes."),
         "password_expire_warn": Arg("int", description="Days of warning before expiry."),
         "password_expire_account_disable": Arg(
-            "int", description="Days after password expiry until the account is disabled."),
-        "remove": Arg("bool", default=False,
-                      description="With state=absent, remove the home and mail spool too."),
-        "force": Arg("bool", default=False,
-                     description="With state=absent, remove it even while logged in."),
-        "generate_ssh_key": Arg("bool", default=False,
-                                description="Create an SSH key pair when there is none."),
+            "int", description="Days after password expiry until the account is disabled."
+        ),
+        "remove": Arg(
+            "bool",
+            default=False,
+            description="With state=absent, remove the home and mail spool too.",
+        ),
+        "force": Arg(
+            "bool", default=False, description="With state=absent, remove it even while logged in."
+        ),
+        "generate_ssh_key": Arg(
+            "bool", default=False, description="Create an SSH key pair when there is none."
+        ),
         "ssh_key_type": Arg("str", default="rsa", description="ssh-keygen's -t."),
         "ssh_key_bits": Arg("int", description="ssh-keygen's -b (its default when unset)."),
-        "ssh_key_file": Arg("path", description="Private key path, relative to the home; "
-                                                "default .ssh/id_TYPE."),
-        "ssh_key_comment": Arg("str", default=DEFAULT_KEY_COMMENT,
-                               description="The key's comment ($HOSTNAME: the host's name)."),
+        "ssh_key_file": Arg(
+            "path", description="Private key path, relative to the home; default .ssh/id_TYPE."
+        ),
+        "ssh_key_comment": Arg(
+            "str",
+            default=DEFAULT_KEY_COMMENT,
+            description="The key's comment ($HOSTNAME: the host's name).",
+        ),
         "ssh_key_passphrase": Arg("str", description="The private key's passphrase."),
         "umask": Arg("str", description="Umask of a home directory created for it."),
         "uid_min": Arg("int", description="Lowest uid useradd may pick."),
         "uid_max": Arg("int", description="Highest uid useradd may pick."),
-        "local": Arg("bool", default=False,
-                     description="Accepted: accounts are always managed in the local files."),
+        "local": Arg(
+            "bool",
+            default=False,
+            description="Accepted: accounts are always managed in the local files.",
+        ),
         "seuser": Arg("str", description="Accepted and ignored (no SELinux user mapping)."),
         "login_class": Arg("str", description=_IGNORED),
         "authorization": Arg("str", description=_IGNORED),
@@ -113,17 +151,26 @@ class User(HostStateModule[UserState]):
         "hidden": Arg("bool", description=_IGNORED),
     }
     returns = {
-        "name": "the account", "state": "present or absent", "uid": "its user id",
-        "group": "its primary group's gid", "groups": "its supplementary groups, comma-separated",
-        "home": "its home", "shell": "its shell", "comment": "its GECOS field",
+        "name": "the account",
+        "state": "present or absent",
+        "uid": "its user id",
+        "group": "its primary group's gid",
+        "groups": "its supplementary groups, comma-separated",
+        "home": "its home",
+        "shell": "its shell",
+        "comment": "its GECOS field",
         "system": "whether it was created as a system account (on creation)",
         "create_home": "the argument (on creation)",
-        "append": "the argument", "move_home": "the argument",
+        "append": "the argument",
+        "move_home": "the argument",
         "password": "NOT_LOGGING_PASSWORD when a password was given",
         "ssh_public_key": "the public key (with generate_ssh_key)",
-        "ssh_key_file": "the private key's path", "ssh_fingerprint": "ssh-keygen -l's line",
-        "force": "the argument (state=absent)", "remove": "the argument (state=absent)",
-        "stdout": "userdel's output", "stderr": "userdel's messages",
+        "ssh_key_file": "the private key's path",
+        "ssh_fingerprint": "ssh-keygen -l's line",
+        "force": "the argument (state=absent)",
+        "remove": "the argument (state=absent)",
+        "stdout": "userdel's output",
+        "stderr": "userdel's messages",
     }
 
     # -- probe ------------------------------------------------------------------------------
@@ -134,11 +181,13 @@ class User(HostStateModule[UserState]):
         if args["state"] == "absent":
             return "; ".join(parts)
         home = quote(args["home"]) if args["home"] else '"$c"'
-        parts[0] += f'; c=${{p%:*}}; c=${{c##*:}}; h={home}'
-        parts += [section("groups", '[ -n "$p" ] && id -Gn "$n"'),
-                  section("shadow", '[ -n "$p" ] && getent shadow "$n"'),
-                  section("home", '[ -n "$h" ] && [ -d "$h" ]'),
-                  section("oldhome", '[ -n "$c" ] && [ -d "$c" ]')]
+        parts[0] += f"; c=${{p%:*}}; c=${{c##*:}}; h={home}"
+        parts += [
+            section("groups", '[ -n "$p" ] && id -Gn "$n"'),
+            section("shadow", '[ -n "$p" ] && getent shadow "$n"'),
+            section("home", '[ -n "$h" ] && [ -d "$h" ]'),
+            section("oldhome", '[ -n "$c" ] && [ -d "$c" ]'),
+        ]
         if keys := _group_keys(args):
             parts.append(section("grp", f"getent group {join(keys)}"))
         if args["generate_ssh_key"]:
@@ -150,12 +199,20 @@ class User(HostStateModule[UserState]):
         passwd = need(found, "passwd", res)
         none = Section(1, "")
         shadow = found.get("shadow", none)
-        account = parse_account(passwd.text, found.get("groups", none).text,
-                                shadow.text if shadow.rc == 0 else None) \
-            if passwd.rc == 0 else None
-        return UserState(account, tuple(parse_groups(found.get("grp", none).text)),
-                         found.get("home", none).rc == 0, found.get("oldhome", none).rc == 0,
-                         _parse_key(found.get("key", Section(ABSENT_RC, ""))))
+        account = (
+            parse_account(
+                passwd.text, found.get("groups", none).text, shadow.text if shadow.rc == 0 else None
+            )
+            if passwd.rc == 0
+            else None
+        )
+        return UserState(
+            account,
+            tuple(parse_groups(found.get("grp", none).text)),
+            found.get("home", none).rc == 0,
+            found.get("oldhome", none).rc == 0,
+            _parse_key(found.get("key", Section(ABSENT_RC, ""))),
+        )
 
     # -- plan -------------------------------------------------------------------------------
 
@@ -165,10 +222,17 @@ class User(HostStateModule[UserState]):
             if account is None:
                 return None
             flags = (["-f"] if args["force"] else []) + (["-r"] if args["remove"] else [])
-            return Edit("userdel", "", values=_absent_values(args),
-                        command=f"userdel {join(flags + [args['name']])}")
-        primary = resolve_groups([args["group"]], list(state.groups))[0] \
-            if args["group"] is not None else None
+            return Edit(
+                "userdel",
+                "",
+                values=_absent_values(args),
+                command=f"userdel {join(flags + [args['name']])}",
+            )
+        primary = (
+            resolve_groups([args["group"]], list(state.groups))[0]
+            if args["group"] is not None
+            else None
+        )
         extra = resolve_groups(args["groups"] or [], list(state.groups))
         if account is None:
             return _create(args, state, primary, extra)
@@ -198,8 +262,9 @@ class User(HostStateModule[UserState]):
 # -- creating ----------------------------------------------------------------------------------
 
 
-def _create(args: dict[str, Any], state: UserState, primary: GroupInfo | None,
-            extra: list[GroupInfo]) -> Edit:
+def _create(
+    args: dict[str, Any], state: UserState, primary: GroupInfo | None, extra: list[GroupInfo]
+) -> Edit:
     flags = _id_flags(args)
     if primary is not None:
         flags += ["-g", primary.name]
@@ -213,8 +278,11 @@ def _create(args: dict[str, Any], state: UserState, primary: GroupInfo | None,
     if args["expires"] is not None and args["expires"] >= 0:
         flags += ["-e", shadow_date(args["expires"])[1]]
     flags += ["-r"] if args["system"] else []
-    flags += (["-m"] + (["-k", args["skeleton"]] if args["skeleton"] else [])) \
-        if args["create_home"] else ["-M"]
+    flags += (
+        (["-m"] + (["-k", args["skeleton"]] if args["skeleton"] else []))
+        if args["create_home"]
+        else ["-M"]
+    )
     flags += _defs(args)
     steps = [f"useradd {join(flags + [args['name']])}"]
     stdin = None
@@ -226,15 +294,27 @@ def _create(args: dict[str, Any], state: UserState, primary: GroupInfo | None,
     steps += _chage(args, None)
     if args["generate_ssh_key"]:
         steps.append(_keygen(args))
-    values = {"name": args["name"], "state": "present", "system": args["system"],
-              "create_home": args["create_home"], "uid": args["uid"],
-              "group": primary.gid if primary else None, "comment": args["comment"] or "",
-              "home": args["home"], "shell": args["shell"],
-              "groups": ",".join(g.name for g in extra)}
+    values = {
+        "name": args["name"],
+        "state": "present",
+        "system": args["system"],
+        "create_home": args["create_home"],
+        "uid": args["uid"],
+        "group": primary.gid if primary else None,
+        "comment": args["comment"] or "",
+        "home": args["home"],
+        "shell": args["shell"],
+        "groups": ",".join(g.name for g in extra),
+    }
     if args["password"] is not None:
         values["password"] = NOT_LOGGING_PASSWORD
-    return Edit("useradd", "", values={k: v for k, v in values.items() if v is not None},
-                stdin=stdin, command=_script(args, steps))
+    return Edit(
+        "useradd",
+        "",
+        values={k: v for k, v in values.items() if v is not None},
+        stdin=stdin,
+        command=_script(args, steps),
+    )
 
 
 def _id_flags(args: dict[str, Any]) -> list[str]:
@@ -255,8 +335,13 @@ def _defs(args: dict[str, Any]) -> list[str]:
 # -- changing ----------------------------------------------------------------------------------
 
 
-def _modify(args: dict[str, Any], state: UserState, account: Account,
-            primary: GroupInfo | None, extra: list[GroupInfo]) -> Edit | None:
+def _modify(
+    args: dict[str, Any],
+    state: UserState,
+    account: Account,
+    primary: GroupInfo | None,
+    extra: list[GroupInfo],
+) -> Edit | None:
     flags, after = _usermod_flags(args, account, primary, extra)
     steps = [f"usermod {join(flags + [args['name']])}"] if flags else []
     stdin, locked = None, (account.shadow_field(1) or "").startswith("!")
@@ -280,8 +365,9 @@ def _modify(args: dict[str, Any], state: UserState, account: Account,
     return Edit("usermod", "", values=values, stdin=stdin, command=_script(args, steps))
 
 
-def _usermod_flags(args: dict[str, Any], account: Account, primary: GroupInfo | None,
-                   extra: list[GroupInfo]) -> tuple[list[str], Account]:
+def _usermod_flags(
+    args: dict[str, Any], account: Account, primary: GroupInfo | None, extra: list[GroupInfo]
+) -> tuple[list[str], Account]:
     """usermod's flags for what differs, and the account as they leave it."""
     flags: list[str] = []
     after = account
@@ -335,12 +421,16 @@ def _make_home(args: dict[str, Any]) -> str:
     if args["umask"] is not None:
         mode = f"m=$(printf %o $((0777 & ~0{int(args['umask'], 8):o})))"
     else:
-        mode = ("m=$(awk '$1==\"HOME_MODE\"{print $2}' /etc/login.defs 2>/dev/null); "
-                "[ -n \"$m\" ] || { u=$(awk '$1==\"UMASK\"{print $2}' /etc/login.defs "
-                "2>/dev/null); m=$(printf %o $((0777 & ~0${u:-022}))); }")
-    return (f'{{ h=$(getent passwd "$n" | cut -d: -f6); {mode}; mkdir -p -- "$h" && '
-            f'{{ [ ! -d {skel} ] || cp -a {skel}/. "$h"/; }} && chown -R "$n": "$h" && '
-            'chmod "$m" "$h"; }')
+        mode = (
+            "m=$(awk '$1==\"HOME_MODE\"{print $2}' /etc/login.defs 2>/dev/null); "
+            '[ -n "$m" ] || { u=$(awk \'$1=="UMASK"{print $2}\' /etc/login.defs '
+            "2>/dev/null); m=$(printf %o $((0777 & ~0${u:-022}))); }"
+        )
+    return (
+        f'{{ h=$(getent passwd "$n" | cut -d: -f6); {mode}; mkdir -p -- "$h" && '
+        f'{{ [ ! -d {skel} ] || cp -a {skel}/. "$h"/; }} && chown -R "$n": "$h" && '
+        'chmod "$m" "$h"; }'
+    )
 
 
 # -- ssh keys ----------------------------------------------------------------------------------
@@ -353,23 +443,28 @@ def _key_path(args: dict[str, Any]) -> str:
 
 
 def _key_probe(args: dict[str, Any]) -> str:
-    return (f'[ -n "$h" ] || exit {ABSENT_RC}; f={_key_path(args)}; '
-            f'[ -f "$f" ] || exit {ABSENT_RC}; printf "%s\\n" "$f"; cat -- "$f.pub"; '
-            'ssh-keygen -l -f "$f.pub"')
+    return (
+        f'[ -n "$h" ] || exit {ABSENT_RC}; f={_key_path(args)}; '
+        f'[ -f "$f" ] || exit {ABSENT_RC}; printf "%s\\n" "$f"; cat -- "$f.pub"; '
+        'ssh-keygen -l -f "$f.pub"'
+    )
 
 
 def _keygen(args: dict[str, Any]) -> str:
     """Create the key pair (and its directory, private to the account) unless it exists."""
     comment = args["ssh_key_comment"]
-    text = ('"ansible-generated on $(hostname)"' if comment == DEFAULT_KEY_COMMENT
-            else quote(comment))
+    text = (
+        '"ansible-generated on $(hostname)"' if comment == DEFAULT_KEY_COMMENT else quote(comment)
+    )
     bits = f" -b {int(args['ssh_key_bits'])}" if args["ssh_key_bits"] else ""
-    return (f'{{ h=$(getent passwd "$n" | cut -d: -f6); f={_key_path(args)}; '
-            'd=$(dirname -- "$f"); [ -f "$f" ] || { '
-            '{ [ -d "$d" ] || { mkdir -p -- "$d" && chown "$n": "$d" && chmod 700 "$d"; }; } && '
-            f'ssh-keygen -q -t {quote(args["ssh_key_type"])}{bits} -C {text} '
-            f'-N {quote(args["ssh_key_passphrase"] or "")} -f "$f" </dev/null && '
-            'chown "$n": "$f" "$f.pub"; }; }')
+    return (
+        f'{{ h=$(getent passwd "$n" | cut -d: -f6); f={_key_path(args)}; '
+        'd=$(dirname -- "$f"); [ -f "$f" ] || { '
+        '{ [ -d "$d" ] || { mkdir -p -- "$d" && chown "$n": "$d" && chmod 700 "$d"; }; } && '
+        f"ssh-keygen -q -t {quote(args['ssh_key_type'])}{bits} -C {text} "
+        f'-N {quote(args["ssh_key_passphrase"] or "")} -f "$f" </dev/null && '
+        'chown "$n": "$f" "$f.pub"; }; }'
+    )
 
 
 def _parse_key(found: Section) -> Key | None:
@@ -384,21 +479,31 @@ def _parse_key(found: Section) -> Key | None:
 
 def _script(args: dict[str, Any], steps: list[str]) -> str:
     """Run ``steps`` in order (stopping at the first failure), then print the account."""
-    show = ['h=$(getent passwd "$n" | cut -d: -f6)', section("passwd", 'getent passwd "$n"'),
-            section("groups", 'id -Gn "$n"')]
+    show = [
+        'h=$(getent passwd "$n" | cut -d: -f6)',
+        section("passwd", 'getent passwd "$n"'),
+        section("groups", 'id -Gn "$n"'),
+    ]
     if args["generate_ssh_key"]:
         show.append(section("key", _key_probe(args)))
-    return f'n={quote(args["name"])}; {" && ".join(steps)} || exit $?; ' + "; ".join(show)
+    return f"n={quote(args['name'])}; {' && '.join(steps)} || exit $?; " + "; ".join(show)
 
 
-def _values(args: dict[str, Any], account: Account | None, created: bool,
-            key: Key | None) -> dict[str, Any]:
+def _values(
+    args: dict[str, Any], account: Account | None, created: bool, key: Key | None
+) -> dict[str, Any]:
     if account is None:
         raise ModuleError(f"user {args['name']} is missing after the change")
-    out: dict[str, Any] = {"name": account.name, "state": "present",
-                           "comment": account.comment, "group": account.gid,
-                           "groups": ",".join(account.groups), "home": account.home,
-                           "shell": account.shell, "uid": account.uid}
+    out: dict[str, Any] = {
+        "name": account.name,
+        "state": "present",
+        "comment": account.comment,
+        "group": account.gid,
+        "groups": ",".join(account.groups),
+        "home": account.home,
+        "shell": account.shell,
+        "uid": account.uid,
+    }
     if created:
         out.update(create_home=args["create_home"], system=args["system"])
     else:
@@ -406,14 +511,19 @@ def _values(args: dict[str, Any], account: Account | None, created: bool,
     if args["password"] is not None:
         out["password"] = NOT_LOGGING_PASSWORD
     if args["generate_ssh_key"] and key is not None:
-        out.update(ssh_fingerprint=key.fingerprint, ssh_key_file=key.path,
-                   ssh_public_key=key.public)
+        out.update(
+            ssh_fingerprint=key.fingerprint, ssh_key_file=key.path, ssh_public_key=key.public
+        )
     return out
 
 
 def _absent_values(args: dict[str, Any]) -> dict[str, Any]:
-    return {"name": args["name"], "state": "absent", "force": args["force"],
-            "remove": args["remove"]}
+    return {
+        "name": args["name"],
+        "state": "absent",
+        "force": args["force"],
+        "remove": args["remove"],
+    }
 
 
 def _outputs(res: CommandResult) -> dict[str, Any]:

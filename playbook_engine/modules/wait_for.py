@@ -29,8 +29,13 @@ from .result import Result
 
 _MARGIN = 30.0  # seconds the controller waits beyond the target-side deadline
 _ANY_ADDRESS = ("", "0.0.0.0", "::", "*")
-_WAITING = {"present": "started", "started": "started", "absent": "stopped",
-            "stopped": "stopped", "drained": "drained"}
+_WAITING = {
+    "present": "started",
+    "started": "started",
+    "absent": "stopped",
+    "stopped": "stopped",
+    "drained": "drained",
+}
 
 _PRELUDE = r"""
 now() { t=$(date +%s%N); case $t in *[!0-9]*|'') t=$(( $(date +%s) * 1000000000 ));; esac
@@ -85,7 +90,7 @@ _MET = {
     ("path", "started", True): "met() { exists && search && printf 'M|%s\\n' \"$m\"; }",
     ("path", "stopped", False): "met() { exists; [ $? -eq 1 ]; }",
     ("path", "stopped", True): "met() { exists; case $? in 1) return 0;; 2) return 1;; esac\n"
-                               "  search; [ $? -eq 1 ]; }",
+    "  search; [ $? -eq 1 ]; }",
     ("port", "started", False): "met() { probe; }",
     ("port", "started", True): "met() { readport; }",
     ("port", "stopped", False): "met() { ! probe; }",
@@ -113,7 +118,7 @@ class Wait:
     """What to wait for, validated: ``target`` is path, port or none (a plain sleep)."""
 
     target: str
-    state: str                  # started | stopped | drained
+    state: str  # started | stopped | drained
     path: str | None = None
     port: int | None = None
     host: str = "127.0.0.1"
@@ -127,11 +132,19 @@ class Wait:
     def of(cls, args: dict[str, Any]) -> Wait:
         """Check the combination of arguments; ModuleError says what does not fit."""
         state = _WAITING[args["state"]]
-        target = "path" if args.get("path") else "port" if args.get("port") is not None \
-            else "none"
-        wait = cls(target, state, args.get("path"), args.get("port"), args["host"],
-                   args.get("search_regex"), args["timeout"], args["delay"], args["sleep"],
-                   args["connect_timeout"])
+        target = "path" if args.get("path") else "port" if args.get("port") is not None else "none"
+        wait = cls(
+            target,
+            state,
+            args.get("path"),
+            args.get("port"),
+            args["host"],
+            args.get("search_regex"),
+            args["timeout"],
+            args["delay"],
+            args["sleep"],
+            args["connect_timeout"],
+        )
         wait.validate()
         return wait
 
@@ -147,8 +160,7 @@ class Wait:
             if self.target == "none":
                 raise ModuleError("search_regex needs a path or a port")
             if self.target == "port" and self.state != "started":
-                raise ModuleError(f"search_regex cannot be used with a port and "
-                                  f"state={self.state}")
+                raise ModuleError(f"search_regex cannot be used with a port and state={self.state}")
             ere_problem(self.regex)
 
 
@@ -156,12 +168,16 @@ def ere_problem(regex: str) -> None:
     """Refuse Python-only regex syntax that ``grep -E`` would silently read differently."""
     for token in _tokens(regex):
         if token in ("\\d", "\\D"):
-            raise ModuleError(f"search_regex uses {token}, which POSIX extended regular "
-                              "expressions do not have: write [0-9] (or [^0-9]) instead")
+            raise ModuleError(
+                f"search_regex uses {token}, which POSIX extended regular "
+                "expressions do not have: write [0-9] (or [^0-9]) instead"
+            )
         if token == "(?":
-            raise ModuleError("search_regex uses a (?...) group (named, non-capturing or "
-                              "lookaround), which POSIX extended regular expressions do "
-                              "not have")
+            raise ModuleError(
+                "search_regex uses a (?...) group (named, non-capturing or "
+                "lookaround), which POSIX extended regular expressions do "
+                "not have"
+            )
 
 
 def _tokens(regex: str) -> Iterator[str]:
@@ -173,10 +189,10 @@ def _tokens(regex: str) -> Iterator[str]:
             i = _bracket_end(regex, i)
             continue
         if ch == "\\" and i + 1 < len(regex):
-            yield regex[i:i + 2]
+            yield regex[i : i + 2]
             i += 2
             continue
-        if ch == "(" and regex[i + 1:i + 2] == "?":
+        if ch == "(" and regex[i + 1 : i + 2] == "?":
             yield "(?"
         i += 1
 
@@ -184,12 +200,12 @@ def _tokens(regex: str) -> Iterator[str]:
 def _bracket_end(regex: str, i: int) -> int:
     """The index after the bracket expression opening at ``i`` (``[]a]``, ``[[:digit:]]``)."""
     i += 1
-    if regex[i:i + 1] == "^":
+    if regex[i : i + 1] == "^":
         i += 1
-    if regex[i:i + 1] == "]":
+    if regex[i : i + 1] == "]":
         i += 1
     while i < len(regex) and regex[i] != "]":
-        if regex[i] == "[" and regex[i + 1:i + 2] in (":", ".", "="):
+        if regex[i] == "[" and regex[i + 1 : i + 2] in (":", ".", "="):
             close = regex.find(regex[i + 1] + "]", i + 2)
             i = close + 2 if close != -1 else len(regex)
             continue
@@ -210,14 +226,15 @@ def proc_addresses(host: str) -> list[str] | None:
     try:
         ip = ipaddress.ip_address(host)
     except ValueError:
-        raise ModuleError(f"state=drained needs host to be an IP address (or 0.0.0.0 for "
-                          f"all), not {host!r}") from None
+        raise ModuleError(
+            f"state=drained needs host to be an IP address (or 0.0.0.0 for all), not {host!r}"
+        ) from None
     if ip.is_unspecified:
         return None
     if isinstance(ip, ipaddress.IPv4Address):
         v4 = ip.packed[::-1].hex().upper()
         return [v4, "0000000000000000FFFF0000" + v4]
-    words = [ip.packed[k:k + 4][::-1].hex().upper() for k in range(0, 16, 4)]
+    words = [ip.packed[k : k + 4][::-1].hex().upper() for k in range(0, 16, 4)]
     return ["".join(words)]
 
 
@@ -228,9 +245,13 @@ def _ms(seconds: float) -> int:
 def wait_script(wait: Wait) -> str:
     """The one remote command that waits; pure, so the shell it builds is unit-tested."""
     q = shell.quote
-    head = [f"T={_ms(wait.timeout)}", f"D={_ms(wait.delay)}", f"S={_ms(wait.sleep)}",
-            f"CT={max(_ms(wait.connect_timeout), 1)}",
-            f"CTS={max(math.ceil(wait.connect_timeout), 1)}"]
+    head = [
+        f"T={_ms(wait.timeout)}",
+        f"D={_ms(wait.delay)}",
+        f"S={_ms(wait.sleep)}",
+        f"CT={max(_ms(wait.connect_timeout), 1)}",
+        f"CTS={max(math.ceil(wait.connect_timeout), 1)}",
+    ]
     if wait.path is not None:
         head.append(f"p={q(wait.path)}")
     if wait.port is not None:
@@ -283,10 +304,18 @@ def parse_output(out: str) -> Outcome:
 
 
 _POSIX_CLASSES = {
-    "alpha": "a-zA-Z", "digit": "0-9", "alnum": "a-zA-Z0-9", "upper": "A-Z", "lower": "a-z",
-    "space": " \\t\\n\\r\\f\\v", "blank": " \\t", "xdigit": "0-9A-Fa-f",
-    "punct": re.escape("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"), "cntrl": "\\x00-\\x1f\\x7f",
-    "print": "\\x20-\\x7e", "graph": "\\x21-\\x7e",
+    "alpha": "a-zA-Z",
+    "digit": "0-9",
+    "alnum": "a-zA-Z0-9",
+    "upper": "A-Z",
+    "lower": "a-z",
+    "space": " \\t\\n\\r\\f\\v",
+    "blank": " \\t",
+    "xdigit": "0-9A-Fa-f",
+    "punct": re.escape("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"),
+    "cntrl": "\\x00-\\x1f\\x7f",
+    "print": "\\x20-\\x7e",
+    "graph": "\\x21-\\x7e",
 }
 _POSIX_CLASS = re.compile(r"\[:(" + "|".join(_POSIX_CLASSES) + r"):\]")
 
@@ -320,8 +349,11 @@ def timeout_message(wait: Wait) -> str:
         return f"Timeout when waiting for search string {wait.regex} in {where}"
     if wait.target == "path":
         if wait.state == "stopped":
-            suffix = " to be absent" if wait.regex is None else \
-                f" to be absent or not match {wait.regex}"
+            suffix = (
+                " to be absent"
+                if wait.regex is None
+                else f" to be absent or not match {wait.regex}"
+            )
             return f"Timeout when waiting for {where}{suffix}."
         return f"Timeout when waiting for file {where}"
     if wait.state == "stopped":
@@ -336,32 +368,51 @@ class WaitFor(Module):
     """Wait until a file exists or is gone, contains a string, or a TCP port opens/closes."""
 
     args = {
-        "path": Arg("path", description="Wait for this file on the host (exists, or is absent "
-                                        "with state=absent)."),
-        "port": Arg("int", description="Wait for this TCP port on `host`, checked from the "
-                                       "host itself."),
-        "host": Arg("str", default="127.0.0.1",
-                    description="Address or name the port is checked on, from the host."),
-        "state": Arg("str", default="started",
-                     choices=("present", "started", "stopped", "absent", "drained"),
-                     description="present/started: exists or open; absent/stopped: gone or "
-                                 "closed; drained: no active connections on the port."),
-        "search_regex": Arg("str", description="With path: wait until a line matches; with "
-                                               "port: until a line the server sends matches. "
-                                               "POSIX extended regex (grep -E)."),
-        "timeout": Arg("float", default=300.0,
-                       description="Give up (fail) after this many seconds, delay included; "
-                                   "alone, just wait this long."),
+        "path": Arg(
+            "path",
+            description="Wait for this file on the host (exists, or is absent with state=absent).",
+        ),
+        "port": Arg(
+            "int", description="Wait for this TCP port on `host`, checked from the host itself."
+        ),
+        "host": Arg(
+            "str",
+            default="127.0.0.1",
+            description="Address or name the port is checked on, from the host.",
+        ),
+        "state": Arg(
+            "str",
+            default="started",
+            choices=("present", "started", "stopped", "absent", "drained"),
+            description="present/started: exists or open; absent/stopped: gone or "
+            "closed; drained: no active connections on the port.",
+        ),
+        "search_regex": Arg(
+            "str",
+            description="With path: wait until a line matches; with "
+            "port: until a line the server sends matches. "
+            "POSIX extended regex (grep -E).",
+        ),
+        "timeout": Arg(
+            "float",
+            default=300.0,
+            description="Give up (fail) after this many seconds, delay included; "
+            "alone, just wait this long.",
+        ),
         "delay": Arg("float", default=0.0, description="Seconds to wait before the first check."),
         "sleep": Arg("float", default=1.0, description="Seconds between checks."),
-        "connect_timeout": Arg("float", default=5.0,
-                               description="Seconds one connection attempt may take."),
+        "connect_timeout": Arg(
+            "float", default=5.0, description="Seconds one connection attempt may take."
+        ),
         "msg": Arg("str", description="Failure message instead of the default one."),
     }
     mutually_exclusive = (("path", "port"),)
     returns = {
-        "elapsed": "whole seconds waited", "state": "the state waited for",
-        "path": "the path", "port": "the port", "search_regex": "the regex",
+        "elapsed": "whole seconds waited",
+        "state": "the state waited for",
+        "path": "the path",
+        "port": "the port",
+        "search_regex": "the regex",
         "match_groups": "groups of the regex in the matching line",
         "match_groupdict": "named groups (Python syntax only; see docs)",
     }
@@ -371,14 +422,19 @@ class WaitFor(Module):
         if ctx.check:
             if wait.regex is not None:  # a bad pattern fails the real run: fail this one too
                 _check_regex_on_host(ctx, wait.regex)
-            return Result(skipped=True, unknown=True,
-                          msg="wait_for only observes the host; its outcome in a real run "
-                              "cannot be known in check mode")
+            return Result(
+                skipped=True,
+                unknown=True,
+                msg="wait_for only observes the host; its outcome in a real run "
+                "cannot be known in check mode",
+            )
         res = ctx.run(wait_script(wait), timeout=command_timeout(wait))
         outcome = parse_output(res.out)
         if res.rc not in (0, 1) or outcome.elapsed_ms is None:
-            raise ModuleError(f"wait_for could not check the host: "
-                              f"{(res.err or res.out).strip() or f'exit status {res.rc}'}")
+            raise ModuleError(
+                f"wait_for could not check the host: "
+                f"{(res.err or res.out).strip() or f'exit status {res.rc}'}"
+            )
         elapsed = outcome.elapsed_ms // 1000
         if res.rc == 1:
             msg = args.get("msg") or timeout_message(wait)
@@ -392,8 +448,9 @@ def _check_regex_on_host(ctx: ModuleContext, regex: str) -> None:
     """Only the host's grep can say whether an ERE is valid; one round trip, check mode."""
     res = ctx.run(f"printf 'x\\n' | grep -a -E -e {shell.quote(regex)} 2>&1 >/dev/null")
     if res.rc == 2:
-        raise ModuleError(f"wait_for could not check the host: invalid search_regex: "
-                          f"{res.out.strip()}")
+        raise ModuleError(
+            f"wait_for could not check the host: invalid search_regex: {res.out.strip()}"
+        )
 
 
 def _success(wait: Wait, state: str, elapsed: int, line: str | None) -> Result:

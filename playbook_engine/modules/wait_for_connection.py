@@ -22,8 +22,9 @@ class WaitForConnection(Module):
     """Wait until the host accepts a connection and runs a command."""
 
     args = {
-        "connect_timeout": Arg("int", default=5, description="Seconds each attempt may take "
-                               "to connect."),
+        "connect_timeout": Arg(
+            "int", default=5, description="Seconds each attempt may take to connect."
+        ),
         "delay": Arg("int", default=0, description="Seconds to wait before the first attempt."),
         "sleep": Arg("int", default=1, description="Seconds between attempts."),
         "timeout": Arg("int", default=600, description="Seconds to keep trying."),
@@ -35,16 +36,19 @@ class WaitForConnection(Module):
         started = time.monotonic()
         if ctx.sleep(args["delay"]):
             raise ModuleError("wait_for_connection interrupted: the run is stopping")
-        reason = wait_until_up(ctx, started + args["delay"] + args["timeout"],
-                               args["connect_timeout"], args["sleep"])
+        reason = wait_until_up(
+            ctx, started + args["delay"] + args["timeout"], args["connect_timeout"], args["sleep"]
+        )
         if reason is not None:
-            raise ModuleError(f"timed out waiting for connection after {args['timeout']} s: "
-                              f"{reason}")
+            raise ModuleError(
+                f"timed out waiting for connection after {args['timeout']} s: {reason}"
+            )
         return Result(values={"elapsed": int(time.monotonic() - started)})
 
 
-def wait_until_up(ctx: ModuleContext, deadline: float, connect_timeout: float,
-                  pause: float, test: str = "true") -> str | None:
+def wait_until_up(
+    ctx: ModuleContext, deadline: float, connect_timeout: float, pause: float, test: str = "true"
+) -> str | None:
     """Reconnect and run ``test`` until it succeeds (None) or ``deadline`` passes (the
     last failure's reason)."""
     while True:

@@ -34,60 +34,125 @@ from .util.textedit import (
 
 __all__ = ["RepoFile", "YumRepository", "section_values"]
 
-_STR = ("bandwidth", "cost", "deltarpm_metadata_percentage", "deltarpm_percentage",
-        "gpgcakey", "include", "metadata_expire", "metalink", "mirrorlist",
-        "mirrorlist_expire", "password", "priority", "proxy", "proxy_password",
-        "proxy_username", "retries", "throttle", "timeout", "ui_repoid_vars", "username")
-_BOOL = ("async", "countme", "enabled", "enablegroups", "gpgcheck", "keepalive",
-         "module_hotfixes", "protect", "repo_gpgcheck", "s3_enabled", "skip_if_unavailable",
-         "ssl_check_cert_permissions")
-_CHOICES = {"failovermethod": ("roundrobin", "priority"),
-            "http_caching": ("all", "packages", "none"),
-            "ip_resolve": ("4", "6", "IPv4", "IPv6", "whatever"),
-            "metadata_expire_filter": ("never", "read-only:past", "read-only:present",
-                                       "read-only:future")}
-_LINES = ("baseurl", "gpgkey")            # several URLs: one per line
-_WORDS = ("exclude", "includepkgs")       # several packages: one line, space-separated
-_ALIASED = {"sslcacert": "ca_cert", "sslclientcert": "client_cert",
-            "sslclientkey": "client_key", "sslverify": "validate_certs"}
+_STR = (
+    "bandwidth",
+    "cost",
+    "deltarpm_metadata_percentage",
+    "deltarpm_percentage",
+    "gpgcakey",
+    "include",
+    "metadata_expire",
+    "metalink",
+    "mirrorlist",
+    "mirrorlist_expire",
+    "password",
+    "priority",
+    "proxy",
+    "proxy_password",
+    "proxy_username",
+    "retries",
+    "throttle",
+    "timeout",
+    "ui_repoid_vars",
+    "username",
+)
+_BOOL = (
+    "async",
+    "countme",
+    "enabled",
+    "enablegroups",
+    "gpgcheck",
+    "keepalive",
+    "module_hotfixes",
+    "protect",
+    "repo_gpgcheck",
+    "s3_enabled",
+    "skip_if_unavailable",
+    "ssl_check_cert_permissions",
+)
+_CHOICES = {
+    "failovermethod": ("roundrobin", "priority"),
+    "http_caching": ("all", "packages", "none"),
+    "ip_resolve": ("4", "6", "IPv4", "IPv6", "whatever"),
+    "metadata_expire_filter": ("never", "read-only:past", "read-only:present", "read-only:future"),
+}
+_LINES = ("baseurl", "gpgkey")  # several URLs: one per line
+_WORDS = ("exclude", "includepkgs")  # several packages: one line, space-separated
+_ALIASED = {
+    "sslcacert": "ca_cert",
+    "sslclientcert": "client_cert",
+    "sslclientkey": "client_key",
+    "sslverify": "validate_certs",
+}
 _URLS = ("baseurl", "mirrorlist", "metalink")
 
 ARGS: dict[str, Arg] = {
     "name": Arg("str", required=True, description="The repository id: the section name."),
-    "description": Arg("str", description="Its human-readable name (the `name` key); "
-                                          "required when present."),
-    "state": Arg("str", default="present", choices=("absent", "present"),
-                 description="present: write the section; absent: remove it (and the file "
-                             "with its last section)."),
+    "description": Arg(
+        "str", description="Its human-readable name (the `name` key); required when present."
+    ),
+    "state": Arg(
+        "str",
+        default="present",
+        choices=("absent", "present"),
+        description="present: write the section; absent: remove it (and the file "
+        "with its last section).",
+    ),
     "file": Arg("str", description="File name without .repo; default: the `name`."),
-    "reposdir": Arg("path", default="/etc/yum.repos.d",
-                    description="The directory of the .repo files; it must exist."),
+    "reposdir": Arg(
+        "path",
+        default="/etc/yum.repos.d",
+        description="The directory of the .repo files; it must exist.",
+    ),
     "baseurl": Arg("list", elements="str", description="URL(s) of the repository."),
     "gpgkey": Arg("list", elements="str", description="URL(s) of its signing key(s)."),
-    "exclude": Arg("list", elements="str", aliases=("excludepkgs",),
-                   description="Packages never taken from it (globs allowed)."),
-    "includepkgs": Arg("list", elements="str",
-                       description="The only packages taken from it."),
+    "exclude": Arg(
+        "list",
+        elements="str",
+        aliases=("excludepkgs",),
+        description="Packages never taken from it (globs allowed).",
+    ),
+    "includepkgs": Arg("list", elements="str", description="The only packages taken from it."),
     **{key: Arg("str", description=f"The `{key}` setting.") for key in _STR},
-    **{key: Arg("bool", description=f"The `{key}` setting (written as 1 or 0).")
-       for key in _BOOL},
-    **{key: Arg("str", choices=choices, description=f"The `{key}` setting.")
-       for key, choices in _CHOICES.items()},
-    **{key: Arg("str", aliases=(alias,), description=f"The `{key}` setting.")
-       for key, alias in _ALIASED.items() if key != "sslverify"},
-    "sslverify": Arg("bool", aliases=("validate_certs",),
-                     description="The `sslverify` setting (written as 1 or 0)."),
-    "mode": Arg("mode", description="Permissions of the file (default: kept; new files "
-                                    "0666 & ~umask)."),
+    **{key: Arg("bool", description=f"The `{key}` setting (written as 1 or 0).") for key in _BOOL},
+    **{
+        key: Arg("str", choices=choices, description=f"The `{key}` setting.")
+        for key, choices in _CHOICES.items()
+    },
+    **{
+        key: Arg("str", aliases=(alias,), description=f"The `{key}` setting.")
+        for key, alias in _ALIASED.items()
+        if key != "sslverify"
+    },
+    "sslverify": Arg(
+        "bool",
+        aliases=("validate_certs",),
+        description="The `sslverify` setting (written as 1 or 0).",
+    ),
+    "mode": Arg(
+        "mode", description="Permissions of the file (default: kept; new files 0666 & ~umask)."
+    ),
     "owner": Arg("str", description="User that should own the file."),
     "group": Arg("str", description="Group that should own the file."),
-    "attributes": Arg("str", aliases=("attr",),
-                      description="Accepted; chattr attributes are not set (a warning)."),
+    "attributes": Arg(
+        "str", aliases=("attr",), description="Accepted; chattr attributes are not set (a warning)."
+    ),
     "unsafe_writes": UNSAFE_WRITES,
     **SE_ARGS,
 }
-_NOT_WRITTEN = {"name", "description", "state", "file", "reposdir", "mode", "owner", "group",
-                "attributes", "unsafe_writes", *SE_ARGS}
+_NOT_WRITTEN = {
+    "name",
+    "description",
+    "state",
+    "file",
+    "reposdir",
+    "mode",
+    "owner",
+    "group",
+    "attributes",
+    "unsafe_writes",
+    *SE_ARGS,
+}
 
 
 def section_values(args: dict[str, Any]) -> dict[str, str]:
@@ -157,8 +222,15 @@ class YumRepository(Module):
         _check(args)
         reposdir = str(args["reposdir"]).rstrip("/") or "/"
         path = f"{reposdir.rstrip('/')}/{args['file'] or args['name']}.repo"
-        opts = FileOptions(True, False, args["mode"], args["owner"], args["group"], None,
-                           {k: args[k] for k in SE_ARGS if args.get(k) is not None})
+        opts = FileOptions(
+            True,
+            False,
+            args["mode"],
+            args["owner"],
+            args["group"],
+            None,
+            {k: args[k] for k in SE_ARGS if args.get(k) is not None},
+        )
         target = probe(ctx, path, context=bool(opts.selinux))
         if target.missing or not target.parent_ok:
             raise ModuleError(f"Repo directory '{reposdir}' does not exist.")
@@ -176,20 +248,34 @@ class YumRepository(Module):
         result.update(repo=args["name"], state=args["state"])
         result.pop("msg", None)
         if ctx.diff and changed:  # Ansible's diff: the repositories, not the file's bytes
-            result["diff"] = {"before": old, "after": after.dump(), "before_header": path,
-                              "after_header": path}
+            result["diff"] = {
+                "before": old,
+                "after": after.dump(),
+                "before_header": path,
+                "after_header": path,
+            }
         if args.get("attributes"):
             result.setdefault("warnings", []).append(
-                "attributes is not supported by pbe's yum_repository; not set")
+                "attributes is not supported by pbe's yum_repository; not set"
+            )
         return Result.of(result)
 
-    def _commit(self, ctx: ModuleContext, path: str, target: Target, after: RepoFile | None,
-                opts: FileOptions) -> dict[str, Any]:
+    def _commit(
+        self,
+        ctx: ModuleContext,
+        path: str,
+        target: Target,
+        after: RepoFile | None,
+        opts: FileOptions,
+    ) -> dict[str, Any]:
         """Write the new content (or fix attributes only); a file left without sections is
         removed, as Ansible does."""
         if after is not None and not after.parser.sections():
-            ctx.files.apply(f"rm -f -- {quote(target.path)}", predicted=FileState(target.path),
-                            what=f"remove {path}")
+            ctx.files.apply(
+                f"rm -f -- {quote(target.path)}",
+                predicted=FileState(target.path),
+                what=f"remove {path}",
+            )
             return {"changed": True}
         outcome = Outcome(after.text() if after is not None else None)
         if not target.state.exists and after is None:
@@ -202,8 +288,8 @@ def _check(args: dict[str, Any]) -> None:
     if args["state"] != "present":
         return
     if not args["description"]:
-        raise ModuleError("state is present but all of the following are missing: "
-                          "description")
+        raise ModuleError("state is present but all of the following are missing: description")
     if not any(args.get(key) for key in _URLS):
-        raise ModuleError("state is present but any of the following are missing: "
-                          "baseurl, mirrorlist, metalink")
+        raise ModuleError(
+            "state is present but any of the following are missing: baseurl, mirrorlist, metalink"
+        )

@@ -31,18 +31,24 @@ class ZypperRepository(Module):
     args = {
         "name": Arg("str", description="The repository's alias."),
         "repo": Arg("str", description="Its URL (`*` with runrefresh: every repository)."),
-        "state": Arg("str", default="present", choices=("absent", "present"),
-                     description="Whether the repository exists."),
+        "state": Arg(
+            "str",
+            default="present",
+            choices=("absent", "present"),
+            description="Whether the repository exists.",
+        ),
         "runrefresh": Arg("bool", default=False, description="Refresh its metadata."),
         "description": Arg("str", description="Its name (zypper's --name)."),
         "disable_gpg_check": Arg("bool", description="Do not check package signatures."),
         "autorefresh": Arg("bool", aliases=("refresh",), description="Refresh automatically."),
         "priority": Arg("int", description="Its priority (lower wins)."),
         "enabled": Arg("bool", description="Whether it is enabled."),
-        "overwrite_multiple": Arg("bool", default=False,
-                                  description="Replace several matching repositories."),
-        "auto_import_keys": Arg("bool", default=False,
-                                description="Import new signing keys on refresh."),
+        "overwrite_multiple": Arg(
+            "bool", default=False, description="Replace several matching repositories."
+        ),
+        "auto_import_keys": Arg(
+            "bool", default=False, description="Import new signing keys on refresh."
+        ),
     }
     returns = {"repodata": "the repository's settings as compared", "state": "the state"}
 
@@ -67,28 +73,39 @@ class ZypperRepository(Module):
 def repodata(args: dict[str, Any]) -> dict[str, Any]:
     """The repository as asked for, in zypper's words ("1"/"0"), defaults filled in."""
     if args["repo"] and args["repo"].endswith(".repo"):
-        raise ModuleError("pbe does not support .repo files in repo: give the "
-                          "repository's URL and name")
+        raise ModuleError(
+            "pbe does not support .repo files in repo: give the repository's URL and name"
+        )
     if args["state"] == "present" and not args["repo"]:
         raise ModuleError("Module option state=present requires repo")
     if args["state"] == "absent" and not args["repo"] and not args["name"]:
         raise ModuleError("Alias or repo parameter required when state=absent")
     if not args["name"] and args["state"] == "present":
         raise ModuleError("Name required when adding non-repo files.")
-    data: dict[str, Any] = {"url": args["repo"], "alias": args["name"],
-                            "name": args["description"], "priority": args["priority"]}
-    for key, arg, on in (("enabled", "enabled", True), ("gpgcheck", "disable_gpg_check", False),
-                         ("autorefresh", "autorefresh", True)):
+    data: dict[str, Any] = {
+        "url": args["repo"],
+        "alias": args["name"],
+        "name": args["description"],
+        "priority": args["priority"],
+    }
+    for key, arg, on in (
+        ("enabled", "enabled", True),
+        ("gpgcheck", "disable_gpg_check", False),
+        ("autorefresh", "autorefresh", True),
+    ):
         data[key] = "1" if args[arg] is None or args[arg] == on else "0"
     return data
 
 
 def _probe() -> str:
     """zypper's version, the repositories, and what $releasever/$basearch stand for."""
-    return "; ".join((section("version", "LC_ALL=C zypper --version"),
-                      section("repos", f"{_ZYPPER} --xmlout repos"),
-                      section("os", "rpm -q --qf '%{version} %{arch}' -f /etc/os-release "
-                                    "2>/dev/null")))
+    return "; ".join(
+        (
+            section("version", "LC_ALL=C zypper --version"),
+            section("repos", f"{_ZYPPER} --xmlout repos"),
+            section("os", "rpm -q --qf '%{version} %{arch}' -f /etc/os-release 2>/dev/null"),
+        )
+    )
 
 
 def _version(text: str) -> tuple[int, ...]:
@@ -103,8 +120,10 @@ def parse_repos(found: Any) -> list[dict[str, Any]]:
     if found.rc == 127:
         raise ModuleError("Failed to find required executable zypper")
     if found.rc != 0:
-        raise ModuleError(f'Failed to execute "zypper --quiet --non-interactive --xmlout '
-                          f'repos": {found.text.strip()}')
+        raise ModuleError(
+            f'Failed to execute "zypper --quiet --non-interactive --xmlout '
+            f'repos": {found.text.strip()}'
+        )
     try:
         root = ET.fromstring(found.text.strip())
     except ET.ParseError as exc:
@@ -137,16 +156,23 @@ def differs(real: dict[str, Any], wanted: dict[str, Any], os_text: str = "") -> 
     return False
 
 
-def plan(args: dict[str, Any], data: dict[str, Any], repos: list[dict[str, Any]],
-         version: tuple[int, ...], os_text: str = "") -> tuple[bool, list[str]]:
+def plan(
+    args: dict[str, Any],
+    data: dict[str, Any],
+    repos: list[dict[str, Any]],
+    version: tuple[int, ...],
+    os_text: str = "",
+) -> tuple[bool, list[str]]:
     """(changed, the commands to run): a refresh of a repository already in state is run
     but is no change, as in Ansible."""
     matching: list[dict[str, Any]] = []
     for key in ("alias", "url"):
         matching += [r for r in repos if data[key] and r[key] == data[key] and r not in matching]
     if len(matching) > 1 and not args["overwrite_multiple"]:
-        raise ModuleError(f'More than one repo matched "{data["url"]}": "{matching}". Use '
-                          "overwrite_multiple to allow more than one repo to be overwritten")
+        raise ModuleError(
+            f'More than one repo matched "{data["url"]}": "{matching}". Use '
+            "overwrite_multiple to allow more than one repo to be overwritten"
+        )
     short = data["alias"] or data["url"]
     refresh = _refresh(args["auto_import_keys"], short)
     if args["state"] == "absent":

@@ -31,8 +31,7 @@ _STOP = object()
 
 
 class Reporter:
-    def __init__(self, sinks: list[Sink],
-                 redact: Callable[[Event], Event] | None = None) -> None:
+    def __init__(self, sinks: list[Sink], redact: Callable[[Event], Event] | None = None) -> None:
         self.sinks = sinks
         self._redact = redact
         self._queue: queue.Queue[object] = queue.Queue()

@@ -55,7 +55,8 @@ class ConsoleSink:
         elif isinstance(event, CommandSent):
             if self.verbosity >= 2:
                 self._commands.setdefault(event.host, []).append(
-                    command_lines(event.host, event.command))
+                    command_lines(event.host, event.command)
+                )
         elif isinstance(event, TaskEnd):
             self._flush_task()
         elif isinstance(event, RunWarning):
@@ -99,6 +100,8 @@ class ConsoleSink:
 
 
 def check_summary(results: int, unknown: int) -> str:
-    return (f"check mode: {results - unknown} task result(s) predicted, {unknown} could not "
-            "be predicted (commands check mode does not run, and tasks that depend on their "
-            "results)")
+    return (
+        f"check mode: {results - unknown} task result(s) predicted, {unknown} could not "
+        "be predicted (commands check mode does not run, and tasks that depend on their "
+        "results)"
+    )

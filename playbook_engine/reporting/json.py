@@ -19,8 +19,12 @@ SCHEMA_ID = "https://pbe.dev/schema/run.schema.json"
 class JsonSink:
     def __init__(self, out: TextIO) -> None:
         self.out = out
-        self.doc: dict[str, Any] = {"schema": SCHEMA_ID, "version": SCHEMA_VERSION,
-                                    "plays": [], "warnings": []}
+        self.doc: dict[str, Any] = {
+            "schema": SCHEMA_ID,
+            "version": SCHEMA_VERSION,
+            "plays": [],
+            "warnings": [],
+        }
         self.profile = Profile()
         self._tasks: dict[tuple[int, int], dict[str, Any]] = {}
 
@@ -29,8 +33,14 @@ class JsonSink:
         if isinstance(event, RunStart):
             self.doc.update(playbook=event.playbook, check=event.check, diff=event.diff)
         elif isinstance(event, PlayStart):
-            self.doc["plays"].append({"name": event.name, "hosts": list(event.hosts),
-                                      "location": _loc(event.loc), "tasks": []})
+            self.doc["plays"].append(
+                {
+                    "name": event.name,
+                    "hosts": list(event.hosts),
+                    "location": _loc(event.loc),
+                    "tasks": [],
+                }
+            )
         elif isinstance(event, TaskStart):
             self._task_start(event)
         elif isinstance(event, HostResult):
@@ -41,15 +51,26 @@ class JsonSink:
         elif isinstance(event, RunWarning):
             self.doc["warnings"].append({"message": event.message, "location": _loc(event.loc)})
         elif isinstance(event, RunEnd):
-            self.doc.update(stats=event.stats, exit_code=event.exit_code,
-                            duration=round(event.duration, 3), interrupted=event.interrupted,
-                            error=event.error, profile=self.profile.as_dict())
+            self.doc.update(
+                stats=event.stats,
+                exit_code=event.exit_code,
+                duration=round(event.duration, 3),
+                interrupted=event.interrupted,
+                error=event.error,
+                profile=self.profile.as_dict(),
+            )
 
     def _task_start(self, event: TaskStart) -> None:
-        task: dict[str, Any] = {"name": event.name, "action": event.action,
-                                "location": _loc(event.loc), "handler": event.is_handler,
-                                "duration": None, "hosts": {}, "_order": list(event.hosts),
-                                "_at": event.at}
+        task: dict[str, Any] = {
+            "name": event.name,
+            "action": event.action,
+            "location": _loc(event.loc),
+            "handler": event.is_handler,
+            "duration": None,
+            "hosts": {},
+            "_order": list(event.hosts),
+            "_at": event.at,
+        }
         self.doc["plays"][-1]["tasks"].append(task)
         self._tasks[(event.play, event.index)] = task
 
@@ -69,5 +90,10 @@ def _loc(loc: object) -> str | None:
 
 
 def _result(event: HostResult) -> dict[str, Any]:
-    return {"status": event.status, "ignored": event.ignored, "unknown": event.unknown,
-            "duration": round(event.duration, 4), "result": event.result}
+    return {
+        "status": event.status,
+        "ignored": event.ignored,
+        "unknown": event.unknown,
+        "duration": round(event.duration, 4),
+        "result": event.result,
+    }

@@ -31,32 +31,67 @@ def event_record(event: Event) -> dict[str, Any]:
     loc = getattr(event, "loc", None)
     location = {"location": str(loc) if loc else None}
     if isinstance(event, RunStart):
-        body: dict[str, Any] = {"event": "run_start", "version": SCHEMA_VERSION,
-                                "playbook": event.playbook, "check": event.check,
-                                "diff": event.diff}
+        body: dict[str, Any] = {
+            "event": "run_start",
+            "version": SCHEMA_VERSION,
+            "playbook": event.playbook,
+            "check": event.check,
+            "diff": event.diff,
+        }
     elif isinstance(event, PlayStart):
-        body = {"event": "play_start", "play": event.index, "name": event.name,
-                "hosts": list(event.hosts), **location}
+        body = {
+            "event": "play_start",
+            "play": event.index,
+            "name": event.name,
+            "hosts": list(event.hosts),
+            **location,
+        }
     elif isinstance(event, TaskStart):
-        body = {"event": "task_start", "play": event.play, "task": event.index,
-                "name": event.name, "action": event.action, "handler": event.is_handler,
-                "hosts": list(event.hosts), **location}
+        body = {
+            "event": "task_start",
+            "play": event.play,
+            "task": event.index,
+            "name": event.name,
+            "action": event.action,
+            "handler": event.is_handler,
+            "hosts": list(event.hosts),
+            **location,
+        }
     elif isinstance(event, HostResult):
-        body = {"event": "host_result", "play": event.play, "task": event.task,
-                "task_name": event.task_name, "action": event.action, "host": event.host,
-                "status": event.status, "ignored": event.ignored, "unknown": event.unknown,
-                "duration": round(event.duration, 4), "result": event.result}
+        body = {
+            "event": "host_result",
+            "play": event.play,
+            "task": event.task,
+            "task_name": event.task_name,
+            "action": event.action,
+            "host": event.host,
+            "status": event.status,
+            "ignored": event.ignored,
+            "unknown": event.unknown,
+            "duration": round(event.duration, 4),
+            "result": event.result,
+        }
     elif isinstance(event, TaskEnd):
         body = {"event": "task_end", "play": event.play, "task": event.index}
     elif isinstance(event, RunWarning):
         body = {"event": "warning", "message": event.message, **location}
     elif isinstance(event, CommandSent):
-        body = {"event": "command", "play": event.play, "task": event.task,
-                "host": event.host, "command": event.command}
+        body = {
+            "event": "command",
+            "play": event.play,
+            "task": event.task,
+            "host": event.host,
+            "command": event.command,
+        }
     else:
-        body = {"event": "run_end", "exit_code": event.exit_code,
-                "duration": round(event.duration, 3), "check": event.check,
-                "interrupted": event.interrupted, "error": event.error}
+        body = {
+            "event": "run_end",
+            "exit_code": event.exit_code,
+            "duration": round(event.duration, 3),
+            "check": event.check,
+            "interrupted": event.interrupted,
+            "error": event.error,
+        }
     return {**body, "time": round(event.at, 3)}
 
 

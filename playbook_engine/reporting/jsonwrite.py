@@ -49,7 +49,7 @@ class _Writer:
             return
         self.write('"')
         for start in range(0, len(text), _SLICE):
-            self.write(encode_basestring(text[start:start + _SLICE])[1:-1])
+            self.write(encode_basestring(text[start : start + _SLICE])[1:-1])
         self.write('"')
 
     def mapping(self, value: Mapping[Any, Any], level: int) -> None:
@@ -72,8 +72,9 @@ class _Writer:
         if isinstance(value, Lines):  # a block of lines escaped and joined at once
             blocks = (block for block in value.blocks() if block)
             for n, block in enumerate(blocks):
-                self.write((sep if n else "") + inner +
-                           (sep + inner).join(map(encode_basestring, block)))
+                self.write(
+                    (sep if n else "") + inner + (sep + inner).join(map(encode_basestring, block))
+                )
         else:
             for n, item in enumerate(value):
                 self.write((sep if n else "") + inner)

@@ -30,8 +30,9 @@ class _Suite:
     started: float
     ended: float
     cases: list[ET.Element] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ("tests", "failures", "errors", "skipped"), 0))
+    counts: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
+    )
 
 
 class JUnitSink:
@@ -66,8 +67,12 @@ class JUnitSink:
         self._pending = []
 
     def _case(self, suite: _Suite, res: HostResult) -> ET.Element:
-        case = ET.Element("testcase", name=_clean(f"[{res.host}] {res.task_name}"),
-                          classname=_clean(suite.name), time=f"{res.duration:.3f}")
+        case = ET.Element(
+            "testcase",
+            name=_clean(f"[{res.host}] {res.task_name}"),
+            classname=_clean(suite.name),
+            time=f"{res.duration:.3f}",
+        )
         suite.counts["tests"] += 1
         message = _clean(_message(res))
         if res.status == "failed" and not res.ignored:
@@ -88,9 +93,12 @@ class JUnitSink:
         totals = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
         root = ET.Element("testsuites", name=_clean(self.name))
         for suite in self.suites:
-            attrs = {"name": _clean(suite.name), **{k: str(v) for k, v in suite.counts.items()},
-                     "time": f"{suite.ended - suite.started:.3f}",
-                     "timestamp": _iso(suite.started)}
+            attrs = {
+                "name": _clean(suite.name),
+                **{k: str(v) for k, v in suite.counts.items()},
+                "time": f"{suite.ended - suite.started:.3f}",
+                "timestamp": _iso(suite.started),
+            }
             node = ET.SubElement(root, "testsuite", attrs)
             node.extend(suite.cases)
             for key in totals:

@@ -20,19 +20,22 @@ def _tasks(items: Iterable[TaskItem], depth: int = 0) -> list[str]:
     return lines
 
 
-def list_plays(playbook: Playbook, inventory: Inventory, options: RunOptions,
-               hosts: bool, tasks: bool) -> str:
+def list_plays(
+    playbook: Playbook, inventory: Inventory, options: RunOptions, hosts: bool, tasks: bool
+) -> str:
     allowed = None
     if options.limit:
         candidates = inventory.select("all") + inventory.select("localhost")
         allowed = {h.name for h in inventory.limit(candidates, options.limit)}
     lines = [f"\nplaybook: {playbook.path}"]
     for index, play in enumerate(playbook.plays, 1):
-        lines.append(f"\n  play #{index} ({play.hosts}): {play.display_name}\t"
-                     f"TAGS: [{', '.join(play.tags)}]")
+        lines.append(
+            f"\n  play #{index} ({play.hosts}): {play.display_name}\tTAGS: [{', '.join(play.tags)}]"
+        )
         if hosts:
-            names = [h.name for h in inventory.select(play.hosts)
-                     if allowed is None or h.name in allowed]
+            names = [
+                h.name for h in inventory.select(play.hosts) if allowed is None or h.name in allowed
+            ]
             lines.append(f"    pattern: {[play.hosts]}")
             lines.append(f"    hosts ({len(names)}):")
             lines += [f"      {name}" for name in names]

@@ -37,26 +37,39 @@ from .console import check_summary
 from .profile import Profile
 from .text import RECAP_KEYS, STATUS_WORDS, ResultFormatter, command_lines
 
-STYLES = {"ok": "green", "changed": "yellow", "failed": "bold red", "unreachable": "bold red",
-          "skipped": "cyan", "unpredictable": "magenta", "rescued": "blue",
-          "ignored": "yellow"}
+STYLES = {
+    "ok": "green",
+    "changed": "yellow",
+    "failed": "bold red",
+    "unreachable": "bold red",
+    "skipped": "cyan",
+    "unpredictable": "magenta",
+    "rescued": "blue",
+    "ignored": "yellow",
+}
 COUNTED = ("ok", "changed", "failed", "unreachable", "skipped")
-MAX_NAMES = 12   # hosts listed per status line after a task; the rest are counted
-MAX_LINES = 20   # stderr lines shown under a failure without -v
+MAX_NAMES = 12  # hosts listed per status line after a task; the rest are counted
+MAX_LINES = 20  # stderr lines shown under a failure without -v
 REDRAW_EVERY = 0.1  # seconds; between results the live area is redrawn at most this often
 
 
 class LiveSink:
-    def __init__(self, out: TextIO, verbosity: int = 0, profile: bool = False,
-                 console: Console | None = None) -> None:
+    def __init__(
+        self, out: TextIO, verbosity: int = 0, profile: bool = False, console: Console | None = None
+    ) -> None:
         self.console = console or Console(file=out, highlight=False)
         self.verbosity = verbosity
         self.formatter = ResultFormatter(verbosity)
         self.profile = Profile() if profile else None
         self.status = _Status()
-        self._live = Live(get_renderable=self.status.render, console=self.console,
-                          refresh_per_second=8, transient=True, redirect_stdout=False,
-                          redirect_stderr=False)
+        self._live = Live(
+            get_renderable=self.status.render,
+            console=self.console,
+            refresh_per_second=8,
+            transient=True,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
         self._hosts: tuple[str, ...] = ()
         self._buffer: list[HostResult] = []
         self._results = self._unknown = 0
@@ -146,11 +159,11 @@ class LiveSink:
             if shown == f"{STATUS_WORDS.get(res.status, res.status)}: [{res.host}]":
                 quiet.setdefault(res.status, []).append(res.host)
             else:
-                self._print(Text("\n".join(f"  {line}" for line in shown.splitlines()),
-                                 style=style))
+                self._print(
+                    Text("\n".join(f"  {line}" for line in shown.splitlines()), style=style)
+                )
         for status, hosts in quiet.items():
-            self._print(Text(f"  {STATUS_WORDS[status]}: {_names(hosts)}",
-                             style=STYLES[status]))
+            self._print(Text(f"  {STATUS_WORDS[status]}: {_names(hosts)}", style=STYLES[status]))
         self._buffer = []
         self.status.end_task()
         self._redraw(force=True)
@@ -165,8 +178,9 @@ class LiveSink:
         if self.profile is not None:
             self.console.print(profile_tables(self.profile))
         style = "green" if end.exit_code == 0 else "bold red"
-        self._print(Text(f"finished in {_clock(end.duration)}, exit code {end.exit_code}",
-                         style=style))
+        self._print(
+            Text(f"finished in {_clock(end.duration)}, exit code {end.exit_code}", style=style)
+        )
 
 
 class _Status:
@@ -199,9 +213,12 @@ class _Status:
         with self._lock:
             task, total, done, counts = self.task, self.total, self.done, dict(self.counts)
         line = Table.grid(padding=(0, 1))
-        line.add_row(self.spinner, Text(task, style="bold", overflow="ellipsis", no_wrap=True),
-                     ProgressBar(total=max(total, 1), completed=done, width=30),
-                     Text(f"{done}/{total} hosts"))
+        line.add_row(
+            self.spinner,
+            Text(task, style="bold", overflow="ellipsis", no_wrap=True),
+            ProgressBar(total=max(total, 1), completed=done, width=30),
+            Text(f"{done}/{total} hosts"),
+        )
         tally = Text("  ")
         for key in COUNTED:
             tally.append(f"{key} {counts[key]}", style=STYLES[key] if counts[key] else "dim")
@@ -219,8 +236,7 @@ def recap_table(end: RunEnd) -> Table:
     for host, stats in end.stats.items():
         bad = stats["failed"] or stats["unreachable"]
         name_style = "bold red" if bad else "yellow" if stats["changed"] else "green"
-        cells = [Text(str(stats[k]), style=STYLES[k] if stats[k] else "dim")
-                 for k in RECAP_KEYS]
+        cells = [Text(str(stats[k]), style=STYLES[k] if stats[k] else "dim") for k in RECAP_KEYS]
         table.add_row(Text(host, style=name_style), *cells)
     return table
 

@@ -26,8 +26,12 @@ def render_doc(module: type[Module]) -> str:
     if constraints := _constraints(module):
         parts.append(constraints)
     if module.returns:
-        parts.append("Returns:\n" + "\n".join(
-            _wrap(f"{key}: {text}", "  ", "      ") for key, text in module.returns.items()))
+        parts.append(
+            "Returns:\n"
+            + "\n".join(
+                _wrap(f"{key}: {text}", "  ", "      ") for key, text in module.returns.items()
+            )
+        )
     check = "supported" if module.supports_check else "not supported (reported as skipped)"
     parts.append(f"Check mode: {check}")
     return "\n\n".join(parts) + "\n"
@@ -64,16 +68,21 @@ def _flags(arg: Arg) -> list[str]:
 
 
 def _constraints(module: type[Module]) -> str:
-    lines = [_wrap(f"at most one of: {', '.join(group)}", "  ", "    ")
-             for group in module.mutually_exclusive]
-    lines += [_wrap(f"at least one of: {', '.join(group)}", "  ", "    ")
-              for group in module.required_one_of]
+    lines = [
+        _wrap(f"at most one of: {', '.join(group)}", "  ", "    ")
+        for group in module.mutually_exclusive
+    ]
+    lines += [
+        _wrap(f"at least one of: {', '.join(group)}", "  ", "    ")
+        for group in module.required_one_of
+    ]
     return "Constraints:\n" + "\n".join(lines) if lines else ""
 
 
 def _wrap(text: str, first: str, rest: str) -> str:
-    return textwrap.fill(text, WIDTH, initial_indent=first, subsequent_indent=rest,
-                         break_on_hyphens=False)
+    return textwrap.fill(
+        text, WIDTH, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False
+    )
 
 
 def _json(value: object) -> str:
@@ -85,10 +94,13 @@ def _json(value: object) -> str:
 # spec; a row's prose may be written by hand and is kept. `python -m
 # playbook_engine.reporting.moddoc docs/modules` rewrites the pages; a test fails on drift.
 
-TABLE_HEAD = ("| Argument | Type | Default | Description |\n"
-              "|----------|------|---------|-------------|")
-_GENERATED = re.compile(r"(?: Choices: (?:(?! Choices: | Aliases: ).)*\.)?"
-                        r"(?: Aliases: (?:(?! Aliases: ).)*\.)?$")
+TABLE_HEAD = (
+    "| Argument | Type | Default | Description |\n|----------|------|---------|-------------|"
+)
+_GENERATED = re.compile(
+    r"(?: Choices: (?:(?! Choices: | Aliases: ).)*\.)?"
+    r"(?: Aliases: (?:(?! Aliases: ).)*\.)?$"
+)
 _ROW = re.compile(r"^\| `([^`]+)` \|[^|]*\|[^|]*\|(.*)\|\s*$")
 
 
@@ -97,8 +109,11 @@ def markdown_table(module: type[Module], prose: dict[str, str]) -> str:
     rows = [TABLE_HEAD]
     for key, arg in module.args.items():
         kind = f"list of {arg.elements}" if arg.type == "list" and arg.elements else arg.type
-        default = "required" if arg.required else (
-            "" if arg.default is None else f"`{_json(arg.default).strip(chr(34))}`")
+        default = (
+            "required"
+            if arg.required
+            else ("" if arg.default is None else f"`{_json(arg.default).strip(chr(34))}`")
+        )
         text = (prose.get(key) or arg.description or "").strip()
         if arg.choices:
             text += " Choices: " + ", ".join(f"`{_choice(c)}`" for c in arg.choices) + "."

@@ -76,8 +76,7 @@ def open_outputs(opts: OutputOptions, out: TextIO, env: Mapping[str, str]) -> Ou
     return outputs
 
 
-def _primary(opts: OutputOptions, out: TextIO, env: Mapping[str, str],
-             outputs: Outputs) -> Sink:
+def _primary(opts: OutputOptions, out: TextIO, env: Mapping[str, str], outputs: Outputs) -> Sink:
     if opts.format == "json":
         return JsonSink(out)
     if opts.format == "jsonl":

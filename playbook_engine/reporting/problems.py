@@ -15,15 +15,26 @@ VALIDATE_FORMATS = ("human", "github", "json")
 
 def problem_dict(problem: Problem) -> dict[str, Any]:
     loc = problem.location
-    return {"severity": problem.severity, "message": problem.message, "hint": problem.hint,
-            "file": loc.file if loc else None, "line": loc.line if loc and loc.line else None,
-            "col": loc.col if loc and loc.col else None}
+    return {
+        "severity": problem.severity,
+        "message": problem.message,
+        "hint": problem.hint,
+        "file": loc.file if loc else None,
+        "line": loc.line if loc and loc.line else None,
+        "col": loc.col if loc and loc.col else None,
+    }
 
 
 def as_json(playbook: str, problems: Sequence[Problem]) -> str:
     errors = sum(p.severity == "error" for p in problems)
-    doc = {"version": 1, "playbook": playbook, "ok": errors == 0, "errors": errors,
-           "warnings": len(problems) - errors, "problems": [problem_dict(p) for p in problems]}
+    doc = {
+        "version": 1,
+        "playbook": playbook,
+        "ok": errors == 0,
+        "errors": errors,
+        "warnings": len(problems) - errors,
+        "problems": [problem_dict(p) for p in problems],
+    }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -26,9 +26,14 @@ class TaskTiming:
     duration: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"play": self.play, "task": self.name, "location": self.location,
-                "handler": self.handler, "hosts": self.hosts,
-                "duration": round(self.duration, 3)}
+        return {
+            "play": self.play,
+            "task": self.name,
+            "location": self.location,
+            "handler": self.handler,
+            "hosts": self.hosts,
+            "duration": round(self.duration, 3),
+        }
 
 
 class Profile:
@@ -44,8 +49,14 @@ class Profile:
         if isinstance(event, PlayStart):
             self._play = event.name
         elif isinstance(event, TaskStart):
-            timing = TaskTiming(self._play, event.name, str(event.loc) if event.loc else None,
-                                event.is_handler, len(event.hosts), event.at)
+            timing = TaskTiming(
+                self._play,
+                event.name,
+                str(event.loc) if event.loc else None,
+                event.is_handler,
+                len(event.hosts),
+                event.at,
+            )
             self.tasks.append(timing)
             self._open[(event.play, event.index)] = timing
         elif isinstance(event, TaskEnd):
@@ -63,16 +74,20 @@ class Profile:
 
     def as_dict(self) -> dict[str, Any]:
         """For the JSON document: every task, slowest first, and per-host totals."""
-        return {"tasks": [t.as_dict() for t in self.slowest(len(self.tasks))],
-                "hosts": {h: round(s, 3) for h, s in self.hosts.items()}}
+        return {
+            "tasks": [t.as_dict() for t in self.slowest(len(self.tasks))],
+            "hosts": {h: round(s, 3) for h, s in self.hosts.items()},
+        }
 
     def text(self) -> str:
         """The plain ``--profile`` report printed after the recap."""
         lines = ["", banner("PROFILE: SLOWEST TASKS")]
         for t in self.slowest():
             kind = "HANDLER" if t.handler else "TASK"
-            lines.append(f"{t.duration:>9.2f}s  {t.play} : {kind} [{t.name}]"
-                         + (f"  ({t.location})" if t.location else ""))
+            lines.append(
+                f"{t.duration:>9.2f}s  {t.play} : {kind} [{t.name}]"
+                + (f"  ({t.location})" if t.location else "")
+            )
         lines += ["", banner("PROFILE: HOST TOTALS")]
         for host, seconds in sorted(self.hosts.items(), key=lambda hs: -hs[1]):
             lines.append(f"{host:<26} : {seconds:.2f}s")

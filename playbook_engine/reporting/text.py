@@ -17,12 +17,31 @@ from typing import Any
 from ..events import HostResult, RunEnd, status_of
 from ..templating.lines import Lines, blocks_of
 
-HIDDEN_KEYS = ("stdout_lines", "stderr_lines", "_quiet", "ansible_loop_var",
-               "_ansible_item_label", "diff")
-BRIEF_KEYS = ("msg", "rc", "stdout", "stderr", "cmd", "assertion", "censored", "changed",
-              "unreachable")
-STATUS_WORDS = {"ok": "ok", "changed": "changed", "skipped": "skipping",
-                "unpredictable": "unpredictable"}
+HIDDEN_KEYS = (
+    "stdout_lines",
+    "stderr_lines",
+    "_quiet",
+    "ansible_loop_var",
+    "_ansible_item_label",
+    "diff",
+)
+BRIEF_KEYS = (
+    "msg",
+    "rc",
+    "stdout",
+    "stderr",
+    "cmd",
+    "assertion",
+    "censored",
+    "changed",
+    "unreachable",
+)
+STATUS_WORDS = {
+    "ok": "ok",
+    "changed": "changed",
+    "skipped": "skipping",
+    "unpredictable": "unpredictable",
+}
 RECAP_KEYS = ("ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored")
 _BLOCK = re.compile(r'^(?P<head>\s*(?:".*": )?)"\\u0000(?P<n>\d+)\\u0000",?$')
 
@@ -85,8 +104,7 @@ def recap_lines(end: RunEnd) -> list[str]:
     return [
         f"{host:<26} : ok={s['ok']:<4} changed={s['changed']:<4} "
         f"unreachable={s['unreachable']:<4} failed={s['failed']:<4} "
-        f"skipped={s['skipped']:<4} rescued={s['rescued']:<4} ignored={s['ignored']:<4}"
-        .rstrip()
+        f"skipped={s['skipped']:<4} rescued={s['rescued']:<4} ignored={s['ignored']:<4}".rstrip()
         for host, s in sorted(end.stats.items())  # sorted by host, as ansible-playbook does
     ]
 
@@ -116,9 +134,14 @@ def _one_diff(d: dict[str, Any]) -> str:
             if b.get(key) != a.get(key):
                 lines += [f"-{key}: {b.get(key)}", f"+{key}: {a.get(key)}"]
         return "\n".join(lines)
-    text = "".join(difflib.unified_diff(
-        str(before).splitlines(keepends=True), str(after).splitlines(keepends=True),
-        fromfile=old, tofile=new))
+    text = "".join(
+        difflib.unified_diff(
+            str(before).splitlines(keepends=True),
+            str(after).splitlines(keepends=True),
+            fromfile=old,
+            tofile=new,
+        )
+    )
     return text.rstrip("\n") if text else ""
 
 
@@ -149,8 +172,10 @@ def pretty(value: Any) -> str:
 def _indented(text: str, indent: str) -> str:
     """Each line of ``text`` indented (and right-stripped), a block of lines at a time: a
     huge output never becomes a list of all its lines."""
-    return "\n".join("\n".join(f"{indent}{part}".rstrip() for part in block.splitlines())
-                     for block in blocks_of(text))
+    return "\n".join(
+        "\n".join(f"{indent}{part}".rstrip() for part in block.splitlines())
+        for block in blocks_of(text)
+    )
 
 
 def _mark_blocks(value: Any, blocks: list[str]) -> Any:

@@ -27,18 +27,47 @@ class _Scheme:
     ident: str
     salt_size: int
     default_rounds: int | None
-    order: tuple[tuple[int, ...], ...]   # digest bytes per output group, high byte first
+    order: tuple[tuple[int, ...], ...]  # digest bytes per output group, high byte first
 
 
 # Which digest bytes make each output group (high byte first), from the specifications.
 _SHA512_ORDER = (
-    (0, 21, 42), (22, 43, 1), (44, 2, 23), (3, 24, 45), (25, 46, 4), (47, 5, 26), (6, 27, 48),
-    (28, 49, 7), (50, 8, 29), (9, 30, 51), (31, 52, 10), (53, 11, 32), (12, 33, 54),
-    (34, 55, 13), (56, 14, 35), (15, 36, 57), (37, 58, 16), (59, 17, 38), (18, 39, 60),
-    (40, 61, 19), (62, 20, 41), (63,))
+    (0, 21, 42),
+    (22, 43, 1),
+    (44, 2, 23),
+    (3, 24, 45),
+    (25, 46, 4),
+    (47, 5, 26),
+    (6, 27, 48),
+    (28, 49, 7),
+    (50, 8, 29),
+    (9, 30, 51),
+    (31, 52, 10),
+    (53, 11, 32),
+    (12, 33, 54),
+    (34, 55, 13),
+    (56, 14, 35),
+    (15, 36, 57),
+    (37, 58, 16),
+    (59, 17, 38),
+    (18, 39, 60),
+    (40, 61, 19),
+    (62, 20, 41),
+    (63,),
+)
 _SHA256_ORDER = (
-    (0, 10, 20), (21, 1, 11), (12, 22, 2), (3, 13, 23), (24, 4, 14), (15, 25, 5), (6, 16, 26),
-    (27, 7, 17), (18, 28, 8), (9, 19, 29), (31, 30))
+    (0, 10, 20),
+    (21, 1, 11),
+    (12, 22, 2),
+    (3, 13, 23),
+    (24, 4, 14),
+    (15, 25, 5),
+    (6, 16, 26),
+    (27, 7, 17),
+    (18, 28, 8),
+    (9, 19, 29),
+    (31, 30),
+)
 _MD5_ORDER = ((0, 6, 12), (1, 7, 13), (2, 8, 14), (3, 9, 15), (4, 10, 5), (11,))
 
 _SCHEMES = {
@@ -67,8 +96,7 @@ def _repeat(block: bytes, length: int) -> bytes:
     return (block * (length // len(block) + 1))[:length]
 
 
-def _sha_crypt(password: bytes, salt: bytes, rounds: int,
-               new: Callable[..., Any]) -> bytes:
+def _sha_crypt(password: bytes, salt: bytes, rounds: int, new: Callable[..., Any]) -> bytes:
     """The digest of Drepper's SHA-crypt (steps 1-21 of the specification)."""
     alt = new(password + salt + password).digest()
     start = new(password + salt + _repeat(alt, len(password)))
@@ -132,10 +160,15 @@ def scheme_of(hashtype: Any) -> str:
     name = str(hashtype).strip().lower()
     name = _ALIASES.get(name, name)
     if name not in _SCHEMES:
-        hint = " (bcrypt needs passlib, which pbe does not use)" \
-            if name in ("bcrypt", "blowfish") else ""
-        raise ValueError(f"unsupported hash type {hashtype!r}{hint}; pbe has sha512, "
-                         "sha256 and md5 (also as sha512_crypt, sha256_crypt, md5_crypt)")
+        hint = (
+            " (bcrypt needs passlib, which pbe does not use)"
+            if name in ("bcrypt", "blowfish")
+            else ""
+        )
+        raise ValueError(
+            f"unsupported hash type {hashtype!r}{hint}; pbe has sha512, "
+            "sha256 and md5 (also as sha512_crypt, sha256_crypt, md5_crypt)"
+        )
     return name
 
 
@@ -155,8 +188,14 @@ def checked_salt(scheme: str, salt: Any, salt_size: Any = None) -> str:
     return text
 
 
-def password_hash(password: Any, hashtype: str = "sha512", salt: Any = None,
-                  salt_size: Any = None, rounds: Any = None, ident: Any = None) -> str:
+def password_hash(
+    password: Any,
+    hashtype: str = "sha512",
+    salt: Any = None,
+    salt_size: Any = None,
+    rounds: Any = None,
+    ident: Any = None,
+) -> str:
     """Ansible's ``password_hash`` filter: a crypt(3) hash for ``/etc/shadow``.
 
     Without ``salt`` a random one is used, so the result changes on every run: pass a

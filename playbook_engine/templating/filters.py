@@ -135,29 +135,38 @@ def _flags(ignorecase: bool, multiline: bool) -> int:
     return (re.I if ignorecase else 0) | (re.M if multiline else 0)
 
 
-def regex_replace(value: Any = "", pattern: str = "", replacement: str = "",
-                  ignorecase: bool = False, multiline: bool = False, count: int = 0,
-                  mandatory_count: int = 0) -> str:
+def regex_replace(
+    value: Any = "",
+    pattern: str = "",
+    replacement: str = "",
+    ignorecase: bool = False,
+    multiline: bool = False,
+    count: int = 0,
+    mandatory_count: int = 0,
+) -> str:
     compiled = re.compile(pattern, _flags(ignorecase, multiline))
     result, done = compiled.subn(replacement, str(value), count=count)
     if mandatory_count and done != mandatory_count:
-        raise ValueError(f"regex_replace: expected {mandatory_count} replacement(s) "
-                         f"of {pattern!r}, made {done}")
+        raise ValueError(
+            f"regex_replace: expected {mandatory_count} replacement(s) of {pattern!r}, made {done}"
+        )
     return result
 
 
 _GROUP_REF = re.compile(r"\\(?:(\d+)|g<(\w+)>)")
 
 
-def regex_search(value: Any, pattern: str, *groups: str, ignorecase: bool = False,
-                 multiline: bool = False) -> Any:
+def regex_search(
+    value: Any, pattern: str, *groups: str, ignorecase: bool = False, multiline: bool = False
+) -> Any:
     """The match, or the listed groups (``'\\1'``, ``'\\g<name>'``), or None."""
     refs: list[int | str] = []
     for group in groups:
         ref = _GROUP_REF.fullmatch(str(group))
         if ref is None:
-            raise ValueError(f"regex_search: unknown argument {group!r}, "
-                             "expected '\\\\N' or '\\\\g<name>'")
+            raise ValueError(
+                f"regex_search: unknown argument {group!r}, expected '\\\\N' or '\\\\g<name>'"
+            )
         refs.append(int(ref[1]) if ref[1] else ref[2])
     found = re.search(pattern, str(value), _flags(ignorecase, multiline))
     if found is None:
@@ -165,8 +174,9 @@ def regex_search(value: Any, pattern: str, *groups: str, ignorecase: bool = Fals
     return [found.group(r) for r in refs] if refs else found.group()
 
 
-def regex_findall(value: Any, pattern: str, multiline: bool = False,
-                  ignorecase: bool = False) -> list[Any]:
+def regex_findall(
+    value: Any, pattern: str, multiline: bool = False, ignorecase: bool = False
+) -> list[Any]:
     found = re.findall(pattern, str(value), _flags(ignorecase, multiline))
     return [list(f) if isinstance(f, tuple) else f for f in found]
 
@@ -198,8 +208,9 @@ def _merge_lists(old: list[Any], new: list[Any], mode: str) -> list[Any]:
     return new
 
 
-def _merge(base: Mapping[Any, Any], patch: Mapping[Any, Any], recursive: bool,
-           list_merge: str) -> dict[Any, Any]:
+def _merge(
+    base: Mapping[Any, Any], patch: Mapping[Any, Any], recursive: bool, list_merge: str
+) -> dict[Any, Any]:
     out = dict(base)
     for key, new in patch.items():
         old = out.get(key)
@@ -237,8 +248,10 @@ def items2dict(value: Any, key_name: str = "key", value_name: str = "value") -> 
     try:
         return {item[key_name]: item[value_name] for item in value}
     except (KeyError, TypeError, IndexError):
-        raise TypeError(f"items2dict requires a list of dictionaries with the keys "
-                        f"{key_name!r} and {value_name!r}") from None
+        raise TypeError(
+            f"items2dict requires a list of dictionaries with the keys "
+            f"{key_name!r} and {value_name!r}"
+        ) from None
 
 
 @jinja2.pass_environment
@@ -269,8 +282,10 @@ def subelements(value: Any, subelements: Any, skip_missing: bool = False) -> lis
             items = items[key]
         else:
             if not isinstance(items, list):
-                raise TypeError(f"subelements: the key {'.'.join(keys)!r} should point "
-                                f"to a list, got {type(items).__name__}")
+                raise TypeError(
+                    f"subelements: the key {'.'.join(keys)!r} should point "
+                    f"to a list, got {type(items).__name__}"
+                )
             pairs.extend([element, item] for item in items)
     return pairs
 
@@ -298,8 +313,12 @@ def _dedupe(items: Iterable[Any], key: Callable[[Any], Any] = lambda x: x) -> li
 
 
 @jinja2.pass_environment
-def unique(env: jinja2.Environment, value: Iterable[Any], case_sensitive: bool = False,
-           attribute: str | int | None = None) -> list[Any]:
+def unique(
+    env: jinja2.Environment,
+    value: Iterable[Any],
+    case_sensitive: bool = False,
+    attribute: str | int | None = None,
+) -> list[Any]:
     key = make_attrgetter(env, attribute, postprocess=None if case_sensitive else ignore_case)
     return _dedupe(value, key)
 
@@ -361,8 +380,7 @@ def _rng(seed: Any) -> _random.Random:
     return _random.SystemRandom() if seed is None else _random.Random(seed)
 
 
-def random(end: Any, start: int | None = None, step: int | None = None,
-           seed: Any = None) -> Any:
+def random(end: Any, start: int | None = None, step: int | None = None, seed: Any = None) -> Any:
     """A number in ``range(start, end, step)`` for an int, else a random item."""
     if isinstance(end, int) and not isinstance(end, bool):
         return _rng(seed).randrange(start or 0, end, step or 1)
@@ -415,9 +433,20 @@ def split(value: Any, sep: str | None = None, maxsplit: int = -1) -> list[str]:
 
 def urlsplit(value: Any, query: str = "") -> Any:
     parts = _urlsplit(str(value))
-    fields = {name: getattr(parts, name) for name in (
-        "fragment", "hostname", "netloc", "password", "path", "port", "query", "scheme",
-        "username")}
+    fields = {
+        name: getattr(parts, name)
+        for name in (
+            "fragment",
+            "hostname",
+            "netloc",
+            "password",
+            "path",
+            "port",
+            "query",
+            "scheme",
+            "username",
+        )
+    }
     if not query:
         return fields
     if query not in fields:
@@ -462,16 +491,23 @@ _COMMENT_STYLES: dict[str, dict[str, str]] = {
     "xml": {"beginning": "<!--", "decoration": " - ", "end": "-->"},
 }
 _COMMENT_DEFAULTS: dict[str, Any] = {
-    "newline": "\n", "beginning": "", "prefix": None, "prefix_count": 1, "decoration": "",
-    "postfix": None, "postfix_count": 1, "end": "",
+    "newline": "\n",
+    "beginning": "",
+    "prefix": None,
+    "prefix_count": 1,
+    "decoration": "",
+    "postfix": None,
+    "postfix_count": 1,
+    "end": "",
 }
 
 
 def comment(text: Any, style: str = "plain", **kw: Any) -> str:
     """Turn ``text`` into a comment block in one of Ansible's styles."""
     if style not in _COMMENT_STYLES:
-        raise ValueError(f"comment: unknown style {style!r}, expected one of "
-                         f"{', '.join(_COMMENT_STYLES)}")
+        raise ValueError(
+            f"comment: unknown style {style!r}, expected one of {', '.join(_COMMENT_STYLES)}"
+        )
     unknown = set(kw) - set(_COMMENT_DEFAULTS)
     if unknown:
         raise TypeError(f"comment: unexpected keyword argument(s) {', '.join(sorted(unknown))}")
@@ -520,8 +556,9 @@ def human_to_bytes(size: Any, default_unit: str | None = None, isbits: bool = Fa
     power = _SIZE_UNITS.find(unit[0].upper())
     kind, letter = ("bit", "b") if isbits else ("byte", "B")
     if power < 0:
-        raise ValueError(f"human_to_bytes: unknown unit in {size!r}, expected one of "
-                         f"{', '.join(_SIZE_UNITS)}")
+        raise ValueError(
+            f"human_to_bytes: unknown unit in {size!r}, expected one of {', '.join(_SIZE_UNITS)}"
+        )
     if len(unit) > 1 and kind not in unit.lower() and unit[1] != letter:
         raise ValueError(f"human_to_bytes: {size!r} is not a {kind} size")
     return round(number * (1 << 10 * power))
@@ -572,36 +609,73 @@ def ternary(value: Any, true_val: Any, false_val: Any, none_val: Any = None) -> 
 
 FILTERS: dict[str, Callable[..., Any]] = {
     # types and serialisation
-    "bool": to_bool, "to_json": to_json, "to_nice_json": to_nice_json, "from_json": from_json,
-    "to_yaml": to_yaml, "to_nice_yaml": to_nice_yaml, "from_yaml": from_yaml,
-    "from_yaml_all": from_yaml_all, "type_debug": type_debug,
+    "bool": to_bool,
+    "to_json": to_json,
+    "to_nice_json": to_nice_json,
+    "from_json": from_json,
+    "to_yaml": to_yaml,
+    "to_nice_yaml": to_nice_yaml,
+    "from_yaml": from_yaml,
+    "from_yaml_all": from_yaml_all,
+    "type_debug": type_debug,
     # regular expressions
-    "regex_replace": regex_replace, "regex_search": regex_search,
-    "regex_findall": regex_findall, "regex_escape": regex_escape,
+    "regex_replace": regex_replace,
+    "regex_search": regex_search,
+    "regex_findall": regex_findall,
+    "regex_escape": regex_escape,
     # dictionaries
-    "combine": combine, "dict2items": dict2items, "items2dict": items2dict,
-    "extract": extract, "subelements": subelements,
+    "combine": combine,
+    "dict2items": dict2items,
+    "items2dict": items2dict,
+    "extract": extract,
+    "subelements": subelements,
     # lists and sets
-    "unique": unique, "flatten": flatten, "difference": difference, "intersect": intersect,
-    "union": union, "symmetric_difference": symmetric_difference,
-    "zip": zip_, "zip_longest": zip_longest, "product": product,
-    "permutations": permutations, "combinations": combinations,
-    "random": volatile(random), "shuffle": volatile(shuffle),
+    "unique": unique,
+    "flatten": flatten,
+    "difference": difference,
+    "intersect": intersect,
+    "union": union,
+    "symmetric_difference": symmetric_difference,
+    "zip": zip_,
+    "zip_longest": zip_longest,
+    "product": product,
+    "permutations": permutations,
+    "combinations": combinations,
+    "random": volatile(random),
+    "shuffle": volatile(shuffle),
     # strings, paths and hashes
-    "b64encode": b64encode, "b64decode": b64decode, "quote": quote, "split": split,
-    "comment": comment, "urlsplit": urlsplit, "to_uuid": to_uuid,
-    "hash": hash_, "checksum": checksum, "sha1": checksum, "md5": md5,
+    "b64encode": b64encode,
+    "b64decode": b64decode,
+    "quote": quote,
+    "split": split,
+    "comment": comment,
+    "urlsplit": urlsplit,
+    "to_uuid": to_uuid,
+    "hash": hash_,
+    "checksum": checksum,
+    "sha1": checksum,
+    "md5": md5,
     "password_hash": volatile(cryptpw.password_hash),  # a random salt when none is given
-    "basename": os.path.basename, "dirname": os.path.dirname, "splitext": splitext,
-    "path_join": path_join, "expanduser": volatile(os.path.expanduser),
-    "expandvars": volatile(os.path.expandvars), "realpath": volatile(os.path.realpath),
+    "basename": os.path.basename,
+    "dirname": os.path.dirname,
+    "splitext": splitext,
+    "path_join": path_join,
+    "expanduser": volatile(os.path.expanduser),
+    "expandvars": volatile(os.path.expandvars),
+    "realpath": volatile(os.path.realpath),
     "relpath": volatile(os.path.relpath),
     # sizes, numbers and time
-    "human_readable": human_readable, "human_to_bytes": human_to_bytes,
-    "log": log, "pow": power, "root": root,
-    "strftime": volatile(strftime), "to_datetime": to_datetime,
+    "human_readable": human_readable,
+    "human_to_bytes": human_to_bytes,
+    "log": log,
+    "pow": power,
+    "root": root,
+    "strftime": volatile(strftime),
+    "to_datetime": to_datetime,
     # control
-    "mandatory": mandatory, "ternary": ternary, "version_compare": jinja_tests.version_compare,
+    "mandatory": mandatory,
+    "ternary": ternary,
+    "version_compare": jinja_tests.version_compare,
 }
 
 

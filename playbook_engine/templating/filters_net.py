@@ -65,8 +65,9 @@ _QUERIES: dict[str, Callable[[Interface, Any], Any]] = {
     "netmask": lambda i, v: str(i.netmask),
     "hostmask": lambda i, v: str(i.hostmask),
     "prefix": lambda i, v: i.network.prefixlen,
-    "broadcast": lambda i, v: str(i.network.broadcast_address)
-    if i.network.num_addresses > 2 else None,
+    "broadcast": lambda i, v: (
+        str(i.network.broadcast_address) if i.network.num_addresses > 2 else None
+    ),
     "size": lambda i, v: i.network.num_addresses,
     "version": lambda i, v: i.version,
     "type": lambda i, v: "address" if _is_host(i) else "network",
@@ -101,8 +102,9 @@ def _query_one(value: Any, query: Any, version: int | None, name: str) -> Any:
         return _nth(iface, int(query))
     func = _QUERIES.get(str(query))
     if func is None:
-        raise ValueError(f"{name}: unknown query {query!r} (pbe has: "
-                         f"{', '.join(sorted(_QUERIES))}, or an index)")
+        raise ValueError(
+            f"{name}: unknown query {query!r} (pbe has: {', '.join(sorted(_QUERIES))}, or an index)"
+        )
     return func(iface, value)
 
 
@@ -210,6 +212,7 @@ def cidr_merge(value: Any, action: str = "merge") -> Any:
 
 def _is(version: int | None, networks: bool) -> Callable[[Any], bool]:
     """A test for an address (or, with ``networks``, a network like ``10.0.0.0/8``)."""
+
     def test(value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, (str, int)):
             return False
@@ -231,14 +234,25 @@ def in_network(value: Any, network: Any) -> bool:
 
 
 NET_FILTERS: dict[str, Callable[..., Any]] = {
-    "ipaddr": ipaddr, "ipv4": ipv4, "ipv6": ipv6, "ipmath": ipmath, "ipwrap": ipwrap,
-    "next_nth_usable": next_nth_usable, "previous_nth_usable": previous_nth_usable,
-    "nthhost": nthhost, "network_in_usable": network_in_usable,
-    "network_in_network": network_in_network, "cidr_merge": cidr_merge,
+    "ipaddr": ipaddr,
+    "ipv4": ipv4,
+    "ipv6": ipv6,
+    "ipmath": ipmath,
+    "ipwrap": ipwrap,
+    "next_nth_usable": next_nth_usable,
+    "previous_nth_usable": previous_nth_usable,
+    "nthhost": nthhost,
+    "network_in_usable": network_in_usable,
+    "network_in_network": network_in_network,
+    "cidr_merge": cidr_merge,
 }
 NET_TESTS: dict[str, Callable[..., bool]] = {
-    "ip": _is(None, True), "ipv4": _is(4, True), "ipv6": _is(6, True),
-    "ip_address": _is(None, False), "ipv4_address": _is(4, False), "ipv6_address": _is(6, False),
+    "ip": _is(None, True),
+    "ipv4": _is(4, True),
+    "ipv6": _is(6, True),
+    "ip_address": _is(None, False),
+    "ipv4_address": _is(4, False),
+    "ipv6_address": _is(6, False),
     "in_network": in_network,
 }
 

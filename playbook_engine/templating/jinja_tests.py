@@ -63,8 +63,10 @@ def _result(name: str, value: Any) -> Mapping[str, Any]:
     if isinstance(value, UnknownValue):  # a result check mode could not produce
         raise Unpredictable(f"`is {name}` of {value.what}")
     if not isinstance(value, Mapping):
-        raise TypeError(f"the {name!r} test expects a registered task result (a dictionary),"
-                        f" got {type(value).__name__}")
+        raise TypeError(
+            f"the {name!r} test expects a registered task result (a dictionary),"
+            f" got {type(value).__name__}"
+        )
     return value
 
 
@@ -82,7 +84,8 @@ def changed(result: Any) -> bool:
         return bool(res["changed"])
     loop = res.get("results")
     return isinstance(loop, list) and any(
-        isinstance(r, Mapping) and bool(r.get("changed", False)) for r in loop)
+        isinstance(r, Mapping) and bool(r.get("changed", False)) for r in loop
+    )
 
 
 def skipped(result: Any) -> bool:
@@ -109,8 +112,13 @@ def started(result: Any) -> bool:
 # -- strings and collections ----------------------------------------------------------------
 
 
-def regex(value: Any, pattern: str = "", ignorecase: bool = False, multiline: bool = False,
-          match_type: str = "search") -> bool:
+def regex(
+    value: Any,
+    pattern: str = "",
+    ignorecase: bool = False,
+    multiline: bool = False,
+    match_type: str = "search",
+) -> bool:
     if match_type not in ("match", "search", "fullmatch"):
         raise ValueError(f"regex: unknown match_type {match_type!r}")
     flags = (re.I if ignorecase else 0) | (re.M if multiline else 0)
@@ -118,13 +126,13 @@ def regex(value: Any, pattern: str = "", ignorecase: bool = False, multiline: bo
     return getattr(compiled, match_type)(str(value)) is not None
 
 
-def match(value: Any, pattern: str = "", ignorecase: bool = False,
-          multiline: bool = False) -> bool:
+def match(value: Any, pattern: str = "", ignorecase: bool = False, multiline: bool = False) -> bool:
     return regex(value, pattern, ignorecase, multiline, "match")
 
 
-def search(value: Any, pattern: str = "", ignorecase: bool = False,
-           multiline: bool = False) -> bool:
+def search(
+    value: Any, pattern: str = "", ignorecase: bool = False, multiline: bool = False
+) -> bool:
     return regex(value, pattern, ignorecase, multiline, "search")
 
 
@@ -165,9 +173,20 @@ def same_file(a: Any, b: Any) -> bool:
 # -- versions ------------------------------------------------------------------------------
 
 _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
-    "==": op.eq, "=": op.eq, "eq": op.eq, "!=": op.ne, "<>": op.ne, "ne": op.ne,
-    "<": op.lt, "lt": op.lt, "<=": op.le, "le": op.le,
-    ">": op.gt, "gt": op.gt, ">=": op.ge, "ge": op.ge,
+    "==": op.eq,
+    "=": op.eq,
+    "eq": op.eq,
+    "!=": op.ne,
+    "<>": op.ne,
+    "ne": op.ne,
+    "<": op.lt,
+    "lt": op.lt,
+    "<=": op.le,
+    "le": op.le,
+    ">": op.gt,
+    "gt": op.gt,
+    ">=": op.ge,
+    "ge": op.ge,
 }
 _LOOSE_PART = re.compile(r"(\d+|[a-z]+|\.)")
 _STRICT = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?(?:([ab])(\d+))?")
@@ -229,13 +248,21 @@ def _pep440(text: str) -> Any:
 
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
-    "loose": _loose, "strict": _strict, "semver": _semver, "semantic": _semver,
+    "loose": _loose,
+    "strict": _strict,
+    "semver": _semver,
+    "semantic": _semver,
     "pep440": _pep440,
 }
 
 
-def version_compare(value: Any, version: Any, operator: str = "eq", strict: bool = False,
-                    version_type: str | None = None) -> bool:
+def version_compare(
+    value: Any,
+    version: Any,
+    operator: str = "eq",
+    strict: bool = False,
+    version_type: str | None = None,
+) -> bool:
     """Compare two version strings; LooseVersion-style unless ``strict``/``version_type``."""
     if strict and version_type:
         raise ValueError("version: cannot specify both 'strict' and 'version_type'")
@@ -249,8 +276,9 @@ def version_compare(value: Any, version: Any, operator: str = "eq", strict: bool
     kind = "strict" if strict else (version_type or "loose")
     parse = _PARSERS.get(kind)
     if parse is None:
-        raise ValueError(f"version: invalid version_type {kind!r}, expected one of "
-                         f"{', '.join(_PARSERS)}")
+        raise ValueError(
+            f"version: invalid version_type {kind!r}, expected one of {', '.join(_PARSERS)}"
+        )
     try:
         return compare(parse(str(value)), parse(str(version)))
     except ValueError as exc:
@@ -258,24 +286,48 @@ def version_compare(value: Any, version: Any, operator: str = "eq", strict: bool
 
 
 TESTS: dict[str, Callable[..., bool]] = {
-    "failed": failed, "failure": failed,
-    "succeeded": succeeded, "success": succeeded, "successful": succeeded,
-    "changed": changed, "change": changed,
-    "skipped": skipped, "skip": skipped,
-    "unreachable": unreachable, "reachable": reachable,
-    "finished": finished, "started": started,
-    "match": match, "search": search, "regex": regex,
-    "version": version_compare, "version_compare": version_compare,
-    "subset": subset, "issubset": subset, "superset": superset, "issuperset": superset,
-    "contains": contains, "any": any, "all": all,
-    "truthy": truthy, "falsy": falsy, "nan": is_nan,
-    "abs": os.path.isabs, "is_abs": os.path.isabs,
-    "exists": volatile(os.path.exists), "link_exists": volatile(os.path.lexists),
-    "file": volatile(os.path.isfile), "is_file": volatile(os.path.isfile),
-    "directory": volatile(os.path.isdir), "is_dir": volatile(os.path.isdir),
-    "link": volatile(os.path.islink), "is_link": volatile(os.path.islink),
-    "mount": volatile(os.path.ismount), "is_mount": volatile(os.path.ismount),
-    "same_file": volatile(same_file), "is_same_file": volatile(same_file),
+    "failed": failed,
+    "failure": failed,
+    "succeeded": succeeded,
+    "success": succeeded,
+    "successful": succeeded,
+    "changed": changed,
+    "change": changed,
+    "skipped": skipped,
+    "skip": skipped,
+    "unreachable": unreachable,
+    "reachable": reachable,
+    "finished": finished,
+    "started": started,
+    "match": match,
+    "search": search,
+    "regex": regex,
+    "version": version_compare,
+    "version_compare": version_compare,
+    "subset": subset,
+    "issubset": subset,
+    "superset": superset,
+    "issuperset": superset,
+    "contains": contains,
+    "any": any,
+    "all": all,
+    "truthy": truthy,
+    "falsy": falsy,
+    "nan": is_nan,
+    "abs": os.path.isabs,
+    "is_abs": os.path.isabs,
+    "exists": volatile(os.path.exists),
+    "link_exists": volatile(os.path.lexists),
+    "file": volatile(os.path.isfile),
+    "is_file": volatile(os.path.isfile),
+    "directory": volatile(os.path.isdir),
+    "is_dir": volatile(os.path.isdir),
+    "link": volatile(os.path.islink),
+    "is_link": volatile(os.path.islink),
+    "mount": volatile(os.path.ismount),
+    "is_mount": volatile(os.path.ismount),
+    "same_file": volatile(same_file),
+    "is_same_file": volatile(same_file),
 }
 
 

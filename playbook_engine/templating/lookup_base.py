@@ -34,8 +34,7 @@ def files_dir() -> str:
     """The role/playbook subdirectory for the current task's kind of file (as Ansible: by
     whether its module name holds ``template``, ``var`` or ``file``)."""
     action = _ACTION.get()
-    return next((f"{kind}s" for kind in ("template", "var", "file") if kind in action),
-                "files")
+    return next((f"{kind}s" for kind in ("template", "var", "file") if kind in action), "files")
 
 
 class LookupFailed(ValueError):
@@ -66,5 +65,6 @@ def search(variables: Mapping[str, Any], kind: str, name: str) -> Path:
     for candidate in candidates:
         if candidate.exists():
             return candidate
-    raise LookupFailed(f"could not find `{name}` (looked in "
-                       f"{', '.join(str(c) for c in candidates)})")
+    raise LookupFailed(
+        f"could not find `{name}` (looked in {', '.join(str(c) for c in candidates)})"
+    )

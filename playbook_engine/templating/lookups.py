@@ -45,11 +45,17 @@ def _env(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> 
 def _pipe(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
     out = []
     for term in terms:
-        proc = subprocess.run(str(term), shell=True, capture_output=True, text=True,  # noqa: S602
-                              check=False)
+        proc = subprocess.run(
+            str(term),
+            shell=True,
+            capture_output=True,
+            text=True,  # noqa: S602
+            check=False,
+        )
         if proc.returncode != 0:
-            raise LookupFailed(f"pipe lookup `{term}` failed (rc={proc.returncode}): "
-                               f"{proc.stderr.strip()}")
+            raise LookupFailed(
+                f"pipe lookup `{term}` failed (rc={proc.returncode}): {proc.stderr.strip()}"
+            )
         out.append(proc.stdout.rstrip("\n"))
     return out
 
@@ -104,8 +110,10 @@ def _fileglob(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]
     return out
 
 
-_SEQ = re.compile(r"^(?:(?P<start>-?\w+)-)?(?P<end>-?\w+)(?:/(?P<stride>-?\w+))?"
-                  r"(?::(?P<format>.+))?$")
+_SEQ = re.compile(
+    r"^(?:(?P<start>-?\w+)-)?(?P<end>-?\w+)(?:/(?P<stride>-?\w+))?"
+    r"(?::(?P<format>.+))?$"
+)
 
 
 @lookup("sequence")
@@ -148,13 +156,11 @@ def _template(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]
     render = getattr(variables, "render_text", None)
     if render is None:
         raise LookupFailed("the template lookup needs the task's variables")
-    return [render(search(variables, "templates", t).read_text(encoding="utf-8"))
-            for t in terms]
+    return [render(search(variables, "templates", t).read_text(encoding="utf-8")) for t in terms]
 
 
 @lookup("first_found")
-def _first_found(terms: list[Any], variables: Mapping[str, Any],
-                 kw: dict[str, Any]) -> list[Any]:
+def _first_found(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
     """The first file found, each name searched like the task's own files (``vars/`` for
     include_vars, ``templates/`` for template, else ``files/``; the role's, then the
     playbook's); a term may be a mapping of ``files``, ``paths`` and ``skip``."""
@@ -192,8 +198,7 @@ def _split(value: Any, separators: str) -> list[str]:
     """A list option, or a string Ansible splits at ``separators`` (deprecated there)."""
     if isinstance(value, (list, tuple, Lines)):
         return [str(v) for v in value]
-    return [v for v in re.split(f"[{re.escape(separators)}]", str(value)) if v] if value \
-        else []
+    return [v for v in re.split(f"[{re.escape(separators)}]", str(value)) if v] if value else []
 
 
 def lookup_table(env: jinja2.Environment | None) -> dict[str, Lookup]:
@@ -206,8 +211,13 @@ def known(env: jinja2.Environment | None, name: str) -> bool:
     return name.removeprefix("ansible.builtin.") in lookup_table(env)
 
 
-def run_lookup(name: str, terms: list[Any], variables: Mapping[str, Any],
-               kwargs: dict[str, Any], env: jinja2.Environment | None = None) -> list[Any]:
+def run_lookup(
+    name: str,
+    terms: list[Any],
+    variables: Mapping[str, Any],
+    kwargs: dict[str, Any],
+    env: jinja2.Environment | None = None,
+) -> list[Any]:
     table = lookup_table(env)
     func = table.get(name.removeprefix("ansible.builtin."))
     if func is None:
@@ -244,4 +254,3 @@ def install(env: jinja2.Environment) -> None:
         return ",".join(str(v) for v in values)
 
     env.globals.update(lookup=lookup_, query=query, q=query)
-

@@ -43,8 +43,9 @@ _FALSE = ("no", "false", "off", "0", "n", "f", "")
 _OPTION = re.compile(r"(?:(?<=\s)|^)([A-Za-z_]\w*)=")
 
 
-def split_params(term: Any, defaults: Mapping[str, Any], name: str,
-                 strict: bool = False) -> tuple[str, dict[str, Any]]:
+def split_params(
+    term: Any, defaults: Mapping[str, Any], name: str, strict: bool = False
+) -> tuple[str, dict[str, Any]]:
     """``'key with spaces opt=a opt2=b'`` → ``('key with spaces', {...})``.
 
     The text before the first ``opt=`` is the term, exactly as written (quotes and all).
@@ -55,13 +56,15 @@ def split_params(term: Any, defaults: Mapping[str, Any], name: str,
     found = list(_OPTION.finditer(text))
     for match in found:
         if match.group(1) not in defaults:
-            raise LookupFailed(f"{name}: unknown option `{match.group(1)}` (options: "
-                               f"{', '.join(sorted(defaults))})")
+            raise LookupFailed(
+                f"{name}: unknown option `{match.group(1)}` (options: "
+                f"{', '.join(sorted(defaults))})"
+            )
     if not found:
         return text.strip(), {}
-    head, tail = text[:found[0].start()].strip(), text[found[0].start():]
+    head, tail = text[: found[0].start()].strip(), text[found[0].start() :]
     lexer = shlex.shlex(tail, posix=True)
-    lexer.whitespace_split, lexer.escape = True, ""   # keep backslashes (`\t`) as written
+    lexer.whitespace_split, lexer.escape = True, ""  # keep backslashes (`\t`) as written
     try:
         words = list(lexer)
     except ValueError as exc:
@@ -82,8 +85,10 @@ def split_params(term: Any, defaults: Mapping[str, Any], name: str,
 def _options(defaults: Mapping[str, Any], kw: Mapping[str, Any], name: str) -> dict[str, Any]:
     unknown = sorted(set(kw) - set(defaults))
     if unknown:
-        raise LookupFailed(f"{name}: unknown option(s) {', '.join(unknown)} (options: "
-                           f"{', '.join(sorted(defaults))})")
+        raise LookupFailed(
+            f"{name}: unknown option(s) {', '.join(unknown)} (options: "
+            f"{', '.join(sorted(defaults))})"
+        )
     return {**defaults, **kw}
 
 
@@ -105,9 +110,18 @@ def as_int(value: Any, option: str) -> int:
 
 # -- ini ---------------------------------------------------------------------------------
 
-_INI = {"type": "ini", "file": "ansible.ini", "section": "global", "re": False,
-        "encoding": "utf-8", "default": "", "case_sensitive": False, "allow_no_value": False,
-        "allow_none": False, "interpolation": True}
+_INI = {
+    "type": "ini",
+    "file": "ansible.ini",
+    "section": "global",
+    "re": False,
+    "encoding": "utf-8",
+    "default": "",
+    "case_sensitive": False,
+    "allow_no_value": False,
+    "allow_none": False,
+    "interpolation": True,
+}
 
 
 @lookup("ini")
@@ -124,13 +138,15 @@ def _ini(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> 
         try:
             out += _ini_values(parser, section, key, opts)
         except configparser.Error as exc:
-            raise LookupFailed(f"ini: {opts['file']}: {exc} (interpolation=false reads "
-                               "values with % as written)") from None
+            raise LookupFailed(
+                f"ini: {opts['file']}: {exc} (interpolation=false reads values with % as written)"
+            ) from None
     return out
 
 
-def _ini_parser(variables: Mapping[str, Any],
-                opts: dict[str, Any]) -> tuple[str, configparser.ConfigParser]:
+def _ini_parser(
+    variables: Mapping[str, Any], opts: dict[str, Any]
+) -> tuple[str, configparser.ConfigParser]:
     path = search(variables, "files", opts["file"])
     text = path.read_text(encoding=str(opts["encoding"]))
     section = str(opts["section"])
@@ -138,12 +154,17 @@ def _ini_parser(variables: Mapping[str, Any],
         text, section = "[java_properties]\n" + text, "java_properties"
     elif opts["type"] != "ini":
         raise LookupFailed(f"ini: type must be ini or properties, got {opts['type']!r}")
-    no_value = as_bool(opts["allow_no_value"], "allow_no_value") or \
-        as_bool(opts["allow_none"], "allow_none")
-    interpolation = configparser.BasicInterpolation() \
-        if as_bool(opts["interpolation"], "interpolation") else None
-    parser = configparser.ConfigParser(allow_no_value=no_value, interpolation=interpolation,
-                                       default_section="\0none")
+    no_value = as_bool(opts["allow_no_value"], "allow_no_value") or as_bool(
+        opts["allow_none"], "allow_none"
+    )
+    interpolation = (
+        configparser.BasicInterpolation()
+        if as_bool(opts["interpolation"], "interpolation")
+        else None
+    )
+    parser = configparser.ConfigParser(
+        allow_no_value=no_value, interpolation=interpolation, default_section="\0none"
+    )
     if as_bool(opts["case_sensitive"], "case_sensitive"):
         parser.optionxform = str  # type: ignore[assignment, method-assign]
     try:
@@ -153,8 +174,9 @@ def _ini_parser(variables: Mapping[str, Any],
     return section, parser
 
 
-def _ini_values(parser: configparser.ConfigParser, section: str, key: str,
-                opts: dict[str, Any]) -> list[Any]:
+def _ini_values(
+    parser: configparser.ConfigParser, section: str, key: str, opts: dict[str, Any]
+) -> list[Any]:
     if not as_bool(opts["re"], "re"):
         return [parser.get(section, key, fallback=opts["default"])]
     try:
@@ -166,8 +188,14 @@ def _ini_values(parser: configparser.ConfigParser, section: str, key: str,
 
 # -- csvfile -------------------------------------------------------------------------------
 
-_CSV = {"file": "ansible.csv", "col": 1, "keycol": 0, "default": None, "delimiter": "TAB",
-        "encoding": "utf-8"}
+_CSV = {
+    "file": "ansible.csv",
+    "col": 1,
+    "keycol": 0,
+    "default": None,
+    "delimiter": "TAB",
+    "encoding": "utf-8",
+}
 
 
 @lookup("csvfile")
@@ -188,28 +216,49 @@ def _csv_find(variables: Mapping[str, Any], key: str, opts: dict[str, Any]) -> A
     delimiter = str(opts["delimiter"])
     delimiter = "\t" if delimiter in ("TAB", "\\t") else delimiter
     if len(delimiter) != 1:
-        raise LookupFailed(f"csvfile: the delimiter must be one character (or TAB), got "
-                           f"{delimiter!r}")
+        raise LookupFailed(
+            f"csvfile: the delimiter must be one character (or TAB), got {delimiter!r}"
+        )
     col, keycol = as_int(opts["col"], "col"), as_int(opts["keycol"], "keycol")
     path = search(variables, "files", opts["file"])
     text = path.read_text(encoding=str(opts["encoding"]))
     for row in csv.reader(io.StringIO(text), delimiter=delimiter):
         if len(row) > keycol and row[keycol] == key:
             if col >= len(row):
-                raise LookupFailed(f"csvfile: the row of {key!r} in {path} has no column "
-                                   f"{col} (it has {len(row)})")
+                raise LookupFailed(
+                    f"csvfile: the row of {key!r} in {path} has no column {col} (it has {len(row)})"
+                )
             return row[col]
     return opts["default"]
 
 
 # -- password -----------------------------------------------------------------------------
 
-_PASSWORD = {"length": 20, "chars": ["ascii_letters", "digits", ".,:-_"], "encrypt": None,
-             "ident": None, "seed": None}
-_CHAR_SETS = {name: getattr(string, name) for name in (
-    "ascii_letters", "ascii_lowercase", "ascii_uppercase", "digits", "hexdigits", "octdigits",
-    "punctuation", "printable", "letters", "lowercase", "uppercase") if hasattr(string, name)}
-_PASSWORD_LOCK = threading.Lock()   # hosts running the same lookup share one password
+_PASSWORD = {
+    "length": 20,
+    "chars": ["ascii_letters", "digits", ".,:-_"],
+    "encrypt": None,
+    "ident": None,
+    "seed": None,
+}
+_CHAR_SETS = {
+    name: getattr(string, name)
+    for name in (
+        "ascii_letters",
+        "ascii_lowercase",
+        "ascii_uppercase",
+        "digits",
+        "hexdigits",
+        "octdigits",
+        "punctuation",
+        "printable",
+        "letters",
+        "lowercase",
+        "uppercase",
+    )
+    if hasattr(string, name)
+}
+_PASSWORD_LOCK = threading.Lock()  # hosts running the same lookup share one password
 
 
 @lookup("password")
@@ -232,8 +281,9 @@ def _password(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]
         if scheme is None:
             out.append(plain)
         else:
-            out.append(cryptpw.crypt_hash(plain, scheme, salt or cryptpw.checked_salt(
-                scheme, None)))
+            out.append(
+                cryptpw.crypt_hash(plain, scheme, salt or cryptpw.checked_salt(scheme, None))
+            )
     return out
 
 
@@ -266,8 +316,9 @@ def _new_password(opts: Mapping[str, Any]) -> str:
     return "".join(rng.choice(chars) for _ in range(length))
 
 
-def _stored_password(path: Path, opts: Mapping[str, Any],
-                     scheme: str | None) -> tuple[str, str | None]:
+def _stored_password(
+    path: Path, opts: Mapping[str, Any], scheme: str | None
+) -> tuple[str, str | None]:
     """The password in ``path`` (and its salt), creating the file (mode 0600) if needed.
     A salt is added to an existing file the first time an ``encrypt`` asks for one."""
     with _PASSWORD_LOCK:
@@ -331,11 +382,24 @@ def _temp_file(path: Path, text: str) -> str:
 # -- url ---------------------------------------------------------------------------------
 
 _URL: dict[str, Any] = {
-        "validate_certs": True, "split_lines": True, "use_proxy": True, "username": None,
-        "password": None, "headers": {}, "force": False, "timeout": 10,
-        "http_agent": "ansible-httpget", "force_basic_auth": False,
-        "follow_redirects": "urllib2", "use_netrc": True, "ca_path": None, "ciphers": None,
-        "use_gssapi": False, "unix_socket": None, "unredirected_headers": None}
+    "validate_certs": True,
+    "split_lines": True,
+    "use_proxy": True,
+    "username": None,
+    "password": None,
+    "headers": {},
+    "force": False,
+    "timeout": 10,
+    "http_agent": "ansible-httpget",
+    "force_basic_auth": False,
+    "follow_redirects": "urllib2",
+    "use_netrc": True,
+    "ca_path": None,
+    "ciphers": None,
+    "use_gssapi": False,
+    "unix_socket": None,
+    "unredirected_headers": None,
+}
 _UNSUPPORTED = ("use_gssapi", "unix_socket", "unredirected_headers")
 
 
@@ -355,10 +419,12 @@ def _url(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> 
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
-                         headers: Any, newurl: str) -> None:
-        raise urllib.error.HTTPError(req.full_url, code, f"{msg} (follow_redirects is off)",
-                                     headers, fp)
+    def redirect_request(
+        self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> None:
+        raise urllib.error.HTTPError(
+            req.full_url, code, f"{msg} (follow_redirects is off)", headers, fp
+        )
 
 
 def _opener(url: str, opts: Mapping[str, Any]) -> urllib.request.OpenerDirector:

@@ -26,8 +26,7 @@ def _as_list(term: Any, name: str) -> list[Any]:
         return [term]
     if isinstance(term, Iterable):
         return list(term)
-    raise LookupFailed(f"{name}: every term must be a list, got {type(term).__name__} "
-                       f"{term!r}")
+    raise LookupFailed(f"{name}: every term must be a list, got {type(term).__name__} {term!r}")
 
 
 def _flat(value: Any) -> list[Any]:
@@ -62,8 +61,7 @@ def _nested(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) 
 
 
 @lookup("indexed_items")
-def _indexed_items(terms: list[Any], variables: Mapping[str, Any],
-                   kw: dict[str, Any]) -> list[Any]:
+def _indexed_items(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
     """``[index, item]`` pairs of the (one level flattened) items."""
     return [[index, item] for index, item in enumerate(_flat(terms))]
 
@@ -90,8 +88,7 @@ lookup("community.general.flattened")(_flattened)
 
 
 @lookup("random_choice")
-def _random_choice(terms: list[Any], variables: Mapping[str, Any],
-                   kw: dict[str, Any]) -> list[Any]:
+def _random_choice(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
     """One of the terms, chosen at random (nothing for no terms)."""
     return [random.SystemRandom().choice(terms)] if terms else []
 
@@ -101,11 +98,17 @@ def _lines(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -
     """The output lines of each command, run by the shell on the controller."""
     out: list[Any] = []
     for term in terms:
-        proc = subprocess.run(str(term), shell=True, capture_output=True,  # noqa: S602
-                              text=True, check=False)
+        proc = subprocess.run(
+            str(term),
+            shell=True,
+            capture_output=True,  # noqa: S602
+            text=True,
+            check=False,
+        )
         if proc.returncode != 0:
-            raise LookupFailed(f"lines lookup `{term}` failed (rc={proc.returncode}): "
-                               f"{proc.stderr.strip()}")
+            raise LookupFailed(
+                f"lines lookup `{term}` failed (rc={proc.returncode}): {proc.stderr.strip()}"
+            )
         out.extend(proc.stdout.splitlines())
     return out
 
@@ -117,8 +120,7 @@ def _varnames(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]
     out: list[Any] = []
     for term in terms:
         if not isinstance(term, str):
-            raise LookupFailed(f"varnames: a pattern must be a string, got "
-                               f"{type(term).__name__}")
+            raise LookupFailed(f"varnames: a pattern must be a string, got {type(term).__name__}")
         try:
             pattern = re.compile(term)
         except re.error as exc:
@@ -131,8 +133,7 @@ def _varnames(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]
 
 
 @lookup("subelements")
-def _subelements(terms: list[Any], variables: Mapping[str, Any],
-                 kw: dict[str, Any]) -> list[Any]:
+def _subelements(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
     """``[element, subitem]`` for every item of each element's list ``key`` (``a.b`` for a
     nested key); the element comes without that key, as in Ansible."""
     elements, keys, skip_missing = _subelements_terms(terms, kw)
@@ -154,27 +155,32 @@ def _subelements(terms: list[Any], variables: Mapping[str, Any],
     return pairs
 
 
-def _subelements_terms(terms: list[Any],
-                       kw: dict[str, Any]) -> tuple[list[Any], list[str], bool]:
+def _subelements_terms(terms: list[Any], kw: dict[str, Any]) -> tuple[list[Any], list[str], bool]:
     if len(terms) not in (2, 3) or not isinstance(terms[1], str):
-        raise LookupFailed("subelements expects two or three terms: a list (or dictionary) "
-                           "of dictionaries, the name of their list key, and optionally "
-                           "{skip_missing: true}")
+        raise LookupFailed(
+            "subelements expects two or three terms: a list (or dictionary) "
+            "of dictionaries, the name of their list key, and optionally "
+            "{skip_missing: true}"
+        )
     flags = dict(kw)
     if len(terms) == 3:
         if not isinstance(terms[2], Mapping):
-            raise LookupFailed(f"subelements: the third term must be a mapping of flags, "
-                               f"got {terms[2]!r}")
+            raise LookupFailed(
+                f"subelements: the third term must be a mapping of flags, got {terms[2]!r}"
+            )
         flags.update(terms[2])
     unknown = sorted(str(k) for k in flags if k != "skip_missing")
     if unknown:
-        raise LookupFailed(f"subelements: unknown flag(s) {', '.join(unknown)} "
-                           "(the only flag is skip_missing)")
+        raise LookupFailed(
+            f"subelements: unknown flag(s) {', '.join(unknown)} (the only flag is skip_missing)"
+        )
     elements = terms[0]
     elements = list(elements.values()) if isinstance(elements, Mapping) else elements
     if not isinstance(elements, list):
-        raise LookupFailed(f"subelements: the first term must be a list or a dictionary, "
-                           f"got {type(elements).__name__}")
+        raise LookupFailed(
+            f"subelements: the first term must be a list or a dictionary, "
+            f"got {type(elements).__name__}"
+        )
     return elements, terms[1].split("."), _truthy(flags.get("skip_missing", False))
 
 
@@ -190,10 +196,12 @@ def _sublist(element: Mapping[str, Any], keys: list[str], skip_missing: bool) ->
         if not isinstance(value, Mapping) or key not in value:
             if skip_missing:
                 return None
-            raise LookupFailed(f"subelements: could not find {'.'.join(keys)!r} in the "
-                               f"item {dict(element)!r}")
+            raise LookupFailed(
+                f"subelements: could not find {'.'.join(keys)!r} in the item {dict(element)!r}"
+            )
         value = value[key]
     if not isinstance(value, list):
-        raise LookupFailed(f"subelements: the key {'.'.join(keys)!r} should point to a list, "
-                           f"got {value!r}")
+        raise LookupFailed(
+            f"subelements: the key {'.'.join(keys)!r} should point to a list, got {value!r}"
+        )
     return value

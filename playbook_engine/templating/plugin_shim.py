@@ -67,15 +67,17 @@ class AnsibleUndefinedVariable(AnsibleTemplateError):
     pass
 
 
-def to_text(obj: Any, encoding: str = "utf-8", errors: str | None = None,
-            nonstring: str = "simplerepr") -> str:
+def to_text(
+    obj: Any, encoding: str = "utf-8", errors: str | None = None, nonstring: str = "simplerepr"
+) -> str:
     if isinstance(obj, bytes):
         return obj.decode(encoding, "replace" if errors is None else "strict")
     return str(obj)
 
 
-def to_bytes(obj: Any, encoding: str = "utf-8", errors: str | None = None,
-             nonstring: str = "simplerepr") -> bytes:
+def to_bytes(
+    obj: Any, encoding: str = "utf-8", errors: str | None = None, nonstring: str = "simplerepr"
+) -> bytes:
     return obj if isinstance(obj, bytes) else str(obj).encode(encoding)
 
 
@@ -117,8 +119,12 @@ class LookupBase:
     def run(self, terms: list[Any], variables: Any = None, **kwargs: Any) -> list[Any]:
         raise NotImplementedError
 
-    def set_options(self, task_keys: Any = None, var_options: Any = None,
-                    direct: Mapping[str, Any] | None = None) -> None:
+    def set_options(
+        self,
+        task_keys: Any = None,
+        var_options: Any = None,
+        direct: Mapping[str, Any] | None = None,
+    ) -> None:
         self._options.update(direct or {})
 
     def get_option(self, option: str, hostvars: Any = None) -> Any:
@@ -132,8 +138,9 @@ class LookupBase:
     def set_option(self, option: str, value: Any) -> None:
         self._options[option] = value
 
-    def find_file_in_search_path(self, myvars: Mapping[str, Any], subdir: str, needle: str,
-                                 ignore_missing: bool = False) -> str | None:
+    def find_file_in_search_path(
+        self, myvars: Mapping[str, Any], subdir: str, needle: str, ignore_missing: bool = False
+    ) -> str | None:
         try:
             return str(search(myvars, subdir, needle))
         except LookupFailed:
@@ -152,33 +159,47 @@ class LookupBase:
 def _module(name: str, **attrs: Any) -> types.ModuleType:
     module = types.ModuleType(name)
     module.__dict__.update(attrs)
-    if not name.count(".") or name.endswith(("plugins", "module_utils", "utils", "common",
-                                             "text")):
+    if not name.count(".") or name.endswith(("plugins", "module_utils", "utils", "common", "text")):
         module.__path__ = []  # a package, so its submodules import
     return module
 
 
 def _six() -> dict[str, Any]:
-    return {"PY2": False, "PY3": True, "string_types": (str,), "text_type": str,
-            "binary_type": bytes, "integer_types": (int,),
-            "iteritems": lambda d, **kw: iter(d.items(**kw)),
-            "iterkeys": lambda d, **kw: iter(d.keys(**kw)),
-            "itervalues": lambda d, **kw: iter(d.values(**kw))}
+    return {
+        "PY2": False,
+        "PY3": True,
+        "string_types": (str,),
+        "text_type": str,
+        "binary_type": bytes,
+        "integer_types": (int,),
+        "iteritems": lambda d, **kw: iter(d.items(**kw)),
+        "iterkeys": lambda d, **kw: iter(d.keys(**kw)),
+        "itervalues": lambda d, **kw: iter(d.values(**kw)),
+    }
 
 
 def _shim_modules() -> dict[str, types.ModuleType]:
-    errors = {name: obj for name, obj in globals().items()
-              if isinstance(obj, type) and issubclass(obj, AnsibleError)}
+    errors = {
+        name: obj
+        for name, obj in globals().items()
+        if isinstance(obj, type) and issubclass(obj, AnsibleError)
+    }
     text = {"to_text": to_text, "to_native": to_text, "to_bytes": to_bytes}
     names: dict[str, dict[str, Any]] = {
-        "ansible": {}, "ansible.errors": errors, "ansible.plugins": {},
+        "ansible": {},
+        "ansible.errors": errors,
+        "ansible.plugins": {},
         "ansible.plugins.lookup": {"LookupBase": LookupBase},
-        "ansible.plugins.filter": {}, "ansible.plugins.test": {},
-        "ansible.module_utils": {}, "ansible.module_utils._text": text,
-        "ansible.module_utils.common": {}, "ansible.module_utils.common.text": {},
+        "ansible.plugins.filter": {},
+        "ansible.plugins.test": {},
+        "ansible.module_utils": {},
+        "ansible.module_utils._text": text,
+        "ansible.module_utils.common": {},
+        "ansible.module_utils.common.text": {},
         "ansible.module_utils.common.text.converters": text,
         "ansible.module_utils.six": _six(),
-        "ansible.utils": {}, "ansible.utils.display": {"Display": Display},
+        "ansible.utils": {},
+        "ansible.utils.display": {"Display": Display},
     }
     return {name: _module(name, **attrs) for name, attrs in names.items()}
 

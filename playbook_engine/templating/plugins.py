@@ -41,8 +41,7 @@ __all__ = ["PluginError", "load_plugins"]
 
 KINDS = ("filter_plugins", "test_plugins", "lookup_plugins")
 _LOCK = threading.Lock()
-_LOADED: weakref.WeakKeyDictionary[jinja2.Environment, set[Path]] = \
-    weakref.WeakKeyDictionary()
+_LOADED: weakref.WeakKeyDictionary[jinja2.Environment, set[Path]] = weakref.WeakKeyDictionary()
 
 
 class PluginError(Exception):
@@ -108,19 +107,23 @@ def _import(file: Path) -> types.ModuleType:
     return module
 
 
-def _functions(module: types.ModuleType, kind: str,
-               file: Path) -> dict[str, Callable[..., Any]]:
-    class_name, method = ("FilterModule", "filters") if kind == "filter_plugins" \
-        else ("TestModule", "tests")
+def _functions(module: types.ModuleType, kind: str, file: Path) -> dict[str, Callable[..., Any]]:
+    class_name, method = (
+        ("FilterModule", "filters") if kind == "filter_plugins" else ("TestModule", "tests")
+    )
     cls = getattr(module, class_name, None)
     if cls is None:
         raise _Skip  # a helper module beside the plugins, as Ansible allows
     table = getattr(cls(), method)()
     if not isinstance(table, Mapping):
-        raise TypeError(f"{class_name}.{method}() must return a mapping of names to "
-                        f"functions, got {type(table).__name__}")
-    return {str(name): _wrapped(func, f"{name} ({file})", kind == "filter_plugins")
-            for name, func in table.items()}
+        raise TypeError(
+            f"{class_name}.{method}() must return a mapping of names to "
+            f"functions, got {type(table).__name__}"
+        )
+    return {
+        str(name): _wrapped(func, f"{name} ({file})", kind == "filter_plugins")
+        for name, func in table.items()
+    }
 
 
 def _wrapped(func: Callable[..., Any], origin: str, data: bool) -> Callable[..., Any]:
@@ -147,12 +150,14 @@ def _wrapped(func: Callable[..., Any], origin: str, data: bool) -> Callable[...,
     return volatile
 
 
-def _lookup(module: types.ModuleType,
-            file: Path) -> Callable[[list[Any], Mapping[str, Any], dict[str, Any]], list[Any]]:
+def _lookup(
+    module: types.ModuleType, file: Path
+) -> Callable[[list[Any], Mapping[str, Any], dict[str, Any]], list[Any]]:
     cls = getattr(module, "LookupModule", None)
     if not isinstance(cls, type):
-        raise TypeError("a lookup plugin must define `class LookupModule` with run(terms, "
-                        "variables, **kwargs)")
+        raise TypeError(
+            "a lookup plugin must define `class LookupModule` with run(terms, variables, **kwargs)"
+        )
     if issubclass(cls, LookupBase):
         cls._defaults = _documented_defaults(module)
 
@@ -160,11 +165,13 @@ def _lookup(module: types.ModuleType,
         try:
             found = cls().run(terms, variables=variables, **kw)
         except Exception as exc:
-            raise LookupFailed(f"lookup plugin {file.stem} ({file}) failed: "
-                               f"{type(exc).__name__}: {exc}") from None
+            raise LookupFailed(
+                f"lookup plugin {file.stem} ({file}) failed: {type(exc).__name__}: {exc}"
+            ) from None
         if not isinstance(found, (list, tuple)):
-            raise LookupFailed(f"lookup plugin {file.stem} ({file}) must return a list, got "
-                               f"{type(found).__name__}")
+            raise LookupFailed(
+                f"lookup plugin {file.stem} ({file}) must return a list, got {type(found).__name__}"
+            )
         return list(distrust(list(found)))
 
     return run
@@ -175,8 +182,11 @@ def _documented_defaults(module: types.ModuleType) -> dict[str, Any]:
     try:
         doc = yaml.safe_load(getattr(module, "DOCUMENTATION", "") or "") or {}
         options = doc.get("options") or {}
-        return {str(k): (v or {}).get("default") for k, v in options.items()
-                if not str(k).startswith("_")}
+        return {
+            str(k): (v or {}).get("default")
+            for k, v in options.items()
+            if not str(k).startswith("_")
+        }
     except (yaml.YAMLError, AttributeError):
         return {}
 
@@ -188,10 +198,14 @@ def _warning(kind: str, file: Path, exc: Exception) -> Problem:
     hint = None
     if isinstance(exc, ImportError) and exc.name:
         hint = f"it imports `{exc.name}`, which " + (
-            "pbe does not provide (only a few ansible.* names: see docs/playbooks.md, "
-            "Plugins)" if exc.name.split(".")[0] == "ansible"
-            else "is not installed for the Python that runs pbe")
+            "pbe does not provide (only a few ansible.* names: see docs/playbooks.md, Plugins)"
+            if exc.name.split(".")[0] == "ansible"
+            else "is not installed for the Python that runs pbe"
+        )
     what = kind.removesuffix("_plugins")
-    return Problem(f"cannot load {what} plugin {file.name}: {type(exc).__name__}: {exc}",
-                   SourceLocation(str(file), line or 0, 1 if line else 0), hint,
-                   severity="warning")
+    return Problem(
+        f"cannot load {what} plugin {file.name}: {type(exc).__name__}: {exc}",
+        SourceLocation(str(file), line or 0, 1 if line else 0),
+        hint,
+        severity="warning",
+    )

@@ -84,14 +84,17 @@ class TemplateEngine:
     """One per run: the sandboxed environment and a cache of compiled templates."""
 
     def __init__(self) -> None:
-        self.env = _Environment(undefined=jinja2.StrictUndefined, finalize=_finalize,
-                                keep_trailing_newline=True, autoescape=False)
+        self.env = _Environment(
+            undefined=jinja2.StrictUndefined,
+            finalize=_finalize,
+            keep_trailing_newline=True,
+            autoescape=False,
+        )
         filters.install(self.env)
         lookups.install(self.env)
         self.compile = functools.lru_cache(maxsize=2048)(self.env.from_string)
 
-    def templar(self, variables: Mapping[str, Any],
-                loc: SourceLocation | None = None) -> Templar:
+    def templar(self, variables: Mapping[str, Any], loc: SourceLocation | None = None) -> Templar:
         return Templar(self, variables, loc)
 
     def check_syntax(self, source: str) -> str | None:
@@ -107,10 +110,14 @@ class TemplateEngine:
         environment lacks: a warning at validation, since a plugin may provide it later."""
         try:
             tree = self.env.parse(source)
-            found = [("filter", n.name) for n in tree.find_all(nodes.Filter)
-                     if n.name not in self.env.filters]
-            found += [("test", n.name) for n in tree.find_all(nodes.Test)
-                      if n.name not in self.env.tests]
+            found = [
+                ("filter", n.name)
+                for n in tree.find_all(nodes.Filter)
+                if n.name not in self.env.filters
+            ]
+            found += [
+                ("test", n.name) for n in tree.find_all(nodes.Test) if n.name not in self.env.tests
+            ]
         except (jinja2.TemplateSyntaxError, RecursionError):  # reported by check_syntax
             return []
         return list(dict.fromkeys(found))
@@ -119,8 +126,12 @@ class TemplateEngine:
 class Templar:
     """Renders values for one host and task against a variables mapping."""
 
-    def __init__(self, engine: TemplateEngine, variables: Mapping[str, Any],
-                 loc: SourceLocation | None = None) -> None:
+    def __init__(
+        self,
+        engine: TemplateEngine,
+        variables: Mapping[str, Any],
+        loc: SourceLocation | None = None,
+    ) -> None:
         self.engine = engine
         self.env = engine.env
         self.loc = loc
@@ -155,18 +166,20 @@ class Templar:
             ctx = template.new_context(self.vars, shared=True)  # type: ignore[arg-type]
             parts = list(template.root_render_func(ctx))
         except jinja2.UndefinedError as exc:
-            raise UndefinedVariable(f"undefined variable: {exc.message}", self.loc,
-                                    f"in template: {source.strip()}") from None
+            raise UndefinedVariable(
+                f"undefined variable: {exc.message}", self.loc, f"in template: {source.strip()}"
+            ) from None
         except jinja2.TemplateSyntaxError as exc:
             message, hint = describe_syntax_error(self.env, exc)
-            raise TemplateError(message, self.loc,
-                                f"{hint + '; ' if hint else ''}in template: {source.strip()}"
-                                ) from None
+            raise TemplateError(
+                message, self.loc, f"{hint + '; ' if hint else ''}in template: {source.strip()}"
+            ) from None
         except (TemplateError, Unpredictable):
             raise
         except Exception as exc:  # a filter or test raising: the template's fault
-            raise TemplateError(f"template error: {_error_text(exc)}", self.loc,
-                                f"in template: {source.strip()}") from None
+            raise TemplateError(
+                f"template error: {_error_text(exc)}", self.loc, f"in template: {source.strip()}"
+            ) from None
         return parts
 
     def evaluate(self, condition: Any) -> bool:
@@ -178,8 +191,11 @@ class Templar:
         if not isinstance(condition, str):
             return bool(condition)
         if not isinstance(condition, TrustedStr):  # data is never evaluated as code
-            raise TemplateError(f"the condition {condition!r} is data, not an expression "
-                                "from the playbook, and is not evaluated", self.loc)
+            raise TemplateError(
+                f"the condition {condition!r} is data, not an expression "
+                "from the playbook, and is not evaluated",
+                self.loc,
+            )
         source = condition if is_template(condition) else "{{ (" + condition.strip() + ") }}"
         return truthy(self.render_str(source))
 
@@ -188,8 +204,9 @@ _UNKNOWN_NAME = re.compile(r"^No (filter|test) named '([^']+)'")
 _PACKAGE = str(Path(__file__).resolve().parents[1])
 
 
-def describe_syntax_error(env: jinja2.Environment,
-                          exc: jinja2.TemplateSyntaxError) -> tuple[str, str | None]:
+def describe_syntax_error(
+    env: jinja2.Environment, exc: jinja2.TemplateSyntaxError
+) -> tuple[str, str | None]:
     """(message, hint) for a template that does not compile: an unknown filter or test is
     named as such (it is no syntax error; a plugin may be missing), with a suggestion."""
     text = exc.message or "syntax error"
@@ -242,8 +259,7 @@ class _LazyVars(Mapping[str, Any]):
                 return self
             return self._globals[key]
         if key in self._active:
-            raise TemplateError(f"recursive loop detected in variable {key!r}",
-                                self._templar.loc)
+            raise TemplateError(f"recursive loop detected in variable {key!r}", self._templar.loc)
         self._active.add(key)
         try:
             value = self._templar.render(raw)

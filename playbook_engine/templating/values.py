@@ -27,9 +27,20 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-__all__ = ["Predicted", "PredictionReads", "TrustedStr", "UnknownValue", "Unpredictable", "Unsafe",
-           "acting_for_real", "author_text", "distrust", "is_template", "note_prediction",
-           "trust"]
+__all__ = [
+    "Predicted",
+    "PredictionReads",
+    "TrustedStr",
+    "UnknownValue",
+    "Unpredictable",
+    "Unsafe",
+    "acting_for_real",
+    "author_text",
+    "distrust",
+    "is_template",
+    "note_prediction",
+    "trust",
+]
 
 _MARKERS = ("{{", "{%", "{#")
 
@@ -100,6 +111,7 @@ def _convert(value: Any, convert: Callable[[str], str]) -> Any:
 
 # -- values only a real run can know (check mode) ---------------------------------------
 
+
 class Unpredictable(Exception):  # noqa: N818 - it is a state, raised to unwind
     """A check run read a value that only a real run could produce."""
 
@@ -149,7 +161,7 @@ class PredictionReads:
     host (``check_mode: false``), reading predicted state makes it unpredictable."""
 
     def __init__(self) -> None:
-        self.read: dict[str, None] = {}   # in the order first read
+        self.read: dict[str, None] = {}  # in the order first read
         self.real = False
 
     @property

@@ -93,8 +93,9 @@ class Fleet:
     user = TEST_USER
     password = "pbetest-fleet-pw"
 
-    def __init__(self, root: Path, size: int = 5, first_octet: int = 11,
-                 sshd_options: Sequence[str] = ()) -> None:
+    def __init__(
+        self, root: Path, size: int = 5, first_octet: int = 11, sshd_options: Sequence[str] = ()
+    ) -> None:
         """``sshd_options``: extra sshd_config lines for every host, e.g. "RekeyLimit 1M"."""
         if size < 1 or not 1 < first_octet <= 255 - size:
             raise ValueError(f"cannot fit {size} hosts from 127.0.0.{first_octet}")
@@ -113,7 +114,9 @@ class Fleet:
         return self.start()
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self.stop()
@@ -159,14 +162,21 @@ class Fleet:
         """
         h = self.host(host) if isinstance(host, str) else host
         spec = ConnectionSpec(
-            host=h.name, address=h.address, port=h.port, user=self.user,
-            private_key_file=str(self.private_key), known_hosts_files=(str(self.known_hosts),),
-            ssh_config_file=str(self.ssh_config), connect_timeout=5.0,
+            host=h.name,
+            address=h.address,
+            port=h.port,
+            user=self.user,
+            private_key_file=str(self.private_key),
+            known_hosts_files=(str(self.known_hosts),),
+            ssh_config_file=str(self.ssh_config),
+            connect_timeout=5.0,
         )
         return replace(spec, **overrides)
 
     def write_inventory(
-        self, path: Path, extra_vars: Mapping[str, Any] | None = None,
+        self,
+        path: Path,
+        extra_vars: Mapping[str, Any] | None = None,
         hosts: Iterable[FleetHost | str] | None = None,
     ) -> Path:
         """Write an Ansible YAML inventory of (some of) the hosts, all in group ``fleet``."""
@@ -174,13 +184,17 @@ class Fleet:
         chosen = [self.host(h) if isinstance(h, str) else h for h in picked]
         entries = {
             h.name: {
-                "ansible_host": h.address, "ansible_port": h.port, "ansible_user": self.user,
+                "ansible_host": h.address,
+                "ansible_port": h.port,
+                "ansible_user": self.user,
                 "ansible_ssh_private_key_file": str(self.private_key),
             }
             for h in chosen
         }
-        group: dict[str, Any] = {"hosts": entries, "children": {"fleet": {
-            "hosts": {h.name: None for h in chosen}}}}
+        group: dict[str, Any] = {
+            "hosts": entries,
+            "children": {"fleet": {"hosts": {h.name: None for h in chosen}}},
+        }
         if extra_vars:
             group["vars"] = dict(extra_vars)
         path = Path(path)
@@ -225,7 +239,8 @@ class Fleet:
         self.authorized_keys.write_text(client_pub + "\n")
         self.authorized_keys.chmod(0o644)
         self.ssh_config.write_text(
-            "Host *\n    UserKnownHostsFile /dev/null\n    GlobalKnownHostsFile /dev/null\n")
+            "Host *\n    UserKnownHostsFile /dev/null\n    GlobalKnownHostsFile /dev/null\n"
+        )
         user = pwd.getpwnam(TEST_USER)
         for i in range(self.size):
             hostdir = self.root / f"h{i + 1:02d}"
@@ -255,8 +270,11 @@ class Fleet:
     def _configure(self, index: int, address: str, port: int) -> FleetHost:
         hostdir = self.root / f"h{index + 1:02d}"
         host = FleetHost(
-            name=f"h{index + 1:02d}", address=address, port=port,
-            host_key_path=hostdir / "ssh_host_ed25519_key", workdir=hostdir / "work",
+            name=f"h{index + 1:02d}",
+            address=address,
+            port=port,
+            host_key_path=hostdir / "ssh_host_ed25519_key",
+            workdir=hostdir / "work",
             log_path=hostdir / "sshd.log",
         )
         text = _sshd_config(host, self.authorized_keys)
@@ -306,7 +324,9 @@ def ensure_test_user() -> None:
     except KeyError:
         made = subprocess.run(
             ["useradd", "--create-home", "--shell", "/bin/sh", TEST_USER],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         try:
             pwd.getpwnam(TEST_USER)  # another process may have won the race: fine
@@ -314,13 +334,14 @@ def ensure_test_user() -> None:
             raise FleetError(f"useradd {TEST_USER} failed: {made.stderr.strip()}") from None
     if _shadow_hash(TEST_USER) != _PASSWORD_HASH:
         subprocess.run(
-            ["chpasswd", "-e"], input=f"{TEST_USER}:{_PASSWORD_HASH}\n".encode(),
-            capture_output=True, check=True,
+            ["chpasswd", "-e"],
+            input=f"{TEST_USER}:{_PASSWORD_HASH}\n".encode(),
+            capture_output=True,
+            check=True,
         )
     # Passwordless sudo, except to `nobody`: that one asks for the password (the last
     # matching rule wins), so become-with-password is tested against a real prompt.
-    rule = (f"{TEST_USER} ALL=(ALL:ALL) NOPASSWD: ALL\n"
-            f"{TEST_USER} ALL=(nobody) PASSWD: ALL\n")
+    rule = f"{TEST_USER} ALL=(ALL:ALL) NOPASSWD: ALL\n{TEST_USER} ALL=(nobody) PASSWD: ALL\n"
     if not SUDOERS_FILE.exists() or SUDOERS_FILE.read_text() != rule:
         SUDOERS_FILE.parent.mkdir(mode=0o755, exist_ok=True)
         SUDOERS_FILE.write_text(rule)
@@ -352,7 +373,9 @@ def _keygen(path: Path, comment: str) -> str:
         stale.unlink(missing_ok=True)
     subprocess.run(
         ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)],
-        check=True, capture_output=True, stdin=subprocess.DEVNULL,
+        check=True,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
     )
     return Path(f"{path}.pub").read_text().strip()
 
@@ -397,10 +420,20 @@ def _sshd_config(host: FleetHost, authorized_keys: Path) -> str:
         f"PidFile {host.host_key_path.parent / 'sshd.pid'}",
         f"AuthorizedKeysFile {authorized_keys}",
         f"AllowUsers {TEST_USER}",
-        "StrictModes no", "UsePAM no", "PubkeyAuthentication yes",
-        "PasswordAuthentication yes", "KbdInteractiveAuthentication no", "PermitRootLogin no",
-        "LogLevel VERBOSE", "MaxSessions 100", "MaxStartups 200", "MaxAuthTries 20",
-        "UseDNS no", "PrintMotd no", "PrintLastLog no", "X11Forwarding no",
+        "StrictModes no",
+        "UsePAM no",
+        "PubkeyAuthentication yes",
+        "PasswordAuthentication yes",
+        "KbdInteractiveAuthentication no",
+        "PermitRootLogin no",
+        "LogLevel VERBOSE",
+        "MaxSessions 100",
+        "MaxStartups 200",
+        "MaxAuthTries 20",
+        "UseDNS no",
+        "PrintMotd no",
+        "PrintLastLog no",
+        "X11Forwarding no",
         "Subsystem sftp internal-sftp",
     ]
     if _sshd_version() >= (9, 8):  # don't lock out loopback after the auth-failure tests
@@ -412,7 +445,10 @@ def _launch(host: FleetHost) -> subprocess.Popen[bytes]:
     with open(host.log_path, "ab") as log:
         return subprocess.Popen(
             [SSHD, "-D", "-e", "-f", str(host.config_path)],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, preexec_fn=_die_with_parent,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            preexec_fn=_die_with_parent,
         )
 
 

@@ -24,9 +24,9 @@ def statuses(result: RunResult) -> list[tuple[str, str, str]]:
     return [(r.task_name, r.host, r.status) for r in result.results]
 
 
-def check_predicts_run(book: str | Path, inventory: Any,
-                       unchanged: Callable[[], None] = lambda: None,
-                       **options: Any) -> RunResult:
+def check_predicts_run(
+    book: str | Path, inventory: Any, unchanged: Callable[[], None] = lambda: None, **options: Any
+) -> RunResult:
     """Check, run, run again; returns the first real run. ``unchanged`` is called after the
     check run to assert the host is as it was."""
     checked = run(book, inventory, check=True, **options)
@@ -35,8 +35,11 @@ def check_predicts_run(book: str | Path, inventory: Any,
     real = run(book, inventory, **options)
     predicted = statuses(checked)
     actual = statuses(real)
-    mismatch = [(p, a) for p, a in zip(predicted, actual, strict=False)
-                if p != a and p[2] != "unpredictable"]
+    mismatch = [
+        (p, a)
+        for p, a in zip(predicted, actual, strict=False)
+        if p != a and p[2] != "unpredictable"
+    ]
     assert len(predicted) == len(actual), f"check mode predicted {predicted}\nthe run did {actual}"
     assert not mismatch, f"check mode predicted {predicted}\nthe run did {actual}"
     again = run(book, inventory, **options)

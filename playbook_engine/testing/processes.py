@@ -45,7 +45,7 @@ def running(*argv: str) -> list[int]:
             state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except (OSError, IndexError):
             continue
-        if args[:len(wanted)] == wanted and state != "Z":
+        if args[: len(wanted)] == wanted and state != "Z":
             found.append(int(entry.name))
     return found
 
@@ -64,9 +64,22 @@ def peak_rss(argv: Sequence[str], stdout: Path) -> tuple[int, float]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     report = stdout.with_suffix(".rusage")
     with stdout.open("wb") as out:
-        proc = subprocess.run([sys.executable, "-c", _LAUNCHER, str(report), sys.executable,
-                               "-m", "playbook_engine", *argv],
-                              stdout=out, stderr=subprocess.PIPE, env=env, check=False)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                _LAUNCHER,
+                str(report),
+                sys.executable,
+                "-m",
+                "playbook_engine",
+                *argv,
+            ],
+            stdout=out,
+            stderr=subprocess.PIPE,
+            env=env,
+            check=False,
+        )
     if proc.stderr.strip():
         raise AssertionError(f"pbe wrote on stderr: {proc.stderr.decode()}")
     code, peak_kib = report.read_text().split()

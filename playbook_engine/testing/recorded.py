@@ -48,8 +48,14 @@ class RecordedHost:
     host: str = "recorded"
     commands: list[str] = field(default_factory=list)
 
-    def run(self, command: str, *, stdin: bytes | None = None, timeout: float | None = None,
-            stdout: IO[bytes] | None = None) -> CommandResult:
+    def run(
+        self,
+        command: str,
+        *,
+        stdin: bytes | None = None,
+        timeout: float | None = None,
+        stdout: IO[bytes] | None = None,
+    ) -> CommandResult:
         self.commands.append(command)
         sent = (stdin or b"").decode(errors="replace")
         for index, answer in enumerate(self.answers):
@@ -94,9 +100,12 @@ def run_case(case: Mapping[str, Any]) -> tuple[dict[str, Any], RecordedHost]:
 
     module = get(case["module"])
     assert module is not None, f"no module {case['module']}"
-    host = RecordedHost([Answer(**a) for a in case.get("host", [])],
-                        check=bool(case.get("check")), diff=bool(case.get("diff")),
-                        variables=case.get("vars", {}))
+    host = RecordedHost(
+        [Answer(**a) for a in case.get("host", [])],
+        check=bool(case.get("check")),
+        diff=bool(case.get("diff")),
+        variables=case.get("vars", {}),
+    )
     try:
         result = module().run(module.coerce(case.get("args", {})), host)  # type: ignore[arg-type]
         registered = result.as_dict()

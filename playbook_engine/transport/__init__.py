@@ -29,8 +29,7 @@ def _open(spec: ConnectionSpec) -> Connection:
     return SSHConnection.open(spec)
 
 
-def _off_stack(opener: Callable[[ConnectionSpec], Connection],
-               spec: ConnectionSpec) -> Connection:
+def _off_stack(opener: Callable[[ConnectionSpec], Connection], spec: ConnectionSpec) -> Connection:
     """Run ``opener`` on a short-lived thread of its own and hand back its result or error.
 
     paramiko's authentication leaves exception <-> frame reference cycles behind (it tries
@@ -72,7 +71,7 @@ class ConnectionCache:
         self._lock = threading.Lock()
         self._conns: dict[str, Connection] = {}
         self._opening: dict[str, threading.Lock] = {}
-        self._early: dict[str, ConnectionSpec] = {}   # prefetched, not yet asked for
+        self._early: dict[str, ConnectionSpec] = {}  # prefetched, not yet asked for
         self._failed: dict[str, tuple[ConnectionSpec, BaseException]] = {}
         self._stopping = False
         self._closed = False
@@ -118,8 +117,9 @@ class ConnectionCache:
         if stopping:  # interrupt_all() ran while this one was connecting
             conn.interrupt()
 
-    def prefetch(self, hosts: Iterable[str], spec_of: Callable[[str], ConnectionSpec],
-                 limit: int) -> None:
+    def prefetch(
+        self, hosts: Iterable[str], spec_of: Callable[[str], ConnectionSpec], limit: int
+    ) -> None:
         """Start connecting to ``hosts`` now, on at most ``limit`` threads that also work
         out each host's settings (``spec_of``); returns at once. Hosts already connected
         or connecting, and hosts whose settings cannot be worked out (their first task
@@ -133,11 +133,16 @@ class ConnectionCache:
                     todo.put(host)
                     count += 1
         for n in range(min(limit, count)):
-            threading.Thread(target=self._prefetch_from, args=(todo, spec_of), daemon=True,
-                             name=f"pbe-prefetch-{n}").start()
+            threading.Thread(
+                target=self._prefetch_from,
+                args=(todo, spec_of),
+                daemon=True,
+                name=f"pbe-prefetch-{n}",
+            ).start()
 
-    def _prefetch_from(self, todo: queue.SimpleQueue[str],
-                       spec_of: Callable[[str], ConnectionSpec]) -> None:
+    def _prefetch_from(
+        self, todo: queue.SimpleQueue[str], spec_of: Callable[[str], ConnectionSpec]
+    ) -> None:
         while not (self._stopping or self._closed):
             try:
                 host = todo.get_nowait()

@@ -47,8 +47,9 @@ class Sink:
 
 
 def sink_error(exc: SinkFailed) -> ModuleError:
-    return ModuleError(f"cannot store the command's output on the controller: "
-                       f"{exc.cause.strerror or exc.cause}")
+    return ModuleError(
+        f"cannot store the command's output on the controller: {exc.cause.strerror or exc.cause}"
+    )
 
 
 def decode(data: bytes, strip_newlines: bool = False) -> str:
@@ -87,14 +88,14 @@ class CommandResult:
 class ConnectionSpec:
     """Everything needed to reach one host, resolved from inventory vars and CLI flags."""
 
-    host: str                      # inventory_hostname, for messages
-    address: str                   # ansible_host (or the name)
-    port: int | None = None        # None: from ~/.ssh/config, else 22
+    host: str  # inventory_hostname, for messages
+    address: str  # ansible_host (or the name)
+    port: int | None = None  # None: from ~/.ssh/config, else 22
     user: str | None = None
     password: str | None = None
     private_key_file: str | None = None
-    connection: str = "ssh"        # "ssh" | "local"
-    host_key_checking: str = "strict"   # "strict" | "accept-new" | "off"
+    connection: str = "ssh"  # "ssh" | "local"
+    host_key_checking: str = "strict"  # "strict" | "accept-new" | "off"
     known_hosts_files: tuple[str, ...] = ()
     ssh_config_file: str | None = None  # None: ~/.ssh/config when it exists
     connect_timeout: float = 10.0
@@ -112,7 +113,11 @@ class Connection(abc.ABC):
 
     @abc.abstractmethod
     def run(
-        self, command: str, *, stdin: bytes | None = None, timeout: float | None = None,
+        self,
+        command: str,
+        *,
+        stdin: bytes | None = None,
+        timeout: float | None = None,
         stdout: IO[bytes] | None = None,
     ) -> CommandResult:
         """Run ``command`` with ``sh -c`` semantics; stdin is sent then closed.

@@ -123,7 +123,7 @@ def _blob_type(blob: bytes) -> str | None:
     size = struct.unpack(">I", blob[:4])[0]
     if len(blob) < 4 + size:
         return None
-    return blob[4:4 + size].decode("ascii", "replace")
+    return blob[4 : 4 + size].decode("ascii", "replace")
 
 
 def _match(pattern: str, name: str) -> bool:
@@ -146,8 +146,10 @@ def _hashed_match(entry: str, name: str) -> bool:
         salt, digest = base64.b64decode(parts[2]), base64.b64decode(parts[3])
     except binascii.Error:
         return False
-    return any(hmac.compare_digest(hmac.new(salt, n.encode(), hashlib.sha1).digest(), digest)
-               for n in {name, name.lower()})
+    return any(
+        hmac.compare_digest(hmac.new(salt, n.encode(), hashlib.sha1).digest(), digest)
+        for n in {name, name.lower()}
+    )
 
 
 def read_known_hosts(paths: Sequence[str]) -> list[KnownKey]:
@@ -182,7 +184,10 @@ def _warn_skipped(path: str, parsed: KnownHostsFile) -> None:
     if parsed.ca_lines:
         logger.warning(
             "%s: ignoring @cert-authority line(s) %s: pbe does not verify host certificates, "
-            "so hosts covered only by them count as unknown", path, _numbers(parsed.ca_lines))
+            "so hosts covered only by them count as unknown",
+            path,
+            _numbers(parsed.ca_lines),
+        )
     if parsed.bad_lines:
         logger.warning("%s: ignoring unreadable line(s) %s", path, _numbers(parsed.bad_lines))
 
@@ -206,7 +211,8 @@ def is_known(keys: Sequence[KnownKey], name: str, key: paramiko.PKey) -> bool:
     if revoked := next((k for k in mine if k.revoked and k.blob == blob), None):
         raise HostUnreachable(
             f"host key for {name} is REVOKED: the server offered {_describe(key)}, which "
-            f"{revoked.where} marks @revoked; refusing to connect")
+            f"{revoked.where} marks @revoked; refusing to connect"
+        )
     trusted = [k for k in mine if not k.revoked]
     if any(k.blob == blob for k in trusted):
         return True
@@ -303,11 +309,13 @@ class HostKeyCheck(paramiko.MissingHostKeyPolicy):
         self.save_to = save_to
         self.known = [] if mode == "off" else read_known_hosts(self.files)
 
-    def missing_host_key(self, client: paramiko.SSHClient, hostname: str,
-                         key: paramiko.PKey) -> None:
+    def missing_host_key(
+        self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey
+    ) -> None:
         if self.mode == "off":
-            logger.warning("host key checking is off: accepting %s for %s", _describe(key),
-                           hostname)
+            logger.warning(
+                "host key checking is off: accepting %s for %s", _describe(key), hostname
+            )
             return
         if is_known(self.known, hostname, key):
             return
@@ -326,8 +334,9 @@ class HostKeyCheck(paramiko.MissingHostKeyPolicy):
         options = transport.get_security_options()
         wanted = {a for t in known_key_types(self.known, self.name) for a in _algorithms(t)}
         offered = list(options.key_types)
-        options.key_types = [a for a in offered if a in wanted] + \
-            [a for a in offered if a not in wanted]
+        options.key_types = [a for a in offered if a in wanted] + [
+            a for a in offered if a not in wanted
+        ]
         return transport
 
 
@@ -336,8 +345,9 @@ def _record(path: str, files: Sequence[str], hostname: str, key: paramiko.PKey) 
     try:
         added = remember(path, files, hostname, key)
     except OSError as exc:
-        logger.warning("could not record the host key of %s in %s: %s", hostname, path,
-                       os_reason(exc))
+        logger.warning(
+            "could not record the host key of %s in %s: %s", hostname, path, os_reason(exc)
+        )
         return
     if added:
         logger.warning("added new host key %s for %s to %s", _describe(key), hostname, path)

@@ -59,26 +59,37 @@ class LocalConnection(Connection):
         self._running: set[_Proc[bytes]] = set()
         self._stopping = False
         self._shells: SessionPool[PipeShell] = SessionPool(
-            lambda: PipeShell.start(_SHELL, spec.connect_timeout), _SHELLS)
+            lambda: PipeShell.start(_SHELL, spec.connect_timeout), _SHELLS
+        )
         self._shells.disabled = not spec.persistent_shell
 
     def run(
-        self, command: str, *, stdin: bytes | None = None, timeout: float | None = None,
+        self,
+        command: str,
+        *,
+        stdin: bytes | None = None,
+        timeout: float | None = None,
         stdout: IO[bytes] | None = None,
     ) -> CommandResult:
         limit = timeout or self.spec.command_timeout
         if self._stopping:
             raise ModuleError(STOPPED)
         try:
-            result = run_in_shell(self._shells, self, command, stdin, limit, Sink(stdout),
-                                  errors="surrogateescape")
+            result = run_in_shell(
+                self._shells, self, command, stdin, limit, Sink(stdout), errors="surrogateescape"
+            )
         except SinkFailed as exc:
             raise sink_error(exc) from None
         except SessionLost:
-            raise ModuleError(STOPPED if self._stopping else (
-                "the shell that pbe keeps for local commands ended while the command was "
-                "running (was it killed?); the command was stopped and may have run in "
-                "part")) from None
+            raise ModuleError(
+                STOPPED
+                if self._stopping
+                else (
+                    "the shell that pbe keeps for local commands ended while the command was "
+                    "running (was it killed?); the command was stopped and may have run in "
+                    "part"
+                )
+            ) from None
         if result is not None:
             return result
         return self._run_alone(command, stdin, limit, stdout)
@@ -90,8 +101,9 @@ class LocalConnection(Connection):
     def kill_groups(self, pids: list[int]) -> None:
         pipeshell.kill_groups(pids)
 
-    def _run_alone(self, command: str, stdin: bytes | None, limit: float | None,
-                   stdout: IO[bytes] | None) -> CommandResult:
+    def _run_alone(
+        self, command: str, stdin: bytes | None, limit: float | None, stdout: IO[bytes] | None
+    ) -> CommandResult:
         """A ``/bin/sh -c`` of its own for this one command."""
         deadline = None if limit is None else time.monotonic() + limit
         proc = self._start(command)
@@ -116,8 +128,12 @@ class LocalConnection(Connection):
                 raise ModuleError(STOPPED)
             try:
                 proc = subprocess.Popen(
-                    ["/bin/sh", "-c", command], stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+                    ["/bin/sh", "-c", command],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    start_new_session=True,
+                )
             except OSError as exc:
                 raise ModuleError(f"cannot start /bin/sh: {exc.strerror}") from None
             self._running.add(proc)
@@ -154,8 +170,9 @@ class LocalConnection(Connection):
 
     def put(self, source: IO[bytes], remote_path: str, mode: int | None = None) -> None:
         try:
-            fd = os.open(remote_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
-                         0o666 if mode is None else mode)
+            fd = os.open(
+                remote_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666 if mode is None else mode
+            )
             with os.fdopen(fd, "wb") as out:
                 shutil.copyfileobj(source, out, 1 << 20)
             if mode is not None:
@@ -179,8 +196,9 @@ class LocalConnection(Connection):
 # -- one command's pipes ------------------------------------------------------------------
 
 
-def _communicate(proc: _Proc[bytes], data: bytes, deadline: float | None,
-                 sink: Sink) -> tuple[bytes, bytes]:
+def _communicate(
+    proc: _Proc[bytes], data: bytes, deadline: float | None, sink: Sink
+) -> tuple[bytes, bytes]:
     """Feed stdin and drain stdout (into ``sink``) and stderr together until both close,
     then reap."""
     assert proc.stdin is not None
@@ -232,7 +250,7 @@ class _Feeder:
     def send(self) -> None:
         end = self._offset + _WRITE_CHUNK
         try:
-            self._offset += os.write(self.fd, self._data[self._offset:end])
+            self._offset += os.write(self.fd, self._data[self._offset : end])
         except BlockingIOError:
             return
         except OSError:

@@ -47,9 +47,13 @@ class PipeShell:
         """Start a session shell whose commands run in ``shell``; None if it cannot."""
         token = new_token()
         try:
-            proc = subprocess.Popen(boot_argv(token, shell), stdin=subprocess.PIPE,
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    start_new_session=True)
+            proc = subprocess.Popen(
+                boot_argv(token, shell),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
         except OSError as exc:
             logger.debug("no session shell: %s", exc)
             return None
@@ -79,23 +83,26 @@ class PipeShell:
             sel.register(fd, selectors.EVENT_WRITE)
             while view:
                 try:
-                    view = view[os.write(fd, view[:_WRITE_CHUNK]):]
+                    view = view[os.write(fd, view[:_WRITE_CHUNK]) :]
                 except BlockingIOError:
                     if not sel.select(_remaining(deadline)):
                         _remaining(deadline)
                 except OSError as exc:
                     raise SessionLost(started=False) from exc
 
-    def collect(self, demux: Demux, deadline: float | None, check: Callable[[], None],
-                to_eof: bool = False) -> None:
+    def collect(
+        self, demux: Demux, deadline: float | None, check: Callable[[], None], to_eof: bool = False
+    ) -> None:
         """Read until ``demux`` is done (or, ``to_eof``, until both pipes end).
 
         Raises:
             Expired: at the deadline.
             SessionLost: the shell ended first.
         """
-        feed: dict[int, Callable[[bytes], None]] = {self._out: demux.feed_out,
-                                                     self._err: demux.feed_err}
+        feed: dict[int, Callable[[bytes], None]] = {
+            self._out: demux.feed_out,
+            self._err: demux.feed_err,
+        }
         with selectors.DefaultSelector() as sel:
             for fd in feed:
                 if fd not in self._ended:
@@ -116,8 +123,12 @@ class PipeShell:
                     raise SessionLost(started=True)
                 self._read(sel, feed, deadline)
 
-    def _read(self, sel: selectors.BaseSelector, feed: dict[int, Callable[[bytes], None]],
-              deadline: float | None) -> None:
+    def _read(
+        self,
+        sel: selectors.BaseSelector,
+        feed: dict[int, Callable[[bytes], None]],
+        deadline: float | None,
+    ) -> None:
         timeout = _remaining(deadline)
         if self._pidfd is None:  # nothing tells us the shell ended: look now and then
             timeout = _POLL if timeout is None else min(timeout, _POLL)
@@ -173,8 +184,7 @@ def kill_groups(pids: list[int]) -> None:
     pids = [pid for pid in pids if pid > 1]
     for pid in pids:
         _signal_group(pid, signal.SIGTERM)
-    thread = threading.Thread(target=_kill_later, args=(pids,), daemon=True,
-                              name="pbe-kill-groups")
+    thread = threading.Thread(target=_kill_later, args=(pids,), daemon=True, name="pbe-kill-groups")
     thread.start()
 
 

@@ -109,7 +109,7 @@ _PREFIX = {
     "m": "printf '%s%sS%s\\n' {a} {b} $$;",
 }
 _RECORD_MAX = 64  # a record's length after its token: "E255 1\n", "S4194304\n"
-_DEATHS = 3       # sessions that may die under a command before a host gets exec only
+_DEATHS = 3  # sessions that may die under a command before a host gets exec only
 
 
 def new_token() -> str:
@@ -122,10 +122,12 @@ def kill_script(pids: list[int], grace: float = KILL_GRACE) -> str:
     finishes its work even when pbe closes the connection right after starting it."""
     groups = " ".join(f"-{pid}" for pid in pids if pid > 1)  # -1 would mean "every process"
     steps = max(1, int(grace * 10))
-    return (f"(g='{groups}'; kill -TERM $g; n=0; while [ $n -lt {steps} ]; do a=; "
-            "for p in $g; do kill -0 $p && a=1; done; [ -n \"$a\" ] || break; "
-            "sleep 0.1 || break; n=$((n+1)); done; kill -KILL $g) "
-            "</dev/null >/dev/null 2>&1 &")
+    return (
+        f"(g='{groups}'; kill -TERM $g; n=0; while [ $n -lt {steps} ]; do a=; "
+        'for p in $g; do kill -0 $p && a=1; done; [ -n "$a" ] || break; '
+        "sleep 0.1 || break; n=$((n+1)); done; kill -KILL $g) "
+        "</dev/null >/dev/null 2>&1 &"
+    )
 
 
 def boot_command(token: str) -> str:
@@ -146,12 +148,13 @@ def parse_ready(data: bytes, token: str) -> str | None:
     at = data.find(marker)
     if at < 0 or (end := data.find(b"\n", at)) < 0:
         return None
-    mode = data[at + len(marker):end].decode("ascii", "replace")
+    mode = data[at + len(marker) : end].decode("ascii", "replace")
     return mode if mode in ("s", "m") else ""
 
 
-def frame(command: str, stdin: bytes | None, mode: str, token: str,
-          errors: str = "strict") -> bytes | None:
+def frame(
+    command: str, stdin: bytes | None, mode: str, token: str, errors: str = "strict"
+) -> bytes | None:
     """The bytes that make the session run ``command``, or None when it cannot carry
     it (NUL bytes, stdin not ending in a newline, too large, not encodable)."""
     data = stdin or b""
@@ -265,12 +268,12 @@ class _Stream:
                     raise ProtocolError("a record without its end of line")
                 self._held = buf[at:]
                 return records
-            body = str(view[at + len(self._token):end], "ascii", "replace")
+            body = str(view[at + len(self._token) : end], "ascii", "replace")
             records.append((body[:1], body[1:]))
             pos = end + 1
         keep = _partial_token(buf, pos, self._token)
-        self._write(view[pos:len(buf) - keep])
-        self._held = buf[len(buf) - keep:] if keep else b""
+        self._write(view[pos : len(buf) - keep])
+        self._held = buf[len(buf) - keep :] if keep else b""
         return records
 
     def _write(self, data: memoryview) -> None:
@@ -396,8 +399,9 @@ class Shell(Pooled, Protocol):
     def send(self, data: bytes, deadline: float | None) -> None:
         """Deliver a frame whole, or raise SessionLost(started=False)."""
 
-    def collect(self, demux: Demux, deadline: float | None, check: Callable[[], None],
-                to_eof: bool = False) -> None:
+    def collect(
+        self, demux: Demux, deadline: float | None, check: Callable[[], None], to_eof: bool = False
+    ) -> None:
         """Feed ``demux`` until it is done (``to_eof``: until the channel ends), calling
         ``check`` after each read. Raises Expired, SessionLost."""
 
@@ -416,8 +420,15 @@ class Owner(Protocol):
 ShellT = TypeVar("ShellT", bound=Shell)
 
 
-def run_in_shell(pool: SessionPool[ShellT], owner: Owner, command: str, stdin: bytes | None,
-                 limit: float | None, out: Sink, errors: str = "strict") -> CommandResult | None:
+def run_in_shell(
+    pool: SessionPool[ShellT],
+    owner: Owner,
+    command: str,
+    stdin: bytes | None,
+    limit: float | None,
+    out: Sink,
+    errors: str = "strict",
+) -> CommandResult | None:
     """Run ``command`` in one of the pool's shells; None when no shell can carry it (the
     caller runs it with exec-per-command, which is then safe: it never started).
 

@@ -35,12 +35,17 @@ def in_dir(command: str, chdir: str | None) -> str:
 # (with no time limit) where there is one: the login user cannot signal the become user's
 # processes, but sudo and su relay a SIGTERM to their child, and timeout passes it on to
 # its whole group. So stopping a command (a timeout, SIGTERM to pbe) stops all of it.
-_OWN_GROUP = ('timeout --version >/dev/null 2>&1 && exec timeout 0 sh -c "$1"; '
-              'exec sh -c "$1"')
+_OWN_GROUP = 'timeout --version >/dev/null 2>&1 && exec timeout 0 sh -c "$1"; exec sh -c "$1"'
 
 
-def become(command: str, *, method: str = "sudo", user: str = "root",
-           flags: str = "", prompt: str | None = None) -> str:
+def become(
+    command: str,
+    *,
+    method: str = "sudo",
+    user: str = "root",
+    flags: str = "",
+    prompt: str | None = None,
+) -> str:
     """Wrap ``command`` to run as ``user``.
 
     With ``prompt`` set, sudo reads the password from stdin after printing that prompt on

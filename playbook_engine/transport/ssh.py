@@ -107,12 +107,14 @@ def _tcp_connect(target: SSHTarget, timeout: float) -> socket.socket:
         sock = socket.create_connection((target.hostname, target.port), timeout=timeout)
     except socket.gaierror as exc:
         raise HostUnreachable(
-            f"name does not resolve: {target.hostname} ({exc.strerror})") from None
+            f"name does not resolve: {target.hostname} ({exc.strerror})"
+        ) from None
     except ConnectionRefusedError:
         raise HostUnreachable(f"connection refused ({target.label})") from None
     except TimeoutError:
         raise HostUnreachable(
-            f"timed out after {timeout:g}s connecting to {target.label}") from None
+            f"timed out after {timeout:g}s connecting to {target.label}"
+        ) from None
     except OSError as exc:
         raise HostUnreachable(f"cannot connect to {target.label}: {os_reason(exc)}") from None
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -120,32 +122,51 @@ def _tcp_connect(target: SSHTarget, timeout: float) -> socket.socket:
     return sock
 
 
-def _make_client(spec: ConnectionSpec, target: SSHTarget) -> tuple[paramiko.SSHClient,
-                                                                   HostKeyCheck]:
+def _make_client(
+    spec: ConnectionSpec, target: SSHTarget
+) -> tuple[paramiko.SSHClient, HostKeyCheck]:
     """A client holding no host keys: ``HostKeyCheck`` judges every key ("off" reads none)."""
     if spec.host_key_checking not in HOST_KEY_MODES:
         raise OptionsError(
             f"unknown host key checking mode {spec.host_key_checking!r} "
-            f"(use one of: {', '.join(HOST_KEY_MODES)})")
+            f"(use one of: {', '.join(HOST_KEY_MODES)})"
+        )
     writable = [p for p in target.known_hosts_files if p not in (GLOBAL_KNOWN_HOSTS, os.devnull)]
-    check = HostKeyCheck(spec.host_key_checking, target.known_hosts_name,
-                         target.known_hosts_files, writable[0] if writable else None)
+    check = HostKeyCheck(
+        spec.host_key_checking,
+        target.known_hosts_name,
+        target.known_hosts_files,
+        writable[0] if writable else None,
+    )
     client = paramiko.SSHClient()
     client.set_log_channel(_WIRE_LOG)
     client.set_missing_host_key_policy(check)
     return client, check
 
 
-def _handshake(client: paramiko.SSHClient, check: HostKeyCheck, sock: socket.socket,
-               spec: ConnectionSpec, target: SSHTarget) -> None:
+def _handshake(
+    client: paramiko.SSHClient,
+    check: HostKeyCheck,
+    sock: socket.socket,
+    spec: ConnectionSpec,
+    target: SSHTarget,
+) -> None:
     """SSH handshake and auth; connect, banner, auth and channel timeouts all explicit."""
     timeout = spec.connect_timeout
     client.connect(
-        target.hostname, target.port, username=target.user, password=spec.password,
+        target.hostname,
+        target.port,
+        username=target.user,
+        password=spec.password,
         key_filename=list(target.key_files) or None,  # type: ignore[arg-type]  # list is fine
         allow_agent=target.allow_agent,
-        look_for_keys=False, sock=sock, timeout=timeout, banner_timeout=timeout,
-        auth_timeout=timeout, channel_timeout=timeout, transport_factory=check.transport,
+        look_for_keys=False,
+        sock=sock,
+        timeout=timeout,
+        banner_timeout=timeout,
+        auth_timeout=timeout,
+        channel_timeout=timeout,
+        transport_factory=check.transport,
     )
 
 
@@ -164,7 +185,8 @@ def _connect_failure(exc: BaseException, target: SSHTarget, spec: ConnectionSpec
     """Turn whatever paramiko raised during connect into one human sentence."""
     if isinstance(exc, paramiko.AuthenticationException) or "authentication methods" in str(exc):
         return f"authentication failed for user {target.user} on {target.label} " + (
-            _auth_detail(exc, target, spec))
+            _auth_detail(exc, target, spec)
+        )
     return _handshake_failure(exc, target, spec.connect_timeout)
 
 
@@ -185,8 +207,10 @@ def _handshake_failure(exc: BaseException, target: SSHTarget, timeout: float) ->
     text, cause = str(exc), exc.__context__
     stalled = isinstance(exc, TimeoutError) or isinstance(cause, TimeoutError)
     if stalled or text == "No existing session":  # the latter: start_client's timeout hit
-        return (f"timed out after {timeout:g}s waiting for the SSH handshake with "
-                f"{target.label} (is it an SSH server?)")
+        return (
+            f"timed out after {timeout:g}s waiting for the SSH handshake with "
+            f"{target.label} (is it an SSH server?)"
+        )
     if "Indecipherable" in text or "version" in text:
         return f"{target.label} did not answer as an SSH server ({text})"
     if "protocol banner" in text or isinstance(exc, (EOFError, ConnectionError)):
@@ -202,8 +226,7 @@ def _handshake_failure(exc: BaseException, target: SSHTarget, timeout: float) ->
 class SSHConnection(Connection):
     """One authenticated SSH connection to one host, reused for every command and file."""
 
-    def __init__(self, spec: ConnectionSpec, target: SSHTarget,
-                 client: paramiko.SSHClient) -> None:
+    def __init__(self, spec: ConnectionSpec, target: SSHTarget, client: paramiko.SSHClient) -> None:
         transport = client.get_transport()
         if transport is None:
             raise HostUnreachable(f"SSH connection to {target.label} is not open")
@@ -212,7 +235,7 @@ class SSHConnection(Connection):
         self.transport: paramiko.Transport = transport
         self._client = client
         self._sftp: paramiko.SFTPClient | None = None
-        self._lock = threading.Lock()       # _sftp and _closed; close() takes only this one
+        self._lock = threading.Lock()  # _sftp and _closed; close() takes only this one
         # paramiko's SFTPClient is not thread-safe, and hosts delegating to this one share
         # it: one transfer at a time. Exec channels need no lock (one channel per command).
         self._sftp_lock = threading.Lock()
@@ -262,7 +285,11 @@ class SSHConnection(Connection):
     # -- commands -----------------------------------------------------------------------
 
     def run(
-        self, command: str, *, stdin: bytes | None = None, timeout: float | None = None,
+        self,
+        command: str,
+        *,
+        stdin: bytes | None = None,
+        timeout: float | None = None,
         stdout: IO[bytes] | None = None,
     ) -> CommandResult:
         """Run ``command`` in the host's session shell, or on a channel of its own.
@@ -286,8 +313,9 @@ class SSHConnection(Connection):
         self._check_open()  # close() ended the command: that is no result
         return result
 
-    def _run_on_channel(self, command: str, stdin: bytes | None, limit: float | None,
-                        stdout: IO[bytes] | None) -> CommandResult:
+    def _run_on_channel(
+        self, command: str, stdin: bytes | None, limit: float | None, stdout: IO[bytes] | None
+    ) -> CommandResult:
         """Exec-per-command: a fresh channel and login shell for this one command."""
         deadline = None if limit is None else time.monotonic() + limit
         chan = self._open_channel()
@@ -303,8 +331,11 @@ class SSHConnection(Connection):
             raise sink_error(exc) from None
         except Expired:
             _end_command(self.transport, chan)
-            raise (ModuleError(STOPPED) if self._stopping else
-                   CommandTimeout(f"command timed out after {limit:g}s")) from None
+            raise (
+                ModuleError(STOPPED)
+                if self._stopping
+                else CommandTimeout(f"command timed out after {limit:g}s")
+            ) from None
         except (paramiko.SSHException, EOFError, OSError) as exc:
             raise self._lost(exc) from exc
         finally:
@@ -380,7 +411,8 @@ class SSHConnection(Connection):
             return ModuleError(STOPPED)
         return ModuleError(
             f"the shell that pbe keeps on {self.target.label} ended while the command was "
-            "running (was it killed?); the command was stopped and may have run in part")
+            "running (was it killed?); the command was stopped and may have run in part"
+        )
 
     def _check_open(self) -> None:
         if self._closed:
@@ -423,6 +455,7 @@ class SSHConnection(Connection):
             ModuleError: the remote side refused (no such directory, permission denied...).
             HostUnreachable: the connection was lost.
         """
+
         def upload(sftp: paramiko.SFTPClient) -> None:
             with sftp.open(remote_path, "wb", bufsize=0) as remote:
                 if mode is not None:
@@ -439,11 +472,17 @@ class SSHConnection(Connection):
             ModuleError: the file is missing or unreadable.
             HostUnreachable: the connection was lost.
         """
-        self._sftp_call("read", remote_path, lambda sftp: sftp.getfo(
-            remote_path, dest, max_concurrent_prefetch_requests=_PREFETCH_REQUESTS))
+        self._sftp_call(
+            "read",
+            remote_path,
+            lambda sftp: sftp.getfo(
+                remote_path, dest, max_concurrent_prefetch_requests=_PREFETCH_REQUESTS
+            ),
+        )
 
-    def _sftp_call(self, verb: str, path: str,
-                   action: Callable[[paramiko.SFTPClient], object]) -> None:
+    def _sftp_call(
+        self, verb: str, path: str, action: Callable[[paramiko.SFTPClient], object]
+    ) -> None:
         try:
             with self._sftp_lock:
                 action(self._sftp_session())
@@ -453,7 +492,8 @@ class SSHConnection(Connection):
             if not self.transport.is_active():
                 raise self._lost(exc) from exc
             raise ModuleError(
-                f"cannot {verb} {path} on {self.spec.host}: {os_reason(exc)}") from None
+                f"cannot {verb} {path} on {self.spec.host}: {os_reason(exc)}"
+            ) from None
 
     def _sftp_session(self) -> paramiko.SFTPClient:
         """The host's one SFTP session, opened on first use."""
@@ -467,7 +507,8 @@ class SSHConnection(Connection):
                     if not self.transport.is_active():
                         raise self._lost(exc) from exc
                     raise ModuleError(
-                        f"SFTP is not available on {self.target.label}: {os_reason(exc)}") from None
+                        f"SFTP is not available on {self.target.label}: {os_reason(exc)}"
+                    ) from None
             if self._sftp is None:
                 raise ModuleError(f"SFTP is not available on {self.target.label}")
             return self._sftp
@@ -500,8 +541,9 @@ def _feed_stdin(chan: paramiko.Channel, data: bytes) -> threading.Thread | None:
     if len(data) <= chan.out_window_size:
         _send_input(chan, data)
         return None
-    feeder = threading.Thread(target=_send_input, args=(chan, data), daemon=True,
-                              name="pbe-ssh-stdin")
+    feeder = threading.Thread(
+        target=_send_input, args=(chan, data), daemon=True, name="pbe-ssh-stdin"
+    )
     feeder.start()
     return feeder
 
@@ -540,8 +582,9 @@ def _send_input(chan: paramiko.Channel, data: bytes) -> None:
         logger.debug("stdin not sent: %s", exc)  # a lost connection shows in the output
 
 
-def _collect(chan: paramiko.Channel, wake: Wakeup, deadline: float | None,
-             out: Sink) -> tuple[bytes, bytes]:
+def _collect(
+    chan: paramiko.Channel, wake: Wakeup, deadline: float | None, out: Sink
+) -> tuple[bytes, bytes]:
     """Drain stdout (into ``out``) and stderr until EOF, sleeping only until paramiko
     feeds either."""
     err = Sink()
@@ -551,7 +594,8 @@ def _collect(chan: paramiko.Channel, wake: Wakeup, deadline: float | None,
         while chan.recv_stderr_ready():
             err.write(chan.recv_stderr(READ_CHUNK))
         if (chan.eof_received or chan.closed) and not (
-                chan.recv_ready() or chan.recv_stderr_ready()):
+            chan.recv_ready() or chan.recv_stderr_ready()
+        ):
             return out.value(), err.value()
         wake.consume(remaining(deadline))
 

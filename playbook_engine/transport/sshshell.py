@@ -153,8 +153,9 @@ class ChannelShell:
         finally:
             quietly(lambda: self.chan.settimeout(None))
 
-    def collect(self, demux: Demux, deadline: float | None,
-                check: Callable[[], None], to_eof: bool = False) -> None:
+    def collect(
+        self, demux: Demux, deadline: float | None, check: Callable[[], None], to_eof: bool = False
+    ) -> None:
         """Read until ``demux`` is done (or, ``to_eof``, until the channel's end).
 
         Raises:

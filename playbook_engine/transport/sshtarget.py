@@ -88,7 +88,8 @@ def _refuse_proxies(address: str, cfg: paramiko.SSHConfigDict) -> None:
     for option in ("proxyjump", "proxycommand"):
         if cfg.get(option, "none").lower() != "none":
             raise HostUnreachable(
-                f"ssh config sets {option} for {address}, which pbe does not support yet")
+                f"ssh config sets {option} for {address}, which pbe does not support yet"
+            )
 
 
 def _readable_key(path: str) -> str:

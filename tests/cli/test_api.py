@@ -24,9 +24,15 @@ from playbook_engine.events import (
 )
 from playbook_engine.options import DEFAULT_FORKS
 
-INVENTORY = {"all": {"vars": {"ansible_connection": "local"},
-                     "children": {"web": {"hosts": {"web1": None, "web2": {"port": 81}}},
-                                  "db": {"hosts": {"db1": None}}}}}
+INVENTORY = {
+    "all": {
+        "vars": {"ansible_connection": "local"},
+        "children": {
+            "web": {"hosts": {"web1": None, "web2": {"port": 81}}},
+            "db": {"hosts": {"db1": None}},
+        },
+    }
+}
 
 BOOK = """
 - name: web
@@ -64,17 +70,43 @@ def book(tmp_path: Path) -> Path:
 
 def test_public_api_is_pinned() -> None:
     assert set(pbe.__all__) == {
-        "Event", "ExitCode", "HostUnreachable", "Inventory", "ModuleError", "NoHostsMatched",
-        "OptionsError", "PbeError", "Problem", "RunOptions", "RunResult", "TemplateError",
-        "ValidationError", "ValidationFailed", "__version__", "empty_inventory", "events",
-        "inventory_from_dict", "load_inventory", "run", "validate"}
+        "Event",
+        "ExitCode",
+        "HostUnreachable",
+        "Inventory",
+        "ModuleError",
+        "NoHostsMatched",
+        "OptionsError",
+        "PbeError",
+        "Problem",
+        "RunOptions",
+        "RunResult",
+        "TemplateError",
+        "ValidationError",
+        "ValidationFailed",
+        "__version__",
+        "empty_inventory",
+        "events",
+        "inventory_from_dict",
+        "load_inventory",
+        "run",
+        "validate",
+    }
     assert callable(pbe.run) and callable(pbe.validate)
 
 
-def test_run_with_dict_inventory_and_keywords(book: Path,
-                                              capfd: pytest.CaptureFixture[str]) -> None:
-    result = pbe.run(book, INVENTORY, tags=["greet", "change"], limit=["web1", "db1"],
-                     extra_vars={"greeting": "hello"}, forks=None, skip_tags="never")
+def test_run_with_dict_inventory_and_keywords(
+    book: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    result = pbe.run(
+        book,
+        INVENTORY,
+        tags=["greet", "change"],
+        limit=["web1", "db1"],
+        extra_vars={"greeting": "hello"},
+        forks=None,
+        skip_tags="never",
+    )
     assert result.ok and bool(result) and result.exit_code == pbe.ExitCode.OK
     assert list(result.stats) == ["web1"]  # db1's only task is not tagged
     greet = [r for r in result.results if r.task_name == "greet"]
@@ -138,8 +170,9 @@ def test_two_runs_on_two_threads_do_not_interfere(tmp_path: Path) -> None:
             if isinstance(event, HostResult):
                 seen[prefix].add(event.host)
 
-        results[prefix] = pbe.run(book, inventory(prefix), extra_vars={"tag": prefix},
-                                  on_event=note)
+        results[prefix] = pbe.run(
+            book, inventory(prefix), extra_vars={"tag": prefix}, on_event=note
+        )
 
     threads = [threading.Thread(target=go, args=(p,)) for p in ("a", "b")]
     for thread in threads:
@@ -168,9 +201,17 @@ def test_run_raises_for_invalid_input(tmp_path: Path) -> None:
 
 
 def test_keywords_become_run_options() -> None:
-    opts = make_options(tags=["a,b", "c"], skip_tags="d", known_hosts=Path("/k"),
-                        limit=["web", "!web2"], forks=None, host_key_checking=False,
-                        private_key=Path("/id"), user="deploy", timeout=3)
+    opts = make_options(
+        tags=["a,b", "c"],
+        skip_tags="d",
+        known_hosts=Path("/k"),
+        limit=["web", "!web2"],
+        forks=None,
+        host_key_checking=False,
+        private_key=Path("/id"),
+        user="deploy",
+        timeout=3,
+    )
     assert opts.tags == ("a", "b", "c") and opts.skip_tags == ("d",)
     assert opts.known_hosts == ("/k",) and opts.limit == "web,!web2"
     assert opts.forks == DEFAULT_FORKS and opts.host_key_checking == "off"

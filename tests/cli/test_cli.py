@@ -59,8 +59,10 @@ def test_ok_run_exit_0_and_recap(files: tuple[Path, Path]) -> None:
     code, out, err = pbe("run", str(book), "-i", str(inv))
     assert (code, err) == (0, "")
     assert "TASK [show]" in out and '"msg": "web1 80 none"' in out
-    assert "web2                       : ok=1    changed=0    unreachable=0    failed=0    " \
-           "skipped=1    rescued=0    ignored=0" in out
+    assert (
+        "web2                       : ok=1    changed=0    unreachable=0    failed=0    "
+        "skipped=1    rescued=0    ignored=0" in out
+    )
 
 
 def test_host_failure_exit_2(files: tuple[Path, Path]) -> None:
@@ -84,8 +86,9 @@ def test_limit_matching_nothing_is_exit_1_naming_it(files: tuple[Path, Path]) ->
     assert "nosuch*" in err and out == ""
 
 
-def test_play_matching_no_host_warns_or_fails_under_strict(tmp_path: Path,
-                                                          files: tuple[Path, Path]) -> None:
+def test_play_matching_no_host_warns_or_fails_under_strict(
+    tmp_path: Path, files: tuple[Path, Path]
+) -> None:
     _, inv = files
     book = tmp_path / "empty.yml"
     book.write_text("- hosts: nothere\n  tasks:\n    - ping:\n")
@@ -95,13 +98,11 @@ def test_play_matching_no_host_warns_or_fails_under_strict(tmp_path: Path,
     assert code == 1 and "no hosts matched" in err
 
 
-def test_validation_error_exit_4_contacts_nothing(tmp_path: Path,
-                                                 files: tuple[Path, Path]) -> None:
+def test_validation_error_exit_4_contacts_nothing(tmp_path: Path, files: tuple[Path, Path]) -> None:
     _, inv = files
     marker = tmp_path / "touched"
     book = tmp_path / "bad.yml"
-    book.write_text(f"- hosts: all\n  tasks:\n    - command: touch {marker}\n"
-                    "    - debgu: msg=x\n")
+    book.write_text(f"- hosts: all\n  tasks:\n    - command: touch {marker}\n    - debgu: msg=x\n")
     code, out, err = pbe("run", str(book), "-i", str(inv))
     assert code == 4 and out == ""
     assert f"{book}:4:7: unknown module `debgu`" in err and "did you mean `debug`?" in err
@@ -117,10 +118,17 @@ def test_bad_inventory_exit_4(tmp_path: Path, files: tuple[Path, Path]) -> None:
     assert f"{inv}:2:3" in err and "did you mean `hosts`?" in err
 
 
-@pytest.mark.parametrize("argv", [
-    ["run"], ["run", "x.yml", "--forks", "zero"], ["run", "x.yml", "--format", "xml"],
-    ["frobnicate"], ["run", "x.yml", "--host-key-checking", "maybe"], [],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run"],
+        ["run", "x.yml", "--forks", "zero"],
+        ["run", "x.yml", "--format", "xml"],
+        ["frobnicate"],
+        ["run", "x.yml", "--host-key-checking", "maybe"],
+        [],
+    ],
+)
 def test_bad_options_exit_5(argv: list[str]) -> None:
     code, out, err = pbe(*argv)
     assert code == 5, err
@@ -133,8 +141,9 @@ def test_forks_must_be_positive(files: tuple[Path, Path]) -> None:
     assert code == 5 and "forks must be a positive integer" in err
 
 
-def test_unexpected_error_exit_250(files: tuple[Path, Path],
-                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unexpected_error_exit_250(
+    files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     book, inv = files
 
     def boom(*_: object, **__: object) -> None:
@@ -146,8 +155,9 @@ def test_unexpected_error_exit_250(files: tuple[Path, Path],
     assert "internal error: RuntimeError: kaboom" in err and "Traceback" not in err
 
 
-def test_a_failing_output_sink_is_one_line_without_vvv(files: tuple[Path, Path],
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_output_sink_is_one_line_without_vvv(
+    files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A bug in an output path is reported on one line (the run's result stands); the
     traceback is for -vvv."""
     from playbook_engine.reporting.console import ConsoleSink
@@ -215,8 +225,7 @@ def test_modules_and_doc() -> None:
     code, out, _ = pbe("modules")
     assert code == 0
     names = [line.split()[0] for line in out.splitlines()]
-    assert {"command", "shell", "raw", "ping", "debug", "set_fact", "assert", "fail"} <= \
-        set(names)
+    assert {"command", "shell", "raw", "ping", "debug", "set_fact", "assert", "fail"} <= set(names)
     code, out, _ = pbe("doc", "command")
     assert code == 0 and "chdir (path" in out and "creates" in out
     code, _, err = pbe("doc", "comand")
@@ -231,8 +240,10 @@ def test_version() -> None:
 def test_run_prints_playbook_warnings_on_stderr(tmp_path: Path, files: tuple[Path, Path]) -> None:
     _, inv = files
     book = tmp_path / "dup.yml"
-    book.write_text("- hosts: db\n  gather_facts: false\n  tasks:\n"
-                    "    - ping:\n      name: one\n      name: two\n")
+    book.write_text(
+        "- hosts: db\n  gather_facts: false\n  tasks:\n"
+        "    - ping:\n      name: one\n      name: two\n"
+    )
     code, out, err = pbe("run", str(book), "-i", str(inv))
     assert code == 0
     assert f"warning: {book}:6:7: duplicate key `name`" in err

@@ -21,19 +21,35 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def mode(*flags: str) -> str:
-    return options_from_args(build_parser().parse_args(["run", "x.yml", *flags])) \
-        .host_key_checking
+    return options_from_args(build_parser().parse_args(["run", "x.yml", *flags])).host_key_checking
 
 
 @pytest.mark.parametrize("var", VARS)
-@pytest.mark.parametrize(("value", "expected"), [
-    ("true", "strict"), ("YES", "strict"), ("on", "strict"), ("1", "strict"), ("y", "strict"),
-    ("T", "strict"), ("TRUE ", "strict"), (" On\t", "strict"),
-    ("false", "off"), ("No", "off"), ("OFF", "off"), ("0", "off"), (" n ", "off"), ("F", "off"),
-    ("strict", "strict"), ("Accept-New", "accept-new"), (" off ", "off"),
-])
-def test_accepted_spellings(monkeypatch: pytest.MonkeyPatch, var: str, value: str,
-                            expected: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("true", "strict"),
+        ("YES", "strict"),
+        ("on", "strict"),
+        ("1", "strict"),
+        ("y", "strict"),
+        ("T", "strict"),
+        ("TRUE ", "strict"),
+        (" On\t", "strict"),
+        ("false", "off"),
+        ("No", "off"),
+        ("OFF", "off"),
+        ("0", "off"),
+        (" n ", "off"),
+        ("F", "off"),
+        ("strict", "strict"),
+        ("Accept-New", "accept-new"),
+        (" off ", "off"),
+    ],
+)
+def test_accepted_spellings(
+    monkeypatch: pytest.MonkeyPatch, var: str, value: str, expected: str
+) -> None:
     monkeypatch.setenv(var, value)
     assert mode() == expected
 
@@ -41,7 +57,8 @@ def test_accepted_spellings(monkeypatch: pytest.MonkeyPatch, var: str, value: st
 @pytest.mark.parametrize("var", VARS)
 @pytest.mark.parametrize("value", ["", "   ", "maybe", "2", "disable", "accept_new", "ask"])
 def test_empty_or_unknown_value_is_exit_5_naming_the_variable(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, var: str, value: str) -> None:
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, var: str, value: str
+) -> None:
     book = tmp_path / "site.yml"
     book.write_text("- hosts: all\n  tasks: [{ping: }]\n")
     monkeypatch.setenv(var, value)
@@ -52,7 +69,8 @@ def test_empty_or_unknown_value_is_exit_5_naming_the_variable(
     assert code == 5
     assert err.getvalue() == (
         f"ERROR: {var}={value!r} is not a host key checking setting; use strict, accept-new, "
-        "off, or a boolean: true/yes/on/1/y/t (checking on) or false/no/off/0/n/f (off)\n")
+        "off, or a boolean: true/yes/on/1/y/t (checking on) or false/no/off/0/n/f (off)\n"
+    )
     assert "PLAY" not in out.getvalue()
 
 

@@ -139,6 +139,7 @@ def mixed(tmp_path: Path) -> tuple[Path, Path]:
 
 # -- human ----------------------------------------------------------------------------------
 
+
 def test_human_output_snapshot(mixed: tuple[Path, Path]) -> None:
     code, out, err = pbe_cli("run", str(mixed[0]), "-i", str(mixed[1]))
     assert (code, err) == (3, "")
@@ -157,12 +158,15 @@ def test_profile_lists_slowest_tasks_and_host_totals(mixed: tuple[Path, Path]) -
 
 def test_multiline_strings_are_real_lines() -> None:
     text = pretty({"stdout": "a\nb\n", "rc": 0, "lines": ["x\ny", "z"], "one": "line\n"})
-    assert text == '{\n    "stdout": |\n        a\n        b\n    "rc": 0,\n    "lines": [\n' \
-                   '        |\n            x\n            y\n        "z"\n    ],\n' \
-                   '    "one": "line\\n"\n}'
+    assert (
+        text == '{\n    "stdout": |\n        a\n        b\n    "rc": 0,\n    "lines": [\n'
+        '        |\n            x\n            y\n        "z"\n    ],\n'
+        '    "one": "line\\n"\n}'
+    )
 
 
 # -- machine-readable -------------------------------------------------------------------------
+
 
 def test_json_document_validates_against_schema(mixed: tuple[Path, Path]) -> None:
     code, out, err = pbe_cli("run", str(mixed[0]), "-i", str(mixed[1]), "--format", "json")
@@ -172,13 +176,17 @@ def test_json_document_validates_against_schema(mixed: tuple[Path, Path]) -> Non
     assert doc["schema"] == RUN_SCHEMA["$id"] and doc["version"] == 1
     tasks = {t["name"]: t for t in doc["plays"][0]["tasks"]}
     assert tasks["restart it"]["handler"] is True
-    assert {h: r["status"] for h, r in tasks["fail on bad"]["hosts"].items()} == \
-        {"good": "skipped", "bad": "failed", "skipper": "skipped"}
+    assert {h: r["status"] for h, r in tasks["fail on bad"]["hosts"].items()} == {
+        "good": "skipped",
+        "bad": "failed",
+        "skipper": "skipped",
+    }
     assert tasks["fail on bad"]["hosts"]["bad"]["result"]["stderr"] == "first line\nsecond line"
     profiled = doc["profile"]["tasks"]
     assert sorted(t["task"] for t in profiled) == sorted(tasks)
-    assert [t["duration"] for t in profiled] == sorted((t["duration"] for t in profiled),
-                                                      reverse=True)
+    assert [t["duration"] for t in profiled] == sorted(
+        (t["duration"] for t in profiled), reverse=True
+    )
     assert set(doc["profile"]["hosts"]) == {"good", "bad", "skipper", "down"}
 
 
@@ -227,15 +235,16 @@ def check_junit_shape(root: ET.Element) -> None:
         cases = list(suite)
         assert all(c.tag == "testcase" for c in cases)
         assert int(suite.attrib["tests"]) == len(cases)
-        for kind, attr in (("failure", "failures"), ("error", "errors"),
-                           ("skipped", "skipped")):
+        for kind, attr in (("failure", "failures"), ("error", "errors"), ("skipped", "skipped")):
             assert int(suite.attrib[attr]) == sum(c.find(kind) is not None for c in cases)
         float(suite.attrib["time"])
         for case in cases:
             assert {"name", "classname", "time"} <= set(case.attrib)
             float(case.attrib["time"])
-            assert all(child.tag in ("failure", "error", "skipped", "system-out", "system-err")
-                       for child in case)
+            assert all(
+                child.tag in ("failure", "error", "skipped", "system-out", "system-err")
+                for child in case
+            )
     for attr in ("tests", "failures", "errors", "skipped"):
         assert int(root.attrib[attr]) == sum(int(s.attrib[attr]) for s in root)
 
@@ -261,8 +270,10 @@ def test_junit_case_by_case(mixed: tuple[Path, Path], tmp_path: Path) -> None:
 
 def test_ignored_failure_passes_in_junit(tmp_path: Path) -> None:
     book = tmp_path / "b.yml"
-    book.write_text("- hosts: localhost\n  gather_facts: false\n  tasks:\n"
-                    "    - fail: msg=meh\n      ignore_errors: true\n")
+    book.write_text(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
+        "    - fail: msg=meh\n      ignore_errors: true\n"
+    )
     report = tmp_path / "j.xml"
     code, out, _ = pbe_cli("run", str(book), "--junit", str(report))
     _, cases = junit_cases(report)
@@ -272,23 +283,41 @@ def test_ignored_failure_passes_in_junit(tmp_path: Path) -> None:
     assert out_node is not None and "ignored failure: meh" in (out_node.text or "")
 
 
-def test_human_junit_log_and_retry_file_at_once(mixed: tuple[Path, Path],
-                                                tmp_path: Path) -> None:
+def test_human_junit_log_and_retry_file_at_once(mixed: tuple[Path, Path], tmp_path: Path) -> None:
     log, report, retry = tmp_path / "run.log", tmp_path / "j.xml", tmp_path / "site.retry"
-    code, out, _ = pbe_cli("run", str(mixed[0]), "-i", str(mixed[1]), "--junit", str(report),
-                           "--log", str(log), "--retry-file", str(retry))
+    code, out, _ = pbe_cli(
+        "run",
+        str(mixed[0]),
+        "-i",
+        str(mixed[1]),
+        "--junit",
+        str(report),
+        "--log",
+        str(log),
+        "--retry-file",
+        str(retry),
+    )
     assert code == 3
     assert log.read_text() == out and "\x1b" not in out
     junit_cases(report)
     assert retry.read_text() == "bad\ndown\n"
     # --limit @FILE reruns exactly those hosts
-    code, out, _ = pbe_cli("run", str(mixed[0]), "-i", str(mixed[1]), "--limit", f"@{retry}",
-                           "--retry-file", str(retry))
+    code, out, _ = pbe_cli(
+        "run",
+        str(mixed[0]),
+        "-i",
+        str(mixed[1]),
+        "--limit",
+        f"@{retry}",
+        "--retry-file",
+        str(retry),
+    )
     assert re.findall(r"^(\w+) +: ok=", out, re.M) == ["bad", "down"]
     assert retry.read_text() == "bad\ndown\n"
     # a run with nothing failed leaves no stale retry file
-    code, _, _ = pbe_cli("run", str(mixed[0]), "-i", str(mixed[1]), "--limit", "good",
-                         "--retry-file", str(retry))
+    code, _, _ = pbe_cli(
+        "run", str(mixed[0]), "-i", str(mixed[1]), "--limit", "good", "--retry-file", str(retry)
+    )
     assert code == 0 and not retry.exists()
 
 
@@ -323,9 +352,21 @@ def test_secrets_never_reach_any_output(tmp_path: Path) -> None:
     secrets = ("Hunter2-become", "Hunter2-ssh", "Hunter2-extra", "no-log-only-value")
     files = {name: tmp_path / name for name in ("j.xml", "run.log")}
     for fmt in ("human", "json", "jsonl"):
-        code, out, err = pbe_cli("run", str(book), "-i", str(inv), "-vvv", "--format", fmt,
-                                 "-e", "ansible_password=Hunter2-extra token=Hunter2-extra",
-                                 "--junit", str(files["j.xml"]), "--log", str(files["run.log"]))
+        code, out, err = pbe_cli(
+            "run",
+            str(book),
+            "-i",
+            str(inv),
+            "-vvv",
+            "--format",
+            fmt,
+            "-e",
+            "ansible_password=Hunter2-extra token=Hunter2-extra",
+            "--junit",
+            str(files["j.xml"]),
+            "--log",
+            str(files["run.log"]),
+        )
         assert code == 2, err
         texts = [out, err, *(f.read_text() for f in files.values())]
         assert not [s for s in secrets for t in texts if s in t], fmt
@@ -351,8 +392,7 @@ def test_redaction_happens_before_every_sink() -> None:
     first, second = Keep(), Keep()
     reporter = Reporter([first, second], Redactor(["pw-1"]).event)
     reporter.emit(CommandSent("h", "echo pw-1 | sudo -S true"))
-    reporter.emit(HostResult(0, 1, "t", "command", "h", "ok", {"stdout": "pw-1"}, 0.1,
-                             no_log=True))
+    reporter.emit(HostResult(0, 1, "t", "command", "h", "ok", {"stdout": "pw-1"}, 0.1, no_log=True))
     reporter.emit(HostResult(0, 1, "t", "command", "h", "ok", {"out": ["x pw-1"]}, 0.1))
     reporter.close()
     assert first.events == second.events
@@ -365,24 +405,32 @@ def test_commands_sent_are_shown_from_vv() -> None:
     def render(verbosity: int) -> str:
         out = io.StringIO()
         sink = ConsoleSink(out, verbosity)
-        for event in (RunStart("p.yml", False, False),
-                      TaskStart(0, 1, "t", "command", ("h1", "h2")),
-                      CommandSent("h2", "echo two"), CommandSent("h1", "cat <<EOF\nx\nEOF"),
-                      HostResult(0, 1, "t", "command", "h2", "ok", {}, 0.0),
-                      HostResult(0, 1, "t", "command", "h1", "ok", {}, 0.0),
-                      TaskEnd(0, 1), RunEnd({}, 0, 0.0)):
+        for event in (
+            RunStart("p.yml", False, False),
+            TaskStart(0, 1, "t", "command", ("h1", "h2")),
+            CommandSent("h2", "echo two"),
+            CommandSent("h1", "cat <<EOF\nx\nEOF"),
+            HostResult(0, 1, "t", "command", "h2", "ok", {}, 0.0),
+            HostResult(0, 1, "t", "command", "h1", "ok", {}, 0.0),
+            TaskEnd(0, 1),
+            RunEnd({}, 0, 0.0),
+        ):
             sink.handle(event)
         return out.getvalue()
 
     assert "EXEC" not in render(1)
-    assert "<h1> EXEC: cat <<EOF\n    x\n    EOF\nok: [h1] => {}\n<h2> EXEC: echo two\nok: [h2]" \
+    assert (
+        "<h1> EXEC: cat <<EOF\n    x\n    EOF\nok: [h1] => {}\n<h2> EXEC: echo two\nok: [h2]"
         in render(2)
+    )
 
 
 def test_vv_shows_the_commands_a_run_sends(tmp_path: Path) -> None:
     book = tmp_path / "b.yml"
-    book.write_text("- hosts: localhost\n  gather_facts: false\n  tasks:\n"
-                    "    - command: echo from-the-command\n")
+    book.write_text(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
+        "    - command: echo from-the-command\n"
+    )
     _, out, _ = pbe_cli("run", str(book), "-vv")
     assert "<localhost> EXEC: " in out and "from-the-command" in out.split("EXEC: ")[1]
 
@@ -405,8 +453,9 @@ def test_validate_github_annotations(tmp_path: Path, monkeypatch: pytest.MonkeyP
     code, out, err = pbe_cli("validate", str(book), "--format", "github")
     assert code == 4 and "2 error(s) found" in err
     lines = out.splitlines()
-    assert lines[0].startswith("::error file=ci/bad.yml,line=3,col=7,title=pbe validate::"
-                               "unknown module `debgu`")
+    assert lines[0].startswith(
+        "::error file=ci/bad.yml,line=3,col=7,title=pbe validate::unknown module `debgu`"
+    )
     assert "%0Ahint: " in lines[0] and "did you mean `debug`?" in lines[0]
     assert lines[1].startswith("::error file=ci/bad.yml,line=5,col=7,")
     assert len(lines) == 2
@@ -431,6 +480,7 @@ def test_validate_ok_in_every_format(mixed: tuple[Path, Path]) -> None:
 
 
 # -- doc, version, terminal choice ---------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_doc_for_every_module(name: str) -> None:
@@ -461,17 +511,26 @@ class _Tty(io.StringIO):
         return True
 
 
-@pytest.mark.parametrize(("env", "no_progress", "live"), [
-    ({}, False, True), ({"CI": "true"}, False, False), ({"CI": "false"}, False, True),
-    ({"NO_COLOR": "1"}, False, False), ({"TERM": "dumb"}, False, False), ({}, True, False),
-])
-def test_live_view_only_for_a_person_at_a_terminal(env: dict[str, str], no_progress: bool,
-                                                   live: bool) -> None:
+@pytest.mark.parametrize(
+    ("env", "no_progress", "live"),
+    [
+        ({}, False, True),
+        ({"CI": "true"}, False, False),
+        ({"CI": "false"}, False, True),
+        ({"NO_COLOR": "1"}, False, False),
+        ({"TERM": "dumb"}, False, False),
+        ({}, True, False),
+    ],
+)
+def test_live_view_only_for_a_person_at_a_terminal(
+    env: dict[str, str], no_progress: bool, live: bool
+) -> None:
     assert use_live(_Tty(), env, no_progress) is live
     assert use_live(io.StringIO(), env, no_progress) is False
 
 
 # -- exit codes not provoked elsewhere in tests/cli ------------------------------------------
+
 
 def test_unreachable_exit_3(tmp_path: Path) -> None:
     book = tmp_path / "b.yml"
@@ -480,8 +539,9 @@ def test_unreachable_exit_3(tmp_path: Path) -> None:
     assert code == 3 and "UNREACHABLE!" in out
 
 
-def test_interrupt_while_loading_exit_99(mixed: tuple[Path, Path],
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupt_while_loading_exit_99(
+    mixed: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     def interrupted(*_: object, **__: object) -> None:
         raise KeyboardInterrupt
 
@@ -498,10 +558,17 @@ def test_validate_errors_exit_4(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("flag", ["--junit", "--log", "--retry-file"])
-def test_unwritable_output_file_exit_5_before_running(mixed: tuple[Path, Path], flag: str,
-                                                      tmp_path: Path) -> None:
-    code, out, err = pbe_cli("run", str(mixed[0]), "-i", str(mixed[1]), flag,
-                             str(tmp_path / "no" / "such" / "dir" / "file"))
+def test_unwritable_output_file_exit_5_before_running(
+    mixed: tuple[Path, Path], flag: str, tmp_path: Path
+) -> None:
+    code, out, err = pbe_cli(
+        "run",
+        str(mixed[0]),
+        "-i",
+        str(mixed[1]),
+        flag,
+        str(tmp_path / "no" / "such" / "dir" / "file"),
+    )
     assert code == 5 and out == "" and flag in err
 
 

@@ -85,9 +85,25 @@ PLAYBOOK = """
         msg: "bad {{ ansible_password | default('') }} {{ ansible_become_password | default('') }}"
 """
 
-MARKERS = ("MKstr7Q", "33334444", "MKlistA9", "44445555", "55556666", "MKini3Z", "MKvault5",
-           "MKhvY1", "66667777", "MKplay4", "MKkw2", "MKextra8", "77778888", "MKexv",
-           "MKnolog6", "MKask1", "MKask2")
+MARKERS = (
+    "MKstr7Q",
+    "33334444",
+    "MKlistA9",
+    "44445555",
+    "55556666",
+    "MKini3Z",
+    "MKvault5",
+    "MKhvY1",
+    "66667777",
+    "MKplay4",
+    "MKkw2",
+    "MKextra8",
+    "77778888",
+    "MKexv",
+    "MKnolog6",
+    "MKask1",
+    "MKask2",
+)
 HOSTS = ["h_host", "h_ini", "h_int", "h_list", "h_str", "h_vault"]
 
 
@@ -115,19 +131,37 @@ def project(tmp_path: Path) -> dict[str, Path]:
     return {"inv": inv, "book": book, "dir": tmp_path}
 
 
-EXTRA = ("-e", "ansible_sudo_pass=MKextra8", "-e", '{"ansible_ssh_password": 77778888}',
-         "-e", '{"ansible_su_password": "{{ extra_vault }}", "extra_vault": MKexv}')
+EXTRA = (
+    "-e",
+    "ansible_sudo_pass=MKextra8",
+    "-e",
+    '{"ansible_ssh_password": 77778888}',
+    "-e",
+    '{"ansible_su_password": "{{ extra_vault }}", "extra_vault": MKexv}',
+)
 
 
 @pytest.mark.parametrize("verbosity", ["-v", "-vv", "-vvv"])
 @pytest.mark.parametrize("fmt", ["human", "json", "jsonl"])
-def test_no_marker_reaches_any_output(project: dict[str, Path], verbosity: str,
-                                      fmt: str) -> None:
+def test_no_marker_reaches_any_output(project: dict[str, Path], verbosity: str, fmt: str) -> None:
     files = {n: project["dir"] / n for n in ("junit.xml", "run.log", "retry.txt")}
-    code, out, err = pbe_cli("run", str(project["book"]), "-i", str(project["inv"]),
-                             verbosity, "--format", fmt, "--profile", *EXTRA,
-                             "--junit", str(files["junit.xml"]), "--log", str(files["run.log"]),
-                             "--retry-file", str(files["retry.txt"]))
+    code, out, err = pbe_cli(
+        "run",
+        str(project["book"]),
+        "-i",
+        str(project["inv"]),
+        verbosity,
+        "--format",
+        fmt,
+        "--profile",
+        *EXTRA,
+        "--junit",
+        str(files["junit.xml"]),
+        "--log",
+        str(files["run.log"]),
+        "--retry-file",
+        str(files["retry.txt"]),
+    )
     texts = [out, err, *(f.read_text() for f in files.values())]
     assert code == 2, out + err
     assert "internal error" not in out + err + files["run.log"].read_text()
@@ -143,12 +177,20 @@ def test_masked_values_keep_their_place(project: dict[str, Path]) -> None:
     """Every kind is masked where it appears (not dropped), the int as text, and the
     no_log keyword failure fails its task with a message naming the keyword, not the value."""
     events: list[Any] = []
-    result = pbe.run(project["book"], [str(project["inv"])], on_event=events.append,
-                     extra_vars={"ansible_sudo_pass": "MKextra8",
-                                 "ansible_ssh_password": 77778888, "extra_vault": "MKexv",
-                                 "ansible_su_password": "{{ extra_vault }}",
-                                 "ask": "MKask1 MKask2"},
-                     password="MKask1", become_password="MKask2")
+    result = pbe.run(
+        project["book"],
+        [str(project["inv"])],
+        on_event=events.append,
+        extra_vars={
+            "ansible_sudo_pass": "MKextra8",
+            "ansible_ssh_password": 77778888,
+            "extra_vault": "MKexv",
+            "ansible_su_password": "{{ extra_vault }}",
+            "ask": "MKask1 MKask2",
+        },
+        password="MKask1",
+        become_password="MKask2",
+    )
     assert leaks(repr(events), repr(result)) == []
     by_task = {(e.task_name, e.host): e for e in events if isinstance(e, HostResult)}
     shown = by_task[(f"task named {MASK} {MASK}", "h_int")].result["msg"]
@@ -181,8 +223,7 @@ def test_no_log_keyword_error_names_the_keyword_not_the_value(tmp_path: Path) ->
     - {debug: {msg: x}, loop: [1], loop_control: {pause: "{{ n }}"}, ignore_errors: true}
 """)
     results: list[HostResult] = []
-    run = pbe.run(book, on_event=lambda e: results.append(e) if isinstance(e, HostResult)
-                  else None)
+    run = pbe.run(book, on_event=lambda e: results.append(e) if isinstance(e, HostResult) else None)
     assert run.exit_code == 0
     msgs = [r.message for r in results]
     assert [r.status for r in results] == ["failed"] * 4
@@ -193,6 +234,7 @@ def test_no_log_keyword_error_names_the_keyword_not_the_value(tmp_path: Path) ->
 
 
 # -- error messages: the location stays, the value goes ------------------------------------
+
 
 def test_extra_vars_parse_errors_do_not_echo_the_secret(tmp_path: Path) -> None:
     code, _, err = pbe_cli("run", "x.yml", "-e", 'ansible_become_password="MKe1 x other=1')
@@ -206,17 +248,24 @@ def test_extra_vars_parse_errors_do_not_echo_the_secret(tmp_path: Path) -> None:
     assert f"ansible_become_password: {MASK}" in err
 
 
-@pytest.mark.parametrize(("text", "where", "message"), [
-    ("[web]\nh1 ansible_password=MKi1 ansible_port=22 stray\n", ":2:", "got `stray`"),
-    ("[web]\nh1 ansible_password=MKi2 MKi2b ansible_port=22\n", ":2:", f"got `{MASK}`"),
-    ("[web]\nh1\n[web:vars]\nansible_become_pass MKi3\n", ":4:",
-     f"got `ansible_become_pass {MASK}`"),
-    ('[web]\nh1 ansible_su_pass="MKi4 x\n', ":2:", "cannot parse host line"),
-    ("[web:children]\nansible_password=MKi5\n", ":2:", "which is never defined"),
-    ("[web]\nh1\nansible_become_pass=MKi6\n", ":3:", "is not a host name"),
-])
-def test_ini_errors_do_not_echo_the_secret(tmp_path: Path, text: str, where: str,
-                                           message: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        ("[web]\nh1 ansible_password=MKi1 ansible_port=22 stray\n", ":2:", "got `stray`"),
+        ("[web]\nh1 ansible_password=MKi2 MKi2b ansible_port=22\n", ":2:", f"got `{MASK}`"),
+        (
+            "[web]\nh1\n[web:vars]\nansible_become_pass MKi3\n",
+            ":4:",
+            f"got `ansible_become_pass {MASK}`",
+        ),
+        ('[web]\nh1 ansible_su_pass="MKi4 x\n', ":2:", "cannot parse host line"),
+        ("[web:children]\nansible_password=MKi5\n", ":2:", "which is never defined"),
+        ("[web]\nh1\nansible_become_pass=MKi6\n", ":3:", "is not a host name"),
+    ],
+)
+def test_ini_errors_do_not_echo_the_secret(
+    tmp_path: Path, text: str, where: str, message: str
+) -> None:
     inv = tmp_path / "hosts.ini"
     inv.write_text(text)
     code, _, err = pbe_cli("validate", str(_book(tmp_path)), "-i", str(inv))
@@ -226,20 +275,38 @@ def test_ini_errors_do_not_echo_the_secret(tmp_path: Path, text: str, where: str
     assert "MKi" not in out and json.loads(out)["errors"] >= 1
 
 
-@pytest.mark.parametrize(("text", "line", "masked"), [
-    ("all:\n  hosts:\n    h1:\n      ansible_password: MKy1: bad\n", 4, True),
-    ("all:\n  hosts:\n    h1:\n      ansible_become_password:\n        - MKy2\n"
-     "        - MKy3: x: y\n", 6, True),
-    ("all:\n  hosts:\n    h1:\n      ansible_become_password:\n        a: MKy4\n"
-     "        b: MKy5: c\n", 6, True),
-    ("all:\n  hosts:\n    h1:\n      ansible_password: MKy8\n        MKy9: x\n", 5, True),
-    ("all:\n  hosts:\n    h1:\n      ansible_become_password:\n        - [MKy3\n    h2:\n",
-     6, False),
-    ("all:\n  vars:\n    ansible_password: MKy6\n    ansible_password: MKy7\n  hosts: {h1: }\n",
-     4, True),
-])
-def test_yaml_inventory_errors_do_not_echo_the_secret(tmp_path: Path, text: str, line: int,
-                                                      masked: bool) -> None:
+@pytest.mark.parametrize(
+    ("text", "line", "masked"),
+    [
+        ("all:\n  hosts:\n    h1:\n      ansible_password: MKy1: bad\n", 4, True),
+        (
+            "all:\n  hosts:\n    h1:\n      ansible_become_password:\n        - MKy2\n"
+            "        - MKy3: x: y\n",
+            6,
+            True,
+        ),
+        (
+            "all:\n  hosts:\n    h1:\n      ansible_become_password:\n        a: MKy4\n"
+            "        b: MKy5: c\n",
+            6,
+            True,
+        ),
+        ("all:\n  hosts:\n    h1:\n      ansible_password: MKy8\n        MKy9: x\n", 5, True),
+        (
+            "all:\n  hosts:\n    h1:\n      ansible_become_password:\n        - [MKy3\n    h2:\n",
+            6,
+            False,
+        ),
+        (
+            "all:\n  vars:\n    ansible_password: MKy6\n    ansible_password: MKy7\n  hosts: {h1: }\n",  # noqa: E501 - test data
+            4,
+            True,
+        ),
+    ],
+)
+def test_yaml_inventory_errors_do_not_echo_the_secret(
+    tmp_path: Path, text: str, line: int, masked: bool
+) -> None:
     """The value under a password key is masked on its own line and on the lines of its
     block (a list, a mapping, a continued string); the location stays."""
     inv = tmp_path / "hosts.yml"

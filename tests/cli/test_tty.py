@@ -33,7 +33,7 @@ class Screen:
     def feed(self, data: str) -> Screen:
         pos = 0
         for match in ESCAPE.finditer(data):
-            self._text(data[pos:match.start()])
+            self._text(data[pos : match.start()])
             self._escape(match[1], match[2], match[3])
             pos = match.end()
         self._text(data[pos:])
@@ -49,7 +49,7 @@ class Screen:
                     self.lines.append("")
             else:
                 line = self.lines[self.row].ljust(self.col)
-                self.lines[self.row] = line[:self.col] + char + line[self.col + 1:]
+                self.lines[self.row] = line[: self.col] + char + line[self.col + 1 :]
                 self.col += 1
 
     def _escape(self, private: str, args: str, code: str) -> None:
@@ -69,8 +69,15 @@ class Screen:
 def spawn(args: list[str], cwd: Path, **env: str) -> tuple[int, str]:
     environ = {k: v for k, v in os.environ.items() if k not in ("CI", "NO_COLOR")}
     environ.update(TERM="xterm-256color", COLUMNS=str(COLS), LINES=str(ROWS), **env)
-    child = pexpect.spawn(sys.executable, ["-m", "playbook_engine", *args], cwd=str(cwd),
-                          env=environ, dimensions=(ROWS, COLS), encoding="utf-8", timeout=60)
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "playbook_engine", *args],
+        cwd=str(cwd),
+        env=environ,
+        dimensions=(ROWS, COLS),
+        encoding="utf-8",
+        timeout=60,
+    )
     child.expect(pexpect.EOF)
     child.close()
     return int(child.exitstatus if child.exitstatus is not None else -1), str(child.before)
@@ -91,8 +98,9 @@ def test_live_view_on_a_terminal(example: Path) -> None:
     frames = "\n".join(screen.frames)
     assert re.search(r"TASK \[Gathering Facts\] ━+ \d/3 hosts", frames)
     assert re.search(r"TASK \[Say which role this host has\] ━+ 1/1 hosts", frames)
-    assert re.search(r"ok \d+  changed \d+  failed 0  unreachable 0  skipped \d+  0:00:\d\d",
-                     frames)
+    assert re.search(
+        r"ok \d+  changed \d+  failed 0  unreachable 0  skipped \d+  0:00:\d\d", frames
+    )
     # at the end: the run's log, then the recap as a table, and no live area left
     final = screen.text
     assert "PLAY [Prepare every host]" in final and "TASK [Show it]" in final
@@ -116,8 +124,11 @@ def test_failures_show_as_they_happen(example: Path) -> None:
     final = Screen().feed(raw).text
     assert code == 2, final
     lines = final.splitlines()
-    failed = next(i for i, line in enumerate(lines)
-                  if "FAILED [web2] slow except web2: non-zero return code" in line)
+    failed = next(
+        i
+        for i, line in enumerate(lines)
+        if "FAILED [web2] slow except web2: non-zero return code" in line
+    )
     assert lines[failed + 1].strip() == "oops"
     changed = next(i for i, line in enumerate(lines) if "changed: web1, db1" in line)
     assert failed < changed  # printed when it happened, before the task ended
@@ -146,10 +157,15 @@ def test_ctrl_c_in_the_live_view_exits_99_with_recap(example: Path) -> None:
       debug: msg=no
 """)
     environ = {k: v for k, v in os.environ.items() if k not in ("CI", "NO_COLOR")}
-    child = pexpect.spawn(sys.executable, ["-m", "playbook_engine", "run", "playbooks/slow.yml",
-                                           "-i", "playbooks/hosts.yml"],
-                          cwd=str(example), env={**environ, "TERM": "xterm-256color"},
-                          dimensions=(ROWS, COLS), encoding="utf-8", timeout=60)
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "playbook_engine", "run", "playbooks/slow.yml", "-i", "playbooks/hosts.yml"],
+        cwd=str(example),
+        env={**environ, "TERM": "xterm-256color"},
+        dimensions=(ROWS, COLS),
+        encoding="utf-8",
+        timeout=60,
+    )
     child.expect(r"TASK \[slow\]")
     child.sendintr()
     child.expect(pexpect.EOF)

@@ -52,14 +52,22 @@ class Case:
 
     def describe(self) -> dict[str, Any]:
         """The run's parameters as recorded in the expectation file (for readers)."""
-        return {"playbook": f"playbooks/{self.playbook}.yml", "tags": list(self.tags),
-                "skip_tags": list(self.skip_tags), "check": self.check,
-                "extra_vars": dict(self.extra_vars)}
+        return {
+            "playbook": f"playbooks/{self.playbook}.yml",
+            "tags": list(self.tags),
+            "skip_tags": list(self.skip_tags),
+            "check": self.check,
+            "extra_vars": dict(self.extra_vars),
+        }
 
 
 def _tags(variant: str, tags: str = "", skip: str = "") -> Case:
-    return Case("14_tags", variant, tags=tuple(filter(None, tags.split(","))),
-                skip_tags=tuple(filter(None, skip.split(","))))
+    return Case(
+        "14_tags",
+        variant,
+        tags=tuple(filter(None, tags.split(","))),
+        skip_tags=tuple(filter(None, skip.split(","))),
+    )
 
 
 CASES: tuple[Case, ...] = (
@@ -103,22 +111,31 @@ CASES: tuple[Case, ...] = (
 
 def dumps(document: dict[str, Any]) -> str:
     """JSON with one task per line: readable in review, stable in diffs."""
-    lines = ["{", f'  "case": {json.dumps(document["case"])},',
-             f'  "exit_code": {document["exit_code"]},', '  "plays": [']
+    lines = [
+        "{",
+        f'  "case": {json.dumps(document["case"])},',
+        f'  "exit_code": {document["exit_code"]},',
+        '  "plays": [',
+    ]
     for p, play in enumerate(document["plays"]):
         lines.append(f'    {{"name": {json.dumps(play["name"])}, "hosts": {{')
         hosts = sorted(play["hosts"])
         for h, host in enumerate(hosts):
             lines.append(f"      {json.dumps(host)}: [")
             tasks = play["hosts"][host]
-            lines += [f"        {json.dumps(t)}" + ("," if i < len(tasks) - 1 else "")
-                      for i, t in enumerate(tasks)]
+            lines += [
+                f"        {json.dumps(t)}" + ("," if i < len(tasks) - 1 else "")
+                for i, t in enumerate(tasks)
+            ]
             lines.append("      ]" + ("," if h < len(hosts) - 1 else ""))
         lines.append("    }}" + ("," if p < len(document["plays"]) - 1 else ""))
     lines.append("  ],")
     lines.append('  "stats": {')
     stats = sorted(document["stats"])
-    lines += [f"    {json.dumps(h)}: {json.dumps(document['stats'][h])}"
-              + ("," if i < len(stats) - 1 else "") for i, h in enumerate(stats)]
+    lines += [
+        f"    {json.dumps(h)}: {json.dumps(document['stats'][h])}"
+        + ("," if i < len(stats) - 1 else "")
+        for i, h in enumerate(stats)
+    ]
     lines += ["  }", "}", ""]
     return "\n".join(lines)

@@ -28,8 +28,16 @@ DEFAULT_ANSIBLE = "/tmp/ansible-venv/bin/ansible-playbook"
 def ansible_command(ansible_playbook: str, case: Case, base: Path) -> list[str]:
     python = Path(ansible_playbook).with_name("python")
     interpreter = str(python) if python.exists() else sys.executable
-    argv = [ansible_playbook, "-i", str(INVENTORY), str(case.playbook_path),
-            "-e", f"base={base}", "-e", f"ansible_python_interpreter={interpreter}"]
+    argv = [
+        ansible_playbook,
+        "-i",
+        str(INVENTORY),
+        str(case.playbook_path),
+        "-e",
+        f"base={base}",
+        "-e",
+        f"ansible_python_interpreter={interpreter}",
+    ]
     if case.extra_vars:
         argv += ["-e", json.dumps(case.extra_vars)]
     if case.tags:
@@ -44,19 +52,21 @@ def ansible_command(ansible_playbook: str, case: Case, base: Path) -> list[str]:
 def ansible_env(work: Path, out: Path) -> dict[str, str]:
     """An environment that reads no ansible.cfg and leaves nothing in the user's home."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    env.update({
-        "ANSIBLE_CONFIG": str(work / "no-ansible.cfg"),
-        "ANSIBLE_HOME": str(work / "ansible-home"),
-        "ANSIBLE_LOCAL_TEMP": str(work / "local-tmp"),
-        "ANSIBLE_REMOTE_TEMP": str(work / "remote-tmp"),
-        "ANSIBLE_STDOUT_CALLBACK": "equivalence",
-        "ANSIBLE_CALLBACK_PLUGINS": str(HERE / "recorder"),
-        "ANSIBLE_RETRY_FILES_ENABLED": "false",
-        "ANSIBLE_DEPRECATION_WARNINGS": "false",
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_FORKS": "5",
-        "PBE_EQUIVALENCE_OUT": str(out),
-    })
+    env.update(
+        {
+            "ANSIBLE_CONFIG": str(work / "no-ansible.cfg"),
+            "ANSIBLE_HOME": str(work / "ansible-home"),
+            "ANSIBLE_LOCAL_TEMP": str(work / "local-tmp"),
+            "ANSIBLE_REMOTE_TEMP": str(work / "remote-tmp"),
+            "ANSIBLE_STDOUT_CALLBACK": "equivalence",
+            "ANSIBLE_CALLBACK_PLUGINS": str(HERE / "recorder"),
+            "ANSIBLE_RETRY_FILES_ENABLED": "false",
+            "ANSIBLE_DEPRECATION_WARNINGS": "false",
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_FORKS": "5",
+            "PBE_EQUIVALENCE_OUT": str(out),
+        }
+    )
     return env
 
 
@@ -66,9 +76,15 @@ def record(case: Case, ansible_playbook: str, verbose: bool) -> dict[str, object
         base = work / "base"
         base.mkdir()
         out = work / "result.json"
-        proc = subprocess.run(ansible_command(ansible_playbook, case, base), cwd=work,
-                              env=ansible_env(work, out), capture_output=True, text=True,
-                              timeout=600, check=False)
+        proc = subprocess.run(
+            ansible_command(ansible_playbook, case, base),
+            cwd=work,
+            env=ansible_env(work, out),
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
         if verbose or not out.exists():
             sys.stderr.write(proc.stdout + proc.stderr)
         result = json.loads(out.read_text()) if out.exists() else {"plays": [], "stats": {}}
@@ -77,9 +93,15 @@ def record(case: Case, ansible_playbook: str, verbose: bool) -> dict[str, object
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ansible-playbook", default=os.environ.get(
-        "ANSIBLE_PLAYBOOK", DEFAULT_ANSIBLE if Path(DEFAULT_ANSIBLE).exists()
-        else shutil.which("ansible-playbook") or "ansible-playbook"))
+    parser.add_argument(
+        "--ansible-playbook",
+        default=os.environ.get(
+            "ANSIBLE_PLAYBOOK",
+            DEFAULT_ANSIBLE
+            if Path(DEFAULT_ANSIBLE).exists()
+            else shutil.which("ansible-playbook") or "ansible-playbook",
+        ),
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="show Ansible's output")
     parser.add_argument("cases", nargs="*", help="case ids (default: all)")
     args = parser.parse_args(argv)
@@ -91,8 +113,10 @@ def main(argv: list[str] | None = None) -> int:
         document = record(case, args.ansible_playbook, args.verbose)
         case.expected_path.parent.mkdir(exist_ok=True)
         case.expected_path.write_text(dumps(document))
-        print(f"{case.id}: exit {document['exit_code']}, "
-              f"{sum(len(p['hosts']) for p in document['plays'])} host-plays")
+        print(
+            f"{case.id}: exit {document['exit_code']}, "
+            f"{sum(len(p['hosts']) for p in document['plays'])} host-plays"
+        )
     return 0
 
 

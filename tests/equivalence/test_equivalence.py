@@ -29,12 +29,14 @@ KNOWN_DIFFERENCES: dict[str, str] = {
     "15_check_mode.check": (
         "design difference: stat sees a directory a check-mode `file` task would create "
         "(pbe plans later tasks against the predicted state, see "
-        "16_check_predictions.check); Ansible looks at the real host"),
+        "16_check_predictions.check); Ansible looks at the real host"
+    ),
     "16_check_predictions.check": (
         "design difference: pbe's check mode shows later tasks the predicted file state "
         "(lineinfile/blockinfile/link/absent on a file an earlier check-mode task would "
         "create report changed, stat says it exists); Ansible looks at the real host: "
-        "those fail with 'does not exist' (or are ok), stat says missing"),
+        "those fail with 'does not exist' (or are ok), stat says missing"
+    ),
 }
 
 
@@ -74,17 +76,32 @@ class Recorder:
 def run_pbe(case: Case, base: Path) -> dict[str, Any]:
     recorder = Recorder()
     try:
-        result = pbe.run(case.playbook_path, str(INVENTORY), tags=case.tags or None,
-                         skip_tags=case.skip_tags or None, check=case.check,
-                         extra_vars={"base": str(base), **case.extra_vars},
-                         on_event=recorder)
+        result = pbe.run(
+            case.playbook_path,
+            str(INVENTORY),
+            tags=case.tags or None,
+            skip_tags=case.skip_tags or None,
+            check=case.check,
+            extra_vars={"base": str(base), **case.extra_vars},
+            on_event=recorder,
+        )
     except pbe.PbeError as exc:  # refused before the run: no play, no recap
-        return {"case": case.describe(), "exit_code": int(exc.exit_code), "plays": [],
-                "stats": {}, "error": str(exc)}
+        return {
+            "case": case.describe(),
+            "exit_code": int(exc.exit_code),
+            "plays": [],
+            "stats": {},
+            "error": str(exc),
+        }
     stats = {host: {k: counts[k] for k in STATS_KEYS} for host, counts in result.stats.items()}
-    return {"case": case.describe(), "exit_code": int(result.exit_code),
-            "plays": recorder.plays, "stats": stats, "error": result.error,
-            "messages": recorder.messages}
+    return {
+        "case": case.describe(),
+        "exit_code": int(result.exit_code),
+        "plays": recorder.plays,
+        "stats": stats,
+        "error": result.error,
+        "messages": recorder.messages,
+    }
 
 
 def differences(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
@@ -94,15 +111,20 @@ def differences(expected: dict[str, Any], actual: dict[str, Any]) -> list[str]:
         out.append(f"exit code: ansible {expected['exit_code']}, pbe {actual['exit_code']}")
     exp_plays, act_plays = expected["plays"], actual["plays"]
     if [p["name"] for p in exp_plays] != [p["name"] for p in act_plays]:
-        out.append(f"plays: ansible {[p['name'] for p in exp_plays]}, "
-                   f"pbe {[p['name'] for p in act_plays]}")
+        out.append(
+            f"plays: ansible {[p['name'] for p in exp_plays]}, pbe {[p['name'] for p in act_plays]}"
+        )
     for n, (exp, act) in enumerate(zip(exp_plays, act_plays, strict=False)):
         for host in sorted(set(exp["hosts"]) | set(act["hosts"])):
-            messages = {i: m for (p, h, i), m in actual.get("messages", {}).items()
-                        if (p, h) == (n, host)}
-            out += _host_diff(f"play {n + 1} `{exp['name']}`, {host}",
-                              exp["hosts"].get(host, []), act["hosts"].get(host, []),
-                              messages)
+            messages = {
+                i: m for (p, h, i), m in actual.get("messages", {}).items() if (p, h) == (n, host)
+            }
+            out += _host_diff(
+                f"play {n + 1} `{exp['name']}`, {host}",
+                exp["hosts"].get(host, []),
+                act["hosts"].get(host, []),
+                messages,
+            )
     for host in sorted(set(expected["stats"]) | set(actual["stats"])):
         e, a = expected["stats"].get(host), actual["stats"].get(host)
         if e != a:
@@ -115,8 +137,12 @@ def _label(entry: dict[str, Any]) -> str:
     return f"{entry['task']!r}: {entry['status']}{flags}"
 
 
-def _host_diff(where: str, expected: list[dict[str, Any]], actual: list[dict[str, Any]],
-               messages: dict[int, str]) -> list[str]:
+def _host_diff(
+    where: str,
+    expected: list[dict[str, Any]],
+    actual: list[dict[str, Any]],
+    messages: dict[int, str],
+) -> list[str]:
     """One host's task list, as a diff; pbe's failure messages follow its failed tasks."""
     exp, act = [_label(e) for e in expected], [_label(a) for a in actual]
     if exp == act:
@@ -147,8 +173,10 @@ def test_pbe_matches_ansible(case: Case, tmp_path: Path) -> None:
     problems = differences(expected, actual)
     if problems:
         error = f"\npbe's error: {actual['error']}" if actual.get("error") else ""
-        pytest.fail(f"{case.id}: pbe differs from ansible-playbook:\n  "
-                    + "\n  ".join(problems) + error, pytrace=False)
+        pytest.fail(
+            f"{case.id}: pbe differs from ansible-playbook:\n  " + "\n  ".join(problems) + error,
+            pytrace=False,
+        )
 
 
 def test_every_case_has_an_expectation() -> None:

@@ -35,16 +35,34 @@ def snapshot(roots: Iterable[Path]) -> dict[str, tuple[str, ...]]:
                     digest = hashlib.sha1(path.read_bytes()).hexdigest()
                 elif kind == "link":
                     digest = os.readlink(path)
-                out[str(path)] = (kind, oct(st.st_mode & 0o7777), str(st.st_uid),
-                                  str(st.st_gid), digest)
+                out[str(path)] = (
+                    kind,
+                    oct(st.st_mode & 0o7777),
+                    str(st.st_uid),
+                    str(st.st_gid),
+                    digest,
+                )
     return out
 
 
 def pbe(fleet: Fleet, book: Path, inventory: Path, *extra: str) -> tuple[int, str, str]:
     """``pbe run`` in process against the fleet (its known_hosts, no ~/.ssh/config)."""
     out, err = io.StringIO(), io.StringIO()
-    code = main(["run", str(book), "-i", str(inventory), "--known-hosts",
-                 str(fleet.known_hosts), "--ssh-config", os.devnull, *extra], out, err)
+    code = main(
+        [
+            "run",
+            str(book),
+            "-i",
+            str(inventory),
+            "--known-hosts",
+            str(fleet.known_hosts),
+            "--ssh-config",
+            os.devnull,
+            *extra,
+        ],
+        out,
+        err,
+    )
     return code, out.getvalue(), err.getvalue()
 
 
@@ -78,9 +96,14 @@ def changed_map(doc: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
     return rows
 
 
-def assert_check_predicts_run(fleet: Fleet, book: Path, inventory: Path,
-                              roots: Sequence[Path], *extra: str,
-                              expect_code: int = 0) -> dict[str, Any]:
+def assert_check_predicts_run(
+    fleet: Fleet,
+    book: Path,
+    inventory: Path,
+    roots: Sequence[Path],
+    *extra: str,
+    expect_code: int = 0,
+) -> dict[str, Any]:
     before = snapshot(roots)
     code, check_doc, err = pbe_json(fleet, book, inventory, "--check", *extra)
     assert code == expect_code, f"check run exit {code}: {err}\n{json.dumps(check_doc)[:3000]}"

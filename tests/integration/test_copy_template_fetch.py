@@ -21,17 +21,11 @@ from playbook_engine.testing.fleet import Fleet
 pytestmark = pytest.mark.fleet
 
 MB = 1 << 20
-ODD_NAMES = ["with space", "it's \"quoted\"", "$(echo x)", "`echo y`", "new\nline", "-dash"]
-
-
-
-
+ODD_NAMES = ["with space", 'it\'s "quoted"', "$(echo x)", "`echo y`", "new\nline", "-dash"]
 
 
 def play(tasks: str, hosts: str = "fleet") -> str:
     return f"- hosts: {hosts}\n  gather_facts: false\n  tasks:\n{tasks}"
-
-
 
 
 def results(doc: dict[str, Any], task: int, play_index: int = 0) -> dict[str, dict[str, Any]]:
@@ -49,18 +43,23 @@ def mode_of(path: Path) -> str:
 
 @pytest.fixture
 def dirs_var(host_dirs: dict[str, Path], tmp_path: Path) -> str:
-    return "@" + str(write(tmp_path / "dirs.json",
-                           json.dumps({"dirs": {h: str(p) for h, p in host_dirs.items()}})))
+    return "@" + str(
+        write(
+            tmp_path / "dirs.json", json.dumps({"dirs": {h: str(p) for h, p in host_dirs.items()}})
+        )
+    )
 
 
 # -- copy ----------------------------------------------------------------------------------
 
 
 def test_copy_content_src_and_directory_dests(
-        fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str,
-        tmp_path: Path) -> None:
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
     write(tmp_path / "files" / "app.conf", "port = 80\n")
-    book = write(tmp_path / "site.yml", play("""
+    book = write(
+        tmp_path / "site.yml",
+        play("""
     - name: content
       copy:
         content: "hello {{ inventory_hostname }}\\n"
@@ -78,9 +77,11 @@ def test_copy_content_src_and_directory_dests(
       copy:
         content: "x"
         dest: "{{ dirs[inventory_hostname] }}/etc/app/x"
-"""))
-    doc = assert_check_predicts_run(fleet, book, fleet_inventory, list(host_dirs.values()),
-                                    "-e", dirs_var)
+"""),
+    )
+    doc = assert_check_predicts_run(
+        fleet, book, fleet_inventory, list(host_dirs.values()), "-e", dirs_var
+    )
     for host, path in host_dirs.items():
         assert (path / "hello.txt").read_text() == f"hello {host}\n"
         assert mode_of(path / "hello.txt") == "0640"
@@ -93,16 +94,26 @@ def test_copy_content_src_and_directory_dests(
     assert res["src"] == "app.conf" and res["owner"] == "pbetest"
 
 
-def test_copy_unchanged_costs_one_round_trip(fleet: Fleet, fleet_inventory: Path,
-                                            host_dirs: dict[str, Path], dirs_var: str,
-                                            tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    book = write(tmp_path / "site.yml", play("""
+def test_copy_unchanged_costs_one_round_trip(
+    fleet: Fleet,
+    fleet_inventory: Path,
+    host_dirs: dict[str, Path],
+    dirs_var: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    book = write(
+        tmp_path / "site.yml",
+        play(
+            """
     - copy:
         content: "same\\n"
         dest: "{{ dirs[inventory_hostname] }}/f"
         mode: "0644"
-""", hosts="h01"))
+""",
+            hosts="h01",
+        ),
+    )
     for path in host_dirs.values():
         write(path / "f", "same\n").chmod(0o644)
     from playbook_engine.transport.ssh import SSHConnection
@@ -121,14 +132,17 @@ def test_copy_unchanged_costs_one_round_trip(fleet: Fleet, fleet_inventory: Path
     assert len(calls) == 1, calls
 
 
-def test_copy_directory_tree(fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path],
-                             dirs_var: str, tmp_path: Path) -> None:
+def test_copy_directory_tree(
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
     tree = tmp_path / "files" / "tree"
     write(tree / "a.txt", "a\n")
     write(tree / "sub" / "b.txt", "b\n")
     write(tree / "sub" / "deeper" / "c.bin", b"\x00\x01\x02")
     (tree / "empty").mkdir()
-    book = write(tmp_path / "site.yml", play("""
+    book = write(
+        tmp_path / "site.yml",
+        play("""
     - name: the directory itself
       copy:
         src: tree
@@ -139,9 +153,11 @@ def test_copy_directory_tree(fleet: Fleet, fleet_inventory: Path, host_dirs: dic
       copy:
         src: tree/
         dest: "{{ dirs[inventory_hostname] }}/two"
-"""))
-    assert_check_predicts_run(fleet, book, fleet_inventory, list(host_dirs.values()),
-                              "-e", dirs_var)
+"""),
+    )
+    assert_check_predicts_run(
+        fleet, book, fleet_inventory, list(host_dirs.values()), "-e", dirs_var
+    )
     for path in host_dirs.values():
         one, two = path / "one" / "tree", path / "two"
         for base in (one, two):
@@ -161,12 +177,14 @@ def test_copy_directory_tree(fleet: Fleet, fleet_inventory: Path, host_dirs: dic
     assert (host_dirs["h03"] / "two" / "sub" / "b.txt").read_text() == "b\n"
 
 
-def test_remote_src_and_mode_preserve(fleet: Fleet, fleet_inventory: Path,
-                                      host_dirs: dict[str, Path], dirs_var: str,
-                                      tmp_path: Path) -> None:
+def test_remote_src_and_mode_preserve(
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
     script = write(tmp_path / "files" / "run.sh", "#!/bin/sh\necho hi\n")
     script.chmod(0o750)
-    book = write(tmp_path / "site.yml", play("""
+    book = write(
+        tmp_path / "site.yml",
+        play("""
     - name: preserve the controller file's mode
       copy:
         src: run.sh
@@ -184,9 +202,11 @@ def test_remote_src_and_mode_preserve(fleet: Fleet, fleet_inventory: Path,
         remote_src: true
         dest: "{{ dirs[inventory_hostname] }}/bin/"
         mode: "u=rwx,go="
-"""))
-    doc = assert_check_predicts_run(fleet, book, fleet_inventory, list(host_dirs.values()),
-                                    "-e", dirs_var)
+"""),
+    )
+    doc = assert_check_predicts_run(
+        fleet, book, fleet_inventory, list(host_dirs.values()), "-e", dirs_var
+    )
     for path in host_dirs.values():
         assert (path / "copy.sh").read_text() == "#!/bin/sh\necho hi\n"
         assert mode_of(path / "run.sh") == "0750" and mode_of(path / "copy.sh") == "0750"
@@ -194,28 +214,36 @@ def test_remote_src_and_mode_preserve(fleet: Fleet, fleet_inventory: Path,
     assert results(doc, 1)["h01"]["result"]["mode"] == "0750"
 
 
-def test_remote_src_missing_fails(fleet: Fleet, fleet_inventory: Path,
-                                  host_dirs: dict[str, Path], dirs_var: str,
-                                  tmp_path: Path) -> None:
-    book = write(tmp_path / "site.yml", play("""
+def test_remote_src_missing_fails(
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
+    book = write(
+        tmp_path / "site.yml",
+        play(
+            """
     - copy:
         src: "{{ dirs[inventory_hostname] }}/nope"
         remote_src: true
         dest: "{{ dirs[inventory_hostname] }}/x"
-""", hosts="h01"))
+""",
+            hosts="h01",
+        ),
+    )
     code, doc, _ = pbe_json(fleet, book, fleet_inventory, "-e", dirs_var)
     assert code == 2
     assert "not found" in results(doc, 0)["h01"]["result"]["msg"]
 
 
-def test_backup_and_force_false(fleet: Fleet, fleet_inventory: Path,
-                                host_dirs: dict[str, Path], dirs_var: str,
-                                tmp_path: Path) -> None:
+def test_backup_and_force_false(
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
     for path in host_dirs.values():
         write(path / "conf", "old\n")
         write(path / "kept", "mine\n")
         own(path / "conf", path / "kept")
-    book = write(tmp_path / "site.yml", play("""
+    book = write(
+        tmp_path / "site.yml",
+        play("""
     - name: replace with a backup
       copy:
         content: "new\\n"
@@ -232,9 +260,11 @@ def test_backup_and_force_false(fleet: Fleet, fleet_inventory: Path,
         content: "created\\n"
         dest: "{{ dirs[inventory_hostname] }}/fresh"
         force: false
-"""))
-    doc = assert_check_predicts_run(fleet, book, fleet_inventory, list(host_dirs.values()),
-                                    "-e", dirs_var)
+"""),
+    )
+    doc = assert_check_predicts_run(
+        fleet, book, fleet_inventory, list(host_dirs.values()), "-e", dirs_var
+    )
     for host, path in host_dirs.items():
         assert (path / "conf").read_text() == "new\n"
         assert (path / "kept").read_text() == "mine\n"
@@ -246,38 +276,44 @@ def test_backup_and_force_false(fleet: Fleet, fleet_inventory: Path,
     assert statuses == {"ok"}
 
 
-def test_symbolic_mode_changes_attributes_only(fleet: Fleet, fleet_inventory: Path,
-                                               host_dirs: dict[str, Path], dirs_var: str,
-                                               tmp_path: Path) -> None:
+def test_symbolic_mode_changes_attributes_only(
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
     for path in host_dirs.values():
         write(path / "f", "same\n").chmod(0o644)
         own(path / "f")
     inodes = {h: (p / "f").stat().st_ino for h, p in host_dirs.items()}
-    book = write(tmp_path / "site.yml", play("""
+    book = write(
+        tmp_path / "site.yml",
+        play("""
     - copy:
         content: "same\\n"
         dest: "{{ dirs[inventory_hostname] }}/f"
         mode: "u+x,g-r,o="
-"""))
+"""),
+    )
     code, doc, _ = pbe_json(fleet, book, fleet_inventory, "-e", dirs_var, "--check", "--diff")
     assert code == 0
     diff = results(doc, 0)["h01"]["result"]["diff"]
     assert diff["before"] == {"mode": "0644"} and diff["after"] == {"mode": "0700"}
-    assert_check_predicts_run(fleet, book, fleet_inventory, list(host_dirs.values()),
-                              "-e", dirs_var)
+    assert_check_predicts_run(
+        fleet, book, fleet_inventory, list(host_dirs.values()), "-e", dirs_var
+    )
     for host, path in host_dirs.items():
         assert mode_of(path / "f") == "0700"
         assert (path / "f").stat().st_ino == inodes[host], "content was rewritten"
 
 
-def test_owner_and_group_with_become(fleet: Fleet, fleet_inventory: Path,
-                                     host_dirs: dict[str, Path], dirs_var: str,
-                                     tmp_path: Path) -> None:
+def test_owner_and_group_with_become(
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
     for path in host_dirs.values():
         write(path / "same", "x\n")
         os.chown(path / "same", 0, 0)
         (path / "locked").mkdir(mode=0o755)
-    book = write(tmp_path / "site.yml", play("""
+    book = write(
+        tmp_path / "site.yml",
+        play("""
     - name: a root-owned file through sudo
       become: true
       copy:
@@ -306,9 +342,11 @@ def test_owner_and_group_with_become(fleet: Fleet, fleet_inventory: Path,
         remote_src: true
         dest: "{{ dirs[inventory_hostname] }}/locked/"
         mode: "g+w"
-"""))
-    doc = assert_check_predicts_run(fleet, book, fleet_inventory, list(host_dirs.values()),
-                                    "-e", dirs_var)
+"""),
+    )
+    doc = assert_check_predicts_run(
+        fleet, book, fleet_inventory, list(host_dirs.values()), "-e", dirs_var
+    )
     pbetest = pwd.getpwnam("pbetest")
     for path in host_dirs.values():
         st = (path / "root-only").stat()
@@ -324,13 +362,16 @@ def test_owner_and_group_with_become(fleet: Fleet, fleet_inventory: Path,
 
 
 def test_missing_dir_and_permission_denied_fail_clearly(
-        fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str,
-        tmp_path: Path) -> None:
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
     for path in host_dirs.values():
         locked = path / "locked"
         locked.mkdir(mode=0o755)  # created by root: pbetest may not write in it
         write(path / "rootfile", "r\n").chmod(0o644)  # root's, in pbetest's directory
-    book = write(tmp_path / "site.yml", play("""
+    book = write(
+        tmp_path / "site.yml",
+        play(
+            """
     - name: missing directory
       copy:
         content: "x"
@@ -358,9 +399,13 @@ def test_missing_dir_and_permission_denied_fail_clearly(
         dest: "{{ dirs[inventory_hostname] }}/given"
         owner: root
       ignore_errors: true
-""", hosts="h01,h02"))
-    doc = assert_check_predicts_run(fleet, book, fleet_inventory, list(host_dirs.values()),
-                                    "-e", dirs_var)
+""",
+            hosts="h01,h02",
+        ),
+    )
+    doc = assert_check_predicts_run(
+        fleet, book, fleet_inventory, list(host_dirs.values()), "-e", dirs_var
+    )
     first, second, third, fourth, fifth = (results(doc, i)["h01"] for i in range(5))
     assert first["status"] == "failed"
     assert "Destination directory" in first["result"]["msg"]
@@ -375,12 +420,16 @@ def test_missing_dir_and_permission_denied_fail_clearly(
     assert list((host_dirs["h01"] / "locked").iterdir()) == []
 
 
-def test_odd_file_names(fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path],
-                        dirs_var: str, tmp_path: Path) -> None:
+def test_odd_file_names(
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
     write(tmp_path / "names.json", json.dumps({"names": ODD_NAMES}))
     for name in ODD_NAMES:
         write(tmp_path / "files" / name, f"file {name}\n")
-    book = write(tmp_path / "site.yml", play("""
+    book = write(
+        tmp_path / "site.yml",
+        play(
+            """
     - name: content to odd names
       copy:
         content: "{{ item }}"
@@ -393,7 +442,10 @@ def test_odd_file_names(fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str
         src: "{{ item }}"
         dest: "{{ dirs[inventory_hostname] }}/"
       loop: "{{ names }}"
-""", hosts="h01,h02"))
+""",
+            hosts="h01,h02",
+        ),
+    )
     extra = ("-e", dirs_var, "-e", f"@{tmp_path / 'names.json'}")
     assert_check_predicts_run(fleet, book, fleet_inventory, list(host_dirs.values()), *extra)
     for name in ODD_NAMES:
@@ -402,20 +454,21 @@ def test_odd_file_names(fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str
         assert (path / name).read_text() == f"file {name}\n"
     home = Path(pwd.getpwnam("pbetest").pw_dir)
     assert not (home / "x").exists() and not (home / "y").exists()
-    assert sorted(os.listdir(host_dirs["h01"])) == sorted(
-        [f"c{n}" for n in ODD_NAMES] + ODD_NAMES)
+    assert sorted(os.listdir(host_dirs["h01"])) == sorted([f"c{n}" for n in ODD_NAMES] + ODD_NAMES)
 
 
-def test_dest_symlink_replaced_or_followed(fleet: Fleet, fleet_inventory: Path,
-                                           host_dirs: dict[str, Path], dirs_var: str,
-                                           tmp_path: Path) -> None:
+def test_dest_symlink_replaced_or_followed(
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
     for path in host_dirs.values():
         write(path / "target1", "t1\n")
         write(path / "target2", "t2\n")
         (path / "link1").symlink_to("target1")
         (path / "link2").symlink_to("target2")
         own(path / "target1", path / "target2", path / "link1", path / "link2")
-    book = write(tmp_path / "site.yml", play("""
+    book = write(
+        tmp_path / "site.yml",
+        play("""
     - name: follow false replaces the link
       copy:
         content: "new1\\n"
@@ -425,9 +478,11 @@ def test_dest_symlink_replaced_or_followed(fleet: Fleet, fleet_inventory: Path,
         content: "new2\\n"
         dest: "{{ dirs[inventory_hostname] }}/link2"
         follow: true
-"""))
-    assert_check_predicts_run(fleet, book, fleet_inventory, list(host_dirs.values()),
-                              "-e", dirs_var)
+"""),
+    )
+    assert_check_predicts_run(
+        fleet, book, fleet_inventory, list(host_dirs.values()), "-e", dirs_var
+    )
     for path in host_dirs.values():
         assert not (path / "link1").is_symlink() and (path / "link1").read_text() == "new1\n"
         assert (path / "target1").read_text() == "t1\n"
@@ -435,20 +490,31 @@ def test_dest_symlink_replaced_or_followed(fleet: Fleet, fleet_inventory: Path,
 
 
 def test_non_utf8_crlf_empty_and_no_trailing_newline(
-        fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str,
-        tmp_path: Path) -> None:
-    blobs = {"crlf": b"one\r\ntwo\r\n", "latin1": b"caf\xe9\nna\xefve", "empty": b"",
-             "nonl": b"no newline at end", "bin": b"\x00\xff\x00binary"}
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
+    blobs = {
+        "crlf": b"one\r\ntwo\r\n",
+        "latin1": b"caf\xe9\nna\xefve",
+        "empty": b"",
+        "nonl": b"no newline at end",
+        "bin": b"\x00\xff\x00binary",
+    }
     for name, data in blobs.items():
         write(tmp_path / "files" / name, data)
         for path in host_dirs.values():
             own(write(path / name, b"old\n"))
-    book = write(tmp_path / "site.yml", play("""
+    book = write(
+        tmp_path / "site.yml",
+        play(
+            """
     - copy:
         src: "{{ item }}"
         dest: "{{ dirs[inventory_hostname] }}/{{ item }}"
       loop: [crlf, latin1, empty, nonl, bin]
-""", hosts="h01,h02"))
+""",
+            hosts="h01,h02",
+        ),
+    )
     code, doc, _ = pbe_json(fleet, book, fleet_inventory, "-e", dirs_var, "--check", "--diff")
     assert code == 0
     items = {r["item"]: r for r in results(doc, 0)["h01"]["result"]["results"]}
@@ -457,22 +523,29 @@ def test_non_utf8_crlf_empty_and_no_trailing_newline(
     assert items["empty"]["diff"]["after"] == "" and items["empty"]["changed"]
     assert items["bin"]["diff"]["src_binary"] == 1
     assert "binary" in items["bin"]["diff"]["after"]
-    assert_check_predicts_run(fleet, book, fleet_inventory, list(host_dirs.values()),
-                              "-e", dirs_var)
+    assert_check_predicts_run(
+        fleet, book, fleet_inventory, list(host_dirs.values()), "-e", dirs_var
+    )
     for name, data in blobs.items():
         assert (host_dirs["h02"] / name).read_bytes() == data
 
 
-def test_diff_output_human_and_json(fleet: Fleet, fleet_inventory: Path,
-                                    host_dirs: dict[str, Path], dirs_var: str,
-                                    tmp_path: Path) -> None:
+def test_diff_output_human_and_json(
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
     for path in host_dirs.values():
         own(write(path / "motd", "line one\nline two\n"))
-    book = write(tmp_path / "site.yml", play("""
+    book = write(
+        tmp_path / "site.yml",
+        play(
+            """
     - copy:
         content: "line one\\nline 2\\n"
         dest: "{{ dirs[inventory_hostname] }}/motd"
-""", hosts="h01"))
+""",
+            hosts="h01",
+        ),
+    )
     code, out, err = pbe(fleet, book, fleet_inventory, "-e", dirs_var, "--check", "--diff")
     assert code == 0, out + err
     dest = host_dirs["h01"] / "motd"
@@ -482,17 +555,23 @@ def test_diff_output_human_and_json(fleet: Fleet, fleet_inventory: Path,
     assert dest.read_text() == "line one\nline two\n"
     code, doc, _ = pbe_json(fleet, book, fleet_inventory, "-e", dirs_var, "--diff")
     diff = results(doc, 0)["h01"]["result"]["diff"]
-    assert diff == {"before": "line one\nline two\n", "after": "line one\nline 2\n",
-                    "before_header": str(dest), "after_header": "dynamically generated"}
+    assert diff == {
+        "before": "line one\nline two\n",
+        "after": "line one\nline 2\n",
+        "before_header": str(dest),
+        "after_header": "dynamically generated",
+    }
     code, doc, _ = pbe_json(fleet, book, fleet_inventory, "-e", dirs_var, "--diff")
     assert "diff" not in results(doc, 0)["h01"]["result"]
 
 
 def test_copy_into_directory_an_earlier_task_creates(
-        fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str,
-        tmp_path: Path) -> None:
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
     write(tmp_path / "templates" / "app.j2", "name={{ inventory_hostname }}\n")
-    book = write(tmp_path / "site.yml", play("""
+    book = write(
+        tmp_path / "site.yml",
+        play("""
     - name: the directory
       file:
         path: "{{ dirs[inventory_hostname] }}/conf.d"
@@ -520,9 +599,11 @@ def test_copy_into_directory_an_earlier_task_creates(
       copy:
         content: "a=1\\n"
         dest: "{{ dirs[inventory_hostname] }}/conf.d/a.conf"
-"""))
-    doc = assert_check_predicts_run(fleet, book, fleet_inventory, list(host_dirs.values()),
-                                    "-e", dirs_var)
+"""),
+    )
+    doc = assert_check_predicts_run(
+        fleet, book, fleet_inventory, list(host_dirs.values()), "-e", dirs_var
+    )
     for host, path in host_dirs.items():
         assert (path / "conf.d" / "app.conf").read_text() == f"name={host}\n"
         assert (path / "conf.d" / "b.conf").read_text() == "a=1\nb=2\n"
@@ -533,20 +614,25 @@ def test_copy_into_directory_an_earlier_task_creates(
 # -- template ------------------------------------------------------------------------------
 
 
-def test_template_with_host_vars_and_loops(fleet: Fleet, fleet_inventory: Path,
-                                           host_dirs: dict[str, Path], dirs_var: str,
-                                           tmp_path: Path) -> None:
-    write(tmp_path / "templates" / "hosts.j2", """# {{ inventory_hostname }}
+def test_template_with_host_vars_and_loops(
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
+    write(
+        tmp_path / "templates" / "hosts.j2",
+        """# {{ inventory_hostname }}
 {% for name in peers %}
 {% if name != inventory_hostname %}
 peer {{ name }}
 {% endif %}
 {% endfor %}
 port={{ port }}
-""")
+""",
+    )
     write(tmp_path / "templates" / "item.j2", "{{ item.key }}={{ item.value }}\n")
     write(tmp_path / "vars.json", json.dumps({"peers": ["h01", "h02", "h03"], "port": 8080}))
-    book = write(tmp_path / "site.yml", play("""
+    book = write(
+        tmp_path / "site.yml",
+        play("""
     - name: render with host vars
       template:
         src: hosts.j2
@@ -562,26 +648,32 @@ port={{ port }}
         src: hosts.j2
         dest: "{{ dirs[inventory_hostname] }}/peers.crlf"
         newline_sequence: '\\r\\n'
-"""))
+"""),
+    )
     extra = ("-e", dirs_var, "-e", f"@{tmp_path / 'vars.json'}")
     assert_check_predicts_run(fleet, book, fleet_inventory, list(host_dirs.values()), *extra)
     expected = "# h02\npeer h01\npeer h03\nport=8080\n"
     assert (host_dirs["h02"] / "peers.conf").read_text() == expected
-    assert (host_dirs["h02"] / "peers.crlf").read_bytes() == expected.replace(
-        "\n", "\r\n").encode()
+    assert (host_dirs["h02"] / "peers.crlf").read_bytes() == expected.replace("\n", "\r\n").encode()
     assert (host_dirs["h04"] / "alpha.conf").read_text() == "alpha=1\n"
     assert (host_dirs["h04"] / "beta.conf").read_text() == "beta=h04\n"
 
 
 def test_template_undefined_variable_names_it_and_the_file(
-        fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str,
-        tmp_path: Path) -> None:
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
     write(tmp_path / "templates" / "broken.j2", "ok\nvalue={{ no_such_var }}\n")
-    book = write(tmp_path / "site.yml", play("""
+    book = write(
+        tmp_path / "site.yml",
+        play(
+            """
     - template:
         src: broken.j2
         dest: "{{ dirs[inventory_hostname] }}/broken"
-""", hosts="h01"))
+""",
+            hosts="h01",
+        ),
+    )
     code, doc, _ = pbe_json(fleet, book, fleet_inventory, "-e", dirs_var)
     assert code == 2
     res = results(doc, 0)["h01"]
@@ -591,11 +683,16 @@ def test_template_undefined_variable_names_it_and_the_file(
 
 
 def test_template_into_directory_and_content_into_directory(
-        fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str,
-        tmp_path: Path) -> None:
-    write(tmp_path / "templates" / "motd.j2",
-          "{% if true %}\n  Welcome to {{ inventory_hostname }}\n{% endif %}\n")
-    book = write(tmp_path / "site.yml", play("""
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
+    write(
+        tmp_path / "templates" / "motd.j2",
+        "{% if true %}\n  Welcome to {{ inventory_hostname }}\n{% endif %}\n",
+    )
+    book = write(
+        tmp_path / "site.yml",
+        play(
+            """
     - name: template into a directory keeps the source name
       template:
         src: motd.j2
@@ -606,9 +703,13 @@ def test_template_into_directory_and_content_into_directory(
         content: "x"
         dest: "{{ dirs[inventory_hostname] }}/"
       ignore_errors: true
-""", hosts="h01,h02"))
-    doc = assert_check_predicts_run(fleet, book, fleet_inventory, list(host_dirs.values()),
-                                    "-e", dirs_var)
+""",
+            hosts="h01,h02",
+        ),
+    )
+    doc = assert_check_predicts_run(
+        fleet, book, fleet_inventory, list(host_dirs.values()), "-e", dirs_var
+    )
     assert (host_dirs["h02"] / "motd.j2").read_text() == "  Welcome to h02\n"
     assert "content needs a file path" in results(doc, 1)["h01"]["result"]["msg"]
 
@@ -616,14 +717,16 @@ def test_template_into_directory_and_content_into_directory(
 # -- fetch ---------------------------------------------------------------------------------
 
 
-def test_fetch_flat_and_per_host(fleet: Fleet, fleet_inventory: Path,
-                                 host_dirs: dict[str, Path], dirs_var: str,
-                                 tmp_path: Path) -> None:
+def test_fetch_flat_and_per_host(
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
     local = tmp_path / "fetched"
     local.mkdir()
     for host, path in host_dirs.items():
         own(write(path / "report.txt", f"report of {host}\n"))
-    book = write(tmp_path / "site.yml", play(f"""
+    book = write(
+        tmp_path / "site.yml",
+        play(f"""
     - name: per host tree
       fetch:
         src: "{{{{ dirs[inventory_hostname] }}}}/report.txt"
@@ -638,9 +741,11 @@ def test_fetch_flat_and_per_host(fleet: Fleet, fleet_inventory: Path,
         src: "{{{{ dirs[inventory_hostname] }}}}/report.txt"
         dest: "{local}/by-dir/{{{{ inventory_hostname }}}}/"
         flat: true
-"""))
-    doc = assert_check_predicts_run(fleet, book, fleet_inventory,
-                                    [*host_dirs.values(), local], "-e", dirs_var)
+"""),
+    )
+    doc = assert_check_predicts_run(
+        fleet, book, fleet_inventory, [*host_dirs.values(), local], "-e", dirs_var
+    )
     for host, path in host_dirs.items():
         text = f"report of {host}\n"
         assert (local / "tree" / host / str(path).lstrip("/") / "report.txt").read_text() == text
@@ -648,22 +753,26 @@ def test_fetch_flat_and_per_host(fleet: Fleet, fleet_inventory: Path,
         assert (local / "by-dir" / host / "report.txt").read_text() == text
     res = results(doc, 1)["h01"]["result"]
     assert res["checksum"] == sha1(b"report of h01\n") and res["dest"] == str(
-        local / "flat-h01.txt")
+        local / "flat-h01.txt"
+    )
     write(host_dirs["h05"] / "report.txt", "newer\n")
     code, doc, _ = pbe_json(fleet, book, fleet_inventory, "-e", dirs_var)
     assert [h for h, r in results(doc, 1).items() if r["status"] == "changed"] == ["h05"]
     assert (local / "flat-h05.txt").read_text() == "newer\n"
 
 
-def test_fetch_missing_and_become(fleet: Fleet, fleet_inventory: Path,
-                                  host_dirs: dict[str, Path], dirs_var: str,
-                                  tmp_path: Path) -> None:
+def test_fetch_missing_and_become(
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
     for path in host_dirs.values():
         secret = write(path / "secret", "root only\n")
         os.chown(secret, 0, 0)
         secret.chmod(0o600)
     local = tmp_path / "got"
-    book = write(tmp_path / "site.yml", play(f"""
+    book = write(
+        tmp_path / "site.yml",
+        play(
+            f"""
     - name: missing, tolerated
       fetch:
         src: "{{{{ dirs[inventory_hostname] }}}}/nope"
@@ -685,7 +794,10 @@ def test_fetch_missing_and_become(fleet: Fleet, fleet_inventory: Path,
       fetch:
         src: "{{{{ dirs[inventory_hostname] }}}}/nope"
         dest: {local}/
-""", hosts="h01,h02"))
+""",
+            hosts="h01,h02",
+        ),
+    )
     code, doc, _ = pbe_json(fleet, book, fleet_inventory, "-e", dirs_var)
     assert code == 2
     assert results(doc, 0)["h01"]["status"] == "ok"
@@ -696,15 +808,26 @@ def test_fetch_missing_and_become(fleet: Fleet, fleet_inventory: Path,
 
 
 def test_fetch_relative_dest_is_beside_the_playbook(
-        fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str,
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fleet: Fleet,
+    fleet_inventory: Path,
+    host_dirs: dict[str, Path],
+    dirs_var: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     own(write(host_dirs["h03"] / "data", "d\n"))
     monkeypatch.chdir(host_dirs["h01"].parent)
-    book = write(tmp_path / "play" / "site.yml", play("""
+    book = write(
+        tmp_path / "play" / "site.yml",
+        play(
+            """
     - fetch:
         src: "{{ dirs[inventory_hostname] }}/data"
         dest: collected
-""", hosts="h03"))
+""",
+            hosts="h03",
+        ),
+    )
     code, _, err = pbe_json(fleet, book, fleet_inventory, "-e", dirs_var)
     assert code == 0, err
     local = tmp_path / "play" / "collected" / "h03" / str(host_dirs["h03"]).lstrip("/")
@@ -714,13 +837,16 @@ def test_fetch_relative_dest_is_beside_the_playbook(
 # -- large files, dropped connections ------------------------------------------------------
 
 
-def test_fifty_megabyte_binary_round_trip(fleet: Fleet, fleet_inventory: Path,
-                                          host_dirs: dict[str, Path], dirs_var: str,
-                                          tmp_path: Path) -> None:
+def test_fifty_megabyte_binary_round_trip(
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
     data = os.urandom(50 * MB)
     write(tmp_path / "files" / "blob.bin", data)
     back = tmp_path / "back"
-    book = write(tmp_path / "site.yml", play(f"""
+    book = write(
+        tmp_path / "site.yml",
+        play(
+            f"""
     - copy:
         src: blob.bin
         dest: "{{{{ dirs[inventory_hostname] }}}}/blob.bin"
@@ -728,7 +854,10 @@ def test_fifty_megabyte_binary_round_trip(fleet: Fleet, fleet_inventory: Path,
         src: "{{{{ dirs[inventory_hostname] }}}}/blob.bin"
         dest: {back}/
         flat: true
-""", hosts="h01"))
+""",
+            hosts="h01",
+        ),
+    )
     code, doc, err = pbe_json(fleet, book, fleet_inventory, "-e", dirs_var, "--diff")
     assert code == 0, err
     assert (host_dirs["h01"] / "blob.bin").read_bytes() == data
@@ -739,18 +868,24 @@ def test_fifty_megabyte_binary_round_trip(fleet: Fleet, fleet_inventory: Path,
     assert code == 0 and doc["stats"]["h01"]["changed"] == 0
 
 
-def test_copy_is_atomic_when_the_connection_drops(fleet: Fleet, fleet_inventory: Path,
-                                                  host_dirs: dict[str, Path], dirs_var: str,
-                                                  tmp_path: Path) -> None:
+def test_copy_is_atomic_when_the_connection_drops(
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
     write(tmp_path / "files" / "big.bin", os.urandom(64 * MB))
     dest_dir = host_dirs["h04"]
     old = os.urandom(MB)
     own(write(dest_dir / "big.bin", old))
-    book = write(tmp_path / "site.yml", play("""
+    book = write(
+        tmp_path / "site.yml",
+        play(
+            """
     - copy:
         src: big.bin
         dest: "{{ dirs[inventory_hostname] }}/big.bin"
-""", hosts="h04"))
+""",
+            hosts="h04",
+        ),
+    )
     killed: list[int] = []
     stop = threading.Event()
 

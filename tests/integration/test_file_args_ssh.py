@@ -28,22 +28,29 @@ def results(doc: dict[str, Any], task: int) -> dict[str, dict[str, Any]]:
 
 @pytest.fixture
 def dirs_var(host_dirs: dict[str, Path], tmp_path: Path) -> str:
-    return "@" + str(write(tmp_path / "dirs.json",
-                           json.dumps({"dirs": {h: str(p) for h, p in host_dirs.items()}})))
+    return "@" + str(
+        write(
+            tmp_path / "dirs.json", json.dumps({"dirs": {h: str(p) for h, p in host_dirs.items()}})
+        )
+    )
 
 
 def test_validate_backup_and_selinux_parts_predicted_and_run(
-        fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str,
-        tmp_path: Path) -> None:
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
     for path in host_dirs.values():
         write(path / "sudoers", "old\n")
         write(path / "lines", "a\n")
         own(path / "sudoers", path / "lines")
-    write(tmp_path / "templates" / "site.j2",
-          '#jinja2: variable_start_string: "[[", variable_end_string: "]]"\n'
-          "name=[[ inventory_hostname ]] {{ literal }}\n[% if true %]\nport=[[ port ]]\n"
-          "[% endif %]\n<# dropped #>\n")
-    book = write(tmp_path / "site.yml", play("""
+    write(
+        tmp_path / "templates" / "site.j2",
+        '#jinja2: variable_start_string: "[[", variable_end_string: "]]"\n'
+        "name=[[ inventory_hostname ]] {{ literal }}\n[% if true %]\nport=[[ port ]]\n"
+        "[% endif %]\n<# dropped #>\n",
+    )
+    book = write(
+        tmp_path / "site.yml",
+        play("""
     - name: copy, validated, with a backup
       copy:
         content: "new\\n"
@@ -90,33 +97,41 @@ def test_validate_backup_and_selinux_parts_predicted_and_run(
         content: "new\\n"
         dest: "{{ dirs[inventory_hostname] }}/sudoers"
         validate: "this would fail: no percent s"
-"""))
-    doc = assert_check_predicts_run(fleet, book, fleet_inventory, list(host_dirs.values()),
-                                    "-e", dirs_var, "-e", "port=80")
+"""),
+    )
+    doc = assert_check_predicts_run(
+        fleet, book, fleet_inventory, list(host_dirs.values()), "-e", dirs_var, "-e", "port=80"
+    )
     for host, path in host_dirs.items():
         assert (path / "sudoers").read_text() == "new\n"
         backup = Path(results(doc, 0)[host]["result"]["backup_file"])
         assert backup.parent == path and backup.read_text() == "old\n"
         assert (path / "site.conf").read_text() == f"name={host} {{{{ literal }}}}\nport=80\n"
         assert (path / "lines").read_text() == (
-            "a\nb\n# BEGIN ANSIBLE MANAGED BLOCK\nc\n# END ANSIBLE MANAGED BLOCK\n")
+            "a\nb\n# BEGIN ANSIBLE MANAGED BLOCK\nc\n# END ANSIBLE MANAGED BLOCK\n"
+        )
         assert Path(results(doc, 2)[host]["result"]["backup"]).read_text() == "a\n"
         assert (path / "d").is_dir()
         stat = results(doc, 5)[host]["result"]["stat"]
         assert (stat["mimetype"], stat["charset"]) == ("text/plain", "us-ascii")
         assert "secontext" not in results(doc, 0)[host]["result"]
-        assert sorted(p.name for p in path.iterdir() if ".pbe-" in p.name and
-                      p.name.endswith(".tmp")) == []
+        assert (
+            sorted(p.name for p in path.iterdir() if ".pbe-" in p.name and p.name.endswith(".tmp"))
+            == []
+        )
 
 
 def test_a_failing_validate_fails_the_task_and_keeps_the_old_file(
-        fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str,
-        tmp_path: Path) -> None:
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
     path = host_dirs["h01"]
     write(path / "conf", "old\n")
     own(path / "conf")
     write(tmp_path / "templates" / "t.j2", "templated\n")
-    book = write(tmp_path / "site.yml", play("""
+    book = write(
+        tmp_path / "site.yml",
+        play(
+            """
     - copy:
         content: "new\\n"
         dest: "{{ dirs[inventory_hostname] }}/conf"
@@ -137,12 +152,19 @@ def test_a_failing_validate_fails_the_task_and_keeps_the_old_file(
         block: added
         validate: "no percent"
       ignore_errors: true
-""", hosts="h01"))
+""",
+            hosts="h01",
+        ),
+    )
     code, doc, err = pbe_json(fleet, book, fleet_inventory, "-e", dirs_var)
     assert code == 0, err
     copied = results(doc, 0)["h01"]["result"]
     assert (copied["msg"], copied["exit_status"], copied["stdout"], copied["stderr"]) == (
-        "failed to validate", 3, "bad line 1\n", "nope\n")
+        "failed to validate",
+        3,
+        "bad line 1\n",
+        "nope\n",
+    )
     assert results(doc, 1)["h01"]["result"]["msg"] == "failed to validate"
     assert results(doc, 2)["h01"]["result"]["msg"] == "failed to validate: rc:1 error:nope\n"
     assert results(doc, 3)["h01"]["result"]["msg"] == "validate must contain %s: no percent"
@@ -151,9 +173,9 @@ def test_a_failing_validate_fails_the_task_and_keeps_the_old_file(
     assert sorted(p.name for p in path.iterdir()) == ["conf"]
 
 
-def test_copy_local_follow_false_keeps_links(fleet: Fleet, fleet_inventory: Path,
-                                             host_dirs: dict[str, Path], dirs_var: str,
-                                             tmp_path: Path) -> None:
+def test_copy_local_follow_false_keeps_links(
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
     tree = tmp_path / "files" / "tree"
     write(tree / "sub" / "s", "s\n")
     write(tree / "a", "a\n")
@@ -163,7 +185,9 @@ def test_copy_local_follow_false_keeps_links(fleet: Fleet, fleet_inventory: Path
     for path in host_dirs.values():  # a file where a link belongs is replaced
         write(path / "kept" / "tree" / "rel", "in the way\n")
         own(path / "kept", path / "kept" / "tree", path / "kept" / "tree" / "rel")
-    book = write(tmp_path / "site.yml", play("""
+    book = write(
+        tmp_path / "site.yml",
+        play("""
     - name: links kept as links
       copy:
         src: tree
@@ -173,22 +197,31 @@ def test_copy_local_follow_false_keeps_links(fleet: Fleet, fleet_inventory: Path
       copy:
         src: tree/
         dest: "{{ dirs[inventory_hostname] }}/followed/"
-"""))
-    assert_check_predicts_run(fleet, book, fleet_inventory, list(host_dirs.values()),
-                              "-e", dirs_var)
+"""),
+    )
+    assert_check_predicts_run(
+        fleet, book, fleet_inventory, list(host_dirs.values()), "-e", dirs_var
+    )
     for path in host_dirs.values():
         kept, followed = path / "kept" / "tree", path / "followed"
         assert {p.name: os.readlink(p) for p in kept.iterdir() if p.is_symlink()} == {
-            "rel": "a", "broken": "nowhere", "dirlink": "sub"}
+            "rel": "a",
+            "broken": "nowhere",
+            "dirlink": "sub",
+        }
         assert (kept / "a").read_text() == "a\n" and not (kept / "a").is_symlink()
         assert {p.name for p in followed.iterdir() if p.is_symlink()} == {"broken"}
         assert (followed / "rel").read_text() == "a\n"
         assert (followed / "dirlink" / "s").read_text() == "s\n"
 
 
-def test_command_expands_words_on_the_host(fleet: Fleet, fleet_inventory: Path,
-                                           tmp_path: Path) -> None:
-    book = write(tmp_path / "site.yml", play("""
+def test_command_expands_words_on_the_host(
+    fleet: Fleet, fleet_inventory: Path, tmp_path: Path
+) -> None:
+    book = write(
+        tmp_path / "site.yml",
+        play(
+            """
     - command:
         cmd: printf '%s|' $GREETING ${GREETING}x $UNSET ~ '~/a b' ~pbetest
       environment: {GREETING: "hi there"}
@@ -201,12 +234,17 @@ def test_command_expands_words_on_the_host(fleet: Fleet, fleet_inventory: Path,
     - command: echo ignored executable
       args: {executable: /bin/false}
       register: warned
-""", hosts="h01"))
+""",
+            hosts="h01",
+        ),
+    )
     code, doc, err = pbe_json(fleet, book, fleet_inventory)
     assert code == 0, err
     home = f"/home/{Fleet.user}"
-    assert results(doc, 0)["h01"]["result"]["stdout"] == \
-        f"hi there|hi therex|$UNSET|{home}|{home}/a b|{home}|"
+    assert (
+        results(doc, 0)["h01"]["result"]["stdout"]
+        == f"hi there|hi therex|$UNSET|{home}|{home}/a b|{home}|"
+    )
     assert results(doc, 1)["h01"]["result"]["stdout"] == "$GREETING|~|"
     warned = results(doc, 2)["h01"]["result"]
     assert warned["stdout"] == "ignored executable" and "executable" in warned["warnings"][0]

@@ -20,16 +20,16 @@ from playbook_engine.testing.fleet import TEST_USER, Fleet
 pytestmark = pytest.mark.fleet
 
 
-
 def user_uid() -> int:
     """The fleet user's uid, looked up when a test runs (the fleet fixture creates the user)."""
     return pwd.getpwnam(TEST_USER).pw_uid
 
 
-ODD_NAMES = ["with space", "quote'd \"x\"", "$(echo x)", "back`tick`", "new\nline", "-lead"]
+ODD_NAMES = ["with space", 'quote\'d "x"', "$(echo x)", "back`tick`", "new\nline", "-lead"]
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def two(fleet: Fleet, tmp_path: Path) -> Path:
@@ -45,14 +45,17 @@ def dirs(host_dirs: dict[str, Path], tmp_path: Path) -> str:
     return "@" + str(path)
 
 
-def playbook(tmp_path: Path, tasks: str, hosts: str = "fleet", name: str = "site.yml",
-             extra: str = "") -> Path:
+def playbook(
+    tmp_path: Path, tasks: str, hosts: str = "fleet", name: str = "site.yml", extra: str = ""
+) -> Path:
     """A one-play playbook; ``KEEP`` in a task stands for "leave the times alone"."""
     tasks = tasks.replace("KEEP", "modification_time: preserve, access_time: preserve")
     body = "\n".join("    " + line if line else line for line in tasks.strip("\n").splitlines())
     path = tmp_path / name
-    path.write_text(f"- hosts: {hosts}\n  gather_facts: false\n{extra}  vars:\n"
-                    f"    d: \"{{{{ dirs[inventory_hostname] }}}}\"\n  tasks:\n{body}\n")
+    path.write_text(
+        f"- hosts: {hosts}\n  gather_facts: false\n{extra}  vars:\n"
+        f'    d: "{{{{ dirs[inventory_hostname] }}}}"\n  tasks:\n{body}\n'
+    )
     return path
 
 
@@ -93,10 +96,13 @@ def each(host_dirs: dict[str, Path], build: Any) -> None:
 
 # -- the chain a check run must get right -------------------------------------------------------
 
-def test_nested_dirs_files_links_and_stat_parity(fleet: Fleet, two: Path, dirs: str,
-                                                 host_dirs: dict[str, Path],
-                                                 tmp_path: Path) -> None:
-    book = playbook(tmp_path, """
+
+def test_nested_dirs_files_links_and_stat_parity(
+    fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path
+) -> None:
+    book = playbook(
+        tmp_path,
+        """
 - name: nested dirs
   file: {path: "{{ d }}/a/b/c", state: directory, mode: "0750"}
 - name: a file inside
@@ -122,7 +128,9 @@ def test_nested_dirs_files_links_and_stat_parity(fleet: Fleet, two: Path, dirs: 
       - st.stat.mode == '0750'
       - sl.stat.mode == '0640'
       - sl.stat.checksum == 'da39a3ee5e6b4b0d3255bfef95601890afd80709'
-""", hosts="h01,h02")
+""",
+        hosts="h01,h02",
+    )
     doc = assert_check_predicts_run(fleet, book, two, roots(host_dirs), "-e", dirs)
     assert statuses(doc) == ["changed"] * 4 + ["ok", "ok", "changed", "ok", "ok"]
     d = host_dirs["h01"]
@@ -132,13 +140,17 @@ def test_nested_dirs_files_links_and_stat_parity(fleet: Fleet, two: Path, dirs: 
     assert mode_of(d / "a/b/c/f") == 0o640 and (d / "a/b/c/flag").exists()
 
 
-def test_directory_then_touch_inside_in_one_check_run(fleet: Fleet, two: Path, dirs: str,
-                                                      host_dirs: dict[str, Path],
-                                                      tmp_path: Path) -> None:
-    book = playbook(tmp_path, """
+def test_directory_then_touch_inside_in_one_check_run(
+    fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path
+) -> None:
+    book = playbook(
+        tmp_path,
+        """
 - file: {path: "{{ d }}/new/deeper", state: directory}
 - file: {path: "{{ d }}/new/deeper/file", state: touch}
-""", hosts="h01,h02")
+""",
+        hosts="h01,h02",
+    )
     code, doc, err = pbe_json(fleet, book, two, "-e", dirs, "--check")
     assert code == 0, err
     assert statuses(doc) == ["changed", "changed"]
@@ -146,17 +158,21 @@ def test_directory_then_touch_inside_in_one_check_run(fleet: Fleet, two: Path, d
     assert not (host_dirs["h01"] / "new").exists()
 
 
-
-def test_chain_parity_directory_then_touch(fleet: Fleet, two: Path, dirs: str,
-                                           host_dirs: dict[str, Path], tmp_path: Path) -> None:
-    book = playbook(tmp_path, """
+def test_chain_parity_directory_then_touch(
+    fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path
+) -> None:
+    book = playbook(
+        tmp_path,
+        """
 - file: {path: "{{ d }}/p/q", state: directory, mode: "u=rwx,go=rx"}
 - file: {path: "{{ d }}/p/q/f", state: touch, mode: "0600", KEEP}
 - stat: {path: "{{ d }}/p/q/f"}
   register: st
 - assert:
     that: [st.stat.exists, st.stat.isreg, "st.stat.mode == '0600'", "st.stat.size == 0"]
-""", hosts="h01,h02")
+""",
+        hosts="h01,h02",
+    )
     doc = assert_check_predicts_run(fleet, book, two, roots(host_dirs), "-e", dirs)
     assert statuses(doc) == ["changed", "changed", "ok", "ok"]
     assert mode_of(host_dirs["h02"] / "p/q/f") == 0o600
@@ -164,15 +180,20 @@ def test_chain_parity_directory_then_touch(fleet: Fleet, two: Path, dirs: str,
 
 # -- every state ----------------------------------------------------------------------------------
 
+
 def test_state_file_and_directory_refuse_what_they_cannot_be(
-        fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path) -> None:
+    fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path
+) -> None:
     def build(d: Path) -> None:
         (d / "f").write_text("x\n")
         (d / "f").chmod(0o644)
         (d / "sub").mkdir(mode=0o755)
         own(d / "f", d / "sub")
+
     each(host_dirs, build)
-    book = playbook(tmp_path, """
+    book = playbook(
+        tmp_path,
+        """
 - name: the default state of a file is file
   file: {path: "{{ d }}/f", mode: "0600"}
   register: r0
@@ -194,7 +215,9 @@ def test_state_file_and_directory_refuse_what_they_cannot_be(
       - "'is absent, cannot continue' in r1.msg"
       - "'is directory, cannot continue' in r2.msg"
       - "'already exists as a file' in r3.msg"
-""", hosts="h01,h02")
+""",
+        hosts="h01,h02",
+    )
     doc = assert_check_predicts_run(fleet, book, two, roots(host_dirs), "-e", dirs)
     assert statuses(doc) == ["changed", "changed", "failed", "failed", "failed", "ok"]
     assert mode_of(host_dirs["h01"] / "f") == 0o600
@@ -203,18 +226,24 @@ def test_state_file_and_directory_refuse_what_they_cannot_be(
 
 
 def test_touch_always_changes_unless_times_are_preserved(
-        fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path) -> None:
+    fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path
+) -> None:
     def build(d: Path) -> None:
         (d / "old").write_text("keep\n")
         os.utime(d / "old", (1_000_000_000, 1_000_000_000))
         own(d / "old")
+
     each(host_dirs, build)
-    book = playbook(tmp_path, """
+    book = playbook(
+        tmp_path,
+        """
 - file: {path: "{{ d }}/new", state: touch, mode: "0640"}
 - file: {path: "{{ d }}/old", state: touch}
 - file: {path: "{{ d }}/old", state: touch, KEEP}
 - file: {path: "{{ d }}/new", state: touch, KEEP, mode: "0640"}
-""", hosts="h01,h02")
+""",
+        hosts="h01,h02",
+    )
     before = snapshot(roots(host_dirs))
     code, check, err = pbe_json(fleet, book, two, "-e", dirs, "--check")
     assert code == 0, err
@@ -228,20 +257,30 @@ def test_touch_always_changes_unless_times_are_preserved(
     assert results(real, 0)["state"] == "file" and results(real, 0)["dest"] == str(d / "new")
 
 
-def test_modes_octal_symbolic_and_idempotent(fleet: Fleet, two: Path, dirs: str,
-                                             host_dirs: dict[str, Path],
-                                             tmp_path: Path) -> None:
+def test_modes_octal_symbolic_and_idempotent(
+    fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path
+) -> None:
     def build(d: Path) -> None:
-        for name, mode in [("m1", 0o644), ("m2", 0o644), ("m3", 0o644), ("m4", 0o644),
-                           ("m5", 0o644), ("exe", 0o755), ("suid", 0o4755)]:
+        for name, mode in [
+            ("m1", 0o644),
+            ("m2", 0o644),
+            ("m3", 0o644),
+            ("m4", 0o644),
+            ("m5", 0o644),
+            ("exe", 0o755),
+            ("suid", 0o4755),
+        ]:
             (d / name).write_text(name)
             own(d / name)  # chown first: it would clear the setuid bit
             (d / name).chmod(mode)
         (d / "dd").mkdir()
         (d / "dd").chmod(0o2775)
         own(d / "dd")
+
     each(host_dirs, build)
-    book = playbook(tmp_path, """
+    book = playbook(
+        tmp_path,
+        """
 - file: {path: "{{ d }}/m1", mode: "0640"}
 - file: {path: "{{ d }}/m2", mode: 0640}
 - file: {path: "{{ d }}/m3", mode: "600"}
@@ -254,17 +293,27 @@ def test_modes_octal_symbolic_and_idempotent(fleet: Fleet, two: Path, dirs: str,
 - file: {path: "{{ d }}/suid", mode: "u-s"}
 - name: again, no change
   file: {path: "{{ d }}/m1", mode: "0640"}
-""", hosts="h01,h02")
+""",
+        hosts="h01,h02",
+    )
     doc = assert_check_predicts_run(fleet, book, two, roots(host_dirs), "-e", dirs)
     assert statuses(doc) == ["changed"] * 4 + ["ok", "changed", "changed", "changed", "ok"]
     d = host_dirs["h02"]
-    assert [mode_of(d / n) for n in ("m1", "m2", "m3", "m4", "m5", "exe", "dd", "suid")] == \
-        [0o640, 0o640, 0o600, 0o640, 0o644, 0o750, 0o750, 0o755]
+    assert [mode_of(d / n) for n in ("m1", "m2", "m3", "m4", "m5", "exe", "dd", "suid")] == [
+        0o640,
+        0o640,
+        0o600,
+        0o640,
+        0o644,
+        0o750,
+        0o750,
+        0o755,
+    ]
 
 
-def test_recurse_sets_everything_below_with_X(fleet: Fleet, two: Path, dirs: str,
-                                              host_dirs: dict[str, Path],
-                                              tmp_path: Path) -> None:
+def test_recurse_sets_everything_below_with_X(
+    fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path
+) -> None:
     def build(d: Path) -> None:
         (d / "t/a/deep").mkdir(parents=True)
         (d / "t/a/run.sh").write_text("#!/bin/sh\n")
@@ -280,8 +329,11 @@ def test_recurse_sets_everything_below_with_X(fleet: Fleet, two: Path, dirs: str
             own(path)
         for sub in (d / "t", d / "t/a", d / "t/a/deep"):
             sub.chmod(0o700)
+
     each(host_dirs, build)
-    book = playbook(tmp_path, """
+    book = playbook(
+        tmp_path,
+        """
 - name: recurse
   file: {path: "{{ d }}/t", state: directory, recurse: true, mode: "u=rwX,g=rX,o="}
 - stat: {path: "{{ d }}/t/a/data"}
@@ -293,19 +345,28 @@ def test_recurse_sets_everything_below_with_X(fleet: Fleet, two: Path, dirs: str
     that: ["data.stat.mode == '0640'", "deep.stat.mode == '0750'"]
 - name: a tree already right is ok
   file: {path: "{{ d }}/t", state: directory, recurse: true, mode: "u=rwX,g=rX,o="}
-""", hosts="h01,h02")
+""",
+        hosts="h01,h02",
+    )
     doc = assert_check_predicts_run(fleet, book, two, roots(host_dirs), "-e", dirs)
     assert statuses(doc) == ["changed", "ok", "ok", "ok", "ok"]
     d = host_dirs["h01"]
-    assert {p: mode_of(d / p) for p in ("t", "t/a", "t/a/deep", "t/a/run.sh", "t/a/data",
-                                         "t/a/deep/ok")} == {
-        "t": 0o750, "t/a": 0o750, "t/a/deep": 0o750, "t/a/run.sh": 0o750,
-        "t/a/data": 0o640, "t/a/deep/ok": 0o640}
+    assert {
+        p: mode_of(d / p) for p in ("t", "t/a", "t/a/deep", "t/a/run.sh", "t/a/data", "t/a/deep/ok")
+    } == {
+        "t": 0o750,
+        "t/a": 0o750,
+        "t/a/deep": 0o750,
+        "t/a/run.sh": 0o750,
+        "t/a/data": 0o640,
+        "t/a/deep/ok": 0o640,
+    }
     assert mode_of(d / "outside") == 0o600, "recurse must not follow links"
 
 
 def test_recurse_owner_with_become_and_only_below_differs(
-        fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path) -> None:
+    fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path
+) -> None:
     def build(d: Path) -> None:
         (d / "r/s").mkdir(parents=True)
         (d / "r/s/f").write_text("f")
@@ -313,8 +374,11 @@ def test_recurse_owner_with_become_and_only_below_differs(
         os.chown(d / "r", 0, 0)
         for path in (d / "r/s", d / "r/s/f", d / "r/s/lnk"):
             own(path)
+
     each(host_dirs, build)
-    book = playbook(tmp_path, """
+    book = playbook(
+        tmp_path,
+        """
 - name: the top is already root's; what is below is not
   file: {path: "{{ d }}/r", state: directory, recurse: true, owner: root, group: root}
   become: true
@@ -322,26 +386,35 @@ def test_recurse_owner_with_become_and_only_below_differs(
   register: f
 - assert:
     that: ["f.stat.pw_name == 'root'", "f.stat.gr_name == 'root'", "f.stat.uid == 0"]
-""", hosts="h01,h02")
+""",
+        hosts="h01,h02",
+    )
     doc = assert_check_predicts_run(fleet, book, two, roots(host_dirs), "-e", dirs)
     assert statuses(doc) == ["changed", "ok", "ok"]
     d = host_dirs["h02"]
-    assert all(p.lstat().st_uid == 0 and p.lstat().st_gid == 0
-               for p in (d / "r/s", d / "r/s/f", d / "r/s/lnk"))
+    assert all(
+        p.lstat().st_uid == 0 and p.lstat().st_gid == 0
+        for p in (d / "r/s", d / "r/s/f", d / "r/s/lnk")
+    )
 
 
 # -- links ----------------------------------------------------------------------------------------
 
+
 def test_symlinks_relative_absolute_force_and_missing_targets(
-        fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path) -> None:
+    fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path
+) -> None:
     def build(d: Path) -> None:
         for name in ("tgt", "tgt2", "occupied"):
             (d / name).write_text(name)
             own(d / name)
         (d / "old").symlink_to("tgt")
         own(d / "old")
+
     each(host_dirs, build)
-    book = playbook(tmp_path, """
+    book = playbook(
+        tmp_path,
+        """
 - file: {path: "{{ d }}/rel", src: tgt, state: link}
 - file: {path: "{{ d }}/abs", src: "{{ d }}/tgt", state: link}
 - name: a file is not replaced without force
@@ -362,12 +435,24 @@ def test_symlinks_relative_absolute_force_and_missing_targets(
   register: st
 - assert:
     that: st.stat.islnk and st.stat.lnk_target == 'tgt'
-""", hosts="h01,h02")
+""",
+        hosts="h01,h02",
+    )
     doc = assert_check_predicts_run(fleet, book, two, roots(host_dirs), "-e", dirs)
     assert "refusing to convert from file to symlink" in results(doc, 2)["msg"]
     assert "src file does not exist" in results(doc, 4)["msg"]
-    assert statuses(doc) == ["changed", "changed", "failed", "changed", "failed", "changed",
-                             "changed", "ok", "ok", "ok"]
+    assert statuses(doc) == [
+        "changed",
+        "changed",
+        "failed",
+        "changed",
+        "failed",
+        "changed",
+        "changed",
+        "ok",
+        "ok",
+        "ok",
+    ]
     d = host_dirs["h01"]
     assert os.readlink(d / "rel") == "tgt" and os.readlink(d / "abs") == str(d / "tgt")
     assert os.readlink(d / "occupied") == "tgt" and os.readlink(d / "dangling") == "nowhere"
@@ -375,14 +460,18 @@ def test_symlinks_relative_absolute_force_and_missing_targets(
     assert results(doc, 0)["src"] == "tgt" and results(doc, 0)["state"] == "link"
 
 
-def test_hard_links(fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path],
-                    tmp_path: Path) -> None:
+def test_hard_links(
+    fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path
+) -> None:
     def build(d: Path) -> None:
         for name in ("orig", "other"):
             (d / name).write_text(name)
             own(d / name)
+
     each(host_dirs, build)
-    book = playbook(tmp_path, """
+    book = playbook(
+        tmp_path,
+        """
 - file: {path: "{{ d }}/h1", src: "{{ d }}/orig", state: hard}
 - name: a relative src is relative to the link's directory
   file: {path: "{{ d }}/h2", src: orig, state: hard}
@@ -397,7 +486,9 @@ def test_hard_links(fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Pat
   register: st
 - assert:
     that: st.stat.nlink == 4 and st.stat.mode == '0600'
-""", hosts="h01,h02")
+""",
+        hosts="h01,h02",
+    )
     doc = assert_check_predicts_run(fleet, book, two, roots(host_dirs), "-e", dirs)
     assert "file exists at destination" in results(doc, 2)["msg"]
     assert "src does not exist" in results(doc, 4)["msg"]
@@ -409,7 +500,8 @@ def test_hard_links(fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Pat
 
 
 def test_absent_removes_trees_links_not_their_targets(
-        fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path) -> None:
+    fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path
+) -> None:
     def build(d: Path) -> None:
         (d / "tree/a/b").mkdir(parents=True)
         (d / "tree/a/b/f").write_text("f")
@@ -418,8 +510,11 @@ def test_absent_removes_trees_links_not_their_targets(
         (d / "ln").symlink_to(d / "keep")
         for path in [d / "tree", *(d / "tree").rglob("*"), d / "keep", d / "ln"]:
             own(path)
+
     each(host_dirs, build)
-    book = playbook(tmp_path, """
+    book = playbook(
+        tmp_path,
+        """
 - file: {path: "{{ d }}/tree", state: absent}
 - file: {path: "{{ d }}/ln", state: absent}
 - stat: {path: "{{ d }}/tree/a/b/f"}
@@ -427,7 +522,9 @@ def test_absent_removes_trees_links_not_their_targets(
 - file: {path: "{{ d }}/tree", state: absent}
 - assert:
     that: [not gone.stat.exists]
-""", hosts="h01,h02")
+""",
+        hosts="h01,h02",
+    )
     doc = assert_check_predicts_run(fleet, book, two, roots(host_dirs), "-e", dirs)
     assert statuses(doc) == ["changed", "changed", "ok", "ok", "ok"]
     d = host_dirs["h01"]
@@ -438,13 +535,18 @@ def test_absent_removes_trees_links_not_their_targets(
 
 # -- owners and permissions --------------------------------------------------------------------
 
+
 def test_owner_needs_become_and_fails_clearly_without(
-        fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path) -> None:
+    fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path
+) -> None:
     def build(d: Path) -> None:
         (d / "f").write_text("f")
         own(d / "f")
+
     each(host_dirs, build)
-    book = playbook(tmp_path, """
+    book = playbook(
+        tmp_path,
+        """
 - name: chown to root as pbetest
   file: {path: "{{ d }}/f", owner: root}
   register: denied
@@ -466,7 +568,9 @@ def test_owner_needs_become_and_fails_clearly_without(
   register: st
 - assert:
     that: ["st.stat.pw_name == 'root' and st.stat.mode == '0600'", not st.stat.readable]
-""", hosts="h01,h02")
+""",
+        hosts="h01,h02",
+    )
     doc = assert_check_predicts_run(fleet, book, two, roots(host_dirs), "-e", dirs)
     denied, unknown, chmod_denied = (results(doc, i)["msg"] for i in (0, 1, 3))
     assert "Operation not permitted" in denied and "use become" in denied
@@ -477,17 +581,20 @@ def test_owner_needs_become_and_fails_clearly_without(
     assert f.stat().st_uid == 0 and f.stat().st_gid == 0 and mode_of(f) == 0o600
 
 
-def test_permission_denied_is_a_clear_failure(fleet: Fleet, two: Path, dirs: str,
-                                              host_dirs: dict[str, Path],
-                                              tmp_path: Path) -> None:
+def test_permission_denied_is_a_clear_failure(
+    fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path
+) -> None:
     def build(d: Path) -> None:
         (d / "locked").mkdir(mode=0o755)
         (d / "locked/rootfile").write_text("r")
         (d / "mine/rootdir").mkdir(parents=True)
         (d / "mine/rootdir/f").write_text("f")
         own(d / "mine")
+
     each(host_dirs, build)
-    book = playbook(tmp_path, """
+    book = playbook(
+        tmp_path,
+        """
 - file: {path: "{{ d }}/locked/sub/deeper", state: directory}
   register: r1
   ignore_errors: true
@@ -504,7 +611,9 @@ def test_permission_denied_is_a_clear_failure(fleet: Fleet, two: Path, dirs: str
 - file: {path: /root/pbe-never, state: touch}
   register: r5
   ignore_errors: true
-""", hosts="h01,h02")
+""",
+        hosts="h01,h02",
+    )
     doc = assert_check_predicts_run(fleet, book, two, roots(host_dirs), "-e", dirs)
     assert statuses(doc) == ["failed"] * 5
     msgs = [results(doc, i)["msg"] for i in range(5)]
@@ -515,13 +624,16 @@ def test_permission_denied_is_a_clear_failure(fleet: Fleet, two: Path, dirs: str
     assert not Path("/root/pbe-never").exists()
 
 
-def test_become_creates_root_owned_entries(fleet: Fleet, two: Path, dirs: str,
-                                           host_dirs: dict[str, Path],
-                                           tmp_path: Path) -> None:
+def test_become_creates_root_owned_entries(
+    fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path
+) -> None:
     def build(d: Path) -> None:
         (d / "locked").mkdir(mode=0o755)
+
     each(host_dirs, build)
-    book = playbook(tmp_path, """
+    book = playbook(
+        tmp_path,
+        """
 - file: {path: "{{ d }}/locked/a/b", state: directory, mode: "0700", owner: pbetest}
   become: true
 - file: {path: "{{ d }}/locked/a/b/f", state: touch, KEEP}
@@ -531,7 +643,9 @@ def test_become_creates_root_owned_entries(fleet: Fleet, two: Path, dirs: str,
   become: true
 - assert:
     that: ["f.stat.pw_name == 'root'", "f.stat.mode == '0644'"]
-""", hosts="h01,h02")
+""",
+        hosts="h01,h02",
+    )
     doc = assert_check_predicts_run(fleet, book, two, roots(host_dirs), "-e", dirs)
     assert statuses(doc) == ["changed", "changed", "ok", "ok"]
     d = host_dirs["h01"] / "locked"
@@ -541,8 +655,10 @@ def test_become_creates_root_owned_entries(fleet: Fleet, two: Path, dirs: str,
 
 # -- odd names --------------------------------------------------------------------------------
 
-def test_odd_names(fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path],
-                   tmp_path: Path) -> None:
+
+def test_odd_names(
+    fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path
+) -> None:
     names = tmp_path / "names.json"
     names.write_text(json.dumps({"odd": ODD_NAMES}))
 
@@ -552,8 +668,11 @@ def test_odd_names(fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path
             (d / "gone" / name).write_text(name)
         for path in [d / "gone", *(d / "gone").iterdir()]:
             own(path)
+
     each(host_dirs, build)
-    book = playbook(tmp_path, """
+    book = playbook(
+        tmp_path,
+        """
 - file: {path: "{{ d }}/{{ item }}", state: directory, mode: "0750"}
   loop: "{{ odd }}"
 - file: {path: "{{ d }}/{{ item }}/{{ item }}", state: touch, KEEP}
@@ -569,9 +688,12 @@ def test_odd_names(fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path
     that: "st.results | map(attribute='stat.isreg') | list == [true] * 6"
 - file: {path: "{{ d }}/gone/{{ item }}", state: absent}
   loop: "{{ odd }}"
-""", hosts="h01,h02")
-    doc = assert_check_predicts_run(fleet, book, two, roots(host_dirs), "-e", dirs,
-                                    "-e", "@" + str(names))
+""",
+        hosts="h01,h02",
+    )
+    doc = assert_check_predicts_run(
+        fleet, book, two, roots(host_dirs), "-e", dirs, "-e", "@" + str(names)
+    )
     assert statuses(doc) == ["changed"] * 4 + ["ok", "ok", "changed"]
     d = host_dirs["h01"]
     for name in ODD_NAMES:
@@ -584,19 +706,36 @@ def test_odd_names(fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path
 
 # -- diff -------------------------------------------------------------------------------------
 
-def test_diff_human_and_json(fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path],
-                             tmp_path: Path) -> None:
+
+def test_diff_human_and_json(
+    fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path
+) -> None:
     def build(d: Path) -> None:
         (d / "f").write_text("f")
         (d / "f").chmod(0o644)
         own(d / "f")
+
     each(host_dirs, build)
-    book = playbook(tmp_path, """
+    book = playbook(
+        tmp_path,
+        """
 - file: {path: "{{ d }}/f", mode: "0600"}
 - file: {path: "{{ d }}/n/m", state: directory}
-""", hosts="h01")
-    base = ["run", str(book), "-i", str(two), "--known-hosts", str(fleet.known_hosts),
-            "--ssh-config", os.devnull, "-e", dirs]
+""",
+        hosts="h01",
+    )
+    base = [
+        "run",
+        str(book),
+        "-i",
+        str(two),
+        "--known-hosts",
+        str(fleet.known_hosts),
+        "--ssh-config",
+        os.devnull,
+        "-e",
+        dirs,
+    ]
     code, out, err = pbe(*base, "--check", "--diff")
     assert code == 0, out + err
     f = host_dirs["h01"] / "f"
@@ -605,18 +744,22 @@ def test_diff_human_and_json(fleet: Fleet, two: Path, dirs: str, host_dirs: dict
     assert "-state: absent" in out and "+state: directory" in out
     code, doc, err = pbe_json(fleet, book, two, "-e", dirs, "--diff")
     assert code == 0, err
-    assert results(doc, 0)["diff"] == {"before": {"path": str(f), "mode": "0644"},
-                                       "after": {"path": str(f), "mode": "0600"},
-                                       "before_header": str(f), "after_header": str(f)}
+    assert results(doc, 0)["diff"] == {
+        "before": {"path": str(f), "mode": "0644"},
+        "after": {"path": str(f), "mode": "0600"},
+        "before_header": str(f),
+        "after_header": str(f),
+    }
     code, doc, err = pbe_json(fleet, book, two, "-e", dirs, "--diff")
     assert "diff" not in results(doc, 0) and statuses(doc) == ["ok", "ok"]
 
 
 # -- stat -------------------------------------------------------------------------------------
 
-def test_stat_keys_checksums_follow_and_access(fleet: Fleet, two: Path, dirs: str,
-                                               host_dirs: dict[str, Path],
-                                               tmp_path: Path) -> None:
+
+def test_stat_keys_checksums_follow_and_access(
+    fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path
+) -> None:
     def build(d: Path) -> None:
         (d / "data").write_bytes(b"hello\n")
         (d / "data").chmod(0o640)
@@ -624,8 +767,11 @@ def test_stat_keys_checksums_follow_and_access(fleet: Fleet, two: Path, dirs: st
         (d / "secret").write_text("s")
         (d / "secret").chmod(0o600)
         own(d / "data", d / "ln")
+
     each(host_dirs, build)
-    book = playbook(tmp_path, """
+    book = playbook(
+        tmp_path,
+        """
 - stat: {path: "{{ d }}/data"}
   register: plain
 - stat: {path: "{{ d }}/data", checksum_algorithm: sha256}
@@ -641,7 +787,9 @@ def test_stat_keys_checksums_follow_and_access(fleet: Fleet, two: Path, dirs: st
 - stat: {path: "{{ d }}/secret"}
   register: secret_root
   become: true
-""", hosts="h01")
+""",
+        hosts="h01",
+    )
     code, doc, err = pbe_json(fleet, book, two, "-e", dirs)
     assert code == 0, err
     d = host_dirs["h01"]
@@ -655,7 +803,8 @@ def test_stat_keys_checksums_follow_and_access(fleet: Fleet, two: Path, dirs: st
     assert abs(plain["mtime"] - (d / "data").stat().st_mtime) < 0.01
     assert plain["inode"] == (d / "data").stat().st_ino
     assert results(doc, 1)["stat"]["checksum"] == (
-        "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03")
+        "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"
+    )
     lnk = results(doc, 2)["stat"]
     assert lnk["islnk"] and lnk["lnk_target"] == "data" and "checksum" not in lnk
     assert lnk["lnk_source"] == str(d / "data")
@@ -669,7 +818,8 @@ def test_stat_keys_checksums_follow_and_access(fleet: Fleet, two: Path, dirs: st
 
 
 def test_links_without_follow_links_to_dirs_and_hard_link_attributes(
-        fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path) -> None:
+    fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path
+) -> None:
     def build(d: Path) -> None:
         (d / "real/sub").mkdir(parents=True)
         (d / "real/sub/f").write_text("f")
@@ -682,8 +832,11 @@ def test_links_without_follow_links_to_dirs_and_hard_link_attributes(
         os.link(d / "a", d / "b")
         for path in [d / "real", *(d / "real").rglob("*"), d / "viadir", d / "ln", d / "a"]:
             own(path)
+
     each(host_dirs, build)
-    book = playbook(tmp_path, """
+    book = playbook(
+        tmp_path,
+        """
 - name: an earlier task changes the only file the recursion would change
   file: {path: "{{ d }}/real/sub/f", mode: "0640"}
 - name: recurse through a link to a directory, finding everything right
@@ -699,7 +852,9 @@ def test_links_without_follow_links_to_dirs_and_hard_link_attributes(
   register: b
 - assert:
     that: ["f.stat.mode == '0640'", "f.stat.pw_name == 'pbetest'", "b.stat.mode == '0600'"]
-""", hosts="h01,h02")
+""",
+        hosts="h01,h02",
+    )
     doc = assert_check_predicts_run(fleet, book, two, roots(host_dirs), "-e", dirs)
     assert statuses(doc) == ["changed", "ok", "changed", "changed", "ok", "ok", "ok"]
     d = host_dirs["h01"]
@@ -707,8 +862,9 @@ def test_links_without_follow_links_to_dirs_and_hard_link_attributes(
     assert mode_of(d / "real/sub/f") == 0o640 and mode_of(d / "a") == 0o600
 
 
-def test_more_refusals(fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path],
-                       tmp_path: Path) -> None:
+def test_more_refusals(
+    fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path
+) -> None:
     def build(d: Path) -> None:
         (d / "f").write_text("f")
         (d / "dangling").symlink_to("nowhere")
@@ -716,8 +872,11 @@ def test_more_refusals(fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, 
         (d / "sticky").chmod(0o1777)
         (d / "sticky/roots").write_text("r")
         own(d / "f", d / "dangling")
+
     each(host_dirs, build)
-    book = playbook(tmp_path, """
+    book = playbook(
+        tmp_path,
+        """
 - name: a parent that is a file
   file: {path: "{{ d }}/f/sub", state: directory}
 - name: touch through a dangling link
@@ -730,7 +889,10 @@ def test_more_refusals(fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, 
   file: {path: "{{ d }}/nodir/f", state: touch}
 - name: a link in a missing directory
   file: {path: "{{ d }}/nodir/l", state: link, src: /etc/hostname}
-""", hosts="h01,h02", extra="  ignore_errors: true\n")
+""",
+        hosts="h01,h02",
+        extra="  ignore_errors: true\n",
+    )
     doc = assert_check_predicts_run(fleet, book, two, roots(host_dirs), "-e", dirs)
     assert statuses(doc) == ["failed"] * 6
     msgs = [results(doc, i)["msg"] for i in range(6)]
@@ -742,25 +904,32 @@ def test_more_refusals(fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, 
     assert (host_dirs["h01"] / "sticky/roots").exists()
 
 
-def test_aliases_and_a_trailing_slash(fleet: Fleet, two: Path, dirs: str,
-                                      host_dirs: dict[str, Path], tmp_path: Path) -> None:
-    book = playbook(tmp_path, """
+def test_aliases_and_a_trailing_slash(
+    fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path
+) -> None:
+    book = playbook(
+        tmp_path,
+        """
 - file: {dest: "{{ d }}/slash/", state: directory}
 - file: {name: "{{ d }}/slash/inner/", state: directory, mode: "0700"}
 - stat: {dest: "{{ d }}/slash/inner/"}
   register: st
 - assert:
     that: ["st.stat.isdir", "st.stat.mode == '0700'"]
-""", hosts="h01,h02")
+""",
+        hosts="h01,h02",
+    )
     doc = assert_check_predicts_run(fleet, book, two, roots(host_dirs), "-e", dirs)
     assert statuses(doc) == ["changed", "changed", "ok", "ok"]
     assert mode_of(host_dirs["h02"] / "slash/inner") == 0o700
 
 
-def test_after_copy_in_the_same_check_run(fleet: Fleet, two: Path, dirs: str,
-                                                        host_dirs: dict[str, Path],
-                                                        tmp_path: Path) -> None:
-    book = playbook(tmp_path, """
+def test_after_copy_in_the_same_check_run(
+    fleet: Fleet, two: Path, dirs: str, host_dirs: dict[str, Path], tmp_path: Path
+) -> None:
+    book = playbook(
+        tmp_path,
+        """
 - file: {path: "{{ d }}/conf", state: directory, mode: "0750"}
 - copy: {content: "a=1\\n", dest: "{{ d }}/conf/a.conf"}
 - name: what copy wrote already has this owner and mode
@@ -771,6 +940,8 @@ def test_after_copy_in_the_same_check_run(fleet: Fleet, two: Path, dirs: str,
     that:
       - st.stat.checksum == 'fe3209d6d4f51935b391288a43df48d9ddece1a992597ae53387ca16611a9179'
       - st.stat.size == 4 and st.stat.pw_name == 'pbetest' and st.stat.writeable
-""", hosts="h01,h02")
+""",
+        hosts="h01,h02",
+    )
     doc = assert_check_predicts_run(fleet, book, two, roots(host_dirs), "-e", dirs)
     assert statuses(doc) == ["changed", "changed", "ok", "ok", "ok"]

@@ -16,9 +16,9 @@ from playbook_engine.testing.fleet import Fleet
 pytestmark = pytest.mark.fleet
 
 
-def test_ctrl_c_stops_at_task_boundary_with_recap(fleet: Fleet, fleet_inventory: Path,
-                                                  host_dirs: dict[str, Path],
-                                                  tmp_path: Path) -> None:
+def test_ctrl_c_stops_at_task_boundary_with_recap(
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], tmp_path: Path
+) -> None:
     dirs = " ".join(f"{h}={p}" for h, p in host_dirs.items())
     book = tmp_path / "slow.yml"
     book.write_text("""
@@ -31,9 +31,25 @@ def test_ctrl_c_stops_at_task_boundary_with_recap(fleet: Fleet, fleet_inventory:
       command: touch {{ vars[inventory_hostname] }}/second
 """)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "playbook_engine", "run", str(book), "-i", str(fleet_inventory),
-         "--known-hosts", str(fleet.known_hosts), "--ssh-config", os.devnull, "-e", dirs],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "playbook_engine",
+            "run",
+            str(book),
+            "-i",
+            str(fleet_inventory),
+            "--known-hosts",
+            str(fleet.known_hosts),
+            "--ssh-config",
+            os.devnull,
+            "-e",
+            dirs,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 10
     while not all((p / "started").exists() for p in host_dirs.values()):
         if time.monotonic() > deadline:

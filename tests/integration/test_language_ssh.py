@@ -38,24 +38,29 @@ def dirs_file(host_dirs: dict[str, Path], tmp_path: Path) -> str:
     return f"@{path}"
 
 
-def test_roles_includes_handlers_loops_blocks(fleet: Fleet, fleet_inventory: Path,
-                                              host_dirs: dict[str, Path], dirs_file: str,
-                                              tmp_path: Path) -> None:
-    write(tmp_path, {
-        "roles/web/defaults/main.yml": "port: 80\n",
-        "roles/web/tasks/main.yml": (
-            "- name: write config\n"
-            "  copy:\n    dest: '{{ dirs[inventory_hostname] }}/web.conf'\n"
-            "    content: \"port={{ port }}\\n\"\n"
-            "  notify: reload web\n"),
-        "roles/web/handlers/main.yml": (
-            "- name: reload web\n"
-            "  shell: echo reloaded >> {{ dirs[inventory_hostname] }}/reloads\n"),
-        "tasks/users.yml": (
-            "- name: add user line\n"
-            "  lineinfile:\n    path: '{{ dirs[inventory_hostname] }}/users'\n"
-            "    line: '{{ item }}'\n    create: true\n"),
-        "site.yml": """
+def test_roles_includes_handlers_loops_blocks(
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_file: str, tmp_path: Path
+) -> None:
+    write(
+        tmp_path,
+        {
+            "roles/web/defaults/main.yml": "port: 80\n",
+            "roles/web/tasks/main.yml": (
+                "- name: write config\n"
+                "  copy:\n    dest: '{{ dirs[inventory_hostname] }}/web.conf'\n"
+                '    content: "port={{ port }}\\n"\n'
+                "  notify: reload web\n"
+            ),
+            "roles/web/handlers/main.yml": (
+                "- name: reload web\n"
+                "  shell: echo reloaded >> {{ dirs[inventory_hostname] }}/reloads\n"
+            ),
+            "tasks/users.yml": (
+                "- name: add user line\n"
+                "  lineinfile:\n    path: '{{ dirs[inventory_hostname] }}/users'\n"
+                "    line: '{{ item }}'\n    create: true\n"
+            ),
+            "site.yml": """
 - hosts: fleet
   gather_facts: true
   vars: {port: 8080}
@@ -77,12 +82,13 @@ def test_roles_includes_handlers_loops_blocks(fleet: Fleet, fleet_inventory: Pat
           - ansible_facts.user_id == 'pbetest'
           - ansible_system == 'Linux'
 """,
-    })
+        },
+    )
     code, doc, err = pbe_json(fleet, tmp_path / "site.yml", fleet_inventory, "-e", dirs_file)
     assert code == 0, err
     for host, path in host_dirs.items():
         assert (path / "web.conf").read_text() == "port=8080\n"  # play vars beat role defaults
-        assert (path / "reloads").read_text() == "reloaded\n"    # handler ran exactly once
+        assert (path / "reloads").read_text() == "reloaded\n"  # handler ran exactly once
         assert (path / "users").read_text() == "alice\nbob\n"
         assert (path / "rescued").exists() == (host == "h02")
     assert statuses(doc, "fails on h02")["h02"] == "failed"
@@ -93,12 +99,15 @@ def test_roles_includes_handlers_loops_blocks(fleet: Fleet, fleet_inventory: Pat
     assert statuses(again, "reload web") == {}  # nothing changed: the handler stays quiet
 
 
-def test_serial_run_once_delegate_and_become(fleet: Fleet, fleet_inventory: Path,
-                                             host_dirs: dict[str, Path], dirs_file: str,
-                                             tmp_path: Path) -> None:
+def test_serial_run_once_delegate_and_become(
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_file: str, tmp_path: Path
+) -> None:
     marker = tmp_path / "controller"
     marker.mkdir()
-    write(tmp_path, {"site.yml": f"""
+    write(
+        tmp_path,
+        {
+            "site.yml": f"""
 - hosts: fleet
   gather_facts: false
   serial: 2
@@ -121,7 +130,9 @@ def test_serial_run_once_delegate_and_become(fleet: Fleet, fleet_inventory: Path
         owner: root
         mode: "0600"
       become: true
-"""})
+"""
+        },
+    )
     code, doc, err = pbe_json(fleet, tmp_path / "site.yml", fleet_inventory, "-e", dirs_file)
     assert code == 0, err
     stamps = {h: (p / "stamp").read_text() for h, p in host_dirs.items()}

@@ -56,8 +56,11 @@ def test_without_the_persistent_shell_each_command_gets_a_channel(fleet: Fleet) 
 def test_a_killed_shell_fails_its_command_clearly_and_stops_it(conn: SSHConnection) -> None:
     duration = unique_duration()
     started = time.monotonic()
-    with pytest.raises(ModuleError, match=r"shell that pbe keeps on 127\.0\.0\.13:\d+ ended "
-                                          r"while the command was running"):
+    with pytest.raises(
+        ModuleError,
+        match=r"shell that pbe keeps on 127\.0\.0\.13:\d+ ended "
+        r"while the command was running",
+    ):
         conn.run(f"kill -9 $PPID; sleep {duration}")
     assert time.monotonic() - started < 10, "the killed shell went unnoticed"
     assert wait_gone("sleep", duration) == [], "the orphaned command was left running"
@@ -79,8 +82,7 @@ def test_a_timeout_in_the_shell_leaves_it_serving(conn: SSHConnection) -> None:
     assert _shell_pid(conn) == shell
 
 
-def test_background_output_is_read_to_its_end_then_a_new_shell_serves(
-        conn: SSHConnection) -> None:
+def test_background_output_is_read_to_its_end_then_a_new_shell_serves(conn: SSHConnection) -> None:
     shell = _shell_pid(conn)
     assert conn.run("(sleep 0.5; echo late) & echo early").stdout == b"early\nlate\n"
     assert _shell_pid(conn) != shell
@@ -113,7 +115,8 @@ def test_threads_sharing_a_connection_get_their_own_answers(conn: SSHConnection)
 
 
 def test_a_host_whose_shell_cannot_start_runs_commands_one_channel_each(
-        fleet: Fleet, monkeypatch: pytest.MonkeyPatch) -> None:
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from playbook_engine.transport import session
 
     monkeypatch.setattr(session, "SESSION_SHELL", "/nonexistent/sh")
@@ -122,8 +125,9 @@ def test_a_host_whose_shell_cannot_start_runs_commands_one_channel_each(
         assert connection.run("cat", stdin=b"in\n").stdout == b"in\n"
 
 
-def test_small_file_writes_need_no_sftp(fleet: Fleet, fleet_inventory: Path,
-                                        host_dirs: dict[str, Path], tmp_path: Path) -> None:
+def test_small_file_writes_need_no_sftp(
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], tmp_path: Path
+) -> None:
     """copy (text, and binary content that the shell cannot carry: exec-per-command then),
     template and lineinfile each write in their finishing command: sshd never starts SFTP."""
     where = host_dirs["h01"]
@@ -153,7 +157,8 @@ def test_small_file_writes_need_no_sftp(fleet: Fleet, fleet_inventory: Path,
 
 
 def test_small_writes_with_become_and_a_sudo_password(
-        fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], tmp_path: Path) -> None:
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], tmp_path: Path
+) -> None:
     """The content follows the password on sudo's stdin (text through the session, binary
     over exec-per-command); the file is root's, whole, and the password is not in it."""
     where = host_dirs["h02"]
@@ -168,9 +173,13 @@ def test_small_writes_with_become_and_a_sudo_password(
     - copy: {{content: "text\\n", dest: {where}/text, mode: "0640"}}
     - lineinfile: {{path: {where}/ini, line: "port=1", create: true}}
 """)
-    result = pbe.run(book, str(fleet_inventory), known_hosts=[str(fleet.known_hosts)],
-                     ssh_config=os.devnull,
-                     extra_vars={"ansible_become_password": fleet.password})
+    result = pbe.run(
+        book,
+        str(fleet_inventory),
+        known_hosts=[str(fleet.known_hosts)],
+        ssh_config=os.devnull,
+        extra_vars={"ansible_become_password": fleet.password},
+    )
     assert result.stats["h02"]["changed"] == 3, result
     assert (where / "bin").read_bytes() == b"\0binary\xff"
     assert (where / "text").read_bytes() == b"text\n"

@@ -45,8 +45,9 @@ def second_fleet(fleet: Fleet) -> Iterator[Fleet]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def test_two_runs_at_once_on_two_fleets(fleet: Fleet, second_fleet: Fleet, tmp_path: Path,
-                                        capfd: pytest.CaptureFixture[str]) -> None:
+def test_two_runs_at_once_on_two_fleets(
+    fleet: Fleet, second_fleet: Fleet, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     book = tmp_path / "who.yml"
     book.write_text("""
 - hosts: fleet
@@ -70,9 +71,13 @@ def test_two_runs_at_once_on_two_fleets(fleet: Fleet, second_fleet: Fleet, tmp_p
     def go(tag: str) -> None:
         f = fleets[tag]
         results[tag] = pbe.run(
-            book, yaml.safe_load(f.write_inventory(tmp_path / f"{tag}.yml").read_text()),
-            extra_vars={"run_tag": tag}, known_hosts=[f.known_hosts], ssh_config=os.devnull,
-            on_event=events[tag].append)
+            book,
+            yaml.safe_load(f.write_inventory(tmp_path / f"{tag}.yml").read_text()),
+            extra_vars={"run_tag": tag},
+            known_hosts=[f.known_hosts],
+            ssh_config=os.devnull,
+            on_event=events[tag].append,
+        )
 
     threads = [threading.Thread(target=go, args=(tag,)) for tag in fleets]
     for thread in threads:
@@ -115,8 +120,11 @@ def troubled_inventory(fleet: Fleet, tmp_path: Path) -> Path:
     """h01-h03 of the fleet and `ghost`, a host whose port is closed."""
     inv = fleet.write_inventory(tmp_path / "inv.yml", hosts=["h01", "h02", "h03"])
     data = yaml.safe_load(inv.read_text())
-    data["all"]["hosts"]["ghost"] = {"ansible_host": "127.0.0.29", "ansible_user": "pbetest",
-                                     "ansible_port": _closed_port()}
+    data["all"]["hosts"]["ghost"] = {
+        "ansible_host": "127.0.0.29",
+        "ansible_user": "pbetest",
+        "ansible_port": _closed_port(),
+    }
     data["all"]["children"]["fleet"]["hosts"]["ghost"] = None
     inv.write_text(yaml.safe_dump(data))
     return inv
@@ -138,19 +146,36 @@ TROUBLE = """
 """
 
 
-def test_jsonl_junit_and_retry_over_ssh(fleet: Fleet, troubled_inventory: Path,
-                                        tmp_path: Path) -> None:
+def test_jsonl_junit_and_retry_over_ssh(
+    fleet: Fleet, troubled_inventory: Path, tmp_path: Path
+) -> None:
     book = tmp_path / "deploy.yml"
     book.write_text(TROUBLE)
     junit, retry = tmp_path / "junit.xml", tmp_path / "deploy.retry"
-    common = ["-i", str(troubled_inventory), "--known-hosts", str(fleet.known_hosts),
-              "--ssh-config", os.devnull]
-    code, out, err = pbe_cli("run", str(book), *common, "--format", "jsonl",
-                             "--junit", str(junit), "--retry-file", str(retry))
+    common = [
+        "-i",
+        str(troubled_inventory),
+        "--known-hosts",
+        str(fleet.known_hosts),
+        "--ssh-config",
+        os.devnull,
+    ]
+    code, out, err = pbe_cli(
+        "run",
+        str(book),
+        *common,
+        "--format",
+        "jsonl",
+        "--junit",
+        str(junit),
+        "--retry-file",
+        str(retry),
+    )
     assert code == 3, err
     records = [json.loads(line) for line in out.splitlines()]
-    results = {(r["task_name"], r["host"]): r["status"] for r in records
-               if r["event"] == "host_result"}
+    results = {
+        (r["task_name"], r["host"]): r["status"] for r in records if r["event"] == "host_result"
+    }
     assert results[("check disk", "ghost")] == "unreachable"
     assert results[("h02 breaks", "h02")] == "failed"
     assert results[("finish", "h03")] == "changed" and ("finish", "h02") not in results
@@ -164,8 +189,7 @@ def test_jsonl_junit_and_retry_over_ssh(fleet: Fleet, troubled_inventory: Path,
     assert list(cases["[h03] finish"]) == []
 
     assert retry.read_text() == "h02\nghost\n"
-    code, out, _ = pbe_cli("run", str(book), *common, "--limit", f"@{retry}",
-                           "--format", "json")
+    code, out, _ = pbe_cli("run", str(book), *common, "--limit", f"@{retry}", "--format", "json")
     doc: dict[str, Any] = json.loads(out)
     assert code == 3 and sorted(doc["stats"]) == ["ghost", "h02"]
 
@@ -173,9 +197,11 @@ def test_jsonl_junit_and_retry_over_ssh(fleet: Fleet, troubled_inventory: Path,
 def test_passwords_never_shown_at_any_verbosity(fleet: Fleet, tmp_path: Path) -> None:
     inv = tmp_path / "pw.ini"
     host = fleet.host("h01")
-    inv.write_text(f"[fleet]\nh01 ansible_host={host.address} ansible_port={host.port} "
-                   f"ansible_user=pbetest ansible_password={fleet.password} "
-                   f"ansible_become_password={fleet.password}\n")
+    inv.write_text(
+        f"[fleet]\nh01 ansible_host={host.address} ansible_port={host.port} "
+        f"ansible_user=pbetest ansible_password={fleet.password} "
+        f"ansible_become_password={fleet.password}\n"
+    )
     book = tmp_path / "pw.yml"
     book.write_text("""
 - hosts: fleet
@@ -194,15 +220,25 @@ def test_passwords_never_shown_at_any_verbosity(fleet: Fleet, tmp_path: Path) ->
     for verbosity in ("-v", "-vv", "-vvv"):
         for fmt in ("human", "json", "jsonl"):
             log = tmp_path / "run.log"
-            code, out, err = pbe_cli("run", str(book), "-i", str(inv), verbosity,
-                                     "--format", fmt, "--log", str(log),
-                                     "--known-hosts", str(fleet.known_hosts),
-                                     "--ssh-config", os.devnull)
+            code, out, err = pbe_cli(
+                "run",
+                str(book),
+                "-i",
+                str(inv),
+                verbosity,
+                "--format",
+                fmt,
+                "--log",
+                str(log),
+                "--known-hosts",
+                str(fleet.known_hosts),
+                "--ssh-config",
+                os.devnull,
+            )
             assert code == 2, out + err
             assert "internal error" not in err
             for text in (out, err, log.read_text()):
                 assert fleet.password not in text, (verbosity, fmt)
             assert "********" in out
             # -vvv adds transport detail, through the same redaction
-            assert ("playbook_engine.transport.ssh: connected to" in err) == \
-                (verbosity == "-vvv")
+            assert ("playbook_engine.transport.ssh: connected to" in err) == (verbosity == "-vvv")

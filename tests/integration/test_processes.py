@@ -38,12 +38,19 @@ def conn(fleet: Fleet) -> Iterator[SSHConnection]:
 
 
 def fleet_args(fleet: Fleet, inventory: Path) -> list[str]:
-    return ["-i", str(inventory), "--known-hosts", str(fleet.known_hosts),
-            "--ssh-config", os.devnull]
+    return [
+        "-i",
+        str(inventory),
+        "--known-hosts",
+        str(fleet.known_hosts),
+        "--ssh-config",
+        os.devnull,
+    ]
 
 
-def _wait_running(duration: str, count: int, proc: subprocess.Popen[str] | None = None,
-                  within: float = 20) -> None:
+def _wait_running(
+    duration: str, count: int, proc: subprocess.Popen[str] | None = None, within: float = 20
+) -> None:
     deadline = time.monotonic() + within
     while len(running("sleep", duration)) < count:
         assert time.monotonic() < deadline, "the commands never started"
@@ -55,11 +62,14 @@ def _as(user: str | None, command: str) -> str:
     return command if user is None else shell.become(command, user=user)
 
 
-@pytest.mark.parametrize(("prefix", "user"), [("", None), ("trap '' TERM; ", None),
-                                              ("", "root")],
-                         ids=["plain", "ignores-TERM", "become-root"])
-def test_timeout_ends_the_whole_remote_process_group(conn: SSHConnection, prefix: str,
-                                                     user: str | None) -> None:
+@pytest.mark.parametrize(
+    ("prefix", "user"),
+    [("", None), ("trap '' TERM; ", None), ("", "root")],
+    ids=["plain", "ignores-TERM", "become-root"],
+)
+def test_timeout_ends_the_whole_remote_process_group(
+    conn: SSHConnection, prefix: str, user: str | None
+) -> None:
     duration = unique_duration()
     with pytest.raises(CommandTimeout, match=r"command timed out after 0\.5s"):
         conn.run(_as(user, f"{prefix}sleep {duration} & sleep {duration}"), timeout=0.5)
@@ -68,8 +78,9 @@ def test_timeout_ends_the_whole_remote_process_group(conn: SSHConnection, prefix
 
 
 @pytest.mark.parametrize("user", [None, "root"], ids=["login-user", "become-root"])
-def test_interrupt_ends_running_commands_and_refuses_new_ones(conn: SSHConnection,
-                                                              user: str | None) -> None:
+def test_interrupt_ends_running_commands_and_refuses_new_ones(
+    conn: SSHConnection, user: str | None
+) -> None:
     duration = unique_duration()
     errors: list[str] = []
 
@@ -112,7 +123,8 @@ def test_close_ends_running_commands_on_the_host(fleet: Fleet) -> None:
 
 
 def test_sigterm_stops_a_fleet_run_and_leaves_no_remote_process(
-        fleet: Fleet, fleet_inventory: Path, tmp_path: Path) -> None:
+    fleet: Fleet, fleet_inventory: Path, tmp_path: Path
+) -> None:
     duration = unique_duration()
     book = tmp_path / "slow.yml"
     book.write_text(f"""
@@ -132,10 +144,25 @@ def test_sigterm_stops_a_fleet_run_and_leaves_no_remote_process(
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     with doc.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "playbook_engine", "run", str(book),
-             *fleet_args(fleet, fleet_inventory), "--format", "json", "--junit", str(junit),
-             "--retry-file", str(retry)], stdout=out, stderr=subprocess.PIPE, text=True,
-            env=env)
+            [
+                sys.executable,
+                "-m",
+                "playbook_engine",
+                "run",
+                str(book),
+                *fleet_args(fleet, fleet_inventory),
+                "--format",
+                "json",
+                "--junit",
+                str(junit),
+                "--retry-file",
+                str(retry),
+            ],
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         _wait_running(duration, 10, proc)  # five hosts, two sleeps each
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
@@ -152,7 +179,8 @@ def test_sigterm_stops_a_fleet_run_and_leaves_no_remote_process(
     assert list(tasks) == ["first", "slow"]
     assert {h: r["status"] for h, r in tasks["first"].items()} == dict.fromkeys(hosts, "changed")
     assert {h: r["result"]["msg"] for h, r in tasks["slow"].items()} == dict.fromkeys(
-        hosts, STOPPED)
+        hosts, STOPPED
+    )
     failures = [c for c in ET.parse(junit).iter("testcase") if c.find("failure") is not None]
     assert len(failures) == 5
     assert retry.read_text().split() == hosts
@@ -181,7 +209,8 @@ def test_connecting_keeps_none_of_the_callers_locals_alive(fleet: Fleet) -> None
 
 
 def test_20mb_of_output_over_ssh_stays_well_under_200mb(
-        fleet: Fleet, fleet_inventory: Path, tmp_path: Path) -> None:
+    fleet: Fleet, fleet_inventory: Path, tmp_path: Path
+) -> None:
     lines = 2_000_000
     book = tmp_path / "big.yml"
     book.write_text(f"""
@@ -194,8 +223,9 @@ def test_20mb_of_output_over_ssh_stays_well_under_200mb(
     - debug: {{msg: "{{{{ out.stdout_lines | length }}}}"}}
 """)
     doc = tmp_path / "run.json"
-    code, peak = peak_rss(["run", str(book), *fleet_args(fleet, fleet_inventory),
-                           "--format", "json"], doc)
+    code, peak = peak_rss(
+        ["run", str(book), *fleet_args(fleet, fleet_inventory), "--format", "json"], doc
+    )
     assert code == 0
     tasks = json.loads(doc.read_text())["plays"][0]["tasks"]
     assert len(tasks[0]["hosts"]["h03"]["result"]["stdout_lines"]) == lines
@@ -203,8 +233,9 @@ def test_20mb_of_output_over_ssh_stays_well_under_200mb(
     assert peak < 200, f"peak RSS {peak:.0f} MB for 20 MB of output"
 
 
-def test_fetch_with_become_streams_over_ssh(fleet: Fleet, fleet_inventory: Path,
-                                            host_dirs: dict[str, Path], tmp_path: Path) -> None:
+def test_fetch_with_become_streams_over_ssh(
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], tmp_path: Path
+) -> None:
     src = host_dirs["h04"] / "big.bin"
     with src.open("wb") as fh:
         for _ in range(96):
@@ -219,8 +250,9 @@ def test_fetch_with_become_streams_over_ssh(fleet: Fleet, fleet_inventory: Path,
     - fetch: {{src: "{src}", dest: "{tmp_path}/out/", flat: true}}
       become: true
 """)
-    code, peak = peak_rss(["run", str(book), *fleet_args(fleet, fleet_inventory)],
-                          tmp_path / "stdout.txt")
+    code, peak = peak_rss(
+        ["run", str(book), *fleet_args(fleet, fleet_inventory)], tmp_path / "stdout.txt"
+    )
     assert code == 0, (tmp_path / "stdout.txt").read_text()
     copy = tmp_path / "out" / "big.bin"
     assert hashlib.sha1(copy.read_bytes()).digest() == hashlib.sha1(src.read_bytes()).digest()

@@ -49,12 +49,14 @@ def results(doc: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
 
 
 def statuses(doc: dict[str, Any]) -> dict[str, dict[str, str]]:
-    return {name: {h: r["status"] for h, r in hosts.items()}
-            for name, hosts in results(doc).items()}
+    return {
+        name: {h: r["status"] for h, r in hosts.items()} for name, hosts in results(doc).items()
+    }
 
 
 def later(seconds: float, action: Callable[[], object]) -> threading.Thread:
     """Run ``action`` on a thread after ``seconds``; join the thread before asserting."""
+
     def go() -> None:
         time.sleep(seconds)
         action()
@@ -67,15 +69,18 @@ def later(seconds: float, action: Callable[[], object]) -> threading.Thread:
 # -- script: pure parts -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("data", "words"), [
-    (b"#!/bin/sh\necho\n", ["/bin/sh"]),
-    (b"#! /usr/bin/env python3\n", ["/usr/bin/env", "python3"]),
-    (b"#!/usr/bin/env -S python3 -u\n", ["/usr/bin/env", "-S python3 -u"]),
-    (b"#!/bin/bash\r\necho\r\n", ["/bin/bash"]),
-    (b"#!\n", []),
-    (b"echo no shebang\n", []),
-    (b"", []),
-])
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"#!/bin/sh\necho\n", ["/bin/sh"]),
+        (b"#! /usr/bin/env python3\n", ["/usr/bin/env", "python3"]),
+        (b"#!/usr/bin/env -S python3 -u\n", ["/usr/bin/env", "-S python3 -u"]),
+        (b"#!/bin/bash\r\necho\r\n", ["/bin/bash"]),
+        (b"#!\n", []),
+        (b"echo no shebang\n", []),
+        (b"", []),
+    ],
+)
 def test_parse_shebang_splits_like_the_kernel(data: bytes, words: list[str]) -> None:
     assert parse_shebang(data) == words
 
@@ -83,26 +88,29 @@ def test_parse_shebang_splits_like_the_kernel(data: bytes, words: list[str]) -> 
 def test_executable_wins_over_shebang_and_is_split() -> None:
     assert runner_words("/usr/bin/env python3", b"#!/bin/sh\n") == ["/usr/bin/env", "python3"]
     assert runner_words(None, b"#!/bin/sh\n") == ["/bin/sh"]
-    assert split_cmd("'my tool.py' --flag 'two words'") == ["my tool.py", "--flag",
-                                                            "two words"]
+    assert split_cmd("'my tool.py' --flag 'two words'") == ["my tool.py", "--flag", "two words"]
 
 
 # -- script over SSH --------------------------------------------------------------------
 
 
 def test_script_args_chdir_interpreters_and_odd_names(
-        fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str,
-        tmp_path: Path) -> None:
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
     files = tmp_path / "files"
-    write(files / "show.sh", '#!/bin/sh\necho "name=${0##*/} pwd=$(pwd) n=$#"\n'
-                             'for a in "$@"; do printf "<%s>\\n" "$a"; done\n')
-    write(files / "my tool.py", "#!/usr/bin/env python3\nimport sys\n"
-                                "print('py', sys.argv[1:])\n")
+    write(
+        files / "show.sh",
+        '#!/bin/sh\necho "name=${0##*/} pwd=$(pwd) n=$#"\n'
+        'for a in "$@"; do printf "<%s>\\n" "$a"; done\n',
+    )
+    write(files / "my tool.py", "#!/usr/bin/env python3\nimport sys\nprint('py', sys.argv[1:])\n")
     write(files / "reads-stdin.sh", "#!/bin/sh\ncat\necho after cat\n")
     write(files / "plain.py", "import sys\nprint('plain', sys.argv[1:])\n")
     write(files / "bashism.sh", '[[ -n "$BASH_VERSION" ]] && echo "bash $#"\n')
     write(files / "no-shebang.sh", 'echo "no shebang ran with $#"\n')
-    book = write(tmp_path / "site.yml", """
+    book = write(
+        tmp_path / "site.yml",
+        """
 - hosts: h01,h02
   gather_facts: false
   vars:
@@ -130,7 +138,8 @@ def test_script_args_chdir_interpreters_and_odd_names(
     - name: no shebang
       script: files/no-shebang.sh a
       register: noshebang
-""")
+""",
+    )
     code, doc, err = pbe_json(fleet, book, fleet_inventory, "-e", dirs_var, "--diff")
     assert code == 0, err + json.dumps(doc)[:2000]
     res = results(doc)
@@ -139,10 +148,13 @@ def test_script_args_chdir_interpreters_and_odd_names(
         out = {name: res[name][host]["result"] for name in res}
         assert all(res[name][host]["status"] == "changed" for name in res)
         assert out["args and chdir"]["stdout_lines"] == [
-            f"name=show.sh pwd={host_dirs[host]} n=4", "<two words>", "<$(touch pwned)>",
-            "<`touch pwned`>", "<-n>"]
-        assert out["python shebang and a name with spaces"]["stdout"] == \
-            "py ['--flag', 'a b']\n"
+            f"name=show.sh pwd={host_dirs[host]} n=4",
+            "<two words>",
+            "<$(touch pwned)>",
+            "<`touch pwned`>",
+            "<-n>",
+        ]
+        assert out["python shebang and a name with spaces"]["stdout"] == "py ['--flag', 'a b']\n"
         assert out["stdin is not the script"]["stdout"] == "after cat\n"
         assert out["executable python3"]["stdout"] == "plain ['x']\n"
         assert out["executable bash"]["stdout"] == "bash 2\n"
@@ -152,12 +164,14 @@ def test_script_args_chdir_interpreters_and_odd_names(
 
 
 def test_script_creates_and_removes_check_predicts_run(
-        fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str,
-        tmp_path: Path) -> None:
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
     write(tmp_path / "files" / "touch.sh", '#!/bin/sh\ntouch -- "$1"\n')
     for path in host_dirs.values():
         (path / "done").touch()
-    book = write(tmp_path / "site.yml", """
+    book = write(
+        tmp_path / "site.yml",
+        """
 - hosts: fleet
   gather_facts: false
   tasks:
@@ -171,9 +185,11 @@ def test_script_creates_and_removes_check_predicts_run(
     - name: reads the skipped result
       debug:
         msg: "{{ one.msg }}"
-""")
-    doc = assert_check_predicts_run(fleet, book, fleet_inventory, list(host_dirs.values()),
-                                    "-e", dirs_var)
+""",
+    )
+    doc = assert_check_predicts_run(
+        fleet, book, fleet_inventory, list(host_dirs.values()), "-e", dirs_var
+    )
     assert set(statuses(doc)["creates exists"].values()) == {"ok"}
     assert set(statuses(doc)["removes absent"].values()) == {"ok"}
     h01 = results(doc)["reads the skipped result"]["h01"]["result"]
@@ -183,10 +199,12 @@ def test_script_creates_and_removes_check_predicts_run(
 
 
 def test_script_check_mode_skips_and_readers_are_unpredictable(
-        fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str,
-        tmp_path: Path) -> None:
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
     write(tmp_path / "files" / "touch.sh", '#!/bin/sh\ntouch -- "$1" && echo made\n')
-    book = write(tmp_path / "site.yml", """
+    book = write(
+        tmp_path / "site.yml",
+        """
 - hosts: h01,h02
   gather_facts: false
   tasks:
@@ -199,17 +217,22 @@ def test_script_check_mode_skips_and_readers_are_unpredictable(
     - name: independent
       debug:
         msg: fine
-""")
+""",
+    )
     roots = [host_dirs["h01"], host_dirs["h02"]]
     before = snapshot(roots)
     code, doc, err = pbe_json(fleet, book, fleet_inventory, "-e", dirs_var, "--check")
     assert code == 0, err
     assert snapshot(roots) == before
-    assert statuses(doc) == {"run it": {"h01": "skipped", "h02": "skipped"},
-                             "reads it": {"h01": "unpredictable", "h02": "unpredictable"},
-                             "independent": {"h01": "ok", "h02": "ok"}}
-    assert results(doc)["run it"]["h01"]["result"]["msg"] == \
-        "Script would have run if not in check mode"
+    assert statuses(doc) == {
+        "run it": {"h01": "skipped", "h02": "skipped"},
+        "reads it": {"h01": "unpredictable", "h02": "unpredictable"},
+        "independent": {"h01": "ok", "h02": "ok"},
+    }
+    assert (
+        results(doc)["run it"]["h01"]["result"]["msg"]
+        == "Script would have run if not in check mode"
+    )
     code, doc, err = pbe_json(fleet, book, fleet_inventory, "-e", dirs_var)
     assert code == 0, err
     assert results(doc)["reads it"]["h02"]["result"]["msg"] == "made\n"  # not stripped
@@ -218,7 +241,9 @@ def test_script_check_mode_skips_and_readers_are_unpredictable(
 
 def test_script_failures(fleet: Fleet, fleet_inventory: Path, tmp_path: Path) -> None:
     write(tmp_path / "files" / "fails.sh", "#!/bin/sh\necho partial\necho broken >&2\nexit 3\n")
-    book = write(tmp_path / "site.yml", """
+    book = write(
+        tmp_path / "site.yml",
+        """
 - hosts: h01
   gather_facts: false
   tasks:
@@ -232,12 +257,15 @@ def test_script_failures(fleet: Fleet, fleet_inventory: Path, tmp_path: Path) ->
       ignore_errors: true
     - name: no such script
       script: missing.sh
-""")
+""",
+    )
     code, doc, _ = pbe_json(fleet, book, fleet_inventory, "--check")
     assert code == 2
-    assert statuses(doc) == {"non-zero rc": {"h01": "skipped"},
-                             "chdir not allowed": {"h01": "skipped"},
-                             "no such script": {"h01": "failed"}}
+    assert statuses(doc) == {
+        "non-zero rc": {"h01": "skipped"},
+        "chdir not allowed": {"h01": "skipped"},
+        "no such script": {"h01": "failed"},
+    }
     code, doc, _ = pbe_json(fleet, book, fleet_inventory)
     assert code == 2
     res = {name: hosts["h01"] for name, hosts in results(doc).items()}
@@ -251,19 +279,24 @@ def test_script_failures(fleet: Fleet, fleet_inventory: Path, tmp_path: Path) ->
     assert missing["failed"] and "could not find file source `missing.sh`" in missing["msg"]
 
 
-def test_script_large_script_and_output(fleet: Fleet, fleet_inventory: Path,
-                                        tmp_path: Path) -> None:
+def test_script_large_script_and_output(
+    fleet: Fleet, fleet_inventory: Path, tmp_path: Path
+) -> None:
     filler = "# " + "x" * 1_000_000 + "\n"
-    write(tmp_path / "files" / "big.sh",
-          "#!/bin/sh\n" + filler + "head -c 3000000 /dev/zero | tr '\\0' y\necho\n"
-          "seq 1 50000 >&2\n")
-    book = write(tmp_path / "site.yml", """
+    write(
+        tmp_path / "files" / "big.sh",
+        "#!/bin/sh\n" + filler + "head -c 3000000 /dev/zero | tr '\\0' y\necho\nseq 1 50000 >&2\n",
+    )
+    book = write(
+        tmp_path / "site.yml",
+        """
 - hosts: h01
   gather_facts: false
   tasks:
     - name: big
       script: big.sh
-""")
+""",
+    )
     code, doc, err = pbe_json(fleet, book, fleet_inventory)
     assert code == 0, err
     out = results(doc)["big"]["h01"]["result"]
@@ -271,10 +304,13 @@ def test_script_large_script_and_output(fleet: Fleet, fleet_inventory: Path,
     assert len(out["stderr_lines"]) == 50000 and out["stderr_lines"][-1] == "50000"
 
 
-def test_script_become_runs_as_root_and_cleans_up(fleet: Fleet, fleet_inventory: Path,
-                                                  tmp_path: Path) -> None:
+def test_script_become_runs_as_root_and_cleans_up(
+    fleet: Fleet, fleet_inventory: Path, tmp_path: Path
+) -> None:
     write(tmp_path / "files" / "who.sh", '#!/bin/sh\nid -un\ndirname "$0"\n')
-    book = write(tmp_path / "site.yml", """
+    book = write(
+        tmp_path / "site.yml",
+        """
 - hosts: h01
   gather_facts: false
   tasks:
@@ -283,7 +319,8 @@ def test_script_become_runs_as_root_and_cleans_up(fleet: Fleet, fleet_inventory:
       become: true
     - name: as the login user
       script: who.sh
-""")
+""",
+    )
     code, doc, err = pbe_json(fleet, book, fleet_inventory)
     assert code == 0, err
     root = results(doc)["as root"]["h01"]["result"]["stdout_lines"]
@@ -350,8 +387,8 @@ def _talk(conn: socket.socket, banner: bytes, stop: threading.Event) -> None:
 
 
 def test_wait_for_path_appears_disappears_and_matches(
-        fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str,
-        tmp_path: Path) -> None:
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
     work = host_dirs["h01"]
     odd = work / "appears $(touch pwned) 'q' `x`"
     lock = write(work / "lock", "")
@@ -362,7 +399,9 @@ def test_wait_for_path_appears_disappears_and_matches(
         lock.unlink()
         write(log, "booting\n")
 
-    book = write(tmp_path / "site.yml", r"""
+    book = write(
+        tmp_path / "site.yml",
+        r"""
 - hosts: h01
   gather_facts: false
   vars:
@@ -390,9 +429,12 @@ def test_wait_for_path_appears_disappears_and_matches(
       wait_for:
         path: "{{ d }}/never"
         state: absent
-""")
-    threads = [later(0.5, grow),
-               later(1.0, lambda: log.write_text("booting\nready version=4.2 ok\n"))]
+""",
+    )
+    threads = [
+        later(0.5, grow),
+        later(1.0, lambda: log.write_text("booting\nready version=4.2 ok\n")),
+    ]
     started = time.monotonic()
     code, doc, err = pbe_json(fleet, book, fleet_inventory, "-e", dirs_var)
     for thread in threads:
@@ -411,10 +453,15 @@ def test_wait_for_path_appears_disappears_and_matches(
 
 
 def test_wait_for_port_started_stopped_and_banner(
-        fleet: Fleet, fleet_inventory: Path, tmp_path: Path,
-        listener: Callable[[float, bytes], tuple[int, threading.Event]]) -> None:
+    fleet: Fleet,
+    fleet_inventory: Path,
+    tmp_path: Path,
+    listener: Callable[[float, bytes], tuple[int, threading.Event]],
+) -> None:
     port, stop = listener(0.5, b"SSH-2.0-pbe_fake_1.2\r\n")
-    book = write(tmp_path / "site.yml", f"""
+    book = write(
+        tmp_path / "site.yml",
+        f"""
 - hosts: h01
   gather_facts: false
   tasks:
@@ -435,7 +482,8 @@ def test_wait_for_port_started_stopped_and_banner(
         state: stopped
         sleep: 0.1
         timeout: 10
-""")
+""",
+    )
     later(1.0, stop.set)
     code, doc, err = pbe_json(fleet, book, fleet_inventory)
     assert code == 0, err + json.dumps(doc)[:2000]
@@ -446,15 +494,20 @@ def test_wait_for_port_started_stopped_and_banner(
     assert res["stopped"]["result"]["state"] == "stopped"
 
 
-def test_wait_for_drained(fleet: Fleet, fleet_inventory: Path, tmp_path: Path,
-                          host_dirs: dict[str, Path],
-                          listener: Callable[[float, bytes], tuple[int, threading.Event]]
-                          ) -> None:
+def test_wait_for_drained(
+    fleet: Fleet,
+    fleet_inventory: Path,
+    tmp_path: Path,
+    host_dirs: dict[str, Path],
+    listener: Callable[[float, bytes], tuple[int, threading.Event]],
+) -> None:
     port, _ = listener(0.0, b"")
     time.sleep(0.2)
     client = socket.create_connection(("127.0.0.1", port))
     marker = host_dirs["h01"] / "busy-done"
-    book = write(tmp_path / "site.yml", f"""
+    book = write(
+        tmp_path / "site.yml",
+        f"""
 - hosts: h01
   gather_facts: false
   tasks:
@@ -465,7 +518,8 @@ def test_wait_for_drained(fleet: Fleet, fleet_inventory: Path, tmp_path: Path,
       file: {{path: "{marker}", state: touch}}
     - name: drains
       wait_for: {{port: {port}, state: drained, host: 0.0.0.0, timeout: 10, sleep: 0.1}}
-""")
+""",
+    )
 
     def close_after_busy() -> None:  # not on a clock: a loaded machine may start pbe late
         deadline = time.monotonic() + 60
@@ -484,11 +538,13 @@ def test_wait_for_drained(fleet: Fleet, fleet_inventory: Path, tmp_path: Path,
     assert res["drains"]["status"] == "ok"
 
 
-def test_wait_for_timeout_delay_and_sleep(fleet: Fleet, fleet_inventory: Path,
-                                          host_dirs: dict[str, Path], dirs_var: str,
-                                          tmp_path: Path) -> None:
+def test_wait_for_timeout_delay_and_sleep(
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
     write(host_dirs["h01"] / "here", "")
-    book = write(tmp_path / "site.yml", """
+    book = write(
+        tmp_path / "site.yml",
+        """
 - hosts: h01
   gather_facts: false
   vars:
@@ -504,7 +560,8 @@ def test_wait_for_timeout_delay_and_sleep(fleet: Fleet, fleet_inventory: Path,
       wait_for: {path: "{{ d }}/here", delay: 1, timeout: 5}
     - name: plain sleep
       wait_for: {timeout: 0.5}
-""")
+""",
+    )
     code, doc, err = pbe_json(fleet, book, fleet_inventory, "-e", dirs_var)
     assert code == 0, err
     res = {name: hosts["h01"] for name, hosts in results(doc).items()}
@@ -513,18 +570,22 @@ def test_wait_for_timeout_delay_and_sleep(fleet: Fleet, fleet_inventory: Path,
     assert gave_up["result"]["msg"] == f"no never in {host_dirs['h01']}"
     assert gave_up["result"]["elapsed"] == 1
     assert 1.0 <= gave_up["duration"] < 2.5
-    assert res["default message"]["result"]["msg"] == \
-        f"Timeout when waiting for file {host_dirs['h01']}/never"
+    assert (
+        res["default message"]["result"]["msg"]
+        == f"Timeout when waiting for file {host_dirs['h01']}/never"
+    )
     assert res["delayed"]["status"] == "ok" and res["delayed"]["result"]["elapsed"] == 1
     assert res["delayed"]["duration"] >= 1.0
     assert res["plain sleep"]["status"] == "ok" and res["plain sleep"]["duration"] >= 0.5
 
 
 def test_wait_for_check_mode_is_unknown_and_readers_unpredictable(
-        fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str,
-        tmp_path: Path) -> None:
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
     write(host_dirs["h01"] / "here", "ready\n")
-    book = write(tmp_path / "site.yml", """
+    book = write(
+        tmp_path / "site.yml",
+        """
 - hosts: h01
   gather_facts: false
   tasks:
@@ -536,7 +597,8 @@ def test_wait_for_check_mode_is_unknown_and_readers_unpredictable(
     - name: reads it
       debug:
         msg: "{{ w.match_groups }}"
-""")
+""",
+    )
     code, doc, err = pbe_json(fleet, book, fleet_inventory, "-e", dirs_var, "--check")
     assert code == 0, err
     assert statuses(doc) == {"wait": {"h01": "skipped"}, "reads it": {"h01": "unpredictable"}}
@@ -545,9 +607,12 @@ def test_wait_for_check_mode_is_unknown_and_readers_unpredictable(
     assert results(doc)["reads it"]["h01"]["result"]["msg"] == ["rea"]
 
 
-def test_wait_for_bad_arguments_and_permissions_fail_clearly(fleet: Fleet, fleet_inventory: Path,
-                                             tmp_path: Path) -> None:
-    book = write(tmp_path / "site.yml", r"""
+def test_wait_for_bad_arguments_and_permissions_fail_clearly(
+    fleet: Fleet, fleet_inventory: Path, tmp_path: Path
+) -> None:
+    book = write(
+        tmp_path / "site.yml",
+        r"""
 - hosts: h01
   gather_facts: false
   tasks:
@@ -569,13 +634,18 @@ def test_wait_for_bad_arguments_and_permissions_fail_clearly(fleet: Fleet, fleet
     - name: root can look
       wait_for: {path: /root/.pbe-never-there, state: absent, timeout: 2}
       become: true
-""")
+""",
+    )
     code, doc, err = pbe_json(fleet, book, fleet_inventory, "--check")
     assert code == 0, err
     assert statuses(doc) == {  # mistakes fail the check run as they will fail the real one
-        "python regex": {"h01": "failed"}, "drained file": {"h01": "failed"},
-        "bad ere": {"h01": "failed"}, "cannot look into /root": {"h01": "skipped"},
-        "cannot read /etc/shadow": {"h01": "skipped"}, "root can look": {"h01": "skipped"}}
+        "python regex": {"h01": "failed"},
+        "drained file": {"h01": "failed"},
+        "bad ere": {"h01": "failed"},
+        "cannot look into /root": {"h01": "skipped"},
+        "cannot read /etc/shadow": {"h01": "skipped"},
+        "root can look": {"h01": "skipped"},
+    }
     checked = results(doc)["bad ere"]["h01"]["result"]["msg"]
     code, doc, err = pbe_json(fleet, book, fleet_inventory)
     assert code == 0, err
@@ -585,7 +655,8 @@ def test_wait_for_bad_arguments_and_permissions_fail_clearly(fleet: Fleet, fleet
     assert msgs["drained file"] == "state=drained needs a port"
     assert msgs["bad ere"].startswith("wait_for could not check the host: invalid search_regex")
     assert msgs["cannot look into /root"].startswith(
-        "Timeout when waiting for /root/.pbe-never-there to be absent. (last check: stat: ")
+        "Timeout when waiting for /root/.pbe-never-there to be absent. (last check: stat: "
+    )
     assert msgs["cannot look into /root"].endswith("Permission denied)")
     assert msgs["cannot read /etc/shadow"].endswith("/etc/shadow: Permission denied)")
     assert statuses(doc)["root can look"] == {"h01": "ok"}

@@ -55,10 +55,12 @@ def project(fleet: Fleet, tmp_path: Path) -> tuple[Path, Path]:
     (inv / "host_vars").mkdir()
     fleet.write_inventory(inv / "hosts.yml", hosts=["h01", "h02"])
     (inv / "group_vars" / "fleet.yml").write_text(
-        f'ansible_become_password: "{{{{ vault_become }}}}"\nvault_become: "{fleet.password}"\n')
+        f'ansible_become_password: "{{{{ vault_become }}}}"\nvault_become: "{fleet.password}"\n'
+    )
     for host in ("h01", "h02"):  # key auth is tried first; the password is only a secret here
         (inv / "host_vars" / f"{host}.yml").write_text(
-            f'ansible_password: "{{{{ vault_ssh }}}}"\nvault_ssh: "{fleet.password}"\n')
+            f'ansible_password: "{{{{ vault_ssh }}}}"\nvault_ssh: "{fleet.password}"\n'
+        )
     book = tmp_path / "site.yml"
     book.write_text(BOOK)
     return book, inv
@@ -66,15 +68,31 @@ def project(fleet: Fleet, tmp_path: Path) -> tuple[Path, Path]:
 
 @pytest.mark.parametrize("verbosity", ["-v", "-vv", "-vvv"])
 def test_templated_become_password_works_and_never_shows(
-        fleet: Fleet, project: tuple[Path, Path], tmp_path: Path, verbosity: str) -> None:
+    fleet: Fleet, project: tuple[Path, Path], tmp_path: Path, verbosity: str
+) -> None:
     book, inv = project
     files = {n: tmp_path / n for n in ("junit.xml", "run.log", "retry.txt")}
     for fmt in ("human", "json", "jsonl"):
-        code, out, err = pbe("run", str(book), "-i", str(inv), verbosity, "--format", fmt,
-                             "--known-hosts", str(fleet.known_hosts), "--ssh-config",
-                             os.devnull, "--profile", "--junit", str(files["junit.xml"]),
-                             "--log", str(files["run.log"]), "--retry-file",
-                             str(files["retry.txt"]))
+        code, out, err = pbe(
+            "run",
+            str(book),
+            "-i",
+            str(inv),
+            verbosity,
+            "--format",
+            fmt,
+            "--known-hosts",
+            str(fleet.known_hosts),
+            "--ssh-config",
+            os.devnull,
+            "--profile",
+            "--junit",
+            str(files["junit.xml"]),
+            "--log",
+            str(files["run.log"]),
+            "--retry-file",
+            str(files["retry.txt"]),
+        )
         assert code == 0, out + err
         texts = [out, err, *(f.read_text() for f in files.values() if f.exists())]
         assert not [t for t in texts if fleet.password in t], (verbosity, fmt)

@@ -47,10 +47,16 @@ RACE = """
 
 def alias_inventory(fleet: Fleet, path: Path) -> Path:
     """Several inventory hosts per daemon, so more hosts than daemons race."""
-    hosts = {f"{h.name}-{i}": {"ansible_host": h.address, "ansible_port": h.port,
-                               "ansible_user": fleet.user,
-                               "ansible_ssh_private_key_file": str(fleet.private_key)}
-             for h in fleet.hosts for i in range(ALIASES)}
+    hosts = {
+        f"{h.name}-{i}": {
+            "ansible_host": h.address,
+            "ansible_port": h.port,
+            "ansible_user": fleet.user,
+            "ansible_ssh_private_key_file": str(fleet.private_key),
+        }
+        for h in fleet.hosts
+        for i in range(ALIASES)
+    }
     path.write_text(yaml.safe_dump({"all": {"hosts": hosts}}))
     return path
 
@@ -72,8 +78,8 @@ def race_book(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("round_", range(3))
 def test_many_fleet_hosts_change_one_shared_tree_at_once(
-        fleet: Fleet, host_dirs: dict[str, Path], race_book: Path, tmp_path: Path,
-        round_: int) -> None:
+    fleet: Fleet, host_dirs: dict[str, Path], race_book: Path, tmp_path: Path, round_: int
+) -> None:
     root, local = host_dirs["h01"] / "shared", tmp_path / "local"
     inventory = alias_inventory(fleet, tmp_path / "aliases.yml")
     hosts = len(fleet.hosts) * ALIASES
@@ -90,8 +96,7 @@ def test_many_fleet_hosts_change_one_shared_tree_at_once(
     assert 1 <= got["on the controller"]["changed"] <= 2
     assert got["symlink"]["changed"] == got["hard link"]["changed"] == 1
     assert got["file"]["changed"] >= 1 and got["remove"]["changed"] >= 1
-    assert [(root / rel).stat().st_mode & 0o777 for rel in ("a", "a/b", "a/b/c")] == \
-        [0o750] * 3
+    assert [(root / rel).stat().st_mode & 0o777 for rel in ("a", "a/b", "a/b/c")] == [0o750] * 3
     assert os.readlink(root / "link") == "a/b"
     assert (root / "hard").stat().st_ino == (root / "a/b/c/f.txt").stat().st_ino
     assert (root / "l/m/conf").read_text() == "key=1\n" and (local / "d/e").is_dir()
@@ -101,9 +106,13 @@ def test_many_fleet_hosts_change_one_shared_tree_at_once(
 
 def failures(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(task, host, message) of every failed result: what a failing assertion should show."""
-    return [(task["name"], host, str(res["result"].get("msg")))
-            for play in doc["plays"] for task in play["tasks"]
-            for host, res in task["hosts"].items() if res["status"] == "failed"]
+    return [
+        (task["name"], host, str(res["result"].get("msg")))
+        for play in doc["plays"]
+        for task in play["tasks"]
+        for host, res in task["hosts"].items()
+        if res["status"] == "failed"
+    ]
 
 
 # -- check-mode predictions -------------------------------------------------------------------
@@ -111,8 +120,11 @@ def failures(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 @pytest.fixture
 def dirs_var(host_dirs: dict[str, Path], tmp_path: Path) -> str:
-    return "@" + str(write(tmp_path / "dirs.json",
-                           json.dumps({"dirs": {h: str(p) for h, p in host_dirs.items()}})))
+    return "@" + str(
+        write(
+            tmp_path / "dirs.json", json.dumps({"dirs": {h: str(p) for h, p in host_dirs.items()}})
+        )
+    )
 
 
 PREDICTED = """
@@ -145,30 +157,39 @@ PREDICTED = """
 
 
 def test_check_mode_predicts_commands_and_writes_into_new_directories(
-        fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str,
-        tmp_path: Path) -> None:
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
     write(tmp_path / "templates" / "t.j2", "host {{ inventory_hostname }}\n")
     for path in host_dirs.values():
         own(write(path / "old", "x"))
     book = write(tmp_path / "site.yml", PREDICTED)
-    doc = assert_check_predicts_run(fleet, book, fleet_inventory, list(host_dirs.values()),
-                                    "-e", dirs_var)
-    statuses = {t["name"]: set(r["status"] for r in t["hosts"].values())
-                for t in doc["plays"][0]["tasks"]}
+    doc = assert_check_predicts_run(
+        fleet, book, fleet_inventory, list(host_dirs.values()), "-e", dirs_var
+    )
+    statuses = {
+        t["name"]: set(r["status"] for r in t["hosts"].values()) for t in doc["plays"][0]["tasks"]
+    }
     assert statuses == {
-        "a command makes a directory": {"changed"}, "template into it": {"changed"},
-        "the same command again": {"ok"}, "file makes a directory": {"changed"},
-        "copy into that": {"changed"}, "a command removes something": {"changed"},
-        "look at the copy": {"ok"}, "checked tasks read the prediction": {"ok"}}
+        "a command makes a directory": {"changed"},
+        "template into it": {"changed"},
+        "the same command again": {"ok"},
+        "file makes a directory": {"changed"},
+        "copy into that": {"changed"},
+        "a command removes something": {"changed"},
+        "look at the copy": {"ok"},
+        "checked tasks read the prediction": {"ok"},
+    }
     for host, path in host_dirs.items():
         assert (path / "made" / "app.conf").read_text() == f"host {host}\n"
         assert not (path / "old").exists()
 
 
 def test_a_real_task_reading_a_prediction_is_unpredictable_not_failed(
-        fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str,
-        tmp_path: Path) -> None:
-    book = write(tmp_path / "site.yml", """
+    fleet: Fleet, fleet_inventory: Path, host_dirs: dict[str, Path], dirs_var: str, tmp_path: Path
+) -> None:
+    book = write(
+        tmp_path / "site.yml",
+        """
 - hosts: fleet
   gather_facts: false
   vars:
@@ -181,7 +202,8 @@ def test_a_real_task_reading_a_prediction_is_unpredictable_not_failed(
       command: cat {{ d }}/conf
       when: st.stat.exists
       check_mode: false
-""")
+""",
+    )
     before = snapshot(host_dirs.values())
     code, doc, err = pbe_json(fleet, book, fleet_inventory, "--check", "-e", dirs_var)
     assert code == 0, err

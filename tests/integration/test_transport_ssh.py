@@ -209,7 +209,8 @@ def test_command_killed_by_a_signal_gives_rc_minus_one_and_a_note(fleet: Fleet) 
 
 
 def test_command_killed_by_a_signal_in_the_shell_gives_128_plus_the_signal(
-        conn: SSHConnection) -> None:
+    conn: SSHConnection,
+) -> None:
     """The persistent shell sees what any shell sees of a killed child: 128 + its signal."""
     result = conn.run("echo before; kill -9 $$")
 
@@ -223,6 +224,7 @@ def test_stdin_for_a_command_that_ends_before_reading_it_is_no_error(fleet: Flee
     with a few threads at once)."""
     errors: list[str] = []
     with SSHConnection.open(fleet.spec("h01", persistent_shell=False)) as connection:
+
         def work() -> None:
             for _ in range(20):
                 try:
@@ -347,8 +349,11 @@ def test_password_auth(fleet: Fleet) -> None:
 def test_wrong_password_is_authentication_failed(fleet: Fleet) -> None:
     spec = fleet.spec("h01", private_key_file=None, password="not-the-password")
 
-    with pytest.raises(HostUnreachable, match=r"authentication failed for user pbetest .*"
-                       r"\(tried: (.*, )?password\)"):
+    with pytest.raises(
+        HostUnreachable,
+        match=r"authentication failed for user pbetest .*"
+        r"\(tried: (.*, )?password\)",
+    ):
         SSHConnection.open(spec)
 
 
@@ -377,8 +382,9 @@ def test_unknown_host_key_is_refused_by_default(fleet: Fleet, empty_known_hosts:
 
 def test_accept_new_appends_then_strict_accepts(fleet: Fleet, empty_known_hosts: Path) -> None:
     files = (str(empty_known_hosts),)
-    with SSHConnection.open(fleet.spec("h02", known_hosts_files=files,
-                                       host_key_checking="accept-new")) as connection:
+    with SSHConnection.open(
+        fleet.spec("h02", known_hosts_files=files, host_key_checking="accept-new")
+    ) as connection:
         assert connection.run("true").ok
 
     assert empty_known_hosts.read_text() == _key_line(fleet, "h02")
@@ -389,8 +395,9 @@ def test_accept_new_appends_then_strict_accepts(fleet: Fleet, empty_known_hosts:
 def test_accept_new_from_many_threads_writes_the_key_once(
     fleet: Fleet, empty_known_hosts: Path
 ) -> None:
-    spec = fleet.spec("h03", known_hosts_files=(str(empty_known_hosts),),
-                      host_key_checking="accept-new")
+    spec = fleet.spec(
+        "h03", known_hosts_files=(str(empty_known_hosts),), host_key_checking="accept-new"
+    )
     errors: list[BaseException] = []
 
     def open_and_close() -> None:
@@ -423,16 +430,17 @@ def test_hashed_known_hosts_entries_are_recognised(fleet: Fleet, tmp_path: Path)
     assert known.read_text() == f"{hashed} {line}"  # accept-new added no duplicate
 
 
-def test_mismatching_host_key_is_refused_even_with_accept_new(
-    fleet: Fleet, tmp_path: Path
-) -> None:
+def test_mismatching_host_key_is_refused_even_with_accept_new(fleet: Fleet, tmp_path: Path) -> None:
     known = tmp_path / "known_hosts"
     known.write_text(_key_line(fleet, "h01", key_of="h02"))
 
     for mode in ("strict", "accept-new"):
         spec = fleet.spec("h01", known_hosts_files=(str(known),), host_key_checking=mode)
-        with pytest.raises(HostUnreachable, match=r"host key MISMATCH for \[127\.0\.0\.11\]:\d+ "
-                           "— possible man-in-the-middle"):
+        with pytest.raises(
+            HostUnreachable,
+            match=r"host key MISMATCH for \[127\.0\.0\.11\]:\d+ "
+            "— possible man-in-the-middle",
+        ):
             SSHConnection.open(spec)
     assert known.read_text() == _key_line(fleet, "h01", key_of="h02")
 
@@ -472,8 +480,11 @@ def test_listener_that_never_speaks_ssh_times_out_in_bounds(fleet: Fleet) -> Non
         port = listener.getsockname()[1]
         spec = fleet.spec("h01", address="127.0.0.20", port=port, connect_timeout=1)
         started = time.monotonic()
-        with pytest.raises(HostUnreachable, match=r"timed out after 1s waiting for the SSH "
-                           rf"handshake with 127\.0\.0\.20:{port}"):
+        with pytest.raises(
+            HostUnreachable,
+            match=r"timed out after 1s waiting for the SSH "
+            rf"handshake with 127\.0\.0\.20:{port}",
+        ):
             SSHConnection.open(spec)
         elapsed = time.monotonic() - started
 
@@ -488,8 +499,11 @@ def test_tcp_connect_timeout(fleet: Fleet) -> None:
         filler.connect(address)
         spec = fleet.spec("h01", address="127.0.0.21", port=address[1], connect_timeout=0.5)
         started = time.monotonic()
-        with pytest.raises(HostUnreachable, match=r"timed out after 0\.5s connecting to "
-                           rf"127\.0\.0\.21:{address[1]}"):
+        with pytest.raises(
+            HostUnreachable,
+            match=r"timed out after 0\.5s connecting to "
+            rf"127\.0\.0\.21:{address[1]}",
+        ):
             SSHConnection.open(spec)
 
     assert time.monotonic() - started < 2
@@ -507,8 +521,15 @@ def test_ssh_config_maps_an_alias(fleet: Fleet, tmp_path: Path) -> None:
         f"    IdentityFile {fleet.private_key}\n    UserKnownHostsFile {fleet.known_hosts}\n"
         "Host *\n    User nobody\n    Port 1\n"
     )
-    spec = fleet.spec("h04", address="webby", port=None, user=None, private_key_file=None,
-                      known_hosts_files=(), ssh_config_file=str(config))
+    spec = fleet.spec(
+        "h04",
+        address="webby",
+        port=None,
+        user=None,
+        private_key_file=None,
+        known_hosts_files=(),
+        ssh_config_file=str(config),
+    )
 
     with SSHConnection.open(spec) as connection:
         ssh_connection = connection.run("id -un; echo $SSH_CONNECTION").out.split()

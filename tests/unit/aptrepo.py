@@ -61,19 +61,27 @@ class AptRepo:
         (tree / "DEBIAN").mkdir(parents=True)
         (tree / "etc" / name).mkdir(parents=True)
         (tree / "etc" / name / f"{name}.conf").write_text(f"version {version}\n")
-        control = (f"Package: {name}\nVersion: {version}\nArchitecture: all\n"
-                   f"Maintainer: pbe tests <tests@example.invalid>\n"
-                   f"Description: pbe test package\n")
+        control = (
+            f"Package: {name}\nVersion: {version}\nArchitecture: all\n"
+            f"Maintainer: pbe tests <tests@example.invalid>\n"
+            f"Description: pbe test package\n"
+        )
         (tree / "DEBIAN" / "control").write_text(
-            control + (f"Depends: {depends}\n" if depends else ""))
+            control + (f"Depends: {depends}\n" if depends else "")
+        )
         (tree / "DEBIAN" / "conffiles").write_text(f"/etc/{name}/{name}.conf\n")
-        self._script(tree / "DEBIAN" / "postinst",
-                     f"cat /usr/sbin/policy-rc.d > {self.policy_record(name)} 2>/dev/null || "
-                     f"echo absent > {self.policy_record(name)}")
+        self._script(
+            tree / "DEBIAN" / "postinst",
+            f"cat /usr/sbin/policy-rc.d > {self.policy_record(name)} 2>/dev/null || "
+            f"echo absent > {self.policy_record(name)}",
+        )
         self._script(tree / "DEBIAN" / "postrm", f"rm -f {self.policy_record(name)}")
         out = self.deb(name, version)
-        subprocess.run(["dpkg-deb", "-Zgzip", "--root-owner-group", "--build", str(tree),
-                        str(out)], check=True, capture_output=True)
+        subprocess.run(
+            ["dpkg-deb", "-Zgzip", "--root-owner-group", "--build", str(tree), str(out)],
+            check=True,
+            capture_output=True,
+        )
         return out
 
     def policy_record(self, name: str) -> Path:
@@ -87,46 +95,67 @@ class AptRepo:
     def index(self) -> None:
         repo = self.root / "repo"
         if shutil.which("dpkg-scanpackages"):
-            text = subprocess.run(["dpkg-scanpackages", "-m", "."], cwd=repo, check=True,
-                                  capture_output=True, text=True).stdout
+            text = subprocess.run(
+                ["dpkg-scanpackages", "-m", "."],
+                cwd=repo,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
         else:
             text = "\n".join(_stanza(deb) for deb in sorted(repo.glob("*.deb")))
         (repo / "Packages").write_text(text)
 
     def configure(self) -> None:
         """Everything apt keeps in the test's directory; only dpkg's database is the host's."""
-        for sub in ("etc/sources.list.d", "etc/preferences.d", "state/lists/partial",
-                    "cache/archives/partial", "log"):
+        for sub in (
+            "etc/sources.list.d",
+            "etc/preferences.d",
+            "state/lists/partial",
+            "cache/archives/partial",
+            "log",
+        ):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         (self.root / "etc" / "sources.list").write_text(
-            f"deb [trusted=yes] file://{self.root / 'repo'} ./\n")
-        self.config.write_text("\n".join([
-            f'Dir::Etc::SourceList "{self.root}/etc/sources.list";',
-            f'Dir::Etc::SourceParts "{self.root}/etc/sources.list.d";',
-            f'Dir::Etc::Preferences "{self.root}/etc/preferences";',
-            f'Dir::Etc::PreferencesParts "{self.root}/etc/preferences.d";',
-            f'Dir::State "{self.root}/state";',
-            f'Dir::Cache "{self.root}/cache";',
-            f'Dir::Log "{self.root}/log";',
-            'APT::Sandbox::User "root";',
-            'Acquire::Languages "none";', ""]))
+            f"deb [trusted=yes] file://{self.root / 'repo'} ./\n"
+        )
+        self.config.write_text(
+            "\n".join(
+                [
+                    f'Dir::Etc::SourceList "{self.root}/etc/sources.list";',
+                    f'Dir::Etc::SourceParts "{self.root}/etc/sources.list.d";',
+                    f'Dir::Etc::Preferences "{self.root}/etc/preferences";',
+                    f'Dir::Etc::PreferencesParts "{self.root}/etc/preferences.d";',
+                    f'Dir::State "{self.root}/state";',
+                    f'Dir::Cache "{self.root}/cache";',
+                    f'Dir::Log "{self.root}/log";',
+                    'APT::Sandbox::User "root";',
+                    'Acquire::Languages "none";',
+                    "",
+                ]
+            )
+        )
 
     def update(self) -> None:
-        subprocess.run(["apt-get", "-q", "update"], env=self.env, check=True,
-                       capture_output=True)
+        subprocess.run(["apt-get", "-q", "update"], env=self.env, check=True, capture_output=True)
 
     def status(self, name: str) -> tuple[str, str] | None:
         """dpkg's (status letters, version) of ``name``, None when dpkg has no record."""
-        res = subprocess.run(["dpkg-query", "-W", "-f=${db:Status-Abbrev}|${Version}", name],
-                             capture_output=True, text=True, check=False)
+        res = subprocess.run(
+            ["dpkg-query", "-W", "-f=${db:Status-Abbrev}|${Version}", name],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if res.returncode != 0 or not res.stdout:
             return None
         status, version = res.stdout.split("|")
         return status.strip(), version
 
     def auto(self) -> set[str]:
-        res = subprocess.run(["apt-mark", "showauto"], env=self.env, capture_output=True,
-                             text=True, check=True)
+        res = subprocess.run(
+            ["apt-mark", "showauto"], env=self.env, capture_output=True, text=True, check=True
+        )
         return set(res.stdout.split())
 
     def purge(self) -> None:
@@ -138,8 +167,11 @@ class AptRepo:
 
 
 def _stanza(deb: Path) -> str:
-    control = subprocess.run(["dpkg-deb", "-f", str(deb)], check=True, capture_output=True,
-                             text=True).stdout
+    control = subprocess.run(
+        ["dpkg-deb", "-f", str(deb)], check=True, capture_output=True, text=True
+    ).stdout
     data = deb.read_bytes()
-    return (control.rstrip("\n") + f"\nFilename: ./{deb.name}\nSize: {len(data)}\n"
-            f"SHA256: {hashlib.sha256(data).hexdigest()}\n")
+    return (
+        control.rstrip("\n") + f"\nFilename: ./{deb.name}\nSize: {len(data)}\n"
+        f"SHA256: {hashlib.sha256(data).hexdigest()}\n"
+    )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-MTIME = 1_700_000_000.0   # every served file's Last-Modified
+MTIME = 1_700_000_000.0  # every served file's Last-Modified
 
 
 @dataclass
@@ -38,20 +38,32 @@ class Handler(BaseHTTPRequestHandler):
     def _any(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        seen = {"method": self.command, "path": self.path,
-                "headers": dict(self.headers.items()), "body": body.decode("latin-1")}
+        seen = {
+            "method": self.command,
+            "path": self.path,
+            "headers": dict(self.headers.items()),
+            "body": body.decode("latin-1"),
+        }
         self.site.requests.append(seen)
         route = self.path.split("?")[0]
         if route == "/echo":
-            self._send(200, json.dumps(seen).encode(), "application/json",
-                       [("Set-Cookie", "sid=abc123; Path=/")])
+            self._send(
+                200,
+                json.dumps(seen).encode(),
+                "application/json",
+                [("Set-Cookie", "sid=abc123; Path=/")],
+            )
         elif route.startswith("/redirect/"):
-            self._send(302, b"", "text/plain", [("Location", route[len("/redirect"):])])
+            self._send(302, b"", "text/plain", [("Location", route[len("/redirect") :])])
         elif route == "/auth":
             self._auth()
         elif route == "/named":
-            self._send(200, self.site.files["a.txt"], "text/plain",
-                       [("Content-Disposition", 'attachment; filename="given.txt"')])
+            self._send(
+                200,
+                self.site.files["a.txt"],
+                "text/plain",
+                [("Content-Disposition", 'attachment; filename="given.txt"')],
+            )
         elif route.lstrip("/") in self.site.files:
             self._file(route.lstrip("/"))
         else:
@@ -69,11 +81,14 @@ class Handler(BaseHTTPRequestHandler):
         if since and email.utils.parsedate_to_datetime(since).timestamp() >= MTIME:
             self._send(304, b"", "text/plain")
             return
-        self._send(200, self.site.files[name], "application/octet-stream",
-                   [("Last-Modified", email.utils.formatdate(MTIME, usegmt=True))])
+        self._send(
+            200,
+            self.site.files[name],
+            "application/octet-stream",
+            [("Last-Modified", email.utils.formatdate(MTIME, usegmt=True))],
+        )
 
-    def _send(self, status: int, body: bytes, kind: str,
-              extra: list[tuple[str, str]] = ()) -> None:  # type: ignore[assignment]
+    def _send(self, status: int, body: bytes, kind: str, extra: list[tuple[str, str]] = ()) -> None:  # type: ignore[assignment]
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))

@@ -15,13 +15,18 @@ PORT = 5432  # no TCP listener: the port only names the socket file in the priva
 
 
 def available() -> bool:
-    return bool(shutil.which("initdb") and shutil.which("pg_ctl") and shutil.which("psql")
-                and shutil.which("runuser"))
+    return bool(
+        shutil.which("initdb")
+        and shutil.which("pg_ctl")
+        and shutil.which("psql")
+        and shutil.which("runuser")
+    )
 
 
 def _as_postgres(*argv: str) -> None:
-    subprocess.run(["runuser", "-u", "postgres", "--", *argv], check=True,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        ["runuser", "-u", "postgres", "--", *argv], check=True, capture_output=True, timeout=120
+    )
 
 
 @contextmanager
@@ -31,23 +36,56 @@ def server() -> Iterator[Path]:
     shutil.chown(root, "postgres", "postgres")
     data, sock = root / "data", root / "sock"
     _as_postgres("mkdir", str(sock))
-    _as_postgres("initdb", "-D", str(data), "-U", "postgres", "--auth=trust",
-                 "--encoding=UTF8", "--locale=C")
+    _as_postgres(
+        "initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C"
+    )
     options = f"-k {sock} -c listen_addresses= -p {PORT} -c fsync=off"
-    _as_postgres("pg_ctl", "-D", str(data), "-o", options, "-l", str(root / "log"),
-                 "-w", "start")
+    _as_postgres("pg_ctl", "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start")
     root.chmod(0o755)
     try:
         yield sock
     finally:
-        subprocess.run(["runuser", "-u", "postgres", "--", "pg_ctl", "-D", str(data),
-                        "-m", "immediate", "-w", "stop"], capture_output=True, check=False)
+        subprocess.run(
+            [
+                "runuser",
+                "-u",
+                "postgres",
+                "--",
+                "pg_ctl",
+                "-D",
+                str(data),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ],
+            capture_output=True,
+            check=False,
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 
 def query(sock: Path, sql: str, db: str = "postgres") -> str:
     """One query's unaligned, tuples-only output (the test's own view of the server)."""
-    res = subprocess.run(["psql", "-X", "-A", "-t", "-h", str(sock), "-p", str(PORT),
-                          "-U", "postgres", "-d", db, "-c", sql],
-                         capture_output=True, text=True, check=True)
+    res = subprocess.run(
+        [
+            "psql",
+            "-X",
+            "-A",
+            "-t",
+            "-h",
+            str(sock),
+            "-p",
+            str(PORT),
+            "-U",
+            "postgres",
+            "-d",
+            db,
+            "-c",
+            sql,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return res.stdout.strip()

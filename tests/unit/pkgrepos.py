@@ -41,20 +41,35 @@ def need(*tools: str) -> None:
         pytest.skip(reason)
 
 
-def build_rpm(out: Path, name: str, version: str, *, release: str = "1",
-              requires: tuple[str, ...] = (), epoch: int | None = None,
-              pre: str | None = None) -> Path:
+def build_rpm(
+    out: Path,
+    name: str,
+    version: str,
+    *,
+    release: str = "1",
+    requires: tuple[str, ...] = (),
+    epoch: int | None = None,
+    pre: str | None = None,
+) -> Path:
     """A noarch rpm holding /usr/share/NAME/version (its version), built with rpmbuild;
     ``pre`` is its %pre scriptlet, in Lua (rpm's own interpreter: an empty root has no
     /bin/sh), e.g. ``error("no")`` makes its installation fail."""
     top = out / f".build-{name}-{version}-{release}"
     (top / "SPECS").mkdir(parents=True, exist_ok=True)
     spec = top / "SPECS" / f"{name}.spec"
-    lines = [f"Name: {name}", f"Version: {version}", f"Release: {release}",
-             "Summary: pbe test package", "License: MIT", "BuildArch: noarch"]
+    lines = [
+        f"Name: {name}",
+        f"Version: {version}",
+        f"Release: {release}",
+        "Summary: pbe test package",
+        "License: MIT",
+        "BuildArch: noarch",
+    ]
     lines += [f"Epoch: {epoch}"] if epoch is not None else []
     lines += [f"Requires: {r}" for r in requires]
-    spec.write_text("\n".join(lines) + textwrap.dedent(f"""
+    spec.write_text(
+        "\n".join(lines)
+        + textwrap.dedent(f"""
         %description
         A package for pbe's tests.
         %install
@@ -62,9 +77,14 @@ def build_rpm(out: Path, name: str, version: str, *, release: str = "1",
         echo {version} > %{{buildroot}}/usr/share/{name}/version
         %files
         /usr/share/{name}/version
-        """) + (f"%pre -p <lua>\n{pre}\n" if pre else ""))
-    subprocess.run(["rpmbuild", "--define", f"_topdir {top}", "-bb", str(spec)], check=True,
-                   capture_output=True)
+        """)
+        + (f"%pre -p <lua>\n{pre}\n" if pre else "")
+    )
+    subprocess.run(
+        ["rpmbuild", "--define", f"_topdir {top}", "-bb", str(spec)],
+        check=True,
+        capture_output=True,
+    )
     built = next((top / "RPMS" / "noarch").glob("*.rpm"))
     target = out / built.name
     shutil.move(built, target)
@@ -75,10 +95,12 @@ def build_rpm(out: Path, name: str, version: str, *, release: str = "1",
 def comps(group: str, name: str, packages: list[str]) -> str:
     """A comps.xml with one group."""
     reqs = "".join(f'<packagereq type="mandatory">{p}</packagereq>' for p in packages)
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<comps><group><id>{group}</id>'
-            f"<name>{name}</name><description>pbe test group</description>"
-            f"<default>false</default><uservisible>true</uservisible>"
-            f"<packagelist>{reqs}</packagelist></group></comps>\n")
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<comps><group><id>{group}</id>'
+        f"<name>{name}</name><description>pbe test group</description>"
+        f"<default>false</default><uservisible>true</uservisible>"
+        f"<packagelist>{reqs}</packagelist></group></comps>\n"
+    )
 
 
 @dataclass
@@ -99,8 +121,13 @@ class DnfRoot:
     def repo(self, repo_id: str = "pbe") -> Path:
         return self.base / "repos" / repo_id
 
-    def publish(self, rpms: list[Path], repo_id: str = "pbe", group: str | None = None,
-                keep_cache: bool = False) -> None:
+    def publish(
+        self,
+        rpms: list[Path],
+        repo_id: str = "pbe",
+        group: str | None = None,
+        keep_cache: bool = False,
+    ) -> None:
         """Put ``rpms`` in the repository (creating or refreshing its metadata). The root's
         metadata cache is dropped unless ``keep_cache``: dnf trusts a cache less than a
         second old even with ``metadata_expire=0``, and these tests are quicker than that."""
@@ -124,9 +151,12 @@ class DnfRoot:
 
     def installed(self) -> dict[str, str]:
         """name -> version-release of what the root's rpm database holds."""
-        out = subprocess.run(["rpm", "--root", str(self.root), "-qa", "--qf",
-                              "%{NAME} %{VERSION}-%{RELEASE}\n"], capture_output=True,
-                             text=True, check=True).stdout
+        out = subprocess.run(
+            ["rpm", "--root", str(self.root), "-qa", "--qf", "%{NAME} %{VERSION}-%{RELEASE}\n"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         return dict(line.split(" ", 1) for line in out.splitlines() if line)
 
 
@@ -137,13 +167,16 @@ def dnf_root(base: Path, *, gpgcheck: bool = False) -> DnfRoot:
     (base / "repos.d").mkdir()
     for repo_id, enabled in (("pbe", 1), ("pbe-extra", 0)):
         made.repo(repo_id).mkdir(parents=True)
-        subprocess.run(["createrepo_c", "-q", str(made.repo(repo_id))], check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["createrepo_c", "-q", str(made.repo(repo_id))], check=True, capture_output=True
+        )
         (base / "repos.d" / f"{repo_id}.repo").write_text(
             f"[{repo_id}]\nname={repo_id}\nbaseurl=file://{made.repo(repo_id)}\n"
-            f"enabled={enabled}\ngpgcheck={int(gpgcheck)}\nmetadata_expire=0\n")
-    made.conf.write_text(f"[main]\nreposdir={base / 'repos.d'}\ngpgcheck={int(gpgcheck)}\n"
-                         "install_weak_deps=False\n")
+            f"enabled={enabled}\ngpgcheck={int(gpgcheck)}\nmetadata_expire=0\n"
+        )
+    made.conf.write_text(
+        f"[main]\nreposdir={base / 'repos.d'}\ngpgcheck={int(gpgcheck)}\ninstall_weak_deps=False\n"
+    )
     return made
 
 
@@ -161,20 +194,32 @@ class PacmanRoot:
     def conf(self) -> Path:
         return self.base / "pacman.conf"
 
-    def publish(self, name: str, version: str, depends: tuple[str, ...] = (),
-                group: str | None = None) -> None:
+    def publish(
+        self, name: str, version: str, depends: tuple[str, ...] = (), group: str | None = None
+    ) -> None:
         """Build the package and put it in the repository (replacing its other version);
         pacman reads the database again at the next -Sy (or update_cache)."""
         repo, build = self.base / "repo", self.base / f"build-{name}-{version}"
         (build / "usr" / "share" / name).mkdir(parents=True)
         (build / "usr" / "share" / name / "version").write_text(version + "\n")
-        info = [f"pkgname = {name}", f"pkgbase = {name}", f"pkgver = {version}",
-                "pkgdesc = pbe test", "builddate = 1700000000", "packager = pbe",
-                "size = 8", "arch = any", *(f"depend = {d}" for d in depends),
-                *([f"group = {group}"] if group else [])]
+        info = [
+            f"pkgname = {name}",
+            f"pkgbase = {name}",
+            f"pkgver = {version}",
+            "pkgdesc = pbe test",
+            "builddate = 1700000000",
+            "packager = pbe",
+            "size = 8",
+            "arch = any",
+            *(f"depend = {d}" for d in depends),
+            *([f"group = {group}"] if group else []),
+        ]
         (build / ".PKGINFO").write_text("\n".join(info) + "\n")
-        tar = subprocess.run(["bsdtar", "-cf", "-", "-C", str(build), ".PKGINFO", "usr"],
-                             check=True, capture_output=True).stdout
+        tar = subprocess.run(
+            ["bsdtar", "-cf", "-", "-C", str(build), ".PKGINFO", "usr"],
+            check=True,
+            capture_output=True,
+        ).stdout
         out = repo / f"{name}-{version}-any.pkg.tar.zst"
         subprocess.run(["zstd", "-q", "-f", "-o", str(out)], input=tar, check=True)
         shutil.rmtree(build)
@@ -186,12 +231,21 @@ class PacmanRoot:
         with tarfile.open(repo / "pbe.db.tar.gz", "w:gz") as tar:
             for name, (version, depends, group) in self.packages.items():
                 data = (repo / f"{name}-{version}-any.pkg.tar.zst").read_bytes()
-                fields = {"FILENAME": f"{name}-{version}-any.pkg.tar.zst", "NAME": name,
-                          "BASE": name, "VERSION": version, "DESC": "pbe test",
-                          "CSIZE": str(len(data)), "ISIZE": "8",
-                          "SHA256SUM": hashlib.sha256(data).hexdigest(), "ARCH": "any",
-                          "BUILDDATE": "1700000000", "PACKAGER": "pbe",
-                          "GROUPS": group or "", "DEPENDS": "\n".join(depends)}
+                fields = {
+                    "FILENAME": f"{name}-{version}-any.pkg.tar.zst",
+                    "NAME": name,
+                    "BASE": name,
+                    "VERSION": version,
+                    "DESC": "pbe test",
+                    "CSIZE": str(len(data)),
+                    "ISIZE": "8",
+                    "SHA256SUM": hashlib.sha256(data).hexdigest(),
+                    "ARCH": "any",
+                    "BUILDDATE": "1700000000",
+                    "PACKAGER": "pbe",
+                    "GROUPS": group or "",
+                    "DEPENDS": "\n".join(depends),
+                }
                 desc = "".join(f"%{k}%\n{v}\n\n" for k, v in fields.items() if v).encode()
                 folder = tarfile.TarInfo(f"{name}-{version}")
                 folder.type, folder.mode = tarfile.DIRTYPE, 0o755
@@ -210,20 +264,23 @@ class PacmanRoot:
 
     def refresh(self) -> None:
         """pacman -Sy: the root's copy of the repository database, as a host keeps one."""
-        subprocess.run(["pacman", "--config", str(self.conf), "-Sy"], check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["pacman", "--config", str(self.conf), "-Sy"], check=True, capture_output=True
+        )
 
     def args(self) -> dict[str, Any]:
         return {"config": str(self.conf)}
 
     def installed(self) -> dict[str, str]:
-        out = subprocess.run(["pacman", "--config", str(self.conf), "-Q"],
-                             capture_output=True, text=True).stdout
+        out = subprocess.run(
+            ["pacman", "--config", str(self.conf), "-Q"], capture_output=True, text=True
+        ).stdout
         return dict(line.split(" ", 1) for line in out.splitlines() if line)
 
     def explicit(self) -> set[str]:
-        out = subprocess.run(["pacman", "--config", str(self.conf), "-Qeq"],
-                             capture_output=True, text=True).stdout
+        out = subprocess.run(
+            ["pacman", "--config", str(self.conf), "-Qeq"], capture_output=True, text=True
+        ).stdout
         return set(out.split())
 
 
@@ -235,7 +292,8 @@ def pacman_root(base: Path) -> PacmanRoot:
     made.conf.write_text(
         f"[options]\nRootDir = {base}/root\nDBPath = {base}/root/var/lib/pacman\n"
         f"CacheDir = {base}/cache\nArchitecture = auto\nSigLevel = Never\n"
-        f"[pbe]\nSigLevel = Never\nServer = file://{base}/repo\n")
+        f"[pbe]\nSigLevel = Never\nServer = file://{base}/repo\n"
+    )
     made._database()
     made.refresh()
     return made
@@ -257,16 +315,22 @@ class ZypperRoot:
         for rpm in rpms:
             shutil.copy(rpm, repo / rpm.name)
         subprocess.run(["createrepo_c", "-q", str(repo)], check=True, capture_output=True)
-        subprocess.run(["zypper", "--root", str(self.root), "--non-interactive", "refresh"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["zypper", "--root", str(self.root), "--non-interactive", "refresh"],
+            check=True,
+            capture_output=True,
+        )
 
     def args(self) -> dict[str, Any]:
         return {"extra_args_precommand": f"--root {self.root}"}
 
     def installed(self) -> dict[str, str]:
-        out = subprocess.run(["rpm", "--root", str(self.root), "-qa", "--qf",
-                              "%{NAME} %{VERSION}-%{RELEASE}\n"], capture_output=True,
-                             text=True, check=True).stdout
+        out = subprocess.run(
+            ["rpm", "--root", str(self.root), "-qa", "--qf", "%{NAME} %{VERSION}-%{RELEASE}\n"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         return dict(line.split(" ", 1) for line in out.splitlines() if line)
 
 
@@ -275,6 +339,18 @@ def zypper_root(base: Path) -> ZypperRoot:
     (base / "repo").mkdir(parents=True)
     made.root.mkdir()
     subprocess.run(["createrepo_c", "-q", str(base / "repo")], check=True, capture_output=True)
-    subprocess.run(["zypper", "--root", str(made.root), "--non-interactive", "ar", "-G",
-                    f"file://{base / 'repo'}", "pbe"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "zypper",
+            "--root",
+            str(made.root),
+            "--non-interactive",
+            "ar",
+            "-G",
+            f"file://{base / 'repo'}",
+            "pbe",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return made

@@ -18,8 +18,9 @@ pytestmark = pytest.mark.skipif(shutil.which("setfacl") is None, reason="needs s
 
 
 def getfacl(path: Path, *opts: str) -> list[str]:
-    out = subprocess.run(["getfacl", "--omit-header", *opts, str(path)], check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["getfacl", "--omit-header", *opts, str(path)], check=True, capture_output=True, text=True
+    ).stdout
     return [line for line in out.splitlines() if line]
 
 
@@ -43,14 +44,16 @@ def test_entries_and_default_acl_are_set_then_removed(tmp_path: Path) -> None:
     - acl: {{path: {home}, entry: "default:user:nobody:r-x", state: present}}
 """
     before = getfacl(target)
-    real = check_predicts_run(book(tmp_path, tasks), LOCAL,
-                              unchanged=lambda: _same(getfacl(target), before))
+    real = check_predicts_run(
+        book(tmp_path, tasks), LOCAL, unchanged=lambda: _same(getfacl(target), before)
+    )
     assert [r.status for r in real.results] == ["changed"] * 4
     assert real.results[0].result["msg"] == "user:nobody:rw is present"
     assert "user:nobody:rw-" in real.results[0].result["acl"]
     assert "user:nobody:rw-" in getfacl(target)
     assert {"default:group::r-x", "default:other::---", "default:user:nobody:r-x"} <= set(
-        getfacl(home))
+        getfacl(home)
+    )
     tasks = f"    - acl: {{path: {target}, entity: nobody, etype: user, state: absent}}\n"
     gone = check_predicts_run(book(tmp_path, tasks), LOCAL)
     assert gone.results[0].result["msg"] == "user:nobody is absent"
@@ -60,12 +63,12 @@ def test_entries_and_default_acl_are_set_then_removed(tmp_path: Path) -> None:
 def test_query_and_bad_arguments(tmp_path: Path) -> None:
     (tmp_path / "f").write_text("x")
     tasks = f"""\
-    - acl: {{path: {tmp_path / 'f'}}}
-    - acl: {{path: {tmp_path / 'nosuch'}}}
+    - acl: {{path: {tmp_path / "f"}}}
+    - acl: {{path: {tmp_path / "nosuch"}}}
       ignore_errors: true
-    - acl: {{path: {tmp_path / 'f'}, etype: user, state: absent}}
+    - acl: {{path: {tmp_path / "f"}, etype: user, state: absent}}
       ignore_errors: true
-    - acl: {{path: {tmp_path / 'f'}, default: true, etype: group, permissions: r,
+    - acl: {{path: {tmp_path / "f"}, default: true, etype: group, permissions: r,
              state: present}}
       ignore_errors: true
 """

@@ -16,15 +16,15 @@ from playbook_engine.api import run
 from playbook_engine.testing.parity import check_predicts_run
 
 LOCAL = {"all": {"hosts": {"localhost": {"ansible_connection": "local"}}}}
-pytestmark = pytest.mark.skipif(shutil.which("update-alternatives") is None,
-                                reason="needs update-alternatives")
+pytestmark = pytest.mark.skipif(
+    shutil.which("update-alternatives") is None, reason="needs update-alternatives"
+)
 
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     root = tmp_path / "root"
-    for sub in ("etc/alternatives", "var/lib/dpkg/alternatives", "usr/bin", "opt",
-                "var/log"):
+    for sub in ("etc/alternatives", "var/lib/dpkg/alternatives", "usr/bin", "opt", "var/log"):
         (root / sub).mkdir(parents=True)
     for name in ("a", "b", "a-tool"):
         (root / "opt" / name).write_text("#!/bin/sh\n")
@@ -33,15 +33,21 @@ def root(tmp_path: Path) -> Path:
 
 def book(tmp: Path, root: Path, tasks: str) -> Path:
     path = tmp / "site.yml"
-    path.write_text(f"- hosts: all\n  gather_facts: false\n"
-                    f"  environment: {{DPKG_ROOT: '{root}'}}\n  tasks:\n{tasks}")
+    path.write_text(
+        f"- hosts: all\n  gather_facts: false\n"
+        f"  environment: {{DPKG_ROOT: '{root}'}}\n  tasks:\n{tasks}"
+    )
     return path
 
 
 def display(root: Path) -> str:
-    return subprocess.run(["update-alternatives", "--display", "pbe-tx"], check=False,
-                          capture_output=True, text=True,
-                          env={**os.environ, "DPKG_ROOT": str(root)}).stdout
+    return subprocess.run(
+        ["update-alternatives", "--display", "pbe-tx"],
+        check=False,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DPKG_ROOT": str(root)},
+    ).stdout
 
 
 def test_install_select_and_remove(tmp_path: Path, root: Path) -> None:
@@ -60,7 +66,8 @@ def test_install_select_and_remove(tmp_path: Path, root: Path) -> None:
     real = check_predicts_run(path, LOCAL, unchanged=lambda: _assert_absent(root), diff=True)
     assert [r.status for r in real.results] == ["changed", "changed"], real.results[1].result
     assert real.results[0].result["msg"] == (
-        "Install alternative '/opt/a' for 'pbe-tx'. Set alternative '/opt/a' for 'pbe-tx'.")
+        "Install alternative '/opt/a' for 'pbe-tx'. Set alternative '/opt/a' for 'pbe-tx'."
+    )
     assert os.readlink(root / "etc/alternatives/pbe-tx") == "/opt/a"
     assert os.readlink(root / "etc/alternatives/pbe-tx-tool") == "/opt/a-tool"
     shown = display(root)
@@ -75,13 +82,16 @@ def test_install_select_and_remove(tmp_path: Path, root: Path) -> None:
 
 
 def test_missing_path_and_link_fail_with_ansibles_words(tmp_path: Path, root: Path) -> None:
-    tasks = ("    - alternatives: {name: pbe-tx, path: /opt/nosuch, link: /usr/bin/pbe-tx}\n"
-             "      ignore_errors: true\n"
-             "    - alternatives: {name: pbe-tx, path: /opt/a}\n")
+    tasks = (
+        "    - alternatives: {name: pbe-tx, path: /opt/nosuch, link: /usr/bin/pbe-tx}\n"
+        "      ignore_errors: true\n"
+        "    - alternatives: {name: pbe-tx, path: /opt/a}\n"
+    )
     real = run(book(tmp_path, root, tasks), LOCAL)
     assert [r.result["msg"] for r in real.results] == [
         "Specified path /opt/nosuch does not exist",
-        "Needed to install the alternative, but unable to do so as we are missing the link"]
+        "Needed to install the alternative, but unable to do so as we are missing the link",
+    ]
     _assert_absent(root)
 
 

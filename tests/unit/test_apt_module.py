@@ -19,8 +19,9 @@ from aptrepo import LOCAL, AptRepo
 from playbook_engine.api import run
 from playbook_engine.testing.parity import check_predicts_run
 
-pytestmark = pytest.mark.skipif(not shutil.which("apt-get") or os.geteuid() != 0,
-                                reason="needs apt-get and root")
+pytestmark = pytest.mark.skipif(
+    not shutil.which("apt-get") or os.geteuid() != 0, reason="needs apt-get and root"
+)
 
 
 @pytest.fixture
@@ -53,8 +54,11 @@ def test_install_upgrade_mark_remove_purge(tmp_path: Path, repo: AptRepo) -> Non
     main, dep = repo.main, repo.dep
     play = tmp_path / "site.yml"
 
-    book(play, repo, f"    - apt: {{name: '{main}=1.0', update_cache: true, "
-                     f"cache_valid_time: 3600}}\n")
+    book(
+        play,
+        repo,
+        f"    - apt: {{name: '{main}=1.0', update_cache: true, cache_valid_time: 3600}}\n",
+    )
     real = check_predicts_run(play, LOCAL, unchanged=lambda: _absent(repo, main))
     assert repo.status(main) == ("ii", "1.0")
     assert repo.status(dep) is None
@@ -89,8 +93,9 @@ def test_update_cache_alone_refreshes_a_stale_cache(tmp_path: Path, repo: AptRep
     for entry in lists.glob("*Packages*"):
         entry.unlink()
     os.utime(lists, (0, 0))  # as old as can be: stale for any cache_valid_time
-    play = book(tmp_path / "site.yml", repo,
-                "    - apt: {update_cache: true, cache_valid_time: 3600}\n")
+    play = book(
+        tmp_path / "site.yml", repo, "    - apt: {update_cache: true, cache_valid_time: 3600}\n"
+    )
     real = check_predicts_run(play, LOCAL, unchanged=lambda: _no_lists(lists))
     result = registered(real)
     assert result["changed"] is True and result["cache_updated"] is True
@@ -100,14 +105,12 @@ def test_update_cache_alone_refreshes_a_stale_cache(tmp_path: Path, repo: AptRep
 
 def test_deb_files_and_downgrades(tmp_path: Path, repo: AptRepo) -> None:
     main, dep = repo.main, repo.dep
-    play = book(tmp_path / "site.yml", repo,
-                f"    - apt: {{deb: {repo.deb(main, '2.0')}}}\n")
+    play = book(tmp_path / "site.yml", repo, f"    - apt: {{deb: {repo.deb(main, '2.0')}}}\n")
     check_predicts_run(play, LOCAL, unchanged=lambda: _absent(repo, main))
     assert repo.status(main) == ("ii", "2.0")
     assert repo.status(dep) == ("ii", "1.0"), "its dependency came from the repository"
 
-    older = book(tmp_path / "older.yml", repo,
-                 f"    - apt: {{deb: {repo.deb(main, '1.0')}}}\n")
+    older = book(tmp_path / "older.yml", repo, f"    - apt: {{deb: {repo.deb(main, '1.0')}}}\n")
     for check in (True, False):
         failed = run(older, LOCAL, check=check)
         assert registered(failed)["msg"] == "A later version is already installed"
@@ -122,8 +125,9 @@ def test_policy_rc_d_dist_upgrade_and_autoremove(tmp_path: Path, repo: AptRepo) 
     main, dep = repo.main, repo.dep
     policy = Path("/usr/sbin/policy-rc.d")
     before = (policy.read_bytes(), policy.stat().st_mode) if policy.exists() else None
-    play = book(tmp_path / "site.yml", repo,
-                f"    - apt: {{name: '{main}=1.0', policy_rc_d: 101}}\n")
+    play = book(
+        tmp_path / "site.yml", repo, f"    - apt: {{name: '{main}=1.0', policy_rc_d: 101}}\n"
+    )
     check_predicts_run(play, LOCAL, unchanged=lambda: _absent(repo, main))
     assert repo.policy_record(main).read_text() == "#!/bin/sh\nexit 101\n"
     after = (policy.read_bytes(), policy.stat().st_mode) if policy.exists() else None
@@ -134,8 +138,7 @@ def test_policy_rc_d_dist_upgrade_and_autoremove(tmp_path: Path, repo: AptRepo) 
     assert repo.status(main) == ("ii", "2.0")
     assert "1 upgraded, 1 newly installed" in registered(real)["msg"]
 
-    book(play, repo, f"    - apt: {{name: {main}, state: absent, purge: true, "
-                     f"autoremove: true}}\n")
+    book(play, repo, f"    - apt: {{name: {main}, state: absent, purge: true, autoremove: true}}\n")
     check_predicts_run(play, LOCAL, unchanged=lambda: _version(repo, main, "2.0"))
     assert repo.status(main) is None
     assert repo.status(dep) is None, "the unused dependency went with it"
@@ -143,19 +146,24 @@ def test_policy_rc_d_dist_upgrade_and_autoremove(tmp_path: Path, repo: AptRepo) 
 
 def test_failures_name_the_package(tmp_path: Path, repo: AptRepo) -> None:
     missing = f"{repo.base}-missing"
-    play = book(tmp_path / "site.yml", repo, f"""    - apt: {{name: {missing}}}
+    play = book(
+        tmp_path / "site.yml",
+        repo,
+        f"""    - apt: {{name: {missing}}}
       ignore_errors: true
     - apt: {{name: '{repo.main}=9.9'}}
       ignore_errors: true
     - apt: {{name: '{repo.base}-nothing*'}}
       ignore_errors: true
-""")
+""",
+    )
     for check in (True, False):
         result = run(play, LOCAL, check=check)
         assert [registered(result, i)["msg"] for i in range(3)] == [
             f"No package matching '{missing}' is available",
             f"no available installation candidate for {repo.main}=9.9",
-            f"No package(s) matching '{repo.base}-nothing*' available"]
+            f"No package(s) matching '{repo.base}-nothing*' available",
+        ]
     assert repo.status(repo.main) is None
 
 

@@ -20,8 +20,9 @@ from aptrepo import LOCAL, AptRepo
 from playbook_engine.api import run
 from playbook_engine.testing.parity import check_predicts_run
 
-pytestmark = pytest.mark.skipif(not shutil.which("apt-get") or os.geteuid() != 0,
-                                reason="needs apt-get and root")
+pytestmark = pytest.mark.skipif(
+    not shutil.which("apt-get") or os.geteuid() != 0, reason="needs apt-get and root"
+)
 
 KEY = """-----BEGIN PGP PUBLIC KEY BLOCK-----
 
@@ -58,8 +59,11 @@ def test_apt_repository_adds_updates_enables_and_removes(tmp_path: Path, repo: A
     parts = repo.root / "etc" / "sources.list.d"
     added = parts / "pbe-test.list"
     lists = repo.root / "state" / "lists"
-    play = book(tmp_path / "site.yml", repo,
-                f"    - apt_repository: {{repo: '{line}', filename: pbe-test, mode: '0640'}}\n")
+    play = book(
+        tmp_path / "site.yml",
+        repo,
+        f"    - apt_repository: {{repo: '{line}', filename: pbe-test, mode: '0640'}}\n",
+    )
     real = check_predicts_run(play, LOCAL, unchanged=lambda: _missing(added))
     assert added.read_text() == line + "\n"
     assert stat.S_IMODE(added.stat().st_mode) == 0o640
@@ -67,30 +71,41 @@ def test_apt_repository_adds_updates_enables_and_removes(tmp_path: Path, repo: A
     assert list(lists.glob("*Packages*")), "apt-get update ran with the new source"
 
     main = repo.root / "etc" / "sources.list"
-    main.write_text("#deb   http://example.invalid/debian bookworm main  # kept\n"
-                    "# a comment\n")
-    play = book(play, repo, "    - apt_repository: {repo: 'deb http://example.invalid/debian "
-                            "bookworm main', update_cache: false}\n")
+    main.write_text("#deb   http://example.invalid/debian bookworm main  # kept\n# a comment\n")
+    play = book(
+        play,
+        repo,
+        "    - apt_repository: {repo: 'deb http://example.invalid/debian "
+        "bookworm main', update_cache: false}\n",
+    )
     check_predicts_run(play, LOCAL, unchanged=lambda: _starts(main, "#deb   http"))
-    assert main.read_text() == ("deb http://example.invalid/debian bookworm main # kept\n"
-                                "# a comment\n"), "the disabled line is enabled in place"
+    assert main.read_text() == (
+        "deb http://example.invalid/debian bookworm main # kept\n# a comment\n"
+    ), "the disabled line is enabled in place"
     assert sorted(p.name for p in parts.iterdir()) == ["pbe-test.list"]
 
-    play = book(play, repo, f"    - apt_repository: {{repo: '{line}', state: absent, "
-                            f"update_cache: false}}\n")
+    play = book(
+        play,
+        repo,
+        f"    - apt_repository: {{repo: '{line}', state: absent, update_cache: false}}\n",
+    )
     real = check_predicts_run(play, LOCAL, unchanged=added.stat)
     assert not added.exists(), "a file left empty is removed"
     assert registered(real)["sources_removed"] == [str(added)]
 
 
-def test_apt_repository_puts_the_files_back_when_the_update_fails(tmp_path: Path,
-                                                                   repo: AptRepo) -> None:
+def test_apt_repository_puts_the_files_back_when_the_update_fails(
+    tmp_path: Path, repo: AptRepo
+) -> None:
     main = repo.root / "etc" / "sources.list"
     main.write_text(f"deb [trusted=yes] file://{repo.root / 'repo'} ./\n")
     before = main.read_text()
-    play = book(tmp_path / "site.yml", repo,
-                "    - apt_repository: {repo: 'deb [trusted=yes] file:///nonexistent-pbe ./', "
-                "filename: broken, update_cache_retries: 1}\n")
+    play = book(
+        tmp_path / "site.yml",
+        repo,
+        "    - apt_repository: {repo: 'deb [trusted=yes] file:///nonexistent-pbe ./', "
+        "filename: broken, update_cache_retries: 1}\n",
+    )
     result = run(play, LOCAL)
     message = registered(result)["msg"]
     assert message.startswith("Failed to update apt cache after 1 retries: E: Failed to fetch")
@@ -99,11 +114,16 @@ def test_apt_repository_puts_the_files_back_when_the_update_fails(tmp_path: Path
 
 
 def test_apt_repository_rejects_a_line_that_is_no_source(tmp_path: Path, repo: AptRepo) -> None:
-    play = book(tmp_path / "site.yml", repo,
-                "    - apt_repository: {repo: 'http://example.invalid/debian main'}\n")
+    play = book(
+        tmp_path / "site.yml",
+        repo,
+        "    - apt_repository: {repo: 'http://example.invalid/debian main'}\n",
+    )
     for check in (True, False):
-        assert registered(run(play, LOCAL, check=check))["msg"] == \
-            "Invalid repository string: http://example.invalid/debian main"
+        assert (
+            registered(run(play, LOCAL, check=check))["msg"]
+            == "Invalid repository string: http://example.invalid/debian main"
+        )
 
 
 @pytest.fixture
@@ -116,41 +136,56 @@ def keyring_name() -> Iterator[str]:
             Path(f"/etc/apt/keyrings/{name}.{ext}").unlink(missing_ok=True)
 
 
-def test_deb822_repository_file_key_and_removal(tmp_path: Path, repo: AptRepo,
-                                                keyring_name: str) -> None:
+def test_deb822_repository_file_key_and_removal(
+    tmp_path: Path, repo: AptRepo, keyring_name: str
+) -> None:
     key_source = tmp_path / "key.asc"
     key_source.write_text(KEY + "\n")
     dest = repo.root / "etc" / "sources.list.d" / f"{keyring_name}.sources"
     key = Path(f"/etc/apt/keyrings/{keyring_name}.asc")
-    play = book(tmp_path / "site.yml", repo, f"""    - deb822_repository:
+    play = book(
+        tmp_path / "site.yml",
+        repo,
+        f"""    - deb822_repository:
         name: {keyring_name}
-        uris: file://{repo.root / 'repo'}
+        uris: file://{repo.root / "repo"}
         suites: ./
         trusted: true
         signed_by: file://{key_source}
-""")
+""",
+    )
     real = check_predicts_run(play, LOCAL, unchanged=lambda: _missing(dest))
-    assert dest.read_text() == (f"X-Repolib-Name: {keyring_name}\nSigned-By: {key}\n"
-                                f"Suites: ./\nTrusted: yes\nTypes: deb\n"
-                                f"URIs: file://{repo.root / 'repo'}\n")
+    assert dest.read_text() == (
+        f"X-Repolib-Name: {keyring_name}\nSigned-By: {key}\n"
+        f"Suites: ./\nTrusted: yes\nTypes: deb\n"
+        f"URIs: file://{repo.root / 'repo'}\n"
+    )
     assert stat.S_IMODE(dest.stat().st_mode) == 0o644
     assert key.read_text() == KEY + "\n"
     assert registered(real)["key_filename"] == str(key)
 
-    inline = book(tmp_path / "inline.yml", repo, f"""    - deb822_repository:
+    inline = book(
+        tmp_path / "inline.yml",
+        repo,
+        f"""    - deb822_repository:
         name: {keyring_name}
-        uris: [file://{repo.root / 'repo'}]
+        uris: [file://{repo.root / "repo"}]
         suites: ./
-        signed_by: "{KEY.replace(chr(10), chr(92) + 'n')}"
+        signed_by: "{KEY.replace(chr(10), chr(92) + "n")}"
         mode: '0600'
-""")
+""",
+    )
     check_predicts_run(inline, LOCAL, unchanged=lambda: _starts(dest, "X-Repolib-Name"))
-    assert "Signed-By:\n    -----BEGIN PGP PUBLIC KEY BLOCK-----\n    .\n    mDMEY" \
-        in dest.read_text()
+    assert (
+        "Signed-By:\n    -----BEGIN PGP PUBLIC KEY BLOCK-----\n    .\n    mDMEY" in dest.read_text()
+    )
     assert stat.S_IMODE(dest.stat().st_mode) == 0o600
 
-    gone = book(tmp_path / "gone.yml", repo,
-                f"    - deb822_repository: {{name: {keyring_name}, state: absent}}\n")
+    gone = book(
+        tmp_path / "gone.yml",
+        repo,
+        f"    - deb822_repository: {{name: {keyring_name}, state: absent}}\n",
+    )
     check_predicts_run(gone, LOCAL, unchanged=dest.stat)
     assert not dest.exists()
     assert not key.exists()

@@ -82,7 +82,7 @@ def test_no_import_cycles() -> None:
 
     def visit(node: str, stack: list[str]) -> None:
         if state.get(node) == 1:
-            cycles.append(stack[stack.index(node):] + [node])
+            cycles.append(stack[stack.index(node) :] + [node])
             return
         if node in state:
             return
@@ -98,24 +98,41 @@ def test_no_import_cycles() -> None:
 
 
 def test_no_private_names_imported_across_modules() -> None:
-    shared = [(name, target, imported) for name in MODULES
-              for target, imported in _imports(name)
-              if target.startswith("playbook_engine") and imported.startswith("_")
-              and not imported.startswith("__")]
+    shared = [
+        (name, target, imported)
+        for name in MODULES
+        for target, imported in _imports(name)
+        if target.startswith("playbook_engine")
+        and imported.startswith("_")
+        and not imported.startswith("__")
+    ]
     assert shared == []
 
 
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))
 def test_layers_import_only_downstream(package: str) -> None:
-    wrong = sorted({(src, dest) for src, dests in _edges().items() for dest in dests
-                    if _package(src) == package and _package(dest) in FORBIDDEN[package]})
+    wrong = sorted(
+        {
+            (src, dest)
+            for src, dests in _edges().items()
+            for dest in dests
+            if _package(src) == package and _package(dest) in FORBIDDEN[package]
+        }
+    )
     assert wrong == []
 
 
 def test_the_base_layer_imports_only_itself() -> None:
-    wrong = sorted({(src, dest) for src, dests in _edges().items() for dest in dests
-                    if _package(src) in BASE and _package(dest) not in BASE
-                    and not dest.startswith("playbook_engine.templating.values")})
+    wrong = sorted(
+        {
+            (src, dest)
+            for src, dests in _edges().items()
+            for dest in dests
+            if _package(src) in BASE
+            and _package(dest) not in BASE
+            and not dest.startswith("playbook_engine.templating.values")
+        }
+    )
     assert wrong == []
 
 

@@ -24,6 +24,7 @@ def show_diff(expected: bytes | None, actual: bytes | None) -> str:
         if data is None:
             return ["<no file>\n"]
         return [repr(line)[2:-1] + "\n" for line in split_lines(data)]
+
     return "".join(difflib.unified_diff(lines(expected), lines(actual), "expected", "actual"))
 
 
@@ -67,8 +68,12 @@ def test_there_are_enough_cases() -> None:
 
 def test_block_lines_take_the_file_line_ending() -> None:
     spec = BlockSpec.from_args(BlockInFile.coerce({"path": "/f", "block": "a\r\nb\n"}))
-    assert spec.lines(b"\r\n") == [b"# BEGIN ANSIBLE MANAGED BLOCK\r\n", b"a\r\n", b"b\r\n",
-                                   b"# END ANSIBLE MANAGED BLOCK\r\n"]
+    assert spec.lines(b"\r\n") == [
+        b"# BEGIN ANSIBLE MANAGED BLOCK\r\n",
+        b"a\r\n",
+        b"b\r\n",
+        b"# END ANSIBLE MANAGED BLOCK\r\n",
+    ]
     assert spec.lines(b"\n")[1:3] == [b"a\n", b"b\n"]
 
 

@@ -18,8 +18,9 @@ INVENTORY = {"all": {"hosts": {"a": None}, "vars": {"ansible_connection": "local
 def book(tmp_path: Path, tasks: str) -> Path:
     body = "\n".join("    " + line for line in tasks.strip("\n").splitlines())
     path = tmp_path / "site.yml"
-    path.write_text(f"- hosts: all\n  gather_facts: false\n  vars:\n    d: {tmp_path / 'w'}\n"
-                    f"  tasks:\n{body}\n")
+    path.write_text(
+        f"- hosts: all\n  gather_facts: false\n  vars:\n    d: {tmp_path / 'w'}\n  tasks:\n{body}\n"
+    )
     (tmp_path / "w").mkdir(exist_ok=True)
     return path
 
@@ -78,25 +79,37 @@ def test_a_task_acting_on_the_real_host_never_acts_on_a_prediction(tmp_path: Pat
     playbook = book(tmp_path, PREDICTED)
     check = pbe.run(playbook, INVENTORY, check=True)
     assert check.exit_code == 0 and not (tmp_path / "w" / "conf").exists()
-    unpredictable = ["act on the predicted stat", "act on a fact set from it",
-                     "predicted value in the arguments", "predicted value in a loop"]
+    unpredictable = [
+        "act on the predicted stat",
+        "act on a fact set from it",
+        "predicted value in the arguments",
+        "predicted value in a loop",
+    ]
     assert statuses(check) == {
-        "create": "changed", "look": "ok", "derive": "ok",
+        "create": "changed",
+        "look": "ok",
+        "derive": "ok",
         **dict.fromkeys(unpredictable, "unpredictable"),
-        "checked tasks read predictions": "ok", "controller tasks too": "ok",
-        "a real task reading no prediction": "ok", "its result": "ok",
-        "predicted false condition": "skipped"}
+        "checked tasks read predictions": "ok",
+        "controller tasks too": "ok",
+        "a real task reading no prediction": "ok",
+        "its result": "ok",
+        "predicted false condition": "skipped",
+    }
     assert result_of(check, "checked tasks read predictions")["msg"] == "size 2"
     assert result_of(check, "its result")["msg"] == "independent"
     why = result_of(check, "act on the predicted stat")["msg"]
-    assert why.startswith("unpredictable in check mode: this task reads `st`, computed from "
-                          "what check mode predicts, not from the host's real state")
+    assert why.startswith(
+        "unpredictable in check mode: this task reads `st`, computed from "
+        "what check mode predicts, not from the host's real state"
+    )
     assert "`has_conf`" in result_of(check, "act on a fact set from it")["msg"]
     assert check.stats["a"]["failed"] == 0 and check.stats["a"]["unpredictable"] == 4
     real = pbe.run(playbook, INVENTORY)
     assert real.exit_code == 0
-    assert {t: s for t, s in statuses(real).items() if t not in unpredictable} == \
-        {t: s for t, s in statuses(check).items() if t not in unpredictable}
+    assert {t: s for t, s in statuses(real).items() if t not in unpredictable} == {
+        t: s for t, s in statuses(check).items() if t not in unpredictable
+    }
     assert [statuses(real)[t] for t in unpredictable] == ["changed"] * 4
 
 
@@ -104,8 +117,10 @@ def test_commands_with_creates_or_removes_are_predicted_changed(tmp_path: Path) 
     (tmp_path / "w" / "present").parent.mkdir()
     (tmp_path / "w" / "present").write_text("")
     (tmp_path / "files").mkdir()
-    (tmp_path / "files" / "make.sh").write_text("#!/bin/sh\ntouch \"$1\"\n")
-    playbook = book(tmp_path, """
+    (tmp_path / "files" / "make.sh").write_text('#!/bin/sh\ntouch "$1"\n')
+    playbook = book(
+        tmp_path,
+        """
 - name: creates, absent
   command: touch {{ d }}/made
   args: {creates: "{{ d }}/made"}
@@ -121,18 +136,24 @@ def test_commands_with_creates_or_removes_are_predicted_changed(tmp_path: Path) 
   args: {creates: "{{ d }}/scripted"}
 - name: reads the command's output
   debug: {msg: "{{ made.rc }}"}
-""")
+""",
+    )
     check = pbe.run(playbook, INVENTORY, check=True)
     assert check.exit_code == 0
     assert sorted(p.name for p in (tmp_path / "w").iterdir()) == ["present"]
-    assert statuses(check) == {"creates, absent": "changed", "removes, present": "changed",
-                               "creates what the first one creates": "ok",
-                               "script with creates": "changed",
-                               "reads the command's output": "unpredictable"}
+    assert statuses(check) == {
+        "creates, absent": "changed",
+        "removes, present": "changed",
+        "creates what the first one creates": "ok",
+        "script with creates": "changed",
+        "reads the command's output": "unpredictable",
+    }
     would = result_of(check, "creates, absent")
     assert would["msg"] == "Command would have run if not in check mode" and would["rc"] == 0
-    assert result_of(check, "script with creates")["msg"] == \
-        "Script would have run if not in check mode"
+    assert (
+        result_of(check, "script with creates")["msg"]
+        == "Script would have run if not in check mode"
+    )
     real = pbe.run(playbook, INVENTORY)
     assert real.exit_code == 0
     assert statuses(real) == {**statuses(check), "reads the command's output": "ok"}
@@ -140,7 +161,9 @@ def test_commands_with_creates_or_removes_are_predicted_changed(tmp_path: Path) 
 
 
 def test_what_a_command_creates_is_known_to_exist_and_nothing_more(tmp_path: Path) -> None:
-    playbook = book(tmp_path, """
+    playbook = book(
+        tmp_path,
+        """
 - command: touch {{ d }}/made
   args: {creates: "{{ d }}/made"}
 - name: removes it
@@ -156,11 +179,17 @@ def test_what_a_command_creates_is_known_to_exist_and_nothing_more(tmp_path: Pat
   register: made
 - name: reads it
   debug: {msg: "{{ made.stat.exists }}"}
-""")
+""",
+    )
     check = pbe.run(playbook, INVENTORY, check=True)
-    assert statuses(check) == {"command": "changed", "removes it": "changed", "gone": "ok",
-                               "creates it again": "changed", "its state is unknown": "ok",
-                               "reads it": "unpredictable"}
+    assert statuses(check) == {
+        "command": "changed",
+        "removes it": "changed",
+        "gone": "ok",
+        "creates it again": "changed",
+        "its state is unknown": "ok",
+        "reads it": "unpredictable",
+    }
     real = pbe.run(playbook, INVENTORY)
     assert statuses(real) == {**statuses(check), "reads it": "ok"}
     assert result_of(real, "reads it")["msg"] is True
@@ -190,9 +219,16 @@ def test_writes_into_a_directory_an_earlier_task_would_create(tmp_path: Path) ->
     check = pbe.run(playbook, INVENTORY, check=True)
     assert check.exit_code == 0, check.results
     assert list((tmp_path / "w").iterdir()) == []
-    expected = dict.fromkeys(["a command makes the directory", "template into it",
-                              "copy into it", "file makes a directory", "template into that"],
-                             "changed")
+    expected = dict.fromkeys(
+        [
+            "a command makes the directory",
+            "template into it",
+            "copy into it",
+            "file makes a directory",
+            "template into that",
+        ],
+        "changed",
+    )
     assert statuses(check) == {**expected, "again, unchanged": "ok"}
     assert result_of(check, "template into it")["mode"] == "0640"
     real = pbe.run(playbook, INVENTORY)
@@ -203,10 +239,13 @@ def test_writes_into_a_directory_an_earlier_task_would_create(tmp_path: Path) ->
 
 
 def test_a_write_into_a_directory_nothing_creates_fails_in_both_runs(tmp_path: Path) -> None:
-    playbook = book(tmp_path, """
+    playbook = book(
+        tmp_path,
+        """
 - name: nowhere
   copy: {content: "x\\n", dest: "{{ d }}/missing/c.conf"}
-""")
+""",
+    )
     for check in (True, False):
         run = pbe.run(playbook, INVENTORY, check=check)
         assert statuses(run) == {"nowhere": "failed"}
@@ -216,22 +255,41 @@ def test_a_write_into_a_directory_nothing_creates_fails_in_both_runs(tmp_path: P
 def test_printing_a_result_check_mode_could_not_know_is_unpredictable(tmp_path: Path) -> None:
     """debug var= of a skipped command's register crashed the console sink (the unknown
     value was put into the result and raised when printed)."""
-    path = book(tmp_path, """
+    path = book(
+        tmp_path,
+        """
 - command: echo hi
   register: out
 - name: show
   debug: {var: out}
 - name: show a field
   debug: {var: out.stdout}
-""")
+""",
+    )
     result = pbe.run(path, INVENTORY, check=True)
-    assert statuses(result) == {"command": "skipped", "show": "unpredictable",
-                                "show a field": "unpredictable"}
+    assert statuses(result) == {
+        "command": "skipped",
+        "show": "unpredictable",
+        "show a field": "unpredictable",
+    }
     hosts = tmp_path / "hosts"
     hosts.write_text("a ansible_connection=local\n")
-    cli = subprocess.run([sys.executable, "-m", "playbook_engine", "run", "--check", "-v",
-                          str(path), "-i", str(hosts)], capture_output=True, text=True,
-                         timeout=120)
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "playbook_engine",
+            "run",
+            "--check",
+            "-v",
+            str(path),
+            "-i",
+            str(hosts),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert cli.returncode == 0, cli.stderr
     assert "sink failed" not in cli.stderr and cli.stdout.count("unpredictable: [a]") == 2
 
@@ -239,7 +297,9 @@ def test_printing_a_result_check_mode_could_not_know_is_unpredictable(tmp_path: 
 def test_stat_mime_of_a_file_whose_bytes_a_check_run_knows_unchanged(tmp_path: Path) -> None:
     """A hard link's mode change keeps the bytes: stat's mime comes from the host's file,
     and the registered result stays predictable (it was all unknown)."""
-    path = book(tmp_path, """
+    path = book(
+        tmp_path,
+        """
 - copy: {dest: "{{ d }}/orig", content: "text\\n"}
   check_mode: false
 - file: {path: "{{ d }}/other", src: "{{ d }}/orig", state: hard, mode: "0600"}
@@ -248,7 +308,8 @@ def test_stat_mime_of_a_file_whose_bytes_a_check_run_knows_unchanged(tmp_path: P
   register: st
 - name: check
   assert: {that: "st.stat.nlink == 2 and st.stat.mode == '0600'"}
-""")
+""",
+    )
     check = pbe.run(path, INVENTORY, check=True)
     assert statuses(check)["check"] == "ok"
     stat = result_of(check, "look")["stat"]

@@ -58,8 +58,9 @@ class _SlowExecutor:
     def name_of(self, task: Task) -> str:
         return task.display_name
 
-    def execute(self, task: Task, host: str, scope: Scope, play_idx: int,
-                task_idx: int) -> HostResult:
+    def execute(
+        self, task: Task, host: str, scope: Scope, play_idx: int, task_idx: int
+    ) -> HostResult:
         with self.lock:
             self.running += 1
             self.peak = max(self.peak, self.running)
@@ -68,16 +69,19 @@ class _SlowExecutor:
         with self.lock:
             self.running -= 1
         status = "failed" if host in self.fail else "ok"
-        return HostResult(play_idx, task_idx, task.display_name, task.action, host, status,
-                          {}, 0.02)
+        return HostResult(
+            play_idx, task_idx, task.display_name, task.action, host, status, {}, 0.02
+        )
 
 
-def _strategy(executor: Any, forks: int, tasks: tuple[Task, ...]) -> tuple[LinearStrategy,
-                                                                              list[Event]]:
+def _strategy(
+    executor: Any, forks: int, tasks: tuple[Task, ...]
+) -> tuple[LinearStrategy, list[Event]]:
     events: list[Event] = []
     play = Play(hosts="all", loc=SourceLocation("p.yml", 1, 1), tasks=tasks)
-    strategy = LinearStrategy(executor, forks, events.append, threading.Event(), RunState(),
-                              play, 0, Scope())
+    strategy = LinearStrategy(
+        executor, forks, events.append, threading.Event(), RunState(), play, 0, Scope()
+    )
     return strategy, events
 
 

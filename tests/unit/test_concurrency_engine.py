@@ -52,9 +52,16 @@ def per_host(result: pbe.RunResult) -> dict[str, list[tuple[str, str]]]:
 def test_many_workers_include_one_templated_file_at_once(tmp_path: Path) -> None:
     """Eight hosts, forks=8, include the same templated file at once: each loads it (the
     shared loader state used to report "recursive include" or drop the problems)."""
-    inner = "".join(f"- name: inner {i}\n  debug: msg=\"{i} {{{{ inventory_hostname }}}}\"\n"
-                    f"  when: inventory_hostname != 'nobody'\n" for i in range(150))
-    book = write(tmp_path, {"tasks/big.yml": inner, "site.yml": """
+    inner = "".join(
+        f'- name: inner {i}\n  debug: msg="{i} {{{{ inventory_hostname }}}}"\n'
+        f"  when: inventory_hostname != 'nobody'\n"
+        for i in range(150)
+    )
+    book = write(
+        tmp_path,
+        {
+            "tasks/big.yml": inner,
+            "site.yml": """
 - hosts: all
   gather_facts: false
   vars: {which: big}
@@ -63,26 +70,35 @@ def test_many_workers_include_one_templated_file_at_once(tmp_path: Path) -> None
       include_tasks: "tasks/{{ which }}.yml"
     - name: after
       debug: msg=after
-"""})
+""",
+        },
+    )
     for _ in range(3):
         result = pbe.run(book, inventory(8), forks=8)
         problems = [r.message for r in result.results if r.status == "failed"]
         assert problems == [] and result.exit_code == 0
         for host, tasks in per_host(result).items():
-            assert tasks == [("include", "ok")] + [(f"inner {i}", "ok") for i in range(150)] \
-                + [("after", "ok")], host
+            assert tasks == [("include", "ok")] + [(f"inner {i}", "ok") for i in range(150)] + [
+                ("after", "ok")
+            ], host
         assert all(s["ok"] == 152 for s in result.stats.values())
 
 
 def test_included_file_problems_are_shown_not_counted(tmp_path: Path) -> None:
-    book = write(tmp_path, {"tasks/bad.yml": "- name: typo\n  debgu: msg=x\n", "site.yml": """
+    book = write(
+        tmp_path,
+        {
+            "tasks/bad.yml": "- name: typo\n  debgu: msg=x\n",
+            "site.yml": """
 - hosts: all
   gather_facts: false
   vars: {which: bad}
   tasks:
     - name: include
       include_tasks: "tasks/{{ which }}.yml"
-"""})
+""",
+        },
+    )
     result = pbe.run(book, inventory(4), forks=4)
     assert result.exit_code == 2 and result.failed_hosts == ["h0", "h1", "h2", "h3"]
     messages = {r.message for r in result.results if r.task_name == "include"}
@@ -106,7 +122,10 @@ def test_tasks_have_stable_unique_ids() -> None:
 def test_a_failure_after_end_host_is_never_lost(tmp_path: Path) -> None:
     """end_host left the id() of its result in a set; a later result reusing that id was
     not counted (exit 0, failed_hosts empty): about one run in four here."""
-    book = write(tmp_path, {"site.yml": """
+    book = write(
+        tmp_path,
+        {
+            "site.yml": """
 - hosts: all
   gather_facts: false
   tasks:
@@ -117,14 +136,17 @@ def test_a_failure_after_end_host_is_never_lost(tmp_path: Path) -> None:
       debug: msg=x
     - name: fail the rest
       fail: msg=boom
-"""})
+"""
+        },
+    )
     inv = {"all": {"hosts": {f"{p}{i}": None for p in "ef" for i in range(8)}, "vars": LOCAL}}
     for _ in range(30):
         result = pbe.run(book, inv)
         assert result.exit_code == 2
         assert result.failed_hosts == [f"f{i}" for i in range(8)]
         assert {h: s["failed"] for h, s in result.stats.items() if s["failed"]} == {
-            f"f{i}": 1 for i in range(8)}
+            f"f{i}": 1 for i in range(8)
+        }
         assert not [r for r in result.results if r.host.startswith("e")]  # ended: ran nothing
 
 
@@ -157,8 +179,12 @@ def test_free_flush_handlers_runs_the_handler_on_every_notifying_host(tmp_path: 
     result = pbe.run(write(tmp_path, {"site.yml": FREE_FLUSH}), inventory(6), forks=6)
     assert result.exit_code == 0
     for host, tasks in per_host(result).items():
-        assert tasks == [("change", "changed"), ("pad", "changed"), ("handler", "ok"),
-                         ("after", "ok")], host
+        assert tasks == [
+            ("change", "changed"),
+            ("pad", "changed"),
+            ("handler", "ok"),
+            ("after", "ok"),
+        ], host
     assert all(s == {**s, "ok": 4, "changed": 2} for s in result.stats.values())
 
 
@@ -172,9 +198,10 @@ def assert_tasks_reported_in_one_piece(events: list[Event]) -> None:
         assert isinstance(start, TaskStart), f"event outside a task: {start}"
         assert start.index not in seen, f"task number {start.index} used twice"
         seen.add(start.index)
-        results = stream[i + 1:i + 1 + len(start.hosts)]
+        results = stream[i + 1 : i + 1 + len(start.hosts)]
         assert [(r.task, r.host) for r in results if isinstance(r, HostResult)] == [
-            (start.index, h) for h in start.hosts], start
+            (start.index, h) for h in start.hosts
+        ], start
         end = stream[i + 1 + len(start.hosts)]
         assert isinstance(end, TaskEnd) and end.index == start.index, (start, end)
         i += len(start.hosts) + 2
@@ -183,9 +210,16 @@ def assert_tasks_reported_in_one_piece(events: list[Event]) -> None:
 def test_free_strategy_handlers_and_meta_report_in_one_piece(tmp_path: Path) -> None:
     """The free strategy's handler path used to number and emit without its lock, so
     another host's task landed inside a handler's start..end (or took its number)."""
-    book = write(tmp_path, {"site.yml": FREE_FLUSH.replace(
-        "    - name: after\n", "    - name: fails its when\n      meta: noop\n"
-        "      when: undefined_thing\n      ignore_errors: true\n    - name: after\n")})
+    book = write(
+        tmp_path,
+        {
+            "site.yml": FREE_FLUSH.replace(
+                "    - name: after\n",
+                "    - name: fails its when\n      meta: noop\n"
+                "      when: undefined_thing\n      ignore_errors: true\n    - name: after\n",
+            )
+        },
+    )
     for _ in range(5):
         events: list[Event] = []
         result = pbe.run(book, inventory(8), forks=8, on_event=events.append)
@@ -197,7 +231,10 @@ def test_free_run_once_holds_no_lock_while_it_runs(tmp_path: Path) -> None:
     """h0 runs the run_once task, which waits for a file h1 writes two tasks later; h1
     must get on meanwhile (the state lock was held for the whole run_once task)."""
     flag = tmp_path / "flag"
-    book = write(tmp_path, {"site.yml": f"""
+    book = write(
+        tmp_path,
+        {
+            "site.yml": f"""
 - hosts: all
   gather_facts: false
   strategy: free
@@ -214,20 +251,25 @@ def test_free_run_once_holds_no_lock_while_it_runs(tmp_path: Path) -> None:
       register: once
     - name: everyone has the result
       assert: {{that: [once.rc == 0]}}
-"""})
+"""
+        },
+    )
     result = pbe.run(book, inventory(2), forks=2)
     assert result.exit_code == 0, [r.message for r in result.results if r.status == "failed"]
     ran = [(r.host, r.status) for r in result.results if r.task_name == "once, waits for the flag"]
     assert ran == [("h0", "changed")]  # shown once; h1 took (and registered) the result
     assert {h: (s["ok"], s["changed"]) for h, s in result.stats.items()} == {
-        "h0": (2, 1), "h1": (3, 2)}  # the run_once result counts on the host that ran it
+        "h0": (2, 1),
+        "h1": (3, 2),
+    }  # the run_once result counts on the host that ran it
 
 
 # -- (f) an unreachable delegate -------------------------------------------------------------
 
 
 def test_unreachable_delegate_keeps_the_delegating_hosts_connection(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     dropped: list[str] = []
     real_drop = ConnectionCache.drop
 
@@ -236,7 +278,10 @@ def test_unreachable_delegate_keeps_the_delegating_hosts_connection(
         real_drop(self, host)
 
     monkeypatch.setattr(ConnectionCache, "drop", drop)
-    book = write(tmp_path, {"site.yml": """
+    book = write(
+        tmp_path,
+        {
+            "site.yml": """
 - hosts: h0,h1
   gather_facts: false
   tasks:
@@ -245,13 +290,14 @@ def test_unreachable_delegate_keeps_the_delegating_hosts_connection(
       delegate_to: nowhere
     - name: after
       command: "true"
-"""})
+"""
+        },
+    )
     nowhere = {"ansible_connection": "ssh", "ansible_host": "127.0.0.1", "ansible_port": 1}
     result = pbe.run(book, inventory(2, nowhere=nowhere), forks=2)
     assert result.exit_code == 3 and result.unreachable_hosts == ["h0", "h1"]
     delegated = {r.host: r for r in result.results if r.task_name == "on the delegate"}
-    assert {h: r.status for h, r in delegated.items()} == {"h0": "unreachable",
-                                                          "h1": "unreachable"}
+    assert {h: r.status for h, r in delegated.items()} == {"h0": "unreachable", "h1": "unreachable"}
     assert "connection refused" in delegated["h0"].message
     assert all(result.stats[h]["unreachable"] == 1 for h in ("h0", "h1"))
     assert dropped and set(dropped) == {"nowhere"}  # never h0's or h1's own connection
@@ -266,8 +312,12 @@ class _Crash(BaseException):
 
 @pytest.mark.parametrize("where", ["_run_play", "_exit_code"])
 def test_a_crash_in_run_still_flushes_events_and_writes_outputs(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
-    book = write(tmp_path, {"site.yml": """
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    book = write(
+        tmp_path,
+        {
+            "site.yml": """
 - hosts: all
   gather_facts: false
   tasks:
@@ -278,7 +328,9 @@ def test_a_crash_in_run_still_flushes_events_and_writes_outputs(
   tasks:
     - name: second
       debug: msg=two
-"""})
+"""
+        },
+    )
     real = getattr(Runner, where)
     calls: list[int] = []
 
@@ -290,8 +342,9 @@ def test_a_crash_in_run_still_flushes_events_and_writes_outputs(
 
     monkeypatch.setattr(Runner, where, crash)
     out = io.StringIO()
-    runner = Runner(load_playbook(book), load_inventory(inventory(2)), pbe.RunOptions(),
-                    [JsonSink(out)])
+    runner = Runner(
+        load_playbook(book), load_inventory(inventory(2)), pbe.RunOptions(), [JsonSink(out)]
+    )
     try:
         with pytest.raises(_Crash):
             runner.run()
@@ -309,8 +362,8 @@ def test_a_crash_in_run_still_flushes_events_and_writes_outputs(
 @pytest.mark.parametrize("strategy", ["linear", "free"])
 @pytest.mark.parametrize("error", [MemoryError, RecursionError, KeyError])
 def test_exception_while_registering_fails_that_host(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, strategy: str,
-        error: type[Exception]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, strategy: str, error: type[Exception]
+) -> None:
     """facts.set_vars ran outside the executor's try: its exception killed the worker,
     the host's result was lost and the run exited 0 with an empty recap."""
     real = FactStore.set_vars
@@ -321,7 +374,10 @@ def test_exception_while_registering_fails_that_host(
         real(self, host, values, template)
 
     monkeypatch.setattr(FactStore, "set_vars", set_vars)
-    book = write(tmp_path, {"site.yml": f"""
+    book = write(
+        tmp_path,
+        {
+            "site.yml": f"""
 - hosts: all
   gather_facts: false
   strategy: {strategy}
@@ -331,22 +387,28 @@ def test_exception_while_registering_fails_that_host(
       register: out
     - name: after
       debug: msg=after
-"""})
+"""
+        },
+    )
     result = pbe.run(book, inventory(3), forks=3)
     assert result.exit_code == 2
     assert result.failed_hosts == ["h1"]
     failed = [r for r in result.results if r.status == "failed"]
     assert [(r.host, r.task_name) for r in failed] == [("h1", "register")]
-    assert failed[0].message == f"internal error running command: {error.__name__}: " \
-        + str(error("injected"))
+    assert failed[0].message == f"internal error running command: {error.__name__}: " + str(
+        error("injected")
+    )
     assert result.stats["h1"] == {**result.stats["h1"], "ok": 0, "failed": 1}
     assert result.stats["h0"] == {**result.stats["h0"], "ok": 2, "changed": 1, "failed": 0}
-    assert [r.host for r in result.results if r.task_name == "after"] in (["h0", "h2"],
-                                                                          ["h2", "h0"])
+    assert [r.host for r in result.results if r.task_name == "after"] in (
+        ["h0", "h2"],
+        ["h2", "h0"],
+    )
 
 
 def test_exception_in_the_executor_itself_fails_the_host(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The scheduler's own guard: even an executor that raises loses no result."""
     from playbook_engine.engine.executor import Executor
 
@@ -358,13 +420,18 @@ def test_exception_in_the_executor_itself_fails_the_host(
         return real(self, task, host, *args)
 
     monkeypatch.setattr(Executor, "execute", execute)
-    book = write(tmp_path, {"site.yml": """
+    book = write(
+        tmp_path,
+        {
+            "site.yml": """
 - hosts: all
   gather_facts: false
   tasks:
     - name: boom
       debug: msg=x
-"""})
+"""
+        },
+    )
     result = pbe.run(book, inventory(2))
     assert result.exit_code == 2 and result.failed_hosts == ["h0"]
     assert result.stats["h0"]["failed"] == 1 and result.stats["h1"]["ok"] == 1
@@ -376,6 +443,9 @@ def test_no_worker_thread_outlives_a_run(tmp_path: Path) -> None:
     """No worker thread outlives a run, whatever the strategy."""
     before = threading.active_count()
     for strategy in ("linear", "free"):
-        pbe.run(write(tmp_path, {"site.yml": FREE_FLUSH.replace("free", strategy)}),
-                inventory(4), forks=2)
+        pbe.run(
+            write(tmp_path, {"site.yml": FREE_FLUSH.replace("free", strategy)}),
+            inventory(4),
+            forks=2,
+        )
     assert threading.active_count() == before

@@ -33,16 +33,21 @@ from playbook_engine.events import Event, HostResult, TaskStart
 from playbook_engine.language.model import Task
 
 EQUIVALENCE = Path(__file__).resolve().parents[1] / "equivalence"
-ROUNDS = 1           # jittered runs per equivalence case and strategy (plus the forks=1 one)
+ROUNDS = 1  # jittered runs per equivalence case and strategy (plus the forks=1 one)
 LANGUAGE_ROUNDS = 5  # the language playbook has the shared state the races were in: more
-MAX_DELAY = 0.004    # seconds, per task and host
+MAX_DELAY = 0.004  # seconds, per task and host
 
 # Free strategy: these compare only under linear. With free, any_errors_fatal and
 # max_fail_percentage stop the other hosts wherever they happen to be, and which host
 # runs (and is counted for) a run_once task is the first to get there; what hostvars
 # shows of another host depends on how far that host got.
-FREE_TIMING_DEPENDENT = {"09_variables", "10_serial", "11_max_fail", "12_any_errors_fatal",
-                         "13_fatal_rescue"}
+FREE_TIMING_DEPENDENT = {
+    "09_variables",
+    "10_serial",
+    "11_max_fail",
+    "12_any_errors_fatal",
+    "13_fatal_rescue",
+}
 SLOW_UNDER_FREE = {"19_files"}  # many file tasks, no shared state: linear is enough
 
 
@@ -51,7 +56,8 @@ def _cases_module() -> ModuleType:
     if (loaded := sys.modules.get("equivalence_cases")) is not None:
         return loaded
     spec = importlib.util.spec_from_file_location(
-        "equivalence_cases", EQUIVALENCE / "equivalence_cases.py")
+        "equivalence_cases", EQUIVALENCE / "equivalence_cases.py"
+    )
     assert spec is not None and spec.loader is not None
     module = sys.modules["equivalence_cases"] = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -81,8 +87,12 @@ class _Recorder:
         if isinstance(event, TaskStart) and event.is_handler:
             self.handlers.add((event.play, event.index))
         elif isinstance(event, HostResult):
-            entry = (event.task_name, event.status, (event.play, event.task) in self.handlers,
-                     event.ignored)
+            entry = (
+                event.task_name,
+                event.status,
+                (event.play, event.task) in self.handlers,
+                event.ignored,
+            )
             with self._lock:
                 self.hosts.setdefault((event.play, event.host), []).append(entry)
 
@@ -107,6 +117,7 @@ class Jitter:
 def jitter(monkeypatch: pytest.MonkeyPatch) -> Callable[[int | None], None]:
     def use(seed: int | None) -> None:
         monkeypatch.setattr(executor, "before_task", None if seed is None else Jitter(seed))
+
     return use
 
 
@@ -116,8 +127,7 @@ def run(book: Path, inventory: Any, base: Path, forks: int, **kwargs: Any) -> Ou
     base.mkdir(parents=True)
     recorder = _Recorder()
     extra = {"base": str(base), **kwargs.pop("extra_vars", {})}
-    result = pbe.run(book, inventory, forks=forks, extra_vars=extra, on_event=recorder,
-                     **kwargs)
+    result = pbe.run(book, inventory, forks=forks, extra_vars=extra, on_event=recorder, **kwargs)
     return Outcome(int(result.exit_code), recorder.hosts, result.stats)
 
 
@@ -128,8 +138,13 @@ def assert_same(expected: Outcome, actual: Outcome, what: str) -> None:
     assert actual.stats == expected.stats, f"{what}: recap"
 
 
-def compare(run_once: Callable[[int], Outcome], jitter: Callable[[int | None], None],
-            rounds: int, forks: int, label: str) -> Outcome:
+def compare(
+    run_once: Callable[[int], Outcome],
+    jitter: Callable[[int | None], None],
+    rounds: int,
+    forks: int,
+    label: str,
+) -> Outcome:
     """Run with forks=1, then ``rounds`` times with ``forks`` and jitter: all the same."""
     jitter(None)
     baseline = run_once(1)
@@ -163,26 +178,38 @@ def free_playbooks(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _free_applies(case: Any) -> bool:
     """Free-strategy variants worth running: not the ones whose results depend on timing by
     design, nor variants (they only select other tasks) and slow ones the linear run covers."""
-    return not (case.playbook in FREE_TIMING_DEPENDENT or case.playbook in SLOW_UNDER_FREE
-                or case.variant)
+    return not (
+        case.playbook in FREE_TIMING_DEPENDENT or case.playbook in SLOW_UNDER_FREE or case.variant
+    )
 
 
 STRESS = [pytest.param(case, "linear", id=f"{case.id}-linear") for case in CASES] + [
-    pytest.param(case, "free", id=f"{case.id}-free") for case in CASES if _free_applies(case)]
+    pytest.param(case, "free", id=f"{case.id}-free") for case in CASES if _free_applies(case)
+]
 
 
 @pytest.mark.parametrize(("case", "strategy"), STRESS)
 def test_equivalence_playbooks_do_not_depend_on_threads(
-        case: Any, strategy: str, free_playbooks: Path, tmp_path: Path,
-        jitter: Callable[[int | None], None]) -> None:
-    book = case.playbook_path if strategy == "linear" else \
-        free_playbooks / case.playbook_path.name
+    case: Any,
+    strategy: str,
+    free_playbooks: Path,
+    tmp_path: Path,
+    jitter: Callable[[int | None], None],
+) -> None:
+    book = case.playbook_path if strategy == "linear" else free_playbooks / case.playbook_path.name
     inventory = str(EQUIVALENCE / "inventory.yml")
 
     def once(forks: int) -> Outcome:
-        return run(book, inventory, tmp_path / "base", forks, tags=case.tags or None,
-                   skip_tags=case.skip_tags or None, check=case.check,
-                   extra_vars=dict(case.extra_vars))
+        return run(
+            book,
+            inventory,
+            tmp_path / "base",
+            forks,
+            tags=case.tags or None,
+            skip_tags=case.skip_tags or None,
+            check=case.check,
+            extra_vars=dict(case.extra_vars),
+        )
 
     compare(once, jitter, ROUNDS, 8, f"{case.id} ({strategy})")
 
@@ -244,19 +271,26 @@ LANGUAGE = """
 """
 
 INNER = "".join(
-    f"- name: inner {i}\n  debug: msg=\"{i} {{{{ inventory_hostname }}}}\"\n"
-    f"  when: inventory_hostname != 'h00' or {i} % 2 == 0\n" for i in range(40))
+    f'- name: inner {i}\n  debug: msg="{i} {{{{ inventory_hostname }}}}"\n'
+    f"  when: inventory_hostname != 'h00' or {i} % 2 == 0\n"
+    for i in range(40)
+)
 
 
 @pytest.mark.parametrize("strategy", ["linear", "free"])
 def test_language_playbook_does_not_depend_on_threads(
-        strategy: str, tmp_path: Path, jitter: Callable[[int | None], None]) -> None:
+    strategy: str, tmp_path: Path, jitter: Callable[[int | None], None]
+) -> None:
     (tmp_path / "tasks").mkdir()
     (tmp_path / "tasks" / "inner.yml").write_text(INNER)
     book = tmp_path / "site.yml"
     book.write_text(LANGUAGE.format(strategy=strategy))
-    inventory = {"all": {"hosts": {f"h{i:02}": None for i in range(12)},
-                         "vars": {"ansible_connection": "local"}}}
+    inventory = {
+        "all": {
+            "hosts": {f"h{i:02}": None for i in range(12)},
+            "vars": {"ansible_connection": "local"},
+        }
+    }
 
     def once(forks: int) -> Outcome:
         return run(book, inventory, tmp_path / "base", forks)

@@ -31,8 +31,9 @@ def _refused(host: str) -> ConnectionSpec:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    return ConnectionSpec(host, "127.0.0.1", port=port, ssh_config_file="/dev/null",
-                          connect_timeout=2)
+    return ConnectionSpec(
+        host, "127.0.0.1", port=port, ssh_config_file="/dev/null", connect_timeout=2
+    )
 
 
 def _settled(cache: ConnectionCache, hosts: list[str], within: float = 10) -> None:
@@ -85,8 +86,7 @@ def test_other_settings_get_a_connection_of_their_own(cache: ConnectionCache) ->
     assert cache.get(wanted) is conn
 
 
-def test_a_failed_prefetch_is_raised_by_the_first_get_then_retried(
-        cache: ConnectionCache) -> None:
+def test_a_failed_prefetch_is_raised_by_the_first_get_then_retried(cache: ConnectionCache) -> None:
     spec = _refused("down")
     cache.prefetch(["down"], lambda host: spec, limit=1)
     _settled(cache, ["down"])
@@ -96,8 +96,7 @@ def test_a_failed_prefetch_is_raised_by_the_first_get_then_retried(
         cache.get(spec)  # a real attempt this time
 
 
-def test_settings_that_cannot_be_worked_out_are_left_to_the_task(
-        cache: ConnectionCache) -> None:
+def test_settings_that_cannot_be_worked_out_are_left_to_the_task(cache: ConnectionCache) -> None:
     def spec_of(host: str) -> ConnectionSpec:
         raise ValueError("bad vars")
 

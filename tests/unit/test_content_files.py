@@ -25,8 +25,13 @@ def play(tmp_path: Path, tasks: str) -> Path:
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
     root = tmp_path / "tree"
-    for rel, text in {"a.log": "big\n", "sub/b.log": "hi\n", ".hid/c.log": "s\n",
-                      ".d.log": "t\n", "keep.txt": "k\n"}.items():
+    for rel, text in {
+        "a.log": "big\n",
+        "sub/b.log": "hi\n",
+        ".hid/c.log": "s\n",
+        ".d.log": "t\n",
+        "keep.txt": "k\n",
+    }.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)
     return root
@@ -35,14 +40,20 @@ def tree(tmp_path: Path) -> Path:
 def test_replace_counts_and_is_predicted(tmp_path: Path) -> None:
     target = tmp_path / "r.txt"
     target.write_text("alpha 1\nbeta 2\nalpha 3\n")
-    book = play(tmp_path, f"""
+    book = play(
+        tmp_path,
+        f"""
     - replace: {{path: "{target}", regexp: '^alpha\\s(\\d)', replace: 'A\\1'}}
       register: made
     - replace: {{path: "{target}", regexp: '^zzz', replace: y}}
       register: none
-""")
-    real = check_predicts_run(book, LOCAL, unchanged=lambda: target.read_text().startswith(
-        "alpha") or pytest.fail("check mode wrote"))
+""",
+    )
+    real = check_predicts_run(
+        book,
+        LOCAL,
+        unchanged=lambda: target.read_text().startswith("alpha") or pytest.fail("check mode wrote"),
+    )
     assert target.read_text() == "A1\nbeta 2\nA3\n"
     assert real.results[0].result["msg"] == "2 replacements made"
     assert (real.results[1].status, real.results[1].result["msg"]) == ("ok", "")
@@ -51,12 +62,15 @@ def test_replace_counts_and_is_predicted(tmp_path: Path) -> None:
 def test_replace_missing_file_and_failed_validate(tmp_path: Path) -> None:
     target = tmp_path / "r.txt"
     target.write_text("port = 1\n")
-    book = play(tmp_path, f"""
+    book = play(
+        tmp_path,
+        f"""
     - replace: {{path: "{tmp_path}/none.txt", regexp: a}}
       ignore_errors: true
     - replace: {{path: "{target}", regexp: '1', replace: '2', validate: 'grep -q 3 %s'}}
       ignore_errors: true
-""")
+""",
+    )
     result = run(book, LOCAL)
     missing, invalid = (r.result for r in result.results)
     assert missing["msg"] == f"Path {tmp_path}/none.txt does not exist !"
@@ -72,15 +86,19 @@ def test_assemble_fragments_as_ansible(tmp_path: Path) -> None:
     (frags / "02").write_text("b")
     (frags / ".h").write_text("x\n")
     dest = tmp_path / "asm.txt"
-    book = play(tmp_path, f"""
+    book = play(
+        tmp_path,
+        f"""
     - assemble: {{src: "{frags}", dest: "{dest}", delimiter: '--', mode: '0640'}}
       register: out
     - assemble: {{src: "{frags}", dest: "{tmp_path}/visible.txt", ignore_hidden: true,
                  regexp: '^0'}}
-""")
-    real = check_predicts_run(book, LOCAL, unchanged=lambda: dest.exists() and
-                              pytest.fail("check mode wrote"))
-    assert dest.read_bytes() == b"x\n--\na\n--\nb"        # Ansible's bytes, hidden included
+""",
+    )
+    real = check_predicts_run(
+        book, LOCAL, unchanged=lambda: dest.exists() and pytest.fail("check mode wrote")
+    )
+    assert dest.read_bytes() == b"x\n--\na\n--\nb"  # Ansible's bytes, hidden included
     assert (tmp_path / "visible.txt").read_bytes() == b"a\nb"
     assert oct(dest.stat().st_mode & 0o777) == "0o640"
     assert real.results[0].result["msg"] == "OK"
@@ -93,7 +111,9 @@ def test_assemble_pure() -> None:
 
 
 def test_find_selects_as_ansible(tmp_path: Path, tree: Path) -> None:
-    book = play(tmp_path, f"""
+    book = play(
+        tmp_path,
+        f"""
     - find: {{paths: "{tree}", patterns: '*.log', recurse: true}}
       register: logs
     - find: {{paths: "{tree}", patterns: '*.log', recurse: true, hidden: true,
@@ -103,11 +123,15 @@ def test_find_selects_as_ansible(tmp_path: Path, tree: Path) -> None:
       register: dirs
     - find: {{paths: "{tree}/none"}}
       register: missing
-""")
+""",
+    )
     result = run(book, LOCAL)
     logs, containing, dirs, missing = (r.result for r in result.results)
     assert sorted(f["path"] for f in logs["files"]) == [
-        f"{tree}/.hid/c.log", f"{tree}/a.log", f"{tree}/sub/b.log"]
+        f"{tree}/.hid/c.log",
+        f"{tree}/a.log",
+        f"{tree}/sub/b.log",
+    ]
     assert (logs["matched"], logs["examined"], logs["msg"]) == (3, 7, "All paths examined")
     assert [f["path"] for f in containing["files"]] == [f"{tree}/.hid/c.log"]
     assert [f["path"] for f in dirs["files"]] == [f"{tree}/sub"]
@@ -118,7 +142,9 @@ def test_find_selects_as_ansible(tmp_path: Path, tree: Path) -> None:
 def test_slurp_and_tempfile(tmp_path: Path) -> None:
     data = bytes(range(256))
     (tmp_path / "bin").write_bytes(data)
-    book = play(tmp_path, f"""
+    book = play(
+        tmp_path,
+        f"""
     - slurp: {{src: "{tmp_path}/bin"}}
       register: got
     - slurp: {{src: "{tmp_path}/none"}}
@@ -127,7 +153,8 @@ def test_slurp_and_tempfile(tmp_path: Path) -> None:
       register: made
     - tempfile: {{path: "{tmp_path}", state: directory}}
       register: dir
-""")
+""",
+    )
     result = run(book, LOCAL)
     got, missing, made, made_dir = (r.result for r in result.results)
     assert base64.b64decode(got["content"]) == data and got["encoding"] == "base64"

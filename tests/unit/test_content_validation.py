@@ -25,14 +25,19 @@ def write(tmp_path: Path, tasks: str) -> Path:
 
 
 def test_templated_exclusive_arguments_are_left_to_run_time(tmp_path: Path) -> None:
-    code, text = validate(write(tmp_path, """
+    code, text = validate(
+        write(
+            tmp_path,
+            """
     - pip:
         name: x
         virtualenv: "{{ item.virtualenv | default(omit) }}"
         executable: "{{ item.virtualenv | default(false) | ternary(omit, 'pip3') }}"
       loop: [{name: x}]
     - uri: {url: "http://127.0.0.1:1/", status_code: 200}
-"""))
+""",
+        )
+    )
     assert code == 0, text
 
 
@@ -44,11 +49,15 @@ def test_literal_exclusive_arguments_are_still_refused(tmp_path: Path) -> None:
 
 
 def test_exclusive_arguments_that_render_both_fail_the_task(tmp_path: Path) -> None:
-    book = write(tmp_path, """
+    book = write(
+        tmp_path,
+        """
     - pip: {name: x, virtualenv: "{{ '/v' }}", executable: "{{ 'pip3' }}"}
       ignore_errors: true
-""")
+""",
+    )
     result = run(book, LOCAL)
     assert result.results[0].status == "failed"
-    assert result.results[0].result["msg"] == ("parameters are mutually exclusive: "
-                                               "executable|virtualenv")
+    assert result.results[0].result["msg"] == (
+        "parameters are mutually exclusive: executable|virtualenv"
+    )

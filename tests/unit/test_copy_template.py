@@ -28,14 +28,26 @@ TEMPLATES = [
     "{{ 'a\nb' }} {{ v }}\n\n",
     "{% if a %}\nA\n{% endif %}\n",
 ]
-DEFAULTS = {"block_start_string": "{%", "block_end_string": "%}",
-            "variable_start_string": "{{", "variable_end_string": "}}",
-            "comment_start_string": "{#", "comment_end_string": "#}",
-            "trim_blocks": True, "lstrip_blocks": False, "newline_sequence": "\n",
-            "keep_trailing_newline": None}
-CUSTOM = {"block_start_string": "[%", "block_end_string": "%]",
-          "variable_start_string": "[[", "variable_end_string": "]]",
-          "comment_start_string": "<#", "comment_end_string": "#>"}
+DEFAULTS = {
+    "block_start_string": "{%",
+    "block_end_string": "%}",
+    "variable_start_string": "{{",
+    "variable_end_string": "}}",
+    "comment_start_string": "{#",
+    "comment_end_string": "#}",
+    "trim_blocks": True,
+    "lstrip_blocks": False,
+    "newline_sequence": "\n",
+    "keep_trailing_newline": None,
+}
+CUSTOM = {
+    "block_start_string": "[%",
+    "block_end_string": "%]",
+    "variable_start_string": "[[",
+    "variable_end_string": "]]",
+    "comment_start_string": "<#",
+    "comment_end_string": "#>",
+}
 
 
 def _custom(source: str) -> str:
@@ -48,8 +60,9 @@ def _as_ansible(source: str, syntax: dict[str, object]) -> str:
     """What Jinja configured with the options renders, padded with trailing newlines as
     Ansible pads them."""
     options = {k: v for k, v in syntax.items() if k != "keep_trailing_newline"}
-    real = jinja2.Environment(keep_trailing_newline=bool(syntax["keep_trailing_newline"]),
-                              **options)  # type: ignore[arg-type]
+    real = jinja2.Environment(
+        keep_trailing_newline=bool(syntax["keep_trailing_newline"]), **options
+    )  # type: ignore[arg-type]
     text = real.from_string(source).render(VALUES)
     return with_trailing_newlines(text, source, str(syntax["newline_sequence"]))
 
@@ -58,18 +71,27 @@ VALUES = {"xs": [1, 2], "a": True, "v": "x\n"}
 
 
 @pytest.mark.parametrize("source", TEMPLATES)
-@pytest.mark.parametrize(("trim", "lstrip", "newline"), [
-    (True, False, "\n"), (False, True, "\n"), (True, True, "\r\n"), (False, False, "\r")])
+@pytest.mark.parametrize(
+    ("trim", "lstrip", "newline"),
+    [(True, False, "\n"), (False, True, "\n"), (True, True, "\r\n"), (False, False, "\r")],
+)
 @pytest.mark.parametrize("custom", [False, True])
 def test_translation_renders_what_jinja_with_the_options_renders(
-        source: str, trim: bool, lstrip: bool, newline: str, custom: bool) -> None:
-    syntax = {**DEFAULTS, "trim_blocks": trim, "lstrip_blocks": lstrip,
-              "newline_sequence": newline, **(CUSTOM if custom else {})}
+    source: str, trim: bool, lstrip: bool, newline: str, custom: bool
+) -> None:
+    syntax = {
+        **DEFAULTS,
+        "trim_blocks": trim,
+        "lstrip_blocks": lstrip,
+        "newline_sequence": newline,
+        **(CUSTOM if custom else {}),
+    }
     if custom:
         source = _custom(source)
     plain = jinja2.Environment(keep_trailing_newline=True)
-    ours = with_trailing_newlines(plain.from_string(translate(source, syntax)).render(VALUES),
-                                  source, newline)
+    ours = with_trailing_newlines(
+        plain.from_string(translate(source, syntax)).render(VALUES), source, newline
+    )
     assert ours == _as_ansible(source, syntax)
 
 
@@ -77,26 +99,31 @@ def test_custom_delimiters_leave_the_standard_ones_as_text() -> None:
     syntax = {**DEFAULTS, **CUSTOM}
     source = "[% if a %]{{ a }} {% raw %} [[ v ]]<# c #>\n[% endif %]"
     plain = jinja2.Environment(keep_trailing_newline=True)
-    assert plain.from_string(translate(source, syntax)).render(VALUES) == \
-        "{{ a }} {% raw %} x\n"
+    assert plain.from_string(translate(source, syntax)).render(VALUES) == "{{ a }} {% raw %} x\n"
 
 
-@pytest.mark.parametrize(("source", "text", "newline", "expected"), [
-    ("x={{ v }}\n", "x=a\n", "\n", "x=a\n"),          # seen from ansible-core 2.21
-    ("x={{ v }}\n\n\n", "x=a\n\n", "\n", "x=a\n\n\n"),
-    ("x={{ v }}\n\n\n", "x=a\n\r\n", "\r\n", "x=a\n\r\n\r\n\r\n"),
-    ("A{{ x }}\n", "A1", "\n", "A1\n"),
-    ("\n\n", "\n", "\n", "\n\n"),
-])
-def test_trailing_newlines_as_ansible_pads_them(source: str, text: str, newline: str,
-                                                expected: str) -> None:
+@pytest.mark.parametrize(
+    ("source", "text", "newline", "expected"),
+    [
+        ("x={{ v }}\n", "x=a\n", "\n", "x=a\n"),  # seen from ansible-core 2.21
+        ("x={{ v }}\n\n\n", "x=a\n\n", "\n", "x=a\n\n\n"),
+        ("x={{ v }}\n\n\n", "x=a\n\r\n", "\r\n", "x=a\n\r\n\r\n\r\n"),
+        ("A{{ x }}\n", "A1", "\n", "A1\n"),
+        ("\n\n", "\n", "\n", "\n\n"),
+    ],
+)
+def test_trailing_newlines_as_ansible_pads_them(
+    source: str, text: str, newline: str, expected: str
+) -> None:
     assert with_trailing_newlines(text, source, newline) == expected
 
 
 def test_jinja2_header_overrides_the_task() -> None:
     body, syntax = Template.syntax(
         '#jinja2: variable_start_string: "[[", variable_end_string: "]]", trim_blocks: False'
-        "\n{% if 1 %}\n[[ x ]]\n", {**DEFAULTS, "trim_blocks": True})
+        "\n{% if 1 %}\n[[ x ]]\n",
+        {**DEFAULTS, "trim_blocks": True},
+    )
     assert body == "{% if 1 %}\n[[ x ]]\n"
     assert syntax["variable_start_string"] == "[[" and syntax["trim_blocks"] is False
     with pytest.raises(ModuleError, match="#jinja2: header"):
@@ -107,20 +134,25 @@ def test_jinja2_header_overrides_the_task() -> None:
 
 def test_newline_sequence_accepts_both_spellings() -> None:
     for spelling, sequence in (("\\r\\n", "\r\n"), ("\r\n", "\r\n"), ("\\r", "\r")):
-        assert Template.syntax("", {**DEFAULTS, "newline_sequence": spelling})[1][
-            "newline_sequence"] == sequence
+        assert (
+            Template.syntax("", {**DEFAULTS, "newline_sequence": spelling})[1]["newline_sequence"]
+            == sequence
+        )
 
 
-@pytest.mark.parametrize(("spec", "source", "base", "expected"), [
-    (None, None, 0o644, "0644"),
-    ("0600", None, 0o644, "0600"),
-    ("600", None, 0o644, "0600"),
-    ("u+x,g-r,o=", None, 0o644, "0700"),
-    ("a+X", None, 0o644, "0644"),
-    ("a+X", None, 0o744, "0755"),
-    ("preserve", "0750", 0o644, "0750"),
-    ("preserve", None, 0o640, "0640"),
-])
+@pytest.mark.parametrize(
+    ("spec", "source", "base", "expected"),
+    [
+        (None, None, 0o644, "0644"),
+        ("0600", None, 0o644, "0600"),
+        ("600", None, 0o644, "0600"),
+        ("u+x,g-r,o=", None, 0o644, "0700"),
+        ("a+X", None, 0o644, "0644"),
+        ("a+X", None, 0o744, "0755"),
+        ("preserve", "0750", 0o644, "0750"),
+        ("preserve", None, 0o640, "0640"),
+    ],
+)
 def test_want_mode(spec: str | None, source: str | None, base: int, expected: str) -> None:
     assert want_mode(spec, source, base) == expected
 
@@ -150,13 +182,16 @@ def test_content_bytes() -> None:
     assert content_bytes(42) == b"42"
 
 
-@pytest.mark.parametrize(("dest", "src", "flat", "expected"), [
-    ("out", "/etc/motd", False, "out/h01/etc/motd"),
-    ("out/", "/etc/motd", False, "out/h01/etc/motd"),
-    ("out", "rel/file", False, "out/h01/rel/file"),
-    ("out/", "/etc/motd", True, "out/motd"),
-    ("out/name.txt", "/etc/motd", True, "out/name.txt"),
-])
+@pytest.mark.parametrize(
+    ("dest", "src", "flat", "expected"),
+    [
+        ("out", "/etc/motd", False, "out/h01/etc/motd"),
+        ("out/", "/etc/motd", False, "out/h01/etc/motd"),
+        ("out", "rel/file", False, "out/h01/rel/file"),
+        ("out/", "/etc/motd", True, "out/motd"),
+        ("out/name.txt", "/etc/motd", True, "out/name.txt"),
+    ],
+)
 def test_fetch_local_path(dest: str, src: str, flat: bool, expected: str) -> None:
     assert local_path(dest, src, "h01", flat) == Path(expected)
 

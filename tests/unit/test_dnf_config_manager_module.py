@@ -21,9 +21,11 @@ pytestmark = pytest.mark.skipif(shutil.which("dnf") is None, reason="needs dnf")
 
 def test_no_names_reads_the_real_repolist(tmp_path: Path) -> None:
     book = tmp_path / "site.yml"
-    book.write_text("- hosts: all\n  gather_facts: false\n  tasks:\n"
-                    "    - community.general.dnf_config_manager: {name: []}\n"
-                    "      register: out\n")
+    book.write_text(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n"
+        "    - community.general.dnf_config_manager: {name: []}\n"
+        "      register: out\n"
+    )
     real = check_predicts_run(book, LOCAL)
     result = real.results[0].result
     assert real.results[0].status == "ok"
@@ -33,12 +35,15 @@ def test_no_names_reads_the_real_repolist(tmp_path: Path) -> None:
 
 def test_unknown_repository_fails_in_ansibles_words(tmp_path: Path) -> None:
     book = tmp_path / "site.yml"
-    book.write_text("- hosts: all\n  gather_facts: false\n  tasks:\n"
-                    "    - dnf_config_manager: {name: pbe-tnosuch, state: disabled}\n")
+    book.write_text(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n"
+        "    - dnf_config_manager: {name: pbe-tnosuch, state: disabled}\n"
+    )
     real = run(book, LOCAL)
     assert real.results[0].status == "failed"
     assert real.results[0].result["msg"] == (
-        "did not find repo with ID 'pbe-tnosuch' in dnf repolist --all")
+        "did not find repo with ID 'pbe-tnosuch' in dnf repolist --all"
+    )
 
 
 def test_switch_command_is_valid_sh_with_odd_ids() -> None:

@@ -23,11 +23,13 @@ from playbook_engine.testing.parity import check_predicts_run
 def rpms(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     need("rpm", "rpmbuild", "dnf", "createrepo_c")
     out = tmp_path_factory.mktemp("rpms")
-    return {"hello-1": build_rpm(out, "pbe-hello", "1.0"),
-            "hello-2": build_rpm(out, "pbe-hello", "2.0"),
-            "app": build_rpm(out, "pbe-app", "3.1", requires=("pbe-dep",)),
-            "dep": build_rpm(out, "pbe-dep", "0.9"),
-            "extra": build_rpm(out, "pbe-extra", "1.0")}
+    return {
+        "hello-1": build_rpm(out, "pbe-hello", "1.0"),
+        "hello-2": build_rpm(out, "pbe-hello", "2.0"),
+        "app": build_rpm(out, "pbe-app", "3.1", requires=("pbe-dep",)),
+        "dep": build_rpm(out, "pbe-dep", "0.9"),
+        "extra": build_rpm(out, "pbe-extra", "1.0"),
+    }
 
 
 @pytest.fixture
@@ -50,48 +52,64 @@ def results(real: Any) -> list[dict[str, Any]]:
     return [r.result for r in real.results]
 
 
-def test_install_upgrade_remove_and_autoremove(tmp_path: Path, root: DnfRoot,
-                                               rpms: dict[str, Path]) -> None:
+def test_install_upgrade_remove_and_autoremove(
+    tmp_path: Path, root: DnfRoot, rpms: dict[str, Path]
+) -> None:
     root.publish([rpms["hello-1"], rpms["app"], rpms["dep"]])
     first = book(tmp_path, root, {"dnf": {"name": ["pbe-hello", "pbe-app"]}})
     real = check_predicts_run(first, LOCAL, unchanged=lambda: _empty(root))
     assert root.installed() == {"pbe-hello": "1.0-1", "pbe-app": "3.1-1", "pbe-dep": "0.9-1"}
     assert sorted(results(real)[0]["results"]) == [
-        "Installed: pbe-app-3.1-1.noarch", "Installed: pbe-dep-0.9-1.noarch",
-        "Installed: pbe-hello-1.0-1.noarch"]
+        "Installed: pbe-app-3.1-1.noarch",
+        "Installed: pbe-dep-0.9-1.noarch",
+        "Installed: pbe-hello-1.0-1.noarch",
+    ]
 
     root.publish([rpms["hello-2"]])
-    second = book(tmp_path, root, {"yum": {"name": "pbe-hello"}},
-                  {"dnf": {"name": "pbe-hello", "state": "latest"}})
-    real = check_predicts_run(second, LOCAL,
-                              unchanged=lambda: _has(root, "pbe-hello", "1.0-1"))
+    second = book(
+        tmp_path,
+        root,
+        {"yum": {"name": "pbe-hello"}},
+        {"dnf": {"name": "pbe-hello", "state": "latest"}},
+    )
+    real = check_predicts_run(second, LOCAL, unchanged=lambda: _has(root, "pbe-hello", "1.0-1"))
     assert [r.status for r in real.results] == ["ok", "changed"]
     assert results(real)[0]["msg"] == "Nothing to do"
-    assert results(real)[1]["results"] == ["Installed: pbe-hello-2.0-1.noarch",
-                                           "Removed: pbe-hello-1.0-1.noarch"]
+    assert results(real)[1]["results"] == [
+        "Installed: pbe-hello-2.0-1.noarch",
+        "Removed: pbe-hello-1.0-1.noarch",
+    ]
     assert root.installed()["pbe-hello"] == "2.0-1"
 
-    third = book(tmp_path, root, {"dnf": {"name": "pbe-app", "state": "absent"}},
-                 {"dnf": {"autoremove": True}})
+    third = book(
+        tmp_path,
+        root,
+        {"dnf": {"name": "pbe-app", "state": "absent"}},
+        {"dnf": {"autoremove": True}},
+    )
     real = check_predicts_run(third, LOCAL, unchanged=lambda: _has(root, "pbe-app", "3.1-1"))
     assert results(real)[0]["results"] == ["Removed: pbe-app-3.1-1.noarch"]
     assert results(real)[1]["results"] == ["Removed: pbe-dep-0.9-1.noarch"]
     assert root.installed() == {"pbe-hello": "2.0-1"}
 
 
-def test_versions_downgrades_and_version_ranges(tmp_path: Path, root: DnfRoot,
-                                                rpms: dict[str, Path]) -> None:
+def test_versions_downgrades_and_version_ranges(
+    tmp_path: Path, root: DnfRoot, rpms: dict[str, Path]
+) -> None:
     root.publish([rpms["hello-1"], rpms["hello-2"]])
-    steps = book(tmp_path, root, {"dnf": {"name": "pbe-hello-2.0"}},
-                 {"dnf": {"name": "pbe-hello-1.0"}})
+    steps = book(
+        tmp_path, root, {"dnf": {"name": "pbe-hello-2.0"}}, {"dnf": {"name": "pbe-hello-1.0"}}
+    )
     real = check_predicts_run(steps, LOCAL, unchanged=lambda: _empty(root))
     assert [r.status for r in real.results] == ["changed", "ok"]  # no downgrade unasked
     assert root.installed() == {"pbe-hello": "2.0-1"}
 
     down = book(tmp_path, root, {"dnf": {"name": "pbe-hello-1.0", "allow_downgrade": True}})
     real = check_predicts_run(down, LOCAL, unchanged=lambda: _has(root, "pbe-hello", "2.0-1"))
-    assert results(real)[0]["results"] == ["Installed: pbe-hello-1.0-1.noarch",
-                                           "Removed: pbe-hello-2.0-1.noarch"]
+    assert results(real)[0]["results"] == [
+        "Installed: pbe-hello-1.0-1.noarch",
+        "Removed: pbe-hello-2.0-1.noarch",
+    ]
     ranged = book(tmp_path, root, {"dnf": {"name": "pbe-hello >= 2.0"}})
     check_predicts_run(ranged, LOCAL, unchanged=lambda: _has(root, "pbe-hello", "1.0-1"))
     assert root.installed() == {"pbe-hello": "2.0-1"}
@@ -116,40 +134,50 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         return
 
 
-def test_local_file_and_url(tmp_path: Path, root: DnfRoot, rpms: dict[str, Path],
-                            served: str) -> None:
+def test_local_file_and_url(
+    tmp_path: Path, root: DnfRoot, rpms: dict[str, Path], served: str
+) -> None:
     root.publish([rpms["dep"]])
     url = f"{served}/{rpms['app'].name}"
-    steps = book(tmp_path, root, {"dnf": {"name": str(rpms["hello-1"])}},
-                 {"dnf": {"name": url}})
+    steps = book(tmp_path, root, {"dnf": {"name": str(rpms["hello-1"])}}, {"dnf": {"name": url}})
     real = check_predicts_run(steps, LOCAL, unchanged=lambda: _empty(root))
     assert root.installed() == {"pbe-hello": "1.0-1", "pbe-app": "3.1-1", "pbe-dep": "0.9-1"}
-    assert results(real)[0]["results"] == [f"Installed {rpms['hello-1']}",
-                                           "Installed: pbe-hello-1.0-1.noarch"]
-    older = book(tmp_path, root, {"dnf": {"name": str(rpms["hello-2"])}},
-                 {"dnf": {"name": str(rpms["hello-1"])}})
+    assert results(real)[0]["results"] == [
+        f"Installed {rpms['hello-1']}",
+        "Installed: pbe-hello-1.0-1.noarch",
+    ]
+    older = book(
+        tmp_path,
+        root,
+        {"dnf": {"name": str(rpms["hello-2"])}},
+        {"dnf": {"name": str(rpms["hello-1"])}},
+    )
     real = check_predicts_run(older, LOCAL, unchanged=lambda: _has(root, "pbe-hello", "1.0-1"))
     assert [r.status for r in real.results] == ["changed", "ok"]
     assert root.installed()["pbe-hello"] == "2.0-1"
 
 
-def test_missing_package_fails_in_check_mode_too(tmp_path: Path, root: DnfRoot,
-                                                 rpms: dict[str, Path]) -> None:
+def test_missing_package_fails_in_check_mode_too(
+    tmp_path: Path, root: DnfRoot, rpms: dict[str, Path]
+) -> None:
     root.publish([rpms["hello-1"]])
     steps = book(tmp_path, root, {"dnf": {"name": ["pbe-hello", "pbe-nosuch"]}})
     checked = run(steps, LOCAL, check=True)
     real = run(steps, LOCAL)
     for outcome in (checked, real):
         assert outcome.results[0].status == "failed"
-        assert outcome.results[0].result["msg"] == \
-            "Failed to install some of the specified packages"
+        assert (
+            outcome.results[0].result["msg"] == "Failed to install some of the specified packages"
+        )
         assert outcome.results[0].result["failures"] == ["No package pbe-nosuch available."]
     assert root.installed() == {}  # dnf installs all or nothing
 
 
 def test_groups(tmp_path: Path, root: DnfRoot, rpms: dict[str, Path]) -> None:
-    root.publish([rpms["hello-1"], rpms["dep"]],
-                 group=comps("pbe-tools", "PBE Tools", ["pbe-hello", "pbe-dep"]))
+    root.publish(
+        [rpms["hello-1"], rpms["dep"]],
+        group=comps("pbe-tools", "PBE Tools", ["pbe-hello", "pbe-dep"]),
+    )
     steps = book(tmp_path, root, {"dnf": {"name": "@pbe-tools"}})
     real = check_predicts_run(steps, LOCAL, unchanged=lambda: _empty(root))
     assert root.installed() == {"pbe-hello": "1.0-1", "pbe-dep": "0.9-1"}
@@ -159,19 +187,27 @@ def test_groups(tmp_path: Path, root: DnfRoot, rpms: dict[str, Path]) -> None:
     assert root.installed() == {}
 
 
-def test_enablerepo_disablerepo_and_exclude(tmp_path: Path, root: DnfRoot,
-                                            rpms: dict[str, Path]) -> None:
+def test_enablerepo_disablerepo_and_exclude(
+    tmp_path: Path, root: DnfRoot, rpms: dict[str, Path]
+) -> None:
     root.publish([rpms["hello-1"]])
     root.publish([rpms["extra"]], repo_id="pbe-extra")
-    steps = book(tmp_path, root,
-                 {"dnf": {"name": "pbe-extra"}},
-                 {"dnf": {"name": "pbe-hello", "disablerepo": "pbe"}},
-                 {"dnf": {"name": "pbe-hello", "exclude": ["pbe-hel*"]}})
+    steps = book(
+        tmp_path,
+        root,
+        {"dnf": {"name": "pbe-extra"}},
+        {"dnf": {"name": "pbe-hello", "disablerepo": "pbe"}},
+        {"dnf": {"name": "pbe-hello", "exclude": ["pbe-hel*"]}},
+    )
     checked, real = run(steps, LOCAL, check=True), run(steps, LOCAL)
     for outcome in (checked, real):
         assert [r.status for r in outcome.results] == ["failed"]  # the play stops there
-    both = book(tmp_path, root, {"dnf": {"name": "pbe-extra", "enablerepo": "pbe-extra"}},
-                {"dnf": {"name": "pbe-hello", "disablerepo": "pbe", "enablerepo": "pbe-e*"}})
+    both = book(
+        tmp_path,
+        root,
+        {"dnf": {"name": "pbe-extra", "enablerepo": "pbe-extra"}},
+        {"dnf": {"name": "pbe-hello", "disablerepo": "pbe", "enablerepo": "pbe-e*"}},
+    )
     real = check_predicts_run(both, LOCAL, unchanged=lambda: _empty(root))
     assert root.installed() == {"pbe-extra": "1.0-1"}
     assert real.results[1].status == "failed"
@@ -193,8 +229,9 @@ def test_gpg_check_and_disable_gpg_check(tmp_path: Path, rpms: dict[str, Path]) 
     assert root.installed() == {"pbe-hello": "1.0-1"}
 
 
-def test_update_cache_sees_new_versions(tmp_path: Path, root: DnfRoot,
-                                        rpms: dict[str, Path]) -> None:
+def test_update_cache_sees_new_versions(
+    tmp_path: Path, root: DnfRoot, rpms: dict[str, Path]
+) -> None:
     for repo in (root.base / "repos.d").iterdir():  # keep metadata for a day, as usual
         repo.write_text(repo.read_text().replace("metadata_expire=0", "metadata_expire=1d"))
     root.publish([rpms["hello-1"]])
@@ -202,8 +239,9 @@ def test_update_cache_sees_new_versions(tmp_path: Path, root: DnfRoot,
     root.publish([rpms["hello-2"]], keep_cache=True)
     stale = book(tmp_path, root, {"dnf": {"name": "pbe-hello", "state": "latest"}})
     assert run(stale, LOCAL).results[0].status == "ok"  # the cached metadata knows no 2.0
-    fresh = book(tmp_path, root, {"dnf": {"name": "pbe-hello", "state": "latest",
-                                          "update_cache": True}})
+    fresh = book(
+        tmp_path, root, {"dnf": {"name": "pbe-hello", "state": "latest", "update_cache": True}}
+    )
     check_predicts_run(fresh, LOCAL, unchanged=lambda: _has(root, "pbe-hello", "1.0-1"))
     assert root.installed() == {"pbe-hello": "2.0-1"}
 

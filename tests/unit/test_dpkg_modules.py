@@ -18,8 +18,9 @@ from aptrepo import LOCAL, AptRepo
 from playbook_engine.api import run
 from playbook_engine.testing.parity import check_predicts_run
 
-pytestmark = pytest.mark.skipif(not shutil.which("dpkg") or os.geteuid() != 0,
-                                reason="needs dpkg and root")
+pytestmark = pytest.mark.skipif(
+    not shutil.which("dpkg") or os.geteuid() != 0, reason="needs dpkg and root"
+)
 
 
 @pytest.fixture
@@ -42,8 +43,9 @@ def selection(name: str) -> str:
 
 
 def book(path: Path, task: str) -> Path:
-    path.write_text(f"- hosts: all\n  gather_facts: false\n  tasks:\n    - {task}\n"
-                    "      register: out\n")
+    path.write_text(
+        f"- hosts: all\n  gather_facts: false\n  tasks:\n    - {task}\n      register: out\n"
+    )
     return path
 
 
@@ -58,8 +60,9 @@ def test_hold_and_release(tmp_path: Path, installed: AptRepo) -> None:
     assert selection(name) == "hold"
     assert (registered(real)["before"], registered(real)["after"]) == ("install", "hold")
 
-    release = book(tmp_path / "install.yml",
-                   f"dpkg_selections: {{name: {name}, selection: install}}\n")
+    release = book(
+        tmp_path / "install.yml", f"dpkg_selections: {{name: {name}, selection: install}}\n"
+    )
     check_predicts_run(release, LOCAL, unchanged=lambda: _selected(name, "hold"))
     assert selection(name) == "install"
 
@@ -69,13 +72,15 @@ def _selected(name: str, value: str) -> None:
 
 
 def test_unknown_package_fails_clearly(tmp_path: Path) -> None:
-    play = book(tmp_path / "x.yml", "dpkg_selections: {name: pbe-no-such-pkg-x1, "
-                                    "selection: hold}\n")
+    play = book(
+        tmp_path / "x.yml", "dpkg_selections: {name: pbe-no-such-pkg-x1, selection: hold}\n"
+    )
     for check in (True, False):
         out = registered(run(play, LOCAL, check=check))
         assert out["failed"] is True
-        assert out["msg"] == ("Failed to find package 'pbe-no-such-pkg-x1' to perform "
-                              "selection 'hold'.")
+        assert out["msg"] == (
+            "Failed to find package 'pbe-no-such-pkg-x1' to perform selection 'hold'."
+        )
 
 
 def test_package_facts_lists_the_installed_package(tmp_path: Path, installed: AptRepo) -> None:
@@ -91,10 +96,19 @@ def test_package_facts_lists_the_installed_package(tmp_path: Path, installed: Ap
     result = run(play, LOCAL)
     assert result.exit_code == 0, result.error
     facts = registered(result, 1)["ansible_facts"]
-    assert facts["mine"] == [{"name": installed.main, "version": "1.0", "arch": "all",
-                              "category": "", "origin": "", "source": "apt"}]
-    listing = subprocess.run(["dpkg-query", "-W", "-f=${db:Status-Abbrev} ${Package}\\n"],
-                             capture_output=True, text=True).stdout.splitlines()
+    assert facts["mine"] == [
+        {
+            "name": installed.main,
+            "version": "1.0",
+            "arch": "all",
+            "category": "",
+            "origin": "",
+            "source": "apt",
+        }
+    ]
+    listing = subprocess.run(
+        ["dpkg-query", "-W", "-f=${db:Status-Abbrev} ${Package}\\n"], capture_output=True, text=True
+    ).stdout.splitlines()
     dpkg = {line.split()[-1] for line in listing if line[1] not in "nc"}
     assert int(facts["count"]) == len(dpkg), "every package with files, config-only ones not"
 

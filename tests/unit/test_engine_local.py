@@ -12,8 +12,9 @@ import pytest
 import playbook_engine as pbe
 from playbook_engine.events import CommandSent, Event, HostResult, RunEnd, TaskStart
 
-INVENTORY = {"all": {"hosts": {"a": None, "b": None, "c": None},
-                     "vars": {"ansible_connection": "local"}}}
+INVENTORY = {
+    "all": {"hosts": {"a": None, "b": None, "c": None}, "vars": {"ansible_connection": "local"}}
+}
 
 
 def play(tmp_path: Path, text: str, name: str = "site.yml") -> Path:
@@ -27,7 +28,9 @@ def statuses(result: pbe.RunResult, task: str) -> dict[str, str]:
 
 
 def test_register_when_and_templates_flow_between_tasks(tmp_path: Path) -> None:
-    book = play(tmp_path, f"""
+    book = play(
+        tmp_path,
+        f"""
 - hosts: all
   gather_facts: false
   vars:
@@ -44,20 +47,31 @@ def test_register_when_and_templates_flow_between_tasks(tmp_path: Path) -> None:
     - name: only b
       command: touch {{{{ base }}}}/{{{{ content.stdout }}}}.flag
       when: inventory_hostname == 'b'
-""")
+""",
+    )
     result = pbe.run(book, INVENTORY)
     assert result.exit_code == 0
     assert (tmp_path / "a.txt").read_text() == "a-21\n"
     assert statuses(result, "read") == {"a": "ok", "b": "ok", "c": "ok"}
     assert statuses(result, "only b") == {"a": "skipped", "b": "changed", "c": "skipped"}
     assert (tmp_path / "b-21.flag").exists() and not (tmp_path / "a-21.flag").exists()
-    assert result.stats["b"] == {"ok": 3, "changed": 2, "unreachable": 0, "failed": 0,
-                                 "skipped": 0, "rescued": 0, "ignored": 0, "unpredictable": 0}
+    assert result.stats["b"] == {
+        "ok": 3,
+        "changed": 2,
+        "unreachable": 0,
+        "failed": 0,
+        "skipped": 0,
+        "rescued": 0,
+        "ignored": 0,
+        "unpredictable": 0,
+    }
     assert result.stats["a"]["skipped"] == 1
 
 
 def test_failed_host_stops_others_continue_exit_2(tmp_path: Path) -> None:
-    book = play(tmp_path, f"""
+    book = play(
+        tmp_path,
+        f"""
 - hosts: all
   gather_facts: false
   tasks:
@@ -66,7 +80,8 @@ def test_failed_host_stops_others_continue_exit_2(tmp_path: Path) -> None:
       when: inventory_hostname == 'a'
     - name: after
       command: touch {tmp_path}/{{{{ inventory_hostname }}}}
-""")
+""",
+    )
     result = pbe.run(book, INVENTORY)
     assert result.exit_code == 2
     assert result.failed_hosts == ["a"]
@@ -77,7 +92,9 @@ def test_failed_host_stops_others_continue_exit_2(tmp_path: Path) -> None:
 
 
 def test_failed_when_ignore_errors_and_ignored_stats(tmp_path: Path) -> None:
-    book = play(tmp_path, """
+    book = play(
+        tmp_path,
+        """
 - hosts: a
   gather_facts: false
   tasks:
@@ -92,20 +109,31 @@ def test_failed_when_ignore_errors_and_ignored_stats(tmp_path: Path) -> None:
       fail:
         msg: "rc was {{ g.rc }}"
       ignore_errors: yes
-""")
+""",
+    )
     result = pbe.run(book, INVENTORY)
     assert result.exit_code == 0
     assert statuses(result, "grep fails but is fine") == {"a": "changed"}
     assert statuses(result, "real failure, ignored") == {"a": "failed"}
     msg = next(r for r in result.results if r.task_name == "fail with a message")
     assert msg.ignored and msg.result["msg"] == "rc was 1"
-    assert result.stats["a"] == {"ok": 3, "changed": 2, "unreachable": 0, "failed": 0,
-                                 "skipped": 0, "rescued": 0, "ignored": 2, "unpredictable": 0}
+    assert result.stats["a"] == {
+        "ok": 3,
+        "changed": 2,
+        "unreachable": 0,
+        "failed": 0,
+        "skipped": 0,
+        "rescued": 0,
+        "ignored": 2,
+        "unpredictable": 0,
+    }
 
 
 def test_check_mode_skips_commands_and_changes_nothing(tmp_path: Path) -> None:
     marker = tmp_path / "created"
-    book = play(tmp_path, f"""
+    book = play(
+        tmp_path,
+        f"""
 - hosts: a
   gather_facts: false
   tasks:
@@ -118,7 +146,8 @@ def test_check_mode_skips_commands_and_changes_nothing(tmp_path: Path) -> None:
     - name: shell side effect
       shell: touch {marker}
     - debug: msg="check is {{{{ ansible_check_mode }}}}"
-""")
+""",
+    )
     result = pbe.run(book, INVENTORY, check=True)
     assert result.exit_code == 0
     assert not marker.exists()
@@ -130,7 +159,9 @@ def test_check_mode_skips_commands_and_changes_nothing(tmp_path: Path) -> None:
 
 
 def test_native_types_and_lazy_vars(tmp_path: Path) -> None:
-    book = play(tmp_path, """
+    book = play(
+        tmp_path,
+        """
 - hosts: a
   gather_facts: false
   vars:
@@ -144,14 +175,16 @@ def test_native_types_and_lazy_vars(tmp_path: Path) -> None:
           - twice == 6
           - items_ | length == 3
           - extra == 'yes'
-""")
+""",
+    )
     result = pbe.run(book, INVENTORY, extra_vars={"extra": "yes", "n": 3})
     assert result.exit_code == 0, result.results[-1].result
 
 
 def test_undefined_variable_names_it_and_the_task(tmp_path: Path) -> None:
-    book = play(tmp_path, "- hosts: a\n  gather_facts: false\n  tasks:\n"
-                          "    - debug: msg=\"{{ nope }}\"\n")
+    book = play(
+        tmp_path, '- hosts: a\n  gather_facts: false\n  tasks:\n    - debug: msg="{{ nope }}"\n'
+    )
     result = pbe.run(book, INVENTORY)
     assert result.exit_code == 2
     msg = result.results[0].result["msg"]
@@ -159,7 +192,9 @@ def test_undefined_variable_names_it_and_the_task(tmp_path: Path) -> None:
 
 
 def test_host_output_is_never_rendered_as_a_template(tmp_path: Path) -> None:
-    book = play(tmp_path, """
+    book = play(
+        tmp_path,
+        """
 - hosts: a
   gather_facts: false
   tasks:
@@ -168,13 +203,16 @@ def test_host_output_is_never_rendered_as_a_template(tmp_path: Path) -> None:
     - set_fact:
         copied: "{{ out.stdout }}"
     - debug: msg="{{ copied }}"
-""")
+""",
+    )
     result = pbe.run(book, INVENTORY)
     assert result.results[-1].result["msg"] == "{{ 7 * 7 }}"
 
 
 def test_block_rescue_always(tmp_path: Path) -> None:
-    book = play(tmp_path, """
+    book = play(
+        tmp_path,
+        """
 - hosts: a,b
   gather_facts: false
   tasks:
@@ -189,7 +227,8 @@ def test_block_rescue_always(tmp_path: Path) -> None:
       always:
         - name: always
           debug: msg=always
-""")
+""",
+    )
     result = pbe.run(book, INVENTORY)
     assert result.exit_code == 0
     assert statuses(result, "after failure") == {"b": "ok"}
@@ -199,7 +238,9 @@ def test_block_rescue_always(tmp_path: Path) -> None:
 
 
 def test_loop_and_register_results(tmp_path: Path) -> None:
-    book = play(tmp_path, f"""
+    book = play(
+        tmp_path,
+        f"""
 - hosts: a
   gather_facts: false
   tasks:
@@ -211,16 +252,18 @@ def test_loop_and_register_results(tmp_path: Path) -> None:
           - touched.results | length == 2
           - touched.results[1].item == 'y'
           - touched is changed
-""")
+""",
+    )
     result = pbe.run(book, INVENTORY)
     assert result.exit_code == 0
     assert (tmp_path / "x").exists() and (tmp_path / "y").exists()
 
 
-def test_events_in_order_and_no_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                       ) -> None:
-    book = play(tmp_path, "- hosts: all\n  gather_facts: false\n  tasks:\n"
-                          "    - ping:\n    - debug: msg=hi\n")
+def test_events_in_order_and_no_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    book = play(
+        tmp_path,
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - ping:\n    - debug: msg=hi\n",
+    )
     seen: list[Event] = []
     result = pbe.run(book, INVENTORY, on_event=seen.append)
     assert result.ok
@@ -232,13 +275,15 @@ def test_events_in_order_and_no_output(tmp_path: Path, capsys: pytest.CaptureFix
     assert kinds.count("TaskStart") == 2 and kinds.count("HostResult") == 6
     first_task = kinds.index("TaskStart")
     assert isinstance(events[first_task], TaskStart)
-    assert all(isinstance(e, HostResult) for e in events[first_task + 1:first_task + 4])
+    assert all(isinstance(e, HostResult) for e in events[first_task + 1 : first_task + 4])
     assert isinstance(events[-1], RunEnd) and events[-1].exit_code == 0
     assert capsys.readouterr() == ("", "")
 
 
 def test_gather_facts(tmp_path: Path) -> None:
-    book = play(tmp_path, """
+    book = play(
+        tmp_path,
+        """
 - hosts: a
   tasks:
     - assert:
@@ -247,7 +292,8 @@ def test_gather_facts(tmp_path: Path) -> None:
           - ansible_system == ansible_facts.system
           - ansible_facts.processor_nproc >= 1
           - ansible_hostname | length > 0
-""")
+""",
+    )
     result = pbe.run(book, INVENTORY)
     assert result.exit_code == 0, result.results[-1].result
     assert [r.task_name for r in result.results][:1] == ["Gathering Facts"]
@@ -257,11 +303,14 @@ def test_concurrent_runs_do_not_interfere(tmp_path: Path) -> None:
     outcomes: dict[str, Any] = {}
 
     def go(tag: str) -> None:
-        book = play(tmp_path, f"- hosts: all\n  gather_facts: false\n  tasks:\n"
-                              f"    - set_fact: {{who: {tag}}}\n"
-                              f"    - command: echo {{{{ who }}}}\n      register: r\n"
-                              f"    - assert: {{that: r.stdout == '{tag}'}}\n",
-                    name=f"{tag}.yml")
+        book = play(
+            tmp_path,
+            f"- hosts: all\n  gather_facts: false\n  tasks:\n"
+            f"    - set_fact: {{who: {tag}}}\n"
+            f"    - command: echo {{{{ who }}}}\n      register: r\n"
+            f"    - assert: {{that: r.stdout == '{tag}'}}\n",
+            name=f"{tag}.yml",
+        )
         outcomes[tag] = pbe.run(book, INVENTORY)
 
     threads = [threading.Thread(target=go, args=(t,)) for t in ("one", "two")]
@@ -278,8 +327,11 @@ def test_json_document(tmp_path: Path) -> None:
 
     from playbook_engine.cli import main
 
-    book = play(tmp_path, "- hosts: all\n  gather_facts: false\n  tasks:\n"
-                          "    - name: hello\n      command: echo hi\n")
+    book = play(
+        tmp_path,
+        "- hosts: all\n  gather_facts: false\n  tasks:\n"
+        "    - name: hello\n      command: echo hi\n",
+    )
     inv = tmp_path / "inv.yml"
     inv.write_text(json.dumps(INVENTORY))
     out, err = io.StringIO(), io.StringIO()
@@ -293,7 +345,9 @@ def test_json_document(tmp_path: Path) -> None:
 
 
 def test_tags_are_inherited_and_filter_tasks(tmp_path: Path) -> None:
-    book = play(tmp_path, """
+    book = play(
+        tmp_path,
+        """
 - hosts: a
   gather_facts: false
   tags: [site]
@@ -311,7 +365,8 @@ def test_tags_are_inherited_and_filter_tasks(tmp_path: Path) -> None:
     - name: always
       debug: msg=always
       tags: always
-""")
+""",
+    )
     ran = [r.task_name for r in pbe.run(book, INVENTORY, tags=("db",)).results]
     assert ran == ["db task", "always"]
     ran = [r.task_name for r in pbe.run(book, INVENTORY, skip_tags=("db",)).results]
@@ -322,7 +377,9 @@ def test_tags_are_inherited_and_filter_tasks(tmp_path: Path) -> None:
 
 def test_handlers_run_once_in_definition_order_for_notifying_hosts(tmp_path: Path) -> None:
     log = tmp_path / "log"
-    book = play(tmp_path, f"""
+    book = play(
+        tmp_path,
+        f"""
 - hosts: all
   gather_facts: false
   handlers:
@@ -347,7 +404,8 @@ def test_handlers_run_once_in_definition_order_for_notifying_hosts(tmp_path: Pat
     - meta: flush_handlers
     - name: after flush
       shell: echo "after {{{{ inventory_hostname }}}}" >> {log}
-""")
+""",
+    )
     result = pbe.run(book, INVENTORY)
     assert result.exit_code == 0
     lines = log.read_text().splitlines()
@@ -359,7 +417,9 @@ def test_handlers_run_once_in_definition_order_for_notifying_hosts(tmp_path: Pat
 
 
 def test_notify_of_unknown_handler_is_a_validation_error(tmp_path: Path) -> None:
-    book = play(tmp_path, """
+    book = play(
+        tmp_path,
+        """
 - hosts: a
   handlers:
     - name: restart web
@@ -367,7 +427,8 @@ def test_notify_of_unknown_handler_is_a_validation_error(tmp_path: Path) -> None
   tasks:
     - command: "true"
       notify: restart wbe
-""")
+""",
+    )
     with pytest.raises(pbe.ValidationFailed) as info:
         pbe.run(book, INVENTORY)
     text = str(info.value)
@@ -376,7 +437,9 @@ def test_notify_of_unknown_handler_is_a_validation_error(tmp_path: Path) -> None
 
 
 def test_check_mode_marks_dependents_unpredictable_not_failed(tmp_path: Path) -> None:
-    book = play(tmp_path, """
+    book = play(
+        tmp_path,
+        """
 - hosts: a
   gather_facts: false
   tasks:
@@ -394,13 +457,19 @@ def test_check_mode_marks_dependents_unpredictable_not_failed(tmp_path: Path) ->
       debug: msg="{{ 'check' if ansible_check_mode else q.stdout }}"
     - name: independent
       debug: msg=fine
-""")
+""",
+    )
     result = pbe.run(book, INVENTORY, check=True)
     assert result.exit_code == 0
     got = {r.task_name: r.status for r in result.results}
-    assert got == {"query": "skipped", "uses it": "unpredictable",
-                   "derived fact": "unpredictable", "uses the fact": "unpredictable",
-                   "guarded by check mode": "ok", "independent": "ok"}
+    assert got == {
+        "query": "skipped",
+        "uses it": "unpredictable",
+        "derived fact": "unpredictable",
+        "uses the fact": "unpredictable",
+        "guarded by check mode": "ok",
+        "independent": "ok",
+    }
     assert result.stats["a"]["unpredictable"] == 4
     assert result.stats["a"]["skipped"] == 4 and result.stats["a"]["failed"] == 0
     real = pbe.run(book, INVENTORY)
@@ -409,7 +478,9 @@ def test_check_mode_marks_dependents_unpredictable_not_failed(tmp_path: Path) ->
 
 
 def test_free_form_args_keep_templates_and_numbers(tmp_path: Path) -> None:
-    book = play(tmp_path, f"""
+    book = play(
+        tmp_path,
+        f"""
 - hosts: a
   gather_facts: false
   connection: local
@@ -418,14 +489,17 @@ def test_free_form_args_keep_templates_and_numbers(tmp_path: Path) -> None:
     - command: pwd chdir={{{{ d }}}}
       register: where
     - debug: msg="{{{{ where.stdout }}}}" verbosity=0
-""")
+""",
+    )
     result = pbe.run(book, {"all": {"hosts": {"a": None}}})  # no ansible_connection var
     assert result.exit_code == 0, result.results
     assert result.results[-1].result["msg"] == str(tmp_path)
 
 
 def test_creates_sees_what_an_earlier_task_would_create_in_check_mode(tmp_path: Path) -> None:
-    book = play(tmp_path, f"""
+    book = play(
+        tmp_path,
+        f"""
 - hosts: a
   gather_facts: false
   tasks:
@@ -434,7 +508,8 @@ def test_creates_sees_what_an_earlier_task_would_create_in_check_mode(tmp_path: 
       command: touch {tmp_path}/other
       args:
         creates: {tmp_path}/marker
-""")
+""",
+    )
     check = pbe.run(book, INVENTORY, check=True)
     assert statuses(check, "guarded") == {"a": "ok"}
     real = pbe.run(book, INVENTORY)
@@ -443,7 +518,9 @@ def test_creates_sees_what_an_earlier_task_would_create_in_check_mode(tmp_path: 
 
 
 def test_loop_control_extended_label_and_index(tmp_path: Path) -> None:
-    book = play(tmp_path, """
+    book = play(
+        tmp_path,
+        """
 - hosts: a
   gather_facts: false
   tasks:
@@ -452,16 +529,21 @@ def test_loop_control_extended_label_and_index(tmp_path: Path) -> None:
               first={{ ansible_loop.first }} prev={{ ansible_loop.previtem }}"
       loop: [apple, pear]
       loop_control: {loop_var: fruit, index_var: i, extended: true, label: "{{ fruit }}"}
-""")
+""",
+    )
     result = pbe.run(book, INVENTORY)
     items = result.results[0].items
-    assert [i["msg"] for i in items] == ["0:apple 1/2 first=True prev=None",
-                                         "1:pear 2/2 first=False prev=apple"]
+    assert [i["msg"] for i in items] == [
+        "0:apple 1/2 first=True prev=None",
+        "1:pear 2/2 first=False prev=apple",
+    ]
     assert [i["_ansible_item_label"] for i in items] == ["apple", "pear"]
 
 
 def test_unsafe_tag_environment_list_and_bad_values(tmp_path: Path) -> None:
-    book = play(tmp_path, """
+    book = play(
+        tmp_path,
+        """
 - hosts: a
   gather_facts: false
   tasks:
@@ -483,13 +565,16 @@ def test_unsafe_tag_environment_list_and_bad_values(tmp_path: Path) -> None:
       become: true
       become_method: "{{ 'doas' }}"
       ignore_errors: true
-""")
+""",
+    )
     result = pbe.run(book, INVENTORY)
     assert result.exit_code == 0
     by_name = {r.task_name: r for r in result.results}
     assert by_name["unsafe"].result["msg"] == "{{ not rendered }}"
-    assert by_name["bad retries"].result["msg"] == \
-        "`retries` must be a number; `{{ 'ten' }}` gave a string"  # never the value
+    assert (
+        by_name["bad retries"].result["msg"]
+        == "`retries` must be a number; `{{ 'ten' }}` gave a string"
+    )  # never the value
     assert "become_method `doas` is not supported" in by_name["bad become"].result["msg"]
 
 
@@ -497,8 +582,10 @@ def test_vars_files_of_an_imported_playbook_are_relative_to_it(tmp_path: Path) -
     sub = tmp_path / "sub"
     sub.mkdir()
     (sub / "vars.yml").write_text("color: green\n")
-    (sub / "inner.yml").write_text("- hosts: a\n  gather_facts: false\n  vars_files: [vars.yml]\n"
-                                   "  tasks:\n    - debug: msg='{{ color }}'\n")
+    (sub / "inner.yml").write_text(
+        "- hosts: a\n  gather_facts: false\n  vars_files: [vars.yml]\n"
+        "  tasks:\n    - debug: msg='{{ color }}'\n"
+    )
     book = play(tmp_path, "- import_playbook: sub/inner.yml\n")
     result = pbe.run(book, INVENTORY)
     assert result.results[0].result["msg"] == "green"
@@ -506,7 +593,9 @@ def test_vars_files_of_an_imported_playbook_are_relative_to_it(tmp_path: Path) -
 
 def test_include_vars_render_and_explicit_false_overrides(tmp_path: Path) -> None:
     (tmp_path / "vars.yml").write_text('sum: "{{ 1 + 2 }}"\n')
-    book = play(tmp_path, """
+    book = play(
+        tmp_path,
+        """
 - hosts: a
   gather_facts: false
   environment: {A: play, B: play}
@@ -524,14 +613,17 @@ def test_include_vars_render_and_explicit_false_overrides(tmp_path: Path) -> Non
           environment: {B: task}
           register: env
     - assert: {that: "env.stdout == 'play-task'"}
-""")
+""",
+    )
     result = pbe.run(book, INVENTORY)
     assert result.exit_code == 0, [r.result for r in result.results]
     assert result.stats["a"]["rescued"] == 1 and result.stats["a"]["ignored"] == 0
 
 
 def test_task_names_render_play_and_extra_vars(tmp_path: Path) -> None:
-    book = play(tmp_path, """
+    book = play(
+        tmp_path,
+        """
 - hosts: a
   gather_facts: false
   vars: {pkg: nginx}
@@ -540,7 +632,10 @@ def test_task_names_render_play_and_extra_vars(tmp_path: Path) -> None:
       debug: msg=x
     - name: "per host {{ inventory_hostname_short }}"
       debug: msg=y
-""")
+""",
+    )
     result = pbe.run(book, INVENTORY, extra_vars={"env": "prod"})
     assert [r.task_name for r in result.results] == [
-        "install nginx on prod", "per host {{ inventory_hostname_short }}"]
+        "install nginx on prod",
+        "per host {{ inventory_hostname_short }}",
+    ]

@@ -21,7 +21,9 @@ def ran(result: pbe.RunResult, task: str) -> list[str]:
 
 
 def test_any_errors_fatal_stops_everyone(tmp_path: Path) -> None:
-    result = run(tmp_path, """
+    result = run(
+        tmp_path,
+        """
 - hosts: all
   gather_facts: false
   any_errors_fatal: true
@@ -36,14 +38,17 @@ def test_any_errors_fatal_stops_everyone(tmp_path: Path) -> None:
   tasks:
     - name: next play
       debug: msg=never
-""")
+""",
+    )
     assert result.exit_code == 2
     assert ran(result, "after") == [] and ran(result, "next play") == []
     assert result.failed_hosts == ["h2"]
 
 
 def test_max_fail_percentage_with_serial(tmp_path: Path) -> None:
-    result = run(tmp_path, """
+    result = run(
+        tmp_path,
+        """
 - hosts: all
   gather_facts: false
   serial: 3
@@ -54,7 +59,8 @@ def test_max_fail_percentage_with_serial(tmp_path: Path) -> None:
       when: inventory_hostname == 'h1'
     - name: after
       debug: msg=after
-""")
+""",
+    )
     # 1 of 3 = 33% > 30%: the first batch stops and the second never starts
     assert result.exit_code == 2
     assert ran(result, "flaky") == ["h1", "h2", "h3"]
@@ -62,7 +68,9 @@ def test_max_fail_percentage_with_serial(tmp_path: Path) -> None:
 
 
 def test_serial_batches_run_whole_play_per_batch(tmp_path: Path) -> None:
-    result = run(tmp_path, """
+    result = run(
+        tmp_path,
+        """
 - hosts: all
   gather_facts: false
   serial: [1, "50%"]
@@ -71,7 +79,8 @@ def test_serial_batches_run_whole_play_per_batch(tmp_path: Path) -> None:
       debug: msg=1
     - name: two
       debug: msg=2
-""")
+""",
+    )
     order = [(r.task_name, r.host) for r in result.results]
     assert order[:2] == [("one", "h1"), ("two", "h1")]
     assert [h for t, h in order[2:5]] == ["h2", "h3", "h4"]  # 50% of 6 = 3
@@ -79,7 +88,9 @@ def test_serial_batches_run_whole_play_per_batch(tmp_path: Path) -> None:
 
 
 def test_run_once_registers_for_all(tmp_path: Path) -> None:
-    result = run(tmp_path, """
+    result = run(
+        tmp_path,
+        """
 - hosts: all
   gather_facts: false
   tasks:
@@ -89,28 +100,33 @@ def test_run_once_registers_for_all(tmp_path: Path) -> None:
       register: r
     - name: everyone sees it
       debug: msg="{{ r.stdout }}"
-""")
+""",
+    )
     assert result.ok
     assert ran(result, "once") == ["h1"]
-    assert {r.result["msg"] for r in result.results if r.task_name == "everyone sees it"} == \
-        {"h1"}
+    assert {r.result["msg"] for r in result.results if r.task_name == "everyone sees it"} == {"h1"}
     assert result.stats["h1"]["changed"] == 1 and result.stats["h2"]["changed"] == 0
 
 
 def test_delegate_to_localhost_uses_delegating_hosts_vars(tmp_path: Path) -> None:
-    result = run(tmp_path, f"""
+    result = run(
+        tmp_path,
+        f"""
 - hosts: h1,h2
   gather_facts: false
   tasks:
     - command: touch {tmp_path}/from-{{{{ inventory_hostname }}}}
       delegate_to: localhost
-""")
+""",
+    )
     assert result.ok
     assert (tmp_path / "from-h1").exists() and (tmp_path / "from-h2").exists()
 
 
 def test_throttle_and_order(tmp_path: Path) -> None:
-    result = run(tmp_path, """
+    result = run(
+        tmp_path,
+        """
 - hosts: all
   gather_facts: false
   order: reverse_sorted
@@ -118,13 +134,16 @@ def test_throttle_and_order(tmp_path: Path) -> None:
     - name: t
       debug: msg=x
       throttle: 1
-""")
+""",
+    )
     assert result.ok
     assert ran(result, "t") == ["h6", "h5", "h4", "h3", "h2", "h1"]
 
 
 def test_free_strategy_lets_fast_hosts_run_ahead(tmp_path: Path) -> None:
-    result = run(tmp_path, f"""
+    result = run(
+        tmp_path,
+        f"""
 - hosts: h1,h2
   gather_facts: false
   strategy: free
@@ -136,7 +155,8 @@ def test_free_strategy_lets_fast_hosts_run_ahead(tmp_path: Path) -> None:
     - name: fail h2
       fail: msg=x
       when: inventory_hostname == 'h2'
-""")
+""",
+    )
     assert result.exit_code == 2
     # h2 finished all its tasks while h1 was still sleeping in the first one
     assert (tmp_path / "order").read_text().split() == ["h2", "h1"]
@@ -161,11 +181,16 @@ def test_start_at_task(tmp_path: Path) -> None:
 """
     result = run(tmp_path, text, start_at_task="second*")
     assert [(r.task_name, r.host) for r in result.results] == [
-        ("second step", "h1"), ("second step", "h2"), ("third", "h1")]
+        ("second step", "h1"),
+        ("second step", "h2"),
+        ("third", "h1"),
+    ]
 
 
 def test_start_at_task_with_fact_gathering(tmp_path: Path) -> None:
-    result = run(tmp_path, """
+    result = run(
+        tmp_path,
+        """
 - hosts: h1
   gather_facts: true
   tasks:
@@ -173,12 +198,16 @@ def test_start_at_task_with_fact_gathering(tmp_path: Path) -> None:
       debug: msg=1
     - name: second
       debug: msg=2
-""", start_at_task="second")
+""",
+        start_at_task="second",
+    )
     assert [r.task_name for r in result.results] == ["Gathering Facts", "second"]
 
 
 def test_free_strategy_run_once_throttle_and_max_fail(tmp_path: Path) -> None:
-    result = run(tmp_path, f"""
+    result = run(
+        tmp_path,
+        f"""
 - hosts: all
   gather_facts: false
   strategy: free
@@ -196,7 +225,8 @@ def test_free_strategy_run_once_throttle_and_max_fail(tmp_path: Path) -> None:
       when: inventory_hostname == 'h3'
     - name: others go on
       debug: msg="{{{{ once.changed }}}}"
-""")
+""",
+    )
     assert len(list(tmp_path.glob("once-*"))) == 1
     assert result.failed_hosts == ["h3"]  # the lock dir never collided: throttle held
     assert len([r for r in result.results if r.task_name == "others go on"]) == 5

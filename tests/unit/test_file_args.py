@@ -31,21 +31,49 @@ from playbook_engine.transport.base import CommandResult
 
 
 def sh(command: str, stdin: bytes | None = None, **_: Any) -> CommandResult:
-    proc = subprocess.run(["/bin/sh", "-c", command], input=stdin or b"", capture_output=True,
-                          check=False)
+    proc = subprocess.run(
+        ["/bin/sh", "-c", command], input=stdin or b"", capture_output=True, check=False
+    )
     return CommandResult(proc.returncode, proc.stdout, proc.stderr)
 
 
 # -- words, as Ansible's run_command expands them -----------------------------------------
 
-WORDS = ["$X", "~$Y", "$Z", "~root/a", "~nobody", "~nosuchuser/x", "$EMPTY|", "${X}", "${}",
-         "$1a", "$", "$$", "~/", "x~", "${A B}", "$UNI_é", "~$X", "plain", "a b", "it's",
-         "$HOME$HOME", "~", "~0", "$NL", "-n", "${UNSET}tail", "$X/$Y"]
+WORDS = [
+    "$X",
+    "~$Y",
+    "$Z",
+    "~root/a",
+    "~nobody",
+    "~nosuchuser/x",
+    "$EMPTY|",
+    "${X}",
+    "${}",
+    "$1a",
+    "$",
+    "$$",
+    "~/",
+    "x~",
+    "${A B}",
+    "$UNI_é",
+    "~$X",
+    "plain",
+    "a b",
+    "it's",
+    "$HOME$HOME",
+    "~",
+    "~0",
+    "$NL",
+    "-n",
+    "${UNSET}tail",
+    "$X/$Y",
+]
 
 
 @pytest.mark.parametrize("home", ["/root/", "", None])
 def test_words_expand_like_pythons_expandvars_then_expanduser(
-        monkeypatch: pytest.MonkeyPatch, home: str | None) -> None:
+    monkeypatch: pytest.MonkeyPatch, home: str | None
+) -> None:
     env = {"X": "~/q", "Y": "root", "Z": "~", "EMPTY": "", "NL": "a\n\n"}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -83,6 +111,7 @@ def test_validate_line_puts_the_file_in_unexpanded_and_expands_the_rest() -> Non
 
 # -- validate, on a local sh -------------------------------------------------------------
 
+
 def put(stream: Any, path: str, mode: int | None) -> None:
     Path(path).write_bytes(stream.read())
     os.chmod(path, mode or 0o600)
@@ -96,8 +125,9 @@ def test_a_failing_validate_leaves_the_old_file_and_no_temp_file(tmp_path: Path)
     dest = tmp_path / "conf"
     dest.write_text("old\n")
     with pytest.raises(ValidateFailed) as caught:
-        files().write(str(dest), b"new\n", validate="sh -c 'cat $0; echo no >&2; exit 3' %s",
-                      backup=True)
+        files().write(
+            str(dest), b"new\n", validate="sh -c 'cat $0; echo no >&2; exit 3' %s", backup=True
+        )
     assert (caught.value.rc, caught.value.stdout, caught.value.stderr) == (3, "new\n", "no\n")
     assert caught.value.message == "failed to validate: rc:3 error:no\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["conf"]
@@ -107,8 +137,13 @@ def test_a_failing_validate_leaves_the_old_file_and_no_temp_file(tmp_path: Path)
 def test_a_passing_validate_sees_the_new_file_with_its_mode(tmp_path: Path) -> None:
     dest = tmp_path / "conf"
     dest.write_text("old\n")
-    backup = files().write(str(dest), b"new\n", mode="0640", backup=True,
-                           validate="sh -c 'test $(stat -c %%a $0) = 640 && grep -q new $0' %s")
+    backup = files().write(
+        str(dest),
+        b"new\n",
+        mode="0640",
+        backup=True,
+        validate="sh -c 'test $(stat -c %%a $0) = 640 && grep -q new $0' %s",
+    )
     assert dest.read_text() == "new\n" and dest.stat().st_mode & 0o777 == 0o640
     assert backup is not None and Path(backup).read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["conf", Path(backup).name])
@@ -147,26 +182,55 @@ def test_text_edits_fail_validation_as_ansible_words_it(module: Any, tmp_path: P
     dest = tmp_path / "f"
     dest.write_text("a\n")
     key = "line" if module is LineInFile else "block"
-    result = run(module, LocalCtx(), path=str(dest), **{key: "b"},
-                 validate="sh -c 'echo out; echo err >&2; exit 3' %s")
-    assert result == {"changed": False, "failed": True,
-                      "msg": "failed to validate: rc:3 error:err\n"}
+    result = run(
+        module,
+        LocalCtx(),
+        path=str(dest),
+        **{key: "b"},
+        validate="sh -c 'echo out; echo err >&2; exit 3' %s",
+    )
+    assert result == {
+        "changed": False,
+        "failed": True,
+        "msg": "failed to validate: rc:3 error:err\n",
+    }
     assert dest.read_text() == "a\n"
-    assert run(module, LocalCtx(), path=str(dest), **{key: "b"}, validate="grep -q b %s")[
-        "changed"]
+    assert run(module, LocalCtx(), path=str(dest), **{key: "b"}, validate="grep -q b %s")["changed"]
     assert "b\n" in dest.read_text()
 
 
 def test_copy_fails_validation_with_exit_status_and_output(tmp_path: Path) -> None:
     dest = tmp_path / "f"
     dest.write_text("a\n")
-    result = run(Copy, LocalCtx(), content="b\n", dest=str(dest),
-                 validate="sh -c 'echo out; echo err >&2; exit 3' %s")
-    assert {k: result[k] for k in ("failed", "changed", "msg", "exit_status", "stdout",
-                                   "stderr", "stdout_lines", "checksum")} == {
-        "failed": True, "changed": False, "msg": "failed to validate", "exit_status": 3,
-        "stdout": "out\n", "stderr": "err\n", "stdout_lines": ["out"],
-        "checksum": hashlib.sha1(b"b\n").hexdigest()}
+    result = run(
+        Copy,
+        LocalCtx(),
+        content="b\n",
+        dest=str(dest),
+        validate="sh -c 'echo out; echo err >&2; exit 3' %s",
+    )
+    assert {
+        k: result[k]
+        for k in (
+            "failed",
+            "changed",
+            "msg",
+            "exit_status",
+            "stdout",
+            "stderr",
+            "stdout_lines",
+            "checksum",
+        )
+    } == {
+        "failed": True,
+        "changed": False,
+        "msg": "failed to validate",
+        "exit_status": 3,
+        "stdout": "out\n",
+        "stderr": "err\n",
+        "stdout_lines": ["out"],
+        "checksum": hashlib.sha1(b"b\n").hexdigest(),
+    }
     assert dest.read_text() == "a\n"
     unchanged = run(Copy, LocalCtx(), content="a\n", dest=str(dest), validate="not used")
     assert unchanged["changed"] is False and "failed" not in unchanged
@@ -176,15 +240,18 @@ def test_copy_remote_src_validates_too(tmp_path: Path) -> None:
     src, dest = tmp_path / "src", tmp_path / "dest"
     src.write_text("new\n")
     dest.write_text("old\n")
-    result = run(Copy, LocalCtx(), src=str(src), remote_src=True, dest=str(dest),
-                 validate="false %s")
+    result = run(
+        Copy, LocalCtx(), src=str(src), remote_src=True, dest=str(dest), validate="false %s"
+    )
     assert result["failed"] and dest.read_text() == "old\n" and src.read_text() == "new\n"
-    assert run(Copy, LocalCtx(), src=str(src), remote_src=True, dest=str(dest),
-               validate="grep -q new %s")["changed"]
+    assert run(
+        Copy, LocalCtx(), src=str(src), remote_src=True, dest=str(dest), validate="grep -q new %s"
+    )["changed"]
     assert dest.read_text() == "new\n" and src.exists()
 
 
 # -- command --------------------------------------------------------------------------------
+
 
 def test_command_warns_that_it_ignores_executable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PBE_T", "v")
@@ -192,18 +259,20 @@ def test_command_warns_that_it_ignores_executable(monkeypatch: pytest.MonkeyPatc
     assert result["stdout"] == "v /root" and result["rc"] == 0
     assert result["cmd"] == ["echo", "$PBE_T", "~root"]
     assert "executable" in result["warnings"][0]
-    literal = run(Command, LocalCtx(), argv=["echo", "$PBE_T", "~root"],
-                  expand_argument_vars=False)
+    literal = run(Command, LocalCtx(), argv=["echo", "$PBE_T", "~root"], expand_argument_vars=False)
     assert literal["stdout"] == "$PBE_T ~root" and "warnings" not in literal
 
 
 # -- SELinux --------------------------------------------------------------------------------
 
+
 def test_selinux_parts_resolve_default_and_compare_only_what_is_given() -> None:
     se = SeContext("system_u:object_r:etc_t:s0", "system_u:object_r:httpd_config_t:s0")
     assert selinux.wanted({"setype": "_default", "seuser": "u"}, se) == {
-        "seuser": "u", "setype": "httpd_config_t"}
-    assert selinux.wanted({"setype": "x_t"}, None) == {}          # SELinux off: ignored
+        "seuser": "u",
+        "setype": "httpd_config_t",
+    }
+    assert selinux.wanted({"setype": "x_t"}, None) == {}  # SELinux off: ignored
     assert selinux.wanted({"selevel": "_default"}, SeContext("a:b:c:s0", "")) == {}
     assert selinux.changes({"setype": "etc_t"}, se) is None
     assert selinux.changes({"setype": "x_t"}, se) == (se.current, "system_u:object_r:x_t:s0")
@@ -227,8 +296,7 @@ ETC_CONTEXT = SeContext(ETC, ETC)
 
 
 def _file_facts(kind: str = "file", se: SeContext | None = ETC_CONTEXT) -> Facts:
-    state = FileState("/w/x", kind, mode="0644", uid=0, gid=0, owner="root", group="root",
-                      nlink=1)
+    state = FileState("/w/x", kind, mode="0644", uid=0, gid=0, owner="root", group="root", nlink=1)
     parent = Entry(FileState("/w", "directory", "0755", 0, 0, "root", "root"), access="rwx")
     return Facts(Entry(state), ROOT, ancestors=(parent,), se=se)
 
@@ -246,9 +314,14 @@ def test_file_plans_chcon_only_where_the_context_differs() -> None:
 
 
 def test_file_chcons_the_directories_it_makes() -> None:
-    facts = Facts(Entry(FileState("/w/x")), ROOT,
-                  ancestors=(Entry(FileState("/w", "directory", "0755", 0, 0, "root", "root"),
-                                   access="rwx"),), se=SeContext("", ETC))
+    facts = Facts(
+        Entry(FileState("/w/x")),
+        ROOT,
+        ancestors=(
+            Entry(FileState("/w", "directory", "0755", 0, 0, "root", "root"), access="rwx"),
+        ),
+        se=SeContext("", ETC),
+    )
     result = plan(Want("/w/x", "directory", selinux={"seuser": "_default"}), facts)
     assert result.steps[-1] == '{ [ $# = 0 ] || chcon -h -u system_u -- "$@"; }'
 
@@ -265,13 +338,19 @@ class SeHost(RecordedHost):
 
 
 def _stat_reply(data: bytes, context: str) -> str:
-    return (f"P|0\nS|regular file|644|0|0|root|root|{len(data)}|1700000000|1\n"
-            f"C|{hashlib.sha1(data).hexdigest()}\nZ|{context}|{ETC}\n")
+    return (
+        f"P|0\nS|regular file|644|0|0|root|root|{len(data)}|1700000000|1\n"
+        f"C|{hashlib.sha1(data).hexdigest()}\nZ|{context}|{ETC}\n"
+    )
 
 
 def test_copy_chcons_a_file_whose_content_is_right_in_place() -> None:
-    host = SeHost([Answer('p=/etc/app.conf; echo "P|0"', stdout=_stat_reply(b"x", ETC)),
-                   Answer("chcon -h -t httpd_config_t -- /etc/app.conf")])
+    host = SeHost(
+        [
+            Answer('p=/etc/app.conf; echo "P|0"', stdout=_stat_reply(b"x", ETC)),
+            Answer("chcon -h -t httpd_config_t -- /etc/app.conf"),
+        ]
+    )
     result = run(Copy, host, content="x", dest="/etc/app.conf", setype="httpd_config_t")
     assert result["changed"] and result["secontext"] == "system_u:object_r:httpd_config_t:s0"
     assert len(host.commands) == 2 and not host.answers
@@ -280,28 +359,33 @@ def test_copy_chcons_a_file_whose_content_is_right_in_place() -> None:
 
 
 def test_copy_chcons_the_temp_file_before_the_rename() -> None:
-    host = SeHost([Answer('echo "P|0"', stdout=_stat_reply(b"old", ETC)),
-                   Answer("umask; id -un", stdout="0022\nroot\n0\nroot\nroot\nD|755|root\nW\n"),
-                   Answer('chcon -h -t httpd_config_t -- "$t"')])
-    assert run(Copy, host, content="new", dest="/etc/app.conf", setype="httpd_config_t")[
-        "changed"]
+    host = SeHost(
+        [
+            Answer('echo "P|0"', stdout=_stat_reply(b"old", ETC)),
+            Answer("umask; id -un", stdout="0022\nroot\n0\nroot\nroot\nD|755|root\nW\n"),
+            Answer('chcon -h -t httpd_config_t -- "$t"'),
+        ]
+    )
+    assert run(Copy, host, content="new", dest="/etc/app.conf", setype="httpd_config_t")["changed"]
     assert "chcon --reference=" in host.commands[-1]  # the old context first, as Ansible
     assert host.commands[-1].index("chcon --reference") < host.commands[-1].index("mv -fT")
 
 
 def test_lineinfile_reads_the_context_in_its_one_probe() -> None:
-    probe = (f"U|0|root|root|0|root\nW|1|0|1\nS|regular file|644|0|0|root|root|2|1|1\n"
-             f"Z|{ETC}|{ETC}\n/etc/f\0a\n")
+    probe = (
+        f"U|0|root|root|0|root\nW|1|0|1\nS|regular file|644|0|0|root|root|2|1|1\n"
+        f"Z|{ETC}|{ETC}\n/etc/f\0a\n"
+    )
     target = parse_probe("/etc/f", probe.encode(), context=True)
     assert target.state.selinux == SeContext(ETC, ETC) and target.content == b"a\n"
-    host = SeHost([Answer("case $p in", stdout=probe),
-                   Answer("chcon -h -l s1 -- /etc/f")])
+    host = SeHost([Answer("case $p in", stdout=probe), Answer("chcon -h -l s1 -- /etc/f")])
     result = run(LineInFile, host, path="/etc/f", line="a", selevel="s1")
     assert result["changed"] and result["msg"] == "ownership, perms or SE linux context changed"
     assert len(host.commands) == 2
 
 
 # -- links in copied trees ------------------------------------------------------------------
+
 
 def test_local_tree_keeps_links_as_links_without_follow(tmp_path: Path) -> None:
     root = tmp_path / "tree"
@@ -312,21 +396,34 @@ def test_local_tree_keeps_links_as_links_without_follow(tmp_path: Path) -> None:
     (root / "dirlink").symlink_to("sub")
     (root / "sub" / "loop").symlink_to("..")
     followed = {e.rel: (e.kind, e.target) for e in local_tree(root, follow=True)}
-    assert followed == {"a": ("file", None), "broken": ("link", "nowhere"),
-                        "dirlink": ("dir", None), "dirlink/loop": ("link", ".."),
-                        "rel": ("file", None), "sub": ("dir", None),
-                        "sub/loop": ("link", "..")}
+    assert followed == {
+        "a": ("file", None),
+        "broken": ("link", "nowhere"),
+        "dirlink": ("dir", None),
+        "dirlink/loop": ("link", ".."),
+        "rel": ("file", None),
+        "sub": ("dir", None),
+        "sub/loop": ("link", ".."),
+    }
     kept = {e.rel: (e.kind, e.target) for e in local_tree(root, follow=False)}
-    assert kept == {"a": ("file", None), "broken": ("link", "nowhere"),
-                    "dirlink": ("link", "sub"), "rel": ("link", "a"), "sub": ("dir", None),
-                    "sub/loop": ("link", "..")}
+    assert kept == {
+        "a": ("file", None),
+        "broken": ("link", "nowhere"),
+        "dirlink": ("link", "sub"),
+        "rel": ("link", "a"),
+        "sub": ("dir", None),
+        "sub/loop": ("link", ".."),
+    }
 
 
 # -- stat's mime type -------------------------------------------------------------------------
 
+
 def test_mime_values_parse_files_answer_or_say_unknown() -> None:
-    assert mime_values("text/plain; charset=utf-8") == {"mimetype": "text/plain",
-                                                        "charset": "utf-8"}
+    assert mime_values("text/plain; charset=utf-8") == {
+        "mimetype": "text/plain",
+        "charset": "utf-8",
+    }
     assert mime_values("inode/symlink") == {"mimetype": "unknown", "charset": "unknown"}
     assert mime_values(None) == {"mimetype": "unknown", "charset": "unknown"}
     assert selinux_list(None, True) == [None, None, None]
@@ -338,24 +435,31 @@ def test_stat_reports_the_mime_type_of_the_path_itself(tmp_path: Path) -> None:
     (tmp_path / "t.txt").write_text("héllo\n")
     (tmp_path / "lnk").symlink_to("t.txt")
     (tmp_path / "empty").write_bytes(b"")
-    seen = {name: {k: run(Stat, LocalCtx(), path=str(tmp_path / name), follow=True)["stat"][k]
-                   for k in ("mimetype", "charset")}
-            for name in ("t.txt", "lnk", "empty", ".")}
-    assert seen == {"t.txt": {"mimetype": "text/plain", "charset": "utf-8"},
-                    "lnk": {"mimetype": "inode/symlink", "charset": "binary"},
-                    "empty": {"mimetype": "inode/x-empty", "charset": "binary"},
-                    ".": {"mimetype": "inode/directory", "charset": "binary"}}
-    off = run(Stat, LocalCtx(), path=str(tmp_path / "t.txt"), get_mime=False,
-              get_selinux_context=True)["stat"]
+    seen = {
+        name: {
+            k: run(Stat, LocalCtx(), path=str(tmp_path / name), follow=True)["stat"][k]
+            for k in ("mimetype", "charset")
+        }
+        for name in ("t.txt", "lnk", "empty", ".")
+    }
+    assert seen == {
+        "t.txt": {"mimetype": "text/plain", "charset": "utf-8"},
+        "lnk": {"mimetype": "inode/symlink", "charset": "binary"},
+        "empty": {"mimetype": "inode/x-empty", "charset": "binary"},
+        ".": {"mimetype": "inode/directory", "charset": "binary"},
+    }
+    off = run(
+        Stat, LocalCtx(), path=str(tmp_path / "t.txt"), get_mime=False, get_selinux_context=True
+    )["stat"]
     assert "mimetype" not in off and off["selinux_context"] == [None, None, None]
 
 
-def test_stat_of_a_file_a_check_run_would_write_asks_file_about_its_bytes(
-        tmp_path: Path) -> None:
+def test_stat_of_a_file_a_check_run_would_write_asks_file_about_its_bytes(tmp_path: Path) -> None:
     ctx = LocalCtx(check=True)
     path = str(tmp_path / "new.sh")
-    ctx.prediction.record(FileState(path, "file", mode="0755", content=b"#!/bin/sh\necho\n",
-                                    size=15))
+    ctx.prediction.record(
+        FileState(path, "file", mode="0755", content=b"#!/bin/sh\necho\n", size=15)
+    )
     result = Stat().run(Stat.coerce({"path": path}), ctx)  # type: ignore[arg-type]
     assert not result.unknown
     assert result.values["stat"]["mimetype"] == "text/x-shellscript"

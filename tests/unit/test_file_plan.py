@@ -41,16 +41,30 @@ from playbook_engine.modules.stat import (
 from playbook_engine.modules.util.remotefs import FileState, Prediction, RemoteFiles
 from playbook_engine.transport.base import CommandResult
 
-USER = Env(uid=1001, gid=1001, groups=frozenset({1001, 50}), umask=0o022, user="me",
-           group="me")
+USER = Env(uid=1001, gid=1001, groups=frozenset({1001, 50}), umask=0o022, user="me", group="me")
 ROOT = Env(uid=0, gid=0, groups=frozenset({0}), umask=0o022, user="root", group="root")
 
 
-def ent(path: str, kind: str = "file", mode: str = "0644", uid: int = 1001, gid: int = 1001,
-        **extra: Any) -> Entry:
+def ent(
+    path: str,
+    kind: str = "file",
+    mode: str = "0644",
+    uid: int = 1001,
+    gid: int = 1001,
+    **extra: Any,
+) -> Entry:
     fields = {k: extra.pop(k) for k in list(extra) if k in FileState.__dataclass_fields__}
-    state = FileState(path, kind, mode=mode, uid=uid, gid=gid, owner="me" if uid else "root",
-                      group="me" if gid else "root", nlink=fields.pop("nlink", 1), **fields)
+    state = FileState(
+        path,
+        kind,
+        mode=mode,
+        uid=uid,
+        gid=gid,
+        owner="me" if uid else "root",
+        group="me" if gid else "root",
+        nlink=fields.pop("nlink", 1),
+        **fields,
+    )
     return Entry(state, **extra)
 
 
@@ -72,6 +86,7 @@ def want(path: str = "/w/x", **kw: Any) -> Want:
 
 # -- attributes -------------------------------------------------------------------------------
 
+
 def test_attrs_octal_symbolic_and_noop() -> None:
     f = FileState("/f", "file", "0644", 1001, 1001)
     assert not attrs(f, "0644", Ids(), USER, "/f").changed
@@ -83,18 +98,19 @@ def test_attrs_octal_symbolic_and_noop() -> None:
 
 def test_attrs_capital_x_only_for_directories_and_executables() -> None:
     assert attrs(FileState("/f", "file", "0600", 1001), "a+X", Ids(), USER, "/f").chmod is None
-    assert attrs(FileState("/d", "directory", "0700", 1001), "a+X", Ids(), USER,
-                 "/d").chmod == "00711"
-    assert attrs(FileState("/e", "file", "0700", 1001), "go+X", Ids(), USER,
-                 "/e").chmod == "00711"
+    assert (
+        attrs(FileState("/d", "directory", "0700", 1001), "a+X", Ids(), USER, "/d").chmod == "00711"
+    )
+    assert attrs(FileState("/e", "file", "0700", 1001), "go+X", Ids(), USER, "/e").chmod == "00711"
 
 
 def test_chown_drops_setuid_like_the_kernel() -> None:
     f = FileState("/f", "file", "6755", 1001, 1001)
     change = attrs(f, None, Ids(uid=0, owner="root"), ROOT, "/f")
     assert change.chown == "0" and change.after.mode == "0755"
-    kept = attrs(FileState("/f", "file", "2745", 1001, 1001), None, Ids(gid=0, group="root"),
-                 ROOT, "/f")
+    kept = attrs(
+        FileState("/f", "file", "2745", 1001, 1001), None, Ids(gid=0, group="root"), ROOT, "/f"
+    )
     assert kept.chown == ":0" and kept.after.mode == "2745"  # setgid without g+x stays
     d = attrs(FileState("/d", "directory", "2755", 1001, 1001), None, Ids(uid=0), ROOT, "/d")
     assert d.after.mode == "2755"
@@ -126,20 +142,28 @@ def test_default_state_and_state_name() -> None:
 
 # -- states -----------------------------------------------------------------------------------
 
+
 def test_directory_creates_each_missing_parent_top_down_with_the_mode() -> None:
     ancestors = (absent("/w/a/b"), absent("/w/a"), WRITABLE_DIR)
-    result = plan(want("/w/a/b/c", state="directory", mode="u=rwx,g=rx,o="),
-                  facts(absent("/w/a/b/c"), ancestors=ancestors))
+    result = plan(
+        want("/w/a/b/c", state="directory", mode="u=rwx,g=rx,o="),
+        facts(absent("/w/a/b/c"), ancestors=ancestors),
+    )
     assert result.changed and result.state == "directory"
     mkdirs = [step.split()[5] for step in result.steps if step.startswith("if mkdir ")]
     assert mkdirs == ["/w/a", "/w/a/b", "/w/a/b/c"] and result.racy == 3
     assert result.steps[1].startswith("if mkdir -m 00750 -- /w/a ")  # born with its mode
-    locked = plan(want("/w/a/b/c", state="directory", mode="0500"),
-                  facts(absent("/w/a/b/c"), ancestors=ancestors))
+    locked = plan(
+        want("/w/a/b/c", state="directory", mode="0500"),
+        facts(absent("/w/a/b/c"), ancestors=ancestors),
+    )
     assert locked.steps[1].startswith("if mkdir -- /w/a ")  # a child could not be made in it
     assert result.steps[-1] == '{ [ $# = 0 ] || chmod 00750 -- "$@"; }'  # only those made
     assert [(s.path, s.mode, new) for s, new in result.records] == [
-        ("/w/a", "0750", True), ("/w/a/b", "0750", True), ("/w/a/b/c", "0750", True)]
+        ("/w/a", "0750", True),
+        ("/w/a/b", "0750", True),
+        ("/w/a/b/c", "0750", True),
+    ]
     assert result.before == {"path": "/w/a/b/c", "state": "absent"}
     assert result.after == {"path": "/w/a/b/c", "state": "directory", "mode": "0750"}
 
@@ -158,8 +182,9 @@ def test_creating_needs_a_writable_directory() -> None:
     locked = ent("/l", "directory", "0755", uid=0, access="rx")
     with pytest.raises(ModuleError, match="Permission denied.*cannot write to /l"):
         plan(want("/l/x", state="directory"), facts(absent("/l/x"), ancestors=(locked,)))
-    assert plan(want("/l/x", state="directory"),
-                facts(absent("/l/x"), ROOT, ancestors=(locked,))).changed
+    assert plan(
+        want("/l/x", state="directory"), facts(absent("/l/x"), ROOT, ancestors=(locked,))
+    ).changed
     a_file = ent("/w/f")
     with pytest.raises(ModuleError, match="/w/f is not a directory"):
         plan(want("/w/f/x", state="touch"), facts(absent("/w/f/x"), ancestors=(a_file,)))
@@ -201,14 +226,12 @@ def test_touch_changes_unless_both_times_are_preserved() -> None:
 def test_absent_removes_trees_and_respects_sticky_directories() -> None:
     assert not plan(want(state="absent"), facts(absent("/w/x"))).changed
     tree = plan(want(state="absent"), facts(ent("/w/x", "directory")))
-    assert tree.steps == ['if [ -e /w/x ] || [ -L /w/x ]; then rm -rf -- /w/x; '
-                          'else echo "n|"; fi']
+    assert tree.steps == ['if [ -e /w/x ] || [ -L /w/x ]; then rm -rf -- /w/x; else echo "n|"; fi']
     assert tree.records == [(FileState("/w/x"), False)]
     sticky = ent("/tmp", "directory", "1777", uid=0, access="rwx")
     with pytest.raises(ModuleError, match="sticky directory"):
         plan(want("/tmp/x", state="absent"), facts(ent("/tmp/x", uid=0), ancestors=(sticky,)))
-    assert plan(want("/tmp/x", state="absent"),
-                facts(ent("/tmp/x"), ancestors=(sticky,))).changed
+    assert plan(want("/tmp/x", state="absent"), facts(ent("/tmp/x"), ancestors=(sticky,))).changed
     with pytest.raises(ModuleError, match="cannot empty /w/x/locked"):
         plan(want(state="absent"), facts(ent("/w/x", "directory"), blocker="/w/x/locked"))
 
@@ -221,8 +244,9 @@ def test_symlink_decisions() -> None:
     assert new.extra == {"dest": "/w/x", "src": "t"} and new.final.size == 1
     same = plan(want(state="link", src="t"), facts(ent("/w/x", "link", target="t"), src=tgt))
     assert not same.changed
-    moved = plan(want(state="link", src="u"), facts(ent("/w/x", "link", target="t"),
-                                                    src=ent("/w/u")))
+    moved = plan(
+        want(state="link", src="u"), facts(ent("/w/x", "link", target="t"), src=ent("/w/u"))
+    )
     assert "else ln -sT -- u /w/.x.pbe-" in moved.steps[0]
     assert "&& mv -fT -- /w/.x.pbe-" in moved.steps[0]
     assert moved.before["src"] == "t" and moved.after["src"] == "u"
@@ -230,13 +254,17 @@ def test_symlink_decisions() -> None:
         plan(want(state="link", src="t"), facts(ent("/w/x"), src=tgt))
     with pytest.raises(ModuleError, match="src file does not exist"):
         plan(want(state="link", src="nowhere"), facts(absent("/w/x"), src=absent("/w/nowhere")))
-    assert plan(want(state="link", src="nowhere", force=True),
-                facts(absent("/w/x"), src=absent("/w/nowhere"))).changed
+    assert plan(
+        want(state="link", src="nowhere", force=True),
+        facts(absent("/w/x"), src=absent("/w/nowhere")),
+    ).changed
     full = facts(ent("/w/x", "directory", empty=False), src=tgt)
     with pytest.raises(ModuleError, match="not empty"):
         plan(want(state="link", src="t", force=True), full)
-    empty = plan(want(state="link", src="t", force=True),
-                 facts(ent("/w/x", "directory", empty=True), src=tgt))
+    empty = plan(
+        want(state="link", src="t", force=True),
+        facts(ent("/w/x", "directory", empty=True), src=tgt),
+    )
     assert "rmdir -- /w/x" in empty.steps[0] and "mv -fT -- /w/.x.pbe-" in empty.steps[0]
     with pytest.raises(ModuleError, match="src is required"):
         plan(want(state="link"), facts(absent("/w/x")))
@@ -248,16 +276,17 @@ def test_symlink_attributes_go_to_the_target_or_the_link() -> None:
     assert followed.steps[-1] == "chmod 00640 -- /w/x"
     assert [s.path for s, _ in followed.records] == ["/w/x", "/w/t"]
     link = ent("/w/x", "link", "0777", target="t")
-    own = plan(want(state="link", src="t", group="50", follow=False),
-               facts(link, src=tgt, group=(50, "staff")))
+    own = plan(
+        want(state="link", src="t", group="50", follow=False),
+        facts(link, src=tgt, group=(50, "staff")),
+    )
     assert own.steps == ["chown -h :50 -- /w/x"] and own.final.group == "staff"
 
 
 def test_hard_link_decisions() -> None:
     src = ent("/w/s", inode=7, dev=1, nlink=1)
     parent = replace(WRITABLE_DIR, dev=1)
-    new = plan(want(state="hard", src="/w/s"), facts(absent("/w/x"), src=src,
-                                                     ancestors=(parent,)))
+    new = plan(want(state="hard", src="/w/s"), facts(absent("/w/x"), src=src, ancestors=(parent,)))
     assert new.steps[0].startswith("{ ln -LT -- /w/s /w/x 2>/dev/null || ")
     assert new.final.nlink == 2
     assert [s.path for s, _ in new.records] == ["/w/x", "/w/s"]
@@ -270,8 +299,7 @@ def test_hard_link_decisions() -> None:
     assert "&& mv -fT -- /w/.x.pbe-" in forced.steps[0]
     elsewhere = replace(parent, dev=2)
     with pytest.raises(ModuleError, match="cross-device"):
-        plan(want(state="hard", src="/w/s"), facts(absent("/w/x"), src=src,
-                                                   ancestors=(elsewhere,)))
+        plan(want(state="hard", src="/w/s"), facts(absent("/w/x"), src=src, ancestors=(elsewhere,)))
     with pytest.raises(ModuleError, match="src does not exist"):
         plan(want(state="hard", src="/w/s"), facts(absent("/w/x"), src=absent("/w/s")))
 
@@ -284,34 +312,45 @@ def test_same_inode_of_predicted_entries_compares_recorded_states() -> None:
 
 
 def test_recurse_groups_chmod_by_what_find_will_see() -> None:
-    nodes = (Node("/w/x/d", "d", 0o700, 1001, 1001, "me", "me"),
-             Node("/w/x/d/run", "f", 0o700, 1001, 1001, "me", "me"),
-             Node("/w/x/d/data", "f", 0o600, 1001, 1001, "me", "me"),
-             Node("/w/x/ok", "f", 0o640, 1001, 1001, "me", "me"),
-             Node("/w/x/ln", "l", 0o777, 1001, 1001, "me", "me"))
-    result = plan(want(state="directory", recurse=True, mode="u=rwX,g=rX,o="),
-                  facts(ent("/w/x", "directory", "0750"), nodes=nodes))
+    nodes = (
+        Node("/w/x/d", "d", 0o700, 1001, 1001, "me", "me"),
+        Node("/w/x/d/run", "f", 0o700, 1001, 1001, "me", "me"),
+        Node("/w/x/d/data", "f", 0o600, 1001, 1001, "me", "me"),
+        Node("/w/x/ok", "f", 0o640, 1001, 1001, "me", "me"),
+        Node("/w/x/ln", "l", 0o777, 1001, 1001, "me", "me"),
+    )
+    result = plan(
+        want(state="directory", recurse=True, mode="u=rwX,g=rX,o="),
+        facts(ent("/w/x", "directory", "0750"), nodes=nodes),
+    )
     assert result.changed
     assert result.steps == [
         r"find -H /w/x -mindepth 1 -depth ! -type l \( "
         r"\( ! -type d -perm 0600 -exec chmod 00640 -- {} + \) -o "
         r"\( ! -type d -perm 0700 -exec chmod 00750 -- {} + \) -o "
-        r"\( -type d -perm 0700 -exec chmod 00750 -- {} + \) \)"]
+        r"\( -type d -perm 0700 -exec chmod 00750 -- {} + \) \)"
+    ]
     assert sorted(s.path for s, _ in result.records) == ["/w/x/d", "/w/x/d/data", "/w/x/d/run"]
     right = tuple(n for n in nodes if n.path in ("/w/x/ok", "/w/x/ln"))
-    assert not plan(want(state="directory", recurse=True, mode="u=rwX,g=rX,o="),
-                    facts(ent("/w/x", "directory", "0750"), nodes=right)).changed
+    assert not plan(
+        want(state="directory", recurse=True, mode="u=rwX,g=rX,o="),
+        facts(ent("/w/x", "directory", "0750"), nodes=right),
+    ).changed
 
 
 def test_recurse_chown_below_before_the_top() -> None:
     nodes = (Node("/w/x/f", "f", 0o4755, 1001, 1001, "me", "me"),)
-    result = plan(want(state="directory", recurse=True, owner="0", mode="u+s"),
-                  facts(ent("/w/x", "directory", "0755"), ROOT, owner=(0, "root"), nodes=nodes))
+    result = plan(
+        want(state="directory", recurse=True, owner="0", mode="u+s"),
+        facts(ent("/w/x", "directory", "0755"), ROOT, owner=(0, "root"), nodes=nodes),
+    )
     assert result.steps == [
         r"find -H /w/x -mindepth 1 \( ! -uid 0 \) -exec chown -h 0 -- {} +",
         r"find -H /w/x -mindepth 1 -depth ! -type l \( "
         r"\( ! -type d -perm 0755 -exec chmod 04755 -- {} + \) \)",
-        "chown 0 -- /w/x", "chmod 04755 -- /w/x"]
+        "chown 0 -- /w/x",
+        "chmod 04755 -- /w/x",
+    ]
 
 
 def test_unknown_owner_and_group_fail_like_chown() -> None:
@@ -324,10 +363,29 @@ def test_unknown_owner_and_group_fail_like_chown() -> None:
 
 # -- parsing ----------------------------------------------------------------------------------
 
+
 def test_parse_entry_decodes_link_targets_and_errors() -> None:
-    rows = [["st", "symbolic link", "777", "1001", "1001", "me", "me", "5", "1.5", "2.25",
-             "3.0", "1", "99", "42"], ["lnk", "61206e0a620a"], ["real", "2f782f610a"],
-            ["acc", "rw"]]
+    rows = [
+        [
+            "st",
+            "symbolic link",
+            "777",
+            "1001",
+            "1001",
+            "me",
+            "me",
+            "5",
+            "1.5",
+            "2.25",
+            "3.0",
+            "1",
+            "99",
+            "42",
+        ],
+        ["lnk", "61206e0a620a"],
+        ["real", "2f782f610a"],
+        ["acc", "rw"],
+    ]
     entry = parse_entry("/l", rows)
     assert entry.state.target == "a n\nb" and entry.real == "/x/a"
     assert (entry.kind, entry.state.mode, entry.inode, entry.dev) == ("link", "0777", 99, 42)
@@ -337,11 +395,17 @@ def test_parse_entry_decodes_link_targets_and_errors() -> None:
 
 
 def test_parse_listing_maps_paths_and_checksums() -> None:
-    data = (b"d|755|0|0|root|root|./rel/sub\0f|4755|1|2|a|b|./rel/sub/new\nline\0"
-            + SUMS_MARK + b"a" * 40 + b"  ./rel/sub/new\nline\0")
+    data = (
+        b"d|755|0|0|root|root|./rel/sub\0f|4755|1|2|a|b|./rel/sub/new\nline\0"
+        + SUMS_MARK
+        + b"a" * 40
+        + b"  ./rel/sub/new\nline\0"
+    )
     nodes = parse_listing("rel", data)
     assert [(n.path, n.kind, n.bits) for n in nodes] == [
-        ("rel/sub", "d", 0o755), ("rel/sub/new\nline", "f", 0o4755)]
+        ("rel/sub", "d", 0o755),
+        ("rel/sub/new\nline", "f", 0o4755),
+    ]
     assert nodes[1].checksum == "a" * 40 and nodes[0].checksum is None
     assert parse_listing("/abs/", b"f|644|0|0|r|r|/abs/x\0")[0].path == "/abs/x"
 
@@ -357,8 +421,13 @@ def test_access_for_predicted_entries() -> None:
 
 def test_complete_fills_what_another_modules_record_left_out() -> None:
     made = complete(FileState("/d", "directory"), USER)
-    assert (made.mode, made.uid, made.gid, made.owner, made.group) == ("0755", 1001, 1001,
-                                                                      "me", "me")
+    assert (made.mode, made.uid, made.gid, made.owner, made.group) == (
+        "0755",
+        1001,
+        1001,
+        "me",
+        "me",
+    )
     theirs = complete(FileState("/f", "file", owner="root", group="me"), USER)
     assert (theirs.mode, theirs.uid, theirs.gid) == ("0644", None, 1001)
     assert attrs(theirs, None, Ids(uid=0, owner="root"), ROOT, "/f").chown is None
@@ -373,8 +442,15 @@ def test_resolve_is_lexical_like_the_kernel_for_plain_paths() -> None:
 
 
 def test_stat_dict_has_ansibles_keys() -> None:
-    entry = replace(ent("/f", mode="4750", checksum="c" * 40), ftype="regular file",
-                    access="rx", inode=1, dev=2, atime=1.0, ctime=3.0)
+    entry = replace(
+        ent("/f", mode="4750", checksum="c" * 40),
+        ftype="regular file",
+        access="rx",
+        inode=1,
+        dev=2,
+        atime=1.0,
+        ctime=3.0,
+    )
     out = stat_dict(entry, follow=False)
     assert out["isreg"] and out["isuid"] and out["xgrp"] and not out["woth"]
     assert out["readable"] and not out["writeable"] and out["executable"]
@@ -384,6 +460,7 @@ def test_stat_dict_has_ansibles_keys() -> None:
 
 # -- the probe and the module against a local sh -------------------------------------------------
 
+
 class Counter:
     """A RemoteFiles runner executing scripts with the local /bin/sh, counting them."""
 
@@ -392,8 +469,9 @@ class Counter:
 
     def __call__(self, command: str, stdin: bytes | None = None, **_: Any) -> CommandResult:
         self.commands.append(command)
-        proc = subprocess.run(["/bin/sh", "-c", command], input=stdin or b"",
-                              capture_output=True, check=False)
+        proc = subprocess.run(
+            ["/bin/sh", "-c", command], input=stdin or b"", capture_output=True, check=False
+        )
         return CommandResult(proc.returncode, proc.stdout, proc.stderr)
 
 
@@ -404,8 +482,7 @@ class Ctx:
         self.run_count = Counter()
         self.check = check
         self.diff = True
-        self.files = RemoteFiles(self.run_count, lambda *a: None, check,
-                                 prediction or Prediction())
+        self.files = RemoteFiles(self.run_count, lambda *a: None, check, prediction or Prediction())
 
 
 def run(module: type[Module], ctx: Ctx, **args: Any) -> dict[str, Any]:
@@ -455,9 +532,11 @@ def test_check_run_records_what_later_tasks_see(tmp_path: Path) -> None:
     assert stat["checksum"] == "da39a3ee5e6b4b0d3255bfef95601890afd80709"
     assert run(Stat, Ctx(True, prediction), path=str(tmp_path / "a"))["stat"]["mode"] == "0750"
     assert run(Stat, Ctx(True, prediction), path=str(tmp_path / "a/zz"))["stat"] == {
-        "exists": False}
-    again = run(File, Ctx(True, prediction), path=str(tmp_path / "a/b"), state="directory",
-                mode="0750")
+        "exists": False
+    }
+    again = run(
+        File, Ctx(True, prediction), path=str(tmp_path / "a/b"), state="directory", mode="0750"
+    )
     assert not again["changed"]
 
 
@@ -467,9 +546,9 @@ def test_stat_of_a_predicted_file_with_unknown_bytes_is_unknown(tmp_path: Path) 
     ctx = Ctx(True, prediction)
     result = Stat().run(Stat.coerce({"path": str(tmp_path / "big")}), ctx)  # type: ignore[arg-type]
     assert result.unknown and result.values["stat"]["exists"]
-    mime = Stat().run(Stat.coerce({"path": str(tmp_path / "big"), "get_checksum": False}),
-                      ctx)  # type: ignore[arg-type]
+    mime = Stat().run(Stat.coerce({"path": str(tmp_path / "big"), "get_checksum": False}), ctx)  # type: ignore[arg-type]
     assert mime.unknown  # `file` would need the bytes too
-    known = Stat().run(Stat.coerce({"path": str(tmp_path / "big"), "get_checksum": False,
-                                    "get_mime": False}), ctx)  # type: ignore[arg-type]
+    known = Stat().run(
+        Stat.coerce({"path": str(tmp_path / "big"), "get_checksum": False, "get_mime": False}), ctx
+    )  # type: ignore[arg-type]
     assert not known.unknown

@@ -66,13 +66,15 @@ FILTER_CASES = [
     ("{{ v | to_json(sort_keys=True) }}", {"v": {"b": 1, "a": 2}}, '{"a": 2, "b": 1}'),
     ("{{ v | to_json }}", {"v": "München"}, '"M\\u00fcnchen"'),
     ("{{ v | to_json(ensure_ascii=False) }}", {"v": "München"}, '"München"'),
-    ("{{ v | to_nice_json }}", {"v": {"b": 1, "a": [1]}},
-     '{\n    "a": [\n        1\n    ],\n    "b": 1\n}'),
+    (
+        "{{ v | to_nice_json }}",
+        {"v": {"b": 1, "a": [1]}},
+        '{\n    "a": [\n        1\n    ],\n    "b": 1\n}',
+    ),
     ("{{ v | to_nice_json(indent=2) }}", {"v": {"a": 1}}, '{\n  "a": 1\n}'),
     ("{{ v | from_json }}", {"v": '{"a": [1, 2], "b": null}'}, {"a": [1, 2], "b": None}),
     ("{{ v | to_yaml }}", {"v": {"b": [1, 2], "a": "x"}}, "a: x\nb: [1, 2]\n"),
-    ("{{ v | to_nice_yaml }}", {"v": {"b": [1, 2], "a": {"c": 1}}},
-     "a:\n    c: 1\nb:\n- 1\n- 2\n"),
+    ("{{ v | to_nice_yaml }}", {"v": {"b": [1, 2], "a": {"c": 1}}}, "a:\n    c: 1\nb:\n- 1\n- 2\n"),
     ("{{ v | to_nice_yaml(indent=2) }}", {"v": {"a": {"c": "é"}}}, "a:\n  c: é\n"),
     ("{{ v | from_yaml }}", {"v": "a: 1\nb: [x, y]\n"}, {"a": 1, "b": ["x", "y"]}),
     ("{{ v | from_yaml }}", {"v": {"already": "data"}}, {"already": "data"}),
@@ -83,105 +85,194 @@ FILTER_CASES = [
     ("{{ v | type_debug }}", {"v": True}, "bool"),
     # regular expressions
     ("{{ v | regex_replace('^a.*i(.*)$', 'a\\\\1') }}", {"v": "ansible"}, "able"),
-    ("{{ v | regex_replace('^(?P<host>.+):(?P<port>\\\\d+)$', '\\\\g<host>, \\\\g<port>') }}",
-     {"v": "localhost:80"}, "localhost, 80"),
+    (
+        "{{ v | regex_replace('^(?P<host>.+):(?P<port>\\\\d+)$', '\\\\g<host>, \\\\g<port>') }}",
+        {"v": "localhost:80"},
+        "localhost, 80",
+    ),
     ("{{ v | regex_replace(':80') }}", {"v": "localhost:80"}, "localhost"),
-    ("{{ v | regex_replace('^(.ar)$', '#\\\\1', multiline=True, ignorecase=True) }}",
-     {"v": "CAR\ntar\nfoo\nbar\n"}, "#CAR\n#tar\nfoo\n#bar\n"),
+    (
+        "{{ v | regex_replace('^(.ar)$', '#\\\\1', multiline=True, ignorecase=True) }}",
+        {"v": "CAR\ntar\nfoo\nbar\n"},
+        "#CAR\n#tar\nfoo\n#bar\n",
+    ),
     ("{{ v | regex_replace('o', '0', count=1) }}", {"v": "foo"}, "f0o"),
     ("{{ v | regex_search('database[0-9]+') }}", {"v": "server1/database42"}, "database42"),
-    ("{{ v | regex_search('^bar', multiline=True, ignorecase=True) }}", {"v": "foo\nBAR"},
-     "BAR"),
-    ("{{ v | regex_search('server([0-9]+)/database([0-9]+)', '\\\\1', '\\\\2') }}",
-     {"v": "server1/database42"}, ["1", "42"]),
-    ("{{ v | regex_search('(?P<dividend>[0-9]+)/(?P<divisor>[0-9]+)', '\\\\g<dividend>', "
-     "'\\\\g<divisor>') }}", {"v": "21/42"}, ["21", "42"]),
+    ("{{ v | regex_search('^bar', multiline=True, ignorecase=True) }}", {"v": "foo\nBAR"}, "BAR"),
+    (
+        "{{ v | regex_search('server([0-9]+)/database([0-9]+)', '\\\\1', '\\\\2') }}",
+        {"v": "server1/database42"},
+        ["1", "42"],
+    ),
+    (
+        "{{ v | regex_search('(?P<dividend>[0-9]+)/(?P<divisor>[0-9]+)', '\\\\g<dividend>', "
+        "'\\\\g<divisor>') }}",
+        {"v": "21/42"},
+        ["21", "42"],
+    ),
     ("{{ v | regex_search('foobar') }}", {"v": "ansible"}, None),
     ("{{ v | regex_search('foobar') is none }}", {"v": "ansible"}, True),
-    ("{{ v | regex_findall('\\\\b(?:[0-9]{1,3}\\\\.){3}[0-9]{1,3}\\\\b') }}",
-     {"v": "Some DNS servers are 8.8.8.8 and 8.8.4.4"}, ["8.8.8.8", "8.8.4.4"]),
-    ("{{ v | regex_findall('^.ar$', multiline=True, ignorecase=True) }}",
-     {"v": "CAR\ntar\nfoo\nbar\n"}, ["CAR", "tar", "bar"]),
+    (
+        "{{ v | regex_findall('\\\\b(?:[0-9]{1,3}\\\\.){3}[0-9]{1,3}\\\\b') }}",
+        {"v": "Some DNS servers are 8.8.8.8 and 8.8.4.4"},
+        ["8.8.8.8", "8.8.4.4"],
+    ),
+    (
+        "{{ v | regex_findall('^.ar$', multiline=True, ignorecase=True) }}",
+        {"v": "CAR\ntar\nfoo\nbar\n"},
+        ["CAR", "tar", "bar"],
+    ),
     ("{{ v | regex_findall('(\\\\w)=(\\\\d)') }}", {"v": "a=1 b=2"}, [["a", "1"], ["b", "2"]]),
     ("{{ v | regex_escape }}", {"v": "^f.*o(.*)$"}, "\\^f\\.\\*o\\(\\.\\*\\)\\$"),
     ("{{ v | regex_escape('posix_basic') }}", {"v": "^f.*o(.*)$"}, "\\^f\\.\\*o(\\.\\*)\\$"),
     # dictionaries
     ("{{ a | combine(b) }}", {"a": {"a": 1, "b": 2}, "b": {"b": 3}}, {"a": 1, "b": 3}),
-    ("{{ a | combine(b, c) }}", {"a": {"x": 1}, "b": {"x": 2, "y": 2}, "c": {"y": 3}},
-     {"x": 2, "y": 3}),
-    ("{{ [a, b, c] | combine }}", {"a": {"x": 1}, "b": {"x": 2, "y": 2}, "c": {"y": 3}},
-     {"x": 2, "y": 3}),
-    ("{{ a | combine(b) }}", {"a": NESTED_DEFAULT, "b": NESTED_PATCH},
-     {"a": {"y": "patch", "z": "patch"}, "b": "patch", "c": "default"}),
-    ("{{ a | combine(b, recursive=True) }}", {"a": NESTED_DEFAULT, "b": NESTED_PATCH},
-     {"a": {"x": "default", "y": "patch", "z": "patch"}, "b": "patch", "c": "default"}),
-    ("{{ a | combine(b) }}", {"a": {"a": ["default"]}, "b": {"a": ["patch"]}},
-     {"a": ["patch"]}),
+    (
+        "{{ a | combine(b, c) }}",
+        {"a": {"x": 1}, "b": {"x": 2, "y": 2}, "c": {"y": 3}},
+        {"x": 2, "y": 3},
+    ),
+    (
+        "{{ [a, b, c] | combine }}",
+        {"a": {"x": 1}, "b": {"x": 2, "y": 2}, "c": {"y": 3}},
+        {"x": 2, "y": 3},
+    ),
+    (
+        "{{ a | combine(b) }}",
+        {"a": NESTED_DEFAULT, "b": NESTED_PATCH},
+        {"a": {"y": "patch", "z": "patch"}, "b": "patch", "c": "default"},
+    ),
+    (
+        "{{ a | combine(b, recursive=True) }}",
+        {"a": NESTED_DEFAULT, "b": NESTED_PATCH},
+        {"a": {"x": "default", "y": "patch", "z": "patch"}, "b": "patch", "c": "default"},
+    ),
+    ("{{ a | combine(b) }}", {"a": {"a": ["default"]}, "b": {"a": ["patch"]}}, {"a": ["patch"]}),
     ("{{ a | combine(b, list_merge='keep') }}", {"a": {"a": [1]}, "b": {"a": [2]}}, {"a": [1]}),
-    ("{{ a | combine(b, list_merge='append') }}", {"a": {"a": [1]}, "b": {"a": [2]}},
-     {"a": [1, 2]}),
-    ("{{ a | combine(b, list_merge='prepend') }}", {"a": {"a": [1]}, "b": {"a": [2]}},
-     {"a": [2, 1]}),
-    ("{{ a | combine(b, list_merge='append_rp') }}",
-     {"a": {"a": [1, 1, 2, 3]}, "b": {"a": [3, 4, 5, 5]}}, {"a": [1, 1, 2, 3, 4, 5, 5]}),
-    ("{{ a | combine(b, list_merge='prepend_rp') }}",
-     {"a": {"a": [1, 1, 2, 3]}, "b": {"a": [3, 4, 5, 5]}}, {"a": [3, 4, 5, 5, 1, 1, 2]}),
-    ("{{ a | combine(b, recursive=True, list_merge='append_rp') }}",
-     {"a": {"a": {"l": ["d"], "x": 1}, "b": [1, 1, 2, 3]},
-      "b": {"a": {"l": ["p"]}, "b": [3, 4, 4, {"key": "value"}]}},
-     {"a": {"l": ["d", "p"], "x": 1}, "b": [1, 1, 2, 3, 4, 4, {"key": "value"}]}),
-    ("{{ v | dict2items }}", {"v": {"Application": "payment", "Environment": "dev"}},
-     [{"key": "Application", "value": "payment"}, {"key": "Environment", "value": "dev"}]),
-    ("{{ v | dict2items(key_name='file', value_name='path') }}", {"v": {"users": "/etc/passwd"}},
-     [{"file": "users", "path": "/etc/passwd"}]),
-    ("{{ v | items2dict }}", {"v": [{"key": "a", "value": 1}, {"key": "b", "value": 2}]},
-     {"a": 1, "b": 2}),
-    ("{{ v | items2dict(key_name='fruit', value_name='color') }}",
-     {"v": [{"fruit": "apple", "color": "red"}, {"fruit": "pear", "color": "yellow"}]},
-     {"apple": "red", "pear": "yellow"}),
+    (
+        "{{ a | combine(b, list_merge='append') }}",
+        {"a": {"a": [1]}, "b": {"a": [2]}},
+        {"a": [1, 2]},
+    ),
+    (
+        "{{ a | combine(b, list_merge='prepend') }}",
+        {"a": {"a": [1]}, "b": {"a": [2]}},
+        {"a": [2, 1]},
+    ),
+    (
+        "{{ a | combine(b, list_merge='append_rp') }}",
+        {"a": {"a": [1, 1, 2, 3]}, "b": {"a": [3, 4, 5, 5]}},
+        {"a": [1, 1, 2, 3, 4, 5, 5]},
+    ),
+    (
+        "{{ a | combine(b, list_merge='prepend_rp') }}",
+        {"a": {"a": [1, 1, 2, 3]}, "b": {"a": [3, 4, 5, 5]}},
+        {"a": [3, 4, 5, 5, 1, 1, 2]},
+    ),
+    (
+        "{{ a | combine(b, recursive=True, list_merge='append_rp') }}",
+        {
+            "a": {"a": {"l": ["d"], "x": 1}, "b": [1, 1, 2, 3]},
+            "b": {"a": {"l": ["p"]}, "b": [3, 4, 4, {"key": "value"}]},
+        },
+        {"a": {"l": ["d", "p"], "x": 1}, "b": [1, 1, 2, 3, 4, 4, {"key": "value"}]},
+    ),
+    (
+        "{{ v | dict2items }}",
+        {"v": {"Application": "payment", "Environment": "dev"}},
+        [{"key": "Application", "value": "payment"}, {"key": "Environment", "value": "dev"}],
+    ),
+    (
+        "{{ v | dict2items(key_name='file', value_name='path') }}",
+        {"v": {"users": "/etc/passwd"}},
+        [{"file": "users", "path": "/etc/passwd"}],
+    ),
+    (
+        "{{ v | items2dict }}",
+        {"v": [{"key": "a", "value": 1}, {"key": "b", "value": 2}]},
+        {"a": 1, "b": 2},
+    ),
+    (
+        "{{ v | items2dict(key_name='fruit', value_name='color') }}",
+        {"v": [{"fruit": "apple", "color": "red"}, {"fruit": "pear", "color": "yellow"}]},
+        {"apple": "red", "pear": "yellow"},
+    ),
     ("{{ v | dict2items | items2dict }}", {"v": {"x": 1}}, {"x": 1}),
     ("{{ [0, 2] | map('extract', v) | list }}", {"v": ["x", "y", "z"]}, ["x", "z"]),
     ("{{ ['x', 'y'] | map('extract', v) | list }}", {"v": {"x": 42, "y": 31}}, [42, 31]),
-    ("{{ hosts | map('extract', hostvars, 'ip') | list }}",
-     {"hosts": ["a", "b"], "hostvars": {"a": {"ip": "10.0.0.1"}, "b": {"ip": "10.0.0.2"}}},
-     ["10.0.0.1", "10.0.0.2"]),
+    (
+        "{{ hosts | map('extract', hostvars, 'ip') | list }}",
+        {"hosts": ["a", "b"], "hostvars": {"a": {"ip": "10.0.0.1"}, "b": {"ip": "10.0.0.2"}}},
+        ["10.0.0.1", "10.0.0.2"],
+    ),
     ("{{ ['a'] | map('extract', b, ['x', 'y']) | list }}", {"b": {"a": {"x": {"y": 7}}}}, [7]),
     ("{{ 'a' | extract(b) }}", {"b": {"a": 1}}, 1),
-    ("{{ v | subelements('groups', skip_missing=True) }}", {"v": USERS},
-     [[USERS[0], "wheel"], [USERS[0], "docker"], [USERS[1], "docker"]]),
-    ("{{ v | subelements('a.b') }}", {"v": [{"a": {"b": [1, 2]}}]},
-     [[{"a": {"b": [1, 2]}}, 1], [{"a": {"b": [1, 2]}}, 2]]),
+    (
+        "{{ v | subelements('groups', skip_missing=True) }}",
+        {"v": USERS},
+        [[USERS[0], "wheel"], [USERS[0], "docker"], [USERS[1], "docker"]],
+    ),
+    (
+        "{{ v | subelements('a.b') }}",
+        {"v": [{"a": {"b": [1, 2]}}]},
+        [[{"a": {"b": [1, 2]}}, 1], [{"a": {"b": [1, 2]}}, 2]],
+    ),
     ("{{ v | subelements('l') }}", {"v": {"one": {"l": [1]}}}, [[{"l": [1]}, 1]]),
     # lists and sets
     ("{{ v | unique }}", {"v": [1, 2, 5, 1, 3, 4, 10]}, [1, 2, 5, 3, 4, 10]),
     ("{{ v | unique }}", {"v": [{"a": 1}, {"a": 1}, [1], [1], "x"]}, [{"a": 1}, [1], "x"]),
     ("{{ v | unique }}", {"v": ["a", "A", "b"]}, ["a", "b"]),
     ("{{ v | unique(case_sensitive=True) }}", {"v": ["a", "A", "a"]}, ["a", "A"]),
-    ("{{ v | unique(attribute='n') }}", {"v": [{"n": 1, "i": 0}, {"n": 1, "i": 1}]},
-     [{"n": 1, "i": 0}]),
+    (
+        "{{ v | unique(attribute='n') }}",
+        {"v": [{"n": 1, "i": 0}, {"n": 1, "i": 1}]},
+        [{"n": 1, "i": 0}],
+    ),
     ("{{ v | flatten }}", {"v": [3, [4, 2]]}, [3, 4, 2]),
     ("{{ v | flatten }}", {"v": [1, [2, [3, [4]]], None, "null", "x"]}, [1, 2, 3, 4, "x"]),
     ("{{ v | flatten(levels=1) }}", {"v": [3, [4, [2]]]}, [3, 4, [2]]),
-    ("{{ v | flatten(levels=1, skip_nulls=False) }}", {"v": [3, None, [4, [2]]]},
-     [3, None, 4, [2]]),
-    ("{{ a | difference(b) }}", {"a": [1, 2, 5, 1, 3, 4, 10], "b": [1, 2, 3, 4, 5, 11, 99]},
-     [10]),
-    ("{{ a | intersect(b) }}", {"a": [1, 2, 5, 3, 4, 10], "b": [1, 2, 3, 4, 5, 11, 99]},
-     [1, 2, 5, 3, 4]),
-    ("{{ a | union(b) }}", {"a": [1, 2, 5, 1, 3, 4, 10], "b": [1, 2, 3, 4, 5, 11, 99]},
-     [1, 2, 5, 3, 4, 10, 11, 99]),
-    ("{{ a | symmetric_difference(b) }}",
-     {"a": [1, 2, 5, 1, 3, 4, 10], "b": [1, 2, 3, 4, 5, 11, 99]}, [10, 11, 99]),
+    (
+        "{{ v | flatten(levels=1, skip_nulls=False) }}",
+        {"v": [3, None, [4, [2]]]},
+        [3, None, 4, [2]],
+    ),
+    ("{{ a | difference(b) }}", {"a": [1, 2, 5, 1, 3, 4, 10], "b": [1, 2, 3, 4, 5, 11, 99]}, [10]),
+    (
+        "{{ a | intersect(b) }}",
+        {"a": [1, 2, 5, 3, 4, 10], "b": [1, 2, 3, 4, 5, 11, 99]},
+        [1, 2, 5, 3, 4],
+    ),
+    (
+        "{{ a | union(b) }}",
+        {"a": [1, 2, 5, 1, 3, 4, 10], "b": [1, 2, 3, 4, 5, 11, 99]},
+        [1, 2, 5, 3, 4, 10, 11, 99],
+    ),
+    (
+        "{{ a | symmetric_difference(b) }}",
+        {"a": [1, 2, 5, 1, 3, 4, 10], "b": [1, 2, 3, 4, 5, 11, 99]},
+        [10, 11, 99],
+    ),
     ("{{ a | union(b) }}", {"a": [{"k": 1}], "b": [{"k": 1}, {"k": 2}]}, [{"k": 1}, {"k": 2}]),
-    ("{{ a | zip(b) | list }}", {"a": [1, 2, 3], "b": ["a", "b", "c", "d"]},
-     [[1, "a"], [2, "b"], [3, "c"]]),
-    ("{{ dict(a | zip(b)) }}", {"a": ["one", "two"], "b": ["apple", "orange"]},
-     {"one": "apple", "two": "orange"}),
-    ("{{ a | zip_longest(b, c, fillvalue='X') | list }}",
-     {"a": [1, 2], "b": ["a", "b", "c"], "c": [21]},
-     [[1, "a", 21], [2, "b", "X"], ["X", "c", "X"]]),
-    ("{{ a | product(b) | map('join', '.') | join(',') }}",
-     {"a": ["foo", "bar"], "b": ["com"]}, "foo.com,bar.com"),
+    (
+        "{{ a | zip(b) | list }}",
+        {"a": [1, 2, 3], "b": ["a", "b", "c", "d"]},
+        [[1, "a"], [2, "b"], [3, "c"]],
+    ),
+    (
+        "{{ dict(a | zip(b)) }}",
+        {"a": ["one", "two"], "b": ["apple", "orange"]},
+        {"one": "apple", "two": "orange"},
+    ),
+    (
+        "{{ a | zip_longest(b, c, fillvalue='X') | list }}",
+        {"a": [1, 2], "b": ["a", "b", "c"], "c": [21]},
+        [[1, "a", 21], [2, "b", "X"], ["X", "c", "X"]],
+    ),
+    (
+        "{{ a | product(b) | map('join', '.') | join(',') }}",
+        {"a": ["foo", "bar"], "b": ["com"]},
+        "foo.com,bar.com",
+    ),
     ("{{ v | permutations | list }}", {"v": [1, 2]}, [[1, 2], [2, 1]]),
     ("{{ v | permutations(2) | list | length }}", {"v": [1, 2, 3]}, 6),
     ("{{ v | combinations(2) | list }}", {"v": [1, 2, 3]}, [[1, 2], [1, 3], [2, 3]]),
@@ -206,28 +297,46 @@ FILTER_CASES = [
     ("{{ v | comment('cblock') }}", {"v": "C block style"}, "/*\n *\n * C block style\n *\n */"),
     ("{{ v | comment('xml') }}", {"v": "XML style"}, "<!--\n -\n - XML style\n -\n-->"),
     ("{{ v | comment(decoration='! ') }}", {"v": "My Special Case"}, "!\n! My Special Case\n!"),
-    ("{{ v | comment('plain', prefix='#######\\n#', postfix='#\\n#######\\n   ###\\n    #') }}",
-     {"v": "Custom style"},
-     "#######\n#\n# Custom style\n#\n#######\n   ###\n    #"),
+    (
+        "{{ v | comment('plain', prefix='#######\\n#', postfix='#\\n#######\\n   ###\\n    #') }}",
+        {"v": "Custom style"},
+        "#######\n#\n# Custom style\n#\n#######\n   ###\n    #",
+    ),
     ("{{ v | comment }}", {"v": "one\n\ntwo"}, "#\n# one\n#\n# two\n#"),
     ("{{ v | urlsplit('hostname') }}", {"v": URL}, "www.acme.com"),
     ("{{ v | urlsplit('port') }}", {"v": URL}, 9000),
-    ("{{ v | urlsplit }}", {"v": URL}, {
-        "fragment": "fragment", "hostname": "www.acme.com",
-        "netloc": "user:password@www.acme.com:9000", "password": "password",
-        "path": "/dir/index.html", "port": 9000, "query": "query=term", "scheme": "http",
-        "username": "user"}),
+    (
+        "{{ v | urlsplit }}",
+        {"v": URL},
+        {
+            "fragment": "fragment",
+            "hostname": "www.acme.com",
+            "netloc": "user:password@www.acme.com:9000",
+            "password": "password",
+            "path": "/dir/index.html",
+            "port": 9000,
+            "query": "query=term",
+            "scheme": "http",
+            "username": "user",
+        },
+    ),
     ("{{ v | hash('sha1') }}", {"v": "test1"}, "b444ac06613fc8d63795be9ad0beaf55011936ac"),
     ("{{ v | hash('md5') }}", {"v": "test1"}, "5a105e8b9d40e1329780d62ea2265d8a"),
     ("{{ v | hash }}", {"v": "test1"}, "b444ac06613fc8d63795be9ad0beaf55011936ac"),
     ("{{ v | checksum }}", {"v": "test2"}, "109f4b3c50d7b0df729d299bc6f8e9ef9066971f"),
     ("{{ v | sha1 }}", {"v": "test1"}, "b444ac06613fc8d63795be9ad0beaf55011936ac"),
     ("{{ v | md5 }}", {"v": "test1"}, "5a105e8b9d40e1329780d62ea2265d8a"),
-    ("{{ v | password_hash('md5', 'saltsalt') }}", {"v": "secret"},  # openssl passwd -1
-     "$1$saltsalt$9xy1btjgzLYfb7hivXtC//"),
+    (
+        "{{ v | password_hash('md5', 'saltsalt') }}",
+        {"v": "secret"},  # openssl passwd -1
+        "$1$saltsalt$9xy1btjgzLYfb7hivXtC//",
+    ),
     ("{{ v | to_uuid }}", {"v": "host1"}, "7590dc85-6b79-5d0a-b4fc-5a7f0e7910a6"),
-    ("{{ v | to_uuid(namespace='11111111-2222-3333-4444-555555555555') }}", {"v": "host1"},
-     "c61b8998-1cf6-5a1e-a968-1c2813c345c6"),
+    (
+        "{{ v | to_uuid(namespace='11111111-2222-3333-4444-555555555555') }}",
+        {"v": "host1"},
+        "c61b8998-1cf6-5a1e-a968-1c2813c345c6",
+    ),
     ("{{ v | basename }}", {"v": "/etc/asdf/foo.txt"}, "foo.txt"),
     ("{{ v | dirname }}", {"v": "/etc/asdf/foo.txt"}, "/etc/asdf"),
     ("{{ v | splitext }}", {"v": "nginx.conf"}, ["nginx", ".conf"]),
@@ -259,12 +368,18 @@ FILTER_CASES = [
     ("{{ v | root(5) }}", {"v": 8}, 1.5157165665103982),
     ("{{ v | strftime(0, utc=True) }}", {"v": "%Y-%m-%d"}, "1970-01-01"),
     ("{{ v | strftime('1441357287', utc=True) }}", {"v": "%Y-%m-%d %H:%M"}, "2015-09-04 09:01"),
-    ("{{ ((a | to_datetime) - (b | to_datetime('%Y-%m-%d'))).days }}",
-     {"a": "2016-08-14 20:00:12", "b": "2015-12-25"}, 233),
+    (
+        "{{ ((a | to_datetime) - (b | to_datetime('%Y-%m-%d'))).days }}",
+        {"a": "2016-08-14 20:00:12", "b": "2015-12-25"},
+        233,
+    ),
     # control
     ("{{ v | mandatory }}", {"v": 0}, 0),
-    ("{{ v | select('contains', 'x') | list }}", {"v": [["x"], ["y"], ["x", "y"]]},
-     [["x"], ["x", "y"]]),
+    (
+        "{{ v | select('contains', 'x') | list }}",
+        {"v": [["x"], ["y"], ["x", "y"]]},
+        [["x"], ["x", "y"]],
+    ),
     ("{{ v | ternary('restart', 'continue') }}", {"v": True}, "restart"),
     ("{{ v | ternary('restart', 'continue') }}", {"v": ""}, "continue"),
     ("{{ v | ternary('yes', 'no') }}", {"v": None}, "no"),
@@ -279,8 +394,9 @@ FILTER_CASES = [
 
 
 @pytest.mark.parametrize(("source", "variables", "expected"), FILTER_CASES)
-def test_filter(engine: TemplateEngine, source: str, variables: dict[str, Any],
-                expected: Any) -> None:
+def test_filter(
+    engine: TemplateEngine, source: str, variables: dict[str, Any], expected: Any
+) -> None:
     assert render(engine, source, variables) == expected
 
 
@@ -340,13 +456,18 @@ TEST_CASES = [
     ("{{ v is version('2.6.0-rc2', '<') }}", {"v": "2.6.0-rc1"}, True),
     ("{{ v is version('1.0', '<', strict=True) }}", {"v": "1.0a1"}, True),
     ("{{ v is version('1.0.0', '==', strict=True) }}", {"v": "1.0"}, True),
-    ("{{ v is version('1.0.0-alpha.1', '<', version_type='semver') }}",
-     {"v": "1.0.0-alpha"}, True),
-    ("{{ v is version('1.0.0-beta', '<', version_type='semver') }}",
-     {"v": "1.0.0-alpha.beta"}, True),
+    ("{{ v is version('1.0.0-alpha.1', '<', version_type='semver') }}", {"v": "1.0.0-alpha"}, True),
+    (
+        "{{ v is version('1.0.0-beta', '<', version_type='semver') }}",
+        {"v": "1.0.0-alpha.beta"},
+        True,
+    ),
     ("{{ v is version('1.0.0', '<', version_type='semantic') }}", {"v": "1.0.0-rc.1"}, True),
-    ("{{ v is version('1.0.0+build2', '==', version_type='semver') }}",
-     {"v": "1.0.0+build1"}, True),
+    (
+        "{{ v is version('1.0.0+build2', '==', version_type='semver') }}",
+        {"v": "1.0.0+build1"},
+        True,
+    ),
     ("{{ v is version('1.0', '<', version_type='pep440') }}", {"v": "1.0rc1"}, True),
     ("{{ v is version_compare('1.0', '>') }}", {"v": "1.1"}, True),
     # collections
@@ -377,8 +498,9 @@ TEST_CASES = [
 
 
 @pytest.mark.parametrize(("source", "variables", "expected"), TEST_CASES)
-def test_test(engine: TemplateEngine, source: str, variables: dict[str, Any],
-              expected: Any) -> None:
+def test_test(
+    engine: TemplateEngine, source: str, variables: dict[str, Any], expected: Any
+) -> None:
     assert render(engine, source, variables) is expected
 
 
@@ -406,7 +528,8 @@ def test_path_tests(engine: TemplateEngine, tmp_path: Path) -> None:
 
 
 def test_volatile_filters_and_tests_are_not_frozen_at_compile_time(
-        engine: TemplateEngine, tmp_path: Path) -> None:
+    engine: TemplateEngine, tmp_path: Path
+) -> None:
     target = tmp_path / "later"
     source = f"{{{{ '{target}' is exists }}}}"
     assert render(engine, source) is False
@@ -423,11 +546,15 @@ def test_unsafe_strings_serialise(engine: TemplateEngine) -> None:
     data = {"out": Unsafe("{{ evil }}"), "lines": [Unsafe("a"), (Unsafe("b"), 1)]}
     variables = {"v": data}
     assert render(engine, "{{ v | to_yaml }}", variables) == (
-        "lines:\n- a\n- [b, 1]\nout: '{{ evil }}'\n")
+        "lines:\n- a\n- [b, 1]\nout: '{{ evil }}'\n"
+    )
     assert render(engine, "{{ v | to_nice_yaml }}", variables) == (
-        "lines:\n- a\n-   - b\n    - 1\nout: '{{ evil }}'\n")
+        "lines:\n- a\n-   - b\n    - 1\nout: '{{ evil }}'\n"
+    )
     assert json.loads(render(engine, "{{ v | to_json }}", variables)) == {
-        "out": "{{ evil }}", "lines": ["a", ["b", 1]]}
+        "out": "{{ evil }}",
+        "lines": ["a", ["b", 1]],
+    }
     assert render(engine, "{{ v.out | regex_replace('evil', 'x') }}", variables) == "{{ x }}"
     assert render(engine, "{{ v.out | b64encode | b64decode }}", variables) == "{{ evil }}"
 
@@ -475,20 +602,28 @@ ERROR_CASES = [
     ("{{ v is version('1.0') }}", {"v": ""}, "input version value cannot be empty"),
     ("{{ v is version('') }}", {"v": "1.0"}, "version to compare against cannot be empty"),
     ("{{ v is version('1.0', strict=True) }}", {"v": "1.0rc1"}, "invalid version number"),
-    ("{{ v is version('1.0', version_type='semver') }}", {"v": "1.0.0"},
-     "invalid semantic version '1.0'"),
-    ("{{ v is version('1.0', version_type='calendar') }}", {"v": "1.0"},
-     "invalid version_type 'calendar'"),
-    ("{{ v is version('1.0', strict=True, version_type='loose') }}", {"v": "1.0"},
-     "cannot specify both"),
+    (
+        "{{ v is version('1.0', version_type='semver') }}",
+        {"v": "1.0.0"},
+        "invalid semantic version '1.0'",
+    ),
+    (
+        "{{ v is version('1.0', version_type='calendar') }}",
+        {"v": "1.0"},
+        "invalid version_type 'calendar'",
+    ),
+    (
+        "{{ v is version('1.0', strict=True, version_type='loose') }}",
+        {"v": "1.0"},
+        "cannot specify both",
+    ),
     ("{{ v | dict2items }}", {"v": [1]}, "dict2items requires a dictionary, got list"),
     ("{{ v | items2dict }}", {"v": {"a": 1}}, "items2dict requires a list, got dict"),
     ("{{ v | items2dict }}", {"v": [{"name": "a"}]}, "with the keys 'key' and 'value'"),
     ("{{ v | combine({'a': 1}) }}", {"v": "x"}, "combine expects dictionaries, got str"),
     ("{{ v | combine({}, list_merge='merge') }}", {"v": {}}, "list_merge must be one of"),
     ("{{ v | regex_search('a', 'group1') }}", {"v": "a"}, "unknown argument 'group1'"),
-    ("{{ v | regex_replace('x', 'y', mandatory_count=2) }}", {"v": "x"},
-     "expected 2 replacement"),
+    ("{{ v | regex_replace('x', 'y', mandatory_count=2) }}", {"v": "x"}, "expected 2 replacement"),
     ("{{ v | regex_escape('posix_extended') }}", {"v": "x"}, "unsupported re_type"),
     ("{{ v | subelements('groups') }}", {"v": USERS}, "could not find 'groups'"),
     ("{{ v | subelements('name') }}", {"v": USERS}, "'name' should point to a list, got str"),
@@ -511,8 +646,9 @@ ERROR_CASES = [
 
 
 @pytest.mark.parametrize(("source", "variables", "message"), ERROR_CASES)
-def test_errors_become_template_errors(engine: TemplateEngine, source: str,
-                                       variables: dict[str, Any], message: str) -> None:
+def test_errors_become_template_errors(
+    engine: TemplateEngine, source: str, variables: dict[str, Any], message: str
+) -> None:
     with pytest.raises(TemplateError, match=message) as caught:
         render(engine, source, variables)
     assert source.strip() in str(caught.value)
@@ -533,5 +669,17 @@ def test_every_filter_and_test_has_its_fully_qualified_alias(engine: TemplateEng
 def test_every_registered_name_is_exercised() -> None:
     sources = " ".join(case[0] for case in FILTER_CASES + TEST_CASES + ERROR_CASES)
     untested = {name for name in [*FILTERS, *TESTS] if name not in sources}
-    assert untested <= {"exists", "file", "directory", "link", "link_exists", "is_file",
-                        "is_link", "is_mount", "is_same_file", "same_file", "mount", "is_dir"}
+    assert untested <= {
+        "exists",
+        "file",
+        "directory",
+        "link",
+        "link_exists",
+        "is_file",
+        "is_link",
+        "is_mount",
+        "is_same_file",
+        "same_file",
+        "mount",
+        "is_dir",
+    }

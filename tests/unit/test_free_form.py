@@ -29,29 +29,37 @@ def result_of(result: pbe.RunResult, task: str) -> dict[str, object]:
 
 
 def test_multi_line_shell_runs_every_line(tmp_path: Path) -> None:
-    result = run(tmp_path, f"""\
+    result = run(
+        tmp_path,
+        f"""\
     - name: script
       shell: |
         set -e
         echo a > {tmp_path}/f
         echo b > {tmp_path}/g
-""")
+""",
+    )
     assert result.exit_code == 0
     assert (tmp_path / "f").read_text() == "a\n"
     assert (tmp_path / "g").read_text() == "b\n"
-    assert result_of(result, "script")["cmd"] == \
-        f"set -e\necho a > {tmp_path}/f\necho b > {tmp_path}/g\n"
+    assert (
+        result_of(result, "script")["cmd"]
+        == f"set -e\necho a > {tmp_path}/f\necho b > {tmp_path}/g\n"
+    )
 
 
 def test_set_e_stops_at_a_failing_middle_line(tmp_path: Path) -> None:
-    result = run(tmp_path, f"""\
+    result = run(
+        tmp_path,
+        f"""\
     - name: script
       shell: |
         set -e
         touch {tmp_path}/first
         false
         touch {tmp_path}/never
-""")
+""",
+    )
     assert result.exit_code == 2
     assert result.stats["h"]["failed"] == 1
     assert result_of(result, "script")["rc"] == 1
@@ -59,35 +67,44 @@ def test_set_e_stops_at_a_failing_middle_line(tmp_path: Path) -> None:
 
 
 def test_a_script_starting_with_a_comment_still_runs(tmp_path: Path) -> None:
-    result = run(tmp_path, f"""\
+    result = run(
+        tmp_path,
+        f"""\
     - name: script
       shell: |
         # write two files
         echo one > {tmp_path}/one
         echo two > {tmp_path}/two  # trailing comment
-""")
+""",
+    )
     assert result.exit_code == 0
     assert (tmp_path / "one").read_text() == "one\n"
     assert (tmp_path / "two").read_text() == "two\n"
 
 
 def test_spaces_and_quotes_are_kept(tmp_path: Path) -> None:
-    result = run(tmp_path, f"""\
+    result = run(
+        tmp_path,
+        f"""\
     - name: quoted
       shell: printf '%s|' "a   b" 'c  d' >  {tmp_path}/out
-""")
+""",
+    )
     assert result.exit_code == 0
     assert (tmp_path / "out").read_text() == "a   b|c  d|"
 
 
 def test_chdir_is_taken_out_of_a_multi_line_script(tmp_path: Path) -> None:
     (tmp_path / "work").mkdir()
-    result = run(tmp_path, f"""\
+    result = run(
+        tmp_path,
+        f"""\
     - name: script
       shell: |
         echo one > a.txt
         echo two > b.txt chdir={tmp_path}/work
-""")
+""",
+    )
     assert result.exit_code == 0
     assert result_of(result, "script")["cmd"] == "echo one > a.txt\necho two > b.txt\n"
     assert (tmp_path / "work" / "a.txt").read_text() == "one\n"
@@ -95,26 +112,32 @@ def test_chdir_is_taken_out_of_a_multi_line_script(tmp_path: Path) -> None:
 
 
 def test_a_failed_chdir_runs_no_line_of_a_script(tmp_path: Path) -> None:
-    result = run(tmp_path, f"""\
+    result = run(
+        tmp_path,
+        f"""\
     - name: script
       shell: |
         touch {tmp_path}/first
         touch {tmp_path}/second
       args:
         chdir: {tmp_path}/missing
-""")
+""",
+    )
     assert result.exit_code == 2
     assert not (tmp_path / "first").exists() and not (tmp_path / "second").exists()
 
 
 def test_multi_line_command_is_split_into_words(tmp_path: Path) -> None:
-    result = run(tmp_path, f"""\
+    result = run(
+        tmp_path,
+        f"""\
     - name: cmd
       command: |
         touch
           "{tmp_path}/a  b"
           {tmp_path}/c
-""")
+""",
+    )
     assert result.exit_code == 0
     assert result_of(result, "cmd")["cmd"] == ["touch", f"{tmp_path}/a  b", f"{tmp_path}/c"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a  b", "c", "site.yml"]
@@ -127,10 +150,14 @@ def shell_args(text: str) -> dict[str, object]:
 
 
 def test_only_the_modules_own_names_are_taken_out() -> None:
-    assert shell_args("echo foo=bar  x=1 creates=/tmp/x") == \
-        {"cmd": "echo foo=bar  x=1", "creates": "/tmp/x"}
-    assert shell_args('chdir="/a b" echo  "chdir=/q"  {{ "removes=/r" }}') == \
-        {"chdir": "/a b", "cmd": 'echo  "chdir=/q"  {{ "removes=/r" }}'}
+    assert shell_args("echo foo=bar  x=1 creates=/tmp/x") == {
+        "cmd": "echo foo=bar  x=1",
+        "creates": "/tmp/x",
+    }
+    assert shell_args('chdir="/a b" echo  "chdir=/q"  {{ "removes=/r" }}') == {
+        "chdir": "/a b",
+        "cmd": 'echo  "chdir=/q"  {{ "removes=/r" }}',
+    }
     assert shell_args("echo a\nchdir=/tmp\necho b") == {"chdir": "/tmp", "cmd": "echo a\n\necho b"}
 
 
@@ -163,6 +190,8 @@ def test_huge_key_value_text_keeps_every_word() -> None:
 
 def test_key_value_text_is_unquoted_like_a_shell_but_templates_are_kept() -> None:
     assert parse_kv('msg="a  b" x=\'c d\' y=e\\ f z={{ "q  r" | upper }} w=1 2') == (
-        {"msg": "a  b", "x": "c d", "y": "e f", "z": '{{ "q  r" | upper }}', "w": "1 2"}, [])
+        {"msg": "a  b", "x": "c d", "y": "e f", "z": '{{ "q  r" | upper }}', "w": "1 2"},
+        [],
+    )
     with pytest.raises(ValueError, match="No closing quotation"):
         parse_kv('msg="a')

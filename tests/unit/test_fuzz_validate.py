@@ -29,13 +29,13 @@ from playbook_engine.reporting import problems as fmt
 
 SEED = 20240608
 CASES = 2000
-SECONDS_PER_CASE = 15.0     # the slowest case (a 100,000-host range) takes about a second
+SECONDS_PER_CASE = 15.0  # the slowest case (a 100,000-host range) takes about a second
 PEAK_BYTES_PER_CASE = 400 << 20
 # Cases whose memory is traced one by one (tracing every case would triple the run time);
 # the growth of the process's peak RSS over the whole run bounds all the others.
 TRACED = ("alias-bomb", "deep/", "host-range", "free-form", "names", "role-deps")
 RSS_GROWTH = 1 << 30
-CLI_EVERY = 20              # also run `pbe validate` on every 20th case
+CLI_EVERY = 20  # also run `pbe validate` on every 20th case
 
 
 def _peak_rss() -> int:
@@ -54,8 +54,14 @@ def _check(case: Case, root: Path) -> tuple[str | None, float, int]:
         fmt.as_human(problems), fmt.as_json(str(book), problems), fmt.as_github(problems)
     except Exception as exc:  # the point of the test: nothing may escape
         frame = traceback.extract_tb(exc.__traceback__)[-1]
-        return (f"{type(exc).__name__}: {str(exc)[:200]} at {Path(frame.filename).name}:"
-                f"{frame.lineno}"), 0.0, 0
+        return (
+            (
+                f"{type(exc).__name__}: {str(exc)[:200]} at {Path(frame.filename).name}:"
+                f"{frame.lineno}"
+            ),
+            0.0,
+            0,
+        )
     finally:
         seconds = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1] if traced else 0
@@ -114,7 +120,20 @@ def test_validate_survives_hostile_input(scratch: Path) -> None:
 
 def test_the_generators_cover_every_class() -> None:
     kinds = {case.kind.split("/")[0] for case in generate(SEED, CASES)}
-    assert kinds == {"mutated-playbook", "mutated-task-file", "mutated-inventory",
-                     "keyword-types", "deep", "deep-template", "alias-bomb", "names",
-                     "role-deps", "host-range", "free-form", "empty", "bytes", "vars-files",
-                     "task-shapes"}
+    assert kinds == {
+        "mutated-playbook",
+        "mutated-task-file",
+        "mutated-inventory",
+        "keyword-types",
+        "deep",
+        "deep-template",
+        "alias-bomb",
+        "names",
+        "role-deps",
+        "host-range",
+        "free-form",
+        "empty",
+        "bytes",
+        "vars-files",
+        "task-shapes",
+    }

@@ -60,22 +60,30 @@ def test_get_url_downloads_then_asks_if_modified(tmp_path: Path, site: Site) -> 
     dest = tmp_path / "out" / "a.txt"
     dest.parent.mkdir()
     sha = hashlib.sha256(BIG).hexdigest()
-    book = play(tmp_path, f"""
-    - get_url: {{url: "{site.url('/a.txt')}", dest: "{dest}", mode: "0600"}}
+    book = play(
+        tmp_path,
+        f"""
+    - get_url: {{url: "{site.url("/a.txt")}", dest: "{dest}", mode: "0600"}}
       register: first
-    - get_url: {{url: "{site.url('/named')}", dest: "{dest.parent}/"}}
-    - get_url: {{url: "{site.url('/big.bin')}", dest: "{dest.parent}/big.bin",
+    - get_url: {{url: "{site.url("/named")}", dest: "{dest.parent}/"}}
+    - get_url: {{url: "{site.url("/big.bin")}", dest: "{dest.parent}/big.bin",
                  checksum: "sha256:{sha}"}}
-    - get_url: {{url: "{site.url('/big.bin')}", dest: "{dest.parent}/listed.bin",
-                 checksum: "sha256:{site.url('/SHA256SUMS')}"}}
-""")
+    - get_url: {{url: "{site.url("/big.bin")}", dest: "{dest.parent}/listed.bin",
+                 checksum: "sha256:{site.url("/SHA256SUMS")}"}}
+""",
+    )
     before = leftovers()
-    real = check_predicts_run(book, LOCAL, unchanged=lambda: None if not any(
-        dest.parent.iterdir()) else pytest.fail("check mode wrote a file"))
+    real = check_predicts_run(
+        book,
+        LOCAL,
+        unchanged=lambda: (
+            None if not any(dest.parent.iterdir()) else pytest.fail("check mode wrote a file")
+        ),
+    )
     assert [r.status for r in real.results] == ["changed"] * 4
     assert dest.read_bytes() == DATA
     assert oct(dest.stat().st_mode & 0o777) == "0o600"
-    assert (dest.parent / "given.txt").read_bytes() == DATA   # Content-Disposition's name
+    assert (dest.parent / "given.txt").read_bytes() == DATA  # Content-Disposition's name
     assert (dest.parent / "big.bin").read_bytes() == BIG
     assert (dest.parent / "listed.bin").read_bytes() == BIG
     first = real.results[0].result
@@ -84,22 +92,30 @@ def test_get_url_downloads_then_asks_if_modified(tmp_path: Path, site: Site) -> 
     assert first["checksum_dest"] is None
     assert first["msg"] == f"OK ({len(DATA)} bytes)"
     # the second real run (inside check_predicts_run) asked If-Modified-Since: 304
-    conditional = [r for r in site.requests if r["path"] == "/a.txt"
-                   and "If-Modified-Since" in r["headers"]]
+    conditional = [
+        r for r in site.requests if r["path"] == "/a.txt" and "If-Modified-Since" in r["headers"]
+    ]
     assert conditional
     assert leftovers() == before, "temp downloads were left on the host"
 
 
-def test_get_url_force_replaces_changed_content_and_backs_up(tmp_path: Path,
-                                                             site: Site) -> None:
+def test_get_url_force_replaces_changed_content_and_backs_up(tmp_path: Path, site: Site) -> None:
     dest = tmp_path / "a.txt"
     dest.write_bytes(b"old\n")
-    book = play(tmp_path, f"""
-    - get_url: {{url: "{site.url('/a.txt')}", dest: "{dest}", force: true, backup: true}}
+    book = play(
+        tmp_path,
+        f"""
+    - get_url: {{url: "{site.url("/a.txt")}", dest: "{dest}", force: true, backup: true}}
       register: got
-""")
-    real = check_predicts_run(book, LOCAL, unchanged=lambda: dest.read_bytes() == b"old\n"
-                              or pytest.fail("check mode replaced the file"))
+""",
+    )
+    real = check_predicts_run(
+        book,
+        LOCAL,
+        unchanged=lambda: (
+            dest.read_bytes() == b"old\n" or pytest.fail("check mode replaced the file")
+        ),
+    )
     got = real.results[0].result
     assert dest.read_bytes() == DATA
     assert got["checksum_dest"] == hashlib.sha1(b"old\n").hexdigest()
@@ -108,20 +124,25 @@ def test_get_url_force_replaces_changed_content_and_backs_up(tmp_path: Path,
 
 def test_get_url_failures_leave_dest_alone(tmp_path: Path, site: Site) -> None:
     dest = tmp_path / "x.bin"
-    book = play(tmp_path, f"""
-    - get_url: {{url: "{site.url('/big.bin')}", dest: "{dest}", checksum: "sha1:{'0' * 40}"}}
+    book = play(
+        tmp_path,
+        f"""
+    - get_url: {{url: "{site.url("/big.bin")}", dest: "{dest}", checksum: "sha1:{"0" * 40}"}}
       ignore_errors: true
-    - get_url: {{url: "{site.url('/missing')}", dest: "{dest}"}}
+    - get_url: {{url: "{site.url("/missing")}", dest: "{dest}"}}
       ignore_errors: true
     - get_url: {{url: "http://127.0.0.1:1/none", dest: "{dest}", timeout: 3}}
       ignore_errors: true
-""")
+""",
+    )
     before = leftovers()
     result = run(book, LOCAL)
     msgs = [r.result["msg"] for r in result.results]
     assert [r.status for r in result.results] == ["failed"] * 3
-    assert msgs[0] == (f"The checksum for {site.url('/big.bin')} did not match {'0' * 40}; "
-                       f"it was {hashlib.sha1(BIG).hexdigest()}.")
+    assert msgs[0] == (
+        f"The checksum for {site.url('/big.bin')} did not match {'0' * 40}; "
+        f"it was {hashlib.sha1(BIG).hexdigest()}."
+    )
     assert msgs[1] == "HTTP Error 404: Not Found"
     assert result.results[1].result["status_code"] == 404
     assert msgs[2].startswith("Request failed: curl: (7)")
@@ -131,11 +152,14 @@ def test_get_url_failures_leave_dest_alone(tmp_path: Path, site: Site) -> None:
 
 def test_get_url_falls_back_to_wget(tmp_path: Path, site: Site, no_curl: str) -> None:
     dest = tmp_path / "w.txt"
-    book = play(tmp_path, f"""
-    - get_url: {{url: "{site.url('/redirect/a.txt')}", dest: "{dest}"}}
+    book = play(
+        tmp_path,
+        f"""
+    - get_url: {{url: "{site.url("/redirect/a.txt")}", dest: "{dest}"}}
       environment: {{PATH: "{no_curl}"}}
       register: got
-""")
+""",
+    )
     result = run(book, LOCAL)
     assert result.results[0].status == "changed", result.results[0].result
     assert dest.read_bytes() == DATA
@@ -144,25 +168,28 @@ def test_get_url_falls_back_to_wget(tmp_path: Path, site: Site, no_curl: str) ->
 
 
 def test_uri_json_post_auth_and_redirects(tmp_path: Path, site: Site) -> None:
-    book = play(tmp_path, f"""
+    book = play(
+        tmp_path,
+        f"""
     - uri:
-        url: "{site.url('/echo')}"
+        url: "{site.url("/echo")}"
         method: POST
         body_format: json
         body: {{name: web, ports: [80, 443]}}
         headers: {{X-Trace: t1}}
       register: posted
-    - uri: {{url: "{site.url('/auth')}", url_username: alice, url_password: "s3cret pass",
+    - uri: {{url: "{site.url("/auth")}", url_username: alice, url_password: "s3cret pass",
             force_basic_auth: true}}
       register: authed
-    - uri: {{url: "{site.url('/redirect/a.txt')}", return_content: true}}
+    - uri: {{url: "{site.url("/redirect/a.txt")}", return_content: true}}
       register: followed
-    - uri: {{url: "{site.url('/redirect/a.txt')}", method: POST, status_code: [302]}}
+    - uri: {{url: "{site.url("/redirect/a.txt")}", method: POST, status_code: [302]}}
       register: kept
-    - uri: {{url: "{site.url('/auth')}"}}
+    - uri: {{url: "{site.url("/auth")}"}}
       register: refused
       ignore_errors: true
-""")
+""",
+    )
     result = run(book, LOCAL)
     posted, authed, followed, kept, refused = (r.result for r in result.results)
     sent = posted["json"]
@@ -182,18 +209,21 @@ def test_uri_json_post_auth_and_redirects(tmp_path: Path, site: Site) -> None:
     assert [r.status for r in result.results] == ["ok"] * 4 + ["failed"]
 
 
-def test_uri_secrets_never_reach_a_command_line(tmp_path: Path, site: Site,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    book = play(tmp_path, f"""
-    - uri: {{url: "{site.url('/auth')}", url_username: alice, url_password: "s3cret pass",
+def test_uri_secrets_never_reach_a_command_line(
+    tmp_path: Path, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = play(
+        tmp_path,
+        f"""
+    - uri: {{url: "{site.url("/auth")}", url_username: alice, url_password: "s3cret pass",
             force_basic_auth: true, headers: {{Authorization-Extra: "tok-XYZ"}}}}
-""")
+""",
+    )
     seen: list[str] = []
 
     original = local.LocalConnection.run
 
-    def spy(self: local.LocalConnection, command: str, *args: object,
-            **kwargs: object) -> object:
+    def spy(self: local.LocalConnection, command: str, *args: object, **kwargs: object) -> object:
         seen.append(command)
         return original(self, command, *args, **kwargs)  # type: ignore[arg-type]
 
@@ -205,14 +235,17 @@ def test_uri_secrets_never_reach_a_command_line(tmp_path: Path, site: Site,
 
 def test_uri_dest_creates_and_skips(tmp_path: Path, site: Site) -> None:
     dest = tmp_path / "saved.bin"
-    book = play(tmp_path, f"""
-    - uri: {{url: "{site.url('/big.bin')}", dest: "{dest}"}}
+    book = play(
+        tmp_path,
+        f"""
+    - uri: {{url: "{site.url("/big.bin")}", dest: "{dest}"}}
       register: saved
-    - uri: {{url: "{site.url('/big.bin')}", dest: "{dest}"}}
+    - uri: {{url: "{site.url("/big.bin")}", dest: "{dest}"}}
       register: again
-    - uri: {{url: "{site.url('/a.txt')}", creates: "{dest}"}}
+    - uri: {{url: "{site.url("/a.txt")}", creates: "{dest}"}}
       register: skipped
-""")
+""",
+    )
     result = run(book, LOCAL)
     assert [r.status for r in result.results] == ["changed", "ok", "skipped"]
     assert dest.read_bytes() == BIG
@@ -243,21 +276,25 @@ def test_curl_is_there() -> None:
     """The real-run tests above use this machine's curl."""
 
 
-def test_wget_config_with_the_password_is_private(tmp_path: Path, site: Site,
-                                                  no_curl: str) -> None:
+def test_wget_config_with_the_password_is_private(tmp_path: Path, site: Site, no_curl: str) -> None:
     mark = tmp_path / "config-mode"
     wrapper = Path(no_curl) / "wget"
     wrapper.unlink()
-    wrapper.write_text("#!/bin/sh\nfor a; do case $a in --config=*) "
-                       f'stat -c %a "${{a#--config=}}" > {mark};; esac; done\n'
-                       'exec /usr/bin/wget "$@"\n')
+    wrapper.write_text(
+        "#!/bin/sh\nfor a; do case $a in --config=*) "
+        f'stat -c %a "${{a#--config=}}" > {mark};; esac; done\n'
+        'exec /usr/bin/wget "$@"\n'
+    )
     wrapper.chmod(0o755)
-    book = play(tmp_path, f"""
-    - uri: {{url: "{site.url('/auth')}", url_username: alice, url_password: "s3cret pass",
+    book = play(
+        tmp_path,
+        f"""
+    - uri: {{url: "{site.url("/auth")}", url_username: alice, url_password: "s3cret pass",
             force_basic_auth: true}}
       environment: {{PATH: "{no_curl}"}}
       register: authed
-""")
+""",
+    )
     result = run(book, LOCAL)
     assert result.results[0].result["json"] == {"user": "alice"}
     assert mark.read_text().strip() == "600"

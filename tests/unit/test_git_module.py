@@ -13,13 +13,19 @@ from playbook_engine.modules.git import parse_probe, same_commit, target_sha
 from playbook_engine.testing.parity import check_predicts_run
 
 LOCAL = {"all": {"hosts": {"localhost": {"ansible_connection": "local"}}}}
-ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-       "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com", "HOME": "/tmp"}
+ENV = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+    "HOME": "/tmp",
+}
 
 
 def git(*argv: str, cwd: Path | None = None) -> str:
-    out = subprocess.run(["git", *argv], cwd=cwd, env=ENV, check=True, capture_output=True,
-                         text=True)
+    out = subprocess.run(
+        ["git", *argv], cwd=cwd, env=ENV, check=True, capture_output=True, text=True
+    )
     return out.stdout.strip()
 
 
@@ -55,19 +61,25 @@ def book(tmp_path: Path, tasks: str) -> Path:
 def test_clone_then_update_to_new_commits(tmp_path: Path, origin: Origin) -> None:
     first = origin.commit("a.txt", "one\n")
     dest = tmp_path / "co"
-    site = book(tmp_path, f"    - git: {{repo: '{origin.bare}', dest: '{dest}'}}\n"
-                          "      register: out\n")
-    real = check_predicts_run(site, LOCAL, unchanged=lambda: dest.exists() and
-                              pytest.fail("check mode cloned"))
+    site = book(
+        tmp_path, f"    - git: {{repo: '{origin.bare}', dest: '{dest}'}}\n      register: out\n"
+    )
+    real = check_predicts_run(
+        site, LOCAL, unchanged=lambda: dest.exists() and pytest.fail("check mode cloned")
+    )
     assert real.results[0].result["before"] is None
     assert real.results[0].result["after"] == first
     assert (dest / "a.txt").read_text() == "one\n"
     second = origin.commit("a.txt", "two\n")
-    real = check_predicts_run(site, LOCAL, unchanged=lambda: (
-        dest / "a.txt").read_text() == "one\n" or pytest.fail("check mode updated"))
+    real = check_predicts_run(
+        site,
+        LOCAL,
+        unchanged=lambda: (
+            (dest / "a.txt").read_text() == "one\n" or pytest.fail("check mode updated")
+        ),
+    )
     assert real.results[0].status == "changed"
-    assert (real.results[0].result["before"], real.results[0].result["after"]) == (first,
-                                                                                   second)
+    assert (real.results[0].result["before"], real.results[0].result["after"]) == (first, second)
     assert (dest / "a.txt").read_text() == "two\n"
 
 
@@ -80,15 +92,18 @@ def test_tags_shas_and_branches(tmp_path: Path, origin: Origin) -> None:
     git("add", "dev.txt", cwd=origin.work)
     git("commit", "-q", "-m", "dev", cwd=origin.work)
     git("push", "-q", "origin", "dev", cwd=origin.work)
-    site = book(tmp_path, f"""
+    site = book(
+        tmp_path,
+        f"""
     - git: {{repo: '{origin.bare}', dest: '{tmp_path}/tag', version: v1}}
     - git: {{repo: '{origin.bare}', dest: '{tmp_path}/sha', version: '{first[:10]}'}}
     - git: {{repo: '{origin.bare}', dest: '{tmp_path}/dev', version: dev, depth: 1}}
-""")
+""",
+    )
     real = check_predicts_run(site, LOCAL)
     assert [r.status for r in real.results] == ["changed"] * 3
     assert (tmp_path / "tag/a.txt").read_text() == "one\n"
-    assert real.results[0].result["after"] == first          # the tag, peeled
+    assert real.results[0].result["after"] == first  # the tag, peeled
     assert git("rev-parse", "HEAD", cwd=tmp_path / "sha") == first
     assert (tmp_path / "dev/dev.txt").read_text() == "dev\n"
     site.write_text(site.read_text().replace("version: v1", "version: dev"))
@@ -105,8 +120,9 @@ def test_local_modifications_need_force(tmp_path: Path, origin: Origin) -> None:
     tasks = f"    - git: {{repo: '{origin.bare}', dest: '{dest}'}}\n      ignore_errors: true\n"
     result = run(book(tmp_path, tasks), LOCAL)
     assert result.results[0].status == "failed"
-    assert result.results[0].result["msg"] == (f"Local modifications exist in the destination: "
-                                               f"{dest} (force=no).")
+    assert result.results[0].result["msg"] == (
+        f"Local modifications exist in the destination: {dest} (force=no)."
+    )
     assert (dest / "a.txt").read_text() == "edited\n"
     forced = book(tmp_path, f"    - git: {{repo: '{origin.bare}', dest: '{dest}', force: true}}\n")
     check_predicts_run(forced, LOCAL)
@@ -115,24 +131,28 @@ def test_local_modifications_need_force(tmp_path: Path, origin: Origin) -> None:
 
 def test_unknown_version_and_bad_repo_fail_clearly(tmp_path: Path, origin: Origin) -> None:
     origin.commit("a.txt", "one\n")
-    site = book(tmp_path, f"""
+    site = book(
+        tmp_path,
+        f"""
     - git: {{repo: '{origin.bare}', dest: '{tmp_path}/x', version: nosuch}}
       ignore_errors: true
     - git: {{repo: '{tmp_path}/none.git', dest: '{tmp_path}/y'}}
       ignore_errors: true
-""")
+""",
+    )
     result = run(site, LOCAL)
     msgs = [r.result["msg"] for r in result.results]
-    assert msgs[0] == (f"Failed to find nosuch in {origin.bare} (no such branch, tag or "
-                       "commit)")
+    assert msgs[0] == (f"Failed to find nosuch in {origin.bare} (no such branch, tag or commit)")
     assert msgs[1].startswith(f"Failed to ask {tmp_path}/none.git for HEAD: ")
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
 
 
 def test_pure_parts() -> None:
-    out = ("B|abc1234\nU|/r.git\nS| M a.txt\n@@pbe-git-end@@\n"
-           "1111111111111111111111111111111111111111\trefs/tags/v1\n"
-           "2222222222222222222222222222222222222222\trefs/tags/v1^{}\nR|0\n")
+    out = (
+        "B|abc1234\nU|/r.git\nS| M a.txt\n@@pbe-git-end@@\n"
+        "1111111111111111111111111111111111111111\trefs/tags/v1\n"
+        "2222222222222222222222222222222222222222\trefs/tags/v1^{}\nR|0\n"
+    )
     found = parse_probe(out)
     assert found.exists and found.dirty == "M a.txt" and found.url == "/r.git"
     assert target_sha("v1", found.refs) == "2" * 40

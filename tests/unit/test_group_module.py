@@ -50,8 +50,10 @@ def test_group_is_added_changed_and_removed(tmp_path: Path, name: str) -> None:
     assert [r.status for r in real.results] == ["changed", "changed"]
     assert grp.getgrnam(name).gr_gid == gid
     assert real.results[1].result["gid"] == gid
-    book.write_text(f"- hosts: all\n  gather_facts: false\n  tasks:\n"
-                    f"    - group: {{name: {name}, state: absent}}\n")
+    book.write_text(
+        f"- hosts: all\n  gather_facts: false\n  tasks:\n"
+        f"    - group: {{name: {name}, state: absent}}\n"
+    )
     check_predicts_run(book, LOCAL, unchanged=lambda: grp.getgrnam(name))
     with pytest.raises(KeyError):
         grp.getgrnam(name)

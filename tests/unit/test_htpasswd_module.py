@@ -26,9 +26,13 @@ def book(tmp: Path, tasks: str) -> Path:
 def rehash(entry: str, password: str) -> str:
     """The entry's hash recomputed by openssl from its own scheme and salt."""
     _, scheme, salt, _ = entry.split("$", 3)
-    return subprocess.run(["openssl", "passwd", f"-{scheme}", "-salt", salt, "-stdin"],
-                          input=password + "\n", capture_output=True, text=True,
-                          check=True).stdout.strip()
+    return subprocess.run(
+        ["openssl", "passwd", f"-{scheme}", "-salt", salt, "-stdin"],
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
 
 
 def test_users_are_added_updated_and_removed(tmp_path: Path) -> None:
@@ -40,10 +44,12 @@ def test_users_are_added_updated_and_removed(tmp_path: Path) -> None:
     - htpasswd: {{path: {path}, name: other, password: two, hash_scheme: sha512_crypt}}
     - htpasswd: {{path: {path}, name: plain, password: three, crypt_scheme: plaintext}}
 """
-    real = check_predicts_run(book(tmp_path, tasks), LOCAL,
-                              unchanged=lambda: _absent(path))
+    real = check_predicts_run(book(tmp_path, tasks), LOCAL, unchanged=lambda: _absent(path))
     assert [r.result["msg"] for r in real.results] == [
-        f"Created {path} and added munin", "Add/update other", "Add/update plain"]
+        f"Created {path} and added munin",
+        "Add/update other",
+        "Add/update plain",
+    ]
     entries = dict(line.split(":", 1) for line in path.read_text().splitlines())
     assert list(entries) == ["munin", "other", "plain"]
     assert entries["munin"].startswith("$apr1$")
@@ -74,9 +80,22 @@ def test_password_is_not_in_any_command_and_errors_are_clear(tmp_path: Path) -> 
 """
     hosts = tmp_path / "hosts.ini"
     hosts.write_text("localhost ansible_connection=local\n")
-    out = subprocess.run(["python", "-m", "playbook_engine", "run", str(book(tmp_path, tasks)),
-                          "-i", str(hosts), "-vvv", "--no-progress"],
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [
+            "python",
+            "-m",
+            "playbook_engine",
+            "run",
+            str(book(tmp_path, tasks)),
+            "-i",
+            str(hosts),
+            "-vvv",
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert "EXEC" in out.stdout
     assert "pbe-secret-word" not in out.stdout + out.stderr
     assert f"Destination {path} does not exist" in out.stdout
@@ -85,8 +104,14 @@ def test_password_is_not_in_any_command_and_errors_are_clear(tmp_path: Path) -> 
 
 
 def test_unsupported_scheme_fails_before_touching_the_host(tmp_path: Path) -> None:
-    real = run(book(tmp_path, f"    - htpasswd: {{path: {tmp_path / 'h'}, name: u, "
-                              f"password: p, hash_scheme: des_crypt}}\n"), LOCAL)
+    real = run(
+        book(
+            tmp_path,
+            f"    - htpasswd: {{path: {tmp_path / 'h'}, name: u, "
+            f"password: p, hash_scheme: des_crypt}}\n",
+        ),
+        LOCAL,
+    )
     assert real.results[0].result["msg"].startswith("hash_scheme des_crypt is not supported")
     assert not (tmp_path / "h").exists()
 

@@ -62,8 +62,15 @@ def both() -> tuple[Inventory, Inventory]:
 
 def test_yaml_and_ini_give_the_same_hosts_in_the_same_order(both: tuple[Inventory, ...]) -> None:
     yaml_inv, ini_inv = both
-    expected = ["bastion", "web01.example.com", "web02.example.com", "web03.example.com",
-                "db-a", "db-b", "db-c"]
+    expected = [
+        "bastion",
+        "web01.example.com",
+        "web02.example.com",
+        "web03.example.com",
+        "db-a",
+        "db-b",
+        "db-c",
+    ]
     assert list(yaml_inv.hosts) == expected
     assert list(ini_inv.hosts) == expected
 
@@ -76,8 +83,14 @@ def test_yaml_and_ini_give_the_same_groups(both: tuple[Inventory, ...]) -> None:
         "ungrouped": ["bastion"],
         "web": ["web01.example.com", "web02.example.com", "web03.example.com"],
         "db": ["db-a", "db-b", "db-c"],
-        "prod": ["web01.example.com", "web02.example.com", "web03.example.com",
-                 "db-a", "db-b", "db-c"],
+        "prod": [
+            "web01.example.com",
+            "web02.example.com",
+            "web03.example.com",
+            "db-a",
+            "db-b",
+            "db-c",
+        ],
     }
     for inv in both:
         assert "prod" in inv.group("web").parents
@@ -106,8 +119,11 @@ def test_variables_follow_ansible_precedence(both: tuple[Inventory, ...]) -> Non
     assert inv.host_vars("db-a")["ansible_port"] == 2222  # from `db-[a:b]:2222`
     assert inv.host_vars("db-c")["primary"] is False  # host_vars/db-c beats inline
     assert inv.host_vars("db-c")["backup_window"] == "02:00"
-    assert inv.host_vars("bastion") == {"ntp_server": "ntp.internal", "role": "generic",
-                                         "ansible_host": "192.0.2.10"}
+    assert inv.host_vars("bastion") == {
+        "ntp_server": "ntp.internal",
+        "role": "generic",
+        "ansible_host": "192.0.2.10",
+    }
 
 
 def test_host_groups_and_group_names(both: tuple[Inventory, ...]) -> None:
@@ -122,7 +138,10 @@ def test_host_groups_and_group_names(both: tuple[Inventory, ...]) -> None:
 
 
 def test_host_in_several_groups_merges_its_vars(tmp_path: Path) -> None:
-    inv = load(tmp_path, "hosts.yml", """
+    inv = load(
+        tmp_path,
+        "hosts.yml",
+        """
         web:
           hosts:
             h1: {a: 1, b: 1}
@@ -133,7 +152,8 @@ def test_host_in_several_groups_merges_its_vars(tmp_path: Path) -> None:
         backup:
           hosts:
             h1: {c: {y: 2}}
-    """)
+    """,
+    )
     assert inv.hosts["h1"].vars == {"a": 1, "b": 2, "c": {"y": 2}}  # dicts replaced, not merged
     assert inv.hosts["h1"].groups == ("all", "backup", "db", "web")
     assert inv.groups_map()["all"] == ["h1", "h2"]
@@ -141,7 +161,10 @@ def test_host_in_several_groups_merges_its_vars(tmp_path: Path) -> None:
 
 
 def test_group_referenced_in_several_places_is_one_group(tmp_path: Path) -> None:
-    inv = load(tmp_path, "hosts.yml", """
+    inv = load(
+        tmp_path,
+        "hosts.yml",
+        """
         all:
           children:
             eu:
@@ -154,7 +177,8 @@ def test_group_referenced_in_several_places_is_one_group(tmp_path: Path) -> None
                   hosts: {w2: }
         web:
           vars: {port: 80}
-    """)
+    """,
+    )
     web = inv.group("web")
     assert web.hosts == ["w1", "w2"]
     assert web.parents == ["eu", "us"]
@@ -164,13 +188,17 @@ def test_group_referenced_in_several_places_is_one_group(tmp_path: Path) -> None
 
 
 def test_top_level_groups_become_children_of_all(tmp_path: Path) -> None:
-    inv = load(tmp_path, "hosts.yml", """
+    inv = load(
+        tmp_path,
+        "hosts.yml",
+        """
         web:
           hosts: {w1: }
         all:
           hosts: {lone: }
         empty:
-    """)
+    """,
+    )
     assert inv.group("all").children == ["ungrouped", "web", "empty"]
     assert inv.group("empty").parents == ["all"]
     assert inv.groups_map()["ungrouped"] == ["lone"]
@@ -178,34 +206,46 @@ def test_top_level_groups_become_children_of_all(tmp_path: Path) -> None:
 
 
 def test_string_shorthand_for_one_host_or_child(tmp_path: Path) -> None:
-    inv = load(tmp_path, "hosts.yml", """
+    inv = load(
+        tmp_path,
+        "hosts.yml",
+        """
         prod:
           children: web
         web:
           hosts: w1
-    """)
+    """,
+    )
     assert inv.groups_map()["prod"] == ["w1"]
 
 
 def test_hosts_keep_file_order_within_a_group(tmp_path: Path) -> None:
-    inv = load(tmp_path, "hosts.yml", """
+    inv = load(
+        tmp_path,
+        "hosts.yml",
+        """
         all:
           hosts: {first: }
           children:
             g:
               hosts: {zeta: , alpha: }
-    """)
+    """,
+    )
     assert list(inv.hosts) == ["first", "zeta", "alpha"]
     assert names(inv.select("g")) == ["zeta", "alpha"]
 
 
 def test_yaml_duplicate_keys_are_warnings(tmp_path: Path) -> None:
-    inv = load(tmp_path, "hosts.yml", """
+    inv = load(
+        tmp_path,
+        "hosts.yml",
+        """
         web:
           hosts: {w1: }
         web:
           hosts: {w2: }
-    """)
+    """,
+    )
     assert list(inv.hosts) == ["w2"]
     assert any("duplicate key `web`" in w.message for w in inv.warnings)
 
@@ -223,14 +263,18 @@ def test_from_dict_errors_name_the_source() -> None:
     with pytest.raises(ValidationFailed) as info:
         inventory_from_dict({"all": {"hosts": ["a"]}}, source="api")
     assert "api: `hosts` of group `all` must be a mapping of host names, not a list" in str(
-        info.value)
+        info.value
+    )
 
 
 # --- INI specifics ----------------------------------------------------------------------
 
 
 def test_ini_sections_comments_and_inline_vars(tmp_path: Path) -> None:
-    inv = load(tmp_path, "hosts.ini", """
+    inv = load(
+        tmp_path,
+        "hosts.ini",
+        """
         # comment
         ; another comment
         top1 a=1
@@ -248,20 +292,44 @@ def test_ini_sections_comments_and_inline_vars(tmp_path: Path) -> None:
         [dbs:vars]
         greeting = hello world
         count=3
-    """)
-    assert inv.hosts["web1"].vars == {"port": 8080, "name": "my web", "flag": True,
-                                      "opt": "yes", "items": [1, 2], "extra": 1}
+    """,
+    )
+    assert inv.hosts["web1"].vars == {
+        "port": 8080,
+        "name": "my web",
+        "flag": True,
+        "opt": "yes",
+        "items": [1, 2],
+        "extra": 1,
+    }
     assert inv.host_vars("db1") == {"greeting": "hello world", "count": 3}
     assert inv.groups_map()["ungrouped"] == ["top1"]
     assert inv.group("dbs").children == ["db"]
 
 
-@pytest.mark.parametrize(("text", "value"), [
-    ("8080", 8080), ("3.5", 3.5), ("True", True), ("false", "false"), ("yes", "yes"),
-    ("'quoted'", "quoted"), ('"42"', "42"), ("None", None), ("[1, 'a']", [1, "a"]),
-    ("{'k': 1}", {"k": 1}), ("(1, 2)", [1, 2]), ("1.2.3.4", "1.2.3.4"), ("010", "010"),
-    ("", ""), ("a b", "a b"), ("2j", "2j"), ("...", "..."), ("b'x'", "x"),
-])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("8080", 8080),
+        ("3.5", 3.5),
+        ("True", True),
+        ("false", "false"),
+        ("yes", "yes"),
+        ("'quoted'", "quoted"),
+        ('"42"', "42"),
+        ("None", None),
+        ("[1, 'a']", [1, "a"]),
+        ("{'k': 1}", {"k": 1}),
+        ("(1, 2)", [1, 2]),
+        ("1.2.3.4", "1.2.3.4"),
+        ("010", "010"),
+        ("", ""),
+        ("a b", "a b"),
+        ("2j", "2j"),
+        ("...", "..."),
+        ("b'x'", "x"),
+    ],
+)
 def test_ini_values_are_read_like_ansible(text: str, value: Any) -> None:
     assert parse_value(text) == value
 
@@ -283,42 +351,51 @@ def test_content_detection_without_extension(tmp_path: Path) -> None:
 # --- ranges, ports and host lists ---------------------------------------------------------
 
 
-@pytest.mark.parametrize(("spec", "expected"), [
-    ("web[01:03].example.com", ["web01.example.com", "web02.example.com", "web03.example.com"]),
-    ("db-[a:c]", ["db-a", "db-b", "db-c"]),
-    ("n[1:10:4]", ["n1", "n5", "n9"]),
-    ("n[:2]", ["n0", "n1", "n2"]),
-    ("r[1:2]c[a:b]", ["r1ca", "r1cb", "r2ca", "r2cb"]),
-    ("n[8:11]", ["n8", "n9", "n10", "n11"]),
-    ("plain", ["plain"]),
-])
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("web[01:03].example.com", ["web01.example.com", "web02.example.com", "web03.example.com"]),
+        ("db-[a:c]", ["db-a", "db-b", "db-c"]),
+        ("n[1:10:4]", ["n1", "n5", "n9"]),
+        ("n[:2]", ["n0", "n1", "n2"]),
+        ("r[1:2]c[a:b]", ["r1ca", "r1cb", "r2ca", "r2cb"]),
+        ("n[8:11]", ["n8", "n9", "n10", "n11"]),
+        ("plain", ["plain"]),
+    ],
+)
 def test_host_ranges(spec: str, expected: list[str]) -> None:
     assert expand_host_range(spec) == expected
 
 
-@pytest.mark.parametrize(("spec", "expected"), [
-    ("web1:2222", (["web1"], 2222)),
-    ("web[1:2]:22", (["web1", "web2"], 22)),
-    ("192.0.2.1:22", (["192.0.2.1"], 22)),
-    ("2001:db8::1", (["2001:db8::1"], None)),
-    ("[2001:db8::1]:2200", (["2001:db8::1"], 2200)),
-    ("web[1:2]", (["web1", "web2"], None)),
-])
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("web1:2222", (["web1"], 2222)),
+        ("web[1:2]:22", (["web1", "web2"], 22)),
+        ("192.0.2.1:22", (["192.0.2.1"], 22)),
+        ("2001:db8::1", (["2001:db8::1"], None)),
+        ("[2001:db8::1]:2200", (["2001:db8::1"], 2200)),
+        ("web[1:2]", (["web1", "web2"], None)),
+    ],
+)
 def test_host_spec_ports(spec: str, expected: tuple[list[str], int | None]) -> None:
     assert parse_host_spec(spec) == expected
 
 
-@pytest.mark.parametrize(("spec", "message"), [
-    ("web[5:1]", "runs backwards"),
-    ("web[01:5]", "equal length"),
-    ("web[1:]", "no end value"),
-    ("web[a:3]", "must be numbers"),
-    ("web[1:3", "unclosed `[`"),
-    ("web[1:2:0]", "step `0`"),
-    ("web[1]", "must be [begin:end]"),
-    ("web1:", "ends with `:`"),
-    ("web1:99999", "invalid port"),
-])
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("web[5:1]", "runs backwards"),
+        ("web[01:5]", "equal length"),
+        ("web[1:]", "no end value"),
+        ("web[a:3]", "must be numbers"),
+        ("web[1:3", "unclosed `[`"),
+        ("web[1:2:0]", "step `0`"),
+        ("web[1]", "must be [begin:end]"),
+        ("web1:", "ends with `:`"),
+        ("web1:99999", "invalid port"),
+    ],
+)
 def test_bad_host_ranges(spec: str, message: str) -> None:
     with pytest.raises(HostRangeError, match=message.replace("[", r"\[")):
         parse_host_spec(spec)
@@ -361,8 +438,11 @@ def test_vars_dirs_first_found_name_wins(tmp_path: Path) -> None:
     write(tmp_path, "host_vars/w3/notes.txt", "not: loaded\n")
     dirs = load_vars_dirs(tmp_path)
     assert dirs.group_vars == {"db": {"a": "json"}, "web": {"a": "no-ext"}}
-    assert dirs.host_vars == {"w1.example.com": {"h": 1}, "w2.example.com": {"h": 2},
-                              "w3": {"h": 3, "x": "c"}}
+    assert dirs.host_vars == {
+        "w1.example.com": {"h": 1},
+        "w2.example.com": {"h": 2},
+        "w3": {"h": 3, "x": "c"},
+    }
 
 
 def test_load_vars_dirs_reports_bad_files(tmp_path: Path) -> None:
@@ -379,7 +459,8 @@ def test_vars_dir_naming_no_group_is_a_warning_with_suggestion(tmp_path: Path) -
     write(tmp_path, "group_vars/webserver.yml", "a: 1\n")
     inv = load(tmp_path, "hosts.yml", "webservers:\n  hosts:\n    w1:\n")
     assert [str(w.message) for w in inv.warnings] == [
-        "group_vars/webserver matches no group in the inventory"]
+        "group_vars/webserver matches no group in the inventory"
+    ]
     assert inv.warnings[0].hint == "did you mean `webservers`?"
 
 
@@ -387,17 +468,26 @@ def test_playbook_vars_layer_between_inventory_layers(tmp_path: Path) -> None:
     write(tmp_path, "group_vars/all.yml", "a: inv-all\nb: inv-all\n")
     write(tmp_path, "group_vars/web.yml", "b: inv-web\nc: inv-web\n")
     inv = load(tmp_path, "hosts.yml", "web:\n  hosts:\n    w1: {d: inline}\n")
-    play = VarsDirs({"all": {"a": "play-all", "b": "play-all"}, "web": {"c": "play-web"}},
-                    {"w1": {"d": "play-host"}})
-    assert inv.host_vars("w1", play) == {"a": "play-all", "b": "inv-web", "c": "play-web",
-                                         "d": "play-host"}
+    play = VarsDirs(
+        {"all": {"a": "play-all", "b": "play-all"}, "web": {"c": "play-web"}},
+        {"w1": {"d": "play-host"}},
+    )
+    assert inv.host_vars("w1", play) == {
+        "a": "play-all",
+        "b": "inv-web",
+        "c": "play-web",
+        "d": "play-host",
+    }
 
 
 # --- precedence ---------------------------------------------------------------------------
 
 
 def test_child_beats_parent_and_host_beats_group(tmp_path: Path) -> None:
-    inv = load(tmp_path, "hosts.yml", """
+    inv = load(
+        tmp_path,
+        "hosts.yml",
+        """
         all:
           vars: {v: all, w: all, x: all}
           children:
@@ -408,38 +498,50 @@ def test_child_beats_parent_and_host_beats_group(tmp_path: Path) -> None:
                   vars: {v: child}
                   hosts:
                     h1: {x: host}
-    """)
+    """,
+    )
     assert inv.host_vars("h1") == {"v": "child", "w": "parent", "x": "host"}
 
 
 def test_same_depth_groups_merge_alphabetically(tmp_path: Path) -> None:
-    inv = load(tmp_path, "hosts.yml", """
+    inv = load(
+        tmp_path,
+        "hosts.yml",
+        """
         zeta:
           vars: {v: zeta}
           hosts: {h1: }
         alpha:
           vars: {v: alpha}
           hosts: {h1: }
-    """)
+    """,
+    )
     assert inv.host_vars("h1")["v"] == "zeta"
 
 
 def test_ansible_group_priority_overrides_alphabetical_order(tmp_path: Path) -> None:
-    inv = load(tmp_path, "hosts.yml", """
+    inv = load(
+        tmp_path,
+        "hosts.yml",
+        """
         zeta:
           vars: {v: zeta}
           hosts: {h1: }
         alpha:
           vars: {v: alpha, ansible_group_priority: 10}
           hosts: {h1: }
-    """)
+    """,
+    )
     assert inv.host_vars("h1")["v"] == "alpha"
     assert inv.group("alpha").priority == 10
     assert "ansible_group_priority" not in inv.host_vars("h1")
 
 
 def test_deeper_group_beats_higher_priority(tmp_path: Path) -> None:
-    inv = load(tmp_path, "hosts.ini", """
+    inv = load(
+        tmp_path,
+        "hosts.ini",
+        """
         [parent]
         [parent:children]
         child
@@ -450,7 +552,8 @@ def test_deeper_group_beats_higher_priority(tmp_path: Path) -> None:
         ansible_group_priority=99
         [child:vars]
         v=child
-    """)
+    """,
+    )
     assert inv.host_vars("h1")["v"] == "child"
 
 
@@ -480,7 +583,10 @@ def test_later_source_overrides_earlier(tmp_path: Path) -> None:
 
 @pytest.fixture
 def fleet(tmp_path: Path) -> Inventory:
-    return load(tmp_path, "hosts.yml", """
+    return load(
+        tmp_path,
+        "hosts.yml",
+        """
         all:
           hosts:
             lone:
@@ -501,45 +607,49 @@ def fleet(tmp_path: Path) -> Inventory:
             webfarm:
               children:
                 web:
-    """)
+    """,
+    )
 
 
 WEB = ["web1.example.com", "web2.example.com", "web3.example.com"]
 DB = ["db1.example.com", "db2.example.com"]
 
 
-@pytest.mark.parametrize(("pattern", "expected"), [
-    ("all", ["lone", *WEB, *DB]),
-    ("*", ["lone", *WEB, *DB]),
-    ("web", WEB),
-    ("db1.example.com", ["db1.example.com"]),
-    ("web*", WEB),  # groups web, webfarm and hosts web*: each host once
-    ("*.example.com", [*WEB, *DB]),
-    ("db?.example.com", DB),
-    (r"~web\d\.example", WEB),
-    (r"~(web|db)[13]", ["web1.example.com", "web3.example.com", "db1.example.com"]),
-    ("db:web", [*DB, *WEB]),  # union keeps term order, as Ansible does
-    ("db,web", [*DB, *WEB]),
-    ("db,lone", [*DB, "lone"]),
-    ("web:&staging", ["web3.example.com"]),
-    ("web:!staging", ["web1.example.com", "web2.example.com"]),
-    ("!staging", ["lone", "web1.example.com", "web2.example.com", "db1.example.com"]),
-    ("&staging", ["web3.example.com", "db2.example.com"]),
-    # Unions first, then intersections, then exclusions, wherever they are written:
-    ("web:!staging:db", ["web1.example.com", "web2.example.com", "db1.example.com"]),
-    ("!web3.example.com:&staging:web", []),
-    ("!web3.example.com:&staging:web:db", ["db2.example.com"]),
-    ("web[0]", ["web1.example.com"]),
-    ("web[-1]", ["web3.example.com"]),
-    ("web[0:1]", ["web1.example.com", "web2.example.com"]),  # inclusive, as Ansible
-    ("web[1:]", ["web2.example.com", "web3.example.com"]),
-    ("web[:1]", ["web1.example.com", "web2.example.com"]),
-    ("web[7]", []),
-    ("web[1]:db[0]", ["web2.example.com", "db1.example.com"]),
-    ("nosuch", []),
-    ("nosuch:db", DB),
-    ("Web", []),  # case-sensitive
-])
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("all", ["lone", *WEB, *DB]),
+        ("*", ["lone", *WEB, *DB]),
+        ("web", WEB),
+        ("db1.example.com", ["db1.example.com"]),
+        ("web*", WEB),  # groups web, webfarm and hosts web*: each host once
+        ("*.example.com", [*WEB, *DB]),
+        ("db?.example.com", DB),
+        (r"~web\d\.example", WEB),
+        (r"~(web|db)[13]", ["web1.example.com", "web3.example.com", "db1.example.com"]),
+        ("db:web", [*DB, *WEB]),  # union keeps term order, as Ansible does
+        ("db,web", [*DB, *WEB]),
+        ("db,lone", [*DB, "lone"]),
+        ("web:&staging", ["web3.example.com"]),
+        ("web:!staging", ["web1.example.com", "web2.example.com"]),
+        ("!staging", ["lone", "web1.example.com", "web2.example.com", "db1.example.com"]),
+        ("&staging", ["web3.example.com", "db2.example.com"]),
+        # Unions first, then intersections, then exclusions, wherever they are written:
+        ("web:!staging:db", ["web1.example.com", "web2.example.com", "db1.example.com"]),
+        ("!web3.example.com:&staging:web", []),
+        ("!web3.example.com:&staging:web:db", ["db2.example.com"]),
+        ("web[0]", ["web1.example.com"]),
+        ("web[-1]", ["web3.example.com"]),
+        ("web[0:1]", ["web1.example.com", "web2.example.com"]),  # inclusive, as Ansible
+        ("web[1:]", ["web2.example.com", "web3.example.com"]),
+        ("web[:1]", ["web1.example.com", "web2.example.com"]),
+        ("web[7]", []),
+        ("web[1]:db[0]", ["web2.example.com", "db1.example.com"]),
+        ("nosuch", []),
+        ("nosuch:db", DB),
+        ("Web", []),  # case-sensitive
+    ],
+)
 def test_select(fleet: Inventory, pattern: str, expected: list[str]) -> None:
     assert names(fleet.select(pattern)) == expected
 
@@ -556,15 +666,18 @@ def test_unmatched_ignores_empty_groups(tmp_path: Path) -> None:
     assert inv.unmatched("empty") == []
 
 
-@pytest.mark.parametrize(("pattern", "message"), [
-    ("", "empty host pattern ''"),
-    (" : ", "empty host pattern ' : '"),
-    ("web:&", "host pattern 'web:&' has `&` with no name"),
-    ("web,!", "host pattern 'web,!' has `!` with no name"),
-    ("~(web", "invalid regular expression `(web` in host pattern '~(web'"),
-    ("~", "has `~` with no regular expression"),
-    ("web[:]", "subscript `[:]`"),
-])
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("", "empty host pattern ''"),
+        (" : ", "empty host pattern ' : '"),
+        ("web:&", "host pattern 'web:&' has `&` with no name"),
+        ("web,!", "host pattern 'web,!' has `!` with no name"),
+        ("~(web", "invalid regular expression `(web` in host pattern '~(web'"),
+        ("~", "has `~` with no regular expression"),
+        ("web[:]", "subscript `[:]`"),
+    ],
+)
 def test_bad_patterns_raise_inventory_error(fleet: Inventory, pattern: str, message: str) -> None:
     with pytest.raises(InventoryError) as info:
         fleet.select(pattern)
@@ -578,8 +691,10 @@ def test_implicit_localhost(fleet: Inventory) -> None:
     (local,) = fleet.select("localhost")
     assert local.implicit
     assert local.groups == ()
-    assert local.vars == {"ansible_connection": "local",
-                          "ansible_python_interpreter": sys.executable}
+    assert local.vars == {
+        "ansible_connection": "local",
+        "ansible_python_interpreter": sys.executable,
+    }
     assert "localhost" not in fleet.hosts
     assert "localhost" not in fleet.groups_map()["all"]
     assert "localhost" not in names(fleet.select("*"))
@@ -593,18 +708,24 @@ def test_implicit_localhost_gets_all_vars_and_host_vars(tmp_path: Path) -> None:
     write(tmp_path, "host_vars/localhost.yml", "ansible_python_interpreter: /usr/bin/python3\n")
     inv = load(tmp_path, "hosts.yml", "all:\n  vars: {a: 1, ansible_connection: ssh}\n")
     assert inv.host_vars("localhost") == {
-        "a": 1, "ansible_connection": "local",
-        "ansible_python_interpreter": "/usr/bin/python3"}
+        "a": 1,
+        "ansible_connection": "local",
+        "ansible_python_interpreter": "/usr/bin/python3",
+    }
 
 
 def test_inventory_localhost_is_used_when_defined(tmp_path: Path) -> None:
-    inv = load(tmp_path, "hosts.yml", """
+    inv = load(
+        tmp_path,
+        "hosts.yml",
+        """
         local:
           hosts:
             localhost: {ansible_connection: local, a: 1}
         web:
           hosts: {w1: }
-    """)
+    """,
+    )
     (local,) = inv.select("localhost")
     assert not local.implicit
     assert local.groups == ("all", "local")
@@ -627,8 +748,11 @@ def test_limit_from_retry_file(fleet: Inventory, tmp_path: Path) -> None:
     retry = write(tmp_path, "site.retry", "web2.example.com\n\ndb1.example.com\n")
     hosts = fleet.select("all")
     assert names(fleet.limit(hosts, f"@{retry}")) == ["web2.example.com", "db1.example.com"]
-    assert names(fleet.limit(hosts, f"@{retry}:lone")) == ["lone", "web2.example.com",
-                                                            "db1.example.com"]
+    assert names(fleet.limit(hosts, f"@{retry}:lone")) == [
+        "lone",
+        "web2.example.com",
+        "db1.example.com",
+    ]
 
 
 def test_limit_matching_nothing_raises(fleet: Inventory, tmp_path: Path) -> None:
@@ -655,7 +779,10 @@ def test_limit_keeps_implicit_localhost(fleet: Inventory) -> None:
 
 
 def test_unknown_group_key_suggests_the_right_one(tmp_path: Path) -> None:
-    path, text = failure(tmp_path, "hosts.yml", """
+    path, text = failure(
+        tmp_path,
+        "hosts.yml",
+        """
         all:
           host:
             web1:
@@ -663,7 +790,8 @@ def test_unknown_group_key_suggests_the_right_one(tmp_path: Path) -> None:
             web:
               child:
                 sub:
-    """)
+    """,
+    )
     assert f"{path}:2:3: group `all` has unknown key `host`" in text
     assert "hint: did you mean `hosts`?" in text
     assert f"{path}:6:7: group `web` has unknown key `child`" in text
@@ -672,64 +800,89 @@ def test_unknown_group_key_suggests_the_right_one(tmp_path: Path) -> None:
 
 
 def test_group_written_without_children_key(tmp_path: Path) -> None:
-    path, text = failure(tmp_path, "hosts.yml", """
+    path, text = failure(
+        tmp_path,
+        "hosts.yml",
+        """
         all:
           webservers:
             hosts:
               w1:
-    """)
+    """,
+    )
     assert f"{path}:2:3: group `all` has unknown key `webservers`" in text
     assert "put it under `children:`" in text
 
 
 def test_hosts_as_a_list(tmp_path: Path) -> None:
-    path, text = failure(tmp_path, "hosts.yml", """
+    path, text = failure(
+        tmp_path,
+        "hosts.yml",
+        """
         web:
           hosts:
             - web1
             - web2
-    """)
+    """,
+    )
     assert f"{path}:3:5: `hosts` of group `web` must be a mapping of host names, not a list" in text
     assert "not as a `- web1` item" in text
 
 
 def test_vars_as_a_list(tmp_path: Path) -> None:
-    path, text = failure(tmp_path, "hosts.yml", """
+    path, text = failure(
+        tmp_path,
+        "hosts.yml",
+        """
         web:
           hosts: {w1: }
           vars:
             - port: 80
-    """)
+    """,
+    )
     assert f"{path}:4:5: `vars` of group `web` must be a mapping, not a list" in text
     assert "without a leading `- `" in text
 
 
 def test_host_vars_not_a_mapping(tmp_path: Path) -> None:
-    path, text = failure(tmp_path, "hosts.yml", """
+    path, text = failure(
+        tmp_path,
+        "hosts.yml",
+        """
         web:
           hosts:
             w1: ansible_host=10.0.0.1
             w2: [1, 2]
-    """)
-    assert f"{path}:3:9: variables of host `w1` in group `web` must be a mapping, not a string" \
-        in text
+    """,
+    )
+    assert (
+        f"{path}:3:9: variables of host `w1` in group `web` must be a mapping, not a string" in text
+    )
     assert "not INI-style `key=value`" in text
-    assert f"{path}:4:9: variables of host `w2` in group `web` must be a mapping, not a list" \
-        in text
+    assert (
+        f"{path}:4:9: variables of host `w2` in group `web` must be a mapping, not a list" in text
+    )
 
 
 def test_children_as_a_list(tmp_path: Path) -> None:
-    path, text = failure(tmp_path, "hosts.yml", """
+    path, text = failure(
+        tmp_path,
+        "hosts.yml",
+        """
         prod:
           children:
             - web
-    """)
+    """,
+    )
     assert f"{path}:3:5: `children` of group `prod` must be a mapping of group names" in text
     assert "(`web:`)" in text
 
 
 def test_group_cycle_names_the_cycle(tmp_path: Path) -> None:
-    path, text = failure(tmp_path, "hosts.yml", """
+    path, text = failure(
+        tmp_path,
+        "hosts.yml",
+        """
         a:
           children:
             b:
@@ -738,47 +891,64 @@ def test_group_cycle_names_the_cycle(tmp_path: Path) -> None:
         c:
           children:
             a:
-    """)
+    """,
+    )
     assert f"{path}:8:5: group cycle: a -> b -> c -> a" in text
     assert "remove `a` from the children of `c`" in text
 
 
 def test_group_that_contains_itself(tmp_path: Path) -> None:
-    path, text = failure(tmp_path, "hosts.ini", """
+    path, text = failure(
+        tmp_path,
+        "hosts.ini",
+        """
         [a:children]
         a
-    """)
+    """,
+    )
     assert f"{path}:2:1: group cycle: a -> a" in text
 
 
 def test_bad_range_and_non_string_host_in_yaml(tmp_path: Path) -> None:
-    path, text = failure(tmp_path, "hosts.yml", """
+    path, text = failure(
+        tmp_path,
+        "hosts.yml",
+        """
         web:
           hosts:
             web[05:1]:
             1234:
-    """)
+    """,
+    )
     assert f"{path}:3:5: zero-padded host range `[05:1]`" in text
     assert f"{path}:4:5: host name `1234` in group `web` must be a string" in text
     assert 'hint: quote it: "1234":' in text
 
 
 def test_bad_group_priority(tmp_path: Path) -> None:
-    path, text = failure(tmp_path, "hosts.yml", """
+    path, text = failure(
+        tmp_path,
+        "hosts.yml",
+        """
         web:
           vars:
             ansible_group_priority: high
-    """)
+    """,
+    )
     assert f"{path}:3:5: ansible_group_priority of group `web` must be an integer" in text
 
 
 def test_yaml_syntax_error_in_yaml_file(tmp_path: Path) -> None:
-    path, text = failure(tmp_path, "hosts.yml", """
+    path, text = failure(
+        tmp_path,
+        "hosts.yml",
+        """
         all:
           hosts:
             web1:
            bad indent: [
-    """)
+    """,
+    )
     assert f"{path}:" in text
     assert "YAML syntax error" in text
 
@@ -794,7 +964,10 @@ def test_plugin_config_is_rejected(tmp_path: Path) -> None:
 
 
 def test_ini_errors_are_all_reported_with_lines(tmp_path: Path) -> None:
-    path, text = failure(tmp_path, "hosts.ini", """
+    path, text = failure(
+        tmp_path,
+        "hosts.ini",
+        """
         [web]
         web1 ansible_port=22 oops
         web2 x="unclosed
@@ -815,7 +988,8 @@ def test_ini_errors_are_all_reported_with_lines(tmp_path: Path) -> None:
 
         [web:vars]
         novalue
-    """)
+    """,
+    )
     expected = [
         (2, 22, "expected key=value after host `web1`, got `oops`"),
         (3, 1, "cannot parse host line: No closing quotation"),
@@ -867,16 +1041,19 @@ def test_lookup_errors_suggest_names(fleet: Inventory) -> None:
         fleet.group("stagin")
 
 
-@pytest.mark.parametrize("text", [
-    "all:\n  hosts: [",
-    "all:\n  hosts:\n    - a\n",
-    "[web\nhost\n",
-    "all:\n  children:\n    x:\n      children:\n        x:\n",
-    "web:\n  hosts:\n    'w[1:':\n",
-    "web:\n  hosts: {w1: 5}\n  vars: 3\n  other: 1\n",
-    "all: 5\n",
-    "[web]\nw1 a='1\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "all:\n  hosts: [",
+        "all:\n  hosts:\n    - a\n",
+        "[web\nhost\n",
+        "all:\n  children:\n    x:\n      children:\n        x:\n",
+        "web:\n  hosts:\n    'w[1:':\n",
+        "web:\n  hosts: {w1: 5}\n  vars: 3\n  other: 1\n",
+        "all: 5\n",
+        "[web]\nw1 a='1\n",
+    ],
+)
 def test_malformed_inputs_raise_pbe_errors_only(tmp_path: Path, text: str) -> None:
     path = write(tmp_path, "hosts.yml" if ":" in text.split("\n")[0] else "hosts", text)
     with pytest.raises(PbeError) as info:

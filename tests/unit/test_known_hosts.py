@@ -42,16 +42,25 @@ def keys_of(text: str, path: str = "kh") -> list[tuple[str, ...]]:
 
 def test_markers_comments_and_bad_lines_never_raise() -> None:
     a, b, ca = key(), key(), key()
-    text = "".join([
-        "# a comment\n", "\n", entry("web1", a), entry("* ", ca, "@cert-authority "),
-        entry("*", b, "@revoked "), "web2 ssh-ed25519 !!notbase64!!\n", "web3 ssh-rsa\n",
-        f"web4 ssh-ed25519 {a.get_base64()}\n",  # the blob says ECDSA: not this type
-        entry("web5", b, "@unknown-marker "),
-    ])
+    text = "".join(
+        [
+            "# a comment\n",
+            "\n",
+            entry("web1", a),
+            entry("* ", ca, "@cert-authority "),
+            entry("*", b, "@revoked "),
+            "web2 ssh-ed25519 !!notbase64!!\n",
+            "web3 ssh-rsa\n",
+            f"web4 ssh-ed25519 {a.get_base64()}\n",  # the blob says ECDSA: not this type
+            entry("web5", b, "@unknown-marker "),
+        ]
+    )
     parsed = parse_known_hosts(text, "/k")
 
     assert [(k.patterns, k.revoked, k.where) for k in parsed.keys] == [
-        (("web1",), False, "/k:3"), (("*",), True, "/k:5")]
+        (("web1",), False, "/k:3"),
+        (("*",), True, "/k:5"),
+    ]
     assert parsed.ca_lines == (4,)
     assert parsed.bad_lines == (6, 7, 8, 9)
 
@@ -59,8 +68,12 @@ def test_markers_comments_and_bad_lines_never_raise() -> None:
 def test_hashed_entries_and_patterns_match_like_openssh() -> None:
     k = key()
     hashed = paramiko.HostKeys.hash_host("[10.0.0.5]:2222")
-    text = entry(hashed, k) + entry("*.example.com,!db.example.com", k) + entry("web?", k) \
+    text = (
+        entry(hashed, k)
+        + entry("*.example.com,!db.example.com", k)
+        + entry("web?", k)
         + entry("[10.0.0.6]:2222", k)
+    )
     first, wildcard, single, ported = parse_known_hosts(text, "kh").keys
 
     assert first.matches("[10.0.0.5]:2222") and not first.matches("10.0.0.5")
@@ -76,16 +89,26 @@ def test_hashed_entries_and_patterns_match_like_openssh() -> None:
 def test_is_known_trusts_revokes_and_refuses() -> None:
     good, other, revoked = key(), key(), key()
     keys = parse_known_hosts(
-        entry("h1", good) + entry("h1", revoked) + entry("h*", revoked, "@revoked ")
-        + entry("h2", other), "/kh").keys
+        entry("h1", good)
+        + entry("h1", revoked)
+        + entry("h*", revoked, "@revoked ")
+        + entry("h2", other),
+        "/kh",
+    ).keys
 
     assert is_known(keys, "h1", good) is True
     assert is_known(keys, "h3", good) is False
-    with pytest.raises(HostUnreachable, match=r"host key for h1 is REVOKED: .* which /kh:3 "
-                       "marks @revoked"):
+    with pytest.raises(
+        HostUnreachable,
+        match=r"host key for h1 is REVOKED: .* which /kh:3 "
+        "marks @revoked",
+    ):
         is_known(keys, "h1", revoked)
-    with pytest.raises(HostUnreachable, match=r"host key MISMATCH for h2 .* known_hosts has "
-                       + re.escape(f"ecdsa-sha2-nistp256 {other.fingerprint} (/kh:4)")):
+    with pytest.raises(
+        HostUnreachable,
+        match=r"host key MISMATCH for h2 .* known_hosts has "
+        + re.escape(f"ecdsa-sha2-nistp256 {other.fingerprint} (/kh:4)"),
+    ):
         is_known(keys, "h2", good)
 
 
@@ -95,8 +118,7 @@ def test_unreadable_file_is_a_clear_error(tmp_path: Path) -> None:
     assert read_known_hosts([str(tmp_path / "absent")]) == []
 
 
-def test_skipped_lines_warn_once_per_file(tmp_path: Path,
-                                          caplog: pytest.LogCaptureFixture) -> None:
+def test_skipped_lines_warn_once_per_file(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = tmp_path / "known_hosts"
     path.write_text(entry("*", key(), "@cert-authority ") + "garbage\n")
     with caplog.at_level(logging.WARNING, logger="playbook_engine.transport.ssh"):
@@ -144,7 +166,10 @@ def test_remember_keeps_mode_symlink_and_other_lines(tmp_path: Path) -> None:
     assert real.read_text() == "# keep me\nold ssh-ed25519 AAAA\n" + entry("new", k)
     assert real.stat().st_mode & 0o777 == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "known_hosts", "real_known_hosts", "real_known_hosts.lock"]
+        "known_hosts",
+        "real_known_hosts",
+        "real_known_hosts.lock",
+    ]
 
 
 def test_threads_recording_at_once_write_every_key_once(tmp_path: Path) -> None:
@@ -196,8 +221,15 @@ _WORKER = textwrap.dedent("""
 def test_processes_recording_at_once_write_every_key_once(tmp_path: Path) -> None:
     path, go = tmp_path / "known_hosts", tmp_path / "go"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen([sys.executable, "-c", _WORKER, str(path), str(go), f"p{n}"],
-                              stdout=subprocess.PIPE, text=True, env=env) for n in range(5)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WORKER, str(path), str(go), f"p{n}"],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for n in range(5)
+    ]
     expected = [proc.stdout.readline() for proc in procs for _ in range(4)]  # type: ignore[union-attr]
     go.touch()
     for proc in procs:

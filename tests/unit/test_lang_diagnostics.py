@@ -29,13 +29,19 @@ def by_severity(problems: list[Problem], severity: str) -> list[str]:
 
 
 def test_an_ansible_module_pbe_lacks_is_named_as_such_never_as_a_typo(tmp_path: Path) -> None:
-    site = write(tmp_path, {"site.yml": play(
-        "    - subversion: name=x job=ls\n"
-        "    - community.general.nagios: action=silence\n"
-        "    - haproxy: state=disabled\n"
-        "    - action: subversion name=y\n"
-        "    - include: other.yml\n"
-        "    - copyy: src=a dest=b\n")})
+    site = write(
+        tmp_path,
+        {
+            "site.yml": play(
+                "    - subversion: name=x job=ls\n"
+                "    - community.general.nagios: action=silence\n"
+                "    - haproxy: state=disabled\n"
+                "    - action: subversion name=y\n"
+                "    - include: other.yml\n"
+                "    - copyy: src=a dest=b\n"
+            )
+        },
+    )
     problems = pbe.validate(site)
     errors = [p for p in problems if p.severity == "error"]
     assert [p.message for p in errors] == [
@@ -53,70 +59,93 @@ def test_an_ansible_module_pbe_lacks_is_named_as_such_never_as_a_typo(tmp_path: 
     assert "`copy`" in str(errors[5].hint)
 
 
-def test_a_run_time_include_defers_a_missing_module_to_when_its_task_runs(
-        tmp_path: Path) -> None:
-    site = write(tmp_path, {
-        "setup-Debian.yml": "- name: not here\n  subversion: name=x job=ls\n  when: false\n"
-                            "- debug: msg=after-skip\n",
-        "setup-RedHat.yml": "- debug: msg=before\n- subversion: name=x job=ls\n",
-        "static.yml": "- subversion: name=x job=ls\n  when: never_true | default(false)\n",
-        "site.yml": play("    - include_tasks: 'setup-{{ fam }}.yml'\n"
-                         "    - include_tasks: static.yml\n"),
-    })
+def test_a_run_time_include_defers_a_missing_module_to_when_its_task_runs(tmp_path: Path) -> None:
+    site = write(
+        tmp_path,
+        {
+            "setup-Debian.yml": "- name: not here\n  subversion: name=x job=ls\n  when: false\n"
+            "- debug: msg=after-skip\n",
+            "setup-RedHat.yml": "- debug: msg=before\n- subversion: name=x job=ls\n",
+            "static.yml": "- subversion: name=x job=ls\n  when: never_true | default(false)\n",
+            "site.yml": play(
+                "    - include_tasks: 'setup-{{ fam }}.yml'\n    - include_tasks: static.yml\n"
+            ),
+        },
+    )
     problems = pbe.validate(site)
     assert by_severity(problems, "error") == []
     assert by_severity(problems, "warning") == [
         "`subversion` is an Ansible module that pbe does not implement (in a file included at run "
-        "time: an error only if this task runs)"]
+        "time: an error only if this task runs)"
+    ]
     skipped = pbe.run(site, INVENTORY, extra_vars={"fam": "Debian"})
     assert skipped.exit_code == 0
     assert [r.status for r in skipped.results if r.action == "subversion"] == ["skipped", "skipped"]
-    assert [r.result.get("msg") for r in skipped.results if r.action == "debug"] == [
-        "after-skip"]
+    assert [r.result.get("msg") for r in skipped.results if r.action == "debug"] == ["after-skip"]
     ran = pbe.run(site, INVENTORY, extra_vars={"fam": "RedHat"})
     assert ran.exit_code == 2
     failed = [r for r in ran.results if r.status == "failed"]
     assert [r.action for r in failed] == ["subversion"]
-    assert failed[0].result["msg"].startswith(
-        "`subversion` is an Ansible module that pbe does not implement; ")
+    assert (
+        failed[0]
+        .result["msg"]
+        .startswith("`subversion` is an Ansible module that pbe does not implement; ")
+    )
     assert [r.result.get("msg") for r in ran.results if r.action == "debug"] == ["before"]
 
 
 def test_static_content_stays_strict(tmp_path: Path) -> None:
-    site = write(tmp_path, {
-        "tasks.yml": "- subversion: name=x job=ls\n",
-        "site.yml": play("    - import_tasks: tasks.yml\n"),
-    })
+    site = write(
+        tmp_path,
+        {
+            "tasks.yml": "- subversion: name=x job=ls\n",
+            "site.yml": play("    - import_tasks: tasks.yml\n"),
+        },
+    )
     assert by_severity(pbe.validate(site), "error") == [
-        "`subversion` is an Ansible module that pbe does not implement"]
+        "`subversion` is an Ansible module that pbe does not implement"
+    ]
 
 
-def test_a_notify_whose_handler_was_dropped_by_an_error_adds_no_cascade(
-        tmp_path: Path) -> None:
-    site = write(tmp_path, {"site.yml": play(
-        "    - command: 'true'\n      notify: restart subversion\n"
-        "    - command: 'true'\n      notify: no such handler\n",
-        "  handlers:\n    - name: restart subversion\n      subversion: name=x job=ls\n")})
+def test_a_notify_whose_handler_was_dropped_by_an_error_adds_no_cascade(tmp_path: Path) -> None:
+    site = write(
+        tmp_path,
+        {
+            "site.yml": play(
+                "    - command: 'true'\n      notify: restart subversion\n"
+                "    - command: 'true'\n      notify: no such handler\n",
+                "  handlers:\n    - name: restart subversion\n      subversion: name=x job=ls\n",
+            )
+        },
+    )
     assert sorted(by_severity(pbe.validate(site), "error")) == [
         "`subversion` is an Ansible module that pbe does not implement",
-        "notify names no handler of this play: `no such handler`"]
+        "notify names no handler of this play: `no such handler`",
+    ]
 
 
 def test_key_value_errors_carry_their_location_and_no_cascade(tmp_path: Path) -> None:
-    site = write(tmp_path, {"site.yml": play(
-        "    - copy: src=a \"dest=b\n"
-        "    - set_fact: a=1 \"b=2\n")})
+    site = write(
+        tmp_path, {"site.yml": play('    - copy: src=a "dest=b\n    - set_fact: a=1 "b=2\n')}
+    )
     errors = [p for p in pbe.validate(site) if p.severity == "error"]
     assert [(p.message, p.location.line if p.location else None) for p in errors] == [
         ("copy: cannot split arguments: No closing quotation", 4),
-        ("set_fact: cannot split arguments: No closing quotation", 5)]
+        ("set_fact: cannot split arguments: No closing quotation", 5),
+    ]
 
 
 def test_a_key_value_key_may_be_a_template(tmp_path: Path) -> None:
-    site = write(tmp_path, {"site.yml": play(
-        "    - set_fact: \"{{ item.key }}={{ item.value }}\"\n"
-        "      with_dict: {first: one, second: two}\n"
-        "    - debug: msg='{{ first }} {{ second }}'\n")})
+    site = write(
+        tmp_path,
+        {
+            "site.yml": play(
+                '    - set_fact: "{{ item.key }}={{ item.value }}"\n'
+                "      with_dict: {first: one, second: two}\n"
+                "    - debug: msg='{{ first }} {{ second }}'\n"
+            )
+        },
+    )
     assert by_severity(pbe.validate(site), "error") == []
     result = pbe.run(site, INVENTORY)
     assert result.exit_code == 0
@@ -124,13 +153,21 @@ def test_a_key_value_key_may_be_a_template(tmp_path: Path) -> None:
 
 
 def test_an_unknown_filter_is_not_a_syntax_error(tmp_path: Path) -> None:
-    site = write(tmp_path, {"site.yml": play(
-        "    - debug: msg=\"{{ 'x' | uper }}\"\n"
-        "    - debug: msg=\"{{ 'x' is nosuchtest }}\"\n")})
+    site = write(
+        tmp_path,
+        {
+            "site.yml": play(
+                "    - debug: msg=\"{{ 'x' | uper }}\"\n"
+                "    - debug: msg=\"{{ 'x' is nosuchtest }}\"\n"
+            )
+        },
+    )
     problems = pbe.validate(site)
     assert by_severity(problems, "error") == []
-    assert by_severity(problems, "warning") == ["unknown filter `uper`",
-                                                "unknown test `nosuchtest`"]
+    assert by_severity(problems, "warning") == [
+        "unknown filter `uper`",
+        "unknown test `nosuchtest`",
+    ]
     result = pbe.run(site, INVENTORY)
     msg = str(result.results[0].result["msg"])
     assert msg.startswith("unknown filter `uper`")
@@ -139,15 +176,27 @@ def test_an_unknown_filter_is_not_a_syntax_error(tmp_path: Path) -> None:
 
 
 def test_errors_never_show_pbe_class_names_but_keep_a_plugins(tmp_path: Path) -> None:
-    write(tmp_path, {"filter_plugins/boom.py": (
-        "class FilterModule:\n"
-        "    def filters(self):\n"
-        "        return {'boom': self.boom}\n"
-        "    def boom(self, value):\n"
-        "        raise KeyError('no ' + value)\n")})
-    site = write(tmp_path, {"site.yml": play(
-        "    - debug: msg=\"{{ lookup('file', 'nowhere.txt') }}\"\n      ignore_errors: true\n"
-        "    - debug: msg=\"{{ 'x' | boom }}\"\n")})
+    write(
+        tmp_path,
+        {
+            "filter_plugins/boom.py": (
+                "class FilterModule:\n"
+                "    def filters(self):\n"
+                "        return {'boom': self.boom}\n"
+                "    def boom(self, value):\n"
+                "        raise KeyError('no ' + value)\n"
+            )
+        },
+    )
+    site = write(
+        tmp_path,
+        {
+            "site.yml": play(
+                "    - debug: msg=\"{{ lookup('file', 'nowhere.txt') }}\"\n      ignore_errors: true\n"  # noqa: E501 - test data
+                "    - debug: msg=\"{{ 'x' | boom }}\"\n"
+            )
+        },
+    )
     result = pbe.run(site, INVENTORY)
     first, second = (str(r.result["msg"]) for r in result.results)
     assert first.startswith("template error: could not find `nowhere.txt`")
@@ -157,11 +206,21 @@ def test_errors_never_show_pbe_class_names_but_keep_a_plugins(tmp_path: Path) ->
 
 
 def test_a_templated_module_name_says_so(tmp_path: Path) -> None:
-    site = write(tmp_path, {"site.yml": play(
-        "    - action: \"{{ packager }} pkg=httpd state=latest\"\n"
-        "    - local_action: '{{ m }}'\n")})
+    site = write(
+        tmp_path,
+        {
+            "site.yml": play(
+                '    - action: "{{ packager }} pkg=httpd state=latest"\n'
+                "    - local_action: '{{ m }}'\n"
+            )
+        },
+    )
     errors = [p for p in pbe.validate(site) if p.severity == "error"]
     assert [(p.message, p.location.line if p.location else None) for p in errors] == [
-        ("pbe needs the module name written out, not a template: "
-         "`{{ packager }} pkg=httpd state=latest`", 4),
-        ("pbe needs the module name written out, not a template: `{{ m }}`", 5)]
+        (
+            "pbe needs the module name written out, not a template: "
+            "`{{ packager }} pkg=httpd state=latest`",
+            4,
+        ),
+        ("pbe needs the module name written out, not a template: `{{ m }}`", 5),
+    ]

@@ -24,8 +24,9 @@ def write(base: Path, files: dict[str, str]) -> Path:
     return base / "site.yml"
 
 
-def module_file(name: str, body: str = "return Result(changed=True, values={'said': args['word']})"
-                ) -> str:
+def module_file(
+    name: str, body: str = "return Result(changed=True, values={'said': args['word']})"
+) -> str:
     return (
         "from playbook_engine.modules import Arg, Module, Result, register\n\n"
         f"@register({name!r})\n"
@@ -33,7 +34,8 @@ def module_file(name: str, body: str = "return Result(changed=True, values={'sai
         "    args = {'word': Arg('str', required=True, description='what to say')}\n"
         "    needs_connection = False\n"
         "    def run(self, args, ctx):\n"
-        f"        {body}\n")
+        f"        {body}\n"
+    )
 
 
 def unique(prefix: str) -> str:
@@ -42,57 +44,84 @@ def unique(prefix: str) -> str:
 
 def test_a_library_module_beside_the_playbook_and_in_a_role(tmp_path: Path) -> None:
     top, inner = unique("pbe_t_top"), unique("pbe_t_role")
-    site = write(tmp_path, {
-        f"library/{top}.py": module_file(top),
-        f"roles/r/library/{inner}.py": module_file(inner),
-        "roles/r/tasks/main.yml": f"- {inner}: word=from-role\n  register: r\n",
-        "site.yml": (f"- hosts: a\n  gather_facts: false\n  roles: [r]\n  tasks:\n"
-                     f"    - {top}: word=hello\n      register: t\n"
-                     "    - debug: msg='{{ t.said }} {{ r.said }}'\n"),
-    })
+    site = write(
+        tmp_path,
+        {
+            f"library/{top}.py": module_file(top),
+            f"roles/r/library/{inner}.py": module_file(inner),
+            "roles/r/tasks/main.yml": f"- {inner}: word=from-role\n  register: r\n",
+            "site.yml": (
+                f"- hosts: a\n  gather_facts: false\n  roles: [r]\n  tasks:\n"
+                f"    - {top}: word=hello\n      register: t\n"
+                "    - debug: msg='{{ t.said }} {{ r.said }}'\n"
+            ),
+        },
+    )
     assert not [p for p in pbe.validate(site) if p.severity == "error"]
     result = pbe.run(site, INVENTORY)
     assert result.exit_code == 0
     assert [(r.action, r.status) for r in result.results] == [
-        (inner, "changed"), (top, "changed"), ("debug", "ok")]
+        (inner, "changed"),
+        (top, "changed"),
+        ("debug", "ok"),
+    ]
     assert result.results[-1].result["msg"] == "hello from-role"
 
 
 def test_library_arguments_are_validated_like_pbes_own(tmp_path: Path) -> None:
     name = unique("pbe_t_args")
-    site = write(tmp_path, {
-        f"library/{name}.py": module_file(name),
-        "site.yml": f"- hosts: a\n  gather_facts: false\n  tasks:\n    - {name}: wrod=x\n",
-    })
+    site = write(
+        tmp_path,
+        {
+            f"library/{name}.py": module_file(name),
+            "site.yml": f"- hosts: a\n  gather_facts: false\n  tasks:\n    - {name}: wrod=x\n",
+        },
+    )
     errors = [p.message for p in pbe.validate(site) if p.severity == "error"]
     assert f"unsupported argument `wrod` for module `{name}`" in errors
 
 
 def test_an_ansible_module_file_is_reported_not_imported(tmp_path: Path) -> None:
     name = unique("pbe_t_ansible")
-    site = write(tmp_path, {
-        f"library/{name}.py": ("from ansible.module_utils.basic import AnsibleModule\n"
-                               "raise SystemExit('must not be imported')\n"),
-        "site.yml": f"- hosts: a\n  gather_facts: false\n  tasks:\n    - {name}: x=1\n",
-    })
+    site = write(
+        tmp_path,
+        {
+            f"library/{name}.py": (
+                "from ansible.module_utils.basic import AnsibleModule\n"
+                "raise SystemExit('must not be imported')\n"
+            ),
+            "site.yml": f"- hosts: a\n  gather_facts: false\n  tasks:\n    - {name}: x=1\n",
+        },
+    )
     problems = pbe.validate(site)
     assert [(p.severity, p.message) for p in problems] == [
-        ("warning", f"{name}.py is an Ansible module (it uses AnsibleModule): pbe runs modules "
-                    "on the controller and cannot run it"),
-        ("error", f"`{name}` is an Ansible module ({(tmp_path / 'library' / name).resolve()}"
-                  ".py): pbe runs modules on the controller and cannot run it")]
+        (
+            "warning",
+            f"{name}.py is an Ansible module (it uses AnsibleModule): pbe runs modules "
+            "on the controller and cannot run it",
+        ),
+        (
+            "error",
+            f"`{name}` is an Ansible module ({(tmp_path / 'library' / name).resolve()}"
+            ".py): pbe runs modules on the controller and cannot run it",
+        ),
+    ]
     assert modules.get(name) is None
 
 
-def test_a_library_cannot_replace_pbes_modules_and_bad_files_are_located(
-        tmp_path: Path) -> None:
+def test_a_library_cannot_replace_pbes_modules_and_bad_files_are_located(tmp_path: Path) -> None:
     broken = unique("pbe_t_broken")
-    site = write(tmp_path, {
-        "library/copy.py": module_file("copy"),
-        f"library/{broken}.py": "import os\n\nx = 1 / 0\n",
-        "site.yml": ("- hosts: a\n  gather_facts: false\n  tasks:\n"
-                     "    - copy: content=x dest=/dev/null\n"),
-    })
+    site = write(
+        tmp_path,
+        {
+            "library/copy.py": module_file("copy"),
+            f"library/{broken}.py": "import os\n\nx = 1 / 0\n",
+            "site.yml": (
+                "- hosts: a\n  gather_facts: false\n  tasks:\n"
+                "    - copy: content=x dest=/dev/null\n"
+            ),
+        },
+    )
     problems = pbe.validate(site)
     found = sorted((p.message, p.location.line if p.location else None) for p in problems)
     assert found == [
@@ -106,39 +135,57 @@ def test_two_projects_may_ship_a_module_of_the_same_name(tmp_path: Path) -> None
     name = unique("pbe_t_same")
     results = []
     for project in ("one", "two"):
-        site = write(tmp_path / project, {
-            f"library/{name}.py": module_file(name, f"return Result(msg={project!r})"),
-            "site.yml": f"- hosts: a\n  gather_facts: false\n  tasks:\n    - {name}: word=x\n",
-        })
+        site = write(
+            tmp_path / project,
+            {
+                f"library/{name}.py": module_file(name, f"return Result(msg={project!r})"),
+                "site.yml": f"- hosts: a\n  gather_facts: false\n  tasks:\n    - {name}: word=x\n",
+            },
+        )
         results.append(pbe.run(site, INVENTORY).results[0].result["msg"])
     assert results == ["one", "two"]
 
 
-def test_entry_points_register_installed_modules(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_entry_points_register_installed_modules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     package, by_class, by_file = unique("pbe_t_pkg"), unique("pbe_t_ep"), unique("pbe_t_epf")
-    write(tmp_path, {
-        f"{package}/__init__.py": module_file(by_file).replace(
-            "class Mod", "class Registered") + "\n\n" + module_file("unused").split(
-            "@register")[0] + "class Plain(Module):\n"
+    write(
+        tmp_path,
+        {
+            f"{package}/__init__.py": module_file(by_file).replace("class Mod", "class Registered")
+            + "\n\n"
+            + module_file("unused").split("@register")[0]
+            + "class Plain(Module):\n"
             "    args = {}\n    needs_connection = False\n"
             "    def run(self, args, ctx):\n        return Result(msg='plain')\n",
-        f"{package}-1.0.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {package}\n"
-                                             "Version: 1.0\n",
-        f"{package}-1.0.dist-info/entry_points.txt": (
-            f"[pbe.modules]\n{by_class} = {package}:Plain\n{by_file} = {package}\n"
-            f"broken_{by_class} = {package}_missing:X\n"),
-    })
+            f"{package}-1.0.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {package}\n"
+            "Version: 1.0\n",
+            f"{package}-1.0.dist-info/entry_points.txt": (
+                f"[pbe.modules]\n{by_class} = {package}:Plain\n{by_file} = {package}\n"
+                f"broken_{by_class} = {package}_missing:X\n"
+            ),
+        },
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     problems = library.load_entry_points.__wrapped__()  # type: ignore[attr-defined]
     assert [p.message.split(":")[0] for p in problems] == [
-        f"entry point broken_{by_class} ({package}_missing"]
+        f"entry point broken_{by_class} ({package}_missing"
+    ]
     assert problems[0].severity == "warning"
     assert modules.get(by_class) is not None and modules.get(by_file) is not None
-    site = write(tmp_path, {"site.yml": (
-        f"- hosts: a\n  gather_facts: false\n  tasks:\n    - {by_class}: {{}}\n"
-        f"    - {by_file}: word=w\n")})
+    site = write(
+        tmp_path,
+        {
+            "site.yml": (
+                f"- hosts: a\n  gather_facts: false\n  tasks:\n    - {by_class}: {{}}\n"
+                f"    - {by_file}: word=w\n"
+            )
+        },
+    )
     result = pbe.run(site, INVENTORY)
     assert [(r.action, r.status, r.result.get("msg")) for r in result.results] == [
-        (by_class, "ok", "plain"), (by_file, "changed", None)]
+        (by_class, "ok", "plain"),
+        (by_file, "changed", None),
+    ]
     sys.modules.pop(package, None)

@@ -39,15 +39,18 @@ def encode(text: str | None, encoding: str) -> bytes | None:
 
 def show_diff(expected: bytes | None, actual: bytes | None) -> str:
     """A readable reason for a failed case: the unified diff, line endings made visible."""
+
     def lines(data: bytes | None) -> list[str]:
         if data is None:
             return ["<no file>\n"]
         return [repr(line)[2:-1] + "\n" for line in split_lines(data)]
+
     return "".join(difflib.unified_diff(lines(expected), lines(actual), "expected", "actual"))
 
 
-def check_case(case: dict[str, Any], args: dict[str, Any], outcome: Any,
-               before: bytes | None) -> None:
+def check_case(
+    case: dict[str, Any], args: dict[str, Any], outcome: Any, before: bytes | None
+) -> None:
     encoding = case.get("encoding", "utf-8")
     changed = outcome.after is not None and outcome.after != before
     actual = outcome.after if changed else before
@@ -108,16 +111,19 @@ def test_newline_is_judged_by_the_first_line() -> None:
 
 def test_parse_probe_with_odd_path_and_binary_content() -> None:
     content = b"x\0y\n\xff"
-    out = (b"U|1000|pbetest|pbetest|1000 27|pbetest sudo\n"
-           b"W|1|0|1\nS|regular file|644|1000|1000|pbetest|pbetest|7|1700000000|1\n"
-           b"/tmp/a\nb c\0" + content)
+    out = (
+        b"U|1000|pbetest|pbetest|1000 27|pbetest sudo\n"
+        b"W|1|0|1\nS|regular file|644|1000|1000|pbetest|pbetest|7|1700000000|1\n"
+        b"/tmp/a\nb c\0" + content
+    )
     target = parse_probe("/tmp/link", out)
     assert target.path == "/tmp/a\nb c"
     assert target.state.kind == "file" and target.state.mode == "0644"
     assert target.content == content
     assert target.writable and target.parent_ok and target.missing == 0
-    assert target.identity == Identity(1000, "pbetest", "pbetest",
-                                       frozenset({"1000", "27", "pbetest", "sudo"}))
+    assert target.identity == Identity(
+        1000, "pbetest", "pbetest", frozenset({"1000", "27", "pbetest", "sudo"})
+    )
 
 
 def test_parse_probe_of_a_missing_file_in_missing_dirs() -> None:
@@ -146,25 +152,28 @@ def test_bad_mode_is_a_module_error() -> None:
 
 USER = Identity(1000, "pbetest", "pbetest", frozenset({"1000", "27", "pbetest", "sudo"}))
 ROOT = Identity(0, "root", "root", frozenset({"0", "root"}))
-MINE = FileState("/f", "file", mode="0644", uid=1000, gid=1000, owner="pbetest",
-                 group="pbetest")
+MINE = FileState("/f", "file", mode="0644", uid=1000, gid=1000, owner="pbetest", group="pbetest")
 ROOTS = FileState("/f", "file", mode="0644", uid=0, gid=0, owner="root", group="root")
 
 
-@pytest.mark.parametrize(("state", "opts", "rewrite", "expected"), [
-    (ROOTS, FileOptions(owner="root"), True, "owner"),      # chown of the temp file to root
-    (ROOTS, FileOptions(owner="pbetest"), True, None),       # a rewrite makes it ours
-    (ROOTS, FileOptions(group="sudo"), True, None),
-    (ROOTS, FileOptions(group="root"), True, "group"),
-    (ROOTS, FileOptions(mode="0600"), True, None),           # the temp file is ours
-    (ROOTS, FileOptions(mode="0600"), False, "mode"),        # chmod needs ownership
-    (ROOTS, FileOptions(owner="pbetest"), False, "owner"),   # only root gives files away
-    (MINE, FileOptions(mode="0600"), False, None),
-    (MINE, FileOptions(group="sudo"), False, None),
-    (MINE, FileOptions(group="root"), False, "group"),
-])
-def test_what_a_non_root_writer_may_change(state: FileState, opts: FileOptions,
-                                           rewrite: bool, expected: str | None) -> None:
+@pytest.mark.parametrize(
+    ("state", "opts", "rewrite", "expected"),
+    [
+        (ROOTS, FileOptions(owner="root"), True, "owner"),  # chown of the temp file to root
+        (ROOTS, FileOptions(owner="pbetest"), True, None),  # a rewrite makes it ours
+        (ROOTS, FileOptions(group="sudo"), True, None),
+        (ROOTS, FileOptions(group="root"), True, "group"),
+        (ROOTS, FileOptions(mode="0600"), True, None),  # the temp file is ours
+        (ROOTS, FileOptions(mode="0600"), False, "mode"),  # chmod needs ownership
+        (ROOTS, FileOptions(owner="pbetest"), False, "owner"),  # only root gives files away
+        (MINE, FileOptions(mode="0600"), False, None),
+        (MINE, FileOptions(group="sudo"), False, None),
+        (MINE, FileOptions(group="root"), False, "group"),
+    ],
+)
+def test_what_a_non_root_writer_may_change(
+    state: FileState, opts: FileOptions, rewrite: bool, expected: str | None
+) -> None:
     attrs = attr_changes(state, opts)
     assert forbidden(state, attrs, opts, USER, rewrite) == expected
     assert forbidden(state, attrs, opts, ROOT, rewrite) is None

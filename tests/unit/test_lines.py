@@ -18,23 +18,38 @@ from playbook_engine.reporting.jsonwrite import dump
 from playbook_engine.templating import templar as templating
 from playbook_engine.templating.lines import Lines, blocks_of
 
-TEXTS = ["", "\n", "\n\n", "a", "a\n", "a\r\nb", "a\rb\n", "\r\n\r\n", "x\x0by\x0cz\x1c",
-         "\x85\u2028\u2029", "one\n\ntwo\r\n\rthree", "no end", "é\nü\r\n☃"]
+TEXTS = [
+    "",
+    "\n",
+    "\n\n",
+    "a",
+    "a\n",
+    "a\r\nb",
+    "a\rb\n",
+    "\r\n\r\n",
+    "x\x0by\x0cz\x1c",
+    "\x85\u2028\u2029",
+    "one\n\ntwo\r\n\rthree",
+    "no end",
+    "é\nü\r\n☃",
+]
 HOST_STR = getattr(templating, "Unsafe", str)  # the type host strings have, if any
 LOCAL = {"all": {"hosts": {"h": None}, "vars": {"ansible_connection": "local"}}}
 
 
 @pytest.mark.parametrize("text", TEXTS)
 @pytest.mark.parametrize("block", [1, 2, 3, 1 << 20])
-def test_split_like_splitlines_in_any_block_size(text: str, block: int,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_split_like_splitlines_in_any_block_size(
+    text: str, block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(blocks_of, "__defaults__", (block,))
     lines, expected = Lines(text), text.splitlines()
     assert list(lines) == expected
     assert len(lines) == len(expected)
     assert [lines[i] for i in range(len(lines))] == expected
-    assert [lines[-i] for i in range(1, len(lines) + 1)] == [expected[-i] for i in
-                                                            range(1, len(expected) + 1)]
+    assert [lines[-i] for i in range(1, len(lines) + 1)] == [
+        expected[-i] for i in range(1, len(expected) + 1)
+    ]
     assert [x for b in lines.blocks() for x in b] == expected
 
 
@@ -58,9 +73,18 @@ def test_behaves_like_a_list_of_host_strings() -> None:
 @pytest.mark.parametrize("indent", [None, 2, 4])
 def test_json_writer_matches_json_dump(indent: int | None) -> None:
     doc: dict[Any, Any] = {
-        "s": "tab\t\"quote\" é \u2028", "n": [1, 2.5, None, True, float("inf")], "e": {},
-        "l": [], "t": (1, [2, {"x": ()}]), 3: "int key", None: 0, "o": ValueError("x"),
-        "lines": Lines("a\n\"b\"\n\nc"), "none": Lines(""), "nested": [Lines("x")]}
+        "s": 'tab\t"quote" é \u2028',
+        "n": [1, 2.5, None, True, float("inf")],
+        "e": {},
+        "l": [],
+        "t": (1, [2, {"x": ()}]),
+        3: "int key",
+        None: 0,
+        "o": ValueError("x"),
+        "lines": Lines('a\n"b"\n\nc'),
+        "none": Lines(""),
+        "nested": [Lines("x")],
+    }
     out = io.StringIO()
     dump(doc, out.write, indent)
     plain = {**doc, "lines": ["a", '"b"', "", "c"], "none": [], "nested": [["x"]]}
@@ -126,15 +150,30 @@ def test_outputs_write_lines_as_lists_with_secrets_masked(tmp_path: Path) -> Non
       shell: printf 'one\\nS3cret-pw here\\n'
 """)
     inventory = tmp_path / "hosts.yml"
-    inventory.write_text(yaml.safe_dump({"all": {"hosts": {"h": {
-        "ansible_connection": "local", "ansible_become_password": "S3cret-pw"}}}}))
+    inventory.write_text(
+        yaml.safe_dump(
+            {
+                "all": {
+                    "hosts": {
+                        "h": {"ansible_connection": "local", "ansible_become_password": "S3cret-pw"}
+                    }
+                }
+            }
+        )
+    )
     for fmt in ("json", "jsonl"):
         out, err = io.StringIO(), io.StringIO()
         assert main(["run", str(book), "-i", str(inventory), "--format", fmt], out, err) == 0
         text = out.getvalue()
         assert "S3cret-pw" not in text
-        records = [json.loads(line) for line in text.splitlines()] if fmt == "jsonl" else \
-            [h["result"] for t in json.loads(text)["plays"][0]["tasks"] for h in
-             t["hosts"].values()]
+        records = (
+            [json.loads(line) for line in text.splitlines()]
+            if fmt == "jsonl"
+            else [
+                h["result"]
+                for t in json.loads(text)["plays"][0]["tasks"]
+                for h in t["hosts"].values()
+            ]
+        )
         found = [r.get("result", r) for r in records if "stdout_lines" in r.get("result", r)]
         assert found[0]["stdout_lines"] == ["one", "******** here"], fmt

@@ -23,8 +23,9 @@ SPEC = ConnectionSpec("local", "localhost", connection="local")
 
 
 @pytest.fixture(params=["setsid", "bash-set-m"])
-def conn(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-         ) -> Iterator[LocalConnection]:
+def conn(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[LocalConnection]:
     """Both ways the shell gives a command its own process group."""
     if request.param == "bash-set-m":
         monkeypatch.setattr(session, "SESSION_SHELL", "/bin/bash")
@@ -46,18 +47,22 @@ def test_every_command_runs_in_the_same_long_lived_shell(conn: LocalConnection) 
     assert pid == pgid  # yet each command leads a process group of its own
 
 
-def test_what_a_command_does_to_its_shell_stays_with_it(conn: LocalConnection,
-                                                        tmp_path: Path) -> None:
+def test_what_a_command_does_to_its_shell_stays_with_it(
+    conn: LocalConnection, tmp_path: Path
+) -> None:
     here = conn.run("pwd").out
-    assert conn.run(f"cd {tmp_path}; X=1; export Y=2; umask 077; trap 'echo bye' EXIT; "
-                    "set -e; exit 4").stdout == b"bye\n"
+    assert (
+        conn.run(
+            f"cd {tmp_path}; X=1; export Y=2; umask 077; trap 'echo bye' EXIT; set -e; exit 4"
+        ).stdout
+        == b"bye\n"
+    )
     assert conn.run("pwd; echo ${X-unset} ${Y-unset}; umask").out == f"{here}unset unset\n0022\n"
     assert conn.run("false; echo set -e is gone").stdout == b"set -e is gone\n"
     assert conn.run("read line; echo $?; cat; echo end").stdout == b"1\nend\n"  # no stdin
 
 
-def test_output_and_stdin_are_passed_byte_for_byte(conn: LocalConnection,
-                                                   tmp_path: Path) -> None:
+def test_output_and_stdin_are_passed_byte_for_byte(conn: LocalConnection, tmp_path: Path) -> None:
     blob = bytes(range(256)) * 300
     (tmp_path / "blob").write_bytes(blob)
     res = conn.run(f"cat {tmp_path}/blob; cat {tmp_path}/blob >&2")
@@ -110,11 +115,15 @@ def test_a_timeout_ends_the_command_and_the_shell_serves_on(conn: LocalConnectio
 
 
 def test_a_shell_killed_under_a_command_fails_it_clearly_and_stops_it(
-        conn: LocalConnection) -> None:
+    conn: LocalConnection,
+) -> None:
     duration = unique_duration()
     started = time.monotonic()
-    with pytest.raises(ModuleError, match=r"shell that pbe keeps .* ended while the command "
-                                          r"was running .* may have run in part"):
+    with pytest.raises(
+        ModuleError,
+        match=r"shell that pbe keeps .* ended while the command "
+        r"was running .* may have run in part",
+    ):
         conn.run(f"kill -9 $PPID; sleep {duration}")
     assert time.monotonic() - started < 5, "the death of the shell went unnoticed"
     assert wait_gone("sleep", duration) == [], "the orphaned command was left running"
@@ -144,10 +153,14 @@ def test_threads_sharing_the_connection_get_their_own_answers(conn: LocalConnect
     assert failures == []
 
 
-@pytest.mark.parametrize("broken", [{"SESSION_SHELL": "/nonexistent/sh"}, {"MODES": ""}],
-                         ids=["no-shell", "no-process-groups"])
+@pytest.mark.parametrize(
+    "broken",
+    [{"SESSION_SHELL": "/nonexistent/sh"}, {"MODES": ""}],
+    ids=["no-shell", "no-process-groups"],
+)
 def test_without_a_usable_shell_commands_run_one_shell_each(
-        monkeypatch: pytest.MonkeyPatch, broken: dict[str, str]) -> None:
+    monkeypatch: pytest.MonkeyPatch, broken: dict[str, str]
+) -> None:
     for name, value in broken.items():
         monkeypatch.setattr(session, name, value)
     connection = LocalConnection(SPEC)
@@ -160,8 +173,9 @@ def test_without_a_usable_shell_commands_run_one_shell_each(
 
 
 def test_the_persistent_shell_can_be_turned_off() -> None:
-    connection = LocalConnection(ConnectionSpec("local", "localhost", connection="local",
-                                                persistent_shell=False))
+    connection = LocalConnection(
+        ConnectionSpec("local", "localhost", connection="local", persistent_shell=False)
+    )
     try:
         assert int(connection.run("echo $PPID").out) == os.getpid()
     finally:

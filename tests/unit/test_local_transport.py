@@ -84,8 +84,9 @@ def test_interrupt_stops_running_commands_and_refuses_new_ones(conn: LocalConnec
 
 def test_close_ends_a_running_command(conn: LocalConnection) -> None:
     duration = unique_duration()
-    worker = threading.Thread(target=lambda: pytest.raises(ModuleError, conn.run,
-                                                           f"sleep {duration}"))
+    worker = threading.Thread(
+        target=lambda: pytest.raises(ModuleError, conn.run, f"sleep {duration}")
+    )
     worker.start()
     _wait_started(duration, 1)
     conn.close()

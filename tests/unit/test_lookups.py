@@ -19,8 +19,9 @@ def run(tmp_path: Path, tasks: str, **kw: object) -> pbe.RunResult:
     (tmp_path / "templates").mkdir(exist_ok=True)
     (tmp_path / "templates" / "t.j2").write_text("x={{ x }}")
     book = tmp_path / "site.yml"
-    book.write_text("- hosts: a\n  gather_facts: false\n  vars: {x: 5, d: {k1: 1, k2: 2}}\n"
-                    "  tasks:\n" + tasks)
+    book.write_text(
+        "- hosts: a\n  gather_facts: false\n  vars: {x: 5, d: {k1: 1, k2: 2}}\n  tasks:\n" + tasks
+    )
     return pbe.run(book, INVENTORY, **kw)  # type: ignore[arg-type]
 
 
@@ -33,20 +34,25 @@ def debug_msgs(result: pbe.RunResult) -> list[object]:
 
 def test_lookups_in_templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PBE_TEST_VAR", "from-env")
-    result = run(tmp_path, """
+    result = run(
+        tmp_path,
+        """
     - debug: msg="{{ lookup('file', 'motd.txt') }}"
     - debug: msg="{{ lookup('env', 'PBE_TEST_VAR') }}"
     - debug: msg="{{ lookup('pipe', 'echo piped') }}"
     - debug: msg="{{ lookup('template', 't.j2') }}"
     - debug: msg="{{ lookup('vars', 'x') }}"
     - debug: msg="{{ query('sequence', 'start=1 end=3') }}"
-""")
+""",
+    )
     assert result.ok
     assert debug_msgs(result) == ["hello", "from-env", "piped", "x=5", 5, ["1", "2", "3"]]
 
 
 def test_with_loops(tmp_path: Path) -> None:
-    result = run(tmp_path, """
+    result = run(
+        tmp_path,
+        """
     - debug: msg="{{ item }}"
       with_items: [[1, 2], 3]
     - debug: msg="{{ item.key }}={{ item.value }}"
@@ -57,10 +63,23 @@ def test_with_loops(tmp_path: Path) -> None:
       with_sequence: start=8 end=12 stride=2 format=h%02d
     - debug: msg="{{ item }}"
       with_list: [[1, 2], 3]
-""")
+""",
+    )
     assert result.ok
-    assert debug_msgs(result) == [1, 2, 3, "k1=1", "k2=2", "a.conf", "b.conf",
-                                  "h08", "h10", "h12", [1, 2], 3]
+    assert debug_msgs(result) == [
+        1,
+        2,
+        3,
+        "k1=1",
+        "k2=2",
+        "a.conf",
+        "b.conf",
+        "h08",
+        "h10",
+        "h12",
+        [1, 2],
+        3,
+    ]
 
 
 def test_unknown_loop_is_a_validation_error(tmp_path: Path) -> None:
@@ -77,11 +96,11 @@ def test_missing_lookup_file_fails_the_task(tmp_path: Path) -> None:
 
 
 def test_ansible_managed_is_defined(tmp_path: Path) -> None:
-    result = run(tmp_path, "    - debug: msg=\"# {{ ansible_managed }}\"\n")
+    result = run(tmp_path, '    - debug: msg="# {{ ansible_managed }}"\n')
     assert debug_msgs(result) == ["# Ansible managed"]
 
 
 def test_with_template_renders_each_file(tmp_path: Path) -> None:
-    result = run(tmp_path, "    - debug: msg=\"{{ item }}\"\n      with_template: [t.j2]\n")
+    result = run(tmp_path, '    - debug: msg="{{ item }}"\n      with_template: [t.j2]\n')
     assert result.ok
     assert debug_msgs(result) == ["x=5"]

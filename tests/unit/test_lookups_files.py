@@ -40,7 +40,7 @@ key2 = b
 other = c
 """
 PROPERTIES = "user.name=robert\nuser.pass: s3cret\n# comment\nkey with spaces = v\n"
-CSV = "Symbol,Atomic Number,Atomic Mass\nH,1,1.008\nLi,3,6.94\n\"Na, x\",11,22.98\n"
+CSV = 'Symbol,Atomic Number,Atomic Mass\nH,1,1.008\nLi,3,6.94\n"Na, x",11,22.98\n'
 TSV = "a\t1\t2\nb\t3\t4\n"
 
 
@@ -70,17 +70,17 @@ LOOKUP_CASES = [
     ("{{ lookup('ini', 'nokey file=users.ini') }}", ""),
     ("{{ lookup('ini', 'nokey file=users.ini default=dflt') }}", "dflt"),
     ("{{ query('ini', 'key.* section=section1 file=users.ini re=true') }}", ["a", "b"]),
-    ("{{ lookup('ini', 'user section=integration file=users.ini re=true') }}",
-     "yourname,Cap"),
+    ("{{ lookup('ini', 'user section=integration file=users.ini re=true') }}", "yourname,Cap"),
     ("{{ lookup('ini', 'USER section=integration file=users.ini') }}", "yourname"),
-    ("{{ lookup('ini', 'User2 section=integration file=users.ini case_sensitive=true') }}",
-     "Cap"),
+    ("{{ lookup('ini', 'User2 section=integration file=users.ini case_sensitive=true') }}", "Cap"),
     ("{{ lookup('ini', 'user2 section=integration file=users.ini case_sensitive=true') }}", ""),
     ("{{ lookup('ini', 'port section=integration file=users.ini') }}", "8080"),
     ("{{ lookup('ini', 'empty section=integration file=users.ini') }}", ""),
     ("{{ lookup('ini', 'multi section=integration file=users.ini') }}", "a\nb"),
-    ("{{ lookup('ini', 'percent section=integration file=users.ini interpolation=false') }}",
-     "50%"),
+    (
+        "{{ lookup('ini', 'percent section=integration file=users.ini interpolation=false') }}",
+        "50%",
+    ),
     ("{{ lookup('ini', 'noval section=s file=noval.ini allow_no_value=true') }}", None),
     ("{{ lookup('ini', 'k section=s file=noval.ini allow_none=true') }}", "v"),
     ("{{ query('ini', 'user', 'name', file='users.ini') }}", ["root", "Joe Bloggs"]),
@@ -113,14 +113,18 @@ ERROR_CASES = [
     ("{{ lookup('ini', 'user bogus=1 file=users.ini') }}", "ini: unknown option `bogus`"),
     ("{{ lookup('ini', 'user', bogus=1) }}", "ini: unknown option(s) bogus"),
     ("{{ lookup('ini', 'user file=nofile.ini') }}", "could not find `nofile.ini`"),
-    ("{{ lookup('ini', 'percent section=integration file=users.ini') }}",
-     "interpolation=false reads values with % as written"),
+    (
+        "{{ lookup('ini', 'percent section=integration file=users.ini') }}",
+        "interpolation=false reads values with % as written",
+    ),
     ("{{ lookup('ini', 'k section=s file=noval.ini') }}", "cannot parse"),
     ("{{ lookup('ini', 'x re=maybe file=users.ini') }}", "re must be a boolean"),
     ("{{ lookup('ini', 'user type=toml file=users.ini') }}", "type must be ini or properties"),
     ("{{ lookup('ini', 'user section=\"open file=users.ini') }}", "cannot parse"),
-    ("{{ lookup('csvfile', 'Li file=elements.csv delimiter=, col=9') }}",
-     "has no column 9 (it has 3)"),
+    (
+        "{{ lookup('csvfile', 'Li file=elements.csv delimiter=, col=9') }}",
+        "has no column 9 (it has 3)",
+    ),
     ("{{ lookup('csvfile', 'a col=x') }}", "col must be an integer, got 'x'"),
     ("{{ lookup('csvfile', 'a delimiter=ab') }}", "the delimiter must be one character"),
 ]
@@ -149,14 +153,24 @@ def test_password_is_created_once_and_kept(tmp_path: Path) -> None:
     assert [p.name for p in stored.parent.iterdir()] == ["db"]  # no temp files left
 
 
-@pytest.mark.parametrize(("term", "kwargs", "check"), [
-    ("/dev/null length=8 chars=digits", "", lambda p: len(p) == 8 and p.isdigit()),
-    ("/dev/null", ", length=6, chars=['digits', 'ab']", lambda p: set(p) <= set("0123456789ab")),
-    ("/dev/null chars=,, length=4", "", lambda p: p == ",,,,"),
-    ("/dev/null chars=ascii_lowercase,,,digits length=40", "",
-     lambda p: set(p) <= set("abcdefghijklmnopqrstuvwxyz,0123456789")),
-    ("/dev/null length=5 seed=x", "", lambda p: p == "O9iX6"),   # ansible-core 2.21's answer
-])
+@pytest.mark.parametrize(
+    ("term", "kwargs", "check"),
+    [
+        ("/dev/null length=8 chars=digits", "", lambda p: len(p) == 8 and p.isdigit()),
+        (
+            "/dev/null",
+            ", length=6, chars=['digits', 'ab']",
+            lambda p: set(p) <= set("0123456789ab"),
+        ),
+        ("/dev/null chars=,, length=4", "", lambda p: p == ",,,,"),
+        (
+            "/dev/null chars=ascii_lowercase,,,digits length=40",
+            "",
+            lambda p: set(p) <= set("abcdefghijklmnopqrstuvwxyz,0123456789"),
+        ),
+        ("/dev/null length=5 seed=x", "", lambda p: p == "O9iX6"),  # ansible-core 2.21's answer
+    ],
+)
 def test_password_options(tmp_path: Path, term: str, kwargs: str, check: Any) -> None:
     password = render(tmp_path, f"{{{{ lookup('password', '{term}'{kwargs}) }}}}")
     assert check(password), password
@@ -179,14 +193,17 @@ def test_password_encrypt_stores_a_salt_and_returns_the_hash(tmp_path: Path) -> 
     assert md5 == crypt_hash(plain, "md5", salt) and len(salt) == 8
 
 
-@pytest.mark.parametrize(("term", "message"), [
-    ("pw bogus=1", "password: unknown option `bogus`"),
-    ("pw length=8 extra", "unexpected `extra` after the key=value options"),
-    ("pw length=x", "length must be an integer, got 'x'"),
-    ("pw length=0", "length must be at least 1"),
-    ("pw encrypt=bcrypt", "bcrypt needs passlib"),
-    ("pw chars=", "chars gives no characters"),
-])
+@pytest.mark.parametrize(
+    ("term", "message"),
+    [
+        ("pw bogus=1", "password: unknown option `bogus`"),
+        ("pw length=8 extra", "unexpected `extra` after the key=value options"),
+        ("pw length=x", "length must be an integer, got 'x'"),
+        ("pw length=0", "length must be at least 1"),
+        ("pw encrypt=bcrypt", "bcrypt needs passlib"),
+        ("pw chars=", "chars gives no characters"),
+    ],
+)
 def test_bad_password_options(tmp_path: Path, term: str, message: str) -> None:
     with pytest.raises(TemplateError) as info:
         render(tmp_path, f"{{{{ lookup('password', '{term}') }}}}")
@@ -203,11 +220,11 @@ def test_every_host_gets_the_same_new_password(tmp_path: Path) -> None:
   tasks:
     - debug: {msg: "{{ lookup('password', 'shared length=12') }}"}
 """)
-    result = pbe.run(book, {"all": {"hosts": hosts, "vars": {"ansible_connection": "local"}}},
-                     forks=6)
+    result = pbe.run(
+        book, {"all": {"hosts": hosts, "vars": {"ansible_connection": "local"}}}, forks=6
+    )
     assert result.exit_code == 0
-    assert {r.result["msg"] for r in result.results} == {(tmp_path / "shared").read_text()
-                                                         .strip()}
+    assert {r.result["msg"] for r in result.results} == {(tmp_path / "shared").read_text().strip()}
 
 
 # -- url ------------------------------------------------------------------------------------
@@ -215,8 +232,13 @@ def test_every_host_gets_the_same_new_password(tmp_path: Path) -> None:
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - the http.server API
-        routes = {"/text": self._text, "/echo": self._echo, "/auth": self._auth,
-                  "/slow": self._slow, "/moved": self._moved}
+        routes = {
+            "/text": self._text,
+            "/echo": self._echo,
+            "/auth": self._auth,
+            "/slow": self._slow,
+            "/moved": self._moved,
+        }
         routes.get(self.path, self._missing)()
 
     def _send(self, code: int, body: str, **headers: str) -> None:
@@ -231,8 +253,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self._send(200, "line one\nline two\n", **{"Content-Type": "text/plain"})
 
     def _echo(self) -> None:
-        self._send(200, f"{self.headers['User-Agent']}\n{self.headers.get('X-Test')}\n"
-                        f"{self.headers.get('Cache-Control')}")
+        self._send(
+            200,
+            f"{self.headers['User-Agent']}\n{self.headers.get('X-Test')}\n"
+            f"{self.headers.get('Cache-Control')}",
+        )
 
     def _auth(self) -> None:
         token = base64.b64encode(b"alice:s3cret").decode()
@@ -272,35 +297,54 @@ def server() -> Iterator[str]:
     httpd.server_close()
 
 
-@pytest.mark.parametrize(("source", "expected"), [
-    ("{{ lookup('url', base ~ '/text') }}", "line one,line two"),
-    ("{{ query('url', base ~ '/text') }}", ["line one", "line two"]),
-    ("{{ lookup('url', base ~ '/text', split_lines=False) }}", "line one\nline two\n"),
-    ("{{ lookup('url', base ~ '/moved', wantlist=True) }}", ["line one", "line two"]),
-    ("{{ query('url', base ~ '/echo', headers={'X-Test': 'yes'}, force=True) }}",
-     ["ansible-httpget", "yes", "no-cache"]),
-    ("{{ query('url', base ~ '/echo', http_agent='pbe') }}", ["pbe", "None", "None"]),
-    ("{{ lookup('url', base ~ '/auth', username='alice', password='s3cret') }}", "welcome"),
-    ("{{ lookup('url', base ~ '/auth', username='alice', password='s3cret', "
-     "force_basic_auth=True) }}", "welcome"),
-    ("{{ query('url', base ~ '/text', base ~ '/auth', username='alice', password='s3cret',"
-     " use_proxy=False, validate_certs=False) }}", ["line one", "line two", "welcome"]),
-])
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("{{ lookup('url', base ~ '/text') }}", "line one,line two"),
+        ("{{ query('url', base ~ '/text') }}", ["line one", "line two"]),
+        ("{{ lookup('url', base ~ '/text', split_lines=False) }}", "line one\nline two\n"),
+        ("{{ lookup('url', base ~ '/moved', wantlist=True) }}", ["line one", "line two"]),
+        (
+            "{{ query('url', base ~ '/echo', headers={'X-Test': 'yes'}, force=True) }}",
+            ["ansible-httpget", "yes", "no-cache"],
+        ),
+        ("{{ query('url', base ~ '/echo', http_agent='pbe') }}", ["pbe", "None", "None"]),
+        ("{{ lookup('url', base ~ '/auth', username='alice', password='s3cret') }}", "welcome"),
+        (
+            "{{ lookup('url', base ~ '/auth', username='alice', password='s3cret', "
+            "force_basic_auth=True) }}",
+            "welcome",
+        ),
+        (
+            "{{ query('url', base ~ '/text', base ~ '/auth', username='alice', password='s3cret',"
+            " use_proxy=False, validate_certs=False) }}",
+            ["line one", "line two", "welcome"],
+        ),
+    ],
+)
 def test_url(tmp_path: Path, server: str, source: str, expected: Any) -> None:
     assert render(tmp_path, source, base=server) == expected
 
 
-@pytest.mark.parametrize(("source", "message"), [
-    ("{{ lookup('url', base ~ '/nothing') }}", "/nothing answered HTTP 404"),
-    ("{{ lookup('url', base ~ '/auth', username='alice', password='wrong') }}",
-     "answered HTTP 401"),
-    ("{{ lookup('url', base ~ '/slow', timeout=0.2) }}", "timed out after 0.2 seconds"),
-    ("{{ lookup('url', base ~ '/moved', follow_redirects='none') }}", "answered HTTP 302"),
-    ("{{ lookup('url', 'gopher://x') }}", "is not an http(s), ftp or file URL"),
-    ("{{ lookup('url', base ~ '/text', headers='x') }}", "headers must be a mapping"),
-    ("{{ lookup('url', base ~ '/text', use_gssapi=True) }}", "does not support the `use_gssapi`"),
-    ("{{ lookup('url', base ~ '/text', bogus=1) }}", "url: unknown option(s) bogus"),
-])
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("{{ lookup('url', base ~ '/nothing') }}", "/nothing answered HTTP 404"),
+        (
+            "{{ lookup('url', base ~ '/auth', username='alice', password='wrong') }}",
+            "answered HTTP 401",
+        ),
+        ("{{ lookup('url', base ~ '/slow', timeout=0.2) }}", "timed out after 0.2 seconds"),
+        ("{{ lookup('url', base ~ '/moved', follow_redirects='none') }}", "answered HTTP 302"),
+        ("{{ lookup('url', 'gopher://x') }}", "is not an http(s), ftp or file URL"),
+        ("{{ lookup('url', base ~ '/text', headers='x') }}", "headers must be a mapping"),
+        (
+            "{{ lookup('url', base ~ '/text', use_gssapi=True) }}",
+            "does not support the `use_gssapi`",
+        ),
+        ("{{ lookup('url', base ~ '/text', bogus=1) }}", "url: unknown option(s) bogus"),
+    ],
+)
 def test_url_errors(tmp_path: Path, server: str, source: str, message: str) -> None:
     with pytest.raises(TemplateError) as info:
         render(tmp_path, source, base=server)

@@ -29,16 +29,28 @@ VARS = """
 # (loop keyword, its YAML value, the items it gives)
 FORMS: list[tuple[str, str, list[Any]]] = [
     ("with_together", "[[1, 2, 3], [a, b]]", [[1, "a"], [2, "b"], [3, None]]),
-    ("with_together", "[\"{{ users | map(attribute='name') }}\", [x, y]]",
-     [["alice", "x"], ["bob", "y"]]),
+    (
+        "with_together",
+        "[\"{{ users | map(attribute='name') }}\", [x, y]]",
+        [["alice", "x"], ["bob", "y"]],
+    ),
     ("with_nested", "[[1, 2], [a, b]]", [[1, "a"], [1, "b"], [2, "a"], [2, "b"]]),
     ("with_nested", "[[1], [a, b], [x]]", [[1, "a", "x"], [1, "b", "x"]]),
-    ("with_subelements", "[\"{{ users }}\", keys]",
-     [[{"name": "alice"}, "k1"], [{"name": "alice"}, "k2"], [{"name": "bob"}, "k3"]]),
-    ("with_subelements", "[\"{{ partial }}\", keys, {skip_missing: true}]",
-     [[{"name": "carol"}, "k4"]]),
-    ("with_subelements", "[\"{{ nested_users }}\", auth.keys]",
-     [[{"name": "erin", "auth": {}}, "k5"]]),
+    (
+        "with_subelements",
+        '["{{ users }}", keys]',
+        [[{"name": "alice"}, "k1"], [{"name": "alice"}, "k2"], [{"name": "bob"}, "k3"]],
+    ),
+    (
+        "with_subelements",
+        '["{{ partial }}", keys, {skip_missing: true}]',
+        [[{"name": "carol"}, "k4"]],
+    ),
+    (
+        "with_subelements",
+        '["{{ nested_users }}", auth.keys]',
+        [[{"name": "erin", "auth": {}}, "k5"]],
+    ),
     ("with_indexed_items", "[a, b, [c, d]]", [[0, "a"], [1, "b"], [2, "c"], [3, "d"]]),
     ("with_indexed_items", "\"{{ ['x', 'y'] }}\"", [[0, "x"], [1, "y"]]),
     ("with_flattened", "[1, [2, [3, [4]]], ~]", [1, 2, 3, 4]),
@@ -62,40 +74,53 @@ def items_of(result: pbe.RunResult, index: int = -1) -> list[dict[str, Any]]:
     return list(result.results[index].items)
 
 
-@pytest.mark.parametrize(("keyword", "value", "expected"), FORMS,
-                         ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(FORMS)])
+@pytest.mark.parametrize(
+    ("keyword", "value", "expected"), FORMS, ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(FORMS)]
+)
 def test_loop_form_items(tmp_path: Path, keyword: str, value: str, expected: list[Any]) -> None:
-    result = run(tmp_path, f"""
+    result = run(
+        tmp_path,
+        f"""
     - debug: {{msg: "{{{{ item }}}}"}}
       {keyword}: {value}
-""")
+""",
+    )
     assert [i["msg"] for i in items_of(result)] == expected
 
 
-@pytest.mark.parametrize(("keyword", "value", "expected"), FORMS,
-                         ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(FORMS)])
-def test_loop_form_with_loop_control(tmp_path: Path, keyword: str, value: str,
-                                     expected: list[Any]) -> None:
-    result = run(tmp_path, f"""
+@pytest.mark.parametrize(
+    ("keyword", "value", "expected"), FORMS, ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(FORMS)]
+)
+def test_loop_form_with_loop_control(
+    tmp_path: Path, keyword: str, value: str, expected: list[Any]
+) -> None:
+    result = run(
+        tmp_path,
+        f"""
     - debug:
         msg: "{{{{ [idx, it, ansible_loop.index, ansible_loop.last, ansible_loop.length] }}}}"
       {keyword}: {value}
       loop_control: {{loop_var: it, index_var: idx, label: "#{{{{ idx }}}}", extended: true}}
-""")
+""",
+    )
     items = items_of(result)
     n = len(expected)
     assert [i["msg"] for i in items] == [
-        [k, item, k + 1, k == n - 1, n] for k, item in enumerate(expected)]
+        [k, item, k + 1, k == n - 1, n] for k, item in enumerate(expected)
+    ]
     assert [i["_ansible_item_label"] for i in items] == [f"#{k}" for k in range(n)]
     assert [i["it"] for i in items] == expected
     assert all(i["ansible_loop_var"] == "it" and i["ansible_index_var"] == "idx" for i in items)
 
 
 def test_random_choice_picks_one_of_the_terms(tmp_path: Path) -> None:
-    result = run(tmp_path, """
+    result = run(
+        tmp_path,
+        """
     - debug: {msg: "{{ item }}"}
       with_random_choice: [a, b, c]
-""")
+""",
+    )
     assert [i["msg"] in ("a", "b", "c") for i in items_of(result)] == [True]
 
 
@@ -103,37 +128,47 @@ def test_with_ini_and_csvfile(tmp_path: Path) -> None:
     (tmp_path / "files").mkdir()
     (tmp_path / "files" / "app.ini").write_text("[db]\nuser = bob\nport = 5432\n")
     (tmp_path / "data.csv").write_text("alice,1\nbob,2\n")
-    result = run(tmp_path, """
+    result = run(
+        tmp_path,
+        """
     - debug: {msg: "{{ item }}"}
       with_ini: [user section=db file=app.ini, port section=db file=app.ini]
     - debug: {msg: "{{ item }}"}
       with_csvfile: ["bob file=data.csv delimiter=,"]
-""")
+""",
+    )
     assert [i["msg"] for i in items_of(result, 0)] == ["bob", "5432"]
     assert [i["msg"] for i in items_of(result, 1)] == ["2"]
 
 
 BAD_FORMS = [
-    ("with_subelements", "[\"{{ partial }}\", keys]", "could not find 'keys'"),
-    ("with_subelements", "[\"{{ users }}\"]", "two or three terms"),
-    ("with_subelements", "[\"{{ users }}\", keys, {skip_mising: true}]",
-     "unknown flag(s) skip_mising"),
-    ("with_subelements", "[\"{{ users }}\", name]", "should point to a list"),
+    ("with_subelements", '["{{ partial }}", keys]', "could not find 'keys'"),
+    ("with_subelements", '["{{ users }}"]', "two or three terms"),
+    (
+        "with_subelements",
+        '["{{ users }}", keys, {skip_mising: true}]',
+        "unknown flag(s) skip_mising",
+    ),
+    ("with_subelements", '["{{ users }}", name]', "should point to a list"),
     ("with_nested", "[]", "needs at least one list"),
     ("with_together", "[]", "needs at least one list"),
     ("with_together", "[[1], 5]", "every term must be a list, got int"),
-    ("with_lines", "\"exit 3\"", "rc=3"),
+    ("with_lines", '"exit 3"', "rc=3"),
     ("with_varnames", "'('", "cannot use '(' as a pattern"),
 ]
 
 
 @pytest.mark.parametrize(("keyword", "value", "message"), BAD_FORMS)
-def test_bad_loop_input_fails_the_task_with_a_message(tmp_path: Path, keyword: str,
-                                                      value: str, message: str) -> None:
-    result = run(tmp_path, f"""
+def test_bad_loop_input_fails_the_task_with_a_message(
+    tmp_path: Path, keyword: str, value: str, message: str
+) -> None:
+    result = run(
+        tmp_path,
+        f"""
     - debug: {{msg: "{{{{ item }}}}"}}
       {keyword}: {value}
-""")
+""",
+    )
     assert result.exit_code == 2
     assert [r.status for r in result.results] == ["failed"]
     assert message in str(result.results[0].result["msg"])
@@ -144,39 +179,66 @@ def test_bad_loop_input_fails_the_task_with_a_message(tmp_path: Path, keyword: s
 
 # (task lines, how many items ran, the msg of each item or None, break_when_result per item)
 BREAKS: dict[str, tuple[str, list[Any], list[bool]]] = {
-    "on_item": ("""
+    "on_item": (
+        """
     - debug: {msg: "{{ item }}"}
       loop: [1, 2, 3, 4]
-      loop_control: {break_when: item == 2}""", [1, 2], [False, True]),
-    "on_the_registered_result": ("""
+      loop_control: {break_when: item == 2}""",
+        [1, 2],
+        [False, True],
+    ),
+    "on_the_registered_result": (
+        """
     - debug: {msg: "{{ item }}"}
       loop: [1, 2, 3, 4]
       register: r
-      loop_control: {break_when: r.msg == 3}""", [1, 2, 3], [False, False, True]),
-    "on_a_skipped_item": ("""
+      loop_control: {break_when: r.msg == 3}""",
+        [1, 2, 3],
+        [False, False, True],
+    ),
+    "on_a_skipped_item": (
+        """
     - debug: {msg: "{{ item }}"}
       loop: [1, 2, 3]
       when: item != 2
       register: r
-      loop_control: {break_when: r is skipped}""", [1, None], [False, True]),
-    "all_conditions_of_a_list": ("""
+      loop_control: {break_when: r is skipped}""",
+        [1, None],
+        [False, True],
+    ),
+    "all_conditions_of_a_list": (
+        """
     - debug: {msg: "{{ item }}"}
       loop: [1, 2, 3, 4, 5]
       loop_control:
-        break_when: [item >= 3, item % 2 == 0]""", [1, 2, 3, 4], [False, False, False, True]),
-    "with_loop_var_and_index_var": ("""
+        break_when: [item >= 3, item % 2 == 0]""",
+        [1, 2, 3, 4],
+        [False, False, False, True],
+    ),
+    "with_loop_var_and_index_var": (
+        """
     - debug: {msg: "{{ it }}"}
       loop: [a, b, c]
       loop_control: {loop_var: it, index_var: i, break_when: "i == 1 and it == 'b'"}""",
-                                    ["a", "b"], [False, True]),
-    "in_a_with_form": ("""
+        ["a", "b"],
+        [False, True],
+    ),
+    "in_a_with_form": (
+        """
     - debug: {msg: "{{ item }}"}
       with_nested: [[1, 2], [a, b]]
-      loop_control: {break_when: "item == [1, 'b']"}""", [[1, "a"], [1, "b"]], [False, True]),
-    "never": ("""
+      loop_control: {break_when: "item == [1, 'b']"}""",
+        [[1, "a"], [1, "b"]],
+        [False, True],
+    ),
+    "never": (
+        """
     - debug: {msg: "{{ item }}"}
       loop: [1, 2]
-      loop_control: {break_when: false}""", [1, 2], [False, False]),
+      loop_control: {break_when: false}""",
+        [1, 2],
+        [False, False],
+    ),
 }
 
 
@@ -190,21 +252,27 @@ def test_break_when(tmp_path: Path, case: str) -> None:
 
 
 def test_break_when_sees_facts_set_by_the_item(tmp_path: Path) -> None:
-    result = run(tmp_path, """
+    result = run(
+        tmp_path,
+        """
     - set_fact: {x: "{{ item }}"}
       loop: [1, 2, 3, 4]
       loop_control: {break_when: x == 2}
     - debug: {msg: "{{ x }}"}
-""")
+""",
+    )
     assert len(items_of(result, 0)) == 2
     assert result.results[-1].result["msg"] == 2
 
 
 def test_break_when_is_validated(tmp_path: Path) -> None:
     with pytest.raises(pbe.ValidationFailed) as info:
-        run(tmp_path, """
+        run(
+            tmp_path,
+            """
     - debug: {msg: x}
       loop: [1]
       loop_control: {break_when: {a: 1}}
-""")
+""",
+        )
     assert "break_when" in str(info.value)

@@ -24,15 +24,18 @@ def test_page_matches_the_spec(name: str) -> None:
     text = page.read_text()
     assert sync_page(text, REGISTRY[name]) == text, (
         f"docs/modules/{name}.md drifted from the spec: run "
-        "`python -m playbook_engine.reporting.moddoc docs/modules`")
+        "`python -m playbook_engine.reporting.moddoc docs/modules`"
+    )
     assert f"]({name}.md)" in (PAGES / "index.md").read_text()
 
 
 def test_a_table_is_regenerated_keeping_prose() -> None:
     module = REGISTRY["stat"]
-    page = ("# sysctl\n\n## Arguments\n\n| Argument | Type | Default | Description |\n"
-            "|--|--|--|--|\n| `path` | int | 3 | Hand-written. Aliases: `old`. |\n"
-            "| `gone` | str | | Not in the spec. |\n\n## Return values\n")
+    page = (
+        "# sysctl\n\n## Arguments\n\n| Argument | Type | Default | Description |\n"
+        "|--|--|--|--|\n| `path` | int | 3 | Hand-written. Aliases: `old`. |\n"
+        "| `gone` | str | | Not in the spec. |\n\n## Return values\n"
+    )
     new = sync_page(page, module)
     rows = [line for line in new.splitlines() if line.startswith("| `")]
     assert [r.split("`")[1] for r in rows] == list(module.args)

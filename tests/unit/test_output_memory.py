@@ -45,9 +45,23 @@ def test_20mb_of_short_lines_stays_well_under_200mb(tmp_path: Path) -> None:
     book = tmp_path / "big.yml"
     book.write_text(PLAYBOOK)
     doc, junit = tmp_path / "run.json", tmp_path / "junit.xml"
-    code, peak = peak_rss(["run", str(book), "-i", "localhost,", "-e",
-                               "ansible_connection=local", "--format", "json",
-                               "--junit", str(junit), "--log", str(tmp_path / "run.log")], doc)
+    code, peak = peak_rss(
+        [
+            "run",
+            str(book),
+            "-i",
+            "localhost,",
+            "-e",
+            "ansible_connection=local",
+            "--format",
+            "json",
+            "--junit",
+            str(junit),
+            "--log",
+            str(tmp_path / "run.log"),
+        ],
+        doc,
+    )
     assert code == 0
     check_outputs(doc, junit)
     assert peak < LIMIT_MB, f"peak RSS {peak:.0f} MB for 20 MB of output"

@@ -40,9 +40,11 @@ def test_a_misspelt_argument_is_still_an_error(tmp_path: Path) -> None:
 
 def test_the_apt_backend_refuses_another_managers_argument(tmp_path: Path) -> None:
     play = tmp_path / "site.yml"
-    play.write_text("- hosts: all\n  gather_facts: false\n  tasks:\n"
-                    "    - package: {name: pbe-no-such-package, oldpackage: true, use: apt}\n"
-                    "      register: out\n")
+    play.write_text(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n"
+        "    - package: {name: pbe-no-such-package, oldpackage: true, use: apt}\n"
+        "      register: out\n"
+    )
     result = run(play, LOCAL)
     out = dict(result.results[0].result)
     assert out["failed"] is True

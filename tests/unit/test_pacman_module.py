@@ -27,8 +27,10 @@ def root(tmp_path: Path) -> PacmanRoot:
 
 
 def book(tmp: Path, root: PacmanRoot, *tasks: dict[str, Any]) -> Path:
-    body = [{"community.general.pacman": {**root.args(), **task}, "ignore_errors": True}
-            for task in tasks]
+    body = [
+        {"community.general.pacman": {**root.args(), **task}, "ignore_errors": True}
+        for task in tasks
+    ]
     path = tmp / "site.yml"
     path.write_text(yaml.safe_dump([{"hosts": "all", "gather_facts": False, "tasks": body}]))
     return path
@@ -45,16 +47,25 @@ def test_install_with_dependency_then_remove(tmp_path: Path, root: PacmanRoot) -
     assert root.explicit() == {"pbe-app"}
 
     gone = book(tmp_path, root, {"name": "pbe-app", "state": "absent"})
-    real = check_predicts_run(gone, LOCAL, unchanged=lambda: _is(root, {
-        "pbe-app": "1.0-1", "pbe-dep": "0.9-1"}), diff=True)
+    real = check_predicts_run(
+        gone,
+        LOCAL,
+        unchanged=lambda: _is(root, {"pbe-app": "1.0-1", "pbe-dep": "0.9-1"}),
+        diff=True,
+    )
     assert real.results[0].result["packages"] == ["pbe-app-1.0-1"]
     assert real.results[0].result["diff"] == {"before": "pbe-app-1.0-1\n", "after": ""}
     assert root.installed() == {"pbe-dep": "0.9-1"}
 
 
 def test_check_messages_and_predicted_state(tmp_path: Path, root: PacmanRoot) -> None:
-    steps = book(tmp_path, root, {"name": "pbe-tool"}, {"name": "pbe-tool"},
-                 {"name": "pbe-tool", "state": "absent"})
+    steps = book(
+        tmp_path,
+        root,
+        {"name": "pbe-tool"},
+        {"name": "pbe-tool"},
+        {"name": "pbe-tool", "state": "absent"},
+    )
     checked = run(steps, LOCAL, check=True)
     assert [r.status for r in checked.results] == ["changed", "ok", "changed"]
     assert checked.results[0].result["msg"] == "Would have installed 1 packages"
@@ -71,11 +82,13 @@ def test_latest_group_and_reason(tmp_path: Path, root: PacmanRoot) -> None:
     assert root.explicit() == set()
 
     root.publish("pbe-tool", "2.1-1", group="pbe-kit")
-    latest = book(tmp_path, root, {"name": "pbe-tool", "state": "latest",
-                                   "update_cache": True},
-                  {"name": "pbe-tool", "reason": "explicit", "reason_for": "all"})
-    real = check_predicts_run(latest, LOCAL, unchanged=lambda: _is(root, {
-        "pbe-tool": "2.0-1"}))
+    latest = book(
+        tmp_path,
+        root,
+        {"name": "pbe-tool", "state": "latest", "update_cache": True},
+        {"name": "pbe-tool", "reason": "explicit", "reason_for": "all"},
+    )
+    real = check_predicts_run(latest, LOCAL, unchanged=lambda: _is(root, {"pbe-tool": "2.0-1"}))
     assert real.results[0].result["packages"] == ["pbe-tool"]
     assert real.results[0].result["cache_updated"] is True
     assert real.results[1].status == "changed"

@@ -28,11 +28,12 @@ def wheel(folder: Path, name: str, version: str) -> None:
     """A minimal pure-Python wheel: one module and its dist-info."""
     module = name.replace("-", "_")
     info = f"{module}-{version}.dist-info"
-    files = {f"{module}/__init__.py": f"VERSION = {version!r}\n".encode(),
-             f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
-                                 .encode(),
-             f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: pbe-test\nRoot-Is-Purelib: true"
-                              b"\nTag: py3-none-any\n"}
+    files = {
+        f"{module}/__init__.py": f"VERSION = {version!r}\n".encode(),
+        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
+        f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: pbe-test\nRoot-Is-Purelib: true"
+        b"\nTag: py3-none-any\n",
+    }
     record = "".join(f"{path},sha256={digest(data)},{len(data)}\n" for path, data in files.items())
     files[f"{info}/RECORD"] = (record + f"{info}/RECORD,,\n").encode()
     with zipfile.ZipFile(folder / f"{module}-{version}-py3-none-any.whl", "w") as archive:
@@ -56,8 +57,10 @@ def installed(env: Path) -> set[str]:
 
 
 def play(tmp_path: Path, env: Path, index: Path | None, tasks: list[str]) -> Path:
-    common = (f"virtualenv: '{env}', virtualenv_command: '{sys.executable} -m venv "
-              f"--without-pip', virtualenv_site_packages: true")
+    common = (
+        f"virtualenv: '{env}', virtualenv_command: '{sys.executable} -m venv "
+        f"--without-pip', virtualenv_site_packages: true"
+    )
     if index is not None:  # pip uninstall takes no index options
         common += f", extra_args: '--no-index --find-links {index}'"
     body = "".join(f"    - pip: {{{task}, {common}}}\n" for task in tasks)
@@ -68,17 +71,33 @@ def play(tmp_path: Path, env: Path, index: Path | None, tasks: list[str]) -> Pat
 
 def test_install_pin_upgrade_and_remove(tmp_path: Path, index: Path) -> None:
     env = tmp_path / "venv"
-    book = play(tmp_path, env, index, ["name: pbe-tpkg-a, version: '1.0'",
-                                       "name: ['pbe-tpkg-b<1.1']",
-                                       "name: pbe-tpkg-gone, state: absent"])
-    real = check_predicts_run(book, LOCAL, unchanged=lambda: env.exists() and
-                              pytest.fail("check mode created the virtualenv"))
+    book = play(
+        tmp_path,
+        env,
+        index,
+        [
+            "name: pbe-tpkg-a, version: '1.0'",
+            "name: ['pbe-tpkg-b<1.1']",
+            "name: pbe-tpkg-gone, state: absent",
+        ],
+    )
+    real = check_predicts_run(
+        book,
+        LOCAL,
+        unchanged=lambda: env.exists() and pytest.fail("check mode created the virtualenv"),
+    )
     assert [r.status for r in real.results] == ["changed", "changed", "ok"]
     assert installed(env) == {"pbe_tpkg_a-1.0.dist-info", "pbe_tpkg_b-1.0.dist-info"}
     assert "install" in real.results[0].result["cmd"]
     latest = play(tmp_path, env, index, ["name: pbe-tpkg-b, state: latest"])
-    real = check_predicts_run(latest, LOCAL, unchanged=lambda: installed(env) == {
-        "pbe_tpkg_a-1.0.dist-info", "pbe_tpkg_b-1.0.dist-info"} or pytest.fail("upgraded"))
+    real = check_predicts_run(
+        latest,
+        LOCAL,
+        unchanged=lambda: (
+            installed(env) == {"pbe_tpkg_a-1.0.dist-info", "pbe_tpkg_b-1.0.dist-info"}
+            or pytest.fail("upgraded")
+        ),
+    )
     assert real.results[0].status == "changed"
     assert "pbe_tpkg_b-1.1.dist-info" in installed(env)
     absent = play(tmp_path, env, None, ["name: [pbe-tpkg-a, PBE_TPKG.B], state: absent"])

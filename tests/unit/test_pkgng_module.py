@@ -50,5 +50,7 @@ def test_install_and_remove_through_the_tool(tmp_path: Path) -> None:
 
     real = check_predicts_run(book, LOCAL, unchanged=unchanged)
     assert [r.result["msg"] for r in real.results] == [
-        "installed 2 packages", "removed 1 package(s), no package(s) to autoremove"]
+        "installed 2 packages",
+        "removed 1 package(s), no package(s) to autoremove",
+    ]
     assert sorted(p.name for p in db.iterdir()) == ["bash", "nginx"]

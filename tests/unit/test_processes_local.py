@@ -82,15 +82,34 @@ def test_sigterm_stops_the_run_writes_every_output_and_kills_commands(tmp_path: 
 """)
     inventory = tmp_path / "hosts.yml"
     inventory.write_text(json.dumps(LOCAL))
-    doc, junit, log, retry = (tmp_path / n for n in ("run.json", "junit.xml", "run.log",
-                                                     "retry.txt"))
+    doc, junit, log, retry = (
+        tmp_path / n for n in ("run.json", "junit.xml", "run.log", "retry.txt")
+    )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     with doc.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "playbook_engine", "run", str(book), "-i", str(inventory),
-             "--format", "json", "--junit", str(junit), "--log", str(log),
-             "--retry-file", str(retry)], stdout=out, stderr=subprocess.PIPE, text=True,
-            env=env)
+            [
+                sys.executable,
+                "-m",
+                "playbook_engine",
+                "run",
+                str(book),
+                "-i",
+                str(inventory),
+                "--format",
+                "json",
+                "--junit",
+                str(junit),
+                "--log",
+                str(log),
+                "--retry-file",
+                str(retry),
+            ],
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         deadline = time.monotonic() + 20
         while len(running("sleep", duration)) < 4:  # both hosts' two sleeps
             assert time.monotonic() < deadline and proc.poll() is None, "never got going"
@@ -105,10 +124,13 @@ def test_sigterm_stops_the_run_writes_every_output_and_kills_commands(tmp_path: 
 
     run = json.loads(doc.read_text())
     assert (run["exit_code"], run["interrupted"]) == (143, True)
-    tasks = {t["name"]: {h: r["status"] for h, r in t["hosts"].items()}
-             for t in run["plays"][0]["tasks"]}
-    assert tasks == {"first": {"a": "changed", "b": "changed"},
-                     "slow": {"a": "failed", "b": "failed"}}
+    tasks = {
+        t["name"]: {h: r["status"] for h, r in t["hosts"].items()} for t in run["plays"][0]["tasks"]
+    }
+    assert tasks == {
+        "first": {"a": "changed", "b": "changed"},
+        "slow": {"a": "failed", "b": "failed"},
+    }
     slow = run["plays"][0]["tasks"][1]["hosts"]["a"]["result"]
     assert slow["msg"] == STOPPED
 

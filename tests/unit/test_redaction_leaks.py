@@ -21,19 +21,26 @@ def result(data: dict[str, Any], no_log: bool = False) -> HostResult:
     return HostResult(0, 1, "t", "debug", "h", "ok", data, 0.0, no_log=no_log)
 
 
-@pytest.mark.parametrize(("secret", "shown", "expected"), [
-    (33334444, {"n": 33334444, "s": "pw=33334444;"}, {"n": MASK, "s": f"pw={MASK};"}),
-    ("33334444", {"n": 133334444}, {"n": f"1{MASK}"}),
-    (2.5, {"f": 2.5, "s": "x 2.5"}, {"f": MASK, "s": f"x {MASK}"}),
-    (["MKa", 7777], {"a": ["MKa", "7777"]}, {"a": [MASK, MASK]}),
-    ({"k": {"deep": "MKd"}}, {"out": "MKd and k"}, {"out": f"{MASK} and k"}),
-    ("it's", {"cmd": "echo 'it'\"'\"'s'"}, {"cmd": f"echo {MASK}"}),
-    ("MK\nline", {"str": str(["MK\nline"]), "raw": "MK\nline"},
-     {"str": f"['{MASK}']", "raw": MASK}),
-    ('a"b\\c', {"json": '{"pw": "a\\"b\\\\c"}'}, {"json": f'{{"pw": "{MASK}"}}'}),
-])
-def test_every_type_and_form_of_a_secret_is_masked(secret: object, shown: dict[str, Any],
-                                                   expected: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("secret", "shown", "expected"),
+    [
+        (33334444, {"n": 33334444, "s": "pw=33334444;"}, {"n": MASK, "s": f"pw={MASK};"}),
+        ("33334444", {"n": 133334444}, {"n": f"1{MASK}"}),
+        (2.5, {"f": 2.5, "s": "x 2.5"}, {"f": MASK, "s": f"x {MASK}"}),
+        (["MKa", 7777], {"a": ["MKa", "7777"]}, {"a": [MASK, MASK]}),
+        ({"k": {"deep": "MKd"}}, {"out": "MKd and k"}, {"out": f"{MASK} and k"}),
+        ("it's", {"cmd": "echo 'it'\"'\"'s'"}, {"cmd": f"echo {MASK}"}),
+        (
+            "MK\nline",
+            {"str": str(["MK\nline"]), "raw": "MK\nline"},
+            {"str": f"['{MASK}']", "raw": MASK},
+        ),
+        ('a"b\\c', {"json": '{"pw": "a\\"b\\\\c"}'}, {"json": f'{{"pw": "{MASK}"}}'}),
+    ],
+)
+def test_every_type_and_form_of_a_secret_is_masked(
+    secret: object, shown: dict[str, Any], expected: dict[str, Any]
+) -> None:
     redactor = Redactor([secret])
     assert redactor.event(result(shown)).result == expected
 
@@ -69,31 +76,54 @@ def test_add_vars_renders_templated_passwords_and_skips_what_cannot_render() -> 
     redactor = Redactor()
     from playbook_engine.templating.values import trust
 
-    variables = trust({"ansible_password": "{{ vault }}", "vault": 98765432,
-                       "ansible_become_password": "{{ undefined_thing }}", "other": "MKother"})
+    variables = trust(
+        {
+            "ansible_password": "{{ vault }}",
+            "vault": 98765432,
+            "ansible_become_password": "{{ undefined_thing }}",
+            "other": "MKother",
+        }
+    )
     redactor.add_vars(TemplateEngine().templar(variables).vars)
     assert redactor.scrub("98765432 MKother") == f"{MASK} MKother"
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    ("ansible_password: s3cr3t  # note", f"ansible_password: {MASK}  # note"),
-    ('  "ansible_become_pass": "a b", "x": 1', f'  "ansible_become_pass": {MASK}, "x": 1'),
-    ("h1 ansible_ssh_pass='p w' ansible_port=22", f"h1 ansible_ssh_pass={MASK} ansible_port=22"),
-    ("h1 ansible_sudo_pass=abc def ansible_port=2", f"h1 ansible_sudo_pass={MASK} ansible_port=2"),
-    ("ansible_su_pass = 1234", f"ansible_su_pass = {MASK}"),
-    ("ansible_password hunter2", f"ansible_password {MASK}"),
-    ('pw: "{{ ansible_password }}"', 'pw: "{{ ansible_password }}"'),
-    ("x: {{ ansible_password | default('') }}", "x: {{ ansible_password | default('') }}"),
-    ("my_ansible_password: shown", "my_ansible_password: shown"),
-    ("ansible_password:", "ansible_password:"),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("ansible_password: s3cr3t  # note", f"ansible_password: {MASK}  # note"),
+        ('  "ansible_become_pass": "a b", "x": 1', f'  "ansible_become_pass": {MASK}, "x": 1'),
+        (
+            "h1 ansible_ssh_pass='p w' ansible_port=22",
+            f"h1 ansible_ssh_pass={MASK} ansible_port=22",
+        ),
+        (
+            "h1 ansible_sudo_pass=abc def ansible_port=2",
+            f"h1 ansible_sudo_pass={MASK} ansible_port=2",
+        ),
+        ("ansible_su_pass = 1234", f"ansible_su_pass = {MASK}"),
+        ("ansible_password hunter2", f"ansible_password {MASK}"),
+        ('pw: "{{ ansible_password }}"', 'pw: "{{ ansible_password }}"'),
+        ("x: {{ ansible_password | default('') }}", "x: {{ ansible_password | default('') }}"),
+        ("my_ansible_password: shown", "my_ansible_password: shown"),
+        ("ansible_password:", "ansible_password:"),
+    ],
+)
 def test_mask_line_hides_values_of_password_keys_only(line: str, expected: str) -> None:
     assert mask_line(line) == expected
 
 
 def test_mask_source_line_hides_the_block_under_a_password_key_and_moves_the_caret() -> None:
-    lines = ["all:", "  vars:", "    ansible_become_password:", "      - one", "      -",
-             "        nested: two", "    user: me", "    ansible_password: abc; x: 1"]
+    lines = [
+        "all:",
+        "  vars:",
+        "    ansible_become_password:",
+        "      - one",
+        "      -",
+        "        nested: two",
+        "    user: me",
+        "    ansible_password: abc; x: 1",
+    ]
     assert mask_source_line(lines, 3, 9) == (f"      {MASK}", 7)
     assert mask_source_line(lines, 5, 9) == (f"        {MASK}", 9)
     assert mask_source_line(lines, 6, 5) == ("    user: me", 5)
@@ -104,6 +134,7 @@ def test_mask_source_line_hides_the_block_under_a_password_key_and_moves_the_car
 
 # -- runs -----------------------------------------------------------------------------------
 
+
 def _play(tmp_path: Path, text: str) -> Path:
     book = tmp_path / "book.yml"
     book.write_text(text)
@@ -113,50 +144,67 @@ def _play(tmp_path: Path, text: str) -> Path:
 def test_unresolvable_templated_password_does_not_fail_the_run(tmp_path: Path) -> None:
     """Redaction renders password variables early, but one that can't be rendered yet
     (undefined, or needing facts) fails only the task that uses it, as before."""
-    book = _play(tmp_path, """
+    book = _play(
+        tmp_path,
+        """
 - hosts: h1
   gather_facts: false
   tasks:
     - debug: {msg: "fine"}
     - set_fact: {later: MKlate1}
     - debug: {msg: "{{ ansible_become_password }}"}
-""")
-    inventory = {"all": {"hosts": {"h1": {
-        "ansible_connection": "local", "ansible_password": "{{ nowhere }}",
-        "ansible_become_password": "{{ later }}"}}}}
+""",
+    )
+    inventory = {
+        "all": {
+            "hosts": {
+                "h1": {
+                    "ansible_connection": "local",
+                    "ansible_password": "{{ nowhere }}",
+                    "ansible_become_password": "{{ later }}",
+                }
+            }
+        }
+    }
     run = pbe.run(book, inventory)
     assert run.exit_code == 0
     assert [r.result.get("msg") for r in run.results] == ["fine", None, MASK]
 
 
 def test_undecidable_no_log_hides_the_result(tmp_path: Path) -> None:
-    book = _play(tmp_path, """
+    book = _play(
+        tmp_path,
+        """
 - hosts: localhost
   gather_facts: false
   tasks:
     - command: echo MKhide1
       no_log: "{{ not_defined_anywhere }}"
-""")
+""",
+    )
     run = pbe.run(book)
     assert run.exit_code == 0 and "MKhide1" not in repr(run.results)
     assert set(run.results[0].result) == {"changed", "failed", "censored"}
 
 
 def test_internal_errors_log_no_hidden_value_and_no_known_secret(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     def boom(self: object, args: dict[str, Any], ctx: object) -> dict[str, Any]:
         raise RuntimeError(f"kaboom {args['msg']}")
 
     monkeypatch.setattr(REGISTRY["debug"], "run", boom)
-    book = _play(tmp_path, """
+    book = _play(
+        tmp_path,
+        """
 - hosts: localhost
   gather_facts: false
   vars: {token: MKtok1, ansible_password: MKpw1}
   tasks:
     - {debug: {msg: "{{ token }}"}, no_log: true, ignore_errors: true}
     - {debug: {msg: "{{ ansible_password }}"}, ignore_errors: true}
-""")
+""",
+    )
     with caplog.at_level(logging.ERROR, logger="playbook_engine"):
         run = pbe.run(book)
     assert run.exit_code == 0
@@ -164,5 +212,7 @@ def test_internal_errors_log_no_hidden_value_and_no_known_secret(
     assert "RuntimeError (details hidden by no_log)" in caplog.text
     assert f"RuntimeError: kaboom {MASK}" in caplog.text  # the traceback, masked
     assert [r.status for r in run.results] == ["failed", "failed"]
-    assert run.results[1].result["msg"] == f"internal error in module debug: RuntimeError: " \
-                                           f"kaboom {MASK}"
+    assert (
+        run.results[1].result["msg"] == f"internal error in module debug: RuntimeError: "
+        f"kaboom {MASK}"
+    )

@@ -44,24 +44,40 @@ def key(tmp_path: Path) -> Iterator[Key]:
     env = {**os.environ, "GNUPGHOME": str(home)}
     uid = f"pbe-t{os.getpid()}-{tmp_path.name} <pbe@example.invalid>"
     gpg = functools.partial(subprocess.run, env=env, check=True, capture_output=True)
-    gpg(["gpg", "--batch", "--passphrase", "", "--quick-gen-key", uid, "ed25519", "default",
-         "never"])
+    gpg(
+        [
+            "gpg",
+            "--batch",
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            uid,
+            "ed25519",
+            "default",
+            "never",
+        ]
+    )
     armored, binary = tmp_path / "key.asc", tmp_path / "key.gpg"
     armored.write_bytes(gpg(["gpg", "--armor", "--export", uid]).stdout)
     binary.write_bytes(gpg(["gpg", "--export", uid]).stdout)
     colons = gpg(["gpg", "--with-colons", "--fingerprint", uid]).stdout.decode()
-    fingerprint = next(line.split(":")[9] for line in colons.splitlines()
-                       if line.startswith("fpr:"))
+    fingerprint = next(
+        line.split(":")[9] for line in colons.splitlines() if line.startswith("fpr:")
+    )
     made = Key(armored, binary, fingerprint)
     yield made
     for version in installed(made):
-        subprocess.run(["rpm", "--erase", "--allmatches", f"gpg-pubkey-{version}"],
-                       capture_output=True)
+        subprocess.run(
+            ["rpm", "--erase", "--allmatches", f"gpg-pubkey-{version}"], capture_output=True
+        )
 
 
 def installed(key: Key) -> list[str]:
-    out = subprocess.run(["rpm", "-q", "gpg-pubkey", "--qf", "%{VERSION}-%{RELEASE}\n"],
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["rpm", "-q", "gpg-pubkey", "--qf", "%{VERSION}-%{RELEASE}\n"],
+        capture_output=True,
+        text=True,
+    ).stdout
     return [line for line in out.splitlines() if line.startswith(key.short + "-")]
 
 
@@ -81,7 +97,7 @@ def test_reads_the_ids_gpg_reads(key: Key) -> None:
 
 
 def test_import_from_file_then_remove_by_id(tmp_path: Path, key: Key) -> None:
-    spaced = " ".join(key.fingerprint[i:i + 4] for i in range(0, 40, 4))
+    spaced = " ".join(key.fingerprint[i : i + 4] for i in range(0, 40, 4))
     first = book(tmp_path, {"key": str(key.armored), "fingerprint": spaced})
     real = check_predicts_run(first, LOCAL, unchanged=lambda: _none(key))
     assert [r.status for r in real.results] == ["changed"]
@@ -94,9 +110,13 @@ def test_import_from_file_then_remove_by_id(tmp_path: Path, key: Key) -> None:
 
 
 def test_check_run_follows_earlier_tasks(tmp_path: Path, key: Key) -> None:
-    steps = book(tmp_path, {"key": str(key.armored)}, {"key": str(key.binary)},
-                 {"key": key.fingerprint, "state": "absent"},
-                 {"key": key.short.upper(), "state": "absent"})
+    steps = book(
+        tmp_path,
+        {"key": str(key.armored)},
+        {"key": str(key.binary)},
+        {"key": key.fingerprint, "state": "absent"},
+        {"key": key.short.upper(), "state": "absent"},
+    )
     checked = run(steps, LOCAL, check=True)
     _none(key)
     real = run(steps, LOCAL)
@@ -114,8 +134,7 @@ def test_import_from_url(tmp_path: Path, key: Key, form: str) -> None:
     try:
         name = key.armored.name if form == "armored" else key.binary.name
         url = f"http://127.0.0.1:{server.server_address[1]}/{name}"
-        real = check_predicts_run(book(tmp_path, {"key": url}), LOCAL,
-                                  unchanged=lambda: _none(key))
+        real = check_predicts_run(book(tmp_path, {"key": url}), LOCAL, unchanged=lambda: _none(key))
         assert [r.status for r in real.results] == ["changed"]
         assert len(installed(key)) == 1
         missing = run(book(tmp_path, {"key": url + ".nope"}), LOCAL)
@@ -129,10 +148,13 @@ def test_import_from_url(tmp_path: Path, key: Key, form: str) -> None:
 
 def test_refusals(tmp_path: Path, key: Key) -> None:
     (tmp_path / "plain.txt").write_text("not a key\n")
-    tasks = book(tmp_path, {"key": str(key.armored), "fingerprint": "0000"},
-                 {"key": key.fingerprint},
-                 {"key": str(tmp_path / "plain.txt")},
-                 {"key": str(tmp_path / "nothing-here")})
+    tasks = book(
+        tmp_path,
+        {"key": str(key.armored), "fingerprint": "0000"},
+        {"key": key.fingerprint},
+        {"key": str(tmp_path / "plain.txt")},
+        {"key": str(tmp_path / "nothing-here")},
+    )
     real = run(tasks, LOCAL, check=True)
     assert [r.status for r in real.results] == ["failed"] * 4
     assert [r.result["msg"] for r in real.results] == [
@@ -140,7 +162,8 @@ def test_refusals(tmp_path: Path, key: Key) -> None:
         f"'frozenset({{'{key.fingerprint}'}})'",
         "When importing a key, a valid file must be given",
         "Unable to parse PGP key armor",
-        f"Not a valid key {tmp_path / 'nothing-here'}"]
+        f"Not a valid key {tmp_path / 'nothing-here'}",
+    ]
     _none(key)
 
 

@@ -16,9 +16,11 @@ LOCAL = {"all": {"hosts": {"localhost": {"ansible_connection": "local"}}}}
 
 def test_selinux_off_fails_clearly_in_check_and_real_runs(tmp_path: Path) -> None:
     book = tmp_path / "site.yml"
-    book.write_text("- hosts: all\n  gather_facts: false\n  tasks:\n"
-                    "    - community.general.seport: {ports: 2849, proto: tcp, "
-                    "setype: ssh_port_t}\n")
+    book.write_text(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n"
+        "    - community.general.seport: {ports: 2849, proto: tcp, "
+        "setype: ssh_port_t}\n"
+    )
     if Path("/sys/fs/selinux/enforce").exists():
         pytest.skip("SELinux is on here: this test is for hosts without it")
     for check in (True, False):
@@ -28,10 +30,12 @@ def test_selinux_off_fails_clearly_in_check_and_real_runs(tmp_path: Path) -> Non
 
 
 def test_parse_ports_reads_types_ranges_and_protocols() -> None:
-    text = ("SELinux Port Type              Proto    Port Number\n\n"
-            "http_cache_port_t              tcp      8080, 10001-10010\n"
-            "http_port_t                    tcp      80, 8080\n"
-            "openvpn_port_t                 udp      1194\n")
+    text = (
+        "SELinux Port Type              Proto    Port Number\n\n"
+        "http_cache_port_t              tcp      8080, 10001-10010\n"
+        "http_port_t                    tcp      80, 8080\n"
+        "openvpn_port_t                 udp      1194\n"
+    )
     found = parse_ports(text)
     assert found.by_type[("http_cache_port_t", "tcp")] == ["8080", "10001-10010"]
     assert found.by_type[("openvpn_port_t", "udp")] == ["1194"]

@@ -27,18 +27,22 @@ RECORDED = Path(__file__).parent / "modules" / "recorded"
 
 
 def test_show_values_span_lines_only_for_exec_properties() -> None:
-    text = ("Id=web.service\n"
-            "ExecStartPre={ path=/bin/true ; argv[]=/bin/true ;\n"
-            "  ignore_errors=no }\n"
-            "Description={ not a block\n"
-            "Names=web.service www.service\n"
-            "junk without an equals sign\n"
-            "Environment=A=1 B=2\n")
+    text = (
+        "Id=web.service\n"
+        "ExecStartPre={ path=/bin/true ; argv[]=/bin/true ;\n"
+        "  ignore_errors=no }\n"
+        "Description={ not a block\n"
+        "Names=web.service www.service\n"
+        "junk without an equals sign\n"
+        "Environment=A=1 B=2\n"
+    )
     assert parse_show(text) == {
         "Id": "web.service",
         "ExecStartPre": "{ path=/bin/true ; argv[]=/bin/true ;\n  ignore_errors=no }",
-        "Description": "{ not a block", "Names": "web.service www.service",
-        "Environment": "A=1 B=2"}
+        "Description": "{ not a block",
+        "Names": "web.service www.service",
+        "Environment": "A=1 B=2",
+    }
 
 
 def test_status_is_every_property_systemctl_show_printed() -> None:
@@ -50,20 +54,24 @@ def test_status_is_every_property_systemctl_show_printed() -> None:
     assert result["status"]["UnitFileState"] == "disabled"
 
 
-@pytest.mark.parametrize(("rc", "out", "running"), [
-    (0, "nginx is running\n", True),
-    (3, "nginx is not running\n", False),         # LSB: program is not running
-    (0, "nginx is not running\n", False),         # the words, when the exit status lies
-    (0, "Stopped\n", False),
-    (1, "nginx is running\n", False),             # an LSB exit status wins over words
-    (0, "active (started)\n", True),
-    (0, "dead but pid file exists\n", False),
-    (0, "line one\nline two\n", True),            # several lines: the exit status decides
-    (5, "line one\nline two\n", None),            # nothing to go on
-    (5, "", None),
-])
-def test_init_script_status_is_read_as_ansible_reads_it(rc: int, out: str,
-                                                         running: bool | None) -> None:
+@pytest.mark.parametrize(
+    ("rc", "out", "running"),
+    [
+        (0, "nginx is running\n", True),
+        (3, "nginx is not running\n", False),  # LSB: program is not running
+        (0, "nginx is not running\n", False),  # the words, when the exit status lies
+        (0, "Stopped\n", False),
+        (1, "nginx is running\n", False),  # an LSB exit status wins over words
+        (0, "active (started)\n", True),
+        (0, "dead but pid file exists\n", False),
+        (0, "line one\nline two\n", True),  # several lines: the exit status decides
+        (5, "line one\nline two\n", None),  # nothing to go on
+        (5, "", None),
+    ],
+)
+def test_init_script_status_is_read_as_ansible_reads_it(
+    rc: int, out: str, running: bool | None
+) -> None:
     assert is_running("nginx", rc, out) is running
 
 
@@ -71,13 +79,16 @@ def test_the_service_name_is_not_a_status_word() -> None:
     assert is_running("runit-stopper", 0, "runit-stopper: up\n") is True
 
 
-@pytest.mark.parametrize(("rc", "out", "running"), [
-    (0, "apache2 is running.\n", True),
-    (0, "apache2 is inactive\n", False),          # sysvinit knows "inactive"
-    (3, "apache2 is not running\n", False),
-    (0, "", True),
-    (4, "", False),
-])
+@pytest.mark.parametrize(
+    ("rc", "out", "running"),
+    [
+        (0, "apache2 is running.\n", True),
+        (0, "apache2 is inactive\n", False),  # sysvinit knows "inactive"
+        (3, "apache2 is not running\n", False),
+        (0, "", True),
+        (4, "", False),
+    ],
+)
 def test_sysvinit_reads_words_first(rc: int, out: str, running: bool) -> None:
     assert sysvinit.running("apache2", rc, out) is running
 
@@ -107,14 +118,19 @@ def test_sections_split_on_markers_only() -> None:
 
 
 def _run(script: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=60,
-                          check=False)
+    return subprocess.run(
+        ["sh", "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 def test_a_failed_step_stops_the_script_with_its_words() -> None:
-    script = steps_script([Step("one", ("echo", "fine")),
-                           Step("two", ("sh", "-c", "echo out; echo bad >&2; exit 4")),
-                           Step("three", ("touch", "/nonexistent/never"))])
+    script = steps_script(
+        [
+            Step("one", ("echo", "fine")),
+            Step("two", ("sh", "-c", "echo out; echo bad >&2; exit 4")),
+            Step("three", ("touch", "/nonexistent/never")),
+        ]
+    )
     res = _run(script)
     assert res.returncode == 4
     assert failed_step(res.stdout) == ("two", "out\n", "bad\n")
@@ -122,22 +138,29 @@ def test_a_failed_step_stops_the_script_with_its_words() -> None:
 
 
 def test_a_step_that_may_fail_lets_the_script_go_on() -> None:
-    res = _run(steps_script([Step("stop?", ("false",), fatal=False),
-                             Step("start", ("true",))]))
+    res = _run(steps_script([Step("stop?", ("false",), fatal=False), Step("start", ("true",))]))
     assert res.returncode == 0
-    assert failed_step(res.stdout) == ("stop?", "", "")   # the last failure, not fatal
+    assert failed_step(res.stdout) == ("stop?", "", "")  # the last failure, not fatal
 
 
-@pytest.mark.parametrize(("task", "error"), [
-    ("service: name=web state=running",
-     "service: `state` must be one of reloaded, restarted, started, stopped, got 'running'"),
-    ("systemd: {name: web, scope: session}",
-     "systemd_service: `scope` must be one of system, user, global, got 'session'"),
-    ("sysvinit: {name: web, arguments: -v}",
-     "sysvinit: one of these arguments is required: state, enabled"),
-])
-def test_validation_refuses_what_ansible_refuses(tmp_path: Path, task: str,
-                                                 error: str) -> None:
+@pytest.mark.parametrize(
+    ("task", "error"),
+    [
+        (
+            "service: name=web state=running",
+            "service: `state` must be one of reloaded, restarted, started, stopped, got 'running'",
+        ),
+        (
+            "systemd: {name: web, scope: session}",
+            "systemd_service: `scope` must be one of system, user, global, got 'session'",
+        ),
+        (
+            "sysvinit: {name: web, arguments: -v}",
+            "sysvinit: one of these arguments is required: state, enabled",
+        ),
+    ],
+)
+def test_validation_refuses_what_ansible_refuses(tmp_path: Path, task: str, error: str) -> None:
     book = tmp_path / "site.yml"
     book.write_text(f"- hosts: all\n  tasks:\n    - {task}\n")
     err = io.StringIO()
@@ -147,24 +170,26 @@ def test_validation_refuses_what_ansible_refuses(tmp_path: Path, task: str,
 
 def test_validation_accepts_real_world_forms(tmp_path: Path) -> None:
     book = tmp_path / "site.yml"
-    book.write_text("- hosts: all\n  tasks:\n"
-                    "    - systemd: daemon-reload=true\n"
-                    "    - ansible.builtin.systemd_service: {daemon_reload: true}\n"
-                    "    - service: name=nginx state=restarted\n"
-                    "    - service: {name: docker, state: started, enabled: true, "
-                    "daemon_reload: true, masked: false}\n"
-                    "    - ansible.builtin.service: {name: foo, enabled: '{{ x | bool }}', "
-                    "use: service}\n"
-                    "    - ansible.builtin.sysvinit: {name: apache2, enabled: true, "
-                    "runlevels: [3, 5]}\n"
-                    "    - service_facts:\n"
-                    "    - ansible.builtin.systemd_service: {name: docker}\n"
-                    "      register: docker_service_status\n"
-                    "    - service: {daemon_reload: true}\n"
-                    "    - service: name=docker\n"   # under systemd: reads the status
-                    "  handlers:\n"
-                    "    - name: restart nginx\n"
-                    "      service: name=nginx state=restarted\n")
+    book.write_text(
+        "- hosts: all\n  tasks:\n"
+        "    - systemd: daemon-reload=true\n"
+        "    - ansible.builtin.systemd_service: {daemon_reload: true}\n"
+        "    - service: name=nginx state=restarted\n"
+        "    - service: {name: docker, state: started, enabled: true, "
+        "daemon_reload: true, masked: false}\n"
+        "    - ansible.builtin.service: {name: foo, enabled: '{{ x | bool }}', "
+        "use: service}\n"
+        "    - ansible.builtin.sysvinit: {name: apache2, enabled: true, "
+        "runlevels: [3, 5]}\n"
+        "    - service_facts:\n"
+        "    - ansible.builtin.systemd_service: {name: docker}\n"
+        "      register: docker_service_status\n"
+        "    - service: {daemon_reload: true}\n"
+        "    - service: name=docker\n"  # under systemd: reads the status
+        "  handlers:\n"
+        "    - name: restart nginx\n"
+        "      service: name=nginx state=restarted\n"
+    )
     err = io.StringIO()
     assert main(["validate", str(book)], io.StringIO(), err) == 0, err.getvalue()
 

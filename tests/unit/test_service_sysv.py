@@ -25,9 +25,13 @@ from playbook_engine.testing.parity import check_predicts_run, statuses
 LOCAL = {"all": {"hosts": {"localhost": {"ansible_connection": "local"}}}}
 
 pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0 or not shutil.which("update-rc.d") or not shutil.which("service")
-    or not Path("/etc/init.d").is_dir() or Path("/run/systemd/system").is_dir(),
-    reason="needs root, update-rc.d, service and SysV init (not systemd)")
+    os.geteuid() != 0
+    or not shutil.which("update-rc.d")
+    or not shutil.which("service")
+    or not Path("/etc/init.d").is_dir()
+    or Path("/run/systemd/system").is_dir(),
+    reason="needs root, update-rc.d, service and SysV init (not systemd)",
+)
 
 SCRIPT = """#!/bin/sh
 ### BEGIN INIT INFO
@@ -88,8 +92,13 @@ class InitScript:
         return found
 
     def service(self, action: str) -> None:
-        subprocess.run(["service", self.name, action], check=True, capture_output=True,
-                       stdin=subprocess.DEVNULL, timeout=60)
+        subprocess.run(
+            ["service", self.name, action],
+            check=True,
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+        )
 
 
 @pytest.fixture
@@ -140,11 +149,15 @@ def test_started_and_enabled(tmp_path: Path, script: InitScript) -> None:
 
     real = check_predicts_run(path, LOCAL, unchanged=untouched)
     assert [r.status for r in real.results] == ["changed"]
-    assert real.results[0].result == {"changed": True, "name": script.name, "enabled": True,
-                                      "state": "started", "failed": False}
+    assert real.results[0].result == {
+        "changed": True,
+        "name": script.name,
+        "enabled": True,
+        "state": "started",
+        "failed": False,
+    }
     assert script.pid() is not None
-    assert script.links() == {"0": "K", "1": "K", "2": "S", "3": "S", "4": "S", "5": "S",
-                              "6": "K"}
+    assert script.links() == {"0": "K", "1": "K", "2": "S", "3": "S", "4": "S", "5": "S", "6": "K"}
 
 
 def test_stopped_and_disabled(tmp_path: Path, script: InitScript) -> None:
@@ -185,8 +198,7 @@ def test_reloaded_starts_a_stopped_service(tmp_path: Path, script: InitScript) -
     assert script.log() == ["start "]
 
 
-def test_pattern_is_not_fooled_by_the_probe_itself(tmp_path: Path,
-                                                    script: InitScript) -> None:
+def test_pattern_is_not_fooled_by_the_probe_itself(tmp_path: Path, script: InitScript) -> None:
     """The probe's own command line holds the service's name; a pattern equal to the name
     must not find the probe and call a stopped service running."""
     path = book(tmp_path, f"service: name={script.name} state=started pattern={script.name}")
@@ -196,8 +208,10 @@ def test_pattern_is_not_fooled_by_the_probe_itself(tmp_path: Path,
 
 
 def test_sysvinit_module_with_runlevels(tmp_path: Path, script: InitScript) -> None:
-    path = book(tmp_path, f"sysvinit: {{name: {script.name}, state: started, enabled: true, "
-                          f"runlevels: [3, 5]}}")
+    path = book(
+        tmp_path,
+        f"sysvinit: {{name: {script.name}, state: started, enabled: true, runlevels: [3, 5]}}",
+    )
     real = check_predicts_run(path, LOCAL, unchanged=lambda: None)
     status = real.results[0].result["status"]
     assert status["enabled"]["changed"] is True
@@ -227,11 +241,15 @@ def test_missing_service_fails_in_check_mode_too(tmp_path: Path) -> None:
 
 
 def test_service_facts_sees_the_script(tmp_path: Path, script: InitScript) -> None:
-    path = book(tmp_path, "service_facts:",
-                f"debug: {{var: \"ansible_facts.services['{script.name}']\"}}")
+    path = book(
+        tmp_path, "service_facts:", f"debug: {{var: \"ansible_facts.services['{script.name}']\"}}"
+    )
     stopped = run(path, LOCAL).results[1].result
     assert stopped[f"ansible_facts.services['{script.name}']"] == {
-        "name": script.name, "state": "stopped", "source": "sysv"}
+        "name": script.name,
+        "state": "stopped",
+        "source": "sysv",
+    }
     script.service("start")
     running = run(path, LOCAL).results[1].result
     assert running[f"ansible_facts.services['{script.name}']"]["state"] == "running"

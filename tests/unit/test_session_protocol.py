@@ -29,7 +29,7 @@ HOSTILE = [
     "echo 'it'\"'\"'s'",
     "printf '%s\\n' \"a'b\" '\\' '$(touch /nope)' '`id`'",
     "cat <<'EOF'\n_pbe_run x 'y'\nEOF\n",
-    "echo \"_pbe_" + TOKEN + "\"",
+    'echo "_pbe_' + TOKEN + '"',
     "if then",
     "'",
     "echo é ü \u2028 \t tab",
@@ -49,7 +49,7 @@ def test_a_frame_carries_any_command_as_one_quoted_word(command: str) -> None:
     the start-record prefix): nothing of the command is ever parsed as session code."""
     text = _frame_text(command)
     assert text.endswith(" </dev/null\n")
-    words = shlex.split(text[:-len(" </dev/null\n")])
+    words = shlex.split(text[: -len(" </dev/null\n")])
     assert words[:2] == ["_pbe_run", TOKEN]
     assert words[2] == f"printf '%s%sS%s\\n' {TOKEN[:16]} {TOKEN[16:]} $$;{command}"
     assert len(words) == 3
@@ -72,16 +72,20 @@ def test_stdin_goes_in_a_quoted_here_document_that_the_data_cannot_end() -> None
     assert out.stdout == data
 
 
-@pytest.mark.parametrize(("command", "stdin", "why"), [
-    ("echo a\x00b", None, "a NUL in the command"),
-    ("cat", b"no newline at the end", "stdin a here-document cannot end exactly"),
-    ("cat", b"a\0b\n", "a NUL in stdin"),
-    ("cat", b"x" * MAX_STDIN + b"\n", "large stdin"),
-    ("cat", f"_pbe_{TOKEN}\n".encode(), "stdin holding the delimiter line"),
-    ("echo \udcff", None, "not encodable (strict)"),
-])
-def test_what_a_frame_cannot_carry_is_left_to_exec(command: str, stdin: bytes | None,
-                                                   why: str) -> None:
+@pytest.mark.parametrize(
+    ("command", "stdin", "why"),
+    [
+        ("echo a\x00b", None, "a NUL in the command"),
+        ("cat", b"no newline at the end", "stdin a here-document cannot end exactly"),
+        ("cat", b"a\0b\n", "a NUL in stdin"),
+        ("cat", b"x" * MAX_STDIN + b"\n", "large stdin"),
+        ("cat", f"_pbe_{TOKEN}\n".encode(), "stdin holding the delimiter line"),
+        ("echo \udcff", None, "not encodable (strict)"),
+    ],
+)
+def test_what_a_frame_cannot_carry_is_left_to_exec(
+    command: str, stdin: bytes | None, why: str
+) -> None:
     assert frame(command, stdin, "s", TOKEN) is None, why
 
 
@@ -101,8 +105,13 @@ def _demux(chunks: list[bytes], err_chunks: list[bytes] = ()) -> tuple[Demux, Si
     return demux, out, err
 
 
-STREAM = (f"{TOKEN}S4242\n".encode() + b"binary \x00\xff output\n" + TOKEN[:7].encode()
-          + b"not a token\n" + f"{TOKEN}E3 0\n".encode())
+STREAM = (
+    f"{TOKEN}S4242\n".encode()
+    + b"binary \x00\xff output\n"
+    + TOKEN[:7].encode()
+    + b"not a token\n"
+    + f"{TOKEN}E3 0\n".encode()
+)
 
 
 @pytest.mark.parametrize("cut", range(len(STREAM) + 1))
@@ -113,8 +122,9 @@ def test_records_are_found_wherever_the_stream_is_cut(cut: int) -> None:
 
 
 def test_one_byte_at_a_time() -> None:
-    demux, out, err = _demux([STREAM[i:i + 1] for i in range(len(STREAM))],
-                             [b"e", f"{TOKEN}E\n".encode()])
+    demux, out, err = _demux(
+        [STREAM[i : i + 1] for i in range(len(STREAM))], [b"e", f"{TOKEN}E\n".encode()]
+    )
     assert out.value().startswith(b"binary") and err.value() == b"e"
     assert demux.done
 

@@ -39,8 +39,9 @@ class Racer:
         if self.other_host is not None and self.marker in command:
             self.other_host()
             self.other_host = None
-        proc = subprocess.run(["/bin/sh", "-c", command], input=stdin or b"",
-                              capture_output=True, check=False)
+        proc = subprocess.run(
+            ["/bin/sh", "-c", command], input=stdin or b"", capture_output=True, check=False
+        )
         return CommandResult(proc.returncode, proc.stdout, proc.stderr)
 
 
@@ -70,39 +71,46 @@ def run(module: type[Module], ctx: Ctx, **args: Any) -> dict[str, Any]:
 
 # -- each race, forced --------------------------------------------------------------------------
 
+
 def test_directories_another_host_made_first_are_accepted(tmp_path: Path) -> None:
     target = tmp_path / "a" / "b" / "c"
-    result = file_task(lambda: os.makedirs(target), path=str(target), state="directory",
-                       mode="0750")
+    result = file_task(
+        lambda: os.makedirs(target), path=str(target), state="directory", mode="0750"
+    )
     assert not result["changed"] and result["state"] == "directory"
     assert (tmp_path / "a").stat().st_mode & 0o777 == 0o755  # left as the other host made it
     partly = tmp_path / "p" / "q" / "r"
-    result = file_task(lambda: (tmp_path / "p").mkdir(), path=str(partly), state="directory",
-                       mode="0750")
+    result = file_task(
+        lambda: (tmp_path / "p").mkdir(), path=str(partly), state="directory", mode="0750"
+    )
     assert result["changed"] and result["mode"] == "0750"
-    assert [(tmp_path / rel).stat().st_mode & 0o777 for rel in ("p", "p/q", "p/q/r")] == \
-        [0o755, 0o750, 0o750]  # the attributes go to what this host made
+    assert [(tmp_path / rel).stat().st_mode & 0o777 for rel in ("p", "p/q", "p/q/r")] == [
+        0o755,
+        0o750,
+        0o750,
+    ]  # the attributes go to what this host made
 
 
 def test_a_non_directory_in_the_way_still_fails_with_the_reason(tmp_path: Path) -> None:
     target = tmp_path / "a" / "b"
     with pytest.raises(ModuleError, match=r"cannot create directory .*/a/b.*File exists"):
-        file_task(lambda: (tmp_path / "a").mkdir() or (tmp_path / "a/b").write_text(""),
-                  path=str(target), state="directory")
+        file_task(
+            lambda: (tmp_path / "a").mkdir() or (tmp_path / "a/b").write_text(""),
+            path=str(target),
+            state="directory",
+        )
     assert (tmp_path / "a" / "b").is_file()
 
 
 def test_a_symlink_another_host_made_first_is_kept_not_nested(tmp_path: Path) -> None:
     (tmp_path / "dir").mkdir()
     link = tmp_path / "link"
-    result = file_task(lambda: os.symlink("dir", link), path=str(link), state="link",
-                       src="dir")
+    result = file_task(lambda: os.symlink("dir", link), path=str(link), state="link", src="dir")
     assert not result["changed"] and os.readlink(link) == "dir"
     assert os.listdir(tmp_path / "dir") == []  # `ln -s dir link` would have made dir/dir
     other = tmp_path / "other"
     with pytest.raises(ModuleError, match="File exists"):  # a different link: a conflict
-        file_task(lambda: os.symlink("elsewhere", other), path=str(other), state="link",
-                  src="dir")
+        file_task(lambda: os.symlink("elsewhere", other), path=str(other), state="link", src="dir")
     assert os.readlink(other) == "elsewhere"
 
 
@@ -153,11 +161,13 @@ def test_backups_made_in_the_same_second_have_their_own_names(tmp_path: Path) ->
     for round_ in range(3):
         dest.write_text(f"old {round_}\n")
         src.write_text(f"new {round_}\n")
-        assert run(Copy, Ctx("-"), content=f"new {round_}\n", dest=str(dest),
-                   backup=True)["backup_file"]
+        assert run(Copy, Ctx("-"), content=f"new {round_}\n", dest=str(dest), backup=True)[
+            "backup_file"
+        ]
         dest.write_text(f"old again {round_}\n")
-        assert run(Copy, Ctx("-"), src=str(src), remote_src=True, dest=str(dest),
-                   backup=True)["backup_file"]
+        assert run(Copy, Ctx("-"), src=str(src), remote_src=True, dest=str(dest), backup=True)[
+            "backup_file"
+        ]
     backups = sorted(p.read_text() for p in tmp_path.glob("f.*.pbe~"))
     assert len(backups) == 6 and len(set(backups)) == 6
 
@@ -189,8 +199,12 @@ BOOK = """
 
 
 def race(book: Path) -> dict[str, Counter[str]]:
-    inventory = {"all": {"hosts": {f"h{i:02d}": None for i in range(HOSTS)},
-                         "vars": {"ansible_connection": "local"}}}
+    inventory = {
+        "all": {
+            "hosts": {f"h{i:02d}": None for i in range(HOSTS)},
+            "vars": {"ansible_connection": "local"},
+        }
+    }
     result = pbe.run(book, inventory, forks=HOSTS)
     counts: dict[str, Counter[str]] = {}
     for res in result.results:
@@ -211,8 +225,7 @@ def test_many_local_hosts_change_one_shared_tree_at_once(tmp_path: Path, round_:
     assert 1 <= counts["nested directory"]["changed"] <= 3
     assert counts["symlink"]["changed"] == counts["hard link"]["changed"] == 1
     assert counts["file"]["changed"] >= 1 and counts["remove"]["changed"] >= 1
-    assert [(root / rel).stat().st_mode & 0o777 for rel in ("a", "a/b", "a/b/c")] == \
-        [0o750] * 3
+    assert [(root / rel).stat().st_mode & 0o777 for rel in ("a", "a/b", "a/b/c")] == [0o750] * 3
     assert os.readlink(root / "link") == "a/b"
     assert (root / "hard").stat().st_ino == (root / "a/b/c/f.txt").stat().st_ino
     assert (root / "a/b/c/f.txt").read_text() == "same\n"
@@ -223,4 +236,5 @@ def test_many_local_hosts_change_one_shared_tree_at_once(tmp_path: Path, round_:
     again = race(book)  # the shared tree is as wanted: nobody changes it, but `x` again
     assert {task: c["changed"] for task, c in again.items() if c["changed"]} == {
         "into a new directory": again["into a new directory"]["changed"],
-        "remove": again["remove"]["changed"]}
+        "remove": again["remove"]["changed"],
+    }

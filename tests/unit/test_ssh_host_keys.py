@@ -29,8 +29,10 @@ PASSWORD = "host-key-tests"
 
 def ed25519_key() -> paramiko.PKey:
     pem = ed25519.Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
-        serialization.NoEncryption())
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.OpenSSH,
+        serialization.NoEncryption(),
+    )
     return paramiko.Ed25519Key(file_obj=io.StringIO(pem.decode()))
 
 
@@ -102,10 +104,17 @@ def server() -> Iterator[KeyServer]:
 
 
 def spec_for(srv: KeyServer, known: Path, mode: str = "strict") -> ConnectionSpec:
-    return ConnectionSpec(host="target", address="127.0.0.1", port=srv.port, user="tester",
-                          password=PASSWORD, known_hosts_files=(str(known),),
-                          ssh_config_file=os.devnull, host_key_checking=mode,
-                          connect_timeout=5.0)
+    return ConnectionSpec(
+        host="target",
+        address="127.0.0.1",
+        port=srv.port,
+        user="tester",
+        password=PASSWORD,
+        known_hosts_files=(str(known),),
+        ssh_config_file=os.devnull,
+        host_key_checking=mode,
+        connect_timeout=5.0,
+    )
 
 
 def connects(spec: ConnectionSpec) -> bool:
@@ -117,7 +126,8 @@ def connects(spec: ConnectionSpec) -> bool:
 
 
 def test_accept_new_refuses_a_key_recorded_meanwhile_by_someone_else(
-        server: KeyServer, tmp_path: Path) -> None:
+    server: KeyServer, tmp_path: Path
+) -> None:
     """Another process records a key for the host while we connect: ours is refused."""
     known = tmp_path / "known_hosts"
     rival = server.line(ed25519_key())
@@ -145,7 +155,8 @@ def test_accept_new_refuses_a_key_recorded_meanwhile_by_someone_else(
 
 
 def test_accept_new_refuses_a_host_known_with_another_key(
-        server: KeyServer, tmp_path: Path) -> None:
+    server: KeyServer, tmp_path: Path
+) -> None:
     known = tmp_path / "known_hosts"
     old = server.line(ed25519_key())
     known.write_text(old)
@@ -160,16 +171,20 @@ def test_accept_new_refuses_a_key_of_another_type_than_the_known_one(tmp_path: P
     try:
         known = tmp_path / "known_hosts"
         known.write_text(srv.line(ed25519_key()))
-        with pytest.raises(HostUnreachable, match=r"offered ecdsa-sha2-nistp256 SHA256:\S+, "
-                           r"known_hosts has ssh-ed25519 "):
+        with pytest.raises(
+            HostUnreachable,
+            match=r"offered ecdsa-sha2-nistp256 SHA256:\S+, "
+            r"known_hosts has ssh-ed25519 ",
+        ):
             connects(spec_for(srv, known, "accept-new"))
         assert len(known.read_text().splitlines()) == 1
     finally:
         srv.close()
 
 
-def test_accept_new_records_a_new_host_once(server: KeyServer, tmp_path: Path,
-                                            caplog: pytest.LogCaptureFixture) -> None:
+def test_accept_new_records_a_new_host_once(
+    server: KeyServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     known = tmp_path / "ssh" / "known_hosts"
     with caplog.at_level(logging.WARNING, logger="playbook_engine.transport.ssh"):
         assert connects(spec_for(server, known, "accept-new"))
@@ -197,7 +212,8 @@ def test_the_known_key_type_is_asked_for_first(tmp_path: Path) -> None:
 
 
 def test_any_of_several_known_keys_of_one_type_is_accepted(
-        server: KeyServer, tmp_path: Path) -> None:
+    server: KeyServer, tmp_path: Path
+) -> None:
     known = tmp_path / "known_hosts"
     known.write_text(server.line(ed25519_key()) + server.line())
     assert connects(spec_for(server, known))
@@ -206,8 +222,7 @@ def test_any_of_several_known_keys_of_one_type_is_accepted(
 # -- markers ----------------------------------------------------------------------------
 
 
-def test_a_revoked_key_is_refused_even_when_also_listed(
-        server: KeyServer, tmp_path: Path) -> None:
+def test_a_revoked_key_is_refused_even_when_also_listed(server: KeyServer, tmp_path: Path) -> None:
     known = tmp_path / "known_hosts"
     known.write_text(server.line() + "@revoked * " + server.line().split(" ", 1)[1])
 
@@ -217,24 +232,29 @@ def test_a_revoked_key_is_refused_even_when_also_listed(
         assert caught.value.message.startswith(
             f"host key for {server.name} is REVOKED: the server offered "
             f"{server.keys[0].get_name()} {server.keys[0].fingerprint}, which {known}:2 marks "
-            "@revoked")
+            "@revoked"
+        )
     assert len(known.read_text().splitlines()) == 2
 
 
 def test_cert_authority_lines_are_skipped_with_one_warning(
-        server: KeyServer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    server: KeyServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     ca = ed25519_key()
     known = tmp_path / "known_hosts"
     ca_line = f"@cert-authority * {ca.get_name()} {ca.get_base64()}\n"
     known.write_text(ca_line)
 
     with caplog.at_level(logging.WARNING, logger="playbook_engine.transport.ssh"):
-        with pytest.raises(HostUnreachable, match=re.escape(
-                f"host key for {server.name} is not in known_hosts")):
+        with pytest.raises(
+            HostUnreachable, match=re.escape(f"host key for {server.name} is not in known_hosts")
+        ):
             connects(spec_for(server, known))
         assert connects(spec_for(server, known, "accept-new"))
         assert connects(spec_for(server, known))
     assert known.read_text() == ca_line + server.line()
     warnings = [r.getMessage() for r in caplog.records if "@cert-authority" in r.getMessage()]
-    assert warnings == [f"{known}: ignoring @cert-authority line(s) 1: pbe does not verify "
-                        "host certificates, so hosts covered only by them count as unknown"]
+    assert warnings == [
+        f"{known}: ignoring @cert-authority line(s) 1: pbe does not verify "
+        "host certificates, so hosts covered only by them count as unknown"
+    ]

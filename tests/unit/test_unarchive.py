@@ -41,9 +41,13 @@ def make_zip(path: Path) -> Path:
 def archives(tmp_path: Path) -> dict[str, Path]:
     src = tmp_path / "archives"
     src.mkdir()
-    return {"gz": make_tar(src / "a.tar.gz", "w:gz"), "xz": make_tar(src / "a.tar.xz", "w:xz"),
-            "bz2": make_tar(src / "a.tar.bz2", "w:bz2"), "tar": make_tar(src / "a.tar", "w"),
-            "zip": make_zip(src / "a.zip")}
+    return {
+        "gz": make_tar(src / "a.tar.gz", "w:gz"),
+        "xz": make_tar(src / "a.tar.xz", "w:xz"),
+        "bz2": make_tar(src / "a.tar.bz2", "w:bz2"),
+        "tar": make_tar(src / "a.tar", "w"),
+        "zip": make_zip(src / "a.zip"),
+    }
 
 
 @pytest.fixture
@@ -61,42 +65,52 @@ def dirs(tmp_path: Path, *names: str) -> list[Path]:
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
-def test_every_format_unpacks_once_and_check_mode_predicts(tmp_path: Path,
-                                                           archives: dict[str, Path]) -> None:
+def test_every_format_unpacks_once_and_check_mode_predicts(
+    tmp_path: Path, archives: dict[str, Path]
+) -> None:
     targets = dirs(tmp_path, *archives)
-    tasks = "".join(f"""
+    tasks = "".join(
+        f"""
     - unarchive: {{src: "{archives[k]}", dest: "{d}", remote_src: true, list_files: true}}
       register: {k}_out"""
-                    for k, d in zip(archives, targets, strict=True))
+        for k, d in zip(archives, targets, strict=True)
+    )
     book = tmp_path / "site.yml"
     book.write_text(f"- hosts: all\n  gather_facts: false\n  tasks:{tasks}\n")
-    real = check_predicts_run(book, LOCAL, unchanged=lambda: [t for t in targets
-                                                              if any(t.iterdir())] == []
-                              or pytest.fail("check mode unpacked"))
+    real = check_predicts_run(
+        book,
+        LOCAL,
+        unchanged=lambda: (
+            [t for t in targets if any(t.iterdir())] == [] or pytest.fail("check mode unpacked")
+        ),
+    )
     assert [r.status for r in real.results] == ["changed"] * 5
     for target in targets:
         assert tree(target) == MEMBERS
     handlers = [r.result["handler"] for r in real.results]
-    assert handlers == ["TgzArchive", "TarXzArchive", "TarBzipArchive", "TarArchive",
-                        "ZipArchive"]
+    assert handlers == ["TgzArchive", "TarXzArchive", "TarBzipArchive", "TarArchive", "ZipArchive"]
     assert "app/sub/two.txt" in real.results[4].result["files"]
     assert real.results[0].result["state"] == "directory"
 
 
-def test_a_changed_member_is_restored_filters_and_modes(tmp_path: Path,
-                                                        archives: dict[str, Path]) -> None:
+def test_a_changed_member_is_restored_filters_and_modes(
+    tmp_path: Path, archives: dict[str, Path]
+) -> None:
     tgz, zipped = dirs(tmp_path, "tgz", "zipped")
     book = tmp_path / "site.yml"
     book.write_text(f"""
 - hosts: all
   gather_facts: false
   tasks:
-    - unarchive: {{src: "{archives['gz']}", dest: "{tgz}", exclude: ["*.log"]}}
-    - unarchive: {{src: "{archives['zip']}", dest: "{zipped}", remote_src: true,
+    - unarchive: {{src: "{archives["gz"]}", dest: "{tgz}", exclude: ["*.log"]}}
+    - unarchive: {{src: "{archives["zip"]}", dest: "{zipped}", remote_src: true,
                   include: ["app/one.txt"], mode: "0600"}}
 """)
     check_predicts_run(book, LOCAL)
@@ -105,8 +119,13 @@ def test_a_changed_member_is_restored_filters_and_modes(tmp_path: Path,
     assert oct((zipped / "app/one.txt").stat().st_mode & 0o777) == "0o600"
     (tgz / "app/one.txt").write_bytes(b"edited\n")
     (zipped / "app/one.txt").chmod(0o644)
-    real = check_predicts_run(book, LOCAL, unchanged=lambda: (
-        tgz / "app/one.txt").read_bytes() == b"edited\n" or pytest.fail("check restored"))
+    real = check_predicts_run(
+        book,
+        LOCAL,
+        unchanged=lambda: (
+            (tgz / "app/one.txt").read_bytes() == b"edited\n" or pytest.fail("check restored")
+        ),
+    )
     assert [r.status for r in real.results] == ["changed", "changed"]
     assert (tgz / "app/one.txt").read_bytes() == b"one\n"
     assert oct((zipped / "app/one.txt").stat().st_mode & 0o777) == "0o600"
@@ -119,8 +138,8 @@ def test_url_source_and_creates(tmp_path: Path, site: Site) -> None:
 - hosts: all
   gather_facts: false
   tasks:
-    - unarchive: {{src: "{site.url('/a.zip')}", dest: "{dest}", remote_src: true}}
-    - unarchive: {{src: "{site.url('/a.zip')}", dest: "{dest}", remote_src: true,
+    - unarchive: {{src: "{site.url("/a.zip")}", dest: "{dest}", remote_src: true}}
+    - unarchive: {{src: "{site.url("/a.zip")}", dest: "{dest}", remote_src: true,
                   creates: "{dest}/app"}}
       register: skipped
 """)
@@ -139,7 +158,7 @@ def test_failures_say_why(tmp_path: Path, archives: dict[str, Path]) -> None:
 - hosts: all
   gather_facts: false
   tasks:
-    - unarchive: {{src: "{archives['gz']}", dest: "{tmp_path}/none", remote_src: true}}
+    - unarchive: {{src: "{archives["gz"]}", dest: "{tmp_path}/none", remote_src: true}}
       ignore_errors: true
     - unarchive: {{src: "{tmp_path}/missing.tgz", dest: "{dest}", remote_src: true}}
       ignore_errors: true
@@ -156,8 +175,10 @@ def test_failures_say_why(tmp_path: Path, archives: dict[str, Path]) -> None:
 
 
 def test_parse_probe_ignores_ownership_and_non_root_modes() -> None:
-    out = ("H|gz|1000\nT|755|u|g|1000|1000|4096\n./a\n@@pbe-list-end@@\n"
-           "./a: Mode differs\n./a: Uid differs\n@@pbe-list-end@@\n")
+    out = (
+        "H|gz|1000\nT|755|u|g|1000|1000|4096\n./a\n@@pbe-list-end@@\n"
+        "./a: Mode differs\n./a: Uid differs\n@@pbe-list-end@@\n"
+    )
     probe = parse_probe(out)
     assert probe.handler == "TgzArchive" and probe.members == ["./a"]
     assert not probe.changed()

@@ -18,7 +18,7 @@ CASES = sorted((Path(__file__).parent / "data" / "invalid").glob("*.yml"))
 def _expectation(path: Path) -> tuple[str, str, str]:
     first = path.read_text().splitlines()[0]
     assert first.startswith("# expect: "), f"{path} lacks an expectation line"
-    pos, message, hint = (part.strip() for part in first[len("# expect: "):].split("|"))
+    pos, message, hint = (part.strip() for part in first[len("# expect: ") :].split("|"))
     return pos, message, hint
 
 
@@ -52,7 +52,8 @@ def test_every_problem_in_a_file_is_reported_at_once(tmp_path: Path) -> None:
         "    - comand: ls\n"
         "    - debug: {mssg: hi}\n"
         "    - command: ls\n"
-        "      regsiter: x\n")
+        "      regsiter: x\n"
+    )
     code, _, err = validate(str(book))
     assert code == 4
     assert f"{book}:3:7: unknown module `comand`" in err
@@ -83,7 +84,8 @@ def test_valid_playbook_passes(tmp_path: Path) -> None:
         "    - debug: var=out\n"
         "    - set_fact: {y: 2, z: '{{ x }}'}\n"
         "    - assert: {that: 'y == 2', fail_msg: bad}\n"
-        "      ignore_errors: yes\n")
+        "      ignore_errors: yes\n"
+    )
     code, out, err = validate(str(book))
     assert (code, err) == (0, "")
     assert out.endswith(": OK\n")
@@ -97,8 +99,9 @@ def test_missing_playbook_file_is_an_options_error() -> None:
 
 def test_duplicate_keys_warn_but_validate(tmp_path: Path) -> None:
     book = tmp_path / "dup.yml"
-    book.write_text("- hosts: all\n  tasks:\n"
-                    "    - debug: msg=a\n      name: one\n      name: two\n")
+    book.write_text(
+        "- hosts: all\n  tasks:\n    - debug: msg=a\n      name: one\n      name: two\n"
+    )
     code, _, err = validate(str(book))
     assert code == 0
     assert f"warning: {book}:5:7: duplicate key `name`" in err

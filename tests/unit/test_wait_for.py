@@ -29,8 +29,14 @@ from playbook_engine.modules.wait_for import (
 
 
 def wait(**overrides: Any) -> Wait:
-    args: dict[str, Any] = {"state": "started", "host": "127.0.0.1", "timeout": 2.0,
-                            "delay": 0.0, "sleep": 0.05, "connect_timeout": 1.0}
+    args: dict[str, Any] = {
+        "state": "started",
+        "host": "127.0.0.1",
+        "timeout": 2.0,
+        "delay": 0.0,
+        "sleep": 0.05,
+        "connect_timeout": 1.0,
+    }
     args.update(overrides)
     return Wait.of(args)
 
@@ -38,14 +44,19 @@ def wait(**overrides: Any) -> Wait:
 # -- argument rules ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    ({"timeout": -1.0}, "timeout must not be negative"),
-    ({"port": 70000}, "port 70000 is not between 1 and 65535"),
-    ({"path": "/x", "state": "drained"}, "state=drained needs a port"),
-    ({"search_regex": "x"}, "search_regex needs a path or a port"),
-    ({"port": 80, "state": "stopped", "search_regex": "x"},
-     "search_regex cannot be used with a port and state=stopped"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"timeout": -1.0}, "timeout must not be negative"),
+        ({"port": 70000}, "port 70000 is not between 1 and 65535"),
+        ({"path": "/x", "state": "drained"}, "state=drained needs a port"),
+        ({"search_regex": "x"}, "search_regex needs a path or a port"),
+        (
+            {"port": 80, "state": "stopped", "search_regex": "x"},
+            "search_regex cannot be used with a port and state=stopped",
+        ),
+    ],
+)
 def test_argument_combinations_are_checked(args: dict[str, Any], message: str) -> None:
     with pytest.raises(ModuleError, match=message):
         wait(**args)
@@ -67,8 +78,19 @@ def test_python_only_syntax_is_refused(regex: str) -> None:
         ere_problem(regex)
 
 
-@pytest.mark.parametrize("regex", [r"[\d]", r"[(?]", r"\\d", r"[]\d]x", r"[^]\d]",
-                                   r"[[:digit:]]+ (a|b)?", r"\(?x", r"ver=([0-9]+)\.([0-9]+)"])
+@pytest.mark.parametrize(
+    "regex",
+    [
+        r"[\d]",
+        r"[(?]",
+        r"\\d",
+        r"[]\d]x",
+        r"[^]\d]",
+        r"[[:digit:]]+ (a|b)?",
+        r"\(?x",
+        r"ver=([0-9]+)\.([0-9]+)",
+    ],
+)
 def test_posix_meanings_pass(regex: str) -> None:
     ere_problem(regex)
 
@@ -91,8 +113,11 @@ def test_proc_addresses() -> None:
     assert proc_addresses("::1") == ["00000000000000000000000001000000"]
     assert proc_addresses("0.0.0.0") is None
     assert proc_addresses("::") is None
-    assert proc_addresses("localhost") == ["0100007F", "0000000000000000FFFF00000100007F",
-                                           "00000000000000000000000001000000"]
+    assert proc_addresses("localhost") == [
+        "0100007F",
+        "0000000000000000FFFF00000100007F",
+        "00000000000000000000000001000000",
+    ]
     with pytest.raises(ModuleError, match="needs host to be an IP address"):
         proc_addresses("db.example")
 
@@ -102,31 +127,39 @@ def test_proc_addresses() -> None:
 
 def test_parse_output_keeps_a_cr_in_the_matched_line() -> None:
     assert parse_output("M|SSH-2.0-x\r\nE|1234\n") == Outcome(1234, "SSH-2.0-x\r", None)
-    assert parse_output("W|stat: Permission denied\nE|300\n") == \
-        Outcome(300, None, "stat: Permission denied")
+    assert parse_output("W|stat: Permission denied\nE|300\n") == Outcome(
+        300, None, "stat: Permission denied"
+    )
     assert parse_output("garbage") == Outcome(None, None, None)
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    ({"path": "/f"}, "Timeout when waiting for file /f"),
-    ({"path": "/f", "search_regex": "ok"}, "Timeout when waiting for search string ok in /f"),
-    ({"path": "/f", "state": "absent"}, "Timeout when waiting for /f to be absent."),
-    ({"port": 80}, "Timeout when waiting for 127.0.0.1:80"),
-    ({"port": 80, "host": "db", "search_regex": "OK"},
-     "Timeout when waiting for search string OK in db:80"),
-    ({"port": 80, "state": "stopped"}, "Timeout when waiting for 127.0.0.1:80 to stop."),
-    ({"port": 80, "state": "drained"}, "Timeout when waiting for 127.0.0.1:80 to drain"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"path": "/f"}, "Timeout when waiting for file /f"),
+        ({"path": "/f", "search_regex": "ok"}, "Timeout when waiting for search string ok in /f"),
+        ({"path": "/f", "state": "absent"}, "Timeout when waiting for /f to be absent."),
+        ({"port": 80}, "Timeout when waiting for 127.0.0.1:80"),
+        (
+            {"port": 80, "host": "db", "search_regex": "OK"},
+            "Timeout when waiting for search string OK in db:80",
+        ),
+        ({"port": 80, "state": "stopped"}, "Timeout when waiting for 127.0.0.1:80 to stop."),
+        ({"port": 80, "state": "drained"}, "Timeout when waiting for 127.0.0.1:80 to drain"),
+    ],
+)
 def test_timeout_messages(args: dict[str, Any], message: str) -> None:
     assert timeout_message(wait(**args)) == message
 
 
 def test_command_timeout_covers_the_whole_wait() -> None:
     assert command_timeout(wait(timeout=10.0, delay=2.0)) == 2 + 10 + 30  # a plain sleep
-    assert command_timeout(wait(timeout=10.0, delay=2.0, port=80)) == \
-        pytest.approx(10 + 1 + 0.05 + 30)
-    assert command_timeout(wait(timeout=10.0, delay=20.0, path="/x")) == \
-        pytest.approx(20 + 1 + 0.05 + 30)
+    assert command_timeout(wait(timeout=10.0, delay=2.0, port=80)) == pytest.approx(
+        10 + 1 + 0.05 + 30
+    )
+    assert command_timeout(wait(timeout=10.0, delay=20.0, path="/x")) == pytest.approx(
+        20 + 1 + 0.05 + 30
+    )
 
 
 # -- the generated loop, run by the local sh --------------------------------------------
@@ -134,8 +167,14 @@ def test_command_timeout_covers_the_whole_wait() -> None:
 
 def run_sh(w: Wait, path: str | None = None) -> tuple[int, Outcome, str]:
     env = {**os.environ, "PATH": path} if path else None
-    proc = subprocess.run(["/bin/sh", "-c", wait_script(w)], capture_output=True, text=True,
-                          env=env, timeout=30, check=False)
+    proc = subprocess.run(
+        ["/bin/sh", "-c", wait_script(w)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+        check=False,
+    )
     return proc.returncode, parse_output(proc.stdout), proc.stderr
 
 
@@ -164,17 +203,21 @@ def test_plain_wait_only_sleeps() -> None:
 def _fake_nc(bin_dir: Path) -> None:
     """An ``nc`` for a host without bash: ``-z`` only connects, otherwise copies data."""
     script = bin_dir / "nc"
-    script.write_text(f"#!{sys.executable}\n" + (
-        "import socket, sys\n"
-        "host, port = sys.argv[-2], int(sys.argv[-1])\n"
-        "try:\n"
-        "    s = socket.create_connection((host, port), timeout=2)\n"
-        "except OSError:\n"
-        "    sys.exit(1)\n"
-        "if '-z' in sys.argv:\n"
-        "    sys.exit(0)\n"
-        "while data := s.recv(4096):\n"
-        "    sys.stdout.buffer.write(data); sys.stdout.flush()\n"))
+    script.write_text(
+        f"#!{sys.executable}\n"
+        + (
+            "import socket, sys\n"
+            "host, port = sys.argv[-2], int(sys.argv[-1])\n"
+            "try:\n"
+            "    s = socket.create_connection((host, port), timeout=2)\n"
+            "except OSError:\n"
+            "    sys.exit(1)\n"
+            "if '-z' in sys.argv:\n"
+            "    sys.exit(0)\n"
+            "while data := s.recv(4096):\n"
+            "    sys.stdout.buffer.write(data); sys.stdout.flush()\n"
+        )
+    )
     script.chmod(0o755)
 
 

@@ -28,8 +28,9 @@ class Host:
 
     def run(self, command: str, stdin: bytes | None = None, **_: Any) -> CommandResult:
         self.commands.append(command)
-        proc = subprocess.run(["/bin/sh", "-c", command], input=stdin or b"",
-                              capture_output=True, check=False)
+        proc = subprocess.run(
+            ["/bin/sh", "-c", command], input=stdin or b"", capture_output=True, check=False
+        )
         return CommandResult(proc.returncode, proc.stdout, proc.stderr)
 
     def put(self, source: IO[bytes], path: str, mode: int | None) -> None:
@@ -51,8 +52,11 @@ def _write(tmp_path: Path, data: bytes | IO[bytes], **kw: Any) -> tuple[Host, Pa
 BINARY = b"\0\x01no trailing newline\xff"
 
 
-@pytest.mark.parametrize("data", [b"line\n", b"", BINARY, b"x" * SMALL_WRITE],
-                         ids=["text", "empty", "binary", "at-the-limit"])
+@pytest.mark.parametrize(
+    "data",
+    [b"line\n", b"", BINARY, b"x" * SMALL_WRITE],
+    ids=["text", "empty", "binary", "at-the-limit"],
+)
 def test_small_content_is_one_command_and_no_upload(tmp_path: Path, data: bytes) -> None:
     host, dest = _write(tmp_path, data, mode="0640")
     assert (len(host.commands), host.uploads) == (1, [])
@@ -70,8 +74,7 @@ def test_a_small_stream_is_read_whole_and_sent_the_same_way(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize("as_stream", [False, True], ids=["bytes", "stream"])
-def test_larger_content_is_uploaded_whole_then_finished(tmp_path: Path,
-                                                        as_stream: bool) -> None:
+def test_larger_content_is_uploaded_whole_then_finished(tmp_path: Path, as_stream: bool) -> None:
     data = bytes(range(256)) * (SMALL_WRITE // 256 + 1)
     host, dest = _write(tmp_path, io.BytesIO(data) if as_stream else data, mode="0600")
     assert len(host.commands) == 1 and len(host.uploads) == 1
@@ -87,14 +90,16 @@ def test_a_failed_validate_keeps_the_old_file_and_no_temp_file(tmp_path: Path) -
 
 
 def test_modules_write_without_uploads_over_the_local_session(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """copy (binary src, content), template, lineinfile, blockinfile: no upload at all, and
     the second run changes nothing."""
     uploads: list[str] = []
     real_put = LocalConnection.put
 
-    def counting_put(self: LocalConnection, source: IO[bytes], path: str,
-                     mode: int | None = None) -> None:
+    def counting_put(
+        self: LocalConnection, source: IO[bytes], path: str, mode: int | None = None
+    ) -> None:
         uploads.append(path)
         real_put(self, source, path, mode)
 

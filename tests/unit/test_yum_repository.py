@@ -16,11 +16,15 @@ from playbook_engine.testing.parity import check_predicts_run
 
 LOCAL = {"all": {"hosts": {"localhost": {"ansible_connection": "local"}}}}
 
-EPEL = ("[epel]\nbaseurl = https://download.example/epel/$releasever/$basearch/\n"
-        "enabled = 1\nexclude = a b\ngpgcheck = 0\nname = EPEL YUM repo\n\n")
-OTHER = ("[other]\nasync = 1\nbaseurl = http://a/\n\thttp://b/\ncountme = 1\n"
-         "gpgkey = http://k1\n\thttp://k2\nincludepkgs = x\nkeepalive = 0\nname = Other\n"
-         "priority = 10\n\n")
+EPEL = (
+    "[epel]\nbaseurl = https://download.example/epel/$releasever/$basearch/\n"
+    "enabled = 1\nexclude = a b\ngpgcheck = 0\nname = EPEL YUM repo\n\n"
+)
+OTHER = (
+    "[other]\nasync = 1\nbaseurl = http://a/\n\thttp://b/\ncountme = 1\n"
+    "gpgkey = http://k1\n\thttp://k2\nincludepkgs = x\nkeepalive = 0\nname = Other\n"
+    "priority = 10\n\n"
+)
 
 
 def book(tmp: Path, *tasks: dict[str, Any]) -> Path:
@@ -31,16 +35,31 @@ def book(tmp: Path, *tasks: dict[str, Any]) -> Path:
 
 
 def epel(**more: Any) -> dict[str, Any]:
-    return {"name": "epel", "description": "EPEL YUM repo", "gpgcheck": False,
-            "baseurl": "https://download.example/epel/$releasever/$basearch/",
-            "enabled": True, "exclude": "a,b", **more}
+    return {
+        "name": "epel",
+        "description": "EPEL YUM repo",
+        "gpgcheck": False,
+        "baseurl": "https://download.example/epel/$releasever/$basearch/",
+        "enabled": True,
+        "exclude": "a,b",
+        **more,
+    }
 
 
 def other(**more: Any) -> dict[str, Any]:
-    task = {"name": "other", "file": "epel", "description": "Other",
-            "baseurl": ["http://a/", "http://b/"], "gpgkey": "http://k1,http://k2",
-            "priority": 10, "countme": True, "includepkgs": "x", "async": True,
-            "keepalive": False, **more}
+    task = {
+        "name": "other",
+        "file": "epel",
+        "description": "Other",
+        "baseurl": ["http://a/", "http://b/"],
+        "gpgkey": "http://k1,http://k2",
+        "priority": 10,
+        "countme": True,
+        "includepkgs": "x",
+        "async": True,
+        "keepalive": False,
+        **more,
+    }
     return {k: v for k, v in task.items() if v is not None}  # None: leave it out
 
 
@@ -65,13 +84,22 @@ def test_changed_section_moves_last_unchanged_stays(tmp_path: Path) -> None:
     assert [r.status for r in real.results] == ["ok"]
     assert repo.read_text() == OTHER + EPEL
 
-    changed = book(tmp_path, other(priority=11, baseurl="http://a/", gpgkey=None,
-                                   includepkgs=None, countme=None, keepalive=None,
-                                   **{"async": None}))
-    real = check_predicts_run(changed, LOCAL,
-                              unchanged=lambda: _is(repo, OTHER + EPEL), diff=True)
-    assert repo.read_text() == EPEL + "[other]\nbaseurl = http://a/\nname = Other\n" \
-                                      "priority = 11\n\n"
+    changed = book(
+        tmp_path,
+        other(
+            priority=11,
+            baseurl="http://a/",
+            gpgkey=None,
+            includepkgs=None,
+            countme=None,
+            keepalive=None,
+            **{"async": None},
+        ),
+    )
+    real = check_predicts_run(changed, LOCAL, unchanged=lambda: _is(repo, OTHER + EPEL), diff=True)
+    assert (
+        repo.read_text() == EPEL + "[other]\nbaseurl = http://a/\nname = Other\npriority = 11\n\n"
+    )
     diff = real.results[0].result["diff"]
     assert diff["before"] == EPEL + OTHER  # the repositories, sorted
     assert diff["after"] == repo.read_text()
@@ -95,9 +123,12 @@ def test_absent_removes_section_then_file(tmp_path: Path) -> None:
     (tmp_path / "repos").mkdir()
     repo = tmp_path / "repos" / "epel.repo"
     repo.write_text(EPEL + OTHER)
-    gone = book(tmp_path, {"name": "epel", "state": "absent"},
-                {"name": "other", "file": "epel", "state": "absent"},
-                {"name": "never", "state": "absent"})
+    gone = book(
+        tmp_path,
+        {"name": "epel", "state": "absent"},
+        {"name": "other", "file": "epel", "state": "absent"},
+        {"name": "never", "state": "absent"},
+    )
     real = check_predicts_run(gone, LOCAL, unchanged=lambda: _is(repo, EPEL + OTHER))
     assert [r.status for r in real.results] == ["changed", "changed", "ok"]
     assert [r.result["state"] for r in real.results] == ["absent"] * 3
@@ -119,13 +150,25 @@ def test_check_run_follows_earlier_tasks(tmp_path: Path) -> None:
 
 def test_refusals(tmp_path: Path) -> None:
     (tmp_path / "repos").mkdir()
-    cases = [({"name": "x", "baseurl": "http://x"},
-              "state is present but all of the following are missing: description"),
-             ({"name": "x", "description": "d"}, "state is present but any of the following "
-                                                 "are missing: baseurl, mirrorlist, metalink"),
-             ({"name": "x", "description": "d", "mirrorlist": "http://m",
-               "reposdir": str(tmp_path / "nope")},
-              f"Repo directory '{tmp_path / 'nope'}' does not exist.")]
+    cases = [
+        (
+            {"name": "x", "baseurl": "http://x"},
+            "state is present but all of the following are missing: description",
+        ),
+        (
+            {"name": "x", "description": "d"},
+            "state is present but any of the following are missing: baseurl, mirrorlist, metalink",
+        ),
+        (
+            {
+                "name": "x",
+                "description": "d",
+                "mirrorlist": "http://m",
+                "reposdir": str(tmp_path / "nope"),
+            },
+            f"Repo directory '{tmp_path / 'nope'}' does not exist.",
+        ),
+    ]
     for task, msg in cases:
         real = run(book(tmp_path, task), LOCAL)
         assert [r.status for r in real.results] == ["failed"]
@@ -143,9 +186,9 @@ def _is(path: Path, text: str) -> None:
 
 def test_validation_takes_1_and_0_as_booleans(tmp_path: Path) -> None:
     """As Ansible does (geerlingguy.varnish writes `sslverify: 1`); 2 is still refused."""
-    task = {"name": "v", "description": "V", "baseurl": "http://v/", "sslverify": 1,
-            "gpgcheck": 0}
+    task = {"name": "v", "description": "V", "baseurl": "http://v/", "sslverify": 1, "gpgcheck": 0}
     assert [p.message for p in validate(book(tmp_path, task))] == []
     problems = validate(book(tmp_path, {**task, "sslverify": 2}))
     assert [p.message for p in problems] == [
-        "yum_repository: `sslverify` must be a boolean (true/false, yes/no), got 2"]
+        "yum_repository: `sslverify` must be a boolean (true/false, yes/no), got 2"
+    ]

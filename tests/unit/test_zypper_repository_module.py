@@ -45,15 +45,20 @@ def test_add_change_and_remove_through_the_tool(tmp_path: Path) -> None:
     (tools / "zypper").write_text(STAND_IN.replace("__DB__", str(db)))
     (tools / "zypper").chmod(0o755)
     book = tmp_path / "site.yml"
-    head = (f"- hosts: all\n  gather_facts: false\n"
-            f"  environment: {{PATH: '{tools}:/usr/bin:/bin'}}\n  tasks:\n")
-    book.write_text(head + """\
+    head = (
+        f"- hosts: all\n  gather_facts: false\n"
+        f"  environment: {{PATH: '{tools}:/usr/bin:/bin'}}\n  tasks:\n"
+    )
+    book.write_text(
+        head
+        + """\
     - community.general.zypper_repository:
         name: nginx
         repo: http://nginx.org/packages/sles/15
         disable_gpg_check: true
         autorefresh: true
-""")
+"""
+    )
 
     def none() -> None:
         assert not db.exists() or not list(db.iterdir())

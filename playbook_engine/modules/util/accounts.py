@@ -11,8 +11,15 @@ from dataclasses import dataclass
 
 from ...errors import ModuleError
 
-__all__ = ["NOT_LOGGING_PASSWORD", "Account", "GroupInfo", "parse_account", "parse_groups",
-           "resolve_groups", "shadow_date"]
+__all__ = [
+    "NOT_LOGGING_PASSWORD",
+    "Account",
+    "GroupInfo",
+    "parse_account",
+    "parse_groups",
+    "resolve_groups",
+    "shadow_date",
+]
 
 NOT_LOGGING_PASSWORD = "NOT_LOGGING_PASSWORD"  # what Ansible returns for a given password
 
@@ -28,9 +35,9 @@ class Account:
     comment: str
     home: str
     shell: str
-    primary: str = ""                       # the primary group's name
-    groups: tuple[str, ...] = ()            # supplementary groups, the primary excluded
-    shadow: tuple[str, ...] | None = None   # name, hash, lastchg, min, max, warn, inactive, expire
+    primary: str = ""  # the primary group's name
+    groups: tuple[str, ...] = ()  # supplementary groups, the primary excluded
+    shadow: tuple[str, ...] | None = None  # name, hash, lastchg, min, max, warn, inactive, expire
 
     def shadow_field(self, index: int) -> str | None:
         if self.shadow is None or len(self.shadow) <= index:
@@ -44,8 +51,7 @@ class GroupInfo:
     gid: int
 
 
-def parse_account(passwd: str, id_groups: str = "", shadow: str | None = None
-                  ) -> Account | None:
+def parse_account(passwd: str, id_groups: str = "", shadow: str | None = None) -> Account | None:
     """``getent passwd NAME``, ``id -Gn NAME`` and ``getent shadow NAME`` output as an
     Account; None when the passwd line is missing."""
     line = passwd.strip().splitlines()[0] if passwd.strip() else ""
@@ -56,8 +62,17 @@ def parse_account(passwd: str, id_groups: str = "", shadow: str | None = None
     primary = names[0] if names else ""
     extra = tuple(dict.fromkeys(g for g in names[1:] if g != primary))
     shadow_fields = tuple(shadow.strip().split(":")) if shadow and shadow.strip() else None
-    return Account(fields[0], _int(fields[2]), _int(fields[3]), fields[4], fields[5],
-                   fields[6], primary, extra, shadow_fields)
+    return Account(
+        fields[0],
+        _int(fields[2]),
+        _int(fields[3]),
+        fields[4],
+        fields[5],
+        fields[6],
+        primary,
+        extra,
+        shadow_fields,
+    )
 
 
 def parse_groups(output: str) -> list[GroupInfo]:

@@ -26,9 +26,25 @@ from .debian import (
 )
 from .state import Change
 
-__all__ = ["CLEANED", "UPGRADES", "AptChange", "AptState", "cache_values", "failure", "mode",
-           "normalize", "plan", "plan_debs", "plan_install", "plan_remove", "plan_simulated",
-           "prepared", "simulation_values", "values", "wants_update"]
+__all__ = [
+    "CLEANED",
+    "UPGRADES",
+    "AptChange",
+    "AptState",
+    "cache_values",
+    "failure",
+    "mode",
+    "normalize",
+    "plan",
+    "plan_debs",
+    "plan_install",
+    "plan_remove",
+    "plan_simulated",
+    "prepared",
+    "simulation_values",
+    "values",
+    "wants_update",
+]
 
 UPGRADES = ("dist", "full", "no", "safe", "yes")
 CLEANED = {"autoremove": "The following packages will be REMOVED", "autoclean": "Del "}
@@ -100,8 +116,9 @@ def normalize(args: dict[str, Any]) -> dict[str, Any]:
     if args["deb"] and args["state"] != "present":
         raise ModuleError("deb only supports state=present")
     if args["state"] == "latest" and "*" in names and len(names) > 1:
-        raise ModuleError("unable to install additional packages when upgrading all "
-                          "installed packages")
+        raise ModuleError(
+            "unable to install additional packages when upgrading all installed packages"
+        )
     return {**args, "name": names}
 
 
@@ -128,9 +145,13 @@ def simulation_values(args: dict[str, Any], state: AptState, op: str) -> dict[st
     return values
 
 
-def plan_simulated(args: dict[str, Any], state: AptState, op: str,
-                    changes: Callable[[str], bool],
-                    base: dict[str, Any] | None = None) -> AptChange | None:
+def plan_simulated(
+    args: dict[str, Any],
+    state: AptState,
+    op: str,
+    changes: Callable[[str], bool],
+    base: dict[str, Any] | None = None,
+) -> AptChange | None:
     out, rc = _simulated(state)
     if rc != 0:
         raise ModuleError(failure(args, AptChange(op, ""), aptcmd.command_of(args, op), out))
@@ -210,8 +231,9 @@ def _status(state: AptState, spec: Spec) -> tuple[bool, bool, str | bool | None]
     return True, spec.accepts(row.version), best if best and best != row.version else None
 
 
-def _virtual_status(state: AptState, spec: Spec, policy: Policy | None
-                    ) -> tuple[bool, bool, str | bool | None]:
+def _virtual_status(
+    state: AptState, spec: Spec, policy: Policy | None
+) -> tuple[bool, bool, str | bool | None]:
     providers = state.providers.get(spec.name, [])
     if policy is None or not providers:
         raise ModuleError(f"No package matching '{spec.name}' is available")
@@ -238,33 +260,50 @@ def _install_word(args: dict[str, Any], state: AptState, spec: Spec) -> str | No
     return None
 
 
-def plan_install(args: dict[str, Any], state: AptState, base: dict[str, Any]
-                  ) -> AptChange | None:
+def plan_install(args: dict[str, Any], state: AptState, base: dict[str, Any]) -> AptChange | None:
     specs = _expand(args, state)
     targets = [word for spec in specs if (word := _install_word(args, state, spec))]
     names = tuple(dict.fromkeys(s.name for s in specs))
     if targets:
-        return AptChange("install", "packages installed", base, targets=tuple(targets),
-                         marks=names,
-                         diff={"prepared": "\n".join(f"Inst {t}" for t in targets)})
-    auto = tuple(n for n in names if (n in state.auto or n.split(":")[0] in state.auto)
-                 and (row := _row(state, n)) is not None and row.installed)
-    return AptChange("mark", "marked manually installed", base, marks=auto, quiet=True) \
-        if auto else None
+        return AptChange(
+            "install",
+            "packages installed",
+            base,
+            targets=tuple(targets),
+            marks=names,
+            diff={"prepared": "\n".join(f"Inst {t}" for t in targets)},
+        )
+    auto = tuple(
+        n
+        for n in names
+        if (n in state.auto or n.split(":")[0] in state.auto)
+        and (row := _row(state, n)) is not None
+        and row.installed
+    )
+    return (
+        AptChange("mark", "marked manually installed", base, marks=auto, quiet=True)
+        if auto
+        else None
+    )
 
 
 def plan_remove(args: dict[str, Any], state: AptState) -> AptChange | None:
     targets = []
     for spec in _expand(args, state):
         row = _row(state, spec.name)
-        if row and ((row.installed and spec.accepts(row.version))
-                    or (args["purge"] and row.has_files)):
+        if row and (
+            (row.installed and spec.accepts(row.version)) or (args["purge"] and row.has_files)
+        ):
             targets.append(spec.name)
     if not targets:
         return None
     word = "Purg" if args["purge"] else "Remv"
-    return AptChange("remove", "packages removed", targets=tuple(targets),
-                     diff={"prepared": "\n".join(f"{word} {t}" for t in targets)})
+    return AptChange(
+        "remove",
+        "packages removed",
+        targets=tuple(targets),
+        diff={"prepared": "\n".join(f"{word} {t}" for t in targets)},
+    )
 
 
 def debs(args: dict[str, Any]) -> list[str]:
@@ -287,8 +326,11 @@ def plan_debs(args: dict[str, Any], state: AptState) -> AptChange | None:
     for index, deb in enumerate(debs(args)):
         fields = _deb_fields(state, index, deb)
         arch = fields.get("Architecture", "all")
-        rows = [r for r in parse_dpkg(state.out.get(f"debdpkg {index}", ""))
-                if r.installed and (arch == "all" or r.arch in (arch, "all"))]
+        rows = [
+            r
+            for r in parse_dpkg(state.out.get(f"debdpkg {index}", ""))
+            if r.installed and (arch == "all" or r.arch in (arch, "all"))
+        ]
         if rows:
             order = compare_versions(fields["Version"], rows[0].version)
             if order == 0:
@@ -298,20 +340,28 @@ def plan_debs(args: dict[str, Any], state: AptState) -> AptChange | None:
         targets.append(deb)
     if not targets:
         return None
-    return AptChange("deb", "package installed", targets=tuple(targets),
-                     diff={"prepared": "\n".join(f"Inst {t}" for t in targets)})
+    return AptChange(
+        "deb",
+        "package installed",
+        targets=tuple(targets),
+        diff={"prepared": "\n".join(f"Inst {t}" for t in targets)},
+    )
 
 
 def prepared(out: str) -> str:
     """apt-get's account of what it does: after "Reading state information...", up to the
     "N upgraded, …" line (Ansible's diff)."""
     lines = out.splitlines()
-    start = lines.index("Reading state information...") + 1 \
-        if "Reading state information..." in lines else 0
-    end = next((i + 1 for i, line in enumerate(lines)
-                if re.match(r"[0-9]+ (packages )?upgraded", line)), len(lines))
+    start = (
+        lines.index("Reading state information...") + 1
+        if "Reading state information..." in lines
+        else 0
+    )
+    end = next(
+        (i + 1 for i, line in enumerate(lines) if re.match(r"[0-9]+ (packages )?upgraded", line)),
+        len(lines),
+    )
     return "\n".join(lines[start:end])
-
 
 
 def failure(args: dict[str, Any], change: AptChange, command: str, err: str) -> str:

@@ -15,8 +15,16 @@ from dataclasses import dataclass, replace
 from ...transport.shell import quote
 from .debian import MARK
 
-__all__ = ["SOURCE_TYPES", "SourceLine", "SourcesFile", "parse_line", "parse_probe", "read_probe",
-           "suggest_filename", "write_command"]
+__all__ = [
+    "SOURCE_TYPES",
+    "SourceLine",
+    "SourcesFile",
+    "parse_line",
+    "parse_probe",
+    "read_probe",
+    "suggest_filename",
+    "write_command",
+]
 
 SOURCE_TYPES = frozenset({"deb", "deb-src"})
 
@@ -53,7 +61,7 @@ def parse_line(line: str) -> SourceLine:
         text = text[1:]
     comment = ""
     if (cut := text.find("#")) > 0:
-        text, comment = text[:cut], text[cut + 1:].strip()
+        text, comment = text[:cut], text[cut + 1 :].strip()
     chunks = text.split()
     valid = bool(chunks) and chunks[0] in SOURCE_TYPES
     return SourceLine(valid, enabled, " ".join(chunks) if valid else text.strip(), comment)
@@ -79,8 +87,11 @@ class SourcesFile:
         return bool(found)
 
     def remove(self, source: str) -> None:
-        self.lines = [line for line in self.lines
-                      if not (line.valid and line.enabled and line.source == source)]
+        self.lines = [
+            line
+            for line in self.lines
+            if not (line.valid and line.enabled and line.source == source)
+        ]
 
 
 def read_probe() -> str:
@@ -96,7 +107,7 @@ def parse_probe(text: str) -> tuple[str, str, dict[str, SourcesFile]]:
             if current is not None:
                 current.lines.append(parse_line(line))
             continue
-        word, _, value = line[len(MARK):].partition(" ")
+        word, _, value = line[len(MARK) :].partition(" ")
         if word == "file":
             current = files[value] = SourcesFile(value, [])
         elif word == "link" and current is not None:
@@ -129,8 +140,11 @@ def suggest_filename(source: str, directory: str, filename: str | None) -> str:
 def write_command(path: str, text: str, mode: str) -> str:
     """Write ``text`` to ``path`` atomically (a temporary file beside it, renamed), with
     ``mode`` (octal digits, or ``keep`` for the existing file's)."""
-    chmod = f'chmod --reference={quote(path)} "$_t"' if mode == "keep" else \
-        f'chmod {quote(mode)} "$_t"'
-    return (f"mkdir -p -- \"$(dirname -- {quote(path)})\" && "
-            f"_t=$(mktemp -- \"$(dirname -- {quote(path)})/.pbe-sources-XXXXXX\") && "
-            f"printf '%s' {quote(text)} > \"$_t\" && {chmod} && mv -f -- \"$_t\" {quote(path)}")
+    chmod = (
+        f'chmod --reference={quote(path)} "$_t"' if mode == "keep" else f'chmod {quote(mode)} "$_t"'
+    )
+    return (
+        f'mkdir -p -- "$(dirname -- {quote(path)})" && '
+        f'_t=$(mktemp -- "$(dirname -- {quote(path)})/.pbe-sources-XXXXXX") && '
+        f'printf \'%s\' {quote(text)} > "$_t" && {chmod} && mv -f -- "$_t" {quote(path)}'
+    )

@@ -15,18 +15,26 @@ from ..base import Arg, ModuleContext
 from .remotefs import FileState
 from .textedit import FileOptions, attr_changes
 
-__all__ = ["ATTR_ARGS", "IGNORED_FILE_ARGS", "chattr_command", "file_values", "predicted_bytes",
-           "wanted_attrs"]
+__all__ = [
+    "ATTR_ARGS",
+    "IGNORED_FILE_ARGS",
+    "chattr_command",
+    "file_values",
+    "predicted_bytes",
+    "wanted_attrs",
+]
 
 IGNORED_FILE_ARGS: dict[str, Arg] = {
-    "attributes": Arg("str", aliases=("attr",),
-                      description="Accepted and ignored: pbe sets no chattr attributes."),
+    "attributes": Arg(
+        "str", aliases=("attr",), description="Accepted and ignored: pbe sets no chattr attributes."
+    ),
     "seuser": Arg("str", description="Accepted and ignored: pbe sets no SELinux context."),
     "serole": Arg("str", description="Accepted and ignored: pbe sets no SELinux context."),
     "setype": Arg("str", description="Accepted and ignored: pbe sets no SELinux context."),
     "selevel": Arg("str", description="Accepted and ignored: pbe sets no SELinux context."),
-    "unsafe_writes": Arg("bool", default=False,
-                         description="Accepted for Ansible compatibility; writes are atomic."),
+    "unsafe_writes": Arg(
+        "bool", default=False, description="Accepted for Ansible compatibility; writes are atomic."
+    ),
 }
 
 ATTR_ARGS: dict[str, Arg] = {
@@ -58,12 +66,21 @@ def chattr_command(path: str, changes: Mapping[str, tuple[str, str]]) -> str:
 def after_attrs(state: FileState, changes: Mapping[str, tuple[str, str]]) -> FileState:
     """``state`` as chmod/chown of ``changes`` leave it (ids unknown when a name changes)."""
     new = {key: value[1] for key, value in changes.items()}
-    return FileState(state.path, state.kind, mode=new.get("mode", state.mode),
-                     uid=None if "owner" in new else state.uid,
-                     gid=None if "group" in new else state.gid,
-                     owner=new.get("owner", state.owner), group=new.get("group", state.group),
-                     size=state.size, mtime=state.mtime, nlink=state.nlink, target=state.target,
-                     checksum=state.checksum, content=state.content)
+    return FileState(
+        state.path,
+        state.kind,
+        mode=new.get("mode", state.mode),
+        uid=None if "owner" in new else state.uid,
+        gid=None if "group" in new else state.gid,
+        owner=new.get("owner", state.owner),
+        group=new.get("group", state.group),
+        size=state.size,
+        mtime=state.mtime,
+        nlink=state.nlink,
+        target=state.target,
+        checksum=state.checksum,
+        content=state.content,
+    )
 
 
 def file_values(state: FileState) -> dict[str, Any]:
@@ -96,6 +113,5 @@ def predicted_bytes(ctx: ModuleContext, path: str, missing: str) -> bytes | None
         return None
     data = ctx.files.read(path)
     if known.checksum is not None and hashlib.sha1(data).hexdigest() != known.checksum:
-        raise Unpredictable(f"{path}, whose content after an earlier task check mode does "
-                            "not hold")
+        raise Unpredictable(f"{path}, whose content after an earlier task check mode does not hold")
     return data

@@ -11,8 +11,19 @@ import fnmatch
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["DPKG_FORMAT", "Installed", "Policy", "Spec", "compare_versions", "fnmatch_ere",
-           "parse_dpkg", "parse_policy", "parse_providers", "sections", "simulated_changes"]
+__all__ = [
+    "DPKG_FORMAT",
+    "Installed",
+    "Policy",
+    "Spec",
+    "compare_versions",
+    "fnmatch_ere",
+    "parse_dpkg",
+    "parse_policy",
+    "parse_providers",
+    "sections",
+    "simulated_changes",
+]
 
 # One line per package instance: name, architecture, status letters, version.
 DPKG_FORMAT = r"${Package}\t${Architecture}\t${db:Status-Abbrev}\t${Version}\n"
@@ -21,6 +32,7 @@ _ZERO = "0 upgraded, 0 newly installed, 0 to remove"
 
 
 # -- versions ------------------------------------------------------------------------------
+
 
 def compare_versions(a: str, b: str) -> int:
     """dpkg's order of two versions: <0, 0 or >0 (``epoch:upstream-revision``, ``~`` first)."""
@@ -56,7 +68,7 @@ def _compare_part(a: str, b: str) -> int:
     i = j = 0
     while i < len(a) or j < len(b):
         while (i < len(a) and not a[i].isdigit()) or (j < len(b) and not b[j].isdigit()):
-            left, right = _order(a[i:i + 1]), _order(b[j:j + 1])
+            left, right = _order(a[i : i + 1]), _order(b[j : j + 1])
             if left != right:
                 return left - right
             i, j = i + 1, j + 1
@@ -118,7 +130,7 @@ def fnmatch_ere(pattern: str) -> str:
         elif char == "?":
             out.append(".")
         elif char == "[" and (end := pattern.find("]", i + 2)) != -1:
-            body = pattern[i + 1:end]
+            body = pattern[i + 1 : end]
             out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
             i = end
         else:
@@ -129,13 +141,14 @@ def fnmatch_ere(pattern: str) -> str:
 
 # -- tool output -----------------------------------------------------------------------------
 
+
 def sections(text: str) -> dict[str, str]:
     """A probe's output split at its ``@pbe@ NAME`` lines: {NAME: the text after it}."""
     found: dict[str, list[str]] = {}
     current: list[str] = []
     for line in text.splitlines():
         if line.startswith(MARK):
-            current = found.setdefault(line[len(MARK):].strip(), [])
+            current = found.setdefault(line[len(MARK) :].strip(), [])
         else:
             current.append(line)
     return {name: "\n".join(lines) for name, lines in found.items()}
@@ -147,7 +160,7 @@ class Installed:
 
     name: str
     arch: str
-    status: str       # dpkg's abbreviation: desired, current state, error ("ii ", "rc ")
+    status: str  # dpkg's abbreviation: desired, current state, error ("ii ", "rc ")
     version: str
 
     @property
@@ -220,8 +233,13 @@ def parse_providers(text: str) -> dict[str, list[str]]:
             current, reverse = found.setdefault(line.split()[1], []), False
         elif line.startswith("Reverse Provides:"):
             reverse = True
-        elif (reverse and current is not None and line.strip() and not line.endswith(":")
-              and (name := line.split()[0]) not in current):
+        elif (
+            reverse
+            and current is not None
+            and line.strip()
+            and not line.endswith(":")
+            and (name := line.split()[0]) not in current
+        ):
             current.append(name)
     return found
 

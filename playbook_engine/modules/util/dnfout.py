@@ -12,9 +12,22 @@ from typing import Any
 from ...transport.base import CommandResult
 from .rpmdb import Nevra, parse_nevras
 
-__all__ = ["FILTERED", "MARK", "NO_GROUP", "NO_MATCH", "DnfState", "DryRun", "Row",
-           "SpecState", "complaint", "kind_of", "name_guess", "parse_listing", "parse_probe",
-           "parse_transaction"]
+__all__ = [
+    "FILTERED",
+    "MARK",
+    "NO_GROUP",
+    "NO_MATCH",
+    "DnfState",
+    "DryRun",
+    "Row",
+    "SpecState",
+    "complaint",
+    "kind_of",
+    "name_guess",
+    "parse_listing",
+    "parse_probe",
+    "parse_transaction",
+]
 
 MARK = "::pbe"
 _OP_SPEC = re.compile(r"\S+\s+(?:<=|>=|=|<|>)\s+\S+")
@@ -22,10 +35,23 @@ NO_MATCH = re.compile(r"No match for argument: (.+)")
 NO_GROUP = re.compile(r"Module or Group '(.+)' is not available\.")
 FILTERED = re.compile(r"All matches were filtered out by exclude filtering for argument: (.+)")
 _PROGRESS = re.compile(r".*\|\s+[\d.]+\s+[kMGT]?i?B\s+\d\d:\d\d$")  # a download's progress
-_NOISE = ("Last metadata expiration check", "Dependencies resolved", "Nothing to do",
-          "Complete!", "Operation aborted", "[MIRROR]", "Package ", "Updating and loading",
-          "Repositories loaded", "Transaction Summary", "Total size", "Total download",
-          "Installed size", "Freed space", "Downloading Packages")
+_NOISE = (
+    "Last metadata expiration check",
+    "Dependencies resolved",
+    "Nothing to do",
+    "Complete!",
+    "Operation aborted",
+    "[MIRROR]",
+    "Package ",
+    "Updating and loading",
+    "Repositories loaded",
+    "Transaction Summary",
+    "Total size",
+    "Total download",
+    "Installed size",
+    "Freed space",
+    "Downloading Packages",
+)
 
 
 def kind_of(spec: str) -> str:
@@ -50,11 +76,11 @@ def kind_of(spec: str) -> str:
 class Row:
     """One line of dnf's transaction table: what it does to which package."""
 
-    action: str        # the section: Installing, Upgrading, Downgrading, Removing ...
+    action: str  # the section: Installing, Upgrading, Downgrading, Removing ...
     name: str
     arch: str = ""
     evr: str = ""
-    marker: bool = False   # a group, environment or module stream, not a package
+    marker: bool = False  # a group, environment or module stream, not a package
 
     @property
     def nevra(self) -> str:
@@ -85,8 +111,8 @@ class SpecState:
     spec: str
     kind: str
     installed: list[Nevra] = field(default_factory=list)
-    old: list[Nevra] = field(default_factory=list)    # what a new version would replace
-    package: Nevra | None = None           # the package inside a local .rpm
+    old: list[Nevra] = field(default_factory=list)  # what a new version would replace
+    package: Nevra | None = None  # the package inside a local .rpm
 
     @property
     def certain_kind(self) -> bool:
@@ -107,8 +133,19 @@ class DnfState:
 
 
 _HEADER = re.compile(r"([A-Z][A-Za-z ]*(?:/[a-z ]+)?):$")
-_VERBS = ("Installing", "Upgrading", "Downgrading", "Reinstalling", "Removing", "Replacing",
-          "Obsoleting", "Enabling", "Disabling", "Resetting", "Switching")
+_VERBS = (
+    "Installing",
+    "Upgrading",
+    "Downgrading",
+    "Reinstalling",
+    "Removing",
+    "Replacing",
+    "Obsoleting",
+    "Enabling",
+    "Disabling",
+    "Resetting",
+    "Switching",
+)
 
 
 def parse_transaction(command: str, rc: int, lines: list[str]) -> DryRun:
@@ -177,9 +214,9 @@ def parse_probe(specs: list[str], out: str) -> DnfState:
     return state
 
 
-def _marker(state: DnfState, line: str, current: SpecState | None,
-            run: tuple[str, list[str]] | None
-            ) -> tuple[SpecState | None, tuple[str, list[str]] | None]:
+def _marker(
+    state: DnfState, line: str, current: SpecState | None, run: tuple[str, list[str]] | None
+) -> tuple[SpecState | None, tuple[str, list[str]] | None]:
     _, what, value = line.split(" ", 2)
     if what == "spec":
         return state.specs[int(value)], None
@@ -213,8 +250,9 @@ def parse_listing(what: str, res: CommandResult) -> list[Any]:
     """list=...: Ansible's dictionaries for packages, or repo ids for repos."""
     lines = res.out.splitlines()
     if what in ("repos", "repositories"):
-        return [{"repoid": line.split()[0], "state": "enabled"} for line in lines[1:]
-                if line.strip()]
+        return [
+            {"repoid": line.split()[0], "state": "enabled"} for line in lines[1:] if line.strip()
+        ]
     out: list[Any] = []
     for nevra in parse_nevras(lines):
         out.append(_package(nevra, "@System", "installed"))
@@ -227,6 +265,14 @@ def parse_listing(what: str, res: CommandResult) -> list[Any]:
 
 
 def _package(nevra: Nevra, repo: str, yumstate: str) -> dict[str, Any]:
-    return {"name": nevra.name, "epoch": str(nevra.epoch), "version": nevra.version,
-            "release": nevra.release, "arch": nevra.arch, "repo": repo,
-            "envra": nevra.envra, "nevra": nevra.envra, "yumstate": yumstate}
+    return {
+        "name": nevra.name,
+        "epoch": str(nevra.epoch),
+        "version": nevra.version,
+        "release": nevra.release,
+        "arch": nevra.arch,
+        "repo": repo,
+        "envra": nevra.envra,
+        "nevra": nevra.envra,
+        "yumstate": yumstate,
+    }

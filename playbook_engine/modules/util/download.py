@@ -34,7 +34,7 @@ class Download:
     path: str | None
     sha1: str = ""
     size: int = 0
-    digest: str = ""          # the extra digest asked for, lower-case hex
+    digest: str = ""  # the extra digest asked for, lower-case hex
     body: bytes | None = None  # with ``emit``: the body itself (the file is gone)
 
     def payload(self) -> Payload:
@@ -42,13 +42,13 @@ class Download:
         return Payload(self.sha1, self.size, remote=self.path, label=self.response.url)
 
 
-def _script(req: Request, directory: str | None, algorithm: str | None,
-            emit: bool) -> tuple[str, bytes]:
+def _script(
+    req: Request, directory: str | None, algorithm: str | None, emit: bool
+) -> tuple[str, bytes]:
     where = quote(directory) if directory else '"${TMPDIR:-/tmp}"'
     script, stdin = request_script(req, '"$_f"')
-    head = (f'_f=$(mktemp {where}/.pbe-get.XXXXXXXXXX) || exit 3\n')
-    tail = ('printf "F|%s|%s|%s\\n" "$_f" "$(sha1sum < "$_f" | cut -c1-40)" '
-            '"$(wc -c < "$_f")"\n')
+    head = f"_f=$(mktemp {where}/.pbe-get.XXXXXXXXXX) || exit 3\n"
+    tail = 'printf "F|%s|%s|%s\\n" "$_f" "$(sha1sum < "$_f" | cut -c1-40)" "$(wc -c < "$_f")"\n'
     if algorithm:
         tail += f'printf "D|%s\\n" "$({algorithm}sum < "$_f" | cut -d" " -f1)"\n'
     if emit:
@@ -56,16 +56,22 @@ def _script(req: Request, directory: str | None, algorithm: str | None,
     return head + script + tail, stdin
 
 
-def download(ctx: ModuleContext, req: Request, directory: str | None = None,
-             algorithm: str | None = None, emit: bool = False) -> Download:
+def download(
+    ctx: ModuleContext,
+    req: Request,
+    directory: str | None = None,
+    algorithm: str | None = None,
+    emit: bool = False,
+) -> Download:
     """Make ``req`` on the host, the body going to a new temp file in ``directory`` (the
     host's TMPDIR by default); a request that got no response leaves no file behind.
     ``emit``: send the body back instead (``Download.body``) and remove the file."""
     script, stdin = _script(req, directory, algorithm, emit)
     res = ctx.run(script, stdin=stdin)
     if res.rc == 3:
-        raise ModuleError(f"cannot create a temp file in {directory or 'TMPDIR'}: "
-                          f"{res.err.strip()}")
+        raise ModuleError(
+            f"cannot create a temp file in {directory or 'TMPDIR'}: {res.err.strip()}"
+        )
     response, after = parse_report(res.stdout, req.url)
     after, _, body = after.partition(b"B|\n")
     fields = dict(line.split("|", 1) for line in after.decode().splitlines() if "|" in line)
@@ -75,8 +81,9 @@ def download(ctx: ModuleContext, req: Request, directory: str | None = None,
     if not response.ok:
         discard(ctx, path)
         return Download(response, None)
-    return Download(response, path, sha1, int(size.strip() or 0),
-                    fields.get("D", "").strip().lower())
+    return Download(
+        response, path, sha1, int(size.strip() or 0), fields.get("D", "").strip().lower()
+    )
 
 
 def discard(ctx: ModuleContext, path: str | None) -> None:
@@ -85,8 +92,9 @@ def discard(ctx: ModuleContext, path: str | None) -> None:
 
 
 @contextmanager
-def downloaded(ctx: ModuleContext, req: Request, directory: str | None = None,
-               algorithm: str | None = None) -> Iterator[Download]:
+def downloaded(
+    ctx: ModuleContext, req: Request, directory: str | None = None, algorithm: str | None = None
+) -> Iterator[Download]:
     """``download``, with the temp file removed when the block ends."""
     got = download(ctx, req, directory, algorithm)
     try:

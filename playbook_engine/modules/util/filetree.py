@@ -42,8 +42,9 @@ def local_tree(root: Path, follow: bool = True) -> list[Source]:
     return entries
 
 
-def _walk(root: Path, directory: Path, follow: bool, walking: set[Path],
-          entries: list[Source]) -> None:
+def _walk(
+    root: Path, directory: Path, follow: bool, walking: set[Path], entries: list[Source]
+) -> None:
     for path in sorted(directory.iterdir(), key=lambda p: p.name):
         rel = path.relative_to(root).as_posix()
         real = path.resolve() if path.is_symlink() else None
@@ -57,8 +58,14 @@ def _walk(root: Path, directory: Path, follow: bool, walking: set[Path],
             entries.append(Source(rel, path, "file"))
 
 
-def copy_tree(ctx: ModuleContext, root: Path, dest: str, opts: WriteOptions,
-              directory_mode: str | None, follow: bool = True) -> dict[str, Any]:
+def copy_tree(
+    ctx: ModuleContext,
+    root: Path,
+    dest: str,
+    opts: WriteOptions,
+    directory_mode: str | None,
+    follow: bool = True,
+) -> dict[str, Any]:
     """A controller directory to ``dest``: one stat round trip when nothing differs."""
     entries = local_tree(root, follow)
     targets = {e.rel: str(PurePosixPath(dest) / e.rel) for e in entries}
@@ -82,8 +89,13 @@ def copy_tree(ctx: ModuleContext, root: Path, dest: str, opts: WriteOptions,
     return result
 
 
-def _make_dirs(ctx: ModuleContext, dest: str, wanted: list[str],
-               states: dict[str, FileState], directory_mode: str | None) -> bool:
+def _make_dirs(
+    ctx: ModuleContext,
+    dest: str,
+    wanted: list[str],
+    states: dict[str, FileState],
+    directory_mode: str | None,
+) -> bool:
     missing = []
     for path in wanted:
         kind = states[path].kind
@@ -95,8 +107,9 @@ def _make_dirs(ctx: ModuleContext, dest: str, wanted: list[str],
         return False
     if ctx.check:
         for path in missing:
-            ctx.files.prediction.record(FileState(path, "directory", mode=directory_mode),
-                                        new_dir=True)
+            ctx.files.prediction.record(
+                FileState(path, "directory", mode=directory_mode), new_dir=True
+            )
         return True
     mkdir = "mkdir -p -- " + " ".join(quote(p) for p in missing)
     if directory_mode:
@@ -105,8 +118,9 @@ def _make_dirs(ctx: ModuleContext, dest: str, wanted: list[str],
     return True
 
 
-def _make_links(ctx: ModuleContext, links: dict[str, str], states: dict[str, FileState],
-                opts: WriteOptions) -> bool:
+def _make_links(
+    ctx: ModuleContext, links: dict[str, str], states: dict[str, FileState], opts: WriteOptions
+) -> bool:
     """Symlinks with the source's targets: a missing one is made, another file or link in
     its place is replaced (by renaming a new link over it); owner/group apply to the link
     itself, mode does not (as for Ansible's links). One command for them all."""
@@ -124,9 +138,16 @@ def _make_links(ctx: ModuleContext, links: dict[str, str], states: dict[str, Fil
         if owner:
             steps.append(f"chown -h {quote(owner)} -- {quote(path)}")
         if ctx.check:
-            ctx.files.prediction.record(FileState(
-                path, "link", mode="0777", target=target, owner=opts.owner or state.owner,
-                group=opts.group or state.group))
+            ctx.files.prediction.record(
+                FileState(
+                    path,
+                    "link",
+                    mode="0777",
+                    target=target,
+                    owner=opts.owner or state.owner,
+                    group=opts.group or state.group,
+                )
+            )
     if not steps:
         return False
     ctx.files.apply(" && ".join(steps), what="create symlinks")
@@ -136,10 +157,16 @@ def _make_links(ctx: ModuleContext, links: dict[str, str], states: dict[str, Fil
 def _link_owner(state: FileState, target: str, opts: WriteOptions) -> str | None:
     """``chown -h`` spec for what the link's owner/group should become, or None."""
     fresh = state.kind != "link" or state.target != target
-    owner = opts.owner if opts.owner and (fresh or opts.owner not in (
-        state.owner, str(state.uid))) else None
-    group = opts.group if opts.group and (fresh or opts.group not in (
-        state.group, str(state.gid))) else None
+    owner = (
+        opts.owner
+        if opts.owner and (fresh or opts.owner not in (state.owner, str(state.uid)))
+        else None
+    )
+    group = (
+        opts.group
+        if opts.group and (fresh or opts.group not in (state.group, str(state.gid)))
+        else None
+    )
     if owner is None and group is None:
         return None
     return (owner or "") + (f":{group}" if group else "")

@@ -27,24 +27,28 @@ from .selinux import SeContext
 from .words import ValidateFailed
 
 CHUNK = 1 << 20
-DIFF_LIMIT = 1 << 20          # no text diff for content above this size, as Ansible
+DIFF_LIMIT = 1 << 20  # no text diff for content above this size, as Ansible
 _PREDICT_CONTENT_LIMIT = 16 << 20  # a check run keeps file content up to this size
-_BATCH = 60_000               # bytes of shell per stat batch (a single argv string is ≤128 KiB)
+_BATCH = 60_000  # bytes of shell per stat batch (a single argv string is ≤128 KiB)
 
 # Who the write runs as (umask, user, uid, group, groups) and whether the parent is a
 # writable directory.
-_PARENT_PROBE = ('d={path}; umask; id -un; id -u; id -gn; id -Gn; if [ -d "$d" ]; then '
-                 'stat -L -c "D|%a|%G" -- "$d"; if [ -w "$d" ]; then echo W; fi; '
-                 "else echo A; fi")
+_PARENT_PROBE = (
+    'd={path}; umask; id -un; id -u; id -gn; id -Gn; if [ -d "$d" ]; then '
+    'stat -L -c "D|%a|%G" -- "$d"; if [ -w "$d" ]; then echo W; fi; '
+    "else echo A; fi"
+)
 # remotefs' stat, for many paths in one script, each announced by a P|index line. (Its
 # own script exits 1 for an existing non-link without a checksum, or a directory with one.)
-_STAT_ONE = ('p={path}; echo "P|{index}"; if [ -e "$p" ] || [ -L "$p" ]; then '
-             'if [ -e "$p" ] && {follow}; then s=-L; else s=; fi; '
-             "stat $s -c 'S|%F|%a|%u|%g|%U|%G|%s|%Y|%h' -- \"$p\" || exit 3; "
-             'if [ -L "$p" ]; then printf "L|%s\\n" "$(readlink -- "$p")"; fi; '
-             'if {checksum} && [ -f "$p" ] && [ -r "$p" ] && {{ [ -n "$s" ] || [ ! -L "$p" ]; }}; '
-             'then printf "C|%s\\n" "$(sha1sum < "$p" | cut -c1-40)"; fi; '
-             "else echo 'S|absent'; fi{context}")
+_STAT_ONE = (
+    'p={path}; echo "P|{index}"; if [ -e "$p" ] || [ -L "$p" ]; then '
+    'if [ -e "$p" ] && {follow}; then s=-L; else s=; fi; '
+    "stat $s -c 'S|%F|%a|%u|%g|%U|%G|%s|%Y|%h' -- \"$p\" || exit 3; "
+    'if [ -L "$p" ]; then printf "L|%s\\n" "$(readlink -- "$p")"; fi; '
+    'if {checksum} && [ -f "$p" ] && [ -r "$p" ] && {{ [ -n "$s" ] || [ ! -L "$p" ]; }}; '
+    'then printf "C|%s\\n" "$(sha1sum < "$p" | cut -c1-40)"; fi; '
+    "else echo 'S|absent'; fi{context}"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +61,13 @@ class Payload:
     data: bytes | None = None
     local: Path | None = None
     remote: str | None = None
-    mode: str | None = None        # the source's mode, for mode=preserve
+    mode: str | None = None  # the source's mode, for mode=preserve
     label: str = "dynamically generated"
 
     @classmethod
-    def of_bytes(cls, data: bytes, label: str = "dynamically generated",
-                 mode: str | None = None) -> Payload:
+    def of_bytes(
+        cls, data: bytes, label: str = "dynamically generated", mode: str | None = None
+    ) -> Payload:
         return cls(hashlib.sha1(data).hexdigest(), len(data), data=data, mode=mode, label=label)
 
     @classmethod
@@ -72,8 +77,13 @@ class Payload:
             while chunk := fh.read(CHUNK):
                 digest.update(chunk)
         st = path.stat()
-        return cls(digest.hexdigest(), st.st_size, local=path,
-                   mode=format_mode(st.st_mode), label=str(path))
+        return cls(
+            digest.hexdigest(),
+            st.st_size,
+            local=path,
+            mode=format_mode(st.st_mode),
+            label=str(path),
+        )
 
     def open(self) -> IO[bytes]:
         if self.local is not None:
@@ -100,14 +110,20 @@ class WriteOptions:
     force: bool = True
     follow: bool = False
     validate: str | None = None
-    selinux: dict[str, Any] = field(default_factory=dict)   # seuser/serole/setype/selevel
+    selinux: dict[str, Any] = field(default_factory=dict)  # seuser/serole/setype/selevel
 
     @classmethod
     def from_args(cls, args: dict[str, Any]) -> WriteOptions:
-        return cls(args.get("mode"), args.get("owner"), args.get("group"),
-                   bool(args.get("backup")), args.get("force") is not False,
-                   bool(args.get("follow")), args.get("validate"),
-                   {k: args[k] for k in selinux.PARTS if args.get(k) is not None})
+        return cls(
+            args.get("mode"),
+            args.get("owner"),
+            args.get("group"),
+            bool(args.get("backup")),
+            args.get("force") is not False,
+            bool(args.get("follow")),
+            args.get("validate"),
+            {k: args[k] for k in selinux.PARTS if args.get(k) is not None},
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +158,9 @@ def quote(path: str) -> str:
 # -- finding the destination ---------------------------------------------------------------
 
 
-def resolve_dest(ctx: ModuleContext, dest: str, name: str | None,
-                 opts: WriteOptions) -> tuple[str, FileState]:
+def resolve_dest(
+    ctx: ModuleContext, dest: str, name: str | None, opts: WriteOptions
+) -> tuple[str, FileState]:
     """The file to write and its state: ``dest``, or ``dest/name`` when ``dest`` is a
     directory (or ends in ``/``, which creates it, as Ansible does). One round trip when
     ``dest`` is a file; ``name`` is None for content, which cannot go into a directory."""
@@ -152,8 +169,9 @@ def resolve_dest(ctx: ModuleContext, dest: str, name: str | None,
             raise ModuleError(f"dest {dest} is a directory: content needs a file path")
         ensure_dir(ctx, dest.rstrip("/") or "/")
         return _in_dir(ctx, dest, name, opts)
-    state = stat_path(ctx, dest, checksum=opts.force, follow=opts.follow,
-                      context=bool(opts.selinux))
+    state = stat_path(
+        ctx, dest, checksum=opts.force, follow=opts.follow, context=bool(opts.selinux)
+    )
     if state.kind == "link" and stat_path(ctx, dest, follow=True).kind == "directory":
         state = replace(state, kind="directory")
     if state.kind != "directory":
@@ -163,11 +181,13 @@ def resolve_dest(ctx: ModuleContext, dest: str, name: str | None,
     return _in_dir(ctx, dest, name, opts)
 
 
-def _in_dir(ctx: ModuleContext, directory: str, name: str,
-            opts: WriteOptions) -> tuple[str, FileState]:
+def _in_dir(
+    ctx: ModuleContext, directory: str, name: str, opts: WriteOptions
+) -> tuple[str, FileState]:
     path = str(PurePosixPath(directory) / name)
-    state = stat_path(ctx, path, checksum=opts.force, follow=opts.follow,
-                      context=bool(opts.selinux))
+    state = stat_path(
+        ctx, path, checksum=opts.force, follow=opts.follow, context=bool(opts.selinux)
+    )
     if state.kind == "directory":
         raise ModuleError(f"{path} is a directory, not a file")
     return path, state
@@ -191,25 +211,36 @@ def ensure_dir(ctx: ModuleContext, path: str, mode: str | None = None) -> bool:
 # -- installing one file -------------------------------------------------------------------
 
 
-def install(ctx: ModuleContext, payload: Payload, dest: str, state: FileState,
-            opts: WriteOptions) -> dict[str, Any]:
+def install(
+    ctx: ModuleContext, payload: Payload, dest: str, state: FileState, opts: WriteOptions
+) -> dict[str, Any]:
     """Make ``dest`` hold ``payload`` with the wanted attributes; the task's result."""
     if opts.follow and state.kind == "file" and state.target:
         dest = _resolve(dest, state.target)
     if state.kind == "other":
         raise ModuleError(f"{dest} exists and is not a regular file")
     if state.exists and not opts.force:
-        return {**_result(dest, payload, state), "changed": False,
-                "msg": "file already exists (force=false)"}
+        return {
+            **_result(dest, payload, state),
+            "changed": False,
+            "msg": "file already exists (force=false)",
+        }
     if state.kind == "file" and checksum_of(state) == payload.checksum:
         return _fix_attributes(ctx, payload, dest, state, opts)
     try:
         return _write(ctx, payload, dest, state, opts)
     except ValidateFailed as exc:  # the old file is untouched; Ansible's result shape
-        return {"changed": False, "failed": True, "msg": "failed to validate",
-                "exit_status": exc.rc, "stdout": exc.stdout,
-                "stdout_lines": exc.stdout.splitlines(), "stderr": exc.stderr,
-                "stderr_lines": exc.stderr.splitlines(), "checksum": payload.checksum}
+        return {
+            "changed": False,
+            "failed": True,
+            "msg": "failed to validate",
+            "exit_status": exc.rc,
+            "stdout": exc.stdout,
+            "stdout_lines": exc.stdout.splitlines(),
+            "stderr": exc.stderr,
+            "stderr_lines": exc.stderr.splitlines(),
+            "checksum": payload.checksum,
+        }
 
 
 def checksum_of(state: FileState) -> str | None:
@@ -218,14 +249,19 @@ def checksum_of(state: FileState) -> str | None:
     return state.checksum
 
 
-def _fix_attributes(ctx: ModuleContext, payload: Payload, dest: str, state: FileState,
-                    opts: WriteOptions) -> dict[str, Any]:
+def _fix_attributes(
+    ctx: ModuleContext, payload: Payload, dest: str, state: FileState, opts: WriteOptions
+) -> dict[str, Any]:
     """Same content: chmod/chown in place when the attributes differ, nothing otherwise."""
     mode = want_mode(opts.mode, payload.mode, int(state.mode or "0", 8))
     parts = selinux.wanted(opts.selinux, state.selinux)
-    after = replace(state, mode=mode if opts.mode else state.mode,
-                    owner=opts.owner or state.owner, group=opts.group or state.group,
-                    selinux=_context_after(parts, state.selinux))
+    after = replace(
+        state,
+        mode=mode if opts.mode else state.mode,
+        owner=opts.owner or state.owner,
+        group=opts.group or state.group,
+        selinux=_context_after(parts, state.selinux),
+    )
     before_attrs, after_attrs = _attr_changes(state, after, opts, parts)
     if not after_attrs:
         return {**_result(dest, payload, state), "changed": False}
@@ -237,8 +273,12 @@ def _fix_attributes(ctx: ModuleContext, payload: Payload, dest: str, state: File
     ctx.files.apply(command, predicted=after, what=f"set attributes of {dest}")
     result = {**_result(dest, payload, after), "changed": True}
     if ctx.diff:
-        result["diff"] = {"before": before_attrs, "after": after_attrs,
-                          "before_header": dest, "after_header": dest}
+        result["diff"] = {
+            "before": before_attrs,
+            "after": after_attrs,
+            "before_header": dest,
+            "after_header": dest,
+        }
     return result
 
 
@@ -248,8 +288,9 @@ def _context_after(parts: dict[str, str], se: SeContext | None) -> SeContext | N
     return SeContext(selinux.after(parts, se.current), se.default)
 
 
-def _attr_changes(state: FileState, after: FileState, opts: WriteOptions,
-                  parts: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+def _attr_changes(
+    state: FileState, after: FileState, opts: WriteOptions, parts: dict[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
     before: dict[str, str] = {}
     changed: dict[str, str] = {}
     if context := selinux.changes(parts, state.selinux):
@@ -286,8 +327,9 @@ def want_mode(spec: str | None, source_mode: str | None, base: int) -> str:
         raise ModuleError(f"invalid mode {spec!r}: {exc}") from None
 
 
-def _write(ctx: ModuleContext, payload: Payload, dest: str, state: FileState,
-           opts: WriteOptions) -> dict[str, Any]:
+def _write(
+    ctx: ModuleContext, payload: Payload, dest: str, state: FileState, opts: WriteOptions
+) -> dict[str, Any]:
     parent = _probe_parent(ctx, str(PurePosixPath(dest).parent))
     existing = state.kind == "file"
     base = int(state.mode, 8) if existing and state.mode else 0o666 & ~parent.umask
@@ -298,9 +340,16 @@ def _write(ctx: ModuleContext, payload: Payload, dest: str, state: FileState,
         raise ModuleError(f"cannot write {dest}: {why}")
     kept_owner, kept_group = _kept_owner(state, parent)
     parts = selinux.wanted(opts.selinux, state.selinux)
-    after = FileState(dest, "file", mode=mode, size=payload.size, checksum=payload.checksum,
-                      owner=owner or kept_owner, group=group or kept_group,
-                      selinux=_context_after(parts, state.selinux if existing else None))
+    after = FileState(
+        dest,
+        "file",
+        mode=mode,
+        size=payload.size,
+        checksum=payload.checksum,
+        owner=owner or kept_owner,
+        group=group or kept_group,
+        selinux=_context_after(parts, state.selinux if existing else None),
+    )
     diff = _content_diff(ctx, payload, dest, state) if ctx.diff else None
     backup = None
     if ctx.check:
@@ -308,9 +357,17 @@ def _write(ctx: ModuleContext, payload: Payload, dest: str, state: FileState,
         ctx.files.prediction.record(replace(after, content=content))
     else:  # a remote_src file is copied on the host (cp), atomic and race-safe too
         with payload.open() as stream:
-            backup = ctx.files.write(dest, stream, mode=mode, owner=owner, group=group,
-                                     backup=opts.backup, validate=opts.validate,
-                                     context=parts, source=payload.remote)
+            backup = ctx.files.write(
+                dest,
+                stream,
+                mode=mode,
+                owner=owner,
+                group=group,
+                backup=opts.backup,
+                validate=opts.validate,
+                context=parts,
+                source=payload.remote,
+            )
     result = {**_result(dest, payload, after), "changed": True}
     if backup:
         result["backup_file"] = backup
@@ -322,8 +379,12 @@ def _write(ctx: ModuleContext, payload: Payload, dest: str, state: FileState,
 def _kept_owner(state: FileState, parent: _Parent) -> tuple[str, str]:
     """Who owns a rewritten file when no owner/group is asked for: the old owner where the
     writer may chown to it (root, or the owner itself in that group), else the writer."""
-    if state.kind == "file" and state.owner and state.group and (
-            parent.uid == 0 or (state.owner == parent.user and state.group in parent.groups)):
+    if (
+        state.kind == "file"
+        and state.owner
+        and state.group
+        and (parent.uid == 0 or (state.owner == parent.user and state.group in parent.groups))
+    ):
         return state.owner, state.group
     return parent.user, parent.group
 
@@ -359,8 +420,9 @@ def _probe_parent(ctx: ModuleContext, parent: str, *, need_dir: bool = True) -> 
     return _Parent(is_dir, writable, umask, user, uid, group, tuple(groups.split()))
 
 
-def _predicted_parent(ctx: ModuleContext, parent: str, is_dir: bool, writable: bool,
-                      need_dir: bool) -> tuple[bool, bool]:
+def _predicted_parent(
+    ctx: ModuleContext, parent: str, is_dir: bool, writable: bool, need_dir: bool
+) -> tuple[bool, bool]:
     """Check mode: the directory as the prediction has it. One missing there and on the host
     is assumed to exist when an earlier task did something check mode cannot follow (a
     command it did not run, which may well create it); the write is then predicted changed,
@@ -369,14 +431,19 @@ def _predicted_parent(ctx: ModuleContext, parent: str, is_dir: bool, writable: b
     if known is not None:
         is_dir = known.kind == "directory"
         writable = writable or is_dir
-    if need_dir and not is_dir and (known is None or not known.exists) and \
-            ctx.files.prediction.assume(f"the directory {parent}"):
+    if (
+        need_dir
+        and not is_dir
+        and (known is None or not known.exists)
+        and ctx.files.prediction.assume(f"the directory {parent}")
+    ):
         return True, True
     return is_dir, writable
 
 
-def _content_diff(ctx: ModuleContext, payload: Payload, dest: str,
-                  state: FileState) -> dict[str, Any]:
+def _content_diff(
+    ctx: ModuleContext, payload: Payload, dest: str, state: FileState
+) -> dict[str, Any]:
     """Before/after text, or a placeholder (and Ansible's flag) for binary or large content."""
     diff: dict[str, Any] = {"before_header": dest, "after_header": payload.label}
     before = b""
@@ -406,8 +473,12 @@ def _shown(data: bytes, large: bool, binary: bool, size: int | None) -> str:
 
 
 def _result(dest: str, payload: Payload, state: FileState) -> dict[str, Any]:
-    out: dict[str, Any] = {"dest": dest, "checksum": payload.checksum, "size": payload.size,
-                           "state": "file"}
+    out: dict[str, Any] = {
+        "dest": dest,
+        "checksum": payload.checksum,
+        "size": payload.size,
+        "state": "file",
+    }
     for key in ("mode", "owner", "group", "uid", "gid"):
         if (value := getattr(state, key)) is not None:
             out[key] = value
@@ -425,14 +496,26 @@ def _resolve(path: str, target: str) -> str:
 # -- directory trees -----------------------------------------------------------------------
 
 
-def stat_path(ctx: ModuleContext, path: str, *, checksum: bool = False,
-              follow: bool = False, context: bool = False) -> FileState:
+def stat_path(
+    ctx: ModuleContext,
+    path: str,
+    *,
+    checksum: bool = False,
+    follow: bool = False,
+    context: bool = False,
+) -> FileState:
     """One path's state: one round trip, none when the check-run prediction knows it."""
     return stat_many(ctx, [path], checksum=checksum, follow=follow, context=context)[path]
 
 
-def stat_many(ctx: ModuleContext, paths: list[str], *, checksum: bool = True,
-              follow: bool = False, context: bool = False) -> dict[str, FileState]:
+def stat_many(
+    ctx: ModuleContext,
+    paths: list[str],
+    *,
+    checksum: bool = True,
+    follow: bool = False,
+    context: bool = False,
+) -> dict[str, FileState]:
     """Lstat (stat with ``follow``) + sha1 (+ the SELinux context with ``context``) of many
     paths in as few round trips as the command length allows; a check run's predictions
     answer first."""
@@ -441,15 +524,20 @@ def stat_many(ctx: ModuleContext, paths: list[str], *, checksum: bool = True,
     for path in paths:
         known = ctx.files.prediction.lookup(path) if ctx.check else None
         if known is not None and follow and known.kind == "link" and known.target:
-            known = replace(stat_path(ctx, _resolve(path, known.target), checksum=checksum,
-                                      follow=True),
-                            path=path, target=known.target)
+            known = replace(
+                stat_path(ctx, _resolve(path, known.target), checksum=checksum, follow=True),
+                path=path,
+                target=known.target,
+            )
         if known is not None:
             states[path] = known
         else:
             ask.append(path)
-    flags = {"follow": str(follow).lower(), "checksum": str(checksum).lower(),
-             "context": "; " + selinux.probe('"$p"', follow=follow) if context else ""}
+    flags = {
+        "follow": str(follow).lower(),
+        "checksum": str(checksum).lower(),
+        "context": "; " + selinux.probe('"$p"', follow=follow) if context else "",
+    }
     batch: list[str] = []
     for index, path in enumerate(ask):
         batch.append(_STAT_ONE.format(path=quote(path), index=index, **flags))

@@ -27,9 +27,24 @@ from ..result import Result
 from .remotefs import FileState, Prediction, backup_step
 from .state import Change, StateModule
 
-__all__ = ["ABSENT_RC", "Edit", "HostStateModule", "Known", "Section", "TextFile", "fact",
-           "failure", "home_path", "init_system", "need", "read_file", "section", "sections",
-           "text_file", "write_file"]
+__all__ = [
+    "ABSENT_RC",
+    "Edit",
+    "HostStateModule",
+    "Known",
+    "Section",
+    "TextFile",
+    "fact",
+    "failure",
+    "home_path",
+    "init_system",
+    "need",
+    "read_file",
+    "section",
+    "sections",
+    "text_file",
+    "write_file",
+]
 
 S = TypeVar("S")
 ABSENT_RC = 66  # read_file's status for a missing file
@@ -71,8 +86,10 @@ class Edit(Change):
 
 def section(name: str, command: str) -> str:
     """``command`` run in a subshell, framed so ``sections`` finds its output and status."""
-    return (f"printf '{_BEGIN}%s\\n' {name}; ( {command} ); "
-            f"printf '\\n::pbe:end %s %s\\n' {name} \"$?\"")
+    return (
+        f"printf '{_BEGIN}%s\\n' {name}; ( {command} ); "
+        f"printf '\\n::pbe:end %s %s\\n' {name} \"$?\""
+    )
 
 
 def sections(output: str) -> dict[str, Section]:
@@ -83,12 +100,12 @@ def sections(output: str) -> dict[str, Section]:
         line_end = output.find("\n", start)
         if line_end < 0:
             break
-        name = output[start + len(_BEGIN):line_end]
+        name = output[start + len(_BEGIN) : line_end]
         end = _END.search(output, line_end)
         if end is None:
             break
         if end.group(1) == name:
-            found[name] = Section(int(end.group(2)), output[line_end + 1:end.start()])
+            found[name] = Section(int(end.group(2)), output[line_end + 1 : end.start()])
         pos = end.end()
     return found
 
@@ -122,8 +139,10 @@ def init_system(ctx: ModuleContext, tool: str) -> str:
     manager = fact(ctx, "service_mgr")
     if manager is not None:
         return f"echo {'systemd' if manager == 'systemd' else 'other'}"
-    return (f"if [ -d /run/systemd/system ] && command -v {tool} >/dev/null; "
-            "then echo systemd; else echo other; fi")
+    return (
+        f"if [ -d /run/systemd/system ] && command -v {tool} >/dev/null; "
+        "then echo systemd; else echo other; fi"
+    )
 
 
 def home_path(path: str) -> str:
@@ -150,8 +169,15 @@ def text_file(path: str, found: Section) -> TextFile:
     return TextFile(path, found.text)
 
 
-def write_file(path: str, *, mode: str | None = None, new_mode: str = "0644",
-               owner: str | None = None, backup: bool = False, quoted: bool = False) -> str:
+def write_file(
+    path: str,
+    *,
+    mode: str | None = None,
+    new_mode: str = "0644",
+    owner: str | None = None,
+    backup: bool = False,
+    quoted: bool = False,
+) -> str:
     """Shell that replaces ``path`` with its stdin atomically: a temp file beside it, then
     a rename. ``mode`` and ``owner`` (``user:group``) are forced when given; otherwise an
     existing file keeps its own and a new one gets ``new_mode``. With ``backup`` the old
@@ -162,7 +188,7 @@ def write_file(path: str, *, mode: str | None = None, new_mode: str = "0644",
         steps.append(f'{{ m=$(stat -L -c %a -- "$d" 2>/dev/null) || m={new_mode}; }}')
         steps.append('chmod "$m" "$t"')
     else:
-        steps.append(f"chmod {quote(mode)} \"$t\"")
+        steps.append(f'chmod {quote(mode)} "$t"')
     if owner is None:
         steps.append('{ o=$(stat -L -c %u:%g -- "$d" 2>/dev/null) && chown "$o" "$t" || :; }')
     else:
@@ -210,8 +236,9 @@ class HostStateModule(StateModule[S]):
         res = ctx.run(self.apply(args, change, ctx), stdin=stdin)
         if res.rc != 0:
             raise ModuleError(self.failed(args, change, res))
-        return Result(changed=True, msg=change.msg or None,
-                      values=self.applied(args, change, res), diff=diff)
+        return Result(
+            changed=True, msg=change.msg or None, values=self.applied(args, change, res), diff=diff
+        )
 
 
 def _prediction(ctx: ModuleContext) -> Prediction | None:
@@ -222,8 +249,9 @@ def _prediction(ctx: ModuleContext) -> Prediction | None:
     return ctx.files.prediction
 
 
-def _predict(ctx: ModuleContext, prediction: Prediction,
-             writes: tuple[tuple[str, str | None], ...]) -> None:
+def _predict(
+    ctx: ModuleContext, prediction: Prediction, writes: tuple[tuple[str, str | None], ...]
+) -> None:
     """Record what the change would leave: each file's new text, or its absence (None)."""
     for path, text in writes:
         if text is None:

@@ -51,22 +51,26 @@ class Request:
     unix_socket: str | None = None
     use_netrc: bool = True
     use_gssapi: bool = False
-    newer_than: str | None = None   # a host file: send If-Modified-Since its mtime
+    newer_than: str | None = None  # a host file: send If-Modified-Since its mtime
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any], **overrides: Any) -> Request:
         """The request the common HTTP arguments of get_url/uri describe."""
         headers = {str(k): str(v) for k, v in (args.get("headers") or {}).items()}
         values: dict[str, Any] = {
-            "url": args["url"], "headers": headers,
-            "url_username": args.get("url_username"), "url_password": args.get("url_password"),
+            "url": args["url"],
+            "headers": headers,
+            "url_username": args.get("url_username"),
+            "url_password": args.get("url_password"),
             "force_basic_auth": bool(args.get("force_basic_auth")),
             "validate_certs": args.get("validate_certs") is not False,
             "use_proxy": args.get("use_proxy") is not False,
             "http_agent": args.get("http_agent") or "ansible-httpget",
             "decompress": args.get("decompress") is not False,
-            "client_cert": args.get("client_cert"), "client_key": args.get("client_key"),
-            "ca_path": args.get("ca_path"), "ciphers": tuple(args.get("ciphers") or ()),
+            "client_cert": args.get("client_cert"),
+            "client_key": args.get("client_key"),
+            "ca_path": args.get("ca_path"),
+            "ciphers": tuple(args.get("ciphers") or ()),
             "unix_socket": args.get("unix_socket"),
             "use_netrc": args.get("use_netrc") is not False,
             "use_gssapi": bool(args.get("use_gssapi")),
@@ -80,13 +84,16 @@ class Request:
 
     def check(self) -> None:
         """Refuse what would corrupt the request: line breaks in the URL or a header."""
-        for what, text in (("url", self.url), *(("header", f"{k}: {v}")
-                                                 for k, v in self.headers.items())):
+        for what, text in (
+            ("url", self.url),
+            *(("header", f"{k}: {v}") for k, v in self.headers.items()),
+        ):
             if _UNSAFE.search(text):
                 raise ModuleError(f"{what} {text!r} contains a line break or NUL")
         if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", self.url):
-            raise ModuleError(f"url {self.url!r} has no scheme (http://, https://, ftp://, "
-                              "file://)")
+            raise ModuleError(
+                f"url {self.url!r} has no scheme (http://, https://, ftp://, file://)"
+            )
 
 
 def _curl_quote(value: str) -> str:
@@ -97,9 +104,13 @@ def _curl_quote(value: str) -> str:
 
 def curl_config(req: Request) -> list[str]:
     """curl's settings, one per line (secrets included: this goes to a 0600 file)."""
-    lines = [f"url = {_curl_quote(req.url)}", f"user-agent = {_curl_quote(req.http_agent)}",
-             f"connect-timeout = {req.timeout}", f"speed-time = {req.timeout}",
-             "speed-limit = 1"]
+    lines = [
+        f"url = {_curl_quote(req.url)}",
+        f"user-agent = {_curl_quote(req.http_agent)}",
+        f"connect-timeout = {req.timeout}",
+        f"speed-time = {req.timeout}",
+        "speed-limit = 1",
+    ]
     if req.method == "HEAD":
         lines.append("head")
     elif req.method != "GET" or req.body is not None:
@@ -108,23 +119,37 @@ def curl_config(req: Request) -> list[str]:
     if req.url_username is not None or req.url_password is not None:
         user = f"{req.url_username or ''}:{req.url_password or ''}"
         lines += [f"user = {_curl_quote(user)}", "basic" if req.force_basic_auth else "anyauth"]
-    flags = {"location": req.follow, "insecure": not req.validate_certs,
-             "compressed": req.decompress, "netrc-optional": req.use_netrc,
-             "negotiate": req.use_gssapi}
+    flags = {
+        "location": req.follow,
+        "insecure": not req.validate_certs,
+        "compressed": req.decompress,
+        "netrc-optional": req.use_netrc,
+        "negotiate": req.use_gssapi,
+    }
     lines += [name for name, on in flags.items() if on]
     if not req.use_proxy:
         lines.append('noproxy = "*"')
-    options = {"cert": req.client_cert, "key": req.client_key, "cacert": req.ca_path,
-               "ciphers": ",".join(req.ciphers) or None, "unix-socket": req.unix_socket,
-               "time-cond": req.newer_than}
+    options = {
+        "cert": req.client_cert,
+        "key": req.client_key,
+        "cacert": req.ca_path,
+        "ciphers": ",".join(req.ciphers) or None,
+        "unix-socket": req.unix_socket,
+        "time-cond": req.newer_than,
+    }
     lines += [f"{name} = {_curl_quote(value)}" for name, value in options.items() if value]
     return lines
 
 
 def wget_config(req: Request) -> list[str]:
     """The same request for wget (a wgetrc), each line marked ``#w`` for the curl reader."""
-    lines = [f"method = {req.method}", f"user_agent = {req.http_agent}",
-             f"timeout = {req.timeout}", "content_on_error = on", "tries = 1"]
+    lines = [
+        f"method = {req.method}",
+        f"user_agent = {req.http_agent}",
+        f"timeout = {req.timeout}",
+        "content_on_error = on",
+        "tries = 1",
+    ]
     lines += [f"header = {k}: {v}" for k, v in req.headers.items()]
     if req.url_username is not None:
         lines.append(f"user = {req.url_username}")
@@ -199,10 +224,10 @@ class Response:
 
     tool: str
     rc: int
-    status: int                              # -1: no response at all
+    status: int  # -1: no response at all
     redirects: int
     url: str
-    headers: dict[str, str]                  # lower-cased, - as _ (Ansible's keys)
+    headers: dict[str, str]  # lower-cased, - as _ (Ansible's keys)
     raw_headers: list[tuple[str, str]]
     error: str
 
@@ -222,28 +247,26 @@ def parse_report(data: bytes, url: str) -> tuple[Response, bytes]:
     start = data.find(_REPORT)
     end = data.find(REPORT_END, start)
     if start < 0 or end < 0:
-        raise ModuleError("the HTTP request script printed no report "
-                          f"(got {data[:200]!r})")
-    head, _, rest = data[start + len(_REPORT):].partition(b"\nE|")
+        raise ModuleError(f"the HTTP request script printed no report (got {data[:200]!r})")
+    head, _, rest = data[start + len(_REPORT) :].partition(b"\nE|")
     tool, rc, written = head.decode("utf-8", "replace").removeprefix("T|").split("|", 2)
     error, _, rest = rest.partition(b"\nH|")
     size_text, _, rest = rest.partition(b"\n")
-    raw = rest[:int(size_text or b"0")].decode("iso-8859-1")
-    after = data[end + len(REPORT_END):]
+    raw = rest[: int(size_text or b"0")].decode("iso-8859-1")
+    after = data[end + len(REPORT_END) :]
     if tool == "wget":
         return _wget_response(int(rc), raw, url, error.decode("utf-8", "replace")), after
-    return _curl_response(tool, int(rc), written, raw, url,
-                          error.decode("utf-8", "replace")), after
+    return _curl_response(tool, int(rc), written, raw, url, error.decode("utf-8", "replace")), after
 
 
-def _curl_response(tool: str, rc: int, written: str, raw: str, url: str,
-                   error: str) -> Response:
+def _curl_response(tool: str, rc: int, written: str, raw: str, url: str, error: str) -> Response:
     code, _, rest = written.partition("|")
     redirects, _, effective = rest.partition("|")
     status = int(code) if code.isdigit() and int(code) > 0 else -1
     pairs = _last_block(raw.replace("\r\n", "\n").split("\n"))
-    return Response(tool, rc, status, int(redirects or 0), effective or url, _keys(pairs),
-                    pairs, error)
+    return Response(
+        tool, rc, status, int(redirects or 0), effective or url, _keys(pairs), pairs, error
+    )
 
 
 def _wget_response(rc: int, raw: str, url: str, error: str) -> Response:
@@ -260,15 +283,16 @@ def _wget_response(rc: int, raw: str, url: str, error: str) -> Response:
     text = error if status == -1 else ""
     if status == -1:
         text = " ".join(line for line in lines if line.strip()) or error
-    return Response("wget", rc, status, max(len(statuses) - 1, 0), effective, _keys(pairs),
-                    pairs, text)
+    return Response(
+        "wget", rc, status, max(len(statuses) - 1, 0), effective, _keys(pairs), pairs, text
+    )
 
 
 def _last_block(lines: list[str]) -> list[tuple[str, str]]:
     """The header lines of the last response (after its status line)."""
     start = max((i for i, line in enumerate(lines) if line.startswith("HTTP/")), default=-1)
     pairs = []
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         name, sep, value = line.partition(":")
         if sep and name and not name.startswith(" "):
             pairs.append((name.strip(), value.strip()))

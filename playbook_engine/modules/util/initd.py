@@ -31,31 +31,45 @@ from .services import (
 from .state import Change
 from .systemctl import Unit, unit_state
 
-__all__ = ["Initd", "initd_apply", "initd_failure", "initd_plan", "initd_probe", "initd_state",
-           "initd_values", "is_running"]
+__all__ = [
+    "Initd",
+    "initd_apply",
+    "initd_failure",
+    "initd_plan",
+    "initd_probe",
+    "initd_state",
+    "initd_values",
+    "is_running",
+]
 
-_SYSTEMD_BOOTED = ('{ [ -d /run/systemd/system ] || [ -d /dev/.run/systemd ] || '
-                   '[ -d /dev/.systemd ] || [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; }')
+_SYSTEMD_BOOTED = (
+    "{ [ -d /run/systemd/system ] || [ -d /dev/.run/systemd ] || "
+    '[ -d /dev/.systemd ] || [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ]; }'
+)
 _ENABLE_TOOLS = ("update-rc.d", "insserv", "chkconfig")
-_STOPPED_WORDS = ("could not access pid file", "is dead and pid file exists",
-                  "dead but subsys locked", "dead but pid file exists")
+_STOPPED_WORDS = (
+    "could not access pid file",
+    "is dead and pid file exists",
+    "dead but subsys locked",
+    "dead but pid file exists",
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Initd:
     """What the probe learned: the manager, and what it says of the service."""
 
-    manager: str                          # systemd | upstart | openrc | sysv | none
-    unit: Unit | None = None              # when systemd manages the host
-    running: bool | None = None           # None: could not tell
-    crashed: bool = False                 # OpenRC: needs a zap before starting
-    tools: frozenset[str] = frozenset()   # service tools found on the host
-    links: tuple[str, ...] = ()           # /etc/rc?.d/[SK]??NAME
+    manager: str  # systemd | upstart | openrc | sysv | none
+    unit: Unit | None = None  # when systemd manages the host
+    running: bool | None = None  # None: could not tell
+    crashed: bool = False  # OpenRC: needs a zap before starting
+    tools: frozenset[str] = frozenset()  # service tools found on the host
+    links: tuple[str, ...] = ()  # /etc/rc?.d/[SK]??NAME
     chkconfig: tuple[str, str] = ("", "")  # chkconfig --list NAME: stdout, stderr
     runlevels: tuple[str, ...] | None = None  # OpenRC: where rc-update has it (None: nowhere)
-    manual: bool = False                  # Upstart: the override holds a `manual` stanza
-    conf_manual: bool = False             # Upstart: the job file itself does
-    exists: bool = False                  # sysvinit: the init script is there
+    manual: bool = False  # Upstart: the override holds a `manual` stanza
+    conf_manual: bool = False  # Upstart: the job file itself does
+    exists: bool = False  # sysvinit: the init script is there
 
     @property
     def enable_tool(self) -> str | None:
@@ -70,28 +84,30 @@ class Initd:
 
 # -- reading ----------------------------------------------------------------------------------
 
+
 def initd_probe(args: Mapping[str, Any], systemd_reads: str) -> str:
     """Find the manager and read the service; ``systemd_reads`` is what to read when
     systemd turns out to manage the host."""
     q = quote(args["name"])
-    return (PATH_SBIN + "cd / || exit 1\n"
-            f"if command -v systemctl >/dev/null 2>&1 && {_SYSTEMD_BOOTED}; then pbe_m=systemd\n"
-            f"elif command -v initctl >/dev/null 2>&1 && [ -f /etc/init/{q}.conf ]; "
-            "then pbe_m=upstart\n"
-            "elif command -v rc-service >/dev/null 2>&1; then pbe_m=openrc\n"
-            f"elif [ -f /etc/init.d/{q} ]; then pbe_m=sysv\nelse pbe_m=none; fi\n"
-            f"echo $pbe_m; {mark('manager')}\n"
-            f'case $pbe_m in\nsystemd)\n{systemd_reads};;\n'
-            f"upstart)\n{_upstart_reads(args)};;\n"
-            f"openrc)\n{_openrc_reads(args)};;\n"
-            f"sysv)\n{_sysv_reads(args)};;\nesac\n"
-            + (ps_part() if args.get("pattern") else ""))
+    return (
+        PATH_SBIN + "cd / || exit 1\n"
+        f"if command -v systemctl >/dev/null 2>&1 && {_SYSTEMD_BOOTED}; then pbe_m=systemd\n"
+        f"elif command -v initctl >/dev/null 2>&1 && [ -f /etc/init/{q}.conf ]; "
+        "then pbe_m=upstart\n"
+        "elif command -v rc-service >/dev/null 2>&1; then pbe_m=openrc\n"
+        f"elif [ -f /etc/init.d/{q} ]; then pbe_m=sysv\nelse pbe_m=none; fi\n"
+        f"echo $pbe_m; {mark('manager')}\n"
+        f"case $pbe_m in\nsystemd)\n{systemd_reads};;\n"
+        f"upstart)\n{_upstart_reads(args)};;\n"
+        f"openrc)\n{_openrc_reads(args)};;\n"
+        f"sysv)\n{_sysv_reads(args)};;\nesac\n" + (ps_part() if args.get("pattern") else "")
+    )
 
 
 def _status(args: Mapping[str, Any], command: str) -> str:
     """The status section: ``command`` with ``{extra}`` where the arguments go."""
     if args.get("pattern"):
-        return ""   # the process list answers instead
+        return ""  # the process list answers instead
     extra = "".join(f" {quote(word)}" for word in _arguments(args))
     return f"{command.format(extra=extra)}; {mark('status')}\n"
 
@@ -104,28 +120,37 @@ def _arguments(args: Mapping[str, Any]) -> list[str]:
 def _sysv_reads(args: Mapping[str, Any]) -> str:
     q = quote(args["name"])
     tools = " ".join(("service", *_ENABLE_TOOLS))
-    status = (f"if command -v service >/dev/null 2>&1; then service {q} status{{extra}}; "
-              f"else /etc/init.d/{q} status{{extra}}; fi </dev/null 2>/dev/null")
-    return (f"for t in {tools}; do command -v $t >/dev/null 2>&1 && echo $t; done; "
-            f"{mark('tools')}\n" + _status(args, status)
-            + f"ls -d /etc/rc?.d/[SK]??{q} 2>/dev/null; {mark('links')}\n"
-            "if command -v chkconfig >/dev/null 2>&1; then\n"
-            f"chkconfig --list {q} 2>/dev/null; {mark('chkconfig')}\n"
-            f"chkconfig --list {q} 2>&1 >/dev/null; {mark('chkconfig-err')}\nfi\n")
+    status = (
+        f"if command -v service >/dev/null 2>&1; then service {q} status{{extra}}; "
+        f"else /etc/init.d/{q} status{{extra}}; fi </dev/null 2>/dev/null"
+    )
+    return (
+        f"for t in {tools}; do command -v $t >/dev/null 2>&1 && echo $t; done; "
+        f"{mark('tools')}\n"
+        + _status(args, status)
+        + f"ls -d /etc/rc?.d/[SK]??{q} 2>/dev/null; {mark('links')}\n"
+        "if command -v chkconfig >/dev/null 2>&1; then\n"
+        f"chkconfig --list {q} 2>/dev/null; {mark('chkconfig')}\n"
+        f"chkconfig --list {q} 2>&1 >/dev/null; {mark('chkconfig-err')}\nfi\n"
+    )
 
 
 def _openrc_reads(args: Mapping[str, Any]) -> str:
     q = quote(args["name"])
-    return (_status(args, f"rc-service {q} status{{extra}} </dev/null 2>&1")
-            + f"rc-update show 2>/dev/null; {mark('rc-update')}\n")
+    return (
+        _status(args, f"rc-service {q} status{{extra}} </dev/null 2>&1")
+        + f"rc-update show 2>/dev/null; {mark('rc-update')}\n"
+    )
 
 
 def _upstart_reads(args: Mapping[str, Any]) -> str:
     q = quote(args["name"])
-    return (_status(args, f"initctl status {q}{{extra}} </dev/null 2>/dev/null")
-            + f"cat /etc/init/{q}.override 2>/dev/null; {mark('override')}\n"
-            f"grep -Eqi '^(start on )?manual[[:space:]]*$' /etc/init/{q}.conf; "
-            f"{mark('conf-manual')}\n")
+    return (
+        _status(args, f"initctl status {q}{{extra}} </dev/null 2>/dev/null")
+        + f"cat /etc/init/{q}.override 2>/dev/null; {mark('override')}\n"
+        f"grep -Eqi '^(start on )?manual[[:space:]]*$' /etc/init/{q}.conf; "
+        f"{mark('conf-manual')}\n"
+    )
 
 
 def initd_state(args: Mapping[str, Any], out: str, err: str) -> Initd:
@@ -139,14 +164,20 @@ def initd_state(args: Mapping[str, Any], out: str, err: str) -> Initd:
         running = ps_matches(parts.get("ps", Section(1, "")).text, args["pattern"])
     elif status is not None:
         running, crashed = _judge(manager, args["name"], status)
-    return Initd(manager, running=running, crashed=crashed,
-                 tools=frozenset(parts.get("tools", Section(0, "")).text.split()),
-                 links=tuple(parts.get("links", Section(0, "")).text.split()),
-                 chkconfig=(parts.get("chkconfig", Section(0, "")).text,
-                            parts.get("chkconfig-err", Section(0, "")).text),
-                 runlevels=_openrc_levels(args["name"], parts.get("rc-update")),
-                 manual=_manual(parts.get("override")),
-                 conf_manual=parts.get("conf-manual", Section(1, "")).rc == 0)
+    return Initd(
+        manager,
+        running=running,
+        crashed=crashed,
+        tools=frozenset(parts.get("tools", Section(0, "")).text.split()),
+        links=tuple(parts.get("links", Section(0, "")).text.split()),
+        chkconfig=(
+            parts.get("chkconfig", Section(0, "")).text,
+            parts.get("chkconfig-err", Section(0, "")).text,
+        ),
+        runlevels=_openrc_levels(args["name"], parts.get("rc-update")),
+        manual=_manual(parts.get("override")),
+        conf_manual=parts.get("conf-manual", Section(1, "")).rc == 0,
+    )
 
 
 def _judge(manager: str, name: str, status: Section) -> tuple[bool | None, bool]:
@@ -193,11 +224,13 @@ def _openrc_levels(name: str, part: Section | None) -> tuple[str, ...] | None:
 def _manual(part: Section | None) -> bool:
     if part is None:
         return False
-    return any(line.strip().lower() in ("manual", "start on manual")
-               for line in part.text.splitlines())
+    return any(
+        line.strip().lower() in ("manual", "start on manual") for line in part.text.splitlines()
+    )
 
 
 # -- deciding ---------------------------------------------------------------------------------
+
 
 def initd_plan(args: Mapping[str, Any], host: Initd) -> Change | None:
     """The steps (enable first, then the state), or None when the service is in state."""
@@ -285,6 +318,7 @@ def _start(host: Initd) -> list[str]:
 
 # -- changing ---------------------------------------------------------------------------------
 
+
 def initd_apply(args: Mapping[str, Any], op: str) -> str:
     """The changing script for ``initd_plan``'s op: the runner, then the steps."""
     runner, *steps = op.split("|")
@@ -293,7 +327,7 @@ def initd_apply(args: Mapping[str, Any], op: str) -> str:
 
 def _step(args: Mapping[str, Any], runner: str, step: str) -> Step:
     kind, _, what = step.partition(":")
-    fatal = not what.endswith("?")   # a restart's stop may fail when its start works
+    fatal = not what.endswith("?")  # a restart's stop may fail when its start works
     if kind == "ctl":
         argv = (*_control(runner, args["name"], what.rstrip("?")), *_arguments(args))
         return Step(step, argv, fatal=fatal)
@@ -303,8 +337,11 @@ def _step(args: Mapping[str, Any], runner: str, step: str) -> Step:
 
 
 def _control(runner: str, name: str, action: str) -> tuple[str, ...]:
-    return {"upstart": ("initctl", action, name), "openrc": ("rc-service", name, action),
-            "service": ("service", name, action)}.get(runner, (f"/etc/init.d/{name}", action))
+    return {
+        "upstart": ("initctl", action, name),
+        "openrc": ("rc-service", name, action),
+        "service": ("service", name, action),
+    }.get(runner, (f"/etc/init.d/{name}", action))
 
 
 def _enable_command(args: Mapping[str, Any], kind: str, what: str) -> tuple[str, ...]:
@@ -312,8 +349,7 @@ def _enable_command(args: Mapping[str, Any], kind: str, what: str) -> tuple[str,
     commands: dict[str, tuple[str, ...]] = {
         "rcd": ("update-rc.d", name, what),
         "insserv": ("insserv", name) if what == "on" else ("insserv", "-r", name),
-        "chkconfig": ("chkconfig", "--add", name) if what == "add"
-        else ("chkconfig", name, what),
+        "chkconfig": ("chkconfig", "--add", name) if what == "add" else ("chkconfig", name, what),
         "openrc": ("rc-update", what, name, args.get("runlevel") or "default"),
         "upstart": _upstart_override(name, what == "on"),
     }

@@ -26,19 +26,23 @@ LOGIN_ARGS: dict[str, Arg] = {
     "login_host": Arg("str", default="localhost", description="The server's host."),
     "login_port": Arg("int", default=3306, description="The server's TCP port."),
     "login_unix_socket": Arg("str", description="The server's unix socket."),
-    "config_file": Arg("path", default="~/.my.cnf",
-                       description="An option file read first, when it exists."),
+    "config_file": Arg(
+        "path", default="~/.my.cnf", description="An option file read first, when it exists."
+    ),
     "connect_timeout": Arg("int", default=30, description="Seconds to wait to connect."),
     "ca_cert": Arg("path", aliases=("ssl_ca",), description="CA certificate for TLS."),
     "client_cert": Arg("path", aliases=("ssl_cert",), description="Client certificate."),
     "client_key": Arg("path", aliases=("ssl_key",), description="Client key."),
     "check_hostname": Arg("bool", description="Verify the server's certificate's name."),
-    "check_implicit_admin": Arg("bool", default=False,
-                                description="Accepted: the given login is used."),
-    "config_overrides_defaults": Arg("bool", default=False,
-                                     description="Let config_file's host/port win."),
-    "sql_log_bin": Arg("bool", default=True, description="False: keep changes out of the "
-                                                         "binary log."),
+    "check_implicit_admin": Arg(
+        "bool", default=False, description="Accepted: the given login is used."
+    ),
+    "config_overrides_defaults": Arg(
+        "bool", default=False, description="Let config_file's host/port win."
+    ),
+    "sql_log_bin": Arg(
+        "bool", default=True, description="False: keep changes out of the binary log."
+    ),
 }
 
 _CONNECT_FAILURES = ("ERROR 1045", "ERROR 2002", "ERROR 2003", "ERROR 2005", "ERROR 1698")
@@ -71,9 +75,14 @@ def _home_path(path: str) -> str:
 def option_lines(args: Mapping[str, Any]) -> list[str]:
     """The [client] section the task's login arguments make (secrets included)."""
     lines = ["[client]"]
-    values = {"user": args["login_user"], "password": args["login_password"],
-              "connect-timeout": args["connect_timeout"], "ssl-ca": args["ca_cert"],
-              "ssl-cert": args["client_cert"], "ssl-key": args["client_key"]}
+    values = {
+        "user": args["login_user"],
+        "password": args["login_password"],
+        "connect-timeout": args["connect_timeout"],
+        "ssl-ca": args["ca_cert"],
+        "ssl-cert": args["client_cert"],
+        "ssl-key": args["client_key"],
+    }
     if args["login_unix_socket"]:
         values["socket"] = args["login_unix_socket"]
         values["host"] = "localhost"
@@ -93,13 +102,13 @@ def client_script(args: Mapping[str, Any], command: str, label: str) -> tuple[st
     config = _home_path(args["config_file"] or "")
     script = (
         f"# {label}\n"
-        "_m=$(umask); umask 077; _c=$(mktemp \"${TMPDIR:-/tmp}/.pbe-my.XXXXXXXXXX\")"
-        " || exit 1; umask \"$_m\"\n"
-        f"_f={config}; [ -f \"$_f\" ] && [ -r \"$_f\" ] && printf '!include %s\\n' \"$_f\""
-        " > \"$_c\"\n"
-        f"_i=0; while [ \"$_i\" -lt {len(lines)} ] && IFS= read -r _l; do"
-        " printf '%s\\n' \"$_l\" >> \"$_c\"; _i=$((_i+1)); done\n"
-        f"{command}\n_r=$?; rm -f \"$_c\"; exit \"$_r\""
+        '_m=$(umask); umask 077; _c=$(mktemp "${TMPDIR:-/tmp}/.pbe-my.XXXXXXXXXX")'
+        ' || exit 1; umask "$_m"\n'
+        f'_f={config}; [ -f "$_f" ] && [ -r "$_f" ] && printf \'!include %s\\n\' "$_f"'
+        ' > "$_c"\n'
+        f'_i=0; while [ "$_i" -lt {len(lines)} ] && IFS= read -r _l; do'
+        ' printf \'%s\\n\' "$_l" >> "$_c"; _i=$((_i+1)); done\n'
+        f'{command}\n_r=$?; rm -f "$_c"; exit "$_r"'
     )
     return script, ("\n".join(lines) + "\n").encode()
 
@@ -108,7 +117,7 @@ def mysql_command(force: bool = False) -> str:
     """The ``mysql`` client reading SQL from the rest of stdin, plain tab-separated rows;
     ``force``: go on after a failing statement (a probe whose parts may fail)."""
     tail = " --force" if force else ""
-    return f"mysql --defaults-file=\"$_c\" --batch --skip-column-names{tail}"
+    return f'mysql --defaults-file="$_c" --batch --skip-column-names{tail}'
 
 
 def rows(out: str) -> list[list[str]]:
@@ -134,13 +143,19 @@ def rows(out: str) -> list[list[str]]:
 class MysqlModule(Module):
     """Base for the mysql_* modules: runs SQL with the task's login."""
 
-    def sql(self, args: Mapping[str, Any], ctx: ModuleContext, statements: list[str],
-            label: str, force: bool = False, client: str | None = None) -> CommandResult:
+    def sql(
+        self,
+        args: Mapping[str, Any],
+        ctx: ModuleContext,
+        statements: list[str],
+        label: str,
+        force: bool = False,
+        client: str | None = None,
+    ) -> CommandResult:
         """Run ``statements`` (one round trip); ModuleError when the login fails.
         ``client``: another mysql command line than ``mysql_command``'s."""
         prefix = [] if args.get("sql_log_bin", True) else ["SET SQL_LOG_BIN=0;"]
-        script, stdin = client_script(args, client or mysql_command(force),
-                                      f"{self.name}: {label}")
+        script, stdin = client_script(args, client or mysql_command(force), f"{self.name}: {label}")
         body = "\n".join(prefix + statements) + "\n"
         res = ctx.run(script, stdin=stdin + body.encode())
         if res.rc == 127:
@@ -155,8 +170,10 @@ def _cannot_connect(err: str) -> bool:
 
 
 def connect_failure(args: Mapping[str, Any], err: str) -> str:
-    return ("unable to connect to database, check login_user and login_password are correct "
-            f"or {args['config_file']} has the credentials. Exception message: {err.strip()}")
+    return (
+        "unable to connect to database, check login_user and login_password are correct "
+        f"or {args['config_file']} has the credentials. Exception message: {err.strip()}"
+    )
 
 
 def failure(res: CommandResult) -> str:

@@ -12,17 +12,34 @@ from typing import Any
 from ...errors import ModuleError
 from .mysql import ident
 
-__all__ = ["ALL_LEVEL", "Privs", "covers", "grants", "parse_priv", "quote_object",
-           "split_privs"]
+__all__ = ["ALL_LEVEL", "Privs", "covers", "grants", "parse_priv", "quote_object", "split_privs"]
 
 Privs = dict[str, set[str]]
 
 # What MySQL 8 lists instead of ALL for a user that has everything on a database: holding
 # these on an object counts as ALL there.
-ALL_LEVEL = frozenset({
-    "SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "REFERENCES", "INDEX",
-    "ALTER", "CREATE TEMPORARY TABLES", "LOCK TABLES", "EXECUTE", "CREATE VIEW", "SHOW VIEW",
-    "CREATE ROUTINE", "ALTER ROUTINE", "EVENT", "TRIGGER"})
+ALL_LEVEL = frozenset(
+    {
+        "SELECT",
+        "INSERT",
+        "UPDATE",
+        "DELETE",
+        "CREATE",
+        "DROP",
+        "REFERENCES",
+        "INDEX",
+        "ALTER",
+        "CREATE TEMPORARY TABLES",
+        "LOCK TABLES",
+        "EXECUTE",
+        "CREATE VIEW",
+        "SHOW VIEW",
+        "CREATE ROUTINE",
+        "ALTER ROUTINE",
+        "EVENT",
+        "TRIGGER",
+    }
+)
 _GRANT = re.compile(r"^GRANT (?P<privs>.+?) ON (?P<obj>.+?) TO (?P<who>\S+)(?P<rest>.*)$")
 _KINDS = ("FUNCTION", "PROCEDURE", "TABLE")
 
@@ -55,7 +72,7 @@ def _parts(obj: str) -> list[str]:
     while i < len(obj):
         char = obj[i]
         if char == "`":
-            if quoted and obj[i + 1:i + 2] == "`":
+            if quoted and obj[i + 1 : i + 2] == "`":
                 word.append("`")
                 i += 1
             else:
@@ -95,8 +112,7 @@ def parse_priv(priv: Any) -> Privs:
     """mysql_user's ``priv``: the string form or a mapping of object → privileges."""
     items: list[tuple[str, str]] = []
     if isinstance(priv, dict):
-        items = [(str(k), ",".join(v) if isinstance(v, list) else str(v))
-                 for k, v in priv.items()]
+        items = [(str(k), ",".join(v) if isinstance(v, list) else str(v)) for k, v in priv.items()]
     elif isinstance(priv, str):
         for part in filter(None, (p.strip() for p in priv.split("/"))):
             obj, sep, privs = part.rpartition(":")
@@ -134,7 +150,7 @@ def _host(who: str) -> str:
     quote = who[-1]
     if quote in "`'":
         start = who.rfind(quote, 0, len(who) - 1)
-        return who[start + 1:-1].replace(quote * 2, quote)
+        return who[start + 1 : -1].replace(quote * 2, quote)
     return who.rsplit("@", 1)[-1]
 
 

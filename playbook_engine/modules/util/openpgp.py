@@ -67,7 +67,7 @@ def _dearmor(data: bytes) -> bytes:
     block = block.split("-----END PGP PUBLIC KEY BLOCK-----", 1)[0]
     lines = [line.strip() for line in block.strip("\r\n").splitlines()]
     if "" in lines:  # armor headers end at the first blank line
-        lines = lines[lines.index("") + 1:]
+        lines = lines[lines.index("") + 1 :]
     body = "".join(line for line in lines if line and not line.startswith("="))
     try:
         return base64.b64decode(body, validate=True)
@@ -91,7 +91,7 @@ def _packets(data: bytes) -> list[tuple[int, bytes]]:
             length, at = _old_length(data, at + 1, head & 0x03)
         if at + length > len(data):
             raise NotAKey("truncated OpenPGP packet")
-        out.append((tag, data[at:at + length]))
+        out.append((tag, data[at : at + length]))
         at += length
     return out
 
@@ -103,7 +103,7 @@ def _new_length(data: bytes, at: int) -> tuple[int, int]:
     if first < 224:
         return ((first - 192) << 8) + _byte(data, at + 1) + 192, at + 2
     if first == 255:
-        return int.from_bytes(data[at + 1:at + 5], "big"), at + 5
+        return int.from_bytes(data[at + 1 : at + 5], "big"), at + 5
     raise NotAKey("partial packet lengths do not occur in keys")
 
 
@@ -111,7 +111,7 @@ def _old_length(data: bytes, at: int, kind: int) -> tuple[int, int]:
     if kind == 3:
         return len(data) - at, at
     size = (1, 2, 4)[kind]
-    return int.from_bytes(data[at:at + size], "big"), at + size
+    return int.from_bytes(data[at : at + size], "big"), at + size
 
 
 def _byte(data: bytes, at: int) -> int:

@@ -25,8 +25,15 @@ from ..base import Arg, ModuleContext
 from ..result import Result
 from .state import Change, StateModule
 
-__all__ = ["PackageBackend", "PackageFailure", "PackageModule", "PackagePrediction", "names_of",
-           "package_prediction", "tool_words"]
+__all__ = [
+    "PackageBackend",
+    "PackageFailure",
+    "PackageModule",
+    "PackagePrediction",
+    "names_of",
+    "package_prediction",
+    "tool_words",
+]
 
 S = TypeVar("S")
 
@@ -34,8 +41,8 @@ S = TypeVar("S")
 class PackageBackend(Protocol):
     """One package manager, as the manager's own module and ``package`` use it."""
 
-    managers: ClassVar[tuple[str, ...]]       # the ``pkg_mgr`` fact values it serves
-    args: ClassVar[dict[str, Arg]]            # Ansible's arguments for that module
+    managers: ClassVar[tuple[str, ...]]  # the ``pkg_mgr`` fact values it serves
+    args: ClassVar[dict[str, Arg]]  # Ansible's arguments for that module
 
     @classmethod
     def coerce(cls, args: Mapping[str, Any]) -> dict[str, Any]:
@@ -67,8 +74,9 @@ class PackagePrediction:
         self._lock = threading.Lock()
         self._packages: dict[str, dict[str, Any]] = {}
 
-    def record(self, database: str, installed: Iterable[tuple[str, Any]],
-               removed: Iterable[str] = ()) -> None:
+    def record(
+        self, database: str, installed: Iterable[tuple[str, Any]], removed: Iterable[str] = ()
+    ) -> None:
         with self._lock:
             known = self._packages.setdefault(database, {})
             known.update(installed)
@@ -79,8 +87,7 @@ class PackagePrediction:
             return dict(self._packages.get(database, {}))
 
 
-_PREDICTIONS: weakref.WeakKeyDictionary[object, PackagePrediction] = \
-    weakref.WeakKeyDictionary()
+_PREDICTIONS: weakref.WeakKeyDictionary[object, PackagePrediction] = weakref.WeakKeyDictionary()
 _PREDICTIONS_LOCK = threading.Lock()
 
 
@@ -121,19 +128,21 @@ class PackageModule(StateModule[S], Generic[S]):
         """The probed state as earlier tasks of the check run would leave it."""
         return state
 
-    def remember(self, args: dict[str, Any], change: Change, prediction: PackagePrediction
-                 ) -> None:
+    def remember(self, args: dict[str, Any], change: Change, prediction: PackagePrediction) -> None:
         """Record in the check run's prediction what ``change`` would do."""
 
     def database(self, args: dict[str, Any]) -> str:
         """Which package database the prediction is kept for (manager and root)."""
         return self.managers[0] if self.managers else type(self).__name__
 
-    def applied(self, args: dict[str, Any], change: Change, res: CommandResult
-                ) -> dict[str, Any]:
+    def applied(self, args: dict[str, Any], change: Change, res: CommandResult) -> dict[str, Any]:
         if res.rc != 0:
-            raise PackageFailure(tool_words(res) or f"{change.op} failed (rc={res.rc})",
-                                 rc=res.rc, stdout=res.out, stderr=res.err)
+            raise PackageFailure(
+                tool_words(res) or f"{change.op} failed (rc={res.rc})",
+                rc=res.rc,
+                stdout=res.out,
+                stderr=res.err,
+            )
         return change.values
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
@@ -145,30 +154,36 @@ class PackageModule(StateModule[S], Generic[S]):
                 state = self.foresee(args, state, prediction.view(self.database(args)))
             change = self.plan(args, state)
             if change is None:
-                return Result(msg=self.in_state_msg(args, state),
-                              values=self.values(args, state))
+                return Result(msg=self.in_state_msg(args, state), values=self.values(args, state))
             diff = change.diff if ctx.diff else None
             if ctx.check:
                 self._predict(args, change, ctx, prediction)
-                return Result(changed=True, msg=self.check_msg or change.msg,
-                              values=change.values, diff=diff)
+                return Result(
+                    changed=True, msg=self.check_msg or change.msg, values=change.values, diff=diff
+                )
             values = self.applied(args, change, ctx.run(self.apply(args, change, ctx)))
         except PackageFailure as failure:
             return Result.fail(failure.msg, **failure.values)
         return Result(changed=True, msg=change.msg, values=values, diff=diff)
 
-    def _predict(self, args: dict[str, Any], change: Change, ctx: ModuleContext,
-                 prediction: PackagePrediction | None) -> None:
+    def _predict(
+        self,
+        args: dict[str, Any],
+        change: Change,
+        ctx: ModuleContext,
+        prediction: PackagePrediction | None,
+    ) -> None:
         if prediction is None:
             return
         self.remember(args, change, prediction)
-        ctx.files.prediction.unsure(f"a {getattr(self, 'name', 'package')} task check mode "
-                                    "did not apply")
+        ctx.files.prediction.unsure(
+            f"a {getattr(self, 'name', 'package')} task check mode did not apply"
+        )
 
 
 def tool_words(res: CommandResult) -> str:
     """What a failed tool said: its error output, else its output, trimmed."""
-    return (res.err.strip() or res.out.strip())
+    return res.err.strip() or res.out.strip()
 
 
 def names_of(args: Mapping[str, Any], key: str = "name") -> list[str]:

@@ -51,16 +51,20 @@ def backend_names() -> list[str]:
     """The package managers pbe has a backend for, from the files beside this one."""
     import playbook_engine.modules.util as util
 
-    return sorted(info.name[len(PREFIX):] for info in pkgutil.iter_modules(util.__path__)
-                  if info.name.startswith(PREFIX))
+    return sorted(
+        info.name[len(PREFIX) :]
+        for info in pkgutil.iter_modules(util.__path__)
+        if info.name.startswith(PREFIX)
+    )
 
 
 def backend(name: str) -> type[Module]:
     """The ``Backend`` class of package manager ``name``; ModuleError when pbe has none."""
     if name not in backend_names():
         have = ", ".join(backend_names())
-        raise ModuleError(f'Could not find a matching action for the "{name}" package manager '
-                          f"(pbe has: {have})")
+        raise ModuleError(
+            f'Could not find a matching action for the "{name}" package manager (pbe has: {have})'
+        )
     found: ModuleType = importlib.import_module(f"{_PACKAGE}.{PREFIX}{name}")
     cls: type[Module] = found.Backend
     return cls
@@ -113,6 +117,8 @@ def detect(ctx: ModuleContext) -> str:
     res = ctx.run(probe.build(collectors, nonce, probe.ProbeOptions()))
     found = collect.facts_for(probe.split(res.out, nonce), collectors).get("pkg_mgr")
     if not found or found == "unknown":
-        raise ModuleError('Could not detect which package manager to use. Try gathering facts '
-                          'or setting the "use" option.')
+        raise ModuleError(
+            "Could not detect which package manager to use. Try gathering facts "
+            'or setting the "use" option.'
+        )
     return str(found)

@@ -24,52 +24,87 @@ from .state import Change, StateModule
 __all__ = ["APT_ARGS", "Backend"]
 
 APT_ARGS: dict[str, Arg] = {
-    "name": Arg("list", elements="str", aliases=("package", "pkg"),
-                description="Package names or specs: `foo`, `foo=1.0*`, `foo>=1.0`, `apt*`."),
-    "state": Arg("str", default="present",
-                 choices=("absent", "build-dep", "fixed", "latest", "present"),
-                 description="present, latest, absent (purge: true purges), build-dep, fixed."),
-    "update_cache": Arg("bool", aliases=("update-cache",),
-                        description="Run `apt-get update` first (see cache_valid_time)."),
+    "name": Arg(
+        "list",
+        elements="str",
+        aliases=("package", "pkg"),
+        description="Package names or specs: `foo`, `foo=1.0*`, `foo>=1.0`, `apt*`.",
+    ),
+    "state": Arg(
+        "str",
+        default="present",
+        choices=("absent", "build-dep", "fixed", "latest", "present"),
+        description="present, latest, absent (purge: true purges), build-dep, fixed.",
+    ),
+    "update_cache": Arg(
+        "bool",
+        aliases=("update-cache",),
+        description="Run `apt-get update` first (see cache_valid_time).",
+    ),
     "update_cache_retries": Arg("int", default=5, description="Attempts of the update."),
-    "update_cache_retry_max_delay": Arg("int", default=12,
-                                        description="Longest wait between attempts (s)."),
-    "cache_valid_time": Arg("int", default=0,
-                            description="Update only a cache older than this (s); implies "
-                                        "update_cache."),
+    "update_cache_retry_max_delay": Arg(
+        "int", default=12, description="Longest wait between attempts (s)."
+    ),
+    "cache_valid_time": Arg(
+        "int",
+        default=0,
+        description="Update only a cache older than this (s); implies update_cache.",
+    ),
     "purge": Arg("bool", default=False, description="Purge configuration files on removal."),
     "deb": Arg("path", description="A .deb file on the host (or an URL) to install."),
-    "default_release": Arg("str", aliases=("default-release",),
-                           description="apt-get -t: prefer this release."),
-    "install_recommends": Arg("bool", aliases=("install-recommends",),
-                              description="Install recommended packages (default: apt's)."),
+    "default_release": Arg(
+        "str", aliases=("default-release",), description="apt-get -t: prefer this release."
+    ),
+    "install_recommends": Arg(
+        "bool",
+        aliases=("install-recommends",),
+        description="Install recommended packages (default: apt's).",
+    ),
     "force": Arg("bool", default=False, description="--force-yes (dangerous)."),
-    "upgrade": Arg("raw", default="no", choices=(*aptplan.UPGRADES, True, False),
-                   description="dist or full: dist-upgrade; yes or safe: upgrade "
-                               "--with-new-pkgs; no."),
-    "dpkg_options": Arg("str", default="force-confdef,force-confold",
-                        description="dpkg options, comma-separated, without `--`."),
+    "upgrade": Arg(
+        "raw",
+        default="no",
+        choices=(*aptplan.UPGRADES, True, False),
+        description="dist or full: dist-upgrade; yes or safe: upgrade --with-new-pkgs; no.",
+    ),
+    "dpkg_options": Arg(
+        "str",
+        default="force-confdef,force-confold",
+        description="dpkg options, comma-separated, without `--`.",
+    ),
     "autoremove": Arg("bool", default=False, description="Remove unused dependencies."),
-    "autoclean": Arg("bool", default=False,
-                     description="Remove package files that can no longer be downloaded."),
-    "fail_on_autoremove": Arg("bool", default=False,
-                              description="--no-remove: fail rather than remove anything."),
-    "policy_rc_d": Arg("int", description="Exit code of /usr/sbin/policy-rc.d while apt "
-                                          "runs (101: start no services)."),
+    "autoclean": Arg(
+        "bool", default=False, description="Remove package files that can no longer be downloaded."
+    ),
+    "fail_on_autoremove": Arg(
+        "bool", default=False, description="--no-remove: fail rather than remove anything."
+    ),
+    "policy_rc_d": Arg(
+        "int",
+        description="Exit code of /usr/sbin/policy-rc.d while apt runs (101: start no services).",
+    ),
     "only_upgrade": Arg("bool", default=False, description="Only upgrade installed packages."),
-    "force_apt_get": Arg("bool", default=False,
-                         description="Accepted: pbe always uses apt-get."),
+    "force_apt_get": Arg("bool", default=False, description="Accepted: pbe always uses apt-get."),
     "clean": Arg("bool", default=False, description="Run `apt-get clean` first."),
-    "allow_unauthenticated": Arg("bool", default=False, aliases=("allow-unauthenticated",),
-                                 description="Install unauthenticated packages."),
-    "allow_downgrade": Arg("bool", default=False, aliases=(
-        "allow-downgrade", "allow_downgrades", "allow-downgrades"),
-        description="Allow installing an older version."),
-    "allow_change_held_packages": Arg("bool", default=False,
-                                      description="Allow changing held packages."),
+    "allow_unauthenticated": Arg(
+        "bool",
+        default=False,
+        aliases=("allow-unauthenticated",),
+        description="Install unauthenticated packages.",
+    ),
+    "allow_downgrade": Arg(
+        "bool",
+        default=False,
+        aliases=("allow-downgrade", "allow_downgrades", "allow-downgrades"),
+        description="Allow installing an older version.",
+    ),
+    "allow_change_held_packages": Arg(
+        "bool", default=False, description="Allow changing held packages."
+    ),
     "lock_timeout": Arg("int", default=60, description="Seconds to wait for the dpkg lock."),
-    "auto_install_module_deps": Arg("bool", default=True,
-                                    description="Accepted: pbe needs nothing on the host."),
+    "auto_install_module_deps": Arg(
+        "bool", default=True, description="Accepted: pbe needs nothing on the host."
+    ),
 }
 
 
@@ -79,9 +114,12 @@ class Backend(StateModule[aptplan.AptState]):
 
     args = APT_ARGS
     mutually_exclusive = (("deb", "name", "upgrade"),)
-    returns = {"cache_updated": "whether the cache was updated",
-               "cache_update_time": "when the cache was last updated (seconds since the epoch)",
-               "stdout": "apt-get's output", "stderr": "apt-get's error output"}
+    returns = {
+        "cache_updated": "whether the cache was updated",
+        "cache_update_time": "when the cache was last updated (seconds since the epoch)",
+        "stdout": "apt-get's output",
+        "stderr": "apt-get's error output",
+    }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         args = aptplan.normalize(args)
@@ -92,8 +130,11 @@ class Backend(StateModule[aptplan.AptState]):
             return Result(changed=updated, values=self.values(args, state))
         assert isinstance(change, aptplan.AptChange)
         if ctx.check:
-            return Result(changed=not change.quiet, values=change.values,
-                          diff=change.diff if ctx.diff else None)
+            return Result(
+                changed=not change.quiet,
+                values=change.values,
+                diff=change.diff if ctx.diff else None,
+            )
         command = self.apply(args, change, ctx)
         return self.finish(args, change, ctx.run(command), ctx.diff)
 
@@ -101,14 +142,22 @@ class Backend(StateModule[aptplan.AptState]):
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
         mode = aptplan.mode(args)
-        parts = [aptcmd.ENV, "command -v apt-get >/dev/null || "
-                             "{ echo 'apt-get not found on the host' >&2; exit 127; }"]
+        parts = [
+            aptcmd.ENV,
+            "command -v apt-get >/dev/null || "
+            "{ echo 'apt-get not found on the host' >&2; exit 127; }",
+        ]
         if args["clean"] and mode != "clean" and not ctx.check:
             parts.append(f"apt-get clean 2>&1 || {aptcmd.section('clean-failed')}")
         refresh = aptplan.wants_update(args)
         if refresh or mode == "install":
-            delays = None if ctx.check else aptcmd.update_delays(
-                args["update_cache_retries"], args["update_cache_retry_max_delay"])
+            delays = (
+                None
+                if ctx.check
+                else aptcmd.update_delays(
+                    args["update_cache_retries"], args["update_cache_retry_max_delay"]
+                )
+            )
             parts.append(aptcmd.cache_probe(args["cache_valid_time"], refresh, delays))
         parts.append(self._probe_mode(args, mode))
         return "\n".join(p for p in parts if p)
@@ -128,8 +177,13 @@ class Backend(StateModule[aptplan.AptState]):
         build = None
         if args["state"] == "build-dep":
             build = aptcmd.install_command(args, "build-dep", ())
-        return aptcmd.package_probe(literal, patterns, release=args["default_release"],
-                                    policy=mode == "install", simulate_cmd=build)
+        return aptcmd.package_probe(
+            literal,
+            patterns,
+            release=args["default_release"],
+            policy=mode == "install",
+            simulate_cmd=build,
+        )
 
     def parse(self, args: dict[str, Any], res: CommandResult) -> aptplan.AptState:
         out = sections(res.out)
@@ -139,8 +193,10 @@ class Backend(StateModule[aptplan.AptState]):
             raise ModuleError("apt-get clean failed")
         if "update-failed" in out:
             tail = "\n".join(out.get("update", "").strip().splitlines()[-3:])
-            raise ModuleError(f"Failed to update apt cache after "
-                              f"{args['update_cache_retries']} retries: {tail or 'unknown reason'}")
+            raise ModuleError(
+                f"Failed to update apt cache after "
+                f"{args['update_cache_retries']} retries: {tail or 'unknown reason'}"
+            )
         state = aptplan.AptState(out, arch=out.get("arch", "").strip())
         times = out.get("cache", "").split()
         state.cache_time = int(times[0]) if times else 0
@@ -188,12 +244,17 @@ class Backend(StateModule[aptplan.AptState]):
             return aptcmd.deb_command(args, change.targets)
         return aptcmd.install_command(args, change.op, change.targets)
 
-    def finish(self, args: dict[str, Any], change: aptplan.AptChange, res: CommandResult,
-               diff: bool) -> Result:
+    def finish(
+        self, args: dict[str, Any], change: aptplan.AptChange, res: CommandResult, diff: bool
+    ) -> Result:
         """The registered result of the apply command, in Ansible's shape."""
         out, err = res.out, res.err
-        output = {"stdout": out, "stdout_lines": Lines(out), "stderr": err,
-                  "stderr_lines": Lines(err)}
+        output = {
+            "stdout": out,
+            "stdout_lines": Lines(out),
+            "stderr": err,
+            "stderr_lines": Lines(err),
+        }
         if res.rc != 0:
             message = aptplan.failure(args, change, self.command(args, change), err or out)
             return Result.fail(message, rc=res.rc, **output)
@@ -201,8 +262,9 @@ class Backend(StateModule[aptplan.AptState]):
             return Result(values={k: v for k, v in change.values.items() if "std" not in k})
         values = {k: v for k, v in change.values.items() if k != "msg"}
         changed = simulated_changes(out) if change.op == "build-dep" else True
-        return Result(changed=changed, msg=out if change.op in ("upgrade", "clean") else None,
-                      values={**values, **output},
-                      diff={"prepared": aptplan.prepared(out)} if diff else None)
-
-
+        return Result(
+            changed=changed,
+            msg=out if change.op in ("upgrade", "clean") else None,
+            values={**values, **output},
+            diff={"prepared": aptplan.prepared(out)} if diff else None,
+        )

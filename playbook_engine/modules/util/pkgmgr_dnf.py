@@ -50,64 +50,89 @@ __all__ = ["DNF_ARGS", "Backend", "DnfBackend"]
 
 _STATES = ("absent", "present", "installed", "removed", "latest")
 DNF_ARGS: dict[str, Arg] = {
-    "name": Arg("list", elements="str", default=[], aliases=("pkg",),
-                description="Package specs: a name, name-1.2, 'name >= 1.2', a file it "
-                            "provides, @group, a local .rpm or its URL; '*' with latest "
-                            "upgrades everything."),
-    "state": Arg("str", choices=_STATES,
-                 description="present/installed, latest, absent/removed; default present "
-                             "(absent with autoremove alone)."),
-    "list": Arg("str", description="installed, updates, available, repos, or a package "
-                                   "spec: list instead of changing anything."),
-    "allow_downgrade": Arg("bool", default=False,
-                           description="Install a requested version older than the one "
-                                       "installed."),
-    "allowerasing": Arg("bool", default=False,
-                        description="Let dnf remove installed packages to resolve "
-                                    "dependencies."),
-    "autoremove": Arg("bool", default=False,
-                      description="Remove leaf dependencies nothing needs any more."),
+    "name": Arg(
+        "list",
+        elements="str",
+        default=[],
+        aliases=("pkg",),
+        description="Package specs: a name, name-1.2, 'name >= 1.2', a file it "
+        "provides, @group, a local .rpm or its URL; '*' with latest "
+        "upgrades everything.",
+    ),
+    "state": Arg(
+        "str",
+        choices=_STATES,
+        description="present/installed, latest, absent/removed; default present "
+        "(absent with autoremove alone).",
+    ),
+    "list": Arg(
+        "str",
+        description="installed, updates, available, repos, or a package "
+        "spec: list instead of changing anything.",
+    ),
+    "allow_downgrade": Arg(
+        "bool",
+        default=False,
+        description="Install a requested version older than the one installed.",
+    ),
+    "allowerasing": Arg(
+        "bool",
+        default=False,
+        description="Let dnf remove installed packages to resolve dependencies.",
+    ),
+    "autoremove": Arg(
+        "bool", default=False, description="Remove leaf dependencies nothing needs any more."
+    ),
     "best": Arg("bool", description="Insist on the highest version (or settle)."),
     "nobest": Arg("bool", description="The opposite of best."),
     "bugfix": Arg("bool", default=False, description="With latest: bugfix updates only."),
-    "security": Arg("bool", default=False,
-                    description="With latest: security updates only."),
+    "security": Arg("bool", default=False, description="With latest: security updates only."),
     "cacheonly": Arg("bool", default=False, description="Use only the metadata cache."),
     "conf_file": Arg("str", description="dnf configuration file to use."),
     "disable_excludes": Arg("str", description="all, main or a repo id."),
-    "disable_gpg_check": Arg("bool", default=False,
-                             description="Do not check package signatures."),
-    "disable_plugin": Arg("list", elements="str", default=[], description="Plugins to "
-                                                                           "disable."),
-    "enable_plugin": Arg("list", elements="str", default=[], description="Plugins to "
-                                                                          "enable."),
-    "disablerepo": Arg("list", elements="str", default=[],
-                       description="Repo ids to disable for this transaction."),
-    "enablerepo": Arg("list", elements="str", default=[],
-                      description="Repo ids to enable for this transaction."),
-    "exclude": Arg("list", elements="str", default=[],
-                   description="Packages to leave out of installs and upgrades."),
+    "disable_gpg_check": Arg("bool", default=False, description="Do not check package signatures."),
+    "disable_plugin": Arg("list", elements="str", default=[], description="Plugins to disable."),
+    "enable_plugin": Arg("list", elements="str", default=[], description="Plugins to enable."),
+    "disablerepo": Arg(
+        "list", elements="str", default=[], description="Repo ids to disable for this transaction."
+    ),
+    "enablerepo": Arg(
+        "list", elements="str", default=[], description="Repo ids to enable for this transaction."
+    ),
+    "exclude": Arg(
+        "list",
+        elements="str",
+        default=[],
+        description="Packages to leave out of installs and upgrades.",
+    ),
     "download_only": Arg("bool", default=False, description="Download, do not install."),
     "download_dir": Arg("str", description="Where download_only puts the packages."),
-    "install_weak_deps": Arg("bool", default=True, description="Install weak "
-                                                               "dependencies too."),
+    "install_weak_deps": Arg("bool", default=True, description="Install weak dependencies too."),
     "installroot": Arg("str", default="/", description="Install into another root."),
-    "lock_timeout": Arg("int", default=30,
-                        description="Accepted; dnf waits for its lock by itself."),
+    "lock_timeout": Arg(
+        "int", default=30, description="Accepted; dnf waits for its lock by itself."
+    ),
     "releasever": Arg("str", description="Release version for the repositories."),
-    "skip_broken": Arg("bool", default=False,
-                       description="Skip packages with broken dependencies."),
-    "sslverify": Arg("bool", default=True,
-                     description="Verify repositories' TLS certificates."),
-    "update_cache": Arg("bool", default=False, aliases=("expire-cache",),
-                        description="Refresh the repository metadata first."),
-    "update_only": Arg("bool", default=False,
-                       description="Upgrade installed packages only, install nothing new."),
-    "use_backend": Arg("str", default="auto",
-                       choices=("auto", "dnf", "yum", "yum4", "dnf4", "dnf5"),
-                       description="dnf5 drives dnf5; the others drive dnf."),
-    "validate_certs": Arg("bool", default=True,
-                          description="Verify TLS for package URLs."),
+    "skip_broken": Arg(
+        "bool", default=False, description="Skip packages with broken dependencies."
+    ),
+    "sslverify": Arg("bool", default=True, description="Verify repositories' TLS certificates."),
+    "update_cache": Arg(
+        "bool",
+        default=False,
+        aliases=("expire-cache",),
+        description="Refresh the repository metadata first.",
+    ),
+    "update_only": Arg(
+        "bool", default=False, description="Upgrade installed packages only, install nothing new."
+    ),
+    "use_backend": Arg(
+        "str",
+        default="auto",
+        choices=("auto", "dnf", "yum", "yum4", "dnf4", "dnf5"),
+        description="dnf5 drives dnf5; the others drive dnf.",
+    ),
+    "validate_certs": Arg("bool", default=True, description="Verify TLS for package URLs."),
 }
 
 CHECK_MSG = "Check mode: No changes made, but would have if not in check mode"
@@ -121,9 +146,12 @@ class DnfBackend(PackageModule[DnfState]):
     binary: ClassVar[str] = "dnf"
     args = DNF_ARGS
     check_msg = CHECK_MSG
-    returns = {"msg": "Nothing to do, or what failed", "rc": "0, or 1 on failure",
-               "results": "Installed: NEVRA / Removed: NEVRA lines, or list's packages",
-               "failures": "on failure: what could not be done"}
+    returns = {
+        "msg": "Nothing to do, or what failed",
+        "rc": "0, or 1 on failure",
+        "results": "Installed: NEVRA / Removed: NEVRA lines, or list's packages",
+        "failures": "on failure: what could not be done",
+    }
 
     # -- arguments -----------------------------------------------------------------------
 
@@ -146,28 +174,42 @@ class DnfBackend(PackageModule[DnfState]):
 
     def validate(self, args: dict[str, Any]) -> None:
         specs = names_of(args)
-        if self.wanted(args) == "absent" and any(kind_of(s) in ("url", "file")
-                                                  for s in specs):
-            raise PackageFailure("Cannot remove paths -- please specify package name.",
-                                 results=[], rc=1)
+        if self.wanted(args) == "absent" and any(kind_of(s) in ("url", "file") for s in specs):
+            raise PackageFailure(
+                "Cannot remove paths -- please specify package name.", results=[], rc=1
+            )
         if not specs and not (args["autoremove"] or args["update_cache"] or args["list"]):
-            raise PackageFailure("name is required when state is present, latest or "
-                                 "absent", results=[], rc=1)
+            raise PackageFailure(
+                "name is required when state is present, latest or absent", results=[], rc=1
+            )
 
     def options(self, args: dict[str, Any]) -> list[str]:
         """dnf's options for the arguments, for the dry runs and the real run alike."""
         opts = [f"--installroot={args['installroot']}"] if args["installroot"] != "/" else []
-        pairs = (("conf_file", "--config="), ("releasever", "--releasever="),
-                 ("disable_excludes", "--disableexcludes="), ("download_dir", "--downloaddir="))
+        pairs = (
+            ("conf_file", "--config="),
+            ("releasever", "--releasever="),
+            ("disable_excludes", "--disableexcludes="),
+            ("download_dir", "--downloaddir="),
+        )
         opts += [f"{flag}{args[key]}" for key, flag in pairs if args.get(key)]
-        lists = (("disablerepo", "--disablerepo="), ("enablerepo", "--enablerepo="),
-                 ("exclude", "--exclude="), ("disable_plugin", "--disableplugin="),
-                 ("enable_plugin", "--enableplugin="))
+        lists = (
+            ("disablerepo", "--disablerepo="),
+            ("enablerepo", "--enablerepo="),
+            ("exclude", "--exclude="),
+            ("disable_plugin", "--disableplugin="),
+            ("enable_plugin", "--enableplugin="),
+        )
         opts += [f"{flag}{v}" for key, flag in lists for v in args.get(key) or []]
-        flags = (("disable_gpg_check", "--nogpgcheck"), ("skip_broken", "--skip-broken"),
-                 ("allowerasing", "--allowerasing"), ("cacheonly", "-C"),
-                 ("bugfix", "--bugfix"), ("security", "--security"),
-                 ("download_only", "--downloadonly"))
+        flags = (
+            ("disable_gpg_check", "--nogpgcheck"),
+            ("skip_broken", "--skip-broken"),
+            ("allowerasing", "--allowerasing"),
+            ("cacheonly", "-C"),
+            ("bugfix", "--bugfix"),
+            ("security", "--security"),
+            ("download_only", "--downloadonly"),
+        )
         opts += [flag for key, flag in flags if args.get(key)]
         return opts + self.settings(args)
 
@@ -195,11 +237,14 @@ class DnfBackend(PackageModule[DnfState]):
 
     def probe(self, args: dict[str, Any], ctx: Any) -> str:
         tool = self.tool(args)
-        head = (f"export LC_ALL=C; command -v {tool} >/dev/null 2>&1 || "
-                f"{{ echo '{tool} was not found on the host' >&2; exit 127; }}; ")
+        head = (
+            f"export LC_ALL=C; command -v {tool} >/dev/null 2>&1 || "
+            f"{{ echo '{tool} was not found on the host' >&2; exit 127; }}; "
+        )
         if args["update_cache"]:
-            head += _dry("makecache", f"{self.dnf(args, 'makecache', [], dry=True)} "
-                                      "--refresh") + "; "
+            head += (
+                _dry("makecache", f"{self.dnf(args, 'makecache', [], dry=True)} --refresh") + "; "
+            )
         if args["list"]:
             return head + self.list_probe(args)
         return head + self.state_probe(args)
@@ -207,8 +252,11 @@ class DnfBackend(PackageModule[DnfState]):
     def state_probe(self, args: dict[str, Any]) -> str:
         specs = names_of(args)
         rpm = rpm_command(args["installroot"])
-        lines = [f"q() {{ {rpm} -q --qf {quote(INSTALLED_QF)} \"$@\" 2>/dev/null; }}",
-                 f"o() {{ {rpm} -q --qf {quote(OLD_QF)} \"$@\" 2>/dev/null; }}", "m=0"]
+        lines = [
+            f'q() {{ {rpm} -q --qf {quote(INSTALLED_QF)} "$@" 2>/dev/null; }}',
+            f'o() {{ {rpm} -q --qf {quote(OLD_QF)} "$@" 2>/dev/null; }}',
+            "m=0",
+        ]
         lines += [_spec_probe(i, spec, rpm) for i, spec in enumerate(specs)]
         lines += self.dry_runs(args, specs)
         return "; ".join(lines)
@@ -221,16 +269,16 @@ class DnfBackend(PackageModule[DnfState]):
         steps: list[str] = []
         if wanted == "absent":
             if specs:
-                steps.append(_when_unsure(_dry("remove", self.dnf(args, "remove", specs,
-                                                                   dry=True))))
+                steps.append(
+                    _when_unsure(_dry("remove", self.dnf(args, "remove", specs, dry=True)))
+                )
             if args["autoremove"]:
                 steps.append(_dry("autoremove", self.dnf(args, "autoremove", [], dry=True)))
             return steps
         if specs == ["*"] and wanted == "latest":
             return [_dry("upgrade", self.dnf(args, "upgrade", [], dry=True))]
         if not args["update_only"]:
-            steps.append(_when_unsure(_dry("install", self.dnf(args, "install", specs,
-                                                                dry=True))))
+            steps.append(_when_unsure(_dry("install", self.dnf(args, "install", specs, dry=True))))
         if wanted == "latest" or args["update_only"]:
             steps.append(_dry("upgrade", self.dnf(args, "upgrade", specs, dry=True)))
         return steps
@@ -247,8 +295,10 @@ class DnfBackend(PackageModule[DnfState]):
         if what in ("updates", "upgrades", "available"):
             upgrades = " --upgrades" if what != "available" else ""
             return f"{self.tool(args)} -q repoquery{upgrades} --qf {qf} {opts}"
-        return (f"{rpm} -q --qf {quote(INSTALLED_QF)} -- {quote(what)}; "
-                f"{self.tool(args)} -q repoquery --qf {qf} {opts} -- {quote(what)}")
+        return (
+            f"{rpm} -q --qf {quote(INSTALLED_QF)} -- {quote(what)}; "
+            f"{self.tool(args)} -q repoquery --qf {qf} {opts} -- {quote(what)}"
+        )
 
     # -- parse and plan ------------------------------------------------------------------
 
@@ -260,22 +310,24 @@ class DnfBackend(PackageModule[DnfState]):
         state = parse_probe(names_of(args), res.out)
         cache = state.runs.pop("makecache", None)
         if cache is not None and cache.rc != 0:
-            raise PackageFailure(complaint(cache) or "Failed to update the cache", results=[],
-                                 rc=1)
+            raise PackageFailure(complaint(cache) or "Failed to update the cache", results=[], rc=1)
         return state
 
     def in_state_msg(self, args: dict[str, Any], state: DnfState) -> str | None:
         if state.listing is not None:
             return ""
-        return "Cache updated" if not names_of(args) and not args["autoremove"] \
-            else "Nothing to do"
+        return "Cache updated" if not names_of(args) and not args["autoremove"] else "Nothing to do"
 
     def values(self, args: dict[str, Any], state: DnfState) -> dict[str, Any]:
         if state.listing is not None:
             return {"results": state.listing}
         if self.wanted(args) == "absent":
-            return {"results": [f"No match for argument: {s.spec}" for s in state.specs
-                                if not s.installed], "rc": 0}
+            return {
+                "results": [
+                    f"No match for argument: {s.spec}" for s in state.specs if not s.installed
+                ],
+                "rc": 0,
+            }
         return {"results": _file_results(state.specs), "rc": 0}
 
     def plan(self, args: dict[str, Any], state: DnfState) -> Change | None:
@@ -295,28 +347,36 @@ class DnfBackend(PackageModule[DnfState]):
         steps = self.install_steps(args, [s for s in state.specs if s.spec not in dropped])
         if not rows or not steps:
             return None
-        return Steps("install", "", {"results": _results(rows, state.specs, args), "rc": 0},
-                     diff=_diff(rows), steps=steps, rows=tuple(rows))
+        return Steps(
+            "install",
+            "",
+            {"results": _results(rows, state.specs, args), "rc": 0},
+            diff=_diff(rows),
+            steps=steps,
+            rows=tuple(rows),
+        )
 
-    def install_steps(self, args: dict[str, Any], specs: list[SpecState]
-                      ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    def install_steps(
+        self, args: dict[str, Any], specs: list[SpecState]
+    ) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """dnf install for what rpm did not find; dnf upgrade for what it did (latest)."""
         latest = self.wanted(args) == "latest" or args["update_only"]
         if latest and [s.spec for s in specs] == ["*"]:
             return (("upgrade", ()),)
         install = () if args["update_only"] else tuple(s.spec for s in specs if not s.certain)
-        upgrade = tuple(s.spec for s in specs if s.certain or s.kind == "glob") if latest \
-            else ()
-        return tuple((cmd, specs) for cmd, specs in (("install", install),
-                                                      ("upgrade", upgrade)) if specs)
+        upgrade = tuple(s.spec for s in specs if s.certain or s.kind == "glob") if latest else ()
+        return tuple(
+            (cmd, specs) for cmd, specs in (("install", install), ("upgrade", upgrade)) if specs
+        )
 
     def plan_remove(self, args: dict[str, Any], state: DnfState) -> Change | None:
         runs = [state.runs[c] for c in ("remove", "autoremove") if c in state.runs]
         _fail_on_errors(runs, strict=False)
         rows = [row for run in runs for row in run.rows]
         if "remove" not in state.runs:
-            rows += [Row("Removing", p.name, p.arch, p.evr) for s in state.specs
-                     for p in s.installed]
+            rows += [
+                Row("Removing", p.name, p.arch, p.evr) for s in state.specs for p in s.installed
+            ]
         rows = _unique(rows)
         gone = tuple(s.spec for s in state.specs if s.installed or not s.certain_kind)
         steps: tuple[tuple[str, tuple[str, ...]], ...] = (("remove", gone),) if gone else ()
@@ -324,23 +384,27 @@ class DnfBackend(PackageModule[DnfState]):
             steps += (("autoremove", ()),)
         if not rows:
             return None
-        return Steps("remove", "", {"results": [f"Removed: {r.nevra}" for r in rows],
-                                    "rc": 0}, diff=_diff(rows), steps=steps, rows=tuple(rows))
+        return Steps(
+            "remove",
+            "",
+            {"results": [f"Removed: {r.nevra}" for r in rows], "rc": 0},
+            diff=_diff(rows),
+            steps=steps,
+            rows=tuple(rows),
+        )
 
     # -- check runs: what earlier tasks would have done ----------------------------------
 
     def database(self, args: dict[str, Any]) -> str:
         return f"rpm:{args['installroot']}"
 
-    def remember(self, args: dict[str, Any], change: Change, prediction: PackagePrediction
-                 ) -> None:
+    def remember(self, args: dict[str, Any], change: Change, prediction: PackagePrediction) -> None:
         assert isinstance(change, Steps)
         added = {row.name: row for row in change.rows if not row.removes}
         gone = [row.name for row in change.rows if row.removes and row.name not in added]
         prediction.record(self.database(args), added.items(), gone)
 
-    def foresee(self, args: dict[str, Any], state: DnfState, known: dict[str, Any]
-                ) -> DnfState:
+    def foresee(self, args: dict[str, Any], state: DnfState, known: dict[str, Any]) -> DnfState:
         """Apply the packages earlier tasks would have changed: to what rpm found, and to
         dnf's dry runs (rows for packages they would have installed already go). What
         dnf would resolve differently on that state (autoremove, removing groups or
@@ -364,12 +428,15 @@ class DnfBackend(PackageModule[DnfState]):
         commands = [self.dnf(args, cmd, list(specs), dry=False) for cmd, specs in change.steps]
         return " && ".join(["export LC_ALL=C", *commands])
 
-    def applied(self, args: dict[str, Any], change: Change, res: CommandResult
-                ) -> dict[str, Any]:
+    def applied(self, args: dict[str, Any], change: Change, res: CommandResult) -> dict[str, Any]:
         if res.rc != 0:
             words = _apply_words(change.op, res)
-            raise PackageFailure(words or f"dnf failed with exit status {res.rc}",
-                                 failures=[words] if words else [], results=[], rc=res.rc)
+            raise PackageFailure(
+                words or f"dnf failed with exit status {res.rc}",
+                failures=[words] if words else [],
+                results=[],
+                rc=res.rc,
+            )
         return change.values
 
 
@@ -390,8 +457,9 @@ def _pkg_mgr(ctx: ModuleContext) -> str | None:
 def _apply_words(op: str, res: CommandResult) -> str:
     """Why the real transaction failed: rpm's ``error:`` lines and dnf's complaints (the
     transaction table and progress are left out)."""
-    errors = [line.strip() for line in res.out.splitlines()
-              if line.strip().lower().startswith("error")]
+    errors = [
+        line.strip() for line in res.out.splitlines() if line.strip().lower().startswith("error")
+    ]
     said = complaint(parse_transaction(op, res.rc, res.err.splitlines()))
     if errors or said:
         return "\n".join(errors + ([said] if said else []))
@@ -470,9 +538,11 @@ def _spec_probe(index: int, spec: str, rpm: str) -> str:
     if kind == "versioned":
         return head + f"o -- {quote(spec.split()[0])}; m=1"
     if kind == "file":
-        return head + (f"x=$({rpm} -qp --qf {quote(FILE_QF)} -- {s} 2>/dev/null) && "
-                       "printf '%s\\n' \"$x\" && { o -- \"$(printf '%s' \"$x\" | cut -d'|' -f2)\"; "
-                       "q -- \"$(printf '%s' \"$x\" | cut -d'|' -f7)\"; } || m=1")
+        return head + (
+            f"x=$({rpm} -qp --qf {quote(FILE_QF)} -- {s} 2>/dev/null) && "
+            "printf '%s\\n' \"$x\" && { o -- \"$(printf '%s' \"$x\" | cut -d'|' -f2)\"; "
+            "q -- \"$(printf '%s' \"$x\" | cut -d'|' -f7)\"; } || m=1"
+        )
     return head + "m=1"
 
 
@@ -498,16 +568,21 @@ def _fail_on_errors(runs: list[DryRun], strict: bool = True) -> None:
         if run.rc != 0 and not run.aborted and not failures and _real_error(run):
             raise PackageFailure(complaint(run), failures=[complaint(run)], results=[], rc=1)
     if failures:
-        raise PackageFailure("Failed to install some of the specified packages",
-                             failures=failures, results=[], rc=1)
+        raise PackageFailure(
+            "Failed to install some of the specified packages", failures=failures, results=[], rc=1
+        )
 
 
 def _real_error(run: DryRun) -> bool:
     """An upgrade of packages that are not installed is nothing to do, not an error."""
     words = complaint(run)
-    return bool(words) and not (run.command in ("upgrade", "remove") and all(
-        NO_MATCH.match(w) or "No packages marked" in w or "available, but not installed"
-        in w for w in words.splitlines()))
+    return bool(words) and not (
+        run.command in ("upgrade", "remove")
+        and all(
+            NO_MATCH.match(w) or "No packages marked" in w or "available, but not installed" in w
+            for w in words.splitlines()
+        )
+    )
 
 
 def _unique(rows: list[Row]) -> list[Row]:
@@ -525,8 +600,7 @@ def _without_downgrades(rows: list[Row], specs: list[SpecState]) -> tuple[list[R
     """Ansible keeps a newer installed version unless allow_downgrade: the specs that would
     downgrade are dropped, and so are their rows."""
     down = {row.name for row in rows if row.action.startswith("Downgrading")}
-    dropped = {s.spec for s in specs if s.kind in ("name", "file", "url")
-               and _owner(s) in down}
+    dropped = {s.spec for s in specs if s.kind in ("name", "file", "url") and _owner(s) in down}
     kept = {_owner(s) for s in specs if s.spec not in dropped}
     return [r for r in rows if r.name not in down or r.name in kept], dropped
 
@@ -544,9 +618,13 @@ def _results(rows: list[Row], specs: list[SpecState], args: dict[str, Any]) -> l
     added = [f"{verb}: {r.nevra}" for r in rows if not r.removes]
     old = {p.name: p for s in specs for p in s.installed + s.old}
     listed = {r.name for r in rows if r.removes}  # dnf5 lists what an upgrade replaces
-    replaced = [f"Removed: {old[r.name]}" for r in rows
-                if r.action.startswith(("Upgrading", "Downgrading")) and r.name in old
-                and r.name not in listed]
+    replaced = [
+        f"Removed: {old[r.name]}"
+        for r in rows
+        if r.action.startswith(("Upgrading", "Downgrading"))
+        and r.name in old
+        and r.name not in listed
+    ]
     removed = [f"Removed: {r.nevra}" for r in rows if r.removes]
     return _file_results(specs) + added + removed + replaced
 
@@ -554,8 +632,11 @@ def _results(rows: list[Row], specs: list[SpecState], args: dict[str, Any]) -> l
 def _file_results(specs: list[SpecState]) -> list[str]:
     """Ansible names every local or remote .rpm and every group it was given, changed or
     not."""
-    return [f"Installed {s.spec}" if s.kind != "group" else f"Group {s.spec[1:]} installed."
-            for s in specs if s.kind in ("file", "url", "group")]
+    return [
+        f"Installed {s.spec}" if s.kind != "group" else f"Group {s.spec[1:]} installed."
+        for s in specs
+        if s.kind in ("file", "url", "group")
+    ]
 
 
 def _diff(rows: list[Row]) -> dict[str, Any]:
@@ -565,4 +646,3 @@ def _diff(rows: list[Row]) -> dict[str, Any]:
 class Backend(DnfBackend):
     """The backend ``package`` uses where the ``pkg_mgr`` fact is ``dnf`` (util/pkgmgr.py
     finds it by this file's name); the ``dnf`` and ``yum`` modules are this class."""
-

@@ -12,9 +12,9 @@ __all__ = ["DNF5_ARGS", "Backend"]
 
 DNF5_ARGS: dict[str, Arg] = {
     **{k: v for k, v in DNF_ARGS.items() if k != "use_backend"},
-    "auto_install_module_deps": Arg("bool", default=True,
-                                    description="Accepted; dnf5 needs no Python bindings "
-                                                "here."),
+    "auto_install_module_deps": Arg(
+        "bool", default=True, description="Accepted; dnf5 needs no Python bindings here."
+    ),
 }
 
 

@@ -24,69 +24,91 @@ from .state import Change
 __all__ = ["Backend", "ZYPPER_ARGS", "parse_summary"]
 
 ZYPPER_ARGS: dict[str, Arg] = {
-    "name": Arg("list", elements="str", aliases=("pkg",),
-                description="Packages (name, name>=1.0, name=1.0, a .rpm path or URL); "
-                            "'*' with latest or dist-upgrade: everything."),
-    "state": Arg("str", default="present", choices=("present", "latest", "absent",
-                                                    "dist-upgrade", "installed", "removed"),
-                 description="present/installed, latest, absent/removed, dist-upgrade."),
-    "type": Arg("str", default="package", choices=("package", "patch", "pattern", "product",
-                                                   "srcpackage", "application"),
-                description="The kind of thing named (zypper --type)."),
+    "name": Arg(
+        "list",
+        elements="str",
+        aliases=("pkg",),
+        description="Packages (name, name>=1.0, name=1.0, a .rpm path or URL); "
+        "'*' with latest or dist-upgrade: everything.",
+    ),
+    "state": Arg(
+        "str",
+        default="present",
+        choices=("present", "latest", "absent", "dist-upgrade", "installed", "removed"),
+        description="present/installed, latest, absent/removed, dist-upgrade.",
+    ),
+    "type": Arg(
+        "str",
+        default="package",
+        choices=("package", "patch", "pattern", "product", "srcpackage", "application"),
+        description="The kind of thing named (zypper --type).",
+    ),
     "extra_args_precommand": Arg("str", description="Global zypper options (e.g. --root)."),
     "extra_args": Arg("str", description="More options for the zypper command."),
     "disable_gpg_check": Arg("bool", default=False, description="--no-gpg-checks."),
     "auto_import_keys": Arg("bool", default=False, description="--gpg-auto-import-keys."),
     "disable_recommends": Arg("bool", default=True, description="--no-recommends."),
-    "install_recommends": Arg("bool", description="--recommends / --no-recommends "
-                                                  "(overrides disable_recommends)."),
+    "install_recommends": Arg(
+        "bool", description="--recommends / --no-recommends (overrides disable_recommends)."
+    ),
     "force": Arg("bool", default=False, description="--force: reinstall, downgrade."),
     "force_resolution": Arg("bool", default=False, description="--force-resolution."),
-    "update_cache": Arg("bool", default=False, aliases=("refresh",),
-                        description="zypper refresh first (also in check mode)."),
+    "update_cache": Arg(
+        "bool",
+        default=False,
+        aliases=("refresh",),
+        description="zypper refresh first (also in check mode).",
+    ),
     "oldpackage": Arg("bool", default=False, description="--oldpackage: allow downgrades."),
-    "allow_vendor_change": Arg("bool", default=False,
-                               description="--allow-vendor-change (dist-upgrade)."),
+    "allow_vendor_change": Arg(
+        "bool", default=False, description="--allow-vendor-change (dist-upgrade)."
+    ),
     "replacefiles": Arg("bool", default=False, description="--replacefiles."),
     "clean_deps": Arg("bool", default=False, description="Removal: --clean-deps."),
     "simple_errors": Arg("bool", default=False, description="Errors as plain messages."),
     "quiet": Arg("bool", default=True, description="--quiet."),
-    "skip_post_errors": Arg("bool", default=False,
-                            description="Exit code 107 (scriptlet errors) is success."),
+    "skip_post_errors": Arg(
+        "bool", default=False, description="Exit code 107 (scriptlet errors) is success."
+    ),
 }
 
 _MARK = "::pbe"
-_SECTIONS = {"to-install": "installed", "to-upgrade": "upgraded", "to-downgrade": "downgraded",
-             "to-reinstall": "reinstalled", "to-remove": "removed"}
+_SECTIONS = {
+    "to-install": "installed",
+    "to-upgrade": "upgraded",
+    "to-downgrade": "downgraded",
+    "to-reinstall": "reinstalled",
+    "to-remove": "removed",
+}
 
 
 @dataclass
 class ZypState:
-    installed: set[str]                       # named packages rpm knows
-    changes: dict[str, list[str]] = field(default_factory=dict)   # verb -> names
+    installed: set[str]  # named packages rpm knows
+    changes: dict[str, list[str]] = field(default_factory=dict)  # verb -> names
     rc: int = 0
     out: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class ZypChange(Change):
-    targets: tuple[str, ...] = ()       # the names the zypper command is given
+    targets: tuple[str, ...] = ()  # the names the zypper command is given
 
 
 def parse_summary(xml: str) -> tuple[dict[str, list[str]], list[str]]:
     """zypper's --xmlout: verb -> the package names its install-summary lists, and its
     error messages."""
     try:
-        root = ET.fromstring(xml[xml.index("<stream>"):] if "<stream>" in xml else xml)
+        root = ET.fromstring(xml[xml.index("<stream>") :] if "<stream>" in xml else xml)
     except ET.ParseError:
         return {}, [line for line in xml.splitlines() if line.strip()]
     changes: dict[str, list[str]] = {}
     for tag, verb in _SECTIONS.items():
         for node in root.iter(tag):
             changes.setdefault(verb, []).extend(
-                s.get("name", "") for s in node.iter("solvable") if s.get("name"))
-    errors = [m.text.strip() for m in root.iter("message")
-              if m.get("type") == "error" and m.text]
+                s.get("name", "") for s in node.iter("solvable") if s.get("name")
+            )
+    errors = [m.text.strip() for m in root.iter("message") if m.get("type") == "error" and m.text]
     return changes, errors
 
 
@@ -95,9 +117,13 @@ class Backend(PackageModule[ZypState]):
 
     managers: ClassVar[tuple[str, ...]] = ("zypper",)
     args = ZYPPER_ARGS
-    returns = {"name": "the names given", "state": "the state asked for",
-               "rc": "zypper's exit status", "stdout": "zypper's XML output",
-               "cmd": "the zypper command"}
+    returns = {
+        "name": "the names given",
+        "state": "the state asked for",
+        "rc": "zypper's exit status",
+        "stdout": "zypper's XML output",
+        "cmd": "the zypper command",
+    }
 
     def wanted(self, args: dict[str, Any]) -> str:
         state = str(args["state"])
@@ -126,8 +152,9 @@ class Backend(PackageModule[ZypState]):
         command = " ".join(quote(w) for w in head + [verb] + opts)
         if verb in ("dist-upgrade", "update"):
             return command
-        return command + (' -- "$@"' if names is None else
-                          " -- " + " ".join(quote(n) for n in names))
+        return command + (
+            ' -- "$@"' if names is None else " -- " + " ".join(quote(n) for n in names)
+        )
 
     def flags(self, args: dict[str, Any], verb: str) -> list[str]:
         if verb == "remove":
@@ -137,8 +164,12 @@ class Backend(PackageModule[ZypState]):
         if recommends is None:
             recommends = not args["disable_recommends"]
         out.append("--recommends" if recommends else "--no-recommends")
-        pairs = (("force", "--force"), ("force_resolution", "--force-resolution"),
-                 ("oldpackage", "--oldpackage"), ("replacefiles", "--replacefiles"))
+        pairs = (
+            ("force", "--force"),
+            ("force_resolution", "--force-resolution"),
+            ("oldpackage", "--oldpackage"),
+            ("replacefiles", "--replacefiles"),
+        )
         out += [flag for key, flag in pairs if args[key] and verb != "dist-upgrade"]
         if verb == "dist-upgrade" and args["allow_vendor_change"]:
             out.append("--allow-vendor-change")
@@ -152,20 +183,27 @@ class Backend(PackageModule[ZypState]):
         (latest, other types)."""
         root = _root(args)
         rpm = f"rpm --root {quote(root)}" if root else "rpm"
-        lines = ["export LC_ALL=C",
-                 "command -v zypper >/dev/null 2>&1 || { echo 'zypper was not found on the "
-                 "host' >&2; exit 127; }", "set --", f"echo '{_MARK} installed'"]
+        lines = [
+            "export LC_ALL=C",
+            "command -v zypper >/dev/null 2>&1 || { echo 'zypper was not found on the "
+            "host' >&2; exit 127; }",
+            "set --",
+            f"echo '{_MARK} installed'",
+        ]
         keep = self._keep(args)
         for name in (n for n in names_of(args) if n != "*"):
             add = f'set -- "$@" {quote(name)}'
-            lines.append(f"if {rpm} -q -- {quote(name)} >/dev/null 2>&1; then echo "
-                         f"{quote('=' + name)}; {add if keep in ('in', 'all') else ':'}; "
-                         f"else {add if keep in ('out', 'all') else ':'}; fi")
+            lines.append(
+                f"if {rpm} -q -- {quote(name)} >/dev/null 2>&1; then echo "
+                f"{quote('=' + name)}; {add if keep in ('in', 'all') else ':'}; "
+                f"else {add if keep in ('out', 'all') else ':'}; fi"
+            )
         if args["update_cache"]:
             pre = " ".join(quote(w) for w in shlex.split(args["extra_args_precommand"] or ""))
             lines.append(f"zypper --non-interactive --quiet {pre} refresh >/dev/null 2>&1")
-        step = (f"echo '{_MARK} dry'; {self.zypper(args, None, dry=True)} 2>&1; "
-                f"echo \"{_MARK} rc $?\"")
+        step = (
+            f"echo '{_MARK} dry'; {self.zypper(args, None, dry=True)} 2>&1; echo \"{_MARK} rc $?\""
+        )
         if names_of(args) and names_of(args) != ["*"]:
             step = f"if [ $# -gt 0 ]; then {step}; fi"
         return "; ".join([*lines, step])
@@ -198,9 +236,12 @@ class Backend(PackageModule[ZypState]):
         state.changes, errors = parse_summary(xml)
         ok = state.rc == 0 or (self.wanted(args) == "absent" and state.rc == 104)
         if not ok:
-            raise PackageFailure("\n".join(errors) or f"zypper failed (rc {state.rc})",
-                                 rc=state.rc, stdout=xml,
-                                 cmd=self.zypper(args, self.targets(args, state), dry=True))
+            raise PackageFailure(
+                "\n".join(errors) or f"zypper failed (rc {state.rc})",
+                rc=state.rc,
+                stdout=xml,
+                cmd=self.zypper(args, self.targets(args, state), dry=True),
+            )
         return state
 
     # -- plan and apply ------------------------------------------------------------------
@@ -208,26 +249,39 @@ class Backend(PackageModule[ZypState]):
     def plan(self, args: dict[str, Any], state: ZypState) -> Change | None:
         if not any(state.changes.values()):
             return None
-        prepared = "\n".join(f"{verb}: {', '.join(names)}"
-                             for verb, names in state.changes.items() if names)
-        return ZypChange(self.wanted(args), "", self.values(args, state),
-                         diff={"prepared": prepared}, targets=tuple(self.targets(args, state)))
+        prepared = "\n".join(
+            f"{verb}: {', '.join(names)}" for verb, names in state.changes.items() if names
+        )
+        return ZypChange(
+            self.wanted(args),
+            "",
+            self.values(args, state),
+            diff={"prepared": prepared},
+            targets=tuple(self.targets(args, state)),
+        )
 
     def values(self, args: dict[str, Any], state: ZypState) -> dict[str, Any]:
-        return {"name": names_of(args), "state": args["state"],
-                "update_cache": args["update_cache"], "rc": 0}
+        return {
+            "name": names_of(args),
+            "state": args["state"],
+            "update_cache": args["update_cache"],
+            "rc": 0,
+        }
 
     def apply(self, args: dict[str, Any], change: Change, ctx: ModuleContext) -> str:
         assert isinstance(change, ZypChange)
         return f"export LC_ALL=C; {self.zypper(args, list(change.targets), dry=False)}"
 
-    def applied(self, args: dict[str, Any], change: Change, res: CommandResult
-                ) -> dict[str, Any]:
+    def applied(self, args: dict[str, Any], change: Change, res: CommandResult) -> dict[str, Any]:
         ok = res.rc == 0 or (res.rc == 107 and args["skip_post_errors"])
         if not ok:
             _, errors = parse_summary(res.out)
-            raise PackageFailure("\n".join(errors) or f"zypper failed (rc {res.rc})",
-                                 rc=res.rc, stdout=res.out, stderr=res.err)
+            raise PackageFailure(
+                "\n".join(errors) or f"zypper failed (rc {res.rc})",
+                rc=res.rc,
+                stdout=res.out,
+                stderr=res.err,
+            )
         return {**change.values, "rc": res.rc, "stdout": res.out, "stderr": res.err}
 
     # -- check runs ----------------------------------------------------------------------
@@ -235,23 +289,23 @@ class Backend(PackageModule[ZypState]):
     def database(self, args: dict[str, Any]) -> str:
         return f"rpm:{_root(args) or '/'}"
 
-    def remember(self, args: dict[str, Any], change: Change, prediction: PackagePrediction
-                 ) -> None:
+    def remember(self, args: dict[str, Any], change: Change, prediction: PackagePrediction) -> None:
         if not isinstance(change.diff, dict):  # zypper's is one dict, never a list
             return
         lines = str(change.diff.get("prepared", "")).splitlines()
         verbs = {line.split(": ", 1)[0]: line.split(": ", 1)[1].split(", ") for line in lines}
         gone = verbs.pop("removed", [])
-        prediction.record(self.database(args),
-                          [(n, "zypper") for names in verbs.values() for n in names], gone)
+        prediction.record(
+            self.database(args), [(n, "zypper") for names in verbs.values() for n in names], gone
+        )
 
-    def foresee(self, args: dict[str, Any], state: ZypState, known: dict[str, Any]
-                ) -> ZypState:
+    def foresee(self, args: dict[str, Any], state: ZypState, known: dict[str, Any]) -> ZypState:
         """Changes an earlier task of the check run would have made already go."""
         absent = self.wanted(args) == "absent"
         for verb, names in state.changes.items():
-            state.changes[verb] = [n for n in names if n not in known
-                                   or (known[n] is None) != (verb == "removed")]
+            state.changes[verb] = [
+                n for n in names if n not in known or (known[n] is None) != (verb == "removed")
+            ]
         for name in names_of(args):
             if absent and known.get(name) is not None and name not in state.installed:
                 state.changes.setdefault("removed", []).append(name)

@@ -19,18 +19,29 @@ from ..base import Arg, Module, ModuleContext
 __all__ = ["LOGIN_ARGS", "PostgresModule", "ident", "literal", "rows"]
 
 LOGIN_ARGS: dict[str, Arg] = {
-    "login_user": Arg("str", default="postgres", aliases=("login",),
-                      description="The role to connect as."),
-    "login_password": Arg("str", default="", description="Its password (never on a "
-                                                         "command line)."),
-    "login_host": Arg("str", default="", aliases=("host",),
-                      description="The server's host; empty: the unix socket."),
+    "login_user": Arg(
+        "str", default="postgres", aliases=("login",), description="The role to connect as."
+    ),
+    "login_password": Arg("str", default="", description="Its password (never on a command line)."),
+    "login_host": Arg(
+        "str",
+        default="",
+        aliases=("host",),
+        description="The server's host; empty: the unix socket.",
+    ),
     "login_port": Arg("int", default=5432, aliases=("port",), description="The port."),
-    "login_unix_socket": Arg("str", default="", aliases=("unix_socket",),
-                             description="Directory of the server's unix socket."),
-    "ssl_mode": Arg("str", default="prefer", choices=("allow", "disable", "prefer", "require",
-                                                      "verify-ca", "verify-full"),
-                    description="libpq's sslmode."),
+    "login_unix_socket": Arg(
+        "str",
+        default="",
+        aliases=("unix_socket",),
+        description="Directory of the server's unix socket.",
+    ),
+    "ssl_mode": Arg(
+        "str",
+        default="prefer",
+        choices=("allow", "disable", "prefer", "require", "verify-ca", "verify-full"),
+        description="libpq's sslmode.",
+    ),
     "ca_cert": Arg("str", aliases=("ssl_rootcert",), description="CA certificate."),
     "ssl_cert": Arg("path", description="Client certificate."),
     "ssl_key": Arg("path", description="Client key."),
@@ -62,10 +73,19 @@ def tool_words(args: Mapping[str, Any], tool: str, db: str) -> str:
     """``tool`` (psql, pg_dump, pg_restore) with the connection's environment and options
     (no secret among them)."""
     host = args["login_unix_socket"] or args["login_host"]
-    env = {"PGSSLMODE": args["ssl_mode"], "PGSSLROOTCERT": args["ca_cert"],
-           "PGSSLCERT": args["ssl_cert"], "PGSSLKEY": args["ssl_key"]}
-    env.update({f"PG{k.upper()}": str(v) for k, v in args["connect_params"].items()
-                if k.lower() in ("connect_timeout", "application_name", "sslmode")})
+    env = {
+        "PGSSLMODE": args["ssl_mode"],
+        "PGSSLROOTCERT": args["ca_cert"],
+        "PGSSLCERT": args["ssl_cert"],
+        "PGSSLKEY": args["ssl_key"],
+    }
+    env.update(
+        {
+            f"PG{k.upper()}": str(v)
+            for k, v in args["connect_params"].items()
+            if k.lower() in ("connect_timeout", "application_name", "sslmode")
+        }
+    )
     words = " ".join(f"{k}={quote(str(v))}" for k, v in env.items() if v)
     words += f" {tool} -d {quote(db)} -U {quote(args['login_user'])}"
     words += f" -p {int(args['login_port'])}"
@@ -83,10 +103,10 @@ def client_script(args: Mapping[str, Any], command: str, label: str) -> tuple[st
     (``PGPASSFILE`` set) and removes the file; and the stdin that starts with that line."""
     script = (
         f"# {label}\n"
-        "_m=$(umask); umask 077; _c=$(mktemp \"${TMPDIR:-/tmp}/.pbe-pg.XXXXXXXXXX\")"
-        " || exit 1; umask \"$_m\"\n"
-        "IFS= read -r _l; [ -n \"$_l\" ] && printf '%s\\n' \"$_l\" > \"$_c\"\n"
-        f"export PGPASSFILE=\"$_c\"\n{command}\n_r=$?; rm -f \"$_c\"; exit \"$_r\""
+        '_m=$(umask); umask 077; _c=$(mktemp "${TMPDIR:-/tmp}/.pbe-pg.XXXXXXXXXX")'
+        ' || exit 1; umask "$_m"\n'
+        'IFS= read -r _l; [ -n "$_l" ] && printf \'%s\\n\' "$_l" > "$_c"\n'
+        f'export PGPASSFILE="$_c"\n{command}\n_r=$?; rm -f "$_c"; exit "$_r"'
     )
     line = _passfile_line(args["login_password"]) if args["login_password"] else ""
     return script, (line + "\n").encode()
@@ -100,8 +120,15 @@ def rows(out: str) -> list[list[str]]:
 class PostgresModule(Module):
     """Base for the postgresql_* modules: runs SQL with the task's login."""
 
-    def sql(self, args: Mapping[str, Any], ctx: ModuleContext, db: str,
-            statements: list[str], label: str, stop_on_error: bool = True) -> CommandResult:
+    def sql(
+        self,
+        args: Mapping[str, Any],
+        ctx: ModuleContext,
+        db: str,
+        statements: list[str],
+        label: str,
+        stop_on_error: bool = True,
+    ) -> CommandResult:
         """Run ``statements`` in ``db`` (one round trip); ModuleError when psql cannot
         connect. ``stop_on_error=False``: a probe whose later parts may fail."""
         prefix = [f"SET ROLE {ident(args['session_role'])};"] if args["session_role"] else []

@@ -40,14 +40,20 @@ _STAT = (
     'p={path}; if [ -e "$p" ] || [ -L "$p" ]; then '
     "stat {follow}-c 'S|%F|%a|%u|%g|%U|%G|%s|%Y|%h' -- \"$p\" || exit 3; "
     'if [ -L "$p" ]; then printf "L|%s\\n" "$(readlink -- "$p")"; fi; '
-    '{checksum}'
+    "{checksum}"
     "else echo 'S|absent'; fi"
 )
 # lstat of a symlink must not report its target's checksum; with follow it should.
-_SHA1 = ('if [ -f "$p" ] && [ -r "$p" ]{nolink}; then '
-         'printf "C|%s\\n" "$(sha1sum < "$p" | cut -c1-40)"; fi; ')
-_KINDS = {"regular file": "file", "regular empty file": "file", "directory": "directory",
-          "symbolic link": "link"}
+_SHA1 = (
+    'if [ -f "$p" ] && [ -r "$p" ]{nolink}; then '
+    'printf "C|%s\\n" "$(sha1sum < "$p" | cut -c1-40)"; fi; '
+)
+_KINDS = {
+    "regular file": "file",
+    "regular empty file": "file",
+    "directory": "directory",
+    "symbolic link": "link",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +62,7 @@ class FileState:
 
     path: str
     kind: str = "absent"
-    mode: str | None = None            # '0644'
+    mode: str | None = None  # '0644'
     uid: int | None = None
     gid: int | None = None
     owner: str | None = None
@@ -64,10 +70,10 @@ class FileState:
     size: int | None = None
     mtime: float | None = None
     nlink: int | None = None
-    target: str | None = None          # symlink target
-    checksum: str | None = None        # sha1 of a regular file, when asked for
+    target: str | None = None  # symlink target
+    checksum: str | None = None  # sha1 of a regular file, when asked for
     content: bytes | None = field(default=None, repr=False)  # predictions only
-    selinux: SeContext | None = None   # where SELinux is on and a module asked
+    selinux: SeContext | None = None  # where SELinux is on and a module asked
 
     @property
     def exists(self) -> bool:
@@ -78,10 +84,20 @@ class FileState:
         out: dict[str, object] = {"exists": self.exists}
         if not self.exists:
             return out
-        out.update(path=self.path, isdir=self.kind == "directory", isreg=self.kind == "file",
-                   islnk=self.kind == "link", mode=self.mode, uid=self.uid, gid=self.gid,
-                   pw_name=self.owner, gr_name=self.group, size=self.size, mtime=self.mtime,
-                   nlink=self.nlink)
+        out.update(
+            path=self.path,
+            isdir=self.kind == "directory",
+            isreg=self.kind == "file",
+            islnk=self.kind == "link",
+            mode=self.mode,
+            uid=self.uid,
+            gid=self.gid,
+            pw_name=self.owner,
+            gr_name=self.group,
+            size=self.size,
+            mtime=self.mtime,
+            nlink=self.nlink,
+        )
         if self.target is not None:
             out["lnk_target"] = self.target
         if self.checksum is not None:
@@ -96,9 +112,18 @@ def parse_stat(path: str, output: str) -> FileState:
         tag, _, rest = line.partition("|")
         if tag == "S" and rest != "absent":
             kind, mode, uid, gid, owner, group, size, mtime, nlink = rest.split("|")
-            state = replace(state, kind=_KINDS.get(kind, "other"), mode=mode.zfill(4),
-                            uid=int(uid), gid=int(gid), owner=owner, group=group,
-                            size=int(size), mtime=float(mtime), nlink=int(nlink))
+            state = replace(
+                state,
+                kind=_KINDS.get(kind, "other"),
+                mode=mode.zfill(4),
+                uid=int(uid),
+                gid=int(gid),
+                owner=owner,
+                group=group,
+                size=int(size),
+                mtime=float(mtime),
+                nlink=int(nlink),
+            )
         elif tag == "L":
             state = replace(state, target=rest)
         elif tag == "C":
@@ -120,7 +145,7 @@ class Prediction:
         self._paths: dict[str, FileState] = {}
         self._new_dirs: set[str] = set()
         self._unsure: str | None = None
-        self._created: set[str] = set()   # a command's `creates`: exists, nothing more known
+        self._created: set[str] = set()  # a command's `creates`: exists, nothing more known
 
     def unsure(self, why: str, creates: str | None = None, removes: str | None = None) -> None:
         """An earlier task may have changed files in ways not recorded here (a command check
@@ -213,8 +238,14 @@ def _norm(path: str) -> str:
 class RemoteFiles:
     """A module's view of one host's files; predicts instead of acting in check mode."""
 
-    def __init__(self, run: Run, put: Callable[[IO[bytes], str, int | None], None],
-                 check: bool, prediction: Prediction, become: bool = False) -> None:
+    def __init__(
+        self,
+        run: Run,
+        put: Callable[[IO[bytes], str, int | None], None],
+        check: bool,
+        prediction: Prediction,
+        become: bool = False,
+    ) -> None:
         self._run = run
         self._put = put
         self.check = check
@@ -230,8 +261,11 @@ class RemoteFiles:
                 return self.stat(_resolve(path, known.target), checksum=checksum)
             return known
         sha1 = _SHA1.format(nolink="" if follow else ' && ! [ -L "$p" ]')
-        script = _STAT.format(path=shlex.quote(path), follow="-L " if follow else "",
-                              checksum=sha1 if checksum else "")
+        script = _STAT.format(
+            path=shlex.quote(path),
+            follow="-L " if follow else "",
+            checksum=sha1 if checksum else "",
+        )
         res = self._run(script)
         if res.rc != 0:
             raise ModuleError(f"cannot stat {path}: {_reason(res)}")
@@ -254,11 +288,20 @@ class RemoteFiles:
 
     # -- changing --------------------------------------------------------------------------
 
-    def write(self, path: str, data: bytes | IO[bytes], *, mode: str | None = None,
-              owner: str | None = None, group: str | None = None,
-              backup: bool = False, current: FileState | None = None,
-              validate: str | None = None, context: Mapping[str, str] | None = None,
-              source: str | None = None) -> str | None:
+    def write(
+        self,
+        path: str,
+        data: bytes | IO[bytes],
+        *,
+        mode: str | None = None,
+        owner: str | None = None,
+        group: str | None = None,
+        backup: bool = False,
+        current: FileState | None = None,
+        validate: str | None = None,
+        context: Mapping[str, str] | None = None,
+        source: str | None = None,
+    ) -> str | None:
         """Replace ``path`` atomically: temp file beside it, attributes set, then rename.
 
         ``current`` is the state the caller already probed; a check run uses it to predict
@@ -273,11 +316,22 @@ class RemoteFiles:
             return None
         tmp = temp_beside(path)
         small = None if source is not None else _small(data)
-        staged = source or (f"/tmp/.pbe-{uuid.uuid4().hex}" if self.become and small is None
-                            else tmp)
-        plan = _WritePlan(staged, tmp, path, mode, owner, group, backup, validate,
-                          dict(context or {}), keep_staged=source is not None,
-                          receive=small is not None)
+        staged = source or (
+            f"/tmp/.pbe-{uuid.uuid4().hex}" if self.become and small is None else tmp
+        )
+        plan = _WritePlan(
+            staged,
+            tmp,
+            path,
+            mode,
+            owner,
+            group,
+            backup,
+            validate,
+            dict(context or {}),
+            keep_staged=source is not None,
+            receive=small is not None,
+        )
         script = plan.script()  # a bad validate fails here, before anything is uploaded
         if small is not None:
             return plan.outcome(self._run(script, stdin=small))
@@ -285,23 +339,39 @@ class RemoteFiles:
             self._put(io.BytesIO(data) if isinstance(data, bytes) else data, staged, 0o600)
         return plan.outcome(self._run(script))
 
-    def _predict_write(self, path: str, data: bytes | IO[bytes], mode: str | None,
-                       owner: str | None, group: str | None, current: FileState | None,
-                       context: Mapping[str, str] | None) -> None:
+    def _predict_write(
+        self,
+        path: str,
+        data: bytes | IO[bytes],
+        mode: str | None,
+        owner: str | None,
+        group: str | None,
+        current: FileState | None,
+        context: Mapping[str, str] | None,
+    ) -> None:
         content = data if isinstance(data, bytes) else None
         before = self.prediction.lookup(path) or current
         se = before.selinux if before else None
         if context:
-            se = SeContext(selinux.after(context, se.current if se else ""),
-                           se.default if se else "")
-        self.prediction.record(FileState(
-            path, "file", mode=mode or (before.mode if before else None),
-            owner=owner or (before.owner if before else None),
-            group=group or (before.group if before else None), content=content,
-            size=len(content) if content is not None else None, selinux=se))
+            se = SeContext(
+                selinux.after(context, se.current if se else ""), se.default if se else ""
+            )
+        self.prediction.record(
+            FileState(
+                path,
+                "file",
+                mode=mode or (before.mode if before else None),
+                owner=owner or (before.owner if before else None),
+                group=group or (before.group if before else None),
+                content=content,
+                size=len(content) if content is not None else None,
+                selinux=se,
+            )
+        )
 
-    def apply(self, command: str, predicted: FileState | None = None,
-              what: str = "change") -> CommandResult | None:
+    def apply(
+        self, command: str, predicted: FileState | None = None, what: str = "change"
+    ) -> CommandResult | None:
         """Run a mutating shell command, or in check mode only record its predicted result."""
         if self.check:
             if predicted is not None:
@@ -339,15 +409,18 @@ def backup_step() -> str:
     """Copy ``$d`` to a backup named uniquely (date and a random tag: not a pid, which may
     repeat across the hosts sharing a filesystem) and print its path."""
     tag = uuid.uuid4().hex[:8]
-    return ('if [ -f "$d" ]; then b="$d.$(date +%Y-%m-%d@%H:%M:%S).' + tag + '.pbe~"; '
-            'cp -p -- "$d" "$b" && echo "$b"; fi')
+    return (
+        'if [ -f "$d" ]; then b="$d.$(date +%Y-%m-%d@%H:%M:%S).' + tag + '.pbe~"; '
+        'cp -p -- "$d" "$b" && echo "$b"; fi'
+    )
 
 
 _VALIDATE_FAILED = "@@pbe-validate-failed@@"
 _VALIDATED = "@@pbe-validated@@"
 # Where SELinux is on, a replaced file keeps its context (the temp file gets the old one).
-_KEEP_CONTEXT = (f'if {selinux.ENABLED} && [ -e "$d" ]; then '
-                 'chcon --reference="$d" -- "$t" 2>/dev/null || :; fi')
+_KEEP_CONTEXT = (
+    f'if {selinux.ENABLED} && [ -e "$d" ]; then chcon --reference="$d" -- "$t" 2>/dev/null || :; fi'
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,7 +438,7 @@ class _WritePlan:
     validate: str | None
     context: dict[str, str]
     keep_staged: bool = False
-    receive: bool = False        # the content comes on stdin: write it to the temp file
+    receive: bool = False  # the content comes on stdin: write it to the temp file
 
     def script(self) -> str:
         """The old file's mode and owner are read once (it may be replaced or removed
@@ -378,10 +451,12 @@ class _WritePlan:
         finish = " && ".join(_braced(step) for step in self._finish())
         lines = [head, prepare + cleanup]
         if self.validate is not None:
-            lines += [f"( {validate_line(self.validate, 't')}\n) </dev/null; v=$?",
-                      'if [ $v != 0 ]; then rm -f -- "$t"; '
-                      f"printf '\\n{_VALIDATE_FAILED}%s\\n' \"$v\"; exit 1; fi",
-                      f"echo {_VALIDATED}"]
+            lines += [
+                f"( {validate_line(self.validate, 't')}\n) </dev/null; v=$?",
+                'if [ $v != 0 ]; then rm -f -- "$t"; '
+                f"printf '\\n{_VALIDATE_FAILED}%s\\n' \"$v\"; exit 1; fi",
+                f"echo {_VALIDATED}",
+            ]
         return "\n".join([*lines, finish + cleanup])
 
     def _prepare(self) -> list[str]:
@@ -394,8 +469,10 @@ class _WritePlan:
             drop = "" if self.keep_staged else '"$s" '
             steps.append(f'cp -- "$s" "$t"{remove} || {{ rm -f -- {drop}"$t"; exit 1; }}')
         if self.mode is None:  # keep an existing file's mode; a new one: 0666 & ~umask
-            steps.append('if m=$(stat -L -c %a -- "$d" 2>/dev/null); then chmod "$m" "$t"; '
-                         'else chmod "$(printf %o $((0666 & ~$(umask))))" "$t"; fi')
+            steps.append(
+                'if m=$(stat -L -c %a -- "$d" 2>/dev/null); then chmod "$m" "$t"; '
+                'else chmod "$(printf %o $((0666 & ~$(umask))))" "$t"; fi'
+            )
         else:
             steps.append(f'chmod {q(self.mode)} "$t"')
         steps.append(self._chown())
@@ -407,13 +484,17 @@ class _WritePlan:
     def _chown(self) -> str:
         q = shlex.quote
         if not (self.owner or self.group):  # keep an existing file's owner where we may
-            return ('if o=$(stat -L -c %u:%g -- "$d" 2>/dev/null); then '
-                    'chown "$o" "$t" 2>/dev/null || :; fi')
+            return (
+                'if o=$(stat -L -c %u:%g -- "$d" 2>/dev/null); then '
+                'chown "$o" "$t" 2>/dev/null || :; fi'
+            )
         user = q(self.owner) if self.owner else '"${o% *}"'  # the half not given stays
         grp = q(self.group) if self.group else '"${o#* }"'
         fresh = q(self.owner or "") + (f":{q(self.group)}" if self.group else "")
-        return (f"if o=$(stat -L -c '%u %g' -- \"$d\" 2>/dev/null); then "
-                f'chown {user}:{grp} "$t"; else chown {fresh} "$t"; fi')
+        return (
+            f"if o=$(stat -L -c '%u %g' -- \"$d\" 2>/dev/null); then "
+            f'chown {user}:{grp} "$t"; else chown {fresh} "$t"; fi'
+        )
 
     def _finish(self) -> list[str]:
         return [backup_step(), 'mv -fT -- "$t" "$d"'] if self.backup else ['mv -fT -- "$t" "$d"']
@@ -443,7 +524,16 @@ def _resolve(path: str, target: str) -> str:
 
 def _reason(res: CommandResult) -> str:
     text = (res.err or res.out).strip()
-    for prefix in ("cat: ", "stat: ", "chmod: ", "chown: ", "mv: ", "cp: ", "mkdir: ", "rm: ",
-                   "ln: "):
+    for prefix in (
+        "cat: ",
+        "stat: ",
+        "chmod: ",
+        "chown: ",
+        "mv: ",
+        "cp: ",
+        "mkdir: ",
+        "rm: ",
+        "ln: ",
+    ):
         text = text.replace(prefix, "")
     return text or f"exit status {res.rc}"

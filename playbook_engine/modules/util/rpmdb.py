@@ -15,7 +15,7 @@ __all__ = ["FILE_QF", "INSTALLED_QF", "OLD_QF", "Nevra", "parse_nevras", "rpm_co
 
 _FIELDS = r"%{NAME}|%{EPOCHNUM}|%{VERSION}|%{RELEASE}|%{ARCH}"
 INSTALLED_QF = rf"I|{_FIELDS}\n"
-OLD_QF = rf"O|{_FIELDS}\n"     # installed versions of a package a spec names another of
+OLD_QF = rf"O|{_FIELDS}\n"  # installed versions of a package a spec names another of
 # The package in a file, and its name-version-release.arch for an ``rpm -q`` of it.
 FILE_QF = rf"P|{_FIELDS}|%{{NAME}}-%{{VERSION}}-%{{RELEASE}}.%{{ARCH}}\n"
 
@@ -110,13 +110,13 @@ def _skip(text: str, at: int) -> int:
 def _special(left: str, i: int, right: str, j: int) -> tuple[int] | None:
     """The order a ``~`` or ``^`` at the current positions decides; (0,) when both strings
     have it (skip it), None when neither has."""
-    a_tilde, b_tilde = left[i:i + 1] == "~", right[j:j + 1] == "~"
+    a_tilde, b_tilde = left[i : i + 1] == "~", right[j : j + 1] == "~"
     if a_tilde or b_tilde:
         return (0,) if a_tilde and b_tilde else ((-1,) if a_tilde else (1,))
-    a_caret, b_caret = left[i:i + 1] == "^", right[j:j + 1] == "^"
+    a_caret, b_caret = left[i : i + 1] == "^", right[j : j + 1] == "^"
     if not (a_caret or b_caret):
         return None
-    if i >= len(left):   # a base version is older than any ^ build of it
+    if i >= len(left):  # a base version is older than any ^ build of it
         return (-1,)
     if j >= len(right):
         return (1,)
@@ -125,8 +125,11 @@ def _special(left: str, i: int, right: str, j: int) -> tuple[int] | None:
 
 def _segment(text: str, at: int, digits: bool) -> tuple[str, int]:
     start = at
-    while at < len(text) and text[at].isascii() and (text[at].isdigit() if digits
-                                                     else text[at].isalpha()):
+    while (
+        at < len(text)
+        and text[at].isascii()
+        and (text[at].isdigit() if digits else text[at].isalpha())
+    ):
         at += 1
     return text[start:at], at
 

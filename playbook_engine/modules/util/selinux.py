@@ -14,8 +14,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ENABLED", "PARTS", "SeContext", "after", "chcon", "changes", "parse_line", "probe",
-           "split", "wanted"]
+__all__ = [
+    "ENABLED",
+    "PARTS",
+    "SeContext",
+    "after",
+    "chcon",
+    "changes",
+    "parse_line",
+    "probe",
+    "split",
+    "wanted",
+]
 
 PARTS = ("seuser", "serole", "setype", "selevel")
 _FLAGS = {"seuser": "-u", "serole": "-r", "setype": "-t", "selevel": "-l"}
@@ -31,14 +41,15 @@ class SeContext:
     default: str = ""
 
 
-def probe(path: str, *, follow: bool = False, default: bool = True, tag: str = "Z",
-          always: bool = False) -> str:
+def probe(
+    path: str, *, follow: bool = False, default: bool = True, tag: str = "Z", always: bool = False
+) -> str:
     """Shell printing ``TAG|CONTEXT|DEFAULT`` for ``path`` (a shell word: quoted, or
     ``"$r"``) where SELinux is on; elsewhere nothing, or ``TAG`` alone with ``always``."""
     stat = f"stat {'-L ' if follow else ''}-c %C -- {path} 2>/dev/null"
     lookup = f"matchpathcon -n -- {path} 2>/dev/null | head -n1" if default else ":"
     off = f"; else echo {tag}" if always else ""
-    return (f"if {ENABLED}; then printf '{tag}|%s|%s\\n' \"$({stat})\" \"$({lookup})\"{off}; fi")
+    return f'if {ENABLED}; then printf \'{tag}|%s|%s\\n\' "$({stat})" "$({lookup})"{off}; fi'
 
 
 def parse_line(line: str) -> SeContext | None:

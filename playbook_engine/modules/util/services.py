@@ -20,8 +20,19 @@ from dataclasses import dataclass
 
 from ...transport.shell import join, quote
 
-__all__ = ["MARK", "PATH_SBIN", "Section", "Step", "failed_step", "mark", "ps_matches",
-           "ps_part", "section", "sections", "steps_script"]
+__all__ = [
+    "MARK",
+    "PATH_SBIN",
+    "Section",
+    "Step",
+    "failed_step",
+    "mark",
+    "ps_matches",
+    "ps_part",
+    "section",
+    "sections",
+    "steps_script",
+]
 
 MARK = "@@pbe"
 # Service tools live in sbin, which a login user's PATH may lack (Ansible looks there too);
@@ -53,7 +64,7 @@ def sections(out: str) -> dict[str, Section]:
     found: dict[str, Section] = {}
     start = 0
     for match in _MARKER.finditer(out):
-        found[match.group(1)] = Section(int(match.group(2)), out[start:match.start()])
+        found[match.group(1)] = Section(int(match.group(2)), out[start : match.start()])
         start = match.end()
     return found
 
@@ -64,15 +75,15 @@ class Step:
 
     name: str
     argv: tuple[str, ...]
-    fatal: bool = True   # False: the script goes on when it fails
+    fatal: bool = True  # False: the script goes on when it fails
 
 
 _STEP_FN = (
     "pbe_d=$(mktemp -d) || exit 1\ntrap 'rm -rf \"$pbe_d\"' EXIT\n"
     "pbe_step() { pbe_n=$1; shift\n"
     '  "$@" >"$pbe_d/o" 2>"$pbe_d/e" </dev/null; pbe_r=$?\n'
-    f"  cat \"$pbe_d/o\"; printf '\\n{MARK} out:%s %d\\n' \"$pbe_n\" $pbe_r\n"
-    f"  cat \"$pbe_d/e\"; printf '\\n{MARK} err:%s %d\\n' \"$pbe_n\" $pbe_r\n"
+    f'  cat "$pbe_d/o"; printf \'\\n{MARK} out:%s %d\\n\' "$pbe_n" $pbe_r\n'
+    f'  cat "$pbe_d/e"; printf \'\\n{MARK} err:%s %d\\n\' "$pbe_n" $pbe_r\n'
     "  return $pbe_r; }\n"
 )
 
@@ -101,6 +112,7 @@ def failed_step(out: str) -> tuple[str, str, str] | None:
 
 # -- pattern: is a matching process running? ------------------------------------------------
 
+
 def ps_part() -> str:
     """A section listing processes as ``pid ppid args``, after this shell's own pid, so
     ``ps_matches`` can leave out the probe itself (whose command line names the service)."""
@@ -118,8 +130,7 @@ def ps_matches(text: str, pattern: str) -> bool:
     parent = {pid: ppid for pid, ppid, _ in procs}
     probe = int(lines[0])
     ours = _ancestors(probe, parent)
-    return any(pattern in args for pid, ppid, args in procs
-               if pid not in ours and ppid != probe)
+    return any(pattern in args for pid, ppid, args in procs if pid not in ours and ppid != probe)
 
 
 def _ps_row(line: str) -> tuple[int, int, str]:

@@ -74,8 +74,7 @@ class StateModule(Module, Generic[S]):
         """Return values when nothing changes (the state as the module reports it)."""
         return {}
 
-    def applied(self, args: dict[str, Any], change: Change, res: CommandResult
-                ) -> dict[str, Any]:
+    def applied(self, args: dict[str, Any], change: Change, res: CommandResult) -> dict[str, Any]:
         """Return values after the change; ``res`` is what ``apply``'s command printed (a
         module may print the new state there, in the same round trip)."""
         return change.values
@@ -91,8 +90,9 @@ class StateModule(Module, Generic[S]):
         res = ctx.run(self.apply(args, change, ctx))
         if res.rc != 0:
             raise ModuleError(self.failed(args, change, res))
-        return Result(changed=True, msg=change.msg, values=self.applied(args, change, res),
-                      diff=diff)
+        return Result(
+            changed=True, msg=change.msg, values=self.applied(args, change, res), diff=diff
+        )
 
 
 def _failure(change: Change, res: CommandResult) -> str:

@@ -20,18 +20,40 @@ from ...transport.shell import quote
 from .services import PATH_SBIN, Section, Step, failed_step, mark, sections, steps_script
 from .state import Change
 
-__all__ = ["Unit", "parse_show", "unit_apply", "unit_failure", "unit_plan", "unit_probe",
-           "unit_state", "unit_values"]
+__all__ = [
+    "Unit",
+    "parse_show",
+    "unit_apply",
+    "unit_failure",
+    "unit_plan",
+    "unit_probe",
+    "unit_state",
+    "unit_values",
+]
 
 # is-enabled answers that mean "a unit file systemd knows" (systemctl(1))
-_KNOWN_STATES = frozenset({"enabled", "enabled-runtime", "linked", "linked-runtime", "masked",
-                           "masked-runtime", "static", "indirect", "disabled", "generated",
-                           "transient"})
+_KNOWN_STATES = frozenset(
+    {
+        "enabled",
+        "enabled-runtime",
+        "linked",
+        "linked-runtime",
+        "masked",
+        "masked-runtime",
+        "static",
+        "indirect",
+        "disabled",
+        "generated",
+        "transient",
+    }
+)
 # is-enabled exits 0 for these, yet enabling them is still asked for (as Ansible does)
 _NOT_REALLY_ENABLED = frozenset({"enabled-runtime", "indirect", "alias"})
 _RUNNING = frozenset({"active", "activating"})
-_RUNTIME_DIR = ('[ -n "${XDG_RUNTIME_DIR:-}" ] || '
-                '{ XDG_RUNTIME_DIR=/run/user/$(id -u); export XDG_RUNTIME_DIR; }\n')
+_RUNTIME_DIR = (
+    '[ -n "${XDG_RUNTIME_DIR:-}" ] || '
+    "{ XDG_RUNTIME_DIR=/run/user/$(id -u); export XDG_RUNTIME_DIR; }\n"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +61,13 @@ class Unit:
     """What the probe learned of a unit (``status`` is empty when ``show`` failed)."""
 
     status: dict[str, str] = field(default_factory=dict)
-    shown: bool = False            # show answered (rc 0, request not ignored)
-    enabled_word: str = ""         # is-enabled's answer
+    shown: bool = False  # show answered (rc 0, request not ignored)
+    enabled_word: str = ""  # is-enabled's answer
     enabled_rc: int = 1
-    initd: bool = False            # /etc/init.d/NAME exists
-    sysv_enabled: bool = False     # and is linked to start in a runlevel
-    listed: bool = False           # list-unit-files knows it (asked only when show failed)
-    offline: bool = False          # a chroot, or SYSTEMD_OFFLINE=1: no manager to ask
+    initd: bool = False  # /etc/init.d/NAME exists
+    sysv_enabled: bool = False  # and is linked to start in a runlevel
+    listed: bool = False  # list-unit-files knows it (asked only when show failed)
+    offline: bool = False  # a chroot, or SYSTEMD_OFFLINE=1: no manager to ask
 
     @property
     def is_systemd(self) -> bool:
@@ -83,6 +105,7 @@ def parse_show(text: str) -> dict[str, str]:
 
 # -- reading ----------------------------------------------------------------------------------
 
+
 def systemctl(args: Mapping[str, Any], changing: bool = False) -> str:
     """The systemctl command line for the task's scope (and, to change, its flags)."""
     words = ["systemctl"]
@@ -101,29 +124,36 @@ def unit_probe(args: Mapping[str, Any], check: bool) -> str:
     if name:
         for glob in ("*", "?", "["):
             if glob in name:
-                raise ModuleError("This module does not currently support using glob "
-                                  f"patterns, found '{glob}' in service name: {name}")
+                raise ModuleError(
+                    "This module does not currently support using glob "
+                    f"patterns, found '{glob}' in service name: {name}"
+                )
     script = PATH_SBIN + _RUNTIME_DIR + _manager_ops(args, check)
     return script + (_unit_reads(args) if name else "")
 
 
 def _manager_ops(args: Mapping[str, Any], check: bool) -> str:
     ops = [op for op in ("daemon_reload", "daemon_reexec") if args.get(op) and not check]
-    return "".join(f"{{ {systemctl(args)} {op.replace('_', '-')}; }} 2>&1; {mark(op)}\n"
-                   for op in ops)
+    return "".join(
+        f"{{ {systemctl(args)} {op.replace('_', '-')}; }} 2>&1; {mark(op)}\n" for op in ops
+    )
 
 
 def _unit_reads(args: Mapping[str, Any]) -> str:
     unit, ctl = quote(args["name"]), systemctl(args)
-    script = (f"{ctl} show {unit}; pbe_s=$?; (exit $pbe_s); {mark('show')}\n"
-              f"{ctl} is-enabled {unit} 2>/dev/null; {mark('is-enabled')}\n"
-              f'[ "$pbe_s" = 0 ] || {{ {ctl} list-unit-files {unit} >/dev/null 2>&1; '
-              f"{mark('listed')}; }}\n"
-              f'printf "%s\\n" "${{SYSTEMD_OFFLINE:-}}"; '
-              f"stat -L -c %d:%i / /proc/1/root 2>/dev/null; {mark('offline')}\n")
+    script = (
+        f"{ctl} show {unit}; pbe_s=$?; (exit $pbe_s); {mark('show')}\n"
+        f"{ctl} is-enabled {unit} 2>/dev/null; {mark('is-enabled')}\n"
+        f'[ "$pbe_s" = 0 ] || {{ {ctl} list-unit-files {unit} >/dev/null 2>&1; '
+        f"{mark('listed')}; }}\n"
+        f'printf "%s\\n" "${{SYSTEMD_OFFLINE:-}}"; '
+        f"stat -L -c %d:%i / /proc/1/root 2>/dev/null; {mark('offline')}\n"
+    )
     if (args.get("scope") or "system") == "system":
-        script += (f"[ -e /etc/init.d/{unit} ]; {mark('initd')}\n"
-                   f"ls -d /etc/rc?.d/S??{unit} 2>/dev/null; {mark('rc-links')}\n")
+        script += (
+            f"[ -e /etc/init.d/{unit} ]; {mark('initd')}\n"
+            f"ls -d /etc/rc?.d/S??{unit} 2>/dev/null; {mark('rc-links')}\n"
+        )
     return script
 
 
@@ -135,19 +165,26 @@ def unit_state(out: str, err: str) -> Unit:
     for op in ("daemon_reload", "daemon_reexec"):
         part = parts.get(op)
         if part is not None and part.rc != 0 and not offline:
-            raise ModuleError(f"failure {part.rc} during {op.replace('_', '-')}: "
-                              f"{part.text.strip()}")
+            raise ModuleError(
+                f"failure {part.rc} during {op.replace('_', '-')}: {part.text.strip()}"
+            )
     show = parts.get("show", Section(1, ""))
-    ignored = "=" not in show.text and any("ignoring " + w in text for w in
-                                           ("request", "command") for text in (show.text, err))
+    ignored = "=" not in show.text and any(
+        "ignoring " + w in text for w in ("request", "command") for text in (show.text, err)
+    )
     shown = show.rc == 0 and not ignored
     enabled = parts.get("is-enabled", Section(1, ""))
     rc_links = parts.get("rc-links", Section(1, ""))
-    return Unit(status=parse_show(show.text) if shown else {}, shown=shown,
-                enabled_word=enabled.text.strip(), enabled_rc=enabled.rc,
-                initd=parts.get("initd", Section(1, "")).rc == 0,
-                sysv_enabled=bool(rc_links.text.strip()),
-                listed=parts.get("listed", Section(1, "")).rc == 0, offline=offline)
+    return Unit(
+        status=parse_show(show.text) if shown else {},
+        shown=shown,
+        enabled_word=enabled.text.strip(),
+        enabled_rc=enabled.rc,
+        initd=parts.get("initd", Section(1, "")).rc == 0,
+        sysv_enabled=bool(rc_links.text.strip()),
+        listed=parts.get("listed", Section(1, "")).rc == 0,
+        offline=offline,
+    )
 
 
 def _offline(part: Section | None) -> bool:
@@ -160,6 +197,7 @@ def _offline(part: Section | None) -> bool:
 
 
 # -- deciding ---------------------------------------------------------------------------------
+
 
 def unit_plan(args: Mapping[str, Any], unit: Unit) -> Change | None:
     """Every change the unit needs, in Ansible's order; None when it is in state."""
@@ -222,8 +260,12 @@ def _enabled(args: Mapping[str, Any], unit: Unit, mask: str | None) -> bool:
     if unit.enabled_rc == 0:
         return unit.enabled_word not in _NOT_REALLY_ENABLED
     if unit.enabled_rc == 1:
-        return ((args.get("scope") or "system") == "system" and unit.initd
-                and not unit.enabled_word.endswith("disabled") and unit.sysv_enabled)
+        return (
+            (args.get("scope") or "system") == "system"
+            and unit.initd
+            and not unit.enabled_word.endswith("disabled")
+            and unit.sysv_enabled
+        )
     return False
 
 
@@ -231,22 +273,22 @@ def _state_action(state: str, unit: Unit) -> str | None:
     active = unit.status.get("ActiveState")
     if active is None:
         if unit.offline:
-            return None   # Ansible warns and leaves the state alone
+            return None  # Ansible warns and leaves the state alone
         raise ModuleError("Service is in unknown state")
     running = active in _RUNNING
     if state == "started":
         return None if running else "start"
     if state == "stopped":
         return "stop" if running or active == "deactivating" else None
-    return state[:-2] if running else "start"      # restart / reload
+    return state[:-2] if running else "start"  # restart / reload
 
 
 # -- changing ---------------------------------------------------------------------------------
 
+
 def unit_apply(args: Mapping[str, Any], change: Change) -> str:
     ctl = systemctl(args, changing=True).split()
-    steps = [Step(step, (*ctl, step.split(":")[0], args["name"]))
-             for step in change.op.split(",")]
+    steps = [Step(step, (*ctl, step.split(":")[0], args["name"])) for step in change.op.split(",")]
     return _RUNTIME_DIR + steps_script(steps)
 
 

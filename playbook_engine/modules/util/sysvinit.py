@@ -32,8 +32,7 @@ __all__ = ["applied", "apply", "failure", "plan", "probe", "running", "state", "
 
 _STOPPED = ("stop", "is dead ", "dead but ", "could not access pid file", "inactive")
 _STARTED = ("run", "start", "active")
-_ACTIONS = {"started": "start", "stopped": "stop", "restarted": "restart",
-            "reloaded": "reload"}
+_ACTIONS = {"started": "start", "stopped": "stop", "restarted": "restart", "reloaded": "reload"}
 
 
 def script(name: str) -> str:
@@ -43,16 +42,24 @@ def script(name: str) -> str:
 def probe(args: Mapping[str, Any]) -> str:
     name = args["name"]
     q, path = quote(name), quote(script(name))
-    status = "" if args.get("pattern") else (
-        f"if command -v service >/dev/null 2>&1; then service {q} status; "
-        f"else {path} status; fi </dev/null 2>/dev/null; {mark('status')}\n")
-    return (PATH_SBIN + f"cd / || exit 1\necho sysvinit; {mark('manager')}\n"
-            f"[ -e {path} ]; {mark('exists')}\n"
-            "for t in update-rc.d chkconfig service; do command -v $t >/dev/null 2>&1 && "
-            f"echo $t; done; {mark('tools')}\n"
-            f"{{ if [ -d /etc/rc0.d ]; then ls -d /etc/rc?.d/S??{q}; "
-            f"else ls -d /etc/init.d/rc?.d/S??{q}; fi; }} 2>/dev/null; {mark('links')}\n"
-            + status + (ps_part() if args.get("pattern") else ""))
+    status = (
+        ""
+        if args.get("pattern")
+        else (
+            f"if command -v service >/dev/null 2>&1; then service {q} status; "
+            f"else {path} status; fi </dev/null 2>/dev/null; {mark('status')}\n"
+        )
+    )
+    return (
+        PATH_SBIN + f"cd / || exit 1\necho sysvinit; {mark('manager')}\n"
+        f"[ -e {path} ]; {mark('exists')}\n"
+        "for t in update-rc.d chkconfig service; do command -v $t >/dev/null 2>&1 && "
+        f"echo $t; done; {mark('tools')}\n"
+        f"{{ if [ -d /etc/rc0.d ]; then ls -d /etc/rc?.d/S??{q}; "
+        f"else ls -d /etc/init.d/rc?.d/S??{q}; fi; }} 2>/dev/null; {mark('links')}\n"
+        + status
+        + (ps_part() if args.get("pattern") else "")
+    )
 
 
 def state(args: Mapping[str, Any], out: str) -> Initd:
@@ -62,9 +69,13 @@ def state(args: Mapping[str, Any], out: str) -> Initd:
         up: bool | None = ps_matches(parts.get("ps", Section(1, "")).text, args["pattern"])
     else:
         up = running(args["name"], status.rc, status.text) if status else False
-    return Initd("sysvinit", running=up, exists=parts.get("exists", Section(1, "")).rc == 0,
-                 tools=frozenset(parts.get("tools", Section(0, "")).text.split()),
-                 links=tuple(parts.get("links", Section(0, "")).text.split()))
+    return Initd(
+        "sysvinit",
+        running=up,
+        exists=parts.get("exists", Section(1, "")).rc == 0,
+        tools=frozenset(parts.get("tools", Section(0, "")).text.split()),
+        links=tuple(parts.get("links", Section(0, "")).text.split()),
+    )
 
 
 def running(name: str, rc: int, out: str) -> bool:
@@ -105,8 +116,13 @@ def _enable_steps(args: Mapping[str, Any], host: Initd) -> list[str]:
         return []
     if not levels and bool(started) == on:
         return []
-    tool = "update-rc.d" if "update-rc.d" in host.tools else \
-        "chkconfig" if "chkconfig" in host.tools else "none"
+    tool = (
+        "update-rc.d"
+        if "update-rc.d" in host.tools
+        else "chkconfig"
+        if "chkconfig" in host.tools
+        else "none"
+    )
     # update-rc.d changes links that exist: a script without any gets its defaults first
     first = ["enable:defaults"] if tool == "update-rc.d" and on and not host.links else []
     if first and not levels:
@@ -129,8 +145,7 @@ def _state_steps(args: Mapping[str, Any], host: Initd) -> list[str]:
     return ["state:reload"] if wanted == "reloaded" else []
 
 
-def values(args: Mapping[str, Any], host: Initd, steps: list[str] | None = None
-           ) -> dict[str, Any]:
+def values(args: Mapping[str, Any], host: Initd, steps: list[str] | None = None) -> dict[str, Any]:
     """Ansible's result: ``status`` per part asked for, with what ran (nothing yet)."""
     steps = steps or []
     status: dict[str, Any] = {"enabled": _outcome(any(s.startswith("enable:") for s in steps))}
@@ -163,8 +178,7 @@ def _step(args: Mapping[str, Any], step: str) -> Step:
     if word == "defaults":
         return Step(step, ("update-rc.d", name, "defaults"))
     if tool == "update-rc.d":
-        return Step(step, ("update-rc.d", name, "enable" if word == "on" else "disable",
-                           *levels))
+        return Step(step, ("update-rc.d", name, "enable" if word == "on" else "disable", *levels))
     if tool == "chkconfig":
         level = ("--level", "".join(levels)) if levels else ()
         return Step(step, ("chkconfig", *level, name, word))
@@ -196,6 +210,8 @@ def failure(args: Mapping[str, Any], op: str, res: CommandResult) -> str:
         return f"Failed to change service {args['name']}: rc={res.rc}"
     if not failed[0].startswith("state:"):
         words = (failed[2] or failed[1]).strip()
-        return f"Failed to {'enable' if args['enabled'] else 'disable'} service " \
-               f"{args['name']}: {words}"
+        return (
+            f"Failed to {'enable' if args['enabled'] else 'disable'} service "
+            f"{args['name']}: {words}"
+        )
     return f"Failed to {_ACTIONS.get(str(args['state']), failed[0][6:])} service: {args['name']}"

@@ -41,13 +41,20 @@ ATTRS_CHANGED = "ownership, perms or SE linux context changed"
 _MAX_LINKS = 40
 
 FILE_ARGS: dict[str, Arg] = {
-    "create": Arg("bool", default=False,
-                  description="Create the file (and missing parent directories) if it is "
-                              "missing; otherwise a missing file fails the task."),
-    "backup": Arg("bool", default=False,
-                  description="Keep a timestamped copy of the file before changing it."),
-    "mode": Arg("mode", description="Permissions of the file: octal ('0644') or symbolic "
-                                    "('u=rw,g=r'). Default: keep them (new files: 0666 & ~umask)."),
+    "create": Arg(
+        "bool",
+        default=False,
+        description="Create the file (and missing parent directories) if it is "
+        "missing; otherwise a missing file fails the task.",
+    ),
+    "backup": Arg(
+        "bool", default=False, description="Keep a timestamped copy of the file before changing it."
+    ),
+    "mode": Arg(
+        "mode",
+        description="Permissions of the file: octal ('0644') or symbolic "
+        "('u=rw,g=r'). Default: keep them (new files: 0666 & ~umask).",
+    ),
     "owner": Arg("str", description="User that should own the file (name or uid)."),
     "group": Arg("str", description="Group that should own the file (name or gid)."),
     "validate": VALIDATE,
@@ -58,20 +65,19 @@ FILE_ARGS: dict[str, Arg] = {
 # Resolve symlinks, find the nearest existing ancestor, test it, stat, then the content.
 # Output: the writer's identity ("U|uid|user|group|gids|groups"), "W|writable|missing|
 # ancestor_is_dir", the stat line, the resolved path, NUL, the content.
-_WHO = ("printf 'U|%s|%s|%s|%s|%s\\n' \"$(id -u)\" \"$(id -un)\" \"$(id -gn)\" \"$(id -G)\" "
-        "\"$(id -Gn)\"")
+_WHO = 'printf \'U|%s|%s|%s|%s|%s\\n\' "$(id -u)" "$(id -un)" "$(id -gn)" "$(id -G)" "$(id -Gn)"'
 _PROBE = (
     _WHO + "; p={path}; case $p in '~') p=$HOME ;; '~/'*) p=$HOME/${{p#??}} ;; esac; r=$p; "
     'if [ -L "$p" ]; then r=$(readlink -f -- "$p" && echo x) || '
     "{{ echo 'the symlink cannot be resolved' >&2; exit 4; }}; r=${{r%??}}; fi; "
-    'up() {{ case $1 in */*) u=${{1%/*}}; u=${{u:-/}} ;; *) u=. ;; esac; }}; '
+    "up() {{ case $1 in */*) u=${{1%/*}}; u=${{u:-/}} ;; *) u=. ;; esac; }}; "
     'up "$r"; d=$u; m=0; '
     'while [ ! -e "$d" ] && [ ! -L "$d" ]; do m=$((m+1)); up "$d"; d=$u; done; '
     'k=0; [ -d "$d" ] && k=1; w=0; [ $k = 1 ] && [ -w "$d" ] && [ -x "$d" ] && w=1; '
     'if [ $w = 1 ] && [ $m = 0 ] && [ -k "$d" ] && [ -e "$r" ] && [ ! -O "$r" ] '
     '&& [ ! -O "$d" ] && [ "$(id -u)" != 0 ]; then w=0; fi; '
     'echo "W|$w|$m|$k"; '
-    "if [ -e \"$r\" ]; then stat -L -c 'S|%F|%a|%u|%g|%U|%G|%s|%Y|%h' -- \"$r\" || exit 3; "
+    'if [ -e "$r" ]; then stat -L -c \'S|%F|%a|%u|%g|%U|%G|%s|%Y|%h\' -- "$r" || exit 3; '
     "else echo 'S|absent'; fi; {context}"
     "printf '%s\\0' \"$r\"; "
     'if [ -f "$r" ]; then exec cat -- "$r"; fi'
@@ -104,7 +110,7 @@ def split_lines(data: bytes) -> list[bytes]:
 def newline_of(data: bytes) -> bytes:
     """The file's line ending, judged by its first line: CRLF or LF (the default)."""
     end = data.find(b"\n")
-    return b"\r\n" if end > 0 and data[end - 1:end] == b"\r" else b"\n"
+    return b"\r\n" if end > 0 and data[end - 1 : end] == b"\r" else b"\n"
 
 
 def body(line: bytes) -> bytes:
@@ -114,7 +120,7 @@ def body(line: bytes) -> bytes:
 
 def ending(line: bytes, newline: bytes) -> bytes:
     """The line's own ending, or ``newline`` for an unterminated last line."""
-    return line[len(body(line)):] if line.endswith(b"\n") else newline
+    return line[len(body(line)) :] if line.endswith(b"\n") else newline
 
 
 def for_search(line: bytes) -> bytes:
@@ -156,8 +162,8 @@ class Identity:
 
     uid: int
     user: str
-    group: str                       # primary group: what a file it creates gets
-    groups: frozenset[str]           # names and gids of all its groups
+    group: str  # primary group: what a file it creates gets
+    groups: frozenset[str]  # names and gids of all its groups
 
     @classmethod
     def parse(cls, line: str) -> Identity:
@@ -178,13 +184,13 @@ class Identity:
 class Target:
     """The file an edit works on, resolved through symlinks."""
 
-    path: str                      # the real file (symlinks resolved)
+    path: str  # the real file (symlinks resolved)
     state: FileState
-    content: bytes | None          # None unless a regular file
-    missing: int = 0               # parent directories that do not exist yet
-    parent_ok: bool = True         # the nearest existing ancestor is a directory
-    writable: bool = True          # a temp file can be created and renamed there
-    identity: Identity | None = None   # the writer, when the host was asked
+    content: bytes | None  # None unless a regular file
+    missing: int = 0  # parent directories that do not exist yet
+    parent_ok: bool = True  # the nearest existing ancestor is a directory
+    writable: bool = True  # a temp file can be created and renamed there
+    identity: Identity | None = None  # the writer, when the host was asked
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,9 +207,15 @@ class FileOptions:
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any]) -> FileOptions:
-        return cls(bool(args.get("create")), bool(args.get("backup")), args.get("mode"),
-                   args.get("owner"), args.get("group"), args.get("validate"),
-                   {k: args[k] for k in selinux.PARTS if args.get(k) is not None})
+        return cls(
+            bool(args.get("create")),
+            bool(args.get("backup")),
+            args.get("mode"),
+            args.get("owner"),
+            args.get("group"),
+            args.get("validate"),
+            {k: args[k] for k in selinux.PARTS if args.get(k) is not None},
+        )
 
 
 def parse_probe(path: str, output: bytes, context: bool = False) -> Target:
@@ -218,8 +230,15 @@ def parse_probe(path: str, output: bytes, context: bool = False) -> Target:
     state = parse_stat(real, parts[2].decode("utf-8", "replace"))
     if context:
         state = replace(state, selinux=selinux.parse_line(parts[3].decode("utf-8", "replace")))
-    return Target(real, state, content if state.kind == "file" else None, int(missing),
-                  parent_dir == "1", writable == "1", identity)
+    return Target(
+        real,
+        state,
+        content if state.kind == "file" else None,
+        int(missing),
+        parent_dir == "1",
+        writable == "1",
+        identity,
+    )
 
 
 def probe(ctx: ModuleContext, path: str, context: bool = False) -> Target:
@@ -237,8 +256,11 @@ def probe(ctx: ModuleContext, path: str, context: bool = False) -> Target:
     target = parse_probe(path, res.stdout, context)
     if ctx.check and (known := ctx.files.prediction.lookup(target.path)) is not None:
         known = replace(known, selinux=_predicted_context(known, target.state.selinux))
-        return replace(target, state=replace(known, path=target.path),
-                       content=_predicted_content(ctx, target.path, known))
+        return replace(
+            target,
+            state=replace(known, path=target.path),
+            content=_predicted_content(ctx, target.path, known),
+        )
     return target
 
 
@@ -275,10 +297,10 @@ def _predicted_content(ctx: ModuleContext, path: str, known: FileState) -> bytes
         data = ctx.files.read(path)
     except ModuleError:
         data = None
-    if data is None or (known.checksum is not None
-                        and hashlib.sha1(data).hexdigest() != known.checksum):
-        raise Unpredictable(f"{path}, whose content after an earlier task check mode does "
-                            "not hold")
+    if data is None or (
+        known.checksum is not None and hashlib.sha1(data).hexdigest() != known.checksum
+    ):
+        raise Unpredictable(f"{path}, whose content after an earlier task check mode does not hold")
     return data
 
 
@@ -291,8 +313,12 @@ def _probe_failure(path: str, text: str, rc: int) -> str:
 def kind_failure(target: Target, shown: str) -> dict[str, Any] | None:
     """Ansible's failure for a path that is not a file the modules can edit."""
     if target.state.kind == "directory":
-        return {"failed": True, "changed": False, "rc": 256,
-                "msg": f"Path {shown} is a directory !"}
+        return {
+            "failed": True,
+            "changed": False,
+            "rc": 256,
+            "msg": f"Path {shown} is a directory !",
+        }
     if target.state.kind not in ("file", "absent"):
         return {"failed": True, "changed": False, "msg": f"Path {shown} is not a regular file"}
     return None
@@ -301,13 +327,13 @@ def kind_failure(target: Target, shown: str) -> dict[str, Any] | None:
 # -- committing an outcome ---------------------------------------------------------------
 
 
-def commit(ctx: ModuleContext, shown: str, target: Target, outcome: Outcome,
-           opts: FileOptions) -> dict[str, Any]:
+def commit(
+    ctx: ModuleContext, shown: str, target: Target, outcome: Outcome, opts: FileOptions
+) -> dict[str, Any]:
     """Write the outcome (or only fix attributes) and build the Ansible-shaped result."""
     write = outcome.after is not None and outcome.after != target.content
     attrs = attr_changes(target.state, opts) if target.state.exists else {}
-    result: dict[str, Any] = {"changed": write or bool(attrs),
-                              "msg": _message(outcome.msg, attrs)}
+    result: dict[str, Any] = {"changed": write or bool(attrs), "msg": _message(outcome.msg, attrs)}
     result.update(outcome.extra)
     if outcome.warnings:
         result["warnings"] = list(outcome.warnings)
@@ -333,8 +359,7 @@ def attr_changes(state: FileState, opts: FileOptions) -> dict[str, tuple[str, st
         want = absolute_mode(opts.mode, state.mode)
         if want != state.mode:
             out["mode"] = (state.mode or "", want)
-    for key, name, ident in (("owner", state.owner, state.uid), ("group", state.group,
-                                                                  state.gid)):
+    for key, name, ident in (("owner", state.owner, state.uid), ("group", state.group, state.gid)):
         value = getattr(opts, key)
         if value is not None and value not in (name, str(ident)):
             out[key] = (name or "", value)
@@ -351,8 +376,9 @@ def absolute_mode(mode: str, current: str | None) -> str:
         raise ModuleError(f"mode: {exc}") from None
 
 
-def forbidden(state: FileState, attrs: Mapping[str, Any], opts: FileOptions,
-              who: Identity, rewrite: bool) -> str | None:
+def forbidden(
+    state: FileState, attrs: Mapping[str, Any], opts: FileOptions, who: Identity, rewrite: bool
+) -> str | None:
     """The attribute a non-root writer may not set, or None. A rewrite chowns the writer's
     own temp file (only to itself, and to its own groups); an attribute-only change needs
     the file's ownership, and only root gives a file away."""
@@ -369,8 +395,9 @@ def forbidden(state: FileState, attrs: Mapping[str, Any], opts: FileOptions,
     return "group" if "group" in attrs and attrs["group"][1] not in who.groups else None
 
 
-def owner_after_write(base: FileState | None, opts: FileOptions,
-                      who: Identity) -> tuple[str | None, str | None]:
+def owner_after_write(
+    base: FileState | None, opts: FileOptions, who: Identity
+) -> tuple[str | None, str | None]:
     """Owner and group a rewritten (or new) file ends up with. ``ctx.files.write`` copies
     the old file's owner:group onto the temp file when it may (root, or an owner in that
     group); when only one of ``owner``/``group`` is given the other half is the old
@@ -391,14 +418,22 @@ def _message(msg: str, attrs: Mapping[str, Any]) -> str:
     return f"{msg} and {ATTRS_CHANGED}" if msg else ATTRS_CHANGED
 
 
-def _write(ctx: ModuleContext, shown: str, target: Target, data: bytes, opts: FileOptions,
-           attrs: Mapping[str, Any]) -> str | None:
+def _write(
+    ctx: ModuleContext,
+    shown: str,
+    target: Target,
+    data: bytes,
+    opts: FileOptions,
+    attrs: Mapping[str, Any],
+) -> str | None:
     """Fail where the real write would (in check runs too), then write or record."""
     if target.missing and not target.parent_ok:
         raise ModuleError(f"cannot create {shown}: a parent path is not a directory")
     if not target.writable:
-        raise ModuleError(f"cannot write {shown}: permission denied (this user may not "
-                          "replace files in its directory)")
+        raise ModuleError(
+            f"cannot write {shown}: permission denied (this user may not "
+            "replace files in its directory)"
+        )
     exists = target.state.exists
     who = target.identity
     umask = None
@@ -407,18 +442,31 @@ def _write(ctx: ModuleContext, shown: str, target: Target, data: bytes, opts: Fi
     _refuse(shown, forbidden(target.state, attrs, opts, who, rewrite=True))
     base = target.state if exists else None
     if umask is not None and not exists:
-        base = FileState(target.path, "file", mode=format_mode(0o666 & ~umask), uid=who.uid,
-                         owner=who.user, group=who.group)
+        base = FileState(
+            target.path,
+            "file",
+            mode=format_mode(0o666 & ~umask),
+            uid=who.uid,
+            owner=who.user,
+            group=who.group,
+        )
     mode = absolute_mode(opts.mode, base.mode if base else None) if opts.mode else None
     owner, group = opts.owner, opts.group
     if ctx.check:  # record what the real write will leave, for later tasks of the run
         mode = mode or (base.mode if base else None)
         owner, group = owner_after_write(base, opts, who)
     _make_parents(ctx, target)
-    return ctx.files.write(target.path, data, mode=mode, owner=owner, group=group,
-                           backup=opts.backup and exists, validate=opts.validate,
-                           context=selinux.wanted(opts.selinux, target.state.selinux),
-                           current=base)
+    return ctx.files.write(
+        target.path,
+        data,
+        mode=mode,
+        owner=owner,
+        group=group,
+        backup=opts.backup and exists,
+        validate=opts.validate,
+        context=selinux.wanted(opts.selinux, target.state.selinux),
+        current=base,
+    )
 
 
 def _symbolic(mode: str | None) -> bool:
@@ -427,8 +475,10 @@ def _symbolic(mode: str | None) -> bool:
 
 def _refuse(shown: str, attribute: str | None) -> None:
     if attribute is not None:
-        raise ModuleError(f"cannot change the {attribute} of {shown}: Operation not "
-                          "permitted for this user (use become)")
+        raise ModuleError(
+            f"cannot change the {attribute} of {shown}: Operation not "
+            "permitted for this user (use become)"
+        )
 
 
 def _host_defaults(ctx: ModuleContext) -> tuple[int, Identity]:
@@ -443,7 +493,7 @@ def _host_defaults(ctx: ModuleContext) -> tuple[int, Identity]:
 def _make_parents(ctx: ModuleContext, target: Target) -> None:
     if not target.missing:
         return
-    parents = list(PurePosixPath(target.path).parents)[:target.missing]
+    parents = list(PurePosixPath(target.path).parents)[: target.missing]
     if ctx.check:
         for directory in reversed(parents):
             ctx.files.prediction.record(FileState(str(directory), "directory"), new_dir=True)
@@ -452,8 +502,13 @@ def _make_parents(ctx: ModuleContext, target: Target) -> None:
     ctx.files.apply(f"mkdir -p -- {shlex.quote(parent)}", what=f"create directory {parent}")
 
 
-def _set_attrs(ctx: ModuleContext, shown: str, target: Target,
-               attrs: Mapping[str, tuple[str, str]], opts: FileOptions) -> None:
+def _set_attrs(
+    ctx: ModuleContext,
+    shown: str,
+    target: Target,
+    attrs: Mapping[str, tuple[str, str]],
+    opts: FileOptions,
+) -> None:
     """chmod/chown/chcon in place (the content is not rewritten)."""
     who = target.identity or _host_defaults(ctx)[1]
     _refuse(shown, forbidden(target.state, attrs, FileOptions(), who, rewrite=False))
@@ -467,37 +522,59 @@ def _set_attrs(ctx: ModuleContext, shown: str, target: Target,
         steps.append(f"chown {shlex.quote(spec)} -- {quoted}")
     if "secontext" in attrs:
         steps.append(selinux.chcon(selinux.wanted(opts.selinux, target.state.selinux), quoted))
-    ctx.files.apply(" && ".join(steps), _after_attrs(target, attrs),
-                    what=f"set attributes of {shown}")
+    ctx.files.apply(
+        " && ".join(steps), _after_attrs(target, attrs), what=f"set attributes of {shown}"
+    )
 
 
 def _after_attrs(target: Target, attrs: Mapping[str, tuple[str, str]]) -> FileState:
     state = target.state
     changed = {key: value[1] for key, value in attrs.items()}
-    return replace(state, path=target.path, mode=changed.get("mode", state.mode),
-                   owner=changed.get("owner", state.owner),
-                   uid=None if "owner" in changed else state.uid,
-                   group=changed.get("group", state.group),
-                   gid=None if "group" in changed else state.gid, content=target.content,
-                   selinux=replace(state.selinux, current=changed["secontext"])
-                   if "secontext" in changed and state.selinux else state.selinux)
+    return replace(
+        state,
+        path=target.path,
+        mode=changed.get("mode", state.mode),
+        owner=changed.get("owner", state.owner),
+        uid=None if "owner" in changed else state.uid,
+        group=changed.get("group", state.group),
+        gid=None if "group" in changed else state.gid,
+        content=target.content,
+        selinux=replace(state.selinux, current=changed["secontext"])
+        if "secontext" in changed and state.selinux
+        else state.selinux,
+    )
 
 
-def _diffs(shown: str, target: Target, after: bytes | None,
-           attrs: Mapping[str, tuple[str, str]]) -> list[dict[str, Any]]:
+def _diffs(
+    shown: str, target: Target, after: bytes | None, attrs: Mapping[str, tuple[str, str]]
+) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     if after is not None:
-        out.append({"before": to_text(target.content or b""), "after": to_text(after),
-                    "before_header": shown, "after_header": shown})
+        out.append(
+            {
+                "before": to_text(target.content or b""),
+                "after": to_text(after),
+                "before_header": shown,
+                "after_header": shown,
+            }
+        )
     if attrs:
-        out.append({"before": {k: v[0] for k, v in attrs.items()},
-                    "after": {k: v[1] for k, v in attrs.items()},
-                    "before_header": shown, "after_header": shown})
+        out.append(
+            {
+                "before": {k: v[0] for k, v in attrs.items()},
+                "after": {k: v[1] for k, v in attrs.items()},
+                "before_header": shown,
+                "after_header": shown,
+            }
+        )
     return out
 
 
-def edit_file(ctx: ModuleContext, args: dict[str, Any],
-              plan: Callable[[dict[str, Any], bytes | None, str], Outcome]) -> dict[str, Any]:
+def edit_file(
+    ctx: ModuleContext,
+    args: dict[str, Any],
+    plan: Callable[[dict[str, Any], bytes | None, str], Outcome],
+) -> dict[str, Any]:
     """The whole edit: probe the file, plan the new bytes on the controller, write back."""
     path = args["path"]
     opts = FileOptions.from_args(args)

@@ -51,7 +51,7 @@ def _literal_pieces(text: str, out: list[tuple[str, str]]) -> None:
     for match in _VAR.finditer(text):
         if match.group(1) == "{}":  # names nothing: Python leaves it
             continue
-        out.append(("lit", text[at:match.start()]))
+        out.append(("lit", text[at : match.start()]))
         out.append(("var", match.group(0)))
         at = match.end()
     out.append(("lit", text[at:]))
@@ -111,8 +111,9 @@ def _build(pieces: list[tuple[str, str]], expand: bool) -> list[str]:
     return lines
 
 
-def command_line(argv: Sequence[str], *, expand: bool = True,
-                 refs: Mapping[str, str] | None = None) -> str:
+def command_line(
+    argv: Sequence[str], *, expand: bool = True, refs: Mapping[str, str] | None = None
+) -> str:
     """A shell command that runs ``argv`` as one program (no shell syntax in its words),
     each word expanded like Ansible's when ``expand``. ``refs`` maps placeholder text in
     the words to shell expressions (``"$t"``) put there verbatim. Without anything to

@@ -66,10 +66,15 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_stats(self, stats) -> None:
         for host in sorted(stats.processed):
             s = stats.summarize(host)
-            self.stats[host] = {"ok": s["ok"], "changed": s["changed"],
-                                "unreachable": s["unreachable"], "failed": s["failures"],
-                                "skipped": s["skipped"], "rescued": s["rescued"],
-                                "ignored": s["ignored"]}
+            self.stats[host] = {
+                "ok": s["ok"],
+                "changed": s["changed"],
+                "unreachable": s["unreachable"],
+                "failed": s["failures"],
+                "skipped": s["skipped"],
+                "rescued": s["rescued"],
+                "ignored": s["ignored"],
+            }
         out = os.environ["PBE_EQUIVALENCE_OUT"]
         plays = [{"name": p["name"], "hosts": p["hosts"]} for p in self.plays]
         with open(out, "w", encoding="utf-8") as fh:

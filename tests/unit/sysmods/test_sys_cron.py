@@ -29,8 +29,10 @@ def test_jobs_and_variables_in_a_users_crontab(account: str, book) -> None:
   register: last
 """)
     check_predicts_run(path, LOCAL, unchanged=lambda: crontab(account) and pytest.fail("made"))
-    assert crontab(account) == ('PATH="/usr/bin:/bin"\nMAILTO="ops"\n#Ansible: nightly\n'
-                                "5 2 * * * /usr/bin/true\n#Ansible: boot\n@reboot echo up\n")
+    assert crontab(account) == (
+        'PATH="/usr/bin:/bin"\nMAILTO="ops"\n#Ansible: nightly\n'
+        "5 2 * * * /usr/bin/true\n#Ansible: boot\n@reboot echo up\n"
+    )
     path = book(f"""
 - cron: {{name: nightly, user: {account}, minute: '5', hour: '3', job: /usr/bin/true,
          disabled: true}}
@@ -39,8 +41,9 @@ def test_jobs_and_variables_in_a_users_crontab(account: str, book) -> None:
 - cron: {{name: MAILTO, user: {account}, env: true, state: absent}}
 """)
     real = check_predicts_run(path, LOCAL)
-    assert crontab(account) == ('PATH="/usr/bin:/bin"\n#Ansible: nightly\n'
-                                "#5 3 * * * /usr/bin/true\n")
+    assert crontab(account) == (
+        'PATH="/usr/bin:/bin"\n#Ansible: nightly\n#5 3 * * * /usr/bin/true\n'
+    )
     removed = real.results[1].result
     assert removed["jobs"] == ["nightly"] and removed["envs"] == ["PATH", "MAILTO"]
     backup = Path(removed["backup_file"])
@@ -57,8 +60,9 @@ def test_cron_file_is_written_and_removed_with_its_last_job(tmp_path: Path, book
 - cron: {{name: b, cron_file: {cron_file}, user: nobody, special_time: daily, job: id}}
 """)
     check_predicts_run(path, LOCAL, unchanged=lambda: cron_file.exists() and pytest.fail("made"))
-    assert cron_file.read_text() == ("#Ansible: a\n*/10 * * * * root date\n"
-                                     "#Ansible: b\n@daily nobody id\n")
+    assert cron_file.read_text() == (
+        "#Ansible: a\n*/10 * * * * root date\n#Ansible: b\n@daily nobody id\n"
+    )
     assert oct(cron_file.stat().st_mode & 0o777) == "0o644"
     path = book(f"""
 - cron: {{name: a, cron_file: {cron_file}, state: absent}}
@@ -70,12 +74,15 @@ def test_cron_file_is_written_and_removed_with_its_last_job(tmp_path: Path, book
 
 def test_cron_refuses_what_ansible_refuses(book, tmp_path: Path) -> None:
     messages = []
-    for task in ("{name: x, job: date, special_time: daily, minute: '1'}",
-                 f"{{name: x, job: date, cron_file: {tmp_path}/f}}",
-                 "{name: x, cron_file: /etc/crontab, state: absent}"):
+    for task in (
+        "{name: x, job: date, special_time: daily, minute: '1'}",
+        f"{{name: x, job: date, cron_file: {tmp_path}/f}}",
+        "{name: x, cron_file: /etc/crontab, state: absent}",
+    ):
         result = run(book(f"- cron: {task}"), LOCAL)
         messages.append(result.results[0].result["msg"])
     assert messages == [
         "You cannot combine special_time with any of the time or day/date parameters.",
         "To use cron_file=... parameter you must specify user=... as well",
-        "Will not manage /etc/crontab via cron_file, see documentation."]
+        "Will not manage /etc/crontab via cron_file, see documentation.",
+    ]

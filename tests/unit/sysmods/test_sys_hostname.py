@@ -17,7 +17,8 @@ from playbook_engine.modules.util.hostedit import TextFile
 def test_current_name_is_in_state_and_a_new_one_only_predicted(root: None, book) -> None:
     name = socket.gethostname()
     before = Path("/etc/hostname").read_text()
-    result = run(book(f"""
+    result = run(
+        book(f"""
 - hostname: {{name: {name}}}
   register: same
 - hostname: {{name: pbe-never-set}}
@@ -26,10 +27,12 @@ def test_current_name_is_in_state_and_a_new_one_only_predicted(root: None, book)
 - assert:
     that:
       - not same.changed
-      - same.ansible_facts.ansible_hostname == '{name.split('.')[0]}'
+      - same.ansible_facts.ansible_hostname == '{name.split(".")[0]}'
       - other.changed
       - other.ansible_facts.ansible_nodename == 'pbe-never-set'
-"""), LOCAL)
+"""),
+        LOCAL,
+    )
     assert [r.status for r in result.results] == ["ok", "changed", "ok"]
     assert socket.gethostname() == name
     assert Path("/etc/hostname").read_text() == before

@@ -21,14 +21,18 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     base = tmp_path_factory.mktemp("keys")
     for index, kind in enumerate(("ed25519", "ed25519", "rsa")):
         path = base / f"k{index}"
-        subprocess.run(["ssh-keygen", "-q", "-t", kind, "-N", "", "-C", f"key{index}",
-                        "-f", str(path)], check=True, capture_output=True)
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", kind, "-N", "", "-C", f"key{index}", "-f", str(path)],
+            check=True,
+            capture_output=True,
+        )
         out.append(path.with_suffix(".pub").read_text().strip())
     return out
 
 
-def test_authorized_keys_added_with_options_then_made_exclusive(account: str, book,
-                                                              keys: list[str]) -> None:
+def test_authorized_keys_added_with_options_then_made_exclusive(
+    account: str, book, keys: list[str]
+) -> None:
     sh("useradd", "-m", account)
     ssh_dir = Path(f"/home/{account}/.ssh")
     path = book(f"""
@@ -42,8 +46,7 @@ def test_authorized_keys_added_with_options_then_made_exclusive(account: str, bo
     check_predicts_run(path, LOCAL, unchanged=lambda: ssh_dir.exists() and pytest.fail("made"))
     file = ssh_dir / "authorized_keys"
     blob1 = keys[1].split()[1]
-    assert file.read_text() == (f"{keys[0]}\nno-pty,from=\"10.0.0.1\" ssh-ed25519 {blob1} "
-                                "second\n")
+    assert file.read_text() == (f'{keys[0]}\nno-pty,from="10.0.0.1" ssh-ed25519 {blob1} second\n')
     assert stat.S_IMODE(ssh_dir.stat().st_mode) == 0o700
     assert stat.S_IMODE(file.stat().st_mode) == 0o600
     assert file.stat().st_uid == ssh_dir.stat().st_uid == int(sh("id", "-u", account).stdout)
@@ -57,8 +60,9 @@ def test_authorized_keys_added_with_options_then_made_exclusive(account: str, bo
     assert file.read_text() == f"ssh-ed25519 {blob1} second\n"
 
 
-def test_authorized_key_from_a_file_on_the_host_and_follow(account: str, book, tmp_path: Path,
-                                                            keys: list[str]) -> None:
+def test_authorized_key_from_a_file_on_the_host_and_follow(
+    account: str, book, tmp_path: Path, keys: list[str]
+) -> None:
     sh("useradd", "-m", account)
     source = tmp_path / "keys.pub"
     source.write_text(f"# team keys\n{keys[0]}\n\n{keys[2]}\n")
@@ -102,8 +106,7 @@ def test_known_hosts_add_replace_hash_and_remove(tmp_path: Path, book, keys: lis
     assert lines[2].startswith("|1|") and lines[2].endswith(ed1)
     found = sh("ssh-keygen", "-F", "[git.example]:2222", "-f", str(known)).stdout
     assert ed1 in found  # ssh itself finds the hashed entry
-    path = book(f"- known_hosts: {{path: {known}, name: web1.example, "
-                f"key: \"web1.example {ed2}\"}}")
+    path = book(f'- known_hosts: {{path: {known}, name: web1.example, key: "web1.example {ed2}"}}')
     check_predicts_run(path, LOCAL)
     assert known.read_text().splitlines()[1:] == [lines[2], f"web1.example {ed2}"]
     path = book(f"- known_hosts: {{path: {known}, name: web1.example, state: absent}}")
@@ -113,8 +116,11 @@ def test_known_hosts_add_replace_hash_and_remove(tmp_path: Path, book, keys: lis
 
 def test_known_hosts_key_must_name_the_host(tmp_path: Path, book, keys: list[str]) -> None:
     known = tmp_path / "known_hosts"
-    result = run(book(f"- known_hosts: {{path: {known}, name: a.example, "
-                      f"key: \"b.example {keys[0]}\"}}"), LOCAL)
+    result = run(
+        book(f'- known_hosts: {{path: {known}, name: a.example, key: "b.example {keys[0]}"}}'),
+        LOCAL,
+    )
     assert result.results[0].result["msg"] == (
-        "Host parameter does not match hashed host field in supplied key")
+        "Host parameter does not match hashed host field in supplied key"
+    )
     assert not known.exists()

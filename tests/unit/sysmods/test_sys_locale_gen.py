@@ -37,14 +37,17 @@ def locales(root: None) -> Iterator[None]:
 
 def test_generated_then_removed(locales: None, book) -> None:
     before = CONF.read_text()
-    real = check_predicts_run(book("- locale_gen: {name: eu_ES.UTF-8}\n  register: r"), LOCAL,
-                              unchanged=lambda: CONF.read_text() == before
-                              or pytest.fail("check mode edited locale.gen"))
+    real = check_predicts_run(
+        book("- locale_gen: {name: eu_ES.UTF-8}\n  register: r"),
+        LOCAL,
+        unchanged=lambda: CONF.read_text() == before or pytest.fail("check mode edited locale.gen"),
+    )
     assert real.results[0].result["mechanism"] == "glibc"
     assert "eu_ES.utf8" in generated()
     assert "\neu_ES.UTF-8 UTF-8\n" in CONF.read_text()
-    check_predicts_run(book("- community.general.locale_gen: {name: [eu_ES.UTF-8], state: absent}"),
-                       LOCAL)
+    check_predicts_run(
+        book("- community.general.locale_gen: {name: [eu_ES.UTF-8], state: absent}"), LOCAL
+    )
     assert "eu_ES.utf8" not in generated()
     assert "\n# eu_ES.UTF-8 UTF-8\n" in CONF.read_text()
 
@@ -53,5 +56,6 @@ def test_unsupported_locale_fails_before_any_change(locales: None, book) -> None
     result = run(book("- locale_gen: {name: [eu_ES.UTF-8, eo.UTF-8, xx_PBE.UTF-8]}"), LOCAL)
     assert result.results[0].result["msg"] == (  # SUPPORTED has `eo UTF-8`: eo, not eo.UTF-8
         "locale(s) not available on the host: eo.UTF-8, xx_PBE.UTF-8 "
-        "(see /usr/share/i18n/SUPPORTED)")
+        "(see /usr/share/i18n/SUPPORTED)"
+    )
     assert "eu_ES.utf8" not in generated()

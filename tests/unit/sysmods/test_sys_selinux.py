@@ -10,16 +10,20 @@ from syshelp import LOCAL
 
 from playbook_engine import run
 
-pytestmark = pytest.mark.skipif(Path("/sys/fs/selinux/enforce").exists(),
-                                reason="this machine has SELinux")
+pytestmark = pytest.mark.skipif(
+    Path("/sys/fs/selinux/enforce").exists(), reason="this machine has SELinux"
+)
 
 
 def test_no_selinux_is_disabled_and_has_no_booleans(book) -> None:
-    result = run(book("""
+    result = run(
+        book("""
 - ansible.posix.selinux: {state: disabled}
   register: mode
 - ansible.posix.seboolean: {name: httpd_can_network_connect, state: true, persistent: true}
-"""), LOCAL)
+"""),
+        LOCAL,
+    )
     first, second = result.results
     assert first.status == "ok"
     assert first.result["reboot_required"] is False and first.result["msg"] == ""

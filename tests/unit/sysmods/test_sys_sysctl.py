@@ -37,8 +37,11 @@ def test_value_set_written_and_reloaded(original: int, tmp_path: Path, book) -> 
 - sysctl: {{name: {KEY}, value: '{raised}', sysctl_file: {conf}, sysctl_set: true,
            reload: false}}
 """)
-    check_predicts_run(path, LOCAL, unchanged=lambda: live() == str(original) or
-                       pytest.fail("check mode set the value"))
+    check_predicts_run(
+        path,
+        LOCAL,
+        unchanged=lambda: live() == str(original) or pytest.fail("check mode set the value"),
+    )
     assert live() == str(raised)
     assert conf.read_text() == f"# pbe test\nfs.file-max=9999999\n{KEY}={raised}\n"
     sh("sysctl", "-w", f"{KEY}={original}")
@@ -60,11 +63,20 @@ def test_absent_removes_every_setting_of_the_key(original: int, tmp_path: Path, 
 
 def test_unknown_key_fails_the_reload_unless_ignored(root: None, tmp_path: Path, book) -> None:
     conf = tmp_path / "new.conf"
-    result = run(book(f"- sysctl: {{name: pbe.no.such.key, value: '1', sysctl_file: {conf}}}"),
-                 LOCAL)
-    assert result.results[0].result["msg"].startswith(
-        "Failed to reload sysctl: sysctl: cannot stat /proc/sys/pbe/no/such/key")
+    result = run(
+        book(f"- sysctl: {{name: pbe.no.such.key, value: '1', sysctl_file: {conf}}}"), LOCAL
+    )
+    assert (
+        result.results[0]
+        .result["msg"]
+        .startswith("Failed to reload sysctl: sysctl: cannot stat /proc/sys/pbe/no/such/key")
+    )
     assert conf.read_text() == "pbe.no.such.key=1\n"  # written before the reload, as Ansible
-    result = run(book(f"- sysctl: {{name: pbe.no.such.key, value: '1', sysctl_file: {conf}, "
-                      "ignoreerrors: true}"), LOCAL)
+    result = run(
+        book(
+            f"- sysctl: {{name: pbe.no.such.key, value: '1', sysctl_file: {conf}, "
+            "ignoreerrors: true}"
+        ),
+        LOCAL,
+    )
     assert result.results[0].status == "changed"  # the kernel has no such value: reloaded

@@ -34,9 +34,14 @@ def utc(root: None) -> Iterator[str]:
 def test_zone_renamed_in_both_places(utc: str, book) -> None:
     other = "UTC" if utc == "Etc/UTC" else "Etc/UTC"
     before = TZ.read_text(), os.readlink(LOCALTIME)
-    check_predicts_run(book(f"- timezone: {{name: {other}}}"), LOCAL,
-                       unchanged=lambda: (TZ.read_text(), os.readlink(LOCALTIME)) == before
-                       or pytest.fail("check mode changed the zone"))
+    check_predicts_run(
+        book(f"- timezone: {{name: {other}}}"),
+        LOCAL,
+        unchanged=lambda: (
+            (TZ.read_text(), os.readlink(LOCALTIME)) == before
+            or pytest.fail("check mode changed the zone")
+        ),
+    )
     assert TZ.read_text() == f"{other}\n"
     assert os.readlink(LOCALTIME) == f"/usr/share/zoneinfo/{other}"
 
@@ -44,5 +49,6 @@ def test_zone_renamed_in_both_places(utc: str, book) -> None:
 def test_unknown_zone_fails_and_changes_nothing(utc: str, book) -> None:
     result = run(book("- community.general.timezone: {name: Nowhere/Pbe}"), LOCAL)
     assert result.results[0].result["msg"] == (
-        'timezone "Nowhere/Pbe" is not available on the host (no /usr/share/zoneinfo/Nowhere/Pbe)')
+        'timezone "Nowhere/Pbe" is not available on the host (no /usr/share/zoneinfo/Nowhere/Pbe)'
+    )
     assert TZ.read_text().strip() == utc

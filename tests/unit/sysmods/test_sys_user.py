@@ -33,6 +33,7 @@ def absent(name: str) -> Callable[[], None]:
     def check() -> None:
         with pytest.raises(KeyError):
             pwd.getpwnam(name)
+
     return check
 
 
@@ -86,8 +87,13 @@ def test_user_is_changed_then_removed(account: str, book, tmp_path: Path) -> Non
   register: changed
 """)
     before = passwd(account)
-    check_predicts_run(path, LOCAL, unchanged=lambda: passwd(account) == before or
-                       pytest.fail("check mode changed the account"))
+    check_predicts_run(
+        path,
+        LOCAL,
+        unchanged=lambda: (
+            passwd(account) == before or pytest.fail("check mode changed the account")
+        ),
+    )
     entry = passwd(account)
     assert entry[2:4] == ["43917", "100"] and entry[5] == str(home)
     assert groups(account) == {"daemon"}  # users is now its primary group
@@ -103,8 +109,10 @@ def test_user_is_changed_then_removed(account: str, book, tmp_path: Path) -> Non
 
 
 def test_user_groups_replaced_and_unlocked(account: str, book) -> None:
-    first = book(f"- user: {{name: {account}, groups: [daemon, users], password: '{HASH}', "
-                 f"password_lock: true, create_home: false}}")
+    first = book(
+        f"- user: {{name: {account}, groups: [daemon, users], password: '{HASH}', "
+        f"password_lock: true, create_home: false}}"
+    )
     assert run(first, LOCAL).exit_code == 0
     assert not Path(f"/home/{account}").exists()
     path = book(f"- user: {{name: {account}, groups: '', password_lock: false}}")
@@ -125,5 +133,9 @@ def test_missing_group_fails_with_ansibles_words(account: str, book) -> None:
 def test_absent_user_is_ok(account: str, book) -> None:
     result = check_predicts_run(book(f"- user: {{name: {account}, state: absent}}"), LOCAL)
     assert result.results[0].status == "ok"
-    assert result.results[0].result == {"changed": False, "failed": False, "name": account,
-                                        "state": "absent"}
+    assert result.results[0].result == {
+        "changed": False,
+        "failed": False,
+        "name": account,
+        "state": "absent",
+    }

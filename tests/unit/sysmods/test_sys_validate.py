@@ -7,13 +7,21 @@ from __future__ import annotations
 from playbook_engine import modules
 from playbook_engine.api import validate
 
-FQCNS = {"ansible.posix.sysctl": "sysctl", "ansible.posix.mount": "mount",
-         "ansible.posix.authorized_key": "authorized_key", "ansible.posix.seboolean": "seboolean",
-         "ansible.posix.selinux": "selinux", "ansible.posix.firewalld": "firewalld",
-         "community.general.ufw": "ufw", "community.general.modprobe": "modprobe",
-         "community.general.timezone": "timezone",
-         "community.general.locale_gen": "locale_gen", "ansible.builtin.user": "user",
-         "ansible.builtin.hostname": "hostname", "ansible.builtin.cron": "cron"}
+FQCNS = {
+    "ansible.posix.sysctl": "sysctl",
+    "ansible.posix.mount": "mount",
+    "ansible.posix.authorized_key": "authorized_key",
+    "ansible.posix.seboolean": "seboolean",
+    "ansible.posix.selinux": "selinux",
+    "ansible.posix.firewalld": "firewalld",
+    "community.general.ufw": "ufw",
+    "community.general.modprobe": "modprobe",
+    "community.general.timezone": "timezone",
+    "community.general.locale_gen": "locale_gen",
+    "ansible.builtin.user": "user",
+    "ansible.builtin.hostname": "hostname",
+    "ansible.builtin.cron": "cron",
+}
 
 
 def test_collection_names_resolve_to_the_modules() -> None:

@@ -16,36 +16,109 @@ from .probe import Probed
 
 Facts = dict[str, Any]
 
-_NAMES = {"rhel": "RedHat", "centos": "CentOS", "amzn": "Amazon", "ol": "OracleLinux",
-          "almalinux": "AlmaLinux", "sles": "SLES", "sles_sap": "SLES_SAP", "arch": "Archlinux",
-          "linuxmint": "Linux Mint", "opensuse-leap": "openSUSE Leap",
-          "opensuse-tumbleweed": "openSUSE Tumbleweed", "xenserver": "XenServer",
-          "raspbian": "Raspbian", "eurolinux": "EuroLinux", "cloudlinux": "CloudLinux"}
+_NAMES = {
+    "rhel": "RedHat",
+    "centos": "CentOS",
+    "amzn": "Amazon",
+    "ol": "OracleLinux",
+    "almalinux": "AlmaLinux",
+    "sles": "SLES",
+    "sles_sap": "SLES_SAP",
+    "arch": "Archlinux",
+    "linuxmint": "Linux Mint",
+    "opensuse-leap": "openSUSE Leap",
+    "opensuse-tumbleweed": "openSUSE Tumbleweed",
+    "xenserver": "XenServer",
+    "raspbian": "Raspbian",
+    "eurolinux": "EuroLinux",
+    "cloudlinux": "CloudLinux",
+}
 
 _FAMILIES = {
-    "RedHat": ("RedHat", "Fedora", "CentOS", "Scientific", "SLC", "Ascendos", "CloudLinux",
-               "PSBM", "OracleLinux", "OVS", "OEL", "Amazon", "Virtuozzo", "XenServer",
-               "Alibaba", "EulerOS", "openEuler", "AlmaLinux", "Rocky", "TencentOS", "EuroLinux",
-               "Kylin Linux Advanced Server", "MIRACLE"),
-    "Debian": ("Ubuntu", "Debian", "Raspbian", "Neon", "KDE neon", "Linux Mint", "SteamOS",
-               "Devuan", "Kali", "Cumulus Linux", "Pop!_OS", "Parrot", "Pardus GNU/Linux",
-               "Uos", "Deepin", "OSMC"),
-    "Suse": ("SuSE", "SLES", "SLED", "openSUSE", "openSUSE Tumbleweed", "SLES_SAP",
-             "SUSE_LINUX", "openSUSE Leap", "ALP-Dolomite", "SL-Micro", "openSUSE MicroOS"),
+    "RedHat": (
+        "RedHat",
+        "Fedora",
+        "CentOS",
+        "Scientific",
+        "SLC",
+        "Ascendos",
+        "CloudLinux",
+        "PSBM",
+        "OracleLinux",
+        "OVS",
+        "OEL",
+        "Amazon",
+        "Virtuozzo",
+        "XenServer",
+        "Alibaba",
+        "EulerOS",
+        "openEuler",
+        "AlmaLinux",
+        "Rocky",
+        "TencentOS",
+        "EuroLinux",
+        "Kylin Linux Advanced Server",
+        "MIRACLE",
+    ),
+    "Debian": (
+        "Ubuntu",
+        "Debian",
+        "Raspbian",
+        "Neon",
+        "KDE neon",
+        "Linux Mint",
+        "SteamOS",
+        "Devuan",
+        "Kali",
+        "Cumulus Linux",
+        "Pop!_OS",
+        "Parrot",
+        "Pardus GNU/Linux",
+        "Uos",
+        "Deepin",
+        "OSMC",
+    ),
+    "Suse": (
+        "SuSE",
+        "SLES",
+        "SLED",
+        "openSUSE",
+        "openSUSE Tumbleweed",
+        "SLES_SAP",
+        "SUSE_LINUX",
+        "openSUSE Leap",
+        "ALP-Dolomite",
+        "SL-Micro",
+        "openSUSE MicroOS",
+    ),
     "Archlinux": ("Archlinux", "Antergos", "Manjaro"),
     "Mandrake": ("Mandriva", "Mandrake"),
     "Solaris": ("Solaris", "Nexenta", "OmniOS", "OpenIndiana", "SmartOS"),
     "Gentoo": ("Gentoo", "Funtoo"),
-    "Slackware": ("Slackware",), "Altlinux": ("Altlinux",), "SMGL": ("SMGL",),
-    "Alpine": ("Alpine",), "AIX": ("AIX",), "HP-UX": ("HPUX",), "Darwin": ("MacOSX",),
-    "FreeBSD": ("FreeBSD", "TrueOS"), "ClearLinux": ("Clear Linux OS", "Clear Linux Mix"),
+    "Slackware": ("Slackware",),
+    "Altlinux": ("Altlinux",),
+    "SMGL": ("SMGL",),
+    "Alpine": ("Alpine",),
+    "AIX": ("AIX",),
+    "HP-UX": ("HPUX",),
+    "Darwin": ("MacOSX",),
+    "FreeBSD": ("FreeBSD", "TrueOS"),
+    "ClearLinux": ("Clear Linux OS", "Clear Linux Mix"),
     "DragonFly": ("DragonflyBSD", "DragonFlyBSD", "Gentoo/DragonflyBSD", "Gentoo/DragonFlyBSD"),
     "NetBSD": ("NetBSD",),
 }
 OS_FAMILY = {name: family for family, names in _FAMILIES.items() for name in names}
-_DEBIAN_NAMES = (("Debian", "Debian"), ("Raspbian", "Debian"), ("Ubuntu", "Ubuntu"),
-                 ("SteamOS", "SteamOS"), ("Devuan", "Devuan"), ("Cumulus", "Cumulus Linux"),
-                 ("Mint", "Linux Mint"), ("Kali", "Kali"), ("Deepin", "Deepin"))
+_DEBIAN_NAMES = (
+    ("Debian", "Debian"),
+    ("Raspbian", "Debian"),
+    ("Ubuntu", "Ubuntu"),
+    ("SteamOS", "SteamOS"),
+    ("Devuan", "Devuan"),
+    ("Cumulus", "Cumulus Linux"),
+    ("Mint", "Linux Mint"),
+    ("Kali", "Kali"),
+    ("Deepin", "Deepin"),
+)
 _NO_RELEASE_FILE = ("os-release", "lsb-release", "system-release")
 _BSD = ("FreeBSD", "OpenBSD", "NetBSD", "DragonFly")
 
@@ -71,8 +144,9 @@ def distribution_facts(probed: Probed, system: str, kernel: str, lsb: dict[str, 
     """distribution, distribution_{version,major_version,release,file_*}, os_family."""
     if system != "Linux":
         return _non_linux(system, kernel)
-    osr_path = "/etc/os-release" if probed.file("/etc/os-release") is not None \
-        else "/usr/lib/os-release"
+    osr_path = (
+        "/etc/os-release" if probed.file("/etc/os-release") is not None else "/usr/lib/os-release"
+    )
     osr = parse_os_release(probed.file(osr_path) or "")
     facts = _base(probed, osr, lsb)
     for variety in _VARIETIES:
@@ -88,16 +162,18 @@ def _base(probed: Probed, osr: dict[str, str], lsb: dict[str, str]) -> Facts:
     rel_version, rel_codename = _release_file(probed, dist_id)
     versions = [osr.get("VERSION_ID", ""), lsb.get("release", ""), rel_version]
     version = next((v for v in versions if v), "")
-    if dist_id == "centos":   # the most precise version, cut to major.minor
+    if dist_id == "centos":  # the most precise version, cut to major.minor
         best = max(versions, key=lambda v: (v.count("."), len(v)))
         version = ".".join(best.split(".")[:2])
     codename = _os_release_codename(osr)
     if codename is None:
         codename = lsb.get("codename") or rel_codename or "NA"
-    return {"distribution": _NAMES.get(dist_id, dist_id.capitalize()) or "NA",
-            "distribution_version": version or "NA",
-            "distribution_major_version": version.split(".")[0] if version else "NA",
-            "distribution_release": codename}
+    return {
+        "distribution": _NAMES.get(dist_id, dist_id.capitalize()) or "NA",
+        "distribution_version": version or "NA",
+        "distribution_major_version": version.split(".")[0] if version else "NA",
+        "distribution_release": codename,
+    }
 
 
 def _os_release_codename(osr: dict[str, str]) -> str | None:
@@ -128,11 +204,12 @@ def _release_file(probed: Probed, dist_id: str) -> tuple[str, str]:
 Variety = Callable[[Probed, dict[str, str], str, Facts], bool]
 
 
-def _file(facts: Facts, path: str, variety: str, search: str | None = None,
-          parsed: bool = True) -> bool:
+def _file(
+    facts: Facts, path: str, variety: str, search: str | None = None, parsed: bool = True
+) -> bool:
     facts["distribution_file_path"] = path
     facts["distribution_file_variety"] = variety
-    if parsed:   # an empty marker file (arch-release) identifies without being parsed
+    if parsed:  # an empty marker file (arch-release) identifies without being parsed
         facts["distribution_file_parsed"] = True
     if search:
         facts["distribution_file_search_string"] = search
@@ -168,8 +245,12 @@ def _amazon(probed: Probed, osr: dict[str, str], path: str, facts: Facts) -> boo
         return False
     version = osr.get("VERSION_ID", str(facts["distribution_version"]))
     major, _, minor = version.partition(".")
-    facts.update(distribution="Amazon", distribution_version=version,
-                 distribution_major_version=major, distribution_minor_version=minor or "NA")
+    facts.update(
+        distribution="Amazon",
+        distribution_version=version,
+        distribution_major_version=major,
+        distribution_minor_version=minor or "NA",
+    )
     return _file(facts, path, "Amazon")
 
 
@@ -178,8 +259,11 @@ def _alpine(probed: Probed, osr: dict[str, str], path: str, facts: Facts) -> boo
     if content is None:
         return False
     version = content.strip() or facts["distribution_version"]
-    facts.update(distribution="Alpine", distribution_version=version,
-                 distribution_major_version=version.split(".")[0])
+    facts.update(
+        distribution="Alpine",
+        distribution_version=version,
+        distribution_major_version=version.split(".")[0],
+    )
     return _file(facts, "/etc/alpine-release", "Alpine")
 
 
@@ -197,8 +281,11 @@ def _suse(probed: Probed, osr: dict[str, str], path: str, facts: Facts) -> bool:
     if "SUSE" not in (probed.file(path) or ""):
         return False
     version = osr.get("VERSION_ID", str(facts["distribution_version"]))
-    facts.update(distribution=osr.get("NAME", facts["distribution"]),
-                 distribution_version=version, distribution_release=version.partition(".")[2])
+    facts.update(
+        distribution=osr.get("NAME", facts["distribution"]),
+        distribution_version=version,
+        distribution_release=version.partition(".")[2],
+    )
     return _file(facts, path, "SUSE")
 
 
@@ -227,34 +314,64 @@ def _other(probed: Probed, osr: dict[str, str], path: str, facts: Facts) -> bool
     return _file(facts, path, "NA")
 
 
-_VARIETIES: tuple[Variety, ...] = (_oracle, _centos_stream, _redhat, _amazon, _alpine, _arch,
-                                   _suse, _debian, _other)
+_VARIETIES: tuple[Variety, ...] = (
+    _oracle,
+    _centos_stream,
+    _redhat,
+    _amazon,
+    _alpine,
+    _arch,
+    _suse,
+    _debian,
+    _other,
+)
 
 
 def _non_linux(system: str, kernel: str) -> Facts:
     """BSDs report the kernel release (``13.2-RELEASE``); other systems only their name."""
     if system not in _BSD:
-        return {"distribution": system or "NA", "distribution_release": kernel or "NA",
-                "distribution_version": "NA", "os_family": system or "NA"}
+        return {
+            "distribution": system or "NA",
+            "distribution_release": kernel or "NA",
+            "distribution_version": "NA",
+            "os_family": system or "NA",
+        }
     version = (re.match(r"[\d.]+", kernel) or [""])[0] or "NA"
-    return {"distribution": system, "distribution_release": kernel,
-            "distribution_version": version,
-            "distribution_major_version": version.split(".")[0],
-            "os_family": OS_FAMILY.get(system, system)}
+    return {
+        "distribution": system,
+        "distribution_release": kernel,
+        "distribution_version": version,
+        "distribution_major_version": version.split(".")[0],
+        "os_family": OS_FAMILY.get(system, system),
+    }
 
 
 # -- package and service managers ------------------------------------------------------
 
 _RPM_MANAGERS = {"dnf5": "/usr/bin/dnf5", "dnf": "/usr/bin/dnf", "yum": "/usr/bin/yum"}
-_OTHER_MANAGERS = (("zypper", "/usr/bin/zypper"), ("apk", "/sbin/apk"), ("apk", "/usr/bin/apk"),
-                   ("pacman", "/usr/bin/pacman"), ("portage", "/usr/bin/emerge"),
-                   ("xbps", "/usr/bin/xbps-install"), ("swupd", "/usr/bin/swupd"),
-                   ("pkgng", "/usr/local/sbin/pkg"), ("pkgng", "/usr/sbin/pkg"),
-                   ("openbsd_pkg", "/usr/sbin/pkg_add"), ("pkgin", "/opt/local/bin/pkgin"),
-                   ("urpmi", "/usr/sbin/urpmi"), ("opkg", "/usr/bin/opkg"), ("opkg", "/bin/opkg"),
-                   ("slackpkg", "/usr/sbin/slackpkg"), ("homebrew", "/usr/local/bin/brew"),
-                   ("homebrew", "/opt/homebrew/bin/brew"), ("sorcery", "/usr/sbin/sorcery"),
-                   ("apt", "/usr/bin/apt-get"), ("dnf", "/usr/bin/dnf"), ("yum", "/usr/bin/yum"))
+_OTHER_MANAGERS = (
+    ("zypper", "/usr/bin/zypper"),
+    ("apk", "/sbin/apk"),
+    ("apk", "/usr/bin/apk"),
+    ("pacman", "/usr/bin/pacman"),
+    ("portage", "/usr/bin/emerge"),
+    ("xbps", "/usr/bin/xbps-install"),
+    ("swupd", "/usr/bin/swupd"),
+    ("pkgng", "/usr/local/sbin/pkg"),
+    ("pkgng", "/usr/sbin/pkg"),
+    ("openbsd_pkg", "/usr/sbin/pkg_add"),
+    ("pkgin", "/opt/local/bin/pkgin"),
+    ("urpmi", "/usr/sbin/urpmi"),
+    ("opkg", "/usr/bin/opkg"),
+    ("opkg", "/bin/opkg"),
+    ("slackpkg", "/usr/sbin/slackpkg"),
+    ("homebrew", "/usr/local/bin/brew"),
+    ("homebrew", "/opt/homebrew/bin/brew"),
+    ("sorcery", "/usr/sbin/sorcery"),
+    ("apt", "/usr/bin/apt-get"),
+    ("dnf", "/usr/bin/dnf"),
+    ("yum", "/usr/bin/yum"),
+)
 
 
 def pkg_mgr(probed: Probed, distro: Facts) -> str:
@@ -279,16 +396,35 @@ def _rpm_preference(distro: Facts) -> tuple[str, ...]:
     number = int(major) if major.isdigit() else 0
     if distro.get("distribution") == "Fedora":
         new = number >= 22
-        return ("dnf5", "dnf", "yum") if number >= 41 else \
-            ("dnf", "dnf5", "yum") if new else ("yum", "dnf", "dnf5")
+        return (
+            ("dnf5", "dnf", "yum")
+            if number >= 41
+            else ("dnf", "dnf5", "yum")
+            if new
+            else ("yum", "dnf", "dnf5")
+        )
     new = number >= 8 and not (distro.get("distribution") == "Amazon" and number < 2022)
     return ("dnf", "dnf5", "yum") if new else ("yum", "dnf", "dnf5")
 
 
-_INIT_NAMES = {"systemd": "systemd", "runit": "runit", "runit-init": "runit",
-               "runsvdir": "runit", "openrc": "openrc", "openrc-init": "openrc", "svscan": "svc"}
-_SYSTEM_SERVICE_MGRS = {"FreeBSD": "bsdinit", "OpenBSD": "bsdinit", "NetBSD": "bsdinit",
-                        "DragonFly": "bsdinit", "Darwin": "launchd", "SunOS": "smf", "AIX": "src"}
+_INIT_NAMES = {
+    "systemd": "systemd",
+    "runit": "runit",
+    "runit-init": "runit",
+    "runsvdir": "runit",
+    "openrc": "openrc",
+    "openrc-init": "openrc",
+    "svscan": "svc",
+}
+_SYSTEM_SERVICE_MGRS = {
+    "FreeBSD": "bsdinit",
+    "OpenBSD": "bsdinit",
+    "NetBSD": "bsdinit",
+    "DragonFly": "bsdinit",
+    "Darwin": "launchd",
+    "SunOS": "smf",
+    "AIX": "src",
+}
 _SYSTEMD_BOOTED = ("/run/systemd/system", "/dev/.run/systemd", "/dev/.systemd")
 
 

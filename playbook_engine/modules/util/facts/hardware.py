@@ -10,17 +10,63 @@ from .probe import Probed
 Facts = dict[str, Any]
 
 # SMBIOS chassis types (DMI /sys/class/dmi/id/chassis_type) by number.
-_CHASSIS = ("Unknown", "Other", "Unknown", "Desktop", "Low Profile Desktop", "Pizza Box",
-            "Mini Tower", "Tower", "Portable", "Laptop", "Notebook", "Hand Held",
-            "Docking Station", "All In One", "Sub Notebook", "Space-saving", "Lunch Box",
-            "Main Server Chassis", "Expansion Chassis", "Sub Chassis", "Bus Expansion Chassis",
-            "Peripheral Chassis", "RAID Chassis", "Rack Mount Chassis", "Sealed-case PC",
-            "Multi-system", "CompactPCI", "AdvancedTCA", "Blade", "Blade Enclosure", "Tablet",
-            "Convertible", "Detachable", "IoT Gateway", "Embedded PC", "Mini PC", "Stick PC")
-_DMI_NAMES = ("bios_date", "bios_vendor", "bios_version", "board_asset_tag", "board_name",
-              "board_serial", "board_vendor", "board_version", "chassis_asset_tag",
-              "chassis_serial", "chassis_vendor", "chassis_version", "product_name",
-              "product_serial", "product_uuid", "product_version")
+_CHASSIS = (
+    "Unknown",
+    "Other",
+    "Unknown",
+    "Desktop",
+    "Low Profile Desktop",
+    "Pizza Box",
+    "Mini Tower",
+    "Tower",
+    "Portable",
+    "Laptop",
+    "Notebook",
+    "Hand Held",
+    "Docking Station",
+    "All In One",
+    "Sub Notebook",
+    "Space-saving",
+    "Lunch Box",
+    "Main Server Chassis",
+    "Expansion Chassis",
+    "Sub Chassis",
+    "Bus Expansion Chassis",
+    "Peripheral Chassis",
+    "RAID Chassis",
+    "Rack Mount Chassis",
+    "Sealed-case PC",
+    "Multi-system",
+    "CompactPCI",
+    "AdvancedTCA",
+    "Blade",
+    "Blade Enclosure",
+    "Tablet",
+    "Convertible",
+    "Detachable",
+    "IoT Gateway",
+    "Embedded PC",
+    "Mini PC",
+    "Stick PC",
+)
+_DMI_NAMES = (
+    "bios_date",
+    "bios_vendor",
+    "bios_version",
+    "board_asset_tag",
+    "board_name",
+    "board_serial",
+    "board_vendor",
+    "board_version",
+    "chassis_asset_tag",
+    "chassis_serial",
+    "chassis_vendor",
+    "chassis_version",
+    "product_name",
+    "product_serial",
+    "product_uuid",
+    "product_version",
+)
 
 
 def hardware_facts(probed: Probed) -> Facts:
@@ -47,13 +93,22 @@ def memory_facts(probed: Probed) -> Facts:
     total, free = mib["MemTotal"], mib.get("MemFree", 0)
     nocache = free + mib.get("Buffers", 0) + mib.get("Cached", 0)
     swap_total, swap_free = mib.get("SwapTotal", 0), mib.get("SwapFree", 0)
-    return {"memtotal_mb": total, "memfree_mb": free, "swaptotal_mb": swap_total,
-            "swapfree_mb": swap_free,
-            "memory_mb": {"real": {"total": total, "used": total - free, "free": free},
-                          "nocache": {"free": nocache, "used": total - nocache},
-                          "swap": {"total": swap_total, "free": swap_free,
-                                   "used": swap_total - swap_free,
-                                   "cached": mib.get("SwapCached", 0)}}}
+    return {
+        "memtotal_mb": total,
+        "memfree_mb": free,
+        "swaptotal_mb": swap_total,
+        "swapfree_mb": swap_free,
+        "memory_mb": {
+            "real": {"total": total, "used": total - free, "free": free},
+            "nocache": {"free": nocache, "used": total - nocache},
+            "swap": {
+                "total": swap_total,
+                "free": swap_free,
+                "used": swap_total - swap_free,
+                "cached": mib.get("SwapCached", 0),
+            },
+        },
+    }
 
 
 def cpu_facts(probed: Probed) -> Facts:
@@ -84,18 +139,21 @@ def cpu_facts(probed: Probed) -> Facts:
     if not sockets:
         cores = 1
     vcpus = threads * cores * sockets_count
-    facts: Facts = {"processor": processor, "processor_count": sockets_count,
-                    "processor_cores": cores, "processor_threads_per_core": threads,
-                    "processor_vcpus": vcpus,
-                    "processor_nproc": _affinity(probed) or vcpus}
+    facts: Facts = {
+        "processor": processor,
+        "processor_count": sockets_count,
+        "processor_cores": cores,
+        "processor_threads_per_core": threads,
+        "processor_vcpus": vcpus,
+        "processor_nproc": _affinity(probed) or vcpus,
+    }
     if flags := info.get("flags", info.get("Features")):
         facts["flags"] = flags.split()
     return facts
 
 
 def _affinity(probed: Probed) -> int:
-    match = re.search(r"^Cpus_allowed_list:\s*(\S+)", probed.file("/proc/self/status") or "",
-                      re.M)
+    match = re.search(r"^Cpus_allowed_list:\s*(\S+)", probed.file("/proc/self/status") or "", re.M)
     if not match:
         return 0
     total = 0
@@ -110,8 +168,9 @@ def dmi_facts(probed: Probed) -> Facts:
     facts = {name: _dmi(probed, name) for name in _DMI_NAMES}
     facts["system_vendor"] = _dmi(probed, "sys_vendor")
     kind = _dmi(probed, "chassis_type")
-    facts["form_factor"] = _CHASSIS[int(kind)] \
-        if kind.isdigit() and int(kind) < len(_CHASSIS) else "NA"
+    facts["form_factor"] = (
+        _CHASSIS[int(kind)] if kind.isdigit() and int(kind) < len(_CHASSIS) else "NA"
+    )
     return facts
 
 
@@ -127,13 +186,21 @@ def mounts(probed: Probed) -> list[Facts]:
     found: list[Facts] = []
     for line in (probed.file("/proc/mounts") or "").splitlines():
         fields = line.split()
-        if len(fields) < 6 or fields[2] == "none" or \
-                not (fields[0].startswith("/") or ":/" in fields[0]):
+        if (
+            len(fields) < 6
+            or fields[2] == "none"
+            or not (fields[0].startswith("/") or ":/" in fields[0])
+        ):
             continue
         device, mount = _unescape(fields[0]), _unescape(fields[1])
-        entry: Facts = {"mount": mount, "device": device, "fstype": fields[2],
-                        "options": fields[3], "dump": _int(fields[4]),
-                        "passno": _int(fields[5])}
+        entry: Facts = {
+            "mount": mount,
+            "device": device,
+            "fstype": fields[2],
+            "options": fields[3],
+            "dump": _int(fields[4]),
+            "passno": _int(fields[5]),
+        }
         entry.update(sizes.get(mount, {}))
         entry["uuid"] = uuids.get(device.rsplit("/", 1)[-1], "N/A")
         found.append(entry)
@@ -149,10 +216,16 @@ def _statfs(lines: list[str]) -> dict[str, Facts]:
             continue
         frsize, bsize, blocks, _bfree, bavail, files, ffree = (int(f) for f in fields[:7])
         sizes[fields[7]] = {
-            "size_total": frsize * blocks, "size_available": frsize * bavail,
-            "block_size": bsize, "block_total": blocks, "block_available": bavail,
-            "block_used": blocks - bavail, "inode_total": files, "inode_available": ffree,
-            "inode_used": files - ffree}
+            "size_total": frsize * blocks,
+            "size_available": frsize * bavail,
+            "block_size": bsize,
+            "block_total": blocks,
+            "block_available": bavail,
+            "block_used": blocks - bavail,
+            "inode_total": files,
+            "inode_available": ffree,
+            "inode_used": files - ffree,
+        }
     return sizes
 
 
@@ -186,6 +259,9 @@ def _int(text: str) -> int:
 
 def fibre_channel_facts(probed: Probed) -> Facts:
     """World wide names of the FC host ports, without their ``0x``."""
-    names = [text.strip().removeprefix("0x") for path, text in sorted(probed.files.items())
-             if re.fullmatch(r"/sys/class/fc_host/[^/]+/port_name", path)]
+    names = [
+        text.strip().removeprefix("0x")
+        for path, text in sorted(probed.files.items())
+        if re.fullmatch(r"/sys/class/fc_host/[^/]+/port_name", path)
+    ]
     return {"fibre_channel_wwn": names}

@@ -29,25 +29,35 @@ class _Addresses:
 
     devices: dict[str, Facts]
     aliases: dict[str, Facts] = field(default_factory=dict)
-    labels: dict[str, str] = field(default_factory=dict)            # IPv4 address -> label
-    v4: list[tuple[str, Facts]] = field(default_factory=list)       # (device, entry)
+    labels: dict[str, str] = field(default_factory=dict)  # IPv4 address -> label
+    v4: list[tuple[str, Facts]] = field(default_factory=list)  # (device, entry)
     routes: dict[str, dict[str, str]] = field(default_factory=lambda: {"v4": {}, "v6": {}})
 
 
 def network_facts(probed: Probed) -> Facts:
-    names = sorted(path[len(_NET):] for path in probed.lines("exists")
-                   if re.fullmatch(re.escape(_NET) + r"[^/]+", path))
+    names = sorted(
+        path[len(_NET) :]
+        for path in probed.lines("exists")
+        if re.fullmatch(re.escape(_NET) + r"[^/]+", path)
+    )
     found = _read_ip(probed, {name: _interface(probed, name) for name in names})
     facts: Facts = {
         "interfaces": sorted(names + [label.replace(":", "_") for label in found.aliases]),
         "locally_reachable_ips": _local_ips(probed),
         "default_ipv4": _default(found, found.routes["v4"], "ipv4"),
         "default_ipv6": _default(found, found.routes["v6"], "ipv6"),
-        "all_ipv4_addresses": [e["address"] for _, e in sorted(found.v4, key=lambda d: d[0])
-                               if not e["address"].startswith("127.")],
-        "all_ipv6_addresses": [e["address"] for name in names
-                               for e in found.devices[name].get("ipv6", [])
-                               if e["address"] != "::1"]}
+        "all_ipv4_addresses": [
+            e["address"]
+            for _, e in sorted(found.v4, key=lambda d: d[0])
+            if not e["address"].startswith("127.")
+        ],
+        "all_ipv6_addresses": [
+            e["address"]
+            for name in names
+            for e in found.devices[name].get("ipv6", [])
+            if e["address"] != "::1"
+        ],
+    }
     for name, iface in [*found.devices.items(), *found.aliases.items()]:
         facts[name.replace("-", "_").replace(":", "_")] = iface
     return facts
@@ -66,9 +76,12 @@ def _interface(probed: Probed, name: str) -> Facts:
         return value.strip() if value is not None else None
 
     flags = int(read("flags") or "0", 16)
-    facts: Facts = {"device": name, "active": bool(flags & IFF_UP),
-                    "promisc": bool(flags & IFF_PROMISC),
-                    "type": _TYPES.get(read("type") or "", "unknown")}
+    facts: Facts = {
+        "device": name,
+        "active": bool(flags & IFF_UP),
+        "promisc": bool(flags & IFF_PROMISC),
+        "type": _TYPES.get(read("type") or "", "unknown"),
+    }
     mac = read("address")
     if mac and mac != "00:00:00:00:00:00":
         facts["macaddress"] = mac
@@ -86,15 +99,25 @@ def _interface(probed: Probed, name: str) -> Facts:
 
 def _bridge_or_bond(probed: Probed, name: str, read: Any) -> Facts:
     if (bridge_id := read("bridge/bridge_id")) is not None:
-        ports = sorted(path.rsplit("/", 1)[-1] for path in probed.lines("exists")
-                       if path.startswith(f"{_NET}{name}/brif/"))
-        return {"type": "bridge", "id": bridge_id, "stp": read("bridge/stp_state") == "1",
-                "interfaces": ports}
+        ports = sorted(
+            path.rsplit("/", 1)[-1]
+            for path in probed.lines("exists")
+            if path.startswith(f"{_NET}{name}/brif/")
+        )
+        return {
+            "type": "bridge",
+            "id": bridge_id,
+            "stp": read("bridge/stp_state") == "1",
+            "interfaces": ports,
+        }
     if (mode := read("bonding/mode")) is not None:
         miimon = read("bonding/miimon") or ""
-        return {"type": "bonding", "mode": mode.split()[0],
-                "slaves": (read("bonding/slaves") or "").split(),
-                **({"miimon": miimon} if miimon else {})}
+        return {
+            "type": "bonding",
+            "mode": mode.split()[0],
+            "slaves": (read("bonding/slaves") or "").split(),
+            **({"miimon": miimon} if miimon else {}),
+        }
     return {}
 
 
@@ -117,7 +140,8 @@ def _read_ip(probed: Probed, devices: dict[str, Facts]) -> _Addresses:
                 options = _keywords(words[2:], ("scope",))
                 address, prefix = words[1].split("/", 1)
                 devices[current].setdefault("ipv6", []).append(
-                    {"address": address, "prefix": prefix, "scope": options.get("scope", "")})
+                    {"address": address, "prefix": prefix, "scope": options.get("scope", "")}
+                )
     return found
 
 
@@ -126,9 +150,13 @@ def _add_ipv4(found: _Addresses, device: str, words: list[str]) -> None:
     the label (``eth0:1``) is the word before ``ip -o``'s ``\`` or else the last one."""
     address, prefix = words[1].split("/", 1)
     network = ipaddress.ip_interface(f"{address}/{prefix}").network
-    entry = {"address": address, "broadcast": _keywords(words[2:], ("brd",)).get("brd", ""),
-             "netmask": str(network.netmask), "network": str(network.network_address),
-             "prefix": prefix}
+    entry = {
+        "address": address,
+        "broadcast": _keywords(words[2:], ("brd",)).get("brd", ""),
+        "netmask": str(network.netmask),
+        "network": str(network.network_address),
+        "prefix": prefix,
+    }
     ends = [w[:-1] for w in words if w.endswith("\\")]
     label = ends[0] if ends else words[-1]
     label = label if label.startswith(device) else device
@@ -150,8 +178,11 @@ def _keywords(words: list[str], keys: tuple[str, ...]) -> dict[str, str]:
 def _route(words: list[str]) -> dict[str, str]:
     """``8.8.8.8 via 192.0.2.1 dev eth0 src 192.0.2.2 uid 0``: gateway, interface, address."""
     found = _keywords(words[1:], ("via", "dev", "src"))
-    return {key: found[word] for word, key in (("via", "gateway"), ("dev", "interface"),
-                                               ("src", "address")) if word in found}
+    return {
+        key: found[word]
+        for word, key in (("via", "gateway"), ("dev", "interface"), ("src", "address"))
+        if word in found
+    }
 
 
 def _default(found: _Addresses, route: dict[str, str], family: str) -> Facts:
@@ -165,7 +196,8 @@ def _default(found: _Addresses, route: dict[str, str], family: str) -> Facts:
         if route["address"] in found.labels:
             facts["alias"] = found.labels[route["address"]]
     else:
-        facts.update(next((e for e in iface.get("ipv6", []) if e["address"] == route["address"]),
-                          {}))
+        facts.update(
+            next((e for e in iface.get("ipv6", []) if e["address"] == route["address"]), {})
+        )
     facts.update({k: iface[k] for k in ("macaddress", "mtu", "type") if k in iface})
     return facts

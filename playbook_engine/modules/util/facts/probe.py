@@ -21,9 +21,11 @@ from typing import Any
 from ....transport.shell import quote
 
 # The python fact: only ``sys`` (every import costs milliseconds); runs under Python 2 and 3.
-_PY = ('import sys;v=sys.version_info;i=getattr(sys,"implementation",None)\n'
-       'print("%s\\n%s\\n%d %d %d %s %d\\n%d" % (sys.executable, i.name if i else "cpython",'
-       ' v[0], v[1], v[2], v[3], v[4], 64 if sys.maxsize > 2**32 else 32))')
+_PY = (
+    'import sys;v=sys.version_info;i=getattr(sys,"implementation",None)\n'
+    'print("%s\\n%s\\n%d %d %d %s %d\\n%d" % (sys.executable, i.name if i else "cpython",'
+    " v[0], v[1], v[2], v[3], v[4], 64 if sys.maxsize > 2**32 else 32))"
+)
 
 _PRELUDE = r"""N=@NONCE@
 s() { printf '\n%s %s\n' "$N" "$1"; }
@@ -84,27 +86,98 @@ stat -c '%d %i %n' / /proc/1/root/. 2>/dev/null""",
 
 _BACKGROUND = ("python", "lsb")
 _NET = "/sys/class/net/*"
-_DMI = tuple(f"/sys/class/dmi/id/{name}" for name in (
-    "bios_date", "bios_vendor", "bios_version", "board_asset_tag", "board_name",
-    "board_serial", "board_vendor", "board_version", "chassis_asset_tag", "chassis_serial",
-    "chassis_type", "chassis_vendor", "chassis_version", "product_name", "product_serial",
-    "product_uuid", "product_version", "sys_vendor"))
-RELEASE_FILES = tuple(f"/etc/{name}" for name in (
-    "os-release", "lsb-release", "debian_version", "oracle-release", "centos-release",
-    "redhat-release", "fedora-release", "rocky-release", "almalinux-release", "system-release",
-    "alpine-release", "arch-release", "gentoo-release", "SuSE-release")) + ("/usr/lib/os-release",)
+_DMI = tuple(
+    f"/sys/class/dmi/id/{name}"
+    for name in (
+        "bios_date",
+        "bios_vendor",
+        "bios_version",
+        "board_asset_tag",
+        "board_name",
+        "board_serial",
+        "board_vendor",
+        "board_version",
+        "chassis_asset_tag",
+        "chassis_serial",
+        "chassis_type",
+        "chassis_vendor",
+        "chassis_version",
+        "product_name",
+        "product_serial",
+        "product_uuid",
+        "product_version",
+        "sys_vendor",
+    )
+)
+RELEASE_FILES = tuple(
+    f"/etc/{name}"
+    for name in (
+        "os-release",
+        "lsb-release",
+        "debian_version",
+        "oracle-release",
+        "centos-release",
+        "redhat-release",
+        "fedora-release",
+        "rocky-release",
+        "almalinux-release",
+        "system-release",
+        "alpine-release",
+        "arch-release",
+        "gentoo-release",
+        "SuSE-release",
+    )
+) + ("/usr/lib/os-release",)
 PKG_MGR_PATHS = (
-    "/usr/bin/dnf5", "/usr/bin/dnf", "/usr/bin/yum", "/usr/bin/rpm-ostree", "/run/ostree-booted",
-    "/usr/bin/apt-get", "/usr/bin/zypper", "/sbin/apk", "/usr/bin/apk", "/usr/bin/pacman",
-    "/usr/bin/emerge", "/usr/bin/xbps-install", "/usr/bin/swupd", "/usr/sbin/pkg",
-    "/usr/local/sbin/pkg", "/usr/sbin/pkg_add", "/opt/local/bin/pkgin", "/usr/sbin/urpmi",
-    "/usr/bin/opkg", "/bin/opkg", "/usr/sbin/slackpkg", "/usr/local/bin/brew",
-    "/opt/homebrew/bin/brew", "/usr/sbin/sorcery")
-SERVICE_MGR_PATHS = ("/run/systemd/system", "/dev/.run/systemd", "/dev/.systemd", "/sbin/openrc",
-                     "/sbin/initctl", "/etc/init.d", "/etc/init", "/sbin/runit-init",
-                     "/etc/service", "/usr/bin/systemctl", "/bin/systemctl")
-VIRTUAL_PATHS = ("/.dockerenv", "/.containerenv", "/run/.containerenv", "/proc/vz", "/proc/bc",
-                 "/dev/kvm", "/dev/vboxdrv", "/proc/xen", "/sys/hypervisor/type")
+    "/usr/bin/dnf5",
+    "/usr/bin/dnf",
+    "/usr/bin/yum",
+    "/usr/bin/rpm-ostree",
+    "/run/ostree-booted",
+    "/usr/bin/apt-get",
+    "/usr/bin/zypper",
+    "/sbin/apk",
+    "/usr/bin/apk",
+    "/usr/bin/pacman",
+    "/usr/bin/emerge",
+    "/usr/bin/xbps-install",
+    "/usr/bin/swupd",
+    "/usr/sbin/pkg",
+    "/usr/local/sbin/pkg",
+    "/usr/sbin/pkg_add",
+    "/opt/local/bin/pkgin",
+    "/usr/sbin/urpmi",
+    "/usr/bin/opkg",
+    "/bin/opkg",
+    "/usr/sbin/slackpkg",
+    "/usr/local/bin/brew",
+    "/opt/homebrew/bin/brew",
+    "/usr/sbin/sorcery",
+)
+SERVICE_MGR_PATHS = (
+    "/run/systemd/system",
+    "/dev/.run/systemd",
+    "/dev/.systemd",
+    "/sbin/openrc",
+    "/sbin/initctl",
+    "/etc/init.d",
+    "/etc/init",
+    "/sbin/runit-init",
+    "/etc/service",
+    "/usr/bin/systemctl",
+    "/bin/systemctl",
+)
+VIRTUAL_PATHS = (
+    "/.dockerenv",
+    "/.containerenv",
+    "/run/.containerenv",
+    "/proc/vz",
+    "/proc/bc",
+    "/dev/kvm",
+    "/dev/vboxdrv",
+    "/proc/xen",
+    "/sys/hypervisor/type",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,38 +191,73 @@ class Part:
 
 
 PARTS: dict[str, Part] = {
-    "platform": Part(files=("/var/lib/dbus/machine-id", "/etc/machine-id"),
-                     snippets=("uname", "fqdn", "python")),
+    "platform": Part(
+        files=("/var/lib/dbus/machine-id", "/etc/machine-id"), snippets=("uname", "fqdn", "python")
+    ),
     "distribution": Part(files=RELEASE_FILES, snippets=("uname", "lsb")),
-    "lsb": Part(files=("/etc/lsb-release", "/etc/os-release", "/usr/lib/os-release"),
-                snippets=("lsb",)),
+    "lsb": Part(
+        files=("/etc/lsb-release", "/etc/os-release", "/usr/lib/os-release"), snippets=("lsb",)
+    ),
     "user": Part(files=("/proc/self/status",), snippets=("user",)),
     "env": Part(snippets=("env",)),
     "date_time": Part(snippets=("date",)),
     "dns": Part(files=("/etc/resolv.conf",)),
     "fips": Part(files=("/proc/sys/crypto/fips_enabled",)),
-    "selinux": Part(files=("/sys/fs/selinux/enforce", "/sys/fs/selinux/policyvers",
-                           "/etc/selinux/config")),
+    "selinux": Part(
+        files=("/sys/fs/selinux/enforce", "/sys/fs/selinux/policyvers", "/etc/selinux/config")
+    ),
     "apparmor": Part(exists=("/sys/kernel/security/apparmor",)),
     "cmdline": Part(files=("/proc/cmdline",)),
     "pkg_mgr": Part(exists=PKG_MGR_PATHS),
-    "service_mgr": Part(files=("/proc/1/comm",), exists=SERVICE_MGR_PATHS,
-                        links=("/sbin/init",)),
+    "service_mgr": Part(files=("/proc/1/comm",), exists=SERVICE_MGR_PATHS, links=("/sbin/init",)),
     "python": Part(snippets=("python",)),
     "ssh_pub_keys": Part(files=("/etc/ssh/ssh_host_*_key.pub",)),
     "local": Part(snippets=("local",)),
-    "hardware": Part(files=("/proc/meminfo", "/proc/cpuinfo", "/proc/uptime",
-                            "/proc/self/status", "/proc/mounts", *_DMI),
-                     links=("/dev/disk/by-uuid/*", "/dev/mapper/*"), snippets=("statfs",)),
-    "network": Part(files=tuple(f"{_NET}/{name}" for name in (
-        "address", "mtu", "type", "flags", "speed", "bridge/bridge_id", "bridge/stp_state",
-        "bonding/mode", "bonding/slaves", "bonding/miimon")),
+    "hardware": Part(
+        files=(
+            "/proc/meminfo",
+            "/proc/cpuinfo",
+            "/proc/uptime",
+            "/proc/self/status",
+            "/proc/mounts",
+            *_DMI,
+        ),
+        links=("/dev/disk/by-uuid/*", "/dev/mapper/*"),
+        snippets=("statfs",),
+    ),
+    "network": Part(
+        files=tuple(
+            f"{_NET}/{name}"
+            for name in (
+                "address",
+                "mtu",
+                "type",
+                "flags",
+                "speed",
+                "bridge/bridge_id",
+                "bridge/stp_state",
+                "bonding/mode",
+                "bonding/slaves",
+                "bonding/miimon",
+            )
+        ),
         exists=(_NET, f"{_NET}/brif/*"),
-        links=(f"{_NET}/device", f"{_NET}/device/driver/module"), snippets=("ip",)),
-    "virtual": Part(files=("/proc/1/cgroup", "/run/systemd/container", "/proc/xen/capabilities",
-                           "/sys/hypervisor/type", "/sys/class/dmi/id/product_name",
-                           "/sys/class/dmi/id/sys_vendor", "/sys/class/dmi/id/bios_vendor"),
-                    exists=VIRTUAL_PATHS, snippets=("pid1env",)),
+        links=(f"{_NET}/device", f"{_NET}/device/driver/module"),
+        snippets=("ip",),
+    ),
+    "virtual": Part(
+        files=(
+            "/proc/1/cgroup",
+            "/run/systemd/container",
+            "/proc/xen/capabilities",
+            "/sys/hypervisor/type",
+            "/sys/class/dmi/id/product_name",
+            "/sys/class/dmi/id/sys_vendor",
+            "/sys/class/dmi/id/bios_vendor",
+        ),
+        exists=VIRTUAL_PATHS,
+        snippets=("pid1env",),
+    ),
     "chroot": Part(files=("/proc/mounts",), snippets=("chroot",)),
     "loadavg": Part(files=("/proc/loadavg",)),
     "fibre_channel_wwn": Part(files=("/sys/class/fc_host/*/port_name",)),
@@ -162,7 +270,7 @@ PARTS: dict[str, Part] = {
 class ProbeOptions:
     python: tuple[str, ...] = ("/usr/bin/python3", "python3", "/usr/libexec/platform-python")
     fact_path: str = "/etc/ansible/facts.d"
-    year_edges: tuple[int, int] = (0, 0)   # epochs of 1 January and 1 July: tz_dst
+    year_edges: tuple[int, int] = (0, 0)  # epochs of 1 January and 1 July: tz_dst
 
 
 @dataclass(slots=True)
@@ -171,7 +279,7 @@ class Probed:
 
     sections: dict[str, str] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
-    memo: dict[str, Any] = field(default_factory=dict)   # facts several collectors derive from
+    memo: dict[str, Any] = field(default_factory=dict)  # facts several collectors derive from
 
     def text(self, name: str) -> str:
         return self.sections.get(name, "")
@@ -197,21 +305,33 @@ class Probed:
 def build(collectors: Iterable[str], nonce: str, options: ProbeOptions) -> str:
     """The one sh script that gathers everything ``collectors`` need."""
     parts = [PARTS[name] for name in sorted(set(collectors)) if name in PARTS]
-    tokens = {"@NONCE@": nonce, "@PYTHON@": " ".join(quote(p) for p in options.python),
-              "@PYCODE@": quote(_PY), "@FACTPATH@": _glob_safe(options.fact_path),
-              "@JAN@": str(options.year_edges[0]), "@JUL@": str(options.year_edges[1])}
+    tokens = {
+        "@NONCE@": nonce,
+        "@PYTHON@": " ".join(quote(p) for p in options.python),
+        "@PYCODE@": quote(_PY),
+        "@FACTPATH@": _glob_safe(options.fact_path),
+        "@JAN@": str(options.year_edges[0]),
+        "@JUL@": str(options.year_edges[1]),
+    }
     snippets = _unique(s for part in parts for s in part.snippets)
     snippets.sort(key=lambda s: s not in _BACKGROUND)  # start the slow ones first
     script = [_PRELUDE, *(_SNIPPETS[s] for s in snippets)]
-    script += _listing("exists", _unique(p for part in parts for p in part.exists),
-                       'for _f in {}; do [ -e "$_f" ] && printf \'%s\\n\' "$_f"; done')
-    script += _listing("links", _unique(p for part in parts for p in part.links),
-                       "ls -ld {} 2>/dev/null")
-    script += _listing("files", _unique(p for part in parts for p in part.files),
-                       'set --; for _f in {}; do [ -f "$_f" ] && [ -r "$_f" ] && '
-                       'set -- "$@" "$_f"; done; [ $# -gt 0 ] && grep \'\' "$@" /dev/null '
-                       '2>/dev/null')
-    script.append("wait; s done; exit 0\n")   # `done`: the script ran to its end
+    script += _listing(
+        "exists",
+        _unique(p for part in parts for p in part.exists),
+        'for _f in {}; do [ -e "$_f" ] && printf \'%s\\n\' "$_f"; done',
+    )
+    script += _listing(
+        "links", _unique(p for part in parts for p in part.links), "ls -ld {} 2>/dev/null"
+    )
+    script += _listing(
+        "files",
+        _unique(p for part in parts for p in part.files),
+        'set --; for _f in {}; do [ -f "$_f" ] && [ -r "$_f" ] && '
+        'set -- "$@" "$_f"; done; [ $# -gt 0 ] && grep \'\' "$@" /dev/null '
+        "2>/dev/null",
+    )
+    script.append("wait; s done; exit 0\n")  # `done`: the script ran to its end
     text = "\n".join(script)
     for token, value in tokens.items():
         text = text.replace(token, value)
@@ -225,8 +345,9 @@ def new_nonce() -> str:
 def split(output: str, nonce: str) -> Probed:
     """Sections and file contents from the probe's output (pure)."""
     probed = Probed()
-    background = re.compile(re.escape(f"\n{nonce} bg ") + r"(\w+)\n(.*?)\n"
-                            + re.escape(f"{nonce} end\n"), re.DOTALL)
+    background = re.compile(
+        re.escape(f"\n{nonce} bg ") + r"(\w+)\n(.*?)\n" + re.escape(f"{nonce} end\n"), re.DOTALL
+    )
     for match in background.finditer(output):
         probed.sections["bg " + match[1]] = match[2]
     output = background.sub("", output)

@@ -15,8 +15,19 @@ from .probe import Probed
 Facts = dict[str, Any]
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_BITS_64 = ("x86_64", "amd64", "aarch64", "arm64", "ppc64", "ppc64le", "s390x", "riscv64",
-            "mips64", "sparc64", "loongarch64")
+_BITS_64 = (
+    "x86_64",
+    "amd64",
+    "aarch64",
+    "arm64",
+    "ppc64",
+    "ppc64le",
+    "s390x",
+    "riscv64",
+    "mips64",
+    "sparc64",
+    "loongarch64",
+)
 
 
 def uname(probed: Probed) -> tuple[str, str, str, str, str]:
@@ -34,8 +45,7 @@ def python_info(probed: Probed) -> Facts | None:
         return None
     major, minor, micro, level, serial = lines[2].split()
     version = [int(major), int(minor), int(micro), level, int(serial)]
-    return {"executable": lines[0], "type": lines[1], "bits": int(lines[3]),
-            "version": version}
+    return {"executable": lines[0], "type": lines[1], "bits": int(lines[3]), "version": version}
 
 
 def platform_facts(probed: Probed) -> Facts:
@@ -43,10 +53,17 @@ def platform_facts(probed: Probed) -> Facts:
     if not system:
         return {}
     fqdn = _fqdn(probed, nodename)
-    facts: Facts = {"system": system, "kernel": kernel, "kernel_version": kernel_version,
-                    "machine": machine, "nodename": nodename,
-                    "hostname": nodename.split(".")[0], "fqdn": fqdn,
-                    "domain": fqdn.partition(".")[2], "architecture": machine}
+    facts: Facts = {
+        "system": system,
+        "kernel": kernel,
+        "kernel_version": kernel_version,
+        "machine": machine,
+        "nodename": nodename,
+        "hostname": nodename.split(".")[0],
+        "fqdn": fqdn,
+        "domain": fqdn.partition(".")[2],
+        "architecture": machine,
+    }
     python = python_info(probed)
     bits = python["bits"] if python else (64 if machine in _BITS_64 else 32)
     facts["userspace_bits"] = str(bits)
@@ -77,12 +94,21 @@ def python_facts(probed: Probed) -> Facts:
     if info is None:
         return {}
     major, minor, micro, level, serial = info["version"]
-    return {"python": {
-        "executable": info["executable"], "type": info["type"],
-        "has_sslcontext": (major, minor, micro) >= (2, 7, 9),
-        "version": {"major": major, "minor": minor, "micro": micro, "releaselevel": level,
-                    "serial": serial},
-        "version_info": info["version"]}}
+    return {
+        "python": {
+            "executable": info["executable"],
+            "type": info["type"],
+            "has_sslcontext": (major, minor, micro) >= (2, 7, 9),
+            "version": {
+                "major": major,
+                "minor": minor,
+                "micro": micro,
+                "releaselevel": level,
+                "serial": serial,
+            },
+            "version_info": info["version"],
+        }
+    }
 
 
 def user_facts(probed: Probed) -> Facts:
@@ -92,8 +118,13 @@ def user_facts(probed: Probed) -> Facts:
     facts: Facts = {"user_id": lines[0]}
     fields = lines[1].split(":") if len(lines) > 1 else []
     if len(fields) >= 7:
-        facts.update(user_uid=int(fields[2]), user_gid=int(fields[3]), user_gecos=fields[4],
-                     user_dir=fields[5], user_shell=fields[6])
+        facts.update(
+            user_uid=int(fields[2]),
+            user_gid=int(fields[3]),
+            user_gecos=fields[4],
+            user_dir=fields[5],
+            user_shell=fields[6],
+        )
     facts.update(_process_ids(probed))
     return facts
 
@@ -104,13 +135,21 @@ def _process_ids(probed: Probed) -> Facts:
     uid = re.search(r"^Uid:\s+(\d+)\s+(\d+)", status, re.M)
     gid = re.search(r"^Gid:\s+(\d+)\s+(\d+)", status, re.M)
     if uid and gid:
-        return {"real_user_id": int(uid[1]), "effective_user_id": int(uid[2]),
-                "real_group_id": int(gid[1]), "effective_group_id": int(gid[2])}
+        return {
+            "real_user_id": int(uid[1]),
+            "effective_user_id": int(uid[2]),
+            "real_group_id": int(gid[1]),
+            "effective_group_id": int(gid[2]),
+        }
     ids = {k: int(v) for k, v in re.findall(r"\b(uid|gid|euid|egid)=(\d+)", probed.text("id"))}
     if "uid" not in ids or "gid" not in ids:
         return {}
-    return {"real_user_id": ids["uid"], "effective_user_id": ids.get("euid", ids["uid"]),
-            "real_group_id": ids["gid"], "effective_group_id": ids.get("egid", ids["gid"])}
+    return {
+        "real_user_id": ids["uid"],
+        "effective_user_id": ids.get("euid", ids["uid"]),
+        "real_group_id": ids["gid"],
+        "effective_group_id": ids.get("egid", ids["gid"]),
+    }
 
 
 def env_facts(probed: Probed) -> Facts:
@@ -135,18 +174,30 @@ def date_time_facts(probed: Probed) -> Facts:
     micro = int(nanos) // 1000 if nanos.isdigit() else 0
     now = datetime.fromtimestamp(int(epoch_text), timezone(offset)).replace(microsecond=micro)
     utc = now.astimezone(timezone.utc)
-    return {"date_time": {
-        "year": now.strftime("%Y"), "month": now.strftime("%m"),
-        "weekday": _WEEKDAYS[now.weekday()], "weekday_number": now.strftime("%w"),
-        "weeknumber": now.strftime("%W"), "day": now.strftime("%d"),
-        "hour": now.strftime("%H"), "minute": now.strftime("%M"),
-        "second": now.strftime("%S"), "epoch": epoch_text, "epoch_int": epoch_text,
-        "date": now.strftime("%Y-%m-%d"), "time": now.strftime("%H:%M:%S"),
-        "iso8601_micro": utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "iso8601": utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "iso8601_basic": now.strftime("%Y%m%dT%H%M%S%f"),
-        "iso8601_basic_short": now.strftime("%Y%m%dT%H%M%S"),
-        "tz": zone, "tz_dst": _dst_name(lines[1:], zone), "tz_offset": offset_text}}
+    return {
+        "date_time": {
+            "year": now.strftime("%Y"),
+            "month": now.strftime("%m"),
+            "weekday": _WEEKDAYS[now.weekday()],
+            "weekday_number": now.strftime("%w"),
+            "weeknumber": now.strftime("%W"),
+            "day": now.strftime("%d"),
+            "hour": now.strftime("%H"),
+            "minute": now.strftime("%M"),
+            "second": now.strftime("%S"),
+            "epoch": epoch_text,
+            "epoch_int": epoch_text,
+            "date": now.strftime("%Y-%m-%d"),
+            "time": now.strftime("%H:%M:%S"),
+            "iso8601_micro": utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "iso8601": utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "iso8601_basic": now.strftime("%Y%m%dT%H%M%S%f"),
+            "iso8601_basic_short": now.strftime("%Y%m%dT%H%M%S"),
+            "tz": zone,
+            "tz_dst": _dst_name(lines[1:], zone),
+            "tz_offset": offset_text,
+        }
+    }
 
 
 def _offset(text: str) -> timedelta:
@@ -190,13 +241,21 @@ def lsb_info(probed: Probed) -> dict[str, str]:
     if "lsb_minimal" in probed.sections:
         return _lsb_minimal(probed)
     if lines := probed.lines("bg lsb"):
-        keys = {"Distributor ID": "id", "Description": "description", "Release": "release",
-                "Codename": "codename"}
+        keys = {
+            "Distributor ID": "id",
+            "Description": "description",
+            "Release": "release",
+            "Codename": "codename",
+        }
         pairs = (line.split(":", 1) for line in lines if ":" in line)
         info = {keys[k.strip()]: v.strip() for k, v in pairs if k.strip() in keys}
     else:
-        keys = {"DISTRIB_ID": "id", "DISTRIB_RELEASE": "release",
-                "DISTRIB_DESCRIPTION": "description", "DISTRIB_CODENAME": "codename"}
+        keys = {
+            "DISTRIB_ID": "id",
+            "DISTRIB_RELEASE": "release",
+            "DISTRIB_DESCRIPTION": "description",
+            "DISTRIB_CODENAME": "codename",
+        }
         found = parse_os_release(probed.file("/etc/lsb-release") or "")
         info = {keys[k]: v for k, v in found.items() if k in keys}
     if "release" in info:
@@ -206,15 +265,19 @@ def lsb_info(probed: Probed) -> dict[str, str]:
 
 def _lsb_minimal(probed: Probed) -> dict[str, str]:
     """The minimal lsb_release: everything from os-release, ``n/a`` where it has nothing."""
-    osr = parse_os_release(probed.file("/etc/os-release")
-                           or probed.file("/usr/lib/os-release") or "")
+    osr = parse_os_release(
+        probed.file("/etc/os-release") or probed.file("/usr/lib/os-release") or ""
+    )
     ident = osr.get("ID", "")
     ident = ident[:1].upper() + ident[1:]
     if "NAME" in osr and osr["NAME"].lower() == ident.lower():
         ident = osr["NAME"]
-    info = {"id": ident or "n/a", "description": osr.get("PRETTY_NAME") or "n/a",
-            "release": osr.get("VERSION_ID") or "n/a",
-            "codename": osr.get("VERSION_CODENAME") or "n/a"}
+    info = {
+        "id": ident or "n/a",
+        "description": osr.get("PRETTY_NAME") or "n/a",
+        "release": osr.get("VERSION_ID") or "n/a",
+        "codename": osr.get("VERSION_CODENAME") or "n/a",
+    }
     info["major_release"] = info["release"].split(".")[0]
     return info
 
@@ -224,10 +287,12 @@ def selinux_facts(probed: Probed) -> Facts:
     if enforce is None:
         return {"selinux": {"status": "disabled"}}
     config = parse_os_release(probed.file("/etc/selinux/config") or "")
-    facts: Facts = {"status": "enabled",
-                    "mode": "enforcing" if enforce.strip() == "1" else "permissive",
-                    "config_mode": config.get("SELINUX", "unknown"),
-                    "type": config.get("SELINUXTYPE", "unknown")}
+    facts: Facts = {
+        "status": "enabled",
+        "mode": "enforcing" if enforce.strip() == "1" else "permissive",
+        "config_mode": config.get("SELINUX", "unknown"),
+        "type": config.get("SELINUXTYPE", "unknown"),
+    }
     if (policy := (probed.file("/sys/fs/selinux/policyvers") or "").strip()).isdigit():
         facts["policyvers"] = int(policy)
     return {"selinux": facts}
@@ -238,7 +303,7 @@ def cmdline_facts(probed: Probed) -> Facts:
     text = probed.file("/proc/cmdline")
     if text is None:
         return {}
-    words = re.findall(r'(?:[^\s"]|"[^"]*"?)+', text)   # words; "quoted parts" kept whole
+    words = re.findall(r'(?:[^\s"]|"[^"]*"?)+', text)  # words; "quoted parts" kept whole
     last: Facts = {}
     every: Facts = {}
     for word in words:
@@ -269,8 +334,8 @@ def local_facts(probed: Probed) -> Facts:
     local: Facts = {}
     for name, text in sorted(probed.sections.items()):
         if name.startswith("local "):
-            path = name[len("local "):]
-            local[path.rsplit("/", 1)[-1][:-len(".fact")]] = _local_fact(path, text)
+            path = name[len("local ") :]
+            local[path.rsplit("/", 1)[-1][: -len(".fact")]] = _local_fact(path, text)
     return {"local": local}
 
 
@@ -290,8 +355,7 @@ def _local_fact(path: str, text: str) -> Any:
 def loadavg_facts(probed: Probed) -> Facts:
     words = (probed.file("/proc/loadavg") or "").split()
     try:
-        return {"loadavg": {"1m": float(words[0]), "5m": float(words[1]),
-                            "15m": float(words[2])}}
+        return {"loadavg": {"1m": float(words[0]), "5m": float(words[1]), "15m": float(words[2])}}
     except (IndexError, ValueError):
         return {}
 
@@ -302,14 +366,20 @@ def chroot_facts(probed: Probed) -> Facts:
     lines = probed.lines("chroot")
     if not lines:
         return {}
-    if lines[0] == "set":   # debian_chroot is set
+    if lines[0] == "set":  # debian_chroot is set
         return {"is_chroot": True}
     roots = {line.split()[2]: line.split()[:2] for line in lines[1:] if len(line.split()) == 3}
     if "/" not in roots:
         return {}
     if "/proc/1/root/." in roots:
         return {"is_chroot": roots["/"] != roots["/proc/1/root/."]}
-    fstype = next((line.split()[2] for line in (probed.file("/proc/mounts") or "").splitlines()
-                   if len(line.split()) > 2 and line.split()[1] == "/"), "")
+    fstype = next(
+        (
+            line.split()[2]
+            for line in (probed.file("/proc/mounts") or "").splitlines()
+            if len(line.split()) > 2 and line.split()[1] == "/"
+        ),
+        "",
+    )
     expected = {"xfs": "128", "btrfs": "256"}.get(fstype, "2")
     return {"is_chroot": roots["/"][1] != expected}

@@ -10,29 +10,60 @@ from .probe import Probed
 
 Facts = dict[str, Any]
 
-_PRODUCTS = {"KVM": "kvm", "KVM Server": "kvm", "Bochs": "kvm", "AHV": "kvm",
-             "RHEV Hypervisor": "RHEV", "VirtualBox": "virtualbox", "HVM domU": "xen",
-             "Parallels Virtual Platform": "parallels", "BHYVE": "bhyve",
-             "OpenStack Compute": "openstack", "OpenStack Nova": "openstack",
-             "Google Compute Engine": "kvm"}
-_VENDORS = {"QEMU": "kvm", "oVirt": "oVirt", "Amazon EC2": "kvm", "Xen": "xen",
-            "innotek GmbH": "virtualbox", "Nutanix": "kvm", "OpenStack Foundation": "openstack",
-            "DigitalOcean": "kvm", "Google": "kvm"}
-_CONTAINER_ENVS = {"docker": "docker", "podman": "podman", "lxc": "lxc", "lxc-libvirt": "lxc",
-                   "systemd-nspawn": "systemd-nspawn", "oci": "container", "wsl": "wsl"}
+_PRODUCTS = {
+    "KVM": "kvm",
+    "KVM Server": "kvm",
+    "Bochs": "kvm",
+    "AHV": "kvm",
+    "RHEV Hypervisor": "RHEV",
+    "VirtualBox": "virtualbox",
+    "HVM domU": "xen",
+    "Parallels Virtual Platform": "parallels",
+    "BHYVE": "bhyve",
+    "OpenStack Compute": "openstack",
+    "OpenStack Nova": "openstack",
+    "Google Compute Engine": "kvm",
+}
+_VENDORS = {
+    "QEMU": "kvm",
+    "oVirt": "oVirt",
+    "Amazon EC2": "kvm",
+    "Xen": "xen",
+    "innotek GmbH": "virtualbox",
+    "Nutanix": "kvm",
+    "OpenStack Foundation": "openstack",
+    "DigitalOcean": "kvm",
+    "Google": "kvm",
+}
+_CONTAINER_ENVS = {
+    "docker": "docker",
+    "podman": "podman",
+    "lxc": "lxc",
+    "lxc-libvirt": "lxc",
+    "systemd-nspawn": "systemd-nspawn",
+    "oci": "container",
+    "wsl": "wsl",
+}
 
 
 def virtual_facts(probed: Probed) -> Facts:
     guest = _container(probed)
     guest += [tech for tech in [_vm(probed)] if tech]
-    host = [tech for path, tech in (("/dev/kvm", "kvm"), ("/dev/vboxdrv", "virtualbox"))
-            if probed.exists(path)]
+    host = [
+        tech
+        for path, tech in (("/dev/kvm", "kvm"), ("/dev/vboxdrv", "virtualbox"))
+        if probed.exists(path)
+    ]
     if _xen_host(probed):
         host.append("xen")
     first, role = (guest[0], "guest") if guest else (host[0], "host") if host else ("NA", "NA")
     techs = set(guest) | ({"container"} if _is_container(guest) else set())
-    return {"virtualization_type": first, "virtualization_role": role,
-            "virtualization_tech_guest": sorted(techs), "virtualization_tech_host": sorted(host)}
+    return {
+        "virtualization_type": first,
+        "virtualization_role": role,
+        "virtualization_tech_guest": sorted(techs),
+        "virtualization_tech_host": sorted(host),
+    }
 
 
 def _container(probed: Probed) -> list[str]:
@@ -55,8 +86,9 @@ def _container(probed: Probed) -> list[str]:
 
 
 def _is_container(guest: list[str]) -> bool:
-    return bool(set(guest) & {"docker", "podman", "lxc", "systemd-nspawn", "container",
-                              "openvz", "wsl"})
+    return bool(
+        set(guest) & {"docker", "podman", "lxc", "systemd-nspawn", "container", "openvz", "wsl"}
+    )
 
 
 def _vm(probed: Probed) -> str | None:
@@ -69,8 +101,12 @@ def _vm(probed: Probed) -> str | None:
     if product == "Virtual Machine" and vendor == "Microsoft Corporation":
         return "VirtualPC"
     hypervisor = (probed.file("/sys/hypervisor/type") or "").strip()
-    return (_PRODUCTS.get(product) or _VENDORS.get(vendor) or _VENDORS.get(dmi("bios_vendor"))
-            or ("xen" if hypervisor == "xen" and not _xen_host(probed) else None))
+    return (
+        _PRODUCTS.get(product)
+        or _VENDORS.get(vendor)
+        or _VENDORS.get(dmi("bios_vendor"))
+        or ("xen" if hypervisor == "xen" and not _xen_host(probed) else None)
+    )
 
 
 def _xen_host(probed: Probed) -> bool:
