@@ -1,20 +1,25 @@
-"""acl against this machine's real setfacl/getfacl on a temp dir (skipped where the acl
-tools are not installed): check mode predicts the run, the second run changes nothing,
-and getfacl shows the entries the tasks asked for."""
+"""acl against this machine's real setfacl/getfacl on a temp dir (installed by
+.ci/install-pkg-tools when missing; skipped where that is impossible, failed under CI):
+check mode predicts the run, the second run changes nothing, and getfacl shows the
+entries the tasks asked for."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from pkgrepos import need
 
 from playbook_engine.api import run
 from playbook_engine.testing.parity import check_predicts_run
 
 LOCAL = {"all": {"hosts": {"localhost": {"ansible_connection": "local"}}}}
-pytestmark = pytest.mark.skipif(shutil.which("setfacl") is None, reason="needs setfacl")
+
+
+@pytest.fixture(autouse=True)
+def _acl_tools() -> None:
+    need("setfacl", "getfacl")
 
 
 def getfacl(path: Path, *opts: str) -> list[str]:
