@@ -26,7 +26,7 @@ from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
 from .stat import ALGORITHMS
-from .util.modes import ModeError, parse_mode
+from .util.modes import PERMISSION_FLAGS, ModeError, parse_mode
 
 # Two NUL-terminated records per entry: the attributes ending in the link target (which
 # may hold any character but NUL), then the path.
@@ -50,19 +50,6 @@ _FIND = (
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _SIZES = {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 _TYPES = {"f": "file", "d": "directory", "l": "link"}
-_PERM_KEYS = (
-    ("rusr", 0o400),
-    ("wusr", 0o200),
-    ("xusr", 0o100),
-    ("rgrp", 0o040),
-    ("wgrp", 0o020),
-    ("xgrp", 0o010),
-    ("roth", 0o004),
-    ("woth", 0o002),
-    ("xoth", 0o001),
-    ("isuid", 0o4000),
-    ("isgid", 0o2000),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +103,7 @@ class Entry:
             "blocks": self.blocks,
             "disk_usage_bytes": self.blocks * 512,
         }
-        out.update({key: bool(self.bits & bit) for key, bit in _PERM_KEYS})
+        out.update({key: bool(self.bits & bit) for key, bit in PERMISSION_FLAGS})
         return out
 
 

@@ -20,6 +20,7 @@ from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
 from .util import selinux
+from .util.modes import PERMISSION_FLAGS
 from .util.remotefs import FileState, RemoteFiles
 from .util.selinux import SeContext
 
@@ -577,19 +578,6 @@ _TYPE_KEYS = {
     "isfifo": "fifo",
     "issock": "socket",
 }
-_PERM_KEYS = (
-    ("rusr", 0o400),
-    ("wusr", 0o200),
-    ("xusr", 0o100),
-    ("rgrp", 0o040),
-    ("wgrp", 0o020),
-    ("xgrp", 0o010),
-    ("roth", 0o004),
-    ("woth", 0o002),
-    ("xoth", 0o001),
-    ("isuid", 0o4000),
-    ("isgid", 0o2000),
-)
 
 
 def stat_dict(entry: Entry, follow: bool) -> dict[str, Any]:
@@ -600,7 +588,7 @@ def stat_dict(entry: Entry, follow: bool) -> dict[str, Any]:
     out.pop("lnk_target", None)
     bits = int(entry.state.mode or "0", 8)
     out.update({key: entry.ftype == name for key, name in _TYPE_KEYS.items()})
-    out.update({key: bool(bits & bit) for key, bit in _PERM_KEYS})
+    out.update({key: bool(bits & bit) for key, bit in PERMISSION_FLAGS})
     out.update(atime=entry.atime, ctime=entry.ctime, inode=entry.inode, dev=entry.dev)
     if entry.access is not None:
         out.update(
