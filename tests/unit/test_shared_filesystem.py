@@ -221,8 +221,10 @@ def test_many_local_hosts_change_one_shared_tree_at_once(tmp_path: Path, round_:
     book.write_text(BOOK.format(root=root))
     counts = race(book)
     assert all(sum(c.values()) == HOSTS for c in counts.values())
-    # exactly one host creates each directory, link and hard link; the others find it done
-    assert 1 <= counts["nested directory"]["changed"] <= 3
+    # exactly one host creates each link and hard link; the others find it done. A host
+    # reports the directories changed when they were missing at its probe (as Ansible's
+    # check-then-create would), however many hosts probed before the first mkdir.
+    assert counts["nested directory"]["changed"] >= 1
     assert counts["symlink"]["changed"] == counts["hard link"]["changed"] == 1
     assert counts["file"]["changed"] >= 1 and counts["remove"]["changed"] >= 1
     assert [(root / rel).stat().st_mode & 0o777 for rel in ("a", "a/b", "a/b/c")] == [0o750] * 3
