@@ -30,7 +30,6 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import stat
 import subprocess
 import sys
@@ -47,6 +46,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from playbook_engine.testing.fleet import Fleet, FleetHost, fleet_available  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_commands import _paramiko_client  # noqa: E402 - the floor's client, one copy
 
 TASKS = 10
 DEFAULT_PYINFRA = "/work/bench-venvs/pyinfra/bin/pyinfra"
@@ -516,7 +518,7 @@ def pyinfra_row(bench: Bench) -> Row:
 
 def floor_row(bench: Bench, shell: bool) -> Row:
     """Plain paramiko: TASKS ``true`` per host, exec'd or through one shell per host."""
-    clients = [_client(bench.fleet, bench.daemon_of[name]) for name in bench.names]
+    clients = [_paramiko_client(bench.fleet, bench.daemon_of[name]) for name in bench.names]
     try:
         runners = [_ShellRunner(c).run if shell else _exec_runner(c) for c in clients]
         return _lockstep_row(bench, "floor (shell)" if shell else "floor (exec)", runners)
@@ -592,24 +594,6 @@ class _ShellRunner:
         self.chan.sendall(b"true\n")
         while not self.file.readline().startswith(b"--end "):
             pass
-
-
-def _client(fleet: Fleet, host: FleetHost) -> paramiko.SSHClient:
-    sock = socket.create_connection((host.address, host.port), timeout=10)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    client = paramiko.SSHClient()
-    client.load_system_host_keys(str(fleet.known_hosts))
-    client.set_missing_host_key_policy(paramiko.RejectPolicy())
-    client.connect(
-        host.address,
-        host.port,
-        username=fleet.user,
-        sock=sock,
-        key_filename=str(fleet.private_key),
-        look_for_keys=False,
-        allow_agent=False,
-    )
-    return client
 
 
 # -- the table ---------------------------------------------------------------------------
