@@ -39,17 +39,13 @@ from .base import (
     sink_error,
 )
 from .pipeshell import PipeShell
-from .session import SessionLost, SessionPool, run_in_shell
+from .session import Expired, SessionLost, SessionPool, remaining, run_in_shell
 
 _READ_CHUNK = 1 << 16
 _WRITE_CHUNK = 1 << 16
 _SHELLS = 3  # session shells at once (hosts delegating to the controller share it)
 _SHELL = "/bin/sh"
 _Proc = subprocess.Popen
-
-
-class _Expired(Exception):
-    """The command's deadline passed."""
 
 
 class LocalConnection(Connection):
@@ -111,7 +107,7 @@ class LocalConnection(Connection):
             out, err = _communicate(proc, stdin or b"", deadline, Sink(stdout))
         except SinkFailed as exc:
             raise sink_error(exc) from None
-        except _Expired:
+        except Expired:
             _end_group(proc)
             if self._stopping:
                 raise ModuleError(STOPPED) from None
@@ -211,18 +207,18 @@ def _communicate(
             sel.register(fd, selectors.EVENT_READ)
         stdin = _Feeder(proc.stdin, data, sel)
         while sel.get_map():
-            events = sel.select(_remaining(deadline))
+            events = sel.select(remaining(deadline))
             if not events:  # only the deadline wakes select() with nothing ready
-                _remaining(deadline)
+                remaining(deadline)
             for key, _ in events:
                 if key.fd == stdin.fd:
                     stdin.send()
                 else:
                     _drain(key.fd, buffers[key.fd], sel)
     try:
-        proc.wait(_remaining(deadline))
+        proc.wait(remaining(deadline))
     except subprocess.TimeoutExpired:
-        raise _Expired from None
+        raise Expired from None
     return buffers[out].value(), buffers[err].value()
 
 
@@ -258,15 +254,6 @@ class _Feeder:
         if self._offset >= len(self._data):
             self._sel.unregister(self.fd)
             self._pipe.close()
-
-
-def _remaining(deadline: float | None) -> float | None:
-    if deadline is None:
-        return None
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise _Expired
-    return left
 
 
 # -- ending a command's process group ------------------------------------------------------

@@ -15,7 +15,16 @@ import weakref
 from collections.abc import Callable
 
 from .base import KILL_GRACE
-from .session import BOOT_SCRIPT, Demux, Expired, SessionLost, boot_argv, new_token, parse_ready
+from .session import (
+    BOOT_SCRIPT,
+    Demux,
+    Expired,
+    SessionLost,
+    boot_argv,
+    new_token,
+    parse_ready,
+    remaining,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -85,8 +94,8 @@ class PipeShell:
                 try:
                     view = view[os.write(fd, view[:_WRITE_CHUNK]) :]
                 except BlockingIOError:
-                    if not sel.select(_remaining(deadline)):
-                        _remaining(deadline)
+                    if not sel.select(remaining(deadline)):
+                        remaining(deadline)
                 except OSError as exc:
                     raise SessionLost(started=False) from exc
 
@@ -129,12 +138,12 @@ class PipeShell:
         feed: dict[int, Callable[[bytes], None]],
         deadline: float | None,
     ) -> None:
-        timeout = _remaining(deadline)
+        timeout = remaining(deadline)
         if self._pidfd is None:  # nothing tells us the shell ended: look now and then
             timeout = _POLL if timeout is None else min(timeout, _POLL)
         events = sel.select(timeout)
         if not events:
-            _remaining(deadline)
+            remaining(deadline)
         for key, _ in events:
             if key.fd == self._pidfd:
                 sel.unregister(key.fd)  # poll() above now sees the exit
@@ -153,7 +162,7 @@ class PipeShell:
             sel.register(self._out, selectors.EVENT_READ)
             sel.register(self._err, selectors.EVENT_READ)
             while (mode := parse_ready(seen, token)) is None:
-                events = sel.select(_remaining(deadline))
+                events = sel.select(remaining(deadline))
                 if not events:
                     return None
                 for key, _ in events:
@@ -217,15 +226,6 @@ def _pidfd(pid: int) -> int | None:
         return os.pidfd_open(pid)
     except (AttributeError, OSError):
         return None
-
-
-def _remaining(deadline: float | None) -> float | None:
-    if deadline is None:
-        return None
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise Expired
-    return left
 
 
 def _quietly(action: Callable[[], object]) -> None:

@@ -182,6 +182,16 @@ class Expired(Exception):
     """A command's deadline passed."""
 
 
+def remaining(deadline: float | None) -> float | None:
+    """Seconds left until ``deadline`` (None: no deadline); Expired once it has passed."""
+    if deadline is None:
+        return None
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise Expired
+    return left
+
+
 class SessionLost(Exception):
     """The session shell ended (killed, or its connection went) before the command's end.
 

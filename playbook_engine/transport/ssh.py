@@ -57,6 +57,7 @@ from .session import (
     SessionLost,
     SessionPool,
     kill_script,
+    remaining,
     run_in_shell,
 )
 from .sshshell import (
@@ -65,7 +66,6 @@ from .sshshell import (
     Wakeup,
     note_exit_signals,
     quietly,
-    remaining,
     watch,
 )
 from .sshtarget import GLOBAL_KNOWN_HOSTS, SSHTarget, os_reason, resolve_target

@@ -20,6 +20,7 @@ from .session import (
     boot_command,
     new_token,
     parse_ready,
+    remaining,
 )
 
 logger = logging.getLogger(__name__)
@@ -65,15 +66,6 @@ def watch(chan: paramiko.Channel) -> Wakeup:
     chan.in_stderr_buffer.set_event(wake)
     chan.status_event = _StatusEvent(wake)
     return wake
-
-
-def remaining(deadline: float | None) -> float | None:
-    if deadline is None:
-        return None
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise Expired
-    return left
 
 
 def quietly(action: Callable[[], object]) -> None:
