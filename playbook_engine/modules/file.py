@@ -1,6 +1,6 @@
 """file: make a path a file, directory, symlink, hard link or nothing; set mode and owner.
 
-The module asks the host everything it needs with one ``stat.Probe`` command, decides
+The module asks the host everything it needs with one ``util.probe.Probe`` command, decides
 with pure functions (``plan``: unit-tested without a host), and applies the whole change
 with one shell command. A check run stops before applying and records in the prediction
 exactly what the run would leave, every newly created parent directory included, so
@@ -27,10 +27,10 @@ from ..transport.shell import quote
 from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
-from .stat import PRELUDE, Answers, Entry, Env, Node, Probe, find_start, parse_entry, resolve
 from .util import selinux
 from .util.fileargs import SE_ARGS, UNSAFE_WRITES
 from .util.modes import ModeError, format_mode, parse_mode
+from .util.probe import PRELUDE, Answers, Entry, Env, Node, Probe, find_start, parse_entry, resolve
 from .util.remotefs import FileState, temp_beside
 from .util.selinux import SeContext
 

@@ -25,8 +25,8 @@ from ..transport.shell import quote
 from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
-from .stat import ALGORITHMS
 from .util.modes import PERMISSION_FLAGS, ModeError, parse_mode
+from .util.probe import ALGORITHMS
 
 # Two NUL-terminated records per entry: the attributes ending in the link target (which
 # may hold any character but NUL), then the path.

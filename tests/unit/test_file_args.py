@@ -19,9 +19,10 @@ from playbook_engine.modules.command import Command
 from playbook_engine.modules.copy import Copy
 from playbook_engine.modules.file import Facts, Want, plan
 from playbook_engine.modules.lineinfile import LineInFile
-from playbook_engine.modules.stat import Entry, Env, Stat, mime_values, selinux_list
+from playbook_engine.modules.stat import Stat, mime_values, selinux_list
 from playbook_engine.modules.util import selinux
 from playbook_engine.modules.util.filetree import local_tree
+from playbook_engine.modules.util.probe import Entry, Env
 from playbook_engine.modules.util.remotefs import FileState, Prediction, RemoteFiles
 from playbook_engine.modules.util.selinux import SeContext
 from playbook_engine.modules.util.textedit import parse_probe

@@ -24,19 +24,18 @@ from playbook_engine.modules.file import (
     same_inode,
     state_name,
 )
-from playbook_engine.modules.stat import (
+from playbook_engine.modules.stat import Stat, stat_dict
+from playbook_engine.modules.util.probe import (
     SUMS_MARK,
     Entry,
     Env,
     Node,
     Probe,
-    Stat,
     access_for,
     complete,
     parse_entry,
     parse_listing,
     resolve,
-    stat_dict,
 )
 from playbook_engine.modules.util.remotefs import FileState, Prediction, RemoteFiles
 from playbook_engine.transport.base import CommandResult
