@@ -31,7 +31,8 @@ from ..language.library import missing
 from ..language.model import Block, Play, Role, Task, TaskItem
 from ..modules.base import Module, to_bool
 from ..modules.result import Result
-from ..modules.util.remotefs import Prediction, RemoteFiles
+from ..modules.util.filestate import Prediction
+from ..modules.util.remotefs import RemoteFiles
 from ..options import RunOptions
 from ..templating.lines import Lines
 from ..templating.lookup_base import task_action

@@ -23,7 +23,7 @@ from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
 from .util.content import ATTR_ARGS, IGNORED_FILE_ARGS, file_values
-from .util.remotefs import FileState
+from .util.filestate import FileState
 from .util.textedit import FileOptions, Outcome, commit, kind_failure, probe
 from .util.words import validate_line
 
@@ -214,7 +214,7 @@ class Assemble(Module):
         done = commit(ctx, dest, target, Outcome(data, "OK"), opts)
         state = target.state
         if done["changed"]:
-            known = ctx.files.prediction.lookup(target.path) if ctx.check else None
+            known = ctx.files.known(target.path)
             state = known or ctx.files.stat(target.path)
         values = {
             "dest": dest,

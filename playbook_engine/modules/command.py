@@ -44,7 +44,7 @@ def skip_reason(args: dict[str, Any], ctx: ModuleContext) -> str | None:
     probes = [(p, True) for p in [args.get("creates")] if p]
     probes += [(p, False) for p in [args.get("removes")] if p]
     for path, skip_if_exists in probes:
-        exists = ctx.files.prediction.exists(path) if ctx.check else None
+        exists = ctx.files.would_exist(path) if ctx.check else None
         if exists is None:
             exists = ctx.run(f"test -e {shell.quote(path)}").rc == 0
         if exists == skip_if_exists:
@@ -60,7 +60,7 @@ def would_run(args: dict[str, Any], ctx: ModuleContext, what: str) -> Result:
     effects on the host's files (``Prediction.unsure``), except that ``creates`` exists
     afterwards and ``removes`` does not (a later ``creates`` of the path skips, as in the
     real run)."""
-    ctx.files.prediction.unsure(
+    ctx.files.unsure(
         f"a {what.lower()} check mode did not run", args.get("creates"), args.get("removes")
     )
     msg = f"{what} would have run if not in check mode"

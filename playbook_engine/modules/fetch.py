@@ -23,8 +23,8 @@ from ..transport import shell
 from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
+from .util.filestate import FileState
 from .util.filewriter import CHUNK, checksum_of, stat_path
-from .util.remotefs import FileState
 
 
 def local_path(dest: str, src: str, host: str, flat: bool) -> Path:

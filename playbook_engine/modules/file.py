@@ -29,9 +29,10 @@ from .base import Arg, Module, ModuleContext
 from .result import Result
 from .util import selinux
 from .util.fileargs import SE_ARGS, UNSAFE_WRITES
+from .util.filestate import FileState
 from .util.modes import ModeError, format_mode, parse_mode
 from .util.probe import PRELUDE, Answers, Entry, Env, Node, Probe, find_start, parse_entry, resolve
-from .util.remotefs import FileState, temp_beside
+from .util.remotefs import temp_beside
 from .util.selinux import SeContext
 
 STATES = ("file", "directory", "absent", "touch", "link", "hard")
@@ -899,7 +900,7 @@ class File(Module):
         final = result.final
         if result.changed and ctx.check:
             for state, new_dir in result.records:
-                ctx.files.prediction.record(state, new_dir=new_dir)
+                ctx.files.record(state, new_dir=new_dir)
         elif result.changed and result.steps:
             final, done_by_others = _apply(ctx, want, result)
             final = replace(final, selinux=result.final.selinux)

@@ -551,7 +551,7 @@ class Find(Module):
         }
         if warnings:
             values["warnings"] = warnings
-        unknown = ctx.check and any(ctx.files.prediction.below(str(p)) for p in args["paths"])
+        unknown = ctx.check and any(ctx.files.changed_below(str(p)) for p in args["paths"])
         return Result(msg=msg, values=values, unknown=unknown)
 
 

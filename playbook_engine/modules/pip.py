@@ -21,7 +21,7 @@ from ..transport.shell import quote
 from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
-from .util.remotefs import FileState
+from .util.filestate import FileState
 
 _END = "@@pbe-pip-end@@"
 _SPEC = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$")
@@ -219,9 +219,9 @@ class Pip(Module):
     def _predict_env(self, ctx: ModuleContext, env: str, base: dict[str, Any]) -> Result:
         """Check mode, no virtualenv yet: this task makes it (a change), unless an earlier
         task of the check run does; then what is in it is not known here."""
-        if (known := ctx.files.prediction.lookup(env)) is not None and known.exists:
+        if (known := ctx.files.known(env)) is not None and known.exists:
             raise Unpredictable(f"the virtualenv {env}, which an earlier task would create")
-        ctx.files.prediction.record(FileState(env, "directory"), new_dir=True)
+        ctx.files.record(FileState(env, "directory"), new_dir=True)
         return Result(changed=True, values={**base, "cmd": ""})
 
     # -- the probe ----------------------------------------------------------------------

@@ -148,9 +148,7 @@ class Stat(Module):
             se = se or answers.selinux.get("p")
             stat["selinux_context"] = selinux_list(se, not entry.predicted or se is not None)
         unknown = (
-            unknown
-            or answers.unknown_checksum
-            or (ctx.check and ctx.files.prediction.created(args["path"]))
+            unknown or answers.unknown_checksum or (ctx.check and ctx.files.created(args["path"]))
         )
         return Result(values={"stat": stat}, unknown=unknown)
 
@@ -160,7 +158,7 @@ class Stat(Module):
         when they are not known (the result is then unpredictable)."""
         if not (ctx.check and args["get_mime"]):
             return False
-        known = ctx.files.prediction.lookup(args["path"])
+        known = ctx.files.known(args["path"])
         if known is None or not known.exists:
             return False
         if known.kind == "file" and known.content is not None:

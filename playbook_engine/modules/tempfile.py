@@ -18,17 +18,18 @@ from ..transport.shell import quote
 from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
-from .util.remotefs import parse_stat
+from .util.probe import PRELUDE, parse_entry, parse_records, unhex
 
 _ALPHABET = string.ascii_lowercase + string.digits + "_"
 _CREATE = {
     "file": '(umask 077 && set -C && : > "$p")',
     "directory": '(umask 077 && mkdir -- "$p")',
 }
+# Create, then the probe layer's stat of what was made and its path (hex).
 _SCRIPT = (
     'd={dir}; if [ -z "$d" ]; then d=${{TMPDIR:-/tmp}}; fi; p=${{d%/}}/{name}; '
     "{create} || exit 3; "
-    "stat -c 'S|%F|%a|%u|%g|%U|%G|%s|%Y|%h' -- \"$p\" && printf 'P|%s\\n' \"$p\""
+    "_q t \"$p\" -; printf 'P|'; printf '%s' \"$p\" | _h; echo"
 )
 
 
@@ -43,9 +44,11 @@ def parse_created(res: CommandResult) -> dict[str, Any]:
             f"cannot create the temporary path: "
             f"{(res.err or res.out).strip() or f'exit status {res.rc}'}"
         )
-    stat_lines = [line for line in res.out.splitlines() if line.startswith("S|")]
-    path = res.out.rsplit("\nP|", 1)[-1].removeprefix("P|").rstrip("\n")
-    state = parse_stat(path, "\n".join(stat_lines))
+    records = parse_records(res.out)
+    if "P" not in records or "t" not in records:
+        raise ModuleError("cannot create the temporary path: unexpected reply from the host")
+    path = unhex(records["P"][0][0])
+    state = parse_entry(path, records["t"]).state
     return {
         "path": path,
         "state": state.kind,
@@ -90,7 +93,7 @@ class TempFile(Module):
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         name = random_name(args["prefix"], args["suffix"])
-        script = _SCRIPT.format(
+        script = PRELUDE + _SCRIPT.format(
             dir=quote(args["path"] or ""), name=quote(name), create=_CREATE[args["state"]]
         )
         return Result(changed=True, values=parse_created(ctx.run(script)))

@@ -23,8 +23,8 @@ from .base import Arg, Module, ModuleContext
 from .result import Result
 from .util.content import ATTR_ARGS, IGNORED_FILE_ARGS
 from .util.download import downloaded
+from .util.filestate import FileState
 from .util.http import Request
-from .util.remotefs import FileState
 
 HANDLERS = {
     "zip": "ZipArchive",
@@ -199,7 +199,7 @@ class Unarchive(Module):
     }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
-        if ctx.check and args["creates"] and ctx.files.prediction.exists(args["creates"]):
+        if ctx.check and args["creates"] and ctx.files.would_exist(args["creates"]):
             return Result.skip(f"skipped, since {args['creates']} exists", changed=False)
         src = args["src"]
         if "://" in src:
@@ -282,7 +282,7 @@ def _predict(ctx: ModuleContext, dest: str, members: list[str]) -> None:
                 break
             made.setdefault(parent, "directory")
     for path, kind in sorted(made.items(), key=lambda item: len(item[0].parts)):
-        ctx.files.prediction.record(FileState(str(path), kind))
+        ctx.files.record(FileState(str(path), kind))
 
 
 def _tar_opts(args: dict[str, Any]) -> str:

@@ -20,7 +20,7 @@ from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
 from .util.fileargs import SE_ARGS, UNSAFE_WRITES
-from .util.remotefs import FileState
+from .util.filestate import FileState
 from .util.textedit import (
     FileOptions,
     Outcome,

@@ -19,6 +19,8 @@ from typing import IO, Any
 import yaml
 
 from ..errors import HostUnreachable, PbeError
+from ..modules.util.filestate import Prediction
+from ..modules.util.remotefs import RemoteFiles
 from ..transport.base import CommandResult
 
 __all__ = ["Answer", "RecordedHost", "UnforeseenCommand", "load_case", "run_case"]
@@ -47,6 +49,15 @@ class RecordedHost:
     variables: Mapping[str, Any] = field(default_factory=dict)
     host: str = "recorded"
     commands: list[str] = field(default_factory=list)
+    _files: RemoteFiles | None = field(default=None, repr=False)
+
+    @property
+    def files(self) -> RemoteFiles:
+        """File operations over the recorded answers, one per case as the executor's are
+        per task (a check run predicts as on a host no earlier task touched)."""
+        if self._files is None:
+            self._files = RemoteFiles(self.run, _no_upload, self.check, Prediction())
+        return self._files
 
     def run(
         self,
@@ -86,6 +97,10 @@ class RecordedHost:
 
     def render(self, value: Any) -> Any:
         return value
+
+
+def _no_upload(source: IO[bytes], path: str, mode: int | None) -> None:
+    raise UnforeseenCommand(f"a recorded host takes no uploads (to {path})")
 
 
 def load_case(path: Path) -> dict[str, Any]:

@@ -144,3 +144,18 @@ def test_the_module_registry_holds_only_modules() -> None:
     helpers = {p.stem for p in (PACKAGE / "modules").glob("*.py")} - {"__init__", "base", "result"}
     defining = {cls.__module__.rsplit(".", 1)[-1] for cls in REGISTRY.values()}
     assert helpers <= defining, f"helpers belong in modules/util/: {sorted(helpers - defining)}"
+
+
+def test_only_the_remote_files_layer_holds_the_check_run_prediction() -> None:
+    """Modules ask ``RemoteFiles`` to act and read (it records and answers predictions);
+    none reaches the ``Prediction`` itself (issue 11: check mode inside that layer)."""
+    owners = {"playbook_engine.modules.util.remotefs", "playbook_engine.modules.util.filestate"}
+    touching = sorted(
+        name
+        for name, path in MODULES.items()
+        if name.startswith("playbook_engine.modules") and name not in owners
+        for node in ast.walk(ast.parse(path.read_text()))
+        if (isinstance(node, ast.Attribute) and node.attr in ("prediction", "_prediction"))
+        or (isinstance(node, ast.ImportFrom) and any(a.name == "Prediction" for a in node.names))
+    )
+    assert touching == []

@@ -21,11 +21,12 @@ from playbook_engine.modules.file import Facts, Want, plan
 from playbook_engine.modules.lineinfile import LineInFile
 from playbook_engine.modules.stat import Stat, mime_values, selinux_list
 from playbook_engine.modules.util import selinux
+from playbook_engine.modules.util.filestate import FileState, Prediction
 from playbook_engine.modules.util.filetree import local_tree
 from playbook_engine.modules.util.probe import Entry, Env
-from playbook_engine.modules.util.remotefs import FileState, Prediction, RemoteFiles
+from playbook_engine.modules.util.remotefs import RemoteFiles
 from playbook_engine.modules.util.selinux import SeContext
-from playbook_engine.modules.util.textedit import parse_probe
+from playbook_engine.modules.util.textedit import ask_host
 from playbook_engine.modules.util.words import ValidateFailed, command_line, validate_line
 from playbook_engine.testing.recorded import Answer, RecordedHost
 from playbook_engine.transport.base import CommandResult
@@ -332,38 +333,44 @@ class SeHost(RecordedHost):
     """A recorded host whose file operations go through RemoteFiles, as on a real one."""
 
     prediction: Prediction = field(default_factory=Prediction)
+    _files: RemoteFiles | None = None
 
     @property
     def files(self) -> RemoteFiles:
-        return RemoteFiles(self.run, lambda *a: None, self.check, self.prediction)
+        if self._files is None:  # one per task, as the executor's: it holds the probe cache
+            self._files = RemoteFiles(self.run, lambda *a: None, self.check, self.prediction)
+        return self._files
 
 
 def _stat_reply(data: bytes, context: str) -> str:
+    """The probe layer's answer for /etc/app.conf (with its sha1 and context), its
+    directory and the user (root)."""
     return (
-        f"P|0\nS|regular file|644|0|0|root|root|{len(data)}|1700000000|1\n"
-        f"C|{hashlib.sha1(data).hexdigest()}\nZ|{context}|{ETC}\n"
+        f"p0|st|regular file|644|0|0|root|root|{len(data)}|1.0|1700000000.0|1.0|1|5|6\n"
+        f"p0|sum|{hashlib.sha1(data).hexdigest()}\nZp0|{context}|{ETC}\n"
+        "dir|st|directory|755|0|0|root|root|4096|1.0|1.0|1.0|2|7|6\ndir|acc|rwx\n"
+        "env|0022|uid=0(root) gid=0(root) groups=0(root)\n"
     )
 
 
 def test_copy_chcons_a_file_whose_content_is_right_in_place() -> None:
     host = SeHost(
         [
-            Answer('p=/etc/app.conf; echo "P|0"', stdout=_stat_reply(b"x", ETC)),
+            Answer("_q p0 /etc/app.conf NS", stdout=_stat_reply(b"x", ETC)),
             Answer("chcon -h -t httpd_config_t -- /etc/app.conf"),
         ]
     )
     result = run(Copy, host, content="x", dest="/etc/app.conf", setype="httpd_config_t")
     assert result["changed"] and result["secontext"] == "system_u:object_r:httpd_config_t:s0"
     assert len(host.commands) == 2 and not host.answers
-    host = SeHost([Answer('echo "P|0"', stdout=_stat_reply(b"x", ETC))], check=True)
+    host = SeHost([Answer("_q p0 /etc/app.conf NS", stdout=_stat_reply(b"x", ETC))], check=True)
     assert run(Copy, host, content="x", dest="/etc/app.conf", setype="etc_t")["changed"] is False
 
 
 def test_copy_chcons_the_temp_file_before_the_rename() -> None:
     host = SeHost(
         [
-            Answer('echo "P|0"', stdout=_stat_reply(b"old", ETC)),
-            Answer("umask; id -un", stdout="0022\nroot\n0\nroot\nroot\nD|755|root\nW\n"),
+            Answer("_q p0 /etc/app.conf NS", stdout=_stat_reply(b"old", ETC)),
             Answer('chcon -h -t httpd_config_t -- "$t"'),
         ]
     )
@@ -374,10 +381,13 @@ def test_copy_chcons_the_temp_file_before_the_rename() -> None:
 
 def test_lineinfile_reads_the_context_in_its_one_probe() -> None:
     probe = (
-        f"U|0|root|root|0|root\nW|1|0|1\nS|regular file|644|0|0|root|root|2|1|1\n"
-        f"Z|{ETC}|{ETC}\n/etc/f\0a\n"
+        "env|0022|uid=0(root) gid=0(root) groups=0(root)\nW|1|0|1\n"
+        f"real|{b'/etc/f'.hex()}\n"
+        "s|st|regular file|644|0|0|root|root|2|1.0|1.0|1.0|1|5|6\n"
+        f"Zs|{ETC}|{ETC}\n\n@@pbe-content@@\0a\n"
     )
-    target = parse_probe("/etc/f", probe.encode(), context=True)
+    host = SeHost([Answer("case $p in", stdout=probe)])
+    target = ask_host(host.files, "/etc/f", context=True)
     assert target.state.selinux == SeContext(ETC, ETC) and target.content == b"a\n"
     host = SeHost([Answer("case $p in", stdout=probe), Answer("chcon -h -l s1 -- /etc/f")])
     result = run(LineInFile, host, path="/etc/f", line="a", selevel="s1")

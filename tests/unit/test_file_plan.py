@@ -25,19 +25,22 @@ from playbook_engine.modules.file import (
     state_name,
 )
 from playbook_engine.modules.stat import Stat, stat_dict
+from playbook_engine.modules.util.filestate import FileState, Prediction
 from playbook_engine.modules.util.probe import (
     SUMS_MARK,
     Entry,
     Env,
     Node,
     Probe,
+    ProbeCache,
     access_for,
     complete,
     parse_entry,
     parse_listing,
     resolve,
 )
-from playbook_engine.modules.util.remotefs import FileState, Prediction, RemoteFiles
+from playbook_engine.modules.util.remotefs import RemoteFiles
+from playbook_engine.modules.util.selinux import SeContext
 from playbook_engine.transport.base import CommandResult
 
 USER = Env(uid=1001, gid=1001, groups=frozenset({1001, 50}), umask=0o022, user="me", group="me")
@@ -506,6 +509,46 @@ def test_probe_reads_odd_names_in_one_command(tmp_path: Path) -> None:
     assert [a.state.path for a in answers.ancestors] == [str(odd / "missing"), str(odd)]
     assert answers.ancestors[-1].access == "rwx" and answers.env is not None
     assert sorted(n.path for n in answers.nodes) == [str(odd / "-f"), str(odd / "l\nk")]
+
+
+class Canned:
+    """The remote-files side of a probe, answering every query with one reply."""
+
+    check = False
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply.encode()
+        self.cache = ProbeCache()
+        self.sent = 0
+
+    def known(self, path: str) -> FileState | None:
+        return None
+
+    def query(self, script: str, stdin: bytes | None = None) -> CommandResult:
+        self.sent += 1
+        return CommandResult(0, self.reply, b"")
+
+
+def test_probe_reads_selinux_contexts_and_one_id_line() -> None:
+    """Where SELinux is on, the context lines reach the answers (they were dropped, so
+    ``file``'s and ``stat``'s contexts read as 'SELinux off'); the user, groups and umask
+    come from one ``id`` (a gid without a name stands as its number)."""
+    ctx_line = "system_u:object_r:etc_t:s0"
+    files = Canned(
+        f"Zp|{ctx_line}|{ctx_line}\n"
+        "env|0027|uid=1001(me) gid=1001(me) groups=1001(me),4(adm),4242 context=x:y:z\n"
+    )
+    probe = Probe(files)
+    probe.selinux("p", "/etc/f")
+    probe.env()
+    answers = probe.run()
+    assert answers.selinux == {"p": SeContext(ctx_line, ctx_line)}
+    assert answers.env == Env(
+        1001, 1001, frozenset({1001, 4, 4242}), 0o027, "me", "me", frozenset({"me", "adm", "4242"})
+    )
+    again = Probe(files)
+    again.env()
+    assert again.run().env == answers.env and files.sent == 1  # cached for the task
 
 
 def test_file_costs_one_command_when_in_state_and_two_to_change(tmp_path: Path) -> None:

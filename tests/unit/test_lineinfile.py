@@ -18,17 +18,18 @@ import yaml
 
 from playbook_engine.errors import ModuleError
 from playbook_engine.modules.lineinfile import LineInFile, plan
-from playbook_engine.modules.util.remotefs import FileState
+from playbook_engine.modules.util.filestate import FileState
+from playbook_engine.modules.util.probe import CONTENT_MARK, Env, ProbeCache
 from playbook_engine.modules.util.textedit import (
     FileOptions,
-    Identity,
+    ask_host,
     attr_changes,
     forbidden,
     newline_of,
     owner_after_write,
-    parse_probe,
     split_lines,
 )
+from playbook_engine.transport.base import CommandResult
 
 CASES = sorted((Path(__file__).parent / "modules" / "cases" / "lineinfile").glob("*.yaml"))
 
@@ -109,32 +110,55 @@ def test_newline_is_judged_by_the_first_line() -> None:
     assert newline_of(b"\r\n") == b"\r\n"
 
 
-def test_parse_probe_with_odd_path_and_binary_content() -> None:
-    content = b"x\0y\n\xff"
-    out = (
-        b"U|1000|pbetest|pbetest|1000 27|pbetest sudo\n"
-        b"W|1|0|1\nS|regular file|644|1000|1000|pbetest|pbetest|7|1700000000|1\n"
-        b"/tmp/a\nb c\0" + content
+class Replies:
+    """The remote-files side of a probe: one canned reply to every query."""
+
+    check = False
+
+    def __init__(self, reply: bytes) -> None:
+        self.reply = reply
+        self.cache = ProbeCache()
+        self.scripts: list[str] = []
+
+    def known(self, path: str) -> FileState | None:
+        return None
+
+    def query(self, script: str, stdin: bytes | None = None) -> CommandResult:
+        self.scripts.append(script)
+        return CommandResult(0, self.reply, b"")
+
+
+def _reply(real: str, stat: str, w: str = "1|0|1", content: bytes = b"") -> bytes:
+    ids = "uid=1000(pbetest) gid=1000(pbetest) groups=1000(pbetest),27(sudo)"
+    return (
+        f"env|0022|{ids}\nW|{w}\nreal|{real.encode().hex()}\ns|{stat}\n".encode()
+        + CONTENT_MARK
+        + content
     )
-    target = parse_probe("/tmp/link", out)
+
+
+def test_probe_with_odd_path_and_binary_content() -> None:
+    content = b"x\0y\n\xff"
+    stat = "st|regular file|644|1000|1000|pbetest|pbetest|7|1.0|1700000000.0|1.0|1|5|6"
+    files = Replies(_reply("/tmp/a\nb c", stat, content=content))
+    target = ask_host(files, "/tmp/link")
+    assert len(files.scripts) == 1
     assert target.path == "/tmp/a\nb c"
     assert target.state.kind == "file" and target.state.mode == "0644"
     assert target.content == content
     assert target.writable and target.parent_ok and target.missing == 0
-    assert target.identity == Identity(
-        1000, "pbetest", "pbetest", frozenset({"1000", "27", "pbetest", "sudo"})
-    )
+    assert target.identity == USER
 
 
-def test_parse_probe_of_a_missing_file_in_missing_dirs() -> None:
-    target = parse_probe("/x/y/z", b"U|0|root|root|0|root\nW|0|2|1\nS|absent\n/x/y/z\0")
+def test_probe_of_a_missing_file_in_missing_dirs() -> None:
+    target = ask_host(Replies(_reply("/x/y/z", "absent", w="0|2|1")), "/x/y/z")
     assert not target.state.exists and target.content is None
     assert target.missing == 2 and not target.writable
 
 
-def test_parse_probe_rejects_garbage() -> None:
+def test_probe_rejects_garbage() -> None:
     with pytest.raises(ModuleError, match="unexpected reply"):
-        parse_probe("/f", b"oops")
+        ask_host(Replies(b"oops"), "/f")
 
 
 def test_attr_changes_symbolic_and_numeric_ids() -> None:
@@ -150,8 +174,8 @@ def test_bad_mode_is_a_module_error() -> None:
         attr_changes(state, FileOptions(mode="u=banana"))
 
 
-USER = Identity(1000, "pbetest", "pbetest", frozenset({"1000", "27", "pbetest", "sudo"}))
-ROOT = Identity(0, "root", "root", frozenset({"0", "root"}))
+USER = Env.parse("0022", "uid=1000(pbetest) gid=1000(pbetest) groups=1000(pbetest),27(sudo)")
+ROOT = Env.parse("0022", "uid=0(root) gid=0(root) groups=0(root)")
 MINE = FileState("/f", "file", mode="0644", uid=1000, gid=1000, owner="pbetest", group="pbetest")
 ROOTS = FileState("/f", "file", mode="0644", uid=0, gid=0, owner="root", group="root")
 

@@ -23,7 +23,8 @@ from playbook_engine.errors import ModuleError
 from playbook_engine.modules.base import Module
 from playbook_engine.modules.copy import Copy
 from playbook_engine.modules.file import File
-from playbook_engine.modules.util.remotefs import Prediction, RemoteFiles
+from playbook_engine.modules.util.filestate import Prediction
+from playbook_engine.modules.util.remotefs import RemoteFiles
 from playbook_engine.transport.base import CommandResult
 
 

@@ -14,7 +14,8 @@ from typing import IO, Any
 import pytest
 
 import playbook_engine as pbe
-from playbook_engine.modules.util.remotefs import SMALL_WRITE, Prediction, RemoteFiles
+from playbook_engine.modules.util.filestate import Prediction
+from playbook_engine.modules.util.remotefs import SMALL_WRITE, RemoteFiles
 from playbook_engine.transport.base import CommandResult
 from playbook_engine.transport.local import LocalConnection
 
@@ -130,3 +131,45 @@ def test_modules_write_without_uploads_over_the_local_session(
     assert (d / "t").read_text() == "hello world\n"
     assert (d / "ini").read_text().startswith("port=1\n# BEGIN ANSIBLE MANAGED BLOCK\nx=1\n")
     assert sorted(p.name for p in d.iterdir()) == ["bin", "content", "ini", "t"]
+
+
+def test_the_round_trip_budget_of_file_modules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 10's budget, over the local session: a file module that changes its file
+    costs two commands (one probe asks the destination, its directory and the user
+    together, then the write); one in state costs one."""
+    sent: list[str] = []
+    real_run = LocalConnection.run
+
+    def counting_run(self: LocalConnection, command: str, **kw: Any) -> CommandResult:
+        sent.append(command)
+        return real_run(self, command, **kw)
+
+    monkeypatch.setattr(LocalConnection, "run", counting_run)
+    (tmp_path / "t.j2").write_text("hello {{ who }}\n")
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "ini").write_text("a=1\n")
+    tasks = {
+        "copy": f'{{content: "a\\n", dest: {d}/content, mode: "0640"}}',
+        "template": f"{{src: {tmp_path}/t.j2, dest: {d}/t}}",
+        "lineinfile": f"{{path: {d}/ini, line: port=1}}",
+        "blockinfile": f'{{path: {d}/ini, block: "x=1"}}',
+    }
+    inventory = {"all": {"hosts": {"here": {"ansible_connection": "local"}}}}
+    for module, args in tasks.items():
+        book = tmp_path / f"{module}.yml"
+        book.write_text(
+            f"- hosts: all\n  gather_facts: false\n  vars: {{who: w}}\n"
+            f"  tasks:\n    - {module}: {args}\n"
+        )
+        sent.clear()
+        assert pbe.run(book, inventory).stats["here"]["changed"] == 1
+        changing = len(sent)
+        sent.clear()
+        assert pbe.run(book, inventory).stats["here"]["changed"] == 0
+        assert (module, changing, len(sent)) == (module, 2, 1)
+    assert (d / "content").read_text() == "a\n" and (d / "content").stat().st_mode & 0o777 == 0o640
+    assert (d / "t").read_text() == "hello w\n"
+    assert "port=1\n" in (d / "ini").read_text() and "x=1\n" in (d / "ini").read_text()

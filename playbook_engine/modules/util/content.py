@@ -12,7 +12,7 @@ from ...errors import ModuleError
 from ...templating.values import Unpredictable
 from ...transport.shell import quote
 from ..base import Arg, ModuleContext
-from .remotefs import FileState
+from .filestate import FileState
 from .textedit import FileOptions, attr_changes
 
 __all__ = [
@@ -102,7 +102,7 @@ def predicted_bytes(ctx: ModuleContext, path: str, missing: str) -> bytes | None
     when it would not exist."""
     if not ctx.check:
         return None
-    known = ctx.files.prediction.lookup(path)
+    known = ctx.files.known(path)
     if known is None:
         return None
     if not known.exists:

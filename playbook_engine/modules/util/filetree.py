@@ -17,8 +17,9 @@ from typing import Any
 
 from ...errors import ModuleError
 from ..base import ModuleContext
+from .filestate import FileState
 from .filewriter import Payload, WriteOptions, install, quote, stat_many
-from .remotefs import FileState, temp_beside
+from .remotefs import temp_beside
 
 __all__ = ["Source", "copy_tree", "local_tree"]
 
@@ -103,19 +104,8 @@ def _make_dirs(
             raise ModuleError(f"{path} exists and is not a directory")
         if kind == "absent":
             missing.append(path)
-    if not missing:
-        return False
-    if ctx.check:
-        for path in missing:
-            ctx.files.prediction.record(
-                FileState(path, "directory", mode=directory_mode), new_dir=True
-            )
-        return True
-    mkdir = "mkdir -p -- " + " ".join(quote(p) for p in missing)
-    if directory_mode:
-        mkdir += f" && chmod {quote(directory_mode)} -- " + " ".join(quote(p) for p in missing)
-    ctx.files.apply(mkdir, what=f"create directories under {dest}")
-    return True
+    ctx.files.mkdir(missing, directory_mode, what=f"create directories under {dest}")
+    return bool(missing)
 
 
 def _make_links(
@@ -125,6 +115,7 @@ def _make_links(
     its place is replaced (by renaming a new link over it); owner/group apply to the link
     itself, mode does not (as for Ansible's links). One command for them all."""
     steps: list[str] = []
+    made: list[FileState] = []
     for path, target in links.items():
         state = states[path]
         if state.kind == "directory":
@@ -137,20 +128,19 @@ def _make_links(
             steps.append(f"ln -s -- {quote(target)} {tmp} && mv -fT -- {tmp} {quote(path)}")
         if owner:
             steps.append(f"chown -h {quote(owner)} -- {quote(path)}")
-        if ctx.check:
-            ctx.files.prediction.record(
-                FileState(
-                    path,
-                    "link",
-                    mode="0777",
-                    target=target,
-                    owner=opts.owner or state.owner,
-                    group=opts.group or state.group,
-                )
+        made.append(
+            FileState(
+                path,
+                "link",
+                mode="0777",
+                target=target,
+                owner=opts.owner or state.owner,
+                group=opts.group or state.group,
             )
+        )
     if not steps:
         return False
-    ctx.files.apply(" && ".join(steps), what="create symlinks")
+    ctx.files.apply(" && ".join(steps), made, what="create symlinks")
     return True
 
 

@@ -21,34 +21,16 @@ from typing import IO, Any
 from ...errors import ModuleError
 from ..base import ModuleContext
 from . import selinux
+from .filestate import FileState
 from .modes import ModeError, format_mode, parse_mode
-from .remotefs import FileState, parse_stat
+from .probe import Env, Probe
 from .selinux import SeContext
 from .words import ValidateFailed
 
 CHUNK = 1 << 20
 DIFF_LIMIT = 1 << 20  # no text diff for content above this size, as Ansible
 _PREDICT_CONTENT_LIMIT = 16 << 20  # a check run keeps file content up to this size
-_BATCH = 60_000  # bytes of shell per stat batch (a single argv string is ≤128 KiB)
-
-# Who the write runs as (umask, user, uid, group, groups) and whether the parent is a
-# writable directory.
-_PARENT_PROBE = (
-    'd={path}; umask; id -un; id -u; id -gn; id -Gn; if [ -d "$d" ]; then '
-    'stat -L -c "D|%a|%G" -- "$d"; if [ -w "$d" ]; then echo W; fi; '
-    "else echo A; fi"
-)
-# remotefs' stat, for many paths in one script, each announced by a P|index line. (Its
-# own script exits 1 for an existing non-link without a checksum, or a directory with one.)
-_STAT_ONE = (
-    'p={path}; echo "P|{index}"; if [ -e "$p" ] || [ -L "$p" ]; then '
-    'if [ -e "$p" ] && {follow}; then s=-L; else s=; fi; '
-    "stat $s -c 'S|%F|%a|%u|%g|%U|%G|%s|%Y|%h' -- \"$p\" || exit 3; "
-    'if [ -L "$p" ]; then printf "L|%s\\n" "$(readlink -- "$p")"; fi; '
-    'if {checksum} && [ -f "$p" ] && [ -r "$p" ] && {{ [ -n "$s" ] || [ ! -L "$p" ]; }}; '
-    'then printf "C|%s\\n" "$(sha1sum < "$p" | cut -c1-40)"; fi; '
-    "else echo 'S|absent'; fi{context}"
-)
+_BATCH = 60_000  # bytes of shell per probe (a single argv string is ≤128 KiB)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,22 +114,20 @@ class _Parent:
 
     is_dir: bool
     writable: bool
-    umask: int
-    user: str
-    uid: int
-    group: str
-    groups: tuple[str, ...]
+    env: Env
+    group: str  # a new file's group: the directory's where it is setgid, else the user's
 
     def refusal(self, file_uid: int | None, attrs: dict[str, str]) -> str | None:
         """Why chmod/chown of a file owned by ``file_uid`` would be refused, if it would."""
-        if self.uid == 0:
+        env = self.env
+        if env.uid == 0:
             return None
-        if "owner" in attrs and attrs["owner"] not in (self.user, str(self.uid)):
+        if "owner" in attrs and not env.is_me(attrs["owner"]):
             return f"only root may give a file to {attrs['owner']} (use become)"
-        if ("mode" in attrs or "group" in attrs) and file_uid != self.uid:
+        if ("mode" in attrs or "group" in attrs) and file_uid != env.uid:
             return "only the file's owner or root may change its mode or group"
-        if "group" in attrs and attrs["group"] not in self.groups:
-            return f"{self.user} is not in group {attrs['group']}"
+        if "group" in attrs and not env.in_group(attrs["group"]):
+            return f"{env.user} is not in group {attrs['group']}"
         return None
 
 
@@ -170,7 +150,12 @@ def resolve_dest(
         ensure_dir(ctx, dest.rstrip("/") or "/")
         return _in_dir(ctx, dest, name, opts)
     state = stat_path(
-        ctx, dest, checksum=opts.force, follow=opts.follow, context=bool(opts.selinux)
+        ctx,
+        dest,
+        checksum=opts.force,
+        follow=opts.follow,
+        context=bool(opts.selinux),
+        parent=str(PurePosixPath(dest).parent),
     )
     if state.kind == "link" and stat_path(ctx, dest, follow=True).kind == "directory":
         state = replace(state, kind="directory")
@@ -186,7 +171,12 @@ def _in_dir(
 ) -> tuple[str, FileState]:
     path = str(PurePosixPath(directory) / name)
     state = stat_path(
-        ctx, path, checksum=opts.force, follow=opts.follow, context=bool(opts.selinux)
+        ctx,
+        path,
+        checksum=opts.force,
+        follow=opts.follow,
+        context=bool(opts.selinux),
+        parent=directory,
     )
     if state.kind == "directory":
         raise ModuleError(f"{path} is a directory, not a file")
@@ -200,11 +190,7 @@ def ensure_dir(ctx: ModuleContext, path: str, mode: str | None = None) -> bool:
         return False
     if state.exists:
         raise ModuleError(f"{path} exists and is not a directory")
-    if ctx.check:
-        ctx.files.prediction.record(FileState(path, "directory", mode=mode), new_dir=True)
-        return True
-    chmod = f" && chmod {quote(mode)} -- {quote(path)}" if mode else ""
-    ctx.files.apply(f"mkdir -p -- {quote(path)}{chmod}", what=f"create directory {path}")
+    ctx.files.mkdir([path], mode)
     return True
 
 
@@ -332,11 +318,11 @@ def _write(
 ) -> dict[str, Any]:
     parent = _probe_parent(ctx, str(PurePosixPath(dest).parent))
     existing = state.kind == "file"
-    base = int(state.mode, 8) if existing and state.mode else 0o666 & ~parent.umask
+    base = int(state.mode, 8) if existing and state.mode else 0o666 & ~parent.env.umask
     mode = want_mode(opts.mode, payload.mode, base)
     owner, group = _owner_group(state if existing else None, opts)
     wanted = {k: v for k, v in (("owner", owner), ("group", group)) if v}
-    if why := parent.refusal(parent.uid, wanted):  # the temp file is the writer's own
+    if why := parent.refusal(parent.env.uid, wanted):  # the temp file is the writer's own
         raise ModuleError(f"cannot write {dest}: {why}")
     kept_owner, kept_group = _kept_owner(state, parent)
     parts = selinux.wanted(opts.selinux, state.selinux)
@@ -354,7 +340,7 @@ def _write(
     backup = None
     if ctx.check:
         content = payload.sample(ctx, _PREDICT_CONTENT_LIMIT)
-        ctx.files.prediction.record(replace(after, content=content))
+        ctx.files.record(replace(after, content=content))
     else:  # a remote_src file is copied on the host (cp), atomic and race-safe too
         with payload.open() as stream:
             backup = ctx.files.write(
@@ -379,14 +365,15 @@ def _write(
 def _kept_owner(state: FileState, parent: _Parent) -> tuple[str, str]:
     """Who owns a rewritten file when no owner/group is asked for: the old owner where the
     writer may chown to it (root, or the owner itself in that group), else the writer."""
+    env = parent.env
     if (
         state.kind == "file"
         and state.owner
         and state.group
-        and (parent.uid == 0 or (state.owner == parent.user and state.group in parent.groups))
+        and (env.uid == 0 or (env.is_me(state.owner) and env.in_group(state.group)))
     ):
         return state.owner, state.group
-    return parent.user, parent.group
+    return env.user, parent.group
 
 
 def _owner_group(state: FileState | None, opts: WriteOptions) -> tuple[str | None, str | None]:
@@ -399,46 +386,30 @@ def _owner_group(state: FileState | None, opts: WriteOptions) -> tuple[str | Non
 
 
 def _probe_parent(ctx: ModuleContext, parent: str, *, need_dir: bool = True) -> _Parent:
-    """One round trip; a check run's predicted directory wins over the host's. A missing
-    one fails the write, unless an earlier task of the check run did something check mode
-    cannot follow (a command it did not run), which may well create it."""
-    res = ctx.files.run(_PARENT_PROBE.format(path=quote(parent)))
-    lines = res.out.splitlines()
-    if res.rc != 0 or len(lines) < 6:
-        raise ModuleError(f"cannot inspect {parent}: {(res.err or res.out).strip()}")
-    umask, user, uid, group, groups = int(lines[0], 8), lines[1], int(lines[2]), *lines[3:5]
-    is_dir, writable = lines[5].startswith("D|"), "W" in lines[6:]
-    if is_dir:
-        dir_mode, dir_group = lines[5][2:].split("|", 1)
-        group = dir_group if int(dir_mode, 8) & 0o2000 else group
-    if ctx.check:
-        is_dir, writable = _predicted_parent(ctx, parent, is_dir, writable, need_dir)
+    """The directory a file is written into, and the writer: asked with the destination
+    (``stat_path(parent=...)``), so usually no round trip of its own. A missing directory
+    fails the write, unless an earlier task of the check run did something check mode
+    cannot follow (a command it did not run), which may well create it: the write is then
+    predicted changed, as Ansible's check mode reports it."""
+    probe = Probe(ctx.files)
+    _ask_parent(probe, parent)
+    answers = probe.run()
+    entry, env = answers.entries["dir"], answers.env
+    assert env is not None  # "A" asks for it
+    is_dir = entry.kind == "directory"
+    writable = is_dir and "w" in (entry.access or "")
+    if need_dir and not entry.state.exists and ctx.files.assume(f"the directory {parent}"):
+        is_dir = writable = True
     if need_dir and not is_dir:
         raise ModuleError(f"Destination directory {parent} does not exist")
     if need_dir and not writable:
         raise ModuleError(f"Destination {parent} not writable (permission denied)")
-    return _Parent(is_dir, writable, umask, user, uid, group, tuple(groups.split()))
+    setgid = is_dir and entry.state.mode is not None and int(entry.state.mode, 8) & 0o2000
+    return _Parent(is_dir, writable, env, entry.state.group or env.group if setgid else env.group)
 
 
-def _predicted_parent(
-    ctx: ModuleContext, parent: str, is_dir: bool, writable: bool, need_dir: bool
-) -> tuple[bool, bool]:
-    """Check mode: the directory as the prediction has it. One missing there and on the host
-    is assumed to exist when an earlier task did something check mode cannot follow (a
-    command it did not run, which may well create it); the write is then predicted changed,
-    as Ansible's check mode reports it."""
-    known = ctx.files.prediction.lookup(parent)
-    if known is not None:
-        is_dir = known.kind == "directory"
-        writable = writable or is_dir
-    if (
-        need_dir
-        and not is_dir
-        and (known is None or not known.exists)
-        and ctx.files.prediction.assume(f"the directory {parent}")
-    ):
-        return True, True
-    return is_dir, writable
+def _ask_parent(probe: Probe, parent: str) -> None:
+    probe.path("dir", parent, "LA")
 
 
 def _content_diff(
@@ -503,9 +474,14 @@ def stat_path(
     checksum: bool = False,
     follow: bool = False,
     context: bool = False,
+    parent: str | None = None,
 ) -> FileState:
-    """One path's state: one round trip, none when the check-run prediction knows it."""
-    return stat_many(ctx, [path], checksum=checksum, follow=follow, context=context)[path]
+    """One path's state: one round trip, none when the check-run prediction knows it.
+    ``parent``: also ask what a write into that directory needs (``_probe_parent`` then
+    answers from the task's probe cache)."""
+    return stat_many(ctx, [path], checksum=checksum, follow=follow, context=context, parent=parent)[
+        path
+    ]
 
 
 def stat_many(
@@ -515,47 +491,43 @@ def stat_many(
     checksum: bool = True,
     follow: bool = False,
     context: bool = False,
+    parent: str | None = None,
 ) -> dict[str, FileState]:
     """Lstat (stat with ``follow``) + sha1 (+ the SELinux context with ``context``) of many
-    paths in as few round trips as the command length allows; a check run's predictions
-    answer first."""
+    paths in one round trip (the probe layer); a check run's predictions answer first.
+    Followed links keep, as ``target``, where they lead."""
+    # N: a path in a directory the user cannot search is absent (the parent check then
+    # says why the write fails, in Ansible's words)
+    flags = "N" + ("L" if follow else "") + ("S" if checksum else "")
     states: dict[str, FileState] = {}
-    ask = []
-    for path in paths:
-        known = ctx.files.prediction.lookup(path) if ctx.check else None
-        if known is not None and follow and known.kind == "link" and known.target:
-            known = replace(
-                stat_path(ctx, _resolve(path, known.target), checksum=checksum, follow=True),
-                path=path,
-                target=known.target,
-            )
-        if known is not None:
-            states[path] = known
-        else:
-            ask.append(path)
-    flags = {
-        "follow": str(follow).lower(),
-        "checksum": str(checksum).lower(),
-        "context": "; " + selinux.probe('"$p"', follow=follow) if context else "",
-    }
-    batch: list[str] = []
-    for index, path in enumerate(ask):
-        batch.append(_STAT_ONE.format(path=quote(path), index=index, **flags))
-        if sum(map(len, batch)) > _BATCH or index == len(ask) - 1:
-            states.update(_run_stats(ctx, ask, "; ".join(batch)))
-            batch = []
+    start, size = 0, 0
+    for end, path in enumerate(paths, 1):
+        size += len(path) + 40 + 200 * context
+        if size > _BATCH or end == len(paths):
+            batch = paths[start:end]
+            states.update(_stat_batch(ctx, batch, flags, context, parent if not start else None))
+            start, size = end, 0
     return states
 
 
-def _run_stats(ctx: ModuleContext, ask: list[str], script: str) -> dict[str, FileState]:
-    res = ctx.files.run(script)
-    if res.rc != 0:
-        raise ModuleError(f"cannot stat: {(res.err or res.out).strip()}")
-    chunks: dict[int, list[str]] = {}
-    lines: list[str] = []
-    for line in res.out.splitlines():
-        if line.startswith("P|"):
-            lines = chunks.setdefault(int(line[2:]), [])
-        else:
-            lines.append(line)
-    return {ask[i]: parse_stat(ask[i], "\n".join(chunk)) for i, chunk in chunks.items()}
+def _stat_batch(
+    ctx: ModuleContext, paths: list[str], flags: str, context: bool, parent: str | None
+) -> dict[str, FileState]:
+    probe = Probe(ctx.files)
+    for index, path in enumerate(paths):
+        probe.path(f"p{index}", path, flags)
+        if context:
+            probe.selinux(f"p{index}", path, "L" in flags)
+    if parent is not None:
+        _ask_parent(probe, parent)
+    answers = probe.run()
+    states = {}
+    for index, path in enumerate(paths):
+        entry = answers.entries[f"p{index}"]
+        state = replace(entry.state, path=path)
+        if "L" in flags and entry.real is not None:
+            state = replace(state, target=entry.real)
+        if (se := answers.selinux.get(f"p{index}")) is not None and state.selinux is None:
+            state = replace(state, selinux=se)
+        states[path] = state
+    return states

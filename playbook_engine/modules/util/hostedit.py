@@ -24,7 +24,8 @@ from ...transport.base import CommandResult
 from ...transport.shell import quote
 from ..base import ModuleContext
 from ..result import Result
-from .remotefs import FileState, Prediction, backup_step
+from .filestate import FileState
+from .remotefs import RemoteFiles, backup_step
 from .state import Change, StateModule
 
 __all__ = [
@@ -221,16 +222,16 @@ class HostStateModule(StateModule[S]):
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         state = self.parse(args, ctx.run(self.probe(args, ctx)))
-        prediction = _prediction(ctx)
-        if prediction is not None:
-            state = self.foresee(args, state, lambda path: _known(prediction, path))
+        files = _files(ctx)
+        if files is not None:
+            state = self.foresee(args, state, lambda path: _known(files, path))
         change = self.plan(args, state)
         if change is None:
             return Result(values=self.values(args, state))
         diff = change.diff if ctx.diff else None
         if ctx.check:
-            if isinstance(change, Edit) and prediction is not None:
-                _predict(ctx, prediction, change.writes)
+            if isinstance(change, Edit) and files is not None:
+                _predict(files, change.writes)
             return Result(changed=True, msg=change.msg or None, values=change.values, diff=diff)
         stdin = change.stdin if isinstance(change, Edit) else None
         res = ctx.run(self.apply(args, change, ctx), stdin=stdin)
@@ -241,27 +242,25 @@ class HostStateModule(StateModule[S]):
         )
 
 
-def _prediction(ctx: ModuleContext) -> Prediction | None:
-    """The check run's prediction of this host's files (None outside a check run, and on
-    a recorded host, which has none)."""
+def _files(ctx: ModuleContext) -> RemoteFiles | None:
+    """This host's files in a check run (None outside one, and on a recorded host, which
+    has no prediction)."""
     if not ctx.check or not hasattr(type(ctx), "files"):
         return None
-    return ctx.files.prediction
+    return ctx.files
 
 
-def _predict(
-    ctx: ModuleContext, prediction: Prediction, writes: tuple[tuple[str, str | None], ...]
-) -> None:
+def _predict(files: RemoteFiles, writes: tuple[tuple[str, str | None], ...]) -> None:
     """Record what the change would leave: each file's new text, or its absence (None)."""
     for path, text in writes:
         if text is None:
-            prediction.record(FileState(path))
+            files.record(FileState(path))
         else:
-            ctx.files.write(path, text.encode())
+            files.write(path, text.encode())
 
 
-def _known(prediction: Prediction, path: str) -> TextFile | None:
-    state = prediction.lookup(path)
+def _known(files: RemoteFiles, path: str) -> TextFile | None:
+    state = files.known(path)
     if state is None:
         return None
     if not state.exists:

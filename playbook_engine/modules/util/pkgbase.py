@@ -16,13 +16,13 @@ arguments with that backend's ``args`` (Ansible's for that module) and calls ``r
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from ...transport.base import CommandResult
 from ..base import Arg, ModuleContext
 from ..result import Result
+from .remotefs import RemoteFiles
 from .state import Change, StateModule
 
 __all__ = [
@@ -87,18 +87,13 @@ class PackagePrediction:
             return dict(self._packages.get(database, {}))
 
 
-_PREDICTIONS: weakref.WeakKeyDictionary[object, PackagePrediction] = weakref.WeakKeyDictionary()
-_PREDICTIONS_LOCK = threading.Lock()
-
-
 def package_prediction(ctx: ModuleContext) -> PackagePrediction | None:
     """This host's package prediction in a check run (None in a real run). It lives as
     long as the host's file prediction, so it is per host and per run."""
-    files = getattr(ctx, "files", None) if ctx.check else None
+    files: RemoteFiles | None = getattr(ctx, "files", None) if ctx.check else None
     if files is None:
         return None
-    with _PREDICTIONS_LOCK:
-        return _PREDICTIONS.setdefault(files.prediction, PackagePrediction())
+    return files.companion(PackagePrediction)
 
 
 class PackageModule(StateModule[S], Generic[S]):
@@ -176,9 +171,7 @@ class PackageModule(StateModule[S], Generic[S]):
         if prediction is None:
             return
         self.remember(args, change, prediction)
-        ctx.files.prediction.unsure(
-            f"a {getattr(self, 'name', 'package')} task check mode did not apply"
-        )
+        ctx.files.unsure(f"a {getattr(self, 'name', 'package')} task check mode did not apply")
 
 
 def tool_words(res: CommandResult) -> str:

@@ -11,13 +11,16 @@ scripts of their own, so a host is never asked the same thing twice in another f
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
+from typing import Protocol
 
 from ...errors import ModuleError
+from ...transport.base import CommandResult
 from ...transport.shell import quote
 from . import selinux
-from .remotefs import FileState, RemoteFiles
+from .filestate import FileState
 from .selinux import SeContext
 
 ALGORITHMS = ("md5", "sha1", "sha224", "sha256", "sha384", "sha512")
@@ -31,7 +34,8 @@ _KINDS = {
 # _q TAG PATH FLAGS [SUMCMD]; FLAGS: L follow links, A access for the running user,
 # S checksum with SUMCMD, E whether a directory is empty, M mime type and charset of PATH
 # itself (`file`, when the host has it), K only when PATH is a symlink (else just
-# "TAG|same"). One record per line.
+# "TAG|same"), N a path that cannot be stat'ed (permission) is absent, as a file writer's
+# exists() sees it (else "TAG|error|HEX"). One record per line.
 PRELUDE = r"""export LC_ALL=C
 _h() { od -An -tx1 | tr -d ' \n'; }
 _q() {
@@ -43,7 +47,8 @@ _q() {
   else
     case $_o in
       *"No such file"*|*"Not a directory"*) echo "$_t|absent" ;;
-      *) printf '%s|error|' "$_t"; printf '%s' "$_o" | _h; echo ;;
+      *) case $_f in *N*) echo "$_t|absent" ;;
+         *) printf '%s|error|' "$_t"; printf '%s' "$_o" | _h; echo ;; esac ;;
     esac
     return 0
   fi
@@ -79,10 +84,8 @@ _c() { _b=$1; shift; for _x in "$@"; do
   [ "$_r" = "a$_b|absent" ] && [ ! -L "$_x" ] || break; _b=$((_b+1))
 done; }
 """
-_ENV = (
-    'printf \'env|%s|%s|%s|%s|%s|%s\\n\' "$(id -u)" "$(id -g)" "$(id -G)" "$(umask)" '
-    '"$(id -un)" "$(id -gn)"'
-)
+# One `id` (not one per field: each is a process on the host), after the umask.
+ENV = "printf 'env|%s|' \"$(umask)\"; id"
 # A tree's entries, under the real path when PATH is a symlink (that is where other tasks
 # record what they change): the root (hex), then NUL-terminated records.
 _LISTING = r"""
@@ -98,6 +101,8 @@ _SUMS_LIST = (
     "-exec sha1sum -z -- {} + 2>/dev/null\n"
 )
 LIST_MARK = b"\n@@pbe-list@@\0"
+CONTENT_MARK = b"\n@@pbe-content@@\0"
+_CONTENT = "\nprintf '\\n@@pbe-content@@\\000'; if [ -f {word} ]; then exec cat -- {word}; fi"
 SUMS_MARK = b"\0@@pbe-sums@@\0"
 
 
@@ -111,6 +116,49 @@ class Env:
     umask: int
     user: str
     group: str
+    group_names: frozenset[str] = frozenset()
+
+    @classmethod
+    def parse(cls, umask: str, ids: str) -> Env:
+        """``umask`` and ``id``'s ``uid=0(root) gid=0(root) groups=0(root),4(adm)`` (pure;
+        an id without a name stands as its number)."""
+        fields = dict(part.split("=", 1) for part in ids.split() if "=" in part)
+        uid, user = _id_name(fields.get("uid", ""))
+        gid, group = _id_name(fields.get("gid", ""))
+        pairs = [_id_name(g) for g in fields.get("groups", "").split(",") if g]
+        return cls(
+            uid,
+            gid,
+            frozenset(n for n, _ in pairs) | {gid},
+            int(umask, 8),
+            user,
+            group,
+            frozenset(name for _, name in pairs) | {group},
+        )
+
+    def is_me(self, owner: str) -> bool:
+        return owner in (self.user, str(self.uid))
+
+    def owns(self, state: FileState) -> bool:
+        return state.uid == self.uid if state.uid is not None else state.owner == self.user
+
+    def member(self, state: FileState) -> bool:
+        """Whether the file's group is one of the user's."""
+        if state.gid is not None:
+            return state.gid in self.groups
+        return state.group is not None and self.in_group(state.group)
+
+    def in_group(self, group: str) -> bool:
+        """Whether ``group`` (a name or a gid) is one of the user's groups."""
+        return group in self.group_names or (group.isdigit() and int(group) in self.groups)
+
+
+def _id_name(text: str) -> tuple[int, str]:
+    """``1000(me)`` -> (1000, "me"); ``1000`` -> (1000, "1000")."""
+    number, _, name = text.partition("(")
+    if not number.isdigit():
+        raise ModuleError(f"cannot read the user's ids on the host: {text!r}")
+    return int(number), name.rstrip(")") or number
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +221,8 @@ class Answers:
     unknown_checksum: bool = False  # a predicted file whose bytes the prediction lacks
     blocker: str | None = None  # a directory `rm -rf` could not empty
     selinux: dict[str, SeContext] = field(default_factory=dict)  # tag -> where SELinux is on
+    records: dict[str, list[list[str]]] = field(default_factory=dict)  # every TAG|... line
+    content: bytes | None = None  # ``content``'s file, when it is a regular file
 
 
 def access_for(state: FileState, env: Env) -> str:
@@ -205,16 +255,42 @@ def resolve(path: str, target: str) -> str:
     return "/".join(parts) or "/"
 
 
+class ProbeCache:
+    """One task's answers, so a module (and the helpers it calls) never asks the host the
+    same question twice: entries by (path, flags, algorithm), dropped by any command that
+    is not a probe's; and the task's user and umask, which no command of the task changes."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, str, str], Entry] = {}
+        self.env: Env | None = None
+
+    def forget(self) -> None:
+        self.entries.clear()
+
+
+class Files(Protocol):
+    """What a probe needs of the remote-files layer (``remotefs.RemoteFiles``)."""
+
+    check: bool
+    cache: ProbeCache
+
+    def known(self, path: str) -> FileState | None: ...
+
+    def query(self, script: str, stdin: bytes | None = None) -> CommandResult: ...
+
+
 class Probe:
     """Questions about one host's files, answered with at most one remote command."""
 
-    def __init__(self, files: RemoteFiles, algorithm: str = "sha1") -> None:
+    def __init__(self, files: Files, algorithm: str = "sha1") -> None:
         self.files = files
         self.algorithm = algorithm
+        self._asked: dict[str, tuple[str, str, str]] = {}  # tag -> cache key
         self._host: list[str] = []
         self._answers = Answers()
         self._need_env = False
         self._listing: str | None = None
+        self._content: str | None = None
         self._sums = False
         self._contexts = False
         self._link_access: dict[str, str] = {}
@@ -310,11 +386,39 @@ class Probe:
 
     # -- the round trip --------------------------------------------------------------------
 
-    def run(self) -> Answers:
-        if self._need_env:
-            self._host.append(_ENV)
+    def script(self, fragment: str) -> None:
+        """Shell of a module's own, run in order with the questions: it may set variables
+        a later ``word`` question uses (a resolved path), and its ``TAG|...`` lines land in
+        ``Answers.records``. It must not print a line starting with another question's tag."""
+        self._host.append(fragment)
+
+    def word(self, tag: str, word: str, flags: str = "") -> None:
+        """``path`` for a shell word the host expands (``"$r"``): never predicted or cached."""
+        self._host.append(f"_q {tag} {word} {flags or '-'}")
+        self._answers.entries[tag] = Entry(FileState(""))
+
+    def content(self, word: str) -> None:
+        """The bytes of the regular file at the shell word ``word``, read last (``Answers.
+        content``; None when it is not a regular file). Not with ``listing``."""
+        self._content = word
+
+    def env(self) -> None:
+        """The task's user, groups and umask (``Answers.env``)."""
+        self._need_env = True
+
+    def run(self, failed: Callable[[CommandResult], str] | None = None) -> Answers:
+        """Ask the host; ``failed`` words the error when the command fails (a ``script``
+        that exits, an unreadable ``content``)."""
+        cache = self.files.cache
+        if self._need_env and cache.env is None:
+            self._host.append(ENV)
         if self._host or self._listing is not None:
-            self._parse(self._remote())
+            self._parse(self._remote(failed))
+        for tag, key in self._asked.items():
+            if tag in self._answers.entries:
+                cache.entries[key] = self._answers.entries[tag]
+        if self._need_env:
+            self._answers.env = cache.env = self._answers.env or cache.env
         env = self._answers.env
         if env is not None:
             self._answers.entries = {
@@ -328,7 +432,7 @@ class Probe:
             )
         return self._answers
 
-    def _remote(self) -> bytes:
+    def _remote(self, failed: Callable[[CommandResult], str] | None) -> bytes:
         script = PRELUDE + "\n".join(self._host)
         if self._listing is not None:
             script += _LISTING.format(
@@ -336,12 +440,24 @@ class Probe:
                 sums=_SUMS_LIST * self._sums,
                 context="%Z|" * self._contexts,
             )
-        res = self.files.run(script, stdin=self._stdin)
+        if self._content is not None:
+            word = self._content
+            script += _CONTENT.format(word=word)
+        res = self.files.query(script, stdin=self._stdin)
         if res.rc != 0:
-            raise ModuleError(f"cannot inspect the host's files: {res.err.strip() or res.rc}")
+            raise ModuleError(
+                failed(res)
+                if failed
+                else f"cannot inspect the host's files: {res.err.strip() or res.rc}"
+            )
         return res.stdout
 
     def _ask(self, tag: str, path: str, flags: str) -> None:
+        key = (path, flags, self.algorithm)
+        if "K" not in flags and (cached := self.files.cache.entries.get(key)) is not None:
+            self._answers.entries[tag] = cached
+            return
+        self._asked[tag] = key
         command = _SUMS[self.algorithm] if "S" in flags else ""
         self._host.append(f"_q {tag} {quote(path)} {flags or '-'} {command}".rstrip())
         self._answers.entries[tag] = Entry(FileState(path))  # replaced by the host's answer
@@ -351,7 +467,7 @@ class Probe:
         if not self.files.check:
             return None
         for hops in range(40):
-            known = self.files.prediction.lookup(path)
+            known = self.files.known(path)
             if known is None:
                 return path if hops else None
             if not (follow and known.kind == "link" and known.target):
@@ -372,13 +488,15 @@ class Probe:
         return replace(entry, state=replace(state, checksum=digest))
 
     def _parse(self, output: bytes) -> None:
+        if self._content is not None:
+            output, mark, content = output.partition(CONTENT_MARK)
+            if not mark:
+                raise ModuleError("cannot inspect the host's files: unexpected reply")
+            self._answers.content = content
         text, _, listing = output.partition(LIST_MARK)
-        records: dict[str, list[list[str]]] = {}
-        for line in text.decode("utf-8", "replace").splitlines():
-            fields = line.split("|")
-            records.setdefault(fields[0], []).append(fields[1:])
+        records = self._answers.records = parse_records(text.decode("utf-8", "replace"))
         if self._listing is not None:
-            root = _unhex(records["lroot"][0][0]) if "lroot" in records else self._listing
+            root = unhex(records["lroot"][0][0]) if "lroot" in records else self._listing
             self._answers.nodes = self._overlay(parse_listing(root, listing, self._contexts))
         for tag, entry in list(self._answers.entries.items()):
             if entry.predicted and (rows := records.get(tag)):
@@ -395,6 +513,7 @@ class Probe:
                     parse_entry(self._chain[index], records[f"a{index}"])
                 )
         self._parse_ids(records)
+        self._parse_contexts(records)
 
     def _overlay(self, nodes: list[Node]) -> list[Node]:
         """In a check run, what earlier tasks would have done below the tree wins."""
@@ -402,21 +521,23 @@ class Probe:
             return nodes
         out = []
         for node in nodes:
-            known = self.files.prediction.lookup(node.path)
+            known = self.files.known(node.path)
             if known is None:
                 out.append(node)
             elif known.exists:
                 out.append(_merge(node, known))
         return out
 
+    def _parse_contexts(self, records: dict[str, list[list[str]]]) -> None:
+        for key, rows in records.items():
+            if key.startswith("Z") and (se := selinux.parse_line("|".join([key, *rows[0]]))):
+                self._answers.selinux[key[1:]] = se
+
     def _parse_ids(self, records: dict[str, list[list[str]]]) -> None:
         if rows := records.get("env"):
-            uid, gid, groups, umask, user, group = rows[0][:6]
-            self._answers.env = Env(
-                int(uid), int(gid), frozenset(map(int, groups.split())), int(umask, 8), user, group
-            )
+            self._answers.env = Env.parse(rows[0][0], "|".join(rows[0][1:]))
         if (rows := records.get("blk")) and rows[0][0]:
-            self._answers.blocker = _unhex(rows[0][0]).removesuffix("\n")
+            self._answers.blocker = unhex(rows[0][0]).removesuffix("\n")
         if (rows := records.get("own")) and rows[0][0]:
             self._answers.owner = (int(rows[0][0]), rows[0][1])
         if (rows := records.get("grp")) and rows[0][0]:
@@ -477,7 +598,17 @@ def complete(state: FileState, env: Env) -> FileState:
     return replace(state, owner=owner, group=group, uid=uid, gid=gid, mode=mode)
 
 
-def _unhex(value: str) -> str:
+def parse_records(text: str) -> dict[str, list[list[str]]]:
+    """``TAG|field|...`` lines by tag (pure)."""
+    records: dict[str, list[list[str]]] = {}
+    for line in text.splitlines():
+        fields = line.split("|")
+        records.setdefault(fields[0], []).append(fields[1:])
+    return records
+
+
+def unhex(value: str) -> str:
+    """A path the host sent through ``_h`` (hex), as text (any bytes survive)."""
     return bytes.fromhex(value).decode("utf-8", "surrogateescape")
 
 
@@ -488,7 +619,7 @@ def parse_entry(path: str, rows: list[list[str]]) -> Entry:
     for row in rows:
         kind, rest = row[0], row[1:]
         if kind == "error":
-            reason = _unhex(rest[0]).strip().rsplit(": ", 1)[-1]  # after "stat: cannot statx 'p'"
+            reason = unhex(rest[0]).strip().rsplit(": ", 1)[-1]  # after "stat: cannot statx 'p'"
             raise ModuleError(f"cannot stat {path}: {reason}")
         if kind == "st":
             ftype, mode, uid, gid, owner, group, size, atime, mtime, ctime, nlink, ino, dev = rest
@@ -513,9 +644,9 @@ def parse_entry(path: str, rows: list[list[str]]) -> Entry:
                 dev=int(dev),
             )
         elif kind == "lnk":
-            state = replace(state, target=_unhex(rest[0]).removesuffix("\n"))
+            state = replace(state, target=unhex(rest[0]).removesuffix("\n"))
         elif kind == "real":
-            entry = replace(entry, real=_unhex(rest[0]).removesuffix("\n"))
+            entry = replace(entry, real=unhex(rest[0]).removesuffix("\n"))
         elif kind == "acc":
             entry = replace(entry, access=rest[0])
         elif kind == "sum":

@@ -1,238 +1,37 @@
-"""File operations on one host, for modules: stat, read, atomic write, plain commands.
+"""File operations on one host, for modules: read, atomic write, mkdir, attributes, commands.
 
-Check mode is built in here rather than in each module. A check run keeps, per host, a
-``Prediction`` of the paths earlier tasks *would* have created, changed or removed, and
-``stat``/``read`` consult it before the real host. So a ``lineinfile`` on a file that an
-earlier ``lineinfile create: true`` would create is planned against that predicted file,
-exactly as the real run will see it. In check mode the mutating calls only record.
-
-Every answer the prediction gives is noted (``templating.note_prediction``): what a task
-computes from it describes predicted, not real, state, and a task that acts on the real
-host may not act on it.
+Check mode is built in here rather than in each module: this layer alone holds the check
+run's ``Prediction`` (``filestate``). Reads consult it before the real host (through the
+probe layer, ``probe``), so a ``lineinfile`` on a file that an earlier ``lineinfile create:
+true`` would create is planned against that predicted file, exactly as the real run will
+see it; in check mode the mutating calls only record what they would leave. Modules ask
+for operations and describe outcomes; none touches the prediction.
 """
 
 from __future__ import annotations
 
 import io
 import shlex
-import threading
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import IO
+from typing import IO, TypeVar
 
 from ...errors import ModuleError
-from ...templating.values import note_prediction
 from ...transport.base import CommandResult
 from . import selinux
+from .filestate import FileState, Prediction
+from .probe import Probe, ProbeCache
 from .selinux import SeContext
 from .words import ValidateFailed, validate_line
 
 Run = Callable[..., CommandResult]
+T = TypeVar("T")
 
 # Content up to this size is sent as the stdin of the command that finishes the write:
 # one round trip, where an SFTP upload costs several more (open, chmod, write, close).
 SMALL_WRITE = 64 << 10
-
-# One round trip: lstat (or stat with -L), link target, and optionally the sha1.
-_STAT = (
-    'p={path}; if [ -e "$p" ] || [ -L "$p" ]; then '
-    "stat {follow}-c 'S|%F|%a|%u|%g|%U|%G|%s|%Y|%h' -- \"$p\" || exit 3; "
-    'if [ -L "$p" ]; then printf "L|%s\\n" "$(readlink -- "$p")"; fi; '
-    "{checksum}"
-    "else echo 'S|absent'; fi"
-)
-# lstat of a symlink must not report its target's checksum; with follow it should.
-_SHA1 = (
-    'if [ -f "$p" ] && [ -r "$p" ]{nolink}; then '
-    'printf "C|%s\\n" "$(sha1sum < "$p" | cut -c1-40)"; fi; '
-)
-_KINDS = {
-    "regular file": "file",
-    "regular empty file": "file",
-    "directory": "directory",
-    "symbolic link": "link",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class FileState:
-    """What is at a path. ``kind`` is file, directory, link, other or absent."""
-
-    path: str
-    kind: str = "absent"
-    mode: str | None = None  # '0644'
-    uid: int | None = None
-    gid: int | None = None
-    owner: str | None = None
-    group: str | None = None
-    size: int | None = None
-    mtime: float | None = None
-    nlink: int | None = None
-    target: str | None = None  # symlink target
-    checksum: str | None = None  # sha1 of a regular file, when asked for
-    content: bytes | None = field(default=None, repr=False)  # predictions only
-    selinux: SeContext | None = None  # where SELinux is on and a module asked
-
-    @property
-    def exists(self) -> bool:
-        return self.kind != "absent"
-
-    def as_stat(self) -> dict[str, object]:
-        """Shaped like Ansible's ``stat`` return value."""
-        out: dict[str, object] = {"exists": self.exists}
-        if not self.exists:
-            return out
-        out.update(
-            path=self.path,
-            isdir=self.kind == "directory",
-            isreg=self.kind == "file",
-            islnk=self.kind == "link",
-            mode=self.mode,
-            uid=self.uid,
-            gid=self.gid,
-            pw_name=self.owner,
-            gr_name=self.group,
-            size=self.size,
-            mtime=self.mtime,
-            nlink=self.nlink,
-        )
-        if self.target is not None:
-            out["lnk_target"] = self.target
-        if self.checksum is not None:
-            out["checksum"] = self.checksum
-        return out
-
-
-def parse_stat(path: str, output: str) -> FileState:
-    """Parse the ``_STAT`` script's output (pure; unit-tested)."""
-    state = FileState(path)
-    for line in output.splitlines():
-        tag, _, rest = line.partition("|")
-        if tag == "S" and rest != "absent":
-            kind, mode, uid, gid, owner, group, size, mtime, nlink = rest.split("|")
-            state = replace(
-                state,
-                kind=_KINDS.get(kind, "other"),
-                mode=mode.zfill(4),
-                uid=int(uid),
-                gid=int(gid),
-                owner=owner,
-                group=group,
-                size=int(size),
-                mtime=float(mtime),
-                nlink=int(nlink),
-            )
-        elif tag == "L":
-            state = replace(state, target=rest)
-        elif tag == "C":
-            state = replace(state, checksum=rest)
-        elif tag == "Z":
-            state = replace(state, selinux=selinux.parse_line(line))
-    return state
-
-
-class Prediction:
-    """The predicted state of paths on one host during a check run (thread-safe).
-
-    Only what modules record is known; everything else is asked of the host. A path under
-    a predicted-absent path, a file, or a directory the run would newly create is absent.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._paths: dict[str, FileState] = {}
-        self._new_dirs: set[str] = set()
-        self._unsure: str | None = None
-        self._created: set[str] = set()  # a command's `creates`: exists, nothing more known
-
-    def unsure(self, why: str, creates: str | None = None, removes: str | None = None) -> None:
-        """An earlier task may have changed files in ways not recorded here (a command check
-        mode did not run; the first reason is kept): it would have made ``creates`` and
-        removed ``removes``, but nothing more is known of either."""
-        with self._lock:
-            self._unsure = self._unsure or why
-            if creates:
-                self._created.add(_norm(creates))
-            if removes:
-                self._created.discard(_norm(removes))
-
-    def created(self, path: str) -> bool:
-        """Whether ``path`` is the ``creates`` of a command check mode did not run."""
-        with self._lock:
-            if _norm(path) not in self._created:
-                return False
-        note_prediction(f"{path}, which a command check mode did not run would create")
-        return True
-
-    def exists(self, path: str) -> bool | None:
-        """Whether ``path`` would exist (for ``creates``/``removes``), or None: ask the host."""
-        if self.created(path):
-            return True
-        known = self.lookup(path)
-        return None if known is None else known.exists
-
-    def assume(self, what: str) -> str | None:
-        """Why a missing path may exist after all (an earlier task's effects are unknown),
-        noted as a read of predicted state; None when the prediction is complete."""
-        with self._lock:
-            why = self._unsure
-        if why is not None:
-            note_prediction(f"{what}, assumed to exist after {why}")
-        return why
-
-    def record(self, state: FileState, new_dir: bool = False) -> None:
-        path = _norm(state.path)
-        with self._lock:
-            self._created.discard(path)
-            if state.kind != "directory":  # whatever was below is gone
-                prefix = path.rstrip("/") + "/"
-                for known in [p for p in self._paths if p.startswith(prefix)]:
-                    del self._paths[known]
-                self._new_dirs = {d for d in self._new_dirs if not d.startswith(prefix)}
-                self._created = {c for c in self._created if not c.startswith(prefix)}
-            self._paths[path] = replace(state, path=path)
-            if new_dir:
-                self._new_dirs.add(path)
-            elif state.kind != "directory":
-                self._new_dirs.discard(path)
-
-    def below(self, root: str) -> list[str]:
-        """Paths at or under ``root`` that earlier tasks of the check run would create,
-        change or remove (a command's ``creates`` included)."""
-        top = _norm(root)
-        prefix = top.rstrip("/") + "/"
-        with self._lock:
-            known = [*self._paths, *self._created]
-        return sorted(p for p in known if p == top or p.startswith(prefix))
-
-    def lookup(self, path: str) -> FileState | None:
-        """The predicted state, or None when the host itself must be asked."""
-        known = self._lookup(_norm(path))
-        if known is not None:
-            note_prediction(f"the state check mode predicts for {path}")
-        return known
-
-    def _lookup(self, path: str) -> FileState | None:
-        with self._lock:
-            if path in self._paths:
-                return self._paths[path]
-            for parent in PurePosixPath(path).parents:
-                key = str(parent)
-                known = self._paths.get(key)
-                if known is None:
-                    continue
-                if known.kind == "link":  # where it leads is the host's to say
-                    return None
-                if known.kind != "directory" or key in self._new_dirs:
-                    return FileState(path)
-                return None
-        return None
-
-
-def _norm(path: str) -> str:
-    return str(PurePosixPath(path))
 
 
 class RemoteFiles:
@@ -249,42 +48,76 @@ class RemoteFiles:
         self._run = run
         self._put = put
         self.check = check
-        self.prediction = prediction
+        self._prediction = prediction
         self.become = become
+        self.cache = ProbeCache()  # this task's probe answers; any command drops them
+
+    # -- the check run's prediction (None / False outside a check run) --------------------
+
+    def known(self, path: str) -> FileState | None:
+        """What an earlier task of the check run would leave at ``path``, or None: ask the
+        host."""
+        return self._prediction.lookup(path) if self.check else None
+
+    def would_exist(self, path: str) -> bool | None:
+        """For ``creates``/``removes``: whether ``path`` would exist, or None: ask the host."""
+        return self._prediction.exists(path) if self.check else None
+
+    def created(self, path: str) -> bool:
+        """Whether ``path`` is the ``creates`` of a command check mode did not run."""
+        return self.check and self._prediction.created(path)
+
+    def assume(self, what: str) -> str | None:
+        """Why a missing path may exist after all (an earlier task's effects are unknown)."""
+        return self._prediction.assume(what) if self.check else None
+
+    def changed_below(self, root: str) -> list[str]:
+        """Paths at or under ``root`` that earlier tasks of the check run would change."""
+        return self._prediction.below(root) if self.check else []
+
+    def unsure(self, why: str, creates: str | None = None, removes: str | None = None) -> None:
+        """A task changed files in ways not recorded (a command check mode did not run)."""
+        if self.check:
+            self._prediction.unsure(why, creates, removes)
+
+    def record(self, state: FileState, new_dir: bool = False) -> None:
+        """In a check run, note what the task would leave at ``state.path`` (the module did
+        not act); nothing otherwise."""
+        if self.check:
+            self._prediction.record(state, new_dir=new_dir)
+
+    def companion(self, make: Callable[[], T]) -> T:
+        """The check run's record of another kind of state on this host (packages), kept
+        beside its file prediction: made by ``make`` on first use, then the same one."""
+        return self._prediction.companion(make, make)
 
     # -- reading ---------------------------------------------------------------------------
 
     def stat(self, path: str, *, checksum: bool = False, follow: bool = False) -> FileState:
         """One round trip (none when the check-run prediction already knows the path)."""
-        if self.check and (known := self.prediction.lookup(path)) is not None:
-            if follow and known.kind == "link" and known.target:
-                return self.stat(_resolve(path, known.target), checksum=checksum)
-            return known
-        sha1 = _SHA1.format(nolink="" if follow else ' && ! [ -L "$p" ]')
-        script = _STAT.format(
-            path=shlex.quote(path),
-            follow="-L " if follow else "",
-            checksum=sha1 if checksum else "",
-        )
-        res = self._run(script)
-        if res.rc != 0:
-            raise ModuleError(f"cannot stat {path}: {_reason(res)}")
-        return parse_stat(path, res.out)
+        probe = Probe(self)
+        probe.path("p", path, ("L" if follow else "") + ("S" if checksum else ""))
+        return probe.run().entries["p"].state
 
     def read(self, path: str) -> bytes:
         """A file's bytes (predicted content first in check mode)."""
-        if self.check and (known := self.prediction.lookup(path)) is not None:
+        if (known := self.known(path)) is not None:
             if known.content is not None:
                 return known.content
             if not known.exists:
                 raise ModuleError(f"{path} does not exist")
-        res = self._run(f"cat -- {shlex.quote(path)}")
+        res = self.run(f"cat -- {shlex.quote(path)}")
         if res.rc != 0:
             raise ModuleError(f"cannot read {path}: {_reason(res)}")
         return res.stdout
 
     def run(self, command: str, stdin: bytes | None = None) -> CommandResult:
+        self.cache.forget()
         return self._run(command, stdin=stdin)
+
+    def query(self, script: str, stdin: bytes | None = None) -> CommandResult:
+        """A command that only reads (the probe layer's): cached answers stay valid."""
+        return self._run(script, stdin=stdin)
 
     # -- changing --------------------------------------------------------------------------
 
@@ -334,10 +167,10 @@ class RemoteFiles:
         )
         script = plan.script()  # a bad validate fails here, before anything is uploaded
         if small is not None:
-            return plan.outcome(self._run(script, stdin=small))
+            return plan.outcome(self.run(script, stdin=small))
         if source is None:
             self._put(io.BytesIO(data) if isinstance(data, bytes) else data, staged, 0o600)
-        return plan.outcome(self._run(script))
+        return plan.outcome(self.run(script))
 
     def _predict_write(
         self,
@@ -350,13 +183,13 @@ class RemoteFiles:
         context: Mapping[str, str] | None,
     ) -> None:
         content = data if isinstance(data, bytes) else None
-        before = self.prediction.lookup(path) or current
+        before = self._prediction.lookup(path) or current
         se = before.selinux if before else None
         if context:
             se = SeContext(
                 selinux.after(context, se.current if se else ""), se.default if se else ""
             )
-        self.prediction.record(
+        self._prediction.record(
             FileState(
                 path,
                 "file",
@@ -370,17 +203,35 @@ class RemoteFiles:
         )
 
     def apply(
-        self, command: str, predicted: FileState | None = None, what: str = "change"
+        self,
+        command: str,
+        predicted: FileState | Iterable[FileState] | None = None,
+        what: str = "change",
     ) -> CommandResult | None:
-        """Run a mutating shell command, or in check mode only record its predicted result."""
+        """Run a mutating shell command, or in check mode only record its predicted result
+        (one state, or several in order)."""
         if self.check:
-            if predicted is not None:
-                self.prediction.record(predicted)
+            for state in [predicted] if isinstance(predicted, FileState) else predicted or ():
+                self._prediction.record(state)
             return None
-        res = self._run(command)
+        res = self.run(command)
         if res.rc != 0:
             raise ModuleError(f"cannot {what}: {_reason(res)}")
         return res
+
+    def mkdir(self, paths: Iterable[str], mode: str | None = None, what: str = "") -> None:
+        """``mkdir -p`` each path (then ``chmod`` them to ``mode``); a check run records them
+        as directories the run would newly create."""
+        paths = list(paths)
+        if not paths:
+            return
+        if self.check:
+            for path in paths:
+                self._prediction.record(FileState(path, "directory", mode=mode), new_dir=True)
+            return
+        quoted = " ".join(shlex.quote(p) for p in paths)
+        chmod = f" && chmod {shlex.quote(mode)} -- {quoted}" if mode else ""
+        self.apply(f"mkdir -p -- {quoted}{chmod}", what=what or f"create directory {paths[0]}")
 
 
 def _small(data: bytes | IO[bytes]) -> bytes | None:

@@ -9,12 +9,13 @@ Files are handled as bytes throughout, so content that is not UTF-8 survives unt
 Lines are split on ``\\n`` only and keep their endings; a file whose first line ends in
 ``\\r\\n`` is a CRLF file, and lines the modules add to it end in ``\\r\\n`` too.
 
-The remote side costs one round trip for a file in the desired state: ``_PROBE`` resolves
-symlinks (so the real file is edited, not replaced by a copy), stats it, says whether its
-directory is writable and how many parent directories are missing, who the writing user
-is, and prints the content. That is enough to fail exactly where the write would fail
-(permissions, a chown only root may make) in check runs too, and to record the owner and
-mode the write will leave, so later tasks of a check run compare against the truth.
+The remote side costs one round trip for a file in the desired state: one probe (the
+probe layer, ``probe``) resolves symlinks (so the real file is edited, not replaced by a
+copy), stats it, says whether its directory is writable and how many parent directories
+are missing, who the writing user is, and prints the content. That is enough to fail
+exactly where the write would fail (permissions, a chown only root may make) in check runs
+too, and to record the owner and mode the write will leave, so later tasks of a check run
+compare against the truth.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ from ...templating.values import Unpredictable
 from ..base import Arg, ModuleContext
 from . import selinux
 from .fileargs import SE_ARGS, UNSAFE_WRITES, VALIDATE
+from .filestate import FileState
 from .modes import ModeError, format_mode, is_octal, parse_mode
-from .remotefs import FileState, parse_stat
+from .probe import Answers, Env, Files, Probe
 from .selinux import SeContext
 from .words import ValidateFailed
 
@@ -62,12 +64,10 @@ FILE_ARGS: dict[str, Arg] = {
     **SE_ARGS,
 }
 
-# Resolve symlinks, find the nearest existing ancestor, test it, stat, then the content.
-# Output: the writer's identity ("U|uid|user|group|gids|groups"), "W|writable|missing|
-# ancestor_is_dir", the stat line, the resolved path, NUL, the content.
-_WHO = 'printf \'U|%s|%s|%s|%s|%s\\n\' "$(id -u)" "$(id -un)" "$(id -gn)" "$(id -G)" "$(id -Gn)"'
-_PROBE = (
-    _WHO + "; p={path}; case $p in '~') p=$HOME ;; '~/'*) p=$HOME/${{p#??}} ;; esac; r=$p; "
+# Resolve symlinks, find the nearest existing ancestor and whether the user may replace a
+# file there: "W|writable|missing|ancestor_is_dir", then the resolved path, hex, as "real|".
+_RESOLVE = (
+    "p={path}; case $p in '~') p=$HOME ;; '~/'*) p=$HOME/${{p#??}} ;; esac; r=$p; "
     'if [ -L "$p" ]; then r=$(readlink -f -- "$p" && echo x) || '
     "{{ echo 'the symlink cannot be resolved' >&2; exit 4; }}; r=${{r%??}}; fi; "
     "up() {{ case $1 in */*) u=${{1%/*}}; u=${{u:-/}} ;; *) u=. ;; esac; }}; "
@@ -76,13 +76,8 @@ _PROBE = (
     'k=0; [ -d "$d" ] && k=1; w=0; [ $k = 1 ] && [ -w "$d" ] && [ -x "$d" ] && w=1; '
     'if [ $w = 1 ] && [ $m = 0 ] && [ -k "$d" ] && [ -e "$r" ] && [ ! -O "$r" ] '
     '&& [ ! -O "$d" ] && [ "$(id -u)" != 0 ]; then w=0; fi; '
-    'echo "W|$w|$m|$k"; '
-    'if [ -e "$r" ]; then stat -L -c \'S|%F|%a|%u|%g|%U|%G|%s|%Y|%h\' -- "$r" || exit 3; '
-    "else echo 'S|absent'; fi; {context}"
-    "printf '%s\\0' \"$r\"; "
-    'if [ -f "$r" ]; then exec cat -- "$r"; fi'
+    "echo \"W|$w|$m|$k\"; printf 'real|'; printf '%s' \"$r\" | _h; echo"
 )
-_DEFAULTS = "umask; " + _WHO
 
 
 # -- pure helpers ------------------------------------------------------------------------
@@ -157,30 +152,6 @@ class Outcome:
 
 
 @dataclass(frozen=True, slots=True)
-class Identity:
-    """The user the writes run as, and so what it may chown and chmod."""
-
-    uid: int
-    user: str
-    group: str  # primary group: what a file it creates gets
-    groups: frozenset[str]  # names and gids of all its groups
-
-    @classmethod
-    def parse(cls, line: str) -> Identity:
-        _, uid, user, group, gids, names = line.rstrip("\n").split("|")
-        return cls(int(uid), user, group, frozenset(gids.split() + names.split()))
-
-    def is_me(self, owner: str) -> bool:
-        return owner in (self.user, str(self.uid))
-
-    def owns(self, state: FileState) -> bool:
-        return state.uid == self.uid if state.uid is not None else state.owner == self.user
-
-    def member(self, state: FileState) -> bool:
-        return bool({state.group, str(state.gid)} & self.groups)
-
-
-@dataclass(frozen=True, slots=True)
 class Target:
     """The file an edit works on, resolved through symlinks."""
 
@@ -190,7 +161,7 @@ class Target:
     missing: int = 0  # parent directories that do not exist yet
     parent_ok: bool = True  # the nearest existing ancestor is a directory
     writable: bool = True  # a temp file can be created and renamed there
-    identity: Identity | None = None  # the writer, when the host was asked
+    identity: Env | None = None  # the writer, when the host was asked
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,27 +189,39 @@ class FileOptions:
         )
 
 
-def parse_probe(path: str, output: bytes, context: bool = False) -> Target:
-    """Parse ``_PROBE``'s output (pure; unit-tested); ``context``: it has the SELinux line."""
-    head, sep, content = output.partition(b"\0")
-    parts = head.split(b"\n", 3 + context)
-    if not sep or len(parts) != 4 + context or not parts[1].startswith(b"W|"):
+def target_of(path: str, answers: Answers) -> Target:
+    """The probe's answers as the file to edit (pure; unit-tested)."""
+    rows, real = answers.records.get("W"), answers.records.get("real")
+    if not rows or not real or "s" not in answers.entries or answers.env is None:
         raise ModuleError(f"cannot inspect {path}: unexpected reply from the host")
-    identity = Identity.parse(parts[0].decode("utf-8", "replace"))
-    _, writable, missing, parent_dir = parts[1].decode().split("|")
-    real = parts[-1].decode("utf-8", "surrogateescape")
-    state = parse_stat(real, parts[2].decode("utf-8", "replace"))
-    if context:
-        state = replace(state, selinux=selinux.parse_line(parts[3].decode("utf-8", "replace")))
+    writable, missing, parent_dir = rows[0][:3]
+    resolved = bytes.fromhex(real[0][0]).decode("utf-8", "surrogateescape")
+    state = replace(answers.entries["s"].state, path=resolved)
+    if "s" in answers.selinux:
+        state = replace(state, selinux=answers.selinux["s"])
     return Target(
-        real,
+        resolved,
         state,
-        content if state.kind == "file" else None,
+        answers.content if state.kind == "file" else None,
         int(missing),
         parent_dir == "1",
         writable == "1",
-        identity,
+        answers.env,
     )
+
+
+def ask_host(files: Files, path: str, context: bool = False) -> Target:
+    """One round trip: the file, its directory, the writer and the content. ``context``:
+    also whether SELinux is on and the file's context."""
+    probe = Probe(files)
+    probe.env()
+    probe.script(_RESOLVE.format(path=shlex.quote(path)))
+    probe.word("s", '"$r"', "L")
+    if context:
+        probe.script(selinux.probe('"$r"', always=True, tag="Zs"))
+    probe.content('"$r"')
+    answers = probe.run(lambda res: _probe_failure(path, res.err or res.out, res.rc))
+    return target_of(path, answers)
 
 
 def probe(ctx: ModuleContext, path: str, context: bool = False) -> Target:
@@ -249,12 +232,8 @@ def probe(ctx: ModuleContext, path: str, context: bool = False) -> Target:
         path, known = _follow_prediction(ctx, path)
         if known is not None and (known.exists or _predicted_dir(ctx, path)):
             return Target(path, known, _predicted_content(ctx, path, known))
-    se = selinux.probe('"$r"', always=True) + "; " if context else ""
-    res = ctx.run(_PROBE.format(path=shlex.quote(path), context=se))
-    if res.rc != 0:
-        raise ModuleError(_probe_failure(path, res.err or res.out, res.rc))
-    target = parse_probe(path, res.stdout, context)
-    if ctx.check and (known := ctx.files.prediction.lookup(target.path)) is not None:
+    target = ask_host(ctx.files, path, context)
+    if (known := ctx.files.known(target.path)) is not None:
         known = replace(known, selinux=_predicted_context(known, target.state.selinux))
         return replace(
             target,
@@ -274,7 +253,7 @@ def _predicted_context(known: FileState, host: SeContext | None) -> SeContext | 
 
 def _follow_prediction(ctx: ModuleContext, path: str) -> tuple[str, FileState | None]:
     for _ in range(_MAX_LINKS):
-        known = ctx.files.prediction.lookup(path)
+        known = ctx.files.known(path)
         if known is None or known.kind != "link" or not known.target:
             return path, known
         path = str(PurePosixPath(path).parent / known.target)
@@ -282,7 +261,7 @@ def _follow_prediction(ctx: ModuleContext, path: str) -> tuple[str, FileState | 
 
 
 def _predicted_dir(ctx: ModuleContext, path: str) -> bool:
-    parent = ctx.files.prediction.lookup(str(PurePosixPath(path).parent))
+    parent = ctx.files.known(str(PurePosixPath(path).parent))
     return parent is not None and parent.kind == "directory"
 
 
@@ -377,7 +356,7 @@ def absolute_mode(mode: str, current: str | None) -> str:
 
 
 def forbidden(
-    state: FileState, attrs: Mapping[str, Any], opts: FileOptions, who: Identity, rewrite: bool
+    state: FileState, attrs: Mapping[str, Any], opts: FileOptions, who: Env, rewrite: bool
 ) -> str | None:
     """The attribute a non-root writer may not set, or None. A rewrite chowns the writer's
     own temp file (only to itself, and to its own groups); an attribute-only change needs
@@ -387,16 +366,16 @@ def forbidden(
     if rewrite:
         if opts.owner is not None and not who.is_me(opts.owner):
             return "owner"
-        return "group" if opts.group is not None and opts.group not in who.groups else None
+        return "group" if opts.group is not None and not who.in_group(opts.group) else None
     if "owner" in attrs:
         return "owner"
     if attrs and not who.owns(state):
         return next(key for key in ("mode", "group", "secontext") if key in attrs)
-    return "group" if "group" in attrs and attrs["group"][1] not in who.groups else None
+    return "group" if "group" in attrs and not who.in_group(attrs["group"][1]) else None
 
 
 def owner_after_write(
-    base: FileState | None, opts: FileOptions, who: Identity
+    base: FileState | None, opts: FileOptions, who: Env
 ) -> tuple[str | None, str | None]:
     """Owner and group a rewritten (or new) file ends up with. ``ctx.files.write`` copies
     the old file's owner:group onto the temp file when it may (root, or an owner in that
@@ -481,25 +460,21 @@ def _refuse(shown: str, attribute: str | None) -> None:
         )
 
 
-def _host_defaults(ctx: ModuleContext) -> tuple[int, Identity]:
-    """The umask a new file is created with, and the writing user."""
-    res = ctx.run(_DEFAULTS)
-    lines = res.out.splitlines()
-    if res.rc != 0 or len(lines) != 2 or not lines[1].startswith("U|"):
-        raise ModuleError(f"cannot read the umask and user on the host: {res.err.strip()}")
-    return int(lines[0], 8), Identity.parse(lines[1])
+def _host_defaults(ctx: ModuleContext) -> tuple[int, Env]:
+    """The umask a new file is created with, and the writing user (the task's probe cache
+    usually has them)."""
+    probe = Probe(ctx.files)
+    probe.env()
+    env = probe.run().env
+    assert env is not None
+    return env.umask, env
 
 
 def _make_parents(ctx: ModuleContext, target: Target) -> None:
     if not target.missing:
         return
     parents = list(PurePosixPath(target.path).parents)[: target.missing]
-    if ctx.check:
-        for directory in reversed(parents):
-            ctx.files.prediction.record(FileState(str(directory), "directory"), new_dir=True)
-        return
-    parent = str(parents[0])  # mkdir -p makes the ones above it too
-    ctx.files.apply(f"mkdir -p -- {shlex.quote(parent)}", what=f"create directory {parent}")
+    ctx.files.mkdir([str(d) for d in reversed(parents)])
 
 
 def _set_attrs(
