@@ -548,7 +548,10 @@ class Executor:
         if reason := module_cls.skip_reason(args, self.options.verbosity):
             return {"skipped": True, "changed": False, "skip_reason": reason}
         ctx = self._context(task, host, scope, templar, check)
-        return self._attempts(task, module_cls(), args, ctx, variables)
+        result = self._attempts(task, module_cls(), args, ctx, variables)
+        if check and result.get("changed") and not module_cls.predicts_files:
+            self.prediction(host).unsure(f"`{task.action}`, which check mode did not apply")
+        return result
 
     def _include(
         self, task: Task, host: str, args: dict[str, Any], variables: dict[str, Any]

@@ -122,6 +122,11 @@ class Module:
     mutually_exclusive: ClassVar[tuple[tuple[str, ...], ...]] = ()
     required_one_of: ClassVar[tuple[tuple[str, ...], ...]] = ()
     supports_check: ClassVar[bool] = True  # False: skipped in check mode
+    # True: every file a check-run change of this module would make is recorded in the
+    # prediction (file, copy, ...). A change by any other module (a package, a service)
+    # may create files check mode does not know of: later tasks then assume missing
+    # directories may exist, as Ansible's check mode does.
+    predicts_files: ClassVar[bool] = False
     needs_connection: ClassVar[bool] = True
     returns: ClassVar[dict[str, str]] = {}
     # Args whose strings are templates evaluated by the module itself (assert's `that`).

@@ -167,6 +167,8 @@ def _place(
 class BlockInFile(Module):
     """Insert, update or remove a block of lines between marker lines."""
 
+    predicts_files = True
+
     args = {
         "path": Arg(
             "path",

@@ -89,6 +89,8 @@ FILE_RETURNS = {
 class Copy(Module):
     """Copy a controller file, a directory tree or a string to the host, atomically."""
 
+    predicts_files = True
+
     args = {
         "src": Arg(
             "path",

@@ -100,8 +100,8 @@ class Facts:
     followed: Entry | None = None  # stat -L of path
     ancestors: tuple[Entry, ...] = ()  # parent upwards, to the first that exists
     src: Entry | None = None  # stat -L of src
-    owner: tuple[int, str] | None = None
-    group: tuple[int, str] | None = None
+    owner: tuple[int | None, str] | None = None
+    group: tuple[int | None, str] | None = None
     nodes: tuple[Node, ...] = ()
     blocker: str | None = None
     se: SeContext | None = None  # the path's SELinux context, where SELinux is on
@@ -191,19 +191,20 @@ def resolve_ids(want: Want, facts: Facts) -> Ids:
 def attrs(cur: FileState, mode: str | None, ids: Ids, env: Env, path: str) -> Attrs:
     """The chown/chmod that give ``cur`` the wanted attributes, and the state after them."""
     after, before, after_diff = cur, {}, {}
-    new_uid = ids.uid if _differs(ids.uid, ids.owner, cur.uid, cur.owner) else None
-    new_gid = ids.gid if _differs(ids.gid, ids.group, cur.gid, cur.group) else None
+    owner = _differs(ids.uid, ids.owner, cur.uid, cur.owner)
+    group = _differs(ids.gid, ids.group, cur.gid, cur.group)
     chown = None
-    if new_uid is not None or new_gid is not None:
-        _may_chown(cur, new_uid, new_gid, env, path)
-        chown = (str(new_uid) if new_uid is not None else "") + (
-            f":{new_gid}" if new_gid is not None else ""
+    if owner or group:
+        _may_chown(cur, owner, ids.gid if group else None, env, path)
+        # by number; by name only for an account a check run predicts (never run)
+        chown = (_id_or_name(ids.uid, ids.owner) if owner else "") + (
+            f":{_id_or_name(ids.gid, ids.group)}" if group else ""
         )
-        if new_uid is not None:
-            after = replace(after, uid=new_uid, owner=ids.owner)
+        if owner:
+            after = replace(after, uid=ids.uid, owner=ids.owner)
             before["owner"], after_diff["owner"] = cur.owner, ids.owner
-        if new_gid is not None:
-            after = replace(after, gid=new_gid, group=ids.group)
+        if group:
+            after = replace(after, gid=ids.gid, group=ids.group)
             before["group"], after_diff["group"] = cur.group, ids.group
         after = replace(after, mode=_after_chown(cur))
     chmod = None
@@ -219,10 +220,15 @@ def attrs(cur: FileState, mode: str | None, ids: Ids, env: Env, path: str) -> At
 
 
 def _differs(wanted: int | None, name: str | None, uid: int | None, current: str | None) -> bool:
-    """Whether an owner (or group) changes; by name when a prediction lacks the number."""
-    if wanted is None:
+    """Whether an owner (or group) changes; by name when a prediction lacks a number (the
+    file's, or the account's: one an earlier task of the check run adds)."""
+    if name is None:
         return False
-    return uid != wanted if uid is not None else name != current
+    return uid != wanted if uid is not None and wanted is not None else name != current
+
+
+def _id_or_name(number: int | None, name: str | None) -> str:
+    return str(number) if number is not None else name or ""
 
 
 def _after_chown(cur: FileState) -> str | None:
@@ -235,10 +241,10 @@ def _after_chown(cur: FileState) -> str | None:
     return format_mode(bits)
 
 
-def _may_chown(cur: FileState, uid: int | None, gid: int | None, env: Env, path: str) -> None:
+def _may_chown(cur: FileState, owner: bool, gid: int | None, env: Env, path: str) -> None:
     if env.uid == 0:
         return
-    if uid is not None:
+    if owner:
         raise ModuleError(
             f"chown failed: cannot change the owner of {path}: Operation not "
             "permitted (only root can; use become)"
@@ -835,6 +841,8 @@ def _result(want: Want, result: Plan, final: FileState, diff: bool) -> dict[str,
 @register("file")
 class File(Module):
     """Make a path a file, directory, symlink, hard link or nothing; set mode and owner."""
+
+    predicts_files = True
 
     args = {
         "path": Arg(

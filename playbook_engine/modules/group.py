@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..templating.values import Unpredictable
 from ..transport.base import CommandResult
 from ..transport.shell import quote
 from . import register
 from .base import Arg, ModuleContext
+from .util.accounts import AccountsPrediction
 from .util.state import Change, StateModule
 
 
@@ -44,6 +46,28 @@ class Group(StateModule[int | None]):
         fields = res.out.strip().split(":")
         return int(fields[2]) if res.rc == 0 and len(fields) > 2 else None
 
+    def overlay(self, args: dict[str, Any], gid: int | None, ctx: ModuleContext) -> int | None:
+        """A group an earlier task of the check run would add or remove. Added without a
+        gid, the host picks one: what this task would find is not known."""
+        known = (prediction := _accounts(ctx)) and prediction.group(args["name"])
+        if not known:
+            return gid
+        exists, predicted = known
+        if not exists:
+            return None
+        if predicted is None:
+            raise Unpredictable(f"the gid of group {args['name']}, which an earlier task adds")
+        return predicted
+
+    def would_leave(self, args: dict[str, Any], change: Change, ctx: ModuleContext) -> None:
+        prediction = _accounts(ctx)
+        if prediction is None:
+            return
+        if change.op == "groupdel":
+            prediction.group_removed(args["name"])
+        else:
+            prediction.group_added(args["name"], args["gid"])
+
     def plan(self, args: dict[str, Any], gid: int | None) -> Change | None:
         new = args["gid"]
         if args["state"] == "absent":
@@ -65,3 +89,8 @@ class Group(StateModule[int | None]):
 
     def values(self, args: dict[str, Any], gid: int | None) -> dict[str, Any]:
         return {"name": args["name"], "state": args["state"], "gid": gid, "system": args["system"]}
+
+
+def _accounts(ctx: ModuleContext) -> AccountsPrediction | None:
+    """The check run's accounts on this host (None in a real run)."""
+    return ctx.files.companion(AccountsPrediction) if ctx.check else None

@@ -291,6 +291,8 @@ def plan(args: Mapping[str, Any], content: bytes | None, path: str) -> Outcome:
 class IniFile(Module):
     """Set, add or remove options and sections in an INI file, keeping the rest as is."""
 
+    predicts_files = True
+
     args = {
         "path": Arg(
             "path",

@@ -224,6 +224,8 @@ def _with_warnings(outcome: Outcome, warnings: tuple[str, ...]) -> Outcome:
 class LineInFile(Module):
     """Ensure a line is in a file (or not), replacing the line a regexp matches."""
 
+    predicts_files = True
+
     args = {
         "path": Arg(
             "path",

@@ -76,6 +76,8 @@ def plan(args: Mapping[str, Any], content: bytes | None, path: str) -> Outcome:
 class Replace(Module):
     """Replace all matches of a regular expression in a file on the host."""
 
+    predicts_files = True
+
     args = {
         "path": Arg(
             "path",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import ModuleError
+from ..templating.values import Unpredictable
 from ..transport.base import CommandResult
 from ..transport.shell import join, quote
 from . import register
@@ -19,6 +20,7 @@ from .base import Arg, ModuleContext
 from .util.accounts import (
     NOT_LOGGING_PASSWORD,
     Account,
+    AccountsPrediction,
     GroupInfo,
     parse_account,
     parse_groups,
@@ -26,6 +28,7 @@ from .util.accounts import (
     shadow_date,
 )
 from .util.hostedit import ABSENT_RC, Edit, HostStateModule, Section, need, section, sections
+from .util.state import Change
 
 DEFAULT_KEY_COMMENT = "ansible-generated on $HOSTNAME"
 _IGNORED = "Accepted and ignored (not used on Linux)."
@@ -213,6 +216,31 @@ class User(HostStateModule[UserState]):
             found.get("oldhome", none).rc == 0,
             _parse_key(found.get("key", Section(ABSENT_RC, ""))),
         )
+
+    # -- check runs: accounts earlier tasks would add ----------------------------------------
+
+    def overlay(self, args: dict[str, Any], state: UserState, ctx: ModuleContext) -> UserState:
+        """The groups (and this account) as earlier tasks of the check run leave them."""
+        prediction = _accounts(ctx)
+        if prediction is None:
+            return state
+        groups = prediction.overlay_groups(_group_keys(args), list(state.groups))
+        state = replace(state, groups=tuple(groups))
+        known = prediction.user(args["name"])
+        if known is not None and not known[0]:
+            state = replace(state, account=None)
+        elif known is not None and state.account is None:
+            raise Unpredictable(f"the account {args['name']}, which an earlier task adds")
+        return state
+
+    def would_leave(self, args: dict[str, Any], change: Change, ctx: ModuleContext) -> None:
+        prediction = _accounts(ctx)
+        if prediction is None:
+            return
+        if change.op == "userdel":
+            prediction.user_removed(args["name"])
+        elif change.op == "useradd":
+            prediction.user_added(args["name"], args["uid"])
 
     # -- plan -------------------------------------------------------------------------------
 
@@ -542,3 +570,8 @@ def _group_keys(args: dict[str, Any]) -> list[str]:
     if args["group"] is None:
         keys.append(args["name"])
     return list(dict.fromkeys(k for k in keys if k))
+
+
+def _accounts(ctx: ModuleContext) -> AccountsPrediction | None:
+    """The check run's accounts on this host (None in a real run)."""
+    return ctx.files.companion(AccountsPrediction) if ctx.check else None

@@ -215,6 +215,8 @@ class RepoFile:
 class YumRepository(Module):
     """Add, change or remove a yum/dnf repository in a .repo file."""
 
+    predicts_files = True
+
     args: ClassVar[dict[str, Arg]] = ARGS
     returns = {"repo": "the repository id (name)", "state": "present or absent"}
 

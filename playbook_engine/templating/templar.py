@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import os
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -186,10 +187,15 @@ class Templar:
         """A ``when``-style condition: a bare expression (or a bool)."""
         if isinstance(condition, bool):
             return condition
-        if condition is None:
-            return False
+        if condition is None:  # `when: null` is no condition (Ansible runs the task)
+            return True
         if not isinstance(condition, str):
-            return bool(condition)
+            if broken_allowed():
+                return bool(condition)
+            raise TemplateError(
+                f"Conditional expressions must be strings (or true/false), got {condition!r}",
+                self.loc,
+            )
         if not isinstance(condition, TrustedStr):  # data is never evaluated as code
             raise TemplateError(
                 f"the condition {condition!r} is data, not an expression "
@@ -197,7 +203,25 @@ class Templar:
                 self.loc,
             )
         source = condition if is_template(condition) else "{{ (" + condition.strip() + ") }}"
-        return truthy(self.render_str(source))
+        return self._judge(condition, self.render_str(source))
+
+    def _judge(self, condition: str, result: Any) -> bool:
+        """Ansible 2.19's rule: a condition must come out True or False. Anything else
+        (a string, a number, a list...) fails, since its truth is a guess that hides
+        mistakes (is the string "no" false?); ``ANSIBLE_ALLOW_BROKEN_CONDITIONALS`` restores
+        the guess."""
+        if isinstance(result, (bool, UnknownValue)) or broken_allowed():
+            return truthy(result)
+        kind = next((k.__name__ for k in _PLAIN if isinstance(result, k)), "NoneType")
+        if result is not None and kind == "NoneType":
+            kind = type(result).__name__
+        raise TemplateError(
+            f"Conditional result ({truthy(result)}) was derived from value of type '{kind}' "
+            f"in `{condition.strip()}`. Conditionals must have a boolean result.",
+            self.loc,
+            "compare or convert it (`| bool`, `| length > 0`, `is defined`); "
+            "ANSIBLE_ALLOW_BROKEN_CONDITIONALS=true allows it",
+        )
 
 
 _UNKNOWN_NAME = re.compile(r"^No (filter|test) named '([^']+)'")
@@ -228,6 +252,15 @@ def _error_text(exc: Exception) -> str:
     if last is not None and Path(last).resolve().is_relative_to(_PACKAGE):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
+
+
+_PLAIN = (str, int, float, list, dict, tuple, set)  # the names a user knows, not ours
+
+
+def broken_allowed() -> bool:
+    """Ansible's ALLOW_BROKEN_CONDITIONALS setting, from its environment variable."""
+    value = os.environ.get("ANSIBLE_ALLOW_BROKEN_CONDITIONALS", "")
+    return value.strip().lower() in ("1", "true", "yes", "on", "y", "t")
 
 
 def truthy(value: Any) -> bool:

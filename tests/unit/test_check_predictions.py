@@ -317,3 +317,31 @@ def test_stat_mime_of_a_file_whose_bytes_a_check_run_knows_unchanged(tmp_path: P
     real = pbe.run(path, INVENTORY)
     assert statuses(real)["check"] == "ok"
     assert result_of(real, "look")["stat"]["mimetype"] == stat["mimetype"]
+
+
+def test_writes_after_a_change_check_mode_cannot_follow_are_predicted(tmp_path: Path) -> None:
+    """A module whose changes are not file predictions (a clone here; a package that brings
+    /etc/app/ in real roles) may create the directory a later task writes into: check mode
+    predicts that write changed, as the real run does, instead of failing it."""
+    src = tmp_path / "src"
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(src)]
+    subprocess.run(["git", "init", "-q", str(src)], check=True)
+    (src / "README").write_text("r\n")
+    subprocess.run([*git, "add", "README"], check=True)
+    subprocess.run([*git, "commit", "-qm", "one"], check=True)
+    playbook = book(
+        tmp_path,
+        f"""
+- name: clone
+  git: {{repo: "file://{src}", dest: "{{{{ d }}}}/clone"}}
+- name: write into the clone
+  copy: {{content: "x\\n", dest: "{{{{ d }}}}/clone/app.conf"}}
+""",
+    )
+    check = pbe.run(playbook, INVENTORY, check=True)
+    assert statuses(check) == {"clone": "changed", "write into the clone": "changed"}
+    assert list((tmp_path / "w").iterdir()) == []
+    real = pbe.run(playbook, INVENTORY)
+    assert statuses(real) == statuses(check)
+    assert (tmp_path / "w/clone/app.conf").read_text() == "x\n"
+    assert (tmp_path / "w/clone/README").read_text() == "r\n"

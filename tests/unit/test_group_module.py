@@ -57,3 +57,33 @@ def test_group_is_added_changed_and_removed(tmp_path: Path, name: str) -> None:
     check_predicts_run(book, LOCAL, unchanged=lambda: grp.getgrnam(name))
     with pytest.raises(KeyError):
         grp.getgrnam(name)
+
+
+@pytest.fixture
+def account() -> Iterator[str]:
+    user = f"pbe-u{uuid.uuid4().hex[:10]}"
+    yield user
+    subprocess.run(["userdel", "-r", user], capture_output=True, check=False)
+    subprocess.run(["groupdel", user], capture_output=True, check=False)
+
+
+def test_check_mode_knows_the_accounts_earlier_tasks_add(
+    tmp_path: Path, name: str, account: str
+) -> None:
+    """A check run remembers the group and user it would add: `user: group=` that group,
+    and `file: owner/group=` them, plan as the real run does (they were predicted to fail
+    with 'Group ... does not exist' and 'failed to look up user')."""
+    gid = free_gid()
+    book = tmp_path / "site.yml"
+    book.write_text(f"""
+- hosts: all
+  gather_facts: false
+  tasks:
+    - group: {{name: {name}, gid: {gid}}}
+    - user: {{name: {account}, group: {name}, create_home: false, shell: /bin/sh}}
+    - file: {{path: {tmp_path}/d, state: directory, owner: {account}, group: {name}}}
+""")
+    check_predicts_run(book, LOCAL)
+    made = tmp_path / "d"
+    assert made.stat().st_gid == gid and made.owner() == account
+    assert grp.getgrgid(gid).gr_name == name

@@ -369,7 +369,8 @@ def test_literal_loop_items_from_the_playbook_still_render(tmp_path: Path) -> No
 
 
 def test_condition_from_host_data_is_judged_as_text(tmp_path: Path) -> None:
-    """A condition that renders host text uses the text's truth; it is never evaluated."""
+    """A condition that renders host text is never evaluated: it is text, and text is no
+    boolean, so the condition fails (Ansible 2.19's rule) without running anything."""
     marker = tmp_path / "pwned"
     (tmp_path / "cond.txt").write_text(f"lookup('pipe', 'touch {marker}') and false\n")
     book = tmp_path / "site.yml"
@@ -381,12 +382,15 @@ def test_condition_from_host_data_is_judged_as_text(tmp_path: Path) -> None:
       register: out
     - assert:
         that: "{{{{ out.stdout }}}}"
+      ignore_errors: true
     - command: "true"
       when: "{{{{ out.stdout }}}}"
 """)
     result = pbe.run(book, INVENTORY)
     assert not marker.exists()
-    assert [r.status for r in result.results] == ["changed", "ok", "changed"]
+    assert [r.status for r in result.results] == ["changed", "failed", "failed"]
+    assert "type 'str'" in result.results[-1].result["msg"]
+    assert "Conditionals must have a boolean result" in result.results[-1].result["msg"]
 
 
 def test_evaluate_refuses_data() -> None:

@@ -6,6 +6,7 @@ a user's home (``authorized_key``, ``cron``'s owner checks).
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ from ...errors import ModuleError
 __all__ = [
     "NOT_LOGGING_PASSWORD",
     "Account",
+    "AccountsPrediction",
     "GroupInfo",
     "parse_account",
     "parse_groups",
@@ -48,7 +50,56 @@ class Account:
 @dataclass(frozen=True, slots=True)
 class GroupInfo:
     name: str
-    gid: int
+    gid: int | None  # None: a group a check run predicts, whose gid the host would pick
+
+
+class AccountsPrediction:
+    """The users and groups earlier tasks of a check run would have added (with their ids
+    when the task gave them) or removed, on one host (``ctx.files.companion``), so a later
+    ``user: group=...`` or ``file: owner=...`` plans as the real run will."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users: dict[str, tuple[bool, int | None]] = {}  # name -> (exists, id)
+        self._groups: dict[str, tuple[bool, int | None]] = {}
+
+    def user_added(self, name: str, uid: int | None) -> None:
+        with self._lock:
+            self._users[name] = (True, uid)
+
+    def user_removed(self, name: str) -> None:
+        with self._lock:
+            self._users[name] = (False, None)
+
+    def group_added(self, name: str, gid: int | None) -> None:
+        with self._lock:
+            self._groups[name] = (True, gid)
+
+    def group_removed(self, name: str) -> None:
+        with self._lock:
+            self._groups[name] = (False, None)
+
+    def user(self, name: str) -> tuple[bool, int | None] | None:
+        """(exists, uid) as the run would leave ``name``; None when no task touched it."""
+        with self._lock:
+            return self._users.get(name)
+
+    def group(self, name: str) -> tuple[bool, int | None] | None:
+        with self._lock:
+            return self._groups.get(name)
+
+    def overlay_groups(self, keys: list[str], found: list[GroupInfo]) -> list[GroupInfo]:
+        """``found`` (the host's answer for ``keys``) with the groups the run would add or
+        remove."""
+        out = list(found)
+        for key in keys:
+            known = self.group(key)
+            if known is None:
+                continue
+            out = [g for g in out if g.name != key]
+            if known[0]:
+                out.append(GroupInfo(key, known[1]))
+        return out
 
 
 def parse_account(passwd: str, id_groups: str = "", shadow: str | None = None) -> Account | None:

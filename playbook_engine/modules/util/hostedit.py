@@ -225,11 +225,14 @@ class HostStateModule(StateModule[S]):
         files = _files(ctx)
         if files is not None:
             state = self.foresee(args, state, lambda path: _known(files, path))
+        if ctx.check:
+            state = self.overlay(args, state, ctx)
         change = self.plan(args, state)
         if change is None:
             return Result(values=self.values(args, state))
         diff = change.diff if ctx.diff else None
         if ctx.check:
+            self.would_leave(args, change, ctx)
             if isinstance(change, Edit) and files is not None:
                 _predict(files, change.writes)
             return Result(changed=True, msg=change.msg or None, values=change.values, diff=diff)

@@ -14,15 +14,17 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from ...errors import ModuleError
 from ...transport.base import CommandResult
 from ...transport.shell import quote
 from . import selinux
+from .accounts import AccountsPrediction
 from .filestate import FileState
 from .selinux import SeContext
 
+T = TypeVar("T")
 ALGORITHMS = ("md5", "sha1", "sha224", "sha256", "sha384", "sha512")
 _KINDS = {
     "regular file": "file",
@@ -215,8 +217,8 @@ class Answers:
     entries: dict[str, Entry] = field(default_factory=dict)
     ancestors: list[Entry] = field(default_factory=list)
     env: Env | None = None
-    owner: tuple[int, str] | None = None
-    group: tuple[int, str] | None = None
+    owner: tuple[int | None, str] | None = None  # no uid: an account a check run adds
+    group: tuple[int | None, str] | None = None
     nodes: list[Node] = field(default_factory=list)
     unknown_checksum: bool = False  # a predicted file whose bytes the prediction lacks
     blocker: str | None = None  # a directory `rm -rf` could not empty
@@ -276,6 +278,8 @@ class Files(Protocol):
 
     def known(self, path: str) -> FileState | None: ...
 
+    def companion(self, make: Callable[[], T]) -> T: ...
+
     def query(self, script: str, stdin: bytes | None = None) -> CommandResult: ...
 
 
@@ -334,12 +338,19 @@ class Probe:
                 return
 
     def owner(self, name: str) -> None:
+        """The uid of user ``name`` (a check run's predicted accounts answer first)."""
+        if (known := self._accounts("user", name)) is not None:
+            self._answers.owner = (known[1], name) if known[0] else None
+            return
         self._host.append(
             f'_u={quote(name)}; if _o=$(id -u -- "$_u" 2>/dev/null); then '
             'printf \'own|%s|%s\\n\' "$_o" "$(id -un -- "$_u")"; fi'
         )
 
     def group(self, name: str) -> None:
+        if (known := self._accounts("group", name)) is not None:
+            self._answers.group = (known[1], name) if known[0] else None
+            return
         self._host.append(f"printf 'grp|%s\\n' \"$(getent group -- {quote(name)} | head -n1)\"")
 
     def blockers(self, path: str) -> None:
@@ -383,6 +394,13 @@ class Probe:
         self._listing = path
         self._sums = checksums
         self._contexts = contexts
+
+    def _accounts(self, kind: str, name: str) -> tuple[bool, int | None] | None:
+        """What an earlier task of the check run would do to this account, if anything."""
+        if not self.files.check:
+            return None
+        accounts = self.files.companion(AccountsPrediction)
+        return accounts.user(name) if kind == "user" else accounts.group(name)
 
     # -- the round trip --------------------------------------------------------------------
 

@@ -79,13 +79,24 @@ class StateModule(Module, Generic[S]):
         module may print the new state there, in the same round trip)."""
         return change.values
 
+    def overlay(self, args: dict[str, Any], state: S, ctx: ModuleContext) -> S:
+        """In a check run: ``state`` as earlier tasks of the run would have left it, for
+        state other than files (accounts). Default: as probed."""
+        return state
+
+    def would_leave(self, args: dict[str, Any], change: Change, ctx: ModuleContext) -> None:
+        """In a check run: note what ``change`` would leave, for later tasks' ``overlay``."""
+
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         state = self.parse(args, ctx.run(self.probe(args, ctx)))
+        if ctx.check:
+            state = self.overlay(args, state, ctx)
         change = self.plan(args, state)
         if change is None:
             return Result(values=self.values(args, state))
         diff = change.diff if ctx.diff else None
         if ctx.check:
+            self.would_leave(args, change, ctx)
             return Result(changed=True, msg=change.msg, values=change.values, diff=diff)
         res = ctx.run(self.apply(args, change, ctx))
         if res.rc != 0:

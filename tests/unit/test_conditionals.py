@@ -1,0 +1,68 @@
+"""Conditions must come out true or false (Ansible 2.19's rule, observed with ansible-core
+2.21 on the same playbook): a string, a number or a list is an error naming its type, in
+`when`, `changed_when`, `failed_when`, `until` and assert's `that`;
+ANSIBLE_ALLOW_BROKEN_CONDITIONALS=true restores the old truthiness."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import playbook_engine as pbe
+from playbook_engine.errors import TemplateError
+from playbook_engine.templating.templar import TemplateEngine
+
+INVENTORY = {"all": {"hosts": {"a": {"ansible_connection": "local"}}}}
+BOOK = """
+- hosts: all
+  gather_facts: false
+  vars: {s: "yes", l: [1], e: "", t: true}
+  tasks:
+    - {debug: {msg: str-var}, when: s, ignore_errors: true}
+    - {debug: {msg: length}, when: l | length, ignore_errors: true}
+    - {debug: {msg: empty-str}, when: e, ignore_errors: true}
+    - {debug: {msg: template}, when: "{{ t }}", ignore_errors: true}
+    - {debug: {msg: compared}, when: l | length > 0 and s | bool, ignore_errors: true}
+    - {command: "true", changed_when: s, ignore_errors: true}
+    - {command: "true", failed_when: l, ignore_errors: true}
+    - {assert: {that: [s]}, ignore_errors: true}
+    - {command: "true", register: r, until: r.rc, retries: 1, delay: 0, ignore_errors: true}
+"""
+
+
+def _run(tmp_path: Path) -> pbe.RunResult:
+    book = tmp_path / "site.yml"
+    book.write_text(BOOK)
+    return pbe.run(book, INVENTORY)
+
+
+def test_a_condition_that_is_not_a_boolean_fails_the_task(tmp_path: Path) -> None:
+    result = _run(tmp_path)
+    statuses = [r.status for r in result.results]
+    assert statuses == ["failed", "failed", "failed", "ok", "ok"] + ["failed"] * 4
+    messages = [r.result.get("msg", "") for r in result.results]
+    for index, kind in ((0, "str"), (1, "int"), (2, "str"), (5, "str"), (6, "list"), (7, "str")):
+        assert f"derived from value of type '{kind}'" in messages[index], messages[index]
+        assert "Conditionals must have a boolean result" in messages[index]
+    assert "(True)" in messages[0] and "(False)" in messages[2]
+    assert "type 'int'" in messages[8]
+
+
+def test_broken_conditionals_can_be_allowed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANSIBLE_ALLOW_BROKEN_CONDITIONALS", "true")
+    statuses = [r.status for r in _run(tmp_path).results]
+    # int 1, "yes", length 1 are true, "" is false; changed_when "yes" → changed;
+    # failed_when [1] → failed; until 0 → retried then failed
+    assert statuses == ["ok", "ok", "skipped", "ok", "ok", "changed", "failed", "ok", "failed"]
+
+
+def test_literal_conditions_that_are_not_text() -> None:
+    """`when: null` is no condition (Ansible runs the task); a number is no expression.
+    (Validation refuses both in a playbook, before any host; this is the templar's rule.)"""
+    templar = TemplateEngine().templar({})
+    assert templar.evaluate(None) is True
+    with pytest.raises(TemplateError, match="must be strings"):
+        templar.evaluate(1)
