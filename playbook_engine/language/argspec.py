@@ -38,6 +38,8 @@ def read_specs(role: Path) -> tuple[dict[str, Any], list[Problem]]:
         if file.stem == "main":  # reported where the role's meta is read for dependencies
             return {}, []
         return {}, [Problem(exc.message, exc.location, exc.hint)]
+    if file.stem == "main":
+        problems = []  # its warnings are reported where its dependencies are read
     at = loc_of(data) or SourceLocation(str(file), 1, 1)
     if not isinstance(data, Mapping) or "argument_specs" not in data:
         if file.stem == "argument_specs":
