@@ -14,6 +14,7 @@ from ..source import SourceLocation
 from ..templating.plugins import load_plugins
 from ..templating.templar import TemplateEngine
 from ..templating.values import author_text, is_template, trust
+from .argspec import implicit_task, literal_param_problems, read_specs
 from .library import load_entry_points, load_library
 from .loader import YList, YMap, load_file, load_vars_file, loc_of, plain
 from .model import Block, Play, Playbook, Role, Task, TaskItem, VarPrompt
@@ -535,6 +536,7 @@ class PlaybookLoader:
                 continue
             block = self._role_block(name, loc, params, {}, keywords=keywords)
             if block is not None:
+                self._check_role_params(spec, block, loc)
                 blocks.append(block)
         return tuple(blocks)
 
@@ -592,6 +594,7 @@ class PlaybookLoader:
             self._error(f"role `{name}` has no tasks (no tasks/main.yml in {path})", loc)
             return None
         tasks = self._task_file(tasks_file, loc) if tasks_file else ()
+        tasks = self._validation_task(name, path, files.get("tasks", "main"), loc) + tasks
         role = Role(
             name,
             str(path),
@@ -614,6 +617,34 @@ class PlaybookLoader:
             keywords={k: v for k, v in keywords.items() if k not in ("when", "tags")},
             role=role,
         )
+
+    def _validation_task(
+        self, name: str, path: Path, entry: str, loc: SourceLocation | None
+    ) -> tuple[TaskItem, ...]:
+        """The implicit first task of a role with an argument spec for the entry point run
+        (``main``, or ``tasks_from``)."""
+        specs, problems = read_specs(path)
+        self.problems += problems
+        task = implicit_task(name, path, specs, entry, loc or SourceLocation(str(path)))
+        return () if task is None else (task,)
+
+    def _check_role_params(self, spec: Any, block: Block, loc: SourceLocation | None) -> None:
+        """Role parameters written at the call (not its ``vars:``) that the role's ``main``
+        argument spec rejects: certain, since only ``-e`` overrides a role parameter."""
+        if not isinstance(spec, dict) or block.role is None:
+            return
+        params = {k: v for k, v in spec.items() if k not in _ROLE_KEYWORDS | {"role", "name"}}
+        task = implicit_task(
+            block.role.name,
+            Path(block.role.path),
+            read_specs(Path(block.role.path))[0],
+            "main",
+            loc or block.loc,
+        )
+        if task is not None and params:
+            self.problems += literal_param_problems(
+                block.role.name, task.args["argument_spec"], params, task.loc, self.extra_vars
+            )
 
     def _role_vars(
         self, path: Path, sub: str, files: dict[str, str], loc: SourceLocation | None
@@ -648,6 +679,7 @@ class PlaybookLoader:
                 continue
             block = self._role_block(name, at, params, {}, keywords)
             if block is not None:
+                self._check_role_params(spec, block, at)
                 blocks.append(block)
         return blocks
 
