@@ -74,7 +74,10 @@ class OpensslDhparam(CryptoFile):
         return prime.bit_length() != int(args["size"])
 
     def generate(self, args: dict[str, Any], found: dict[str, Section], secrets: Secrets) -> str:
-        return f'openssl dhparam -out "$w/out" {int(args["size"])} 2>"$w/log" || {{ cat -- "$w/log" >&2; exit 1; }}'
+        size = int(args["size"])
+        return (
+            f'openssl dhparam -out "$w/out" {size} 2>"$w/log" || {{ cat -- "$w/log" >&2; exit 1; }}'
+        )
 
     def report(self, args: dict[str, Any], secrets: Secrets) -> list[str]:
         return [section("content", 'cat -- "$w/out"')] if args["return_content"] else []

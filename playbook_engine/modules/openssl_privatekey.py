@@ -271,8 +271,8 @@ def _matches(args: dict[str, Any], found: dict[str, Section]) -> bool:
     if info.type != args["type"]:
         return False
     if info.type in ("RSA", "DSA"):
-        return info.size == args["size"]
-    return info.type != "ECC" or info.curve == args["curve"]
+        return info.size == int(args["size"])
+    return info.type != "ECC" or info.curve == str(args["curve"])
 
 
 def _format_of(found: dict[str, Section]) -> str:
