@@ -54,7 +54,7 @@ _RETRY = (
 
 @register("openssl_privatekey", "community.crypto.openssl_privatekey")
 class OpensslPrivatekey(CryptoFile):
-    """Generate (or remove) an OpenSSL private key: RSA, ECC, DSA, EdDSA or X25519/X448."""
+    """Generate (or remove) an OpenSSL private key (RSA, ECC, DSA, EdDSA, X25519/X448)."""
 
     default_mode = "0600"
     args = {

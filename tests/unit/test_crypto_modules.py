@@ -33,7 +33,10 @@ def test_key_csr_and_self_signed_certificate(tmp_path: Path) -> None:
     - openssl_privatekey: {{path: {d}/key.pem, size: 2048, passphrase: pw}}
       register: key
     - community.crypto.openssl_publickey:
-        {{path: {d}/key.pub, privatekey_path: {d}/key.pem, privatekey_passphrase: pw, format: OpenSSH}}
+        path: {d}/key.pub
+        privatekey_path: {d}/key.pem
+        privatekey_passphrase: pw
+        format: OpenSSH
     - openssl_csr:
         path: {d}/site.csr
         privatekey_path: {d}/key.pem
