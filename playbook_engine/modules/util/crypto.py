@@ -25,9 +25,10 @@ from ..base import Arg, Module, ModuleContext
 from ..result import Result
 from .der import KeyInfo, parse, parse_all
 from .fileargs import UNSAFE_WRITES
+from .filestate import FileState
 from .hostedit import Section, section, sections, write_file
 from .modes import ModeError, format_mode, parse_mode
-from .remotefs import FileState, Prediction, backup_step
+from .remotefs import backup_step
 from .selinux import PARTS
 
 __all__ = [
@@ -276,29 +277,21 @@ def parent_dir(ctx: ModuleContext, path: str) -> str:
     """A section checking the destination's directory exists (or an empty string when
     the check run's prediction already knows it will)."""
     parent = str(PurePosixPath(path).parent)
-    prediction = _prediction(ctx)
-    known = prediction.lookup(parent) if prediction else None
+    known = ctx.files.known(parent) if ctx.check else None
     if known is not None and known.kind == "directory":
         return ""
     return section("dir", f"[ -d {quote(parent)} ]")
-
-
-def _prediction(ctx: ModuleContext) -> Prediction | None:
-    if not ctx.check or not hasattr(type(ctx), "files"):
-        return None
-    return ctx.files.prediction
 
 
 def predicted_new(ctx: ModuleContext, paths: list[str | None]) -> bool:
     """In a check run: whether an earlier task would have (re)written one of ``paths``
     (its content unknown until the real run, so whatever depends on it would change). A
     path it would have removed fails the task, as the real run would."""
-    prediction = _prediction(ctx)
-    if prediction is None:
+    if not ctx.check:
         return False
     new = False
     for path in filter(None, paths):
-        known = prediction.lookup(path)
+        known = ctx.files.known(path)
         if known is not None and not known.exists:
             raise ModuleError(f"{path} does not exist")
         new = new or known is not None
@@ -407,9 +400,7 @@ def _run(ctx: ModuleContext, script: str, stdin: bytes | None, what: str) -> str
 
 
 def _record(ctx: ModuleContext, path: str, mode: str | None) -> None:
-    prediction = _prediction(ctx)
-    if prediction is not None:
-        prediction.record(FileState(path, "file", mode=mode))
+    ctx.files.record(FileState(path, "file", mode=mode))
 
 
 def remove(args: dict[str, Any], ctx: ModuleContext) -> Result:
@@ -419,9 +410,7 @@ def remove(args: dict[str, Any], ctx: ModuleContext) -> Result:
     if "present" not in res.out:
         return Result(values={"filename": args["path"]})
     if ctx.check:
-        prediction = _prediction(ctx)
-        if prediction is not None:
-            prediction.record(FileState(args["path"]))
+        ctx.files.record(FileState(args["path"]))
         return Result(changed=True, values={"filename": args["path"]})
     backup = ""
     if args.get("backup"):
