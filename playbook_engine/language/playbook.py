@@ -215,7 +215,7 @@ class PlaybookLoader:
             become=node.get("become"),
             become_user=node.get("become_user"),
             become_method=node.get("become_method"),
-            remote_user=node.get("remote_user"),
+            remote_user=node.get("remote_user", node.get("user")),  # `user`: its old name
             connection=node.get("connection"),
             check_mode=node.get("check_mode"),
             diff=node.get("diff"),

@@ -340,3 +340,11 @@ def test_a_templated_notify_of_a_value_check_mode_cannot_know(tmp_path: Path) ->
     ]
     assert not (tmp_path / "out").exists()
     assert msgs(pbe.run(site, INVENTORY)) == ["restarted"]
+
+
+def test_user_is_the_old_name_of_remote_user(tmp_path: Path) -> None:
+    """`user:` at play level still works in ansible-core 2.21 (ansible_user reads it)."""
+    book = write(tmp_path, {"site.yml": "- hosts: all\n  user: deploy\n  tasks: []\n"})
+    assert load_playbook(book).plays[0].remote_user == "deploy"
+    write(tmp_path, {"site.yml": "- hosts: all\n  user: a\n  remote_user: b\n  tasks: []\n"})
+    assert load_playbook(book).plays[0].remote_user == "b"
