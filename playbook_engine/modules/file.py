@@ -539,13 +539,7 @@ def _plan_absent(want: Want, facts: Facts) -> Plan:
         )
     flags = "-rf" if entry.kind == "directory" else "-f"
     q = quote(want.path)
-    # another host removing the same tree at once can make rm see a directory not yet
-    # empty: gone afterwards is done; still there, the other host has finished: once more
-    gone = f"! {{ [ -e {q} ] || [ -L {q} ]; }}"
-    result.steps.append(
-        f"if [ -e {q} ] || [ -L {q} ]; then rm {flags} -- {q} 2>/dev/null || {gone} "
-        f'|| rm {flags} -- {q}; else echo "n|"; fi'
-    )
+    result.steps.append(f'if [ -e {q} ] || [ -L {q} ]; then rm {flags} -- {q}; else echo "n|"; fi')
     result.changed, result.racy = True, 1
     result.before, result.after = _diff_base(want, entry.kind, "absent")
     result.records.append((FileState(want.path), False))

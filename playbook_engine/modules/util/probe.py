@@ -354,11 +354,14 @@ class Probe:
         self._host.append(f"printf 'grp|%s\\n' \"$(getent group -- {quote(name)} | head -n1)\"")
 
     def blockers(self, path: str) -> None:
-        """The first non-empty directory at or below ``path`` the user could not empty."""
+        """The first non-empty directory at or below ``path`` the user could not empty. One
+        that vanishes while ``find`` looks (another host removing the same tree) fails its
+        access tests too: only one still there afterwards counts."""
         self._host.append(
             f"printf 'blk|'; [ \"$(id -u)\" = 0 ] || find -P "
             f"{quote(find_start(path))} -type d ! -empty \\( ! -readable -o "
-            "! -writable -o ! -executable \\) -print -quit 2>/dev/null | _h; echo"
+            "! -writable -o ! -executable \\) -exec test -d {} \\; -print -quit "
+            "2>/dev/null | _h; echo"
         )
 
     def selinux(self, tag: str, path: str, follow: bool = False) -> None:
