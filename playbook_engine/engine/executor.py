@@ -169,6 +169,8 @@ class HostContext:
         timeout: float | None = None,
         stdout: IO[bytes] | None = None,
     ) -> CommandResult:
+        if self._files is not None:  # any command may change what a probe of this task saw
+            self._files.cache.forget()
         command = shell.with_env(command, self._env)
         conn: Connection = self.connection  # first: become's password probe needs it
         if self._become:

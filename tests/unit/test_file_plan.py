@@ -594,3 +594,18 @@ def test_stat_of_a_predicted_file_with_unknown_bytes_is_unknown(tmp_path: Path) 
         Stat.coerce({"path": str(tmp_path / "big"), "get_checksum": False, "get_mime": False}), ctx
     )  # type: ignore[arg-type]
     assert not known.unknown
+
+
+def test_probe_answers_are_cached_until_a_command_runs(tmp_path: Path) -> None:
+    ctx = Ctx()
+    target = str(tmp_path / "f")
+    for _ in range(2):
+        probe = Probe(ctx.files)
+        probe.path("p", target, "S")
+        assert not probe.run().entries["p"].state.exists
+    assert len(ctx.run_count.commands) == 1  # the second probe asked nobody
+    ctx.files.run(f"echo x > {target}")
+    probe = Probe(ctx.files)
+    probe.path("p", target, "S")
+    assert probe.run().entries["p"].state.kind == "file"
+    assert len(ctx.run_count.commands) == 3

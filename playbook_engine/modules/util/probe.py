@@ -259,8 +259,9 @@ def resolve(path: str, target: str) -> str:
 
 class ProbeCache:
     """One task's answers, so a module (and the helpers it calls) never asks the host the
-    same question twice: entries by (path, flags, algorithm), dropped by any command that
-    is not a probe's; and the task's user and umask, which no command of the task changes."""
+    same question twice: entries by (path, flags, algorithm), dropped when any command runs
+    (a probe stores its own answers after its command); and the task's user and umask,
+    which no command of the task changes."""
 
     def __init__(self) -> None:
         self.entries: dict[tuple[str, str, str], Entry] = {}

@@ -112,11 +112,11 @@ class RemoteFiles:
         return res.stdout
 
     def run(self, command: str, stdin: bytes | None = None) -> CommandResult:
-        self.cache.forget()
+        self.cache.forget()  # the task's runner forgets too; a bare runner (tests) may not
         return self._run(command, stdin=stdin)
 
     def query(self, script: str, stdin: bytes | None = None) -> CommandResult:
-        """A command that only reads (the probe layer's): cached answers stay valid."""
+        """The probe layer's command: it stores its answers after the command has run."""
         return self._run(script, stdin=stdin)
 
     # -- changing --------------------------------------------------------------------------
