@@ -139,6 +139,8 @@ def _regex(pattern: str) -> re.Pattern[str]:
 class Assemble(Module):
     """Concatenate the fragment files of a directory into one file on the host."""
 
+    supports_async = False  # Ansible's action refuses async too
+
     args = {
         "src": Arg(
             "path",

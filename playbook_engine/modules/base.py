@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from ..transport.base import CommandResult, Connection
+    from .util.asyncjob import Detached, JobTable
     from .util.remotefs import RemoteFiles
 
 _JSON_TYPES = {
@@ -76,6 +77,7 @@ class ModuleContext(Protocol):
     host: str
     check: bool
     diff: bool
+    jobs: JobTable  # the run's controller-side async jobs (async_status reads them)
 
     @property
     def files(self) -> RemoteFiles: ...
@@ -139,8 +141,24 @@ class Module:
     # the task runs once per batch, on its first host, not once per host (add_host, pause):
     # only that host gets (and registers) the result, as in Ansible.
     bypass_host_loop: ClassVar[bool] = False
+    # the task may be `async:` (False where Ansible's action refuses it: debug, copy …).
+    supports_async: ClassVar[bool] = True
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
+        raise NotImplementedError
+
+    def detach(self, args: dict[str, Any], ctx: ModuleContext) -> Result | Detached | None:
+        """Under ``async:``: the one command this module's work is, to run detached on the
+        host (``job_result`` reads its output back); a Result when the module decides
+        without it (``creates`` exists); None (the default) to run the whole module as a
+        job on the controller."""
+        return None
+
+    @classmethod
+    def job_result(
+        cls, shown: Any, strip: bool, output: CommandResult, started: float, ended: float
+    ) -> Result:
+        """The result of a finished detached job (see ``detach``)."""
         raise NotImplementedError
 
     @classmethod

@@ -89,6 +89,8 @@ FILE_RETURNS = {
 class Copy(Module):
     """Copy a controller file, a directory tree or a string to the host, atomically."""
 
+    supports_async = False  # Ansible's action refuses async too
+
     args = {
         "src": Arg(
             "path",

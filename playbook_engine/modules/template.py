@@ -105,6 +105,8 @@ def translate(source: str, syntax: dict[str, Any]) -> str:
 class Template(Module):
     """Render a Jinja2 template (from templates/) with the host's variables onto the host."""
 
+    supports_async = False  # Ansible's action refuses async too
+
     args = {
         "src": Arg(
             "path",
