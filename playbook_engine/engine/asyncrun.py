@@ -11,24 +11,14 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..errors import CommandTimeout, ModuleError, PbeError
-from ..modules.base import Module, ModuleContext
+from ..modules.base import Detached, Module, ModuleContext
 from ..modules.result import Result
-from ..modules.util.asyncjob import (
-    TIMEOUT_MSG,
-    ControllerJob,
-    Detached,
-    JobTable,
-    RemoteJob,
-    launch,
-)
+from ..modules.util.asyncjob import TIMEOUT_MSG, ControllerJob, JobTable, RemoteJob, launch
 from ..templating.values import is_template
 from ..transport.base import STOPPED
-
-if TYPE_CHECKING:
-    from .executor import HostContext
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +30,14 @@ WATCHDOG_GRACE = 30
 Job = RemoteJob | ControllerJob
 # Wraps a module run, on the worker thread that starts the job, for a pool thread.
 ForThread = Callable[[Callable[[], Result], str], Callable[[], Result]]
+
+
+class JobHost(ModuleContext, Protocol):
+    """The executor's module context, which can bound a controller job's commands."""
+
+    def bounded(self, deadline: float) -> ModuleContext:
+        """This context with every command ending by ``deadline`` (time.monotonic())."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +82,7 @@ class AsyncTasks:
         self._for_thread = for_thread
 
     def run(
-        self, module: Module, args: dict[str, Any], ctx: HostContext, spec: AsyncSpec
+        self, module: Module, args: dict[str, Any], ctx: JobHost, spec: AsyncSpec
     ) -> dict[str, Any]:
         """The task's result: the launch (``poll: 0``), or the job's own result."""
         job = self._start(module, args, ctx, spec)
@@ -92,9 +90,7 @@ class AsyncTasks:
             return job.launched()
         return self._wait(job, ctx, spec)
 
-    def _start(
-        self, module: Module, args: dict[str, Any], ctx: HostContext, spec: AsyncSpec
-    ) -> Job:
+    def _start(self, module: Module, args: dict[str, Any], ctx: JobHost, spec: AsyncSpec) -> Job:
         if ctx.check:  # at once, in order: later tasks plan against its prediction
             return self.jobs.finished(ctx.host, module.run(args, ctx))
         detached = module.detach(args, ctx)

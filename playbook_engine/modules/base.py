@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from ..transport.base import CommandResult, Connection
-    from .util.asyncjob import Detached, JobTable
     from .util.remotefs import RemoteFiles
 
 _JSON_TYPES = {
@@ -66,6 +65,33 @@ class Arg:
         return schema
 
 
+@dataclass(frozen=True, slots=True)
+class Detached:
+    """The one command a module's work is, to run as an async job on the host
+    (``Module.detach``). ``shown`` is the result's ``cmd``; ``strip`` strips trailing
+    newlines from the output."""
+
+    module: str
+    shown: Any
+    command: str
+    stdin: bytes | None = None
+    strip: bool = True
+
+
+class JobStatus(Protocol):
+    def status(self) -> dict[str, Any]:
+        """Ansible's async_status result for the job."""
+        ...
+
+
+class AsyncJobs(Protocol):
+    """The run's controller-side async jobs, by host and jid (what async_status reads)."""
+
+    def get(self, host: str, jid: str) -> JobStatus | None: ...
+
+    def forget(self, host: str, jid: str) -> bool: ...
+
+
 class ModuleContext(Protocol):
     """What a module may use of the world while it runs on one host.
 
@@ -77,7 +103,11 @@ class ModuleContext(Protocol):
     host: str
     check: bool
     diff: bool
-    jobs: JobTable  # the run's controller-side async jobs (async_status reads them)
+
+    @property
+    def jobs(self) -> AsyncJobs:
+        """The run's controller-side async jobs (async_status reads them)."""
+        ...
 
     @property
     def files(self) -> RemoteFiles: ...

@@ -12,9 +12,8 @@ from ..templating.lines import Lines
 from ..transport import shell
 from ..transport.base import CommandResult, decode
 from . import register
-from .base import Arg, Module, ModuleContext
+from .base import Arg, Detached, Module, ModuleContext
 from .result import Result
-from .util.asyncjob import Detached
 from .util.words import command_line
 
 _COMMON: dict[str, Arg] = {

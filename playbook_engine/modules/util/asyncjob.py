@@ -36,7 +36,7 @@ from typing import Any
 from ...errors import ModuleError
 from ...transport import shell
 from ...transport.base import CommandResult
-from ..base import ModuleContext
+from ..base import Detached, ModuleContext
 from ..result import Result
 
 DEFAULT_DIR = "~/.ansible_async"
@@ -131,18 +131,6 @@ def async_dir(ctx: ModuleContext) -> str:
     except KeyError:
         value = None
     return str(value or os.environ.get("ANSIBLE_ASYNC_DIR") or DEFAULT_DIR)
-
-
-@dataclass(frozen=True, slots=True)
-class Detached:
-    """The one command a module's work is, to run as a job on the host (``Module.detach``).
-    ``shown`` is the result's ``cmd``; ``strip`` strips trailing newlines from the output."""
-
-    module: str
-    shown: Any
-    command: str
-    stdin: bytes | None = None
-    strip: bool = True
 
 
 def _script(body: str, *args: str) -> str:
