@@ -426,3 +426,33 @@ def test_bad_async_and_poll_are_validation_errors(tmp_path: Path) -> None:
         ("`poll` is not a keyword of include_tasks", 13),
         ("async_status: `jid` is a required argument", 14),
     ]
+
+
+def test_a_job_directory_with_broken_files_is_a_clear_failure(tmp_path: Path) -> None:
+    first = run(
+        tmp_path,
+        """
+    - name: start
+      command: "true"
+      async: 30
+      poll: 0
+      register: job
+    - name: wait
+      async_status: jid={{ job.ansible_job_id }}
+      register: st
+      """
+        + WAIT,
+    )
+    jid = result_of(first, "start")["ansible_job_id"]
+    (tmp_path / "jobs" / jid / "rc").write_text("garbage\n")
+    second = run(
+        tmp_path,
+        f"""
+    - name: read
+      async_status: jid={jid}
+      ignore_errors: true
+""",
+    )
+    assert result_of(second, "read")["msg"] == (
+        f"async job {jid}: unreadable files in {tmp_path}/jobs/{jid}"
+    )

@@ -85,9 +85,9 @@ _STATUS = (
     + """[ -d "$d" ] || { printf 'missing\\n%s\\n' "$d"; exit 0; }
 p=; [ -s "$d/pid" ] && read -r p <"$d/pid"
 if [ ! -e "$d/rc" ]; then printf 'running %s\\n%s\\n' "${p:--}" "$d"; exit 0; fi
-read -r rc end <"$d/rc"; read -r start <"$d/start"
+read -r rc end <"$d/rc"; start=; [ -s "$d/start" ] && read -r start <"$d/start"
 t=0; [ -e "$d/timeout" ] && t=1
-printf 'done %s %s %s %s %s\\n%s\\n' "${p:--}" "$rc" "$t" "$start" "$end" "$d"
+printf 'done %s %s %s %s %s\\n%s\\n' "${p:--}" "${rc:--}" "$t" "${start:-0}" "${end:-0}" "$d"
 cat "$d/meta"
 wc -c <"$d/stdout"; cat "$d/stdout"
 wc -c <"$d/stderr"; cat "$d/stderr"
@@ -184,12 +184,15 @@ class RemoteJob:
         return self._finished(fields[1:], rest)
 
     def _finished(self, fields: list[str], rest: bytes) -> dict[str, Any]:
-        pid, rc, timed_out, start, end = fields
-        meta_line, _, rest = rest.partition(b"\n")
-        stdout, rest = _counted(rest)
-        stderr, _ = _counted(rest)
-        meta = json.loads(meta_line or b"{}")
-        output = CommandResult(int(rc), stdout, stderr)
+        try:
+            pid, rc, timed_out, start, end = fields
+            meta_line, _, rest = rest.partition(b"\n")
+            stdout, rest = _counted(rest)
+            stderr, _ = _counted(rest)
+            meta = json.loads(meta_line or b"{}")
+            output = CommandResult(int(rc), stdout, stderr)
+        except ValueError:  # files someone else changed: say so, not a traceback
+            raise ModuleError(f"async job {self.jid}: unreadable files in {self.path}") from None
         if timed_out == "1":
             result = Result.fail(TIMEOUT_MSG, child_pid=int(pid) if pid.isdigit() else None)
         else:
