@@ -26,6 +26,9 @@ DEFAULT_POLL = 15  # seconds, Ansible's DEFAULT_POLL_INTERVAL
 # With poll > 0 the controller ends the job at its limit; the host's own watchdog waits
 # this much longer, so it only acts when the controller is gone.
 WATCHDOG_GRACE = 30
+# ... and a controller job's commands end this much after it, so the task fails with the
+# controller's message, never with the job's own "Timeout exceeded" racing it.
+COMMANDS_GRACE = 2
 
 Job = RemoteJob | ControllerJob
 # Wraps a module run, on the worker thread that starts the job, for a pool thread.
@@ -99,7 +102,8 @@ class AsyncTasks:
         if isinstance(detached, Detached):
             grace = WATCHDOG_GRACE if spec.poll else 0
             return launch(ctx, detached, spec.limit + grace)
-        bounded = ctx.bounded(time.monotonic() + spec.limit)  # its commands end by then
+        grace = COMMANDS_GRACE if spec.poll else 0
+        bounded = ctx.bounded(time.monotonic() + spec.limit + grace)  # its commands end then
 
         def work() -> Result:
             return module.run(args, bounded)
