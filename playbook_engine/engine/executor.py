@@ -8,6 +8,7 @@ with an ``internal error`` message, never a lost one.
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import time
@@ -31,6 +32,7 @@ from ..language.library import missing
 from ..language.model import Block, Play, Role, Task, TaskItem
 from ..modules.base import Module, to_bool
 from ..modules.result import Result
+from ..modules.util.asyncjob import JobTable
 from ..modules.util.filestate import Prediction
 from ..modules.util.remotefs import RemoteFiles
 from ..options import RunOptions
@@ -49,6 +51,7 @@ from ..templating.values import (
 )
 from ..transport import ConnectionCache, shell
 from ..transport.base import CommandResult, Connection
+from .asyncrun import AsyncSpec, AsyncTasks, async_spec, guarded
 from .facts import FactStore
 from .hostaccess import HostAccess
 from .variables import OMIT, VariableManager
@@ -160,6 +163,8 @@ class HostContext:
         self.target = host  # delegate_to changes where commands run
         self.connection_kind: str | None = None
         self._conn_templar = templar
+        self.jobs: JobTable = executor.jobs
+        self.deadline: float | None = None  # an async job's: its commands end by then
 
     def run(
         self,
@@ -178,12 +183,27 @@ class HostContext:
                 self.target, command, stdin, self._become
             )
         self._executor.sent(self.target, command)
-        limits = [t for t in (timeout, self._timeout) if t]
+        limits = [t for t in (timeout, self._timeout, self._time_left()) if t]
         limit = min(limits) if limits else None  # the module's own and the task's `timeout:`
         if self.target == self.host:
             return conn.run(command, stdin=stdin, timeout=limit, stdout=stdout)
         with self._executor.access.delegate_lock(self.target):  # shared by every delegating host
             return conn.run(command, stdin=stdin, timeout=limit, stdout=stdout)
+
+    def _time_left(self) -> float | None:
+        if self.deadline is None:
+            return None
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise CommandTimeout("the async job's time is up")
+        return left
+
+    def bounded(self, deadline: float) -> HostContext:
+        """This context for an async job on the controller: its commands end by
+        ``deadline`` (``time.monotonic()``)."""
+        bounded = copy.copy(self)
+        bounded.deadline = deadline
+        return bounded
 
     @property
     def files(self) -> RemoteFiles:
@@ -293,6 +313,8 @@ class Executor:
         self._names: dict[int, str] = {}  # task uid -> shown name
         self._notify: dict[tuple[str, int], tuple[str, ...]] = {}  # rendered notify names
         self.stop = threading.Event()  # the run's: set by the Runner
+        self.jobs = JobTable(options.forks)  # controller-side async jobs
+        self.asyncs = AsyncTasks(self.jobs, self._for_thread)
 
     def name_of(self, task: Task) -> str:
         """A task's shown name, its ``{{ }}`` rendered with play and extra vars (as Ansible
@@ -325,6 +347,17 @@ class Executor:
         """Report a command line (shown at -vv; hidden with the task's no_log)."""
         play, task, no_log = getattr(self._current, "task", (-1, -1, False))
         self.emit(CommandSent(host, command, play, task, no_log))
+
+    def _for_thread(self, work: Callable[[], Result], name: str) -> Callable[[], Result]:
+        """An async job's module run, for a pool thread: it reports its commands as the
+        task it belongs to (``no_log`` included), and never raises."""
+        current = getattr(self._current, "task", (-1, -1, False))
+
+        def run() -> Result:
+            self._current.task = current
+            return guarded(work, name)
+
+        return run
 
     def prediction(self, host: str) -> Prediction:
         """The check-mode view of what earlier tasks would have done to this host's files."""
@@ -534,6 +567,9 @@ class Executor:
         check = self._bool(
             templar, scope.keyword(task, "check_mode"), self.options.check, "check_mode"
         )
+        spec = async_spec(task.async_val, task.poll, templar.render)
+        if spec and not module_cls.supports_async:  # before check mode's skip, as Ansible
+            raise ModuleError(f"This action ({module_cls.name}) does not support async.")
         if self.options.check and not check and module_cls.needs_connection:
             acting_for_real()  # predicted values it read or reads make it unpredictable
         if check and not module_cls.supports_check:
@@ -550,7 +586,7 @@ class Executor:
         if reason := module_cls.skip_reason(args, self.options.verbosity):
             return {"skipped": True, "changed": False, "skip_reason": reason}
         ctx = self._context(task, host, scope, templar, check)
-        result = self._attempts(task, module_cls(), args, ctx, variables)
+        result = self._attempts(task, module_cls(), args, ctx, variables, spec)
         if check and result.get("changed") and not module_cls.predicts_files:
             self.prediction(host).unsure(f"`{task.action}`, which check mode did not apply")
         return result
@@ -589,14 +625,21 @@ class Executor:
         args: dict[str, Any],
         ctx: HostContext,
         variables: dict[str, Any],
+        spec: AsyncSpec | None = None,
     ) -> dict[str, Any]:
         """Run once, or until ``until`` holds (``retries`` + 1 attempts, ``delay`` apart).
 
         An attempt that outlived the task's ``timeout:`` is a failed attempt: retried, as
         in Ansible, without judging a result it never produced.
         """
+
+        def once() -> dict[str, Any]:
+            if spec is not None:
+                return self.asyncs.run(module, args, ctx, spec)
+            return _outcome(module.run(args, ctx))
+
         if task.until is None:
-            return self._judge(task, _outcome(module.run(args, ctx)), variables)
+            return self._judge(task, once(), variables)
         templar = ctx._templar
         retries = _number(templar, task.retries, 3, int, "retries")
         delay = _number(templar, task.delay, 5.0, float, "delay")
@@ -604,7 +647,7 @@ class Executor:
         while True:
             attempt += 1
             try:
-                result = self._judge(task, _outcome(module.run(args, ctx)), variables)
+                result = self._judge(task, once(), variables)
                 done = self._with_result(task, result, variables).evaluate_all(task.until)
             except CommandTimeout as exc:
                 result, done = {"failed": True, "changed": False, "msg": exc.message}, False

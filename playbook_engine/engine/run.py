@@ -155,6 +155,7 @@ class Runner:
             )
             error = InternalError(f"internal error: {type(exc).__name__}: {exc}")
         finally:
+            self.executor.jobs.close(self.stop.is_set())  # controller-side async jobs
             self.connections.close_all()
         return error
 

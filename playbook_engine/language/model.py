@@ -47,6 +47,8 @@ class Task:
     no_log: Any = None
     environment: Any = field(default_factory=dict)  # a mapping, a list of them, or a template
     timeout: Any = None
+    async_val: Any = None  # `async:` seconds (the keyword is Python's), a template or int
+    poll: Any = None
     notify: tuple[str, ...] = ()
     listen: tuple[str, ...] = ()
     keyword_locs: dict[str, SourceLocation] = field(default_factory=dict)

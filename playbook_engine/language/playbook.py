@@ -19,7 +19,7 @@ from .library import load_entry_points, load_library
 from .loader import YList, YMap, load_file, load_vars_file, loc_of, plain
 from .model import Block, Play, Playbook, Role, Task, TaskItem, VarPrompt
 from .roles import find_role, is_file, main_file, search_dirs
-from .taskcheck import CONDITION_KEYS, TaskChecker
+from .taskcheck import ASYNC_KEYS, CONDITION_KEYS, TaskChecker
 from .validate import (
     BLOCK_KEYWORDS,
     LOOP_PREFIX,
@@ -336,6 +336,8 @@ class PlaybookLoader:
     def _block(self, node: YMap) -> Block | None:
         before = len(self.problems)
         self._unknown_keys(node, BLOCK_KEYWORDS, "block keyword")
+        for key in (k for k in ASYNC_KEYS if k in node):  # Ansible's too: task keywords only
+            self._error(f"`{key}` is a task keyword, not valid on a block", node.key_loc(key))
         self.problems += structure_problems(node, "task", node.loc)
         for key in CONDITION_KEYS:
             self.problems += check_templates(node.get(key), self.engine, node.loc, bare=True)
@@ -403,6 +405,8 @@ class PlaybookLoader:
             no_log=node.get("no_log"),
             environment=node.get("environment") or {},
             timeout=node.get("timeout"),
+            async_val=node.get("async"),
+            poll=node.get("poll"),
             notify=tuple(author_text(n) for n in _as_tuple(node.get("notify"))),
             run_once=node.get("run_once"),
             delegate_to="localhost" if "local_action" in node else node.get("delegate_to"),

@@ -27,6 +27,8 @@ from .validate import (
 )
 
 CONDITION_KEYS = ("when", "changed_when", "failed_when", "until")
+ASYNC_KEYS = ("async", "poll")
+_NO_ASYNC = ("include_tasks", "include_role")  # Ansible rejects the keywords on these
 
 
 class TaskChecker:
@@ -52,6 +54,7 @@ class TaskChecker:
         if module is not None and not self._unsplit:
             self._check_args(module, args, node, action)
         self._check_keywords(node)
+        self._check_async(node, module.name if module else action)
         self._check_loops(node)
         if any(p.severity == "error" and p not in self.deferrable for p in self.problems):
             return None
@@ -268,6 +271,26 @@ class TaskChecker:
                 node.value_loc("loop"),
                 "for a mapping, loop over `{{ mapping | dict2items }}`",
             )
+
+    def _check_async(self, node: YMap, action: str) -> None:
+        """``async``/``poll``: whole seconds, or a template (checked when it renders)."""
+        for key in (k for k in ASYNC_KEYS if k in node):
+            value = node[key]
+            if action in _NO_ASYNC:
+                self.error(
+                    f"`{key}` is not a keyword of {action}",
+                    node.key_loc(key),
+                    "put it on the tasks it includes",
+                )
+            elif isinstance(value, str) and not is_template(value) and not value.isdigit():
+                self.error(
+                    f"`{key}` must be a non-negative integer (seconds), got {value!r}",
+                    node.value_loc(key),
+                )
+            elif isinstance(value, int) and not isinstance(value, bool) and value < 0:
+                self.error(
+                    f"`{key}` must be a non-negative integer, got {value}", node.value_loc(key)
+                )
 
     def _check_keywords(self, node: YMap) -> None:
         for key in CONDITION_KEYS:

@@ -20,6 +20,8 @@ from .result import Result
 class AddHost(Module):
     """Add a host, its groups and variables to the inventory of the run."""
 
+    supports_async = False  # Ansible's action refuses async too
+
     args = {
         "name": Arg(
             "str",

@@ -140,6 +140,7 @@ class Assemble(Module):
     """Concatenate the fragment files of a directory into one file on the host."""
 
     predicts_files = True
+    supports_async = False  # Ansible's action refuses async too
 
     args = {
         "src": Arg(

@@ -65,6 +65,33 @@ class Arg:
         return schema
 
 
+@dataclass(frozen=True, slots=True)
+class Detached:
+    """The one command a module's work is, to run as an async job on the host
+    (``Module.detach``). ``shown`` is the result's ``cmd``; ``strip`` strips trailing
+    newlines from the output."""
+
+    module: str
+    shown: Any
+    command: str
+    stdin: bytes | None = None
+    strip: bool = True
+
+
+class JobStatus(Protocol):
+    def status(self) -> dict[str, Any]:
+        """Ansible's async_status result for the job."""
+        ...
+
+
+class AsyncJobs(Protocol):
+    """The run's controller-side async jobs, by host and jid (what async_status reads)."""
+
+    def get(self, host: str, jid: str) -> JobStatus | None: ...
+
+    def forget(self, host: str, jid: str) -> bool: ...
+
+
 class ModuleContext(Protocol):
     """What a module may use of the world while it runs on one host.
 
@@ -76,6 +103,11 @@ class ModuleContext(Protocol):
     host: str
     check: bool
     diff: bool
+
+    @property
+    def jobs(self) -> AsyncJobs:
+        """The run's controller-side async jobs (async_status reads them)."""
+        ...
 
     @property
     def files(self) -> RemoteFiles: ...
@@ -144,8 +176,24 @@ class Module:
     # the task runs once per batch, on its first host, not once per host (add_host, pause):
     # only that host gets (and registers) the result, as in Ansible.
     bypass_host_loop: ClassVar[bool] = False
+    # the task may be `async:` (False where Ansible's action refuses it: debug, copy …).
+    supports_async: ClassVar[bool] = True
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
+        raise NotImplementedError
+
+    def detach(self, args: dict[str, Any], ctx: ModuleContext) -> Result | Detached | None:
+        """Under ``async:``: the one command this module's work is, to run detached on the
+        host (``job_result`` reads its output back); a Result when the module decides
+        without it (``creates`` exists); None (the default) to run the whole module as a
+        job on the controller."""
+        return None
+
+    @classmethod
+    def job_result(
+        cls, shown: Any, strip: bool, output: CommandResult, started: float, ended: float
+    ) -> Result:
+        """The result of a finished detached job (see ``detach``)."""
         raise NotImplementedError
 
     @classmethod

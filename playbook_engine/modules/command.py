@@ -12,7 +12,7 @@ from ..templating.lines import Lines
 from ..transport import shell
 from ..transport.base import CommandResult, decode
 from . import register
-from .base import Arg, Module, ModuleContext
+from .base import Arg, Detached, Module, ModuleContext
 from .result import Result
 from .util.words import command_line
 
@@ -73,11 +73,13 @@ def _stamp(t: float) -> str:
     return datetime.fromtimestamp(t, timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def command_result(cmd: Any, res: CommandResult, started: float, strip: bool) -> Result:
+def command_result(
+    cmd: Any, res: CommandResult, started: float, strip: bool, ended: float | None = None
+) -> Result:
     """rc/stdout/stderr and the rest; ``*_lines`` are ``Lines`` views of the same text, so
     a large output is held once, not once more as millions of line strings."""
     out, err = decode(res.stdout, strip), decode(res.stderr, strip)
-    ended = time.time()
+    ended = time.time() if ended is None else ended
     values = {
         "cmd": cmd,
         "rc": res.rc,
@@ -129,6 +131,16 @@ class _Runner(Module):
         return result
 
     def _run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
+        job = self.detach(args, ctx)
+        if isinstance(job, Result):
+            return job
+        assert job is not None
+        started = time.time()
+        res = ctx.run(job.command, stdin=job.stdin)
+        return command_result(job.shown, res, started, job.strip)
+
+    def detach(self, args: dict[str, Any], ctx: ModuleContext) -> Result | Detached:
+        """The command line to run, once creates/removes and check mode let it run."""
         shown, command = self.build(args)
         if reason := skip_reason(args, ctx):
             return skipped_by(shown, reason)
@@ -138,9 +150,14 @@ class _Runner(Module):
         data = None
         if stdin is not None:
             data = (stdin + ("\n" if args["stdin_add_newline"] else "")).encode()
-        started = time.time()
-        res = ctx.run(shell.in_dir(command, args.get("chdir")), stdin=data)
-        return command_result(shown, res, started, args["strip_empty_ends"])
+        line = shell.in_dir(command, args.get("chdir"))
+        return Detached(self.name, shown, line, data, args["strip_empty_ends"])
+
+    @classmethod
+    def job_result(
+        cls, shown: Any, strip: bool, output: CommandResult, started: float, ended: float
+    ) -> Result:
+        return command_result(shown, output, started, strip, ended)
 
 
 @register("command")
@@ -217,6 +234,7 @@ class Raw(Module):
         "executable": Arg("path", description="Shell to run it with."),
     }
     supports_check = False
+    supports_async = False  # as in Ansible
     returns = COMMAND_RETURNS
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:

@@ -16,6 +16,8 @@ from .result import Result
 class Debug(Module):
     """Print a message or a variable's value."""
 
+    supports_async = False  # Ansible's action refuses async too
+
     args = {
         "msg": Arg("raw", description="The message (any value) to print."),
         "var": Arg("str", description="A variable name or expression to print."),
@@ -53,6 +55,8 @@ class Debug(Module):
 class SetFact(Module):
     """Set host variables for the rest of the run (above inventory and play vars)."""
 
+    supports_async = False  # Ansible's action refuses async too
+
     args = {"cacheable": Arg("bool", default=False, description="Accepted; pbe has no cache.")}
     open_args = True
     sets_variables = True
@@ -73,6 +77,8 @@ class SetFact(Module):
 @register("assert")
 class Assert(Module):
     """Fail unless every expression in `that` is true."""
+
+    supports_async = False  # Ansible's action refuses async too
 
     args = {
         "that": Arg("raw", required=True, description="Expressions that must all be true."),
@@ -103,6 +109,8 @@ class Assert(Module):
 @register("fail")
 class Fail(Module):
     """Fail the task with a message."""
+
+    supports_async = False  # Ansible's action refuses async too
 
     args = {
         "msg": Arg(

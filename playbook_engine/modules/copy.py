@@ -90,6 +90,7 @@ class Copy(Module):
     """Copy a controller file, a directory tree or a string to the host, atomically."""
 
     predicts_files = True
+    supports_async = False  # Ansible's action refuses async too
 
     args = {
         "src": Arg(

@@ -57,6 +57,8 @@ def sha1_of(path: Path) -> str | None:
 class Fetch(Module):
     """Copy a file from the host to the controller, under dest/HOST/PATH or flat."""
 
+    supports_async = False  # Ansible's action refuses async too
+
     args = {
         "src": Arg("path", required=True, description="The file on the host."),
         "dest": Arg(

@@ -19,6 +19,8 @@ from .result import Result
 class GroupBy(Module):
     """Put the host in a group (created when missing) named by `key`."""
 
+    supports_async = False  # Ansible's action refuses async too
+
     args = {
         "key": Arg("str", required=True, description="The group's name (spaces become -)."),
         "parents": Arg(

@@ -40,6 +40,8 @@ class _Structural(Module):
 class IncludeTasks(_Structural):
     """Include a task file for each host at run time (templated names, loops, when)."""
 
+    supports_async = False  # Ansible's action refuses async too
+
     expands_at_run = True
 
     free_form = "file"
@@ -53,6 +55,8 @@ class IncludeTasks(_Structural):
 class ImportTasks(_Structural):
     """Insert a task file's tasks here when the playbook is loaded."""
 
+    supports_async = False  # Ansible's action refuses async too
+
     free_form = "file"
     args = {"file": Arg("str", required=True, description="Task file, relative to this one.")}
 
@@ -60,6 +64,8 @@ class ImportTasks(_Structural):
 @register("include_role")
 class IncludeRole(_Structural):
     """Run a role's tasks here, per host at run time."""
+
+    supports_async = False  # Ansible's action refuses async too
 
     expands_at_run = True
 
@@ -70,12 +76,16 @@ class IncludeRole(_Structural):
 class ImportRole(_Structural):
     """Insert a role's tasks here when the playbook is loaded."""
 
+    supports_async = False  # Ansible's action refuses async too
+
     args = _ROLE_ARGS
 
 
 @register("include_vars")
 class IncludeVars(Module):
     """Load variables from a YAML/JSON file into the host's variables."""
+
+    supports_async = False  # Ansible's action refuses async too
 
     free_form = "file"
     args = {

@@ -24,6 +24,8 @@ from .result import Result
 class Pause(Module):
     """Wait a while, or for Enter on the terminal (once per batch of hosts)."""
 
+    supports_async = False  # Ansible's action refuses async too
+
     args = {
         "seconds": Arg("float", description="Seconds to wait."),
         "minutes": Arg("float", description="Minutes to wait."),

@@ -26,6 +26,8 @@ _SEARCH_PATHS = ["/sbin", "/bin", "/usr/sbin", "/usr/bin", "/usr/local/sbin"]
 class Reboot(Module):
     """Reboot the host, then wait until it is up again and answers `test_command`."""
 
+    supports_async = False  # Ansible's action refuses async too
+
     args = {
         "boot_time_command": Arg(
             "str",

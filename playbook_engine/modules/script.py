@@ -110,6 +110,8 @@ def split_cmd(cmd: str) -> list[str]:
 class Script(Module):
     """Copy a script from the controller to the host and run it there."""
 
+    supports_async = False  # Ansible's action refuses async too
+
     free_form = "cmd"
     args = {
         "cmd": Arg(

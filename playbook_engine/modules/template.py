@@ -106,6 +106,7 @@ class Template(Module):
     """Render a Jinja2 template (from templates/) with the host's variables onto the host."""
 
     predicts_files = True
+    supports_async = False  # Ansible's action refuses async too
 
     args = {
         "src": Arg(

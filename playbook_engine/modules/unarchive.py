@@ -142,6 +142,7 @@ class Unarchive(Module):
     """Unpack a tar or zip archive into a directory on the host."""
 
     predicts_files = True
+    supports_async = False  # Ansible's action refuses async too
 
     args = {
         "src": Arg(

@@ -21,6 +21,8 @@ from .result import Result
 class WaitForConnection(Module):
     """Wait until the host accepts a connection and runs a command."""
 
+    supports_async = False  # Ansible's action refuses async too
+
     args = {
         "connect_timeout": Arg(
             "int", default=5, description="Seconds each attempt may take to connect."
