@@ -34,6 +34,7 @@ from ..modules.base import Module, to_bool
 from ..modules.result import Result
 from ..modules.util.asyncjob import JobTable
 from ..modules.util.filestate import Prediction
+from ..modules.util.probe import Identity
 from ..modules.util.remotefs import RemoteFiles
 from ..options import RunOptions
 from ..templating.lines import Lines
@@ -219,6 +220,7 @@ class HostContext:
                 self.check,
                 self._executor.prediction(self.host),
                 become=bool(self._become),
+                identity=self._executor.identity(self.target, self._become),
             )
         return self._files
 
@@ -301,6 +303,7 @@ class Executor:
         self.connections = connections
         self.access = HostAccess(options, connections)
         self._predictions: dict[str, Prediction] = {}
+        self._identities: dict[tuple[str, str, str, str], Identity] = {}
         self._expansions: dict[
             tuple[str, int], list[tuple[tuple[TaskItem, ...], dict[str, Any]]]
         ] = {}
@@ -358,6 +361,14 @@ class Executor:
             return guarded(work, name)
 
         return run
+
+    def identity(self, target: str, become: Mapping[str, Any] | None) -> Identity:
+        """Who commands on ``target`` run as (and their umask), once known: per become user
+        for the run (see ``probe.Identity``)."""
+        how = become or {}
+        key = (target, how.get("user", ""), how.get("method", ""), how.get("flags", ""))
+        with self._lock:
+            return self._identities.setdefault(key, Identity())
 
     def prediction(self, host: str) -> Prediction:
         """The check-mode view of what earlier tasks would have done to this host's files."""

@@ -173,3 +173,33 @@ def test_the_round_trip_budget_of_file_modules(
     assert (d / "content").read_text() == "a\n" and (d / "content").stat().st_mode & 0o777 == 0o640
     assert (d / "t").read_text() == "hello w\n"
     assert "port=1\n" in (d / "ini").read_text() and "x=1\n" in (d / "ini").read_text()
+
+
+def test_the_user_and_umask_are_asked_once_per_host(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every command runs from the host's one shell, whose user and umask no task changes:
+    the probe layer asks `id` once for a run of file tasks, not once per task."""
+    sent: list[str] = []
+    real_run = LocalConnection.run
+
+    def counting_run(self: LocalConnection, command: str, **kw: Any) -> CommandResult:
+        sent.append(command)
+        return real_run(self, command, **kw)
+
+    monkeypatch.setattr(LocalConnection, "run", counting_run)
+    d = tmp_path / "d"
+    book = tmp_path / "site.yml"
+    book.write_text(f"""
+- hosts: all
+  gather_facts: false
+  tasks:
+    - file: {{path: {d}, state: directory, mode: "0750"}}
+    - copy: {{content: "a\\n", dest: {d}/a}}
+    - lineinfile: {{path: {d}/b, line: x, create: true}}
+    - file: {{path: {d}/b, mode: "0600"}}
+""")
+    inventory = {"all": {"hosts": {"here": {"ansible_connection": "local"}}}}
+    assert pbe.run(book, inventory).stats["here"]["changed"] == 4
+    assert sum("; id" in c for c in sent) == 1, [c for c in sent if "; id" in c]
+    assert (d / "b").stat().st_mode & 0o777 == 0o600 and (d / "a").read_text() == "a\n"

@@ -257,15 +257,33 @@ def resolve(path: str, target: str) -> str:
     return "/".join(parts) or "/"
 
 
+class Identity:
+    """Where the user, groups and umask the commands run with are kept once known. The
+    executor keeps one per host and become user for the whole run: every command runs from
+    the host's one persistent shell (or under the same become), whose credentials and umask
+    no task changes (a task's `umask` or new group applies to its own child process only)."""
+
+    def __init__(self) -> None:
+        self.env: Env | None = None
+
+
 class ProbeCache:
     """One task's answers, so a module (and the helpers it calls) never asks the host the
     same question twice: entries by (path, flags, algorithm), dropped when any command runs
-    (a probe stores its own answers after its command); and the task's user and umask,
-    which no command of the task changes."""
+    (a probe stores its own answers after its command); and the user and umask
+    (``Identity``), which no command changes."""
 
-    def __init__(self) -> None:
+    def __init__(self, identity: Identity | None = None) -> None:
         self.entries: dict[tuple[str, str, str], Entry] = {}
-        self.env: Env | None = None
+        self.identity = identity or Identity()
+
+    @property
+    def env(self) -> Env | None:
+        return self.identity.env
+
+    @env.setter
+    def env(self, env: Env | None) -> None:
+        self.identity.env = env
 
     def forget(self) -> None:
         self.entries.clear()

@@ -22,7 +22,7 @@ from ...errors import ModuleError
 from ...transport.base import CommandResult
 from . import selinux
 from .filestate import FileState, Prediction
-from .probe import Probe, ProbeCache
+from .probe import Identity, Probe, ProbeCache
 from .selinux import SeContext
 from .words import ValidateFailed, validate_line
 
@@ -44,13 +44,14 @@ class RemoteFiles:
         check: bool,
         prediction: Prediction,
         become: bool = False,
+        identity: Identity | None = None,
     ) -> None:
         self._run = run
         self._put = put
         self.check = check
         self._prediction = prediction
         self.become = become
-        self.cache = ProbeCache()  # this task's probe answers; any command drops them
+        self.cache = ProbeCache(identity)  # this task's probe answers; any command drops them
 
     # -- the check run's prediction (None / False outside a check run) --------------------
 
