@@ -74,6 +74,7 @@ class PlaybookLoader:
         # handlers brought in by the play's roles, with the blocks around them
         self._handlers: list[tuple[Task, tuple[Block, ...]]] = []
         self._seen_roles: set[str] = set()
+        self._play_loc: SourceLocation | None = None  # of the play being read
         # Shared with run-time loaders, like the cache: problems that are warnings in a file
         # included at run time (``_at_run_time``), and names of handlers dropped by an error
         # (a notify naming one is not another error).
@@ -134,7 +135,9 @@ class PlaybookLoader:
             if _IMPORT_PLAYBOOK in node or f"ansible.builtin.{_IMPORT_PLAYBOOK}" in node:
                 plays += self._import_playbook(node, path)
                 continue
-            if (play := self._play(node)) is not None:
+            play = self._play(node)
+            self._play_loc = None  # roles included at run time: their include's place
+            if play is not None:
                 plays.append(play)
         return plays
 
@@ -182,6 +185,7 @@ class PlaybookLoader:
         if "hosts" not in node:
             self._error("play has no `hosts:`", node.loc, "add e.g. `hosts: all`")
         self._handlers, self._seen_roles = [], set()
+        self._play_loc = node.loc  # Ansible places a role's argument check at its play
         # In play order, so an include_role in tasks sees the roles already loaded.
         sections = {
             "pre_tasks": self._task_list(node.get("pre_tasks"), node.loc),
@@ -629,7 +633,8 @@ class PlaybookLoader:
         (``main``, or ``tasks_from``)."""
         specs, problems = read_specs(path)
         self.problems += problems
-        task = implicit_task(name, path, specs, entry, loc or SourceLocation(str(path)))
+        where = self._play_loc or loc or SourceLocation(str(path))
+        task = implicit_task(name, path, specs, entry, where)
         return () if task is None else (task,)
 
     def _check_role_params(self, spec: Any, block: Block, loc: SourceLocation | None) -> None:

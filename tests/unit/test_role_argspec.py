@@ -85,6 +85,8 @@ def test_valid_variables_pass_and_are_not_converted_or_defaulted(tmp_path: Path)
     ]
     first = result.results[0].result
     assert first["msg"] == "The arg spec validation passed"
+    where = result.results[0].loc  # Ansible's task path for it is the play's
+    assert where is not None and (where.file, where.line) == (str(site), 1)
     assert first["validate_args_context"] == {
         "argument_spec_name": "main",
         "name": "web",
