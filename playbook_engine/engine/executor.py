@@ -25,6 +25,7 @@ from ..errors import (
     ModuleError,
     PbeError,
     TemplateError,
+    UndefinedVariable,
     ValidationFailed,
 )
 from ..events import CommandSent, Event, HostResult, status_of
@@ -510,6 +511,13 @@ class Executor:
     def _when(self, templar: Templar, conditions: Sequence[Any]) -> bool:
         return all(templar.evaluate(c) for c in conditions)
 
+    def _holds_without_item(self, templar: Templar, conditions: Sequence[Any]) -> bool:
+        """False only when a condition is certainly false without the loop's item."""
+        try:
+            return self._when(templar, conditions)
+        except PbeError:  # it reads the item, say: the loop's own error stands
+            return True
+
     def _run_loop(
         self,
         task: Task,
@@ -519,7 +527,14 @@ class Executor:
         variables: dict[str, Any],
         conditions: Sequence[Any],
     ) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
-        items = loop_items(task, templar)
+        try:
+            items = loop_items(task, templar)
+        except UndefinedVariable:
+            # As Ansible: a loop over what is not defined is skipped when the condition,
+            # judged without an item (`when: things is defined`), is false
+            if not self._holds_without_item(templar, conditions):
+                return _skipped(conditions, templar), ()
+            raise
         control = {
             k: v if k in ("label", "break_when") else templar.render(v)  # per item
             for k, v in task.loop_control.items()

@@ -66,3 +66,26 @@ def test_literal_conditions_that_are_not_text() -> None:
     assert templar.evaluate(None) is True
     with pytest.raises(TemplateError, match="must be strings"):
         templar.evaluate(1)
+
+
+def test_a_loop_over_an_undefined_variable_is_skipped_when_its_condition_is_false(
+    tmp_path: Path,
+) -> None:
+    """As Ansible (geerlingguy.clamav: `with_items: "{{ changes }}"` guarded by
+    `when: changes is defined`): the condition is judged without an item first."""
+    book = tmp_path / "site.yml"
+    book.write_text("""
+- hosts: all
+  gather_facts: false
+  tasks:
+    - debug: {msg: "{{ item }}"}
+      with_items: "{{ changes }}"
+      when: changes is defined
+    - debug: {msg: "{{ item }}"}
+      loop: "{{ changes }}"
+      when: item > 0
+      ignore_errors: true
+""")
+    result = pbe.run(book, INVENTORY)
+    assert [r.status for r in result.results] == ["skipped", "failed"]
+    assert "changes" in result.results[1].result["msg"]
