@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import ast
 import re
+from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from ..errors import ModuleError, TemplateError
+from ..templating.templar import template_files
 from . import register
 from .base import Arg, Module, ModuleContext
 from .copy import FILE_ARGS, FILE_RETURNS
@@ -175,11 +177,16 @@ class Template(Module):
             source = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ModuleError(f"cannot read template {path}: {exc}") from None
+
+        def beside(name: str) -> Path:  # Ansible searches the file's own directory first
+            local = path.parent / name
+            return local if local.is_file() else ctx.find_file("templates", name)
+
         try:
             body, syntax = self.syntax(source, args)
-            text = with_trailing_newlines(
-                ctx.render_text(translate(body, syntax)), source, syntax["newline_sequence"]
-            )
+            with template_files(beside):
+                rendered = ctx.render_text(translate(body, syntax))
+            text = with_trailing_newlines(rendered, source, syntax["newline_sequence"])
         except jinja2.TemplateSyntaxError as exc:
             raise ModuleError(
                 f"template syntax error: {exc.message} (line {exc.lineno}) in "

@@ -11,11 +11,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import difflib
 import functools
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,7 @@ from jinja2 import nodes
 from jinja2.nativetypes import NativeCodeGenerator
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from ..errors import TemplateError, UndefinedVariable
+from ..errors import PbeError, TemplateError, UndefinedVariable
 from ..source import SourceLocation
 from . import filters, lookups
 from .lines import Lines
@@ -65,6 +67,12 @@ class _Environment(ImmutableSandboxedEnvironment):
 
     code_generator_class = _CodeGenerator
 
+    @staticmethod
+    def concat(parts: Iterable[Any]) -> str:  # native values too
+        """What a macro, a `{% set %}` block or `caller()` renders: text, whatever native
+        values its expressions gave (`{% macro hi(n) %}hi {{ n }}{% endmacro %}` with 42)."""
+        return "".join(str(p) for p in parts)
+
     def getitem(self, obj: Any, argument: Any) -> Any:
         return _as_list(super().getitem(obj, argument))
 
@@ -81,6 +89,41 @@ def _as_list(value: Any) -> Any:
     return value
 
 
+# How the template file being rendered on this thread finds the files it includes.
+_FINDER: contextvars.ContextVar[Callable[[str], Path] | None] = contextvars.ContextVar(
+    "pbe_template_finder", default=None
+)
+
+
+@contextlib.contextmanager
+def template_files(find: Callable[[str], Path]) -> Iterator[None]:
+    """While rendering a template file: ``{% include %}``, ``{% import %}`` and
+    ``{% extends %}`` names are looked up with ``find`` (the template module's search:
+    the file's own directory, then templates/ as for ``src``)."""
+    token = _FINDER.set(find)
+    try:
+        yield
+    finally:
+        _FINDER.reset(token)
+
+
+class _TemplateFiles(jinja2.BaseLoader):
+    """Loads what a template file includes, through the finder set for this thread; never
+    cached by name (two roles may both have a ``header.j2``)."""
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        find = _FINDER.get()
+        if find is None:  # a template string in a playbook: no files to include from
+            raise jinja2.TemplateNotFound(template)
+        try:
+            path = find(template)
+            return path.read_text(encoding="utf-8"), str(path), lambda: False
+        except (OSError, UnicodeDecodeError, PbeError):
+            raise jinja2.TemplateNotFound(template) from None
+
+
 class TemplateEngine:
     """One per run: the sandboxed environment and a cache of compiled templates."""
 
@@ -90,6 +133,8 @@ class TemplateEngine:
             finalize=_finalize,
             keep_trailing_newline=True,
             autoescape=False,
+            loader=_TemplateFiles(),
+            cache_size=0,
         )
         filters.install(self.env)
         lookups.install(self.env)
@@ -177,6 +222,11 @@ class Templar:
             ) from None
         except (TemplateError, Unpredictable):
             raise
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateError(
+                f"template `{exc.name}` (included) not found beside the template or in templates/",
+                self.loc,
+            ) from None
         except Exception as exc:  # a filter or test raising: the template's fault
             raise TemplateError(
                 f"template error: {_error_text(exc)}", self.loc, f"in template: {source.strip()}"

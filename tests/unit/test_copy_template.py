@@ -199,3 +199,37 @@ def test_fetch_local_path(dest: str, src: str, flat: bool, expected: str) -> Non
 def test_fetch_local_path_never_escapes() -> None:
     with pytest.raises(ModuleError):
         local_path("out", "/etc/../../root/x", "h01", False)
+
+
+def test_a_template_includes_and_imports_files_beside_it_and_from_templates(
+    tmp_path: Path,
+) -> None:
+    """`{% include %}`/`{% import %}` in a template file (oefenweb.haproxy's haproxy.cfg.j2
+    includes its parts): the file's own directory first, then templates/ as for `src`;
+    two roles' files of the same name never mix (no cache by name)."""
+    import playbook_engine as pbe
+
+    for role, word in (("a", "alpha"), ("b", "beta")):
+        base = tmp_path / "roles" / role / "templates"
+        (base / "etc").mkdir(parents=True)
+        (base / "etc" / "main.j2").write_text(
+            'top\n{% include "part.j2" %}\n{% import "macros.j2" as m %}{{ m.hi(v) }}\n'
+        )
+        (base / "etc" / "part.j2").write_text(f"{word} {{{{ v }}}}\n")
+        (base / "macros.j2").write_text("{% macro hi(n) %}hi {{ n }}{% endmacro %}\n")
+        (tmp_path / "roles" / role / "tasks").mkdir()
+        (tmp_path / "roles" / role / "tasks" / "main.yml").write_text(
+            f"- template: {{src: etc/main.j2, dest: {tmp_path}/{role}.out}}\n"
+        )
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "bad.j2").write_text('{% include "nope.j2" %}\n')
+    book = tmp_path / "site.yml"
+    book.write_text(
+        "- hosts: all\n  gather_facts: false\n  vars: {v: 42}\n  roles: [a, b]\n"
+        f"  tasks:\n    - template: {{src: bad.j2, dest: {tmp_path}/bad}}\n"
+    )
+    result = pbe.run(book, {"all": {"hosts": {"h": {"ansible_connection": "local"}}}})
+    assert (tmp_path / "a.out").read_text() == "top\nalpha 42\nhi 42\n"
+    assert (tmp_path / "b.out").read_text() == "top\nbeta 42\nhi 42\n"
+    assert result.results[-1].status == "failed" and not (tmp_path / "bad").exists()
+    assert "template `nope.j2` (included) not found" in result.results[-1].result["msg"]

@@ -683,3 +683,16 @@ def test_every_registered_name_is_exercised() -> None:
         "mount",
         "is_dir",
     }
+
+
+def test_macros_and_set_blocks_render_native_values_as_text() -> None:
+    """A macro body with a number in it (`hi {{ n }}` with 42) renders text, as in
+    Ansible; it failed with 'expected str instance, int found'."""
+    from playbook_engine.templating.templar import TemplateEngine
+
+    templar = TemplateEngine().templar({"v": 42, "l": [1]})
+    text = (
+        "{% macro hi(n) %}hi {{ n }}{% endmacro %}{{ hi(v) }}|{% set b %}{{ l }}{% endset %}{{ b }}"
+    )
+    assert templar.render_text(text) == "hi 42|[1]"
+    assert templar.render_str("{{ v }}") == 42  # a lone expression keeps its type
