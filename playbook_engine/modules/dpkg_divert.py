@@ -20,38 +20,15 @@ from . import register
 from .base import Arg, ModuleContext
 from .util.hostedit import Section, need, section, sections
 from .util.state import Change, StateModule
+from .util.sysmods import C_LOCALE, Output, split
 
-_ENV = "export LC_ALL=C LANGUAGE=C"
 _FIND = (
     'b=$(command -v dpkg-divert) || { echo "Failed to find required executable '
     'dpkg-divert" >&2; exit 127; }'
 )
-# stdout as is, stderr lines marked "!", then the status as "::rc N" (one stream, in order)
-_SPLIT = "{{ {{ {cmd}; echo \"::rc $?\"; }} 2>&1 1>&3 | sed 's/^/!/'; }} 3>&1"
 _MIN_VERSION = (1, 19, 1)  # --no-rename
 _NEXT = "::pbe:next"  # between the messages of two dpkg-divert commands
 _BEGIN = "::pbe:begin "  # where the sections start (hostedit's frame)
-
-
-@dataclass(frozen=True, slots=True)
-class Output:
-    """What a dpkg-divert command printed: stdout, stderr and its status."""
-
-    rc: int
-    out: str
-    err: str
-
-    @classmethod
-    def parse(cls, text: str) -> Output:
-        rc, out, err = 1, [], []
-        for line in text.splitlines():
-            if line.startswith("::rc "):
-                rc = int(line[5:])
-            elif line.startswith("!"):
-                err.append(line[1:])
-            else:
-                out.append(line)
-        return cls(rc, "\n".join(out).rstrip(), "\n".join(err).rstrip())
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,10 +102,10 @@ class DpkgDivert(StateModule[Diversion]):
             section("holder", f'"$b" --listpackage {path}'),
             section("truename", f'"$b" --truename {path}'),
             section("exists", exists),
-            section("test", _SPLIT.format(cmd=f'"$b" --test {_main_args(args, args["rename"])}')),
-            section("rmtest", _SPLIT.format(cmd=f'"$b" --test --no-rename --remove {path}')),
+            section("test", split(f'"$b" --test {_main_args(args, args["rename"])}')),
+            section("rmtest", split(f'"$b" --test --no-rename --remove {path}')),
         ]
-        return f"{_ENV}; {_FIND}; " + "; ".join(parts)
+        return f"{C_LOCALE}; {_FIND}; " + "; ".join(parts)
 
     def parse(self, args: dict[str, Any], res: CommandResult) -> Diversion:
         if res.rc == 127:
@@ -187,7 +164,7 @@ class DpkgDivert(StateModule[Diversion]):
     def apply(self, args: dict[str, Any], change: Change, ctx: ModuleContext) -> str:
         assert isinstance(change, Divert)
         path = quote(args["path"])
-        steps = [f"{_ENV}; {_FIND}"]
+        steps = [f"{C_LOCALE}; {_FIND}"]
         if change.op == "update":
             steps.append(f't=$("$b" --truename {path}) || exit')
             steps.append(f'"$b" --no-rename --remove {path} || exit; echo {_NEXT}')
