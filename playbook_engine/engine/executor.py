@@ -52,7 +52,7 @@ from ..templating.values import (
     is_template,
 )
 from ..transport import ConnectionCache, shell
-from ..transport.base import CommandResult, Connection
+from ..transport.base import CommandResult, Connection, ConnectionSpec
 from .asyncrun import AsyncSpec, AsyncTasks, async_spec, guarded
 from .facts import FactStore
 from .hostaccess import HostAccess
@@ -163,6 +163,7 @@ class HostContext:
         self._files: RemoteFiles | None = None
         self.role_path: str | None = None
         self.target = host  # delegate_to changes where commands run
+        self.delegate_to: str | None = None  # the task's delegate_to, even the host itself
         self.connection_kind: str | None = None
         self._conn_templar = templar
         self.jobs: JobTable = executor.jobs
@@ -231,6 +232,20 @@ class HostContext:
         return self._executor.access.connection(
             self.target, self._conn_templar, self.connection_kind
         )
+
+    def host_spec(self) -> ConnectionSpec:
+        """How the task's own host is reached, whatever ``delegate_to`` says (a module that
+        connects to it from elsewhere, as synchronize's rsync does, needs it)."""
+        return self._executor.access.connection_spec(self.host, self._templar, self.connection_kind)
+
+    @property
+    def become_user(self) -> str | None:
+        """The user the task becomes, or None without become."""
+        return str(self._become["user"]) if self._become else None
+
+    @property
+    def playbook_dir(self) -> str:
+        return str(self._executor.vm.playbook_dir)
 
     def delegate(self, target: str, templar: Templar) -> None:
         self.target = target
@@ -746,6 +761,7 @@ class Executor:
         delegate = scope.keyword(task, "delegate_to")
         if delegate is not None:
             target = str(templar.render(delegate))
+            ctx.delegate_to = target
             if target != host:
                 ctx.delegate(target, self.engine.templar(self._delegate_vars(target)))
         self._current.target = ctx.target  # whose connection an unreachable error is about
