@@ -50,15 +50,17 @@ def lookup(name: str) -> Callable[[Lookup], Lookup]:
 
 
 def search(variables: Mapping[str, Any], kind: str, name: str) -> Path:
-    """A file for a lookup: absolute, else in the role's ``kind`` dir and the role, then the
-    playbook's ``kind`` dir and the playbook dir."""
+    """A file for a lookup: absolute, else in the role's ``kind`` dir, its ``tasks`` dir
+    (where the task's own file is, as Ansible searches) and the role, then the playbook's
+    ``kind`` dir and the playbook dir."""
     path = Path(str(name)).expanduser()
     if path.is_absolute():
         candidates = [path]
     else:
         bases = []
         if "role_path" in variables:
-            bases += [Path(str(variables["role_path"])) / kind, Path(str(variables["role_path"]))]
+            role = Path(str(variables["role_path"]))
+            bases += [role / kind, role / "tasks", role]
         play = Path(str(variables["playbook_dir"])) if "playbook_dir" in variables else Path()
         bases += [play / kind, play]
         candidates = [b / path for b in bases]

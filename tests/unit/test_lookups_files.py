@@ -363,3 +363,25 @@ def test_lookup_results_are_data(files: Path) -> None:
     (files / "files" / "t.ini").write_text("[global]\nk = {{ 7 * 6 }}\n")
     value = render(files, "{{ lookup('ini', 'k file=t.ini', interpolation=False) }}")
     assert value == "{{ 7 * 6 }}" and not isinstance(value, TrustedStr)
+
+
+def test_first_found_in_a_role_searches_its_tasks_dir(tmp_path: Path) -> None:
+    """As Ansible (lean_delivery.java picks its fetch task file with with_first_found): a
+    role's lookups also search the role's tasks/, where the task's own file is."""
+    tasks = tmp_path / "roles" / "dep" / "tasks"
+    tasks.mkdir(parents=True)
+    (tasks / "x.txt").write_text("x\n")
+    (tasks / "other.yml").write_text("- debug: msg=other\n")
+    (tasks / "main.yml").write_text(
+        "- debug: msg=\"{{ lookup('first_found', 'x.txt') }}\"\n"
+        "- include_tasks: '{{ f }}'\n  with_first_found: [sub/missing.yml, other.yml]\n"
+        "  loop_control: {loop_var: f}\n"
+    )
+    book = tmp_path / "site.yml"
+    book.write_text("- hosts: all\n  gather_facts: false\n  roles: [dep]\n")
+    result = pbe.run(book, {"all": {"hosts": {"h": {"ansible_connection": "local"}}}})
+    assert result.exit_code == 0
+    assert [r.result.get("msg") for r in result.results if r.action == "debug"] == [
+        str(tasks / "x.txt"),
+        "other",
+    ]
