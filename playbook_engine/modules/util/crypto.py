@@ -37,12 +37,17 @@ __all__ = [
     "CryptoFile",
     "FileAttrs",
     "Secrets",
+    "attr_steps",
     "der_of",
     "der_section",
     "fingerprints",
     "openssh_key",
+    "parent_dir",
+    "parse_stat",
     "pem",
     "predicted_new",
+    "run_script",
+    "stat_section",
 ]
 
 ABSENT = 66
@@ -223,15 +228,15 @@ class FileAttrs:
     gid: str
 
 
-def stat_section(path: str) -> str:
+def stat_section(path: str, name: str = "stat") -> str:
     return section(
-        "stat",
+        name,
         f'p={quote(path)}; [ -e "$p" ] || exit {ABSENT}; stat -L -c "%a %U %G %u %g" -- "$p"',
     )
 
 
-def parse_stat(found: dict[str, Section]) -> FileAttrs | None:
-    part = found.get("stat")
+def parse_stat(found: dict[str, Section], name: str = "stat") -> FileAttrs | None:
+    part = found.get(name)
     if part is None:
         raise ModuleError("could not read the host's state")
     if part.rc == ABSENT:
@@ -261,16 +266,25 @@ def attr_steps(path: str, args: dict[str, Any], have: FileAttrs, mode: str | Non
     return steps
 
 
-def install(path: str, args: dict[str, Any], mode: str | None, source: str = '"$w/out"') -> str:
+def install(
+    path: str,
+    args: dict[str, Any],
+    mode: str | None,
+    source: str = '"$w/out"',
+    *,
+    name: str = "write",
+    new_mode: str = "$m0",
+) -> str:
     """Shell installing ``source`` at ``path`` atomically with the wanted attributes (a
-    new file without ``mode`` gets the umask's default); prints the backup's path."""
+    new file without ``mode`` gets ``new_mode``, by default the umask's); section ``name``
+    prints the backup's path."""
     owner = None
     if args.get("owner") is not None or args.get("group") is not None:
         owner = (args.get("owner") or "") + (f":{args['group']}" if args.get("group") else "")
     write = write_file(
-        path, mode=mode, owner=owner, backup=bool(args.get("backup")), new_mode="$m0"
+        path, mode=mode, owner=owner, backup=bool(args.get("backup")), new_mode=new_mode
     )
-    return section("write", f"cat -- {source} | {{ {write}; }}")
+    return section(name, f"cat -- {source} | {{ {write}; }}")
 
 
 def parent_dir(ctx: ModuleContext, path: str) -> str:
@@ -375,19 +389,22 @@ class CryptoFile(Module):
             _record(ctx, args["path"], self.mode(args))
             return Result(changed=True, values=self.values(args, found, regenerate))
         if not regenerate:
-            _run(ctx, " && ".join(fix), None, "set the file's attributes")
+            run_script(ctx, " && ".join(fix), None, "set the file's attributes")
             return Result(changed=True, values=self.values(args, found, False))
         apply = Secrets()
         script = f"( set -e\n{self.generate(args, found, apply)}\n) || exit 1"
         steps = [script, install(args["path"], args, self.mode(args)), *self.report(args, apply)]
-        done = sections(_run(ctx, apply.prelude() + "\n".join(steps), apply.stdin, "generate"))
+        done = sections(
+            run_script(ctx, apply.prelude() + "\n".join(steps), apply.stdin, "generate")
+        )
         values = self.values(args, {**found, **done}, True)
         if args.get("backup") and (backup := done.get("write")) and backup.text.strip():
             values["backup_file"] = backup.text.strip()
         return Result(changed=True, values=values)
 
 
-def _run(ctx: ModuleContext, script: str, stdin: bytes | None, what: str) -> str:
+def run_script(ctx: ModuleContext, script: str, stdin: bytes | None, what: str) -> str:
+    """Run an apply script; its first failed section (or its status) fails the task."""
     res = ctx.run(script, stdin=stdin)
     found = sections(res.out)
     failed = [part for part in found.values() if part.rc != 0]
@@ -415,7 +432,7 @@ def remove(args: dict[str, Any], ctx: ModuleContext) -> Result:
     backup = ""
     if args.get("backup"):
         backup = f"d={path}; {backup_step()}; "
-    out = _run(ctx, f"{backup}rm -f -- {path}", None, f"remove {args['path']}")
+    out = run_script(ctx, f"{backup}rm -f -- {path}", None, f"remove {args['path']}")
     values: dict[str, Any] = {"filename": args["path"]}
     if out.strip():
         values["backup_file"] = out.strip()
