@@ -131,11 +131,14 @@ def _choice(value: object) -> str:
 def sync_page(text: str, module: type[Module]) -> str:
     """``text`` with its Arguments table regenerated (a missing one is added)."""
     head, sep, rest = text.partition("\n## Arguments\n")
+    if not module.args:  # nothing to tabulate: the page says so in its own words
+        return text if sep else text.rstrip("\n") + "\n\n## Arguments\n\nNone.\n"
     if not sep:
         return text.rstrip("\n") + "\n\n## Arguments\n\n" + markdown_table(module, {}) + "\n"
     lines = rest.split("\n")
-    start = next((i for i, line in enumerate(lines) if line.startswith("|")), None)
-    if start is None:
+    section = next((i for i, line in enumerate(lines) if line.startswith("## ")), len(lines))
+    start = next((i for i, line in enumerate(lines[:section]) if line.startswith("|")), None)
+    if start is None:  # prose only (or none): the table goes first, the prose stays
         return head + sep + "\n" + markdown_table(module, {}) + "\n" + rest
     end = start
     while end < len(lines) and lines[end].startswith("|"):

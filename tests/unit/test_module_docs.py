@@ -41,3 +41,20 @@ def test_a_table_is_regenerated_keeping_prose() -> None:
     assert [r.split("`")[1] for r in rows] == list(module.args)
     assert rows[0] == "| `path` | path | required | Hand-written. Aliases: `dest`, `name`. |"
     assert new.endswith("\n\n## Return values\n") and sync_page(new, module) == new
+
+
+def test_the_table_of_the_next_section_is_never_taken_for_the_arguments() -> None:
+    """A page whose Arguments section is prose gets its table there; the Return values
+    table after it stays (the generator overwrote it on two pages); a module without
+    arguments keeps its prose."""
+    page = (
+        "# stat\n\n## Arguments\n\nSee `pbe doc stat`.\n\n## Return values\n\n"
+        "| Key | Description |\n|--|--|\n| `stat` | what is there |\n"
+    )
+    new = sync_page(page, REGISTRY["stat"])
+    arguments, returns = new.split("## Return values")
+    assert "| `path` |" in arguments and "See `pbe doc stat`." in arguments
+    assert "| `stat` | what is there |" in returns and "| `path` |" not in returns
+    assert sync_page(new, REGISTRY["stat"]) == new
+    bare = "# service_facts\n\n## Arguments\n\nNone.\n\n## Return values\n\n| Key |\n|--|\n"
+    assert sync_page(bare, REGISTRY["service_facts"]) == bare
