@@ -24,6 +24,7 @@ pbe's, file by file (type, mode, content). Several inventory hosts may share a d
 from __future__ import annotations
 
 import argparse
+import compileall
 import hashlib
 import json
 import os
@@ -286,6 +287,9 @@ def _prepare(fleet: Fleet, size: int, args: argparse.Namespace, root: Path) -> B
     bench = Bench(fleet, args, root, names, daemon_of, dirs, HostCPU(fleet))
     _write_inventories(bench)
     bench.env = {**os.environ, "PYTHONPATH": args.pbe_path, "CI": "true"}
+    # Bytecode as a pip install leaves it (pyinfra's and Ansible's venvs have theirs): a
+    # checkout run with PYTHONDONTWRITEBYTECODE would compile every file on every start.
+    compileall.compile_dir(str(Path(args.pbe_path) / "playbook_engine"), quiet=1)
     return bench
 
 
