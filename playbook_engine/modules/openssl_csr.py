@@ -13,7 +13,7 @@ from ..transport.shell import quote
 from . import register
 from .base import Arg
 from .util.crypto import FILE_ARGS, CryptoFile, FileAttrs, Secrets
-from .util.csr import CSR_ARGS, Request, existing_ok, make_csr, probe_csr, report
+from .util.csr import CSR_ARGS, CSR_RETURNS, Request, existing_ok, make_csr, probe_csr, report
 from .util.hostedit import Section, section
 
 
@@ -38,15 +38,7 @@ class OpensslCsr(CryptoFile):
     mutually_exclusive = (("privatekey_path", "privatekey_content"), ("subject", "subject_ordered"))
     returns = {
         "filename": "the CSR file",
-        "privatekey": "the private key's path",
-        "subject": "the subject as [name, value] pairs",
-        "subjectAltName": "the SANs",
-        "keyUsage": "the key usages",
-        "extendedKeyUsage": "the extended key usages",
-        "basicConstraints": "the basic constraints",
-        "ocspMustStaple": "whether OCSP Must Staple is set",
-        "name_constraints_permitted": "permitted name constraints",
-        "name_constraints_excluded": "excluded name constraints",
+        **CSR_RETURNS,
         "csr": "the CSR's PEM (return_content)",
         "backup_file": "the backup's path (backup)",
     }

@@ -14,7 +14,7 @@ from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
 from .util.crypto import Secrets, predicted_new
-from .util.csr import CSR_ARGS, Request, existing_ok, make_csr, probe_csr, report
+from .util.csr import CSR_ARGS, CSR_RETURNS, Request, existing_ok, make_csr, probe_csr, report
 from .util.hostedit import section, sections
 
 _SHOW = section("new", 'cat -- "$w/new"')
@@ -31,15 +31,7 @@ class OpensslCsrPipe(Module):
     mutually_exclusive = (("privatekey_path", "privatekey_content"), ("subject", "subject_ordered"))
     returns = {
         "csr": "the CSR's PEM",
-        "privatekey": "the private key's path",
-        "subject": "the subject as [name, value] pairs",
-        "subjectAltName": "the SANs",
-        "keyUsage": "the key usages",
-        "extendedKeyUsage": "the extended key usages",
-        "basicConstraints": "the basic constraints",
-        "ocspMustStaple": "whether OCSP Must Staple is set",
-        "name_constraints_permitted": "permitted name constraints",
-        "name_constraints_excluded": "excluded name constraints",
+        **CSR_RETURNS,
     }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:

@@ -98,6 +98,19 @@ def _crit(what: str, *aliases: str) -> Arg:
     return Arg("bool", default=False, aliases=aliases, description=f"Mark {what} critical.")
 
 
+# What both CSR modules return about the request (beside the CSR itself, or its file).
+CSR_RETURNS = {
+    "privatekey": "the private key's path",
+    "subject": "the subject as [name, value] pairs",
+    "subjectAltName": "the SANs",
+    "keyUsage": "the key usages",
+    "extendedKeyUsage": "the extended key usages",
+    "basicConstraints": "the basic constraints",
+    "ocspMustStaple": "whether OCSP Must Staple is set",
+    "name_constraints_permitted": "permitted name constraints",
+    "name_constraints_excluded": "excluded name constraints",
+}
+
 CSR_ARGS: dict[str, Arg] = {
     "privatekey_path": Arg("path", description="The private key file on the host."),
     "privatekey_content": Arg("str", description="The private key itself (PEM)."),
