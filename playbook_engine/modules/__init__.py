@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+import importlib
+import re
+from collections.abc import Callable, Iterator, MutableMapping
+from pathlib import Path
 
 from .base import Arg, Module, ModuleContext
 from .result import Result
@@ -22,9 +25,48 @@ __all__ = [
     "suggest",
 ]
 
-REGISTRY: dict[str, type[Module]] = {}
 _API = frozenset({"base", "result"})  # the module API itself, not modules
 _PREFIXES = ("ansible.builtin.", "ansible.legacy.")
+_REGISTER = re.compile(r'^@register\(\s*"([^"]+)"((?:\s*,\s*"[^"]+")*)\s*,?\s*\)', re.M)
+
+
+class _Registry(MutableMapping[str, "type[Module]"]):
+    """Every module by name. pbe's own are indexed from their files' ``@register`` lines
+    and imported when first asked for: a run imports the few its playbook uses, not all
+    of them (importing every file was half of pbe's start-up)."""
+
+    def __init__(self) -> None:
+        self._classes: dict[str, type[Module]] = {}
+        self.files: dict[str, str] = {}  # pbe's own modules: name -> file in this package
+
+    def __getitem__(self, name: str) -> type[Module]:
+        if name not in self._classes and name in self.files:
+            importlib.import_module(f"{__name__}.{self.files[name]}")
+        return self._classes[name]
+
+    def __setitem__(self, name: str, cls: type[Module]) -> None:
+        self._classes[name] = cls
+
+    def __delitem__(self, name: str) -> None:
+        found = self._classes.pop(name, None)
+        if self.files.pop(name, None) is None and found is None:
+            raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._classes or name in self.files
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*self.files, *self._classes]))
+
+    def __len__(self) -> int:
+        return len(dict.fromkeys([*self.files, *self._classes]))
+
+    def imported(self) -> dict[str, type[Module]]:
+        """The modules imported so far (those asked for, and library modules)."""
+        return dict(self._classes)
+
+
+REGISTRY = _Registry()
 
 
 class DuplicateModule(RuntimeError):
@@ -42,8 +84,12 @@ def register(name: str, *aliases: str) -> Callable[[type[Module]], type[Module]]
     "community.general.ufw")``."""
 
     def wrap(cls: type[Module]) -> type[Module]:
+        own = REGISTRY.files.get(name) is not None and (
+            cls.__module__ == f"{__name__}.{REGISTRY.files[name]}"
+        )  # pbe's own file registering what the index already names
         for key in (name, *aliases):
-            if key in REGISTRY or key in ALIASES:
+            taken = key in REGISTRY or key in ALIASES
+            if taken and not (own and ALIASES.get(key, name) == name):
                 raise DuplicateModule(key)
         cls.name = name
         REGISTRY[name] = cls
@@ -70,14 +116,16 @@ def suggest(name: str) -> str | None:
     return close[0] if close else None
 
 
-def _load_builtin() -> None:
-    """Import every module file here; each registers itself with @register."""
-    import importlib
-    import pkgutil
+def _index_builtin() -> None:
+    """Name every module of this package (and its aliases) from its ``@register`` line,
+    without importing it."""
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        if path.stem in _API or path.stem.startswith("_"):
+            continue
+        for found in _REGISTER.finditer(path.read_text(encoding="utf-8")):
+            name = found.group(1)
+            REGISTRY.files[name] = path.stem
+            ALIASES.update(dict.fromkeys(re.findall(r'"([^"]+)"', found.group(2)), name))
 
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if info.name not in _API and not info.ispkg:  # util/ holds helpers, not modules
-            importlib.import_module(f"{__name__}.{info.name}")
 
-
-_load_builtin()
+_index_builtin()

@@ -159,3 +159,25 @@ def test_only_the_remote_files_layer_holds_the_check_run_prediction() -> None:
         or (isinstance(node, ast.ImportFrom) and any(a.name == "Prediction" for a in node.names))
     )
     assert touching == []
+
+
+def test_the_module_index_names_what_importing_every_file_registers() -> None:
+    """pbe's own modules are indexed from their `@register` lines and imported on first
+    use; the index must name exactly what the files register."""
+    import importlib
+
+    from playbook_engine import modules
+
+    index, aliases = dict(modules.REGISTRY.files), dict(modules.ALIASES)
+    for path in sorted((PACKAGE / "modules").glob("*.py")):
+        if path.stem not in ("__init__", "base", "result"):
+            importlib.import_module(f"playbook_engine.modules.{path.stem}")
+    registered = {
+        name: cls.__module__.rsplit(".", 1)[-1]
+        for name, cls in modules.REGISTRY.imported().items()
+        if cls.__module__.startswith("playbook_engine.modules.")
+    }
+    assert registered == index
+    assert {a: n for a, n in modules.ALIASES.items() if n in index} == {
+        a: n for a, n in aliases.items() if n in index
+    }
