@@ -40,6 +40,40 @@ from .values import (
 )
 
 
+class _LazyUndefined(jinja2.StrictUndefined):
+    """As in Ansible 2.19: an undefined value fails where it is used (printed, iterated,
+    compared, judged true or false), not where it is reached, so ``x.y | default('d')``,
+    ``x.y is defined`` and a filter over it in the branch ``ternary`` does not take are
+    fine. Its attributes and items are itself: the error still names the missing ``x``."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        if name[:2] == "__":
+            raise AttributeError(name)
+        return self
+
+    def __getitem__(self, key: Any) -> Any:
+        return self
+
+
+# Filters that look at an undefined value themselves; every other passes it on untouched.
+_SEE_UNDEFINED = frozenset({"default", "d", "mandatory"})
+
+
+def _passing_undefined(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``func`` that returns an undefined value it is given instead of failing on it."""
+    index = 0 if getattr(func, "jinja_pass_arg", None) is None else 1  # after the context
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if len(args) > index and isinstance(args[index], jinja2.Undefined):
+            return args[index]
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
 def _finalize(value: Any) -> Any:
     if isinstance(value, jinja2.Undefined):
         value._fail_with_undefined_error()
@@ -129,7 +163,7 @@ class TemplateEngine:
 
     def __init__(self) -> None:
         self.env = _Environment(
-            undefined=jinja2.StrictUndefined,
+            undefined=_LazyUndefined,
             finalize=_finalize,
             keep_trailing_newline=True,
             autoescape=False,
@@ -138,6 +172,9 @@ class TemplateEngine:
         )
         filters.install(self.env)
         lookups.install(self.env)
+        for name, func in list(self.env.filters.items()):
+            if name.removeprefix("ansible.builtin.") not in _SEE_UNDEFINED:
+                self.env.filters[name] = _passing_undefined(func)
         self.compile = functools.lru_cache(maxsize=2048)(self.env.from_string)
 
     def templar(self, variables: Mapping[str, Any], loc: SourceLocation | None = None) -> Templar:

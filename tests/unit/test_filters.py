@@ -658,9 +658,9 @@ def test_errors_become_template_errors(
 
 
 def test_every_filter_and_test_has_its_fully_qualified_alias(engine: TemplateEngine) -> None:
-    for name, func in FILTERS.items():
-        assert engine.env.filters[name] is func
-        assert engine.env.filters[f"ansible.builtin.{name}"] is func
+    for name, func in FILTERS.items():  # wrapped to pass an undefined value on (or not)
+        for key in (name, f"ansible.builtin.{name}"):
+            assert getattr(engine.env.filters[key], "__wrapped__", engine.env.filters[key]) is func
     for name, test in TESTS.items():
         assert engine.env.tests[name] is test
         assert engine.env.tests[f"ansible.builtin.{name}"] is test
@@ -696,3 +696,27 @@ def test_macros_and_set_blocks_render_native_values_as_text() -> None:
     )
     assert templar.render_text(text) == "hi 42|[1]"
     assert templar.render_str("{{ v }}") == 42  # a lone expression keeps its type
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("{{ true | ternary('a', x | join(',')) }}", "a"),  # robertdebock.postfix's form
+        ("{{ x | upper | default('d') }}", "d"),
+        ("{{ x.y | default('d2') }}", "d2"),
+        ("{{ x.y['z'] is defined }}", False),
+        ("{{ [1, x] | length }}", 2),
+    ],
+)
+def test_an_undefined_value_fails_only_where_it_is_used(source: str, expected: Any) -> None:
+    """As ansible-core 2.19+ (checked with 2.21 on the same expressions): reaching an
+    undefined value (an attribute of it, a filter over it) is not an error; printing,
+    iterating or judging it is, and names the missing variable."""
+    templar = TemplateEngine().templar({})
+    assert templar.render_str(source) == expected
+
+
+@pytest.mark.parametrize("source", ["{{ x | join(',') }}", "{{ x.y }}", "{{ x.y | length }}"])
+def test_an_undefined_value_used_names_the_variable(source: str) -> None:
+    with pytest.raises(UndefinedVariable, match="'x' is undefined"):
+        TemplateEngine().templar({}).render_str(source)
