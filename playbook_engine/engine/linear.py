@@ -127,6 +127,9 @@ class LinearStrategy:
             with self._lock:  # end_play from another position ends these hosts too
                 for host in self.ended.intersection(pending):
                     pending.pop(host)
+                if handler_scope is None:  # a handler that failed in a flush ends its host
+                    for host in self.state.failed.intersection(pending):
+                        pending.pop(host)
             if not pending:
                 return
             first = min(key for _, _, key in pending.values())

@@ -639,3 +639,27 @@ def test_task_names_render_play_and_extra_vars(tmp_path: Path) -> None:
         "install nginx on prod",
         "per host {{ inventory_hostname_short }}",
     ]
+
+
+@pytest.mark.parametrize("strategy", ["linear", "free"])
+def test_a_handler_failing_in_a_flush_ends_its_host(tmp_path: Path, strategy: str) -> None:
+    """As Ansible: after `meta: flush_handlers` ran a handler that failed, the host's later
+    tasks do not run (pbe went on with them: robertdebock.postfix's aliases task)."""
+    book = tmp_path / "site.yml"
+    book.write_text(f"""
+- hosts: all
+  gather_facts: false
+  strategy: {strategy}
+  tasks:
+    - command: "true"
+      notify: bad
+    - meta: flush_handlers
+    - copy: {{content: x, dest: {tmp_path}/after}}
+  handlers:
+    - name: bad
+      command: "false"
+""")
+    result = pbe.run(book, {"all": {"hosts": {"h": {"ansible_connection": "local"}}}})
+    assert not (tmp_path / "after").exists()
+    assert result.stats["h"]["failed"] == 1 and result.stats["h"]["changed"] == 1
+    assert [r.action for r in result.results] == ["command", "command"]
