@@ -106,7 +106,7 @@ class FreeStrategy(LinearStrategy):
     def _step(self, it: HostIterator, step: Step, host: str) -> Step | None:
         task, scope, _ = step
         with self._lock:  # ended, or failed in a handler its flush ran
-            if host in self.ended or host in self.state.failed:
+            if host in self.ended or host in self.handler_failed:
                 return None
         results, uncounted = self._dispatch(task, scope, [host])
         res = results.get(host)

@@ -77,6 +77,7 @@ class LinearStrategy:
             for name in self._handler_names(handler):
                 self._handler_index.setdefault(name, []).append(index)
         self.ended: set[str] = set()  # meta: end_host / end_play
+        self.handler_failed: set[str] = set()  # failed in a handler a flush ran
         self.play_ended = False  # meta: end_play: later batches too
         self._in_handler = threading.local()  # walking a handler's include
         self._seq = 0
@@ -128,7 +129,7 @@ class LinearStrategy:
                 for host in self.ended.intersection(pending):
                     pending.pop(host)
                 if handler_scope is None:  # a handler that failed in a flush ends its host
-                    for host in self.state.failed.intersection(pending):
+                    for host in self.handler_failed.intersection(pending):
                         pending.pop(host)
             if not pending:
                 return
@@ -308,14 +309,20 @@ class LinearStrategy:
         asked; other hosts' notifications wait for their own flush. A handler notified by
         another one runs in the same flush (another pass if it comes earlier)."""
         forced = truthy(self.play.force_handlers)
-        for _ in range(len(self.play.handlers) + 1):  # bounded: handler notify loops end
-            if self.stop.is_set() or not self._notified_any(hosts):
-                return
-            for index in list(self._handler_order):
-                handler = self.play.handlers[index]
-                targets = self._handler_targets(index, hosts, forced)
-                if targets and not self.stop.is_set():
-                    self._run_handler(handler, self._handler_scopes[index], targets)
+        with self._lock:
+            before = set(self.state.failed)
+        try:
+            for _ in range(len(self.play.handlers) + 1):  # bounded: handler notify loops end
+                if self.stop.is_set() or not self._notified_any(hosts):
+                    return
+                for index in list(self._handler_order):
+                    handler = self.play.handlers[index]
+                    targets = self._handler_targets(index, hosts, forced)
+                    if targets and not self.stop.is_set():
+                        self._run_handler(handler, self._handler_scopes[index], targets)
+        finally:  # a host a handler failed on goes no further (its later tasks don't run)
+            with self._lock:
+                self.handler_failed |= (self.state.failed - before) & set(hosts)
 
     def _run_handler(self, handler: Task, scope: Scope, targets: list[str]) -> None:
         """A handler on the hosts that notified it; one that includes tasks (include_tasks,
