@@ -9,7 +9,6 @@ from ..transport.base import CommandResult
 from ..transport.shell import quote
 from . import register
 from .base import Arg, ModuleContext
-from .util.accounts import AccountsPrediction
 from .util.state import Change, StateModule
 
 
@@ -49,7 +48,7 @@ class Group(StateModule[int | None]):
     def overlay(self, args: dict[str, Any], gid: int | None, ctx: ModuleContext) -> int | None:
         """A group an earlier task of the check run would add or remove. Added without a
         gid, the host picks one: what this task would find is not known."""
-        known = (prediction := _accounts(ctx)) and prediction.group(args["name"])
+        known = (prediction := ctx.files.accounts()) and prediction.group(args["name"])
         if not known:
             return gid
         exists, predicted = known
@@ -60,7 +59,7 @@ class Group(StateModule[int | None]):
         return predicted
 
     def would_leave(self, args: dict[str, Any], change: Change, ctx: ModuleContext) -> None:
-        prediction = _accounts(ctx)
+        prediction = ctx.files.accounts()
         if prediction is None:
             return
         if change.op == "groupdel":
@@ -89,8 +88,3 @@ class Group(StateModule[int | None]):
 
     def values(self, args: dict[str, Any], gid: int | None) -> dict[str, Any]:
         return {"name": args["name"], "state": args["state"], "gid": gid, "system": args["system"]}
-
-
-def _accounts(ctx: ModuleContext) -> AccountsPrediction | None:
-    """The check run's accounts on this host (None in a real run)."""
-    return ctx.files.companion(AccountsPrediction) if ctx.check else None

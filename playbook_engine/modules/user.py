@@ -20,7 +20,6 @@ from .base import Arg, ModuleContext
 from .util.accounts import (
     NOT_LOGGING_PASSWORD,
     Account,
-    AccountsPrediction,
     GroupInfo,
     parse_account,
     parse_groups,
@@ -221,7 +220,7 @@ class User(HostStateModule[UserState]):
 
     def overlay(self, args: dict[str, Any], state: UserState, ctx: ModuleContext) -> UserState:
         """The groups (and this account) as earlier tasks of the check run leave them."""
-        prediction = _accounts(ctx)
+        prediction = ctx.files.accounts()
         if prediction is None:
             return state
         groups = prediction.overlay_groups(_group_keys(args), list(state.groups))
@@ -234,7 +233,7 @@ class User(HostStateModule[UserState]):
         return state
 
     def would_leave(self, args: dict[str, Any], change: Change, ctx: ModuleContext) -> None:
-        prediction = _accounts(ctx)
+        prediction = ctx.files.accounts()
         if prediction is None:
             return
         if change.op == "userdel":
@@ -570,8 +569,3 @@ def _group_keys(args: dict[str, Any]) -> list[str]:
     if args["group"] is None:
         keys.append(args["name"])
     return list(dict.fromkeys(k for k in keys if k))
-
-
-def _accounts(ctx: ModuleContext) -> AccountsPrediction | None:
-    """The check run's accounts on this host (None in a real run)."""
-    return ctx.files.companion(AccountsPrediction) if ctx.check else None

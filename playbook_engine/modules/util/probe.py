@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
-from typing import Protocol, TypeVar
+from typing import Protocol
 
 from ...errors import ModuleError
 from ...transport.base import CommandResult
@@ -24,7 +24,6 @@ from .accounts import AccountsPrediction
 from .filestate import FileState
 from .selinux import SeContext
 
-T = TypeVar("T")
 ALGORITHMS = ("md5", "sha1", "sha224", "sha256", "sha384", "sha512")
 _KINDS = {
     "regular file": "file",
@@ -297,7 +296,7 @@ class Files(Protocol):
 
     def known(self, path: str) -> FileState | None: ...
 
-    def companion(self, make: Callable[[], T]) -> T: ...
+    def accounts(self) -> AccountsPrediction | None: ...
 
     def query(self, script: str, stdin: bytes | None = None) -> CommandResult: ...
 
@@ -419,9 +418,9 @@ class Probe:
 
     def _accounts(self, kind: str, name: str) -> tuple[bool, int | None] | None:
         """What an earlier task of the check run would do to this account, if anything."""
-        if not self.files.check:
+        accounts = self.files.accounts()
+        if accounts is None:
             return None
-        accounts = self.files.companion(AccountsPrediction)
         return accounts.user(name) if kind == "user" else accounts.group(name)
 
     # -- the round trip --------------------------------------------------------------------

@@ -21,6 +21,7 @@ from typing import IO, TypeVar
 from ...errors import ModuleError
 from ...transport.base import CommandResult
 from . import selinux
+from .accounts import AccountsPrediction
 from .filestate import FileState, Prediction
 from .probe import Identity, Probe, ProbeCache
 from .selinux import SeContext
@@ -86,6 +87,11 @@ class RemoteFiles:
         not act); nothing otherwise."""
         if self.check:
             self._prediction.record(state, new_dir=new_dir)
+
+    def accounts(self) -> AccountsPrediction | None:
+        """The users and groups earlier tasks of the check run would add or remove (None
+        outside a check run)."""
+        return self.companion(AccountsPrediction) if self.check else None
 
     def companion(self, make: Callable[[], T]) -> T:
         """The check run's record of another kind of state on this host (packages), kept
