@@ -176,6 +176,7 @@ class HostContext:
         stdin: bytes | None = None,
         timeout: float | None = None,
         stdout: IO[bytes] | None = None,
+        light: bool = False,
     ) -> CommandResult:
         if self._files is not None:  # any command may change what a probe of this task saw
             self._files.cache.forget()
@@ -189,9 +190,9 @@ class HostContext:
         limits = [t for t in (timeout, self._timeout, self._time_left()) if t]
         limit = min(limits) if limits else None  # the module's own and the task's `timeout:`
         if self.target == self.host:
-            return conn.run(command, stdin=stdin, timeout=limit, stdout=stdout)
+            return conn.run(command, stdin=stdin, timeout=limit, stdout=stdout, light=light)
         with self._executor.access.delegate_lock(self.target):  # shared by every delegating host
-            return conn.run(command, stdin=stdin, timeout=limit, stdout=stdout)
+            return conn.run(command, stdin=stdin, timeout=limit, stdout=stdout, light=light)
 
     def _time_left(self) -> float | None:
         if self.deadline is None:

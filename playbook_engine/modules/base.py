@@ -122,6 +122,7 @@ class ModuleContext(Protocol):
         stdin: bytes | None = None,
         timeout: float | None = None,
         stdout: IO[bytes] | None = None,
+        light: bool = False,
     ) -> CommandResult: ...
 
     def find_file(self, kind: str, name: str) -> Path: ...

@@ -748,7 +748,9 @@ def _ask(probe: Probe, want: Want, check: bool) -> None:
     sums = "S" if check else ""  # records keep a file's checksum for later tasks
     probe.path("p", want.path, "E" + sums)
     probe.path("pf", want.path, "KL" + sums)
-    probe.ancestors(want.path)
+    # directory and file states need the chain only to create a missing directory
+    creates_only = want.state in (None, "file", "directory")
+    probe.ancestors(want.path, when_absent=("p", "pf") if creates_only else ())
     if want.src is not None and want.state in (None, "link", "hard"):
         probe.path("src", want.source_path() or "", "L" + sums)
     if want.owner is not None:

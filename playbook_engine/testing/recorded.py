@@ -66,6 +66,7 @@ class RecordedHost:
         stdin: bytes | None = None,
         timeout: float | None = None,
         stdout: IO[bytes] | None = None,
+        light: bool = False,
     ) -> CommandResult:
         self.commands.append(command)
         sent = (stdin or b"").decode(errors="replace")

@@ -119,11 +119,16 @@ class Connection(abc.ABC):
         stdin: bytes | None = None,
         timeout: float | None = None,
         stdout: IO[bytes] | None = None,
+        light: bool = False,
     ) -> CommandResult:
         """Run ``command`` with ``sh -c`` semantics; stdin is sent then closed.
 
         With ``stdout``, the command's output is written there as it arrives (a file of
         any size, never held in memory) and the result's ``stdout`` is empty.
+
+        ``light``: ``command`` is a short read-only script of pbe's own that starts no
+        process outliving it; a session shell may run it without a process group of its
+        own (cheaper; see ``session``).
 
         Raises HostUnreachable if the connection is lost, CommandTimeout on timeout,
         ModuleError if ``stdout`` cannot be written (the command is then stopped).

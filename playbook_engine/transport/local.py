@@ -66,13 +66,21 @@ class LocalConnection(Connection):
         stdin: bytes | None = None,
         timeout: float | None = None,
         stdout: IO[bytes] | None = None,
+        light: bool = False,
     ) -> CommandResult:
         limit = timeout or self.spec.command_timeout
         if self._stopping:
             raise ModuleError(STOPPED)
         try:
             result = run_in_shell(
-                self._shells, self, command, stdin, limit, Sink(stdout), errors="surrogateescape"
+                self._shells,
+                self,
+                command,
+                stdin,
+                limit,
+                Sink(stdout),
+                errors="surrogateescape",
+                light=light,
             )
         except SinkFailed as exc:
             raise sink_error(exc) from None

@@ -30,6 +30,13 @@ a zombie in the group until init reaps it, so ``ps`` has the last word.) Timeout
 interrupts signal the command's process group (TERM, then KILL), leaving the session
 usable.
 
+pbe's own read-only scripts (the probe layer's questions) are *light*: where the session
+shell leads its own process group and has no job control (mode s; it reports this when
+it starts: ``sL``), they run as
+``( eval SCRIPT )`` in a subshell of it: one fork, where ``setsid`` and a login shell cost
+two execs. They start nothing that outlives them, so no leftovers check; stopping one
+(a timeout, an interrupt) signals the session's group, which ends the session too.
+
 dash reads its input in blocks, so parsing a command costs no per-byte system call
 (bash reads a pipe byte by byte: correct, slower). Commands with NUL bytes, stdin not
 ending in a newline, or very large ones are left to exec-per-command.
@@ -73,6 +80,12 @@ for _pbe_w in $3; do
   esac
 done
 if [ -z "$_pbe_m" ]; then printf '%sR-\n' "$_pbe_b"; exit 0; fi
+_pbe_l= _pbe_g=
+if [ "$_pbe_m" = s ]; then
+  { read -r _pbe_1 _pbe_2 _pbe_3 _pbe_4 _pbe_g _pbe_5; } </proc/$$/stat ||
+    _pbe_g=$(ps -o pgid= -p $$)
+fi
+[ "${_pbe_g##* }" = "$$" ] && _pbe_l=L
 _pbe_go() {
   if [ "$_pbe_m" = s ]; then
     _pbe_p=$("$_pbe_x" "$_pbe_S" -c "$1" 2>&4 4>&-)
@@ -95,7 +108,14 @@ _pbe_run() {
   printf '%sE%s %s\n' "$1" "$_pbe_r" "$_pbe_k"
   if [ "$_pbe_k" = 1 ]; then exit 0; fi
 }
-printf '%sR%s\n' "$_pbe_b" "$_pbe_m"
+_pbe_lt() {
+  printf '%sS%s\n' "$1" "$$"
+  ( eval "$2" ) 2>&4 3>&- 4>&-
+  _pbe_r=$?
+  printf '%sE\n' "$1" >&4
+  printf '%sE%s 0\n' "$1" "$_pbe_r"
+}
+printf '%sR%s%s\n' "$_pbe_b" "$_pbe_m" "$_pbe_l"
 """
 
 # What each mode puts before the command, on its first line (so line numbers in the
@@ -149,21 +169,35 @@ def parse_ready(data: bytes, token: str) -> str | None:
     if at < 0 or (end := data.find(b"\n", at)) < 0:
         return None
     mode = data[at + len(marker) : end].decode("ascii", "replace")
-    return mode if mode in ("s", "m") else ""
+    return mode if mode in ("s", "m", "sL") else ""
 
 
 def frame(
-    command: str, stdin: bytes | None, mode: str, token: str, errors: str = "strict"
+    command: str,
+    stdin: bytes | None,
+    mode: str,
+    token: str,
+    errors: str = "strict",
+    light: bool = False,
 ) -> bytes | None:
     """The bytes that make the session run ``command``, or None when it cannot carry
-    it (NUL bytes, stdin not ending in a newline, too large, not encodable)."""
+    it (NUL bytes, stdin not ending in a newline, too large, not encodable).
+
+    ``light``: a script of pbe's own that leaves no process behind runs in a subshell of
+    the session (one fork instead of two execs), where the session leads its process
+    group (mode ``…L``): it has no group of its own, so stopping it ends the session.
+    """
     data = stdin or b""
     if "\0" in command or len(command) > MAX_SCRIPT or len(data) > MAX_STDIN:
         return None
-    half = len(token) // 2
-    script = _PREFIX[mode].format(a=token[:half], b=token[half:]) + command
+    if light and mode.endswith("L"):
+        call = f"_pbe_lt {token} {shlex.quote(command)}"
+    else:
+        half = len(token) // 2
+        script = _PREFIX[mode[0]].format(a=token[:half], b=token[half:]) + command
+        call = f"_pbe_run {token} {shlex.quote(script)}"
     try:
-        head = f"_pbe_run {token} {shlex.quote(script)}".encode("utf-8", errors)
+        head = call.encode("utf-8", errors)
     except UnicodeEncodeError:
         return None
     if not data:
@@ -438,6 +472,7 @@ def run_in_shell(
     limit: float | None,
     out: Sink,
     errors: str = "strict",
+    light: bool = False,
 ) -> CommandResult | None:
     """Run ``command`` in one of the pool's shells; None when no shell can carry it (the
     caller runs it with exec-per-command, which is then safe: it never started).
@@ -451,7 +486,7 @@ def run_in_shell(
     if shell is None:
         return None
     token = new_token()
-    data = frame(command, stdin, shell.mode, token, errors)
+    data = frame(command, stdin, shell.mode, token, errors, light)
     if data is None:
         pool.release(shell)
         return None

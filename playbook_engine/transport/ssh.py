@@ -291,6 +291,7 @@ class SSHConnection(Connection):
         stdin: bytes | None = None,
         timeout: float | None = None,
         stdout: IO[bytes] | None = None,
+        light: bool = False,
     ) -> CommandResult:
         """Run ``command`` in the host's session shell, or on a channel of its own.
 
@@ -303,7 +304,9 @@ class SSHConnection(Connection):
         limit = timeout if timeout is not None else self.spec.command_timeout
         self._check_open()
         try:
-            result = run_in_shell(self._shells, self, command, stdin, limit, Sink(stdout))
+            result = run_in_shell(
+                self._shells, self, command, stdin, limit, Sink(stdout), light=light
+            )
         except SinkFailed as exc:
             raise sink_error(exc) from None
         except SessionLost:

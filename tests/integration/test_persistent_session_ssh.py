@@ -82,6 +82,20 @@ def test_a_timeout_in_the_shell_leaves_it_serving(conn: SSHConnection) -> None:
     assert _shell_pid(conn) == shell
 
 
+def test_light_scripts_fork_from_the_shell_and_a_timeout_replaces_it(conn: SSHConnection) -> None:
+    """sshd makes the shell a session leader, so pbe's probe scripts run as its subshells
+    (``$$`` is the shell's); one that outlives its time ends with the whole shell."""
+    shell = _shell_pid(conn)
+    res = conn.run("echo $$; echo err >&2; exit 5", light=True)
+    assert (res.rc, res.out, res.err) == (5, f"{shell}\n", "err\n")
+    duration = unique_duration()
+    with pytest.raises(CommandTimeout, match=r"timed out after 0\.4s"):
+        conn.run(f"sleep {duration}", timeout=0.4, light=True)
+    assert wait_gone("sleep", duration) == []
+    assert _shell_pid(conn) != shell  # a new shell serves
+    assert conn.run("echo fine", light=True).stdout == b"fine\n"
+
+
 def test_background_output_is_read_to_its_end_then_a_new_shell_serves(conn: SSHConnection) -> None:
     shell = _shell_pid(conn)
     assert conn.run("(sleep 0.5; echo late) & echo early").stdout == b"early\nlate\n"

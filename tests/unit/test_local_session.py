@@ -114,6 +114,50 @@ def test_a_timeout_ends_the_command_and_the_shell_serves_on(conn: LocalConnectio
     assert conn.run("echo alive").stdout == b"alive\n"
 
 
+def test_a_light_script_runs_in_a_subshell_of_the_session_and_changes_nothing(
+    conn: LocalConnection, tmp_path: Path
+) -> None:
+    """pbe's own probe scripts fork from the session instead of exec-ing setsid and a
+    shell: ``$$`` is then the session's own pid, the same for every one of them."""
+    shell = _shell_pid(conn)
+    light = session.MODES != "m"  # bash's job control gives every subshell a group: no light
+    assert (conn.run("echo $$", light=True).out == f"{shell}\n") is light
+    assert conn.run("echo $$").out != f"{shell}\n"  # other commands: a shell of their own
+    res = conn.run(f"cd {tmp_path}; X=1; umask 077; echo out; echo err >&2; exit 3", light=True)
+    assert (res.rc, res.stdout, res.stderr) == (3, b"out\n", b"err\n")
+    assert conn.run("pwd; echo ${X-unset}; umask", light=True).out == (
+        f"{conn.run('pwd').out}unset\n0022\n"
+    )
+    assert conn.run("cat; echo end", stdin=b"in\n", light=True).stdout == b"in\nend\n"
+    assert _shell_pid(conn) == shell
+
+
+def test_a_light_script_that_outlives_its_timeout_ends_with_its_session(
+    conn: LocalConnection,
+) -> None:
+    duration = unique_duration()
+    shell = _shell_pid(conn)
+    with pytest.raises(CommandTimeout, match=r"timed out after 0\.3s"):
+        conn.run(f"sleep {duration}", timeout=0.3, light=True)
+    assert wait_gone("sleep", duration) == []
+    if session.MODES == "m":  # no light scripts there: it ran as any command does
+        assert _shell_pid(conn) == shell
+        return
+    assert wait_gone_pid(shell), "the session the light script ran in was left running"
+    assert conn.run("echo alive", light=True).stdout == b"alive\n"  # a new session
+
+
+def wait_gone_pid(pid: int, seconds: float = 5.0) -> bool:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def test_a_shell_killed_under_a_command_fails_it_clearly_and_stops_it(
     conn: LocalConnection,
 ) -> None:

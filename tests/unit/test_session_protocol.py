@@ -156,9 +156,22 @@ def test_a_record_that_never_ends_is_a_protocol_error() -> None:
 
 def test_ready_line() -> None:
     assert parse_ready(b"motd noise\n" + TOKEN.encode() + b"Rs\n", TOKEN) == "s"
+    assert parse_ready(TOKEN.encode() + b"RsL\n", TOKEN) == "sL"
+    assert parse_ready(TOKEN.encode() + b"RmL\n", TOKEN) == ""  # job control: no light
     assert parse_ready(TOKEN.encode() + b"R-\n", TOKEN) == ""
     assert parse_ready(TOKEN.encode() + b"Rs", TOKEN) is None
     assert parse_ready(new_token().encode() + b"Rs\n", TOKEN) is None
+
+
+@pytest.mark.parametrize("command", HOSTILE)
+def test_a_light_frame_carries_the_command_alone_where_the_session_allows(command: str) -> None:
+    """A light script needs no start-record prefix (the session prints its own pid); a
+    session without light support gets the ordinary frame."""
+    light = frame(command, None, "sL", TOKEN, light=True)
+    assert light is not None
+    assert shlex.split(light.decode()[: -len(" </dev/null\n")]) == ["_pbe_lt", TOKEN, command]
+    assert frame(command, None, "s", TOKEN, light=True) == frame(command, None, "s", TOKEN)
+    assert frame(command, None, "sL", TOKEN) == frame(command, None, "s", TOKEN)
 
 
 def test_kill_script_never_names_every_process() -> None:

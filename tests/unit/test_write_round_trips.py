@@ -203,3 +203,51 @@ def test_the_user_and_umask_are_asked_once_per_host(
     assert pbe.run(book, inventory).stats["here"]["changed"] == 4
     assert sum("; id" in c for c in sent) == 1, [c for c in sent if "; id" in c]
     assert (d / "b").stat().st_mode & 0o777 == 0o600 and (d / "a").read_text() == "a\n"
+
+
+SHIMMED = ("setsid", "stat", "od", "tr", "ls", "head", "sha1sum", "file", "cat", "id", "readlink")
+
+
+def test_a_file_task_in_state_starts_few_programs_on_the_host(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Host CPU goes on starting programs. A probe is pbe's own script, so it runs in a
+    subshell of the session, without ``setsid`` and a shell of its own; a file task with
+    nothing to change then starts only the programs that read the file."""
+    shims, log = tmp_path / "shims", tmp_path / "programs.log"
+    shims.mkdir()
+    for name in SHIMMED:
+        real = shutil.which(name)
+        assert real, name
+        shim = shims / name
+        shim.write_text(f'#!/bin/sh\necho {name} >> {log}\nexec {real} "$@"\n')
+        shim.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shims}:{os.environ['PATH']}")
+    d = tmp_path / "d"
+    (tmp_path / "t.j2").write_text("hello\n")
+    tasks = {
+        "directory": f'file: {{path: {d}, state: directory, mode: "0755"}}',
+        "copy": f'copy: {{content: "a\\n", dest: {d}/a, mode: "0644"}}',
+        "template": f"template: {{src: {tmp_path}/t.j2, dest: {d}/t}}",
+        "lineinfile": f"lineinfile: {{path: {d}/ini, line: port=1, create: true}}",
+        "chmod": f'file: {{path: {d}/ini, mode: "0600"}}',
+    }
+    inventory = {"all": {"hosts": {"here": {"ansible_connection": "local"}}}}
+    started: dict[str, list[str]] = {}
+    for name, task in tasks.items():
+        book = tmp_path / f"{name}.yml"
+        book.write_text(f"- hosts: all\n  gather_facts: false\n  tasks:\n    - {task}\n")
+        assert pbe.run(book, inventory).stats["here"]["changed"] == 1
+        log.write_text("")
+        assert pbe.run(book, inventory).stats["here"]["changed"] == 0
+        programs = log.read_text().split()
+        # the session's start tries setsid once; the run asks `id` once
+        assert (programs.count("setsid"), programs.count("id")) == (1, 1), (name, programs)
+        started[name] = [p for p in programs if p not in ("id", "setsid")]
+    assert started == {
+        "directory": ["stat"],
+        "copy": ["stat", "sha1sum", "stat"],
+        "template": ["stat", "sha1sum", "stat"],
+        "lineinfile": ["stat", "cat"],
+        "chmod": ["stat"],
+    }

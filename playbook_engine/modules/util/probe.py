@@ -37,7 +37,7 @@ _KINDS = {
 # itself (`file`, when the host has it), K only when PATH is a symlink (else just
 # "TAG|same"), N a path that cannot be stat'ed (permission) is absent, as a file writer's
 # exists() sees it (else "TAG|error|HEX"). One record per line.
-PRELUDE = r"""export LC_ALL=C
+PRELUDE = r"""export LC_ALL=C; _gone=
 _h() { od -An -tx1 | tr -d ' \n'; }
 _q() {
   _t=$1 _p=$2 _f=$3 _l=
@@ -47,8 +47,8 @@ _q() {
   then printf '%s\n' "$_o"
   else
     case $_o in
-      *"No such file"*|*"Not a directory"*) echo "$_t|absent" ;;
-      *) case $_f in *N*) echo "$_t|absent" ;;
+      *"No such file"*|*"Not a directory"*) echo "$_t|absent"; _gone="$_gone|$_t" ;;
+      *) case $_f in *N*) echo "$_t|absent"; _gone="$_gone|$_t" ;;
          *) printf '%s|error|' "$_t"; printf '%s' "$_o" | _h; echo ;; esac ;;
     esac
     return 0
@@ -68,14 +68,17 @@ _q() {
   esac
   case $_f in *M*)
     if command -v file >/dev/null 2>&1; then
-      _m=$(file -b --mime-type --mime-encoding -- "$_p" 2>/dev/null | head -n1)
+      _m=$(file -b --mime-type --mime-encoding -- "$_p" 2>/dev/null)
       printf '%s|mime|%s\n' "$_t" "$_m"
     fi ;;
   esac
   case $_f in *E*)
     if [ -d "$_p" ] && [ ! -L "$_p" ]; then
-      if [ -n "$(ls -A -- "$_p" 2>/dev/null | head -c1)" ]; then echo "$_t|full"
-      else echo "$_t|empty"; fi
+      _e=empty
+      for _x in "$_p"/* "$_p"/.[!.]* "$_p"/..?*; do
+        if [ -e "$_x" ] || [ -L "$_x" ]; then _e=full; break; fi
+      done
+      echo "$_t|$_e"
     fi ;;
   esac
   return 0
@@ -339,17 +342,24 @@ class Probe:
         else:
             self._ask(tag, path, flags)
 
-    def ancestors(self, path: str) -> None:
+    def ancestors(self, path: str, when_absent: tuple[str, ...] = ()) -> None:
         """Parent, grandparent, ... up to the first that exists (followed, with access).
         The walk stops at the entry its own stat found, so one another host creates
-        meanwhile never leaves the chain ending in an absent entry."""
+        meanwhile never leaves the chain ending in an absent entry. ``when_absent``: the
+        host walks only when one of these questions, asked before, found its path absent
+        (a stat saved where the chain only serves to create the path; their own answers
+        decide, so a path another host changes meanwhile cannot leave the chain out)."""
         self._need_env = True
         chain = [str(p) for p in PurePosixPath(path).parents]
         for index, parent in enumerate(chain):
             known = self._predicted(parent, True)
             if not isinstance(known, Entry):
                 self._chain = chain
-                self._host.append("_c " + " ".join([str(index), *map(quote, chain[index:])]))
+                walk = "_c " + " ".join([str(index), *map(quote, chain[index:])])
+                if when_absent and all(t in self._asked for t in when_absent):
+                    cases = "|".join(f'*"|{tag}|"*' for tag in when_absent)
+                    walk = f'case "$_gone|" in {cases}) {walk} ;; esac'
+                self._host.append(walk)
                 return
             self._answers.ancestors.append(self._finish_predicted(known, "A"))
             if known.state.exists:

@@ -123,8 +123,9 @@ class RemoteFiles:
         return self._run(command, stdin=stdin)
 
     def query(self, script: str, stdin: bytes | None = None) -> CommandResult:
-        """The probe layer's command: it stores its answers after the command has run."""
-        return self._run(script, stdin=stdin)
+        """The probe layer's command: it stores its answers after the command has run.
+        A read-only script of pbe's own, so a light one (see ``Connection.run``)."""
+        return self._run(script, stdin=stdin, light=True)
 
     # -- changing --------------------------------------------------------------------------
 

@@ -65,9 +65,10 @@ FILE_ARGS: dict[str, Arg] = {
 }
 
 # Resolve symlinks, find the nearest existing ancestor and whether the user may replace a
-# file there: "W|writable|missing|ancestor_is_dir", then the resolved path, hex, as "real|".
+# file there: "W|writable|missing|ancestor_is_dir", then the resolved path, hex, as "real|"
+# ("real|=": the path as given, which saves two processes in the common case).
 _RESOLVE = (
-    "p={path}; case $p in '~') p=$HOME ;; '~/'*) p=$HOME/${{p#??}} ;; esac; r=$p; "
+    "p={path}; o=$p; case $p in '~') p=$HOME ;; '~/'*) p=$HOME/${{p#??}} ;; esac; r=$p; "
     'if [ -L "$p" ]; then r=$(readlink -f -- "$p" && echo x) || '
     "{{ echo 'the symlink cannot be resolved' >&2; exit 4; }}; r=${{r%??}}; fi; "
     "up() {{ case $1 in */*) u=${{1%/*}}; u=${{u:-/}} ;; *) u=. ;; esac; }}; "
@@ -76,7 +77,8 @@ _RESOLVE = (
     'k=0; [ -d "$d" ] && k=1; w=0; [ $k = 1 ] && [ -w "$d" ] && [ -x "$d" ] && w=1; '
     'if [ $w = 1 ] && [ $m = 0 ] && [ -k "$d" ] && [ -e "$r" ] && [ ! -O "$r" ] '
     '&& [ ! -O "$d" ] && [ "$(id -u)" != 0 ]; then w=0; fi; '
-    "echo \"W|$w|$m|$k\"; printf 'real|'; printf '%s' \"$r\" | _h; echo"
+    'echo "W|$w|$m|$k"; if [ "$r" = "$o" ]; then echo \'real|=\'; '
+    "else printf 'real|'; printf '%s' \"$r\" | _h; echo; fi"
 )
 
 
@@ -195,7 +197,9 @@ def target_of(path: str, answers: Answers) -> Target:
     if not rows or not real or "s" not in answers.entries or answers.env is None:
         raise ModuleError(f"cannot inspect {path}: unexpected reply from the host")
     writable, missing, parent_dir = rows[0][:3]
-    resolved = bytes.fromhex(real[0][0]).decode("utf-8", "surrogateescape")
+    resolved = (
+        path if real[0][0] == "=" else bytes.fromhex(real[0][0]).decode("utf-8", "surrogateescape")
+    )
     state = replace(answers.entries["s"].state, path=resolved)
     if "s" in answers.selinux:
         state = replace(state, selinux=answers.selinux["s"])
