@@ -794,7 +794,7 @@ def _apply(ctx: ModuleContext, want: Want, result: Plan) -> tuple[FileState, int
         PRELUDE + "{ " + " && ".join(result.steps) + "; } || exit $?\n"
         f"_q r {quote(want.path)} {follow}\n"
     )
-    res = ctx.files.run(script)
+    res = ctx.files.run(script, light=True)
     if res.rc != 0:
         reason = res.err.strip().splitlines()
         raise ModuleError(
