@@ -130,6 +130,8 @@ class Backend(StateModule[aptplan.AptState]):
             return Result(changed=updated, values=self.values(args, state))
         assert isinstance(change, aptplan.AptChange)
         if ctx.check:
+            if (failed := self.simulate(args, change, ctx)) is not None:
+                return failed
             return Result(
                 changed=not change.quiet,
                 values=change.values,
@@ -137,6 +139,20 @@ class Backend(StateModule[aptplan.AptState]):
             )
         command = self.apply(args, change, ctx)
         return self.finish(args, change, ctx.run(command), ctx.diff)
+
+    def simulate(
+        self, args: dict[str, Any], change: aptplan.AptChange, ctx: ModuleContext
+    ) -> Result | None:
+        """A check run asks apt-get itself (``-s``) whether the install or removal would
+        go through, as Ansible's does: a package that conflicts with what is installed
+        fails the check run too, not only the real one."""
+        if change.op not in ("install", "remove") or not change.targets:
+            return None
+        line = self.command(args, change).replace("apt-get ", "apt-get -s ", 1)
+        res = ctx.run(f"{aptcmd.ENV}\n{line}")
+        if res.rc == 0:
+            return None
+        return Result.fail(aptplan.failure(args, change, line, res.err or res.out), rc=res.rc)
 
     # -- probe ---------------------------------------------------------------------------
 
