@@ -88,6 +88,15 @@ class ModuleError(PbeError):
     exit_code = ExitCode.HOST_FAILED
 
 
+class NotOnHost(ModuleError):
+    """What the task manages does not exist on the host (a service, a unit). In a check
+    run an earlier task may be about to install it: ``what`` names it for that report."""
+
+    def __init__(self, message: str, what: str) -> None:
+        super().__init__(message)
+        self.what = what
+
+
 class CommandTimeout(ModuleError):
     """A command outlived its timeout and was killed: a failed attempt, which ``until``
     retries like any other."""

@@ -345,3 +345,35 @@ def test_writes_after_a_change_check_mode_cannot_follow_are_predicted(tmp_path: 
     assert statuses(real) == statuses(check)
     assert (tmp_path / "w/clone/app.conf").read_text() == "x\n"
     assert (tmp_path / "w/clone/README").read_text() == "r\n"
+
+
+def test_a_service_an_earlier_task_may_install_is_unpredictable_not_failed(
+    tmp_path: Path,
+) -> None:
+    """A service that is missing while an earlier task of the check run did something
+    check mode cannot follow (a package install, a command) may be there in the real run:
+    failing the check run would be a failure the real run does not meet. Without such a
+    task the service is missing in both runs, and the check run fails as the real one."""
+    missing = "pbe-no-such-service-4711"
+    alone = pbe.run(
+        book(tmp_path, f"- name: svc\n  service: {{name: {missing}, state: started}}"),
+        INVENTORY,
+        check=True,
+    )
+    assert statuses(alone) == {"svc": "failed"}
+    assert "Could not find the requested service" in result_of(alone, "svc")["msg"]
+    after = pbe.run(
+        book(
+            tmp_path,
+            f"""
+- name: installs it, say
+  command: /bin/true
+- name: svc
+  service: {{name: {missing}, state: started}}
+""",
+        ),
+        INVENTORY,
+        check=True,
+    )
+    assert statuses(after) == {"installs it, say": "skipped", "svc": "unpredictable"}
+    assert f"service {missing}, missing now" in result_of(after, "svc")["msg"]

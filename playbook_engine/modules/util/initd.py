@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ...errors import ModuleError
+from ...errors import ModuleError, NotOnHost
 from ...transport.shell import quote
 from .services import (
     PATH_SBIN,
@@ -236,7 +236,7 @@ def initd_plan(args: Mapping[str, Any], host: Initd) -> Change | None:
     """The steps (enable first, then the state), or None when the service is in state."""
     name = args["name"]
     if host.enable_tool is None:
-        raise ModuleError(f"Could not find the requested service {name}: host")
+        raise NotOnHost(f"Could not find the requested service {name}: host", f"service {name}")
     steps: list[str] = []
     if args.get("enabled") is not None:
         steps += _enable_steps(args, host)

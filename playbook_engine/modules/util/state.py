@@ -23,7 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from ...errors import ModuleError
+from ...errors import ModuleError, NotOnHost
+from ...templating.values import Unpredictable
 from ...transport.base import CommandResult
 from ..base import Module, ModuleContext
 from ..result import Result
@@ -91,7 +92,15 @@ class StateModule(Module, Generic[S]):
         state = self.parse(args, ctx.run(self.probe(args, ctx)))
         if ctx.check:
             state = self.overlay(args, state, ctx)
-        change = self.plan(args, state)
+        try:
+            change = self.plan(args, state)
+        except NotOnHost as exc:
+            # an earlier task of the check run (a package) may install it: not a failure
+            # the real run will meet, nor something check mode can know
+            if ctx.check and (why := ctx.files.assume(exc.what)) is not None:
+                why = f"{exc.what}, missing now but maybe there after {why}"
+                raise Unpredictable(why) from None
+            raise
         if change is None:
             return Result(values=self.values(args, state))
         diff = change.diff if ctx.diff else None

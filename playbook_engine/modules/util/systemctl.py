@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...errors import ModuleError
+from ...errors import ModuleError, NotOnHost
 from ...transport.shell import quote
 from .services import PATH_SBIN, Section, Step, failed_step, mark, sections, steps_script
 from .state import Change
@@ -241,7 +241,7 @@ def _check_loads(name: str, unit: Unit) -> None:
 
 def _must_exist(name: str, unit: Unit) -> None:
     if not unit.found:
-        raise ModuleError(f"Could not find the requested service {name}: host")
+        raise NotOnHost(f"Could not find the requested service {name}: host", f"service {name}")
 
 
 def _mask_step(args: Mapping[str, Any], unit: Unit) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ...errors import ModuleError
+from ...errors import NotOnHost
 from ...transport.base import CommandResult
 from ...transport.shell import quote
 from .initd import Initd
@@ -99,7 +99,8 @@ def _levels_on(host: Initd) -> set[str]:
 
 def plan(args: Mapping[str, Any], host: Initd) -> Change | None:
     if not host.exists:
-        raise ModuleError(f"Could not find the requested service {args['name']}: ")
+        name = args["name"]
+        raise NotOnHost(f"Could not find the requested service {name}: ", f"service {name}")
     steps = _enable_steps(args, host) + _state_steps(args, host)
     if not steps:
         return None
