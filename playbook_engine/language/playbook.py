@@ -18,7 +18,7 @@ from .argspec import implicit_task, literal_param_problems, read_specs
 from .library import load_entry_points, load_library
 from .loader import YList, YMap, load_file, load_vars_file, loc_of, plain
 from .model import Block, Play, Playbook, Role, Task, TaskItem, VarPrompt
-from .roles import find_role, is_file, main_file, search_dirs
+from .roles import find_role, is_file, main_file, main_vars_files, search_dirs
 from .taskcheck import ASYNC_KEYS, CONDITION_KEYS, TaskChecker
 from .validate import (
     BLOCK_KEYWORDS,
@@ -658,14 +658,13 @@ class PlaybookLoader:
     def _role_vars(
         self, path: Path, sub: str, files: dict[str, str], loc: SourceLocation | None
     ) -> dict[str, Any]:
-        file = main_file(path, sub, files.get(sub, "main"))
-        if file is None:
-            return {}
-        try:
-            return load_vars_file(file)
-        except ValidationError as exc:
-            self._collect(exc, loc)
-            return {}
+        merged: dict[str, Any] = {}
+        for file in main_vars_files(path, sub, files.get(sub, "main")):
+            try:
+                merged.update(load_vars_file(file))
+            except ValidationError as exc:
+                self._collect(exc, loc)
+        return merged
 
     def _role_dependencies(self, path: Path, loc: SourceLocation | None) -> list[TaskItem]:
         meta = main_file(path, "meta")

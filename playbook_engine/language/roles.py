@@ -54,6 +54,26 @@ def find_role(name: str, dirs: Sequence[Path]) -> Path | None:
     return None
 
 
+VARS_EXTENSIONS = ("", ".yml", ".yaml", ".json")
+
+
+def main_vars_files(role: Path, sub: str, name: str = "main") -> list[Path]:
+    """The files of a role's ``vars``/``defaults`` entry point: ``sub/name`` with
+    Ansible's extensions, or, where ``sub/name`` is a directory, every vars file below
+    it (hidden ones aside) in sorted path order, later ones overriding earlier ones."""
+    base = role / sub / name
+    if base.is_dir():
+        return sorted(
+            f
+            for f in base.rglob("*")
+            if f.is_file()
+            and f.suffix in VARS_EXTENSIONS
+            and not any(part.startswith(".") for part in f.relative_to(base).parts)
+        )
+    found = main_file(role, sub, name)
+    return [found] if found is not None else []
+
+
 def main_file(role: Path, sub: str, name: str = "main") -> Path | None:
     """``role/sub/name`` with Ansible's extensions (.yml, .yaml, .json, none)."""
     base = role / sub
