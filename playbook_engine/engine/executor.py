@@ -82,6 +82,12 @@ _INHERITED = (
 before_task: Callable[[str, Task], None] | None = None
 
 
+def _role_magic(role: Role) -> dict[str, Any]:
+    """The variables Ansible sets inside a role (``ansible_role_name`` is the name as
+    given: pbe's roles are not in collections, so it is ``role_name``)."""
+    return {"role_path": role.path, "role_name": role.name, "ansible_role_name": role.name}
+
+
 @dataclass(frozen=True, slots=True)
 class Scope:
     """What a task inherits from its play and the blocks around it."""
@@ -120,7 +126,7 @@ class Scope:
         role = block.role
         return Scope(
             self.conditions + block.when,
-            self.vars + (role.vars, block.vars, {"role_path": role.path, "role_name": role.name}),
+            self.vars + (role.vars, block.vars, _role_magic(role)),
             kw,
             self.tags + block.tags,
             self.defaults + (role.defaults,),

@@ -65,7 +65,8 @@ def test_role_layout_precedence_dependencies_and_handlers(tmp_path: Path) -> Non
 
 def test_defaults_and_vars_main_may_be_directories(tmp_path: Path) -> None:
     """``defaults/main/`` and ``vars/main/`` as directories: every vars file below is
-    read, in sorted path order (a later file wins), hidden files and others skipped."""
+    read, in sorted path order (a later file wins), hidden files and others skipped. And
+    ``ansible_role_name`` is set in a role, as ``role_name``."""
     write(
         tmp_path,
         {
@@ -74,12 +75,14 @@ def test_defaults_and_vars_main_may_be_directories(tmp_path: Path) -> None:
             "roles/r/defaults/main/.hidden.yml": "name: hidden\n",
             "roles/r/defaults/main/notes.md": "not: yaml: at: all\n",
             "roles/r/vars/main/x.json": '{"kind": "json"}\n',
-            "roles/r/tasks/main.yml": "- debug: msg='{{ port }} {{ name }} {{ kind }}'\n",
+            "roles/r/tasks/main.yml": (
+                "- debug: msg='{{ port }} {{ name }} {{ kind }} {{ ansible_role_name }}'\n"
+            ),
             "site.yml": "- hosts: a\n  gather_facts: false\n  roles: [r]\n",
         },
     )
     result = pbe.run(tmp_path / "site.yml", INVENTORY)
-    assert msgs(result) == ["2 a json"]
+    assert msgs(result) == ["2 a json r"]
 
 
 def test_handlers_flush_after_roles_and_tasks_section(tmp_path: Path) -> None:
