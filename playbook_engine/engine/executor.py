@@ -35,6 +35,7 @@ from ..modules.base import Module, to_bool
 from ..modules.result import Result
 from ..modules.util.asyncjob import JobTable
 from ..modules.util.filestate import Prediction
+from ..modules.util.home import expand_homes
 from ..modules.util.probe import Identity
 from ..modules.util.remotefs import RemoteFiles
 from ..options import RunOptions
@@ -682,9 +683,10 @@ class Executor:
         """
 
         def once() -> dict[str, Any]:
+            expanded = expand_homes(module, args, ctx)
             if spec is not None:
-                return self.asyncs.run(module, args, ctx, spec)
-            return _outcome(module.run(args, ctx))
+                return self.asyncs.run(module, expanded, ctx, spec)
+            return _outcome(module.run(expanded, ctx))
 
         if task.until is None:
             return self._judge(task, once(), variables)

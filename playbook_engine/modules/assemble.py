@@ -142,6 +142,7 @@ class Assemble(Module):
     predicts_files = True
     supports_async = False  # Ansible's action refuses async too
 
+    local_paths = frozenset({"src"})
     args = {
         "src": Arg(
             "path",

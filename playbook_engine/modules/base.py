@@ -174,6 +174,9 @@ class Module:
     sets_variables: ClassVar[bool] = False
     # the result asks the engine to change the inventory (``add_host``/``add_group``).
     changes_inventory: ClassVar[bool] = False
+    # path arguments that name controller files (host files when ``remote_src`` is true):
+    # a leading ``~`` in the others is the host user's home (``util/home.py``).
+    local_paths: ClassVar[frozenset[str]] = frozenset()
     # the task runs once per batch, on its first host, not once per host (add_host, pause):
     # only that host gets (and registers) the result, as in Ansible.
     bypass_host_loop: ClassVar[bool] = False
@@ -222,6 +225,11 @@ class Module:
             "required": [k for k, a in cls.args.items() if a.required and not a.aliases],
         }
         return schema
+
+    @classmethod
+    def controller_paths(cls, args: Mapping[str, Any]) -> frozenset[str]:
+        """The path arguments of this call that name controller files."""
+        return frozenset() if args.get("remote_src") else cls.local_paths
 
     @classmethod
     def canonical(cls, args: Mapping[str, Any]) -> dict[str, Any]:

@@ -92,6 +92,7 @@ class Copy(Module):
     predicts_files = True
     supports_async = False  # Ansible's action refuses async too
 
+    local_paths = frozenset({"src"})
     args = {
         "src": Arg(
             "path",

@@ -59,6 +59,7 @@ class Fetch(Module):
 
     supports_async = False  # Ansible's action refuses async too
 
+    local_paths = frozenset({"dest"})
     args = {
         "src": Arg("path", required=True, description="The file on the host."),
         "dest": Arg(

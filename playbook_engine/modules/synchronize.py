@@ -59,6 +59,7 @@ class Plan:
 class Synchronize(Module):
     """Copy files between the controller (or a delegate) and the host with rsync."""
 
+    local_paths = frozenset({"src", "dest"})
     args = {
         "src": Arg("path", required=True, description="The source path (on the origin for push)."),
         "dest": Arg("path", required=True, description="The destination path."),

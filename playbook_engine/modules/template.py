@@ -110,6 +110,7 @@ class Template(Module):
     predicts_files = True
     supports_async = False  # Ansible's action refuses async too
 
+    local_paths = frozenset({"src"})
     args = {
         "src": Arg(
             "path",

@@ -144,6 +144,7 @@ class Unarchive(Module):
     predicts_files = True
     supports_async = False  # Ansible's action refuses async too
 
+    local_paths = frozenset({"src"})
     args = {
         "src": Arg(
             "path",

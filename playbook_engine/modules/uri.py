@@ -76,6 +76,7 @@ class Uri(Module):
     """Make an HTTP request from the host and return the status, headers and body."""
 
     supports_check = False
+    local_paths = frozenset({"src"})
     args = {
         **HTTP_ARGS,
         "url_username": Arg("str", aliases=("user",), description="User for HTTP auth."),

@@ -267,6 +267,7 @@ class Identity:
 
     def __init__(self) -> None:
         self.env: Env | None = None
+        self.homes: dict[str, str | None] = {}  # "" the user's own; None: no such user
 
 
 class ProbeCache:
