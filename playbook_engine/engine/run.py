@@ -245,6 +245,13 @@ class Runner:
             self.vm.start_play(play.display_name, play_vars, selected, batch, roles)
             if self._run_batch(index, play, batch, strategy):
                 return  # meta: end_play
+            gone = self.state.failed | self.state.unreachable
+            if not self.state.aborted and all(h in gone for h in batch):
+                # as ansible-playbook: a batch with no host left ends the whole run
+                self.state.aborted = (
+                    f"every host of play `{self._play_name(play)}` failed or was unreachable"
+                )
+                return
 
     def _strategy(self, play: Play, play_vars: Mapping[str, Any]) -> type[LinearStrategy]:
         """The play's strategy class; a templated name is rendered with play and extra vars."""

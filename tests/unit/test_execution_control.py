@@ -230,3 +230,39 @@ def test_free_strategy_run_once_throttle_and_max_fail(tmp_path: Path) -> None:
     assert len(list(tmp_path.glob("once-*"))) == 1
     assert result.failed_hosts == ["h3"]  # the lock dir never collided: throttle held
     assert len([r for r in result.results if r.task_name == "others go on"]) == 5
+
+
+def test_a_play_whose_every_host_failed_ends_the_run(tmp_path: Path) -> None:
+    """As ansible-playbook: once no host of a batch is left, the later batches and plays
+    do not run, even for other hosts."""
+    result = run(
+        tmp_path,
+        """
+- hosts: h1,h2
+  gather_facts: false
+  serial: 1
+  tasks:
+    - fail: {msg: boom}
+- hosts: h3
+  gather_facts: false
+  tasks:
+    - debug: {msg: never}
+""",
+    )
+    assert sorted(r.host for r in result.results) == ["h1"]
+    assert result.exit_code == 2 and result.failed_hosts == ["h1"]
+    partial = run(
+        tmp_path,
+        """
+- hosts: h1,h2
+  gather_facts: false
+  tasks:
+    - fail: {msg: boom}
+      when: inventory_hostname == 'h1'
+- hosts: h3
+  gather_facts: false
+  tasks:
+    - debug: {msg: still}
+""",
+    )
+    assert ran(partial, "debug") == ["h3"]  # a host was left: the run goes on
