@@ -53,7 +53,7 @@ from ..templating.values import (
     is_template,
 )
 from ..transport import ConnectionCache, shell
-from ..transport.base import CommandResult, Connection, ConnectionSpec
+from ..transport.base import STOPPED, CommandResult, Connection, ConnectionSpec
 from .asyncrun import AsyncSpec, AsyncTasks, async_spec, guarded
 from .facts import FactStore
 from .hostaccess import HostAccess
@@ -684,9 +684,18 @@ class Executor:
 
         def once() -> dict[str, Any]:
             expanded = expand_homes(module, args, ctx)
-            if spec is not None:
-                return self.asyncs.run(module, expanded, ctx, spec)
-            return _outcome(module.run(expanded, ctx))
+            try:
+                if spec is not None:
+                    return self.asyncs.run(module, expanded, ctx, spec)
+                return _outcome(module.run(expanded, ctx))
+            except ModuleError as exc:
+                # the module failed (Ansible's fail_json): a result failed_when judges, as
+                # it judges any other; a timeout or a stop is not the module's result
+                if task.failed_when is None or isinstance(exc, CommandTimeout):
+                    raise
+                if exc.message == STOPPED:
+                    raise
+                return {"failed": True, "changed": False, "msg": _error_text(exc)}
 
         if task.until is None:
             return self._judge(task, once(), variables)

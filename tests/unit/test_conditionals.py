@@ -89,3 +89,39 @@ def test_a_loop_over_an_undefined_variable_is_skipped_when_its_condition_is_fals
     result = pbe.run(book, INVENTORY)
     assert [r.status for r in result.results] == ["skipped", "failed"]
     assert "changes" in result.results[1].result["msg"]
+
+
+def test_failed_when_judges_a_module_failure_too(tmp_path: Path) -> None:
+    """A module that fails (Ansible's fail_json) gives a result like any other: a
+    `failed_when` judges it, per loop item too, with the module's message to read."""
+    book = tmp_path / "site.yml"
+    book.write_text(
+        f"""
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: forgiven
+      file: {{path: "{{{{ item }}}}", mode: a-s, state: file}}
+      failed_when: false
+      loop: [{tmp_path}/missing-1, {tmp_path}/missing-2]
+    - name: judged on the message
+      file: {{path: {tmp_path}/missing-3, state: file}}
+      register: r
+      failed_when: "'is absent' not in r.msg"
+    - name: still failing
+      file: {{path: {tmp_path}/missing-4, state: file}}
+      register: r4
+      failed_when: "'missing-4' in r4.msg"
+      ignore_errors: true
+"""
+    )
+    result = pbe.run(book, INVENTORY)
+    statuses = [(r.task_name, r.status) for r in result.results]
+    assert statuses == [
+        ("forgiven", "ok"),
+        ("judged on the message", "ok"),
+        ("still failing", "failed"),
+    ], statuses
+    forgiven = result.results[0].result
+    assert [i["failed"] for i in forgiven["results"]] == [False, False]
+    assert "missing-1) is absent" in forgiven["results"][0]["msg"]
