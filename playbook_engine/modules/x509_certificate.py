@@ -150,19 +150,7 @@ class X509Certificate(CryptoFile):
             parts.append(section("content", f"[ -e {path} ] || exit 66; cat -- {path}"))
         if new_inputs:
             return parts
-        csr = key_source(secrets, args, "csr")
-        parts.append(der_section("csr", f"openssl req -in {csr} -outform DER"))
-        parts.append(section("csrsig", f"openssl req -in {csr} -noout -verify"))
-        if args["privatekey_path"] or args["privatekey_content"]:
-            key = key_source(secrets, args)
-            secret = passin(secrets, "PK", args["privatekey_passphrase"])
-            parts.append(
-                der_section("pub", f"openssl pkey -in {key} {secret} -pubout -outform DER")
-            )
-        if args["provider"] == "ownca":
-            ca = key_source(secrets, args, "ownca")
-            parts.append(der_section("ca", f"openssl x509 -in {ca} -outform DER"))
-        return parts
+        return parts + input_parts(args, secrets)
 
     def decide(
         self, args: dict[str, Any], found: dict[str, Section], have: FileAttrs | None
@@ -209,6 +197,22 @@ class X509Certificate(CryptoFile):
             content = found.get("content")
             out["certificate"] = content.text if content and content.rc == 0 else None
         return out
+
+
+def input_parts(args: dict[str, Any], secrets: Secrets) -> list[str]:
+    """Probe sections printing what the certificate is made from: the CSR (and whether its
+    signature verifies), the private key's public key and the CA certificate (DER)."""
+    csr = key_source(secrets, args, "csr")
+    parts = [der_section("csr", f"openssl req -in {csr} -outform DER")]
+    parts.append(section("csrsig", f"openssl req -in {csr} -noout -verify"))
+    if args["privatekey_path"] or args["privatekey_content"]:
+        key = key_source(secrets, args)
+        secret = passin(secrets, "PK", args["privatekey_passphrase"])
+        parts.append(der_section("pub", f"openssl pkey -in {key} {secret} -pubout -outform DER"))
+    if args["provider"] == "ownca":
+        ca = key_source(secrets, args, "ownca")
+        parts.append(der_section("ca", f"openssl x509 -in {ca} -outform DER"))
+    return parts
 
 
 def _validate(args: dict[str, Any]) -> None:
