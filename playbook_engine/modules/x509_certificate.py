@@ -139,7 +139,7 @@ class X509Certificate(CryptoFile):
         return [args["csr_path"], args["privatekey_path"], args["ownca_path"]]
 
     def probe(self, args: dict[str, Any], secrets: Secrets, new_inputs: bool) -> list[str]:
-        _validate(args)
+        validate(args)
         path = quote(args["path"])
         parts = [
             der_section(
@@ -215,7 +215,7 @@ def input_parts(args: dict[str, Any], secrets: Secrets) -> list[str]:
     return parts
 
 
-def _validate(args: dict[str, Any]) -> None:
+def validate(args: dict[str, Any]) -> None:
     provider = args["provider"]
     if provider is None:
         raise ModuleError("provider is required when state is present")

@@ -17,7 +17,7 @@ from .base import Arg, Module, ModuleContext
 from .result import Result
 from .util.crypto import Secrets, der_section, predicted_new
 from .util.hostedit import section, sections
-from .x509_certificate import X509Certificate, _validate, input_parts
+from .x509_certificate import X509Certificate, input_parts, validate
 
 _SHOW = section("new", 'cat -- "$w/out"')
 _SKIP = {"path", "state", "backup", "return_content", "acme_accountkey_path",
@@ -44,7 +44,7 @@ class X509CertificatePipe(Module):
     returns = {"certificate": "the certificate's PEM (the existing one when it matches)"}
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
-        _validate(args)
+        validate(args)
         inputs = ("csr_path", "privatekey_path", "ownca_path", "ownca_privatekey_path")
         if predicted_new(ctx, [args[key] for key in inputs]):  # made earlier in a check run
             return Result(changed=True, values={"certificate": None}, unknown=True)

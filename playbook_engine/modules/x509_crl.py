@@ -286,7 +286,7 @@ def _entry(
         bool(entry.get("reason_critical", False)),
         crlmod.asn1_time(invalidity, f"{where}.invalidity_date", now) if invalidity else None,
         bool(entry.get("invalidity_date_critical", False)),
-        crlmod.general_names(entry.get("issuer")),
+        crlmod.general_names_of(entry.get("issuer")),
         bool(entry.get("issuer_critical", False)),
     )
 

@@ -15,7 +15,7 @@ import pytest
 
 from playbook_engine.api import run
 from playbook_engine.cli import main
-from playbook_engine.testing.parity import check_predicts_run
+from playbook_engine.testing.parity import check_predicts_run, statuses
 
 LOCAL = {"all": {"hosts": {"localhost": {"ansible_connection": "local"}}}}
 
@@ -159,7 +159,9 @@ def test_pkcs12_without_key_and_its_failures(tmp_path: Path) -> None:
 """,
         "fail.yml",
     )
-    msgs = [r.result["msg"] for r in run(failing, LOCAL).results]
+    checked, real = run(failing, LOCAL, check=True), run(failing, LOCAL)
+    assert statuses(checked) == statuses(real)  # the check run fails where the run does
+    msgs = [r.result["msg"] for r in real.results]
     assert msgs[0] == "Friendly_name is required"
     assert msgs[1] == "You must supply at least one of key, cert, or cas"
     assert f"cannot read {d}/chain.p12" in msgs[2] and "Mac verify error" in msgs[2]
@@ -320,9 +322,8 @@ def test_certificate_pipe_keeps_a_matching_certificate(tmp_path: Path) -> None:
 # -- validation of real-world tasks ---------------------------------------------------------
 
 
-def test_templated_lists_of_mappings_validate(tmp_path: Path) -> None:
-    """A template standing for a whole list of mappings (algo's CRL task, or alternatives'
-    subcommands) is not checked item by item as if its text were the list."""
+def test_real_world_crl_and_pkcs12_tasks_validate(tmp_path: Path) -> None:
+    """The tasks of algo's strongswan role that use these modules (openssl.yml)."""
     book = _book(
         tmp_path,
         """
@@ -344,14 +345,29 @@ def test_templated_lists_of_mappings_validate(tmp_path: Path) -> None:
         passphrase: "{{ p12_password }}"
         mode: "0600"
         encryption_level: compatibility2022
-    - community.general.alternatives:
-        name: editor
-        path: /usr/bin/vim
-        subcommands: "{{ subs }}"
 """,
     )
     out, err = io.StringIO(), io.StringIO()
     assert main(["validate", str(book)], out, err) == 0, err.getvalue()
+
+
+def test_a_template_for_a_whole_list_is_not_checked_item_by_item(tmp_path: Path) -> None:
+    """Each character of ``"{{ codes }}"`` was checked as a list item: an integer for uri's
+    status_code, a mapping for alternatives' subcommands."""
+    book = _book(
+        tmp_path,
+        """
+    - uri: {url: "http://localhost/", status_code: "{{ codes }}"}
+    - community.general.alternatives: {name: editor, path: /usr/bin/vim, subcommands: "{{ subs }}"}
+""",
+    )
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["validate", str(book)], out, err) == 0, err.getvalue()
+    bad = _book(
+        tmp_path, '    - uri: {url: "http://localhost/", status_code: [200, "x"]}\n', "b.yml"
+    )
+    assert main(["validate", str(bad)], out, err) == 4
+    assert "an item of `status_code` must be an integer, got 'x'" in err.getvalue()
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 from ...errors import ModuleError
 from . import der
-from .csr import _NAMES, _general_name, _short
+from .csr import general_name, name_oid, oid_short_name
 
 __all__ = [
     "REASONS",
@@ -189,7 +189,7 @@ def issuer_name(
         for one in value if isinstance(value, list) else [value]:
             if one in (None, ""):
                 raise ModuleError(f"Value for {key} in issuer must not be an empty string")
-            out.append((_NAMES[_short(str(key))], str(one)))
+            out.append((name_oid(str(key)), str(one)))
     return out
 
 
@@ -204,10 +204,10 @@ def serial_number(value: object, style: str) -> int:
     return int(str(value).strip())
 
 
-def general_names(names: list[object] | None) -> tuple[str, ...] | None:
+def general_names_of(names: list[object] | None) -> tuple[str, ...] | None:
     if names is None:
         return None
-    return tuple(_general_name(str(n), "revoked_certificates issuer") for n in names)
+    return tuple(general_name(str(n), "revoked_certificates issuer") for n in names)
 
 
 def sig_algorithm(key_type: str, digest: str) -> str:
@@ -365,7 +365,7 @@ def tbs(crl: Crl) -> bytes:
 
 
 def _long_name(oid: str) -> str:
-    short = next((name for name, o in _NAMES.items() if o == oid), oid)
+    short = oid_short_name(oid)
     return _LONG_NAMES.get(short, short)
 
 

@@ -18,7 +18,17 @@ from . import der
 from .crypto import BACKEND, Secrets, der_of, der_section, key_source, passin
 from .hostedit import Section, section
 
-__all__ = ["CSR_ARGS", "Request", "make_csr", "matches", "probe_csr", "report"]
+__all__ = [
+    "CSR_ARGS",
+    "Request",
+    "general_name",
+    "make_csr",
+    "matches",
+    "name_oid",
+    "oid_short_name",
+    "probe_csr",
+    "report",
+]
 
 _NAMES = {
     "C": "2.5.4.6",
@@ -272,6 +282,21 @@ def _short(name: str) -> str:
     if short not in _NAMES:
         raise ModuleError(f"unknown subject field {name!r}")
     return short
+
+
+def name_oid(name: str) -> str:
+    """The OID of a name attribute as tasks write it (``CN``, ``commonName`` …)."""
+    return _NAMES[_short(name)]
+
+
+def oid_short_name(oid: str) -> str:
+    """A name attribute's short name (``CN``) from its OID (the OID when unknown)."""
+    return next((name for name, known in _NAMES.items() if known == oid), oid)
+
+
+def general_name(text: str, what: str) -> str:
+    """A general name as ``KIND:value``, normalized (see ``_general_name``)."""
+    return _general_name(text, what)
 
 
 def _general_name(text: str, what: str) -> str:
