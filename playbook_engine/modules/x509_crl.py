@@ -245,7 +245,7 @@ def _validate(args: dict[str, Any]) -> None:
 
 def _wanted(args: dict[str, Any], found: dict[str, Section]) -> Crl:
     """The CRL the task asks for (in update mode, with the existing one's other entries)."""
-    now = datetime.now(timezone.utc)
+    now = args.setdefault("_now", datetime.now(timezone.utc))  # one clock for the whole task
     pub = der_of(found, "pub")
     if pub is None:
         part = found.get("pub")

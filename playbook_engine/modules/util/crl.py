@@ -22,9 +22,11 @@ __all__ = [
     "Crl",
     "Entry",
     "asn1_time",
+    "long_name",
     "parse_crl",
     "serial_of_cert",
     "sig_algorithm",
+    "signature_name",
     "tbs",
 ]
 
@@ -80,6 +82,7 @@ _SIGNATURES: dict[tuple[str, str], tuple[str, str, bool]] = {
     ("Ed448", ""): ("1.3.101.113", "ED448", False),
 }
 _SIG_NAMES = {oid: name for oid, name, _ in _SIGNATURES.values()}
+_SIG_NAMES["1.2.840.113549.1.1.10"] = "rsassaPss"
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,13 +149,13 @@ class Crl:
         return replace(self, entries=kept + self.entries)
 
     def report(self) -> dict[str, object]:
-        ordered = [[_long_name(oid), value] for oid, value in self.issuer]
+        ordered = [[long_name(oid), value] for oid, value in self.issuer]
         return {
             "issuer": {name: value for name, value in ordered},
             "issuer_ordered": ordered,
             "last_update": _text(self.last_update),
             "next_update": _text(self.next_update) if self.next_update else None,
-            "digest": _SIG_NAMES.get(self.signature, self.signature),
+            "digest": signature_name(self.signature),
             "revoked_certificates": [e.report() for e in self.entries],
         }
 
@@ -364,7 +367,13 @@ def tbs(crl: Crl) -> bytes:
     )
 
 
-def _long_name(oid: str) -> str:
+def signature_name(oid: str) -> str:
+    """A signature algorithm's name (``ecdsa-with-SHA256``), or its OID when unknown."""
+    return _SIG_NAMES.get(oid, oid)
+
+
+def long_name(oid: str) -> str:
+    """A name attribute's long name (``commonName``), as community.crypto returns it."""
     short = oid_short_name(oid)
     return _LONG_NAMES.get(short, short)
 
