@@ -13,13 +13,14 @@ from .base import Arg, Module, ModuleContext
 from .result import Result
 from .util.certinfo import csr_info
 from .util.crypto import BACKEND, predicted_new
+from .util.csr import verify_csr
 from .util.hostedit import section
 from .x509_certificate_info import NAME_ENCODING, read_der
 
 _VERIFY = section(
     "sig",
-    '{ openssl req -in "$src" -noout -verify 2>/dev/null || '
-    'openssl req -inform DER -in "$src" -noout -verify; } >/dev/null 2>&1',
+    '{ openssl req -in "$src" -outform DER 2>/dev/null || openssl req -inform DER -in "$src" '
+    '-outform DER; } | openssl req -inform DER -out "$w/csr.pem" && ' + verify_csr('"$w/csr.pem"'),
 )
 
 

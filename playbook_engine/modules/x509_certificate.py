@@ -29,7 +29,7 @@ from .util.crypto import (
     key_source,
     passin,
 )
-from .util.csr import ski
+from .util.csr import ski, verify_csr
 from .util.hostedit import Section, section
 
 _SKI = ("create_if_not_provided", "always_create", "never_create")
@@ -204,7 +204,7 @@ def input_parts(args: dict[str, Any], secrets: Secrets) -> list[str]:
     signature verifies), the private key's public key and the CA certificate (DER)."""
     csr = key_source(secrets, args, "csr")
     parts = [der_section("csr", f"openssl req -in {csr} -outform DER")]
-    parts.append(section("csrsig", f"openssl req -in {csr} -noout -verify"))
+    parts.append(section("csrsig", verify_csr(csr)))
     if args["privatekey_path"] or args["privatekey_content"]:
         key = key_source(secrets, args)
         secret = passin(secrets, "PK", args["privatekey_passphrase"])

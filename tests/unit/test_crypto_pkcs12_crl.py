@@ -5,6 +5,7 @@ changes nothing, and openssl itself reads back what the modules wrote."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import stat
@@ -383,3 +384,146 @@ def test_bad_arguments_are_validation_errors(tmp_path: Path, task: str, message:
     out, err = io.StringIO(), io.StringIO()
     assert main(["validate", str(book)], out, err) == 4
     assert f"{book}:4:" in err.getvalue() and message in err.getvalue()
+
+
+# -- the *_info modules ----------------------------------------------------------------------
+
+
+def test_certificate_and_csr_info_read_what_openssl_reads(tmp_path: Path) -> None:
+    d = tmp_path
+    _ca(d, subject="/C=DE/O=Org/CN=Test CA")
+    _openssl("req", "-new", "-key", str(d / "ca.key"), "-subj", "/CN=srv.example",
+             "-addext", "subjectAltName=DNS:srv.example,IP:192.0.2.1",
+             "-addext", "keyUsage=critical,digitalSignature,keyEncipherment",
+             "-addext", "extendedKeyUsage=serverAuth,1.3.6.1.5.5.7.3.17",
+             "-out", str(d / "srv.csr"))  # fmt: skip
+    der = subprocess.run(["openssl", "req", "-in", str(d / "srv.csr"), "-outform", "DER"],
+                         capture_output=True, check=True).stdout  # fmt: skip
+    (d / "bad.csr").write_bytes(der[:-1] + bytes([der[-1] ^ 1]))  # a broken signature
+    book = _book(
+        d,
+        f"""
+    - x509_certificate:
+        path: {d}/old.crt
+        csr_path: {d}/srv.csr
+        privatekey_path: {d}/ca.key
+        provider: selfsigned
+        selfsigned_not_before: "-3d"
+        selfsigned_not_after: "-1d"
+    - community.crypto.x509_certificate_info:
+        content: "{{{{ lookup('file', '{d}/ca.crt') }}}}"
+        valid_at: {{now: "+0s", later: "+3650d", abs: "20200101000000Z"}}
+      register: ca
+    - x509_certificate_info: {{path: {d}/old.crt}}
+      register: old
+    - community.crypto.openssl_csr_info: {{path: {d}/srv.csr}}
+      register: csr
+    - openssl_csr_info: {{path: {d}/bad.csr}}
+      register: bad
+""",
+    )
+    real = check_predicts_run(book, LOCAL)
+    ca, old, csr, bad = (real.results[i].result for i in (1, 2, 3, 4))
+    assert ca["subject"] == {
+        "countryName": "DE",
+        "organizationName": "Org",
+        "commonName": "Test CA",
+    }
+    assert ca["subject_ordered"][0] == ["countryName", "DE"] and ca["issuer"] == ca["subject"]
+    end = _openssl("x509", "-in", f"{d}/ca.crt", "-noout", "-enddate", "-serial")
+    assert f"notAfter={_asn1_to_openssl(ca['not_after'])}" in end
+    assert f"serial={ca['serial_number']:X}" in end.replace("serial=0", "serial=")
+    cert_der = subprocess.run(["openssl", "x509", "-in", f"{d}/ca.crt", "-outform", "DER"],
+                              capture_output=True, check=True).stdout  # fmt: skip
+    digest = hashlib.sha256(cert_der).hexdigest()
+    assert ca["fingerprints"]["sha256"] == ":".join(digest[i : i + 2] for i in range(0, 64, 2))
+    assert ca["valid_at"] == {"now": True, "later": False, "abs": False} and not ca["expired"]
+    assert ca["public_key_type"] == "ECC" and ca["public_key_data"]["curve"] == "secp256r1"
+    assert (
+        ca["basic_constraints"] == ["CA:TRUE"] and ca["signature_algorithm"] == "ecdsa-with-SHA256"
+    )
+    assert old["expired"] is True and old["subject"] == {"commonName": "srv.example"}
+    assert csr["signature_valid"] is True and bad["signature_valid"] is False
+    assert csr["subject_alt_name"] == ["DNS:srv.example", "IP:192.0.2.1"]
+    assert (
+        csr["key_usage"] == ["Digital Signature", "Key Encipherment"] and csr["key_usage_critical"]
+    )
+    assert csr["extended_key_usage"] == [
+        "TLS Web Server Authentication",
+        "ipsec Internet Key Exchange",
+    ]
+    assert csr["public_key"] == _openssl("pkey", "-in", f"{d}/ca.key", "-pubout")
+
+
+def _asn1_to_openssl(text: str) -> str:
+    from datetime import datetime
+
+    moment = datetime.strptime(text, "%Y%m%d%H%M%SZ")
+    return f"{moment:%b} {moment.day:2d} {moment:%H:%M:%S %Y} GMT"
+
+
+def test_privatekey_info_never_returns_the_secret(tmp_path: Path) -> None:
+    d = tmp_path
+    _ca(d, algo="RSA")
+    _openssl("pkey", "-in", f"{d}/ca.key", "-aes256", "-passout", "pass:k3y-pass",
+             "-out", f"{d}/enc.key")  # fmt: skip
+    book = _book(
+        d,
+        f"""
+    - community.crypto.openssl_privatekey_info:
+        path: {d}/enc.key
+        passphrase: k3y-pass
+        check_consistency: true
+    - openssl_privatekey_info: {{path: {d}/enc.key}}
+      ignore_errors: true
+    - openssl_privatekey_info: {{path: {d}/enc.key, passphrase: wrong}}
+      ignore_errors: true
+    - openssl_privatekey_info: {{path: {d}/missing.key}}
+      ignore_errors: true
+    - openssl_privatekey_info:
+        path: {d}/enc.key
+        passphrase: k3y-pass
+        return_private_key_data: true
+      ignore_errors: true
+""",
+    )
+    checked, real = run(book, LOCAL, check=True), run(book, LOCAL)
+    assert statuses(checked) == statuses(real)
+    good, empty, wrong, missing, private = (r.result for r in real.results)
+    assert good["type"] == "RSA" and good["public_data"]["size"] == 2048
+    assert good["key_is_consistent"] is True and good["can_parse_key"] is True
+    assert good["public_key"] == _openssl("pkey", "-in", f"{d}/ca.key", "-pubout")
+    assert empty["msg"] == "Wrong or empty passphrase provided for private key"
+    assert wrong["msg"].startswith("Wrong passphrase provided for private key")
+    assert wrong["can_load_key"] is True and wrong["can_parse_key"] is False
+    assert missing["can_load_key"] is False and "No such file" in missing["msg"]
+    assert private["msg"] == "return_private_key_data is not supported by pbe"
+    shown = json.dumps([r.result for r in real.results], default=str)
+    assert "k3y-pass" not in shown and "PRIVATE KEY" not in shown
+
+
+def test_a_csr_whose_signature_does_not_verify_is_not_kept(tmp_path: Path) -> None:
+    """openssl 3's ``req -verify`` exits 0 on a bad signature: openssl_csr kept such a CSR
+    and openssl_csr_info called it valid."""
+    d = tmp_path
+    _ca(d)
+    book = _book(
+        d,
+        f"""
+    - openssl_csr: {{path: {d}/srv.csr, privatekey_path: {d}/ca.key, common_name: srv}}
+    - openssl_csr_info: {{path: {d}/srv.csr}}
+      register: info
+""",
+    )
+    check_predicts_run(book, LOCAL)
+    der = subprocess.run(["openssl", "req", "-in", f"{d}/srv.csr", "-outform", "DER"],
+                         capture_output=True, check=True).stdout  # fmt: skip
+    broken = _openssl("req", "-inform", "DER", data=der[:-1] + bytes([der[-1] ^ 1]))
+    (d / "srv.csr").write_text(broken)
+    first = run(book, LOCAL)
+    assert [r.status for r in first.results] == ["changed", "ok"]
+    assert first.results[1].result["signature_valid"] is True
+    assert "verify OK" in _openssl("req", "-in", f"{d}/srv.csr", "-noout", "-verify")
+    (d / "srv.csr").write_text(broken)
+    info = run(_book(d, f"    - openssl_csr_info: {{path: {d}/srv.csr}}\n", "i.yml"), LOCAL)
+    assert info.results[0].result["signature_valid"] is False

@@ -28,6 +28,7 @@ __all__ = [
     "oid_short_name",
     "probe_csr",
     "report",
+    "verify_csr",
 ]
 
 _NAMES = {
@@ -465,6 +466,12 @@ def ski(key: der.KeyInfo) -> bytes:
 # -- shell ---------------------------------------------------------------------------------
 
 
+def verify_csr(csr: str) -> str:
+    """Shell whose status is 0 only when the CSR at ``csr`` (quoted; PEM) is signed by its
+    key: openssl 3's ``req -verify`` exits 0 on a bad signature too, so its words decide."""
+    return f"openssl req -in {csr} -noout -verify 2>&1 | grep -q 'verify OK'"
+
+
 def probe_csr(args: dict[str, Any], secrets: Secrets, csr: str | None) -> list[str]:
     """Sections: the private key's public key (``pub``), and of the CSR at ``csr`` (a
     quoted host path, or None) its DER (``csr``) and signature check (``sig``)."""
@@ -474,7 +481,7 @@ def probe_csr(args: dict[str, Any], secrets: Secrets, csr: str | None) -> list[s
     if csr is not None:
         exists = f"[ -e {csr} ] || exit 66; "
         parts.append(der_section("csr", f"openssl req -in {csr} -outform DER", exists))
-        parts.append(section("sig", f"{exists}openssl req -in {csr} -noout -verify"))
+        parts.append(section("sig", exists + verify_csr(csr)))
     return parts
 
 
