@@ -28,7 +28,7 @@ _SIGNER = X509Certificate()
 
 @register("x509_certificate_pipe", "community.crypto.x509_certificate_pipe")
 class X509CertificatePipe(Module):
-    """Sign a self-signed or own-CA certificate and return it (PEM) as `certificate`."""
+    """Sign a self-signed or own-CA certificate; return it (PEM), not a file."""
 
     args = {
         "content": Arg("str", description="An existing certificate (PEM) to keep when it matches."),
