@@ -96,8 +96,29 @@ _TYPE_CHECKER = _base_checker.redefine_many(
         **{t: _templated_or(_base_checker._type_checkers[t]) for t in ("array", "object")},
     }
 )
+# A template stands for a whole list or mapping: what it holds is known only when it is
+# rendered, so the keywords about items and keys must not look into the template's text.
+_CONTENT_KEYWORDS = (
+    "items", "prefixItems", "contains", "minItems", "maxItems", "uniqueItems",
+    "properties", "patternProperties", "additionalProperties", "propertyNames", "required",
+    "minProperties", "maxProperties", "dependentRequired", "dependentSchemas",
+)  # fmt: skip
+
+
+def _whole(keyword: str) -> Any:
+    base = Draft202012Validator.VALIDATORS[keyword]
+
+    def check(validator: Any, value: Any, instance: Any, schema: Any) -> Iterator[Any]:
+        if not is_template(instance):
+            yield from base(validator, value, instance, schema)
+
+    return check
+
+
 LenientValidator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
-    Draft202012Validator, validators={"enum": _enum}, type_checker=_TYPE_CHECKER
+    Draft202012Validator,
+    validators={"enum": _enum, **{k: _whole(k) for k in _CONTENT_KEYWORDS}},
+    type_checker=_TYPE_CHECKER,
 )
 # Playbook structure: a template can't stand for a mapping or a list (`vars: "{{ x }}"`,
 # `tasks: "{{ x }}"`): the loader needs the real thing, as Ansible does.

@@ -29,7 +29,7 @@ from .util.crypto import (
     key_source,
     passin,
 )
-from .util.csr import ski
+from .util.csr import ski, verify_csr
 from .util.hostedit import Section, section
 
 _SKI = ("create_if_not_provided", "always_create", "never_create")
@@ -139,7 +139,7 @@ class X509Certificate(CryptoFile):
         return [args["csr_path"], args["privatekey_path"], args["ownca_path"]]
 
     def probe(self, args: dict[str, Any], secrets: Secrets, new_inputs: bool) -> list[str]:
-        _validate(args)
+        validate(args)
         path = quote(args["path"])
         parts = [
             der_section(
@@ -150,19 +150,7 @@ class X509Certificate(CryptoFile):
             parts.append(section("content", f"[ -e {path} ] || exit 66; cat -- {path}"))
         if new_inputs:
             return parts
-        csr = key_source(secrets, args, "csr")
-        parts.append(der_section("csr", f"openssl req -in {csr} -outform DER"))
-        parts.append(section("csrsig", f"openssl req -in {csr} -noout -verify"))
-        if args["privatekey_path"] or args["privatekey_content"]:
-            key = key_source(secrets, args)
-            secret = passin(secrets, "PK", args["privatekey_passphrase"])
-            parts.append(
-                der_section("pub", f"openssl pkey -in {key} {secret} -pubout -outform DER")
-            )
-        if args["provider"] == "ownca":
-            ca = key_source(secrets, args, "ownca")
-            parts.append(der_section("ca", f"openssl x509 -in {ca} -outform DER"))
-        return parts
+        return parts + input_parts(args, secrets)
 
     def decide(
         self, args: dict[str, Any], found: dict[str, Section], have: FileAttrs | None
@@ -211,7 +199,23 @@ class X509Certificate(CryptoFile):
         return out
 
 
-def _validate(args: dict[str, Any]) -> None:
+def input_parts(args: dict[str, Any], secrets: Secrets) -> list[str]:
+    """Probe sections printing what the certificate is made from: the CSR (and whether its
+    signature verifies), the private key's public key and the CA certificate (DER)."""
+    csr = key_source(secrets, args, "csr")
+    parts = [der_section("csr", f"openssl req -in {csr} -outform DER")]
+    parts.append(section("csrsig", verify_csr(csr)))
+    if args["privatekey_path"] or args["privatekey_content"]:
+        key = key_source(secrets, args)
+        secret = passin(secrets, "PK", args["privatekey_passphrase"])
+        parts.append(der_section("pub", f"openssl pkey -in {key} {secret} -pubout -outform DER"))
+    if args["provider"] == "ownca":
+        ca = key_source(secrets, args, "ownca")
+        parts.append(der_section("ca", f"openssl x509 -in {ca} -outform DER"))
+    return parts
+
+
+def validate(args: dict[str, Any]) -> None:
     provider = args["provider"]
     if provider is None:
         raise ModuleError("provider is required when state is present")

@@ -345,6 +345,10 @@ class CryptoFile(Module):
         """Whether the object must be (re)generated; ModuleError when it may not be."""
         raise NotImplementedError
 
+    def check_inputs(self, args: dict[str, Any], found: dict[str, Section]) -> None:
+        """ModuleError when what the object is made from cannot be read (checked even when
+        the object is missing, so a check run fails as the real run would)."""
+
     def generate(self, args: dict[str, Any], found: dict[str, Section], secrets: Secrets) -> str:
         raise NotImplementedError
 
@@ -377,6 +381,8 @@ class CryptoFile(Module):
                 f"The directory {parent} does not exist or the file is not a directory"
             )
         have = parse_stat(found)
+        if not new_inputs:
+            self.check_inputs(args, found)
         regenerate = have is None or new_inputs or self.decide(args, found, have)
         fix = (
             []

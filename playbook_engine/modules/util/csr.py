@@ -18,7 +18,18 @@ from . import der
 from .crypto import BACKEND, Secrets, der_of, der_section, key_source, passin
 from .hostedit import Section, section
 
-__all__ = ["CSR_ARGS", "Request", "make_csr", "matches", "probe_csr", "report"]
+__all__ = [
+    "CSR_ARGS",
+    "Request",
+    "general_name",
+    "make_csr",
+    "matches",
+    "name_oid",
+    "oid_short_name",
+    "probe_csr",
+    "report",
+    "verify_csr",
+]
 
 _NAMES = {
     "C": "2.5.4.6",
@@ -274,6 +285,21 @@ def _short(name: str) -> str:
     return short
 
 
+def name_oid(name: str) -> str:
+    """The OID of a name attribute as tasks write it (``CN``, ``commonName`` …)."""
+    return _NAMES[_short(name)]
+
+
+def oid_short_name(oid: str) -> str:
+    """A name attribute's short name (``CN``) from its OID (the OID when unknown)."""
+    return next((name for name, known in _NAMES.items() if known == oid), oid)
+
+
+def general_name(text: str, what: str) -> str:
+    """A general name as ``KIND:value``, normalized (see ``_general_name``)."""
+    return _general_name(text, what)
+
+
 def _general_name(text: str, what: str) -> str:
     """A name as ``KIND:value`` with its value normalized (IP addresses and networks)."""
     kind, sep, value = str(text).partition(":")
@@ -440,6 +466,12 @@ def ski(key: der.KeyInfo) -> bytes:
 # -- shell ---------------------------------------------------------------------------------
 
 
+def verify_csr(csr: str) -> str:
+    """Shell whose status is 0 only when the CSR at ``csr`` (quoted; PEM) is signed by its
+    key: openssl 3's ``req -verify`` exits 0 on a bad signature too, so its words decide."""
+    return f"openssl req -in {csr} -noout -verify 2>&1 | grep -q 'verify OK'"
+
+
 def probe_csr(args: dict[str, Any], secrets: Secrets, csr: str | None) -> list[str]:
     """Sections: the private key's public key (``pub``), and of the CSR at ``csr`` (a
     quoted host path, or None) its DER (``csr``) and signature check (``sig``)."""
@@ -449,7 +481,7 @@ def probe_csr(args: dict[str, Any], secrets: Secrets, csr: str | None) -> list[s
     if csr is not None:
         exists = f"[ -e {csr} ] || exit 66; "
         parts.append(der_section("csr", f"openssl req -in {csr} -outform DER", exists))
-        parts.append(section("sig", f"{exists}openssl req -in {csr} -noout -verify"))
+        parts.append(section("sig", exists + verify_csr(csr)))
     return parts
 
 
