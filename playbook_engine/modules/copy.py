@@ -114,6 +114,12 @@ class Copy(Module):
         ),
         "directory_mode": Arg("mode", description="Mode of directories a tree copy creates."),
         "checksum": Arg("str", description="Expected sha1 of src; fail when it differs."),
+        "decrypt": Arg(
+            "bool",
+            default=True,
+            description="Accepted, as assemble and unarchive do: pbe has no vault, so a "
+            "source is copied as it is.",
+        ),
     }
     mutually_exclusive = (("src", "content"),)
     required_one_of = (("src", "content"),)
