@@ -151,6 +151,9 @@ class Module:
     name: ClassVar[str]
     args: ClassVar[dict[str, Arg]] = {}
     free_form: ClassVar[str | None] = None  # key that takes `module: free text`
+    # True: in free text, `NAME=value` of the free-form key itself is taken too
+    # (`include_tasks: file=x.yml`, as Ansible parses its non-command modules).
+    free_form_kv: ClassVar[bool] = False
     mutually_exclusive: ClassVar[tuple[tuple[str, ...], ...]] = ()
     required_one_of: ClassVar[tuple[tuple[str, ...], ...]] = ()
     supports_check: ClassVar[bool] = True  # False: skipped in check mode

@@ -191,8 +191,9 @@ class Command(_Runner):
     def warnings(self, args: dict[str, Any]) -> list[str]:
         if exe := args.get("executable"):
             return [
-                f"command does not use executable ({exe}): only shell runs a command "
-                "line with another shell"
+                f"the parameter 'executable' is no longer supported with the 'command' "
+                f"module (as in Ansible): not using '{exe}'; shell runs a command line "
+                "with another shell"
             ]
         return []
 

@@ -45,6 +45,7 @@ class IncludeTasks(_Structural):
     expands_at_run = True
 
     free_form = "file"
+    free_form_kv = True
     args = {
         "file": Arg("str", required=True, description="Task file, relative to this one."),
         "apply": Arg("dict", description="Keywords applied to the included tasks."),
@@ -58,6 +59,7 @@ class ImportTasks(_Structural):
     supports_async = False  # Ansible's action refuses async too
 
     free_form = "file"
+    free_form_kv = True
     args = {"file": Arg("str", required=True, description="Task file, relative to this one.")}
 
 
@@ -88,6 +90,7 @@ class IncludeVars(Module):
     supports_async = False  # Ansible's action refuses async too
 
     free_form = "file"
+    free_form_kv = True
     args = {
         "file": Arg(
             "path",

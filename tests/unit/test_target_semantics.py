@@ -1,0 +1,43 @@
+"""Module behaviour Ansible's own integration targets rely on (written from Ansible's
+documented behaviour; no target text is copied here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import playbook_engine as pbe
+
+INVENTORY = {"all": {"hosts": {"a": None}, "vars": {"ansible_connection": "local"}}}
+
+
+def run_tasks(tmp_path: Path, tasks: str, **kw: Any) -> dict[str, dict[str, Any]]:
+    """Run the tasks on one local host; each task's result by name, with its status."""
+    book = tmp_path / "site.yml"
+    book.write_text(f"- hosts: all\n  gather_facts: false\n  tasks:\n{tasks}")
+    result = pbe.run(book, INVENTORY, **kw)
+    return {r.task_name: {"status": r.status, **r.result} for r in result.results}
+
+
+def test_command_warns_that_executable_is_not_supported(tmp_path: Path) -> None:
+    got = run_tasks(
+        tmp_path,
+        "    - name: ls\n      command: ls /dev/null\n      args:\n        executable: /bogus\n",
+    )
+    assert got["ls"]["stdout"] == "/dev/null"
+    assert len(got["ls"]["warnings"]) == 1
+    assert "no longer supported" in got["ls"]["warnings"][0]
+    assert "'/bogus'" in got["ls"]["warnings"][0]
+
+
+def test_include_and_import_take_file_as_a_key_value_word(tmp_path: Path) -> None:
+    """``include_tasks: file=x.yml`` names the file, as in Ansible (not a file "file=x.yml")."""
+    (tmp_path / "inc.yml").write_text("- name: included\n  debug:\n    msg: 'x={{ x }}'\n")
+    (tmp_path / "v.yml").write_text("x: 5\n")
+    got = run_tasks(
+        tmp_path,
+        "    - include_vars: file=v.yml\n    - import_tasks: file=inc.yml\n"
+        "    - include_tasks: file=inc.yml\n",
+    )
+    assert got["included"]["status"] == "ok" and got["included"]["msg"] == "x=5"
+    assert got["include_tasks"]["status"] == "ok"
