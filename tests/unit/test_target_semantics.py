@@ -41,3 +41,15 @@ def test_include_and_import_take_file_as_a_key_value_word(tmp_path: Path) -> Non
     )
     assert got["included"]["status"] == "ok" and got["included"]["msg"] == "x=5"
     assert got["include_tasks"]["status"] == "ok"
+
+
+def test_file_absent_removes_a_symlink_that_points_at_itself(tmp_path: Path) -> None:
+    (tmp_path / "loop").symlink_to("loop")
+    (tmp_path / "deep").symlink_to("loop/x")
+    got = run_tasks(
+        tmp_path,
+        f"    - name: gone\n      file:\n        path: {tmp_path}/loop\n        state: absent\n"
+        f"    - name: deep\n      file:\n        path: {tmp_path}/deep\n        state: absent\n",
+    )
+    assert got["gone"]["status"] == "changed" and got["deep"]["status"] == "changed"
+    assert not (tmp_path / "loop").is_symlink() and not (tmp_path / "deep").is_symlink()
