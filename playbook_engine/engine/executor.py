@@ -448,9 +448,6 @@ class Executor:
             and isinstance(result.get("ansible_facts"), dict)
         ):
             self.facts.add_facts(host, result["ansible_facts"])
-        if status in ("ok", "changed") and module is not None and module.changes_inventory:
-            result["changed"] = self.vm.change_inventory(host, result)
-            status = status_of(result)
         if status == "changed" and any(is_template(n) for n in task.notify):
             self._render_notify(task, host, scope)
         if task.register and status != "unreachable":
@@ -677,7 +674,10 @@ class Executor:
         def once() -> dict[str, Any]:
             if spec is not None:
                 return self.asyncs.run(module, args, ctx, spec)
-            return _outcome(module.run(args, ctx))
+            outcome = _outcome(module.run(args, ctx))
+            if module.changes_inventory:  # before changed_when reads it, as Ansible's action
+                outcome["changed"] = self.vm.change_inventory(ctx.host, outcome)
+            return outcome
 
         if task.until is None:
             return self._judge(task, once(), variables)
@@ -711,14 +711,17 @@ class Executor:
         if task.changed_when is None and task.failed_when is None:
             return result
         judge = self._with_result(task, result, variables)
-        if task.changed_when is not None:
-            result["changed"] = judge.evaluate_all(task.changed_when)
-        if task.failed_when is not None:
-            failed = judge.evaluate_all(task.failed_when)
-            result["failed_when_result"] = failed
-            result["failed"] = failed
-            if not failed and result.get("msg") == "non-zero return code":
-                result["msg"] = ""
+        try:
+            if task.changed_when is not None:
+                result["changed"] = judge.evaluate_all(task.changed_when, "changed_when", result)
+            if task.failed_when is not None:
+                failed = judge.evaluate_all(task.failed_when, "failed_when", result)
+                result["failed_when_result"] = failed
+                result["failed"] = failed
+                if not failed and result.get("msg") == "non-zero return code":
+                    result["msg"] = ""
+        except TemplateError as exc:  # the module's result stays, as in Ansible
+            result.update(failed=True, msg=_error_text(exc))
         return result
 
     def _with_result(self, task: Task, result: dict[str, Any], variables: dict[str, Any]) -> _Judge:
@@ -831,8 +834,17 @@ class _Judge:
     def __init__(self, templar: Templar) -> None:
         self.templar = templar
 
-    def evaluate_all(self, conditions: Sequence[Any]) -> bool:
-        return all(self.templar.evaluate(c) for c in conditions)
+    def evaluate_all(
+        self, conditions: Sequence[Any], key: str = "", result: dict[str, Any] | None = None
+    ) -> bool:
+        """All conditions hold; one that cannot be evaluated raises, its error recorded
+        as ``result[key + "_result"]`` first (Ansible's ``changed_when_result``)."""
+        try:
+            return all(self.templar.evaluate(c) for c in conditions)
+        except TemplateError as exc:
+            if result is not None and key:
+                result[f"{key}_result"] = _error_text(exc)
+            raise
 
 
 def loop_items(task: Task, templar: Templar) -> list[Any]:

@@ -53,3 +53,36 @@ def test_file_absent_removes_a_symlink_that_points_at_itself(tmp_path: Path) -> 
     )
     assert got["gone"]["status"] == "changed" and got["deep"]["status"] == "changed"
     assert not (tmp_path / "loop").is_symlink() and not (tmp_path / "deep").is_symlink()
+
+
+def test_changed_when_has_the_last_word_on_inventory_modules(tmp_path: Path) -> None:
+    got = run_tasks(
+        tmp_path,
+        "    - name: quiet\n      group_by:\n        key: g1\n      changed_when: false\n"
+        "    - name: loud\n      group_by:\n        key: g2\n"
+        "    - name: per item\n      add_host:\n        name: 'h{{ item }}'\n"
+        "      loop: [1, 2]\n      changed_when: item == 2\n      register: added\n"
+        "    - name: own result\n      add_host:\n        name: h3\n"
+        "      changed_when: again is changed\n      register: again\n"
+        "    - name: check\n      assert:\n        that:\n"
+        "          - added.results[0] is not changed\n          - added.results[1] is changed\n"
+        "          - \"'h3' in groups['ungrouped']\"\n",
+    )
+    assert got["quiet"]["status"] == "ok" and got["loud"]["status"] == "changed"
+    assert got["per item"]["status"] == "changed"
+    assert got["own result"]["status"] == "changed"  # the result it judges says it added h3
+    assert got["check"]["status"] == "ok"
+
+
+def test_a_condition_that_cannot_be_evaluated_keeps_the_module_result(tmp_path: Path) -> None:
+    got = run_tasks(
+        tmp_path,
+        "    - name: cw\n      command: echo foo\n      changed_when: nosuchvar\n"
+        "      ignore_errors: true\n"
+        "    - name: fw\n      command: echo bar\n      failed_when: nosuchvar\n"
+        "      ignore_errors: true\n",
+    )
+    for name, key, out in (("cw", "changed_when", "foo"), ("fw", "failed_when", "bar")):
+        assert got[name]["status"] == "failed"
+        assert got[name]["stdout"] == out
+        assert "nosuchvar" in got[name][f"{key}_result"]
