@@ -86,3 +86,22 @@ def test_a_condition_that_cannot_be_evaluated_keeps_the_module_result(tmp_path: 
         assert got[name]["status"] == "failed"
         assert got[name]["stdout"] == out
         assert "nosuchvar" in got[name][f"{key}_result"]
+
+
+def test_local_facts_report_failing_scripts_and_dangling_links(tmp_path: Path) -> None:
+    facts = tmp_path / "facts.d"
+    facts.mkdir()
+    (facts / "good.fact").write_text("#!/bin/sh\necho '{\"ran\": true}'\n")
+    (facts / "bad.fact").write_text("#!/bin/sh\necho nope >&2\nexit 4\n")
+    (facts / "good.fact").chmod(0o755)
+    (facts / "bad.fact").chmod(0o755)
+    (facts / "dead.fact").symlink_to(tmp_path / "missing")
+    got = run_tasks(
+        tmp_path,
+        f"    - name: gather\n      setup:\n        fact_path: {facts}\n"
+        "        filter: '*local*'\n",
+    )
+    local = got["gather"]["ansible_facts"]["ansible_local"]
+    assert local["good"] == {"ran": True}
+    assert local["bad"] == f"Failure executing fact script ({facts}/bad.fact), rc: 4, err: nope"
+    assert local["dead"].startswith(f"Could not stat fact ({facts}/dead.fact): ")
