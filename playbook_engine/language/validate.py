@@ -323,9 +323,9 @@ def free_form_args(module: type[modules.Module], text: str) -> dict[str, Any]:
         if m and m.group(1) in known:
             args[m.group(1)] = _unquote(m.group(2))
             cuts.append(_cut_span(text, word.start(), word.end()))
-    rest = _like(text, _without(text, cuts)) if cuts else text
-    if module.free_form not in args or rest.strip():
-        args[module.free_form] = rest
+    remaining = _like(text, _without(text, cuts)) if cuts else text
+    if module.free_form not in args or remaining.strip():
+        args[module.free_form] = remaining
     return args
 
 

@@ -3,6 +3,7 @@ documented behaviour; no target text is copied here)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -105,3 +106,53 @@ def test_local_facts_report_failing_scripts_and_dangling_links(tmp_path: Path) -
     assert local["good"] == {"ran": True}
     assert local["bad"] == f"Failure executing fact script ({facts}/bad.fact), rc: 4, err: nope"
     assert local["dead"].startswith(f"Could not stat fact ({facts}/dead.fact): ")
+
+
+def test_file_sets_a_given_modification_time_once(tmp_path: Path) -> None:
+    target = tmp_path / "f"
+    target.write_text("x")
+    task = (
+        f"      file:\n        path: {target}\n        modification_time: '202202081414.00'\n"
+        "        modification_time_format: '%Y%m%d%H%M.%S'\n"
+    )
+    got = run_tasks(
+        tmp_path,
+        f"    - name: check\n{task}      check_mode: true\n"
+        f"    - name: first\n{task}    - name: again\n{task}"
+        f"    - name: bad\n      file:\n        path: {target}\n        access_time: soon\n"
+        "      ignore_errors: true\n",
+    )
+    assert got["check"]["status"] == "changed"
+    assert got["first"]["status"] == "changed" and got["again"]["status"] == "ok"
+    assert target.stat().st_mtime == time.mktime(time.strptime("202202081414.00", "%Y%m%d%H%M.%S"))
+    assert got["bad"]["status"] == "failed" and "'soon'" in got["bad"]["msg"]
+
+
+def test_file_diff_peek_reports_binary_content_and_changes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "bin").write_bytes(b"a\0b")
+    (tmp_path / "txt").write_text("plain")
+    got = run_tasks(
+        tmp_path,
+        f"    - name: bin\n      file:\n        path: {tmp_path}/bin\n        _diff_peek: true\n"
+        f"    - name: txt\n      file:\n        path: {tmp_path}/txt\n        _diff_peek: true\n",
+    )
+    assert got["bin"]["status"] == "ok" and got["bin"]["appears_binary"] is True
+    assert got["txt"]["appears_binary"] is False and "warnings" not in got["txt"]
+
+
+def test_attributes_follow_ansibles_rule() -> None:
+    from playbook_engine.modules.util.chattr import current_flags, split_spec
+
+    assert split_spec("A") == ("=", "A") and split_spec("+iA") == ("+", "iA")
+    assert split_spec("-A") == ("-", "A") and split_spec("") == ("=", "")
+    assert current_flags("----i---------e------- /tmp/x\n") == "ie"
+    assert current_flags("") == ""
+
+
+def test_file_validates_attributes(tmp_path: Path) -> None:
+    book = tmp_path / "site.yml"
+    book.write_text(
+        "- hosts: all\n  tasks:\n    - file: path=/tmp/x attributes=+A\n"
+        "    - file: {path: /tmp/x, attr: '-i'}\n"
+    )
+    assert not [p for p in pbe.validate(book) if p.severity == "error"]
