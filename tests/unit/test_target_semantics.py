@@ -156,3 +156,73 @@ def test_file_validates_attributes(tmp_path: Path) -> None:
         "    - file: {path: /tmp/x, attr: '-i'}\n"
     )
     assert not [p for p in pbe.validate(book) if p.severity == "error"]
+
+
+def _vars_tree(root: Path) -> None:
+    for rel, text in {
+        "top.yml": "v: top\ntop: 1\n",
+        "a/one.yml": "v: a\n",
+        "a/deep/two.json": '{"v": "deep"}',
+        "b/three.yaml": "v: b\nhash: {x: 1, y: {p: 1}}\n",
+        "b/README": "not vars",
+        "b/plain": "v: plain\n",
+    }.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+
+
+def test_include_vars_walks_a_dir_in_path_then_name_order(tmp_path: Path) -> None:
+    _vars_tree(tmp_path / "vars" / "tree")
+    got = run_tasks(
+        tmp_path,
+        "    - name: all\n      include_vars:\n        dir: tree\n"
+        "        ignore_unknown_extensions: true\n"
+        "    - name: shallow\n      include_vars:\n        dir: tree\n        depth: 1\n"
+        "        name: shallow\n"
+        "    - name: match\n      include_vars:\n        dir: tree\n        files_matching: '^t'\n"
+        "        ignore_files: [top.yml]\n        name: matched\n"
+        "    - name: bare\n      include_vars:\n        dir: tree\n        extensions: ['', yml]\n"
+        "        ignore_files: [three.yaml, README, two.json]\n        name: bare\n"
+        "    - name: unknown\n      include_vars:\n        dir: tree\n      ignore_errors: true\n"
+        "    - name: mixed\n      include_vars:\n        file: x.yml\n        depth: 1\n"
+        "      ignore_errors: true\n"
+        "    - name: show\n      debug:\n        msg: '{{ [v, top, shallow, matched, bare.v] }}'\n",
+    )
+    files = [Path(f).name for f in got["all"]["ansible_included_var_files"]]
+    assert files == ["top.yml", "one.yml", "two.json", "three.yaml"]
+    assert got["show"]["msg"] == [
+        "b",
+        1,
+        {"v": "top", "top": 1},
+        {"v": "b", "hash": {"x": 1, "y": {"p": 1}}},
+        "plain",
+    ]
+    assert got["unknown"]["status"] == "failed"
+    assert "does not have a valid extension: json, yaml, yml" in got["unknown"]["message"]
+    assert got["mixed"]["msg"].startswith("You are mixing file only and dir only arguments")
+
+
+def test_include_vars_merges_mappings_when_asked(tmp_path: Path) -> None:
+    (tmp_path / "vars").mkdir()
+    (tmp_path / "vars" / "one.yml").write_text("cfg: {a: 1, sub: {x: 1}}\n")
+    (tmp_path / "vars" / "two.yml").write_text("cfg: {b: 2, sub: {y: 2}}\n")
+    got = run_tasks(
+        tmp_path,
+        "    - include_vars: one.yml\n"
+        "    - include_vars:\n        file: two.yml\n        hash_behaviour: merge\n"
+        "    - name: merged\n      debug:\n        var: cfg\n"
+        "    - include_vars:\n        file: two.yml\n"
+        "    - name: replaced\n      debug:\n        var: cfg\n",
+    )
+    assert got["merged"]["cfg"] == {"a": 1, "b": 2, "sub": {"x": 1, "y": 2}}
+    assert got["replaced"]["cfg"] == {"b": 2, "sub": {"y": 2}}
+
+
+def test_include_vars_without_a_file_says_it_could_not_find_one(tmp_path: Path) -> None:
+    got = run_tasks(
+        tmp_path,
+        "    - name: none\n      include_vars:\n        file: \"{{ '' }}\"\n"
+        "      ignore_errors: true\n",
+    )
+    assert got["none"]["status"] == "failed"
+    assert got["none"]["message"].startswith("Could not find file")
