@@ -679,7 +679,7 @@ class Executor:
                 outcome["changed"] = self.vm.change_inventory(ctx.host, outcome)
             return outcome
 
-        if task.until is None:
+        if task.until is None and task.retries is None:
             return self._judge(task, once(), variables)
         templar = ctx._templar
         retries = _number(templar, task.retries, 3, int, "retries")
@@ -688,17 +688,23 @@ class Executor:
         while True:
             attempt += 1
             try:
-                result = self._judge(task, once(), variables)
-                done = self._with_result(task, result, variables).evaluate_all(task.until)
+                result = once()
+                result["attempts"] = attempt  # changed_when/failed_when may read it
+                result = self._judge(task, result, variables)
+                done = (  # `retries` alone: until the task succeeds, as in Ansible
+                    self._with_result(task, result, variables).evaluate_all(task.until)
+                    if task.until is not None
+                    else not result["failed"]
+                )
             except CommandTimeout as exc:
                 result, done = {"failed": True, "changed": False, "msg": exc.message}, False
             result["attempts"] = attempt
             if done:
                 return result
             if attempt > retries:  # Ansible reports `retries` attempts here, not retries + 1
-                result.update(
-                    failed=True, attempts=retries, msg=result.get("msg") or "Retried until limit"
-                )
+                result["attempts"] = retries
+                if task.failed_when is None:  # else its verdict stands, as in Ansible
+                    result.update(failed=True, msg=result.get("msg") or "Retried until limit")
                 return result
             time.sleep(delay)
 

@@ -226,3 +226,23 @@ def test_include_vars_without_a_file_says_it_could_not_find_one(tmp_path: Path) 
     )
     assert got["none"]["status"] == "failed"
     assert got["none"]["message"].startswith("Could not find file")
+
+
+def test_until_attempts_and_retries_without_until(tmp_path: Path) -> None:
+    flag = tmp_path / "second"
+    got = run_tasks(
+        tmp_path,
+        "    - name: reads attempts\n      command: 'true'\n      register: r1\n"
+        "      until: false\n      retries: 2\n      delay: 0\n"
+        "      failed_when: r1.attempts > 5\n"
+        "    - name: retries alone\n"
+        f"      shell: '[ -f {flag} ] || {{ touch {flag}; false; }}'\n"
+        "      retries: 4\n      delay: 0\n"
+        "    - name: fail retried\n      fail:\n        msg: no\n      retries: 2\n"
+        "      delay: 0\n      ignore_errors: true\n",
+    )
+    assert got["reads attempts"]["status"] == "changed"  # failed_when's verdict stands
+    assert got["reads attempts"]["attempts"] == 2
+    assert got["retries alone"]["status"] == "changed"
+    assert got["retries alone"]["attempts"] == 2
+    assert got["fail retried"]["status"] == "failed" and got["fail retried"]["attempts"] == 2
