@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import playbook_engine as pbe
 
 INVENTORY = {"all": {"hosts": {"a": None}, "vars": {"ansible_connection": "local"}}}
@@ -246,3 +248,24 @@ def test_until_attempts_and_retries_without_until(tmp_path: Path) -> None:
     assert got["retries alone"]["status"] == "changed"
     assert got["retries alone"]["attempts"] == 2
     assert got["fail retried"]["status"] == "failed" and got["fail retried"]["attempts"] == 2
+
+
+def test_path_arguments_expand_a_leading_tilde_on_the_host(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    (tmp_path / "t.j2").write_text("hello {{ 1 + 1 }}\n")
+    got = run_tasks(
+        tmp_path,
+        "    - name: copy\n      copy:\n        content: TEST\n        dest: ~/c.txt\n"
+        "    - name: file\n      file:\n        path: ~/f.txt\n        state: touch\n"
+        f"    - name: template\n      template:\n        src: {tmp_path}/t.j2\n"
+        "        dest: ~/t.txt\n"
+        "    - name: stat\n      stat:\n        path: ~/c.txt\n",
+    )
+    assert (home / "c.txt").read_text() == "TEST" and (home / "f.txt").exists()
+    assert (home / "t.txt").read_text() == "hello 2\n"
+    assert got["stat"]["stat"]["exists"] is True
+    assert not (tmp_path / "~").exists()
