@@ -3,11 +3,13 @@ documented behaviour; no target text is copied here)."""
 
 from __future__ import annotations
 
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pkgrepos import need
 
 import playbook_engine as pbe
 
@@ -269,3 +271,25 @@ def test_path_arguments_expand_a_leading_tilde_on_the_host(
     assert (home / "t.txt").read_text() == "hello 2\n"
     assert got["stat"]["stat"]["exists"] is True
     assert not (tmp_path / "~").exists()
+
+
+def test_replacing_a_file_keeps_its_extended_acl(tmp_path: Path) -> None:
+    need("setfacl", "getfacl")
+    names = ("l.txt", "c.txt", "b.txt")
+    for name in names:
+        (tmp_path / name).write_text("TEST\n")
+        subprocess.run(["setfacl", "-m", "u:nobody:rwx", str(tmp_path / name)], check=True)
+    got = run_tasks(
+        tmp_path,
+        f"    - name: l\n      lineinfile:\n        path: {tmp_path}/l.txt\n"
+        "        regexp: TEST\n        line: UPDATE\n"
+        f"    - name: c\n      copy:\n        content: NEW\n        dest: {tmp_path}/c.txt\n"
+        f"    - name: b\n      blockinfile:\n        path: {tmp_path}/b.txt\n        block: x\n",
+    )
+    for name in names:
+        assert got[name[0]]["status"] == "changed"
+        acl = subprocess.run(
+            ["getfacl", "-c", str(tmp_path / name)], check=True, capture_output=True, text=True
+        ).stdout.split()
+        assert "user:nobody:rwx" in acl and "user::rw-" in acl, (name, acl)
+    assert (tmp_path / "l.txt").read_text() == "UPDATE\n"
