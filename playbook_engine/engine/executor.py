@@ -456,9 +456,6 @@ class Executor:
             and isinstance(result.get("ansible_facts"), dict)
         ):
             self.facts.add_facts(host, result["ansible_facts"])
-        if status in ("ok", "changed") and module is not None and module.changes_inventory:
-            result["changed"] = self.vm.change_inventory(host, result)
-            status = status_of(result)
         if status == "changed" and any(is_template(n) for n in task.notify):
             self._render_notify(task, host, scope)
         if task.register and status != "unreachable":
@@ -687,7 +684,7 @@ class Executor:
             try:
                 if spec is not None:
                     return self.asyncs.run(module, expanded, ctx, spec)
-                return _outcome(module.run(expanded, ctx))
+                outcome = _outcome(module.run(expanded, ctx))
             except ModuleError as exc:
                 # the module failed (Ansible's fail_json): a result failed_when judges, as
                 # it judges any other; a timeout or a stop is not the module's result
@@ -696,8 +693,11 @@ class Executor:
                 if exc.message == STOPPED:
                     raise
                 return {"failed": True, "changed": False, "msg": _error_text(exc)}
+            if module.changes_inventory:  # before changed_when reads it, as Ansible's action
+                outcome["changed"] = self.vm.change_inventory(ctx.host, outcome)
+            return outcome
 
-        if task.until is None:
+        if task.until is None and task.retries is None:
             return self._judge(task, once(), variables)
         templar = ctx._templar
         retries = _number(templar, task.retries, 3, int, "retries")
@@ -706,17 +706,23 @@ class Executor:
         while True:
             attempt += 1
             try:
-                result = self._judge(task, once(), variables)
-                done = self._with_result(task, result, variables).evaluate_all(task.until)
+                result = once()
+                result["attempts"] = attempt  # changed_when/failed_when may read it
+                result = self._judge(task, result, variables)
+                done = (  # `retries` alone: until the task succeeds, as in Ansible
+                    self._with_result(task, result, variables).evaluate_all(task.until)
+                    if task.until is not None
+                    else not result["failed"]
+                )
             except CommandTimeout as exc:
                 result, done = {"failed": True, "changed": False, "msg": exc.message}, False
             result["attempts"] = attempt
             if done:
                 return result
             if attempt > retries:  # Ansible reports `retries` attempts here, not retries + 1
-                result.update(
-                    failed=True, attempts=retries, msg=result.get("msg") or "Retried until limit"
-                )
+                result["attempts"] = retries
+                if task.failed_when is None:  # else its verdict stands, as in Ansible
+                    result.update(failed=True, msg=result.get("msg") or "Retried until limit")
                 return result
             time.sleep(delay)
 
@@ -729,14 +735,17 @@ class Executor:
         if task.changed_when is None and task.failed_when is None:
             return result
         judge = self._with_result(task, result, variables)
-        if task.changed_when is not None:
-            result["changed"] = judge.evaluate_all(task.changed_when)
-        if task.failed_when is not None:
-            failed = judge.evaluate_all(task.failed_when)
-            result["failed_when_result"] = failed
-            result["failed"] = failed
-            if not failed and result.get("msg") == "non-zero return code":
-                result["msg"] = ""
+        try:
+            if task.changed_when is not None:
+                result["changed"] = judge.evaluate_all(task.changed_when, "changed_when", result)
+            if task.failed_when is not None:
+                failed = judge.evaluate_all(task.failed_when, "failed_when", result)
+                result["failed_when_result"] = failed
+                result["failed"] = failed
+                if not failed and result.get("msg") == "non-zero return code":
+                    result["msg"] = ""
+        except TemplateError as exc:  # the module's result stays, as in Ansible
+            result.update(failed=True, msg=_error_text(exc))
         return result
 
     def _with_result(self, task: Task, result: dict[str, Any], variables: dict[str, Any]) -> _Judge:
@@ -849,8 +858,17 @@ class _Judge:
     def __init__(self, templar: Templar) -> None:
         self.templar = templar
 
-    def evaluate_all(self, conditions: Sequence[Any]) -> bool:
-        return all(self.templar.evaluate(c) for c in conditions)
+    def evaluate_all(
+        self, conditions: Sequence[Any], key: str = "", result: dict[str, Any] | None = None
+    ) -> bool:
+        """All conditions hold; one that cannot be evaluated raises, its error recorded
+        as ``result[key + "_result"]`` first (Ansible's ``changed_when_result``)."""
+        try:
+            return all(self.templar.evaluate(c) for c in conditions)
+        except TemplateError as exc:
+            if result is not None and key:
+                result[f"{key}_result"] = _error_text(exc)
+            raise
 
 
 def loop_items(task: Task, templar: Templar) -> list[Any]:

@@ -5,6 +5,7 @@ A ``TaskChecker`` collects ``Problem``s for one task node; the playbook loader m
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from .. import modules
@@ -52,7 +53,10 @@ class TaskChecker:
         action, args = found
         module = modules.get(action)
         if module is not None and not self._unsplit:
+            before = len(self.problems)
             self._check_args(module, args, node, action)
+            if _expects_failure(node):
+                self.problems[before:] = [_at_run_time(p) for p in self.problems[before:]]
         self._check_keywords(node)
         self._check_async(node, module.name if module else action)
         self._check_loops(node)
@@ -299,6 +303,21 @@ class TaskChecker:
             )
         for key in ("vars", "loop", "environment", "name"):
             self.problems += check_templates(node.get(key), self.engine, node.loc)
+
+
+def _expects_failure(node: YMap) -> bool:
+    """The task says its failure is expected (a literal true ``ignore_errors``): Ansible
+    checks arguments when the task runs, and tests of a module's own error handling rely
+    on that, so its argument problems fail the task at run time instead."""
+    flag = node.get("ignore_errors")
+    return flag is True or (isinstance(flag, str) and flag.strip().lower() in ("yes", "true"))
+
+
+def _at_run_time(problem: Problem) -> Problem:
+    if problem.severity != "error":
+        return problem
+    note = " (the task has `ignore_errors`: it fails when it runs, as in Ansible)"
+    return replace(problem, severity="warning", message=problem.message + note)
 
 
 def _merged(*parts: Any, loc: SourceLocation | None = None) -> YMap:

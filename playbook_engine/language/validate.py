@@ -335,7 +335,7 @@ def free_form_args(module: type[modules.Module], text: str) -> dict[str, Any]:
     known = {
         name
         for name, arg in module.args.items()
-        if name != module.free_form and arg.type not in ("list", "dict")
+        if (name != module.free_form or module.free_form_kv) and arg.type not in ("list", "dict")
     }
     args: dict[str, Any] = {}
     cuts: list[tuple[int, int]] = []
@@ -344,7 +344,9 @@ def free_form_args(module: type[modules.Module], text: str) -> dict[str, Any]:
         if m and m.group(1) in known:
             args[m.group(1)] = _unquote(m.group(2))
             cuts.append(_cut_span(text, word.start(), word.end()))
-    args[module.free_form] = _like(text, _without(text, cuts)) if cuts else text
+    remaining = _like(text, _without(text, cuts)) if cuts else text
+    if module.free_form not in args or remaining.strip():
+        args[module.free_form] = remaining
     return args
 
 

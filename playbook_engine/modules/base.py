@@ -52,7 +52,7 @@ class Arg:
             schema["type"] = jtype
         if self.type == "mode":
             schema["type"] = ["string", "integer"]
-        if self.type == "str":  # Ansible turns scalars into strings for str options
+        if self.type in ("str", "path"):  # Ansible turns scalars into strings for these
             schema["type"] = ["string", "number", "boolean"]
         if self.type == "list":  # splits a string at commas; a number is a one-item list
             schema["type"] = ["array", "string", "number"]
@@ -152,6 +152,9 @@ class Module:
     name: ClassVar[str]
     args: ClassVar[dict[str, Arg]] = {}
     free_form: ClassVar[str | None] = None  # key that takes `module: free text`
+    # True: in free text, `NAME=value` of the free-form key itself is taken too
+    # (`include_tasks: file=x.yml`, as Ansible parses its non-command modules).
+    free_form_kv: ClassVar[bool] = False
     mutually_exclusive: ClassVar[tuple[tuple[str, ...], ...]] = ()
     required_one_of: ClassVar[tuple[tuple[str, ...], ...]] = ()
     supports_check: ClassVar[bool] = True  # False: skipped in check mode
@@ -241,6 +244,7 @@ class Module:
     def coerce(cls, args: Mapping[str, Any]) -> dict[str, Any]:
         """Defaults, aliases and type conversion of rendered args; ModuleError when wrong."""
         values = cls.canonical(args)
+        cls._check_names(values)
         out: dict[str, Any] = {}
         for key, arg in cls.args.items():
             if key not in values or values[key] is None:
@@ -256,6 +260,17 @@ class Module:
         if cls.open_args:
             out.update((k, v) for k, v in values.items() if k not in cls.args)
         return out
+
+    @classmethod
+    def _check_names(cls, values: Mapping[str, Any]) -> None:
+        """What validation reports, again at run time, in Ansible's words: a task whose
+        failure is expected (``ignore_errors``) is built with its argument problems."""
+        extra = sorted(k for k in values if k not in cls.args)
+        if extra and not cls.open_args:
+            raise ModuleError(f"Unsupported parameters for ({cls.name}) module: {', '.join(extra)}")
+        for group in cls.required_one_of:
+            if all(values.get(key) is None for key in group):
+                raise ModuleError(f"one of the following is required: {', '.join(group)}")
 
 
 def to_bool(value: Any) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import shlex
 import time
 from datetime import datetime, timezone
@@ -39,17 +40,19 @@ COMMAND_RETURNS = {
 }
 
 
-def skip_reason(args: dict[str, Any], ctx: ModuleContext) -> str | None:
-    """``creates``/``removes`` decide with one remote test, before anything runs."""
+def skip_reason(args: dict[str, Any], ctx: ModuleContext, base: str | None = None) -> str | None:
+    """``creates``/``removes`` decide with one remote test, before anything runs; a relative
+    path is taken from ``base`` (command's ``chdir``: Ansible changes directory first)."""
     probes = [(p, True) for p in [args.get("creates")] if p]
     probes += [(p, False) for p in [args.get("removes")] if p]
-    for path, skip_if_exists in probes:
+    for given, skip_if_exists in probes:
+        path = posixpath.join(base or "", given)
         exists = ctx.files.would_exist(path) if ctx.check else None
         if exists is None:
             exists = ctx.run(f"test -e {shell.quote(path)}").rc == 0
         if exists == skip_if_exists:
             state = "exists" if exists else "does not exist"
-            return f"skipped, since {path} {state}"
+            return f"skipped, since {given} {state}"
     return None
 
 
@@ -142,7 +145,7 @@ class _Runner(Module):
     def detach(self, args: dict[str, Any], ctx: ModuleContext) -> Result | Detached:
         """The command line to run, once creates/removes and check mode let it run."""
         shown, command = self.build(args)
-        if reason := skip_reason(args, ctx):
+        if reason := skip_reason(args, ctx, args.get("chdir")):
             return skipped_by(shown, reason)
         if ctx.check:
             return would_run(args, ctx, "Command")
@@ -188,8 +191,9 @@ class Command(_Runner):
     def warnings(self, args: dict[str, Any]) -> list[str]:
         if exe := args.get("executable"):
             return [
-                f"command does not use executable ({exe}): only shell runs a command "
-                "line with another shell"
+                f"the parameter 'executable' is no longer supported with the 'command' "
+                f"module (as in Ansible): not using '{exe}'; shell runs a command line "
+                "with another shell"
             ]
         return []
 

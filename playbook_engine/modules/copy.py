@@ -25,6 +25,7 @@ from .util.filewriter import (
     resolve_dest,
     stat_path,
 )
+from .util.homes import expand_home
 
 # -- the module ----------------------------------------------------------------------------
 
@@ -115,6 +116,12 @@ class Copy(Module):
         ),
         "directory_mode": Arg("mode", description="Mode of directories a tree copy creates."),
         "checksum": Arg("str", description="Expected sha1 of src; fail when it differs."),
+        "decrypt": Arg(
+            "bool",
+            default=True,
+            description="Accepted, as assemble and unarchive do: pbe has no vault, so a "
+            "source is copied as it is.",
+        ),
     }
     mutually_exclusive = (("src", "content"),)
     required_one_of = (("src", "content"),)
@@ -125,6 +132,7 @@ class Copy(Module):
 
     def change(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
         """The result in Ansible's registered shape, built by the shared file helpers."""
+        args = expand_home(ctx, args, "dest", *(["src"] if args["remote_src"] else []))
         opts = WriteOptions.from_args(args)
         if args["src"] is None:
             if args["content"] is None:

@@ -18,6 +18,7 @@ uniquely named temp entry, and nothing fails because another host got there firs
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any
@@ -28,8 +29,10 @@ from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
 from .util import selinux
+from .util.chattr import ATTRIBUTES, set_attributes
 from .util.fileargs import SE_ARGS, UNSAFE_WRITES
 from .util.filestate import FileState
+from .util.homes import expand_home
 from .util.modes import ModeError, format_mode, parse_mode
 from .util.probe import PRELUDE, Answers, Entry, Env, Node, Probe, find_start, parse_entry, resolve
 from .util.remotefs import temp_beside
@@ -53,8 +56,8 @@ class Want:
     src: str | None = None
     force: bool = False
     follow: bool = True
-    mtime: str | None = None
-    atime: str | None = None
+    mtime: str | float | None = None  # now, preserve, or seconds since the epoch
+    atime: str | float | None = None
     selinux: dict[str, Any] = field(default_factory=dict)  # seuser/serole/setype/selevel
 
     @classmethod
@@ -69,8 +72,8 @@ class Want:
             args["src"],
             args["force"],
             args["follow"],
-            args["modification_time"],
-            args["access_time"],
+            _time(args["modification_time"], args["modification_time_format"]),
+            _time(args["access_time"], args["access_time_format"]),
             {k: args.get(k) for k in selinux.PARTS if args.get(k) is not None},
         )
         if not want.path:
@@ -381,18 +384,51 @@ def _attributes_plan(want: Want, facts: Facts, eff: Entry, record: str, touch: b
         result.steps.append(f"touch -c {'-h ' if no_deref else ''}{flags}-- {quote(want.path)}")
         result.changed = True
         result.final = replace(result.final, mtime=None)
+    for flag, at in _set_times(want, eff):
+        h = "-h " if no_deref else ""
+        result.steps.append(f"touch -c {h}{flag} -d @{at:.9f} -- {quote(want.path)}")
+        result.changed = True
+        result.final = replace(result.final, mtime=None)
     if result.changed:
         result.records.append((replace(result.final, path=record), False))
     return result
 
 
 def _touch_flags(want: Want, touch: bool) -> str | None:
-    """``touch`` options for the times to set now, or None when both are preserved."""
+    """``touch`` options for the times to set now, or None when both are preserved (or
+    set to a given time: ``_set_times``)."""
     default = "now" if touch else "preserve"
-    mtime, atime = want.mtime or default, want.atime or default
+    mtime, atime = (
+        t if isinstance(t, str) else "preserve" if t is not None else default
+        for t in (want.mtime, want.atime)
+    )
     if mtime == atime == "preserve":
         return None
     return "" if mtime == atime else ("-m " if mtime == "now" else "-a ")
+
+
+def _set_times(want: Want, eff: Entry) -> list[tuple[str, float]]:
+    """(touch flag, time) for each given time the path does not have yet."""
+    wanted = (("-m", want.mtime, eff.state.mtime), ("-a", want.atime, eff.atime))
+    return [
+        (flag, at)
+        for flag, at, now in wanted
+        if isinstance(at, float) and (now is None or abs(now - at) > 1e-6)
+    ]
+
+
+def _time(value: str | None, fmt: str) -> str | float | None:
+    """``now``/``preserve``/None as they are; anything else a local time in ``fmt``
+    (strftime codes), as seconds since the epoch."""
+    if value is None or value in _TIMES:
+        return value
+    try:
+        return time.mktime(time.strptime(value, fmt))
+    except (ValueError, OverflowError):
+        raise ModuleError(
+            f"failed to convert {value!r} to a time with format {fmt!r}: give "
+            "now, preserve or a time in that format"
+        ) from None
 
 
 def _plan_file(want: Want, facts: Facts) -> Plan:
@@ -571,6 +607,10 @@ def _plan_touch(want: Want, facts: Facts) -> Plan:
     created = _new_state(want.path, "file", parent, facts.env)
     change = attrs(created, want.mode, resolve_ids(want, facts), facts.env, want.path)
     result = Plan("file", change.after, changed=True, steps=[f"touch -- {quote(want.path)}"])
+    result.steps += [
+        f"touch -c {flag} -d @{at:.9f} -- {quote(want.path)}"
+        for flag, at in _set_times(want, Entry(created))
+    ]
     result.add(change, [want.path])
     result.before, result.after = _diff_base(want, "absent", "touch")
     result.records.append((change.after, False))
@@ -806,6 +846,12 @@ def _apply(ctx: ModuleContext, want: Want, result: Plan) -> tuple[FileState, int
     return replace(parse_entry(want.path, rows).state, path=want.path), lines.count("n|")
 
 
+def _peek(ctx: ModuleContext, path: str) -> dict[str, Any]:
+    """``_diff_peek``: whether the file's first 8 KiB hold a NUL byte; nothing changes."""
+    head = ctx.run(f"head -c 8192 -- {quote(path)} 2>/dev/null").stdout
+    return {"changed": False, "path": path, "appears_binary": b"\0" in head}
+
+
 def _result(want: Want, result: Plan, final: FileState, diff: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
         "changed": result.changed,
@@ -871,15 +917,30 @@ class File(Module):
         "follow": Arg("bool", default=True, description="Act on what a symlink at path points to."),
         "modification_time": Arg(
             "str",
-            choices=_TIMES,
-            description="Set the mtime now, or preserve it (default: "
-            "now for touch, else preserve).",
+            description="Set the mtime now, preserve it, or set it to a time written in "
+            "`modification_time_format` (default: now for touch, else preserve).",
+        ),
+        "modification_time_format": Arg(
+            "str",
+            default="%Y%m%d%H%M.%S",
+            description="strftime format of a `modification_time` (the controller's "
+            "local time zone).",
         ),
         "access_time": Arg(
             "str",
-            choices=_TIMES,
-            description="Set the atime now, or preserve it (default: now for "
-            "touch, else preserve).",
+            description="Set the atime now, preserve it, or set it to a time written in "
+            "`access_time_format` (default: now for touch, else preserve).",
+        ),
+        "access_time_format": Arg(
+            "str",
+            default="%Y%m%d%H%M.%S",
+            description="strftime format of an `access_time` (the controller's local time zone).",
+        ),
+        "attributes": ATTRIBUTES,
+        "_diff_peek": Arg(
+            "bool",
+            description="Accepted, as Ansible's own diff machinery passes it: the task "
+            "then only reports the path, changing nothing.",
         ),
         "unsafe_writes": UNSAFE_WRITES,
         **SE_ARGS,
@@ -903,6 +964,9 @@ class File(Module):
 
     def change(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
         """The result in Ansible's registered shape, built by the shared file helpers."""
+        args = expand_home(ctx, args, "path", "src")
+        if args["_diff_peek"] is not None:
+            return _peek(ctx, args["path"])
         want = Want.from_args(args)
         probe = Probe(ctx.files)
         _ask(probe, want, ctx.check)
@@ -916,4 +980,7 @@ class File(Module):
             final = replace(final, selinux=result.final.selinux)
             if result.racy and done_by_others == result.racy and not result.attr_changed:
                 result.changed = False  # another host sharing the filesystem did it first
-        return _result(want, result, final, ctx.diff)
+        out = _result(want, result, final, ctx.diff)
+        if out["state"] != "absent":
+            set_attributes(ctx, want.path, args["attributes"], out)
+        return out

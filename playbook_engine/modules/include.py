@@ -1,4 +1,4 @@
-"""include_*/import_* and include_vars: how a playbook pulls in more tasks and variables.
+"""include_*/import_*: how a playbook pulls in more tasks (include_vars: ``include_vars``).
 
 ``import_tasks``/``import_role`` are resolved when the playbook is loaded (they never run);
 ``include_tasks``/``include_role`` are expanded by the executor for each host at run time.
@@ -7,11 +7,9 @@ Their argument specs live here so validation and ``pbe doc`` treat them like any
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from ..errors import ModuleError
-from ..language.loader import load_vars_file
 from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
@@ -45,6 +43,7 @@ class IncludeTasks(_Structural):
     expands_at_run = True
 
     free_form = "file"
+    free_form_kv = True
     args = {
         "file": Arg("str", required=True, description="Task file, relative to this one."),
         "apply": Arg("dict", description="Keywords applied to the included tasks."),
@@ -58,6 +57,7 @@ class ImportTasks(_Structural):
     supports_async = False  # Ansible's action refuses async too
 
     free_form = "file"
+    free_form_kv = True
     args = {"file": Arg("str", required=True, description="Task file, relative to this one.")}
 
 
@@ -79,31 +79,3 @@ class ImportRole(_Structural):
     supports_async = False  # Ansible's action refuses async too
 
     args = _ROLE_ARGS
-
-
-@register("include_vars")
-class IncludeVars(Module):
-    """Load variables from a YAML/JSON file into the host's variables."""
-
-    supports_async = False  # Ansible's action refuses async too
-
-    free_form = "file"
-    args = {
-        "file": Arg(
-            "path",
-            description="The vars file (relative to the playbook's vars/ dir or the playbook).",
-        ),
-        "name": Arg("str", description="Put the variables under this one name."),
-    }
-    needs_connection = False
-    sets_variables = True
-    returns = {"ansible_facts": "the variables loaded"}
-
-    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
-        if not args.get("file"):
-            raise ModuleError("include_vars needs a file")
-        path: Path = ctx.find_file("vars", args["file"])
-        data = load_vars_file(path)
-        loaded = {args["name"]: data} if args.get("name") else data
-        ctx.set_facts(loaded, template=True)  # vars files are playbook text, not host data
-        return Result(facts=loaded, values={"ansible_included_var_files": [str(path)]})

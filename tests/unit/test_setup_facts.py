@@ -510,6 +510,23 @@ def test_local_facts_json_ini_and_broken() -> None:
     }
 
 
+def test_local_facts_that_fail_say_why_as_ansible_does() -> None:
+    d = "/f"
+    sections = {
+        f"local {d}/ran.fact": '{"ok": 1}',
+        f"localrc {d}/ran.fact": "0\n",
+        f"local {d}/boom.fact": "",
+        f"localrc {d}/boom.fact": "3\noops\n",
+        f"localerr {d}/gone.fact": "No such file or directory\n",
+        f"local {d}/pct.fact": "[s]\nv = 50 % off\n",
+    }
+    local = system.local_facts(Probed(sections=sections))["local"]
+    assert local["ran"] == {"ok": 1}
+    assert local["boom"] == f"Failure executing fact script ({d}/boom.fact), rc: 3, err: oops"
+    assert local["gone"] == f"Could not stat fact ({d}/gone.fact): No such file or directory"
+    assert local["pct"].startswith(f"error loading facts as ini - please check content: {d}/pct")
+
+
 def test_background_output_is_cut_out_wherever_it_lands() -> None:
     nonce = "pbe0123"
     # The background job's one write landed inside the line "127.0.0.1   localhost".

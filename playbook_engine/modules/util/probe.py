@@ -36,7 +36,8 @@ _KINDS = {
 # S checksum with SUMCMD, E whether a directory is empty, M mime type and charset of PATH
 # itself (`file`, when the host has it), K only when PATH is a symlink (else just
 # "TAG|same"), N a path that cannot be stat'ed (permission) is absent, as a file writer's
-# exists() sees it (else "TAG|error|HEX"). One record per line.
+# exists() sees it (else "TAG|error|HEX"). A link loop on the way leads nowhere: absent,
+# as a dangling link's target is. One record per line.
 PRELUDE = r"""export LC_ALL=C; _gone=
 _h() { od -An -tx1 | tr -d ' \n'; }
 _q() {
@@ -47,7 +48,8 @@ _q() {
   then printf '%s\n' "$_o"
   else
     case $_o in
-      *"No such file"*|*"Not a directory"*) echo "$_t|absent"; _gone="$_gone|$_t" ;;
+      *"No such file"*|*"Not a directory"*|*"Too many levels"*)
+        echo "$_t|absent"; _gone="$_gone|$_t" ;;
       *) case $_f in *N*) echo "$_t|absent"; _gone="$_gone|$_t" ;;
          *) printf '%s|error|' "$_t"; printf '%s' "$_o" | _h; echo ;; esac ;;
     esac

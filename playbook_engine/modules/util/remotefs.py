@@ -281,6 +281,12 @@ def backup_step() -> str:
 
 _VALIDATE_FAILED = "@@pbe-validate-failed@@"
 _VALIDATED = "@@pbe-validated@@"
+# A replaced file keeps its extended ACL (Ansible's atomic move copies it with the file's
+# xattrs); copied before the mode is set, so a given `mode` still applies on top of it.
+_KEEP_ACL = (
+    'if command -v getfacl >/dev/null 2>&1 && a=$(getfacl -cs -- "$d" 2>/dev/null) && '
+    '[ -n "$a" ]; then printf \'%s\\n\' "$a" | setfacl --set-file=- -- "$t" 2>/dev/null || :; fi'
+)
 # Where SELinux is on, a replaced file keeps its context (the temp file gets the old one).
 _KEEP_CONTEXT = (
     f'if {selinux.ENABLED} && [ -e "$d" ]; then chcon --reference="$d" -- "$t" 2>/dev/null || :; fi'
@@ -332,6 +338,7 @@ class _WritePlan:
             remove = "" if self.keep_staged else ' && rm -f -- "$s"'
             drop = "" if self.keep_staged else '"$s" '
             steps.append(f'cp -- "$s" "$t"{remove} || {{ rm -f -- {drop}"$t"; exit 1; }}')
+        steps.append(_KEEP_ACL)
         if self.mode is None:  # keep an existing file's mode; a new one: 0666 & ~umask
             steps.append(
                 'if m=$(stat -L -c %a -- "$d" 2>/dev/null); then chmod "$m" "$t"; '

@@ -61,8 +61,17 @@ printf '%s\n' "$_u"; getent passwd "$_u" 2>/dev/null || grep "^$_u:" /etc/passwd
 { printf 'now\n@@JAN@\n@@JUL@\n' | LC_ALL=C date -f - "$_f"; } 2>/dev/null ||
   LC_ALL=C date "$_f" """,
     "env": "s env0; env -0 2>/dev/null || { s env; env; }",
-    "local": """for _f in @FACTPATH@/*.fact; do [ -f "$_f" ] || continue; s "local $_f"
-  if [ -x "$_f" ]; then "$_f" 2>/dev/null; else cat "$_f" 2>/dev/null; fi
+    # Per fact: its output; an executable's exit status and stderr ("localrc"); a link to
+    # nothing ("localerr"). Ansible runs a fact when its owner may execute it.
+    "local": """for _f in @FACTPATH@/*.fact; do
+  if [ ! -e "$_f" ]; then [ -L "$_f" ] && s "localerr $_f" && echo "No such file or directory"
+    continue; fi
+  [ -f "$_f" ] || continue; s "local $_f"
+  case $(stat -L -c %A -- "$_f" 2>/dev/null) in
+    ???x*|???s*) { _e=$("$_f" 2>&1 1>&3 3>&-); _r=$?; } 3>&1
+      s "localrc $_f"; printf '%s\n%s\n' "$_r" "$_e" ;;
+    *) cat "$_f" 2>/dev/null ;;
+  esac
 done""",
     "pid1env": r"""[ -r /proc/1/environ ] &&
   { s pid1env; tr '\000' '\n' < /proc/1/environ; } 2>/dev/null""",

@@ -330,26 +330,38 @@ def ssh_key_facts(probed: Probed) -> Facts:
 
 
 def local_facts(probed: Probed) -> Facts:
-    """Each ``fact_path/NAME.fact`` as JSON, else as INI; executables are run."""
+    """Each ``fact_path/NAME.fact`` as JSON, else as INI; executables are run. A fact
+    that cannot be read or run is a string saying why, in Ansible's words (playbooks test
+    its start)."""
     local: Facts = {}
     for name, text in sorted(probed.sections.items()):
-        if name.startswith("local "):
-            path = name[len("local ") :]
-            local[path.rsplit("/", 1)[-1][: -len(".fact")]] = _local_fact(path, text)
+        kind, _, path = name.partition(" ")
+        key = path.rsplit("/", 1)[-1][: -len(".fact")]
+        if kind == "local":
+            local[key] = _local_fact(path, text, probed.sections.get(f"localrc {path}"))
+        elif kind == "localerr":
+            local[key] = f"Could not stat fact ({path}): {text.strip()}"
     return {"local": local}
 
 
-def _local_fact(path: str, text: str) -> Any:
+def _local_fact(path: str, text: str, ran: str | None) -> Any:
+    if ran is not None:
+        rc, _, err = ran.partition("\n")
+        if rc.strip() != "0":
+            return f"Failure executing fact script ({path}), rc: {rc.strip()}, err: {err.rstrip()}"
     try:
         return json.loads(text)
     except ValueError:
         pass
-    parser = configparser.ConfigParser(interpolation=None)
+    parser = configparser.ConfigParser()  # with %-interpolation, as Ansible reads them
     try:
         parser.read_string(text)
     except configparser.Error:
         return f"error loading facts as JSON or ini - please check content: {path}"
-    return {section: dict(parser.items(section)) for section in parser.sections()}
+    try:
+        return {section: dict(parser.items(section)) for section in parser.sections()}
+    except configparser.Error as exc:
+        return f"error loading facts as ini - please check content: {path} ({exc})"
 
 
 def loadavg_facts(probed: Probed) -> Facts:
