@@ -680,22 +680,7 @@ class Executor:
         """
 
         def once() -> dict[str, Any]:
-            expanded = expand_homes(module, args, ctx)
-            try:
-                if spec is not None:
-                    return self.asyncs.run(module, expanded, ctx, spec)
-                outcome = _outcome(module.run(expanded, ctx))
-            except ModuleError as exc:
-                # the module failed (Ansible's fail_json): a result failed_when judges, as
-                # it judges any other; a timeout or a stop is not the module's result
-                if task.failed_when is None or isinstance(exc, CommandTimeout):
-                    raise
-                if exc.message == STOPPED:
-                    raise
-                return {"failed": True, "changed": False, "msg": _error_text(exc)}
-            if module.changes_inventory:  # before changed_when reads it, as Ansible's action
-                outcome["changed"] = self.vm.change_inventory(ctx.host, outcome)
-            return outcome
+            return self._once(task, module, args, ctx, spec)
 
         if task.until is None and task.retries is None:
             return self._judge(task, once(), variables)
@@ -725,6 +710,32 @@ class Executor:
                     result.update(failed=True, msg=result.get("msg") or "Retried until limit")
                 return result
             time.sleep(delay)
+
+    def _once(
+        self,
+        task: Task,
+        module: Module,
+        args: dict[str, Any],
+        ctx: HostContext,
+        spec: AsyncSpec | None,
+    ) -> dict[str, Any]:
+        """One attempt: the module's result (before changed_when/failed_when)."""
+        expanded = expand_homes(module, args, ctx)
+        try:
+            if spec is not None:
+                return self.asyncs.run(module, expanded, ctx, spec)
+            outcome = _outcome(module.run(expanded, ctx))
+        except ModuleError as exc:
+            # the module failed (Ansible's fail_json): a result failed_when judges, as it
+            # judges any other; a timeout or a stop is not the module's result
+            if task.failed_when is None or isinstance(exc, CommandTimeout):
+                raise
+            if exc.message == STOPPED:
+                raise
+            return {"failed": True, "changed": False, "msg": _error_text(exc)}
+        if module.changes_inventory:  # before changed_when reads it, as Ansible's action
+            outcome["changed"] = self.vm.change_inventory(ctx.host, outcome)
+        return outcome
 
     def _judge(
         self, task: Task, result: dict[str, Any], variables: dict[str, Any]
