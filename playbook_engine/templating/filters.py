@@ -30,7 +30,7 @@ import jinja2
 import yaml
 from jinja2.filters import ignore_case, make_attrgetter
 
-from . import cryptpw, filters_net, jinja_tests
+from . import cryptpw, filters_extra, filters_net, jinja_tests
 from .jinja_tests import volatile
 from .lines import Lines, json_default
 
@@ -316,11 +316,26 @@ def _dedupe(items: Iterable[Any], key: Callable[[Any], Any] = lambda x: x) -> li
 def unique(
     env: jinja2.Environment,
     value: Iterable[Any],
-    case_sensitive: bool = False,
+    case_sensitive: bool | None = None,
     attribute: str | int | None = None,
 ) -> list[Any]:
-    key = make_attrgetter(env, attribute, postprocess=None if case_sensitive else ignore_case)
-    return _dedupe(value, key)
+    """Jinja's ``unique`` (case-insensitive by default, by ``attribute``), as in Ansible;
+    items that cannot be hashed (dicts, lists) are compared as they are, which has no
+    notion of case or attribute, so asking for either with such items is an error."""
+    items = list(value)
+    postprocess = None if case_sensitive else ignore_case
+    key = make_attrgetter(env, attribute, postprocess=postprocess)
+    try:
+        for item in items:
+            hash(key(item))
+    except TypeError:
+        if case_sensitive is not None or attribute is not None:
+            raise TypeError(
+                "unique: cannot fall back to comparing unhashable items (dicts, lists) "
+                "when case_sensitive or attribute is given"
+            ) from None
+        return _dedupe(items)
+    return _dedupe(items, key)
 
 
 def flatten(value: Iterable[Any], levels: int | None = None, skip_nulls: bool = True) -> list[Any]:
@@ -687,3 +702,4 @@ def install(env: jinja2.Environment) -> None:
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": json_default}  # tojson
     jinja_tests.install(env)
     filters_net.install(env)
+    filters_extra.install(env)

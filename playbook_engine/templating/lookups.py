@@ -24,15 +24,30 @@ import jinja2
 
 from . import lookups_files, lookups_loops  # noqa: F401 - they register themselves
 from .lines import Lines
-from .lookup_base import LOOKUPS, Lookup, LookupFailed, files_dir, lookup, search
+from .lookup_base import (
+    LOOKUPS,
+    Lookup,
+    LookupFailed,
+    files_dir,
+    lookup,
+    options,
+    search,
+    template_files,
+    template_vars,
+)
 
 
 @lookup("file")
 def _file(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
+    """Each file's text; ``rstrip`` (default on) and ``lstrip`` trim its whitespace."""
     out = []
     for term in terms:
         text = search(variables, "files", term).read_text(encoding="utf-8")
-        out.append(text if not kw.get("rstrip", True) else text.rstrip("\n"))
+        if kw.get("rstrip", True):
+            text = text.rstrip()
+        if kw.get("lstrip", False):
+            text = text.lstrip()
+        out.append(text)
     return out
 
 
@@ -64,6 +79,8 @@ def _pipe(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) ->
 def _vars(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
     out = []
     for term in terms:
+        if not isinstance(term, str):
+            raise LookupFailed(f"vars: a variable name must be a string, not {type(term).__name__}")
         if term in variables:
             out.append(variables[term])
         elif "default" in kw:
@@ -91,7 +108,7 @@ def _dict(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) ->
     out = []
     for term in terms:
         if not isinstance(term, Mapping):
-            raise LookupFailed(f"with_dict expects a mapping, got {type(term).__name__}")
+            raise LookupFailed(f"with_dict expects a dict, got {type(term).__name__}")
         out += [{"key": k, "value": v} for k, v in term.items()]
     return out
 
@@ -150,13 +167,44 @@ def _sequence_spec(term: Any, kw: dict[str, Any]) -> dict[str, Any]:
     return spec
 
 
+_TEMPLATE = {
+    "convert_data": True,  # accepted: deprecated in Ansible, which no longer uses it
+    "jinja2_native": True,  # accepted: likewise
+    "template_vars": {},
+    "variable_start_string": "{{",
+    "variable_end_string": "}}",
+    "comment_start_string": "{#",
+    "comment_end_string": "#}",
+    "trim_blocks": True,
+}
+
+
 @lookup("template")
 def _template(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
-    """Render template files explicitly with the task's variables (a loop or a template)."""
+    """Render template files explicitly with the task's variables (a loop or a template).
+
+    As the template module, what a file includes is looked up beside it first, then in
+    templates/ (the role's, the playbook's)."""
     render = getattr(variables, "render_text", None)
     if render is None:
         raise LookupFailed("the template lookup needs the task's variables")
-    return [render(search(variables, "templates", t).read_text(encoding="utf-8")) for t in terms]
+    opts = options(_TEMPLATE, kw, "template")
+    if not isinstance(opts["template_vars"], Mapping):
+        raise LookupFailed("template: template_vars must be a dictionary")
+    syntax = {k: v for k, v in opts.items() if k.endswith("_string") or k == "trim_blocks"}
+    syntax["trim_blocks"] = bool(syntax["trim_blocks"])
+    out = []
+    for term in terms:
+        path = search(variables, "templates", term)
+
+        def beside(name: str, here: Path = path.parent) -> Path:
+            local = here / name
+            return local if local.is_file() else search(variables, "templates", name)
+
+        extra = {**template_vars(path), **opts["template_vars"]}
+        with template_files(beside):
+            out.append(render(path.read_text(encoding="utf-8"), syntax, extra))
+    return out
 
 
 @lookup("first_found")
@@ -251,6 +299,8 @@ def install(env: jinja2.Environment) -> None:
             return None
         if len(values) == 1:
             return values[0]
-        return ",".join(str(v) for v in values)
+        if values and all(isinstance(v, str) for v in values):
+            return ",".join(values)  # Ansible's old shape: strings joined, anything else a list
+        return values
 
     env.globals.update(lookup=lookup_, query=query, q=query)

@@ -120,11 +120,16 @@ def _varnames(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]
     out: list[Any] = []
     for term in terms:
         if not isinstance(term, str):
-            raise LookupFailed(f"varnames: a pattern must be a string, got {type(term).__name__}")
+            raise LookupFailed(
+                f"varnames: Invalid setting identifier, {term!r} is not a string "
+                f"(a pattern must be one, this is a {type(term).__name__})"
+            )
         try:
             pattern = re.compile(term)
         except re.error as exc:
-            raise LookupFailed(f"varnames: cannot use {term!r} as a pattern: {exc}") from None
+            raise LookupFailed(
+                f"varnames: Unable to use {term!r} as a search parameter: {exc}"
+            ) from None
         out += [name for name in names if pattern.search(name)]
     return out
 

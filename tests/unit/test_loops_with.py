@@ -154,7 +154,7 @@ BAD_FORMS = [
     ("with_together", "[]", "needs at least one list"),
     ("with_together", "[[1], 5]", "every term must be a list, got int"),
     ("with_lines", '"exit 3"', "rc=3"),
-    ("with_varnames", "'('", "cannot use '(' as a pattern"),
+    ("with_varnames", "'('", "Unable to use '(' as a search parameter"),
 ]
 
 
