@@ -92,6 +92,7 @@ class Scope:
     tags: tuple[str, ...] = ()
     defaults: tuple[Mapping[str, Any], ...] = ()  # role defaults: below the inventory
     role: Role | None = None
+    parents: tuple[Role, ...] = ()  # the roles that brought `role` in, innermost first
 
     @classmethod
     def of_play(cls, play: Play) -> Scope:
@@ -118,13 +119,15 @@ class Scope:
                 tags=self.tags + block.tags,
             )
         role = block.role
+        parents = (self.role, *self.parents) if self.role is not None else ()
         return Scope(
             self.conditions + block.when,
-            self.vars + (role.vars, block.vars, {"role_path": role.path, "role_name": role.name}),
+            self.vars + (role.vars, block.vars, _role_magic(role, parents)),
             kw,
             self.tags + block.tags,
             self.defaults + (role.defaults,),
             role,
+            parents,
         )
 
     def with_vars(self, extra: Mapping[str, Any]) -> Scope:
@@ -271,9 +274,10 @@ class HostContext:
     def render(self, value: Any) -> Any:
         return self._templar.render(value)
 
-    def render_text(self, source: str) -> str:
-        """A whole template file: always text, never a native value."""
-        return self._templar.render_text(source)
+    def render_text(self, source: str, extra: Mapping[str, Any] | None = None) -> str:
+        """A whole template file: always text, never a native value; ``extra`` variables
+        are the template module's own (``template_path`` ...)."""
+        return self._templar.render_text(source, extra=extra)
 
     def evaluate(self, condition: Any) -> bool:
         return self._templar.evaluate(condition)
@@ -577,6 +581,7 @@ class Executor:
             if "label" in control:
                 res["_ansible_item_label"] = itemplar.render(control["label"])
             results.append(res)
+            variables = _with_item_facts(task, variables, res)
             if "break_when" in control and self._break_when(task, control, res, ivars):
                 break
             if pause:
@@ -644,10 +649,9 @@ class Executor:
             )
         else:
             items = (self.loader.runtime_role(args),)
-        loop_var = str((task.loop_control or {}).get("loop_var", "item"))
         extra = dict(task.vars)
-        if task.loop is not None and loop_var in variables:
-            extra[loop_var] = variables[loop_var]
+        if task.loop is not None:
+            extra.update(_loop_vars(task, variables, self.engine.templar(variables, task.loc)))
         with self._lock:
             self._expansions.setdefault((host, task.uid), []).append((tuple(items), extra))
         target = args.get("file") or args.get("name")
@@ -930,6 +934,20 @@ def _environment(value: Any) -> dict[str, Any]:
     return merged
 
 
+def _role_magic(role: Role, parents: tuple[Role, ...]) -> dict[str, Any]:
+    """A role's own special variables; ``ansible_parent_role_names``/``_paths`` only in a
+    role another role brought in (undefined otherwise, as in Ansible)."""
+    found: dict[str, Any] = {
+        "role_path": role.path,
+        "role_name": role.name,
+        "ansible_role_name": role.name,
+    }
+    if parents:
+        found["ansible_parent_role_names"] = [r.name for r in parents]
+        found["ansible_parent_role_paths"] = [r.path for r in parents]
+    return found
+
+
 def _play_roles(items: Sequence[TaskItem]) -> list[Role]:
     """Roles of the ``roles:`` section, dependencies first, each once."""
     found: list[Role] = []
@@ -975,6 +993,29 @@ def _variables_set(module: type[Module] | None, task: Task) -> list[str] | None:
     if module is None or not module.sets_variables:
         return None
     return [str(k) for k in task.args if k not in module.args] if module.open_args else []
+
+
+def _loop_vars(task: Task, variables: Mapping[str, Any], templar: Templar) -> dict[str, Any]:
+    """What an included file sees of its loop: the item (under its possibly templated
+    ``loop_var``), ``index_var`` and ``ansible_loop`` (extended), as in Ansible."""
+    control = task.loop_control or {}
+    names = [control.get("loop_var", "item"), control.get("index_var"), "ansible_loop"]
+    found = (str(templar.render(n)) for n in names if n is not None)
+    return {name: variables[name] for name in found if name in variables}
+
+
+def _with_item_facts(
+    task: Task, variables: dict[str, Any], res: Mapping[str, Any]
+) -> dict[str, Any]:
+    """As Ansible: what one item's set_fact (include_vars) set is seen by the next items."""
+    facts = res.get("ansible_facts")
+    if (
+        not facts
+        or not isinstance(facts, Mapping)
+        or _variables_set(modules.get(task.action), task) is None
+    ):
+        return variables
+    return {**variables, **distrust(facts)}
 
 
 def aggregate(results: list[dict[str, Any]]) -> dict[str, Any]:
