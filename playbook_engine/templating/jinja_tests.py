@@ -209,12 +209,15 @@ def vault_encrypted(value: Any) -> bool:
 
 
 def vaulted_file(path: Any) -> bool:
-    """A file on the controller that holds Ansible Vault ciphertext."""
+    """A file on the controller that holds Ansible Vault ciphertext; a file that cannot be
+    read is an error, as in Ansible (no answer either way)."""
     try:
         with open(str(path), "rb") as handle:
             return handle.read(len(_VAULT_HEADER)) == _VAULT_HEADER.encode()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        return False
+    except OSError as exc:
+        raise ValueError(
+            f"vaulted_file: cannot test whether {str(path)!r} is a vault: {exc.strerror}"
+        ) from None
 
 
 # -- versions ------------------------------------------------------------------------------

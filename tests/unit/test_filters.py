@@ -519,7 +519,6 @@ TEST_CASES = [
     ("{{ v is urn }}", {"v": "https://example.com"}, False),
     ("{{ v is vault_encrypted }}", {"v": "$ANSIBLE_VAULT;1.1;AES256\n3132"}, True),
     ("{{ v is vault_encrypted }}", {"v": "plain"}, False),
-    ("{{ v is vaulted_file }}", {"v": "/nonexistent/file"}, False),
     # controller paths
     ("{{ v is abs }}", {"v": "/etc"}, True),
     ("{{ v is is_abs }}", {"v": "etc"}, False),
@@ -671,6 +670,11 @@ ERROR_CASES = [
     ("{{ v | urlsplit('host') }}", {"v": URL}, "unknown URL component 'host'"),
     ("{{ v | path_join }}", {"v": 3}, "path_join expects a string or a list"),
     ("{{ v | from_json }}", {"v": "{not json"}, "JSONDecodeError"),
+    (
+        "{{ v is vaulted_file }}",
+        {"v": "/nonexistent/f"},
+        "vaulted_file: cannot test whether '/nonexistent/f' is a vault: No such file",
+    ),
 ]
 
 

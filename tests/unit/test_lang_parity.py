@@ -352,6 +352,13 @@ def test_a_vault_value_can_be_tested_but_not_used(tmp_path: Path) -> None:
         assert "3532396135303834" not in used.message  # the ciphertext is never shown
 
 
+def test_vaulted_file_reads_the_controller_file(engine: TemplateEngine, tmp_path: Path) -> None:
+    (tmp_path / "v").write_text("$ANSIBLE_VAULT;1.1;AES256\n3132\n")
+    (tmp_path / "p").write_text("plain\n")
+    paths = {"v": str(tmp_path / "v"), "p": str(tmp_path / "p")}
+    assert render(engine, "{{ v is vaulted_file and p is not vaulted_file }}", paths) is True
+
+
 def test_a_vault_tag_on_a_mapping_is_a_yaml_error(tmp_path: Path) -> None:
     book = tmp_path / "site.yml"
     book.write_text("- hosts: all\n  vars:\n    x: !vault {a: 1}\n  tasks: []\n")
