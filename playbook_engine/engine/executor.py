@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 import threading
 import time
 import traceback
@@ -515,6 +516,9 @@ class Executor:
         self, task: Task, host: str, scope: Scope
     ) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
         variables = self.vm.task_vars(host, scope.vars + (task.vars,), scope.defaults)
+        variables.setdefault(
+            "ansible_search_path", _search_path(task, scope, str(self.vm.playbook_dir))
+        )
         templar = self.engine.templar(variables, task.loc)
         self.on_vars(templar.vars)  # passwords set by role/block/task vars or set_fact
         conditions = scope.conditions + task.when
@@ -564,9 +568,10 @@ class Executor:
         loop_var = str(control.get("loop_var", "item"))
         results: list[dict[str, Any]] = []
         for index, item in enumerate(items):
-            ivars = {**variables, loop_var: item}
+            ivars = {**variables, loop_var: item, "ansible_loop_var": loop_var}
             if "index_var" in control:
                 ivars[str(control["index_var"])] = index
+                ivars["ansible_index_var"] = str(control["index_var"])
             if control.get("extended"):
                 ivars["ansible_loop"] = _loop_info(items, index, control)
             itemplar = self.engine.templar(ivars, task.loc)
@@ -934,6 +939,16 @@ def _environment(value: Any) -> dict[str, Any]:
     return merged
 
 
+def _search_path(task: Task, scope: Scope, playbook_dir: str) -> list[str]:
+    """``ansible_search_path``: where a task's relative files are looked for, as Ansible
+    lists it: its role, the directory of its task file, the playbook's directory."""
+    found = [scope.role.path] if scope.role is not None else []
+    if task.loc is not None and task.loc.file:
+        found.append(os.path.dirname(os.path.abspath(task.loc.file)))
+    found.append(playbook_dir)
+    return list(dict.fromkeys(found))
+
+
 def _role_magic(role: Role, parents: tuple[Role, ...]) -> dict[str, Any]:
     """A role's own special variables; ``ansible_parent_role_names``/``_paths`` only in a
     role another role brought in (undefined otherwise, as in Ansible)."""
@@ -970,9 +985,11 @@ def _loop_info(items: list[Any], index: int, control: Mapping[str, Any]) -> dict
         "first": index == 0,
         "last": index == length - 1,
         "length": length,
-        "previtem": items[index - 1] if index > 0 else None,
-        "nextitem": items[index + 1] if index < length - 1 else None,
     }
+    if index > 0:  # as Ansible: undefined, not null, at the ends of the loop
+        info["previtem"] = items[index - 1]
+    if index < length - 1:
+        info["nextitem"] = items[index + 1]
     if control.get("extended_allitems", True):
         info["allitems"] = items
     return info
@@ -1000,6 +1017,7 @@ def _loop_vars(task: Task, variables: Mapping[str, Any], templar: Templar) -> di
     ``loop_var``), ``index_var`` and ``ansible_loop`` (extended), as in Ansible."""
     control = task.loop_control or {}
     names = [control.get("loop_var", "item"), control.get("index_var"), "ansible_loop"]
+    names += ["ansible_loop_var", "ansible_index_var"]
     found = (str(templar.render(n)) for n in names if n is not None)
     return {name: variables[name] for name in found if name in variables}
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import functools
 import hashlib
 import itertools
 import json
@@ -545,7 +546,10 @@ _SIZE_UNITS = "BKMGTPEZY"
 
 def human_readable(size: Any, isbits: bool = False, unit: str | None = None) -> str:
     """``1024 | human_readable`` is ``'1.00 KB'``; ``isbits`` writes Kb, Mb, ..."""
-    number = float(size)
+    try:
+        number = float(size)
+    except (TypeError, ValueError):
+        raise ValueError(f"human_readable() failed on bad input: {size!r} is no number") from None
     base = "bits" if isbits else "Bytes"
     if unit:
         power = _SIZE_UNITS.find(unit[0].upper())
@@ -577,6 +581,19 @@ def human_to_bytes(size: Any, default_unit: str | None = None, isbits: bool = Fa
     if len(unit) > 1 and kind not in unit.lower() and unit[1] != letter:
         raise ValueError(f"human_to_bytes: {size!r} is not a {kind} size")
     return round(number * (1 << 10 * power))
+
+
+def _numeric(name: str, func: Callable[..., float]) -> Callable[..., float]:
+    """``func`` whose type errors say which filter wanted numbers."""
+
+    @functools.wraps(func)
+    def checked(*args: Any) -> float:
+        try:
+            return func(*args)
+        except TypeError as exc:
+            raise TypeError(f"{name}() can only be used on numbers: {exc}") from None
+
+    return checked
 
 
 def log(value: Any, base: float = math.e) -> float:
@@ -682,9 +699,9 @@ FILTERS: dict[str, Callable[..., Any]] = {
     # sizes, numbers and time
     "human_readable": human_readable,
     "human_to_bytes": human_to_bytes,
-    "log": log,
-    "pow": power,
-    "root": root,
+    "log": _numeric("log", log),
+    "pow": _numeric("pow", power),
+    "root": _numeric("root", root),
     "strftime": volatile(strftime),
     "to_datetime": to_datetime,
     # control

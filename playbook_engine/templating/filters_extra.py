@@ -56,25 +56,30 @@ def win_splitdrive(path: Any) -> list[str]:
 def _members(data: Any) -> Iterable[Any]:
     if isinstance(data, Mapping):
         return data.values()
-    if isinstance(data, Iterable) and not isinstance(data, str):
+    if isinstance(data, (list, tuple, set, frozenset)):
         return data
-    raise TypeError(f"rekey_on_member: expects a list or a dict, got {type(data).__name__}")
+    raise TypeError(
+        f"rekey_on_member: Type is not a valid list, set, or dict: {type(data).__name__}"
+    )
 
 
 def rekey_on_member(data: Any, key: Any, duplicates: str = "error") -> dict[Any, Any]:
     """A list (or the values of a dict) of mappings, as a dict keyed by each one's ``key``."""
     if duplicates not in ("error", "overwrite"):
         raise ValueError(
-            f"rekey_on_member: duplicates must be error or overwrite, not {duplicates!r}"
+            f"rekey_on_member: the duplicates parameter to rekey_on_member has unknown value "
+            f"{duplicates!r} (error or overwrite)"
         )
     out: dict[Any, Any] = {}
     for item in _members(data):
         if not isinstance(item, Mapping):
-            raise TypeError(f"rekey_on_member: {item!r} is not a dictionary")
+            raise TypeError(f"rekey_on_member: List item is not a valid dict: {item!r}")
         if key not in item:
-            raise KeyError(f"rekey_on_member: key {key!r} not found in {item!r}")
+            raise ValueError(f"rekey_on_member: key {key!r} was not found in {item!r}")
         if item[key] in out and duplicates == "error":
-            raise ValueError(f"rekey_on_member: key {item[key]!r} is not unique")
+            raise ValueError(
+                f"rekey_on_member: key {item[key]!r} is not unique, cannot correctly turn into dict"
+            )
         out[item[key]] = item
     return out
 

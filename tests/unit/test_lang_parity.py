@@ -374,3 +374,26 @@ def test_version_test_refuses_strict_with_version_type(engine: TemplateEngine) -
 def test_unique_of_dicts_with_case_sensitive_cannot_fall_back(engine: TemplateEngine) -> None:
     with pytest.raises(TemplateError, match="unique: cannot fall back"):
         render(engine, "{{ [{'a': 1}] | unique(case_sensitive=False) }}")
+
+
+def test_loop_special_variables(tmp_path: Path) -> None:
+    result = play(
+        tmp_path,
+        "    - debug:\n"
+        '        msg: "{{ ansible_loop_var }} {{ ansible_index_var }} {{ ansible_search_path }}'
+        " {{ ansible_loop.previtem | default('-') }} {{ ansible_loop.nextitem | default('-') }}\"\n"
+        "      loop: [a, b]\n"
+        "      loop_control: {loop_var: x, index_var: i, extended: true}\n",
+    )
+    assert [i["msg"] for i in result.results[0].items] == [
+        f"x i ['{tmp_path}'] - b",
+        f"x i ['{tmp_path}'] a -",
+    ]
+
+
+def test_ansible_search_path_in_a_role(tmp_path: Path) -> None:
+    _role(tmp_path, "r", {"tasks/main.yml": '- debug: {msg: "{{ ansible_search_path }}"}\n'})
+    (tmp_path / "site.yml").write_text("- hosts: all\n  gather_facts: false\n  roles: [r]\n")
+    result = pbe.run(tmp_path / "site.yml", INVENTORY)
+    role = tmp_path / "roles" / "r"
+    assert result.results[0].result["msg"] == [str(role), str(role / "tasks"), str(tmp_path)]
