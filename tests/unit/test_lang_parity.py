@@ -397,3 +397,36 @@ def test_ansible_search_path_in_a_role(tmp_path: Path) -> None:
     result = pbe.run(tmp_path / "site.yml", INVENTORY)
     role = tmp_path / "roles" / "r"
     assert result.results[0].result["msg"] == [str(role), str(role / "tasks"), str(tmp_path)]
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("start=0 count=3 stride=2", ["0", "2", "4"]),
+        ("start=4 count=3 stride=-1", ["4", "3", "2"]),
+        ("count=0", []),
+        ("start=5 end=1 stride=-2", ["5", "3", "1"]),
+    ],
+)
+def test_sequence_counts_by_its_stride(engine: TemplateEngine, term: str, expected: Any) -> None:
+    assert render(engine, "{{ query('sequence', t) }}", {"t": term}) == expected
+
+
+@pytest.mark.parametrize(
+    ("term", "message"),
+    [
+        ("start=0 junk=3", r"unrecognized arguments to with_sequence: \['junk'\]"),
+        ("start=A end=3", "Invalid type for with_sequence's start: 'A' is not an integer"),
+        ("1-4/C", "Invalid type for with_sequence's stride: 'C' is not an integer"),
+        ("start=1", "must specify count or end in with_sequence"),
+        ("start=1 end=4 count=2", "can't specify both count and end in with_sequence"),
+        ("start=4 end=1 stride=2", "to count backwards make stride negative"),
+        ("start=1 end=4 stride=-2", "to count forward don't make stride negative"),
+        ("start=1 end=4 format=d", "bad formatting string: d"),
+    ],
+)
+def test_sequence_refuses_what_it_cannot_count(
+    engine: TemplateEngine, term: str, message: str
+) -> None:
+    with pytest.raises(TemplateError, match=message):
+        render(engine, "{{ query('sequence', t) }}", {"t": term})
