@@ -28,6 +28,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from ..errors import PbeError, TemplateError, UndefinedVariable
 from ..source import SourceLocation
 from . import filters, lookups
+from .inline import WithInline, compile_condition
 from .lines import Lines
 from .lookup_base import FINDER, LookupFailed
 from .lookup_base import template_files as template_files  # where the template module finds it
@@ -40,6 +41,7 @@ from .values import (
     Vaulted,
     is_template,
     note_prediction,
+    trust,
 )
 
 
@@ -191,6 +193,9 @@ class TemplateEngine:
                 self.env.filters[name] = _passing_undefined(func)
         self.compile = functools.lru_cache(maxsize=2048)(self.env.from_string)
         self._dialects: dict[tuple[tuple[str, Any], ...], jinja2.Environment] = {}
+        self.inline = functools.lru_cache(maxsize=512)(
+            functools.partial(compile_condition, self.env)
+        )
 
     def compile_in(self, source: str, syntax: Mapping[str, Any] | None) -> jinja2.Template:
         """``source`` compiled with other Jinja syntax options (delimiters, trim_blocks):
@@ -279,10 +284,18 @@ class Templar:
         return "".join(str(p) for p in parts)
 
     def _parts(self, source: str, syntax: Mapping[str, Any] | None = None) -> list[Any]:
+        return self._run(lambda: self.engine.compile_in(source, syntax), self.vars, source)
+
+    def _run(
+        self,
+        compile_: Callable[[], jinja2.Template],
+        variables: Mapping[str, Any],
+        source: str,
+    ) -> list[Any]:
         try:
-            template = self.engine.compile_in(source, syntax)
+            template = compile_()
             # shared=True: jinja reads our lazy mapping directly instead of copying it
-            ctx = template.new_context(self.vars, shared=True)  # type: ignore[arg-type]
+            ctx = template.new_context(variables, shared=True)  # type: ignore[arg-type]
             parts = list(template.root_render_func(ctx))
         except jinja2.UndefinedError as exc:
             raise UndefinedVariable(
@@ -325,8 +338,14 @@ class Templar:
                 "from the playbook, and is not evaluated",
                 self.loc,
             )
-        source = condition if is_template(condition) else "{{ (" + condition.strip() + ") }}"
-        return self._judge(condition, self.render_str(source))
+        if not is_template(condition):
+            return self._judge(condition, self.render_str("{{ (" + condition.strip() + ") }}"))
+        if (inline := self.engine.inline(condition)) is None:
+            return self._judge(condition, self.render_str(condition))
+        template, constants = inline
+        variables = WithInline(self.vars, constants, lambda text: self.render_text(trust(text)))
+        parts = self._run(lambda: template, variables, condition)
+        return self._judge(condition, parts[0] if len(parts) == 1 else "".join(map(str, parts)))
 
     def _judge(self, condition: str, result: Any) -> bool:
         """Ansible 2.19's rule: a condition must come out True or False. Anything else

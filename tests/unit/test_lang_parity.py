@@ -430,3 +430,50 @@ def test_sequence_refuses_what_it_cannot_count(
 ) -> None:
     with pytest.raises(TemplateError, match=message):
         render(engine, "{{ query('sequence', t) }}", {"t": term})
+
+
+def test_a_condition_renders_templates_inside_its_string_constants(tmp_path: Path) -> None:
+    marker = tmp_path / "rendered-host-data"
+    payload = f"{{{{ '{{{{' }}}} lookup('pipe', 'touch {marker}') {{{{ '}}}}' }}}}"
+    result = play(
+        tmp_path,
+        f'    - shell: echo "{payload}"\n'
+        "      register: out\n"
+        "    - debug: {msg: equal}\n"
+        "      when: \"'{{ x }}' == 'a'\"\n"
+        "    - debug: {msg: differs}\n"
+        "      when: \"'{{ x }}' == 'b'\"\n"
+        "    - assert: {that: \"'{{ out.stdout }}' is search('lookup')\"}\n"
+        "    - debug: {msg: whole}\n"
+        "      when: \"{{ x == 'a' }}\"\n",
+        extra_vars={"x": "a"},
+    )
+    assert [r.status for r in result.results] == ["changed", "ok", "skipped", "ok", "ok"]
+    assert not marker.exists()  # the host's text was compared, never rendered
+
+
+def test_a_condition_with_a_bare_template_in_its_expression_is_an_error(tmp_path: Path) -> None:
+    result = play(
+        tmp_path, '    - debug: {msg: x}\n      when: "{{ n }} == 3"\n', extra_vars={"n": 3}
+    )
+    assert result.results[0].status == "failed"
+    assert "Conditionals must have a boolean result" in result.results[0].message
+
+
+@pytest.mark.parametrize(
+    ("terms", "message"),
+    [
+        ("[9001, 'keys']", "subelements expects a dictionary or a list of dictionaries first"),
+        ("[users, 'keys', 'x']", "the optional third item must be a dict with flags"),
+        ("[users, true]", "first a dict or a list, second a string pointing to the subkey"),
+        ("[users, 'k', {}, 1]", "subelements expects a list of two or three items"),
+        ("[users, 'db.hosts.x']", "the key 'db.hosts' should point to a dictionary"),
+        ("[users, 'db.monkey']", "could not find 'monkey' key in iterated item"),
+    ],
+)
+def test_subelements_errors_say_what_is_wrong(
+    engine: TemplateEngine, terms: str, message: str
+) -> None:
+    users = [{"name": "a", "keys": [1], "db": {"hosts": ["h"]}}]
+    with pytest.raises(TemplateError, match=message):
+        render(engine, "{{ query('subelements', *" + terms + ") }}", {"users": users})

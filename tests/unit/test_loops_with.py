@@ -143,7 +143,7 @@ def test_with_ini_and_csvfile(tmp_path: Path) -> None:
 
 BAD_FORMS = [
     ("with_subelements", '["{{ partial }}", keys]', "could not find 'keys'"),
-    ("with_subelements", '["{{ users }}"]', "two or three terms"),
+    ("with_subelements", '["{{ users }}"]', "two or three items"),
     (
         "with_subelements",
         '["{{ users }}", keys, {skip_mising: true}]',
