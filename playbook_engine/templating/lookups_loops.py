@@ -186,7 +186,8 @@ def _subelements_terms(terms: list[Any], kw: dict[str, Any]) -> tuple[list[Any],
             f"subelements: unknown flag(s) {', '.join(unknown)} (the only flag is skip_missing)"
         )
     elements = terms[0]
-    elements = list(elements.values()) if isinstance(elements, Mapping) else elements
+    if isinstance(elements, Mapping):  # a skipped task's registered result: nothing
+        elements = [] if elements.get("skipped") is True else list(elements.values())
     if not isinstance(elements, list):
         raise LookupFailed(
             "subelements expects a dictionary or a list of dictionaries first, "

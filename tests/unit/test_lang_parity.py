@@ -477,3 +477,7 @@ def test_subelements_errors_say_what_is_wrong(
     users = [{"name": "a", "keys": [1], "db": {"hosts": ["h"]}}]
     with pytest.raises(TemplateError, match=message):
         render(engine, "{{ query('subelements', *" + terms + ") }}", {"users": users})
+
+
+def test_subelements_of_a_skipped_result_is_empty(engine: TemplateEngine) -> None:
+    assert render(engine, "{{ query('subelements', {'skipped': true}, 'a.b') }}") == []
