@@ -192,10 +192,15 @@ class HostContext:
         self._executor.sent(self.target, command)
         limits = [t for t in (timeout, self._timeout, self._time_left()) if t]
         limit = min(limits) if limits else None  # the module's own and the task's `timeout:`
-        if self.target == self.host:
-            return conn.run(command, stdin=stdin, timeout=limit, stdout=stdout)
-        with self._executor.access.delegate_lock(self.target):  # shared by every delegating host
-            return conn.run(command, stdin=stdin, timeout=limit, stdout=stdout)
+        try:
+            if self.target == self.host:
+                return conn.run(command, stdin=stdin, timeout=limit, stdout=stdout)
+            with self._executor.access.delegate_lock(self.target):  # shared by delegating hosts
+                return conn.run(command, stdin=stdin, timeout=limit, stdout=stdout)
+        except CommandTimeout as exc:
+            if self._timeout and limit == self._timeout:  # the task's own: `is timedout`
+                exc.period = self._timeout
+            raise
 
     def _time_left(self) -> float | None:
         if self.deadline is None:
@@ -437,7 +442,7 @@ class Executor:
             self.connections.drop(getattr(self._current, "target", host))
             result = {"unreachable": True, "changed": False, "msg": exc.message}
         except PbeError as exc:
-            result = {"failed": True, "changed": False, "msg": _error_text(exc)}
+            result = _failure(exc)
         except Exception as exc:  # a bug in pbe: report it on the host, keep the run going
             result = _internal_error(task, host, exc, no_log, self.scrub)
         unknown = unpredictable or bool(result.pop(UNKNOWN, False))
@@ -937,6 +942,14 @@ def _environment(value: Any) -> dict[str, Any]:
             )
         merged.update(part)
     return merged
+
+
+def _failure(exc: PbeError) -> dict[str, Any]:
+    """A failed task's result; one the task's ``timeout:`` ended records it, as Ansible."""
+    result: dict[str, Any] = {"failed": True, "changed": False, "msg": _error_text(exc)}
+    if isinstance(exc, CommandTimeout) and exc.period:
+        result["timedout"] = {"period": exc.period}
+    return result
 
 
 def _search_path(task: Task, scope: Scope, playbook_dir: str) -> list[str]:

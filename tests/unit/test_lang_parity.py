@@ -481,3 +481,18 @@ def test_subelements_errors_say_what_is_wrong(
 
 def test_subelements_of_a_skipped_result_is_empty(engine: TemplateEngine) -> None:
     assert render(engine, "{{ query('subelements', {'skipped': true}, 'a.b') }}") == []
+
+
+def test_a_task_its_timeout_ended_is_timedout(tmp_path: Path) -> None:
+    result = play(
+        tmp_path,
+        "    - command: sleep 5\n      timeout: 1\n      register: slow\n"
+        "      ignore_errors: true\n"
+        '    - debug: {msg: "{{ slow is timedout }} {{ slow.timedout.period }}"}\n'
+        "    - command: 'true'\n      register: quick\n"
+        '    - debug: {msg: "{{ quick is timedout }}"}\n',
+    )
+    assert [r.result.get("msg") for r in result.results if r.action == "debug"] == [
+        "True 1.0",
+        False,
+    ]
