@@ -99,7 +99,9 @@ class NotOnHost(ModuleError):
 
 class CommandTimeout(ModuleError):
     """A command outlived its timeout and was killed: a failed attempt, which ``until``
-    retries like any other."""
+    retries like any other. ``period``: the task's ``timeout:`` when that was the limit."""
+
+    period: float | None = None
 
 
 class HostUnreachable(PbeError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 import threading
 import time
 import traceback
@@ -83,12 +84,6 @@ _INHERITED = (
 before_task: Callable[[str, Task], None] | None = None
 
 
-def _role_magic(role: Role) -> dict[str, Any]:
-    """The variables Ansible sets inside a role (``ansible_role_name`` is the name as
-    given: pbe's roles are not in collections, so it is ``role_name``)."""
-    return {"role_path": role.path, "role_name": role.name, "ansible_role_name": role.name}
-
-
 @dataclass(frozen=True, slots=True)
 class Scope:
     """What a task inherits from its play and the blocks around it."""
@@ -99,6 +94,7 @@ class Scope:
     tags: tuple[str, ...] = ()
     defaults: tuple[Mapping[str, Any], ...] = ()  # role defaults: below the inventory
     role: Role | None = None
+    parents: tuple[Role, ...] = ()  # the roles that brought `role` in, innermost first
 
     @classmethod
     def of_play(cls, play: Play) -> Scope:
@@ -125,13 +121,15 @@ class Scope:
                 tags=self.tags + block.tags,
             )
         role = block.role
+        parents = (self.role, *self.parents) if self.role is not None else ()
         return Scope(
             self.conditions + block.when,
-            self.vars + (role.vars, block.vars, _role_magic(role)),
+            self.vars + (role.vars, block.vars, _role_magic(role, parents)),
             kw,
             self.tags + block.tags,
             self.defaults + (role.defaults,),
             role,
+            parents,
         )
 
     def with_vars(self, extra: Mapping[str, Any]) -> Scope:
@@ -196,10 +194,15 @@ class HostContext:
         self._executor.sent(self.target, command)
         limits = [t for t in (timeout, self._timeout, self._time_left()) if t]
         limit = min(limits) if limits else None  # the module's own and the task's `timeout:`
-        if self.target == self.host:
-            return conn.run(command, stdin=stdin, timeout=limit, stdout=stdout, light=light)
-        with self._executor.access.delegate_lock(self.target):  # shared by every delegating host
-            return conn.run(command, stdin=stdin, timeout=limit, stdout=stdout, light=light)
+        try:
+            if self.target == self.host:
+                return conn.run(command, stdin=stdin, timeout=limit, stdout=stdout, light=light)
+            with self._executor.access.delegate_lock(self.target):  # shared by delegating hosts
+                return conn.run(command, stdin=stdin, timeout=limit, stdout=stdout, light=light)
+        except CommandTimeout as exc:
+            if self._timeout and limit == self._timeout:  # the task's own: `is timedout`
+                exc.period = self._timeout
+            raise
 
     def _time_left(self) -> float | None:
         if self.deadline is None:
@@ -279,9 +282,10 @@ class HostContext:
     def render(self, value: Any) -> Any:
         return self._templar.render(value)
 
-    def render_text(self, source: str) -> str:
-        """A whole template file: always text, never a native value."""
-        return self._templar.render_text(source)
+    def render_text(self, source: str, extra: Mapping[str, Any] | None = None) -> str:
+        """A whole template file: always text, never a native value; ``extra`` variables
+        are the template module's own (``template_path`` ...)."""
+        return self._templar.render_text(source, extra=extra)
 
     def evaluate(self, condition: Any) -> bool:
         return self._templar.evaluate(condition)
@@ -440,7 +444,7 @@ class Executor:
             self.connections.drop(getattr(self._current, "target", host))
             result = {"unreachable": True, "changed": False, "msg": exc.message}
         except PbeError as exc:
-            result = {"failed": True, "changed": False, "msg": _error_text(exc)}
+            result = _failure(exc)
         except Exception as exc:  # a bug in pbe: report it on the host, keep the run going
             result = _internal_error(task, host, exc, no_log, self.scrub)
         unknown = unpredictable or bool(result.pop(UNKNOWN, False))
@@ -516,6 +520,9 @@ class Executor:
         self, task: Task, host: str, scope: Scope
     ) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
         variables = self.vm.task_vars(host, scope.vars + (task.vars,), scope.defaults)
+        variables.setdefault(
+            "ansible_search_path", _search_path(task, scope, str(self.vm.playbook_dir))
+        )
         templar = self.engine.templar(variables, task.loc)
         self.on_vars(templar.vars)  # passwords set by role/block/task vars or set_fact
         conditions = scope.conditions + task.when
@@ -565,9 +572,10 @@ class Executor:
         loop_var = str(control.get("loop_var", "item"))
         results: list[dict[str, Any]] = []
         for index, item in enumerate(items):
-            ivars = {**variables, loop_var: item}
+            ivars = {**variables, loop_var: item, "ansible_loop_var": loop_var}
             if "index_var" in control:
                 ivars[str(control["index_var"])] = index
+                ivars["ansible_index_var"] = str(control["index_var"])
             if control.get("extended"):
                 ivars["ansible_loop"] = _loop_info(items, index, control)
             itemplar = self.engine.templar(ivars, task.loc)
@@ -582,6 +590,7 @@ class Executor:
             if "label" in control:
                 res["_ansible_item_label"] = itemplar.render(control["label"])
             results.append(res)
+            variables = _with_item_facts(task, variables, res)
             if "break_when" in control and self._break_when(task, control, res, ivars):
                 break
             if pause:
@@ -649,10 +658,9 @@ class Executor:
             )
         else:
             items = (self.loader.runtime_role(args),)
-        loop_var = str((task.loop_control or {}).get("loop_var", "item"))
         extra = dict(task.vars)
-        if task.loop is not None and loop_var in variables:
-            extra[loop_var] = variables[loop_var]
+        if task.loop is not None:
+            extra.update(_loop_vars(task, variables, self.engine.templar(variables, task.loc)))
         with self._lock:
             self._expansions.setdefault((host, task.uid), []).append((tuple(items), extra))
         target = args.get("file") or args.get("name")
@@ -977,6 +985,38 @@ def _environment(value: Any) -> dict[str, Any]:
     return merged
 
 
+def _failure(exc: PbeError) -> dict[str, Any]:
+    """A failed task's result; one the task's ``timeout:`` ended records it, as Ansible."""
+    result: dict[str, Any] = {"failed": True, "changed": False, "msg": _error_text(exc)}
+    if isinstance(exc, CommandTimeout) and exc.period:
+        result["timedout"] = {"period": exc.period}
+    return result
+
+
+def _search_path(task: Task, scope: Scope, playbook_dir: str) -> list[str]:
+    """``ansible_search_path``: where a task's relative files are looked for, as Ansible
+    lists it: its role, the directory of its task file, the playbook's directory."""
+    found = [scope.role.path] if scope.role is not None else []
+    if task.loc is not None and task.loc.file:
+        found.append(os.path.dirname(os.path.abspath(task.loc.file)))
+    found.append(playbook_dir)
+    return list(dict.fromkeys(found))
+
+
+def _role_magic(role: Role, parents: tuple[Role, ...]) -> dict[str, Any]:
+    """A role's own special variables; ``ansible_parent_role_names``/``_paths`` only in a
+    role another role brought in (undefined otherwise, as in Ansible)."""
+    found: dict[str, Any] = {
+        "role_path": role.path,
+        "role_name": role.name,
+        "ansible_role_name": role.name,
+    }
+    if parents:
+        found["ansible_parent_role_names"] = [r.name for r in parents]
+        found["ansible_parent_role_paths"] = [r.path for r in parents]
+    return found
+
+
 def _play_roles(items: Sequence[TaskItem]) -> list[Role]:
     """Roles of the ``roles:`` section, dependencies first, each once."""
     found: list[Role] = []
@@ -999,9 +1039,11 @@ def _loop_info(items: list[Any], index: int, control: Mapping[str, Any]) -> dict
         "first": index == 0,
         "last": index == length - 1,
         "length": length,
-        "previtem": items[index - 1] if index > 0 else None,
-        "nextitem": items[index + 1] if index < length - 1 else None,
     }
+    if index > 0:  # as Ansible: undefined, not null, at the ends of the loop
+        info["previtem"] = items[index - 1]
+    if index < length - 1:
+        info["nextitem"] = items[index + 1]
     if control.get("extended_allitems", True):
         info["allitems"] = items
     return info
@@ -1022,6 +1064,30 @@ def _variables_set(module: type[Module] | None, task: Task) -> list[str] | None:
     if module is None or not module.sets_variables:
         return None
     return [str(k) for k in task.args if k not in module.args] if module.open_args else []
+
+
+def _loop_vars(task: Task, variables: Mapping[str, Any], templar: Templar) -> dict[str, Any]:
+    """What an included file sees of its loop: the item (under its possibly templated
+    ``loop_var``), ``index_var`` and ``ansible_loop`` (extended), as in Ansible."""
+    control = task.loop_control or {}
+    names = [control.get("loop_var", "item"), control.get("index_var"), "ansible_loop"]
+    names += ["ansible_loop_var", "ansible_index_var"]
+    found = (str(templar.render(n)) for n in names if n is not None)
+    return {name: variables[name] for name in found if name in variables}
+
+
+def _with_item_facts(
+    task: Task, variables: dict[str, Any], res: Mapping[str, Any]
+) -> dict[str, Any]:
+    """As Ansible: what one item's set_fact (include_vars) set is seen by the next items."""
+    facts = res.get("ansible_facts")
+    if (
+        not facts
+        or not isinstance(facts, Mapping)
+        or _variables_set(modules.get(task.action), task) is None
+    ):
+        return variables
+    return {**variables, **distrust(facts)}
 
 
 def aggregate(results: list[dict[str, Any]]) -> dict[str, Any]:

@@ -164,6 +164,8 @@ class VariableManager:
         merged.update(self.facts.host_vars(host))
         merged.update(self.extra_vars)
         merged.update(self.magic(host))
+        if "ansible_host" not in merged:  # as Ansible's connection vars: the address used
+            merged["ansible_host"] = merged.get("ansible_ssh_host", host)
         return merged
 
     def active(self, hosts: Sequence[str]) -> list[str]:
@@ -186,6 +188,9 @@ class VariableManager:
             "ansible_play_role_names": self.play_roles,
             "role_names": self.play_roles,
             "ansible_role_names": self.play_all_roles,
+            "ansible_dependent_role_names": [
+                r for r in self.play_all_roles if r not in self.play_roles
+            ],
             "ansible_run_tags": self.run_tags,
             "ansible_skip_tags": self.skip_tags,
             "ansible_version": ANSIBLE_VERSION,

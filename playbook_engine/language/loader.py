@@ -22,7 +22,7 @@ import yaml
 
 from ..errors import Problem, ValidationError, YAMLSyntaxError
 from ..source import SourceLocation
-from ..templating.values import TrustedStr, Unsafe
+from ..templating.values import TrustedStr, Unsafe, Vaulted
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -153,6 +153,19 @@ def _construct_unsafe(loader: _PositionLoader, node: yaml.ScalarNode) -> Any:
 
 
 _PositionLoader.add_constructor("!unsafe", _construct_unsafe)
+
+
+def _construct_vault(loader: _PositionLoader, node: yaml.Node) -> Any:
+    """A ``!vault`` scalar: kept as ciphertext, an error only where it is used."""
+    if not isinstance(node, yaml.ScalarNode):
+        raise yaml.constructor.ConstructorError(
+            None, None, "a `!vault` value must be a string (the vault ciphertext)", node.start_mark
+        )
+    where = _mark_loc(loader.filename, node.start_mark)
+    return Vaulted(str(loader.construct_scalar(node)), f"{where.file}:{where.line}")
+
+
+_PositionLoader.add_constructor("!vault", _construct_vault)
 
 _UNQUOTED_JINJA = re.compile(r"^\s*(-\s+)?[\w.\-\"']+\s*:\s*\{\{")
 

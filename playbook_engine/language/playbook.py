@@ -66,6 +66,7 @@ class PlaybookLoader:
         self.playbook_dir = Path(".")
         self._dirs: list[Path] = []  # directory of the file being read
         self._role_stack: list[Path] = []  # roles being read (dependencies, includes)
+        self._role_entries: list[tuple[Path, str]] = []  # (role, entry files) being read
         self._file_stack: list[Path] = []  # task files being read (recursion guard)
         # A file read once is the same Task objects everywhere (the linear strategy lines
         # hosts up on them); its problems come along, so every reader reports them.
@@ -572,14 +573,19 @@ class PlaybookLoader:
         if dedupe and key in self._seen_roles:
             return None
         self._seen_roles.add(key)
-        if resolved in self._role_stack:
+        # A loop is the same entry point of a role read inside itself; a role may import
+        # its own other task files (`tasks_from`), as in Ansible.
+        entry = (resolved, repr(sorted((k, v) for k, v in files.items() if v != "main")))
+        if entry in self._role_entries:
             self._error(f"role dependency loop: `{name}` depends on itself", loc)
             return None
         self._role_stack.append(resolved)
+        self._role_entries.append(entry)
         try:
             return self._read_role(name, path, loc, params, files, keywords or {})
         finally:
             self._role_stack.pop()
+            self._role_entries.pop()
 
     def _read_role(
         self,

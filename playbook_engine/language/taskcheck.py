@@ -27,6 +27,7 @@ from .validate import (
     suggest,
 )
 
+_SYNTAX = "template syntax error"
 CONDITION_KEYS = ("when", "changed_when", "failed_when", "until")
 ASYNC_KEYS = ("async", "poll")
 _NO_ASYNC = ("include_tasks", "include_role")  # Ansible rejects the keywords on these
@@ -52,17 +53,34 @@ class TaskChecker:
             return None
         action, args = found
         module = modules.get(action)
+        start = len(self.problems)
         if module is not None and not self._unsplit:
             before = len(self.problems)
             self._check_args(module, args, node, action)
             if _expects_failure(node):
                 self.problems[before:] = [_at_run_time(p) for p in self.problems[before:]]
         self._check_keywords(node)
+        if node.get("ignore_errors") is True:
+            self._template_errors_at_run_time(start)
         self._check_async(node, module.name if module else action)
         self._check_loops(node)
         if any(p.severity == "error" and p not in self.deferrable for p in self.problems):
             return None
         return (module.name if module else action), args
+
+    def _template_errors_at_run_time(self, start: int) -> None:
+        """In a task that ignores its errors, a template that does not compile is a warning:
+        the task fails when it runs and the play goes on, as in Ansible (a playbook may
+        test exactly that failure)."""
+        for index in range(start, len(self.problems)):
+            problem = self.problems[index]
+            if problem.severity == "error" and problem.message.startswith(_SYNTAX):
+                hint = f"{problem.hint}; " if problem.hint else ""
+                self.problems[index] = replace(
+                    problem,
+                    severity="warning",
+                    hint=f"{hint}the task ignores errors: it fails when it runs",
+                )
 
     def error(self, message: str, loc: SourceLocation | None, hint: str | None = None) -> None:
         self.problems.append(Problem(message, loc, hint))

@@ -311,7 +311,7 @@ def parse_kv(text: str) -> tuple[dict[str, str], list[str]]:
 
 
 def _split_key(word: str) -> tuple[str, str, str]:
-    """(key, "=", value) for a ``k=v`` word whose key is a name or one ``{{ }}``; else
+    """(key, "=", value) for a ``k=v`` word whose key is a name or holds ``{{ }}``; else
     (word, "", "")."""
     if (found := _TEMPLATE_KEY.match(word)) is not None:
         return found.group(1), "=", found.group(2)
@@ -369,7 +369,8 @@ _WORD = re.compile(
     r"""|\{\#.*?(?:\#\}|\Z)|\\.?|\{|[^\s'"\\{])+""",
     re.S,
 )
-_TEMPLATE_KEY = re.compile(r"(\{\{(?:(?!\}\}).)*\}\})=(.*)", re.S)
+# A templated key: name characters around one or more ``{{ }}`` (``user_{{ item.name }}``).
+_TEMPLATE_KEY = re.compile(r"((?:[A-Za-z0-9_-]*\{\{(?:(?!\}\}).)*\}\})+[A-Za-z0-9_-]*)=(.*)", re.S)
 _KEY_VALUE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", re.S)
 # The parts of a word a POSIX shell unquotes (as shlex.split does); a Jinja2 expression is
 # kept as written, quotes and all.

@@ -12,7 +12,7 @@ from typing import Any
 import jinja2
 
 from ..errors import ModuleError, TemplateError
-from ..templating.templar import template_files
+from ..templating.templar import template_files, template_vars
 from . import register
 from .base import Arg, Module, ModuleContext
 from .copy import FILE_ARGS, FILE_RETURNS
@@ -188,7 +188,8 @@ class Template(Module):
         try:
             body, syntax = self.syntax(source, args)
             with template_files(beside):
-                rendered = ctx.render_text(translate(body, syntax))
+                extra = template_vars(path, str(args.get("dest")))
+                rendered = ctx.render_text(translate(body, syntax), extra)
             text = with_trailing_newlines(rendered, source, syntax["newline_sequence"])
         except jinja2.TemplateSyntaxError as exc:
             raise ModuleError(

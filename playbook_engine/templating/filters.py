@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import functools
 import hashlib
 import itertools
 import json
@@ -30,7 +31,7 @@ import jinja2
 import yaml
 from jinja2.filters import ignore_case, make_attrgetter
 
-from . import cryptpw, filters_net, jinja_tests
+from . import cryptpw, filters_extra, filters_net, jinja_tests
 from .jinja_tests import volatile
 from .lines import Lines, json_default
 
@@ -316,11 +317,26 @@ def _dedupe(items: Iterable[Any], key: Callable[[Any], Any] = lambda x: x) -> li
 def unique(
     env: jinja2.Environment,
     value: Iterable[Any],
-    case_sensitive: bool = False,
+    case_sensitive: bool | None = None,
     attribute: str | int | None = None,
 ) -> list[Any]:
-    key = make_attrgetter(env, attribute, postprocess=None if case_sensitive else ignore_case)
-    return _dedupe(value, key)
+    """Jinja's ``unique`` (case-insensitive by default, by ``attribute``), as in Ansible;
+    items that cannot be hashed (dicts, lists) are compared as they are, which has no
+    notion of case or attribute, so asking for either with such items is an error."""
+    items = list(value)
+    postprocess = None if case_sensitive else ignore_case
+    key = make_attrgetter(env, attribute, postprocess=postprocess)
+    try:
+        for item in items:
+            hash(key(item))
+    except TypeError:
+        if case_sensitive is not None or attribute is not None:
+            raise TypeError(
+                "unique: cannot fall back to comparing unhashable items (dicts, lists) "
+                "when case_sensitive or attribute is given"
+            ) from None
+        return _dedupe(items)
+    return _dedupe(items, key)
 
 
 def flatten(value: Iterable[Any], levels: int | None = None, skip_nulls: bool = True) -> list[Any]:
@@ -530,7 +546,10 @@ _SIZE_UNITS = "BKMGTPEZY"
 
 def human_readable(size: Any, isbits: bool = False, unit: str | None = None) -> str:
     """``1024 | human_readable`` is ``'1.00 KB'``; ``isbits`` writes Kb, Mb, ..."""
-    number = float(size)
+    try:
+        number = float(size)
+    except (TypeError, ValueError):
+        raise ValueError(f"human_readable() failed on bad input: {size!r} is no number") from None
     base = "bits" if isbits else "Bytes"
     if unit:
         power = _SIZE_UNITS.find(unit[0].upper())
@@ -562,6 +581,19 @@ def human_to_bytes(size: Any, default_unit: str | None = None, isbits: bool = Fa
     if len(unit) > 1 and kind not in unit.lower() and unit[1] != letter:
         raise ValueError(f"human_to_bytes: {size!r} is not a {kind} size")
     return round(number * (1 << 10 * power))
+
+
+def _numeric(name: str, func: Callable[..., float]) -> Callable[..., float]:
+    """``func`` whose type errors say which filter wanted numbers."""
+
+    @functools.wraps(func)
+    def checked(*args: Any) -> float:
+        try:
+            return func(*args)
+        except TypeError as exc:
+            raise TypeError(f"{name}() can only be used on numbers: {exc}") from None
+
+    return checked
 
 
 def log(value: Any, base: float = math.e) -> float:
@@ -667,9 +699,9 @@ FILTERS: dict[str, Callable[..., Any]] = {
     # sizes, numbers and time
     "human_readable": human_readable,
     "human_to_bytes": human_to_bytes,
-    "log": log,
-    "pow": power,
-    "root": root,
+    "log": _numeric("log", log),
+    "pow": _numeric("pow", power),
+    "root": _numeric("root", root),
     "strftime": volatile(strftime),
     "to_datetime": to_datetime,
     # control
@@ -687,3 +719,4 @@ def install(env: jinja2.Environment) -> None:
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": json_default}  # tojson
     jinja_tests.install(env)
     filters_net.install(env)
+    filters_extra.install(env)

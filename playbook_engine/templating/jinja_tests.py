@@ -14,10 +14,11 @@ import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
+from urllib.parse import SplitResult, urlsplit
 
 import jinja2
 
-from .values import UnknownValue, Unpredictable
+from .values import UnknownValue, Unpredictable, Vaulted
 
 __all__ = ["TESTS", "install", "strict_bool", "version_compare", "volatile"]
 
@@ -170,6 +171,55 @@ def same_file(a: Any, b: Any) -> bool:
     return os.path.samefile(a, b)
 
 
+def timedout(result: Any) -> bool:
+    """The task ran out of its ``timeout:`` (Ansible records ``timedout.period``)."""
+    info = _result("timedout", result).get("timedout")
+    return bool(isinstance(info, Mapping) and info.get("period"))
+
+
+def _scheme_ok(parts: SplitResult, schemes: Any) -> bool:
+    return bool(parts.scheme) and (schemes is None or parts.scheme in schemes)
+
+
+def is_uri(value: Any, schemes: Any = None) -> bool:
+    """A string with a scheme (``mailto:``, ``urn:``, ``http://``...), one of ``schemes``."""
+    return isinstance(value, str) and _scheme_ok(urlsplit(value), schemes)
+
+
+def is_url(value: Any, schemes: Any = None) -> bool:
+    """A URI that also names a location: a scheme and a host (``https://h/p``)."""
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return _scheme_ok(parts, schemes) and bool(parts.netloc)
+
+
+def is_urn(value: Any) -> bool:
+    return isinstance(value, str) and urlsplit(value).scheme.lower() == "urn"
+
+
+_VAULT_HEADER = "$ANSIBLE_VAULT;"
+
+
+def vault_encrypted(value: Any) -> bool:
+    """A ``!vault`` value, or text that is Ansible Vault ciphertext."""
+    if isinstance(value, Vaulted):
+        return True
+    return isinstance(value, str) and value.lstrip().startswith(_VAULT_HEADER)
+
+
+def vaulted_file(path: Any) -> bool:
+    """A file on the controller that holds Ansible Vault ciphertext; a file that cannot be
+    read is an error, as in Ansible (no answer either way)."""
+    try:
+        with open(str(path), "rb") as handle:
+            return handle.read(len(_VAULT_HEADER)) == _VAULT_HEADER.encode()
+    except OSError as exc:
+        raise ValueError(
+            f"vaulted_file: cannot test whether {str(path)!r} is a vault: {exc.strerror}"
+        ) from None
+
+
 # -- versions ------------------------------------------------------------------------------
 
 _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
@@ -260,11 +310,12 @@ def version_compare(
     value: Any,
     version: Any,
     operator: str = "eq",
-    strict: bool = False,
+    strict: bool | None = None,
     version_type: str | None = None,
 ) -> bool:
-    """Compare two version strings; LooseVersion-style unless ``strict``/``version_type``."""
-    if strict and version_type:
+    """Compare two version strings; LooseVersion-style unless ``strict``/``version_type``
+    (naming both is an error, even ``strict=false``: it is unclear which was meant)."""
+    if strict is not None and version_type:
         raise ValueError("version: cannot specify both 'strict' and 'version_type'")
     if value in (None, ""):
         raise ValueError("version: input version value cannot be empty")
@@ -314,6 +365,13 @@ TESTS: dict[str, Callable[..., bool]] = {
     "truthy": truthy,
     "falsy": falsy,
     "nan": is_nan,
+    "isnan": is_nan,
+    "timedout": timedout,
+    "uri": is_uri,
+    "url": is_url,
+    "urn": is_urn,
+    "vault_encrypted": vault_encrypted,
+    "vaulted_file": volatile(vaulted_file),
     "abs": os.path.isabs,
     "is_abs": os.path.isabs,
     "exists": volatile(os.path.exists),

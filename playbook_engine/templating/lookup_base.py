@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import datetime
+import os
+import platform
+import pwd
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -37,8 +41,58 @@ def files_dir() -> str:
     return next((f"{kind}s" for kind in ("template", "var", "file") if kind in action), "files")
 
 
+# How the template file being rendered on this thread finds the files it includes.
+FINDER: contextvars.ContextVar[Callable[[str], Path] | None] = contextvars.ContextVar(
+    "pbe_template_finder", default=None
+)
+
+
+@contextlib.contextmanager
+def template_files(find: Callable[[str], Path]) -> Iterator[None]:
+    """While rendering a template file: ``{% include %}``, ``{% import %}`` and
+    ``{% extends %}`` names are looked up with ``find`` (the template module's search:
+    the file's own directory, then templates/ as for ``src``)."""
+    token = FINDER.set(find)
+    try:
+        yield
+    finally:
+        FINDER.reset(token)
+
+
+def template_vars(path: Path, dest: str | None = None) -> dict[str, Any]:
+    """Ansible's variables about the template file being rendered (``template_host``,
+    ``template_path``, ``template_mtime`` ...), for the template module and lookup."""
+    info = path.stat()
+    try:
+        owner = pwd.getpwuid(info.st_uid).pw_name
+    except KeyError:
+        owner = str(info.st_uid)
+    found = {
+        "template_host": platform.node(),
+        "template_path": str(path),
+        "template_fullpath": os.path.abspath(path),
+        "template_mtime": datetime.datetime.fromtimestamp(info.st_mtime),
+        "template_uid": owner,
+        "template_run_date": datetime.datetime.now(),
+    }
+    if dest is not None:
+        found["template_destpath"] = dest
+    return found
+
+
 class LookupFailed(ValueError):
     """A lookup could not do what it was asked (its message says why, for the user)."""
+
+
+def options(defaults: Mapping[str, Any], kw: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """A lookup's keyword options over its defaults; an unknown one is an error naming all."""
+    unknown = sorted(set(kw) - set(defaults))
+    if unknown:
+        raise LookupFailed(
+            f"{name}: {', '.join(f'`{u}`' for u in unknown)} is not a valid option (options: "
+            f"{', '.join(sorted(defaults))})"
+        )
+    return {**defaults, **kw}
 
 
 def lookup(name: str) -> Callable[[Lookup], Lookup]:
@@ -68,5 +122,6 @@ def search(variables: Mapping[str, Any], kind: str, name: str) -> Path:
         if candidate.exists():
             return candidate
     raise LookupFailed(
-        f"could not find `{name}` (looked in {', '.join(str(c) for c in candidates)})"
+        f"could not find `{name}`: No such file or directory (looked in "
+        f"{', '.join(str(c) for c in candidates)})"
     )

@@ -24,15 +24,30 @@ import jinja2
 
 from . import lookups_files, lookups_loops  # noqa: F401 - they register themselves
 from .lines import Lines
-from .lookup_base import LOOKUPS, Lookup, LookupFailed, files_dir, lookup, search
+from .lookup_base import (
+    LOOKUPS,
+    Lookup,
+    LookupFailed,
+    files_dir,
+    lookup,
+    options,
+    search,
+    template_files,
+    template_vars,
+)
 
 
 @lookup("file")
 def _file(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
+    """Each file's text; ``rstrip`` (default on) and ``lstrip`` trim its whitespace."""
     out = []
     for term in terms:
         text = search(variables, "files", term).read_text(encoding="utf-8")
-        out.append(text if not kw.get("rstrip", True) else text.rstrip("\n"))
+        if kw.get("rstrip", True):
+            text = text.rstrip()
+        if kw.get("lstrip", False):
+            text = text.lstrip()
+        out.append(text)
     return out
 
 
@@ -64,6 +79,8 @@ def _pipe(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) ->
 def _vars(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
     out = []
     for term in terms:
+        if not isinstance(term, str):
+            raise LookupFailed(f"vars: a variable name must be a string, not {type(term).__name__}")
         if term in variables:
             out.append(variables[term])
         elif "default" in kw:
@@ -91,7 +108,7 @@ def _dict(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) ->
     out = []
     for term in terms:
         if not isinstance(term, Mapping):
-            raise LookupFailed(f"with_dict expects a mapping, got {type(term).__name__}")
+            raise LookupFailed(f"with_dict expects a dict, got {type(term).__name__}")
         out += [{"key": k, "value": v} for k, v in term.items()]
     return out
 
@@ -114,49 +131,121 @@ _SEQ = re.compile(
     r"^(?:(?P<start>-?\w+)-)?(?P<end>-?\w+)(?:/(?P<stride>-?\w+))?"
     r"(?::(?P<format>.+))?$"
 )
+_SEQ_KEYS = ("start", "end", "count", "stride", "format")
 
 
 @lookup("sequence")
 def _sequence(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
+    """Numbers from ``start`` to ``end`` (or ``count`` of them) by ``stride``, each through
+    the printf-style ``format``; ``start=1 end=10 stride=2 format=h%02d`` or ``1-10/2:h%02d``."""
     out: list[Any] = []
     for term in terms:
         spec = _sequence_spec(term, kw)
         start, end, stride = spec["start"], spec["end"], spec["stride"]
-        if stride == 0:
-            raise LookupFailed("sequence stride must not be 0")
+        if end is None:  # count=0
+            continue
         stop = end + (1 if stride > 0 else -1)
-        out += [spec["format"] % i for i in range(start, stop, stride)]
+        out += [_seq_format(spec["format"], i) for i in range(start, stop, stride)]
     return out
 
 
 def _sequence_spec(term: Any, kw: dict[str, Any]) -> dict[str, Any]:
-    spec: dict[str, Any] = {"start": 1, "end": None, "stride": 1, "format": "%d"}
+    raw: dict[str, Any] = {}
     text = str(term).strip()
     if "=" in text:
         for part in text.split():
             key, _, value = part.partition("=")
-            spec[key] = value
+            raw[key] = value
     elif text:
         match = _SEQ.match(text)
         if not match:
             raise LookupFailed(f"cannot parse sequence `{text}`")
-        spec.update({k: v for k, v in match.groupdict().items() if v is not None})
-    spec.update(kw)
-    if "count" in spec:
-        spec["end"] = int(spec["start"], 0) if isinstance(spec["start"], str) else spec["start"]
-        spec["end"] += int(spec["count"]) - 1
-    for key in ("start", "end", "stride"):
-        spec[key] = int(str(spec[key]), 0)
+        raw.update({k: v for k, v in match.groupdict().items() if v is not None})
+    raw.update(kw)
+    unknown = [k for k in raw if k not in _SEQ_KEYS]
+    if unknown:
+        raise LookupFailed(f"unrecognized arguments to with_sequence: {unknown}")
+    spec: dict[str, Any] = {k: _seq_int(raw, k) for k in ("start", "end", "count", "stride")}
+    spec["format"] = str(raw.get("format", "%d"))
+    return _seq_bounds(spec)
+
+
+def _seq_int(raw: Mapping[str, Any], key: str) -> int | None:
+    value = raw.get(key, {"start": 1, "stride": 1}.get(key))
+    if value is None or isinstance(value, int):
+        return value
+    try:
+        return int(str(value), 0)
+    except ValueError:
+        raise LookupFailed(
+            f"Invalid type for with_sequence's {key}: {value!r} is not an integer"
+        ) from None
+
+
+def _seq_bounds(spec: dict[str, Any]) -> dict[str, Any]:
+    """``end`` from ``count`` (``None`` for none at all), checked against the stride."""
+    start, stride, count = spec["start"], spec["stride"], spec.pop("count")
+    if count is not None and spec["end"] is not None:
+        raise LookupFailed("can't specify both count and end in with_sequence")
+    if count is None and spec["end"] is None:
+        raise LookupFailed("must specify count or end in with_sequence")
+    if stride == 0:
+        raise LookupFailed("with_sequence: stride must not be 0")
+    if count is not None:
+        spec["end"] = start + (count - 1) * stride if count > 0 else None
+        return spec
+    if stride > 0 and spec["end"] < start:
+        raise LookupFailed("to count backwards make stride negative")
+    if stride < 0 and spec["end"] > start:
+        raise LookupFailed("to count forward don't make stride negative")
     return spec
+
+
+def _seq_format(form: str, number: int) -> str:
+    try:
+        return form % number
+    except (TypeError, ValueError):
+        raise LookupFailed(f"bad formatting string: {form}") from None
+
+
+_TEMPLATE = {
+    "convert_data": True,  # accepted: deprecated in Ansible, which no longer uses it
+    "jinja2_native": True,  # accepted: likewise
+    "template_vars": {},
+    "variable_start_string": "{{",
+    "variable_end_string": "}}",
+    "comment_start_string": "{#",
+    "comment_end_string": "#}",
+    "trim_blocks": True,
+}
 
 
 @lookup("template")
 def _template(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
-    """Render template files explicitly with the task's variables (a loop or a template)."""
+    """Render template files explicitly with the task's variables (a loop or a template).
+
+    As the template module, what a file includes is looked up beside it first, then in
+    templates/ (the role's, the playbook's)."""
     render = getattr(variables, "render_text", None)
     if render is None:
         raise LookupFailed("the template lookup needs the task's variables")
-    return [render(search(variables, "templates", t).read_text(encoding="utf-8")) for t in terms]
+    opts = options(_TEMPLATE, kw, "template")
+    if not isinstance(opts["template_vars"], Mapping):
+        raise LookupFailed("template: template_vars must be a dictionary")
+    syntax = {k: v for k, v in opts.items() if k.endswith("_string") or k == "trim_blocks"}
+    syntax["trim_blocks"] = bool(syntax["trim_blocks"])
+    out = []
+    for term in terms:
+        path = search(variables, "templates", term)
+
+        def beside(name: str, here: Path = path.parent) -> Path:
+            local = here / name
+            return local if local.is_file() else search(variables, "templates", name)
+
+        extra = {**template_vars(path), **opts["template_vars"]}
+        with template_files(beside):
+            out.append(render(path.read_text(encoding="utf-8"), syntax, extra))
+    return out
 
 
 @lookup("first_found")
@@ -251,6 +340,8 @@ def install(env: jinja2.Environment) -> None:
             return None
         if len(values) == 1:
             return values[0]
-        return ",".join(str(v) for v in values)
+        if values and all(isinstance(v, str) for v in values):
+            return ",".join(values)  # Ansible's old shape: strings joined, anything else a list
+        return values
 
     env.globals.update(lookup=lookup_, query=query, q=query)

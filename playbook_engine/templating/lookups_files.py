@@ -33,6 +33,7 @@ from typing import Any
 
 from . import cryptpw
 from .lookup_base import LookupFailed, lookup, search
+from .lookup_base import options as _options
 
 __all__: list[str] = []
 
@@ -57,7 +58,7 @@ def split_params(
     for match in found:
         if match.group(1) not in defaults:
             raise LookupFailed(
-                f"{name}: unknown option `{match.group(1)}` (options: "
+                f"{name}: `{match.group(1)}` is not a valid option (options: "
                 f"{', '.join(sorted(defaults))})"
             )
     if not found:
@@ -80,16 +81,6 @@ def split_params(
         else:
             params[last] = f"{params[last]} {word}"
     return head, params
-
-
-def _options(defaults: Mapping[str, Any], kw: Mapping[str, Any], name: str) -> dict[str, Any]:
-    unknown = sorted(set(kw) - set(defaults))
-    if unknown:
-        raise LookupFailed(
-            f"{name}: unknown option(s) {', '.join(unknown)} (options: "
-            f"{', '.join(sorted(defaults))})"
-        )
-    return {**defaults, **kw}
 
 
 def as_bool(value: Any, option: str) -> bool:
@@ -202,9 +193,13 @@ _CSV = {
 def _csvfile(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
     """The ``col`` field of the first row whose ``keycol`` field is the term."""
     base = _options(_CSV, kw, "csvfile")
+    if not terms:
+        raise LookupFailed("csvfile: Search key is required but was not found")
     out: list[Any] = []
     for term in terms:
         key, params = split_params(term, _CSV, "csvfile")
+        if not key:
+            raise LookupFailed(f"csvfile: Search key is required but was not found in {term!r}")
         opts = {**base, **params}
         found = _csv_find(variables, key, opts)
         if found is not None:
@@ -270,7 +265,7 @@ def _password(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]
     for term in terms:
         relpath, params = split_params(term, _PASSWORD, "password", strict=True)
         opts = {**base, **params}
-        scheme = None if opts["encrypt"] is None else _scheme(opts["encrypt"])
+        scheme = None if opts["encrypt"] in (None, "") else _scheme(opts["encrypt"])
         if relpath == "/dev/null":
             plain, salt = _new_password(opts), None
         else:

@@ -120,11 +120,16 @@ def _varnames(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]
     out: list[Any] = []
     for term in terms:
         if not isinstance(term, str):
-            raise LookupFailed(f"varnames: a pattern must be a string, got {type(term).__name__}")
+            raise LookupFailed(
+                f"varnames: Invalid setting identifier, {term!r} is not a string "
+                f"(a pattern must be one, this is a {type(term).__name__})"
+            )
         try:
             pattern = re.compile(term)
         except re.error as exc:
-            raise LookupFailed(f"varnames: cannot use {term!r} as a pattern: {exc}") from None
+            raise LookupFailed(
+                f"varnames: Unable to use {term!r} as a search parameter: {exc}"
+            ) from None
         out += [name for name in names if pattern.search(name)]
     return out
 
@@ -156,17 +161,23 @@ def _subelements(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, A
 
 
 def _subelements_terms(terms: list[Any], kw: dict[str, Any]) -> tuple[list[Any], list[str], bool]:
-    if len(terms) not in (2, 3) or not isinstance(terms[1], str):
+    if len(terms) not in (2, 3):
         raise LookupFailed(
-            "subelements expects two or three terms: a list (or dictionary) "
-            "of dictionaries, the name of their list key, and optionally "
+            f"subelements expects a list of two or three items (got {len(terms)}): a list "
+            "(or dictionary) of dictionaries, the name of their list key, and optionally "
             "{skip_missing: true}"
+        )
+    if not isinstance(terms[1], str):
+        raise LookupFailed(
+            "subelements expects first a dict or a list, second a string pointing to the "
+            f"subkey; the second is a {type(terms[1]).__name__}"
         )
     flags = dict(kw)
     if len(terms) == 3:
         if not isinstance(terms[2], Mapping):
             raise LookupFailed(
-                f"subelements: the third term must be a mapping of flags, got {terms[2]!r}"
+                "subelements: the optional third item must be a dict with flags "
+                f"(skip_missing), got {terms[2]!r}"
             )
         flags.update(terms[2])
     unknown = sorted(str(k) for k in flags if k != "skip_missing")
@@ -175,10 +186,11 @@ def _subelements_terms(terms: list[Any], kw: dict[str, Any]) -> tuple[list[Any],
             f"subelements: unknown flag(s) {', '.join(unknown)} (the only flag is skip_missing)"
         )
     elements = terms[0]
-    elements = list(elements.values()) if isinstance(elements, Mapping) else elements
+    if isinstance(elements, Mapping):  # a skipped task's registered result: nothing
+        elements = [] if elements.get("skipped") is True else list(elements.values())
     if not isinstance(elements, list):
         raise LookupFailed(
-            f"subelements: the first term must be a list or a dictionary, "
+            "subelements expects a dictionary or a list of dictionaries first, "
             f"got {type(elements).__name__}"
         )
     return elements, terms[1].split("."), _truthy(flags.get("skip_missing", False))
@@ -192,12 +204,20 @@ def _truthy(value: Any) -> bool:
 
 def _sublist(element: Mapping[str, Any], keys: list[str], skip_missing: bool) -> list[Any] | None:
     value: Any = element
-    for key in keys:
-        if not isinstance(value, Mapping) or key not in value:
+    for depth, key in enumerate(keys):
+        if not isinstance(value, Mapping):
             if skip_missing:
                 return None
             raise LookupFailed(
-                f"subelements: could not find {'.'.join(keys)!r} in the item {dict(element)!r}"
+                f"subelements: the key {'.'.join(keys[:depth])!r} should point to a "
+                f"dictionary, got {value!r}"
+            )
+        if key not in value:
+            if skip_missing:
+                return None
+            raise LookupFailed(
+                f"subelements: could not find {key!r} key in iterated item {dict(value)!r} "
+                f"(looking for {'.'.join(keys)!r})"
             )
         value = value[key]
     if not isinstance(value, list):

@@ -11,8 +11,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
+import datetime
 import difflib
 import functools
 import os
@@ -29,14 +28,20 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from ..errors import PbeError, TemplateError, UndefinedVariable
 from ..source import SourceLocation
 from . import filters, lookups
+from .inline import WithInline, compile_condition
 from .lines import Lines
+from .lookup_base import FINDER, LookupFailed
+from .lookup_base import template_files as template_files  # where the template module finds it
+from .lookup_base import template_vars as template_vars  # likewise
 from .values import (
     Predicted,
     TrustedStr,
     UnknownValue,
     Unpredictable,
+    Vaulted,
     is_template,
     note_prediction,
+    trust,
 )
 
 
@@ -77,7 +82,22 @@ def _passing_undefined(func: Callable[..., Any]) -> Callable[..., Any]:
 def _finalize(value: Any) -> Any:
     if isinstance(value, jinja2.Undefined):
         value._fail_with_undefined_error()
+    if isinstance(value, Vaulted):  # what an expression gives is used: ciphertext is not
+        raise value.locked()
     return value
+
+
+def _now(utc: bool = False, fmt: str | None = None) -> Any:
+    """The ``now()`` global: the current time (naive; UTC with ``utc``), as text with ``fmt``."""
+    moment = datetime.datetime.now(datetime.timezone.utc if utc else None).replace(tzinfo=None)
+    return moment.strftime(fmt) if fmt else moment
+
+
+def _undef(hint: str | None = None) -> jinja2.Undefined:
+    """The ``undef()`` global: an undefined value, failing with ``hint`` where it is used."""
+    if hint is not None and not isinstance(hint, str):
+        raise TypeError(f"undef: hint must be a string, got {type(hint).__name__}")
+    return _LazyUndefined(hint=hint or None)
 
 
 class _CodeGenerator(NativeCodeGenerator):
@@ -123,22 +143,17 @@ def _as_list(value: Any) -> Any:
     return value
 
 
-# How the template file being rendered on this thread finds the files it includes.
-_FINDER: contextvars.ContextVar[Callable[[str], Path] | None] = contextvars.ContextVar(
-    "pbe_template_finder", default=None
-)
+def _without_last_newline(text: str) -> str:
+    """An included file loses one trailing newline, as in Ansible (whose Jinja drops it):
+    ``Hello {% include 'world.txt' %}!`` is ``Hello world!``, not ``Hello world\n!``."""
+    for end in ("\r\n", "\n", "\r"):
+        if text.endswith(end):
+            return text[: -len(end)]
+    return text
 
 
-@contextlib.contextmanager
-def template_files(find: Callable[[str], Path]) -> Iterator[None]:
-    """While rendering a template file: ``{% include %}``, ``{% import %}`` and
-    ``{% extends %}`` names are looked up with ``find`` (the template module's search:
-    the file's own directory, then templates/ as for ``src``)."""
-    token = _FINDER.set(find)
-    try:
-        yield
-    finally:
-        _FINDER.reset(token)
+def _stale() -> bool:
+    return False
 
 
 class _TemplateFiles(jinja2.BaseLoader):
@@ -148,13 +163,13 @@ class _TemplateFiles(jinja2.BaseLoader):
     def get_source(
         self, environment: jinja2.Environment, template: str
     ) -> tuple[str, str | None, Callable[[], bool] | None]:
-        find = _FINDER.get()
+        find = FINDER.get()
         if find is None:  # a template string in a playbook: no files to include from
             raise jinja2.TemplateNotFound(template)
         try:
             path = find(template)
-            return path.read_text(encoding="utf-8"), str(path), lambda: False
-        except (OSError, UnicodeDecodeError, PbeError):
+            return _without_last_newline(path.read_text(encoding="utf-8")), str(path), _stale
+        except (OSError, UnicodeDecodeError, PbeError, LookupFailed):
             raise jinja2.TemplateNotFound(template) from None
 
 
@@ -172,10 +187,25 @@ class TemplateEngine:
         )
         filters.install(self.env)
         lookups.install(self.env)
+        self.env.globals.update(now=_now, undef=_undef)
         for name, func in list(self.env.filters.items()):
             if name.removeprefix("ansible.builtin.") not in _SEE_UNDEFINED:
                 self.env.filters[name] = _passing_undefined(func)
         self.compile = functools.lru_cache(maxsize=2048)(self.env.from_string)
+        self._dialects: dict[tuple[tuple[str, Any], ...], jinja2.Environment] = {}
+        self.inline = functools.lru_cache(maxsize=512)(
+            functools.partial(compile_condition, self.env)
+        )
+
+    def compile_in(self, source: str, syntax: Mapping[str, Any] | None) -> jinja2.Template:
+        """``source`` compiled with other Jinja syntax options (delimiters, trim_blocks):
+        an overlay of the run's environment, same filters, tests and sandbox."""
+        if not syntax:
+            return self.compile(source)
+        key = tuple(sorted(syntax.items()))
+        if key not in self._dialects:  # a benign race: both threads build the same overlay
+            self._dialects[key] = self.env.overlay(**dict(key))
+        return self._dialects[key].from_string(source)
 
     def templar(self, variables: Mapping[str, Any], loc: SourceLocation | None = None) -> Templar:
         return Templar(self, variables, loc)
@@ -226,15 +256,26 @@ class Templar:
             return self.render_str(value) if is_template(value) else value
         if isinstance(value, UnknownValue):
             return value
+        if isinstance(value, Vaulted):
+            raise TemplateError(str(value.locked()), self.loc)
         if isinstance(value, dict):
             return {self.render(k): self.render(v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return [self.render(v) for v in value]
         return value
 
-    def render_text(self, source: str) -> str:
-        """Render as text even when the template is one expression (template files)."""
-        return "".join(str(p) for p in self._parts(source))
+    def render_text(
+        self,
+        source: str,
+        syntax: Mapping[str, Any] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Render as text even when the template is one expression (template files),
+        optionally with ``extra`` variables (``template_path`` ...) and other Jinja
+        ``syntax`` options (the template lookup's)."""
+        if extra:
+            return self.vars.render_text(source, syntax, extra)
+        return "".join(str(p) for p in self._parts(source, syntax))
 
     def render_str(self, source: str) -> Any:
         parts = self._parts(source)
@@ -242,11 +283,19 @@ class Templar:
             return parts[0]
         return "".join(str(p) for p in parts)
 
-    def _parts(self, source: str) -> list[Any]:
+    def _parts(self, source: str, syntax: Mapping[str, Any] | None = None) -> list[Any]:
+        return self._run(lambda: self.engine.compile_in(source, syntax), self.vars, source)
+
+    def _run(
+        self,
+        compile_: Callable[[], jinja2.Template],
+        variables: Mapping[str, Any],
+        source: str,
+    ) -> list[Any]:
         try:
-            template = self.engine.compile(source)
+            template = compile_()
             # shared=True: jinja reads our lazy mapping directly instead of copying it
-            ctx = template.new_context(self.vars, shared=True)  # type: ignore[arg-type]
+            ctx = template.new_context(variables, shared=True)  # type: ignore[arg-type]
             parts = list(template.root_render_func(ctx))
         except jinja2.UndefinedError as exc:
             raise UndefinedVariable(
@@ -289,8 +338,14 @@ class Templar:
                 "from the playbook, and is not evaluated",
                 self.loc,
             )
-        source = condition if is_template(condition) else "{{ (" + condition.strip() + ") }}"
-        return self._judge(condition, self.render_str(source))
+        if not is_template(condition):
+            return self._judge(condition, self.render_str("{{ (" + condition.strip() + ") }}"))
+        if (inline := self.engine.inline(condition)) is None:
+            return self._judge(condition, self.render_str(condition))
+        template, constants = inline
+        variables = WithInline(self.vars, constants, lambda text: self.render_text(trust(text)))
+        parts = self._run(lambda: template, variables, condition)
+        return self._judge(condition, parts[0] if len(parts) == 1 else "".join(map(str, parts)))
 
     def _judge(self, condition: str, result: Any) -> bool:
         """Ansible 2.19's rule: a condition must come out True or False. Anything else
@@ -374,6 +429,8 @@ class _LazyVars(Mapping[str, Any]):
             raw = raw.value
         if key in self._done:
             return self._done[key]
+        if isinstance(raw, Vaulted):  # carried as it is: `x is vault_encrypted` may test it
+            return raw
         if key not in self._data:
             if key == "vars":  # Ansible's `vars`: every variable, by (computed) name
                 return self
@@ -391,9 +448,18 @@ class _LazyVars(Mapping[str, Any]):
     def __contains__(self, key: object) -> bool:
         return key in self._data or key in self._globals or key == "vars"
 
-    def render_text(self, source: str) -> str:
-        """Render a template file's text with these variables (the `template` lookup)."""
-        return self._templar.render_text(source)
+    def render_text(
+        self,
+        source: str,
+        syntax: Mapping[str, Any] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Render a template file's text with these variables (the `template` lookup),
+        plus ``extra`` ones (its ``template_vars``), with other Jinja ``syntax`` options."""
+        templar = self._templar
+        if extra:
+            templar = Templar(templar.engine, {**self._data, **extra}, templar.loc)
+        return "".join(str(p) for p in templar._parts(source, syntax))
 
     def __iter__(self) -> Iterator[str]:
         """The variables, not Jinja's globals (``range``, ``lookup`` …): what ``vars``

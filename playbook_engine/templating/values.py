@@ -11,6 +11,9 @@ item or ``set_fact``, whatever path it takes. Forgetting to trust something fail
 needs to be.
 
 ``Unsafe`` is an author's explicit ``!unsafe``: data even though it sits in a playbook.
+``Vaulted`` is an author's ``!vault`` value: Ansible Vault ciphertext, which pbe cannot
+decrypt (it has no vault password), so using it is an error where it is used, not where
+it is read.
 
 The other values here stand for what only a real run can know, in a check run:
 ``UnknownValue`` (the result of a task check mode could not run; any use unwinds the task
@@ -34,6 +37,7 @@ __all__ = [
     "UnknownValue",
     "Unpredictable",
     "Unsafe",
+    "Vaulted",
     "acting_for_real",
     "author_text",
     "distrust",
@@ -55,6 +59,41 @@ class Unsafe(str):
     """``!unsafe`` text: never rendered, though it came from a playbook."""
 
     __slots__ = ()
+
+
+class VaultLocked(ValueError):
+    """A ``!vault`` value was used: pbe cannot decrypt it."""
+
+
+class Vaulted:
+    """A ``!vault`` scalar: Ansible Vault ciphertext. pbe has no vault password, so the
+    value may be carried and tested (``x is vault_encrypted``, ``x is defined``) but any
+    use of its text (printing, comparing, a module argument) fails with a clear error,
+    never a silent use of the ciphertext as if it were the secret."""
+
+    __slots__ = ("ciphertext", "where")
+
+    def __init__(self, ciphertext: str, where: str = "") -> None:
+        self.ciphertext = ciphertext
+        self.where = where
+
+    def locked(self) -> VaultLocked:
+        at = f" (from {self.where})" if self.where else ""
+        return VaultLocked(
+            f"cannot use a vault-encrypted value{at}: pbe does not decrypt Ansible Vault "
+            "data (there is no vault password)"
+        )
+
+    def _use(self, *_: Any, **__: Any) -> Any:
+        raise self.locked()
+
+    __str__ = __int__ = __float__ = __bool__ = __iter__ = __len__ = _use
+    __getitem__ = __eq__ = __ne__ = __lt__ = __gt__ = __le__ = __ge__ = __contains__ = _use
+    __add__ = __radd__ = __mul__ = __mod__ = _use
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return "<vault-encrypted value>"
 
 
 def is_template(value: Any) -> bool:

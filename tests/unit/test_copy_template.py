@@ -229,7 +229,8 @@ def test_a_template_includes_and_imports_files_beside_it_and_from_templates(
         f"  tasks:\n    - template: {{src: bad.j2, dest: {tmp_path}/bad}}\n"
     )
     result = pbe.run(book, {"all": {"hosts": {"h": {"ansible_connection": "local"}}}})
-    assert (tmp_path / "a.out").read_text() == "top\nalpha 42\nhi 42\n"
-    assert (tmp_path / "b.out").read_text() == "top\nbeta 42\nhi 42\n"
+    # an included file loses its last newline, and trim_blocks the one after the tag (Ansible)
+    assert (tmp_path / "a.out").read_text() == "top\nalpha 42hi 42\n"
+    assert (tmp_path / "b.out").read_text() == "top\nbeta 42hi 42\n"
     assert result.results[-1].status == "failed" and not (tmp_path / "bad").exists()
     assert "template `nope.j2` (included) not found" in result.results[-1].result["msg"]

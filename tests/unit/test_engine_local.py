@@ -526,7 +526,7 @@ def test_loop_control_extended_label_and_index(tmp_path: Path) -> None:
   tasks:
     - debug:
         msg: "{{ i }}:{{ fruit }} {{ ansible_loop.index }}/{{ ansible_loop.length }}
-              first={{ ansible_loop.first }} prev={{ ansible_loop.previtem }}"
+              first={{ ansible_loop.first }} prev={{ ansible_loop.previtem | default(None) }}"
       loop: [apple, pear]
       loop_control: {loop_var: fruit, index_var: i, extended: true, label: "{{ fruit }}"}
 """,

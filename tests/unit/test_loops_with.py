@@ -143,7 +143,7 @@ def test_with_ini_and_csvfile(tmp_path: Path) -> None:
 
 BAD_FORMS = [
     ("with_subelements", '["{{ partial }}", keys]', "could not find 'keys'"),
-    ("with_subelements", '["{{ users }}"]', "two or three terms"),
+    ("with_subelements", '["{{ users }}"]', "two or three items"),
     (
         "with_subelements",
         '["{{ users }}", keys, {skip_mising: true}]',
@@ -154,7 +154,7 @@ BAD_FORMS = [
     ("with_together", "[]", "needs at least one list"),
     ("with_together", "[[1], 5]", "every term must be a list, got int"),
     ("with_lines", '"exit 3"', "rc=3"),
-    ("with_varnames", "'('", "cannot use '(' as a pattern"),
+    ("with_varnames", "'('", "Unable to use '(' as a search parameter"),
 ]
 
 
