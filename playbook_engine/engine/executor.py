@@ -445,6 +445,7 @@ class Executor:
         if (
             status in ("ok", "changed")
             and set_by_task is None
+            and (module is None or module.returns_facts)
             and isinstance(result.get("ansible_facts"), dict)
         ):
             self.facts.add_facts(host, result["ansible_facts"])
@@ -740,9 +741,10 @@ class Executor:
     ) -> HostContext:
         diff = self._bool(templar, scope.keyword(task, "diff"), self.options.diff, "diff")
         become = self._become(task, scope, templar)
+        gathering = task.action in _FACT_GATHERING
         env = {
-            **_environment(templar.render(scope.keywords.get("environment") or {})),
-            **_environment(templar.render(task.environment or {})),
+            **_render_environment(templar, scope.keywords.get("environment"), gathering),
+            **_render_environment(templar, task.environment, gathering),
         }  # task wins
         timeout = _number(templar, task.timeout, None, float, "timeout")
         ctx = HostContext(
@@ -915,6 +917,26 @@ def _internal_error(
         "changed": False,
         "msg": f"internal error in module {task.action}: {kind}: {exc}",
     }
+
+
+_FACT_GATHERING = frozenset({"setup", "gather_facts"})
+
+
+def _render_environment(templar: Templar, value: Any, gathering: bool) -> dict[str, Any]:
+    """``environment:`` rendered. While gathering facts, an entry built from ``ansible_env``
+    (which that very task defines) is left out rather than failing the gathering: Ansible
+    documents ``PATH: "{{ ansible_env.PATH }}:/opt/bin"`` at play level."""
+    if not gathering or not isinstance(value, (dict, list)):
+        return _environment(templar.render(value or {}))
+    merged = _environment(value)
+    out: dict[str, Any] = {}
+    for key, entry in merged.items():
+        try:
+            out[key] = templar.render(entry)
+        except UndefinedVariable as exc:
+            if "ansible_env" not in str(exc) and "ansible_facts" not in str(exc):
+                raise
+    return out
 
 
 def _environment(value: Any) -> dict[str, Any]:

@@ -1,0 +1,60 @@
+"""Keyword and language semantics found diverging from Ansible's documented behaviour by
+running Ansible's runme.sh integration targets with both tools (environment, debug,
+handlers, blocks, includes, tags ...). Each test runs a small playbook on a local host."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import playbook_engine as pbe
+
+LOCAL = {"all": {"hosts": {"a": {"ansible_connection": "local"}}}}
+
+
+def _run(tmp_path: Path, book: str, inventory: Any = None, **options: Any) -> pbe.RunResult:
+    path = tmp_path / "site.yml"
+    path.write_text(book)
+    return pbe.run(path, inventory or LOCAL, **options)
+
+
+def _outcomes(result: pbe.RunResult) -> list[tuple[str, str, str]]:
+    return [(r.task, r.host, r.status) for r in result.results]
+
+
+def test_play_environment_built_from_ansible_env_does_not_break_fact_gathering(
+    tmp_path: Path,
+) -> None:
+    result = _run(
+        tmp_path,
+        """
+- hosts: all
+  environment:
+    PATH: '{{ ansible_env.PATH }}:/pbe-extra'
+    MARK: marked
+  tasks:
+    - {command: 'sh -c "echo $MARK $PATH"', register: out}
+    - assert:
+        that:
+          - out.stdout.startswith('marked ')
+          - out.stdout.endswith(':/pbe-extra')
+          - "'/pbe-extra' not in ansible_env.PATH"
+          - ansible_env.MARK == 'marked'
+""",
+    )
+    assert [o[2] for o in _outcomes(result)] == ["ok", "changed", "ok"]
+
+
+def test_debug_of_ansible_facts_sets_no_facts(tmp_path: Path) -> None:
+    result = _run(
+        tmp_path,
+        """
+- hosts: all
+  gather_facts: false
+  tasks:
+    - set_fact: {ansible_facts: {not_a_fact: 1}}
+    - debug: {var: ansible_facts}
+    - assert: {that: [not_a_fact is not defined]}
+""",
+    )
+    assert [o[2] for o in _outcomes(result)] == ["ok", "ok", "ok"]
