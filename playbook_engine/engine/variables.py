@@ -8,6 +8,7 @@ a loop's variable (``item``) is set on top of all of these for its iteration.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -190,6 +191,7 @@ class VariableManager:
             "ansible_skip_tags": self.skip_tags,
             "ansible_version": ANSIBLE_VERSION,
             "playbook_dir": self.playbook_dir,
+            "ansible_playbook_python": sys.executable,
             "ansible_check_mode": self.check,
             "ansible_diff_mode": self.diff,
             "omit": OMIT,

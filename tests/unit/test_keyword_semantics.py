@@ -4,6 +4,7 @@ handlers, blocks, includes, tags ...). Each test runs a small playbook on a loca
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +59,27 @@ def test_debug_of_ansible_facts_sets_no_facts(tmp_path: Path) -> None:
 """,
     )
     assert [o[2] for o in _outcomes(result)] == ["ok", "ok", "ok"]
+
+
+def test_ansible_playbook_python_names_the_controller_interpreter(tmp_path: Path) -> None:
+    inventory = {
+        "all": {
+            "hosts": {
+                "a": {
+                    "ansible_connection": "local",
+                    "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+                }
+            }
+        }
+    }
+    result = _run(
+        tmp_path,
+        """
+- hosts: all
+  tasks:
+    - debug: {msg: "{{ ansible_playbook_python }}"}
+""",
+        inventory,
+    )
+    assert [o[2] for o in _outcomes(result)] == ["ok", "ok"]
+    assert result.results[1].result["msg"] == sys.executable
