@@ -48,6 +48,7 @@ from ..templating.values import (
     UnknownValue,
     Unpredictable,
     acting_for_real,
+    author_text,
     distrust,
     is_template,
 )
@@ -75,6 +76,7 @@ _INHERITED = (
     "delegate_to",
     "connection",
     "run_once",
+    "notify",  # a block's (or include's ``apply:``) notify, for tasks without their own
 )
 
 # Test-only: when set, called as ``before_task(host, task)`` on the worker thread before
@@ -452,8 +454,9 @@ class Executor:
         if status in ("ok", "changed") and module is not None and module.changes_inventory:
             result["changed"] = self.vm.change_inventory(host, result)
             status = status_of(result)
-        if status == "changed" and any(is_template(n) for n in task.notify):
-            self._render_notify(task, host, scope)
+        notify = _notify_of(task, scope)
+        if status == "changed" and (notify != task.notify or any(map(is_template, notify))):
+            self._render_notify(task, host, scope, notify)
         if task.register and status != "unreachable":
             self.facts.set_vars(
                 host,
@@ -495,12 +498,12 @@ class Executor:
             no_log,
         )
 
-    def _render_notify(self, task: Task, host: str, scope: Scope) -> None:
+    def _render_notify(self, task: Task, host: str, scope: Scope, notify: tuple[str, ...]) -> None:
         templar = self.engine.templar(
             self.vm.task_vars(host, scope.vars + (task.vars,), scope.defaults), task.loc
         )
         names = []
-        for name in task.notify:
+        for name in notify:
             try:
                 names.append(str(templar.render(name)))
             except (PbeError, Unpredictable):
@@ -917,6 +920,18 @@ def _internal_error(
         "changed": False,
         "msg": f"internal error in module {task.action}: {kind}: {exc}",
     }
+
+
+def _notify_of(task: Task, scope: Scope) -> tuple[str, ...]:
+    """The handlers a task notifies: its own ``notify``, else its blocks' (Ansible's
+    inheritance: the nearest one set wins, lists are not merged)."""
+    if task.notify:
+        return task.notify
+    inherited = scope.keywords.get("notify")
+    if not inherited:
+        return ()
+    names = inherited if isinstance(inherited, (list, tuple)) else [inherited]
+    return tuple(author_text(n) for n in names)  # an author's text: may be a template
 
 
 _FACT_GATHERING = frozenset({"setup", "gather_facts"})

@@ -20,7 +20,7 @@ def _run(tmp_path: Path, book: str, inventory: Any = None, **options: Any) -> pb
 
 
 def _outcomes(result: pbe.RunResult) -> list[tuple[str, str, str]]:
-    return [(r.task, r.host, r.status) for r in result.results]
+    return [(r.task_name, r.host, r.status) for r in result.results]
 
 
 def test_play_environment_built_from_ansible_env_does_not_break_fact_gathering(
@@ -83,3 +83,44 @@ def test_ansible_playbook_python_names_the_controller_interpreter(tmp_path: Path
     )
     assert [o[2] for o in _outcomes(result)] == ["ok", "ok"]
     assert result.results[1].result["msg"] == sys.executable
+
+
+def test_notify_is_inherited_from_blocks_and_include_apply(tmp_path: Path) -> None:
+    (tmp_path / "change.yml").write_text("- {debug: {msg: included}, changed_when: true}\n")
+    result = _run(
+        tmp_path,
+        """
+- hosts: all
+  gather_facts: false
+  vars: {which: two}
+  tasks:
+    - notify: h1
+      block:
+        - {debug: {msg: in-block}, changed_when: true}
+        - {debug: {msg: own-notify}, changed_when: true, notify: h3}
+    - include_tasks:
+        file: change.yml
+        apply: {notify: "h{{ 'two' == which and 2 }}"}
+  handlers:
+    - {name: h1, set_fact: {h1: ran}}
+    - {name: h2, set_fact: {h2: ran}}
+    - {name: h3, set_fact: {h3: ran}}
+""",
+    )
+    handlers = [r.task_name for r in result.results if r.action == "set_fact"]
+    assert handlers == ["h1", "h2", "h3"]
+
+
+def test_host_pinned_and_fqcn_strategies_run(tmp_path: Path) -> None:
+    for name in ("host_pinned", "ansible.builtin.free", "ansible.builtin.linear"):
+        result = _run(
+            tmp_path,
+            f"""
+- hosts: all
+  gather_facts: false
+  strategy: {name}
+  tasks:
+    - debug: {{msg: hi}}
+""",
+        )
+        assert _outcomes(result) == [("debug", "a", "ok")], name
