@@ -334,7 +334,11 @@ class LinearStrategy:
             finally:
                 self._in_handler.on = False
             return
-        results = self.run_task(handler, scope, targets, is_handler=True)
+        once = truthy(scope.keyword(handler, "run_once", False))
+        results = self.run_task(handler, scope, targets[:1] if once else targets, is_handler=True)
+        if once and handler.register and (first := results.get(targets[0])) is not None:
+            for host in targets[1:]:  # run_once: the others register its result, as tasks do
+                self.executor.facts.set_vars(host, {handler.register: first.result})
         with self._lock:
             for res in results.values():
                 self._account(handler, res, rescued=False)

@@ -124,3 +124,25 @@ def test_host_pinned_and_fqcn_strategies_run(tmp_path: Path) -> None:
 """,
         )
         assert _outcomes(result) == [("debug", "a", "ok")], name
+
+
+def test_a_run_once_handler_runs_on_one_host(tmp_path: Path) -> None:
+    inventory = {"all": {"hosts": {h: {"ansible_connection": "local"} for h in ("a", "b", "c")}}}
+    result = _run(
+        tmp_path,
+        """
+- hosts: all
+  gather_facts: false
+  tasks:
+    - {command: "true", notify: once}
+  handlers:
+    - {name: once, run_once: true, debug: {msg: handled}, register: seen}
+  post_tasks:
+    - assert: {that: [seen.msg == 'handled']}
+""",
+        inventory,
+    )
+    handled = [(r.host, r.status) for r in result.results if r.task_name == "once"]
+    assert handled == [("a", "ok")]
+    asserts = [r.status for r in result.results if r.action == "assert"]
+    assert asserts == ["ok", "ok", "ok"]
