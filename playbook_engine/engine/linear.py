@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 Results = dict[str, HostResult]
 Dispatched = tuple[Results, frozenset[str]]  # the results, and the hosts not to count
+_IN_FLUSH = "a handler failed in this flush"  # meta: flush_handlers' result for the block
 GATHER_FACTS = "Gathering Facts"  # the implicit setup task; --start-at-task keeps it
 
 
@@ -167,9 +168,14 @@ class LinearStrategy:
             if res.host in self.ended:
                 it.rescued_last = False
                 return None
+            in_flush = not counted and res.result.get("msg") is _IN_FLUSH
+            if in_flush:  # a handler failed in this flush: the host's walk takes it from here
+                self.handler_failed.discard(res.host)
             step = it.send(res)
             if counted:
                 self._account(task, res, it.rescued_last)
+            elif in_flush and it.rescued_last:
+                self.state.rescue_failure(res.host)
             return step
 
     def _reload_role_handlers(self, task: Task) -> None:
@@ -270,8 +276,12 @@ class LinearStrategy:
         if failed:  # its `when` could not be evaluated: a real failure, shown as one
             self._report(task, failed)
         hosts = [h for h in group if checked[h].status == "ok"]
+        uncounted = frozenset(h for h, r in checked.items() if r.status != "failed")
         if task.meta == "flush_handlers":
-            self.flush_handlers(hosts)
+            for host in self.flush_handlers(hosts):  # the block around it sees the failure
+                checked[host] = replace(
+                    checked[host], status="failed", result={"failed": True, "msg": _IN_FLUSH}
+                )
         elif task.meta == "end_host":
             with self._lock:
                 self.ended.update(hosts)
@@ -288,7 +298,7 @@ class LinearStrategy:
         elif task.meta == "reset_connection":
             for host in hosts:
                 self.executor.connections.drop(host)
-        return checked, frozenset(h for h, r in checked.items() if r.status != "failed")
+        return checked, uncounted
 
     def _run_once(self, task: Task, scope: Scope, group: list[str]) -> Dispatched:
         """Run on the first host only; every host gets (and registers) that result."""
@@ -304,17 +314,18 @@ class LinearStrategy:
     def play_hosts_seen(self, group: list[str]) -> set[str]:
         return set(self.executor.vm.play_batch) | set(group)
 
-    def flush_handlers(self, hosts: Sequence[str]) -> None:
+    def flush_handlers(self, hosts: Sequence[str]) -> set[str]:
         """Run the handlers ``hosts`` notified, in definition order, each on the hosts that
         asked; other hosts' notifications wait for their own flush. A handler notified by
-        another one runs in the same flush (another pass if it comes earlier)."""
+        another one runs in the same flush (another pass if it comes earlier). Returns the
+        hosts a handler failed on."""
         forced = truthy(self.play.force_handlers)
         with self._lock:
             before = set(self.state.failed)
         try:
             for _ in range(len(self.play.handlers) + 1):  # bounded: handler notify loops end
                 if self.stop.is_set() or not self._notified_any(hosts):
-                    return
+                    break
                 for index in list(self._handler_order):
                     handler = self.play.handlers[index]
                     targets = self._handler_targets(index, hosts, forced)
@@ -322,7 +333,9 @@ class LinearStrategy:
                         self._run_handler(handler, self._handler_scopes[index], targets)
         finally:  # a host a handler failed on goes no further (its later tasks don't run)
             with self._lock:
-                self.handler_failed |= (self.state.failed - before) & set(hosts)
+                failed = (self.state.failed - before) & set(hosts)
+                self.handler_failed |= failed
+        return failed
 
     def _run_handler(self, handler: Task, scope: Scope, targets: list[str]) -> None:
         """A handler on the hosts that notified it; one that includes tasks (include_tasks,

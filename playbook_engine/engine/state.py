@@ -34,6 +34,14 @@ class RunState:
     def stat(self, host: str) -> HostStats:
         return self.stats.setdefault(host, HostStats())
 
+    def rescue_failure(self, host: str) -> None:
+        """A failure already counted (a handler's, in a flush inside a block) that a rescue
+        then caught: counted as rescued instead, and the host no longer failed."""
+        s = self.stat(host)
+        s.failed -= 1
+        s.rescued += 1
+        self.failed.discard(host)
+
     def count(self, res: HostResult, rescued: bool) -> None:
         s = self.stat(res.host)
         s.unpredictable += res.unknown

@@ -146,3 +146,54 @@ def test_a_run_once_handler_runs_on_one_host(tmp_path: Path) -> None:
     assert handled == [("a", "ok")]
     asserts = [r.status for r in result.results if r.action == "assert"]
     assert asserts == ["ok", "ok", "ok"]
+
+
+def test_a_handler_failing_in_a_flush_inside_a_block_is_rescued(tmp_path: Path) -> None:
+    """The block around ``meta: flush_handlers`` sees the handler's failure: its rescue
+    catches it, or (no rescue) its always runs and the host ends (compared with Ansible)."""
+    inventory = {"all": {"hosts": {h: {"ansible_connection": "local"} for h in ("a", "b")}}}
+    result = _run(
+        tmp_path,
+        """
+- hosts: all
+  gather_facts: false
+  handlers:
+    - {name: h, fail: {msg: boom}, when: inventory_hostname == 'a'}
+  tasks:
+    - block:
+        - {command: "true", notify: h}
+        - meta: flush_handlers
+        - {debug: {msg: after-flush}}
+      rescue:
+        - {debug: {msg: rescued}}
+      always:
+        - {debug: {msg: always}}
+    - {debug: {msg: next}}
+- hosts: all
+  gather_facts: false
+  tasks:
+    - block:
+        - {command: "true", notify: h}
+        - meta: flush_handlers
+      always:
+        - {debug: {msg: always-2}}
+    - {debug: {msg: never-on-a}}
+  handlers:
+    - {name: h, fail: {msg: boom}, when: inventory_hostname == 'a'}
+""",
+        inventory,
+    )
+    msgs = [(r.host, r.result.get("msg")) for r in result.results if r.action == "debug"]
+    assert msgs == [
+        ("b", "after-flush"),
+        ("a", "rescued"),
+        ("a", "always"),
+        ("b", "always"),
+        ("a", "next"),
+        ("b", "next"),
+        ("a", "always-2"),
+        ("b", "always-2"),
+        ("b", "never-on-a"),
+    ]
+    assert (result.stats["a"]["rescued"], result.stats["a"]["failed"]) == (1, 1)
+    assert (result.stats["b"]["rescued"], result.stats["b"]["failed"]) == (0, 0)
