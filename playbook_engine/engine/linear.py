@@ -292,6 +292,10 @@ class LinearStrategy:
         elif task.meta == "refresh_inventory" and hosts:
             self.executor.vm.inventory.refresh()
             self.executor.vm.inventory_changed()
+        elif task.meta == "clear_host_errors" and hosts:
+            with self._lock:  # every host of the play is no longer failed (the walks of
+                # hosts that stopped stay stopped; one in an always section goes on)
+                self.state.failed -= self.play_hosts_seen(group)
         elif task.meta == "clear_facts":
             for host in hosts:
                 self.executor.facts.clear(host)

@@ -197,3 +197,23 @@ def test_a_handler_failing_in_a_flush_inside_a_block_is_rescued(tmp_path: Path) 
     ]
     assert (result.stats["a"]["rescued"], result.stats["a"]["failed"]) == (1, 1)
     assert (result.stats["b"]["rescued"], result.stats["b"]["failed"]) == (0, 0)
+
+
+def test_clear_host_errors_in_always_lets_the_host_go_on(tmp_path: Path) -> None:
+    """Compared with Ansible: the failed host goes on after the block, the recap keeps the
+    failures, and the last clear (run by b) forgives a's later failure for the exit code."""
+    inventory = {"all": {"hosts": {h: {"ansible_connection": "local"} for h in ("a", "b")}}}
+    book = (Path(__file__).parent / "data" / "clear_host_errors.yml").read_text()
+    result = _run(tmp_path, book, inventory)
+    msgs = [(r.host, r.result.get("msg")) for r in result.results if r.action == "debug"]
+    assert msgs == [
+        ("a", "always"),
+        ("b", "always"),
+        ("a", "after-clear-in-always"),
+        ("b", "after-clear-in-always"),
+        ("a", "next"),
+        ("b", "next"),
+        ("b", "never-on-a"),
+    ]
+    assert (result.stats["a"]["failed"], result.stats["a"]["rescued"]) == (2, 1)
+    assert result.exit_code == 0
