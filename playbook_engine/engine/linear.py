@@ -25,6 +25,7 @@ from typing import Any
 
 from ..events import Event, HostResult, TaskEnd, TaskStart
 from ..language.model import Block, Play, Task, TaskItem
+from ..templating.values import is_template
 from .executor import Executor, Scope, internal_error
 from .iterator import HostIterator, Step, task_order
 from .state import RunState, bypasses_hosts, expands
@@ -106,7 +107,7 @@ class LinearStrategy:
         self, items: Sequence[TaskItem], host: str, handler_scope: Scope | None = None
     ) -> HostIterator:
         """A host's walk; a notified handler's (``handler_scope``) runs whatever the tags."""
-        wanted = self._wanted if handler_scope is None else _always
+        wanted = functools.partial(self._wanted, host=host) if handler_scope is None else _always
         return HostIterator(
             items,
             handler_scope or self.scope,
@@ -376,7 +377,7 @@ class LinearStrategy:
                 self.notified[index] = rest
             return [h for h in hosts if h in eligible and h in wanted]
 
-    def _wanted(self, task: Task, scope: Scope) -> bool:
+    def _wanted(self, task: Task, scope: Scope, host: str | None = None) -> bool:
         opts = self.executor.options
         if (
             opts.start_at_task
@@ -385,7 +386,26 @@ class LinearStrategy:
             and not fnmatch.fnmatchcase(task.name or "", opts.start_at_task)
         ):
             return False
-        return selected(scope.tags + task.tags, opts.tags, opts.skip_tags)
+        return selected(self._tags(task, scope, host), opts.tags, opts.skip_tags)
+
+    def _tags(self, task: Task, scope: Scope, host: str | None) -> list[str]:
+        """The task's tags with its play's, roles' and blocks'; a templated one
+        (``tags: "{{ my_tags }}"``) rendered with the host's variables, as Ansible does."""
+        tags = scope.tags + task.tags
+        if host is None or not any(map(is_template, tags)):
+            return list(tags)
+        vm = self.executor.vm
+        templar = self.executor.engine.templar(
+            vm.task_vars(host, scope.vars + (task.vars,), scope.defaults), task.loc
+        )
+        out: list[str] = []
+        for tag in tags:
+            value = templar.render(tag) if is_template(tag) else tag
+            if isinstance(value, str):
+                out += [t.strip() for t in value.split(",") if t.strip()]
+            else:
+                out += [str(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
+        return out
 
     def _remember_failure(self, result: HostResult) -> None:
         self.executor.facts.set_vars(

@@ -39,8 +39,10 @@ def _as_tuple(value: Any) -> tuple[Any, ...]:
 
 
 def _tags(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) and "{{" in value:  # rendered per host when tags are matched
+        return (author_text(value.strip()),)
     if isinstance(value, str):
-        return tuple(t.strip() for t in value.split(",") if t.strip())
+        return tuple(author_text(t.strip()) for t in value.split(",") if t.strip())
     return tuple(author_text(t) for t in _as_tuple(value))
 
 

@@ -217,3 +217,24 @@ def test_clear_host_errors_in_always_lets_the_host_go_on(tmp_path: Path) -> None
     ]
     assert (result.stats["a"]["failed"], result.stats["a"]["rescued"]) == (2, 1)
     assert result.exit_code == 0
+
+
+def test_templated_tags_are_rendered_before_matching(tmp_path: Path) -> None:
+    book = """
+- hosts: all
+  gather_facts: false
+  vars: {block_tags: [blue], task_tag: green}
+  tasks:
+    - block:
+        - {name: in-block, debug: {msg: b}}
+      tags: "{{ block_tags }}"
+    - {name: own, debug: {msg: o}, tags: "{{ task_tag }}"}
+    - {name: plain, debug: {msg: p}, tags: [red, blue]}
+"""
+
+    def names(**options: Any) -> list[str]:
+        return [o[0] for o in _outcomes(_run(tmp_path, book, **options))]
+
+    assert names(tags=["blue"]) == ["in-block", "plain"]
+    assert names(tags=["green"]) == ["own"]
+    assert names(skip_tags=["blue"]) == ["own"]
