@@ -581,6 +581,7 @@ class Executor:
             if "label" in control:
                 res["_ansible_item_label"] = itemplar.render(control["label"])
             results.append(res)
+            variables = _with_item_facts(task, variables, res)
             if "break_when" in control and self._break_when(task, control, res, ivars):
                 break
             if pause:
@@ -920,6 +921,16 @@ def _internal_error(
         "changed": False,
         "msg": f"internal error in module {task.action}: {kind}: {exc}",
     }
+
+
+def _with_item_facts(task: Task, variables: dict[str, Any], res: dict[str, Any]) -> dict[str, Any]:
+    """A set_fact (or include_vars) loop's next item sees what the items before it set,
+    over the task's own vars (``acc: "{{ acc + [item] }}"`` accumulates, as in Ansible)."""
+    module = modules.get(task.action)
+    facts = res.get("ansible_facts")
+    if module is None or not module.sets_variables or res.get("failed"):
+        return variables
+    return {**variables, **distrust(facts)} if isinstance(facts, dict) and facts else variables
 
 
 def _notify_of(task: Task, scope: Scope) -> tuple[str, ...]:

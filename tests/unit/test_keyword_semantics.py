@@ -238,3 +238,19 @@ def test_templated_tags_are_rendered_before_matching(tmp_path: Path) -> None:
     assert names(tags=["blue"]) == ["in-block", "plain"]
     assert names(tags=["green"]) == ["own"]
     assert names(skip_tags=["blue"]) == ["own"]
+
+
+def test_a_set_fact_loop_sees_what_earlier_items_set(tmp_path: Path) -> None:
+    result = _run(
+        tmp_path,
+        """
+- hosts: all
+  gather_facts: false
+  tasks:
+    - set_fact: {acc: "{{ acc + [item] }}"}
+      loop: [b, c]
+      vars: {acc: [a]}
+    - debug: {msg: "{{ acc | join(',') }}"}
+""",
+    )
+    assert result.results[-1].result["msg"] == "a,b,c"
