@@ -487,7 +487,15 @@ class PlaybookLoader:
             return task  # resolved per host at run time
         name = str(name)
         path = self._find_task_file(name, task.loc)
-        items = self._at_run_time(lambda: self._task_file(path, task.loc)) if path else ()
+        if path is None:  # Ansible reads it when the include runs: a failure of that task
+            self.problems[-1] = replace(
+                self.problems[-1],
+                severity="warning",
+                message=f"{self.problems[-1].message} (include_tasks reads it when it runs: "
+                "an error only if this task runs)",
+            )
+            return task
+        items = self._at_run_time(lambda: self._task_file(path, task.loc))
         apply = task.args.get("apply") or {}
         return replace(
             task,
@@ -600,7 +608,7 @@ class PlaybookLoader:
             self._error(f"role `{name}` has no tasks file `{files['tasks']}`", loc)
             return None
         handlers_file = main_file(path, "handlers", files.get("handlers", "main"))
-        if tasks_file is None and handlers_file is None and not deps:
+        if tasks_file is None and handlers_file is None and not deps and not _has_content(path):
             self._error(f"role `{name}` has no tasks (no tasks/main.yml in {path})", loc)
             return None
         tasks = self._task_file(tasks_file, loc) if tasks_file else ()
@@ -755,6 +763,11 @@ def _resolve(path: Path) -> Path | None:
         return path.resolve()
     except (OSError, ValueError, RuntimeError):
         return None
+
+
+def _has_content(role: Path) -> bool:
+    """A role without tasks may still bring vars, defaults or dependencies (its meta)."""
+    return any(main_file(role, part, "main") is not None for part in ("meta", "vars", "defaults"))
 
 
 def _deferred(problem: Problem) -> Problem:

@@ -254,3 +254,47 @@ def test_a_set_fact_loop_sees_what_earlier_items_set(tmp_path: Path) -> None:
 """,
     )
     assert result.results[-1].result["msg"] == "a,b,c"
+
+
+def test_a_missing_include_file_fails_its_task_when_it_runs(tmp_path: Path) -> None:
+    """include_tasks reads its file when it runs: a missing one fails that task (a rescue
+    catches it, a false `when` skips it), not the whole playbook at validation."""
+    result = _run(
+        tmp_path,
+        """
+- hosts: all
+  gather_facts: false
+  tasks:
+    - {include_tasks: missing.yml, when: false}
+    - block:
+        - include_tasks: missing.yml
+      rescue:
+        - debug: {msg: "{{ ansible_failed_result.msg }}"}
+""",
+    )
+    outcomes = [o[2] for o in _outcomes(result)]
+    assert outcomes == ["skipped", "failed", "ok"]
+    assert "task file not found: missing.yml" in result.results[-1].result["msg"]
+    problems = pbe.validate(tmp_path / "site.yml")
+    assert [p.severity for p in problems] == ["warning", "warning"]
+    assert "include_tasks reads it when it runs" in problems[0].message
+
+
+def test_a_role_with_only_meta_or_vars_is_a_role(tmp_path: Path) -> None:
+    for part, text in (("meta", "dependencies: []\n"), ("defaults", "colour: blue\n")):
+        role = tmp_path / "roles" / f"only_{part}" / part
+        role.mkdir(parents=True)
+        (role / "main.yml").write_text(text)
+    result = _run(
+        tmp_path,
+        """
+- hosts: all
+  gather_facts: false
+  roles: [only_meta, only_defaults]
+  tasks:
+    - debug: {msg: "{{ colour }}"}
+""",
+    )
+    assert [
+        (o[2], r.result.get("msg")) for o, r in zip(_outcomes(result), result.results, strict=True)
+    ] == [("ok", "blue")]
