@@ -337,22 +337,30 @@ class Executor:
         self.jobs = JobTable(options.forks)  # controller-side async jobs
         self.asyncs = AsyncTasks(self.jobs, self._for_thread)
 
-    def name_of(self, task: Task) -> str:
-        """A task's shown name, its ``{{ }}`` rendered with play and extra vars (as Ansible
-        does); a name that needs host variables is shown as written."""
+    def name_of(self, task: Task, scope: Scope | None = None) -> str:
+        """A task's shown name, its ``{{ }}`` rendered with play and extra vars and, given
+        its ``scope``, the vars of its roles (parameters, ``role_name``) and blocks (as
+        Ansible does); a name that needs host variables is shown as written."""
         if task.name is None or not is_template(task.name):
             return task.display_name
+        if scope is not None and (scope.vars or task.vars):
+            layers: dict[str, Any] = {}
+            for layer in (*scope.vars, task.vars):
+                layers.update(layer)
+            return self.render_name(task.name, task.loc, layers)
         key = task.uid
         if key not in self._names:
             self._names[key] = self.render_name(task.name, task.loc)
         return self._names[key]
 
-    def render_name(self, name: str, loc: Any = None) -> str:
-        """A name (a task's, a handler's) rendered with play and extra vars; as written
-        when it needs more."""
+    def render_name(
+        self, name: str, loc: Any = None, inner: Mapping[str, Any] | None = None
+    ) -> str:
+        """A name (a task's, a handler's) rendered with play, ``inner`` (role, block and
+        task vars) and extra vars; as written when it needs more."""
         if not is_template(name):
             return name
-        scope = {**self.vm.play_vars, **self.vm.extra_vars}
+        scope = {**self.vm.play_vars, **(inner or {}), **self.vm.extra_vars}
         try:
             return str(self.engine.templar(scope, loc).render(name))
         except (PbeError, Unpredictable):
@@ -485,7 +493,7 @@ class Executor:
         return HostResult(
             play_idx,
             task_idx,
-            self.name_of(task),
+            self.name_of(task, scope),
             task.action,
             host,
             status,

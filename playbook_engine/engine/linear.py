@@ -461,7 +461,7 @@ class LinearStrategy:
                 TaskStart(
                     self.play_idx,
                     seq,
-                    self.executor.name_of(task),
+                    results[0].task_name if results else self.executor.name_of(task),
                     task.action,
                     tuple(r.host for r in results),
                     task.loc,
@@ -482,7 +482,7 @@ class LinearStrategy:
             TaskStart(
                 play_idx,
                 seq,
-                self.executor.name_of(task),
+                self.executor.name_of(task, scope),
                 task.action,
                 tuple(hosts),
                 task.loc,

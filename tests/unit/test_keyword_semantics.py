@@ -298,3 +298,28 @@ def test_a_role_with_only_meta_or_vars_is_a_role(tmp_path: Path) -> None:
     assert [
         (o[2], r.result.get("msg")) for o, r in zip(_outcomes(result), result.results, strict=True)
     ] == [("ok", "blue")]
+
+
+def test_task_names_render_role_params_and_block_vars(tmp_path: Path) -> None:
+    tasks = tmp_path / "roles" / "greet" / "tasks"
+    tasks.mkdir(parents=True)
+    (tasks / "main.yml").write_text("- {name: '{{ who }} from {{ role_name }}', debug: {}}\n")
+    result = _run(
+        tmp_path,
+        """
+- hosts: all
+  gather_facts: false
+  roles:
+    - {role: greet, who: first}
+    - {role: greet, who: second}
+  tasks:
+    - vars: {colour: blue}
+      block:
+        - {name: "in {{ colour }}", debug: {}}
+""",
+    )
+    assert [o[0] for o in _outcomes(result)] == [
+        "first from greet",
+        "second from greet",
+        "in blue",
+    ]
