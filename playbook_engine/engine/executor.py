@@ -94,19 +94,25 @@ class Scope:
     tags: tuple[str, ...] = ()
     defaults: tuple[Mapping[str, Any], ...] = ()  # role defaults: below the inventory
     role: Role | None = None
+    # the first `exposed` layers of `vars` are role vars (the play's roles', then the roles
+    # entered): below every block's and include's vars, as in Ansible's precedence
+    exposed: int = 0
 
     @classmethod
     def of_play(cls, play: Play) -> Scope:
         """The play's keywords, and the defaults and vars of the roles it lists: those are
         visible to the whole play (Ansible's default, roles not private)."""
         kw = {k: getattr(play, k) for k in _INHERITED if getattr(play, k, None) not in (None, {})}
-        roles = _play_roles(play.roles)
+        # Ansible exposes the vars and defaults of `roles:` and of every import_role to the
+        # whole play at parse time (an include_role's only once it runs)
+        roles = _play_roles(play.roles + play.pre_tasks + play.tasks + play.post_tasks)
         return cls(
             conditions=play.when,
             vars=tuple(r.vars for r in roles),
             keywords=kw,
             tags=play.tags,
             defaults=tuple(r.defaults for r in roles),
+            exposed=len(roles),
         )
 
     def enter(self, block: Block) -> Scope:
@@ -120,13 +126,21 @@ class Scope:
                 tags=self.tags + block.tags,
             )
         role = block.role
+        below, above = self.vars[: self.exposed], self.vars[self.exposed :]
         return Scope(
             self.conditions + block.when,
-            self.vars + (role.vars, block.vars, {"role_path": role.path, "role_name": role.name}),
+            (
+                *below,
+                role.vars,
+                *above,
+                block.vars,
+                {"role_path": role.path, "role_name": role.name},
+            ),
             kw,
             self.tags + block.tags,
             self.defaults + (role.defaults,),
             role,
+            self.exposed + 1,
         )
 
     def with_vars(self, extra: Mapping[str, Any]) -> Scope:
@@ -987,11 +1001,13 @@ def _environment(value: Any) -> dict[str, Any]:
 
 
 def _play_roles(items: Sequence[TaskItem]) -> list[Role]:
-    """Roles of the ``roles:`` section, dependencies first, each once."""
+    """Roles of the ``roles:`` section and of static imports (blocks), dependencies first,
+    each once; not the roles a dynamic include (a task) brings in."""
     found: list[Role] = []
     for item in items:
         if isinstance(item, Block):
-            found += [r for r in _play_roles(item.block) if r not in found]
+            inner = _play_roles(item.block + item.rescue + item.always)
+            found += [r for r in inner if r not in found]
             if item.role is not None and item.role not in found:
                 found.append(item.role)
     return found

@@ -323,3 +323,41 @@ def test_task_names_render_role_params_and_block_vars(tmp_path: Path) -> None:
         "second from greet",
         "in blue",
     ]
+
+
+def test_import_role_vars_are_play_wide_and_below_block_and_import_vars(tmp_path: Path) -> None:
+    """Ansible's precedence: role defaults < play vars < role vars < block vars < task
+    (import) vars < role params; an import_role's vars and defaults are exposed to the
+    whole play at parse time, earlier tasks included."""
+    role = tmp_path / "roles" / "r"
+    for part, text in (
+        ("defaults", "d: default\n"),
+        ("vars", "v: role\nb: role\ni: role\np: role\n"),
+        ("tasks", "- debug: {msg: '{{ d }} {{ v }} {{ b }} {{ i }} {{ p }}'}\n"),
+    ):
+        (role / part).mkdir(parents=True)
+        (role / part / "main.yml").write_text(text)
+    result = _run(
+        tmp_path,
+        """
+- hosts: all
+  gather_facts: false
+  vars: {v: play}
+  tasks:
+    - debug: {msg: "{{ d }} {{ v }}"}
+    - vars: {b: block}
+      block:
+        - import_role: {name: r}
+          vars: {i: import}
+- hosts: all
+  gather_facts: false
+  roles:
+    - {role: r, p: param}
+""",
+    )
+    msgs = [r.result["msg"] for r in result.results]
+    assert msgs == [
+        "default role",
+        "default role block import role",
+        "default role role role param",
+    ]
