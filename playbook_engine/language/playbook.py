@@ -18,7 +18,7 @@ from .argspec import implicit_task, literal_param_problems, read_specs
 from .library import load_entry_points, load_library
 from .loader import YList, YMap, load_file, load_vars_file, loc_of, plain
 from .model import Block, Play, Playbook, Role, Task, TaskItem, VarPrompt
-from .roles import find_role, is_file, main_file, search_dirs
+from .roles import find_role, is_dir, is_file, main_file, search_dirs
 from .taskcheck import ASYNC_KEYS, CONDITION_KEYS, TaskChecker
 from .validate import (
     BLOCK_KEYWORDS,
@@ -668,11 +668,19 @@ class PlaybookLoader:
     def _role_vars(
         self, path: Path, sub: str, files: dict[str, str], loc: SourceLocation | None
     ) -> dict[str, Any]:
-        file = main_file(path, sub, files.get(sub, "main"))
-        if file is None:
-            return {}
+        name = files.get(sub, "main")
+        file = main_file(path, sub, name)
+        if file is None and is_dir(path / sub / name):  # `vars/main/`: its files, in order
+            merged: dict[str, Any] = {}
+            for part in sorted((path / sub / name).iterdir()):
+                if part.suffix in (".yml", ".yaml", ".json") and is_file(part):
+                    merged.update(self._vars_file(part, loc))
+            return merged
+        return self._vars_file(file, loc) if file is not None else {}
+
+    def _vars_file(self, file: Path, loc: SourceLocation | None) -> dict[str, Any]:
         try:
-            return load_vars_file(file)
+            return load_vars_file(file) or {}
         except ValidationError as exc:
             self._collect(exc, loc)
             return {}

@@ -361,3 +361,15 @@ def test_import_role_vars_are_play_wide_and_below_block_and_import_vars(tmp_path
         "default role block import role",
         "default role role role param",
     ]
+
+
+def test_role_vars_and_defaults_may_be_a_main_directory(tmp_path: Path) -> None:
+    role = tmp_path / "roles" / "r"
+    (role / "defaults" / "main").mkdir(parents=True)
+    (role / "defaults" / "main" / "00.yml").write_text("a: 1\nb: 1\n")
+    (role / "defaults" / "main" / "01.yml").write_text("b: 2\n")
+    (role / "defaults" / "main" / "02.yml").write_text("")
+    (role / "tasks").mkdir()
+    (role / "tasks" / "main.yml").write_text("- debug: {msg: '{{ a }}{{ b }}'}\n")
+    result = _run(tmp_path, "- hosts: all\n  gather_facts: false\n  roles: [r]\n")
+    assert [r.result["msg"] for r in result.results] == ["12"]
