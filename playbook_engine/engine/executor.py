@@ -74,6 +74,7 @@ _INHERITED = (
     "environment",
     "any_errors_fatal",
     "delegate_to",
+    "delegate_facts",
     "connection",
     "run_once",
     "notify",  # a block's (or include's ``apply:``) notify, for tasks without their own
@@ -180,6 +181,7 @@ class HostContext:
         self.role_path: str | None = None
         self.target = host  # delegate_to changes where commands run
         self.delegate_to: str | None = None  # the task's delegate_to, even the host itself
+        self.facts_host = host  # whose facts set_fact sets: the delegate's with delegate_facts
         self.connection_kind: str | None = None
         self._conn_templar = templar
         self.jobs: JobTable = executor.jobs
@@ -295,7 +297,7 @@ class HostContext:
         return self._templar.evaluate(condition)
 
     def set_facts(self, facts: Mapping[str, Any], template: bool = False) -> None:
-        self._executor.facts.set_vars(self.host, facts, template)
+        self._executor.facts.set_vars(self.facts_host, facts, template)
 
     def variable(self, name: str) -> Any:
         return self._templar.vars[name]
@@ -437,6 +439,7 @@ class Executor:
         no_log = self._flag(task, scope, host, "no_log")
         self._current.task = (play_idx, task_idx, no_log)
         self._current.target = host
+        self._current.facts_host = host
         items: tuple[dict[str, Any], ...] = ()
         unpredictable = False
         reads = PredictionReads()  # what it reads of predicted state, in a check run
@@ -472,7 +475,9 @@ class Executor:
             and (module is None or module.returns_facts)
             and isinstance(result.get("ansible_facts"), dict)
         ):
-            self.facts.add_facts(host, result["ansible_facts"])
+            self.facts.add_facts(
+                getattr(self._current, "facts_host", host), result["ansible_facts"]
+            )
         if status in ("ok", "changed") and module is not None and module.changes_inventory:
             result["changed"] = self.vm.change_inventory(host, result)
             status = status_of(result)
@@ -792,7 +797,10 @@ class Executor:
             ctx.delegate_to = target
             if target != host:
                 ctx.delegate(target, self.engine.templar(self._delegate_vars(target)))
+            if self._bool(templar, scope.keyword(task, "delegate_facts"), False, "delegate_facts"):
+                ctx.facts_host = target
         self._current.target = ctx.target  # whose connection an unreachable error is about
+        self._current.facts_host = ctx.facts_host
         return ctx
 
     def _delegate_vars(self, target: str) -> dict[str, Any]:

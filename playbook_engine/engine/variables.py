@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..inventory import load_vars_dirs
+from ..inventory.patterns import LOCALHOST_NAMES
 from ..templating.templar import TemplateEngine
 from ..templating.values import TrustedStr, Unsafe
 from .facts import FactStore
@@ -33,7 +34,8 @@ class HostVars(Mapping[str, Any]):
         self._manager = manager
 
     def __getitem__(self, host: str) -> Any:
-        if host not in self._manager.inventory.hosts:
+        # the implicit localhost too, as in Ansible (it is not iterated over, though)
+        if host not in self._manager.inventory.hosts and host not in LOCALHOST_NAMES:
             raise KeyError(host)
         variables = self._manager.host_scope(host)
         return self._manager.engine.templar(variables).vars

@@ -416,6 +416,7 @@ class PlaybookLoader:
             notify=tuple(author_text(n) for n in _as_tuple(node.get("notify"))),
             run_once=node.get("run_once"),
             delegate_to="localhost" if "local_action" in node else node.get("delegate_to"),
+            delegate_facts=node.get("delegate_facts"),
             connection=node.get("connection"),
             throttle=node.get("throttle"),
             any_errors_fatal=node.get("any_errors_fatal"),
@@ -873,6 +874,7 @@ _ROLE_KEYWORDS = frozenset(
         "diff",
         "any_errors_fatal",
         "delegate_to",
+        "delegate_facts",
         "run_once",
     }
 )

@@ -373,3 +373,30 @@ def test_role_vars_and_defaults_may_be_a_main_directory(tmp_path: Path) -> None:
     (role / "tasks" / "main.yml").write_text("- debug: {msg: '{{ a }}{{ b }}'}\n")
     result = _run(tmp_path, "- hosts: all\n  gather_facts: false\n  roles: [r]\n")
     assert [r.result["msg"] for r in result.results] == ["12"]
+
+
+def test_delegate_facts_sets_the_delegates_facts(tmp_path: Path) -> None:
+    inventory = {"all": {"hosts": {h: {"ansible_connection": "local"} for h in ("a", "b")}}}
+    result = _run(
+        tmp_path,
+        """
+- hosts: a
+  gather_facts: false
+  tasks:
+    - {set_fact: {direct: 1}, delegate_to: b, delegate_facts: true}
+    - block:
+        - set_fact: {inherited: 2}
+      delegate_to: b
+      delegate_facts: true
+    - {set_fact: {own: 3}, delegate_to: b}
+    - {set_fact: {to_local: 4}, delegate_to: localhost, delegate_facts: true}
+    - assert:
+        that:
+          - direct is undefined and inherited is undefined and own == 3
+          - hostvars['b'].direct == 1 and hostvars['b'].inherited == 2
+          - hostvars['b'].own is undefined
+          - hostvars['localhost'].to_local == 4
+""",
+        inventory,
+    )
+    assert [o[2] for o in _outcomes(result)] == ["ok"] * 5
