@@ -81,6 +81,11 @@ class LinearStrategy:
         self.ended: set[str] = set()  # meta: end_host / end_play
         self.handler_failed: set[str] = set()  # failed in a handler a flush ran
         self.play_ended = False  # meta: end_play: later batches too
+        # any_errors_fatal, linear: why the play will stop once the batch has run the
+        # rescue/always sections it is in; the hosts already sent there
+        self._fatal: str | None = None
+        self._failed_everyone: set[str] = set()
+        self._to_fail: set[str] = set()  # to fail as soon as they leave their always section
         self._in_handler = threading.local()  # walking a handler's include
         self._seq = 0
 
@@ -120,6 +125,25 @@ class LinearStrategy:
     def _walk(
         self, items: Sequence[TaskItem], hosts: Sequence[str], handler_scope: Scope | None = None
     ) -> None:
+        try:
+            self._walk_hosts(items, hosts, handler_scope)
+        finally:
+            if handler_scope is None:
+                self._end_fatal(hosts)
+
+    def _end_fatal(self, hosts: Sequence[str]) -> None:
+        """any_errors_fatal: once the hosts have run their rescue/always sections, the play
+        (and the run) stops, unless ``meta: clear_host_errors`` cleared every failure."""
+        with self._lock:
+            if self._fatal and not self.state.aborted and self.state.failed & set(hosts):
+                self.state.aborted = self._fatal
+            self._fatal = None
+            self._failed_everyone.clear()
+            self._to_fail.clear()
+
+    def _walk_hosts(
+        self, items: Sequence[TaskItem], hosts: Sequence[str], handler_scope: Scope | None
+    ) -> None:
         iterators: dict[str, HostIterator] = {}
         pending: dict[str, Step] = {}
         for host in hosts:
@@ -157,10 +181,25 @@ class LinearStrategy:
                 r.status in ("ok", "changed") for r in results.values()
             ):
                 self._reload_role_handlers(task)
-            if rescued and truthy(self._fatal(task, task_scope)):
-                self._rescue_everyone(task, iterators, pending)
-            with self._lock:
-                self._check_fatal(task, task_scope, results, hosts)
+            self._after_task(task, task_scope, (results, rescued), iterators, pending, hosts)
+
+    def _after_task(
+        self,
+        task: Task,
+        scope: Scope,
+        outcome: tuple[dict[str, HostResult], bool],
+        iterators: dict[str, HostIterator],
+        pending: dict[str, Step],
+        hosts: Sequence[str],
+    ) -> None:
+        """any_errors_fatal and max_fail_percentage, once a task has run on its group."""
+        results, rescued = outcome
+        if rescued and truthy(self._fatal_of(task, scope)):
+            self._rescue_everyone(task, iterators, pending)
+        with self._lock:
+            fatal = self._check_fatal(task, scope, results, hosts, defer=True)
+        if fatal or self._to_fail:
+            self._fail_everyone(task, iterators, pending, fatal)
 
     def _settle(self, task: Task, it: HostIterator, res: HostResult, counted: bool) -> Step | None:
         """Take one host's result in (both strategies): unless the host has ended, its walk
@@ -197,18 +236,42 @@ class LinearStrategy:
         else:
             pending[host] = step
 
-    def _fatal(self, task: Task, scope: Scope) -> Any:
+    def _fatal_of(self, task: Task, scope: Scope) -> Any:
         fatal = scope.keyword(task, "any_errors_fatal", None)
         return self.play.any_errors_fatal if fatal is None else fatal
 
+    def _fail_everyone(
+        self,
+        task: Task,
+        iterators: dict[str, HostIterator],
+        pending: dict[str, Step],
+        failed: Sequence[str],
+    ) -> None:
+        """any_errors_fatal, a failure nothing rescued: every other host of the batch fails
+        too (once), so each goes to the rescue or always section it is in, or stops, as in
+        Ansible; one inside an always section first finishes it. The play stops after that
+        (``_end_fatal``). Not counted."""
+        with self._lock:
+            self._to_fail |= {h for h in pending if h not in failed} - self._failed_everyone
+            self._failed_everyone.update(pending)
+            self._to_fail &= set(pending)
+            due = {h for h in self._to_fail if not iterators[h].in_always}
+            self._to_fail -= due
+        self._rescue_everyone(task, iterators, pending, only=due)
+
     def _rescue_everyone(
-        self, task: Task, iterators: dict[str, HostIterator], pending: dict[str, Step]
+        self,
+        task: Task,
+        iterators: dict[str, HostIterator],
+        pending: dict[str, Step],
+        only: set[str] | None = None,
     ) -> None:
         """any_errors_fatal: one host's failure in a block sends every host of the batch
-        that is inside a rescuable block to the rescue (Ansible >= 2.17). Not counted."""
+        that is inside a rescuable block to the rescue (Ansible >= 2.17); with ``only``,
+        those hosts wherever they are. Not counted."""
         for host in list(pending):
             it = iterators[host]
-            if not it.rescuable:
+            if (host not in only) if only is not None else not it.rescuable:
                 continue
             nudge = HostResult(
                 self.play_idx,
@@ -217,30 +280,40 @@ class LinearStrategy:
                 task.action,
                 host,
                 "failed",
-                {"failed": True, "msg": "any_errors_fatal: another host failed in this block"},
+                {"failed": True, "msg": "any_errors_fatal: another host failed"},
                 0.0,
             )
             self._advance_to(pending, host, self._settle(task, it, nudge, counted=False))
 
     def _check_fatal(
-        self, task: Task, scope: Scope, results: dict[str, HostResult], batch: Sequence[str]
-    ) -> None:
+        self,
+        task: Task,
+        scope: Scope,
+        results: dict[str, HostResult],
+        batch: Sequence[str],
+        defer: bool = False,
+    ) -> list[str]:
         """any_errors_fatal and max_fail_percentage end the play (and the run) for all.
+        With ``defer`` (linear), any_errors_fatal only records why and returns the hosts
+        that failed: the others are then failed too and run their rescue/always first.
         Called with ``_lock`` held."""
         failed = [h for h, r in results.items() if h in self.state.failed]
-        if failed and truthy(self._fatal(task, scope)):
-            self.state.aborted = (
-                f"any_errors_fatal: task `{task.display_name}` failed on {', '.join(failed)}"
-            )
-            return
+        if failed and truthy(self._fatal_of(task, scope)):
+            why = f"any_errors_fatal: task `{task.display_name}` failed on {', '.join(failed)}"
+            if not defer:
+                self.state.aborted = why
+                return []
+            self._fatal = self._fatal or why
+            return failed
         limit = self.play.max_fail_percentage
         if limit is None or not batch:
-            return
+            return []
         gone = [h for h in batch if h in self.state.failed | self.state.unreachable]
         if len(gone) * 100 / len(batch) > float(limit):
             self.state.aborted = (
                 f"max_fail_percentage {limit}% exceeded: {len(gone)} of {len(batch)} hosts failed"
             )
+        return []
 
     def _order_of(self, items: Sequence[TaskItem]) -> dict[int, int]:
         """Positions of tasks within one list (cached: included files are shared)."""

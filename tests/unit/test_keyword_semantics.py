@@ -400,3 +400,23 @@ def test_delegate_facts_sets_the_delegates_facts(tmp_path: Path) -> None:
         inventory,
     )
     assert [o[2] for o in _outcomes(result)] == ["ok"] * 5
+
+
+def test_any_errors_fatal_still_runs_every_hosts_always_section(tmp_path: Path) -> None:
+    """Compared with Ansible: the failure fails the whole batch, every host runs the
+    always section it is in (the host that did not fail skips the rest of its block),
+    then the run stops (no later task, no later play)."""
+    inventory = {"all": {"hosts": {h: {"ansible_connection": "local"} for h in ("a", "b")}}}
+    book = (Path(__file__).parent / "data" / "any_errors_fatal_always.yml").read_text()
+    result = _run(tmp_path, book, inventory)
+    msgs = [(r.host, r.result.get("msg")) for r in result.results if r.action == "debug"]
+    assert msgs == [
+        ("a", "start"),
+        ("b", "start"),
+        ("a", "always-1"),
+        ("b", "always-1"),
+        ("a", "always-2"),
+        ("b", "always-2"),
+    ]
+    assert result.exit_code == 2
+    assert (result.stats["b"]["ok"], result.stats["b"]["failed"]) == (3, 0)
