@@ -77,6 +77,7 @@ class PlaybookLoader:
         self._handlers: list[tuple[Task, tuple[Block, ...]]] = []
         self._seen_roles: set[str] = set()
         self._play_loc: SourceLocation | None = None  # of the play being read
+        self._play_vars: dict[str, Any] = {}  # of the play being read: static import names
         # Shared with run-time loaders, like the cache: problems that are warnings in a file
         # included at run time (``_at_run_time``), and names of handlers dropped by an error
         # (a notify naming one is not another error).
@@ -188,6 +189,8 @@ class PlaybookLoader:
             self._error("play has no `hosts:`", node.loc, "add e.g. `hosts: all`")
         self._handlers, self._seen_roles = [], set()
         self._play_loc = node.loc  # Ansible places a role's argument check at its play
+        play_vars = node.get("vars")
+        self._play_vars = trust(dict(play_vars)) if isinstance(play_vars, dict) else {}
         # In play order, so an include_role in tasks sees the roles already loaded.
         sections = {
             "pre_tasks": self._task_list(node.get("pre_tasks"), node.loc),
@@ -469,13 +472,26 @@ class PlaybookLoader:
         self._error(f"task file not found: {name}", at, f"looked in {looked}")
         return None
 
+    def _static_text(self, value: Any, task: Task) -> Any:
+        """A static import's file or role name: a template is rendered with the play's
+        vars, the import's own ``vars:`` and ``-e`` (what Ansible knows when it reads the
+        playbook); as written when it needs more."""
+        if not is_template(value):
+            return value
+        scope = {**self._play_vars, **trust(dict(task.vars)), **self.extra_vars}
+        try:
+            return author_text(str(self.engine.templar(scope, task.loc).render(value)))
+        except Exception:  # noqa: BLE001 - any failure means: not known when reading
+            return value
+
     def _import_tasks(self, task: Task) -> TaskItem | None:
-        name = task.args.get("file", "")
+        name = self._static_text(task.args.get("file", ""), task)
         if is_template(name):
             self._error(
-                "import_tasks needs a file name without templates",
+                "import_tasks needs a file name known when the playbook is read (play vars, "
+                "the import's vars, -e)",
                 task.keyword_loc("import_tasks"),
-                "use include_tasks for that",
+                "use include_tasks for one that needs host variables",
             )
             return None
         path = self._find_task_file(str(name), task.loc)
@@ -509,8 +525,9 @@ class PlaybookLoader:
         return _wrap(task, (block,)) if block else None
 
     def _include_role(self, task: Task) -> TaskItem:
-        if is_template(task.args.get("name", task.args.get("role", ""))):
-            return task
+        named = ("name", "role", "tasks_from", "vars_from", "defaults_from", "handlers_from")
+        if any(is_template(task.args.get(key, "")) for key in named):
+            return task  # resolved per host at run time
         block = self._at_run_time(lambda: self._role_from_task(task))
         return replace(task, children=(block,) if block else ())
 
@@ -532,11 +549,11 @@ class PlaybookLoader:
     def _role_from_task(self, task: Task) -> Block | None:
         args = task.args
         return self._role_block(
-            author_text(args.get("name", args.get("role", ""))),
+            author_text(self._static_text(args.get("name", args.get("role", "")), task)),
             task.loc,
             {},
             {
-                sub: str(args.get(f"{sub}_from", "main"))
+                sub: str(self._static_text(args.get(f"{sub}_from", "main"), task))
                 for sub in ("tasks", "vars", "defaults", "handlers")
             },
             dedupe=False,

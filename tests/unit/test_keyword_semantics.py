@@ -420,3 +420,30 @@ def test_any_errors_fatal_still_runs_every_hosts_always_section(tmp_path: Path) 
     ]
     assert result.exit_code == 2
     assert (result.stats["b"]["ok"], result.stats["b"]["failed"]) == (3, 0)
+
+
+def test_static_import_names_render_play_import_and_extra_vars(tmp_path: Path) -> None:
+    (tmp_path / "t.yml").write_text("- debug: {msg: imported-tasks}\n")
+    tasks = tmp_path / "roles" / "r" / "tasks"
+    tasks.mkdir(parents=True)
+    (tasks / "main.yml").write_text("- debug: {msg: role-main}\n")
+    (tasks / "other.yml").write_text("- debug: {msg: role-other}\n")
+    result = _run(
+        tmp_path,
+        """
+- hosts: all
+  gather_facts: false
+  vars: {play_file: t.yml}
+  tasks:
+    - import_tasks: "{{ play_file }}"
+    - import_tasks: "{{ own_file }}"
+      vars: {own_file: t.yml}
+    - import_tasks: "{{ extra_file }}"
+    - import_role: {name: r, tasks_from: "{{ play_file | replace('t.yml', 'other') }}"}
+    - include_role: {name: r, tasks_from: "{{ omit }}"}
+    - include_role: {name: r, tasks_from: "{{ inventory_hostname | replace('a', 'other') }}"}
+""",
+        extra_vars={"extra_file": "t.yml"},
+    )
+    msgs = [r.result.get("msg") for r in result.results if r.action == "debug"]
+    assert msgs == ["imported-tasks"] * 3 + ["role-other", "role-main", "role-other"]
