@@ -528,7 +528,22 @@ class PlaybookLoader:
         named = ("name", "role", "tasks_from", "vars_from", "defaults_from", "handlers_from")
         if any(is_template(task.args.get(key, "")) for key in named):
             return task  # resolved per host at run time
+        before = len(self.problems)
         block = self._at_run_time(lambda: self._role_from_task(task))
+        missing = [p for p in self.problems[before:] if p.message.startswith("role not found")]
+        if block is None and missing:  # Ansible looks for it when the include runs
+            self.problems[before:] = [
+                replace(
+                    p,
+                    severity="warning",
+                    message=f"{p.message} (include_role looks for it when it runs: an error "
+                    "only if this task runs)",
+                )
+                if p in missing
+                else p
+                for p in self.problems[before:]
+            ]
+            return task
         return replace(task, children=(block,) if block else ())
 
     def _at_run_time(self, load: Callable[[], _T]) -> _T:

@@ -257,27 +257,35 @@ def test_a_set_fact_loop_sees_what_earlier_items_set(tmp_path: Path) -> None:
 
 
 def test_a_missing_include_file_fails_its_task_when_it_runs(tmp_path: Path) -> None:
-    """include_tasks reads its file when it runs: a missing one fails that task (a rescue
-    catches it, a false `when` skips it), not the whole playbook at validation."""
+    """include_tasks/include_role read their file/role when they run: a missing one fails
+    that task (a rescue catches it, a false `when` skips it), not the whole playbook at
+    validation. (`debugger: ~` is accepted, as Ansible does.)"""
     result = _run(
         tmp_path,
         """
 - hosts: all
   gather_facts: false
   tasks:
-    - {include_tasks: missing.yml, when: false}
+    - {include_tasks: missing.yml, when: false, debugger: ~}
     - block:
         - include_tasks: missing.yml
+      rescue:
+        - debug: {msg: "{{ ansible_failed_result.msg }}"}
+    - {include_role: {name: no_such_role}, when: false}
+    - block:
+        - include_role: {name: no_such_role}
       rescue:
         - debug: {msg: "{{ ansible_failed_result.msg }}"}
 """,
     )
     outcomes = [o[2] for o in _outcomes(result)]
-    assert outcomes == ["skipped", "failed", "ok"]
-    assert "task file not found: missing.yml" in result.results[-1].result["msg"]
+    assert outcomes == ["skipped", "failed", "ok", "skipped", "failed", "ok"]
+    assert "task file not found: missing.yml" in result.results[2].result["msg"]
+    assert "role not found: `no_such_role`" in result.results[-1].result["msg"]
     problems = pbe.validate(tmp_path / "site.yml")
-    assert [p.severity for p in problems] == ["warning", "warning"]
+    assert [p.severity for p in problems] == ["warning"] * 4
     assert "include_tasks reads it when it runs" in problems[0].message
+    assert "include_role looks for it when it runs" in problems[2].message
 
 
 def test_a_role_with_only_meta_or_vars_is_a_role(tmp_path: Path) -> None:
