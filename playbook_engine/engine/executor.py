@@ -676,6 +676,10 @@ class Executor:
             )
         else:
             items = (self.loader.runtime_role(args),)
+        if task.action == "include_role" and to_bool(args.get("public") or False):
+            for item in items:
+                if isinstance(item, Block) and item.role is not None:
+                    self.vm.expose_role(host, item.role.defaults, item.role.vars)
         loop_var = str((task.loop_control or {}).get("loop_var", "item"))
         extra = dict(task.vars)
         if task.loop is not None and loop_var in variables:

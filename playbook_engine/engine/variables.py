@@ -69,6 +69,8 @@ class VariableManager:
         self.diff = diff
         self.hostvars = HostVars(self)
         self._inventory_cache: dict[str, dict[str, Any]] = {}
+        # per host: (defaults, vars) of the roles an include_role with `public: true` ran
+        self._exposed: dict[str, list[tuple[Mapping[str, Any], Mapping[str, Any]]]] = {}
         self._lock = threading.Lock()
         self.play_vars: dict[str, Any] = {}
         self.play_hosts: list[str] = []
@@ -95,6 +97,16 @@ class VariableManager:
         self.play_hosts = list(hosts)
         self.play_batch = list(batch)
         self.play_roles, self.play_all_roles = list(roles[0]), list(roles[1])
+        with self._lock:
+            self._exposed.clear()
+
+    def expose_role(
+        self, host: str, defaults: Mapping[str, Any], role_vars: Mapping[str, Any]
+    ) -> None:
+        """``include_role`` with ``public: true`` ran on ``host``: the role's defaults and
+        vars are seen by the host's later tasks of the play (at the role layers)."""
+        with self._lock:
+            self._exposed.setdefault(host, []).append((defaults, role_vars))
 
     def inventory_changed(self) -> None:
         """add_host, group_by or refresh_inventory changed hosts or groups: what templates
@@ -157,11 +169,14 @@ class VariableManager:
         """All variables for one task on one host; ``scopes`` are role/block/task/loop vars,
         ``defaults`` the role defaults (below everything else)."""
         merged: dict[str, Any] = {}
-        for layer in defaults:
+        exposed = self._exposed.get(host, ())
+        for layer in (*(d for d, _ in exposed), *defaults):
             merged.update(layer)
         merged.update(self.inventory_vars(host))
         merged.update(self.facts.fact_layer(host))
         merged.update(self.play_vars)
+        for _, role_vars in exposed:
+            merged.update(role_vars)
         for scope in scopes:
             merged.update(scope)
         merged.update(self.facts.host_vars(host))

@@ -455,3 +455,36 @@ def test_static_import_names_render_play_import_and_extra_vars(tmp_path: Path) -
     )
     msgs = [r.result.get("msg") for r in result.results if r.action == "debug"]
     assert msgs == ["imported-tasks"] * 3 + ["role-other", "role-main", "role-other"]
+
+
+def test_include_role_public_exposes_its_vars_to_later_tasks(tmp_path: Path) -> None:
+    for name in ("pub", "priv"):
+        role = tmp_path / "roles" / name
+        for part, text in (
+            ("defaults", f"{name}_default: d\n"),
+            ("vars", f"{name}_var: v\n"),
+            ("tasks", "- debug: {msg: in-role}\n"),
+        ):
+            (role / part).mkdir(parents=True)
+            (role / part / "main.yml").write_text(text)
+    result = _run(
+        tmp_path,
+        """
+- hosts: all
+  gather_facts: false
+  tasks:
+    - assert: {that: [pub_var is undefined, pub_default is undefined]}
+    - include_role: {name: pub, public: true}
+    - include_role: {name: priv}
+    - assert:
+        that:
+          - pub_var == 'v' and pub_default == 'd'
+          - priv_var is undefined and priv_default is undefined
+- hosts: all
+  gather_facts: false
+  tasks:
+    - assert: {that: [pub_var is undefined]}
+""",
+    )
+    asserts = [r.status for r in result.results if r.action == "assert"]
+    assert asserts == ["ok", "ok", "ok"]
