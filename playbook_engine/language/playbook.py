@@ -544,7 +544,7 @@ class PlaybookLoader:
                 for p in self.problems[before:]
             ]
             return task
-        return replace(task, children=(block,) if block else ())
+        return replace(task, children=(_apply_role(block, task.args),) if block else ())
 
     def _at_run_time(self, load: Callable[[], _T]) -> _T:
         """Load what an include brings in only when it runs: a module pbe lacks there is a
@@ -766,7 +766,7 @@ class PlaybookLoader:
         loader._raise_errors()
         if block is None:  # not found is always reported as a problem; this is a backstop
             raise ValidationFailed([Problem(f"could not load role {args.get('name')!r}")])
-        return block
+        return _apply_role(block, args)
 
     def _for_call(self) -> PlaybookLoader:
         """A loader for one run-time include: its own problems and recursion stacks, this
@@ -956,6 +956,22 @@ def _wrap(task: Task, items: tuple[TaskItem, ...]) -> Block:
         vars=task.vars,
         tags=task.tags,
         keywords=keywords,
+    )
+
+
+def _apply_role(block: Block, args: dict[str, Any]) -> Block:
+    """include_role's ``apply:`` keywords, on the role's own block (it stays a role block)."""
+    apply = args.get("apply") or {}
+    if not isinstance(apply, dict) or not apply:
+        return block
+    return replace(
+        block,
+        when=block.when + _as_tuple(apply.get("when")),
+        tags=block.tags + _tags(apply.get("tags")),
+        keywords={
+            **block.keywords,
+            **{k: v for k, v in apply.items() if k not in ("when", "tags")},
+        },
     )
 
 

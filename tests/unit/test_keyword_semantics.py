@@ -488,3 +488,34 @@ def test_include_role_public_exposes_its_vars_to_later_tasks(tmp_path: Path) -> 
     )
     asserts = [r.status for r in result.results if r.action == "assert"]
     assert asserts == ["ok", "ok", "ok"]
+
+
+def test_include_role_apply_gives_keywords_to_the_roles_tasks(tmp_path: Path) -> None:
+    tasks = tmp_path / "roles" / "r" / "tasks"
+    tasks.mkdir(parents=True)
+    (tasks / "main.yml").write_text("- {name: in-role, debug: {msg: r}}\n")
+    book = """
+- hosts: all
+  gather_facts: false
+  vars: {which: r}
+  tasks:
+    - include_role:
+        name: r
+        apply: {tags: [foo]}
+      tags: [always]
+    - include_role:
+        name: "{{ which }}"
+        apply: {tags: [foo], when: false}
+      tags: [always]
+"""
+    result = _run(tmp_path, book, tags=["foo"])
+    assert [(o[0], o[2]) for o in _outcomes(result)] == [
+        ("include_role", "ok"),
+        ("in-role", "ok"),
+        ("include_role", "ok"),
+        ("in-role", "skipped"),
+    ]
+    assert [o[0] for o in _outcomes(_run(tmp_path, book, tags=["bar"]))] == [
+        "include_role",
+        "include_role",
+    ]
