@@ -28,7 +28,7 @@ from ..language.model import Block, Play, Task, TaskItem
 from ..templating.values import is_template
 from .executor import Executor, Scope, internal_error
 from .iterator import HostIterator, Step, task_order
-from .state import RunState, bypasses_hosts, expands
+from .state import RunState, bypasses_hosts, expands, sets_vars
 from .tags import selected
 from .workers import Workers, truthy
 
@@ -386,6 +386,13 @@ class LinearStrategy:
         if task.register:
             for host in group[1:]:
                 self.executor.facts.set_vars(host, {task.register: first.result})
+        facts = first.result.get("ansible_facts")
+        if first.status in ("ok", "changed") and isinstance(facts, dict) and sets_vars(task):
+            # set_fact/include_vars: every host of the batch gets them, as in Ansible, even
+            # one not at this task (run_once on a dynamic include's tasks)
+            for host in self.active(self.executor.vm.play_batch):
+                if host != group[0]:
+                    self.executor.facts.set_vars(host, facts)
         copies = {h: replace(first, host=h) for h in group[1:]}
         return {group[0]: first, **copies}, frozenset(copies)
 

@@ -6,12 +6,19 @@ from dataclasses import dataclass, field
 
 from .. import modules
 from ..events import HostResult, HostStats
+from ..language.model import Task
 
 
 def expands(action: str) -> bool:
     """Whether a task's module is expanded per host into more tasks (the includes)."""
     module = modules.get(action)
     return module is not None and module.expands_at_run
+
+
+def sets_vars(task: Task) -> bool:
+    """Whether a task's module sets host variables (set_fact, include_vars)."""
+    module = modules.get(task.action)
+    return module is not None and module.sets_variables
 
 
 def bypasses_hosts(action: str) -> bool:

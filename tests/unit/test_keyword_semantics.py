@@ -519,3 +519,23 @@ def test_include_role_apply_gives_keywords_to_the_roles_tasks(tmp_path: Path) ->
         "include_role",
         "include_role",
     ]
+
+
+def test_a_run_once_set_fact_sets_the_fact_on_every_host(tmp_path: Path) -> None:
+    inventory = {"all": {"hosts": {h: {"ansible_connection": "local"} for h in ("a", "b", "c")}}}
+    (tmp_path / "inc.yml").write_text("- set_fact: {lola: wiseman}\n")
+    result = _run(
+        tmp_path,
+        """
+- hosts: all
+  gather_facts: false
+  tasks:
+    - {set_fact: {shared: one}, run_once: true}
+    - include_tasks: {file: inc.yml, apply: {run_once: true}}
+      run_once: true
+    - assert: {that: [shared == 'one', lola == 'wiseman']}
+""",
+        inventory,
+    )
+    asserts = [(r.host, r.status) for r in result.results if r.action == "assert"]
+    assert asserts == [("a", "ok"), ("b", "ok"), ("c", "ok")]
