@@ -50,6 +50,7 @@ from ..templating.values import (
     UnknownValue,
     Unpredictable,
     acting_for_real,
+    author_text,
     distrust,
     is_template,
 )
@@ -75,8 +76,10 @@ _INHERITED = (
     "environment",
     "any_errors_fatal",
     "delegate_to",
+    "delegate_facts",
     "connection",
     "run_once",
+    "notify",  # a block's (or include's ``apply:``) notify, for tasks without their own
 )
 
 # Test-only: when set, called as ``before_task(host, task)`` on the worker thread before
@@ -95,19 +98,25 @@ class Scope:
     defaults: tuple[Mapping[str, Any], ...] = ()  # role defaults: below the inventory
     role: Role | None = None
     parents: tuple[Role, ...] = ()  # the roles that brought `role` in, innermost first
+    # the first `exposed` layers of `vars` are role vars (the play's roles', then the roles
+    # entered): below every block's and include's vars, as in Ansible's precedence
+    exposed: int = 0
 
     @classmethod
     def of_play(cls, play: Play) -> Scope:
         """The play's keywords, and the defaults and vars of the roles it lists: those are
         visible to the whole play (Ansible's default, roles not private)."""
         kw = {k: getattr(play, k) for k in _INHERITED if getattr(play, k, None) not in (None, {})}
-        roles = _play_roles(play.roles)
+        # Ansible exposes the vars and defaults of `roles:` and of every import_role to the
+        # whole play at parse time (an include_role's only once it runs)
+        roles = _play_roles(play.roles + play.pre_tasks + play.tasks + play.post_tasks)
         return cls(
             conditions=play.when,
             vars=tuple(r.vars for r in roles),
             keywords=kw,
             tags=play.tags,
             defaults=tuple(r.defaults for r in roles),
+            exposed=len(roles),
         )
 
     def enter(self, block: Block) -> Scope:
@@ -122,14 +131,16 @@ class Scope:
             )
         role = block.role
         parents = (self.role, *self.parents) if self.role is not None else ()
+        below, above = self.vars[: self.exposed], self.vars[self.exposed :]
         return Scope(
             self.conditions + block.when,
-            self.vars + (role.vars, block.vars, _role_magic(role, parents)),
+            (*below, role.vars, *above, block.vars, _role_magic(role, parents)),
             kw,
             self.tags + block.tags,
             self.defaults + (role.defaults,),
             role,
             parents,
+            self.exposed + 1,
         )
 
     def with_vars(self, extra: Mapping[str, Any]) -> Scope:
@@ -169,6 +180,7 @@ class HostContext:
         self.role_path: str | None = None
         self.target = host  # delegate_to changes where commands run
         self.delegate_to: str | None = None  # the task's delegate_to, even the host itself
+        self.facts_host = host  # whose facts set_fact sets: the delegate's with delegate_facts
         self.connection_kind: str | None = None
         self._conn_templar = templar
         self.jobs: JobTable = executor.jobs
@@ -291,7 +303,7 @@ class HostContext:
         return self._templar.evaluate(condition)
 
     def set_facts(self, facts: Mapping[str, Any], template: bool = False) -> None:
-        self._executor.facts.set_vars(self.host, facts, template)
+        self._executor.facts.set_vars(self.facts_host, facts, template)
 
     def variable(self, name: str) -> Any:
         return self._templar.vars[name]
@@ -347,22 +359,30 @@ class Executor:
         self.jobs = JobTable(options.forks)  # controller-side async jobs
         self.asyncs = AsyncTasks(self.jobs, self._for_thread)
 
-    def name_of(self, task: Task) -> str:
-        """A task's shown name, its ``{{ }}`` rendered with play and extra vars (as Ansible
-        does); a name that needs host variables is shown as written."""
+    def name_of(self, task: Task, scope: Scope | None = None) -> str:
+        """A task's shown name, its ``{{ }}`` rendered with play and extra vars and, given
+        its ``scope``, the vars of its roles (parameters, ``role_name``) and blocks (as
+        Ansible does); a name that needs host variables is shown as written."""
         if task.name is None or not is_template(task.name):
             return task.display_name
+        if scope is not None and (scope.vars or task.vars):
+            layers: dict[str, Any] = {}
+            for layer in (*scope.vars, task.vars):
+                layers.update(layer)
+            return self.render_name(task.name, task.loc, layers)
         key = task.uid
         if key not in self._names:
             self._names[key] = self.render_name(task.name, task.loc)
         return self._names[key]
 
-    def render_name(self, name: str, loc: Any = None) -> str:
-        """A name (a task's, a handler's) rendered with play and extra vars; as written
-        when it needs more."""
+    def render_name(
+        self, name: str, loc: Any = None, inner: Mapping[str, Any] | None = None
+    ) -> str:
+        """A name (a task's, a handler's) rendered with play, ``inner`` (role, block and
+        task vars) and extra vars; as written when it needs more."""
         if not is_template(name):
             return name
-        scope = {**self.vm.play_vars, **self.vm.extra_vars}
+        scope = {**self.vm.play_vars, **(inner or {}), **self.vm.extra_vars}
         try:
             return str(self.engine.templar(scope, loc).render(name))
         except (PbeError, Unpredictable):
@@ -425,6 +445,7 @@ class Executor:
         no_log = self._flag(task, scope, host, "no_log")
         self._current.task = (play_idx, task_idx, no_log)
         self._current.target = host
+        self._current.facts_host = host
         items: tuple[dict[str, Any], ...] = ()
         unpredictable = False
         reads = PredictionReads()  # what it reads of predicted state, in a check run
@@ -457,11 +478,15 @@ class Executor:
         if (
             status in ("ok", "changed")
             and set_by_task is None
+            and (module is None or module.returns_facts)
             and isinstance(result.get("ansible_facts"), dict)
         ):
-            self.facts.add_facts(host, result["ansible_facts"])
-        if status == "changed" and any(is_template(n) for n in task.notify):
-            self._render_notify(task, host, scope)
+            self.facts.add_facts(
+                getattr(self._current, "facts_host", host), result["ansible_facts"]
+            )
+        notify = _notify_of(task, scope)
+        if status == "changed" and (notify != task.notify or any(map(is_template, notify))):
+            self._render_notify(task, host, scope, notify)
         if task.register and status != "unreachable":
             self.facts.set_vars(
                 host,
@@ -490,7 +515,7 @@ class Executor:
         return HostResult(
             play_idx,
             task_idx,
-            self.name_of(task),
+            self.name_of(task, scope),
             task.action,
             host,
             status,
@@ -503,12 +528,12 @@ class Executor:
             no_log,
         )
 
-    def _render_notify(self, task: Task, host: str, scope: Scope) -> None:
+    def _render_notify(self, task: Task, host: str, scope: Scope, notify: tuple[str, ...]) -> None:
         templar = self.engine.templar(
             self.vm.task_vars(host, scope.vars + (task.vars,), scope.defaults), task.loc
         )
         names = []
-        for name in task.notify:
+        for name in notify:
             try:
                 names.append(str(templar.render(name)))
             except (PbeError, Unpredictable):
@@ -658,6 +683,10 @@ class Executor:
             )
         else:
             items = (self.loader.runtime_role(args),)
+        if task.action == "include_role" and to_bool(args.get("public") or False):
+            for item in items:
+                if isinstance(item, Block) and item.role is not None:
+                    self.vm.expose_role(host, item.role.defaults, item.role.vars)
         extra = dict(task.vars)
         if task.loop is not None:
             extra.update(_loop_vars(task, variables, self.engine.templar(variables, task.loc)))
@@ -786,9 +815,10 @@ class Executor:
     ) -> HostContext:
         diff = self._bool(templar, scope.keyword(task, "diff"), self.options.diff, "diff")
         become = self._become(task, scope, templar)
+        gathering = task.action in _FACT_GATHERING
         env = {
-            **_environment(templar.render(scope.keywords.get("environment") or {})),
-            **_environment(templar.render(task.environment or {})),
+            **_render_environment(templar, scope.keywords.get("environment"), gathering),
+            **_render_environment(templar, task.environment, gathering),
         }  # task wins
         timeout = _number(templar, task.timeout, None, float, "timeout")
         ctx = HostContext(
@@ -810,7 +840,10 @@ class Executor:
             ctx.delegate_to = target
             if target != host:
                 ctx.delegate(target, self.engine.templar(self._delegate_vars(target)))
+            if self._bool(templar, scope.keyword(task, "delegate_facts"), False, "delegate_facts"):
+                ctx.facts_host = target
         self._current.target = ctx.target  # whose connection an unreachable error is about
+        self._current.facts_host = ctx.facts_host
         return ctx
 
     def _delegate_vars(self, target: str) -> dict[str, Any]:
@@ -972,6 +1005,38 @@ def _internal_error(
     }
 
 
+def _notify_of(task: Task, scope: Scope) -> tuple[str, ...]:
+    """The handlers a task notifies: its own ``notify``, else its blocks' (Ansible's
+    inheritance: the nearest one set wins, lists are not merged)."""
+    if task.notify:
+        return task.notify
+    inherited = scope.keywords.get("notify")
+    if not inherited:
+        return ()
+    names = inherited if isinstance(inherited, (list, tuple)) else [inherited]
+    return tuple(author_text(n) for n in names)  # an author's text: may be a template
+
+
+_FACT_GATHERING = frozenset({"setup", "gather_facts"})
+
+
+def _render_environment(templar: Templar, value: Any, gathering: bool) -> dict[str, Any]:
+    """``environment:`` rendered. While gathering facts, an entry built from ``ansible_env``
+    (which that very task defines) is left out rather than failing the gathering: Ansible
+    documents ``PATH: "{{ ansible_env.PATH }}:/opt/bin"`` at play level."""
+    if not gathering or not isinstance(value, (dict, list)):
+        return _environment(templar.render(value or {}))
+    merged = _environment(value)
+    out: dict[str, Any] = {}
+    for key, entry in merged.items():
+        try:
+            out[key] = templar.render(entry)
+        except UndefinedVariable as exc:
+            if "ansible_env" not in str(exc) and "ansible_facts" not in str(exc):
+                raise
+    return out
+
+
 def _environment(value: Any) -> dict[str, Any]:
     """``environment:`` as a mapping, or a list of mappings merged in order."""
     parts = value if isinstance(value, list) else [value]
@@ -1018,11 +1083,13 @@ def _role_magic(role: Role, parents: tuple[Role, ...]) -> dict[str, Any]:
 
 
 def _play_roles(items: Sequence[TaskItem]) -> list[Role]:
-    """Roles of the ``roles:`` section, dependencies first, each once."""
+    """Roles of the ``roles:`` section and of static imports (blocks), dependencies first,
+    each once; not the roles a dynamic include (a task) brings in."""
     found: list[Role] = []
     for item in items:
         if isinstance(item, Block):
-            found += [r for r in _play_roles(item.block) if r not in found]
+            inner = _play_roles(item.block + item.rescue + item.always)
+            found += [r for r in inner if r not in found]
             if item.role is not None and item.role not in found:
                 found.append(item.role)
     return found
@@ -1083,6 +1150,7 @@ def _with_item_facts(
     facts = res.get("ansible_facts")
     if (
         not facts
+        or res.get("failed")
         or not isinstance(facts, Mapping)
         or _variables_set(modules.get(task.action), task) is None
     ):

@@ -34,6 +34,9 @@ class HostIterator:
         self.rescued_last = False
         self.rescuable = False  # the pending task sits in a block that has a rescue
         self.lost = False  # unreachable: no rescue, no always
+        self.cleared = False  # meta: clear_host_errors ran: the block's failure is forgiven
+        self.in_always = False  # the pending task is in an always section (at any depth)
+        self._always_depth = 0
         self._wanted = wanted
         self._on_rescue = on_rescue
         self._expand = expand
@@ -71,7 +74,9 @@ class HostIterator:
                 continue
             key = (*prefix, order[item.uid])
             self.rescuable = rescuable
+            self.in_always = self._always_depth > 0
             result = yield (item, scope, key)
+            self.cleared |= item.meta == "clear_host_errors" and result.status == "ok"
             if not self._survived(result, rescuable):
                 return False
             included = expands(item.action) and result.status in ("ok", "changed")
@@ -116,8 +121,13 @@ class HostIterator:
             ok = yield from self._items(block.rescue, scope, rescuable, prefix, order)
         if self.lost:
             return False
-        always_ok = yield from self._items(block.always, scope, rescuable, prefix, order)
-        return ok and always_ok
+        self.cleared = False
+        self._always_depth += 1
+        try:
+            always_ok = yield from self._items(block.always, scope, rescuable, prefix, order)
+        finally:
+            self._always_depth -= 1
+        return (ok or self.cleared) and always_ok  # cleared: the host goes on after always
 
 
 def task_order(items: Iterable[TaskItem], out: dict[int, int] | None = None) -> dict[int, int]:

@@ -25,9 +25,10 @@ from typing import Any
 
 from ..events import Event, HostResult, TaskEnd, TaskStart
 from ..language.model import Block, Play, Task, TaskItem
+from ..templating.values import is_template
 from .executor import Executor, Scope, internal_error
 from .iterator import HostIterator, Step, task_order
-from .state import RunState, bypasses_hosts, expands
+from .state import RunState, bypasses_hosts, expands, sets_vars
 from .tags import selected
 from .workers import Workers, truthy
 
@@ -35,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 Results = dict[str, HostResult]
 Dispatched = tuple[Results, frozenset[str]]  # the results, and the hosts not to count
+_IN_FLUSH = "a handler failed in this flush"  # meta: flush_handlers' result for the block
 GATHER_FACTS = "Gathering Facts"  # the implicit setup task; --start-at-task keeps it
 
 
@@ -79,6 +81,11 @@ class LinearStrategy:
         self.ended: set[str] = set()  # meta: end_host / end_play
         self.handler_failed: set[str] = set()  # failed in a handler a flush ran
         self.play_ended = False  # meta: end_play: later batches too
+        # any_errors_fatal, linear: why the play will stop once the batch has run the
+        # rescue/always sections it is in; the hosts already sent there
+        self._fatal: str | None = None
+        self._failed_everyone: set[str] = set()
+        self._to_fail: set[str] = set()  # to fail as soon as they leave their always section
         self._in_handler = threading.local()  # walking a handler's include
         self._seq = 0
 
@@ -105,7 +112,7 @@ class LinearStrategy:
         self, items: Sequence[TaskItem], host: str, handler_scope: Scope | None = None
     ) -> HostIterator:
         """A host's walk; a notified handler's (``handler_scope``) runs whatever the tags."""
-        wanted = self._wanted if handler_scope is None else _always
+        wanted = functools.partial(self._wanted, host=host) if handler_scope is None else _always
         return HostIterator(
             items,
             handler_scope or self.scope,
@@ -117,6 +124,25 @@ class LinearStrategy:
 
     def _walk(
         self, items: Sequence[TaskItem], hosts: Sequence[str], handler_scope: Scope | None = None
+    ) -> None:
+        try:
+            self._walk_hosts(items, hosts, handler_scope)
+        finally:
+            if handler_scope is None:
+                self._end_fatal(hosts)
+
+    def _end_fatal(self, hosts: Sequence[str]) -> None:
+        """any_errors_fatal: once the hosts have run their rescue/always sections, the play
+        (and the run) stops, unless ``meta: clear_host_errors`` cleared every failure."""
+        with self._lock:
+            if self._fatal and not self.state.aborted and self.state.failed & set(hosts):
+                self.state.aborted = self._fatal
+            self._fatal = None
+            self._failed_everyone.clear()
+            self._to_fail.clear()
+
+    def _walk_hosts(
+        self, items: Sequence[TaskItem], hosts: Sequence[str], handler_scope: Scope | None
     ) -> None:
         iterators: dict[str, HostIterator] = {}
         pending: dict[str, Step] = {}
@@ -155,10 +181,25 @@ class LinearStrategy:
                 r.status in ("ok", "changed") for r in results.values()
             ):
                 self._reload_role_handlers(task)
-            if rescued and truthy(self._fatal(task, task_scope)):
-                self._rescue_everyone(task, iterators, pending)
-            with self._lock:
-                self._check_fatal(task, task_scope, results, hosts)
+            self._after_task(task, task_scope, (results, rescued), iterators, pending, hosts)
+
+    def _after_task(
+        self,
+        task: Task,
+        scope: Scope,
+        outcome: tuple[dict[str, HostResult], bool],
+        iterators: dict[str, HostIterator],
+        pending: dict[str, Step],
+        hosts: Sequence[str],
+    ) -> None:
+        """any_errors_fatal and max_fail_percentage, once a task has run on its group."""
+        results, rescued = outcome
+        if rescued and truthy(self._fatal_of(task, scope)):
+            self._rescue_everyone(task, iterators, pending)
+        with self._lock:
+            fatal = self._check_fatal(task, scope, results, hosts, defer=True)
+        if fatal or self._to_fail:
+            self._fail_everyone(task, iterators, pending, fatal)
 
     def _settle(self, task: Task, it: HostIterator, res: HostResult, counted: bool) -> Step | None:
         """Take one host's result in (both strategies): unless the host has ended, its walk
@@ -167,9 +208,14 @@ class LinearStrategy:
             if res.host in self.ended:
                 it.rescued_last = False
                 return None
+            in_flush = not counted and res.result.get("msg") is _IN_FLUSH
+            if in_flush:  # a handler failed in this flush: the host's walk takes it from here
+                self.handler_failed.discard(res.host)
             step = it.send(res)
             if counted:
                 self._account(task, res, it.rescued_last)
+            elif in_flush and it.rescued_last:
+                self.state.rescue_failure(res.host)
             return step
 
     def _reload_role_handlers(self, task: Task) -> None:
@@ -190,18 +236,42 @@ class LinearStrategy:
         else:
             pending[host] = step
 
-    def _fatal(self, task: Task, scope: Scope) -> Any:
+    def _fatal_of(self, task: Task, scope: Scope) -> Any:
         fatal = scope.keyword(task, "any_errors_fatal", None)
         return self.play.any_errors_fatal if fatal is None else fatal
 
+    def _fail_everyone(
+        self,
+        task: Task,
+        iterators: dict[str, HostIterator],
+        pending: dict[str, Step],
+        failed: Sequence[str],
+    ) -> None:
+        """any_errors_fatal, a failure nothing rescued: every other host of the batch fails
+        too (once), so each goes to the rescue or always section it is in, or stops, as in
+        Ansible; one inside an always section first finishes it. The play stops after that
+        (``_end_fatal``). Not counted."""
+        with self._lock:
+            self._to_fail |= {h for h in pending if h not in failed} - self._failed_everyone
+            self._failed_everyone.update(pending)
+            self._to_fail &= set(pending)
+            due = {h for h in self._to_fail if not iterators[h].in_always}
+            self._to_fail -= due
+        self._rescue_everyone(task, iterators, pending, only=due)
+
     def _rescue_everyone(
-        self, task: Task, iterators: dict[str, HostIterator], pending: dict[str, Step]
+        self,
+        task: Task,
+        iterators: dict[str, HostIterator],
+        pending: dict[str, Step],
+        only: set[str] | None = None,
     ) -> None:
         """any_errors_fatal: one host's failure in a block sends every host of the batch
-        that is inside a rescuable block to the rescue (Ansible >= 2.17). Not counted."""
+        that is inside a rescuable block to the rescue (Ansible >= 2.17); with ``only``,
+        those hosts wherever they are. Not counted."""
         for host in list(pending):
             it = iterators[host]
-            if not it.rescuable:
+            if (host not in only) if only is not None else not it.rescuable:
                 continue
             nudge = HostResult(
                 self.play_idx,
@@ -210,30 +280,40 @@ class LinearStrategy:
                 task.action,
                 host,
                 "failed",
-                {"failed": True, "msg": "any_errors_fatal: another host failed in this block"},
+                {"failed": True, "msg": "any_errors_fatal: another host failed"},
                 0.0,
             )
             self._advance_to(pending, host, self._settle(task, it, nudge, counted=False))
 
     def _check_fatal(
-        self, task: Task, scope: Scope, results: dict[str, HostResult], batch: Sequence[str]
-    ) -> None:
+        self,
+        task: Task,
+        scope: Scope,
+        results: dict[str, HostResult],
+        batch: Sequence[str],
+        defer: bool = False,
+    ) -> list[str]:
         """any_errors_fatal and max_fail_percentage end the play (and the run) for all.
+        With ``defer`` (linear), any_errors_fatal only records why and returns the hosts
+        that failed: the others are then failed too and run their rescue/always first.
         Called with ``_lock`` held."""
         failed = [h for h, r in results.items() if h in self.state.failed]
-        if failed and truthy(self._fatal(task, scope)):
-            self.state.aborted = (
-                f"any_errors_fatal: task `{task.display_name}` failed on {', '.join(failed)}"
-            )
-            return
+        if failed and truthy(self._fatal_of(task, scope)):
+            why = f"any_errors_fatal: task `{task.display_name}` failed on {', '.join(failed)}"
+            if not defer:
+                self.state.aborted = why
+                return []
+            self._fatal = self._fatal or why
+            return failed
         limit = self.play.max_fail_percentage
         if limit is None or not batch:
-            return
+            return []
         gone = [h for h in batch if h in self.state.failed | self.state.unreachable]
         if len(gone) * 100 / len(batch) > float(limit):
             self.state.aborted = (
                 f"max_fail_percentage {limit}% exceeded: {len(gone)} of {len(batch)} hosts failed"
             )
+        return []
 
     def _order_of(self, items: Sequence[TaskItem]) -> dict[int, int]:
         """Positions of tasks within one list (cached: included files are shared)."""
@@ -270,8 +350,12 @@ class LinearStrategy:
         if failed:  # its `when` could not be evaluated: a real failure, shown as one
             self._report(task, failed)
         hosts = [h for h in group if checked[h].status == "ok"]
+        uncounted = frozenset(h for h, r in checked.items() if r.status != "failed")
         if task.meta == "flush_handlers":
-            self.flush_handlers(hosts)
+            for host in self.flush_handlers(hosts):  # the block around it sees the failure
+                checked[host] = replace(
+                    checked[host], status="failed", result={"failed": True, "msg": _IN_FLUSH}
+                )
         elif task.meta == "end_host":
             with self._lock:
                 self.ended.update(hosts)
@@ -282,13 +366,17 @@ class LinearStrategy:
         elif task.meta == "refresh_inventory" and hosts:
             self.executor.vm.inventory.refresh()
             self.executor.vm.inventory_changed()
+        elif task.meta == "clear_host_errors" and hosts:
+            with self._lock:  # every host of the play is no longer failed (the walks of
+                # hosts that stopped stay stopped; one in an always section goes on)
+                self.state.failed -= self.play_hosts_seen(group)
         elif task.meta == "clear_facts":
             for host in hosts:
                 self.executor.facts.clear(host)
         elif task.meta == "reset_connection":
             for host in hosts:
                 self.executor.connections.drop(host)
-        return checked, frozenset(h for h, r in checked.items() if r.status != "failed")
+        return checked, uncounted
 
     def _run_once(self, task: Task, scope: Scope, group: list[str]) -> Dispatched:
         """Run on the first host only; every host gets (and registers) that result."""
@@ -298,23 +386,31 @@ class LinearStrategy:
         if task.register:
             for host in group[1:]:
                 self.executor.facts.set_vars(host, {task.register: first.result})
+        facts = first.result.get("ansible_facts")
+        if first.status in ("ok", "changed") and isinstance(facts, dict) and sets_vars(task):
+            # set_fact/include_vars: every host of the batch gets them, as in Ansible, even
+            # one not at this task (run_once on a dynamic include's tasks)
+            for host in self.active(self.executor.vm.play_batch):
+                if host != group[0]:
+                    self.executor.facts.set_vars(host, facts)
         copies = {h: replace(first, host=h) for h in group[1:]}
         return {group[0]: first, **copies}, frozenset(copies)
 
     def play_hosts_seen(self, group: list[str]) -> set[str]:
         return set(self.executor.vm.play_batch) | set(group)
 
-    def flush_handlers(self, hosts: Sequence[str]) -> None:
+    def flush_handlers(self, hosts: Sequence[str]) -> set[str]:
         """Run the handlers ``hosts`` notified, in definition order, each on the hosts that
         asked; other hosts' notifications wait for their own flush. A handler notified by
-        another one runs in the same flush (another pass if it comes earlier)."""
+        another one runs in the same flush (another pass if it comes earlier). Returns the
+        hosts a handler failed on."""
         forced = truthy(self.play.force_handlers)
         with self._lock:
             before = set(self.state.failed)
         try:
             for _ in range(len(self.play.handlers) + 1):  # bounded: handler notify loops end
                 if self.stop.is_set() or not self._notified_any(hosts):
-                    return
+                    break
                 for index in list(self._handler_order):
                     handler = self.play.handlers[index]
                     targets = self._handler_targets(index, hosts, forced)
@@ -322,7 +418,9 @@ class LinearStrategy:
                         self._run_handler(handler, self._handler_scopes[index], targets)
         finally:  # a host a handler failed on goes no further (its later tasks don't run)
             with self._lock:
-                self.handler_failed |= (self.state.failed - before) & set(hosts)
+                failed = (self.state.failed - before) & set(hosts)
+                self.handler_failed |= failed
+        return failed
 
     def _run_handler(self, handler: Task, scope: Scope, targets: list[str]) -> None:
         """A handler on the hosts that notified it; one that includes tasks (include_tasks,
@@ -334,7 +432,11 @@ class LinearStrategy:
             finally:
                 self._in_handler.on = False
             return
-        results = self.run_task(handler, scope, targets, is_handler=True)
+        once = truthy(scope.keyword(handler, "run_once", False))
+        results = self.run_task(handler, scope, targets[:1] if once else targets, is_handler=True)
+        if once and handler.register and (first := results.get(targets[0])) is not None:
+            for host in targets[1:]:  # run_once: the others register its result, as tasks do
+                self.executor.facts.set_vars(host, {handler.register: first.result})
         with self._lock:
             for res in results.values():
                 self._account(handler, res, rescued=False)
@@ -355,7 +457,7 @@ class LinearStrategy:
                 self.notified[index] = rest
             return [h for h in hosts if h in eligible and h in wanted]
 
-    def _wanted(self, task: Task, scope: Scope) -> bool:
+    def _wanted(self, task: Task, scope: Scope, host: str | None = None) -> bool:
         opts = self.executor.options
         if (
             opts.start_at_task
@@ -364,7 +466,26 @@ class LinearStrategy:
             and not fnmatch.fnmatchcase(task.name or "", opts.start_at_task)
         ):
             return False
-        return selected(scope.tags + task.tags, opts.tags, opts.skip_tags)
+        return selected(self._tags(task, scope, host), opts.tags, opts.skip_tags)
+
+    def _tags(self, task: Task, scope: Scope, host: str | None) -> list[str]:
+        """The task's tags with its play's, roles' and blocks'; a templated one
+        (``tags: "{{ my_tags }}"``) rendered with the host's variables, as Ansible does."""
+        tags = scope.tags + task.tags
+        if host is None or not any(map(is_template, tags)):
+            return list(tags)
+        vm = self.executor.vm
+        templar = self.executor.engine.templar(
+            vm.task_vars(host, scope.vars + (task.vars,), scope.defaults), task.loc
+        )
+        out: list[str] = []
+        for tag in tags:
+            value = templar.render(tag) if is_template(tag) else tag
+            if isinstance(value, str):
+                out += [t.strip() for t in value.split(",") if t.strip()]
+            else:
+                out += [str(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
+        return out
 
     def _remember_failure(self, result: HostResult) -> None:
         self.executor.facts.set_vars(
@@ -420,7 +541,7 @@ class LinearStrategy:
                 TaskStart(
                     self.play_idx,
                     seq,
-                    self.executor.name_of(task),
+                    results[0].task_name if results else self.executor.name_of(task),
                     task.action,
                     tuple(r.host for r in results),
                     task.loc,
@@ -441,7 +562,7 @@ class LinearStrategy:
             TaskStart(
                 play_idx,
                 seq,
-                self.executor.name_of(task),
+                self.executor.name_of(task, scope),
                 task.action,
                 tuple(hosts),
                 task.loc,

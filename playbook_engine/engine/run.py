@@ -259,13 +259,16 @@ class Runner:
         if is_template(name):
             scope = {**play_vars, **self.options.extra_vars}
             name = str(self.engine.templar(scope, play.loc).render(name))
-        if name not in ("linear", "free"):
+        name = {"ansible.builtin.linear": "linear", "ansible.builtin.free": "free"}.get(name, name)
+        if name not in ("linear", "free", "host_pinned", "ansible.builtin.host_pinned"):
             raise ValidationError(
                 f"unknown strategy `{name}`",
                 play.keyword_locs.get("strategy", play.loc),
-                "pbe has the linear and free strategies",
+                "pbe has the linear, free and host_pinned strategies",
             )
-        return FreeStrategy if name == "free" else LinearStrategy
+        # host_pinned: free, with a host kept on its worker until it is done, which is how
+        # pbe's free strategy already runs a host (one thread through the play, forks bound).
+        return LinearStrategy if name == "linear" else FreeStrategy
 
     def _run_batch(
         self, index: int, play: Play, batch: list[str], kind: type[LinearStrategy]

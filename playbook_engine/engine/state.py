@@ -6,12 +6,19 @@ from dataclasses import dataclass, field
 
 from .. import modules
 from ..events import HostResult, HostStats
+from ..language.model import Task
 
 
 def expands(action: str) -> bool:
     """Whether a task's module is expanded per host into more tasks (the includes)."""
     module = modules.get(action)
     return module is not None and module.expands_at_run
+
+
+def sets_vars(task: Task) -> bool:
+    """Whether a task's module sets host variables (set_fact, include_vars)."""
+    module = modules.get(task.action)
+    return module is not None and module.sets_variables
 
 
 def bypasses_hosts(action: str) -> bool:
@@ -33,6 +40,14 @@ class RunState:
 
     def stat(self, host: str) -> HostStats:
         return self.stats.setdefault(host, HostStats())
+
+    def rescue_failure(self, host: str) -> None:
+        """A failure already counted (a handler's, in a flush inside a block) that a rescue
+        then caught: counted as rescued instead, and the host no longer failed."""
+        s = self.stat(host)
+        s.failed -= 1
+        s.rescued += 1
+        self.failed.discard(host)
 
     def count(self, res: HostResult, rescued: bool) -> None:
         s = self.stat(res.host)

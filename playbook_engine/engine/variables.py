@@ -8,11 +8,13 @@ a loop's variable (``item``) is set on top of all of these for its iteration.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..inventory import load_vars_dirs
+from ..inventory.patterns import LOCALHOST_NAMES
 from ..templating.templar import TemplateEngine
 from ..templating.values import TrustedStr, Unsafe
 from .facts import FactStore
@@ -32,7 +34,8 @@ class HostVars(Mapping[str, Any]):
         self._manager = manager
 
     def __getitem__(self, host: str) -> Any:
-        if host not in self._manager.inventory.hosts:
+        # the implicit localhost too, as in Ansible (it is not iterated over, though)
+        if host not in self._manager.inventory.hosts and host not in LOCALHOST_NAMES:
             raise KeyError(host)
         variables = self._manager.host_scope(host)
         return self._manager.engine.templar(variables).vars
@@ -66,6 +69,8 @@ class VariableManager:
         self.diff = diff
         self.hostvars = HostVars(self)
         self._inventory_cache: dict[str, dict[str, Any]] = {}
+        # per host: (defaults, vars) of the roles an include_role with `public: true` ran
+        self._exposed: dict[str, list[tuple[Mapping[str, Any], Mapping[str, Any]]]] = {}
         self._lock = threading.Lock()
         self.play_vars: dict[str, Any] = {}
         self.play_hosts: list[str] = []
@@ -92,6 +97,16 @@ class VariableManager:
         self.play_hosts = list(hosts)
         self.play_batch = list(batch)
         self.play_roles, self.play_all_roles = list(roles[0]), list(roles[1])
+        with self._lock:
+            self._exposed.clear()
+
+    def expose_role(
+        self, host: str, defaults: Mapping[str, Any], role_vars: Mapping[str, Any]
+    ) -> None:
+        """``include_role`` with ``public: true`` ran on ``host``: the role's defaults and
+        vars are seen by the host's later tasks of the play (at the role layers)."""
+        with self._lock:
+            self._exposed.setdefault(host, []).append((defaults, role_vars))
 
     def inventory_changed(self) -> None:
         """add_host, group_by or refresh_inventory changed hosts or groups: what templates
@@ -154,11 +169,14 @@ class VariableManager:
         """All variables for one task on one host; ``scopes`` are role/block/task/loop vars,
         ``defaults`` the role defaults (below everything else)."""
         merged: dict[str, Any] = {}
-        for layer in defaults:
+        exposed = self._exposed.get(host, ())
+        for layer in (*(d for d, _ in exposed), *defaults):
             merged.update(layer)
         merged.update(self.inventory_vars(host))
         merged.update(self.facts.fact_layer(host))
         merged.update(self.play_vars)
+        for _, role_vars in exposed:
+            merged.update(role_vars)
         for scope in scopes:
             merged.update(scope)
         merged.update(self.facts.host_vars(host))
@@ -195,6 +213,7 @@ class VariableManager:
             "ansible_skip_tags": self.skip_tags,
             "ansible_version": ANSIBLE_VERSION,
             "playbook_dir": self.playbook_dir,
+            "ansible_playbook_python": sys.executable,
             "ansible_check_mode": self.check,
             "ansible_diff_mode": self.diff,
             "omit": OMIT,

@@ -56,6 +56,7 @@ class Task:
     children: tuple[TaskItem, ...] = ()
     run_once: Any = None
     delegate_to: Any = None
+    delegate_facts: Any = None
     throttle: Any = None
     any_errors_fatal: Any = None
     connection: Any = None

@@ -39,8 +39,10 @@ def _as_tuple(value: Any) -> tuple[Any, ...]:
 
 
 def _tags(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) and "{{" in value:  # rendered per host when tags are matched
+        return (author_text(value.strip()),)
     if isinstance(value, str):
-        return tuple(t.strip() for t in value.split(",") if t.strip())
+        return tuple(author_text(t.strip()) for t in value.split(",") if t.strip())
     return tuple(author_text(t) for t in _as_tuple(value))
 
 
@@ -76,6 +78,7 @@ class PlaybookLoader:
         self._handlers: list[tuple[Task, tuple[Block, ...]]] = []
         self._seen_roles: set[str] = set()
         self._play_loc: SourceLocation | None = None  # of the play being read
+        self._play_vars: dict[str, Any] = {}  # of the play being read: static import names
         # Shared with run-time loaders, like the cache: problems that are warnings in a file
         # included at run time (``_at_run_time``), and names of handlers dropped by an error
         # (a notify naming one is not another error).
@@ -187,6 +190,8 @@ class PlaybookLoader:
             self._error("play has no `hosts:`", node.loc, "add e.g. `hosts: all`")
         self._handlers, self._seen_roles = [], set()
         self._play_loc = node.loc  # Ansible places a role's argument check at its play
+        play_vars = node.get("vars")
+        self._play_vars = trust(dict(play_vars)) if isinstance(play_vars, dict) else {}
         # In play order, so an include_role in tasks sees the roles already loaded.
         sections = {
             "pre_tasks": self._task_list(node.get("pre_tasks"), node.loc),
@@ -415,6 +420,7 @@ class PlaybookLoader:
             notify=tuple(author_text(n) for n in _as_tuple(node.get("notify"))),
             run_once=node.get("run_once"),
             delegate_to="localhost" if "local_action" in node else node.get("delegate_to"),
+            delegate_facts=node.get("delegate_facts"),
             connection=node.get("connection"),
             throttle=node.get("throttle"),
             any_errors_fatal=node.get("any_errors_fatal"),
@@ -467,13 +473,26 @@ class PlaybookLoader:
         self._error(f"task file not found: {name}", at, f"looked in {looked}")
         return None
 
+    def _static_text(self, value: Any, task: Task) -> Any:
+        """A static import's file or role name: a template is rendered with the play's
+        vars, the import's own ``vars:`` and ``-e`` (what Ansible knows when it reads the
+        playbook); as written when it needs more."""
+        if not is_template(value):
+            return value
+        scope = {**self._play_vars, **trust(dict(task.vars)), **self.extra_vars}
+        try:
+            return author_text(str(self.engine.templar(scope, task.loc).render(value)))
+        except Exception:  # noqa: BLE001 - any failure means: not known when reading
+            return value
+
     def _import_tasks(self, task: Task) -> TaskItem | None:
-        name = task.args.get("file", "")
+        name = self._static_text(task.args.get("file", ""), task)
         if is_template(name):
             self._error(
-                "import_tasks needs a file name without templates",
+                "import_tasks needs a file name known when the playbook is read (play vars, "
+                "the import's vars, -e)",
                 task.keyword_loc("import_tasks"),
-                "use include_tasks for that",
+                "use include_tasks for one that needs host variables",
             )
             return None
         path = self._find_task_file(str(name), task.loc)
@@ -486,7 +505,15 @@ class PlaybookLoader:
             return task  # resolved per host at run time
         name = str(name)
         path = self._find_task_file(name, task.loc)
-        items = self._at_run_time(lambda: self._task_file(path, task.loc)) if path else ()
+        if path is None:  # Ansible reads it when the include runs: a failure of that task
+            self.problems[-1] = replace(
+                self.problems[-1],
+                severity="warning",
+                message=f"{self.problems[-1].message} (include_tasks reads it when it runs: "
+                "an error only if this task runs)",
+            )
+            return task
+        items = self._at_run_time(lambda: self._task_file(path, task.loc))
         apply = task.args.get("apply") or {}
         return replace(
             task,
@@ -499,10 +526,26 @@ class PlaybookLoader:
         return _wrap(task, (block,)) if block else None
 
     def _include_role(self, task: Task) -> TaskItem:
-        if is_template(task.args.get("name", task.args.get("role", ""))):
-            return task
+        named = ("name", "role", "tasks_from", "vars_from", "defaults_from", "handlers_from")
+        if any(is_template(task.args.get(key, "")) for key in named):
+            return task  # resolved per host at run time
+        before = len(self.problems)
         block = self._at_run_time(lambda: self._role_from_task(task))
-        return replace(task, children=(block,) if block else ())
+        missing = [p for p in self.problems[before:] if p.message.startswith("role not found")]
+        if block is None and missing:  # Ansible looks for it when the include runs
+            self.problems[before:] = [
+                replace(
+                    p,
+                    severity="warning",
+                    message=f"{p.message} (include_role looks for it when it runs: an error "
+                    "only if this task runs)",
+                )
+                if p in missing
+                else p
+                for p in self.problems[before:]
+            ]
+            return task
+        return replace(task, children=(_apply_role(block, task.args),) if block else ())
 
     def _at_run_time(self, load: Callable[[], _T]) -> _T:
         """Load what an include brings in only when it runs: a module pbe lacks there is a
@@ -522,11 +565,11 @@ class PlaybookLoader:
     def _role_from_task(self, task: Task) -> Block | None:
         args = task.args
         return self._role_block(
-            author_text(args.get("name", args.get("role", ""))),
+            author_text(self._static_text(args.get("name", args.get("role", "")), task)),
             task.loc,
             {},
             {
-                sub: str(args.get(f"{sub}_from", "main"))
+                sub: str(self._static_text(args.get(f"{sub}_from", "main"), task))
                 for sub in ("tasks", "vars", "defaults", "handlers")
             },
             dedupe=False,
@@ -604,7 +647,7 @@ class PlaybookLoader:
             self._error(f"role `{name}` has no tasks file `{files['tasks']}`", loc)
             return None
         handlers_file = main_file(path, "handlers", files.get("handlers", "main"))
-        if tasks_file is None and handlers_file is None and not deps:
+        if tasks_file is None and handlers_file is None and not deps and not _has_content(path):
             self._error(f"role `{name}` has no tasks (no tasks/main.yml in {path})", loc)
             return None
         tasks = self._task_file(tasks_file, loc) if tasks_file else ()
@@ -667,7 +710,7 @@ class PlaybookLoader:
         merged: dict[str, Any] = {}
         for file in main_vars_files(path, sub, files.get(sub, "main")):
             try:
-                merged.update(load_vars_file(file))
+                merged.update(load_vars_file(file) or {})
             except ValidationError as exc:
                 self._collect(exc, loc)
         return merged
@@ -720,7 +763,7 @@ class PlaybookLoader:
         loader._raise_errors()
         if block is None:  # not found is always reported as a problem; this is a backstop
             raise ValidationFailed([Problem(f"could not load role {args.get('name')!r}")])
-        return block
+        return _apply_role(block, args)
 
     def _for_call(self) -> PlaybookLoader:
         """A loader for one run-time include: its own problems and recursion stacks, this
@@ -758,6 +801,11 @@ def _resolve(path: Path) -> Path | None:
         return path.resolve()
     except (OSError, ValueError, RuntimeError):
         return None
+
+
+def _has_content(role: Path) -> bool:
+    """A role without tasks may still bring vars, defaults or dependencies (its meta)."""
+    return any(main_file(role, part, "main") is not None for part in ("meta", "vars", "defaults"))
 
 
 def _deferred(problem: Problem) -> Problem:
@@ -855,6 +903,7 @@ _ROLE_KEYWORDS = frozenset(
         "diff",
         "any_errors_fatal",
         "delegate_to",
+        "delegate_facts",
         "run_once",
     }
 )
@@ -904,6 +953,22 @@ def _wrap(task: Task, items: tuple[TaskItem, ...]) -> Block:
         vars=task.vars,
         tags=task.tags,
         keywords=keywords,
+    )
+
+
+def _apply_role(block: Block, args: dict[str, Any]) -> Block:
+    """include_role's ``apply:`` keywords, on the role's own block (it stays a role block)."""
+    apply = args.get("apply") or {}
+    if not isinstance(apply, dict) or not apply:
+        return block
+    return replace(
+        block,
+        when=block.when + _as_tuple(apply.get("when")),
+        tags=block.tags + _tags(apply.get("tags")),
+        keywords={
+            **block.keywords,
+            **{k: v for k, v in apply.items() if k not in ("when", "tags")},
+        },
     )
 
 

@@ -69,6 +69,7 @@ def main_vars_files(role: Path, sub: str, name: str = "main") -> list[Path]:
             if f.is_file()
             and f.suffix in VARS_EXTENSIONS
             and not any(part.startswith(".") for part in f.relative_to(base).parts)
+            and not f.name.endswith("~")
         )
     found = main_file(role, sub, name)
     return [found] if found is not None else []

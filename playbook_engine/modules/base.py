@@ -175,6 +175,9 @@ class Module:
     # the result's facts are host variables the module set (set_fact, include_vars), not
     # gathered facts, so they are not added as ``ansible_*`` facts.
     sets_variables: ClassVar[bool] = False
+    # False where the result's keys echo variables (debug ``var=ansible_facts``): an
+    # ``ansible_facts`` key in it is then a value shown, not facts to set.
+    returns_facts: ClassVar[bool] = True
     # the result asks the engine to change the inventory (``add_host``/``add_group``).
     changes_inventory: ClassVar[bool] = False
     # path arguments that name controller files (host files when ``remote_src`` is true):

@@ -17,6 +17,7 @@ class Debug(Module):
     """Print a message or a variable's value."""
 
     supports_async = False  # Ansible's action refuses async too
+    returns_facts = False  # `var: ansible_facts` shows the facts, it sets none
 
     args = {
         "msg": Arg("raw", description="The message (any value) to print."),

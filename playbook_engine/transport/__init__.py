@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterable
 
 from ..errors import ModuleError
 from .base import STOPPED, CommandResult, Connection, ConnectionSpec
+
+_PREFETCH_GRACE = 30.0  # seconds close_all waits for connections still being opened
 
 __all__ = ["CommandResult", "Connection", "ConnectionCache", "ConnectionSpec", "connect"]
 
@@ -74,6 +77,7 @@ class ConnectionCache:
         self._early: dict[str, ConnectionSpec] = {}  # prefetched, not yet asked for
         self._failed: dict[str, tuple[ConnectionSpec, BaseException]] = {}
         self._stopping = False
+        self._prefetchers: list[threading.Thread] = []
         self._closed = False
 
     def get(self, spec: ConnectionSpec) -> Connection:
@@ -133,12 +137,15 @@ class ConnectionCache:
                     todo.put(host)
                     count += 1
         for n in range(min(limit, count)):
-            threading.Thread(
+            thread = threading.Thread(
                 target=self._prefetch_from,
                 args=(todo, spec_of),
                 daemon=True,
                 name=f"pbe-prefetch-{n}",
-            ).start()
+            )
+            thread.start()
+            with self._lock:
+                self._prefetchers.append(thread)
 
     def _prefetch_from(
         self, todo: queue.SimpleQueue[str], spec_of: Callable[[str], ConnectionSpec]
@@ -201,3 +208,9 @@ class ConnectionCache:
                 conn.close()
             except Exception:  # closing is best effort at the end of a run
                 pass
+        # A prefetch still resolving or connecting (a run that needed no connection ends
+        # fast) must not be inside the C resolver when the interpreter exits: glibc aborts
+        # the process ("FATAL: exception not rethrown"). They stop at the next host.
+        deadline = time.monotonic() + _PREFETCH_GRACE
+        for thread in self._prefetchers:
+            thread.join(max(0.0, deadline - time.monotonic()))

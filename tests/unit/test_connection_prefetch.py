@@ -118,3 +118,22 @@ def test_nothing_prefetched_outlives_close_all() -> None:
     release.set()
     time.sleep(0.2)
     assert cache._conns == {}
+
+
+def test_close_all_waits_for_a_prefetch_still_connecting() -> None:
+    """A run that needed no connection may end while a prefetch is still resolving a host:
+    the interpreter must not exit with that thread inside the C resolver (glibc aborts the
+    process: exit 134, "FATAL: exception not rethrown"), so close_all waits for it."""
+    cache = ConnectionCache()
+    entered, release = threading.Event(), threading.Event()
+
+    def slow(host: str) -> ConnectionSpec:
+        entered.set()
+        release.wait(5)
+        return _local(host)
+
+    cache.prefetch(["h0"], slow, limit=1)
+    assert entered.wait(5)
+    threading.Timer(0.3, release.set).start()
+    cache.close_all()
+    assert not [t for t in threading.enumerate() if t.name.startswith("pbe-prefetch")]

@@ -161,13 +161,13 @@ def test_include_role_and_import_role(tmp_path: Path) -> None:
     ("files", "expected"),
     [
         (
-            {"site.yml": "- hosts: a\n  tasks:\n    - include_tasks: missing.yml\n"},
+            {"site.yml": "- hosts: a\n  tasks:\n    - import_tasks: missing.yml\n"},
             "site.yml:3:7: task file not found: missing.yml",
         ),
         ({"site.yml": "- hosts: a\n  roles: [nope]\n"}, "site.yml:2:11: role not found: `nope`"),
         (
             {
-                "roles/empty/defaults/main.yml": "x: 1\n",
+                "roles/empty/files/a.txt": "a file, no tasks, vars or meta\n",
                 "site.yml": "- hosts: a\n  roles: [empty]\n",
             },
             "role `empty` has no tasks",
