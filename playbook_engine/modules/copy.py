@@ -25,7 +25,6 @@ from .util.filewriter import (
     resolve_dest,
     stat_path,
 )
-from .util.homes import expand_home
 
 # -- the module ----------------------------------------------------------------------------
 
@@ -132,7 +131,6 @@ class Copy(Module):
 
     def change(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
         """The result in Ansible's registered shape, built by the shared file helpers."""
-        args = expand_home(ctx, args, "dest", *(["src"] if args["remote_src"] else []))
         opts = WriteOptions.from_args(args)
         if args["src"] is None:
             if args["content"] is None:

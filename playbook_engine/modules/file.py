@@ -32,7 +32,6 @@ from .util import selinux
 from .util.chattr import ATTRIBUTES, set_attributes
 from .util.fileargs import SE_ARGS, UNSAFE_WRITES
 from .util.filestate import FileState
-from .util.homes import expand_home
 from .util.modes import ModeError, format_mode, parse_mode
 from .util.probe import PRELUDE, Answers, Entry, Env, Node, Probe, find_start, parse_entry, resolve
 from .util.remotefs import temp_beside
@@ -964,7 +963,6 @@ class File(Module):
 
     def change(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
         """The result in Ansible's registered shape, built by the shared file helpers."""
-        args = expand_home(ctx, args, "path", "src")
         if args["_diff_peek"] is not None:
             return _peek(ctx, args["path"])
         want = Want.from_args(args)

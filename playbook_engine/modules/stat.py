@@ -9,7 +9,6 @@ from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
 from .util import selinux
-from .util.homes import expand_home
 from .util.modes import PERMISSION_FLAGS
 from .util.probe import ALGORITHMS, Entry, Probe
 from .util.selinux import SeContext
@@ -129,7 +128,6 @@ class Stat(Module):
     }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
-        args = expand_home(ctx, args, "path")
         probe = Probe(ctx.files, args["checksum_algorithm"])
         flags = "A" + ("L" if args["follow"] else "") + ("S" if args["get_checksum"] else "")
         probe.path("p", args["path"], flags + ("M" if args["get_mime"] else ""))

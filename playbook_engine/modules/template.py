@@ -18,7 +18,6 @@ from .base import Arg, Module, ModuleContext
 from .copy import FILE_ARGS, FILE_RETURNS
 from .result import Result
 from .util.filewriter import Payload, WriteOptions, install, resolve_dest
-from .util.homes import expand_home
 from .util.modes import format_mode
 
 # YAML '\r\n' (single-quoted) is the four characters; Ansible accepts both spellings.
@@ -174,7 +173,6 @@ class Template(Module):
 
     def change(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
         """The result in Ansible's registered shape, built by the shared file helpers."""
-        args = expand_home(ctx, args, "dest")
         path = ctx.find_file("templates", args["src"])
         try:
             source = path.read_text(encoding="utf-8")
