@@ -283,8 +283,10 @@ _VALIDATE_FAILED = "@@pbe-validate-failed@@"
 _VALIDATED = "@@pbe-validated@@"
 # A replaced file keeps its extended ACL (Ansible's atomic move copies it with the file's
 # xattrs); copied before the mode is set, so a given `mode` still applies on top of it.
+# A new file has none to keep: no getfacl then.
 _KEEP_ACL = (
-    'if command -v getfacl >/dev/null 2>&1 && a=$(getfacl -cs -- "$d" 2>/dev/null) && '
+    'if [ -e "$d" ] && command -v getfacl >/dev/null 2>&1 && '
+    'a=$(getfacl -cs -- "$d" 2>/dev/null) && '
     '[ -n "$a" ]; then printf \'%s\\n\' "$a" | setfacl --set-file=- -- "$t" 2>/dev/null || :; fi'
 )
 # Where SELinux is on, a replaced file keeps its context (the temp file gets the old one).
