@@ -54,33 +54,22 @@ class TaskChecker:
         action, args = found
         module = modules.get(action)
         start = len(self.problems)
+        args_end = start
         if module is not None and not self._unsplit:
-            before = len(self.problems)
             self._check_args(module, args, node, action)
-            if _expects_failure(node):
-                self.problems[before:] = [_at_run_time(p) for p in self.problems[before:]]
+            args_end = len(self.problems)
         self._check_keywords(node)
-        if node.get("ignore_errors") is True:
-            self._template_errors_at_run_time(start)
+        if _expects_failure(node):
+            # its argument problems and templates that do not compile fail it when it runs
+            self.problems[start:] = [
+                _at_run_time(p) if i < args_end or p.message.startswith(_SYNTAX) else p
+                for i, p in enumerate(self.problems[start:], start)
+            ]
         self._check_async(node, module.name if module else action)
         self._check_loops(node)
         if any(p.severity == "error" and p not in self.deferrable for p in self.problems):
             return None
         return (module.name if module else action), args
-
-    def _template_errors_at_run_time(self, start: int) -> None:
-        """In a task that ignores its errors, a template that does not compile is a warning:
-        the task fails when it runs and the play goes on, as in Ansible (a playbook may
-        test exactly that failure)."""
-        for index in range(start, len(self.problems)):
-            problem = self.problems[index]
-            if problem.severity == "error" and problem.message.startswith(_SYNTAX):
-                hint = f"{problem.hint}; " if problem.hint else ""
-                self.problems[index] = replace(
-                    problem,
-                    severity="warning",
-                    hint=f"{hint}the task ignores errors: it fails when it runs",
-                )
 
     def error(self, message: str, loc: SourceLocation | None, hint: str | None = None) -> None:
         self.problems.append(Problem(message, loc, hint))
@@ -325,8 +314,8 @@ class TaskChecker:
 
 def _expects_failure(node: YMap) -> bool:
     """The task says its failure is expected (a literal true ``ignore_errors``): Ansible
-    checks arguments when the task runs, and tests of a module's own error handling rely
-    on that, so its argument problems fail the task at run time instead."""
+    checks arguments and compiles templates when the task runs, and tests of a module's
+    own error handling rely on that, so such problems fail the task at run time instead."""
     flag = node.get("ignore_errors")
     return flag is True or (isinstance(flag, str) and flag.strip().lower() in ("yes", "true"))
 
