@@ -19,6 +19,11 @@ def _run(tmp_path: Path, book: str, inventory: Any = None, **options: Any) -> pb
     return pbe.run(path, inventory or LOCAL, **options)
 
 
+def _in_order(result: pbe.RunResult) -> list[Any]:
+    """Results by task, then host (hosts of one task finish in any order)."""
+    return sorted(result.results, key=lambda r: (r.play, r.task, r.host))
+
+
 def _outcomes(result: pbe.RunResult) -> list[tuple[str, str, str]]:
     return [(r.task_name, r.host, r.status) for r in result.results]
 
@@ -183,7 +188,7 @@ def test_a_handler_failing_in_a_flush_inside_a_block_is_rescued(tmp_path: Path) 
 """,
         inventory,
     )
-    msgs = [(r.host, r.result.get("msg")) for r in result.results if r.action == "debug"]
+    msgs = [(r.host, r.result.get("msg")) for r in _in_order(result) if r.action == "debug"]
     assert msgs == [
         ("b", "after-flush"),
         ("a", "rescued"),
@@ -205,7 +210,7 @@ def test_clear_host_errors_in_always_lets_the_host_go_on(tmp_path: Path) -> None
     inventory = {"all": {"hosts": {h: {"ansible_connection": "local"} for h in ("a", "b")}}}
     book = (Path(__file__).parent / "data" / "clear_host_errors.yml").read_text()
     result = _run(tmp_path, book, inventory)
-    msgs = [(r.host, r.result.get("msg")) for r in result.results if r.action == "debug"]
+    msgs = [(r.host, r.result.get("msg")) for r in _in_order(result) if r.action == "debug"]
     assert msgs == [
         ("a", "always"),
         ("b", "always"),
@@ -417,7 +422,7 @@ def test_any_errors_fatal_still_runs_every_hosts_always_section(tmp_path: Path) 
     inventory = {"all": {"hosts": {h: {"ansible_connection": "local"} for h in ("a", "b")}}}
     book = (Path(__file__).parent / "data" / "any_errors_fatal_always.yml").read_text()
     result = _run(tmp_path, book, inventory)
-    msgs = [(r.host, r.result.get("msg")) for r in result.results if r.action == "debug"]
+    msgs = [(r.host, r.result.get("msg")) for r in _in_order(result) if r.action == "debug"]
     assert msgs == [
         ("a", "start"),
         ("b", "start"),
@@ -537,5 +542,5 @@ def test_a_run_once_set_fact_sets_the_fact_on_every_host(tmp_path: Path) -> None
 """,
         inventory,
     )
-    asserts = [(r.host, r.status) for r in result.results if r.action == "assert"]
+    asserts = sorted((r.host, r.status) for r in result.results if r.action == "assert")
     assert asserts == [("a", "ok"), ("b", "ok"), ("c", "ok")]
