@@ -22,6 +22,7 @@ from typing import Any
 
 import jinja2
 from jinja2 import nodes
+from jinja2.lexer import TOKEN_STRING, Lexer, Token, get_lexer
 from jinja2.nativetypes import NativeCodeGenerator
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -111,6 +112,27 @@ class _CodeGenerator(NativeCodeGenerator):
         raise nodes.Impossible()
 
 
+class _RawStringLexer(Lexer):
+    """Jinja string literals whose backslashes are characters, not escapes: in a template
+    written in the playbook (a YAML value) Ansible keeps them, so ``'\\1'`` reaches
+    ``regex_replace`` as a group reference, not as the character ``\\x01``, and ``'a\\nb'``
+    stays four characters. Template files keep Jinja's escapes, as in Ansible."""
+
+    def wrap(
+        self,
+        stream: Iterable[tuple[int, str, str]],
+        name: str | None = None,
+        filename: str | None = None,
+    ) -> Iterator[Token]:
+        def doubled() -> Iterator[tuple[int, str, str]]:
+            for lineno, token, value in stream:
+                if token == TOKEN_STRING and "\\" in value:
+                    value = value[0] + value[1:-1].replace("\\", "\\\\") + value[-1]
+                yield lineno, token, value
+
+        return super().wrap(doubled(), name, filename)
+
+
 class _Environment(ImmutableSandboxedEnvironment):
     """Where a template reads a registered ``stdout_lines``, it gets a real list.
 
@@ -126,6 +148,17 @@ class _Environment(ImmutableSandboxedEnvironment):
         """What a macro, a `{% set %}` block or `caller()` renders: text, whatever native
         values its expressions gave (`{% macro hi(n) %}hi {{ n }}{% endmacro %}` with 42)."""
         return "".join(str(p) for p in parts)
+
+    raw_strings = False  # the overlay for templates written in the playbook sets it
+
+    @property
+    def lexer(self) -> Lexer:
+        if not self.raw_strings:
+            return get_lexer(self)
+        found = self.__dict__.get("_raw_lexer")
+        if found is None:
+            found = self.__dict__["_raw_lexer"] = _RawStringLexer(self)
+        return found
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         return _as_list(super().getitem(obj, argument))
@@ -191,17 +224,24 @@ class TemplateEngine:
         for name, func in list(self.env.filters.items()):
             if name.removeprefix("ansible.builtin.") not in _SEE_UNDEFINED:
                 self.env.filters[name] = _passing_undefined(func)
-        self.compile = functools.lru_cache(maxsize=2048)(self.env.from_string)
+        # templates written in the playbook: string literals keep their backslashes
+        self.values = self.env.overlay()
+        self.values.raw_strings = True
+        self.compile = functools.lru_cache(maxsize=2048)(self.values.from_string)
+        self.compile_file = functools.lru_cache(maxsize=256)(self.env.from_string)
         self._dialects: dict[tuple[tuple[str, Any], ...], jinja2.Environment] = {}
         self.inline = functools.lru_cache(maxsize=512)(
-            functools.partial(compile_condition, self.env)
+            functools.partial(compile_condition, self.values)
         )
 
-    def compile_in(self, source: str, syntax: Mapping[str, Any] | None) -> jinja2.Template:
+    def compile_in(
+        self, source: str, syntax: Mapping[str, Any] | None, raw: bool = False
+    ) -> jinja2.Template:
         """``source`` compiled with other Jinja syntax options (delimiters, trim_blocks):
-        an overlay of the run's environment, same filters, tests and sandbox."""
+        an overlay of the run's environment, same filters, tests and sandbox. ``raw``: a
+        template written in the playbook (see ``_RawStringLexer``), else a template file."""
         if not syntax:
-            return self.compile(source)
+            return self.compile(source) if raw else self.compile_file(source)
         key = tuple(sorted(syntax.items()))
         if key not in self._dialects:  # a benign race: both threads build the same overlay
             self._dialects[key] = self.env.overlay(**dict(key))
@@ -278,13 +318,15 @@ class Templar:
         return "".join(str(p) for p in self._parts(source, syntax))
 
     def render_str(self, source: str) -> Any:
-        parts = self._parts(source)
+        parts = self._parts(source, raw=True)
         if len(parts) == 1:
             return parts[0]
         return "".join(str(p) for p in parts)
 
-    def _parts(self, source: str, syntax: Mapping[str, Any] | None = None) -> list[Any]:
-        return self._run(lambda: self.engine.compile_in(source, syntax), self.vars, source)
+    def _parts(
+        self, source: str, syntax: Mapping[str, Any] | None = None, raw: bool = False
+    ) -> list[Any]:
+        return self._run(lambda: self.engine.compile_in(source, syntax, raw), self.vars, source)
 
     def _run(
         self,
@@ -343,7 +385,9 @@ class Templar:
         if (inline := self.engine.inline(condition)) is None:
             return self._judge(condition, self.render_str(condition))
         template, constants = inline
-        variables = WithInline(self.vars, constants, lambda text: self.render_text(trust(text)))
+        variables = WithInline(
+            self.vars, constants, lambda text: "".join(map(str, self._parts(trust(text), raw=True)))
+        )
         parts = self._run(lambda: template, variables, condition)
         return self._judge(condition, parts[0] if len(parts) == 1 else "".join(map(str, parts)))
 

@@ -84,15 +84,17 @@ FILTER_CASES = [
     ("{{ v | type_debug }}", {"v": Unsafe("x")}, "str"),
     ("{{ v | type_debug }}", {"v": True}, "bool"),
     # regular expressions
-    ("{{ v | regex_replace('^a.*i(.*)$', 'a\\\\1') }}", {"v": "ansible"}, "able"),
+    # a playbook's template keeps a literal's backslashes (ansible-core 2.21): '\\\\1' is two
+    ("{{ v | regex_replace('^a.*i(.*)$', 'a\\\\1') }}", {"v": "ansible"}, "a\\1"),
+    ("{{ v | regex_replace('^a.*i(.*)$', 'a\\1') }}", {"v": "ansible"}, "able"),
     (
-        "{{ v | regex_replace('^(?P<host>.+):(?P<port>\\\\d+)$', '\\\\g<host>, \\\\g<port>') }}",
+        "{{ v | regex_replace('^(?P<host>.+):(?P<port>\\d+)$', '\\g<host>, \\g<port>') }}",
         {"v": "localhost:80"},
         "localhost, 80",
     ),
     ("{{ v | regex_replace(':80') }}", {"v": "localhost:80"}, "localhost"),
     (
-        "{{ v | regex_replace('^(.ar)$', '#\\\\1', multiline=True, ignorecase=True) }}",
+        "{{ v | regex_replace('^(.ar)$', '#\\1', multiline=True, ignorecase=True) }}",
         {"v": "CAR\ntar\nfoo\nbar\n"},
         "#CAR\n#tar\nfoo\n#bar\n",
     ),
@@ -100,20 +102,20 @@ FILTER_CASES = [
     ("{{ v | regex_search('database[0-9]+') }}", {"v": "server1/database42"}, "database42"),
     ("{{ v | regex_search('^bar', multiline=True, ignorecase=True) }}", {"v": "foo\nBAR"}, "BAR"),
     (
-        "{{ v | regex_search('server([0-9]+)/database([0-9]+)', '\\\\1', '\\\\2') }}",
+        "{{ v | regex_search('server([0-9]+)/database([0-9]+)', '\\1', '\\2') }}",
         {"v": "server1/database42"},
         ["1", "42"],
     ),
     (
-        "{{ v | regex_search('(?P<dividend>[0-9]+)/(?P<divisor>[0-9]+)', '\\\\g<dividend>', "
-        "'\\\\g<divisor>') }}",
+        "{{ v | regex_search('(?P<dividend>[0-9]+)/(?P<divisor>[0-9]+)', '\\g<dividend>', "
+        "'\\g<divisor>') }}",
         {"v": "21/42"},
         ["21", "42"],
     ),
     ("{{ v | regex_search('foobar') }}", {"v": "ansible"}, None),
     ("{{ v | regex_search('foobar') is none }}", {"v": "ansible"}, True),
     (
-        "{{ v | regex_findall('\\\\b(?:[0-9]{1,3}\\\\.){3}[0-9]{1,3}\\\\b') }}",
+        "{{ v | regex_findall('\\b(?:[0-9]{1,3}\\.){3}[0-9]{1,3}\\b') }}",
         {"v": "Some DNS servers are 8.8.8.8 and 8.8.4.4"},
         ["8.8.8.8", "8.8.4.4"],
     ),
@@ -122,7 +124,7 @@ FILTER_CASES = [
         {"v": "CAR\ntar\nfoo\nbar\n"},
         ["CAR", "tar", "bar"],
     ),
-    ("{{ v | regex_findall('(\\\\w)=(\\\\d)') }}", {"v": "a=1 b=2"}, [["a", "1"], ["b", "2"]]),
+    ("{{ v | regex_findall('(\\w)=(\\d)') }}", {"v": "a=1 b=2"}, [["a", "1"], ["b", "2"]]),
     ("{{ v | regex_escape }}", {"v": "^f.*o(.*)$"}, "\\^f\\.\\*o\\(\\.\\*\\)\\$"),
     ("{{ v | regex_escape('posix_basic') }}", {"v": "^f.*o(.*)$"}, "\\^f\\.\\*o(\\.\\*)\\$"),
     # dictionaries
@@ -298,7 +300,7 @@ FILTER_CASES = [
     ("{{ v | comment('xml') }}", {"v": "XML style"}, "<!--\n -\n - XML style\n -\n-->"),
     ("{{ v | comment(decoration='! ') }}", {"v": "My Special Case"}, "!\n! My Special Case\n!"),
     (
-        "{{ v | comment('plain', prefix='#######\\n#', postfix='#\\n#######\\n   ###\\n    #') }}",
+        "{{ v | comment('plain', prefix='#######\n#', postfix='#\n#######\n   ###\n    #') }}",
         {"v": "Custom style"},
         "#######\n#\n# Custom style\n#\n#######\n   ###\n    #",
     ),

@@ -120,7 +120,7 @@ def test_registered_lines_work_in_loops_filters_and_files(tmp_path: Path) -> Non
           - (out.stdout_lines | to_json) == '["a", "b", "c"]'
           - (out.stdout_lines | tojson) == '["a", "b", "c"]'
           - (out | to_json | from_json).stdout_lines == ['a', 'b', 'c']
-          - (out.stdout_lines | to_yaml) == '[a, b, c]\\n'
+          - (out.stdout_lines | to_yaml | trim) == '[a, b, c]'
           - out.stderr_lines == [] and not out.stderr_lines
     - copy:
         content: "{{{{ out.stdout_lines }}}}"
