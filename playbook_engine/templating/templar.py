@@ -231,7 +231,7 @@ class TemplateEngine:
         self.compile_file = functools.lru_cache(maxsize=256)(self.env.from_string)
         self._dialects: dict[tuple[tuple[str, Any], ...], jinja2.Environment] = {}
         self.inline = functools.lru_cache(maxsize=512)(
-            functools.partial(compile_condition, self.values)
+            functools.partial(compile_condition, self.env)
         )
 
     def compile_in(
@@ -276,6 +276,13 @@ class TemplateEngine:
         return list(dict.fromkeys(found))
 
 
+def _joined(parts: list[Any]) -> Any:
+    """One part keeps its type (a whole ``{{ expr }}``); several are text."""
+    if len(parts) == 1:
+        return parts[0]
+    return "".join(str(p) for p in parts)
+
+
 class Templar:
     """Renders values for one host and task against a variables mapping."""
 
@@ -318,10 +325,11 @@ class Templar:
         return "".join(str(p) for p in self._parts(source, syntax))
 
     def render_str(self, source: str) -> Any:
-        parts = self._parts(source, raw=True)
-        if len(parts) == 1:
-            return parts[0]
-        return "".join(str(p) for p in parts)
+        return _joined(self._parts(source, raw=True))
+
+    def _expression(self, source: str) -> Any:
+        """A condition's value (Jinja's escapes in its string literals)."""
+        return _joined(self._parts(source))
 
     def _parts(
         self, source: str, syntax: Mapping[str, Any] | None = None, raw: bool = False
@@ -380,14 +388,14 @@ class Templar:
                 "from the playbook, and is not evaluated",
                 self.loc,
             )
+        # a condition is an expression: Jinja's escapes apply in its string literals, as in
+        # ansible-core 2.21 (where `{{ }}` templates in values keep their backslashes)
         if not is_template(condition):
-            return self._judge(condition, self.render_str("{{ (" + condition.strip() + ") }}"))
+            return self._judge(condition, self._expression("{{ (" + condition.strip() + ") }}"))
         if (inline := self.engine.inline(condition)) is None:
-            return self._judge(condition, self.render_str(condition))
+            return self._judge(condition, self._expression(condition))
         template, constants = inline
-        variables = WithInline(
-            self.vars, constants, lambda text: "".join(map(str, self._parts(trust(text), raw=True)))
-        )
+        variables = WithInline(self.vars, constants, lambda text: self.render_text(trust(text)))
         parts = self._run(lambda: template, variables, condition)
         return self._judge(condition, parts[0] if len(parts) == 1 else "".join(map(str, parts)))
 

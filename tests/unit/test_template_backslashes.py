@@ -1,7 +1,8 @@
 """Backslashes in Jinja string literals, as ansible-core 2.21 treats them (observed with
 ansible-playbook on the same playbook): in a template written in the playbook they are
 characters (``regex_replace('(x)', '\\1\\1')`` in a double-quoted YAML value refers to the
-group), in a template file Jinja's escapes apply (``'a\\nb'`` holds a newline)."""
+group), in a condition (an expression) and in a template file Jinja's escapes apply
+(``'\\1'`` is one character there, ``'a\\nb'`` holds a newline)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def test_string_literals_in_the_playbook_keep_their_backslashes(tmp_path: Path) 
         msg: '{{ ''a\nb'' | length }}-{{ ''it\''s'' }}-{{ "tab\there" | length }}'
     - debug: {msg: "{{ 'a\\\\nb' | length }}"}
     - debug: {msg: yes}
-      when: "'\\1' | length == 2"
+      when: "'\\1' | length == 1"
     - template: {src: t.j2, dest: OUT}
 """.replace("OUT", str(tmp_path / "out.txt"))
     )
