@@ -73,3 +73,20 @@ def test_idle_threads_take_the_next_job_and_end_after_a_while() -> None:
     assert sorted(second) == sorted(first)  # the same four threads, no new ones
     assert _until(lambda: not pool._idle)  # idle past IDLE_SECONDS: every thread ended
     assert not [t for t in threading.enumerate() if t.ident in first]
+
+
+def test_run_results_list_a_tasks_hosts_in_inventory_order(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """h1 finishes last, yet comes first, as in the JSON document."""
+    from playbook_engine.api import run
+
+    hosts = {f"h{n}": {"ansible_connection": "local"} for n in range(1, 6)}
+    book = tmp_path / "site.yml"
+    book.write_text(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n"
+        "    - shell: sleep {{ '0.5' if inventory_hostname == 'h1' else '0' }}\n"
+        "    - debug: msg=x\n"
+    )
+    result = run(book, {"all": {"hosts": hosts}})
+    assert [(r.task_name, r.host) for r in result.results] == [
+        (task, f"h{n}") for task in ("shell", "debug") for n in range(1, 6)
+    ]
