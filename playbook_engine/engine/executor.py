@@ -532,12 +532,15 @@ class Executor:
         templar = self.engine.templar(
             self.vm.task_vars(host, scope.vars + (task.vars,), scope.defaults), task.loc
         )
-        names = []
+        names: list[str] = []
         for name in notify:
             try:
-                names.append(str(templar.render(name)))
+                value = templar.render(name)
             except (PbeError, Unpredictable):
                 names.append(name)  # matches a handler named by the same template
+                continue
+            # `notify: "{{ handlers }}"` may give a list of names, as in Ansible
+            names += [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
         with self._lock:
             self._notify[(host, task.uid)] = tuple(names)
 

@@ -18,7 +18,14 @@ from .argspec import implicit_task, literal_param_problems, read_specs
 from .library import load_entry_points, load_library
 from .loader import YList, YMap, load_file, load_vars_file, loc_of, plain
 from .model import Block, Play, Playbook, Role, Task, TaskItem, VarPrompt
-from .roles import find_role, is_file, main_file, main_vars_files, search_dirs
+from .roles import (
+    find_role,
+    is_file,
+    main_file,
+    main_vars_files,
+    role_qualified,
+    search_dirs,
+)
 from .taskcheck import ASYNC_KEYS, CONDITION_KEYS, TaskChecker
 from .validate import (
     BLOCK_KEYWORDS,
@@ -76,6 +83,10 @@ class PlaybookLoader:
         self._cache_lock = threading.Lock()
         # handlers brought in by the play's roles, with the blocks around them
         self._handlers: list[tuple[Task, tuple[Block, ...]]] = []
+        self._handler_log: list[int] = []  # every role handler read, in order
+        self._included_handlers: dict[int, frozenset[int]] = {}  # by include_role task uid
+        self._static_handlers: set[int] = set()  # read by the roles section, import_role
+        self._including = 0  # reading what an include_role brings in
         self._seen_roles: set[str] = set()
         self._play_loc: SourceLocation | None = None  # of the play being read
         self._play_vars: dict[str, Any] = {}  # of the play being read: static import names
@@ -188,19 +199,22 @@ class PlaybookLoader:
         self._check_vars_files(node)
         if "hosts" not in node:
             self._error("play has no `hosts:`", node.loc, "add e.g. `hosts: all`")
-        self._handlers, self._seen_roles = [], set()
+        self._handlers, self._seen_roles, self._included_handlers = [], set(), {}
+        self._handler_log, self._static_handlers = [], set()
         self._play_loc = node.loc  # Ansible places a role's argument check at its play
         play_vars = node.get("vars")
         self._play_vars = trust(dict(play_vars)) if isinstance(play_vars, dict) else {}
         # In play order, so an include_role in tasks sees the roles already loaded.
-        sections = {
-            "pre_tasks": self._task_list(node.get("pre_tasks"), node.loc),
-            "roles": self._roles_section(node),
-        }
+        sections = {"pre_tasks": self._task_list(node.get("pre_tasks"), node.loc)}
+        start = len(self._handlers)
+        sections["roles"] = self._roles_section(node)
+        end = len(self._handlers)
         for section in ("tasks", "post_tasks", "handlers"):
             sections[section] = self._task_list(node.get(section), node.loc)
-        handlers = _flat_handlers(sections["handlers"], ()) + self._handlers
-        self._check_notify(sections, [h for h, _ in handlers], node)
+        # Ansible's order: the roles section's, the play's own, then those of imported roles
+        found, own = self._handlers, _flat_handlers(sections["handlers"], ())
+        handlers = found[start:end] + own + found[:start] + found[end:]
+        self._check_notify(sections, handlers, node)
         for key in ("vars", "environment"):
             self.problems += check_templates(node.get(key), self.engine, node.loc)
         prompts = self._var_prompts(node)
@@ -220,6 +234,8 @@ class PlaybookLoader:
             post_tasks=sections["post_tasks"],
             handlers=tuple(h for h, _ in handlers),
             handler_blocks={h.uid: blocks for h, blocks in handlers if blocks},
+            included_handlers=dict(self._included_handlers),
+            late_handlers=frozenset(self._handler_log) - self._static_handlers,
             gather_facts=node.get("gather_facts", True),
             gather_args=trust({k: node[k] for k in _GATHER_KEYWORDS if k in node}),
             become=node.get("become"),
@@ -261,19 +277,26 @@ class PlaybookLoader:
                 self._collect(exc, at)
 
     def _check_notify(
-        self, sections: dict[str, tuple[TaskItem, ...]], handlers: list[Task], node: YMap
+        self,
+        sections: dict[str, tuple[TaskItem, ...]],
+        handlers: list[tuple[Task, tuple[Block, ...]]],
+        node: YMap,
     ) -> None:
         """A notify that names no handler of the play is a mistake we can see now. Not when
         the handler was dropped by an error of its own (already reported), nor when a
         handler's name is a template the play's variables cannot render (known only at
-        run time)."""
+        run time). A role's handler may be named ``role : name``; listen topics are taken
+        as written, as Ansible does."""
         known: set[str] = set()
         play_vars: dict[str, Any] = node["vars"] if isinstance(node.get("vars"), dict) else {}
-        for name in (n for h in handlers for n in (h.name, *h.listen) if n):
-            rendered = self._static_name(name, play_vars)
-            if rendered is None:
+        for handler, blocks in handlers:
+            names = [handler.name] if handler.name else []
+            rendered = [self._static_name(name, play_vars) for name in names]
+            if None in rendered:
                 return
-            known |= {name, rendered}
+            role = next((b.role.name for b in reversed(blocks) if b.role is not None), None)
+            known |= role_qualified([*names, *(r for r in rendered if r)], role)
+            known |= role_qualified(handler.listen, role)
         for section in ("pre_tasks", "roles", "tasks", "post_tasks", "handlers"):
             for task in iter_tasks(sections[section]):
                 for name in task.notify:
@@ -529,8 +552,13 @@ class PlaybookLoader:
         named = ("name", "role", "tasks_from", "vars_from", "defaults_from", "handlers_from")
         if any(is_template(task.args.get(key, "")) for key in named):
             return task  # resolved per host at run time
-        before = len(self.problems)
-        block = self._at_run_time(lambda: self._role_from_task(task))
+        before, known = len(self.problems), len(self._handler_log)
+        self._including += 1
+        try:
+            block = self._at_run_time(lambda: self._role_from_task(task))
+        finally:
+            self._including -= 1
+        self._included_handlers[task.uid] = frozenset(self._handler_log[known:])
         missing = [p for p in self.problems[before:] if p.message.startswith("role not found")]
         if block is None and missing:  # Ansible looks for it when the include runs
             self.problems[before:] = [
@@ -603,7 +631,7 @@ class PlaybookLoader:
     ) -> Block | None:
         """Load a role (dependencies first) as one block carrying its variables."""
         parent = self._role_stack[-1] if self._role_stack else None
-        path = find_role(name, search_dirs(self.playbook_dir, parent))
+        path = find_role(name, search_dirs(self.playbook_dir, parent), self.playbook_dir)
         if path is None:
             self._error(
                 f"role not found: `{name}`",
@@ -661,6 +689,9 @@ class PlaybookLoader:
         if handlers_file:  # they run in the role's scope: its vars, files and templates
             outer = (Block(block=(), loc=loc or SourceLocation(str(path)), vars=params, role=role),)
             loaded = _flat_handlers(self._task_file(handlers_file, loc), outer)
+            self._handler_log += [t.uid for t, _ in loaded]
+            if not self._including:
+                self._static_handlers.update(t.uid for t, _ in loaded)
             self._handlers += [
                 (t, b) for t, b in loaded if not any(t is h for h, _ in self._handlers)
             ]
