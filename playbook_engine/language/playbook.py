@@ -87,6 +87,7 @@ class PlaybookLoader:
         self._included_handlers: dict[int, frozenset[int]] = {}  # by include_role task uid
         self._static_handlers: set[int] = set()  # read by the roles section, import_role
         self._including = 0  # reading what an include_role brings in
+        self._handler_depth: int | None = None  # reading handlers: block nesting
         self._seen_roles: set[str] = set()
         self._play_loc: SourceLocation | None = None  # of the play being read
         self._play_vars: dict[str, Any] = {}  # of the play being read: static import names
@@ -209,8 +210,11 @@ class PlaybookLoader:
         start = len(self._handlers)
         sections["roles"] = self._roles_section(node)
         end = len(self._handlers)
-        for section in ("tasks", "post_tasks", "handlers"):
+        for section in ("tasks", "post_tasks"):
             sections[section] = self._task_list(node.get(section), node.loc)
+        sections["handlers"] = self._handler_list(
+            lambda: self._task_list(node.get("handlers"), node.loc)
+        )
         # Ansible's order: the roles section's, the play's own, then those of imported roles
         found, own = self._handlers, _flat_handlers(sections["handlers"], ())
         handlers = found[start:end] + own + found[:start] + found[end:]
@@ -359,12 +363,40 @@ class PlaybookLoader:
                     loc_of(node) or where or loc_of(value) or at,
                 )
                 continue
+            if self._handler_depth and "block" in node:
+                self._error(_NESTED_HANDLER_BLOCK, node.loc, _HANDLER_HINT)
+                continue
             item = self._block(node) if "block" in node else self._task(node)
+            if isinstance(item, Task) and self._not_a_handler(item):
+                continue
             if isinstance(item, Task) and item.action in _STRUCTURAL:
                 item = _STRUCTURAL[item.action](self, item)
             if item is not None:
                 items.append(item)
         return tuple(items)
+
+    def _handler_list(self, read: Callable[[], tuple[TaskItem, ...]]) -> tuple[TaskItem, ...]:
+        """Read a list of handlers: only tasks, or blocks of them at its top level."""
+        depth, self._handler_depth = self._handler_depth, 0
+        try:
+            return read()
+        finally:
+            self._handler_depth = depth
+
+    def _not_a_handler(self, task: Task) -> bool:
+        """Report a task that can't be a handler, as Ansible rejects it: a role import or
+        include, a handler flush."""
+        if self._handler_depth is None:
+            return False
+        if task.action in ("include_role", "import_role"):
+            what, hint = f"`{task.action}`", _ROLE_HANDLER_HINT
+        elif task.meta == "flush_handlers":
+            what, hint = "`meta: flush_handlers`", _FLUSH_HANDLER_HINT
+        else:
+            return False
+        self._error(f"{what} can't be a handler (Ansible rejects it too)", task.loc, hint)
+        self._dropped.update(n for n in (task.name, *task.listen) if n)  # no second error
+        return True
 
     def _block(self, node: YMap) -> Block | None:
         before = len(self.problems)
@@ -374,9 +406,15 @@ class PlaybookLoader:
         self.problems += structure_problems(node, "task", node.loc)
         for key in CONDITION_KEYS:
             self.problems += check_templates(node.get(key), self.engine, node.loc, bare=True)
-        sections = {
-            key: self._task_list(node.get(key), node.loc) for key in ("block", "rescue", "always")
-        }
+        depth = self._handler_depth
+        self._handler_depth = None if depth is None else depth + 1
+        try:
+            sections = {
+                key: self._task_list(node.get(key), node.loc)
+                for key in ("block", "rescue", "always")
+            }
+        finally:
+            self._handler_depth = depth
         if self._has_errors(self.problems[before:]):
             return None
         return Block(
@@ -474,11 +512,13 @@ class PlaybookLoader:
             return ()
         self._file_stack.append(resolved)
         self._dirs.append(resolved.parent)
+        depth, self._handler_depth = self._handler_depth, None if self._handler_depth is None else 0
         try:
             items = self._task_list(data, at)
         finally:
             self._file_stack.pop()
             self._dirs.pop()
+            self._handler_depth = depth
         with self._cache_lock:  # two workers may have read it at once: the first one wins
             return self._task_files.setdefault(resolved, (items, self.problems[before:]))[0]
 
@@ -688,7 +728,8 @@ class PlaybookLoader:
         )
         if handlers_file:  # they run in the role's scope: its vars, files and templates
             outer = (Block(block=(), loc=loc or SourceLocation(str(path)), vars=params, role=role),)
-            loaded = _flat_handlers(self._task_file(handlers_file, loc), outer)
+            read = self._handler_list(lambda: self._task_file(handlers_file, loc))
+            loaded = _flat_handlers(read, outer)
             self._handler_log += [t.uid for t, _ in loaded]
             if not self._including:
                 self._static_handlers.update(t.uid for t, _ in loaded)
@@ -862,6 +903,17 @@ def _flat_handlers(
     return found
 
 
+_NESTED_HANDLER_BLOCK = (
+    "a block inside a handler's block can't be a handler (Ansible rejects it too)"
+)
+_HANDLER_HINT = (
+    "a handler is a task: a `block:` may only group handlers at the top of a handlers list "
+    "or file; handlers can share a `listen:` topic instead"
+)
+_ROLE_HANDLER_HINT = "notify the role's own handlers, or make the handler an include_tasks"
+_FLUSH_HANDLER_HINT = (
+    "a handler notified by a handler runs in the same flush if it comes later in the list"
+)
 _IMPORT_PLAYBOOK = "import_playbook"
 _IMPORT_PLAYBOOK_KEYS = frozenset(
     {_IMPORT_PLAYBOOK, f"ansible.builtin.{_IMPORT_PLAYBOOK}", "name", "vars", "tags", "when"}

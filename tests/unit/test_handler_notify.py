@@ -150,3 +150,43 @@ def test_a_handler_notifying_itself_or_an_earlier_one_runs_at_the_next_flush(
     assert result.exit_code == 0, result.error
     # h1 loops on itself: once per flush point, and the play ends the loop
     assert ran(result) == ["h2", "between", "h1", "post", "h1"]
+
+
+def errors(site: Path) -> list[str]:
+    return [f"{p.location.line}: {p.message}" for p in pbe.validate(site) if p.severity == "error"]
+
+
+def test_what_cannot_be_a_handler_is_a_located_validation_error(tmp_path: Path) -> None:
+    site = write(
+        tmp_path,
+        {
+            "more.yml": (
+                "- name: grouped\n  block:\n    - debug: msg=fine\n"
+                "    - block:\n        - debug: msg=nested\n"
+            ),
+            "roles/r/tasks/main.yml": "- debug: msg=r\n",
+            "roles/r/handlers/main.yml": "- name: flush\n  meta: flush_handlers\n",
+            "site.yml": play(
+                "    - command: 'true'\n      notify: [role, flush]\n",
+                "    - name: role\n      include_role:\n        name: r\n"
+                "    - import_tasks: more.yml\n",
+                "  roles: [r]\n",
+            ),
+        },
+    )
+    assert errors(site) == [
+        "1: `meta: flush_handlers` can't be a handler (Ansible rejects it too)",
+        "8: `include_role` can't be a handler (Ansible rejects it too)",
+        "4: a block inside a handler's block can't be a handler (Ansible rejects it too)",
+    ]
+    top = write(
+        tmp_path / "top",
+        {
+            "site.yml": play(
+                "    - command: 'true'\n      notify: a\n",
+                "    - block:\n        - name: a\n          debug: msg=a\n",
+            )
+        },
+    )
+    assert errors(top) == []
+    assert ran(pbe.run(top, INVENTORY)) == ["a"]
