@@ -337,7 +337,7 @@ class LinearStrategy:
         hosts = [h for h in group if checked[h].status == "ok"]
         uncounted = frozenset(h for h, r in checked.items() if r.status != "failed")
         if task.meta == "flush_handlers":
-            for host in self.flush_handlers(hosts):  # the block around it sees the failure
+            for host in self.flush_handlers(hosts, walking=True):  # its block sees a failure
                 checked[host] = replace(
                     checked[host], status="failed", result={"failed": True, "msg": _IN_FLUSH}
                 )
@@ -384,18 +384,21 @@ class LinearStrategy:
     def play_hosts_seen(self, group: list[str]) -> set[str]:
         return set(self.executor.vm.play_batch) | set(group)
 
-    def flush_handlers(self, hosts: Sequence[str]) -> set[str]:
+    def flush_handlers(self, hosts: Sequence[str], walking: bool = False) -> set[str]:
         """Run the handlers ``hosts`` notified, in definition order, each on the hosts that
         asked; other hosts' notifications wait for their own flush. A handler notified by
         another one runs in the same flush if it comes later in the order, else (itself, or
         an earlier one) at the next flush, as in Ansible: so notify loops end with the play.
+        ``walking``: a ``meta: flush_handlers`` the hosts reached, where one that failed
+        before (in the ``always`` section of its block) runs its handlers, as in Ansible.
         Returns the hosts a handler failed on."""
         forced = truthy(self.play.force_handlers)
         with self._lock:
             before = set(self.state.failed)
+        excused = before if walking else set()
         try:
             for index in list(self._handlers.order) if self._notified_any(hosts) else []:
-                targets = self._handler_targets(index, hosts, forced)
+                targets = self._handler_targets(index, hosts, forced, excused)
                 if targets and not self.stop.is_set():
                     handler, scope = self.play.handlers[index], self._handler_scopes[index]
                     self._run_handler(handler, scope, targets)
@@ -407,8 +410,9 @@ class LinearStrategy:
 
     def _run_handler(self, handler: Task, scope: Scope, targets: list[str]) -> None:
         """A handler on the hosts that notified it; one that includes tasks (include_tasks,
-        include_role) walks what it includes, as the tasks of a play do."""
-        if expands(handler.action):
+        include_role) walks what it includes, as the tasks of a play do; a meta one acts
+        as a meta task does (not shown, not counted)."""
+        if expands(handler.action) or handler.meta is not None:
             self._in_handler.on = True  # what it includes shows as handlers too
             try:
                 self._walk((handler,), targets, scope)
@@ -428,13 +432,16 @@ class LinearStrategy:
         with self._lock:
             return any(h in wanted for wanted in self.notified.values() for h in hosts)
 
-    def _handler_targets(self, index: int, hosts: Sequence[str], forced: bool) -> list[str]:
-        """Which of ``hosts`` notified handler ``index`` and may still run it. Clears their
-        notifications (run now or never: failed, unreachable, ended), nobody else's."""
+    def _handler_targets(
+        self, index: int, hosts: Sequence[str], forced: bool, excused: set[str]
+    ) -> list[str]:
+        """Which of ``hosts`` notified handler ``index`` and may still run it (a failed
+        host only when ``forced`` or ``excused``). Clears their notifications (run now or
+        never: failed, unreachable, ended), nobody else's."""
         with self._lock:
             eligible = set(hosts) - self.state.unreachable - self.ended
             if not forced:
-                eligible -= self.state.failed
+                eligible -= self.state.failed - excused
             wanted = self.notified.pop(index, [])
             if rest := [h for h in wanted if h not in hosts]:
                 self.notified[index] = rest

@@ -190,3 +190,29 @@ def test_what_cannot_be_a_handler_is_a_located_validation_error(tmp_path: Path) 
     )
     assert errors(top) == []
     assert ran(pbe.run(top, INVENTORY)) == ["a"]
+
+
+def test_a_meta_handler_is_not_shown_and_a_failed_host_flushes_in_always(tmp_path: Path) -> None:
+    inventory = {"all": {"hosts": {"a": None, "b": None}, "vars": {"ansible_connection": "local"}}}
+    site = write(
+        tmp_path,
+        {
+            "site.yml": play(
+                "    - command: 'true'\n      notify: noop\n"
+                "    - block:\n"
+                "        - fail: {msg: boom}\n          when: inventory_hostname == 'a'\n"
+                "      always:\n"
+                "        - command: 'true'\n          notify: in always\n"
+                "        - meta: flush_handlers\n",
+                "    - name: noop\n      meta: noop\n"
+                "    - name: in always\n      debug: msg=always-handler\n",
+            )
+        },
+    )
+    result = pbe.run(site, inventory)
+    assert result.exit_code == 2
+    shown = [(r.task_name, r.host) for r in result.results if r.status != "skipped"]
+    assert [h for name, h in shown if name == "noop"] == []  # b ran it: not shown, not counted
+    assert result.stats["b"]["ok"] == 3
+    # host a failed in the block, and still runs the handler its always section flushes
+    assert [h for name, h in shown if name == "in always"] == ["a", "b"]
