@@ -631,7 +631,12 @@ class PlaybookLoader:
         return any(p.severity == "error" and p not in self._deferrable for p in problems)
 
     def _role_from_task(self, task: Task) -> Block | None:
+        """The role an import_role/include_role names. ``rolespec_validate: false`` leaves
+        out its argument check; an import_role with ``allow_duplicates: false`` brings in
+        nothing when the play already has the role (an include_role's is a run-time matter,
+        per host)."""
         args = task.args
+        once = task.action == "import_role" and not self._flag(args, "allow_duplicates", task)
         return self._role_block(
             author_text(self._static_text(args.get("name", args.get("role", "")), task)),
             task.loc,
@@ -640,8 +645,17 @@ class PlaybookLoader:
                 sub: str(self._static_text(args.get(f"{sub}_from", "main"), task))
                 for sub in ("tasks", "vars", "defaults", "handlers")
             },
-            dedupe=False,
+            dedupe="always" if once else "never",
+            validate=self._flag(args, "rolespec_validate", task),
         )
+
+    def _flag(self, args: dict[str, Any], key: str, task: Task) -> bool:
+        """A boolean include_role/import_role option, rendered as the name is; True
+        (its default) when absent or known only at run time."""
+        value = self._static_text(args.get(key, True), task)
+        if isinstance(value, bool) or is_template(value):
+            return value is not False
+        return str(value).strip().lower() in TRUE_STRINGS
 
     def _roles_section(self, node: YMap) -> tuple[TaskItem, ...]:
         specs = node.get("roles") or []
@@ -667,9 +681,12 @@ class PlaybookLoader:
         params: dict[str, Any],
         files: dict[str, str],
         keywords: dict[str, Any] | None = None,
-        dedupe: bool = True,
+        dedupe: str = "unless_allowed",
+        validate: bool = True,
     ) -> Block | None:
-        """Load a role (dependencies first) as one block carrying its variables."""
+        """Load a role (dependencies first) as one block carrying its variables. A role the
+        play already has is loaded again only as ``dedupe`` says: "never" deduplicated,
+        "always", or "unless_allowed" by its meta/main.yml (``allow_duplicates: true``)."""
         parent = self._role_stack[-1] if self._role_stack else None
         path = find_role(name, search_dirs(self.playbook_dir, parent), self.playbook_dir)
         if path is None:
@@ -681,7 +698,9 @@ class PlaybookLoader:
             return None
         resolved = _resolve(path) or path
         key = f"{resolved}|{sorted(map(repr, params.items()))}|{sorted(files.items())!r}"
-        if dedupe and key in self._seen_roles:
+        if key in self._seen_roles and (
+            dedupe == "always" or (dedupe == "unless_allowed" and not _allows_duplicates(path))
+        ):
             return None
         self._seen_roles.add(key)
         # A loop is the same entry point of a role read inside itself; a role may import
@@ -693,7 +712,7 @@ class PlaybookLoader:
         self._role_stack.append(resolved)
         self._role_entries.append(entry)
         try:
-            return self._read_role(name, path, loc, params, files, keywords or {})
+            return self._read_role(name, path, loc, params, files, keywords or {}, validate)
         finally:
             self._role_stack.pop()
             self._role_entries.pop()
@@ -706,6 +725,7 @@ class PlaybookLoader:
         params: dict[str, Any],
         files: dict[str, str],
         keywords: dict[str, Any],
+        validate: bool = True,
     ) -> Block | None:
         self.problems += load_plugins(self.engine.env, path)  # the role's filter_plugins/ ...
         self.problems += load_library(path)
@@ -719,7 +739,8 @@ class PlaybookLoader:
             self._error(f"role `{name}` has no tasks (no tasks/main.yml in {path})", loc)
             return None
         tasks = self._task_file(tasks_file, loc) if tasks_file else ()
-        tasks = self._validation_task(name, path, files.get("tasks", "main"), loc) + tasks
+        if validate:
+            tasks = self._validation_task(name, path, files.get("tasks", "main"), loc) + tasks
         role = Role(
             name,
             str(path),
@@ -873,6 +894,18 @@ def _resolve(path: Path) -> Path | None:
         return path.resolve()
     except (OSError, ValueError, RuntimeError):
         return None
+
+
+def _allows_duplicates(role: Path) -> bool:
+    """The role's meta/main.yml says ``allow_duplicates: true`` (its problems are reported
+    where the dependencies are read)."""
+    meta = main_file(role, "meta")
+    try:
+        data = load_file(meta)[0] if meta is not None else None
+    except ValidationError:
+        return False
+    value = data.get("allow_duplicates") if isinstance(data, dict) else None
+    return value is True or str(value).strip().lower() in TRUE_STRINGS
 
 
 def _has_content(role: Path) -> bool:
