@@ -5,11 +5,11 @@ searching the handler groups (the play's own handlers, each role's) from the las
 the first, in definition order within a group; so the play's own handler wins over a role's
 of the same name, a later role's over an earlier one's, and of two in the same list the
 first. By topic it reaches every handler listening to it, but of handlers sharing a name
-only the first found that way. A role's
-handler also answers to ``role : name`` and ``role : topic`` (the role's short name or its
-collection name). Names are rendered with the play's and the handler's role vars and the
-extra vars; one that cannot be rendered answers to its name as written. Listen topics are
-taken as written: Ansible does not template them.
+only the first found that way. A role's handler also answers to ``role : name`` and
+``role : topic`` (the role's short name or its collection name). Names are rendered with
+the play's and the handler's role vars and the extra vars; one that cannot be rendered
+answers to its name as written. Listen topics are taken as written: Ansible does not
+template them.
 """
 
 from __future__ import annotations
