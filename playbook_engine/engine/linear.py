@@ -87,6 +87,7 @@ class LinearStrategy:
         self._failed_everyone: set[str] = set()
         self._to_fail: set[str] = set()  # to fail as soon as they leave their always section
         self._in_handler = threading.local()  # walking a handler's include
+        self._roles_done: dict[str, set[str]] = {}  # per host: the roles it completed
         self._seq = 0
 
     def _handler_names(self, handler: Task) -> set[str]:
@@ -120,6 +121,7 @@ class LinearStrategy:
             wanted,
             functools.partial(self.executor.take_expansion, host),
             self._order_of,
+            self._roles_done.setdefault(host, set()),
         )
 
     def _walk(
@@ -211,7 +213,7 @@ class LinearStrategy:
             in_flush = not counted and res.result.get("msg") is _IN_FLUSH
             if in_flush:  # a handler failed in this flush: the host's walk takes it from here
                 self.handler_failed.discard(res.host)
-            step = it.send(res)
+            step = it.send(res, counted)
             if counted:
                 self._account(task, res, it.rescued_last)
             elif in_flush and it.rescued_last:
@@ -344,11 +346,10 @@ class LinearStrategy:
         return {group[0]: first, **copies}, frozenset(copies)
 
     def _meta(self, task: Task, scope: Scope, group: list[str]) -> Dispatched:
-        """Flow control, for the hosts whose ``when`` holds; not shown, not counted."""
+        """Flow control, for the hosts whose ``when`` holds: not shown, not counted. Hosts
+        it skips are shown as skipped (not counted either), as Ansible does."""
         checked = {h: self._execute(task, h, scope, -1) for h in group}
-        failed = [r for r in checked.values() if r.status == "failed"]
-        if failed:  # its `when` could not be evaluated: a real failure, shown as one
-            self._report(task, failed)
+        self._show_meta(task, checked)
         hosts = [h for h in group if checked[h].status == "ok"]
         uncounted = frozenset(h for h, r in checked.items() if r.status != "failed")
         if task.meta == "flush_handlers":
@@ -377,6 +378,13 @@ class LinearStrategy:
             for host in hosts:
                 self.executor.connections.drop(host)
         return checked, uncounted
+
+    def _show_meta(self, task: Task, checked: Results) -> None:
+        """A meta task's failures (its ``when`` could not be evaluated) and skips, each
+        shown as one task."""
+        for status in ("failed", "skipped"):
+            if shown := [r for r in checked.values() if r.status == status]:
+                self._report(task, shown)
 
     def _run_once(self, task: Task, scope: Scope, group: list[str]) -> Dispatched:
         """Run on the first host only; every host gets (and registers) that result."""

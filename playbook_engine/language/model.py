@@ -85,6 +85,9 @@ class Role:
     path: str
     defaults: dict[str, Any] = field(default_factory=dict)
     vars: dict[str, Any] = field(default_factory=dict)
+    key: str = ""  # its identity in a play: path, parameters, entry files
+    # skipped on a host that already completed the same role (key) in this play
+    dedupe: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import PbeError, Problem, ValidationError, ValidationFailed
-from ..modules.base import TRUE_STRINGS
+from ..modules.base import FALSE_STRINGS, TRUE_STRINGS
 from ..source import SourceLocation
 from ..templating.plugins import load_plugins
 from ..templating.templar import TemplateEngine
@@ -76,7 +76,6 @@ class PlaybookLoader:
         self._cache_lock = threading.Lock()
         # handlers brought in by the play's roles, with the blocks around them
         self._handlers: list[tuple[Task, tuple[Block, ...]]] = []
-        self._seen_roles: set[str] = set()
         self._play_loc: SourceLocation | None = None  # of the play being read
         self._play_vars: dict[str, Any] = {}  # of the play being read: static import names
         # Shared with run-time loaders, like the cache: problems that are warnings in a file
@@ -188,7 +187,7 @@ class PlaybookLoader:
         self._check_vars_files(node)
         if "hosts" not in node:
             self._error("play has no `hosts:`", node.loc, "add e.g. `hosts: all`")
-        self._handlers, self._seen_roles = [], set()
+        self._handlers = []
         self._play_loc = node.loc  # Ansible places a role's argument check at its play
         play_vars = node.get("vars")
         self._play_vars = trust(dict(play_vars)) if isinstance(play_vars, dict) else {}
@@ -201,6 +200,7 @@ class PlaybookLoader:
             sections[section] = self._task_list(node.get(section), node.loc)
         handlers = _flat_handlers(sections["handlers"], ()) + self._handlers
         self._check_notify(sections, [h for h, _ in handlers], node)
+        self._check_end_role(sections, [h for h, _ in handlers])
         for key in ("vars", "environment"):
             self.problems += check_templates(node.get(key), self.engine, node.loc)
         prompts = self._var_prompts(node)
@@ -283,6 +283,21 @@ class PlaybookLoader:
                             task.keyword_loc("notify"),
                             did_you_mean(name, known),
                         )
+
+    def _check_end_role(
+        self, sections: dict[str, tuple[TaskItem, ...]], handlers: list[Task]
+    ) -> None:
+        """``meta: end_role`` ends the role it is in: a handler or a task outside any role
+        has none (Ansible refuses both)."""
+        misplaced = [(t, "in a handler") for t in iter_tasks(tuple(handlers)) if _ends_role(t)]
+        for section in ("pre_tasks", "tasks", "post_tasks"):
+            misplaced += [(t, "outside a role") for t in _outside_roles(sections[section])]
+        for task, where in misplaced:
+            self._error(
+                f"`meta: end_role` cannot run {where}",
+                task.loc,
+                "it ends the role it is in; use `meta: end_host` to end the host's play",
+            )
 
     def _static_name(self, name: str, play_vars: dict[str, Any]) -> str | None:
         """A handler name as the run will see it: rendered with the play's and the extra
@@ -572,7 +587,7 @@ class PlaybookLoader:
                 sub: str(self._static_text(args.get(f"{sub}_from", "main"), task))
                 for sub in ("tasks", "vars", "defaults", "handlers")
             },
-            dedupe=False,
+            dedupe=str(args.get("allow_duplicates", True)).lower() in FALSE_STRINGS,
         )
 
     def _roles_section(self, node: YMap) -> tuple[TaskItem, ...]:
@@ -612,10 +627,8 @@ class PlaybookLoader:
             )
             return None
         resolved = _resolve(path) or path
-        key = f"{resolved}|{sorted(map(repr, params.items()))}|{sorted(files.items())!r}"
-        if dedupe and key in self._seen_roles:
-            return None
-        self._seen_roles.add(key)
+        entries = sorted((k, v) for k, v in files.items() if v != "main")
+        key = f"{resolved}|{sorted(map(repr, params.items()))}|{entries!r}"
         # A loop is the same entry point of a role read inside itself; a role may import
         # its own other task files (`tasks_from`), as in Ansible.
         entry = (resolved, repr(sorted((k, v) for k, v in files.items() if v != "main")))
@@ -625,10 +638,21 @@ class PlaybookLoader:
         self._role_stack.append(resolved)
         self._role_entries.append(entry)
         try:
-            return self._read_role(name, path, loc, params, files, keywords or {})
+            block = self._read_role(name, path, loc, params, files, keywords or {})
         finally:
             self._role_stack.pop()
             self._role_entries.pop()
+        if block is None or block.role is None:
+            return block
+        dedupe = dedupe and not self._allows_duplicates(path, loc)
+        return replace(block, role=replace(block.role, key=key, dedupe=dedupe))
+
+    def _allows_duplicates(self, path: Path, loc: SourceLocation | None) -> bool:
+        """A role's meta ``allow_duplicates: true``: it runs again wherever it is listed."""
+        meta = main_file(path, "meta")
+        ok, data = self._read_yaml(meta, loc) if meta else (False, None)
+        value = data.get("allow_duplicates", False) if ok and isinstance(data, dict) else False
+        return str(value).lower() in TRUE_STRINGS
 
     def _read_role(
         self,
@@ -881,6 +905,21 @@ def iter_tasks(items: tuple[TaskItem, ...]) -> list[Task]:
             out += iter_tasks(item.children)
         else:
             out += iter_tasks(item.block + item.rescue + item.always)
+    return out
+
+
+def _ends_role(task: Task) -> bool:
+    return task.meta == "end_role"
+
+
+def _outside_roles(items: tuple[TaskItem, ...]) -> list[Task]:
+    """The ``meta: end_role`` tasks of a list that no role encloses (static includes too)."""
+    out: list[Task] = []
+    for item in items:
+        if isinstance(item, Task):
+            out += [item] if _ends_role(item) else _outside_roles(item.children)
+        elif item.role is None:
+            out += _outside_roles(item.block + item.rescue + item.always)
     return out
 
 

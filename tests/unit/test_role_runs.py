@@ -1,0 +1,134 @@
+"""How roles run per host: ``meta: end_role``, and a repeated role running once per host
+only after it completed there (Ansible's deduplication), on the local connection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import playbook_engine as pbe
+
+INVENTORY = {"all": {"hosts": {"a": None, "b": None}, "vars": {"ansible_connection": "local"}}}
+
+
+def write(base: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = base / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def shown(result: pbe.RunResult, host: str) -> list[tuple[str, str]]:
+    """(task name, status) of every result shown for ``host``, debug ones by message."""
+    return [
+        (str(r.result.get("msg")) if r.action == "debug" else r.task_name, r.status)
+        for r in result.results
+        if r.host == host
+    ]
+
+
+@pytest.mark.parametrize("strategy", ["linear", "free"])
+def test_end_role_skips_the_rest_of_the_innermost_role(tmp_path: Path, strategy: str) -> None:
+    """end_role (when it holds) ends the role it is in, even from a task file it includes
+    and inside a block (whose always is skipped too); the outer role and play go on."""
+    write(
+        tmp_path,
+        {
+            "roles/inner/tasks/main.yml": ("- include_tasks: more.yml\n- debug: msg=inner-after\n"),
+            "roles/inner/tasks/more.yml": (
+                "- block:\n"
+                "    - meta: end_role\n"
+                "      when: inventory_hostname == 'a'\n"
+                "    - debug: msg=inner-block\n"
+                "  always:\n"
+                "    - debug: msg=inner-always\n"
+            ),
+            "roles/outer/tasks/main.yml": (
+                "- debug: msg=outer-before\n"
+                "- include_role: {name: inner}\n"
+                "- debug: msg=outer-after\n"
+            ),
+            "site.yml": (
+                f"- hosts: all\n  gather_facts: false\n  strategy: {strategy}\n"
+                "  roles: [outer]\n"
+                "  tasks:\n    - debug: msg=play\n"
+            ),
+        },
+    )
+    result = pbe.run(tmp_path / "site.yml", INVENTORY)
+    assert result.exit_code == 0
+    debug_a = [m for m, s in shown(result, "a") if s == "ok"]
+    assert [m for m in debug_a if m.startswith(("outer", "inner", "play"))] == [
+        "outer-before",
+        "outer-after",
+        "play",
+    ]
+    debug_b = [m for m, s in shown(result, "b") if s == "ok"]
+    assert [m for m in debug_b if m.startswith(("outer", "inner", "play"))] == [
+        "outer-before",
+        "inner-block",
+        "inner-always",
+        "inner-after",
+        "outer-after",
+        "play",
+    ]
+    # the meta task is shown as skipped on the host whose `when` is false, not counted
+    assert ("meta", "skipped") in shown(result, "b")
+    assert result.stats["b"]["skipped"] == 0
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ("  tasks:\n    - meta: end_role\n", "`meta: end_role` cannot run outside a role"),
+        (
+            "  tasks:\n    - debug: msg=x\n      changed_when: true\n      notify: h\n"
+            "  handlers:\n    - name: h\n      meta: end_role\n",
+            "`meta: end_role` cannot run in a handler",
+        ),
+    ],
+)
+def test_end_role_outside_a_role_is_a_validation_error(
+    tmp_path: Path, where: str, message: str
+) -> None:
+    write(tmp_path, {"site.yml": "- hosts: all\n  gather_facts: false\n" + where})
+    with pytest.raises(pbe.ValidationFailed) as exc:
+        pbe.run(tmp_path / "site.yml", INVENTORY)
+    assert message in str(exc.value)
+    assert "site.yml:" in str(exc.value)
+
+
+def test_a_repeated_role_runs_again_until_it_completed_on_the_host(tmp_path: Path) -> None:
+    """A role listed again with the same parameters is skipped on a host where it already
+    completed (a task of it ran there); where all its tasks were skipped, or it was only
+    another host's run_once, it runs again. Different parameters, import_role and
+    meta ``allow_duplicates`` run it again; include_role ``allow_duplicates: false`` not."""
+    write(
+        tmp_path,
+        {
+            "roles/r/tasks/main.yml": (
+                "- debug: msg='r {{ p | default(0) }}'\n  when: go | default(false)\n"
+            ),
+            "roles/once/tasks/main.yml": "- debug: msg=once\n  run_once: true\n",
+            "roles/dup/tasks/main.yml": "- debug: msg=dup\n",
+            "roles/dup/meta/main.yml": "allow_duplicates: true\n",
+            "roles/setgo/tasks/main.yml": "- set_fact: {go: true}\n",
+            "site.yml": (
+                "- hosts: all\n  gather_facts: false\n"
+                "  roles:\n    - r\n    - setgo\n    - r\n    - r\n"
+                "    - {role: r, p: 1}\n    - once\n    - once\n    - dup\n    - dup\n"
+                "  tasks:\n"
+                "    - import_role: {name: r}\n"
+                "    - include_role: {name: r, allow_duplicates: false}\n"
+            ),
+        },
+    )
+    result = pbe.run(tmp_path / "site.yml", INVENTORY)
+    assert result.exit_code == 0
+    ok = {h: [m for m, s in shown(result, h) if s == "ok" and m != "set_fact"] for h in "ab"}
+    assert ok["a"] == ["r 0", "r 1", "once", "dup", "dup", "r 0", "include_role"]
+    # b: `once` ran only on a (run_once), so the second listing runs it again, on b
+    assert ok["b"] == ["r 0", "r 1", "once", "dup", "dup", "r 0", "include_role"]
+    skipped = [m for m, s in shown(result, "a") if s == "skipped"]
+    assert skipped == ["None"]  # the first `r` (its debug), before `go` was set
