@@ -1084,10 +1084,11 @@ def _role_magic(role: Role, parents: tuple[Role, ...]) -> dict[str, Any]:
 
 def _play_roles(items: Sequence[TaskItem]) -> list[Role]:
     """Roles of the ``roles:`` section and of static imports (blocks), dependencies first,
-    each once; not the roles a dynamic include (a task) brings in."""
+    each once; not the roles a dynamic include (a task) brings in, nor an import's with
+    ``public: no``."""
     found: list[Role] = []
     for item in items:
-        if isinstance(item, Block):
+        if isinstance(item, Block) and (item.role is None or item.role.public):
             inner = _play_roles(item.block + item.rescue + item.always)
             found += [r for r in inner if r not in found]
             if item.role is not None and item.role not in found:

@@ -88,6 +88,7 @@ class Role:
     key: str = ""  # its identity in a play: path, parameters, entry files
     # skipped on a host that already completed the same role (key) in this play
     dedupe: bool = False
+    public: bool = True  # its defaults and vars seen by the whole play (`import_role: public=no`)
 
 
 @dataclass(frozen=True, slots=True)

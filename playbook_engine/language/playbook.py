@@ -538,6 +538,8 @@ class PlaybookLoader:
 
     def _import_role(self, task: Task) -> TaskItem | None:
         block = self._role_from_task(task)
+        if block and block.role and str(task.args.get("public", True)).lower() in FALSE_STRINGS:
+            block = replace(block, role=replace(block.role, public=False))
         return _wrap(task, (block,)) if block else None
 
     def _include_role(self, task: Task) -> TaskItem:

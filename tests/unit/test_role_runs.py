@@ -132,3 +132,47 @@ def test_a_repeated_role_runs_again_until_it_completed_on_the_host(tmp_path: Pat
     assert ok["b"] == ["r 0", "r 1", "once", "dup", "dup", "r 0", "include_role"]
     skipped = [m for m, s in shown(result, "a") if s == "skipped"]
     assert skipped == ["None"]  # the first `r` (its debug), before `go` was set
+
+
+def test_import_role_public_no_keeps_its_vars_to_itself(tmp_path: Path) -> None:
+    """An import_role's defaults and vars are seen by the whole play, unless it says
+    ``public: no``; ``lookup('config', 'DEFAULT_PRIVATE_ROLE_VARS')`` tells pbe's setting."""
+    write(
+        tmp_path,
+        {
+            "roles/pub/defaults/main.yml": "pub_default: 1\n",
+            "roles/priv/defaults/main.yml": "priv_default: 2\n",
+            "roles/priv/vars/main.yml": "priv_var: 3\n",
+            "roles/priv/tasks/main.yml": "- debug: msg='in {{ priv_default }} {{ priv_var }}'\n",
+            "site.yml": (
+                "- hosts: a\n  gather_facts: false\n  tasks:\n"
+                "    - debug:\n        msg: >-\n"
+                "          {{ pub_default | default('u') }} {{ priv_default | default('u') }}\n"
+                "          {{ priv_var | default('u') }}\n"
+                "          {{ lookup('config', 'DEFAULT_PRIVATE_ROLE_VARS') }}\n"
+                "    - import_role: {name: pub}\n"
+                "    - import_role: {name: priv, public: no}\n"
+            ),
+        },
+    )
+    result = pbe.run(tmp_path / "site.yml", INVENTORY)
+    assert result.exit_code == 0
+    assert [m for m, s in shown(result, "a") if s == "ok"] == ["1 u u False", "in 2 3"]
+
+
+def test_config_lookup_of_a_setting_pbe_does_not_have(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "site.yml": (
+                "- hosts: a\n  gather_facts: false\n  tasks:\n"
+                "    - debug: msg=\"{{ lookup('config', 'NO_SUCH', on_missing='skip') }}\"\n"
+                "    - debug: msg=\"{{ lookup('config', 'DEFAULT_FORKS') }}\"\n"
+            )
+        },
+    )
+    result = pbe.run(tmp_path / "site.yml", INVENTORY)
+    first, second = [r for r in result.results if r.host == "a"]
+    assert first.status == "ok"
+    assert second.status == "failed"
+    assert "pbe has no setting `DEFAULT_FORKS`" in str(second.result["msg"])
