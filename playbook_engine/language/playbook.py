@@ -18,7 +18,7 @@ from .argspec import implicit_task, literal_param_problems, read_specs
 from .library import load_entry_points, load_library
 from .loader import YList, YMap, load_file, load_vars_file, loc_of, plain
 from .model import Block, Play, Playbook, Role, Task, TaskItem, VarPrompt
-from .roles import find_role, is_file, main_file, main_vars_files, search_dirs
+from .roles import find_role, is_file, main_file, main_vars_files, outside_role, search_dirs
 from .taskcheck import ASYNC_KEYS, CONDITION_KEYS, TaskChecker
 from .validate import (
     BLOCK_KEYWORDS,
@@ -665,6 +665,8 @@ class PlaybookLoader:
         files: dict[str, str],
         keywords: dict[str, Any],
     ) -> Block | None:
+        if not self._inside_role(name, path, files, loc):
+            return None
         self.problems += load_plugins(self.engine.env, path)  # the role's filter_plugins/ ...
         self.problems += load_library(path)
         deps = self._role_dependencies(path, loc)
@@ -700,6 +702,21 @@ class PlaybookLoader:
             keywords={k: v for k, v in keywords.items() if k not in ("when", "tags")},
             role=role,
         )
+
+    def _inside_role(
+        self, name: str, path: Path, files: dict[str, str], loc: SourceLocation | None
+    ) -> bool:
+        """``tasks_from`` and the other ``*_from`` files must be inside the role."""
+        for sub, file in files.items():
+            if file != "main" and outside_role(path, sub, file):
+                self._error(
+                    f"`{sub}_from: {file}` of role `{name}` is not inside the expected role "
+                    f"path {path / sub}",
+                    loc,
+                    "name a file below the role's own directory",
+                )
+                return False
+        return True
 
     def _validation_task(
         self, name: str, path: Path, entry: str, loc: SourceLocation | None

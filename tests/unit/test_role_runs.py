@@ -176,3 +176,37 @@ def test_config_lookup_of_a_setting_pbe_does_not_have(tmp_path: Path) -> None:
     assert first.status == "ok"
     assert second.status == "failed"
     assert "pbe has no setting `DEFAULT_FORKS`" in str(second.result["msg"])
+
+
+@pytest.mark.parametrize("name", ["../../../outside.yml", "sub/../../../../outside.yml", "ABS"])
+def test_tasks_from_outside_the_role_is_refused(tmp_path: Path, name: str) -> None:
+    """import_role: a validation error; include_role with a templated name: the task
+    fails on its host; a file in a subdirectory of tasks/ is fine."""
+    name = str(tmp_path / "outside.yml") if name == "ABS" else name
+    write(
+        tmp_path,
+        {
+            "outside.yml": "- debug: msg=outside\n",
+            "roles/r/tasks/main.yml": "- debug: msg=main\n",
+            "roles/r/tasks/sub/in.yml": "- debug: msg=inside\n",
+            "static.yml": (
+                f"- hosts: a\n  gather_facts: false\n  tasks:\n"
+                f"    - import_role: {{name: r, tasks_from: '{name}'}}\n"
+            ),
+            "dynamic.yml": (
+                f"- hosts: a\n  gather_facts: false\n  vars: {{f: '{name}'}}\n  tasks:\n"
+                "    - include_role: {name: r, tasks_from: sub/in.yml}\n"
+                "    - include_role: {name: r, tasks_from: '{{ f }}'}\n"
+            ),
+        },
+    )
+    with pytest.raises(pbe.ValidationFailed) as exc:
+        pbe.run(tmp_path / "static.yml", INVENTORY)
+    assert "of role `r` is not inside the expected role path" in str(exc.value)
+    assert "static.yml:4:" in str(exc.value)
+    result = pbe.run(tmp_path / "dynamic.yml", INVENTORY)
+    assert result.exit_code == 2
+    assert shown(result, "a")[:2] == [("include_role", "ok"), ("inside", "ok")]
+    last = result.results[-1]
+    assert last.status == "failed"
+    assert "is not inside the expected role path" in str(last.result["msg"])
