@@ -941,7 +941,10 @@ def loop_items(task: Task, templar: Templar) -> list[Any]:
         raise ModuleError(f"loop needs a list, got the string {items!r}")
     if isinstance(items, dict):
         raise ModuleError("loop needs a list, got a mapping; use `| dict2items`")
-    return items if isinstance(items, list) else [items]
+    if isinstance(items, (list, tuple)):
+        return list(items)
+    # as Ansible: a range, a number, nothing ... is not a list (`range(3) | list` is)
+    raise ModuleError(f"loop needs a list, got {items!r}", hint="make it one: `| list`")
 
 
 def _number(templar: Templar, value: Any, default: Any, kind: type, name: str) -> Any:

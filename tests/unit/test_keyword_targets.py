@@ -1,0 +1,34 @@
+"""Keyword behaviours matched on Ansible's own integration targets (loop, delegate_to,
+tags, check_mode), run on the local connection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import playbook_engine as pbe
+
+INVENTORY = {"all": {"hosts": {"a": None, "b": None}, "vars": {"ansible_connection": "local"}}}
+
+
+def play(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "site.yml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("loop", ["'{{ range(3) }}'", "'{{ 5 }}'", "'{{ none }}'"])
+def test_loop_over_what_is_not_a_list_fails_the_task(tmp_path: Path, loop: str) -> None:
+    """Ansible refuses a loop that is not a list (a range, a number ...); pbe used to loop
+    once over it as a single item."""
+    site = play(
+        tmp_path,
+        "- hosts: a\n  gather_facts: false\n  tasks:\n"
+        f"    - debug: msg={{{{ item }}}}\n      loop: {loop}\n"
+        "    - debug: msg=ok\n      loop: '{{ range(2) | list }}'\n",
+    )
+    result = pbe.run(site, INVENTORY)
+    assert result.exit_code == 2
+    assert [r.status for r in result.results] == ["failed"]
+    assert "loop needs a list, got" in str(result.results[0].result["msg"])
