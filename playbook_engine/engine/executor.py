@@ -469,6 +469,8 @@ class Executor:
         except Exception as exc:  # a bug in pbe: report it on the host, keep the run going
             result = _internal_error(task, host, exc, no_log, self.scrub)
         unknown = unpredictable or bool(result.pop(UNKNOWN, False))
+        if unknown and not unpredictable and self._flag(task, scope, host, "check_mode"):
+            unknown = False  # its own `check_mode: true`: a real run gets this result too
         status = "unpredictable" if unpredictable else status_of(result)
         ignored = status == "failed" and self._flag(task, scope, host, "ignore_errors")
         if status == "unreachable" and self._flag(task, scope, host, "ignore_unreachable"):

@@ -32,3 +32,25 @@ def test_loop_over_what_is_not_a_list_fails_the_task(tmp_path: Path, loop: str) 
     assert result.exit_code == 2
     assert [r.status for r in result.results] == ["failed"]
     assert "loop needs a list, got" in str(result.results[0].result["msg"])
+
+
+@pytest.mark.parametrize("cli_check", [False, True])
+def test_a_task_forced_into_check_mode_registers_a_known_result(
+    tmp_path: Path, cli_check: bool
+) -> None:
+    """`check_mode: true` on the task or play: the command is not run, in a real run too,
+    so what it registers is known (not 'unpredictable'), with or without --check."""
+    site = play(
+        tmp_path,
+        "- hosts: a\n  gather_facts: false\n  check_mode: true\n  tasks:\n"
+        "    - command: echo ran\n      register: by_play\n"
+        "- hosts: a\n  gather_facts: false\n  tasks:\n"
+        "    - command: echo ran\n      register: by_task\n      check_mode: true\n"
+        "    - assert:\n        that:\n"
+        "          - '\"check mode\" in by_task.msg'\n"
+        "          - '\"check mode\" in hostvars[inventory_hostname].by_play.msg'\n"
+        "          - by_task is skipped\n",
+    )
+    result = pbe.run(site, INVENTORY, check=cli_check)
+    assert [r.status for r in result.results] == ["skipped", "skipped", "ok"]
+    assert result.exit_code == 0
