@@ -275,17 +275,21 @@ class LinearStrategy:
             it = iterators[host]
             if (host not in only) if only is not None else not it.rescuable:
                 continue
-            nudge = HostResult(
-                self.play_idx,
-                -1,
-                task.display_name,
-                task.action,
-                host,
-                "failed",
-                {"failed": True, "msg": "any_errors_fatal: another host failed"},
-                0.0,
-            )
+            nudge = self._fatal_nudge(task, host)
             self._advance_to(pending, host, self._settle(task, it, nudge, counted=False))
+
+    def _fatal_nudge(self, task: Task, host: str) -> HostResult:
+        """The failure any_errors_fatal gives a host another host's failure stops."""
+        return HostResult(
+            self.play_idx,
+            -1,
+            task.display_name,
+            task.action,
+            host,
+            "failed",
+            {"failed": True, "msg": "any_errors_fatal: another host failed"},
+            0.0,
+        )
 
     def _check_fatal(
         self,

@@ -54,3 +54,26 @@ def test_a_task_forced_into_check_mode_registers_a_known_result(
     result = pbe.run(site, INVENTORY, check=cli_check)
     assert [r.status for r in result.results] == ["skipped", "skipped", "ok"]
     assert result.exit_code == 0
+
+
+@pytest.mark.parametrize("clear", [True, False])
+def test_free_strategy_any_errors_fatal_runs_always_first(tmp_path: Path, clear: bool) -> None:
+    """Under `strategy: free` too, an any_errors_fatal failure inside a block lets the
+    host run the always section first; a `meta: clear_host_errors` there lets the play
+    go on, as under linear (it used to stop the play at once)."""
+    always = "        - debug: msg=always\n" + (
+        "        - meta: clear_host_errors\n" if clear else ""
+    )
+    site = play(
+        tmp_path,
+        "- hosts: a\n  gather_facts: false\n  strategy: free\n  tasks:\n"
+        "    - block:\n        - block:\n            - fail: msg=boom\n"
+        "          any_errors_fatal: true\n"
+        f"      always:\n{always}"
+        "    - debug: msg=after\n",
+    )
+    result = pbe.run(site, INVENTORY)
+    shown = [(r.result.get("msg"), r.status) for r in result.results]
+    assert shown[:2] == [("boom", "failed"), ("always", "ok")]
+    assert (("after", "ok") in shown) is clear
+    assert result.exit_code == (0 if clear else 2)
