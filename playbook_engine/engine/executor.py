@@ -474,7 +474,7 @@ class Executor:
         status = "unpredictable" if unpredictable else status_of(result)
         ignored = status == "failed" and self._flag(task, scope, host, "ignore_errors")
         if status == "unreachable" and self._flag(task, scope, host, "ignore_unreachable"):
-            status, ignored = "failed", True
+            ignored = True  # shown unreachable, counted ok and ignored; the host goes on
         module = modules.get(task.action)
         set_by_task = _variables_set(module, task)
         if (
@@ -489,7 +489,7 @@ class Executor:
         notify = _notify_of(task, scope)
         if status == "changed" and (notify != task.notify or any(map(is_template, notify))):
             self._render_notify(task, host, scope, notify)
-        if task.register and status != "unreachable":
+        if task.register and (status != "unreachable" or ignored):
             self.facts.set_vars(
                 host,
                 {
@@ -550,6 +550,8 @@ class Executor:
         variables.setdefault(
             "ansible_search_path", _search_path(task, scope, str(self.vm.playbook_dir))
         )
+        if task.loop is None:  # a loop's delegate is the item's
+            variables = self._with_delegate(task, host, scope, variables)
         templar = self.engine.templar(variables, task.loc)
         self.on_vars(templar.vars)  # passwords set by role/block/task vars or set_fact
         conditions = scope.conditions + task.when
@@ -605,6 +607,7 @@ class Executor:
                 ivars["ansible_index_var"] = str(control["index_var"])
             if control.get("extended"):
                 ivars["ansible_loop"] = _loop_info(items, index, control)
+            ivars = self._with_delegate(task, host, scope, ivars)
             itemplar = self.engine.templar(ivars, task.loc)
             if not self._when(itemplar, conditions):
                 res = _skipped(conditions, itemplar)
@@ -838,7 +841,12 @@ class Executor:
             ctx.connection_kind = str(templar.render(kind))
         delegate = scope.keyword(task, "delegate_to")
         if delegate is not None:
-            target = str(templar.render(delegate))
+            known = templar.vars.get("ansible_delegated_vars")
+            target = (  # rendered once (a `| random` choice stays the same)
+                next(iter(known))
+                if isinstance(known, dict) and len(known) == 1
+                else str(templar.render(delegate))
+            )
             ctx.delegate_to = target
             if target != host:
                 ctx.delegate(target, self.engine.templar(self._delegate_vars(target)))
@@ -847,6 +855,27 @@ class Executor:
         self._current.target = ctx.target  # whose connection an unreachable error is about
         self._current.facts_host = ctx.facts_host
         return ctx
+
+    def _with_delegate(
+        self, task: Task, host: str, scope: Scope, variables: dict[str, Any]
+    ) -> dict[str, Any]:
+        """With ``delegate_to``: ``ansible_delegated_vars``, {the delegate: its variables,
+        where ``inventory_hostname`` stays this host's}, as Ansible sets it. A delegate that
+        cannot be rendered yet is left to ``_context``, which reports it."""
+        delegate = scope.keyword(task, "delegate_to")
+        if delegate is None:
+            return variables
+        try:
+            target = str(self.engine.templar(variables, task.loc).render(delegate))
+        except (PbeError, Unpredictable):
+            return variables
+        own = (
+            self.vm.host_scope(target)
+            if target in self.vm.inventory.hosts
+            else self._delegate_vars(target)
+        )
+        view = self.engine.templar({**own, "inventory_hostname": host}, task.loc).vars
+        return {**variables, "ansible_delegated_vars": {target: view}}
 
     def _delegate_vars(self, target: str) -> dict[str, Any]:
         """Connection variables of a delegate: its inventory vars, or a bare address."""

@@ -103,7 +103,7 @@ class HostIterator:
         return True
 
     def _survived(self, result: HostResult, rescuable: bool) -> bool:
-        if result.status == "unreachable":
+        if result.status == "unreachable" and not result.ignored:
             self.lost = True
             return False
         if result.status == "failed" and not result.ignored:

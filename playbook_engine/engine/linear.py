@@ -511,7 +511,7 @@ class LinearStrategy:
     def _account(self, task: Task, res: HostResult, rescued: bool) -> None:
         """Count a result and record its notifications. Called with ``_lock`` held."""
         self.state.count(res, rescued)
-        if res.status == "unreachable":
+        if res.status == "unreachable" and not res.ignored:
             self.state.unreachable.add(res.host)
         elif res.status == "failed" and not res.ignored and not rescued:
             self.state.failed.add(res.host)

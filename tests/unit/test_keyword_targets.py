@@ -77,3 +77,63 @@ def test_free_strategy_any_errors_fatal_runs_always_first(tmp_path: Path, clear:
     assert shown[:2] == [("boom", "failed"), ("always", "ok")]
     assert (("after", "ok") in shown) is clear
     assert result.exit_code == (0 if clear else 2)
+
+
+def test_delegated_vars_name_the_delegate_rendered_once(tmp_path: Path) -> None:
+    """`ansible_delegated_vars` holds the delegate (rendered once, so a `| random` choice
+    is the host the task runs on) with its variables, where inventory_hostname stays the
+    delegating host's; per loop item too."""
+    inventory = {
+        "all": {
+            "hosts": {"a": None, "d1": {"role_of": "one"}, "d2": {"role_of": "two"}},
+            "vars": {"ansible_connection": "local"},
+        }
+    }
+    site = play(
+        tmp_path,
+        "- hosts: a\n  gather_facts: false\n  tasks:\n"
+        "    - debug:\n        msg: >-\n"
+        "          {{ ansible_delegated_vars | list }}\n"
+        "          {{ ansible_delegated_vars['d1'].inventory_hostname }}\n"
+        "          {{ ansible_delegated_vars['d1'].role_of }}\n"
+        "      delegate_to: d1\n"
+        "    - assert:\n        that: [item in ansible_delegated_vars]\n"
+        "      delegate_to: '{{ item }}'\n"
+        '      loop: [\'{{ ["d1", "d2"] | random }}\', d2]\n'
+        "    - command: echo {{ ansible_delegated_vars | list | first }}\n"
+        '      delegate_to: \'{{ ["d1", "d2"] | random }}\'\n',
+    )
+    result = pbe.run(site, inventory)
+    assert result.exit_code == 0
+    first, looped, command = result.results
+    assert first.result["msg"] == "['d1'] a one"
+    assert looped.status == "ok"
+    assert command.result["stdout"] in ("d1", "d2")
+
+
+def test_ignore_unreachable_shows_unreachable_and_counts_it_ignored(tmp_path: Path) -> None:
+    """As Ansible: the result stays `unreachable` (registered: `is unreachable`), the
+    recap counts it ok and ignored, not unreachable, and the host goes on (exit 0)."""
+    inventory = {
+        "all": {
+            "hosts": {
+                "a": {"ansible_connection": "local"},
+                "gone": {"ansible_host": "127.0.0.1", "ansible_port": 1},
+            }
+        }
+    }
+    site = play(
+        tmp_path,
+        "- hosts: a\n  gather_facts: false\n  tasks:\n"
+        "    - command: 'true'\n      delegate_to: gone\n"
+        "      ignore_unreachable: true\n      register: r\n"
+        "    - assert:\n        that: [r is unreachable]\n",
+    )
+    result = pbe.run(site, inventory, timeout=2)
+    assert [(x.status, x.ignored) for x in result.results] == [
+        ("unreachable", True),
+        ("ok", False),
+    ]
+    stats = result.stats["a"]
+    assert (stats["ok"], stats["ignored"], stats["unreachable"]) == (2, 1, 0)
+    assert result.exit_code == 0
