@@ -162,15 +162,17 @@ class HostIterator:
             return True
         if self.lost:
             return False
-        self.cleared = False
+        outer_cleared, self.cleared = self.cleared, False
         self._always_depth += 1
         try:
             always_ok = yield from self._items(block.always, scope, rescuable, prefix, order)
         finally:
             self._always_depth -= 1
+        # cleared in this always section, at any depth (a block inside it too)
+        cleared, self.cleared = self.cleared, outer_cleared or self.cleared
         if self._role_ended(block):
             return True
-        return (ok or self.cleared) and always_ok  # cleared: the host goes on after always
+        return (ok or cleared) and always_ok  # cleared: the host goes on after always
 
     def _role_ended(self, block: Block) -> bool:
         """meta: end_role skips the rest of the innermost role (its blocks' rescue and

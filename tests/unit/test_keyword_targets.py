@@ -137,3 +137,21 @@ def test_ignore_unreachable_shows_unreachable_and_counts_it_ignored(tmp_path: Pa
     stats = result.stats["a"]
     assert (stats["ok"], stats["ignored"], stats["unreachable"]) == (2, 1, 0)
     assert result.exit_code == 0
+
+
+def test_clear_host_errors_in_a_block_inside_always_lets_the_host_go_on(tmp_path: Path) -> None:
+    """`meta: clear_host_errors` nested in a block of the always section clears the
+    failure as one written in the always section itself does: the host goes on."""
+    site = play(
+        tmp_path,
+        "- hosts: a\n  gather_facts: false\n  tasks:\n"
+        "    - block:\n        - fail: msg=boom\n"
+        "      always:\n        - block:\n            - meta: clear_host_errors\n"
+        "    - debug: msg=after\n",
+    )
+    result = pbe.run(site, INVENTORY)
+    assert [(r.result.get("msg"), r.status) for r in result.results] == [
+        ("boom", "failed"),
+        ("after", "ok"),
+    ]
+    assert result.exit_code == 0
