@@ -155,3 +155,17 @@ def test_clear_host_errors_in_a_block_inside_always_lets_the_host_go_on(tmp_path
         ("after", "ok"),
     ]
     assert result.exit_code == 0
+
+
+def test_an_argument_with_the_reserved_ansible_prefix_is_refused(tmp_path: Path) -> None:
+    """Ansible reserves `_ansible_` for itself: refused at load, even under ignore_errors."""
+    site = play(
+        tmp_path,
+        "- hosts: a\n  gather_facts: false\n  tasks:\n"
+        "    - set_fact:\n        _ansible_foo: bar\n      ignore_errors: true\n",
+    )
+    with pytest.raises(pbe.ValidationFailed) as exc:
+        pbe.run(site, INVENTORY)
+    assert "site.yml:5:9: argument `_ansible_foo` of `set_fact` begins with `_ansible_`" in str(
+        exc.value
+    )
