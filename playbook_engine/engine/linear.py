@@ -369,8 +369,7 @@ class LinearStrategy:
                 self.ended.update(self.play_hosts_seen(group))
                 self.play_ended |= task.meta == "end_play"
         elif task.meta == "refresh_inventory" and hosts:
-            self.executor.vm.inventory.refresh()
-            self.executor.vm.inventory_changed()
+            self._refresh_inventory(group)
         elif task.meta == "clear_host_errors" and hosts:
             with self._lock:  # every host of the play is no longer failed (the walks of
                 # hosts that stopped stay stopped; one in an always section goes on)
@@ -382,6 +381,15 @@ class LinearStrategy:
             for host in hosts:
                 self.executor.connections.drop(host)
         return checked, uncounted
+
+    def _refresh_inventory(self, group: list[str]) -> None:
+        """Read the inventory again; a host of the play it no longer has runs no more
+        tasks (as in Ansible, it leaves the play quietly)."""
+        vm = self.executor.vm
+        vm.inventory.refresh()
+        vm.inventory_changed()
+        with self._lock:
+            self.ended.update(h for h in self.play_hosts_seen(group) if h not in vm.inventory.hosts)
 
     def _show_meta(self, task: Task, checked: Results) -> None:
         """A meta task's failures (its ``when`` could not be evaluated) and skips, each
