@@ -156,6 +156,8 @@ class Play:
     check_mode: Any = None
     diff: Any = None
     ignore_errors: Any = None
+    ignore_unreachable: Any = None
+    run_once: Any = None  # every task's (not fact gathering's)
     no_log: Any = None
     environment: Any = field(default_factory=dict)  # a mapping, a list of them, or a template
     strategy: str = "linear"

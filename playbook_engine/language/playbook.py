@@ -230,6 +230,8 @@ class PlaybookLoader:
             check_mode=node.get("check_mode"),
             diff=node.get("diff"),
             ignore_errors=node.get("ignore_errors"),
+            ignore_unreachable=node.get("ignore_unreachable"),
+            run_once=node.get("run_once"),
             no_log=node.get("no_log"),
             environment=node.get("environment") or {},
             strategy=author_text(node.get("strategy") or "linear"),

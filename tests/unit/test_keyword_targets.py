@@ -169,3 +169,35 @@ def test_an_argument_with_the_reserved_ansible_prefix_is_refused(tmp_path: Path)
     assert "site.yml:5:9: argument `_ansible_foo` of `set_fact` begins with `_ansible_`" in str(
         exc.value
     )
+
+
+def test_play_run_once_and_ignore_unreachable_reach_every_task(tmp_path: Path) -> None:
+    """`run_once` on a play runs each task on the first host only (facts are still
+    gathered on every host); `ignore_unreachable` on a play keeps an unreachable host
+    going."""
+    inventory = {
+        "all": {
+            "hosts": {
+                "a": {"ansible_connection": "local"},
+                "b": {"ansible_connection": "local"},
+                "gone": {"ansible_host": "127.0.0.1", "ansible_port": 1},
+            }
+        }
+    }
+    site = play(
+        tmp_path,
+        "- hosts: a,b\n  gather_facts: true\n  gather_subset: [min]\n  run_once: true\n"
+        "  tasks:\n    - debug: msg=once\n"
+        "- hosts: gone\n  gather_facts: false\n  ignore_unreachable: true\n  tasks:\n"
+        "    - command: 'true'\n    - debug: msg=still-here\n",
+    )
+    result = pbe.run(site, inventory, timeout=2)
+    shown = [(r.task_name, r.host, r.status) for r in result.results]
+    assert shown == [
+        ("Gathering Facts", "a", "ok"),
+        ("Gathering Facts", "b", "ok"),
+        ("debug", "a", "ok"),
+        ("command", "gone", "unreachable"),
+        ("debug", "gone", "ok"),
+    ]
+    assert result.exit_code == 0
