@@ -201,3 +201,22 @@ def test_play_run_once_and_ignore_unreachable_reach_every_task(tmp_path: Path) -
         ("debug", "gone", "ok"),
     ]
     assert result.exit_code == 0
+
+
+def test_a_connection_with_other_settings_is_opened_anew(tmp_path: Path) -> None:
+    """A host reached locally in one play (`connection: local`) is reached over ssh in the
+    next, as its variables say: the cached local connection is not reused for it (the
+    ssh port here refuses, so the second play's task is unreachable)."""
+    inventory = {"all": {"hosts": {"h": {"ansible_host": "127.0.0.1", "ansible_port": 1}}}}
+    site = play(
+        tmp_path,
+        "- hosts: h\n  gather_facts: false\n  connection: local\n  tasks:\n"
+        "    - command: echo local\n"
+        "- hosts: h\n  gather_facts: false\n  tasks:\n    - command: echo ssh\n",
+    )
+    result = pbe.run(site, inventory, timeout=2)
+    assert [(r.status, r.result.get("stdout")) for r in result.results] == [
+        ("changed", "local"),
+        ("unreachable", None),
+    ]
+    assert result.exit_code == 3
