@@ -28,7 +28,7 @@ from ..language.model import Block, Play, Task, TaskItem
 from ..templating.values import is_template
 from .executor import Executor, Scope, internal_error
 from .iterator import HostIterator, Step, task_order
-from .state import RunState, bypasses_hosts, expands, sets_vars
+from .state import RunState, bypasses_hosts, changes_inventory, expands, sets_vars
 from .tags import selected
 from .workers import Workers, truthy
 
@@ -590,6 +590,10 @@ class LinearStrategy:
             )
         )
         throttle = int(task.throttle) if str(task.throttle or "").isdigit() else 0
+        if changes_inventory(task.action):
+            # one host after the other, in inventory order: the groups and hosts they add
+            # (and `groups[g][0]`) must not depend on which thread finished first
+            throttle = 1
         sem = threading.BoundedSemaphore(min(self.forks, throttle) if throttle else self.forks)
         workers = Workers(self.stop, self.state, self.executor.connections.close_all)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PbeError, ValidationError
-from ..events import Event, HostResult, PlayStart, RunEnd, RunStart, RunWarning
+from ..events import Event, HostResult, PlayStart, RunEnd, RunStart, RunWarning, TaskEnd, TaskStart
 from ..exitcodes import ExitCode
 from ..inventory import Inventory, load_inventory
 from ..language.loader import load_vars_file
@@ -61,15 +61,30 @@ class RunResult:
 
 
 class _Collector:
+    """``RunResult.results``: tasks in run order, a task's hosts in inventory order (as
+    the JSON document has them), whatever order the hosts finished in."""
+
     def __init__(self) -> None:
         self.results: list[HostResult] = []
+        self._open: dict[tuple[int, int], tuple[tuple[str, ...], list[HostResult]]] = {}
 
     def handle(self, event: Event) -> None:
-        if isinstance(event, HostResult):
-            self.results.append(event)
+        if isinstance(event, TaskStart):
+            self._open[(event.play, event.index)] = (event.hosts, [])
+        elif isinstance(event, HostResult):
+            task = self._open.get((event.play, event.task))
+            (task[1] if task else self.results).append(event)
+        elif isinstance(event, TaskEnd) and (
+            task := self._open.pop((event.play, event.index), None)
+        ):
+            rank = {host: n for n, host in enumerate(task[0])}
+            self.results.extend(sorted(task[1], key=lambda r: rank.get(r.host, len(rank))))
 
     def close(self) -> None:
-        pass
+        """A run cut short mid-task still hands over every result it has."""
+        for _hosts, pending in self._open.values():
+            self.results.extend(pending)
+        self._open.clear()
 
 
 class Runner:

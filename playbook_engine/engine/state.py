@@ -21,6 +21,12 @@ def sets_vars(task: Task) -> bool:
     return module is not None and module.sets_variables
 
 
+def changes_inventory(action: str) -> bool:
+    """Whether a task's module adds hosts or groups (group_by, add_host)."""
+    module = modules.get(action)
+    return module is not None and module.changes_inventory
+
+
 def bypasses_hosts(action: str) -> bool:
     """Whether a task runs once per batch, on its first host (add_host, pause)."""
     module = modules.get(action)

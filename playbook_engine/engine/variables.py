@@ -192,16 +192,18 @@ class VariableManager:
         return [h for h in hosts if h not in gone]
 
     def magic(self, host: str) -> dict[str, Any]:
+        gone = self.gone()  # one snapshot per task and host, not one per list
+        batch = [h for h in self.play_batch if h not in gone]
         return {
             "inventory_hostname": host,
             "inventory_hostname_short": host.split(".")[0],
             "groups": self.groups,
             "group_names": self.inventory.group_names(host),
             "hostvars": self.hostvars,
-            "play_hosts": self.active(self.play_batch),
-            "ansible_play_hosts": self.active(self.play_hosts),
+            "play_hosts": batch,
+            "ansible_play_hosts": [h for h in self.play_hosts if h not in gone],
             "ansible_play_hosts_all": self.play_hosts,
-            "ansible_play_batch": self.active(self.play_batch),
+            "ansible_play_batch": list(batch),
             "ansible_play_name": self.play_name,
             "ansible_play_role_names": self.play_roles,
             "role_names": self.play_roles,

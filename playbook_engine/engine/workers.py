@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -35,11 +36,12 @@ class Workers:
             finally:
                 with self._done:
                     self._running -= 1
-                    self._done.notify_all()
+                    if not self._running:
+                        self._done.notify_all()
 
         with self._done:
             self._running += 1
-        threading.Thread(target=run, name=f"pbe-{args[-1] if args else 'worker'}").start()
+        _POOL.submit(run, f"pbe-{args[-1] if args else 'worker'}")
 
     def record(self, host: str, result: HostResult) -> None:
         with self._done:
@@ -69,6 +71,49 @@ class Workers:
             self.abort()
         self.state.interrupted = True
         self.stop.set()
+
+
+class _Pool:
+    """Threads kept between jobs, so handing a host its task is a queue put.
+
+    ``Thread.start`` waits until the new thread runs, and that thread must first get the
+    GIL from every busy worker: starting 50 threads per task serialised the dispatch
+    (0.7 ms of pure waiting per task and host at 50 hosts). An idle thread here takes the
+    next job without that handshake; the pool grows when none is idle (so nested use
+    cannot starve) and a thread idle for a while ends, so nothing outlives a run for long.
+    """
+
+    IDLE_SECONDS = 10.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: list[queue.SimpleQueue[tuple[Callable[[], None], str]]] = []
+
+    def submit(self, job: Callable[[], None], name: str) -> None:
+        with self._lock:
+            inbox = self._idle.pop() if self._idle else None
+        if inbox is None:
+            inbox = queue.SimpleQueue()
+            threading.Thread(target=self._serve, args=(inbox,), daemon=True).start()
+        inbox.put((job, name))
+
+    def _serve(self, inbox: queue.SimpleQueue[tuple[Callable[[], None], str]]) -> None:
+        me = threading.current_thread()
+        while True:
+            try:
+                job, me.name = inbox.get(timeout=self.IDLE_SECONDS)
+            except queue.Empty:
+                with self._lock:
+                    if inbox in self._idle and inbox.empty():
+                        self._idle.remove(inbox)
+                        return
+                continue
+            job()  # Workers' job never raises: its finally counts it done
+            with self._lock:
+                self._idle.append(inbox)
+
+
+_POOL = _Pool()
 
 
 def truthy(value: object) -> bool:

@@ -44,6 +44,8 @@ HOST_KEY_MODES = ("strict", "accept-new", "off")
 _WRITE_LOCK = threading.Lock()  # flock alone would do; this keeps threads off the lock file
 _warned: set[str] = set()
 _warned_lock = threading.Lock()
+_parsed: dict[str, tuple[tuple[int, int, int], KnownHostsFile]] = {}
+_parsed_lock = threading.Lock()
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -162,7 +164,15 @@ def read_known_hosts(paths: Sequence[str]) -> list[KnownKey]:
 
 
 def _read_file(path: str) -> KnownHostsFile:
+    """The file parsed once while it stays the same (inode, size, mtime): 500 hosts
+    would each parse, and keep, their own copy of every line."""
     try:
+        st = os.stat(path)
+        version = (st.st_ino, st.st_size, st.st_mtime_ns)
+        with _parsed_lock:
+            cached = _parsed.get(path)
+        if cached is not None and cached[0] == version:
+            return cached[1]
         data = Path(path).read_bytes()
     except FileNotFoundError:
         return KnownHostsFile(())
@@ -170,6 +180,8 @@ def _read_file(path: str) -> KnownHostsFile:
         raise HostUnreachable(f"cannot read known_hosts file {path}: {os_reason(exc)}") from None
     parsed = parse_known_hosts(data.decode("utf-8", "replace"), path)
     _warn_skipped(path, parsed)
+    with _parsed_lock:
+        _parsed[path] = (version, parsed)
     return parsed
 
 

@@ -92,6 +92,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
+        # Said out loud: without it wget takes an HTTP/1.0 reply with a length as
+        # keep-alive and may send the redirect's request on a socket this server closes.
+        self.send_header("Connection", "close")
         for name, value in extra:
             self.send_header(name, value)
         self.end_headers()

@@ -131,6 +131,22 @@ def test_skipped_lines_warn_once_per_file(tmp_path: Path, caplog: pytest.LogCapt
     ]
 
 
+def test_a_file_is_parsed_once_while_it_stays_the_same(tmp_path: Path) -> None:
+    """Every connection reads known_hosts: 500 hosts share one parsed copy, and an edit
+    (accept-new's append renames a new file in) is seen by the next connection."""
+    path = tmp_path / "known_hosts"
+    path.write_text(entry("a", key()) + entry("b", key()))
+    first, again = read_known_hosts([str(path)]), read_known_hosts([str(path)])
+    assert len(first) == 2 and all(x is y for x, y in zip(first, again, strict=True))
+    k = key()
+    remember(str(path), [str(path)], "c", k)
+    after = read_known_hosts([str(path)])
+    assert [key.patterns for key in after] == [("a",), ("b",), ("c",)]
+    with path.open("a") as f:  # an edit in place, as a text editor's save may be
+        f.write(entry("d", key()))
+    assert [key.patterns for key in read_known_hosts([str(path)])][-1] == ("d",)
+
+
 # -- recording --------------------------------------------------------------------------
 
 
