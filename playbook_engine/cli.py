@@ -23,7 +23,13 @@ from .errors import OptionsError, PbeError, ValidationFailed
 from .exitcodes import ExitCode
 from .language.loader import load_file, load_text, plain
 from .masking import mask_line
-from .options import DEFAULT_FORKS, HOST_KEY_CHECKING, RunOptions, parse_host_key_checking
+from .options import (
+    CONNECTIONS,
+    DEFAULT_FORKS,
+    HOST_KEY_CHECKING,
+    RunOptions,
+    parse_host_key_checking,
+)
 from .reporting.outputs import FORMATS
 from .reporting.problems import VALIDATE_FORMATS
 
@@ -134,6 +140,13 @@ def _run_flags(p: argparse.ArgumentParser) -> None:
     c = conn.add_argument
     c("-u", "--user", help="remote user (inventory ansible_user wins)")
     c(
+        "-c",
+        "--connection",
+        choices=CONNECTIONS,
+        help="connection type: ssh (default; paramiko and smart are its other names) or "
+        "local (a play's `connection:` and ansible_connection win)",
+    )
+    c(
         "--private-key",
         "--key-file",
         dest="private_key",
@@ -164,11 +177,21 @@ def _run_flags(p: argparse.ArgumentParser) -> None:
 # -- extra vars ---------------------------------------------------------------------------
 
 
-def parse_extra_vars(values: Sequence[str]) -> dict[str, Any]:
-    """``-e`` as Ansible reads it: @file, JSON/YAML text, or k=v pairs; later wins."""
+def parse_extra_vars(
+    values: Sequence[str], warn: Callable[[str], None] | None = None
+) -> dict[str, Any]:
+    """``-e`` as Ansible reads it: @file, JSON/YAML text (starting with ``{`` or ``[``),
+    or k=v pairs; later wins. Text that is none of these (``-e 'x: 1'``) is kept whole as
+    ``_raw_params``, as Ansible does, with a warning (``warn``): it defines no ``x``."""
     merged: dict[str, Any] = {}
     for value in values:
-        merged.update(_one_extra_var(value))
+        one = _one_extra_var(value)
+        if "_raw_params" in one and warn is not None:
+            warn(
+                f"-e {mask_line(value)!r} is not key=value, JSON/YAML in {{ }} or @file: "
+                "kept as `_raw_params`, as Ansible does (write -e '{key: value}' for YAML)"
+            )
+        merged.update(one)
     return merged
 
 
@@ -188,8 +211,8 @@ def _one_extra_var(value: str) -> dict[str, Any]:
             params, rest = parse_kv(text)
         except ValueError as exc:
             raise OptionsError(f"-e {shown!r}: {exc}") from None
-        if rest:
-            raise OptionsError(f"-e {shown!r}: expected key=value, JSON, YAML or @file")
+        if rest:  # Ansible keeps what is not k=v as free-form text
+            params["_raw_params"] = text if not params else " ".join(rest)
         return params
     if not isinstance(data, dict):
         raise OptionsError(f"extra vars from {where} must be a mapping")
@@ -207,17 +230,20 @@ def _host_key_checking(args: argparse.Namespace) -> str:
     return "strict"
 
 
-def options_from_args(args: argparse.Namespace) -> RunOptions:
+def options_from_args(
+    args: argparse.Namespace, warn: Callable[[str], None] | None = None
+) -> RunOptions:
     return RunOptions(
         check=args.check,
         diff=args.diff,
         limit=args.limit,
         forks=DEFAULT_FORKS if args.forks is None else args.forks,
-        extra_vars=parse_extra_vars(args.extra_vars),
+        extra_vars=parse_extra_vars(args.extra_vars, warn),
         tags=tuple(t for v in args.tags for t in v.split(",") if t),
         skip_tags=tuple(t for v in args.skip_tags for t in v.split(",") if t),
         start_at_task=args.start_at_task,
         user=args.user,
+        connection=args.connection,
         private_key=args.private_key,
         password=getpass.getpass("SSH password: ") if args.ask_pass else None,
         become_password=getpass.getpass("BECOME password: ") if args.ask_become_pass else None,
@@ -247,7 +273,10 @@ def cmd_run(
     from .language.playbook import PlaybookLoader
     from .reporting.outputs import OutputOptions, open_outputs, write_retry_file
 
-    options = options_from_args(args)
+    def warn(message: str) -> None:
+        err.write(f"WARNING: {message}\n")
+
+    options = options_from_args(args, warn)
     _check_file(args.playbook)
     _check_parent(args.retry_file, "--retry-file")
     loader = PlaybookLoader(extra_vars=options.extra_vars)

@@ -10,6 +10,7 @@ from .templating.values import trust
 
 DEFAULT_FORKS = 50
 HOST_KEY_CHECKING = ("strict", "accept-new", "off")
+CONNECTIONS = ("ssh", "local", "paramiko", "smart")  # -c: the last two are ssh here
 _TRUE = ("true", "yes", "on", "1", "y", "t")
 _FALSE = ("false", "no", "off", "0", "n", "f")
 
@@ -24,6 +25,7 @@ class RunOptions:
     tags: tuple[str, ...] = ()
     skip_tags: tuple[str, ...] = ()
     user: str | None = None
+    connection: str | None = None  # -c: below `connection:` and ansible_connection
     private_key: str | None = None
     password: str | None = None
     become_password: str | None = None
@@ -44,6 +46,10 @@ class RunOptions:
             raise OptionsError(
                 f"host key checking must be one of {', '.join(HOST_KEY_CHECKING)}, "
                 f"got {self.host_key_checking!r}"
+            )
+        if self.connection not in (None, *CONNECTIONS):
+            raise OptionsError(
+                f"connection must be one of {', '.join(CONNECTIONS)}, got {self.connection!r}"
             )
         if self.timeout <= 0:
             raise OptionsError(f"timeout must be positive, got {self.timeout!r}")

@@ -348,7 +348,6 @@ class Executor:
             tuple[str, int], list[tuple[tuple[TaskItem, ...], dict[str, Any]]]
         ] = {}
         self._lock = threading.Lock()
-        self._roles_included: set[tuple[Any, ...]] = set()  # (play, host, role, tasks_from)
         self.loader: Any = None  # PlaybookLoader, for include targets named at run time
         self.emit: Callable[[Event], None] = lambda event: None
         self.on_vars: Callable[[Mapping[str, Any]], None] = lambda variables: None  # redaction
@@ -470,10 +469,12 @@ class Executor:
         except Exception as exc:  # a bug in pbe: report it on the host, keep the run going
             result = _internal_error(task, host, exc, no_log, self.scrub)
         unknown = unpredictable or bool(result.pop(UNKNOWN, False))
+        if unknown and not unpredictable and self._flag(task, scope, host, "check_mode"):
+            unknown = False  # its own `check_mode: true`: a real run gets this result too
         status = "unpredictable" if unpredictable else status_of(result)
         ignored = status == "failed" and self._flag(task, scope, host, "ignore_errors")
         if status == "unreachable" and self._flag(task, scope, host, "ignore_unreachable"):
-            status, ignored = "failed", True
+            ignored = True  # shown unreachable, counted ok and ignored; the host goes on
         module = modules.get(task.action)
         set_by_task = _variables_set(module, task)
         if (
@@ -488,7 +489,7 @@ class Executor:
         notify = _notify_of(task, scope)
         if status == "changed" and (notify != task.notify or any(map(is_template, notify))):
             self._render_notify(task, host, scope, notify)
-        if task.register and status != "unreachable":
+        if task.register and (status != "unreachable" or ignored):
             self.facts.set_vars(
                 host,
                 {
@@ -552,6 +553,8 @@ class Executor:
         variables.setdefault(
             "ansible_search_path", _search_path(task, scope, str(self.vm.playbook_dir))
         )
+        if task.loop is None:  # a loop's delegate is the item's
+            variables = self._with_delegate(task, host, scope, variables)
         templar = self.engine.templar(variables, task.loc)
         self.on_vars(templar.vars)  # passwords set by role/block/task vars or set_fact
         conditions = scope.conditions + task.when
@@ -607,6 +610,7 @@ class Executor:
                 ivars["ansible_index_var"] = str(control["index_var"])
             if control.get("extended"):
                 ivars["ansible_loop"] = _loop_info(items, index, control)
+            ivars = self._with_delegate(task, host, scope, ivars)
             itemplar = self.engine.templar(ivars, task.loc)
             if not self._when(itemplar, conditions):
                 res = _skipped(conditions, itemplar)
@@ -687,8 +691,6 @@ class Executor:
             )
         else:
             items = (self.loader.runtime_role(args),)
-        if task.action == "include_role":
-            items = self._role_once(host, args, items)
         if task.action == "include_role" and to_bool(args.get("public") or False):
             for item in items:
                 if isinstance(item, Block) and item.role is not None:
@@ -700,19 +702,6 @@ class Executor:
             self._expansions.setdefault((host, task.uid), []).append((tuple(items), extra))
         target = args.get("file") or args.get("name")
         return {"changed": False, "include": target, "include_args": extra}
-
-    def _role_once(
-        self, host: str, args: dict[str, Any], items: tuple[TaskItem, ...]
-    ) -> tuple[TaskItem, ...]:
-        """include_role with ``allow_duplicates: false``: nothing when an include_role of
-        this play already brought the role (the same entry point) to this host."""
-        play = getattr(self._current, "task", (-1,))[0]
-        roles = tuple(b.role.path for b in items if isinstance(b, Block) and b.role)
-        key = (play, host, roles, str(args.get("tasks_from") or "main"))
-        with self._lock:
-            seen = key in self._roles_included
-            self._roles_included.add(key)
-        return () if seen and not to_bool(args.get("allow_duplicates", True)) else items
 
     def take_expansion(
         self, host: str, task: Task
@@ -855,7 +844,12 @@ class Executor:
             ctx.connection_kind = str(templar.render(kind))
         delegate = scope.keyword(task, "delegate_to")
         if delegate is not None:
-            target = str(templar.render(delegate))
+            known = templar.vars.get("ansible_delegated_vars")
+            target = (  # rendered once (a `| random` choice stays the same)
+                next(iter(known))
+                if isinstance(known, dict) and len(known) == 1
+                else str(templar.render(delegate))
+            )
             ctx.delegate_to = target
             if target != host:
                 ctx.delegate(target, self.engine.templar(self._delegate_vars(target)))
@@ -864,6 +858,27 @@ class Executor:
         self._current.target = ctx.target  # whose connection an unreachable error is about
         self._current.facts_host = ctx.facts_host
         return ctx
+
+    def _with_delegate(
+        self, task: Task, host: str, scope: Scope, variables: dict[str, Any]
+    ) -> dict[str, Any]:
+        """With ``delegate_to``: ``ansible_delegated_vars``, {the delegate: its variables,
+        where ``inventory_hostname`` stays this host's}, as Ansible sets it. A delegate that
+        cannot be rendered yet is left to ``_context``, which reports it."""
+        delegate = scope.keyword(task, "delegate_to")
+        if delegate is None:
+            return variables
+        try:
+            target = str(self.engine.templar(variables, task.loc).render(delegate))
+        except (PbeError, Unpredictable):
+            return variables
+        own = (
+            self.vm.host_scope(target)
+            if target in self.vm.inventory.hosts
+            else self._delegate_vars(target)
+        )
+        view = self.engine.templar({**own, "inventory_hostname": host}, task.loc).vars
+        return {**variables, "ansible_delegated_vars": {target: view}}
 
     def _delegate_vars(self, target: str) -> dict[str, Any]:
         """Connection variables of a delegate: its inventory vars, or a bare address."""
@@ -960,7 +975,10 @@ def loop_items(task: Task, templar: Templar) -> list[Any]:
         raise ModuleError(f"loop needs a list, got the string {items!r}")
     if isinstance(items, dict):
         raise ModuleError("loop needs a list, got a mapping; use `| dict2items`")
-    return items if isinstance(items, list) else [items]
+    if isinstance(items, (list, tuple)):
+        return list(items)
+    # as Ansible: a range, a number, nothing ... is not a list (`range(3) | list` is)
+    raise ModuleError(f"loop needs a list, got {items!r}", hint="make it one: `| list`")
 
 
 def _number(templar: Templar, value: Any, default: Any, kind: type, name: str) -> Any:
@@ -1103,10 +1121,11 @@ def _role_magic(role: Role, parents: tuple[Role, ...]) -> dict[str, Any]:
 
 def _play_roles(items: Sequence[TaskItem]) -> list[Role]:
     """Roles of the ``roles:`` section and of static imports (blocks), dependencies first,
-    each once; not the roles a dynamic include (a task) brings in."""
+    each once; not the roles a dynamic include (a task) brings in, nor an import's with
+    ``public: no``."""
     found: list[Role] = []
     for item in items:
-        if isinstance(item, Block):
+        if isinstance(item, Block) and (item.role is None or item.role.public):
             inner = _play_roles(item.block + item.rescue + item.always)
             found += [r for r in inner if r not in found]
             if item.role is not None and item.role not in found:

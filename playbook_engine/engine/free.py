@@ -86,9 +86,12 @@ class FreeStrategy(LinearStrategy):
             return
         self._batch = list(hosts)
         workers = Workers(self.stop, self.state, self.executor.connections.close_all)
-        for host in hosts:
-            workers.start(self._drive, items, host)
-        workers.wait()
+        try:
+            for host in hosts:
+                workers.start(self._drive, items, host)
+            workers.wait()
+        finally:
+            self._end_fatal(hosts)
 
     def _drive(self, items: Sequence[TaskItem], host: str) -> None:
         """One host's walk, on its own thread. An exception here (a bug) fails the host
@@ -108,13 +111,20 @@ class FreeStrategy(LinearStrategy):
         with self._lock:  # ended, or failed in a handler its flush ran
             if host in self.ended or host in self.handler_failed:
                 return None
+            fatal = self._fatal is not None and host not in self._failed_everyone
+            if fatal:
+                self._failed_everyone.add(host)
+        if fatal:  # any_errors_fatal failed another host: this one fails here, uncounted
+            return self._settle(task, it, self._fatal_nudge(task, host), counted=False)
         results, uncounted = self._dispatch(task, scope, [host])
         res = results.get(host)
         if res is None:
             return None
         following = self._settle(task, it, res, host not in uncounted)
-        with self._lock:
-            self._check_fatal(task, scope, {host: res}, self._batch)
+        with self._lock:  # any_errors_fatal: the play stops once the hosts have run the
+            # rescue/always sections they are in (``_end_fatal``), as under linear
+            if self._check_fatal(task, scope, {host: res}, self._batch, defer=True):
+                self._failed_everyone.add(host)
         return following
 
     def _lost(self, step: Step | None, host: str, exc: Exception) -> None:

@@ -89,7 +89,7 @@ class HostAccess:
         self, host: str, templar: Templar, keyword: str | None = None
     ) -> ConnectionSpec:
         """Where and how to connect; ``keyword`` is a play/task ``connection:`` (variables
-        such as ``ansible_connection`` win over it, as in Ansible)."""
+        such as ``ansible_connection`` win over it, as in Ansible), then ``-c``."""
         tvars = templar.vars
 
         def var(*names: str) -> Any:
@@ -98,7 +98,7 @@ class HostAccess:
                     return tvars[name]
             return None
 
-        kind = str(var("ansible_connection") or keyword or "ssh")
+        kind = str(var("ansible_connection") or keyword or self.options.connection or "ssh")
         checking = self.options.host_key_checking
         if kind != "local":
             checking = _host_key_checking(tvars, checking)

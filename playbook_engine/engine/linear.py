@@ -83,6 +83,7 @@ class LinearStrategy:
         self._failed_everyone: set[str] = set()
         self._to_fail: set[str] = set()  # to fail as soon as they leave their always section
         self._in_handler = threading.local()  # walking a handler's include
+        self._roles_done: dict[str, set[str]] = {}  # per host: the roles it completed
         self._seq = 0
 
     def _handler_name(self, name: str, handler: Task, index: int) -> str:
@@ -118,6 +119,7 @@ class LinearStrategy:
             wanted,
             functools.partial(self.executor.take_expansion, host),
             self._order_of,
+            self._roles_done.setdefault(host, set()),
         )
 
     def _walk(
@@ -205,7 +207,7 @@ class LinearStrategy:
             in_flush = not counted and res.result.get("msg") is _IN_FLUSH
             if in_flush:  # a handler failed in this flush: the host's walk takes it from here
                 self.handler_failed.discard(res.host)
-            step = it.send(res)
+            step = it.send(res, counted)
             if task.action == "include_role" and res.status in ("ok", "changed"):
                 self._handlers.include(task)  # its role's handlers, after the others
             if counted:
@@ -258,17 +260,21 @@ class LinearStrategy:
             it = iterators[host]
             if (host not in only) if only is not None else not it.rescuable:
                 continue
-            nudge = HostResult(
-                self.play_idx,
-                -1,
-                task.display_name,
-                task.action,
-                host,
-                "failed",
-                {"failed": True, "msg": "any_errors_fatal: another host failed"},
-                0.0,
-            )
+            nudge = self._fatal_nudge(task, host)
             self._advance_to(pending, host, self._settle(task, it, nudge, counted=False))
+
+    def _fatal_nudge(self, task: Task, host: str) -> HostResult:
+        """The failure any_errors_fatal gives a host another host's failure stops."""
+        return HostResult(
+            self.play_idx,
+            -1,
+            task.display_name,
+            task.action,
+            host,
+            "failed",
+            {"failed": True, "msg": "any_errors_fatal: another host failed"},
+            0.0,
+        )
 
     def _check_fatal(
         self,
@@ -329,11 +335,10 @@ class LinearStrategy:
         return {group[0]: first, **copies}, frozenset(copies)
 
     def _meta(self, task: Task, scope: Scope, group: list[str]) -> Dispatched:
-        """Flow control, for the hosts whose ``when`` holds; not shown, not counted."""
+        """Flow control, for the hosts whose ``when`` holds: not shown, not counted. Hosts
+        it skips are shown as skipped (not counted either), as Ansible does."""
         checked = {h: self._execute(task, h, scope, -1) for h in group}
-        failed = [r for r in checked.values() if r.status == "failed"]
-        if failed:  # its `when` could not be evaluated: a real failure, shown as one
-            self._report(task, failed)
+        self._show_meta(task, checked)
         hosts = [h for h in group if checked[h].status == "ok"]
         uncounted = frozenset(h for h, r in checked.items() if r.status != "failed")
         if task.meta == "flush_handlers":
@@ -349,8 +354,7 @@ class LinearStrategy:
                 self.ended.update(self.play_hosts_seen(group))
                 self.play_ended |= task.meta == "end_play"
         elif task.meta == "refresh_inventory" and hosts:
-            self.executor.vm.inventory.refresh()
-            self.executor.vm.inventory_changed()
+            self._refresh_inventory(group)
         elif task.meta == "clear_host_errors" and hosts:
             with self._lock:  # every host of the play is no longer failed (the walks of
                 # hosts that stopped stay stopped; one in an always section goes on)
@@ -362,6 +366,22 @@ class LinearStrategy:
             for host in hosts:
                 self.executor.connections.drop(host)
         return checked, uncounted
+
+    def _refresh_inventory(self, group: list[str]) -> None:
+        """Read the inventory again; a host of the play it no longer has runs no more
+        tasks (as in Ansible, it leaves the play quietly)."""
+        vm = self.executor.vm
+        vm.inventory.refresh()
+        vm.inventory_changed()
+        with self._lock:
+            self.ended.update(h for h in self.play_hosts_seen(group) if h not in vm.inventory.hosts)
+
+    def _show_meta(self, task: Task, checked: Results) -> None:
+        """A meta task's failures (its ``when`` could not be evaluated) and skips, each
+        shown as one task."""
+        for status in ("failed", "skipped"):
+            if shown := [r for r in checked.values() if r.status == status]:
+                self._report(task, shown)
 
     def _run_once(self, task: Task, scope: Scope, group: list[str]) -> Dispatched:
         """Run on the first host only; every host gets (and registers) that result."""
@@ -489,7 +509,7 @@ class LinearStrategy:
     def _account(self, task: Task, res: HostResult, rescued: bool) -> None:
         """Count a result and record its notifications. Called with ``_lock`` held."""
         self.state.count(res, rescued)
-        if res.status == "unreachable":
+        if res.status == "unreachable" and not res.ignored:
             self.state.unreachable.add(res.host)
         elif res.status == "failed" and not res.ignored and not rescued:
             self.state.failed.add(res.host)

@@ -313,6 +313,7 @@ class Runner:
                         loc=play.loc,
                         name=GATHER_FACTS,
                         tags=("always",),
+                        run_once=False,  # each host's facts, whatever the play says
                     ),
                 ),
                 batch,

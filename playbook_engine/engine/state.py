@@ -61,7 +61,7 @@ class RunState:
         if expands(res.action) and res.status == "ok" and res.items:
             s.ok += len(res.items)  # Ansible counts a looped include once per item
             return
-        if res.status == "unreachable":
+        if res.status == "unreachable" and not res.ignored:
             s.unreachable += 1
         elif res.status in ("skipped", "unpredictable"):
             s.skipped += 1

@@ -94,6 +94,8 @@ class Inventory:
         self._implicit: dict[str, Host] = {}
         self._edit = threading.Lock()
         self.reload: Callable[[], Inventory] | None = None  # set by load: its sources again
+        # add_host/group_by calls, replayed after a refresh (Ansible keeps what they added)
+        self._dynamic: list[tuple[str, tuple[Any, ...]]] = []
         self._rebuild()
 
     def _rebuild(self) -> None:
@@ -211,6 +213,7 @@ class Inventory:
         and variables for a known one; missing groups are created under ``all``. True
         when the inventory changed (Ansible's ``changed``)."""
         with self._edit:
+            self._dynamic.append(("host", (name, tuple(groups), dict(variables or {}))))
             changed = name not in self._inline_hosts
             if changed:
                 self._inline_hosts[name] = {}
@@ -228,13 +231,16 @@ class Inventory:
         """group_by: put a known host into ``group`` (created, under ``parents`` or ``all``,
         when missing; ``parents`` are created under ``all``). True when it was not in it."""
         with self._edit:
+            self._dynamic.append(("group", (host, group, tuple(parents))))
             changed = self._join(host, group, parents)
             if changed:
                 self._rebuild()
             return changed
 
     def refresh(self) -> None:
-        """meta: refresh_inventory: read the sources again (hosts added at run time go)."""
+        """meta: refresh_inventory: read the sources again. Hosts and groups added at run
+        time (add_host, group_by) stay, as in Ansible; a host the sources no longer have
+        goes, and so does what group_by did with it."""
         if self.reload is None:
             return
         fresh = self.reload()
@@ -243,6 +249,12 @@ class Inventory:
             self._inline_groups, self._inline_hosts = fresh._inline_groups, fresh._inline_hosts
             self._groups = fresh._groups
             self._rebuild()
+            dynamic, self._dynamic = self._dynamic, []
+        for kind, args in dynamic:
+            if kind == "host":
+                self.add_host(*args)
+            elif args[0] in self.hosts:
+                self.add_to_group(*args)
 
     def _join(self, host: str, group: str, parents: Sequence[str]) -> bool:
         """Put ``host`` in ``group``; True when it was not in it."""

@@ -85,6 +85,10 @@ class Role:
     path: str
     defaults: dict[str, Any] = field(default_factory=dict)
     vars: dict[str, Any] = field(default_factory=dict)
+    key: str = ""  # its identity in a play: path, parameters, entry files
+    # skipped on a host that already completed the same role (key) in this play
+    dedupe: bool = False
+    public: bool = True  # its defaults and vars seen by the whole play (`import_role: public=no`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +160,8 @@ class Play:
     check_mode: Any = None
     diff: Any = None
     ignore_errors: Any = None
+    ignore_unreachable: Any = None
+    run_once: Any = None  # every task's (not fact gathering's)
     no_log: Any = None
     environment: Any = field(default_factory=dict)  # a mapping, a list of them, or a template
     strategy: str = "linear"

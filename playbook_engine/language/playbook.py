@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import PbeError, Problem, ValidationError, ValidationFailed
-from ..modules.base import TRUE_STRINGS
+from ..modules.base import FALSE_STRINGS, TRUE_STRINGS
 from ..source import SourceLocation
 from ..templating.plugins import load_plugins
 from ..templating.templar import TemplateEngine
@@ -23,6 +23,7 @@ from .roles import (
     is_file,
     main_file,
     main_vars_files,
+    outside_role,
     role_qualified,
     search_dirs,
 )
@@ -88,7 +89,6 @@ class PlaybookLoader:
         self._static_handlers: set[int] = set()  # read by the roles section, import_role
         self._including = 0  # reading what an include_role brings in
         self._handler_depth: int | None = None  # reading handlers: block nesting
-        self._seen_roles: set[str] = set()
         self._play_loc: SourceLocation | None = None  # of the play being read
         self._play_vars: dict[str, Any] = {}  # of the play being read: static import names
         # Shared with run-time loaders, like the cache: problems that are warnings in a file
@@ -200,7 +200,7 @@ class PlaybookLoader:
         self._check_vars_files(node)
         if "hosts" not in node:
             self._error("play has no `hosts:`", node.loc, "add e.g. `hosts: all`")
-        self._handlers, self._seen_roles, self._included_handlers = [], set(), {}
+        self._handlers, self._included_handlers = [], {}
         self._handler_log, self._static_handlers = [], set()
         self._play_loc = node.loc  # Ansible places a role's argument check at its play
         play_vars = node.get("vars")
@@ -219,6 +219,7 @@ class PlaybookLoader:
         found, own = self._handlers, _flat_handlers(sections["handlers"], ())
         handlers = found[start:end] + own + found[:start] + found[end:]
         self._check_notify(sections, handlers, node)
+        self._check_end_role(sections, [h for h, _ in handlers])
         for key in ("vars", "environment"):
             self.problems += check_templates(node.get(key), self.engine, node.loc)
         prompts = self._var_prompts(node)
@@ -250,6 +251,8 @@ class PlaybookLoader:
             check_mode=node.get("check_mode"),
             diff=node.get("diff"),
             ignore_errors=node.get("ignore_errors"),
+            ignore_unreachable=node.get("ignore_unreachable"),
+            run_once=node.get("run_once"),
             no_log=node.get("no_log"),
             environment=node.get("environment") or {},
             strategy=author_text(node.get("strategy") or "linear"),
@@ -310,6 +313,21 @@ class PlaybookLoader:
                             task.keyword_loc("notify"),
                             did_you_mean(name, known),
                         )
+
+    def _check_end_role(
+        self, sections: dict[str, tuple[TaskItem, ...]], handlers: list[Task]
+    ) -> None:
+        """``meta: end_role`` ends the role it is in: a handler or a task outside any role
+        has none (Ansible refuses both)."""
+        misplaced = [(t, "in a handler") for t in iter_tasks(tuple(handlers)) if _ends_role(t)]
+        for section in ("pre_tasks", "tasks", "post_tasks"):
+            misplaced += [(t, "outside a role") for t in _outside_roles(sections[section])]
+        for task, where in misplaced:
+            self._error(
+                f"`meta: end_role` cannot run {where}",
+                task.loc,
+                "it ends the role it is in; use `meta: end_host` to end the host's play",
+            )
 
     def _static_name(self, name: str, play_vars: dict[str, Any]) -> str | None:
         """A handler name as the run will see it: rendered with the play's and the extra
@@ -586,6 +604,8 @@ class PlaybookLoader:
 
     def _import_role(self, task: Task) -> TaskItem | None:
         block = self._role_from_task(task)
+        if block and block.role and str(task.args.get("public", True)).lower() in FALSE_STRINGS:
+            block = replace(block, role=replace(block.role, public=False))
         return _wrap(task, (block,)) if block else None
 
     def _include_role(self, task: Task) -> TaskItem:
@@ -632,12 +652,10 @@ class PlaybookLoader:
 
     def _role_from_task(self, task: Task) -> Block | None:
         """The role an import_role/include_role names. ``rolespec_validate: false`` leaves
-        out its argument check; an import_role with ``allow_duplicates: false`` brings in
-        nothing when the play already has the role (an include_role's is a run-time matter,
-        per host)."""
+        out its argument check; with ``allow_duplicates: false`` it is skipped on a host
+        that already completed the same role (a run-time matter, per host)."""
         args = task.args
-        once = task.action == "import_role" and not self._flag(args, "allow_duplicates", task)
-        return self._role_block(
+        block = self._role_block(
             author_text(self._static_text(args.get("name", args.get("role", "")), task)),
             task.loc,
             {},
@@ -645,9 +663,16 @@ class PlaybookLoader:
                 sub: str(self._static_text(args.get(f"{sub}_from", "main"), task))
                 for sub in ("tasks", "vars", "defaults", "handlers")
             },
-            dedupe="always" if once else "never",
+            # given, it overrides the role's meta; absent, the role runs again
+            dedupe=not self._flag(args, "allow_duplicates", task)
+            if "allow_duplicates" in args
+            else False,
             validate=self._flag(args, "rolespec_validate", task),
         )
+        if task.action == "include_role" and block is not None and block.role is not None:
+            # as in ansible-core: an include_role dedupes against earlier include_roles only
+            block = replace(block, role=replace(block.role, key=f"include|{block.role.key}"))
+        return block
 
     def _flag(self, args: dict[str, Any], key: str, task: Task) -> bool:
         """A boolean include_role/import_role option, rendered as the name is; True
@@ -681,12 +706,12 @@ class PlaybookLoader:
         params: dict[str, Any],
         files: dict[str, str],
         keywords: dict[str, Any] | None = None,
-        dedupe: str = "unless_allowed",
+        dedupe: bool | None = None,
         validate: bool = True,
     ) -> Block | None:
-        """Load a role (dependencies first) as one block carrying its variables. A role the
-        play already has is loaded again only as ``dedupe`` says: "never" deduplicated,
-        "always", or "unless_allowed" by its meta/main.yml (``allow_duplicates: true``)."""
+        """Load a role (dependencies first) as one block carrying its variables. ``dedupe``:
+        skipped at run time on a host that already completed the same role; None: unless
+        its meta says ``allow_duplicates: true`` (the roles section, dependencies)."""
         parent = self._role_stack[-1] if self._role_stack else None
         path = find_role(name, search_dirs(self.playbook_dir, parent), self.playbook_dir)
         if path is None:
@@ -697,12 +722,8 @@ class PlaybookLoader:
             )
             return None
         resolved = _resolve(path) or path
-        key = f"{resolved}|{sorted(map(repr, params.items()))}|{sorted(files.items())!r}"
-        if key in self._seen_roles and (
-            dedupe == "always" or (dedupe == "unless_allowed" and not _allows_duplicates(path))
-        ):
-            return None
-        self._seen_roles.add(key)
+        entries = sorted((k, v) for k, v in files.items() if v != "main")
+        key = f"{resolved}|{sorted(map(repr, params.items()))}|{entries!r}"
         # A loop is the same entry point of a role read inside itself; a role may import
         # its own other task files (`tasks_from`), as in Ansible.
         entry = (resolved, repr(sorted((k, v) for k, v in files.items() if v != "main")))
@@ -712,10 +733,22 @@ class PlaybookLoader:
         self._role_stack.append(resolved)
         self._role_entries.append(entry)
         try:
-            return self._read_role(name, path, loc, params, files, keywords or {}, validate)
+            block = self._read_role(name, path, loc, params, files, keywords or {}, validate)
         finally:
             self._role_stack.pop()
             self._role_entries.pop()
+        if block is None or block.role is None:
+            return block
+        if dedupe is None:
+            dedupe = not self._allows_duplicates(path, loc)
+        return replace(block, role=replace(block.role, key=key, dedupe=dedupe))
+
+    def _allows_duplicates(self, path: Path, loc: SourceLocation | None) -> bool:
+        """A role's meta ``allow_duplicates: true``: it runs again wherever it is listed."""
+        meta = main_file(path, "meta")
+        ok, data = self._read_yaml(meta, loc) if meta else (False, None)
+        value = data.get("allow_duplicates", False) if ok and isinstance(data, dict) else False
+        return str(value).lower() in TRUE_STRINGS
 
     def _read_role(
         self,
@@ -727,6 +760,8 @@ class PlaybookLoader:
         keywords: dict[str, Any],
         validate: bool = True,
     ) -> Block | None:
+        if not self._inside_role(name, path, files, loc):
+            return None
         self.problems += load_plugins(self.engine.env, path)  # the role's filter_plugins/ ...
         self.problems += load_library(path)
         deps = self._role_dependencies(path, loc)
@@ -767,6 +802,21 @@ class PlaybookLoader:
             keywords={k: v for k, v in keywords.items() if k not in ("when", "tags")},
             role=role,
         )
+
+    def _inside_role(
+        self, name: str, path: Path, files: dict[str, str], loc: SourceLocation | None
+    ) -> bool:
+        """``tasks_from`` and the other ``*_from`` files must be inside the role."""
+        for sub, file in files.items():
+            if file != "main" and outside_role(path, sub, file):
+                self._error(
+                    f"`{sub}_from: {file}` of role `{name}` is not inside the expected role "
+                    f"path {path / sub}",
+                    loc,
+                    "name a file below the role's own directory",
+                )
+                return False
+        return True
 
     def _validation_task(
         self, name: str, path: Path, entry: str, loc: SourceLocation | None
@@ -896,18 +946,6 @@ def _resolve(path: Path) -> Path | None:
         return None
 
 
-def _allows_duplicates(role: Path) -> bool:
-    """The role's meta/main.yml says ``allow_duplicates: true`` (its problems are reported
-    where the dependencies are read)."""
-    meta = main_file(role, "meta")
-    try:
-        data = load_file(meta)[0] if meta is not None else None
-    except ValidationError:
-        return False
-    value = data.get("allow_duplicates") if isinstance(data, dict) else None
-    return value is True or str(value).strip().lower() in TRUE_STRINGS
-
-
 def _has_content(role: Path) -> bool:
     """A role without tasks may still bring vars, defaults or dependencies (its meta)."""
     return any(main_file(role, part, "main") is not None for part in ("meta", "vars", "defaults"))
@@ -997,6 +1035,21 @@ def iter_tasks(items: tuple[TaskItem, ...]) -> list[Task]:
             out += iter_tasks(item.children)
         else:
             out += iter_tasks(item.block + item.rescue + item.always)
+    return out
+
+
+def _ends_role(task: Task) -> bool:
+    return task.meta == "end_role"
+
+
+def _outside_roles(items: tuple[TaskItem, ...]) -> list[Task]:
+    """The ``meta: end_role`` tasks of a list that no role encloses (static includes too)."""
+    out: list[Task] = []
+    for item in items:
+        if isinstance(item, Task):
+            out += [item] if _ends_role(item) else _outside_roles(item.children)
+        elif item.role is None:
+            out += _outside_roles(item.block + item.rescue + item.always)
     return out
 
 

@@ -126,3 +126,12 @@ def main_file(role: Path, sub: str, name: str = "main") -> Path | None:
         if is_file(candidate):
             return candidate
     return None
+
+
+def outside_role(role: Path, sub: str, name: str) -> bool:
+    """Whether ``sub/name`` (a ``tasks_from``, ``vars_from`` ...) leaves the role's ``sub/``
+    directory (``../``, an absolute path): Ansible refuses to load such a file."""
+    files = main_vars_files(role, sub, name) if sub in ("vars", "defaults") else []
+    found = files or [f for f in [main_file(role, sub, name)] if f is not None]
+    top = (role / sub).resolve()
+    return any(not f.resolve().is_relative_to(top) for f in found)

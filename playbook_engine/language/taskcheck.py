@@ -65,6 +65,7 @@ class TaskChecker:
                 _at_run_time(p) if i < args_end or p.message.startswith(_SYNTAX) else p
                 for i, p in enumerate(self.problems[start:], start)
             ]
+        self._check_reserved(args, node, action)
         self._check_async(node, module.name if module else action)
         self._check_loops(node)
         if any(p.severity == "error" and p not in self.deferrable for p in self.problems):
@@ -234,6 +235,17 @@ class TaskChecker:
         self.problems += check_templates(
             {k: v for k, v in args.items() if k not in module.raw_args}, self.engine, loc
         )
+
+    def _check_reserved(self, args: Any, node: YMap, action: str) -> None:
+        """Ansible reserves the ``_ansible_`` prefix: such an argument is refused when the
+        playbook loads, whatever ``ignore_errors`` says."""
+        for name in args if isinstance(args, dict) else ():
+            if str(name).startswith("_ansible_"):
+                self.error(
+                    f"argument `{name}` of `{action}` begins with `_ansible_`, a prefix "
+                    "reserved for internal use",
+                    _arg_loc(args, name, node.value_loc(action)),
+                )
 
     def _arg_rules(
         self, module: type[modules.Module], args: dict[str, Any], loc: SourceLocation | None

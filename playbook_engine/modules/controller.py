@@ -143,6 +143,7 @@ class Meta(Module):
                 "clear_host_errors",
                 "refresh_inventory",
                 "end_batch",
+                "end_role",
             ),
             description="What to do; the scheduler carries out the flow-control ones.",
         )

@@ -78,7 +78,7 @@ class JUnitSink:
         if res.status == "failed" and not res.ignored:
             suite.counts["failures"] += 1
             _child(case, "failure", _details(res), message=message, type="failed")
-        elif res.status == "unreachable":
+        elif res.status == "unreachable" and not res.ignored:
             suite.counts["errors"] += 1
             _child(case, "error", _details(res), message=message, type="unreachable")
         elif res.status in ("skipped", "unpredictable"):

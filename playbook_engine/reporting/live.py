@@ -131,7 +131,7 @@ class LiveSink:
         self._unknown += res.unknown
         self.status.count(res)
         self._redraw()
-        if res.status == "unreachable" or (res.status == "failed" and not res.ignored):
+        if res.status in ("unreachable", "failed") and not res.ignored:
             self._print(self._failure(res))
         else:
             self._buffer.append(res)

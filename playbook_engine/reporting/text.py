@@ -75,7 +75,8 @@ class ResultFormatter:
             text = f"{word}: {host}{item}: FAILED! => {self.details(result)}"
             return text + ("\n...ignoring" if res.ignored and not item else "")
         if status == "unreachable":
-            return f"fatal: {host}: UNREACHABLE! => {self.details(result)}"
+            text = f"fatal: {host}: UNREACHABLE! => {self.details(result)}"
+            return text + ("\n...ignoring" if res.ignored and not item else "")
         if res.items and not item:
             return ""  # a loop's per-item lines already told the story
         detail = self.visible(res, result, status)

@@ -56,6 +56,26 @@ def _env(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> 
     return [os.environ.get(str(t), kw.get("default", "")) for t in terms]
 
 
+# Ansible settings whose value is fixed in pbe (it reads no ansible.cfg): what pbe does
+_CONFIG = {"DEFAULT_PRIVATE_ROLE_VARS": False, "DEFAULT_HASH_BEHAVIOUR": "replace"}
+
+
+@lookup("config")
+def _config(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
+    """The value pbe has for an Ansible setting it fixes; ``on_missing`` (``error``,
+    ``warn``, ``skip``) says what an unknown one does, as in Ansible."""
+    out = []
+    for term in terms:
+        if str(term) in _CONFIG:
+            out.append(_CONFIG[str(term)])
+        elif kw.get("on_missing", "error") == "error":
+            raise LookupFailed(
+                f"config: pbe has no setting `{term}` (it reads no ansible.cfg; it knows "
+                f"{', '.join(sorted(_CONFIG))})"
+            )
+    return out
+
+
 @lookup("pipe")
 def _pipe(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
     out = []

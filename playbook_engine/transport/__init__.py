@@ -58,7 +58,8 @@ def _off_stack(opener: Callable[[ConnectionSpec], Connection], spec: ConnectionS
 
 
 class ConnectionCache:
-    """One connection per host for the whole run; ``close_all`` at the end.
+    """One connection per host for the whole run (reopened when a task asks for other
+    settings: another ``connection:``, user, address ...); ``close_all`` at the end.
 
     A host's connection is shared: by its own worker and by every worker delegating to it,
     at once. Transports make that safe per connection (SSH: one lock around SFTP, a
@@ -79,6 +80,7 @@ class ConnectionCache:
         self._stopping = False
         self._prefetchers: list[threading.Thread] = []
         self._closed = False
+        self._retired: list[Connection] = []  # replaced by one with other settings
 
     def get(self, spec: ConnectionSpec) -> Connection:
         """The host's open connection, connecting once even if many threads ask at once
@@ -87,12 +89,15 @@ class ConnectionCache:
             conn = self._conns.get(spec.host)
             opening = self._opening.setdefault(spec.host, threading.Lock())
             fresh = spec.host not in self._early and spec.host not in self._failed
-        if conn is not None and fresh:
+        if conn is not None and fresh and conn.spec == spec:
             return conn
         if self._stopping:
             raise ModuleError(STOPPED)
         with opening:
             conn = self._settle_early(spec)
+            if conn is not None and conn.spec != spec:  # other settings: a play's or
+                self._retire(spec.host, conn)  # task's `connection:`, `remote_user` ...
+                conn = None
             if conn is None:
                 conn = connect(spec)
                 self._keep(spec.host, conn)
@@ -113,6 +118,14 @@ class ConnectionCache:
             conn.close()
             return None
         return conn
+
+    def _retire(self, host: str, conn: Connection) -> None:
+        """A host's connection opened with other settings than a task now asks for: no
+        longer handed out, closed at the end (a task may still be using it)."""
+        with self._lock:
+            if self._conns.get(host) is conn:
+                del self._conns[host]
+            self._retired.append(conn)
 
     def _keep(self, host: str, conn: Connection) -> None:
         with self._lock:
@@ -201,7 +214,8 @@ class ConnectionCache:
     def close_all(self) -> None:
         with self._lock:
             self._closed = True
-            conns, self._conns = list(self._conns.values()), {}
+            conns, self._conns = [*self._conns.values(), *self._retired], {}
+            self._retired = []
             self._early.clear()
         for conn in conns:
             try:

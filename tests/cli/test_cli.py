@@ -181,9 +181,52 @@ def test_extra_vars_forms(tmp_path: Path) -> None:
     merged = parse_extra_vars(["a=0 b='two words'", f"@{vars_file}", '{"c": true}'])
     assert merged == {"a": 1, "b": "two words", "nested": {"x": [1, 2]}, "c": True}
     with pytest.raises(OptionsError):
-        parse_extra_vars(["justaword"])
-    with pytest.raises(OptionsError):
         parse_extra_vars(["[1, 2]"])
+
+
+def test_extra_vars_that_are_not_key_value_are_kept_as_raw_params(tmp_path: Path) -> None:
+    """As Ansible: text that is neither k=v, JSON/YAML in {} or [] nor @file is kept whole
+    as `_raw_params` (it defines no `x`), with a warning on stderr; the run goes on."""
+    warned: list[str] = []
+    assert parse_extra_vars(["x: 1"], warned.append) == {"_raw_params": "x: 1"}
+    assert parse_extra_vars(["justaword"]) == {"_raw_params": "justaword"}
+    assert "kept as `_raw_params`" in warned[0]
+    book = tmp_path / "site.yml"
+    book.write_text(
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
+        "    - debug: msg='{{ x | default(\"none\") }} {{ _raw_params }}'\n"
+    )
+    code, out, err = pbe("run", str(book), "-e", "x: 1", "--format", "json")
+    assert code == 0
+    assert "WARNING: -e 'x: 1' is not key=value" in err
+    doc = json.loads(out)
+    assert doc["plays"][0]["tasks"][0]["hosts"]["localhost"]["result"]["msg"] == "none x: 1"
+
+
+def test_connection_flag_is_the_default_below_inventory_and_play(tmp_path: Path) -> None:
+    """`-c local` connects hosts of an ad-hoc inventory locally (they would be ssh); a
+    host's ansible_connection and a play's `connection:` win over it."""
+    inv = tmp_path / "hosts.ini"
+    inv.write_text("h1\nh2 ansible_connection=ssh ansible_host=127.0.0.1 ansible_port=1\n")
+    book = tmp_path / "site.yml"
+    book.write_text("- hosts: all\n  gather_facts: false\n  tasks:\n    - command: echo hi\n")
+    code, out, _ = pbe(
+        "run", str(book), "-i", str(inv), "-c", "local", "-T", "1", "--format", "json"
+    )
+    hosts = json.loads(out)["plays"][0]["tasks"][0]["hosts"]
+    assert (hosts["h1"]["status"], hosts["h1"]["result"]["stdout"]) == ("changed", "hi")
+    assert hosts["h2"]["status"] == "unreachable"  # its ansible_connection won
+    assert code == 3
+    book.write_text(
+        "- hosts: all\n  gather_facts: false\n  connection: ssh\n  tasks:\n    - ping:\n"
+    )
+    code, out, _ = pbe(
+        "run", str(book), "-i", "127.0.0.1:1,", "-c", "local", "-T", "1", "--format", "json"
+    )
+    assert code == 3  # the play's `connection: ssh` won
+    code, _, err = pbe("run", str(book), "-i", "h1,", "-c", "winrm")
+    assert code == 5
+    assert "invalid choice: 'winrm'" in err
 
 
 def test_extra_vars_win(files: tuple[Path, Path]) -> None:

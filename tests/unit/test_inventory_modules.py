@@ -113,20 +113,30 @@ def test_group_by_groups_each_host_by_its_variables(tmp_path: Path) -> None:
     ]
 
 
-def test_refresh_inventory_forgets_hosts_added_at_run_time(tmp_path: Path) -> None:
+def test_refresh_inventory_keeps_run_time_hosts_and_drops_removed_ones(tmp_path: Path) -> None:
+    """As Ansible: hosts and groups added at run time (add_host, group_by) survive a
+    refresh; a host the sources no longer list leaves the play quietly (no failure), and
+    group_by's groups forget it."""
     inventory = tmp_path / "hosts.yml"
-    inventory.write_text("all:\n  hosts:\n    a:\n  vars: {ansible_connection: local}\n")
+    inventory.write_text("all:\n  hosts:\n    a:\n    b:\n  vars: {ansible_connection: local}\n")
+    new = tmp_path / "new.yml"
+    new.write_text("all:\n  hosts:\n    a:\n  vars: {ansible_connection: local}\n")
     site = write(
         tmp_path,
         (
             "- hosts: all\n  gather_facts: false\n  tasks:\n"
             "    - add_host: name=extra groups=more\n"
-            "    - debug: msg='{{ groups.all }}'\n"
+            "    - group_by: key=seen\n"
+            f"    - copy: src={new} dest={inventory}\n"
+            "      delegate_to: localhost\n      run_once: true\n"
             "    - meta: refresh_inventory\n"
-            "    - debug: msg='{{ groups.all }} {{ groups.more | default(\"gone\") }}'\n"
+            "    - debug: msg='{{ groups.all }} {{ groups.more }} {{ groups.seen }}'\n"
         ),
     )
-    assert msgs(pbe.run(site, inventory)) == [("a", "['a', 'extra']"), ("a", "['a'] gone")]
+    result = pbe.run(site, inventory)
+    assert msgs(result) == [("a", "['a', 'extra'] ['extra'] ['a']")]
+    assert result.exit_code == 0
+    assert result.stats["b"]["failed"] == 0
 
 
 def test_end_play_ends_the_later_serial_batches_too(tmp_path: Path) -> None:
