@@ -8,6 +8,9 @@ stat, chmod, directory, ``true``) with:
   host, in lockstep per task, ``--forks`` threads: what a task costs at best today;
 * floor (shell): the same over one long-lived ``sh`` per host reading one command per
   line (each still run by ``sh -c``): the best a persistent shell can do;
+* floor (run): ``floor_run.py`` as a process of its own: interpreter start, connecting to
+  every host, one ``sh`` each and the ten ``true`` through it: the least a whole run of
+  any paramiko-based tool costs, timed like the tools (cold and warm are the same);
 * pbe: ``python -m playbook_engine run`` (the package at ``--pbe-path``);
 * pyinfra and ansible-playbook, when installed (``--pyinfra``, ``--ansible``: paths of
   their executables, default: throw-away venvs under /work/bench-venvs, /work/ansible-venv).
@@ -196,8 +199,8 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=1, help="runs per figure; best is kept")
     parser.add_argument(
         "--tools",
-        default="floor,shell,transport,pbe,pyinfra,ansible",
-        help="which rows (floor, shell, transport, pbe, pyinfra, ansible)",
+        default="floor,shell,transport,run,pbe,pyinfra,ansible",
+        help="which rows (floor, shell, transport, run, pbe, pyinfra, ansible)",
     )
     parser.add_argument(
         "--pbe-path", default=str(REPO), help="directory holding the playbook_engine package to run"
@@ -242,6 +245,8 @@ def _rows(bench: Bench) -> list[Row]:
         rows.append(_guard("floor (shell)", lambda: floor_row(bench, shell=True)))
     if "transport" in tools:
         rows.append(_guard("pbe transport", lambda: transport_row(bench)))
+    if "run" in tools:
+        rows.append(_guard("floor (run)", lambda: run_floor_row(bench)))
     reference: dict[str, str] | None = None
     runners: list[tuple[str, Callable[[Bench], Row]]] = [
         ("pbe", pbe_row),
@@ -531,6 +536,44 @@ def floor_row(bench: Bench, shell: bool) -> Row:
             client.close()
 
 
+def run_floor_row(bench: Bench) -> Row:
+    """``floor_run.py`` timed as a tool is: the least a whole run costs (best of --repeat)."""
+    spec = bench.root / "floor-hosts.json"
+    fleet = bench.fleet
+    hosts = [
+        {"address": d.address, "port": d.port, "user": fleet.user, "key": str(fleet.private_key)}
+        for d in (bench.daemon_of[name] for name in bench.names)
+    ]
+    spec.write_text(
+        json.dumps(
+            {
+                "hosts": hosts,
+                "known_hosts": str(fleet.known_hosts),
+                "forks": bench.args.forks,
+                "tasks": TASKS,
+            }
+        )
+    )
+    command = [sys.executable, str(Path(__file__).with_name("floor_run.py")), str(spec)]
+    best: Outcome | None = None
+    for _ in range(bench.args.repeat):
+        outcome = _checked(
+            timed(command, dict(os.environ), bench.root, bench.host_cpu), "floor (run)", ""
+        )
+        best = outcome if best is None or outcome.wall < best.wall else best
+    assert best is not None
+    return Row(
+        "floor (run)",
+        cold=best.wall,
+        warm=best.wall,
+        cpu=best.cpu,
+        warm_cpu=best.cpu,
+        rss=best.rss,
+        host_cpu=best.host_cpu,
+        warm_host_cpu=best.host_cpu,
+    )
+
+
 def transport_row(bench: Bench) -> Row:
     """pbe's own transport (this checkout's), without the engine: TASKS ``true`` per host."""
     from playbook_engine.transport import connect
@@ -660,6 +703,17 @@ def _print_ratios(rows: dict[str, Row], units: int) -> None:
                 f"pbe / {name}: cold {_per(pbe.cold, units) / per:.1f}x, "  # type: ignore[operator]
                 f"warm {_per(pbe.warm, units) / per:.1f}x  (ms per task vs per command)"
             )
+    if (run := rows.get("floor (run)")) is not None and run.cold:
+        print(
+            f"pbe / floor (run): cold {pbe.cold / run.cold:.2f}x, warm {pbe.warm / run.cold:.2f}x"
+            "  (whole runs: start-up, connecting and ten commands included)"
+        )
+        for name in ("pyinfra", "ansible"):
+            if (other := rows.get(name)) is not None and other.cold and other.warm:
+                print(
+                    f"{name} / floor (run): cold {other.cold / run.cold:.2f}x, "
+                    f"warm {other.warm / run.cold:.2f}x  (the most any tool could be faster)"
+                )
     for name in ("pyinfra", "ansible"):
         other = rows.get(name)
         if other is not None and other.cold and other.warm:

@@ -348,6 +348,7 @@ class Executor:
             tuple[str, int], list[tuple[tuple[TaskItem, ...], dict[str, Any]]]
         ] = {}
         self._lock = threading.Lock()
+        self._roles_included: set[tuple[Any, ...]] = set()  # (play, host, role, tasks_from)
         self.loader: Any = None  # PlaybookLoader, for include targets named at run time
         self.emit: Callable[[Event], None] = lambda event: None
         self.on_vars: Callable[[Mapping[str, Any]], None] = lambda variables: None  # redaction
@@ -532,12 +533,15 @@ class Executor:
         templar = self.engine.templar(
             self.vm.task_vars(host, scope.vars + (task.vars,), scope.defaults), task.loc
         )
-        names = []
+        names: list[str] = []
         for name in notify:
             try:
-                names.append(str(templar.render(name)))
+                value = templar.render(name)
             except (PbeError, Unpredictable):
                 names.append(name)  # matches a handler named by the same template
+                continue
+            # `notify: "{{ handlers }}"` may give a list of names, as in Ansible
+            names += [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
         with self._lock:
             self._notify[(host, task.uid)] = tuple(names)
 
@@ -683,6 +687,8 @@ class Executor:
             )
         else:
             items = (self.loader.runtime_role(args),)
+        if task.action == "include_role":
+            items = self._role_once(host, args, items)
         if task.action == "include_role" and to_bool(args.get("public") or False):
             for item in items:
                 if isinstance(item, Block) and item.role is not None:
@@ -694,6 +700,19 @@ class Executor:
             self._expansions.setdefault((host, task.uid), []).append((tuple(items), extra))
         target = args.get("file") or args.get("name")
         return {"changed": False, "include": target, "include_args": extra}
+
+    def _role_once(
+        self, host: str, args: dict[str, Any], items: tuple[TaskItem, ...]
+    ) -> tuple[TaskItem, ...]:
+        """include_role with ``allow_duplicates: false``: nothing when an include_role of
+        this play already brought the role (the same entry point) to this host."""
+        play = getattr(self._current, "task", (-1,))[0]
+        roles = tuple(b.role.path for b in items if isinstance(b, Block) and b.role)
+        key = (play, host, roles, str(args.get("tasks_from") or "main"))
+        with self._lock:
+            seen = key in self._roles_included
+            self._roles_included.add(key)
+        return () if seen and not to_bool(args.get("allow_duplicates", True)) else items
 
     def take_expansion(
         self, host: str, task: Task

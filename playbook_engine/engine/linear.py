@@ -20,13 +20,13 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from ..events import Event, HostResult, TaskEnd, TaskStart
-from ..language.model import Block, Play, Task, TaskItem
+from ..language.model import Play, Task, TaskItem
 from ..templating.values import is_template
 from .executor import Executor, Scope, internal_error
+from .handlers import HandlerIndex
 from .iterator import HostIterator, Step, task_order
 from .state import RunState, bypasses_hosts, changes_inventory, expands, sets_vars
 from .tags import selected
@@ -68,16 +68,12 @@ class LinearStrategy:
         self._lock = threading.RLock()  # state, notified, ended, _seq; never held over a task
         self._orders: dict[tuple[int, ...], dict[int, int]] = {}
         self.notified: dict[int, list[str]] = {}  # handler (its index) -> hosts to run it
-        self._handler_index: dict[str, list[int]] = {}
-        self._handler_order = list(range(len(play.handlers)))  # include_role moves some last
         # each handler runs in the scope it was written in: its role's, an import's
         self._handler_scopes = [
             functools.reduce(Scope.enter, play.handler_blocks.get(h.uid, ()), scope)
             for h in play.handlers
         ]
-        for index, handler in enumerate(play.handlers):
-            for name in self._handler_names(handler):
-                self._handler_index.setdefault(name, []).append(index)
+        self._handlers = HandlerIndex(play, self._handler_name)
         self.ended: set[str] = set()  # meta: end_host / end_play
         self.handler_failed: set[str] = set()  # failed in a handler a flush ran
         self.play_ended = False  # meta: end_play: later batches too
@@ -89,11 +85,13 @@ class LinearStrategy:
         self._in_handler = threading.local()  # walking a handler's include
         self._seq = 0
 
-    def _handler_names(self, handler: Task) -> set[str]:
-        """What a notify may call a handler: its name and listen topics as written, and
-        rendered with play and extra vars (``restart {{ svc }}``)."""
-        names = {n for n in (handler.name, *handler.listen) if n}
-        return names | {self.executor.render_name(n, handler.loc) for n in names}
+    def _handler_name(self, name: str, handler: Task, index: int) -> str:
+        """A handler's name rendered with play, its role's and extra vars (``restart
+        {{ svc }}``); as written when it needs more."""
+        inner: dict[str, Any] = {}
+        for layer in self._handler_scopes[index].vars:
+            inner.update(layer)
+        return self.executor.render_name(name, handler.loc, inner)
 
     def active(self, hosts: Sequence[str]) -> list[str]:
         with self._lock:
@@ -177,10 +175,6 @@ class LinearStrategy:
                     step = self._settle(task, iterators[host], res, host not in uncounted)
                     rescued |= iterators[host].rescued_last
                 self._advance_to(pending, host, step)
-            if task.action == "include_role" and any(
-                r.status in ("ok", "changed") for r in results.values()
-            ):
-                self._reload_role_handlers(task)
             self._after_task(task, task_scope, (results, rescued), iterators, pending, hosts)
 
     def _after_task(
@@ -212,22 +206,13 @@ class LinearStrategy:
             if in_flush:  # a handler failed in this flush: the host's walk takes it from here
                 self.handler_failed.discard(res.host)
             step = it.send(res)
+            if task.action == "include_role" and res.status in ("ok", "changed"):
+                self._handlers.include(task)  # its role's handlers, after the others
             if counted:
                 self._account(task, res, it.rescued_last)
             elif in_flush and it.rescued_last:
                 self.state.rescue_failure(res.host)
             return step
-
-    def _reload_role_handlers(self, task: Task) -> None:
-        """Running include_role (re)loads the role's handlers after the others, as Ansible
-        does: a pending notification for them then runs in that later position."""
-        roles = [b.role for b in task.children if isinstance(b, Block) and b.role]
-        for role in roles:
-            base = f"{Path(role.path).resolve()}/handlers/"  # handler files load resolved
-            moved = [
-                i for i in self._handler_order if self.play.handlers[i].loc.file.startswith(base)
-            ]
-            self._handler_order = [i for i in self._handler_order if i not in moved] + moved
 
     @staticmethod
     def _advance_to(pending: dict[str, Step], host: str, step: Step | None) -> None:
@@ -352,7 +337,7 @@ class LinearStrategy:
         hosts = [h for h in group if checked[h].status == "ok"]
         uncounted = frozenset(h for h, r in checked.items() if r.status != "failed")
         if task.meta == "flush_handlers":
-            for host in self.flush_handlers(hosts):  # the block around it sees the failure
+            for host in self.flush_handlers(hosts, walking=True):  # its block sees a failure
                 checked[host] = replace(
                     checked[host], status="failed", result={"failed": True, "msg": _IN_FLUSH}
                 )
@@ -399,23 +384,24 @@ class LinearStrategy:
     def play_hosts_seen(self, group: list[str]) -> set[str]:
         return set(self.executor.vm.play_batch) | set(group)
 
-    def flush_handlers(self, hosts: Sequence[str]) -> set[str]:
+    def flush_handlers(self, hosts: Sequence[str], walking: bool = False) -> set[str]:
         """Run the handlers ``hosts`` notified, in definition order, each on the hosts that
         asked; other hosts' notifications wait for their own flush. A handler notified by
-        another one runs in the same flush (another pass if it comes earlier). Returns the
-        hosts a handler failed on."""
+        another one runs in the same flush if it comes later in the order, else (itself, or
+        an earlier one) at the next flush, as in Ansible: so notify loops end with the play.
+        ``walking``: a ``meta: flush_handlers`` the hosts reached, where one that failed
+        before (in the ``always`` section of its block) runs its handlers, as in Ansible.
+        Returns the hosts a handler failed on."""
         forced = truthy(self.play.force_handlers)
         with self._lock:
             before = set(self.state.failed)
+        excused = before if walking else set()
         try:
-            for _ in range(len(self.play.handlers) + 1):  # bounded: handler notify loops end
-                if self.stop.is_set() or not self._notified_any(hosts):
-                    break
-                for index in list(self._handler_order):
-                    handler = self.play.handlers[index]
-                    targets = self._handler_targets(index, hosts, forced)
-                    if targets and not self.stop.is_set():
-                        self._run_handler(handler, self._handler_scopes[index], targets)
+            for index in list(self._handlers.order) if self._notified_any(hosts) else []:
+                targets = self._handler_targets(index, hosts, forced, excused)
+                if targets and not self.stop.is_set():
+                    handler, scope = self.play.handlers[index], self._handler_scopes[index]
+                    self._run_handler(handler, scope, targets)
         finally:  # a host a handler failed on goes no further (its later tasks don't run)
             with self._lock:
                 failed = (self.state.failed - before) & set(hosts)
@@ -424,8 +410,9 @@ class LinearStrategy:
 
     def _run_handler(self, handler: Task, scope: Scope, targets: list[str]) -> None:
         """A handler on the hosts that notified it; one that includes tasks (include_tasks,
-        include_role) walks what it includes, as the tasks of a play do."""
-        if expands(handler.action):
+        include_role) walks what it includes, as the tasks of a play do; a meta one acts
+        as a meta task does (not shown, not counted)."""
+        if expands(handler.action) or handler.meta is not None:
             self._in_handler.on = True  # what it includes shows as handlers too
             try:
                 self._walk((handler,), targets, scope)
@@ -445,13 +432,16 @@ class LinearStrategy:
         with self._lock:
             return any(h in wanted for wanted in self.notified.values() for h in hosts)
 
-    def _handler_targets(self, index: int, hosts: Sequence[str], forced: bool) -> list[str]:
-        """Which of ``hosts`` notified handler ``index`` and may still run it. Clears their
-        notifications (run now or never: failed, unreachable, ended), nobody else's."""
+    def _handler_targets(
+        self, index: int, hosts: Sequence[str], forced: bool, excused: set[str]
+    ) -> list[str]:
+        """Which of ``hosts`` notified handler ``index`` and may still run it (a failed
+        host only when ``forced`` or ``excused``). Clears their notifications (run now or
+        never: failed, unreachable, ended), nobody else's."""
         with self._lock:
             eligible = set(hosts) - self.state.unreachable - self.ended
             if not forced:
-                eligible -= self.state.failed
+                eligible -= self.state.failed - excused
             wanted = self.notified.pop(index, [])
             if rest := [h for h in wanted if h not in hosts]:
                 self.notified[index] = rest
@@ -506,7 +496,7 @@ class LinearStrategy:
         elif res.status == "changed":
             # a name or a listen topic: every handler it reaches
             for name in self.executor.notify_names(task, res.host):
-                for index in self._handler_index.get(name, ()):
+                for index in self._handlers.reached(name):
                     hosts = self.notified.setdefault(index, [])
                     if res.host not in hosts:
                         hosts.append(res.host)

@@ -141,6 +141,10 @@ class Play:
     handlers: tuple[Task, ...] = ()
     # handler uid -> the blocks around it, outermost first (its role, an import_tasks)
     handler_blocks: dict[int, tuple[Block, ...]] = field(default_factory=dict)
+    # include_role task uid -> the handler uids it (re)loads when it runs; those only an
+    # include_role loads (``late_handlers``) are notifiable once one has run, as in Ansible
+    included_handlers: dict[int, frozenset[int]] = field(default_factory=dict)
+    late_handlers: frozenset[int] = frozenset()
     when: tuple[Any, ...] = ()  # from `import_playbook` with `when:`
     gather_facts: Any = False
     gather_args: dict[str, Any] = field(default_factory=dict)  # gather_subset/_timeout, fact_path
@@ -166,6 +170,11 @@ class Play:
     @property
     def display_name(self) -> str:
         return self.name or self.hosts
+
+    def handler_role(self, handler: Task) -> Block | None:
+        """The block of the role a handler comes from (the innermost), None for the play's."""
+        blocks = self.handler_blocks.get(handler.uid, ())
+        return next((b for b in reversed(blocks) if b.role is not None), None)
 
     def all_tasks(self) -> tuple[TaskItem, ...]:
         return self.pre_tasks + self.roles + self.tasks + self.post_tasks

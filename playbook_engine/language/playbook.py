@@ -18,7 +18,14 @@ from .argspec import implicit_task, literal_param_problems, read_specs
 from .library import load_entry_points, load_library
 from .loader import YList, YMap, load_file, load_vars_file, loc_of, plain
 from .model import Block, Play, Playbook, Role, Task, TaskItem, VarPrompt
-from .roles import find_role, is_file, main_file, main_vars_files, search_dirs
+from .roles import (
+    find_role,
+    is_file,
+    main_file,
+    main_vars_files,
+    role_qualified,
+    search_dirs,
+)
 from .taskcheck import ASYNC_KEYS, CONDITION_KEYS, TaskChecker
 from .validate import (
     BLOCK_KEYWORDS,
@@ -76,6 +83,11 @@ class PlaybookLoader:
         self._cache_lock = threading.Lock()
         # handlers brought in by the play's roles, with the blocks around them
         self._handlers: list[tuple[Task, tuple[Block, ...]]] = []
+        self._handler_log: list[int] = []  # every role handler read, in order
+        self._included_handlers: dict[int, frozenset[int]] = {}  # by include_role task uid
+        self._static_handlers: set[int] = set()  # read by the roles section, import_role
+        self._including = 0  # reading what an include_role brings in
+        self._handler_depth: int | None = None  # reading handlers: block nesting
         self._seen_roles: set[str] = set()
         self._play_loc: SourceLocation | None = None  # of the play being read
         self._play_vars: dict[str, Any] = {}  # of the play being read: static import names
@@ -188,19 +200,25 @@ class PlaybookLoader:
         self._check_vars_files(node)
         if "hosts" not in node:
             self._error("play has no `hosts:`", node.loc, "add e.g. `hosts: all`")
-        self._handlers, self._seen_roles = [], set()
+        self._handlers, self._seen_roles, self._included_handlers = [], set(), {}
+        self._handler_log, self._static_handlers = [], set()
         self._play_loc = node.loc  # Ansible places a role's argument check at its play
         play_vars = node.get("vars")
         self._play_vars = trust(dict(play_vars)) if isinstance(play_vars, dict) else {}
         # In play order, so an include_role in tasks sees the roles already loaded.
-        sections = {
-            "pre_tasks": self._task_list(node.get("pre_tasks"), node.loc),
-            "roles": self._roles_section(node),
-        }
-        for section in ("tasks", "post_tasks", "handlers"):
+        sections = {"pre_tasks": self._task_list(node.get("pre_tasks"), node.loc)}
+        start = len(self._handlers)
+        sections["roles"] = self._roles_section(node)
+        end = len(self._handlers)
+        for section in ("tasks", "post_tasks"):
             sections[section] = self._task_list(node.get(section), node.loc)
-        handlers = _flat_handlers(sections["handlers"], ()) + self._handlers
-        self._check_notify(sections, [h for h, _ in handlers], node)
+        sections["handlers"] = self._handler_list(
+            lambda: self._task_list(node.get("handlers"), node.loc)
+        )
+        # Ansible's order: the roles section's, the play's own, then those of imported roles
+        found, own = self._handlers, _flat_handlers(sections["handlers"], ())
+        handlers = found[start:end] + own + found[:start] + found[end:]
+        self._check_notify(sections, handlers, node)
         for key in ("vars", "environment"):
             self.problems += check_templates(node.get(key), self.engine, node.loc)
         prompts = self._var_prompts(node)
@@ -220,6 +238,8 @@ class PlaybookLoader:
             post_tasks=sections["post_tasks"],
             handlers=tuple(h for h, _ in handlers),
             handler_blocks={h.uid: blocks for h, blocks in handlers if blocks},
+            included_handlers=dict(self._included_handlers),
+            late_handlers=frozenset(self._handler_log) - self._static_handlers,
             gather_facts=node.get("gather_facts", True),
             gather_args=trust({k: node[k] for k in _GATHER_KEYWORDS if k in node}),
             become=node.get("become"),
@@ -261,19 +281,26 @@ class PlaybookLoader:
                 self._collect(exc, at)
 
     def _check_notify(
-        self, sections: dict[str, tuple[TaskItem, ...]], handlers: list[Task], node: YMap
+        self,
+        sections: dict[str, tuple[TaskItem, ...]],
+        handlers: list[tuple[Task, tuple[Block, ...]]],
+        node: YMap,
     ) -> None:
         """A notify that names no handler of the play is a mistake we can see now. Not when
         the handler was dropped by an error of its own (already reported), nor when a
         handler's name is a template the play's variables cannot render (known only at
-        run time)."""
+        run time). A role's handler may be named ``role : name``; listen topics are taken
+        as written, as Ansible does."""
         known: set[str] = set()
         play_vars: dict[str, Any] = node["vars"] if isinstance(node.get("vars"), dict) else {}
-        for name in (n for h in handlers for n in (h.name, *h.listen) if n):
-            rendered = self._static_name(name, play_vars)
-            if rendered is None:
+        for handler, blocks in handlers:
+            names = [handler.name] if handler.name else []
+            rendered = [self._static_name(name, play_vars) for name in names]
+            if None in rendered:
                 return
-            known |= {name, rendered}
+            role = next((b.role.name for b in reversed(blocks) if b.role is not None), None)
+            known |= role_qualified([*names, *(r for r in rendered if r)], role)
+            known |= role_qualified(handler.listen, role)
         for section in ("pre_tasks", "roles", "tasks", "post_tasks", "handlers"):
             for task in iter_tasks(sections[section]):
                 for name in task.notify:
@@ -336,12 +363,40 @@ class PlaybookLoader:
                     loc_of(node) or where or loc_of(value) or at,
                 )
                 continue
+            if self._handler_depth and "block" in node:
+                self._error(_NESTED_HANDLER_BLOCK, node.loc, _HANDLER_HINT)
+                continue
             item = self._block(node) if "block" in node else self._task(node)
+            if isinstance(item, Task) and self._not_a_handler(item):
+                continue
             if isinstance(item, Task) and item.action in _STRUCTURAL:
                 item = _STRUCTURAL[item.action](self, item)
             if item is not None:
                 items.append(item)
         return tuple(items)
+
+    def _handler_list(self, read: Callable[[], tuple[TaskItem, ...]]) -> tuple[TaskItem, ...]:
+        """Read a list of handlers: only tasks, or blocks of them at its top level."""
+        depth, self._handler_depth = self._handler_depth, 0
+        try:
+            return read()
+        finally:
+            self._handler_depth = depth
+
+    def _not_a_handler(self, task: Task) -> bool:
+        """Report a task that can't be a handler, as Ansible rejects it: a role import or
+        include, a handler flush."""
+        if self._handler_depth is None:
+            return False
+        if task.action in ("include_role", "import_role"):
+            what, hint = f"`{task.action}`", _ROLE_HANDLER_HINT
+        elif task.meta == "flush_handlers":
+            what, hint = "`meta: flush_handlers`", _FLUSH_HANDLER_HINT
+        else:
+            return False
+        self._error(f"{what} can't be a handler (Ansible rejects it too)", task.loc, hint)
+        self._dropped.update(n for n in (task.name, *task.listen) if n)  # no second error
+        return True
 
     def _block(self, node: YMap) -> Block | None:
         before = len(self.problems)
@@ -351,9 +406,15 @@ class PlaybookLoader:
         self.problems += structure_problems(node, "task", node.loc)
         for key in CONDITION_KEYS:
             self.problems += check_templates(node.get(key), self.engine, node.loc, bare=True)
-        sections = {
-            key: self._task_list(node.get(key), node.loc) for key in ("block", "rescue", "always")
-        }
+        depth = self._handler_depth
+        self._handler_depth = None if depth is None else depth + 1
+        try:
+            sections = {
+                key: self._task_list(node.get(key), node.loc)
+                for key in ("block", "rescue", "always")
+            }
+        finally:
+            self._handler_depth = depth
         if self._has_errors(self.problems[before:]):
             return None
         return Block(
@@ -451,11 +512,13 @@ class PlaybookLoader:
             return ()
         self._file_stack.append(resolved)
         self._dirs.append(resolved.parent)
+        depth, self._handler_depth = self._handler_depth, None if self._handler_depth is None else 0
         try:
             items = self._task_list(data, at)
         finally:
             self._file_stack.pop()
             self._dirs.pop()
+            self._handler_depth = depth
         with self._cache_lock:  # two workers may have read it at once: the first one wins
             return self._task_files.setdefault(resolved, (items, self.problems[before:]))[0]
 
@@ -529,8 +592,13 @@ class PlaybookLoader:
         named = ("name", "role", "tasks_from", "vars_from", "defaults_from", "handlers_from")
         if any(is_template(task.args.get(key, "")) for key in named):
             return task  # resolved per host at run time
-        before = len(self.problems)
-        block = self._at_run_time(lambda: self._role_from_task(task))
+        before, known = len(self.problems), len(self._handler_log)
+        self._including += 1
+        try:
+            block = self._at_run_time(lambda: self._role_from_task(task))
+        finally:
+            self._including -= 1
+        self._included_handlers[task.uid] = frozenset(self._handler_log[known:])
         missing = [p for p in self.problems[before:] if p.message.startswith("role not found")]
         if block is None and missing:  # Ansible looks for it when the include runs
             self.problems[before:] = [
@@ -563,7 +631,12 @@ class PlaybookLoader:
         return any(p.severity == "error" and p not in self._deferrable for p in problems)
 
     def _role_from_task(self, task: Task) -> Block | None:
+        """The role an import_role/include_role names. ``rolespec_validate: false`` leaves
+        out its argument check; an import_role with ``allow_duplicates: false`` brings in
+        nothing when the play already has the role (an include_role's is a run-time matter,
+        per host)."""
         args = task.args
+        once = task.action == "import_role" and not self._flag(args, "allow_duplicates", task)
         return self._role_block(
             author_text(self._static_text(args.get("name", args.get("role", "")), task)),
             task.loc,
@@ -572,8 +645,17 @@ class PlaybookLoader:
                 sub: str(self._static_text(args.get(f"{sub}_from", "main"), task))
                 for sub in ("tasks", "vars", "defaults", "handlers")
             },
-            dedupe=False,
+            dedupe="always" if once else "never",
+            validate=self._flag(args, "rolespec_validate", task),
         )
+
+    def _flag(self, args: dict[str, Any], key: str, task: Task) -> bool:
+        """A boolean include_role/import_role option, rendered as the name is; True
+        (its default) when absent or known only at run time."""
+        value = self._static_text(args.get(key, True), task)
+        if isinstance(value, bool) or is_template(value):
+            return value is not False
+        return str(value).strip().lower() in TRUE_STRINGS
 
     def _roles_section(self, node: YMap) -> tuple[TaskItem, ...]:
         specs = node.get("roles") or []
@@ -599,11 +681,14 @@ class PlaybookLoader:
         params: dict[str, Any],
         files: dict[str, str],
         keywords: dict[str, Any] | None = None,
-        dedupe: bool = True,
+        dedupe: str = "unless_allowed",
+        validate: bool = True,
     ) -> Block | None:
-        """Load a role (dependencies first) as one block carrying its variables."""
+        """Load a role (dependencies first) as one block carrying its variables. A role the
+        play already has is loaded again only as ``dedupe`` says: "never" deduplicated,
+        "always", or "unless_allowed" by its meta/main.yml (``allow_duplicates: true``)."""
         parent = self._role_stack[-1] if self._role_stack else None
-        path = find_role(name, search_dirs(self.playbook_dir, parent))
+        path = find_role(name, search_dirs(self.playbook_dir, parent), self.playbook_dir)
         if path is None:
             self._error(
                 f"role not found: `{name}`",
@@ -613,7 +698,9 @@ class PlaybookLoader:
             return None
         resolved = _resolve(path) or path
         key = f"{resolved}|{sorted(map(repr, params.items()))}|{sorted(files.items())!r}"
-        if dedupe and key in self._seen_roles:
+        if key in self._seen_roles and (
+            dedupe == "always" or (dedupe == "unless_allowed" and not _allows_duplicates(path))
+        ):
             return None
         self._seen_roles.add(key)
         # A loop is the same entry point of a role read inside itself; a role may import
@@ -625,7 +712,7 @@ class PlaybookLoader:
         self._role_stack.append(resolved)
         self._role_entries.append(entry)
         try:
-            return self._read_role(name, path, loc, params, files, keywords or {})
+            return self._read_role(name, path, loc, params, files, keywords or {}, validate)
         finally:
             self._role_stack.pop()
             self._role_entries.pop()
@@ -638,6 +725,7 @@ class PlaybookLoader:
         params: dict[str, Any],
         files: dict[str, str],
         keywords: dict[str, Any],
+        validate: bool = True,
     ) -> Block | None:
         self.problems += load_plugins(self.engine.env, path)  # the role's filter_plugins/ ...
         self.problems += load_library(path)
@@ -651,7 +739,8 @@ class PlaybookLoader:
             self._error(f"role `{name}` has no tasks (no tasks/main.yml in {path})", loc)
             return None
         tasks = self._task_file(tasks_file, loc) if tasks_file else ()
-        tasks = self._validation_task(name, path, files.get("tasks", "main"), loc) + tasks
+        if validate:
+            tasks = self._validation_task(name, path, files.get("tasks", "main"), loc) + tasks
         role = Role(
             name,
             str(path),
@@ -660,7 +749,11 @@ class PlaybookLoader:
         )
         if handlers_file:  # they run in the role's scope: its vars, files and templates
             outer = (Block(block=(), loc=loc or SourceLocation(str(path)), vars=params, role=role),)
-            loaded = _flat_handlers(self._task_file(handlers_file, loc), outer)
+            read = self._handler_list(lambda: self._task_file(handlers_file, loc))
+            loaded = _flat_handlers(read, outer)
+            self._handler_log += [t.uid for t, _ in loaded]
+            if not self._including:
+                self._static_handlers.update(t.uid for t, _ in loaded)
             self._handlers += [
                 (t, b) for t, b in loaded if not any(t is h for h, _ in self._handlers)
             ]
@@ -803,6 +896,18 @@ def _resolve(path: Path) -> Path | None:
         return None
 
 
+def _allows_duplicates(role: Path) -> bool:
+    """The role's meta/main.yml says ``allow_duplicates: true`` (its problems are reported
+    where the dependencies are read)."""
+    meta = main_file(role, "meta")
+    try:
+        data = load_file(meta)[0] if meta is not None else None
+    except ValidationError:
+        return False
+    value = data.get("allow_duplicates") if isinstance(data, dict) else None
+    return value is True or str(value).strip().lower() in TRUE_STRINGS
+
+
 def _has_content(role: Path) -> bool:
     """A role without tasks may still bring vars, defaults or dependencies (its meta)."""
     return any(main_file(role, part, "main") is not None for part in ("meta", "vars", "defaults"))
@@ -831,6 +936,17 @@ def _flat_handlers(
     return found
 
 
+_NESTED_HANDLER_BLOCK = (
+    "a block inside a handler's block can't be a handler (Ansible rejects it too)"
+)
+_HANDLER_HINT = (
+    "a handler is a task: a `block:` may only group handlers at the top of a handlers list "
+    "or file; handlers can share a `listen:` topic instead"
+)
+_ROLE_HANDLER_HINT = "notify the role's own handlers, or make the handler an include_tasks"
+_FLUSH_HANDLER_HINT = (
+    "a handler notified by a handler runs in the same flush if it comes later in the list"
+)
 _IMPORT_PLAYBOOK = "import_playbook"
 _IMPORT_PLAYBOOK_KEYS = frozenset(
     {_IMPORT_PLAYBOOK, f"ansible.builtin.{_IMPORT_PLAYBOOK}", "name", "vars", "tags", "when"}

@@ -3,11 +3,16 @@
 Search order for ``roles: [name]``: a ``roles/`` directory beside the playbook, the role
 that names it (for dependencies), the playbook's directory, then ``PBE_ROLES_PATH`` /
 ``ANSIBLE_ROLES_PATH`` (colon-separated), ``~/.ansible/roles`` and ``/etc/ansible/roles``.
+A collection's role (``ns.col.role``) is found under ``ansible_collections/ns/col/roles/`` of
+a ``collections/`` directory beside the playbook, ``ANSIBLE_COLLECTIONS_PATH`` (or its old
+name ``ANSIBLE_COLLECTIONS_PATHS``), ``~/.ansible/collections`` and
+``/usr/share/ansible/collections``, as Ansible does.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,6 +28,38 @@ def search_dirs(playbook_dir: Path, parent_role: Path | None = None) -> list[Pat
         dirs += [Path(p).expanduser() for p in os.environ.get(var, "").split(":") if p]
     dirs += [Path("~/.ansible/roles").expanduser(), Path("/etc/ansible/roles")]
     return dirs
+
+
+_FQCN = re.compile(r"^(\w+)\.(\w+)\.(\w+)$")
+
+
+def collection_role_dirs(name: str, playbook_dir: Path) -> list[Path]:
+    """Where a collection's role ``ns.col.role`` may live; none for another name."""
+    match = _FQCN.match(name)
+    if match is None:
+        return []
+    roots = [playbook_dir / "collections"]
+    for var in ("ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_COLLECTIONS_PATHS"):
+        roots += [Path(p).expanduser() for p in os.environ.get(var, "").split(":") if p]
+    roots += [Path("~/.ansible/collections").expanduser(), Path("/usr/share/ansible/collections")]
+    ns, col, role = match.groups()
+    return [root / "ansible_collections" / ns / col / "roles" / role for root in roots]
+
+
+def role_short_name(name: str) -> str:
+    """A role's name without its collection (``ns.col.web`` → ``web``) or directory."""
+    match = _FQCN.match(name)
+    return match.group(3) if match else Path(name).name
+
+
+def role_qualified(names: Sequence[str], role_name: str | None) -> set[str]:
+    """Names a notify may use for a role's handler (or listen topic): as written, and
+    prefixed with the role's name or its collection name (``web : restart``)."""
+    out = set(names)
+    if role_name:
+        for prefix in {role_name, role_short_name(role_name)}:
+            out |= {f"{prefix} : {name}" for name in names}
+    return out
 
 
 def is_dir(path: Path) -> bool:
@@ -41,13 +78,15 @@ def is_file(path: Path) -> bool:
         return False
 
 
-def find_role(name: str, dirs: Sequence[Path]) -> Path | None:
-    """The role directory for ``name`` (a name or a path), or None."""
+def find_role(name: str, dirs: Sequence[Path], playbook_dir: Path | None = None) -> Path | None:
+    """The role directory for ``name`` (a name, a path, or a collection's role), or None."""
     try:
         direct = Path(name).expanduser()
     except RuntimeError:  # ~nosuchuser
         direct = Path(name)
     candidates = [direct] if direct.is_absolute() else [d / name for d in dirs]
+    if playbook_dir is not None:
+        candidates += collection_role_dirs(name, playbook_dir)
     for candidate in candidates:
         if is_dir(candidate) and any(is_dir(candidate / sub) for sub in ROLE_DIRS):
             return candidate

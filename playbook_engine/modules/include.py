@@ -22,8 +22,12 @@ _ROLE_ARGS = {
     "handlers_from": Arg("str", default="main", description="File in the role's handlers/."),
     "apply": Arg("dict", description="Keywords applied to the role's tasks (include_role)."),
     "public": Arg("bool", default=False, description="Accepted for compatibility."),
-    "allow_duplicates": Arg("bool", default=True, description="Run again if already run."),
-    "rolespec_validate": Arg("bool", default=True, description="Accepted; not checked."),
+    "allow_duplicates": Arg(
+        "bool", default=True, description="False: bring nothing in if the role already ran."
+    ),
+    "rolespec_validate": Arg(
+        "bool", default=True, description="False: no argument check for the role."
+    ),
 }
 
 

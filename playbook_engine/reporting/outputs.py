@@ -9,15 +9,16 @@ import contextlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import IO, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 from ..errors import OptionsError
 from . import Sink
 from .console import ConsoleSink
 from .json import JsonSink
 from .jsonl import JsonLinesSink
-from .junit import JUnitSink
-from .live import LiveSink
+
+if TYPE_CHECKING:  # rich (the live view) and the JUnit writer load only when a run uses them
+    from .live import LiveSink
 
 FORMATS = ("human", "json", "jsonl")
 _FALSE = ("", "0", "false", "no", "off")
@@ -65,6 +66,8 @@ def open_outputs(opts: OutputOptions, out: TextIO, env: Mapping[str, str]) -> Ou
         if opts.junit:
             junit_file = _open_binary(opts.junit, "--junit")
             outputs.files.append(junit_file)
+            from .junit import JUnitSink
+
             outputs.sinks.append(JUnitSink(junit_file))
         if opts.log:
             log_file = _open_text(opts.log, "--log")
@@ -82,6 +85,8 @@ def _primary(opts: OutputOptions, out: TextIO, env: Mapping[str, str], outputs: 
     if opts.format == "jsonl":
         return JsonLinesSink(out, opts.verbosity, opts.profile)
     if use_live(out, env, opts.no_progress):
+        from .live import LiveSink
+
         outputs.live = LiveSink(out, opts.verbosity, opts.profile)
         return outputs.live
     return ConsoleSink(out, opts.verbosity, opts.profile)

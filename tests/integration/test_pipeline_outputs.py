@@ -92,7 +92,9 @@ def test_two_runs_at_once_on_two_fleets(
         msgs = {r.host: r.result["msg"] for r in result.results if r.task_name == "report"}
         assert msgs == {h.name: f"{tag}:{h.name}:{h.address}" for h in f.hosts}
         assert_in_order(events[tag], names)
-        assert [e for e in events[tag] if isinstance(e, HostResult)] == result.results
+        streamed = [e for e in events[tag] if isinstance(e, HostResult)]
+        rank = {name: n for n, name in enumerate(names)}
+        assert sorted(streamed, key=lambda r: (r.play, r.task, rank[r.host])) == result.results
     assert capfd.readouterr() == ("", "")
 
 

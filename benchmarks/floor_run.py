@@ -1,0 +1,67 @@
+"""The floor of a whole run, as a process of its own: what any tool built on paramiko pays
+before its own work.
+
+Starts the interpreter, imports paramiko, connects to every host (``forks`` threads, one
+connection each, as pbe and pyinfra do), starts one ``sh`` per host and runs ``true``
+TASKS times through it, every host in lockstep per command, then exits. ``bench_fleet.py``
+times it like the tools (wall, CPU with start-up, the hosts' CPU, peak RSS) as the
+``floor (run)`` row. Usage: ``python floor_run.py HOSTS.json`` (written by bench_fleet).
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import socket
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import paramiko
+
+SCRIPT = 'while IFS= read -r c; do sh -c "$c" </dev/null; echo "--end $?"; done'
+
+
+def connect(host: dict[str, object], known_hosts: str) -> paramiko.Channel:
+    sock = socket.create_connection((str(host["address"]), int(host["port"])), timeout=30)  # type: ignore[call-overload]
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    client = paramiko.SSHClient()
+    client.load_system_host_keys(known_hosts)
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    client.connect(
+        str(host["address"]),
+        int(host["port"]),  # type: ignore[call-overload]
+        username=str(host["user"]),
+        sock=sock,
+        key_filename=str(host["key"]),
+        look_for_keys=False,
+        allow_agent=False,
+    )
+    transport = client.get_transport()
+    assert transport is not None
+    chan = transport.open_session()
+    chan.exec_command(f"exec sh -c {shlex.quote(SCRIPT)}")
+    chan._pbe_client = client  # type: ignore[attr-defined]  # keep the client alive
+    return chan
+
+
+def run(chan: paramiko.Channel) -> None:
+    chan.sendall(b"true\n")
+    seen = b""
+    while b"--end " not in seen:
+        seen += chan.recv(4096)
+
+
+def main() -> int:
+    spec = json.loads(Path(sys.argv[1]).read_text())
+    with ThreadPoolExecutor(spec["forks"]) as pool:
+        chans = list(pool.map(lambda h: connect(h, spec["known_hosts"]), spec["hosts"]))
+        for _ in range(spec["tasks"]):
+            list(pool.map(run, chans))
+    for chan in chans:
+        chan._pbe_client.close()  # type: ignore[attr-defined]
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,218 @@
+"""Which handlers a notify reaches and when they run, as ansible-core 2.21 does: role-name
+qualified names, collection roles, one handler per name, listen topics as written, a
+templated notify giving a list, include_role's handlers, and notify loops across flushes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import playbook_engine as pbe
+
+INVENTORY = {"all": {"hosts": {"a": None}, "vars": {"ansible_connection": "local"}}}
+
+
+def write(base: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = base / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return base / "site.yml"
+
+
+def ran(result: pbe.RunResult) -> list[str]:
+    """The ``msg`` of every debug that ran on host a, in order."""
+    return [
+        str(r.result.get("msg"))
+        for r in result.results
+        if r.host == "a" and r.action == "debug" and r.status in ("ok", "changed")
+    ]
+
+
+def play(tasks: str, handlers: str, roles: str = "") -> str:
+    head = "- hosts: all\n  gather_facts: false\n"
+    return head + roles + "  tasks:\n" + tasks + "  handlers:\n" + handlers
+
+
+def test_a_role_handler_is_reached_by_role_and_collection_qualified_names(
+    tmp_path: Path,
+) -> None:
+    col = "collections/ansible_collections/ns/col/roles/web"
+    site = write(
+        tmp_path,
+        {
+            "roles/web/tasks/main.yml": "- debug: msg=web\n",
+            "roles/web/handlers/main.yml": (
+                "- name: restart\n  debug: msg=web-restart\n"
+                "- name: reload\n  debug: msg=web-reload\n  listen: topic\n"
+            ),
+            f"{col}/handlers/main.yml": "- name: col\n  debug: msg=col-topic\n  listen: ctopic\n",
+            "site.yml": play(
+                "    - command: 'true'\n      notify: ['web : restart', 'web : topic']\n"
+                "    - meta: flush_handlers\n"
+                "    - command: 'true'\n      notify: ['web : ctopic', 'ns.col.web : ctopic']\n",
+                "    - name: restart\n      debug: msg=play-restart\n",
+                "  roles: [web, ns.col.web]\n",
+            ),
+        },
+    )
+    result = pbe.run(site, INVENTORY)
+    assert result.exit_code == 0, result.error
+    # the second notify list names the collection's listener twice: it runs once
+    assert ran(result) == ["web", "web-restart", "web-reload", "col-topic"]
+
+
+def test_a_name_reaches_one_handler_a_topic_every_listener(tmp_path: Path) -> None:
+    site = write(
+        tmp_path,
+        {
+            "roles/r/tasks/main.yml": "- debug: msg=role\n",
+            "roles/r/handlers/main.yml": "- name: restart\n  debug: msg=role-restart\n",
+            "site.yml": play(
+                "    - command: 'true'\n      notify: restart\n",
+                "    - name: restart\n      debug: msg=first\n"
+                "    - name: restart\n      debug: msg=second\n"
+                "    - name: other\n      debug: msg=listener\n      listen: restart\n",
+                "  roles: [r]\n",
+            ),
+        },
+    )
+    result = pbe.run(site, INVENTORY)
+    assert result.exit_code == 0, result.error
+    # the play's own handler wins over the role's of the same name; of two, the first
+    assert ran(result) == ["role", "first", "listener"]
+
+
+def test_listen_topics_are_not_templated_and_a_notify_may_render_to_a_list(
+    tmp_path: Path,
+) -> None:
+    site = write(
+        tmp_path,
+        {
+            "site.yml": (
+                "- hosts: all\n  gather_facts: false\n"
+                "  vars: {topic: t, names: [h1, h2]}\n"
+                "  tasks:\n"
+                "    - command: 'true'\n      notify: ['{{ topic }}', '{{ names }}']\n"
+                "  handlers:\n"
+                "    - name: templated listen\n      debug: msg=never\n"
+                "      listen: '{{ topic }}'\n"
+                "    - name: h1\n      debug: msg=one\n"
+                "    - name: h2\n      debug: msg=two\n"
+            )
+        },
+    )
+    result = pbe.run(site, INVENTORY)
+    assert result.exit_code == 0, result.error
+    assert ran(result) == ["one", "two"]
+
+
+def test_include_role_handlers_answer_once_it_has_run(tmp_path: Path) -> None:
+    site = write(
+        tmp_path,
+        {
+            "roles/outer/tasks/main.yml": "- import_role:\n    name: inner\n",
+            "roles/inner/tasks/main.yml": (
+                "- command: 'true'\n  notify: h\n- meta: flush_handlers\n"
+            ),
+            "roles/inner/handlers/main.yml": "- name: h\n  debug: msg=inner-h\n",
+            "site.yml": play(
+                "    - command: 'true'\n      notify: h\n"
+                "    - meta: flush_handlers\n"
+                "    - include_role:\n        name: outer\n",
+                "    - name: h\n      debug: msg=play-h\n",
+            ),
+        },
+    )
+    result = pbe.run(site, INVENTORY)
+    assert result.exit_code == 0, result.error
+    # before the include_role the play's `h` is the only one; after it, the role's
+    # (loaded last, by the role's own import_role) is found first
+    assert ran(result) == ["play-h", "inner-h"]
+
+
+def test_a_handler_notifying_itself_or_an_earlier_one_runs_at_the_next_flush(
+    tmp_path: Path,
+) -> None:
+    site = write(
+        tmp_path,
+        {
+            "site.yml": play(
+                "    - command: 'true'\n      notify: h2\n"
+                "    - meta: flush_handlers\n"
+                "    - debug: msg=between\n"
+                "  post_tasks:\n    - debug: msg=post\n",
+                "    - name: h1\n      debug: msg=h1\n      changed_when: true\n      notify: h1\n"
+                "    - name: h2\n      debug: msg=h2\n      changed_when: true\n      notify: h1\n",
+            )
+        },
+    )
+    result = pbe.run(site, INVENTORY)
+    assert result.exit_code == 0, result.error
+    # h1 loops on itself: once per flush point, and the play ends the loop
+    assert ran(result) == ["h2", "between", "h1", "post", "h1"]
+
+
+def errors(site: Path) -> list[str]:
+    return [f"{p.location.line}: {p.message}" for p in pbe.validate(site) if p.severity == "error"]
+
+
+def test_what_cannot_be_a_handler_is_a_located_validation_error(tmp_path: Path) -> None:
+    site = write(
+        tmp_path,
+        {
+            "more.yml": (
+                "- name: grouped\n  block:\n    - debug: msg=fine\n"
+                "    - block:\n        - debug: msg=nested\n"
+            ),
+            "roles/r/tasks/main.yml": "- debug: msg=r\n",
+            "roles/r/handlers/main.yml": "- name: flush\n  meta: flush_handlers\n",
+            "site.yml": play(
+                "    - command: 'true'\n      notify: [role, flush]\n",
+                "    - name: role\n      include_role:\n        name: r\n"
+                "    - import_tasks: more.yml\n",
+                "  roles: [r]\n",
+            ),
+        },
+    )
+    assert errors(site) == [
+        "1: `meta: flush_handlers` can't be a handler (Ansible rejects it too)",
+        "8: `include_role` can't be a handler (Ansible rejects it too)",
+        "4: a block inside a handler's block can't be a handler (Ansible rejects it too)",
+    ]
+    top = write(
+        tmp_path / "top",
+        {
+            "site.yml": play(
+                "    - command: 'true'\n      notify: a\n",
+                "    - block:\n        - name: a\n          debug: msg=a\n",
+            )
+        },
+    )
+    assert errors(top) == []
+    assert ran(pbe.run(top, INVENTORY)) == ["a"]
+
+
+def test_a_meta_handler_is_not_shown_and_a_failed_host_flushes_in_always(tmp_path: Path) -> None:
+    inventory = {"all": {"hosts": {"a": None, "b": None}, "vars": {"ansible_connection": "local"}}}
+    site = write(
+        tmp_path,
+        {
+            "site.yml": play(
+                "    - command: 'true'\n      notify: noop\n"
+                "    - block:\n"
+                "        - fail: {msg: boom}\n          when: inventory_hostname == 'a'\n"
+                "      always:\n"
+                "        - command: 'true'\n          notify: in always\n"
+                "        - meta: flush_handlers\n",
+                "    - name: noop\n      meta: noop\n"
+                "    - name: in always\n      debug: msg=always-handler\n",
+            )
+        },
+    )
+    result = pbe.run(site, inventory)
+    assert result.exit_code == 2
+    shown = [(r.task_name, r.host) for r in result.results if r.status != "skipped"]
+    assert [h for name, h in shown if name == "noop"] == []  # b ran it: not shown, not counted
+    assert result.stats["b"]["ok"] == 3
+    # host a failed in the block, and still runs the handler its always section flushes
+    assert [h for name, h in shown if name == "in always"] == ["a", "b"]
