@@ -142,7 +142,7 @@ def _args() -> dict[str, Arg]:
     "mysql_replication", "community.mysql.mysql_replication", "ansible.mysql.mysql_replication"
 )
 class MysqlReplication(MysqlModule):
-    """Read or change MySQL/MariaDB replication: status, CHANGE MASTER, start, stop, reset."""
+    """Read or steer MySQL/MariaDB replication: status, change primary, start, stop."""
 
     args = _args()
     mutually_exclusive = (("channel", "connection_name"),)
