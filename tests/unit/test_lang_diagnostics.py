@@ -35,7 +35,7 @@ def test_an_ansible_module_pbe_lacks_is_named_as_such_never_as_a_typo(tmp_path: 
             "site.yml": play(
                 "    - subversion: name=x job=ls\n"
                 "    - community.general.jenkins_job: name=x\n"
-                "    - composer: command=install\n"
+                "    - bower: name=x\n"
                 "    - action: subversion name=y\n"
                 "    - include: other.yml\n"
                 "    - copyy: src=a dest=b\n"
@@ -47,7 +47,7 @@ def test_an_ansible_module_pbe_lacks_is_named_as_such_never_as_a_typo(tmp_path: 
     assert [p.message for p in errors] == [
         "`subversion` is an Ansible module that pbe does not implement",
         "`community.general.jenkins_job` is an Ansible module that pbe does not implement",
-        "`composer` is an Ansible module (community.general.composer) that pbe does not implement",
+        "`bower` is an Ansible module (community.general.bower) that pbe does not implement",
         "`subversion` is an Ansible module that pbe does not implement",
         "`include` was removed from Ansible (2.16)",
         "unknown module `copyy`",  # a real typo still gets its suggestion
