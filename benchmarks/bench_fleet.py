@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import contextlib
 import hashlib
 import json
 import os
@@ -43,6 +44,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import paramiko
 
@@ -390,7 +392,7 @@ def timed(
         proc = subprocess.Popen(
             command, env=env, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL
         )
-        _, status, usage = os.wait4(proc.pid, 0)
+        status, usage, peak = _wait_with_peak(proc.pid)
         wall = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -401,12 +403,31 @@ def timed(
     return Outcome(
         wall,
         usage.ru_utime + usage.ru_stime,
-        usage.ru_maxrss / 1024,
+        peak / 1024,
         proc.returncode,
         text,
         errors,
         hosts,
     )
+
+
+def _wait_with_peak(pid: int) -> tuple[int, Any, int]:
+    """The exit status, the rusage and the peak RSS (KiB) of ``pid``'s own program.
+
+    ``ru_maxrss`` is no use here: the child starts as a (v)fork of this process, and the
+    kernel keeps this process's RSS as the child's peak at its exec. ``VmHWM`` in /proc
+    is the peak of the program itself; it is read every 20 ms until the child exits.
+    """
+    peak = 0
+    while True:
+        done, status, usage = os.wait4(pid, os.WNOHANG)
+        if done:
+            return status, usage, peak
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]))
+        time.sleep(0.02)
 
 
 def cold_and_warm(
