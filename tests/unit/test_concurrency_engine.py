@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playtree import write
 
 import playbook_engine as pbe
 from playbook_engine.engine.facts import FactStore
@@ -30,13 +31,6 @@ def inventory(count: int, prefix: str = "h", **extra: Any) -> dict[str, Any]:
     hosts: dict[str, Any] = {f"{prefix}{i}": None for i in range(count)}
     hosts.update(extra)
     return {"all": {"hosts": hosts, "vars": LOCAL}}
-
-
-def write(base: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (base / name).parent.mkdir(parents=True, exist_ok=True)
-        (base / name).write_text(text)
-    return base / "site.yml"
 
 
 def per_host(result: pbe.RunResult) -> dict[str, list[tuple[str, str]]]:

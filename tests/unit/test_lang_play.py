@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playtree import write
 
 import playbook_engine as pbe
 from playbook_engine.engine.run import Runner
@@ -19,14 +20,6 @@ from playbook_engine.options import RunOptions
 from playbook_engine.templating.cryptpw import password_hash
 
 INVENTORY = {"all": {"hosts": {"a": None, "b": None}, "vars": {"ansible_connection": "local"}}}
-
-
-def write(base: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = base / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return base / "site.yml"
 
 
 def msgs(result: pbe.RunResult, host: str = "a") -> list[str]:

@@ -8,20 +8,13 @@ import uuid
 from pathlib import Path
 
 import pytest
+from playtree import write
 
 import playbook_engine as pbe
 from playbook_engine import modules
 from playbook_engine.language import library
 
 INVENTORY = {"all": {"hosts": {"a": None}, "vars": {"ansible_connection": "local"}}}
-
-
-def write(base: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = base / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return base / "site.yml"
 
 
 def module_file(

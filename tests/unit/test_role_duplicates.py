@@ -6,17 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from playtree import write
+
 import playbook_engine as pbe
 
 INVENTORY = {"all": {"hosts": {"a": None}, "vars": {"ansible_connection": "local"}}}
-
-
-def write(base: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = base / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return base / "site.yml"
 
 
 def ran(result: pbe.RunResult) -> list[str]:
