@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from playbook_engine.testing.fleet import Fleet, FleetHost, fleet_available  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from floor_run import client as plain_client  # noqa: E402 - the floors' one paramiko client
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -118,21 +120,9 @@ def _lockstep(clients: list[paramiko.SSHClient], tasks: int, barrier: threading.
 
 
 def _paramiko_client(fleet: Fleet, host: FleetHost) -> paramiko.SSHClient:
-    sock = socket.create_connection((host.address, host.port), timeout=10)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    client = paramiko.SSHClient()
-    client.load_system_host_keys(str(fleet.known_hosts))
-    client.set_missing_host_key_policy(paramiko.RejectPolicy())
-    client.connect(
-        host.address,
-        host.port,
-        username=fleet.user,
-        sock=sock,
-        key_filename=str(fleet.private_key),
-        look_for_keys=False,
-        allow_agent=False,
+    return plain_client(
+        host.address, host.port, fleet.user, str(fleet.private_key), str(fleet.known_hosts)
     )
-    return client
 
 
 # -- pbe and ansible-playbook: (t_M - t_1) / (M - 1) ------------------------------------

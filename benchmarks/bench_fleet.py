@@ -55,6 +55,7 @@ from playbook_engine.testing.fleet import Fleet, FleetHost, fleet_available  # n
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_commands import _paramiko_client  # noqa: E402 - the floor's client, one copy
+from floor_run import SCRIPT  # noqa: E402 - the floors' one shell loop
 
 TASKS = 10
 DEFAULT_PYINFRA = "/work/bench-venvs/pyinfra/bin/pyinfra"
@@ -649,13 +650,11 @@ def _exec_runner(client: paramiko.SSHClient) -> Callable[[], None]:
 class _ShellRunner:
     """One ``sh`` per host reading a command per line; each ends with a marker line."""
 
-    SCRIPT = 'while IFS= read -r c; do sh -c "$c" </dev/null; echo "--end $?"; done'
-
     def __init__(self, client: paramiko.SSHClient) -> None:
         transport = client.get_transport()
         assert transport is not None
         self.chan = transport.open_session()
-        self.chan.exec_command(f"exec sh -c {shlex.quote(self.SCRIPT)}")
+        self.chan.exec_command(f"exec sh -c {shlex.quote(SCRIPT)}")
         self.file = self.chan.makefile("rb")
 
     def run(self) -> None:

@@ -16,35 +16,46 @@ import socket
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import paramiko
 
+# One `sh` per host reading a command per line; each ends with a marker line.
 SCRIPT = 'while IFS= read -r c; do sh -c "$c" </dev/null; echo "--end $?"; done'
 
 
-def connect(host: dict[str, object], known_hosts: str) -> paramiko.Channel:
-    sock = socket.create_connection((str(host["address"]), int(host["port"])), timeout=30)  # type: ignore[call-overload]
+def client(address: str, port: int, user: str, key: str, known_hosts: str) -> paramiko.SSHClient:
+    """Plain paramiko, as every floor of the benchmarks connects: TCP_NODELAY, one key,
+    known hosts checked, no agent."""
+    sock = socket.create_connection((address, port), timeout=30)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    client = paramiko.SSHClient()
-    client.load_system_host_keys(known_hosts)
-    client.set_missing_host_key_policy(paramiko.RejectPolicy())
-    client.connect(
-        str(host["address"]),
-        int(host["port"]),  # type: ignore[call-overload]
-        username=str(host["user"]),
+    ssh = paramiko.SSHClient()
+    ssh.load_system_host_keys(known_hosts)
+    ssh.set_missing_host_key_policy(paramiko.RejectPolicy())
+    ssh.connect(
+        address,
+        port,
+        username=user,
         sock=sock,
-        key_filename=str(host["key"]),
+        key_filename=key,
         look_for_keys=False,
         allow_agent=False,
     )
-    transport = client.get_transport()
+    return ssh
+
+
+def connect(host: dict[str, Any], known_hosts: str) -> paramiko.Channel:
+    ssh = client(
+        str(host["address"]), int(host["port"]), str(host["user"]), str(host["key"]), known_hosts
+    )
+    transport = ssh.get_transport()
     assert transport is not None
     # paramiko's thread wakes ten times a second to look for a close: at 500 hosts that
     # alone costs seconds of CPU. pbe polls once a second; the floor does no worse.
     transport.sock.settimeout(1.0)
     chan = transport.open_session()
     chan.exec_command(f"exec sh -c {shlex.quote(SCRIPT)}")
-    chan._pbe_client = client  # type: ignore[attr-defined]  # keep the client alive
+    chan._pbe_client = ssh  # type: ignore[attr-defined]  # keep the client alive
     return chan
 
 
