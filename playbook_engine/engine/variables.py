@@ -186,13 +186,8 @@ class VariableManager:
             merged["ansible_host"] = merged.get("ansible_ssh_host", host)
         return merged
 
-    def active(self, hosts: Sequence[str]) -> list[str]:
-        """Hosts that have not failed or become unreachable (Ansible drops those)."""
-        gone = self.gone()
-        return [h for h in hosts if h not in gone]
-
     def magic(self, host: str) -> dict[str, Any]:
-        gone = self.gone()  # one snapshot per task and host, not one per list
+        gone = self.gone()  # failed or unreachable: Ansible drops them (one snapshot)
         batch = [h for h in self.play_batch if h not in gone]
         return {
             "inventory_hostname": host,
