@@ -3,8 +3,8 @@ packages' ``pbe.modules`` entry points.
 
 A library file is a pbe module file (``@register("name")`` on a ``Module`` subclass),
 imported when the playbook that sits beside it, or the role that holds it, is loaded. An
-Ansible module file there (one built on ``AnsibleModule``) is not imported: it runs on the
-target under Python, pbe runs modules on the controller, so it is reported instead.
+Ansible module file there (one that imports Ansible's ``module_utils``) is never imported
+on the controller: it is registered to run by the host's Python (``modules/util/hostmodule``).
 
 The module registry is the process's: a library module stays registered after its run, a
 file is imported again only when it changed, and a library module may replace another
@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import logging
-import re
 import sys
 import threading
 from functools import cache
@@ -25,6 +24,7 @@ from pathlib import Path
 
 from .. import modules
 from ..errors import Problem
+from ..modules.util import hostmodule
 from ..source import SourceLocation
 from .catalog import missing_module
 from .roles import is_dir
@@ -32,28 +32,13 @@ from .roles import is_dir
 logger = logging.getLogger(__name__)
 
 ENTRY_POINTS = "pbe.modules"
-_ANSIBLE_MODULE = re.compile(r"\bAnsibleModule\b")
 _lock = threading.Lock()
 _loaded: dict[Path, tuple[int, tuple[str, ...]]] = {}  # file -> (mtime, names registered)
-_ansible_style: dict[str, Path] = {}  # name -> an Ansible module file
-
-
-def ansible_style_module(name: str) -> Path | None:
-    """The library file of an Ansible module named ``name`` that pbe cannot run."""
-    with _lock:
-        return _ansible_style.get(name)
 
 
 def missing(name: str) -> tuple[str, str | None, bool] | None:
-    """(message, hint, deferrable) for a module pbe lacks: an Ansible module in a project's
-    library/, or one Ansible has (see ``catalog.missing_module``); None for no module."""
-    if (path := ansible_style_module(name)) is not None:
-        return (
-            f"`{name}` is an Ansible module ({path}): pbe runs modules on the controller "
-            "and cannot run it",
-            "write it as a pbe module (see docs/writing-modules.md)",
-            True,
-        )
+    """(message, hint, deferrable) for a module pbe lacks but Ansible has (see
+    ``catalog.missing_module``); None for no module."""
     return missing_module(name)
 
 
@@ -63,10 +48,27 @@ def load_library(directory: Path) -> list[Problem]:
     if not is_dir(library):
         return []
     problems: list[Problem] = []
-    for path in sorted(library.glob("*.py")):
-        if not path.name.startswith("_"):
+    for path in sorted(library.iterdir()):
+        if path.name.startswith(("_", ".")) or not path.is_file():
+            continue
+        if path.suffix == ".py":
             problems += _load_file(path.resolve())
+        elif path.suffix in ("", ".sh") and _is_script(path):
+            problems += _load_script(path.resolve())
     return problems
+
+
+def _load_script(path: Path) -> list[Problem]:
+    mtime = path.stat().st_mtime_ns
+    with _lock:
+        if path in _loaded and _loaded[path][0] == mtime:
+            return []
+    return _define(path, mtime)
+
+
+def _is_script(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return hostmodule.is_script(handle.read(4))
 
 
 def _load_file(path: Path) -> list[Problem]:
@@ -76,19 +78,36 @@ def _load_file(path: Path) -> list[Problem]:
             return []
         _loaded[path] = (mtime, ())  # a file that fails is reported once per change
     text = path.read_text(encoding="utf-8", errors="replace")
-    if _ANSIBLE_MODULE.search(text):
-        with _lock:
-            _ansible_style[path.stem] = path
+    if hostmodule.is_ansible_module(text):
+        return _define(path, mtime)
+    return _import(path, mtime)
+
+
+def _define(path: Path, mtime: int) -> list[Problem]:
+    """Register an Ansible module file to run by the host's Python."""
+    with _lock:
+        _forget_file(path)
+    try:
+        cls = (
+            hostmodule.define(path.stem, path)
+            if path.suffix == ".py"
+            else hostmodule.define_script(path.stem, path)
+        )
+    except SyntaxError as exc:
+        loc = SourceLocation(str(path), exc.lineno or 0, exc.offset or 0)
+        return [Problem(f"cannot load {path.name}: SyntaxError: {exc.msg}", loc)]
+    if path.stem in modules.REGISTRY and not _release(path.stem):
         return [
             Problem(
-                f"{path.name} is an Ansible module (it uses AnsibleModule): pbe runs "
-                "modules on the controller and cannot run it",
+                f"{path.name}: module `{path.stem}` is one of pbe's own; pbe's is used",
                 SourceLocation(str(path)),
-                "write it as a pbe module (see docs/writing-modules.md)",
-                "warning",
+                severity="warning",
             )
         ]
-    return _import(path, mtime)
+    modules.register(path.stem)(cls)
+    with _lock:
+        _loaded[path] = (mtime, (path.stem,))
+    return []
 
 
 def _import(path: Path, mtime: int) -> list[Problem]:

@@ -16,8 +16,7 @@ from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
 from .util.facts import collect, probe
-
-_AUTO_INTERPRETERS = ("auto", "auto_silent", "auto_legacy", "auto_legacy_silent")
+from .util.interpreter import python_candidates
 
 
 @register("setup")
@@ -56,7 +55,7 @@ class Setup(Module):
         collectors = collect.needed(collect.select(subset), patterns)
         nonce = probe.new_nonce()
         options = probe.ProbeOptions(
-            python=_interpreters(ctx), fact_path=args["fact_path"], year_edges=_year_edges()
+            python=python_candidates(ctx), fact_path=args["fact_path"], year_edges=_year_edges()
         )
         res = ctx.run(probe.build(collectors, nonce, options), timeout=args["gather_timeout"])
         probed = probe.split(res.out, nonce)
@@ -67,17 +66,6 @@ class Setup(Module):
         if patterns:
             facts = {k: v for k, v in facts.items() if collect.matches(k, patterns)}
         return Result(facts={collect.ansible_name(k): v for k, v in facts.items()})
-
-
-def _interpreters(ctx: ModuleContext) -> tuple[str, ...]:
-    """``ansible_python_interpreter`` when set to a path, else where Python usually is."""
-    try:
-        chosen = str(ctx.render(ctx.variable("ansible_python_interpreter")))
-    except KeyError:
-        chosen = ""
-    if chosen and chosen not in _AUTO_INTERPRETERS:
-        return (chosen,)
-    return probe.ProbeOptions().python
 
 
 def _year_edges() -> tuple[int, int]:

@@ -1,0 +1,319 @@
+"""Ansible modules a project ships in ``library/``: run on the host, as Ansible runs them.
+
+pbe's own modules need only ``sh`` on a host. A role's ``library/x.py`` built on
+``AnsibleModule`` cannot be rewritten by its users, so pbe runs it as Ansible does: with
+the host's Python, but without uploading anything. One command starts the interpreter
+with a small runner (``hostpy/runner.py``); the module's source, pbe's own
+``ansible.module_utils`` (``hostpy/ansible``: the public API such modules call, written
+for pbe) and the project's ``module_utils/`` arrive on stdin and are imported from
+memory. The result comes back as JSON after a marker line, so whatever the module prints
+besides cannot be taken for it.
+
+Validation reads the module's ``argument_spec`` from its source without running it (a
+literal spec, as almost all modules write it); a spec built at run time leaves the
+arguments to the module itself.
+
+A module that is no Python (a shell script, a binary) gets what Ansible gives it: the path
+of a file holding its arguments (JSON for ``WANT_JSON`` scripts and binaries, else
+``key=value`` words). One command stages both files from stdin in a private temp directory,
+runs the module and removes the directory.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ...errors import ModuleError
+from ...transport import shell
+from ..base import Arg, Module, ModuleContext
+from ..result import Result
+from .interpreter import python_candidates
+
+__all__ = [
+    "PythonModule",
+    "ScriptModule",
+    "define",
+    "define_script",
+    "is_ansible_module",
+    "is_script",
+]
+
+_HOSTPY = Path(__file__).parent / "hostpy"
+_MARK = "\n<<pbe-module-result>>\n"
+_NO_PYTHON = "pbe: no Python interpreter on the host"
+_ARG_TYPES = frozenset({"str", "path", "bool", "int", "float", "list", "dict", "raw"})
+_ANSIBLE_IMPORTS = ("ansible.module_utils", "ansible_collections")
+
+
+def is_ansible_module(text: str) -> bool:
+    """A module file written for Ansible: it imports Ansible's module_utils."""
+    return "AnsibleModule" in text or any(name in text for name in _ANSIBLE_IMPORTS)
+
+
+def is_script(head: bytes) -> bool:
+    """A library file that is a program of another kind: a ``#!`` script or a binary."""
+    return head.startswith((b"#!", b"\x7fELF"))
+
+
+class PythonModule(Module):
+    """Base of the classes ``define`` makes, one per library file."""
+
+    source: ClassVar[Path]
+    open_args = True
+
+    @classmethod
+    def coerce(cls, args: Mapping[str, Any]) -> dict[str, Any]:
+        """As rendered: the module converts and checks its arguments itself, on the host."""
+        return dict(args)
+
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
+        payload = {
+            "name": self.name,
+            "module": self.source.read_text(encoding="utf-8", errors="replace"),
+            "files": {**_support_files(), **_project_utils(self.source)},
+            "run": {"args": args, "check": ctx.check, "diff": ctx.diff, "name": self.name},
+        }
+        out = ctx.run(_command(python_candidates(ctx)), stdin=json.dumps(payload).encode())
+        if _NO_PYTHON in out.err:
+            raise ModuleError(
+                f"`{self.name}` is an Ansible module from {self.source}: it needs Python "
+                f"on the host, and none was found ({', '.join(python_candidates(ctx))})"
+            )
+        return _result(out.out, out.err, out.rc)
+
+
+def define(name: str, source: Path) -> type[PythonModule]:
+    """The module class for library file ``source`` (SyntaxError when it is no Python)."""
+    spec = argument_spec(source.read_text(encoding="utf-8", errors="replace"))
+    args = {} if spec is None else _args(spec)
+    attrs = {
+        "__module__": f"pbe_library_{name}",  # a project's, not one of pbe's own
+        "__doc__": f"Ansible module from {source}, run by the host's Python.",
+        "source": source,
+        "args": args,
+        "open_args": spec is None,
+    }
+    return type(f"Library_{name}", (PythonModule,), attrs)
+
+
+class ScriptModule(Module):
+    """Base of the classes ``define_script`` makes: a module that is no Python."""
+
+    source: ClassVar[Path]
+    open_args = True
+
+    @classmethod
+    def coerce(cls, args: Mapping[str, Any]) -> dict[str, Any]:
+        return dict(args)
+
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
+        program = self.source.read_bytes()
+        flags = {"_ansible_check_mode": ctx.check, "_ansible_diff": ctx.diff}
+        given = {**args, **flags}
+        if b"WANT_JSON" in program or not program.startswith(b"#!"):
+            data = json.dumps(given).encode()
+        else:
+            data = " ".join(f"{k}={shell.quote(_word(v))}" for k, v in given.items()).encode()
+        command = _SCRIPT.format(size=len(data), name=shell.quote(self.name), mark=_SETUP_FAILED)
+        out = ctx.run(command, stdin=data + program)
+        if _SETUP_FAILED in out.err:
+            raise ModuleError(out.err.strip().replace(_SETUP_FAILED, "").strip())
+        return _script_result(out.out, out.err, out.rc)
+
+
+_SETUP_FAILED = "pbe-module-setup-failed:"
+_SCRIPT = (
+    'd=$(mktemp -d "${{TMPDIR:-/tmp}}/pbe-module.XXXXXXXX") || '
+    "{{ echo {mark} cannot create a temp directory >&2; exit 125; }}\n"
+    "trap 'rm -rf -- \"$d\"' EXIT\n"
+    'dd bs=1 count={size} of="$d/args" 2>/dev/null && cat > "$d"/{name} && '
+    'chmod 700 "$d"/{name} || {{ echo {mark} cannot stage the module in "$d" >&2; exit 125; }}\n'
+    '"$d"/{name} "$d/args" </dev/null\n'
+)
+
+
+def _word(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+
+
+def define_script(name: str, source: Path) -> type[ScriptModule]:
+    attrs = {
+        "__module__": f"pbe_library_{name}",
+        "__doc__": f"Ansible module from {source}, run as a program on the host.",
+        "source": source,
+    }
+    return type(f"Library_{name}", (ScriptModule,), attrs)
+
+
+def _script_result(stdout: str, stderr: str, rc: int) -> Result:
+    start, end = stdout.find("{"), stdout.rfind("}")
+    try:
+        values = json.loads(stdout[start : end + 1]) if 0 <= start < end else None
+    except ValueError:
+        values = None
+    if not isinstance(values, dict):
+        return Result.fail(
+            "MODULE FAILURE: the module's output is no JSON",
+            rc=rc,
+            module_stdout=stdout,
+            module_stderr=stderr,
+        )
+    return Result.of(values)
+
+
+def _command(pythons: tuple[str, ...]) -> str:
+    found = " || ".join(f"command -v {shell.quote(p)}" for p in pythons)
+    runner = shell.quote(_runner())
+    return (
+        f'p=$({found}); if [ -z "$p" ]; then echo {shell.quote(_NO_PYTHON)} >&2; (exit 127); '
+        f'else "$p" -c {runner}; fi'
+    )
+
+
+def _result(stdout: str, stderr: str, rc: int) -> Result:
+    head, mark, tail = stdout.rpartition(_MARK)
+    try:
+        values = json.loads(tail) if mark else None
+    except ValueError:
+        values = None
+    if not isinstance(values, dict):
+        return Result.fail(
+            "MODULE FAILURE: the module gave no result",
+            rc=rc,
+            module_stdout=stdout,
+            module_stderr=stderr,
+        )
+    if head.strip():
+        values.setdefault("module_stdout", head)
+    return Result.of({k: v for k, v in values.items() if not k.startswith("_ansible_")})
+
+
+@cache
+def _runner() -> str:
+    return (_HOSTPY / "runner.py").read_text(encoding="utf-8")
+
+
+@cache
+def _support_files() -> dict[str, str]:
+    return {
+        str(path.relative_to(_HOSTPY)): path.read_text(encoding="utf-8")
+        for path in sorted((_HOSTPY / "ansible").rglob("*.py"))
+    }
+
+
+def _project_utils(source: Path) -> dict[str, str]:
+    """The project's ``module_utils/`` beside the ``library/`` that holds ``source``, as
+    Ansible imports them: ``ansible.module_utils.NAME``."""
+    folder = source.parent.parent / "module_utils"
+    if not folder.is_dir():
+        return {}
+    return {
+        f"ansible/module_utils/{path.relative_to(folder)}": path.read_text(
+            encoding="utf-8", errors="replace"
+        )
+        for path in sorted(folder.rglob("*.py"))
+    }
+
+
+# -- the argument spec, read from the source -------------------------------------------------
+
+
+class _Opaque(Exception):
+    """A value only running the module would know."""
+
+
+def argument_spec(text: str) -> dict[str, Any] | None:
+    """The literal ``argument_spec`` the module passes to ``AnsibleModule`` (or another
+    class taking ``argument_spec=``); None when it is built at run time."""
+    tree = ast.parse(text)
+    assigned = _assigned_once(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            found = next((k.value for k in node.keywords if k.arg == "argument_spec"), None)
+            if found is None and _called(node) == "AnsibleModule" and node.args:
+                found = node.args[0]
+            if found is not None:
+                return _spec_value(found, assigned)
+    return None
+
+
+def _assigned_once(tree: ast.AST) -> dict[str, ast.expr]:
+    """Names assigned exactly once and never changed in place (``spec.update(...)``,
+    ``spec[k] = ...``): only their one value is known without running the module."""
+    values: dict[str, list[ast.expr]] = {}
+    changed: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name) and node.value is not None:
+                    values.setdefault(target.id, []).append(node.value)
+                elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+                    changed.add(target.value.id)
+            if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                changed.add(node.target.id)
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.attr in ("update", "setdefault", "pop", "__setitem__")
+        ):
+            changed.add(node.value.id)
+    return {k: v[0] for k, v in values.items() if len(v) == 1 and k not in changed}
+
+
+def _spec_value(node: ast.expr, assigned: dict[str, ast.expr]) -> dict[str, Any] | None:
+    if isinstance(node, ast.Name) and node.id in assigned:
+        node = assigned[node.id]
+    try:
+        value = _literal(node)
+    except _Opaque:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _called(node: ast.Call) -> str:
+    func = node.func
+    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+
+
+def _literal(node: ast.expr) -> Any:
+    """A spec value: literals, ``dict(...)``, and names (``env_fallback``, a type given as
+    a function) kept as their name; anything else is _Opaque."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return [_literal(e) for e in node.elts]
+    if isinstance(node, ast.Dict) and None not in node.keys:
+        return {_literal(k): _literal(v) for k, v in zip(node.keys, node.values, strict=True)}  # type: ignore[arg-type]
+    if isinstance(node, ast.Call) and _called(node) == "dict" and not node.args:
+        if any(k.arg is None for k in node.keywords):
+            raise _Opaque
+        return {k.arg: _literal(k.value) for k in node.keywords}
+    raise _Opaque
+
+
+def _args(spec: Mapping[str, Any]) -> dict[str, Arg]:
+    """pbe's view of the spec, for validation and ``pbe doc``: a type pbe does not check
+    (``bytes``, a function) is ``raw``; nested options are the module's to check."""
+    out: dict[str, Arg] = {}
+    for name, option in spec.items():
+        option = option if isinstance(option, Mapping) else {}
+        kind = option.get("type", "str")
+        elements = option.get("elements")
+        choices = option.get("choices")
+        out[str(name)] = Arg(
+            kind if kind in _ARG_TYPES else "raw",
+            required=bool(option.get("required")),
+            default=option.get("default"),
+            choices=tuple(choices) if isinstance(choices, list) else None,
+            aliases=tuple(str(a) for a in option.get("aliases") or ()),
+            elements=elements if elements in _ARG_TYPES else None,
+        )
+    return out

@@ -1,0 +1,1 @@
+from urllib.parse import *  # noqa: F401,F403
