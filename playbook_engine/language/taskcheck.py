@@ -40,7 +40,8 @@ class TaskChecker:
         self.engine = engine
         self.problems: list[Problem] = []
         # Problems that are warnings in a file only included at run time (a module pbe
-        # lacks): the task is still built, and fails only if it runs.
+        # lacks, a template that does not compile): the task is still built, and fails
+        # only if it runs, as Ansible finds them only then.
         self.deferrable: list[Problem] = []
         self._unsplit = False  # key=value text that could not be split: no argument checks
 
@@ -65,6 +66,11 @@ class TaskChecker:
                 _at_run_time(p) if i < args_end or p.message.startswith(_SYNTAX) else p
                 for i, p in enumerate(self.problems[start:], start)
             ]
+        self.deferrable += [
+            p
+            for p in self.problems[start:]
+            if p.severity == "error" and p.message.startswith(_SYNTAX)
+        ]
         self._check_reserved(args, node, action)
         self._check_async(node, module.name if module else action)
         self._check_loops(node)

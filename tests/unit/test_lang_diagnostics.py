@@ -88,6 +88,35 @@ def test_a_run_time_include_defers_a_missing_module_to_when_its_task_runs(tmp_pa
     assert [r.result.get("msg") for r in ran.results if r.action == "debug"] == ["before"]
 
 
+def test_a_run_time_include_defers_a_template_that_does_not_compile(tmp_path: Path) -> None:
+    """Ansible compiles a template only when its task runs (``default(0700)`` is no Jinja
+    number): in a file included at run time that is a warning, in static content an error."""
+    bad = "- debug:\n    msg: \"{{ item.mode | default(0700) }}\"\n  loop: [{}]\n"
+    site = write(
+        tmp_path,
+        {
+            "dyn.yml": bad,
+            "static.yml": bad,
+            "site.yml": play("    - include_tasks: dyn.yml\n      when: go | default(false)\n"),
+            "strict.yml": play("    - import_tasks: static.yml\n"),
+        },
+    )
+    problems = pbe.validate(site)
+    assert by_severity(problems, "error") == []
+    assert by_severity(problems, "warning") == [
+        "template syntax error: expected token ',', got 'integer' (in a file included at run "
+        "time: an error only if this task runs)"
+    ]
+    assert pbe.run(site, INVENTORY).exit_code == 0
+    ran = pbe.run(site, INVENTORY, extra_vars={"go": True})
+    failed = [r for r in ran.results if r.status == "failed"]
+    assert ran.exit_code == 2 and [r.action for r in failed] == ["debug"]
+    assert failed[0].result["msg"].startswith("template syntax error: expected token ','")
+    assert by_severity(pbe.validate(tmp_path / "strict.yml"), "error") == [
+        "template syntax error: expected token ',', got 'integer'"
+    ]
+
+
 def test_static_content_stays_strict(tmp_path: Path) -> None:
     site = write(
         tmp_path,
