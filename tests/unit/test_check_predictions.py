@@ -347,13 +347,13 @@ def test_writes_after_a_change_check_mode_cannot_follow_are_predicted(tmp_path: 
     assert (tmp_path / "w/clone/README").read_text() == "r\n"
 
 
-def test_a_service_an_earlier_task_may_install_is_unpredictable_not_failed(
+def test_a_service_an_earlier_task_may_install_fails_as_in_ansible_and_says_why(
     tmp_path: Path,
 ) -> None:
     """A service that is missing while an earlier task of the check run did something
-    check mode cannot follow (a package install, a command) may be there in the real run:
-    failing the check run would be a failure the real run does not meet. Without such a
-    task the service is missing in both runs, and the check run fails as the real one."""
+    check mode cannot follow (a package install, a command) may be there in the real run.
+    The check run fails there as Ansible's does (same status, the host stops), and its
+    message says that the real run may find the service."""
     missing = "pbe-no-such-service-4711"
     alone = pbe.run(
         book(tmp_path, f"- name: svc\n  service: {{name: {missing}, state: started}}"),
@@ -375,5 +375,8 @@ def test_a_service_an_earlier_task_may_install_is_unpredictable_not_failed(
         INVENTORY,
         check=True,
     )
-    assert statuses(after) == {"installs it, say": "skipped", "svc": "unpredictable"}
-    assert f"service {missing}, missing now" in result_of(after, "svc")["msg"]
+    assert statuses(after) == {"installs it, say": "skipped", "svc": "failed"}
+    assert result_of(after, "svc")["msg"] == (
+        f"Could not find the requested service {missing}: host (check mode: it may come with "
+        "a command check mode did not run; the real run may find it)"
+    )

@@ -171,7 +171,7 @@ class PackageModule(StateModule[S], Generic[S]):
         if prediction is None:
             return
         self.remember(args, change, prediction)
-        ctx.files.unsure(f"a {getattr(self, 'name', 'package')} task check mode did not apply")
+        ctx.files.unsure(f"`{getattr(self, 'name', 'package')}`, which check mode did not apply")
 
 
 def tool_words(res: CommandResult) -> str:

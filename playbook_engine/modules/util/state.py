@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from ...errors import ModuleError, NotOnHost
-from ...templating.values import Unpredictable
 from ...transport.base import CommandResult
 from ..base import Module, ModuleContext
 from ..result import Result
@@ -95,11 +94,12 @@ class StateModule(Module, Generic[S]):
         try:
             change = self.plan(args, state)
         except NotOnHost as exc:
-            # an earlier task of the check run (a package) may install it: not a failure
-            # the real run will meet, nor something check mode can know
+            # an earlier task of the check run (a package) may install it: the check run
+            # fails as Ansible's does, and says the real run may not
             if ctx.check and (why := ctx.files.assume(exc.what)) is not None:
-                why = f"{exc.what}, missing now but maybe there after {why}"
-                raise Unpredictable(why) from None
+                raise ModuleError(
+                    f"{exc} (check mode: it may come with {why}; the real run may find it)"
+                ) from None
             raise
         if change is None:
             return Result(values=self.values(args, state))
