@@ -71,6 +71,7 @@ class PlaybookLoader:
     ) -> None:
         self.engine = engine or TemplateEngine()
         self.extra_vars = trust(dict(extra_vars or {}))  # -e: templated import_playbook names
+        self._import_vars: dict[str, Any] = {}  # the enclosing import_playbook's vars
         self.problems: list[Problem] = []
         self._stack: list[Path] = []
         self.playbook_dir = Path(".")
@@ -179,7 +180,12 @@ class PlaybookLoader:
                     "its name may use the import's `vars` and, with pbe run, -e variables",
                 )
                 return []
-        plays = self._load_plays(path.parent / name, at)
+        outer = self._import_vars  # the imported plays read them when loaded (role names)
+        self._import_vars = {**outer, **trust(dict(import_vars))}
+        try:
+            plays = self._load_plays(path.parent / name, at)
+        finally:
+            self._import_vars = outer
         when, tags = _as_tuple(node.get("when")), _tags(node.get("tags"))
         return [
             replace(
@@ -204,7 +210,8 @@ class PlaybookLoader:
         self._handler_log, self._static_handlers = [], set()
         self._play_loc = node.loc  # Ansible places a role's argument check at its play
         play_vars = node.get("vars")
-        self._play_vars = trust(dict(play_vars)) if isinstance(play_vars, dict) else {}
+        given = trust(dict(play_vars)) if isinstance(play_vars, dict) else {}
+        self._play_vars = {**given, **self._import_vars}
         # In play order, so an include_role in tasks sees the roles already loaded.
         sections = {"pre_tasks": self._task_list(node.get("pre_tasks"), node.loc)}
         start = len(self._handlers)

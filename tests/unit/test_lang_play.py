@@ -268,6 +268,26 @@ def test_import_playbook_vars_tags_and_when(tmp_path: Path) -> None:
     assert msgs(skipped) == ["inner own"]
 
 
+def test_import_playbook_vars_name_the_roles_its_plays_import(tmp_path: Path) -> None:
+    """The import's vars are known when its plays are read, as in Ansible: a static
+    import_role name (or import_tasks file) may use them."""
+    site = write(
+        tmp_path,
+        {
+            "roles/greeter/tasks/main.yml": "- debug: msg=from-greeter\n",
+            "tasks/t.yml": "- debug: msg=from-tasks\n",
+            "inner.yml": (
+                "- hosts: a\n  gather_facts: false\n  tasks:\n"
+                "    - import_role: {name: '{{ role_name }}'}\n"
+                "    - import_tasks: 'tasks/{{ file_name }}.yml'\n"
+            ),
+            "site.yml": "- import_playbook: inner.yml\n  vars: {role_name: greeter, file_name: t}\n",
+        },
+    )
+    assert [p.message for p in pbe.validate(site) if p.severity == "error"] == []
+    assert msgs(pbe.run(site, INVENTORY)) == ["from-greeter", "from-tasks"]
+
+
 def test_vars_files_list_entry_is_the_first_file_that_exists(tmp_path: Path) -> None:
     site = write(
         tmp_path,
