@@ -32,6 +32,7 @@ from ..errors import (
 from ..events import CommandSent, Event, HostResult, status_of
 from ..language.library import missing
 from ..language.model import Block, Play, Role, Task, TaskItem
+from ..language.validate import free_form_args
 from ..modules.base import Module, to_bool
 from ..modules.result import Result
 from ..modules.util.asyncjob import JobTable
@@ -53,6 +54,7 @@ from ..templating.values import (
     author_text,
     distrust,
     is_template,
+    trust,
 )
 from ..transport import ConnectionCache, shell
 from ..transport.base import STOPPED, CommandResult, Connection, ConnectionSpec
@@ -646,6 +648,8 @@ class Executor:
         self, task: Task, host: str, scope: Scope, templar: Templar, variables: dict[str, Any]
     ) -> dict[str, Any]:
         module_cls = modules.get(task.action)
+        if module_cls is None and ("{{" in task.action or "{%" in task.action):
+            module_cls, task = _resolved_action(task, templar)
         if module_cls is None:  # a module pbe lacks, in a file included at run time
             found = missing(task.action)
             raise ModuleError(
@@ -1270,3 +1274,34 @@ def _error_text(exc: PbeError) -> str:
 
 def _templated_target(task: Task) -> bool:
     return any(is_template(task.args.get(k, "")) for k in ("file", "name", "role"))
+
+
+def _run_by_the_engine(module_cls: type[Module]) -> bool:
+    """Includes, ``meta``, inventory changes and once-per-batch modules: the strategies
+    treat them apart, knowing them when the play is read."""
+    return (
+        module_cls.expands_at_run
+        or module_cls.changes_inventory
+        or module_cls.bypass_host_loop
+        or module_cls.name == "meta"
+    )
+
+
+def _resolved_action(task: Task, templar: Templar) -> tuple[type[Module] | None, Task]:
+    """A task whose module name is a template (``action: "{{ pkg_mgr }} name=x"``): the
+    module it names now, with its free-form text split as that module's. Only modules:
+    what the engine expands or runs itself (includes, ``meta``) must be written out."""
+    name = str(templar.render(author_text(task.action))).strip()  # the playbook's text
+    module_cls = modules.get(name)
+    if module_cls is None:
+        return None, replace(task, action=name)
+    if _run_by_the_engine(module_cls):
+        raise ModuleError(f"`{name}` cannot be named by a template (`{task.action}`)")
+    args = dict(task.args)
+    raw = args.pop("_raw_params", None)
+    if raw is not None:
+        try:
+            args = {**trust(free_form_args(module_cls, str(raw))), **args}
+        except ValueError as exc:
+            raise ModuleError(f"{name}: {exc}") from None
+    return module_cls, replace(task, action=module_cls.name, args=args)

@@ -5,6 +5,7 @@ A ``TaskChecker`` collects ``Problem``s for one task node; the playbook loader m
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -141,19 +142,22 @@ class TaskChecker:
             name = value.get("module")
             args = {k: v for k, v in value.items() if k != "module"}
         else:
-            name, _, rest = str(value).strip().partition(" ")
+            name, rest = _split_action(str(value).strip())
             if "\n" in name:  # `action: "shell\necho a"`
                 name, _, first = name.partition("\n")
                 rest = f"{first} {rest}" if rest else first
             args = {"_free": rest}
         if is_template(str(name)) or str(name).startswith(("{{", "{%")):
-            self.error(
-                f"pbe needs the module name written out, not a template: "
-                f"`{str(value).strip()[:80]}`",
-                node.value_loc(key),
-                "name the module; choose between modules with `when:` on separate tasks",
+            self.problems.append(
+                Problem(
+                    f"the module name is a template (`{str(name)[:60]}`): pbe checks the "
+                    "task's arguments when it runs",
+                    node.value_loc(key),
+                    severity="warning",
+                )
             )
-            return None
+            args = args if "_free" not in args else {"_raw_params": args["_free"]}
+            return str(name), _merged(args, loc=node.value_loc(key))
         if (
             name
             and not modules.get(str(name))
@@ -366,3 +370,12 @@ def _arg_loc(
     if isinstance(args, YMap):
         return args.key_loc(name)
     return fallback
+
+
+_ACTION_NAME = re.compile(r"((?:\{\{.*?\}\}|\{%.*?%\}|[^ ])+) ?(.*)", re.S)
+
+
+def _split_action(text: str) -> tuple[str, str]:
+    """``action:`` text -> the module name (a ``{{ }}`` in it kept whole) and the rest."""
+    found = _ACTION_NAME.fullmatch(text)
+    return (found.group(1), found.group(2)) if found else (text, "")

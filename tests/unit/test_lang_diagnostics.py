@@ -91,7 +91,7 @@ def test_a_run_time_include_defers_a_missing_module_to_when_its_task_runs(tmp_pa
 def test_a_run_time_include_defers_a_template_that_does_not_compile(tmp_path: Path) -> None:
     """Ansible compiles a template only when its task runs (``default(0700)`` is no Jinja
     number): in a file included at run time that is a warning, in static content an error."""
-    bad = "- debug:\n    msg: \"{{ item.mode | default(0700) }}\"\n  loop: [{}]\n"
+    bad = '- debug:\n    msg: "{{ item.mode | default(0700) }}"\n  loop: [{}]\n'
     site = write(
         tmp_path,
         {
@@ -228,22 +228,34 @@ def test_errors_never_show_pbe_class_names_but_keep_a_plugins(tmp_path: Path) ->
     assert "KeyError: 'no x'" in second
 
 
-def test_a_templated_module_name_says_so(tmp_path: Path) -> None:
+def test_a_templated_module_name_is_resolved_when_the_task_runs(tmp_path: Path) -> None:
+    """As in Ansible (``action: "{{ packager }} pkg=x"``): validation warns that the
+    arguments are checked at run time; the run renders the name, splits the free-form text
+    as that module's, and refuses what the engine must know beforehand (includes)."""
     site = write(
         tmp_path,
         {
             "site.yml": play(
-                '    - action: "{{ packager }} pkg=httpd state=latest"\n'
-                "    - local_action: '{{ m }}'\n"
+                '    - action: "{{ m }} msg=hi"\n'
+                '    - name: cmd\n      action: "{{ c }} echo hello chdir=/tmp"\n'
+                '    - name: dict\n      action: {module: "{{ m }}", msg: dict form}\n'
+                "    - name: inc\n      action: \"{{ 'include_tasks' }} x.yml\"\n"
+                "      ignore_errors: true\n",
+                "  vars: {m: debug, c: command}\n",
             )
         },
     )
-    errors = [p for p in pbe.validate(site) if p.severity == "error"]
-    assert [(p.message, p.location.line if p.location else None) for p in errors] == [
-        (
-            "pbe needs the module name written out, not a template: "
-            "`{{ packager }} pkg=httpd state=latest`",
-            4,
-        ),
-        ("pbe needs the module name written out, not a template: `{{ m }}`", 5),
-    ]
+    problems = pbe.validate(site)
+    assert by_severity(problems, "error") == []
+    assert by_severity(problems, "warning")[0] == (
+        "the module name is a template (`{{ m }}`): pbe checks the task's arguments when it runs"
+    )
+    ran = pbe.run(site, INVENTORY)
+    got = {r.task_name: r for r in ran.results}
+    assert got["{{ m }}"].result["msg"] == "hi"
+    assert (got["cmd"].status, got["cmd"].result["stdout"]) == ("changed", "hello")
+    assert got["cmd"].result["cmd"] == ["echo", "hello"]
+    assert got["dict"].result["msg"] == "dict form"
+    assert got["inc"].result["msg"] == (
+        "`include_tasks` cannot be named by a template (`{{ 'include_tasks' }}`)"
+    )
