@@ -662,6 +662,7 @@ class PlaybookLoader:
         out its argument check; with ``allow_duplicates: false`` it is skipped on a host
         that already completed the same role (a run-time matter, per host)."""
         args = task.args
+        first = len(self._handlers)
         block = self._role_block(
             author_text(self._static_text(args.get("name", args.get("role", "")), task)),
             task.loc,
@@ -676,6 +677,10 @@ class PlaybookLoader:
             else False,
             validate=self._flag(args, "rolespec_validate", task),
         )
+        inherited = _import_keywords(task)
+        if task.when or inherited:  # the role's handlers inherit them, as in Ansible
+            line = Block(block=(), loc=task.loc, when=task.when, keywords=inherited)
+            self._handlers[first:] = [(h, (line, *chain)) for h, chain in self._handlers[first:]]
         if task.action == "include_role" and block is not None and block.role is not None:
             # as in ansible-core: an include_role dedupes against earlier include_roles only
             block = replace(block, role=replace(block.role, key=f"include|{block.role.key}"))
@@ -1106,6 +1111,20 @@ def _role_spec(spec: Any) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
 
 def _wrap(task: Task, items: tuple[TaskItem, ...]) -> Block:
     """A static import's tasks, inheriting the import line's keywords."""
+    return Block(
+        block=items,
+        loc=task.loc,
+        name=task.name,
+        when=task.when,
+        vars=task.vars,
+        tags=task.tags,
+        keywords=_import_keywords(task),
+    )
+
+
+def _import_keywords(task: Task) -> dict[str, Any]:
+    """The keywords of an import/include line that what it brings in inherits (a role's
+    handlers too, as in Ansible)."""
     keywords = {
         k: getattr(task, k)
         for k in (
@@ -1116,20 +1135,14 @@ def _wrap(task: Task, items: tuple[TaskItem, ...]) -> Block:
             "no_log",
             "check_mode",
             "diff",
+            "delegate_to",
+            "delegate_facts",
         )
         if getattr(task, k) not in (None, False)
     }
     if task.environment:
         keywords["environment"] = task.environment
-    return Block(
-        block=items,
-        loc=task.loc,
-        name=task.name,
-        when=task.when,
-        vars=task.vars,
-        tags=task.tags,
-        keywords=keywords,
-    )
+    return keywords
 
 
 def _apply_role(block: Block, args: dict[str, Any]) -> Block:

@@ -210,3 +210,38 @@ def test_a_meta_handler_is_not_shown_and_a_failed_host_flushes_in_always(tmp_pat
     assert result.stats["b"]["ok"] == 3
     # host a failed in the block, and still runs the handler its always section flushes
     assert [h for name, h in shown if name == "in always"] == ["a", "b"]
+
+
+def test_an_imported_roles_handlers_inherit_the_import_lines_keywords(tmp_path: Path) -> None:
+    """``import_role`` with ``delegate_to``: its tasks and its handlers are delegated (the
+    handler's parent is the import line in Ansible); a plain role's handlers are not."""
+    inventory = {
+        "all": {
+            "hosts": {"a": None, "d": None},
+            "vars": {"ansible_connection": "local"},
+        }
+    }
+    site = write(
+        tmp_path,
+        {
+            "roles/r/tasks/main.yml": (
+                "- command: 'true'\n  notify: h\n"
+                "- debug: msg='task {{ ansible_delegated_vars is defined }}'\n"
+            ),
+            "roles/r/handlers/main.yml": (
+                "- name: h\n  debug: msg='handler {{ ansible_delegated_vars is defined }}'\n"
+            ),
+            "roles/s/tasks/main.yml": "- command: 'true'\n  notify: hs\n",
+            "roles/s/handlers/main.yml": (
+                "- name: hs\n  debug: msg='plain {{ ansible_delegated_vars is defined }}'\n"
+            ),
+            "site.yml": (
+                "- hosts: a\n  gather_facts: false\n  tasks:\n"
+                "    - import_role: {name: r}\n      delegate_to: d\n"
+                "    - import_role: {name: s}\n"
+            ),
+        },
+    )
+    result = pbe.run(site, inventory)
+    assert result.exit_code == 0
+    assert ran(result) == ["task True", "handler True", "plain False"]
