@@ -678,8 +678,8 @@ class PlaybookLoader:
             validate=self._flag(args, "rolespec_validate", task),
         )
         inherited = _import_keywords(task)
-        if task.when or inherited:  # the role's handlers inherit them, as in Ansible
-            line = Block(block=(), loc=task.loc, when=task.when, keywords=inherited)
+        if task.when or task.vars or inherited:  # the role's handlers inherit them too
+            line = Block(block=(), loc=task.loc, when=task.when, vars=task.vars, keywords=inherited)
             self._handlers[first:] = [(h, (line, *chain)) for h, chain in self._handlers[first:]]
         if task.action == "include_role" and block is not None and block.role is not None:
             # as in ansible-core: an include_role dedupes against earlier include_roles only
