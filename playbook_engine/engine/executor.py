@@ -365,6 +365,12 @@ class Executor:
         """A task's shown name, its ``{{ }}`` rendered with play and extra vars and, given
         its ``scope``, the vars of its roles (parameters, ``role_name``) and blocks (as
         Ansible does); a name that needs host variables is shown as written."""
+        name = self._own_name(task, scope)
+        if scope is not None and scope.role is not None:  # Ansible's `ROLE : NAME`
+            return f"{scope.role.name} : {name}"
+        return name
+
+    def _own_name(self, task: Task, scope: Scope | None) -> str:
         if task.name is None or not is_template(task.name):
             return task.display_name
         if scope is not None and (scope.vars or task.vars):

@@ -93,10 +93,10 @@ def test_roles_includes_handlers_loops_blocks(
         assert (path / "rescued").exists() == (host == "h02")
     assert statuses(doc, "fails on h02")["h02"] == "failed"
     assert doc["stats"]["h02"]["rescued"] == 1 and doc["stats"]["h02"]["failed"] == 0
-    assert set(statuses(doc, "reload web").values()) == {"changed"}
+    assert set(statuses(doc, "web : reload web").values()) == {"changed"}
     code, again, _ = pbe_json(fleet, tmp_path / "site.yml", fleet_inventory, "-e", dirs_file)
-    assert statuses(again, "write config") == {f"h0{i}": "ok" for i in range(1, 6)}
-    assert statuses(again, "reload web") == {}  # nothing changed: the handler stays quiet
+    assert statuses(again, "web : write config") == {f"h0{i}": "ok" for i in range(1, 6)}
+    assert statuses(again, "web : reload web") == {}  # nothing changed: the handler stays quiet
 
 
 def test_serial_run_once_delegate_and_become(

@@ -332,8 +332,8 @@ def test_task_names_render_role_params_and_block_vars(tmp_path: Path) -> None:
 """,
     )
     assert [o[0] for o in _outcomes(result)] == [
-        "first from greet",
-        "second from greet",
+        "greet : first from greet",  # Ansible's `ROLE : NAME`
+        "greet : second from greet",
         "in blue",
     ]
 
@@ -516,9 +516,9 @@ def test_include_role_apply_gives_keywords_to_the_roles_tasks(tmp_path: Path) ->
     result = _run(tmp_path, book, tags=["foo"])
     assert [(o[0], o[2]) for o in _outcomes(result)] == [
         ("include_role", "ok"),
-        ("in-role", "ok"),
+        ("r : in-role", "ok"),
         ("include_role", "ok"),
-        ("in-role", "skipped"),
+        ("r : in-role", "skipped"),
     ]
     assert [o[0] for o in _outcomes(_run(tmp_path, book, tags=["bar"]))] == [
         "include_role",

@@ -202,11 +202,11 @@ def test_handlers_from_import_tasks_and_a_role_handler_including_tasks(tmp_path:
     assert result.exit_code == 0
     # what a handler includes is shown as a handler too
     assert [(s.name, s.is_handler) for s in starts] == [
+        ("r : command", False),
         ("command", False),
-        ("command", False),
-        ("included", True),
-        ("debug", True),
-        ("imported", True),
+        ("r : included", True),
+        ("r : debug", True),
+        ("r : imported", True),
         ("play handler", True),
     ]
     # the roles section's handlers, then the play's (ansible-core 2.21's order)

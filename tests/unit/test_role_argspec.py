@@ -40,7 +40,7 @@ MAIN = (
     "- name: show\n  debug:\n"
     '    msg: \'port={{ web_port | default("unset") }} flag={{ web_flag | default("unset") }}\'\n'
 )
-VALIDATING = "Validating arguments against arg spec 'main' - The main entry point."
+VALIDATING = "web : Validating arguments against arg spec 'main' - The main entry point."
 
 
 def write(base: Path, files: dict[str, str]) -> None:
@@ -81,7 +81,7 @@ def test_valid_variables_pass_and_are_not_converted_or_defaulted(tmp_path: Path)
     assert result.exit_code == 0
     assert rows(result) == [
         (VALIDATING, "validate_argument_spec", "ok"),
-        ("show", "debug", "ok"),
+        ("web : show", "debug", "ok"),
     ]
     first = result.results[0].result
     assert first["msg"] == "The arg spec validation passed"
@@ -164,13 +164,13 @@ def test_role_without_specs_gets_no_task_and_tasks_from_picks_the_entry_point(
         "    - include_role: {name: web, tasks_from: side}\n      vars: {side_value: q}\n",
     )
     result = pbe.run(site, INVENTORY)
-    side = "Validating arguments against arg spec 'side'"
+    side = "web : Validating arguments against arg spec 'side'"
     assert rows(result) == [
-        ("debug", "debug", "ok"),  # plain: no spec, no task
+        ("plain : debug", "debug", "ok"),  # plain: no spec, no task
         (side, "validate_argument_spec", "ok"),
-        ("debug", "debug", "ok"),
+        ("web : debug", "debug", "ok"),
         ("include_role", "include_role", "ok"),
-        ("debug", "debug", "ok"),  # `other` is no entry point: no validation
+        ("web : debug", "debug", "ok"),  # `other` is no entry point: no validation
         ("include_role", "include_role", "ok"),
         (side, "validate_argument_spec", "failed"),
     ]
@@ -197,9 +197,9 @@ def test_spec_in_meta_main_and_dependencies_validate_each_role(tmp_path: Path) -
     assert result.exit_code == 0
     assert rows(result) == [
         (VALIDATING, "validate_argument_spec", "ok"),
-        ("show", "debug", "ok"),
-        ("Validating arguments against arg spec 'main'", "validate_argument_spec", "ok"),
-        ("debug", "debug", "ok"),
+        ("web : show", "debug", "ok"),
+        ("app : Validating arguments against arg spec 'main'", "validate_argument_spec", "ok"),
+        ("app : debug", "debug", "ok"),
     ]
 
 
@@ -215,7 +215,7 @@ def test_validation_task_is_tagged_always_and_runs_in_check_mode(tmp_path: Path)
         ("debug", "debug", "ok"),
     ]
     skipped = pbe.run(site, INVENTORY, skip_tags=("always",))
-    assert [r[0] for r in rows(skipped)] == ["show", "debug"]
+    assert [r[0] for r in rows(skipped)] == ["web : show", "debug"]
     checked = pbe.run(site, INVENTORY, check=True)
     assert rows(checked)[0] == (VALIDATING, "validate_argument_spec", "ok")
     listed = subprocess.run(
@@ -224,7 +224,8 @@ def test_validation_task_is_tagged_always_and_runs_in_check_mode(tmp_path: Path)
         text=True,
         check=False,
     )
-    assert f"{VALIDATING}\tTAGS: [always]" in listed.stdout
+    # --list-tasks shows no role prefix, as ansible-playbook's
+    assert f"{VALIDATING.removeprefix('web : ')}\tTAGS: [always]" in listed.stdout
 
 
 def test_explicit_module_with_provided_arguments_and_variables(tmp_path: Path) -> None:

@@ -20,9 +20,13 @@ def write(base: Path, files: dict[str, str]) -> None:
 
 
 def shown(result: pbe.RunResult, host: str) -> list[tuple[str, str]]:
-    """(task name, status) of every result shown for ``host``, debug ones by message."""
+    """(task name without its `ROLE : ` prefix, status) of every result shown for
+    ``host``, debug ones by message."""
     return [
-        (str(r.result.get("msg")) if r.action == "debug" else r.task_name, r.status)
+        (
+            str(r.result.get("msg")) if r.action == "debug" else r.task_name.rpartition(" : ")[2],
+            r.status,
+        )
         for r in result.results
         if r.host == host
     ]

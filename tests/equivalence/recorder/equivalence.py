@@ -44,7 +44,7 @@ class CallbackModule(CallbackBase):
 
     def _record(self, result, status: str, ignored: bool = False) -> None:
         task = result._task
-        entry = {"task": task.name or task.action, "status": status}
+        entry = {"task": task.get_name().strip(), "status": status}  # `ROLE : NAME` as shown
         if task._uuid in self.handlers:
             entry["handler"] = True
         if ignored:
