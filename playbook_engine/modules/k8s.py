@@ -10,7 +10,6 @@ same comparison without the change.
 
 from __future__ import annotations
 
-import copy
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +25,6 @@ from .util import kube
 from .util.kube import Obj
 
 _WAIT_MARK = "--- pbe: applied ---"
-_ROLLOUT = frozenset({"Deployment", "DaemonSet", "StatefulSet"})
 _UNSUPPORTED = {
     "template": "render it with the template lookup into resource_definition",
     "generate_name": "give metadata.name",
@@ -242,33 +240,8 @@ def _waits(args: dict[str, Any], base: str, steps: list[Step]) -> list[str]:
     """The waits of ``wait: true`` for objects that should exist."""
     if not args["wait"] or args["state"] == "absent":
         return []
-    timeout = f"--timeout={int(args['wait_timeout'])}s"
-    cond = args.get("wait_condition") or {}
-    out = []
-    for step in steps:
-        if args["state"] == "patched" and step.live is None:
-            continue
-        ref, where = _ref(step.want)
-        if cond.get("type"):
-            wanted = f"condition={cond['type']}={cond.get('status') or 'True'}"
-            out.append(f"{base} wait --for={quote(wanted)} {ref}{where} {timeout}")
-        elif step.want["kind"] in _ROLLOUT:
-            out.append(f"{base} rollout status {ref}{where} {timeout}")
-        elif step.want["kind"] == "Pod":
-            out.append(f"{base} wait --for=condition=Ready {ref}{where} {timeout}")
-    return out
-
-
-def _ref(obj: Obj) -> tuple[str, str]:
-    """``kind[.version.group]/name`` and `` -n namespace`` for kubectl's commands."""
-    api = str(obj["apiVersion"])
-    kind = str(obj["kind"]).lower()
-    if "/" in api:
-        group, version = api.split("/", 1)
-        kind = f"{kind}.{version}.{group}"
-    meta = obj["metadata"]
-    where = f" -n {quote(meta['namespace'])}" if meta.get("namespace") else ""
-    return quote(f"{kind}/{meta['name']}"), where
+    wanted = [s.want for s in steps if args["state"] != "patched" or s.live is not None]
+    return kube.wait_commands(base, wanted, args)
 
 
 def _applied(group: list[Step], res: CommandResult, verb: str) -> None:
@@ -302,7 +275,7 @@ def _one(args: dict[str, Any], step: Step, waited: float | None, diff: bool) -> 
     out: dict[str, Any] = {
         "changed": step.change,
         "method": step.method,
-        "result": _hide(step.result or {}, args.get("hidden_fields") or []),
+        "result": kube.hide(step.result or {}, args.get("hidden_fields") or []),
     }
     if waited is not None:
         out["duration"] = int(waited)
@@ -310,20 +283,6 @@ def _one(args: dict[str, Any], step: Step, waited: float | None, diff: bool) -> 
         out["diff"] = {"before": step.live, "after": step.result}
     if args["state"] == "patched" and step.live is None:
         kind, name = step.want["kind"], step.want["metadata"]["name"]
+        del out["method"]  # nothing was done to it
         out["warnings"] = [f"{kind} {name} was not found; state patched does not create it"]
     return out
-
-
-def _hide(obj: Obj, paths: list[str]) -> Obj:
-    """The object without the dotted ``hidden_fields`` paths."""
-    if not paths:
-        return obj
-    obj = copy.deepcopy(obj)
-    for path in paths:
-        *parents, last = str(path).split(".")
-        node: Any = obj
-        for part in parents:
-            node = node.get(part) if isinstance(node, dict) else None
-        if isinstance(node, dict):
-            node.pop(last, None)
-    return obj

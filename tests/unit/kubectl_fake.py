@@ -44,6 +44,8 @@ def main(argv: list[str]) -> int:
     if verb in ("rollout", "wait"):
         print(f"{words[2] if verb == 'rollout' else words[1]} ready")
         return 0
+    if verb == "get" and "-f" not in words:
+        return _read(state, words)
     items = _manifest(sys.stdin.read())
     unknown = [o["kind"] for o in items if o["kind"] not in KNOWN]
     if unknown:
@@ -78,6 +80,31 @@ def _get(state: dict[str, Any], items: list[dict[str, Any]]) -> tuple[int, Any]:
     if len(items) == 1:
         return 0, found
     return 0, [{"apiVersion": "v1", "kind": "List", "items": found, "metadata": {}}]
+
+
+def _read(state: dict[str, Any], words: list[str]) -> int:
+    """``get KIND[.version.group][/NAME] [-n NS] [-l k=v]``, as k8s_info asks."""
+    what, _, name = words[1].partition("/")
+    kind = what.split(".")[0]
+    if kind not in {k.lower() for k in KNOWN}:
+        print(f'error: the server doesn\'t have a resource type "{kind}"', file=sys.stderr)
+        return 1
+    namespace = words[words.index("-n") + 1] if "-n" in words else None
+    labels = dict(words[words.index("-l") + 1].split("=", 1) for _ in [0] if "-l" in words)
+    found = [
+        obj
+        for obj in state.values()
+        if obj["kind"].lower() == kind
+        and (not name or obj["metadata"]["name"] == name)
+        and (namespace is None or obj["metadata"].get("namespace") == namespace)
+        and labels.items() <= (obj["metadata"].get("labels") or {}).items()
+    ]
+    if name:
+        if found:
+            print(json.dumps(found[0]))
+        return 0
+    print(json.dumps({"apiVersion": "v1", "kind": "List", "items": found, "metadata": {}}))
+    return 0
 
 
 def _stored(obj: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:

@@ -219,3 +219,38 @@ def test_errors_are_the_tools_words(cluster: Cluster) -> None:
     )
     assert "every object needs a kind and a metadata.name" in nameless["msg"]
     assert token["msg"].startswith("api_key is not supported")
+
+
+def test_k8s_info_reads_what_k8s_made(cluster: Cluster) -> None:
+    book = cluster.play("""
+    - k8s:
+        definition:
+          - {apiVersion: v1, kind: ConfigMap, metadata: {name: a, namespace: one,
+             labels: {tier: web}}, data: {k: v}}
+          - {apiVersion: v1, kind: ConfigMap, metadata: {name: b, namespace: two}}
+          - {apiVersion: apps/v1, kind: Deployment, metadata: {name: web, namespace: one},
+             spec: {template: {spec: {containers: [{name: w, image: "w:1"}]}}}}
+    - kubernetes.core.k8s_info: {kind: ConfigMap}
+      register: every
+    - k8s_info: {kind: ConfigMap, label_selectors: ["tier=web"], metadata_only: true}
+      register: labelled
+    - k8s_info: {kind: Deployment, api_version: apps/v1, name: web, namespace: one,
+                 wait: true, hidden_fields: [spec.template]}
+      register: waited
+    - k8s_info: {kind: ConfigMap, name: nothing, namespace: one}
+      register: missing
+    - k8s_info: {kind: Widget, api_version: example.com/v1}
+      register: unknown
+""")
+    result = run(book, LOCAL)
+    assert result.exit_code == 0, result.error
+    every, labelled, waited, missing, unknown = (r.result for r in result.results[1:])
+    assert sorted(o["metadata"]["name"] for o in every["resources"]) == ["a", "b"]
+    assert [o["metadata"]["name"] for o in labelled["resources"]] == ["a"]
+    assert "data" not in labelled["resources"][0]
+    assert waited["resources"][0]["spec"] == {"replicas": 1}
+    assert missing == {"changed": False, "api_found": True, "resources": [], "failed": False}
+    assert unknown["api_found"] is False and unknown["resources"] == []
+    reads = [c for c in cluster.calls() if c[0] in ("get", "rollout")]
+    assert ["get", "configmap", "-o", "json", "--all-namespaces"] in reads
+    assert ["rollout", "status", "deployment.v1.apps/web", "-n", "one", "--timeout=120s"] in reads

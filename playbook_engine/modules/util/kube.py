@@ -11,6 +11,7 @@ on a command line.
 from __future__ import annotations
 
 import base64
+import copy
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -29,13 +30,16 @@ __all__ = [
     "failure",
     "find",
     "has_fields",
+    "hide",
     "identity",
     "kubectl",
     "load_manifest",
     "merged",
     "objects_of",
     "parse_objects",
+    "ref",
     "stored",
+    "wait_commands",
 ]
 
 Obj = dict[str, Any]
@@ -68,6 +72,7 @@ CLUSTER_KINDS = frozenset(
     }
 )
 
+_ROLLOUT = frozenset({"Deployment", "DaemonSet", "StatefulSet"})
 _REFUSED = "pbe never puts it on a command line; put the credentials in a kubeconfig"
 CONNECTION_ARGS: dict[str, Arg] = {
     "kubeconfig": Arg(
@@ -282,3 +287,51 @@ def merged(live: Any, want: Any) -> Any:
             out[k] = merged(live.get(k), v)
         return out
     return want
+
+
+def wait_commands(base: str, objs: list[Obj], args: Mapping[str, Any]) -> list[str]:
+    """``kubectl rollout status`` for Deployments, DaemonSets and StatefulSets, ``kubectl
+    wait`` for a Pod to be Ready, or for ``wait_condition`` on any object."""
+    timeout = f"--timeout={int(args['wait_timeout'])}s"
+    cond = args.get("wait_condition") or {}
+    out = []
+    for obj in objs:
+        name, where = ref(obj)
+        if cond.get("type"):
+            wanted = f"condition={cond['type']}={cond.get('status') or 'True'}"
+            out.append(f"{base} wait --for={quote(wanted)} {name}{where} {timeout}")
+        elif obj["kind"] in _ROLLOUT:
+            out.append(f"{base} rollout status {name}{where} {timeout}")
+        elif obj["kind"] == "Pod":
+            out.append(f"{base} wait --for=condition=Ready {name}{where} {timeout}")
+    return out
+
+
+def resource(api_version: str, kind: str) -> str:
+    """How kubectl names a kind of an API group: ``deployment.v1.apps``; ``pod`` in core."""
+    if "/" not in api_version:
+        return kind.lower()
+    group, version = api_version.split("/", 1)
+    return f"{kind.lower()}.{version}.{group}"
+
+
+def ref(obj: Obj) -> tuple[str, str]:
+    """``kind[.version.group]/name`` and `` -n namespace`` for kubectl's commands."""
+    meta = obj["metadata"]
+    where = f" -n {quote(meta['namespace'])}" if meta.get("namespace") else ""
+    return quote(f"{resource(str(obj['apiVersion']), str(obj['kind']))}/{meta['name']}"), where
+
+
+def hide(obj: Obj, paths: list[str]) -> Obj:
+    """The object without the dotted ``hidden_fields`` paths."""
+    if not paths:
+        return obj
+    obj = copy.deepcopy(obj)
+    for path in paths:
+        *parents, last = str(path).split(".")
+        node: Any = obj
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(last, None)
+    return obj
