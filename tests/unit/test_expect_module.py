@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -206,3 +207,49 @@ def test_passwd_sets_a_password(tmp_path: Path, account: str) -> None:
     assert result.exit_code == 0, result.results[0].result
     after = _shadow_hash(account)
     assert after != before and after.startswith("$")
+
+
+def _running(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+def test_a_timeout_ends_what_the_command_started(tmp_path: Path) -> None:
+    pidfile = tmp_path / "pid"
+    book = play(tmp_path, f"""
+    - expect:
+        command: >-
+          sh -c 'sleep 300 & echo $! > {pidfile}; printf "Never? "; read x'
+        timeout: 1
+        responses: {{"Ever:": x}}
+      ignore_errors: true
+""")
+    result = run(book, LOCAL)
+    assert result.results[0].result["msg"].startswith("command exceeded timeout")
+    pid = int(pidfile.read_text())
+    for _ in range(500):  # the SIGHUP was sent before the task ended; let it land
+        if not _running(pid):
+            break
+        time.sleep(0.01)
+    assert not _running(pid)
+
+
+OLDEST = Path("/root/.pyenv/versions/3.6.15/bin/python3")
+
+
+@pytest.mark.skipif(not OLDEST.exists(), reason="no Python 3.6 on this machine")
+def test_the_driver_runs_on_python_3_6(tmp_path: Path, ask: Path) -> None:
+    """RHEL 8's platform-python is 3.6: the oldest Python the driver promises to run on."""
+    out = tmp_path / "answers"
+    book = play(tmp_path, f"""
+    - expect:
+        command: {ask} {out}
+        responses: {{"name:": bob, "(?i)password": [a, b]}}
+      vars: {{ansible_python_interpreter: {OLDEST}}}
+""")
+    result = run(book, LOCAL)
+    assert result.exit_code == 0, result.results[0].result
+    assert out.read_text() == "bob\na\nb\n"

@@ -58,9 +58,10 @@ def spawn(exe, argv, echo):
 
 
 def stop(pid):
+    """End the program and what it started (its session's process group)."""
     for sig in (signal.SIGHUP, signal.SIGKILL):
         try:
-            os.kill(pid, sig)
+            os.killpg(pid, sig)
         except OSError:
             return
         for _ in range(20):
