@@ -21,9 +21,9 @@ from . import register
 from .base import Arg, Module, ModuleContext
 from .command import command_result, skip_reason, skipped_by, would_run
 from .result import Result
-from .util.ptydialog import Outcome, launcher, outcome, script
+from .util.interpreter import run_python
+from .util.ptydialog import Outcome, outcome, script
 
-_AUTO = frozenset({"auto", "auto_silent", "auto_legacy", "auto_legacy_silent"})
 Rule = tuple[str, list[str], bool]
 
 
@@ -85,7 +85,7 @@ class Expect(Module):
             return would_run(args, ctx, "Command")
         payload = script(argv, rules, timeout, args["echo"], args.get("chdir"))
         started = time.time()
-        res = ctx.run(launcher(_interpreter(ctx)), stdin=payload)
+        res = ctx.run(run_python(ctx, "-"), stdin=payload)
         return _result(cmd, outcome(res), started, timeout)
 
 
@@ -131,15 +131,6 @@ def _timeout(value: Any) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         raise ModuleError(f"argument timeout: {value!r} is not a number of seconds") from None
-
-
-def _interpreter(ctx: ModuleContext) -> str | None:
-    """``ansible_python_interpreter`` when it names one (not ``auto``)."""
-    try:
-        chosen = str(ctx.render(ctx.variable("ansible_python_interpreter")) or "")
-    except KeyError:
-        return None
-    return chosen if chosen and chosen not in _AUTO else None
 
 
 def _result(cmd: str, got: Outcome, started: float, timeout: float | None) -> Result:

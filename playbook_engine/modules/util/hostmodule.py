@@ -32,7 +32,7 @@ from ...errors import ModuleError
 from ...transport import shell
 from ..base import Arg, Module, ModuleContext
 from ..result import Result
-from .interpreter import python_candidates
+from .interpreter import NO_PYTHON_SAID, python_candidates, run_python
 
 __all__ = [
     "PythonModule",
@@ -45,7 +45,6 @@ __all__ = [
 
 _HOSTPY = Path(__file__).parent / "hostpy"
 _MARK = "\n<<pbe-module-result>>\n"
-_NO_PYTHON = "pbe: no Python interpreter on the host"
 _ARG_TYPES = frozenset({"str", "path", "bool", "int", "float", "list", "dict", "raw"})
 _ANSIBLE_IMPORTS = ("ansible.module_utils", "ansible_collections")
 
@@ -78,8 +77,9 @@ class PythonModule(Module):
             "files": {**_support_files(), **_project_utils(self.source)},
             "run": {"args": args, "check": ctx.check, "diff": ctx.diff, "name": self.name},
         }
-        out = ctx.run(_command(python_candidates(ctx)), stdin=json.dumps(payload).encode())
-        if _NO_PYTHON in out.err:
+        command = run_python(ctx, f"-c {shell.quote(_runner())}")
+        out = ctx.run(command, stdin=json.dumps(payload).encode())
+        if NO_PYTHON_SAID in out.err or (out.rc == 127 and "not found" in out.err):
             raise ModuleError(
                 f"`{self.name}` is an Ansible module from {self.source}: it needs Python "
                 f"on the host, and none was found ({', '.join(python_candidates(ctx))})"
@@ -164,15 +164,6 @@ def _script_result(stdout: str, stderr: str, rc: int) -> Result:
             module_stderr=stderr,
         )
     return Result.of(values)
-
-
-def _command(pythons: tuple[str, ...]) -> str:
-    found = " || ".join(f"command -v {shell.quote(p)}" for p in pythons)
-    runner = shell.quote(_runner())
-    return (
-        f'p=$({found}); if [ -z "$p" ]; then echo {shell.quote(_NO_PYTHON)} >&2; (exit 127); '
-        f'else "$p" -c {runner}; fi'
-    )
 
 
 def _result(stdout: str, stderr: str, rc: int) -> Result:

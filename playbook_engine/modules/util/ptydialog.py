@@ -18,19 +18,15 @@ from __future__ import annotations
 
 import base64
 import json
-import shlex
 from dataclasses import dataclass
 
 from ...errors import ModuleError
 from ...transport.base import CommandResult
-from ...transport.shell import quote
+from .interpreter import NO_PYTHON, NO_PYTHON_SAID
 
-__all__ = ["DRIVER", "REPORT", "Outcome", "launcher", "outcome", "script"]
+__all__ = ["DRIVER", "REPORT", "Outcome", "outcome", "script"]
 
 REPORT = "PBE-PTYDIALOG "
-NO_PYTHON = 127
-PYTHONS = ("/usr/bin/python3", "python3", "/usr/libexec/platform-python")
-_MISSING = "pbe: no python3 on the host"
 
 DRIVER = r'''
 import base64, errno, fcntl, json, os, pty, re, select, shutil, signal, struct, sys
@@ -180,19 +176,6 @@ def script(
     return (DRIVER + call).encode()
 
 
-def launcher(interpreter: str | None) -> str:
-    """The command that runs the driver read from stdin with the host's Python 3: the one
-    ``ansible_python_interpreter`` names, else the first of the usual places there is."""
-    if interpreter:
-        words = " ".join(quote(w) for w in shlex.split(interpreter))
-        return f"exec {words} -"
-    tries = " ".join(quote(p) for p in PYTHONS)
-    return (
-        f'for p in {tries}; do command -v "$p" >/dev/null 2>&1 && exec "$p" -; done; '
-        f"echo {quote(_MISSING)} >&2; exit {NO_PYTHON}"
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What the driver reported: the exit status (None when it did not end on its own),
@@ -224,7 +207,7 @@ def outcome(res: CommandResult) -> Outcome:
 
 def _no_report(res: CommandResult) -> str:
     said = (res.err or res.out).strip()
-    if _MISSING in said or res.rc == NO_PYTHON and "not found" in said:
+    if NO_PYTHON_SAID in said or res.rc == NO_PYTHON and "not found" in said:
         return (
             "expect needs Python 3 on the host (python3, or the interpreter set as "
             f"ansible_python_interpreter) to drive the command on a terminal: {said}"
