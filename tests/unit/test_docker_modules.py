@@ -6,6 +6,7 @@ that a second run changes nothing."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sys
@@ -186,4 +187,85 @@ def test_compose_without_a_compose_file_fails_clearly(tmp_path: Path, docker: Fa
         "or docker-compose.yml"
     )
     assert second == f'"{tmp_path}/nowhere" is not a directory'
+    assert docker.calls() == []
+
+
+# ---- docker_login ----------------------------------------------------------------------
+
+SECRET = "s3cr3t-Pa55 'x\""
+
+
+def login_task(config: Path | None, **extra: Any) -> str:
+    args = {"registry_url": "https://registry.example.com", "username": "deploy"}
+    args["password"] = SECRET
+    if config is not None:
+        args["config_path"] = str(config)
+    args.update(extra)
+    return f"    - community.docker.docker_login: {json.dumps(args)}\n      register: login\n"
+
+
+def test_login_stores_credentials_and_the_password_goes_on_stdin_only(
+    tmp_path: Path, docker: FakeDocker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "cfg" / "config.json"
+    path = book(tmp_path, login_task(config))
+    events: list[Any] = []
+    real = check_predicts_run(
+        path, LOCAL, unchanged=lambda: assert_missing(config), on_event=events.append
+    )
+    assert [r.status for r in real.results] == ["changed"]
+    assert real.results[0].result["login_result"] == {
+        "serveraddress": "registry.example.com",
+        "username": "deploy",
+    }
+    stored = json.loads(config.read_text())["auths"]["registry.example.com"]["auth"]
+    assert stored == base64.b64encode(f"deploy:{SECRET}".encode()).decode()
+    assert docker.calls() == [
+        ["--config", str(config.parent), "login", "--username", "deploy", "--password-stdin"]
+        + ["https://registry.example.com"]
+    ]
+    assert SECRET not in (docker.home / "calls.jsonl").read_text()
+    assert not [e for e in events if SECRET in repr(e)]
+    assert SECRET not in json.dumps([r.result for r in real.results])
+
+
+def assert_missing(path: Path) -> None:
+    assert not path.exists()
+
+
+def test_login_reauthorize_changed_password_and_logout(
+    tmp_path: Path, docker: FakeDocker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default config path is the host user's ~/.docker/config.json."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("DOCKER_CONFIG", raising=False)
+    config = tmp_path / ".docker" / "config.json"
+    tasks = login_task(None) + login_task(None) + login_task(None, reauthorize=True)
+    result = run(book(tmp_path, tasks), LOCAL)
+    assert [r.status for r in result.results] == ["changed", "ok", "changed"]
+    assert "registry.example.com" in json.loads(config.read_text())["auths"]
+    out = login_task(None, state="absent").replace(f', "password": {json.dumps(SECRET)}', "")
+    gone = check_predicts_run(book(tmp_path, out), LOCAL)
+    assert [r.status for r in gone.results] == ["changed"]
+    assert json.loads(config.read_text())["auths"] == {}
+
+
+def test_login_failure_says_why_without_the_password(tmp_path: Path, docker: FakeDocker) -> None:
+    config = tmp_path / "config.json"
+    task = login_task(config).replace(json.dumps(SECRET), '"wrong"')
+    result = run(book(tmp_path, task), LOCAL)
+    assert result.results[0].status == "failed"
+    assert result.results[0].result["msg"] == (
+        "docker login failed (rc=1): Error response from daemon: Get "
+        '"https://registry.example.com/v2/": unauthorized: incorrect username or password'
+    )
+    assert not config.exists()
+
+
+def test_login_config_path_must_be_a_config_json(tmp_path: Path, docker: FakeDocker) -> None:
+    result = run(book(tmp_path, login_task(tmp_path / ".mydockercfg")), LOCAL)
+    assert result.results[0].result["msg"] == (
+        f"config_path {tmp_path}/.mydockercfg: the docker CLI keeps its config in a file "
+        "named config.json (its --config option takes the directory)"
+    )
     assert docker.calls() == []

@@ -8,6 +8,7 @@ the real CLI prints in the same formats (`--progress plain` events, `ps --format
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -43,7 +44,12 @@ VALUED = {
     "--rmi",
     "--wait-timeout",
     "--format",
+    "--config",
+    "--username",
+    "-u",
 }
+GLOBAL: dict[str, list[str]] = {}  # the global options of this call (--config …)
+HUB = "https://index.docker.io/v1/"
 
 
 def load() -> dict[str, Any]:
@@ -275,7 +281,8 @@ def images(project: str, services: dict[str, Any], argv: list[str], state: dict[
 def main(argv: list[str]) -> int:
     with (HOME / "calls.jsonl").open("a") as log:
         log.write(json.dumps(argv) + "\n")
-    _, rest = split(argv)
+    opts, rest = split(argv)
+    GLOBAL.update(opts)
     state = load()
     command, sub = rest[0], rest[1:]
     handlers = {"compose": compose, **EXTRA}
@@ -285,7 +292,58 @@ def main(argv: list[str]) -> int:
     return handlers[command](sub, state)
 
 
-EXTRA: dict[str, Any] = {}
+# ---- login ---------------------------------------------------------------------------
+
+
+def config_file() -> Path:
+    if "--config" in GLOBAL:
+        return Path(GLOBAL["--config"][-1]) / "config.json"
+    home = os.environ.get("DOCKER_CONFIG") or f"{os.environ['HOME']}/.docker"
+    return Path(home) / "config.json"
+
+
+def server_key(words: list[str]) -> str:
+    if not words:
+        return HUB
+    return words[0].split("://", 1)[-1].split("/", 1)[0]
+
+
+def login(argv: list[str], state: dict[str, Any]) -> int:
+    opts, words = parse_all(argv)
+    user = (opts.get("--username") or opts.get("-u") or [""])[-1]
+    password = sys.stdin.read() if "--password-stdin" in opts else ""
+    key = server_key(words)
+    if password == "wrong":
+        print(
+            f'Error response from daemon: Get "https://{key}/v2/": unauthorized: '
+            "incorrect username or password",
+            file=sys.stderr,
+        )
+        return 1
+    path = config_file()
+    config = json.loads(path.read_text()) if path.exists() else {}
+    auth = base64.b64encode(f"{user}:{password}".encode()).decode()
+    config.setdefault("auths", {})[key] = {"auth": auth}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(config, indent="\t"))
+    print("Login Succeeded")
+    return 0
+
+
+def logout(argv: list[str], state: dict[str, Any]) -> int:
+    _, words = parse_all(argv)
+    key, path = server_key(words), config_file()
+    config = json.loads(path.read_text()) if path.exists() else {}
+    if key not in config.get("auths", {}):
+        print(f"Not logged in to {key}")
+        return 0
+    del config["auths"][key]
+    path.write_text(json.dumps(config, indent="\t"))
+    print(f"Removing login credentials for {key}")
+    return 0
+
+
+EXTRA: dict[str, Any] = {"login": login, "logout": logout}
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
