@@ -269,3 +269,140 @@ def test_login_config_path_must_be_a_config_json(tmp_path: Path, docker: FakeDoc
         "named config.json (its --config option takes the directory)"
     )
     assert docker.calls() == []
+
+
+# ---- docker_container ------------------------------------------------------------------
+
+
+def nginx(version: str) -> dict[str, Any]:
+    """An image as `docker image inspect` documents it (the fields pbe reads)."""
+    return {
+        "Id": "sha256:" + (version.replace(".", "") * 32)[:64],
+        "RepoTags": [f"nginx:{version}"],
+        "Config": {
+            "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+            "Cmd": ["nginx", "-g", "daemon off;"],
+            "Entrypoint": ["/docker-entrypoint.sh"],
+            "ExposedPorts": {"80/tcp": {}},
+            "Labels": {"maintainer": "NGINX Docker Maintainers"},
+        },
+    }
+
+
+@pytest.fixture
+def registry(docker: FakeDocker) -> FakeDocker:
+    state = {"containers": {}, "networks": [], "images": {}, "auths": {}}
+    state["registry"] = {"nginx:1.27": nginx("1.27"), "nginx:1.28": nginx("1.28")}
+    (docker.home / "state.json").write_text(json.dumps(state))
+    return docker
+
+
+WEB = {
+    "name": "web",
+    "image": "nginx:1.27",
+    "env": {"MODE": "prod", "WORKERS": 4},
+    "labels": {"tier": "front"},
+    "published_ports": ["127.0.0.1:8080:80", "8443:443/tcp"],
+    "volumes": ["/srv/www:/usr/share/nginx/html:ro", "/cache"],
+    "restart_policy": "unless-stopped",
+    "capabilities": ["net_admin"],
+    "log_driver": "json-file",
+    "log_options": {"max-size": "10m"},
+    "memory": "256m",
+    "command": "nginx -g 'daemon off;'",
+}
+
+
+def container_task(**args: Any) -> str:
+    return f"    - community.docker.docker_container: {json.dumps(args)}\n      register: c\n"
+
+
+def test_container_is_created_as_asked_then_left_alone(
+    tmp_path: Path, registry: FakeDocker
+) -> None:
+    path = book(tmp_path, container_task(**WEB))
+    real = check_predicts_run(path, LOCAL, unchanged=lambda: assert_no_container(registry, "web"))
+    assert [r.status for r in real.results] == ["changed"]
+    inspect = registry.state()["containers"]["web"]["inspect"]
+    assert inspect["State"]["Running"] is True
+    assert "MODE=prod" in inspect["Config"]["Env"] and "WORKERS=4" in inspect["Config"]["Env"]
+    assert inspect["HostConfig"]["PortBindings"]["80/tcp"] == [
+        {"HostIp": "127.0.0.1", "HostPort": "8080"}
+    ]
+    assert inspect["HostConfig"]["Memory"] == 256 * 1024 * 1024
+    assert real.results[0].result["container"]["Name"] == "/web"
+    create = next(c for c in registry.calls() if c[0] == "create")
+    assert create == [
+        "create", "--name", "web", "--env", "MODE=prod", "--env", "WORKERS=4",
+        "--label", "tier=front", "--publish", "127.0.0.1:8080:80", "--publish", "8443:443/tcp",
+        "--volume", "/srv/www:/usr/share/nginx/html:ro", "--volume", "/cache",
+        "--cap-add", "net_admin", "--log-driver", "json-file", "--log-opt", "max-size=10m",
+        "--memory", "256m", "--restart", "unless-stopped", "nginx:1.27",
+        "nginx", "-g", "daemon off;",
+    ]  # fmt: skip
+    registry.reset_calls()
+    assert [r.status for r in run(path, LOCAL).results] == ["ok"]
+    assert registry.calls() == [
+        ["container", "inspect", "web"],
+        ["image", "inspect", "nginx:1.27"],
+    ]
+
+
+def assert_no_container(docker: FakeDocker, name: str) -> None:
+    assert name not in docker.state().get("containers", {})
+
+
+def test_container_recreated_on_a_difference_then_stopped_and_removed(
+    tmp_path: Path, registry: FakeDocker
+) -> None:
+    assert run(book(tmp_path, container_task(**WEB)), LOCAL).exit_code == 0
+    first = registry.state()["containers"]["web"]["inspect"]["Id"]
+    changed = {**WEB, "image": "nginx:1.28", "env": {"MODE": "dev"}}
+    real = check_predicts_run(book(tmp_path, container_task(**changed)), LOCAL)
+    inspect = registry.state()["containers"]["web"]["inspect"]
+    assert inspect["Id"] != first and inspect["Image"] == nginx("1.28")["Id"]
+    assert "MODE=dev" in inspect["Config"]["Env"]
+    assert real.results[0].result["container"]["Config"]["Image"] == "nginx:1.28"
+    stopped = {**changed, "state": "stopped"}
+    check_predicts_run(book(tmp_path, container_task(**stopped)), LOCAL)
+    assert registry.state()["containers"]["web"]["inspect"]["State"]["Running"] is False
+    gone = check_predicts_run(book(tmp_path, container_task(name="web", state="absent")), LOCAL)
+    assert gone.results[0].result["container"] == {}
+    assert_no_container(registry, "web")
+
+
+def test_container_joins_a_network_without_recreation(tmp_path: Path, registry: FakeDocker) -> None:
+    base = {"name": "api", "image": "nginx:1.27", "networks": [{"name": "front"}]}
+    assert run(book(tmp_path, container_task(**base)), LOCAL).exit_code == 0
+    ident = registry.state()["containers"]["api"]["inspect"]["Id"]
+    more = {**base, "networks": [{"name": "front"}, {"name": "back", "aliases": ["db"]}]}
+    registry.reset_calls()
+    check_predicts_run(book(tmp_path, container_task(**more)), LOCAL)
+    inspect = registry.state()["containers"]["api"]["inspect"]
+    assert inspect["Id"] == ident
+    assert inspect["NetworkSettings"]["Networks"]["back"]["Aliases"] == ["db"]
+    assert ["network", "connect", "--alias", "db", "back", "api"] in registry.calls()
+
+
+def test_container_run_to_completion_with_cleanup(
+    tmp_path: Path, registry: FakeDocker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job = {"name": "job", "image": "nginx:1.27", "detach": False, "cleanup": True}
+    result = run(book(tmp_path, container_task(**job)), LOCAL)
+    assert result.results[0].status == "changed"
+    assert result.results[0].result["status"] == 0
+    assert result.results[0].result["container"]["Output"] == "hello from job"
+    assert_no_container(registry, "job")
+    monkeypatch.setenv("PBE_FAKE_EXIT", "3")
+    failed = run(book(tmp_path, container_task(**job)), LOCAL)
+    assert failed.results[0].status == "failed"
+    assert failed.results[0].result["status"] == 3
+
+
+def test_container_image_missing_with_pull_never(tmp_path: Path, registry: FakeDocker) -> None:
+    task = container_task(name="x", image="redis:7", pull="never")
+    result = run(book(tmp_path, task), LOCAL)
+    assert result.results[0].result["msg"] == (
+        "Cannot find image with name redis:7, and pull=never"
+    )
+    assert [c[0] for c in registry.calls()] == ["container", "image"]

@@ -47,6 +47,41 @@ VALUED = {
     "--config",
     "--username",
     "-u",
+    "--name",
+    "--env",
+    "--label",
+    "--publish",
+    "--expose",
+    "--volume",
+    "--mount",
+    "--restart",
+    "--network",
+    "--network-alias",
+    "--alias",
+    "--ip",
+    "--ip6",
+    "--link",
+    "--user",
+    "--workdir",
+    "--hostname",
+    "--domainname",
+    "--cap-add",
+    "--cap-drop",
+    "--device",
+    "--log-driver",
+    "--log-opt",
+    "--entrypoint",
+    "--memory",
+    "--sysctl",
+    "--security-opt",
+    "--tmpfs",
+    "--pid",
+    "--ipc",
+    "--stop-signal",
+    "--stop-timeout",
+    "--dns",
+    "--add-host",
+    "--time",
 }
 GLOBAL: dict[str, list[str]] = {}  # the global options of this call (--config …)
 HUB = "https://index.docker.io/v1/"
@@ -343,7 +378,267 @@ def logout(argv: list[str], state: dict[str, Any]) -> int:
     return 0
 
 
-EXTRA: dict[str, Any] = {"login": login, "logout": logout}
+# ---- containers and images -------------------------------------------------------------
+# state["registry"]: what `pull` can fetch (ref -> image document); state["images"]: the
+# local images; state["containers"]: name -> {"inspect": document} (compose's are apart).
+
+
+def image_ref(ref: str) -> str:
+    return ref if ":" in ref.rsplit("/", 1)[-1] or "@" in ref else f"{ref}:latest"
+
+
+def fetch(ref: str, state: dict[str, Any]) -> dict[str, Any] | None:
+    found = state.get("registry", {}).get(image_ref(ref))
+    if found is not None:
+        state.setdefault("images", {})[image_ref(ref)] = found
+    return found
+
+
+def local_image(ref: str, state: dict[str, Any]) -> dict[str, Any] | None:
+    images = state.setdefault("images", {})
+    if ref in images or image_ref(ref) in images:
+        return images.get(ref) or images[image_ref(ref)]
+    return next((i for i in images.values() if i["Id"] in (ref, f"sha256:{ref}")), None)
+
+
+def image(argv: list[str], state: dict[str, Any]) -> int:
+    opts, words = parse_all(argv[1:])
+    assert argv[0] == "inspect", argv
+    found = [local_image(ref, state) for ref in words]
+    if None in found:
+        print("[]")
+        print(f"Error response from daemon: No such image: {words[0]}", file=sys.stderr)
+        return 1
+    if opts.get("--format") == ["{{.Id}}"]:
+        print("\n".join(i["Id"] for i in found if i))
+        return 0
+    print(json.dumps(found, indent=4))
+    return 0
+
+
+def pull(argv: list[str], state: dict[str, Any]) -> int:
+    _, words = parse_all(argv)
+    if fetch(words[0], state) is None:
+        print(f"Error response from daemon: pull access denied for {words[0]}", file=sys.stderr)
+        return 1
+    save(state)
+    print(f"docker.io/library/{image_ref(words[0])}")
+    return 0
+
+
+def container(argv: list[str], state: dict[str, Any]) -> int:
+    assert argv[0] == "inspect", argv
+    found = state["containers"].get(argv[-1])
+    if found is None or "inspect" not in found:
+        print("[]")
+        print(f"Error: No such container: {argv[-1]}", file=sys.stderr)
+        return 1
+    print(json.dumps([found["inspect"]], indent=4))
+    return 0
+
+
+def create(argv: list[str], state: dict[str, Any]) -> int:
+    opts, rest = split(argv)
+    name, ref, command = opts["--name"][-1], rest[0], rest[1:]
+    if name in state["containers"]:
+        print(
+            f'Error response from daemon: Conflict. The container name "/{name}" is already in use',
+            file=sys.stderr,
+        )
+        return 1
+    found = local_image(ref, state)
+    if found is None:
+        print(f"Unable to find image '{image_ref(ref)}' locally", file=sys.stderr)
+        found = fetch(ref, state)
+    if found is None:
+        print(f"Error response from daemon: pull access denied for {ref}", file=sys.stderr)
+        return 1
+    state["containers"][name] = {"inspect": inspect_doc(name, ref, found, opts, command)}
+    save(state)
+    print(state["containers"][name]["inspect"]["Id"])
+    return 0
+
+
+def one(opts: dict[str, list[str]], flag: str, default: Any = "") -> Any:
+    return opts[flag][-1] if flag in opts else default
+
+
+def inspect_doc(
+    name: str, ref: str, img: dict[str, Any], opts: dict[str, list[str]], command: list[str]
+) -> dict[str, Any]:
+    """The container as `docker container inspect` documents it (the fields pbe reads)."""
+    config = img.get("Config", {})
+    env = list(config.get("Env") or [])
+    for path in opts.get("--env-file", []):
+        env += [ln for ln in Path(path).read_text().splitlines() if "=" in ln]
+    env += opts.get("--env", [])
+    entry = [opts["--entrypoint"][-1]] if "--entrypoint" in opts else config.get("Entrypoint")
+    cmd = command or (None if "--entrypoint" in opts else config.get("Cmd"))
+    ident = digest([name, ref, opts, command])
+    network = one(opts, "--network", "bridge")
+    volumes = [v for v in opts.get("--volume", []) if ":" not in v]
+    restart, _, retries = one(opts, "--restart", "no").partition(":")
+    return {
+        "Id": ident,
+        "Name": f"/{name}",
+        "Image": img["Id"],
+        "State": {"Status": "created", "Running": False, "ExitCode": 0},
+        "Config": {
+            "Hostname": one(opts, "--hostname", ident[:12]),
+            "Domainname": one(opts, "--domainname"),
+            "User": one(opts, "--user"),
+            "Env": env,
+            "Cmd": cmd,
+            "Entrypoint": entry,
+            "Image": ref,
+            "WorkingDir": one(opts, "--workdir", config.get("WorkingDir", "")),
+            "Labels": {**config.get("Labels", {}), **pairs(opts.get("--label", []))},
+            "ExposedPorts": {**config.get("ExposedPorts", {}), **exposed(opts)},
+            "Volumes": dict.fromkeys(volumes, {}) or None,
+            "Tty": "--tty" in opts,
+            "OpenStdin": "--interactive" in opts,
+            "StopSignal": one(opts, "--stop-signal", None),
+            "StopTimeout": int(one(opts, "--stop-timeout", 0)) or None,
+        },
+        "HostConfig": {
+            "Binds": [v for v in opts.get("--volume", []) if ":" in v] or None,
+            "NetworkMode": network,
+            "PortBindings": bindings(opts.get("--publish", [])),
+            "RestartPolicy": {"Name": restart, "MaximumRetryCount": int(retries or 0)},
+            "AutoRemove": "--rm" in opts,
+            "CapAdd": [caps(c) for c in opts.get("--cap-add", [])] or None,
+            "CapDrop": [caps(c) for c in opts.get("--cap-drop", [])] or None,
+            "Dns": opts.get("--dns", []),
+            "ExtraHosts": opts.get("--add-host") or None,
+            "Privileged": "--privileged" in opts,
+            "ReadonlyRootfs": "--read-only" in opts,
+            "SecurityOpt": opts.get("--security-opt") or None,
+            "Init": True if "--init" in opts else None,
+            "PidMode": one(opts, "--pid"),
+            "IpcMode": one(opts, "--ipc", "private"),
+            "Memory": size(one(opts, "--memory", "0")),
+            "Devices": [device(d) for d in opts.get("--device", [])],
+            "LogConfig": {
+                "Type": one(opts, "--log-driver", "json-file"),
+                "Config": pairs(opts.get("--log-opt", [])),
+            },
+            "Sysctls": pairs(opts.get("--sysctl", [])) or None,
+            "Tmpfs": dict(t.partition(":")[::2] for t in opts.get("--tmpfs", [])) or None,
+            "Mounts": [mount(m) for m in opts.get("--mount", [])] or None,
+        },
+        "NetworkSettings": {
+            "Networks": {
+                "bridge" if network == "default" else network: {
+                    "IPAMConfig": {"IPv4Address": one(opts, "--ip")} if "--ip" in opts else None,
+                    "Aliases": opts.get("--network-alias") or None,
+                }
+            }
+        },
+    }
+
+
+def pairs(items: list[str]) -> dict[str, str]:
+    return dict(item.partition("=")[::2] for item in items)
+
+
+def exposed(opts: dict[str, list[str]]) -> dict[str, Any]:
+    ports = opts.get("--expose", []) + [p.rsplit(":", 1)[-1] for p in opts.get("--publish", [])]
+    return {(p if "/" in p else f"{p}/tcp"): {} for p in ports}
+
+
+def bindings(specs: list[str]) -> dict[str, list[dict[str, str]]]:
+    out: dict[str, list[dict[str, str]]] = {}
+    for spec in specs:
+        text, _, proto = spec.partition("/")
+        parts = text.split(":")
+        port = f"{parts[-1]}/{proto or 'tcp'}"
+        host_ip = parts[0] if len(parts) == 3 else ""
+        host_port = parts[-2] if len(parts) > 1 else ""
+        out.setdefault(port, []).append({"HostIp": host_ip, "HostPort": host_port})
+    return out
+
+
+def caps(name: str) -> str:
+    name = name.upper()
+    return name if name.startswith("CAP_") else f"CAP_{name}"
+
+
+def size(text: str) -> int:
+    units = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+    return int(text[:-1]) * units[text[-1]] if text[-1:].isalpha() else int(text)
+
+
+def device(spec: str) -> dict[str, str]:
+    parts = spec.split(":")
+    inside = parts[1] if len(parts) > 1 and parts[1].startswith("/") else parts[0]
+    perms = parts[-1] if len(parts) > 1 and not parts[-1].startswith("/") else "rwm"
+    return {"PathOnHost": parts[0], "PathInContainer": inside, "CgroupPermissions": perms}
+
+
+def mount(spec: str) -> dict[str, Any]:
+    fields = dict(f.partition("=")[::2] for f in spec.split(","))
+    return {
+        "Type": fields.get("type", "volume"),
+        "Source": fields.get("source", ""),
+        "Target": fields["target"],
+        "ReadOnly": "readonly" in fields,
+    }
+
+
+def lifecycle(op: str) -> Any:
+    """start, stop, kill, restart, rm of a container by name."""
+
+    def handle(argv: list[str], state: dict[str, Any]) -> int:
+        opts, words = parse_all(argv)
+        name = words[-1]
+        found = state["containers"].get(name)
+        if found is None or "inspect" not in found:
+            print(f"Error response from daemon: No such container: {name}", file=sys.stderr)
+            return 1
+        run_state = found["inspect"]["State"]
+        if op == "rm":
+            if run_state["Running"] and "--force" not in opts:
+                print(
+                    "Error response from daemon: cannot remove a running container", file=sys.stderr
+                )
+                return 1
+            del state["containers"][name]
+        else:
+            running = op in ("start", "restart") and "--attach" not in opts  # ran, exited
+            run_state.update(Running=running, Status="running" if running else "exited")
+        save(state)
+        if op == "start" and "--attach" in opts:
+            print(f"hello from {name}")
+            return int(os.environ.get("PBE_FAKE_EXIT", "0"))
+        print(name)
+        return 0
+
+    return handle
+
+
+def network(argv: list[str], state: dict[str, Any]) -> int:
+    opts, words = parse_all(argv[1:])
+    net, name = words
+    networks = state["containers"][name]["inspect"]["NetworkSettings"]["Networks"]
+    if argv[0] == "disconnect":
+        del networks[net]
+    else:
+        ipam = {"IPv4Address": one(opts, "--ip")} if "--ip" in opts else None
+        networks[net] = {"IPAMConfig": ipam, "Aliases": opts.get("--alias") or None}
+    save(state)
+    return 0
+
+
+EXTRA: dict[str, Any] = {
+    "login": login,
+    "logout": logout,
+    "image": image,
+    "pull": pull,
+    "container": container,
+    "create": create,
+    "network": network,
+    **{op: lifecycle(op) for op in ("start", "stop", "kill", "restart", "rm")},
+}
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
