@@ -406,3 +406,80 @@ def test_container_image_missing_with_pull_never(tmp_path: Path, registry: FakeD
         "Cannot find image with name redis:7, and pull=never"
     )
     assert [c[0] for c in registry.calls()] == ["container", "image"]
+
+
+# ---- docker_image, docker_image_info ---------------------------------------------------
+
+
+def image_task(module: str = "docker_image", **args: Any) -> str:
+    return f"    - {module}: {json.dumps(args)}\n      register: i\n"
+
+
+def test_image_built_from_a_directory(tmp_path: Path, registry: FakeDocker) -> None:
+    """What ansible-for-devops' docker playbook does."""
+    (tmp_path / "test").mkdir()
+    (tmp_path / "test" / "Dockerfile").write_text('FROM busybox\nCMD ["true"]\n')
+    build = {"path": str(tmp_path / "test"), "args": {"VERSION": "1"}}
+    path = book(tmp_path, image_task(name="test", source="build", build=build, state="present"))
+    real = check_predicts_run(path, LOCAL, unchanged=lambda: assert_no_image(registry, "test"))
+    result = real.results[0].result
+    assert result["actions"] == [f"Built image test:latest from {tmp_path / 'test'}"]
+    assert result["image"]["RepoTags"] == ["test:latest"]
+    assert "naming to docker.io/library/test:latest" in result["stdout"]
+    assert [
+        "build",
+        "--tag",
+        "test:latest",
+        "--build-arg",
+        "VERSION=1",
+        str(tmp_path / "test"),
+    ] in (registry.calls())
+
+
+def assert_no_image(docker: FakeDocker, ref: str) -> None:
+    assert f"{ref}:latest" not in docker.state().get("images", {})
+
+
+def test_image_pulled_forced_tagged_pushed_and_removed(
+    tmp_path: Path, registry: FakeDocker
+) -> None:
+    pulled = check_predicts_run(
+        book(tmp_path, image_task(name="nginx", tag="1.27", source="pull")), LOCAL
+    )
+    assert pulled.results[0].result["actions"] == ["Pulled image nginx:1.27"]
+    assert pulled.results[0].result["image"]["Id"] == nginx("1.27")["Id"]
+    forced = image_task(name="nginx:1.27", source="pull", force_source=True)
+    again = check_predicts_run(book(tmp_path, forced), LOCAL)
+    assert [r.status for r in again.results] == ["ok"]  # pulled, the same image
+    pushed = image_task(
+        name="nginx:1.27", source="local", repository="registry.example.com/web:1", push=True
+    )
+    first = run(book(tmp_path, pushed), LOCAL)
+    assert [r.status for r in first.results] == ["changed"]
+    assert first.results[0].result["actions"] == [
+        "Tagged image nginx:1.27 to registry.example.com/web:1",
+        "Pushed image registry.example.com/web:1",
+    ]
+    assert registry.state()["registry"]["registry.example.com/web:1"]["Id"] == nginx("1.27")["Id"]
+    assert [r.status for r in run(book(tmp_path, pushed), LOCAL).results] == ["ok"]
+    gone = check_predicts_run(
+        book(tmp_path, image_task(name="nginx", tag="1.27", state="absent")), LOCAL
+    )
+    assert gone.results[0].result["actions"] == ["Removed image nginx:1.27"]
+    assert "nginx:1.27" not in registry.state()["images"]
+
+
+def test_image_local_missing_fails(tmp_path: Path, registry: FakeDocker) -> None:
+    result = run(book(tmp_path, image_task(name="nginx:9", source="local")), LOCAL)
+    assert result.results[0].result["msg"] == "Cannot find the image nginx:9 locally."
+
+
+def test_image_info_lists_the_images_found(tmp_path: Path, registry: FakeDocker) -> None:
+    tasks = image_task(name="nginx:1.27", source="pull") + image_task(
+        "community.docker.docker_image_info", name=["nginx:1.27", "redis"]
+    )
+    result = run(book(tmp_path, tasks), LOCAL)
+    assert [r.status for r in result.results] == ["changed", "ok"]
+    assert [i["Id"] for i in result.results[1].result["images"]] == [nginx("1.27")["Id"]]
+    every = run(book(tmp_path, image_task("docker_image_info")), LOCAL)
+    assert [i["RepoTags"] for i in every.results[0].result["images"]] == [["nginx:1.27"]]

@@ -82,6 +82,11 @@ VALUED = {
     "--dns",
     "--add-host",
     "--time",
+    "--tag",
+    "--build-arg",
+    "--target",
+    "--platform",
+    "--input",
 }
 GLOBAL: dict[str, list[str]] = {}  # the global options of this call (--config …)
 HUB = "https://index.docker.io/v1/"
@@ -402,17 +407,78 @@ def local_image(ref: str, state: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def image(argv: list[str], state: dict[str, Any]) -> int:
+    """image inspect | ls | rm, as the CLI answers them."""
     opts, words = parse_all(argv[1:])
-    assert argv[0] == "inspect", argv
-    found = [local_image(ref, state) for ref in words]
-    if None in found:
-        print("[]")
-        print(f"Error response from daemon: No such image: {words[0]}", file=sys.stderr)
-        return 1
-    if opts.get("--format") == ["{{.Id}}"]:
-        print("\n".join(i["Id"] for i in found if i))
+    if argv[0] == "ls":
+        print("\n".join(i["Id"] for i in state.setdefault("images", {}).values()))
         return 0
-    print(json.dumps(found, indent=4))
+    if argv[0] == "rm":
+        return remove_image(words[0], state)
+    assert argv[0] == "inspect", argv
+    found = [i for i in (local_image(ref, state) for ref in words) if i]
+    missing = [ref for ref in words if local_image(ref, state) is None]
+    if opts.get("--format") == ["{{.Id}}"]:
+        print("\n".join(i["Id"] for i in found))
+    else:
+        print(json.dumps(found, indent=4))
+    for ref in missing:
+        print(f"Error response from daemon: No such image: {ref}", file=sys.stderr)
+    return 1 if missing else 0
+
+
+def remove_image(ref: str, state: dict[str, Any]) -> int:
+    images = state.setdefault("images", {})
+    key = image_ref(ref) if image_ref(ref) in images else ref
+    if key not in images:
+        print(f"Error response from daemon: No such image: {ref}", file=sys.stderr)
+        return 1
+    print(f"Untagged: {key}\nDeleted: {images.pop(key)['Id']}")
+    save(state)
+    return 0
+
+
+def build(argv: list[str], state: dict[str, Any]) -> int:
+    """Builds from PATH/Dockerfile (or --file): the image's ID is the digest of that file
+    and the build args, so the same inputs give the same image."""
+    opts, words = parse_all(argv)
+    dockerfile = Path(words[0]) / one(opts, "--file", "Dockerfile")
+    text = dockerfile.read_text()
+    ident = "sha256:" + digest([text, opts.get("--build-arg", [])])
+    tag = opts["--tag"][-1]
+    state.setdefault("images", {})[image_ref(tag)] = {
+        "Id": ident,
+        "RepoTags": [image_ref(tag)],
+        "Config": {"Env": [], "Cmd": ["sh"], "Labels": pairs(opts.get("--label", []))},
+    }
+    save(state)
+    print(f"#1 [internal] load build definition from {dockerfile.name}", file=sys.stderr)
+    print(f"#5 naming to docker.io/library/{image_ref(tag)} done", file=sys.stderr)
+    return 0
+
+
+def tag(argv: list[str], state: dict[str, Any]) -> int:
+    _, (source, target) = parse_all(argv)
+    found = local_image(source, state)
+    if found is None:
+        print(f"Error response from daemon: No such image: {source}", file=sys.stderr)
+        return 1
+    state["images"][image_ref(target)] = found
+    save(state)
+    return 0
+
+
+def push(argv: list[str], state: dict[str, Any]) -> int:
+    _, words = parse_all(argv)
+    found = local_image(words[0], state)
+    if found is None:
+        print(f"An image does not exist locally with the tag: {words[0]}", file=sys.stderr)
+        return 1
+    registry = state.setdefault("registry", {})
+    layer = found["Id"][7:19]
+    same = registry.get(image_ref(words[0]), {}).get("Id") == found["Id"]
+    registry[image_ref(words[0])] = found
+    save(state)
+    print(f"{layer}: {'Layer already exists' if same else 'Pushed'}")
     return 0
 
 
@@ -637,6 +703,9 @@ EXTRA: dict[str, Any] = {
     "container": container,
     "create": create,
     "network": network,
+    "build": build,
+    "tag": tag,
+    "push": push,
     **{op: lifecycle(op) for op in ("start", "stop", "kill", "restart", "rm")},
 }
 
