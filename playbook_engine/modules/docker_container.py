@@ -17,7 +17,7 @@ from ..transport.shell import quote
 from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
-from .util.docker import CONNECTION_ARGS, docker_cli, json_value, marked, section
+from .util.docker import CONNECTION_ARGS, docker_cli, inspected, marked, section
 from .util.dockeropts import OPTIONS, command_words, differences, restart_flags
 
 _ID = re.compile(r"^(sha256:)?[0-9a-f]{12,64}$")
@@ -189,7 +189,7 @@ def _image_ref(image: str) -> str:
 
 def _probe(args: dict[str, Any], check: bool) -> str:
     cli, name = docker_cli(args), quote(args["name"])
-    parts = [f"{cli} container inspect {name} 2>/dev/null; {marked('container')}"]
+    parts = [f"{cli} container inspect {name} 2>&1; {marked('container')}"]
     if args["image"] and args["state"] != "absent":
         image = quote(_image_ref(args["image"]))
         if _pull_always(args) and not check:
@@ -197,7 +197,7 @@ def _probe(args: dict[str, Any], check: bool) -> str:
             parts.append(f"{cli} image inspect --format '{before}' {image} 2>/dev/null")
             parts.append(marked("before"))
             parts.append(f"{cli} pull --quiet {image} 2>&1; {marked('pull')}")
-        parts.append(f"{cli} image inspect {image} 2>/dev/null; {marked('image')}")
+        parts.append(f"{cli} image inspect {image} 2>&1; {marked('image')}")
     if args["env_file"] and args["state"] != "absent":
         parts.append(f"cat {quote(args['env_file'])} 2>&1; {marked('env_file')}")
     return "; ".join(parts)
@@ -218,11 +218,8 @@ def _found(args: dict[str, Any], out: str) -> Found:
 
 
 def _first(out: str, name: str) -> dict[str, Any] | None:
-    text, rc = section(out, name)
-    if rc != 0 or not text.strip():
-        return None
-    found = json_value(text, f"docker {name} inspect")
-    return found[0] if isinstance(found, list) and found else None
+    found = inspected(out, name, f"docker {name} inspect")
+    return found[0] if found else None
 
 
 def _env_file(text: str) -> dict[str, str]:

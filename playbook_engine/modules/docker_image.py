@@ -16,7 +16,7 @@ from ..transport.shell import quote
 from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
-from .util.docker import CONNECTION_ARGS, docker_cli, json_value, marked, section
+from .util.docker import CONNECTION_ARGS, docker_cli, inspected, marked, section
 
 _ID = re.compile(r"^(sha256:)?[0-9a-f]{12,64}$")
 _BUILD_KEYS = {
@@ -124,9 +124,9 @@ def _check(args: dict[str, Any]) -> None:
 
 def _probe(args: dict[str, Any]) -> str:
     cli = docker_cli(args)
-    parts = [f"{cli} image inspect {quote(_ref(args))} 2>/dev/null; {marked('image')}"]
+    parts = [f"{cli} image inspect {quote(_ref(args))} 2>&1; {marked('image')}"]
     if (repo := _repository(args)) and args["state"] == "present":
-        parts.append(f"{cli} image inspect {quote(repo)} 2>/dev/null; {marked('repository')}")
+        parts.append(f"{cli} image inspect {quote(repo)} 2>&1; {marked('repository')}")
     if args["state"] == "present" and args["source"] in ("build", "load"):
         path = args["build"]["path"] if args["source"] == "build" else args["load_path"]
         test = "-d" if args["source"] == "build" else "-f"
@@ -140,11 +140,8 @@ def _found(out: str) -> Found:
 
 
 def _first(out: str, name: str) -> dict[str, Any] | None:
-    text, rc = section(out, name)
-    if rc != 0 or not text.strip():
-        return None
-    found = json_value(text, "docker image inspect")
-    return found[0] if isinstance(found, list) and found else None
+    found = inspected(out, name, "docker image inspect")
+    return found[0] if found else None
 
 
 def plan(args: dict[str, Any], found: Found) -> tuple[list[str], list[str]]:

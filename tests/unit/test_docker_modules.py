@@ -483,3 +483,69 @@ def test_image_info_lists_the_images_found(tmp_path: Path, registry: FakeDocker)
     assert [i["Id"] for i in result.results[1].result["images"]] == [nginx("1.27")["Id"]]
     every = run(book(tmp_path, image_task("docker_image_info")), LOCAL)
     assert [i["RepoTags"] for i in every.results[0].result["images"]] == [["nginx:1.27"]]
+
+
+# ---- docker_network, docker_volume, docker_container_info, docker_host_info -----------
+
+
+def test_network_created_recreated_connected_and_removed(
+    tmp_path: Path, registry: FakeDocker
+) -> None:
+    setup = container_task(name="app", image="nginx:1.27") + container_task(
+        name="db", image="nginx:1.27"
+    )
+    assert run(book(tmp_path, setup), LOCAL).exit_code == 0
+    net = {"name": "back", "ipam_config": [{"subnet": "172.30.0.0/16"}], "connected": ["app"]}
+    real = check_predicts_run(book(tmp_path, image_task("docker_network", **net)), LOCAL)
+    made = registry.state()["nets"]["back"]
+    assert made["IPAM"]["Config"] == [{"Subnet": "172.30.0.0/16"}]
+    assert [c["Name"] for c in made["Containers"].values()] == ["app"]
+    assert real.results[0].result["network"]["Name"] == "back"
+    moved = {**net, "ipam_config": [{"subnet": "172.31.0.0/16"}], "connected": ["db"]}
+    registry.reset_calls()
+    check_predicts_run(book(tmp_path, image_task("docker_network", **moved)), LOCAL)
+    made = registry.state()["nets"]["back"]
+    assert made["IPAM"]["Config"] == [{"Subnet": "172.31.0.0/16"}]
+    assert [c["Name"] for c in made["Containers"].values()] == ["db"]
+    app_id = registry.state()["containers"]["app"]["inspect"]["Id"]
+    assert ["network", "disconnect", "--force", "back", app_id] in registry.calls()
+    gone = image_task("docker_network", name="back", state="absent")
+    check_predicts_run(book(tmp_path, gone), LOCAL)
+    assert "back" not in registry.state()["nets"]
+
+
+def test_volume_created_kept_and_recreated_on_options(tmp_path: Path, docker: FakeDocker) -> None:
+    vol = {"name": "data", "labels": {"app": "web"}, "driver_options": {"type": "tmpfs"}}
+    real = check_predicts_run(book(tmp_path, image_task("docker_volume", **vol)), LOCAL)
+    assert real.results[0].result["volume"]["Labels"] == {"app": "web"}
+    assert [c for c in docker.calls() if c[:2] == ["volume", "create"]] == [
+        ["volume", "create", "--driver", "local", "--opt", "type=tmpfs", "--label", "app=web"]
+        + ["data"]
+    ]
+    other = {**vol, "labels": {"app": "api"}}
+    kept = run(book(tmp_path, image_task("docker_volume", **other)), LOCAL)
+    assert [r.status for r in kept.results] == ["ok"]  # recreate: never (the default)
+    changed = {**other, "recreate": "options-changed"}
+    check_predicts_run(book(tmp_path, image_task("docker_volume", **changed)), LOCAL)
+    assert docker.state()["volumes"]["data"]["Labels"] == {"app": "api"}
+    gone = check_predicts_run(
+        book(tmp_path, image_task("docker_volume", volume_name="data", state="absent")), LOCAL
+    )
+    assert [r.status for r in gone.results] == ["changed"]
+    assert docker.state()["volumes"] == {}
+
+
+def test_container_info_and_host_info(tmp_path: Path, registry: FakeDocker) -> None:
+    tasks = (
+        container_task(name="web", image="nginx:1.27")
+        + image_task("docker_container_info", name="web")
+        + image_task("docker_container_info", name="nothere")
+        + image_task("community.docker.docker_host_info", images=True, volumes=True)
+    )
+    result = run(book(tmp_path, tasks), LOCAL)
+    assert [r.status for r in result.results] == ["changed", "ok", "ok", "ok"]
+    found, missing, host = (r.result for r in result.results[1:])
+    assert found["exists"] is True and found["container"]["Name"] == "/web"
+    assert missing["exists"] is False and missing["container"] is None
+    assert host["can_talk_to_docker"] is True and host["host_info"]["Containers"] == 1
+    assert host["images"] and host["volumes"] == []

@@ -15,7 +15,15 @@ from ...errors import ModuleError
 from ...transport.shell import quote
 from ..base import Arg
 
-__all__ = ["CONNECTION_ARGS", "docker_cli", "json_lines", "json_value", "marked", "section"]
+__all__ = [
+    "CONNECTION_ARGS",
+    "docker_cli",
+    "inspected",
+    "json_lines",
+    "json_value",
+    "marked",
+    "section",
+]
 
 CONNECTION_ARGS: dict[str, Arg] = {
     "docker_host": Arg(
@@ -120,3 +128,28 @@ def json_lines(text: str, what: str) -> list[Any]:
         value = json_value(stripped, what)
         return list(value) if isinstance(value, list) else [value]
     return [json_value(line, what) for line in stripped.splitlines() if line.strip()]
+
+
+def inspected(out: str, name: str, what: str) -> list[Any] | None:
+    """The documents an ``inspect`` printed before marker ``name`` (its stderr joined to its
+    stdout), None when it did not run. Objects that do not exist are simply left out; any
+    other complaint (no daemon, no permission) fails the task with the CLI's words."""
+    text, rc = section(out, name)
+    if rc is None:
+        return None
+    lines = text.splitlines()
+    starts = bool(lines) and lines[0].startswith("[")
+    end = max((i for i, line in enumerate(lines) if line.rstrip().endswith("]")), default=-1)
+    end = end if starts else -1
+    errors = [line for line in lines[end + 1 :] if line.strip()]
+    if rc != 0 and not all(_missing(line) for line in errors):
+        raise ModuleError(f"{what} failed (rc={rc}): {' '.join(errors)}")
+    found = json_value("\n".join(lines[: end + 1]), what) if end >= 0 else []
+    return list(found) if isinstance(found, list) else []
+
+
+def _missing(line: str) -> bool:
+    """The CLI's words for an object that does not exist: ``No such container: x``,
+    ``network x not found``, ``get x: no such volume``."""
+    said = line.lower().rstrip()
+    return "no such" in said or said.endswith("not found")

@@ -87,6 +87,16 @@ VALUED = {
     "--target",
     "--platform",
     "--input",
+    "--subnet",
+    "--gateway",
+    "--ip-range",
+    "--aux-address",
+    "--ipam-driver",
+    "--ipam-opt",
+    "--opt",
+    "--scope",
+    "--driver",
+    "--filter",
 }
 GLOBAL: dict[str, list[str]] = {}  # the global options of this call (--config …)
 HUB = "https://index.docker.io/v1/"
@@ -410,7 +420,10 @@ def image(argv: list[str], state: dict[str, Any]) -> int:
     """image inspect | ls | rm, as the CLI answers them."""
     opts, words = parse_all(argv[1:])
     if argv[0] == "ls":
-        print("\n".join(i["Id"] for i in state.setdefault("images", {}).values()))
+        for ref, found in state.setdefault("images", {}).items():
+            repo, _, version = ref.rpartition(":")
+            row = {"Repository": repo, "Tag": version, "ID": found["Id"], "Size": "192MB"}
+            print(found["Id"] if "--quiet" in opts else json.dumps(row))
         return 0
     if argv[0] == "rm":
         return remove_image(words[0], state)
@@ -683,15 +696,114 @@ def lifecycle(op: str) -> Any:
 
 
 def network(argv: list[str], state: dict[str, Any]) -> int:
+    """network create | inspect | rm | ls | connect | disconnect (kept in state["nets"])."""
     opts, words = parse_all(argv[1:])
-    net, name = words
-    networks = state["containers"][name]["inspect"]["NetworkSettings"]["Networks"]
-    if argv[0] == "disconnect":
-        del networks[net]
+    nets = state.setdefault("nets", {})
+    verb = argv[0]
+    if verb in ("inspect", "ls"):
+        return show(
+            verb,
+            [nets[w] for w in words if w in nets] if words else list(nets.values()),
+            [w for w in words if w not in nets],
+            "network",
+        )
+    if verb == "create":
+        nets[words[0]] = network_doc(words[0], opts)
+    elif verb == "rm":
+        if nets.get(words[0], {}).get("Containers"):
+            print(
+                f"Error response from daemon: error while removing network: network {words[0]} "
+                "has active endpoints",
+                file=sys.stderr,
+            )
+            return 1
+        nets.pop(words[0])
     else:
-        ipam = {"IPv4Address": one(opts, "--ip")} if "--ip" in opts else None
-        networks[net] = {"IPAMConfig": ipam, "Aliases": opts.get("--alias") or None}
+        attach(verb, words[0], words[1], opts, state)
     save(state)
+    return 0
+
+
+def show(verb: str, found: list[dict[str, Any]], missing: list[str], kind: str) -> int:
+    if verb == "ls":
+        for item in found:
+            print(json.dumps({"Name": item["Name"], "Driver": item["Driver"]}))
+        return 0
+    print(json.dumps(found, indent=4))
+    for name in missing:  # each kind in the daemon's own words
+        said = f"network {name} not found" if kind == "network" else f"get {name}: no such volume"
+        print(f"Error response from daemon: {said}", file=sys.stderr)
+    return 1 if missing else 0
+
+
+def network_doc(name: str, opts: dict[str, list[str]]) -> dict[str, Any]:
+    blocks = [{"Subnet": subnet} for subnet in opts.get("--subnet", [])]
+    for block, gateway in zip(blocks, opts.get("--gateway", []), strict=False):
+        block["Gateway"] = gateway
+    return {
+        "Name": name,
+        "Id": digest(name),
+        "Scope": one(opts, "--scope", "local"),
+        "Driver": one(opts, "--driver", "bridge"),
+        "EnableIPv6": "--ipv6" in opts,
+        "IPAM": {"Driver": one(opts, "--ipam-driver", "default"), "Options": {}, "Config": blocks},
+        "Internal": "--internal" in opts,
+        "Attachable": "--attachable" in opts,
+        "Containers": {},
+        "Options": pairs(opts.get("--opt", [])),
+        "Labels": pairs(opts.get("--label", [])),
+    }
+
+
+def attach(
+    verb: str, net: str, name: str, opts: dict[str, list[str]], state: dict[str, Any]
+) -> None:
+    found = next(  # by name or by ID, as the CLI takes either
+        c["inspect"]
+        for key, c in state["containers"].items()
+        if "inspect" in c and name in (key, c["inspect"]["Id"])
+    )
+    networks = found["NetworkSettings"]["Networks"]
+    members = state.setdefault("nets", {}).get(net, {}).get("Containers")
+    if verb == "disconnect":
+        del networks[net]
+        if members is not None:
+            members.pop(found["Id"], None)
+        return
+    ipam = {"IPv4Address": one(opts, "--ip")} if "--ip" in opts else None
+    networks[net] = {"IPAMConfig": ipam, "Aliases": opts.get("--alias") or None}
+    if members is not None:
+        members[found["Id"]] = {"Name": name, "IPv4Address": one(opts, "--ip")}
+
+
+def volume(argv: list[str], state: dict[str, Any]) -> int:
+    """volume create | inspect | rm | ls (kept in state["volumes"])."""
+    opts, words = parse_all(argv[1:])
+    volumes = state.setdefault("volumes", {})
+    verb = argv[0]
+    if verb in ("inspect", "ls"):
+        found = [volumes[w] for w in words if w in volumes] if words else list(volumes.values())
+        return show(verb, found, [w for w in words if w not in volumes], "volume")
+    if verb == "create":
+        volumes[words[0]] = {
+            "Name": words[0],
+            "Driver": one(opts, "--driver", "local"),
+            "Mountpoint": f"/var/lib/docker/volumes/{words[0]}/_data",
+            "Labels": pairs(opts.get("--label", [])) or None,
+            "Options": pairs(opts.get("--opt", [])) or None,
+            "Scope": "local",
+        }
+        print(words[0])
+    else:
+        volumes.pop(words[0])
+        print(words[0])
+    save(state)
+    return 0
+
+
+def system(argv: list[str], state: dict[str, Any]) -> int:
+    info = {"ID": "fake", "Containers": len(state["containers"]), "ServerVersion": "28.2.2"}
+    print(json.dumps(info if argv[0] == "info" else {"Type": "Images", "TotalCount": "1"}))
     return 0
 
 
@@ -703,6 +815,8 @@ EXTRA: dict[str, Any] = {
     "container": container,
     "create": create,
     "network": network,
+    "volume": volume,
+    "system": system,
     "build": build,
     "tag": tag,
     "push": push,
