@@ -18,7 +18,7 @@ from ..transport.shell import quote
 from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
-from .util.docker import CLI_ARGS, docker_cli, json_lines, marked, section
+from .util.docker import CLI_ARGS, docker_cli, json_lines, mapping, marked, section
 
 FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 # what Compose prints while it changes something (a finished step prints its past tense)
@@ -293,7 +293,9 @@ def _up(args: dict[str, Any], no_start: bool) -> str:
     words += [flag for flag, on in flags.items() if on]
     if args["wait"] and args["wait_timeout"] is not None:
         words.append(f"--wait-timeout {int(args['wait_timeout'])}")
-    for service, count in sorted((args["scale"] or {}).items()):
+    for service, count in sorted(mapping(args["scale"], "scale").items()):
+        if not isinstance(count, int) and not str(count).isdigit():
+            raise ModuleError(f"scale: the count of {service} must be a number, got {count!r}")
         words.append(f"--scale {quote(f'{service}={int(count)}')}")
     return " ".join(words) + _timeout(args)
 

@@ -17,7 +17,7 @@ from ..transport.shell import quote
 from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
-from .util.docker import CONNECTION_ARGS, docker_cli, inspected, marked, section
+from .util.docker import CONNECTION_ARGS, dicts, docker_cli, inspected, marked, section
 from .util.dockeropts import OPTIONS, command_words, differences, restart_flags
 
 _ID = re.compile(r"^(sha256:)?[0-9a-f]{12,64}$")
@@ -165,6 +165,9 @@ class DockerContainer(Module):
     }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
+        dicts(args["mounts"], "mounts")
+        _networks(args)
+        command_words(args["command"])  # bad input is said before the host is asked
         found = _found(args, ctx.run(_probe(args, ctx.check)).out)
         steps = plan(args, found)
         values = {"container": found.container or {}}

@@ -16,7 +16,7 @@ from ..transport.shell import quote
 from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
-from .util.docker import CONNECTION_ARGS, docker_cli, inspected, marked, section
+from .util.docker import CONNECTION_ARGS, docker_cli, inspected, mapping, marked, section
 
 _ID = re.compile(r"^(sha256:)?[0-9a-f]{12,64}$")
 _BUILD_KEYS = {
@@ -117,7 +117,13 @@ def _check(args: dict[str, Any]) -> None:
         raise ModuleError(
             f"Image name must not be an image ID for source={source}; got: {args['name']}"
         )
-    unknown = sorted(set(args["build"] or {}) - _BUILD_KEYS)
+    build = mapping(args["build"], "build")
+    for key in ("args", "labels", "etc_hosts", "container_limits"):
+        mapping(build.get(key), f"build.{key}")
+    if not isinstance(build.get("cache_from") or [], list):
+        raise ModuleError(f"build.cache_from must be a list, got {build['cache_from']!r}")
+    mapping(args["pull"], "pull")
+    unknown = sorted(set(build) - _BUILD_KEYS)
     if unknown:
         raise ModuleError(f"build: unsupported options: {', '.join(unknown)}")
 

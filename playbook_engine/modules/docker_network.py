@@ -15,7 +15,7 @@ from ..transport.base import CommandResult
 from ..transport.shell import quote
 from . import register
 from .base import Arg, ModuleContext
-from .util.docker import CONNECTION_ARGS, docker_cli, inspected, json_value, marked
+from .util.docker import CONNECTION_ARGS, dicts, docker_cli, inspected, json_value, mapping, marked
 from .util.state import Change, StateModule
 
 Network = dict[str, Any] | None
@@ -74,6 +74,8 @@ class DockerNetwork(StateModule[Network]):
         return _inspected(res.out)
 
     def plan(self, args: dict[str, Any], network: Network) -> Change | None:
+        for block in dicts(args["ipam_config"], "ipam_config"):
+            mapping(block.get("aux_addresses"), "ipam_config.aux_addresses")
         # its containers are disconnected before it is removed, as Ansible does
         drop = [f"drop {cid}" for cid in sorted(_connected(network))] + ["remove"]
         if args["state"] == "absent":

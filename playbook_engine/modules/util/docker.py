@@ -17,7 +17,9 @@ from ..base import Arg
 
 __all__ = [
     "CONNECTION_ARGS",
+    "dicts",
     "docker_cli",
+    "mapping",
     "inspected",
     "json_lines",
     "json_value",
@@ -153,3 +155,21 @@ def _missing(line: str) -> bool:
     ``network x not found``, ``get x: no such volume``."""
     said = line.lower().rstrip()
     return "no such" in said or said.endswith("not found")
+
+
+def mapping(value: Any, what: str) -> dict[str, Any]:
+    """``value`` when it is a mapping (or unset: empty); ModuleError naming ``what``."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ModuleError(f"{what} must be a mapping, got {type(value).__name__}: {value!r}")
+    return value
+
+
+def dicts(value: Any, what: str) -> list[dict[str, Any]]:
+    """``value`` when it is a list of mappings (or unset: empty); ModuleError otherwise."""
+    items = value or []
+    bad = [item for item in items if not isinstance(item, dict)]
+    if bad:
+        raise ModuleError(f"{what}: each item must be a mapping, got {bad[0]!r}")
+    return list(items)

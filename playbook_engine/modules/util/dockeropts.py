@@ -17,6 +17,7 @@ from typing import Any
 
 from ...errors import ModuleError
 from ...transport.shell import quote
+from .docker import dicts
 
 __all__ = ["OPTIONS", "Opt", "command_words", "differences", "memory_bytes", "port_bindings"]
 
@@ -201,7 +202,12 @@ def command_words(value: Any) -> list[str] | None:
     """A command as the container keeps it: a list as given, a string split as sh would."""
     if value is None:
         return None
-    return [str(v) for v in value] if isinstance(value, list) else shlex.split(str(value))
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    try:
+        return shlex.split(str(value))
+    except ValueError as exc:  # an unbalanced quote
+        raise ModuleError(f"command: cannot split {value!r}: {exc}") from None
 
 
 OPTIONS: tuple[Opt, ...] = (
@@ -227,7 +233,7 @@ OPTIONS: tuple[Opt, ...] = (
         "set",
         _each("--mount", _mount_flag),
         lambda i: {_mount_key(m) for m in _get("HostConfig", "Mounts")(i) or []},
-        lambda ms: {_mount_key(m) for m in ms},
+        lambda ms: {_mount_key(m) for m in dicts(ms, "mounts")},
     ),
     Opt("restart_policy", "value", lambda v: [], _restart),
     Opt(
