@@ -14,7 +14,7 @@ from .util.docker import CONNECTION_ARGS, docker_cli, json_value
 
 @register("docker_container_info", "community.docker.docker_container_info")
 class DockerContainerInfo(Module):
-    """Inspect a Docker container: whether it exists, and its state and configuration."""
+    """Inspect a Docker container: whether it exists, its state and configuration."""
 
     args = {
         "name": Arg("str", required=True, description="The container (a name or an ID)."),
