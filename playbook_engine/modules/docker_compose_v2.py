@@ -7,11 +7,10 @@ So check mode is Compose's own prediction, and a project in state costs one roun
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
-
-import yaml
 
 from ..errors import ModuleError
 from ..transport.shell import quote
@@ -218,7 +217,10 @@ def _stops(state: Outcome) -> list[dict[str, str]]:
 def _definition(args: dict[str, Any]) -> bytes | None:
     if args["definition"] is None:
         return None
-    return yaml.safe_dump(args["definition"], sort_keys=False).encode()
+    try:  # JSON is YAML, and takes the engine's marked strings as the text they are
+        return json.dumps(args["definition"]).encode()
+    except (TypeError, ValueError) as exc:
+        raise ModuleError(f"definition: cannot write it as a Compose file: {exc}") from None
 
 
 def _script(args: dict[str, Any], *, dry: bool, stop: bool) -> str:

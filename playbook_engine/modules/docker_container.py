@@ -17,8 +17,8 @@ from ..transport.shell import quote
 from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
-from .util.docker import CONNECTION_ARGS, dicts, docker_cli, inspected, marked, section
-from .util.dockeropts import OPTIONS, command_words, differences, restart_flags
+from .util.docker import CONNECTION_ARGS, docker_cli, inspected, marked, section
+from .util.dockeropts import OPTIONS, check_values, command_words, differences, restart_flags
 
 _ID = re.compile(r"^(sha256:)?[0-9a-f]{12,64}$")
 _NET_KEYS = ("name", "aliases", "ipv4_address", "ipv6_address", "links")
@@ -165,7 +165,7 @@ class DockerContainer(Module):
     }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
-        dicts(args["mounts"], "mounts")
+        check_values(args)
         _networks(args)
         command_words(args["command"])  # bad input is said before the host is asked
         found = _found(args, ctx.run(_probe(args, ctx.check)).out)
@@ -239,7 +239,7 @@ def plan(args: dict[str, Any], found: Found) -> list[Step]:
     if created:
         _check_image(args, found)
         steps = [Step("remove")] if container else []
-        steps += [Step("create"), *(Step("connect", n) for n in _networks(args)[1:])]
+        steps += [Step("create"), *(Step("connect", n) for n in _joined_later(args))]
     else:
         steps = _network_steps(args, container or {})
     running = bool(((container or {}).get("State") or {}).get("Running")) and not created
@@ -304,6 +304,13 @@ def _networks(args: dict[str, Any]) -> list[dict[str, Any]]:
             raise ModuleError("networks: each item needs a name")
         out.append({key: item.get(key) for key in _NET_KEYS})
     return out
+
+
+def _joined_later(args: dict[str, Any]) -> list[dict[str, Any]]:
+    """The networks ``docker network connect`` joins after create: all but the one create
+    put it on (the first, unless ``network_mode`` names where it goes)."""
+    networks, mode = _networks(args), args["network_mode"]
+    return [n for n in networks if n["name"] != mode] if mode else networks[1:]
 
 
 def _network_steps(args: dict[str, Any], container: dict[str, Any]) -> list[Step]:

@@ -549,3 +549,17 @@ def test_container_info_and_host_info(tmp_path: Path, registry: FakeDocker) -> N
     assert missing["exists"] is False and missing["container"] is None
     assert host["can_talk_to_docker"] is True and host["host_info"]["Containers"] == 1
     assert host["images"] and host["volumes"] == []
+
+
+def test_compose_inline_definition(tmp_path: Path, docker: FakeDocker) -> None:
+    """A definition goes to the host on stdin, into a temporary project directory."""
+    spec = {"services": {"web": {"image": "nginx:1.27"}}}
+    args = {"project_name": "inline", "definition": spec}
+    real = check_predicts_run(book(tmp_path, image_task("docker_compose_v2", **args)), LOCAL)
+    assert [c["Name"] for c in real.results[0].result["containers"]] == ["inline-web-1"]
+    assert docker.state()["containers"]["inline-web-1"]["image"] == "nginx:1.27"
+    directory = docker.calls()[0][docker.calls()[0].index("--project-directory") + 1]
+    assert not Path(directory).exists()  # removed after the command
+    down = {**args, "state": "absent"}
+    check_predicts_run(book(tmp_path, image_task("docker_compose_v2", **down)), LOCAL)
+    assert docker.state()["containers"] == {}

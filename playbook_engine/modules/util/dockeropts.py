@@ -19,7 +19,15 @@ from ...errors import ModuleError
 from ...transport.shell import quote
 from .docker import dicts
 
-__all__ = ["OPTIONS", "Opt", "command_words", "differences", "memory_bytes", "port_bindings"]
+__all__ = [
+    "OPTIONS",
+    "Opt",
+    "check_values",
+    "command_words",
+    "differences",
+    "memory_bytes",
+    "port_bindings",
+]
 
 Reader = Callable[[dict[str, Any]], Any]
 
@@ -66,7 +74,7 @@ def _each(flag: str, show: Callable[[Any], str] = str) -> Callable[[Any], list[s
 
 
 def _pair(item: Any) -> str:
-    return f"{item[0]}={item[1]}"
+    return f"{item[0]}={_text(item[1])}"
 
 
 def _switch(flag: str) -> Callable[[Any], list[str]]:
@@ -81,6 +89,15 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _env_values(values: Any) -> dict[str, str]:
+    """``env`` as text; a YAML boolean is refused, as Ansible does (``yes`` would be
+    ``True`` or ``true``: quote it)."""
+    for key, value in (values or {}).items():
+        if isinstance(value, bool):
+            raise ModuleError(f"env: {key} is the boolean {value}; quote it to pass it as text")
+    return _strings(values)
 
 
 def _env(inspect: dict[str, Any]) -> dict[str, str]:
@@ -211,7 +228,7 @@ def command_words(value: Any) -> list[str] | None:
 
 
 OPTIONS: tuple[Opt, ...] = (
-    Opt("env", "dict", _each("--env", _pair), _env, _strings),
+    Opt("env", "dict", _each("--env", _pair), _env, _env_values),
     Opt(
         "labels",
         "dict",
@@ -352,6 +369,14 @@ OPTIONS: tuple[Opt, ...] = (
         default="ignore",
     ),
 )
+
+
+def check_values(args: dict[str, Any]) -> None:
+    """Read every option given as the comparison would, so bad input (a size, a mount, a
+    boolean env value) fails before the host is asked, whichever path the module takes."""
+    for opt in OPTIONS:
+        if args.get(opt.name) is not None:
+            opt.want(args[opt.name])
 
 
 def restart_flags(args: dict[str, Any]) -> list[str]:
