@@ -33,10 +33,16 @@ _OPTION_ARGS: dict[str, Arg] = {
     "env_file": _arg("path", "A file of `KEY=VALUE` lines on the host."),
     "labels": _arg("dict", "Labels."),
     "published_ports": _arg(
-        "list", "Ports to publish (`[IP:][HOST:]PORT[/PROTO]`).", elements="str", aliases=("ports",)
+        "list",
+        "Ports to publish (`[IP:][HOST:]PORT[/PROTO]`; a number is a port).",
+        elements="raw",
+        aliases=("ports",),
     ),
     "exposed_ports": _arg(
-        "list", "Ports to expose.", elements="str", aliases=("exposed", "expose")
+        "list",
+        "Ports to expose (numbers or `PORT/PROTO`).",
+        elements="raw",
+        aliases=("exposed", "expose"),
     ),
     "volumes": _arg("list", "Volumes, `SRC:DEST[:MODE]` or `DEST`.", elements="str"),
     "mounts": _arg("list", "Mounts: `type`, `source`, `target`, `read_only`.", elements="dict"),
@@ -165,6 +171,7 @@ class DockerContainer(Module):
     }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
+        args = _ports_as_text(args)
         check_values(args)
         _networks(args)
         command_words(args["command"])  # bad input is said before the host is asked
@@ -177,6 +184,21 @@ class DockerContainer(Module):
         if ctx.check:
             return Result(changed=True, values=values)
         return _applied(args, ctx.run(_apply(args, steps)).out)
+
+
+def _ports_as_text(args: dict[str, Any]) -> dict[str, Any]:
+    """Ports may be written as numbers (``- 80``), as Ansible takes them: as text here."""
+    out = dict(args)
+    for key in ("published_ports", "exposed_ports"):
+        if out[key] is not None:
+            out[key] = [_port_text(port) for port in out[key]]
+    return out
+
+
+def _port_text(port: Any) -> str:
+    if isinstance(port, (dict, list, bool)):
+        raise ModuleError(f"a port must be a number or text, got {port!r}")
+    return str(port)
 
 
 def _pull_always(args: dict[str, Any]) -> bool:

@@ -563,3 +563,16 @@ def test_compose_inline_definition(tmp_path: Path, docker: FakeDocker) -> None:
     down = {**args, "state": "absent"}
     check_predicts_run(book(tmp_path, image_task("docker_compose_v2", **down)), LOCAL)
     assert docker.state()["containers"] == {}
+
+
+def test_container_ports_written_as_numbers(tmp_path: Path, registry: FakeDocker) -> None:
+    """`- 80` is a port, as in Ansible: validation takes it and the run is idempotent."""
+    path = book(
+        tmp_path,
+        "    - docker_container: {name: n, image: nginx:1.27, ports: [80], expose: [9000]}\n",
+    )
+    real = check_predicts_run(path, LOCAL)
+    assert [r.status for r in real.results] == ["changed"]
+    inspect = registry.state()["containers"]["n"]["inspect"]
+    assert inspect["HostConfig"]["PortBindings"] == {"80/tcp": [{"HostIp": "", "HostPort": ""}]}
+    assert "9000/tcp" in inspect["Config"]["ExposedPorts"]
