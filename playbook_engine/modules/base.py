@@ -59,7 +59,8 @@ class Arg:
         if self.choices is not None:
             schema["enum"] = list(self.choices)
         if self.type == "list" and self.elements in _JSON_TYPES and _JSON_TYPES[self.elements]:
-            schema["items"] = {"type": _JSON_TYPES[self.elements]}
+            # an element takes what an argument of its type takes (`ports: [80]`)
+            schema["items"] = Arg(self.elements).json_schema()
         if self.description:
             schema["description"] = self.description
         return schema
@@ -331,9 +332,27 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
 def _convert(key: str, value: Any, arg: Arg) -> Any:
     try:
         converted = _CONVERTERS[arg.type](value)
+        if arg.type == "list" and arg.elements in _ELEMENT_CONVERTERS:
+            convert = _ELEMENT_CONVERTERS[arg.elements]
+            converted = [convert(v) if isinstance(v, (str, int, float)) else v for v in converted]
     except (TypeError, ValueError) as exc:
         raise ModuleError(f"argument {key}: {exc}") from None
     if arg.choices is not None and converted not in arg.choices:
         choices = ", ".join(map(str, arg.choices))
         raise ModuleError(f"argument {key}: {converted!r} is not one of: {choices}")
     return converted
+
+
+def _scalar_text(value: Any) -> Any:
+    """A number or boolean element of a list of strings, as text (Ansible converts them)."""
+    return str(value) if isinstance(value, (int, float)) else value
+
+
+# list elements converted at run time: scalars only (a module reads dict elements itself)
+_ELEMENT_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "str": _scalar_text,
+    "path": _scalar_text,
+    "int": int,
+    "float": float,
+    "bool": to_bool,
+}

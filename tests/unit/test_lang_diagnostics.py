@@ -259,3 +259,15 @@ def test_a_templated_module_name_is_resolved_when_the_task_runs(tmp_path: Path) 
     assert got["inc"].result["msg"] == (
         "`include_tasks` cannot be named by a template (`{{ 'include_tasks' }}`)"
     )
+
+
+def test_numbers_in_a_list_of_strings_are_taken_as_text(tmp_path: Path) -> None:
+    """As Ansible converts list elements to the element type: `[1, 2]` for a list of str
+    validates, and the module gets text."""
+    site = write(
+        tmp_path,
+        {"site.yml": play("    - name: cmd\n      command: {argv: [echo, 1, 2.5, true]}\n")},
+    )
+    assert by_severity(pbe.validate(site), "error") == []
+    ran = pbe.run(site, INVENTORY)
+    assert [r.result["stdout"] for r in ran.results] == ["1 2.5 True"]
