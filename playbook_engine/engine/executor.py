@@ -103,6 +103,7 @@ class Scope:
     # the first `exposed` layers of `vars` are role vars (the play's roles', then the roles
     # entered): below every block's and include's vars, as in Ansible's precedence
     exposed: int = 0
+    module_defaults: tuple[Any, ...] = ()  # the play's, then each block's: inner ones win
 
     @classmethod
     def of_play(cls, play: Play) -> Scope:
@@ -119,10 +120,13 @@ class Scope:
             tags=play.tags,
             defaults=tuple(r.defaults for r in roles),
             exposed=len(roles),
+            module_defaults=(play.module_defaults,) if play.module_defaults else (),
         )
 
     def enter(self, block: Block) -> Scope:
         kw = {**self.keywords, **{k: v for k, v in block.keywords.items() if k in _INHERITED}}
+        own = block.keywords.get("module_defaults")
+        module_defaults = self.module_defaults + (own,) if own else self.module_defaults
         if block.role is None:
             return replace(
                 self,
@@ -130,6 +134,7 @@ class Scope:
                 vars=self.vars + (block.vars,),
                 keywords=kw,
                 tags=self.tags + block.tags,
+                module_defaults=module_defaults,
             )
         role = block.role
         parents = (self.role, *self.parents) if self.role is not None else ()
@@ -143,6 +148,7 @@ class Scope:
             role,
             parents,
             self.exposed + 1,
+            module_defaults,
         )
 
     def with_vars(self, extra: Mapping[str, Any]) -> Scope:
@@ -678,7 +684,7 @@ class Executor:
                 UNKNOWN: True,
                 "msg": f"{task.action} does not support check mode",
             }
-        args = self._args(module_cls, task, templar)
+        args = self._args(module_cls, task, templar, scope)
         if module_cls.expands_at_run:
             return self._include(task, host, args, variables)
         if reason := module_cls.skip_reason(args, self.options.verbosity):
@@ -820,11 +826,15 @@ class Executor:
             scope[task.register] = distrust(result)
         return _Judge(self.engine.templar(scope, task.loc))
 
-    def _args(self, module_cls: type[Module], task: Task, templar: Templar) -> dict[str, Any]:
-        raw = {k: v for k, v in task.args.items() if k in module_cls.raw_args}
-        rendered = templar.render(
-            {k: v for k, v in task.args.items() if k not in module_cls.raw_args}
-        )
+    def _args(
+        self, module_cls: type[Module], task: Task, templar: Templar, scope: Scope
+    ) -> dict[str, Any]:
+        given = {
+            **module_defaults(module_cls, (*scope.module_defaults, task.module_defaults)),
+            **task.args,
+        }  # `module_defaults` fill in what the task does not say
+        raw = {k: v for k, v in given.items() if k in module_cls.raw_args}
+        rendered = templar.render({k: v for k, v in given.items() if k not in module_cls.raw_args})
         args = {k: v for k, v in {**rendered, **raw}.items() if v != OMIT}
         return module_cls.coerce(args)
 
@@ -1311,3 +1321,21 @@ def _resolved_action(task: Task, templar: Templar) -> tuple[type[Module] | None,
         except ValueError as exc:
             raise ModuleError(f"{name}: {exc}") from None
     return module_cls, replace(task, action=module_cls.name, args=args)
+
+
+def module_defaults(module_cls: type[Module], layers: Sequence[Any]) -> dict[str, Any]:
+    """The ``module_defaults`` for a module, from the outermost layer (the play) to the
+    task: a later layer's value of an argument wins, and a module's own entry wins over the
+    modules it takes defaults from (``gather_facts`` takes ``setup``'s), as in Ansible. Keys
+    may be short names or FQCNs; ``group/...`` entries are reported at validation."""
+    names = (*module_cls.defaults_from, module_cls.name)
+    out: dict[str, Any] = {}
+    for name in names:
+        for layer in layers:
+            for entry in layer if isinstance(layer, list) else (layer,):
+                if not isinstance(entry, Mapping):
+                    continue
+                for key, values in entry.items():
+                    if isinstance(values, Mapping) and modules.canonical_name(str(key)) == name:
+                        out.update(values)
+    return out

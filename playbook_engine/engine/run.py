@@ -308,7 +308,7 @@ class Runner:
             strategy.run(
                 (
                     Task(
-                        action="setup",
+                        action="gather_facts",
                         args=dict(play.gather_args),
                         loc=play.loc,
                         name=GATHER_FACTS,

@@ -60,6 +60,7 @@ class Task:
     throttle: Any = None
     any_errors_fatal: Any = None
     connection: Any = None
+    module_defaults: Any = None  # {module: {arg: default}}, or a list of such mappings
     # Identity for the scheduler's and executor's bookkeeping, fixed when the task is loaded
     # (``replace`` keeps it); never ``id()``, which a later object may reuse.
     uid: int = field(default_factory=_next_uid, compare=False, repr=False)
@@ -152,6 +153,7 @@ class Play:
     when: tuple[Any, ...] = ()  # from `import_playbook` with `when:`
     gather_facts: Any = False
     gather_args: dict[str, Any] = field(default_factory=dict)  # gather_subset/_timeout, fact_path
+    module_defaults: Any = None
     become: Any = None
     become_user: Any = None
     become_method: Any = None

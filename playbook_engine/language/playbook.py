@@ -250,6 +250,7 @@ class PlaybookLoader:
             late_handlers=frozenset(self._handler_log) - self._static_handlers,
             gather_facts=node.get("gather_facts", True),
             gather_args=trust({k: node[k] for k in _GATHER_KEYWORDS if k in node}),
+            module_defaults=node.get("module_defaults"),
             become=node.get("become"),
             become_user=node.get("become_user"),
             become_method=node.get("become_method"),
@@ -510,6 +511,7 @@ class PlaybookLoader:
             connection=node.get("connection"),
             throttle=node.get("throttle"),
             any_errors_fatal=node.get("any_errors_fatal"),
+            module_defaults=node.get("module_defaults"),
             listen=tuple(author_text(n) for n in _as_tuple(node.get("listen"))),
             keyword_locs=dict(node.key_locs),
         )
@@ -1086,6 +1088,7 @@ _ROLE_KEYWORDS = frozenset(
         "delegate_to",
         "delegate_facts",
         "run_once",
+        "module_defaults",
     }
 )
 

@@ -188,13 +188,48 @@ def schema_problems(
 def structure_problems(node: Any, defn: str, root_loc: SourceLocation | None) -> list[Problem]:
     """``node`` against one playbook definition; unknown keys are left to the caller, which
     reports them with a "did you mean"."""
-    return schema_problems(
+    problems = schema_problems(
         node,
         structure_schema(defn),
         root_loc,
         skip=frozenset({"unevaluatedProperties"}),
         validator_class=StructureValidator,
     )
+    if isinstance(node, YMap) and "module_defaults" in node:
+        problems += _module_defaults_problems(node["module_defaults"], node)
+    return problems
+
+
+def _module_defaults_problems(value: Any, node: YMap) -> list[Problem]:
+    """Names in ``module_defaults`` that no module of pbe's answers to: their defaults would
+    apply to nothing, so say so (an action group pbe does not know, a typo)."""
+    problems: list[Problem] = []
+    for entry in value if isinstance(value, list) else [value]:
+        if not isinstance(entry, dict):
+            continue
+        for key in entry:
+            name = str(key)
+            loc = entry.key_loc(key) if isinstance(entry, YMap) else node.loc
+            if name.startswith("group/"):
+                problems.append(
+                    Problem(
+                        f"module_defaults: pbe knows no action group `{name[6:]}`: these "
+                        "defaults apply to no module",
+                        loc,
+                        "list the modules by name",
+                        "warning",
+                    )
+                )
+            elif modules.get(name) is None:
+                problems.append(
+                    Problem(
+                        f"module_defaults: `{name}` is no module pbe has",
+                        loc,
+                        did_you_mean(name, modules.REGISTRY),
+                        "warning",
+                    )
+                )
+    return problems
 
 
 def _leaf_problems(

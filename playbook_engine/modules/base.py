@@ -189,6 +189,8 @@ class Module:
     bypass_host_loop: ClassVar[bool] = False
     # the task may be `async:` (False where Ansible's action refuses it: debug, copy …).
     supports_async: ClassVar[bool] = True
+    # modules whose `module_defaults` this one takes too, below its own (gather_facts: setup)
+    defaults_from: ClassVar[tuple[str, ...]] = ()
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         raise NotImplementedError

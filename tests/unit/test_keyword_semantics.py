@@ -544,3 +544,61 @@ def test_a_run_once_set_fact_sets_the_fact_on_every_host(tmp_path: Path) -> None
     )
     asserts = sorted((r.host, r.status) for r in result.results if r.action == "assert")
     assert asserts == [("a", "ok"), ("b", "ok"), ("c", "ok")]
+
+
+def test_module_defaults_fill_in_what_a_task_does_not_say(tmp_path: Path) -> None:
+    """Play, block and task ``module_defaults`` (short names or FQCNs, a list of mappings
+    too): an inner layer's value wins, the task's own arguments win over all; fact
+    gathering takes ``gather_facts``' and ``setup``'s, as in Ansible."""
+    site = tmp_path / "site.yml"
+    site.write_text(
+        """
+- hosts: all
+  gather_facts: true
+  module_defaults:
+    ansible.builtin.debug: {msg: from-play}
+    setup: {gather_subset: ['!all'], gather_timeout: 20}
+    gather_facts: {gather_subset: [min]}
+  tasks:
+    - name: play
+      debug:
+    - name: own
+      debug: {msg: own}
+    - block:
+        - name: block
+          debug:
+        - name: task
+          debug:
+          module_defaults:
+            - debug: {msg: from-task}
+      module_defaults:
+        debug: {msg: from-block}
+    - name: subset
+      debug: {msg: "{{ gather_subset | default('unset') }}"}
+    - name: unknown
+      debug: {msg: x}
+      module_defaults:
+        group/aws: {region: x}
+"""
+    )
+    problems = pbe.validate(site)
+    assert [(p.severity, p.message) for p in problems] == [
+        (
+            "warning",
+            "module_defaults: pbe knows no action group `aws`: these defaults apply to no "
+            "module",
+        )
+    ]
+    result = pbe.run(site, LOCAL)
+    got = {r.task_name: r.result.get("msg") for r in result.results if r.action == "debug"}
+    assert got == {
+        "play": "from-play",
+        "own": "own",
+        "block": "from-block",
+        "task": "from-task",
+        "subset": ["min"],
+        "unknown": "x",
+    }
+    gathered = next(r for r in result.results if r.task_name == "Gathering Facts")
+    assert gathered.action == "gather_facts"
+    assert gathered.result["ansible_facts"]["gather_subset"] == ["min"]
