@@ -162,7 +162,7 @@ def test_a_module_that_fails_or_imports_what_pbe_lacks_says_so(tmp_path: Path) -
         {
             f"library/{name}.py": (
                 "from ansible.module_utils.basic import AnsibleModule\n"
-                "from ansible.module_utils.facts.utils import get_file_content\n"
+                "from ansible.module_utils.network.common.utils import to_list\n"
             ),
             f"library/{name}_raise.py": (
                 "from ansible.module_utils.basic import AnsibleModule\n"
@@ -177,7 +177,7 @@ def test_a_module_that_fails_or_imports_what_pbe_lacks_says_so(tmp_path: Path) -
     )
     result = by_name(pbe.run(site, INVENTORY))
     assert result["imports"].status == "failed"
-    assert "ansible.module_utils.facts" in result["imports"].result["msg"]
+    assert "ansible.module_utils.network" in result["imports"].result["msg"]
     assert result["raises"].result["msg"] == "MODULE FAILURE: RuntimeError: boom"
     assert "Traceback" in result["raises"].result["exception"]
 
@@ -212,3 +212,54 @@ def test_script_modules_get_an_arguments_file(tmp_path: Path) -> None:
         "_ansible_check_mode": False,
         "_ansible_diff": False,
     }
+
+
+def test_module_utils_for_http_and_files(tmp_path: Path) -> None:
+    """``urls.fetch_url`` and ``facts.utils`` are there for the modules that import them."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            body = b"pong" if self.path == "/ping" else b"no"
+            self.send_response(200 if self.path == "/ping" else 404)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("X-Pbe", "yes")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    (tmp_path / "lines").write_text("a:b:c:\n")
+    name = unique("pbe_t_pyu")
+    try:
+        site = write(
+            tmp_path,
+            {
+                f"library/{name}.py": (
+                    "from ansible.module_utils.basic import AnsibleModule\n"
+                    "from ansible.module_utils.urls import fetch_url\n"
+                    "from ansible.module_utils.facts.utils import get_file_lines\n"
+                    "m = AnsibleModule(argument_spec=dict(url=dict(), lines=dict(type='path')))\n"
+                    "r, info = fetch_url(m, m.params['url'] + '/ping')\n"
+                    "_, miss = fetch_url(m, m.params['url'] + '/nope')\n"
+                    "m.exit_json(body=r.read().decode(), status=info['status'], "
+                    "header=info['x-pbe'], missing=miss['status'], "
+                    "parts=get_file_lines(m.params['lines'], line_sep=':'))\n"
+                ),
+                "site.yml": (
+                    "- hosts: a\n  gather_facts: false\n  tasks:\n"
+                    f"    - name: get\n      {name}: {{url: 'http://127.0.0.1:"
+                    f"{server.server_address[1]}', lines: {tmp_path / 'lines'}}}\n"
+                ),
+            },
+        )
+        got = by_name(pbe.run(site, INVENTORY))["get"].result
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (got["body"], got["status"], got["header"], got["missing"]) == ("pong", 200, "yes", 404)
+    assert got["parts"] == ["a", "b", "c"]
