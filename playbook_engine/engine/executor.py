@@ -80,6 +80,7 @@ _INHERITED = (
     "delegate_to",
     "delegate_facts",
     "connection",
+    "remote_user",
     "run_once",
     "notify",  # a block's (or include's ``apply:``) notify, for tasks without their own
 )
@@ -190,6 +191,7 @@ class HostContext:
         self.delegate_to: str | None = None  # the task's delegate_to, even the host itself
         self.facts_host = host  # whose facts set_fact sets: the delegate's with delegate_facts
         self.connection_kind: str | None = None
+        self.remote_user: str | None = None  # a task's or block's `remote_user:`
         self._conn_templar = templar
         self.jobs: JobTable = executor.jobs
         self.deadline: float | None = None  # an async job's: its commands end by then
@@ -261,13 +263,15 @@ class HostContext:
     def connection(self) -> Connection:
         """The connection tasks run on: this host's, or its ``delegate_to`` host's."""
         return self._executor.access.connection(
-            self.target, self._conn_templar, self.connection_kind
+            self.target, self._conn_templar, self.connection_kind, self.remote_user
         )
 
     def host_spec(self) -> ConnectionSpec:
         """How the task's own host is reached, whatever ``delegate_to`` says (a module that
         connects to it from elsewhere, as synchronize's rsync does, needs it)."""
-        return self._executor.access.connection_spec(self.host, self._templar, self.connection_kind)
+        return self._executor.access.connection_spec(
+            self.host, self._templar, self.connection_kind, self.remote_user
+        )
 
     @property
     def become_user(self) -> str | None:
@@ -326,7 +330,7 @@ class HostContext:
         HostUnreachable when it does not."""
         self._executor.connections.drop(self.target)
         spec = self._executor.access.connection_spec(
-            self.target, self._conn_templar, self.connection_kind
+            self.target, self._conn_templar, self.connection_kind, self.remote_user
         )
         if connect_timeout:
             spec = replace(spec, connect_timeout=connect_timeout)
@@ -862,6 +866,8 @@ class Executor:
         ctx.role_path = scope.role.path if scope.role else None
         if (kind := scope.keyword(task, "connection")) is not None:
             ctx.connection_kind = str(templar.render(kind))
+        if (user := scope.keyword(task, "remote_user")) is not None:
+            ctx.remote_user = str(templar.render(user))
         delegate = scope.keyword(task, "delegate_to")
         if delegate is not None:
             known = templar.vars.get("ansible_delegated_vars")

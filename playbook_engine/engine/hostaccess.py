@@ -79,17 +79,20 @@ class HostAccess:
 
         self.connections.prefetch(hosts, spec_of, self.options.forks)
 
-    def connection(self, host: str, templar: Templar, keyword: str | None = None) -> Connection:
+    def connection(
+        self, host: str, templar: Templar, keyword: str | None = None, user: str | None = None
+    ) -> Connection:
         """The host's one connection for the run, opened on first use."""
-        spec = self.connection_spec(host, templar, keyword)
+        spec = self.connection_spec(host, templar, keyword, user)
         self._specs[host] = spec
         return self.connections.get(spec)
 
     def connection_spec(
-        self, host: str, templar: Templar, keyword: str | None = None
+        self, host: str, templar: Templar, keyword: str | None = None, user: str | None = None
     ) -> ConnectionSpec:
-        """Where and how to connect; ``keyword`` is a play/task ``connection:`` (variables
-        such as ``ansible_connection`` win over it, as in Ansible), then ``-c``."""
+        """Where and how to connect; ``keyword`` is a play/task ``connection:`` and ``user``
+        a task's ``remote_user:`` (variables such as ``ansible_connection`` and
+        ``ansible_user`` win over them, as in Ansible), then the play's, then the CLI's."""
         tvars = templar.vars
 
         def var(*names: str) -> Any:
@@ -110,7 +113,10 @@ class HostAccess:
             address=str(var("ansible_host", "ansible_ssh_host") or host),
             port=int(port) if port is not None else None,
             user=_opt_str(
-                var("ansible_user", "ansible_ssh_user") or self.remote_user or self.options.user
+                var("ansible_user", "ansible_ssh_user")
+                or user
+                or self.remote_user
+                or self.options.user
             ),
             password=_opt_str(var("ansible_password", "ansible_ssh_pass") or self.options.password),
             private_key_file=_opt_str(

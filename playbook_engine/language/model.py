@@ -60,6 +60,7 @@ class Task:
     throttle: Any = None
     any_errors_fatal: Any = None
     connection: Any = None
+    remote_user: Any = None
     module_defaults: Any = None  # {module: {arg: default}}, or a list of such mappings
     # Identity for the scheduler's and executor's bookkeeping, fixed when the task is loaded
     # (``replace`` keeps it); never ``id()``, which a later object may reuse.

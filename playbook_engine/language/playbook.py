@@ -512,6 +512,7 @@ class PlaybookLoader:
             throttle=node.get("throttle"),
             any_errors_fatal=node.get("any_errors_fatal"),
             module_defaults=node.get("module_defaults"),
+            remote_user=node.get("remote_user"),
             listen=tuple(author_text(n) for n in _as_tuple(node.get("listen"))),
             keyword_locs=dict(node.key_locs),
         )

@@ -404,3 +404,38 @@ def test_become_with_a_password_sudo_asks_for(
     code, out, _ = run(fleet, book, fleet_inventory, "-e", "ansible_become_password=wrong")
     assert code == 2
     assert "fatal: [h02]: FAILED!" in out and fleet.password not in out
+
+
+def test_a_tasks_remote_user_logs_in_as_that_user(fleet: Fleet, tmp_path: Path) -> None:
+    """``remote_user`` on a task (or a block) is who pbe logs in as, when no
+    ``ansible_user`` says otherwise (variables win, as in Ansible); the play's applies to
+    the other tasks."""
+    inventory = fleet.write_inventory(tmp_path / "inv.yml", hosts=["h01"])
+    data = yaml.safe_load(inventory.read_text())
+    for host in data["all"]["hosts"].values():
+        del host["ansible_user"]
+    inventory.write_text(yaml.safe_dump(data))
+    book = tmp_path / "site.yml"
+    book.write_text(
+        f"""
+- hosts: h01
+  gather_facts: false
+  remote_user: pbe-nobody-here
+  tasks:
+    - name: as the task says
+      command: id -un
+      remote_user: {fleet.user}
+    - block:
+        - name: as the block says
+          command: id -un
+      remote_user: {fleet.user}
+    - name: as the play says
+      command: id -un
+""",
+    )
+    code, out, err = run(fleet, book, inventory, "--format", "json")
+    got = {t["name"]: t["hosts"] for p in json.loads(out)["plays"] for t in p["tasks"]}
+    assert got["as the task says"]["h01"]["result"]["stdout"] == fleet.user
+    assert got["as the block says"]["h01"]["result"]["stdout"] == fleet.user
+    assert got["as the play says"]["h01"]["status"] == "unreachable"
+    assert code == 3, err
