@@ -56,6 +56,25 @@ def skip_reason(args: dict[str, Any], ctx: ModuleContext, base: str | None = Non
     return None
 
 
+def _check_chdir(chdir: str, ctx: ModuleContext) -> None:
+    """Ansible's command changes into ``chdir`` before anything else, check mode too: a
+    directory missing on the host fails the check run there, even where an earlier task
+    of the run would create it (the message then says the real run may not fail)."""
+    if ctx.run(f"test -d {shell.quote(chdir)}").rc == 0:
+        return
+    msg = (
+        "Unable to change directory before execution: [Errno 2] No such file or "
+        f"directory: b'{chdir}'"
+    )
+    if ctx.files.would_exist(chdir):
+        msg += (
+            " (check mode: an earlier task of this run would create it; the real run may not fail)"
+        )
+    elif (why := ctx.files.assume(f"directory {chdir}")) is not None:
+        msg += f" (check mode: it may come with {why}; the real run may not fail)"
+    raise ModuleError(msg)
+
+
 def would_run(args: dict[str, Any], ctx: ModuleContext, what: str) -> Result:
     """Check mode, where ``creates``/``removes`` did not skip the command: it is not run.
     Given either, Ansible reports it ``changed`` (they are the prediction); without them,
@@ -145,6 +164,8 @@ class _Runner(Module):
     def detach(self, args: dict[str, Any], ctx: ModuleContext) -> Result | Detached:
         """The command line to run, once creates/removes and check mode let it run."""
         shown, command = self.build(args)
+        if ctx.check and args.get("chdir"):
+            _check_chdir(str(args["chdir"]), ctx)
         if reason := skip_reason(args, ctx, args.get("chdir")):
             return skipped_by(shown, reason)
         if ctx.check:

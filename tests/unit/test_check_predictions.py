@@ -380,3 +380,34 @@ def test_a_service_an_earlier_task_may_install_fails_as_in_ansible_and_says_why(
         f"Could not find the requested service {missing}: host (check mode: it may come with "
         "a command check mode did not run; the real run may find it)"
     )
+
+
+def test_a_command_whose_chdir_is_missing_fails_the_check_run_as_in_ansible(
+    tmp_path: Path,
+) -> None:
+    """Ansible's command changes into ``chdir`` first, check mode too: a directory missing
+    on the host fails there. Where an earlier task of the run would create it, the check
+    run still fails (Ansible's status) and its message says the real run may not."""
+    site = book(
+        tmp_path,
+        """
+- name: make
+  file: {path: "{{ d }}/keys", state: directory}
+- name: gen
+  command: touch key
+  args: {chdir: "{{ d }}/keys", creates: key}
+""",
+    )
+    check = pbe.run(site, INVENTORY, check=True)
+    assert statuses(check) == {"make": "changed", "gen": "failed"}
+    assert result_of(check, "gen")["msg"] == (
+        "Unable to change directory before execution: [Errno 2] No such file or directory: "
+        f"b'{tmp_path}/w/keys' (check mode: an earlier task of this run would create it; the "
+        "real run may not fail)"
+    )
+    assert not (tmp_path / "w/keys").exists()
+    real = pbe.run(site, INVENTORY)
+    assert statuses(real) == {"make": "changed", "gen": "changed"}
+    assert (tmp_path / "w/keys/key").exists()
+    again = pbe.run(site, INVENTORY, check=True)
+    assert statuses(again) == {"make": "ok", "gen": "ok"}
