@@ -36,14 +36,31 @@ _lock = threading.Lock()
 _loaded: dict[Path, tuple[int, tuple[str, ...]]] = {}  # file -> (mtime, names registered)
 
 
+_action_plugins: dict[str, Path] = {}  # name -> a project's Ansible action plugin
+
+
 def missing(name: str) -> tuple[str, str | None, bool] | None:
     """(message, hint, deferrable) for a module pbe lacks but Ansible has (see
-    ``catalog.missing_module``); None for no module."""
+    ``catalog.missing_module``), or a project's Ansible action plugin; None for no
+    module."""
+    with _lock:
+        plugin = _action_plugins.get(name)
+    if plugin is not None:
+        return (
+            f"`{name}` is an Ansible action plugin ({plugin}): it runs inside Ansible's "
+            "controller, which pbe is not",
+            "write it as a pbe module (see docs/writing-modules.md)",
+            True,
+        )
     return missing_module(name)
 
 
 def load_library(directory: Path) -> list[Problem]:
     """Import the modules in ``directory/library/``; their problems (never raised)."""
+    plugins = directory / "action_plugins"
+    if is_dir(plugins):
+        with _lock:
+            _action_plugins.update((p.stem, p) for p in plugins.glob("*.py") if p.stem[0] != "_")
     library = directory / "library"
     if not is_dir(library):
         return []

@@ -173,3 +173,22 @@ def test_entry_points_register_installed_modules(
         (by_file, "changed", None),
     ]
     sys.modules.pop(package, None)
+
+
+def test_an_ansible_action_plugin_is_named_as_such(tmp_path: Path) -> None:
+    """A project's ``action_plugins/x.py`` runs inside Ansible's controller: pbe says so
+    instead of calling `x` an unknown module."""
+    name = unique("pbe_t_action")
+    site = write(
+        tmp_path,
+        {
+            f"action_plugins/{name}.py": "from ansible.plugins.action import ActionBase\n",
+            "site.yml": f"- hosts: a\n  gather_facts: false\n  tasks:\n    - {name}: {{}}\n",
+        },
+    )
+    problems = [p for p in pbe.validate(site) if p.severity == "error"]
+    assert [p.message for p in problems] == [
+        f"`{name}` is an Ansible action plugin "
+        f"({(tmp_path / 'action_plugins' / name).resolve()}.py): it runs inside Ansible's "
+        "controller, which pbe is not"
+    ]
