@@ -46,14 +46,17 @@ def test_prompts_are_answered_in_turn_and_the_program_gets_the_answers(
     tmp_path: Path, ask: Path
 ) -> None:
     out = tmp_path / "answers"
-    book = play(tmp_path, f"""
+    book = play(
+        tmp_path,
+        f"""
     - expect:
         command: {ask} {out}
         responses:
           "name:": bob
           "(?i)password": [first secret, second secret]
       register: talk
-""")
+""",
+    )
     result = run(book, LOCAL)
     assert result.exit_code == 0, result.error
     assert out.read_text() == "bob\nfirst secret\nsecond secret\n"
@@ -66,12 +69,15 @@ def test_prompts_are_answered_in_turn_and_the_program_gets_the_answers(
 
 def test_echo_shows_the_answers_in_the_output(tmp_path: Path, ask: Path) -> None:
     out = tmp_path / "answers"
-    book = play(tmp_path, f"""
+    book = play(
+        tmp_path,
+        f"""
     - expect:
         command: {ask} {out}
         echo: true
         responses: {{"name:": bob, "(?i)password": pw}}
-""")
+""",
+    )
     result = run(book, LOCAL)
     assert list(result.results[0].result["stdout_lines"]) == [
         "Your name: bob",
@@ -84,7 +90,9 @@ def test_echo_shows_the_answers_in_the_output(tmp_path: Path, ask: Path) -> None
 
 def test_a_used_up_list_and_a_timeout_fail_with_the_output(tmp_path: Path, ask: Path) -> None:
     out = tmp_path / "answers"
-    book = play(tmp_path, f"""
+    book = play(
+        tmp_path,
+        f"""
     - expect:
         command: {ask} {out}
         responses: {{"name:": bob, "(?i)password": [only one]}}
@@ -94,7 +102,8 @@ def test_a_used_up_list_and_a_timeout_fail_with_the_output(tmp_path: Path, ask: 
         timeout: 1
         responses: {{"nothing asks this": x}}
       ignore_errors: true
-""")
+""",
+    )
     result = run(book, LOCAL)
     used_up, waited = (r.result for r in result.results)
     assert used_up["failed"] and not used_up["changed"]
@@ -108,12 +117,15 @@ def test_a_used_up_list_and_a_timeout_fail_with_the_output(tmp_path: Path, ask: 
 
 def test_check_mode_predicts_the_run_with_creates(tmp_path: Path, ask: Path) -> None:
     out = tmp_path / "answers"
-    book = play(tmp_path, f"""
+    book = play(
+        tmp_path,
+        f"""
     - expect:
         command: {ask} {out}
         creates: {out}
         responses: {{"name:": bob, "(?i)password": pw}}
-""")
+""",
+    )
     real = check_predicts_run(book, LOCAL, unchanged=lambda: _absent(out))
     assert [r.status for r in real.results] == ["changed"]
     assert out.read_text() == "bob\npw\npw\n"
@@ -126,7 +138,9 @@ def _absent(path: Path) -> None:
 def test_the_answers_travel_on_stdin_and_no_log_hides_them(tmp_path: Path, ask: Path) -> None:
     secret = f"s3cret-{uuid.uuid4().hex}"
     out = tmp_path / "answers"
-    book = play(tmp_path, f"""
+    book = play(
+        tmp_path,
+        f"""
     - expect:
         command: {ask} {out}
         echo: true
@@ -137,7 +151,8 @@ def test_the_answers_travel_on_stdin_and_no_log_hides_them(tmp_path: Path, ask: 
         command: {ask} {out}
         echo: true
         responses: {{"name:": bob, "(?i)password": "{secret}"}}
-""")
+""",
+    )
     events: list[Event] = []
     result = run(book, LOCAL, on_event=events.append)
     assert result.exit_code == 0, result.error
@@ -160,7 +175,9 @@ def test_a_missing_interpreter_and_program_are_clear_failures(tmp_path: Path) ->
             }
         }
     }
-    book = play(tmp_path, """
+    book = play(
+        tmp_path,
+        """
     - expect: {command: "true", responses: {x: y}}
       ignore_errors: true
     - expect: {command: "true", responses: {x: y}}
@@ -168,7 +185,8 @@ def test_a_missing_interpreter_and_program_are_clear_failures(tmp_path: Path) ->
     - expect: {command: /nonexistent/prog, responses: {x: y}}
       vars: {ansible_python_interpreter: auto}
       ignore_errors: true
-""")
+""",
+    )
     result = run(book, inventory)
     nopython, fine, missing = (r.result for r in result.results)
     assert nopython["failed"]
@@ -197,12 +215,15 @@ def _shadow_hash(user: str) -> str:
 def test_passwd_sets_a_password(tmp_path: Path, account: str) -> None:
     """The real thing: passwd reads the new password twice from the terminal."""
     before = _shadow_hash(account)
-    book = play(tmp_path, f"""
+    book = play(
+        tmp_path,
+        f"""
     - expect:
         command: passwd {account}
         responses: {{"(?i)(new|retype) password": "Pbe-{uuid.uuid4().hex}"}}
       no_log: true
-""")
+""",
+    )
     result = run(book, LOCAL)
     assert result.exit_code == 0, result.results[0].result
     after = _shadow_hash(account)
@@ -219,14 +240,17 @@ def _running(pid: int) -> bool:
 
 def test_a_timeout_ends_what_the_command_started(tmp_path: Path) -> None:
     pidfile = tmp_path / "pid"
-    book = play(tmp_path, f"""
+    book = play(
+        tmp_path,
+        f"""
     - expect:
         command: >-
           sh -c 'sleep 300 & echo $! > {pidfile}; printf "Never? "; read x'
         timeout: 1
         responses: {{"Ever:": x}}
       ignore_errors: true
-""")
+""",
+    )
     result = run(book, LOCAL)
     assert result.results[0].result["msg"].startswith("command exceeded timeout")
     pid = int(pidfile.read_text())
@@ -244,12 +268,15 @@ OLDEST = Path("/root/.pyenv/versions/3.6.15/bin/python3")
 def test_the_driver_runs_on_python_3_6(tmp_path: Path, ask: Path) -> None:
     """RHEL 8's platform-python is 3.6: the oldest Python the driver promises to run on."""
     out = tmp_path / "answers"
-    book = play(tmp_path, f"""
+    book = play(
+        tmp_path,
+        f"""
     - expect:
         command: {ask} {out}
         responses: {{"name:": bob, "(?i)password": [a, b]}}
       vars: {{ansible_python_interpreter: {OLDEST}}}
-""")
+""",
+    )
     result = run(book, LOCAL)
     assert result.exit_code == 0, result.results[0].result
     assert out.read_text() == "bob\na\nb\n"

@@ -144,7 +144,8 @@ def test_a_changed_field_is_applied_and_force_replaces(cluster: Cluster) -> None
 """)
     assert run(book, LOCAL).exit_code == 0
     cluster.forget_calls()
-    book = cluster.play("""
+    book = cluster.play(
+        """
     - k8s:
         definition:
           apiVersion: v1
@@ -160,7 +161,9 @@ def test_a_changed_field_is_applied_and_force_replaces(cluster: Cluster) -> None
           metadata: {name: legacy, namespace: default}
           data: {new: "2"}
       register: replaced
-""", "change.yml")
+""",
+        "change.yml",
+    )
     real = check_predicts_run(book, LOCAL)
     assert [r.status for r in real.results] == ["changed", "changed"]
     moved, replaced = (r.result for r in real.results)
@@ -188,15 +191,21 @@ def test_absent_deletes_once_and_wait_waits(cluster: Cluster) -> None:
     assert real.results[0].result["duration"] >= 0
     waits = [c for c in cluster.calls() if "rollout" in c]
     assert waits and waits[0][-4:] == ["deployment.v1.apps/api", "-n", "default", "--timeout=30s"]
-    book = cluster.play("""
+    book = cluster.play(
+        """
     - k8s: {state: absent, api_version: apps/v1, kind: Deployment, name: api,
             namespace: default}
       register: gone
-""", "absent.yml")
+""",
+        "absent.yml",
+    )
     cluster.forget_calls()
     real = check_predicts_run(book, LOCAL)
     assert real.results[0].result == {
-        "changed": True, "method": "delete", "result": {}, "failed": False
+        "changed": True,
+        "method": "delete",
+        "result": {},
+        "failed": False,
     }
     assert cluster.objects() == {}
     deletes = [c for c in cluster.calls() if "delete" in c]
@@ -215,7 +224,7 @@ def test_errors_are_the_tools_words(cluster: Cluster) -> None:
 """)
     widget, nameless, token = (r.result for r in run(book, LOCAL).results)
     assert widget["msg"] == (
-        "kubectl get failed (rc=1): error: the server doesn't have a resource type \"Widget\""
+        'kubectl get failed (rc=1): error: the server doesn\'t have a resource type "Widget"'
     )
     assert "every object needs a kind and a metadata.name" in nameless["msg"]
     assert token["msg"].startswith("api_key is not supported")

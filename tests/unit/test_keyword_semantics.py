@@ -585,8 +585,7 @@ def test_module_defaults_fill_in_what_a_task_does_not_say(tmp_path: Path) -> Non
     assert [(p.severity, p.message) for p in problems] == [
         (
             "warning",
-            "module_defaults: pbe knows no action group `aws`: these defaults apply to no "
-            "module",
+            "module_defaults: pbe knows no action group `aws`: these defaults apply to no module",
         )
     ]
     result = pbe.run(site, LOCAL)

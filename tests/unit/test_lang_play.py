@@ -281,7 +281,9 @@ def test_import_playbook_vars_name_the_roles_its_plays_import(tmp_path: Path) ->
                 "    - import_role: {name: '{{ role_name }}'}\n"
                 "    - import_tasks: 'tasks/{{ file_name }}.yml'\n"
             ),
-            "site.yml": "- import_playbook: inner.yml\n  vars: {role_name: greeter, file_name: t}\n",
+            "site.yml": (
+                "- import_playbook: inner.yml\n  vars: {role_name: greeter, file_name: t}\n"
+            ),
         },
     )
     assert [p.message for p in pbe.validate(site) if p.severity == "error"] == []
