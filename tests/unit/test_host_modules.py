@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playtree import write
 
 import playbook_engine as pbe
@@ -263,3 +264,22 @@ def test_module_utils_for_http_and_files(tmp_path: Path) -> None:
         server.server_close()
     assert (got["body"], got["status"], got["header"], got["missing"]) == ("pong", 200, "yes", 404)
     assert got["parts"] == ["a", "b", "c"]
+
+
+OLDEST = Path("/root/.pyenv/versions/3.6.15/bin/python3")
+
+
+@pytest.mark.skipif(not OLDEST.exists(), reason="no Python 3.6 on this machine")
+def test_the_runner_and_module_utils_run_under_python_3_6(tmp_path: Path) -> None:
+    """RHEL 8's platform-python is 3.6: the oldest host Python the runner promises."""
+    name, out = unique("pbe_t_py36"), tmp_path / "out.txt"
+    site = tree(tmp_path, name, f"    - name: w\n      {name}: {{path: {out}, count: '3'}}\n")
+    inventory = {
+        "all": {
+            "hosts": {"a": None},
+            "vars": {"ansible_connection": "local", "ansible_python_interpreter": str(OLDEST)},
+        }
+    }
+    result = by_name(pbe.run(site, inventory))["w"]
+    assert (result.status, result.result["hello"]) == ("changed", "hello hi")
+    assert out.read_text() == "hihihi"
