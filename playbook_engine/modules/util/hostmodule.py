@@ -59,8 +59,8 @@ def is_script(head: bytes) -> bool:
     return head.startswith((b"#!", b"\x7fELF"))
 
 
-class PythonModule(Module):
-    """Base of the classes ``define`` makes, one per library file."""
+class _HostModule(Module):
+    """A project's Ansible module file, run on the host."""
 
     source: ClassVar[Path]
     open_args = True
@@ -69,6 +69,10 @@ class PythonModule(Module):
     def coerce(cls, args: Mapping[str, Any]) -> dict[str, Any]:
         """As rendered: the module converts and checks its arguments itself, on the host."""
         return dict(args)
+
+
+class PythonModule(_HostModule):
+    """Base of the classes ``define`` makes, one per Python library file."""
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         payload = {
@@ -101,15 +105,8 @@ def define(name: str, source: Path) -> type[PythonModule]:
     return type(f"Library_{name}", (PythonModule,), attrs)
 
 
-class ScriptModule(Module):
+class ScriptModule(_HostModule):
     """Base of the classes ``define_script`` makes: a module that is no Python."""
-
-    source: ClassVar[Path]
-    open_args = True
-
-    @classmethod
-    def coerce(cls, args: Mapping[str, Any]) -> dict[str, Any]:
-        return dict(args)
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         program = self.source.read_bytes()
