@@ -152,7 +152,7 @@ def test_ctrl_c_in_the_live_view_exits_99_with_recap(example: Path) -> None:
   gather_facts: false
   tasks:
     - name: slow
-      command: sleep 2
+      command: sleep 5  # long enough for a loaded machine to deliver the Ctrl-C in it
     - name: never reached
       debug: msg=no
 """)

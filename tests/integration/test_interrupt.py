@@ -26,7 +26,7 @@ def test_ctrl_c_stops_at_task_boundary_with_recap(
   gather_facts: false
   tasks:
     - name: slow
-      shell: touch {{ vars[inventory_hostname] }}/started; sleep 1.5
+      shell: touch {{ vars[inventory_hostname] }}/started; sleep 4
     - name: never reached
       command: touch {{ vars[inventory_hostname] }}/second
 """)
