@@ -26,7 +26,7 @@ def test_ctrl_c_stops_at_task_boundary_with_recap(
   gather_facts: false
   tasks:
     - name: slow
-      shell: touch {{ vars[inventory_hostname] }}/started; sleep 4
+      shell: touch {{ vars[inventory_hostname] }}/started; sleep 1.5
     - name: never reached
       command: touch {{ vars[inventory_hostname] }}/second
 """)
@@ -49,6 +49,7 @@ def test_ctrl_c_stops_at_task_boundary_with_recap(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=ctrl_c_as_at_a_terminal,
     )
     deadline = time.monotonic() + 10
     while not all((p / "started").exists() for p in host_dirs.values()):
@@ -64,3 +65,10 @@ def test_ctrl_c_stops_at_task_boundary_with_recap(
     # the task that was running finished and was counted
     assert out.count("changed: [h0") == 5
     assert "Traceback" not in err
+
+
+def ctrl_c_as_at_a_terminal() -> None:
+    """The child takes SIGINT as a program started at a terminal does: a suite started in
+    the background of a non-interactive shell has it ignored, and children inherit that
+    (pbe, like any program, keeps an ignored SIGINT ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
