@@ -72,6 +72,7 @@ class PlaybookLoader:
         self.engine = engine or TemplateEngine()
         self.extra_vars = trust(dict(extra_vars or {}))  # -e: templated import_playbook names
         self._import_vars: dict[str, Any] = {}  # the enclosing import_playbook's vars
+        self._metas: dict[Path, tuple[bool, Any]] = {}  # role dir -> its meta/main, as read
         self.problems: list[Problem] = []
         self._stack: list[Path] = []
         self.playbook_dir = Path(".")
@@ -760,8 +761,7 @@ class PlaybookLoader:
 
     def _allows_duplicates(self, path: Path, loc: SourceLocation | None) -> bool:
         """A role's meta ``allow_duplicates: true``: it runs again wherever it is listed."""
-        meta = main_file(path, "meta")
-        ok, data = self._read_yaml(meta, loc) if meta else (False, None)
+        ok, data = self._role_meta(path, loc)
         value = data.get("allow_duplicates", False) if ok and isinstance(data, dict) else False
         return str(value).lower() in TRUE_STRINGS
 
@@ -873,13 +873,19 @@ class PlaybookLoader:
                 self._collect(exc, loc)
         return merged
 
+    def _role_meta(self, path: Path, loc: SourceLocation | None) -> tuple[bool, Any]:
+        """(ok, data) of a role's ``meta/main``, read once per load (its dependencies and
+        ``allow_duplicates`` both come from it); (False, None) without one."""
+        if path not in self._metas:
+            meta = main_file(path, "meta")
+            self._metas[path] = self._read_yaml(meta, loc) if meta else (False, None)
+        return self._metas[path]
+
     def _role_dependencies(self, path: Path, loc: SourceLocation | None) -> list[TaskItem]:
-        meta = main_file(path, "meta")
-        if meta is None:
-            return []
-        ok, data = self._read_yaml(meta, loc)
+        ok, data = self._role_meta(path, loc)
         if not ok:
             return []
+        meta = main_file(path, "meta")
         found = structure_problems(data, "rolemeta", loc_of(data) or SourceLocation(str(meta)))
         self.problems += found
         if self._has_errors(found) or not data:
