@@ -34,8 +34,6 @@ logger = logging.getLogger(__name__)
 ENTRY_POINTS = "pbe.modules"
 _lock = threading.Lock()
 _loaded: dict[Path, tuple[int, tuple[str, ...]]] = {}  # file -> (mtime, names registered)
-
-
 _action_plugins: dict[str, Path] = {}  # name -> a project's Ansible action plugin
 
 
@@ -56,7 +54,9 @@ def missing(name: str) -> tuple[str, str | None, bool] | None:
 
 
 def load_library(directory: Path) -> list[Problem]:
-    """Import the modules in ``directory/library/``; their problems (never raised)."""
+    """Register the modules in ``directory/library/`` (pbe's own kind, imported; Ansible's
+    Python, script and binary ones, to run on the host) and note the names of its
+    ``action_plugins/``; their problems (never raised)."""
     plugins = directory / "action_plugins"
     if is_dir(plugins):
         with _lock:
@@ -101,7 +101,7 @@ def _load_file(path: Path) -> list[Problem]:
 
 
 def _define(path: Path, mtime: int) -> list[Problem]:
-    """Register an Ansible module file to run by the host's Python."""
+    """Register an Ansible module file (Python, a script, a binary) to run on the host."""
     with _lock:
         _forget_file(path)
     try:
