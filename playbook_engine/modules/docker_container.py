@@ -364,7 +364,7 @@ def _apply(args: dict[str, Any], steps: list[Step]) -> str:
     run_steps = steps[:-1] if attached else steps
     name, cli = quote(args["name"]), docker_cli(args)
     body = " && ".join(_command(args, step) for step in run_steps) or "true"
-    script = f"{{ {body}; }} 2>&1; r=$?; printf '\\n@pbe-apply %s\\n' $r"
+    script = f"{{ {body}; }} 2>&1; r=$?; {marked('apply', '$r')}"
     if attached:
         script += f"; [ $r = 0 ] && {{ {cli} start --attach {name} 2>&1; {marked('run')}; }}"
     script += f"; {cli} container inspect {name} 2>/dev/null; {marked('container')}"

@@ -14,6 +14,7 @@ from typing import Any
 from ...errors import ModuleError
 from ...transport.shell import quote
 from ..base import Arg
+from .services import mark, sections
 
 __all__ = [
     "CONNECTION_ARGS",
@@ -85,32 +86,18 @@ def docker_cli(args: dict[str, Any]) -> str:
     return prefix + " ".join(words)
 
 
-def marked(name: str) -> str:
-    """A shell snippet printing the exit status of the command before it as a marker line,
-    so one round trip can carry several commands' outputs (``section`` splits them)."""
-    return f"printf '\\n@pbe-{name} %s\\n' $?"
+def marked(name: str, status: str = "$?") -> str:
+    """A shell snippet ending the section ``name`` with the exit status of the command
+    before it (or ``status``), so one round trip carries several commands' outputs
+    (``section`` splits them): the service modules' markers."""
+    return mark(name, status)
 
 
 def section(out: str, name: str) -> tuple[str, int | None]:
-    """The output before marker ``name`` (after the previous marker) and its exit status;
+    """What the command before marker ``name`` printed, and its exit status;
     ``("", None)`` when the command never got there."""
-    start = 0
-    for line_start, line in _lines_with_offsets(out):
-        if not line.startswith("@pbe-"):
-            continue
-        marker, _, status = line[5:].partition(" ")
-        if marker == name:
-            return out[start:line_start].strip("\n"), int(status or 0)
-        start = line_start + len(line) + 1
-    return "", None
-
-
-def _lines_with_offsets(out: str) -> list[tuple[int, str]]:
-    found, offset = [], 0
-    for line in out.split("\n"):
-        found.append((offset, line))
-        offset += len(line) + 1
-    return found
+    found = sections(out).get(name)
+    return ("", None) if found is None else (found.text.strip("\n"), found.rc)
 
 
 def json_value(text: str, what: str) -> Any:

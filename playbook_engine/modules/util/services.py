@@ -49,9 +49,10 @@ class Section:
     text: str
 
 
-def mark(name: str) -> str:
-    """Shell that ends the section ``name`` with the exit status of the command before it."""
-    return f"printf '\\n{MARK} %s %d\\n' {quote(name)} $?"
+def mark(name: str, status: str = "$?") -> str:
+    """Shell that ends the section ``name`` with the exit status of the command before it
+    (or the one a variable holds: ``status="$r"``)."""
+    return f"printf '\\n{MARK} %s %d\\n' {quote(name)} {status}"
 
 
 def section(name: str, command: str) -> str:
