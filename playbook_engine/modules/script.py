@@ -28,29 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModuleError
-from ..transport import shell
 from . import register
 from .base import Arg, Module, ModuleContext
 from .command import COMMAND_RETURNS, command_result, skip_reason, skipped_by, would_run
 from .result import Result
-
-# Printed on stderr when the wrapper itself fails (no temp dir, cd failed), so that is a
-# module error rather than the script's own non-zero exit.
-_SETUP_FAILED = "pbe-script-setup-failed:"
-_SETUP_RC = 125
-
-_WRAPPER = (
-    'd=$(mktemp -d "${{TMPDIR:-/tmp}}/pbe-script.XXXXXXXX") || '
-    "{{ echo {marker} cannot create a temp directory in ${{TMPDIR:-/tmp}} >&2; exit {rc}; }}\n"
-    "trap 'rm -rf -- \"$d\"' EXIT\n"
-    "trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM\n"
-    'f="$d"/{name}\n'
-    'cat > "$f" && chmod 700 "$f" || '
-    '{{ echo {marker} cannot write the script into "$d" >&2; exit {rc}; }}\n'
-    "{chdir}"
-    '{runner} "$f"{args} </dev/null\n'
-)
-_CHDIR = "cd -- {path} || {{ echo {marker} cannot change into {path} >&2; exit {rc}; }}\n"
+from .util.staged import setup_error, staged_command
 
 
 def parse_shebang(data: bytes) -> list[str]:
@@ -80,19 +62,6 @@ def runner_words(executable: str | None, data: bytes) -> list[str]:
         if words:
             return words
     return parse_shebang(data)
-
-
-def wrapper(name: str, runner: list[str], args: list[str], chdir: str | None) -> str:
-    """The one remote command: stage the script from stdin, run it, clean up."""
-    q = shell.quote
-    return _WRAPPER.format(
-        marker=_SETUP_FAILED,
-        rc=_SETUP_RC,
-        name=q(name),
-        chdir=_CHDIR.format(path=q(chdir), marker=_SETUP_FAILED, rc=_SETUP_RC) if chdir else "",
-        runner=shell.join(runner),
-        args="".join(f" {q(a)}" for a in args),
-    )
 
 
 def split_cmd(cmd: str) -> list[str]:
@@ -140,13 +109,13 @@ class Script(Module):
         data = _read(source)
         if ctx.check:
             return would_run(args, ctx, "Script")
-        command = wrapper(
+        command = staged_command(
             source.name, runner_words(args.get("executable"), data), words[1:], args.get("chdir")
         )
         started = time.time()
         res = ctx.run(command, stdin=data)
-        if res.rc == _SETUP_RC and _SETUP_FAILED in res.err:
-            raise ModuleError(f"cannot run {words[0]} on the host: {_setup_error(res.err)}")
+        if (failed := setup_error(res)) is not None:
+            raise ModuleError(f"cannot run {words[0]} on the host: {failed}")
         return command_result(cmd, res, started, strip=False)
 
 
@@ -155,10 +124,3 @@ def _read(source: Path) -> bytes:
         return source.read_bytes()
     except OSError as exc:
         raise ModuleError(f"cannot read script {source}: {exc.strerror}") from None
-
-
-def _setup_error(stderr: str) -> str:
-    """The wrapper's own message, with what the shell said before it (e.g. cd's reason)."""
-    before, _, ours = stderr.partition(_SETUP_FAILED)
-    said = before.strip()
-    return ours.strip() + (f" ({said})" if said else "")

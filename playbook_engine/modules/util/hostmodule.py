@@ -15,8 +15,8 @@ arguments to the module itself.
 
 A module that is no Python (a shell script, a binary) gets what Ansible gives it: the path
 of a file holding its arguments (JSON for ``WANT_JSON`` scripts and binaries, else
-``key=value`` words). One command stages both files from stdin in a private temp directory,
-runs the module and removes the directory.
+``key=value`` words). One command stages both from stdin in a private temp directory, as
+``script`` stages its scripts (``staged``), runs the module and removes the directory.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from ...transport import shell
 from ..base import Arg, Module, ModuleContext
 from ..result import Result
 from .interpreter import NO_PYTHON_SAID, python_candidates, run_python
+from .staged import setup_error, staged_command
 
 __all__ = [
     "PythonModule",
@@ -116,22 +117,13 @@ class ScriptModule(_HostModule):
             data = json.dumps(given).encode()
         else:
             data = " ".join(f"{k}={shell.quote(_word(v))}" for k, v in given.items()).encode()
-        command = _SCRIPT.format(size=len(data), name=shell.quote(self.name), mark=_SETUP_FAILED)
+        command = staged_command(
+            self.name, [], [], prefix="pbe-module", what="the module", args_file=len(data)
+        )
         out = ctx.run(command, stdin=data + program)
-        if _SETUP_FAILED in out.err:
-            raise ModuleError(out.err.strip().replace(_SETUP_FAILED, "").strip())
+        if (failed := setup_error(out)) is not None:
+            raise ModuleError(f"cannot run `{self.name}` on the host: {failed}")
         return _script_result(out.out, out.err, out.rc)
-
-
-_SETUP_FAILED = "pbe-module-setup-failed:"
-_SCRIPT = (
-    'd=$(mktemp -d "${{TMPDIR:-/tmp}}/pbe-module.XXXXXXXX") || '
-    "{{ echo {mark} cannot create a temp directory >&2; exit 125; }}\n"
-    "trap 'rm -rf -- \"$d\"' EXIT\n"
-    'dd bs=1 count={size} of="$d/args" 2>/dev/null && cat > "$d"/{name} && '
-    'chmod 700 "$d"/{name} || {{ echo {mark} cannot stage the module in "$d" >&2; exit 125; }}\n'
-    '"$d"/{name} "$d/args" </dev/null\n'
-)
 
 
 def _word(value: Any) -> str:
