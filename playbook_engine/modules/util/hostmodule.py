@@ -140,37 +140,36 @@ def define_script(name: str, source: Path) -> type[ScriptModule]:
 
 
 def _script_result(stdout: str, stderr: str, rc: int) -> Result:
+    """A script module's result: the JSON object its output holds."""
     start, end = stdout.find("{"), stdout.rfind("}")
-    try:
-        values = json.loads(stdout[start : end + 1]) if 0 <= start < end else None
-    except ValueError:
-        values = None
-    if not isinstance(values, dict):
-        return Result.fail(
-            "MODULE FAILURE: the module's output is no JSON",
-            rc=rc,
-            module_stdout=stdout,
-            module_stderr=stderr,
-        )
+    values = _json_object(stdout[start : end + 1] if 0 <= start < end else None)
+    if values is None:
+        return _no_result("the module's output is no JSON", stdout, stderr, rc)
     return Result.of(values)
 
 
 def _result(stdout: str, stderr: str, rc: int) -> Result:
+    """A Python module's result: the JSON after the runner's marker; what the module
+    printed before it is kept as ``module_stdout``."""
     head, mark, tail = stdout.rpartition(_MARK)
-    try:
-        values = json.loads(tail) if mark else None
-    except ValueError:
-        values = None
-    if not isinstance(values, dict):
-        return Result.fail(
-            "MODULE FAILURE: the module gave no result",
-            rc=rc,
-            module_stdout=stdout,
-            module_stderr=stderr,
-        )
+    values = _json_object(tail if mark else None)
+    if values is None:
+        return _no_result("the module gave no result", stdout, stderr, rc)
     if head.strip():
         values.setdefault("module_stdout", head)
     return Result.of({k: v for k, v in values.items() if not k.startswith("_ansible_")})
+
+
+def _json_object(text: str | None) -> dict[str, Any] | None:
+    try:
+        values = json.loads(text) if text is not None else None
+    except ValueError:
+        return None
+    return values if isinstance(values, dict) else None
+
+
+def _no_result(why: str, stdout: str, stderr: str, rc: int) -> Result:
+    return Result.fail(f"MODULE FAILURE: {why}", rc=rc, module_stdout=stdout, module_stderr=stderr)
 
 
 @cache
