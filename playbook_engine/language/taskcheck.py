@@ -227,13 +227,15 @@ class TaskChecker:
             return
         known = set(module.args) | {a for arg in module.args.values() for a in arg.aliases}
         for name in args:
-            if name not in known and not module.open_args:
-                hint = did_you_mean(name, known) or f"`pbe doc {module.name}` lists them"
-                self.error(
-                    f"unsupported argument `{name}` for module `{module.name}`",
-                    _arg_loc(args, name, loc),
-                    hint,
-                )
+            if name in known or module.open_args:
+                continue
+            hint = did_you_mean(name, known) or f"`pbe doc {module.name}` lists them"
+            if module.ignores_unknown_args:
+                message = f"`{module.name}` ignores argument `{name}`, as Ansible's does"
+                self.problems.append(Problem(message, _arg_loc(args, name, loc), hint, "warning"))
+            else:
+                message = f"unsupported argument `{name}` for module `{module.name}`"
+                self.error(message, _arg_loc(args, name, loc), hint)
         schema = module.json_schema()
         schema["additionalProperties"] = True  # unknown names reported above
         for problem in schema_problems(args, schema, node.key_loc(key)):

@@ -170,6 +170,9 @@ class Module:
     raw_args: ClassVar[frozenset[str]] = frozenset()
     # True for modules whose keys are user data (set_fact): unknown keys pass through.
     open_args: ClassVar[bool] = False
+    # True where Ansible's action takes any other argument and ignores it (fetch, raw):
+    # validation warns, the run drops it. Elsewhere an unknown argument is an error.
+    ignores_unknown_args: ClassVar[bool] = False
     # Hooks the engine reads instead of knowing modules by name:
     # the engine expands the task per host into more tasks (include_tasks, include_role);
     expands_at_run: ClassVar[bool] = False
@@ -272,7 +275,7 @@ class Module:
         """What validation reports, again at run time, in Ansible's words: a task whose
         failure is expected (``ignore_errors``) is built with its argument problems."""
         extra = sorted(k for k in values if k not in cls.args)
-        if extra and not cls.open_args:
+        if extra and not cls.open_args and not cls.ignores_unknown_args:
             raise ModuleError(f"Unsupported parameters for ({cls.name}) module: {', '.join(extra)}")
         for group in cls.required_one_of:
             if all(values.get(key) is None for key in group):

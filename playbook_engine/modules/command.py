@@ -260,6 +260,7 @@ class Raw(Module):
     }
     supports_check = False
     supports_async = False  # as in Ansible
+    ignores_unknown_args = True  # as Ansible's action
     returns = COMMAND_RETURNS
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:

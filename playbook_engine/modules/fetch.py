@@ -58,6 +58,7 @@ class Fetch(Module):
     """Copy a file from the host to the controller, under dest/HOST/PATH or flat."""
 
     supports_async = False  # Ansible's action refuses async too
+    ignores_unknown_args = True  # as Ansible's action: `mode` is often written, never used
 
     local_paths = frozenset({"dest"})
     args = {

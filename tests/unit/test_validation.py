@@ -105,3 +105,36 @@ def test_duplicate_keys_warn_but_validate(tmp_path: Path) -> None:
     code, _, err = validate(str(book))
     assert code == 0
     assert f"warning: {book}:5:7: duplicate key `name`" in err
+
+
+def test_fetch_and_raw_ignore_other_arguments_as_ansible_does(tmp_path: Path) -> None:
+    """Ansible's fetch and raw actions take any other argument and ignore it (CIS roles
+    write `mode:` on fetch): a warning, not an error; the run does what the rest says."""
+    src = tmp_path / "report.txt"
+    src.write_text("audit\n")
+    book = tmp_path / "site.yml"
+    book.write_text(
+        "- hosts: all\n"
+        "  gather_facts: false\n"
+        "  tasks:\n"
+        "    - fetch:\n"
+        f"        src: {src}\n"
+        f"        dest: {tmp_path}/out/\n"
+        "        flat: true\n"
+        "        mode: '0644'\n"
+        "    - raw: echo hi > " + str(tmp_path / "raw.txt") + "\n"
+        "      args: {chdir: /}\n"
+        "    - debug: {mssg: hi}\n"
+    )
+    inventory = tmp_path / "hosts.ini"
+    inventory.write_text("here ansible_connection=local\n")
+    code, _, err = validate(str(book), "-i", str(inventory))
+    assert f"{book}:8:9: `fetch` ignores argument `mode`, as Ansible's does" in err, err
+    assert f"{book}:10:14: `raw` ignores argument `chdir`, as Ansible's does" in err, err
+    assert f"{book}:11:15: unsupported argument `mssg`" in err, err  # others stay strict
+    assert code == 4
+    book.write_text(book.read_text().replace("    - debug: {mssg: hi}\n", ""))
+    out, err_io = io.StringIO(), io.StringIO()
+    assert main(["run", str(book), "-i", str(inventory)], out, err_io) == 0, err_io.getvalue()
+    assert (tmp_path / "out" / "report.txt").read_text() == "audit\n"
+    assert (tmp_path / "raw.txt").read_text() == "hi\n"
