@@ -9,6 +9,13 @@ on the controller: it is registered to run by the host's Python (``modules/util/
 The module registry is the process's: a library module stays registered after its run, a
 file is imported again only when it changed, and a library module may replace another
 library's module of the same name (the last loaded wins) but never one of pbe's own.
+
+An installed collection's module (``ns.col.name``, or a short name Ansible routes to a
+collection) that pbe does not implement runs the same way when the collection is found
+(``collections/`` beside a playbook, ``ANSIBLE_COLLECTIONS_PATH`` …), with the
+collection ``module_utils`` it imports. A Python module that imports a part of
+``ansible.module_utils`` pbe's host runtime lacks, or that has an action plugin, is
+reported as a module pbe cannot run, where a task uses it.
 """
 
 from __future__ import annotations
@@ -18,16 +25,17 @@ import importlib.util
 import logging
 import sys
 import threading
+from collections.abc import Mapping
 from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
 
 from .. import modules
 from ..errors import Problem
-from ..modules.util import hostmodule
+from ..modules.util import hostimports, hostmodule
 from ..source import SourceLocation
-from .catalog import missing_module
-from .roles import is_dir
+from .catalog import ansible_module, is_fqcn, missing_module
+from .roles import collection_roots, is_dir, is_file
 
 logger = logging.getLogger(__name__)
 
@@ -35,14 +43,18 @@ ENTRY_POINTS = "pbe.modules"
 _lock = threading.Lock()
 _loaded: dict[Path, tuple[int, tuple[str, ...]]] = {}  # file -> (mtime, names registered)
 _action_plugins: dict[str, Path] = {}  # name -> a project's Ansible action plugin
+_cannot_run: dict[str, tuple[str, str]] = {}  # name -> (why, hint): found, not runnable
+_playbook_dirs: list[Path] = []  # where playbooks were loaded: their collections/ count
+_looked_up: dict[str, tuple[Path, ...]] = {}  # name -> the roots it was looked for in
 
 
 def missing(name: str) -> tuple[str, str | None, bool] | None:
     """(message, hint, deferrable) for a module pbe lacks but Ansible has (see
-    ``catalog.missing_module``), or a project's Ansible action plugin; None for no
-    module."""
+    ``catalog.missing_module``), a project's Ansible action plugin, or a module found that
+    pbe cannot run; None for no module."""
     with _lock:
         plugin = _action_plugins.get(name)
+        cannot = _cannot_run.get(name)
     if plugin is not None:
         return (
             f"`{name}` is an Ansible action plugin ({plugin}): it runs inside Ansible's "
@@ -50,7 +62,91 @@ def missing(name: str) -> tuple[str, str | None, bool] | None:
             "write it as a pbe module (see docs/writing-modules.md)",
             True,
         )
+    if cannot is not None:
+        return cannot[0], cannot[1], True
     return missing_module(name)
+
+
+def use_collections(playbook_dir: Path) -> None:
+    """Note a loaded playbook's directory: its ``collections/`` holds installed collections."""
+    with _lock:
+        if playbook_dir not in _playbook_dirs:
+            _playbook_dirs.append(playbook_dir)
+
+
+def load_collection_module(name: str) -> bool:
+    """Register the installed collection module ``name`` means, to run on the host; True
+    when ``name`` is now a module. A module found that pbe cannot run is noted for
+    ``missing``."""
+    if modules.get(name) is not None:
+        return True
+    fqcn = name if is_fqcn(name) else getattr(ansible_module(name), "fqcn", None)
+    if fqcn is None or not is_fqcn(fqcn):
+        return False
+    if modules.get(fqcn) is not None:  # found before, written another way
+        modules.ALIASES.setdefault(name, modules.canonical_name(fqcn))
+        return True
+    with _lock:
+        beside = [d / "collections" for d in _playbook_dirs]
+    roots = tuple(dict.fromkeys([*beside, *collection_roots(None)]))
+    with _lock:
+        if _looked_up.get(name) == roots:
+            return False
+        _looked_up[name] = roots
+    ns, col, short = fqcn.split(".", 2)
+    for root in roots:
+        plugins = root / "ansible_collections" / ns / col / "plugins"
+        if is_file(plugins / "modules" / f"{short}.py"):
+            return _define_collection_module(name, fqcn, root, plugins)
+    return False
+
+
+def _define_collection_module(name: str, fqcn: str, root: Path, plugins: Path) -> bool:
+    ns, col, short = fqcn.split(".", 2)
+    source = plugins / "modules" / f"{short}.py"
+    where = f"collection {ns}.{col} ({root})"
+    if is_file(plugins / "action" / f"{short}.py"):
+        return _not_runnable(
+            name,
+            f"`{name}` has an Ansible action plugin in {where}: part of it runs inside "
+            "Ansible's controller, which pbe is not",
+        )
+    text = source.read_text(encoding="utf-8", errors="replace")
+    package = f"ansible_collections.{ns}.{col}.plugins.modules"
+    found = hostimports.needs(text, package, [root, *collection_roots(None)])
+    lacking = _lacking(text, package, found.files)
+    if found.not_found or lacking:
+        what = ", ".join([*found.not_found, *lacking])
+        return _not_runnable(
+            name,
+            f"`{name}` from {where} imports {what}, which pbe's host runtime does not provide",
+        )
+    utils = {**found.files, source.relative_to(root).as_posix(): source}
+    try:
+        cls = hostmodule.define(fqcn, source, utils, package)
+    except SyntaxError as exc:
+        return _not_runnable(name, f"`{name}` from {where} is no Python: {exc.msg}")
+    modules.register(fqcn, *((name,) if name != fqcn else ()))(cls)
+    return True
+
+
+def _lacking(text: str, package: str, utils: Mapping[str, Path]) -> list[str]:
+    """What the module source ``text`` and the files it is served with (``utils``) import
+    unconditionally from ``ansible.module_utils`` that neither pbe nor ``utils`` provide."""
+    read = {key: path.read_text(encoding="utf-8", errors="replace") for key, path in utils.items()}
+    served = {**hostmodule.support_files(), **read}
+    lacking = set(hostimports.unserved(text, package, served))
+    for key, code in read.items():
+        lacking.update(hostimports.unserved(code, hostimports.package_of(key), served))
+    return sorted(lacking)
+
+
+def _not_runnable(name: str, why: str) -> bool:
+    """Note a module found that pbe cannot run: ``missing`` reports it where a task uses it."""
+    hint = "pbe serves part of ansible.module_utils to host modules (docs/writing-modules.md)"
+    with _lock:
+        _cannot_run[name] = (why, hint)
+    return False
 
 
 def load_library(directory: Path) -> list[Problem]:
@@ -113,6 +209,15 @@ def _define(path: Path, mtime: int) -> list[Problem]:
     except SyntaxError as exc:
         loc = SourceLocation(str(path), exc.lineno or 0, exc.offset or 0)
         return [Problem(f"cannot load {path.name}: SyntaxError: {exc.msg}", loc)]
+    if isinstance(cls, type) and issubclass(cls, hostmodule.PythonModule):
+        lacking = _lacking(path.read_text(encoding="utf-8", errors="replace"), "", cls.utils)
+        if lacking:
+            _not_runnable(
+                path.stem,
+                f"`{path.stem}` ({path}) imports {', '.join(lacking)}, which pbe's host "
+                "runtime does not provide",
+            )
+            return []
     if path.stem in modules.REGISTRY and not _release(path.stem):
         return [
             Problem(
@@ -201,6 +306,7 @@ def _forget_file(path: Path) -> None:
     """Unregister what a library file registered (it is being loaded again). Holds _lock."""
     mtime, names = _loaded.get(path, (0, ()))
     _unregister(set(names))
+    _cannot_run.pop(path.stem, None)
     _loaded[path] = (mtime, ())
 
 

@@ -15,7 +15,7 @@ from ..templating.plugins import load_plugins
 from ..templating.templar import TemplateEngine
 from ..templating.values import author_text, is_template, trust
 from .argspec import implicit_task, literal_param_problems, read_specs
-from .library import load_entry_points, load_library
+from .library import load_entry_points, load_library, use_collections
 from .loader import YList, YMap, load_file, load_vars_file, loc_of, plain
 from .model import Block, Play, Playbook, Role, Task, TaskItem, VarPrompt
 from .roles import (
@@ -120,6 +120,7 @@ class PlaybookLoader:
             return []
         self.problems += load_plugins(self.engine.env, resolved.parent)  # filter_plugins/ ...
         self.problems += load_library(resolved.parent)
+        use_collections(resolved.parent)
         ok, data = self._read_yaml(path, at)
         if not ok:
             return []

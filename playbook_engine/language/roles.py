@@ -38,12 +38,19 @@ def collection_role_dirs(name: str, playbook_dir: Path) -> list[Path]:
     match = _FQCN.match(name)
     if match is None:
         return []
-    roots = [playbook_dir / "collections"]
+    ns, col, role = match.groups()
+    roots = collection_roots(playbook_dir)
+    return [root / "ansible_collections" / ns / col / "roles" / role for root in roots]
+
+
+def collection_roots(playbook_dir: Path | None) -> list[Path]:
+    """The directories installed collections live under (each holds ``ansible_collections/``),
+    in Ansible's order: ``collections/`` beside the playbook first."""
+    roots = [playbook_dir / "collections"] if playbook_dir is not None else []
     for var in ("ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_COLLECTIONS_PATHS"):
         roots += [Path(p).expanduser() for p in os.environ.get(var, "").split(":") if p]
     roots += [Path("~/.ansible/collections").expanduser(), Path("/usr/share/ansible/collections")]
-    ns, col, role = match.groups()
-    return [root / "ansible_collections" / ns / col / "roles" / role for root in roots]
+    return roots
 
 
 def role_short_name(name: str) -> str:

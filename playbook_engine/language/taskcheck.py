@@ -15,6 +15,7 @@ from ..source import SourceLocation
 from ..templating.lookups import known, lookup_table
 from ..templating.templar import TemplateEngine
 from ..templating.values import is_template, trust
+from .library import load_collection_module
 from .library import missing as _missing
 from .loader import YMap
 from .validate import (
@@ -89,7 +90,7 @@ class TaskChecker:
         ]
         if "action" in node or "local_action" in node:
             return self._action_keyword(node, candidates)
-        found = [k for k in candidates if modules.get(str(k))]
+        found = [k for k in candidates if _known(str(k))]
         missing = [] if found else [k for k in candidates if _missing(str(k))]
         for key in candidates:
             if key not in found:
@@ -158,11 +159,7 @@ class TaskChecker:
             )
             args = args if "_free" not in args else {"_raw_params": args["_free"]}
             return str(name), _merged(args, loc=node.value_loc(key))
-        if (
-            name
-            and not modules.get(str(name))
-            and self._missing_module(str(name), node.value_loc(key))
-        ):
+        if name and not _known(str(name)) and self._missing_module(str(name), node.value_loc(key)):
             args = args if "_free" not in args else {"_raw_params": args["_free"]}
             return str(name), _merged(args, loc=node.value_loc(key))
         if not name or not modules.get(str(name)):
@@ -334,6 +331,11 @@ class TaskChecker:
             )
         for key in ("vars", "loop", "environment", "name"):
             self.problems += check_templates(node.get(key), self.engine, node.loc)
+
+
+def _known(name: str) -> bool:
+    """A module pbe has, or an installed collection's module it can run (registered now)."""
+    return modules.get(name) is not None or load_collection_module(name)
 
 
 def _expects_failure(node: YMap) -> bool:

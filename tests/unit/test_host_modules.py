@@ -157,28 +157,51 @@ def test_a_spec_built_at_run_time_is_left_to_the_module() -> None:
 
 
 def test_a_module_that_fails_or_imports_what_pbe_lacks_says_so(tmp_path: Path) -> None:
+    """An unconditional import of a part of ansible.module_utils pbe does not serve is
+    known before the run: a validation error where a task uses the module, deferred to the
+    run in a file only included at run time (as a module pbe lacks). One inside a function
+    fails when the module gets there."""
     name = unique("pbe_t_pyf")
-    site = write(
-        tmp_path,
-        {
-            f"library/{name}.py": (
-                "from ansible.module_utils.basic import AnsibleModule\n"
-                "from ansible.module_utils.network.common.utils import to_list\n"
-            ),
-            f"library/{name}_raise.py": (
-                "from ansible.module_utils.basic import AnsibleModule\n"
-                "AnsibleModule(argument_spec={})\nraise RuntimeError('boom')\n"
-            ),
-            "site.yml": (
-                "- hosts: a\n  gather_facts: false\n  tasks:\n"
-                f"    - name: imports\n      {name}: {{}}\n      ignore_errors: true\n"
-                f"    - name: raises\n      {name}_raise: {{}}\n      ignore_errors: true\n"
-            ),
-        },
+    files = {
+        f"library/{name}.py": (
+            "from ansible.module_utils.basic import AnsibleModule\n"
+            "from ansible.module_utils.network.common.utils import to_list\n"
+        ),
+        f"library/{name}_late.py": (
+            "from ansible.module_utils.basic import AnsibleModule\n"
+            "def main():\n"
+            "    from ansible.module_utils.network.common.utils import to_list\n"
+            "main()\n"
+        ),
+        f"library/{name}_raise.py": (
+            "from ansible.module_utils.basic import AnsibleModule\n"
+            "AnsibleModule(argument_spec={})\nraise RuntimeError('boom')\n"
+        ),
+        "later.yml": f"- name: imports\n  {name}: {{}}\n  ignore_errors: true\n",
+        "site.yml": (
+            "- hosts: a\n  gather_facts: false\n  tasks:\n"
+            f"    - name: imports\n      {name}: {{}}\n      ignore_errors: true\n"
+        ),
+    }
+    site = write(tmp_path, files)
+    with pytest.raises(pbe.ValidationFailed) as failed:
+        pbe.run(site, INVENTORY)
+    assert f"site.yml:5:7: `{name}` ({tmp_path}/library/{name}.py) imports " in str(failed.value)
+    assert "ansible.module_utils.network.common.utils, which pbe's host runtime does not" in str(
+        failed.value
     )
-    result = by_name(pbe.run(site, INVENTORY))
+    site.write_text(
+        "- hosts: a\n  gather_facts: false\n  tasks:\n"
+        "    - include_tasks: later.yml\n"
+        f"    - name: late\n      {name}_late: {{}}\n      ignore_errors: true\n"
+        f"    - name: raises\n      {name}_raise: {{}}\n      ignore_errors: true\n"
+    )
+    run = pbe.run(site, INVENTORY)
+    result = by_name(run)
     assert result["imports"].status == "failed"
-    assert "ansible.module_utils.network" in result["imports"].result["msg"]
+    assert "which pbe's host runtime does not provide" in result["imports"].result["msg"]
+    assert result["late"].status == "failed"
+    assert "ansible.module_utils.network" in result["late"].result["msg"]
     assert result["raises"].result["msg"] == "MODULE FAILURE: RuntimeError: boom"
     assert "Traceback" in result["raises"].result["exception"]
 

@@ -42,6 +42,8 @@ __all__ = [
     "define_script",
     "is_ansible_module",
     "is_script",
+    "project_utils",
+    "support_files",
 ]
 
 _HOSTPY = Path(__file__).parent / "hostpy"
@@ -73,13 +75,20 @@ class _HostModule(Module):
 
 
 class PythonModule(_HostModule):
-    """Base of the classes ``define`` makes, one per Python library file."""
+    """Base of the classes ``define`` makes, one per Python module file."""
+
+    # the project's or collection's files the module imports (path on the host's import
+    # path -> file), and the dotted package its relative imports start from
+    utils: ClassVar[Mapping[str, Path]] = {}
+    package: ClassVar[str] = ""
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
+        own = {k: p.read_text(encoding="utf-8", errors="replace") for k, p in self.utils.items()}
         payload = {
-            "name": self.name,
+            "name": self.name.rsplit(".", 1)[-1],
             "module": self.source.read_text(encoding="utf-8", errors="replace"),
-            "files": {**_support_files(), **_project_utils(self.source)},
+            "package": self.package,
+            "files": {**support_files(), **own},
             "run": {"args": args, "check": ctx.check, "diff": ctx.diff, "name": self.name},
         }
         command = run_python(ctx, f"-c {shell.quote(_runner())}")
@@ -92,8 +101,12 @@ class PythonModule(_HostModule):
         return _result(out.out, out.err, out.rc)
 
 
-def define(name: str, source: Path) -> type[PythonModule]:
-    """The module class for library file ``source`` (SyntaxError when it is no Python)."""
+def define(
+    name: str, source: Path, utils: Mapping[str, Path] | None = None, package: str = ""
+) -> type[PythonModule]:
+    """The module class for Ansible module file ``source`` (SyntaxError when it is no
+    Python): a library file (its ``utils`` default to the project's ``module_utils/``) or
+    a collection's module (``utils`` and ``package`` given)."""
     spec = argument_spec(source.read_text(encoding="utf-8", errors="replace"))
     args = {} if spec is None else _args(spec)
     attrs = {
@@ -102,6 +115,8 @@ def define(name: str, source: Path) -> type[PythonModule]:
         "source": source,
         "args": args,
         "open_args": spec is None,
+        "utils": dict(project_utils(source) if utils is None else utils),
+        "package": package,
     }
     return type(f"Library_{name}", (PythonModule,), attrs)
 
@@ -178,23 +193,22 @@ def _runner() -> str:
 
 
 @cache
-def _support_files() -> dict[str, str]:
+def support_files() -> dict[str, str]:
+    """pbe's own ``ansible.module_utils`` (path -> source), served to every host module."""
     return {
         str(path.relative_to(_HOSTPY)): path.read_text(encoding="utf-8")
         for path in sorted((_HOSTPY / "ansible").rglob("*.py"))
     }
 
 
-def _project_utils(source: Path) -> dict[str, str]:
+def project_utils(source: Path) -> dict[str, Path]:
     """The project's ``module_utils/`` beside the ``library/`` that holds ``source``, as
     Ansible imports them: ``ansible.module_utils.NAME``."""
     folder = source.parent.parent / "module_utils"
     if not folder.is_dir():
         return {}
     return {
-        f"ansible/module_utils/{path.relative_to(folder)}": path.read_text(
-            encoding="utf-8", errors="replace"
-        )
+        f"ansible/module_utils/{path.relative_to(folder)}": path
         for path in sorted(folder.rglob("*.py"))
     }
 

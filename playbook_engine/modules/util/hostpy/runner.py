@@ -48,7 +48,8 @@ sys.argv = [payload["name"]]
 import ansible.module_utils.basic as basic  # noqa: E402
 
 basic._set_run(payload["run"], emit)
-main = {"__name__": "__main__", "__file__": payload["name"] + ".py", "__builtins__": __builtins__}
+main = {"__name__": "__main__", "__file__": payload["name"] + ".py", "__builtins__": __builtins__,
+        "__package__": payload.get("package") or None}
 try:
     exec(compile(payload["module"], payload["name"] + ".py", "exec"), main)
 except SystemExit:
