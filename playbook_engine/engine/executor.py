@@ -375,6 +375,8 @@ class Executor:
         """A task's shown name, its ``{{ }}`` rendered with play and extra vars and, given
         its ``scope``, the vars of its roles (parameters, ``role_name``) and blocks (as
         Ansible does); a name that needs host variables is shown as written."""
+        if modules.canonical_name(task.action) == "include_role":  # never `ROLE : NAME`
+            return self._own_name(task, scope) if task.name else f"include_role : {_role_arg(task)}"
         name = self._own_name(task, scope)
         if scope is not None and scope.role is not None:  # Ansible's `ROLE : NAME`
             return f"{scope.role.name} : {name}"
@@ -1131,13 +1133,19 @@ def _search_path(task: Task, scope: Scope, playbook_dir: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def _role_arg(task: Task) -> str:
+    """The role an ``include_role`` task names, as written."""
+    return str(task.args.get("name") or task.args.get("role") or "")
+
+
 def _role_magic(role: Role, parents: tuple[Role, ...]) -> dict[str, Any]:
     """A role's own special variables; ``ansible_parent_role_names``/``_paths`` only in a
     role another role brought in (undefined otherwise, as in Ansible)."""
     found: dict[str, Any] = {
         "role_path": role.path,
-        "role_name": role.name,
+        "role_name": role.short_name,
         "ansible_role_name": role.name,
+        "ansible_collection_name": role.collection,
     }
     if parents:
         found["ansible_parent_role_names"] = [r.name for r in parents]

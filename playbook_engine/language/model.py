@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any, Union
 
 from ..source import SourceLocation
@@ -91,6 +92,19 @@ class Role:
     # skipped on a host that already completed the same role (key) in this play
     dedupe: bool = False
     public: bool = True  # its defaults and vars seen by the whole play (`import_role: public=no`)
+
+    @property
+    def collection(self) -> str | None:
+        """``ns.col`` for a collection's role (under ``ansible_collections/ns/col/roles/``)."""
+        parts = PurePath(self.path).parts
+        if len(parts) >= 5 and parts[-5] == "ansible_collections" and parts[-2] == "roles":
+            return f"{parts[-4]}.{parts[-3]}"
+        return None
+
+    @property
+    def short_name(self) -> str:
+        """``role_name``: a collection role's own name, without its collection."""
+        return PurePath(self.path).name if self.collection else self.name
 
 
 @dataclass(frozen=True, slots=True)

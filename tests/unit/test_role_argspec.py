@@ -169,9 +169,9 @@ def test_role_without_specs_gets_no_task_and_tasks_from_picks_the_entry_point(
         ("plain : debug", "debug", "ok"),  # plain: no spec, no task
         (side, "validate_argument_spec", "ok"),
         ("web : debug", "debug", "ok"),
-        ("include_role", "include_role", "ok"),
+        ("include_role : web", "include_role", "ok"),
         ("web : debug", "debug", "ok"),  # `other` is no entry point: no validation
-        ("include_role", "include_role", "ok"),
+        ("include_role : web", "include_role", "ok"),
         (side, "validate_argument_spec", "failed"),
     ]
     assert result.results[-1].result["argument_errors"] == [

@@ -23,13 +23,15 @@ def shown(result: pbe.RunResult, host: str) -> list[tuple[str, str]]:
     """(task name without its `ROLE : ` prefix, status) of every result shown for
     ``host``, debug ones by message."""
     return [
-        (
-            str(r.result.get("msg")) if r.action == "debug" else r.task_name.rpartition(" : ")[2],
-            r.status,
-        )
+        (str(r.result.get("msg")) if r.action == "debug" else _bare(r.task_name), r.status)
         for r in result.results
         if r.host == host
     ]
+
+
+def _bare(name: str) -> str:
+    """``include_role : r`` (an unnamed include_role) -> ``include_role``."""
+    return "include_role" if name.startswith("include_role : ") else name.rpartition(" : ")[2]
 
 
 @pytest.mark.parametrize("strategy", ["linear", "free"])
@@ -216,3 +218,34 @@ def test_tasks_from_outside_the_role_is_refused(tmp_path: Path, name: str) -> No
     last = result.results[-1]
     assert last.status == "failed"
     assert "is not inside the expected role path" in str(last.result["msg"])
+
+
+def test_a_collection_roles_names_and_magic_variables(tmp_path: Path) -> None:
+    """As ansible-core 2.21 shows them: `role_name` is a collection role's own name,
+    `ansible_role_name` its FQCN, `ansible_collection_name` its collection (null in a role
+    of no collection, undefined outside roles); an include_role task never gets the
+    `ROLE : ` prefix and is `include_role : NAME` when unnamed."""  # checked with ansible-core
+    probe = (
+        '- debug:\n    msg: "{{ [role_name, ansible_role_name, ansible_collection_name '
+        "| default('UNDEF')] | join(',') }}\"\n"
+    )
+    write(
+        tmp_path,
+        {
+            "collections/ansible_collections/acme/web/roles/site/tasks/main.yml": probe
+            + "- include_role: {name: plain}\n"
+            "- name: named include\n  include_role: {name: plain}\n",
+            "roles/plain/tasks/main.yml": probe,
+            "site.yml": "- hosts: a\n  gather_facts: false\n  roles: [acme.web.site]\n"
+            "  tasks:\n    - debug: msg=\"{{ ansible_collection_name | default('UNDEF') }}\"\n",
+        },
+    )
+    result = pbe.run(tmp_path / "site.yml", INVENTORY)
+    assert [(r.task_name, r.result.get("msg")) for r in result.results] == [
+        ("acme.web.site : debug", "site,acme.web.site,acme.web"),
+        ("include_role : plain", None),
+        ("plain : debug", "plain,plain,None"),
+        ("named include", None),
+        ("plain : debug", "plain,plain,None"),
+        ("debug", "UNDEF"),
+    ]
