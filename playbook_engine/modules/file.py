@@ -107,6 +107,7 @@ class Facts:
     nodes: tuple[Node, ...] = ()
     blocker: str | None = None
     se: SeContext | None = None  # the path's SELinux context, where SELinux is on
+    check: bool = False  # a check run: an account may come from a task it did not apply
 
 
 @dataclass
@@ -141,6 +142,7 @@ class Ids:
     owner: str | None = None
     gid: int | None = None
     group: str | None = None
+    unknown: tuple[str, ...] = ()  # accounts not found, for a path a check run would create
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,14 +172,22 @@ class Attrs:
 # -- deciding (pure) --------------------------------------------------------------------------
 
 
-def resolve_ids(want: Want, facts: Facts) -> Ids:
-    """Owner and group as numbers and names; an unknown name fails like chown would."""
+def resolve_ids(want: Want, facts: Facts, creating: bool = False) -> Ids:
+    """Owner and group as numbers and names; an unknown name fails like chown would, except
+    for a path a check run would create: Ansible's check mode reports that changed without
+    looking the account up (a package an earlier task installs often brings it), and so
+    does pbe, with a warning (``unknown``)."""
     uid = owner = gid = group = None
+    unknown: list[str] = []
+    lenient = creating and facts.check
     if want.owner is not None:
         if facts.owner is not None:
             uid, owner = facts.owner
         elif want.owner.isdigit():
             uid, owner = int(want.owner), want.owner
+        elif lenient:
+            owner = want.owner
+            unknown.append(f"user {want.owner}")
         else:
             raise ModuleError(f"chown failed: failed to look up user {want.owner}")
     if want.group is not None:
@@ -185,9 +195,21 @@ def resolve_ids(want: Want, facts: Facts) -> Ids:
             gid, group = facts.group
         elif want.group.isdigit():
             gid, group = int(want.group), want.group
+        elif lenient:
+            group = want.group
+            unknown.append(f"group {want.group}")
         else:
             raise ModuleError(f"chgrp failed: failed to look up group {want.group}")
-    return Ids(uid, owner, gid, group)
+    return Ids(uid, owner, gid, group, tuple(unknown))
+
+
+def _unknown_accounts(result: Plan, ids: Ids) -> None:
+    """Say that the accounts a check run would chown a new path to do not exist yet."""
+    if ids.unknown:
+        result.extra.setdefault("warnings", []).append(
+            f"{' and '.join(ids.unknown)} does not exist on the host yet: the real run "
+            "fails unless an earlier task creates it"
+        )
 
 
 def attrs(cur: FileState, mode: str | None, ids: Ids, env: Env, path: str) -> Attrs:
@@ -481,7 +503,8 @@ def _create_dirs(want: Want, facts: Facts) -> Plan:
         facts.ancestors[-1] if facts.ancestors else None, facts.env, "create directory", missing[0]
     )
     template = _new_state("", "directory", existing, facts.env)
-    change = attrs(template, want.mode, resolve_ids(want, facts), facts.env, missing[0])
+    ids = resolve_ids(want, facts, creating=True)
+    change = attrs(template, want.mode, ids, facts.env, missing[0])
     result = Plan(
         "directory",
         replace(change.after, path=want.path),
@@ -489,6 +512,7 @@ def _create_dirs(want: Want, facts: Facts) -> Plan:
         steps=_mkdir_steps(missing, change),
         racy=len(missing),
     )
+    _unknown_accounts(result, ids)
     result.before, result.after = _diff_base(want, "absent", "directory")
     result.after.update(change.after_diff or {"mode": change.after.mode})
     result.records = [(replace(change.after, path=p), True) for p in missing]
@@ -604,8 +628,10 @@ def _plan_touch(want: Want, facts: Facts) -> Plan:
         facts.ancestors[0] if facts.ancestors else None, facts.env, "touch", want.path
     )
     created = _new_state(want.path, "file", parent, facts.env)
-    change = attrs(created, want.mode, resolve_ids(want, facts), facts.env, want.path)
+    ids = resolve_ids(want, facts, creating=True)
+    change = attrs(created, want.mode, ids, facts.env, want.path)
     result = Plan("file", change.after, changed=True, steps=[f"touch -- {quote(want.path)}"])
+    _unknown_accounts(result, ids)
     result.steps += [
         f"touch -c {flag} -d @{at:.9f} -- {quote(want.path)}"
         for flag, at in _set_times(want, Entry(created))
@@ -804,7 +830,7 @@ def _ask(probe: Probe, want: Want, check: bool) -> None:
         probe.blockers(want.path)
 
 
-def _facts(answers: Answers) -> Facts:
+def _facts(answers: Answers, check: bool) -> Facts:
     if answers.env is None:
         raise ModuleError("the host did not say who runs the task")
     entry = answers.entries["p"]
@@ -822,6 +848,7 @@ def _facts(answers: Answers) -> Facts:
         tuple(answers.nodes),
         answers.blocker,
         se,
+        check,
     )
 
 
@@ -968,7 +995,7 @@ class File(Module):
         want = Want.from_args(args)
         probe = Probe(ctx.files)
         _ask(probe, want, ctx.check)
-        result = plan(want, _facts(probe.run()))
+        result = plan(want, _facts(probe.run(), ctx.check))
         final = result.final
         if result.changed and ctx.check:
             for state, new_dir in result.records:

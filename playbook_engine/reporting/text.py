@@ -55,13 +55,24 @@ class ResultFormatter:
 
     def __init__(self, verbosity: int = 0) -> None:
         self.verbosity = verbosity
+        self._warned: set[str] = set()  # as Ansible, a module's warning is shown once a run
 
     def result(self, res: HostResult) -> str:
         lines = []
         for item in res.items:
+            lines += self._warnings(item)
             lines += [render_diff(item.get("diff")), self._item_line(res, item)]
+        lines += self._warnings(res.result)
         lines += [render_diff(res.result.get("diff")), self.line(res, res.result, res.status)]
         return "\n".join(line for line in lines if line)
+
+    def _warnings(self, result: dict[str, Any]) -> list[str]:
+        """``[WARNING]:`` lines for the module's ``warnings`` not shown yet in this run."""
+        found = result.get("warnings")
+        shown = [str(w) for w in found] if isinstance(found, list) else []
+        fresh = [w for w in dict.fromkeys(shown) if w not in self._warned]
+        self._warned.update(fresh)
+        return [f"[WARNING]: {w}" for w in fresh]
 
     def _item_line(self, res: HostResult, item: dict[str, Any]) -> str:
         status = status_of(item)

@@ -3,6 +3,7 @@ and the module end to end against a local ``sh``, counting round trips."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 from dataclasses import replace
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 
+import playbook_engine as pbe
 from playbook_engine.errors import ModuleError
 from playbook_engine.modules.base import Module
 from playbook_engine.modules.file import (
@@ -41,6 +43,7 @@ from playbook_engine.modules.util.probe import (
 )
 from playbook_engine.modules.util.remotefs import RemoteFiles
 from playbook_engine.modules.util.selinux import SeContext
+from playbook_engine.reporting.console import ConsoleSink
 from playbook_engine.transport.base import CommandResult
 
 USER = Env(uid=1001, gid=1001, groups=frozenset({1001, 50}), umask=0o022, user="me", group="me")
@@ -609,3 +612,38 @@ def test_probe_answers_are_cached_until_a_command_runs(tmp_path: Path) -> None:
     probe.path("p", target, "S")
     assert probe.run().entries["p"].state.kind == "file"
     assert len(ctx.run_count.commands) == 3
+
+
+def test_check_mode_creating_a_path_for_an_account_not_there_yet(tmp_path: Path) -> None:
+    """As Ansible's check mode: a directory or file the run would create is `changed` even
+    when its owner/group does not exist yet (a package installed earlier often brings it),
+    with a warning that says the real run needs it; an existing path fails as chown would,
+    and so does the real run."""
+
+    user, group = "pbe-nosuchuser", "pbe-nosuchgroup"
+    (tmp_path / "there").mkdir()
+    tasks = [
+        f"file: {{path: {tmp_path}/new/sub, state: directory, owner: {user}, group: {group}}}",
+        f"file: {{path: {tmp_path}/touched, state: touch, group: {group}}}",
+        f"file: {{path: {tmp_path}/there, state: directory, group: {group}}}",
+    ]
+    site = tmp_path / "site.yml"
+    site.write_text(
+        "- hosts: a\n  gather_facts: false\n  tasks:\n"
+        + "".join(f"    - {t}\n      ignore_errors: true\n" for t in tasks)
+    )
+    inventory = {"all": {"hosts": {"a": {"ansible_connection": "local"}}}}
+    out = io.StringIO()
+    checked = pbe.run(site, inventory, check=True, sinks=[ConsoleSink(out)])
+    assert [r.status for r in checked.results] == ["changed", "changed", "failed"]
+    warned = f"user {user} and group {group} does not exist on the host yet: the real run "
+    assert checked.results[0].result["warnings"] == [
+        warned + "fails unless an earlier task creates it"
+    ]
+    assert checked.results[1].result["warnings"][0].startswith(f"group {group} does not exist")
+    assert checked.results[2].result["msg"] == f"chgrp failed: failed to look up group {group}"
+    assert f"[WARNING]: {warned}" in out.getvalue()
+    assert not (tmp_path / "new").exists() and not (tmp_path / "touched").exists()
+    real = pbe.run(site, inventory)
+    assert [r.status for r in real.results] == ["failed", "failed", "failed"]
+    assert real.results[0].result["msg"] == f"chown failed: failed to look up user {user}"
