@@ -83,11 +83,24 @@ def missing_module(name: str) -> tuple[str, str | None, bool] | None:
         return f"`{name}` was removed from Ansible ({found.removed})", hint, False
     if found is not None:
         routed = f" ({found.fqcn})" if found.fqcn not in (name, f"ansible.builtin.{name}") else ""
-        return f"`{name}` is an Ansible module{routed} that pbe does not implement", HINT, True
+        message = f"`{name}` is an Ansible module{routed} that pbe does not implement"
+        return message, _install_hint(found.fqcn), True
     if is_fqcn(name):
         collection = name.rsplit(".", 1)[0]
-        return f"`{name}` is not a module pbe has (collection {collection})", HINT, True
+        message = f"`{name}` is not a module pbe has (collection {collection})"
+        return message, _install_hint(name), True
     return None
+
+
+def _install_hint(fqcn: str) -> str:
+    """Where a collection's module is not installed: installing it lets pbe run it."""
+    collection = fqcn.rsplit(".", 1)[0]
+    if collection in ("ansible.builtin", "ansible.legacy") or not is_fqcn(fqcn):
+        return HINT
+    return (
+        f"with collection {collection} installed (`ansible-galaxy collection install "
+        f"{collection}`), pbe runs its Python modules on the host; {HINT}"
+    )
 
 
 def is_fqcn(name: str) -> bool:

@@ -105,6 +105,10 @@ def _define_collection_module(name: str, fqcn: str, root: Path, plugins: Path) -
     ns, col, short = fqcn.split(".", 2)
     source = plugins / "modules" / f"{short}.py"
     where = f"collection {ns}.{col} ({root})"
+    if is_file(plugins / "modules" / f"{short}.ps1"):  # its .py is documentation only
+        return _not_runnable(
+            name, f"`{name}` is a PowerShell module for Windows hosts ({where}): pbe runs none"
+        )
     if is_file(plugins / "action" / f"{short}.py"):
         return _not_runnable(
             name,

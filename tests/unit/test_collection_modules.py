@@ -134,8 +134,9 @@ def test_collections_path_from_the_environment(
 
 
 def test_what_pbe_cannot_run_is_said_where_a_task_uses_it(tmp_path: Path) -> None:
-    """A module importing a part of ansible.module_utils pbe lacks, or with an action
-    plugin: an error at validation, a warning in a file only included at run time."""
+    """A module importing a part of ansible.module_utils pbe lacks, with an action plugin,
+    or in PowerShell: an error at validation, a warning in a file only included at run
+    time."""
     ns = unique()
     lacking = STAMP.replace(
         "from ..module_utils import numbers\n",
@@ -145,11 +146,14 @@ def test_what_pbe_cannot_run_is_said_where_a_task_uses_it(tmp_path: Path) -> Non
     base = f"collections/ansible_collections/{ns}/tools/plugins"
     files[f"{base}/modules/acted.py"] = STAMP.replace("NAMESPACE", ns)
     files[f"{base}/action/acted.py"] = "class ActionModule: pass\n"
+    files[f"{base}/modules/win_x.py"] = "DOCUMENTATION = 'the module is win_x.ps1'\n"
+    files[f"{base}/modules/win_x.ps1"] = "#AnsibleRequires -CSharpUtil Ansible.Basic\n"
     files["later.yml"] = f"- {ns}.tools.acted: {{path: /x}}\n"
     files["site.yml"] = (
         "- hosts: a\n  gather_facts: false\n  tasks:\n"
         f"    - {ns}.tools.stamp: {{path: /x}}\n"
         "    - include_tasks: later.yml\n"
+        f"    - {ns}.tools.win_x: {{}}\n"
     )
     site = write(tmp_path, files)
     with pytest.raises(pbe.ValidationFailed) as failed:
@@ -158,6 +162,10 @@ def test_what_pbe_cannot_run_is_said_where_a_task_uses_it(tmp_path: Path) -> Non
     assert problems[(4, "error")] == (
         f"`{ns}.tools.stamp` from collection {ns}.tools ({tmp_path}/collections) imports "
         "ansible.module_utils.pbe_never, which pbe's host runtime does not provide"
+    )
+    assert problems[(6, "error")] == (
+        f"`{ns}.tools.win_x` is a PowerShell module for Windows hosts (collection {ns}.tools "
+        f"({tmp_path}/collections)): pbe runs none"
     )
     assert problems[(1, "warning")].startswith(
         f"`{ns}.tools.acted` has an Ansible action plugin in collection {ns}.tools"
@@ -194,3 +202,19 @@ def test_a_short_name_ansible_routes_to_a_collection(tmp_path: Path) -> None:
     )
     assert by_name(pbe.run(site, INVENTORY))["routed"].status == "changed"
     assert out.read_text() == "HI!"
+
+
+def test_a_collection_module_not_installed_says_how_to_get_it(tmp_path: Path) -> None:
+    ns = unique()
+    site = write(
+        tmp_path,
+        {"site.yml": f"- hosts: a\n  gather_facts: false\n  tasks:\n    - {ns}.tools.x: {{}}\n"},
+    )
+    with pytest.raises(pbe.ValidationFailed) as failed:
+        pbe.run(site, INVENTORY)
+    (problem,) = failed.value.problems
+    assert problem.message == f"`{ns}.tools.x` is not a module pbe has (collection {ns}.tools)"
+    assert problem.hint is not None and problem.hint.startswith(
+        f"with collection {ns}.tools installed (`ansible-galaxy collection install {ns}.tools`)"
+        ", pbe runs its Python modules on the host"
+    )
