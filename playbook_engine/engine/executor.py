@@ -705,12 +705,14 @@ class Executor:
         self, task: Task, host: str, args: dict[str, Any], variables: dict[str, Any]
     ) -> dict[str, Any]:
         """Record what a dynamic include brings in for this host (one entry per loop item)."""
+        target = args.get("file") or args.get("name")
         if task.children and not _templated_target(task):
             items = task.children
         elif task.action == "include_tasks":
-            items = self.loader.runtime_tasks(
+            found, items = self.loader.runtime_tasks(
                 str(args["file"]), Path(task.loc.file).parent, variables.get("role_path")
             )
+            target = str(found) if found is not None else target
         else:
             items = (self.loader.runtime_role(args),)
         if task.action == "include_role" and to_bool(args.get("public") or False):
@@ -722,7 +724,6 @@ class Executor:
             extra.update(_loop_vars(task, variables, self.engine.templar(variables, task.loc)))
         with self._lock:
             self._expansions.setdefault((host, task.uid), []).append((tuple(items), extra))
-        target = args.get("file") or args.get("name")
         return {"changed": False, "include": target, "include_args": extra}
 
     def take_expansion(

@@ -909,16 +909,16 @@ class PlaybookLoader:
 
     def runtime_tasks(
         self, name: str, base_dir: Path, role_path: str | None = None
-    ) -> tuple[TaskItem, ...]:
-        """Load a task file named only at run time; thread-safe; raises ValidationFailed
-        listing the file's problems."""
+    ) -> tuple[Path | None, tuple[TaskItem, ...]]:
+        """Load a task file named only at run time: the file found and its tasks;
+        thread-safe; raises ValidationFailed listing the file's problems."""
         loader = self._for_call()
         loader._dirs = [base_dir]
         loader._role_stack = [Path(role_path)] if role_path else []
         path = loader._find_task_file(name, None)
         items = loader._at_run_time(lambda: loader._task_file(path, None) if path else ())
         loader._raise_errors()
-        return items
+        return path, items
 
     def runtime_role(self, args: dict[str, Any]) -> Block:
         """Load a role named only at run time; thread-safe; raises ValidationFailed."""

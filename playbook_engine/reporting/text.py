@@ -36,6 +36,8 @@ BRIEF_KEYS = (
     "changed",
     "unreachable",
 )
+INCLUDES = ("include_tasks", "include_role")  # shown as Ansible shows them: `included: X for HOST`
+
 STATUS_WORDS = {
     "ok": "ok",
     "changed": "changed",
@@ -90,6 +92,8 @@ class ResultFormatter:
             return text + ("\n...ignoring" if res.ignored and not item else "")
         if res.items and not item:
             return ""  # a loop's per-item lines already told the story
+        if status == "ok" and res.action in INCLUDES and "include" in result:
+            return f"included: {result['include']} for {res.host}{item}"
         detail = self.visible(res, result, status)
         return f"{STATUS_WORDS[status]}: {host}{item}" + (f" => {detail}" if detail else "")
 

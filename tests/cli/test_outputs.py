@@ -165,6 +165,39 @@ def test_multiline_strings_are_real_lines() -> None:
     )
 
 
+def test_includes_and_module_warnings_read_as_in_ansible(tmp_path: Path) -> None:
+    """`included: FILE for HOST` (the file found, also per loop item), `included: ROLE for
+    HOST`, and a module's warning as `[WARNING]:` before its result line, once a run (lines
+    taken from ansible-core 2.21's output of the same playbook)."""
+    (tmp_path / "roles/r/tasks").mkdir(parents=True)
+    (tmp_path / "roles/r/tasks/main.yml").write_text("- debug: msg=in-role\n")
+    (tmp_path / "more.yml").write_text("- debug: msg=more\n")
+    (tmp_path / "library").mkdir()
+    (tmp_path / "library/warner.py").write_text(
+        "from ansible.module_utils.basic import AnsibleModule\n"
+        "m = AnsibleModule(argument_spec={})\nm.warn('careful now')\nm.exit_json(changed=True)\n"
+    )
+    site = tmp_path / "site.yml"
+    site.write_text(
+        "- hosts: good\n  gather_facts: false\n  tasks:\n"
+        "    - include_tasks: more.yml\n"
+        "    - include_tasks: '{{ item }}'\n      loop: [more.yml]\n"
+        "    - include_role: {name: r}\n"
+        "    - warner:\n    - warner:\n"
+    )
+    out = io.StringIO()
+    inventory = {"all": {"hosts": {"good": {"ansible_connection": "local"}}}}
+    pbe.run(site, inventory, sinks=[ConsoleSink(out)])
+    lines = out.getvalue().splitlines()
+    assert [line for line in lines if line.startswith("included:")] == [
+        f"included: {tmp_path}/more.yml for good",
+        f"included: {tmp_path}/more.yml for good => (item=more.yml)",
+        "included: r for good",
+    ]
+    assert lines.count("[WARNING]: careful now") == 1
+    assert lines[lines.index("[WARNING]: careful now") + 1] == "changed: [good]"
+
+
 # -- machine-readable -------------------------------------------------------------------------
 
 
