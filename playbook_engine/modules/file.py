@@ -123,6 +123,7 @@ class Plan:
     after: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     follow_result: bool = False  # the result reports what the path points to
+    assumed: tuple[tuple[str, str], ...] = ()  # accounts a check run assumes will exist
     # Steps whose work another host sharing the filesystem may have done first; each one
     # that finds it done prints "n|". None done by this host and no attribute change: ok.
     racy: int = 0
@@ -142,7 +143,8 @@ class Ids:
     owner: str | None = None
     gid: int | None = None
     group: str | None = None
-    unknown: tuple[str, ...] = ()  # accounts not found, for a path a check run would create
+    # (kind, name) of accounts not found, for a path a check run would create
+    unknown: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +180,7 @@ def resolve_ids(want: Want, facts: Facts, creating: bool = False) -> Ids:
     looking the account up (a package an earlier task installs often brings it), and so
     does pbe, with a warning (``unknown``)."""
     uid = owner = gid = group = None
-    unknown: list[str] = []
+    unknown: list[tuple[str, str]] = []
     lenient = creating and facts.check
     if want.owner is not None:
         if facts.owner is not None:
@@ -187,7 +189,7 @@ def resolve_ids(want: Want, facts: Facts, creating: bool = False) -> Ids:
             uid, owner = int(want.owner), want.owner
         elif lenient:
             owner = want.owner
-            unknown.append(f"user {want.owner}")
+            unknown.append(("user", want.owner))
         else:
             raise ModuleError(f"chown failed: failed to look up user {want.owner}")
     if want.group is not None:
@@ -197,19 +199,22 @@ def resolve_ids(want: Want, facts: Facts, creating: bool = False) -> Ids:
             gid, group = int(want.group), want.group
         elif lenient:
             group = want.group
-            unknown.append(f"group {want.group}")
+            unknown.append(("group", want.group))
         else:
             raise ModuleError(f"chgrp failed: failed to look up group {want.group}")
     return Ids(uid, owner, gid, group, tuple(unknown))
 
 
 def _unknown_accounts(result: Plan, ids: Ids) -> None:
-    """Say that the accounts a check run would chown a new path to do not exist yet."""
+    """Say that the accounts a check run would chown a new path to do not exist yet; the
+    rest of the run assumes they will (``Plan.assumed``), as this path is assumed made."""
     if ids.unknown:
+        names = " and ".join(f"{kind} {name}" for kind, name in ids.unknown)
         result.extra.setdefault("warnings", []).append(
-            f"{' and '.join(ids.unknown)} does not exist on the host yet: the real run "
-            "fails unless an earlier task creates it"
+            f"{names} does not exist on the host yet: the real run fails unless an earlier "
+            "task creates it"
         )
+        result.assumed += ids.unknown
 
 
 def attrs(cur: FileState, mode: str | None, ids: Ids, env: Env, path: str) -> Attrs:
@@ -1000,6 +1005,10 @@ class File(Module):
         if result.changed and ctx.check:
             for state, new_dir in result.records:
                 ctx.files.record(state, new_dir=new_dir)
+            if (accounts := ctx.files.accounts()) is not None:
+                for kind, name in result.assumed:
+                    added = accounts.user_added if kind == "user" else accounts.group_added
+                    added(name, None)
         elif result.changed and result.steps:
             final, done_by_others = _apply(ctx, want, result)
             final = replace(final, selinux=result.final.selinux)

@@ -617,15 +617,18 @@ def test_probe_answers_are_cached_until_a_command_runs(tmp_path: Path) -> None:
 def test_check_mode_creating_a_path_for_an_account_not_there_yet(tmp_path: Path) -> None:
     """As Ansible's check mode: a directory or file the run would create is `changed` even
     when its owner/group does not exist yet (a package installed earlier often brings it),
-    with a warning that says the real run needs it; an existing path fails as chown would,
-    and so does the real run."""
-
+    with a warning that says the real run needs it; the rest of the check run assumes the
+    account, as it assumes the path made. Before that, an existing path fails as chown
+    would; the real run fails each time."""
     user, group = "pbe-nosuchuser", "pbe-nosuchgroup"
     (tmp_path / "there").mkdir()
+    there = f"file: {{path: {tmp_path}/there, state: directory, group: {group}}}"
     tasks = [
+        there,
         f"file: {{path: {tmp_path}/new/sub, state: directory, owner: {user}, group: {group}}}",
         f"file: {{path: {tmp_path}/touched, state: touch, group: {group}}}",
-        f"file: {{path: {tmp_path}/there, state: directory, group: {group}}}",
+        f"file: {{path: {tmp_path}/new, state: directory, group: {group}}}",
+        there,
     ]
     site = tmp_path / "site.yml"
     site.write_text(
@@ -635,15 +638,16 @@ def test_check_mode_creating_a_path_for_an_account_not_there_yet(tmp_path: Path)
     inventory = {"all": {"hosts": {"a": {"ansible_connection": "local"}}}}
     out = io.StringIO()
     checked = pbe.run(site, inventory, check=True, sinks=[ConsoleSink(out)])
-    assert [r.status for r in checked.results] == ["changed", "changed", "failed"]
+    statuses = [r.status for r in checked.results]
+    assert statuses == ["failed", "changed", "changed", "ok", "changed"]
+    assert checked.results[0].result["msg"] == f"chgrp failed: failed to look up group {group}"
     warned = f"user {user} and group {group} does not exist on the host yet: the real run "
-    assert checked.results[0].result["warnings"] == [
+    assert checked.results[1].result["warnings"] == [
         warned + "fails unless an earlier task creates it"
     ]
-    assert checked.results[1].result["warnings"][0].startswith(f"group {group} does not exist")
-    assert checked.results[2].result["msg"] == f"chgrp failed: failed to look up group {group}"
+    assert "warnings" not in checked.results[2].result
     assert f"[WARNING]: {warned}" in out.getvalue()
     assert not (tmp_path / "new").exists() and not (tmp_path / "touched").exists()
     real = pbe.run(site, inventory)
-    assert [r.status for r in real.results] == ["failed", "failed", "failed"]
-    assert real.results[0].result["msg"] == f"chown failed: failed to look up user {user}"
+    assert [r.status for r in real.results] == ["failed"] * 5
+    assert real.results[1].result["msg"] == f"chown failed: failed to look up user {user}"
