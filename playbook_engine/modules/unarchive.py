@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from ..errors import ModuleError
-from ..transport.shell import quote
+from ..transport.shell import quote, words
 from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
@@ -347,15 +347,11 @@ def _extract_command(args: dict[str, Any], archive: str, probe: Probe) -> str:
     dest = quote(args["dest"])
     if probe.handler == "ZipArchive":
         extra = " ".join(map(quote, args["extra_opts"]))
-        return f"unzip -o {extra} {quote(archive)} {_zip_members(args)} -d {dest}".replace(
-            "  ", " "
-        )
+        return words("unzip -o", extra, quote(archive), _zip_members(args), "-d", dest)
     flag = {v: k for k, v in HANDLERS.items()}[probe.handler]
-    keep = " --keep-newer-files" if args["keep_newer"] else ""
-    return (
-        (f"tar {_TAR_FLAG[flag]} --extract -C {dest} -f {quote(archive)}{keep} {_tar_opts(args)}")
-        .replace("  ", " ")
-        .strip()
+    keep = "--keep-newer-files" if args["keep_newer"] else ""
+    return words(
+        "tar", _TAR_FLAG[flag], "--extract -C", dest, "-f", quote(archive), keep, _tar_opts(args)
     )
 
 

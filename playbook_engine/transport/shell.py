@@ -14,6 +14,13 @@ def join(argv: Iterable[str]) -> str:
     return " ".join(shlex.quote(a) for a in argv)
 
 
+def words(*parts: str) -> str:
+    """A command line of already-quoted ``parts``, leaving out the empty ones (an option
+    not given). Never squeeze spaces out of a built line instead: that changes quoted
+    text too (a file name, a script with aligned output)."""
+    return " ".join(part for part in parts if part)
+
+
 def with_env(command: str, env: Mapping[str, str]) -> str:
     """Export ``env`` for the whole command line (not only its first simple command)."""
     if not env:
@@ -54,7 +61,7 @@ def become(
     inner = f"sh -c {quote(_OWN_GROUP)} pbe {quote(command)}"
     if method == "sudo":
         auth = f"-S -p {quote(prompt)}" if prompt is not None else "-n"
-        return f"sudo -H {auth} {flags} -u {quote(user)} {inner}".replace("  ", " ")
+        return words("sudo -H", auth, flags, "-u", quote(user), inner)
     if method == "su":
-        return f"su {flags} {quote(user)} -c {quote(inner)}".replace("  ", " ")
+        return words("su", flags, quote(user), "-c", quote(inner))
     raise ValueError(f"unsupported become method {method!r}")

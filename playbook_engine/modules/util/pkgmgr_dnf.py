@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from ...templating.values import Unpredictable
 from ...transport.base import CommandResult
-from ...transport.shell import quote
+from ...transport.shell import quote, words
 from ..base import Arg, ModuleContext
 from ..result import Result
 from .dnfout import (
@@ -230,8 +230,8 @@ class DnfBackend(PackageModule[DnfState]):
             options.append(f"--setopt=clean_requirements_on_remove={args['autoremove']}")
         opts = " ".join(quote(o) for o in options)
         answer = "--assumeno" if dry else "-y"
-        tail = f" -- {' '.join(quote(s) for s in specs)}" if specs else ""
-        return f"{self.tool(args)} {answer} {command} {opts}{tail}".replace("  ", " ")
+        tail = f"-- {' '.join(quote(s) for s in specs)}" if specs else ""
+        return words(self.tool(args), answer, command, opts, tail)
 
     # -- probe ---------------------------------------------------------------------------
 
