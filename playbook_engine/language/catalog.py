@@ -92,9 +92,21 @@ def missing_module(name: str) -> tuple[str, str | None, bool] | None:
     return None
 
 
+_WINDOWS = ("ansible.windows.", "community.windows.", "chocolatey.chocolatey.", "microsoft.ad.")
+
+
+def windows_only(name: str) -> bool:
+    """A module for Windows hosts (PowerShell), which pbe does not manage: roles for both
+    kinds of host guard such tasks with ``when``, so validation only warns of them."""
+    found = ansible_module(name)
+    return (found.fqcn if found else name).startswith(_WINDOWS)
+
+
 def _install_hint(fqcn: str) -> str:
     """Where a collection's module is not installed: installing it lets pbe run it."""
     collection = fqcn.rsplit(".", 1)[0]
+    if fqcn.startswith(_WINDOWS):
+        return "pbe manages hosts with a POSIX shell; Windows hosts need Ansible"
     if collection in ("ansible.builtin", "ansible.legacy") or not is_fqcn(fqcn):
         return HINT
     return (

@@ -15,6 +15,7 @@ from ..source import SourceLocation
 from ..templating.lookups import known, lookup_table
 from ..templating.templar import TemplateEngine
 from ..templating.values import is_template, trust
+from .catalog import windows_only
 from .library import load_collection_module
 from .library import missing as _missing
 from .loader import YMap
@@ -180,6 +181,10 @@ class TaskChecker:
         if found is None:
             return False
         message, hint, deferrable = found
+        if deferrable and windows_only(name):
+            note = "for Windows hosts, which pbe does not manage: an error only if this task runs"
+            self.problems.append(Problem(f"{message} ({note})", loc, hint, "warning"))
+            return True
         problem = Problem(message, loc, hint)
         self.problems.append(problem)
         if deferrable:

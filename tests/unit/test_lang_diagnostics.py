@@ -88,6 +88,42 @@ def test_a_run_time_include_defers_a_missing_module_to_when_its_task_runs(tmp_pa
     assert [r.result.get("msg") for r in ran.results if r.action == "debug"] == ["before"]
 
 
+def test_a_windows_module_in_static_content_is_a_warning_and_fails_only_if_run(
+    tmp_path: Path,
+) -> None:
+    """Roles for both kinds of host guard Windows tasks with `when` (handlers included):
+    pbe manages no Windows host, so it warns of them at validation instead of refusing the
+    role, and such a task fails only if it runs. Other modules pbe lacks stay errors."""
+    site = write(
+        tmp_path,
+        {
+            "site.yml": play(
+                "    - win_service: {name: x, state: restarted}\n"
+                "      when: ansible_os_family == 'Windows'\n"
+                "    - ansible.windows.win_file: {path: 'C:\\\\x', state: absent}\n"
+                "      when: win | default(false)\n",
+                "  vars: {ansible_os_family: Debian}\n",
+            ),
+        },
+    )
+    problems = pbe.validate(site)
+    assert by_severity(problems, "error") == []
+    note = "(for Windows hosts, which pbe does not manage: an error only if this task runs)"
+    assert by_severity(problems, "warning") == [
+        f"`win_service` is an Ansible module (ansible.windows.win_service) that pbe does not "
+        f"implement {note}",
+        f"`ansible.windows.win_file` is an Ansible module that pbe does not implement {note}",
+    ]
+    assert {p.hint for p in problems} == {
+        "pbe manages hosts with a POSIX shell; Windows hosts need Ansible"
+    }
+    skipped = pbe.run(site, INVENTORY)
+    assert [r.status for r in skipped.results] == ["skipped", "skipped"]
+    ran = pbe.run(site, INVENTORY, extra_vars={"win": True})
+    assert [r.status for r in ran.results] == ["skipped", "failed"]
+    assert ran.exit_code == 2
+
+
 def test_a_run_time_include_defers_a_template_that_does_not_compile(tmp_path: Path) -> None:
     """Ansible compiles a template only when its task runs (``default(0700)`` is no Jinja
     number): in a file included at run time that is a warning, in static content an error."""
