@@ -11,6 +11,7 @@ validation says so instead of a MODULE FAILURE on every host.
 from __future__ import annotations
 
 import ast
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,7 +89,7 @@ def _imports(text: str, package: str) -> Iterator[tuple[str, str | None, bool]]:
     except SyntaxError:
         return
     top = {id(node) for node in tree.body}
-    for node in ast.walk(tree):
+    for node in _run_time_nodes(tree):
         required = id(node) in top
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -99,6 +100,24 @@ def _imports(text: str, package: str) -> Iterator[tuple[str, str | None, bool]]:
                 continue
             for alias in node.names:
                 yield base, (None if alias.name == "*" else alias.name), required
+
+
+def _run_time_nodes(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every node of ``tree`` (as ``ast.walk``) but those under ``if TYPE_CHECKING:``:
+    imports only a type checker reads are never run."""
+    todo = deque([tree])
+    while todo:
+        node = todo.popleft()
+        yield node
+        if isinstance(node, ast.If) and _type_checking(node.test):
+            todo.extend(node.orelse)
+        else:
+            todo.extend(ast.iter_child_nodes(node))
+
+
+def _type_checking(test: ast.expr) -> bool:
+    name = test.id if isinstance(test, ast.Name) else getattr(test, "attr", "")
+    return name == "TYPE_CHECKING"
 
 
 def _absolute(node: ast.ImportFrom, package: str) -> str | None:
