@@ -22,6 +22,7 @@ from playtree import write
 import playbook_engine as pbe
 from playbook_engine.engine.variables import ANSIBLE_VERSION
 from playbook_engine.modules.util import hostimports
+from playbook_engine.modules.util.hostmodule import served_for, support_files
 
 SYSTEM = Path("/usr/bin/python3")
 OLDEST = Path("/root/.pyenv/versions/3.6.15/bin/python3")
@@ -459,6 +460,30 @@ def test_imports_only_a_type_checker_reads_are_not_followed(tmp_path: Path) -> N
     assert hostimports.unserved(text, "ansible_collections.ns.c.plugins.modules", {}) == [
         "ansible.module_utils.basic"
     ]
+
+
+def test_a_host_module_is_sent_only_the_module_utils_it_imports() -> None:
+    """Every task sends its module's runtime on stdin: the pieces it imports (in functions
+    and ``try`` too, and their own imports), basic's always, not the whole of it."""
+    utils = "ansible/module_utils/"
+    plain = served_for([("from ansible.module_utils.basic import AnsibleModule\n", "")])
+    assert f"{utils}basic.py" in plain
+    assert f"{utils}common/text/converters.py" in plain  # basic imports it
+    assert not {f"{utils}compat/version.py", f"{utils}api.py", f"{utils}urls.py"} & set(plain)
+    assert sum(map(len, plain.values())) < sum(map(len, support_files().values())) * 2 / 3
+    more = served_for(
+        [
+            ("def f():\n    from ansible.module_utils import api\n", ""),
+            (
+                "try:\n    from ..six.moves import shlex_quote\nexcept ImportError:\n    pass\n",
+                "ansible.module_utils.common",
+            ),
+        ]
+    )
+    assert set(more) - set(plain) == {
+        f"{utils}api.py",
+        f"{utils}six/moves/__init__.py",
+    }
 
 
 # -- real collection modules, from the installed ansible package -----------------------------

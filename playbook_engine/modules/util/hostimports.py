@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Needs", "needs", "package_of", "unserved"]
+__all__ = ["Needs", "needs", "package_of", "served_imports", "unserved"]
 
 _COLLECTIONS = "ansible_collections"
 _UTILS = "ansible.module_utils"
@@ -69,6 +69,19 @@ def unserved(text: str, package: str, served: Mapping[str, str]) -> list[str]:
         elif member and not _served(f"{module}.{member}", served):
             out.add(f"{module}.{member}")
     return sorted(out)
+
+
+def served_imports(text: str, package: str, served: Mapping[str, str]) -> set[str]:
+    """The keys of the ``served`` files (path → source) that ``text`` imports, anywhere in
+    it, with the ``__init__.py`` of the packages on their way."""
+    keys: set[str] = set()
+    for module, member, _ in _imports(text, package):
+        for name in (module, f"{module}.{member}" if member else ""):
+            rel = name.replace(".", "/")
+            parts = rel.split("/")
+            inits = [f"{'/'.join(parts[:n])}/__init__.py" for n in range(1, len(parts))]
+            keys.update(k for k in (*inits, f"{rel}.py", f"{rel}/__init__.py") if k in served)
+    return keys
 
 
 def package_of(key: str) -> str:
