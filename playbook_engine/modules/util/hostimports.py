@@ -11,11 +11,12 @@ validation says so instead of a MODULE FAILURE on every host.
 from __future__ import annotations
 
 import ast
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Needs", "needs", "package_of", "unserved"]
+__all__ = ["Needs", "needs", "package_of", "served_imports", "unserved"]
 
 _COLLECTIONS = "ansible_collections"
 _UTILS = "ansible.module_utils"
@@ -70,6 +71,19 @@ def unserved(text: str, package: str, served: Mapping[str, str]) -> list[str]:
     return sorted(out)
 
 
+def served_imports(text: str, package: str, served: Mapping[str, str]) -> set[str]:
+    """The keys of the ``served`` files (path → source) that ``text`` imports, anywhere in
+    it, with the ``__init__.py`` of the packages on their way."""
+    keys: set[str] = set()
+    for module, member, _ in _imports(text, package):
+        for name in (module, f"{module}.{member}" if member else ""):
+            rel = name.replace(".", "/")
+            parts = rel.split("/")
+            inits = [f"{'/'.join(parts[:n])}/__init__.py" for n in range(1, len(parts))]
+            keys.update(k for k in (*inits, f"{rel}.py", f"{rel}/__init__.py") if k in served)
+    return keys
+
+
 def package_of(key: str) -> str:
     """The dotted package a served file's relative imports start from (``a/b/c.py`` ->
     ``a.b``)."""
@@ -88,7 +102,7 @@ def _imports(text: str, package: str) -> Iterator[tuple[str, str | None, bool]]:
     except SyntaxError:
         return
     top = {id(node) for node in tree.body}
-    for node in ast.walk(tree):
+    for node in _run_time_nodes(tree):
         required = id(node) in top
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -99,6 +113,24 @@ def _imports(text: str, package: str) -> Iterator[tuple[str, str | None, bool]]:
                 continue
             for alias in node.names:
                 yield base, (None if alias.name == "*" else alias.name), required
+
+
+def _run_time_nodes(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every node of ``tree`` (as ``ast.walk``) but those under ``if TYPE_CHECKING:``:
+    imports only a type checker reads are never run."""
+    todo = deque([tree])
+    while todo:
+        node = todo.popleft()
+        yield node
+        if isinstance(node, ast.If) and _type_checking(node.test):
+            todo.extend(node.orelse)
+        else:
+            todo.extend(ast.iter_child_nodes(node))
+
+
+def _type_checking(test: ast.expr) -> bool:
+    name = test.id if isinstance(test, ast.Name) else getattr(test, "attr", "")
+    return name == "TYPE_CHECKING"
 
 
 def _absolute(node: ast.ImportFrom, package: str) -> str | None:

@@ -5,9 +5,9 @@ pbe's own modules need only ``sh`` on a host. A role's ``library/x.py`` built on
 the host's Python, but without uploading anything. One command starts the interpreter
 with a small runner (``hostpy/runner.py``); the module's source, pbe's own
 ``ansible.module_utils`` (``hostpy/ansible``: the public API such modules call, written
-for pbe) and the project's ``module_utils/`` arrive on stdin and are imported from
-memory. The result comes back as JSON after a marker line, so whatever the module prints
-besides cannot be taken for it.
+for pbe; only the part the module imports is sent) and the project's ``module_utils/``
+arrive on stdin and are imported from memory. The result comes back as JSON after a
+marker line, so whatever the module prints besides cannot be taken for it.
 
 Validation reads the module's ``argument_spec`` from its source without running it (a
 literal spec, as almost all modules write it); a spec built at run time leaves the
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import ast
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -32,6 +32,7 @@ from ...errors import ModuleError
 from ...transport import shell
 from ..base import Arg, Module, ModuleContext
 from ..result import Result
+from .hostimports import package_of, served_imports
 from .interpreter import NO_PYTHON_SAID, python_candidates, run_python
 from .staged import setup_error, staged_command
 
@@ -43,6 +44,7 @@ __all__ = [
     "is_ansible_module",
     "is_script",
     "project_utils",
+    "served_for",
     "support_files",
 ]
 
@@ -84,11 +86,13 @@ class PythonModule(_HostModule):
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         own = {k: p.read_text(encoding="utf-8", errors="replace") for k, p in self.utils.items()}
+        text = self.source.read_text(encoding="utf-8", errors="replace")
+        sources = [(text, self.package), *((t, package_of(k)) for k, t in own.items())]
         payload = {
             "name": self.name.rsplit(".", 1)[-1],
-            "module": self.source.read_text(encoding="utf-8", errors="replace"),
+            "module": text,
             "package": self.package,
-            "files": {**support_files(), **own},
+            "files": {**served_for(sources), **own},
             "run": {"args": args, "check": ctx.check, "diff": ctx.diff, "name": self.name},
         }
         command = run_python(ctx, f"-c {shell.quote(_runner())}")
@@ -199,6 +203,29 @@ def support_files() -> dict[str, str]:
         str(path.relative_to(_HOSTPY)): path.read_text(encoding="utf-8")
         for path in sorted((_HOSTPY / "ansible").rglob("*.py"))
     }
+
+
+def served_for(sources: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The part of ``support_files`` that module sources (text, package) import, with what
+    that imports in turn, and ``basic``'s (the runner imports it): only that goes to the
+    host, not the whole runtime."""
+    served = support_files()
+    keys = {"ansible/module_utils/basic.py"}
+    for text, package in sources:
+        keys |= served_imports(text, package, served)
+    return {key: served[key] for key in sorted(set().union(*map(_closure, keys)))}
+
+
+@cache
+def _closure(key: str) -> frozenset[str]:
+    """``key`` and the served files it imports, directly or not."""
+    served = support_files()
+    seen, todo = {key}, [key]
+    while todo:
+        for found in served_imports(served[todo.pop()], "", served) - seen:
+            seen.add(found)
+            todo.append(found)
+    return frozenset(seen)
 
 
 def project_utils(source: Path) -> dict[str, Path]:

@@ -8,7 +8,8 @@ import sys
 import traceback
 
 MARK = "\n<<pbe-module-result>>\n"
-payload = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+RAW = sys.stdin.buffer.read()
+payload = json.loads(RAW.decode("utf-8"))
 sys.stdin = open("/dev/null")
 FILES = payload["files"]
 DIRS = {k.rsplit("/", n)[0] for k in FILES for n in range(1, k.count("/") + 1)}
@@ -47,7 +48,7 @@ sys.meta_path.insert(0, Finder())
 sys.argv = [payload["name"]]
 import ansible.module_utils.basic as basic  # noqa: E402
 
-basic._set_run(payload["run"], emit)
+basic._set_run(payload["run"], emit, RAW)
 main = {"__name__": "__main__", "__file__": payload["name"] + ".py", "__builtins__": __builtins__,
         "__package__": payload.get("package") or None}
 try:

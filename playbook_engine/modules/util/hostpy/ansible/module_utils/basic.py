@@ -15,8 +15,15 @@ import subprocess
 import sys
 import tempfile
 
+from ansible.module_utils import distro
+from ansible.module_utils.ansible_release import __version__ as _VERSION
 from ansible.module_utils.common.process import get_bin_path as _find_bin
-from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text  # noqa: F401
+from ansible.module_utils.common.text.converters import (
+    container_to_text as json_dict_bytes_to_unicode,  # noqa: F401
+)
+from ansible.module_utils.common.text.converters import jsonify, to_bytes, to_native, to_text  # noqa: F401
+from ansible.module_utils.common.text.formatters import bytes_to_human, human_to_bytes  # noqa: F401
+from ansible.module_utils.errors import AnsibleFallbackNotFound
 from ansible.module_utils.parsing.convert_bool import BOOLEANS, boolean  # noqa: F401
 from ansible.module_utils.six import PY2, PY3, iteritems, string_types  # noqa: F401
 
@@ -35,17 +42,16 @@ FILE_COMMON_ARGUMENTS = {
 _run = {}
 _emit = [None]
 _emitted = []
+_payload = [b""]
 
 
-def _set_run(run, emit):
-    """The task's arguments and the run's flags (check, diff, verbosity, name)."""
+def _set_run(run, emit, payload=b""):
+    """The task's arguments and the run's flags (check, diff, verbosity, name), and the
+    runner's whole payload (for common.respawn)."""
     _run.clear()
     _run.update(run)
     _emit[0] = emit
-
-
-class AnsibleFallbackNotFound(Exception):
-    pass
+    _payload[0] = payload
 
 
 def env_fallback(*args, **kwargs):
@@ -53,6 +59,49 @@ def env_fallback(*args, **kwargs):
         if name in os.environ:
             return os.environ[name]
     raise AnsibleFallbackNotFound
+
+
+def _load_params():
+    """The task's arguments (Ansible reads them from its arguments file)."""
+    return dict(_run.get("args") or {})
+
+
+def is_executable(path):
+    """Executable by anyone: its owner, its group or others."""
+    return bool(os.stat(path).st_mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH))
+
+
+def get_platform():
+    return platform.system()
+
+
+def get_distribution():
+    """The Linux distribution's id, capitalized (``Debian``, ``Redhat``, ``Amazon``);
+    ``OtherLinux`` when unknown, None elsewhere than on Linux."""
+    if platform.system() != "Linux":
+        return None
+    found = distro.id().capitalize()
+    return {"Amzn": "Amazon", "Rhel": "Redhat", "": "OtherLinux"}.get(found, found)
+
+
+def get_distribution_version():
+    return distro.version() if platform.system() == "Linux" else None
+
+
+def remove_values(value, no_log_strings):
+    """``value`` with every ``no_log_strings`` string masked, in containers too."""
+    return _masked(value, sorted((_to_str(s) for s in no_log_strings), key=len, reverse=True))
+
+
+def sanitize_keys(obj, no_log_strings, ignore_keys=frozenset()):
+    """``obj`` with the ``no_log_strings`` masked in the keys of its dicts (values kept)."""
+    secrets = sorted((_to_str(s) for s in no_log_strings), key=len, reverse=True)
+    if isinstance(obj, dict):
+        return {(k if k in ignore_keys else _masked(k, secrets)):
+                sanitize_keys(v, no_log_strings, ignore_keys) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set)):
+        return type(obj)(sanitize_keys(v, no_log_strings, ignore_keys) for v in obj)
+    return obj
 
 
 def missing_required_lib(library, reason=None, url=None):
@@ -141,14 +190,10 @@ def _to_json(value):
 
 
 def _to_bytes(value):
-    from ansible.module_utils.common.text.formatters import human_to_bytes
-
     return human_to_bytes(value)
 
 
 def _to_bits(value):
-    from ansible.module_utils.common.text.formatters import human_to_bytes
-
     return human_to_bytes(value, isbits=True)
 
 
@@ -315,7 +360,7 @@ class AnsibleModule(object):
         self._clean = []
         self._tmpdir = None
         self._secrets = set()
-        self.ansible_version = _run.get("ansible_version", "2.21.0")
+        self.ansible_version = _VERSION
         self.run_command_environ_update = {}
         relations = {"mutually_exclusive": mutually_exclusive, "required_one_of": required_one_of,
                      "required_together": required_together, "required_if": required_if,
@@ -349,7 +394,10 @@ class AnsibleModule(object):
             result["deprecations"] = list(self._deprecations)
         result = _masked(result, sorted(self._secrets, key=len, reverse=True))
         for path in self._clean:
-            shutil.rmtree(path, ignore_errors=True)
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            elif os.path.lexists(path):
+                os.unlink(path)
         _emitted.append(True)
         _emit[0](json.loads(json.dumps(result, default=_jsonable)))
 
@@ -438,6 +486,27 @@ class AnsibleModule(object):
             self._tmpdir = tempfile.mkdtemp(prefix="pbe-module-")
             self._clean.append(self._tmpdir)
         return self._tmpdir
+
+    @property
+    def no_log_values(self):
+        return self._secrets
+
+    def add_cleanup_file(self, path):
+        """Removed when the module ends."""
+        if path not in self._clean:
+            self._clean.append(path)
+
+    def check_file_absent_if_check_mode(self, file_path):
+        return self.check_mode and not os.path.exists(file_path)
+
+    def preserved_copy(self, src, dest):
+        """A copy of ``src`` at ``dest`` with its mode, times and (when allowed) owner."""
+        shutil.copy2(src, dest)
+        info = os.stat(src)
+        try:
+            os.chown(dest, info.st_uid, info.st_gid)
+        except OSError:
+            pass
 
     def cleanup(self, tmpfile):
         if os.path.exists(tmpfile):
@@ -563,6 +632,9 @@ class AnsibleModule(object):
 
     def selinux_mls_enabled(self):
         return False
+
+    def set_default_selinux_context(self, path, changed):
+        return changed
 
 
 def _add_path_info(result):

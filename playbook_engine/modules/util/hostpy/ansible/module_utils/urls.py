@@ -1,12 +1,52 @@
 # HTTP for modules, as ansible.module_utils.urls offers it (pbe's own, on urllib).
 import base64
+import os
+import shutil
 import ssl
 import urllib.error
 import urllib.request
+from urllib.parse import urlparse, urlunparse  # noqa: F401 - modules import them from here
+
+HAS_GSSAPI = False  # pbe's open_url has no Kerberos (GSSAPI) authentication
 
 
 class ConnectionError(Exception):  # noqa: A001 - the name modules import
     pass
+
+
+class SSLValidationError(ConnectionError):
+    pass
+
+
+def basic_auth_header(username, password):
+    """The value (bytes) of an ``Authorization`` header for HTTP basic authentication."""
+    token = "%s:%s" % (username, password)
+    return b"Basic " + base64.b64encode(token.encode("utf-8"))
+
+
+_URL_PARTS = ("scheme", "netloc", "path", "params", "query", "fragment")
+
+
+class ParseResultDottedDict(dict):
+    """A parsed URL as a dict whose keys are also attributes."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name)
+
+    def as_list(self):
+        return [self.get(k) for k in _URL_PARTS]
+
+
+def generic_urlparse(parts):
+    """``urlparse``'s result as a ParseResultDottedDict, with the user, password, host and
+    port of its netloc."""
+    out = ParseResultDottedDict((k, parts[i]) for i, k in enumerate(_URL_PARTS))
+    for key in ("username", "password", "hostname", "port"):
+        out[key] = getattr(parts, key, None)
+    return out
 
 
 def open_url(url, data=None, headers=None, method=None, use_proxy=True, force=False,
@@ -78,3 +118,19 @@ def url_argument_spec():
         "client_key": {"type": "path"},
         "use_gssapi": {"type": "bool", "default": False},
     }
+
+
+def fetch_file(module, url, data=None, headers=None, method=None, use_proxy=True, force=False,
+               last_mod_time=None, timeout=10, **kwargs):
+    """Downloads ``url`` into a file in the module's tmpdir and returns its path; the module
+    fails when the download does."""
+    name = os.path.basename(urlparse(url).path) or "download"
+    path = os.path.join(module.tmpdir, name)
+    response, info = fetch_url(module, url, data=data, headers=headers, method=method,
+                               use_proxy=use_proxy, timeout=timeout)
+    if response is None or info["status"] != 200:
+        module.fail_json(msg="Failure downloading %s, %s" % (url, info.get("msg")))
+    with open(path, "wb") as handle:
+        shutil.copyfileobj(response, handle)
+    module.add_cleanup_file(path)
+    return path
