@@ -29,6 +29,9 @@ from collections.abc import Mapping
 from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from .. import modules
 from ..errors import Problem
@@ -93,12 +96,50 @@ def load_collection_module(name: str) -> bool:
         if _looked_up.get(name) == roots:
             return False
         _looked_up[name] = roots
+    for _ in range(_HOPS):
+        ns, col, short = fqcn.split(".", 2)
+        for root in roots:
+            plugins = root / "ansible_collections" / ns / col / "plugins"
+            if is_file(plugins / "modules" / f"{short}.py"):
+                return _define_collection_module(name, fqcn, root, plugins)
+        target = _redirect(fqcn, roots)
+        if target is None:
+            return False
+        if modules.get(target) is not None:  # moved to a collection pbe implements
+            modules.ALIASES.setdefault(name, modules.canonical_name(target))
+            return True
+        fqcn = target
+    return False
+
+
+_HOPS = 5  # redirects followed from one name (a collection moved, then renamed)
+
+
+def _redirect(fqcn: str, roots: tuple[Path, ...]) -> str | None:
+    """Where an installed collection's ``meta/runtime.yml`` sends module ``fqcn``
+    (``community.mysql.mysql_variables`` -> ``ansible.mysql.mysql_variables``)."""
     ns, col, short = fqcn.split(".", 2)
     for root in roots:
-        plugins = root / "ansible_collections" / ns / col / "plugins"
-        if is_file(plugins / "modules" / f"{short}.py"):
-            return _define_collection_module(name, fqcn, root, plugins)
-    return False
+        routing = _runtime(root / "ansible_collections" / ns / col / "meta" / "runtime.yml")
+        if routing is not None:
+            entry = routing.get(short)
+            target = entry.get("redirect") if isinstance(entry, dict) else None
+            return target if isinstance(target, str) and is_fqcn(target) else None
+    return None
+
+
+@cache
+def _runtime(path: Path) -> dict[str, Any] | None:
+    """A collection's module routing (``plugin_routing.modules``); None without the file."""
+    if not is_file(path):
+        return None
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8", errors="replace"))
+    except yaml.YAMLError:
+        return {}
+    routing = data.get("plugin_routing") if isinstance(data, dict) else None
+    found = routing.get("modules") if isinstance(routing, dict) else None
+    return found if isinstance(found, dict) else {}
 
 
 def _define_collection_module(name: str, fqcn: str, root: Path, plugins: Path) -> bool:

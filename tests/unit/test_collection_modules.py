@@ -218,3 +218,29 @@ def test_a_collection_module_not_installed_says_how_to_get_it(tmp_path: Path) ->
         f"with collection {ns}.tools installed (`ansible-galaxy collection install {ns}.tools`)"
         ", pbe runs its Python modules on the host"
     )
+
+
+def test_a_module_a_collection_moved_is_followed_to_its_new_place(tmp_path: Path) -> None:
+    """meta/runtime.yml redirects (community.mysql's modules went to ansible.mysql): to an
+    installed collection's module, or to one pbe implements."""
+    ns, old, out = unique(), unique(), tmp_path / "out.txt"
+    site = write(
+        tmp_path,
+        {
+            **collection(tmp_path, ns),
+            f"collections/ansible_collections/{old}/old/meta/runtime.yml": (
+                "plugin_routing:\n  modules:\n"
+                f"    stamp: {{redirect: {ns}.tools.stamp}}\n"
+                "    cp: {redirect: ansible.builtin.copy}\n"
+            ),
+            "site.yml": (
+                "- hosts: a\n  gather_facts: false\n  tasks:\n"
+                f"    - name: moved\n      {old}.old.stamp: {{path: {out}}}\n"
+                f"    - name: builtin\n      {old}.old.cp: {{content: x, dest: {out}.2}}\n"
+            ),
+        },
+    )
+    result = by_name(pbe.run(site, INVENTORY))
+    assert (result["moved"].status, result["builtin"].status) == ("changed", "changed")
+    assert out.read_text() == "HI! 42"
+    assert (tmp_path / "out.txt.2").read_text() == "x"
