@@ -466,19 +466,19 @@ def test_a_host_module_is_sent_only_the_module_utils_it_imports() -> None:
     """Every task sends its module's runtime on stdin: the pieces it imports (in functions
     and ``try`` too, and their own imports), basic's always, not the whole of it."""
     utils = "ansible/module_utils/"
-    plain = served_for([("from ansible.module_utils.basic import AnsibleModule\n", "")])
+    plain = served_for((("from ansible.module_utils.basic import AnsibleModule\n", ""),))
     assert f"{utils}basic.py" in plain
     assert f"{utils}common/text/converters.py" in plain  # basic imports it
     assert not {f"{utils}compat/version.py", f"{utils}api.py", f"{utils}urls.py"} & set(plain)
     assert sum(map(len, plain.values())) < sum(map(len, support_files().values())) * 2 / 3
     more = served_for(
-        [
+        (
             ("def f():\n    from ansible.module_utils import api\n", ""),
             (
                 "try:\n    from ..six.moves import shlex_quote\nexcept ImportError:\n    pass\n",
                 "ansible.module_utils.common",
             ),
-        ]
+        )
     )
     assert set(more) - set(plain) == {
         f"{utils}api.py",

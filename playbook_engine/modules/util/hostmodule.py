@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import ast
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -87,7 +87,7 @@ class PythonModule(_HostModule):
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         own = {k: p.read_text(encoding="utf-8", errors="replace") for k, p in self.utils.items()}
         text = self.source.read_text(encoding="utf-8", errors="replace")
-        sources = [(text, self.package), *((t, package_of(k)) for k, t in own.items())]
+        sources = ((text, self.package), *((t, package_of(k)) for k, t in own.items()))
         payload = {
             "name": self.name.rsplit(".", 1)[-1],
             "module": text,
@@ -205,7 +205,8 @@ def support_files() -> dict[str, str]:
     }
 
 
-def served_for(sources: Iterable[tuple[str, str]]) -> dict[str, str]:
+@cache  # per module source: the same answer for every host and task that runs it
+def served_for(sources: tuple[tuple[str, str], ...]) -> dict[str, str]:
     """The part of ``support_files`` that module sources (text, package) import, with what
     that imports in turn, and ``basic``'s (the runner imports it): only that goes to the
     host, not the whole runtime."""
