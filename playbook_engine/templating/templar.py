@@ -17,14 +17,20 @@ import functools
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from jinja2 import nodes
+from jinja2.exceptions import SecurityError
 from jinja2.lexer import TOKEN_STRING, Lexer, Token, get_lexer
 from jinja2.nativetypes import NativeCodeGenerator
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import (
+    ImmutableSandboxedEnvironment,
+    SandboxedEnvironment,
+    modifies_known_mutable,
+)
 
 from ..errors import PbeError, TemplateError, UndefinedVariable
 from ..source import SourceLocation
@@ -104,12 +110,58 @@ def _undef(hint: str | None = None) -> jinja2.Undefined:
 class _CodeGenerator(NativeCodeGenerator):
     """Native output without constant folding: jinja's native generator folds constant
     expressions into strings (``{{ 3 }}`` → '3') and expects a literal_eval afterwards,
-    which we don't do, so only literal template text may be folded."""
+    which we don't do, so only literal template text may be folded.
+
+    A list or dict a template writes (``{% set seen = [] %}``) is the template's own: it
+    may change it in place (``seen.append(x)``), as Ansible allows (see ``_Owned``)."""
 
     def _output_child_to_const(self, node: nodes.Expr, frame: Any, finalize: Any) -> Any:
         if isinstance(node, nodes.TemplateData):
             return node.as_const(frame.eval_ctx)
         raise nodes.Impossible()
+
+    def visit_List(self, node: nodes.List, frame: Any) -> None:
+        self._owned(lambda: super(_CodeGenerator, self).visit_List(node, frame))
+
+    def visit_Dict(self, node: nodes.Dict, frame: Any) -> None:
+        self._owned(lambda: super(_CodeGenerator, self).visit_Dict(node, frame))
+
+    def visit_Const(self, node: nodes.Const, frame: Any) -> None:
+        if isinstance(node.value, (list, dict)):  # a folded literal: all of it is new
+            self._owned(lambda: super(_CodeGenerator, self).visit_Const(node, frame), deep=True)
+        else:
+            super().visit_Const(node, frame)
+
+    def _owned(self, write: Callable[[], None], deep: bool = False) -> None:
+        self.write(f"environment.owned(deep={deep}, value=")
+        write()
+        self.write(")")
+
+
+class _Owned:
+    """The containers one render made (literals, copies), which it may change in place.
+
+    Ansible lets a template call ``update``/``append``/... on anything, because every
+    host's task renders against copies of the variables. pbe shares variables between hosts
+    and tasks (no copy per render), so only what the render itself made may change; a
+    variable's own value stays read-only, with a message saying to copy it first."""
+
+    current: ContextVar[dict[int, Any] | None] = ContextVar("pbe_owned", default=None)
+
+    @classmethod
+    def add(cls, value: Any, deep: bool = False) -> Any:
+        found = cls.current.get()
+        if found is not None and isinstance(value, (list, dict, set)):
+            found[id(value)] = value  # kept alive: its id stays its own during the render
+            if deep:
+                for item in value.values() if isinstance(value, dict) else value:
+                    cls.add(item, deep=True)
+        return value
+
+    @classmethod
+    def holds(cls, value: Any) -> bool:
+        found = cls.current.get()
+        return found is not None and id(value) in found
 
 
 class _RawStringLexer(Lexer):
@@ -142,6 +194,35 @@ class _Environment(ImmutableSandboxedEnvironment):
     strings costs gigabytes, and pbe's own filters and lookups accept ``Lines``."""
 
     code_generator_class = _CodeGenerator
+
+    @staticmethod
+    def owned(value: Any, deep: bool = False) -> Any:
+        """Called by compiled templates on each list and dict literal (``_Owned``)."""
+        return _Owned.add(value, deep)
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if not SandboxedEnvironment.is_safe_attribute(self, obj, attr, value):
+            return False
+        return not modifies_known_mutable(obj, attr) or _Owned.holds(obj)
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> jinja2.Undefined:
+        if not modifies_known_mutable(obj, attribute):
+            return super().unsafe_undefined(obj, attribute)
+        kind = type(obj).__name__
+        return self.undefined(
+            f"a template may change only a {kind} it made itself, not a variable's "
+            f"(`.{attribute}`): change a copy (`{{% set mine = value.copy() %}}`)",
+            name=attribute,
+            obj=obj,
+            exc=SecurityError,
+        )
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        """A copy the template makes (``x.copy()``, ``dict(...)``, ``list(...)``) is its own."""
+        result = super().call(__context, __obj, *args, **kwargs)
+        if getattr(__obj, "__name__", None) == "copy" or __obj in (dict, list, set):
+            _Owned.add(result)
+        return result
 
     @staticmethod
     def concat(parts: Iterable[Any]) -> str:  # native values too
@@ -342,6 +423,7 @@ class Templar:
         variables: Mapping[str, Any],
         source: str,
     ) -> list[Any]:
+        owned = _Owned.current.set({}) if _Owned.current.get() is None else None
         try:
             template = compile_()
             # shared=True: jinja reads our lazy mapping directly instead of copying it
@@ -367,6 +449,9 @@ class Templar:
             raise TemplateError(
                 f"template error: {_error_text(exc)}", self.loc, f"in template: {source.strip()}"
             ) from None
+        finally:
+            if owned is not None:
+                _Owned.current.reset(owned)
         return parts
 
     def evaluate(self, condition: Any) -> bool:

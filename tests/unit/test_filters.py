@@ -768,3 +768,30 @@ def test_an_undefined_value_fails_only_where_it_is_used(source: str, expected: A
 def test_an_undefined_value_used_names_the_variable(source: str) -> None:
     with pytest.raises(UndefinedVariable, match="'x' is undefined"):
         TemplateEngine().templar({}).render_str(source)
+
+
+# -- changing values in place -----------------------------------------------------------------
+
+
+def test_a_template_changes_what_it_made_and_never_a_variable(engine: TemplateEngine) -> None:
+    """As in Ansible, `{% set _ = acc.append(x) %}` works on a list or dict the template
+    made (a literal, a `.copy()`, `dict()`); a variable's value cannot change, since pbe
+    shares it between hosts and tasks (Ansible renders against copies)."""
+    shared = {"d": {"a": 1}, "l": [1], "rules": {"x": {"p": 1}}}
+    made = render(
+        engine,
+        "{% set acc = [] %}{% for i in l + [2] %}{% set _ = acc.append(i) %}{% endfor %}"
+        "{% set m = d.copy() %}{% set _ = m.update({'z': 9}) %}"
+        "{% set n = {'k': []} %}{% set _ = n.k.append(3) %}"
+        "{% set o = dict(q=1) %}{% set _ = o.setdefault('r', 2) %}"
+        "{{ [acc, m, n, o] }}",
+        shared,
+    )
+    assert made == [[1, 2], {"a": 1, "z": 9}, {"k": [3]}, {"q": 1, "r": 2}]
+    for source in ("{{ d.update({'b': 2}) }}", "{{ l.append(2) }}", "{{ m.x.update({}) }}"):
+        with pytest.raises(TemplateError) as refused:
+            render(engine, "{% set m = rules.copy() %}" + source, shared)
+        assert "a template may change only a" in str(refused.value)
+        assert "change a copy (`{% set mine = value.copy() %}`)" in str(refused.value)
+    assert shared == {"d": {"a": 1}, "l": [1], "rules": {"x": {"p": 1}}}
+    assert render(engine, "{{ [] }}") == []  # a later render owns nothing of the last
