@@ -24,6 +24,7 @@ from ..errors import (
     CommandTimeout,
     HostUnreachable,
     ModuleError,
+    NotOnHost,
     PbeError,
     TemplateError,
     UndefinedVariable,
@@ -792,7 +793,7 @@ class Executor:
         try:
             if spec is not None:
                 return self.asyncs.run(module, expanded, ctx, spec)
-            outcome = _outcome(module.run(expanded, ctx))
+            outcome = _outcome(_run_module(module, expanded, ctx))
         except ModuleError as exc:
             # the module failed (Ansible's fail_json): a result failed_when judges, as it
             # judges any other; a timeout or a stop is not the module's result
@@ -1132,6 +1133,20 @@ def _search_path(task: Task, scope: Scope, playbook_dir: str) -> list[str]:
         found.append(os.path.dirname(os.path.abspath(task.loc.file)))
     found.append(playbook_dir)
     return list(dict.fromkeys(found))
+
+
+def _run_module(module: Module, args: dict[str, Any], ctx: HostContext) -> Result:
+    """``module.run``; in a check run, what the task needs but the host lacks (a service, a
+    link's source) may come with an earlier task check mode did not apply (a package): the
+    check run fails as Ansible's does, and its message says the real run may not."""
+    try:
+        return module.run(args, ctx)
+    except NotOnHost as exc:
+        if ctx.check and (why := ctx.files.assume(exc.what)) is not None:
+            raise ModuleError(
+                f"{exc} (check mode: it may come with {why}; the real run may find it)"
+            ) from None
+        raise
 
 
 def _role_arg(task: Task) -> str:

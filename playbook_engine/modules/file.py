@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any
 
-from ..errors import ModuleError
+from ..errors import ModuleError, NotOnHost
 from ..transport.shell import quote
 from . import register
 from .base import Arg, Module, ModuleContext
@@ -691,9 +691,10 @@ def _plan_link(want: Want, facts: Facts) -> Plan:
         target = facts.src
     assert src is not None
     if not want.force and (target is None or not target.state.exists):
-        raise ModuleError(
+        raise NotOnHost(
             f'src file does not exist, use "force: true" if you really want '
-            f"to create the link: {want.source_path() or src}"
+            f"to create the link: {want.source_path() or src}",
+            want.source_path() or src,
         )
     _check_replace(want, entry, "symlink")
     changed = entry.kind != "link" or entry.state.target != src

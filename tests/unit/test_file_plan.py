@@ -651,3 +651,29 @@ def test_check_mode_creating_a_path_for_an_account_not_there_yet(tmp_path: Path)
     real = pbe.run(site, inventory)
     assert [r.status for r in real.results] == ["failed"] * 5
     assert real.results[1].result["msg"] == f"chown failed: failed to look up user {user}"
+
+
+def test_check_mode_link_to_a_source_an_earlier_task_may_make(tmp_path: Path) -> None:
+    """A link whose source is missing fails in a check run as in Ansible's; after a task
+    check mode did not run (which may make it), the message says the real run may not."""
+    src, link = tmp_path / "bin", tmp_path / "link"
+    site = tmp_path / "site.yml"
+    site.write_text(
+        "- hosts: a\n  gather_facts: false\n  tasks:\n"
+        f"    - file: {{src: {src}, dest: {link}, state: link}}\n      ignore_errors: true\n"
+        f"    - command: touch {src}\n"
+        f"    - file: {{src: {src}, dest: {link}, state: link}}\n"
+    )
+    inventory = {"all": {"hosts": {"a": {"ansible_connection": "local"}}}}
+    checked = pbe.run(site, inventory, check=True)
+    missing = (
+        f'src file does not exist, use "force: true" if you really want to create the link: {src}'
+    )
+    assert [r.result.get("msg") for r in checked.results if r.action == "file"] == [
+        missing,
+        f"{missing} (check mode: it may come with a command check mode did not run; "
+        "the real run may find it)",
+    ]
+    real = pbe.run(site, inventory)
+    assert [r.status for r in real.results] == ["failed", "changed", "changed"]
+    assert os.readlink(link) == str(src)

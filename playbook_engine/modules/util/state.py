@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from ...errors import ModuleError, NotOnHost
+from ...errors import ModuleError
 from ...transport.base import CommandResult
 from ..base import Module, ModuleContext
 from ..result import Result
@@ -91,16 +91,7 @@ class StateModule(Module, Generic[S]):
         state = self.parse(args, ctx.run(self.probe(args, ctx)))
         if ctx.check:
             state = self.overlay(args, state, ctx)
-        try:
-            change = self.plan(args, state)
-        except NotOnHost as exc:
-            # an earlier task of the check run (a package) may install it: the check run
-            # fails as Ansible's does, and says the real run may not
-            if ctx.check and (why := ctx.files.assume(exc.what)) is not None:
-                raise ModuleError(
-                    f"{exc} (check mode: it may come with {why}; the real run may find it)"
-                ) from None
-            raise
+        change = self.plan(args, state)  # NotOnHost: see the executor's ``_run_module``
         if change is None:
             return Result(values=self.values(args, state))
         diff = change.diff if ctx.diff else None
