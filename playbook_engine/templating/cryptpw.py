@@ -148,7 +148,12 @@ def crypt_hash(password: str, scheme: str, salt: str, rounds: int | None = None)
     count = min(max(spec.default_rounds if rounds is None else rounds, 1000), 999_999_999)
     new = hashlib.sha512 if scheme == "sha512" else hashlib.sha256
     digest = _sha_crypt(secret, salt_bytes, count, new)
-    return f"${spec.ident}$rounds={count}${salt}${_encode(digest, spec.order)}"
+    # crypt(3)'s default count goes unwritten, as Ansible writes it (the same hash)
+    setting = "" if count == _CRYPT_DEFAULT_ROUNDS else f"rounds={count}$"
+    return f"${spec.ident}${setting}{salt}${_encode(digest, spec.order)}"
+
+
+_CRYPT_DEFAULT_ROUNDS = 5000
 
 
 def random_salt(size: int) -> str:

@@ -22,7 +22,7 @@ VECTORS = [
         "saltsalt",
         "secret",
         5000,
-        "$6$rounds=5000$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRst"
+        "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRst"
         "iNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1",
     ),
     (
@@ -30,7 +30,7 @@ VECTORS = [
         "saltsalt",
         "secret",
         5000,
-        "$5$rounds=5000$saltsalt$0IyaXrmV7.sGNS6tirgqHLqX/G.FBvgkYA.lpPdS5sA",
+        "$5$saltsalt$0IyaXrmV7.sGNS6tirgqHLqX/G.FBvgkYA.lpPdS5sA",
     ),
     ("md5", "saltsalt", "secret", None, "$1$saltsalt$9xy1btjgzLYfb7hivXtC//"),
     (
@@ -38,7 +38,7 @@ VECTORS = [
         "abc",
         "hello",
         5000,
-        "$6$rounds=5000$abc$34O8oRzThM7onc3iRQAcdWBv2H/sMGJlnsnG6"
+        "$6$abc$34O8oRzThM7onc3iRQAcdWBv2H/sMGJlnsnG6"
         "uIkasTEvQkG9apXR/oBhPpqIepkul8wg.bf4wxoel67eJND./",
     ),
     (
@@ -46,7 +46,7 @@ VECTORS = [
         "abc",
         "hello",
         5000,
-        "$5$rounds=5000$abc$W6SISEcmf6GfVdGFK0lGBXz2NPDhGZ.FBBMOz418YA7",
+        "$5$abc$W6SISEcmf6GfVdGFK0lGBXz2NPDhGZ.FBBMOz418YA7",
     ),
     ("md5", "abc", "hello", None, "$1$abc$jWy0FsfCoVBK.I85XpXf30"),
     (
@@ -54,7 +54,7 @@ VECTORS = [
         "x",
         "''",
         5000,
-        "$6$rounds=5000$x$ZPALRZrppG3LcpVpzA2KUTSTKjbvOXv8nmm/jGFjHDJ/"
+        "$6$x$ZPALRZrppG3LcpVpzA2KUTSTKjbvOXv8nmm/jGFjHDJ/"
         "NQA4aKy1XvNI2wU6ULBKsEkgaXNKvdJ735RKpmjKR.",
     ),
     ("md5", "x", "''", None, "$1$x$4UCFgXiXcmU7WMgqbtzcN1"),
@@ -63,7 +63,7 @@ VECTORS = [
         "0123456789abcdef",
         "longerpasswordthan16chars",
         5000,
-        "$6$rounds=5000$0123456789abcdef$A9MB4x2CDJ9bHqV96SI/6T8WZMVHxDA741getrelvAQG3NYjQA6u0So"
+        "$6$0123456789abcdef$A9MB4x2CDJ9bHqV96SI/6T8WZMVHxDA741getrelvAQG3NYjQA6u0So"
         "facMG5cnIn09nGgtHQWYmfPi/CTkTW1",
     ),
     (
@@ -71,7 +71,7 @@ VECTORS = [
         "0123456789abcdef",
         "longerpasswordthan16chars",
         5000,
-        "$5$rounds=5000$0123456789abcdef$uKDuDTPb7p2E31MusPlyLxyzk8qI2qY6OSXAwBhLZx7",
+        "$5$0123456789abcdef$uKDuDTPb7p2E31MusPlyLxyzk8qI2qY6OSXAwBhLZx7",
     ),
     ("md5", "01234567", "longerpasswordthan16chars", None, "$1$01234567$cs7Pa7A1fBte5IxatUn/m1"),
     (
@@ -79,7 +79,7 @@ VECTORS = [
         "ab/.cd",
         "pässwörd",
         5000,
-        "$6$rounds=5000$ab/.cd$iGglwRYvplw/NCzAt7AxQAONSIXLu"
+        "$6$ab/.cd$iGglwRYvplw/NCzAt7AxQAONSIXLu"
         "Ty01.5Qx4XQZw4xKm8TvK9R7jmKof3xnnEz2dB9ZsmTT6lDUETHrzNs7/",
     ),
     ("md5", "ab/.cd", "pässwörd", None, "$1$ab/.cd$rbgmdzcSou8a/y6uCf5zu/"),
@@ -90,7 +90,7 @@ VECTORS = [
         "saltstring",
         "Hello world!",
         5000,
-        "$6$rounds=5000$saltstring$svn8UoSVapNtMuq1"
+        "$6$saltstring$svn8UoSVapNtMuq1"
         "ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1",
     ),
     (
@@ -106,7 +106,7 @@ VECTORS = [
         "saltstring",
         "Hello world!",
         5000,
-        "$5$rounds=5000$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5",
+        "$5$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5",
     ),
 ]
 
@@ -130,7 +130,7 @@ def test_default_rounds_are_ansibles() -> None:
         "MveNszsQWMgkWRxbZm2mBBlNn3.J0"
     )
     assert password_hash("secret", "sha256", "saltsalt", rounds=5000) == (
-        "$5$rounds=5000$saltsalt$0IyaXrmV7.sGNS6tirgqHLqX/G.FBvgkYA.lpPdS5sA"
+        "$5$saltsalt$0IyaXrmV7.sGNS6tirgqHLqX/G.FBvgkYA.lpPdS5sA"
     )
 
 
@@ -160,11 +160,19 @@ def test_password_hash_filter(engine: TemplateEngine, source: str, expected: str
     assert render(engine, source, pw="secret") == expected
 
 
+def test_crypts_default_count_is_left_unwritten_as_ansible_does(engine: TemplateEngine) -> None:
+    """5000 rounds is crypt(3)'s default: Ansible writes `$5$SALT$`, as openssl does."""
+    made = render(
+        engine, "{{ pw | password_hash('sha256', 'abcdefgh', rounds=5000) }}", pw="secret"
+    )
+    assert made == "$5$abcdefgh$gruCpC7VkOTspMQTTSAR8mtlO9Upms.fwqE5y16JVM."
+
+
 @pytest.mark.parametrize(
     ("source", "prefix", "salt_size"),
     [
         ("{{ pw | password_hash }}", "$6$rounds=656000$", 16),
-        ("{{ pw | password_hash('sha256', rounds=5000) }}", "$5$rounds=5000$", 16),
+        ("{{ pw | password_hash('sha256', rounds=6000) }}", "$5$rounds=6000$", 16),
         ("{{ pw | password_hash('md5') }}", "$1$", 8),
         ("{{ pw | password_hash('sha512', salt_size=4, rounds=1000) }}", "$6$rounds=1000$", 4),
     ],
