@@ -67,9 +67,13 @@ class Task:
     # (``replace`` keeps it); never ``id()``, which a later object may reuse.
     uid: int = field(default_factory=_next_uid, compare=False, repr=False)
 
+    # the module as the task writes it, where that is not ``action`` (``ansible.builtin.
+    # debug``): an unnamed task is shown by it, as Ansible shows it
+    written: str | None = None
+
     @property
     def display_name(self) -> str:
-        return self.name or self.action
+        return self.name or self.written or self.action
 
     @property
     def meta(self) -> str | None:

@@ -472,13 +472,16 @@ class PlaybookLoader:
             return None
         return self._build_task(node, *found)
 
-    def _build_task(self, node: YMap, action: str, args: dict[str, Any]) -> Task:
+    def _build_task(
+        self, node: YMap, action: str, args: dict[str, Any], written: str | None = None
+    ) -> Task:
         loop, loop_with = node.get("loop"), None
         for key in node:
             if str(key).startswith(LOOP_PREFIX):
                 loop, loop_with = node[key], str(key)[len(LOOP_PREFIX) :]
         return Task(
             action=action,
+            written=written if written != action else None,
             args=trust(args),
             loc=node.loc or SourceLocation("?"),
             name=node.get("name"),

@@ -48,9 +48,10 @@ class TaskChecker:
         self.deferrable: list[Problem] = []
         self._unsplit = False  # key=value text that could not be split: no argument checks
 
-    def check(self, node: YMap) -> tuple[str, dict[str, Any]] | None:
-        """(canonical module name, args), or None when the task cannot be built. For a
-        module pbe lacks, (its name, its args as written): a task that fails if it runs."""
+    def check(self, node: YMap) -> tuple[str, dict[str, Any], str] | None:
+        """(canonical module name, args, the name as written), or None when the task cannot
+        be built. For a module pbe lacks, (its name, its args as written, its name): a task
+        that fails if it runs."""
         self.problems += structure_problems(node, "task", node.loc)
         found = self._find_action(node)
         if found is None:
@@ -79,7 +80,7 @@ class TaskChecker:
         self._check_loops(node)
         if any(p.severity == "error" and p not in self.deferrable for p in self.problems):
             return None
-        return (module.name if module else action), args
+        return (module.name if module else action), args, action
 
     def error(self, message: str, loc: SourceLocation | None, hint: str | None = None) -> None:
         self.problems.append(Problem(message, loc, hint))

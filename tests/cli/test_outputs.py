@@ -198,6 +198,25 @@ def test_includes_and_module_warnings_read_as_in_ansible(tmp_path: Path) -> None
     assert lines[lines.index("[WARNING]: careful now") + 1] == "changed: [good]"
 
 
+def test_an_unnamed_task_is_shown_by_its_module_as_written(tmp_path: Path) -> None:
+    """As ansible-core shows them: `ansible.builtin.debug` stays so, in every output."""
+    site = tmp_path / "site.yml"
+    site.write_text(
+        "- hosts: good\n  gather_facts: false\n  tasks:\n"
+        "    - ansible.builtin.debug: msg=a\n    - action: ansible.builtin.debug msg=b\n"
+        "    - local_action: debug msg=c\n    - name: named\n      ansible.builtin.debug: msg=d\n"
+    )
+    out = io.StringIO()
+    inventory = {"all": {"hosts": {"good": {"ansible_connection": "local"}}}}
+    result = pbe.run(site, inventory, sinks=[ConsoleSink(out)])
+    names = ["ansible.builtin.debug", "ansible.builtin.debug", "debug", "named"]
+    assert [r.task_name for r in result.results] == names
+    assert [r.action for r in result.results] == ["debug"] * 4
+    assert [line for line in out.getvalue().splitlines() if line.startswith("TASK")] == [
+        f"TASK [{name}] ".ljust(80, "*") for name in names
+    ]
+
+
 # -- machine-readable -------------------------------------------------------------------------
 
 
