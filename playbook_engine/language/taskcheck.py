@@ -233,6 +233,11 @@ class TaskChecker:
             if name in known or module.open_args:
                 continue
             hint = did_you_mean(name, known) or f"`pbe doc {module.name}` lists them"
+            if name in TASK_KEYWORDS or str(name).startswith(LOOP_PREFIX):
+                hint = (
+                    f"`{name}` is a task keyword: indent it as the task's, beside "
+                    f"`{module.name}:`, not under its arguments"
+                )
             if module.ignores_unknown_args:
                 message = f"`{module.name}` ignores argument `{name}`, as Ansible's does"
                 self.problems.append(Problem(message, _arg_loc(args, name, loc), hint, "warning"))
