@@ -10,12 +10,9 @@ The module registry is the process's: a library module stays registered after it
 file is imported again only when it changed, and a library module may replace another
 library's module of the same name (the last loaded wins) but never one of pbe's own.
 
-An installed collection's module (``ns.col.name``, or a short name Ansible routes to a
-collection) that pbe does not implement runs the same way when the collection is found
-(``collections/`` beside a playbook, ``ANSIBLE_COLLECTIONS_PATH`` …), with the
-collection ``module_utils`` it imports. A Python module that imports a part of
-``ansible.module_utils`` pbe's host runtime lacks, or that has an action plugin, is
-reported as a module pbe cannot run, where a task uses it.
+A Python module that imports a part of ``ansible.module_utils`` pbe's host runtime lacks
+is noted as one pbe cannot run (``not_runnable``), reported where a task uses it, as are an
+installed collection's (``collection_modules``).
 """
 
 from __future__ import annotations
@@ -29,16 +26,13 @@ from collections.abc import Mapping
 from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from .. import modules
 from ..errors import Problem
 from ..modules.util import hostimports, hostmodule
 from ..source import SourceLocation
-from .catalog import ansible_module, is_fqcn, missing_module
-from .roles import collection_roots, is_dir, is_file
+from .catalog import missing_module
+from .roles import is_dir
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +41,6 @@ _lock = threading.Lock()
 _loaded: dict[Path, tuple[int, tuple[str, ...]]] = {}  # file -> (mtime, names registered)
 _action_plugins: dict[str, Path] = {}  # name -> a project's Ansible action plugin
 _cannot_run: dict[str, tuple[str, str]] = {}  # name -> (why, hint): found, not runnable
-_playbook_dirs: list[Path] = []  # where playbooks were loaded: their collections/ count
-_looked_up: dict[str, tuple[Path, ...]] = {}  # name -> the roots it was looked for in
 
 
 def missing(name: str) -> tuple[str, str | None, bool] | None:
@@ -70,112 +62,7 @@ def missing(name: str) -> tuple[str, str | None, bool] | None:
     return missing_module(name)
 
 
-def use_collections(playbook_dir: Path) -> None:
-    """Note a loaded playbook's directory: its ``collections/`` holds installed collections."""
-    with _lock:
-        if playbook_dir not in _playbook_dirs:
-            _playbook_dirs.append(playbook_dir)
-
-
-def load_collection_module(name: str) -> bool:
-    """Register the installed collection module ``name`` means, to run on the host; True
-    when ``name`` is now a module. A module found that pbe cannot run is noted for
-    ``missing``."""
-    if modules.get(name) is not None:
-        return True
-    fqcn = name if is_fqcn(name) else getattr(ansible_module(name), "fqcn", None)
-    if fqcn is None or not is_fqcn(fqcn):
-        return False
-    if modules.get(fqcn) is not None:  # found before, written another way
-        modules.ALIASES.setdefault(name, modules.canonical_name(fqcn))
-        return True
-    with _lock:
-        beside = [d / "collections" for d in _playbook_dirs]
-    roots = tuple(dict.fromkeys([*beside, *collection_roots(None)]))
-    with _lock:
-        if _looked_up.get(name) == roots:
-            return False
-        _looked_up[name] = roots
-    for _ in range(_HOPS):
-        ns, col, short = fqcn.split(".", 2)
-        for root in roots:
-            plugins = root / "ansible_collections" / ns / col / "plugins"
-            if is_file(plugins / "modules" / f"{short}.py"):
-                return _define_collection_module(name, fqcn, root, plugins)
-        target = _redirect(fqcn, roots)
-        if target is None:
-            return False
-        if modules.get(target) is not None:  # moved to a collection pbe implements
-            modules.ALIASES.setdefault(name, modules.canonical_name(target))
-            return True
-        fqcn = target
-    return False
-
-
-_HOPS = 5  # redirects followed from one name (a collection moved, then renamed)
-
-
-def _redirect(fqcn: str, roots: tuple[Path, ...]) -> str | None:
-    """Where an installed collection's ``meta/runtime.yml`` sends module ``fqcn``
-    (``community.mysql.mysql_variables`` -> ``ansible.mysql.mysql_variables``)."""
-    ns, col, short = fqcn.split(".", 2)
-    for root in roots:
-        routing = _runtime(root / "ansible_collections" / ns / col / "meta" / "runtime.yml")
-        if routing is not None:
-            entry = routing.get(short)
-            target = entry.get("redirect") if isinstance(entry, dict) else None
-            return target if isinstance(target, str) and is_fqcn(target) else None
-    return None
-
-
-@cache
-def _runtime(path: Path) -> dict[str, Any] | None:
-    """A collection's module routing (``plugin_routing.modules``); None without the file."""
-    if not is_file(path):
-        return None
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8", errors="replace"))
-    except yaml.YAMLError:
-        return {}
-    routing = data.get("plugin_routing") if isinstance(data, dict) else None
-    found = routing.get("modules") if isinstance(routing, dict) else None
-    return found if isinstance(found, dict) else {}
-
-
-def _define_collection_module(name: str, fqcn: str, root: Path, plugins: Path) -> bool:
-    ns, col, short = fqcn.split(".", 2)
-    source = plugins / "modules" / f"{short}.py"
-    where = f"collection {ns}.{col} ({root})"
-    if is_file(plugins / "modules" / f"{short}.ps1"):  # its .py is documentation only
-        return _not_runnable(
-            name, f"`{name}` is a PowerShell module for Windows hosts ({where}): pbe runs none"
-        )
-    if is_file(plugins / "action" / f"{short}.py"):
-        return _not_runnable(
-            name,
-            f"`{name}` has an Ansible action plugin in {where}: part of it runs inside "
-            "Ansible's controller, which pbe is not",
-        )
-    text = source.read_text(encoding="utf-8", errors="replace")
-    package = f"ansible_collections.{ns}.{col}.plugins.modules"
-    found = hostimports.needs(text, package, [root, *collection_roots(None)])
-    lacking = _lacking(text, package, found.files)
-    if found.not_found or lacking:
-        what = ", ".join([*found.not_found, *lacking])
-        return _not_runnable(
-            name,
-            f"`{name}` from {where} imports {what}, which pbe's host runtime does not provide",
-        )
-    utils = {**found.files, source.relative_to(root).as_posix(): source}
-    try:
-        cls = hostmodule.define(fqcn, source, utils, package)
-    except SyntaxError as exc:
-        return _not_runnable(name, f"`{name}` from {where} is no Python: {exc.msg}")
-    modules.register(fqcn, *((name,) if name != fqcn else ()))(cls)
-    return True
-
-
-def _lacking(text: str, package: str, utils: Mapping[str, Path]) -> list[str]:
+def unserved_imports(text: str, package: str, utils: Mapping[str, Path]) -> list[str]:
     """What the module source ``text`` and the files it is served with (``utils``) import
     unconditionally from ``ansible.module_utils`` that neither pbe nor ``utils`` provide."""
     read = {key: path.read_text(encoding="utf-8", errors="replace") for key, path in utils.items()}
@@ -186,9 +73,11 @@ def _lacking(text: str, package: str, utils: Mapping[str, Path]) -> list[str]:
     return sorted(lacking)
 
 
-def _not_runnable(name: str, why: str) -> bool:
+SERVED_HINT = "pbe serves part of ansible.module_utils to host modules (docs/writing-modules.md)"
+
+
+def not_runnable(name: str, why: str, hint: str = SERVED_HINT) -> bool:
     """Note a module found that pbe cannot run: ``missing`` reports it where a task uses it."""
-    hint = "pbe serves part of ansible.module_utils to host modules (docs/writing-modules.md)"
     with _lock:
         _cannot_run[name] = (why, hint)
     return False
@@ -255,11 +144,13 @@ def _define(path: Path, mtime: int) -> list[Problem]:
         loc = SourceLocation(str(path), exc.lineno or 0, exc.offset or 0)
         return [Problem(f"cannot load {path.name}: SyntaxError: {exc.msg}", loc)]
     if isinstance(cls, type) and issubclass(cls, hostmodule.PythonModule):
-        lacking = _lacking(path.read_text(encoding="utf-8", errors="replace"), "", cls.utils)
-        if lacking:
-            _not_runnable(
+        missing_utils = unserved_imports(
+            path.read_text(encoding="utf-8", errors="replace"), "", cls.utils
+        )
+        if missing_utils:
+            not_runnable(
                 path.stem,
-                f"`{path.stem}` ({path}) imports {', '.join(lacking)}, which pbe's host "
+                f"`{path.stem}` ({path}) imports {', '.join(missing_utils)}, which pbe's host "
                 "runtime does not provide",
             )
             return []

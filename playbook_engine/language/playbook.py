@@ -15,7 +15,8 @@ from ..templating.plugins import load_plugins
 from ..templating.templar import TemplateEngine
 from ..templating.values import author_text, is_template, trust
 from .argspec import implicit_task, literal_param_problems, read_specs
-from .library import load_entry_points, load_library, use_collections
+from .collection_modules import use_collections
+from .library import load_entry_points, load_library
 from .loader import YList, YMap, load_file, load_vars_file, loc_of, plain
 from .model import Block, Play, Playbook, Role, Task, TaskItem, VarPrompt
 from .roles import (

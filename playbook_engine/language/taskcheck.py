@@ -16,7 +16,7 @@ from ..templating.lookups import known, lookup_table
 from ..templating.templar import TemplateEngine
 from ..templating.values import is_template, trust
 from .catalog import windows_only
-from .library import load_collection_module
+from .collection_modules import load_collection_module
 from .library import missing as _missing
 from .loader import YMap
 from .validate import (
