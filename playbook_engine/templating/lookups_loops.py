@@ -9,6 +9,7 @@ for ``lines``, run a command on the controller), so what they return is data lik
 from __future__ import annotations
 
 import copy
+import difflib
 import random
 import re
 import subprocess
@@ -180,10 +181,12 @@ def _subelements_terms(terms: list[Any], kw: dict[str, Any]) -> tuple[list[Any],
                 f"(skip_missing), got {terms[2]!r}"
             )
         flags.update(terms[2])
-    unknown = sorted(str(k) for k in flags if k != "skip_missing")
-    if unknown:
+    # Ansible ignores other flags (bertvv.bind writes a `flags:` key); a misspelt
+    # skip_missing would silently do nothing, so that one is refused
+    typos = sorted(str(k) for k in flags if k != "skip_missing" and _near(str(k), "skip_missing"))
+    if typos:
         raise LookupFailed(
-            f"subelements: unknown flag(s) {', '.join(unknown)} (the only flag is skip_missing)"
+            f"subelements: unknown flag(s) {', '.join(typos)} (the only flag is skip_missing)"
         )
     elements = terms[0]
     if isinstance(elements, Mapping):  # a skipped task's registered result: nothing
@@ -194,6 +197,10 @@ def _subelements_terms(terms: list[Any], kw: dict[str, Any]) -> tuple[list[Any],
             f"got {type(elements).__name__}"
         )
     return elements, terms[1].split("."), _truthy(flags.get("skip_missing", False))
+
+
+def _near(word: str, target: str) -> bool:
+    return difflib.SequenceMatcher(None, word, target).ratio() >= 0.8
 
 
 def _truthy(value: Any) -> bool:

@@ -46,6 +46,11 @@ FORMS: list[tuple[str, str, list[Any]]] = [
         '["{{ partial }}", keys, {skip_missing: true}]',
         [[{"name": "carol"}, "k4"]],
     ),
+    (  # other flags are ignored, as in Ansible (bertvv.bind writes `- flags:` above them)
+        "with_subelements",
+        '["{{ partial }}", keys, {flags: null, skip_missing: true}]',
+        [[{"name": "carol"}, "k4"]],
+    ),
     (
         "with_subelements",
         '["{{ nested_users }}", auth.keys]',
