@@ -812,8 +812,8 @@ class Executor:
         """Apply changed_when / failed_when, which may read the task's own register var."""
         result.setdefault("changed", False)
         result.setdefault("failed", False)  # registered results always say, as in Ansible
-        if task.changed_when is None and task.failed_when is None:
-            return result
+        if (task.changed_when is None and task.failed_when is None) or result.get("skipped"):
+            return result  # a skipped result (a command in a check run) is not judged
         judge = self._with_result(task, result, variables)
         try:
             if task.changed_when is not None:

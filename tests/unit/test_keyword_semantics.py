@@ -601,3 +601,27 @@ def test_module_defaults_fill_in_what_a_task_does_not_say(tmp_path: Path) -> Non
     gathered = next(r for r in result.results if r.task_name == "Gathering Facts")
     assert gathered.action == "gather_facts"
     assert gathered.result["ansible_facts"]["gather_subset"] == ["min"]
+
+
+def test_a_skipped_result_is_not_judged_by_changed_when_or_failed_when(tmp_path: Path) -> None:
+    """A command skipped in a check run has no rc: Ansible does not evaluate its
+    changed_when/failed_when (mikegleasonjr.firewall's `failed_when: r.rc != 0`)."""
+    book = """
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: /bin/false
+      register: r
+      failed_when: r.rc != 0 or 'x' in r.stderr
+      ignore_errors: true
+    - command: /bin/true
+      register: r2
+      changed_when: r2.rc == 0
+"""
+    checked = _run(tmp_path, book, check=True)
+    assert [(r.status, r.result.get("msg")) for r in checked.results] == [
+        ("skipped", "Command would have run if not in check mode")
+    ] * 2
+    assert "failed_when_result" not in checked.results[0].result
+    real = _run(tmp_path, book)
+    assert [r.status for r in real.results] == ["failed", "changed"]
