@@ -467,6 +467,7 @@ class Executor:
         self._current.task = (play_idx, task_idx, no_log)
         self._current.target = host
         self._current.facts_host = host
+        self._current.action = task.action  # the module a templated name resolves to
         items: tuple[dict[str, Any], ...] = ()
         unpredictable = False
         reads = PredictionReads()  # what it reads of predicted state, in a check run
@@ -496,7 +497,8 @@ class Executor:
         ignored = status == "failed" and self._flag(task, scope, host, "ignore_errors")
         if status == "unreachable" and self._flag(task, scope, host, "ignore_unreachable"):
             ignored = True  # shown unreachable, counted ok and ignored; the host goes on
-        module = modules.get(task.action)
+        action = self._current.action
+        module = modules.get(action)
         set_by_task = _variables_set(module, task)
         if (
             status in ("ok", "changed")
@@ -539,7 +541,7 @@ class Executor:
             play_idx,
             task_idx,
             self.name_of(task, scope),
-            task.action,
+            action,
             host,
             status,
             result,
@@ -669,6 +671,7 @@ class Executor:
         module_cls = modules.get(task.action)
         if module_cls is None and ("{{" in task.action or "{%" in task.action):
             module_cls, task = _resolved_action(task, templar)
+            self._current.action = task.action
         if module_cls is None:  # a module pbe lacks, in a file included at run time
             found = missing(task.action)
             raise ModuleError(

@@ -217,6 +217,21 @@ def test_an_unnamed_task_is_shown_by_its_module_as_written(tmp_path: Path) -> No
     ]
 
 
+def test_a_templated_module_name_reports_the_module_it_resolved_to(tmp_path: Path) -> None:
+    """`action: "{{ m }} msg=hello"` is a debug task once `m` is known: its result is
+    shown as debug's is (`TASK [{{ m }}]`, then the message, as ansible-core shows it)."""
+    site = tmp_path / "site.yml"
+    site.write_text(
+        "- hosts: good\n  gather_facts: false\n  vars: {m: debug}\n  tasks:\n"
+        '    - action: "{{ m }} msg=hello"\n'
+    )
+    out = io.StringIO()
+    inventory = {"all": {"hosts": {"good": {"ansible_connection": "local"}}}}
+    result = pbe.run(site, inventory, sinks=[ConsoleSink(out)])
+    assert [(r.task_name, r.action) for r in result.results] == [("{{ m }}", "debug")]
+    assert 'ok: [good] => {\n    "msg": "hello"\n}' in out.getvalue()
+
+
 # -- machine-readable -------------------------------------------------------------------------
 
 
