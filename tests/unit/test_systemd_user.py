@@ -166,7 +166,7 @@ def test_restarted_and_reloaded(manager: UserManager, unit: str, tmp_path: Path)
     manager.ctl("start", unit)
     first = manager.show(unit)["MainPID"]
     path = manager.play(tmp_path, f"systemd: name={unit} state=restarted scope=user")
-    assert check_then_run(path) == [("systemd_service", "localhost", "changed")]
+    assert check_then_run(path) == [("systemd", "localhost", "changed")]  # named as written
     second = manager.show(unit)["MainPID"]
     assert second not in (first, "0")
     path = manager.play(tmp_path, f"systemd_service: name={unit} state=reloaded scope=user")
@@ -197,7 +197,7 @@ def test_start_failure_shows_systemctls_words(manager: UserManager, tmp_path: Pa
         "[Service]\nType=oneshot\nExecStart=/bin/false\n"
     )
     path = manager.play(tmp_path, f"systemd: name={name} state=started scope=user")
-    assert statuses(run(path, LOCAL, check=True)) == [("systemd_service", "localhost", "changed")]
+    assert statuses(run(path, LOCAL, check=True)) == [("systemd", "localhost", "changed")]
     result = run(path, LOCAL).results[0]
     assert result.status == "failed"
     assert result.result["msg"] == (
