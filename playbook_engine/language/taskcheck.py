@@ -293,15 +293,17 @@ class TaskChecker:
             )
         for key in loops:
             name = str(key)[len(LOOP_PREFIX) :]
-            if key != "loop" and not known(self.engine.env, name):  # plugins too
+            if key != "loop" and node[key] is None:  # `loop:` alone is no loop; this is
+                self.error(f"you must specify a value when using {key}", node.key_loc(key))
+            elif key != "loop" and not known(self.engine.env, name):  # plugins too
                 names = lookup_table(self.engine.env)
                 self.error(
                     f"unknown loop `{key}`",
                     node.key_loc(key),
                     did_you_mean(f"with_{name}", [f"with_{n}" for n in names]),
                 )
-        value = node.get("loop")
-        if "loop" in node and not isinstance(value, list) and not is_template(value):
+        value = node.get("loop")  # `loop:` with no value is no loop, as in Ansible
+        if value is not None and not isinstance(value, list) and not is_template(value):
             got = (
                 "a mapping"
                 if isinstance(value, dict)

@@ -281,3 +281,17 @@ def test_break_when_is_validated(tmp_path: Path) -> None:
 """,
         )
     assert "break_when" in str(info.value)
+
+
+def test_a_loop_with_no_value_is_no_loop(tmp_path: Path) -> None:
+    """`loop:` left empty (mariadb-galera-cluster has one) runs the task once, without
+    `item`, as Ansible does; an empty `with_items:` is refused at validation, as Ansible
+    refuses it."""
+    result = run(
+        tmp_path,
+        """
+    - debug: {msg: "{{ item | default('no item') }}"}
+      loop:
+""",
+    )
+    assert [(r.status, r.result["msg"]) for r in result.results] == [("ok", "no item")]
