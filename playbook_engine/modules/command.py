@@ -75,7 +75,7 @@ def _check_chdir(chdir: str, ctx: ModuleContext) -> None:
     raise ModuleError(msg)
 
 
-def would_run(args: dict[str, Any], ctx: ModuleContext, what: str) -> Result:
+def would_run(args: dict[str, Any], ctx: ModuleContext, what: str, shown: Any) -> Result:
     """Check mode, where ``creates``/``removes`` did not skip the command: it is not run.
     Given either, Ansible reports it ``changed`` (they are the prediction); without them,
     skipped. Its output stays unknown (a registered result is unknown), and so do its
@@ -86,9 +86,22 @@ def would_run(args: dict[str, Any], ctx: ModuleContext, what: str) -> Result:
         f"a {what.lower()} check mode did not run", args.get("creates"), args.get("removes")
     )
     msg = f"{what} would have run if not in check mode"
+    # Ansible's shape of a command that did not run: empty output, rc 0 (a task with its
+    # own `check_mode: true` reads them, as in Ansible; in a check run they stay unknown)
+    values = {
+        "cmd": shown,
+        "rc": 0,
+        "stdout": "",
+        "stderr": "",
+        "stdout_lines": [],
+        "stderr_lines": [],
+        "start": None,
+        "end": None,
+        "delta": None,
+    }
     if args.get("creates") or args.get("removes"):
-        return Result(changed=True, msg=msg, values={"rc": 0}, unknown=True)
-    return Result(skipped=True, msg=msg, unknown=True)
+        return Result(changed=True, msg=msg, values=values, unknown=True)
+    return Result(skipped=True, msg=msg, values=values, unknown=True)
 
 
 def _stamp(t: float) -> str:
@@ -169,7 +182,7 @@ class _Runner(Module):
         if reason := skip_reason(args, ctx, args.get("chdir")):
             return skipped_by(shown, reason)
         if ctx.check:
-            return would_run(args, ctx, "Command")
+            return would_run(args, ctx, "Command", shown)
         stdin = args.get("stdin")
         data = None
         if stdin is not None:

@@ -82,7 +82,7 @@ class Expect(Module):
             del result.values["stderr"], result.values["stderr_lines"]
             return result
         if ctx.check:
-            return would_run(args, ctx, "Command")
+            return would_run(args, ctx, "Command", cmd)
         payload = script(argv, rules, timeout, args["echo"], args.get("chdir"))
         started = time.time()
         res = ctx.run(run_python(ctx, "-"), stdin=payload)

@@ -108,7 +108,7 @@ class Script(Module):
         source = ctx.find_file("files", words[0])
         data = _read(source)
         if ctx.check:
-            return would_run(args, ctx, "Script")
+            return would_run(args, ctx, "Script", cmd)
         command = staged_command(
             source.name, runner_words(args.get("executable"), data), words[1:], args.get("chdir")
         )

@@ -625,3 +625,39 @@ def test_a_skipped_result_is_not_judged_by_changed_when_or_failed_when(tmp_path:
     assert "failed_when_result" not in checked.results[0].result
     real = _run(tmp_path, book)
     assert [r.status for r in real.results] == ["failed", "changed"]
+
+
+def test_a_command_a_task_keeps_in_check_mode_registers_ansibles_empty_output(
+    tmp_path: Path,
+) -> None:
+    """`check_mode: true` on the task itself: the command does not run in the real run
+    either, and its registered result has Ansible's shape (rc 0, empty output), which later
+    tasks read (linux-system-roles.firewall's `r.stdout != 'offline'`). In a check run of
+    the whole play such reads stay unpredictable: the real run has real output."""
+    book = """
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: systemctl is-system-running
+      register: r
+      check_mode: true
+    - set_fact:
+        booted: "{{ r.stdout != 'offline' }}"
+    - command: echo hi
+      register: s
+    - debug:
+        msg: "{{ s.stdout }}"
+"""
+    real = _run(tmp_path, book)
+    first = real.results[0].result
+    assert (real.results[0].status, first["rc"], first["stdout"], first["stdout_lines"]) == (
+        "skipped",
+        0,
+        "",
+        [],
+    )
+    assert first["cmd"] == ["systemctl", "is-system-running"]
+    assert real.results[1].status == "ok"
+    assert real.results[3].result["msg"] == "hi"
+    checked = _run(tmp_path, book, check=True)
+    assert [r.status for r in checked.results] == ["skipped", "ok", "skipped", "unpredictable"]
