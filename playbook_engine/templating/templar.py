@@ -220,7 +220,7 @@ class _Environment(ImmutableSandboxedEnvironment):
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         """A copy the template makes (``x.copy()``, ``dict(...)``, ``list(...)``) is its own."""
         result = super().call(__context, __obj, *args, **kwargs)
-        if getattr(__obj, "__name__", None) == "copy" or __obj in (dict, list, set):
+        if getattr(__obj, "__name__", None) == "copy" or any(__obj is t for t in (dict, list, set)):
             _Owned.add(result)
         return result
 
