@@ -75,12 +75,13 @@ def missing_module(name: str) -> tuple[str, str | None, bool] | None:
     collection's FQCN); None for a name that is no module at all (a typo, say).
 
     ``deferrable``: in a file that is only included at run time, this is a warning, and an
-    error only if the task runs. A module Ansible removed is an error everywhere.
+    error only if the task runs; that holds for a module Ansible removed too (Ansible
+    finds it only when it loads the file).
     """
     found = ansible_module(name)
     if found is not None and found.removed:
         hint = "use include_tasks or import_tasks" if name.endswith("include") else None
-        return f"`{name}` was removed from Ansible ({found.removed})", hint, False
+        return f"`{name}` was removed from Ansible ({found.removed})", hint, True
     if found is not None:
         routed = f" ({found.fqcn})" if found.fqcn not in (name, f"ansible.builtin.{name}") else ""
         message = f"`{name}` is an Ansible module{routed} that pbe does not implement"

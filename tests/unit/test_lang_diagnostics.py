@@ -60,7 +60,8 @@ def test_a_run_time_include_defers_a_missing_module_to_when_its_task_runs(tmp_pa
             "setup-Debian.yml": "- name: not here\n  subversion: name=x job=ls\n  when: false\n"
             "- debug: msg=after-skip\n",
             "setup-RedHat.yml": "- debug: msg=before\n- subversion: name=x job=ls\n",
-            "static.yml": "- subversion: name=x job=ls\n  when: never_true | default(false)\n",
+            "static.yml": "- subversion: name=x job=ls\n  when: never_true | default(false)\n"
+            "- include: gone.yml\n  when: never_true | default(false)\n",
             "site.yml": play(
                 "    - include_tasks: 'setup-{{ fam }}.yml'\n    - include_tasks: static.yml\n"
             ),
@@ -70,7 +71,9 @@ def test_a_run_time_include_defers_a_missing_module_to_when_its_task_runs(tmp_pa
     assert by_severity(problems, "error") == []
     assert by_severity(problems, "warning") == [
         "`subversion` is an Ansible module that pbe does not implement (in a file included at run "
-        "time: an error only if this task runs)"
+        "time: an error only if this task runs)",
+        "`include` was removed from Ansible (2.16) (in a file included at run time: an error "
+        "only if this task runs)",
     ]
     skipped = pbe.run(site, INVENTORY, extra_vars={"fam": "Debian"})
     assert skipped.exit_code == 0
