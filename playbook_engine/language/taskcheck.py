@@ -293,7 +293,7 @@ class TaskChecker:
             )
         for key in loops:
             name = str(key)[len(LOOP_PREFIX) :]
-            if key != "loop" and node[key] is None:  # `loop:` alone is no loop; this is
+            if key != "loop" and node[key] is None:  # as in Ansible (an empty `loop:` is no loop)
                 self.error(f"you must specify a value when using {key}", node.key_loc(key))
             elif key != "loop" and not known(self.engine.env, name):  # plugins too
                 names = lookup_table(self.engine.env)
