@@ -33,6 +33,7 @@ from ..errors import (
 from ..events import CommandSent, Event, HostResult, status_of
 from ..language.library import missing
 from ..language.model import Block, Play, Role, Task, TaskItem
+from ..language.roles import role_short_name
 from ..language.validate import free_form_args
 from ..modules.base import Module, to_bool
 from ..modules.result import Result
@@ -1162,7 +1163,7 @@ def _role_magic(role: Role, parents: tuple[Role, ...]) -> dict[str, Any]:
     role another role brought in (undefined otherwise, as in Ansible)."""
     found: dict[str, Any] = {
         "role_path": role.path,
-        "role_name": role.short_name,
+        "role_name": role_short_name(role.name) if role.collection else role.name,
         "ansible_role_name": role.name,
         "ansible_collection_name": role.collection,
     }

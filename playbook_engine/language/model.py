@@ -105,11 +105,6 @@ class Role:
             return f"{parts[-4]}.{parts[-3]}"
         return None
 
-    @property
-    def short_name(self) -> str:
-        """``role_name``: a collection role's own name, without its collection."""
-        return PurePath(self.path).name if self.collection else self.name
-
 
 @dataclass(frozen=True, slots=True)
 class Block:
