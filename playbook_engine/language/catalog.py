@@ -94,6 +94,7 @@ def missing_module(name: str) -> tuple[str, str | None, bool] | None:
 
 
 _WINDOWS = ("ansible.windows.", "community.windows.", "chocolatey.chocolatey.", "microsoft.ad.")
+WINDOWS_HINT = "pbe manages hosts with a POSIX shell; Windows hosts need Ansible"
 
 
 def windows_only(name: str) -> bool:
@@ -107,7 +108,7 @@ def _install_hint(fqcn: str) -> str:
     """Where a collection's module is not installed: installing it lets pbe run it."""
     collection = fqcn.rsplit(".", 1)[0]
     if fqcn.startswith(_WINDOWS):
-        return "pbe manages hosts with a POSIX shell; Windows hosts need Ansible"
+        return WINDOWS_HINT
     if collection in ("ansible.builtin", "ansible.legacy") or not is_fqcn(fqcn):
         return HINT
     return (

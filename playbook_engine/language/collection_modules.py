@@ -21,8 +21,8 @@ import yaml
 
 from .. import modules
 from ..modules.util import hostimports, hostmodule
-from .catalog import ansible_module, is_fqcn
-from .library import not_runnable, unserved_imports
+from .catalog import WINDOWS_HINT, ansible_module, is_fqcn
+from .library import ACTION_PLUGIN_HINT, not_runnable, unserved_imports
 from .roles import collection_roots, is_file
 
 __all__ = ["load_collection_module", "use_collections"]
@@ -112,14 +112,14 @@ def _define_collection_module(name: str, fqcn: str, root: Path, plugins: Path) -
         return not_runnable(
             name,
             f"`{name}` is a PowerShell module for Windows hosts ({where}): pbe runs none",
-            "pbe manages hosts with a POSIX shell; Windows hosts need Ansible",
+            WINDOWS_HINT,
         )
     if is_file(plugins / "action" / f"{short}.py"):
         return not_runnable(
             name,
             f"`{name}` has an Ansible action plugin in {where}: part of it runs inside "
             "Ansible's controller, which pbe is not",
-            "write it as a pbe module (see docs/writing-modules.md)",
+            ACTION_PLUGIN_HINT,
         )
     text = source.read_text(encoding="utf-8", errors="replace")
     package = f"ansible_collections.{ns}.{col}.plugins.modules"

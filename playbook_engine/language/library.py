@@ -41,6 +41,7 @@ _lock = threading.Lock()
 _loaded: dict[Path, tuple[int, tuple[str, ...]]] = {}  # file -> (mtime, names registered)
 _action_plugins: dict[str, Path] = {}  # name -> a project's Ansible action plugin
 _cannot_run: dict[str, tuple[str, str]] = {}  # name -> (why, hint): found, not runnable
+ACTION_PLUGIN_HINT = "write it as a pbe module (see docs/writing-modules.md)"
 
 
 def missing(name: str) -> tuple[str, str | None, bool] | None:
@@ -54,7 +55,7 @@ def missing(name: str) -> tuple[str, str | None, bool] | None:
         return (
             f"`{name}` is an Ansible action plugin ({plugin}): it runs inside Ansible's "
             "controller, which pbe is not",
-            "write it as a pbe module (see docs/writing-modules.md)",
+            ACTION_PLUGIN_HINT,
             True,
         )
     if cannot is not None:
