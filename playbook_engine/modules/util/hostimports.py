@@ -14,6 +14,7 @@ import ast
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 __all__ = ["Needs", "needs", "package_of", "served_imports", "unserved"]
@@ -78,10 +79,16 @@ def served_imports(text: str, package: str, served: Mapping[str, str]) -> set[st
     for module, member, _ in _imports(text, package):
         for name in (module, f"{module}.{member}" if member else ""):
             rel = name.replace(".", "/")
-            parts = rel.split("/")
-            inits = [f"{'/'.join(parts[:n])}/__init__.py" for n in range(1, len(parts))]
-            keys.update(k for k in (*inits, f"{rel}.py", f"{rel}/__init__.py") if k in served)
+            candidates = (*_init_keys(rel), f"{rel}.py", f"{rel}/__init__.py")
+            keys.update(k for k in candidates if k in served)
     return keys
+
+
+def _init_keys(rel: str) -> list[str]:
+    """The ``__init__.py`` of every package on the way to module path ``rel`` (``a/b/c``:
+    ``a/__init__.py``, ``a/b/__init__.py``)."""
+    parts = rel.split("/")
+    return [f"{'/'.join(parts[:n])}/__init__.py" for n in range(1, len(parts))]
 
 
 def package_of(key: str) -> str:
@@ -159,13 +166,7 @@ def _locate(name: str, roots: Sequence[Path]) -> list[tuple[str, Path]]:
 
 
 def _package_inits(rel: str, root: Path) -> list[tuple[str, Path]]:
-    parts = rel.split("/")
-    out = []
-    for depth in range(1, len(parts)):
-        key = "/".join(parts[:depth]) + "/__init__.py"
-        if (root / key).is_file():
-            out.append((key, root / key))
-    return out
+    return [(key, root / key) for key in _init_keys(rel) if (root / key).is_file()]
 
 
 def _is_package(name: str, roots: Sequence[Path]) -> bool:
@@ -189,12 +190,13 @@ def _served(name: str, served: Mapping[str, str]) -> bool:
     return False
 
 
-def _defined(source: str) -> set[str]:
+@cache  # one parse per served file, not one per name imported from it
+def _defined(source: str) -> frozenset[str]:
     """Names a module defines at its top level (also under a top-level ``if``/``try``)."""
     try:
         body = ast.parse(source).body
     except SyntaxError:
-        return set()
+        return frozenset()
     names: set[str] = set()
     while body:
         node = body.pop()
@@ -212,4 +214,4 @@ def _defined(source: str) -> set[str]:
             body.extend(getattr(node, "finalbody", []))
             for handler in getattr(node, "handlers", []):
                 body.extend(handler.body)
-    return names
+    return frozenset(names)
