@@ -101,6 +101,19 @@ def test_a_python_library_module_runs_with_the_hosts_python(tmp_path: Path) -> N
     assert (values["state"], values["mode"], values["size"]) == ("file", "0644", 4)
 
 
+def test_a_module_file_changed_between_runs_is_read_again(tmp_path: Path) -> None:
+    """The code sent to hosts is built once per file version, not once per task; an edit
+    (a project's module_utils here) is seen by the next run."""
+    name, out = unique("pbe_t_edit"), tmp_path / "out.txt"
+    site = tree(tmp_path, name, f"    - {name}: {{path: {out}, content: x}}\n")
+    first = pbe.run(site, INVENTORY).results[0].result["hello"]
+    (tmp_path / "module_utils/greeting.py").write_text(
+        "def greet(name):\n    return 'good day, ' + name + '!'\n"
+    )
+    second = pbe.run(site, INVENTORY).results[0].result["hello"]
+    assert (first, second) == ("hello x", "good day, x!")
+
+
 def test_check_mode_asks_the_module_or_skips_it(tmp_path: Path) -> None:
     name, out = unique("pbe_t_pyc"), tmp_path / "out.txt"
     site = tree(tmp_path, name, f"    - name: w\n      {name}: {{path: {out}}}\n")

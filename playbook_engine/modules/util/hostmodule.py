@@ -24,7 +24,7 @@ from __future__ import annotations
 import ast
 import json
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -85,24 +85,55 @@ class PythonModule(_HostModule):
     package: ClassVar[str] = ""
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
-        own = {k: p.read_text(encoding="utf-8", errors="replace") for k, p in self.utils.items()}
-        text = self.source.read_text(encoding="utf-8", errors="replace")
-        sources = ((text, self.package), *((t, package_of(k)) for k, t in own.items()))
-        payload = {
-            "name": self.name.rsplit(".", 1)[-1],
-            "module": text,
-            "package": self.package,
-            "files": {**served_for(sources), **own},
-            "run": {"args": args, "check": ctx.check, "diff": ctx.diff, "name": self.name},
-        }
+        files = (self.source, *self.utils.values())
+        code = _code_payload(
+            self.name, self.source, self.package, tuple(self.utils.items()), _stamps(files)
+        )
+        run = {"args": args, "check": ctx.check, "diff": ctx.diff, "name": self.name}
         command = run_python(ctx, f"-c {shell.quote(_runner())}")
-        out = ctx.run(command, stdin=json.dumps(payload).encode())
+        out = ctx.run(command, stdin=b'{"run": ' + json.dumps(run).encode() + b", " + code)
         if NO_PYTHON_SAID in out.err or (out.rc == 127 and "not found" in out.err):
             raise ModuleError(
                 f"`{self.name}` is an Ansible module from {self.source}: it needs Python "
                 f"on the host, and none was found ({', '.join(python_candidates(ctx))})"
             )
         return _result(out.out, out.err, out.rc)
+
+
+def _stamps(files: tuple[Path, ...]) -> tuple[tuple[int, int], ...]:
+    """What says a file changed since it was read: its modification time and size."""
+    stamps = []
+    for path in files:
+        try:
+            info = path.stat()
+        except OSError:
+            stamps.append((0, -1))  # read_text below reports it
+            continue
+        stamps.append((info.st_mtime_ns, info.st_size))
+    return tuple(stamps)
+
+
+@lru_cache(maxsize=64)
+def _code_payload(
+    name: str,
+    source: Path,
+    package: str,
+    utils: tuple[tuple[str, Path], ...],
+    stamps: tuple[tuple[int, int], ...],  # noqa: ARG001 - part of the cache key
+) -> bytes:
+    """The part of a module's payload that is the same for every host and task: its source,
+    its own files and the runtime they import, as JSON without its opening brace; read
+    again only when a file changes (``stamps``)."""
+    own = {k: p.read_text(encoding="utf-8", errors="replace") for k, p in utils}
+    text = source.read_text(encoding="utf-8", errors="replace")
+    sources = ((text, package), *((t, package_of(k)) for k, t in own.items()))
+    code = {
+        "name": name.rsplit(".", 1)[-1],
+        "module": text,
+        "package": package,
+        "files": {**served_for(sources), **own},
+    }
+    return json.dumps(code).encode()[1:]
 
 
 def define(
@@ -205,7 +236,6 @@ def support_files() -> dict[str, str]:
     }
 
 
-@cache  # per module source: the same answer for every host and task that runs it
 def served_for(sources: tuple[tuple[str, str], ...]) -> dict[str, str]:
     """The part of ``support_files`` that module sources (text, package) import, with what
     that imports in turn, and ``basic``'s (the runner imports it): only that goes to the
