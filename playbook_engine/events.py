@@ -63,6 +63,7 @@ class HostResult:
     loc: SourceLocation | None = None
     unknown: bool = False  # check mode could not predict this outcome
     no_log: bool = False  # censored by the reporter before any sink sees it
+    notify: tuple[str, ...] = ()  # when changed: the handler names or topics it notifies
     at: float = field(default_factory=time.time, compare=False, repr=False)
 
     @property

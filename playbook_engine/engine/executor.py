@@ -368,7 +368,6 @@ class Executor:
         self.scrub: Callable[[str], str] = lambda text: text  # masks known secrets in logs
         self._current = threading.local()
         self._names: dict[int, str] = {}  # task uid -> shown name
-        self._notify: dict[tuple[str, int], tuple[str, ...]] = {}  # rendered notify names
         self.stop = threading.Event()  # the run's: set by the Runner
         self.jobs = JobTable(options.forks)  # controller-side async jobs
         self.asyncs = AsyncTasks(self.jobs, self._for_thread)
@@ -409,12 +408,6 @@ class Executor:
             return str(self.engine.templar(scope, loc).render(name))
         except (PbeError, Unpredictable):
             return name
-
-    def notify_names(self, task: Task, host: str) -> tuple[str, ...]:
-        """The handlers a changed task notifies on ``host``: its ``notify`` names, each
-        rendered with the host's variables (``restart {{ svc }}``), as Ansible does."""
-        with self._lock:
-            return self._notify.pop((host, task.uid), task.notify)
 
     def sent(self, host: str, command: str) -> None:
         """Report a command line (shown at -vv; hidden with the task's no_log)."""
@@ -510,9 +503,7 @@ class Executor:
             self.facts.add_facts(
                 getattr(self._current, "facts_host", host), result["ansible_facts"]
             )
-        notify = _notify_of(task, scope)
-        if status == "changed" and (notify != task.notify or any(map(is_template, notify))):
-            self._render_notify(task, host, scope, notify)
+        notify = self._notified(task, host, scope) if status == "changed" else ()
         if task.register and (status != "unreachable" or ignored):
             self.facts.set_vars(
                 host,
@@ -552,9 +543,16 @@ class Executor:
             task.loc,
             unknown,
             no_log,
+            notify,
         )
 
-    def _render_notify(self, task: Task, host: str, scope: Scope, notify: tuple[str, ...]) -> None:
+    def _notified(self, task: Task, host: str, scope: Scope) -> tuple[str, ...]:
+        """The handler names or topics a changed task notifies on ``host``: its own or its
+        blocks' ``notify``, each rendered with the host's variables (``restart {{ svc }}``),
+        as Ansible does."""
+        notify = _notify_of(task, scope)
+        if not any(map(is_template, notify)):
+            return notify
         templar = self.engine.templar(
             self.vm.task_vars(host, scope.vars + (task.vars,), scope.defaults), task.loc
         )
@@ -567,8 +565,7 @@ class Executor:
                 continue
             # `notify: "{{ handlers }}"` may give a list of names, as in Ansible
             names += [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
-        with self._lock:
-            self._notify[(host, task.uid)] = tuple(names)
+        return tuple(names)
 
     def _execute(
         self, task: Task, host: str, scope: Scope

@@ -515,7 +515,7 @@ class LinearStrategy:
             self.state.failed.add(res.host)
         elif res.status == "changed":
             # a name or a listen topic: every handler it reaches
-            for name in self.executor.notify_names(task, res.host):
+            for name in res.notify:
                 for index in self._handlers.reached(name):
                     hosts = self.notified.setdefault(index, [])
                     if res.host not in hosts:
@@ -531,10 +531,27 @@ class LinearStrategy:
         exception must never lose the host's result."""
         started = time.monotonic()
         try:
-            return self.executor.execute(task, host, scope, self.play_idx, seq)
+            res = self.executor.execute(task, host, scope, self.play_idx, seq)
         except Exception as exc:
             logger.exception("internal error running %s on %s", task.action, host)
             return internal_error(task, scope, host, (self.play_idx, seq), exc, started)
+        return self._unheard(res) or res
+
+    def _unheard(self, res: HostResult) -> HostResult | None:
+        """A change notifying a name no handler answers to fails, as in Ansible (which
+        stops the whole run there): validation could not tell, the name being rendered per
+        host or the task coming from a file included at run time."""
+        with self._lock:
+            unheard = [name for name in res.notify if not self._handlers.reached(name)]
+        if not unheard:
+            return None
+        names = ", ".join(f"`{name}`" for name in unheard)
+        result = {
+            **res.result,
+            "failed": True,
+            "msg": f"notify names no handler of this play: {names}",
+        }
+        return replace(res, status="failed", result=result, ignored=False, notify=())
 
     def _report(
         self,

@@ -316,14 +316,18 @@ class PlaybookLoader:
             known |= role_qualified([*names, *(r for r in rendered if r)], role)
             known |= role_qualified(handler.listen, role)
         for section in ("pre_tasks", "roles", "tasks", "post_tasks", "handlers"):
-            for task in iter_tasks(sections[section]):
+            for task, included in _tasks_and_how(sections[section]):
                 for name in task.notify:
-                    if name not in known | self._dropped and not is_template(name):
-                        self._error(
-                            f"notify names no handler of this play: `{name}`",
-                            task.keyword_loc("notify"),
-                            did_you_mean(name, known),
-                        )
+                    if name in known | self._dropped or is_template(name):
+                        continue
+                    problem = Problem(
+                        f"notify names no handler of this play: `{name}`",
+                        task.keyword_loc("notify"),
+                        did_you_mean(name, known),
+                    )
+                    # Ansible looks the handler up when the task reports a change
+                    when = "this task reports a change"
+                    self.problems.append(_deferred(problem, when) if included else problem)
 
     def _check_end_role(
         self, sections: dict[str, tuple[TaskItem, ...]], handlers: list[Task]
@@ -977,12 +981,11 @@ def _has_content(role: Path) -> bool:
     return any(main_file(role, part, "main") is not None for part in ("meta", "vars", "defaults"))
 
 
-def _deferred(problem: Problem) -> Problem:
+def _deferred(problem: Problem, when: str = "this task runs") -> Problem:
     return replace(
         problem,
         severity="warning",
-        message=f"{problem.message} (in a file included at run time: an error "
-        "only if this task runs)",
+        message=f"{problem.message} (in a file included at run time: an error only if {when})",
     )
 
 
@@ -1061,6 +1064,19 @@ def iter_tasks(items: tuple[TaskItem, ...]) -> list[Task]:
             out += iter_tasks(item.children)
         else:
             out += iter_tasks(item.block + item.rescue + item.always)
+    return out
+
+
+def _tasks_and_how(items: tuple[TaskItem, ...], included: bool = False) -> list[tuple[Task, bool]]:
+    """Every task of a list, as ``iter_tasks``, each with whether it comes from a file or
+    role included at run time (an ``include_*`` task's children)."""
+    out: list[tuple[Task, bool]] = []
+    for item in items:
+        if isinstance(item, Task):
+            out.append((item, included))
+            out += _tasks_and_how(item.children, True)
+        else:
+            out += _tasks_and_how(item.block + item.rescue + item.always, included)
     return out
 
 

@@ -436,6 +436,73 @@ def test_notify_of_unknown_handler_is_a_validation_error(tmp_path: Path) -> None
     assert "did you mean `restart web`?" in text
 
 
+def test_notify_of_unknown_handler_in_a_run_time_include_fails_only_a_change(
+    tmp_path: Path,
+) -> None:
+    """Ansible looks the handler up when the task reports a change: a file included at run
+    time is not refused for it, and only the host whose task changed fails."""
+    (tmp_path / "inc.yml").write_text(
+        """
+- command: "true"
+  notify: restart wbe
+  changed_when: inventory_hostname == 'b'
+- name: after
+  command: "true"
+  changed_when: false
+"""
+    )
+    book = play(
+        tmp_path,
+        """
+- hosts: a,b
+  gather_facts: false
+  handlers:
+    - name: restart web
+      debug: msg=restart
+  tasks:
+    - include_tasks: inc.yml
+""",
+    )
+    problems = pbe.validate(book, INVENTORY)
+    assert [(p.severity, p.message) for p in problems] == [
+        (
+            "warning",
+            "notify names no handler of this play: `restart wbe` (in a file included at run "
+            "time: an error only if this task reports a change)",
+        )
+    ]
+    result = pbe.run(book, INVENTORY)
+    assert result.exit_code == 2
+    failed = [r for r in result.results if r.status == "failed"]
+    assert [(r.host, r.message) for r in failed] == [
+        ("b", "notify names no handler of this play: `restart wbe`")
+    ]
+    assert statuses(result, "after") == {"a": "ok"}
+
+
+def test_notify_rendered_to_no_handler_fails_the_change(tmp_path: Path) -> None:
+    book = play(
+        tmp_path,
+        """
+- hosts: a,b
+  gather_facts: false
+  handlers:
+    - name: restart web
+      debug: msg=restart
+  tasks:
+    - command: "true"
+      notify: "restart {{ 'web' if inventory_hostname == 'a' else 'db' }}"
+""",
+    )
+    result = pbe.run(book, INVENTORY)
+    assert result.exit_code == 2
+    assert statuses(result, "command") == {"a": "changed", "b": "failed"}
+    assert statuses(result, "restart web") == {"a": "ok"}
+    assert [r.message for r in result.results if r.host == "b"] == [
+        "notify names no handler of this play: `restart db`"
+    ]
+
+
 def test_check_mode_marks_dependents_unpredictable_not_failed(tmp_path: Path) -> None:
     book = play(
         tmp_path,
