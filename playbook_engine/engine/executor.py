@@ -560,7 +560,9 @@ class Executor:
         for name in notify:
             try:
                 value = templar.render(name)
-            except (PbeError, Unpredictable):
+            except Unpredictable:
+                continue  # a value check mode cannot know: no handler can be named for it
+            except PbeError:
                 names.append(name)  # matches a handler named by the same template
                 continue
             # `notify: "{{ handlers }}"` may give a list of names, as in Ansible
@@ -712,7 +714,10 @@ class Executor:
             items = task.children
         elif task.action == "include_tasks":
             found, items = self.loader.runtime_tasks(
-                str(args["file"]), Path(task.loc.file).parent, variables.get("role_path")
+                str(args["file"]),
+                Path(task.loc.file).parent,
+                variables.get("role_path"),
+                task.collections,
             )
             target = str(found) if found is not None else target
         else:

@@ -63,6 +63,9 @@ class Task:
     connection: Any = None
     remote_user: Any = None
     module_defaults: Any = None  # {module: {arg: default}}, or a list of such mappings
+    # the ``collections`` keyword in force where it is written: a file it includes at run
+    # time searches them for short module names too
+    collections: tuple[str, ...] = ()
     # Identity for the scheduler's and executor's bookkeeping, fixed when the task is loaded
     # (``replace`` keeps it); never ``id()``, which a later object may reuse.
     uid: int = field(default_factory=_next_uid, compare=False, repr=False)

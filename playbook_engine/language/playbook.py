@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -83,7 +84,11 @@ class PlaybookLoader:
         self._file_stack: list[Path] = []  # task files being read (recursion guard)
         # A file read once is the same Task objects everywhere (the linear strategy lines
         # hosts up on them); its problems come along, so every reader reports them.
-        self._task_files: dict[Path, tuple[tuple[TaskItem, ...], list[Problem]]] = {}
+        # By file and the collections searched for short module names while reading it.
+        self._task_files: dict[
+            tuple[Path, tuple[str, ...]], tuple[tuple[TaskItem, ...], list[Problem]]
+        ] = {}
+        self._collections: tuple[str, ...] = ()  # the `collections` keyword in force
         self._cache_lock = threading.Lock()
         # handlers brought in by the play's roles, with the blocks around them
         self._handlers: list[tuple[Task, tuple[Block, ...]]] = []
@@ -215,16 +220,17 @@ class PlaybookLoader:
         play_vars = node.get("vars")
         given = trust(dict(play_vars)) if isinstance(play_vars, dict) else {}
         self._play_vars = {**given, **self._import_vars}
-        # In play order, so an include_role in tasks sees the roles already loaded.
-        sections = {"pre_tasks": self._task_list(node.get("pre_tasks"), node.loc)}
-        start = len(self._handlers)
-        sections["roles"] = self._roles_section(node)
-        end = len(self._handlers)
-        for section in ("tasks", "post_tasks"):
-            sections[section] = self._task_list(node.get(section), node.loc)
-        sections["handlers"] = self._handler_list(
-            lambda: self._task_list(node.get("handlers"), node.loc)
-        )
+        with self._searching(_collections(node.get("collections"))):  # roles: their own
+            # In play order, so an include_role in tasks sees the roles already loaded.
+            sections = {"pre_tasks": self._task_list(node.get("pre_tasks"), node.loc)}
+            start = len(self._handlers)
+            sections["roles"] = self._roles_section(node)
+            end = len(self._handlers)
+            for section in ("tasks", "post_tasks"):
+                sections[section] = self._task_list(node.get(section), node.loc)
+            sections["handlers"] = self._handler_list(
+                lambda: self._task_list(node.get("handlers"), node.loc)
+            )
         # Ansible's order: the roles section's, the play's own, then those of imported roles
         found, own = self._handlers, _flat_handlers(sections["handlers"], ())
         handlers = found[start:end] + own + found[:start] + found[end:]
@@ -467,7 +473,7 @@ class PlaybookLoader:
         )
 
     def _task(self, node: YMap) -> Task | None:
-        checked = TaskChecker(self.engine)
+        checked = TaskChecker(self.engine, self._collections)
         found = checked.check(node)
         self.problems += checked.problems
         self._deferrable.update(checked.deferrable)
@@ -525,6 +531,7 @@ class PlaybookLoader:
             remote_user=node.get("remote_user"),
             listen=tuple(author_text(n) for n in _as_tuple(node.get("listen"))),
             keyword_locs=dict(node.key_locs),
+            collections=self._collections,
         )
 
     # -- task files, imports, includes, roles ------------------------------------------------
@@ -537,7 +544,7 @@ class PlaybookLoader:
             self._error(f"recursive include: {chain}", at)
             return ()
         with self._cache_lock:
-            cached = self._task_files.get(resolved)
+            cached = self._task_files.get((resolved, self._collections))
         if cached is not None:
             self.problems += [p for p in cached[1] if p not in self.problems]
             return cached[0]
@@ -558,7 +565,8 @@ class PlaybookLoader:
             self._dirs.pop()
             self._handler_depth = depth
         with self._cache_lock:  # two workers may have read it at once: the first one wins
-            return self._task_files.setdefault(resolved, (items, self.problems[before:]))[0]
+            entry = (items, self.problems[before:])
+            return self._task_files.setdefault((resolved, self._collections), entry)[0]
 
     def _find_task_file(self, name: str, at: SourceLocation | None) -> Path | None:
         """Relative to the including file, then its role's tasks/ and the role itself
@@ -738,7 +746,12 @@ class PlaybookLoader:
         skipped at run time on a host that already completed the same role; None: unless
         its meta says ``allow_duplicates: true`` (the roles section, dependencies)."""
         parent = self._role_stack[-1] if self._role_stack else None
-        path = find_role(name, search_dirs(self.playbook_dir, parent), self.playbook_dir)
+        dirs = search_dirs(self.playbook_dir, parent)
+        path = find_role(name, dirs, self.playbook_dir)
+        for collection in () if path or "." in name else self._collections:
+            path = find_role(f"{collection}.{name}", dirs, self.playbook_dir)  # `collections:`
+            if path is not None:
+                break
         if path is None:
             self._error(
                 f"role not found: `{name}`",
@@ -788,7 +801,9 @@ class PlaybookLoader:
             return None
         self.problems += load_plugins(self.engine.env, path)  # the role's filter_plugins/ ...
         self.problems += load_library(path)
-        deps = self._role_dependencies(path, loc)
+        search = self._role_collections(path, loc)
+        with self._searching(search):  # for its dependencies' names too
+            deps = self._role_dependencies(path, loc)
         tasks_file = main_file(path, "tasks", files.get("tasks", "main"))
         if tasks_file is None and files.get("tasks", "main") != "main":
             self._error(f"role `{name}` has no tasks file `{files['tasks']}`", loc)
@@ -797,7 +812,8 @@ class PlaybookLoader:
         if tasks_file is None and handlers_file is None and not deps and not _has_content(path):
             self._error(f"role `{name}` has no tasks (no tasks/main.yml in {path})", loc)
             return None
-        tasks = self._task_file(tasks_file, loc) if tasks_file else ()
+        with self._searching(search):
+            tasks = self._task_file(tasks_file, loc) if tasks_file else ()
         if validate:
             tasks = self._validation_task(name, path, files.get("tasks", "main"), loc) + tasks
         role = Role(
@@ -808,7 +824,8 @@ class PlaybookLoader:
         )
         if handlers_file:  # they run in the role's scope: its vars, files and templates
             outer = (Block(block=(), loc=loc or SourceLocation(str(path)), vars=params, role=role),)
-            read = self._handler_list(lambda: self._task_file(handlers_file, loc))
+            with self._searching(search):
+                read = self._handler_list(lambda: self._task_file(handlers_file, loc))
             loaded = _flat_handlers(read, outer)
             self._handler_log += [t.uid for t, _ in loaded]
             if not self._including:
@@ -826,6 +843,23 @@ class PlaybookLoader:
             keywords={k: v for k, v in keywords.items() if k not in ("when", "tags")},
             role=role,
         )
+
+    def _role_collections(self, path: Path, loc: SourceLocation | None) -> tuple[str, ...]:
+        """What a role's short module names are searched in: its own collection (a
+        collection's role), then its meta's ``collections``; never the play's."""
+        ok, data = self._role_meta(path, loc)
+        listed = _collections(data.get("collections")) if ok and isinstance(data, dict) else ()
+        own = Role(path.name, str(path)).collection
+        return tuple(dict.fromkeys([*([own] if own else []), *listed]))
+
+    @contextmanager
+    def _searching(self, collections: tuple[str, ...]) -> Iterator[None]:
+        """Read with this ``collections`` search list in force."""
+        outer, self._collections = self._collections, collections
+        try:
+            yield
+        finally:
+            self._collections = outer
 
     def _inside_role(
         self, name: str, path: Path, files: dict[str, str], loc: SourceLocation | None
@@ -916,13 +950,19 @@ class PlaybookLoader:
     # -- run-time loading (templated include targets) ----------------------------------------
 
     def runtime_tasks(
-        self, name: str, base_dir: Path, role_path: str | None = None
+        self,
+        name: str,
+        base_dir: Path,
+        role_path: str | None = None,
+        collections: tuple[str, ...] = (),
     ) -> tuple[Path | None, tuple[TaskItem, ...]]:
         """Load a task file named only at run time: the file found and its tasks;
-        thread-safe; raises ValidationFailed listing the file's problems."""
+        thread-safe; raises ValidationFailed listing the file's problems. ``collections``:
+        the keyword in force at the include."""
         loader = self._for_call()
         loader._dirs = [base_dir]
         loader._role_stack = [Path(role_path)] if role_path else []
+        loader._collections = collections
         path = loader._find_task_file(name, None)
         items = loader._at_run_time(lambda: loader._task_file(path, None) if path else ())
         loader._raise_errors()
@@ -974,6 +1014,12 @@ def _resolve(path: Path) -> Path | None:
         return path.resolve()
     except (OSError, ValueError, RuntimeError):
         return None
+
+
+def _collections(value: Any) -> tuple[str, ...]:
+    """A ``collections`` keyword's names (a wrong type is the schema's to report)."""
+    names = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+    return tuple(str(n) for n in names if isinstance(n, str) and not is_template(n))
 
 
 def _has_content(role: Path) -> bool:

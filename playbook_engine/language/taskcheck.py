@@ -34,13 +34,15 @@ _SYNTAX = "template syntax error"
 CONDITION_KEYS = ("when", "changed_when", "failed_when", "until")
 ASYNC_KEYS = ("async", "poll")
 _NO_ASYNC = ("include_tasks", "include_role")  # Ansible rejects the keywords on these
+_BUILTIN = ("ansible.builtin", "ansible.legacy")  # a short name's own: pbe's modules
 
 
 class TaskChecker:
     """Finds a task's module and checks everything about it, collecting problems."""
 
-    def __init__(self, engine: TemplateEngine) -> None:
+    def __init__(self, engine: TemplateEngine, collections: tuple[str, ...] = ()) -> None:
         self.engine = engine
+        self.collections = collections  # searched for a short module name, in order
         self.problems: list[Problem] = []
         # Problems that are warnings in a file only included at run time (a module pbe
         # lacks, a template that does not compile): the task is still built, and fails
@@ -57,7 +59,7 @@ class TaskChecker:
         if found is None:
             return None
         action, args = found
-        module = modules.get(action)
+        module = modules.get(self._searched(action))
         start = len(self.problems)
         args_end = start
         if module is not None and not self._unsplit:
@@ -80,7 +82,18 @@ class TaskChecker:
         self._check_loops(node)
         if any(p.severity == "error" and p not in self.deferrable for p in self.problems):
             return None
-        return (module.name if module else action), args, action
+        return (module.name if module else self._searched(action)), args, action
+
+    def _searched(self, name: str) -> str:
+        """The module a short name means under the ``collections`` keyword (the play's, or
+        the role's meta and its own collection): the first listed collection that has it,
+        else the name itself (pbe's, or ansible.builtin's), as Ansible searches."""
+        if "." in name:
+            return name
+        for collection in self.collections:
+            if collection not in _BUILTIN and _known(f"{collection}.{name}"):
+                return f"{collection}.{name}"
+        return name
 
     def error(self, message: str, loc: SourceLocation | None, hint: str | None = None) -> None:
         self.problems.append(Problem(message, loc, hint))
@@ -92,7 +105,7 @@ class TaskChecker:
         ]
         if "action" in node or "local_action" in node:
             return self._action_keyword(node, candidates)
-        found = [k for k in candidates if _known(str(k))]
+        found = [k for k in candidates if _known(self._searched(str(k)))]
         missing = [] if found else [k for k in candidates if _missing(str(k))]
         for key in candidates:
             if key not in found:
@@ -161,10 +174,11 @@ class TaskChecker:
             )
             args = args if "_free" not in args else {"_raw_params": args["_free"]}
             return str(name), _merged(args, loc=node.value_loc(key))
-        if name and not _known(str(name)) and self._missing_module(str(name), node.value_loc(key)):
+        known = bool(name) and _known(self._searched(str(name)))
+        if name and not known and self._missing_module(str(name), node.value_loc(key)):
             args = args if "_free" not in args else {"_raw_params": args["_free"]}
             return str(name), _merged(args, loc=node.value_loc(key))
-        if not name or not modules.get(str(name)):
+        if not known:
             self.error(
                 f"unknown module `{name}`",
                 node.value_loc(key),
@@ -172,7 +186,7 @@ class TaskChecker:
             )
             return None
         if "_free" in args:
-            args = self._free_form(str(name), args["_free"], node.value_loc(key))
+            args = self._free_form(self._searched(str(name)), args["_free"], node.value_loc(key))
         return str(name), args
 
     def _missing_module(self, name: str, loc: SourceLocation | None) -> bool:
@@ -210,7 +224,7 @@ class TaskChecker:
         if isinstance(value, dict):
             return _merged(extra, value, loc=loc)
         text = value if isinstance(value, str) else str(value)
-        return _merged(extra, self._free_form(str(key), text, loc), loc=loc)
+        return _merged(extra, self._free_form(self._searched(str(key)), text, loc), loc=loc)
 
     def _free_form(self, name: str, text: str, loc: SourceLocation | None) -> dict[str, Any]:
         module = modules.get(name)

@@ -244,3 +244,52 @@ def test_a_module_a_collection_moved_is_followed_to_its_new_place(tmp_path: Path
     assert (result["moved"].status, result["builtin"].status) == ("changed", "changed")
     assert out.read_text() == "HI! 42"
     assert (tmp_path / "out.txt.2").read_text() == "x"
+
+
+def test_the_collections_keyword_searches_short_names_as_ansible_does(tmp_path: Path) -> None:
+    """The play's `collections:` applies to its own tasks and role names; a role searches
+    its meta's list (never the play's), and a collection's role its own collection first."""
+    ns = unique()
+    col_role = f"collections/ansible_collections/{ns}/tools/roles"
+    site = write(
+        tmp_path,
+        {
+            **collection(tmp_path, ns),
+            f"{col_role}/inner/tasks/main.yml": (
+                f"- name: inner\n  stamp: {{path: {tmp_path}/inner.txt, word: in}}\n"
+            ),
+            "roles/listed/meta/main.yml": f"collections: [{ns}.tools]\n",
+            "roles/listed/tasks/main.yml": (
+                f"- name: listed\n  stamp: path={tmp_path}/listed.txt word=meta\n"
+                "- include_tasks: \"{{ 'more' }}.yml\"\n"  # read at run time
+            ),
+            "roles/listed/tasks/more.yml": (
+                f"- name: more\n  action: stamp path={tmp_path}/more.txt word=more\n"
+            ),
+            "site.yml": (
+                f"- hosts: a\n  gather_facts: false\n  collections: [{ns}.tools]\n"
+                "  roles: [inner, listed]\n  tasks:\n"
+                f"    - name: play\n      stamp: {{path: {tmp_path}/play.txt, word: play}}\n"
+            ),
+        },
+    )
+    assert [p for p in pbe.validate(site) if p.severity == "error"] == []
+    result = pbe.run(site, INVENTORY)
+    assert [(r.task_name, r.status) for r in result.results] == [
+        ("inner : inner", "changed"),
+        ("listed : listed", "changed"),
+        ("listed : include_tasks", "ok"),
+        ("listed : more", "changed"),
+        ("play", "changed"),
+    ]
+    texts = {n: (tmp_path / f"{n}.txt").read_text() for n in ("inner", "listed", "more", "play")}
+    assert texts == {
+        "inner": "IN! 42",
+        "listed": "META! 42",
+        "more": "MORE! 42",
+        "play": "PLAY! 42",
+    }
+    # a role does not inherit the play's list
+    (tmp_path / "roles/listed/meta/main.yml").write_text("galaxy_info: {}\n")
+    errors = [p.message for p in pbe.validate(site) if p.severity == "error"]
+    assert errors == ["unknown module `stamp`"]

@@ -135,13 +135,14 @@ def test_a_templated_notify_reaches_its_handler_per_host(tmp_path: Path) -> None
                 "    - name: restart web\n      debug: msg=restarted\n"
                 "    - name: 'reload {{ svc }}'\n      debug: msg=never\n"
                 "    - name: reload b\n      debug: msg=reloaded-b\n"
+                "    - name: reload a\n      debug: msg=reloaded-a\n"
             )
         },
     )
     assert not [p for p in pbe.validate(site) if p.severity == "error"]
     result = pbe.run(site, INVENTORY)
     assert result.exit_code == 0
-    assert msgs(result, "a") == ["restarted"]
+    assert msgs(result, "a") == ["restarted", "reloaded-a"]
     assert msgs(result, "b") == ["restarted", "reloaded-b"]
 
 
