@@ -56,23 +56,30 @@ def skip_reason(args: dict[str, Any], ctx: ModuleContext, base: str | None = Non
     return None
 
 
-def _check_chdir(chdir: str, ctx: ModuleContext) -> None:
+_NO_CHDIR_MSG = "Unable to change directory before execution."
+
+
+def _check_chdir(chdir: str, shown: Any, ctx: ModuleContext) -> Result | None:
     """Ansible's command changes into ``chdir`` before anything else, check mode too: a
     directory missing on the host fails the check run there, even where an earlier task
     of the run would create it (the message then says the real run may not fail)."""
     if ctx.run(f"test -d {shell.quote(chdir)}").rc == 0:
-        return
-    msg = (
-        "Unable to change directory before execution: [Errno 2] No such file or "
-        f"directory: b'{chdir}'"
-    )
+        return None
+    failed = _chdir_failed(shown)
     if ctx.files.would_exist(chdir):
-        msg += (
+        failed.msg += (
             " (check mode: an earlier task of this run would create it; the real run may not fail)"
         )
     elif (why := ctx.files.assume(f"directory {chdir}")) is not None:
-        msg += f" (check mode: it may come with {why}; the real run may not fail)"
-    raise ModuleError(msg)
+        failed.msg += f" (check mode: it may come with {why}; the real run may not fail)"
+    return failed
+
+
+def _chdir_failed(cmd: Any) -> Result:
+    """Ansible's result when ``chdir`` cannot be entered: nothing ran, so no ``rc``."""
+    values = {"cmd": cmd, "stdout": "", "stderr": "", "stdout_lines": [], "stderr_lines": []}
+    values |= dict.fromkeys(("start", "end", "delta"))
+    return Result(changed=False, failed=True, msg=_NO_CHDIR_MSG, values=values)
 
 
 def would_run(args: dict[str, Any], ctx: ModuleContext, what: str, shown: Any) -> Result:
@@ -114,6 +121,8 @@ def command_result(
     """rc/stdout/stderr and the rest; ``*_lines`` are ``Lines`` views of the same text, so
     a large output is held once, not once more as millions of line strings."""
     out, err = decode(res.stdout, strip), decode(res.stderr, strip)
+    if res.rc == 1 and err.rstrip().endswith(shell.NO_CHDIR):
+        return _chdir_failed(cmd)
     ended = time.time() if ended is None else ended
     values = {
         "cmd": cmd,
@@ -178,7 +187,8 @@ class _Runner(Module):
         """The command line to run, once creates/removes and check mode let it run."""
         shown, command = self.build(args)
         if ctx.check and args.get("chdir"):
-            _check_chdir(str(args["chdir"]), ctx)
+            if (failed := _check_chdir(str(args["chdir"]), shown, ctx)) is not None:
+                return failed
         if reason := skip_reason(args, ctx, args.get("chdir")):
             return skipped_by(shown, reason)
         if ctx.check:

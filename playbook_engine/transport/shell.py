@@ -28,14 +28,16 @@ def with_env(command: str, env: Mapping[str, str]) -> str:
     return f"export {join(f'{k}={v}' for k, v in env.items())}; {command}"
 
 
+NO_CHDIR = "<<pbe: cannot change directory>>"  # on stderr: ``in_dir``'s cd failed
+
+
 def in_dir(command: str, chdir: str | None) -> str:
-    """``cd`` first; a multi-line script must not run its later lines elsewhere when the
-    ``cd`` fails, so it exits instead of chaining with ``&&`` (which binds one line)."""
+    """``cd`` first; when it fails, nothing of ``command`` runs (a multi-line script none of
+    its lines) and stderr says ``NO_CHDIR``, so that is told apart from the command's own
+    failure."""
     if not chdir:
         return command
-    if "\n" in command:
-        return f"cd {quote(chdir)} || exit\n{command}"
-    return f"cd {quote(chdir)} && {command}"
+    return f"cd {quote(chdir)} 2>/dev/null || {{ echo '{NO_CHDIR}' >&2; exit 1; }}\n{command}"
 
 
 # The become user's side of a command leads a process group of its own under GNU timeout

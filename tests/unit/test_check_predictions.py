@@ -401,9 +401,8 @@ def test_a_command_whose_chdir_is_missing_fails_the_check_run_as_in_ansible(
     check = pbe.run(site, INVENTORY, check=True)
     assert statuses(check) == {"make": "changed", "gen": "failed"}
     assert result_of(check, "gen")["msg"] == (
-        "Unable to change directory before execution: [Errno 2] No such file or directory: "
-        f"b'{tmp_path}/w/keys' (check mode: an earlier task of this run would create it; the "
-        "real run may not fail)"
+        "Unable to change directory before execution. (check mode: an earlier task of this "
+        "run would create it; the real run may not fail)"
     )
     assert not (tmp_path / "w/keys").exists()
     real = pbe.run(site, INVENTORY)

@@ -563,6 +563,35 @@ def test_free_form_args_keep_templates_and_numbers(tmp_path: Path) -> None:
     assert result.results[-1].result["msg"] == str(tmp_path)
 
 
+def test_a_chdir_that_cannot_be_entered_runs_nothing_as_in_ansible(tmp_path: Path) -> None:
+    book = play(
+        tmp_path,
+        f"""
+- hosts: a
+  gather_facts: false
+  tasks:
+    - name: one line
+      command: touch {tmp_path}/one
+      args: {{chdir: {tmp_path}/nope}}
+      ignore_errors: true
+    - name: script
+      shell: "touch {tmp_path}/two\\ntouch {tmp_path}/three"
+      args: {{chdir: {tmp_path}/nope}}
+      ignore_errors: true
+""",
+    )
+    for check in (True, False):
+        result = pbe.run(book, INVENTORY, check=check)
+        for res in result.results:
+            assert (res.status, res.message, "rc" in res.result) == (
+                "failed",
+                "Unable to change directory before execution.",
+                False,
+            )
+            assert res.result["changed"] is False
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site.yml"]
+
+
 def test_creates_sees_what_an_earlier_task_would_create_in_check_mode(tmp_path: Path) -> None:
     book = play(
         tmp_path,
