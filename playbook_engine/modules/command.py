@@ -186,9 +186,10 @@ class _Runner(Module):
     def detach(self, args: dict[str, Any], ctx: ModuleContext) -> Result | Detached:
         """The command line to run, once creates/removes and check mode let it run."""
         shown, command = self.build(args)
-        if ctx.check and args.get("chdir"):
-            if (failed := _check_chdir(str(args["chdir"]), shown, ctx)) is not None:
-                return failed
+        chdir = args.get("chdir")
+        failed = _check_chdir(str(chdir), shown, ctx) if ctx.check and chdir else None
+        if failed is not None:
+            return failed
         if reason := skip_reason(args, ctx, args.get("chdir")):
             return skipped_by(shown, reason)
         if ctx.check:
