@@ -33,6 +33,13 @@ def stat_dict(entry: Entry, follow: bool) -> dict[str, Any]:
     out.update({key: entry.ftype == name for key, name in _TYPE_KEYS.items()})
     out.update({key: bool(bits & bit) for key, bit in PERMISSION_FLAGS})
     out.update(atime=entry.atime, ctime=entry.ctime, inode=entry.inode, dev=entry.dev)
+    if entry.blocks is not None:  # read from the host, not predicted
+        out.update(
+            blocks=entry.blocks,
+            block_size=entry.block_size,
+            device_type=entry.device_type,
+            disk_usage_bytes=entry.blocks * 512,
+        )
     if entry.access is not None:
         out.update(
             readable="r" in entry.access,

@@ -465,6 +465,21 @@ def test_stat_reports_the_mime_type_of_the_path_itself(tmp_path: Path) -> None:
     assert "mimetype" not in off and off["selinux_context"] == [None, None, None]
 
 
+def test_stat_reports_blocks_and_disk_usage_as_ansible_2_21(tmp_path: Path) -> None:
+    (tmp_path / "f").write_bytes(b"x" * 10000)
+    want = os.stat(tmp_path / "f")
+    got = run(Stat, LocalCtx(), path=str(tmp_path / "f"))["stat"]
+    assert (got["blocks"], got["block_size"], got["disk_usage_bytes"]) == (
+        want.st_blocks,
+        want.st_blksize,
+        want.st_blocks * 512,
+    )
+    assert (
+        run(Stat, LocalCtx(), path="/dev/null")["stat"]["device_type"]
+        == os.stat("/dev/null").st_rdev
+    )
+
+
 def test_stat_of_a_file_a_check_run_would_write_asks_file_about_its_bytes(tmp_path: Path) -> None:
     ctx = LocalCtx(check=True)
     path = str(tmp_path / "new.sh")

@@ -11,6 +11,7 @@ scripts of their own, so a host is never asked the same thing twice in another f
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
@@ -44,7 +45,8 @@ _q() {
   _t=$1 _p=$2 _f=$3 _l=
   case $_f in *K*) [ -L "$_p" ] || { echo "$_t|same"; return 0; } ;; esac
   case $_f in *L*) _l=-L ;; esac
-  if _o=$(stat $_l -c "$_t|st|%F|%a|%u|%g|%U|%G|%s|%.9X|%.9Y|%.9Z|%h|%i|%d" -- "$_p" 2>&1)
+  _fmt="$_t|st|%F|%a|%u|%g|%U|%G|%s|%.9X|%.9Y|%.9Z|%h|%i|%d|%b|%o|%t|%T"
+  if _o=$(stat $_l -c "$_fmt" -- "$_p" 2>&1)
   then printf '%s\n' "$_o"
   else
     case $_o in
@@ -177,6 +179,9 @@ class Entry:
     ctime: float | None = None
     inode: int | None = None
     dev: int | None = None
+    blocks: int | None = None  # of 512 bytes
+    block_size: int | None = None  # the preferred size for I/O
+    device_type: int | None = None  # st_rdev
     real: str | None = None  # readlink -f, for links
     access: str | None = None  # subset of "rwx" for the running user
     empty: bool | None = None  # directories probed with E
@@ -674,7 +679,9 @@ def parse_entry(path: str, rows: list[list[str]]) -> Entry:
             reason = unhex(rest[0]).strip().rsplit(": ", 1)[-1]  # after "stat: cannot statx 'p'"
             raise ModuleError(f"cannot stat {path}: {reason}")
         if kind == "st":
-            ftype, mode, uid, gid, owner, group, size, atime, mtime, ctime, nlink, ino, dev = rest
+            ftype, mode, uid, gid, owner, group, size, atime, mtime, ctime, nlink, ino, dev = rest[
+                :13
+            ]
             state = replace(
                 state,
                 kind=_KINDS.get(ftype, "other"),
@@ -695,6 +702,14 @@ def parse_entry(path: str, rows: list[list[str]]) -> Entry:
                 inode=int(ino),
                 dev=int(dev),
             )
+            if len(rest) >= 17:  # recordings made before pbe asked for them have not
+                blocks, block_size, major, minor = rest[13:17]
+                entry = replace(
+                    entry,
+                    blocks=int(blocks),
+                    block_size=int(block_size),
+                    device_type=os.makedev(int(major, 16), int(minor, 16)),
+                )
         elif kind == "lnk":
             state = replace(state, target=unhex(rest[0]).removesuffix("\n"))
         elif kind == "real":
