@@ -377,13 +377,14 @@ class Executor:
         its ``scope``, the vars of its roles (parameters, ``role_name``) and blocks (as
         Ansible does); a name that needs host variables is shown as written."""
         if modules.canonical_name(task.action) == "include_role":  # never `ROLE : NAME`
-            return self._own_name(task, scope) if task.name else f"include_role : {_role_arg(task)}"
-        name = self._own_name(task, scope)
+            return self.own_name(task, scope) if task.name else f"include_role : {_role_arg(task)}"
+        name = self.own_name(task, scope)
         if scope is not None and scope.role is not None:  # Ansible's `ROLE : NAME`
             return f"{scope.role.name} : {name}"
         return name
 
-    def _own_name(self, task: Task, scope: Scope | None) -> str:
+    def own_name(self, task: Task, scope: Scope | None) -> str:
+        """The task's name rendered, without its role's ``ROLE : ``."""
         if task.name is None or not is_template(task.name):
             return task.display_name
         if scope is not None and (scope.vars or task.vars):
@@ -828,8 +829,6 @@ class Executor:
                 failed = judge.evaluate_all(task.failed_when, "failed_when", result)
                 result["failed_when_result"] = failed
                 result["failed"] = failed
-                if not failed and result.get("msg") == "non-zero return code":
-                    result["msg"] = ""
         except TemplateError as exc:  # the module's result stays, as in Ansible
             result.update(failed=True, msg=_error_text(exc))
         return result

@@ -26,7 +26,7 @@ class HostIterator:
         self,
         items: Sequence[TaskItem],
         scope: Scope,
-        on_rescue: Callable[[HostResult], None],
+        on_rescue: Callable[[Task, Scope, HostResult], None],
         wanted: Callable[[Task, Scope], bool],
         expand: Callable[[Task], list[tuple[tuple[TaskItem, ...], dict[str, Any]]]],
         order_of: Callable[[Sequence[TaskItem]], dict[int, int]],
@@ -93,7 +93,7 @@ class HostIterator:
             if item.meta == "end_role" and result.status == "ok":
                 self.ending_role = True
                 return True
-            if not self._survived(result, rescuable):
+            if not self._survived(item, scope, result, rescuable):
                 return False
             included = expands(item.action) and result.status in ("ok", "changed")
             if included and not (yield from self._included(item, scope, rescuable, key)):
@@ -102,14 +102,14 @@ class HostIterator:
                 return True
         return True
 
-    def _survived(self, result: HostResult, rescuable: bool) -> bool:
+    def _survived(self, task: Task, scope: Scope, result: HostResult, rescuable: bool) -> bool:
         if result.status == "unreachable" and not result.ignored:
             self.lost = True
             return False
         if result.status == "failed" and not result.ignored:
             if rescuable:
                 self.rescued_last = True
-                self._on_rescue(result)
+                self._on_rescue(task, scope, result)
             return False
         return True
 

@@ -497,11 +497,16 @@ class LinearStrategy:
                 out += [str(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
         return out
 
-    def _remember_failure(self, result: HostResult) -> None:
+    def _remember_failure(self, task: Task, scope: Scope, result: HostResult) -> None:
+        """What a rescue reads of the failure: the task's own name, rendered (never
+        ``ROLE : ``; empty for an unnamed task), as Ansible gives it."""
         self.executor.facts.set_vars(
             result.host,
             {
-                "ansible_failed_task": {"name": result.task_name, "action": result.action},
+                "ansible_failed_task": {
+                    "name": self.executor.own_name(task, scope) if task.name else "",
+                    "action": result.action,
+                },
                 "ansible_failed_result": result.result,
             },
         )

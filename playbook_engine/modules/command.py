@@ -57,6 +57,7 @@ def skip_reason(args: dict[str, Any], ctx: ModuleContext, base: str | None = Non
 
 
 _NO_CHDIR_MSG = "Unable to change directory before execution."
+NONZERO = "The command exited with a non-zero return code."  # ansible-core 2.21's words
 
 
 def _check_chdir(chdir: str, shown: Any, ctx: ModuleContext) -> Result | None:
@@ -116,7 +117,12 @@ def _stamp(t: float) -> str:
 
 
 def command_result(
-    cmd: Any, res: CommandResult, started: float, strip: bool, ended: float | None = None
+    cmd: Any,
+    res: CommandResult,
+    started: float,
+    strip: bool,
+    ended: float | None = None,
+    nonzero: str = NONZERO,
 ) -> Result:
     """rc/stdout/stderr and the rest; ``*_lines`` are ``Lines`` views of the same text, so
     a large output is held once, not once more as millions of line strings."""
@@ -136,9 +142,7 @@ def command_result(
         "delta": str(datetime.fromtimestamp(ended) - datetime.fromtimestamp(started)),
     }
     failed = res.rc != 0
-    return Result(
-        changed=True, failed=failed, msg="non-zero return code" if failed else "", values=values
-    )
+    return Result(changed=True, failed=failed, msg=nonzero if failed else "", values=values)
 
 
 def skipped_by(cmd: Any, reason: str) -> Result:

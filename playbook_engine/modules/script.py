@@ -116,7 +116,7 @@ class Script(Module):
         res = ctx.run(command, stdin=data)
         if (failed := setup_error(res)) is not None:
             raise ModuleError(f"cannot run {words[0]} on the host: {failed}")
-        return command_result(cmd, res, started, strip=False)
+        return command_result(cmd, res, started, strip=False, nonzero="non-zero return code")
 
 
 def _read(source: Path) -> bytes:

@@ -127,7 +127,7 @@ def _message(res: HostResult) -> str:
     message = res.message or res.status
     stderr = str(res.result.get("stderr") or "").strip()
     if stderr and stderr not in message:
-        message = f"{message}: {stderr.splitlines()[-1]}"
+        message = f"{message.rstrip('.')}: {stderr.splitlines()[-1]}"
     return message
 
 

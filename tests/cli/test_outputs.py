@@ -89,7 +89,7 @@ fatal: [bad]: FAILED! => {
     "stderr": |
         first line
         second line
-    "msg": "non-zero return code"
+    "msg": "The command exited with a non-zero return code."
 }
 skipping: [skipper]
 
@@ -323,7 +323,11 @@ def test_junit_case_by_case(mixed: tuple[Path, Path], tmp_path: Path) -> None:
     assert code == 3 and len(root) == 1 and root[0].attrib["name"] == "mixed results"
     assert root[0].attrib["tests"] == "13"
     failure = cases["[bad] fail on bad"].find("failure")
-    assert failure is not None and failure.attrib["message"] == "non-zero return code: second line"
+    assert (
+        failure is not None
+        and failure.attrib["message"]
+        == "The command exited with a non-zero return code: second line"
+    )
     assert "second line" in (failure.text or "")
     error = cases["[down] look around"].find("error")
     assert error is not None and error.attrib["type"] == "unreachable"

@@ -186,7 +186,9 @@ def test_jsonl_junit_and_retry_over_ssh(
     cases = {c.attrib["name"]: c for c in ET.parse(junit).getroot().iter("testcase")}
     assert cases["[ghost] check disk"].find("error") is not None
     failure = cases["[h02] h02 breaks"].find("failure")
-    assert failure is not None and failure.attrib["message"] == "non-zero return code: disk on fire"
+    assert failure is not None and failure.attrib["message"] == (
+        "The command exited with a non-zero return code: disk on fire"
+    )
     assert cases["[h01] h02 breaks"].find("skipped") is not None
     assert list(cases["[h03] finish"]) == []
 

@@ -88,7 +88,10 @@ def test_failed_host_stops_others_continue_exit_2(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == "") == ["b", "c"]
     assert result.stats["a"]["failed"] == 1
     failed = next(r for r in result.results if r.status == "failed")
-    assert failed.result["rc"] == 1 and failed.result["msg"] == "non-zero return code"
+    assert (
+        failed.result["rc"] == 1
+        and failed.result["msg"] == "The command exited with a non-zero return code."
+    )
 
 
 def test_failed_when_ignore_errors_and_ignored_stats(tmp_path: Path) -> None:
@@ -235,6 +238,30 @@ def test_block_rescue_always(tmp_path: Path) -> None:
     assert statuses(result, "rescue") == {"a": "ok"}
     assert statuses(result, "always") == {"a": "ok", "b": "ok"}
     assert result.stats["a"]["rescued"] == 1 and result.stats["a"]["failed"] == 0
+
+
+def test_a_rescue_reads_the_failed_tasks_own_name(tmp_path: Path) -> None:
+    """As Ansible gives it: rendered, without the role's `ROLE : `, empty when unnamed."""
+    (tmp_path / "roles/r/tasks").mkdir(parents=True)
+    (tmp_path / "roles/r/tasks/main.yml").write_text(
+        """
+- block:
+    - name: "named {{ 1 + 1 }}"
+      command: "false"
+  rescue:
+    - debug: msg="[{{ ansible_failed_task.name }}]"
+- block:
+    - command: "false"
+  rescue:
+    - debug: msg="[{{ ansible_failed_task.name }}] {{ ansible_failed_result.msg }}"
+"""
+    )
+    book = play(tmp_path, "- hosts: a\n  gather_facts: false\n  roles: [r]\n")
+    result = pbe.run(book, INVENTORY)
+    assert [r.result["msg"] for r in result.results if r.action == "debug"] == [
+        "[named 2]",
+        "[] The command exited with a non-zero return code.",
+    ]
 
 
 def test_loop_and_register_results(tmp_path: Path) -> None:
