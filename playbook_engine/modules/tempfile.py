@@ -92,6 +92,11 @@ class TempFile(Module):
     }
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
+        for part in ("prefix", "suffix"):  # a `/` in either would put the file elsewhere
+            if "/" in args[part]:
+                return Result.fail(
+                    f"{part} must be a valid file name component, got {args[part]!r}"
+                )
         name = random_name(args["prefix"], args["suffix"])
         script = PRELUDE + _SCRIPT.format(
             dir=quote(args["path"] or ""), name=quote(name), create=_CREATE[args["state"]]

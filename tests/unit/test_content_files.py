@@ -164,3 +164,23 @@ def test_slurp_and_tempfile(tmp_path: Path) -> None:
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     assert Path(made_dir["path"]).is_dir() and Path(made_dir["path"]).name.startswith("ansible.")
     assert [r.status for r in result.results] == ["ok", "failed", "changed", "changed"]
+
+
+def test_tempfile_refuses_a_prefix_or_suffix_that_leaves_its_directory(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    book = play(
+        tmp_path,
+        f"""
+    - tempfile: {{path: "{tmp_path}/in", prefix: ../escaped}}
+      ignore_errors: true
+    - tempfile: {{path: "{tmp_path}/in", suffix: /x, state: directory}}
+      ignore_errors: true
+""",
+    )
+    result = run(book, LOCAL)
+    assert [(r.status, r.message) for r in result.results] == [
+        ("failed", "prefix must be a valid file name component, got '../escaped'"),
+        ("failed", "suffix must be a valid file name component, got '/x'"),
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "site.yml"]
+    assert list((tmp_path / "in").iterdir()) == []
