@@ -16,6 +16,7 @@ from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
 from .util.textedit import (
+    ENCODING,
     FILE_ARGS,
     Outcome,
     body,
@@ -222,6 +223,7 @@ class BlockInFile(Module):
             "one (or the start of the file) is there.",
         ),
         **FILE_ARGS,
+        "encoding": ENCODING,
     }
     mutually_exclusive = (("insertbefore", "insertafter"),)
     returns = {

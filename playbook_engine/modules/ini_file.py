@@ -23,6 +23,7 @@ from ..errors import ModuleError
 from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
+from .util.chattr import ATTRIBUTES
 from .util.content import ATTR_ARGS, IGNORED_FILE_ARGS
 from .util.textedit import Outcome, edit_file
 
@@ -355,6 +356,7 @@ class IniFile(Module):
         ),
         **ATTR_ARGS,
         **IGNORED_FILE_ARGS,
+        "attributes": ATTRIBUTES,
     }
     mutually_exclusive = (("value", "values"),)
     returns = {

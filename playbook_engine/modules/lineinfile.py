@@ -18,6 +18,7 @@ from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
 from .util.textedit import (
+    ENCODING,
     FILE_ARGS,
     Outcome,
     body,
@@ -276,6 +277,7 @@ class LineInFile(Module):
             "bool", default=False, description="Use the first matching line instead of the last."
         ),
         **FILE_ARGS,
+        "encoding": ENCODING,
     }
     mutually_exclusive = (
         ("insertbefore", "insertafter"),

@@ -20,6 +20,7 @@ compare against the truth.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 import shlex
@@ -32,6 +33,7 @@ from ...errors import ModuleError
 from ...templating.values import Unpredictable
 from ..base import Arg, ModuleContext
 from . import selinux
+from .chattr import ATTRIBUTES, set_attributes
 from .fileargs import SE_ARGS, UNSAFE_WRITES, VALIDATE
 from .filestate import FileState
 from .modes import ModeError, format_mode, is_octal, parse_mode
@@ -61,8 +63,16 @@ FILE_ARGS: dict[str, Arg] = {
     "group": Arg("str", description="Group that should own the file (name or gid)."),
     "validate": VALIDATE,
     "unsafe_writes": UNSAFE_WRITES,
+    "attributes": ATTRIBUTES,
     **SE_ARGS,
 }
+ENCODING = Arg(
+    "str",
+    default="utf-8",
+    description="The file's character encoding (a Python codec name, e.g. `utf-16`, "
+    "`latin-1`): the file is decoded with it, edited, and written back in it. With a UTF-8 "
+    "codec the bytes are edited as they are, so bytes that are not UTF-8 survive.",
+)
 
 # Resolve symlinks, find the nearest existing ancestor and whether the user may replace a
 # file there: "W|writable|missing|ancestor_is_dir", then the resolved path, hex, as "real|"
@@ -90,9 +100,39 @@ def to_bytes(text: str) -> bytes:
     return text.encode("utf-8", "surrogateescape")
 
 
-def to_text(data: bytes) -> str:
+def to_text(data: bytes, encoding: str = "utf-8") -> str:
     """For diffs and messages only: undecodable bytes show as U+FFFD."""
-    return data.decode("utf-8", "replace")
+    return data.decode(encoding, "replace")
+
+
+def codec_of(encoding: str | None) -> str | None:
+    """The codec an ``encoding`` argument names; None for UTF-8 (bytes are edited as they
+    are). Raises ModuleError for a name Python does not know."""
+    try:
+        name = codecs.lookup(encoding or "utf-8").name
+    except LookupError:
+        raise ModuleError(f"unknown encoding: {encoding}") from None
+    return None if name == "utf-8" else name
+
+
+def decode_as(data: bytes | None, codec: str | None, shown: str) -> bytes | None:
+    """``data`` in ``codec`` re-encoded as UTF-8, the encoding edits work in (pure)."""
+    if data is None or codec is None:
+        return data
+    try:
+        return data.decode(codec).encode("utf-8", "surrogateescape")
+    except UnicodeDecodeError as exc:
+        raise ModuleError(f"cannot decode {shown} as {codec}: {exc.reason}") from None
+
+
+def encode_as(data: bytes, codec: str | None, shown: str) -> bytes:
+    """UTF-8 ``data`` written in ``codec`` (pure)."""
+    if codec is None:
+        return data
+    try:
+        return data.decode("utf-8", "surrogateescape").encode(codec)
+    except UnicodeError as exc:
+        raise ModuleError(f"cannot encode the new content of {shown} as {codec}: {exc}") from None
 
 
 def split_lines(data: bytes) -> list[bytes]:
@@ -177,6 +217,8 @@ class FileOptions:
     group: str | None = None
     validate: str | None = None
     selinux: Mapping[str, Any] = field(default_factory=dict)
+    attributes: str | None = None  # chattr flags (``chattr.py``)
+    encoding: str = "utf-8"  # for diffs: the codec the file is in
 
     @classmethod
     def from_args(cls, args: Mapping[str, Any]) -> FileOptions:
@@ -188,6 +230,7 @@ class FileOptions:
             args.get("group"),
             args.get("validate"),
             {k: args[k] for k in selinux.PARTS if args.get(k) is not None},
+            args.get("attributes"),
         )
 
 
@@ -329,9 +372,35 @@ def commit(
             result["backup"] = backup
     elif attrs:
         _set_attrs(ctx, shown, target, attrs, opts)
-    if ctx.diff and (diff := _diffs(shown, target, outcome.after if write else None, attrs)):
+    flags = _chattr(ctx, target, opts, result)
+    after = outcome.after if write else None
+    if ctx.diff and (diff := _diffs(shown, target, after, {**attrs, **flags}, opts.encoding)):
         result["diff"] = diff[0] if len(diff) == 1 else diff
     return result
+
+
+def _chattr(
+    ctx: ModuleContext, target: Target, opts: FileOptions, result: dict[str, Any]
+) -> dict[str, tuple[str, str]]:
+    """Apply ``attributes`` (chattr flags) to the file, as Ansible does after the write;
+    a check run counts a file that is not there yet as changed. Returns the before/after
+    flags for the diff when they change."""
+    if not opts.attributes or not opts.attributes.lstrip("+-="):
+        return {}
+    out: dict[str, Any] = {"diff": {"before": {}, "after": {}}}
+    if ctx.check and not target.state.exists:
+        out["changed"] = True
+    else:
+        set_attributes(ctx, target.path, opts.attributes, out)
+    if not out.get("changed"):
+        return {}
+    if not result["changed"]:
+        result["msg"] = ATTRS_CHANGED
+    elif ATTRS_CHANGED not in result["msg"]:
+        result["msg"] = _message(result["msg"], {"attributes": True})
+    result["changed"] = True
+    diff = out["diff"]
+    return {"attributes": (diff["before"].get("attributes", ""), opts.attributes)}
 
 
 def attr_changes(state: FileState, opts: FileOptions) -> dict[str, tuple[str, str]]:
@@ -525,14 +594,18 @@ def _after_attrs(target: Target, attrs: Mapping[str, tuple[str, str]]) -> FileSt
 
 
 def _diffs(
-    shown: str, target: Target, after: bytes | None, attrs: Mapping[str, tuple[str, str]]
+    shown: str,
+    target: Target,
+    after: bytes | None,
+    attrs: Mapping[str, tuple[str, str]],
+    encoding: str = "utf-8",
 ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     if after is not None:
         out.append(
             {
-                "before": to_text(target.content or b""),
-                "after": to_text(after),
+                "before": to_text(target.content or b"", encoding),
+                "after": to_text(after, encoding),
                 "before_header": shown,
                 "after_header": shown,
             }
@@ -556,11 +629,17 @@ def edit_file(
 ) -> dict[str, Any]:
     """The whole edit: probe the file, plan the new bytes on the controller, write back."""
     path = args["path"]
-    opts = FileOptions.from_args(args)
+    codec = codec_of(args.get("encoding"))
+    opts = replace(FileOptions.from_args(args), encoding=codec or "utf-8")
     target = probe(ctx, path, context=bool(opts.selinux))
     if failure := kind_failure(target, path):
         return failure
-    outcome = plan(args, target.content if target.state.exists else None, path)
+    content = decode_as(target.content, codec, path) if target.state.exists else None
+    outcome = plan(args, content, path)
     if outcome.failed:
         return {"failed": True, "changed": False, "msg": outcome.msg, **outcome.extra}
+    if codec is not None and outcome.after is not None:  # unchanged text keeps its bytes
+        same = outcome.after == content
+        after = target.content if same else encode_as(outcome.after, codec, path)
+        outcome = replace(outcome, after=after)
     return commit(ctx, path, target, outcome, opts)

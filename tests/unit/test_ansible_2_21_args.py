@@ -1,0 +1,103 @@
+"""Arguments ansible-core 2.21's modules accept that pbe once refused, run for real over the
+local connection. Expected bytes and messages are what Ansible's own modules gave on the
+same files (``ansible localhost -m ...``)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from playbook_engine.api import run
+from playbook_engine.testing.parity import check_predicts_run
+
+LOCAL = {"all": {"hosts": {"localhost": {"ansible_connection": "local"}}}}
+
+
+def play(tmp_path: Path, tasks: str) -> Path:
+    book = tmp_path / "site.yml"
+    book.write_text(f"- hosts: all\n  gather_facts: false\n  tasks:\n{tasks}")
+    return book
+
+
+def flags(path: Path) -> str:
+    """The chattr flags ``lsattr -d`` shows for ``path``, without dashes."""
+    out = subprocess.run(["lsattr", "-d", str(path)], capture_output=True, text=True)
+    return out.stdout.split()[0].replace("-", "") if out.returncode == 0 else "?"
+
+
+def test_lineinfile_edits_a_utf16_file_in_its_encoding(tmp_path: Path) -> None:
+    target = tmp_path / "u16.txt"
+    target.write_bytes("a\nb\n".encode("utf-16"))
+    book = play(
+        tmp_path,
+        f"""
+    - lineinfile: {{path: "{target}", line: "ü", encoding: utf-16}}
+      register: added
+    - lineinfile: {{path: "{target}", line: "ü", encoding: UTF-16}}
+      register: again
+""",
+    )
+    real = check_predicts_run(book, LOCAL)
+    assert target.read_bytes() == b"\xff\xfea\x00\n\x00b\x00\n\x00\xfc\x00\n\x00"
+    assert real.results[0].result["msg"] == "line added"
+    assert real.results[1].status == "ok"
+
+
+def test_blockinfile_keeps_a_latin1_file_latin1(tmp_path: Path) -> None:
+    target = tmp_path / "l1.txt"
+    target.write_bytes(b"caf\xe9\n")
+    book = play(
+        tmp_path,
+        f"""
+    - blockinfile: {{path: "{target}", block: "né", encoding: latin-1}}
+      register: added
+""",
+    )
+    real = check_predicts_run(book, LOCAL)
+    assert target.read_bytes() == (
+        b"caf\xe9\n# BEGIN ANSIBLE MANAGED BLOCK\nn\xe9\n# END ANSIBLE MANAGED BLOCK\n"
+    )
+    assert real.results[0].result["msg"] == "Block inserted"
+
+
+def test_an_unknown_or_wrong_encoding_fails_and_leaves_the_file(tmp_path: Path) -> None:
+    target = tmp_path / "t.txt"
+    target.write_bytes(b"\xff\xfe\x00")
+    book = play(
+        tmp_path,
+        f"""
+    - lineinfile: {{path: "{target}", line: x, encoding: nope}}
+      ignore_errors: true
+    - lineinfile: {{path: "{target}", line: x, encoding: utf-16}}
+      ignore_errors: true
+""",
+    )
+    unknown, wrong = (r.result for r in run(book, LOCAL).results)
+    assert unknown["failed"] and unknown["msg"] == "unknown encoding: nope"
+    assert wrong["failed"] and "cannot decode" in wrong["msg"]
+    assert target.read_bytes() == b"\xff\xfe\x00"
+
+
+@pytest.mark.parametrize("module", ["lineinfile", "blockinfile"])
+def test_text_modules_set_chattr_attributes(tmp_path: Path, module: str) -> None:
+    target = tmp_path / "f.txt"
+    target.write_text("x\n")
+    if flags(target) == "?" or subprocess.run(["chattr", "+A", str(target)]).returncode:
+        pytest.skip("no chattr attributes on this filesystem")
+    subprocess.run(["chattr", "-A", str(target)], check=True)
+    arg = "line: x" if module == "lineinfile" else "block: x, marker: '#{mark}'"
+    book = play(
+        tmp_path,
+        f"""
+    - {module}: {{path: "{target}", {arg}, attr: "+A"}}
+      register: first
+""",
+    )
+    check = run(book, LOCAL, check=True, diff=True)
+    assert check.results[0].result["changed"] and "A" not in flags(target)
+    result = run(book, LOCAL, diff=True).results[0].result
+    assert "A" in flags(target)
+    assert result["changed"] is True
+    assert "ownership, perms or SE linux context changed" in result["msg"]
