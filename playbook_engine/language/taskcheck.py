@@ -229,6 +229,9 @@ class TaskChecker:
     def _free_form(self, name: str, text: str, loc: SourceLocation | None) -> dict[str, Any]:
         module = modules.get(name)
         assert module is not None
+        if module.args_from_template and _whole_template(text):
+            self._unsplit = True  # known when it runs
+            return {"_raw_params": text}
         try:
             return trust(free_form_args(module, text))  # parsed from the author's text
         except ValueError as exc:
@@ -363,6 +366,12 @@ class TaskChecker:
 def _known(name: str) -> bool:
     """A module pbe has, or an installed collection's module it can run (registered now)."""
     return modules.get(name) is not None or load_collection_module(name)
+
+
+def _whole_template(text: str) -> bool:
+    """One ``{{ expression }}`` and nothing around it."""
+    text = text.strip()
+    return text.startswith("{{") and text.endswith("}}") and text.count("{{") == 1
 
 
 def _expects_failure(node: YMap) -> bool:

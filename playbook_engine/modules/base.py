@@ -147,6 +147,15 @@ class ModuleContext(Protocol):
         ...
 
 
+def type_name(value: Any) -> str:
+    """The builtin type a value is, as messages name it (a loader's positioned string is a
+    ``str``, never its internal class)."""
+    for kind in (bool, int, float, str, list, dict):
+        if isinstance(value, kind):
+            return kind.__name__
+    return "NoneType" if value is None else type(value).__name__
+
+
 class Module:
     """Base for modules; subclasses set the ClassVars and implement ``run``."""
 
@@ -170,6 +179,10 @@ class Module:
     raw_args: ClassVar[frozenset[str]] = frozenset()
     # True for modules whose keys are user data (set_fact): unknown keys pass through.
     open_args: ClassVar[bool] = False
+    # True where Ansible's action takes all its arguments from one template rendering to a
+    # mapping (`add_host: "{{ host_data }}"`), given as ``_raw_params``: checked when it
+    # runs, the task's other arguments winning.
+    args_from_template: ClassVar[bool] = False
     # True where Ansible's action takes any other argument and ignores it (fetch, raw):
     # validation warns, the run drops it. Elsewhere an unknown argument is an error.
     ignores_unknown_args: ClassVar[bool] = False
@@ -252,6 +265,13 @@ class Module:
     @classmethod
     def coerce(cls, args: Mapping[str, Any]) -> dict[str, Any]:
         """Defaults, aliases and type conversion of rendered args; ModuleError when wrong."""
+        if cls.args_from_template and "_raw_params" in args:
+            given = args["_raw_params"]
+            if not isinstance(given, Mapping):
+                raise ModuleError(
+                    f"{cls.name}: its arguments must be a mapping, got {type_name(given)}"
+                )
+            args = {**given, **{k: v for k, v in args.items() if k != "_raw_params"}}
         values = cls.canonical(args)
         cls._check_names(values)
         out: dict[str, Any] = {}

@@ -32,6 +32,26 @@ def msgs(result: pbe.RunResult) -> list[tuple[str, str]]:
     ]
 
 
+def test_add_host_takes_its_arguments_from_one_template_of_a_mapping(tmp_path: Path) -> None:
+    """Ansible's add_host action renders `add_host: "{{ data }}"` to its arguments."""
+    site = write(
+        tmp_path,
+        (
+            "- hosts: a\n  gather_facts: false\n"
+            "  vars: {data: {hostname: dyn, groups: [g], port_of: '{{ 40 + 2 }}'}}\n"
+            "  tasks:\n"
+            '    - add_host: "{{ data }}"\n'
+            "    - debug: msg='{{ groups.g }} {{ hostvars.dyn.port_of }}'\n"
+            '    - add_host: "{{ data.hostname }}"\n      ignore_errors: true\n'
+        ),
+    )
+    assert [p for p in pbe.validate(site) if p.severity == "error"] == []
+    result = pbe.run(site, INVENTORY)
+    assert statuses(result, "add_host") == [("a", "changed"), ("a", "failed")]
+    assert msgs(result) == [("a", "['dyn'] 42")]
+    assert result.results[-1].message == "add_host: its arguments must be a mapping, got str"
+
+
 def test_add_host_adds_a_host_its_groups_port_and_vars_for_later_plays(tmp_path: Path) -> None:
     site = write(
         tmp_path,

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..base import FALSE_STRINGS, TRUE_STRINGS
+from ..base import FALSE_STRINGS, TRUE_STRINGS, type_name
 
 __all__ = ["SPEC_TYPES", "NO_LOG_MASK", "validate_arguments"]
 
@@ -115,7 +115,7 @@ def _check_types(
         except _Unconvertible as exc:
             where = f" found in '{' -> '.join(context)}'." if context else ""
             run.errors.append(
-                f"argument '{name}' is of type {_type_name(value)}{where} and we were unable "
+                f"argument '{name}' is of type {type_name(value)}{where} and we were unable "
                 f"to convert to {kind}: {exc}"
             )
             continue
@@ -135,7 +135,7 @@ def _check_elements(
         except _Unconvertible as exc:
             where = f" found in '{' -> '.join(context)}'" if context else ""
             run.errors.append(
-                f"Elements value for option '{name}'{where} is of type {_type_name(value)} "
+                f"Elements value for option '{name}'{where} is of type {type_name(value)} "
                 f"and we were unable to convert to {kind}: {exc}"
             )
     return out
@@ -143,14 +143,7 @@ def _check_elements(
 
 def _class(value: Any) -> str:
     """``<class 'str'>``: the builtin a value is (a loader's positioned string is a str)."""
-    return f"<class '{_type_name(value)}'>"
-
-
-def _type_name(value: Any) -> str:
-    for kind in (bool, int, float, str, list, dict):
-        if isinstance(value, kind):
-            return kind.__name__
-    return "NoneType" if value is None else type(value).__name__
+    return f"<class '{type_name(value)}'>"
 
 
 def convert(value: Any, kind: str) -> Any:
