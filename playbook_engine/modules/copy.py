@@ -7,6 +7,7 @@ prediction) is ``filewriter.py``, shared with ``template``.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -15,6 +16,7 @@ from ..templating.lines import Lines, json_default
 from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
+from .util.chattr import ATTRIBUTES
 from .util.fileargs import SE_ARGS, UNSAFE_WRITES, VALIDATE
 from .util.filetree import copy_tree
 from .util.filewriter import (
@@ -70,6 +72,7 @@ FILE_ARGS: dict[str, Arg] = {
     ),
     "validate": VALIDATE,
     "unsafe_writes": UNSAFE_WRITES,
+    "attributes": ATTRIBUTES,
     **SE_ARGS,
 }
 FILE_RETURNS = {
@@ -131,7 +134,7 @@ class Copy(Module):
 
     def change(self, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
         """The result in Ansible's registered shape, built by the shared file helpers."""
-        opts = WriteOptions.from_args(args)
+        opts = replace(WriteOptions.from_args(args), attributes=args.get("attributes"))
         if args["src"] is None:
             if args["content"] is None:
                 raise ModuleError('content is null: give a string ("" for an empty file)')

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -200,7 +201,7 @@ class Template(Module):
             data = text.encode(args["output_encoding"])
         except (LookupError, UnicodeEncodeError) as exc:
             raise ModuleError(f"cannot encode {args['src']}: {exc}") from None
-        opts = WriteOptions.from_args(args)
+        opts = replace(WriteOptions.from_args(args), attributes=args.get("attributes"))
         payload = Payload.of_bytes(data, label=str(path), mode=format_mode(path.stat().st_mode))
         result = install(ctx, payload, *resolve_dest(ctx, args["dest"], path.name, opts), opts)
         return {**result, "src": args["src"]}

@@ -101,3 +101,27 @@ def test_text_modules_set_chattr_attributes(tmp_path: Path, module: str) -> None
     assert "A" in flags(target)
     assert result["changed"] is True
     assert "ownership, perms or SE linux context changed" in result["msg"]
+
+
+def chattr_works(tmp_path: Path) -> bool:
+    probe = tmp_path / "probe"
+    probe.write_text("")
+    return flags(probe) != "?" and not subprocess.run(["chattr", "+A", str(probe)]).returncode
+
+
+@pytest.mark.parametrize("module", ["copy", "template"])
+def test_copy_and_template_set_chattr_attributes(tmp_path: Path, module: str) -> None:
+    if not chattr_works(tmp_path):
+        pytest.skip("no chattr attributes on this filesystem")
+    (tmp_path / "src.j2").write_text("hi {{ 1 + 1 }}\n")
+    dest = tmp_path / "out"
+    source = "content: hi" if module == "copy" else f"src: {tmp_path}/src.j2"
+    book = play(tmp_path, f"    - {module}: {{dest: {dest}, {source}, attributes: '+A'}}\n")
+    check = run(book, LOCAL, check=True).results[0].result
+    assert check["changed"] and not dest.exists()
+    first = run(book, LOCAL).results[0].result
+    assert first["changed"] and "A" in flags(dest)
+    subprocess.run(["chattr", "-A", str(dest)], check=True)
+    again = run(book, LOCAL, diff=True).results[0]  # same content: only the flags change
+    assert again.result["changed"] and "A" in flags(dest)
+    assert dest.read_text() == ("hi" if module == "copy" else "hi 2\n")

@@ -21,6 +21,7 @@ from typing import IO, Any
 from ...errors import ModuleError
 from ..base import ModuleContext
 from . import selinux
+from .chattr import set_attributes
 from .filestate import FileState
 from .modes import ModeError, format_mode, parse_mode
 from .probe import Env, Probe
@@ -93,6 +94,7 @@ class WriteOptions:
     follow: bool = False
     validate: str | None = None
     selinux: dict[str, Any] = field(default_factory=dict)  # seuser/serole/setype/selevel
+    attributes: str | None = None  # chattr flags; only modules that declare the argument
 
     @classmethod
     def from_args(cls, args: dict[str, Any]) -> WriteOptions:
@@ -201,6 +203,36 @@ def install(
     ctx: ModuleContext, payload: Payload, dest: str, state: FileState, opts: WriteOptions
 ) -> dict[str, Any]:
     """Make ``dest`` hold ``payload`` with the wanted attributes; the task's result."""
+    result = _install(ctx, payload, dest, state, opts)
+    if opts.attributes and not result.get("failed") and result.get("msg") != _KEPT:
+        _set_flags(ctx, result.get("dest", dest), state, opts.attributes, result)
+    return result
+
+
+_KEPT = "file already exists (force=false)"
+
+
+def _set_flags(
+    ctx: ModuleContext, dest: str, state: FileState, spec: str, result: dict[str, Any]
+) -> None:
+    """chattr ``spec`` on the installed file, as Ansible does after the write; a check run
+    counts a file that is not there yet as changed."""
+    out: dict[str, Any] = {"diff": {"before": {}, "after": {}}}
+    if ctx.check and not state.exists:
+        out["changed"] = bool(spec.lstrip("+-="))
+    else:
+        set_attributes(ctx, dest, spec, out)
+    if out.get("changed"):
+        result["changed"] = True
+        if ctx.diff and isinstance(result.get("diff"), dict):
+            for side in ("before", "after"):
+                if isinstance(result["diff"].get(side), dict):
+                    result["diff"][side].update(out["diff"][side])
+
+
+def _install(
+    ctx: ModuleContext, payload: Payload, dest: str, state: FileState, opts: WriteOptions
+) -> dict[str, Any]:
     if opts.follow and state.kind == "file" and state.target:
         dest = _resolve(dest, state.target)
     if state.kind == "other":
@@ -209,7 +241,7 @@ def install(
         return {
             **_result(dest, payload, state),
             "changed": False,
-            "msg": "file already exists (force=false)",
+            "msg": _KEPT,
         }
     if state.kind == "file" and checksum_of(state) == payload.checksum:
         return _fix_attributes(ctx, payload, dest, state, opts)
