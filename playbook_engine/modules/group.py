@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import ModuleError
 from ..templating.values import Unpredictable
 from ..transport.base import CommandResult
 from ..transport.shell import quote
@@ -27,7 +28,22 @@ class Group(StateModule[int | None]):
         "gid": Arg("int", description="Its group id."),
         "system": Arg("bool", default=False, description="Create it as a system group."),
         "non_unique": Arg("bool", default=False, description="Allow a gid already in use."),
-        "local": Arg("bool", default=False, description="Accepted: groups are always local."),
+        "local": Arg(
+            "bool",
+            default=False,
+            description="Accepted: groups are always local (groupadd). Not with "
+            "`gid_min`/`gid_max`, as in Ansible.",
+        ),
+        "gid_min": Arg(
+            "int",
+            description="Lowest gid groupadd may pick for a new group (`-K GID_MIN=`; "
+            "overrides login.defs).",
+        ),
+        "gid_max": Arg(
+            "int",
+            description="Highest gid groupadd may pick for a new group (`-K GID_MAX=`; "
+            "overrides login.defs).",
+        ),
         "force": Arg("bool", default=False, description="Accepted for compatibility."),
     }
     returns = {
@@ -38,6 +54,10 @@ class Group(StateModule[int | None]):
     }
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
+        if args["local"]:
+            for key in ("gid_min", "gid_max"):
+                if args.get(key) is not None:
+                    raise ModuleError(f"'{key}' can not be used with 'local'")
         return f"getent group {quote(args['name'])}"
 
     def parse(self, args: dict[str, Any], res: CommandResult) -> int | None:
@@ -80,6 +100,8 @@ class Group(StateModule[int | None]):
         name, gid = quote(args["name"]), args["gid"]
         opts = "" if gid is None else f" -g {int(gid)}" + (" -o" if args["non_unique"] else "")
         system = " -r" if args["system"] and change.op == "groupadd" else ""
+        if change.op == "groupadd":
+            system += _login_defs(args)
         show = "" if change.op == "groupdel" else f" && getent group {name}"
         return f"{change.op}{system}{opts} {name}{show}"
 
@@ -88,3 +110,10 @@ class Group(StateModule[int | None]):
 
     def values(self, args: dict[str, Any], gid: int | None) -> dict[str, Any]:
         return {"name": args["name"], "state": args["state"], "gid": gid, "system": args["system"]}
+
+
+def _login_defs(args: dict[str, Any]) -> str:
+    """groupadd's ``-K`` overrides of login.defs for gid_min/gid_max."""
+    keys = (("gid_min", "GID_MIN"), ("gid_max", "GID_MAX"))
+    given = [(name, int(args[key])) for key, name in keys if args.get(key) is not None]
+    return "".join(f" -K {name}={value}" for name, value in given)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from playbook_engine.api import run
 from playbook_engine.testing.parity import check_predicts_run
 
 LOCAL = {"all": {"hosts": {"localhost": {"ansible_connection": "local"}}}}
@@ -87,3 +88,29 @@ def test_check_mode_knows_the_accounts_earlier_tasks_add(
     made = tmp_path / "d"
     assert made.stat().st_gid == gid and made.owner() == account
     assert grp.getgrgid(gid).gr_name == name
+
+
+def test_gid_min_and_max_bound_the_gid_groupadd_picks(tmp_path: Path, name: str) -> None:
+    low = free_gid()
+    book = tmp_path / "site.yml"
+    book.write_text(
+        f"- hosts: all\n  gather_facts: false\n  tasks:\n"
+        f"    - group: {{name: {name}, gid_min: {low}, gid_max: {low + 5}}}\n"
+        f"      register: made\n"
+    )
+    real = check_predicts_run(book, LOCAL)
+    assert low <= grp.getgrnam(name).gr_gid <= low + 5
+    assert real.results[0].result["gid"] == grp.getgrnam(name).gr_gid
+
+
+def test_gid_min_is_refused_with_local(tmp_path: Path, name: str) -> None:
+    book = tmp_path / "site.yml"
+    book.write_text(
+        f"- hosts: all\n  gather_facts: false\n  tasks:\n"
+        f"    - group: {{name: {name}, local: true, gid_max: 43000}}\n"
+        f"      ignore_errors: true\n"
+    )
+    result = run(book, LOCAL).results[0].result
+    assert result["failed"] and result["msg"] == "'gid_max' can not be used with 'local'"
+    with pytest.raises(KeyError):
+        grp.getgrnam(name)
