@@ -326,6 +326,8 @@ def state_name(state: FileState) -> str:
 def plan(want: Want, facts: Facts) -> Plan:
     """Decide everything the task does from what the probe found (pure)."""
     state = want.state or default_state(facts.entry, want.recurse)
+    if want.src is not None and state not in ("link", "hard"):
+        raise ModuleError("src option requires state to be 'link' or 'hard'")
     result = _PLANNERS[state](want, facts)
     _plan_selinux(result, want, facts)
     return result

@@ -205,6 +205,14 @@ def test_file_state_never_creates() -> None:
     assert not plan(want(), facts(ent("/w/x"))).changed
 
 
+def test_src_asks_for_a_link_state_as_ansible() -> None:
+    """Before anything else, whatever is at the path."""
+    for entry in (absent("/w/x"), ent("/w/x")):
+        for state in (None, "file", "touch", "directory"):
+            with pytest.raises(ModuleError, match="src option requires state to be 'link' or"):
+                plan(want(state=state, src="/etc/passwd"), facts(entry))
+
+
 def test_file_follows_links_to_their_target() -> None:
     link = ent("/w/l", "link", "0777", target="t")
     target = replace(ent("/w/t", mode="0600"), real="/w/t")
