@@ -1,4 +1,5 @@
-"""slurp: a file's content from the host, base64-encoded (for ``b64decode`` in templates).
+"""slurp: a file's content from the host, base64-encoded (for ``b64decode`` in templates),
+or as UTF-8 text with ``armor: false``.
 
 One ``cat`` round trip; the encoding happens on the controller, so the host needs no
 ``base64`` tool. In a check run a file an earlier task would have written is read as it
@@ -45,11 +46,17 @@ class Slurp(Module):
     args = {
         "src": Arg(
             "path", required=True, aliases=("path",), description="The file to read on the host."
-        )
+        ),
+        "armor": Arg(
+            "bool",
+            default=True,
+            description="Return the content base64-encoded; false: as text (`encoding: "
+            "utf-8`), and a file that is not UTF-8 fails the task.",
+        ),
     }
     returns = {
-        "content": "the file's bytes, base64-encoded",
-        "encoding": "base64",
+        "content": "the file's bytes, base64-encoded (armor: false: the text)",
+        "encoding": "base64, or utf-8 with armor: false",
         "source": "the file read",
     }
 
@@ -58,10 +65,20 @@ class Slurp(Module):
         data = predicted_bytes(ctx, src, f"File not found: {src}")
         if data is None:
             data = parse_read(src, ctx.run(_READ.format(path=quote(src))))
-        return Result(
-            values={
-                "content": base64.b64encode(data).decode("ascii"),
-                "encoding": "base64",
-                "source": src,
-            }
-        )
+        content, encoding = armored(data) if args["armor"] is not False else as_text(src, data)
+        return Result(values={"content": content, "encoding": encoding, "source": src})
+
+
+def armored(data: bytes) -> tuple[str, str]:
+    return base64.b64encode(data).decode("ascii"), "base64"
+
+
+def as_text(src: str, data: bytes) -> tuple[str, str]:
+    """``armor: false``: the bytes as UTF-8 text; bytes that are not fail, as in Ansible
+    (pure)."""
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        raise ModuleError(
+            f"cannot return {src} as text: {exc} (armor: true returns any bytes)"
+        ) from None

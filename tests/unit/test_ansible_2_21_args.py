@@ -125,3 +125,21 @@ def test_copy_and_template_set_chattr_attributes(tmp_path: Path, module: str) ->
     again = run(book, LOCAL, diff=True).results[0]  # same content: only the flags change
     assert again.result["changed"] and "A" in flags(dest)
     assert dest.read_text() == ("hi" if module == "copy" else "hi 2\n")
+
+
+def test_slurp_without_armor_returns_text(tmp_path: Path) -> None:
+    (tmp_path / "t.txt").write_text("café\n")
+    (tmp_path / "l1.txt").write_bytes(b"caf\xe9\n")
+    book = play(
+        tmp_path,
+        f"""
+    - slurp: {{src: "{tmp_path}/t.txt", armor: false}}
+    - slurp: {{src: "{tmp_path}/t.txt"}}
+    - slurp: {{src: "{tmp_path}/l1.txt", armor: false}}
+      ignore_errors: true
+""",
+    )
+    text, armored, latin = (r.result for r in run(book, LOCAL).results)
+    assert (text["content"], text["encoding"]) == ("café\n", "utf-8")
+    assert (armored["content"], armored["encoding"]) == ("Y2Fmw6kK", "base64")
+    assert latin["failed"] and "invalid continuation byte" in latin["msg"]
