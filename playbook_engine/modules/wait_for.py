@@ -29,6 +29,16 @@ from .result import Result
 
 _MARGIN = 30.0  # seconds the controller waits beyond the target-side deadline
 _ANY_ADDRESS = ("", "0.0.0.0", "::", "*")
+# TCP states as /proc/net/tcp numbers them; state=drained counts the active_connection_states.
+_TCP_STATES = {
+    "ESTABLISHED": "01",
+    "SYN_SENT": "02",
+    "SYN_RECV": "03",
+    "FIN_WAIT1": "04",
+    "FIN_WAIT2": "05",
+    "TIME_WAIT": "06",
+}
+_ACTIVE = ("ESTABLISHED", "FIN_WAIT1", "FIN_WAIT2", "SYN_RECV", "SYN_SENT", "TIME_WAIT")
 _WAITING = {
     "present": "started",
     "started": "started",
@@ -72,8 +82,10 @@ readport() {
 _DRAINED = r"""
 files=; for x in /proc/net/tcp /proc/net/tcp6; do [ -r "$x" ] && files="$files $x"; done
 [ -n "$files" ] || fail "state=drained needs /proc/net/tcp on the host"
-met() { awk -v p="$hex" -v addrs="$addrs" 'FNR > 1 { n = split($2, a, ":")
-  if (a[n] == p && $4 ~ /^0[1-6]$/ && (addrs == "" || index(addrs, " " a[1] " "))) c++ }
+met() { awk -v p="$hex" -v addrs="$addrs" -v st="$states" -v ex="$excl" 'FNR > 1 {
+  n = split($2, a, ":"); split($3, r, ":")
+  if (a[n] == p && index(st, " " $4 " ") && (addrs == "" || index(addrs, " " a[1] " ")) &&
+      !(ex != "" && index(ex, " " r[1] " "))) c++ }
   END { exit (c > 0) }' $files; }
 """
 # Path checks tell "absent" (ENOENT, ENOTDIR) from "cannot tell" (EACCES...): a file in a
@@ -127,6 +139,8 @@ class Wait:
     delay: float = 0.0
     sleep: float = 1.0
     connect_timeout: float = 5.0
+    active: tuple[str, ...] = _ACTIVE  # state=drained: the TCP states that count
+    exclude: tuple[str, ...] | None = None  # state=drained: remote hosts not counted
 
     @classmethod
     def of(cls, args: dict[str, Any]) -> Wait:
@@ -144,6 +158,8 @@ class Wait:
             args["delay"],
             args["sleep"],
             args["connect_timeout"],
+            tuple(args.get("active_connection_states") or _ACTIVE),
+            None if args.get("exclude_hosts") is None else tuple(args["exclude_hosts"]),
         )
         wait.validate()
         return wait
@@ -156,6 +172,11 @@ class Wait:
             raise ModuleError(f"port {self.port} is not between 1 and 65535")
         if self.state == "drained" and self.target != "port":
             raise ModuleError("state=drained needs a port")
+        if self.exclude is not None and self.state != "drained":
+            raise ModuleError("exclude_hosts should only be with state=drained")
+        for name in self.active:
+            if name not in _TCP_STATES:
+                raise ModuleError(f"unknown active_connection_state ({name}) defined")
         if self.regex is not None:
             if self.target == "none":
                 raise ModuleError("search_regex needs a path or a port")
@@ -238,6 +259,21 @@ def proc_addresses(host: str) -> list[str] | None:
     return ["".join(words)]
 
 
+def _excluded(hosts: tuple[str, ...]) -> str:
+    """``exclude_hosts`` as /proc/net/tcp{,6} spells remote addresses, space-separated."""
+    words: list[str] = []
+    for host in hosts:
+        if host in _ANY_ADDRESS:
+            raise ModuleError(f"exclude_hosts needs IP addresses (or localhost), not {host!r}")
+        try:
+            words += proc_addresses(host) or []
+        except ModuleError:
+            raise ModuleError(
+                f"exclude_hosts needs IP addresses (or localhost), not {host!r}"
+            ) from None
+    return " " + " ".join(words) + " " if words else ""
+
+
 def _ms(seconds: float) -> int:
     return int(round(seconds * 1000))
 
@@ -266,6 +302,8 @@ def wait_script(wait: Wait) -> str:
     if wait.state == "drained":
         addrs = proc_addresses(wait.host)
         head.append(f"addrs={q(' ' + ' '.join(addrs) + ' ' if addrs else '')}")
+        head.append(f"states={q(' ' + ' '.join(_TCP_STATES[n] for n in wait.active) + ' ')}")
+        head.append(f"excl={q(_excluded(wait.exclude or ()))}")
         body.append(_DRAINED)
     else:
         body.append(_PORT_TOOLS if wait.target == "port" else _PATHS)
@@ -405,6 +443,19 @@ class WaitFor(Module):
             "float", default=5.0, description="Seconds one connection attempt may take."
         ),
         "msg": Arg("str", description="Failure message instead of the default one."),
+        "active_connection_states": Arg(
+            "list",
+            elements="str",
+            default=list(_ACTIVE),
+            description="state=drained: the TCP states of a connection that count as "
+            "active (ESTABLISHED, FIN_WAIT1, FIN_WAIT2, SYN_RECV, SYN_SENT, TIME_WAIT).",
+        ),
+        "exclude_hosts": Arg(
+            "list",
+            elements="str",
+            description="state=drained: connections from these remote IP addresses (or "
+            "localhost) are not counted.",
+        ),
     }
     mutually_exclusive = (("path", "port"),)
     returns = {

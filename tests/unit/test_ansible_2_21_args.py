@@ -4,6 +4,7 @@ same files (``ansible localhost -m ...``)."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 from pathlib import Path
 
@@ -143,3 +144,35 @@ def test_slurp_without_armor_returns_text(tmp_path: Path) -> None:
     assert (text["content"], text["encoding"]) == ("café\n", "utf-8")
     assert (armored["content"], armored["encoding"]) == ("Y2Fmw6kK", "base64")
     assert latin["failed"] and "invalid continuation byte" in latin["msg"]
+
+
+def test_wait_for_drained_counts_only_the_active_states_and_hosts(tmp_path: Path) -> None:
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        conn, _ = server.accept()
+        with client, conn:
+            book = play(
+                tmp_path,
+                f"""
+    - wait_for: {{port: {port}, state: drained, timeout: 1}}
+      ignore_errors: true
+    - wait_for: {{port: {port}, state: drained, timeout: 5, exclude_hosts: [127.0.0.1]}}
+    - wait_for: {{port: {port}, state: drained, timeout: 5,
+                  active_connection_states: [TIME_WAIT, FIN_WAIT1]}}
+    - wait_for: {{port: {port}, exclude_hosts: [127.0.0.1]}}
+      ignore_errors: true
+    - wait_for: {{port: {port}, state: drained, active_connection_states: [OPEN]}}
+      ignore_errors: true
+""",
+            )
+            busy, excluded, other_states, not_drained, unknown = (
+                r.result for r in run(book, LOCAL).results
+            )
+    assert busy["failed"] and "to drain" in busy["msg"]
+    assert not excluded.get("failed") and excluded["state"] == "drained"
+    assert not other_states.get("failed") and other_states["elapsed"] < 5
+    assert not_drained["msg"] == "exclude_hosts should only be with state=drained"
+    assert unknown["msg"] == "unknown active_connection_state (OPEN) defined"
