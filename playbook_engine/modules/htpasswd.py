@@ -19,6 +19,8 @@ from ..transport.shell import quote
 from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
+from .util.chattr import ATTRIBUTES, set_attributes
+from .util.content import IGNORED_FILE_ARGS
 from .util.fileargs import UNSAFE_WRITES
 from .util.hostedit import need, section, sections, write_file
 from .util.modes import ModeError, parse_mode
@@ -84,6 +86,8 @@ class Htpasswd(Module):
         "owner": Arg("str", description="The file's owner."),
         "group": Arg("str", description="The file's group."),
         "unsafe_writes": UNSAFE_WRITES,
+        "attributes": ATTRIBUTES,
+        **{key: IGNORED_FILE_ARGS[key] for key in ("seuser", "serole", "setype", "selevel")},
     }
     returns = {"msg": "what was done (`Add/update joe`, `joe already present` …)"}
 
@@ -100,16 +104,33 @@ class Htpasswd(Module):
             msg = f"Create {args['path']}"
         attrs = attrs_differ(args, state)
         if attrs:
-            msg += (
-                " and " if content is not None else ""
-            ) + "ownership, perms or SE linux context changed"
+            msg += (" and " if content is not None else "") + _ATTRS_CHANGED
             content = content or "keep"
         changed = content is not None
         if changed and not ctx.check:
             res = ctx.run(apply(args, content == "keep"), stdin=_stdin(args))
             if res.rc != 0:
                 raise ModuleError((res.err or res.out).strip() or f"exit status {res.rc}")
+        if _flags_changed(args, state, ctx) and not attrs:
+            changed = True
+            msg += (" and " if content is not None else "") + _ATTRS_CHANGED
         return Result(changed=changed, values={"msg": msg})
+
+
+_ATTRS_CHANGED = "ownership, perms or SE linux context changed"
+
+
+def _flags_changed(args: dict[str, Any], state: Htfile, ctx: ModuleContext) -> bool:
+    """chattr ``attributes`` on the file once it is written, as Ansible does; a check run
+    counts a file that is not there yet as changed."""
+    spec = args.get("attributes")
+    if not spec or not spec.lstrip("+-="):
+        return False
+    if ctx.check and state.lines is None:
+        return True
+    out: dict[str, Any] = {}
+    set_attributes(ctx, args["path"], spec, out)
+    return bool(out.get("changed"))
 
 
 def _stdin(args: dict[str, Any]) -> bytes:

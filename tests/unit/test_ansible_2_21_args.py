@@ -176,3 +176,25 @@ def test_wait_for_drained_counts_only_the_active_states_and_hosts(tmp_path: Path
     assert not other_states.get("failed") and other_states["elapsed"] < 5
     assert not_drained["msg"] == "exclude_hosts should only be with state=drained"
     assert unknown["msg"] == "unknown active_connection_state (OPEN) defined"
+
+
+def test_htpasswd_sets_chattr_attributes_and_takes_the_selinux_args(tmp_path: Path) -> None:
+    if not chattr_works(tmp_path):
+        pytest.skip("no chattr attributes on this filesystem")
+    dest = tmp_path / "htpasswd"
+    book = play(
+        tmp_path,
+        f"""
+    - htpasswd: {{path: "{dest}", name: joe, password: pw, hash_scheme: plaintext,
+                  attr: '+A', setype: httpd_sys_content_t}}
+""",
+    )
+    check = run(book, LOCAL, check=True).results[0].result
+    assert check["changed"] and not dest.exists()
+    first = run(book, LOCAL).results[0].result
+    assert first["changed"] and dest.read_text() == "joe:pw\n" and "A" in flags(dest)
+    subprocess.run(["chattr", "-A", str(dest)], check=True)
+    again = run(book, LOCAL).results[0].result
+    assert again["changed"] and "A" in flags(dest)
+    # Ansible's words, without a separator when only the attributes changed
+    assert again["msg"] == "joe already presentownership, perms or SE linux context changed"
