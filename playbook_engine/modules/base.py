@@ -13,6 +13,7 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ..errors import ModuleError
 from ..templating.lines import Lines
+from ..templating.values import type_name
 from .result import Result
 
 if TYPE_CHECKING:
@@ -145,15 +146,6 @@ class ModuleContext(Protocol):
     def reconnect(self, connect_timeout: float | None = None) -> None:
         """Drop the host's connection and open a new one; HostUnreachable when it fails."""
         ...
-
-
-def type_name(value: Any) -> str:
-    """The builtin type a value is, as messages name it (a loader's positioned string is a
-    ``str``, never its internal class)."""
-    for kind in (bool, int, float, str, list, dict):
-        if isinstance(value, kind):
-            return kind.__name__
-    return "NoneType" if value is None else type(value).__name__
 
 
 class Module:

@@ -43,7 +43,7 @@ class Getent(Module):
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         if args["split"] == "":
-            raise ModuleError("argument split: must be a non-empty string")
+            raise ModuleError("Invalid split value. The value must be a non-empty string")
         res = ctx.run(_command(args))
         fact = f"getent_{args['database']}"
         msg = None

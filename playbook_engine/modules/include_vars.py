@@ -59,16 +59,14 @@ class IncludeVars(Module):
             "str", description="`dir`: load only files whose name this regular expression finds."
         ),
         "ignore_files": Arg(
-            "list",
-            elements="str",
+            "raw",
             description="`dir`: skip files whose name ends in a match of one of these "
-            "regular expressions.",
+            "regular expressions (a list; anything else fails the task, as in Ansible).",
         ),
         "extensions": Arg(
-            "list",
-            elements="str",
+            "raw",
             description="`dir`: extensions of vars files (default json, yaml, yml; '' for "
-            "none); another file fails the task.",
+            "none); another file fails the task. A list, as `ignore_files`.",
         ),
         "ignore_unknown_extensions": Arg(
             "bool", description="`dir`: skip files of other extensions instead of failing."
@@ -94,6 +92,9 @@ class IncludeVars(Module):
             raise ModuleError(
                 "You are mixing file only and dir only arguments, these are incompatible"
             )
+        for key in ("ignore_files", "extensions"):
+            if args.get(key) is not None and not isinstance(args[key], list):
+                raise ModuleError(f"The '{key}' option must be a list.")
         files: list[str] = []
         try:
             loaded = (

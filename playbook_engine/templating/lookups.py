@@ -35,6 +35,7 @@ from .lookup_base import (
     template_files,
     template_vars,
 )
+from .values import type_name
 
 
 @lookup("file")
@@ -128,7 +129,9 @@ def _dict(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) ->
     out = []
     for term in terms:
         if not isinstance(term, Mapping):
-            raise LookupFailed(f"with_dict expects a dict, got {type(term).__name__}")
+            raise LookupFailed(
+                f"the 'dict' lookup plugin expects a dictionary, got {type_name(term)}"
+            )
         out += [{"key": k, "value": v} for k, v in term.items()]
     return out
 

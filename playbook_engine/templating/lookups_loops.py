@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .lookup_base import LookupFailed, lookup
+from .values import type_name
 
 __all__: list[str] = []
 
@@ -171,7 +172,7 @@ def _subelements_terms(terms: list[Any], kw: dict[str, Any]) -> tuple[list[Any],
     if not isinstance(terms[1], str):
         raise LookupFailed(
             "subelements expects first a dict or a list, second a string pointing to the "
-            f"subkey; the second is a {type(terms[1]).__name__}"
+            f"subkey; the second is a {type_name(terms[1])}"
         )
     flags = dict(kw)
     if len(terms) == 3:
@@ -193,8 +194,8 @@ def _subelements_terms(terms: list[Any], kw: dict[str, Any]) -> tuple[list[Any],
         elements = [] if elements.get("skipped") is True else list(elements.values())
     if not isinstance(elements, list):
         raise LookupFailed(
-            "subelements expects a dictionary or a list of dictionaries first, "
-            f"got {type(elements).__name__}"
+            "subelements expects first a dict or a list, second a string pointing to the "
+            f"subkey; the first is a {type_name(elements)}"
         )
     return elements, terms[1].split("."), _truthy(flags.get("skip_missing", False))
 

@@ -96,6 +96,15 @@ class Vaulted:
         return "<vault-encrypted value>"
 
 
+def type_name(value: Any) -> str:
+    """The builtin type a value is, as messages name it (a loader's positioned string is a
+    ``str``, never its internal class)."""
+    for kind in (bool, int, float, str, list, dict):
+        if isinstance(value, kind):
+            return kind.__name__
+    return "NoneType" if value is None else type(value).__name__
+
+
 def is_template(value: Any) -> bool:
     """True for trusted text that holds Jinja markup; the only gate to rendering."""
     return isinstance(value, TrustedStr) and any(m in value for m in _MARKERS)

@@ -154,7 +154,22 @@ def test_varnames_errors_name_the_bad_pattern(tmp_path: Path) -> None:
 def test_with_dict_of_a_list_says_it_expects_a_dict(tmp_path: Path) -> None:
     result = play(tmp_path, "    - debug: {msg: x}\n      with_dict: [1, 2]\n")
     assert result.results[0].status == "failed"
-    assert "with_dict expects a dict, got list" in result.results[0].message
+    assert "the 'dict' lookup plugin expects a dictionary, got list" in result.results[0].message
+
+
+def test_wrong_argument_types_fail_with_ansibles_messages(tmp_path: Path) -> None:
+    """Ansible's own tests read these messages; the task fails when it runs, as there."""
+    result = play(
+        tmp_path,
+        '    - getent: {database: group, split: ""}\n      ignore_errors: true\n'
+        f"    - include_vars: {{dir: {tmp_path}, ignore_files: 123}}\n      ignore_errors: true\n"
+        f"    - include_vars: {{dir: {tmp_path}, extensions: yml}}\n      ignore_errors: true\n",
+    )
+    assert [(r.status, r.message) for r in result.results] == [
+        ("failed", "Invalid split value. The value must be a non-empty string"),
+        ("failed", "The 'ignore_files' option must be a list."),
+        ("failed", "The 'extensions' option must be a list."),
+    ]
 
 
 # -- the template lookup ------------------------------------------------------------------
@@ -463,7 +478,10 @@ def test_a_condition_with_a_bare_template_in_its_expression_is_an_error(tmp_path
 @pytest.mark.parametrize(
     ("terms", "message"),
     [
-        ("[9001, 'keys']", "subelements expects a dictionary or a list of dictionaries first"),
+        (
+            "[9001, 'keys']",
+            "first a dict or a list, second a string pointing to the subkey; the first is a int",
+        ),
         ("[users, 'keys', 'x']", "the optional third item must be a dict with flags"),
         ("[users, true]", "first a dict or a list, second a string pointing to the subkey"),
         ("[users, 'k', {}, 1]", "subelements expects a list of two or three items"),

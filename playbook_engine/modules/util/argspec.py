@@ -16,7 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..base import FALSE_STRINGS, TRUE_STRINGS, type_name
+from ...templating.values import type_name
+from ..base import FALSE_STRINGS, TRUE_STRINGS
 
 __all__ = ["SPEC_TYPES", "NO_LOG_MASK", "validate_arguments"]
 
