@@ -334,15 +334,21 @@ def walked(listing: Listing, rules: Rules) -> tuple[list[Entry], int]:
     return visible, len(listing.entries)
 
 
+class _Undecodable(Exception):
+    """A file ``contains`` could not read in the encoding: Ansible skips its path."""
+
+
 def content_matches(
     data: bytes, pattern: re.Pattern[str], encoding: str | None, whole: bool
 ) -> bool:
     """Ansible's ``contains``: ``re.match`` on each line, or ``re.search`` on the whole
-    file with ``read_whole_file`` (undecodable bytes never match)."""
+    file with ``read_whole_file``; _Undecodable when the bytes are not in ``encoding``."""
     try:
         text = data.decode(encoding or "utf-8")
-    except (UnicodeDecodeError, LookupError):
-        return False
+    except LookupError:
+        raise ModuleError(f"unknown encoding: {encoding}") from None
+    except UnicodeDecodeError:
+        raise _Undecodable from None
     if whole:
         return pattern.search(text) is not None
     return any(pattern.match(line) for line in text.splitlines(keepends=True))
@@ -453,6 +459,7 @@ class Find(Module):
         listings = self._list(ctx, [str(p) for p in args["paths"]], rules, args["follow"])
         now = time.time()
         found: list[Entry] = []
+        roots: dict[str, str] = {}  # an entry's path -> the path it was found under
         examined = 0
         skipped: dict[str, str] = {}
         warnings: list[str] = []
@@ -468,9 +475,39 @@ class Find(Module):
                 warnings.append(listing.errors.strip())
             visible, count = walked(listing, rules)
             examined += count
-            found.extend(e for e in sorted(visible, key=lambda e: e.path) if rules.select(e, now))
-        files = self._finish(ctx, found, args, contains)
+            selected = [e for e in sorted(visible, key=lambda e: e.path) if rules.select(e, now)]
+            roots.update(dict.fromkeys((e.path for e in selected), listing.path))
+            found.extend(selected)
+        if contains is not None and args["file_type"] == "file":
+            found = self._containing(ctx, found, args, contains, (roots, skipped, warnings))
+        files = self._finish(ctx, found, args)
         return self._result(ctx, args, files, examined, skipped, warnings)
+
+    def _containing(
+        self,
+        ctx: ModuleContext,
+        found: list[Entry],
+        args: dict[str, Any],
+        contains: re.Pattern[str],
+        report: tuple[dict[str, str], dict[str, str], list[str]],
+    ) -> list[Entry]:
+        """The files whose content ``contains`` finds, from one more round trip; one it
+        cannot decode skips the path it was found under, with a warning, as in Ansible."""
+        roots, skipped, warnings = report
+        blobs = _read_files(ctx, [e.path for e in found if e.kind == "f"])
+        kept: list[Entry] = []
+        for entry in found:
+            try:
+                if entry.kind != "f" or content_matches(
+                    blobs.get(entry.path, b""), contains, args["encoding"], args["read_whole_file"]
+                ):
+                    kept.append(entry)
+            except _Undecodable:
+                encoding = args["encoding"] or "utf-8 (Python default)"
+                why = f"Failed to decode the file '{entry.path}' with encoding: {encoding}"
+                skipped[roots[entry.path]] = why
+                warnings.append(why)
+        return kept
 
     def _list(
         self, ctx: ModuleContext, paths: list[str], rules: Rules, follow: bool
@@ -499,21 +536,10 @@ class Find(Module):
         ctx: ModuleContext,
         found: list[Entry],
         args: dict[str, Any],
-        contains: re.Pattern[str] | None,
     ) -> list[dict[str, Any]]:
-        """``contains`` and checksums, from one more round trip over the files selected."""
+        """The entries' dictionaries, to ``limit``, with checksums from one more round
+        trip."""
         limit = args["limit"]
-        regular = [e for e in found if e.kind == "f"]
-        if contains is not None and args["file_type"] == "file":
-            blobs = _read_files(ctx, [e.path for e in regular])
-            found = [
-                e
-                for e in found
-                if e.kind != "f"
-                or content_matches(
-                    blobs.get(e.path, b""), contains, args["encoding"], args["read_whole_file"]
-                )
-            ]
         if limit is not None:
             found = found[:limit]
         files = [e.as_dict() for e in found]

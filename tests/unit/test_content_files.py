@@ -184,3 +184,27 @@ def test_tempfile_refuses_a_prefix_or_suffix_that_leaves_its_directory(tmp_path:
     ]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "site.yml"]
     assert list((tmp_path / "in").iterdir()) == []
+
+
+def test_find_contains_skips_the_path_of_a_file_it_cannot_decode(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d/hello.gbk").write_bytes("你好世界".encode("gbk"))
+    (tmp_path / "d/plain.gbk").write_text("你好世界 too\n")
+    book = play(
+        tmp_path,
+        f"""
+    - find: {{paths: "{tmp_path}/d", patterns: "*.gbk", contains: "你好世界"}}
+    - find: {{paths: "{tmp_path}/d", patterns: "*.gbk", contains: "你好世界", encoding: gbk}}
+""",
+    )
+    default, gbk = (r.result for r in run(book, LOCAL).results)
+    why = (
+        f"Failed to decode the file '{tmp_path}/d/hello.gbk' with encoding: utf-8 (Python default)"
+    )
+    assert (default["msg"], default["skipped_paths"], default["warnings"]) == (
+        "Not all paths examined, check warnings for details",
+        {f"{tmp_path}/d": why},
+        [why],
+    )
+    assert [f["path"] for f in default["files"]] == [f"{tmp_path}/d/plain.gbk"]
+    assert [f["path"] for f in gbk["files"]] == [f"{tmp_path}/d/hello.gbk"]
