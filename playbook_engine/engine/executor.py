@@ -387,26 +387,33 @@ class Executor:
         """The task's name rendered, without its role's ``ROLE : ``."""
         if task.name is None or not is_template(task.name):
             return task.display_name
-        if scope is not None and (scope.vars or task.vars):
-            layers: dict[str, Any] = {}
-            for layer in (*scope.vars, task.vars):
-                layers.update(layer)
-            return self.render_name(task.name, task.loc, layers)
+        if scope is not None and (scope.vars or scope.defaults or task.vars):
+            return self.render_name(task.name, task.loc, scope, task.vars)
         key = task.uid
         if key not in self._names:
             self._names[key] = self.render_name(task.name, task.loc)
         return self._names[key]
 
     def render_name(
-        self, name: str, loc: Any = None, inner: Mapping[str, Any] | None = None
+        self,
+        name: str,
+        loc: Any = None,
+        scope: Scope | None = None,
+        own: Mapping[str, Any] | None = None,
     ) -> str:
-        """A name (a task's, a handler's) rendered with play, ``inner`` (role, block and
-        task vars) and extra vars; as written when it needs more."""
+        """A name (a task's, a handler's) rendered as Ansible shows it: with the defaults
+        of its ``scope``'s roles, the play's vars, the scope's role and block vars, its
+        ``own`` vars and the extra vars; as written when it needs more (host vars)."""
         if not is_template(name):
             return name
-        scope = {**self.vm.play_vars, **(inner or {}), **self.vm.extra_vars}
+        layers: dict[str, Any] = {}
+        for layer in scope.defaults if scope is not None else ():
+            layers.update(layer)
+        layers.update(self.vm.play_vars)
+        for layer in (*(scope.vars if scope is not None else ()), own or {}, self.vm.extra_vars):
+            layers.update(layer)
         try:
-            return str(self.engine.templar(scope, loc).render(name))
+            return str(self.engine.templar(layers, loc).render(name))
         except (PbeError, Unpredictable):
             return name
 

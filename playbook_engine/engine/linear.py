@@ -87,12 +87,9 @@ class LinearStrategy:
         self._seq = 0
 
     def _handler_name(self, name: str, handler: Task, index: int) -> str:
-        """A handler's name rendered with play, its role's and extra vars (``restart
-        {{ svc }}``); as written when it needs more."""
-        inner: dict[str, Any] = {}
-        for layer in self._handler_scopes[index].vars:
-            inner.update(layer)
-        return self.executor.render_name(name, handler.loc, inner)
+        """A handler's name rendered with play, its role's (defaults too) and extra vars
+        (``restart {{ svc }}``); as written when it needs more."""
+        return self.executor.render_name(name, handler.loc, self._handler_scopes[index])
 
     def active(self, hosts: Sequence[str]) -> list[str]:
         with self._lock:

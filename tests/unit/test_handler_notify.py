@@ -250,3 +250,26 @@ def test_an_imported_roles_handlers_inherit_the_import_lines_keywords(tmp_path: 
     result = pbe.run(site, inventory)
     assert result.exit_code == 0
     assert ran(result) == ["task True", "handler True", "plain False"]
+
+
+def test_names_are_rendered_with_the_roles_defaults(tmp_path: Path) -> None:
+    """A role's task and handler names may use its defaults (`restart {{ svc }}`), as
+    Ansible shows and matches them; an imported file's tasks too."""
+    site = write(
+        tmp_path,
+        {
+            "roles/r/defaults/main.yml": "svc: web\n",
+            "roles/r/tasks/main.yml": "- import_tasks: more.yml\n",
+            "roles/r/tasks/more.yml": (
+                "- name: 'configure {{ svc }}'\n  command: 'true'\n  notify: restart web\n"
+            ),
+            "roles/r/handlers/main.yml": "- name: 'restart {{ svc }}'\n  debug: msg=restarted\n",
+            "site.yml": "- hosts: all\n  gather_facts: false\n  roles: [r]\n",
+        },
+    )
+    result = pbe.run(site, INVENTORY)
+    assert [(r.task_name, r.status) for r in result.results] == [
+        ("r : configure web", "changed"),
+        ("r : restart web", "ok"),
+    ]
+    assert ran(result) == ["restarted"]
