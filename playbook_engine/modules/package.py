@@ -18,9 +18,10 @@ from .util import pkgmgr
 _OWN = {
     "name": Arg(
         "list",
-        required=True,
         elements="str",
-        description="Package names or specs, as the package manager takes them.",
+        description="Package names or specs, as the package manager takes them. Ansible's "
+        "action hands the task on without it too (`update_cache: true` alone, for apt): "
+        "the package manager's module says whether it needs one.",
     ),
     "state": Arg(
         "str",

@@ -49,3 +49,17 @@ def test_the_apt_backend_refuses_another_managers_argument(tmp_path: Path) -> No
     out = dict(result.results[0].result)
     assert out["failed"] is True
     assert out["msg"] == "Unsupported parameters for (apt) module: oldpackage"
+
+
+def test_update_cache_alone_is_handed_to_the_backend(tmp_path: Path) -> None:
+    """Ansible's package action hands the task on without `name`; apt updates its cache."""
+    play = tmp_path / "site.yml"
+    play.write_text(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n"
+        "    - package: {update_cache: true, use: apt}\n"
+    )
+    assert [p.message for p in validate(play) if p.severity == "error"] == []
+    result = run(play, LOCAL, check=True)
+    assert [(r.status, r.result.get("cache_updated")) for r in result.results] == [
+        ("changed", True)
+    ]
