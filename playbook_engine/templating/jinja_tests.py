@@ -243,31 +243,11 @@ _STRICT = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?(?:([ab])(\d+))?")
 _SEMVER = re.compile(r"v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?")
 
 
-@functools.total_ordering
-class _Part:
-    """One version component; a number sorts after a word when the two meet (1.0.1 > 1.0a)."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: int | str) -> None:
-        self.value = value
-
-    def _key(self) -> tuple[int, int | str]:
-        return (1, self.value) if isinstance(self.value, int) else (0, self.value)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Part) and self._key() == other._key()
-
-    def __lt__(self, other: _Part) -> bool:
-        return self._key() < other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-
-def _loose(text: str) -> tuple[_Part, ...]:
+def _loose(text: str) -> tuple[int | str, ...]:
+    """LooseVersion's parts, as Ansible compares them: ordering a number against a word
+    (``1.0.1`` against ``1.0a``, a version against an error text) is an error there."""
     parts = (p for p in _LOOSE_PART.split(text) if p and p != ".")
-    return tuple(_Part(int(p) if p.isdigit() else p) for p in parts)
+    return tuple(int(p) if p.isdigit() else p for p in parts)
 
 
 def _strict(text: str) -> tuple[Any, ...]:
@@ -331,8 +311,10 @@ def version_compare(
             f"version: invalid version_type {kind!r}, expected one of {', '.join(_PARSERS)}"
         )
     try:
-        return compare(parse(str(value)), parse(str(version)))
-    except ValueError as exc:
+        left, right = parse(str(value)), parse(str(version))
+        order = 0 if left == right else -1 if left < right else 1  # as LooseVersion's _cmp
+        return compare(order, 0)
+    except (ValueError, TypeError) as exc:
         raise ValueError(f"version comparison failed: {exc}") from None
 
 
