@@ -169,6 +169,35 @@ def test_static_content_stays_strict(tmp_path: Path) -> None:
     ]
 
 
+def test_a_module_nobody_knows_in_a_run_time_include_fails_only_if_it_runs(
+    tmp_path: Path,
+) -> None:
+    """A role's module from a library path pbe does not read (weareinteractive.ssh's
+    `sshknownhosts`) or a typo: Ansible finds out when the task runs."""
+    site = write(
+        tmp_path,
+        {
+            "hosts.yml": "- sshknownhosts: host=x\n",
+            "site.yml": play("    - include_tasks: hosts.yml\n      when: go | default(false)\n"),
+            "strict.yml": play("    - import_tasks: hosts.yml\n"),
+        },
+    )
+    problems = pbe.validate(site)
+    assert by_severity(problems, "error") == []
+    assert by_severity(problems, "warning") == [
+        "unknown module `sshknownhosts` (in a file included at run time: an error only if "
+        "this task runs)"
+    ]
+    assert pbe.run(site, INVENTORY).exit_code == 0
+    ran = pbe.run(site, INVENTORY, extra_vars={"go": True})
+    assert [(r.status, r.message) for r in ran.results if r.action == "sshknownhosts"] == [
+        ("failed", "unknown module `sshknownhosts`")
+    ]
+    assert by_severity(pbe.validate(tmp_path / "strict.yml"), "error") == [
+        "unknown module `sshknownhosts`"
+    ]
+
+
 def test_a_notify_whose_handler_was_dropped_by_an_error_adds_no_cascade(tmp_path: Path) -> None:
     site = write(
         tmp_path,
