@@ -128,7 +128,7 @@ def test_failures_show_as_they_happen(example: Path) -> None:
     failed = next(
         i
         for i, line in enumerate(lines)
-        if "FAILED [web2] slow except web2: non-zero return code" in line
+        if "FAILED [web2] slow except web2: The command exited with a non-zero return code." in line
     )
     assert lines[failed + 1].strip() == "oops"
     changed = next(i for i, line in enumerate(lines) if "changed: web1, db1" in line)
