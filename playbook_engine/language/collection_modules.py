@@ -25,7 +25,7 @@ from .catalog import WINDOWS_HINT, ansible_module, is_fqcn
 from .library import ACTION_PLUGIN_HINT, not_runnable, unserved_imports
 from .roles import collection_roots, is_file
 
-__all__ = ["load_collection_module", "use_collections"]
+__all__ = ["installed_roots", "load_collection_module", "use_collections"]
 
 _lock = threading.Lock()
 _playbook_dirs: list[Path] = []  # where playbooks were loaded: their collections/ count
@@ -37,6 +37,14 @@ def use_collections(playbook_dir: Path) -> None:
     with _lock:
         if playbook_dir not in _playbook_dirs:
             _playbook_dirs.append(playbook_dir)
+
+
+def installed_roots() -> tuple[Path, ...]:
+    """Where installed collections are looked for: ``collections/`` beside each playbook
+    loaded, then Ansible's collection paths."""
+    with _lock:
+        beside = [d / "collections" for d in _playbook_dirs]
+    return tuple(dict.fromkeys([*beside, *collection_roots(None)]))
 
 
 def load_collection_module(name: str) -> bool:
@@ -51,9 +59,7 @@ def load_collection_module(name: str) -> bool:
     if modules.get(fqcn) is not None:  # found before, written another way
         modules.ALIASES.setdefault(name, modules.canonical_name(fqcn))
         return True
-    with _lock:
-        beside = [d / "collections" for d in _playbook_dirs]
-    roots = tuple(dict.fromkeys([*beside, *collection_roots(None)]))
+    roots = installed_roots()
     with _lock:
         if _looked_up.get(name) == roots:
             return False

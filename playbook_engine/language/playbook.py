@@ -17,6 +17,7 @@ from ..templating.templar import TemplateEngine
 from ..templating.values import author_text, is_template, trust
 from .argspec import implicit_task, literal_param_problems, read_specs
 from .collection_modules import use_collections
+from .collection_plugins import find_collection_plugins
 from .library import load_entry_points, load_library
 from .loader import YList, YMap, load_file, load_vars_file, loc_of, plain
 from .model import Block, Play, Playbook, Role, Task, TaskItem, VarPrompt
@@ -72,6 +73,7 @@ class PlaybookLoader:
         self, engine: TemplateEngine | None = None, extra_vars: dict[str, Any] | None = None
     ) -> None:
         self.engine = engine or TemplateEngine()
+        find_collection_plugins(self.engine)  # `ns.col.filter` in templates
         self.extra_vars = trust(dict(extra_vars or {}))  # -e: templated import_playbook names
         self._import_vars: dict[str, Any] = {}  # the enclosing import_playbook's vars
         self._metas: dict[Path, tuple[bool, Any]] = {}  # role dir -> its meta/main, as read
@@ -648,7 +650,9 @@ class PlaybookLoader:
             self._including -= 1
         self._included_handlers[task.uid] = frozenset(self._handler_log[known:])
         missing = [p for p in self.problems[before:] if p.message.startswith("role not found")]
-        if block is None and missing:  # Ansible looks for it when the include runs
+        fatal = str(task.args.get("rescuable", True)).lower() in FALSE_STRINGS
+        if block is None and missing and not fatal:
+            # Ansible looks for it when the include runs (`rescuable: false`: fatal)
             self.problems[before:] = [
                 replace(
                     p,

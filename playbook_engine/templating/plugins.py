@@ -16,6 +16,7 @@ plugin returns is data (``values.distrust``): never rendered again.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib.util
@@ -24,7 +25,7 @@ import threading
 import traceback
 import types
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ from .lookup_base import LookupFailed
 from .plugin_shim import LookupBase, shimmed
 from .values import distrust
 
-__all__ = ["PluginError", "load_plugins"]
+__all__ = ["FoundOnDemand", "PluginError", "load_plugin_folder", "load_plugins"]
 
 KINDS = ("filter_plugins", "test_plugins", "lookup_plugins")
 _LOCK = threading.Lock()
@@ -66,6 +67,48 @@ def load_plugins(env: jinja2.Environment, base: Path) -> list[Problem]:
     return problems
 
 
+class FoundOnDemand(dict[str, Any]):
+    """A table of filters, tests or lookups in which a name not there yet may be found when
+    first asked for (``find`` loads an installed collection's plugins for its FQCN). Jinja
+    looks names up with ``in``, ``get`` and ``[]`` when it compiles and runs a template."""
+
+    def __init__(self, items: Mapping[str, Any], find: Callable[[str], Any]) -> None:
+        super().__init__(items)
+        self._find = find
+
+    def __missing__(self, name: str) -> Any:
+        found = self._find(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def get(self, name: str, default: Any = None) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def __contains__(self, name: object) -> bool:
+        return dict.__contains__(self, name) or (
+            isinstance(name, str) and self._find(name) is not None
+        )
+
+
+def load_plugin_folder(
+    env: jinja2.Environment, kind: str, folder: Path, prefix: str, import_root: Path
+) -> list[Problem]:
+    """An installed collection's ``plugins/filter`` (``test``, ``lookup``), once per
+    environment: its plugins named ``prefix`` + their name (``ns.col.``); ``import_root``
+    holds ``ansible_collections/``, which their own imports name."""
+    if not folder.is_dir() or not _first_time(env, folder.resolve()):
+        return []
+    problems: list[Problem] = []
+    for file in sorted(folder.glob("*.py")):
+        if not file.name.startswith("_"):
+            problems += _load_file(env, kind, file, prefix, import_root)
+    return problems
+
+
 def _first_time(env: jinja2.Environment, folder: Path) -> bool:
     with _LOCK:
         seen = _LOADED.setdefault(env, set())
@@ -75,14 +118,22 @@ def _first_time(env: jinja2.Environment, folder: Path) -> bool:
         return True
 
 
-def _load_file(env: jinja2.Environment, kind: str, file: Path) -> list[Problem]:
+def _load_file(
+    env: jinja2.Environment,
+    kind: str,
+    file: Path,
+    prefix: str = "",
+    import_root: Path | None = None,
+) -> list[Problem]:
     try:
-        module = _import(file)
+        module = _import(file, import_root)
         if kind == "lookup_plugins":
-            env.pbe_lookups[file.stem] = _lookup(module, file)  # type: ignore[attr-defined]
+            lookups: dict[str, Any] = env.pbe_lookups  # type: ignore[attr-defined]
+            dict.__setitem__(lookups, prefix + file.stem, _lookup(module, file))
         else:
             table = env.filters if kind == "filter_plugins" else env.tests
-            table.update(_functions(module, kind, file))
+            found = _functions(module, kind, file)
+            dict.update(table, {prefix + name: func for name, func in found.items()})
     except _Skip:
         return []
     except Exception as exc:  # the user's file: any error is theirs, reported, not raised
@@ -90,7 +141,7 @@ def _load_file(env: jinja2.Environment, kind: str, file: Path) -> list[Problem]:
     return []
 
 
-def _import(file: Path) -> types.ModuleType:
+def _import(file: Path, import_root: Path | None = None) -> types.ModuleType:
     digest = hashlib.sha1(str(file.resolve()).encode()).hexdigest()[:12]  # noqa: S324
     name = f"pbe_plugin_{digest}_{file.stem}"
     spec = importlib.util.spec_from_file_location(name, file)
@@ -99,12 +150,27 @@ def _import(file: Path) -> types.ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses and pickling look their module up
     try:
-        with shimmed():
+        with shimmed(), _importable(import_root):
             spec.loader.exec_module(module)
     except BaseException:
         sys.modules.pop(name, None)
         raise
     return module
+
+
+@contextlib.contextmanager
+def _importable(root: Path | None) -> Iterator[None]:
+    """``root`` on the import path while a collection's plugin is imported: its own
+    ``ansible_collections.ns.col...`` imports (module_utils) resolve there."""
+    if root is None:
+        yield
+        return
+    sys.path.insert(0, str(root))
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.path.remove(str(root))
 
 
 def _functions(module: types.ModuleType, kind: str, file: Path) -> dict[str, Callable[..., Any]]:

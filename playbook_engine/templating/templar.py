@@ -40,6 +40,7 @@ from .lines import Lines
 from .lookup_base import FINDER, LookupFailed
 from .lookup_base import template_files as template_files  # where the template module finds it
 from .lookup_base import template_vars as template_vars  # likewise
+from .plugins import FoundOnDemand
 from .values import (
     Predicted,
     TrustedStr,
@@ -305,6 +306,14 @@ class TemplateEngine:
         for name, func in list(self.env.filters.items()):
             if name.removeprefix("ansible.builtin.") not in _SEE_UNDEFINED:
                 self.env.filters[name] = _passing_undefined(func)
+        # what the loader finds on demand: an installed collection's plugin, by its FQCN
+        self.find_plugin: Callable[[str, str], Any] | None = None
+        self.env.filters = FoundOnDemand(self.env.filters, self._finding("filter_plugins"))
+        self.env.tests = FoundOnDemand(self.env.tests, self._finding("test_plugins"))
+        self.env.pbe_lookups = FoundOnDemand(  # type: ignore[attr-defined]
+            self.env.pbe_lookups,  # type: ignore[attr-defined]
+            self._finding("lookup_plugins"),
+        )
         # templates written in the playbook: string literals keep their backslashes
         self.values = self.env.overlay()
         self.values.raw_strings = True
@@ -338,6 +347,9 @@ class TemplateEngine:
         except jinja2.TemplateSyntaxError as exc:
             return exc.message or "syntax error"
         return None
+
+    def _finding(self, kind: str) -> Callable[[str], Any]:
+        return lambda name: None if self.find_plugin is None else self.find_plugin(kind, name)
 
     def unknown_names(self, source: str) -> list[tuple[str, str]]:
         """(kind, name) of each filter and test a parsable template uses that this
