@@ -28,6 +28,12 @@ _ROLE_ARGS = {
     "rolespec_validate": Arg(
         "bool", default=True, description="False: no argument check for the role."
     ),
+    "rescuable": Arg(
+        "bool",
+        default=True,
+        description="include_role: false makes a role that cannot be found an error at "
+        "validation, as an import_role's is, instead of a failure of the task when it runs.",
+    ),
 }
 
 

@@ -293,6 +293,21 @@ def test_a_missing_include_file_fails_its_task_when_it_runs(tmp_path: Path) -> N
     assert "include_role looks for it when it runs" in problems[2].message
 
 
+def test_include_role_rescuable_false_makes_a_missing_role_an_error(tmp_path: Path) -> None:
+    """ansible-core 2.21's `rescuable: false`: the include's own failure is fatal, not a
+    task failure a rescue catches; pbe finds it before touching a host."""
+    site = tmp_path / "site.yml"
+    site.write_text(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n"
+        "    - block:\n        - include_role: {name: no_such_role, rescuable: false}\n"
+        "      rescue:\n        - debug: msg=rescued\n"
+    )
+    problems = pbe.validate(site)
+    assert [(p.severity, p.message) for p in problems] == [
+        ("error", "role not found: `no_such_role`")
+    ]
+
+
 def test_a_role_with_only_meta_or_vars_is_a_role(tmp_path: Path) -> None:
     for part, text in (("meta", "dependencies: []\n"), ("defaults", "colour: blue\n")):
         role = tmp_path / "roles" / f"only_{part}" / part
