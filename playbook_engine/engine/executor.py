@@ -591,7 +591,11 @@ class Executor:
         conditions = scope.conditions + task.when
         with task_action(task.action):  # first_found searches the task's kind of files
             if task.loop is None:
-                if not self._when(templar, conditions):
+                try:
+                    holds = self._when(templar, conditions)
+                except Unpredictable as exc:
+                    return self._skipped_anyway(task, host, scope, templar, exc, "`when`"), ()
+                if not holds:
                     return _skipped(conditions, templar), ()
                 return self._run_module(task, host, scope, templar, variables), ()
             return self._run_loop(task, host, scope, templar, variables, conditions)
@@ -600,6 +604,47 @@ class Executor:
 
     def _when(self, templar: Templar, conditions: Sequence[Any]) -> bool:
         return all(templar.evaluate(c) for c in conditions)
+
+    def _skipped_anyway(
+        self,
+        task: Task,
+        host: str,
+        scope: Scope,
+        templar: Templar,
+        exc: Unpredictable,
+        what: str,
+    ) -> dict[str, Any]:
+        """A task whose ``what`` (its ``when``, its arguments) reads a value check mode could
+        not know is skipped all the same where check mode skips it anyway (a command): its
+        outcome is known, its registered result (which skip) and its effect are not."""
+        if not self._skipped_in_check_anyway(task, scope, templar):
+            raise exc
+        self.prediction(host).unsure(f"`{task.action}`, which check mode did not run")
+        return {
+            "skipped": True,
+            "changed": False,
+            UNKNOWN: True,
+            "msg": f"skipped in check mode whatever its {what} says (it reads {exc.what})",
+        }
+
+    def _skipped_in_check_anyway(self, task: Task, scope: Scope, templar: Templar) -> bool:
+        """In this check run the task is skipped whatever its ``when`` says: a module check
+        mode does not run, or a command without ``creates``/``removes``, as in Ansible."""
+        module_cls = modules.get(task.action)
+        if module_cls is None or module_cls.needs_connection is False:
+            return False
+        try:
+            check = self._bool(
+                templar, scope.keyword(task, "check_mode"), self.options.check, "check_mode"
+            )
+        except (PbeError, Unpredictable):
+            return False
+        if not check:
+            return False
+        if not module_cls.supports_check:
+            return True
+        guarded = any(key in task.args for key in ("creates", "removes", "_raw_params"))
+        return module_cls.name in ("command", "shell", "script") and not guarded
 
     def _holds_without_item(self, templar: Templar, conditions: Sequence[Any]) -> bool:
         """False only when a condition is certainly false without the loop's item."""
@@ -702,7 +747,10 @@ class Executor:
                 UNKNOWN: True,
                 "msg": f"{task.action} does not support check mode",
             }
-        args = self._args(module_cls, task, templar, scope)
+        try:
+            args = self._args(module_cls, task, templar, scope)
+        except Unpredictable as exc:
+            return self._skipped_anyway(task, host, scope, templar, exc, "arguments")
         if module_cls.expands_at_run:
             return self._include(task, host, args, variables)
         if reason := module_cls.skip_reason(args, self.options.verbosity):

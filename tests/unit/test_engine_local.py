@@ -560,15 +560,49 @@ def test_check_mode_marks_dependents_unpredictable_not_failed(tmp_path: Path) ->
         "query": "skipped",
         "uses it": "unpredictable",
         "derived fact": "unpredictable",
-        "uses the fact": "unpredictable",
+        "uses the fact": "skipped",  # a command check mode skips whatever its arguments
         "guarded by check mode": "ok",
         "independent": "ok",
     }
-    assert result.stats["a"]["unpredictable"] == 4
+    assert result.stats["a"]["unpredictable"] == 4  # those whose outcome is known count too
     assert result.stats["a"]["skipped"] == 4 and result.stats["a"]["failed"] == 0
     real = pbe.run(book, INVENTORY)
     assert real.exit_code == 0
     assert [r.result.get("msg") for r in real.results if r.action == "debug"][0] == "answer 42"
+
+
+def test_a_command_check_mode_skips_anyway_is_skipped_whatever_its_when(tmp_path: Path) -> None:
+    """As Ansible: a command without creates/removes is skipped in check mode whether its
+    `when` holds or not, so a `when` check mode cannot decide does not matter there."""
+    book = play(
+        tmp_path,
+        f"""
+- hosts: a
+  gather_facts: false
+  tasks:
+    - name: query
+      command: echo 42
+      register: q
+    - name: plain
+      shell: touch {tmp_path}/made
+      when: q.stdout == '42'
+    - name: guarded
+      shell: touch {tmp_path}/made
+      args: {{creates: {tmp_path}/made}}
+      when: q.stdout == '42'
+    - name: not a command
+      debug: msg=x
+      when: q.stdout == '42'
+""",
+    )
+    result = pbe.run(book, INVENTORY, check=True)
+    assert {r.task_name: r.status for r in result.results} == {
+        "query": "skipped",
+        "plain": "skipped",
+        "guarded": "unpredictable",
+        "not a command": "unpredictable",
+    }
+    assert not (tmp_path / "made").exists()
 
 
 def test_free_form_args_keep_templates_and_numbers(tmp_path: Path) -> None:
