@@ -23,6 +23,8 @@ from .util.state import Change
 LOAD_DIR, OPTIONS_DIR = "/etc/modules-load.d", "/etc/modprobe.d"
 _FILE = "::pbe:file "
 _MODPROBE_FAILED = 10
+# where Ansible's get_bin_path looks besides PATH
+_TOOL = "command -v modprobe >/dev/null || [ -x /sbin/modprobe ] || [ -x /usr/sbin/modprobe ]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,7 @@ class ModprobeModule(HostStateModule[Kernel]):
             raise ModuleError("name must not be empty")
         name = _name_pattern(args["name"])
         parts = [
+            section("tool", _TOOL),
             section("loaded", f"grep -q -E {quote(f'^{name} ')} /proc/modules"),
             section(
                 "builtin",
@@ -72,6 +75,8 @@ class ModprobeModule(HostStateModule[Kernel]):
 
     def parse(self, args: dict[str, Any], res: CommandResult) -> Kernel:
         found = sections(res.out)
+        if "tool" in found and found["tool"].rc != 0:  # check mode too, as Ansible's
+            raise ModuleError('Failed to find required executable "modprobe"')
         persistent = args["persistent"] != "disabled"
         return Kernel(
             need(found, "loaded", res).rc == 0,
