@@ -33,6 +33,7 @@ from ..errors import (
 from ..events import CommandSent, Event, HostResult, status_of
 from ..language.library import missing
 from ..language.model import Block, Play, Role, Task, TaskItem
+from ..language.playbook import Handlers
 from ..language.roles import role_short_name
 from ..language.validate import free_form_args
 from ..modules.base import Module, to_bool
@@ -361,6 +362,7 @@ class Executor:
         self._expansions: dict[
             tuple[str, int], list[tuple[tuple[TaskItem, ...], dict[str, Any]]]
         ] = {}
+        self._handlers_read: dict[tuple[str, int], list[tuple[Task, tuple[Block, ...]]]] = {}
         self._lock = threading.Lock()
         self.loader: Any = None  # PlaybookLoader, for include targets named at run time
         self.emit: Callable[[Event], None] = lambda event: None
@@ -769,15 +771,19 @@ class Executor:
         if task.children and not _templated_target(task):
             items = task.children
         elif task.action == "include_tasks":
-            found, items = self.loader.runtime_tasks(
+            found, items, handlers = self.loader.runtime_tasks(
                 str(args["file"]),
                 Path(task.loc.file).parent,
                 variables.get("role_path"),
                 task.collections,
             )
             target = str(found) if found is not None else target
+            self._brought_handlers(host, task, handlers)
         else:
-            items = (self.loader.runtime_role(args),)
+            block, handlers = self.loader.runtime_role(args)
+            items = (block,)
+            self._brought_handlers(host, task, handlers)
+        _refuse_unknown_modules(items)
         if task.action == "include_role" and to_bool(args.get("public") or False):
             for item in items:
                 if isinstance(item, Block) and item.role is not None:
@@ -794,6 +800,17 @@ class Executor:
     ) -> list[tuple[tuple[TaskItem, ...], dict[str, Any]]]:
         with self._lock:
             return self._expansions.pop((host, task.uid), [])
+
+    def _brought_handlers(self, host: str, task: Task, handlers: Handlers) -> None:
+        if handlers:
+            with self._lock:
+                self._handlers_read.setdefault((host, task.uid), []).extend(handlers)
+
+    def take_handlers(self, host: str, task: Task) -> list[tuple[Task, tuple[Block, ...]]]:
+        """The handlers of the roles a run-time include read for ``host`` (its own and
+        those of roles its files include): the strategy makes them known."""
+        with self._lock:
+            return self._handlers_read.pop((host, task.uid), [])
 
     def _attempts(
         self,
@@ -1376,6 +1393,27 @@ def _error_text(exc: PbeError) -> str:
     if exc.hint:
         text = f"{text}; {exc.hint}"
     return text
+
+
+def _refuse_unknown_modules(items: Sequence[TaskItem]) -> None:
+    """Ansible resolves every module of a file when it includes it: one nobody knows (a
+    typo) fails the include, even under a false ``when`` (a module pbe lacks only fails
+    its task, if it runs). Its own includes are read when they run."""
+    for item in items:
+        if isinstance(item, Block):
+            _refuse_unknown_modules(item.block + item.rescue + item.always)
+        elif (
+            "{{" not in item.action
+            and modules.get(item.action) is None
+            and missing(item.action) is None
+        ):
+            at = item.keyword_locs.get(item.action, item.loc)
+            raise ModuleError(
+                f"unknown module `{item.action}` ({at})",
+                hint=f"did you mean `{close}`?"
+                if (close := modules.suggest(item.action))
+                else None,
+            )
 
 
 def _templated_target(task: Task) -> bool:

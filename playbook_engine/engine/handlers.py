@@ -17,14 +17,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..language.model import Play, Task
+from ..language.model import Block, Play, Task
 from ..language.roles import role_qualified
 
 Render = Callable[[str, Task, int], str]
 
 
 class HandlerIndex:
-    """The play's handlers by name and topic, and their run order (``order``)."""
+    """The play's handlers by name and topic, and their run order (``order``); handlers
+    of roles read only at run time (a templated include_role) are ``add``ed then."""
 
     def __init__(self, play: Play, render: Render) -> None:
         # include_role brings its role's in (again: last) when it runs
@@ -33,18 +34,34 @@ class HandlerIndex:
             for task, uids in play.included_handlers.items()
         }
         self.order = [i for i, h in enumerate(play.handlers) if h.uid not in play.late_handlers]
-        self._handlers = play.handlers
+        self.handlers: list[Task] = []
+        self._render = render
         self._names: list[set[str]] = []
         self._topics: list[set[str]] = []
         self._group: list[int] = []  # the uid of the handler's role block, 0: the play's own
-        for index, handler in enumerate(play.handlers):
-            block = play.handler_role(handler)
-            role = block.role.name if block is not None and block.role else None
-            names = {handler.name} if handler.name else set()
-            names |= {render(n, handler, index) for n in names}
-            self._names.append(role_qualified(sorted(names), role))
-            self._topics.append(role_qualified(handler.listen, role))
-            self._group.append(block.uid if block is not None else 0)
+        for handler in play.handlers:
+            self._index(handler, play.handler_role(handler))
+
+    def _index(self, handler: Task, block: Block | None) -> int:
+        index = len(self.handlers)
+        self.handlers.append(handler)
+        role = block.role.name if block is not None and block.role else None
+        names = {handler.name} if handler.name else set()
+        names |= {self._render(n, handler, index) for n in names}
+        self._names.append(role_qualified(sorted(names), role))
+        self._topics.append(role_qualified(handler.listen, role))
+        self._group.append(block.uid if block is not None else 0)
+        return index
+
+    def add(self, handler: Task, blocks: tuple[Block, ...]) -> int | None:
+        """A handler a run-time include brought: searched and run after the others, once
+        however many hosts loaded it; its index, None when it was known already."""
+        if any(h.uid == handler.uid for h in self.handlers):
+            return None
+        role = next((b for b in reversed(blocks) if b.role is not None), None)
+        index = self._index(handler, role)
+        self.order.append(index)
+        return index
 
     def include(self, task: Task) -> None:
         """An include_role ran: the handlers it (re)loads now run, and are searched, last."""
@@ -57,7 +74,7 @@ class HandlerIndex:
         found = [i for i in search if name in self._names[i]][:1]
         seen: set[Any] = set()
         for index in search:
-            handler = self._handlers[index]
+            handler = self.handlers[index]
             if name in self._topics[index] and (handler.name is None or handler.name not in seen):
                 seen.add(handler.name)
                 found.append(index)

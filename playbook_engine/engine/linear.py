@@ -23,7 +23,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..events import Event, HostResult, TaskEnd, TaskStart
-from ..language.model import Play, Task, TaskItem
+from ..language.model import Block, Play, Task, TaskItem
 from ..templating.values import is_template
 from .executor import Executor, Scope, internal_error
 from .handlers import HandlerIndex
@@ -85,6 +85,13 @@ class LinearStrategy:
         self._in_handler = threading.local()  # walking a handler's include
         self._roles_done: dict[str, set[str]] = {}  # per host: the roles it completed
         self._seq = 0
+
+    def _add_handler(self, handler: Task, blocks: tuple[Block, ...]) -> None:
+        """A handler of a role read at run time: known from now on, in its role's scope.
+        Called with ``_lock`` held."""
+        self._handler_scopes.append(functools.reduce(Scope.enter, blocks, self.scope))
+        if self._handlers.add(handler, blocks) is None:  # another host's include brought it
+            self._handler_scopes.pop()
 
     def _handler_name(self, name: str, handler: Task, index: int) -> str:
         """A handler's name rendered with play, its role's (defaults too) and extra vars
@@ -204,6 +211,9 @@ class LinearStrategy:
             in_flush = not counted and res.result.get("msg") is _IN_FLUSH
             if in_flush:  # a handler failed in this flush: the host's walk takes it from here
                 self.handler_failed.discard(res.host)
+            if expands(task.action) and res.status in ("ok", "changed"):
+                for handler, blocks in self.executor.take_handlers(res.host, task):
+                    self._add_handler(handler, blocks)  # roles read only now
             step = it.send(res, counted)
             if task.action == "include_role" and res.status in ("ok", "changed"):
                 self._handlers.include(task)  # its role's handlers, after the others
@@ -417,7 +427,7 @@ class LinearStrategy:
             for index in list(self._handlers.order) if self._notified_any(hosts) else []:
                 targets = self._handler_targets(index, hosts, forced, excused)
                 if targets and not self.stop.is_set():
-                    handler, scope = self.play.handlers[index], self._handler_scopes[index]
+                    handler, scope = self._handlers.handlers[index], self._handler_scopes[index]
                     self._run_handler(handler, scope, targets)
         finally:  # a host a handler failed on goes no further (its later tasks don't run)
             with self._lock:

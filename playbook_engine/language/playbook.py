@@ -41,6 +41,8 @@ from .validate import (
 )
 
 _T = TypeVar("_T")
+# handlers as a load finds them: each with the blocks around it (its role's, an import's)
+Handlers = tuple[tuple[Task, tuple[Block, ...]], ...]
 
 
 def _as_tuple(value: Any) -> tuple[Any, ...]:
@@ -959,10 +961,10 @@ class PlaybookLoader:
         base_dir: Path,
         role_path: str | None = None,
         collections: tuple[str, ...] = (),
-    ) -> tuple[Path | None, tuple[TaskItem, ...]]:
-        """Load a task file named only at run time: the file found and its tasks;
-        thread-safe; raises ValidationFailed listing the file's problems. ``collections``:
-        the keyword in force at the include."""
+    ) -> tuple[Path | None, tuple[TaskItem, ...], Handlers]:
+        """Load a task file named only at run time: the file found, its tasks and the
+        handlers of the roles they include; thread-safe; raises ValidationFailed listing
+        the file's problems. ``collections``: the keyword in force at the include."""
         loader = self._for_call()
         loader._dirs = [base_dir]
         loader._role_stack = [Path(role_path)] if role_path else []
@@ -970,17 +972,18 @@ class PlaybookLoader:
         path = loader._find_task_file(name, None)
         items = loader._at_run_time(lambda: loader._task_file(path, None) if path else ())
         loader._raise_errors()
-        return path, items
+        return path, items, tuple(loader._handlers)
 
-    def runtime_role(self, args: dict[str, Any]) -> Block:
-        """Load a role named only at run time; thread-safe; raises ValidationFailed."""
+    def runtime_role(self, args: dict[str, Any]) -> tuple[Block, Handlers]:
+        """Load a role named only at run time, and the handlers it brings (its own, its
+        dependencies'); thread-safe; raises ValidationFailed."""
         loader = self._for_call()
         task = Task(action="include_role", args=args, loc=SourceLocation(str(self.playbook_dir)))
         block = loader._at_run_time(lambda: loader._role_from_task(task))
         loader._raise_errors()
         if block is None:  # not found is always reported as a problem; this is a backstop
             raise ValidationFailed([Problem(f"could not load role {args.get('name')!r}")])
-        return _apply_role(block, args)
+        return _apply_role(block, args), tuple(loader._handlers)
 
     def _for_call(self) -> PlaybookLoader:
         """A loader for one run-time include: its own problems and recursion stacks, this

@@ -273,3 +273,34 @@ def test_names_are_rendered_with_the_roles_defaults(tmp_path: Path) -> None:
         ("r : restart web", "ok"),
     ]
     assert ran(result) == ["restarted"]
+
+
+def test_handlers_of_roles_read_at_run_time_answer_their_notify(tmp_path: Path) -> None:
+    """A templated include_role, or a role a templated include_tasks file includes, brings
+    its handlers when it runs, as in Ansible (they never ran before: nothing had them)."""
+    site = write(
+        tmp_path,
+        {
+            "roles/dyn/tasks/main.yml": "- command: 'true'\n  notify: dyn handler\n",
+            "roles/dyn/handlers/main.yml": "- name: dyn handler\n  debug: msg=dyn\n",
+            "roles/deep/tasks/main.yml": "- command: 'true'\n  notify: deep handler\n",
+            "roles/deep/handlers/main.yml": "- name: deep handler\n  debug: msg=deep\n",
+            "more.yml": "- include_role: {name: deep}\n",
+            "site.yml": (
+                "- hosts: all\n  gather_facts: false\n  strategy: STRATEGY\n"
+                "  vars: {r: dyn, f: more}\n  tasks:\n"
+                "    - include_role: {name: '{{ r }}'}\n"
+                "    - include_tasks: '{{ f }}.yml'\n"
+            ),
+        },
+    )
+    two = {"all": {"hosts": {"a": None, "b": None}, "vars": {"ansible_connection": "local"}}}
+    text = site.read_text()
+    for strategy in ("linear", "free"):
+        site.write_text(text.replace("STRATEGY", strategy))
+        result = pbe.run(site, two)
+        assert result.exit_code == 0, strategy
+        handled = sorted(
+            (r.host, r.result.get("msg")) for r in result.results if r.action == "debug"
+        )
+        assert handled == [("a", "deep"), ("a", "dyn"), ("b", "deep"), ("b", "dyn")], strategy

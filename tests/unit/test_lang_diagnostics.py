@@ -173,7 +173,8 @@ def test_a_module_nobody_knows_in_a_run_time_include_fails_only_if_it_runs(
     tmp_path: Path,
 ) -> None:
     """A role's module from a library path pbe does not read (weareinteractive.ssh's
-    `sshknownhosts`) or a typo: Ansible finds out when the task runs."""
+    `sshknownhosts`) or a typo: Ansible finds out when the file is included, and fails the
+    include then (even for a task whose `when` is false)."""
     site = write(
         tmp_path,
         {
@@ -190,9 +191,11 @@ def test_a_module_nobody_knows_in_a_run_time_include_fails_only_if_it_runs(
     ]
     assert pbe.run(site, INVENTORY).exit_code == 0
     ran = pbe.run(site, INVENTORY, extra_vars={"go": True})
-    assert [(r.status, r.message) for r in ran.results if r.action == "sshknownhosts"] == [
-        ("failed", "unknown module `sshknownhosts`")
-    ]
+    assert [(r.action, r.status) for r in ran.results] == [("include_tasks", "failed")]
+    assert ran.results[0].message == (
+        f"unknown module `sshknownhosts` ({tmp_path / 'hosts.yml'}:1:3); did you mean "
+        "`known_hosts`?"
+    )
     assert by_severity(pbe.validate(tmp_path / "strict.yml"), "error") == [
         "unknown module `sshknownhosts`"
     ]
