@@ -11,6 +11,7 @@ provides, their results data). Short names stay pbe's and the playbook's own.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,7 @@ __all__ = ["find_collection_plugins"]
 
 logger = logging.getLogger(__name__)
 
+_loading = threading.Lock()
 _FOLDERS = {"filter_plugins": "filter", "test_plugins": "test", "lookup_plugins": "lookup"}
 
 
@@ -44,12 +46,13 @@ def _finder(engine: TemplateEngine) -> Callable[[str, str], Any]:
             "lookup_plugins": env.pbe_lookups,  # type: ignore[attr-defined]
         }
         ns, col, _ = name.split(".", 2)
-        for root in installed_roots():
-            folder = root / "ansible_collections" / ns / col / "plugins" / _FOLDERS[kind]
-            for problem in load_plugin_folder(env, kind, folder, f"{ns}.{col}.", root):
-                logger.warning("%s", problem)  # the name stays unknown: its message says so
-            if dict.__contains__(tables[kind], name):
-                return dict.__getitem__(tables[kind], name)
+        with _loading:  # another worker may be loading the folder: wait for all of it
+            for root in installed_roots():
+                folder = root / "ansible_collections" / ns / col / "plugins" / _FOLDERS[kind]
+                for problem in load_plugin_folder(env, kind, folder, f"{ns}.{col}.", root):
+                    logger.warning("%s", problem)  # the name stays unknown, and says so
+                if dict.__contains__(tables[kind], name):
+                    return dict.__getitem__(tables[kind], name)
         return None
 
     return find
