@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 MASK = "********"
 SECRET_VARS = frozenset(
@@ -34,6 +35,26 @@ _ASSIGNED = re.compile(
     r"""(?P<value>"(?:[^"\\]|\\.)*"?|'(?:[^']|'')*'?|\S.*?(?=\s+[\w.]+\s*=|\s+#|\s*$))"""
 )
 _OPENS_BLOCK = re.compile(rf"""^\s*(?:-\s+)?["']?(?:{_KEY})["']?\s*:(?:\s|$)""")
+
+
+# `scheme://user:password@` (or `user@`) in a URL: what Ansible's download modules mask
+_URL_CREDENTIALS = re.compile(
+    r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s:]+(?P<pw>:[^/@\s]*)?@"
+)
+
+
+def mask_url_credentials(value: Any) -> Any:
+    """``value`` with the user and password of every URL in its strings masked (``****``),
+    as Ansible's get_url, unarchive, apt_key and rpm_key mask them in their results."""
+    if isinstance(value, str):
+        return _URL_CREDENTIALS.sub(
+            lambda m: f"{m['scheme']}****{':****' if m['pw'] else ''}@", value
+        )
+    if isinstance(value, dict):
+        return {k: mask_url_credentials(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(mask_url_credentials(v) for v in value)
+    return value
 
 
 def mask_line(text: str) -> str:

@@ -36,6 +36,7 @@ from ..language.model import Block, Play, Role, Task, TaskItem
 from ..language.playbook import Handlers
 from ..language.roles import role_short_name
 from ..language.validate import free_form_args
+from ..masking import mask_url_credentials
 from ..modules.base import Module, to_bool
 from ..modules.result import Result
 from ..modules.util.asyncjob import JobTable
@@ -420,9 +421,10 @@ class Executor:
             return name
 
     def sent(self, host: str, command: str) -> None:
-        """Report a command line (shown at -vv; hidden with the task's no_log)."""
+        """Report a command line (shown at -vv; hidden with the task's no_log; a URL's user
+        and password masked, as in the results that show it)."""
         play, task, no_log = getattr(self._current, "task", (-1, -1, False))
-        self.emit(CommandSent(host, command, play, task, no_log))
+        self.emit(CommandSent(host, mask_url_credentials(command), play, task, no_log))
 
     def _for_thread(self, work: Callable[[], Result], name: str) -> Callable[[], Result]:
         """An async job's module run, for a pool thread: it reports its commands as the
@@ -503,6 +505,8 @@ class Executor:
             ignored = True  # shown unreachable, counted ok and ignored; the host goes on
         action = self._current.action
         module = modules.get(action)
+        if module is not None and module.masks_url_credentials:
+            result, items = mask_url_credentials(result), mask_url_credentials(items)
         set_by_task = _variables_set(module, task)
         if (
             status in ("ok", "changed")

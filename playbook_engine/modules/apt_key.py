@@ -57,6 +57,8 @@ class KeyChange(Change):
 class AptKey(StateModule[Keyring]):
     """Add or remove an apt key (apt-key; deprecated, as in Ansible)."""
 
+    masks_url_credentials = True  # `https://user:password@...` shown as `****:****`
+
     args = {
         "id": Arg(
             "str", description="The key's id (8, 16 or more hex digits); required for state=absent."

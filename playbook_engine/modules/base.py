@@ -175,6 +175,9 @@ class Module:
     # mapping (`add_host: "{{ host_data }}"`), given as ``_raw_params``: checked when it
     # runs, the task's other arguments winning.
     args_from_template: ClassVar[bool] = False
+    # True for a module that takes a URL and reports it (get_url, unarchive ...): the user
+    # and password in URLs are masked in its result, as Ansible's modules mask them.
+    masks_url_credentials: ClassVar[bool] = False
     # True where Ansible's action takes any other argument and ignores it (fetch, raw):
     # validation warns, the run drops it. Elsewhere an unknown argument is an error.
     ignores_unknown_args: ClassVar[bool] = False

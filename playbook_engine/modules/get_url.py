@@ -77,6 +77,8 @@ def http_error(response: Response) -> str:
 class GetUrl(Module):
     """Download a file from a URL to the host (curl or wget on the host)."""
 
+    masks_url_credentials = True  # `https://user:password@...` shown as `****:****`
+
     predicts_files = True
 
     args = {

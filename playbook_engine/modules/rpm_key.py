@@ -59,6 +59,8 @@ def short_id(keyid: str) -> str:
 class RpmKey(PackageModule[KeyState]):
     """Import or remove an OpenPGP key in the rpm database (rpm's package signatures)."""
 
+    masks_url_credentials = True  # `https://user:password@...` shown as `****:****`
+
     args: ClassVar[dict[str, Arg]] = {
         "key": Arg(
             "str",

@@ -141,6 +141,8 @@ def attr_fixes(probe: Probe, owner: str | None, group: str | None, mode: str | N
 class Unarchive(Module):
     """Unpack a tar or zip archive into a directory on the host."""
 
+    masks_url_credentials = True  # `https://user:password@...` shown as `****:****`
+
     predicts_files = True
     supports_async = False  # Ansible's action refuses async too
 

@@ -13,7 +13,7 @@ import pytest
 import playbook_engine as pbe
 from playbook_engine.engine.redact import Redactor
 from playbook_engine.events import CommandSent, HostResult, RunEnd
-from playbook_engine.masking import MASK, mask_line, mask_source_line
+from playbook_engine.masking import MASK, mask_line, mask_source_line, mask_url_credentials
 from playbook_engine.modules import REGISTRY
 
 
@@ -216,3 +216,40 @@ def test_internal_errors_log_no_hidden_value_and_no_known_secret(
         run.results[1].result["msg"] == f"internal error in module debug: RuntimeError: "
         f"kaboom {MASK}"
     )
+
+
+def test_url_credentials_are_masked_as_ansible_masks_them() -> None:
+    assert mask_url_credentials(
+        {
+            "msg": "Failure downloading http://u:p%40ss@host/x, refused",
+            "list": ["ftp://me@h/f", "no url", "https://host/path@v1"],
+        }
+    ) == {
+        "msg": "Failure downloading http://****:****@host/x, refused",
+        "list": ["ftp://****@h/f", "no url", "https://host/path@v1"],
+    }
+
+
+def test_a_download_url_with_credentials_shows_them_nowhere(tmp_path: Path) -> None:
+    """Registered results (read by later tasks, as Ansible's tests read them) and the
+    commands shown at -vv: the user and password never appear."""
+    url = "http://secretuser:secretpassword@127.0.0.1:9/nothere"
+    book = tmp_path / "site.yml"
+    book.write_text(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n"
+        f"    - unarchive: {{src: '{url}', dest: '{tmp_path}', remote_src: true}}\n"
+        "      register: one\n      ignore_errors: true\n"
+        f"    - get_url: {{url: '{url}', dest: '{tmp_path}/x'}}\n"
+        "      register: two\n      ignore_errors: true\n"
+        '    - debug: msg="{{ one | to_json }} {{ two | to_json }}"\n'
+    )
+    events: list[Any] = []
+    result = pbe.run(
+        book, {"all": {"hosts": {"a": {"ansible_connection": "local"}}}}, on_event=events.append
+    )
+    shown = [str(r.result) for r in result.results] + [
+        e.command for e in events if isinstance(e, CommandSent)
+    ]
+    assert [r.status for r in result.results] == ["failed", "failed", "ok"]
+    assert any("http://****:****@127.0.0.1:9/nothere" in text for text in shown)
+    assert not [text for text in shown if "secretuser" in text or "secretpassword" in text]
