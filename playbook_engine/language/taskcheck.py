@@ -11,6 +11,7 @@ from typing import Any
 
 from .. import modules
 from ..errors import Problem
+from ..modules.base import VARIABLE_PARAMS
 from ..source import SourceLocation
 from ..templating.lookups import known, lookup_table
 from ..templating.templar import TemplateEngine
@@ -235,9 +236,19 @@ class TaskChecker:
     def _free_form(self, name: str, text: str, loc: SourceLocation | None) -> dict[str, Any]:
         module = modules.get(name)
         assert module is not None
-        if module.args_from_template and _whole_template(text):
-            self._unsplit = True  # known when it runs
-            return {"_raw_params": text}
+        if module.free_form is None and _whole_template(text):
+            self._unsplit = True  # known when it runs, as in Ansible (which warns of it)
+            self.problems.append(
+                Problem(
+                    f"the arguments of `{name}` are a template (`{text.strip()[:60]}`): pbe "
+                    "checks them when the task runs",
+                    loc,
+                    "write them out where you can: a template that gives the arguments is "
+                    "unsafe where it holds data from a host",
+                    "warning",
+                )
+            )
+            return {VARIABLE_PARAMS: text}
         try:
             return trust(free_form_args(module, text))  # parsed from the author's text
         except ValueError as exc:

@@ -38,7 +38,6 @@ class AddHost(Module):
         ),
     }
     open_args = True  # any other key=value is a variable of the host
-    args_from_template = True
     needs_connection = False
     changes_inventory = True
     bypass_host_loop = True

@@ -148,6 +148,11 @@ class ModuleContext(Protocol):
         ...
 
 
+# A module's arguments given as one template (`copy: "{{ copy_args }}"`), rendered when
+# the task runs; Ansible's name for it.
+VARIABLE_PARAMS = "_variable_params"
+
+
 class Module:
     """Base for modules; subclasses set the ClassVars and implement ``run``."""
 
@@ -171,10 +176,6 @@ class Module:
     raw_args: ClassVar[frozenset[str]] = frozenset()
     # True for modules whose keys are user data (set_fact): unknown keys pass through.
     open_args: ClassVar[bool] = False
-    # True where Ansible's action takes all its arguments from one template rendering to a
-    # mapping (`add_host: "{{ host_data }}"`), given as ``_raw_params``: checked when it
-    # runs, the task's other arguments winning.
-    args_from_template: ClassVar[bool] = False
     # True for a module that takes a URL and reports it (get_url, unarchive ...): the user
     # and password in URLs are masked in its result, as Ansible's modules mask them.
     masks_url_credentials: ClassVar[bool] = False
@@ -260,13 +261,13 @@ class Module:
     @classmethod
     def coerce(cls, args: Mapping[str, Any]) -> dict[str, Any]:
         """Defaults, aliases and type conversion of rendered args; ModuleError when wrong."""
-        if cls.args_from_template and "_raw_params" in args:
-            given = args["_raw_params"]
+        if VARIABLE_PARAMS in args:  # `module: "{{ mapping }}"`: the task's own args win
+            given = args[VARIABLE_PARAMS]
             if not isinstance(given, Mapping):
                 raise ModuleError(
                     f"{cls.name}: its arguments must be a mapping, got {type_name(given)}"
                 )
-            args = {**given, **{k: v for k, v in args.items() if k != "_raw_params"}}
+            args = {**given, **{k: v for k, v in args.items() if k != VARIABLE_PARAMS}}
         values = cls.canonical(args)
         cls._check_names(values)
         out: dict[str, Any] = {}

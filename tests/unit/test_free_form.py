@@ -195,3 +195,35 @@ def test_key_value_text_is_unquoted_like_a_shell_but_templates_are_kept() -> Non
     )
     with pytest.raises(ValueError, match="No closing quotation"):
         parse_kv('msg="a')
+
+
+def test_a_modules_arguments_may_be_one_template_of_a_mapping(tmp_path: Path) -> None:
+    """As Ansible (which warns of it): `copy: "{{ args }}"`, the task's `args:` winning;
+    checked when the task runs, a template of anything but a mapping failing it."""
+    book = tmp_path / "site.yml"
+    book.write_text(
+        "- hosts: all\n  gather_facts: false\n"
+        f"  vars: {{a: {{that: ['1 == 1'], success_msg: fine}}, "
+        f"c: {{content: hi, dest: {tmp_path}/one}}, d: {{content: hi, dest: {tmp_path}/two}}}}\n"
+        "  tasks:\n"
+        "    - assert: '{{ a }}'\n"
+        "    - copy: '{{ c }}'\n"
+        "    - copy: '{{ d }}'\n      args: {content: other}\n"
+        "    - copy: '{{ c.dest }}'\n      ignore_errors: true\n"
+    )
+    warnings = [p.message for p in pbe.validate(book) if p.severity == "warning"]
+    assert warnings == [
+        "the arguments of `assert` are a template (`{{ a }}`): pbe checks them when the task runs",
+        "the arguments of `copy` are a template (`{{ c }}`): pbe checks them when the task runs",
+        "the arguments of `copy` are a template (`{{ d }}`): pbe checks them when the task runs",
+        "the arguments of `copy` are a template (`{{ c.dest }}`): pbe checks them when the "
+        "task runs",
+    ]
+    result = pbe.run(book, {"all": {"hosts": {"a": {"ansible_connection": "local"}}}})
+    assert [(r.status, r.message) for r in result.results] == [
+        ("ok", "fine"),
+        ("changed", ""),
+        ("changed", ""),
+        ("failed", "copy: its arguments must be a mapping, got str"),
+    ]
+    assert (tmp_path / "one").read_text() == "hi" and (tmp_path / "two").read_text() == "other"
