@@ -51,6 +51,7 @@ class TaskChecker:
         # only if it runs, as Ansible finds them only then.
         self.deferrable: list[Problem] = []
         self._unsplit = False  # key=value text that could not be split: no argument checks
+        self._split_error: Problem | None = None  # why, an argument problem like the others
 
     def check(self, node: YMap) -> tuple[str, dict[str, Any], str] | None:
         """(canonical module name, args, the name as written), or None when the task cannot
@@ -70,6 +71,9 @@ class TaskChecker:
         self._check_keywords(node)
         if _expects_failure(node):
             # its argument problems and templates that do not compile fail it when it runs
+            if self._split_error in self.problems:  # found before the other argument checks
+                at = self.problems.index(self._split_error)
+                self.problems[at] = _at_run_time(self._split_error)
             self.problems[start:] = [
                 _at_run_time(p) if i < args_end or p.message.startswith(_SYNTAX) else p
                 for i, p in enumerate(self.problems[start:], start)
@@ -253,6 +257,7 @@ class TaskChecker:
             return trust(free_form_args(module, text))  # parsed from the author's text
         except ValueError as exc:
             self.error(f"{name}: {exc}", loc, "write the arguments as a mapping")
+            self._split_error = self.problems[-1]
             self._unsplit = True
             return {}
 

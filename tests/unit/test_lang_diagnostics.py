@@ -342,3 +342,29 @@ def test_numbers_in_a_list_of_strings_are_taken_as_text(tmp_path: Path) -> None:
     assert by_severity(pbe.validate(site), "error") == []
     ran = pbe.run(site, INVENTORY)
     assert [r.result["stdout"] for r in ran.results] == ["1 2.5 True"]
+
+
+def test_free_text_that_cannot_be_split_fails_at_run_time_under_ignore_errors(
+    tmp_path: Path,
+) -> None:
+    """Ansible's own add_host test gives bad text on purpose, with ignore_errors."""
+    site = write(
+        tmp_path,
+        {
+            "site.yml": play(
+                "    - add_host: namenew groupsx a_var\n      ignore_errors: true\n"
+                "      register: bad\n    - assert: {that: bad is failed}\n"
+            )
+        },
+    )
+    problems = pbe.validate(site)
+    assert by_severity(problems, "error") == []
+    assert by_severity(problems, "warning") == [
+        "add_host: expected key=value arguments, got `namenew groupsx a_var` (the task has "
+        "`ignore_errors`: it fails when it runs, as in Ansible)"
+    ]
+    result = pbe.run(site, INVENTORY)
+    assert [(r.action, r.status) for r in result.results] == [
+        ("add_host", "failed"),
+        ("assert", "ok"),
+    ]
