@@ -1030,6 +1030,8 @@ class Executor:
         if value is None:
             return default
         rendered = templar.render(value)
+        if rendered == OMIT:  # `check_mode: "{{ omit }}"`: as if not given, as in Ansible
+            return default
         try:
             return to_bool(rendered)
         except ValueError:  # its text names the value: say where it came from instead
@@ -1046,7 +1048,8 @@ class Executor:
             templar = self.engine.templar(
                 self.vm.task_vars(host, scope.vars + (task.vars,), scope.defaults)
             )
-            return to_bool(templar.render(value))
+            rendered = templar.render(value)
+            return False if rendered == OMIT else to_bool(rendered)  # omit: as if not given
         except (PbeError, ValueError, Unpredictable):
             return keyword == "no_log"  # undecidable no_log hides: fail closed
 

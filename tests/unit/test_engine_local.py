@@ -820,3 +820,21 @@ def test_a_handler_failing_in_a_flush_ends_its_host(tmp_path: Path, strategy: st
     assert not (tmp_path / "after").exists()
     assert result.stats["h"]["failed"] == 1 and result.stats["h"]["changed"] == 1
     assert [r.action for r in result.results] == ["command", "command"]
+
+
+def test_a_keyword_rendered_to_omit_is_as_if_not_given(tmp_path: Path) -> None:
+    book = play(
+        tmp_path,
+        f"""
+- hosts: a
+  gather_facts: false
+  tasks:
+    - copy: {{content: x, dest: "{tmp_path}/f"}}
+      check_mode: "{{{{ omit }}}}"
+      ignore_errors: "{{{{ omit }}}}"
+""",
+    )
+    assert [r.status for r in pbe.run(book, INVENTORY, check=True).results] == ["changed"]
+    assert not (tmp_path / "f").exists()  # the run's --check stands
+    assert [r.status for r in pbe.run(book, INVENTORY).results] == ["changed"]
+    assert (tmp_path / "f").read_text() == "x"
