@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Mapping
 from typing import Any
 
 from ..errors import ModuleError, TemplateError, UndefinedVariable
-from ..templating.values import TrustedStr, UnknownValue, Unpredictable
+from ..templating.values import TrustedStr, UnknownValue, Unpredictable, type_name
 from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
@@ -52,6 +53,15 @@ class Debug(Module):
         return Result(values={str(args["var"]): plain_data(value)})
 
 
+_RESERVED = frozenset({"true", "false", "none", "True", "False", "None"})  # Jinja's literals
+
+
+def valid_name(name: str) -> bool:
+    """A name a variable may have, as Ansible checks it: an identifier, not a keyword, not
+    a literal of the template language (`true`)."""
+    return name.isidentifier() and not keyword.iskeyword(name) and name not in _RESERVED
+
+
 @register("set_fact")
 class SetFact(Module):
     """Set host variables for the rest of the run (above inventory and play vars)."""
@@ -66,9 +76,13 @@ class SetFact(Module):
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         facts = {k: v for k, v in args.items() if k != "cacheable"}
-        bad = [k for k in facts if not str(k).isidentifier()]
-        if bad:
-            raise ModuleError(f"invalid variable name(s): {', '.join(map(str, bad))}")
+        for name in facts:
+            if not isinstance(name, str):
+                raise ModuleError(
+                    f"Invalid variable name {str(name)!r} of type {type_name(name)!r}."
+                )
+            if not valid_name(name):
+                raise ModuleError(f"Invalid variable name {name!r}.")
         if not facts:
             raise ModuleError("set_fact needs at least one key=value")
         ctx.set_facts(facts)
