@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 import shlex
 import time
 from datetime import datetime, timezone
@@ -19,8 +20,12 @@ from .util.words import command_line
 
 _COMMON: dict[str, Arg] = {
     "chdir": Arg("path", description="Change into this directory before running."),
-    "creates": Arg("path", description="Skip the command if this path exists."),
-    "removes": Arg("path", description="Skip the command unless this path exists."),
+    "creates": Arg(
+        "path", description="Skip the command if this path (a glob pattern) matches anything."
+    ),
+    "removes": Arg(
+        "path", description="Skip the command unless this path (a glob pattern) matches."
+    ),
     "stdin": Arg("str", description="Text sent to the command's standard input."),
     "stdin_add_newline": Arg("bool", default=True, description="Append a newline to stdin."),
     "strip_empty_ends": Arg(
@@ -42,18 +47,36 @@ COMMAND_RETURNS = {
 
 def skip_reason(args: dict[str, Any], ctx: ModuleContext, base: str | None = None) -> str | None:
     """``creates``/``removes`` decide with one remote test, before anything runs; a relative
-    path is taken from ``base`` (command's ``chdir``: Ansible changes directory first)."""
+    path is taken from ``base`` (command's ``chdir``: Ansible changes directory first). As
+    in Ansible they are glob patterns: any match counts."""
     probes = [(p, True) for p in [args.get("creates")] if p]
     probes += [(p, False) for p in [args.get("removes")] if p]
     for given, skip_if_exists in probes:
         path = posixpath.join(base or "", given)
-        exists = ctx.files.would_exist(path) if ctx.check else None
+        pattern = _GLOB.search(path) is not None
+        exists = ctx.files.would_exist(path) if ctx.check and not pattern else None
         if exists is None:
-            exists = ctx.run(f"test -e {shell.quote(path)}").rc == 0
+            exists = (
+                ctx.run(_exists_test(path) if pattern else f"test -e {shell.quote(path)}").rc == 0
+            )
         if exists == skip_if_exists:
             state = "exists" if exists else "does not exist"
             return f"skipped, since {given} {state}"
     return None
+
+
+_GLOB = re.compile(r"[*?\[]")
+
+
+def _exists_test(pattern: str) -> str:
+    """A test whether anything matches ``pattern`` on the host: its glob characters left to
+    the shell, the rest quoted (a space or a `$` in a name stays itself)."""
+    word = "".join(
+        part if _GLOB.fullmatch(part) or part == "]" else shell.quote(part)
+        for part in re.split(r"([*?\[\]])", pattern)
+        if part
+    )
+    return f'for _m in {word}; do [ -e "$_m" ] || [ -L "$_m" ] && exit 0; done; exit 1'
 
 
 _NO_CHDIR_MSG = "Unable to change directory before execution."

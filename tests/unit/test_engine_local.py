@@ -838,3 +838,36 @@ def test_a_keyword_rendered_to_omit_is_as_if_not_given(tmp_path: Path) -> None:
     assert not (tmp_path / "f").exists()  # the run's --check stands
     assert [r.status for r in pbe.run(book, INVENTORY).results] == ["changed"]
     assert (tmp_path / "f").read_text() == "x"
+
+
+def test_creates_and_removes_are_glob_patterns_as_in_ansible(tmp_path: Path) -> None:
+    (tmp_path / "a dir").mkdir()
+    (tmp_path / "a dir/made.1").write_text("")
+    book = play(
+        tmp_path,
+        f"""
+- hosts: a
+  gather_facts: false
+  tasks:
+    - name: creates matches
+      command: touch "{tmp_path}/ran1"
+      args: {{creates: "{tmp_path}/a dir/made.*"}}
+    - name: creates matches nothing
+      command: touch "{tmp_path}/ran2"
+      args: {{creates: "{tmp_path}/a dir/other.*"}}
+    - name: removes matches nothing
+      command: touch "{tmp_path}/ran3"
+      args: {{removes: "{tmp_path}/a dir/gone?"}}
+    - name: a literal name with glob characters is itself
+      command: touch "{tmp_path}/ran4"
+      args: {{creates: "{tmp_path}/a dir/made.[1]"}}
+""",
+    )
+    result = pbe.run(book, INVENTORY)
+    assert {r.task_name: r.status for r in result.results} == {
+        "creates matches": "ok",
+        "creates matches nothing": "changed",
+        "removes matches nothing": "ok",
+        "a literal name with glob characters is itself": "ok",
+    }
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a dir", "ran2", "site.yml"]
