@@ -6,6 +6,7 @@ positions and "did you mean" hints) so a user fixes a whole file in one pass.
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import json
 import re
@@ -326,14 +327,21 @@ def parse_kv(text: str) -> tuple[dict[str, str], list[str]]:
     A bare word after a ``k=v`` continues that value (``msg=hello world``). A key may be a
     template (``"{{ item.key }}={{ item.value }}"`` for set_fact), rendered at run time.
     """
-    try:
-        words = [_POSIX_PART.sub(_unquote_part, w.group()) for w in _WORD.finditer(text)]
-    except ValueError as exc:
-        raise ValueError(f"cannot split arguments: {exc}") from None
     values: dict[str, list[str]] = {}  # joined once at the end: linear in the text
     rest: list[str] = []
     last: str | None = None
-    for word in words:
+    for found in _WORD.finditer(text):
+        raw = found.group()
+        if _ESCAPE.search(raw) and _split_key(raw)[1]:
+            # Ansible's rules where they differ from a shell's: escapes (`\t`, `\\`) are
+            # decoded, then one pair of quotes around the value is taken off
+            key, _, value = _split_key(_decode_escapes(raw))
+            values[key], last = [_unquoted(value)], key
+            continue
+        try:
+            word = _POSIX_PART.sub(_unquote_part, raw)
+        except ValueError as exc:
+            raise ValueError(f"cannot split arguments: {exc}") from None
         key, sep, value = _split_key(word)
         if sep:
             values[key] = [value]
@@ -343,6 +351,24 @@ def parse_kv(text: str) -> tuple[dict[str, str], list[str]]:
         else:
             rest.append(word)
     return {k: " ".join(v) for k, v in values.items()}, rest
+
+
+_ESCAPE = re.compile(
+    r"""\\(?:U[0-9A-Fa-f]{8}|u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2}|[0-7]{1,3}|N\{[^}]+\}|[\\'"abfnrtv])"""
+)
+
+
+def _decode_escapes(text: str) -> str:
+    """Python's escape sequences in ``text`` (``\\t``, ``\\x41``, ``\\\\``) turned into
+    the characters they stand for, as Ansible reads ``key=value`` text."""
+    return _ESCAPE.sub(lambda m: codecs.decode(m.group(), "unicode_escape"), text)
+
+
+def _unquoted(value: str) -> str:
+    """One pair of matching quotes around ``value`` taken off."""
+    if len(value) > 1 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
 
 
 def _split_key(word: str) -> tuple[str, str, str]:

@@ -197,6 +197,22 @@ def test_key_value_text_is_unquoted_like_a_shell_but_templates_are_kept() -> Non
         parse_kv('msg="a')
 
 
+def test_key_value_escapes_are_decoded_as_ansible_decodes_them() -> None:
+    """Checked against ansible-core 2.21: its replace test relies on `\\b` in key=value
+    text being a backspace and `\\\\b` a word boundary."""
+    assert parse_kv(r"""a='x\ty' b="x\\ty" c=x\ny d='\\d+ e' f="q\"x" g='\b(.+)\b'""") == (
+        {
+            "a": "x\ty",
+            "b": "x\\ty",
+            "c": "x\ny",
+            "d": "\\d+ e",
+            "f": 'q"x',
+            "g": "\b(.+)\b",
+        },
+        [],
+    )
+
+
 def test_a_modules_arguments_may_be_one_template_of_a_mapping(tmp_path: Path) -> None:
     """As Ansible (which warns of it): `copy: "{{ args }}"`, the task's `args:` winning;
     checked when the task runs, a template of anything but a mapping failing it."""
