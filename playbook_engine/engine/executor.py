@@ -693,17 +693,13 @@ class Executor:
             if control.get("extended"):
                 ivars["ansible_loop"] = _loop_info(items, index, control)
             ivars = self._with_delegate(task, host, scope, ivars)
-            itemplar = self.engine.templar(ivars, task.loc)
-            if not self._when(itemplar, conditions):
-                res = _skipped(conditions, itemplar)
-            else:
-                res = self._run_module(task, host, scope, itemplar, ivars)
+            res = self._run_item(task, (host, scope), ivars, conditions)
             res.update({loop_var: item, "ansible_loop_var": loop_var})
             if "index_var" in control:
                 res[str(control["index_var"])] = index
                 res["ansible_index_var"] = str(control["index_var"])
             if "label" in control:
-                res["_ansible_item_label"] = itemplar.render(control["label"])
+                res["_ansible_item_label"] = self._label(task, control["label"], ivars, res)
             results.append(res)
             variables = _with_item_facts(task, variables, res)
             if "break_when" in control and self._break_when(task, control, res, ivars):
@@ -711,6 +707,37 @@ class Executor:
             if pause:
                 time.sleep(pause)
         return aggregate(results), tuple(results)
+
+    def _run_item(
+        self,
+        task: Task,
+        where: tuple[str, Scope],
+        ivars: dict[str, Any],
+        conditions: Sequence[Any],
+    ) -> dict[str, Any]:
+        """One loop item's result: skipped by its ``when``, or the module's; a failure is
+        that item's, as in Ansible (the other items run)."""
+        host, scope = where
+        itemplar = self.engine.templar(ivars, task.loc)
+        if not self._when(itemplar, conditions):
+            return _skipped(conditions, itemplar)
+        try:
+            return self._run_module(task, host, scope, itemplar, ivars)
+        except HostUnreachable:
+            raise
+        except PbeError as exc:
+            return _failure(exc)
+
+    def _label(self, task: Task, label: Any, ivars: dict[str, Any], res: dict[str, Any]) -> Any:
+        """``loop_control.label`` for one item, which may read the item's result by the
+        task's ``register`` name; one that cannot be rendered (a skipped item has no
+        output) shows the item, with a warning, as in Ansible."""
+        scope = {**ivars, task.register: res} if task.register else ivars
+        try:
+            return self.engine.templar(scope, task.loc).render(label)
+        except PbeError as exc:
+            res.setdefault("warnings", []).append(f"loop label could not be rendered: {exc}")
+            return ivars.get(str(ivars.get("ansible_loop_var", "item")))
 
     def _break_when(
         self, task: Task, control: Mapping[str, Any], res: dict[str, Any], ivars: dict[str, Any]

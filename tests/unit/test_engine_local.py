@@ -871,3 +871,38 @@ def test_creates_and_removes_are_glob_patterns_as_in_ansible(tmp_path: Path) -> 
         "a literal name with glob characters is itself": "ok",
     }
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a dir", "ran2", "site.yml"]
+
+
+def test_a_failing_loop_item_fails_alone_and_the_others_run(tmp_path: Path) -> None:
+    """As Ansible: each item gets its result (an undefined variable or a module failure
+    included), the task fails with `One or more items failed`."""
+    book = play(
+        tmp_path,
+        f"""
+- hosts: a
+  gather_facts: false
+  tasks:
+    - file: path={{{{ item }}}} state=file
+      loop: ["{tmp_path}/missing", "{tmp_path}/site.yml"]
+      register: files
+      ignore_errors: true
+    - command: echo {{{{ nowhere }}}} {{{{ item }}}}
+      loop: [a, b]
+      register: undefined
+      ignore_errors: true
+    - command: echo {{{{ item }}}}
+      loop: [shown, skipped]
+      loop_control: {{label: "{{{{ labelled.stdout }}}}"}}
+      when: item == 'shown'
+      register: labelled
+""",
+    )
+    result = pbe.run(book, INVENTORY)
+    files, undefined, labelled = (r.result for r in result.results)
+    assert files["msg"] == "One or more items failed"
+    assert [i.get("failed", False) for i in files["results"]] == [True, False]
+    assert [i["failed"] for i in undefined["results"]] == [True, True]
+    assert "'nowhere' is undefined" in undefined["results"][1]["msg"]
+    assert result.results[2].status == "changed"
+    assert labelled["results"][0]["_ansible_item_label"] == "shown"
+    assert len(labelled["results"][1]["warnings"]) == 1  # no output to label it with
