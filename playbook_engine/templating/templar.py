@@ -16,6 +16,7 @@ import difflib
 import functools
 import os
 import re
+import types
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from pathlib import Path
@@ -72,6 +73,20 @@ class _LazyUndefined(jinja2.StrictUndefined):
 
 # Filters that look at an undefined value themselves; every other passes it on untouched.
 _SEE_UNDEFINED = frozenset({"default", "d", "mandatory"})
+
+
+# Jinja's filters that give a generator: a list instead, as Ansible 2.19+ gives one, so
+# `(users | selectattr("admin"))[0]` indexes it and it can be used twice.
+_GENERATING = ("select", "reject", "selectattr", "rejectattr", "map", "batch", "slice")
+
+
+def _listed(func: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(func)  # keeps Jinja's pass_context mark
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        value = func(*args, **kwargs)
+        return list(value) if isinstance(value, types.GeneratorType) else value
+
+    return wrapper
 
 
 def _passing_undefined(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -303,6 +318,8 @@ class TemplateEngine:
         filters.install(self.env)
         lookups.install(self.env)
         self.env.globals.update(now=_now, undef=_undef)
+        for name in _GENERATING:
+            self.env.filters[name] = _listed(self.env.filters[name])
         for name, func in list(self.env.filters.items()):
             if name.removeprefix("ansible.builtin.") not in _SEE_UNDEFINED:
                 self.env.filters[name] = _passing_undefined(func)

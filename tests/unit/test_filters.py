@@ -40,6 +40,10 @@ def render(engine: TemplateEngine, source: str, variables: dict[str, Any] | None
 
 
 FILTER_CASES = [
+    # Jinja's generator filters give lists, as in Ansible 2.19+: indexable, usable twice
+    ("{{ (v | selectattr('a'))[0].n }}", {"v": [{"a": 0, "n": 1}, {"a": 1, "n": 2}]}, 2),
+    ("{{ (v | map('upper'))[1] }}", {"v": ["x", "y"]}, "Y"),
+    ("{% set m = v | reject('eq', 2) %}{{ m | list }}{{ m | list }}", {"v": [1, 2]}, "[1][1]"),
     # bool
     ("{{ v | bool }}", {"v": "yes"}, True),
     ("{{ v | bool }}", {"v": "On"}, True),
