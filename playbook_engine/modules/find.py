@@ -335,7 +335,8 @@ def walked(listing: Listing, rules: Rules) -> tuple[list[Entry], int]:
 
 
 class _Undecodable(Exception):
-    """A file ``contains`` could not read in the encoding: Ansible skips its path."""
+    """A file ``contains`` could not read in the encoding (or the encoding is unknown):
+    Ansible skips its path, with the reason."""
 
 
 def content_matches(
@@ -346,7 +347,7 @@ def content_matches(
     try:
         text = data.decode(encoding or "utf-8")
     except LookupError:
-        raise ModuleError(f"unknown encoding: {encoding}") from None
+        raise _Undecodable(f"unknown encoding: {encoding}") from None
     except UnicodeDecodeError:
         raise _Undecodable from None
     if whole:
@@ -502,9 +503,11 @@ class Find(Module):
                     blobs.get(entry.path, b""), contains, args["encoding"], args["read_whole_file"]
                 ):
                     kept.append(entry)
-            except _Undecodable:
+            except _Undecodable as exc:
                 encoding = args["encoding"] or "utf-8 (Python default)"
-                why = f"Failed to decode the file '{entry.path}' with encoding: {encoding}"
+                why = str(exc) or (
+                    f"Failed to decode the file '{entry.path}' with encoding: {encoding}"
+                )
                 skipped[roots[entry.path]] = why
                 warnings.append(why)
         return kept

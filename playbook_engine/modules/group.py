@@ -54,6 +54,8 @@ class Group(StateModule[int | None]):
     }
 
     def probe(self, args: dict[str, Any], ctx: ModuleContext) -> str:
+        if args["non_unique"] and args["gid"] is None:  # Ansible's spec: required_if
+            raise ModuleError("non_unique is True but all of the following are missing: gid")
         if args["local"]:
             for key in ("gid_min", "gid_max"):
                 if args.get(key) is not None:

@@ -19,11 +19,15 @@ from .base import Arg, Module, ModuleContext
 from .result import Result
 from .util.content import predicted_bytes
 
-# Exit statuses the read script uses to say why there is nothing to read.
-_IS_DIR, _MISSING = 21, 22
+# Exit statuses the read script uses to say why there is nothing to read, in the order
+# opening the file finds them (a directory the user cannot read: not readable).
+_IS_DIR, _MISSING, _UNREADABLE, _NOT_DIR = 21, 22, 23, 24
 _READ = (
-    f'p={{path}}; if [ -d "$p" ]; then exit {_IS_DIR}; fi; '
-    f'if [ ! -e "$p" ]; then exit {_MISSING}; fi; exec cat -- "$p"'
+    f'p={{path}}; if [ -d "$p" ]; then [ -r "$p" ] || exit {_UNREADABLE}; exit {_IS_DIR}; fi; '
+    f'if [ ! -e "$p" ]; then case $(LC_ALL=C ls -d -- "$p" 2>&1) in '
+    f'*"Not a directory"*) exit {_NOT_DIR};; *"Permission denied"*) exit {_UNREADABLE};; '
+    f"esac; exit {_MISSING}; fi; "
+    f'[ -r "$p" ] || exit {_UNREADABLE}; exec cat -- "$p"'
 )
 
 
@@ -33,6 +37,10 @@ def parse_read(src: str, res: CommandResult) -> bytes:
         raise ModuleError(f"Source is a directory and must be a file: {src}")
     if res.rc == _MISSING:
         raise ModuleError(f"File not found: {src}")
+    if res.rc == _UNREADABLE:
+        raise ModuleError(f"File is not readable: {src}")
+    if res.rc == _NOT_DIR:  # a file on the way: Ansible's message for any other error
+        raise ModuleError(f"Unable to slurp file: {src}")
     if res.rc != 0:
         reason = res.err.strip().rsplit(": ", 1)[-1] or f"exit status {res.rc}"
         raise ModuleError(f"Cannot read {src}: {reason}")

@@ -195,9 +195,11 @@ def test_find_contains_skips_the_path_of_a_file_it_cannot_decode(tmp_path: Path)
         f"""
     - find: {{paths: "{tmp_path}/d", patterns: "*.gbk", contains: "你好世界"}}
     - find: {{paths: "{tmp_path}/d", patterns: "*.gbk", contains: "你好世界", encoding: gbk}}
+    - find: {{paths: "{tmp_path}/d", patterns: "*.gbk", contains: "x", encoding: idontexist}}
 """,
     )
-    default, gbk = (r.result for r in run(book, LOCAL).results)
+    default, gbk, unknown = (r.result for r in run(book, LOCAL).results)
+    assert unknown["skipped_paths"] == {f"{tmp_path}/d": "unknown encoding: idontexist"}
     why = (
         f"Failed to decode the file '{tmp_path}/d/hello.gbk' with encoding: utf-8 (Python default)"
     )
@@ -208,3 +210,34 @@ def test_find_contains_skips_the_path_of_a_file_it_cannot_decode(tmp_path: Path)
     )
     assert [f["path"] for f in default["files"]] == [f"{tmp_path}/d/plain.gbk"]
     assert [f["path"] for f in gbk["files"]] == [f"{tmp_path}/d/hello.gbk"]
+
+
+def test_slurp_says_why_a_path_cannot_be_read_as_ansible_does(tmp_path: Path) -> None:
+    (tmp_path / "f").write_text("x")
+    (tmp_path / "locked").write_text("secret")
+    (tmp_path / "locked").chmod(0o600)
+    (tmp_path / "ldir").mkdir(mode=0o700)
+    book = play(
+        tmp_path,
+        f"""
+    - slurp: {{src: "{tmp_path}/f/inside"}}
+      ignore_errors: true
+    - slurp: {{src: "{tmp_path}"}}
+      ignore_errors: true
+    - slurp: {{src: "{tmp_path}/locked"}}
+      ignore_errors: true
+      become: true
+      become_user: nobody
+    - slurp: {{src: "{tmp_path}/ldir"}}
+      ignore_errors: true
+      become: true
+      become_user: nobody
+""",
+    )
+    result = run(book, LOCAL)
+    assert [r.message for r in result.results] == [
+        f"Unable to slurp file: {tmp_path}/f/inside",
+        f"Source is a directory and must be a file: {tmp_path}",
+        f"File is not readable: {tmp_path}/locked",
+        f"File is not readable: {tmp_path}/ldir",
+    ]

@@ -114,3 +114,16 @@ def test_gid_min_is_refused_with_local(tmp_path: Path, name: str) -> None:
     assert result["failed"] and result["msg"] == "'gid_max' can not be used with 'local'"
     with pytest.raises(KeyError):
         grp.getgrnam(name)
+
+
+def test_non_unique_without_gid_is_refused(tmp_path: Path, name: str) -> None:
+    book = tmp_path / "site.yml"
+    book.write_text(
+        f"- hosts: all\n  gather_facts: false\n  tasks:\n"
+        f"    - group: {{name: {name}, non_unique: true}}\n      ignore_errors: true\n"
+    )
+    result = run(book, LOCAL).results[0].result
+    assert result["failed"]
+    assert result["msg"] == "non_unique is True but all of the following are missing: gid"
+    with pytest.raises(KeyError):
+        grp.getgrnam(name)
