@@ -161,7 +161,7 @@ class PlaybookLoader:
             if not isinstance(node, YMap):
                 self._error("a play must be a mapping with `hosts:`", loc_of(node) or loc_of(data))
                 continue
-            if _IMPORT_PLAYBOOK in node or f"ansible.builtin.{_IMPORT_PLAYBOOK}" in node:
+            if any(f"{prefix}{_IMPORT_PLAYBOOK}" in node for prefix in _IMPORT_PREFIXES):
                 plays += self._import_playbook(node, path)
                 continue
             play = self._play(node)
@@ -1068,8 +1068,15 @@ _FLUSH_HANDLER_HINT = (
     "a handler notified by a handler runs in the same flush if it comes later in the list"
 )
 _IMPORT_PLAYBOOK = "import_playbook"
+_IMPORT_PREFIXES = ("", "ansible.builtin.", "ansible.legacy.")
 _IMPORT_PLAYBOOK_KEYS = frozenset(
-    {_IMPORT_PLAYBOOK, f"ansible.builtin.{_IMPORT_PLAYBOOK}", "name", "vars", "tags", "when"}
+    [
+        *(f"{prefix}{_IMPORT_PLAYBOOK}" for prefix in _IMPORT_PREFIXES),
+        "name",
+        "vars",
+        "tags",
+        "when",
+    ]
 )
 _PROMPT_KEYS = frozenset(
     {"name", "prompt", "default", "private", "confirm", "encrypt", "salt", "salt_size", "unsafe"}

@@ -167,7 +167,9 @@ class TaskChecker:
         value = node[key]
         if isinstance(value, dict):
             name = value.get("module")
-            args = {k: v for k, v in value.items() if k != "module"}
+            args = {k: v for k, v in value.items() if k not in ("module", "args")}
+            if isinstance(value.get("args"), dict):  # `action: {module: x, args: {...}}`
+                args = _merged(value["args"], args, loc=node.value_loc(key))
         else:
             name, rest = _split_action(str(value).strip())
             if "\n" in name:  # `action: "shell\necho a"`

@@ -244,6 +244,35 @@ def test_include_vars_with_first_found_searches_the_roles_vars(tmp_path: Path) -
     assert msgs(pbe.run(site, INVENTORY, extra_vars={"fam": "Arch"}))[-1] == "default from-paths"
 
 
+def test_action_as_a_mapping_with_its_args_under_args(tmp_path: Path) -> None:
+    site = write(
+        tmp_path,
+        {
+            "site.yml": (
+                "- hosts: a\n  gather_facts: false\n  tasks:\n"
+                "    - action:\n        module: ansible.legacy.debug\n"
+                "        args: {msg: from-args}\n"
+            )
+        },
+    )
+    assert [p.message for p in pbe.validate(site)] == []
+    assert msgs(pbe.run(site, INVENTORY)) == ["from-args"]
+
+
+def test_import_playbook_written_with_either_prefix(tmp_path: Path) -> None:
+    site = write(
+        tmp_path,
+        {
+            "inner.yml": "- hosts: all\n  gather_facts: false\n  tasks: [{debug: msg=in}]\n",
+            "site.yml": (
+                "- ansible.legacy.import_playbook: inner.yml\n"
+                "- ansible.builtin.import_playbook: inner.yml\n"
+            ),
+        },
+    )
+    assert msgs(pbe.run(site, INVENTORY)) == ["in", "in"]
+
+
 def test_import_playbook_vars_tags_and_when(tmp_path: Path) -> None:
     site = write(
         tmp_path,
