@@ -201,7 +201,7 @@ def _seq_int(raw: Mapping[str, Any], key: str) -> int | None:
         return int(str(value), 0)
     except ValueError:
         raise LookupFailed(
-            f"Invalid type for with_sequence's {key}: {value!r} is not an integer"
+            f"with_sequence's {key} has an invalid value: {value!r} is not an integer"
         ) from None
 
 

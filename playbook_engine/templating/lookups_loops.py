@@ -44,7 +44,7 @@ def _together(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]
     """Items of the lists side by side; shorter lists are padded with None."""
     lists = [_as_list(t, "together") for t in terms]
     if not lists:
-        raise LookupFailed("with_together needs at least one list")
+        raise LookupFailed("with_together requires at least one element in each list")
     length = max(len(items) for items in lists)
     padded = [items + [None] * (length - len(items)) for items in lists]
     return [_flat(list(row)) for row in zip(*padded, strict=True)]

@@ -165,7 +165,7 @@ def test_wrong_argument_types_fail_with_ansibles_messages(tmp_path: Path) -> Non
         f"    - include_vars: {{dir: {tmp_path}, ignore_files: 123}}\n      ignore_errors: true\n"
         f"    - include_vars: {{dir: {tmp_path}, extensions: yml}}\n      ignore_errors: true\n"
         "    - set_fact: {\"{{ 'true' }}\": v}\n      ignore_errors: true\n"
-        "    - set_fact: {\"{{ 1 }}\": v}\n      ignore_errors: true\n",
+        '    - set_fact: {"{{ 1 }}": v}\n      ignore_errors: true\n',
     )
     assert [(r.status, r.message) for r in result.results] == [
         ("failed", "Invalid split value. The value must be a non-empty string"),
@@ -435,8 +435,8 @@ def test_sequence_counts_by_its_stride(engine: TemplateEngine, term: str, expect
     ("term", "message"),
     [
         ("start=0 junk=3", r"unrecognized arguments to with_sequence: \['junk'\]"),
-        ("start=A end=3", "Invalid type for with_sequence's start: 'A' is not an integer"),
-        ("1-4/C", "Invalid type for with_sequence's stride: 'C' is not an integer"),
+        ("start=A end=3", "with_sequence's start has an invalid value: 'A' is not an integer"),
+        ("1-4/C", "with_sequence's stride has an invalid value: 'C' is not an integer"),
         ("start=1", "must specify count or end in with_sequence"),
         ("start=1 end=4 count=2", "can't specify both count and end in with_sequence"),
         ("start=4 end=1 stride=2", "to count backwards make stride negative"),

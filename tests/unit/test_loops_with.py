@@ -156,7 +156,7 @@ BAD_FORMS = [
     ),
     ("with_subelements", '["{{ users }}", name]', "should point to a list"),
     ("with_nested", "[]", "needs at least one list"),
-    ("with_together", "[]", "needs at least one list"),
+    ("with_together", "[]", "requires at least one element in each list"),
     ("with_together", "[[1], 5]", "every term must be a list, got int"),
     ("with_lines", '"exit 3"', "rc=3"),
     ("with_varnames", "'('", "Unable to use '(' as a search parameter"),
