@@ -150,7 +150,10 @@ def test_a_run_time_include_defers_a_template_that_does_not_compile(tmp_path: Pa
     ran = pbe.run(site, INVENTORY, extra_vars={"go": True})
     failed = [r for r in ran.results if r.status == "failed"]
     assert ran.exit_code == 2 and [r.action for r in failed] == ["debug"]
-    assert failed[0].result["msg"].startswith("template syntax error: expected token ','")
+    # the loop's item fails, as in Ansible: the task says so
+    assert failed[0].result["msg"] == "One or more items failed"
+    item = failed[0].result["results"][0]
+    assert item["msg"].startswith("template syntax error: expected token ','")
     assert by_severity(pbe.validate(tmp_path / "strict.yml"), "error") == [
         "template syntax error: expected token ',', got 'integer'"
     ]
