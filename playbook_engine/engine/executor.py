@@ -59,6 +59,7 @@ from ..templating.values import (
     distrust,
     is_template,
     trust,
+    type_name,
 )
 from ..transport import ConnectionCache, shell
 from ..transport.base import STOPPED, CommandResult, Connection, ConnectionSpec
@@ -1216,15 +1217,18 @@ def _render_environment(templar: Templar, value: Any, gathering: bool) -> dict[s
 
 
 def _environment(value: Any) -> dict[str, Any]:
-    """``environment:`` as a mapping, or a list of mappings merged in order."""
+    """``environment:`` as a mapping, or a list of mappings merged in order; an entry or a
+    variable rendered to ``omit`` is left out, as in Ansible."""
     parts = value if isinstance(value, list) else [value]
     merged: dict[str, Any] = {}
     for part in parts:
+        if part == OMIT:
+            continue
         if not isinstance(part, dict):
             raise ModuleError(
-                f"environment must be a mapping (or a list of them), got {type(part).__name__}"
+                f"environment must be a mapping (or a list of them), got {type_name(part)}"
             )
-        merged.update(part)
+        merged.update((k, v) for k, v in part.items() if v != OMIT)
     return merged
 
 

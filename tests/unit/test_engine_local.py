@@ -906,3 +906,21 @@ def test_a_failing_loop_item_fails_alone_and_the_others_run(tmp_path: Path) -> N
     assert result.results[2].status == "changed"
     assert labelled["results"][0]["_ansible_item_label"] == "shown"
     assert len(labelled["results"][1]["warnings"]) == 1  # no output to label it with
+
+
+def test_omit_in_an_environment_list_leaves_the_entry_out(tmp_path: Path) -> None:
+    book = play(
+        tmp_path,
+        """
+- hosts: a
+  gather_facts: false
+  tasks:
+    - shell: echo "[$IAMHERE][$NOTHERE][$ANOTHER]"
+      environment:
+        - NOTHERE: "{{ omit }}"
+          IAMHERE: hello
+        - "{{ omit }}"
+        - ANOTHER: still
+""",
+    )
+    assert pbe.run(book, INVENTORY).results[0].result["stdout"] == "[hello][][still]"
