@@ -128,6 +128,7 @@ class Runner:
         self.interrupted_code = ExitCode.INTERRUPTED  # the CLI sets TERMINATED on SIGTERM
         self.vm.gone = lambda: self.state.failed | self.state.unreachable
         self.vm.run_tags = list(options.tags) or ["all"]
+        self.vm.verbosity = options.verbosity
         self.vm.skip_tags = list(options.skip_tags)
         self.prompter: Prompter | None = None  # the CLI's, on a terminal: vars_prompt asks
         self._prompted: dict[int, dict[str, Any]] = {}

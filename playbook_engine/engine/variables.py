@@ -80,6 +80,7 @@ class VariableManager:
         self.play_all_roles: list[str] = []  # ansible_role_names: dependencies too
         self.run_tags: list[str] = ["all"]
         self.skip_tags: list[str] = []
+        self.verbosity = 0  # -v count: ansible_verbosity
         self.groups = inventory.groups_map()
         self.gone: Callable[[], set[str]] = set  # failed/unreachable hosts, set by the run
         self.playbook_vars = load_vars_dirs(playbook_dir)  # raises ValidationFailed
@@ -213,6 +214,7 @@ class VariableManager:
             "ansible_playbook_python": sys.executable,
             "ansible_check_mode": self.check,
             "ansible_diff_mode": self.diff,
+            "ansible_verbosity": self.verbosity,
             "omit": OMIT,
             "ansible_managed": "Ansible managed",  # Ansible's default text, for templates
         }

@@ -924,3 +924,11 @@ def test_omit_in_an_environment_list_leaves_the_entry_out(tmp_path: Path) -> Non
 """,
     )
     assert pbe.run(book, INVENTORY).results[0].result["stdout"] == "[hello][][still]"
+
+
+def test_ansible_verbosity_is_the_number_of_v(tmp_path: Path) -> None:
+    book = play(
+        tmp_path,
+        "- hosts: a\n  gather_facts: false\n  tasks:\n    - debug: var=ansible_verbosity\n",
+    )
+    assert pbe.run(book, INVENTORY, verbosity=2).results[0].result["ansible_verbosity"] == 2
