@@ -120,7 +120,8 @@ class TaskChecker:
             return str(missing[0]), self._raw_args(node, missing[0])
         if not found and len(candidates) == 1 and self.problems[-1].message.startswith(_UNKNOWN):
             # a module no one here knows (a library path pbe does not read, a typo): in a
-            # file included at run time Ansible finds out only if the task runs
+            # file included at run time a warning now, and the include fails when it runs
+            # (Ansible resolves a file's modules then)
             self.deferrable.append(self.problems[-1])
             return str(candidates[0]), self._raw_args(node, candidates[0])
         if len(found) > 1:
