@@ -626,13 +626,17 @@ class Executor:
         outcome is known, its registered result (which skip) and its effect are not."""
         if not self._skipped_in_check_anyway(task, scope, templar):
             raise exc
-        self.prediction(host).unsure(f"`{task.action}`, which check mode did not run")
-        return {
-            "skipped": True,
-            "changed": False,
-            UNKNOWN: True,
-            "msg": f"skipped in check mode whatever its {what} says (it reads {exc.what})",
-        }
+        return self._not_run(
+            host,
+            f"`{task.action}`, which check mode did not run",
+            f"skipped in check mode whatever its {what} says (it reads {exc.what})",
+        )
+
+    def _not_run(self, host: str, effects: str, msg: str) -> dict[str, Any]:
+        """A check run's skipped result whose registered value is unknown, and whose
+        ``effects`` on the host's files are unknown too."""
+        self.prediction(host).unsure(effects)
+        return {"skipped": True, "changed": False, UNKNOWN: True, "msg": msg}
 
     def _skipped_in_check_anyway(self, task: Task, scope: Scope, templar: Templar) -> bool:
         """In this check run the task is skipped whatever its ``when`` says: a module check
@@ -774,13 +778,11 @@ class Executor:
         if self.options.check and not check and module_cls.needs_connection:
             acting_for_real()  # predicted values it read or reads make it unpredictable
         if check and not module_cls.supports_check:
-            self.prediction(host).unsure(f"`{task.action}`, which check mode does not run")
-            return {
-                "skipped": True,
-                "changed": False,
-                UNKNOWN: True,
-                "msg": f"{task.action} does not support check mode",
-            }
+            return self._not_run(
+                host,
+                f"`{task.action}`, which check mode does not run",
+                f"{task.action} does not support check mode",
+            )
         try:
             args = self._args(module_cls, task, templar, scope)
         except Unpredictable as exc:
