@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import threading
 import time
 import traceback
@@ -336,6 +337,8 @@ class Runner:
         from ..modules.base import to_bool
 
         value = play.gather_facts
+        if value is None:  # not given: Ansible's `gathering` setting, `implicit` unless set
+            return os.environ.get("ANSIBLE_GATHERING", "implicit").strip().lower() != "explicit"
         if is_template(value):
             value = self.engine.templar(self.options.extra_vars, play.loc).render(value)
         try:

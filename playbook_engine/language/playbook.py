@@ -261,7 +261,7 @@ class PlaybookLoader:
             handler_blocks={h.uid: blocks for h, blocks in handlers if blocks},
             included_handlers=dict(self._included_handlers),
             late_handlers=frozenset(self._handler_log) - self._static_handlers,
-            gather_facts=node.get("gather_facts", True),
+            gather_facts=node.get("gather_facts"),  # not given: ANSIBLE_GATHERING decides
             gather_args=trust({k: node[k] for k in _GATHER_KEYWORDS if k in node}),
             module_defaults=node.get("module_defaults"),
             become=node.get("become"),

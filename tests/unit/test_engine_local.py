@@ -932,3 +932,18 @@ def test_ansible_verbosity_is_the_number_of_v(tmp_path: Path) -> None:
         "- hosts: a\n  gather_facts: false\n  tasks:\n    - debug: var=ansible_verbosity\n",
     )
     assert pbe.run(book, INVENTORY, verbosity=2).results[0].result["ansible_verbosity"] == 2
+
+
+def test_ansible_gathering_explicit_gathers_only_where_a_play_asks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = play(
+        tmp_path,
+        "- hosts: a\n  tasks: [{debug: msg=one}]\n"
+        "- hosts: a\n  gather_facts: true\n  tasks: [{debug: msg=two}]\n",
+    )
+    gathered = [r.action for r in pbe.run(book, INVENTORY).results]
+    assert gathered == ["gather_facts", "debug", "gather_facts", "debug"]
+    monkeypatch.setenv("ANSIBLE_GATHERING", "explicit")
+    explicit = [r.action for r in pbe.run(book, INVENTORY).results]
+    assert explicit == ["debug", "gather_facts", "debug"]
