@@ -8,6 +8,7 @@ is never on a command line, chage, ssh-keygen) and prints the account back.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -17,6 +18,7 @@ from ..transport.base import CommandResult
 from ..transport.shell import join, quote
 from . import register
 from .base import Arg, ModuleContext
+from .result import Result
 from .util.accounts import (
     NOT_LOGGING_PASSWORD,
     Account,
@@ -53,6 +55,11 @@ class UserState:
     home_exists: bool = False  # the home the task wants (else the current one)
     old_home_exists: bool = False  # the current home
     key: Key | None = None
+
+
+# A crypt hash as /etc/shadow holds it (`$id$salt$hash`, DES's 13 characters), possibly
+# behind a lock (`!`), or no password at all (`!`, `*`, empty).
+_HASHED = re.compile(r"^(?:!{0,2}|\*)(?:\$[^$]+\$.+|[./0-9A-Za-z]{13})?$")
 
 
 @register("user")
@@ -242,6 +249,16 @@ class User(HostStateModule[UserState]):
             prediction.user_added(args["name"], args["uid"])
 
     # -- plan -------------------------------------------------------------------------------
+
+    def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
+        result = super().run(args, ctx)
+        password = args["password"]
+        if password is not None and not _HASHED.match(password):
+            result.values.setdefault("warnings", []).append(
+                "the password does not look like a crypt hash: it is stored as given, so "
+                "it will not work for logging in; hash it first (the password_hash filter)"
+            )
+        return result
 
     def plan(self, args: dict[str, Any], state: UserState) -> Edit | None:
         account = state.account
