@@ -1019,7 +1019,12 @@ class Executor:
             else self._delegate_vars(target)
         )
         view = self.engine.templar({**own, "inventory_hostname": host}, task.loc).vars
-        return {**variables, "ansible_delegated_vars": {target: view}}
+        # the task's connection variables are the delegate's, as in Ansible (its other
+        # variables stay this host's): `ansible_host` is the delegate's address
+        connection = {k: own[k] for k in _CONNECTION_VARS if k in own}
+        connection.setdefault("ansible_host", target)
+        kept = {k: v for k, v in variables.items() if k not in _CONNECTION_VARS}
+        return {**kept, **connection, "ansible_delegated_vars": {target: view}}
 
     def _delegate_vars(self, target: str) -> dict[str, Any]:
         """Connection variables of a delegate: its inventory vars, or a bare address."""
@@ -1199,6 +1204,22 @@ def _notify_of(task: Task, scope: Scope) -> tuple[str, ...]:
 
 
 _FACT_GATHERING = frozenset({"setup", "gather_facts"})
+# how a host is reached: a delegated task's are its delegate's
+_CONNECTION_VARS = frozenset(
+    {
+        "ansible_host",
+        "ansible_ssh_host",
+        "ansible_port",
+        "ansible_ssh_port",
+        "ansible_user",
+        "ansible_ssh_user",
+        "ansible_connection",
+        "ansible_password",
+        "ansible_ssh_pass",
+        "ansible_ssh_private_key_file",
+        "ansible_private_key_file",
+    }
+)
 
 
 def _render_environment(templar: Templar, value: Any, gathering: bool) -> dict[str, Any]:

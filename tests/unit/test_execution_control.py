@@ -266,3 +266,27 @@ def test_a_play_whose_every_host_failed_ends_the_run(tmp_path: Path) -> None:
 """,
     )
     assert ran(partial, "debug") == ["h3"]  # a host was left: the run goes on
+
+
+def test_a_delegated_task_sees_the_delegates_connection_variables(tmp_path: Path) -> None:
+    """As ansible-core 2.21 shows it: `ansible_host`, `ansible_port` and `ansible_user` are
+    the delegate's (its name when it has no address); the task's other variables stay."""
+    book = tmp_path / "site.yml"
+    book.write_text(
+        "- hosts: a\n  gather_facts: false\n  tasks:\n"
+        "    - debug:\n"
+        "        msg: \"{{ ansible_host }} {{ ansible_port | default('-') }} "
+        "{{ custom | default('-') }} {{ ansible_delegated_vars[ansible_host] is defined }}\"\n"
+        "      delegate_to: '{{ item }}'\n      loop: [far, near]\n"
+    )
+    inventory = {
+        "all": {
+            "hosts": {
+                "a": {"ansible_connection": "local", "custom": "mine"},
+                "far": {"ansible_host": "10.9.9.9", "ansible_port": 2222, "custom": "theirs"},
+                "near": None,
+            }
+        }
+    }
+    items = pbe.run(book, inventory).results[0].result["results"]
+    assert [i["msg"] for i in items] == ["10.9.9.9 2222 mine False", "near - mine True"]
