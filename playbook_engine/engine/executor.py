@@ -519,7 +519,7 @@ class Executor:
                 getattr(self._current, "facts_host", host), result["ansible_facts"]
             )
         notify = self._notified(task, host, scope) if status == "changed" else ()
-        if task.register and (status != "unreachable" or ignored):
+        if task.register:  # an unreachable result too: `is unreachable` reads it (2.21)
             self.facts.set_vars(
                 host,
                 {

@@ -220,3 +220,28 @@ def test_a_connection_with_other_settings_is_opened_anew(tmp_path: Path) -> None
         ("unreachable", None),
     ]
     assert result.exit_code == 3
+
+
+def test_an_unreachable_result_is_registered_for_later_plays(tmp_path: Path) -> None:
+    """ansible-core 2.21 registers it (its ignore_unreachable test reads
+    `hostvars.gone.r is unreachable` after `meta: clear_host_errors`)."""
+    inventory = {
+        "all": {
+            "hosts": {
+                "a": {"ansible_connection": "local"},
+                "gone": {"ansible_host": "127.0.0.1", "ansible_port": 1},
+            }
+        }
+    }
+    site = play(
+        tmp_path,
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - ping:\n      register: r\n"
+        "- hosts: a\n  gather_facts: false\n  tasks:\n"
+        "    - assert:\n        that: [hostvars.gone.r is unreachable, hostvars.a.r is success]\n",
+    )
+    result = pbe.run(site, inventory, timeout=2)
+    assert [(x.host, x.status) for x in result.results] == [
+        ("a", "ok"),
+        ("gone", "unreachable"),
+        ("a", "ok"),
+    ]
