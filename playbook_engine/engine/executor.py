@@ -65,7 +65,7 @@ from ..transport import ConnectionCache, shell
 from ..transport.base import STOPPED, CommandResult, Connection, ConnectionSpec
 from .asyncrun import AsyncSpec, AsyncTasks, async_spec, guarded
 from .facts import FactStore
-from .hostaccess import HostAccess
+from .hostaccess import CONNECTION_VARS, HostAccess
 from .variables import OMIT, VariableManager
 
 logger = logging.getLogger(__name__)
@@ -639,8 +639,9 @@ class Executor:
         return {"skipped": True, "changed": False, UNKNOWN: True, "msg": msg}
 
     def _skipped_in_check_anyway(self, task: Task, scope: Scope, templar: Templar) -> bool:
-        """In this check run the task is skipped whatever its ``when`` says: a module check
-        mode does not run, or a command without ``creates``/``removes``, as in Ansible."""
+        """In this check run the task is skipped whatever its ``when`` or its arguments'
+        values: a module check mode does not run, or one its ``check_skips_unless``
+        arguments are missing from (a command without ``creates``/``removes``)."""
         module_cls = modules.get(task.action)
         if module_cls is None or module_cls.needs_connection is False:
             return False
@@ -654,8 +655,9 @@ class Executor:
             return False
         if not module_cls.supports_check:
             return True
-        guarded = any(key in task.args for key in ("creates", "removes", "_raw_params"))
-        return module_cls.name in ("command", "shell", "script") and not guarded
+        guards = module_cls.check_skips_unless
+        # `_raw_params`: free text of a templated action, not split yet: may hold a guard
+        return guards is not None and not any(k in task.args for k in (*guards, "_raw_params"))
 
     def _holds_without_item(self, templar: Templar, conditions: Sequence[Any]) -> bool:
         """False only when a condition is certainly false without the loop's item."""
@@ -698,7 +700,7 @@ class Executor:
             if control.get("extended"):
                 ivars["ansible_loop"] = _loop_info(items, index, control)
             ivars = self._with_delegate(task, host, scope, ivars)
-            res = self._run_item(task, (host, scope), ivars, conditions)
+            res = self._run_item(task, host, scope, ivars, conditions)
             res.update({loop_var: item, "ansible_loop_var": loop_var})
             if "index_var" in control:
                 res[str(control["index_var"])] = index
@@ -716,13 +718,13 @@ class Executor:
     def _run_item(
         self,
         task: Task,
-        where: tuple[str, Scope],
+        host: str,
+        scope: Scope,
         ivars: dict[str, Any],
         conditions: Sequence[Any],
     ) -> dict[str, Any]:
         """One loop item's result: skipped by its ``when``, or the module's; a failure is
         that item's, as in Ansible (the other items run)."""
-        host, scope = where
         itemplar = self.engine.templar(ivars, task.loc)
         if not self._when(itemplar, conditions):
             return _skipped(conditions, itemplar)
@@ -1021,9 +1023,9 @@ class Executor:
         view = self.engine.templar({**own, "inventory_hostname": host}, task.loc).vars
         # the task's connection variables are the delegate's, as in Ansible (its other
         # variables stay this host's): `ansible_host` is the delegate's address
-        connection = {k: own[k] for k in _CONNECTION_VARS if k in own}
+        connection = {k: own[k] for k in CONNECTION_VARS if k in own}
         connection.setdefault("ansible_host", target)
-        kept = {k: v for k, v in variables.items() if k not in _CONNECTION_VARS}
+        kept = {k: v for k, v in variables.items() if k not in CONNECTION_VARS}
         return {**kept, **connection, "ansible_delegated_vars": {target: view}}
 
     def _delegate_vars(self, target: str) -> dict[str, Any]:
@@ -1204,22 +1206,6 @@ def _notify_of(task: Task, scope: Scope) -> tuple[str, ...]:
 
 
 _FACT_GATHERING = frozenset({"setup", "gather_facts"})
-# how a host is reached: a delegated task's are its delegate's
-_CONNECTION_VARS = frozenset(
-    {
-        "ansible_host",
-        "ansible_ssh_host",
-        "ansible_port",
-        "ansible_ssh_port",
-        "ansible_user",
-        "ansible_ssh_user",
-        "ansible_connection",
-        "ansible_password",
-        "ansible_ssh_pass",
-        "ansible_ssh_private_key_file",
-        "ansible_private_key_file",
-    }
-)
 
 
 def _render_environment(templar: Templar, value: Any, gathering: bool) -> dict[str, Any]:

@@ -17,6 +17,24 @@ from ..templating.templar import Templar
 from ..transport import ConnectionCache, ConnectionSpec, shell
 from ..transport.base import Connection
 
+# The variables a host's connection is built from (``connection_spec`` reads them): a
+# delegated task's are its delegate's, as in Ansible.
+CONNECTION_VARS = frozenset(
+    {
+        "ansible_host",
+        "ansible_ssh_host",
+        "ansible_port",
+        "ansible_ssh_port",
+        "ansible_user",
+        "ansible_ssh_user",
+        "ansible_connection",
+        "ansible_password",
+        "ansible_ssh_pass",
+        "ansible_ssh_private_key_file",
+        "ansible_private_key_file",
+    }
+)
+
 
 class HostAccess:
     """Connections, become wrapping and delegate locks; thread-safe, one per run."""

@@ -165,6 +165,9 @@ class Module:
     mutually_exclusive: ClassVar[tuple[tuple[str, ...], ...]] = ()
     required_one_of: ClassVar[tuple[tuple[str, ...], ...]] = ()
     supports_check: ClassVar[bool] = True  # False: skipped in check mode
+    # Arguments without which a check run skips the task whatever their values (command's
+    # `creates`/`removes`: `would_run`); None: check mode runs the module.
+    check_skips_unless: ClassVar[tuple[str, ...] | None] = None
     # True: every file a check-run change of this module would make is recorded in the
     # prediction (file, copy, ...). A change by any other module (a package, a service)
     # may create files check mode does not know of: later tasks then assume missing

@@ -106,6 +106,9 @@ def _chdir_failed(cmd: Any) -> Result:
     return Result(changed=False, failed=True, msg=_NO_CHDIR_MSG, values=values)
 
 
+CHECK_GUARDS = ("creates", "removes")  # what lets check mode predict a command: would_run
+
+
 def would_run(args: dict[str, Any], ctx: ModuleContext, what: str, shown: Any) -> Result:
     """Check mode, where ``creates``/``removes`` did not skip the command: it is not run.
     Given either, Ansible reports it ``changed`` (they are the prediction); without them,
@@ -187,6 +190,7 @@ class _Runner(Module):
     """Shared flow: creates/removes, check mode, stdin, chdir, result shape."""
 
     args = _COMMON
+    check_skips_unless = CHECK_GUARDS
     returns = COMMAND_RETURNS
 
     def build(self, args: dict[str, Any]) -> tuple[Any, str]:

@@ -30,7 +30,14 @@ from typing import Any
 from ..errors import ModuleError
 from . import register
 from .base import Arg, Module, ModuleContext
-from .command import COMMAND_RETURNS, command_result, skip_reason, skipped_by, would_run
+from .command import (
+    CHECK_GUARDS,
+    COMMAND_RETURNS,
+    command_result,
+    skip_reason,
+    skipped_by,
+    would_run,
+)
 from .result import Result
 from .util.staged import setup_error, staged_command
 
@@ -99,6 +106,7 @@ class Script(Module):
         ),
     }
     returns = {k: v for k, v in COMMAND_RETURNS.items() if k != "cmd"} | {"cmd": "the script line"}
+    check_skips_unless = CHECK_GUARDS
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         cmd = args["cmd"]
