@@ -102,11 +102,15 @@ class Role:
 
     @property
     def collection(self) -> str | None:
-        """``ns.col`` for a collection's role (under ``ansible_collections/ns/col/roles/``)."""
-        parts = PurePath(self.path).parts
-        if len(parts) >= 5 and parts[-5] == "ansible_collections" and parts[-2] == "roles":
-            return f"{parts[-4]}.{parts[-3]}"
-        return None
+        return role_collection(self.path)
+
+
+def role_collection(path: str | PurePath) -> str | None:
+    """``ns.col`` for a collection's role (under ``ansible_collections/ns/col/roles/``)."""
+    parts = PurePath(path).parts
+    if len(parts) >= 5 and parts[-5] == "ansible_collections" and parts[-2] == "roles":
+        return f"{parts[-4]}.{parts[-3]}"
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from .collection_modules import use_collections
 from .collection_plugins import find_collection_plugins
 from .library import load_entry_points, load_library
 from .loader import YList, YMap, load_file, load_vars_file, loc_of, plain
-from .model import Block, Play, Playbook, Role, Task, TaskItem, VarPrompt
+from .model import Block, Play, Playbook, Role, Task, TaskItem, VarPrompt, role_collection
 from .roles import (
     find_role,
     is_file,
@@ -855,7 +855,7 @@ class PlaybookLoader:
         collection's role), then its meta's ``collections``; never the play's."""
         ok, data = self._role_meta(path, loc)
         listed = _collections(data.get("collections")) if ok and isinstance(data, dict) else ()
-        own = Role(path.name, str(path)).collection
+        own = role_collection(path)
         return tuple(dict.fromkeys([*([own] if own else []), *listed]))
 
     @contextmanager
@@ -1117,14 +1117,7 @@ def _kind(value: Any) -> str:
 
 def iter_tasks(items: tuple[TaskItem, ...]) -> list[Task]:
     """Every task in a list, blocks and static include contents flattened."""
-    out: list[Task] = []
-    for item in items:
-        if isinstance(item, Task):
-            out.append(item)
-            out += iter_tasks(item.children)
-        else:
-            out += iter_tasks(item.block + item.rescue + item.always)
-    return out
+    return [task for task, _ in _tasks_and_how(items)]
 
 
 def _tasks_and_how(items: tuple[TaskItem, ...], included: bool = False) -> list[tuple[Task, bool]]:
