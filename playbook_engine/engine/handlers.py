@@ -35,6 +35,7 @@ class HandlerIndex:
         }
         self.order = [i for i, h in enumerate(play.handlers) if h.uid not in play.late_handlers]
         self.handlers: list[Task] = []
+        self._uids: set[int] = set()  # of `handlers`: an include's are added once
         self._render = render
         self._names: list[set[str]] = []
         self._topics: list[set[str]] = []
@@ -45,6 +46,7 @@ class HandlerIndex:
     def _index(self, handler: Task, block: Block | None) -> int:
         index = len(self.handlers)
         self.handlers.append(handler)
+        self._uids.add(handler.uid)
         role = block.role.name if block is not None and block.role else None
         names = {handler.name} if handler.name else set()
         names |= {self._render(n, handler, index) for n in names}
@@ -56,7 +58,7 @@ class HandlerIndex:
     def add(self, handler: Task, blocks: tuple[Block, ...]) -> int | None:
         """A handler a run-time include brought: searched and run after the others, once
         however many hosts loaded it; its index, None when it was known already."""
-        if any(h.uid == handler.uid for h in self.handlers):
+        if handler.uid in self._uids:
             return None
         role = next((b for b in reversed(blocks) if b.role is not None), None)
         index = self._index(handler, role)
