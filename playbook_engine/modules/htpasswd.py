@@ -19,7 +19,7 @@ from ..transport.shell import quote
 from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
-from .util.chattr import ATTRIBUTES, set_attributes
+from .util.chattr import ATTRIBUTES, attributes_after_write
 from .util.content import IGNORED_FILE_ARGS
 from .util.fileargs import UNSAFE_WRITES
 from .util.hostedit import need, section, sections, write_file
@@ -123,13 +123,7 @@ _ATTRS_CHANGED = "ownership, perms or SE linux context changed"
 def _flags_changed(args: dict[str, Any], state: Htfile, ctx: ModuleContext) -> bool:
     """chattr ``attributes`` on the file once it is written, as Ansible does; a check run
     counts a file that is not there yet as changed."""
-    spec = args.get("attributes")
-    if not spec or not spec.lstrip("+-="):
-        return False
-    if ctx.check and state.lines is None:
-        return True
-    out: dict[str, Any] = {}
-    set_attributes(ctx, args["path"], spec, out)
+    out = attributes_after_write(ctx, args["path"], args.get("attributes"), state.lines is not None)
     return bool(out.get("changed"))
 
 

@@ -58,3 +58,19 @@ def set_attributes(ctx: ModuleContext, path: str, spec: str | None, out: dict[st
     if done.rc != 0 or done.stderr.strip():
         details = (done.stdout + done.stderr).decode(errors="replace").strip()
         raise ModuleError(f"chattr failed: Error while setting attributes: {details}")
+
+
+def attributes_after_write(
+    ctx: ModuleContext, path: str, spec: str | None, exists: bool
+) -> dict[str, Any]:
+    """``spec`` applied to the file a module just wrote, as Ansible does after the write:
+    ``changed`` and the before/after flags under ``diff``. A check run counts a file that
+    is not there yet as changed (it has no flags to read)."""
+    out: dict[str, Any] = {"diff": {"before": {}, "after": {}}}
+    if not spec or not spec.lstrip("+-="):
+        return out
+    if ctx.check and not exists:
+        out["changed"] = True
+    else:
+        set_attributes(ctx, path, spec, out)
+    return out

@@ -21,7 +21,7 @@ from typing import IO, Any
 from ...errors import ModuleError
 from ..base import ModuleContext
 from . import selinux
-from .chattr import set_attributes
+from .chattr import attributes_after_write
 from .filestate import FileState
 from .modes import ModeError, format_mode, parse_mode
 from .probe import Env, Probe
@@ -217,11 +217,7 @@ def _set_flags(
 ) -> None:
     """chattr ``spec`` on the installed file, as Ansible does after the write; a check run
     counts a file that is not there yet as changed."""
-    out: dict[str, Any] = {"diff": {"before": {}, "after": {}}}
-    if ctx.check and not state.exists:
-        out["changed"] = bool(spec.lstrip("+-="))
-    else:
-        set_attributes(ctx, dest, spec, out)
+    out = attributes_after_write(ctx, dest, spec, state.exists)
     if out.get("changed"):
         result["changed"] = True
         if ctx.diff and isinstance(result.get("diff"), dict):

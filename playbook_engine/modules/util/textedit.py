@@ -33,7 +33,7 @@ from ...errors import ModuleError
 from ...templating.values import Unpredictable
 from ..base import Arg, ModuleContext
 from . import selinux
-from .chattr import ATTRIBUTES, set_attributes
+from .chattr import ATTRIBUTES, attributes_after_write
 from .fileargs import SE_ARGS, UNSAFE_WRITES, VALIDATE
 from .filestate import FileState
 from .modes import ModeError, format_mode, is_octal, parse_mode
@@ -385,13 +385,7 @@ def _chattr(
     """Apply ``attributes`` (chattr flags) to the file, as Ansible does after the write;
     a check run counts a file that is not there yet as changed. Returns the before/after
     flags for the diff when they change."""
-    if not opts.attributes or not opts.attributes.lstrip("+-="):
-        return {}
-    out: dict[str, Any] = {"diff": {"before": {}, "after": {}}}
-    if ctx.check and not target.state.exists:
-        out["changed"] = True
-    else:
-        set_attributes(ctx, target.path, opts.attributes, out)
+    out = attributes_after_write(ctx, target.path, opts.attributes, target.state.exists)
     if not out.get("changed"):
         return {}
     if not result["changed"]:
@@ -400,7 +394,7 @@ def _chattr(
         result["msg"] = _message(result["msg"], {"attributes": True})
     result["changed"] = True
     diff = out["diff"]
-    return {"attributes": (diff["before"].get("attributes", ""), opts.attributes)}
+    return {"attributes": (diff["before"].get("attributes", ""), opts.attributes or "")}
 
 
 def attr_changes(state: FileState, opts: FileOptions) -> dict[str, tuple[str, str]]:
