@@ -111,17 +111,20 @@ def test_delegated_vars_name_the_delegate_rendered_once(tmp_path: Path) -> None:
     assert command.result["stdout"] in ("d1", "d2")
 
 
+# host `gone` listens nowhere: it is unreachable at once
+WITH_GONE = {
+    "all": {
+        "hosts": {
+            "a": {"ansible_connection": "local"},
+            "gone": {"ansible_host": "127.0.0.1", "ansible_port": 1},
+        }
+    }
+}
+
+
 def test_ignore_unreachable_shows_unreachable_and_counts_it_ignored(tmp_path: Path) -> None:
     """As Ansible: the result stays `unreachable` (registered: `is unreachable`), the
     recap counts it ok and ignored, not unreachable, and the host goes on (exit 0)."""
-    inventory = {
-        "all": {
-            "hosts": {
-                "a": {"ansible_connection": "local"},
-                "gone": {"ansible_host": "127.0.0.1", "ansible_port": 1},
-            }
-        }
-    }
     site = play(
         tmp_path,
         "- hosts: a\n  gather_facts: false\n  tasks:\n"
@@ -129,7 +132,7 @@ def test_ignore_unreachable_shows_unreachable_and_counts_it_ignored(tmp_path: Pa
         "      ignore_unreachable: true\n      register: r\n"
         "    - assert:\n        that: [r is unreachable]\n",
     )
-    result = pbe.run(site, inventory, timeout=2)
+    result = pbe.run(site, WITH_GONE, timeout=2)
     assert [(x.status, x.ignored) for x in result.results] == [
         ("unreachable", True),
         ("ok", False),
@@ -225,21 +228,13 @@ def test_a_connection_with_other_settings_is_opened_anew(tmp_path: Path) -> None
 def test_an_unreachable_result_is_registered_for_later_plays(tmp_path: Path) -> None:
     """ansible-core 2.21 registers it (its ignore_unreachable test reads
     `hostvars.gone.r is unreachable` after `meta: clear_host_errors`)."""
-    inventory = {
-        "all": {
-            "hosts": {
-                "a": {"ansible_connection": "local"},
-                "gone": {"ansible_host": "127.0.0.1", "ansible_port": 1},
-            }
-        }
-    }
     site = play(
         tmp_path,
         "- hosts: all\n  gather_facts: false\n  tasks:\n    - ping:\n      register: r\n"
         "- hosts: a\n  gather_facts: false\n  tasks:\n"
         "    - assert:\n        that: [hostvars.gone.r is unreachable, hostvars.a.r is success]\n",
     )
-    result = pbe.run(site, inventory, timeout=2)
+    result = pbe.run(site, WITH_GONE, timeout=2)
     assert [(x.host, x.status) for x in result.results] == [
         ("a", "ok"),
         ("gone", "unreachable"),
