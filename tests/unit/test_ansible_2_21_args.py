@@ -81,13 +81,18 @@ def test_an_unknown_or_wrong_encoding_fails_and_leaves_the_file(tmp_path: Path) 
     assert target.read_bytes() == b"\xff\xfe\x00"
 
 
+def chattr_works(tmp_path: Path) -> bool:
+    probe = tmp_path / "probe"
+    probe.write_text("")
+    return flags(probe) != "?" and not subprocess.run(["chattr", "+A", str(probe)]).returncode
+
+
 @pytest.mark.parametrize("module", ["lineinfile", "blockinfile"])
 def test_text_modules_set_chattr_attributes(tmp_path: Path, module: str) -> None:
+    if not chattr_works(tmp_path):
+        pytest.skip("no chattr attributes on this filesystem")
     target = tmp_path / "f.txt"
     target.write_text("x\n")
-    if flags(target) == "?" or subprocess.run(["chattr", "+A", str(target)]).returncode:
-        pytest.skip("no chattr attributes on this filesystem")
-    subprocess.run(["chattr", "-A", str(target)], check=True)
     arg = "line: x" if module == "lineinfile" else "block: x, marker: '#{mark}'"
     book = play(
         tmp_path,
@@ -102,12 +107,6 @@ def test_text_modules_set_chattr_attributes(tmp_path: Path, module: str) -> None
     assert "A" in flags(target)
     assert result["changed"] is True
     assert "ownership, perms or SE linux context changed" in result["msg"]
-
-
-def chattr_works(tmp_path: Path) -> bool:
-    probe = tmp_path / "probe"
-    probe.write_text("")
-    return flags(probe) != "?" and not subprocess.run(["chattr", "+A", str(probe)]).returncode
 
 
 @pytest.mark.parametrize("module", ["copy", "template"])
