@@ -85,7 +85,23 @@ class UndefinedVariable(TemplateError):
 
 
 class ModuleError(PbeError):
+    """A module's failure; ``fields``: more keys of the failed result (Ansible's
+    ``details`` of a bad mode)."""
+
     exit_code = ExitCode.HOST_FAILED
+
+    def __init__(
+        self,
+        message: str,
+        location: SourceLocation | None = None,
+        hint: str | None = None,
+        fields: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message, location, hint)
+        self.fields = fields or {}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (self.__class__, (self.message, self.location, self.hint, self.fields))
 
 
 class NotOnHost(ModuleError):

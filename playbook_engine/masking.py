@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 MASK = "********"
+NO_LOG_VALUE = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"  # a secret argument in `invocation`
 SECRET_VARS = frozenset(
     {
         "ansible_password",

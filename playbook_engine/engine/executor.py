@@ -70,6 +70,7 @@ from .variables import OMIT, VariableManager
 
 logger = logging.getLogger(__name__)
 
+INJECT_INVOCATION = "ansible_inject_invocation"  # true: results show `invocation`
 UNKNOWN = "_pbe_unknown"  # a result key: check mode could not know this task's outcome
 _INHERITED = (
     "become",
@@ -376,26 +377,31 @@ class Executor:
         self.jobs = JobTable(options.forks)  # controller-side async jobs
         self.asyncs = AsyncTasks(self.jobs, self._for_thread)
 
-    def name_of(self, task: Task, scope: Scope | None = None) -> str:
+    def name_of(self, task: Task, scope: Scope | None = None, host: str | None = None) -> str:
         """A task's shown name, its ``{{ }}`` rendered with play and extra vars and, given
-        its ``scope``, the vars of its roles (parameters, ``role_name``) and blocks (as
-        Ansible does); a name that needs host variables is shown as written."""
+        its ``scope``, the vars of its roles (parameters, ``role_name``) and blocks; a name
+        that needs more (facts, ``set_fact``) with all the vars of ``host`` (the first host
+        of the task, as Ansible shows it), else as written."""
         if modules.canonical_name(task.action) == "include_role":  # never `ROLE : NAME`
-            return self.own_name(task, scope) if task.name else f"include_role : {_role_arg(task)}"
-        name = self.own_name(task, scope)
+            if not task.name:
+                return f"include_role : {_role_arg(task)}"
+            return self.own_name(task, scope, host)
+        name = self.own_name(task, scope, host)
         if scope is not None and scope.role is not None:  # Ansible's `ROLE : NAME`
             return f"{scope.role.name} : {name}"
         return name
 
-    def own_name(self, task: Task, scope: Scope | None) -> str:
+    def own_name(self, task: Task, scope: Scope | None, host: str | None = None) -> str:
         """The task's name rendered, without its role's ``ROLE : ``."""
         if task.name is None or not is_template(task.name):
             return task.display_name
         if scope is not None and (scope.vars or scope.defaults or task.vars):
-            return self.render_name(task.name, task.loc, scope, task.vars)
+            return self.render_name(task.name, task.loc, scope, task.vars, host)
         key = task.uid
         if key not in self._names:
             self._names[key] = self.render_name(task.name, task.loc)
+        if self._names[key] == task.name and host is not None:  # it needs the host's vars
+            return self.render_name(task.name, task.loc, scope, task.vars, host)
         return self._names[key]
 
     def render_name(
@@ -404,20 +410,30 @@ class Executor:
         loc: Any = None,
         scope: Scope | None = None,
         own: Mapping[str, Any] | None = None,
+        host: str | None = None,
     ) -> str:
         """A name (a task's, a handler's) rendered as Ansible shows it: with the defaults
         of its ``scope``'s roles, the play's vars, the scope's role and block vars, its
-        ``own`` vars and the extra vars; as written when it needs more (host vars)."""
+        ``own`` vars and the extra vars; when it needs more, with all the vars of
+        ``host``; as written when that fails too."""
         if not is_template(name):
             return name
         layers: dict[str, Any] = {}
         for layer in scope.defaults if scope is not None else ():
             layers.update(layer)
         layers.update(self.vm.play_vars)
-        for layer in (*(scope.vars if scope is not None else ()), own or {}, self.vm.extra_vars):
+        scopes = (*(scope.vars if scope is not None else ()), own or {})
+        for layer in (*scopes, self.vm.extra_vars):
             layers.update(layer)
         try:
             return str(self.engine.templar(layers, loc).render(name))
+        except (PbeError, Unpredictable):
+            if host is None:
+                return name
+        defaults = scope.defaults if scope is not None else ()
+        try:
+            variables = self.vm.task_vars(host, scopes, defaults)
+            return str(self.engine.templar(variables, loc).render(name))
         except (PbeError, Unpredictable):
             return name
 
@@ -547,7 +563,7 @@ class Executor:
         return HostResult(
             play_idx,
             task_idx,
-            self.name_of(task, scope),
+            self.name_of(task, scope, host),
             action,
             host,
             status,
@@ -786,18 +802,27 @@ class Executor:
                 f"{task.action} does not support check mode",
             )
         try:
-            args = self._args(module_cls, task, templar, scope)
+            args = self._args(module_cls, task, templar, scope, check)
         except Unpredictable as exc:
             return self._skipped_anyway(task, host, scope, templar, exc, "arguments")
+        self._hide_secrets(module_cls, args)
         if module_cls.expands_at_run:
             return self._include(task, host, args, variables)
         if reason := module_cls.skip_reason(args, self.options.verbosity):
             return {"skipped": True, "changed": False, "skip_reason": reason}
         ctx = self._context(task, host, scope, templar, check)
         result = self._attempts(task, module_cls(), args, ctx, variables, spec)
+        if self._bool(templar, variables.get(INJECT_INVOCATION), False, INJECT_INVOCATION):
+            result["invocation"] = {"module_args": module_cls.shown_args(args)}
         if check and result.get("changed") and not module_cls.predicts_files:
             self.prediction(host).unsure(f"`{task.action}`, which check mode did not apply")
         return result
+
+    def _hide_secrets(self, module_cls: type[Module], args: Mapping[str, Any]) -> None:
+        """The values of the module's secret arguments: hidden from every output from now."""
+        for key in module_cls.secret_args():
+            if isinstance(args.get(key), (str, int, float)) and not isinstance(args[key], bool):
+                self.access.on_secret(str(args[key]))
 
     def _include(
         self, task: Task, host: str, args: dict[str, Any], variables: dict[str, Any]
@@ -948,15 +973,26 @@ class Executor:
         return _Judge(self.engine.templar(scope, task.loc))
 
     def _args(
-        self, module_cls: type[Module], task: Task, templar: Templar, scope: Scope
+        self,
+        module_cls: type[Module],
+        task: Task,
+        templar: Templar,
+        scope: Scope,
+        check: bool = False,
     ) -> dict[str, Any]:
         given = {
             **module_defaults(module_cls, (*scope.module_defaults, task.module_defaults)),
             **task.args,
         }  # `module_defaults` fill in what the task does not say
+        done = {}
+        if check and "validate" in given:  # never run in a check run: an unknown value in
+            try:  # it (a path a skipped task would make) does not make the task unknown
+                done["validate"] = templar.render(given.pop("validate"))
+            except Unpredictable:
+                pass
         raw = {k: v for k, v in given.items() if k in module_cls.raw_args}
         rendered = templar.render({k: v for k, v in given.items() if k not in module_cls.raw_args})
-        args = {k: v for k, v in {**rendered, **raw}.items() if v != OMIT}
+        args = {k: v for k, v in {**rendered, **raw, **done}.items() if v != OMIT}
         return module_cls.coerce(args)
 
     def _context(
@@ -1244,6 +1280,8 @@ def _environment(value: Any) -> dict[str, Any]:
 def _failure(exc: PbeError) -> dict[str, Any]:
     """A failed task's result; one the task's ``timeout:`` ended records it, as Ansible."""
     result: dict[str, Any] = {"failed": True, "changed": False, "msg": _error_text(exc)}
+    if isinstance(exc, ModuleError):
+        result.update(exc.fields)
     if isinstance(exc, CommandTimeout) and exc.period:
         result["timedout"] = {"period": exc.period}
     return result

@@ -601,7 +601,7 @@ class LinearStrategy:
             TaskStart(
                 play_idx,
                 seq,
-                self.executor.name_of(task, scope),
+                self.executor.name_of(task, scope, hosts[0] if hosts else None),
                 task.action,
                 tuple(hosts),
                 task.loc,

@@ -152,6 +152,7 @@ class VariableManager:
         """What ``hostvars[host]`` holds: everything but play/block/task vars, and not
         ``hostvars`` itself (as in Ansible: a host's vars do not contain every host's)."""
         scope = {
+            **BUILTIN_DEFAULTS,
             **self.inventory_vars(host),
             **self.facts.fact_layer(host),
             **self.facts.host_vars(host),
@@ -169,7 +170,7 @@ class VariableManager:
     ) -> dict[str, Any]:
         """All variables for one task on one host; ``scopes`` are role/block/task/loop vars,
         ``defaults`` the role defaults (below everything else)."""
-        merged: dict[str, Any] = {}
+        merged: dict[str, Any] = dict(BUILTIN_DEFAULTS)
         exposed = self._exposed.get(host, ())
         for layer in (*(d for d, _ in exposed), *defaults):
             merged.update(layer)
@@ -216,8 +217,12 @@ class VariableManager:
             "ansible_diff_mode": self.diff,
             "ansible_verbosity": self.verbosity,
             "omit": OMIT,
-            "ansible_managed": "Ansible managed",  # Ansible's default text, for templates
         }
+
+
+# variables every host has, below everything a playbook or inventory sets (which may
+# override them, unlike the magic variables)
+BUILTIN_DEFAULTS: dict[str, Any] = {"ansible_managed": "Ansible managed"}
 
 
 def _as_data(value: Any) -> Any:

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ..errors import ModuleError
+from ..masking import NO_LOG_VALUE, mask_url_credentials
 from ..templating.lines import Lines
 from ..templating.values import type_name
 from .result import Result
+from .util.modes import ModeError, parse_mode
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -46,6 +48,9 @@ class Arg:
     aliases: tuple[str, ...] = ()
     elements: str | None = None
     description: str = ""
+    # its value is a secret (Ansible's ``no_log`` option): masked on every output of the
+    # run from the moment the task renders it, and in ``invocation``
+    secret: bool = False
 
     def json_schema(self) -> dict[str, Any]:
         schema: dict[str, Any] = {}
@@ -256,22 +261,41 @@ class Module:
         return frozenset() if args.get("remote_src") else cls.local_paths
 
     @classmethod
+    def secret_args(cls) -> tuple[str, ...]:
+        return tuple(key for key, arg in cls.args.items() if arg.secret)
+
+    @classmethod
+    def shown_args(cls, args: Mapping[str, Any]) -> dict[str, Any]:
+        """The arguments as a result's ``invocation`` shows them: secrets replaced, as
+        Ansible replaces the values of its ``no_log`` options."""
+        hidden = cls.secret_args()
+        return {
+            k: NO_LOG_VALUE if k in hidden and v is not None else mask_url_credentials(v)
+            for k, v in args.items()
+        }
+
+    @classmethod
     def canonical(cls, args: Mapping[str, Any]) -> dict[str, Any]:
         """Map aliases to canonical names."""
         alias_of = {alias: key for key, arg in cls.args.items() for alias in arg.aliases}
         return {alias_of.get(k, k): v for k, v in args.items()}
 
     @classmethod
+    def merged(cls, args: Mapping[str, Any]) -> Mapping[str, Any]:
+        """``module: "{{ mapping }}"``: the mapping's arguments, the task's own winning."""
+        if VARIABLE_PARAMS not in args:
+            return args
+        given = args[VARIABLE_PARAMS]
+        if not isinstance(given, Mapping):
+            raise ModuleError(
+                f"{cls.name}: its arguments must be a mapping, got {type_name(given)}"
+            )
+        return {**given, **{k: v for k, v in args.items() if k != VARIABLE_PARAMS}}
+
+    @classmethod
     def coerce(cls, args: Mapping[str, Any]) -> dict[str, Any]:
         """Defaults, aliases and type conversion of rendered args; ModuleError when wrong."""
-        if VARIABLE_PARAMS in args:  # `module: "{{ mapping }}"`: the task's own args win
-            given = args[VARIABLE_PARAMS]
-            if not isinstance(given, Mapping):
-                raise ModuleError(
-                    f"{cls.name}: its arguments must be a mapping, got {type_name(given)}"
-                )
-            args = {**given, **{k: v for k, v in args.items() if k != VARIABLE_PARAMS}}
-        values = cls.canonical(args)
+        values = cls.canonical(cls.merged(args))
         cls._check_names(values)
         out: dict[str, Any] = {}
         for key, arg in cls.args.items():
@@ -331,7 +355,16 @@ def _to_str(value: Any) -> str:
 def _to_mode(value: Any) -> str:
     if isinstance(value, int):  # YAML 0644 is the int 420; Ansible reads it as octal bits
         return format(value, "04o")
-    return str(value)
+    text = str(value)
+    if text != "preserve":  # a mode is checked before anything runs, as Ansible checks it
+        try:
+            parse_mode(text)
+        except ModeError:
+            raise ModuleError(
+                "mode must be in octal or symbolic form",
+                fields={"details": f"bad symbolic permission for mode: {text}"},
+            ) from None
+    return text
 
 
 def _to_dict(value: Any) -> dict[str, Any]:

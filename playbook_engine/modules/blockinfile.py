@@ -67,11 +67,13 @@ class BlockSpec:
         )
 
     def lines(self, newline: bytes) -> list[bytes]:
-        """Marker, block and marker lines in the file's line ending (none to remove it)."""
+        """Marker, block and marker lines in the file's line ending (none to remove it); in
+        an LF file a block line written with CRLF keeps it, as in Ansible."""
         if not (self.present and self.block):
             return []
         text = self.block[:-1] if self.block.endswith(b"\n") else self.block
-        inner = [piece.removesuffix(b"\r") + newline for piece in text.split(b"\n")]
+        crlf = newline == b"\r\n"
+        inner = [(p.removesuffix(b"\r") if crlf else p) + newline for p in text.split(b"\n")]
         return [self.begin + newline, *inner, self.end + newline]
 
 

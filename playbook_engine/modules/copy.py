@@ -7,18 +7,20 @@ prediction) is ``filewriter.py``, shared with ``template``.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..errors import ModuleError
+from ..templating.jinja_tests import vaulted_file
 from ..templating.lines import Lines, json_default
 from . import register
 from .base import Arg, Module, ModuleContext
 from .result import Result
 from .util.chattr import ATTRIBUTES
 from .util.fileargs import SE_ARGS, UNSAFE_WRITES, VALIDATE
-from .util.filetree import copy_tree
+from .util.filetree import copy_tree, local_tree, remote_tree
 from .util.filewriter import (
     Payload,
     WriteOptions,
@@ -105,29 +107,43 @@ class Copy(Module):
         "content": Arg("raw", description="The file's content, instead of src."),
         **FILE_ARGS,
         "remote_src": Arg(
-            "bool", default=False, description="src is a file on the host: copy it there with cp."
+            "bool",
+            default=False,
+            description="src is on the host: a file is copied there with cp; a directory tree "
+            "keeps its modes, and its links stay links.",
         ),
         "local_follow": Arg(
             "bool",
-            default=True,
             description="A directory src: copy what its symlinks point to; "
             "false recreates them as symlinks with the same "
             "target. Links that lead nowhere or into a loop are "
             "recreated either way; a single-file src is always "
-            "followed.",
+            "followed. Unset: true for a controller src, false with remote_src.",
         ),
         "directory_mode": Arg("mode", description="Mode of directories a tree copy creates."),
         "checksum": Arg("str", description="Expected sha1 of src; fail when it differs."),
         "decrypt": Arg(
             "bool",
             default=True,
-            description="Accepted, as assemble and unarchive do: pbe has no vault, so a "
-            "source is copied as it is.",
+            description="A vault-encrypted controller source fails (pbe has no vault to "
+            "decrypt it); false copies it as it is.",
         ),
     }
     mutually_exclusive = (("src", "content"),)
     required_one_of = (("src", "content"),)
     returns = FILE_RETURNS
+
+    @classmethod
+    def coerce(cls, args: Mapping[str, Any]) -> dict[str, Any]:
+        """Ansible's copy action checks these first, in its own words (tests match them)."""
+        args = cls.merged(args)
+        if args.get("src") in (None, "") and args.get("content") is None:
+            raise ModuleError("src (or content) is required")
+        if args.get("dest") in (None, ""):
+            raise ModuleError("dest is required")
+        if args.get("src") not in (None, "") and args.get("content") is not None:
+            raise ModuleError("src and content are mutually exclusive")
+        return super().coerce(args)
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         return Result.of(self.change(args, ctx))
@@ -142,7 +158,8 @@ class Copy(Module):
             return install(ctx, payload, *resolve_dest(ctx, args["dest"], None, opts), opts)
         src: str = args["src"]
         if args["remote_src"]:
-            result = self._remote(ctx, src, args["dest"], opts)
+            tree_args = (args.get("directory_mode"), args["local_follow"] is True)
+            result = self._remote(ctx, src, args["dest"], opts, *tree_args)
         else:
             result = self._local(ctx, src, args, opts)
         return {**result, "src": src}
@@ -155,9 +172,13 @@ class Copy(Module):
             dest = args["dest"].rstrip("/") or "/"
             if not src.endswith("/"):
                 dest = str(PurePosixPath(dest) / path.name)
-            return copy_tree(
-                ctx, path, dest, opts, args.get("directory_mode"), args["local_follow"]
-            )
+            tree = local_tree(path, args["local_follow"] is not False)
+            if args["decrypt"]:
+                files = [e for e in tree if e.kind == "file"]  # a directory's own first
+                _refuse_vaulted(e.path for e in sorted(files, key=lambda e: e.rel.count("/")))
+            return copy_tree(ctx, tree, dest, opts, args.get("directory_mode"))
+        if args["decrypt"]:
+            _refuse_vaulted([path])
         payload = Payload.of_file(path)
         if args.get("checksum") and args["checksum"] != payload.checksum:
             raise ModuleError(
@@ -166,16 +187,25 @@ class Copy(Module):
         return install(ctx, payload, *resolve_dest(ctx, args["dest"], path.name, opts), opts)
 
     def _remote(
-        self, ctx: ModuleContext, src: str, dest: str, opts: WriteOptions
+        self,
+        ctx: ModuleContext,
+        src: str,
+        dest: str,
+        opts: WriteOptions,
+        directory_mode: str | None,
+        follow: bool,
     ) -> dict[str, Any]:
         state = stat_path(ctx, src, checksum=True, follow=True)
         if not state.exists:
             raise ModuleError(f"Source {src} not found")
+        if state.kind == "directory":  # modes kept, links kept as links, as Ansible copies
+            dest = dest.rstrip("/") or "/"
+            if not src.endswith("/"):
+                dest = str(PurePosixPath(dest) / PurePosixPath(src).name)
+            kept = replace(opts, mode=opts.mode or "preserve")
+            return copy_tree(ctx, remote_tree(ctx, src, follow), dest, kept, directory_mode)
         if state.kind != "file":
-            raise ModuleError(
-                f"remote_src: {src} is not a regular file "
-                "(directory trees are copied from the controller only)"
-            )
+            raise ModuleError(f"Cannot copy invalid source '{src}': not a file")
         checksum = checksum_of(state)
         if checksum is None:
             raise ModuleError(f"Source {src} not readable")
@@ -189,3 +219,10 @@ class Copy(Module):
         )
         name = PurePosixPath(src).name
         return install(ctx, payload, *resolve_dest(ctx, dest, name, opts), opts)
+
+
+def _refuse_vaulted(paths: Iterable[Path | PurePosixPath]) -> None:
+    """Vault ciphertext is never installed as if it were the file (pbe cannot decrypt)."""
+    for path in paths:
+        if vaulted_file(path):
+            raise ModuleError(f"A vault password or secret must be specified to decrypt {path}")

@@ -46,7 +46,9 @@ class DockerLogin(Module):
             "str", default=HUB, aliases=("registry", "url"), description="The registry."
         ),
         "username": Arg("str", description="The account (required with `state: present`)."),
-        "password": Arg("str", description="Its password (required with `state: present`)."),
+        "password": Arg(
+            "str", secret=True, description="Its password (required with `state: present`)."
+        ),
         "email": Arg("str", description="Accepted and ignored (older collections' argument)."),
         "reauthorize": Arg(
             "bool",

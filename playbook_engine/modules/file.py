@@ -780,11 +780,9 @@ def _plan_hard(want: Want, facts: Facts) -> Plan:
             "create hard link",
             want.path,
         )
+        # no cross-device test here: on overlayfs (containers) a file's st_dev is its
+        # layer's, not its directory's, though links inside the mount work; `ln` decides
         _may_unlink(parent, entry, facts.env, want.path)
-        if None not in (parent.dev, src.dev) and parent.dev != src.dev:
-            raise ModuleError(
-                f"cannot hard link {want.path} to {want.src}: Invalid cross-device link"
-            )
         linked = replace(src.state, path=want.path, nlink=(src.state.nlink or 1) + 1)
         q, qsrc = quote(want.path), quote(want.source_path() or "")
         result.steps += _link_steps(

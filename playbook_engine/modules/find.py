@@ -580,8 +580,29 @@ class Find(Module):
         }
         if warnings:
             values["warnings"] = warnings
-        unknown = ctx.check and any(ctx.files.changed_below(str(p)) for p in args["paths"])
+        unknown = ctx.check and any(
+            may_change_matches(root, changed, Rules.from_args(args))
+            for root in map(str, args["paths"])
+            for changed in ctx.files.changed_below(root)
+        )
         return Result(msg=msg, values=values, unknown=unknown)
+
+
+def may_change_matches(root: str, changed: str, rules: Rules) -> bool:
+    """Whether a path an earlier task of the check run changes under ``root`` can change
+    what find selects there: the root itself, a name the patterns could select, or (when
+    find recurses) a directory whose contents may come or go (pure)."""
+    rel = changed[len(root.rstrip("/")) :].strip("/")
+    if not rel:
+        return True
+    depth = rel.count("/") + 1
+    limit = rules.listing_depth()
+    if limit is not None and depth > limit:
+        return False
+    name = rel.rsplit("/", 1)[-1]
+    if (rules.hidden or not name.startswith(".")) and rules.name_ok(name):
+        return True
+    return rules.recurse and (limit is None or depth < limit)
 
 
 def _read_files(ctx: ModuleContext, paths: list[str]) -> dict[str, bytes]:

@@ -28,7 +28,9 @@ HTTP_ARGS: dict[str, Arg] = {
     "url": Arg("str", required=True, description="http://, https:// or ftp:// URL."),
     "headers": Arg("dict", description="Extra request headers."),
     "url_username": Arg("str", aliases=("username",), description="User for HTTP auth."),
-    "url_password": Arg("str", aliases=("password",), description="Password for HTTP auth."),
+    "url_password": Arg(
+        "str", secret=True, aliases=("password",), description="Password for HTTP auth."
+    ),
     "force_basic_auth": Arg(
         "bool", default=False, description="Send Basic credentials with the first request."
     ),

@@ -67,7 +67,7 @@ class Htpasswd(Module):
             "path", required=True, aliases=("dest", "destfile"), description="The password file."
         ),
         "name": Arg("str", required=True, aliases=("username",), description="The user."),
-        "password": Arg("str", description="The password (needed to add a user)."),
+        "password": Arg("str", secret=True, description="The password (needed to add a user)."),
         "hash_scheme": Arg(
             "str",
             default="apr_md5_crypt",

@@ -43,7 +43,7 @@ class MysqlUser(MysqlModule):
         "host_all": Arg(
             "bool", default=False, description="Apply to every existing host of the user."
         ),
-        "password": Arg("str", description="Its password (hidden from results)."),
+        "password": Arg("str", secret=True, description="Its password (hidden from results)."),
         "encrypted": Arg(
             "bool", default=False, description="password is already a mysql_native_password hash."
         ),
@@ -65,8 +65,12 @@ class MysqlUser(MysqlModule):
             description="Whether the user exists.",
         ),
         "plugin": Arg("str", description="Authentication plugin of a new user."),
-        "plugin_auth_string": Arg("str", description="Its authentication string (plain)."),
-        "plugin_hash_string": Arg("str", description="Its authentication string (hashed)."),
+        "plugin_auth_string": Arg(
+            "str", secret=True, description="Its authentication string (plain)."
+        ),
+        "plugin_hash_string": Arg(
+            "str", secret=True, description="Its authentication string (hashed)."
+        ),
         "salt": Arg("str", description="Accepted; not supported."),
         "column_case_sensitive": Arg("bool", default=True, description="Accepted."),
         "force_context": Arg("bool", default=False, description="Accepted."),

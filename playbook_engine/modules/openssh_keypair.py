@@ -131,7 +131,9 @@ class OpensshKeypair(Module):
             "str", description="The public key's comment (also set in the private key)."
         ),
         "passphrase": Arg(
-            "str", description="Encrypt a new key with it, and read an existing one with it."
+            "str",
+            secret=True,
+            description="Encrypt a new key with it, and read an existing one with it.",
         ),
         "private_key_format": Arg(
             "str",

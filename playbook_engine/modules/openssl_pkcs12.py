@@ -67,7 +67,9 @@ class OpensslPkcs12(CryptoFile):
         "src": Arg("path", description="The archive to unpack (parse)."),
         "privatekey_path": Arg("path", description="The private key file on the host."),
         "privatekey_content": Arg("str", description="The private key itself (PEM)."),
-        "privatekey_passphrase": Arg("str", description="The private key's passphrase."),
+        "privatekey_passphrase": Arg(
+            "str", secret=True, description="The private key's passphrase."
+        ),
         "certificate_path": Arg("path", description="The certificate file (PEM) on the host."),
         "certificate_content": Arg("str", description="The certificate itself (PEM)."),
         "other_certificates": Arg(
@@ -87,7 +89,7 @@ class OpensslPkcs12(CryptoFile):
         "friendly_name": Arg(
             "str", aliases=("name",), description="The friendly name of the key and certificate."
         ),
-        "passphrase": Arg("str", description="The archive's passphrase."),
+        "passphrase": Arg("str", secret=True, description="The archive's passphrase."),
         "encryption_level": Arg(
             "str",
             default="auto",

@@ -75,7 +75,9 @@ class OpensslPrivatekey(CryptoFile):
         "curve": Arg(
             "str", choices=_CURVES, description="The curve of an ECC key (required for ECC)."
         ),
-        "passphrase": Arg("str", description="Encrypt the key with this passphrase (AES-256)."),
+        "passphrase": Arg(
+            "str", secret=True, description="Encrypt the key with this passphrase (AES-256)."
+        ),
         "cipher": Arg("str", default="auto", description="Must be `auto` (AES-256)."),
         "format": Arg(
             "str",

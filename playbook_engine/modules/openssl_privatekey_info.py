@@ -28,7 +28,7 @@ class OpensslPrivatekeyInfo(Module):
     args = {
         "path": Arg("path", description="The key file (PEM or DER) on the host."),
         "content": Arg("str", description="The key itself (PEM)."),
-        "passphrase": Arg("str", description="The key's passphrase."),
+        "passphrase": Arg("str", secret=True, description="The key's passphrase."),
         "check_consistency": Arg(
             "bool",
             default=False,

@@ -48,7 +48,9 @@ class OpensslPublickey(CryptoFile):
         ),
         "privatekey_path": Arg("path", description="The private key file on the host."),
         "privatekey_content": Arg("str", description="The private key itself (PEM)."),
-        "privatekey_passphrase": Arg("str", description="The private key's passphrase."),
+        "privatekey_passphrase": Arg(
+            "str", secret=True, description="The private key's passphrase."
+        ),
         "format": Arg(
             "str", default="PEM", choices=("OpenSSH", "PEM"), description="The file's format."
         ),

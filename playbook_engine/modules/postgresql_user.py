@@ -46,7 +46,9 @@ class PostgresqlUser(PostgresModule):
 
     args = {
         "name": Arg("str", required=True, aliases=("user",), description="The role."),
-        "password": Arg("str", description="Its password, plain or an md5/SCRAM verifier."),
+        "password": Arg(
+            "str", secret=True, description="Its password, plain or an md5/SCRAM verifier."
+        ),
         "encrypted": Arg("bool", default=True, description="Accepted (always encrypted)."),
         "no_password_changes": Arg(
             "bool", default=False, description="Set a password only on a new role."

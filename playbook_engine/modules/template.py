@@ -34,9 +34,20 @@ DELIMITERS = {
     "comment_end_string": "#}",
 }
 SYNTAX = (*DELIMITERS, "trim_blocks", "lstrip_blocks", "newline_sequence", "keep_trailing_newline")
+_HEADER_OPTIONS = (*SYNTAX, "line_statement_prefix", "line_comment_prefix")
 _OPENING = re.compile(r"\{(?=[{%#])")  # text that the run's Jinja would read as a tag
-_SKIPPED = frozenset({"comment_begin", "comment", "comment_end", "raw_begin", "raw_end"})
-_STANDARD = {"block_begin": "{%", "block_end": "%}", "variable_begin": "{{", "variable_end": "}}"}
+_SKIPPED = frozenset(
+    {"comment_begin", "comment", "comment_end", "raw_begin", "raw_end"}
+    | {"linecomment_begin", "linecomment", "linecomment_end"}
+)
+_STANDARD = {
+    "block_begin": "{%",
+    "block_end": "%}",
+    "variable_begin": "{{",
+    "variable_end": "}}",
+    "linestatement_begin": "{%",
+    "linestatement_end": "%}",
+}
 
 
 def header_overrides(source: str) -> tuple[str, dict[str, Any]]:
@@ -49,10 +60,15 @@ def header_overrides(source: str) -> tuple[str, dict[str, Any]]:
     for pair in line[len(_HEADER) :].split(","):
         key, sep, value = pair.partition(":")
         key = key.strip()
-        if not sep or key not in SYNTAX:
+        if not sep:
             raise ModuleError(
-                f"cannot read the #jinja2: header {line!r}: {pair.strip()!r} "
-                f"is not one of {', '.join(SYNTAX)} with a value"
+                f"Missing key-value separator in the #jinja2: header {line!r}: "
+                f"{pair.strip()!r} (write `key: value`)"
+            )
+        if key not in _HEADER_OPTIONS:
+            raise ModuleError(
+                f"cannot read the #jinja2: header {line!r}: {key!r} "
+                f"is not one of {', '.join(_HEADER_OPTIONS)}"
             )
         try:
             options[key] = ast.literal_eval(value.strip())
@@ -78,7 +94,8 @@ def with_trailing_newlines(text: str, source: str, newline: str) -> str:
 
 def translate(source: str, syntax: dict[str, Any]) -> str:
     """The template in the run's own Jinja syntax, rendering exactly what Jinja configured
-    with ``syntax`` would (delimiters, trim_blocks, lstrip_blocks, newline_sequence): the
+    with ``syntax`` would (delimiters, trim_blocks, lstrip_blocks, newline_sequence, a
+    header's line statement and comment prefixes): the
     run shares one environment, so the template is lexed here with the options and written
     back with the standard tags, whitespace control already applied, comments dropped and
     literal text that looks like a tag escaped."""
@@ -88,6 +105,8 @@ def translate(source: str, syntax: dict[str, Any]) -> str:
         trim_blocks=bool(syntax["trim_blocks"]),
         lstrip_blocks=bool(syntax["lstrip_blocks"]),
         keep_trailing_newline=bool(syntax["keep_trailing_newline"]),
+        line_statement_prefix=syntax.get("line_statement_prefix"),
+        line_comment_prefix=syntax.get("line_comment_prefix"),
     )
     newline = syntax["newline_sequence"]
     out = []
@@ -198,7 +217,7 @@ class Template(Module):
         except TemplateError as exc:
             raise ModuleError(f"{exc.message} in template {args['src']} ({path})") from None
         try:
-            data = text.encode(args["output_encoding"])
+            data = text.encode(args["output_encoding"] or "utf-8")  # "": the default
         except (LookupError, UnicodeEncodeError) as exc:
             raise ModuleError(f"cannot encode {args['src']}: {exc}") from None
         opts = replace(WriteOptions.from_args(args), attributes=args.get("attributes"))

@@ -50,6 +50,9 @@ case $m in 504b0304*|504b0506*) h=zip;; 1f8b*) h=gz;; 425a68*) h=bz2;;
 case $h in gz) c=-z;; bz2) c=-j;; xz) c=-J;; zst) c=--zstd;; *) c=;; esac
 echo "H|$h|$(id -u)"
 stat -c 'T|%a|%U|%G|%u|%g|%s' -- "$d"
+if [ $h = zip ]; then w=unzip; else w=tar; fi
+command -v $w >/dev/null 2>&1 || {{
+  echo "Unable to find required '$w' binary in the path."; echo "{end}"; exit {bad}; }}
 if [ $h = zip ]; then
   unzip -Z1 "$s" {zip_members} 2>&1 || {{ echo "{end}"; exit {bad}; }}
   echo "{end}"
@@ -62,9 +65,9 @@ if [ $h = zip ]; then
   done
   rm -rf -- "$t"
 else
-  tar $c -t -f "$s" {tar_opts} 2>&1 || {{ echo "{end}"; exit {bad}; }}
+  tar $c --quoting-style=literal -t -f "$s" {tar_opts} 2>&1 || {{ echo "{end}"; exit {bad}; }}
   echo "{end}"
-  tar $c -d -C "$d" -f "$s" {tar_opts} 2>&1
+  tar $c --quoting-style=literal -d -C "$d" -f "$s" {tar_opts} 2>&1
 fi
 echo "{end}"
 {attrs}"""
@@ -90,15 +93,16 @@ class Probe:
         return bool(self.differences)
 
 
-def _ignored(line: str, root: bool) -> bool:
-    """tar --diff lines that are not a change: ownership (owner/group decide that) and,
-    for a non-root user, whose umask makes modes differ, the mode."""
+def _ignored(line: str, root: bool, mode_given: bool) -> bool:
+    """tar --diff lines that are not a change: ownership (owner/group decide that) and the
+    mode when the task sets one (``mode`` decides it) or for a non-root user, whose umask
+    makes modes differ."""
     return line.endswith(("Uid differs", "Gid differs")) or (
-        not root and line.endswith("Mode differs")
+        (mode_given or not root) and line.endswith("Mode differs")
     )
 
 
-def parse_probe(out: str) -> Probe:
+def parse_probe(out: str, mode_given: bool = False) -> Probe:
     head, _, rest = out.partition(_END + "\n")
     diff_text, _, attr_text = rest.partition(_END + "\n")
     lines = head.splitlines()
@@ -116,7 +120,9 @@ def parse_probe(out: str) -> Probe:
     members = [m for m in lines[2:] if m]
     root = uid == "0"
     differences = [
-        line for line in diff_text.splitlines() if line.strip() and not _ignored(line, root)
+        line
+        for line in diff_text.splitlines()
+        if line.strip() and not _ignored(line, root, mode_given)
     ]
     attrs = [
         tuple(line.split("|", 6)[1:]) for line in attr_text.splitlines() if line.startswith("A|")
@@ -242,7 +248,7 @@ class Unarchive(Module):
         if res.rc == _CREATED:
             return Result.skip(f"skipped, since {args['creates']} exists", changed=False)
         _raise_for(res.rc, args, shown, res.out)
-        probe = parse_probe(res.out)
+        probe = parse_probe(res.out, mode_given=bool(args["mode"]))
         fixes = attr_fixes(probe, args["owner"], args["group"], args["mode"])
         values: dict[str, Any] = {
             "dest": args["dest"],
@@ -326,7 +332,10 @@ def _probe_script(args: dict[str, Any], archive: str) -> str:
 def _member_attrs() -> str:
     """Owner, group and mode of every listed member that exists in dest (the listing is
     re-read from the archive: the probe's own output is not at hand in the shell)."""
-    listing = '{ if [ $h = zip ]; then unzip -Z1 "$s"; else tar $c -t -f "$s"; fi; } 2>/dev/null'
+    listing = (
+        '{ if [ $h = zip ]; then unzip -Z1 "$s"; '
+        'else tar $c --quoting-style=literal -t -f "$s"; fi; } 2>/dev/null'
+    )
     return _ATTRS.format(list=listing)
 
 
@@ -336,7 +345,8 @@ def _raise_for(rc: int, args: dict[str, Any], shown: str, out: str) -> None:
     if rc == _NO_DEST:
         raise ModuleError(f"dest '{args['dest']}' must be an existing dir")
     if rc == _BAD:
-        detail = out.split(_END)[0].split("\n", 2)[-1].strip()
+        lines = out.split(_END)[0].splitlines()
+        detail = "\n".join(x for x in lines if not x.startswith(("H|", "T|"))).strip()
         raise ModuleError(
             f'Failed to find handler for "{shown}". Make sure the required '
             f"command to extract the file is installed.\n{detail}"

@@ -104,7 +104,9 @@ class User(HostStateModule[UserState]):
             "bool", default=False, description="Create it as a system account (only on creation)."
         ),
         "password": Arg(
-            "str", description="The password hash (crypt format), set with `chpasswd -e`."
+            "str",
+            secret=True,
+            description="The password hash (crypt format), set with `chpasswd -e`.",
         ),
         "update_password": Arg(
             "str",
@@ -143,7 +145,7 @@ class User(HostStateModule[UserState]):
             default=DEFAULT_KEY_COMMENT,
             description="The key's comment ($HOSTNAME: the host's name).",
         ),
-        "ssh_key_passphrase": Arg("str", description="The private key's passphrase."),
+        "ssh_key_passphrase": Arg("str", secret=True, description="The private key's passphrase."),
         "umask": Arg("str", description="Umask of a home directory created for it."),
         "uid_min": Arg("int", description="Lowest uid useradd may pick."),
         "uid_max": Arg("int", description="Highest uid useradd may pick."),

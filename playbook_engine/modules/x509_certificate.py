@@ -84,7 +84,9 @@ class X509Certificate(CryptoFile):
         "csr_content": Arg("str", description="The CSR itself (PEM)."),
         "privatekey_path": Arg("path", description="The certificate's private key on the host."),
         "privatekey_content": Arg("str", description="The private key itself (PEM)."),
-        "privatekey_passphrase": Arg("str", description="The private key's passphrase."),
+        "privatekey_passphrase": Arg(
+            "str", secret=True, description="The private key's passphrase."
+        ),
         "force": Arg("bool", default=False, description="Regenerate it even when it matches."),
         "backup": Arg("bool", default=False, description="Keep a timestamped copy of the old one."),
         "return_content": Arg("bool", default=False, description="Return it as `certificate`."),
@@ -102,7 +104,9 @@ class X509Certificate(CryptoFile):
         "ownca_content": Arg("str", description="The CA certificate itself (PEM)."),
         "ownca_privatekey_path": Arg("path", description="The CA's private key on the host."),
         "ownca_privatekey_content": Arg("str", description="The CA's private key itself (PEM)."),
-        "ownca_privatekey_passphrase": Arg("str", description="The CA key's passphrase."),
+        "ownca_privatekey_passphrase": Arg(
+            "str", secret=True, description="The CA key's passphrase."
+        ),
         "ownca_digest": Arg("str", default="sha256", description="The signature's digest."),
         "ownca_not_before": _when("start", "+0s"),
         "ownca_not_after": _when("end", "+3650d"),

@@ -88,7 +88,7 @@ class X509Crl(CryptoFile):
         "backup": Arg("bool", default=False, description="Keep a timestamped copy of the old one."),
         "privatekey_path": Arg("path", description="The CA's private key on the host."),
         "privatekey_content": Arg("str", description="The CA's private key itself (PEM)."),
-        "privatekey_passphrase": Arg("str", description="The CA key's passphrase."),
+        "privatekey_passphrase": Arg("str", secret=True, description="The CA key's passphrase."),
         "format": Arg(
             "str", default="pem", choices=("pem", "der"), description="The file's format."
         ),

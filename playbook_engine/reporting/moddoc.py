@@ -64,6 +64,8 @@ def _flags(arg: Arg) -> list[str]:
         flags.append("choices: " + ", ".join(map(str, arg.choices)))
     if arg.aliases:
         flags.append("aliases: " + ", ".join(arg.aliases))
+    if arg.secret:
+        flags.append("secret: hidden from all output")
     return flags
 
 
@@ -99,7 +101,8 @@ TABLE_HEAD = (
 )
 _GENERATED = re.compile(
     r"(?: Choices: (?:(?! Choices: | Aliases: ).)*\.)?"
-    r"(?: Aliases: (?:(?! Aliases: ).)*\.)?$"
+    r"(?: Aliases: (?:(?! Aliases: ).)*\.)?"
+    r"(?: A secret: hidden from all output\.)?$"
 )
 _ROW = re.compile(r"^\| `([^`]+)` \|[^|]*\|[^|]*\|(.*)\|\s*$")
 
@@ -119,6 +122,8 @@ def markdown_table(module: type[Module], prose: dict[str, str]) -> str:
             text += " Choices: " + ", ".join(f"`{_choice(c)}`" for c in arg.choices) + "."
         if arg.aliases:
             text += " Aliases: " + ", ".join(f"`{a}`" for a in arg.aliases) + "."
+        if arg.secret:
+            text += " A secret: hidden from all output."
         cell = text.replace("|", "\\|").strip()
         rows.append(f"| `{key}` | {kind} | {default} | {cell} |")
     return "\n".join(rows)

@@ -103,21 +103,22 @@ def lookup(name: str) -> Callable[[Lookup], Lookup]:
     return wrap
 
 
+def search_bases(variables: Mapping[str, Any], kind: str) -> list[Path]:
+    """Where a lookup looks for a relative name, in order: the role's ``kind`` dir, its
+    ``tasks`` dir (where the task's own file is, as Ansible searches) and the role, then
+    the playbook's ``kind`` dir and the playbook dir."""
+    bases = []
+    if "role_path" in variables:
+        role = Path(str(variables["role_path"]))
+        bases += [role / kind, role / "tasks", role]
+    play = Path(str(variables["playbook_dir"])) if "playbook_dir" in variables else Path()
+    return [*bases, play / kind, play]
+
+
 def search(variables: Mapping[str, Any], kind: str, name: str) -> Path:
-    """A file for a lookup: absolute, else in the role's ``kind`` dir, its ``tasks`` dir
-    (where the task's own file is, as Ansible searches) and the role, then the playbook's
-    ``kind`` dir and the playbook dir."""
+    """A file for a lookup: absolute, else the first found along ``search_bases``."""
     path = Path(str(name)).expanduser()
-    if path.is_absolute():
-        candidates = [path]
-    else:
-        bases = []
-        if "role_path" in variables:
-            role = Path(str(variables["role_path"]))
-            bases += [role / kind, role / "tasks", role]
-        play = Path(str(variables["playbook_dir"])) if "playbook_dir" in variables else Path()
-        bases += [play / kind, play]
-        candidates = [b / path for b in bases]
+    candidates = [path] if path.is_absolute() else [b / path for b in search_bases(variables, kind)]
     for candidate in candidates:
         if candidate.exists():
             return candidate

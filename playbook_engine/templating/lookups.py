@@ -13,10 +13,13 @@ rendered again (``values``).
 from __future__ import annotations
 
 import glob
+import grp
 import os
+import pwd
 import re
+import stat
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,7 @@ from .lookup_base import (
     lookup,
     options,
     search,
+    search_bases,
     template_files,
     template_vars,
 )
@@ -138,16 +142,86 @@ def _dict(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) ->
 
 @lookup("fileglob")
 def _fileglob(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
+    """Files matching each pattern: an absolute one as it is; a relative one in the first
+    directory along the lookup search path (the role's files/, tasks/ and root, then the
+    playbook's files/ and dir) that holds its directory part, or, with no directory part,
+    in the first of them where it matches."""
     out: list[Any] = []
-    play = Path(str(variables.get("playbook_dir", ".")))
+    bases = search_bases(variables, "files")
     for term in terms:
         pattern = str(term)
-        base = pattern if os.path.isabs(pattern) else str(play / "files" / pattern)
-        found = sorted(p for p in glob.glob(base) if os.path.isfile(p))
-        if not found and not os.path.isabs(pattern):
-            found = sorted(p for p in glob.glob(str(play / pattern)) if os.path.isfile(p))
-        out += found
+        head, tail = os.path.split(pattern)
+        if os.path.isabs(pattern):
+            places = [Path(head)]
+        elif head:
+            places = [b / head for b in bases if (b / head).is_dir()][:1]
+        else:
+            places = bases
+        for place in places:
+            found = sorted(p for p in glob.glob(str(place / tail)) if os.path.isfile(p))
+            if found:
+                out += found
+                break
     return out
+
+
+@lookup("filetree")
+def _filetree(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
+    """Every directory, file and link below each term (a controller directory, looked for
+    as ``fileglob`` looks), as community.general's filetree gives them: ``root``, ``path``
+    (relative), ``state``, ``src`` (a file's full path, a link's target), ``mode``,
+    ``owner``, ``group``, ``uid``, ``gid``, ``size``, ``mtime``, ``ctime``. A path listed by
+    an earlier term is not listed again; a term that is not there gives nothing."""
+    out: list[Any] = []
+    seen: set[str] = set()
+    bases = search_bases(variables, "files")
+    for term in terms:
+        text = os.path.expanduser(str(term))
+        if os.path.isabs(text):
+            root = text
+        else:
+            root = next((str(b / text) for b in bases if (b / text).is_dir()), str(bases[0] / text))
+        for top, dirs, files in os.walk(root):
+            dirs.sort()
+            for name in (*dirs, *sorted(files)):
+                full = os.path.join(top, name)
+                rel = os.path.relpath(full, root)
+                if rel not in seen:
+                    seen.add(rel)
+                    out.append(_tree_entry(root, rel, full))
+    return out
+
+
+def _tree_entry(root: str, rel: str, full: str) -> dict[str, Any]:
+    st = os.lstat(full)
+    entry: dict[str, Any] = {"root": root, "path": rel}
+    if stat.S_ISLNK(st.st_mode):
+        entry.update(state="link", src=os.readlink(full))
+    elif stat.S_ISDIR(st.st_mode):
+        entry["state"] = "directory"
+    else:
+        entry.update(state="file", src=full)
+    entry.update(
+        mode="0" + format(stat.S_IMODE(st.st_mode), "03o"),
+        owner=_name_of(pwd.getpwuid, st.st_uid),
+        group=_name_of(grp.getgrgid, st.st_gid),
+        uid=st.st_uid,
+        gid=st.st_gid,
+        size=st.st_size,
+        mtime=st.st_mtime,
+        ctime=st.st_ctime,
+    )
+    return entry
+
+
+def _name_of(find: Callable[[int], Any], number: int) -> str:
+    try:
+        return str(find(number)[0])
+    except KeyError:
+        return str(number)
+
+
+lookup("community.general.filetree")(_filetree)
 
 
 _SEQ = re.compile(

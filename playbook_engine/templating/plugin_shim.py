@@ -148,6 +148,10 @@ class LookupBase:
                 return None
             raise AnsibleLookupError(f"could not find {needle} in {subdir}") from None
 
+    def get_basedir(self, variables: Mapping[str, Any]) -> str:
+        """Where relative names start: the role's directory, else the playbook's."""
+        return str(variables.get("role_path") or variables.get("playbook_dir") or ".")
+
     @staticmethod
     def _flatten(terms: Any) -> list[Any]:
         out: list[Any] = []

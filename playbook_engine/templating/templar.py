@@ -103,11 +103,32 @@ def _passing_undefined(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _finalize(value: Any) -> Any:
-    if isinstance(value, jinja2.Undefined):
-        value._fail_with_undefined_error()
+    if (undefined := _undefined_in(value)) is not None:  # `{{ [x.missing] }}` too
+        undefined._fail_with_undefined_error()
     if isinstance(value, Vaulted):  # what an expression gives is used: ciphertext is not
         raise value.locked()
     return value
+
+
+def _undefined_in(value: Any) -> jinja2.Undefined | None:
+    """The first undefined value in ``value`` or the lists and dicts it holds (a template's
+    result is used whole: an undefined part of it is as wrong as an undefined result)."""
+    if isinstance(value, jinja2.Undefined):
+        return value
+    if not isinstance(value, (list, tuple, dict, set, frozenset)):
+        return None
+    stack, seen = [value], set()
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        for part in item.values() if isinstance(item, dict) else item:
+            if isinstance(part, jinja2.Undefined):
+                return part
+            if isinstance(part, (list, tuple, dict, set, frozenset)):
+                stack.append(part)
+    return None
 
 
 def _now(utc: bool = False, fmt: str | None = None) -> Any:

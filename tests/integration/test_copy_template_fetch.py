@@ -358,7 +358,7 @@ def test_owner_and_group_with_become(
         assert locked.read_text() == "x\n" and locked.stat().st_uid == 0
         assert mode_of(locked) == "0664"  # 0666 & ~022 (sudo's umask), then g+w
     assert results(doc, 0)["h01"]["result"]["owner"] == "root"
-    assert "content needs a file path" in results(doc, 2)["h01"]["result"]["msg"]
+    assert "can not use content with a dir as dest" in results(doc, 2)["h01"]["result"]["msg"]
 
 
 def test_missing_dir_and_permission_denied_fail_clearly(
@@ -518,11 +518,11 @@ def test_non_utf8_crlf_empty_and_no_trailing_newline(
     code, doc, _ = pbe_json(fleet, book, fleet_inventory, "-e", dirs_var, "--check", "--diff")
     assert code == 0
     items = {r["item"]: r for r in results(doc, 0)["h01"]["result"]["results"]}
-    assert items["crlf"]["diff"]["after"] == "one\r\ntwo\r\n"
-    assert items["latin1"]["diff"]["after"] == "caf\ufffd\nna\ufffdve"
-    assert items["empty"]["diff"]["after"] == "" and items["empty"]["changed"]
-    assert items["bin"]["diff"]["src_binary"] == 1
-    assert "binary" in items["bin"]["diff"]["after"]
+    assert items["crlf"]["diff"][0]["after"] == "one\r\ntwo\r\n"
+    assert items["latin1"]["diff"][0]["after"] == "caf\ufffd\nna\ufffdve"
+    assert items["empty"]["diff"][0]["after"] == "" and items["empty"]["changed"]
+    assert items["bin"]["diff"][0]["src_binary"] == 1
+    assert "binary" in items["bin"]["diff"][0]["after"]
     assert_check_predicts_run(
         fleet, book, fleet_inventory, list(host_dirs.values()), "-e", dirs_var
     )
@@ -550,17 +550,19 @@ def test_diff_output_human_and_json(
     assert code == 0, out + err
     dest = host_dirs["h01"] / "motd"
     assert f"--- before: {dest}" in out
-    assert "+++ after: dynamically generated" in out
+    assert f"+++ after: {dest}" in out
     assert "-line two" in out and "+line 2" in out
     assert dest.read_text() == "line one\nline two\n"
     code, doc, _ = pbe_json(fleet, book, fleet_inventory, "-e", dirs_var, "--diff")
     diff = results(doc, 0)["h01"]["result"]["diff"]
-    assert diff == {
-        "before": "line one\nline two\n",
-        "after": "line one\nline 2\n",
-        "before_header": str(dest),
-        "after_header": "dynamically generated",
-    }
+    assert diff == [
+        {
+            "before": "line one\nline two\n",
+            "after": "line one\nline 2\n",
+            "before_header": str(dest),
+            "after_header": str(dest),
+        }
+    ]
     code, doc, _ = pbe_json(fleet, book, fleet_inventory, "-e", dirs_var, "--diff")
     assert "diff" not in results(doc, 0)["h01"]["result"]
 
@@ -711,7 +713,7 @@ def test_template_into_directory_and_content_into_directory(
         fleet, book, fleet_inventory, list(host_dirs.values()), "-e", dirs_var
     )
     assert (host_dirs["h02"] / "motd.j2").read_text() == "  Welcome to h02\n"
-    assert "content needs a file path" in results(doc, 1)["h01"]["result"]["msg"]
+    assert "can not use content with a dir as dest" in results(doc, 1)["h01"]["result"]["msg"]
 
 
 # -- fetch ---------------------------------------------------------------------------------
@@ -863,7 +865,7 @@ def test_fifty_megabyte_binary_round_trip(
     assert (host_dirs["h01"] / "blob.bin").read_bytes() == data
     assert (back / "blob.bin").read_bytes() == data
     first = results(doc, 0)["h01"]["result"]
-    assert first["checksum"] == sha1(data) and first["diff"]["src_larger"] == MB
+    assert first["checksum"] == sha1(data) and first["diff"][0]["src_larger"] == MB
     code, doc, _ = pbe_json(fleet, book, fleet_inventory, "-e", dirs_var)
     assert code == 0 and doc["stats"]["h01"]["changed"] == 0
 

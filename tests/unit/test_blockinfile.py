@@ -74,7 +74,7 @@ def test_block_lines_take_the_file_line_ending() -> None:
         b"b\r\n",
         b"# END ANSIBLE MANAGED BLOCK\r\n",
     ]
-    assert spec.lines(b"\n")[1:3] == [b"a\n", b"b\n"]
+    assert spec.lines(b"\n")[1:3] == [b"a\r\n", b"b\n"]  # its own CRLF kept, as Ansible
 
 
 def test_block_keeps_inner_blank_lines() -> None:

@@ -55,7 +55,7 @@ class _SlowExecutor:
     def take_expansion(self, host: str, task: Task) -> list[Any]:
         return []
 
-    def name_of(self, task: Task, scope: object = None) -> str:
+    def name_of(self, task: Task, scope: object = None, host: object = None) -> str:
         return task.display_name
 
     def execute(

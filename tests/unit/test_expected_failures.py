@@ -36,9 +36,9 @@ def _by_name(result: pbe.RunResult) -> dict[str, dict[str, object]]:
         ("command:\n      args:\n        chdir: /", "one of the following is required: cmd, argv"),
         (
             "copy:\n        src: a\n        content: b\n        dest: /nonexistent/x",
-            "parameters are mutually exclusive: src|content",
+            "src and content are mutually exclusive",
         ),
-        ("copy:\n        content: b", "missing required argument: dest"),
+        ("copy:\n        content: b", "dest is required"),
     ],
 )
 def test_argument_problems_fail_the_task_at_run_time(tmp_path: Path, task: str, msg: str) -> None:

@@ -108,7 +108,7 @@ def test_unsupported_scheme_fails_before_touching_the_host(tmp_path: Path) -> No
         book(
             tmp_path,
             f"    - htpasswd: {{path: {tmp_path / 'h'}, name: u, "
-            f"password: p, hash_scheme: des_crypt}}\n",
+            f"password: s3cr3t, hash_scheme: des_crypt}}\n",
         ),
         LOCAL,
     )

@@ -125,7 +125,7 @@ CSR_RETURNS = {
 CSR_ARGS: dict[str, Arg] = {
     "privatekey_path": Arg("path", description="The private key file on the host."),
     "privatekey_content": Arg("str", description="The private key itself (PEM)."),
-    "privatekey_passphrase": Arg("str", description="The private key's passphrase."),
+    "privatekey_passphrase": Arg("str", secret=True, description="The private key's passphrase."),
     "digest": Arg("str", default="sha256", description="The signature's digest."),
     "version": Arg("int", default=1, choices=(1,), description="The CSR version (1)."),
     "subject": Arg("dict", description="Subject fields: name → value or list of values."),

@@ -45,20 +45,27 @@ class Payload:
     local: Path | None = None
     remote: str | None = None
     mode: str | None = None  # the source's mode, for mode=preserve
-    label: str = "dynamically generated"
+    label: str | None = None  # a diff's after_header: the source, else the destination
+    md5: str | None = None  # a written file's legacy `md5sum`, where the bytes are at hand
 
     @classmethod
-    def of_bytes(
-        cls, data: bytes, label: str = "dynamically generated", mode: str | None = None
-    ) -> Payload:
-        return cls(hashlib.sha1(data).hexdigest(), len(data), data=data, mode=mode, label=label)
+    def of_bytes(cls, data: bytes, label: str | None = None, mode: str | None = None) -> Payload:
+        return cls(
+            hashlib.sha1(data).hexdigest(),
+            len(data),
+            data=data,
+            mode=mode,
+            label=label,
+            md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),
+        )
 
     @classmethod
     def of_file(cls, path: Path) -> Payload:
-        digest = hashlib.sha1()
+        digest, md5 = hashlib.sha1(), hashlib.md5(usedforsecurity=False)
         with path.open("rb") as fh:
             while chunk := fh.read(CHUNK):
                 digest.update(chunk)
+                md5.update(chunk)
         st = path.stat()
         return cls(
             digest.hexdigest(),
@@ -66,6 +73,7 @@ class Payload:
             local=path,
             mode=format_mode(st.st_mode),
             label=str(path),
+            md5=md5.hexdigest(),
         )
 
     def open(self) -> IO[bytes]:
@@ -148,7 +156,7 @@ def resolve_dest(
     ``dest`` is a file; ``name`` is None for content, which cannot go into a directory."""
     if dest.endswith("/"):
         if name is None:
-            raise ModuleError(f"dest {dest} is a directory: content needs a file path")
+            raise ModuleError(f"can not use content with a dir as dest ({dest})")
         ensure_dir(ctx, dest.rstrip("/") or "/")
         return _in_dir(ctx, dest, name, opts)
     state = stat_path(
@@ -164,7 +172,7 @@ def resolve_dest(
     if state.kind != "directory":
         return dest, state
     if name is None:
-        raise ModuleError(f"dest {dest} is a directory: content needs a file path")
+        raise ModuleError(f"can not use content with a dir as dest ({dest})")
     return _in_dir(ctx, dest, name, opts)
 
 
@@ -276,6 +284,8 @@ def _fix_attributes(
         group=opts.group or state.group,
         selinux=_context_after(parts, state.selinux),
     )
+    if after.owner != state.owner or after.group != state.group:
+        after = _with_ids(replace(after, uid=None, gid=None), state, None)
     before_attrs, after_attrs = _attr_changes(state, after, opts, parts)
     if not after_attrs:
         return {**_result(dest, payload, state), "changed": False}
@@ -364,6 +374,7 @@ def _write(
         group=group or kept_group,
         selinux=_context_after(parts, state.selinux if existing else None),
     )
+    after = _with_ids(after, state if existing else None, parent.env)
     diff = _content_diff(ctx, payload, dest, state) if ctx.diff else None
     backup = None
     if ctx.check:
@@ -383,11 +394,36 @@ def _write(
                 source=payload.remote,
             )
     result = {**_result(dest, payload, after), "changed": True}
+    if payload.md5:
+        result["md5sum"] = payload.md5
     if backup:
         result["backup_file"] = backup
     if diff is not None:
-        result["diff"] = diff
+        result["diff"] = [diff]  # a list, one per file written, as Ansible's copy action
     return result
+
+
+def _with_ids(after: FileState, before: FileState | None, env: Env | None) -> FileState:
+    """``after`` with the uid and gid its owner and group names have, where known without
+    asking the host: a number, the file's old owner, the writer itself."""
+
+    def known(
+        name: str | None, old: tuple[str | None, int | None], me: tuple[str, int] | None
+    ) -> int | None:
+        if name is None:
+            return None
+        if name.isdigit():
+            return int(name)
+        if name == old[0] and old[1] is not None:
+            return old[1]
+        return me[1] if me is not None and name == me[0] else None
+
+    was = before or FileState(after.path, "absent")
+    return replace(
+        after,
+        uid=known(after.owner, (was.owner, was.uid), (env.user, env.uid) if env else None),
+        gid=known(after.group, (was.group, was.gid), (env.group, env.gid) if env else None),
+    )
 
 
 def _kept_owner(state: FileState, parent: _Parent) -> tuple[str, str]:
@@ -444,7 +480,7 @@ def _content_diff(
     ctx: ModuleContext, payload: Payload, dest: str, state: FileState
 ) -> dict[str, Any]:
     """Before/after text, or a placeholder (and Ansible's flag) for binary or large content."""
-    diff: dict[str, Any] = {"before_header": dest, "after_header": payload.label}
+    diff: dict[str, Any] = {"before_header": dest, "after_header": payload.label or dest}
     before = b""
     if state.kind == "file":
         if state.size is not None and state.size > DIFF_LIMIT:

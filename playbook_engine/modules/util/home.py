@@ -1,8 +1,11 @@
-"""``~`` in a module's host paths, expanded as Ansible's modules expand them on the host.
+"""``$VAR`` and ``~`` in a module's host paths, expanded as Ansible's modules expand them on
+the host.
 
-Ansible's modules run on the host, where every ``path`` option goes through
-``expanduser``: ``~`` and ``~/x`` become the home of the user the task runs as (the become
-user's), ``~name/x`` that user's home, and an unknown name leaves the path as written.
+Ansible's modules run on the host, where every ``path`` option goes through ``expandvars``
+then ``expanduser``: ``$NAME`` and ``${NAME}`` become that variable of the module's
+environment (an unset one stays as written), ``~`` and ``~/x`` the home of the user the
+task runs as (the become user's), ``~name/x`` that user's home, and an unknown name leaves
+the path as written. Variables are asked of the host each time a path holds a ``$``.
 pbe's modules plan on the controller, so the homes are asked of the host, once per host
 and become user for the run (``Identity.homes``), and only when a path starts with ``~``.
 Paths that live on the controller (a ``copy`` source, a ``fetch`` destination) are the
@@ -11,6 +14,7 @@ module's ``local_paths`` and are left alone, as are modules that run on the cont
 
 from __future__ import annotations
 
+import re
 import shlex
 from typing import Any
 
@@ -19,8 +23,11 @@ from ..base import Module, ModuleContext
 __all__ = ["expand_homes"]
 
 
+_VAR = re.compile(r"\$(?:(\w+)|\{(\w+)\})", re.ASCII)
+
+
 def expand_homes(module: Module, args: dict[str, Any], ctx: ModuleContext) -> dict[str, Any]:
-    """``args`` with each host path's leading ``~``/``~name`` replaced by that home."""
+    """``args`` with each host path's ``$VAR``s and leading ``~``/``~name`` expanded."""
     if not module.needs_connection:
         return args
     local = module.controller_paths(args)
@@ -31,17 +38,36 @@ def expand_homes(module: Module, args: dict[str, Any], ctx: ModuleContext) -> di
         and (value := args.get(name)) is not None
         and (spec.type == "path" or (spec.type == "list" and spec.elements == "path"))
     }
+    names = {m[1] or m[2] for v in paths.values() for p in _each(v) for m in _VAR.finditer(p)}
+    if names:
+        env = _environment(ctx, names)
+        paths = {
+            name: _map(lambda p: _VAR.sub(lambda m: env.get(m[1] or m[2], m[0]), p), v)
+            for name, v in paths.items()
+        }
     users = {_user(p) for v in paths.values() for p in _each(v) if p.startswith("~")}
-    if not users:
+    if not users and not names:
         return args
-    homes = _homes(ctx, users)
-    out = dict(args)
-    for name, value in paths.items():
-        if isinstance(value, list):
-            out[name] = [_expand(p, homes) if isinstance(p, str) else p for p in value]
-        elif isinstance(value, str):
-            out[name] = _expand(value, homes)
-    return out
+    homes = _homes(ctx, users) if users else {}
+    return {**args, **{name: _map(lambda p: _expand(p, homes), v) for name, v in paths.items()}}
+
+
+def _map(change: Any, value: Any) -> Any:
+    if isinstance(value, list):
+        return [change(p) if isinstance(p, str) else p for p in value]
+    return change(value) if isinstance(value, str) else value
+
+
+def _environment(ctx: ModuleContext, names: set[str]) -> dict[str, str]:
+    """The values of the set ones among ``names`` in the module's environment on the host."""
+    ordered = sorted(names)
+    res = ctx.files.query(
+        "\n".join(
+            f'[ -z "${{{n}+x}}" ] || printf \'e{i}|%s\\n\' "${n}"' for i, n in enumerate(ordered)
+        )
+    )
+    found = dict(line[1:].split("|", 1) for line in res.out.splitlines() if line.startswith("e"))
+    return {n: found[str(i)] for i, n in enumerate(ordered) if str(i) in found}
 
 
 def _each(value: Any) -> list[str]:

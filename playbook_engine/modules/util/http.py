@@ -263,6 +263,8 @@ def _curl_response(tool: str, rc: int, written: str, raw: str, url: str, error: 
     code, _, rest = written.partition("|")
     redirects, _, effective = rest.partition("|")
     status = int(code) if code.isdigit() and int(code) > 0 else -1
+    if status == -1 and rc == 0 and url.lower().startswith("file:"):
+        status = 200  # a local file has no HTTP status: read whole, it is a success
     pairs = _last_block(raw.replace("\r\n", "\n").split("\n"))
     return Response(
         tool, rc, status, int(redirects or 0), effective or url, _keys(pairs), pairs, error

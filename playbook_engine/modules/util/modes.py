@@ -7,7 +7,9 @@ import re
 
 _WHO = {"u": 0o4700, "g": 0o2070, "o": 0o1007, "a": 0o7777}
 _PERM_BITS = {"r": 0o444, "w": 0o222, "x": 0o111, "s": 0o6000, "t": 0o1000}
-_CLAUSE = re.compile(r"^([ugoa]*)([-+=])([rwxXst]*|[ugo])$")
+# a clause: who, then one or more operations (`u+rwX-x`, as chmod takes them)
+_CLAUSE = re.compile(r"^([ugoa]*)((?:[-+=](?:[rwxXst]*|[ugo]))+)$")
+_ACTION = re.compile(r"([-+=])([rwxXst]*|[ugo])")
 
 
 # stat's and find's rusr, wusr, ... isgid: each key is whether its mode bit is set
@@ -51,20 +53,25 @@ def _apply_clause(clause: str, current: int, is_dir: bool) -> int:
     match = _CLAUSE.match(clause)
     if not match:
         raise ModeError(f"invalid mode clause {clause!r}")
-    who, op, perms = match.groups()
+    who, actions = match.groups()
+    if who and "a" in who and len(who) > 1:  # `ao=r`: Ansible refuses it, chmod would not
+        raise ModeError(f"invalid mode clause {clause!r}")
     mask = 0
     for w in who or "a":
         mask |= _WHO[w]
-    if perms in ("u", "g", "o"):
-        bits = _copy_bits(current, perms)
-    else:
-        bits = _perm_bits(perms, current, is_dir)
-    bits &= mask  # no `who` means `a` (chmod would also spare umask bits; we don't)
-    if op == "+":
-        return current | bits
-    if op == "-":
-        return current & ~bits
-    return (current & ~mask) | bits
+    for op, perms in _ACTION.findall(actions):
+        if perms in ("u", "g", "o"):
+            bits = _copy_bits(current, perms)
+        else:
+            bits = _perm_bits(perms, current, is_dir)
+        bits &= mask  # no `who` means `a` (chmod would also spare umask bits; we don't)
+        if op == "+":
+            current |= bits
+        elif op == "-":
+            current &= ~bits
+        else:
+            current = (current & ~mask) | bits
+    return current
 
 
 def _perm_bits(perms: str, current: int, is_dir: bool) -> int:

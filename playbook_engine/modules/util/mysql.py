@@ -22,7 +22,9 @@ __all__ = ["LOGIN_ARGS", "MysqlModule", "ident", "literal", "rows"]
 
 LOGIN_ARGS: dict[str, Arg] = {
     "login_user": Arg("str", description="The user to connect as (else the config file's)."),
-    "login_password": Arg("str", description="Its password (never on a command line)."),
+    "login_password": Arg(
+        "str", secret=True, description="Its password (never on a command line)."
+    ),
     "login_host": Arg("str", default="localhost", description="The server's host."),
     "login_port": Arg("int", default=3306, description="The server's TCP port."),
     "login_unix_socket": Arg("str", description="The server's unix socket."),

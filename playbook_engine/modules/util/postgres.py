@@ -22,7 +22,9 @@ LOGIN_ARGS: dict[str, Arg] = {
     "login_user": Arg(
         "str", default="postgres", aliases=("login",), description="The role to connect as."
     ),
-    "login_password": Arg("str", default="", description="Its password (never on a command line)."),
+    "login_password": Arg(
+        "str", secret=True, default="", description="Its password (never on a command line)."
+    ),
     "login_host": Arg(
         "str",
         default="",

@@ -232,19 +232,32 @@ class RemoteFiles:
             raise ModuleError(f"cannot {what}: {_reason(res)}")
         return res
 
-    def mkdir(self, paths: Iterable[str], mode: str | None = None, what: str = "") -> None:
-        """``mkdir -p`` each path (then ``chmod`` them to ``mode``); a check run records them
-        as directories the run would newly create."""
+    def mkdir(
+        self,
+        paths: Iterable[str],
+        mode: str | None = None,
+        what: str = "",
+        owner: str | None = None,
+        group: str | None = None,
+    ) -> None:
+        """``mkdir -p`` each path (then ``chmod`` them to ``mode``, ``chown`` them to
+        ``owner``/``group``); a check run records them as directories the run would newly
+        create."""
         paths = list(paths)
         if not paths:
             return
         if self.check:
             for path in paths:
-                self._prediction.record(FileState(path, "directory", mode=mode), new_dir=True)
+                state = FileState(path, "directory", mode=mode, owner=owner, group=group)
+                self._prediction.record(state, new_dir=True)
             return
         quoted = " ".join(shlex.quote(p) for p in paths)
         chmod = f" && chmod {shlex.quote(mode)} -- {quoted}" if mode else ""
-        self.apply(f"mkdir -p -- {quoted}{chmod}", what=what or f"create directory {paths[0]}")
+        spec = (owner or "") + (f":{group}" if group else "")
+        chown = f" && chown {shlex.quote(spec)} -- {quoted}" if spec else ""
+        self.apply(
+            f"mkdir -p -- {quoted}{chmod}{chown}", what=what or f"create directory {paths[0]}"
+        )
 
 
 def _small(data: bytes | IO[bytes]) -> bytes | None:
