@@ -22,6 +22,7 @@ from .result import Result
 from .util.chattr import ATTRIBUTES, attributes_after_write
 from .util.content import IGNORED_FILE_ARGS
 from .util.fileargs import UNSAFE_WRITES
+from .util.filestate import chown_spec
 from .util.hostedit import need, section, sections, write_file
 from .util.modes import ModeError, parse_mode
 
@@ -208,7 +209,7 @@ def apply(args: dict[str, Any], keep: bool) -> str:
     """Hash the password (from stdin) and rewrite the file; ``keep``: only its attributes."""
     owner = None
     if args["owner"] is not None or args["group"] is not None:
-        owner = (args["owner"] or "") + (f":{args['group']}" if args["group"] else "")
+        owner = chown_spec(args["owner"], args["group"])
     write = write_file(args["path"], mode=args["mode"], owner=owner, new_mode=_NEW_MODE)
     head = f"p={quote(args['path'])}; u={quote(args['name'])}; {_READ_PW}"
     if keep:

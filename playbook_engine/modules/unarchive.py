@@ -23,7 +23,7 @@ from .base import Arg, Module, ModuleContext
 from .result import Result
 from .util.content import ATTR_ARGS, IGNORED_FILE_ARGS
 from .util.download import downloaded
-from .util.filestate import FileState
+from .util.filestate import FileState, chown_spec
 from .util.http import Request
 
 HANDLERS = {
@@ -375,7 +375,7 @@ def _attr_command(args: dict[str, Any], probe: Probe, only: list[str] | None) ->
     stream = "printf '%s\\0' " + " ".join(quote(n) for n in names) if names else "true"
     steps = []
     if args["owner"] or args["group"]:
-        spec = (args["owner"] or "") + (f":{args['group']}" if args["group"] else "")
+        spec = chown_spec(args["owner"], args["group"])
         steps.append(f"{{ {stream} | xargs -0 -r chown -h {quote(spec)} --; }}")
     if args["mode"]:
         steps.append(f"{{ {stream} | xargs -0 -r chmod {quote(str(args['mode']))} --; }}")

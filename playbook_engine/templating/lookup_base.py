@@ -115,6 +115,11 @@ def search_bases(variables: Mapping[str, Any], kind: str) -> list[Path]:
     return [*bases, play / kind, play]
 
 
+def search_dir(variables: Mapping[str, Any], kind: str, name: str) -> Path | None:
+    """The first directory ``name`` along ``search_bases`` (None when there is none)."""
+    return next((b / name for b in search_bases(variables, kind) if (b / name).is_dir()), None)
+
+
 def search(variables: Mapping[str, Any], kind: str, name: str) -> Path:
     """A file for a lookup: absolute, else the first found along ``search_bases``."""
     path = Path(str(name)).expanduser()

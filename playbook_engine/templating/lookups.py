@@ -36,6 +36,7 @@ from .lookup_base import (
     options,
     search,
     search_bases,
+    search_dir,
     template_files,
     template_vars,
 )
@@ -147,16 +148,15 @@ def _fileglob(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]
     playbook's files/ and dir) that holds its directory part, or, with no directory part,
     in the first of them where it matches."""
     out: list[Any] = []
-    bases = search_bases(variables, "files")
     for term in terms:
         pattern = str(term)
         head, tail = os.path.split(pattern)
         if os.path.isabs(pattern):
             places = [Path(head)]
         elif head:
-            places = [b / head for b in bases if (b / head).is_dir()][:1]
+            places = [d] if (d := search_dir(variables, "files", head)) is not None else []
         else:
-            places = bases
+            places = search_bases(variables, "files")
         for place in places:
             found = sorted(p for p in glob.glob(str(place / tail)) if os.path.isfile(p))
             if found:
@@ -174,13 +174,12 @@ def _filetree(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]
     an earlier term is not listed again; a term that is not there gives nothing."""
     out: list[Any] = []
     seen: set[str] = set()
-    bases = search_bases(variables, "files")
     for term in terms:
         text = os.path.expanduser(str(term))
-        if os.path.isabs(text):
-            root = text
-        else:
-            root = next((str(b / text) for b in bases if (b / text).is_dir()), str(bases[0] / text))
+        found = Path(text) if os.path.isabs(text) else search_dir(variables, "files", text)
+        if found is None:  # a relative term found nowhere lists nothing
+            continue
+        root = str(found)
         for top, dirs, files in os.walk(root):
             dirs.sort()
             for name in (*dirs, *sorted(files)):

@@ -25,7 +25,7 @@ from ..base import Arg, Module, ModuleContext
 from ..result import Result
 from .der import KeyInfo, parse, parse_all
 from .fileargs import UNSAFE_WRITES
-from .filestate import FileState
+from .filestate import FileState, chown_spec
 from .hostedit import Section, section, sections, write_file
 from .modes import ModeError, format_mode, parse_mode
 from .remotefs import backup_step
@@ -280,7 +280,7 @@ def install(
     prints the backup's path."""
     owner = None
     if args.get("owner") is not None or args.get("group") is not None:
-        owner = (args.get("owner") or "") + (f":{args['group']}" if args.get("group") else "")
+        owner = chown_spec(args.get("owner"), args.get("group"))
     write = write_file(
         path, mode=mode, owner=owner, backup=bool(args.get("backup")), new_mode=new_mode
     )

@@ -24,6 +24,11 @@ from .selinux import SeContext
 T = TypeVar("T")
 
 
+def chown_spec(owner: str | None, group: str | None) -> str:
+    """``chown``'s ``OWNER:GROUP`` argument for what is asked ("" for nothing)."""
+    return (owner or "") + (f":{group}" if group else "")
+
+
 @dataclass(frozen=True, slots=True)
 class FileState:
     """What is at a path. ``kind`` is file, directory, link, other or absent."""
@@ -46,6 +51,14 @@ class FileState:
     @property
     def exists(self) -> bool:
         return self.kind != "absent"
+
+    def owned_by(self, owner: str) -> bool:
+        """Whether ``owner`` (a name or a uid) is this entry's owner."""
+        return owner in (self.owner, str(self.uid))
+
+    def in_group(self, group: str) -> bool:
+        """Whether ``group`` (a name or a gid) is this entry's group."""
+        return group in (self.group, str(self.gid))
 
     def as_stat(self) -> dict[str, object]:
         """Shaped like Ansible's ``stat`` return value."""

@@ -18,7 +18,7 @@ from typing import Any
 
 from ...errors import ModuleError
 from ..base import ModuleContext
-from .filestate import FileState
+from .filestate import FileState, chown_spec
 from .filewriter import Payload, WriteOptions, install, quote, stat_many
 from .remotefs import temp_beside
 
@@ -165,14 +165,14 @@ def _make_dirs(
             raise ModuleError(f"{path} exists and is not a directory")
         if state.kind == "absent":
             missing.append(path)
-        elif (opts.owner and opts.owner not in (state.owner, str(state.uid))) or (
-            opts.group and opts.group not in (state.group, str(state.gid))
+        elif (opts.owner and not state.owned_by(opts.owner)) or (
+            opts.group and not state.in_group(opts.group)
         ):
             others.append(state)
     what = f"create directories under {dest}"
     ctx.files.mkdir(missing, directory_mode, what, opts.owner, opts.group)
     if others:
-        spec = (opts.owner or "") + (f":{opts.group}" if opts.group else "")
+        spec = chown_spec(opts.owner, opts.group)
         owned = [
             replace(s, owner=opts.owner or s.owner, group=opts.group or s.group, uid=None, gid=None)
             for s in others
@@ -221,16 +221,8 @@ def _make_links(
 def _link_owner(state: FileState, target: str, opts: WriteOptions) -> str | None:
     """``chown -h`` spec for what the link's owner/group should become, or None."""
     fresh = state.kind != "link" or state.target != target
-    owner = (
-        opts.owner
-        if opts.owner and (fresh or opts.owner not in (state.owner, str(state.uid)))
-        else None
-    )
-    group = (
-        opts.group
-        if opts.group and (fresh or opts.group not in (state.group, str(state.gid)))
-        else None
-    )
+    owner = opts.owner if opts.owner and (fresh or not state.owned_by(opts.owner)) else None
+    group = opts.group if opts.group and (fresh or not state.in_group(opts.group)) else None
     if owner is None and group is None:
         return None
-    return (owner or "") + (f":{group}" if group else "")
+    return chown_spec(owner, group)

@@ -22,7 +22,7 @@ from ...errors import ModuleError
 from ..base import ModuleContext
 from . import selinux
 from .chattr import attributes_after_write
-from .filestate import FileState
+from .filestate import FileState, chown_spec
 from .modes import ModeError, format_mode, parse_mode
 from .probe import Env, Probe
 from .selinux import SeContext
@@ -321,9 +321,9 @@ def _attr_changes(
         before["secontext"], changed["secontext"] = context
     if opts.mode and after.mode != state.mode:
         before["mode"], changed["mode"] = state.mode or "", after.mode or ""
-    if opts.owner and opts.owner not in (state.owner, str(state.uid)):
+    if opts.owner and not state.owned_by(opts.owner):
         before["owner"], changed["owner"] = state.owner or "", opts.owner
-    if opts.group and opts.group not in (state.group, str(state.gid)):
+    if opts.group and not state.in_group(opts.group):
         before["group"], changed["group"] = state.group or "", opts.group
     return before, changed
 
@@ -333,7 +333,7 @@ def _chattr(path: str, attrs: dict[str, str], parts: dict[str, str]) -> str:
     if "mode" in attrs:
         steps.append(f"chmod {quote(attrs['mode'])} -- {quote(path)}")
     if "owner" in attrs or "group" in attrs:
-        spec = attrs.get("owner", "") + (f":{attrs['group']}" if "group" in attrs else "")
+        spec = chown_spec(attrs.get("owner"), attrs.get("group"))
         steps.append(f"chown {quote(spec)} -- {quote(path)}")
     return " && ".join(steps)
 

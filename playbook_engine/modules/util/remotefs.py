@@ -22,7 +22,7 @@ from ...errors import ModuleError
 from ...transport.base import CommandResult
 from . import selinux
 from .accounts import AccountsPrediction
-from .filestate import FileState, Prediction
+from .filestate import FileState, Prediction, chown_spec
 from .probe import Identity, Probe, ProbeCache
 from .selinux import SeContext
 from .words import ValidateFailed, validate_line
@@ -253,7 +253,7 @@ class RemoteFiles:
             return
         quoted = " ".join(shlex.quote(p) for p in paths)
         chmod = f" && chmod {shlex.quote(mode)} -- {quoted}" if mode else ""
-        spec = (owner or "") + (f":{group}" if group else "")
+        spec = chown_spec(owner, group)
         chown = f" && chown {shlex.quote(spec)} -- {quoted}" if spec else ""
         self.apply(
             f"mkdir -p -- {quoted}{chmod}{chown}", what=what or f"create directory {paths[0]}"
