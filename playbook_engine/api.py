@@ -24,7 +24,7 @@ from .engine import run as _run
 from .errors import OptionsError, PbeError, Problem, ValidationFailed
 from .events import Event
 from .inventory import load_inventory
-from .options import DEFAULT_FORKS, RunOptions
+from .options import RunOptions
 from .reporting import Sink
 from .source import SourceLocation
 
@@ -38,7 +38,7 @@ def run(
     inventory: Any = None,
     *,
     check: bool = False,
-    diff: bool = False,
+    diff: bool | None = None,
     limit: str | Sequence[str] | None = None,
     tags: str | Iterable[str] | None = None,
     skip_tags: str | Iterable[str] | None = None,
@@ -95,7 +95,6 @@ def make_options(**given: Any) -> RunOptions:
     if unknown:
         raise OptionsError(f"unknown run option(s): {', '.join(unknown)}")
     values = {k: v for k, v in given.items() if v is not None}
-    values["forks"] = DEFAULT_FORKS if given.get("forks") is None else given["forks"]
     for key in ("tags", "skip_tags"):
         if key in values:
             values[key] = _words(values[key])
@@ -135,14 +134,15 @@ def validate(playbook: str | Path, inventory: Any = None) -> list[Problem]:
     if not path.is_file():
         problems.append(Problem(f"playbook not found: {playbook}", SourceLocation(str(path))))
     else:
-        loader = PlaybookLoader()
+        loader = None
         try:
+            loader = PlaybookLoader()  # reads ansible.cfg: a bad one is a problem too
             loader.load(path)
         except ValidationFailed:
             pass
         except PbeError as exc:
             problems.append(_problem(exc))
-        problems += loader.problems
+        problems += loader.problems if loader is not None else []
     if inventory is not None:
         problems += _inventory_problems(inventory)
     return problems

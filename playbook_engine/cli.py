@@ -18,17 +18,15 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
-from . import __version__
+from . import __version__, settings
 from .errors import OptionsError, PbeError, ValidationFailed
 from .exitcodes import ExitCode
 from .language.loader import load_file, load_text, plain
 from .masking import mask_line
 from .options import (
     CONNECTIONS,
-    DEFAULT_FORKS,
     HOST_KEY_CHECKING,
     RunOptions,
-    parse_host_key_checking,
 )
 from .reporting.outputs import FORMATS
 from .reporting.problems import VALIDATE_FORMATS
@@ -81,7 +79,13 @@ def _common(p: argparse.ArgumentParser) -> None:
 def _run_flags(p: argparse.ArgumentParser) -> None:
     a = p.add_argument
     a("-C", "--check", action="store_true", help="dry run: predict changes, change nothing")
-    a("-D", "--diff", action="store_true", help="show differences in changed files")
+    a(
+        "-D",
+        "--diff",
+        action="store_true",
+        default=None,
+        help="show differences in changed files",
+    )
     a("-l", "--limit", metavar="PATTERN", help="further limit hosts with a pattern")
     a(
         "-e",
@@ -96,7 +100,7 @@ def _run_flags(p: argparse.ArgumentParser) -> None:
         "--forks",
         type=int,
         default=None,
-        help=f"hosts worked on in parallel (default {DEFAULT_FORKS})",
+        help=f"hosts worked on in parallel (default {settings.BY_NAME['DEFAULT_FORKS'].default})",
     )
     a("-t", "--tags", action="append", default=[], help="only tasks with these tags")
     a("--skip-tags", action="append", default=[], help="skip tasks with these tags")
@@ -104,6 +108,12 @@ def _run_flags(p: argparse.ArgumentParser) -> None:
         "--start-at-task",
         metavar="NAME",
         help="skip tasks until the first one with this name (wildcards allowed)",
+    )
+    a(
+        "--force-handlers",
+        action="store_true",
+        default=None,
+        help="run notified handlers even on hosts that failed",
     )
     a("--list-hosts", action="store_true", help="list the hosts each play would run on")
     a("--list-tasks", action="store_true", help="list the tasks each play would run")
@@ -153,9 +163,24 @@ def _run_flags(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="SSH private key file",
     )
-    c("-k", "--ask-pass", action="store_true", help="ask for the SSH password")
-    c("-K", "--ask-become-pass", action="store_true", help="ask for the become password")
-    c("-T", "--timeout", type=float, default=10.0, help="connect timeout in seconds (10)")
+    c("-k", "--ask-pass", action="store_true", default=None, help="ask for the SSH password")
+    c(
+        "-b",
+        "--become",
+        action="store_true",
+        default=None,
+        help="become another user (root) on the hosts (a `become:` keyword wins)",
+    )
+    c("--become-user", metavar="USER", help="the user to become (root)")
+    c("--become-method", choices=("sudo", "su"), help="how to become it (sudo)")
+    c(
+        "-K",
+        "--ask-become-pass",
+        action="store_true",
+        default=None,
+        help="ask for the become password",
+    )
+    c("-T", "--timeout", type=float, default=None, help="connect timeout in seconds (10)")
     c("--command-timeout", type=float, default=None, help="per-command timeout in seconds")
     c("--ssh-config", metavar="FILE", help="OpenSSH client config (default ~/.ssh/config)")
     c(
@@ -219,41 +244,44 @@ def _one_extra_var(value: str) -> dict[str, Any]:
     return dict(plain(data))
 
 
-def _host_key_checking(args: argparse.Namespace) -> str:
-    """The flag, else the first of the two variables that is set (even if empty)."""
-    if args.host_key_checking:
-        return str(args.host_key_checking)
-    for name in ("PBE_HOST_KEY_CHECKING", "ANSIBLE_HOST_KEY_CHECKING"):
-        if (value := os.environ.get(name)) is not None:
-            mode = parse_host_key_checking(value, name)
-            return mode if isinstance(mode, str) else "strict" if mode else "off"
-    return "strict"
-
-
 def options_from_args(
     args: argparse.Namespace, warn: Callable[[str], None] | None = None
 ) -> RunOptions:
+    """The run's options: the flags given, the rest from Ansible's configuration
+    (``ansible.cfg``, ``ANSIBLE_*``; see RunOptions), else pbe's defaults."""
+    config = settings.current()
+    ask_pass = config["DEFAULT_ASK_PASS"] if args.ask_pass is None else args.ask_pass
+    ask_become = (
+        config["DEFAULT_BECOME_ASK_PASS"] if args.ask_become_pass is None else args.ask_become_pass
+    )
+    given = {
+        "diff": args.diff,
+        "forks": args.forks,
+        "user": args.user,
+        "connection": args.connection,
+        "private_key": args.private_key,
+        "become": args.become,
+        "become_user": args.become_user,
+        "become_method": args.become_method,
+        "force_handlers": args.force_handlers,
+        "timeout": args.timeout,
+        "host_key_checking": args.host_key_checking,
+    }
     return RunOptions(
         check=args.check,
-        diff=args.diff,
         limit=args.limit,
-        forks=DEFAULT_FORKS if args.forks is None else args.forks,
         extra_vars=parse_extra_vars(args.extra_vars, warn),
         tags=tuple(t for v in args.tags for t in v.split(",") if t),
         skip_tags=tuple(t for v in args.skip_tags for t in v.split(",") if t),
         start_at_task=args.start_at_task,
-        user=args.user,
-        connection=args.connection,
-        private_key=args.private_key,
-        password=getpass.getpass("SSH password: ") if args.ask_pass else None,
-        become_password=getpass.getpass("BECOME password: ") if args.ask_become_pass else None,
-        timeout=args.timeout,
+        password=getpass.getpass("SSH password: ") if ask_pass else None,
+        become_password=getpass.getpass("BECOME password: ") if ask_become else None,
         command_timeout=args.command_timeout,
-        host_key_checking=_host_key_checking(args),
         known_hosts=tuple(args.known_hosts),
         ssh_config=args.ssh_config,
         strict=args.strict,
         verbosity=args.verbose,
+        **{name: value for name, value in given.items() if value is not None},
     )
 
 
@@ -326,6 +354,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .reporting import problems as fmt
 
     _check_file(args.playbook)
+    settings.current()  # a bad ansible.cfg is a usage error (exit 5), as for `pbe run`
     problems = validate(args.playbook, args.inventory or None)
     errors = [p for p in problems if p.severity == "error"]
     if args.format == "json":

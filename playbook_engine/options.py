@@ -2,36 +2,68 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from . import settings
 from .errors import OptionsError
 from .templating.values import trust
 
-DEFAULT_FORKS = 50
 HOST_KEY_CHECKING = ("strict", "accept-new", "off")
 CONNECTIONS = ("ssh", "local", "paramiko", "smart")  # -c: the last two are ssh here
 _TRUE = ("true", "yes", "on", "1", "y", "t")
 _FALSE = ("false", "no", "off", "0", "n", "f")
 
 
+def _config(name: str) -> Callable[[], Any]:
+    """A default from Ansible's configuration (``ansible.cfg``, ``ANSIBLE_*``), read when
+    the options are made: a flag or an API argument given explicitly wins."""
+
+    def value() -> Any:
+        found = settings.current()[name]
+        return str(found) if isinstance(found, Path) else found
+
+    return value
+
+
+def _host_key_checking() -> str:
+    current = settings.current()
+    value = current["HOST_KEY_CHECKING"]
+    if value is None:
+        return "strict"
+    mode = parse_host_key_checking(value, current.origins["HOST_KEY_CHECKING"])
+    return mode if isinstance(mode, str) else "strict" if mode else "off"
+
+
+def _connection() -> str | None:
+    value = settings.current()["DEFAULT_TRANSPORT"]
+    return None if value is None else str(value).lower()
+
+
 @dataclass
 class RunOptions:
     check: bool = False
-    diff: bool = False
-    forks: int = DEFAULT_FORKS
+    diff: bool = field(default_factory=_config("DIFF_ALWAYS"))
+    forks: int = field(default_factory=_config("DEFAULT_FORKS"))
     limit: str | None = None
     extra_vars: dict[str, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
     skip_tags: tuple[str, ...] = ()
-    user: str | None = None
-    connection: str | None = None  # -c: below `connection:` and ansible_connection
-    private_key: str | None = None
+    user: str | None = field(default_factory=_config("DEFAULT_REMOTE_USER"))
+    port: int | None = field(default_factory=_config("DEFAULT_REMOTE_PORT"))
+    connection: str | None = field(default_factory=_connection)  # below `connection:` and vars
+    private_key: str | None = field(default_factory=_config("DEFAULT_PRIVATE_KEY_FILE"))
     password: str | None = None
+    become: bool = field(default_factory=_config("DEFAULT_BECOME"))  # below keywords and vars
+    become_user: str | None = field(default_factory=_config("DEFAULT_BECOME_USER"))
+    become_method: str | None = field(default_factory=_config("DEFAULT_BECOME_METHOD"))
     become_password: str | None = None
-    timeout: float = 10.0
+    force_handlers: bool = field(default_factory=_config("DEFAULT_FORCE_HANDLERS"))
+    timeout: float = field(default_factory=_config("DEFAULT_TIMEOUT"))
     command_timeout: float | None = None
-    host_key_checking: str = "strict"
+    host_key_checking: str = field(default_factory=_host_key_checking)
     known_hosts: tuple[str, ...] = ()
     ssh_config: str | None = None
     strict: bool = False

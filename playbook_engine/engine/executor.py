@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
-from .. import modules
+from .. import modules, settings
 from ..errors import (
     CommandTimeout,
     HostUnreachable,
@@ -111,6 +111,9 @@ class Scope:
     # entered): below every block's and include's vars, as in Ansible's precedence
     exposed: int = 0
     module_defaults: tuple[Any, ...] = ()  # the play's, then each block's: inner ones win
+    # role parameters and include parameters (an include's vars, its loop item): above
+    # set_fact and registered results, below -e, as in Ansible's precedence
+    params: tuple[Mapping[str, Any], ...] = ()
 
     @classmethod
     def of_play(cls, play: Play) -> Scope:
@@ -134,6 +137,7 @@ class Scope:
         kw = {**self.keywords, **{k: v for k, v in block.keywords.items() if k in _INHERITED}}
         own = block.keywords.get("module_defaults")
         module_defaults = self.module_defaults + (own,) if own else self.module_defaults
+        params = self.params + (block.params,) if block.params else self.params
         if block.role is None:
             return replace(
                 self,
@@ -142,6 +146,7 @@ class Scope:
                 keywords=kw,
                 tags=self.tags + block.tags,
                 module_defaults=module_defaults,
+                params=params,
             )
         role = block.role
         parents = (self.role, *self.parents) if self.role is not None else ()
@@ -156,10 +161,17 @@ class Scope:
             parents,
             self.exposed + 1,
             module_defaults,
+            params,
         )
 
-    def with_vars(self, extra: Mapping[str, Any]) -> Scope:
-        return replace(self, vars=self.vars + (extra,)) if extra else self
+    def with_params(self, extra: Mapping[str, Any]) -> Scope:
+        """An include's parameters (its vars, its loop item) for what it brings in."""
+        return replace(self, params=self.params + (extra,)) if extra else self
+
+    def variables(self, vm: VariableManager, host: str, task: Task | None = None) -> dict[str, Any]:
+        """All the variables of ``task`` (or of the scope itself) on ``host``."""
+        own = (task.vars,) if task is not None else ()
+        return vm.task_vars(host, self.vars + own, self.defaults, self.params)
 
     def keyword(self, task: Task, name: str, default: Any = None) -> Any:
         """The task's own value (an explicit false included), else the inherited one."""
@@ -355,6 +367,7 @@ class Executor:
         connections: ConnectionCache,
     ) -> None:
         self.options = options
+        self.no_log = bool(settings.current()["DEFAULT_NO_LOG"])  # the `no_log` setting
         self.vm = variables
         self.facts = facts
         self.engine = engine
@@ -395,7 +408,7 @@ class Executor:
         """The task's name rendered, without its role's ``ROLE : ``."""
         if task.name is None or not is_template(task.name):
             return task.display_name
-        if scope is not None and (scope.vars or scope.defaults or task.vars):
+        if scope is not None and (scope.vars or scope.defaults or scope.params or task.vars):
             return self.render_name(task.name, task.loc, scope, task.vars, host)
         key = task.uid
         if key not in self._names:
@@ -423,7 +436,8 @@ class Executor:
             layers.update(layer)
         layers.update(self.vm.play_vars)
         scopes = (*(scope.vars if scope is not None else ()), own or {})
-        for layer in (*scopes, self.vm.extra_vars):
+        params = scope.params if scope is not None else ()
+        for layer in (*scopes, *params, self.vm.extra_vars):
             layers.update(layer)
         try:
             return str(self.engine.templar(layers, loc).render(name))
@@ -432,7 +446,7 @@ class Executor:
                 return name
         defaults = scope.defaults if scope is not None else ()
         try:
-            variables = self.vm.task_vars(host, scopes, defaults)
+            variables = self.vm.task_vars(host, scopes, defaults, params)
             return str(self.engine.templar(variables, loc).render(name))
         except (PbeError, Unpredictable):
             return name
@@ -584,9 +598,7 @@ class Executor:
         notify = _notify_of(task, scope)
         if not any(map(is_template, notify)):
             return notify
-        templar = self.engine.templar(
-            self.vm.task_vars(host, scope.vars + (task.vars,), scope.defaults), task.loc
-        )
+        templar = self.engine.templar(scope.variables(self.vm, host, task), task.loc)
         names: list[str] = []
         for name in notify:
             try:
@@ -603,7 +615,7 @@ class Executor:
     def _execute(
         self, task: Task, host: str, scope: Scope
     ) -> tuple[dict[str, Any], tuple[dict[str, Any], ...]]:
-        variables = self.vm.task_vars(host, scope.vars + (task.vars,), scope.defaults)
+        variables = scope.variables(self.vm, host, task)
         variables.setdefault(
             "ansible_search_path", _search_path(task, scope, str(self.vm.playbook_dir))
         )
@@ -1074,7 +1086,7 @@ class Executor:
         tvars = templar.vars
         enabled = scope.keyword(task, "become")
         if enabled is None:
-            enabled = tvars.get("ansible_become", False)
+            enabled = tvars.get("ansible_become", self.options.become)
         if not self._bool(templar, enabled, False, "become"):
             return None
 
@@ -1089,11 +1101,12 @@ class Executor:
             if var in tvars:
                 password = str(tvars[var])
                 self.access.on_secret(password)
-        method = str(pick("become_method", "ansible_become_method", "sudo"))
+        opts = self.options
+        method = str(pick("become_method", "ansible_become_method", opts.become_method or "sudo"))
         if method not in ("sudo", "su"):
             raise ModuleError(f"become_method `{method}` is not supported (pbe has sudo, su)")
         return {
-            "user": str(pick("become_user", "ansible_become_user", "root")),
+            "user": str(pick("become_user", "ansible_become_user", opts.become_user or "root")),
             "method": method,
             "flags": str(tvars["ansible_become_flags"]) if "ansible_become_flags" in tvars else "",
             "password": password or self.options.become_password,
@@ -1114,13 +1127,11 @@ class Executor:
 
     def _flag(self, task: Task, scope: Scope, host: str, keyword: str) -> bool:
         """A boolean keyword (ignore_errors, no_log …), rendered for this host if templated."""
-        value = scope.keyword(task, keyword, False)
+        value = scope.keyword(task, keyword, keyword == "no_log" and self.no_log)
         if isinstance(value, bool) or value is None:
             return bool(value)
         try:
-            templar = self.engine.templar(
-                self.vm.task_vars(host, scope.vars + (task.vars,), scope.defaults)
-            )
+            templar = self.engine.templar(scope.variables(self.vm, host, task))
             rendered = templar.render(value)
             return False if rendered == OMIT else to_bool(rendered)  # omit: as if not given
         except (PbeError, ValueError, Unpredictable):

@@ -124,6 +124,7 @@ class HostAccess:
         if kind != "local":
             checking = _host_key_checking(tvars, checking)
         port = var("ansible_port", "ansible_ssh_port")
+        port = self.options.port if port is None else port
         if (secret := var("ansible_password", "ansible_ssh_pass")) is not None:
             self.on_secret(str(secret))
         return ConnectionSpec(

@@ -115,7 +115,7 @@ class HostIterator:
 
     def _included(self, task: Task, scope: Scope, rescuable: bool, key: tuple[int, ...]) -> Walk:
         for n, (items, extra) in enumerate(self._expand(task)):
-            inner = scope.with_vars(extra)
+            inner = scope.with_params(extra)
             if not (
                 yield from self._items(items, inner, rescuable, (*key, n), self._order_of(items))
             ):

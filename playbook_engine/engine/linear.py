@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
+from .. import settings
 from ..events import Event, HostResult, TaskEnd, TaskStart
 from ..language.model import Block, Play, Task, TaskItem
 from ..templating.values import is_template
@@ -419,7 +420,8 @@ class LinearStrategy:
         ``walking``: a ``meta: flush_handlers`` the hosts reached, where one that failed
         before (in the ``always`` section of its block) runs its handlers, as in Ansible.
         Returns the hosts a handler failed on."""
-        forced = truthy(self.play.force_handlers)
+        given = self.play.force_handlers
+        forced = self.executor.options.force_handlers if given is None else truthy(given)
         with self._lock:
             before = set(self.state.failed)
         excused = before if walking else set()
@@ -492,9 +494,7 @@ class LinearStrategy:
         if host is None or not any(map(is_template, tags)):
             return list(tags)
         vm = self.executor.vm
-        templar = self.executor.engine.templar(
-            vm.task_vars(host, scope.vars + (task.vars,), scope.defaults), task.loc
-        )
+        templar = self.executor.engine.templar(scope.variables(vm, host, task), task.loc)
         out: list[str] = []
         for tag in tags:
             value = templar.render(tag) if is_template(tag) else tag
@@ -558,11 +558,11 @@ class LinearStrategy:
         if not unheard:
             return None
         names = ", ".join(f"`{name}`" for name in unheard)
-        result = {
-            **res.result,
-            "failed": True,
-            "msg": f"notify names no handler of this play: {names}",
-        }
+        message = f"notify names no handler of this play: {names}"
+        if not settings.current()["ERROR_ON_MISSING_HANDLER"]:  # the setting: a warning
+            warnings = [*res.result.get("warnings", ()), message]
+            return replace(res, result={**res.result, "warnings": warnings})
+        result = {**res.result, "failed": True, "msg": message}
         return replace(res, status="failed", result=result, ignored=False, notify=())
 
     def _report(

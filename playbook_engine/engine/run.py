@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import threading
 import time
 import traceback
@@ -13,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import settings
 from ..errors import PbeError, ValidationError
 from ..events import Event, HostResult, PlayStart, RunEnd, RunStart, RunWarning, TaskEnd, TaskStart
 from ..exitcodes import ExitCode
@@ -303,10 +303,10 @@ class Runner:
         )
         self.executor.access.prefetch(
             batch,
-            lambda host: self.engine.templar(self.vm.task_vars(host, scope.vars, scope.defaults)),
+            lambda host: self.engine.templar(scope.variables(self.vm, host)),
             scope.keywords.get("connection"),
         )
-        if self._gather(play):
+        if gather := self._gather(play, batch):
             strategy.run(
                 (
                     Task(
@@ -318,7 +318,7 @@ class Runner:
                         run_once=False,  # each host's facts, whatever the play says
                     ),
                 ),
-                batch,
+                gather,
             )
         for section in (play.pre_tasks, play.roles + play.tasks, play.post_tasks):
             if self.stop.is_set() or self.state.aborted or not strategy.active(batch):
@@ -333,18 +333,28 @@ class Runner:
             variables = self.vm.task_vars(host, (play_vars,))
             self.redactor.add_vars(self.engine.templar(variables).vars)
 
-    def _gather(self, play: Play) -> bool:
+    def _gather(self, play: Play, batch: list[str]) -> list[str]:
+        """The hosts whose facts the play gathers: ``gather_facts``, else Ansible's
+        ``gathering`` setting (``explicit``: none); ``smart``: not the hosts whose facts
+        were gathered already in this run."""
         from ..modules.base import to_bool
 
         value = play.gather_facts
-        if value is None:  # not given: Ansible's `gathering` setting, `implicit` unless set
-            return os.environ.get("ANSIBLE_GATHERING", "implicit").strip().lower() != "explicit"
-        if is_template(value):
-            value = self.engine.templar(self.options.extra_vars, play.loc).render(value)
-        try:
-            return to_bool(value)
-        except ValueError as exc:
-            raise ValidationError(f"gather_facts: {exc}", play.loc) from None
+        gathering = settings.current()["DEFAULT_GATHERING"]
+        if value is None:
+            wanted = gathering != "explicit"
+        else:
+            if is_template(value):
+                value = self.engine.templar(self.options.extra_vars, play.loc).render(value)
+            try:
+                wanted = to_bool(value)
+            except ValueError as exc:
+                raise ValidationError(f"gather_facts: {exc}", play.loc) from None
+        if not wanted:
+            return []
+        if gathering == "smart":
+            return [h for h in batch if "module_setup" not in self.facts.facts(h)]
+        return batch
 
     def _no_hosts(self, play: Play) -> None:
         message = f"no hosts matched for play `{play.display_name}` (hosts: {play.hosts})"
@@ -367,7 +377,7 @@ class Runner:
                     f"vars file not found: {', '.join(map(str, paths))}",
                     play.keyword_locs.get("vars_files", play.loc),
                 )
-            merged.update(load_vars_file(path))
+            merged.update(load_vars_file(path, listed=True))
         return merged
 
     def _vars_file_templar(self, play: Play, host: str) -> Templar:

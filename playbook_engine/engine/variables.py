@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .. import settings
 from ..inventory import load_vars_dirs
 from ..inventory.patterns import LOCALHOST_NAMES
 from ..templating.templar import TemplateEngine
@@ -68,6 +69,9 @@ class VariableManager:
         self.check = check
         self.diff = diff
         self.hostvars = HostVars(self)
+        # variables every host has, below everything a playbook or inventory sets (which
+        # may override them, unlike the magic variables): from Ansible's configuration
+        self.builtin = {"ansible_managed": settings.current()["DEFAULT_MANAGED_STR"]}
         self._inventory_cache: dict[str, dict[str, Any]] = {}
         # per host: (defaults, vars) of the roles an include_role with `public: true` ran
         self._exposed: dict[str, list[tuple[Mapping[str, Any], Mapping[str, Any]]]] = {}
@@ -152,7 +156,7 @@ class VariableManager:
         """What ``hostvars[host]`` holds: everything but play/block/task vars, and not
         ``hostvars`` itself (as in Ansible: a host's vars do not contain every host's)."""
         scope = {
-            **BUILTIN_DEFAULTS,
+            **self.builtin,
             **self.inventory_vars(host),
             **self.facts.fact_layer(host),
             **self.facts.host_vars(host),
@@ -167,10 +171,12 @@ class VariableManager:
         host: str,
         scopes: Sequence[Mapping[str, Any]] = (),
         defaults: Sequence[Mapping[str, Any]] = (),
+        params: Sequence[Mapping[str, Any]] = (),
     ) -> dict[str, Any]:
         """All variables for one task on one host; ``scopes`` are role/block/task/loop vars,
-        ``defaults`` the role defaults (below everything else)."""
-        merged: dict[str, Any] = dict(BUILTIN_DEFAULTS)
+        ``defaults`` the role defaults (below everything else), ``params`` role and include
+        parameters (above set_fact and registered results)."""
+        merged: dict[str, Any] = dict(self.builtin)
         exposed = self._exposed.get(host, ())
         for layer in (*(d for d, _ in exposed), *defaults):
             merged.update(layer)
@@ -182,6 +188,8 @@ class VariableManager:
         for scope in scopes:
             merged.update(scope)
         merged.update(self.facts.host_vars(host))
+        for layer in params:
+            merged.update(layer)
         merged.update(self.extra_vars)
         merged.update(self.magic(host))
         if "ansible_host" not in merged:  # as Ansible's connection vars: the address used
@@ -218,11 +226,6 @@ class VariableManager:
             "ansible_verbosity": self.verbosity,
             "omit": OMIT,
         }
-
-
-# variables every host has, below everything a playbook or inventory sets (which may
-# override them, unlike the magic variables)
-BUILTIN_DEFAULTS: dict[str, Any] = {"ansible_managed": "Ansible managed"}
 
 
 def _as_data(value: Any) -> Any:

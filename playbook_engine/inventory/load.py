@@ -17,6 +17,7 @@ from typing import Any, Union
 
 import jsonschema
 
+from .. import settings
 from ..errors import InventoryError, Problem, ValidationFailed, YAMLSyntaxError
 from ..language.loader import YMap, load_text, loc_of, not_utf8, plain
 from ..source import SourceLocation
@@ -307,13 +308,22 @@ def load_inventory(sources: InventorySource) -> Inventory:
         InventoryError: a source doesn't exist or can't be read.
         ValidationFailed: every problem found in every source.
     """
-    if sources is None:
-        return empty_inventory()
     if isinstance(sources, Inventory):
         return sources
     if isinstance(sources, Mapping):
         return inventory_from_dict(sources)
     loading = _Loading()
+    if sources is None:  # the `inventory` setting (ansible.cfg); absent ones are skipped
+        setting = settings.current()
+        origin = setting.origins.get("DEFAULT_HOST_LIST", "")
+        sources = []
+        for path in setting["DEFAULT_HOST_LIST"]:
+            if path.exists():
+                sources.append(str(path))
+            else:
+                loading.warnings.append(
+                    settings.warning(f"inventory: {path} does not exist (skipped)", origin)
+                )
     for source in [sources] if isinstance(sources, (str, Path)) else sources:
         loading.add_source(source)
     inventory = loading.finish()

@@ -92,7 +92,12 @@ def load_library(directory: Path) -> list[Problem]:
     if is_dir(plugins):
         with _lock:
             _action_plugins.update((p.stem, p) for p in plugins.glob("*.py") if p.stem[0] != "_")
-    library = directory / "library"
+    return load_modules(directory / "library")
+
+
+def load_modules(library: Path) -> list[Problem]:
+    """Register the modules in the folder ``library`` (a ``library/``, or one the
+    ``library`` setting names); their problems."""
     if not is_dir(library):
         return []
     problems: list[Problem] = []

@@ -306,11 +306,19 @@ def plain(value: Any) -> Any:
     return value
 
 
-def load_vars_file(path: str | Path) -> dict[str, Any]:
-    """A vars file: a YAML mapping. Raises ValidationError with the position when it isn't."""
+def load_vars_file(path: str | Path, listed: bool = False) -> dict[str, Any]:
+    """A vars file: a YAML mapping; ``listed`` (a play's ``vars_files``, as Ansible reads
+    them): or a list of mappings, merged in order. Raises ValidationError with the
+    position when it is neither."""
     data, _ = load_file(path)
     if data is None:
         return {}
+    if listed and isinstance(data, list) and all(isinstance(d, dict) for d in data):
+        merged: dict[str, Any] = {}
+        for part in data:
+            merged.update(part)
+        return merged
     if not isinstance(data, dict):
-        raise ValidationError("a vars file must be a mapping of names to values", loc_of(data))
+        what = "a mapping of names to values" + (", or a list of them" if listed else "")
+        raise ValidationError(f"a vars file must be {what}", loc_of(data))
     return dict(data)

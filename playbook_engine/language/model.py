@@ -127,6 +127,8 @@ class Block:
     name: str | None = None
     when: tuple[Any, ...] = ()
     vars: dict[str, Any] = field(default_factory=dict)
+    # a role's parameters (`roles: [{role: x, p: 1}]`): above set_fact, as in Ansible
+    params: dict[str, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
     keywords: dict[str, Any] = field(default_factory=dict)
     role: Role | None = None
@@ -189,7 +191,7 @@ class Play:
     environment: Any = field(default_factory=dict)  # a mapping, a list of them, or a template
     strategy: str = "linear"
     serial: Any = None
-    force_handlers: Any = False
+    force_handlers: Any = None  # not given: the run's (--force-handlers, the setting)
     any_errors_fatal: Any = False
     max_fail_percentage: Any = None
     order: str = "inventory"

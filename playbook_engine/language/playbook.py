@@ -9,16 +9,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .. import settings
 from ..errors import PbeError, Problem, ValidationError, ValidationFailed
 from ..modules.base import FALSE_STRINGS, TRUE_STRINGS
 from ..source import SourceLocation
-from ..templating.plugins import load_plugins
+from ..templating.plugins import load_kind_folder, load_plugins
 from ..templating.templar import TemplateEngine
 from ..templating.values import author_text, is_template, trust
 from .argspec import implicit_task, literal_param_problems, read_specs
 from .collection_modules import use_collections
 from .collection_plugins import find_collection_plugins
-from .library import load_entry_points, load_library
+from .library import load_entry_points, load_library, load_modules
 from .loader import YList, YMap, load_file, load_vars_file, loc_of, plain
 from .model import Block, Play, Playbook, Role, Task, TaskItem, VarPrompt, role_collection
 from .roles import (
@@ -41,6 +42,11 @@ from .validate import (
 )
 
 _T = TypeVar("_T")
+_PLUGIN_SETTINGS = (
+    ("filter_plugins", "DEFAULT_FILTER_PLUGIN_PATH"),
+    ("test_plugins", "DEFAULT_TEST_PLUGIN_PATH"),
+    ("lookup_plugins", "DEFAULT_LOOKUP_PLUGIN_PATH"),
+)
 # handlers as a load finds them: each with the blocks around it (its role's, an import's)
 Handlers = tuple[tuple[Task, tuple[Block, ...]], ...]
 
@@ -112,11 +118,23 @@ class PlaybookLoader:
     def load(self, path: str | Path) -> Playbook:
         self.playbook_dir = Path(path).resolve().parent
         self.problems += load_entry_points()
+        self._load_configured()
         plays = self._load_plays(Path(path), None)
         self.problems = list(dict.fromkeys(self.problems))  # a role read twice, say
         if any(p.severity == "error" for p in self.problems):
             raise ValidationFailed(self.problems)
         return Playbook(str(path), tuple(plays))
+
+    def _load_configured(self) -> None:
+        """The settings' problems, and the module and plugin folders they name (``library``,
+        ``filter_plugins``, ... in ansible.cfg): before the playbook's own, which win."""
+        config = settings.current()
+        self.problems += config.problems
+        for folder in config["DEFAULT_MODULE_PATH"]:
+            self.problems += load_modules(folder)
+        for kind, name in _PLUGIN_SETTINGS:
+            for folder in config[name]:
+                self.problems += load_kind_folder(self.engine.env, kind, folder)
 
     # -- files ----------------------------------------------------------------------------
 
@@ -213,6 +231,7 @@ class PlaybookLoader:
 
     def _play(self, node: YMap) -> Play | None:
         before = len(self.problems)
+        config = settings.current()
         self._unknown_keys(node, PLAY_KEYWORDS, "play keyword")
         self.problems += structure_problems(node, "play", node.loc)
         self._check_vars_files(node)
@@ -276,10 +295,10 @@ class PlaybookLoader:
             run_once=node.get("run_once"),
             no_log=node.get("no_log"),
             environment=node.get("environment") or {},
-            strategy=author_text(node.get("strategy") or "linear"),
+            strategy=author_text(node.get("strategy") or config["DEFAULT_STRATEGY"]),
             serial=node.get("serial"),
-            force_handlers=node.get("force_handlers", False),
-            any_errors_fatal=node.get("any_errors_fatal", False),
+            force_handlers=node.get("force_handlers"),  # None: the run's (flag, setting)
+            any_errors_fatal=node.get("any_errors_fatal", config["ANY_ERRORS_FATAL"]),
             max_fail_percentage=node.get("max_fail_percentage"),
             order=author_text(node.get("order") or "inventory"),
             tags=_tags(node.get("tags")),
@@ -300,7 +319,7 @@ class PlaybookLoader:
                 self._error(f"vars file not found: {name}", at, f"looked for {base / name}")
                 continue
             try:
-                load_vars_file(base / name)
+                load_vars_file(base / name, listed=True)
             except ValidationError as exc:
                 self._collect(exc, at)
 
@@ -316,6 +335,7 @@ class PlaybookLoader:
         run time). A role's handler may be named ``role : name``; listen topics are taken
         as written, as Ansible does."""
         known: set[str] = set()
+        missing_is_error = settings.current()["ERROR_ON_MISSING_HANDLER"]
         play_vars: dict[str, Any] = node["vars"] if isinstance(node.get("vars"), dict) else {}
         for handler, blocks in handlers:
             names = [handler.name] if handler.name else []
@@ -334,6 +354,7 @@ class PlaybookLoader:
                         f"notify names no handler of this play: `{name}`",
                         task.keyword_loc("notify"),
                         did_you_mean(name, known),
+                        "error" if missing_is_error else "warning",
                     )
                     # Ansible looks the handler up when the task reports a change
                     when = "this task reports a change"
@@ -767,7 +788,8 @@ class PlaybookLoader:
             return None
         resolved = _resolve(path) or path
         entries = sorted((k, v) for k, v in files.items() if v != "main")
-        key = f"{resolved}|{sorted(map(repr, params.items()))}|{entries!r}"
+        given = {**(keywords or {}).get("vars", {}), **params}
+        key = f"{resolved}|{sorted(map(repr, given.items()))}|{entries!r}"
         # A loop is the same entry point of a role read inside itself; a role may import
         # its own other task files (`tasks_from`), as in Ansible.
         entry = (resolved, repr(sorted((k, v) for k, v in files.items() if v != "main")))
@@ -829,7 +851,15 @@ class PlaybookLoader:
             self._role_vars(path, "vars", files, loc),
         )
         if handlers_file:  # they run in the role's scope: its vars, files and templates
-            outer = (Block(block=(), loc=loc or SourceLocation(str(path)), vars=params, role=role),)
+            outer = (
+                Block(
+                    block=(),
+                    loc=loc or SourceLocation(str(path)),
+                    vars=dict(keywords.get("vars") or {}),
+                    params=params,
+                    role=role,
+                ),
+            )
             with self._searching(search):
                 read = self._handler_list(lambda: self._task_file(handlers_file, loc))
             loaded = _flat_handlers(read, outer)
@@ -844,9 +874,10 @@ class PlaybookLoader:
             loc=loc or SourceLocation(str(path)),
             name=f"role {name}",
             when=_as_tuple(keywords.get("when")),
-            vars=params,
+            vars=dict(keywords.get("vars") or {}),
+            params=params,
             tags=_tags(keywords.get("tags")),
-            keywords={k: v for k, v in keywords.items() if k not in ("when", "tags")},
+            keywords={k: v for k, v in keywords.items() if k not in ("when", "tags", "vars")},
             role=role,
         )
 
@@ -1185,11 +1216,11 @@ def _role_spec(spec: Any) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
     if not isinstance(name, str) or not isinstance(role_vars, dict):
         return None
     name = author_text(name)
-    keywords = {k: v for k, v in spec.items() if k in _ROLE_KEYWORDS and k != "vars"}
+    # `vars:` are the entry's vars (below set_fact); other keys are its parameters (above)
+    keywords = {k: v for k, v in spec.items() if k in _ROLE_KEYWORDS}
     params = {
         k: v for k, v in spec.items() if k not in _ROLE_KEYWORDS and k not in ("role", "name")
     }
-    params.update(role_vars)
     return name, params, keywords
 
 

@@ -1,20 +1,24 @@
 """Finding roles and reading their standard layout (tasks/ handlers/ defaults/ vars/ meta/).
 
-Search order for ``roles: [name]``: a ``roles/`` directory beside the playbook, the role
-that names it (for dependencies), the playbook's directory, then ``PBE_ROLES_PATH`` /
-``ANSIBLE_ROLES_PATH`` (colon-separated), ``~/.ansible/roles`` and ``/etc/ansible/roles``.
+Search order for ``roles: [name]``, as Ansible's: a ``roles/`` directory beside the
+playbook, the role that names it (for dependencies), the ``roles_path`` setting
+(``ANSIBLE_ROLES_PATH``, ``ansible.cfg``; by default ``~/.ansible/roles``,
+``/usr/share/ansible/roles``, ``/etc/ansible/roles``), then the playbook's directory.
 A collection's role (``ns.col.role``) is found under ``ansible_collections/ns/col/roles/`` of
-a ``collections/`` directory beside the playbook, ``ANSIBLE_COLLECTIONS_PATH`` (or its old
-name ``ANSIBLE_COLLECTIONS_PATHS``), ``~/.ansible/collections`` and
-``/usr/share/ansible/collections``, as Ansible does.
+a ``collections/`` directory beside the playbook, then of the ``collections_path`` setting
+(by default ``~/.ansible/collections`` and ``/usr/share/ansible/collections``), then the
+Python path's ``ansible_collections/`` (where ``pip install ansible`` puts them).
 """
 
 from __future__ import annotations
 
-import os
+import functools
 import re
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from .. import settings
 
 ROLE_DIRS = ("tasks", "handlers", "defaults", "vars", "meta", "files", "templates")
 
@@ -23,10 +27,8 @@ def search_dirs(playbook_dir: Path, parent_role: Path | None = None) -> list[Pat
     dirs = [playbook_dir / "roles"]
     if parent_role is not None:
         dirs += [parent_role.parent, parent_role.parent.parent / "roles"]
+    dirs += settings.current()["DEFAULT_ROLES_PATH"]
     dirs.append(playbook_dir)
-    for var in ("PBE_ROLES_PATH", "ANSIBLE_ROLES_PATH"):
-        dirs += [Path(p).expanduser() for p in os.environ.get(var, "").split(":") if p]
-    dirs += [Path("~/.ansible/roles").expanduser(), Path("/etc/ansible/roles")]
     return dirs
 
 
@@ -47,10 +49,16 @@ def collection_roots(playbook_dir: Path | None) -> list[Path]:
     """The directories installed collections live under (each holds ``ansible_collections/``),
     in Ansible's order: ``collections/`` beside the playbook first."""
     roots = [playbook_dir / "collections"] if playbook_dir is not None else []
-    for var in ("ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_COLLECTIONS_PATHS"):
-        roots += [Path(p).expanduser() for p in os.environ.get(var, "").split(":") if p]
-    roots += [Path("~/.ansible/collections").expanduser(), Path("/usr/share/ansible/collections")]
-    return roots
+    config = settings.current()
+    scanned = _on_sys_path(tuple(sys.path)) if config["COLLECTIONS_SCAN_SYS_PATH"] else ()
+    return [*roots, *config["COLLECTIONS_PATHS"], *scanned]
+
+
+@functools.lru_cache(maxsize=8)
+def _on_sys_path(entries: tuple[str, ...]) -> tuple[Path, ...]:
+    """The Python path entries holding ``ansible_collections/``: where ``pip install
+    ansible`` puts the collections of its release, and Ansible looks there too."""
+    return tuple(Path(e) for e in entries if e and (Path(e) / "ansible_collections").is_dir())
 
 
 def role_short_name(name: str) -> str:

@@ -78,10 +78,12 @@ class TaskChecker:
                 _at_run_time(p) if i < args_end or p.message.startswith(_SYNTAX) else p
                 for i, p in enumerate(self.problems[start:], start)
             ]
+        # a template that does not compile, or arguments the module refuses: Ansible finds
+        # them when the task runs, so in a file included at run time they wait for that
         self.deferrable += [
             p
-            for p in self.problems[start:]
-            if p.severity == "error" and p.message.startswith(_SYNTAX)
+            for i, p in enumerate(self.problems[start:], start)
+            if p.severity == "error" and (i < args_end or p.message.startswith(_SYNTAX))
         ]
         self._check_reserved(args, node, action)
         self._check_async(node, module.name if module else action)

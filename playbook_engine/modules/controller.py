@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keyword
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,7 +43,10 @@ class Debug(Module):
             return Result(msg=msg)
         var = args["var"]
         if not isinstance(var, TrustedStr):  # only an author's expression is evaluated
-            raise ModuleError(f"debug var: {var!r} is data, not an expression")
+            raise ModuleError(
+                f"debug var: {var!r} is an untrusted template or expression (data, not the "
+                "playbook's text) and is not evaluated"
+            )
         expr = var.strip()
         if expr.startswith("{{"):
             expr = expr.strip("{} ")
@@ -89,6 +93,9 @@ class SetFact(Module):
         return Result(facts=facts)
 
 
+_WHOLE_TEMPLATE = re.compile(r"\{\{(?:(?!\}\}).)*\}\}", re.S)  # one `{{ expr }}`, nothing else
+
+
 @register("assert")
 class Assert(Module):
     """Fail unless every expression in `that` is true."""
@@ -107,6 +114,15 @@ class Assert(Module):
 
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         that = args["that"]
+        if isinstance(that, str) and _WHOLE_TEMPLATE.fullmatch(that.strip()):
+            # `that: "{{ checks }}"`: Ansible renders the argument first; a list that
+            # comes out is the expressions to assert (each still must be the author's)
+            try:
+                rendered = ctx.render(that)
+            except TemplateError:
+                rendered = None  # evaluated below as a condition, with its own message
+            if isinstance(rendered, list):
+                that = rendered
         for condition in that if isinstance(that, list) else [that]:
             try:
                 ok = ctx.evaluate(condition)

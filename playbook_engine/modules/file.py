@@ -836,6 +836,16 @@ def _ask(probe: Probe, want: Want, check: bool) -> None:
         probe.blockers(want.path)
 
 
+def _probed(ctx: ModuleContext, want: Want) -> Facts:
+    probe = Probe(ctx.files)
+    _ask(probe, want, ctx.check)
+    return _facts(probe.run(), ctx.check)
+
+
+def _is_dir(entry: Entry | None) -> bool:
+    return entry is not None and entry.state.kind == "directory"
+
+
 def _facts(answers: Answers, check: bool) -> Facts:
     if answers.env is None:
         raise ModuleError("the host did not say who runs the task")
@@ -999,9 +1009,12 @@ class File(Module):
         if args["_diff_peek"] is not None:
             return _peek(ctx, args["path"])
         want = Want.from_args(args)
-        probe = Probe(ctx.files)
-        _ask(probe, want, ctx.check)
-        result = plan(want, _facts(probe.run(), ctx.check))
+        facts = _probed(ctx, want)
+        if want.state == "hard" and want.src and _is_dir(facts.followed or facts.entry):
+            # a hard link onto a directory goes inside it, as in Ansible (a symlink does not)
+            want = replace(want, path=str(PurePosixPath(want.path, PurePosixPath(want.src).name)))
+            facts = _probed(ctx, want)
+        result = plan(want, facts)
         final = result.final
         if result.changed and ctx.check:
             for state, new_dir in result.records:

@@ -171,8 +171,8 @@ def scheme_of(hashtype: Any) -> str:
             else ""
         )
         raise ValueError(
-            f"unsupported hash type {hashtype!r}{hint}; pbe has sha512, "
-            "sha256 and md5 (also as sha512_crypt, sha256_crypt, md5_crypt)"
+            f"password_hash does not support the hash type {hashtype!r}{hint}; pbe has "
+            "sha512, sha256 and md5 (also as sha512_crypt, sha256_crypt, md5_crypt)"
         )
     return name
 
@@ -180,6 +180,9 @@ def scheme_of(hashtype: Any) -> str:
 def checked_salt(scheme: str, salt: Any, salt_size: Any = None) -> str:
     """``salt`` as given (validated), or a new random one of ``salt_size`` characters."""
     limit = _SCHEMES[scheme].salt_size
+    whole = isinstance(salt_size, int) and not isinstance(salt_size, bool)
+    if not (salt_size is None or whole or str(salt_size).strip().isdigit()):
+        raise ValueError(f"salt_size must be an integer, got {salt_size!r}")
     size = limit if salt_size is None else int(salt_size)
     if not 0 < size <= limit:
         raise ValueError(f"invalid salt size {size} for {scheme}, expected 1 to {limit}")

@@ -25,6 +25,7 @@ from typing import Any
 
 import jinja2
 
+from .. import settings
 from . import lookups_files, lookups_loops  # noqa: F401 - they register themselves
 from .lines import Lines
 from .lookup_base import (
@@ -62,22 +63,22 @@ def _env(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> 
     return [os.environ.get(str(t), kw.get("default", "")) for t in terms]
 
 
-# Ansible settings whose value is fixed in pbe (it reads no ansible.cfg): what pbe does
-_CONFIG = {"DEFAULT_PRIVATE_ROLE_VARS": False, "DEFAULT_HASH_BEHAVIOUR": "replace"}
-
-
 @lookup("config")
 def _config(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]) -> list[Any]:
-    """The value pbe has for an Ansible setting it fixes; ``on_missing`` (``error``,
-    ``warn``, ``skip``) says what an unknown one does, as in Ansible."""
+    """The value in force for an Ansible setting pbe reads (``ansible.cfg``, ``ANSIBLE_*``,
+    else what pbe does); ``on_missing`` (``error``, ``warn``, ``skip``) says what another
+    name does, as in Ansible. Paths are given as text, as Ansible gives them."""
+    current = settings.current()
     out = []
     for term in terms:
-        if str(term) in _CONFIG:
-            out.append(_CONFIG[str(term)])
+        if str(term) in settings.BY_NAME:
+            value = current[str(term)]
+            if isinstance(value, tuple):
+                value = [str(v) if isinstance(v, Path) else v for v in value]
+            out.append(str(value) if isinstance(value, Path) else value)
         elif kw.get("on_missing", "error") == "error":
             raise LookupFailed(
-                f"config: pbe has no setting `{term}` (it reads no ansible.cfg; it knows "
-                f"{', '.join(sorted(_CONFIG))})"
+                f"config: pbe does not read the setting `{term}` (see docs/configuration.md)"
             )
     return out
 

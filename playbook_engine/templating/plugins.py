@@ -38,7 +38,13 @@ from .lookup_base import LookupFailed
 from .plugin_shim import LookupBase, shimmed
 from .values import distrust
 
-__all__ = ["FoundOnDemand", "PluginError", "load_plugin_folder", "load_plugins"]
+__all__ = [
+    "FoundOnDemand",
+    "PluginError",
+    "load_kind_folder",
+    "load_plugin_folder",
+    "load_plugins",
+]
 
 KINDS = ("filter_plugins", "test_plugins", "lookup_plugins")
 _LOCK = threading.Lock()
@@ -58,12 +64,19 @@ def load_plugins(env: jinja2.Environment, base: Path) -> list[Problem]:
     ``env``, each folder once per environment; warnings for the files that fail."""
     problems: list[Problem] = []
     for kind in KINDS:
-        folder = base / kind
-        if not folder.is_dir() or not _first_time(env, folder.resolve()):
-            continue
-        for file in sorted(folder.glob("*.py")):
-            if not file.name.startswith("_"):
-                problems += _load_file(env, kind, file)
+        problems += load_kind_folder(env, kind, base / kind)
+    return problems
+
+
+def load_kind_folder(env: jinja2.Environment, kind: str, folder: Path) -> list[Problem]:
+    """One folder of plugins of one kind (``filter_plugins`` ...), once per environment:
+    beside a playbook or role, or named by a setting (``filter_plugins`` in ansible.cfg)."""
+    if not folder.is_dir() or not _first_time(env, folder.resolve()):
+        return []
+    problems: list[Problem] = []
+    for file in sorted(folder.glob("*.py")):
+        if not file.name.startswith("_"):
+            problems += _load_file(env, kind, file)
     return problems
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime
 import difflib
 import functools
-import os
 import re
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -33,6 +32,7 @@ from jinja2.sandbox import (
     modifies_known_mutable,
 )
 
+from .. import settings
 from ..errors import PbeError, TemplateError, UndefinedVariable
 from ..source import SourceLocation
 from . import filters, lookups
@@ -335,6 +335,11 @@ class TemplateEngine:
             autoescape=False,
             loader=_TemplateFiles(),
             cache_size=0,
+            extensions=[  # the `jinja2_extensions` setting: Jinja's own ones only
+                e
+                for e in settings.current()["DEFAULT_JINJA2_EXTENSIONS"]
+                if e in settings.JINJA_EXTENSIONS
+            ],
         )
         filters.install(self.env)
         lookups.install(self.env)
@@ -519,8 +524,8 @@ class Templar:
             )
         if not isinstance(condition, TrustedStr):  # data is never evaluated as code
             raise TemplateError(
-                f"the condition {condition!r} is data, not an expression "
-                "from the playbook, and is not evaluated",
+                f"the condition {condition!r} is an untrusted template or expression (data, "
+                "not the playbook's text) and is not evaluated",
                 self.loc,
             )
         # a condition is an expression: Jinja's escapes apply in its string literals, as in
@@ -587,9 +592,8 @@ _PLAIN = (str, int, float, list, dict, tuple, set)  # the names a user knows, no
 
 
 def broken_allowed() -> bool:
-    """Ansible's ALLOW_BROKEN_CONDITIONALS setting, from its environment variable."""
-    value = os.environ.get("ANSIBLE_ALLOW_BROKEN_CONDITIONALS", "")
-    return value.strip().lower() in ("1", "true", "yes", "on", "y", "t")
+    """Ansible's ALLOW_BROKEN_CONDITIONALS setting (only asked when a condition is broken)."""
+    return bool(settings.current()["ALLOW_BROKEN_CONDITIONALS"])
 
 
 def truthy(value: Any) -> bool:

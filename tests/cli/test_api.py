@@ -22,7 +22,6 @@ from playbook_engine.events import (
     TaskEnd,
     TaskStart,
 )
-from playbook_engine.options import DEFAULT_FORKS
 
 INVENTORY = {
     "all": {
@@ -217,7 +216,7 @@ def test_keywords_become_run_options() -> None:
     )
     assert opts.tags == ("a", "b", "c") and opts.skip_tags == ("d",)
     assert opts.known_hosts == ("/k",) and opts.limit == "web,!web2"
-    assert opts.forks == DEFAULT_FORKS and opts.host_key_checking == "off"
+    assert opts.forks == 50 and opts.host_key_checking == "off"
     assert (opts.private_key, opts.user, opts.timeout) == ("/id", "deploy", 3)
     assert make_options(known_hosts=["/a", "/b"]).known_hosts == ("/a", "/b")
 

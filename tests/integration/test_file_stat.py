@@ -467,6 +467,8 @@ def test_hard_links(
         for name in ("orig", "other"):
             (d / name).write_text(name)
             own(d / name)
+        (d / "sub").mkdir()
+        own(d / "sub")
 
     each(host_dirs, build)
     book = playbook(
@@ -482,20 +484,29 @@ def test_hard_links(
 - file: {path: "{{ d }}/h3", src: "{{ d }}/missing", state: hard}
   register: nm
   ignore_errors: true
+- name: onto a directory, a hard link goes inside it (Ansible's file target)
+  file: {path: "{{ d }}/sub", src: "{{ d }}/orig", state: hard}
+- name: a symlink does not
+  file: {path: "{{ d }}/sub", src: "{{ d }}/orig", state: link}
+  ignore_errors: true
 - stat: {path: "{{ d }}/orig"}
   register: st
 - assert:
-    that: st.stat.nlink == 4 and st.stat.mode == '0600'
+    that: st.stat.nlink == 5 and st.stat.mode == '0600'
 """,
         hosts="h01,h02",
     )
     doc = assert_check_predicts_run(fleet, book, two, roots(host_dirs), "-e", dirs)
     assert "file exists at destination" in results(doc, 2)["msg"]
     assert "src does not exist" in results(doc, 4)["msg"]
-    assert statuses(doc) == ["changed", "changed", "failed", "changed", "failed", "ok", "ok"]
+    assert results(doc, 5)["dest"] == f"{host_dirs['h01']}/sub/orig"
+    assert "refusing to convert from directory to symlink" in results(doc, 6)["msg"]
+    assert statuses(doc) == [
+        *("changed", "changed", "failed", "changed", "failed", "changed", "failed", "ok", "ok")
+    ]
     d = host_dirs["h01"]
     inode = (d / "orig").stat().st_ino
-    assert all((d / n).stat().st_ino == inode for n in ("h1", "h2", "other"))
+    assert all((d / n).stat().st_ino == inode for n in ("h1", "h2", "other", "sub/orig"))
     assert results(doc, 0)["state"] == "hard"
 
 

@@ -26,7 +26,7 @@ FORBIDDEN = {
     "engine": {"cli", "api"},
     "reporting": {"engine", "cli", "api"},
 }
-BASE = {"errors", "source", "exitcodes", "masking", "events", "options"}
+BASE = {"errors", "source", "exitcodes", "masking", "events", "options", "settings"}
 
 
 def _modules() -> dict[str, Path]:

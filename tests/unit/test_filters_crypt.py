@@ -198,11 +198,12 @@ def test_random_salts(engine: TemplateEngine, source: str, prefix: str, salt_siz
     ("source", "message"),
     [
         ("{{ pw | password_hash('bcrypt') }}", "bcrypt needs passlib"),
-        ("{{ pw | password_hash('sha1') }}", "unsupported hash type 'sha1'"),
+        ("{{ pw | password_hash('sha1') }}", "does not support the hash type 'sha1'"),
         ("{{ pw | password_hash('sha512', 'bad salt!') }}", "invalid characters in salt"),
         ("{{ pw | password_hash('sha512', 'a' * 17) }}", "invalid salt size 17"),
         ("{{ pw | password_hash('md5', 'a' * 9) }}", "invalid salt size 9 for md5"),
         ("{{ pw | password_hash('sha512', salt_size=20) }}", "invalid salt size 20"),
+        ("{{ pw | password_hash(salt_size=[999]) }}", "salt_size must be an integer, got [999]"),
         ("{{ pw | password_hash('md5', 'abc', rounds=5) }}", "md5 has a fixed number of rounds"),
         ("{{ pw | password_hash('sha512', 'abc', ident='2b') }}", "`ident` only applies to bcrypt"),
     ],

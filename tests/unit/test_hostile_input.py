@@ -112,7 +112,8 @@ def test_a_missing_static_vars_file_is_found_by_validate(tmp_path: Path) -> None
     found = errors(pbe.validate(book))
     assert found == [
         f"{book}:4:7: vars file not found: vars/missing.yml",
-        f"{tmp_path / 'vars' / 'list.yml'}:1:1: a vars file must be a mapping of names to values",
+        f"{tmp_path / 'vars' / 'list.yml'}:1:1: a vars file must be a mapping of names to "
+        "values, or a list of them",
     ]
     err = validate_exit_4(book)
     assert "hint: looked for" in err

@@ -159,6 +159,36 @@ def test_a_run_time_include_defers_a_template_that_does_not_compile(tmp_path: Pa
     ]
 
 
+def test_a_run_time_include_defers_arguments_the_module_refuses(tmp_path: Path) -> None:
+    """galaxyproject.postgresql: `include_tasks: redhat.yml` when RedHat, whose `command`
+    has `warn: false` (removed in Ansible 2.14). Ansible never reads the file on Debian;
+    when it does run, the task fails there with the module's message."""
+    bad = "- command: echo hi\n  args:\n    warn: false\n- apt: name=x state=installed\n"
+    site = write(
+        tmp_path,
+        {
+            "redhat.yml": bad,
+            "static.yml": bad,
+            "site.yml": play("    - include_tasks: redhat.yml\n      when: go | default(false)\n"),
+            "strict.yml": play("    - import_tasks: static.yml\n"),
+        },
+    )
+    problems = pbe.validate(site)
+    assert by_severity(problems, "error") == []
+    assert by_severity(problems, "warning") == [
+        "unsupported argument `warn` for module `command` (in a file included at run time: "
+        "an error only if this task runs)",
+        "apt: `state` must be one of absent, build-dep, fixed, latest, present, got "
+        "'installed' (in a file included at run time: an error only if this task runs)",
+    ]
+    assert pbe.run(site, INVENTORY).exit_code == 0
+    ran = pbe.run(site, INVENTORY, extra_vars={"go": True})
+    failed = [r for r in ran.results if r.status == "failed"]
+    assert ran.exit_code == 2 and [r.action for r in failed] == ["command"]
+    assert failed[0].result["msg"] == "Unsupported parameters for (command) module: warn"
+    assert len(by_severity(pbe.validate(tmp_path / "strict.yml"), "error")) == 2
+
+
 def test_static_content_stays_strict(tmp_path: Path) -> None:
     site = write(
         tmp_path,

@@ -175,7 +175,7 @@ def test_config_lookup_of_a_setting_pbe_does_not_have(tmp_path: Path) -> None:
             "site.yml": (
                 "- hosts: a\n  gather_facts: false\n  tasks:\n"
                 "    - debug: msg=\"{{ lookup('config', 'NO_SUCH', on_missing='skip') }}\"\n"
-                "    - debug: msg=\"{{ lookup('config', 'DEFAULT_FORKS') }}\"\n"
+                "    - debug: msg=\"{{ lookup('config', 'DEFAULT_KEEP_REMOTE_FILES') }}\"\n"
             )
         },
     )
@@ -183,7 +183,7 @@ def test_config_lookup_of_a_setting_pbe_does_not_have(tmp_path: Path) -> None:
     first, second = [r for r in result.results if r.host == "a"]
     assert first.status == "ok"
     assert second.status == "failed"
-    assert "pbe has no setting `DEFAULT_FORKS`" in str(second.result["msg"])
+    assert "does not read the setting `DEFAULT_KEEP_REMOTE_FILES`" in str(second.result["msg"])
 
 
 @pytest.mark.parametrize("name", ["../../../outside.yml", "sub/../../../../outside.yml", "ABS"])

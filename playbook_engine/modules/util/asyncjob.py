@@ -33,6 +33,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
+from ... import settings
 from ...errors import ModuleError
 from ...transport import shell
 from ...transport.base import CommandResult
@@ -124,13 +125,13 @@ def new_jid() -> str:
 
 
 def async_dir(ctx: ModuleContext) -> str:
-    """Where jobs live on the host: ``ansible_async_dir``, else ``ANSIBLE_ASYNC_DIR`` of
-    the controller's environment, else ``~/.ansible_async``, as in Ansible."""
+    """Where jobs live on the host: ``ansible_async_dir``, else the ``async_dir`` setting
+    (``ANSIBLE_ASYNC_DIR``, ansible.cfg), else ``~/.ansible_async``, as in Ansible."""
     try:
         value = ctx.variable("ansible_async_dir")
     except KeyError:
         value = None
-    return str(value or os.environ.get("ANSIBLE_ASYNC_DIR") or DEFAULT_DIR)
+    return str(value or settings.current()["ASYNC_DIR"] or DEFAULT_DIR)
 
 
 def _script(body: str, *args: str) -> str:
