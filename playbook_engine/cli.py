@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
@@ -65,7 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("playbook", help="the playbook YAML file")
+    p.add_argument(
+        "playbook",
+        nargs="+",
+        help="the playbook YAML file (several: run one after the other, as Ansible does)",
+    )
     p.add_argument(
         "-i",
         "--inventory",
@@ -305,10 +310,13 @@ def cmd_run(
         err.write(f"WARNING: {message}\n")
 
     options = options_from_args(args, warn)
-    _check_file(args.playbook)
+    for path in args.playbook:
+        _check_file(path)
     _check_parent(args.retry_file, "--retry-file")
     loader = PlaybookLoader(extra_vars=options.extra_vars)
-    playbook = loader.load(args.playbook)
+    books = [loader.load(path) for path in args.playbook]
+    # several playbooks run as one run, in order: one recap, facts kept between them
+    playbook = replace(books[0], plays=tuple(play for book in books for play in book.plays))
     inventory = load_inventory(args.inventory or None)
     for problem in [*loader.problems, *inventory.warnings]:  # only warnings get this far
         err.write(f"{problem}\n")
@@ -353,12 +361,16 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .api import validate
     from .reporting import problems as fmt
 
-    _check_file(args.playbook)
-    settings.current()  # a bad ansible.cfg is a usage error (exit 5), as for `pbe run`
-    problems = validate(args.playbook, args.inventory or None)
+    for path in args.playbook:
+        _check_file(path)
+    config = settings.current()  # a bad ansible.cfg is a usage error (exit 5), as for run
+    configured = [str(p) for p in config["DEFAULT_HOST_LIST"] if p.exists()]
+    inventory = args.inventory or configured or None  # the `inventory` setting's, as `run`
+    problems = [p for path in args.playbook for p in validate(path, inventory)]
+    problems = list(dict.fromkeys(problems))  # the inventory's, once
     errors = [p for p in problems if p.severity == "error"]
     if args.format == "json":
-        out.write(fmt.as_json(args.playbook, problems))
+        out.write(fmt.as_json(" ".join(args.playbook), problems))
     elif args.format == "github":
         out.write(fmt.as_github(problems))
     else:
@@ -368,7 +380,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             err.write(f"{len(errors)} error(s) found\n")
         return int(ExitCode.PARSE)
     if args.format == "human":
-        out.write(f"{args.playbook}: OK\n")
+        out.write("".join(f"{path}: OK\n" for path in args.playbook))
     return int(ExitCode.OK)
 
 

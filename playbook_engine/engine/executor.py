@@ -477,7 +477,11 @@ class Executor:
             return self._identities.setdefault(key, Identity())
 
     def prediction(self, host: str) -> Prediction:
-        """The check-mode view of what earlier tasks would have done to this host's files."""
+        """The check-mode view of what earlier tasks would have done to this host's files.
+        Only a check run keeps one: in a real run a task with ``check_mode: true`` sees the
+        host as it is, as in Ansible, since the real tasks between them change it."""
+        if not self.options.check:
+            return Prediction()
         with self._lock:
             return self._predictions.setdefault(host, Prediction())
 

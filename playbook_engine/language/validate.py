@@ -354,13 +354,14 @@ def parse_kv(text: str) -> tuple[dict[str, str], list[str]]:
 
 
 _ESCAPE = re.compile(
-    r"""\\(?:U[0-9A-Fa-f]{8}|u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2}|[0-7]{1,3}|N\{[^}]+\}|[\\'"abfnrtv])"""
+    r"""\\(?:U[0-9A-Fa-f]{8}|u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2}|N\{[^}]+\}|[\\'"abfnrtv])"""
 )
 
 
 def _decode_escapes(text: str) -> str:
     """Python's escape sequences in ``text`` (``\\t``, ``\\x41``, ``\\\\``) turned into
-    the characters they stand for, as Ansible reads ``key=value`` text."""
+    the characters they stand for, as Ansible reads ``key=value`` text; not octal ones,
+    which Ansible leaves alone (``replace='"\\1"'`` is a back-reference)."""
     return _ESCAPE.sub(lambda m: codecs.decode(m.group(), "unicode_escape"), text)
 
 
@@ -405,10 +406,35 @@ def free_form_args(module: type[modules.Module], text: str) -> dict[str, Any]:
         if m and m.group(1) in known:
             args[m.group(1)] = _unquote(m.group(2))
             cuts.append(_cut_span(text, word.start(), word.end()))
-    remaining = _like(text, _without(text, cuts)) if cuts else text
+    remaining = _without(text, cuts) if cuts else text
+    if "\\\n" in remaining:
+        remaining = _joined_lines(remaining)
+    remaining = text if remaining == text else _like(text, remaining)
     if module.free_form not in args or remaining.strip():
         args[module.free_form] = remaining
     return args
+
+
+def _joined_lines(text: str) -> str:
+    """A backslash ending a line outside quotes joins it to the next, as Ansible's splitter
+    does (the shell would too): ``echo a \\`` then ``b`` is ``echo a b``."""
+    out: list[str] = []
+    quote = ""
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and quote != "'" and i + 1 < len(text):  # literal in '...'
+            if text[i + 1] == "\n" and not quote:
+                i += 2
+                continue
+            out.append(text[i : i + 2])
+            i += 2
+            continue
+        if char in "'\"" and quote in ("", char):
+            quote = "" if quote else char
+        out.append(char)
+        i += 1
+    return "".join(out)
 
 
 def _like(original: str, text: str) -> str:

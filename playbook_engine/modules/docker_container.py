@@ -6,28 +6,31 @@ Ansible's default comparisons do, and a container that differs is recreated. One
 then runs the steps (stop, rm, create, network connect, start, pause …) and inspects the
 result; ``state: healthy`` then inspects it until its health check passes.
 
-The options util/dockeropts knows are read there; the others (resource limits, ulimits,
-the health check …) are ``MORE`` at the end of this file, each with its create flags and
-how it reads back, or none when it is only set at creation.
+The options are util/dockeropts' table: each one's create flags and how it reads back
+(or not, when it is only set at creation).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-import shlex
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any
 
 from ..errors import ModuleError
 from ..transport.shell import quote
 from . import register
-from .base import Arg, Module, ModuleContext, to_bool
+from .base import Arg, Module, ModuleContext
 from .result import Result
 from .util.docker import CONNECTION_ARGS, docker_cli, inspected, marked, section
-from .util.dockeropts import OPTIONS, check_values, command_words, differences, restart_flags
+from .util.dockeropts import (
+    check_values,
+    command_words,
+    comparison_modes,
+    create_flags,
+    differences,
+)
 
 _ID = re.compile(r"^(sha256:)?[0-9a-f]{12,64}$")
 _NET_KEYS = ("name", "aliases", "ipv4_address", "ipv6_address", "links")
@@ -272,7 +275,7 @@ class DockerContainer(Module):
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         args = _ports_as_text(args)
         check_values(args)
-        _check_more(args)
+        _comparisons(args)
         _networks(args)
         command_words(args["command"])  # bad input is said before the host is asked
         found = _found(args, ctx.run(_probe(args, ctx.check)).out)
@@ -430,11 +433,16 @@ def _differs(args: dict[str, Any], found: Found) -> bool:
     container = found.container or {}
     comparisons = _comparisons(args)
     wanted = _with_image_values(args, found, comparisons)
-    if differences(wanted, container, comparisons) or _command_differs(args, container):
-        return True
-    if more_differences(args, found, comparisons):
+    if option_differences(wanted, found, comparisons) or _command_differs(args, container):
         return True
     return _image_differs(args, found, comparisons)
+
+
+def option_differences(
+    args: dict[str, Any], found: Found, comparisons: dict[str, str]
+) -> list[str]:
+    """The options whose asked-for value the container (or its image) does not have."""
+    return differences(args, found.container or {}, found.image or {}, comparisons)
 
 
 def _with_image_values(
@@ -583,11 +591,7 @@ def _create_words(args: dict[str, Any]) -> list[str]:
     words = ["--name", quote(args["name"])]
     if args["env_file"]:
         words += ["--env-file", quote(args["env_file"])]
-    for opt in OPTIONS:
-        if args.get(opt.name) is not None:
-            words += opt.flags(args[opt.name])
-    words += restart_flags(args)
-    words += _more_flags(args)
+    words += create_flags(args)
     networks = _networks(args)
     if networks and not args["network_mode"]:
         first = networks[0]
@@ -615,622 +619,14 @@ def _applied(args: dict[str, Any], out: str) -> Result:
     return Result(changed=True, failed=status != 0, msg=output if status else None, values=values)
 
 
-# ---- options beyond util/dockeropts' OPTIONS ------------------------------------------
-# Each reads back from ``docker container inspect`` (a few from the image) so a container
-# that has the value asked for is left alone; those the daemon does not report reliably are
-# set at creation and not compared (``have`` None).
-
-_UNREPORTED: Final = object()  # the daemon did not keep the value (cgroup v2): not compared
-Have = Callable[[dict[str, Any], dict[str, Any]], Any]  # (container, image) -> the value
-
-
-@dataclass(frozen=True, slots=True)
-class More:
-    """An option: ``kind`` value | list | set | dict sets its default comparison as in
-    util/dockeropts; ``want`` checks and normalizes the argument (a ModuleError naming the
-    option when it is wrong); ``flags`` are the ``docker create`` words of that value;
-    ``have`` reads the same from the container, None when it is only set at creation;
-    ``same`` compares the two when equality is not the rule."""
-
-    name: str
-    kind: str
-    want: Callable[[Any], Any]
-    flags: Callable[[Any], list[str]]
-    have: Have | None = None
-    same: Callable[[str, Any, Any], bool] | None = None
-
-    @property
-    def comparison(self) -> str:
-        return "strict" if self.kind in ("value", "list") else "allow_more_present"
-
-
-def _host(key: str) -> Have:
-    return lambda container, image: (container.get("HostConfig") or {}).get(key)
-
-
-def _flag(flag: str) -> Callable[[Any], list[str]]:
-    return lambda value: [flag, quote(str(value))]
-
-
-def _each(flag: str, show: Callable[[Any], str] = str) -> Callable[[Any], list[str]]:
-    """The flag once per item (per ``(key, value)`` of a mapping)."""
-
-    def words(values: Any) -> list[str]:
-        items = values.items() if isinstance(values, dict) else values
-        return [word for item in items for word in (flag, quote(show(item)))]
-
-    return words
-
-
-def _switch(flag: str) -> Callable[[Any], list[str]]:
-    return lambda on: [flag] if on else []
-
-
-def _as_is(value: Any) -> Any:
-    return value
-
-
-def _texts(name: str) -> Callable[[Any], list[str]]:
-    def want(values: Any) -> list[str]:
-        for item in values:
-            if not isinstance(item, str) or not item:
-                raise ModuleError(f"{name}: each item must be non-empty text, got {item!r}")
-        return list(values)
-
-    return want
-
-
-def _text_map(values: Any) -> dict[str, str]:
-    return {str(k): _shown(v) for k, v in values.items()}
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-# sizes, as Ansible's human_to_bytes reads them: a number, then an optional unit whose first
-# letter is B, K, M, G, T, P, E, Z or Y (any case, binary multiples); a longer unit must be
-# `KB`-like (a capital B second) or a word with "byte" in it
-_SIZE = re.compile(r"\s*(\d*\.?\d*)\s*([A-Za-z]+)?\s*")
-_UNITS = "BKMGTPEZY"
-
-
-def size_bytes(name: str, value: Any) -> int:
-    """``512m``, ``1g``, ``1.5G``, ``1024`` as bytes; a ModuleError naming ``name``."""
-    found = _SIZE.fullmatch(str(value))
-    number, unit = (found.group(1), found.group(2) or "") if found else ("", "")
-    power = _UNITS.find(unit[:1].upper()) if unit else 0
-    long_ok = len(unit) < 2 or "byte" in unit.lower() or unit[1] == "B"
-    if number.strip(".") == "" or power < 0 or not long_ok:
-        raise ModuleError(
-            f"{name}: cannot read {value!r} as a size (a number and a unit: 512m, 1g, 1.5G, 64MB)"
-        )
-    return int(round(float(number) * 1024**power))
-
-
-def _size(name: str) -> Callable[[Any], int]:
-    return lambda value: size_bytes(name, value)
-
-
-def _swap(value: Any) -> int:
-    return -1 if str(value).strip() in ("-1", "unlimited") else size_bytes("memory_swap", value)
-
-
-def _nanocpus(value: Any) -> int:
-    return int(round(float(value) * 1e9))
-
-
-def _cpus_text(nanos: int) -> str:
-    whole, part = divmod(nanos, 10**9)
-    return f"{whole}.{part:09d}".rstrip("0").rstrip(".")
-
-
-def _pids(value: Any) -> int | None:
-    """A limit of 0 or less is no limit, which the daemon keeps as none."""
-    return int(value) if int(value) > 0 else None
-
-
-def _have_pids(container: dict[str, Any], image: dict[str, Any]) -> int | None:
-    value = _host("PidsLimit")(container, image)
-    return value if isinstance(value, int) and value > 0 else None
-
-
-def _kept(key: str) -> Have:
-    """A value a daemon may discard (cgroup v2 reports null): compared only when kept."""
-
-    def read(container: dict[str, Any], image: dict[str, Any]) -> Any:
-        value = _host(key)(container, image)
-        return _UNREPORTED if value is None else value
-
-    return read
-
-
-_ULIMIT = re.compile(r"([A-Za-z_]+):(-?\d+)(?::(-?\d+))?")
-
-
-def _ulimits(values: Any) -> list[tuple[str, int, int]]:
-    out = []
-    for item in values:
-        found = _ULIMIT.fullmatch(item.strip()) if isinstance(item, str) else None
-        if not found:
-            raise ModuleError(f"ulimits: {item!r} is not NAME:SOFT[:HARD] (nofile:1024:2048)")
-        soft = int(found.group(2))
-        hard = int(found.group(3)) if found.group(3) is not None else soft
-        if soft > hard:
-            raise ModuleError(f"ulimits: {item!r}: the soft limit is above the hard limit")
-        out.append((found.group(1), soft, hard))
-    return out
-
-
-def _have_ulimits(container: dict[str, Any], image: dict[str, Any]) -> set[tuple[Any, ...]]:
-    limits = _host("Ulimits")(container, image) or []
-    return {(u.get("Name"), u.get("Soft"), u.get("Hard")) for u in limits}
-
-
-def _links(values: Any) -> list[tuple[str, str]]:
-    out = []
-    for link in _texts("links")(values):
-        name, _, alias = link.partition(":")
-        out.append((name, alias or name))
-    return out
-
-
-def _have_links(container: dict[str, Any], image: dict[str, Any]) -> set[tuple[str, str]]:
-    """``/db:/web/alias`` as ``(db, alias)``."""
-    out = set()
-    for link in _host("Links")(container, image) or []:
-        source, _, target = str(link).partition(":")
-        out.add((source.lstrip("/"), target.rsplit("/", 1)[-1]))
-    return out
-
-
-def _rates(name: str, bytes_per_second: bool) -> Callable[[Any], list[tuple[str, int]]]:
-    def want(values: Any) -> list[tuple[str, int]]:
-        out = []
-        for item in values:
-            if not isinstance(item, dict) or set(item) != {"path", "rate"} or not item["path"]:
-                raise ModuleError(f"{name}: each item is a mapping of path and rate, got {item!r}")
-            out.append((str(item["path"]), _rate(name, item["rate"], bytes_per_second)))
-        return out
-
-    return want
-
-
-def _rate(name: str, rate: Any, bytes_per_second: bool) -> int:
-    if bytes_per_second:
-        return size_bytes(name, rate)
-    if isinstance(rate, bool) or not re.fullmatch(r"\s*\d+\s*", str(rate)):
-        raise ModuleError(f"{name}: a rate is a whole number of IO per second, got {rate!r}")
-    return int(rate)
-
-
-def _have_rates(key: str) -> Have:
-    def read(container: dict[str, Any], image: dict[str, Any]) -> set[tuple[Any, Any]]:
-        return {(d.get("Path"), d.get("Rate")) for d in _host(key)(container, image) or []}
-
-    return read
-
-
-def _rate_text(item: tuple[str, int]) -> str:
-    return f"{item[0]}:{item[1]}"
-
-
-_REQUEST_KEYS = ("capabilities", "count", "device_ids", "driver", "options")
-
-
-def _requests(values: Any) -> list[str]:
-    """Device requests as the CLI's ``--gpus`` values (CSV fields): one capability set
-    each, to which the CLI adds ``gpu``."""
-    return [_gpus(item) for item in values]
-
-
-def _gpus(item: Any) -> str:
-    if not isinstance(item, dict) or not set(map(str, item)) <= set(_REQUEST_KEYS):
-        keys = ", ".join(_REQUEST_KEYS)
-        raise ModuleError(f"device_requests: each item is a mapping of {keys}, got {item!r}")
-    fields = [f"driver={item['driver']}"] if item.get("driver") else []
-    if item.get("count") is not None:
-        fields.append("count=all" if int(item["count"]) == -1 else f"count={int(item['count'])}")
-    if item.get("device_ids"):
-        fields.append("device=" + ",".join(map(str, item["device_ids"])))
-    sets = item.get("capabilities") or []
-    if len(sets) > 1 or not all(isinstance(s, list) for s in sets):
-        raise ModuleError(
-            f"device_requests: the docker CLI (--gpus) takes one list of capabilities, got {sets!r}"
-        )
-    if caps := [str(c) for c in (sets[0] if sets else []) if c != "gpu"]:
-        fields.append("capabilities=" + ",".join(caps))
-    if item.get("options"):
-        fields.append("options=" + ",".join(f"{k}={v}" for k, v in item["options"].items()))
-    if not fields:
-        raise ModuleError(f"device_requests: {item!r} requests nothing")
-    return ",".join(f'"{f}"' if "," in f or '"' in f else f for f in fields)
-
-
-_HEALTH_KEYS = (
-    "test",
-    "test_cli_compatible",
-    "interval",
-    "timeout",
-    "start_period",
-    "start_interval",
-    "retries",
-)
-_HEALTH_TIMES = {
-    "interval": ("Interval", "--health-interval"),
-    "timeout": ("Timeout", "--health-timeout"),
-    "start_period": ("StartPeriod", "--health-start-period"),
-    "start_interval": ("StartInterval", "--health-start-interval"),
-}
-_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?(?:(\d+)us)?")
-
-
-def nanoseconds(name: str, value: Any) -> int:
-    """A duration as community.docker reads one (``1h``, ``1m30s``, ``500ms``, ``10us``:
-    those units, in that order, each once) in nanoseconds."""
-    found = _DURATION.fullmatch(value) if isinstance(value, str) else None
-    if not found:
-        raise ModuleError(
-            f"healthcheck: cannot read {name} {value!r} as a duration "
-            "(30s, 1m30s, 500ms: units h, m, s, ms, us)"
-        )
-    hours, minutes, seconds, millis, micros = (int(g or 0) for g in found.groups())
-    return ((hours * 3600 + minutes * 60 + seconds) * 1000 + millis) * 10**6 + micros * 1000
-
-
-def _duration_text(nanos: int) -> str:
-    micros = nanos // 1000
-    parts = []
-    for unit, size in (("h", 3600 * 10**6), ("m", 60 * 10**6), ("s", 10**6), ("ms", 1000)):
-        count, micros = divmod(micros, size)
-        parts += [f"{count}{unit}"] if count else []
-    return "".join(parts + ([f"{micros}us"] if micros else [])) or "0s"
-
-
-def _healthcheck(value: Any) -> dict[str, Any]:
-    """The health check as ``Config.Healthcheck`` keeps it: a string ``test`` runs in the
-    shell (``CMD-SHELL``); durations in nanoseconds; zero values left out. Without a
-    ``test`` (unless ``test_cli_compatible``, which keeps the image's) it is disabled."""
-    unknown = sorted(set(map(str, value)) - set(_HEALTH_KEYS))
-    if unknown:
-        raise ModuleError(
-            f"healthcheck: unsupported key {', '.join(unknown)} (it takes "
-            f"{', '.join(_HEALTH_KEYS)})"
-        )
-    out: dict[str, Any] = {}
-    for key, (field_name, _) in _HEALTH_TIMES.items():
-        if value.get(key) is not None and (nanos := nanoseconds(key, value[key])):
-            out[field_name] = nanos
-    if value.get("retries") is not None and (retries := _retries(value["retries"])):
-        out["Retries"] = retries
-    test = value.get("test")
-    try:
-        keep_image = to_bool(value.get("test_cli_compatible") or False)
-    except ValueError as exc:
-        raise ModuleError(f"healthcheck: test_cli_compatible: {exc}") from None
-    if not test and not (keep_image and test is None):
-        return {"Test": ["NONE"]}
-    if test:
-        out["Test"] = _health_test(test)
-    return {"Test": ["NONE"]} if out.get("Test") == ["NONE"] else out
-
-
-def _retries(value: Any) -> int:
-    if isinstance(value, bool) or not re.fullmatch(r"\s*\d+\s*", str(value)):
-        raise ModuleError(f"healthcheck: retries is a whole number, got {value!r}")
-    return int(value)
-
-
-def _health_test(test: Any) -> list[str]:
-    if isinstance(test, (str, int, float)) and not isinstance(test, bool):
-        return ["CMD-SHELL", str(test)]
-    words = [str(w) for w in test] if isinstance(test, list) else []
-    if not words or words[0] not in ("NONE", "CMD", "CMD-SHELL"):
-        raise ModuleError(
-            f"healthcheck: test is text, or a list beginning with NONE, CMD or CMD-SHELL; "
-            f"got {test!r}"
-        )
-    if words[0] != "NONE" and len(words) < 2:
-        raise ModuleError(f"healthcheck: test {test!r} has no command")
-    if words[0] == "CMD-SHELL":  # the daemon joins the rest with spaces
-        return ["CMD-SHELL", " ".join(words[1:])]
-    return words
-
-
-def _health_flags(check: dict[str, Any]) -> list[str]:
-    """The CLI has no exec form: a ``CMD`` test runs its words, shell-quoted, in the shell."""
-    test = check.get("Test")
-    if test == ["NONE"]:
-        return ["--no-healthcheck"]
-    words = []
-    if test:
-        command = test[1] if test[0] == "CMD-SHELL" else shlex.join(test[1:])
-        words += ["--health-cmd", quote(command)]
-    for field_name, flag in _HEALTH_TIMES.values():
-        if field_name in check:
-            words += [flag, _duration_text(check[field_name])]
-    return words + (["--health-retries", str(check["Retries"])] if "Retries" in check else [])
-
-
-def _have_health(container: dict[str, Any], image: dict[str, Any]) -> dict[str, Any]:
-    check = (container.get("Config") or {}).get("Healthcheck") or {}
-    if not check or check.get("Test") == ["NONE"]:
-        return {"Test": ["NONE"]}
-    return {key: value for key, value in check.items() if value}
-
-
-def _same_health(mode: str, want: dict[str, Any], have: dict[str, Any]) -> bool:
-    keys = set(want) | (set(have) if mode == "strict" else set())
-    return all(_same_health_value(key, want.get(key), have.get(key)) for key in keys)
-
-
-def _same_health_value(key: str, want: Any, have: Any) -> bool:
-    if want == have or key != "Test" or not want or not have:
-        return bool(want == have)
-    return bool(want[0] == "CMD" and have == ["CMD-SHELL", shlex.join(want[1:])])
-
-
-def _mac(value: Any) -> str:
-    return str(value).replace("-", ":").lower()
-
-
-def _have_macs(container: dict[str, Any], image: dict[str, Any]) -> Any:
-    """The MAC addresses it has: the container-wide one (API < 1.44) and its networks'."""
-    networks = (container.get("NetworkSettings") or {}).get("Networks") or {}
-    found = [(container.get("Config") or {}).get("MacAddress")]
-    found += [(net or {}).get("MacAddress") for net in networks.values()]
-    macs = {_mac(mac) for mac in found if mac}
-    return macs or _UNREPORTED  # a stopped container may show none: not compared
-
-
-_ARCHES = {"x86_64": "amd64", "x86-64": "amd64", "aarch64": "arm64", "i386": "386"}
-
-
-def _platform(value: Any) -> tuple[str, str, str]:
-    parts = str(value).strip().lower().split("/")
-    if not parts[0] or len(parts) > 3 or not all(parts):
-        raise ModuleError(f"platform: {value!r} is not OS[/ARCH[/VARIANT]] (linux/amd64)")
-    arch = _ARCHES.get(parts[1], parts[1]) if len(parts) > 1 else ""
-    return parts[0], arch, parts[2] if len(parts) > 2 else ""
-
-
-def _have_platform(container: dict[str, Any], image: dict[str, Any]) -> Any:
-    """The platform of the image it runs (an image that differs recreates it anyway)."""
-    if not image.get("Os"):
-        return _UNREPORTED
-    arch = str(image.get("Architecture") or "").lower()
-    return str(image["Os"]).lower(), _ARCHES.get(arch, arch), str(image.get("Variant") or "")
-
-
-def _same_platform(mode: str, want: tuple[str, str, str], have: tuple[str, str, str]) -> bool:
-    """What ``platform`` names must match; arm64's variant v8 is its default."""
-    pairs = zip(want, have, strict=True)
-    return all(not w or w == h or {w, h} == {"v8", ""} for w, h in pairs)
-
-
-def _value(name: str, flag: str, key: str, want: Callable[[Any], Any] = _as_is) -> More:
-    return More(name, "value", want, _flag(flag), _host(key))
-
-
-MORE: tuple[More, ...] = (
-    More("cpus", "value", _nanocpus, lambda n: ["--cpus", _cpus_text(n)], _host("NanoCpus")),
-    _value("cpu_shares", "--cpu-shares", "CpuShares", int),
-    _value("cpu_period", "--cpu-period", "CpuPeriod", int),
-    _value("cpu_quota", "--cpu-quota", "CpuQuota", int),
-    _value("cpuset_cpus", "--cpuset-cpus", "CpusetCpus"),
-    _value("cpuset_mems", "--cpuset-mems", "CpusetMems"),
-    _value(
-        "memory_reservation",
-        "--memory-reservation",
-        "MemoryReservation",
-        _size("memory_reservation"),
-    ),
-    _value("memory_swap", "--memory-swap", "MemorySwap", _swap),
-    More(
-        "memory_swappiness",
-        "value",
-        int,
-        _flag("--memory-swappiness"),
-        _kept("MemorySwappiness"),
-    ),
-    More("kernel_memory", "value", _size("kernel_memory"), _flag("--kernel-memory")),
-    _value("shm_size", "--shm-size", "ShmSize", _size("shm_size")),
-    More("oom_killer", "value", bool, _switch("--oom-kill-disable"), _kept("OomKillDisable")),
-    _value("oom_score_adj", "--oom-score-adj", "OomScoreAdj", int),
-    More(
-        "pids_limit",
-        "value",
-        _pids,
-        lambda n: ["--pids-limit", str(-1 if n is None else n)],
-        _have_pids,
-    ),
-    _value("blkio_weight", "--blkio-weight", "BlkioWeight", int),
-    More(
-        "device_read_bps",
-        "set",
-        _rates("device_read_bps", True),
-        _each("--device-read-bps", _rate_text),
-        _have_rates("BlkioDeviceReadBps"),
-    ),
-    More(
-        "device_write_bps",
-        "set",
-        _rates("device_write_bps", True),
-        _each("--device-write-bps", _rate_text),
-        _have_rates("BlkioDeviceWriteBps"),
-    ),
-    More(
-        "device_read_iops",
-        "set",
-        _rates("device_read_iops", False),
-        _each("--device-read-iops", _rate_text),
-        _have_rates("BlkioDeviceReadIOps"),
-    ),
-    More(
-        "device_write_iops",
-        "set",
-        _rates("device_write_iops", False),
-        _each("--device-write-iops", _rate_text),
-        _have_rates("BlkioDeviceWriteIOps"),
-    ),
-    More("device_requests", "set", _requests, _each("--gpus")),
-    More(
-        "device_cgroup_rules",
-        "list",
-        _texts("device_cgroup_rules"),
-        _each("--device-cgroup-rule"),
-        _host("DeviceCgroupRules"),
-    ),
-    More(
-        "ulimits",
-        "set",
-        _ulimits,
-        _each("--ulimit", lambda u: f"{u[0]}={u[1]}:{u[2]}"),
-        _have_ulimits,
-    ),
-    More(
-        "healthcheck",
-        "dict",
-        _healthcheck,
-        _health_flags,
-        _have_health,
-        _same_health,
-    ),
-    More("links", "set", _links, _each("--link", lambda p: f"{p[0]}:{p[1]}"), _have_links),
-    More(
-        "volumes_from",
-        "set",
-        _texts("volumes_from"),
-        _each("--volumes-from"),
-        _host("VolumesFrom"),
-    ),
-    _value("volume_driver", "--volume-driver", "VolumeDriver"),
-    More(
-        "storage_opts",
-        "dict",
-        _text_map,
-        _each("--storage-opt", lambda p: f"{p[0]}={p[1]}"),
-        _host("StorageOpt"),
-    ),
-    More("dns_opts", "set", _texts("dns_opts"), _each("--dns-option"), _host("DnsOptions")),
-    More(
-        "dns_search_domains",
-        "list",
-        _texts("dns_search_domains"),
-        _each("--dns-search"),
-        _host("DnsSearch"),
-    ),
-    More("groups", "set", _texts("groups"), _each("--group-add"), _host("GroupAdd")),
-    More(
-        "mac_address",
-        "value",
-        _mac,
-        _flag("--mac-address"),
-        _have_macs,
-        lambda mode, want, have: want in have,
-    ),
-    More(
-        "platform",
-        "value",
-        _platform,
-        lambda p: ["--platform", quote("/".join(filter(None, p)))],
-        _have_platform,
-        _same_platform,
-    ),
-    More(
-        "publish_all_ports",
-        "value",
-        bool,
-        _switch("--publish-all"),
-        lambda container, image: bool(_host("PublishAllPorts")(container, image)),
-    ),
-    _value("runtime", "--runtime", "Runtime"),
-    _value("cgroup_parent", "--cgroup-parent", "CgroupParent"),
-    _value("cgroupns_mode", "--cgroupns", "CgroupnsMode"),
-    _value("userns_mode", "--userns", "UsernsMode"),
-    _value("uts", "--uts", "UTSMode"),
-)
-
-
-def _same(kind: str, mode: str, want: Any, have: Any) -> bool:
-    """util/dockeropts' rule: a value or a list is equal; a set or a mapping need only hold
-    what is asked (``allow_more_present``), unless ``strict``."""
-    if kind == "value":
-        return bool(want == have)
-    if kind == "dict":
-        have = dict(have or {})
-        return want == have if mode == "strict" else all(have.get(k) == v for k, v in want.items())
-    if mode == "allow_more_present":  # a set, or a list compared so
-        return set(want) <= set(have or ())
-    if kind == "set":
-        return set(want) == set(have or ())
-    return list(want) == list(have or [])
-
-
-def more_differences(args: dict[str, Any], found: Found, comparisons: dict[str, str]) -> list[str]:
-    """The options of ``MORE`` whose asked-for value the container does not have."""
-    container, image = found.container or {}, found.image or {}
-    out = []
-    for opt in MORE:
-        mode = comparisons.get(opt.name, comparisons.get("*", opt.comparison))
-        if args.get(opt.name) is None or mode == "ignore" or opt.have is None:
-            continue
-        have = opt.have(container, image)
-        if have is _UNREPORTED:
-            continue
-        want = opt.want(args[opt.name])
-        same = opt.same(mode, want, have) if opt.same else _same(opt.kind, mode, want, have)
-        if not same:
-            out.append(opt.name)
-    return out
-
-
-def _more_flags(args: dict[str, Any]) -> list[str]:
-    words = []
-    for opt in MORE:
-        if args.get(opt.name) is not None:
-            words += opt.flags(opt.want(args[opt.name]))
-    return words
-
-
-_MODES = ("strict", "ignore", "allow_more_present")
-_COMPARED_TOO = {"image": "value", "command": "list", "entrypoint": "list", "networks": "set"}
-_COMPARED_TOO |= {"env_file": "set", "detach": "value"}
-
-
 def _comparisons(args: dict[str, Any]) -> dict[str, str]:
-    """``comparisons`` by option name (aliases resolved), refused as Ansible refuses it:
-    an unknown option or mode, ``allow_more_present`` on a single value or on ``*``."""
-    kinds = {o.name: o.kind for o in OPTIONS} | {o.name: o.kind for o in MORE} | _COMPARED_TOO
-    alias = {a: key for key, arg in DockerContainer.args.items() for a in arg.aliases}
-    out = {}
-    for key, mode in (args["comparisons"] or {}).items():
-        name, mode = alias.get(str(key), str(key)), str(mode)
-        if mode not in _MODES:
-            raise ModuleError(
-                f"comparisons: {key}: unknown comparison {mode!r} "
-                "(strict, ignore or allow_more_present)"
-            )
-        if name not in kinds and name != "*":
-            raise ModuleError(f"comparisons: {key} is not an option that can be compared")
-        if mode == "allow_more_present" and kinds.get(name, "value") == "value":
-            what = "the wildcard *" if name == "*" else f"{key} is a single value: it"
-            raise ModuleError(f"comparisons: {what} takes strict or ignore")
-        out[name] = mode
-    return out
+    """``comparisons`` may name an option by an alias (``ports``, ``log_opt``)."""
+    aliases = {a: key for key, arg in DockerContainer.args.items() for a in arg.aliases}
+    return comparison_modes(args["comparisons"], aliases)
 
 
 def _mode(comparisons: dict[str, str], name: str) -> str:
     return comparisons.get(name, comparisons.get("*", "allow_more_present"))
-
-
-def _check_more(args: dict[str, Any]) -> None:
-    """Every argument of ``MORE`` read as create and the comparison will, and the others
-    pbe reads itself: bad input fails before the host is asked."""
-    _more_flags(args)
-    _comparisons(args)
 
 
 def _healthy(args: dict[str, Any], ctx: ModuleContext, result: Result) -> Result:

@@ -140,6 +140,31 @@ def parse_listing(data: bytes, paths: list[str]) -> list[Listing]:
     return out
 
 
+_FIND_ERROR = re.compile(r"^find: [‘'`](.*)[’']: (.*)$")
+_ERRNOS = {
+    "No such file or directory": 2,
+    "Permission denied": 13,
+    "Not a directory": 20,
+    "Too many levels of symbolic links": 40,
+}
+
+
+def access_errors(text: str) -> list[tuple[str, str]]:
+    """(path, reason) for each path ``find`` could not read, the reason as Ansible's find
+    gives it (Python's ``[Errno 13] Permission denied: 'PATH'``); other lines as they are,
+    under an empty path."""
+    out = []
+    for line in text.strip().splitlines():
+        match = _FIND_ERROR.match(line)
+        if match is None:
+            out.append(("", line))
+            continue
+        path, why = match.groups()
+        errno = _ERRNOS.get(why)
+        out.append((path, f"[Errno {errno}] {why}: '{path}'" if errno else f"{why}: '{path}'"))
+    return out
+
+
 def _expanded(asked: str, shown_hex: str) -> str:
     """The path as the host expanded it (``~``), so entries are reported under it."""
     try:
@@ -472,8 +497,12 @@ class Find(Module):
                     f"{skipped[listing.path]}\n"
                 )
                 continue
-            if listing.errors:
-                warnings.append(listing.errors.strip())
+            for path, reason in access_errors(listing.errors):
+                if not path:  # a line find printed that names no path
+                    warnings.append(reason)
+                    continue
+                skipped[path] = reason
+                warnings.append(f"Skipped '{path}' path due to this access issue: {reason}\n")
             visible, count = walked(listing, rules)
             examined += count
             selected = [e for e in sorted(visible, key=lambda e: e.path) if rules.select(e, now)]

@@ -86,6 +86,14 @@ class IncludeVars(Module):
         "message": "why the task failed",
     }
 
+    @classmethod
+    def _check_names(cls, values: Mapping[str, Any]) -> None:
+        """An option include_vars lacks fails in the words of Ansible's action plugin."""
+        extra = sorted(k for k in values if k not in cls.args)
+        if extra:
+            raise ModuleError(f"{extra[0]} is not a valid option in include_vars")
+        super()._check_names(values)
+
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         given_dir = [k for k in _DIR_ONLY if args.get(k) is not None]
         if args.get("file") and given_dir:

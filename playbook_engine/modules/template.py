@@ -13,6 +13,7 @@ from typing import Any
 import jinja2
 
 from ..errors import ModuleError, TemplateError
+from ..templating.lines import with_trailing_newlines
 from ..templating.templar import template_files, template_vars
 from . import register
 from .base import Arg, Module, ModuleContext
@@ -78,18 +79,6 @@ def header_overrides(source: str) -> tuple[str, dict[str, Any]]:
                 f"{key} is not a Python literal"
             ) from None
     return rest, options
-
-
-def trailing_newlines(text: str) -> int:
-    """How many ``\\n`` end ``text`` (the first character never counts, as in Ansible)."""
-    return min(len(text) - len(text.rstrip("\n")), max(len(text) - 1, 0))
-
-
-def with_trailing_newlines(text: str, source: str, newline: str) -> str:
-    """Ansible renders without Jinja's trailing newline and then gives the output as many
-    trailing newlines as the template source has, if it has fewer."""
-    missing = trailing_newlines(source) - trailing_newlines(text)
-    return text + newline * missing if missing > 0 else text
 
 
 def translate(source: str, syntax: dict[str, Any]) -> str:

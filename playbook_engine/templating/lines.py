@@ -8,6 +8,9 @@ like a list of ``str`` where results are used: templates (``length``, ``[0]``, `
 loops, filters), ``==`` with a list, ``+``, ``str()``, and the JSON writers stream it.
 Lines are split exactly as ``str.splitlines()`` does. They are host data: plain ``str``,
 never trusted template text (see ``values``).
+
+Also here: how many trailing newlines a rendered template file keeps (Ansible's rule, for
+the template module and lookup alike).
 """
 
 from __future__ import annotations
@@ -137,3 +140,15 @@ class Lines(Sequence[str]):
             starts.append(len(text))
             self._starts = starts
         return self._starts
+
+
+def trailing_newlines(text: str) -> int:
+    """How many ``\\n`` end ``text`` (the first character never counts, as in Ansible)."""
+    return min(len(text) - len(text.rstrip("\n")), max(len(text) - 1, 0))
+
+
+def with_trailing_newlines(text: str, source: str, newline: str) -> str:
+    """Ansible renders without Jinja's trailing newline and then gives the output as many
+    trailing newlines as the template source has, if it has fewer."""
+    missing = trailing_newlines(source) - trailing_newlines(text)
+    return text + newline * missing if missing > 0 else text

@@ -27,7 +27,7 @@ import jinja2
 
 from .. import settings
 from . import lookups_files, lookups_loops  # noqa: F401 - they register themselves
-from .lines import Lines
+from .lines import Lines, with_trailing_newlines
 from .lookup_base import (
     LOOKUPS,
     Lookup,
@@ -340,8 +340,9 @@ def _template(terms: list[Any], variables: Mapping[str, Any], kw: dict[str, Any]
             return local if local.is_file() else search(variables, "templates", name)
 
         extra = {**template_vars(path), **opts["template_vars"]}
+        source = path.read_text(encoding="utf-8")
         with template_files(beside):
-            out.append(render(path.read_text(encoding="utf-8"), syntax, extra))
+            out.append(with_trailing_newlines(render(source, syntax, extra), source, "\n"))
     return out
 
 

@@ -31,6 +31,7 @@ from jinja2.sandbox import (
     SandboxedEnvironment,
     modifies_known_mutable,
 )
+from jinja2.utils import missing
 
 from .. import settings
 from ..errors import PbeError, TemplateError, UndefinedVariable
@@ -222,6 +223,67 @@ class _RawStringLexer(Lexer):
         return super().wrap(doubled(), name, filename)
 
 
+class _Layers(Mapping[str, Any]):
+    """Mappings read as one, the first that has a name winning, without reading the
+    others: a template's own variables over the task's lazily rendered ones."""
+
+    def __init__(self, *layers: Mapping[str, Any]) -> None:
+        self.layers = layers
+
+    def __getitem__(self, key: str) -> Any:
+        for layer in self.layers:
+            if key in layer:
+                return layer[key]
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return any(key in layer for layer in self.layers)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(k for layer in self.layers for k in layer))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class _Context(jinja2.runtime.Context):
+    """``{% include %}`` hands the included template every variable: Jinja copies them into
+    a dict, which would render each one (an unused ``"{{ undefined }}"`` would fail the
+    task, as it does not in Ansible); layered, only those read are rendered."""
+
+    def get_all(self) -> Any:
+        if not self.vars:
+            return self.parent
+        return _Layers(self.vars, self.parent)
+
+    def resolve_or_missing(self, key: str) -> Any:
+        """A variable whose own template reads an undefined one is undefined itself, failing
+        where it is used (as in Ansible since 2.14): Jinja resolves every name a template
+        mentions before it runs, so ``a or b`` and ``b | default(1)`` must not fail on
+        ``b`` there."""
+        try:
+            return super().resolve_or_missing(key)
+        except UndefinedVariable as exc:
+            why = exc.message.removeprefix("undefined variable: ")
+            return self.environment.undefined(hint=why, name=key)
+
+
+class _Template(jinja2.Template):
+    def new_context(
+        self,
+        vars: Any = None,  # noqa: A002 - Jinja's name
+        shared: bool = False,
+        locals: Mapping[str, Any] | None = None,  # noqa: A002
+    ) -> jinja2.runtime.Context:
+        if shared and locals and isinstance(vars, _Layers | _LazyVars):
+            own = {k: v for k, v in locals.items() if v is not missing}
+            layered: Any = _Layers(own, vars)  # Jinja only reads it, as a mapping
+            return self.environment.context_class(
+                self.environment, layered, self.name, self.blocks, globals=self.globals
+            )
+        return super().new_context(vars, shared, locals)
+
+
 class _Environment(ImmutableSandboxedEnvironment):
     """Where a template reads a registered ``stdout_lines``, it gets a real list.
 
@@ -231,6 +293,8 @@ class _Environment(ImmutableSandboxedEnvironment):
     strings costs gigabytes, and pbe's own filters and lookups accept ``Lines``."""
 
     code_generator_class = _CodeGenerator
+    context_class = _Context
+    template_class = _Template
 
     @staticmethod
     def owned(value: Any, deep: bool = False) -> Any:

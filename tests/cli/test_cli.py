@@ -291,3 +291,28 @@ def test_run_prints_playbook_warnings_on_stderr(tmp_path: Path, files: tuple[Pat
     assert code == 0
     assert f"warning: {book}:6:7: duplicate key `name`" in err
     assert "TASK [two]" in out
+
+
+def test_several_playbooks_run_in_order_as_one_run(
+    tmp_path: Path, files: tuple[Path, Path]
+) -> None:
+    """`ansible-playbook a.yml b.yml`: one run, one recap; a fact set by the first
+    playbook is there in the second."""
+    book, inv = files
+    first = tmp_path / "first.yml"
+    first.write_text(
+        "- hosts: db\n  gather_facts: false\n  tasks:\n    - set_fact: {mark: from-first}\n"
+    )
+    second = tmp_path / "second.yml"
+    second.write_text(
+        '- hosts: db\n  gather_facts: false\n  tasks:\n    - debug: msg="{{ mark }}"\n'
+    )
+    code, out, err = pbe("run", str(first), str(second), str(book), "-i", str(inv))
+    assert (code, err) == (0, "")
+    assert '"msg": "from-first"' in out and '"msg": "web1 80 none"' in out
+    assert out.count("PLAY RECAP") == 1
+    assert "db1                        : ok=3" in out
+    code, out, _ = pbe("validate", str(first), str(second))
+    assert code == 0 and out == f"{first}: OK\n{second}: OK\n"
+    code, _, err = pbe("run", str(first), str(tmp_path / "missing.yml"))
+    assert code == 5 and "missing.yml" in err

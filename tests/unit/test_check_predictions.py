@@ -410,3 +410,25 @@ def test_a_command_whose_chdir_is_missing_fails_the_check_run_as_in_ansible(
     assert (tmp_path / "w/keys/key").exists()
     again = pbe.run(site, INVENTORY, check=True)
     assert statuses(again) == {"make": "ok", "gen": "ok"}
+
+
+def test_in_a_real_run_a_check_mode_task_sees_the_host_as_it_is(tmp_path: Path) -> None:
+    """Ansible's group target: `check_mode: true` tasks of a real run, with real tasks
+    between them. The second check task must see the file the real task wrote, not what
+    the first check task predicted (absent)."""
+    target = tmp_path / "f"
+    target.write_text("old")
+    playbook = tmp_path / "site.yml"
+    playbook.write_text(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n"
+        f"    - {{file: {{path: '{target}', state: absent}}, check_mode: true}}\n"
+        f"    - copy: {{content: new, dest: '{target}'}}\n"
+        f"    - {{stat: {{path: '{target}'}}, check_mode: true, register: st}}\n"
+        f"    - {{file: {{path: '{target}', state: absent}}, check_mode: true, register: again}}\n"
+        '    - debug: msg="{{ st.stat.exists }} {{ again.changed }}"\n'
+    )
+    result = pbe.run(playbook, INVENTORY)
+    assert result.exit_code == 0
+    assert [r.status for r in result.results] == ["changed", "changed", "ok", "changed", "ok"]
+    assert result.results[-1].result["msg"] == "True True"
+    assert target.read_text() == "new"

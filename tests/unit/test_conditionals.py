@@ -125,3 +125,20 @@ def test_failed_when_judges_a_module_failure_too(tmp_path: Path) -> None:
     forgiven = result.results[0].result
     assert [i["failed"] for i in forgiven["results"]] == [False, False]
     assert "missing-1) is absent" in forgiven["results"][0]["msg"]
+
+
+def test_a_variable_reading_an_undefined_one_is_undefined_where_used(tmp_path: Path) -> None:
+    """Ansible's template/lazy_eval target (2.14+): `deep: "{{ nowhere }}"` is undefined
+    itself; only using it fails, naming the variable that is missing."""
+    book = tmp_path / "site.yml"
+    book.write_text(
+        "- hosts: all\n  gather_facts: false\n"
+        "  vars: {deep: '{{ nowhere }}', lazy: true}\n  tasks:\n"
+        "    - assert:\n        that:\n          - lazy or deep\n          - deep is undefined\n"
+        "          - deep | default('d') == 'd'\n"
+        '    - debug: msg="{{ deep }}"\n      ignore_errors: true\n'
+    )
+    result = pbe.run(book, INVENTORY)
+    statuses = [(r.action, r.status) for r in result.results]
+    assert statuses == [("assert", "ok"), ("debug", "failed")]
+    assert "'nowhere' is undefined" in str(result.results[1].result["msg"])

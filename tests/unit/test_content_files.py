@@ -5,12 +5,16 @@ with ``ansible localhost -m ...``); check mode predicts the writing modules' run
 from __future__ import annotations
 
 import base64
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from playbook_engine.api import run
 from playbook_engine.modules.assemble import assemble, unescape
+from playbook_engine.modules.find import access_errors
 from playbook_engine.testing.parity import check_predicts_run
 
 LOCAL = {"all": {"hosts": {"localhost": {"ansible_connection": "local"}}}}
@@ -240,4 +244,43 @@ def test_slurp_says_why_a_path_cannot_be_read_as_ansible_does(tmp_path: Path) ->
         f"Source is a directory and must be a file: {tmp_path}",
         f"File is not readable: {tmp_path}/locked",
         f"File is not readable: {tmp_path}/ldir",
+    ]
+
+
+def test_find_names_the_directories_it_cannot_read(tmp_path: Path) -> None:
+    """Ansible's find target: a directory the become user cannot read is in
+    `skipped_paths` with Python's reason, and what else was found is returned."""
+    if os.geteuid() != 0 or shutil.which("sudo") is None:
+        pytest.skip("needs root and sudo to become `nobody`")
+    top = Path(tempfile.mkdtemp(prefix="pbe-find-"))
+    try:
+        top.chmod(0o755)
+        (top / "readable").mkdir(mode=0o755)
+        os.chown(top / "readable", 65534, -1)
+        (top / "readable/1-unreadable").mkdir(mode=0o700)
+        (top / "readable/2-readable").write_text("x")
+        book = play(
+            tmp_path,
+            f"""
+    - find: {{paths: "{top}/readable/", patterns: "*", recurse: true}}
+      become: true
+      become_user: nobody
+""",
+        )
+        found = run(book, LOCAL).results[0].result
+    finally:
+        shutil.rmtree(top)
+    denied = f"{top}/readable/1-unreadable"
+    assert found["skipped_paths"] == {denied: f"[Errno 13] Permission denied: '{denied}'"}
+    assert found["matched"] == 1 and found["changed"] is False
+    assert found["msg"] == "Not all paths examined, check warnings for details"
+
+
+def test_find_error_lines_as_ansible_reports_them() -> None:
+    assert access_errors(
+        "find: ‘/a b’: Permission denied\nfind: '/c': Weird thing\nsomething else\n"
+    ) == [
+        ("/a b", "[Errno 13] Permission denied: '/a b'"),
+        ("/c", "Weird thing: '/c'"),
+        ("", "something else"),
     ]

@@ -12,8 +12,9 @@ import pytest
 from playbook_engine.errors import ModuleError
 from playbook_engine.modules.copy import content_bytes
 from playbook_engine.modules.fetch import local_path, sha1_of
-from playbook_engine.modules.template import Template, translate, with_trailing_newlines
+from playbook_engine.modules.template import Template, translate
 from playbook_engine.modules.util.filewriter import Payload, want_mode
+from playbook_engine.templating.lines import with_trailing_newlines
 
 TEMPLATES = [
     "{% for x in xs %}\n  {{ x }}\n{% endfor %}\n",

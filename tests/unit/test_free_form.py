@@ -211,6 +211,8 @@ def test_key_value_escapes_are_decoded_as_ansible_decodes_them() -> None:
         },
         [],
     )
+    # octal escapes are not decoded: `replace='"\1"'` stays a back-reference
+    assert parse_kv(r"""r='"\1"' m=a\101b\x41""") == ({"r": '"\\1"', "m": "a\\101bA"}, [])
 
 
 def test_a_modules_arguments_may_be_one_template_of_a_mapping(tmp_path: Path) -> None:
@@ -243,3 +245,18 @@ def test_a_modules_arguments_may_be_one_template_of_a_mapping(tmp_path: Path) ->
         ("failed", "copy: its arguments must be a mapping, got str"),
     ]
     assert (tmp_path / "one").read_text() == "hi" and (tmp_path / "two").read_text() == "other"
+
+
+def test_a_backslash_ending_a_line_joins_it_to_the_next_outside_quotes() -> None:
+    """Ansible's command_shell target: the `cmd` of a multi-line `shell: |` with `\\`
+    continuations, as ansible-core 2.21 reports it; in single quotes it stays."""
+    text = (
+        'echo this is a \\\n"multiline echo" \\\n"with a new line\nin quotes" \\\n| cat\n'
+        "echo 'lit \\\nkept'\n"
+    )
+    module = modules.get("shell")
+    assert module is not None
+    assert free_form_args(module, text)["cmd"] == (
+        'echo this is a "multiline echo" "with a new line\nin quotes" | cat\n'
+        "echo 'lit \\\nkept'\n"
+    )

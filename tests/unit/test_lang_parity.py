@@ -165,7 +165,8 @@ def test_wrong_argument_types_fail_with_ansibles_messages(tmp_path: Path) -> Non
         f"    - include_vars: {{dir: {tmp_path}, ignore_files: 123}}\n      ignore_errors: true\n"
         f"    - include_vars: {{dir: {tmp_path}, extensions: yml}}\n      ignore_errors: true\n"
         "    - set_fact: {\"{{ 'true' }}\": v}\n      ignore_errors: true\n"
-        '    - set_fact: {"{{ 1 }}": v}\n      ignore_errors: true\n',
+        '    - set_fact: {"{{ 1 }}": v}\n      ignore_errors: true\n'
+        "    - include_vars: {blah: 123}\n      ignore_errors: true\n",
     )
     assert [(r.status, r.message) for r in result.results] == [
         ("failed", "Invalid split value. The value must be a non-empty string"),
@@ -173,6 +174,7 @@ def test_wrong_argument_types_fail_with_ansibles_messages(tmp_path: Path) -> Non
         ("failed", "The 'extensions' option must be a list."),
         ("failed", "Invalid variable name 'true'."),
         ("failed", "Invalid variable name '1' of type 'int'."),
+        ("failed", "blah is not a valid option in include_vars"),
     ]
 
 

@@ -104,3 +104,26 @@ def test_with_template_renders_each_file(tmp_path: Path) -> None:
     result = run(tmp_path, '    - debug: msg="{{ item }}"\n      with_template: [t.j2]\n')
     assert result.ok
     assert debug_msgs(result) == ["x=5"]
+
+
+def test_template_lookup_keeps_the_sources_trailing_newlines_and_renders_only_what_is_read(
+    tmp_path: Path,
+) -> None:
+    """Ansible 2.21 gives "A\\n" for `{% if true %}\\nA{% endif %}\\n` (trim_blocks eats
+    the last newline, the source's is given back) and renders only the variables an
+    `{% include %}` reads: an unused `"{{ undefined }}"` does not fail the task."""
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "tb.j2").write_text("{% if true %}\nA{% endif %}\n")
+    (templates / "outer.j2").write_text(
+        "{% set mine = x %}\n{% for i in [1, 2] %}{% include 'inner.j2' %}{% endfor %}\n"
+    )
+    (templates / "inner.j2").write_text("[{{ i }}:{{ mine }}]\n")
+    result = run(
+        tmp_path,
+        "    - debug: msg=\"{{ lookup('template', 'tb.j2') }}\"\n"
+        "    - debug: msg=\"{{ lookup('template', 'outer.j2') }}\"\n"
+        '      vars: {unused: "{{ not_defined_anywhere }}"}\n',
+    )
+    assert result.ok, [r.result for r in result.results]
+    assert debug_msgs(result) == ["A\n", "[1:5][2:5]\n"]

@@ -241,6 +241,19 @@ def test_a_project_runs_with_its_inventory_roles_library_and_plugins_from_the_fi
     assert out.count('"msg": "HI xx 1 by the fleet"') == 2
 
 
+def test_validate_checks_the_inventory_the_setting_names(project: Path) -> None:
+    write(
+        project,
+        {
+            "ansible.cfg": "[defaults]\ninventory = hosts.yml\n",
+            "hosts.yml": "all:\n  hosts:\n    a: {ansible_connection: local}\n  bogus: 1\n",
+            "site.yml": "- hosts: all\n  gather_facts: false\n  tasks: []\n",
+        },
+    )
+    code, _, err = cli("validate", "site.yml")
+    assert code == 4 and "hosts.yml" in err
+
+
 def test_inventory_named_by_the_setting_but_missing_is_a_warning(project: Path) -> None:
     write(
         project,

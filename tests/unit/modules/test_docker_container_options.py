@@ -1,6 +1,6 @@
-"""docker_container's options beyond util/dockeropts: how each argument is read (sizes,
-durations, ulimits, health checks), the ``docker create`` words it becomes, and how it is
-compared with ``docker container inspect``. The recorded cases in
+"""docker_container's options (util/dockeropts, util/dockervalues): how each argument is
+read (sizes, durations, ulimits, health checks), the ``docker create`` words it becomes,
+and how it is compared with ``docker container inspect``. The recorded cases in
 recorded/docker_container/ run them end to end."""
 
 from __future__ import annotations
@@ -10,19 +10,13 @@ from typing import Any
 import pytest
 
 from playbook_engine.errors import ModuleError
-from playbook_engine.modules.docker_container import (
-    MORE,
-    DockerContainer,
-    Found,
-    More,
-    more_differences,
-    nanoseconds,
-    size_bytes,
-)
+from playbook_engine.modules.docker_container import DockerContainer, Found, option_differences
+from playbook_engine.modules.util.dockeropts import OPTIONS, Opt
+from playbook_engine.modules.util.dockervalues import nanoseconds, size_bytes
 
 
-def option(name: str) -> More:
-    return next(opt for opt in MORE if opt.name == name)
+def option(name: str) -> Opt:
+    return next(opt for opt in OPTIONS if opt.name == name)
 
 
 def words(name: str, value: Any) -> list[str]:
@@ -31,8 +25,8 @@ def words(name: str, value: Any) -> list[str]:
 
 
 def differs(args: dict[str, Any], container: dict[str, Any], **image: Any) -> list[str]:
-    given = {opt.name: None for opt in MORE} | args
-    return more_differences(given, Found(container, image or None), {})
+    given = {opt.name: None for opt in OPTIONS} | args
+    return option_differences(given, Found(container, image or None), {})
 
 
 @pytest.mark.parametrize(
@@ -203,7 +197,7 @@ def test_device_requests_become_gpus_values() -> None:
 
 
 def test_every_option_is_an_argument() -> None:
-    assert {opt.name for opt in MORE} <= set(DockerContainer.args)
+    assert {opt.name for opt in OPTIONS} <= set(DockerContainer.args)
 
 
 def test_storage_options_are_key_value_flags() -> None:
