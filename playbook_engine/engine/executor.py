@@ -227,7 +227,7 @@ class HostContext:
             self._files.cache.forget()
         command = shell.with_env(command, self._env)
         conn: Connection = self.connection  # first: become's password probe needs it
-        if self._become:
+        if self._become and self._become["user"] != conn.login_user:  # root to root: none
             command, stdin = self._executor.access.wrap_become(
                 self.target, command, stdin, self._become
             )
@@ -315,6 +315,8 @@ class HostContext:
             candidates = [base / kind / path, base / path]
             if self.role_path:
                 candidates[:0] = [Path(self.role_path) / kind / path, Path(self.role_path) / path]
+        # normalised first, as Ansible does: `vars/../../x` is found when `vars/` is not there
+        candidates = [Path(os.path.normpath(c)) for c in candidates]
         for candidate in candidates:
             if candidate.exists():
                 return candidate

@@ -425,29 +425,33 @@ class LinearStrategy:
         with self._lock:
             before = set(self.state.failed)
         excused = before if walking else set()
+        broken: set[str] = set()  # hosts a handler of this flush failed on
         try:
             for index in list(self._handlers.order) if self._notified_any(hosts) else []:
-                targets = self._handler_targets(index, hosts, forced, excused)
+                targets = self._handler_targets(index, hosts, forced, excused, broken)
                 if targets and not self.stop.is_set():
                     handler, scope = self._handlers.handlers[index], self._handler_scopes[index]
-                    self._run_handler(handler, scope, targets)
+                    broken |= self._run_handler(handler, scope, targets)
         finally:  # a host a handler failed on goes no further (its later tasks don't run)
             with self._lock:
                 failed = (self.state.failed - before) & set(hosts)
                 self.handler_failed |= failed
         return failed
 
-    def _run_handler(self, handler: Task, scope: Scope, targets: list[str]) -> None:
+    def _run_handler(self, handler: Task, scope: Scope, targets: list[str]) -> set[str]:
         """A handler on the hosts that notified it; one that includes tasks (include_tasks,
         include_role) walks what it includes, as the tasks of a play do; a meta one acts
-        as a meta task does (not shown, not counted)."""
+        as a meta task does (not shown, not counted). Returns the hosts it failed on."""
         if expands(handler.action) or handler.meta is not None:
+            with self._lock:
+                healthy = set(targets) - self.state.failed
             self._in_handler.on = True  # what it includes shows as handlers too
             try:
                 self._walk((handler,), targets, scope)
             finally:
                 self._in_handler.on = False
-            return
+            with self._lock:
+                return healthy & self.state.failed
         once = truthy(scope.keyword(handler, "run_once", False))
         results = self.run_task(handler, scope, targets[:1] if once else targets, is_handler=True)
         if once and handler.register and (first := results.get(targets[0])) is not None:
@@ -456,19 +460,27 @@ class LinearStrategy:
         with self._lock:
             for res in results.values():
                 self._account(handler, res, rescued=False)
+        return {h for h, r in results.items() if r.status == "failed" and not r.ignored}
 
     def _notified_any(self, hosts: Sequence[str]) -> bool:
         with self._lock:
             return any(h in wanted for wanted in self.notified.values() for h in hosts)
 
     def _handler_targets(
-        self, index: int, hosts: Sequence[str], forced: bool, excused: set[str]
+        self,
+        index: int,
+        hosts: Sequence[str],
+        forced: bool,
+        excused: set[str],
+        broken: set[str],
     ) -> list[str]:
         """Which of ``hosts`` notified handler ``index`` and may still run it (a failed
-        host only when ``forced`` or ``excused``). Clears their notifications (run now or
-        never: failed, unreachable, ended), nobody else's."""
+        host only when ``forced`` or ``excused``; never one a handler of this flush failed
+        on, forced or not, as in Ansible). Clears their notifications (run now or never:
+        failed, unreachable, ended), nobody else's."""
         with self._lock:
             eligible = set(hosts) - self.state.unreachable - self.ended
+            eligible -= broken
             if not forced:
                 eligible -= self.state.failed - excused
             wanted = self.notified.pop(index, [])

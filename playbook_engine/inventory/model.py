@@ -229,7 +229,7 @@ class Inventory:
 
     def add_to_group(self, host: str, group: str, parents: Sequence[str] = ()) -> bool:
         """group_by: put a known host into ``group`` (created, under ``parents`` or ``all``,
-        when missing; ``parents`` are created under ``all``). True when it was not in it."""
+        when missing; ``parents`` are created under ``all``). True when it changed."""
         with self._edit:
             self._dynamic.append(("group", (host, group, tuple(parents))))
             changed = self._join(host, group, parents)
@@ -257,15 +257,17 @@ class Inventory:
                 self.add_to_group(*args)
 
     def _join(self, host: str, group: str, parents: Sequence[str]) -> bool:
-        """Put ``host`` in ``group``; True when it was not in it."""
+        """Put ``host`` in ``group``; True when that changed the inventory: the host was
+        not in it, a group was made or put under a parent, as Ansible counts it."""
+        before = len(self._groups)
         for parent in parents:
             self._ensure_group(parent, "all")
         self._ensure_group(group, *(parents or ["all"]))
-        for parent in parents:
-            self._link(parent, group)
+        linked = [self._link(parent, group) for parent in parents]
+        made = len(self._groups) != before or any(linked)
         members = self._groups[group].hosts
         if host in members:
-            return False
+            return made
         members.append(host)
         ungrouped = self._groups["ungrouped"].hosts
         if group not in ("all", "ungrouped") and host in ungrouped:
@@ -280,10 +282,11 @@ class Inventory:
         for parent in parents:
             self._link(parent, name)
 
-    def _link(self, parent: str, child: str) -> None:
-        """``child`` under ``parent``, its depth (and its descendants') updated."""
+    def _link(self, parent: str, child: str) -> bool:
+        """``child`` under ``parent``, its depth (and its descendants') updated; False when
+        it already was."""
         if parent == child or child in self._groups[parent].children:
-            return
+            return False
         self._groups[parent].children.append(child)
         self._groups[child].parents.append(parent)
         todo = [(child, self._groups[parent].depth + 1)]
@@ -292,6 +295,7 @@ class Inventory:
             if self._groups[name].depth < depth:
                 self._groups[name] = replace(self._groups[name], depth=depth)
                 todo += [(c, depth + 1) for c in self._groups[name].children]
+        return True
 
     # --- building -------------------------------------------------------------------
 

@@ -5,6 +5,9 @@ A library file is a pbe module file (``@register("name")`` on a ``Module`` subcl
 imported when the playbook that sits beside it, or the role that holds it, is loaded. An
 Ansible module file there (one that imports Ansible's ``module_utils``) is never imported
 on the controller: it is registered to run by the host's Python (``modules/util/hostmodule``).
+A file without an extension is taken by its content, as Ansible takes it: a Python Ansible
+module runs by the host's Python whatever its ``#!`` line (or none) says; a ``#!`` script
+or a binary runs as a program.
 
 The module registry is the process's: a library module stays registered after its run, a
 file is imported again only when it changed, and a library module may replace another
@@ -106,17 +109,21 @@ def load_modules(library: Path) -> list[Problem]:
             continue
         if path.suffix == ".py":
             problems += _load_file(path.resolve())
+        elif path.suffix == "" and _is_python_module(path):
+            problems += _load_host(path.resolve(), python=True)
         elif path.suffix in ("", ".sh") and _is_script(path):
-            problems += _load_script(path.resolve())
+            problems += _load_host(path.resolve(), python=False)
     return problems
 
 
-def _load_script(path: Path) -> list[Problem]:
+def _load_host(path: Path, python: bool) -> list[Problem]:
     mtime = path.stat().st_mtime_ns
     with _lock:
         if path in _loaded and _loaded[path][0] == mtime:
             return []
-    return _define(path, mtime)
+        _forget_file(path)  # what its last version registered
+        _loaded[path] = (mtime, ())  # a file that fails is reported once per change
+    return _define(path, mtime, python)
 
 
 def _is_script(path: Path) -> bool:
@@ -124,26 +131,40 @@ def _is_script(path: Path) -> bool:
         return hostmodule.is_script(handle.read(4))
 
 
+def _is_python_module(path: Path) -> bool:
+    """An extension-less file that is a Python Ansible module: no binary, no ``#!`` line
+    naming another interpreter, and it imports Ansible's module_utils."""
+    data = path.read_bytes()
+    if data.startswith(b"\x7fELF") or b"\0" in data:
+        return False
+    first = data.split(b"\n", 1)[0]
+    if first.startswith(b"#!") and b"python" not in first:
+        return False
+    return hostmodule.is_ansible_module(data.decode("utf-8", errors="replace"))
+
+
 def _load_file(path: Path) -> list[Problem]:
     mtime = path.stat().st_mtime_ns
     with _lock:
         if path in _loaded and _loaded[path][0] == mtime:
             return []
+        _forget_file(path)  # what its last version registered
         _loaded[path] = (mtime, ())  # a file that fails is reported once per change
     text = path.read_text(encoding="utf-8", errors="replace")
     if hostmodule.is_ansible_module(text):
-        return _define(path, mtime)
+        return _define(path, mtime, python=True)
     return _import(path, mtime)
 
 
-def _define(path: Path, mtime: int) -> list[Problem]:
-    """Register an Ansible module file (Python, a script, a binary) to run on the host."""
+def _define(path: Path, mtime: int, python: bool) -> list[Problem]:
+    """Register an Ansible module file (``python``, else a script or a binary) to run on
+    the host."""
     with _lock:
         _forget_file(path)
     try:
         cls = (
             hostmodule.define(path.stem, path)
-            if path.suffix == ".py"
+            if python
             else hostmodule.define_script(path.stem, path)
         )
     except SyntaxError as exc:

@@ -109,6 +109,8 @@ class PlaybookLoader:
         self._handler_depth: int | None = None  # reading handlers: block nesting
         self._play_loc: SourceLocation | None = None  # of the play being read
         self._play_vars: dict[str, Any] = {}  # of the play being read: static import names
+        # of each role being read, innermost last: (defaults, vars and parameters)
+        self._role_scopes: list[tuple[dict[str, Any], dict[str, Any]]] = []
         # Shared with run-time loaders, like the cache: problems that are warnings in a file
         # included at run time (``_at_run_time``), and names of handlers dropped by an error
         # (a notify naming one is not another error).
@@ -431,7 +433,13 @@ class PlaybookLoader:
                 self._error(_NESTED_HANDLER_BLOCK, node.loc, _HANDLER_HINT)
                 continue
             item = self._block(node) if "block" in node else self._task(node)
-            if isinstance(item, Task) and self._not_a_handler(item):
+            if (
+                isinstance(item, Task)
+                and self._handler_depth is not None
+                and item.meta == ("flush_handlers")
+            ):
+                item = self._failing_flush(item)
+            elif isinstance(item, Task) and self._not_a_handler(item):
                 continue
             if isinstance(item, Task) and item.action in _STRUCTURAL:
                 item = _STRUCTURAL[item.action](self, item)
@@ -447,17 +455,26 @@ class PlaybookLoader:
         finally:
             self._handler_depth = depth
 
+    def _failing_flush(self, task: Task) -> Task:
+        """A ``meta: flush_handlers`` handler: Ansible fails it only when it is notified
+        (a role may carry one nothing notifies), so a warning now and a failing handler."""
+        self.problems.append(
+            Problem(
+                "`meta: flush_handlers` can't be a handler: it fails if notified, as in Ansible",
+                task.loc,
+                _FLUSH_HANDLER_HINT,
+                "warning",
+            )
+        )
+        message = "flush_handlers cannot be used as a handler"
+        return replace(task, action="fail", args={"msg": message})
+
     def _not_a_handler(self, task: Task) -> bool:
         """Report a task that can't be a handler, as Ansible rejects it: a role import or
-        include, a handler flush."""
-        if self._handler_depth is None:
+        include."""
+        if self._handler_depth is None or task.action not in ("include_role", "import_role"):
             return False
-        if task.action in ("include_role", "import_role"):
-            what, hint = f"`{task.action}`", _ROLE_HANDLER_HINT
-        elif task.meta == "flush_handlers":
-            what, hint = "`meta: flush_handlers`", _FLUSH_HANDLER_HINT
-        else:
-            return False
+        what, hint = f"`{task.action}`", _ROLE_HANDLER_HINT
         self._error(f"{what} can't be a handler (Ansible rejects it too)", task.loc, hint)
         self._dropped.update(n for n in (task.name, *task.listen) if n)  # no second error
         return True
@@ -608,12 +625,21 @@ class PlaybookLoader:
         return None
 
     def _static_text(self, value: Any, task: Task) -> Any:
-        """A static import's file or role name: a template is rendered with the play's
-        vars, the import's own ``vars:`` and ``-e`` (what Ansible knows when it reads the
-        playbook); as written when it needs more."""
+        """A static import's file or role name: a template is rendered with what Ansible
+        knows when it reads the playbook: ``playbook_dir``, the defaults, vars and
+        parameters of the role being read, the play's vars, the import's own ``vars:`` and
+        ``-e``; as written when it needs more."""
         if not is_template(value):
             return value
-        scope = {**self._play_vars, **trust(dict(task.vars)), **self.extra_vars}
+        defaults, role_vars = self._role_scopes[-1] if self._role_scopes else ({}, {})
+        scope = {
+            "playbook_dir": str(self.playbook_dir),
+            **defaults,
+            **self._play_vars,
+            **role_vars,
+            **trust(dict(task.vars)),
+            **self.extra_vars,
+        }
         try:
             return author_text(str(self.engine.templar(scope, task.loc).render(value)))
         except Exception:  # noqa: BLE001 - any failure means: not known when reading
@@ -624,7 +650,8 @@ class PlaybookLoader:
         if is_template(name):
             self._error(
                 "import_tasks needs a file name known when the playbook is read (play vars, "
-                "the import's vars, -e)",
+                "the role's defaults, vars and parameters, the import's vars, -e, "
+                "playbook_dir)",
                 task.keyword_loc("import_tasks"),
                 "use include_tasks for one that needs host variables",
             )
@@ -840,16 +867,17 @@ class PlaybookLoader:
         if tasks_file is None and handlers_file is None and not deps and not _has_content(path):
             self._error(f"role `{name}` has no tasks (no tasks/main.yml in {path})", loc)
             return None
-        with self._searching(search):
-            tasks = self._task_file(tasks_file, loc) if tasks_file else ()
+        defaults = self._role_vars(path, "defaults", files, loc)
+        role_vars = self._role_vars(path, "vars", files, loc)
+        self._role_scopes.append((defaults, {**role_vars, **params}))
+        try:
+            with self._searching(search):
+                tasks = self._task_file(tasks_file, loc) if tasks_file else ()
+        finally:
+            self._role_scopes.pop()
         if validate:
             tasks = self._validation_task(name, path, files.get("tasks", "main"), loc) + tasks
-        role = Role(
-            name,
-            str(path),
-            self._role_vars(path, "defaults", files, loc),
-            self._role_vars(path, "vars", files, loc),
-        )
+        role = Role(name, str(path), defaults, role_vars)
         if handlers_file:  # they run in the role's scope: its vars, files and templates
             outer = (
                 Block(

@@ -385,9 +385,10 @@ def free_form_args(module: type[modules.Module], text: str) -> dict[str, Any]:
     """``command: ls -l chdir=/tmp`` → {"cmd": "ls -l", "chdir": "/tmp"}.
 
     As in Ansible, a word ``NAME=value`` (outside quotes and ``{{ }}``) whose NAME is one
-    of the module's scalar arguments is taken out, wherever it stands; everything else,
-    newlines, comments, runs of spaces and quotes included, is the free-form argument
-    exactly as written. One regex pass: linear in the length of the text.
+    of the module's scalar arguments is taken out, wherever it stands, and a line left
+    blank goes; everything else, newlines, comments, runs of spaces and quotes included,
+    is the free-form argument as written (a backslash ending a line outside quotes joins
+    it to the next). Linear in the length of the text.
     """
     if module.free_form is None:
         params, rest = parse_kv(text)
@@ -501,12 +502,19 @@ def _cut_span(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _without(text: str, cuts: list[tuple[int, int]]) -> str:
-    kept, pos = [], 0
+    """``text`` without the cut spans; a line left blank by them goes entirely, as in
+    Ansible (``creates=/x`` on a line of its own leaves no empty line in the command)."""
+    gone = bytearray(len(text))
     for start, end in cuts:
-        kept.append(text[pos:start])
+        gone[start:end] = b"\1" * (end - start)
+    out, pos = [], 0
+    for line in text.splitlines(keepends=True):
+        end = pos + len(line)
+        kept = "".join(c for c, cut in zip(line, gone[pos:end], strict=True) if not cut)
+        if not (any(gone[pos:end]) and not kept.strip()):
+            out.append(kept)
         pos = end
-    kept.append(text[pos:])
-    return "".join(kept)
+    return "".join(out)
 
 
 def _unquote(value: str) -> str:
@@ -546,7 +554,7 @@ def _template_problem(
         return []
     shown = value.strip()
     shown = shown if len(shown) <= 200 else shown[:197] + "..."
-    if msg := _syntax_error(engine, source):
+    if msg := _syntax_error(engine, source, raw=not bare):
         return [Problem(f"template syntax error: {msg}", loc_of(value) or fallback, f"in: {shown}")]
     return [
         Problem(
@@ -555,13 +563,13 @@ def _template_problem(
             f"pbe fails the task if no plugin provides it at run time; in: {shown}",
             "warning",
         )
-        for kind, name in engine.unknown_names(source)
+        for kind, name in engine.unknown_names(source, raw=not bare)
     ]
 
 
-def _syntax_error(engine: TemplateEngine, source: str) -> str | None:
+def _syntax_error(engine: TemplateEngine, source: str, raw: bool) -> str | None:
     """Jinja2's parser recurses per nesting level; a hostile template must not crash us."""
     try:
-        return engine.check_syntax(source)
+        return engine.check_syntax(source, raw)
     except RecursionError:
         return "nested too deeply to parse"

@@ -30,6 +30,10 @@ from .util.textedit import Outcome, edit_file
 _BOM = "\ufeff"
 _BLANK_OR_COMMENT = re.compile(r"^\s*([#;].*)?$")
 _HEADER = re.compile(r"^\[")
+# The name community.general's module gives the options before the first header when it
+# looks for them as a section: with ``section_has_values`` unmatched it adds a section so
+# named to the end of the file, as this module does.
+_NO_SECTION = "ad01e11446efb704fcdbdb21f2c43757423d91c5"
 
 
 @dataclass
@@ -62,7 +66,7 @@ class Spec:
         if not values and args.get("allow_no_value"):
             values = [None]
         return cls(
-            args.get("section"),
+            args.get("section") or None,  # null, omitted or "": the options before any header
             args.get("option"),
             values,
             present,
@@ -237,7 +241,7 @@ def edit(lines: list[str], spec: Spec) -> str:
             return "section removed"
         return "option changed" if _remove_values(lines, span, spec) else "OK"
     if span is None:
-        lines.append(f"[{spec.section}]\n")
+        lines.append(f"[{_NO_SECTION if spec.section is None else spec.section}]\n")
         if spec.option is None:
             return "only section added"
         lines.extend(spec.line(v) for v in spec.values)
@@ -279,11 +283,13 @@ def plan(args: Mapping[str, Any], content: bytes | None, path: str) -> Outcome:
     text = (content or b"").decode("utf-8", "surrogateescape").removeprefix(_BOM)
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # read as text: \n only
     lines = text.splitlines(keepends=True) or (["\n"] if spec.present else [])
-    if not lines[-1].endswith("\n"):
+    if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
     msg = edit(lines, spec)
     after = "".join(lines)
-    if after == text:  # a rewrite that only ends the last line counts, as in Ansible
+    if msg == "OK" and not text:  # the empty line a new or empty file is read as: no edit
+        return Outcome(None, msg)
+    if after == text and content is not None:  # ending the last line counts, as in Ansible
         return Outcome(None, msg)
     return Outcome(after.encode("utf-8", "surrogateescape"), msg)
 
@@ -302,7 +308,9 @@ class IniFile(Module):
             description="The INI file (created when missing, with create).",
         ),
         "section": Arg(
-            "str", description="The section; omit for options before the first section header."
+            "str",
+            description="The section; omit it (or give null) for the options before the "
+            "first section header.",
         ),
         "option": Arg("str", description="The option; omit to add or remove a whole section."),
         "value": Arg("str", description="The option's value."),
@@ -368,10 +376,30 @@ class IniFile(Module):
         "diff": "with --diff: the content before and after",
     }
 
+    @classmethod
+    def json_schema(cls) -> dict[str, Any]:
+        """``section: null`` is the section omitted (the options before the first header),
+        as community.general reads it."""
+        schema = super().json_schema()
+        section = schema["properties"]["section"]
+        section["type"] = [*section["type"], "null"]
+        return schema
+
     def run(self, args: dict[str, Any], ctx: ModuleContext) -> Result:
         Spec.from_args(args)  # argument errors before the host is asked
         result = edit_file(ctx, {**args, "create": args["create"] is not False}, plan)
         if "backup" in result:
             result["backup_file"] = result.pop("backup")
         result["path"] = args["path"]
+        _name_content_diff(result.get("diff"), str(args["path"]))
         return Result.of(result)
+
+
+def _name_content_diff(diff: Any, path: str) -> None:
+    """The content diff's headers as community.general's module names them: ``PATH
+    (content)``."""
+    for part in diff if isinstance(diff, list) else [diff]:
+        if isinstance(part, dict) and isinstance(part.get("before"), str):
+            for key in ("before_header", "after_header"):
+                if part.get(key) == path:
+                    part[key] = f"{path} (content)"

@@ -78,7 +78,7 @@ def rekey_on_member(data: Any, key: Any, duplicates: str = "error") -> dict[Any,
             raise ValueError(f"rekey_on_member: key {key!r} was not found in {item!r}")
         if item[key] in out and duplicates == "error":
             raise ValueError(
-                f"rekey_on_member: key {item[key]!r} is not unique, cannot correctly turn into dict"
+                f"rekey_on_member: key {item[key]!r} is not unique, cannot convert to dict"
             )
         out[item[key]] = item
     return out

@@ -105,13 +105,18 @@ def lookup(name: str) -> Callable[[Lookup], Lookup]:
 
 def search_bases(variables: Mapping[str, Any], kind: str) -> list[Path]:
     """Where a lookup looks for a relative name, in order: the role's ``kind`` dir, its
-    ``tasks`` dir (where the task's own file is, as Ansible searches) and the role, then
-    the playbook's ``kind`` dir and the playbook dir."""
+    ``tasks`` dir and the role, then the directory of the task's own file (and its ``kind``
+    dir: a task file in ``tasks/sub/`` finds ``tasks/sub/x.yml``), then the playbook's
+    ``kind`` dir and the playbook dir, as Ansible searches."""
     bases = []
     if "role_path" in variables:
         role = Path(str(variables["role_path"]))
         bases += [role / kind, role / "tasks", role]
     play = Path(str(variables["playbook_dir"])) if "playbook_dir" in variables else Path()
+    own = variables.get("ansible_search_path") if "ansible_search_path" in variables else None
+    for entry in own if isinstance(own, list) else []:
+        here = Path(str(entry))
+        bases += [b for b in (here / kind, here) if b not in bases and here != play]
     return [*bases, play / kind, play]
 
 
@@ -124,6 +129,7 @@ def search(variables: Mapping[str, Any], kind: str, name: str) -> Path:
     """A file for a lookup: absolute, else the first found along ``search_bases``."""
     path = Path(str(name)).expanduser()
     candidates = [path] if path.is_absolute() else [b / path for b in search_bases(variables, kind)]
+    candidates = [Path(os.path.normpath(c)) for c in candidates]  # as Ansible: `a/../b`
     for candidate in candidates:
         if candidate.exists():
             return candidate

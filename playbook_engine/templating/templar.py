@@ -447,10 +447,11 @@ class TemplateEngine:
     def templar(self, variables: Mapping[str, Any], loc: SourceLocation | None = None) -> Templar:
         return Templar(self, variables, loc)
 
-    def check_syntax(self, source: str) -> str | None:
-        """The syntax error in a template, or None; used by validation."""
+    def check_syntax(self, source: str, raw: bool = False) -> str | None:
+        """The syntax error in a template, or None; used by validation. ``raw``: a value
+        written in the playbook, whose string literals keep their backslashes."""
         try:
-            self.env.parse(source)
+            (self.values if raw else self.env).parse(source)
         except jinja2.TemplateSyntaxError as exc:
             return exc.message or "syntax error"
         return None
@@ -458,11 +459,11 @@ class TemplateEngine:
     def _finding(self, kind: str) -> Callable[[str], Any]:
         return lambda name: None if self.find_plugin is None else self.find_plugin(kind, name)
 
-    def unknown_names(self, source: str) -> list[tuple[str, str]]:
+    def unknown_names(self, source: str, raw: bool = False) -> list[tuple[str, str]]:
         """(kind, name) of each filter and test a parsable template uses that this
         environment lacks: a warning at validation, since a plugin may provide it later."""
         try:
-            tree = self.env.parse(source)
+            tree = (self.values if raw else self.env).parse(source)
             found = [
                 ("filter", n.name)
                 for n in tree.find_all(nodes.Filter)

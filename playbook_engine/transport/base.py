@@ -111,6 +111,11 @@ class Connection(abc.ABC):
 
     spec: ConnectionSpec
 
+    @property
+    def login_user(self) -> str | None:
+        """Who commands run as before any become, when known."""
+        return self.spec.user
+
     @abc.abstractmethod
     def run(
         self,

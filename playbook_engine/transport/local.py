@@ -18,6 +18,7 @@ caller's file.
 from __future__ import annotations
 
 import os
+import pwd
 import selectors
 import shutil
 import signal
@@ -49,6 +50,14 @@ _Proc = subprocess.Popen
 
 
 class LocalConnection(Connection):
+    @property
+    def login_user(self) -> str | None:
+        """The controller's own user: a local connection never logs in as another."""
+        try:
+            return pwd.getpwuid(os.geteuid()).pw_name
+        except KeyError:
+            return None
+
     def __init__(self, spec: ConnectionSpec) -> None:
         self.spec = spec
         self._lock = threading.Lock()

@@ -226,6 +226,10 @@ def _handshake_failure(exc: BaseException, target: SSHTarget, timeout: float) ->
 class SSHConnection(Connection):
     """One authenticated SSH connection to one host, reused for every command and file."""
 
+    @property
+    def login_user(self) -> str | None:
+        return self.target.user  # the spec's, else ~/.ssh/config's, else the local user
+
     def __init__(self, spec: ConnectionSpec, target: SSHTarget, client: paramiko.SSHClient) -> None:
         transport = client.get_transport()
         if transport is None:

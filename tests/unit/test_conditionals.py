@@ -142,3 +142,19 @@ def test_a_variable_reading_an_undefined_one_is_undefined_where_used(tmp_path: P
     statuses = [(r.action, r.status) for r in result.results]
     assert statuses == [("assert", "ok"), ("debug", "failed")]
     assert "'nowhere' is undefined" in str(result.results[1].result["msg"])
+
+
+def test_a_playbook_template_keeps_backslashes_in_string_literals_at_validation_too(
+    tmp_path: Path,
+) -> None:
+    """juju4.harden: `default('[\\A] \\u@\\h {\\W}\\\\$ ')` is no escape error: in a
+    value written in the playbook Ansible keeps the backslashes (run and validation)."""
+    book = tmp_path / "site.yml"
+    book.write_text(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n"
+        "    - debug:\n        msg: "
+        "\"{{ ps1 | default('[\\\\A] \\\\u@\\\\h {\\\\W}\\\\\\\\$ ') }}\"\n"
+    )
+    assert pbe.validate(book) == []
+    result = pbe.run(book, INVENTORY)
+    assert result.results[0].result["msg"] == "[\\A] \\u@\\h {\\W}\\\\$ "

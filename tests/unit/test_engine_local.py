@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import pwd
 import threading
 from pathlib import Path
 from typing import Any
@@ -947,3 +949,28 @@ def test_ansible_gathering_explicit_gathers_only_where_a_play_asks(
     monkeypatch.setenv("ANSIBLE_GATHERING", "explicit")
     explicit = [r.action for r in pbe.run(book, INVENTORY).results]
     assert explicit == ["debug", "gather_facts", "debug"]
+
+
+def test_become_the_user_one_already_is_runs_without_sudo(tmp_path: Path) -> None:
+    """As Ansible (become_allow_same_user false): root becoming root runs the command
+    directly, so neither `ansible_env` nor the command sees a `SUDO_USER` (a CIS role
+    branches on it). Another become user still goes through sudo."""
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    book = tmp_path / "site.yml"
+    book.write_text(
+        "- hosts: all\n  gather_facts: false\n  become: true\n"
+        f"  become_user: {me}\n  tasks:\n"
+        "    - command: sh -c 'echo ${SUDO_USER:-unset}'\n"
+        "    - command: echo other\n      become_user: nobody\n"
+    )
+    events: list[Event] = []
+    result = pbe.run(
+        book,
+        {"all": {"hosts": {"a": {"ansible_connection": "local"}}}},
+        on_event=events.append,
+        verbosity=2,
+    )
+    assert result.results[0].result["stdout"] == "unset"
+    sent = [e.command for e in events if isinstance(e, CommandSent)]
+    assert not any("sudo" in c for c in sent if "SUDO_USER" in c)
+    assert any("sudo" in c and "nobody" in c for c in sent if "echo other" in c)

@@ -689,7 +689,7 @@ ERROR_CASES = [
     (
         "{{ v | rekey_on_member('k') }}",
         {"v": [{"k": 1}, {"k": 1}]},
-        "key 1 is not unique, cannot correctly turn into dict",
+        "key 1 is not unique, cannot convert to dict",
     ),
     (
         "{{ v is vaulted_file }}",

@@ -158,7 +158,7 @@ def test_only_the_modules_own_names_are_taken_out() -> None:
         "chdir": "/a b",
         "cmd": 'echo  "chdir=/q"  {{ "removes=/r" }}',
     }
-    assert shell_args("echo a\nchdir=/tmp\necho b") == {"chdir": "/tmp", "cmd": "echo a\n\necho b"}
+    assert shell_args("echo a\nchdir=/tmp\necho b") == {"chdir": "/tmp", "cmd": "echo a\necho b"}
 
 
 def test_text_without_arguments_is_the_same_object() -> None:
@@ -260,3 +260,13 @@ def test_a_backslash_ending_a_line_joins_it_to_the_next_outside_quotes() -> None
         'echo this is a "multiline echo" "with a new line\nin quotes" | cat\n'
         "echo 'lit \\\nkept'\n"
     )
+
+
+def test_a_line_holding_only_arguments_leaves_no_blank_line() -> None:
+    """Ansible's command_shell target: `executable=...` and `creates=...` on lines of
+    their own, then the command: its `cmd` is just the command."""
+    module = modules.get("shell")
+    assert module is not None
+    args = free_form_args(module, 'executable="/bin/bash"\ncreates=/tmp/f\necho "test"\n')
+    assert args == {"executable": "/bin/bash", "creates": "/tmp/f", "cmd": 'echo "test"\n'}
+    assert free_form_args(module, "echo a\n  creates=/x  \necho b\n")["cmd"] == "echo a\necho b\n"

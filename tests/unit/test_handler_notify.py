@@ -174,7 +174,6 @@ def test_what_cannot_be_a_handler_is_a_located_validation_error(tmp_path: Path) 
         },
     )
     assert errors(site) == [
-        "1: `meta: flush_handlers` can't be a handler (Ansible rejects it too)",
         "8: `include_role` can't be a handler (Ansible rejects it too)",
         "4: a block inside a handler's block can't be a handler (Ansible rejects it too)",
     ]
@@ -189,6 +188,29 @@ def test_what_cannot_be_a_handler_is_a_located_validation_error(tmp_path: Path) 
     )
     assert errors(top) == []
     assert ran(pbe.run(top, INVENTORY)) == ["a"]
+
+
+def test_a_flush_handler_fails_only_if_notified(tmp_path: Path) -> None:
+    """lablabs.rke2's handlers carry a `meta: flush_handlers` nothing notifies: Ansible
+    runs the play; notified, it fails there."""
+    site = write(
+        tmp_path,
+        {
+            "site.yml": play(
+                "    - debug: msg=ran\n"
+                "    - command: 'true'\n      notify: '{{ flush_it | default(\"none\") }}'\n",
+                "    - name: Flush handlers\n      meta: flush_handlers\n"
+                "    - name: none\n      debug: msg=none\n",
+            )
+        },
+    )
+    problems = pbe.validate(site)
+    assert [p.severity for p in problems] == ["warning"]
+    assert "fails if notified" in problems[0].message
+    assert pbe.run(site, INVENTORY).exit_code == 0
+    failed = pbe.run(site, INVENTORY, extra_vars={"flush_it": "Flush handlers"})
+    assert failed.exit_code == 2
+    assert failed.results[-1].result["msg"] == "flush_handlers cannot be used as a handler"
 
 
 def test_a_meta_handler_is_not_shown_and_a_failed_host_flushes_in_always(tmp_path: Path) -> None:
@@ -304,3 +326,26 @@ def test_handlers_of_roles_read_at_run_time_answer_their_notify(tmp_path: Path) 
             (r.host, r.result.get("msg")) for r in result.results if r.action == "debug"
         )
         assert handled == [("a", "deep"), ("a", "dyn"), ("b", "deep"), ("b", "dyn")], strategy
+
+
+def test_with_force_handlers_a_failed_handler_ends_the_hosts_handlers(tmp_path: Path) -> None:
+    """roots/trellis (force_handlers = True): the task fails, the notified handlers run,
+    and the first one failing ends that host's handlers, as ansible-core 2.21 does."""
+    site = write(
+        tmp_path,
+        {
+            "site.yml": play(
+                "    - command: 'true'\n      changed_when: true\n      notify: [first, second]\n"
+                "    - fail: msg=task\n",
+                "    - name: first\n      fail: msg=first fails\n"
+                "    - name: second\n      debug: msg=second ran\n",
+                "  force_handlers: true\n",
+            )
+        },
+    )
+    result = pbe.run(site, INVENTORY)
+    assert [(r.task_name, r.status) for r in result.results] == [
+        ("command", "changed"),
+        ("fail", "failed"),
+        ("first", "failed"),
+    ]
