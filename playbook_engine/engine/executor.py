@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import re
 import threading
 import time
 import traceback
@@ -227,22 +228,28 @@ class HostContext:
             self._files.cache.forget()
         command = shell.with_env(command, self._env)
         conn: Connection = self.connection  # first: become's password probe needs it
-        if self._become and self._become["user"] != conn.login_user:  # root to root: none
-            command, stdin = self._executor.access.wrap_become(
-                self.target, command, stdin, self._become
-            )
+        become = self._become
+        if become is not None and become["user"] == conn.login_user:
+            become = None  # root to root: no sudo, as in Ansible
+        if become is not None:
+            command, stdin = self._executor.access.wrap_become(self.target, command, stdin, become)
         self._executor.sent(self.target, command)
         limits = [t for t in (timeout, self._timeout, self._time_left()) if t]
         limit = min(limits) if limits else None  # the module's own and the task's `timeout:`
         try:
             if self.target == self.host:
-                return conn.run(command, stdin=stdin, timeout=limit, stdout=stdout, light=light)
-            with self._executor.access.delegate_lock(self.target):  # shared by delegating hosts
-                return conn.run(command, stdin=stdin, timeout=limit, stdout=stdout, light=light)
+                res = conn.run(command, stdin=stdin, timeout=limit, stdout=stdout, light=light)
+            else:
+                with self._executor.access.delegate_lock(self.target):  # shared by delegators
+                    res = conn.run(command, stdin=stdin, timeout=limit, stdout=stdout, light=light)
         except CommandTimeout as exc:
             if self._timeout and limit == self._timeout:  # the task's own: `is timedout`
                 exc.period = self._timeout
             raise
+        if become is not None and res.rc != 0 and _NO_SUCH_USER.search(res.err):
+            user = str(become["user"])  # whatever the module makes of the output
+            raise NotOnHost(f"become_user `{user}` does not exist on {self.target}", f"user {user}")
+        return res
 
     def _time_left(self) -> float | None:
         if self.deadline is None:
@@ -1074,7 +1081,8 @@ class Executor:
             if target in self.vm.inventory.hosts
             else self._delegate_vars(target)
         )
-        view = self.engine.templar({**own, "inventory_hostname": host}, task.loc).vars
+        address = {"ansible_host": own.get("ansible_ssh_host", target)}  # as task vars have
+        view = self.engine.templar({**address, **own, "inventory_hostname": host}, task.loc).vars
         # the task's connection variables are the delegate's, as in Ansible (its other
         # variables stay this host's): `ansible_host` is the delegate's address
         connection = {k: own[k] for k in CONNECTION_VARS if k in own}
@@ -1302,6 +1310,10 @@ def _failure(exc: PbeError) -> dict[str, Any]:
     if isinstance(exc, CommandTimeout) and exc.period:
         result["timedout"] = {"period": exc.period}
     return result
+
+
+# sudo's and su's words for a become user the host does not have
+_NO_SUCH_USER = re.compile(r"^(sudo: unknown user|su: user \S+ does not exist)", re.M)
 
 
 def _search_path(task: Task, scope: Scope, playbook_dir: str) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import shutil
 import threading
 from pathlib import Path
 from typing import Any
@@ -974,3 +975,37 @@ def test_become_the_user_one_already_is_runs_without_sudo(tmp_path: Path) -> Non
     sent = [e.command for e in events if isinstance(e, CommandSent)]
     assert not any("sudo" in c for c in sent if "SUDO_USER" in c)
     assert any("sudo" in c and "nobody" in c for c in sent if "echo other" in c)
+
+
+@pytest.mark.skipif(shutil.which("sudo") is None, reason="needs sudo (.ci/run installs it)")
+def test_a_become_user_the_host_lacks_is_named(tmp_path: Path) -> None:
+    """sudo's "unknown user" was read as the module's own output (get_url: "printed no
+    report"); the task now says which become user is missing."""
+    book = tmp_path / "site.yml"
+    book.write_text(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n"
+        "    - command: echo hi\n      become: true\n      become_user: pbe_no_such_user_zz\n"
+    )
+    result = pbe.run(book, {"all": {"hosts": {"a": {"ansible_connection": "local"}}}})
+    assert result.results[0].status == "failed"
+    assert result.results[0].result["msg"] == (
+        "become_user `pbe_no_such_user_zz` does not exist on a"
+    )
+
+
+def test_delegated_vars_give_a_delegate_without_an_address_its_name(tmp_path: Path) -> None:
+    """Ansible's delegate_to target: a host added at run time has no `ansible_host`; in
+    `ansible_delegated_vars` it is the host's name, as in its own task variables."""
+    book = tmp_path / "site.yml"
+    book.write_text(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n"
+        "    - add_host: {name: added1, groups: [extra]}\n"
+        "    - set_fact:\n"
+        "        dv: '{{ ansible_delegated_vars[ansible_host][\"ansible_host\"] }}'\n"
+        "      delegate_to: added1\n      delegate_facts: true\n"
+        "- hosts: extra\n  gather_facts: false\n  tasks:\n"
+        "    - debug: msg='{{ dv }}'\n"
+    )
+    result = pbe.run(book, {"all": {"hosts": {"a": {"ansible_connection": "local"}}}})
+    assert result.exit_code == 0, [r.result for r in result.results]
+    assert result.results[-1].result["msg"] == "added1"
