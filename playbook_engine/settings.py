@@ -50,7 +50,13 @@ _ETC = Path("/etc/ansible/ansible.cfg")
 
 SETTINGS: tuple[Setting, ...] = (
     # where things are
-    Setting("DEFAULT_HOST_LIST", "inventory", ("ANSIBLE_INVENTORY",), "pathlist", ()),
+    Setting(
+        "DEFAULT_HOST_LIST",
+        "inventory",
+        ("ANSIBLE_INVENTORY",),
+        "pathlist",
+        (Path("/etc/ansible/hosts"),),  # read only when it exists, as in Ansible
+    ),
     _s(
         "DEFAULT_ROLES_PATH",
         "roles_path",
@@ -70,7 +76,6 @@ SETTINGS: tuple[Setting, ...] = (
     _s("DEFAULT_FILTER_PLUGIN_PATH", "filter_plugins", "pathspec", ()),
     _s("DEFAULT_TEST_PLUGIN_PATH", "test_plugins", "pathspec", ()),
     _s("DEFAULT_LOOKUP_PLUGIN_PATH", "lookup_plugins", "pathspec", ()),
-    _s("DEFAULT_LOG_PATH", "log_path", "path", None),
     _s("ASYNC_DIR", "async_dir", "str", None),  # the shell's option: a path on the host
     # connecting
     _s("DEFAULT_REMOTE_USER", "remote_user", "str", None),
@@ -147,11 +152,6 @@ class Settings:
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
-
-    def given(self, name: str) -> Any:
-        """The value a file or variable sets, else None: for a setting whose default is
-        pbe's own (`forks`), or one that only fills in what a flag left out."""
-        return self.values[name] if name in self.origins else None
 
 
 def config_file(environ: Mapping[str, str], cwd: Path) -> tuple[Path | None, list[Problem]]:

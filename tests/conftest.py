@@ -1,7 +1,8 @@
-"""Every test starts from pbe's defaults: no ansible.cfg of this machine or user and no
-``ANSIBLE_*`` setting of the shell that started pytest (they would change what a run
-does). ``ANSIBLE_CONFIG`` names an empty file; a test that wants a configuration sets
-its own (``monkeypatch``). Subprocesses the tests start inherit the same."""
+"""Every test starts from pbe's defaults: no ansible.cfg or /etc/ansible/hosts of this
+machine or user and no ``ANSIBLE_*`` setting of the shell that started pytest (they would
+change what a run does). ``ANSIBLE_CONFIG`` names an empty file and ``ANSIBLE_INVENTORY``
+is empty; a test that wants a configuration sets its own (``monkeypatch``). Subprocesses
+the tests start inherit the same."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ for _name in settings.ENV_NAMES:
 _EMPTY = Path(tempfile.mkdtemp(prefix="pbe-tests-")) / "ansible.cfg"
 _EMPTY.write_text("")
 os.environ["ANSIBLE_CONFIG"] = str(_EMPTY)
+os.environ["ANSIBLE_INVENTORY"] = ""  # not this machine's /etc/ansible/hosts either
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

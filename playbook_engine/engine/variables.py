@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 OMIT = "__omit_place_holder__pbe"
 # The Ansible release whose playbook language pbe follows (``ansible_version``).
-ANSIBLE_VERSION = {"full": "2.21.0", "major": 2, "minor": 21, "revision": 0, "string": "2.21.0"}
+ANSIBLE_VERSION = {"full": "2.21.5", "major": 2, "minor": 21, "revision": 5, "string": "2.21.5"}
 
 
 class HostVars(Mapping[str, Any]):

@@ -320,7 +320,7 @@ def load_inventory(sources: InventorySource) -> Inventory:
         for path in setting["DEFAULT_HOST_LIST"]:
             if path.exists():
                 sources.append(str(path))
-            else:
+            elif origin:  # named by a setting; /etc/ansible/hosts, the default, may be absent
                 loading.warnings.append(
                     settings.warning(f"inventory: {path} does not exist (skipped)", origin)
                 )

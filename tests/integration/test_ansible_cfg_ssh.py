@@ -46,6 +46,7 @@ def test_bare_run_reaches_the_hosts_as_the_file_says(
         "      become: false\n"
     )
     monkeypatch.delenv("ANSIBLE_CONFIG")
+    monkeypatch.delenv("ANSIBLE_INVENTORY")
     monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.ssh/config or known_hosts of ours
     monkeypatch.chdir(project)
     out, err = io.StringIO(), io.StringIO()

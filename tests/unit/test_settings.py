@@ -4,6 +4,7 @@ Expected behaviour checked against ansible-core 2.21.5 (same files, same command
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 from pathlib import Path
@@ -14,6 +15,7 @@ import playbook_engine as pbe
 from playbook_engine import settings
 from playbook_engine.cli import main
 from playbook_engine.errors import OptionsError
+from playbook_engine.inventory import load_inventory
 from playbook_engine.options import RunOptions
 
 LOCAL = "a ansible_connection=local\nb ansible_connection=local\n"
@@ -24,6 +26,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty project directory as the working directory, with no ANSIBLE_CONFIG (the
     suite's conftest names an empty file): ./ansible.cfg is the one read."""
     monkeypatch.delenv("ANSIBLE_CONFIG")
+    monkeypatch.delenv("ANSIBLE_INVENTORY")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no ~/.ansible.cfg of the machine
     work = tmp_path / "project"
     work.mkdir()
@@ -71,7 +74,7 @@ def test_the_working_directory_file_paths_relative_to_it_and_inline_comments(
     assert (found["DEFAULT_BECOME"], found["DEFAULT_BECOME_USER"]) == (True, "app")
     assert found["DEFAULT_REMOTE_USER"] == "a%b"  # quotes dropped, no % interpolation
     assert found.origins["DEFAULT_FORKS"] == f"{project / 'ansible.cfg'}:5"
-    assert found.given("DEFAULT_TIMEOUT") is None and found["DEFAULT_TIMEOUT"] == 10.0
+    assert "DEFAULT_TIMEOUT" not in found.origins and found["DEFAULT_TIMEOUT"] == 10.0
 
 
 def test_an_environment_variable_beats_the_file_and_ansible_config_picks_it(
@@ -405,3 +408,24 @@ def test_collections_on_the_python_path_are_found_unless_the_setting_says_no(
     assert [r.result.get("msg") for r in result.results] == ["from-the-collection"]
     monkeypatch.setenv("ANSIBLE_COLLECTIONS_SCAN_SYS_PATH", "false")
     assert any("role not found" in p.message for p in pbe.validate(project / "site.yml"))
+
+
+def test_the_default_inventory_is_etc_ansible_hosts_when_it_exists(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As Ansible: no -i and no `inventory` setting reads /etc/ansible/hosts; a machine
+    without one gets the implicit localhost and no warning."""
+    etc = project / "etc-hosts"
+    monkeypatch.setattr(
+        settings,
+        "SETTINGS",
+        tuple(
+            dataclasses.replace(s, default=(etc,)) if s.name == "DEFAULT_HOST_LIST" else s
+            for s in settings.SETTINGS
+        ),
+    )
+    assert settings.BY_NAME["DEFAULT_HOST_LIST"].default == (Path("/etc/ansible/hosts"),)
+    inventory = load_inventory(None)
+    assert list(inventory.hosts) == [] and inventory.warnings == []
+    etc.write_text("web1 ansible_connection=local\n")
+    assert list(load_inventory(None).hosts) == ["web1"]
