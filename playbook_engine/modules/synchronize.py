@@ -102,7 +102,11 @@ class Synchronize(Module):
             "list", elements="path", description="Hard-link unchanged files against these."
         ),
         "delay_updates": Arg(
-            "bool", default=True, description="Put updated files in place at the end."
+            "bool",
+            default=True,
+            description="Put updated files in place at the end (staged in the destination's "
+            "`.~tmp~`: hosts pulling into one directory at once must each have their own, "
+            "or set this false).",
         ),
         "use_ssh_args": Arg(
             "bool",

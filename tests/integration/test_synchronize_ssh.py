@@ -43,8 +43,12 @@ def test_push_pull_and_delegate_to_itself(
     for name, path in host_dirs.items():
         own(write(path / "remote.txt", f"from {name}\n"))
         own(write(path / "data" / "keep.txt", "kept\n"), path / "data")
+    # a directory per host: rsync's --delay-updates (synchronize's default) stages files in
+    # one `.~tmp~` directory of the destination's, which concurrent pulls into the same
+    # directory would share and remove under each other (Ansible's rsync races there too)
     pulled = tmp_path / "pulled"
-    pulled.mkdir()
+    for name in host_dirs:
+        (pulled / name).mkdir(parents=True)
     dirs = write(
         tmp_path / "dirs.json", json.dumps({"dirs": {h: str(p) for h, p in host_dirs.items()}})
     )
@@ -61,7 +65,7 @@ def test_push_pull_and_delegate_to_itself(
     - synchronize:
         mode: pull
         src: "{{{{ dirs[inventory_hostname] }}}}/remote.txt"
-        dest: "{pulled}/{{{{ inventory_hostname }}}}.txt"
+        dest: "{pulled}/{{{{ inventory_hostname }}}}/remote.txt"
     - synchronize:
         src: "{{{{ dirs[inventory_hostname] }}}}/data/"
         dest: "{{{{ dirs[inventory_hostname] }}}}/copy"
@@ -76,7 +80,7 @@ def test_push_pull_and_delegate_to_itself(
         assert (path / "site" / "index.html").read_text() == "<h1>hi</h1>\n"
         assert (path / "site" / "css" / "a.css").read_text() == "body {}\n"
         assert (path / "copy" / "keep.txt").read_text() == "kept\n"
-        assert (pulled / f"{name}.txt").read_text() == f"from {name}\n"
+        assert (pulled / name / "remote.txt").read_text() == f"from {name}\n"
         assert (path / "site" / "index.html").stat().st_uid == (path / "remote.txt").stat().st_uid
     first = doc["plays"][0]["tasks"][0]["hosts"]["h01"]
     assert first["status"] == "changed"
