@@ -366,8 +366,10 @@ def cmd_validate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     config = settings.current()  # a bad ansible.cfg is a usage error (exit 5), as for run
     configured = [str(p) for p in config["DEFAULT_HOST_LIST"] if p.exists()]
     inventory = args.inventory or configured or None  # the `inventory` setting's, as `run`
-    problems = [p for path in args.playbook for p in validate(path, inventory)]
-    problems = list(dict.fromkeys(problems))  # the inventory's, once
+    problems = [  # the inventory checked once, with the first playbook
+        p for i, path in enumerate(args.playbook) for p in validate(path, None if i else inventory)
+    ]
+    problems = list(dict.fromkeys(problems))  # a role two playbooks share, reported once
     errors = [p for p in problems if p.severity == "error"]
     if args.format == "json":
         out.write(fmt.as_json(" ".join(args.playbook), problems))

@@ -9,12 +9,11 @@ from typing import Any
 
 from . import settings
 from .errors import OptionsError
+from .settings import FALSE_WORDS, TRUE_WORDS
 from .templating.values import trust
 
 HOST_KEY_CHECKING = ("strict", "accept-new", "off")
 CONNECTIONS = ("ssh", "local", "paramiko", "smart")  # -c: the last two are ssh here
-_TRUE = ("true", "yes", "on", "1", "y", "t")
-_FALSE = ("false", "no", "off", "0", "n", "f")
 
 
 def _config(name: str) -> Callable[[], Any]:
@@ -100,9 +99,9 @@ def parse_host_key_checking(value: Any, source: str) -> str | bool:
     text = str(value).strip().lower() if isinstance(value, (str, int)) else None
     if text in HOST_KEY_CHECKING:
         return text
-    if text in _TRUE or text in _FALSE:
-        return text in _TRUE
+    if text in TRUE_WORDS or text in FALSE_WORDS:
+        return text in TRUE_WORDS
     raise OptionsError(
         f"{source}={value!r} is not a host key checking setting; use strict, accept-new, "
-        f"off, or a boolean: {'/'.join(_TRUE)} (checking on) or {'/'.join(_FALSE)} (off)"
+        f"off, or a boolean: {'/'.join(TRUE_WORDS)} (checking on) or {'/'.join(FALSE_WORDS)} (off)"
     )

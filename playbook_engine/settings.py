@@ -18,7 +18,7 @@ import configparser
 import os
 import re
 import stat
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,9 @@ from typing import Any
 from .errors import OptionsError, Problem
 from .source import SourceLocation
 
-_TRUE = ("true", "yes", "on", "1", "y", "t")
-_FALSE = ("false", "no", "off", "0", "n", "f", "")
+# Ansible's boolean spellings (any case), for settings and for the options' checks
+TRUE_WORDS = ("true", "yes", "on", "1", "y", "t")
+FALSE_WORDS = ("false", "no", "off", "0", "n", "f")
 
 
 @dataclass(frozen=True)
@@ -159,8 +160,7 @@ def config_file(environ: Mapping[str, str], cwd: Path) -> tuple[Path | None, lis
     problems: list[Problem] = []
     given = environ.get("ANSIBLE_CONFIG")
     if given:
-        path = Path(os.path.expandvars(given)).expanduser()
-        path = path / "ansible.cfg" if path.is_dir() else path
+        path = _named(given)
         if not path.is_file():
             raise OptionsError(f"ANSIBLE_CONFIG={given!r}: no such file")
         return path, problems
@@ -181,6 +181,12 @@ def config_file(environ: Mapping[str, str], cwd: Path) -> tuple[Path | None, lis
         if path.is_file():
             return path, problems
     return None, problems
+
+
+def _named(given: str) -> Path:
+    """The file ``ANSIBLE_CONFIG`` names: itself, or ``ansible.cfg`` in the directory."""
+    path = Path(os.path.expandvars(given)).expanduser()
+    return path / "ansible.cfg" if path.is_dir() else path
 
 
 def _world_writable(directory: Path) -> bool:
@@ -342,11 +348,12 @@ def _path(text: str, base: Path) -> Path:
 
 
 def to_bool(text: str) -> bool:
-    """Ansible's boolean spellings, any case; anything else is an error."""
+    """Ansible's boolean spellings, any case, an empty value false; anything else is an
+    error."""
     low = text.strip().lower()
-    if low in _TRUE:
+    if low in TRUE_WORDS:
         return True
-    if low in _FALSE:
+    if low in FALSE_WORDS or not low:
         return False
     raise ValueError(f"{text!r} is not a boolean (true/false, yes/no, on/off, 1/0)")
 
@@ -384,7 +391,7 @@ def _stamps(cwd: Path, given: str | None) -> tuple[Any, ...]:
     out: list[Any] = []
     candidates = [cwd / "ansible.cfg", Path("~/.ansible.cfg").expanduser(), _ETC]
     if given:
-        candidates.append(Path(os.path.expandvars(given)).expanduser())
+        candidates.append(_named(given))
     for path in candidates:
         try:
             info = path.stat()
@@ -392,8 +399,3 @@ def _stamps(cwd: Path, given: str | None) -> tuple[Any, ...]:
         except OSError:
             out.append(None)
     return tuple(out)
-
-
-def setting(name: str) -> Callable[[], Any]:
-    """A dataclass default factory: the setting's value in force when the object is made."""
-    return lambda: current()[name]

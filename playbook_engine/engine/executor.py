@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
-from .. import modules, settings
+from .. import modules
 from ..errors import (
     CommandTimeout,
     HostUnreachable,
@@ -376,7 +376,6 @@ class Executor:
         connections: ConnectionCache,
     ) -> None:
         self.options = options
-        self.no_log = bool(settings.current()["DEFAULT_NO_LOG"])  # the `no_log` setting
         self.vm = variables
         self.facts = facts
         self.engine = engine
@@ -1141,7 +1140,7 @@ class Executor:
 
     def _flag(self, task: Task, scope: Scope, host: str, keyword: str) -> bool:
         """A boolean keyword (ignore_errors, no_log …), rendered for this host if templated."""
-        value = scope.keyword(task, keyword, keyword == "no_log" and self.no_log)
+        value = scope.keyword(task, keyword, False)
         if isinstance(value, bool) or value is None:
             return bool(value)
         try:

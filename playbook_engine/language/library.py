@@ -116,14 +116,22 @@ def load_modules(library: Path) -> list[Problem]:
     return problems
 
 
-def _load_host(path: Path, python: bool) -> list[Problem]:
+def _changed(path: Path) -> int | None:
+    """The file's mtime when it changed since it was last loaded, else None. What its last
+    version registered is forgotten, and it counts as loaded from now: a file that fails is
+    reported once per change."""
     mtime = path.stat().st_mtime_ns
     with _lock:
         if path in _loaded and _loaded[path][0] == mtime:
-            return []
-        _forget_file(path)  # what its last version registered
-        _loaded[path] = (mtime, ())  # a file that fails is reported once per change
-    return _define(path, mtime, python)
+            return None
+        _forget_file(path)
+        _loaded[path] = (mtime, ())
+    return mtime
+
+
+def _load_host(path: Path, python: bool) -> list[Problem]:
+    mtime = _changed(path)
+    return [] if mtime is None else _define(path, mtime, python)
 
 
 def _is_script(path: Path) -> bool:
@@ -144,12 +152,9 @@ def _is_python_module(path: Path) -> bool:
 
 
 def _load_file(path: Path) -> list[Problem]:
-    mtime = path.stat().st_mtime_ns
-    with _lock:
-        if path in _loaded and _loaded[path][0] == mtime:
-            return []
-        _forget_file(path)  # what its last version registered
-        _loaded[path] = (mtime, ())  # a file that fails is reported once per change
+    mtime = _changed(path)
+    if mtime is None:
+        return []
     text = path.read_text(encoding="utf-8", errors="replace")
     if hostmodule.is_ansible_module(text):
         return _define(path, mtime, python=True)
@@ -159,8 +164,6 @@ def _load_file(path: Path) -> list[Problem]:
 def _define(path: Path, mtime: int, python: bool) -> list[Problem]:
     """Register an Ansible module file (``python``, else a script or a binary) to run on
     the host."""
-    with _lock:
-        _forget_file(path)
     try:
         cls = (
             hostmodule.define(path.stem, path)
@@ -196,8 +199,6 @@ def _define(path: Path, mtime: int, python: bool) -> list[Problem]:
 
 
 def _import(path: Path, mtime: int) -> list[Problem]:
-    with _lock:
-        _forget_file(path)
     before = set(modules.REGISTRY)
     for _ in range(len(_loaded) + 1):  # each retry releases one other library file's name
         try:

@@ -295,7 +295,8 @@ class PlaybookLoader:
             ignore_errors=node.get("ignore_errors"),
             ignore_unreachable=node.get("ignore_unreachable"),
             run_once=node.get("run_once"),
-            no_log=node.get("no_log"),
+            # the `no_log` setting: every task's, unless the play (or a block, task) says
+            no_log=node.get("no_log", True if config["DEFAULT_NO_LOG"] else None),
             environment=node.get("environment") or {},
             strategy=author_text(node.get("strategy") or config["DEFAULT_STRATEGY"]),
             serial=node.get("serial"),
@@ -436,7 +437,7 @@ class PlaybookLoader:
             if (
                 isinstance(item, Task)
                 and self._handler_depth is not None
-                and item.meta == ("flush_handlers")
+                and item.meta == "flush_handlers"
             ):
                 item = self._failing_flush(item)
             elif isinstance(item, Task) and self._not_a_handler(item):
@@ -878,12 +879,13 @@ class PlaybookLoader:
         if validate:
             tasks = self._validation_task(name, path, files.get("tasks", "main"), loc) + tasks
         role = Role(name, str(path), defaults, role_vars)
+        entry_vars = dict(keywords.get("vars") or {})  # a `roles:` entry's `vars:`
         if handlers_file:  # they run in the role's scope: its vars, files and templates
             outer = (
                 Block(
                     block=(),
                     loc=loc or SourceLocation(str(path)),
-                    vars=dict(keywords.get("vars") or {}),
+                    vars=entry_vars,
                     params=params,
                     role=role,
                 ),
@@ -902,7 +904,7 @@ class PlaybookLoader:
             loc=loc or SourceLocation(str(path)),
             name=f"role {name}",
             when=_as_tuple(keywords.get("when")),
-            vars=dict(keywords.get("vars") or {}),
+            vars=entry_vars,
             params=params,
             tags=_tags(keywords.get("tags")),
             keywords={k: v for k, v in keywords.items() if k not in ("when", "tags", "vars")},

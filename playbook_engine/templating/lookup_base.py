@@ -113,7 +113,7 @@ def search_bases(variables: Mapping[str, Any], kind: str) -> list[Path]:
         role = Path(str(variables["role_path"]))
         bases += [role / kind, role / "tasks", role]
     play = Path(str(variables["playbook_dir"])) if "playbook_dir" in variables else Path()
-    own = variables.get("ansible_search_path") if "ansible_search_path" in variables else None
+    own = variables.get("ansible_search_path")
     for entry in own if isinstance(own, list) else []:
         here = Path(str(entry))
         bases += [b for b in (here / kind, here) if b not in bases and here != play]

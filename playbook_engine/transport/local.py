@@ -53,13 +53,14 @@ class LocalConnection(Connection):
     @property
     def login_user(self) -> str | None:
         """The controller's own user: a local connection never logs in as another."""
-        try:
-            return pwd.getpwuid(os.geteuid()).pw_name
-        except KeyError:
-            return None
+        return self._user
 
     def __init__(self, spec: ConnectionSpec) -> None:
         self.spec = spec
+        try:  # once: every command asks (become to the same user is no become)
+            self._user: str | None = pwd.getpwuid(os.geteuid()).pw_name
+        except KeyError:
+            self._user = None
         self._lock = threading.Lock()
         self._running: set[_Proc[bytes]] = set()
         self._stopping = False
